@@ -3,6 +3,8 @@ package io.switchyard.topology.query;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
 import io.switchyard.topology.store.TopologyStore;
 import io.switchyard.topology.store.TopologyStore.Freshness;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
@@ -263,6 +266,20 @@ public final class TopologyQueries {
       this.target = target;
       this.first = first;
     }
+  }
+
+  // ---- SLOs ----
+
+  public List<SloStatusRecord> sloStatuses() {
+    return store.sloStatuses().stream().sorted(Comparator.comparing(SloStatusRecord::getName)).toList();
+  }
+
+  public Optional<SloStatusRecord> sloStatus(String name) {
+    return store.sloStatus(name);
+  }
+
+  public List<SloAlertRecord> sloAlerts(String slo) {
+    return store.sloAlerts(slo);
   }
 
   // ---- services ----
