@@ -1,11 +1,15 @@
 package io.switchyard.launcher.runtime;
 
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.topology.TopologyApiOptions;
+import io.switchyard.topology.TopologyApiServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +37,15 @@ public final class EmbeddedRuntime {
       int kafkaControllerPort,
       String topicPrefix,
       Path flinkJar,
-      List<String> flinkJvmArgs) {
+      List<String> flinkJvmArgs,
+      int topologyPort) {
+    /** Defaults the ports of the services added after the first version of these settings. */
+    public Settings(Path dataDir, Path configDir, String adminHost, int adminPort, String adminToken, int kafkaPort,
+        int kafkaControllerPort, String topicPrefix, Path flinkJar, List<String> flinkJvmArgs) {
+      this(dataDir, configDir, adminHost, adminPort, adminToken, kafkaPort, kafkaControllerPort, topicPrefix, flinkJar,
+          flinkJvmArgs, DefaultPorts.TOPOLOGY_HTTP);
+    }
+
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(configDir, "configDir");
@@ -54,6 +66,11 @@ public final class EmbeddedRuntime {
       kafka.createTopics(Topics.all(s.topicPrefix()));
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+      TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
+          TopologyApiOptions.defaults(s.dataDir(), kafka.bootstrapServers(), s.topicPrefix()).withPort(s.topologyPort()),
+          Clock.systemUTC(), null));
+      topology.start();
+      p.announce("topology-api", "http://0.0.0.0:" + topology.port() + "/api/v1/graph (store in " + s.dataDir().resolve("topology-store") + ")");
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
