@@ -1,5 +1,6 @@
 package io.switchyard.topology.query;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
@@ -12,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -84,16 +86,28 @@ public final class TopologyQueries {
 
   public Graph graph(GraphRequest request) {
     QueryWindow window = window(request.fromMs(), request.toMs());
-    List<EdgeAggregate> hops = new ArrayList<>();
-    scanPreferringMesh(window, hops::add);
-
-    Map<String, HopTraffic> perHop = new LinkedHashMap<>();
-    for (EdgeAggregate e : hops) {
-      String hopKey = hopKey(e);
-      HopTraffic t = perHop.computeIfAbsent(hopKey, k -> new HopTraffic(e));
-      t.traffic.add(e.getRequestCount(), e.getFailedCount(), e.getServerLatency(), e.getClientLatency(),
-          e.getResponsesList(), e.getResponseFlagsList());
-      t.sources.add(e.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? "mesh" : "trace");
+    Map<HopId, HopTraffic> perHop = new LinkedHashMap<>();
+    byte[][] pending = new byte[2][];
+    store.scanEdgeBytes(window.fromMs(), window.toMs(), (order, value) -> {
+      if (EdgeWindowDecoder.windowEnd(value) > window.toMs()) {
+        return;
+      }
+      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
+        // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
+        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
+          pending[0] = order;
+          pending[1] = value;
+        }
+        return;
+      }
+      if (pending[0] != null) {
+        addHop(perHop, pending[0], pending[1]);
+      }
+      pending[0] = order;
+      pending[1] = value;
+    });
+    if (pending[0] != null) {
+      addHop(perHop, pending[0], pending[1]);
     }
     List<HopTraffic> selected = filter(new ArrayList<>(perHop.values()), request);
 
@@ -127,6 +141,43 @@ public final class TopologyQueries {
           e.traffic.errorPercent(), e.traffic.latency(), e.traffic.clientSideLatency(), e.traffic.responses, e.traffic.flags));
     }
     return new Graph(type, window, nodeViews, edgeViews);
+  }
+
+  private static boolean sameHopAndWindow(byte[] a, byte[] b) {
+    return a.length == b.length && Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
+  }
+
+  private static void addHop(Map<HopId, HopTraffic> perHop, byte[] order, byte[] value) {
+    HopId id = new HopId(Arrays.copyOfRange(order, 8, order.length - 2));
+    HopTraffic t = perHop.get(id);
+    if (t == null) {
+      try {
+        t = new HopTraffic(EdgeAggregate.parseFrom(value));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("corrupt edge aggregate in store", e);
+      }
+      perHop.put(id, t);
+    }
+    int source = EdgeWindowDecoder.addTo(t.traffic, value);
+    t.sources.add(source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace");
+  }
+
+  /** A hop's name bytes, compared by content. */
+  private record HopId(byte[] bytes) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof HopId h && Arrays.equals(bytes, h.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   /** Namespace filter (either end in it), then the neighbourhood of a service up to {@code depth} hops. */
@@ -169,52 +220,6 @@ public final class TopologyQueries {
       throw new BadParameterException("depth", "needs 'service' to start from");
     }
     return out;
-  }
-
-  /**
-   * Visits the edge windows of {@code window}; where the same hop and window was reported from access logs
-   * and from traces, only the access-log record is passed on.
-   */
-  private void scanPreferringMesh(QueryWindow window, Consumer<EdgeAggregate> sink) {
-    EdgeAggregate[] pending = new EdgeAggregate[1];
-    store.scanEdges(window.fromMs(), window.toMs(), e -> {
-      if (e.getWindowEndUnixMs() > window.toMs()) {
-        return;
-      }
-      EdgeAggregate p = pending[0];
-      if (p != null && p.getWindowStartUnixMs() == e.getWindowStartUnixMs() && sameHop(p, e)) {
-        pending[0] = preferMesh(p, e);
-        return;
-      }
-      if (p != null) {
-        sink.accept(p);
-      }
-      pending[0] = e;
-    });
-    if (pending[0] != null) {
-      sink.accept(pending[0]);
-    }
-  }
-
-  private static EdgeAggregate preferMesh(EdgeAggregate a, EdgeAggregate b) {
-    if (a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH && b.getSource() != TelemetrySource.TELEMETRY_SOURCE_MESH) {
-      return a;
-    }
-    return b;
-  }
-
-  private static boolean sameHop(EdgeAggregate a, EdgeAggregate b) {
-    return a.getClient().getName().equals(b.getClient().getName())
-        && a.getServer().getName().equals(b.getServer().getName())
-        && a.getClient().getNamespace().equals(b.getClient().getNamespace())
-        && a.getServer().getNamespace().equals(b.getServer().getNamespace());
-  }
-
-  private static String hopKey(EdgeAggregate e) {
-    return e.getClient().getNamespace() + "/" + e.getClient().getName() + "/" + e.getClient().getWorkload() + "/"
-        + e.getClient().getApp() + "/" + e.getClient().getVersion() + "->" + e.getServer().getNamespace() + "/"
-        + e.getServer().getName() + "/" + e.getServer().getWorkload() + "/" + e.getServer().getApp() + "/"
-        + e.getServer().getVersion();
   }
 
   static String kindName(NodeRef.NodeKind kind) {

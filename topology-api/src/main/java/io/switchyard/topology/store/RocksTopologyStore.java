@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -59,6 +60,13 @@ public final class RocksTopologyStore implements TopologyStore {
   private final WriteOptions writeOptions;
   private final Object writeLock = new Object();
   private volatile Freshness freshness;
+  /**
+   * Totals are read back on every write of their edge or service; keeping the decoded newest version here
+   * (guarded by writeLock, written through to the store) saves a read and a decode per record.
+   */
+  private final Map<Key, EdgeAggregate> edgeTotals = new HashMap<>();
+  private final Map<Key, ServiceAggregate> serviceTotals = new HashMap<>();
+  private static final int MAX_CACHED_TOTALS = 200_000;
 
   private RocksTopologyStore(RocksDB db, Options options, LRUCache cache) {
     this.db = db;
@@ -78,7 +86,9 @@ public final class RocksTopologyStore implements TopologyStore {
       throw new UncheckedIOException("cannot create store folder " + dir, e);
     }
     LRUCache cache = new LRUCache(64L << 20);
-    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 * 1024);
+    // Most writes are new windows: the bloom filter answers "no earlier version" without reading a block.
+    BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setBlockSize(16 * 1024)
+        .setFilterPolicy(new BloomFilter(10, false));
     Options options = new Options()
         .setCreateIfMissing(true)
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
@@ -106,13 +116,16 @@ public final class RocksTopologyStore implements TopologyStore {
           Key windowKey = new Key(timeKey(EDGE, e.getWindowStartUnixMs(), name, source));
           Key totalKey = new Key(nameKey(EDGE_TOTAL, name, source));
           EdgeAggregate old = parseEdge(lookup(pending, windowKey));
-          EdgeAggregate total = parseEdge(lookup(pending, totalKey));
+          EdgeAggregate total = edgeTotals.get(totalKey);
+          if (total == null) {
+            total = parseEdge(db.get(totalKey.bytes));
+          }
           byte[] value = e.toByteArray();
-          byte[] newTotal = edgeTotal(total, old, e).toByteArray();
+          EdgeAggregate updated = edgeTotal(total, old, e);
           pending.put(windowKey, value);
-          pending.put(totalKey, newTotal);
+          cacheTotal(edgeTotals, totalKey, updated);
           wb.put(windowKey.bytes, value);
-          wb.put(totalKey.bytes, newTotal);
+          wb.put(totalKey.bytes, updated.toByteArray());
           fresh = fresh.advance(e.getWindowStartUnixMs(), e.getWindowEndUnixMs(), e.getEmittedUnixMs());
         }
         for (StoreBatch.Keyed<ServiceAggregate> k : batch.services) {
@@ -122,13 +135,16 @@ public final class RocksTopologyStore implements TopologyStore {
           Key windowKey = new Key(timeKey(SERVICE, s.getWindowStartUnixMs(), name, source));
           Key totalKey = new Key(nameKey(SERVICE_TOTAL, name, source));
           ServiceAggregate old = parseService(lookup(pending, windowKey));
-          ServiceAggregate total = parseService(lookup(pending, totalKey));
+          ServiceAggregate total = serviceTotals.get(totalKey);
+          if (total == null) {
+            total = parseService(db.get(totalKey.bytes));
+          }
           byte[] value = s.toByteArray();
-          byte[] newTotal = serviceTotal(total, old, s).toByteArray();
+          ServiceAggregate updated = serviceTotal(total, old, s);
           pending.put(windowKey, value);
-          pending.put(totalKey, newTotal);
+          cacheTotal(serviceTotals, totalKey, updated);
           wb.put(windowKey.bytes, value);
-          wb.put(totalKey.bytes, newTotal);
+          wb.put(totalKey.bytes, updated.toByteArray());
           fresh = fresh.advance(s.getWindowStartUnixMs(), s.getWindowEndUnixMs(), s.getEmittedUnixMs());
         }
         for (StoreBatch.Keyed<SloStatusRecord> k : batch.sloStatuses) {
@@ -149,10 +165,23 @@ public final class RocksTopologyStore implements TopologyStore {
         }
         db.write(writeOptions, wb);
         freshness = fresh;
-      } catch (RocksDBException e) {
+      } catch (RocksDBException | RuntimeException e) {
+        // The cache may now hold totals the store never received.
+        edgeTotals.clear();
+        serviceTotals.clear();
+        if (e instanceof RuntimeException r) {
+          throw r;
+        }
         throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
       }
     }
+  }
+
+  private static <T> void cacheTotal(Map<Key, T> cache, Key key, T value) {
+    if (cache.size() >= MAX_CACHED_TOTALS && !cache.containsKey(key)) {
+      cache.clear();
+    }
+    cache.put(key, value);
   }
 
   private byte[] lookup(Map<Key, byte[]> pending, Key key) throws RocksDBException {
@@ -228,6 +257,21 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void scanEdges(long fromMs, long toMs, Consumer<EdgeAggregate> sink) {
     scanTime(EDGE, fromMs, toMs, v -> sink.accept(parseEdgeOrThrow(v)));
+  }
+
+  @Override
+  public void scanEdgeBytes(long fromMs, long toMs, RawSink sink) {
+    if (toMs <= fromMs) {
+      return;
+    }
+    try (Slice upperSlice = new Slice(timePrefix(EDGE, toMs));
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
+        RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(timePrefix(EDGE, Math.max(0, fromMs))); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        sink.accept(Arrays.copyOfRange(k, 1, k.length), it.value());
+      }
+    }
   }
 
   @Override

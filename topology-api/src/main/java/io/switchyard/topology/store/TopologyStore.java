@@ -22,6 +22,19 @@ public interface TopologyStore extends AutoCloseable {
   /** Edge windows whose start lies in [fromMs, toMs), ordered by window start, edge key, source. */
   void scanEdges(long fromMs, long toMs, Consumer<EdgeAggregate> sink);
 
+  /**
+   * The stored bytes of the edge windows whose start lies in [fromMs, toMs), in the order of
+   * {@link #scanEdges}: {@code order} is an opaque key in which records of the same hop and window are
+   * adjacent and equal up to their last byte (the telemetry source); bytes [8, length - 2) name the hop.
+   * {@code value} is an {@code EdgeAggregate}. For readers that decode only what they need.
+   */
+  void scanEdgeBytes(long fromMs, long toMs, RawSink sink);
+
+  /** Receives stored records; the arrays belong to the receiver. */
+  interface RawSink {
+    void accept(byte[] order, byte[] value);
+  }
+
   /** Service windows whose start lies in [fromMs, toMs), ordered by window start, service, source. */
   void scanServices(long fromMs, long toMs, Consumer<ServiceAggregate> sink);
 
