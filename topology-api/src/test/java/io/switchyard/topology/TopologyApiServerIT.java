@@ -153,6 +153,24 @@ class TopologyApiServerIT {
     }
   }
 
+  @Test
+  void findsTopicsCreatedAfterItStartedEvenWithAFrozenClock() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    MutableClock frozen = new MutableClock(MeshScenario.NOW);
+    TopologyApiOptions options = TopologyApiOptions.defaults(dataDir, kafka.bootstrapServers(), prefix).withPort(0).withHost("127.0.0.1");
+    try (TopologyApiServer server = new TopologyApiServer(options, frozen, null).start()) {
+      String base = "http://127.0.0.1:" + server.port();
+      assertThat(getJson(base + "/api/v1/graph").at("/freshness/caughtUp").asBoolean()).isFalse();
+      kafka.createTopics(prefix);
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        p.send(new ProducerRecord<>(Topics.EDGES.withPrefix(prefix).name(), bytes("frontend->cart"),
+            Fixtures.edge(MeshScenario.FRONTEND, MeshScenario.CART, MeshScenario.MESH, T0, 60, 0, 0.02).toByteArray())).get();
+      }
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(getJson(base + "/api/v1/graph?from=" + FROM).get("edges")).hasSize(1));
+    }
+  }
+
   /** A window written in a transaction that is then aborted; a read_committed consumer never sees it. */
   private static void abortedWindow(String topic) {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(

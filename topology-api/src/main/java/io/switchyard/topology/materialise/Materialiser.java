@@ -58,7 +58,7 @@ public final class Materialiser implements AutoCloseable {
   private volatile boolean caughtUp;
   private volatile long consumerLag = -1;
   private Map<TopicPartition, Long> catchUpTargets = Map.of();
-  private long nextTopicCheckMs;
+  private long nextTopicCheckNanos = System.nanoTime();
   private long nextSweepMs;
 
   public Materialiser(MaterialiserOptions options, TopologyStore store, Clock clock) {
@@ -112,9 +112,12 @@ public final class Materialiser implements AutoCloseable {
     try {
       while (running) {
         long now = clock.millis();
-        if (assignedTopics.size() < 4 && now >= nextTopicCheckMs) {
+        // Topic discovery runs on the machine's monotonic time: the injected clock is data time, and a
+        // test's frozen clock must not stop the materialiser from finding topics created later.
+        long tick = System.nanoTime();
+        if (assignedTopics.size() < 4 && tick - nextTopicCheckNanos >= 0) {
           assignNewPartitions();
-          nextTopicCheckMs = now + TOPIC_RETRY.toMillis();
+          nextTopicCheckNanos = tick + TOPIC_RETRY.toNanos();
         }
         if (now >= nextSweepMs) {
           sweep(now);
