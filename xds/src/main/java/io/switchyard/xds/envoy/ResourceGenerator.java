@@ -175,13 +175,19 @@ public final class ResourceGenerator {
     if (p.protocol() != Protocol.HTTP) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }
-    s.outlierDetection().ifPresent(o -> c.setOutlierDetection(OutlierDetection.newBuilder()
-        .setConsecutive5Xx(UInt32Value.of(o.consecutive5xx()))
-        .setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))
-        .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors() > 0 ? 100 : 0))
-        .setInterval(Durations.fromMillis(o.interval().toMillis()))
-        .setBaseEjectionTime(Durations.fromMillis(o.baseEjectionTime().toMillis()))
-        .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()))));
+    s.outlierDetection().ifPresent(o -> {
+      OutlierDetection.Builder od = OutlierDetection.newBuilder()
+          .setConsecutive5Xx(UInt32Value.of(o.consecutive5xx()))
+          .setInterval(Durations.fromMillis(o.interval().toMillis()))
+          .setBaseEjectionTime(Durations.fromMillis(o.baseEjectionTime().toMillis()))
+          .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+      if (o.consecutiveGatewayErrors() > 0) {
+        // Envoy counts gateway failures but does not eject on them unless enforcement is switched on.
+        od.setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))
+            .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100));
+      }
+      c.setOutlierDetection(od);
+    });
     clusters.put(name, c.build());
     LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
     for (Mesh.Endpoint e : s.endpoints()) {
