@@ -189,7 +189,8 @@ public final class ResourceGenerator {
       c.setOutlierDetection(od);
     });
     clusters.put(name, c.build());
-    LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
+    // gRPC clients drop localities without a weight; Envoy ignores it unless locality-weighted LB is on.
+    LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder().setLoadBalancingWeight(UInt32Value.of(1));
     for (Mesh.Endpoint e : s.endpoints()) {
       if (subset != null && !subset.equals(e.labels().get("version"))) {
         continue;
