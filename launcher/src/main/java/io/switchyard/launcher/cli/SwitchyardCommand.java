@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         UpCommand.class,
         TopicsCommand.class,
         VersionCommand.class,
+        XdsCommand.class,
     })
 public final class SwitchyardCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -1,8 +1,10 @@
 package io.switchyard.launcher.runtime;
 
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,12 +56,25 @@ public final class EmbeddedRuntime {
       kafka.createTopics(Topics.all(s.topicPrefix()));
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+      startXds(p, s, out);
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
       p.close();
       throw e;
     }
+  }
+
+  private static void startXds(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
+    Path mesh = s.configDir().resolve("mesh.yaml");
+    if (!Files.isRegularFile(mesh)) {
+      out.println("switchyard: xds            off    (no mesh.yaml in " + s.configDir() + ")");
+      return;
+    }
+    XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(DefaultPorts.XDS_GRPC)
+        .readiness(p.readiness()).build());
+    xds.start();
+    p.announce("xds", "0.0.0.0:" + xds.port() + " (ADS; mesh " + mesh + ")");
   }
 
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
