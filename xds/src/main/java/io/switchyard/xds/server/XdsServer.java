@@ -46,6 +46,7 @@ public final class XdsServer implements AutoCloseable {
   private final AtomicLong generation = new AtomicLong();
   private final Map<String, EnvoyResources> published = new HashMap<>();
   private final Map<String, String> versions = new HashMap<>();
+  private final Map<String, String[]> typeVersions = new HashMap<>();
   private final Readiness.Component readiness;
   private ConfigReloader<MeshConfig> reloader;
   private volatile MeshConfig current;
@@ -132,15 +133,22 @@ public final class XdsServer implements AutoCloseable {
       if (e.getValue().equals(published.get(e.getKey()))) {
         continue;
       }
-      // A version is never reused: a newer generation always means different content for this group.
+      // A version is never reused: a newer generation always means different content. Each type keeps its
+      // version while its resources are unchanged, so an endpoint edit pushes EDS only, not every cluster again.
       String version = Long.toString(generation.incrementAndGet());
       EnvoyResources r = e.getValue();
-      Snapshot snapshot = Snapshot.create(r.clusters(), r.endpoints(), r.listeners(), r.routes(), List.of(), version);
-      // No snapshot.ensureConsistent(): java-control-plane 1.0.49 finds RDS references only under the deprecated
-      // filter name "envoy.http_connection_manager" and never in API listeners. MeshConfig ran our stricter
-      // ConsistencyCheck on these resources when the mesh was loaded.
+      EnvoyResources before = published.get(e.getKey());
+      String[] previous = typeVersions.get(e.getKey());
+      String[] v = new String[4];
+      v[0] = before != null && before.clusters().equals(r.clusters()) ? previous[0] : version;
+      v[1] = before != null && before.endpoints().equals(r.endpoints()) ? previous[1] : version;
+      v[2] = before != null && before.listeners().equals(r.listeners()) ? previous[2] : version;
+      v[3] = before != null && before.routes().equals(r.routes()) ? previous[3] : version;
+      Snapshot snapshot = Snapshot.create(r.clusters(), v[0], r.endpoints(), v[1], r.listeners(), v[2],
+          r.routes(), v[3], List.of(), version);
       cache.setSnapshot(e.getKey(), snapshot);
       published.put(e.getKey(), r);
+      typeVersions.put(e.getKey(), v);
       versions.put(e.getKey(), version);
       metrics.snapshotVersion.labelValues(e.getKey()).set(generation.get());
       log.info("node group {} now at snapshot version {}", e.getKey(), version);
@@ -151,6 +159,7 @@ public final class XdsServer implements AutoCloseable {
         String version = Long.toString(generation.incrementAndGet());
         cache.setSnapshot(gone, Snapshot.createEmpty(version));
         published.remove(gone);
+        typeVersions.remove(gone);
         versions.put(gone, version);
         log.info("node group {} removed from the mesh; its config is withdrawn (version {})", gone, version);
       }

@@ -64,6 +64,13 @@ class XdsServerIT {
         """.formatted(reviewsAddress);
   }
 
+  /** The same mesh plus one service: changes CDS (and EDS) for every group. */
+  static String meshWithDetails(String reviewsAddress) {
+    return mesh(reviewsAddress).replace("workloads:",
+        "  - name: details\n    namespace: default\n    ports: [{port: 9081}]\n    endpoints: [{address: 10.0.0.3}]\n"
+            + "workloads:");
+  }
+
   @TempDir Path dir;
   Path meshFile;
   XdsServer server;
@@ -143,7 +150,7 @@ class XdsServerIT {
           .contains("Cluster version " + first.getVersionInfo()).contains("cluster rejected by test");
 
       // A fixed mesh is the next thing the client hears about; the rejected version never comes back.
-      editMesh(mesh("10.0.0.2"));
+      editMesh(meshWithDetails("10.0.0.1"));
       assertThat(server.reloadNow()).isTrue();
       DiscoveryResponse next = ads.next();
       assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
@@ -189,7 +196,7 @@ class XdsServerIT {
       assertThat(server.reloadNow()).isFalse();
       assertThat(server.snapshotVersion("edge")).contains(v1);
 
-      editMesh(mesh("10.0.0.7"));
+      editMesh(meshWithDetails("10.0.0.7"));
       assertThat(server.reloadNow()).isTrue();
       String v2 = server.snapshotVersion("edge").orElseThrow();
       assertThat(v2).isNotEqualTo(v1);
@@ -214,6 +221,32 @@ class XdsServerIT {
     assertThat(server.reloadNow()).isTrue();
     assertThat(server.snapshotVersion("edge")).contains(edge);
     assertThat(server.snapshotVersion("other")).isNotEqualTo(java.util.Optional.of(other));
+  }
+
+  @Test
+  void endpointOnlyEditPushesEndpointsButNotClustersAgain() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse cds = ads.next();
+      List<String> edsNames = List.of("outbound|9080||reviews.default.svc.cluster.local");
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addAllResourceNames(edsNames).build());
+      DiscoveryResponse eds = ads.next();
+      ads.send(AdsClient.ack(cds, List.of()));
+      ads.send(AdsClient.ack(eds, edsNames));
+
+      editMesh(mesh("10.0.0.8"));
+      assertThat(server.reloadNow()).isTrue();
+      DiscoveryResponse next = ads.next();
+      assertThat(next.getTypeUrl()).isEqualTo(AdsClient.EDS);
+      assertThat(next.getResources(0).unpack(ClusterLoadAssignment.class).getEndpoints(0).getLbEndpoints(0)
+          .getEndpoint().getAddress().getSocketAddress().getAddress()).isEqualTo("10.0.0.8");
+      // Send another ACK round trip: had CDS been re-sent, it would be queued ahead of this EDS answer.
+      ads.send(AdsClient.ack(next, edsNames));
+      editMesh(mesh("10.0.0.9"));
+      assertThat(server.reloadNow()).isTrue();
+      assertThat(ads.next().getTypeUrl()).isEqualTo(AdsClient.EDS);
+    }
   }
 
   @Test
