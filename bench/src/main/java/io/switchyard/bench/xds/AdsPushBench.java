@@ -57,6 +57,7 @@ public final class AdsPushBench {
       AtomicReference<String> awaited = new AtomicReference<>(server.snapshotVersion("edge").orElseThrow());
       AtomicReference<CountDownLatch> latch = new AtomicReference<>(new CountDownLatch(streams));
       List<StreamObserver<DiscoveryRequest>> open = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
       for (int s = 0; s < streams; s++) {
         AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub =
             AggregatedDiscoveryServiceGrpc.newStub(channels.get(s % channelCount));
@@ -73,7 +74,9 @@ public final class AdsPushBench {
 
           @Override
           public void onError(Throwable t) {
-            System.err.println("stream failed: " + t);
+            if (!closing.get()) {
+              System.err.println("stream failed: " + t);
+            }
           }
 
           @Override
@@ -106,6 +109,7 @@ public final class AdsPushBench {
         }
         times[round] = (System.nanoTime() - start) / 1e6;
       }
+      closing.set(true);
       open.forEach(StreamObserver::onCompleted);
       for (ManagedChannel c : channels) {
         c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -273,6 +273,26 @@ class XdsServerIT {
   }
 
   @Test
+  void deltaNackIsNotAnsweredWithTheSameConfig() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(first.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("delta rejected by test")).build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.lastRejection("edge").isPresent());
+      assertThat(server.lastRejection("edge").orElseThrow()).contains("delta rejected by test");
+
+      editMesh(meshWithDetails("10.0.0.1"));
+      assertThat(server.reloadNow()).isTrue();
+      DeltaDiscoveryResponse next = ads.nextDelta();
+      assertThat(next.getSystemVersionInfo()).isNotEqualTo(first.getSystemVersionInfo());
+      assertThat(next.getResourcesList()).extracting(Resource::getName)
+          .contains("outbound|9081||details.default.svc.cluster.local");
+    }
+  }
+
+  @Test
   void groupsNotInTheMeshAreForgottenAfterTheirLastStreamCloses() throws Exception {
     start(mesh("10.0.0.1"), null);
     try (AdsClient ads = new AdsClient(channel, false)) {
