@@ -61,11 +61,11 @@ public final class AdsPushBench {
       for (int s = 0; s < streams; s++) {
         AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub =
             AggregatedDiscoveryServiceGrpc.newStub(channels.get(s % channelCount));
-        StreamObserver<DiscoveryRequest>[] self = new StreamObserver[1];
-        self[0] = stub.streamAggregatedResources(new StreamObserver<>() {
+        AtomicReference<StreamObserver<DiscoveryRequest>> self = new AtomicReference<>();
+        self.set(stub.streamAggregatedResources(new StreamObserver<>() {
           @Override
           public void onNext(DiscoveryResponse r) {
-            self[0].onNext(DiscoveryRequest.newBuilder().setTypeUrl(CDS).setVersionInfo(r.getVersionInfo())
+            self.get().onNext(DiscoveryRequest.newBuilder().setTypeUrl(CDS).setVersionInfo(r.getVersionInfo())
                 .setResponseNonce(r.getNonce()).build());
             if (r.getVersionInfo().equals(awaited.get())) {
               latch.get().countDown();
@@ -81,10 +81,10 @@ public final class AdsPushBench {
 
           @Override
           public void onCompleted() {}
-        });
-        self[0].onNext(DiscoveryRequest.newBuilder().setTypeUrl(CDS)
+        }));
+        self.get().onNext(DiscoveryRequest.newBuilder().setTypeUrl(CDS)
             .setNode(Node.newBuilder().setId("bench-" + s).setCluster("edge")).build());
-        open.add(self[0]);
+        open.add(self.get());
       }
       if (!latch.get().await(120, TimeUnit.SECONDS)) {
         throw new IllegalStateException("initial config did not reach every stream");

@@ -355,7 +355,7 @@ public final class ResourceGenerator {
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
           .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0))))
           .putAllTypedPerFilterConfig(envoyPerFilter(w, "default", mesh.switchyard().extAuthz().isPresent(),
-              Optional.empty(), Optional.empty())));
+              Optional.empty())));
     }
     return RouteConfiguration.newBuilder().setName(EnvoyNames.routeConfig(w.listenerPort())).addVirtualHosts(vh).build();
   }
@@ -400,13 +400,12 @@ public final class ResourceGenerator {
     Route.Builder route = Route.newBuilder().setName(r.name()).setMatch(match).setRoute(action);
     r.fault().ifPresent(f -> route.putTypedPerFilterConfig(EnvoyNames.FILTER_FAULT, Any.pack(fault(f))));
     if (!proxyless) {
-      route.putAllTypedPerFilterConfig(envoyPerFilter(w, r.name(), r.extAuthz(), r.jwtProvider(), Optional.empty()));
+      route.putAllTypedPerFilterConfig(envoyPerFilter(w, r.name(), r.extAuthz(), r.jwtProvider()));
     }
     return route.build();
   }
 
-  private Map<String, Any> envoyPerFilter(Workload w, String routeName, boolean extAuthz, Optional<String> jwt,
-      Optional<Void> unused) {
+  private Map<String, Any> envoyPerFilter(Workload w, String routeName, boolean extAuthz, Optional<String> jwt) {
     Map<String, Any> perFilter = new TreeMap<>();
     if (mesh.switchyard().extAuthz().isPresent()) {
       if (extAuthz) {
