@@ -41,13 +41,17 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
   /** The last rejection of a node group: what was rejected and why. */
   record Rejection(String nodeGroup, String typeUrl, String version, String message, Instant at) {}
 
-  private record Sent(long stream, String typeUrl, String nonce) {}
+  private record StreamType(long stream, String typeUrl) {}
+
+  private record Sent(String nonce, String version) {}
 
   private final ConfigWatcher delegate;
   private final XdsMetrics metrics;
   private final Clock clock;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
-  private final Map<Sent, String> versionByNonce = new ConcurrentHashMap<>();
+  // Only the latest response per stream and type: the server drops requests with an older nonce before they
+  // reach a watch, so a NACK that gets here always answers the latest response.
+  private final Map<StreamType, Sent> lastSent = new ConcurrentHashMap<>();
   private final Map<Long, String> groupOfStream = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastActivity = new ConcurrentHashMap<>();
   private final Map<String, Rejection> lastRejection = new ConcurrentHashMap<>();
@@ -81,7 +85,7 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
     if (group != null) {
       lastActivity.put(group, clock.instant());
     }
-    versionByNonce.keySet().removeIf(k -> k.stream() == streamId);
+    lastSent.keySet().removeIf(k -> k.stream() == streamId);
   }
 
   @Override
@@ -103,13 +107,14 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-    versionByNonce.put(new Sent(streamId, response.getTypeUrl(), response.getNonce()), response.getVersionInfo());
+    lastSent.put(new StreamType(streamId, response.getTypeUrl()), new Sent(response.getNonce(), response.getVersionInfo()));
     metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
   }
 
   @Override
   public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-    versionByNonce.put(new Sent(streamId, response.getTypeUrl(), response.getNonce()), response.getSystemVersionInfo());
+    lastSent.put(new StreamType(streamId, response.getTypeUrl()),
+        new Sent(response.getNonce(), response.getSystemVersionInfo()));
     metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
   }
 
@@ -153,7 +158,8 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
 
   private String rejectedVersion(String typeUrl, String nonce) {
     Long stream = currentStream.get();
-    return stream == null ? null : versionByNonce.get(new Sent(stream, typeUrl, nonce));
+    Sent sent = stream == null ? null : lastSent.get(new StreamType(stream, typeUrl));
+    return sent != null && sent.nonce().equals(nonce) ? sent.version() : null;
   }
 
   private void recordNack(String group, String typeUrl, String version, String message) {
