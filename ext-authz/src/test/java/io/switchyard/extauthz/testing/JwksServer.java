@@ -24,6 +24,7 @@ public final class JwksServer implements AutoCloseable {
   private final HttpServer server;
   private volatile List<RSAKey> published;
   private volatile boolean down;
+  private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
   public final AtomicInteger jwksHits = new AtomicInteger();
 
   public JwksServer() throws IOException, JOSEException {
@@ -31,6 +32,11 @@ public final class JwksServer implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/jwks", ex -> {
       jwksHits.incrementAndGet();
+      try {
+        gate.await(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       if (down) {
         respond(ex, 503, "{}");
         return;
@@ -69,6 +75,12 @@ public final class JwksServer implements AutoCloseable {
 
   public void publish(RSAKey... keys) {
     published = List.of(keys);
+  }
+
+  /** Holds JWKS responses until the returned latch is counted down. */
+  public java.util.concurrent.CountDownLatch hold() {
+    gate = new java.util.concurrent.CountDownLatch(1);
+    return gate;
   }
 
   public void setDown(boolean down) {
