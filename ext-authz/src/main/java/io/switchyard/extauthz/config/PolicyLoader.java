@@ -57,6 +57,9 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
       }
       for (LocatedNode node : YamlConfig.readLocatedTrees(f)) {
         Doc doc = new Doc(node);
+        if (node.node().isNull() || (node.node().isTextual() && node.node().asText().isBlank())) {
+          continue;
+        }
         if (!node.node().isObject()) {
           throw doc.error("", "expected a Kubernetes resource (a mapping with apiVersion, kind, metadata, spec)");
         }

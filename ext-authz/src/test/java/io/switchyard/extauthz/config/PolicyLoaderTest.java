@@ -70,6 +70,17 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void emptyDocumentsFromLeadingOrTrailingSeparatorsAreSkipped() throws Exception {
+    PolicySet s = load("---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec: {}\n---\n---\n");
+    assertThat(s.authorizationPolicies()).hasSize(1);
+  }
+
+  @Test
+  void aScalarDocumentIsRejected() {
+    assertThat(error("just text\n").reason()).contains("expected a Kubernetes resource");
+  }
+
+  @Test
   void revisionChangesWithContent() throws Exception {
     String a = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec: {}\n").revision();
     String b = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: b}\nspec: {}\n").revision();
