@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class RequestAuthenticationParser {
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "jwtRules");
   private static final Set<String> RULE_KEYS = Set.of("issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
-      "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout", "spaceDelimitedClaims");
+      "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 

@@ -87,7 +87,7 @@ public final class DecisionEngine {
     WorkloadPolicies wp = set.forWorkload(r.workload());
     List<Authenticator.FoundToken> tokens = Authenticator.findTokens(r, wp.tokenLocations());
     if (cache == null) {
-      metrics.cache.labelValues("miss").inc();
+      metrics.cacheMiss.inc();
       return compute(set, wp, r, tokens).thenApply(d -> new Evaluated(d, false));
     }
     String key = DecisionKeys.key(set.revision(), r, wp, tokens);
@@ -95,12 +95,12 @@ public final class DecisionEngine {
     if (present != null && present.isDone() && !present.isCompletedExceptionally()) {
       Decision d = present.join();
       if (d.expiresAtMillis() > clock.millis()) {
-        metrics.cache.labelValues("hit").inc();
+        metrics.cacheHit.inc();
         return CompletableFuture.completedFuture(new Evaluated(d, true));
       }
       cache.asMap().remove(key, present);
     }
-    metrics.cache.labelValues("miss").inc();
+    metrics.cacheMiss.inc();
     boolean[] loaded = {false};
     CompletableFuture<Decision> f = cache.get(key, (k, executor) -> {
       loaded[0] = true;

@@ -85,7 +85,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       out.onCompleted();
       long nanos = System.nanoTime() - start;
       Decision d = ev.decision();
-      metrics.latency.labelValues(ev.cacheHit() ? "hit" : "miss").observe(nanos / 1e9);
+      (ev.cacheHit() ? metrics.latencyHit : metrics.latencyMiss).observe(nanos / 1e9);
       String policy = d.matchedPolicy().isEmpty() ? "none" : d.matchedPolicy();
       metrics.decisions.labelValues(d.result().name().toLowerCase(java.util.Locale.ROOT), policy).inc();
       if (log != null) {

@@ -1,5 +1,7 @@
 package io.switchyard.extauthz.metrics;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -17,6 +19,11 @@ public final class ExtAuthzMetrics {
   public final Histogram latency;
   public final Counter logRecords;
   public final Gauge policies;
+  /** Fixed-label children resolved once: the hot path should not look labels up per call. */
+  public final CounterDataPoint cacheHit;
+  public final CounterDataPoint cacheMiss;
+  public final DistributionDataPoint latencyHit;
+  public final DistributionDataPoint latencyMiss;
 
   public ExtAuthzMetrics(Metrics m) {
     decisions = m.counter("switchyard_extauthz_decisions_total",
@@ -27,5 +34,9 @@ public final class ExtAuthzMetrics {
     latency = m.histogram("switchyard_extauthz_check_duration_seconds", "Server-side Check latency by cache result", LATENCY_BUCKETS, "cache");
     logRecords = m.counter("switchyard_extauthz_decision_log_records_total", "Decision log records by outcome (sent, dropped, failed)", "outcome");
     policies = m.gauge("switchyard_extauthz_policies", "Loaded policies by kind", "kind");
+    cacheHit = cache.labelValues("hit");
+    cacheMiss = cache.labelValues("miss");
+    latencyHit = latency.labelValues("hit");
+    latencyMiss = latency.labelValues("miss");
   }
 }
