@@ -4,8 +4,10 @@ import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,7 @@ public final class EmbeddedRuntime {
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
       startExtAuthz(p, s, kafka.bootstrapServers());
+      startXds(p, s, out);
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
@@ -80,9 +83,21 @@ public final class EmbeddedRuntime {
     p.announce("ext-authz", "grpc://0.0.0.0:" + server.port() + " (policies from " + authz + ")");
   }
 
+  private static void startXds(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
+    Path mesh = s.configDir().resolve("mesh.yaml");
+    if (!Files.isRegularFile(mesh)) {
+      out.println("switchyard: xds            off    (no mesh.yaml in " + s.configDir() + ")");
+      return;
+    }
+    XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(DefaultPorts.XDS_GRPC)
+        .readiness(p.readiness()).build());
+    xds.start();
+    p.announce("xds", "0.0.0.0:" + xds.port() + " (ADS; mesh " + mesh + ")");
+  }
+
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
     if (s.flinkJar() == null) {
-      out.println("switchyard: flink-jobs      off    (--no-flink)");
+      out.printf("switchyard: %-14s off    (--no-flink)%n", "flink-jobs");
       return;
     }
     if (!Files.isRegularFile(s.flinkJar())) {
