@@ -1,5 +1,8 @@
 package io.switchyard.launcher.runtime;
 
+import io.switchyard.extauthz.ExtAuthzConfig;
+import io.switchyard.extauthz.ExtAuthzServer;
+import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
@@ -56,6 +59,7 @@ public final class EmbeddedRuntime {
       kafka.createTopics(Topics.all(s.topicPrefix()));
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+      startExtAuthz(p, s, kafka.bootstrapServers());
       startXds(p, s, out);
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
@@ -63,6 +67,20 @@ public final class EmbeddedRuntime {
       p.close();
       throw e;
     }
+  }
+
+  /** ext-authz on its default port, policies from {@code <config>/authz/}, decision records to the embedded broker. */
+  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka) throws Exception {
+    Path authz = s.configDir().resolve("authz");
+    if (!Files.isDirectory(authz)) {
+      p.announce("ext-authz", "off (no " + authz + " folder)");
+      return;
+    }
+    ExtAuthzConfig config = ExtAuthzConfig.defaults(authz).withDecisionLog(true, kafka,
+        Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED);
+    ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), java.time.Clock.systemUTC(), p.readiness()));
+    server.start();
+    p.announce("ext-authz", "grpc://0.0.0.0:" + server.port() + " (policies from " + authz + ")");
   }
 
   private static void startXds(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
