@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param rps user requests per second entering the mesh at the frontend
  * @param scenario traffic shape over time
- * @param timeScale event time runs this many times faster than the wall clock (spans, access logs)
+ * @param timeScale event time runs this many times faster than the wall clock (spans, access logs); with a
+ *     duration, event time starts in the past so that it reaches the wall clock when the demo ends
  * @param outageStart for {@link Scenario#CHECKOUT_OUTAGE}: wall-clock time after start when checkout breaks
  * @param outageDuration for {@link Scenario#CHECKOUT_OUTAGE}: how long it stays broken
  * @param duration stop after this long; null runs until closed
