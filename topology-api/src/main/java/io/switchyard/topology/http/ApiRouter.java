@@ -43,6 +43,7 @@ public final class ApiRouter implements HttpHandler {
   private final AccessPolicy access;
   private final MetricsEndpoint metrics;
   private final byte[] openApi;
+  private final WebUi page = new WebUi();
 
   /** Writes the Prometheus exposition of the materialised data. */
   public interface MetricsEndpoint {
@@ -92,6 +93,9 @@ public final class ApiRouter implements HttpHandler {
     if (!"GET".equals(method) && !"HEAD".equals(method)) {
       ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
       HttpResponses.error(ex, 405, "method " + method + " not allowed; use GET");
+      return;
+    }
+    if (page.serve(ex, path)) {
       return;
     }
     if (path.equals("/api/health")) {

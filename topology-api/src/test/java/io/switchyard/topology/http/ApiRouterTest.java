@@ -75,6 +75,18 @@ class ApiRouterTest {
   }
 
   @Test
+  void thePageAndItsAssetsAreServedWithoutATokenAndUnknownAssetsAre404() throws Exception {
+    HttpResponse<String> page = get(guarded, "/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body()).contains("/ui/app.js").contains("id=\"graph\"");
+    assertThat(get(guarded, "/ui/app.js").body()).contains("/api/v1/graph");
+    assertThat(get(guarded, "/ui/style.css").statusCode()).isEqualTo(200);
+    assertThat(get(guarded, "/ui/nothing.js").statusCode()).isEqualTo(404);
+    assertThat(get(guarded, "/api/v1/graph").statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void badParametersGive400NamingTheParameter() throws Exception {
     for (String[] c : new String[][] {
         {"/api/v1/graph?from=yesterday", "from"},
