@@ -6,6 +6,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

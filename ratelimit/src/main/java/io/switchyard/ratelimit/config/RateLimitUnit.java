@@ -41,6 +41,11 @@ public enum RateLimitUnit {
     }
   }
 
+  /** Unit of an override limit sent by Envoy; null for UNKNOWN or unrecognised values. */
+  public static RateLimitUnit fromOverride(io.envoyproxy.envoy.type.v3.RateLimitUnit unit) {
+    return unit == io.envoyproxy.envoy.type.v3.RateLimitUnit.UNRECOGNIZED ? null : parse(unit.name());
+  }
+
   /** Null for UNKNOWN or unrecognised values. */
   public static RateLimitUnit fromProto(RateLimitResponse.RateLimit.Unit unit) {
     for (RateLimitUnit u : values()) {

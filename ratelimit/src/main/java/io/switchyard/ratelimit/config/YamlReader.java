@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
