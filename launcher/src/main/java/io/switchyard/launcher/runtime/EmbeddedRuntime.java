@@ -1,9 +1,12 @@
 package io.switchyard.launcher.runtime;
 
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
 import java.io.PrintStream;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +57,10 @@ public final class EmbeddedRuntime {
       kafka.createTopics(Topics.all(s.topicPrefix()));
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+      if (Files.isDirectory(s.configDir().resolve("ratelimit"))) {
+        RateLimitRuntime.start(p, s.configDir().resolve("ratelimit"), "0.0.0.0", DefaultPorts.RATELIMIT_GRPC, null,
+            StorageOptions.memory(), LimiterOptions.defaults(), false);
+      }
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
