@@ -65,7 +65,7 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
     StringBuilder b = new StringBuilder(domain);
     for (int i = 0; i < descriptor.getEntriesCount(); i++) {
       RateLimitDescriptor.Entry e = descriptor.getEntries(i);
-      b.append(i == 0 ? '.' : '.').append(e.getKey());
+      b.append('.').append(e.getKey());
       if (!e.getValue().isEmpty()) {
         b.append('_').append(e.getValue());
       }

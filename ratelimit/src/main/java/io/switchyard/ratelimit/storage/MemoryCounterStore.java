@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.time.Clock;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongUnaryOperator;
 
@@ -19,6 +21,8 @@ public final class MemoryCounterStore implements CounterStore {
   private final long maxKeys;
   private final Clock clock;
   private final SlotLoader loader;
+  /** Keys changed since the last write-behind flush; null when nothing persists (plain memory storage). */
+  private final ConcurrentLinkedQueue<String> dirtyKeys;
 
   /** Supplies the starting value of a key that is not in memory (RocksDB reads it from disk). */
   interface SlotLoader {
@@ -26,13 +30,15 @@ public final class MemoryCounterStore implements CounterStore {
   }
 
   public MemoryCounterStore(Clock clock, long maxKeys) {
-    this(clock, maxKeys, (k, e) -> 0L);
+    this(clock, maxKeys, null);
   }
 
+  /** With a loader, changed keys are also queued for {@link #drainDirty}. */
   MemoryCounterStore(Clock clock, long maxKeys, SlotLoader loader) {
     this.clock = clock;
     this.maxKeys = maxKeys;
-    this.loader = loader;
+    this.loader = loader == null ? (k, e) -> 0L : loader;
+    this.dirtyKeys = loader == null ? null : new ConcurrentLinkedQueue<>();
     this.slots = Caffeine.newBuilder()
         .ticker(() -> clock.millis() * 1_000_000L)
         .executor(Runnable::run)
@@ -48,7 +54,7 @@ public final class MemoryCounterStore implements CounterStore {
     /** Window counters: absolute expiry (ms). Token buckets: 0, they live for {@code idleMillis} after use. */
     final long expireAtMillis;
     final long idleMillis;
-    volatile boolean dirty;
+    final AtomicBoolean dirty = new AtomicBoolean();
 
     Slot(long initial, long expireAtMillis, long idleMillis) {
       this.value = new AtomicLong(initial);
@@ -85,7 +91,7 @@ public final class MemoryCounterStore implements CounterStore {
       }
       Slot s = slot(keys[i], expireAtMillis[i], 0);
       out[i] = s.value.addAndGet(hits[i]);
-      s.dirty = true;
+      markDirty(keys[i], s);
     }
     return out;
   }
@@ -106,7 +112,7 @@ public final class MemoryCounterStore implements CounterStore {
         return r >= 0 ? r : stored;
       };
       s.value.updateAndGet(step);
-      s.dirty = true;
+      markDirty(keys[i], s);
       out[i] = result[0];
     }
     return out;
@@ -147,16 +153,25 @@ public final class MemoryCounterStore implements CounterStore {
     return liveKeys.get();
   }
 
-  /** Visits every live slot; used by the RocksDB write-behind flush. */
-  void forEachDirty(DirtyVisitor visitor) {
+  private void markDirty(String key, Slot s) {
+    if (dirtyKeys != null && !s.dirty.get() && s.dirty.compareAndSet(false, true)) {
+      dirtyKeys.add(key);
+    }
+  }
+
+  /** Visits each slot changed since the last call; used by the RocksDB write-behind flush. */
+  void drainDirty(DirtyVisitor visitor) {
     long now = clock.millis();
-    slots.asMap().forEach((k, s) -> {
-      if (s.dirty) {
-        s.dirty = false;
-        long expireAt = s.idleMillis > 0 ? now + s.idleMillis : s.expireAtMillis;
-        visitor.visit(k, s.value.get(), expireAt, s.idleMillis > 0);
+    for (String key = dirtyKeys.poll(); key != null; key = dirtyKeys.poll()) {
+      Slot s = slots.getIfPresent(key);
+      if (s == null) {
+        continue;
       }
-    });
+      // Cleared before reading, so a hit racing with the flush re-queues the key.
+      s.dirty.set(false);
+      long expireAt = s.idleMillis > 0 ? now + s.idleMillis : s.expireAtMillis;
+      visitor.visit(key, s.value.get(), expireAt, s.idleMillis > 0);
+    }
   }
 
   interface DirtyVisitor {

@@ -99,7 +99,7 @@ public final class RocksDbCounterStore implements CounterStore {
   /** Writes every changed counter now; called by the flusher and on close. */
   public synchronized void flush() throws CounterStoreException {
     try (WriteBatch batch = new WriteBatch()) {
-      memory.forEachDirty((key, value, expireAt, tokenBucket) -> {
+      memory.drainDirty((key, value, expireAt, tokenBucket) -> {
         try {
           batch.put(key.getBytes(StandardCharsets.UTF_8), ByteBuffer.allocate(16).putLong(value).putLong(expireAt).array());
         } catch (RocksDBException e) {
