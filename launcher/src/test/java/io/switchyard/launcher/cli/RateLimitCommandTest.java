@@ -34,6 +34,13 @@ class RateLimitCommandTest {
   }
 
   @Test
+  void validateAcceptsTheDemoFolder() {
+    Run r = run("ratelimit", "validate", "../config/demo/ratelimit");
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("[storefront]");
+  }
+
+  @Test
   void validateRejectsABrokenFolderWithFileAndLine() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "domain: d\ndescriptors:\n  - key: a\n    rate_limit: {unit: weekly, requests_per_unit: 1}\n");
     Run r = run("ratelimit", "validate", dir.toString());
