@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         UpCommand.class,
         TopologyApiCommand.class,
         ExtAuthzCommand.class,
+        RateLimitCommand.class,
         DemoCommand.class,
         TopicsCommand.class,
         VersionCommand.class,

@@ -11,6 +11,8 @@ import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -77,6 +79,10 @@ public final class EmbeddedRuntime {
       p.announce("topology-api", "http://0.0.0.0:" + topology.port() + "/api/v1/graph (store in " + s.dataDir().resolve("topology-store") + ")");
       startExtAuthz(p, s, kafka.bootstrapServers());
       startXds(p, s, out);
+      if (Files.isDirectory(s.configDir().resolve("ratelimit"))) {
+        RateLimitRuntime.start(p, s.configDir().resolve("ratelimit"), "0.0.0.0", DefaultPorts.RATELIMIT_GRPC, null,
+            StorageOptions.memory(), LimiterOptions.defaults(), false);
+      }
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
