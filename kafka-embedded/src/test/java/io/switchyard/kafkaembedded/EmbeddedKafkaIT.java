@@ -63,7 +63,11 @@ class EmbeddedKafkaIT {
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.LINGER_MS_CONFIG, 5,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        // Patient timeouts: on a starved machine a timed-out batch must be retried, not dropped.
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000));
     if (transactional) {
       conf.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it-tx");
     }
@@ -72,9 +76,17 @@ class EmbeddedKafkaIT {
         p.initTransactions();
         p.beginTransaction();
       }
+      java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
       for (int i = 0; i < n; i++) {
-        p.send(new ProducerRecord<>(Topics.SPANS.name(), "k" + (i % 97), "{\"n\":" + i + ",\"pad\":\"0123456789abcdef\"}"));
+        p.send(new ProducerRecord<>(Topics.SPANS.name(), "k" + (i % 97), "{\"n\":" + i + ",\"pad\":\"0123456789abcdef\"}"),
+            (meta, e) -> {
+              if (e != null) {
+                failed.compareAndSet(null, e);
+              }
+            });
       }
+      p.flush();
+      assertThat(failed.get()).as("a send failed").isNull();
       if (transactional) {
         p.commitTransaction();
       }
