@@ -50,7 +50,7 @@ public final class IngestMetrics {
     return records.labelValues(signal, outcome).get();
   }
 
-  void bytesIn(String signal, long n) {
+  public void bytesIn(String signal, long n) {
     bytesIn.labelValues(signal).inc(n);
   }
 
