@@ -88,7 +88,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("log.dirs", dataDir.resolve("logs").toString());
-    p.put("metadata.log.dir", dataDir.resolve("metadata").toString());
     for (String k : List.of("offsets.topic.replication.factor", "transaction.state.log.replication.factor",
         "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
         "share.coordinator.state.topic.min.isr", "default.replication.factor", "min.insync.replicas")) {

@@ -40,6 +40,11 @@ public final class AdminServer implements AutoCloseable {
     return http.port();
   }
 
+  /** Adds a route while running, e.g. a service's config dump; requiresToken routes need the bearer token. */
+  public void addRoute(String path, HttpHandler handler, boolean requiresToken) {
+    http.addRoute(path, handler, requiresToken);
+  }
+
   @Override
   public void close() {
     http.close();

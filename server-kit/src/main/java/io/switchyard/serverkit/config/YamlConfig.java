@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
  * keys are errors: a misspelt key silently ignored is a config that does not do what its author thinks.
  */
 public final class YamlConfig {
-  private static final YAMLFactory FACTORY = (YAMLFactory) YAMLFactory.builder().build().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  // Duplicate keys are detected while building located trees (with the key's line), so the factory's
+  // own strict detection stays off; the mapper, when used directly, still rejects them.
+  private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
   private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
       .registerModule(new Jdk8Module())
       .registerModule(new JavaTimeModule())
@@ -86,7 +88,7 @@ public final class YamlConfig {
         }
       }
       return docs;
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
       throw new ConfigException(file, 0, 0, "file not found");
     } catch (JsonProcessingException e) {
       throw located(file, e);

@@ -33,11 +33,25 @@ public final class HttpServerKit implements AutoCloseable {
   private final String name;
   private final HttpServer server;
   private final ExecutorService ownedExecutor;
+  private final String bearerToken;
 
-  private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor) {
+  private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken) {
     this.name = name;
     this.server = server;
     this.ownedExecutor = ownedExecutor;
+    this.bearerToken = bearerToken;
+  }
+
+  /**
+   * Adds a route to a built (possibly running) server: services started after the shared admin
+   * endpoint in {@code switchyard up} add their own admin routes this way.
+   */
+  public void addRoute(String pathPrefix, HttpHandler handler, boolean requiresToken) {
+    if (!pathPrefix.startsWith("/")) {
+      throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
+    }
+    HttpHandler h = requiresToken && bearerToken != null ? new TokenGuard(bearerToken, handler) : handler;
+    server.createContext(pathPrefix, new ErrorGuard(name, h));
   }
 
   public static Builder builder(String name, int port) {
@@ -156,7 +170,7 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server.setExecutor(executor);
       }
-      return new HttpServerKit(name, server, owned);
+      return new HttpServerKit(name, server, owned, bearerToken);
     }
   }
 
