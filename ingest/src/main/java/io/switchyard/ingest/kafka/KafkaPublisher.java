@@ -62,6 +62,7 @@ public final class KafkaPublisher implements AutoCloseable {
   private final AtomicLong inflight = new AtomicLong();
   private final AtomicInteger pendingBatches = new AtomicInteger();
   private final AtomicBoolean available = new AtomicBoolean(true);
+  private final AtomicLong lastProbeNanos = new AtomicLong(Long.MIN_VALUE / 2);
 
   public KafkaPublisher(Producer<byte[], byte[]> producer, PublisherOptions options,
       ScheduledExecutorService scheduler, IngestMetrics metrics, LongSupplier nanoTime) {
@@ -93,7 +94,7 @@ public final class KafkaPublisher implements AutoCloseable {
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
     p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
     p.putAll(overrides);
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -113,7 +114,8 @@ public final class KafkaPublisher implements AutoCloseable {
 
   /** Whether a batch of this size would be taken now (used by the ALS path to decide to spool instead). */
   public Refusal wouldRefuse(long bytes) {
-    if (!available.get() && pendingBatches.get() > 0) {
+    if (!available.get() && (pendingBatches.get() > 0
+        || nanoTime.getAsLong() - lastProbeNanos.get() < options.retryAfter().toNanos())) {
       return Refusal.UNAVAILABLE;
     }
     if (inflight.get() + bytes > options.inflightBudgetBytes() && inflight.get() > 0) {
@@ -201,8 +203,15 @@ public final class KafkaPublisher implements AutoCloseable {
   }
 
   private Refusal reserve(long bytes) {
-    if (!available.get() && pendingBatches.get() > 0) {
-      return Refusal.UNAVAILABLE;
+    if (!available.get()) {
+      // While unavailable, one probe at a time and at most one per retry interval: a probe can block a
+      // receiver thread for up to max.block.ms when the broker's metadata is unknown.
+      long now = nanoTime.getAsLong();
+      long last = lastProbeNanos.get();
+      if (pendingBatches.get() > 0 || now - last < options.retryAfter().toNanos()
+          || !lastProbeNanos.compareAndSet(last, now)) {
+        return Refusal.UNAVAILABLE;
+      }
     }
     while (true) {
       long cur = inflight.get();
@@ -223,6 +232,7 @@ public final class KafkaPublisher implements AutoCloseable {
   }
 
   private void markUnavailable(String why) {
+    lastProbeNanos.set(nanoTime.getAsLong());
     if (available.compareAndSet(true, false)) {
       log.warn("Kafka unavailable for ingest: {}", why);
       metrics.kafkaAvailable(false);
@@ -240,14 +250,9 @@ public final class KafkaPublisher implements AutoCloseable {
     return (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length) + 64;
   }
 
-  /** Flushes what the producer holds, then closes it. */
+  /** Closes the producer, giving pending sends a few seconds to complete. */
   @Override
   public void close() {
-    try {
-      producer.flush();
-    } catch (RuntimeException e) {
-      log.warn("flush on close failed: {}", e.toString());
-    }
     producer.close(java.time.Duration.ofSeconds(5));
   }
 }

@@ -20,6 +20,7 @@ class KafkaPublisherTest {
   final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
   final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
   final IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
 
   @AfterEach
@@ -29,7 +30,7 @@ class KafkaPublisherTest {
 
   KafkaPublisher publisher(long budget, Duration ackTimeout) {
     return new KafkaPublisher(producer, new PublisherOptions(budget, ackTimeout, Duration.ofSeconds(1)),
-        scheduler, metrics, System::nanoTime);
+        scheduler, metrics, clock::get);
   }
 
   static ProducerRecord<byte[], byte[]> rec(int valueBytes) {
@@ -77,7 +78,12 @@ class KafkaPublisherTest {
 
     producer.errorNext(new TimeoutException("expired"));
     assertThat(b.acked()).isCompletedExceptionally();
+    assertThat(p.publish(List.of(rec(10))).refusal()).as("no probe before the retry interval")
+        .isEqualTo(KafkaPublisher.Refusal.UNAVAILABLE);
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
     var probe = p.publish(List.of(rec(10)));
+    assertThat(p.publish(List.of(rec(10))).refusal()).as("one probe at a time")
+        .isEqualTo(KafkaPublisher.Refusal.UNAVAILABLE);
     assertThat(probe.accepted()).as("a probe goes through once nothing is pending").isTrue();
     producer.completeNext();
     assertThat(probe.acked()).isCompleted();
