@@ -159,6 +159,15 @@ public final class KafkaPublisher implements AutoCloseable {
     AtomicInteger unreleased = new AtomicInteger(records.size());
     for (int i = 0; i < records.size(); i++) {
       ProducerRecord<byte[], byte[]> r = records.get(i);
+      if (finished.get()) {
+        // The batch already failed (the producer reports most send errors, e.g. missing metadata after
+        // max.block.ms, through the callback): sending the rest would only block again, once per record.
+        if (unreleased.addAndGet(-(records.size() - i)) == 0) {
+          release(finalBytes);
+          pendingBatches.decrementAndGet();
+        }
+        break;
+      }
       try {
         producer.send(r, (meta, error) -> {
           if (unreleased.decrementAndGet() == 0) {

@@ -107,4 +107,27 @@ class KafkaPublisherTest {
   void emptyBatchIsAckedAtOnce() {
     assertThat(publisher(1 << 20, Duration.ofMinutes(1)).publish(List.of()).acked()).isCompleted();
   }
+
+  @Test
+  void aFailedRecordStopsTheRestOfTheBatchFromBeingSent() {
+    KafkaPublisher p = publisher(1 << 20, Duration.ofMinutes(1));
+    MockProducer<byte[], byte[]> failing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+      @Override
+      public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+          ProducerRecord<byte[], byte[]> record, org.apache.kafka.clients.producer.Callback callback) {
+        sends++;
+        callback.onCompletion(null, new TimeoutException("not present in metadata"));
+        return java.util.concurrent.CompletableFuture.failedFuture(new TimeoutException("x"));
+      }
+    };
+    KafkaPublisher q = new KafkaPublisher(failing, new PublisherOptions(1 << 20, Duration.ofMinutes(1),
+        Duration.ofSeconds(1)), scheduler, metrics, clock::get);
+    var sub = q.publish(List.of(rec(1), rec(1), rec(1), rec(1)));
+    assertThat(sub.acked()).isCompletedExceptionally();
+    assertThat(sends).isEqualTo(1);
+    assertThat(q.inflightBytes()).isZero();
+    assertThat(p.available()).isTrue();
+  }
+
+  int sends;
 }
