@@ -116,4 +116,9 @@ public record IngestConfig(
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
         bearerToken, c, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
   }
+
+  public IngestConfig withMaxMessageBytes(int bytes) {
+    return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
+        bearerToken, compression, bytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+  }
 }
