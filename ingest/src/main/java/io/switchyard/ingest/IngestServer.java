@@ -37,6 +37,7 @@ public final class IngestServer implements AutoCloseable {
   private final Readiness.Component readiness;
   private ScheduledExecutorService timers;
   private ScheduledExecutorService replayThread;
+  private java.util.concurrent.ExecutorService workers;
   private KafkaPublisher publisher;
   private Spool spool;
   private SpoolReplayer replayer;
@@ -67,10 +68,16 @@ public final class IngestServer implements AutoCloseable {
     replayer = new SpoolReplayer(spool, pipeline::replay, replayThread, Duration.ofMillis(200),
         config.publisher().ackTimeout(), 500, pipeline::replayed).start();
 
+    // Decoding and mapping a 512-span request is not a tiny handler: a worker pool lets every core do it, and a
+    // send that waits for Kafka metadata (max.block.ms) never stalls a Netty event loop.
+    workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        daemon("ingest-worker"));
     GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
+        .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
-        .addService(OtlpGrpcServices.traces(pipeline)).addService(OtlpGrpcServices.logs(pipeline));
+        .addService(OtlpGrpcServices.tracesDefinition(pipeline)).addService(OtlpGrpcServices.logsDefinition(pipeline));
     GrpcServer.Builder alsBuilder = GrpcServer.builder("ingest-als", config.alsPort()).host(config.host())
+        .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
         .addService(new AlsGrpcService(pipeline));
     if (config.bearerToken() != null) {
@@ -131,6 +138,9 @@ public final class IngestServer implements AutoCloseable {
     }
     if (als != null) {
       als.close();
+    }
+    if (workers != null) {
+      workers.shutdown();
     }
     if (replayer != null) {
       replayer.close();

@@ -360,4 +360,36 @@ class IngestServerIT {
     assertThat(notJson.statusCode()).isEqualTo(400);
     assertThat(notJson.body()).contains("\"error\":\"body is not valid JSON");
   }
+
+  @Test
+  void malformedGrpcPayloadGetsInvalidArgumentNamingTheMessage() {
+    io.grpc.MethodDescriptor.Marshaller<byte[]> bytes = new io.grpc.MethodDescriptor.Marshaller<>() {
+      @Override
+      public java.io.InputStream stream(byte[] value) {
+        return new java.io.ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(java.io.InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    };
+    var method = io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc.getExportMethod().toBuilder(bytes, bytes)
+        .build();
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext().build();
+    try {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(
+              channel, method, io.grpc.CallOptions.DEFAULT, new byte[] {0x0a, 0x7f, 0x01}))
+          .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).startsWith("request is not a valid ExportTraceServiceRequest");
+          });
+    } finally {
+      channel.shutdownNow();
+    }
+  }
 }
