@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         UpCommand.class,
         IngestCommand.class,
+        DemoCommand.class,
         TopicsCommand.class,
         VersionCommand.class,
     })

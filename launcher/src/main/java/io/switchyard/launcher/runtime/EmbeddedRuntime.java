@@ -66,7 +66,7 @@ public final class EmbeddedRuntime {
 
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
     if (s.flinkJar() == null) {
-      out.println("switchyard: flink-jobs      off    (--no-flink)");
+      out.printf("switchyard: %-14s off    (--no-flink)%n", "flink-jobs");
       return;
     }
     if (!Files.isRegularFile(s.flinkJar())) {
