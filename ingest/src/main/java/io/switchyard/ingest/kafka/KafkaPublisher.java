@@ -130,9 +130,12 @@ public final class KafkaPublisher implements AutoCloseable {
    */
   public Submission publish(List<ProducerRecord<byte[], byte[]>> records) {
     long bytes = 0;
+    long payload = 0;
     for (ProducerRecord<byte[], byte[]> r : records) {
       bytes += size(r);
+      payload += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
     }
+    long payloadBytes = payload;
     Refusal refusal = reserve(bytes);
     if (refusal != null) {
       return new Submission(refusal, null);
@@ -178,8 +181,9 @@ public final class KafkaPublisher implements AutoCloseable {
             fail(finished, timeout, done, error);
             return;
           }
-          metrics.bytesOut(r.topic(), size(r));
           if (remaining.decrementAndGet() == 0) {
+            // Counted once per batch: the callbacks run on the producer's single I/O thread.
+            metrics.bytesOut(r.topic(), payloadBytes);
             markAvailable();
             metrics.sendLatency((nanoTime.getAsLong() - start) / 1e9);
             if (finished.compareAndSet(false, true)) {
