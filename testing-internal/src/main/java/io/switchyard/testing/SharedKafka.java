@@ -104,10 +104,15 @@ public final class SharedKafka implements BeforeAllCallback {
   }
 
   public KafkaProducer<byte[], byte[]> producer() {
+    // One request in flight and patient timeouts: on a starved test machine a timed-out pipelined
+    // batch can leave the idempotent producer out of sequence, and a test would then lose fixtures.
     return new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.LINGER_MS_CONFIG, 5),
+        ProducerConfig.LINGER_MS_CONFIG, 5,
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000),
         new ByteArraySerializer(), new ByteArraySerializer());
   }
 

@@ -11,9 +11,11 @@ import picocli.CommandLine.Command;
     subcommands = {
         UpCommand.class,
         IngestCommand.class,
+        ExtAuthzCommand.class,
         DemoCommand.class,
         TopicsCommand.class,
         VersionCommand.class,
+        XdsCommand.class,
     })
 public final class SwitchyardCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -1,8 +1,13 @@
 package io.switchyard.launcher.runtime;
 
+import io.switchyard.extauthz.ExtAuthzConfig;
+import io.switchyard.extauthz.ExtAuthzServer;
+import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,12 +61,40 @@ public final class EmbeddedRuntime {
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
       io.switchyard.launcher.cli.IngestCommand.start(p,
           io.switchyard.launcher.cli.IngestCommand.config(kafka.bootstrapServers(), s.topicPrefix(), s.dataDir()));
+      startExtAuthz(p, s, kafka.bootstrapServers());
+      startXds(p, s, out);
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {
       p.close();
       throw e;
     }
+  }
+
+  /** ext-authz on its default port, policies from {@code <config>/authz/}, decision records to the embedded broker. */
+  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka) throws Exception {
+    Path authz = s.configDir().resolve("authz");
+    if (!Files.isDirectory(authz)) {
+      p.announce("ext-authz", "off (no " + authz + " folder)");
+      return;
+    }
+    ExtAuthzConfig config = ExtAuthzConfig.defaults(authz).withDecisionLog(true, kafka,
+        Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED);
+    ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), java.time.Clock.systemUTC(), p.readiness()));
+    server.start();
+    p.announce("ext-authz", "grpc://0.0.0.0:" + server.port() + " (policies from " + authz + ")");
+  }
+
+  private static void startXds(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
+    Path mesh = s.configDir().resolve("mesh.yaml");
+    if (!Files.isRegularFile(mesh)) {
+      out.println("switchyard: xds            off    (no mesh.yaml in " + s.configDir() + ")");
+      return;
+    }
+    XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(DefaultPorts.XDS_GRPC)
+        .readiness(p.readiness()).build());
+    xds.start();
+    p.announce("xds", "0.0.0.0:" + xds.port() + " (ADS; mesh " + mesh + ")");
   }
 
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {

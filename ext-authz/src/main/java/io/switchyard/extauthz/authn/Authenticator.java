@@ -1,0 +1,320 @@
+package io.switchyard.extauthz.authn;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.extauthz.request.RequestIdentity;
+import java.security.Key;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * RequestAuthentication as Envoy's jwt_authn filter applies it for Istio: a request without a token
+ * passes with no identity; any token found must come from a configured issuer, at one of that rule's
+ * locations, be unexpired, carry an allowed audience and verify against the issuer's keys — else 401.
+ * Verified tokens are cached by hash until they expire.
+ */
+public final class Authenticator {
+  private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+  private static final long NO_EXP_CACHE_MILLIS = Duration.ofMinutes(5).toMillis();
+
+  private final JwksRegistry registry;
+  private final Clock clock;
+  private final Cache<String, Verified> verified;
+  private final DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+
+  private record Verified(RequestIdentity identity, long expiresAtMillis, String payloadSegment) {}
+
+  public Authenticator(JwksRegistry registry, Clock clock, long maxCachedTokens) {
+    this.registry = registry;
+    this.clock = clock;
+    this.verified = Caffeine.newBuilder().maximumSize(maxCachedTokens).expireAfter(new Expiry<String, Verified>() {
+      @Override
+      public long expireAfterCreate(String key, Verified v, long currentTime) {
+        long ms = v.expiresAtMillis() == Long.MAX_VALUE ? NO_EXP_CACHE_MILLIS : v.expiresAtMillis() - clock.millis();
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, ms));
+      }
+
+      @Override
+      public long expireAfterUpdate(String key, Verified v, long currentTime, long currentDuration) {
+        return currentDuration;
+      }
+
+      @Override
+      public long expireAfterRead(String key, Verified v, long currentTime, long currentDuration) {
+        return currentDuration;
+      }
+    }).build();
+  }
+
+  /** A token found at one location, with the sha-256 of its text. */
+  public record FoundToken(TokenLocation location, String token) {}
+
+  /** Every token present at the given locations; the decision cache keys on these. */
+  public static List<FoundToken> findTokens(RequestAttributes r, List<TokenLocation> locations) {
+    List<FoundToken> out = null;
+    for (TokenLocation l : locations) {
+      String t = l.extract(r);
+      if (t != null) {
+        if (out == null) {
+          out = new ArrayList<>(1);
+        }
+        out.add(new FoundToken(l, t));
+      }
+    }
+    return out == null ? List.of() : out;
+  }
+
+  public CompletableFuture<AuthnResult> authenticate(RequestAttributes r, List<JwtRule> rules, List<FoundToken> tokens) {
+    if (r.jwtAuthnPayload() != null) {
+      return CompletableFuture.completedFuture(fromEnvoyMetadata(r.jwtAuthnPayload(), rules));
+    }
+    if (rules.isEmpty()) {
+      return CompletableFuture.completedFuture(AuthnResult.ANONYMOUS);
+    }
+    if (tokens.isEmpty()) {
+      Set<String> outputs = new LinkedHashSet<>();
+      for (JwtRule rule : rules) {
+        rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
+        if (rule.outputPayloadToHeader() != null) {
+          outputs.add(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+      // Headers this server would fill from a token must not arrive forged from the client.
+      return CompletableFuture.completedFuture(outputs.isEmpty() ? AuthnResult.ANONYMOUS
+          : new AuthnResult(true, RequestIdentity.NONE, null, Long.MAX_VALUE, Map.of(), new ArrayList<>(outputs), List.of(), true));
+    }
+    List<CompletableFuture<AuthnResult>> each = new ArrayList<>(tokens.size());
+    for (FoundToken t : tokens) {
+      each.add(one(t, rules));
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
+    return all.thenApply(v -> combine(each));
+  }
+
+  private static AuthnResult combine(List<CompletableFuture<AuthnResult>> each) {
+    AuthnResult first = null;
+    Map<String, String> set = new LinkedHashMap<>();
+    Set<String> remove = new LinkedHashSet<>();
+    Set<String> params = new LinkedHashSet<>();
+    long exp = Long.MAX_VALUE;
+    for (CompletableFuture<AuthnResult> f : each) {
+      AuthnResult a = f.join();
+      if (!a.authenticated()) {
+        return a;
+      }
+      if (first == null) {
+        first = a;
+      }
+      a.headersToSet().forEach(set::putIfAbsent);
+      remove.addAll(a.headersToRemove());
+      params.addAll(a.queryParamsToRemove());
+      exp = Math.min(exp, a.expiresAtMillis());
+    }
+    return new AuthnResult(true, first.identity(), null, exp, set, new ArrayList<>(remove), new ArrayList<>(params), true);
+  }
+
+  private CompletableFuture<AuthnResult> one(FoundToken found, List<JwtRule> rules) {
+    SignedJWT jwt;
+    JWTClaimsSet claims;
+    try {
+      jwt = SignedJWT.parse(found.token());
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException e) {
+      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
+    }
+    String iss = claims.getIssuer();
+    JwtRule rule = null;
+    for (JwtRule candidate : rules) {
+      if (candidate.issuer().equals(iss) && candidate.locations().contains(found.location())) {
+        rule = candidate;
+        break;
+      }
+    }
+    if (rule == null) {
+      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
+    }
+    long now = clock.millis();
+    String cacheKey = TokenHash.sha256(found.token()) + "|" + rule.issuer() + "|" + rule.audiences();
+    Verified hit = verified.getIfPresent(cacheKey);
+    if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
+      return CompletableFuture.completedFuture(success(rule, found, hit));
+    }
+    String early = checkClaims(rule, claims, now);
+    if (early != null) {
+      return CompletableFuture.completedFuture(AuthnResult.failed(early, true));
+    }
+    JwtRule r = rule;
+    JwksSource source = registry.sourceFor(rule);
+    SignedJWT token = jwt;
+    return source.keys().thenCompose(keys -> {
+      List<JWK> candidates = select(token.getHeader(), keys);
+      if (candidates.isEmpty()) {
+        return source.refreshForUnknownKey().thenApply(fresh -> verify(r, found, token, claims, select(token.getHeader(), fresh), cacheKey));
+      }
+      return CompletableFuture.completedFuture(verify(r, found, token, claims, candidates, cacheKey));
+    }).exceptionally(err -> {
+      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      if (cause instanceof JwksUnavailableException) {
+        return AuthnResult.failed("Jwks remote fetch is failed", false);
+      }
+      throw err instanceof CompletionException ? (CompletionException) err : new CompletionException(err);
+    });
+  }
+
+  private String checkClaims(JwtRule rule, JWTClaimsSet claims, long now) {
+    Date exp = claims.getExpirationTime();
+    if (exp != null && exp.getTime() + CLOCK_SKEW.toMillis() <= now) {
+      return "Jwt is expired";
+    }
+    Date nbf = claims.getNotBeforeTime();
+    if (nbf != null && nbf.getTime() - CLOCK_SKEW.toMillis() > now) {
+      return "Jwt not yet valid";
+    }
+    if (!rule.audiences().isEmpty()) {
+      List<String> aud = claims.getAudience();
+      boolean ok = false;
+      for (String a : aud) {
+        if (rule.audiences().contains(a)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        return "Audiences in Jwt are not allowed";
+      }
+    }
+    return null;
+  }
+
+  private static List<JWK> select(JWSHeader header, JWKSet keys) {
+    return new JWKSelector(JWKMatcher.forJWSHeader(header)).select(keys);
+  }
+
+  private AuthnResult verify(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims, List<JWK> candidates, String cacheKey) {
+    if (candidates.isEmpty()) {
+      return AuthnResult.failed("Jwks doesn't have key to match kid or alg from Jwt", true);
+    }
+    for (JWK k : candidates) {
+      try {
+        Key key = k instanceof RSAKey ? ((RSAKey) k).toRSAPublicKey()
+            : k instanceof ECKey ? ((ECKey) k).toECPublicKey()
+            : k instanceof OctetSequenceKey ? ((OctetSequenceKey) k).toSecretKey() : null;
+        if (key == null) {
+          continue;
+        }
+        JWSVerifier v = verifiers.createJWSVerifier(jwt.getHeader(), key);
+        if (jwt.verify(v)) {
+          Date exp = claims.getExpirationTime();
+          Verified ok = new Verified(identity(claims.toJSONObject()), exp == null ? Long.MAX_VALUE : exp.getTime(),
+              jwt.getParsedParts()[1].toString());
+          verified.put(cacheKey, ok);
+          return success(rule, found, ok);
+        }
+      } catch (JOSEException | IllegalStateException e) {
+        // A key that cannot verify this algorithm is just not the right key; try the next.
+      }
+    }
+    return AuthnResult.failed("Jwt verification fails", true);
+  }
+
+  private static AuthnResult success(JwtRule rule, FoundToken found, Verified v) {
+    Map<String, String> set = new LinkedHashMap<>();
+    for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
+      String value = claimText(v.identity().claims(), c.claim());
+      if (value != null) {
+        set.put(c.header(), value);
+      }
+    }
+    if (rule.outputPayloadToHeader() != null) {
+      set.put(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT), v.payloadSegment());
+    }
+    List<String> removeHeaders = List.of();
+    List<String> removeParams = List.of();
+    if (!rule.forwardOriginalToken()) {
+      if (found.location().kind() == TokenLocation.Kind.HEADER) {
+        removeHeaders = List.of(found.location().name());
+      } else if (found.location().kind() == TokenLocation.Kind.PARAM) {
+        removeParams = List.of(found.location().name());
+      }
+    }
+    return new AuthnResult(true, v.identity(), null, v.expiresAtMillis(), set, removeHeaders, removeParams, true);
+  }
+
+  private AuthnResult fromEnvoyMetadata(Map<String, Object> payload, List<JwtRule> rules) {
+    RequestIdentity id = identity(payload);
+    if (!id.present()) {
+      return AuthnResult.ANONYMOUS;
+    }
+    Map<String, String> set = new LinkedHashMap<>();
+    for (JwtRule rule : rules) {
+      if (rule.issuer().equals(id.issuer())) {
+        for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
+          String value = claimText(payload, c.claim());
+          if (value != null) {
+            set.put(c.header(), value);
+          }
+        }
+      }
+    }
+    long exp = Long.MAX_VALUE;
+    if (payload.get("exp") instanceof Number) {
+      exp = ((Number) payload.get("exp")).longValue() * 1000;
+    }
+    return new AuthnResult(true, id, null, exp, set, List.of(), List.of(), true);
+  }
+
+  private static RequestIdentity identity(Map<String, Object> claims) {
+    Object iss = claims.get("iss");
+    Object sub = claims.get("sub");
+    if (!(iss instanceof String) || ((String) iss).isEmpty()) {
+      return RequestIdentity.NONE;
+    }
+    return new RequestIdentity((String) iss, sub instanceof String ? (String) sub : null, claims);
+  }
+
+  /** A claim by exact name, else by dotted path into nested objects; strings, numbers and booleans only. */
+  static String claimText(Map<String, Object> claims, String claim) {
+    Object v = claims.get(claim);
+    if (v == null && claim.contains(".")) {
+      Object cur = claims;
+      for (String part : claim.split("\\.")) {
+        cur = cur instanceof Map ? ((Map<?, ?>) cur).get(part) : null;
+      }
+      v = cur;
+    }
+    if (v instanceof String || v instanceof Boolean) {
+      return v.toString();
+    }
+    if (v instanceof Number) {
+      Number n = (Number) v;
+      return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : n.toString();
+    }
+    return null;
+  }
+}

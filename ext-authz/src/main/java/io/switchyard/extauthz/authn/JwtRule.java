@@ -1,0 +1,24 @@
+package io.switchyard.extauthz.authn;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One {@code jwtRules} entry of a RequestAuthentication. Exactly one key source applies: inline
+ * {@code jwks}, else {@code jwksUri}, else OIDC discovery from the issuer.
+ */
+public record JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks, List<TokenLocation> locations,
+    String outputPayloadToHeader, List<ClaimToHeader> outputClaimToHeaders, boolean forwardOriginalToken, Duration timeout,
+    String origin) {
+
+  public JwtRule {
+    audiences = List.copyOf(audiences);
+    locations = List.copyOf(locations);
+    outputClaimToHeaders = List.copyOf(outputClaimToHeaders);
+  }
+
+  /** {@code outputClaimToHeaders} entry: copy {@code claim} (dots reach nested claims) into {@code header}. */
+  public record ClaimToHeader(String header, String claim) {}
+}

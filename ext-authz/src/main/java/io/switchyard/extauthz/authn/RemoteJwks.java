@@ -1,0 +1,162 @@
+package io.switchyard.extauthz.authn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A JWKS fetched over HTTP (from {@code jwksUri}, or from the {@code jwks_uri} of the issuer's OIDC
+ * discovery document). Keys are refreshed in the background once older than the refresh interval,
+ * refetched on an unknown {@code kid} at most once per minimum interval, and kept when a fetch fails
+ * so that an issuer outage does not turn into an outage here. One fetch at a time.
+ */
+final class RemoteJwks implements JwksSource {
+  private static final Logger LOG = LoggerFactory.getLogger(RemoteJwks.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI jwksUri;
+  private final String discoveryIssuer;
+  private final HttpClient http;
+  private final Clock clock;
+  private final Duration timeout;
+  private final Duration refreshInterval;
+  private final Duration minRefreshInterval;
+  private final ExtAuthzMetrics metrics;
+
+  private volatile JWKSet keys;
+  private volatile long fetchedAtMillis;
+  private volatile long lastAttemptMillis = Long.MIN_VALUE / 2;
+  private volatile URI resolvedUri;
+  private CompletableFuture<JWKSet> inFlight;
+
+  RemoteJwks(URI jwksUri, String discoveryIssuer, HttpClient http, Clock clock, Duration timeout, Duration refreshInterval,
+      Duration minRefreshInterval, ExtAuthzMetrics metrics) {
+    this.jwksUri = jwksUri;
+    this.discoveryIssuer = discoveryIssuer;
+    this.http = http;
+    this.clock = clock;
+    this.timeout = timeout;
+    this.refreshInterval = refreshInterval;
+    this.minRefreshInterval = minRefreshInterval;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public CompletableFuture<JWKSet> keys() {
+    JWKSet k = keys;
+    long now = clock.millis();
+    if (k == null) {
+      if (now - lastAttemptMillis < minRefreshInterval.toMillis()) {
+        CompletableFuture<JWKSet> running = currentFetch();
+        return running != null ? running : CompletableFuture.failedFuture(new JwksUnavailableException("Jwks remote fetch is failed"));
+      }
+      return fetch();
+    }
+    if (now - fetchedAtMillis >= refreshInterval.toMillis() && now - lastAttemptMillis >= minRefreshInterval.toMillis()) {
+      fetch();
+    }
+    return CompletableFuture.completedFuture(k);
+  }
+
+  @Override
+  public CompletableFuture<JWKSet> refreshForUnknownKey() {
+    if (clock.millis() - lastAttemptMillis < minRefreshInterval.toMillis()) {
+      CompletableFuture<JWKSet> running = currentFetch();
+      return running != null ? running : keys();
+    }
+    return fetch();
+  }
+
+  private synchronized CompletableFuture<JWKSet> currentFetch() {
+    return inFlight;
+  }
+
+  /** Starts a fetch unless one runs; the result falls back to the keys held before when it fails. */
+  synchronized CompletableFuture<JWKSet> fetch() {
+    if (inFlight != null) {
+      return inFlight;
+    }
+    lastAttemptMillis = clock.millis();
+    CompletableFuture<URI> uri = jwksUri != null ? CompletableFuture.completedFuture(jwksUri)
+        : resolvedUri != null ? CompletableFuture.completedFuture(resolvedUri) : discover();
+    CompletableFuture<JWKSet> f = uri.thenCompose(u -> get(u)).thenApply(body -> {
+      try {
+        JWKSet set = JWKSet.parse(body);
+        keys = set;
+        fetchedAtMillis = clock.millis();
+        metrics.jwksFetches.labelValues("success").inc();
+        return set;
+      } catch (java.text.ParseException e) {
+        throw new CompletionException(new JwksUnavailableException("JWKS is not valid: " + e.getMessage()));
+      }
+    }).handle((set, err) -> {
+      synchronized (this) {
+        inFlight = null;
+      }
+      if (err == null) {
+        return set;
+      }
+      metrics.jwksFetches.labelValues("failure").inc();
+      JWKSet old = keys;
+      LOG.warn("JWKS fetch for {} failed ({}); {}", describe(), rootMessage(err), old == null ? "no keys yet" : "keeping the previous keys");
+      if (old != null) {
+        return old;
+      }
+      throw new CompletionException(new JwksUnavailableException("Jwks remote fetch is failed"));
+    });
+    if (!f.isDone()) {
+      inFlight = f;
+    }
+    return f;
+  }
+
+  private CompletableFuture<URI> discover() {
+    String base = discoveryIssuer.endsWith("/") ? discoveryIssuer.substring(0, discoveryIssuer.length() - 1) : discoveryIssuer;
+    return get(URI.create(base + "/.well-known/openid-configuration")).thenApply(body -> {
+      try {
+        JsonNode doc = JSON.readTree(body);
+        String u = doc.path("jwks_uri").asText("");
+        if (u.isEmpty()) {
+          throw new CompletionException(new JwksUnavailableException("OIDC discovery document has no jwks_uri"));
+        }
+        URI resolved = URI.create(u);
+        resolvedUri = resolved;
+        return resolved;
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new CompletionException(new JwksUnavailableException("OIDC discovery document is not valid: " + e.getMessage()));
+      }
+    });
+  }
+
+  private CompletableFuture<String> get(URI uri) {
+    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
+    return http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).thenApply(resp -> {
+      if (resp.statusCode() != 200) {
+        throw new CompletionException(new JwksUnavailableException(uri + " answered HTTP " + resp.statusCode()));
+      }
+      return resp.body();
+    });
+  }
+
+  private String describe() {
+    return jwksUri != null ? jwksUri.toString() : "issuer " + discoveryIssuer;
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null && (t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}

@@ -1,0 +1,135 @@
+package io.switchyard.extauthz.authn;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import io.switchyard.extauthz.policy.Resources;
+import io.switchyard.extauthz.policy.Scope;
+import io.switchyard.extauthz.yaml.Doc;
+import io.switchyard.serverkit.config.ConfigException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses and validates {@code kind: RequestAuthentication} documents. */
+public final class RequestAuthenticationParser {
+  private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "jwtRules");
+  private static final Set<String> RULE_KEYS = Set.of("issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
+      "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout");
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  private RequestAuthenticationParser() {}
+
+  public static RequestAuthentication parse(Doc doc, Resources.Header h) throws ConfigException {
+    doc.onlyKeys("/spec", "RequestAuthentication spec", SPEC_KEYS);
+    Scope scope = Resources.scope(doc, h.namespace());
+    int n = doc.listSize("/spec/jwtRules", "jwtRules");
+    List<JwtRule> rules = new ArrayList<>();
+    Set<String> issuers = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      JwtRule r = rule(doc, "/spec/jwtRules/" + i);
+      if (!issuers.add(r.issuer())) {
+        throw doc.error("/spec/jwtRules/" + i + "/issuer", "issuer '" + r.issuer() + "' appears in more than one jwtRule");
+      }
+      rules.add(r);
+    }
+    return new RequestAuthentication(h.name(), h.namespace(), scope, rules, doc.file() + ":" + h.line());
+  }
+
+  private static JwtRule rule(Doc doc, String p) throws ConfigException {
+    doc.onlyKeys(p, "jwtRule", RULE_KEYS);
+    String issuer = doc.string(p + "/issuer", "issuer", true);
+    if (issuer.isEmpty()) {
+      throw doc.error(p + "/issuer", "issuer must not be empty");
+    }
+    List<String> audiences = doc.strings(p + "/audiences", "audiences");
+    URI jwksUri = null;
+    String uriText = doc.string(p + "/jwksUri", "jwksUri", false);
+    if (uriText != null) {
+      jwksUri = httpUri(doc, p + "/jwksUri", uriText, "jwksUri");
+    }
+    JWKSet inline = null;
+    String jwksText = doc.string(p + "/jwks", "jwks", false);
+    if (jwksText != null) {
+      try {
+        inline = JWKSet.parse(jwksText);
+      } catch (ParseException e) {
+        throw doc.error(p + "/jwks", "jwks is not a valid JSON Web Key Set: " + e.getMessage());
+      }
+      if (inline.getKeys().isEmpty()) {
+        throw doc.error(p + "/jwks", "jwks has no keys");
+      }
+    }
+    if (jwksUri == null && inline == null) {
+      httpUri(doc, p + "/issuer", issuer, "issuer (used for OIDC discovery when neither jwks nor jwksUri is set)");
+    }
+    List<TokenLocation> locations = new ArrayList<>();
+    int nh = doc.listSize(p + "/fromHeaders", "fromHeaders");
+    for (int i = 0; i < nh; i++) {
+      String hp = p + "/fromHeaders/" + i;
+      doc.onlyKeys(hp, "fromHeaders entry", Set.of("name", "prefix"));
+      String name = doc.string(hp + "/name", "fromHeaders.name", true);
+      String prefix = doc.string(hp + "/prefix", "fromHeaders.prefix", false);
+      locations.add(new TokenLocation(TokenLocation.Kind.HEADER, name.toLowerCase(Locale.ROOT), prefix == null ? "" : prefix));
+    }
+    for (String param : doc.strings(p + "/fromParams", "fromParams")) {
+      locations.add(new TokenLocation(TokenLocation.Kind.PARAM, param, ""));
+    }
+    for (String cookie : doc.strings(p + "/fromCookies", "fromCookies")) {
+      locations.add(new TokenLocation(TokenLocation.Kind.COOKIE, cookie, ""));
+    }
+    if (locations.isEmpty()) {
+      locations.add(TokenLocation.AUTHORIZATION_BEARER);
+      locations.add(TokenLocation.ACCESS_TOKEN_PARAM);
+    }
+    String payloadHeader = doc.string(p + "/outputPayloadToHeader", "outputPayloadToHeader", false);
+    List<JwtRule.ClaimToHeader> claimHeaders = new ArrayList<>();
+    int nc = doc.listSize(p + "/outputClaimToHeaders", "outputClaimToHeaders");
+    for (int i = 0; i < nc; i++) {
+      String cp = p + "/outputClaimToHeaders/" + i;
+      doc.onlyKeys(cp, "outputClaimToHeaders entry", Set.of("header", "claim"));
+      String header = doc.string(cp + "/header", "outputClaimToHeaders.header", true);
+      String claim = doc.string(cp + "/claim", "outputClaimToHeaders.claim", true);
+      if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+        throw doc.error(cp + "/header", "'" + header + "' is not a valid header name");
+      }
+      claimHeaders.add(new JwtRule.ClaimToHeader(header.toLowerCase(Locale.ROOT), claim));
+    }
+    boolean forward = doc.bool(p + "/forwardOriginalToken", "forwardOriginalToken", false);
+    Duration timeout = DEFAULT_TIMEOUT;
+    String t = doc.string(p + "/timeout", "timeout", false);
+    if (t != null) {
+      Matcher m = DURATION.matcher(t);
+      if (!m.matches()) {
+        throw doc.error(p + "/timeout", "timeout '" + t + "' is not a duration like 5s or 500ms");
+      }
+      double v = Double.parseDouble(m.group(1));
+      long ms = (long) (m.group(2).equals("ms") ? v : m.group(2).equals("s") ? v * 1000 : v * 60_000);
+      if (ms <= 0) {
+        throw doc.error(p + "/timeout", "timeout must be positive");
+      }
+      timeout = Duration.ofMillis(ms);
+    }
+    return new JwtRule(issuer, audiences, jwksUri, inline, locations, payloadHeader, claimHeaders, forward, timeout,
+        doc.file() + ":" + doc.lineOf(p));
+  }
+
+  private static URI httpUri(Doc doc, String p, String text, String what) throws ConfigException {
+    try {
+      URI u = new URI(text);
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+        throw new URISyntaxException(text, "not an http(s) URL");
+      }
+      return u;
+    } catch (URISyntaxException e) {
+      throw doc.error(p, what + " '" + text + "' is not an http(s) URL");
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.switchyard.extauthz.authn;
+
+import io.switchyard.extauthz.request.RequestAttributes;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/** Where a token is read from: a header (with an optional prefix), a query parameter or a cookie. */
+public record TokenLocation(Kind kind, String name, String prefix) {
+  public enum Kind { HEADER, PARAM, COOKIE }
+
+  public static final TokenLocation AUTHORIZATION_BEARER = new TokenLocation(Kind.HEADER, "authorization", "Bearer ");
+  public static final TokenLocation ACCESS_TOKEN_PARAM = new TokenLocation(Kind.PARAM, "access_token", "");
+
+  /** The token at this location, or null. A header without the prefix holds no token for this rule. */
+  public String extract(RequestAttributes r) {
+    switch (kind) {
+      case HEADER: {
+        String v = r.header(name);
+        if (v == null) {
+          return null;
+        }
+        v = v.trim();
+        if (!prefix.isEmpty()) {
+          if (!v.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            return null;
+          }
+          v = v.substring(prefix.length()).trim();
+        }
+        return v.isEmpty() ? null : v;
+      }
+      case PARAM: {
+        String q = r.query();
+        if (q == null) {
+          return null;
+        }
+        for (String pair : q.split("&")) {
+          int eq = pair.indexOf('=');
+          if (eq > 0 && pair.substring(0, eq).equals(name)) {
+            try {
+              String v = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+              return v.isEmpty() ? null : v;
+            } catch (IllegalArgumentException e) {
+              return null;
+            }
+          }
+        }
+        return null;
+      }
+      default: {
+        String c = r.header("cookie");
+        if (c == null) {
+          return null;
+        }
+        for (String pair : c.split(";")) {
+          String t = pair.trim();
+          int eq = t.indexOf('=');
+          if (eq > 0 && t.substring(0, eq).equals(name)) {
+            String v = t.substring(eq + 1);
+            return v.isEmpty() ? null : v;
+          }
+        }
+        return null;
+      }
+    }
+  }
+
+  public String describe() {
+    return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + name;
+  }
+}

@@ -1,0 +1,107 @@
+package io.switchyard.extauthz.grpc;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.switchyard.extauthz.decision.Decision;
+import io.switchyard.extauthz.request.RequestAttributes;
+import java.util.Map;
+
+/**
+ * Turns a (possibly cached) decision into Envoy's CheckResponse for one call. Everything specific to
+ * the call — decision id, the realm of WWW-Authenticate, the caller's identity header — is added here,
+ * never cached.
+ */
+public final class CheckResponses {
+  public static final String PRINCIPAL_HEADER = "x-switchyard-principal";
+  public static final String DENIED_BODY = "RBAC: access denied";
+
+  /** {@code namePolicyInDenial}: say which policy denied (tells callers about policies, so off by default). */
+  public record Options(boolean namePolicyInDenial, boolean principalHeader) {}
+
+  private final Options options;
+
+  public CheckResponses(Options options) {
+    this.options = options;
+  }
+
+  public CheckResponse build(Decision d, RequestAttributes r, String decisionId) {
+    CheckResponse.Builder b = CheckResponse.newBuilder().setDynamicMetadata(metadata(d, decisionId));
+    switch (d.result()) {
+      case ALLOW: {
+        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
+        for (Map.Entry<String, String> h : d.authn().headersToSet().entrySet()) {
+          ok.addHeaders(overwrite(h.getKey(), h.getValue()));
+        }
+        String principal = d.authn().identity().present() ? d.authn().identity().principal() : r.sourcePrincipal();
+        if (options.principalHeader()) {
+          if (principal != null) {
+            ok.addHeaders(overwrite(PRINCIPAL_HEADER, principal));
+          } else {
+            ok.addHeadersToRemove(PRINCIPAL_HEADER);
+          }
+        }
+        ok.addAllHeadersToRemove(d.authn().headersToRemove());
+        ok.addAllQueryParametersToRemove(d.authn().queryParamsToRemove());
+        return b.setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok).build();
+      }
+      case UNAUTHENTICATED: {
+        String realm = "http://" + (r.host() == null ? "" : r.host()) + (r.path() == null ? "/" : r.path());
+        return b.setStatus(Status.newBuilder().setCode(Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
+            .setDeniedResponse(denied(StatusCode.Unauthorized, d.reason())
+                .addHeaders(overwrite("www-authenticate", "Bearer realm=\"" + realm.replace("\"", "%22") + "\", error=\"invalid_token\"")))
+            .build();
+      }
+      default: {
+        if (d.httpStatus() == 400) {
+          return b.setStatus(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(d.reason()))
+              .setDeniedResponse(denied(StatusCode.BadRequest, "Bad Request")).build();
+        }
+        String body = options.namePolicyInDenial() && !d.matchedPolicy().isEmpty()
+            ? DENIED_BODY + " (policy " + d.matchedPolicy() + ")" : DENIED_BODY;
+        return b.setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
+            .setDeniedResponse(denied(StatusCode.Forbidden, body)).build();
+      }
+    }
+  }
+
+  /** Fail closed: a 503 with UNAVAILABLE, distinguishable from a policy denial in Envoy's stats and logs. */
+  public CheckResponse internalError(String decisionId, String reason) {
+    return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.UNAVAILABLE_VALUE).setMessage(reason))
+        .setDeniedResponse(denied(StatusCode.ServiceUnavailable, "ext_authz error"))
+        .setDynamicMetadata(Struct.newBuilder().putFields("decision_id", str(decisionId)).putFields("result", str("error")))
+        .build();
+  }
+
+  private static DeniedHttpResponse.Builder denied(StatusCode code, String body) {
+    return DeniedHttpResponse.newBuilder().setStatus(HttpStatus.newBuilder().setCode(code)).setBody(body)
+        .addHeaders(overwrite("content-type", "text/plain"));
+  }
+
+  private static HeaderValueOption overwrite(String name, String value) {
+    return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD).build();
+  }
+
+  private static Struct metadata(Decision d, String decisionId) {
+    return Struct.newBuilder()
+        .putFields("decision_id", str(decisionId))
+        .putFields("result", str(d.result().name().toLowerCase(java.util.Locale.ROOT)))
+        .putFields("policy_revision", str(d.revision()))
+        .putFields("matched_policy", str(d.matchedPolicy()))
+        .putFields("matched_rule", Value.newBuilder().setNumberValue(d.matchedRule()).build())
+        .build();
+  }
+
+  private static Value str(String s) {
+    return Value.newBuilder().setStringValue(s == null ? "" : s).build();
+  }
+}

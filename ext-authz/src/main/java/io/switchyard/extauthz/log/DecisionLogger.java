@@ -1,0 +1,139 @@
+package io.switchyard.extauthz.log;
+
+import io.switchyard.extauthz.decision.Decision;
+import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
+import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.model.v1.AuthzDecisionRecord;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asynchronous decision log: Check only offers to a bounded queue and never waits; a full queue drops
+ * the record and counts it. One daemon thread turns entries into {@link AuthzDecisionRecord}s (with
+ * redacted headers) and hands them to the sink.
+ */
+public final class DecisionLogger implements AutoCloseable {
+  public static final Set<String> DEFAULT_REDACTED = Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key");
+  static final String REDACTED = "[redacted]";
+  private static final Logger LOG = LoggerFactory.getLogger(DecisionLogger.class);
+  private static final int MAX_HEADER_VALUE = 512;
+
+  private final BlockingQueue<DecisionLogEntry> queue;
+  private final DecisionLogSink sink;
+  private final Set<String> redacted;
+  private final ExtAuthzMetrics metrics;
+  private final Thread worker;
+  private volatile boolean running = true;
+
+  public DecisionLogger(DecisionLogSink sink, int capacity, Set<String> redactedHeaders, ExtAuthzMetrics metrics) {
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.sink = sink;
+    this.redacted = redactedHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.metrics = metrics;
+    this.worker = new Thread(this::drain, "ext-authz-decision-log");
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /** Never blocks. */
+  public void submit(DecisionLogEntry e) {
+    if (!queue.offer(e)) {
+      metrics.logRecords.labelValues("dropped").inc();
+    }
+  }
+
+  private void drain() {
+    while (running || !queue.isEmpty()) {
+      DecisionLogEntry e;
+      try {
+        e = queue.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        running = false;
+        continue;
+      }
+      if (e == null) {
+        continue;
+      }
+      try {
+        AuthzDecisionRecord r = toRecord(e);
+        sink.write(r.getNamespace() + "/" + r.getWorkload(), r);
+        metrics.logRecords.labelValues("sent").inc();
+      } catch (Exception ex) {
+        metrics.logRecords.labelValues("failed").inc();
+        LOG.warn("decision log record {} not written: {}", e.decisionId(), ex.toString());
+      }
+    }
+  }
+
+  AuthzDecisionRecord toRecord(DecisionLogEntry e) {
+    RequestAttributes r = e.request();
+    AuthzDecisionRecord.Builder b = AuthzDecisionRecord.newBuilder().setSchemaVersion(1).setDecisionId(e.decisionId())
+        .setTimeUnixNano(e.timeUnixNanos()).setCacheHit(e.cacheHit()).setLatencyNanos(e.latencyNanos());
+    if (r.workload().namespace() != null) {
+      b.setNamespace(r.workload().namespace());
+    }
+    if (r.workload().name() != null) {
+      b.setWorkload(r.workload().name());
+    }
+    if (r.sourcePrincipal() != null) {
+      b.setPrincipal(r.sourcePrincipal());
+    }
+    if (r.method() != null) {
+      b.setMethod(r.method());
+    }
+    if (r.host() != null) {
+      b.setHost(r.host());
+    }
+    if (r.path() != null) {
+      b.setPath(r.path());
+    } else if (r.rawPath() != null) {
+      b.setPath(r.rawPath());
+    }
+    for (Map.Entry<String, String> h : r.headers().entrySet()) {
+      String v = redacted.contains(h.getKey()) ? REDACTED : h.getValue();
+      b.putHeaders(h.getKey(), v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v);
+    }
+    Decision d = e.decision();
+    if (d == null) {
+      b.setResult(AuthzDecisionRecord.Result.RESULT_ERROR).setReason(e.errorReason()).setMatchedRule(-1);
+      return b.build();
+    }
+    b.setPolicyRevision(d.revision()).setReason(d.reason() == null ? "" : d.reason());
+    b.setResult(d.result() == Decision.Result.ALLOW ? AuthzDecisionRecord.Result.RESULT_ALLOW
+        : d.result() == Decision.Result.DENY ? AuthzDecisionRecord.Result.RESULT_DENY : AuthzDecisionRecord.Result.RESULT_UNAUTHENTICATED);
+    if (d.authn() != null && d.authn().identity().present()) {
+      b.setRequestPrincipal(d.authn().identity().principal());
+    }
+    b.setMatchedPolicy(d.matchedPolicy()).setMatchedRule(d.matchedRule());
+    AuthzOutcome o = d.outcome();
+    if (o != null) {
+      b.addAllAuditPolicies(o.auditPolicies());
+      for (AuthzOutcome.DryRun dr : o.dryRuns()) {
+        b.addDryRun(AuthzDecisionRecord.DryRunOutcome.newBuilder().setPolicy(dr.policy())
+            .setWouldBe(dr.wouldAllow() ? AuthzDecisionRecord.Result.RESULT_ALLOW : AuthzDecisionRecord.Result.RESULT_DENY));
+      }
+    }
+    return b.build();
+  }
+
+  /** Stops taking the queue after draining what is in it, then closes the sink. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      worker.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sink.close();
+  }
+}

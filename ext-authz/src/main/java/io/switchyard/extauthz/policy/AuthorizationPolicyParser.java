@@ -1,0 +1,291 @@
+package io.switchyard.extauthz.policy;
+
+import io.switchyard.extauthz.yaml.Doc;
+import io.switchyard.serverkit.config.ConfigException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses and validates {@code kind: AuthorizationPolicy} documents as Istio's validation would. */
+public final class AuthorizationPolicyParser {
+  public static final String DRY_RUN_ANNOTATION = "istio.io/dry-run";
+  private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
+  private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
+  private static final Set<String> SOURCE_KEYS = Set.of("principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
+      "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks");
+  private static final Set<String> OPERATION_KEYS = Set.of("hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
+  private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
+  private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[([^\\[\\]]+)\\]");
+  private static final Pattern CLAIMS_KEY = Pattern.compile("request\\.auth\\.claims((?:\\[[^\\[\\]]+\\])+)");
+  private static final Pattern CLAIM_PART = Pattern.compile("\\[([^\\[\\]]+)\\]");
+
+  private AuthorizationPolicyParser() {}
+
+  public static AuthorizationPolicy parse(Doc doc, Resources.Header h) throws ConfigException {
+    doc.onlyKeys("/spec", "AuthorizationPolicy spec", SPEC_KEYS);
+    String dry = h.annotations().get(DRY_RUN_ANNOTATION);
+    if (dry != null && !dry.equals("true") && !dry.equals("false")) {
+      throw doc.error("/metadata/annotations/" + Doc.escape(DRY_RUN_ANNOTATION), DRY_RUN_ANNOTATION + " must be \"true\" or \"false\"");
+    }
+    boolean dryRun = "true".equals(dry);
+    String actionText = doc.string("/spec/action", "action", false);
+    Action action;
+    if (actionText == null) {
+      action = Action.ALLOW;
+    } else if (actionText.equals("CUSTOM")) {
+      throw doc.error("/spec/action", "action CUSTOM is not supported: Switchyard is itself the ext_authz provider; "
+          + "express the policy as ALLOW/DENY rules or call the other provider from Envoy directly");
+    } else {
+      try {
+        action = Action.valueOf(actionText);
+      } catch (IllegalArgumentException e) {
+        throw doc.error("/spec/action", "unknown action '" + actionText + "' (expected ALLOW, DENY or AUDIT)");
+      }
+    }
+    if (doc.has("/spec/provider")) {
+      throw doc.error("/spec/provider", "provider is only valid with action CUSTOM, which Switchyard does not support");
+    }
+    Scope scope = Resources.scope(doc, h.namespace());
+    int n = doc.listSize("/spec/rules", "rules");
+    if (n == 0 && action == Action.DENY) {
+      throw doc.error("/spec", "a DENY policy must have rules (Istio rejects it; an ALLOW policy without rules denies everything)");
+    }
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rules.add(rule(doc, "/spec/rules/" + i, h.namespace()));
+    }
+    return new AuthorizationPolicy(h.name(), h.namespace(), action, dryRun, scope, rules, doc.file() + ":" + h.line());
+  }
+
+  private static Rule rule(Doc doc, String p, String ns) throws ConfigException {
+    if (doc.at(p).isNull()) {
+      return new Rule(List.of(), List.of(), List.of());
+    }
+    doc.onlyKeys(p, "rule", RULE_KEYS);
+    List<List<Field>> from = new ArrayList<>();
+    int nf = doc.listSize(p + "/from", "from");
+    for (int i = 0; i < nf; i++) {
+      String fp = p + "/from/" + i;
+      doc.onlyKeys(fp, "from", Set.of("source"));
+      if (!doc.has(fp + "/source") || doc.at(fp + "/source").isEmpty()) {
+        throw doc.error(fp, "from.source must not be empty");
+      }
+      from.add(source(doc, fp + "/source", ns));
+    }
+    List<List<Field>> to = new ArrayList<>();
+    int nt = doc.listSize(p + "/to", "to");
+    for (int i = 0; i < nt; i++) {
+      String tp = p + "/to/" + i;
+      doc.onlyKeys(tp, "to", Set.of("operation"));
+      if (!doc.has(tp + "/operation") || doc.at(tp + "/operation").isEmpty()) {
+        throw doc.error(tp, "to.operation must not be empty");
+      }
+      to.add(operation(doc, tp + "/operation"));
+    }
+    List<Field> when = new ArrayList<>();
+    int nw = doc.listSize(p + "/when", "when");
+    for (int i = 0; i < nw; i++) {
+      when.add(condition(doc, p + "/when/" + i, ns));
+    }
+    return new Rule(from, to, when);
+  }
+
+  private static List<Field> source(Doc doc, String p, String ns) throws ConfigException {
+    doc.onlyKeys(p, "source", SOURCE_KEYS);
+    boolean sa = doc.has(p + "/serviceAccounts") || doc.has(p + "/notServiceAccounts");
+    if (sa && (doc.has(p + "/principals") || doc.has(p + "/notPrincipals") || doc.has(p + "/namespaces") || doc.has(p + "/notNamespaces"))) {
+      throw doc.error(p, "cannot set serviceAccounts with namespaces or principals");
+    }
+    List<Field> out = new ArrayList<>();
+    AttributeRef principal = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
+    add(out, doc, p, "principals", principal, false, Matchers::principal);
+    add(out, doc, p, "namespaces", principal, false, Matchers::namespace);
+    for (String key : List.of("serviceAccounts", "notServiceAccounts")) {
+      for (String v : doc.strings(p + "/" + key, key)) {
+        if (v.contains("*") || v.chars().filter(c -> c == '/').count() > 1) {
+          throw doc.error(p + "/" + key, key + " value '" + v + "' must be 'namespace/name' or 'name', without wildcards");
+        }
+      }
+    }
+    add(out, doc, p, "serviceAccounts", principal, false, v -> Matchers.serviceAccount(v, ns));
+    add(out, doc, p, "requestPrincipals", AttributeRef.of(AttributeRef.Kind.IDENTITY), true, Matchers::requestPrincipal);
+    addIp(out, doc, p, "ipBlocks", AttributeRef.Kind.SOURCE_IP, Matchers::sourceIp);
+    addIp(out, doc, p, "remoteIpBlocks", AttributeRef.Kind.REMOTE_IP, Matchers::remoteIp);
+    return out;
+  }
+
+  private static List<Field> operation(Doc doc, String p) throws ConfigException {
+    doc.onlyKeys(p, "operation", OPERATION_KEYS);
+    List<Field> out = new ArrayList<>();
+    add(out, doc, p, "hosts", AttributeRef.of(AttributeRef.Kind.HOST), true, Matchers::host);
+    for (String key : List.of("ports", "notPorts")) {
+      for (String v : doc.strings(p + "/" + key, key)) {
+        port(doc, p + "/" + key, v);
+      }
+    }
+    add(out, doc, p, "ports", AttributeRef.of(AttributeRef.Kind.DESTINATION_PORT), false, v -> Matchers.destinationPort(Integer.parseInt(v)));
+    add(out, doc, p, "methods", AttributeRef.of(AttributeRef.Kind.METHOD), true, Matchers::method);
+    for (String key : List.of("paths", "notPaths")) {
+      for (String v : doc.strings(p + "/" + key, key)) {
+        try {
+          PathMatch.parse(v);
+        } catch (IllegalArgumentException e) {
+          throw doc.error(p + "/" + key, e.getMessage());
+        }
+      }
+    }
+    add(out, doc, p, "paths", AttributeRef.of(AttributeRef.Kind.PATH), true, v -> Matchers.path(PathMatch.parse(v)));
+    return out;
+  }
+
+  private static Field condition(Doc doc, String p, String ns) throws ConfigException {
+    doc.onlyKeys(p, "condition", CONDITION_KEYS);
+    String key = doc.string(p + "/key", "when.key", true);
+    List<String> values = doc.strings(p + "/values", "values");
+    List<String> notValues = doc.strings(p + "/notValues", "notValues");
+    if (values.isEmpty() && notValues.isEmpty()) {
+      throw doc.error(p, "condition '" + key + "' needs values or notValues");
+    }
+    Function<String, Predicate<AuthzInput>> f;
+    AttributeRef ref;
+    boolean http = false;
+    Matcher hm = HEADER_KEY.matcher(key);
+    Matcher cm = CLAIMS_KEY.matcher(key);
+    if (hm.matches()) {
+      String name = hm.group(1).toLowerCase(Locale.ROOT);
+      ref = new AttributeRef(AttributeRef.Kind.HEADER, name);
+      f = v -> Matchers.header(name, v);
+      http = true;
+    } else if (cm.matches()) {
+      List<String> path = new ArrayList<>();
+      Matcher part = CLAIM_PART.matcher(cm.group(1));
+      while (part.find()) {
+        path.add(part.group(1));
+      }
+      ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
+      f = v -> Matchers.claim(path, v);
+      http = true;
+    } else {
+      switch (key) {
+        case "source.ip":
+        case "remote.ip":
+        case "destination.ip":
+          for (String v : concat(values, notValues)) {
+            if (IpBlock.parse(v) == null) {
+              throw doc.error(p, key + " value '" + v + "' is not an IP address or CIDR block");
+            }
+          }
+          ref = AttributeRef.of(key.equals("source.ip") ? AttributeRef.Kind.SOURCE_IP
+              : key.equals("remote.ip") ? AttributeRef.Kind.REMOTE_IP : AttributeRef.Kind.DESTINATION_IP);
+          f = key.equals("source.ip") ? v -> Matchers.sourceIp(IpBlock.parse(v))
+              : key.equals("remote.ip") ? v -> Matchers.remoteIp(IpBlock.parse(v)) : v -> Matchers.destinationIp(IpBlock.parse(v));
+          break;
+        case "source.namespace":
+          ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
+          f = Matchers::namespace;
+          break;
+        case "source.principal":
+          ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
+          f = Matchers::principal;
+          break;
+        case "request.auth.principal":
+          ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
+          f = Matchers::requestPrincipal;
+          http = true;
+          break;
+        case "request.auth.audiences":
+          ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
+          f = Matchers::audience;
+          http = true;
+          break;
+        case "request.auth.presenter":
+          ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
+          f = Matchers::presenter;
+          http = true;
+          break;
+        case "destination.port":
+          for (String v : concat(values, notValues)) {
+            port(doc, p, v);
+          }
+          ref = AttributeRef.of(AttributeRef.Kind.DESTINATION_PORT);
+          f = v -> Matchers.destinationPort(Integer.parseInt(v));
+          break;
+        case "connection.sni":
+          ref = AttributeRef.of(AttributeRef.Kind.SNI);
+          f = Matchers::sni;
+          break;
+        default:
+          throw doc.error(p + "/key", "unknown condition key '" + key + "' (supported: request.headers[<name>], source.ip, remote.ip, "
+              + "source.namespace, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
+              + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni)");
+      }
+    }
+    List<Predicate<AuthzInput>> pos = new ArrayList<>();
+    for (String v : values) {
+      pos.add(f.apply(v));
+    }
+    List<Predicate<AuthzInput>> neg = new ArrayList<>();
+    for (String v : notValues) {
+      neg.add(f.apply(v));
+    }
+    return new Field(key, ref, http, pos, neg);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  private static void port(Doc doc, String p, String v) throws ConfigException {
+    try {
+      int port = Integer.parseInt(v);
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw doc.error(p, "port '" + v + "' is not a number between 0 and 65535");
+    }
+  }
+
+  private interface IpPredicate {
+    Predicate<AuthzInput> of(IpBlock b);
+  }
+
+  private static void addIp(List<Field> out, Doc doc, String p, String key, AttributeRef.Kind kind, IpPredicate f) throws ConfigException {
+    String notKey = "not" + Character.toUpperCase(key.charAt(0)) + key.substring(1);
+    for (String k : List.of(key, notKey)) {
+      for (String v : doc.strings(p + "/" + k, k)) {
+        if (IpBlock.parse(v) == null) {
+          throw doc.error(p + "/" + k, k + " value '" + v + "' is not an IP address or CIDR block");
+        }
+      }
+    }
+    add(out, doc, p, key, AttributeRef.of(kind), false, v -> f.of(IpBlock.parse(v)));
+  }
+
+  /** Adds the field {@code key} with its {@code notKey} counterpart when either is set. */
+  private static void add(List<Field> out, Doc doc, String p, String key, AttributeRef ref, boolean http,
+      Function<String, Predicate<AuthzInput>> f) throws ConfigException {
+    String notKey = "not" + Character.toUpperCase(key.charAt(0)) + key.substring(1);
+    List<String> values = doc.strings(p + "/" + key, key);
+    List<String> notValues = doc.strings(p + "/" + notKey, notKey);
+    if (values.isEmpty() && notValues.isEmpty()) {
+      return;
+    }
+    List<Predicate<AuthzInput>> pos = new ArrayList<>();
+    for (String v : values) {
+      pos.add(f.apply(v));
+    }
+    List<Predicate<AuthzInput>> neg = new ArrayList<>();
+    for (String v : notValues) {
+      neg.add(f.apply(v));
+    }
+    out.add(new Field(key, ref, http, pos, neg));
+  }
+}

@@ -1,0 +1,171 @@
+package io.switchyard.extauthz.policy;
+
+import io.switchyard.extauthz.request.RequestIdentity;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The value matchers behind every AuthorizationPolicy field and condition key, written after Istio's
+ * generator (pilot/pkg/security/authz): principals are compared to {@code spiffe://}+value, namespaces
+ * and service accounts by pattern on the principal, request principals on {@code iss/sub}.
+ */
+final class Matchers {
+  private static final String SPIFFE = "spiffe://";
+  private static final Set<String> SPACE_DELIMITED = Set.of("scope", "permission");
+
+  private Matchers() {}
+
+  static Predicate<AuthzInput> principal(String v) {
+    if (v.equals("*")) {
+      return in -> in.request().sourcePrincipal() != null;
+    }
+    if (v.startsWith("*")) {
+      String suffix = v.substring(1);
+      return in -> {
+        String p = in.request().sourcePrincipal();
+        return p != null && p.startsWith(SPIFFE) && p.length() >= SPIFFE.length() + suffix.length() && p.endsWith(suffix);
+      };
+    }
+    if (v.endsWith("*")) {
+      String prefix = SPIFFE + v.substring(0, v.length() - 1);
+      return in -> {
+        String p = in.request().sourcePrincipal();
+        return p != null && p.startsWith(prefix);
+      };
+    }
+    String exact = SPIFFE + v;
+    return in -> exact.equals(in.request().sourcePrincipal());
+  }
+
+  static Predicate<AuthzInput> namespace(String v) {
+    Pattern re = Pattern.compile(".*/ns/" + globToRegex(v) + "/.*");
+    return in -> {
+      String p = in.request().sourcePrincipal();
+      return p != null && re.matcher(p).matches();
+    };
+  }
+
+  static Predicate<AuthzInput> serviceAccount(String v, String policyNamespace) {
+    int slash = v.indexOf('/');
+    String ns = slash < 0 ? policyNamespace : v.substring(0, slash);
+    String sa = slash < 0 ? v : v.substring(slash + 1);
+    Pattern re = Pattern.compile("spiffe://.+/ns/" + Pattern.quote(ns) + "/(.+/|)sa/" + Pattern.quote(sa) + "(/.+)?");
+    return in -> {
+      String p = in.request().sourcePrincipal();
+      return p != null && re.matcher(p).matches();
+    };
+  }
+
+  static Predicate<AuthzInput> requestPrincipal(String v) {
+    if (v.equals("*")) {
+      return in -> {
+        RequestIdentity id = in.identity();
+        return id.present() && !id.issuer().isEmpty() && id.subject() != null && !id.subject().isEmpty();
+      };
+    }
+    StringMatch m = StringMatch.of(v, false);
+    return in -> m.matches(in.identity().principal());
+  }
+
+  static Predicate<AuthzInput> sourceIp(IpBlock b) {
+    return in -> b.contains(in.request().sourceIpBytes());
+  }
+
+  static Predicate<AuthzInput> remoteIp(IpBlock b) {
+    return in -> b.contains(in.request().remoteIpBytes());
+  }
+
+  static Predicate<AuthzInput> destinationIp(IpBlock b) {
+    return in -> b.contains(in.request().destinationIpBytes());
+  }
+
+  static Predicate<AuthzInput> destinationPort(int port) {
+    return in -> in.request().destinationPort() == port;
+  }
+
+  static Predicate<AuthzInput> host(String v) {
+    StringMatch m = StringMatch.of(v, true);
+    return in -> m.matches(in.request().host());
+  }
+
+  static Predicate<AuthzInput> method(String v) {
+    StringMatch m = StringMatch.of(v, false);
+    return in -> m.matches(in.request().method());
+  }
+
+  static Predicate<AuthzInput> path(PathMatch m) {
+    return in -> m.matches(in.request().path());
+  }
+
+  static Predicate<AuthzInput> sni(String v) {
+    StringMatch m = StringMatch.of(v, false);
+    return in -> m.matches(in.request().sni());
+  }
+
+  static Predicate<AuthzInput> header(String lowerName, String v) {
+    StringMatch m = StringMatch.header(v);
+    return in -> m.matches(in.request().header(lowerName));
+  }
+
+  static Predicate<AuthzInput> audience(String v) {
+    StringMatch m = StringMatch.of(v, false);
+    return in -> anyString(in.identity().claims().get("aud"), false, m);
+  }
+
+  static Predicate<AuthzInput> presenter(String v) {
+    StringMatch m = StringMatch.of(v, false);
+    return in -> anyString(in.identity().claims().get("azp"), false, m);
+  }
+
+  /** {@code request.auth.claims[a][b]}: any string of the claim (or list element) matches. */
+  static Predicate<AuthzInput> claim(List<String> path, String v) {
+    StringMatch m = StringMatch.of(v, false);
+    boolean split = path.size() == 1 && SPACE_DELIMITED.contains(path.get(0));
+    return in -> {
+      Object cur = in.identity().claims();
+      for (String k : path) {
+        if (!(cur instanceof Map)) {
+          return false;
+        }
+        cur = ((Map<?, ?>) cur).get(k);
+      }
+      return anyString(cur, split, m);
+    };
+  }
+
+  private static boolean anyString(Object value, boolean splitSpaces, StringMatch m) {
+    if (value instanceof String) {
+      String s = (String) value;
+      if (splitSpaces) {
+        for (String part : s.split(" ")) {
+          if (!part.isEmpty() && m.matches(part)) {
+            return true;
+          }
+        }
+        return false;
+      }
+      return m.matches(s);
+    }
+    if (value instanceof Collection) {
+      for (Object e : (Collection<?>) value) {
+        if (e instanceof String && m.matches((String) e)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String globToRegex(String v) {
+    List<String> parts = new ArrayList<>();
+    for (String p : v.split("\\*", -1)) {
+      parts.add(p.isEmpty() ? "" : Pattern.quote(p));
+    }
+    return String.join(".*", parts);
+  }
+}

@@ -1,0 +1,71 @@
+package io.switchyard.extauthz.policy;
+
+import java.util.Locale;
+
+/**
+ * Istio's string value forms: {@code v} exact, {@code v*} prefix, {@code *v} suffix and {@code *}
+ * present. A {@code *} anywhere else is a literal character.
+ */
+final class StringMatch {
+  enum Kind { EXACT, PREFIX, SUFFIX, PRESENT }
+
+  private final Kind kind;
+  private final String value;
+  private final boolean ignoreCase;
+  private final boolean emptyIsPresent;
+
+  private StringMatch(Kind kind, String value, boolean ignoreCase, boolean emptyIsPresent) {
+    this.kind = kind;
+    this.value = ignoreCase ? value.toLowerCase(Locale.ROOT) : value;
+    this.ignoreCase = ignoreCase;
+    this.emptyIsPresent = emptyIsPresent;
+  }
+
+  /** {@code *} means "present and non-empty". */
+  static StringMatch of(String v, boolean ignoreCase) {
+    return parse(v, ignoreCase, false);
+  }
+
+  /** For headers {@code *} means "the header is present", even with an empty value. */
+  static StringMatch header(String v) {
+    return parse(v, false, true);
+  }
+
+  private static StringMatch parse(String v, boolean ignoreCase, boolean emptyIsPresent) {
+    if (v.equals("*")) {
+      return new StringMatch(Kind.PRESENT, "", ignoreCase, emptyIsPresent);
+    }
+    if (v.startsWith("*")) {
+      return new StringMatch(Kind.SUFFIX, v.substring(1), ignoreCase, emptyIsPresent);
+    }
+    if (v.endsWith("*")) {
+      return new StringMatch(Kind.PREFIX, v.substring(0, v.length() - 1), ignoreCase, emptyIsPresent);
+    }
+    return new StringMatch(Kind.EXACT, v, ignoreCase, emptyIsPresent);
+  }
+
+  Kind kind() {
+    return kind;
+  }
+
+  String value() {
+    return value;
+  }
+
+  boolean matches(String s) {
+    if (s == null) {
+      return false;
+    }
+    String t = ignoreCase ? s.toLowerCase(Locale.ROOT) : s;
+    switch (kind) {
+      case PRESENT:
+        return emptyIsPresent || !t.isEmpty();
+      case PREFIX:
+        return t.startsWith(value);
+      case SUFFIX:
+        return t.endsWith(value);
+      default:
+        return t.equals(value);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package io.switchyard.extauthz.request;
+
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds {@link RequestAttributes} from Envoy's CheckRequest. Tolerates anything Envoy (or a caller
+ * pretending to be Envoy) may send: absent parts become missing attributes, never exceptions.
+ */
+public final class CheckRequestMapper {
+  public static final String JWT_AUTHN_FILTER = "envoy.filters.http.jwt_authn";
+
+  /** Settings that shape the mapping. {@code jwtPayloadKey} is the jwt_authn {@code payload_in_metadata} name. */
+  public record Options(PathNormalizer.Mode normalization, int numTrustedProxies, String jwtPayloadKey, int maxHeaderBytes) {
+    public static Options defaults() {
+      return new Options(PathNormalizer.Mode.BASE, 0, "payload", 64 * 1024);
+    }
+  }
+
+  private final Options options;
+  private final PathNormalizer normalizer;
+
+  public CheckRequestMapper(Options options) {
+    this.options = options;
+    this.normalizer = new PathNormalizer(options.normalization());
+  }
+
+  public RequestAttributes map(CheckRequest request) {
+    AttributeContext a = request.getAttributes();
+    RequestAttributes.Builder b = RequestAttributes.builder().normalizer(normalizer);
+    b.sourcePrincipal(a.getSource().getPrincipal());
+    b.sourceIp(a.getSource().getAddress().getSocketAddress().getAddress());
+    b.destinationIp(a.getDestination().getAddress().getSocketAddress().getAddress());
+    if (a.getDestination().getAddress().hasSocketAddress()) {
+      b.destinationPort(a.getDestination().getAddress().getSocketAddress().getPortValue());
+    }
+    b.sni(a.getTlsSession().getSni());
+    boolean http = a.hasRequest() && a.getRequest().hasHttp();
+    b.http(http);
+    if (http) {
+      AttributeContext.HttpRequest h = a.getRequest().getHttp();
+      b.method(h.getMethod()).path(h.getPath()).requestId(h.getId());
+      int budget = options.maxHeaderBytes();
+      if (h.getHeadersCount() > 0) {
+        for (Map.Entry<String, String> e : h.getHeadersMap().entrySet()) {
+          budget -= e.getKey().length() + e.getValue().length();
+          if (budget < 0) {
+            break;
+          }
+          b.header(e.getKey(), e.getValue());
+        }
+      } else {
+        for (HeaderValue hv : h.getHeaderMap().getHeadersList()) {
+          String v = hv.getRawValue().isEmpty() ? hv.getValue() : hv.getRawValue().toString(StandardCharsets.UTF_8);
+          budget -= hv.getKey().length() + v.length();
+          if (budget < 0) {
+            break;
+          }
+          b.header(hv.getKey(), v);
+        }
+      }
+      RequestAttributes probe = null;
+      String host = h.getHost();
+      if (host.isEmpty()) {
+        probe = b.build();
+        host = probe.header(":authority") != null ? probe.header(":authority") : probe.header("host");
+      }
+      b.host(host);
+      if (h.getMethod().isEmpty()) {
+        probe = probe == null ? b.build() : probe;
+        b.method(probe.header(":method"));
+      }
+      if (h.getPath().isEmpty()) {
+        probe = probe == null ? b.build() : probe;
+        b.path(probe.header(":path"));
+      }
+      if (options.numTrustedProxies() > 0) {
+        String xff = h.getHeadersMap().get("x-forwarded-for");
+        b.remoteIp(remoteFromXff(xff, options.numTrustedProxies()));
+      }
+    }
+    b.workload(workload(request.getAttributes().getContextExtensionsMap(), a.getDestination().getPrincipal()));
+    Struct jwt = a.getMetadataContext().getFilterMetadataMap().get(JWT_AUTHN_FILTER);
+    if (jwt != null) {
+      Value payload = jwt.getFieldsMap().get(options.jwtPayloadKey());
+      if (payload != null && payload.hasStructValue()) {
+        b.jwtAuthnPayload(toMap(payload.getStructValue()));
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * With N trusted proxies in front of Envoy the client is the N-th X-Forwarded-For entry from the
+   * right; a shorter header means the chain is not trustworthy, so the peer address stands.
+   */
+  static String remoteFromXff(String xff, int trusted) {
+    if (xff == null) {
+      return null;
+    }
+    String[] parts = xff.split(",");
+    if (parts.length < trusted) {
+      return null;
+    }
+    return parts[parts.length - trusted].trim();
+  }
+
+  static WorkloadRef workload(Map<String, String> ext, String destinationPrincipal) {
+    String ns = ext.get("namespace");
+    if (ns == null || ns.isEmpty()) {
+      ns = spiffeNamespace(destinationPrincipal);
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : ext.entrySet()) {
+      if (e.getKey().startsWith("label.") && e.getKey().length() > "label.".length()) {
+        labels.put(e.getKey().substring("label.".length()), e.getValue());
+      }
+    }
+    String name = ext.get("workload");
+    return new WorkloadRef(ns, name == null || name.isEmpty() ? null : name, labels);
+  }
+
+  /** The {@code ns} of {@code spiffe://td/ns/<ns>/sa/<sa>}, or null. */
+  public static String spiffeNamespace(String principal) {
+    if (principal == null || !principal.startsWith("spiffe://")) {
+      return null;
+    }
+    int i = principal.indexOf("/ns/");
+    if (i < 0) {
+      return null;
+    }
+    int start = i + 4;
+    int end = principal.indexOf('/', start);
+    String ns = end < 0 ? principal.substring(start) : principal.substring(start, end);
+    return ns.isEmpty() ? null : ns;
+  }
+
+  public static Map<String, Object> toMap(Struct s) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> e : s.getFieldsMap().entrySet()) {
+      out.put(e.getKey(), toJava(e.getValue()));
+    }
+    return out;
+  }
+
+  private static Object toJava(Value v) {
+    switch (v.getKindCase()) {
+      case STRING_VALUE:
+        return v.getStringValue();
+      case NUMBER_VALUE:
+        double d = v.getNumberValue();
+        return d == Math.rint(d) && Math.abs(d) < 9.0e15 ? (Object) (long) d : (Object) d;
+      case BOOL_VALUE:
+        return v.getBoolValue();
+      case STRUCT_VALUE:
+        return toMap(v.getStructValue());
+      case LIST_VALUE:
+        ListValue l = v.getListValue();
+        List<Object> out = new ArrayList<>(l.getValuesCount());
+        for (Value e : l.getValuesList()) {
+          out.add(toJava(e));
+        }
+        return out;
+      default:
+        return null;
+    }
+  }
+}

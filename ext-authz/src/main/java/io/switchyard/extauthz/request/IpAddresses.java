@@ -1,0 +1,51 @@
+package io.switchyard.extauthz.request;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** IP literal parsing that never resolves a name (a hostname here would mean a DNS lookup on the hot path). */
+public final class IpAddresses {
+  private IpAddresses() {}
+
+  /** The address bytes of an IPv4 or IPv6 literal, or null when {@code text} is not one. */
+  public static byte[] parse(String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    if (text.indexOf(':') >= 0) {
+      String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+      for (int i = 0; i < t.length(); i++) {
+        char c = t.charAt(i);
+        if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+          return null;
+        }
+      }
+      try {
+        return InetAddress.getByName(t).getAddress();
+      } catch (UnknownHostException e) {
+        return null;
+      }
+    }
+    byte[] out = new byte[4];
+    int part = 0;
+    int value = -1;
+    for (int i = 0; i <= text.length(); i++) {
+      char c = i == text.length() ? '.' : text.charAt(i);
+      if (c == '.') {
+        if (value < 0 || part > 3) {
+          return null;
+        }
+        out[part++] = (byte) value;
+        value = -1;
+      } else if (c >= '0' && c <= '9') {
+        value = (value < 0 ? 0 : value * 10) + (c - '0');
+        if (value > 255) {
+          return null;
+        }
+      } else {
+        return null;
+      }
+    }
+    return part == 4 ? out : null;
+  }
+}

@@ -1,0 +1,246 @@
+package io.switchyard.extauthz.authn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.extauthz.config.Policies;
+import io.switchyard.extauthz.config.WorkloadPolicies;
+import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.extauthz.request.WorkloadRef;
+import io.switchyard.extauthz.testing.JwksServer;
+import io.switchyard.extauthz.testing.MutableClock;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AuthenticatorTest {
+  static final WorkloadRef W = new WorkloadRef("foo", "httpbin", Map.of("app", "httpbin"));
+
+  JwksServer issuer;
+  MutableClock clock;
+  ExtAuthzMetrics metrics;
+  Authenticator authenticator;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    issuer = new JwksServer();
+    clock = new MutableClock(Instant.now());
+    metrics = new ExtAuthzMetrics(new Metrics(new PrometheusRegistry()));
+    JwksRegistry registry = new JwksRegistry(HttpClient.newHttpClient(), clock, Duration.ofMinutes(5), Duration.ofSeconds(30), metrics);
+    authenticator = new Authenticator(registry, clock, 1000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    issuer.close();
+  }
+
+  WorkloadPolicies rules(String jwtRuleYaml) throws Exception {
+    return Policies.load("apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt, namespace: foo}\n"
+        + "spec:\n  jwtRules:\n" + jwtRuleYaml).forWorkload(W);
+  }
+
+  String uriRule() {
+    return "  - issuer: \"" + issuer.issuer() + "\"\n    jwksUri: \"" + issuer.jwksUri() + "\"\n";
+  }
+
+  AuthnResult run(WorkloadPolicies p, RequestAttributes r) throws Exception {
+    return authenticator.authenticate(r, p.jwtRules(), Authenticator.findTokens(r, p.tokenLocations())).get(10, TimeUnit.SECONDS);
+  }
+
+  static RequestAttributes.Builder req() {
+    return RequestAttributes.builder().workload(W).method("GET").path("/").host("h");
+  }
+
+  RequestAttributes bearer(String token) {
+    return req().header("Authorization", "Bearer " + token).build();
+  }
+
+  @Test
+  void validTokenGivesTheRequestPrincipalAndStripsTheToken() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    AuthnResult a = run(p, bearer(issuer.token(c -> c.claim("groups", List.of("admin")))));
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
+    assertThat(a.identity().claims()).containsEntry("groups", List.of("admin"));
+    assertThat(a.headersToRemove()).containsExactly("authorization");
+    assertThat(a.expiresAtMillis()).isGreaterThan(clock.millis());
+  }
+
+  @Test
+  void noTokenIsAcceptedWithoutIdentity() throws Exception {
+    AuthnResult a = run(rules(uriRule()), req().build());
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().present()).isFalse();
+  }
+
+  @Test
+  void expiredTokenIsRejected() throws Exception {
+    String t = issuer.token(c -> c.expirationTime(Date.from(Instant.now().minusSeconds(600))));
+    AuthnResult a = run(rules(uriRule()), bearer(t));
+    assertThat(a.authenticated()).isFalse();
+    assertThat(a.failure()).isEqualTo("Jwt is expired");
+  }
+
+  @Test
+  void tokenExpiresWhenTheClockPassesExpPlusSkew() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    String t = issuer.token(c -> c.expirationTime(Date.from(clock.instant().plusSeconds(120))));
+    assertThat(run(p, bearer(t)).authenticated()).isTrue();
+    clock.advance(Duration.ofSeconds(181));
+    assertThat(run(p, bearer(t)).failure()).isEqualTo("Jwt is expired");
+  }
+
+  @Test
+  void notYetValidTokenIsRejected() throws Exception {
+    String t = issuer.token(c -> c.notBeforeTime(Date.from(Instant.now().plusSeconds(3600))));
+    assertThat(run(rules(uriRule()), bearer(t)).failure()).isEqualTo("Jwt not yet valid");
+  }
+
+  @Test
+  void wrongAudienceIsRejectedAndRightAudienceAccepted() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    audiences: [api]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("web")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience(List.of("web", "api"))))).authenticated()).isTrue();
+    assertThat(run(p, bearer(issuer.token(c -> { }))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+  }
+
+  @Test
+  void badSignatureIsRejected() throws Exception {
+    RSAKey forger = JwksServer.newKey("k1");
+    AuthnResult a = run(rules(uriRule()), bearer(issuer.token(forger, c -> { })));
+    assertThat(a.failure()).isEqualTo("Jwt verification fails");
+    String valid = issuer.token(c -> { });
+    String tampered = valid.substring(0, valid.lastIndexOf('.') + 1) + "AAAA" + valid.substring(valid.lastIndexOf('.') + 5);
+    assertThat(run(rules(uriRule()), bearer(tampered)).authenticated()).isFalse();
+  }
+
+  @Test
+  void malformedTokensAreRejectedNotThrown() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    assertThat(run(p, bearer("not-a-jwt")).failure()).startsWith("Jwt is not in the form");
+    assertThat(run(p, bearer("a.b.c")).authenticated()).isFalse();
+    assertThat(run(p, bearer("eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.")).authenticated()).isFalse();
+  }
+
+  @Test
+  void unknownIssuerIsRejected() throws Exception {
+    String t = issuer.token(c -> c.issuer("https://evil.example.com"));
+    assertThat(run(rules(uriRule()), bearer(t)).failure()).isEqualTo("Jwt issuer is not configured");
+  }
+
+  @Test
+  void rotatedKeyIsFetchedOnUnknownKidButRateLimited() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+    int hits = issuer.jwksHits.get();
+    RSAKey k2 = JwksServer.newKey("k2");
+    issuer.publish(k2, issuer.key());
+    // Within the minimum refresh interval an unknown kid does not trigger a fetch.
+    assertThat(run(p, bearer(issuer.token(k2, c -> { }))).failure()).isEqualTo("Jwks doesn't have key to match kid or alg from Jwt");
+    assertThat(issuer.jwksHits.get()).isEqualTo(hits);
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(run(p, bearer(issuer.token(k2, c -> c.subject("bob")))).identity().subject()).isEqualTo("bob");
+    assertThat(issuer.jwksHits.get()).isEqualTo(hits + 1);
+    RSAKey k3 = JwksServer.newKey("k3");
+    assertThat(run(p, bearer(issuer.token(k3, c -> { }))).authenticated()).isFalse();
+    assertThat(issuer.jwksHits.get()).isEqualTo(hits + 1);
+  }
+
+  @Test
+  void keysAreKeptWhenTheIssuerIsDown() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+    issuer.setDown(true);
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(run(p, bearer(issuer.token(c -> c.subject("carol")))).authenticated()).isTrue();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> metrics.jwksFetches.labelValues("failure").get() >= 1);
+    assertThat(run(p, bearer(issuer.token(c -> c.subject("dave")))).authenticated()).isTrue();
+  }
+
+  @Test
+  void issuerDownBeforeAnyFetchIsA401ThatIsNotCacheable() throws Exception {
+    issuer.setDown(true);
+    AuthnResult a = run(rules(uriRule()), bearer(issuer.token(c -> { })));
+    assertThat(a.authenticated()).isFalse();
+    assertThat(a.failure()).isEqualTo("Jwks remote fetch is failed");
+    assertThat(a.cacheable()).isFalse();
+  }
+
+  @Test
+  void oidcDiscoveryFindsTheJwks() throws Exception {
+    WorkloadPolicies p = rules("  - issuer: \"" + issuer.issuer() + "\"\n");
+    assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+  }
+
+  @Test
+  void inlineJwksNeedsNoNetwork() throws Exception {
+    String jwks = new JWKSet(issuer.key().toPublicJWK()).toString().replace("\"", "\\\"");
+    issuer.setDown(true);
+    WorkloadPolicies p = rules("  - issuer: \"" + issuer.issuer() + "\"\n    jwks: \"" + jwks + "\"\n");
+    assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+    assertThat(issuer.jwksHits.get()).isZero();
+  }
+
+  @Test
+  void customLocationsParamsAndCookies() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n    fromParams: [tok]\n    fromCookies: [session]\n");
+    String t = issuer.token(c -> { });
+    assertThat(run(p, req().header("x-jwt", "Token " + t).build()).identity().present()).isTrue();
+    assertThat(run(p, req().header("x-jwt", "Token " + t).build()).headersToRemove()).containsExactly("x-jwt");
+    AuthnResult viaParam = run(p, req().path("/x?a=1&tok=" + t).build());
+    assertThat(viaParam.identity().present()).isTrue();
+    assertThat(viaParam.queryParamsToRemove()).containsExactly("tok");
+    assertThat(run(p, req().header("cookie", "a=b; session=" + t).build()).identity().present()).isTrue();
+    // The default Authorization location is replaced by the explicit ones.
+    assertThat(run(p, bearer(t)).identity().present()).isFalse();
+  }
+
+  @Test
+  void defaultLocationsIncludeTheAccessTokenParam() throws Exception {
+    assertThat(run(rules(uriRule()), req().path("/?access_token=" + issuer.token(c -> { })).build()).identity().present()).isTrue();
+  }
+
+  @Test
+  void outputsClaimsAndPayloadToHeadersAndCanForwardTheToken() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    forwardOriginalToken: true\n    outputPayloadToHeader: x-jwt-payload\n"
+        + "    outputClaimToHeaders:\n    - {header: x-sub, claim: sub}\n    - {header: x-team, claim: org.team}\n");
+    AuthnResult a = run(p, bearer(issuer.token(c -> c.claim("org", Map.of("team", "payments")))));
+    assertThat(a.headersToSet()).containsEntry("x-sub", "alice").containsEntry("x-team", "payments").containsKey("x-jwt-payload");
+    assertThat(a.headersToRemove()).isEmpty();
+    AuthnResult none = run(p, req().header("x-sub", "forged").build());
+    assertThat(none.headersToRemove()).contains("x-sub", "x-team", "x-jwt-payload");
+  }
+
+  @Test
+  void claimsVerifiedByEnvoyJwtAuthnAreAccepted() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-sub, claim: sub}]\n");
+    RequestAttributes r = req().jwtAuthnPayload(Map.of("iss", issuer.issuer(), "sub", "erin", "exp", 4_000_000_000L)).build();
+    AuthnResult a = run(p, r);
+    assertThat(a.identity().principal()).isEqualTo(issuer.issuer() + "/erin");
+    assertThat(a.headersToSet()).containsEntry("x-sub", "erin");
+    assertThat(a.expiresAtMillis()).isEqualTo(4_000_000_000_000L);
+    assertThat(issuer.jwksHits.get()).isZero();
+  }
+
+  @Test
+  void verifiedTokensAreCachedSoKeysAreNotNeededAgain() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    String t = issuer.token(c -> { });
+    assertThat(run(p, bearer(t)).authenticated()).isTrue();
+    issuer.publish(JwksServer.newKey("other"));
+    clock.advance(Duration.ofMinutes(6));
+    assertThat(run(p, bearer(t)).authenticated()).isTrue();
+  }
+}

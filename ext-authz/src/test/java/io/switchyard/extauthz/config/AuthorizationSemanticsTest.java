@@ -1,0 +1,513 @@
+package io.switchyard.extauthz.config;
+
+import static io.switchyard.extauthz.config.Policies.evaluate;
+import static io.switchyard.extauthz.config.Policies.load;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.extauthz.request.RequestIdentity;
+import io.switchyard.extauthz.request.WorkloadRef;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Conformance cases written from Istio's AuthorizationPolicy reference and concept pages. */
+class AuthorizationSemanticsTest {
+  static final String HEAD = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n";
+  static final WorkloadRef HTTPBIN = new WorkloadRef("foo", "httpbin", Map.of("app", "httpbin", "version", "v1"));
+
+  static RequestAttributes.Builder req() {
+    return RequestAttributes.builder().workload(HTTPBIN).method("GET").host("httpbin.foo").path("/")
+        .sourceIp("10.1.2.3").destinationIp("10.9.9.9").destinationPort(8000)
+        .sourcePrincipal("spiffe://cluster.local/ns/bar/sa/sleep");
+  }
+
+  static String allow(String rulesYaml) {
+    return HEAD + "metadata: {name: p, namespace: foo}\nspec:\n  action: ALLOW\n  rules:\n" + rulesYaml;
+  }
+
+  static boolean allowed(String yaml, RequestAttributes r) throws Exception {
+    return evaluate(load(yaml), r).allowed();
+  }
+
+  static boolean allowed(String yaml, RequestAttributes r, RequestIdentity id) throws Exception {
+    return evaluate(load(yaml), r, id).allowed();
+  }
+
+  @Nested
+  class EvaluationOrder {
+    @Test
+    void noPoliciesAllowEverything() throws Exception {
+      assertThat(allowed("", req().build())).isTrue();
+    }
+
+    @Test
+    void allowPolicyWithoutRulesDeniesEverything() throws Exception {
+      String y = HEAD + "metadata: {name: allow-nothing, namespace: foo}\nspec:\n  action: ALLOW\n";
+      AuthzOutcome o = evaluate(load(y), req().build());
+      assertThat(o.allowed()).isFalse();
+      assertThat(o.reason()).isEqualTo("no ALLOW policy matched");
+    }
+
+    @Test
+    void emptySpecMeansAllowNothing() throws Exception {
+      assertThat(allowed(HEAD + "metadata: {name: allow-nothing, namespace: foo}\nspec: {}\n", req().build())).isFalse();
+    }
+
+    @Test
+    void emptyRuleMatchesEverything() throws Exception {
+      String y = HEAD + "metadata: {name: allow-all, namespace: foo}\nspec:\n  rules:\n  - {}\n";
+      AuthzOutcome o = evaluate(load(y), req().build());
+      assertThat(o.allowed()).isTrue();
+      assertThat(o.matchedPolicy().id()).isEqualTo("foo/allow-all");
+      assertThat(o.matchedRule()).isZero();
+    }
+
+    @Test
+    void denyWinsOverAllow() throws Exception {
+      String y = HEAD + "metadata: {name: allow-all, namespace: foo}\nspec:\n  rules: [{}]\n---\n"
+          + HEAD + "metadata: {name: deny-delete, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {methods: [DELETE]}}]\n";
+      PolicySet s = load(y);
+      assertThat(evaluate(s, req().method("DELETE").build()).allowed()).isFalse();
+      assertThat(evaluate(s, req().method("DELETE").build()).matchedPolicy().id()).isEqualTo("foo/deny-delete");
+      assertThat(evaluate(s, req().method("GET").build()).allowed()).isTrue();
+    }
+
+    @Test
+    void onlyDenyPoliciesAllowWhatTheyDoNotMatch() throws Exception {
+      String y = HEAD + "metadata: {name: deny-admin, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [/admin*]}}]\n";
+      PolicySet s = load(y);
+      assertThat(evaluate(s, req().path("/admin/x").build()).allowed()).isFalse();
+      assertThat(evaluate(s, req().path("/public").build()).allowed()).isTrue();
+    }
+
+    @Test
+    void allowPoliciesAreAdditive() throws Exception {
+      String y = allow("  - to: [{operation: {paths: [/a]}}]\n") + "---\n"
+          + HEAD + "metadata: {name: q, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [/b]}}]\n";
+      PolicySet s = load(y);
+      assertThat(evaluate(s, req().path("/a").build()).allowed()).isTrue();
+      assertThat(evaluate(s, req().path("/b").build()).allowed()).isTrue();
+      assertThat(evaluate(s, req().path("/c").build()).allowed()).isFalse();
+    }
+
+    @Test
+    void policyMatchesWhenAnyRuleMatchesAndReportsThatRule() throws Exception {
+      String y = allow("  - to: [{operation: {paths: [/a]}}]\n  - to: [{operation: {paths: [/b]}}]\n");
+      AuthzOutcome o = evaluate(load(y), req().path("/b").build());
+      assertThat(o.allowed()).isTrue();
+      assertThat(o.matchedRule()).isEqualTo(1);
+    }
+
+    @Test
+    void auditNeverDecidesButIsRecorded() throws Exception {
+      String y = HEAD + "metadata: {name: audit-all, namespace: foo}\nspec:\n  action: AUDIT\n  rules: [{}]\n";
+      AuthzOutcome o = evaluate(load(y), req().build());
+      assertThat(o.allowed()).isTrue();
+      assertThat(o.auditPolicies()).containsExactly("foo/audit-all");
+      String withAllow = y + "---\n" + allow("  - to: [{operation: {paths: [/ok]}}]\n");
+      AuthzOutcome o2 = evaluate(load(withAllow), req().path("/no").build());
+      assertThat(o2.allowed()).isFalse();
+      assertThat(o2.auditPolicies()).containsExactly("foo/audit-all");
+    }
+
+    @Test
+    void auditPolicyDoesNotCountAsAnAllowPolicy() throws Exception {
+      String y = HEAD + "metadata: {name: audit, namespace: foo}\nspec:\n  action: AUDIT\n  rules:\n  - to: [{operation: {paths: [/x]}}]\n";
+      assertThat(allowed(y, req().path("/y").build())).isTrue();
+    }
+
+    @Test
+    void dryRunDenyIsReportedNotEnforced() throws Exception {
+      String y = HEAD + "metadata:\n  name: deny-get\n  namespace: foo\n  annotations: {istio.io/dry-run: \"true\"}\n"
+          + "spec:\n  action: DENY\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n";
+      AuthzOutcome o = evaluate(load(y), req().build());
+      assertThat(o.allowed()).isTrue();
+      assertThat(o.dryRuns()).containsExactly(new AuthzOutcome.DryRun("foo/deny-get", false));
+    }
+
+    @Test
+    void dryRunAllowDoesNotTurnOnDefaultDeny() throws Exception {
+      String y = HEAD + "metadata:\n  name: allow-post\n  namespace: foo\n  annotations: {istio.io/dry-run: \"true\"}\n"
+          + "spec:\n  rules:\n  - to: [{operation: {methods: [POST]}}]\n";
+      AuthzOutcome o = evaluate(load(y), req().method("GET").build());
+      assertThat(o.allowed()).isTrue();
+      assertThat(o.dryRuns()).containsExactly(new AuthzOutcome.DryRun("foo/allow-post", false));
+      assertThat(evaluate(load(y), req().method("POST").build()).dryRuns()).containsExactly(new AuthzOutcome.DryRun("foo/allow-post", true));
+    }
+
+    @Test
+    void dryRunFalseIsEnforced() throws Exception {
+      String y = HEAD + "metadata:\n  name: deny-get\n  namespace: foo\n  annotations: {istio.io/dry-run: \"false\"}\n"
+          + "spec:\n  action: DENY\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n";
+      assertThat(allowed(y, req().build())).isFalse();
+    }
+  }
+
+  @Nested
+  class Scoping {
+    @Test
+    void policyAppliesOnlyInItsNamespace() throws Exception {
+      String y = HEAD + "metadata: {name: deny-all, namespace: other}\nspec:\n  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().build())).isTrue();
+      assertThat(allowed(y, req().workload(new WorkloadRef("other", null, Map.of())).build())).isFalse();
+    }
+
+    @Test
+    void rootNamespacePolicyAppliesMeshWide() throws Exception {
+      String y = HEAD + "metadata: {name: deny-all, namespace: istio-system}\nspec:\n  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().workload(WorkloadRef.UNKNOWN).build())).isFalse();
+    }
+
+    @Test
+    void configuredRootNamespaceIsHonoured() throws Exception {
+      String y = HEAD + "metadata: {name: deny-all, namespace: mesh-root}\nspec:\n  action: DENY\n  rules: [{}]\n";
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("authz");
+      java.nio.file.Files.writeString(dir.resolve("p.yaml"), y);
+      PolicySet s = new PolicyLoader("mesh-root").load(dir);
+      assertThat(evaluate(s, req().build()).allowed()).isFalse();
+    }
+
+    @Test
+    void selectorMatchesWorkloadLabels() throws Exception {
+      String y = HEAD + "metadata: {name: deny, namespace: foo}\nspec:\n  selector:\n    matchLabels: {app: httpbin, version: v1}\n"
+          + "  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().workload(new WorkloadRef("foo", "x", Map.of("app", "httpbin", "version", "v2"))).build())).isTrue();
+      assertThat(allowed(y, req().workload(new WorkloadRef("foo", "x", Map.of("app", "httpbin"))).build())).isTrue();
+    }
+
+    @Test
+    void rootNamespaceSelectorAppliesToMatchingWorkloadsEverywhere() throws Exception {
+      String y = HEAD + "metadata: {name: deny, namespace: istio-system}\nspec:\n  selector:\n    matchLabels: {app: httpbin}\n"
+          + "  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().workload(new WorkloadRef("zzz", null, Map.of("app", "httpbin"))).build())).isFalse();
+      assertThat(allowed(y, req().workload(new WorkloadRef("zzz", null, Map.of("app", "other"))).build())).isTrue();
+    }
+
+    @Test
+    void allowPolicyForAnotherWorkloadDoesNotTurnOnDefaultDenyHere() throws Exception {
+      String y = HEAD + "metadata: {name: allow, namespace: foo}\nspec:\n  selector:\n    matchLabels: {app: other}\n  rules: []\n";
+      assertThat(allowed(y, req().build())).isTrue();
+    }
+
+    @Test
+    void targetRefsMatchTheWorkloadName() throws Exception {
+      String y = HEAD + "metadata: {name: deny, namespace: foo}\nspec:\n  targetRefs:\n  - {kind: Service, group: \"\", name: httpbin}\n"
+          + "  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().workload(new WorkloadRef("foo", "reviews", Map.of())).build())).isTrue();
+    }
+
+    @Test
+    void namespaceWithoutWorkloadInfoComesFromDestinationPrincipalOnlyViaMapper() throws Exception {
+      String y = HEAD + "metadata: {name: deny, namespace: foo}\nspec:\n  action: DENY\n  rules: [{}]\n";
+      assertThat(allowed(y, req().workload(WorkloadRef.UNKNOWN).build())).isTrue();
+    }
+  }
+
+  @Nested
+  class Sources {
+    @Test
+    void principalsExactPrefixSuffixAndPresence() throws Exception {
+      RequestAttributes r = req().build();
+      assertThat(allowed(allow("  - from: [{source: {principals: [cluster.local/ns/bar/sa/sleep]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {principals: [cluster.local/ns/bar/sa/other]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {principals: [cluster.local/ns/bar/*]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {principals: [\"*/sa/sleep\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {principals: [\"*\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {principals: [\"*\"]}}]\n"), req().sourcePrincipal(null).build())).isFalse();
+    }
+
+    @Test
+    void principalsAreCaseSensitiveAndStarInTheMiddleIsLiteral() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {principals: [cluster.local/ns/BAR/sa/sleep]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {principals: [cluster.local/ns/*/sa/sleep]}}]\n"), req().build())).isFalse();
+    }
+
+    @Test
+    void notPrincipalsIsTrueForPlaintextPeers() throws Exception {
+      String y = allow("  - from: [{source: {notPrincipals: [cluster.local/ns/bar/sa/sleep]}}]\n");
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().sourcePrincipal(null).build())).isTrue();
+      assertThat(allowed(y, req().sourcePrincipal("spiffe://cluster.local/ns/x/sa/y").build())).isTrue();
+    }
+
+    @Test
+    void namespacesMatchTheNamespaceOfThePeerIdentity() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {namespaces: [bar]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {namespaces: [ba]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {namespaces: [\"b*\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {namespaces: [\"*r\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {namespaces: [bar]}}]\n"), req().sourcePrincipal(null).build())).isFalse();
+    }
+
+    @Test
+    void notNamespacesTrueForPlaintextAndOtherNamespaces() throws Exception {
+      String y = allow("  - from: [{source: {notNamespaces: [bar]}}]\n");
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().sourcePrincipal(null).build())).isTrue();
+      assertThat(allowed(y, req().sourcePrincipal("spiffe://cluster.local/ns/baz/sa/x").build())).isTrue();
+    }
+
+    @Test
+    void serviceAccountsWithAndWithoutNamespace() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {serviceAccounts: [bar/sleep]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {serviceAccounts: [sleep]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {serviceAccounts: [sleep]}}]\n"),
+          req().sourcePrincipal("spiffe://cluster.local/ns/foo/sa/sleep").build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {notServiceAccounts: [bar/sleep]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notServiceAccounts: [bar/sleep]}}]\n"), req().sourcePrincipal(null).build())).isTrue();
+    }
+
+    @Test
+    void ipBlocksMatchIpsAndCidrsOfTheDirectPeer() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.2.3]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.0.0/16]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.2.0.0/16]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.2.0/25]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.2.128/25]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"2001:db8::/32\"]}}]\n"), req().sourceIp("2001:db8::1").build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"2001:db8::/32\"]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [10.1.0.0/16]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [10.1.0.0/16]}}]\n"), req().sourceIp(null).build())).isTrue();
+    }
+
+    @Test
+    void remoteIpBlocksUseTheOriginalClient() throws Exception {
+      String y = allow("  - from: [{source: {remoteIpBlocks: [192.168.0.0/16]}}]\n");
+      assertThat(allowed(y, req().remoteIp("192.168.4.4").build())).isTrue();
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notRemoteIpBlocks: [192.168.0.0/16]}}]\n"), req().remoteIp("192.168.4.4").build())).isFalse();
+    }
+
+    @Test
+    void requestPrincipalsMatchIssuerSlashSubject() throws Exception {
+      RequestIdentity id = new RequestIdentity("https://accounts.example.com", "alice", Map.of());
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [https://accounts.example.com/alice]}}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"https://accounts.example.com/*\"]}}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*/alice\"]}}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*\"]}}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*\"]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*\"]}}]\n"), req().build(),
+          new RequestIdentity("https://i", "", Map.of()))).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notRequestPrincipals: [\"*\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {notRequestPrincipals: [\"*\"]}}]\n"), req().build(), id)).isFalse();
+    }
+
+    @Test
+    void fieldsOfOneSourceAreAndedAndSourcesAreOred() throws Exception {
+      String and = allow("  - from: [{source: {namespaces: [bar], ipBlocks: [10.9.0.0/16]}}]\n");
+      assertThat(allowed(and, req().build())).isFalse();
+      String or = allow("  - from:\n    - source: {namespaces: [nope]}\n    - source: {ipBlocks: [10.1.0.0/16]}\n");
+      assertThat(allowed(or, req().build())).isTrue();
+      String both = allow("  - from: [{source: {principals: [\"cluster.local/*\"], notPrincipals: [cluster.local/ns/bar/sa/sleep]}}]\n");
+      assertThat(allowed(both, req().build())).isFalse();
+      assertThat(allowed(both, req().sourcePrincipal("spiffe://cluster.local/ns/bar/sa/x").build())).isTrue();
+    }
+  }
+
+  @Nested
+  class Operations {
+    @Test
+    void hostsIgnoreCaseAndDoNotMatchWithPort() throws Exception {
+      String y = allow("  - to: [{operation: {hosts: [httpbin.example.com]}}]\n");
+      assertThat(allowed(y, req().host("HTTPBIN.example.com").build())).isTrue();
+      assertThat(allowed(y, req().host("httpbin.example.com:8080").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"httpbin.example.com:*\"]}}]\n"), req().host("httpbin.example.com:8080").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.example.com\"]}}]\n"), req().host("a.Example.com").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {notHosts: [\"*.example.com\"]}}]\n"), req().host("a.example.com").build())).isFalse();
+    }
+
+    @Test
+    void methodsExactAndCaseSensitive() throws Exception {
+      String y = allow("  - to: [{operation: {methods: [GET, HEAD]}}]\n");
+      assertThat(allowed(y, req().method("HEAD").build())).isTrue();
+      assertThat(allowed(y, req().method("get").build())).isFalse();
+      assertThat(allowed(y, req().method("POST").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {notMethods: [DELETE]}}]\n"), req().method("DELETE").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {notMethods: [DELETE]}}]\n"), req().method("PUT").build())).isTrue();
+    }
+
+    @Test
+    void portsMatchTheDestinationPort() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {ports: [\"8000\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {ports: [8000]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {ports: [\"9000\"]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {notPorts: [\"8000\"]}}]\n"), req().build())).isFalse();
+    }
+
+    @Test
+    void pathsExactPrefixSuffixPresence() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info/").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/api/*\"]}}]\n"), req().path("/api/v1").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/api/*\"]}}]\n"), req().path("/api").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*.png\"]}}]\n"), req().path("/img/x.png").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*\"]}}]\n"), req().path("/anything").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/Info]}}]\n"), req().path("/info").build())).isFalse();
+    }
+
+    @Test
+    void pathsIgnoreTheQueryString() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info?x=/admin").build())).isTrue();
+    }
+
+    @Test
+    void pathsAreMatchedAfterNormalisation() throws Exception {
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [\"/admin*\"]}}]\n";
+      assertThat(allowed(deny, req().path("/public/../admin").build())).isFalse();
+      assertThat(allowed(deny, req().path("/%61dmin").build())).isFalse();
+      assertThat(allowed(deny, req().path("/public/./../admin/x").build())).isFalse();
+      assertThat(allowed(deny, req().path("\\admin").build())).isTrue();
+    }
+
+    @Test
+    void pathTemplates() throws Exception {
+      String one = allow("  - to: [{operation: {paths: [\"/foo/{*}/bar\"]}}]\n");
+      assertThat(allowed(one, req().path("/foo/x/bar").build())).isTrue();
+      assertThat(allowed(one, req().path("/foo/x/y/bar").build())).isFalse();
+      assertThat(allowed(one, req().path("/foo//bar").build())).isFalse();
+      String many = allow("  - to: [{operation: {paths: [\"/foo/{**}/bar\"]}}]\n");
+      assertThat(allowed(many, req().path("/foo/x/y/z/bar").build())).isTrue();
+      assertThat(allowed(many, req().path("/foo/x/y/z/baz").build())).isFalse();
+      String tail = allow("  - to: [{operation: {paths: [\"/foo/{**}\"]}}]\n");
+      assertThat(allowed(tail, req().path("/foo/a/b").build())).isTrue();
+      assertThat(allowed(tail, req().path("/foobar").build())).isFalse();
+      String ext = allow("  - to: [{operation: {paths: [\"/{**}.m3u8\"]}}]\n");
+      assertThat(allowed(ext, req().path("/v/1/a.m3u8").build())).isTrue();
+      assertThat(allowed(ext, req().path("/v/1/a.mp4").build())).isFalse();
+      String notT = allow("  - to: [{operation: {notPaths: [\"/private/{*}\"]}}]\n");
+      assertThat(allowed(notT, req().path("/private/x").build())).isFalse();
+      assertThat(allowed(notT, req().path("/private/x/y").build())).isTrue();
+      String literal = allow("  - to: [{operation: {paths: [\"/a.b/{*}\"]}}]\n");
+      assertThat(allowed(literal, req().path("/axb/c").build())).isFalse();
+    }
+
+    @Test
+    void operationsAreOredAndTheirFieldsAnded() throws Exception {
+      String y = allow("  - to:\n    - operation: {methods: [GET], paths: [/read]}\n    - operation: {methods: [POST], paths: [/write]}\n");
+      assertThat(allowed(y, req().method("GET").path("/read").build())).isTrue();
+      assertThat(allowed(y, req().method("POST").path("/write").build())).isTrue();
+      assertThat(allowed(y, req().method("POST").path("/read").build())).isFalse();
+    }
+
+    @Test
+    void fromToAndWhenAreAllRequired() throws Exception {
+      String y = allow("  - from: [{source: {namespaces: [bar]}}]\n    to: [{operation: {methods: [GET]}}]\n"
+          + "    when: [{key: \"request.headers[x-ok]\", values: [\"yes\"]}]\n");
+      assertThat(allowed(y, req().header("X-Ok", "yes").build())).isTrue();
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().header("x-ok", "yes").method("PUT").build())).isFalse();
+      assertThat(allowed(y, req().header("x-ok", "yes").sourcePrincipal(null).build())).isFalse();
+    }
+  }
+
+  @Nested
+  class Conditions {
+    @Test
+    void headerValuesAndPresence() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [v1, v2]}]\n"), req().header("version", "v2").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [\"v*\"]}]\n"), req().header("version", "v9").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [\"*\"]}]\n"), req().header("version", "").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [\"*\"]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[Version]\", values: [v1]}]\n"), req().header("version", "v1").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [V1]}]\n"), req().header("version", "v1").build())).isFalse();
+    }
+
+    @Test
+    void notValuesHoldForAMissingHeader() throws Exception {
+      String y = allow("  - when: [{key: \"request.headers[x-block]\", notValues: [\"yes\"]}]\n");
+      assertThat(allowed(y, req().build())).isTrue();
+      assertThat(allowed(y, req().header("x-block", "yes").build())).isFalse();
+      assertThat(allowed(y, req().header("x-block", "no").build())).isTrue();
+    }
+
+    @Test
+    void valuesAndNotValuesAreAnded() throws Exception {
+      String y = allow("  - when: [{key: \"request.headers[v]\", values: [\"a*\"], notValues: [abc]}]\n");
+      assertThat(allowed(y, req().header("v", "ab").build())).isTrue();
+      assertThat(allowed(y, req().header("v", "abc").build())).isFalse();
+    }
+
+    @Test
+    void allConditionsMustHold() throws Exception {
+      String y = allow("  - when:\n    - {key: \"request.headers[a]\", values: [\"1\"]}\n    - {key: \"request.headers[b]\", values: [\"2\"]}\n");
+      assertThat(allowed(y, req().header("a", "1").header("b", "2").build())).isTrue();
+      assertThat(allowed(y, req().header("a", "1").build())).isFalse();
+    }
+
+    @Test
+    void ipConditions() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: source.ip, values: [10.1.0.0/16]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: remote.ip, values: [10.1.2.3]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: remote.ip, values: [10.1.2.3]}]\n"), req().remoteIp("1.1.1.1").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: destination.ip, values: [10.9.9.0/24]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: destination.ip, notValues: [10.9.9.0/24]}]\n"), req().build())).isFalse();
+    }
+
+    @Test
+    void identityConditions() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: source.namespace, values: [bar]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.namespace, notValues: [bar]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.principal, values: [cluster.local/ns/bar/sa/sleep]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.principal, values: [\"*\"]}]\n"), req().sourcePrincipal(null).build())).isFalse();
+    }
+
+    @Test
+    void portAndSniConditions() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: destination.port, values: [\"8000\"]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: destination.port, values: [\"80\"]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().sni("a.example.com").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().build())).isFalse();
+    }
+
+    @Test
+    void requestAuthConditions() throws Exception {
+      RequestIdentity id = new RequestIdentity("https://idp", "alice", Map.of(
+          "iss", "https://idp", "sub", "alice", "aud", List.of("web", "api"), "azp", "frontend",
+          "groups", List.of("admin", "dev"), "scope", "read write", "org", Map.of("team", "payments", "tags", List.of("x")),
+          "email_verified", true));
+      assertThat(allowed(allow("  - when: [{key: request.auth.principal, values: [https://idp/alice]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: request.auth.audiences, values: [api]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: request.auth.audiences, values: [other]}]\n"), req().build(), id)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: request.auth.presenter, values: [frontend]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", values: [admin]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", values: [\"adm*\"]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", notValues: [admin]}]\n"), req().build(), id)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[scope]\", values: [write]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][team]\", values: [payments]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][tags]\", values: [x]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][missing]\", values: [\"*\"]}]\n"), req().build(), id)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", values: [admin]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", notValues: [admin]}]\n"), req().build())).isTrue();
+    }
+  }
+
+  @Nested
+  class TcpTraffic {
+    RequestAttributes tcp() {
+      return RequestAttributes.builder().http(false).workload(HTTPBIN).sourceIp("10.1.2.3").destinationPort(5432)
+          .sourcePrincipal("spiffe://cluster.local/ns/bar/sa/sleep").build();
+    }
+
+    @Test
+    void allowRuleWithHttpOnlyFieldsIsDroppedForTcp() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {methods: [GET], ports: [\"5432\"]}}]\n"), tcp())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {ports: [\"5432\"]}}]\n"), tcp())).isTrue();
+    }
+
+    @Test
+    void denyRuleIgnoresOnlyTheHttpFieldsForTcp() throws Exception {
+      String y = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {methods: [GET], ports: [\"5432\"]}}]\n";
+      assertThat(allowed(y, tcp())).isFalse();
+      String other = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {methods: [GET], ports: [\"9999\"]}}]\n";
+      assertThat(allowed(other, tcp())).isTrue();
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.switchyard.extauthz.config;
+
+import io.switchyard.extauthz.policy.AuthzEvaluator;
+import io.switchyard.extauthz.policy.AuthzInput;
+import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.extauthz.request.RequestIdentity;
+import io.switchyard.serverkit.config.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Test helper: policies from inline YAML, evaluated the way the server does. */
+public final class Policies {
+  private Policies() {}
+
+  public static PolicySet load(String yaml) throws ConfigException {
+    try {
+      Path dir = Files.createTempDirectory("authz");
+      Files.writeString(dir.resolve("policies.yaml"), yaml);
+      return new PolicyLoader(PolicyLoader.DEFAULT_ROOT_NAMESPACE).load(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static AuthzOutcome evaluate(PolicySet set, RequestAttributes r, RequestIdentity id) {
+    return AuthzEvaluator.evaluate(set.forWorkload(r.workload()).authorizationPolicies(), new AuthzInput(r, id));
+  }
+
+  public static AuthzOutcome evaluate(PolicySet set, RequestAttributes r) {
+    return evaluate(set, r, RequestIdentity.NONE);
+  }
+}

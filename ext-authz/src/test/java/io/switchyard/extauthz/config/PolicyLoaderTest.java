@@ -1,0 +1,192 @@
+package io.switchyard.extauthz.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchyard.extauthz.policy.Action;
+import io.switchyard.serverkit.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyLoaderTest {
+  @TempDir Path dir;
+
+  private PolicySet load(String yaml) throws Exception {
+    Files.writeString(dir.resolve("p.yaml"), yaml);
+    return new PolicyLoader("istio-system").load(dir);
+  }
+
+  private ConfigException error(String yaml) {
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> load(yaml));
+    assertThat(t).isInstanceOf(ConfigException.class);
+    return (ConfigException) t;
+  }
+
+  @Test
+  void loadsV1AndV1beta1MultiDocumentFilesUnchanged() throws Exception {
+    PolicySet s = load("""
+        # exported with kubectl get -o yaml
+        apiVersion: security.istio.io/v1beta1
+        kind: AuthorizationPolicy
+        metadata:
+          name: httpbin
+          namespace: foo
+          uid: 5d2c
+          resourceVersion: "123"
+          labels: {team: a}
+        spec:
+          selector:
+            matchLabels:
+              app: httpbin
+          action: DENY
+          rules:
+          - from:
+            - source:
+                notNamespaces: ["foo"]
+        status: {}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: RequestAuthentication
+        metadata:
+          name: jwt
+          namespace: foo
+        spec:
+          jwtRules:
+          - issuer: "https://accounts.example.com"
+            jwksUri: "https://accounts.example.com/jwks"
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: strict, namespace: foo}
+        spec: {mtls: {mode: STRICT}}
+        """);
+    assertThat(s.authorizationPolicies()).hasSize(1);
+    assertThat(s.authorizationPolicies().get(0).action()).isEqualTo(Action.DENY);
+    assertThat(s.authorizationPolicies().get(0).origin()).endsWith("p.yaml:2");
+    assertThat(s.requestAuthentications()).hasSize(1);
+    assertThat(s.revision()).hasSize(12);
+  }
+
+  @Test
+  void emptyDocumentsFromLeadingOrTrailingSeparatorsAreSkipped() throws Exception {
+    PolicySet s = load("---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec: {}\n---\n---\n");
+    assertThat(s.authorizationPolicies()).hasSize(1);
+  }
+
+  @Test
+  void aScalarDocumentIsRejected() {
+    assertThat(error("just text\n").reason()).contains("expected a Kubernetes resource");
+  }
+
+  @Test
+  void revisionChangesWithContent() throws Exception {
+    String a = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec: {}\n").revision();
+    String b = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: b}\nspec: {}\n").revision();
+    assertThat(a).isNotEqualTo(b);
+  }
+
+  @Test
+  void missingNamespaceMeansDefault() throws Exception {
+    PolicySet s = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec: {}\n");
+    assertThat(s.authorizationPolicies().get(0).id()).isEqualTo("default/a");
+  }
+
+  @Test
+  void emptyFolderIsAnEmptyPolicySet() throws Exception {
+    assertThat(new PolicyLoader("istio-system").load(dir).authorizationPolicies()).isEmpty();
+  }
+
+  @Test
+  void customActionIsRejectedWithFileAndLine() {
+    ConfigException e = error("""
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: ext, namespace: foo}
+        spec:
+          action: CUSTOM
+          provider: {name: my-ext-authz}
+          rules: [{}]
+        """);
+    assertThat(e.line()).isEqualTo(5);
+    assertThat(e.reason()).contains("CUSTOM is not supported");
+    assertThat(e.getMessage()).contains("p.yaml:5");
+  }
+
+  @Test
+  void validationErrorsPointAtTheOffendingLine() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(error(head + "  action: DENY\n").reason()).contains("DENY policy must have rules");
+    assertThat(error(head + "  action: MAYBE\n  rules: [{}]\n").reason()).contains("unknown action");
+    ConfigException cidr = error(head + "  rules:\n  - from:\n    - source:\n        ipBlocks: [\"10.0.0.0/33\"]\n");
+    assertThat(cidr.line()).isEqualTo(8);
+    assertThat(cidr.reason()).contains("not an IP address or CIDR");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {ports: [\"http\"]}}]\n").reason()).contains("port 'http'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/a/{**}/{*}\"]}}]\n").reason()).contains("{**} must be the last operator");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/a{*}\"]}}]\n").reason()).contains("whole path segments");
+    assertThat(error(head + "  rules:\n  - from: [{source: {principals: [a], serviceAccounts: [b]}}]\n").reason())
+        .contains("cannot set serviceAccounts with namespaces or principals");
+    assertThat(error(head + "  rules:\n  - from: [{source: {serviceAccounts: [\"a/b/c\"]}}]\n").reason()).contains("namespace/name");
+    assertThat(error(head + "  rules:\n  - from: [{source: {}}]\n").reason()).contains("from.source must not be empty");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {}}]\n").reason()).contains("to.operation must not be empty");
+    ConfigException unknown = error(head + "  rules:\n  - from: [{source: {principal: [a]}}]\n");
+    assertThat(unknown.reason()).contains("unknown field 'principal'");
+    assertThat(unknown.line()).isEqualTo(6);
+    assertThat(error(head + "  rules:\n  - when: [{key: request.method, values: [GET]}]\n").reason()).contains("unknown condition key 'request.method'");
+    assertThat(error(head + "  rules:\n  - when: [{key: \"request.headers[a]\"}]\n").reason()).contains("needs values or notValues");
+    assertThat(error(head + "  rules:\n  - when: [{key: source.ip, values: [nope]}]\n").reason()).contains("not an IP");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {methods: [\"\"]}}]\n").reason()).contains("empty value");
+    assertThat(error(head + "  selector: {matchLabels: {a: b}}\n  targetRefs: [{kind: Service, name: s}]\n  rules: [{}]\n").reason())
+        .contains("only one of selector or targetRefs");
+    assertThat(error(head + "  rules: [{}]\n  unknownField: 1\n").reason()).contains("unknown field 'unknownField'");
+  }
+
+  @Test
+  void badDryRunAnnotationIsRejected() {
+    ConfigException e = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n"
+        + "  annotations: {istio.io/dry-run: \"yes\"}\nspec: {}\n");
+    assertThat(e.reason()).contains("istio.io/dry-run");
+  }
+
+  @Test
+  void unsupportedKindsAndVersionsAreRejected() {
+    assertThat(error("apiVersion: security.istio.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: x}\nspec: {}\n").reason())
+        .contains("unsupported apiVersion");
+    assertThat(error("apiVersion: security.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\nspec: {}\n").reason())
+        .contains("unsupported kind 'Sidecar'");
+  }
+
+  @Test
+  void duplicateNamesAreRejected() {
+    String p = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec: {}\n";
+    ConfigException e = error(p + "---\n" + p);
+    assertThat(e.reason()).contains("already defined at");
+    assertThat(e.line()).isEqualTo(8);
+  }
+
+  @Test
+  void brokenYamlIsReportedWithLine() {
+    ConfigException e = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x\nspec: {}\n");
+    assertThat(e.line()).isGreaterThan(0);
+  }
+
+  @Test
+  void requestAuthenticationValidation() {
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(error(head + "  jwtRules:\n  - jwksUri: https://x/jwks\n").reason()).contains("issuer is required");
+    assertThat(error(head + "  jwtRules:\n  - issuer: not-a-url\n").reason()).contains("OIDC discovery");
+    assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwks: \"{nope\"\n").reason()).contains("not a valid JSON Web Key Set");
+    assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwksUri: ftp://x\n").reason()).contains("jwksUri");
+    assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    timeout: soon\n").reason()).contains("timeout 'soon'");
+    assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n  - issuer: https://a\n").reason()).contains("more than one jwtRule");
+    assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    outputClaimToHeaders: [{header: \"bad header\", claim: sub}]\n").reason())
+        .contains("not a valid header name");
+  }
+
+  @Test
+  void missingPathIsAnError() {
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir.resolve("nope"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("does not exist");
+  }
+}

@@ -1,0 +1,222 @@
+package io.switchyard.extauthz.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.extauthz.authn.Authenticator;
+import io.switchyard.extauthz.authn.JwksRegistry;
+import io.switchyard.extauthz.config.Policies;
+import io.switchyard.extauthz.config.PolicySet;
+import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
+import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.extauthz.request.WorkloadRef;
+import io.switchyard.extauthz.testing.JwksServer;
+import io.switchyard.extauthz.testing.MutableClock;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Cache soundness: requests that differ in anything the response depends on never share an entry. */
+class DecisionEngineTest {
+  static final WorkloadRef W = new WorkloadRef("foo", "httpbin", Map.of("app", "httpbin"));
+  static final String AP = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n";
+
+  JwksServer issuer;
+  MutableClock clock;
+  ExtAuthzMetrics metrics;
+  Authenticator authenticator;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    issuer = new JwksServer();
+    clock = new MutableClock(Instant.now());
+    metrics = new ExtAuthzMetrics(new Metrics(new PrometheusRegistry()));
+    authenticator = new Authenticator(new JwksRegistry(HttpClient.newHttpClient(), clock, Duration.ofMinutes(5), Duration.ofSeconds(30), metrics),
+        clock, 1000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    issuer.close();
+  }
+
+  DecisionEngine engine(String yaml) throws Exception {
+    return new DecisionEngine(Policies.load(yaml), authenticator, clock, CacheSettings.defaults(), metrics);
+  }
+
+  String requestAuthn(String extra) {
+    return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt, namespace: foo}\nspec:\n  jwtRules:\n"
+        + "  - issuer: \"" + issuer.issuer() + "\"\n    jwksUri: \"" + issuer.jwksUri() + "\"\n" + extra;
+  }
+
+  static RequestAttributes.Builder req() {
+    return RequestAttributes.builder().workload(W).method("GET").path("/").host("h").sourceIp("10.0.0.1");
+  }
+
+  static DecisionEngine.Evaluated decide(DecisionEngine e, RequestAttributes r) throws Exception {
+    return e.decide(r).get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void identicalRequestsHitTheCache() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [/ok]}}]\n");
+    assertThat(decide(e, req().path("/ok").build()).cacheHit()).isFalse();
+    DecisionEngine.Evaluated second = decide(e, req().path("/ok").build());
+    assertThat(second.cacheHit()).isTrue();
+    assertThat(second.decision().result()).isEqualTo(Decision.Result.ALLOW);
+  }
+
+  @Test
+  void attributesNoPolicyReadsDoNotSplitTheCache() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [/ok]}}]\n");
+    decide(e, req().path("/ok").header("x-trace", "1").sourceIp("10.0.0.1").build());
+    assertThat(decide(e, req().path("/ok").header("x-trace", "2").sourceIp("10.0.0.2").method("POST").build()).cacheHit()).isTrue();
+  }
+
+  @Test
+  void requestsDifferingInAReferencedAttributeNeverShare() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n"
+        + "  - when: [{key: \"request.headers[x-tenant]\", values: [a]}]\n    from: [{source: {ipBlocks: [10.0.0.0/24]}}]\n");
+    assertThat(decide(e, req().header("x-tenant", "a").build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    DecisionEngine.Evaluated b = decide(e, req().header("x-tenant", "b").build());
+    assertThat(b.cacheHit()).isFalse();
+    assertThat(b.decision().result()).isEqualTo(Decision.Result.DENY);
+    DecisionEngine.Evaluated missing = decide(e, req().build());
+    assertThat(missing.cacheHit()).isFalse();
+    assertThat(missing.decision().result()).isEqualTo(Decision.Result.DENY);
+    DecisionEngine.Evaluated empty = decide(e, req().header("x-tenant", "").build());
+    assertThat(empty.cacheHit()).isFalse();
+    DecisionEngine.Evaluated otherIp = decide(e, req().header("x-tenant", "a").sourceIp("10.0.1.1").build());
+    assertThat(otherIp.cacheHit()).isFalse();
+    assertThat(otherIp.decision().result()).isEqualTo(Decision.Result.DENY);
+  }
+
+  @Test
+  void workloadsNeverShare() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  selector: {matchLabels: {app: httpbin}}\n  action: DENY\n  rules: [{}]\n");
+    assertThat(decide(e, req().build()).decision().result()).isEqualTo(Decision.Result.DENY);
+    DecisionEngine.Evaluated other = decide(e, req().workload(new WorkloadRef("foo", "httpbin", Map.of("app", "other"))).build());
+    assertThat(other.cacheHit()).isFalse();
+    assertThat(other.decision().result()).isEqualTo(Decision.Result.ALLOW);
+  }
+
+  @Test
+  void differentTokensNeverShareEvenWhenNoPolicyReadsClaims() throws Exception {
+    DecisionEngine e = engine(requestAuthn(""));
+    String good = issuer.token(c -> { });
+    assertThat(decide(e, req().header("authorization", "Bearer " + good).build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    String forged = issuer.token(JwksServer.newKey("k1"), c -> { });
+    DecisionEngine.Evaluated bad = decide(e, req().header("authorization", "Bearer " + forged).build());
+    assertThat(bad.cacheHit()).isFalse();
+    assertThat(bad.decision().result()).isEqualTo(Decision.Result.UNAUTHENTICATED);
+    DecisionEngine.Evaluated none = decide(e, req().build());
+    assertThat(none.cacheHit()).isFalse();
+    assertThat(none.decision().result()).isEqualTo(Decision.Result.ALLOW);
+    assertThat(none.decision().authn().identity().present()).isFalse();
+  }
+
+  @Test
+  void identityCarriedInHeadersIsNeverSharedBetweenCallers() throws Exception {
+    DecisionEngine e = engine(requestAuthn("    outputClaimToHeaders: [{header: x-sub, claim: sub}]\n"));
+    String alice = issuer.token(c -> c.subject("alice"));
+    String bob = issuer.token(c -> c.subject("bob"));
+    assertThat(decide(e, req().header("authorization", "Bearer " + alice).build()).decision().authn().headersToSet()).containsEntry("x-sub", "alice");
+    DecisionEngine.Evaluated b = decide(e, req().header("authorization", "Bearer " + bob).build());
+    assertThat(b.decision().authn().headersToSet()).containsEntry("x-sub", "bob");
+    assertThat(decide(e, req().header("authorization", "Bearer " + alice).build()).cacheHit()).isTrue();
+  }
+
+  @Test
+  void jwtAuthnClaimsAreKeyed() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - when: [{key: \"request.auth.claims[role]\", values: [admin]}]\n");
+    Map<String, Object> admin = Map.of("iss", "https://i", "sub", "a", "role", "admin");
+    Map<String, Object> user = Map.of("iss", "https://i", "sub", "a", "role", "user");
+    assertThat(decide(e, req().jwtAuthnPayload(admin).build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    DecisionEngine.Evaluated u = decide(e, req().jwtAuthnPayload(user).build());
+    assertThat(u.cacheHit()).isFalse();
+    assertThat(u.decision().result()).isEqualTo(Decision.Result.DENY);
+  }
+
+  @Test
+  void cachedDecisionNeverOutlivesTheTokenExpiry() throws Exception {
+    DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
+        + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - from: [{source: {requestPrincipals: [\"*\"]}}]\n");
+    String t = issuer.token(c -> c.expirationTime(Date.from(clock.instant().plusSeconds(30))));
+    RequestAttributes r = req().header("authorization", "Bearer " + t).build();
+    assertThat(decide(e, r).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    assertThat(decide(e, r).cacheHit()).isTrue();
+    clock.advance(Duration.ofSeconds(31));
+    DecisionEngine.Evaluated after = decide(e, r);
+    assertThat(after.cacheHit()).isFalse();
+  }
+
+  @Test
+  void concurrentIdenticalMissesLoadOnce() throws Exception {
+    DecisionEngine e = engine(requestAuthn(""));
+    CountDownLatch release = issuer.hold();
+    RequestAttributes r = req().header("authorization", "Bearer " + issuer.token(c -> { })).build();
+    List<CompletableFuture<DecisionEngine.Evaluated>> all = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      all.add(e.decide(r));
+    }
+    release.countDown();
+    long loads = 0;
+    for (CompletableFuture<DecisionEngine.Evaluated> f : all) {
+      DecisionEngine.Evaluated ev = f.get(10, TimeUnit.SECONDS);
+      assertThat(ev.decision().result()).isEqualTo(Decision.Result.ALLOW);
+      loads += ev.cacheHit() ? 0 : 1;
+    }
+    assertThat(loads).isEqualTo(1);
+  }
+
+  @Test
+  void failuresToGetKeysAreNeverCached() throws Exception {
+    DecisionEngine e = engine(requestAuthn(""));
+    issuer.setDown(true);
+    RequestAttributes r = req().header("authorization", "Bearer " + issuer.token(c -> { })).build();
+    assertThat(decide(e, r).decision().result()).isEqualTo(Decision.Result.UNAUTHENTICATED);
+    issuer.setDown(false);
+    clock.advance(Duration.ofSeconds(31));
+    DecisionEngine.Evaluated again = decide(e, r);
+    assertThat(again.cacheHit()).isFalse();
+    assertThat(again.decision().result()).isEqualTo(Decision.Result.ALLOW);
+  }
+
+  @Test
+  void badPathsAreRejectedAndNotCached() throws Exception {
+    DecisionEngine e = engine("");
+    DecisionEngine.Evaluated a = decide(e, req().path("/a%00").build());
+    assertThat(a.decision().httpStatus()).isEqualTo(400);
+    assertThat(e.cachedDecisions()).isZero();
+  }
+
+  @Test
+  void swappingThePolicySetChangesDecisionsAtOnce() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  action: DENY\n  rules: [{}]\n");
+    assertThat(decide(e, req().build()).decision().result()).isEqualTo(Decision.Result.DENY);
+    PolicySet next = Policies.load(AP + "metadata: {name: q, namespace: foo}\nspec:\n  rules: [{}]\n");
+    e.swap(next);
+    DecisionEngine.Evaluated after = decide(e, req().build());
+    assertThat(after.cacheHit()).isFalse();
+    assertThat(after.decision().result()).isEqualTo(Decision.Result.ALLOW);
+    assertThat(after.decision().revision()).isEqualTo(next.revision());
+  }
+
+  @Test
+  void disabledCacheStillDecides() throws Exception {
+    DecisionEngine e = new DecisionEngine(Policies.load(""), authenticator, clock, new CacheSettings(0, Duration.ZERO), metrics);
+    assertThat(decide(e, req().build()).cacheHit()).isFalse();
+    assertThat(decide(e, req().build()).cacheHit()).isFalse();
+  }
+}

@@ -1,0 +1,108 @@
+package io.switchyard.extauthz.request;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CheckRequestMapperTest {
+  private final CheckRequestMapper mapper = new CheckRequestMapper(CheckRequestMapper.Options.defaults());
+
+  private static Address addr(String ip, int port) {
+    return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port)).build();
+  }
+
+  @Test
+  void mapsPeersHttpAndContextExtensions() {
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setSource(AttributeContext.Peer.newBuilder().setAddress(addr("10.0.0.1", 5555)).setPrincipal("spiffe://cluster.local/ns/a/sa/b"))
+        .setDestination(AttributeContext.Peer.newBuilder().setAddress(addr("10.0.0.2", 8080)))
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+            .setMethod("GET").setHost("Example.com").setPath("/a/../b?x=1").putHeaders("x-user", "alice")))
+        .putContextExtensions("namespace", "shop").putContextExtensions("workload", "cart")
+        .putContextExtensions("label.app", "cart").putContextExtensions("label.version", "v1")).build();
+    RequestAttributes r = mapper.map(req);
+    assertThat(r.http()).isTrue();
+    assertThat(r.sourceIp()).isEqualTo("10.0.0.1");
+    assertThat(r.remoteIp()).isEqualTo("10.0.0.1");
+    assertThat(r.destinationPort()).isEqualTo(8080);
+    assertThat(r.path()).isEqualTo("/b");
+    assertThat(r.query()).isEqualTo("x=1");
+    assertThat(r.header("x-user")).isEqualTo("alice");
+    assertThat(r.workload()).isEqualTo(new WorkloadRef("shop", "cart", Map.of("app", "cart", "version", "v1")));
+  }
+
+  @Test
+  void workloadNamespaceFallsBackToTheDestinationSpiffeIdentity() {
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setDestination(AttributeContext.Peer.newBuilder().setPrincipal("spiffe://cluster.local/ns/payments/sa/api"))).build();
+    RequestAttributes r = mapper.map(req);
+    assertThat(r.workload().namespace()).isEqualTo("payments");
+    assertThat(r.http()).isFalse();
+  }
+
+  @Test
+  void emptyRequestGivesMissingAttributesNotErrors() {
+    RequestAttributes r = mapper.map(CheckRequest.getDefaultInstance());
+    assertThat(r.sourcePrincipal()).isNull();
+    assertThat(r.sourceIp()).isNull();
+    assertThat(r.destinationPort()).isEqualTo(-1);
+    assertThat(r.workload()).isEqualTo(WorkloadRef.UNKNOWN);
+  }
+
+  @Test
+  void rawHeaderMapIsUsedAndDuplicatesAreJoined() {
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+            .setMethod("GET").setPath("/").setHeaderMap(HeaderMap.newBuilder()
+                .addHeaders(HeaderValue.newBuilder().setKey("x-a").setRawValue(ByteString.copyFromUtf8("1")))
+                .addHeaders(HeaderValue.newBuilder().setKey("x-a").setRawValue(ByteString.copyFrom(new byte[] {(byte) 0xff})))
+                .addHeaders(HeaderValue.newBuilder().setKey(":authority").setRawValue(ByteString.copyFromUtf8("h.example")))))))
+        .build();
+    RequestAttributes r = mapper.map(req);
+    assertThat(r.header("x-a")).startsWith("1,");
+    assertThat(r.host()).isEqualTo("h.example");
+  }
+
+  @Test
+  void remoteIpComesFromXffWithTrustedProxies() {
+    CheckRequestMapper withProxies = new CheckRequestMapper(new CheckRequestMapper.Options(PathNormalizer.Mode.BASE, 2, "payload", 65536));
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setSource(AttributeContext.Peer.newBuilder().setAddress(addr("10.0.0.9", 1)))
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+            .setMethod("GET").setPath("/").putHeaders("x-forwarded-for", "1.1.1.1, 2.2.2.2, 3.3.3.3")))).build();
+    assertThat(withProxies.map(req).remoteIp()).isEqualTo("2.2.2.2");
+    assertThat(withProxies.map(req).sourceIp()).isEqualTo("10.0.0.9");
+  }
+
+  @Test
+  void jwtAuthnPayloadIsReadFromMetadata() {
+    Struct payload = Struct.newBuilder().putFields("iss", Value.newBuilder().setStringValue("https://idp").build())
+        .putFields("sub", Value.newBuilder().setStringValue("u1").build())
+        .putFields("exp", Value.newBuilder().setNumberValue(1.7e9).build()).build();
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setMetadataContext(Metadata.newBuilder().putFilterMetadata(CheckRequestMapper.JWT_AUTHN_FILTER,
+            Struct.newBuilder().putFields("payload", Value.newBuilder().setStructValue(payload).build()).build()))).build();
+    Map<String, Object> claims = mapper.map(req).jwtAuthnPayload();
+    assertThat(claims).containsEntry("iss", "https://idp").containsEntry("sub", "u1").containsEntry("exp", 1_700_000_000L);
+  }
+
+  @Test
+  void oversizedHeadersAreCutNotFatal() {
+    CheckRequestMapper small = new CheckRequestMapper(new CheckRequestMapper.Options(PathNormalizer.Mode.BASE, 0, "payload", 100));
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+            .setMethod("GET").setPath("/").putHeaders("x-big", "x".repeat(10_000))))).build();
+    assertThat(small.map(req).header("x-big")).isNull();
+  }
+}

@@ -1,0 +1,69 @@
+package io.switchyard.extauthz.request;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PathNormalizerTest {
+  private final PathNormalizer base = new PathNormalizer(PathNormalizer.Mode.BASE);
+
+  @ParameterizedTest
+  @CsvSource({
+      "/a/b?x=1,/a/b",
+      "/a/b#frag,/a/b",
+      "/a/./b,/a/b",
+      "/a/../b,/b",
+      "/a/b/..,/a/",
+      "/../../a,/a",
+      "/a/%2E%2E/b,/b",
+      "/%61dmin,/admin",
+      "/a%2Fb,/a%2Fb",
+      "/a%2fb,/a%2Fb",
+      "/a\\b,/a/b",
+      "/a//b,/a//b",
+      "/%7Euser,/~user",
+      "/a%20b,/a%20b",
+  })
+  void baseNormalisationDecodesUnreservedAndResolvesDotSegments(String raw, String expected) {
+    assertThat(base.normalize(raw).path()).isEqualTo(expected);
+    assertThat(base.normalize(raw).error()).isNull();
+  }
+
+  @Test
+  void mergeSlashesCollapsesRepeatedSlashes() {
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a//b///c").path()).isEqualTo("/a/b/c");
+  }
+
+  @Test
+  void decodeAndMergeSlashesDecodesEncodedSlashes() {
+    PathNormalizer n = new PathNormalizer(PathNormalizer.Mode.DECODE_AND_MERGE_SLASHES);
+    assertThat(n.normalize("/a%2F%2Fb%5Cc").path()).isEqualTo("/a/b/c");
+  }
+
+  @Test
+  void nulEscapeIsRejected() {
+    assertThat(base.normalize("/a%00b").error()).contains("%00");
+  }
+
+  @Test
+  void pathWithoutLeadingSlashOrWithControlCharactersIsRejected() {
+    assertThat(base.normalize("a/b").error()).isNotNull();
+    assertThat(base.normalize("/a b").error()).isNotNull();
+    assertThat(base.normalize("/a\u00e9").error()).isNotNull();
+    assertThat(base.normalize("").error()).isNotNull();
+    assertThat(base.normalize(null).error()).isNotNull();
+  }
+
+  @Test
+  void queryIsKeptSeparately() {
+    PathNormalizer.Result r = base.normalize("/p?access_token=abc&x=1#f");
+    assertThat(r.query()).isEqualTo("access_token=abc&x=1");
+  }
+
+  @Test
+  void noneModeKeepsThePathAsSent() {
+    assertThat(new PathNormalizer(PathNormalizer.Mode.NONE).normalize("/a/../%61").path()).isEqualTo("/a/../%61");
+  }
+}

@@ -1,0 +1,147 @@
+package io.switchyard.xds.mesh;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A validated mesh file: immutable, every cross reference resolved (routes name services and ports that exist,
+ * JWT requirements name declared providers, each node group belongs to exactly one workload). See docs/xds.md.
+ */
+public record Mesh(
+    String trustDomain,
+    SwitchyardEndpoints switchyard,
+    List<JwtProvider> jwtProviders,
+    List<Service> services,
+    List<Workload> workloads) {
+
+  public Mesh {
+    jwtProviders = List.copyOf(jwtProviders);
+    services = List.copyOf(services);
+    workloads = List.copyOf(workloads);
+  }
+
+  public Optional<Workload> workloadForNodeGroup(String nodeGroup) {
+    return workloads.stream().filter(w -> w.nodeGroup().equals(nodeGroup)).findFirst();
+  }
+
+  public Optional<Service> service(String name, String namespace) {
+    return services.stream().filter(s -> s.name().equals(name) && s.namespace().equals(namespace)).findFirst();
+  }
+
+  /** Where Switchyard's own gRPC services listen, as seen from the proxies. Each part is optional. */
+  public record SwitchyardEndpoints(
+      Optional<GrpcTarget> extAuthz,
+      Optional<GrpcTarget> rateLimit,
+      Optional<GrpcTarget> accessLog,
+      Optional<GrpcTarget> otlp,
+      double tracingSamplePercent) {}
+
+  /** A host (IP or DNS name) and port, plus the call timeout Envoy applies. */
+  public record GrpcTarget(String host, int port, Duration timeout) {}
+
+  public record JwtProvider(
+      String name,
+      String issuer,
+      List<String> audiences,
+      Optional<String> jwksUri,
+      Optional<String> localJwks,
+      Optional<String> forwardPayloadHeader) {}
+
+  public record Service(
+      String name,
+      String namespace,
+      List<ServicePort> ports,
+      List<Endpoint> endpoints,
+      Optional<OutlierDetection> outlierDetection,
+      Duration connectTimeout) {
+
+    public String fqdn() {
+      return name + "." + namespace + ".svc.cluster.local";
+    }
+  }
+
+  public enum Protocol { HTTP, HTTP2, GRPC }
+
+  public record ServicePort(String name, int port, Protocol protocol) {}
+
+  /** {@code port} 0 means "the service port". */
+  public record Endpoint(String address, int port, Map<String, String> labels, int weight) {}
+
+  public record OutlierDetection(
+      int consecutive5xx,
+      int consecutiveGatewayErrors,
+      Duration interval,
+      Duration baseEjectionTime,
+      int maxEjectionPercent) {}
+
+  public record Workload(
+      String name,
+      String namespace,
+      String serviceAccount,
+      Map<String, String> labels,
+      String nodeGroup,
+      boolean proxyless,
+      int listenerPort,
+      String rateLimitDomain,
+      List<Integer> appPorts,
+      List<Route> routes) {}
+
+  public record Route(
+      String name,
+      Match match,
+      List<Destination> destinations,
+      Optional<Duration> timeout,
+      Optional<Retries> retries,
+      Optional<Fault> fault,
+      boolean extAuthz,
+      Optional<String> jwtProvider,
+      List<RateLimit> rateLimits) {}
+
+  public enum PathKind { PREFIX, EXACT, REGEX }
+
+  public record Match(PathKind pathKind, String path, List<HeaderMatch> headers) {}
+
+  public enum HeaderKind { EXACT, PREFIX, REGEX, PRESENT }
+
+  public record HeaderMatch(String name, HeaderKind kind, String value, boolean invert) {}
+
+  /**
+   * Either a service port (optionally one version subset: endpoints labelled {@code version=<subset>}) or, with
+   * {@code localPort > 0}, the workload's own application port (Istio's inbound cluster).
+   */
+  public record Destination(Optional<Service> service, int port, Optional<String> subset, int localPort, int weight) {}
+
+  public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn) {}
+
+  public record Fault(Optional<Delay> delay, Optional<Abort> abort) {}
+
+  public record Delay(double percent, Duration fixed) {}
+
+  /** {@code httpStatus} or {@code grpcStatus}: exactly one is non-zero ({@code grpcStatus} may be any code 1-16). */
+  public record Abort(double percent, int httpStatus, int grpcStatus) {}
+
+  public record RateLimit(List<RateLimitAction> actions) {}
+
+  /** The Envoy rate-limit action vocabulary; see docs/xds.md for the descriptor each one emits. */
+  public sealed interface RateLimitAction {
+    record RequestHeaders(String headerName, String descriptorKey, boolean skipIfAbsent) implements RateLimitAction {}
+
+    record RemoteAddress() implements RateLimitAction {}
+
+    record GenericKey(String descriptorValue, Optional<String> descriptorKey) implements RateLimitAction {}
+
+    record HeaderValueMatch(String descriptorValue, Optional<String> descriptorKey, boolean expectMatch,
+        List<HeaderMatch> headers) implements RateLimitAction {}
+
+    record DestinationCluster() implements RateLimitAction {}
+
+    record SourceCluster() implements RateLimitAction {}
+
+    record MaskedRemoteAddress(int v4PrefixLength, int v6PrefixLength) implements RateLimitAction {}
+
+    record MetadataValue(String descriptorKey, String filterNamespace, List<String> path, Optional<String> defaultValue)
+        implements RateLimitAction {}
+  }
+}

@@ -1,0 +1,191 @@
+package io.switchyard.xds.server;
+
+import io.envoyproxy.controlplane.cache.ConfigWatcher;
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.XdsRequest;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sits between java-control-plane's server and its cache to fix what the library gets wrong:
+ *
+ * <ul>
+ *   <li>A NACK (a request with {@code error_detail}) makes the cache answer with the same snapshot again at once,
+ *       which the client rejects again, forever. Here a NACK is logged, counted and recorded, and the watch is
+ *       opened as if the client held the rejected version, so the cache parks it until a newer snapshot.
+ *   <li>It tracks streams per node group, so groups nobody is connected to can be forgotten.
+ * </ul>
+ *
+ * <p>The server calls the request callback and then {@code createWatch} on the same thread for the same message,
+ * so the stream id of the request being watched is handed over in a thread local.
+ */
+final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
+  private static final Logger log = LoggerFactory.getLogger(NackGuard.class);
+
+  /** The last rejection of a node group: what was rejected and why. */
+  record Rejection(String nodeGroup, String typeUrl, String version, String message, Instant at) {}
+
+  private record StreamType(long stream, String typeUrl) {}
+
+  private record Sent(String nonce, String version) {}
+
+  private final ConfigWatcher delegate;
+  private final XdsMetrics metrics;
+  private final Clock clock;
+  private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
+  // Only the latest response per stream and type: the server drops requests with an older nonce before they
+  // reach a watch, so a NACK that gets here always answers the latest response.
+  private final Map<StreamType, Sent> lastSent = new ConcurrentHashMap<>();
+  private final Map<Long, String> groupOfStream = new ConcurrentHashMap<>();
+  private final Map<String, Instant> lastActivity = new ConcurrentHashMap<>();
+  private final Map<String, Rejection> lastRejection = new ConcurrentHashMap<>();
+
+  NackGuard(ConfigWatcher delegate, XdsMetrics metrics, Clock clock) {
+    this.delegate = delegate;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  // ------------------------------------------------------------------ callbacks
+
+  @Override
+  public void onStreamOpen(long streamId, String typeUrl) {
+    metrics.streams.inc();
+  }
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    closed(streamId);
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    closed(streamId);
+  }
+
+  private void closed(long streamId) {
+    metrics.streams.dec();
+    String group = groupOfStream.remove(streamId);
+    if (group != null) {
+      lastActivity.put(group, clock.instant());
+    }
+    lastSent.keySet().removeIf(k -> k.stream() == streamId);
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    currentStream.set(streamId);
+    String group = request.getNode().getCluster();
+    groupOfStream.putIfAbsent(streamId, group);
+    String kind = request.getResponseNonce().isEmpty() ? "initial" : request.hasErrorDetail() ? "nack" : "ack";
+    metrics.requests.labelValues(XdsMetrics.shortType(request.getTypeUrl()), kind).inc();
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    currentStream.set(streamId);
+    groupOfStream.putIfAbsent(streamId, request.getNode().getCluster());
+    String kind = request.getResponseNonce().isEmpty() ? "initial" : request.hasErrorDetail() ? "nack" : "ack";
+    metrics.requests.labelValues(XdsMetrics.shortType(request.getTypeUrl()), kind).inc();
+  }
+
+  @Override
+  public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+    lastSent.put(new StreamType(streamId, response.getTypeUrl()), new Sent(response.getNonce(), response.getVersionInfo()));
+    metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
+  }
+
+  @Override
+  public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+    lastSent.put(new StreamType(streamId, response.getTypeUrl()),
+        new Sent(response.getNonce(), response.getSystemVersionInfo()));
+    metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  @Override
+  public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
+      Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
+    DiscoveryRequest r = request.v3Request();
+    if (r.hasErrorDetail()) {
+      String rejected = rejectedVersion(r.getTypeUrl(), r.getResponseNonce());
+      recordNack(r.getNode().getCluster(), r.getTypeUrl(), rejected, r.getErrorDetail().getMessage());
+      if (rejected != null) {
+        // Pretend the client holds the rejected version and already knows the names it asks for: the cache then
+        // waits for a snapshot with a different version instead of answering with the same config again.
+        XdsRequest parked = XdsRequest.create(r.toBuilder().setVersionInfo(rejected).build());
+        return delegate.createWatch(ads, parked, Set.copyOf(r.getResourceNamesList()), responseConsumer, false,
+            allowDefaultEmptyEdsUpdate);
+      }
+    }
+    return delegate.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+        allowDefaultEmptyEdsUpdate);
+  }
+
+  @Override
+  public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
+      Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
+      Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
+    DeltaDiscoveryRequest r = request.v3Request();
+    if (r.hasErrorDetail()) {
+      String rejected = rejectedVersion(r.getTypeUrl(), r.getResponseNonce());
+      recordNack(r.getNode().getCluster(), r.getTypeUrl(), rejected, r.getErrorDetail().getMessage());
+      if (rejected != null) {
+        return delegate.createDeltaWatch(request, rejected, resourceVersions, Set.of(), isWildcard, responseConsumer,
+            false);
+      }
+    }
+    return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+        responseConsumer, hasClusterChanged);
+  }
+
+  private String rejectedVersion(String typeUrl, String nonce) {
+    Long stream = currentStream.get();
+    Sent sent = stream == null ? null : lastSent.get(new StreamType(stream, typeUrl));
+    return sent != null && sent.nonce().equals(nonce) ? sent.version() : null;
+  }
+
+  private void recordNack(String group, String typeUrl, String version, String message) {
+    metrics.nacks.labelValues(group, XdsMetrics.shortType(typeUrl)).inc();
+    lastRejection.put(group, new Rejection(group, typeUrl, version, message, clock.instant()));
+    log.warn("node group {} rejected {} version {}: {} (not re-sent until the mesh changes)", group,
+        XdsMetrics.shortType(typeUrl), version, message);
+  }
+
+  // ------------------------------------------------------------------ state for the server
+
+  Optional<Rejection> lastRejection(String group) {
+    return Optional.ofNullable(lastRejection.get(group));
+  }
+
+  boolean hasStreams(String group) {
+    return groupOfStream.containsValue(group);
+  }
+
+  /** When the last stream of the group closed; empty while it has streams or was never seen. */
+  Optional<Instant> idleSince(String group) {
+    return hasStreams(group) ? Optional.empty() : Optional.ofNullable(lastActivity.get(group));
+  }
+
+  void forget(String group) {
+    lastActivity.remove(group);
+    lastRejection.remove(group);
+  }
+}

@@ -1,0 +1,191 @@
+package io.switchyard.xds.envoy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.switchyard.xds.mesh.Mesh;
+import io.switchyard.xds.mesh.MeshFiles;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ResourceGeneratorTest {
+  static Mesh mesh;
+  static EnvoyResources edge;
+
+  @BeforeAll
+  static void load() throws Exception {
+    mesh = MeshFiles.load(Path.of("src/test/resources/mesh/example.yaml"));
+    edge = new ResourceGenerator(mesh).generate("edge").orElseThrow();
+  }
+
+  static HttpConnectionManager hcm(Listener l) throws Exception {
+    return l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+  }
+
+  static Route route(EnvoyResources r, String name) {
+    return r.routes().get(0).getVirtualHosts(0).getRoutesList().stream()
+        .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void envoyFilterChainIsFaultJwtExtAuthzRateLimitRouter() throws Exception {
+    assertThat(hcm(edge.listeners().get(0)).getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(
+        "envoy.filters.http.fault", "envoy.filters.http.jwt_authn", "envoy.filters.http.ext_authz",
+        "envoy.filters.http.ratelimit", "envoy.filters.http.router");
+  }
+
+  @Test
+  void extAuthzFailsClosedAndSeesJwtClaims() throws Exception {
+    ExtAuthz authz = hcm(edge.listeners().get(0)).getHttpFilters(2).getTypedConfig().unpack(ExtAuthz.class);
+    assertThat(authz.getFailureModeAllow()).isFalse();
+    assertThat(authz.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ext-authz");
+    assertThat(authz.getMetadataContextNamespacesList()).containsExactly("envoy.filters.http.jwt_authn");
+    assertThat(authz.getTransportApiVersion().name()).isEqualTo("V3");
+  }
+
+  @Test
+  void rateLimitFailsOpenWithTheListenersDomain() throws Exception {
+    RateLimit rl = hcm(edge.listeners().get(0)).getHttpFilters(3).getTypedConfig().unpack(RateLimit.class);
+    assertThat(rl.getDomain()).isEqualTo("edge");
+    assertThat(rl.getFailureModeDeny()).isFalse();
+    assertThat(rl.getRateLimitService().getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ratelimit");
+  }
+
+  @Test
+  void accessLogsAndTracesGoToSwitchyard() throws Exception {
+    HttpConnectionManager hcm = hcm(edge.listeners().get(0));
+    HttpGrpcAccessLogConfig als = hcm.getAccessLog(0).getTypedConfig().unpack(HttpGrpcAccessLogConfig.class);
+    assertThat(als.getCommonConfig().getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|als");
+    assertThat(als.getCommonConfig().getLogName()).isEqualTo("edge");
+    OpenTelemetryConfig otel = hcm.getTracing().getProvider().getTypedConfig().unpack(OpenTelemetryConfig.class);
+    assertThat(otel.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|otlp");
+    assertThat(hcm.getTracing().getRandomSampling().getValue()).isEqualTo(10.0);
+  }
+
+  @Test
+  void switchyardAndGrpcClustersSpeakHttp2ThroughProtocolOptions() throws Exception {
+    for (String name : List.of("switchyard|ext-authz", "switchyard|ratelimit", "switchyard|als", "switchyard|otlp",
+        "outbound|9090||ratings.shop.svc.cluster.local")) {
+      Cluster c = edge.clusters().stream().filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+      Any options = c.getTypedExtensionProtocolOptionsOrThrow("envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+      assertThat(options.unpack(HttpProtocolOptions.class).getExplicitHttpConfig().hasHttp2ProtocolOptions())
+          .as(name).isTrue();
+    }
+    Cluster http1 = edge.clusters().stream().filter(x -> x.getName().equals("outbound|9080||reviews.shop.svc.cluster.local"))
+        .findFirst().orElseThrow();
+    assertThat(http1.getTypedExtensionProtocolOptionsMap()).isEmpty();
+    assertThat(http1.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
+  }
+
+  @Test
+  void contextExtensionsNameWorkloadNamespaceAndEachLabel() throws Exception {
+    ExtAuthzPerRoute perRoute = route(edge, "reviews").getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_authz")
+        .unpack(ExtAuthzPerRoute.class);
+    assertThat(perRoute.getCheckSettings().getContextExtensionsMap()).containsEntry("workload", "ingress-gateway")
+        .containsEntry("namespace", "shop").containsEntry("label.app", "gateway").containsEntry("route", "reviews");
+    ExtAuthzPerRoute health = route(edge, "health").getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_authz")
+        .unpack(ExtAuthzPerRoute.class);
+    assertThat(health.getDisabled()).isTrue();
+  }
+
+  @Test
+  void weightedSplitFaultsRetriesAndRateLimitActionsFollowTheMeshFile() throws Exception {
+    Route r = route(edge, "reviews");
+    RouteAction action = r.getRoute();
+    assertThat(action.getWeightedClusters().getClustersList()).extracting(c -> c.getName() + "=" + c.getWeight().getValue())
+        .containsExactly("outbound|9080|v1|reviews.shop.svc.cluster.local=90", "outbound|9080|v2|reviews.shop.svc.cluster.local=10");
+    assertThat(action.getRetryPolicy().getNumRetries().getValue()).isEqualTo(2);
+    assertThat(action.getTimeout().getSeconds()).isEqualTo(2);
+    assertThat(action.getRateLimits(0).getActions(0).getRequestHeaders().getDescriptorKey()).isEqualTo("tenant");
+    assertThat(action.getRateLimits(0).getActions(1).hasRemoteAddress()).isTrue();
+    assertThat(action.getRateLimits(2).getActions(0).hasDestinationCluster()).isTrue();
+    HTTPFault fault = r.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class);
+    assertThat(fault.getAbort().getHttpStatus()).isEqualTo(503);
+    assertThat(fault.getAbort().getPercentage()).isEqualTo(FractionalPercent.newBuilder()
+        .setNumerator(5000).setDenominator(FractionalPercent.DenominatorType.MILLION).build());
+    assertThat(fault.getDelay().getPercentage().getNumerator()).isEqualTo(10_000);
+  }
+
+  @Test
+  void subsetEndpointsHoldOnlyTheirVersion() {
+    assertThat(edge.endpoints().stream().filter(e -> e.getClusterName().equals("outbound|9080|v2|reviews.shop.svc.cluster.local"))
+        .findFirst().orElseThrow().getEndpoints(0).getLbEndpointsList())
+        .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress()).containsExactly("10.0.1.11");
+  }
+
+  @Test
+  void sidecarRoutesToItsAppThroughTheInboundCluster() {
+    EnvoyResources sidecar = new ResourceGenerator(mesh).generate("reviews-sidecar").orElseThrow();
+    assertThat(route(sidecar, "inbound").getRoute().getCluster()).isEqualTo("inbound|9080||");
+    assertThat(sidecar.clusters()).extracting(Cluster::getName).contains("inbound|9080||");
+    assertThat(sidecar.listeners().get(0).getName()).isEqualTo("0.0.0.0_15006");
+  }
+
+  @Test
+  void proxylessClientsGetApiListenersWithOnlyFiltersGrpcImplements() throws Exception {
+    EnvoyResources grpc = new ResourceGenerator(mesh).generate("grpc-clients").orElseThrow();
+    assertThat(grpc.listeners()).extracting(Listener::getName)
+        .contains("ratings", "ratings:9090", "ratings.shop.svc.cluster.local:9090", "reviews");
+    for (Listener l : grpc.listeners()) {
+      assertThat(l.hasApiListener()).isTrue();
+      assertThat(l.getFilterChainsCount()).isZero();
+      HttpConnectionManager hcm = l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+      assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName)
+          .isSubsetOf("envoy.filters.http.fault", "envoy.filters.http.router");
+    }
+    assertThat(grpc.clusters()).extracting(Cluster::getName).noneMatch(n -> n.startsWith("switchyard|"));
+    RouteConfiguration ratings = grpc.routes().stream().filter(r -> r.getName().equals("ratings")).findFirst().orElseThrow();
+    assertThat(ratings.getVirtualHosts(0).getDomainsList()).containsExactly("ratings");
+  }
+
+  @Test
+  void everyGroupOfTheExampleIsConsistent() {
+    new ResourceGenerator(mesh).generateAll().values()
+        .forEach(r -> assertThat(ConsistencyCheck.problems(r)).as(r.nodeGroup()).isEmpty());
+  }
+
+  @Test
+  void consistencyCheckCatchesARouteToAClusterThatIsNotPushed() {
+    EnvoyResources broken = new EnvoyResources("edge",
+        edge.clusters().stream().filter(c -> !c.getName().contains("|v2|")).toList(),
+        edge.endpoints().stream().filter(c -> !c.getClusterName().contains("|v2|")).toList(),
+        edge.listeners(), edge.routes());
+    assertThat(ConsistencyCheck.problems(broken))
+        .anyMatch(p -> p.contains("points at cluster outbound|9080|v2|reviews.shop.svc.cluster.local"));
+  }
+
+  @Test
+  void consistencyCheckCatchesUnknownTypedConfigAndMissingEndpoints() {
+    Cluster withBogusOptions = edge.clusters().get(0).toBuilder()
+        .putTypedExtensionProtocolOptions("x", Any.newBuilder().setTypeUrl("type.googleapis.com/not.a.Type").build())
+        .build();
+    EnvoyResources broken = new EnvoyResources("edge",
+        List.of(withBogusOptions), List.of(), edge.listeners(), edge.routes());
+    assertThat(ConsistencyCheck.problems(broken))
+        .anyMatch(p -> p.contains("unknown type type.googleapis.com/not.a.Type"))
+        .anyMatch(p -> p.contains("has no endpoints resource"));
+  }
+
+  @Test
+  void generationIsDeterministic() throws Exception {
+    Mesh again = MeshFiles.load(Path.of("src/test/resources/mesh/example.yaml"));
+    assertThat(new ResourceGenerator(again).generateAll()).isEqualTo(new ResourceGenerator(mesh).generateAll());
+  }
+}

@@ -1,0 +1,166 @@
+package io.switchyard.xds.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchyard.xds.mesh.Mesh.RateLimitAction;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class MeshFilesTest {
+  static final Path FILE = Path.of("mesh.yaml");
+
+  static final String BASE = """
+      switchyard:
+        extAuthz: {port: 9191}
+        rateLimit: {port: 8081}
+      services:
+        - name: reviews
+          namespace: shop
+          ports: [{port: 9080}]
+          endpoints: [{address: 10.0.0.1, labels: {version: v1}}]
+      workloads:
+        - name: gw
+          namespace: shop
+          nodeGroup: edge
+          routes:
+      """;
+
+  static Mesh parse(String yaml) throws MeshFileException {
+    return MeshFiles.parse(FILE, yaml);
+  }
+
+  static MeshFileException error(String yaml) {
+    try {
+      parse(yaml);
+    } catch (MeshFileException e) {
+      return e;
+    }
+    throw new AssertionError("expected a MeshFileException");
+  }
+
+  @Test
+  void readsTheDocumentedExampleWithEveryFeature() throws Exception {
+    Mesh mesh = MeshFiles.load(Path.of("src/test/resources/mesh/example.yaml"));
+
+    assertThat(mesh.workloads()).extracting(Mesh.Workload::nodeGroup)
+        .containsExactly("edge", "reviews-sidecar", "grpc-clients");
+    Mesh.Workload edge = mesh.workloadForNodeGroup("edge").orElseThrow();
+    assertThat(edge.labels()).containsEntry("app", "gateway");
+    assertThat(edge.serviceAccount()).isEqualTo("ingress");
+    Mesh.Route reviews = edge.routes().get(2);
+    assertThat(reviews.destinations()).extracting(Mesh.Destination::weight).containsExactly(90, 10);
+    assertThat(reviews.destinations()).extracting(d -> d.subset().orElseThrow()).containsExactly("v1", "v2");
+    assertThat(reviews.timeout()).contains(Duration.ofSeconds(2));
+    assertThat(reviews.retries().orElseThrow().attempts()).isEqualTo(2);
+    assertThat(reviews.fault().orElseThrow().abort().orElseThrow().percent()).isEqualTo(0.5);
+    assertThat(reviews.jwtProvider()).contains("corp");
+    assertThat(reviews.rateLimits()).hasSize(3);
+    assertThat(reviews.rateLimits().get(0).actions()).containsExactly(
+        new RateLimitAction.RequestHeaders("x-tenant", "tenant", false), new RateLimitAction.RemoteAddress());
+    assertThat(edge.routes().get(0).extAuthz()).isFalse();
+    assertThat(edge.routes().get(1).extAuthz()).isTrue();
+    assertThat(mesh.switchyard().rateLimit().orElseThrow().timeout()).isEqualTo(Duration.ofMillis(50));
+    assertThat(mesh.service("reviews", "shop").orElseThrow().outlierDetection().orElseThrow().maxEjectionPercent())
+        .isEqualTo(50);
+    assertThat(mesh.workloadForNodeGroup("grpc-clients").orElseThrow().proxyless()).isTrue();
+  }
+
+  @Test
+  void unknownFieldIsReportedWithItsLine() {
+    MeshFileException e = error(BASE.replace("    nodeGroup: edge", "    nodeGrup: edge"));
+    assertThat(e.line()).isEqualTo(12);
+    assertThat(e.getMessage()).startsWith("mesh.yaml:12:").contains("unknown field 'nodeGrup'");
+  }
+
+  @Test
+  void routeToUnknownServiceNamesTheServiceAndLine() {
+    MeshFileException e = error(BASE + "      - to: [{service: ratings}]\n");
+    assertThat(e.line()).isEqualTo(14);
+    assertThat(e.reason()).contains("unknown service 'ratings' in namespace 'shop'");
+  }
+
+  @Test
+  void routeToMissingPortIsRejected() {
+    MeshFileException e = error(BASE + "      - to: [{service: reviews, port: 80}]\n");
+    assertThat(e.reason()).contains("has no port 80");
+  }
+
+  @Test
+  void subsetWithoutMatchingEndpointsIsRejected() {
+    MeshFileException e = error(BASE + "      - to: [{service: reviews, subset: v9}]\n");
+    assertThat(e.reason()).contains("version=v9");
+  }
+
+  @Test
+  void twoWorkloadsCannotShareANodeGroup() {
+    MeshFileException e = error(BASE + """
+          - to: [{service: reviews}]
+        - name: other
+          namespace: shop
+          nodeGroup: edge
+      """);
+    assertThat(e.line()).isEqualTo(15);
+    assertThat(e.reason()).contains("node group 'edge' is already used by workload 'gw'");
+  }
+
+  @Test
+  void badDurationAndPercentAreRejected() {
+    assertThat(error(BASE + "      - to: [{service: reviews}]\n        timeout: 2 seconds\n").reason())
+        .contains("expected a duration");
+    assertThat(error(BASE + "      - to: [{service: reviews}]\n        fault: {abort: {percent: 120, httpStatus: 503}}\n")
+        .reason()).contains("between 0 and 100");
+  }
+
+  @Test
+  void rateLimitsNeedTheRateLimitServiceConfigured() {
+    String noRls = BASE.replace("  rateLimit: {port: 8081}\n", "");
+    MeshFileException e = error(noRls + "      - to: [{service: reviews}]\n        rateLimits: [{actions: [{remoteAddress: {}}]}]\n");
+    assertThat(e.reason()).contains("switchyard.rateLimit is not configured");
+  }
+
+  @Test
+  void unknownRateLimitActionListsTheVocabulary() {
+    MeshFileException e = error(BASE + "      - to: [{service: reviews}]\n        rateLimits: [{actions: [{clientIp: {}}]}]\n");
+    assertThat(e.reason()).contains("requestHeaders").contains("destinationCluster");
+  }
+
+  @Test
+  void jwtRequirementMustNameADeclaredProvider() {
+    MeshFileException e = error(BASE + "      - to: [{service: reviews}]\n        jwt: corp\n");
+    assertThat(e.reason()).contains("unknown JWT provider 'corp'");
+  }
+
+  @Test
+  void proxylessWorkloadsCannotAskForEnvoyOnlyFilters() {
+    MeshFileException e = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    proxyless: true")
+        + "      - to: [{service: reviews}]\n        extAuthz: true\n");
+    assertThat(e.reason()).contains("proxyless");
+  }
+
+  @Test
+  void yamlSyntaxErrorsCarryTheirLine() {
+    MeshFileException e = error("workloads:\n  - name: [unclosed\n");
+    assertThat(e.line()).isGreaterThan(0);
+    assertThat(e.reason()).startsWith("invalid YAML");
+  }
+
+  @Test
+  void duplicateKeysAreRejected() {
+    MeshFileException e = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    nodeGroup: x"));
+    assertThat(e.reason()).contains("duplicate key 'nodeGroup'");
+  }
+
+  @Test
+  void defaultsFillTheGaps() throws Exception {
+    Mesh mesh = parse(BASE + "      - to: [{service: reviews}]\n");
+    Mesh.Workload w = mesh.workloads().get(0);
+    assertThat(w.serviceAccount()).isEqualTo("default");
+    assertThat(w.rateLimitDomain()).isEqualTo("edge");
+    assertThat(w.listenerPort()).isEqualTo(15001);
+    assertThat(w.routes().get(0).match().path()).isEqualTo("/");
+    assertThat(w.routes().get(0).extAuthz()).isTrue();
+    assertThat(mesh.switchyard().extAuthz().orElseThrow().host()).isEqualTo("127.0.0.1");
+  }
+}
