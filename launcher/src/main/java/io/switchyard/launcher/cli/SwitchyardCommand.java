@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
     subcommands = {
         UpCommand.class,
         IngestCommand.class,
+        TopologyApiCommand.class,
         ExtAuthzCommand.class,
+        RateLimitCommand.class,
         DemoCommand.class,
         TopicsCommand.class,
         VersionCommand.class,

@@ -42,6 +42,9 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--flink-heap", paramLabel = "SIZE", description = "Heap of the Flink jobs' JVM (default: ${DEFAULT-VALUE}).")
   String flinkHeap = "1g";
 
+  @Option(names = "--topology-port", paramLabel = "PORT", description = "Topology API HTTP port (default: ${DEFAULT-VALUE}).")
+  int topologyPort = DefaultPorts.TOPOLOGY_HTTP;
+
   @Mixin AdminOptions admin;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -57,7 +60,7 @@ public final class UpCommand implements Callable<Integer> {
     Path jar = noFlink ? null : flinkJar != null ? flinkJar : home.resolve("flink-jobs/target/switchyard-flink-local.jar");
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
-        List.of("-Xmx" + flinkHeap));
+        List.of("-Xmx" + flinkHeap), topologyPort);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = EmbeddedRuntime.start(settings, out);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");

@@ -7,10 +7,15 @@ import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.topology.TopologyApiOptions;
+import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -38,7 +43,15 @@ public final class EmbeddedRuntime {
       int kafkaControllerPort,
       String topicPrefix,
       Path flinkJar,
-      List<String> flinkJvmArgs) {
+      List<String> flinkJvmArgs,
+      int topologyPort) {
+    /** Defaults the ports of the services added after the first version of these settings. */
+    public Settings(Path dataDir, Path configDir, String adminHost, int adminPort, String adminToken, int kafkaPort,
+        int kafkaControllerPort, String topicPrefix, Path flinkJar, List<String> flinkJvmArgs) {
+      this(dataDir, configDir, adminHost, adminPort, adminToken, kafkaPort, kafkaControllerPort, topicPrefix, flinkJar,
+          flinkJvmArgs, DefaultPorts.TOPOLOGY_HTTP);
+    }
+
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(configDir, "configDir");
@@ -61,8 +74,17 @@ public final class EmbeddedRuntime {
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
       io.switchyard.launcher.cli.IngestCommand.start(p,
           io.switchyard.launcher.cli.IngestCommand.config(kafka.bootstrapServers(), s.topicPrefix(), s.dataDir()));
+      TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
+          TopologyApiOptions.defaults(s.dataDir(), kafka.bootstrapServers(), s.topicPrefix()).withPort(s.topologyPort()),
+          Clock.systemUTC(), null));
+      topology.start();
+      p.announce("topology-api", "http://0.0.0.0:" + topology.port() + "/api/v1/graph (store in " + s.dataDir().resolve("topology-store") + ")");
       startExtAuthz(p, s, kafka.bootstrapServers());
       startXds(p, s, out);
+      if (Files.isDirectory(s.configDir().resolve("ratelimit"))) {
+        RateLimitRuntime.start(p, s.configDir().resolve("ratelimit"), "0.0.0.0", DefaultPorts.RATELIMIT_GRPC, null,
+            StorageOptions.memory(), LimiterOptions.defaults(), false);
+      }
       startFlinkJobs(p, s, kafka.bootstrapServers(), out);
       return p;
     } catch (Exception | Error e) {

@@ -28,7 +28,7 @@ class EmbeddedRuntimeIT {
     Files.createDirectories(dir.resolve("config"));
     int kafkaPort = FreePorts.next();
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(dir.resolve("data"), dir.resolve("config"),
-        "127.0.0.1", 0, null, kafkaPort, FreePorts.next(), "", null, List.of());
+        "127.0.0.1", 0, null, kafkaPort, FreePorts.next(), "", null, List.of(), 0);
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
     String topic = Topics.SPANS.name();
     try (SwitchyardProcess p = EmbeddedRuntime.start(settings, new PrintStream(lines, true, StandardCharsets.UTF_8))) {

@@ -1,0 +1,86 @@
+package io.switchyard.launcher.cli;
+
+import io.switchyard.launcher.Main.UsageException;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The rate limit service's flags (storage and decision switches), named after the reference's settings. */
+public final class RateLimitOptions {
+  @Option(names = "--storage", paramLabel = "KIND", description = "Counter store: memory, rocksdb or redis (default: ${DEFAULT-VALUE}).")
+  String storage = "memory";
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "RocksDB counters folder (--storage rocksdb; default: ${DEFAULT-VALUE}).")
+  Path dataDir = Path.of("data/ratelimit");
+
+  @Option(names = "--redis-url", paramLabel = "URL", description = "Redis to share counters through (--storage redis; default: ${DEFAULT-VALUE}).")
+  URI redisUrl = URI.create("redis://127.0.0.1:6379");
+
+  @Option(names = "--redis-timeout-ms", paramLabel = "MS", description = "Bound on one Redis round trip (default: ${DEFAULT-VALUE}).")
+  long redisTimeoutMs = 50;
+
+  @Option(names = "--on-backend-error", paramLabel = "allow|deny", description = "Answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
+  String onBackendError = "allow";
+
+  @Option(names = "--max-keys", paramLabel = "N", description = "Cap on live counters in memory (memory, rocksdb; default: ${DEFAULT-VALUE}).")
+  long maxKeys = 1_000_000;
+
+  @Option(names = "--shadow-mode", description = "Global shadow mode: count and report, always answer OK overall.")
+  boolean shadowMode;
+
+  @Option(names = "--stop-increment-when-over-limit", description = "A request over any limit charges no counter (the reference's STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT).")
+  boolean stopIncrement;
+
+  @Option(names = "--no-local-cache", negatable = false, description = "Turn off the local over-limit cache.")
+  boolean noLocalCache;
+
+  @Option(names = "--near-limit-ratio", paramLabel = "R", description = "near_limit stat threshold (default: ${DEFAULT-VALUE}).")
+  double nearLimitRatio = 0.8;
+
+  @Option(names = "--response-headers", paramLabel = "STYLE", description = "none, ratelimit (RateLimit-*) or x-ratelimit (X-RateLimit-*) (default: ${DEFAULT-VALUE}).")
+  String responseHeaders = "none";
+
+  @Option(names = "--headers-all-descriptors", description = "List every limited descriptor in the limit header, not only the closest one.")
+  boolean headersAll;
+
+  @Option(names = "--cache-key-prefix", paramLabel = "P", description = "Prefix of every counter key (default: none).")
+  String cacheKeyPrefix = "";
+
+  @Option(names = "--merge-domains", description = "Merge files that name the same domain (the reference's MERGE_DOMAIN_CONFIG).")
+  boolean mergeDomains;
+
+  public StorageOptions storageOptions() {
+    StorageOptions.Kind kind;
+    try {
+      kind = StorageOptions.Kind.parse(storage);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--storage must be memory, rocksdb or redis, not '" + storage + "'");
+    }
+    return new StorageOptions(kind, maxKeys, dataDir.toAbsolutePath(), null, redisUrl,
+        Duration.ofMillis(redisTimeoutMs));
+  }
+
+  public LimiterOptions limiterOptions() {
+    LimiterOptions.BackendErrorPolicy policy = switch (onBackendError.toLowerCase(Locale.ROOT)) {
+      case "allow" -> LimiterOptions.BackendErrorPolicy.ALLOW;
+      case "deny" -> LimiterOptions.BackendErrorPolicy.DENY;
+      default -> throw new UsageException("--on-backend-error must be allow or deny, not '" + onBackendError + "'");
+    };
+    LimiterOptions.HeaderStyle headers = switch (responseHeaders.toLowerCase(Locale.ROOT)) {
+      case "none" -> LimiterOptions.HeaderStyle.NONE;
+      case "ratelimit" -> LimiterOptions.HeaderStyle.RATELIMIT;
+      case "x-ratelimit" -> LimiterOptions.HeaderStyle.X_RATELIMIT;
+      default -> throw new UsageException("--response-headers must be none, ratelimit or x-ratelimit");
+    };
+    if (!(nearLimitRatio > 0 && nearLimitRatio <= 1)) {
+      throw new UsageException("--near-limit-ratio must be in (0, 1]");
+    }
+    return LimiterOptions.defaults().withGlobalShadowMode(shadowMode).withCountRejectedHits(!stopIncrement)
+        .withLocalCache(!noLocalCache).withNearLimitRatio(nearLimitRatio).withOnBackendError(policy)
+        .withHeaders(headers, headersAll).withCacheKeyPrefix(cacheKeyPrefix);
+  }
+}

@@ -1,0 +1,93 @@
+package io.switchyard.launcher.cli;
+
+import io.switchyard.launcher.Main.UsageException;
+import io.switchyard.launcher.runtime.SwitchyardProcess;
+import io.switchyard.model.DefaultPorts;
+import io.switchyard.topology.TopologyApiOptions;
+import io.switchyard.topology.TopologyApiServer;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code switchyard topology-api}: one replica of the topology API against an external Kafka cluster. */
+@Command(name = "topology-api", mixinStandardHelpOptions = true,
+    description = {
+        "Materialises the Flink jobs' edge, service and SLO topics into a RocksDB store under --data-dir and serves",
+        "the service graph, RED series, SLOs, a Kiali-compatible graph, Grafana's Node Graph API and Prometheus",
+        "series (/metrics) on one HTTP port. Several replicas each build their own store from the topics."})
+public final class TopologyApiCommand implements Callable<Integer> {
+  @Option(names = "--port", paramLabel = "PORT", description = "HTTP port of the API (default: ${DEFAULT-VALUE}).")
+  int port = DefaultPorts.TOPOLOGY_HTTP;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Address the API binds to (default: ${DEFAULT-VALUE}).")
+  String host = "0.0.0.0";
+
+  @Option(names = "--data-dir", paramLabel = "DIR", required = true,
+      description = "Folder of the store (DIR/topology-store); delete that folder to rebuild it from Kafka.")
+  Path dataDir;
+
+  @Option(names = "--retention", paramLabel = "DURATION", description = "Age after which aggregate windows are dropped, e.g. 3d, 12h (default: ${DEFAULT-VALUE}).")
+  String retention = "3d";
+
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one a line: every route but /api/health then needs one.")
+  Path tokensFile;
+
+  @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "Browser origin allowed to read responses (repeatable; * = any).")
+  List<String> corsOrigins = new ArrayList<>();
+
+  @Option(names = "--max-series", paramLabel = "N", description = "Most edges and most services exposed at /metrics (default: ${DEFAULT-VALUE}).")
+  int maxSeries = TopologyApiOptions.DEFAULT_MAX_SERIES;
+
+  @Mixin KafkaOptions kafka;
+  @Mixin TlsOptionsMixin tls;
+  @Mixin AdminOptions admin;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration keep = parseRetention(retention);
+    TopologyApiOptions options;
+    try {
+      options = new TopologyApiOptions(host, port, dataDir.toAbsolutePath(), kafka.bootstrapServers, kafka.topicPrefix, keep,
+          tls.tls().orElse(null), tokensFile, Set.copyOf(corsOrigins), maxSeries);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+    SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
+    try {
+      TopologyApiServer server = p.own("topology-api", new TopologyApiServer(options, Clock.systemUTC(), p.readiness()));
+      server.start();
+      p.announce("topology-api", (options.tls() == null ? "http://" : "https://") + host + ":" + server.port()
+          + "/api/v1/graph (store in " + options.dataDir().resolve("topology-store") + ", Kafka " + kafka.bootstrapServers + ")");
+    } catch (Exception | Error e) {
+      p.close();
+      throw e;
+    }
+    p.awaitShutdown();
+    return 0;
+  }
+
+  private static Duration parseRetention(String value) {
+    String v = value.trim();
+    if (!v.matches("\\d+[smhd]")) {
+      throw new UsageException("--retention: expected a number and a unit (s, m, h, d), e.g. 3d; got '" + value + "'");
+    }
+    long n = Long.parseLong(v.substring(0, v.length() - 1));
+    return switch (v.charAt(v.length() - 1)) {
+      case 's' -> Duration.ofSeconds(n);
+      case 'm' -> Duration.ofMinutes(n);
+      case 'h' -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+}

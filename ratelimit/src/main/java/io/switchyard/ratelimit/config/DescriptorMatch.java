@@ -1,0 +1,75 @@
+package io.switchyard.ratelimit.config;
+
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+
+/** The node a request descriptor reached, with the node matched at every level on the way. */
+public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, DescriptorNode[] path) {
+
+  /**
+   * The reference's stat path. Exact entries appear as {@code key_value}, value-less ones as {@code key}
+   * and wildcards as {@code key_pattern}; {@code value_to_metric} on an entry (or {@code detailed_metric}
+   * on the rule) puts the request's value there instead, which is why metrics cap label cardinality.
+   */
+  public String statsKey(RateLimitDescriptor descriptor) {
+    boolean dynamic = rule.detailedMetric;
+    if (!dynamic) {
+      for (DescriptorNode n : path) {
+        if (n.valueToMetric) {
+          dynamic = true;
+          break;
+        }
+      }
+    }
+    if (!dynamic) {
+      return rule.statsKey;
+    }
+    StringBuilder b = new StringBuilder(domain.domain());
+    for (int i = 0; i < path.length; i++) {
+      DescriptorNode n = path[i];
+      b.append('.');
+      if (n.kind != DescriptorNode.Kind.EXACT && (n.valueToMetric || rule.detailedMetric)) {
+        b.append(n.key).append('_').append(descriptor.getEntries(i).getValue());
+      } else {
+        b.append(n.statsSegment);
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * The reference's counter key without its window suffix: {@code domain_k1_v1_k2_v2_}. The request's
+   * values are used (so value-less and wildcard entries count per distinct value) except where an entry
+   * has {@code share_threshold}, whose pattern stands for every value it matches.
+   */
+  public String counterKeyBase(RateLimitDescriptor descriptor) {
+    StringBuilder b = new StringBuilder(64).append(domain.domain()).append('_');
+    for (int i = 0; i < path.length; i++) {
+      RateLimitDescriptor.Entry e = descriptor.getEntries(i);
+      DescriptorNode n = path[i];
+      b.append(e.getKey()).append('_').append(n.shareThreshold ? n.value : e.getValue()).append('_');
+    }
+    return b.toString();
+  }
+
+  /** Same base for a descriptor that matched nothing in config but carries an override limit. */
+  public static String counterKeyBase(String domain, RateLimitDescriptor descriptor) {
+    StringBuilder b = new StringBuilder(64).append(domain).append('_');
+    for (RateLimitDescriptor.Entry e : descriptor.getEntriesList()) {
+      b.append(e.getKey()).append('_').append(e.getValue()).append('_');
+    }
+    return b.toString();
+  }
+
+  /** The reference's stat key for an override limit: entries joined by '.', {@code key_value} or {@code key}. */
+  public static String overrideStatsKey(String domain, RateLimitDescriptor descriptor) {
+    StringBuilder b = new StringBuilder(domain);
+    for (int i = 0; i < descriptor.getEntriesCount(); i++) {
+      RateLimitDescriptor.Entry e = descriptor.getEntries(i);
+      b.append('.').append(e.getKey());
+      if (!e.getValue().isEmpty()) {
+        b.append('_').append(e.getValue());
+      }
+    }
+    return b.toString();
+  }
+}

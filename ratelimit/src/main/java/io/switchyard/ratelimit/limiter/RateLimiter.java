@@ -1,0 +1,500 @@
+package io.switchyard.ratelimit.limiter;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.switchyard.ratelimit.config.Algorithm;
+import io.switchyard.ratelimit.config.DescriptorMatch;
+import io.switchyard.ratelimit.config.DescriptorNode;
+import io.switchyard.ratelimit.config.DomainConfig;
+import io.switchyard.ratelimit.config.Limit;
+import io.switchyard.ratelimit.config.RateLimitConfig;
+import io.switchyard.ratelimit.config.RateLimitUnit;
+import io.switchyard.ratelimit.storage.CounterStore;
+import io.switchyard.ratelimit.storage.CounterStoreException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The ShouldRateLimit decision: match each descriptor (research note, section 3), count its limits in
+ * the store, and build the response Envoy expects. Thread-safe; reads the current config once per
+ * request so a reload never mixes two configs in one answer.
+ */
+public final class RateLimiter {
+  /** {@code limit_remaining} of an unlimited descriptor, as the reference sends it (uint32 max). */
+  static final int UNLIMITED_REMAINING = -1;
+
+  private static final RateLimitResponse.DescriptorStatus NO_LIMIT =
+      RateLimitResponse.DescriptorStatus.newBuilder().setCode(RateLimitResponse.Code.OK).build();
+  private static final RateLimitResponse.DescriptorStatus UNLIMITED =
+      RateLimitResponse.DescriptorStatus.newBuilder().setCode(RateLimitResponse.Code.OK)
+          .setLimitRemaining(UNLIMITED_REMAINING).build();
+
+  private final Supplier<RateLimitConfig> config;
+  private final CounterStore store;
+  private final Clock clock;
+  private final LimiterOptions options;
+  private final RateLimitStats stats;
+  private final OverLimitCache overLimitCache;
+
+  public RateLimiter(Supplier<RateLimitConfig> config, CounterStore store, Clock clock, LimiterOptions options,
+      RateLimitStats stats) {
+    this.config = config;
+    this.store = store;
+    this.clock = clock;
+    this.options = options;
+    this.stats = stats;
+    this.overLimitCache = options.localCache() ? new OverLimitCache(clock, 1_000_000) : null;
+  }
+
+  public LimiterOptions options() {
+    return options;
+  }
+
+  /** One limit of one descriptor being checked. */
+  private static final class Check {
+    final int descriptor;
+    final Limit limit;
+    final long hits;
+    final RateLimitStats.RuleStats ruleStats;
+    String key;
+    String previousKey;
+    long windowStartMillis;
+    long expireAtMillis;
+    // results
+    boolean over;
+    long remaining;
+    long resetSeconds;
+    boolean fromLocalCache;
+    boolean backendFailed;
+    long countAfter;
+    double estimateAfter;
+
+    Check(int descriptor, Limit limit, long hits, RateLimitStats.RuleStats ruleStats) {
+      this.descriptor = descriptor;
+      this.limit = limit;
+      this.hits = hits;
+      this.ruleStats = ruleStats;
+    }
+  }
+
+  /** What a descriptor resolved to. */
+  private record Resolved(List<Limit> limits, DescriptorNode rule, String statsKey, String keyBase, long hits) {}
+
+  public RateLimitResponse shouldRateLimit(RateLimitRequest request) throws InvalidRequestException {
+    if (request.getDomain().isEmpty()) {
+      throw new InvalidRequestException("domain: must not be empty");
+    }
+    int n = request.getDescriptorsCount();
+    if (n == 0) {
+      throw new InvalidRequestException("descriptors: must not be empty");
+    }
+    RateLimitConfig cfg = config.get();
+    DomainConfig domain = cfg.domain(request.getDomain());
+    RateLimitResponse.Builder response = RateLimitResponse.newBuilder();
+    if (domain == null) {
+      validateOverrides(request);
+      stats.domainNotFound(request.getDomain());
+      for (int i = 0; i < n; i++) {
+        response.addStatuses(NO_LIMIT);
+      }
+      return response.setOverallCode(RateLimitResponse.Code.OK).build();
+    }
+
+    long requestHits = Math.max(1L, Integer.toUnsignedLong(request.getHitsAddend()));
+    Resolved[] resolved = new Resolved[n];
+    Set<String> replaced = null;
+    for (int i = 0; i < n; i++) {
+      RateLimitDescriptor d = request.getDescriptors(i);
+      long hits = d.hasHitsAddend() ? d.getHitsAddend().getValue() : requestHits;
+      if (hits < 0) {
+        throw new InvalidRequestException("descriptors[" + i + "].hits_addend: too large");
+      }
+      if (d.hasLimit()) {
+        RateLimitUnit unit = RateLimitUnit.fromOverride(d.getLimit().getUnit());
+        if (unit == null) {
+          throw new InvalidRequestException("descriptors[" + i + "].limit.unit: must be SECOND..YEAR, was "
+              + d.getLimit().getUnit());
+        }
+        resolved[i] = new Resolved(List.of(Limit.override(Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit()),
+            unit)), null, DescriptorMatch.overrideStatsKey(domain.domain(), d),
+            options.cacheKeyPrefix() + DescriptorMatch.counterKeyBase(domain.domain(), d), hits);
+        continue;
+      }
+      DescriptorMatch m = domain.match(d);
+      if (m == null) {
+        continue;
+      }
+      resolved[i] = new Resolved(m.rule().limits(), m.rule(), m.statsKey(d),
+          options.cacheKeyPrefix() + m.counterKeyBase(d), hits);
+      for (Limit l : m.rule().limits()) {
+        if (!l.replaces().isEmpty()) {
+          if (replaced == null) {
+            replaced = new HashSet<>();
+          }
+          replaced.addAll(l.replaces());
+        }
+      }
+    }
+
+    long now = clock.millis();
+    List<Check> checks = new ArrayList<>(n);
+    boolean[] unlimited = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      Resolved r = resolved[i];
+      if (r == null) {
+        continue;
+      }
+      RateLimitStats.RuleStats rs = null;
+      for (Limit l : r.limits) {
+        if (replaced != null && l.named() && replaced.contains(l.name())) {
+          continue;
+        }
+        if (l.unlimited()) {
+          unlimited[i] = true;
+          continue;
+        }
+        if (rs == null) {
+          rs = stats.forKey(domain.domain(), r.statsKey);
+        }
+        Check c = new Check(i, l, r.hits, rs);
+        prepareKeys(c, r.keyBase, now);
+        checks.add(c);
+      }
+    }
+
+    if (!checks.isEmpty()) {
+      evaluate(checks, now);
+    }
+    return respond(response, resolved, unlimited, checks, n);
+  }
+
+  private static void validateOverrides(RateLimitRequest request) throws InvalidRequestException {
+    for (int i = 0; i < request.getDescriptorsCount(); i++) {
+      RateLimitDescriptor d = request.getDescriptors(i);
+      if (d.hasLimit() && RateLimitUnit.fromOverride(d.getLimit().getUnit()) == null) {
+        throw new InvalidRequestException("descriptors[" + i + "].limit.unit: must be SECOND..YEAR, was "
+            + d.getLimit().getUnit());
+      }
+    }
+  }
+
+  private static void prepareKeys(Check c, String keyBase, long now) {
+    Limit l = c.limit;
+    long unitMillis = l.unit().seconds() * 1000;
+    String base = l.index() == 0 ? keyBase : keyBase + "#" + l.index() + "_";
+    if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
+      c.key = base + "tb";
+      return;
+    }
+    long windowStart = Math.floorDiv(now, unitMillis) * unitMillis;
+    c.windowStartMillis = windowStart;
+    c.key = base + (windowStart / 1000);
+    if (l.algorithm() == Algorithm.SLIDING_WINDOW) {
+      c.previousKey = base + ((windowStart - unitMillis) / 1000);
+      // The current window is still read as "previous" during the whole next window.
+      c.expireAtMillis = windowStart + 2 * unitMillis;
+    } else {
+      c.expireAtMillis = windowStart + unitMillis;
+    }
+  }
+
+  private void evaluate(List<Check> checks, long now) {
+    List<Check> windows = new ArrayList<>(checks.size());
+    List<Check> buckets = new ArrayList<>(0);
+    for (Check c : checks) {
+      if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+        buckets.add(c);
+      } else if (overLimitCache != null && c.limit.algorithm() == Algorithm.FIXED_WINDOW
+          && overLimitCache.isOver(c.key, c.limit.requestsPerUnit())) {
+        c.fromLocalCache = true;
+        c.over = true;
+        c.remaining = 0;
+        c.resetSeconds = resetSeconds(c, now);
+      } else {
+        windows.add(c);
+      }
+    }
+    try {
+      if (options.countRejectedHits()) {
+        countWindows(windows, now, false);
+        takeTokens(buckets, now, false);
+      } else {
+        // STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT: a request over any limit charges no counter.
+        boolean anyOver = checks.stream().anyMatch(c -> c.fromLocalCache);
+        anyOver |= countWindows(windows, now, true);
+        if (anyOver) {
+          takeTokens(buckets, now, true);
+        } else {
+          boolean bucketRejected = takeTokens(buckets, now, false);
+          countWindows(windows, now, bucketRejected);
+        }
+      }
+    } catch (CounterStoreException e) {
+      boolean deny = options.onBackendError() == LimiterOptions.BackendErrorPolicy.DENY;
+      stats.backendError(store.name(), e.reason(), deny ? "deny" : "allow");
+      for (Check c : checks) {
+        if (!c.fromLocalCache) {
+          c.backendFailed = true;
+          c.over = deny;
+          c.remaining = 0;
+          c.resetSeconds = resetSeconds(c, now);
+        }
+      }
+    }
+    for (Check c : checks) {
+      record(c);
+    }
+  }
+
+  /** Returns whether any window is over; {@code peekOnly} reads without counting. */
+  private boolean countWindows(List<Check> windows, long now, boolean peekOnly) throws CounterStoreException {
+    if (windows.isEmpty()) {
+      return false;
+    }
+    int sliding = 0;
+    for (Check c : windows) {
+      if (c.previousKey != null) {
+        sliding++;
+      }
+    }
+    int size = windows.size() + sliding;
+    String[] keys = new String[size];
+    long[] hits = new long[size];
+    long[] expire = new long[size];
+    int j = windows.size();
+    for (int i = 0; i < windows.size(); i++) {
+      Check c = windows.get(i);
+      keys[i] = c.key;
+      hits[i] = peekOnly ? 0 : c.hits;
+      expire[i] = c.expireAtMillis;
+      if (c.previousKey != null) {
+        keys[j] = c.previousKey;
+        expire[j] = c.windowStartMillis + c.limit.unit().seconds() * 1000;
+        j++;
+      }
+    }
+    long[] values = store.addAndGet(keys, hits, expire);
+    boolean anyOver = false;
+    j = windows.size();
+    for (int i = 0; i < windows.size(); i++) {
+      Check c = windows.get(i);
+      long limit = c.limit.requestsPerUnit();
+      long after = peekOnly ? values[i] + c.hits : values[i];
+      double estimate = after;
+      if (c.previousKey != null) {
+        long unitMillis = c.limit.unit().seconds() * 1000;
+        double weight = (double) (unitMillis - (now - c.windowStartMillis)) / unitMillis;
+        estimate = values[j++] * weight + after;
+      }
+      c.countAfter = after;
+      c.estimateAfter = estimate;
+      c.over = estimate > limit;
+      c.remaining = c.over ? 0 : (long) Math.floor(limit - estimate);
+      c.resetSeconds = resetSeconds(c, now);
+      if (peekOnly && c.over) {
+        // Nothing was added: report what the count is, not what it would have become.
+        c.countAfter = values[i];
+      }
+      if (c.over && !peekOnly && overLimitCache != null && c.previousKey == null) {
+        overLimitCache.markOver(c.key, limit, c.expireAtMillis);
+      }
+      anyOver |= c.over;
+    }
+    return anyOver;
+  }
+
+  /** Returns whether any bucket rejected; {@code peekOnly} takes nothing. */
+  private boolean takeTokens(List<Check> buckets, long now, boolean peekOnly) throws CounterStoreException {
+    if (buckets.isEmpty()) {
+      return false;
+    }
+    int size = buckets.size();
+    String[] keys = new String[size];
+    long[] hits = new long[size];
+    long[] limits = new long[size];
+    long[] periods = new long[size];
+    for (int i = 0; i < size; i++) {
+      Check c = buckets.get(i);
+      keys[i] = c.key;
+      hits[i] = peekOnly ? 0 : c.hits;
+      limits[i] = c.limit.requestsPerUnit();
+      periods[i] = c.limit.unit().seconds() * 1_000_000L;
+    }
+    long nowMicros = now * 1000;
+    long[] out = store.takeTokens(keys, hits, limits, periods, nowMicros);
+    boolean anyRejected = false;
+    for (int i = 0; i < size; i++) {
+      Check c = buckets.get(i);
+      long limit = limits[i];
+      long period = periods[i];
+      long interval = limit > 0 ? Math.max(1, period / limit) : period;
+      if (out[i] >= 0) {
+        long tat = out[i];
+        // A peek took no tokens: the request would need hits more of them.
+        long needed = peekOnly ? tat + c.hits * interval : tat;
+        c.over = needed - nowMicros > period;
+        long free = period - (needed - nowMicros);
+        c.remaining = c.over || limit == 0 ? 0 : Math.min(limit, free / interval);
+        c.resetSeconds = Math.max(1, ceilDiv(Math.max(0, needed - nowMicros), 1_000_000L));
+      } else {
+        long tat = -out[i] - 1;
+        c.over = true;
+        c.remaining = 0;
+        long wait = tat + c.hits * interval - period - nowMicros;
+        c.resetSeconds = Math.max(1, ceilDiv(Math.max(0, wait), 1_000_000L));
+      }
+      anyRejected |= c.over;
+    }
+    return anyRejected;
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return -Math.floorDiv(-a, b);
+  }
+
+  private static long resetSeconds(Check c, long nowMillis) {
+    long unit = c.limit.unit().seconds();
+    long nowSeconds = nowMillis / 1000;
+    return unit - nowSeconds % unit;
+  }
+
+  /** The reference's near/over accounting. */
+  private void record(Check c) {
+    RateLimitStats.RuleStats s = c.ruleStats;
+    long hits = c.hits;
+    s.totalHits.inc(hits);
+    if (c.fromLocalCache) {
+      s.overLimit.inc(hits);
+      s.overLimitWithLocalCache.inc(hits);
+      return;
+    }
+    if (c.backendFailed) {
+      return;
+    }
+    long limit = c.limit.requestsPerUnit();
+    long nearThreshold = (long) Math.floor(limit * options.nearLimitRatio());
+    long after = (long) Math.ceil(c.estimateAfter);
+    long before = after - hits;
+    if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+      if (c.over) {
+        s.overLimit.inc(hits);
+      } else {
+        s.withinLimit.inc(hits);
+        if (c.remaining < limit - nearThreshold) {
+          s.nearLimit.inc(hits);
+        }
+      }
+      return;
+    }
+    if (c.over) {
+      if (before >= limit) {
+        s.overLimit.inc(hits);
+      } else {
+        s.overLimit.inc(after - limit);
+        s.nearLimit.inc(Math.max(0, limit - Math.max(nearThreshold, before)));
+      }
+    } else {
+      s.withinLimit.inc(hits);
+      if (after > nearThreshold) {
+        s.nearLimit.inc(before >= nearThreshold ? hits : after - nearThreshold);
+      }
+    }
+  }
+
+  private RateLimitResponse respond(RateLimitResponse.Builder response, Resolved[] resolved, boolean[] unlimited,
+      List<Check> checks, int n) {
+    Check[] chosen = new Check[n];
+    boolean[] over = new boolean[n];
+    for (Check c : checks) {
+      int i = c.descriptor;
+      over[i] |= c.over;
+      Check prev = chosen[i];
+      if (prev == null || (c.over && !prev.over) || (c.over == prev.over && c.remaining < prev.remaining)) {
+        chosen[i] = c;
+      }
+    }
+    boolean overall = false;
+    int quotaDescriptors = 0;
+    int quotaOver = 0;
+    Check header = null;
+    Struct.Builder metadata = null;
+    for (int i = 0; i < n; i++) {
+      Resolved r = resolved[i];
+      Check c = chosen[i];
+      if (r != null && r.rule != null && r.rule.metadata() != null) {
+        if (metadata == null) {
+          metadata = Struct.newBuilder();
+        }
+        metadata.mergeFrom(r.rule.metadata());
+      }
+      if (c == null) {
+        response.addStatuses(unlimited[i] ? UNLIMITED : NO_LIMIT);
+        continue;
+      }
+      boolean shadow = r.rule != null && r.rule.shadowMode();
+      boolean quota = r.rule != null && r.rule.quotaMode();
+      RateLimitResponse.Code code = over[i] && !shadow ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK;
+      if (over[i] && shadow) {
+        c.ruleStats.shadowMode.inc(c.hits);
+      }
+      if (quota) {
+        quotaDescriptors++;
+        if (code == RateLimitResponse.Code.OVER_LIMIT) {
+          quotaOver++;
+        }
+      } else if (code == RateLimitResponse.Code.OVER_LIMIT) {
+        overall = true;
+      }
+      response.addStatuses(RateLimitResponse.DescriptorStatus.newBuilder()
+          .setCode(code)
+          .setCurrentLimit(c.limit.proto())
+          .setLimitRemaining((int) Math.min(c.remaining, Limit.MAX_REQUESTS_PER_UNIT))
+          .setDurationUntilReset(Duration.newBuilder().setSeconds(c.resetSeconds)));
+      if (header == null || (over[i] && !header.over) || (over[i] == header.over && c.remaining < header.remaining)) {
+        header = c;
+      }
+    }
+    if (quotaDescriptors > 0 && quotaOver == quotaDescriptors) {
+      overall = true;
+    }
+    if (overall && options.globalShadowMode()) {
+      stats.globalShadowMode();
+      overall = false;
+    }
+    response.setOverallCode(overall ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK);
+    if (metadata != null) {
+      response.setDynamicMetadata(metadata);
+    }
+    if (header != null && options.headers() != LimiterOptions.HeaderStyle.NONE) {
+      addHeaders(response, header, chosen);
+    }
+    return response.build();
+  }
+
+  private void addHeaders(RateLimitResponse.Builder response, Check header, Check[] chosen) {
+    LimiterOptions.HeaderStyle style = options.headers();
+    StringBuilder limit = new StringBuilder().append(header.limit.requestsPerUnit());
+    if (options.headersForAllDescriptors()) {
+      for (Check c : chosen) {
+        if (c != null) {
+          limit.append(", ").append(c.limit.requestsPerUnit()).append(";w=").append(c.limit.unit().seconds());
+        }
+      }
+    } else {
+      limit.append(", ").append(header.limit.requestsPerUnit()).append(";w=").append(header.limit.unit().seconds());
+    }
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.limit).setValue(limit.toString()));
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.remaining)
+        .setValue(Long.toString(header.remaining)));
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.reset)
+        .setValue(Long.toString(header.resetSeconds)));
+  }
+}

@@ -1,0 +1,86 @@
+package io.switchyard.ratelimit.server;
+
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.switchyard.ratelimit.limiter.InvalidRequestException;
+import io.switchyard.ratelimit.limiter.RateLimitStats;
+import io.switchyard.ratelimit.limiter.RateLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Envoy's {@code RateLimitService/ShouldRateLimit}; never sends a stack trace to the client. */
+final class RateLimitGrpcService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(RateLimitGrpcService.class);
+
+  private final RateLimiter limiter;
+  private final RateLimitStats stats;
+  private final ServerMetrics metrics;
+  private final int maxDescriptors;
+
+  RateLimitGrpcService(RateLimiter limiter, RateLimitStats stats, ServerMetrics metrics, int maxDescriptors) {
+    this.limiter = limiter;
+    this.stats = stats;
+    this.metrics = metrics;
+    this.maxDescriptors = maxDescriptors;
+  }
+
+  @Override
+  public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> observer) {
+    long start = System.nanoTime();
+    metrics.totalRequests.inc();
+    try {
+      RateLimitResponse response = decide(request, limiter, stats, maxDescriptors);
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (InvalidRequestException e) {
+      stats.serviceError("invalid_argument");
+      observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    } catch (TooLargeException e) {
+      stats.serviceError("resource_exhausted");
+      observer.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      stats.serviceError("internal");
+      log.error("ShouldRateLimit failed for domain '{}'", request.getDomain(), e);
+      observer.onError(Status.INTERNAL.withDescription("internal error").asRuntimeException());
+    } finally {
+      metrics.responseTime.observe((System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  static RateLimitResponse decide(RateLimitRequest request, RateLimiter limiter, RateLimitStats stats,
+      int maxDescriptors) throws InvalidRequestException, TooLargeException {
+    if (request.getDescriptorsCount() > maxDescriptors) {
+      throw new TooLargeException("descriptors: " + request.getDescriptorsCount() + " exceeds the maximum of "
+          + maxDescriptors);
+    }
+    return limiter.shouldRateLimit(request);
+  }
+
+  /** Request bigger than the service accepts; RESOURCE_EXHAUSTED (HTTP 413 on /json). */
+  static final class TooLargeException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The service-level metrics, named like the reference's {@code ratelimit_server.ShouldRateLimit.*}. */
+  static final class ServerMetrics {
+    final io.prometheus.metrics.core.datapoints.CounterDataPoint totalRequests;
+    final DistributionDataPoint responseTime;
+
+    ServerMetrics(io.switchyard.serverkit.metrics.Metrics m) {
+      totalRequests = m.counter("ratelimit_server_should_rate_limit_total_requests",
+          "ShouldRateLimit calls received (gRPC and /json).").labelValues();
+      responseTime = m.histogram("ratelimit_server_should_rate_limit_response_time_seconds",
+          "Time to answer ShouldRateLimit inside the server.", new double[] {
+              0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005,
+              0.01, 0.025, 0.05, 0.1, 0.25, 1}).labelValues();
+    }
+  }
+}

@@ -1,0 +1,274 @@
+package io.switchyard.ratelimit.config;
+
+import static io.switchyard.ratelimit.config.Descriptors.of;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Matching conformance with envoyproxy/ratelimit (research note, section 3). */
+class DescriptorMatchingTest {
+
+  private static DomainConfig domain(String yaml) throws Exception {
+    return new RateLimitConfigLoader().loadTexts(Map.of("test.yaml", yaml)).domain("d");
+  }
+
+  private static Limit limitOf(DomainConfig d, RateLimitDescriptor desc) {
+    DescriptorMatch m = d.match(desc);
+    return m == null ? null : m.rule().limits().get(0);
+  }
+
+  private static final String BASIC = """
+      domain: d
+      descriptors:
+        - key: key1
+          value: value1
+          rate_limit: {unit: second, requests_per_unit: 5, name: exact}
+          descriptors:
+            - key: subkey1
+              rate_limit: {unit: minute, requests_per_unit: 10}
+        - key: key1
+          rate_limit: {unit: hour, requests_per_unit: 20, name: default}
+          descriptors:
+            - key: subkey2
+              value: v
+              rate_limit: {unit: day, requests_per_unit: 30}
+        - key: key2
+          value: "*"
+          rate_limit: {unit: second, requests_per_unit: 1}
+        - key: whitelisted
+          value: me
+        - key: whitelisted
+          rate_limit: {unit: second, requests_per_unit: 3}
+      """;
+
+  @Test
+  void exactValueWinsOverValueLessEntry() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(limitOf(d, of("key1", "value1")).name()).isEqualTo("exact");
+    assertThat(limitOf(d, of("key1", "other")).name()).isEqualTo("default");
+  }
+
+  @Test
+  void valueLessEntryMatchesAnyValue() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(limitOf(d, of("key1", "anything")).requestsPerUnit()).isEqualTo(20);
+    assertThat(limitOf(d, of("key1", "anything")).unit()).isEqualTo(RateLimitUnit.HOUR);
+  }
+
+  @Test
+  void unknownKeyMatchesNothing() throws Exception {
+    assertThat(domain(BASIC).match(of("nope", "x"))).isNull();
+  }
+
+  @Test
+  void noBacktrackingToValueLessSiblingWhenExactChildIsMissing() throws Exception {
+    DomainConfig d = domain(BASIC);
+    // key1_value1 is chosen at level 1; it has no subkey2 child, and key1 (which has) is not retried.
+    assertThat(d.match(of("key1", "value1", "subkey2", "v"))).isNull();
+    assertThat(limitOf(d, of("key1", "x", "subkey2", "v")).requestsPerUnit()).isEqualTo(30);
+  }
+
+  @Test
+  void nestedValueLessEntryAppliesAtDepthTwo() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(limitOf(d, of("key1", "value1", "subkey1", "abc")).unit()).isEqualTo(RateLimitUnit.MINUTE);
+  }
+
+  @Test
+  void fewerEntriesThanConfigDepthUsesTheInnerNodeLimitOnly() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: a
+            descriptors:
+              - key: b
+                rate_limit: {unit: second, requests_per_unit: 1}
+        """);
+    assertThat(d.match(of("a", "x"))).isNull();
+    assertThat(d.match(of("a", "x", "b", "y"))).isNotNull();
+  }
+
+  @Test
+  void moreEntriesThanConfigDepthMeansNoLimitEvenIfALeafLimitWasPassed() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(d.match(of("key2", "z", "extra", "1"))).isNull();
+    assertThat(d.match(of("key1", "value1", "subkey1", "a", "deeper", "b"))).isNull();
+  }
+
+  @Test
+  void innerNodesCarryTheirOwnLimits() throws Exception {
+    DomainConfig d = domain(BASIC);
+    DescriptorMatch outer = d.match(of("key1", "value1"));
+    DescriptorMatch inner = d.match(of("key1", "value1", "subkey1", "s"));
+    assertThat(outer.rule()).isNotSameAs(inner.rule());
+    assertThat(outer.counterKeyBase(of("key1", "value1"))).isEqualTo("d_key1_value1_");
+    assertThat(inner.counterKeyBase(of("key1", "value1", "subkey1", "s"))).isEqualTo("d_key1_value1_subkey1_s_");
+  }
+
+  @Test
+  void whitelistEntryWithoutLimitGivesNoLimitAndNoFallbackToDefault() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(d.match(of("whitelisted", "me"))).isNull();
+    assertThat(limitOf(d, of("whitelisted", "you")).requestsPerUnit()).isEqualTo(3);
+  }
+
+  @Test
+  void keysAndValuesAreCaseSensitive() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(limitOf(d, of("key1", "VALUE1")).name()).isEqualTo("default");
+    assertThat(d.match(of("KEY1", "value1"))).isNull();
+  }
+
+  @Test
+  void firstDeclaredWildcardWinsNotTheLongest() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: path
+            value: /api/*
+            rate_limit: {unit: second, requests_per_unit: 1, name: short}
+          - key: path
+            value: /api/v1/*
+            rate_limit: {unit: second, requests_per_unit: 2, name: long}
+        """);
+    assertThat(limitOf(d, of("path", "/api/v1/users")).name()).isEqualTo("short");
+  }
+
+  @Test
+  void exactMatchBeatsWildcardAndWildcardBeatsValueLess() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: k
+            rate_limit: {unit: second, requests_per_unit: 1, name: valueless}
+          - key: k
+            value: ab*
+            rate_limit: {unit: second, requests_per_unit: 2, name: wildcard}
+          - key: k
+            value: abc
+            rate_limit: {unit: second, requests_per_unit: 3, name: exact}
+        """);
+    assertThat(limitOf(d, of("k", "abc")).name()).isEqualTo("exact");
+    assertThat(limitOf(d, of("k", "abd")).name()).isEqualTo("wildcard");
+    assertThat(limitOf(d, of("k", "xyz")).name()).isEqualTo("valueless");
+  }
+
+  @Test
+  void wildcardsMayBeLeadingMiddleTrailingAndSeveral() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: lead
+            value: "*.example.com"
+            rate_limit: {unit: second, requests_per_unit: 1}
+          - key: mid
+            value: "user-*-admin"
+            rate_limit: {unit: second, requests_per_unit: 2}
+          - key: many
+            value: "a*b*c"
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: all
+            value: "*"
+            rate_limit: {unit: second, requests_per_unit: 4}
+        """);
+    assertThat(d.match(of("lead", "api.example.com"))).isNotNull();
+    assertThat(d.match(of("lead", "api.example.org"))).isNull();
+    assertThat(d.match(of("mid", "user-42-admin"))).isNotNull();
+    assertThat(d.match(of("mid", "user--admin"))).isNotNull();
+    assertThat(d.match(of("mid", "user-42-admins"))).isNull();
+    assertThat(d.match(of("many", "abc"))).isNotNull();
+    assertThat(d.match(of("many", "aXXbYYc"))).isNotNull();
+    assertThat(d.match(of("many", "acb"))).isNull();
+    assertThat(d.match(of("all", ""))).isNotNull();
+    assertThat(d.match(of("all", "anything"))).isNotNull();
+  }
+
+  @Test
+  void wildcardChildIsWalkedLikeAnyOtherNode() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: tenant
+            value: team-*
+            descriptors:
+              - key: path
+                value: /v1/*
+                rate_limit: {unit: minute, requests_per_unit: 7}
+        """);
+    assertThat(limitOf(d, of("tenant", "team-a", "path", "/v1/x")).requestsPerUnit()).isEqualTo(7);
+    assertThat(d.match(of("tenant", "team-a", "path", "/v2/x"))).isNull();
+  }
+
+  @Test
+  void counterKeyUsesTheRequestValueSoValueLessAndWildcardRulesCountPerValue() throws Exception {
+    DomainConfig d = domain(BASIC);
+    RateLimitDescriptor a = of("key2", "a");
+    RateLimitDescriptor b = of("key2", "b");
+    assertThat(d.match(a).counterKeyBase(a)).isEqualTo("d_key2_a_");
+    assertThat(d.match(b).counterKeyBase(b)).isEqualTo("d_key2_b_");
+  }
+
+  @Test
+  void shareThresholdMakesAllValuesOfAPatternShareOneCounter() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: path
+            value: /files/*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 1}
+        """);
+    RateLimitDescriptor a = of("path", "/files/a");
+    RateLimitDescriptor b = of("path", "/files/b");
+    assertThat(d.match(a).counterKeyBase(a)).isEqualTo("d_path_/files/*_").isEqualTo(d.match(b).counterKeyBase(b));
+  }
+
+  @Test
+  void statsKeysFollowTheReference() throws Exception {
+    DomainConfig d = domain(BASIC);
+    assertThat(d.match(of("key1", "value1")).statsKey(of("key1", "value1"))).isEqualTo("d.key1_value1");
+    assertThat(d.match(of("key1", "zzz")).statsKey(of("key1", "zzz"))).isEqualTo("d.key1");
+    assertThat(d.match(of("key2", "zzz")).statsKey(of("key2", "zzz"))).isEqualTo("d.key2_*");
+    RateLimitDescriptor nested = of("key1", "value1", "subkey1", "s");
+    assertThat(d.match(nested).statsKey(nested)).isEqualTo("d.key1_value1.subkey1");
+  }
+
+  @Test
+  void detailedMetricAndValueToMetricPutTheRequestValueInTheStatsKey() throws Exception {
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: user
+            detailed_metric: true
+            rate_limit: {unit: second, requests_per_unit: 1}
+          - key: org
+            value_to_metric: true
+            descriptors:
+              - key: path
+                value: /a*
+                rate_limit: {unit: second, requests_per_unit: 1}
+        """);
+    assertThat(d.match(of("user", "bob")).statsKey(of("user", "bob"))).isEqualTo("d.user_bob");
+    RateLimitDescriptor nested = of("org", "acme", "path", "/abc");
+    assertThat(d.match(nested).statsKey(nested)).isEqualTo("d.org_acme.path_/a*");
+  }
+
+  @Test
+  void domainWithNoDescriptorsMatchesNothing() throws Exception {
+    assertThat(domain("domain: d\n").match(of("a", "b"))).isNull();
+  }
+
+  @Test
+  void emptyRequestDescriptorMatchesNothing() throws Exception {
+    assertThat(domain(BASIC).match(RateLimitDescriptor.getDefaultInstance())).isNull();
+  }
+
+  @Test
+  void overrideKeysAreBuiltFromEntries() {
+    RateLimitDescriptor desc = of("a", "1", "b", "2");
+    assertThat(DescriptorMatch.counterKeyBase("dom", desc)).isEqualTo("dom_a_1_b_2_");
+    assertThat(DescriptorMatch.overrideStatsKey("dom", desc)).isEqualTo("dom.a_1.b_2");
+  }
+}

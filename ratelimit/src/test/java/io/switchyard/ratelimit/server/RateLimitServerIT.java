@@ -1,0 +1,195 @@
+package io.switchyard.ratelimit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.ratelimit.config.Descriptors;
+import io.switchyard.serverkit.admin.AdminServer;
+import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The service over real gRPC and HTTP on loopback. */
+class RateLimitServerIT {
+  private static final String CONFIG = """
+      domain: web
+      descriptors:
+        - key: user
+          rate_limit: {unit: hour, requests_per_unit: 3, name: per-user}
+        - key: path
+          rate_limit: {unit: hour, requests_per_unit: 1000}
+      """;
+
+  @TempDir
+  Path dir;
+  private Metrics metrics;
+  private RateLimitServer server;
+  private AdminServer admin;
+  private ManagedChannel channel;
+  private RateLimitServiceGrpc.RateLimitServiceBlockingStub stub;
+
+  @BeforeEach
+  void start() throws Exception {
+    Files.writeString(dir.resolve("web.yaml"), CONFIG);
+    metrics = new Metrics(new PrometheusRegistry());
+    Readiness readiness = new Readiness();
+    server = RateLimitServer.builder(dir, metrics, readiness).port(0).host("127.0.0.1")
+        .pollInterval(Duration.ofMillis(50)).maxDescriptors(8).maxRequestBytes(4096).build().start();
+    AdminServer.Builder ab = AdminServer.builder(metrics, readiness).host("127.0.0.1").port(0);
+    server.adminRoutes().forEach((path, h) -> ab.route(path, h, false));
+    admin = ab.build().start();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    stub = RateLimitServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    admin.close();
+    server.close();
+  }
+
+  private static RateLimitRequest request(String domain, RateLimitDescriptor... d) {
+    return RateLimitRequest.newBuilder().setDomain(domain).addAllDescriptors(List.of(d)).build();
+  }
+
+  @Test
+  void answersEnvoyOverGrpc() {
+    for (int i = 2; i >= 0; i--) {
+      RateLimitResponse r = stub.shouldRateLimit(request("web", Descriptors.of("user", "a")));
+      assertThat(r.getOverallCode()).isEqualTo(RateLimitResponse.Code.OK);
+      assertThat(r.getStatuses(0).getLimitRemaining()).isEqualTo(i);
+      assertThat(r.getStatuses(0).getCurrentLimit().getName()).isEqualTo("per-user");
+      assertThat(r.getStatuses(0).getDurationUntilReset().getSeconds()).isBetween(1L, 3600L);
+    }
+    assertThat(stub.shouldRateLimit(request("web", Descriptors.of("user", "a"))).getOverallCode())
+        .isEqualTo(RateLimitResponse.Code.OVER_LIMIT);
+    assertThat(stub.shouldRateLimit(request("other", Descriptors.of("user", "a"))).getStatuses(0).hasCurrentLimit())
+        .isFalse();
+  }
+
+  @Test
+  void badInputGetsClearStatuses() {
+    assertThatThrownBy(() -> stub.shouldRateLimit(request("", Descriptors.of("user", "a"))))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessage("INVALID_ARGUMENT: domain: must not be empty");
+    assertThatThrownBy(() -> stub.shouldRateLimit(request("web")))
+        .hasMessage("INVALID_ARGUMENT: descriptors: must not be empty");
+    RateLimitRequest.Builder many = RateLimitRequest.newBuilder().setDomain("web");
+    for (int i = 0; i < 9; i++) {
+      many.addDescriptors(Descriptors.of("user", "u" + i));
+    }
+    assertThatThrownBy(() -> stub.shouldRateLimit(many.build()))
+        .hasMessageStartingWith("RESOURCE_EXHAUSTED: descriptors: 9 exceeds the maximum of 8");
+    RateLimitRequest huge = request("web", Descriptors.of("user", "x".repeat(5000)));
+    assertThatThrownBy(() -> stub.shouldRateLimit(huge)).hasMessageStartingWith("RESOURCE_EXHAUSTED");
+    // still serving afterwards
+    assertThat(stub.shouldRateLimit(request("web", Descriptors.of("user", "ok"))).getOverallCode())
+        .isEqualTo(RateLimitResponse.Code.OK);
+  }
+
+  @Test
+  void jsonEndpointAnswersLikeTheReference() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String body = "{\"domain\":\"web\",\"descriptors\":[{\"entries\":[{\"key\":\"user\",\"value\":\"j\"}]}],\"hitsAddend\":3}";
+    URI uri = URI.create("http://127.0.0.1:" + admin.port() + "/json");
+    HttpResponse<String> ok = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body()).contains("\"overallCode\":\"OK\"").contains("\"requestsPerUnit\":3");
+    HttpResponse<String> over = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(over.statusCode()).isEqualTo(429);
+    assertThat(over.body()).contains("OVER_LIMIT");
+    HttpResponse<String> bad = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{nope")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).startsWith("{\"error\":");
+    HttpResponse<String> dump = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+        + "/rlconfig")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(dump.body()).contains("web.user: unit=HOUR requests_per_unit=3 algorithm=fixed_window name=per-user");
+    HttpResponse<String> prom = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(prom.body()).contains("ratelimit_service_rate_limit_total_hits_total{domain=\"web\",key1=\"user\",key2=\"\"} 6.0")
+        .contains("ratelimit_server_should_rate_limit_response_time_seconds_bucket");
+  }
+
+  @Test
+  void hotReloadUnderLoadKeepsAnsweringAndKeepsCountersOfUnchangedLimits() throws Exception {
+    stub.shouldRateLimit(request("web", Descriptors.of("user", "keep")));
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    AtomicInteger calls = new AtomicInteger();
+    List<Thread> load = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      Thread th = new Thread(() -> {
+        while (running.get()) {
+          try {
+            RateLimitResponse r = stub.shouldRateLimit(request("web", Descriptors.of("path", "/p")));
+            if (!r.getStatuses(0).hasCurrentLimit()) {
+              failures.incrementAndGet();
+            }
+            calls.incrementAndGet();
+          } catch (RuntimeException e) {
+            failures.incrementAndGet();
+          }
+        }
+      });
+      th.start();
+      load.add(th);
+    }
+    await().until(() -> calls.get() > 50);
+    // an invalid edit is rejected and the old config keeps serving
+    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("unit: hour", "unit: fortnight"));
+    await().until(() -> metrics.registry().scrape().stream().anyMatch(s ->
+        s.getMetadata().getName().equals("ratelimit_service_config_load_error")));
+    assertThat(server.configVersion()).isEqualTo(1);
+    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("requests_per_unit: 1000", "requests_per_unit: 2000"));
+    await().until(() -> server.configVersion() == 2);
+    int before = calls.get();
+    await().until(() -> calls.get() > before + 50);
+    running.set(false);
+    for (Thread th : load) {
+      th.join();
+    }
+    assertThat(failures.get()).isZero();
+    assertThat(stub.shouldRateLimit(request("web", Descriptors.of("path", "/p"))).getStatuses(0)
+        .getCurrentLimit().getRequestsPerUnit()).isEqualTo(2000);
+    assertThat(stub.shouldRateLimit(request("web", Descriptors.of("user", "keep"))).getStatuses(0).getLimitRemaining())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void invalidConfigAtStartIsRefusedWithFileAndLine(@TempDir Path bad) throws Exception {
+    Files.writeString(bad.resolve("bad.yaml"), "domain: x\ndescriptors:\n  - key: a\n    rate_limit: {unit: parsec}\n");
+    assertThatThrownBy(() -> RateLimitServer.builder(bad, new Metrics(new PrometheusRegistry()), new Readiness())
+        .port(0).build().start())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bad.yaml:4:")
+        .hasMessageContaining("invalid rate limit unit 'parsec'");
+  }
+}

@@ -1,0 +1,76 @@
+package io.switchyard.ratelimit.storage;
+
+import static io.switchyard.ratelimit.config.Descriptors.of;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
+import io.switchyard.ratelimit.limiter.FakeClock;
+import io.switchyard.ratelimit.limiter.LimiterFixture;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class RedisCounterStoreIT {
+  private static final String YAML = """
+      domain: d
+      descriptors:
+        - key: shared
+          rate_limit: {unit: hour, requests_per_unit: 300}
+      """;
+
+  @Test
+  void twoInstancesShareOneLimitThroughRedis() throws Exception {
+    try (RedisProcess redis = RedisProcess.start();
+        RedisCounterStore a = RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2));
+        RedisCounterStore b = RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2))) {
+      FakeClock clock = new FakeClock(System.currentTimeMillis());
+      LimiterFixture one = new LimiterFixture(YAML, a, clock, LimiterOptions.defaults());
+      LimiterFixture two = new LimiterFixture(YAML, b, clock, LimiterOptions.defaults());
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        LimiterFixture f = t % 2 == 0 ? one : two;
+        results.add(pool.submit(() -> {
+          int ok = 0;
+          for (int i = 0; i < 100; i++) {
+            if (f.call("d", of("shared", "x")).getOverallCode() == Code.OK) {
+              ok++;
+            }
+          }
+          return ok;
+        }));
+      }
+      int admitted = 0;
+      for (Future<Integer> r : results) {
+        admitted += r.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      assertThat(admitted).isEqualTo(300);
+    }
+  }
+
+  @Test
+  void redisOutageFollowsTheBackendErrorPolicyWithinTheTimeout() throws Exception {
+    RedisProcess redis = RedisProcess.start();
+    try (RedisCounterStore store = RedisCounterStore.connect(redis.uri(), Duration.ofMillis(200))) {
+      FakeClock clock = new FakeClock(System.currentTimeMillis());
+      LimiterFixture allow = new LimiterFixture(YAML, store, clock, LimiterOptions.defaults());
+      LimiterFixture deny = new LimiterFixture(YAML, store, clock,
+          LimiterOptions.defaults().withOnBackendError(LimiterOptions.BackendErrorPolicy.DENY));
+      assertThat(allow.call("d", of("shared", "y")).getOverallCode()).isEqualTo(Code.OK);
+      redis.close();
+      assertThat(allow.call("d", of("shared", "y")).getOverallCode()).isEqualTo(Code.OK);
+      assertThat(allow.counter("ratelimit_service_call_should_rate_limit_backend_error",
+          "storage", "redis", "decision", "allow")).isEqualTo(1);
+      assertThat(deny.call("d", of("shared", "y")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    } finally {
+      redis.close();
+    }
+  }
+}

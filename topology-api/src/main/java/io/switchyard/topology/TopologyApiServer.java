@@ -1,0 +1,129 @@
+package io.switchyard.topology;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.http.HttpServerKit;
+import io.switchyard.topology.http.AccessPolicy;
+import io.switchyard.topology.http.ApiRouter;
+import io.switchyard.topology.materialise.Materialiser;
+import io.switchyard.topology.materialise.MaterialiserOptions;
+import io.switchyard.topology.metrics.TopologyCollector;
+import io.switchyard.topology.query.TopologyQueries;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.TopologyStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The topology API: materialises the aggregate topics into a RocksDB store under the data folder and serves
+ * the graph, RED, SLO, Kiali, Grafana Node Graph and Prometheus views of it on one HTTP(S) port. Started the
+ * same way by the launcher and by tests.
+ */
+public final class TopologyApiServer implements AutoCloseable {
+  private final TopologyApiOptions options;
+  private final Clock clock;
+  private final Readiness.Component readiness;
+  private TopologyStore store;
+  private Materialiser materialiser;
+  private HttpServerKit http;
+  private ScheduledExecutorService readinessPoller;
+
+  /** @param readiness registers component "topology-api", ready once the store caught up with Kafka; may be null */
+  public TopologyApiServer(TopologyApiOptions options, Clock clock, Readiness readiness) {
+    this.options = options;
+    this.clock = clock;
+    this.readiness = readiness == null ? null : readiness.register("topology-api");
+    if (this.readiness != null) {
+      this.readiness.notReady("materialising the aggregate topics");
+    }
+  }
+
+  public TopologyApiServer start() throws IOException {
+    AccessPolicy access = new AccessPolicy(
+        options.tokensFile() == null ? List.of() : AccessPolicy.readTokens(options.tokensFile()), options.corsOrigins());
+    store = RocksTopologyStore.open(options.dataDir().resolve("topology-store"));
+    try {
+      materialiser = new Materialiser(new MaterialiserOptions(options.bootstrapServers(), options.topicPrefix(), null,
+          options.retention(), null, null), store, clock).start();
+      TopologyQueries queries = new TopologyQueries(store, clock, materialiser::consumerLag, materialiser::caughtUp);
+      PrometheusRegistry dataRegistry = new PrometheusRegistry();
+      dataRegistry.register(new TopologyCollector(store, options.maxSeries(), materialiser::consumerLag, clock::millis));
+      PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+      ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
+        @Override
+        public String contentType() {
+          return writer.getContentType();
+        }
+
+        @Override
+        public byte[] scrape() throws IOException {
+          ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+          writer.write(out, dataRegistry.scrape());
+          return out.toByteArray();
+        }
+      };
+      // Routes are prefixes: "/" takes everything so the router can answer unknown paths with JSON 404s.
+      // A static UI would be routed here as its own prefix ahead of "/".
+      http = HttpServerKit.builder("topology-api", options.port())
+          .host(options.host())
+          .tls(options.tls())
+          .route("/", new ApiRouter(queries, access, metrics), false)
+          .build()
+          .start();
+      if (readiness != null) {
+        readinessPoller = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "topology-api-readiness");
+          t.setDaemon(true);
+          return t;
+        });
+        readinessPoller.scheduleWithFixedDelay(this::updateReadiness, 0, 500, TimeUnit.MILLISECONDS);
+      }
+      return this;
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void updateReadiness() {
+    if (materialiser.caughtUp()) {
+      readiness.ready();
+      readinessPoller.shutdown();
+    }
+  }
+
+  public int port() {
+    return http.port();
+  }
+
+  /** True once the store holds everything the topics held when this server started. */
+  public boolean caughtUp() {
+    return materialiser != null && materialiser.caughtUp();
+  }
+
+  public long materialisedRecords() {
+    return materialiser == null ? 0 : materialiser.materialisedRecords();
+  }
+
+  @Override
+  public void close() {
+    if (readinessPoller != null) {
+      readinessPoller.shutdownNow();
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (materialiser != null) {
+      materialiser.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.switchyard.topology.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.topology.query.BadParameterException;
+import io.switchyard.topology.query.Graph;
+import io.switchyard.topology.query.GraphType;
+import io.switchyard.topology.query.QueryWindow;
+import io.switchyard.topology.query.TopologyQueries;
+import io.switchyard.topology.query.TopologyQueries.FreshnessView;
+import io.switchyard.topology.query.TopologyQueries.GraphRequest;
+import io.switchyard.topology.query.TopologyQueries.ServiceDetail;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+
+/**
+ * Every route of the topology API port. One handler so that authentication, CORS, method checks, freshness
+ * headers and error mapping apply the same way to each route.
+ */
+public final class ApiRouter implements HttpHandler {
+  private static final Set<String> GRAPH_PARAMS = Set.of("from", "to", "namespace", "service", "depth", "type");
+  private static final Set<String> RANGE_PARAMS = Set.of("from", "to", "namespace");
+  private static final Set<String> SERVICE_PARAMS = Set.of("from", "to", "step");
+  private static final Set<String> KIALI_PARAMS = Set.of("namespaces", "graphType", "duration", "queryTime", "appenders",
+      "injectServiceNodes", "boxBy", "rateHttp", "rateGrpc", "rateTcp");
+  private static final String DEFAULT_FROM = "now-15m";
+
+  private final TopologyQueries queries;
+  private final AccessPolicy access;
+  private final MetricsEndpoint metrics;
+  private final byte[] openApi;
+  private final WebUi page = new WebUi();
+
+  /** Writes the Prometheus exposition of the materialised data. */
+  public interface MetricsEndpoint {
+    String contentType();
+
+    byte[] scrape() throws IOException;
+  }
+
+  public ApiRouter(TopologyQueries queries, AccessPolicy access, MetricsEndpoint metrics) {
+    this.queries = queries;
+    this.access = access;
+    this.metrics = metrics;
+    this.openApi = readOpenApi();
+  }
+
+  private static byte[] readOpenApi() {
+    try (InputStream in = ApiRouter.class.getResourceAsStream("/io/switchyard/topology/openapi.json")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.json missing from the class path");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void handle(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getRawPath();
+    String method = ex.getRequestMethod();
+    String origin = access.allowedOrigin(ex.getRequestHeaders().getFirst("Origin"));
+    if (origin != null) {
+      ex.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
+      ex.getResponseHeaders().add("Vary", "Origin");
+    }
+    if ("OPTIONS".equals(method)) {
+      ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
+      if (origin != null) {
+        ex.getResponseHeaders().set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+        ex.getResponseHeaders().set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        ex.getResponseHeaders().set("Access-Control-Max-Age", "600");
+      }
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+      return;
+    }
+    if (!"GET".equals(method) && !"HEAD".equals(method)) {
+      ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
+      HttpResponses.error(ex, 405, "method " + method + " not allowed; use GET");
+      return;
+    }
+    if (page.serve(ex, path)) {
+      return;
+    }
+    if (path.equals("/api/health")) {
+      HttpResponses.json(ex, 200, Map.of("status", "ok", "freshness", queries.freshness()));
+      return;
+    }
+    if (!access.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      HttpResponses.error(ex, 401, "missing or invalid bearer token");
+      return;
+    }
+    FreshnessView fresh = queries.freshness();
+    ex.getResponseHeaders().set("X-Switchyard-Newest-Window", String.valueOf(fresh.newestCompleteWindow()));
+    ex.getResponseHeaders().set("X-Switchyard-Pipeline-Lag-Seconds", String.valueOf(fresh.pipelineLagSeconds()));
+    try {
+      route(ex, path, fresh);
+    } catch (BadParameterException e) {
+      HttpResponses.json(ex, 400, Map.of("error", e.getMessage(), "parameter", e.parameter()));
+    }
+  }
+
+  private void route(HttpExchange ex, String path, FreshnessView fresh) throws IOException {
+    switch (path) {
+      case "/api/v1/graph" -> HttpResponses.json(ex, 200, graph(ex, fresh));
+      case "/api/v1/services" -> HttpResponses.json(ex, 200, services(ex, fresh));
+      case "/api/v1/slos" -> {
+        Params.of(ex.getRequestURI(), Set.of());
+        List<Map<String, Object>> slos = new ArrayList<>();
+        queries.sloStatuses().forEach(s -> slos.add(slo(s)));
+        HttpResponses.json(ex, 200, envelope(fresh, null, Map.of("slos", slos)));
+      }
+      case "/api/v1/openapi.json" -> HttpResponses.send(ex, 200, "application/json", openApi);
+      case "/api/namespaces/graph" -> HttpResponses.json(ex, 200, kiali(ex, fresh));
+      case "/api/graph/fields" -> HttpResponses.json(ex, 200, ExternalViews.nodeGraphFields());
+      case "/api/graph/data" -> {
+        Graph g = queries.graph(graphRequest(Params.of(ex.getRequestURI(), GRAPH_PARAMS)));
+        Map<String, Object> body = ExternalViews.nodeGraphData(g);
+        body.put("freshness", fresh);
+        HttpResponses.json(ex, 200, body);
+      }
+      case "/metrics" -> HttpResponses.send(ex, 200, metrics.contentType(), metrics.scrape());
+      default -> {
+        if (path.startsWith("/api/v1/services/")) {
+          serviceDetail(ex, decodeSegment(path.substring("/api/v1/services/".length())), fresh);
+        } else if (path.startsWith("/api/v1/slos/")) {
+          sloDetail(ex, decodeSegment(path.substring("/api/v1/slos/".length())), fresh);
+        } else {
+          HttpResponses.error(ex, 404, "no such endpoint: " + path + " (see /api/v1/openapi.json)");
+        }
+      }
+    }
+  }
+
+  private static String decodeSegment(String raw) {
+    if (raw.isEmpty() || raw.contains("/")) {
+      throw new BadParameterException("name", "expected exactly one path segment after the collection");
+    }
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private GraphRequest graphRequest(Params p) {
+    long now = queries.nowMs();
+    return new GraphRequest(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now), p.get("namespace"),
+        p.get("service"), p.intParam("depth", 1, 100), GraphType.parse("type", p.get("type")));
+  }
+
+  private Map<String, Object> graph(HttpExchange ex, FreshnessView fresh) {
+    Graph g = queries.graph(graphRequest(Params.of(ex.getRequestURI(), GRAPH_PARAMS)));
+    return envelope(fresh, g.window(), Map.of("type", g.type().wireName(), "nodes", g.nodes(), "edges", g.edges()));
+  }
+
+  private Map<String, Object> services(HttpExchange ex, FreshnessView fresh) {
+    Params p = Params.of(ex.getRequestURI(), RANGE_PARAMS);
+    long now = queries.nowMs();
+    QueryWindow w = queries.window(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now));
+    return envelope(fresh, w, Map.of("services", queries.services(w, p.get("namespace"))));
+  }
+
+  private void serviceDetail(HttpExchange ex, String name, FreshnessView fresh) throws IOException {
+    Params p = Params.of(ex.getRequestURI(), SERVICE_PARAMS);
+    long now = queries.nowMs();
+    QueryWindow w = queries.window(p.instant("from", "now-1h", now), p.instant("to", "now", now));
+    ServiceDetail d = queries.service(name, w, p.durationMillis("step"));
+    if (d == null) {
+      HttpResponses.error(ex, 404, "service '" + name + "' has no traffic between " + w.view().from() + " and " + w.view().to());
+      return;
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("service", d.summary());
+    body.put("stepSeconds", d.stepSeconds());
+    body.put("series", d.series());
+    HttpResponses.json(ex, 200, envelope(fresh, w, body));
+  }
+
+  private void sloDetail(HttpExchange ex, String name, FreshnessView fresh) throws IOException {
+    Params.of(ex.getRequestURI(), Set.of());
+    var status = queries.sloStatus(name);
+    if (status.isEmpty()) {
+      HttpResponses.error(ex, 404, "no SLO named '" + name + "'");
+      return;
+    }
+    Map<String, Object> body = slo(status.get());
+    List<Map<String, Object>> history = new ArrayList<>();
+    for (SloAlertRecord a : queries.sloAlerts(name)) {
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("time", Instant.ofEpochMilli(a.getTransitionUnixMs()).toString());
+      h.put("alert", alert(a.getAlert()));
+      h.put("longBurnRate", a.getLongBurnRate());
+      h.put("shortBurnRate", a.getShortBurnRate());
+      history.add(h);
+    }
+    body.put("alertHistory", history);
+    HttpResponses.json(ex, 200, envelope(fresh, null, body));
+  }
+
+  private static Map<String, Object> slo(SloStatusRecord s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", s.getName());
+    m.put("service", s.getService());
+    m.put("sliKind", s.getSliKind());
+    m.put("objective", s.getObjective());
+    m.put("timeWindow", s.getTimeWindow());
+    m.put("evaluatedAt", Instant.ofEpochMilli(s.getEvaluatedAtUnixMs()).toString());
+    m.put("goodEvents", s.getGoodEvents());
+    m.put("totalEvents", s.getTotalEvents());
+    m.put("sli", s.getSli());
+    m.put("errorBudgetRemaining", s.getErrorBudgetRemaining());
+    Map<String, Double> burn = new LinkedHashMap<>();
+    s.getBurnRatesList().forEach(b -> burn.put(b.getWindow(), b.getRate()));
+    m.put("burnRates", burn);
+    m.put("alerts", s.getAlertsList().stream().map(ApiRouter::alert).toList());
+    return m;
+  }
+
+  private static Map<String, Object> alert(AlertState a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", a.getName());
+    m.put("severity", a.getSeverity());
+    m.put("firing", a.getFiring());
+    m.put("longWindow", a.getLongWindow());
+    m.put("shortWindow", a.getShortWindow());
+    m.put("threshold", a.getThreshold());
+    m.put("since", a.getSinceUnixMs() == 0 ? null : Instant.ofEpochMilli(a.getSinceUnixMs()).toString());
+    return m;
+  }
+
+  private Map<String, Object> kiali(HttpExchange ex, FreshnessView fresh) {
+    Params p = Params.of(ex.getRequestURI(), KIALI_PARAMS);
+    long now = queries.nowMs();
+    long queryTime = p.get("queryTime") == null ? now : parseKialiTime(p.get("queryTime"));
+    Long duration = p.durationMillis("duration");
+    long span = duration == null ? 600_000 : duration;
+    if (span <= 0) {
+      throw new BadParameterException("duration", "must be positive");
+    }
+    String namespaces = p.get("namespaces");
+    if (namespaces != null && namespaces.contains(",")) {
+      throw new BadParameterException("namespaces", "one namespace per request is supported");
+    }
+    String type = p.get("graphType") == null ? "workload" : p.get("graphType");
+    Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));
+    Map<String, Object> body = ExternalViews.kiali(g, now);
+    body.put("freshness", fresh);
+    return body;
+  }
+
+  /** Kiali sends queryTime in unix seconds. */
+  private static long parseKialiTime(String v) {
+    try {
+      return Long.parseLong(v.trim()) * 1000;
+    } catch (NumberFormatException e) {
+      throw new BadParameterException("queryTime", "expected unix seconds, got '" + v + "'");
+    }
+  }
+
+  private static Map<String, Object> envelope(FreshnessView fresh, QueryWindow window, Map<String, Object> body) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("freshness", fresh);
+    if (window != null) {
+      m.put("window", window.view());
+    }
+    m.putAll(body);
+    return m;
+  }
+
+}

@@ -1,0 +1,269 @@
+package io.switchyard.topology.materialise;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.topology.store.StoreBatch;
+import io.switchyard.topology.store.TopologyStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes the edge, service, SLO status and SLO alert topics into a {@link TopologyStore}. Every replica
+ * assigns itself all partitions (no consumer group), starts from the offsets stored with its data, or from
+ * the beginning when the store is new, so a missing store is rebuilt from Kafka.
+ */
+public final class Materialiser implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Materialiser.class);
+  private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
+
+  private final TopologyStore store;
+  private final Clock clock;
+  private final Duration retention;
+  private final Duration retentionSweepEvery;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String edgesTopic;
+  private final String servicesTopic;
+  private final String statusTopic;
+  private final String alertsTopic;
+  private final Thread thread;
+  private final AtomicLong materialised = new AtomicLong();
+  private final AtomicLong badRecords = new AtomicLong();
+  private final Set<TopicPartition> assigned = new HashSet<>();
+  private final Set<String> assignedTopics = new HashSet<>();
+  private volatile boolean running = true;
+  private volatile boolean caughtUp;
+  private volatile long consumerLag = -1;
+  private Map<TopicPartition, Long> catchUpTargets = Map.of();
+  private long nextTopicCheckNanos = System.nanoTime();
+  private long nextSweepMs;
+
+  public Materialiser(MaterialiserOptions options, TopologyStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+    this.retention = options.retention();
+    this.retentionSweepEvery = options.retentionSweepEvery();
+    String prefix = options.topicPrefix();
+    this.edgesTopic = Topics.EDGES.withPrefix(prefix).name();
+    this.servicesTopic = Topics.SERVICES.withPrefix(prefix).name();
+    this.statusTopic = Topics.SLO_STATUS.withPrefix(prefix).name();
+    this.alertsTopic = Topics.SLO_ALERTS.withPrefix(prefix).name();
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, options.clientId());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    p.putAll(options.extraConsumerProperties());
+    this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.thread = new Thread(this::run, "topology-materialiser");
+    this.thread.setDaemon(true);
+  }
+
+  public Materialiser start() {
+    thread.start();
+    return this;
+  }
+
+  /** True once every topic is assigned and consumed up to the end offsets seen when it was assigned. */
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  /** Records still to read across the assigned partitions; -1 before the first poll. */
+  public long consumerLag() {
+    return consumerLag;
+  }
+
+  public long materialisedRecords() {
+    return materialised.get();
+  }
+
+  public long badRecords() {
+    return badRecords.get();
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        long now = clock.millis();
+        // Topic discovery runs on the machine's monotonic time: the injected clock is data time, and a
+        // test's frozen clock must not stop the materialiser from finding topics created later.
+        long tick = System.nanoTime();
+        if (assignedTopics.size() < 4 && tick - nextTopicCheckNanos >= 0) {
+          assignNewPartitions();
+          nextTopicCheckNanos = tick + TOPIC_RETRY.toNanos();
+        }
+        if (now >= nextSweepMs) {
+          sweep(now);
+          nextSweepMs = now + retentionSweepEvery.toMillis();
+        }
+        if (assigned.isEmpty()) {
+          // No topic exists yet; the poll below would return at once, so wait for the next check instead.
+          synchronized (this) {
+            wait(Math.max(1, TOPIC_RETRY.toMillis() / 4));
+          }
+          continue;
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        if (!records.isEmpty()) {
+          store.write(toBatch(records));
+        }
+        updateLag();
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        LOG.error("materialiser woken up unexpectedly", e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("materialiser stopped: {}", e.toString(), e);
+    } finally {
+      consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void sweep(long now) {
+    if (retention.isZero()) {
+      return;
+    }
+    store.deleteOlderThan(now - retention.toMillis());
+  }
+
+  private void assignNewPartitions() {
+    List<TopicPartition> found = new ArrayList<>();
+    for (String topic : List.of(edgesTopic, servicesTopic, statusTopic, alertsTopic)) {
+      List<PartitionInfo> infos;
+      try {
+        infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        LOG.debug("topic {} not available yet: {}", topic, e.toString());
+        continue;
+      }
+      if (infos == null || infos.isEmpty()) {
+        continue;
+      }
+      assignedTopics.add(topic);
+      for (PartitionInfo info : infos) {
+        TopicPartition tp = new TopicPartition(info.topic(), info.partition());
+        if (!assigned.contains(tp)) {
+          found.add(tp);
+        }
+      }
+    }
+    if (found.isEmpty()) {
+      return;
+    }
+    assigned.addAll(found);
+    consumer.assign(assigned);
+    Map<String, Long> offsets = store.offsets();
+    for (TopicPartition tp : found) {
+      Long next = offsets.get(tp.topic() + "#" + tp.partition());
+      if (next != null) {
+        consumer.seek(tp, next);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+    Map<TopicPartition, Long> targets = new HashMap<>(catchUpTargets);
+    targets.putAll(consumer.endOffsets(found));
+    catchUpTargets = targets;
+    caughtUp = false;
+    LOG.info("materialising {} new partitions ({} in all)", found.size(), assigned.size());
+  }
+
+  private void updateLag() {
+    long lag = 0;
+    boolean complete = assignedTopics.size() == 4;
+    for (TopicPartition tp : assigned) {
+      OptionalLong l = consumer.currentLag(tp);
+      if (l.isPresent()) {
+        lag += l.getAsLong();
+      }
+    }
+    consumerLag = lag;
+    if (!caughtUp && complete) {
+      for (Map.Entry<TopicPartition, Long> t : catchUpTargets.entrySet()) {
+        if (consumer.position(t.getKey(), Duration.ofSeconds(5)) < t.getValue()) {
+          return;
+        }
+      }
+      caughtUp = true;
+      LOG.info("materialiser caught up ({} records)", materialised.get());
+    }
+  }
+
+  private StoreBatch toBatch(ConsumerRecords<byte[], byte[]> records) {
+    StoreBatch batch = new StoreBatch();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      batch.offset(r.topic(), r.partition(), r.offset() + 1);
+      String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+      try {
+        if (r.topic().equals(edgesTopic)) {
+          if (r.value() != null) {
+            batch.edge(key, EdgeAggregate.parseFrom(r.value()));
+          }
+        } else if (r.topic().equals(servicesTopic)) {
+          if (r.value() != null) {
+            batch.service(key, ServiceAggregate.parseFrom(r.value()));
+          }
+        } else if (r.topic().equals(statusTopic)) {
+          if (r.value() == null) {
+            if (key != null) {
+              batch.sloDeleted(key);
+            }
+          } else {
+            batch.sloStatus(key, SloStatusRecord.parseFrom(r.value()));
+          }
+        } else if (r.topic().equals(alertsTopic) && r.value() != null) {
+          batch.sloAlert(SloAlertRecord.parseFrom(r.value()));
+        }
+        materialised.incrementAndGet();
+      } catch (InvalidProtocolBufferException e) {
+        badRecords.incrementAndGet();
+        LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      }
+    }
+    return batch;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    synchronized (this) {
+      notifyAll();
+    }
+    try {
+      thread.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

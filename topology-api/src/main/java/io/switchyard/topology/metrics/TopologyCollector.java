@@ -1,0 +1,187 @@
+package io.switchyard.topology.metrics;
+
+import io.switchyard.model.LatencyBuckets;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.LatencyHistogram;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.store.TopologyStore;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The materialised data as Prometheus series, computed from the store's cumulative totals at each scrape:
+ * the Tempo service-graph series Grafana reads, per-service RED series and SLO gauges. Counters are the
+ * totals of every window consumed (re-emitted windows replace, never add), so every replica that consumed
+ * the same topics exposes the same values. Where a hop has access-log totals, those are exposed and trace
+ * totals are not; series beyond {@code maxSeries} edges or services are left out and counted.
+ */
+public final class TopologyCollector implements MultiCollector {
+  /**
+   * Every fourth shared bucket bound (0.1 ms x 4^k up to ~105 s): cumulative counts at a shared bound are
+   * exact, and 12 buckets per edge keep the series count proportional to the edge count.
+   */
+  static final int[] EXPOSED_BUCKETS = {0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40};
+  private static final double[] UPPER_BOUNDS = new double[EXPOSED_BUCKETS.length + 1];
+
+  static {
+    for (int i = 0; i < EXPOSED_BUCKETS.length; i++) {
+      UPPER_BOUNDS[i] = LatencyBuckets.upperBoundSeconds(EXPOSED_BUCKETS[i]);
+    }
+    UPPER_BOUNDS[EXPOSED_BUCKETS.length] = Double.POSITIVE_INFINITY;
+  }
+
+  private final TopologyStore store;
+  private final int maxSeries;
+  private final LongSupplier consumerLag;
+  private final LongSupplier clock;
+
+  public TopologyCollector(TopologyStore store, int maxSeries, LongSupplier consumerLag, LongSupplier clockMillis) {
+    this.store = store;
+    this.maxSeries = maxSeries;
+    this.consumerLag = consumerLag;
+    this.clock = clockMillis;
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    Map<String, EdgeAggregate> edges = new LinkedHashMap<>();
+    store.scanEdgeTotals(e -> edges.merge(edgeId(e), e, TopologyCollector::preferMesh));
+    Map<String, ServiceAggregate> services = new LinkedHashMap<>();
+    store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
+        (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
+
+    CounterSnapshot.Builder requests = CounterSnapshot.builder().name("traces_service_graph_request")
+        .help("Requests between two nodes (Tempo service-graph series, from materialised aggregates)");
+    CounterSnapshot.Builder failed = CounterSnapshot.builder().name("traces_service_graph_request_failed")
+        .help("Failed requests between two nodes");
+    HistogramSnapshot.Builder server = HistogramSnapshot.builder().name("traces_service_graph_request_server_seconds")
+        .help("Server-side request latency between two nodes");
+    HistogramSnapshot.Builder client = HistogramSnapshot.builder().name("traces_service_graph_request_client_seconds")
+        .help("Client-side request latency between two nodes");
+    int edgeCount = 0;
+    long droppedEdges = 0;
+    for (EdgeAggregate e : edges.values()) {
+      if (edgeCount >= maxSeries) {
+        droppedEdges++;
+        continue;
+      }
+      edgeCount++;
+      Labels labels = Labels.of("client", e.getClient().getName(), "connection_type", e.getConnectionType(),
+          "server", e.getServer().getName());
+      requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
+      failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
+      server.dataPoint(histogram(labels, e.getServerLatency()));
+      client.dataPoint(histogram(labels, e.getClientLatency()));
+    }
+
+    CounterSnapshot.Builder svcRequests = CounterSnapshot.builder().name("switchyard_service_requests")
+        .help("Requests served by a service");
+    CounterSnapshot.Builder svcFailed = CounterSnapshot.builder().name("switchyard_service_requests_failed")
+        .help("Failed requests served by a service");
+    HistogramSnapshot.Builder svcLatency = HistogramSnapshot.builder().name("switchyard_service_request_duration_seconds")
+        .help("Latency of requests served by a service");
+    int serviceCount = 0;
+    long droppedServices = 0;
+    for (ServiceAggregate s : services.values()) {
+      if (serviceCount >= maxSeries) {
+        droppedServices++;
+        continue;
+      }
+      serviceCount++;
+      Labels labels = Labels.of("namespace", s.getService().getNamespace(), "service", s.getService().getName());
+      svcRequests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getRequestCount()).build());
+      svcFailed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getFailedCount()).build());
+      svcLatency.dataPoint(histogram(labels, s.getLatency()));
+    }
+
+    GaugeSnapshot.Builder sli = gauge("switchyard_slo_sli", "Service level indicator over the SLO window (good / total)");
+    GaugeSnapshot.Builder objective = gauge("switchyard_slo_objective", "SLO objective as a ratio");
+    GaugeSnapshot.Builder budget = gauge("switchyard_slo_error_budget_remaining",
+        "Error budget left over the SLO window: 1 untouched, 0 spent, negative overspent");
+    GaugeSnapshot.Builder burn = gauge("switchyard_slo_burn_rate", "Error-budget burn rate over a window");
+    GaugeSnapshot.Builder alert = gauge("switchyard_slo_alert_firing", "1 while a burn-rate alert fires");
+    for (SloStatusRecord s : store.sloStatuses()) {
+      Labels l = Labels.of("service", s.getService(), "slo", s.getName());
+      sli.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getSli()).build());
+      objective.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getObjective()).build());
+      budget.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getErrorBudgetRemaining()).build());
+      for (SloStatusRecord.BurnRate b : s.getBurnRatesList()) {
+        burn.dataPoint(GaugeDataPointSnapshot.builder().labels(l.add("window", b.getWindow())).value(b.getRate()).build());
+      }
+      for (AlertState a : s.getAlertsList()) {
+        alert.dataPoint(GaugeDataPointSnapshot.builder()
+            .labels(Labels.of("alert", a.getName(), "service", s.getService(), "severity", a.getSeverity(), "slo", s.getName()))
+            .value(a.getFiring() ? 1 : 0).build());
+      }
+    }
+
+    TopologyStore.Freshness f = store.freshness();
+    GaugeSnapshot.Builder newest = gauge("switchyard_topology_newest_window_end_seconds",
+        "End of the newest materialised aggregate window (unix seconds)");
+    newest.dataPoint(GaugeDataPointSnapshot.builder().value(f.newestWindowEndMs() / 1000.0).build());
+    GaugeSnapshot.Builder lag = gauge("switchyard_topology_pipeline_lag_seconds",
+        "How far the newest materialised window trails the clock");
+    lag.dataPoint(GaugeDataPointSnapshot.builder()
+        .value(f.hasData() ? Math.max(0, (clock.getAsLong() - f.newestWindowEndMs()) / 1000.0) : 0).build());
+    GaugeSnapshot.Builder records = gauge("switchyard_topology_consumer_lag_records",
+        "Aggregate records published but not yet materialised");
+    records.dataPoint(GaugeDataPointSnapshot.builder().value(Math.max(0, consumerLag.getAsLong())).build());
+    GaugeSnapshot.Builder dropped = gauge("switchyard_topology_series_dropped",
+        "Edges or services left out of this exposition by the series cap");
+    dropped.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("kind", "edge")).value(droppedEdges).build());
+    dropped.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("kind", "service")).value(droppedServices).build());
+
+    return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), svcRequests.build(),
+        svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
+        alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
+  }
+
+  private static GaugeSnapshot.Builder gauge(String name, String help) {
+    return GaugeSnapshot.builder().name(name).help(help);
+  }
+
+  private static String edgeId(EdgeAggregate e) {
+    return e.getClient().getName() + "\u0000" + e.getServer().getName() + "\u0000" + e.getConnectionType();
+  }
+
+  private static EdgeAggregate preferMesh(EdgeAggregate a, EdgeAggregate b) {
+    return a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b;
+  }
+
+  static HistogramDataPointSnapshot histogram(Labels labels, LatencyHistogram h) {
+    long[] counts = new long[UPPER_BOUNDS.length];
+    double cumulative = 0;
+    int next = 0;
+    double previousCumulative = 0;
+    if (h.getBucketCountsCount() == LatencyBuckets.COUNT) {
+      for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+        cumulative += h.getBucketCounts(i);
+        if (next < EXPOSED_BUCKETS.length && i == EXPOSED_BUCKETS[next]) {
+          counts[next] = Math.round(cumulative - previousCumulative);
+          previousCumulative = cumulative;
+          next++;
+        }
+      }
+      counts[EXPOSED_BUCKETS.length] = Math.round(cumulative - previousCumulative);
+    }
+    return HistogramDataPointSnapshot.builder()
+        .labels(labels)
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(UPPER_BOUNDS, counts))
+        .sum(h.getSumSeconds())
+        .build();
+  }
+}

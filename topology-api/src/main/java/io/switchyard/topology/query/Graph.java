@@ -1,0 +1,50 @@
+package io.switchyard.topology.query;
+
+import java.util.List;
+import java.util.Map;
+
+/** A service graph over a time window. Rates are requests per second over the window. */
+public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<Edge> edges) {
+
+  /**
+   * @param kind service, virtual, unknown, user or grouped (virtual, unknown and user nodes are not
+   *     workloads of the mesh)
+   */
+  public record Node(
+      String id,
+      String name,
+      String namespace,
+      String service,
+      String workload,
+      String app,
+      String version,
+      String kind,
+      boolean root,
+      double requestsIn,
+      double requestRateIn,
+      Double errorPercentIn,
+      double requestsOut,
+      double requestRateOut,
+      Traffic.Latency latencyMs,
+      Map<String, Double> responsesIn) {}
+
+  /**
+   * @param telemetry "mesh" (access logs), "trace" (paired spans) or "mesh+trace" when different windows
+   *     came from different sources; within one window mesh figures replace trace figures, never add
+   */
+  public record Edge(
+      String id,
+      String source,
+      String target,
+      String connectionType,
+      String protocol,
+      String telemetry,
+      double requests,
+      double failed,
+      double requestRate,
+      Double errorPercent,
+      Traffic.Latency latencyMs,
+      Traffic.Latency clientLatencyMs,
+      Map<String, Double> responses,
+      Map<String, Double> responseFlags) {}
+}

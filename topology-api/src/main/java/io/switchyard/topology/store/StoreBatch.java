@@ -1,0 +1,66 @@
+package io.switchyard.topology.store;
+
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes gathered from one poll, applied with their offsets in one atomic store write. */
+public final class StoreBatch {
+  final List<Keyed<EdgeAggregate>> edges = new ArrayList<>();
+  final List<Keyed<ServiceAggregate>> services = new ArrayList<>();
+  final List<Keyed<SloStatusRecord>> sloStatuses = new ArrayList<>();
+  final List<String> sloDeletes = new ArrayList<>();
+  final List<SloAlertRecord> alerts = new ArrayList<>();
+  final Map<String, Long> offsets = new LinkedHashMap<>();
+
+  record Keyed<T>(String key, T value) {}
+
+  /** An edge window; {@code key} is the Kafka key ("client->server"), derived from the record when null. */
+  public StoreBatch edge(String key, EdgeAggregate edge) {
+    String k = key != null && !key.isEmpty() ? key : edge.getClient().getName() + "->" + edge.getServer().getName();
+    edges.add(new Keyed<>(k, edge));
+    return this;
+  }
+
+  public StoreBatch service(String key, ServiceAggregate service) {
+    String k = key != null && !key.isEmpty() ? key : service.getService().getName();
+    services.add(new Keyed<>(k, service));
+    return this;
+  }
+
+  public StoreBatch sloStatus(String key, SloStatusRecord status) {
+    String k = key != null && !key.isEmpty() ? key : status.getName();
+    sloStatuses.add(new Keyed<>(k, status));
+    return this;
+  }
+
+  /** A tombstone on the compacted status topic: the SLO was removed. */
+  public StoreBatch sloDeleted(String name) {
+    sloDeletes.add(name);
+    return this;
+  }
+
+  public StoreBatch sloAlert(SloAlertRecord alert) {
+    alerts.add(alert);
+    return this;
+  }
+
+  /** The next offset to read for a partition once this batch is stored. */
+  public StoreBatch offset(String topic, int partition, long nextOffset) {
+    offsets.put(topic + "#" + partition, nextOffset);
+    return this;
+  }
+
+  public int size() {
+    return edges.size() + services.size() + sloStatuses.size() + sloDeletes.size() + alerts.size();
+  }
+
+  public boolean isEmpty() {
+    return size() == 0 && offsets.isEmpty();
+  }
+}

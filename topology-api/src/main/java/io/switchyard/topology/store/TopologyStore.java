@@ -1,0 +1,83 @@
+package io.switchyard.topology.store;
+
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The materialised view of the Flink jobs' output. Aggregates are kept per (key, window start, source)
+ * so a re-emitted window overwrites the earlier one; cumulative totals per (key, source) follow every
+ * overwrite by delta so that counters exposed to Prometheus never double count.
+ */
+public interface TopologyStore extends AutoCloseable {
+
+  /** Applies every write of the batch and its consumed offsets atomically. */
+  void write(StoreBatch batch);
+
+  /** Edge windows whose start lies in [fromMs, toMs), ordered by window start, edge key, source. */
+  void scanEdges(long fromMs, long toMs, Consumer<EdgeAggregate> sink);
+
+  /**
+   * The stored bytes of the edge windows whose start lies in [fromMs, toMs), in the order of
+   * {@link #scanEdges}: {@code order} is an opaque key in which records of the same hop and window are
+   * adjacent and equal up to their last byte (the telemetry source); bytes [8, length - 2) name the hop.
+   * {@code value} is an {@code EdgeAggregate}. For readers that decode only what they need.
+   */
+  void scanEdgeBytes(long fromMs, long toMs, RawSink sink);
+
+  /** Receives stored records; the arrays belong to the receiver. */
+  interface RawSink {
+    void accept(byte[] order, byte[] value);
+  }
+
+  /** Service windows whose start lies in [fromMs, toMs), ordered by window start, service, source. */
+  void scanServices(long fromMs, long toMs, Consumer<ServiceAggregate> sink);
+
+  /** Cumulative totals per edge and telemetry source (window start = first, end = newest window seen). */
+  void scanEdgeTotals(Consumer<EdgeAggregate> sink);
+
+  /** Cumulative totals per service and telemetry source. */
+  void scanServiceTotals(Consumer<ServiceAggregate> sink);
+
+  /** The newest status of every SLO, by name. */
+  List<SloStatusRecord> sloStatuses();
+
+  Optional<SloStatusRecord> sloStatus(String name);
+
+  /** Alert transitions of one SLO, oldest first. */
+  List<SloAlertRecord> sloAlerts(String slo);
+
+  /** Next offset to consume per "topic#partition", as committed with the last batch. */
+  Map<String, Long> offsets();
+
+  /** What the newest stored aggregates cover. */
+  Freshness freshness();
+
+  /** Removes aggregate windows that start before {@code cutoffMs} and alert transitions older than it; totals stay. */
+  long deleteOlderThan(long cutoffMs);
+
+  @Override
+  void close();
+
+  /** Newest aggregate window stored; zeros when nothing is stored yet. */
+  record Freshness(long newestWindowEndMs, long windowMillis, long newestEmittedMs) {
+    public static final Freshness EMPTY = new Freshness(0, 0, 0);
+
+    public boolean hasData() {
+      return newestWindowEndMs > 0;
+    }
+
+    Freshness advance(long windowStart, long windowEnd, long emitted) {
+      if (windowEnd <= newestWindowEndMs) {
+        return emitted > newestEmittedMs ? new Freshness(newestWindowEndMs, windowMillis, emitted) : this;
+      }
+      long width = windowEnd > windowStart ? windowEnd - windowStart : windowMillis;
+      return new Freshness(windowEnd, width, Math.max(emitted, newestEmittedMs));
+    }
+  }
+}

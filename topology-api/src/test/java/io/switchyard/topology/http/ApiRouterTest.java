@@ -1,0 +1,185 @@
+package io.switchyard.topology.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchyard.serverkit.http.HttpServerKit;
+import io.switchyard.topology.MeshScenario;
+import io.switchyard.topology.MutableClock;
+import io.switchyard.topology.query.TopologyQueries;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.StoreBatch;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTP behaviour of the router (errors, auth, CORS, routing) over a store filled directly. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiRouterTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  private RocksTopologyStore store;
+  private HttpServerKit open;
+  private HttpServerKit guarded;
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  @BeforeAll
+  void start() throws Exception {
+    store = RocksTopologyStore.open(dir);
+    StoreBatch b = new StoreBatch();
+    MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
+    store.write(b);
+    TopologyQueries q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true);
+    ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
+      @Override
+      public String contentType() {
+        return "text/plain; version=0.0.4";
+      }
+
+      @Override
+      public byte[] scrape() {
+        return "up 1\n".getBytes(StandardCharsets.UTF_8);
+      }
+    };
+    open = HttpServerKit.builder("t", 0).host("127.0.0.1")
+        .route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false).build().start();
+    AccessPolicy policy = new AccessPolicy(List.of("s3cret".getBytes(StandardCharsets.UTF_8), "other".getBytes(StandardCharsets.UTF_8)),
+        Set.of("https://grafana.example"));
+    guarded = HttpServerKit.builder("t2", 0).host("127.0.0.1").route("/", new ApiRouter(q, policy, metrics), false).build().start();
+  }
+
+  @AfterAll
+  void stop() {
+    open.close();
+    guarded.close();
+    store.close();
+  }
+
+  private HttpResponse<String> get(HttpServerKit server, String pathAndQuery, String... headers) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery));
+    if (headers.length > 0) {
+      r.headers(headers);
+    }
+    return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void thePageAndItsAssetsAreServedWithoutATokenAndUnknownAssetsAre404() throws Exception {
+    HttpResponse<String> page = get(guarded, "/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body()).contains("/ui/app.js").contains("id=\"graph\"");
+    assertThat(get(guarded, "/ui/app.js").body()).contains("/api/v1/graph");
+    assertThat(get(guarded, "/ui/style.css").statusCode()).isEqualTo(200);
+    assertThat(get(guarded, "/ui/nothing.js").statusCode()).isEqualTo(404);
+    assertThat(get(guarded, "/api/v1/graph").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void badParametersGive400NamingTheParameter() throws Exception {
+    for (String[] c : new String[][] {
+        {"/api/v1/graph?from=yesterday", "from"},
+        {"/api/v1/graph?to=now-5q", "to"},
+        {"/api/v1/graph?type=pods", "type"},
+        {"/api/v1/graph?service=cart&depth=zero", "depth"},
+        {"/api/v1/graph?colour=red", "colour"},
+        {"/api/v1/graph?from=now&to=now-1h", "from"},
+        {"/api/v1/services/cart?step=7x", "step"},
+        {"/api/namespaces/graph?queryTime=noon", "queryTime"},
+    }) {
+      HttpResponse<String> r = get(open, c[0]);
+      assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+      JsonNode body = JSON.readTree(r.body());
+      assertThat(body.get("parameter").asText()).as(c[0]).isEqualTo(c[1]);
+      assertThat(body.get("error").asText()).as(c[0]).contains("'" + c[1] + "'");
+    }
+  }
+
+  @Test
+  void everyDataResponseSaysHowFreshItIs() throws Exception {
+    HttpResponse<String> r = get(open, "/api/v1/graph?from=now-15m");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode f = JSON.readTree(r.body()).get("freshness");
+    assertThat(f.get("newestCompleteWindow").asText()).isEqualTo("2026-11-25T20:10:00Z");
+    assertThat(f.get("pipelineLagSeconds").asDouble()).isEqualTo(30.0);
+    assertThat(r.headers().firstValue("X-Switchyard-Newest-Window")).hasValue("2026-11-25T20:10:00Z");
+    assertThat(JSON.readTree(get(open, "/api/v1/slos").body()).has("freshness")).isTrue();
+    assertThat(JSON.readTree(get(open, "/api/graph/data").body()).has("freshness")).isTrue();
+  }
+
+  @Test
+  void unknownPathsAndMethodsGetJsonErrors() throws Exception {
+    HttpResponse<String> r = get(open, "/api/v2/nothing");
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(r.body()).get("error").asText()).contains("/api/v2/nothing");
+    HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port() + "/api/v1/graph"))
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+    assertThat(get(open, "/api/v1/services/unknown-svc").statusCode()).isEqualTo(404);
+    assertThat(get(open, "/api/v1/slos/unknown-slo").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void tokensFromTheFileAreAcceptedOthersRefused() throws Exception {
+    assertThat(get(guarded, "/api/v1/graph").statusCode()).isEqualTo(401);
+    assertThat(get(guarded, "/metrics", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    assertThat(get(guarded, "/api/v1/graph", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(200);
+    assertThat(get(guarded, "/metrics", "Authorization", "Bearer other").statusCode()).isEqualTo(200);
+    // The Node Graph data source's health check carries no data and needs no token.
+    assertThat(get(guarded, "/api/health").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void corsHeadersOnlyForConfiguredOrigins() throws Exception {
+    HttpResponse<String> allowed = get(guarded, "/api/v1/graph", "Origin", "https://grafana.example", "Authorization", "Bearer s3cret");
+    assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://grafana.example");
+    HttpResponse<String> other = get(guarded, "/api/v1/graph", "Origin", "https://evil.example", "Authorization", "Bearer s3cret");
+    assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    HttpResponse<String> preflight = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.port() + "/api/v1/graph"))
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "https://grafana.example")
+        .header("Access-Control-Request-Method", "GET").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers")).hasValueSatisfying(v -> assertThat(v).contains("Authorization"));
+  }
+
+  @Test
+  void openApiDocumentIsOpenApi3AndListsEveryRoute() throws Exception {
+    HttpResponse<String> r = get(open, "/api/v1/openapi.json");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode doc = JSON.readTree(r.body());
+    assertThat(doc.get("openapi").asText()).startsWith("3.");
+    assertThat(doc.get("paths").fieldNames()).toIterable().contains("/api/v1/graph", "/api/v1/services", "/api/v1/services/{name}",
+        "/api/v1/slos", "/api/v1/slos/{name}", "/api/namespaces/graph", "/api/graph/fields", "/api/graph/data",
+        "/api/health", "/metrics", "/api/v1/openapi.json");
+    // Every $ref resolves inside the document.
+    List<String> refs = new java.util.ArrayList<>();
+    collectRefs(doc, refs);
+    assertThat(refs).isNotEmpty().allSatisfy(ref ->
+        assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse());
+  }
+
+  private static void collectRefs(JsonNode n, List<String> out) {
+    if (n.isObject()) {
+      n.fields().forEachRemaining(e -> {
+        if (e.getKey().equals("$ref")) {
+          out.add(e.getValue().asText());
+        } else {
+          collectRefs(e.getValue(), out);
+        }
+      });
+    } else if (n.isArray()) {
+      n.forEach(c -> collectRefs(c, out));
+    }
+  }
+}

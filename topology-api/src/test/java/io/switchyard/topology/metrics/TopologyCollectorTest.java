@@ -1,0 +1,74 @@
+package io.switchyard.topology.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.topology.MeshScenario;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.StoreBatch;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TopologyCollectorTest {
+  @TempDir Path dir;
+
+  private static String scrape(TopologyCollector collector) throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(collector);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static RocksTopologyStore filled(Path dir) {
+    RocksTopologyStore store = RocksTopologyStore.open(dir);
+    StoreBatch b = new StoreBatch();
+    MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
+    MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
+    b.sloStatus("cart-availability", SloStatusRecord.newBuilder().setName("cart-availability").setService("cart")
+        .setObjective(0.99).setSli(0.95).setErrorBudgetRemaining(-4)
+        .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("1h").setRate(5))
+        .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true)).build());
+    store.write(b);
+    return store;
+  }
+
+  @Test
+  void exposesTempoSeriesFromMeshTotalsWithExactBuckets() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      // Mesh totals (10 x 60), not mesh + trace (10 x 90).
+      assertThat(text).contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600.0");
+      assertThat(text).contains("traces_service_graph_request_failed_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 30.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"database\",server=\"db\"} 300.0");
+      // 20 ms lies between the exposed bounds 6.4 ms and 25.6 ms.
+      assertThat(text).contains(
+          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.0064\"} 0");
+      assertThat(text).contains(
+          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.0256\"} 600");
+      assertThat(text).contains(
+          "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600");
+      assertThat(text).contains("traces_service_graph_request_client_seconds_bucket");
+      assertThat(text).contains("switchyard_service_requests_total{namespace=\"shop\",service=\"cart\"} 600.0");
+      assertThat(text).contains("switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-availability\"} -4.0");
+      assertThat(text).contains("switchyard_slo_burn_rate{service=\"cart\",slo=\"cart-availability\",window=\"1h\"} 5.0");
+      assertThat(text).contains("switchyard_slo_alert_firing{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 1.0");
+      assertThat(text).contains("switchyard_topology_pipeline_lag_seconds 30.0");
+    }
+  }
+
+  @Test
+  void seriesCapBoundsCardinalityAndCountsWhatWasLeftOut() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      String text = scrape(new TopologyCollector(store, 2, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      assertThat(text.lines().filter(l -> l.startsWith("traces_service_graph_request_total{"))).hasSize(2);
+      assertThat(text).contains("switchyard_topology_series_dropped{kind=\"edge\"} 2.0");
+    }
+  }
+}
