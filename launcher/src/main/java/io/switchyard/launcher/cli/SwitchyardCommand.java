@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Telemetry-and-policy backend for Envoy meshes.",
     subcommands = {
         UpCommand.class,
+        IngestCommand.class,
         TopologyApiCommand.class,
         ExtAuthzCommand.class,
         RateLimitCommand.class,

@@ -72,6 +72,8 @@ public final class EmbeddedRuntime {
       kafka.createTopics(Topics.all(s.topicPrefix()));
       kafkaReady.ready();
       p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+      io.switchyard.launcher.cli.IngestCommand.start(p,
+          io.switchyard.launcher.cli.IngestCommand.config(kafka.bootstrapServers(), s.topicPrefix(), s.dataDir()));
       TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
           TopologyApiOptions.defaults(s.dataDir(), kafka.bootstrapServers(), s.topicPrefix()).withPort(s.topologyPort()),
           Clock.systemUTC(), null));

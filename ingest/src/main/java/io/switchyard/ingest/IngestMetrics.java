@@ -1,0 +1,77 @@
+package io.switchyard.ingest;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.switchyard.serverkit.metrics.Metrics;
+
+/**
+ * Ingest's metrics. Records are counted per signal ({@code spans}, {@code logs}, {@code als}) and outcome:
+ * {@code accepted} (handed to Kafka and acknowledged), {@code rejected} (invalid), {@code refused} (pushed back
+ * to the client, which retries), {@code ignored} (not an access log), {@code spooled}, {@code replayed},
+ * {@code dropped} (lost: spool full).
+ */
+public final class IngestMetrics {
+  final Counter records;
+  final Counter bytesIn;
+  final Counter bytesOut;
+  final Histogram sendSeconds;
+  final Gauge inflightBytes;
+  final Gauge inflightBudgetBytes;
+  final Gauge spoolBytes;
+  final Gauge kafkaAvailable;
+
+  public IngestMetrics(Metrics m) {
+    records = m.counter("switchyard_ingest_records_total",
+        "Records received by ingest, by signal and outcome", "signal", "outcome");
+    bytesIn = m.counter("switchyard_ingest_bytes_in_total",
+        "Request payload bytes received (after decompression), by signal", "signal");
+    bytesOut = m.counter("switchyard_ingest_bytes_out_total",
+        "Record bytes (key + value) acknowledged by Kafka, by topic", "topic");
+    sendSeconds = m.histogram("switchyard_ingest_kafka_send_seconds",
+        "Time from handing a batch to the Kafka producer to its acknowledgement",
+        new double[] {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+    inflightBytes = m.gauge("switchyard_ingest_inflight_bytes",
+        "Record bytes handed to Kafka and not yet acknowledged");
+    inflightBudgetBytes = m.gauge("switchyard_ingest_inflight_budget_bytes",
+        "The in-flight byte budget above which OTLP requests are pushed back");
+    spoolBytes = m.gauge("switchyard_ingest_spool_bytes", "Bytes of ALS entries waiting in the on-disk spool");
+    kafkaAvailable = m.gauge("switchyard_ingest_kafka_available",
+        "1 while Kafka acknowledges ingest's writes, 0 while it does not");
+  }
+
+  public void count(String signal, String outcome, long n) {
+    if (n > 0) {
+      records.labelValues(signal, outcome).inc(n);
+    }
+  }
+
+  public double value(String signal, String outcome) {
+    return records.labelValues(signal, outcome).get();
+  }
+
+  public void bytesIn(String signal, long n) {
+    bytesIn.labelValues(signal).inc(n);
+  }
+
+  public void bytesOut(String topic, long n) {
+    bytesOut.labelValues(topic).inc(n);
+  }
+
+  public void sendLatency(double seconds) {
+    sendSeconds.observe(seconds);
+  }
+
+  public void inflight(long bytes, long budget) {
+    inflightBytes.set(bytes);
+    inflightBudgetBytes.set(budget);
+  }
+
+  public void spool(long bytes) {
+    spoolBytes.set(bytes);
+  }
+
+  public void kafkaAvailable(boolean up) {
+    kafkaAvailable.set(up ? 1 : 0);
+  }
+}

@@ -1,0 +1,184 @@
+package io.switchyard.ingest;
+
+import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.mapping.AlsMapper;
+import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
+import io.switchyard.ingest.mapping.SpanMapper;
+import io.switchyard.ingest.receiver.AlsGrpcService;
+import io.switchyard.ingest.receiver.BearerTokenInterceptor;
+import io.switchyard.ingest.receiver.OtlpGrpcServices;
+import io.switchyard.ingest.receiver.OtlpHttpHandler;
+import io.switchyard.ingest.receiver.Pipeline;
+import io.switchyard.ingest.spool.Spool;
+import io.switchyard.ingest.spool.SpoolReplayer;
+import io.switchyard.model.Topics;
+import io.switchyard.serverkit.grpc.GrpcServer;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.http.HttpServerKit;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest service: OTLP/gRPC, OTLP/HTTP and Envoy ALS receivers publishing span and access-log records to
+ * Kafka, with the ALS spool and its replayer. Started the same way by the launcher and by tests.
+ */
+public final class IngestServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
+  static final String SPOOL_DIR = "ingest/als-spool";
+
+  private final IngestConfig config;
+  private final IngestMetrics metrics;
+  private final Readiness.Component readiness;
+  private ScheduledExecutorService timers;
+  private ScheduledExecutorService replayThread;
+  private java.util.concurrent.ExecutorService workers;
+  private KafkaPublisher publisher;
+  private Spool spool;
+  private SpoolReplayer replayer;
+  private GrpcServer otlpGrpc;
+  private GrpcServer als;
+  private HttpServerKit otlpHttp;
+
+  public IngestServer(IngestConfig config, Metrics metrics, Readiness readiness) {
+    this.config = config;
+    this.metrics = new IngestMetrics(metrics);
+    this.readiness = readiness == null ? null : readiness.register("ingest");
+  }
+
+  public IngestServer start() throws IOException {
+    timers = Executors.newSingleThreadScheduledExecutor(daemon("ingest-timers"));
+    replayThread = Executors.newSingleThreadScheduledExecutor(daemon("ingest-spool-replay"));
+    publisher = new KafkaPublisher(
+        KafkaPublisher.createProducer(config.bootstrapServers(), config.compression(), config.publisher(),
+            config.producerOverrides()),
+        config.publisher(), timers, metrics, System::nanoTime);
+    spool = Spool.open(config.dataDir().resolve(SPOOL_DIR), config.spoolMaxBytes(), Math.min(64L << 20, config.spoolMaxBytes()));
+    metrics.spool(spool.bytes());
+    String spans = Topics.SPANS.withPrefix(config.topicPrefix()).name();
+    String accessLogs = Topics.ACCESS_LOGS.withPrefix(config.topicPrefix()).name();
+    Pipeline pipeline = new Pipeline(new SpanMapper(config.mapping()), new OtlpAccessLogMapper(config.mapping()),
+        new AlsMapper(config.mapping()), publisher, spool, spans, accessLogs, metrics,
+        () -> System.currentTimeMillis() * 1_000_000L);
+    replayer = new SpoolReplayer(spool, pipeline::replay, replayThread, Duration.ofMillis(200),
+        config.publisher().ackTimeout(), 500, pipeline::replayed).start();
+
+    // Decoding and mapping a 512-span request is not a tiny handler: a worker pool lets every core do it, and a
+    // send that waits for Kafka metadata (max.block.ms) never stalls a Netty event loop.
+    workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        daemon("ingest-worker"));
+    GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
+        .executor(workers)
+        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
+        .addService(OtlpGrpcServices.tracesDefinition(pipeline)).addService(OtlpGrpcServices.logsDefinition(pipeline));
+    GrpcServer.Builder alsBuilder = GrpcServer.builder("ingest-als", config.alsPort()).host(config.host())
+        .executor(workers)
+        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
+        .addService(new AlsGrpcService(pipeline));
+    if (config.bearerToken() != null) {
+      grpc.intercept(new BearerTokenInterceptor(config.bearerToken()));
+      alsBuilder.intercept(new BearerTokenInterceptor(config.bearerToken()));
+    }
+    boolean token = config.bearerToken() != null;
+    HttpServerKit.Builder http = HttpServerKit.builder("ingest-otlp-http", config.otlpHttpPort()).host(config.host())
+        .tls(config.tls()).threads(16)
+        .route("/v1/traces", OtlpHttpHandler.traces(pipeline, config.maxMessageBytes()), token)
+        .route("/v1/logs", OtlpHttpHandler.logs(pipeline, config.maxMessageBytes()), token);
+    if (token) {
+      http.bearerToken(config.bearerToken());
+    }
+    otlpGrpc = grpc.build().start();
+    als = alsBuilder.build().start();
+    otlpHttp = http.build().start();
+    if (readiness != null) {
+      readiness.ready();
+    }
+    log.info("ingest up: OTLP gRPC :{}, OTLP HTTP :{}, ALS :{} -> Kafka {} (topics {}, {})",
+        otlpGrpc.port(), otlpHttp.port(), als.port(), config.bootstrapServers(), spans, accessLogs);
+    return this;
+  }
+
+  public int otlpGrpcPort() {
+    return otlpGrpc.port();
+  }
+
+  public int otlpHttpPort() {
+    return otlpHttp.port();
+  }
+
+  public int alsPort() {
+    return als.port();
+  }
+
+  public IngestMetrics metrics() {
+    return metrics;
+  }
+
+  /** Bytes of ALS entries waiting in the spool. */
+  public long spooledBytes() {
+    return spool.bytes();
+  }
+
+  /** Stops taking requests, drains in-flight ones, flushes Kafka, and leaves the spool durable on disk. */
+  @Override
+  public void close() {
+    if (readiness != null) {
+      readiness.notReady("stopped");
+    }
+    if (otlpHttp != null) {
+      otlpHttp.close();
+    }
+    if (otlpGrpc != null) {
+      otlpGrpc.close();
+    }
+    if (als != null) {
+      als.close();
+    }
+    if (workers != null) {
+      workers.shutdown();
+    }
+    if (replayer != null) {
+      replayer.close();
+    }
+    shutdown(replayThread);
+    if (publisher != null) {
+      publisher.close();
+    }
+    shutdown(timers);
+    if (spool != null) {
+      try {
+        spool.close();
+      } catch (IOException e) {
+        log.error("closing the ALS spool failed", e);
+      }
+    }
+  }
+
+  private static void shutdown(ScheduledExecutorService s) {
+    if (s == null) {
+      return;
+    }
+    s.shutdown();
+    try {
+      if (!s.awaitTermination(10, TimeUnit.SECONDS)) {
+        s.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      s.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

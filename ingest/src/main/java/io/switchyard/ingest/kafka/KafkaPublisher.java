@@ -1,0 +1,271 @@
+package io.switchyard.ingest.kafka;
+
+import io.switchyard.ingest.IngestMetrics;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands records to Kafka under an in-flight byte budget and tells callers when each batch is acknowledged.
+ *
+ * <p>Kafka is considered unavailable from the first failed or timed-out batch until the next acknowledged one.
+ * While it is unavailable, new batches are refused as long as earlier ones are still pending, so a dead broker
+ * costs no more memory than the batches already in the producer; once nothing is pending one batch is let
+ * through as a probe, and its acknowledgement reopens the path.
+ */
+public final class KafkaPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);
+
+  /** Why a batch was not taken. */
+  public enum Refusal {
+    /** The in-flight budget is used up: Kafka is slower than the input. */
+    BUDGET,
+    /** Kafka is not acknowledging writes. */
+    UNAVAILABLE
+  }
+
+  /** The outcome of {@link #publish}: either refused, or a future completed when Kafka acknowledged all. */
+  public record Submission(Refusal refusal, CompletableFuture<Void> acked) {
+    public boolean accepted() {
+      return refusal == null;
+    }
+  }
+
+  /** A batch that was not acknowledged in time. */
+  public static final class AckTimeoutException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AckTimeoutException(long millis) {
+      super("Kafka did not acknowledge within " + millis + " ms");
+    }
+  }
+
+  private final Producer<byte[], byte[]> producer;
+  private final PublisherOptions options;
+  private final ScheduledExecutorService scheduler;
+  private final IngestMetrics metrics;
+  private final LongSupplier nanoTime;
+  private final AtomicLong inflight = new AtomicLong();
+  private final AtomicInteger pendingBatches = new AtomicInteger();
+  private final AtomicBoolean available = new AtomicBoolean(true);
+  private final AtomicLong lastProbeNanos = new AtomicLong(Long.MIN_VALUE / 2);
+
+  public KafkaPublisher(Producer<byte[], byte[]> producer, PublisherOptions options,
+      ScheduledExecutorService scheduler, IngestMetrics metrics, LongSupplier nanoTime) {
+    this.producer = producer;
+    this.options = options;
+    this.scheduler = scheduler;
+    this.metrics = metrics;
+    this.nanoTime = nanoTime;
+    metrics.inflight(0, options.inflightBudgetBytes());
+    metrics.kafkaAvailable(true);
+  }
+
+  /**
+   * Producer settings for ingest: idempotent, acks=all, compressed, batched for throughput; sends never block a
+   * receiver thread for long (the budget, not the producer's buffer, is the memory bound).
+   */
+  public static Producer<byte[], byte[]> createProducer(String bootstrapServers, String compression,
+      PublisherOptions options, Map<String, Object> overrides) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "switchyard-ingest");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, options.inflightBudgetBytes() * 2));
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+    p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+    p.putAll(overrides);
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  public boolean available() {
+    return available.get();
+  }
+
+  public long inflightBytes() {
+    return inflight.get();
+  }
+
+  public PublisherOptions options() {
+    return options;
+  }
+
+  /** Whether a batch of this size would be taken now (used by the ALS path to decide to spool instead). */
+  public Refusal wouldRefuse(long bytes) {
+    if (!available.get() && (pendingBatches.get() > 0
+        || nanoTime.getAsLong() - lastProbeNanos.get() < options.retryAfter().toNanos())) {
+      return Refusal.UNAVAILABLE;
+    }
+    if (inflight.get() + bytes > options.inflightBudgetBytes() && inflight.get() > 0) {
+      return Refusal.BUDGET;
+    }
+    return null;
+  }
+
+  /**
+   * Sends the records (in order) unless refused. The future completes normally when Kafka acknowledged every
+   * record, exceptionally on the first failure or after the ack timeout.
+   */
+  public Submission publish(List<ProducerRecord<byte[], byte[]>> records) {
+    long bytes = 0;
+    long payload = 0;
+    for (ProducerRecord<byte[], byte[]> r : records) {
+      bytes += size(r);
+      payload += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+    }
+    long payloadBytes = payload;
+    Refusal refusal = reserve(bytes);
+    if (refusal != null) {
+      return new Submission(refusal, null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (records.isEmpty()) {
+      release(bytes);
+      done.complete(null);
+      return new Submission(null, done);
+    }
+    pendingBatches.incrementAndGet();
+    long start = nanoTime.getAsLong();
+    long finalBytes = bytes;
+    AtomicInteger remaining = new AtomicInteger(records.size());
+    AtomicBoolean finished = new AtomicBoolean();
+    var timeout = scheduler.schedule(() -> {
+      if (finished.compareAndSet(false, true)) {
+        markUnavailable("no acknowledgement within " + options.ackTimeout().toMillis() + " ms");
+        done.completeExceptionally(new AckTimeoutException(options.ackTimeout().toMillis()));
+      }
+    }, options.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    // The budget is released when the producer is done with the records, not when the caller stops waiting:
+    // timed-out records still occupy producer memory.
+    AtomicInteger unreleased = new AtomicInteger(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      ProducerRecord<byte[], byte[]> r = records.get(i);
+      if (finished.get()) {
+        // The batch already failed (the producer reports most send errors, e.g. missing metadata after
+        // max.block.ms, through the callback): sending the rest would only block again, once per record.
+        if (unreleased.addAndGet(-(records.size() - i)) == 0) {
+          release(finalBytes);
+          pendingBatches.decrementAndGet();
+        }
+        break;
+      }
+      try {
+        producer.send(r, (meta, error) -> {
+          if (unreleased.decrementAndGet() == 0) {
+            release(finalBytes);
+            pendingBatches.decrementAndGet();
+          }
+          if (error != null) {
+            fail(finished, timeout, done, error);
+            return;
+          }
+          if (remaining.decrementAndGet() == 0) {
+            // Counted once per batch: the callbacks run on the producer's single I/O thread.
+            metrics.bytesOut(r.topic(), payloadBytes);
+            markAvailable();
+            metrics.sendLatency((nanoTime.getAsLong() - start) / 1e9);
+            if (finished.compareAndSet(false, true)) {
+              timeout.cancel(false);
+              done.complete(null);
+            }
+          }
+        });
+      } catch (RuntimeException e) {
+        // send() itself failed (no metadata within max.block.ms, producer closed): this record and the ones
+        // after it will never call back.
+        if (unreleased.addAndGet(-(records.size() - i)) == 0) {
+          release(finalBytes);
+          pendingBatches.decrementAndGet();
+        }
+        fail(finished, timeout, done, e);
+        break;
+      }
+    }
+    return new Submission(null, done);
+  }
+
+  private void fail(AtomicBoolean finished, java.util.concurrent.ScheduledFuture<?> timeout,
+      CompletableFuture<Void> done, Throwable error) {
+    if (finished.compareAndSet(false, true)) {
+      timeout.cancel(false);
+      markUnavailable(error.toString());
+      done.completeExceptionally(error);
+    }
+  }
+
+  private Refusal reserve(long bytes) {
+    if (!available.get()) {
+      // While unavailable, one probe at a time and at most one per retry interval: a probe can block a
+      // receiver thread for up to max.block.ms when the broker's metadata is unknown.
+      long now = nanoTime.getAsLong();
+      long last = lastProbeNanos.get();
+      if (pendingBatches.get() > 0 || now - last < options.retryAfter().toNanos()
+          || !lastProbeNanos.compareAndSet(last, now)) {
+        return Refusal.UNAVAILABLE;
+      }
+    }
+    while (true) {
+      long cur = inflight.get();
+      // A batch larger than the whole budget still goes through alone, or it could never be sent.
+      if (cur > 0 && cur + bytes > options.inflightBudgetBytes()) {
+        return Refusal.BUDGET;
+      }
+      if (inflight.compareAndSet(cur, cur + bytes)) {
+        metrics.inflight(cur + bytes, options.inflightBudgetBytes());
+        return null;
+      }
+    }
+  }
+
+  private void release(long bytes) {
+    long now = inflight.addAndGet(-bytes);
+    metrics.inflight(now, options.inflightBudgetBytes());
+  }
+
+  private void markUnavailable(String why) {
+    lastProbeNanos.set(nanoTime.getAsLong());
+    if (available.compareAndSet(true, false)) {
+      log.warn("Kafka unavailable for ingest: {}", why);
+      metrics.kafkaAvailable(false);
+    }
+  }
+
+  private void markAvailable() {
+    if (available.compareAndSet(false, true)) {
+      log.info("Kafka acknowledges ingest's writes again");
+      metrics.kafkaAvailable(true);
+    }
+  }
+
+  static long size(ProducerRecord<byte[], byte[]> r) {
+    return (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length) + 64;
+  }
+
+  /** Closes the producer, giving pending sends a few seconds to complete. */
+  @Override
+  public void close() {
+    producer.close(java.time.Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,156 @@
+package io.switchyard.ingest.mapping;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.switchyard.model.v1.AccessLogRecord;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * OTLP log records that carry Envoy access-log attributes (Envoy's OpenTelemetry access logger configured with the
+ * attribute contract in docs/ingest.md) to {@link AccessLogRecord}s. A log record qualifies when it has both
+ * {@value #QUALIFIER_CLUSTER} and {@value #QUALIFIER_CODE}; every other log record is ignored and counted.
+ */
+public final class OtlpAccessLogMapper {
+  static final String QUALIFIER_CLUSTER = "upstream_cluster";
+  static final String QUALIFIER_CODE = "response_code";
+
+  private final MappingOptions options;
+
+  public OtlpAccessLogMapper(MappingOptions options) {
+    this.options = options;
+  }
+
+  public MappedBatch<AccessLogRecord> map(ExportLogsServiceRequest request, long receivedUnixNano) {
+    List<AccessLogRecord> out = new ArrayList<>();
+    long rejected = 0;
+    long ignored = 0;
+    String firstError = "";
+    for (int r = 0; r < request.getResourceLogsCount(); r++) {
+      ResourceLogs rl = request.getResourceLogs(r);
+      Attributes resource = Attributes.of(rl.getResource().getAttributesList());
+      IstioNode node = null;
+      for (int s = 0; s < rl.getScopeLogsCount(); s++) {
+        ScopeLogs sl = rl.getScopeLogs(s);
+        for (int i = 0; i < sl.getLogRecordsCount(); i++) {
+          LogRecord log = sl.getLogRecords(i);
+          Attributes attrs = Attributes.of(log.getAttributesList());
+          if (!attrs.has(QUALIFIER_CLUSTER) || !attrs.has(QUALIFIER_CODE)) {
+            ignored++;
+            continue;
+          }
+          String problem = validate(log, attrs);
+          if (problem != null) {
+            rejected++;
+            if (firstError.isEmpty()) {
+              firstError = "resource_logs[" + r + "].scope_logs[" + s + "].log_records[" + i + "]: " + problem;
+            }
+            continue;
+          }
+          if (node == null) {
+            node = node(resource);
+          }
+          out.add(AccessLogDerivation.derive(facts(node, log, attrs, receivedUnixNano), receivedUnixNano, options));
+        }
+      }
+    }
+    return new MappedBatch<>(out, rejected, ignored, firstError);
+  }
+
+  static String validate(LogRecord log, Attributes attrs) {
+    int traceId = log.getTraceId().size();
+    if (traceId != 0 && traceId != 16) {
+      return "trace_id must be empty or 16 bytes, got " + traceId;
+    }
+    String code = value(attrs, QUALIFIER_CODE);
+    if (!code.isEmpty() && attrs.number(-1, QUALIFIER_CODE) < 0) {
+      return "attribute response_code must be a non-negative number, got '" + code + "'";
+    }
+    String start = value(attrs, "start_time");
+    if (!start.isEmpty() && parseInstant(start) < 0) {
+      return "attribute start_time must be an RFC 3339 timestamp, got '" + start + "'";
+    }
+    return null;
+  }
+
+  private static IstioNode node(Attributes resource) {
+    String id = resource.string("node_name", "node_id");
+    String cluster = resource.string("cluster_name");
+    NodeMetadata md = new NodeMetadata(
+        resource.string("k8s.pod.name"), resource.string("k8s.namespace.name"),
+        resource.string("k8s.workload.name", "k8s.deployment.name"),
+        resource.string("k8s.serviceaccount.name"), "", java.util.Map.of());
+    return IstioNode.of(id, cluster, md);
+  }
+
+  private static AccessLogFacts facts(IstioNode node, LogRecord log, Attributes a, long receivedUnixNano) {
+    AccessLogFacts f = new AccessLogFacts();
+    f.node = node;
+    f.upstreamCluster = value(a, "upstream_cluster");
+    f.responseCode = (int) Math.max(0, a.number(0, "response_code"));
+    f.responseFlags = value(a, "response_flags");
+    f.method = value(a, "method");
+    f.authority = value(a, "authority");
+    f.path = value(a, "path");
+    f.routeName = value(a, "route_name");
+    f.requestBytes = Math.max(0, a.number(0, "bytes_received"));
+    f.responseBytes = Math.max(0, a.number(0, "bytes_sent"));
+    f.durationMicros = Math.max(0, a.number(0, "duration")) * 1000;
+    f.upstreamRemoteAddress = value(a, "upstream_host");
+    f.downstreamRemoteAddress = value(a, "downstream_remote_address");
+    f.downstreamPeerUriSans = sans(value(a, "downstream_peer_uri_san"));
+    f.upstreamPeerUriSans = sans(value(a, "upstream_peer_uri_san"));
+    f.downstreamPeer = new PeerInfo(value(a, "downstream_peer_workload"), value(a, "downstream_peer_namespace"), "", "");
+    f.upstreamPeer = new PeerInfo(value(a, "upstream_peer_workload"), value(a, "upstream_peer_namespace"), "", "");
+    f.requestId = value(a, "request_id");
+    String grpc = value(a, "grpc_status");
+    f.grpcStatus = grpc.isEmpty() ? -1 : (int) a.number(-1, "grpc_status");
+    String protocol = value(a, "protocol");
+    if (f.grpcStatus >= 0) {
+      f.protocol = AccessLogRecord.Protocol.PROTOCOL_GRPC;
+    } else if (protocol.startsWith("HTTP") || !f.method.isEmpty()) {
+      f.protocol = AccessLogRecord.Protocol.PROTOCOL_HTTP;
+    } else {
+      f.protocol = AccessLogRecord.Protocol.PROTOCOL_TCP;
+    }
+    String start = value(a, "start_time");
+    if (!start.isEmpty()) {
+      f.startUnixNano = parseInstant(start);
+    } else if (log.getTimeUnixNano() != 0) {
+      f.startUnixNano = log.getTimeUnixNano();
+    } else if (log.getObservedTimeUnixNano() != 0) {
+      f.startUnixNano = log.getObservedTimeUnixNano();
+    } else {
+      f.startUnixNano = receivedUnixNano;
+    }
+    f.traceId = log.getTraceId().size() == 16 ? log.getTraceId() : TraceIds.fromHeaders(value(a, "traceparent"), "");
+    if (f.traceId.isEmpty()) {
+      f.traceId = TraceIds.fromHeaders("", value(a, "x_b3_traceid"));
+    }
+    return f;
+  }
+
+  /** Envoy writes "-" for an operator with no value. */
+  private static String value(Attributes a, String key) {
+    String v = a.string(key);
+    return "-".equals(v) ? "" : v;
+  }
+
+  private static List<String> sans(String v) {
+    return v.isEmpty() ? List.of() : List.of(v.split(","));
+  }
+
+  /** Unix nanos of an RFC 3339 timestamp, or -1. */
+  static long parseInstant(String s) {
+    try {
+      Instant t = Instant.parse(s);
+      return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    } catch (DateTimeParseException e) {
+      return -1;
+    }
+  }
+}

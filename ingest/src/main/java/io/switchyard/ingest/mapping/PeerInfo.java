@@ -1,0 +1,60 @@
+package io.switchyard.ingest.mapping;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import java.util.Map;
+
+/**
+ * What Istio's metadata exchange learned about the other end of a connection ({@code wasm.downstream_peer},
+ * {@code wasm.upstream_peer}). Accepts both the node-metadata spelling (NAME, NAMESPACE, WORKLOAD_NAME, LABELS)
+ * and the flattened lower-case one (workload, namespace, service, version) that newer proxies serialise.
+ */
+record PeerInfo(String workload, String namespace, String service, String version) {
+  static final PeerInfo NONE = new PeerInfo("", "", "", "");
+
+  boolean isKnown() {
+    return !workload.isEmpty() || !namespace.isEmpty();
+  }
+
+  static PeerInfo of(Struct s) {
+    Map<String, Value> f = s.getFieldsMap();
+    String workload = first(f, "WORKLOAD_NAME", "workload");
+    String namespace = first(f, "NAMESPACE", "namespace");
+    String service = first(f, "service");
+    String version = first(f, "version");
+    Value labels = f.get("LABELS");
+    if (labels != null && labels.hasStructValue()) {
+      Map<String, Value> lf = labels.getStructValue().getFieldsMap();
+      if (service.isEmpty()) {
+        service = first(lf, "service.istio.io/canonical-name", "app");
+      }
+      if (version.isEmpty()) {
+        version = first(lf, "version", "service.istio.io/canonical-revision");
+      }
+    }
+    if (workload.isEmpty()) {
+      String name = first(f, "NAME", "name");
+      workload = name.isEmpty() ? "" : IstioNode.workloadOfPod(name);
+    }
+    return new PeerInfo(workload, namespace, service, version);
+  }
+
+  /** A peer known only by its Istio node id ({@code wasm.*_peer_id}). */
+  static PeerInfo ofNodeId(String nodeId) {
+    IstioNode n = IstioNode.of(nodeId, "", NodeMetadata.EMPTY);
+    if (!n.isIstio()) {
+      return NONE;
+    }
+    return new PeerInfo(n.workload(), n.namespace(), "", "");
+  }
+
+  private static String first(Map<String, Value> f, String... keys) {
+    for (String k : keys) {
+      Value v = f.get(k);
+      if (v != null && v.hasStringValue() && !v.getStringValue().isEmpty()) {
+        return v.getStringValue();
+      }
+    }
+    return "";
+  }
+}

@@ -1,0 +1,182 @@
+package io.switchyard.ingest.mapping;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.switchyard.model.v1.SpanRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * OTLP spans to {@link SpanRecord}s. Keeps the fields service graphs need (old and new semantic-convention names
+ * both read), rejects spans with ids or timestamps that no reader could use.
+ */
+public final class SpanMapper {
+  static final int SCHEMA_VERSION = 1;
+
+  private final MappingOptions options;
+
+  public SpanMapper(MappingOptions options) {
+    this.options = options;
+  }
+
+  public MappedBatch<SpanRecord> map(ExportTraceServiceRequest request, long receivedUnixNano) {
+    List<SpanRecord> out = new ArrayList<>();
+    long rejected = 0;
+    String firstError = "";
+    for (int r = 0; r < request.getResourceSpansCount(); r++) {
+      ResourceSpans rs = request.getResourceSpans(r);
+      Attributes resource = Attributes.of(rs.getResource().getAttributesList());
+      for (int s = 0; s < rs.getScopeSpansCount(); s++) {
+        ScopeSpans ss = rs.getScopeSpans(s);
+        for (int i = 0; i < ss.getSpansCount(); i++) {
+          Span span = ss.getSpans(i);
+          String problem = validate(span);
+          if (problem != null) {
+            rejected++;
+            if (firstError.isEmpty()) {
+              firstError = "resource_spans[" + r + "].scope_spans[" + s + "].spans[" + i + "]: " + problem;
+            }
+            continue;
+          }
+          out.add(toRecord(resource, span, receivedUnixNano));
+        }
+      }
+    }
+    return new MappedBatch<>(out, rejected, 0, firstError);
+  }
+
+  /** Null when the span is usable, else what is wrong with it (naming the field). */
+  static String validate(Span span) {
+    if (span.getTraceId().size() != 16) {
+      return "trace_id must be 16 bytes, got " + span.getTraceId().size();
+    }
+    if (allZero(span.getTraceId().toByteArray())) {
+      return "trace_id must not be all zeros";
+    }
+    if (span.getSpanId().size() != 8) {
+      return "span_id must be 8 bytes, got " + span.getSpanId().size();
+    }
+    if (allZero(span.getSpanId().toByteArray())) {
+      return "span_id must not be all zeros";
+    }
+    int parent = span.getParentSpanId().size();
+    if (parent != 0 && parent != 8) {
+      return "parent_span_id must be empty or 8 bytes, got " + parent;
+    }
+    if (span.getStartTimeUnixNano() == 0) {
+      return "start_time_unix_nano must be set";
+    }
+    if (span.getEndTimeUnixNano() == 0) {
+      return "end_time_unix_nano must be set";
+    }
+    if (Long.compareUnsigned(span.getEndTimeUnixNano(), span.getStartTimeUnixNano()) < 0) {
+      return "end_time_unix_nano is before start_time_unix_nano";
+    }
+    return null;
+  }
+
+  private SpanRecord toRecord(Attributes resource, Span span, long receivedUnixNano) {
+    Attributes attrs = Attributes.of(span.getAttributesList());
+    SpanRecord.Builder b = SpanRecord.newBuilder()
+        .setSchemaVersion(SCHEMA_VERSION)
+        .setTraceId(span.getTraceId())
+        .setSpanId(span.getSpanId())
+        .setParentSpanId(span.getParentSpanId())
+        .setServiceName(cut(resource.string("service.name")))
+        .setKind(kind(span.getKind()))
+        .setName(cut(span.getName()))
+        .setStartTimeUnixNano(span.getStartTimeUnixNano())
+        .setEndTimeUnixNano(span.getEndTimeUnixNano())
+        .setStatus(status(span.getStatus()))
+        .setSamplingProbability(SamplingProbability.of(span.getTraceState(), attrs))
+        .setReceivedUnixNano(receivedUnixNano);
+
+    String istioNamespace = cut(either(attrs, resource, "istio.namespace"));
+    String namespace = cut(resource.string("service.namespace"));
+    b.setServiceNamespace(namespace.isEmpty() ? istioNamespace : namespace);
+
+    b.setPeerService(cut(attrs.string("peer.service")));
+    b.setServerAddress(cut(attrs.string("server.address", "net.peer.name")));
+    b.setNetworkPeerAddress(cut(attrs.string("network.peer.address", "net.sock.peer.addr", "net.peer.ip")));
+    b.setDbSystem(cut(attrs.string("db.system", "db.system.name")));
+    b.setDbName(cut(attrs.string("db.name", "db.namespace")));
+    b.setMessagingSystem(cut(attrs.string("messaging.system")));
+    b.setMessagingDestination(cut(attrs.string("messaging.destination.name", "messaging.destination")));
+    b.setHttpStatusCode((int) attrs.number(0, "http.response.status_code", "http.status_code"));
+    b.setHttpMethod(cut(attrs.string("http.request.method", "http.method")));
+    b.setHttpRoute(cut(attrs.string("http.route")));
+    b.setRpcGrpcStatusCode((int) attrs.number(-1, "rpc.grpc.status_code", "grpc.status_code"));
+    b.setIstioWorkload(cut(either(attrs, resource,
+        "istio.workload", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name")));
+    b.setIstioNamespace(istioNamespace.isEmpty() ? cut(resource.string("k8s.namespace.name")) : istioNamespace);
+    b.setIstioCanonicalService(cut(either(attrs, resource, "istio.canonical_service")));
+    b.setUpstreamCluster(cut(attrs.string("upstream_cluster")));
+
+    if (options.keepAttributes()) {
+      keep(b, resource);
+      keep(b, attrs);
+    }
+    return b.build();
+  }
+
+  private void keep(SpanRecord.Builder b, Attributes attrs) {
+    for (Map.Entry<String, AnyValue> e : attrs.asMap().entrySet()) {
+      if (b.getAttributesCount() >= options.maxAttributes() && !b.containsAttributes(e.getKey())) {
+        return;
+      }
+      b.putAttributes(e.getKey(), cut(Attributes.stringify(e.getValue())));
+    }
+  }
+
+  /** Span attribute first, then the resource's: Istio proxies put identity on spans, SDKs on the resource. */
+  private static String either(Attributes span, Attributes resource, String... keys) {
+    String v = span.string(keys);
+    return v.isEmpty() ? resource.string(keys) : v;
+  }
+
+  private String cut(String s) {
+    return options.cut(s);
+  }
+
+  private static boolean allZero(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static SpanRecord.SpanKind kind(Span.SpanKind kind) {
+    switch (kind) {
+      case SPAN_KIND_INTERNAL:
+        return SpanRecord.SpanKind.SPAN_KIND_INTERNAL;
+      case SPAN_KIND_SERVER:
+        return SpanRecord.SpanKind.SPAN_KIND_SERVER;
+      case SPAN_KIND_CLIENT:
+        return SpanRecord.SpanKind.SPAN_KIND_CLIENT;
+      case SPAN_KIND_PRODUCER:
+        return SpanRecord.SpanKind.SPAN_KIND_PRODUCER;
+      case SPAN_KIND_CONSUMER:
+        return SpanRecord.SpanKind.SPAN_KIND_CONSUMER;
+      default:
+        return SpanRecord.SpanKind.SPAN_KIND_UNSPECIFIED;
+    }
+  }
+
+  static SpanRecord.StatusCode status(Status status) {
+    switch (status.getCode()) {
+      case STATUS_CODE_OK:
+        return SpanRecord.StatusCode.STATUS_CODE_OK;
+      case STATUS_CODE_ERROR:
+        return SpanRecord.StatusCode.STATUS_CODE_ERROR;
+      default:
+        return SpanRecord.StatusCode.STATUS_CODE_UNSET;
+    }
+  }
+}

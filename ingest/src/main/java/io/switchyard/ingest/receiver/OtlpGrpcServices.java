@@ -1,0 +1,139 @@
+package io.switchyard.ingest.receiver;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import java.time.Duration;
+
+/**
+ * OTLP/gRPC TraceService and LogsService: answer only once Kafka acknowledged, push back otherwise. Requests are
+ * received as bytes and parsed here, so a malformed one is answered INVALID_ARGUMENT naming the problem (gRPC's
+ * own parsing would answer INTERNAL).
+ */
+public final class OtlpGrpcServices {
+  private OtlpGrpcServices() {}
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  public static ServerServiceDefinition tracesDefinition(Pipeline pipeline) {
+    TraceServiceGrpc.TraceServiceImplBase impl = traces(pipeline);
+    MethodDescriptor<byte[], ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
+        .toBuilder(BYTES, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
+    return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) -> {
+          ExportTraceServiceRequest request;
+          try {
+            request = ExportTraceServiceRequest.parseFrom(body);
+          } catch (InvalidProtocolBufferException e) {
+            out.onError(Status.INVALID_ARGUMENT
+                .withDescription("request is not a valid ExportTraceServiceRequest: " + e.getMessage()).asRuntimeException());
+            return;
+          }
+          impl.export(request, out);
+        }))
+        .build();
+  }
+
+  public static ServerServiceDefinition logsDefinition(Pipeline pipeline) {
+    LogsServiceGrpc.LogsServiceImplBase impl = logs(pipeline);
+    MethodDescriptor<byte[], ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
+        .toBuilder(BYTES, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
+    return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) -> {
+          ExportLogsServiceRequest request;
+          try {
+            request = ExportLogsServiceRequest.parseFrom(body);
+          } catch (InvalidProtocolBufferException e) {
+            out.onError(Status.INVALID_ARGUMENT
+                .withDescription("request is not a valid ExportLogsServiceRequest: " + e.getMessage()).asRuntimeException());
+            return;
+          }
+          impl.export(request, out);
+        }))
+        .build();
+  }
+
+  static TraceServiceGrpc.TraceServiceImplBase traces(Pipeline pipeline) {
+    Duration retryAfter = pipeline.publisher().options().retryAfter();
+    return new TraceServiceGrpc.TraceServiceImplBase() {
+      @Override
+      public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
+        Pipeline.Export export = pipeline.traces(request, request.getSerializedSize());
+        if (export.refusal() != null) {
+          out.onError(GrpcStatuses.refused(export.refusal(), retryAfter));
+          return;
+        }
+        export.acked().whenComplete((v, e) -> {
+          if (e != null) {
+            out.onError(GrpcStatuses.notAcknowledged(e, retryAfter));
+            return;
+          }
+          ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
+          if (export.rejected() > 0) {
+            resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+                .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
+          }
+          out.onNext(resp.build());
+          out.onCompleted();
+        });
+      }
+    };
+  }
+
+  static LogsServiceGrpc.LogsServiceImplBase logs(Pipeline pipeline) {
+    Duration retryAfter = pipeline.publisher().options().retryAfter();
+    return new LogsServiceGrpc.LogsServiceImplBase() {
+      @Override
+      public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> out) {
+        Pipeline.Export export = pipeline.logs(request, request.getSerializedSize());
+        if (export.refusal() != null) {
+          out.onError(GrpcStatuses.refused(export.refusal(), retryAfter));
+          return;
+        }
+        export.acked().whenComplete((v, e) -> {
+          if (e != null) {
+            out.onError(GrpcStatuses.notAcknowledged(e, retryAfter));
+            return;
+          }
+          ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
+          if (export.rejected() > 0) {
+            resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
+                .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
+          }
+          out.onNext(resp.build());
+          out.onCompleted();
+        });
+      }
+    };
+  }
+}

@@ -1,0 +1,234 @@
+package io.switchyard.ingest.receiver;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.switchyard.ingest.kafka.KafkaPublisher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * OTLP/HTTP {@code POST /v1/traces} and {@code /v1/logs}: binary protobuf or JSON, optionally gzip-compressed.
+ * Answers 200 (with partial success when some items were rejected) only after Kafka acknowledged; 429/503 with
+ * {@code Retry-After} while Kafka is slow or down; 400 naming the problem for a malformed body. Error bodies are a
+ * {@code google.rpc.Status} in the request's encoding; the JSON one also carries {@code "error"}.
+ */
+public final class OtlpHttpHandler implements HttpHandler {
+  private static final String PROTOBUF = "application/x-protobuf";
+  private static final String JSON = "application/json";
+
+  enum Signal { TRACES, LOGS }
+
+  private final Signal signal;
+  private final Pipeline pipeline;
+  private final int maxBodyBytes;
+  private final Duration retryAfter;
+  private final Duration ackWait;
+
+  private OtlpHttpHandler(Signal signal, Pipeline pipeline, int maxBodyBytes) {
+    this.signal = signal;
+    this.pipeline = pipeline;
+    this.maxBodyBytes = maxBodyBytes;
+    this.retryAfter = pipeline.publisher().options().retryAfter();
+    // The publisher fails a batch at its ack timeout; the margin only covers scheduling delay.
+    this.ackWait = pipeline.publisher().options().ackTimeout().plusSeconds(1);
+  }
+
+  public static OtlpHttpHandler traces(Pipeline pipeline, int maxBodyBytes) {
+    return new OtlpHttpHandler(Signal.TRACES, pipeline, maxBodyBytes);
+  }
+
+  public static OtlpHttpHandler logs(Pipeline pipeline, int maxBodyBytes) {
+    return new OtlpHttpHandler(Signal.LOGS, pipeline, maxBodyBytes);
+  }
+
+  @Override
+  public void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String contentType = contentType(ex);
+      boolean json = contentType.equals(JSON);
+      String expectedPath = signal == Signal.TRACES ? "/v1/traces" : "/v1/logs";
+      if (!ex.getRequestURI().getPath().equals(expectedPath)) {
+        error(ex, json, 404, 5, "no such path: " + ex.getRequestURI().getPath());
+        return;
+      }
+      if (!ex.getRequestMethod().equals("POST")) {
+        ex.getResponseHeaders().set("Allow", "POST");
+        error(ex, json, 405, 12, "method " + ex.getRequestMethod() + " not allowed; use POST");
+        return;
+      }
+      if (!json && !contentType.equals(PROTOBUF)) {
+        error(ex, false, 415, 3, "Content-Type must be application/x-protobuf or application/json, got '"
+            + contentType + "'");
+        return;
+      }
+      byte[] body;
+      try {
+        body = readBody(ex);
+      } catch (BodyTooLarge e) {
+        error(ex, json, 413, 3, "request body exceeds " + maxBodyBytes + " bytes");
+        return;
+      } catch (IOException e) {
+        error(ex, json, 400, 3, "request body could not be read: " + e.getMessage());
+        return;
+      }
+      Pipeline.Export export;
+      try {
+        export = signal == Signal.TRACES ? traces(body, json) : logs(body, json);
+      } catch (OtlpJson.BadJson e) {
+        error(ex, true, 400, 3, e.getMessage());
+        return;
+      } catch (InvalidProtocolBufferException e) {
+        error(ex, false, 400, 3, "body is not a valid " + (signal == Signal.TRACES
+            ? "ExportTraceServiceRequest" : "ExportLogsServiceRequest") + ": " + e.getMessage());
+        return;
+      }
+      if (export.refusal() != null) {
+        boolean budget = export.refusal() == KafkaPublisher.Refusal.BUDGET;
+        retryLater(ex, json, budget ? 429 : 503, budget ? 8 : 14, budget
+            ? "ingest is at its in-flight limit while Kafka catches up; retry later"
+            : "Kafka is unavailable; retry later");
+        return;
+      }
+      try {
+        export.acked().get(ackWait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        retryLater(ex, json, 503, 14, "Kafka did not acknowledge the records: " + GrpcStatuses.rootMessage(e));
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        retryLater(ex, json, 503, 14, "interrupted while waiting for Kafka");
+        return;
+      }
+      respond(ex, json, 200, response(export));
+    }
+  }
+
+  private Pipeline.Export traces(byte[] body, boolean json) throws OtlpJson.BadJson, InvalidProtocolBufferException {
+    ExportTraceServiceRequest req;
+    if (json) {
+      ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+      OtlpJson.parseTraces(body, b);
+      req = b.build();
+    } else {
+      req = ExportTraceServiceRequest.parseFrom(body);
+    }
+    return pipeline.traces(req, body.length);
+  }
+
+  private Pipeline.Export logs(byte[] body, boolean json) throws OtlpJson.BadJson, InvalidProtocolBufferException {
+    ExportLogsServiceRequest req;
+    if (json) {
+      ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
+      OtlpJson.parseLogs(body, b);
+      req = b.build();
+    } else {
+      req = ExportLogsServiceRequest.parseFrom(body);
+    }
+    return pipeline.logs(req, body.length);
+  }
+
+  private Message response(Pipeline.Export export) {
+    if (signal == Signal.TRACES) {
+      ExportTraceServiceResponse.Builder r = ExportTraceServiceResponse.newBuilder();
+      if (export.rejected() > 0) {
+        r.setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(export.rejected())
+            .setErrorMessage(export.error()));
+      }
+      return r.build();
+    }
+    ExportLogsServiceResponse.Builder r = ExportLogsServiceResponse.newBuilder();
+    if (export.rejected() > 0) {
+      r.setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(export.rejected())
+          .setErrorMessage(export.error()));
+    }
+    return r.build();
+  }
+
+  private static String contentType(HttpExchange ex) {
+    String ct = ex.getRequestHeaders().getFirst("Content-Type");
+    if (ct == null) {
+      return "";
+    }
+    int semi = ct.indexOf(';');
+    return (semi >= 0 ? ct.substring(0, semi) : ct).trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static final class BodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private byte[] readBody(HttpExchange ex) throws IOException {
+    String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+    InputStream in = ex.getRequestBody();
+    if (encoding != null && encoding.trim().equalsIgnoreCase("gzip")) {
+      in = new GZIPInputStream(in, 8192);
+    } else if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+      throw new IOException("unsupported Content-Encoding '" + encoding + "' (gzip or none)");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    byte[] buf = new byte[16384];
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      if (out.size() + n > maxBodyBytes) {
+        throw new BodyTooLarge();
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private void retryLater(HttpExchange ex, boolean json, int status, int grpcCode, String message) throws IOException {
+    ex.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+    error(ex, json, status, grpcCode, message);
+  }
+
+  private static void error(HttpExchange ex, boolean json, int status, int grpcCode, String message) throws IOException {
+    if (json) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("error", message);
+      body.put("code", grpcCode);
+      body.put("message", message);
+      send(ex, status, JSON, io.switchyard.serverkit.http.HttpResponses.mapper().writeValueAsBytes(body));
+    } else {
+      com.google.rpc.Status s = com.google.rpc.Status.newBuilder().setCode(grpcCode).setMessage(message).build();
+      send(ex, status, PROTOBUF, s.toByteArray());
+    }
+  }
+
+  private static void respond(HttpExchange ex, boolean json, int status, Message message) throws IOException {
+    if (json) {
+      send(ex, status, JSON, OtlpJson.print(message).getBytes(StandardCharsets.UTF_8));
+    } else {
+      send(ex, status, PROTOBUF, message.toByteArray());
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(body);
+      }
+    }
+  }
+}

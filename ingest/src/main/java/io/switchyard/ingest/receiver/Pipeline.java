@@ -1,0 +1,189 @@
+package io.switchyard.ingest.receiver;
+
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.switchyard.ingest.IngestMetrics;
+import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.mapping.AlsMapper;
+import io.switchyard.ingest.mapping.Hex;
+import io.switchyard.ingest.mapping.MappedBatch;
+import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
+import io.switchyard.ingest.mapping.SpanMapper;
+import io.switchyard.ingest.spool.Spool;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.SpanRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Map, key and publish, shared by every transport. OTLP batches are published as a whole or refused as a whole,
+ * so a client retry never half-duplicates a request; ALS entries fall back to the spool instead of being refused.
+ */
+public final class Pipeline {
+  private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+  static final String SPANS = "spans";
+  static final String LOGS = "logs";
+  static final String ALS = "als";
+
+  /** What became of an OTLP export: refused now, or published (future = Kafka's acknowledgement). */
+  record Export(KafkaPublisher.Refusal refusal, CompletableFuture<Void> acked, long rejected, String error) {}
+
+  private final SpanMapper spanMapper;
+  private final OtlpAccessLogMapper logMapper;
+  private final AlsMapper alsMapper;
+  private final KafkaPublisher publisher;
+  private final Spool spool;
+  private final String spansTopic;
+  private final String accessLogsTopic;
+  private final IngestMetrics metrics;
+  private final LongSupplier unixNanos;
+
+  public Pipeline(SpanMapper spanMapper, OtlpAccessLogMapper logMapper, AlsMapper alsMapper, KafkaPublisher publisher,
+      Spool spool, String spansTopic, String accessLogsTopic, IngestMetrics metrics, LongSupplier unixNanos) {
+    this.spanMapper = spanMapper;
+    this.logMapper = logMapper;
+    this.alsMapper = alsMapper;
+    this.publisher = publisher;
+    this.spool = spool;
+    this.spansTopic = spansTopic;
+    this.accessLogsTopic = accessLogsTopic;
+    this.metrics = metrics;
+    this.unixNanos = unixNanos;
+  }
+
+  KafkaPublisher publisher() {
+    return publisher;
+  }
+
+  Export traces(ExportTraceServiceRequest request, long payloadBytes) {
+    MappedBatch<SpanRecord> batch = spanMapper.map(request, unixNanos.getAsLong());
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    for (SpanRecord r : batch.records()) {
+      records.add(new ProducerRecord<>(spansTopic, Hex.encode(r.getTraceId()).getBytes(StandardCharsets.US_ASCII),
+          r.toByteArray()));
+    }
+    return publish(SPANS, records, batch, payloadBytes);
+  }
+
+  Export logs(ExportLogsServiceRequest request, long payloadBytes) {
+    MappedBatch<AccessLogRecord> batch = logMapper.map(request, unixNanos.getAsLong());
+    metrics.count(LOGS, "ignored", batch.ignored());
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    for (AccessLogRecord r : batch.records()) {
+      records.add(accessLog(r));
+    }
+    return publish(LOGS, records, batch, payloadBytes);
+  }
+
+  private Export publish(String signal, List<ProducerRecord<byte[], byte[]>> records, MappedBatch<?> batch,
+      long payloadBytes) {
+    metrics.bytesIn(signal, payloadBytes);
+    metrics.count(signal, "rejected", batch.rejected());
+    KafkaPublisher.Submission s = publisher.publish(records);
+    if (!s.accepted()) {
+      metrics.count(signal, "refused", records.size());
+      return new Export(s.refusal(), null, batch.rejected(), batch.firstError());
+    }
+    int n = records.size();
+    CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> metrics.count(signal, e == null ? "accepted" : "refused", n));
+    return new Export(null, counted, batch.rejected(), batch.firstError());
+  }
+
+  AlsMapper.Stream newAlsStream() {
+    return alsMapper.newStream();
+  }
+
+  /** Never pushes back: publishes when Kafka takes it and nothing is spooled ahead of it, else spools. */
+  void accessLogs(AlsMapper.Stream stream, StreamAccessLogsMessage message) {
+    metrics.bytesIn(ALS, message.getSerializedSize());
+    MappedBatch<AccessLogRecord> batch = stream.map(message, unixNanos.getAsLong());
+    if (batch.records().isEmpty()) {
+      return;
+    }
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    long bytes = 0;
+    for (AccessLogRecord r : batch.records()) {
+      ProducerRecord<byte[], byte[]> pr = accessLog(r);
+      records.add(pr);
+      bytes += pr.key().length + pr.value().length;
+    }
+    if (spool.isEmpty() && publisher.wouldRefuse(bytes) == null) {
+      KafkaPublisher.Submission s = publisher.publish(records);
+      if (s.accepted()) {
+        s.acked().whenComplete((v, e) -> {
+          if (e == null) {
+            metrics.count(ALS, "accepted", records.size());
+          } else {
+            // Not acknowledged: Kafka may or may not have them. Spooling may duplicate, never lose.
+            toSpool(records);
+          }
+        });
+        return;
+      }
+    }
+    toSpool(records);
+  }
+
+  private void toSpool(List<ProducerRecord<byte[], byte[]>> records) {
+    long spooled = 0;
+    long dropped = 0;
+    for (ProducerRecord<byte[], byte[]> r : records) {
+      try {
+        if (spool.append(encode(r))) {
+          spooled++;
+        } else {
+          dropped++;
+        }
+      } catch (IOException e) {
+        log.error("ALS spool write failed; entry dropped", e);
+        dropped++;
+      }
+    }
+    metrics.count(ALS, "spooled", spooled);
+    metrics.count(ALS, "dropped", dropped);
+    metrics.spool(spool.bytes());
+  }
+
+  /** Replays spooled entries through the publisher; null when it refuses them now. */
+  public CompletableFuture<Void> replay(List<byte[]> entries) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(entries.size());
+    for (byte[] e : entries) {
+      records.add(decode(e));
+    }
+    KafkaPublisher.Submission s = publisher.publish(records);
+    return s.accepted() ? s.acked() : null;
+  }
+
+  public void replayed(long n) {
+    metrics.count(ALS, "replayed", n);
+    metrics.spool(spool.bytes());
+  }
+
+  private ProducerRecord<byte[], byte[]> accessLog(AccessLogRecord r) {
+    return new ProducerRecord<>(accessLogsTopic, AlsMapper.key(r).getBytes(StandardCharsets.UTF_8), r.toByteArray());
+  }
+
+  static byte[] encode(ProducerRecord<byte[], byte[]> r) {
+    ByteBuffer b = ByteBuffer.allocate(4 + r.key().length + r.value().length);
+    b.putInt(r.key().length).put(r.key()).put(r.value());
+    return b.array();
+  }
+
+  private ProducerRecord<byte[], byte[]> decode(byte[] entry) {
+    ByteBuffer b = ByteBuffer.wrap(entry);
+    byte[] key = new byte[b.getInt()];
+    b.get(key);
+    byte[] value = new byte[b.remaining()];
+    b.get(value);
+    return new ProducerRecord<>(accessLogsTopic, key, value);
+  }
+}

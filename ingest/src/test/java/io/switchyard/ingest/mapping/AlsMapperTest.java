@@ -1,0 +1,305 @@
+package io.switchyard.ingest.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.StringValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.RequestMethod;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
+import io.envoyproxy.envoy.data.accesslog.v3.ConnectionProperties;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
+import io.envoyproxy.envoy.data.accesslog.v3.ResponseFlags;
+import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
+import io.envoyproxy.envoy.data.accesslog.v3.TLSProperties;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
+import io.switchyard.model.v1.AccessLogRecord;
+import org.junit.jupiter.api.Test;
+
+class AlsMapperTest {
+  final AlsMapper mapper = new AlsMapper(MappingOptions.DEFAULTS);
+
+  static Node productpageNode() {
+    Struct labels = Struct.newBuilder()
+        .putFields("app", str("productpage")).putFields("version", str("v1"))
+        .putFields("service.istio.io/canonical-name", str("productpage")).build();
+    Struct md = Struct.newBuilder()
+        .putFields("NAME", str("productpage-v1-6b746f74dc-9stvs")).putFields("NAMESPACE", str("bookinfo"))
+        .putFields("WORKLOAD_NAME", str("productpage-v1")).putFields("SERVICE_ACCOUNT", str("bookinfo-productpage"))
+        .putFields("LABELS", Value.newBuilder().setStructValue(labels).build()).build();
+    return Node.newBuilder().setId("sidecar~10.44.0.12~productpage-v1-6b746f74dc-9stvs.bookinfo~bookinfo.svc.cluster.local")
+        .setCluster("productpage.bookinfo").setMetadata(md).build();
+  }
+
+  static Node reviewsNodeWithoutMetadata() {
+    return Node.newBuilder().setId("sidecar~10.44.0.20~reviews-v2-7bf8c9648f-xk2vp.bookinfo~bookinfo.svc.cluster.local")
+        .setCluster("reviews.bookinfo").build();
+  }
+
+  static Value str(String s) {
+    return Value.newBuilder().setStringValue(s).build();
+  }
+
+  static Address addr(String ip, int port) {
+    return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port)).build();
+  }
+
+  static HTTPAccessLogEntry.Builder outboundToReviews() {
+    return HTTPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder()
+            .setUpstreamCluster("outbound|9080|v2|reviews.bookinfo.svc.cluster.local")
+            .setUpstreamRemoteAddress(addr("10.44.0.20", 9080))
+            .setDownstreamRemoteAddress(addr("10.44.0.12", 51234))
+            .setStartTime(Timestamp.newBuilder().setSeconds(1_700_000_000L).setNanos(5))
+            .setTimeToLastDownstreamTxByte(com.google.protobuf.Duration.newBuilder().setNanos(12_345_000))
+            .setDuration(com.google.protobuf.Duration.newBuilder().setSeconds(9))
+            .setRouteName("default")
+            .setResponseFlags(ResponseFlags.newBuilder().setUpstreamRetryLimitExceeded(true).setNoHealthyUpstream(true)))
+        .setRequest(HTTPRequestProperties.newBuilder().setRequestMethod(RequestMethod.GET)
+            .setAuthority("reviews:9080").setPath("/reviews/0").setRequestId("req-1")
+            .setRequestHeadersBytes(200).setRequestBodyBytes(10)
+            .putRequestHeaders("traceparent", "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))
+        .setResponse(HTTPResponseProperties.newBuilder().setResponseCode(UInt32Value.of(503))
+            .setResponseHeadersBytes(100).setResponseBodyBytes(95));
+  }
+
+  static StreamAccessLogsMessage withNode(Node node, HTTPAccessLogEntry... entries) {
+    return StreamAccessLogsMessage.newBuilder()
+        .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(node).setLogName("als"))
+        .setHttpLogs(StreamAccessLogsMessage.HTTPAccessLogEntries.newBuilder().addAllLogEntry(java.util.List.of(entries)))
+        .build();
+  }
+
+  static StreamAccessLogsMessage without(HTTPAccessLogEntry... entries) {
+    return StreamAccessLogsMessage.newBuilder()
+        .setHttpLogs(StreamAccessLogsMessage.HTTPAccessLogEntries.newBuilder().addAllLogEntry(java.util.List.of(entries)))
+        .build();
+  }
+
+  @Test
+  void outboundEntryReportsSourceWithNodeIdentityAndFqdnDestination() {
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), outboundToReviews().build()), 7)
+        .records().get(0);
+
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_SOURCE);
+    assertThat(r.getNodeId()).startsWith("sidecar~10.44.0.12~");
+    assertThat(r.getNodeCluster()).isEqualTo("productpage.bookinfo");
+    assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage");
+    assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12");
+    assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
+    assertThat(r.getDestinationNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getDestinationVersion()).isEqualTo("v2");
+    assertThat(r.getDestinationPort()).isEqualTo(9080);
+    assertThat(r.getDestinationAddress()).isEqualTo("10.44.0.20:9080");
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_HTTP);
+    assertThat(r.getMethod()).isEqualTo("GET");
+    assertThat(r.getAuthority()).isEqualTo("reviews:9080");
+    assertThat(r.getPath()).isEqualTo("/reviews/0");
+    assertThat(r.getRouteName()).isEqualTo("default");
+    assertThat(r.getResponseCode()).isEqualTo(503);
+    assertThat(r.getResponseFlags()).isEqualTo("UH,URX");
+    assertThat(r.getGrpcStatus()).isEqualTo(-1);
+    assertThat(r.getDurationMicros()).isEqualTo(12_345);
+    assertThat(r.getRequestBytes()).isEqualTo(210);
+    assertThat(r.getResponseBytes()).isEqualTo(195);
+    assertThat(Hex.encode(r.getTraceId())).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(r.getRequestId()).isEqualTo("req-1");
+    assertThat(r.getStartTimeUnixNano()).isEqualTo(1_700_000_000_000_000_005L);
+    assertThat(r.getReceivedUnixNano()).isEqualTo(7);
+    assertThat(AlsMapper.key(r)).isEqualTo("reviews.bookinfo.svc.cluster.local");
+  }
+
+  @Test
+  void laterMessagesWithoutIdentifierGetTheStreamsNode() {
+    AlsMapper.Stream stream = mapper.newStream();
+    stream.map(withNode(productpageNode(), outboundToReviews().build()), 0);
+    AccessLogRecord later = stream.map(without(outboundToReviews().build()), 0).records().get(0);
+
+    assertThat(later.getNodeId()).startsWith("sidecar~10.44.0.12~");
+    assertThat(later.getSourceWorkload()).isEqualTo("productpage-v1");
+  }
+
+  @Test
+  void eachStreamHasItsOwnNode() {
+    AlsMapper.Stream a = mapper.newStream();
+    AlsMapper.Stream b = mapper.newStream();
+    a.map(withNode(productpageNode(), outboundToReviews().build()), 0);
+    b.map(withNode(reviewsNodeWithoutMetadata(), outboundToReviews().build()), 0);
+
+    assertThat(a.map(without(outboundToReviews().build()), 0).records().get(0).getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(b.map(without(outboundToReviews().build()), 0).records().get(0).getSourceWorkload()).isEqualTo("reviews-v2");
+  }
+
+  @Test
+  void entriesBeforeAnyIdentifierAreKeptWithUnknownNode() {
+    AlsMapper.Stream stream = mapper.newStream();
+    AccessLogRecord r = stream.map(without(outboundToReviews().build()), 0).records().get(0);
+    assertThat(stream.hasNode()).isFalse();
+    assertThat(r.getNodeId()).isEmpty();
+    assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
+  }
+
+  @Test
+  void inboundEntryReportsDestinationAndTakesSourceFromPeerCertificate() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||")
+            .setDownstreamRemoteAddress(addr("10.44.0.12", 40000))
+            .setTlsProperties(TLSProperties.newBuilder().setPeerCertificateProperties(
+                TLSProperties.CertificateProperties.newBuilder().addSubjectAltName(
+                    TLSProperties.CertificateProperties.SubjectAltName.newBuilder()
+                        .setUri("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage")))))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_DESTINATION);
+    assertThat(r.getDestinationWorkload()).isEqualTo("reviews-v2");
+    assertThat(r.getDestinationNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
+    assertThat(r.getDestinationPort()).isEqualTo(9080);
+    assertThat(r.getDestinationAddress()).isEqualTo("10.44.0.20");
+    assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage");
+    assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getSourceWorkload()).isEmpty();
+    assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12:40000");
+  }
+
+  @Test
+  void inboundEntryTakesSourceWorkloadFromDownstreamPeerMetadata() {
+    Struct peer = Struct.newBuilder().putFields("WORKLOAD_NAME", str("productpage-v1"))
+        .putFields("NAMESPACE", str("bookinfo")).build();
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||").putFilterStateObjects("wasm.downstream_peer", Any.pack(peer)))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+
+    assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+  }
+
+  @Test
+  void peerNodeIdIsUsedWhenOnlyTheIdWasLogged() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .putFilterStateObjects("wasm.upstream_peer_id",
+                Any.pack(StringValue.of("sidecar~10.44.0.20~reviews-v2-7bf8c9648f-xk2vp.bookinfo~bookinfo.svc.cluster.local"))))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+    assertThat(r.getDestinationWorkload()).isEqualTo("reviews-v2");
+  }
+
+  @Test
+  void preIstio18InboundClusterCarriesTheServiceFqdn() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080|http|reviews.bookinfo.svc.cluster.local"))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_DESTINATION);
+    assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
+    assertThat(r.getDestinationVersion()).isEmpty();
+  }
+
+  @Test
+  void grpcStatusFromTrailersMarksGrpcProtocol() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setResponse(HTTPResponseProperties.newBuilder().setResponseCode(UInt32Value.of(200))
+            .putResponseTrailers("grpc-status", "14"))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_GRPC);
+    assertThat(r.getGrpcStatus()).isEqualTo(14);
+  }
+
+  @Test
+  void tcpEntryMapsBytesAndProtocol() {
+    TCPAccessLogEntry tcp = TCPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|27017||mongodb.db.svc.cluster.local")
+            .setDuration(com.google.protobuf.Duration.newBuilder().setSeconds(2)))
+        .setConnectionProperties(ConnectionProperties.newBuilder().setReceivedBytes(1000).setSentBytes(5000))
+        .build();
+    StreamAccessLogsMessage msg = StreamAccessLogsMessage.newBuilder()
+        .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(productpageNode()))
+        .setTcpLogs(StreamAccessLogsMessage.TCPAccessLogEntries.newBuilder().addLogEntry(tcp)).build();
+    AccessLogRecord r = mapper.newStream().map(msg, 0).records().get(0);
+
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_TCP);
+    assertThat(r.getRequestBytes()).isEqualTo(1000);
+    assertThat(r.getResponseBytes()).isEqualTo(5000);
+    assertThat(r.getDurationMicros()).isEqualTo(2_000_000);
+    assertThat(r.getDestinationService()).isEqualTo("mongodb.db.svc.cluster.local");
+    assertThat(r.getDestinationNamespace()).isEqualTo("db");
+    assertThat(r.getResponseCode()).isZero();
+  }
+
+  @Test
+  void passthroughUsesAuthorityAsDestination() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder().setUpstreamCluster("PassthroughCluster"))
+        .setRequest(outboundToReviews().getRequest().toBuilder().setAuthority("api.github.com"))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_SOURCE);
+    assertThat(r.getDestinationService()).isEqualTo("api.github.com");
+  }
+
+  @Test
+  void plainEnvoyClusterNameIsTheDestination() {
+    Node edge = Node.newBuilder().setId("edge-proxy-1").setCluster("edge").build();
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder().setUpstreamCluster("backend"))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(edge, e), 0).records().get(0);
+    assertThat(r.getDestinationService()).isEqualTo("backend");
+    assertThat(r.getSourceWorkload()).isEqualTo("edge-proxy-1");
+    assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12:51234");
+  }
+
+  @Test
+  void noUpstreamClusterLeavesReporterUnspecified() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder().clearUpstreamCluster()
+            .setResponseFlags(ResponseFlags.newBuilder().setNoRouteFound(true)))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_UNSPECIFIED);
+    assertThat(r.getResponseFlags()).isEqualTo("NR");
+    assertThat(r.getDestinationService()).isEqualTo("reviews");
+  }
+
+  @Test
+  void b3TraceIdIsPaddedTo128Bits() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("x-b3-traceid", "d269b633813fc60c"))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+    assertThat(Hex.encode(r.getTraceId())).isEqualTo("0000000000000000d269b633813fc60c");
+  }
+
+  @Test
+  void everyResponseFlagHasItsShortCode() {
+    ResponseFlags all = ResponseFlags.newBuilder().setFailedLocalHealthcheck(true).setNoHealthyUpstream(true)
+        .setUpstreamRequestTimeout(true).setLocalReset(true).setUpstreamRemoteReset(true)
+        .setUpstreamConnectionFailure(true).setUpstreamConnectionTermination(true).setUpstreamOverflow(true)
+        .setNoRouteFound(true).setDelayInjected(true).setFaultInjected(true).setRateLimited(true)
+        .setUnauthorizedDetails(ResponseFlags.Unauthorized.getDefaultInstance()).setRateLimitServiceError(true)
+        .setDownstreamConnectionTermination(true).setUpstreamRetryLimitExceeded(true).setStreamIdleTimeout(true)
+        .setInvalidEnvoyRequestHeaders(true).setDownstreamProtocolError(true)
+        .setUpstreamMaxStreamDurationReached(true).setResponseFromCacheFilter(true).setNoFilterConfigFound(true)
+        .setDurationTimeout(true).setUpstreamProtocolError(true).setNoClusterFound(true).setOverloadManager(true)
+        .setDnsResolutionFailure(true).setDownstreamRemoteReset(true).build();
+    assertThat(AlsMapper.flags(all).split(",")).hasSize(28).doesNotHaveDuplicates();
+    assertThat(AlsMapper.flags(ResponseFlags.getDefaultInstance())).isEmpty();
+  }
+}

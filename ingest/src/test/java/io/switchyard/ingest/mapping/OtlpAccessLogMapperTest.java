@@ -1,0 +1,145 @@
+package io.switchyard.ingest.mapping;
+
+import static io.switchyard.ingest.mapping.SpanMapperTest.kv;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.switchyard.model.v1.AccessLogRecord;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OtlpAccessLogMapperTest {
+  final OtlpAccessLogMapper mapper = new OtlpAccessLogMapper(MappingOptions.DEFAULTS);
+
+  static Resource envoyResource() {
+    return Resource.newBuilder()
+        .addAttributes(kv("node_name", "sidecar~10.44.0.12~productpage-v1-6b746f74dc-9stvs.bookinfo~bookinfo.svc.cluster.local"))
+        .addAttributes(kv("cluster_name", "productpage.bookinfo"))
+        .addAttributes(kv("log_name", "otel_envoy_accesslog")).build();
+  }
+
+  static LogRecord.Builder accessLog() {
+    return LogRecord.newBuilder().setTimeUnixNano(1_700_000_000_000_000_000L)
+        .setBody(AnyValue.newBuilder().setStringValue("[2023-11-14T22:13:20.000Z] \"GET /reviews/0\" 200"))
+        .addAttributes(kv("upstream_cluster", "outbound|9080|v1|reviews.bookinfo.svc.cluster.local"))
+        .addAttributes(kv("response_code", 200L))
+        .addAttributes(kv("response_flags", "-"))
+        .addAttributes(kv("protocol", "HTTP/1.1"))
+        .addAttributes(kv("method", "GET"))
+        .addAttributes(kv("authority", "reviews:9080"))
+        .addAttributes(kv("path", "/reviews/0"))
+        .addAttributes(kv("route_name", "default"))
+        .addAttributes(kv("bytes_received", "0"))
+        .addAttributes(kv("bytes_sent", 358L))
+        .addAttributes(kv("duration", "7"))
+        .addAttributes(kv("upstream_host", "10.44.0.20:9080"))
+        .addAttributes(kv("downstream_remote_address", "10.44.0.12:51000"))
+        .addAttributes(kv("request_id", "abc"))
+        .addAttributes(kv("traceparent", "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))
+        .addAttributes(kv("upstream_peer_workload", "reviews-v1"));
+  }
+
+  static ExportLogsServiceRequest request(Resource resource, LogRecord... logs) {
+    return ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().setResource(resource)
+            .addScopeLogs(ScopeLogs.newBuilder().addAllLogRecords(List.of(logs))))
+        .build();
+  }
+
+  @Test
+  void envoyAttributeContractMapsToAccessLogRecord() {
+    var batch = mapper.map(request(envoyResource(), accessLog().build()), 9);
+    assertThat(batch.ignored()).isZero();
+    AccessLogRecord r = batch.records().get(0);
+
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_SOURCE);
+    assertThat(r.getNodeCluster()).isEqualTo("productpage.bookinfo");
+    assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
+    assertThat(r.getDestinationWorkload()).isEqualTo("reviews-v1");
+    assertThat(r.getDestinationVersion()).isEqualTo("v1");
+    assertThat(r.getDestinationAddress()).isEqualTo("10.44.0.20:9080");
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_HTTP);
+    assertThat(r.getResponseCode()).isEqualTo(200);
+    assertThat(r.getResponseFlags()).isEmpty();
+    assertThat(r.getResponseBytes()).isEqualTo(358);
+    assertThat(r.getDurationMicros()).isEqualTo(7000);
+    assertThat(r.getStartTimeUnixNano()).isEqualTo(1_700_000_000_000_000_000L);
+    assertThat(Hex.encode(r.getTraceId())).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(r.getRequestId()).isEqualTo("abc");
+    assertThat(r.getReceivedUnixNano()).isEqualTo(9);
+  }
+
+  @Test
+  void startTimeAttributeWinsOverLogTimestamp() {
+    LogRecord log = accessLog().addAttributes(kv("start_time", "2024-01-02T03:04:05.006Z")).build();
+    AccessLogRecord r = mapper.map(request(envoyResource(), log), 0).records().get(0);
+    assertThat(r.getStartTimeUnixNano()).isEqualTo(1_704_164_645_006_000_000L);
+  }
+
+  @Test
+  void logRecordTraceIdWinsOverTraceparent() {
+    byte[] id = Hex.decode("0af7651916cd43dd8448eb211c80319c");
+    LogRecord log = accessLog().setTraceId(ByteString.copyFrom(id)).build();
+    assertThat(Hex.encode(mapper.map(request(envoyResource(), log), 0).records().get(0).getTraceId()))
+        .isEqualTo("0af7651916cd43dd8448eb211c80319c");
+  }
+
+  @Test
+  void inboundWithDownstreamSanReportsDestination() {
+    LogRecord log = accessLog().addAttributes(kv("upstream_cluster", "inbound|9080||"))
+        .addAttributes(kv("downstream_peer_uri_san", "spiffe://cluster.local/ns/frontend/sa/web")).build();
+    AccessLogRecord r = mapper.map(request(envoyResource(), log), 0).records().get(0);
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_DESTINATION);
+    assertThat(r.getDestinationWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/frontend/sa/web");
+    assertThat(r.getSourceNamespace()).isEqualTo("frontend");
+  }
+
+  @Test
+  void grpcStatusAttributeMarksGrpc() {
+    LogRecord log = accessLog().addAttributes(kv("grpc_status", "0")).build();
+    AccessLogRecord r = mapper.map(request(envoyResource(), log), 0).records().get(0);
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_GRPC);
+    assertThat(r.getGrpcStatus()).isZero();
+  }
+
+  @Test
+  void tcpHasNoMethodNorProtocol() {
+    LogRecord log = LogRecord.newBuilder().addAttributes(kv("upstream_cluster", "outbound|5432||pg.db.svc.cluster.local"))
+        .addAttributes(kv("response_code", "0")).addAttributes(kv("protocol", "-"))
+        .addAttributes(kv("bytes_received", 10L)).build();
+    AccessLogRecord r = mapper.map(request(envoyResource(), log), 0).records().get(0);
+    assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_TCP);
+    assertThat(r.getRequestBytes()).isEqualTo(10);
+  }
+
+  @Test
+  void otherLogRecordsAreIgnoredAndCounted() {
+    LogRecord app = LogRecord.newBuilder().setBody(AnyValue.newBuilder().setStringValue("hello"))
+        .addAttributes(kv("code.function", "main")).build();
+    var batch = mapper.map(request(envoyResource(), app, accessLog().build(), app), 0);
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.ignored()).isEqualTo(2);
+    assertThat(batch.rejected()).isZero();
+  }
+
+  @Test
+  void invalidValuesAreRejectedNamingTheAttribute() {
+    LogRecord badCode = accessLog().addAttributes(kv("response_code", "abc")).build();
+    LogRecord badTrace = accessLog().setTraceId(ByteString.copyFrom(new byte[5])).build();
+    LogRecord badStart = accessLog().addAttributes(kv("start_time", "yesterday")).build();
+    var batch = mapper.map(request(envoyResource(), badCode, badTrace, badStart, accessLog().build()), 0);
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.rejected()).isEqualTo(3);
+    assertThat(batch.firstError())
+        .isEqualTo("resource_logs[0].scope_logs[0].log_records[0]: attribute response_code must be a non-negative number, got 'abc'");
+  }
+}

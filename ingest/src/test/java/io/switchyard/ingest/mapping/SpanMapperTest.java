@@ -1,0 +1,209 @@
+package io.switchyard.ingest.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.switchyard.model.v1.SpanRecord;
+import org.junit.jupiter.api.Test;
+
+class SpanMapperTest {
+  static final ByteString TRACE = ByteString.copyFrom(Hex.decode("5b8efff798038103d269b633813fc60c"));
+  static final ByteString SPAN = ByteString.copyFrom(Hex.decode("eee19b7ec3c1b174"));
+  static final ByteString PARENT = ByteString.copyFrom(Hex.decode("eee19b7ec3c1b173"));
+
+  static KeyValue kv(String k, String v) {
+    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+  }
+
+  static KeyValue kv(String k, long v) {
+    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setIntValue(v)).build();
+  }
+
+  static KeyValue kv(String k, double v) {
+    return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setDoubleValue(v)).build();
+  }
+
+  static Span.Builder span() {
+    return Span.newBuilder().setTraceId(TRACE).setSpanId(SPAN).setParentSpanId(PARENT).setName("GET /api")
+        .setKind(Span.SpanKind.SPAN_KIND_CLIENT).setStartTimeUnixNano(1_000_000_000L)
+        .setEndTimeUnixNano(1_250_000_000L);
+  }
+
+  static ExportTraceServiceRequest request(Resource resource, Span... spans) {
+    return ExportTraceServiceRequest.newBuilder()
+        .addResourceSpans(ResourceSpans.newBuilder().setResource(resource)
+            .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(java.util.List.of(spans))))
+        .build();
+  }
+
+  static Resource resource(KeyValue... attrs) {
+    return Resource.newBuilder().addAllAttributes(java.util.List.of(attrs)).build();
+  }
+
+  final SpanMapper mapper = new SpanMapper(MappingOptions.DEFAULTS);
+
+  @Test
+  void mapsIdsTimesKindStatusAndServiceFromResource() {
+    Span s = span().setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)).build();
+    var batch = mapper.map(request(resource(kv("service.name", "checkout"), kv("service.namespace", "shop")), s), 42);
+
+    assertThat(batch.rejected()).isZero();
+    SpanRecord r = batch.records().get(0);
+    assertThat(r.getSchemaVersion()).isEqualTo(1);
+    assertThat(r.getTraceId()).isEqualTo(TRACE);
+    assertThat(r.getSpanId()).isEqualTo(SPAN);
+    assertThat(r.getParentSpanId()).isEqualTo(PARENT);
+    assertThat(r.getServiceName()).isEqualTo("checkout");
+    assertThat(r.getServiceNamespace()).isEqualTo("shop");
+    assertThat(r.getKind()).isEqualTo(SpanRecord.SpanKind.SPAN_KIND_CLIENT);
+    assertThat(r.getStatus()).isEqualTo(SpanRecord.StatusCode.STATUS_CODE_ERROR);
+    assertThat(r.getStartTimeUnixNano()).isEqualTo(1_000_000_000L);
+    assertThat(r.getEndTimeUnixNano()).isEqualTo(1_250_000_000L);
+    assertThat(r.getReceivedUnixNano()).isEqualTo(42);
+    assertThat(r.getSamplingProbability()).isEqualTo(1.0);
+    assertThat(r.getName()).isEqualTo("GET /api");
+  }
+
+  @Test
+  void readsCurrentSemanticConventionAttributes() {
+    Span s = span().addAttributes(kv("peer.service", "payments")).addAttributes(kv("server.address", "pay.svc"))
+        .addAttributes(kv("network.peer.address", "10.0.0.7")).addAttributes(kv("db.system", "postgresql"))
+        .addAttributes(kv("db.namespace", "orders")).addAttributes(kv("messaging.system", "kafka"))
+        .addAttributes(kv("messaging.destination.name", "events")).addAttributes(kv("http.response.status_code", 503L))
+        .addAttributes(kv("http.request.method", "POST")).addAttributes(kv("http.route", "/pay/{id}"))
+        .addAttributes(kv("rpc.grpc.status_code", 14L)).build();
+    SpanRecord r = mapper.map(request(resource(kv("service.name", "a")), s), 0).records().get(0);
+
+    assertThat(r.getPeerService()).isEqualTo("payments");
+    assertThat(r.getServerAddress()).isEqualTo("pay.svc");
+    assertThat(r.getNetworkPeerAddress()).isEqualTo("10.0.0.7");
+    assertThat(r.getDbSystem()).isEqualTo("postgresql");
+    assertThat(r.getDbName()).isEqualTo("orders");
+    assertThat(r.getMessagingSystem()).isEqualTo("kafka");
+    assertThat(r.getMessagingDestination()).isEqualTo("events");
+    assertThat(r.getHttpStatusCode()).isEqualTo(503);
+    assertThat(r.getHttpMethod()).isEqualTo("POST");
+    assertThat(r.getHttpRoute()).isEqualTo("/pay/{id}");
+    assertThat(r.getRpcGrpcStatusCode()).isEqualTo(14);
+    assertThat(r.getAttributesMap()).isEmpty();
+  }
+
+  @Test
+  void readsOldSemanticConventionNamesAndStringNumbers() {
+    Span s = span().addAttributes(kv("net.peer.name", "db.local")).addAttributes(kv("net.sock.peer.addr", "10.1.1.1"))
+        .addAttributes(kv("db.name", "users")).addAttributes(kv("http.status_code", "404"))
+        .addAttributes(kv("http.method", "GET")).build();
+    SpanRecord r = mapper.map(request(resource(), s), 0).records().get(0);
+
+    assertThat(r.getServerAddress()).isEqualTo("db.local");
+    assertThat(r.getNetworkPeerAddress()).isEqualTo("10.1.1.1");
+    assertThat(r.getDbName()).isEqualTo("users");
+    assertThat(r.getHttpStatusCode()).isEqualTo(404);
+    assertThat(r.getHttpMethod()).isEqualTo("GET");
+    assertThat(r.getRpcGrpcStatusCode()).isEqualTo(-1);
+    assertThat(r.getServiceName()).isEmpty();
+  }
+
+  @Test
+  void istioProxySpanAttributesFillIstioFieldsAndNamespace() {
+    Span s = span().addAttributes(kv("istio.namespace", "bookinfo")).addAttributes(kv("istio.canonical_service", "reviews"))
+        .addAttributes(kv("upstream_cluster", "outbound|9080|v2|ratings.bookinfo.svc.cluster.local"))
+        .addAttributes(kv("component", "proxy")).build();
+    SpanRecord r = mapper.map(request(resource(kv("service.name", "reviews.bookinfo")), s), 0).records().get(0);
+
+    assertThat(r.getIstioNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getServiceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getIstioCanonicalService()).isEqualTo("reviews");
+    assertThat(r.getUpstreamCluster()).isEqualTo("outbound|9080|v2|ratings.bookinfo.svc.cluster.local");
+  }
+
+  @Test
+  void kubernetesResourceAttributesFillWorkloadAndNamespace() {
+    SpanRecord r = mapper.map(request(resource(kv("service.name", "cart"), kv("k8s.namespace.name", "shop"),
+        kv("k8s.deployment.name", "cart-v1")), span().build()), 0).records().get(0);
+
+    assertThat(r.getIstioWorkload()).isEqualTo("cart-v1");
+    assertThat(r.getIstioNamespace()).isEqualTo("shop");
+  }
+
+  @Test
+  void samplingProbabilityComesFromTraceStateThreshold() {
+    Span s = span().setTraceState("vendor=x,ot=rv:abcdef;th:c").build();
+    assertThat(mapper.map(request(resource(), s), 0).records().get(0).getSamplingProbability()).isEqualTo(0.25);
+  }
+
+  @Test
+  void samplingProbabilityFallsBackToAttribute() {
+    Span s = span().addAttributes(kv("sampling.probability", 0.1)).build();
+    assertThat(mapper.map(request(resource(), s), 0).records().get(0).getSamplingProbability()).isEqualTo(0.1);
+  }
+
+  @Test
+  void rejectsInvalidIdsAndTimestampsAndNamesTheFirstProblem() {
+    Span shortTrace = span().setTraceId(ByteString.copyFrom(new byte[8])).build();
+    Span zeroSpan = span().setSpanId(ByteString.copyFrom(new byte[8])).build();
+    Span badParent = span().setParentSpanId(ByteString.copyFrom(new byte[3])).build();
+    Span noStart = span().setStartTimeUnixNano(0).build();
+    Span backwards = span().setEndTimeUnixNano(1).build();
+    Span good = span().build();
+    var batch = mapper.map(request(resource(), good, shortTrace, zeroSpan, badParent, noStart, backwards), 0);
+
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.rejected()).isEqualTo(5);
+    assertThat(batch.firstError()).isEqualTo("resource_spans[0].scope_spans[0].spans[1]: trace_id must be 16 bytes, got 8");
+  }
+
+  @Test
+  void rejectsAllZeroTraceId() {
+    Span s = span().setTraceId(ByteString.copyFrom(new byte[16])).build();
+    var batch = mapper.map(request(resource(), s), 0);
+    assertThat(batch.records()).isEmpty();
+    assertThat(batch.firstError()).contains("trace_id must not be all zeros");
+  }
+
+  @Test
+  void rootSpanHasEmptyParent() {
+    Span s = span().clearParentSpanId().build();
+    assertThat(mapper.map(request(resource(), s), 0).records().get(0).getParentSpanId()).isEmpty();
+  }
+
+  @Test
+  void keepAttributesCopiesResourceAndSpanAttributesStringified() {
+    SpanMapper keeping = new SpanMapper(MappingOptions.DEFAULTS.withKeepAttributes(true));
+    Span s = span().addAttributes(kv("custom.count", 3L)).addAttributes(kv("service.name", "span-wins")).build();
+    SpanRecord r = keeping.map(request(resource(kv("service.name", "cart"), kv("host.name", "h1")), s), 0)
+        .records().get(0);
+
+    assertThat(r.getAttributesMap()).containsEntry("custom.count", "3").containsEntry("host.name", "h1")
+        .containsEntry("service.name", "span-wins");
+  }
+
+  @Test
+  void keepAttributesHonoursCountAndLengthLimits() {
+    SpanMapper keeping = new SpanMapper(new MappingOptions(true, 2, 16));
+    Span s = span().addAttributes(kv("a", "x".repeat(100))).addAttributes(kv("b", "1"))
+        .addAttributes(kv("c", "2")).setName("n".repeat(40)).build();
+    SpanRecord r = keeping.map(request(resource(), s), 0).records().get(0);
+
+    assertThat(r.getAttributesCount()).isEqualTo(2);
+    assertThat(r.getAttributesMap().values()).allMatch(v -> v.length() <= 16);
+    assertThat(r.getName()).hasSize(16);
+  }
+
+  @Test
+  void spanKindsMapOneToOne() {
+    for (Span.SpanKind k : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_INTERNAL, Span.SpanKind.SPAN_KIND_SERVER,
+        Span.SpanKind.SPAN_KIND_CLIENT, Span.SpanKind.SPAN_KIND_PRODUCER, Span.SpanKind.SPAN_KIND_CONSUMER}) {
+      assertThat(SpanMapper.kind(k).getNumber()).isEqualTo(k.getNumber());
+    }
+    assertThat(SpanMapper.kind(Span.SpanKind.SPAN_KIND_UNSPECIFIED)).isEqualTo(SpanRecord.SpanKind.SPAN_KIND_UNSPECIFIED);
+  }
+}

@@ -1,0 +1,114 @@
+package io.switchyard.launcher.cli;
+
+import io.switchyard.ingest.IngestConfig;
+import io.switchyard.ingest.IngestServer;
+import io.switchyard.ingest.kafka.PublisherOptions;
+import io.switchyard.ingest.mapping.MappingOptions;
+import io.switchyard.launcher.Main.UsageException;
+import io.switchyard.launcher.runtime.SwitchyardProcess;
+import io.switchyard.model.DefaultPorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code switchyard ingest}: the OTLP and Envoy access-log receivers, publishing to Kafka. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+    description = {
+        "Receives OTLP traces and logs (gRPC and HTTP) and Envoy gRPC access logs, and publishes typed span and",
+        "access-log records to Kafka. OTLP requests are answered only after Kafka acknowledged them; ALS entries",
+        "are spooled to disk under --data-dir while Kafka is unavailable. See docs/ingest.md."})
+public final class IngestCommand implements Callable<Integer> {
+  @Option(names = "--otlp-grpc-port", paramLabel = "PORT", description = "OTLP/gRPC port (default: ${DEFAULT-VALUE}).")
+  int otlpGrpcPort = DefaultPorts.OTLP_GRPC;
+
+  @Option(names = "--otlp-http-port", paramLabel = "PORT", description = "OTLP/HTTP port (default: ${DEFAULT-VALUE}).")
+  int otlpHttpPort = DefaultPorts.OTLP_HTTP;
+
+  @Option(names = "--als-port", paramLabel = "PORT", description = "Envoy gRPC access-log service port (default: ${DEFAULT-VALUE}).")
+  int alsPort = DefaultPorts.ACCESS_LOG_GRPC;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Address the receivers bind to (default: ${DEFAULT-VALUE}).")
+  String host = "0.0.0.0";
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Data folder; the ALS spool lives in DIR/ingest/als-spool (default: ${DEFAULT-VALUE}).")
+  Path dataDir = Path.of("data");
+
+  @Option(names = "--keep-attributes", description = "Keep every span attribute (stringified) in span records; off by default.")
+  boolean keepAttributes;
+
+  @Option(names = "--compression", paramLabel = "CODEC", description = "Kafka compression: lz4, zstd, gzip, snappy, none (default: ${DEFAULT-VALUE}).")
+  String compression = "lz4";
+
+  @Option(names = "--inflight-mb", paramLabel = "MIB", description = "Record bytes awaiting Kafka's acknowledgement before OTLP clients are pushed back (default: ${DEFAULT-VALUE}).")
+  long inflightMb = 64;
+
+  @Option(names = "--spool-mb", paramLabel = "MIB", description = "Bound of the on-disk ALS spool; entries beyond it are dropped and counted (default: ${DEFAULT-VALUE}).")
+  long spoolMb = 1024;
+
+  @Option(names = "--max-message-mb", paramLabel = "MIB", description = "Largest accepted request (default: ${DEFAULT-VALUE}).")
+  int maxMessageMb = 16;
+
+  @Option(names = "--client-token-file", paramLabel = "FILE", description = "File holding a bearer token every OTLP/ALS client must send (Authorization: Bearer).")
+  Path clientTokenFile;
+
+  @Mixin KafkaOptions kafka;
+  @Mixin AdminOptions admin;
+  @Mixin TlsOptionsMixin tls;
+
+  @Override
+  public Integer call() throws Exception {
+    IngestConfig config = config(kafka.bootstrapServers, kafka.topicPrefix, dataDir)
+        .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
+        .withSecurity(tls.tls().orElse(null), clientToken())
+        .withMapping(MappingOptions.DEFAULTS.withKeepAttributes(keepAttributes))
+        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20)
+        .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
+            PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
+    var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+    SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
+    try {
+      start(p, config);
+    } catch (Exception | Error e) {
+      p.close();
+      throw e;
+    }
+    p.awaitShutdown();
+    return 0;
+  }
+
+  /** The defaults both {@code ingest} and {@code up} start from. */
+  public static IngestConfig config(String bootstrapServers, String topicPrefix, Path dataDir) {
+    return IngestConfig.defaults(bootstrapServers, dataDir.toAbsolutePath()).withTopicPrefix(topicPrefix)
+        .withProducerOverrides(Map.of());
+  }
+
+  /** Starts ingest inside a process (standalone or {@code up}) and announces its ports. */
+  public static IngestServer start(SwitchyardProcess p, IngestConfig config) throws IOException {
+    IngestServer server = p.own("ingest", new IngestServer(config, p.metrics(), p.readiness()));
+    server.start();
+    p.announce("ingest", "OTLP gRPC :" + server.otlpGrpcPort() + ", OTLP HTTP :" + server.otlpHttpPort()
+        + ", Envoy ALS :" + server.alsPort() + " (spool in " + config.dataDir().resolve("ingest/als-spool") + ")");
+    return server;
+  }
+
+  private String clientToken() {
+    if (clientTokenFile == null) {
+      return null;
+    }
+    try {
+      String t = Files.readString(clientTokenFile).strip();
+      if (t.isEmpty()) {
+        throw new UsageException("--client-token-file " + clientTokenFile + " is empty");
+      }
+      return t;
+    } catch (IOException e) {
+      throw new UsageException("cannot read --client-token-file " + clientTokenFile + ": " + e.getMessage());
+    }
+  }
+
+}
