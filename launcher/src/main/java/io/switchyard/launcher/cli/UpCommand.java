@@ -12,17 +12,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard up}: everything on one machine, in one JVM plus the supervised Flink child. */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Starts all of Switchyard on this machine: an embedded Kafka broker (KRaft), every service, the admin",
         "endpoint, and the Flink jobs in a supervised child JVM. Data lives under --data-dir; a second 'up' on",
-        "the same folder keeps its data. Reads the config folder: ratelimit/, authz/, slo/, mesh.yaml."})
+        "the same folder keeps its data. Reads the config folder: ratelimit/, authz/, slo/, mesh.yaml.",
+        "With --demo, also sends a simulated storefront mesh's traffic (config from config/demo/)."})
 public final class UpCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Where Kafka logs, Flink checkpoints and stores live (default: data/ of the install).")
   Path dataDir;
 
-  @Option(names = "--config-dir", paramLabel = "DIR", description = "Config folder (default: config/ in the working directory, else of the install).")
+  @Option(names = "--config-dir", paramLabel = "DIR", description = "Config folder (default: config/, or config/demo/ with --demo; in the working directory, else of the install).")
   Path configDir;
+
+  @Option(names = "--demo", description = "Send the demo storefront mesh's traffic once everything runs.")
+  boolean demo;
+
+  @Mixin DemoOptions demoOptions;
 
   @Option(names = "--kafka-port", paramLabel = "PORT", description = "Embedded Kafka client port (default: ${DEFAULT-VALUE}).")
   int kafkaPort = DefaultPorts.KAFKA;
@@ -33,6 +39,27 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of every topic name (default: none).")
   String topicPrefix = "";
 
+  @Option(names = "--ratelimit-port", paramLabel = "PORT", description = "Rate limit gRPC port (default: ${DEFAULT-VALUE}).")
+  int ratelimitPort = DefaultPorts.RATELIMIT_GRPC;
+
+  @Option(names = "--ext-authz-port", paramLabel = "PORT", description = "ext_authz gRPC port (default: ${DEFAULT-VALUE}).")
+  int extAuthzPort = DefaultPorts.EXT_AUTHZ_GRPC;
+
+  @Option(names = "--otlp-grpc-port", paramLabel = "PORT", description = "OTLP gRPC port (default: ${DEFAULT-VALUE}).")
+  int otlpGrpcPort = DefaultPorts.OTLP_GRPC;
+
+  @Option(names = "--otlp-http-port", paramLabel = "PORT", description = "OTLP HTTP port (default: ${DEFAULT-VALUE}).")
+  int otlpHttpPort = DefaultPorts.OTLP_HTTP;
+
+  @Option(names = "--als-port", paramLabel = "PORT", description = "Envoy access-log service gRPC port (default: ${DEFAULT-VALUE}).")
+  int alsPort = DefaultPorts.ACCESS_LOG_GRPC;
+
+  @Option(names = "--topology-port", paramLabel = "PORT", description = "Topology API HTTP port (default: ${DEFAULT-VALUE}).")
+  int topologyPort = DefaultPorts.TOPOLOGY_HTTP;
+
+  @Option(names = "--xds-port", paramLabel = "PORT", description = "xDS gRPC port (default: ${DEFAULT-VALUE}).")
+  int xdsPort = DefaultPorts.XDS_GRPC;
+
   @Option(names = "--no-flink", description = "Do not start the Flink jobs' child JVM.")
   boolean noFlink;
 
@@ -42,29 +69,35 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--flink-heap", paramLabel = "SIZE", description = "Heap of the Flink jobs' JVM (default: ${DEFAULT-VALUE}).")
   String flinkHeap = "1g";
 
-  @Option(names = "--topology-port", paramLabel = "PORT", description = "Topology API HTTP port (default: ${DEFAULT-VALUE}).")
-  int topologyPort = DefaultPorts.TOPOLOGY_HTTP;
-
   @Mixin AdminOptions admin;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     Path home = Installation.home();
     Path data = dataDir != null ? dataDir : home.resolve("data");
-    Path config = configDir != null ? configDir : Files.isDirectory(Path.of("config")) ? Path.of("config") : home.resolve("config");
+    Path config = configDir != null ? configDir : defaultConfig(home, demo ? "config/demo" : "config");
     if (!Files.isDirectory(config)) {
       throw new IllegalArgumentException("config folder not found: " + config + " (--config-dir)");
     }
     Path jar = noFlink ? null : flinkJar != null ? flinkJar : home.resolve("flink-jobs/target/switchyard-flink-local.jar");
+    EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(ratelimitPort, extAuthzPort, otlpGrpcPort, otlpHttpPort, alsPort,
+        topologyPort, xdsPort);
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
-        List.of("-Xmx" + flinkHeap), topologyPort);
+        List.of("-Xmx" + flinkHeap), ports,
+        demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = EmbeddedRuntime.start(settings, out);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");
+    if (demo) {
+      out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");
+    }
     p.awaitShutdown();
     return 0;
+  }
+
+  private static Path defaultConfig(Path home, String relative) {
+    Path local = Path.of(relative);
+    return Files.isDirectory(local) ? local : home.resolve(relative);
   }
 }

@@ -1,18 +1,21 @@
 package io.switchyard.launcher.runtime;
 
+import io.switchyard.demo.DemoSettings;
+import io.switchyard.demo.StorefrontDemo;
 import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.launcher.cli.IngestCommand;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
 import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
-import io.switchyard.ratelimit.limiter.LimiterOptions;
-import io.switchyard.ratelimit.storage.StorageOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,17 +25,32 @@ import java.util.Objects;
 
 /**
  * The all-in-one runtime behind {@code switchyard up}: the embedded Kafka broker and the catalogue's
- * topics, the admin endpoint, every service in this JVM, and the Flink jobs in a supervised child JVM.
+ * topics, the admin endpoint, every service in this JVM, the SLO definitions kept in step with the
+ * config folder, the Flink jobs in a supervised child JVM, and optionally the demo mesh's traffic.
  * Everything persistent lives under one data folder, so a second {@code up} on it continues where the
  * first stopped.
  */
 public final class EmbeddedRuntime {
   /** A line the Flink jobs' JVM prints once its jobs run; marks the flink-jobs component ready. */
   public static final String CHILD_READY_MARKER = "switchyard-ready";
+  private static final String ANY = "0.0.0.0";
 
   private EmbeddedRuntime() {}
 
-  /** Everything {@code up} needs to know. */
+  /** The listening port of every service; {@link #defaults()} is the documented table. */
+  public record Ports(int ratelimit, int extAuthz, int otlpGrpc, int otlpHttp, int als, int topology, int xds) {
+    public static Ports defaults() {
+      return new Ports(DefaultPorts.RATELIMIT_GRPC, DefaultPorts.EXT_AUTHZ_GRPC, DefaultPorts.OTLP_GRPC, DefaultPorts.OTLP_HTTP,
+          DefaultPorts.ACCESS_LOG_GRPC, DefaultPorts.TOPOLOGY_HTTP, DefaultPorts.XDS_GRPC);
+    }
+  }
+
+  /**
+   * Everything {@code up} needs to know.
+   *
+   * @param flinkJar the Flink jobs' local jar; null runs without the jobs (and without SLO publishing)
+   * @param demo traffic of the demo mesh to send once everything runs; null for none
+   */
   public record Settings(
       Path dataDir,
       Path configDir,
@@ -44,17 +62,12 @@ public final class EmbeddedRuntime {
       String topicPrefix,
       Path flinkJar,
       List<String> flinkJvmArgs,
-      int topologyPort) {
-    /** Defaults the ports of the services added after the first version of these settings. */
-    public Settings(Path dataDir, Path configDir, String adminHost, int adminPort, String adminToken, int kafkaPort,
-        int kafkaControllerPort, String topicPrefix, Path flinkJar, List<String> flinkJvmArgs) {
-      this(dataDir, configDir, adminHost, adminPort, adminToken, kafkaPort, kafkaControllerPort, topicPrefix, flinkJar,
-          flinkJvmArgs, DefaultPorts.TOPOLOGY_HTTP);
-    }
-
+      Ports ports,
+      DemoSettings demo) {
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(configDir, "configDir");
+      Objects.requireNonNull(ports, "ports");
       topicPrefix = topicPrefix == null ? "" : topicPrefix;
       flinkJvmArgs = flinkJvmArgs == null ? List.of() : List.copyOf(flinkJvmArgs);
     }
@@ -63,29 +76,22 @@ public final class EmbeddedRuntime {
   /** Starts everything; on failure stops what already started and rethrows. */
   public static SwitchyardProcess start(Settings s, PrintStream out) throws Exception {
     Files.createDirectories(s.dataDir());
+    if (s.flinkJar() != null && !Files.isRegularFile(s.flinkJar())) {
+      throw new IllegalArgumentException("Flink jobs jar not found at " + s.flinkJar()
+          + " (build it with: mvn -pl flink-jobs -am package -DskipTests, or start with --no-flink)");
+    }
     SwitchyardProcess p = SwitchyardProcess.start(s.adminHost(), s.adminPort(), s.adminToken(), out);
     try {
-      Readiness.Component kafkaReady = p.readiness().register("kafka");
-      EmbeddedKafka kafka = p.own("kafka", EmbeddedKafka.builder()
-          .dataDir(s.dataDir().resolve("kafka")).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
-      kafka.start();
-      kafka.createTopics(Topics.all(s.topicPrefix()));
-      kafkaReady.ready();
-      p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
-      io.switchyard.launcher.cli.IngestCommand.start(p,
-          io.switchyard.launcher.cli.IngestCommand.config(kafka.bootstrapServers(), s.topicPrefix(), s.dataDir()));
-      TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
-          TopologyApiOptions.defaults(s.dataDir(), kafka.bootstrapServers(), s.topicPrefix()).withPort(s.topologyPort()),
-          Clock.systemUTC(), null));
-      topology.start();
-      p.announce("topology-api", "http://0.0.0.0:" + topology.port() + "/api/v1/graph (store in " + s.dataDir().resolve("topology-store") + ")");
-      startExtAuthz(p, s, kafka.bootstrapServers());
+      String kafka = startKafka(p, s);
+      startRateLimit(p, s, out);
+      startExtAuthz(p, s, kafka, out);
+      IngestCommand.start(p, IngestCommand.config(kafka, s.topicPrefix(), s.dataDir())
+          .withPorts(s.ports().otlpGrpc(), s.ports().otlpHttp(), s.ports().als()));
+      startTopologyApi(p, s, kafka);
       startXds(p, s, out);
-      if (Files.isDirectory(s.configDir().resolve("ratelimit"))) {
-        RateLimitRuntime.start(p, s.configDir().resolve("ratelimit"), "0.0.0.0", DefaultPorts.RATELIMIT_GRPC, null,
-            StorageOptions.memory(), LimiterOptions.defaults(), false);
-      }
-      startFlinkJobs(p, s, kafka.bootstrapServers(), out);
+      startSloSync(p, s, kafka, out);
+      startFlinkJobs(p, s, kafka, out);
+      startDemo(p, s, out);
       return p;
     } catch (Exception | Error e) {
       p.close();
@@ -93,40 +99,74 @@ public final class EmbeddedRuntime {
     }
   }
 
-  /** ext-authz on its default port, policies from {@code <config>/authz/}, decision records to the embedded broker. */
-  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka) throws Exception {
-    Path authz = s.configDir().resolve("authz");
-    if (!Files.isDirectory(authz)) {
-      p.announce("ext-authz", "off (no " + authz + " folder)");
+  private static String startKafka(SwitchyardProcess p, Settings s) {
+    Readiness.Component ready = p.readiness().register("kafka");
+    EmbeddedKafka kafka = p.own("kafka", EmbeddedKafka.builder()
+        .dataDir(s.dataDir().resolve("kafka")).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
+    kafka.start();
+    kafka.createTopics(Topics.all(s.topicPrefix()));
+    ready.ready();
+    p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
+    return kafka.bootstrapServers();
+  }
+
+  private static void startRateLimit(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
+    Path dir = s.configDir().resolve("ratelimit");
+    if (!Files.isDirectory(dir)) {
+      off(out, "ratelimit", "no " + dir + " folder");
       return;
     }
-    ExtAuthzConfig config = ExtAuthzConfig.defaults(authz).withDecisionLog(true, kafka,
-        Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED);
-    ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), java.time.Clock.systemUTC(), p.readiness()));
+    RateLimitRuntime.start(p, dir, ANY, s.ports().ratelimit(), null, StorageOptions.memory(), LimiterOptions.defaults(), false);
+  }
+
+  /** ext-authz with policies from {@code <config>/authz/}, decision records to the embedded broker. */
+  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
+    Path authz = s.configDir().resolve("authz");
+    if (!Files.isDirectory(authz)) {
+      off(out, "ext-authz", "no " + authz + " folder");
+      return;
+    }
+    ExtAuthzConfig config = ExtAuthzConfig.defaults(authz).withListener(ANY, s.ports().extAuthz(), null)
+        .withDecisionLog(true, kafka, Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED);
+    ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
     server.start();
-    p.announce("ext-authz", "grpc://0.0.0.0:" + server.port() + " (policies from " + authz + ")");
+    p.announce("ext-authz", "grpc " + ANY + ":" + server.port() + " (policies from " + authz + ")");
+  }
+
+  private static void startTopologyApi(SwitchyardProcess p, Settings s, String kafka) throws Exception {
+    TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
+        TopologyApiOptions.defaults(s.dataDir(), kafka, s.topicPrefix()).withPort(s.ports().topology()),
+        Clock.systemUTC(), null));
+    topology.start();
+    p.announce("topology-api", "http://" + ANY + ":" + topology.port() + "/ (page), /api/v1/graph, /metrics");
   }
 
   private static void startXds(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
     Path mesh = s.configDir().resolve("mesh.yaml");
     if (!Files.isRegularFile(mesh)) {
-      out.println("switchyard: xds            off    (no mesh.yaml in " + s.configDir() + ")");
+      off(out, "xds", "no mesh.yaml in " + s.configDir());
       return;
     }
-    XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(DefaultPorts.XDS_GRPC)
-        .readiness(p.readiness()).build());
+    XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(s.ports().xds()).readiness(p.readiness()).build());
     xds.start();
-    p.announce("xds", "0.0.0.0:" + xds.port() + " (ADS; mesh " + mesh + ")");
+    p.announce("xds", "grpc " + ANY + ":" + xds.port() + " (ADS; mesh " + mesh + ")");
+  }
+
+  /** Publishes {@code <config>/slo/} to the SLO definitions topic, and again on every valid change. */
+  private static void startSloSync(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
+    Path dir = s.configDir().resolve("slo");
+    if (!Files.isDirectory(dir) || s.flinkJar() == null) {
+      off(out, "slo", s.flinkJar() == null ? "--no-flink" : "no " + dir + " folder");
+      return;
+    }
+    SloSync sync = p.own("slo", new SloSync(s.flinkJar(), dir, kafka, s.topicPrefix(), p.metrics()));
+    p.announce("slo", sync.start());
   }
 
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
     if (s.flinkJar() == null) {
-      out.printf("switchyard: %-14s off    (--no-flink)%n", "flink-jobs");
+      off(out, "flink-jobs", "--no-flink");
       return;
-    }
-    if (!Files.isRegularFile(s.flinkJar())) {
-      throw new IllegalArgumentException("Flink jobs jar not found at " + s.flinkJar()
-          + " (build it with: mvn -pl flink-jobs -am package -DskipTests, or start with --no-flink)");
     }
     Readiness.Component ready = p.readiness().register("flink-jobs");
     List<String> cmd = new ArrayList<>();
@@ -149,5 +189,18 @@ public final class EmbeddedRuntime {
         })
         .build();
     p.own("flink-jobs", child).start();
+  }
+
+  private static void startDemo(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
+    if (s.demo() == null) {
+      return;
+    }
+    StorefrontDemo demo = p.own("demo", new StorefrontDemo(s.demo(), out, false).start());
+    p.announce("demo", s.demo().rps() + " requests/s of the storefront mesh (" + s.demo().scenario().flag()
+        + ", JWKS on :" + demo.jwksPort() + ")");
+  }
+
+  private static void off(PrintStream out, String component, String why) {
+    out.printf("switchyard: %-14s off    (%s)%n", component, why);
   }
 }

@@ -25,17 +25,24 @@ class EmbeddedRuntimeIT {
 
   @Test
   void upServesKafkaToThirdPartyClientsAndKeepsRecordsAcrossRestarts() throws Exception {
-    Files.createDirectories(dir.resolve("config"));
+    // The repository's own example config folder: rate limits, policies and a mesh file.
+    Path config = Path.of("").toAbsolutePath().getParent().resolve("config");
     int kafkaPort = FreePorts.next();
-    EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(dir.resolve("data"), dir.resolve("config"),
-        "127.0.0.1", 0, null, kafkaPort, FreePorts.next(), "", null, List.of(), 0);
+    EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(),
+        FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
+    EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(dir.resolve("data"), config,
+        "127.0.0.1", 0, null, kafkaPort, FreePorts.next(), "", null, List.of(), ports, null);
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
     String topic = Topics.SPANS.name();
     try (SwitchyardProcess p = EmbeddedRuntime.start(settings, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
       assertThat(lines.toString(StandardCharsets.UTF_8)).contains("kafka").contains("ready  127.0.0.1:" + kafkaPort);
       int admin = p.admin().port();
-      assertThat(get(admin, "/readyz").statusCode()).isEqualTo(200);
-      assertThat(get(admin, "/metrics").body()).contains("jvm_memory_used_bytes");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> get(admin, "/readyz").statusCode() == 200);
+      assertThat(lines.toString(StandardCharsets.UTF_8)).contains("ratelimit").contains("ext-authz").contains("ingest")
+          .contains("topology-api").contains("xds");
+      assertThat(get(admin, "/metrics").body()).contains("jvm_memory_used_bytes")
+          .contains("switchyard_config_reload_total{component=\"ratelimit\",result=\"success\"}");
       assumeThat(Path.of("/usr/bin/kcat")).as("kcat (Debian package kcat) is installed by bin/test").exists();
       kcat("seq 1 1000 | kcat -b 127.0.0.1:" + kafkaPort + " -P -t " + topic);
       assertThat(kcat("kcat -b 127.0.0.1:" + kafkaPort + " -C -t " + topic + " -o beginning -e -q").lines().count()).isEqualTo(1000);

@@ -1,0 +1,104 @@
+package io.switchyard.launcher.runtime;
+
+import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.config.ConfigReloader;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the SLO definitions topic in step with a folder of OpenSLO files: validates the folder and, when
+ * valid, publishes it (one record per SLO, tombstones for removed ones) whenever it changes; an invalid
+ * edit is rejected with file:line and the SLOs already published keep being evaluated.
+ *
+ * <p>The OpenSLO parser lives with the Flink jobs, and the main JVM never loads Flink's code: this runs
+ * the jobs' own jar as a short-lived tool ({@code slo check} / {@code slo apply}), found by path.
+ */
+public final class SloSync implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SloSync.class);
+  private static final Pattern LOCATED = Pattern.compile("^error: (.+?):(\\d+):(\\d+): (.*)$", Pattern.DOTALL);
+
+  private final Path jar;
+  private final Path sloDir;
+  private final String kafka;
+  private final String topicPrefix;
+  private final ConfigReloader<Path> reloader;
+
+  public SloSync(Path jar, Path sloDir, String kafka, String topicPrefix, Metrics metrics) {
+    this.jar = jar;
+    this.sloDir = sloDir;
+    this.kafka = kafka;
+    this.topicPrefix = topicPrefix;
+    this.reloader = ConfigReloader.builder("slo", sloDir, this::check).metrics(metrics)
+        .pollInterval(Duration.ofSeconds(2)).onChange(d -> apply()).build();
+  }
+
+  /** Validates and publishes the folder, then watches it. Throws when the folder is invalid at start. */
+  public String start() throws ConfigException {
+    reloader.start();
+    return apply();
+  }
+
+  private Path check(Path dir) throws ConfigException {
+    Result r = run(List.of("slo", "check", dir.toString()));
+    if (r.exitCode == 0) {
+      return dir;
+    }
+    String msg = r.output.strip();
+    Matcher m = LOCATED.matcher(msg);
+    if (m.matches()) {
+      throw new ConfigException(Path.of(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4));
+    }
+    throw new ConfigException(dir, 0, 0, msg.startsWith("error: ") ? msg.substring(7) : msg);
+  }
+
+  private String apply() {
+    List<String> args = new ArrayList<>(List.of("slo", "apply", sloDir.toString(), "--kafka", kafka));
+    if (!topicPrefix.isEmpty()) {
+      args.addAll(List.of("--topic-prefix", topicPrefix));
+    }
+    Result r = run(args);
+    if (r.exitCode != 0) {
+      log.error("publishing SLOs from {} failed: {}", sloDir, r.output.strip());
+      return "not published: " + r.output.strip();
+    }
+    log.info("SLOs from {}: {}", sloDir, r.output.strip());
+    return r.output.strip();
+  }
+
+  private record Result(int exitCode, String output) {}
+
+  private Result run(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    cmd.addAll(args);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Result(-1, "timed out: " + String.join(" ", args));
+      }
+      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return new Result(-1, "cannot run " + jar + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Result(-1, "interrupted");
+    }
+  }
+
+  @Override
+  public void close() {
+    reloader.close();
+  }
+}
