@@ -22,7 +22,7 @@ final class Storefront {
     }
 
     String pod() {
-      return name + "-7d9f8b6c5-" + Integer.toHexString(name.hashCode() & 0xfffff);
+      return name + "-7d9f8b6c5-" + String.format("%05x", name.hashCode() & 0xfffff);
     }
 
     String nodeId() {
