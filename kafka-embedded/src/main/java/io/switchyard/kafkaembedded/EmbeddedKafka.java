@@ -1,0 +1,256 @@
+package io.switchyard.kafkaembedded;
+
+import io.switchyard.model.TopicSpec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one process) running inside
+ * this JVM, from the official broker artifact. Its log folder persists: a second start on the same data
+ * folder keeps every record. Internal topics (offsets, transaction state) get replication factor and
+ * min ISR 1 so that transactions and consumer groups work on one node.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+  private final Path dataDir;
+  private final String host;
+  private final int port;
+  private final int controllerPort;
+  private final Map<String, String> overrides;
+  private KafkaRaftServer server;
+
+  private EmbeddedKafka(Builder b) {
+    this.dataDir = b.dataDir;
+    this.host = b.host;
+    this.port = b.port == 0 ? freePort() : b.port;
+    this.controllerPort = b.controllerPort == 0 ? freePort() : b.controllerPort;
+    this.overrides = Map.copyOf(b.overrides);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts the broker and waits until it serves requests. */
+  public synchronized EmbeddedKafka start() {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create Kafka data folder " + dataDir, e);
+    }
+    KafkaConfig config = KafkaConfig.fromProps(brokerProperties(), false);
+    formatIfNew(config);
+    server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    awaitServing(Duration.ofSeconds(60));
+    log.info("Kafka broker ready on {} (data in {})", bootstrapServers(), dataDir);
+    return this;
+  }
+
+  private Properties brokerProperties() {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@" + host + ":" + controllerPort);
+    p.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dataDir.resolve("logs").toString());
+    for (String k : List.of("offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+        "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
+        "share.coordinator.state.topic.min.isr", "default.replication.factor", "min.insync.replicas")) {
+      p.put(k, "1");
+    }
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("num.partitions", "3");
+    // The default log-cleaner dedupe buffer is 128 MiB on heap; compacted topics here are small.
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 << 20));
+    // Flink's exactly-once sink asks for transaction timeouts up to this bound.
+    p.put("transaction.max.timeout.ms", String.valueOf(Duration.ofMinutes(15).toMillis()));
+    p.put("auto.create.topics.enable", "false");
+    p.putAll(overrides);
+    return p;
+  }
+
+  private static void formatIfNew(KafkaConfig config) {
+    // Format only on first start: formatting again with a new cluster id would make the broker refuse
+    // its own existing logs.
+    if (Files.exists(Path.of(config.metadataLogDir(), "meta.properties"))) {
+      return;
+    }
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+          .setNodeId(config.nodeId())
+          .setClusterId(Uuid.randomUuid().toString())
+          .setControllerListenerName(config.controllerListenerNames().get(0))
+          .setMetadataLogDirectory(config.metadataLogDir())
+          .setDirectories(new java.util.TreeSet<>(config.logDirs()))
+          .run();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format Kafka storage in " + config.metadataLogDir(), e);
+    }
+  }
+
+  private void awaitServing(Duration timeout) {
+    try (Admin admin = admin()) {
+      admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for Kafka", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka broker did not start serving within " + timeout, e);
+    }
+  }
+
+  public String bootstrapServers() {
+    return host + ":" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int controllerPort() {
+    return controllerPort;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+  }
+
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
+  public void createTopics(List<TopicSpec> topics) {
+    try (Admin admin = admin()) {
+      createTopics(admin, topics);
+    }
+  }
+
+  /** Creates the topics that do not exist yet with any admin client (also against external clusters). */
+  public static void createTopics(Admin admin, List<TopicSpec> topics) {
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> create = new ArrayList<>();
+      for (TopicSpec t : topics) {
+        if (!existing.contains(t.name())) {
+          create.add(new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.kafkaConfigs()));
+        }
+      }
+      if (create.isEmpty()) {
+        return;
+      }
+      for (var e : admin.createTopics(create).values().entrySet()) {
+        try {
+          e.getValue().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException ex) {
+          if (!(ex.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the broker cleanly; its data stays in the data folder. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.shutdown();
+      server.awaitShutdown();
+      server = null;
+      log.info("Kafka broker on {} stopped", bootstrapServers());
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static final class Builder {
+    private Path dataDir;
+    private String host = "127.0.0.1";
+    private int port;
+    private int controllerPort;
+    private final Map<String, String> overrides = new java.util.HashMap<>();
+
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host);
+      return this;
+    }
+
+    /** The client port; 0 (default) picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder controllerPort(int port) {
+      this.controllerPort = port;
+      return this;
+    }
+
+    /** A broker property to set or override. */
+    public Builder brokerProperty(String key, String value) {
+      overrides.put(key, value);
+      return this;
+    }
+
+    public EmbeddedKafka build() {
+      Objects.requireNonNull(dataDir, "dataDir");
+      return new EmbeddedKafka(this);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.switchyard.launcher.cli;
+
+import io.switchyard.launcher.Main.UsageException;
+import io.switchyard.model.DefaultPorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The admin endpoint flags every service command shares. */
+public final class AdminOptions {
+  @Option(names = "--admin-port", paramLabel = "PORT", description = "Admin HTTP port: /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
+  public int port = DefaultPorts.ADMIN_HTTP;
+
+  @Option(names = "--admin-host", paramLabel = "HOST", description = "Address the admin endpoint binds to (default: ${DEFAULT-VALUE}, loopback only).")
+  public String host = "127.0.0.1";
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", description = "File holding a bearer token that admin endpoints revealing configuration require.")
+  public Path tokenFile;
+
+  /** The token, or null when none is configured. */
+  public String token() {
+    if (tokenFile == null) {
+      return null;
+    }
+    try {
+      String t = Files.readString(tokenFile).strip();
+      if (t.isEmpty()) {
+        throw new UsageException("--admin-token-file " + tokenFile + " is empty");
+      }
+      return t;
+    } catch (IOException e) {
+      throw new UsageException("cannot read --admin-token-file " + tokenFile + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.switchyard.launcher.runtime;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.serverkit.admin.AdminServer;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every Switchyard process shares, whether it runs one service or all of them ({@code up}): one
+ * metrics registry, one readiness, one admin endpoint, and the components it started, closed in reverse
+ * order on shutdown (Ctrl-C or SIGTERM).
+ */
+public final class SwitchyardProcess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SwitchyardProcess.class);
+
+  private final Metrics metrics;
+  private final Readiness readiness;
+  private final AdminServer admin;
+  private final PrintStream out;
+  private final Deque<Owned> owned = new ArrayDeque<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean closed;
+
+  private record Owned(String name, AutoCloseable resource) {}
+
+  private SwitchyardProcess(Metrics metrics, Readiness readiness, AdminServer admin, PrintStream out) {
+    this.metrics = metrics;
+    this.readiness = readiness;
+    this.admin = admin;
+    this.out = out;
+  }
+
+  /** Starts the admin endpoint on {@code adminHost:adminPort} (port 0 picks a free one). */
+  public static SwitchyardProcess start(String adminHost, int adminPort, String adminToken, PrintStream out) throws IOException {
+    Metrics metrics = new Metrics(new PrometheusRegistry());
+    Readiness readiness = new Readiness();
+    AdminServer admin = AdminServer.builder(metrics, readiness).host(adminHost).port(adminPort).bearerToken(adminToken).build().start();
+    SwitchyardProcess p = new SwitchyardProcess(metrics, readiness, admin, out);
+    p.own("admin", admin);
+    p.announce("admin", "http://" + adminHost + ":" + admin.port() + " (/healthz /readyz /metrics)");
+    return p;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public AdminServer admin() {
+    return admin;
+  }
+
+  /** Takes ownership: {@code resource} is closed when the process stops, after everything started later. */
+  public synchronized <T extends AutoCloseable> T own(String name, T resource) {
+    owned.push(new Owned(name, Objects.requireNonNull(resource)));
+    return resource;
+  }
+
+  /** Prints the one line per component that tells the user it is up and where. */
+  public void announce(String component, String address) {
+    out.printf("switchyard: %-14s ready  %s%n", component, address);
+    out.flush();
+  }
+
+  /** Blocks until the JVM is asked to stop, then closes everything this process owns. */
+  public void awaitShutdown() throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      close();
+      stopped.countDown();
+    }, "switchyard-shutdown"));
+    stopped.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    while (!owned.isEmpty()) {
+      Owned o = owned.pop();
+      try {
+        o.resource.close();
+      } catch (Exception e) {
+        log.warn("stopping {} failed", o.name, e);
+      }
+    }
+    out.println("switchyard: stopped");
+    out.flush();
+  }
+}

@@ -1,0 +1,60 @@
+package io.switchyard.launcher.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.switchyard.model.Topics;
+import io.switchyard.testing.FreePorts;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedRuntimeIT {
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void upServesKafkaToThirdPartyClientsAndKeepsRecordsAcrossRestarts() throws Exception {
+    Files.createDirectories(dir.resolve("config"));
+    int kafkaPort = FreePorts.next();
+    EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(dir.resolve("data"), dir.resolve("config"),
+        "127.0.0.1", 0, null, kafkaPort, FreePorts.next(), "", null, List.of());
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    String topic = Topics.SPANS.name();
+    try (SwitchyardProcess p = EmbeddedRuntime.start(settings, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      assertThat(lines.toString(StandardCharsets.UTF_8)).contains("kafka").contains("ready  127.0.0.1:" + kafkaPort);
+      int admin = p.admin().port();
+      assertThat(get(admin, "/readyz").statusCode()).isEqualTo(200);
+      assertThat(get(admin, "/metrics").body()).contains("jvm_memory_used_bytes");
+      assumeThat(Path.of("/usr/bin/kcat")).as("kcat (Debian package kcat) is installed by bin/test").exists();
+      kcat("seq 1 1000 | kcat -b 127.0.0.1:" + kafkaPort + " -P -t " + topic);
+      assertThat(kcat("kcat -b 127.0.0.1:" + kafkaPort + " -C -t " + topic + " -o beginning -e -q").lines().count()).isEqualTo(1000);
+    }
+    try (SwitchyardProcess again = EmbeddedRuntime.start(settings, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      String consumed = kcat("kcat -b 127.0.0.1:" + kafkaPort + " -C -t " + topic + " -o beginning -e -q");
+      assertThat(consumed.lines().mapToInt(Integer::parseInt).sum()).isEqualTo(1000 * 1001 / 2);
+    }
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String kcat(String shell) throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", shell).redirectErrorStream(false).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", shell, new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+    return out;
+  }
+}

@@ -1,0 +1,231 @@
+package io.switchyard.serverkit.config;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the current config of one component and reloads it when its file or folder changes. A reload
+ * loads and validates the whole config first and swaps it in atomically only when valid; an invalid
+ * edit is logged once with {@code file:line:column: reason}, counted, and the last good config keeps
+ * serving.
+ *
+ * <p>Changes are found by polling a content fingerprint rather than by file-system events: polling
+ * sees edits on every file system, atomic symlink swaps (Kubernetes ConfigMaps) and editors that
+ * replace files, and costs little for folders of a few YAML files.
+ */
+public final class ConfigReloader<T> implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+
+  private final String component;
+  private final Path path;
+  private final ConfigLoader<T> loader;
+  private final Consumer<T> onChange;
+  private final Duration pollInterval;
+  private final Counter reloads;
+  private final Gauge versionGauge;
+
+  private volatile T current;
+  private volatile long version;
+  private byte[] lastSeen;
+  private ScheduledExecutorService poller;
+
+  private ConfigReloader(Builder<T> b) {
+    this.component = b.component;
+    this.path = b.path;
+    this.loader = b.loader;
+    this.onChange = b.onChange;
+    this.pollInterval = b.pollInterval;
+    this.reloads = b.metrics.counter("switchyard_config_reload_total",
+        "Config loads and reloads by component and result (success or failure).", "component", "result");
+    this.versionGauge = b.metrics.gauge("switchyard_config_version",
+        "Version of the config in use by component: 1 at start, +1 per successful reload.", "component");
+  }
+
+  public static <T> Builder<T> builder(String component, Path path, ConfigLoader<T> loader) {
+    return new Builder<>(component, path, loader);
+  }
+
+  /** Loads the config once (throwing when it is invalid) and starts watching for changes. */
+  public synchronized T start() throws ConfigException {
+    lastSeen = fingerprint();
+    T first;
+    try {
+      first = loader.load(path);
+    } catch (ConfigException e) {
+      reloads.labelValues(component, "failure").inc();
+      throw e;
+    }
+    install(first);
+    if (!pollInterval.isZero()) {
+      poller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "config-reload-" + component);
+        t.setDaemon(true);
+        return t;
+      });
+      poller.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return first;
+  }
+
+  public T current() {
+    T c = current;
+    if (c == null) {
+      throw new IllegalStateException(component + " config not loaded: call start() first");
+    }
+    return c;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  /**
+   * Loads the config now if its files changed since the last attempt. Returns true when a new valid
+   * config was swapped in; false when nothing changed or the new files are invalid (the old config stays).
+   */
+  public synchronized boolean reloadNow() {
+    byte[] now = fingerprint();
+    if (Arrays.equals(now, lastSeen)) {
+      return false;
+    }
+    lastSeen = now;
+    try {
+      install(loader.load(path));
+      log.info("{} config reloaded from {} (version {})", component, path, version);
+      return true;
+    } catch (ConfigException e) {
+      reloads.labelValues(component, "failure").inc();
+      log.warn("{} config rejected, keeping version {}: {}", component, version, e.getMessage());
+      return false;
+    }
+  }
+
+  private void install(T config) {
+    current = Objects.requireNonNull(config, "loader returned null");
+    version++;
+    reloads.labelValues(component, "success").inc();
+    versionGauge.labelValues(component).set(version);
+    if (version > 1) {
+      onChange.accept(config);
+    }
+  }
+
+  private void poll() {
+    try {
+      reloadNow();
+    } catch (RuntimeException e) {
+      // A loader bug must not kill the poller; the last good config keeps serving.
+      reloads.labelValues(component, "failure").inc();
+      log.error("{} config reload failed unexpectedly", component, e);
+    }
+  }
+
+  private byte[] fingerprint() {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      if (Files.isDirectory(path)) {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(path, FileVisitOption.FOLLOW_LINKS)) {
+          files = walk.filter(p -> !hidden(path.relativize(p))).filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path f : files) {
+          digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          digest.update((byte) 0);
+          digest.update(readOrEmpty(f));
+          digest.update((byte) 0);
+        }
+      } else {
+        digest.update(readOrEmpty(path));
+      }
+      return digest.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean hidden(Path relative) {
+    for (Path part : relative) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static byte[] readOrEmpty(Path f) {
+    try {
+      return Files.readAllBytes(f);
+    } catch (IOException e) {
+      // Deleted or unreadable between listing and reading: the next poll sees the settled state.
+      return new byte[0];
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+  }
+
+  public static final class Builder<T> {
+    private final String component;
+    private final Path path;
+    private final ConfigLoader<T> loader;
+    private Metrics metrics;
+    private Consumer<T> onChange = c -> {};
+    private Duration pollInterval = Duration.ofSeconds(1);
+
+    private Builder(String component, Path path, ConfigLoader<T> loader) {
+      this.component = Objects.requireNonNull(component, "component");
+      this.path = Objects.requireNonNull(path, "path");
+      this.loader = Objects.requireNonNull(loader, "loader");
+    }
+
+    public Builder<T> metrics(Metrics metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    /** Called after each successful reload (not for the first load) with the new config. */
+    public Builder<T> onChange(Consumer<T> onChange) {
+      this.onChange = Objects.requireNonNull(onChange);
+      return this;
+    }
+
+    /** How often to look for changes; zero turns watching off (reloadNow() still works). */
+    public Builder<T> pollInterval(Duration interval) {
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("pollInterval must not be negative");
+      }
+      this.pollInterval = interval;
+      return this;
+    }
+
+    public ConfigReloader<T> build() {
+      Objects.requireNonNull(metrics, "metrics");
+      return new ConfigReloader<>(this);
+    }
+  }
+}

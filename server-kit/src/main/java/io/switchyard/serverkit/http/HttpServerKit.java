@@ -1,0 +1,217 @@
+package io.switchyard.serverkit.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.switchyard.serverkit.tls.TlsOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP(S) listener on the JDK's built-in server with prefix routes, an optional bearer token for
+ * routes that reveal configuration or data, and a handler guard: an exception in a handler becomes a
+ * 500 with a JSON body and one log line, never a dropped connection or a dead thread.
+ */
+public final class HttpServerKit implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpServerKit.class);
+
+  private final String name;
+  private final HttpServer server;
+  private final ExecutorService ownedExecutor;
+  private final String bearerToken;
+
+  private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken) {
+    this.name = name;
+    this.server = server;
+    this.ownedExecutor = ownedExecutor;
+    this.bearerToken = bearerToken;
+  }
+
+  /**
+   * Adds a route to a built (possibly running) server: services started after the shared admin
+   * endpoint in {@code switchyard up} add their own admin routes this way.
+   */
+  public void addRoute(String pathPrefix, HttpHandler handler, boolean requiresToken) {
+    if (!pathPrefix.startsWith("/")) {
+      throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
+    }
+    HttpHandler h = requiresToken && bearerToken != null ? new TokenGuard(bearerToken, handler) : handler;
+    server.createContext(pathPrefix, new ErrorGuard(name, h));
+  }
+
+  public static Builder builder(String name, int port) {
+    return new Builder(name, port);
+  }
+
+  public HttpServerKit start() {
+    server.start();
+    log.info("{} HTTP listening on port {}", name, port());
+    return this;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+      try {
+        ownedExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  public static final class Builder {
+    private final String name;
+    private final int port;
+    private String host = "0.0.0.0";
+    private TlsOptions tls;
+    private java.util.concurrent.Executor executor;
+    private int threads = 4;
+    private String bearerToken;
+    private final List<Route> routes = new ArrayList<>();
+
+    private record Route(String prefix, HttpHandler handler, boolean requiresToken) {}
+
+    private Builder(String name, int port) {
+      this.name = Objects.requireNonNull(name, "name");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      this.port = port;
+    }
+
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host);
+      return this;
+    }
+
+    public Builder tls(TlsOptions tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** Handlers run on this executor; by default on a small fixed pool the server owns. */
+    public Builder executor(java.util.concurrent.Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    public Builder threads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /** Token required (as {@code Authorization: Bearer …}) by routes added with requiresToken; null = none. */
+    public Builder bearerToken(String token) {
+      this.bearerToken = token == null || token.isBlank() ? null : token.strip();
+      return this;
+    }
+
+    public Builder route(String pathPrefix, HttpHandler handler, boolean requiresToken) {
+      if (!pathPrefix.startsWith("/")) {
+        throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
+      }
+      routes.add(new Route(pathPrefix, Objects.requireNonNull(handler), requiresToken));
+      return this;
+    }
+
+    public Builder route(String pathPrefix, HttpHandler handler) {
+      return route(pathPrefix, handler, false);
+    }
+
+    public HttpServerKit build() throws IOException {
+      InetSocketAddress addr = new InetSocketAddress(host, port);
+      HttpServer server;
+      if (tls != null) {
+        HttpsServer https = HttpsServer.create(addr, 0);
+        SSLContext ctx = tls.sslContext();
+        boolean mutual = tls.mutual();
+        https.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters p = ctx.getDefaultSSLParameters();
+            p.setNeedClientAuth(mutual);
+            params.setSSLParameters(p);
+          }
+        });
+        server = https;
+      } else {
+        server = HttpServer.create(addr, 0);
+      }
+      for (Route r : routes) {
+        HttpHandler h = r.requiresToken && bearerToken != null ? new TokenGuard(bearerToken, r.handler) : r.handler;
+        server.createContext(r.prefix, new ErrorGuard(name, h));
+      }
+      ExecutorService owned = null;
+      if (executor == null) {
+        owned = Executors.newFixedThreadPool(threads, daemonThreads(name + "-http"));
+        server.setExecutor(owned);
+      } else {
+        server.setExecutor(executor);
+      }
+      return new HttpServerKit(name, server, owned, bearerToken);
+    }
+  }
+
+  static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private record TokenGuard(String token, HttpHandler next) implements HttpHandler {
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+      if (!MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        HttpResponses.error(ex, 401, "missing or invalid bearer token");
+        return;
+      }
+      next.handle(ex);
+    }
+  }
+
+  private record ErrorGuard(String server, HttpHandler next) implements HttpHandler {
+    @Override
+    public void handle(HttpExchange ex) {
+      try {
+        next.handle(ex);
+      } catch (Exception | StackOverflowError e) {
+        log.error("{}: {} {} failed", server, ex.getRequestMethod(), ex.getRequestURI(), e);
+        try {
+          HttpResponses.error(ex, 500, "internal error: " + e.getClass().getSimpleName());
+        } catch (IOException | RuntimeException ignored) {
+          // The response was already (partly) sent; closing is all that is left.
+          ex.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.switchyard.serverkit.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void readyOnlyWhenEveryComponentIsReady() throws Exception {
+    Metrics metrics = new Metrics(new PrometheusRegistry());
+    Readiness readiness = new Readiness();
+    Readiness.Component a = readiness.register("a");
+    Readiness.Component b = readiness.register("b");
+    try (AdminServer admin = AdminServer.builder(metrics, readiness).port(0).build().start()) {
+      assertThat(get(admin, "/healthz", null).statusCode()).isEqualTo(200);
+      a.ready();
+      HttpResponse<String> notReady = get(admin, "/readyz", null);
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(notReady.body()).contains("\"b\":\"starting\"");
+      b.ready();
+      assertThat(get(admin, "/readyz", null).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void metricsIncludeJvmAndComponentSeries() throws Exception {
+    Metrics metrics = new Metrics(new PrometheusRegistry());
+    metrics.counter("switchyard_test_total", "test counter", "kind").labelValues("x").inc(3);
+    try (AdminServer admin = AdminServer.builder(metrics, new Readiness()).port(0).build().start()) {
+      String body = get(admin, "/metrics", null).body();
+      assertThat(body).contains("switchyard_test_total{kind=\"x\"} 3.0").contains("jvm_memory_used_bytes");
+    }
+  }
+
+  @Test
+  void configDumpRoutesRequireTheBearerToken() throws Exception {
+    try (AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), new Readiness())
+        .port(0).bearerToken("s3cret")
+        .route("/config", ex -> HttpResponses.json(ex, 200, Map.of("limits", 1)), true)
+        .build().start()) {
+      HttpResponse<String> refused = get(admin, "/config", null);
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(refused.body()).contains("\"error\"");
+      assertThat(get(admin, "/config", "wrong").statusCode()).isEqualTo(401);
+      assertThat(get(admin, "/config", "s3cret").body()).isEqualTo("{\"limits\":1}");
+      assertThat(get(admin, "/metrics", null).statusCode()).isEqualTo(200);
+    }
+  }
+
+  private HttpResponse<String> get(AdminServer admin, String path, String token) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path));
+    if (token != null) {
+      r.header("Authorization", "Bearer " + token);
+    }
+    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

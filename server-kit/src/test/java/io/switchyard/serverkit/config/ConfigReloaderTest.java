@@ -1,0 +1,93 @@
+package io.switchyard.serverkit.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigReloaderTest {
+  @TempDir Path dir;
+  private final Metrics metrics = new Metrics(new PrometheusRegistry());
+
+  record Conf(int limit) {}
+
+  /** Loads every *.yaml in the folder and sums their limits, so a reload must read the whole folder. */
+  private final ConfigLoader<Integer> loader = d -> {
+    int sum = 0;
+    try (var files = Files.list(d)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        Conf c = YamlConfig.read(f, Conf.class);
+        if (c.limit() < 0) {
+          throw new ConfigException(f, 1, 1, "limit must not be negative");
+        }
+        sum += c.limit();
+      }
+    } catch (java.io.IOException e) {
+      throw new ConfigException(d, 0, 0, e.getMessage());
+    }
+    return sum;
+  };
+
+  @Test
+  void invalidEditIsRejectedAndTheLastGoodConfigKeepsServing() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 5\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(5);
+      Files.writeString(dir.resolve("b.yaml"), "limit: 3\n");
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(8);
+      assertThat(r.version()).isEqualTo(2);
+
+      Files.writeString(dir.resolve("b.yaml"), "limit: [oops\n");
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.current()).isEqualTo(8);
+      assertThat(r.version()).isEqualTo(2);
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(counter("success")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void unchangedFilesAreNotReloaded() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 5\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      r.start();
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.version()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void invalidFirstLoadFailsWithFileAndLine() throws Exception {
+    Path f = Files.writeString(dir.resolve("a.yaml"), "limit: -1\n");
+    ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).build();
+    assertThatThrownBy(r::start).isInstanceOf(ConfigException.class).hasMessage(f + ":1:1: limit must not be negative");
+  }
+
+  @Test
+  void watcherPicksUpChangesAndNotifies() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    List<Integer> seen = new ArrayList<>();
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics)
+        .pollInterval(Duration.ofMillis(50)).onChange(seen::add).build()) {
+      r.start();
+      Files.writeString(dir.resolve("a.yaml"), "limit: 7\n");
+      await().atMost(Duration.ofSeconds(10)).until(() -> r.current() == 7);
+      assertThat(seen).containsExactly(7);
+    }
+  }
+
+  private double counter(String result) {
+    return metrics.counter("switchyard_config_reload_total", "", "component", "result")
+        .labelValues("test", result).get();
+  }
+}
