@@ -2,6 +2,8 @@ package io.switchyard.flinkjobs.job;
 
 import io.switchyard.flinkjobs.slo.spec.SloCli;
 import java.util.Arrays;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -10,7 +12,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * code runs on the cluster. {@code slo ...} runs the SLO tools instead.
  */
 public final class FlinkJobsMain {
+  /** Printed once the job runs; `switchyard up` waits for it. */
+  public static final String READY_MARKER = "switchyard-ready";
+
   private FlinkJobsMain() {}
+
+  private static void awaitRunning(JobClient job) throws Exception {
+    while (true) {
+      JobStatus status = job.getJobStatus().get();
+      if (status == JobStatus.RUNNING || status.isTerminalState()) {
+        return;
+      }
+      Thread.sleep(100); // polling a status with no push API; not a timing assumption
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("slo")) {
@@ -31,6 +46,11 @@ public final class FlinkJobsMain {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
     SwitchyardPipeline.build(env, options);
-    env.execute("switchyard");
+    JobClient job = env.executeAsync("switchyard");
+    awaitRunning(job);
+    // The launcher's supervisor marks flink-jobs ready on this line.
+    System.out.println(READY_MARKER + " job " + job.getJobID());
+    System.out.flush();
+    job.getJobExecutionResult().get();
   }
 }

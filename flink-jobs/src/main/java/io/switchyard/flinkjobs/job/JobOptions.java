@@ -41,7 +41,7 @@ public record JobOptions(
              switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
         --topic-prefix P            prefix of every topic name (default none)
-        --data-dir DIR              checkpoints and savepoints go under DIR/flink (default ./data)
+        --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink)
         --window 1m                 aggregation window (event time)
         --out-of-orderness 5s       watermark lag behind the newest event
         --allowed-lateness 5m       late events re-emit their window up to this long after it closed
@@ -100,7 +100,7 @@ public record JobOptions(
       JobOptions o = new JobOptions(
           str(left, "--kafka", "127.0.0.1:9092"),
           str(left, "--topic-prefix", ""),
-          Path.of(str(left, "--data-dir", "data")).toAbsolutePath(),
+          Path.of(str(left, "--data-dir", "data/flink")).toAbsolutePath(),
           window,
           dur(left, "--out-of-orderness", "5s"),
           dur(left, "--allowed-lateness", "5m"),
@@ -157,11 +157,11 @@ public record JobOptions(
   }
 
   public Path checkpointDir() {
-    return dataDir.resolve("flink").resolve("checkpoints");
+    return dataDir.resolve("checkpoints");
   }
 
   public Path savepointDir() {
-    return dataDir.resolve("flink").resolve("savepoints");
+    return dataDir.resolve("savepoints");
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */
