@@ -92,8 +92,8 @@ public final class SwitchyardPipeline {
     DataStream<EdgeEvent> edges = spanEdges.union(meshEdges)
         .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
         .uid("cardinality-limit").name("cardinality-limit")
-        .assignTimestampsAndWatermarks(WatermarkStrategy.<EdgeEvent>forBoundedOutOfOrderness(o.outOfOrderness())
-            .withTimestampAssigner((e, t) -> e.timestampMs).withIdleness(o.idleness()))
+        .assignTimestampsAndWatermarks(idle(WatermarkStrategy.<EdgeEvent>forBoundedOutOfOrderness(o.outOfOrderness())
+            .withTimestampAssigner((e, t) -> e.timestampMs), o))
         .uid("edge-watermarks").name("edge-watermarks");
 
     SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(edges, o);
@@ -109,13 +109,22 @@ public final class SwitchyardPipeline {
   static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
     return env
         .fromSource(source(o, o.topic(Topics.SPANS), new ProtoRecordDeserializer<>(SpanRecord.class), "spans"),
-            WatermarkStrategy.<SpanRecord>forBoundedOutOfOrderness(o.outOfOrderness())
-                .withTimestampAssigner((s, t) -> s.getEndTimeUnixNano() / 1_000_000).withIdleness(o.idleness()),
+            idle(WatermarkStrategy.<SpanRecord>forBoundedOutOfOrderness(o.outOfOrderness())
+                .withTimestampAssigner((s, t) -> s.getEndTimeUnixNano() / 1_000_000), o),
             "spans")
         .uid("spans-source")
         .keyBy(s -> SpanEdges.hex(s.getTraceId()), Types.STRING)
         .process(new ServiceGraphFunction(o.pairing()), TypeInformation.of(EdgeEvent.class))
         .uid("service-graph").name("service-graph");
+  }
+
+  /**
+   * Idle partitions must not hold the watermark of a live job. A bounded run never marks inputs idle:
+   * a reader that finished early sends +inf, and an idle sibling would then let +inf through and
+   * turn every record still in flight into late data.
+   */
+  static <T> WatermarkStrategy<T> idle(WatermarkStrategy<T> strategy, JobOptions o) {
+    return o.bounded() ? strategy : strategy.withIdleness(o.idleness());
   }
 
   static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> edges, JobOptions o) {

@@ -178,7 +178,9 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       }
     }
     // Keep ticking while any counts remain, so alerts resolve even when the target's traffic stops.
-    if (!expired.isEmpty() || counts.keys().iterator().hasNext()) {
+    // At the end of a bounded input (watermark at +inf) ticking would only replay empty minutes.
+    boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+    if (!endOfInput && counts.keys().iterator().hasNext()) {
       ctx.timerService().registerEventTimeTimer(timestamp + aggregationWindow.toMillis());
     }
   }
