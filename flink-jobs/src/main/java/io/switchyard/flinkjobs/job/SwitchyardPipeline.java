@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.job;
 
 import io.switchyard.flinkjobs.aggregate.Aggregates;
+import io.switchyard.flinkjobs.aggregate.EdgeTimestamps;
 import io.switchyard.flinkjobs.aggregate.EdgeWindowing;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.flinkjobs.graph.ServiceGraphFunction;
@@ -24,6 +25,8 @@ import io.switchyard.model.v1.SpanRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -83,7 +86,8 @@ public final class SwitchyardPipeline {
     DataStream<EdgeEvent> meshEdges = env
         .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
             new ProtoRecordDeserializer<>(AccessLogRecord.class), "access-logs"),
-            WatermarkStrategy.noWatermarks(), "access-logs")
+            idle(WatermarkStrategy.<AccessLogRecord>forBoundedOutOfOrderness(o.outOfOrderness())
+                .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000), o), "access-logs")
         .uid("access-logs-source")
         .<EdgeEvent>flatMap((AccessLogRecord r, Collector<EdgeEvent> out) -> AccessLogEdges.toEdge(r).ifPresent(out::collect))
         .returns(TypeInformation.of(EdgeEvent.class))
@@ -92,9 +96,8 @@ public final class SwitchyardPipeline {
     DataStream<EdgeEvent> edges = spanEdges.union(meshEdges)
         .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
         .uid("cardinality-limit").name("cardinality-limit")
-        .assignTimestampsAndWatermarks(idle(WatermarkStrategy.<EdgeEvent>forBoundedOutOfOrderness(o.outOfOrderness())
-            .withTimestampAssigner((e, t) -> e.timestampMs), o))
-        .uid("edge-watermarks").name("edge-watermarks");
+        .transform("edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
+        .uid("edge-timestamps");
 
     SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(edges, o);
     SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(edges, o);
@@ -157,10 +160,19 @@ public final class SwitchyardPipeline {
     if (o.bounded()) {
       defs.setBounded(OffsetsInitializer.latest());
     }
-    // The definitions input goes idle between changes and must not hold back the SLO clock.
+    // Definitions carry no event time: their input must never hold back the SLO clock, so it always
+    // reports +inf and the aggregates' watermark alone drives the evaluation.
+    WatermarkStrategy<SloDefinitionChange> neverHoldsBack = WatermarkStrategy.forGenerator(ctx -> new WatermarkGenerator<>() {
+      @Override
+      public void onEvent(SloDefinitionChange event, long timestamp, WatermarkOutput output) {}
+
+      @Override
+      public void onPeriodicEmit(WatermarkOutput output) {
+        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE));
+      }
+    });
     BroadcastStream<SloDefinitionChange> definitions = env
-        .fromSource(defs.build(), WatermarkStrategy.<SloDefinitionChange>forMonotonousTimestamps().withIdleness(java.time.Duration.ofSeconds(1)),
-            "slo-definitions")
+        .fromSource(defs.build(), neverHoldsBack, "slo-definitions")
         .uid("slo-definitions-source").setParallelism(1)
         .broadcast(SloFunction.DEFINITIONS);
 
