@@ -172,8 +172,11 @@ public final class SwitchyardPipeline {
       }
     });
     BroadcastStream<SloDefinitionChange> definitions = env
-        .fromSource(defs.build(), neverHoldsBack, "slo-definitions")
+        .fromSource(defs.build(), WatermarkStrategy.noWatermarks(), "slo-definitions")
         .uid("slo-definitions-source").setParallelism(1)
+        // Emitted by an operator on its own timer, not per Kafka split, so it flows even while the
+        // definitions partition has no new records.
+        .assignTimestampsAndWatermarks(neverHoldsBack).uid("slo-definitions-watermarks").setParallelism(1)
         .broadcast(SloFunction.DEFINITIONS);
 
     TypeInformation<SliSample> sampleType = TypeInformation.of(SliSample.class);

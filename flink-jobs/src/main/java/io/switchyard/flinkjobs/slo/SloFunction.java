@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
@@ -55,6 +56,10 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   private transient ValueState<Long> lastEvaluated;
   private transient Map<String, SloSpec> parsed;
   private transient Counter rejected;
+  private transient LongCounter samplesCounted;
+  private transient LongCounter samplesUnmatched;
+  private transient LongCounter evaluations;
+  private transient LongCounter definitionsApplied;
 
   public SloFunction(List<AlertWindow> alertWindows, Duration aggregationWindow) {
     this.alertWindows = List.copyOf(alertWindows);
@@ -70,6 +75,17 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     lastEvaluated = getRuntimeContext().getState(new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG));
     parsed = new HashMap<>();
     rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
+    // Accumulators as well as metrics: a job client (tests, `flink list`) can read them.
+    samplesCounted = accumulator("slo_samples_counted");
+    samplesUnmatched = accumulator("slo_samples_unmatched");
+    evaluations = accumulator("slo_evaluations");
+    definitionsApplied = accumulator("slo_definitions_applied");
+  }
+
+  private LongCounter accumulator(String name) {
+    LongCounter c = new LongCounter();
+    getRuntimeContext().addAccumulator(name, c);
+    return c;
   }
 
   /** The parsed SLO of a published YAML, cached by its text. */
@@ -112,6 +128,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       counts.put(slo.name() + "|" + sample.windowEndMs + "|" + sample.series, new double[] {sample.good(slo), sample.total});
       counted = true;
     }
+    (counted ? samplesCounted : samplesUnmatched).add(1);
     if (counted) {
       long tick = sample.windowEndMs - 1;
       Long last = lastEvaluated.value();
@@ -160,6 +177,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
         }
       }
       SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since);
+      evaluations.add(1);
       out.collect(r.status());
       for (AlertState a : r.status().getAlertsList()) {
         boolean was = since.containsKey(a.getName());
@@ -222,6 +240,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       return;
     }
     defs.put(change.name, change.yaml);
+    definitionsApplied.add(1);
     if (previous != null) {
       forget(change.name, ctx);
     }
