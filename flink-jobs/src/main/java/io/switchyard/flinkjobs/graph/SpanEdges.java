@@ -1,0 +1,150 @@
+package io.switchyard.flinkjobs.graph;
+
+import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.model.v1.SpanRecord.StatusCode;
+import io.switchyard.model.v1.TelemetrySource;
+import java.util.HexFormat;
+import java.util.List;
+
+/** The pure rules that turn spans into edges (Tempo/OTel servicegraph semantics plus our fixes). */
+public final class SpanEdges {
+  public static final String CONNECTION_DATABASE = "database";
+  public static final String CONNECTION_MESSAGING = "messaging_system";
+  public static final String CONNECTION_VIRTUAL = "virtual_node";
+  public static final String UNKNOWN = "unknown";
+  public static final String USER = "user";
+  private static final HexFormat HEX = HexFormat.of();
+  /** Database client spans name their server by these, then by the database attributes. */
+  private static final List<String> DATABASE_PEER =
+      List.of("peer.service", "server.address", "network.peer.address", "db.name", "db.system");
+
+  private SpanEdges() {}
+
+  public static String hex(com.google.protobuf.ByteString bytes) {
+    return HEX.formatHex(bytes.toByteArray());
+  }
+
+  public static boolean isClientSide(SpanKind k) {
+    return k == SpanKind.SPAN_KIND_CLIENT || k == SpanKind.SPAN_KIND_PRODUCER;
+  }
+
+  public static boolean isServerSide(SpanKind k) {
+    return k == SpanKind.SPAN_KIND_SERVER || k == SpanKind.SPAN_KIND_CONSUMER;
+  }
+
+  /** A CLIENT span talking to a database: its edge completes at once, no server span will come. */
+  public static boolean isDatabase(SpanRecord s) {
+    return s.getKind() == SpanKind.SPAN_KIND_CLIENT && (!s.getDbSystem().isEmpty() || !s.getDbName().isEmpty());
+  }
+
+  static NodeRef serviceNode(SpanRecord s) {
+    String ns = !s.getServiceNamespace().isEmpty() ? s.getServiceNamespace() : s.getIstioNamespace();
+    return NodeRef.newBuilder().setName(s.getServiceName()).setNamespace(ns).setWorkload(s.getIstioWorkload())
+        .setKind(NodeRef.NodeKind.NODE_KIND_SERVICE).build();
+  }
+
+  static NodeRef virtualNode(String name, NodeRef.NodeKind fallbackKind, String fallbackName) {
+    return name.isEmpty()
+        ? NodeRef.newBuilder().setName(fallbackName).setKind(fallbackKind).build()
+        : NodeRef.newBuilder().setName(name).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
+  }
+
+  static double durationSeconds(SpanRecord s) {
+    long d = s.getEndTimeUnixNano() - s.getStartTimeUnixNano();
+    return d > 0 ? d / 1e9 : 0;
+  }
+
+  static double weight(SpanRecord s) {
+    double p = s.getSamplingProbability();
+    return p > 0 && p <= 1 ? 1 / p : 1;
+  }
+
+  static boolean failed(SpanRecord s) {
+    return s.getStatus() == StatusCode.STATUS_CODE_ERROR;
+  }
+
+  /** Response class from the HTTP status, else the gRPC status, else "" (unknown). */
+  static String responseClass(SpanRecord s) {
+    int http = s.getHttpStatusCode();
+    if (http >= 100 && http < 600) {
+      return (http / 100) + "xx";
+    }
+    // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
+    if (s.getRpcGrpcStatusCode() > 0 || (s.getRpcGrpcStatusCode() == 0 && s.getAttributesMap().containsKey("rpc.grpc.status_code"))) {
+      return "grpc_" + s.getRpcGrpcStatusCode();
+    }
+    return "";
+  }
+
+  private static EdgeEvent base(SpanRecord timeSource) {
+    EdgeEvent e = new EdgeEvent();
+    e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
+    e.timestampMs = timeSource.getStartTimeUnixNano() / 1_000_000;
+    return e;
+  }
+
+  /** A completed client/server pair. */
+  public static EdgeEvent paired(SpanRecord client, SpanRecord server) {
+    EdgeEvent e = base(client);
+    e.client(serviceNode(client));
+    e.server(serviceNode(server));
+    boolean messaging = client.getKind() == SpanKind.SPAN_KIND_PRODUCER || server.getKind() == SpanKind.SPAN_KIND_CONSUMER;
+    e.connectionType = messaging ? CONNECTION_MESSAGING : "";
+    e.protocol = messaging ? client.getMessagingSystem() : "";
+    e.weight = client.getSamplingProbability() > 0 ? weight(client) : weight(server);
+    e.failed = failed(client) || failed(server);
+    e.clientLatencySeconds = durationSeconds(client);
+    e.serverLatencySeconds = durationSeconds(server);
+    if (messaging) {
+      long queue = server.getStartTimeUnixNano() - client.getEndTimeUnixNano();
+      // Clock skew between hosts can make this negative: then it is unknown, not zero.
+      e.messagingLatencySeconds = queue > 0 ? queue / 1e9 : -1;
+    }
+    String code = responseClass(server);
+    e.responseClass = code.isEmpty() ? responseClass(client) : code;
+    return e;
+  }
+
+  /** A database client span: complete at once, both latencies are the client's. */
+  public static EdgeEvent database(SpanRecord client) {
+    EdgeEvent e = base(client);
+    e.client(serviceNode(client));
+    e.server(virtualNode(SpanAttributes.firstOf(client, DATABASE_PEER), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN));
+    e.connectionType = CONNECTION_DATABASE;
+    e.protocol = client.getDbSystem();
+    e.weight = weight(client);
+    e.failed = failed(client);
+    e.clientLatencySeconds = durationSeconds(client);
+    e.serverLatencySeconds = e.clientLatencySeconds;
+    e.responseClass = responseClass(client);
+    return e;
+  }
+
+  /** A client (or producer) whose server never came: the server is named from peer attributes. */
+  public static EdgeEvent unmatchedClient(SpanRecord client, List<String> peerAttributes) {
+    EdgeEvent e = base(client);
+    e.client(serviceNode(client));
+    e.server(virtualNode(SpanAttributes.firstOf(client, peerAttributes), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN));
+    e.connectionType = CONNECTION_VIRTUAL;
+    e.weight = weight(client);
+    e.failed = failed(client);
+    e.clientLatencySeconds = durationSeconds(client);
+    e.responseClass = responseClass(client);
+    return e;
+  }
+
+  /** A root server (or consumer) span: its caller is uninstrumented, named by peer.service or "user". */
+  public static EdgeEvent rootServer(SpanRecord server) {
+    EdgeEvent e = base(server);
+    e.client(virtualNode(server.getPeerService(), NodeRef.NodeKind.NODE_KIND_USER, USER));
+    e.server(serviceNode(server));
+    e.connectionType = CONNECTION_VIRTUAL;
+    e.weight = weight(server);
+    e.failed = failed(server);
+    e.serverLatencySeconds = durationSeconds(server);
+    e.responseClass = responseClass(server);
+    return e;
+  }
+}

@@ -1,0 +1,176 @@
+package io.switchyard.flinkjobs.job;
+
+import io.switchyard.flinkjobs.graph.PairingConfig;
+import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.Durations;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Arguments shared by the local jar and the cluster job jar, parsed and validated once. Unknown or
+ * malformed arguments are an error naming the argument.
+ */
+public record JobOptions(
+    String kafka,
+    String topicPrefix,
+    Path dataDir,
+    Duration window,
+    Duration outOfOrderness,
+    Duration allowedLateness,
+    Duration idleness,
+    PairingConfig pairing,
+    int maxNodes,
+    Duration checkpointInterval,
+    Duration transactionTimeout,
+    int parallelism,
+    String groupId,
+    boolean bounded,
+    int restartAttempts,
+    int restPort,
+    List<AlertWindow> alertWindows) implements Serializable {
+
+  static final String USAGE = """
+      Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
+             switchyard-flink-local.jar slo apply DIR --kafka HOST:PORT [--topic-prefix P]
+             switchyard-flink-local.jar slo check DIR
+             switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
+        --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
+        --topic-prefix P            prefix of every topic name (default none)
+        --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink)
+        --window 1m                 aggregation window (event time)
+        --out-of-orderness 5s       watermark lag behind the newest event
+        --allowed-lateness 5m       late events re-emit their window up to this long after it closed
+        --idleness 10s              a partition without data this long stops holding the watermark
+        --pairing-wait 10s          how long a span waits for the other side of its edge
+        --pairing-time event        event | processing: the clock of that wait
+        --dedupe-ttl 10m            how long a (trace, span, kind) is remembered to drop redeliveries
+        --peer-attributes LIST      attributes naming a virtual server, comma separated
+        --max-nodes 10000           distinct node names per subtask before grouping into "other"
+        --checkpoint-interval 5s    exactly-once commit interval: results appear after window + this
+        --transaction-timeout 10m   Kafka sink transaction.timeout.ms (<= broker transaction.max.timeout.ms)
+        --parallelism 2
+        --group-id switchyard-flink consumer group for offsets
+        --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
+        --restart-attempts 3        fixed-delay restarts before the job fails
+        --rest-port -1              local MiniCluster web/REST port, -1 = none (never 8081: ratelimit's)
+        --slo-alert-windows LIST    severity:long/short:budget-fraction, comma separated
+                                    (default page:1h/5m:0.02,page:6h/30m:0.05,ticket:1d/2h:0.1,ticket:3d/6h:0.1)
+      """;
+
+  public static JobOptions defaults() {
+    return parse(new String[0]);
+  }
+
+  public static JobOptions parse(String[] args) {
+    Map<String, String> m = new LinkedHashMap<>();
+    List<String> flags = List.of("--bounded");
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (flags.contains(a)) {
+        m.put(a, "true");
+        continue;
+      }
+      String value;
+      if (a.startsWith("--") && a.contains("=")) {
+        value = a.substring(a.indexOf('=') + 1);
+        a = a.substring(0, a.indexOf('='));
+      } else if (a.startsWith("--") && i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'");
+      }
+      m.put(a, value);
+    }
+    Map<String, String> left = new LinkedHashMap<>(m);
+    try {
+      Duration window = dur(left, "--window", "1m");
+      if (window.toMillis() < 1000) {
+        throw new IllegalArgumentException("--window must be at least 1s");
+      }
+      PairingConfig pairing = new PairingConfig(dur(left, "--pairing-wait", "10s"),
+          PairingConfig.TimeDomain.valueOf(str(left, "--pairing-time", "event").toUpperCase()),
+          dur(left, "--dedupe-ttl", "10m"),
+          List.of(str(left, "--peer-attributes", String.join(",", PairingConfig.DEFAULT_PEER_ATTRIBUTES)).split(",")));
+      String alerts = str(left, "--slo-alert-windows", "");
+      JobOptions o = new JobOptions(
+          str(left, "--kafka", "127.0.0.1:9092"),
+          str(left, "--topic-prefix", ""),
+          Path.of(str(left, "--data-dir", "data/flink")).toAbsolutePath(),
+          window,
+          dur(left, "--out-of-orderness", "5s"),
+          dur(left, "--allowed-lateness", "5m"),
+          dur(left, "--idleness", "10s"),
+          pairing,
+          integer(left, "--max-nodes", "10000"),
+          dur(left, "--checkpoint-interval", "5s"),
+          dur(left, "--transaction-timeout", "10m"),
+          integer(left, "--parallelism", "2"),
+          str(left, "--group-id", "switchyard-flink"),
+          Boolean.parseBoolean(str(left, "--bounded", "false")),
+          integer(left, "--restart-attempts", "3"),
+          integer(left, "--rest-port", "-1"),
+          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
+      if (!left.isEmpty()) {
+        throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
+      }
+      if (o.parallelism() < 1) {
+        throw new IllegalArgumentException("--parallelism must be >= 1");
+      }
+      if (o.restPort() == 8081) {
+        throw new IllegalArgumentException("--rest-port 8081 is the rate-limit service's port; pick another or -1");
+      }
+      return o;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
+    }
+  }
+
+  private static String str(Map<String, String> m, String key, String def) {
+    String v = m.remove(key);
+    return v == null ? def : v;
+  }
+
+  private static Duration dur(Map<String, String> m, String key, String def) {
+    try {
+      return Durations.parse(str(m, key, def));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int integer(Map<String, String> m, String key, String def) {
+    String v = str(m, key, def);
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is not an integer", e);
+    }
+  }
+
+  public String topic(io.switchyard.model.TopicSpec spec) {
+    return spec.withPrefix(topicPrefix).name();
+  }
+
+  public Path checkpointDir() {
+    return dataDir.resolve("checkpoints");
+  }
+
+  public Path savepointDir() {
+    return dataDir.resolve("savepoints");
+  }
+
+  /** The options back as arguments (the launcher and tests build command lines with this). */
+  public List<String> toArgs() {
+    List<String> a = new ArrayList<>(List.of("--kafka", kafka, "--topic-prefix", topicPrefix, "--data-dir", dataDir.toString(),
+        "--window", Durations.format(window), "--parallelism", Integer.toString(parallelism)));
+    if (bounded) {
+      a.add("--bounded");
+    }
+    return a;
+  }
+}

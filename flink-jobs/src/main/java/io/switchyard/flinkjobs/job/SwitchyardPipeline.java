@@ -1,0 +1,252 @@
+package io.switchyard.flinkjobs.job;
+
+import io.switchyard.flinkjobs.aggregate.Aggregates;
+import io.switchyard.flinkjobs.aggregate.EdgeTimestamps;
+import io.switchyard.flinkjobs.aggregate.EdgeWindowing;
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.graph.ServiceGraphFunction;
+import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.mesh.AccessLogEdges;
+import io.switchyard.flinkjobs.mesh.CardinalityLimiter;
+import io.switchyard.flinkjobs.serde.ProtoRecordDeserializer;
+import io.switchyard.flinkjobs.serde.ProtoRecordSerializer;
+import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
+import io.switchyard.flinkjobs.slo.SliSample;
+import io.switchyard.flinkjobs.slo.SloDefinitionChange;
+import io.switchyard.flinkjobs.slo.SloFunction;
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloDefinitionRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.model.v1.SpanRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The whole Switchyard topology on one Flink job: spans -> service-graph pairing, access logs ->
+ * mesh edges, both -> cardinality limit -> per-edge and per-service windows -> Kafka, and the
+ * service/edge aggregates -> SLO evaluation -> status and alerts. Every stateful operator has a
+ * stable uid so savepoints of one build restore in the next.
+ */
+public final class SwitchyardPipeline {
+  private SwitchyardPipeline() {}
+
+  /** Flink settings the job needs wherever it runs (a local MiniCluster or a cluster submission). */
+  public static Configuration flinkConfiguration(JobOptions o) {
+    Map<String, String> m = new HashMap<>();
+    m.put("pipeline.name", "switchyard" + (o.topicPrefix().isEmpty() ? "" : " (" + o.topicPrefix() + ")"));
+    m.put("pipeline.generic-types", "false"); // no silent Kryo: every type has an explicit serializer
+    m.put("parallelism.default", Integer.toString(o.parallelism()));
+    m.put("state.backend.type", "rocksdb");
+    m.put("execution.checkpointing.interval", o.checkpointInterval().toMillis() + " ms");
+    m.put("execution.checkpointing.mode", "EXACTLY_ONCE");
+    m.put("execution.checkpointing.storage", "filesystem");
+    m.put("execution.checkpointing.dir", o.checkpointDir().toUri().toString());
+    m.put("execution.checkpointing.savepoint-dir", o.savepointDir().toUri().toString());
+    m.put("execution.checkpointing.incremental", "true");
+    m.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    m.put("execution.checkpointing.num-retained", "2");
+    m.put("restart-strategy.type", "fixed-delay");
+    m.put("restart-strategy.fixed-delay.attempts", Integer.toString(o.restartAttempts()));
+    m.put("restart-strategy.fixed-delay.delay", "2 s");
+    m.put("pipeline.auto-watermark-interval", "200 ms");
+    // The local MiniCluster's REST endpoint: loopback only, never the default 8081 (ratelimit's port).
+    m.put("rest.bind-address", "127.0.0.1");
+    m.put("rest.address", "127.0.0.1");
+    m.put("rest.bind-port", o.restPort() < 0 ? "0" : Integer.toString(o.restPort()));
+    return Configuration.fromMap(m);
+  }
+
+  public static void build(StreamExecutionEnvironment env, JobOptions o) {
+    DataStream<EdgeEvent> spanEdges = spanEdges(env, o);
+    DataStream<EdgeEvent> meshEdges = env
+        .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
+            new ProtoRecordDeserializer<>(AccessLogRecord.class), "access-logs"),
+            idle(WatermarkStrategy.<AccessLogRecord>forBoundedOutOfOrderness(o.outOfOrderness())
+                .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000), o), "access-logs")
+        .uid("access-logs-source")
+        .<EdgeEvent>flatMap((AccessLogRecord r, Collector<EdgeEvent> out) -> AccessLogEdges.toEdge(r).ifPresent(out::collect))
+        .returns(TypeInformation.of(EdgeEvent.class))
+        .uid("access-log-edges").name("access-log-edges");
+
+    DataStream<EdgeEvent> edges = spanEdges.union(meshEdges)
+        .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
+        .uid("cardinality-limit").name("cardinality-limit")
+        .transform("edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
+        .uid("edge-timestamps");
+
+    SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(edges, o);
+    SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(edges, o);
+
+    edgeAggregates.sinkTo(sink(o, o.topic(Topics.EDGES), Aggregates::edgeKafkaKey, "edges")).uid("edges-sink").name("edges-sink");
+    serviceAggregates.sinkTo(sink(o, o.topic(Topics.SERVICES), Aggregates::serviceKafkaKey, "services"))
+        .uid("services-sink").name("services-sink");
+
+    slo(env, o, serviceAggregates, edgeAggregates);
+  }
+
+  static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
+    return env
+        .fromSource(source(o, o.topic(Topics.SPANS), new ProtoRecordDeserializer<>(SpanRecord.class), "spans"),
+            idle(WatermarkStrategy.<SpanRecord>forBoundedOutOfOrderness(o.outOfOrderness())
+                .withTimestampAssigner((s, t) -> s.getEndTimeUnixNano() / 1_000_000), o),
+            "spans")
+        .uid("spans-source")
+        .keyBy(s -> SpanEdges.hex(s.getTraceId()), Types.STRING)
+        .process(new ServiceGraphFunction(o.pairing()), TypeInformation.of(EdgeEvent.class))
+        .uid("service-graph").name("service-graph");
+  }
+
+  /**
+   * Idle partitions must not hold the watermark of a live job. A bounded run never marks inputs idle:
+   * a reader that finished early sends +inf, and an idle sibling would then let +inf through and
+   * turn every record still in flight into late data.
+   */
+  static <T> WatermarkStrategy<T> idle(WatermarkStrategy<T> strategy, JobOptions o) {
+    return o.bounded() ? strategy : strategy.withIdleness(o.idleness());
+  }
+
+  static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
+    ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
+    return edges.keyBy(EdgeEvent::edgeKey, Types.STRING)
+        .window(TumblingEventTimeWindows.of(o.window()))
+        .allowedLateness(o.allowedLateness())
+        .aggregate(new EdgeWindowing.EdgeAccumulate(), new EdgeWindowing.StampEdgeWindow(), type, type, type)
+        .uid("edge-windows").name("edge-windows");
+  }
+
+  static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
+    ProtoTypeInfo<ServiceAggregate> type = ProtoTypeInfo.forMessage(ServiceAggregate.class);
+    return edges.keyBy(EdgeEvent::serviceKey, Types.STRING)
+        .window(TumblingEventTimeWindows.of(o.window()))
+        .allowedLateness(o.allowedLateness())
+        .aggregate(new EdgeWindowing.ServiceAccumulate(), new EdgeWindowing.StampServiceWindow(), type, type, type)
+        .uid("service-windows").name("service-windows");
+  }
+
+  static void slo(StreamExecutionEnvironment env, JobOptions o, DataStream<ServiceAggregate> services,
+      DataStream<EdgeAggregate> edges) {
+    KafkaSourceBuilder<SloDefinitionChange> defs = KafkaSource.<SloDefinitionChange>builder()
+        .setBootstrapServers(o.kafka())
+        .setTopics(o.topic(Topics.SLO_DEFINITIONS))
+        .setGroupId(o.groupId() + "-slo-definitions")
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new DefinitionDeserializer())
+        .setProperty("isolation.level", "read_committed");
+    if (o.bounded()) {
+      defs.setBounded(OffsetsInitializer.latest());
+    }
+    // Definitions carry no event time: their input must never hold back the SLO clock, so it always
+    // reports +inf and the aggregates' watermark alone drives the evaluation.
+    WatermarkStrategy<SloDefinitionChange> neverHoldsBack = WatermarkStrategy.forGenerator(ctx -> new WatermarkGenerator<>() {
+      @Override
+      public void onEvent(SloDefinitionChange event, long timestamp, WatermarkOutput output) {}
+
+      @Override
+      public void onPeriodicEmit(WatermarkOutput output) {
+        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE));
+      }
+    });
+    BroadcastStream<SloDefinitionChange> definitions = env
+        .fromSource(defs.build(), WatermarkStrategy.noWatermarks(), "slo-definitions")
+        .uid("slo-definitions-source").setParallelism(1)
+        // Emitted by an operator on its own timer, not per Kafka split, so it flows even while the
+        // definitions partition has no new records.
+        .assignTimestampsAndWatermarks(neverHoldsBack).uid("slo-definitions-watermarks").setParallelism(1)
+        .broadcast(SloFunction.DEFINITIONS);
+
+    TypeInformation<SliSample> sampleType = TypeInformation.of(SliSample.class);
+    DataStream<SliSample> samples = services.map(SliSample::of).returns(sampleType).uid("slo-service-samples").name("slo-service-samples")
+        .union(edges.map(SliSample::of).returns(sampleType).uid("slo-edge-samples").name("slo-edge-samples"));
+    SingleOutputStreamOperator<SloStatusRecord> status = samples
+        .keyBy(s -> s.target, Types.STRING)
+        .connect(definitions)
+        .process(new SloFunction(o.alertWindows(), o.window()), ProtoTypeInfo.forMessage(SloStatusRecord.class))
+        .uid("slo-evaluation").name("slo-evaluation");
+    status.sinkTo(sink(o, o.topic(Topics.SLO_STATUS), SloStatusRecord::getName, "slo-status")).uid("slo-status-sink").name("slo-status-sink");
+    status.getSideOutput(SloFunction.ALERTS)
+        .sinkTo(sink(o, o.topic(Topics.SLO_ALERTS), (SloAlertRecord a) -> a.getSlo() + "/" + a.getAlert().getName(), "slo-alerts"))
+        .uid("slo-alerts-sink").name("slo-alerts-sink");
+  }
+
+  static <T extends com.google.protobuf.Message> KafkaSource<T> source(JobOptions o, String topic,
+      KafkaRecordDeserializationSchema<T> deserializer, String name) {
+    KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
+        .setBootstrapServers(o.kafka())
+        .setTopics(topic)
+        .setGroupId(o.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(deserializer)
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("client.id.prefix", o.groupId() + "-" + name);
+    if (o.bounded()) {
+      b.setBounded(OffsetsInitializer.latest());
+    } else {
+      b.setProperty("partition.discovery.interval.ms", "60000");
+    }
+    return b.build();
+  }
+
+  static <T extends com.google.protobuf.Message> KafkaSink<T> sink(JobOptions o, String topic,
+      org.apache.flink.util.function.SerializableFunction<T, String> key, String name) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(o.kafka())
+        .setRecordSerializer(new ProtoRecordSerializer<>(topic, key))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(o.groupId() + "-" + o.topicPrefix() + name)
+        .setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeout().toMillis()))
+        .build();
+  }
+
+  /** Reads (name, SloDefinitionRecord | tombstone) from the compacted definitions topic. */
+  static final class DefinitionDeserializer implements KafkaRecordDeserializationSchema<SloDefinitionChange> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<SloDefinitionChange> out) {
+      if (record.key() == null) {
+        return;
+      }
+      String name = new String(record.key(), StandardCharsets.UTF_8);
+      if (record.value() == null) {
+        out.collect(new SloDefinitionChange(name, null, ""));
+        return;
+      }
+      try {
+        SloDefinitionRecord r = SloDefinitionRecord.parseFrom(record.value());
+        out.collect(new SloDefinitionChange(name, r.getOpensloYaml(), r.getSourceFile()));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        // A record that is not a definition cannot change any SLO; the function counts rejections of bad YAML.
+      }
+    }
+
+    @Override
+    public TypeInformation<SloDefinitionChange> getProducedType() {
+      return TypeInformation.of(SloDefinitionChange.class);
+    }
+  }
+}

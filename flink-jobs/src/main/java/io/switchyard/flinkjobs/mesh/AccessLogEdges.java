@@ -1,0 +1,124 @@
+package io.switchyard.flinkjobs.mesh;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.AccessLogRecord.Reporter;
+import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.TelemetrySource;
+import java.util.Optional;
+
+/**
+ * Turns an Envoy access-log record into an edge, counting each request once although both sidecars
+ * log an in-mesh request (Istio's reporter rule, as Kiali and Istio's dashboards use it): the
+ * destination's record counts whenever the destination is in the mesh; the source's record counts
+ * only when no destination sidecar will report (no destination workload known, or traffic leaving
+ * through PassthroughCluster / BlackHoleCluster).
+ */
+public final class AccessLogEdges {
+  private AccessLogEdges() {}
+
+  /** The edge this record stands for, or empty when the other reporter's record counts instead. */
+  public static Optional<EdgeEvent> toEdge(AccessLogRecord r) {
+    boolean sourceReporter = r.getReporter() == Reporter.REPORTER_SOURCE;
+    if (sourceReporter && destinationInMesh(r)) {
+      return Optional.empty();
+    }
+    EdgeEvent e = new EdgeEvent();
+    e.source = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
+    e.timestampMs = r.getStartTimeUnixNano() / 1_000_000;
+    e.client(clientNode(r));
+    e.server(serverNode(r));
+    e.protocol = switch (r.getProtocol()) {
+      case PROTOCOL_GRPC -> "grpc";
+      case PROTOCOL_TCP -> "tcp";
+      case PROTOCOL_HTTP -> "http";
+      default -> "";
+    };
+    int code = r.getResponseCode();
+    boolean grpcFailed = r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_GRPC && r.getGrpcStatus() > 0;
+    e.failed = code >= 500 || grpcFailed || (code == 0 && r.getProtocol() != AccessLogRecord.Protocol.PROTOCOL_TCP);
+    e.responseClass = code == 0 ? (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_TCP ? "" : "-") : (code / 100) + "xx";
+    e.responseFlags = r.getResponseFlags().equals("-") ? "" : r.getResponseFlags();
+    double seconds = r.getDurationMicros() / 1e6;
+    if (sourceReporter) {
+      e.clientLatencySeconds = seconds;
+    } else {
+      e.serverLatencySeconds = seconds;
+    }
+    return Optional.of(e);
+  }
+
+  static boolean destinationInMesh(AccessLogRecord r) {
+    String cluster = r.getUpstreamCluster();
+    if (cluster.equals("PassthroughCluster") || cluster.equals("BlackHoleCluster")) {
+      return false;
+    }
+    return !r.getDestinationWorkload().isEmpty();
+  }
+
+  static NodeRef clientNode(AccessLogRecord r) {
+    NodeRef.Builder n = NodeRef.newBuilder().setKind(NodeRef.NodeKind.NODE_KIND_SERVICE);
+    if (!r.getSourceWorkload().isEmpty()) {
+      return n.setName(r.getSourceWorkload()).setWorkload(r.getSourceWorkload()).setNamespace(r.getSourceNamespace()).build();
+    }
+    Spiffe id = Spiffe.parse(r.getSourcePrincipal());
+    if (id != null) {
+      return n.setName(id.serviceAccount()).setNamespace(id.namespace()).build();
+    }
+    if (!r.getSourceAddress().isEmpty()) {
+      return n.setName(hostOf(r.getSourceAddress())).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
+    }
+    return n.setName("unknown").setKind(NodeRef.NodeKind.NODE_KIND_UNKNOWN).build();
+  }
+
+  static NodeRef serverNode(AccessLogRecord r) {
+    NodeRef.Builder n = NodeRef.newBuilder().setKind(NodeRef.NodeKind.NODE_KIND_SERVICE)
+        .setWorkload(r.getDestinationWorkload()).setVersion(r.getDestinationVersion());
+    String fqdn = r.getDestinationService();
+    if (!fqdn.isEmpty()) {
+      String[] labels = fqdn.split("\\.");
+      String ns = !r.getDestinationNamespace().isEmpty() ? r.getDestinationNamespace()
+          : fqdn.endsWith(".svc.cluster.local") && labels.length > 1 ? labels[1] : "";
+      boolean inCluster = fqdn.endsWith(".svc.cluster.local") || !r.getDestinationWorkload().isEmpty();
+      n.setName(inCluster ? labels[0] : fqdn).setNamespace(ns);
+      if (!inCluster) {
+        n.setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL);
+      }
+      return n.build();
+    }
+    if (!r.getDestinationWorkload().isEmpty()) {
+      return n.setName(r.getDestinationWorkload()).setNamespace(r.getDestinationNamespace()).build();
+    }
+    if (!r.getAuthority().isEmpty()) {
+      return n.setName(hostOf(r.getAuthority())).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
+    }
+    if (!r.getDestinationAddress().isEmpty()) {
+      return n.setName(hostOf(r.getDestinationAddress())).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
+    }
+    return n.setName("unknown").setKind(NodeRef.NodeKind.NODE_KIND_UNKNOWN).build();
+  }
+
+  /** Host part of "host:port" or "[v6]:port". */
+  static String hostOf(String address) {
+    if (address.startsWith("[")) {
+      int end = address.indexOf(']');
+      return end > 0 ? address.substring(1, end) : address;
+    }
+    int colon = address.indexOf(':');
+    return colon > 0 && address.indexOf(':', colon + 1) < 0 ? address.substring(0, colon) : address;
+  }
+
+  record Spiffe(String namespace, String serviceAccount) {
+    static Spiffe parse(String uri) {
+      // spiffe://<trust-domain>/ns/<ns>/sa/<sa>
+      if (!uri.startsWith("spiffe://")) {
+        return null;
+      }
+      String[] parts = uri.substring("spiffe://".length()).split("/");
+      if (parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa")) {
+        return new Spiffe(parts[2], parts[4]);
+      }
+      return null;
+    }
+  }
+}

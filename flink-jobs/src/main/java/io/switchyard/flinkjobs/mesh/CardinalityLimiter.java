@@ -1,0 +1,113 @@
+package io.switchyard.flinkjobs.mesh;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.model.v1.NodeRef.NodeKind;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+
+/**
+ * Bounds how many distinct node names reach the aggregation: IP addresses collapse into one
+ * {@value NodeNames#GROUP_IP} node per namespace, pod names into their workload, and past
+ * {@code maxNodes} distinct names (per parallel subtask, kept in operator state) any new name
+ * collapses into {@value NodeNames#GROUP_OTHER}. Every collapse is counted.
+ */
+public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> implements CheckpointedFunction {
+  private static final long serialVersionUID = 1L;
+  private final int maxNodes;
+  private transient Set<String> admitted;
+  private transient ListState<String> admittedState;
+  private transient Counter collapsed;
+
+  public CardinalityLimiter(int maxNodes) {
+    if (maxNodes < 1) {
+      throw new IllegalArgumentException("max nodes must be >= 1: " + maxNodes);
+    }
+    this.maxNodes = maxNodes;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    collapsed = getRuntimeContext().getMetricGroup().counter("collapsed_nodes");
+  }
+
+  @Override
+  public EdgeEvent map(EdgeEvent e) {
+    String client = limit(e.clientNamespace, e.clientName, e.clientKind);
+    if (!client.equals(e.clientName)) {
+      e.clientName = client;
+      e.clientWorkload = "";
+      e.clientKind = NodeKind.NODE_KIND_GROUPED_VALUE;
+    }
+    String server = limit(e.serverNamespace, e.serverName, e.serverKind);
+    if (!server.equals(e.serverName)) {
+      e.serverName = server;
+      e.serverWorkload = "";
+      e.serverVersion = "";
+      e.serverKind = NodeKind.NODE_KIND_GROUPED_VALUE;
+    }
+    return e;
+  }
+
+  /** The name to keep for a node, possibly a grouped one. */
+  String limit(String namespace, String name, int kind) {
+    if (kind == NodeKind.NODE_KIND_USER_VALUE || kind == NodeKind.NODE_KIND_UNKNOWN_VALUE) {
+      return name;
+    }
+    String grouped = null;
+    if (NodeNames.isAddress(name)) {
+      grouped = NodeNames.GROUP_IP;
+    } else {
+      String workload = NodeNames.podWorkload(name);
+      if (workload != null) {
+        grouped = workload + "-*";
+      }
+    }
+    String candidate = grouped != null ? grouped : name;
+    String key = namespace + "/" + candidate;
+    if (!admitted.contains(key)) {
+      if (admitted.size() >= maxNodes) {
+        collapsed.inc();
+        return NodeNames.GROUP_OTHER;
+      }
+      admitted.add(key);
+    }
+    if (grouped != null) {
+      collapsed.inc();
+    }
+    return candidate;
+  }
+
+  /** Distinct names admitted by this subtask. */
+  int admittedCount() {
+    return admitted.size();
+  }
+
+  long collapsedCount() {
+    return collapsed.getCount();
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    admittedState.update(new java.util.ArrayList<>(admitted));
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    admittedState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("admitted-nodes", Types.STRING));
+    admitted = new HashSet<>();
+    for (String s : admittedState.get()) {
+      if (admitted.size() < maxNodes) {
+        admitted.add(s);
+      }
+    }
+  }
+}

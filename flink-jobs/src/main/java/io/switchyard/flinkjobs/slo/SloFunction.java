@@ -1,0 +1,264 @@
+package io.switchyard.flinkjobs.slo;
+
+import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
+import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloSpec;
+import io.switchyard.flinkjobs.slo.spec.SloSpecException;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps exact (good, total) counts per SLO and aggregation window for the SLO's target, evaluates
+ * the SLI, the rolling budget and the multi-window burn-rate alerts each time event time passes a
+ * window end, and emits status records plus alert transitions. Definitions arrive as broadcast state
+ * from the compacted definitions topic, so a change applies without a restart. Counting for an SLO
+ * starts when its definition arrives; a changed definition restarts its counts (they may mean
+ * something else now).
+ */
+public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample, SloDefinitionChange, SloStatusRecord> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(SloFunction.class);
+  /** Broadcast state: SLO name -> published YAML. */
+  public static final MapStateDescriptor<String, String> DEFINITIONS =
+      new MapStateDescriptor<>("slo-definitions", Types.STRING, Types.STRING);
+  public static final OutputTag<SloAlertRecord> ALERTS = new OutputTag<>("slo-alerts", ProtoTypeInfo.forMessage(SloAlertRecord.class));
+
+  private final List<AlertWindow> alertWindows;
+  private final Duration aggregationWindow;
+  private transient SloEvaluator evaluator;
+  /** "slo|windowEnd|series" -> {good, total}. */
+  private transient MapState<String, double[]> counts;
+  /** "slo|alert" -> firing since. */
+  private transient MapState<String, Long> firing;
+  private transient ValueState<Long> lastEvaluated;
+  private transient Map<String, SloSpec> parsed;
+  private transient Counter rejected;
+  private transient LongCounter samplesCounted;
+  private transient LongCounter samplesUnmatched;
+  private transient LongCounter evaluations;
+  private transient LongCounter definitionsApplied;
+
+  public SloFunction(List<AlertWindow> alertWindows, Duration aggregationWindow) {
+    this.alertWindows = List.copyOf(alertWindows);
+    this.aggregationWindow = aggregationWindow;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    evaluator = new SloEvaluator(alertWindows, aggregationWindow);
+    counts = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class)));
+    firing = getRuntimeContext().getMapState(new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG));
+    lastEvaluated = getRuntimeContext().getState(new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG));
+    parsed = new HashMap<>();
+    rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
+    // Accumulators as well as metrics: a job client (tests, `flink list`) can read them.
+    samplesCounted = accumulator("slo_samples_counted");
+    samplesUnmatched = accumulator("slo_samples_unmatched");
+    evaluations = accumulator("slo_evaluations");
+    definitionsApplied = accumulator("slo_definitions_applied");
+  }
+
+  private LongCounter accumulator(String name) {
+    LongCounter c = new LongCounter();
+    getRuntimeContext().addAccumulator(name, c);
+    return c;
+  }
+
+  /** The parsed SLO of a published YAML, cached by its text. */
+  private SloSpec spec(String name, String yaml) {
+    SloSpec s = parsed.get(yaml);
+    if (s == null) {
+      try {
+        s = OpenSloParser.parse(yaml, name).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+      } catch (SloSpecException e) {
+        s = null;
+      }
+      if (s != null) {
+        parsed.put(yaml, s);
+      }
+    }
+    return s;
+  }
+
+  private List<SloSpec> slosFor(String target, ReadOnlyBroadcastState<String, String> defs) throws Exception {
+    List<SloSpec> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : defs.immutableEntries()) {
+      SloSpec s = spec(e.getKey(), e.getValue());
+      if (s != null && s.target().key().equals(target)) {
+        out.add(s);
+      }
+    }
+    out.sort((a, b) -> a.name().compareTo(b.name()));
+    return out;
+  }
+
+  @Override
+  public void processElement(SliSample sample, ReadOnlyContext ctx, Collector<SloStatusRecord> out) throws Exception {
+    List<SloSpec> slos = slosFor(ctx.getCurrentKey(), ctx.getBroadcastState(DEFINITIONS));
+    boolean counted = false;
+    for (SloSpec slo : slos) {
+      if (!slo.target().namespace().isEmpty() && !slo.target().namespace().equals(sample.namespace)) {
+        continue;
+      }
+      // A re-emitted (late-updated) window replaces its earlier counts: put, never add.
+      counts.put(slo.name() + "|" + sample.windowEndMs + "|" + sample.series, new double[] {sample.good(slo), sample.total});
+      counted = true;
+    }
+    (counted ? samplesCounted : samplesUnmatched).add(1);
+    if (counted) {
+      long tick = sample.windowEndMs - 1;
+      Long last = lastEvaluated.value();
+      if (last != null && tick <= last) {
+        tick = last + aggregationWindow.toMillis();
+      }
+      ctx.timerService().registerEventTimeTimer(tick);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<SloStatusRecord> out) throws Exception {
+    long now = timestamp + 1; // timers sit on a window's last millisecond; evaluate as of its end
+    Long last = lastEvaluated.value();
+    if (last != null && timestamp <= last) {
+      return;
+    }
+    lastEvaluated.update(timestamp);
+    List<SloSpec> slos = slosFor(ctx.getCurrentKey(), ctx.getBroadcastState(DEFINITIONS));
+    Map<String, List<SloEvaluator.Counts>> bySlo = new HashMap<>();
+    List<String> expired = new ArrayList<>();
+    Map<String, Duration> windows = new HashMap<>();
+    for (SloSpec s : slos) {
+      windows.put(s.name(), longest(s));
+    }
+    for (Map.Entry<String, double[]> e : counts.entries()) {
+      String[] parts = e.getKey().split("\\|", 3);
+      long end = Long.parseLong(parts[1]);
+      Duration keep = windows.get(parts[0]);
+      if (keep == null || end <= now - keep.toMillis()) {
+        expired.add(e.getKey());
+        continue;
+      }
+      bySlo.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(new SloEvaluator.Counts(end, e.getValue()[0], e.getValue()[1]));
+    }
+    for (String k : expired) {
+      counts.remove(k);
+    }
+    for (SloSpec slo : slos) {
+      List<SloEvaluator.Counts> c = bySlo.getOrDefault(slo.name(), List.of());
+      Map<String, Long> since = new HashMap<>();
+      for (AlertWindow a : alertWindows) {
+        Long s = firing.get(slo.name() + "|" + a.name());
+        if (s != null) {
+          since.put(a.name(), s);
+        }
+      }
+      SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since);
+      evaluations.add(1);
+      out.collect(r.status());
+      for (AlertState a : r.status().getAlertsList()) {
+        boolean was = since.containsKey(a.getName());
+        if (a.getFiring() != was) {
+          String key = slo.name() + "|" + a.getName();
+          if (a.getFiring()) {
+            firing.put(key, now);
+          } else {
+            firing.remove(key);
+          }
+          double[] rates = r.burnRates().get(a.getName());
+          ctx.output(ALERTS, SloAlertRecord.newBuilder().setSchemaVersion(SloEvaluator.SCHEMA_VERSION).setSlo(slo.name())
+              .setAlert(a.toBuilder().setSinceUnixMs(a.getFiring() ? now : since.get(a.getName())))
+              .setLongBurnRate(rates[0]).setShortBurnRate(rates[1]).setTransitionUnixMs(now).build());
+        }
+      }
+    }
+    // Keep ticking while any counts remain, so alerts resolve even when the target's traffic stops.
+    // At the end of a bounded input (watermark at +inf) ticking would only replay empty minutes.
+    boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+    if (!endOfInput && counts.keys().iterator().hasNext()) {
+      ctx.timerService().registerEventTimeTimer(timestamp + aggregationWindow.toMillis());
+    }
+  }
+
+  private Duration longest(SloSpec s) {
+    Duration d = s.window();
+    for (AlertWindow a : alertWindows) {
+      if (a.longWindow().compareTo(d) > 0) {
+        d = a.longWindow();
+      }
+    }
+    return d;
+  }
+
+  @Override
+  public void processBroadcastElement(SloDefinitionChange change, Context ctx, Collector<SloStatusRecord> out) throws Exception {
+    BroadcastState<String, String> defs = ctx.getBroadcastState(DEFINITIONS);
+    String previous = defs.get(change.name);
+    if (change.yaml == null) {
+      if (previous != null) {
+        defs.remove(change.name);
+        forget(change.name, ctx);
+        LOG.info("SLO {} removed", change.name);
+      }
+      return;
+    }
+    if (change.yaml.equals(previous)) {
+      return;
+    }
+    try {
+      List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile);
+      if (specs.stream().noneMatch(s -> s.name().equals(change.name))) {
+        throw new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML");
+      }
+    } catch (SloSpecException e) {
+      // The last good definition keeps being evaluated.
+      rejected.inc();
+      LOG.warn("SLO definition rejected, keeping the previous one: {}", e.getMessage());
+      return;
+    }
+    defs.put(change.name, change.yaml);
+    definitionsApplied.add(1);
+    if (previous != null) {
+      forget(change.name, ctx);
+    }
+    LOG.info("SLO {} applied", change.name);
+  }
+
+  private void forget(String slo, Context ctx) throws Exception {
+    ctx.applyToKeyedState(new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class)),
+        (key, state) -> {
+          List<String> drop = new ArrayList<>();
+          for (String k : state.keys()) {
+            if (k.startsWith(slo + "|")) {
+              drop.add(k);
+            }
+          }
+          for (String k : drop) {
+            state.remove(k);
+          }
+        });
+  }
+}

@@ -1,0 +1,111 @@
+package io.switchyard.flinkjobs.slo.spec;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Multi-document YAML read into Jackson trees that remember the line of every node, so semantic
+ * errors found after parsing still point at file:line (Jackson's trees drop locations).
+ */
+final class LocatedYaml {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final YAMLFactory YAML = new YAMLFactory();
+
+  /** One document: its tree, the line each JSON pointer starts on, and the document's first line. */
+  record Doc(JsonNode node, Map<String, Integer> lines, String file) {
+    int lineOf(String pointer) {
+      String p = pointer;
+      while (true) {
+        Integer line = lines.get(p);
+        if (line != null) {
+          return line;
+        }
+        if (p.isEmpty()) {
+          return 0;
+        }
+        p = p.substring(0, Math.max(0, p.lastIndexOf('/')));
+      }
+    }
+
+    SloSpecException error(String pointer, String reason) {
+      return new SloSpecException(file, lineOf(pointer), reason);
+    }
+  }
+
+  private LocatedYaml() {}
+
+  static List<Doc> read(String text, String file) throws SloSpecException {
+    List<Doc> docs = new ArrayList<>();
+    try (JsonParser p = YAML.createParser(text)) {
+      while (p.nextToken() != null) {
+        Map<String, Integer> lines = new HashMap<>();
+        JsonNode node = value(p, "", lines);
+        if (node != null && !node.isNull()) {
+          docs.add(new Doc(node, lines, file));
+        }
+      }
+    } catch (IOException e) {
+      int line = 0;
+      if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null) {
+        line = jpe.getLocation().getLineNr();
+      }
+      throw new SloSpecException(file, line, "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    return docs;
+  }
+
+  private static JsonNode value(JsonParser p, String pointer, Map<String, Integer> lines) throws IOException {
+    lines.putIfAbsent(pointer, p.currentTokenLocation().getLineNr());
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case START_OBJECT -> {
+        ObjectNode o = NODES.objectNode();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          String child = pointer + "/" + field.replace("~", "~0").replace("/", "~1");
+          lines.put(child, p.currentTokenLocation().getLineNr());
+          p.nextToken();
+          o.set(field, value(p, child, lines));
+        }
+        return o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = NODES.arrayNode();
+        int i = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          a.add(value(p, pointer + "/" + i++, lines));
+        }
+        return a;
+      }
+      case VALUE_STRING -> {
+        return NODES.textNode(p.getText());
+      }
+      case VALUE_NUMBER_INT -> {
+        return NODES.numberNode(p.getLongValue());
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return NODES.numberNode(p.getDoubleValue());
+      }
+      case VALUE_TRUE -> {
+        return NODES.booleanNode(true);
+      }
+      case VALUE_FALSE -> {
+        return NODES.booleanNode(false);
+      }
+      case VALUE_NULL -> {
+        return NODES.nullNode();
+      }
+      default -> throw new IOException("unexpected YAML token " + t);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+package io.switchyard.flinkjobs.slo.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.switchyard.model.LatencyBuckets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Reads the OpenSLO v1 subset Switchyard evaluates exactly (see docs/flink-jobs.md). Anything outside
+ * it is rejected with file:line and the reason rather than silently approximated.
+ */
+public final class OpenSloParser {
+  public static final String API_VERSION = "openslo/v1";
+  public static final String METRIC_SOURCE_TYPE = "switchyard";
+  private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$");
+  private static final Set<String> SLO_SPEC_KEYS =
+      Set.of("service", "description", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives");
+  private static final Set<String> TARGET_KEYS = Set.of("service", "client", "namespace", "source", "sli", "threshold");
+  private static final ObjectMapper YAML_OUT =
+      new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+
+  /** A validated SLO and the self-contained YAML (SLO plus its SLI) to publish for it. */
+  public record SloDocument(SloSpec spec, String yaml) {}
+
+  private OpenSloParser() {}
+
+  /** Parses one YAML text (one or more documents) whose indicatorRefs resolve within it. */
+  public static List<SloSpec> parse(String text, String file) throws SloSpecException {
+    return parseAll(Map.of(file, text)).stream().map(SloDocument::spec).toList();
+  }
+
+  /** Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. */
+  public static List<SloDocument> readDirectory(Path dir) throws SloSpecException {
+    Map<String, String> texts = new LinkedHashMap<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
+        texts.put(f.toString(), Files.readString(f, StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new SloSpecException(dir.toString(), 0, "cannot read: " + e.getMessage());
+    }
+    return parseAll(texts);
+  }
+
+  public static List<SloDocument> parseAll(Map<String, String> textsByFile) throws SloSpecException {
+    List<LocatedYaml.Doc> slos = new ArrayList<>();
+    Map<String, LocatedYaml.Doc> slis = new HashMap<>();
+    for (Map.Entry<String, String> e : textsByFile.entrySet()) {
+      for (LocatedYaml.Doc doc : LocatedYaml.read(e.getValue(), e.getKey())) {
+        if (!doc.node().isObject()) {
+          throw doc.error("", "a document must be a mapping with apiVersion, kind, metadata and spec");
+        }
+        String api = text(doc, "/apiVersion", true);
+        if (!API_VERSION.equals(api)) {
+          throw doc.error("/apiVersion", "apiVersion must be " + API_VERSION + ", got '" + api + "'");
+        }
+        String kind = text(doc, "/kind", true);
+        String name = name(doc, "/metadata/name");
+        switch (kind) {
+          case "SLO" -> slos.add(doc);
+          case "SLI" -> {
+            if (slis.put(name, doc) != null) {
+              throw doc.error("/metadata/name", "SLI '" + name + "' is defined twice");
+            }
+          }
+          default -> throw doc.error("/kind", "kind " + kind + " is not supported; accepted kinds: SLO, SLI (inline or referenced)");
+        }
+      }
+    }
+    List<SloDocument> out = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (LocatedYaml.Doc slo : slos) {
+      SloDocument d = slo(slo, slis);
+      if (!names.add(d.spec().name())) {
+        throw slo.error("/metadata/name", "SLO '" + d.spec().name() + "' is defined twice");
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  private static SloDocument slo(LocatedYaml.Doc doc, Map<String, LocatedYaml.Doc> slis) throws SloSpecException {
+    String name = name(doc, "/metadata/name");
+    JsonNode spec = doc.node().at("/spec");
+    if (!spec.isObject()) {
+      throw doc.error("/spec", "spec must be a mapping");
+    }
+    for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (key.equals("alertPolicies")) {
+        throw doc.error("/spec/alertPolicies", "alertPolicies are not supported: burn-rate alerts come from the job's "
+            + "multi-window settings (--slo-alert-windows)");
+      }
+      if (!SLO_SPEC_KEYS.contains(key)) {
+        throw doc.error("/spec/" + key, "unsupported field spec." + key + "; accepted: " + sorted(SLO_SPEC_KEYS));
+      }
+    }
+    String service = text(doc, "/spec/service", true);
+    // The SLI: inline, or a reference to an SLI document.
+    LocatedYaml.Doc sliDoc;
+    String sliBase;
+    boolean inline = spec.has("indicator");
+    if (inline == spec.has("indicatorRef")) {
+      throw doc.error("/spec", "exactly one of spec.indicator and spec.indicatorRef is required");
+    }
+    if (inline) {
+      sliDoc = doc;
+      sliBase = "/spec/indicator";
+    } else {
+      String ref = text(doc, "/spec/indicatorRef", true);
+      sliDoc = slis.get(ref);
+      if (sliDoc == null) {
+        throw doc.error("/spec/indicatorRef", "no SLI named '" + ref + "' in the files read");
+      }
+      sliBase = "";
+    }
+    Indicator indicator = indicator(sliDoc, sliBase);
+
+    JsonNode windows = spec.get("timeWindow");
+    if (windows == null || !windows.isArray() || windows.size() != 1) {
+      throw doc.error("/spec/timeWindow", "timeWindow must list exactly one window");
+    }
+    if (windows.get(0).has("calendar")) {
+      throw doc.error("/spec/timeWindow/0/calendar", "calendar windows are not supported; use a rolling window (isRolling: true)");
+    }
+    if (!windows.get(0).path("isRolling").asBoolean(false)) {
+      throw doc.error("/spec/timeWindow/0", "only rolling windows (isRolling: true) are supported");
+    }
+    Duration window = duration(doc, "/spec/timeWindow/0/duration");
+    if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(Duration.ofDays(90)) > 0) {
+      throw doc.error("/spec/timeWindow/0/duration", "the SLO window must be between 1h and 90d");
+    }
+    String method = text(doc, "/spec/budgetingMethod", true);
+    if (!method.equals("Occurrences")) {
+      throw doc.error("/spec/budgetingMethod", "budgetingMethod " + method + " is not supported; only Occurrences is (exact event counts)");
+    }
+    JsonNode objectives = spec.get("objectives");
+    if (objectives == null || !objectives.isArray() || objectives.size() != 1) {
+      throw doc.error("/spec/objectives", "objectives must list exactly one objective");
+    }
+    JsonNode objective = objectives.get(0);
+    for (String k : List.of("timeSliceTarget", "timeSliceWindow", "op", "value")) {
+      if (objective.has(k)) {
+        throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (Occurrences ratio SLIs only)");
+      }
+    }
+    double target;
+    if (objective.has("target") == objective.has("targetPercent")) {
+      throw doc.error("/spec/objectives/0", "an objective needs exactly one of target (0..1) and targetPercent (0..100)");
+    } else if (objective.has("target")) {
+      target = number(doc, "/spec/objectives/0/target");
+    } else {
+      target = number(doc, "/spec/objectives/0/targetPercent") / 100;
+    }
+    if (!(target > 0 && target < 1)) {
+      throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
+    }
+    SloSpec parsed = new SloSpec(name, service, indicator.target(), indicator.kind(), indicator.threshold(), target, window, doc.file());
+    StringBuilder yaml = new StringBuilder();
+    try {
+      yaml.append(YAML_OUT.writeValueAsString(doc.node()));
+      if (!inline) {
+        yaml.append("---\n").append(YAML_OUT.writeValueAsString(sliDoc.node()));
+      }
+    } catch (IOException e) {
+      throw doc.error("", "cannot re-serialise: " + e.getMessage());
+    }
+    return new SloDocument(parsed, yaml.toString());
+  }
+
+  private record Indicator(SloSpec.Target target, SloSpec.SliKind kind, Duration threshold) {}
+
+  private static Indicator indicator(LocatedYaml.Doc doc, String base) throws SloSpecException {
+    JsonNode spec = doc.node().at(base + "/spec");
+    if (!spec.isObject()) {
+      throw doc.error(base + "/spec", "the SLI needs a spec");
+    }
+    for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!key.equals("ratioMetric") && !key.equals("description")) {
+        throw doc.error(base + "/spec/" + key, "SLI " + key + " is not supported; use ratioMetric with good and total");
+      }
+    }
+    String ratio = base + "/spec/ratioMetric";
+    JsonNode ratioNode = doc.node().at(ratio);
+    if (!ratioNode.isObject()) {
+      throw doc.error(base + "/spec", "the SLI needs spec.ratioMetric");
+    }
+    for (String k : List.of("bad", "raw", "rawType")) {
+      if (ratioNode.has(k)) {
+        throw doc.error(ratio + "/" + k, "ratioMetric." + k + " is not supported; use good and total");
+      }
+    }
+    if (!ratioNode.has("good") || !ratioNode.has("total")) {
+      throw doc.error(ratio, "ratioMetric needs good and total");
+    }
+    JsonNode good = metricSpec(doc, ratio + "/good");
+    JsonNode total = metricSpec(doc, ratio + "/total");
+    String goodPtr = ratio + "/good/metricSource/spec";
+    String totalPtr = ratio + "/total/metricSource/spec";
+    SloSpec.Target target = target(doc, goodPtr, good);
+    SloSpec.Target totalTarget = target(doc, totalPtr, total);
+    if (!target.equals(totalTarget)) {
+      throw doc.error(totalPtr, "good and total must name the same service/edge and source");
+    }
+    if (total.has("sli") || total.has("threshold")) {
+      throw doc.error(totalPtr, "total counts every request: sli and threshold belong to good");
+    }
+    String sli = good.path("sli").asText("");
+    Duration threshold = null;
+    SloSpec.SliKind kind;
+    switch (sli) {
+      case "availability" -> kind = SloSpec.SliKind.AVAILABILITY;
+      case "latency" -> {
+        kind = SloSpec.SliKind.LATENCY;
+        Duration asked = duration(doc, goodPtr + "/threshold");
+        threshold = bucketFloor(doc, goodPtr + "/threshold", asked);
+      }
+      default -> throw doc.error(goodPtr + "/sli", "good needs sli: availability or latency, got '" + sli + "'");
+    }
+    if (kind == SloSpec.SliKind.AVAILABILITY && good.has("threshold")) {
+      throw doc.error(goodPtr + "/threshold", "threshold applies to latency SLIs only");
+    }
+    return new Indicator(target, kind, threshold);
+  }
+
+  /** Latency SLIs count whole histogram buckets: the threshold used is the largest bucket bound at or below it. */
+  private static Duration bucketFloor(LocatedYaml.Doc doc, String pointer, Duration asked) throws SloSpecException {
+    double seconds = asked.toNanos() / 1e9;
+    double best = -1;
+    for (int i = 0; i < LatencyBuckets.FINITE; i++) {
+      double bound = LatencyBuckets.upperBoundSeconds(i);
+      if (bound <= seconds * (1 + 1e-9)) {
+        best = bound;
+      }
+    }
+    if (best < 0) {
+      throw doc.error(pointer, "latency threshold " + Durations.format(asked) + " is below the smallest histogram bucket (100us)");
+    }
+    return Duration.ofNanos(Math.round(best * 1e9));
+  }
+
+  private static JsonNode metricSpec(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    JsonNode source = doc.node().at(pointer + "/metricSource");
+    if (!source.isObject()) {
+      throw doc.error(pointer, "needs metricSource");
+    }
+    if (source.has("metricSourceRef")) {
+      throw doc.error(pointer + "/metricSource/metricSourceRef", "metricSourceRef (DataSource documents) is not supported");
+    }
+    String type = source.path("type").asText("");
+    if (!type.equals(METRIC_SOURCE_TYPE)) {
+      throw doc.error(pointer + "/metricSource/type", "metricSource.type must be '" + METRIC_SOURCE_TYPE + "', got '" + type + "'");
+    }
+    JsonNode spec = source.get("spec");
+    if (spec == null || !spec.isObject()) {
+      throw doc.error(pointer + "/metricSource", "metricSource needs a spec naming a service (and a client for an edge)");
+    }
+    for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!TARGET_KEYS.contains(key)) {
+        throw doc.error(pointer + "/metricSource/spec/" + key, "unsupported field " + key + "; accepted: " + sorted(TARGET_KEYS));
+      }
+    }
+    return spec;
+  }
+
+  private static SloSpec.Target target(LocatedYaml.Doc doc, String pointer, JsonNode spec) throws SloSpecException {
+    String service = spec.path("service").asText("");
+    if (service.isEmpty()) {
+      throw doc.error(pointer, "metricSource.spec.service is required");
+    }
+    String source = spec.path("source").asText("trace");
+    if (!source.equals("trace") && !source.equals("mesh")) {
+      throw doc.error(pointer + "/source", "source must be trace or mesh, got '" + source + "'");
+    }
+    return new SloSpec.Target(service, spec.path("client").asText(""), spec.path("namespace").asText(""), source);
+  }
+
+  private static String name(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    String name = text(doc, pointer, true);
+    if (!NAME.matcher(name).matches()) {
+      throw doc.error(pointer, "name '" + name + "' must be lower-case letters, digits, '-' or '.', at most 63 characters");
+    }
+    return name;
+  }
+
+  private static String text(LocatedYaml.Doc doc, String pointer, boolean required) throws SloSpecException {
+    JsonNode n = doc.node().at(pointer);
+    if (n.isMissingNode() || n.isNull()) {
+      if (required) {
+        throw doc.error(pointer, pointer.substring(1).replace('/', '.') + " is required");
+      }
+      return "";
+    }
+    if (!n.isValueNode()) {
+      throw doc.error(pointer, pointer.substring(1).replace('/', '.') + " must be a string");
+    }
+    return n.asText();
+  }
+
+  private static double number(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    JsonNode n = doc.node().at(pointer);
+    if (!n.isNumber()) {
+      throw doc.error(pointer, pointer.substring(1).replace('/', '.') + " must be a number");
+    }
+    return n.asDouble();
+  }
+
+  private static Duration duration(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    String text = text(doc, pointer, true);
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw doc.error(pointer, e.getMessage());
+    }
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+}

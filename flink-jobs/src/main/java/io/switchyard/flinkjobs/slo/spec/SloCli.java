@@ -1,0 +1,91 @@
+package io.switchyard.flinkjobs.slo.spec;
+
+import io.switchyard.model.Topics;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code slo check DIR}, {@code slo rules DIR} and {@code slo apply DIR --kafka HOST:PORT}: plain Java
+ * (no Flink) so the launcher can call {@link #run} directly. Exit codes: 0 ok, 1 invalid SLO files,
+ * 2 usage error, 3 Kafka failure.
+ */
+public final class SloCli {
+  private SloCli() {}
+
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length < 2) {
+      err.println("usage: slo check DIR | slo rules DIR [--window 1m] [--slo-alert-windows LIST] | "
+          + "slo apply DIR --kafka HOST:PORT [--topic-prefix P]");
+      return 2;
+    }
+    String command = args[0];
+    Path dir = Path.of(args[1]);
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 2; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        err.println("error: unexpected argument '" + args[i] + "'");
+        return 2;
+      }
+      opts.put(args[i], args[++i]);
+    }
+    if (!Files.isDirectory(dir)) {
+      err.println("error: " + dir + " is not a directory");
+      return 2;
+    }
+    List<OpenSloParser.SloDocument> docs;
+    try {
+      docs = OpenSloParser.readDirectory(dir);
+    } catch (SloSpecException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+    try {
+      switch (command) {
+        case "check" -> {
+          for (OpenSloParser.SloDocument d : docs) {
+            SloSpec s = d.spec();
+            out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key() + ", objective " + s.objective()
+                + " over " + Durations.format(s.window())
+                + (s.latencyThreshold() != null ? ", threshold " + Durations.format(s.latencyThreshold()) : ""));
+          }
+          out.println(docs.size() + " SLO(s) valid");
+          return 0;
+        }
+        case "rules" -> {
+          Duration window = Durations.parse(opts.getOrDefault("--window", "1m"));
+          String w = opts.get("--slo-alert-windows");
+          List<AlertWindow> alerts = w == null ? AlertWindow.DEFAULTS : AlertWindow.parseList(w);
+          out.print(PrometheusRules.render(docs.stream().map(OpenSloParser.SloDocument::spec).toList(), alerts, window));
+          return 0;
+        }
+        case "apply" -> {
+          String kafka = opts.get("--kafka");
+          if (kafka == null) {
+            err.println("error: slo apply needs --kafka HOST:PORT");
+            return 2;
+          }
+          String topic = Topics.SLO_DEFINITIONS.withPrefix(opts.getOrDefault("--topic-prefix", "")).name();
+          SloPublisher.Outcome o = new SloPublisher(kafka, topic, Clock.systemUTC()).publish(docs);
+          out.println("published " + o.published() + ", removed " + o.removed() + " (" + docs.size() + " SLO(s) defined) to " + topic);
+          return 0;
+        }
+        default -> {
+          err.println("error: unknown slo command '" + command + "' (check, rules, apply)");
+          return 2;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      err.println("error: " + e);
+      return 3;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.switchyard.flinkjobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.model.LatencyBuckets;
+import io.switchyard.model.v1.CodeCount;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.TelemetrySource;
+import org.junit.jupiter.api.Test;
+
+class AggregatesTest {
+  private static EdgeEvent event(double weight, boolean failed, double client, double server, String code, String flags) {
+    EdgeEvent e = new EdgeEvent();
+    e.clientName = "frontend";
+    e.serverName = "checkout";
+    e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
+    e.weight = weight;
+    e.failed = failed;
+    e.clientLatencySeconds = client;
+    e.serverLatencySeconds = server;
+    e.responseClass = code;
+    e.responseFlags = flags;
+    return e;
+  }
+
+  @Test
+  void countsFailuresLatenciesCodesAndFlagsWeightedBySampling() {
+    EdgeAggregate a = EdgeAggregate.getDefaultInstance();
+    a = Aggregates.add(a, event(1, false, 0.010, 0.008, "2xx", ""));
+    a = Aggregates.add(a, event(4, true, 0.200, -1, "5xx", "UF,URX"));
+    assertThat(a.getClient().getName()).isEqualTo("frontend");
+    assertThat(a.getRequestCount()).isEqualTo(5);
+    assertThat(a.getFailedCount()).isEqualTo(4);
+    assertThat(a.getClientLatency().getCount()).isEqualTo(5);
+    assertThat(a.getServerLatency().getCount()).isEqualTo(1); // the unobserved side records nothing
+    assertThat(a.getResponsesList()).extracting(CodeCount::getCode, CodeCount::getCount)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("2xx", 1.0), org.assertj.core.groups.Tuple.tuple("5xx", 4.0));
+    assertThat(a.getResponseFlagsList()).extracting(CodeCount::getCode).containsExactly("UF", "URX");
+    assertThat(LatencyBuckets.quantile(a.getClientLatency(), 0.5)).isCloseTo(0.2, within(0.2 * 0.42));
+  }
+
+  @Test
+  void mergeEqualsAddingEverythingToOneAccumulator() {
+    EdgeEvent x = event(1, false, 0.01, 0.009, "2xx", "");
+    EdgeEvent y = event(2, true, 0.5, 0.4, "5xx", "UH");
+    EdgeAggregate one = Aggregates.add(Aggregates.add(EdgeAggregate.getDefaultInstance(), x), y);
+    EdgeAggregate merged = Aggregates.merge(Aggregates.add(EdgeAggregate.getDefaultInstance(), x),
+        Aggregates.add(EdgeAggregate.getDefaultInstance(), y));
+    assertThat(merged).isEqualTo(one);
+  }
+
+  @Test
+  void serviceAggregateUsesServerLatencyElseClientLatency() {
+    ServiceAggregate s = ServiceAggregate.getDefaultInstance();
+    s = Aggregates.addService(s, event(1, false, 0.3, 0.1, "2xx", ""));
+    s = Aggregates.addService(s, event(1, false, 0.3, -1, "2xx", ""));
+    assertThat(s.getService().getName()).isEqualTo("checkout");
+    assertThat(s.getRequestCount()).isEqualTo(2);
+    assertThat(s.getLatency().getSumSeconds()).isCloseTo(0.4, within(1e-9));
+  }
+
+  @Test
+  void kafkaKeysNameClientAndServer() {
+    EdgeAggregate a = Aggregates.add(EdgeAggregate.getDefaultInstance(), event(1, false, 0.1, 0.1, "", ""));
+    assertThat(Aggregates.edgeKafkaKey(a)).isEqualTo("frontend->checkout");
+  }
+}

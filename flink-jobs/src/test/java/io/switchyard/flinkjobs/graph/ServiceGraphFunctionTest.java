@@ -1,0 +1,234 @@
+package io.switchyard.flinkjobs.graph;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.flinkjobs.graph.ServiceGraphFunction.Outcome;
+import io.switchyard.model.v1.NodeRef.NodeKind;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.model.v1.SpanRecord.StatusCode;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ServiceGraphFunctionTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private ServiceGraphFunction function;
+  private KeyedOneInputStreamOperatorTestHarness<String, SpanRecord, EdgeEvent> harness;
+
+  private void start(PairingConfig config) throws Exception {
+    function = new ServiceGraphFunction(config);
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+        s -> SpanEdges.hex(s.getTraceId()), Types.STRING);
+    harness.open();
+  }
+
+  private void start() throws Exception {
+    start(PairingConfig.defaults());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  private void send(SpanRecord.Builder s) throws Exception {
+    SpanRecord r = s.build();
+    harness.processElement(new StreamRecord<>(r, r.getEndTimeUnixNano() / 1_000_000));
+  }
+
+  private List<EdgeEvent> edges() {
+    return harness.extractOutputValues();
+  }
+
+  @Test
+  void pairsClientThenServerIntoOneEdgeWithBothLatencies() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    assertThat(edges()).isEmpty();
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(200));
+
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("frontend");
+      assertThat(e.serverName).isEqualTo("checkout");
+      assertThat(e.connectionType).isEmpty();
+      assertThat(e.clientLatencySeconds).isEqualTo(0.12);
+      assertThat(e.serverLatencySeconds).isEqualTo(0.1);
+      assertThat(e.responseClass).isEqualTo("2xx");
+      assertThat(e.failed).isFalse();
+      assertThat(e.timestampMs).isEqualTo(T0);
+    });
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(1);
+  }
+
+  @Test
+  void pairsServerThenClientTheSameWay() throws Exception {
+    start();
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+    assertThat(edges()).isEmpty();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("frontend");
+      assertThat(e.serverName).isEqualTo("checkout");
+      assertThat(e.clientLatencySeconds).isEqualTo(0.12);
+      assertThat(e.serverLatencySeconds).isEqualTo(0.1);
+    });
+    // Nothing left to expire.
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+    assertThat(edges()).hasSize(1);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void errorOnEitherSideFailsTheRequestOnce() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setStatus(StatusCode.STATUS_CODE_ERROR));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40).setStatus(StatusCode.STATUS_CODE_ERROR));
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40).setStatus(StatusCode.STATUS_CODE_ERROR));
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40).setStatus(StatusCode.STATUS_CODE_OK));
+    assertThat(edges()).extracting(e -> e.failed).containsExactly(true, true, false);
+  }
+
+  @Test
+  void unmatchedClientExpiresIntoVirtualServerNamedByPeerAttributeKeepingClientLatency() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 80).setPeerService("payments-api"));
+    send(span(2, 20, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 80));
+    harness.processWatermark(new Watermark(T0 + 80 + 9_999));
+    assertThat(edges()).isEmpty();
+    harness.processWatermark(new Watermark(T0 + 80 + 10_000));
+
+    assertThat(edges()).hasSize(2);
+    EdgeEvent named = edges().stream().filter(e -> e.serverName.equals("payments-api")).findFirst().orElseThrow();
+    assertThat(named.serverKind).isEqualTo(NodeKind.NODE_KIND_VIRTUAL_VALUE);
+    assertThat(named.connectionType).isEqualTo(SpanEdges.CONNECTION_VIRTUAL);
+    assertThat(named.clientLatencySeconds).isEqualTo(0.08);
+    assertThat(named.serverLatencySeconds).isNegative(); // not observed, not a fake zero
+    EdgeEvent unknown = edges().stream().filter(e -> e.serverName.equals("unknown")).findFirst().orElseThrow();
+    assertThat(unknown.serverKind).isEqualTo(NodeKind.NODE_KIND_UNKNOWN_VALUE);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(2);
+  }
+
+  @Test
+  void rootServerBecomesUserEdgeAtOnceAndOrphanServerIsDroppedAtExpiry() throws Exception {
+    start();
+    send(span(1, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, T0, 200));
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("user");
+      assertThat(e.clientKind).isEqualTo(NodeKind.NODE_KIND_USER_VALUE);
+      assertThat(e.serverName).isEqualTo("frontend");
+      assertThat(e.serverLatencySeconds).isEqualTo(0.2);
+      assertThat(e.clientLatencySeconds).isNegative();
+    });
+    send(span(2, 5, 4, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 10)); // parent is an INTERNAL span
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).hasSize(1);
+    assertThat(function.count(Outcome.EXPIRED_SERVER)).isEqualTo(1);
+    assertThat(function.count(Outcome.ROOT_SERVER)).isEqualTo(1);
+  }
+
+  @Test
+  void duplicateSpansCountOnce() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    // Redelivered after the pair completed: must not pair again nor become an orphan edge.
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).hasSize(1);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void producerReadByThreeConsumersYieldsThreeMessagingEdgesWithQueueLatency() throws Exception {
+    start();
+    send(span(1, 11, 10, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 100, 5)); // before the producer
+    send(span(1, 10, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0, 20).setMessagingSystem("kafka"));
+    send(span(1, 12, 10, "shipping", SpanKind.SPAN_KIND_CONSUMER, T0 + 50, 5));
+    send(span(1, 13, 10, "email", SpanKind.SPAN_KIND_CONSUMER, T0 + 70, 5));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "shipping", "email");
+    assertThat(edges()).allSatisfy(e -> {
+      assertThat(e.clientName).isEqualTo("orders");
+      assertThat(e.connectionType).isEqualTo(SpanEdges.CONNECTION_MESSAGING);
+      assertThat(e.protocol).isEqualTo("kafka");
+    });
+    assertThat(edges()).extracting(e -> e.messagingLatencySeconds).containsExactly(0.08, 0.03, 0.05);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isZero(); // a matched producer expires silently
+  }
+
+  @Test
+  void databaseClientSpanCompletesAtOnce() throws Exception {
+    start();
+    send(span(1, 10, 0, "checkout", SpanKind.SPAN_KIND_CLIENT, T0, 7).setDbSystem("postgresql").setDbName("orders"));
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.serverName).isEqualTo("orders");
+      assertThat(e.serverKind).isEqualTo(NodeKind.NODE_KIND_VIRTUAL_VALUE);
+      assertThat(e.connectionType).isEqualTo(SpanEdges.CONNECTION_DATABASE);
+      assertThat(e.clientLatencySeconds).isEqualTo(0.007);
+      assertThat(e.serverLatencySeconds).isEqualTo(0.007);
+    });
+    assertThat(function.count(Outcome.DATABASE)).isEqualTo(1);
+  }
+
+  @Test
+  void samplingProbabilityScalesTheWeight() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setSamplingProbability(0.25));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40).setSamplingProbability(0.25));
+    assertThat(edges()).singleElement().satisfies(e -> assertThat(e.weight).isEqualTo(4.0));
+  }
+
+  @Test
+  void spansWithoutServiceNameAndInternalSpansNeverMakeEdges() throws Exception {
+    start();
+    send(span(1, 10, 0, "", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(1, 12, 0, "frontend", SpanKind.SPAN_KIND_INTERNAL, T0, 50));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).isEmpty();
+    assertThat(function.count(Outcome.DROPPED_NO_SERVICE)).isEqualTo(1);
+  }
+
+  @Test
+  void processingTimeWaitExpiresOnTheWallClock() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    harness.setProcessingTime(1_000);
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setServerAddress("api.example.com"));
+    harness.setProcessingTime(2_999);
+    assertThat(edges()).isEmpty();
+    harness.setProcessingTime(3_000);
+    assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("api.example.com"));
+  }
+
+  @Test
+  void pendingStateSurvivesASnapshotAndRestore() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    var snapshot = harness.snapshot(1, 1);
+    harness.close();
+
+    function = new ServiceGraphFunction(PairingConfig.defaults());
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+        s -> SpanEdges.hex(s.getTraceId()), Types.STRING);
+    harness.initializeState(snapshot);
+    harness.open();
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50)); // still a duplicate after restore
+    assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("checkout"));
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+  }
+}

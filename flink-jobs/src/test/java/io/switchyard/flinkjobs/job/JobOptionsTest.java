@@ -1,0 +1,45 @@
+package io.switchyard.flinkjobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchyard.flinkjobs.graph.PairingConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class JobOptionsTest {
+  @Test
+  void defaultsMatchTheDocumentedOnes() {
+    JobOptions o = JobOptions.defaults();
+    assertThat(o.window()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(o.checkpointInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(o.transactionTimeout()).isLessThanOrEqualTo(Duration.ofMinutes(15)); // broker's default max
+    assertThat(o.pairing()).isEqualTo(PairingConfig.defaults());
+    assertThat(o.restPort()).isEqualTo(-1);
+    assertThat(o.bounded()).isFalse();
+  }
+
+  @Test
+  void parsesBothArgumentStylesAndPlacesCheckpointsUnderTheDataDir() {
+    JobOptions o = JobOptions.parse(new String[] {"--kafka", "k:9092", "--topic-prefix=t1.", "--data-dir", "/tmp/x",
+        "--window", "30s", "--pairing-time", "processing", "--bounded"});
+    assertThat(o.kafka()).isEqualTo("k:9092");
+    assertThat(o.topic(io.switchyard.model.Topics.EDGES)).isEqualTo("t1.switchyard.edges");
+    assertThat(o.checkpointDir()).isEqualTo(Path.of("/tmp/x/checkpoints"));
+    assertThat(o.pairing().timeDomain()).isEqualTo(PairingConfig.TimeDomain.PROCESSING);
+    assertThat(o.bounded()).isTrue();
+    var conf = SwitchyardPipeline.flinkConfiguration(o).toMap();
+    assertThat(conf).containsEntry("pipeline.generic-types", "false").containsEntry("state.backend.type", "rocksdb")
+        .containsEntry("restart-strategy.type", "fixed-delay").containsEntry("rest.bind-port", "0")
+        .containsEntry("execution.checkpointing.dir", Path.of("/tmp/x/checkpoints").toUri().toString());
+  }
+
+  @Test
+  void badArgumentsAreNamed() {
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--window", "soon"})).hasMessageStartingWith("--window: 'soon'");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--frobnicate", "1"})).hasMessageStartingWith("unknown option --frobnicate");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--rest-port", "8081"})).hasMessageContaining("rate-limit");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--peer-attributes", "nope"})).hasMessageContaining("unknown peer attribute");
+  }
+}

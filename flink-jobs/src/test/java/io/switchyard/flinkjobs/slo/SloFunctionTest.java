@@ -1,0 +1,181 @@
+package io.switchyard.flinkjobs.slo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.model.LatencyBuckets;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Burn rates and alert transitions against a hand-computed series (see each assertion's comment). */
+class SloFunctionTest {
+  private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
+  private static final String TARGET = "service|trace|checkout";
+  static final String SLO_YAML = """
+      apiVersion: openslo/v1
+      kind: SLO
+      metadata: {name: checkout-availability}
+      spec:
+        service: checkout
+        indicator:
+          metadata: {name: ok}
+          spec:
+            ratioMetric:
+              counter: true
+              good: {metricSource: {type: switchyard, spec: {service: checkout, sli: availability}}}
+              total: {metricSource: {type: switchyard, spec: {service: checkout}}}
+        timeWindow: [{duration: 30d, isRolling: true}]
+        budgetingMethod: Occurrences
+        objectives: [{target: 0.999}]
+      """;
+
+  private KeyedBroadcastOperatorTestHarness<String, SliSample, SloDefinitionChange, SloStatusRecord> harness;
+
+  @BeforeEach
+  void start() throws Exception {
+    harness = new KeyedBroadcastOperatorTestHarness<>(
+        new CoBroadcastWithKeyedOperator<>(new SloFunction(AlertWindow.DEFAULTS, Duration.ofMinutes(1)), List.of(SloFunction.DEFINITIONS)),
+        s -> s.target, Types.STRING, 1, 1, 0);
+    harness.setup(ProtoTypeInfo.forMessage(SloStatusRecord.class).createSerializer(new SerializerConfigImpl()));
+    harness.open();
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SLO_YAML, "checkout.yaml"), 0);
+    // In the job the definitions input goes idle; here it simply never holds event time back.
+    harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE - 1));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    harness.close();
+  }
+
+  private static SliSample minute(int m, double total, double failed) {
+    SliSample s = new SliSample();
+    s.target = TARGET;
+    s.series = "svc|shop///0";
+    s.namespace = "shop";
+    s.windowEndMs = T0 + m * 60_000L;
+    s.total = total;
+    s.failed = failed;
+    s.latencyBuckets = new double[LatencyBuckets.COUNT];
+    return s;
+  }
+
+  /** Feeds minute m's window and moves event time past its end, as the window operator would. */
+  private void feed(int m, double total, double failed) throws Exception {
+    SliSample s = minute(m, total, failed);
+    harness.processElement(new StreamRecord<>(s, s.windowEndMs - 1));
+    harness.processWatermark(new Watermark(s.windowEndMs - 1));
+  }
+
+  private List<SloAlertRecord> alerts() {
+    var side = harness.getSideOutput(SloFunction.ALERTS);
+    if (side == null) {
+      return List.of();
+    }
+    return side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+  }
+
+  private SloStatusRecord lastStatus() {
+    List<SloStatusRecord> out = harness.extractOutputValues();
+    return out.get(out.size() - 1);
+  }
+
+  @Test
+  void alertsFireAndResolveAtTheHandComputedMinutes() throws Exception {
+    for (int m = 1; m <= 60; m++) {
+      feed(m, 100, 0);
+    }
+    assertThat(alerts()).isEmpty();
+    assertThat(lastStatus().getTotalEvents()).isEqualTo(6000);
+    assertThat(lastStatus().getSli()).isEqualTo(1.0);
+
+    // Minute 61, 20 % errors. Budget 0.001. 1d and 3d windows: 20 bad / 6100 = 0.00328 -> burn 3.28,
+    // 2h and 6h short windows the same: ticket-1d (> 3x) and ticket-3d (> 1x) fire.
+    feed(61, 100, 20);
+    assertThat(alerts()).extracting(a -> a.getAlert().getName() + "=" + a.getAlert().getFiring())
+        .containsExactlyInAnyOrder("ticket-1d=true", "ticket-3d=true");
+    SloStatusRecord s61 = lastStatus();
+    assertThat(s61.getBurnRatesList()).anySatisfy(b -> {
+      assertThat(b.getWindow()).isEqualTo("1d");
+      assertThat(b.getRate()).isCloseTo(20.0 / 6100 / 0.001, within(1e-9));
+    });
+
+    // Minute 62: 6h window 40 / 6200 -> 6.45 > 6, 30m window 40 / 3000 -> 13.3 > 6: page-6h fires.
+    feed(62, 100, 20);
+    assertThat(alerts()).hasSize(3).last().satisfies(a -> {
+      assertThat(a.getAlert().getName()).isEqualTo("page-6h");
+      assertThat(a.getAlert().getFiring()).isTrue();
+      assertThat(a.getLongBurnRate()).isCloseTo(40.0 / 6200 / 0.001, within(1e-9));
+      assertThat(a.getShortBurnRate()).isCloseTo(40.0 / 3000 / 0.001, within(1e-9));
+      assertThat(a.getTransitionUnixMs()).isEqualTo(T0 + 62 * 60_000L);
+    });
+
+    // Minutes 63, 64: 1h window holds 60 / 6000 -> 10 and 80 / 6000 -> 13.3, below 14.4: no page-1h yet.
+    feed(63, 100, 20);
+    feed(64, 100, 20);
+    assertThat(alerts()).hasSize(3);
+    // Minute 65: 1h window (minutes 6..65) holds 100 / 6000 -> 16.7 > 14.4, 5m window 100 / 500 -> 200.
+    feed(65, 100, 20);
+    assertThat(alerts()).hasSize(4).last().satisfies(a -> {
+      assertThat(a.getAlert().getName()).isEqualTo("page-1h");
+      assertThat(a.getAlert().getFiring()).isTrue();
+      assertThat(a.getAlert().getThreshold()).isCloseTo(14.4, within(1e-9));
+    });
+    SloStatusRecord s65 = lastStatus();
+    assertThat(s65.getTotalEvents()).isEqualTo(6500);
+    assertThat(s65.getGoodEvents()).isEqualTo(6400);
+    assertThat(s65.getSli()).isCloseTo(6400.0 / 6500, within(1e-12));
+    assertThat(s65.getErrorBudgetRemaining()).isCloseTo(1 - (100.0 / 6500) / 0.001, within(1e-9));
+
+    // Clean minutes 66..69: the 5m window still holds minute 65's errors; at 70 it holds none: resolved.
+    for (int m = 66; m <= 69; m++) {
+      feed(m, 100, 0);
+    }
+    assertThat(alerts()).hasSize(4);
+    feed(70, 100, 0);
+    assertThat(alerts()).hasSize(5).last().satisfies(a -> {
+      assertThat(a.getAlert().getName()).isEqualTo("page-1h");
+      assertThat(a.getAlert().getFiring()).isFalse();
+      assertThat(a.getAlert().getSinceUnixMs()).isEqualTo(T0 + 65 * 60_000L);
+    });
+  }
+
+  @Test
+  void aReEmittedWindowReplacesItsCountsInsteadOfAdding() throws Exception {
+    feed(1, 100, 0);
+    // The same window again after late data: 120 requests in total now, 10 failed.
+    SliSample late = minute(1, 120, 10);
+    harness.processElement(new StreamRecord<>(late, late.windowEndMs - 1));
+    feed(2, 100, 0);
+    assertThat(lastStatus().getTotalEvents()).isEqualTo(220);
+    assertThat(lastStatus().getGoodEvents()).isEqualTo(210);
+  }
+
+  @Test
+  void anInvalidDefinitionKeepsTheLastGoodOneAndATombstoneRemovesIt() throws Exception {
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability",
+        SLO_YAML.replace("Occurrences", "Timeslices"), "checkout.yaml"), 1);
+    feed(1, 100, 1);
+    assertThat(lastStatus().getObjective()).isEqualTo(0.999);
+    assertThat(lastStatus().getTotalEvents()).isEqualTo(100);
+
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", null, ""), 2);
+    int before = harness.extractOutputValues().size();
+    feed(2, 100, 0);
+    assertThat(harness.extractOutputValues()).hasSize(before);
+  }
+}

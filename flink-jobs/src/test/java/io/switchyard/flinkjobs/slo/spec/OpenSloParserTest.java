@@ -1,0 +1,123 @@
+package io.switchyard.flinkjobs.slo.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchyard.model.LatencyBuckets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OpenSloParserTest {
+  private static final String VALID_FILE = "checkout.yaml";
+
+  private static String slo(String specExtra, String objective, String window, String method) {
+    return """
+        apiVersion: openslo/v1
+        kind: SLO
+        metadata:
+          name: checkout-availability
+        spec:
+          service: checkout
+        %s  indicator:
+            metadata: {name: ok}
+            spec:
+              ratioMetric:
+                counter: true
+                good:
+                  metricSource:
+                    type: switchyard
+                    spec: {service: checkout, sli: availability}
+                total:
+                  metricSource:
+                    type: switchyard
+                    spec: {service: checkout}
+          timeWindow:
+            - %s
+          budgetingMethod: %s
+          objectives:
+            - %s
+        """.formatted(specExtra, window, method, objective);
+  }
+
+  @Test
+  void readsAFolderWithInlineAndReferencedIndicators() throws Exception {
+    List<OpenSloParser.SloDocument> docs = OpenSloParser.readDirectory(Path.of("src/test/resources/slo/valid"));
+    assertThat(docs).hasSize(2);
+    SloSpec availability = docs.get(0).spec();
+    assertThat(availability.name()).isEqualTo("checkout-availability");
+    assertThat(availability.sliKind()).isEqualTo(SloSpec.SliKind.AVAILABILITY);
+    assertThat(availability.objective()).isEqualTo(0.999);
+    assertThat(availability.window()).isEqualTo(Duration.ofDays(30));
+    assertThat(availability.target().key()).isEqualTo("service|trace|checkout");
+
+    SloSpec latency = docs.get(1).spec();
+    assertThat(latency.objective()).isEqualTo(0.99);
+    assertThat(latency.target().key()).isEqualTo("edge|mesh|productpage->reviews");
+    // 300ms rounds down to the bucket bound 0.1 ms x 2^(23/2) = 289.6 ms: counts stay exact.
+    assertThat(latency.latencyThreshold().toNanos() / 1e9).isEqualTo(LatencyBuckets.upperBoundSeconds(23), org.assertj.core.data.Offset.offset(1e-9));
+    // The published YAML of a referencing SLO carries its SLI, so the job needs nothing else.
+    assertThat(OpenSloParser.parse(docs.get(1).yaml(), "published")).singleElement()
+        .satisfies(s -> assertThat(s).isEqualTo(new SloSpec(latency.name(), latency.service(), latency.target(), latency.sliKind(),
+            latency.latencyThreshold(), latency.objective(), latency.window(), "published")));
+  }
+
+  private static void rejected(String yaml, int line, String reason) {
+    assertThatThrownBy(() -> OpenSloParser.parse(yaml, VALID_FILE))
+        .isInstanceOfSatisfying(SloSpecException.class, e -> {
+          assertThat(e.getMessage()).startsWith(VALID_FILE + ":" + line + ": ");
+          assertThat(e.reason()).contains(reason);
+        });
+  }
+
+  @Test
+  void unsupportedConstructsAreRejectedWithFileLineAndReason() {
+    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Timeslices"), 22, "Timeslices is not supported");
+    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "Occurrences"),
+        21, "calendar windows are not supported");
+    rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
+        "alertPolicies are not supported");
+    rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "strictly between 0 and 1");
+    rejected(slo("", "target: 0.99", "{duration: 28x, isRolling: true}", "Occurrences"), 21, "not a duration");
+    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences").replaceFirst("type: switchyard", "type: prometheus"), 14, "metricSource.type must be 'switchyard'");
+    rejected("apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: x}\nspec: {}\n", 2, "kind AlertPolicy is not supported");
+    rejected("apiVersion: openslo/v1alpha\nkind: SLO\n", 1, "apiVersion must be openslo/v1");
+    rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: missing\n", 6,
+        "no SLI named 'missing'");
+    rejected("apiVersion: openslo/v1\nkind: [unclosed\n", 2, "not valid YAML");
+  }
+
+  @Test
+  void goodAndTotalMustNameTheSameTarget() {
+    String yaml = slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences")
+        .replace("spec: {service: checkout}", "spec: {service: payments}");
+    rejected(yaml, 19, "good and total must name the same");
+  }
+
+  @Test
+  void prometheusRulesScaleThresholdsWithTheSloWindow() throws Exception {
+    List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml",
+        slo("", "target: 0.999", "{duration: 30d, isRolling: true}", "Occurrences"))).stream().map(OpenSloParser.SloDocument::spec).toList();
+    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    assertThat(rules).contains("record: slo:sli_error:ratio_rate5m", "record: slo:sli_error:ratio_rate30d",
+        "traces_service_graph_request_failed_total{server=\"checkout\"}[1h]", "alert: SwitchyardSloBurnRatePage",
+        "alert: SwitchyardSloBurnRateTicket");
+    // 14.4 x 0.001 budget for the 1h/5m page window of a 30-day SLO.
+    assertThat(rules).contains("slo:sli_error:ratio_rate5m{sloth_id=\"checkout-availability\"} > 0.0144 and");
+    // Valid YAML that a rules loader can read back.
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(rules).at("/groups/0/rules").size()).isGreaterThan(8);
+  }
+
+  @Test
+  void alertThresholdsFollowTheBudgetFraction() {
+    assertThat(AlertWindow.DEFAULTS).extracting(a -> Math.round(a.threshold(Duration.ofDays(30)) * 100) / 100.0)
+        .containsExactly(14.4, 6.0, 3.0, 1.0);
+    assertThat(AlertWindow.DEFAULTS.get(0).threshold(Duration.ofDays(28))).isEqualTo(13.44, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(AlertWindow.parseList("page:2h/10m:0.05")).singleElement()
+        .satisfies(a -> assertThat(a.threshold(Duration.ofDays(30))).isEqualTo(18.0, org.assertj.core.data.Offset.offset(1e-9)));
+    assertThat(AlertWindow.DEFAULTS.get(0).effectiveShortWindow(Duration.ofMinutes(10))).isEqualTo(Duration.ofMinutes(10));
+  }
+}
