@@ -136,15 +136,43 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
         tick = last + aggregationWindow.toMillis();
       }
       ctx.timerService().registerEventTimeTimer(tick);
+      // Data-driven evaluation as well as timers: a sample of the window ending at E means event time has
+      // passed E, so every window before it is complete (a late re-emission overwrites and the next
+      // evaluation corrects). This keeps SLOs evaluating in a running job whatever holds the operator's
+      // combined watermark back (the broadcast definitions input has no event time of its own).
+      long completeTick = sample.windowEndMs - aggregationWindow.toMillis() - 1;
+      long from = last == null ? completeTick : last + aggregationWindow.toMillis();
+      if (completeTick - from > MAX_CATCH_UP_WINDOWS * aggregationWindow.toMillis()) {
+        from = completeTick - MAX_CATCH_UP_WINDOWS * aggregationWindow.toMillis();
+      }
+      for (long t = from; t <= completeTick; t += aggregationWindow.toMillis()) {
+        evaluate(t, ctx, out);
+      }
     }
   }
 
+  /** At most this many missed windows are evaluated one by one when samples resume after a gap. */
+  private static final int MAX_CATCH_UP_WINDOWS = 120;
+
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<SloStatusRecord> out) throws Exception {
-    long now = timestamp + 1; // timers sit on a window's last millisecond; evaluate as of its end
+    if (!evaluate(timestamp, ctx, out)) {
+      return;
+    }
+    // Keep ticking while any counts remain, so alerts resolve even when the target's traffic stops.
+    // At the end of a bounded input (watermark at +inf) ticking would only replay empty minutes.
+    boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+    if (!endOfInput && counts.keys().iterator().hasNext()) {
+      ctx.timerService().registerEventTimeTimer(timestamp + aggregationWindow.toMillis());
+    }
+  }
+
+  /** Evaluates every SLO of the current key as of the window ending at {@code timestamp + 1}; false if already done. */
+  private boolean evaluate(long timestamp, ReadOnlyContext ctx, Collector<SloStatusRecord> out) throws Exception {
+    long now = timestamp + 1; // ticks sit on a window's last millisecond; evaluate as of its end
     Long last = lastEvaluated.value();
     if (last != null && timestamp <= last) {
-      return;
+      return false;
     }
     lastEvaluated.update(timestamp);
     List<SloSpec> slos = slosFor(ctx.getCurrentKey(), ctx.getBroadcastState(DEFINITIONS));
@@ -161,6 +189,9 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       if (keep == null || end <= now - keep.toMillis()) {
         expired.add(e.getKey());
         continue;
+      }
+      if (end > now) {
+        continue; // a later window, already counted: it belongs to a later evaluation
       }
       bySlo.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(new SloEvaluator.Counts(end, e.getValue()[0], e.getValue()[1]));
     }
@@ -195,12 +226,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
         }
       }
     }
-    // Keep ticking while any counts remain, so alerts resolve even when the target's traffic stops.
-    // At the end of a bounded input (watermark at +inf) ticking would only replay empty minutes.
-    boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
-    if (!endOfInput && counts.keys().iterator().hasNext()) {
-      ctx.timerService().registerEventTimeTimer(timestamp + aggregationWindow.toMillis());
-    }
+    return true;
   }
 
   private Duration longest(SloSpec s) {

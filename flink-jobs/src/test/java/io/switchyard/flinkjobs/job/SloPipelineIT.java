@@ -1,0 +1,135 @@
+package io.switchyard.flinkjobs.job;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloPublisher;
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.model.v1.SpanRecord.StatusCode;
+import io.switchyard.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A live (unbounded) job: an SLO published through the compacted topic, 70 minutes of event-time
+ * traffic with a 5-minute error burst, and the alert transitions of the hand-computed series in
+ * SloFunctionTest coming out of the alerts topic: firing, then resolving.
+ */
+class SloPipelineIT {
+  @RegisterExtension static final SharedKafka kafka = new SharedKafka();
+  private static final long T0 = 1_767_225_600_000L;
+  private static final String SLO = """
+      apiVersion: openslo/v1
+      kind: SLO
+      metadata: {name: checkout-availability}
+      spec:
+        service: checkout
+        indicator:
+          metadata: {name: ok}
+          spec:
+            ratioMetric:
+              counter: true
+              good: {metricSource: {type: switchyard, spec: {service: checkout, sli: availability}}}
+              total: {metricSource: {type: switchyard, spec: {service: checkout}}}
+        timeWindow: [{duration: 30d, isRolling: true}]
+        budgetingMethod: Occurrences
+        objectives: [{target: 0.999}]
+      """;
+
+  @TempDir Path dataDir;
+
+  @Test
+  void burnAlertsFireAndResolveFromALiveJob() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    kafka.createTopics(prefix);
+    String definitions = prefix + Topics.SLO_DEFINITIONS.name();
+    SloPublisher.Outcome published = new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
+        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO)));
+    assertThat(published.published()).containsExactly("checkout-availability");
+
+    JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--data-dir", dataDir.toString(), "--checkpoint-interval", "1s", "--restart-attempts", "0", "--group-id", "it-slo",
+        "--out-of-orderness", "1s", "--parallelism", "1"});
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(o));
+    SwitchyardPipeline.build(env, o);
+    JobClient job = env.executeAsync("slo-it");
+    try {
+      // The definition is in broadcast state once a checkpoint has committed its offset.
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> admin.listConsumerGroupOffsets("it-slo-slo-definitions")
+            .partitionsToOffsetAndMetadata().get().values().stream().anyMatch(m -> m != null && m.offset() >= 1));
+      }
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        long trace = 1;
+        // Minute 71's traffic completes minute 70, as the next minute of a live service would.
+        for (int m = 1; m <= 71; m++) {
+          for (int j = 0; j < 100; j++) {
+            boolean error = m >= 61 && m <= 65 && j < 20;
+            SpanRecord.Builder s = span(trace++, 1, 0, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + (m - 1) * 60_000L + j * 500L, 10);
+            if (error) {
+              s.setStatus(StatusCode.STATUS_CODE_ERROR);
+            }
+            send(p, prefix, s.build());
+          }
+        }
+        // Traffic elsewhere two minutes later moves event time past minute 71.
+        for (int j = 0; j < 12; j++) {
+          send(p, prefix, span(trace++, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 72 * 60_000L + j * 1_000L, 1).build());
+        }
+        p.flush();
+      }
+
+      List<SloAlertRecord> alerts = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : kafka.consume(prefix + Topics.SLO_ALERTS.name(), 5, Duration.ofSeconds(180))) {
+        alerts.add(SloAlertRecord.parseFrom(r.value()));
+      }
+      String diagnosis = "job " + job.getJobStatus().get() + ", edges " + TopicReader.readAll(kafka, prefix + Topics.EDGES.name()).size()
+          + ", services " + TopicReader.readAll(kafka, prefix + Topics.SERVICES.name()).size()
+          + ", status " + TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name()).size() + ", accumulators "
+          + job.getAccumulators().get();
+      assertThat(alerts).as(diagnosis).extracting(a -> a.getAlert().getName() + (a.getAlert().getFiring() ? " fired @" : " resolved @")
+          + (a.getTransitionUnixMs() - T0) / 60_000)
+          .containsExactlyInAnyOrder("ticket-1d fired @61", "ticket-3d fired @61", "page-6h fired @62", "page-1h fired @65",
+              "page-1h resolved @70");
+
+      SloStatusRecord at70 = null;
+      for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name())) {
+        SloStatusRecord s = SloStatusRecord.parseFrom(r.value());
+        if (s.getEvaluatedAtUnixMs() == T0 + 70 * 60_000L) {
+          at70 = s;
+        }
+      }
+      assertThat(at70).isNotNull();
+      assertThat(at70.getTotalEvents()).isEqualTo(7000);
+      assertThat(at70.getGoodEvents()).isEqualTo(6900);
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> p, String prefix, SpanRecord s) {
+    p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+  }
+}
