@@ -25,7 +25,6 @@ import java.util.function.IntConsumer;
  */
 final class PolicyClient {
   static final String RATE_LIMIT_DOMAIN = "storefront";
-  private static final String INGRESS_PRINCIPAL = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
 
   private final AuthorizationGrpc.AuthorizationFutureStub authz;
   private final RateLimitServiceGrpc.RateLimitServiceFutureStub ratelimit;
@@ -50,7 +49,7 @@ final class PolicyClient {
       http.putHeaders("authorization", "Bearer " + token);
     }
     CheckRequest check = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
-            .setSource(AttributeContext.Peer.newBuilder().setAddress(address(Storefront.INGRESS.ip(), 43122)).setPrincipal(INGRESS_PRINCIPAL))
+            .setSource(AttributeContext.Peer.newBuilder().setAddress(address(Storefront.INGRESS.ip(), 43122)).setPrincipal(Storefront.INGRESS_PRINCIPAL))
             .setDestination(AttributeContext.Peer.newBuilder().setAddress(address(frontend.ip(), Storefront.PORT)).setPrincipal(frontend.principal()))
             .setRequest(AttributeContext.Request.newBuilder().setHttp(http))
             .putContextExtensions("namespace", Storefront.NAMESPACE)

@@ -30,7 +30,7 @@ final class Storefront {
     }
 
     String principal() {
-      return "spiffe://" + TRUST_DOMAIN + "/ns/" + NAMESPACE + "/sa/" + name;
+      return name.equals(INGRESS_NAME) ? INGRESS_PRINCIPAL : "spiffe://" + TRUST_DOMAIN + "/ns/" + NAMESPACE + "/sa/" + name;
     }
   }
 
@@ -60,7 +60,9 @@ final class Storefront {
       "orders", List.of(new Call("shipping", 1)));
 
   /** The ingress gateway's node; its outbound log entries are the mesh's entry edge. */
-  static final Service INGRESS = new Service("istio-ingressgateway", "10.8.0.2", 1, 4, 0, Kind.HTTP);
+  static final String INGRESS_NAME = "istio-ingressgateway";
+  static final String INGRESS_PRINCIPAL = "spiffe://" + TRUST_DOMAIN + "/ns/istio-system/sa/istio-ingressgateway-service-account";
+  static final Service INGRESS = new Service(INGRESS_NAME, "10.8.0.2", 1, 4, 0, Kind.HTTP);
 
   /** Entry paths with their share of traffic; /admin is denied by the demo's policies. */
   static final List<Map.Entry<String, Double>> PATHS = List.of(

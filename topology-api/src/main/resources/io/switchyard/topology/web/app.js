@@ -122,7 +122,7 @@
   }
 
   async function refresh() {
-    const from = windowSelect.value;
+    const from = windowSelect.value; // the API query the page draws; the end-to-end test asks the same
     try {
       const [graph, slos] = await Promise.all([
         getJson(`/api/v1/graph?from=${encodeURIComponent(from)}&to=now`),
