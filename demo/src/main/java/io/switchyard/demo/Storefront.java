@@ -61,7 +61,7 @@ final class Storefront {
 
   /** The ingress gateway's node; its outbound log entries are the mesh's entry edge. */
   static final String INGRESS_NAME = "istio-ingressgateway";
-  static final String INGRESS_PRINCIPAL = "spiffe://" + TRUST_DOMAIN + "/ns/istio-system/sa/istio-ingressgateway-service-account";
+  static final String INGRESS_PRINCIPAL = "spiffe://" + TRUST_DOMAIN + "/ns/istio-system/sa/istio-ingressgateway";
   static final Service INGRESS = new Service(INGRESS_NAME, "10.8.0.2", 1, 4, 0, Kind.HTTP);
 
   /** Entry paths with their share of traffic; /admin is denied by the demo's policies. */
