@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * The simulated mesh: a storefront of ten services in namespace {@code storefront}. Each service has a
  * pod IP, an own-processing latency (log-normal: median and p99) and an error rate; calls between them
- * follow the routes below. {@code postgres} is a database (client spans only) and {@code orders} a
+ * follow the routes below. Steady-state error rates are small enough that the demo SLOs (config/demo/slo)
+ * keep their budget; only the checkout-outage scenario burns it. {@code postgres} is a database (client spans only) and {@code orders} a
  * message queue between checkout (producer) and shipping (consumer).
  */
 final class Storefront {
@@ -38,15 +39,15 @@ final class Storefront {
   record Call(String to, double probability) {}
 
   static final Map<String, Service> SERVICES = Map.ofEntries(
-      svc("frontend", "10.8.0.10", 4, 25, 0.002, Kind.HTTP),
-      svc("catalog", "10.8.0.11", 3, 20, 0.002, Kind.HTTP),
-      svc("cart", "10.8.0.12", 2, 15, 0.003, Kind.HTTP),
-      svc("checkout", "10.8.0.13", 6, 40, 0.004, Kind.HTTP),
-      svc("payments", "10.8.0.14", 12, 90, 0.01, Kind.HTTP),
-      svc("shipping", "10.8.0.15", 5, 30, 0.003, Kind.HTTP),
-      svc("recommendation", "10.8.0.16", 8, 60, 0.005, Kind.HTTP),
-      svc("currency", "10.8.0.17", 1, 6, 0.001, Kind.HTTP),
-      svc("postgres", "10.8.0.30", 2, 18, 0.0005, Kind.DATABASE),
+      svc("frontend", "10.8.0.10", 4, 25, 0.0001, Kind.HTTP),
+      svc("catalog", "10.8.0.11", 3, 20, 0.0001, Kind.HTTP),
+      svc("cart", "10.8.0.12", 2, 15, 0.0001, Kind.HTTP),
+      svc("checkout", "10.8.0.13", 6, 40, 0.0002, Kind.HTTP),
+      svc("payments", "10.8.0.14", 12, 90, 0.0003, Kind.HTTP),
+      svc("shipping", "10.8.0.15", 5, 30, 0.0001, Kind.HTTP),
+      svc("recommendation", "10.8.0.16", 8, 60, 0.0005, Kind.HTTP),
+      svc("currency", "10.8.0.17", 1, 6, 0.0001, Kind.HTTP),
+      svc("postgres", "10.8.0.30", 2, 18, 0.00005, Kind.DATABASE),
       svc("orders", "10.8.0.31", 1, 5, 0, Kind.QUEUE));
 
   static final Map<String, List<Call>> CALLS = Map.of(
