@@ -89,22 +89,13 @@ public final class OtlpGrpcServices {
       @Override
       public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
         Pipeline.Export export = pipeline.traces(request, request.getSerializedSize());
-        if (export.refusal() != null) {
-          out.onError(GrpcStatuses.refused(export.refusal(), retryAfter));
-          return;
-        }
-        export.acked().whenComplete((v, e) -> {
-          if (e != null) {
-            out.onError(GrpcStatuses.notAcknowledged(e, retryAfter));
-            return;
-          }
+        respond(export, retryAfter, out, () -> {
           ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
           if (export.rejected() > 0) {
             resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
                 .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
           }
-          out.onNext(resp.build());
-          out.onCompleted();
+          return resp.build();
         });
       }
     };
@@ -116,24 +107,35 @@ public final class OtlpGrpcServices {
       @Override
       public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> out) {
         Pipeline.Export export = pipeline.logs(request, request.getSerializedSize());
-        if (export.refusal() != null) {
-          out.onError(GrpcStatuses.refused(export.refusal(), retryAfter));
-          return;
-        }
-        export.acked().whenComplete((v, e) -> {
-          if (e != null) {
-            out.onError(GrpcStatuses.notAcknowledged(e, retryAfter));
-            return;
-          }
+        respond(export, retryAfter, out, () -> {
           ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
           if (export.rejected() > 0) {
             resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
                 .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
           }
-          out.onNext(resp.build());
-          out.onCompleted();
+          return resp.build();
         });
       }
     };
+  }
+
+  /**
+   * Answers an export the OTLP way: refused at once with retry info when the pipeline would not take it,
+   * and otherwise only after Kafka acknowledged its records (or refused when Kafka did not).
+   */
+  private static <R> void respond(Pipeline.Export export, Duration retryAfter, StreamObserver<R> out,
+      java.util.function.Supplier<R> response) {
+    if (export.refusal() != null) {
+      out.onError(GrpcStatuses.refused(export.refusal(), retryAfter));
+      return;
+    }
+    export.acked().whenComplete((v, e) -> {
+      if (e != null) {
+        out.onError(GrpcStatuses.notAcknowledged(e, retryAfter));
+        return;
+      }
+      out.onNext(response.get());
+      out.onCompleted();
+    });
   }
 }
