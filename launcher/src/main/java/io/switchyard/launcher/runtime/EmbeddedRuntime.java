@@ -149,6 +149,7 @@ public final class EmbeddedRuntime {
     }
     XdsServer xds = p.own("xds", XdsServer.builder(mesh, p.metrics()).port(s.ports().xds()).readiness(p.readiness()).build());
     xds.start();
+    xds.adminRoutes().forEach((path, handler) -> p.admin().addRoute(path, handler, true));
     p.announce("xds", "grpc " + ANY + ":" + xds.port() + " (ADS; mesh " + mesh + ")");
   }
 

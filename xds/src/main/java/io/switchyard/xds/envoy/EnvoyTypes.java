@@ -34,6 +34,7 @@ public final class EnvoyTypes {
       RateLimit.getDescriptor(),
       Router.getDescriptor(),
       HttpGrpcAccessLogConfig.getDescriptor(),
+      io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig.getDescriptor(),
       OpenTelemetryConfig.getDescriptor(),
       HttpProtocolOptions.getDescriptor(),
       UpstreamTlsContext.getDescriptor(),

@@ -55,6 +55,9 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
@@ -147,10 +150,14 @@ public final class ResourceGenerator {
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));
     sy.rateLimit().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_RATELIMIT, switchyardCluster(EnvoyNames.CLUSTER_RATELIMIT, t)));
-    sy.accessLog().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_ACCESS_LOG, switchyardCluster(EnvoyNames.CLUSTER_ACCESS_LOG, t)));
+    if (workload.accessLogger().als()) {
+      clusters.put(EnvoyNames.CLUSTER_ACCESS_LOG, switchyardCluster(EnvoyNames.CLUSTER_ACCESS_LOG,
+          sy.accessLog().orElseThrow()));
+    }
     sy.otlp().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_OTLP, switchyardCluster(EnvoyNames.CLUSTER_OTLP, t)));
     for (Mesh.JwtProvider p : mesh.jwtProviders()) {
-      p.jwksUri().ifPresent(uri -> clusters.put(EnvoyNames.jwks(p.name()), jwksCluster(p.name(), URI.create(uri))));
+      p.jwksUri().ifPresent(uri -> clusters.put(EnvoyNames.jwks(p.name()),
+          jwksCluster(p.name(), URI.create(uri), p.jwksCaFile())));
     }
     RouteConfiguration routes = envoyRoutes(workload);
     Listener listener = envoyListener(workload);
@@ -246,17 +253,33 @@ public final class ResourceGenerator {
     return staticCluster(name, t.host(), t.port(), Duration.ofSeconds(1), true);
   }
 
-  private static Cluster jwksCluster(String provider, URI uri) {
+  private static Cluster jwksCluster(String provider, URI uri, String caFile) {
     boolean tls = "https".equals(uri.getScheme());
     int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 443 : 80);
-    Cluster c = staticCluster(EnvoyNames.jwks(provider), uri.getHost(), port, Duration.ofSeconds(2), false);
+    // java.net.URI keeps the brackets of an IPv6 literal; Envoy wants the bare address.
+    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+    Cluster c = staticCluster(EnvoyNames.jwks(provider), host, port, Duration.ofSeconds(2), false);
     if (!tls) {
       return c;
+    }
+    // Without a trusted CA Envoy would accept any certificate, so a forged JWKS could mint valid tokens: verify the
+    // chain against the CA bundle and the certificate against the JWKS host.
+    boolean ip = IP_LITERAL.matcher(host).matches() && isIp(host);
+    UpstreamTlsContext.Builder tlsContext = UpstreamTlsContext.newBuilder()
+        .setCommonTlsContext(CommonTlsContext.newBuilder()
+            .setValidationContext(CertificateValidationContext.newBuilder()
+                .setTrustedCa(DataSource.newBuilder().setFilename(caFile))
+                .addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+                    .setSanType(ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
+                    .setMatcher(StringMatcher.newBuilder().setExact(host)))));
+    if (!ip) {
+      // SNI carries host names only (RFC 6066).
+      tlsContext.setSni(host);
     }
     return c.toBuilder()
         .setTransportSocket(TransportSocket.newBuilder()
             .setName("envoy.transport_sockets.tls")
-            .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setSni(uri.getHost()).build())))
+            .setTypedConfig(Any.pack(tlsContext.build())))
         .build();
   }
 
@@ -298,14 +321,23 @@ public final class ResourceGenerator {
                 .setTransportApiVersion(ApiVersion.V3))
             .build())));
     hcm.addHttpFilters(filter(EnvoyNames.FILTER_ROUTER, Router.getDefaultInstance()));
-    sy.accessLog().ifPresent(t -> hcm.addAccessLog(AccessLog.newBuilder()
-        .setName("envoy.access_loggers.http_grpc")
-        .setTypedConfig(Any.pack(HttpGrpcAccessLogConfig.newBuilder()
-            .setCommonConfig(CommonGrpcAccessLogConfig.newBuilder()
-                .setLogName(w.nodeGroup())
-                .setTransportApiVersion(ApiVersion.V3)
-                .setGrpcService(grpcService(EnvoyNames.CLUSTER_ACCESS_LOG, t.timeout())))
-            .build()))));
+    if (w.accessLogger().als()) {
+      GrpcTarget t = sy.accessLog().orElseThrow();
+      hcm.addAccessLog(AccessLog.newBuilder()
+          .setName("envoy.access_loggers.http_grpc")
+          .setTypedConfig(Any.pack(HttpGrpcAccessLogConfig.newBuilder()
+              .setCommonConfig(CommonGrpcAccessLogConfig.newBuilder()
+                  .setLogName(w.nodeGroup())
+                  .setTransportApiVersion(ApiVersion.V3)
+                  .setGrpcService(grpcService(EnvoyNames.CLUSTER_ACCESS_LOG, t.timeout())))
+              .build())));
+    }
+    if (w.accessLogger().otel()) {
+      GrpcTarget t = sy.otlp().orElseThrow();
+      hcm.addAccessLog(AccessLog.newBuilder()
+          .setName(OtelAccessLog.NAME)
+          .setTypedConfig(Any.pack(OtelAccessLog.config(w, grpcService(EnvoyNames.CLUSTER_OTLP, t.timeout())))));
+    }
     sy.otlp().ifPresent(t -> hcm.setTracing(HttpConnectionManager.Tracing.newBuilder()
         .setRandomSampling(Percent.newBuilder().setValue(sy.tracingSamplePercent()))
         .setProvider(Tracing.Http.newBuilder()

@@ -36,16 +36,36 @@ public record Mesh(
       Optional<GrpcTarget> rateLimit,
       Optional<GrpcTarget> accessLog,
       Optional<GrpcTarget> otlp,
-      double tracingSamplePercent) {}
+      double tracingSamplePercent,
+      AccessLogger defaultAccessLogger) {}
+
+  /**
+   * Which access loggers an Envoy listener gets: Envoy's gRPC access log service to {@code switchyard.accessLog}
+   * (ALS), Envoy's OpenTelemetry access logger to {@code switchyard.otlp} emitting ingest's attribute contract, both,
+   * or none.
+   */
+  public enum AccessLogger {
+    NONE, ALS, OTEL, BOTH;
+
+    public boolean als() {
+      return this == ALS || this == BOTH;
+    }
+
+    public boolean otel() {
+      return this == OTEL || this == BOTH;
+    }
+  }
 
   /** A host (IP or DNS name) and port, plus the call timeout Envoy applies. */
   public record GrpcTarget(String host, int port, Duration timeout) {}
 
+  /** {@code jwksCaFile}: the CA bundle, on the proxy's file system, that verifies an https JWKS server. */
   public record JwtProvider(
       String name,
       String issuer,
       List<String> audiences,
       Optional<String> jwksUri,
+      String jwksCaFile,
       Optional<String> localJwks,
       Optional<String> forwardPayloadHeader) {}
 
@@ -85,6 +105,7 @@ public record Mesh(
       boolean proxyless,
       int listenerPort,
       String rateLimitDomain,
+      AccessLogger accessLogger,
       List<Integer> appPorts,
       List<Route> routes) {}
 

@@ -1,6 +1,7 @@
 package io.switchyard.xds.mesh;
 
 import io.switchyard.xds.mesh.Mesh.Abort;
+import io.switchyard.xds.mesh.Mesh.AccessLogger;
 import io.switchyard.xds.mesh.Mesh.Delay;
 import io.switchyard.xds.mesh.Mesh.Destination;
 import io.switchyard.xds.mesh.Mesh.Endpoint;
@@ -51,6 +52,8 @@ public final class MeshFiles {
   private static final Pattern HEADER = Pattern.compile(":?[a-z0-9!#$%&'*+\\-.^_`|~]+");
   private static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RLS_TIMEOUT = Duration.ofMillis(50);
+  /** Debian's (and most distributions') system CA bundle, as Envoy images ship it. */
+  public static final String SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
   private MeshFiles() {}
 
@@ -127,7 +130,8 @@ public final class MeshFiles {
 
     SwitchyardEndpoints switchyard(Node n) throws MeshFileException {
       if (n == null) {
-        return new SwitchyardEndpoints(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 100);
+        return new SwitchyardEndpoints(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 100,
+            AccessLogger.NONE);
       }
       Node.Mapping m = n.mapping();
       Optional<GrpcTarget> authz = target(m.optional("extAuthz"), DefaultPorts.EXT_AUTHZ_GRPC, DEFAULT_GRPC_TIMEOUT);
@@ -143,8 +147,23 @@ public final class MeshFiles {
         otlp = Optional.of(targetFields(om, DefaultPorts.OTLP_GRPC, DEFAULT_GRPC_TIMEOUT));
         om.done();
       }
+      Node chosen = m.optional("accessLogger");
+      AccessLogger logger = chosen == null ? (als.isPresent() ? AccessLogger.ALS : AccessLogger.NONE)
+          : accessLogger(chosen, als.isPresent(), otlp.isPresent());
       m.done();
-      return new SwitchyardEndpoints(authz, rls, als, otlp, sample);
+      return new SwitchyardEndpoints(authz, rls, als, otlp, sample, logger);
+    }
+
+    /** {@code als | otel | both | none}, each checked against the targets that are configured. */
+    static AccessLogger accessLogger(Node n, boolean alsTarget, boolean otlpTarget) throws MeshFileException {
+      AccessLogger logger = enumValue(n, AccessLogger.class, AccessLogger.NONE);
+      if (logger.als() && !alsTarget) {
+        throw n.error("accessLogger '" + n.string() + "' needs switchyard.accessLog (the ALS target)");
+      }
+      if (logger.otel() && !otlpTarget) {
+        throw n.error("accessLogger '" + n.string() + "' needs switchyard.otlp (the OTLP target)");
+      }
+      return logger;
     }
 
     Optional<GrpcTarget> target(Node n, int defaultPort, Duration defaultTimeout) throws MeshFileException {
@@ -173,6 +192,18 @@ public final class MeshFiles {
       String which = m.oneOf("jwksUri", "localJwks");
       Optional<String> uri = Optional.empty();
       Optional<String> local = Optional.empty();
+      String caFile = SYSTEM_CA_BUNDLE;
+      Node ca = m.optional("jwksCaFile");
+      if (ca != null) {
+        caFile = ca.nonEmptyString();
+        if (!caFile.startsWith("/")) {
+          throw ca.error("jwksCaFile must be an absolute path on the proxy's host, got '" + caFile + "'");
+        }
+        Node u = m.optional("jwksUri");
+        if (u == null || !u.nonEmptyString().startsWith("https:")) {
+          throw ca.error("jwksCaFile only applies to an https jwksUri");
+        }
+      }
       if (which.equals("jwksUri")) {
         Node u = m.required("jwksUri");
         String value = u.nonEmptyString();
@@ -191,7 +222,7 @@ public final class MeshFiles {
       Optional<String> forward = Optional.ofNullable(m.optional("forwardPayloadHeader") == null ? null
           : header(m.optional("forwardPayloadHeader")));
       m.done();
-      return new JwtProvider(name, issuer, audiences, uri, local, forward);
+      return new JwtProvider(name, issuer, audiences, uri, caFile, local, forward);
     }
 
     Service service(Node n) throws MeshFileException {
@@ -255,6 +286,14 @@ public final class MeshFiles {
       boolean proxyless = m.bool("proxyless", false);
       int listenerPort = m.integer("listenerPort", 15001, 1, 65535);
       String domain = m.optional("rateLimitDomain") == null ? group : m.required("rateLimitDomain").nonEmptyString();
+      AccessLogger logger = proxyless ? AccessLogger.NONE : sy.defaultAccessLogger();
+      Node al = m.optional("accessLogger");
+      if (al != null) {
+        if (proxyless) {
+          throw al.error("proxyless gRPC clients do not write access logs; remove accessLogger");
+        }
+        logger = accessLogger(al, sy.accessLog().isPresent(), sy.otlp().isPresent());
+      }
       List<Integer> appPorts = new ArrayList<>();
       Node ap = m.optional("appPorts");
       for (Node p : ap == null ? List.<Node>of() : ap.list()) {
@@ -275,7 +314,8 @@ public final class MeshFiles {
         routes.add(route);
       }
       m.done();
-      return new Workload(name, namespace, sa, labels, group, proxyless, listenerPort, domain, appPorts, routes);
+      return new Workload(name, namespace, sa, labels, group, proxyless, listenerPort, domain, logger, appPorts,
+          routes);
     }
 
     Route route(Node n, String namespace, List<Integer> appPorts, SwitchyardEndpoints sy, Set<String> providers,

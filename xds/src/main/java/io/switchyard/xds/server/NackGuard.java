@@ -12,8 +12,12 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,8 +42,12 @@ import org.slf4j.LoggerFactory;
 final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
   private static final Logger log = LoggerFactory.getLogger(NackGuard.class);
 
-  /** The last rejection of a node group: what was rejected and why. */
-  record Rejection(String nodeGroup, String typeUrl, String version, String message, Instant at) {}
+  /** How many rejections {@link #recentRejections()} keeps, newest first. */
+  static final int RECENT_REJECTIONS = 100;
+
+  /** One rejection: who rejected which response (version and nonce), why, and when. */
+  record Rejection(String nodeGroup, String nodeId, String typeUrl, String version, String nonce, String message,
+      Instant at) {}
 
   private record StreamType(long stream, String typeUrl) {}
 
@@ -55,6 +63,7 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
   private final Map<Long, String> groupOfStream = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastActivity = new ConcurrentHashMap<>();
   private final Map<String, Rejection> lastRejection = new ConcurrentHashMap<>();
+  private final Deque<Rejection> recent = new ArrayDeque<>();
 
   NackGuard(ConfigWatcher delegate, XdsMetrics metrics, Clock clock) {
     this.delegate = delegate;
@@ -126,7 +135,7 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
     DiscoveryRequest r = request.v3Request();
     if (r.hasErrorDetail()) {
       String rejected = rejectedVersion(r.getTypeUrl(), r.getResponseNonce());
-      recordNack(r.getNode().getCluster(), r.getTypeUrl(), rejected, r.getErrorDetail().getMessage());
+      recordNack(r.getNode(), r.getTypeUrl(), rejected, r.getResponseNonce(), r.getErrorDetail().getMessage());
       if (rejected != null) {
         // Pretend the client holds the rejected version and already knows the names it asks for: the cache then
         // waits for a snapshot with a different version instead of answering with the same config again.
@@ -146,7 +155,7 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
     DeltaDiscoveryRequest r = request.v3Request();
     if (r.hasErrorDetail()) {
       String rejected = rejectedVersion(r.getTypeUrl(), r.getResponseNonce());
-      recordNack(r.getNode().getCluster(), r.getTypeUrl(), rejected, r.getErrorDetail().getMessage());
+      recordNack(r.getNode(), r.getTypeUrl(), rejected, r.getResponseNonce(), r.getErrorDetail().getMessage());
       if (rejected != null) {
         return delegate.createDeltaWatch(request, rejected, resourceVersions, Set.of(), isWildcard, responseConsumer,
             false);
@@ -162,9 +171,18 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
     return sent != null && sent.nonce().equals(nonce) ? sent.version() : null;
   }
 
-  private void recordNack(String group, String typeUrl, String version, String message) {
+  private void recordNack(Node node, String typeUrl, String version, String nonce, String message) {
+    String group = node.getCluster();
     metrics.nacks.labelValues(group, XdsMetrics.shortType(typeUrl)).inc();
-    lastRejection.put(group, new Rejection(group, typeUrl, version, message, clock.instant()));
+    Rejection rejection = new Rejection(group, node.getId(), typeUrl, version == null ? "" : version, nonce, message,
+        clock.instant());
+    lastRejection.put(group, rejection);
+    synchronized (recent) {
+      recent.addFirst(rejection);
+      while (recent.size() > RECENT_REJECTIONS) {
+        recent.removeLast();
+      }
+    }
     log.warn("node group {} rejected {} version {}: {} (not re-sent until the mesh changes)", group,
         XdsMetrics.shortType(typeUrl), version, message);
   }
@@ -173,6 +191,13 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
 
   Optional<Rejection> lastRejection(String group) {
     return Optional.ofNullable(lastRejection.get(group));
+  }
+
+  /** The latest rejections of every group, newest first (at most {@value #RECENT_REJECTIONS}). */
+  List<Rejection> recentRejections() {
+    synchronized (recent) {
+      return List.copyOf(recent);
+    }
   }
 
   boolean hasStreams(String group) {

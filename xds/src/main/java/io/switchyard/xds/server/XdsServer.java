@@ -1,5 +1,6 @@
 package io.switchyard.xds.server;
 
+import com.sun.net.httpserver.HttpHandler;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -42,6 +43,7 @@ public final class XdsServer implements AutoCloseable {
   private final Builder config;
   private final XdsMetrics metrics;
   private final SimpleCache<String> cache = new SimpleCache<>(Node::getCluster);
+  private final WildcardSubscriptions wildcards = new WildcardSubscriptions(cache);
   private final NackGuard guard;
   private final AtomicLong generation = new AtomicLong();
   private final Map<String, EnvoyResources> published = new HashMap<>();
@@ -56,7 +58,7 @@ public final class XdsServer implements AutoCloseable {
   private XdsServer(Builder b) {
     this.config = b;
     this.metrics = new XdsMetrics(b.metrics);
-    this.guard = new NackGuard(cache, metrics, b.clock);
+    this.guard = new NackGuard(wildcards, metrics, b.clock);
     this.readiness = b.readiness == null ? null : b.readiness.register("xds");
   }
 
@@ -72,7 +74,7 @@ public final class XdsServer implements AutoCloseable {
         .pollInterval(config.pollInterval)
         .build();
     publish(reloader.start());
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard), guard);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards), guard);
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);
     GrpcServer.Builder gb = GrpcServer.builder("xds", config.port).host(config.host)
@@ -120,6 +122,14 @@ public final class XdsServer implements AutoCloseable {
   public Optional<String> lastRejection(String nodeGroup) {
     return guard.lastRejection(nodeGroup)
         .map(r -> XdsMetrics.shortType(r.typeUrl()) + " version " + r.version() + ": " + r.message());
+  }
+
+  /**
+   * Routes for the admin endpoint, all behind its bearer token (they show config details): {@code /xds/nacks}, the
+   * latest rejected configs with the client's error message.
+   */
+  public Map<String, HttpHandler> adminRoutes() {
+    return Map.of(NacksEndpoint.PATH, new NacksEndpoint(guard::recentRejections));
   }
 
   public Mesh mesh() {

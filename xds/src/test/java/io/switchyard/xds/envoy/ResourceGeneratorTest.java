@@ -9,6 +9,10 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig;
+import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
@@ -21,7 +25,9 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.switchyard.xds.mesh.Mesh;
 import io.switchyard.xds.mesh.MeshFiles;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -187,5 +193,84 @@ class ResourceGeneratorTest {
   void generationIsDeterministic() throws Exception {
     Mesh again = MeshFiles.load(Path.of("src/test/resources/mesh/example.yaml"));
     assertThat(new ResourceGenerator(again).generateAll()).isEqualTo(new ResourceGenerator(mesh).generateAll());
+  }
+
+  @Test
+  void otelAccessLoggerSendsIngestsAttributeContractToTheOtlpCluster() throws Exception {
+    HttpConnectionManager hcm = hcm(edge.listeners().get(0));
+    assertThat(hcm.getAccessLogList()).extracting(a -> a.getName())
+        .containsExactly("envoy.access_loggers.http_grpc", "envoy.access_loggers.open_telemetry");
+    OpenTelemetryAccessLogConfig otel = hcm.getAccessLog(1).getTypedConfig().unpack(OpenTelemetryAccessLogConfig.class);
+    assertThat(otel.getCommonConfig().getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|otlp");
+    assertThat(otel.getCommonConfig().getTransportApiVersion().name()).isEqualTo("V3");
+    assertThat(otel.getCommonConfig().getLogName()).isEqualTo("edge");
+    Map<String, String> attributes = new LinkedHashMap<>();
+    otel.getAttributes().getValuesList().forEach(kv -> attributes.put(kv.getKey(), kv.getValue().getStringValue()));
+    assertThat(attributes).containsEntry("upstream_cluster", "%UPSTREAM_CLUSTER_RAW%")
+        .containsEntry("response_code", "%RESPONSE_CODE%")
+        .containsEntry("duration", "%DURATION%")
+        .containsEntry("downstream_peer_uri_san", "%DOWNSTREAM_PEER_URI_SAN%")
+        .containsEntry("grpc_status", "%GRPC_STATUS_NUMBER%");
+    assertThat(otel.getResourceAttributes().getValuesList()).extracting(kv -> kv.getKey() + "=" + kv.getValue().getStringValue())
+        .containsExactly("k8s.namespace.name=shop", "k8s.workload.name=ingress-gateway", "k8s.serviceaccount.name=ingress");
+    assertThat(edge.clusters()).extracting(Cluster::getName).contains("switchyard|otlp", "switchyard|als");
+  }
+
+  @Test
+  void accessLoggerChoiceDecidesLoggersAndTheAlsCluster() throws Exception {
+    EnvoyResources sidecar = new ResourceGenerator(mesh).generate("reviews-sidecar").orElseThrow();
+    assertThat(hcm(sidecar.listeners().get(0)).getAccessLogList()).extracting(a -> a.getName())
+        .containsExactly("envoy.access_loggers.http_grpc");
+    Mesh otelOnly = MeshFiles.parse(Path.of("mesh.yaml"), """
+        switchyard:
+          accessLog: {}
+          otlp: {}
+        workloads:
+          - {name: a, namespace: x, accessLogger: otel, appPorts: [80]}
+          - {name: b, namespace: x, accessLogger: none, appPorts: [80]}
+        """);
+    EnvoyResources a = new ResourceGenerator(otelOnly).generate("a").orElseThrow();
+    assertThat(hcm(a.listeners().get(0)).getAccessLogList()).extracting(l -> l.getName())
+        .containsExactly("envoy.access_loggers.open_telemetry");
+    assertThat(a.clusters()).extracting(Cluster::getName).contains("switchyard|otlp").doesNotContain("switchyard|als");
+    EnvoyResources b = new ResourceGenerator(otelOnly).generate("b").orElseThrow();
+    assertThat(hcm(b.listeners().get(0)).getAccessLogList()).isEmpty();
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
+  }
+
+  @Test
+  void httpsJwksClusterVerifiesTheServerAgainstTheCaBundleAndItsHost() throws Exception {
+    Cluster jwks = edge.clusters().stream().filter(c -> c.getName().equals("jwks|corp")).findFirst().orElseThrow();
+    assertThat(jwks.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+    UpstreamTlsContext tls = jwks.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+    assertThat(tls.getSni()).isEqualTo("idp.example.com");
+    CertificateValidationContext validation = tls.getCommonTlsContext().getValidationContext();
+    assertThat(validation.getTrustedCa().getFilename()).isEqualTo("/etc/ssl/certs/ca-certificates.crt");
+    assertThat(validation.getMatchTypedSubjectAltNamesList()).singleElement().satisfies(m -> {
+      assertThat(m.getSanType()).isEqualTo(SubjectAltNameMatcher.SanType.DNS);
+      assertThat(m.getMatcher().getExact()).isEqualTo("idp.example.com");
+    });
+    assertThat(jwks.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+        .getSocketAddress().getPortValue()).isEqualTo(443);
+  }
+
+  @Test
+  void jwksOnAnIpLiteralMatchesAnIpSanAndSendsNoSni() throws Exception {
+    Mesh ip = MeshFiles.parse(Path.of("mesh.yaml"), """
+        jwtProviders:
+          - {name: local, issuer: x, jwksUri: "https://[fd00::7]:8443/jwks", jwksCaFile: /etc/idp/ca.pem}
+        workloads:
+          - {name: a, namespace: x, appPorts: [80]}
+        """);
+    Cluster jwks = new ResourceGenerator(ip).generate("a").orElseThrow().clusters().stream()
+        .filter(c -> c.getName().equals("jwks|local")).findFirst().orElseThrow();
+    UpstreamTlsContext tls = jwks.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+    assertThat(tls.getSni()).isEmpty();
+    assertThat(tls.getCommonTlsContext().getValidationContext().getTrustedCa().getFilename()).isEqualTo("/etc/idp/ca.pem");
+    assertThat(tls.getCommonTlsContext().getValidationContext().getMatchTypedSubjectAltNames(0).getSanType())
+        .isEqualTo(SubjectAltNameMatcher.SanType.IP_ADDRESS);
+    assertThat(jwks.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+        .getSocketAddress().getAddress()).isEqualTo("fd00::7");
+    assertThat(jwks.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
   }
 }

@@ -163,4 +163,49 @@ class MeshFilesTest {
     assertThat(w.routes().get(0).extAuthz()).isTrue();
     assertThat(mesh.switchyard().extAuthz().orElseThrow().host()).isEqualTo("127.0.0.1");
   }
+
+  @Test
+  void accessLoggerDefaultsToAlsWhenTheAlsTargetIsSetAndAWorkloadMayOverrideIt() throws Exception {
+    String targets = BASE.replace("  rateLimit: {port: 8081}\n", "  rateLimit: {port: 8081}\n  accessLog: {}\n  otlp: {}\n");
+    Mesh mesh = parse(targets + "      - to: [{service: reviews}]\n");
+    assertThat(mesh.workloads().get(0).accessLogger()).isEqualTo(Mesh.AccessLogger.ALS);
+    Mesh both = parse(targets.replace("    nodeGroup: edge", "    nodeGroup: edge\n    accessLogger: both")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(both.workloads().get(0).accessLogger()).isEqualTo(Mesh.AccessLogger.BOTH);
+    Mesh global = parse(targets.replace("  otlp: {}\n", "  otlp: {}\n  accessLogger: otel\n")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(global.workloads().get(0).accessLogger()).isEqualTo(Mesh.AccessLogger.OTEL);
+    assertThat(parse(BASE + "      - to: [{service: reviews}]\n").workloads().get(0).accessLogger())
+        .isEqualTo(Mesh.AccessLogger.NONE);
+  }
+
+  @Test
+  void accessLoggerNeedsItsTargetAndAKnownValue() {
+    MeshFileException otel = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    accessLogger: otel")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(otel.line()).isEqualTo(13);
+    assertThat(otel.reason()).contains("needs switchyard.otlp");
+    MeshFileException als = error(BASE.replace("  rateLimit: {port: 8081}\n", "  rateLimit: {port: 8081}\n  accessLogger: als\n")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(als.line()).isEqualTo(4);
+    assertThat(als.reason()).contains("needs switchyard.accessLog");
+    MeshFileException unknown = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    accessLogger: file")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(unknown.reason()).contains("'file' is not one of [none, als, otel, both]");
+  }
+
+  @Test
+  void jwksCaFileDefaultsToTheSystemBundleAndMustBeAnAbsolutePathForHttps() throws Exception {
+    String provider = "jwtProviders:\n  - name: corp\n    issuer: https://idp\n    jwksUri: https://idp.example.com/jwks\n";
+    Mesh mesh = parse(provider + BASE + "      - to: [{service: reviews}]\n");
+    assertThat(mesh.jwtProviders().get(0).jwksCaFile()).isEqualTo("/etc/ssl/certs/ca-certificates.crt");
+    Mesh custom = parse(provider + "    jwksCaFile: /etc/envoy/idp-ca.pem\n" + BASE + "      - to: [{service: reviews}]\n");
+    assertThat(custom.jwtProviders().get(0).jwksCaFile()).isEqualTo("/etc/envoy/idp-ca.pem");
+    MeshFileException relative = error(provider + "    jwksCaFile: idp-ca.pem\n" + BASE + "      - to: [{service: reviews}]\n");
+    assertThat(relative.line()).isEqualTo(5);
+    assertThat(relative.reason()).contains("absolute path");
+    MeshFileException local = error("jwtProviders:\n  - name: corp\n    issuer: https://idp\n    localJwks: '{}'\n"
+        + "    jwksCaFile: /etc/ca.pem\n" + BASE + "      - to: [{service: reviews}]\n");
+    assertThat(local.reason()).contains("only applies to an https jwksUri");
+  }
 }

@@ -1,0 +1,200 @@
+package io.switchyard.xds.server;
+
+import io.envoyproxy.controlplane.cache.ConfigWatcher;
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.XdsRequest;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Listener and cluster subscriptions as the xDS protocol defines them ("How the client specifies what resources to
+ * return"), which java-control-plane 1.0.49 does not:
+ *
+ * <ul>
+ *   <li>The name {@code *} subscribes to every resource of the type, alone or next to other names. The library takes
+ *       it for a resource name, and over ADS withholds the answer forever because no resource has that name.
+ *   <li>An empty name list means "everything" only while the stream has never named a resource of that type (legacy
+ *       wildcard); after that it means "nothing". The library always reads it as "everything".
+ *   <li>Delta: a stream is a wildcard subscriber only after an empty first request or a subscription to {@code *},
+ *       and stops being one when it unsubscribes from {@code *}. The library makes every CDS/LDS delta stream a
+ *       wildcard subscriber, so a client naming one cluster receives all of them.
+ *   <li>Newly requested resources are sent even if unchanged: turning wildcard on re-sends every resource.
+ * </ul>
+ *
+ * <p>Only listeners and clusters have wildcard semantics; other types pass through unchanged. State is per stream
+ * and type; gRPC delivers one stream's requests one at a time, and the server runs the request callbacks and then
+ * asks for the watch on the same thread, which is how the stream id reaches {@code createWatch}.
+ */
+final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallbacks {
+  static final String WILDCARD = "*";
+
+  private record StreamType(long stream, String typeUrl) {}
+
+  /** SotW: has the stream named resources of this type, and was its last accepted request a wildcard one. */
+  private static final class SotwState {
+    boolean explicit;
+    Boolean lastWildcard;
+  }
+
+  private static final class DeltaState {
+    boolean seen;
+    boolean wildcard;
+    boolean resendAll;
+    final Set<String> names = new HashSet<>();
+  }
+
+  private final ConfigWatcher delegate;
+  private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
+  private final Map<StreamType, SotwState> sotw = new ConcurrentHashMap<>();
+  private final Map<StreamType, DeltaState> delta = new ConcurrentHashMap<>();
+
+  WildcardSubscriptions(ConfigWatcher delegate) {
+    this.delegate = delegate;
+  }
+
+  static boolean hasWildcardSemantics(String typeUrl) {
+    return Resources.V3.CLUSTER_TYPE_URL.equals(typeUrl) || Resources.V3.LISTENER_TYPE_URL.equals(typeUrl);
+  }
+
+  // ------------------------------------------------------------------ callbacks
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+    currentStream.set(streamId);
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+    currentStream.set(streamId);
+    if (!hasWildcardSemantics(request.getTypeUrl())) {
+      return;
+    }
+    // Subscriptions change with every request, even one whose nonce is stale (the protocol says so for delta).
+    DeltaState s = delta.computeIfAbsent(new StreamType(streamId, request.getTypeUrl()), k -> new DeltaState());
+    List<String> subscribe = request.getResourceNamesSubscribeList();
+    if (!s.seen && subscribe.isEmpty()) {
+      s.wildcard = true;
+    }
+    s.seen = true;
+    for (String name : subscribe) {
+      if (WILDCARD.equals(name)) {
+        s.resendAll |= !s.wildcard;
+        s.wildcard = true;
+      } else {
+        s.names.add(name);
+      }
+    }
+    for (String name : request.getResourceNamesUnsubscribeList()) {
+      if (WILDCARD.equals(name)) {
+        s.wildcard = false;
+        s.resendAll = false;
+      } else {
+        s.names.remove(name);
+      }
+    }
+  }
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    forget(streamId);
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    forget(streamId);
+  }
+
+  private void forget(long streamId) {
+    sotw.keySet().removeIf(k -> k.stream() == streamId);
+    delta.keySet().removeIf(k -> k.stream() == streamId);
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  @Override
+  public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
+      Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
+    DiscoveryRequest r = request.v3Request();
+    Long stream = currentStream.get();
+    if (stream == null || !hasWildcardSemantics(r.getTypeUrl())) {
+      return delegate.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+          allowDefaultEmptyEdsUpdate);
+    }
+    // Only requests the server accepted (current nonce) get here, so stale ones do not change the subscription.
+    SotwState s = sotw.computeIfAbsent(new StreamType(stream, r.getTypeUrl()), k -> new SotwState());
+    List<String> names = r.getResourceNamesList();
+    boolean wildcard;
+    if (names.contains(WILDCARD)) {
+      wildcard = true;
+      s.explicit = true;
+    } else if (names.isEmpty()) {
+      wildcard = !s.explicit;
+    } else {
+      wildcard = false;
+      s.explicit = true;
+    }
+    Boolean before = s.lastWildcard;
+    s.lastWildcard = wildcard;
+    if (!wildcard && names.isEmpty()) {
+      // Subscribed to nothing: there is nothing to send until the client asks again. The watch is never answered.
+      return new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
+    }
+    if (!wildcard) {
+      return delegate.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+          allowDefaultEmptyEdsUpdate);
+    }
+    // The cache's own wildcard is the empty list.
+    DiscoveryRequest.Builder rewritten = r.toBuilder().clearResourceNames();
+    if (Boolean.FALSE.equals(before) && !r.hasErrorDetail()) {
+      // From named resources to all of them: the others are newly requested and must be sent even if unchanged.
+      rewritten.setVersionInfo("");
+    }
+    return delegate.createWatch(ads, XdsRequest.create(rewritten.build()), knownResourceNames, responseConsumer,
+        hasClusterChanged, allowDefaultEmptyEdsUpdate);
+  }
+
+  @Override
+  public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
+      Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
+      Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
+    Long stream = currentStream.get();
+    DeltaState s = stream == null ? null : delta.get(new StreamType(stream, request.getTypeUrl()));
+    if (s == null) {
+      return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+          responseConsumer, hasClusterChanged);
+    }
+    Set<String> pending = new HashSet<>(pendingResources);
+    pending.remove(WILDCARD);
+    Map<String, String> tracked = resourceVersions;
+    if (!s.wildcard) {
+      // Resources the client only had through the wildcard are no longer its business.
+      tracked = new HashMap<>();
+      for (Map.Entry<String, String> e : resourceVersions.entrySet()) {
+        if (s.names.contains(e.getKey())) {
+          tracked.put(e.getKey(), e.getValue());
+        }
+      }
+    }
+    String version = requesterVersion;
+    if (s.resendAll && !request.v3Request().hasErrorDetail()) {
+      // Wildcard newly on: every resource the client did not name is newly requested.
+      version = "";
+      s.resendAll = false;
+    }
+    return delegate.createDeltaWatch(request, version, tracked, pending, s.wildcard, responseConsumer,
+        hasClusterChanged);
+  }
+}
