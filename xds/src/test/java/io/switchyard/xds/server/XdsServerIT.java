@@ -334,4 +334,157 @@ class XdsServerIT {
         .satisfies(e -> assertThat(((ConfigException) e).line()).isEqualTo(4))
         .hasMessageContaining("unknown field 'bogus'");
   }
+
+  static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
+  static final String RATINGS = "outbound|9090||ratings.default.svc.cluster.local";
+
+  static List<String> deltaNames(DeltaDiscoveryResponse r) {
+    return r.getResourcesList().stream().map(Resource::getName).toList();
+  }
+
+  @Test
+  void explicitWildcardNameGetsEveryClusterAndListener() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .addResourceNames("*").build());
+      assertThat(names(ads.next())).containsExactlyInAnyOrder(REVIEWS, RATINGS);
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.LDS).addResourceNames("*").build());
+      DiscoveryResponse lds = ads.next();
+      assertThat(lds.getTypeUrl()).isEqualTo(AdsClient.LDS);
+      assertThat(lds.getResources(0).unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class).getName())
+          .isEqualTo("0.0.0.0_8080");
+    }
+  }
+
+  /** The protocol's own SotW example: legacy wildcard, "*" plus a name, the name alone, "*" again, then nothing. */
+  @Test
+  void sotwSubscriptionsFollowTheProtocolsWildcardRules() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse all = ads.next();
+      assertThat(names(all)).containsExactlyInAnyOrder(REVIEWS, RATINGS);
+      ads.send(AdsClient.ack(all, List.of("*", RATINGS)));
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setVersionInfo(all.getVersionInfo())
+          .setResponseNonce(all.getNonce()).addResourceNames(RATINGS).build());
+      // From one name back to "*": every other cluster is newly requested and comes again although unchanged.
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setVersionInfo(all.getVersionInfo())
+          .setResponseNonce(all.getNonce()).addResourceNames("*").build());
+      DiscoveryResponse again = ads.next();
+      assertThat(again.getVersionInfo()).isEqualTo(all.getVersionInfo());
+      assertThat(names(again)).containsExactlyInAnyOrder(REVIEWS, RATINGS);
+
+      // An empty list after names is no longer the legacy wildcard: the stream now wants no cluster at all, so a
+      // mesh edit pushes no clusters; the endpoints it asks for next are the first thing it hears.
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setVersionInfo(again.getVersionInfo())
+          .setResponseNonce(again.getNonce()).build());
+      editMesh(meshWithDetails("10.0.0.1"));
+      assertThat(server.reloadNow()).isTrue();
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS)
+          .addResourceNames("outbound|9081||details.default.svc.cluster.local").build());
+      assertThat(ads.next().getTypeUrl()).isEqualTo(AdsClient.EDS);
+      assertThat(ads.responses).isEmpty();
+    }
+  }
+
+  @Test
+  void deltaStreamNamingOneClusterGetsOnlyThatCluster() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .addResourceNamesSubscribe(RATINGS).build());
+      assertThat(deltaNames(ads.nextDelta())).containsExactly(RATINGS);
+    }
+  }
+
+  /** The protocol's delta example: a name, then "*" added (the rest arrives), then "*" removed (the rest stops). */
+  @Test
+  void deltaWildcardCanBeAddedAndRemovedNextToANamedSubscription() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .addResourceNamesSubscribe(RATINGS).build());
+      DeltaDiscoveryResponse named = ads.nextDelta();
+      assertThat(deltaNames(named)).containsExactly(RATINGS);
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(named.getNonce()).build());
+
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).addResourceNamesSubscribe("*").build());
+      DeltaDiscoveryResponse rest = ads.nextDelta();
+      assertThat(deltaNames(rest)).containsExactly(REVIEWS);
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(rest.getNonce()).build());
+
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).addResourceNamesUnsubscribe("*").build());
+      // Both clusters change; only the one still named explicitly is sent.
+      editMesh(mesh("10.0.0.1")
+          .replace("    endpoints: [{address: 10.0.0.1}]\n", "    endpoints: [{address: 10.0.0.1}]\n    connectTimeout: 3s\n")
+          .replace("    endpoints: [{address: 10.0.0.9}]\n", "    endpoints: [{address: 10.0.0.9}]\n    connectTimeout: 3s\n"));
+      assertThat(server.reloadNow()).isTrue();
+      assertThat(deltaNames(ads.nextDelta())).containsExactly(RATINGS);
+    }
+  }
+
+  @Test
+  void nacksAreListedOnTheAdminRouteBehindTheToken() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    io.switchyard.serverkit.admin.AdminServer admin = io.switchyard.serverkit.admin.AdminServer
+        .builder(new Metrics(new PrometheusRegistry()), new io.switchyard.serverkit.health.Readiness())
+        .port(0).bearerToken("s3cret").build().start();
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      server.adminRoutes().forEach((path, handler) -> admin.addRoute(path, handler, true));
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse first = ads.next();
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(first.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("bad cluster: no lb_policy")).build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.lastRejection("edge").isPresent());
+
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + admin.port() + "/xds/nacks");
+      java.net.http.HttpResponse<String> denied = http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(denied.statusCode()).isEqualTo(401);
+      java.net.http.HttpResponse<String> ok = http.send(java.net.http.HttpRequest.newBuilder(uri)
+          .header("Authorization", "Bearer s3cret").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      com.fasterxml.jackson.databind.JsonNode nack = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(ok.body()).get("nacks").get(0);
+      assertThat(nack.get("node_group").asText()).isEqualTo("edge");
+      assertThat(nack.get("node_id").asText()).isEqualTo(AdsClient.node("edge").getId());
+      assertThat(nack.get("type_url").asText()).isEqualTo(AdsClient.CDS);
+      assertThat(nack.get("version").asText()).isEqualTo(first.getVersionInfo());
+      assertThat(nack.get("nonce").asText()).isEqualTo(first.getNonce());
+      assertThat(nack.get("error_detail").asText()).isEqualTo("bad cluster: no lb_policy");
+      assertThat(nack.get("time").asText()).isEqualTo("2026-01-01T00:00:00Z");
+      java.net.http.HttpResponse<String> other = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(uri + "?node_group=other")).header("Authorization", "Bearer s3cret").build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(other.body()).isEqualTo("{\"nacks\":[]}");
+    } finally {
+      admin.close();
+    }
+  }
+
+  @Test
+  void aRequestCarryingAStaleNonceIsIgnored() throws Exception {
+    start(mesh("10.0.0.1"), null);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse first = ads.next();
+      ads.send(AdsClient.ack(first, List.of()));
+      editMesh(meshWithDetails("10.0.0.1"));
+      assertThat(server.reloadNow()).isTrue();
+      DiscoveryResponse second = ads.next();
+      assertThat(second.getNonce()).isNotEqualTo(first.getNonce());
+
+      // A NACK of the first response arriving after the second was sent answers nothing current: ignored.
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(first.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("late")).build());
+      // Requests on one stream are handled in order, so once this answer is here the stale one has been seen.
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS)
+          .addResourceNames("outbound|9081||details.default.svc.cluster.local").build());
+      assertThat(ads.next().getTypeUrl()).isEqualTo(AdsClient.EDS);
+      assertThat(server.lastRejection("edge")).isEmpty();
+      assertThat(ads.responses).isEmpty();
+    }
+  }
 }
