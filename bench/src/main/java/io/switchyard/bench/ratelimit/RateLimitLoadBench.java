@@ -88,6 +88,22 @@ public final class RateLimitLoadBench {
         }
         rounds.add(one);
       }
+      // Each round's subjects share that round's no-op ceiling: print every pair's ratio and their median.
+      System.out.printf(Locale.ROOT, "%n| round | %s |%n", String.join(" | ", names));
+      System.out.println("|---" + "|---".repeat(names.size()) + "|");
+      for (int r = 0; r < rounds.size(); r++) {
+        List<Result> one = rounds.get(r);
+        StringBuilder line = new StringBuilder("| " + (r + 1) + " | " + String.format(Locale.ROOT, "%.0f", one.get(0).rps));
+        for (int i = 1; i < one.size(); i++) {
+          line.append(String.format(Locale.ROOT, " | %.0f (%.2f)", one.get(i).rps, one.get(i).rps / one.get(0).rps));
+        }
+        System.out.println(line.append(" |"));
+      }
+      for (int i = 1; i < ports.size(); i++) {
+        int idx = i;
+        double[] ratios = rounds.stream().mapToDouble(r -> r.get(idx).rps / r.get(0).rps).sorted().toArray();
+        System.out.printf(Locale.ROOT, "median ratio %s / no-op: %.2f%n", names.get(i), ratios[ratios.length / 2]);
+      }
       results = new ArrayList<>();
       for (int i = 0; i < ports.size(); i++) {
         int idx = i;
