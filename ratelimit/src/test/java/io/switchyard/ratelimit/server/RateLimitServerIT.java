@@ -185,6 +185,14 @@ class RateLimitServerIT {
         .contains("# TYPE ratelimit_service_rate_limit_total_hits untyped");
   }
 
+  /** As a deployment should edit it: a reload never sees a half-written file (hidden files are skipped). */
+  private void writeAtomically(String yaml) throws Exception {
+    Path tmp = dir.resolve(".web.yaml.tmp");
+    Files.writeString(tmp, yaml);
+    Files.move(tmp, dir.resolve("web.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   /** The sample lines of the admin port's {@code /metrics} text, as Prometheus scrapes them. */
   private List<String> scrapeSeries() throws Exception {
     HttpResponse<String> prom = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -219,10 +227,10 @@ class RateLimitServerIT {
     }
     await().until(() -> calls.get() > 50);
     // an invalid edit is rejected and the old config keeps serving
-    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("unit: hour", "unit: fortnight"));
+    writeAtomically(CONFIG.replace("unit: hour", "unit: fortnight"));
     await().until(() -> !scrapeSeries().contains("ratelimit_service_config_load_error 0.0"));
     assertThat(server.configVersion()).isEqualTo(1);
-    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("requests_per_unit: 1000", "requests_per_unit: 2000"));
+    writeAtomically(CONFIG.replace("requests_per_unit: 1000", "requests_per_unit: 2000"));
     await().until(() -> server.configVersion() == 2);
     int before = calls.get();
     await().until(() -> calls.get() > before + 50);
