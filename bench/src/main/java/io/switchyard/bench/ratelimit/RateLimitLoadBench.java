@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * memory and rocksdb counters, all in this JVM and this run. Prints a Markdown table: saturated
  * throughput and its ratio to the no-op, and p50/p99/p999 at a fixed rate.
  *
- * <p>Usage: {@code RateLimitLoadBench [seconds=10] [connections=4] [streams=16] [fixedRps=5000]}, {@code -Drounds=3}
+ * <p>Usage: {@code RateLimitLoadBench [seconds=10] [connections=4] [streams=16] [fixedRps=5000]}, {@code -Drounds=3},
+ * {@code -Dstorages=memory,rocksdb}
  */
 public final class RateLimitLoadBench {
   private static final String PATH = "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
@@ -48,7 +49,14 @@ public final class RateLimitLoadBench {
     }
   }
 
-  record Result(String name, double rps, double p50, double p99, double p999, long errors) {}
+  /**
+   * {@code cpuMicrosPerRequest}: this JVM's CPU time during the saturated phase over the requests done,
+   * which foreign load on a shared machine disturbs far less than throughput does.
+   */
+  record Result(String name, double rps, double p50, double p99, double p999, long errors, double cpuMicrosPerRequest) {}
+
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -65,7 +73,15 @@ public final class RateLimitLoadBench {
     List<Result> results;
     // The machine is shared and noisy: servers run side by side and are measured in alternating
     // rounds, and each figure is the median over the rounds, so a burst of foreign load hits all alike.
-    List<StorageOptions> storages = List.of(StorageOptions.memory(), StorageOptions.rocksdb(work.resolve("rocks")));
+    // -Dstorages=rocksdb narrows the subjects, e.g. to profile one of them (the no-op always runs).
+    List<String> wanted = List.of(System.getProperty("storages", "memory,rocksdb").split(","));
+    List<StorageOptions> storages = new ArrayList<>();
+    if (wanted.contains("memory")) {
+      storages.add(StorageOptions.memory());
+    }
+    if (wanted.contains("rocksdb")) {
+      storages.add(StorageOptions.rocksdb(work.resolve("rocks")));
+    }
     List<String> names = new ArrayList<>(List.of("no-op RateLimitService"));
     List<Integer> ports = new ArrayList<>();
     List<AutoCloseable> servers = new ArrayList<>();
@@ -88,6 +104,39 @@ public final class RateLimitLoadBench {
         }
         rounds.add(one);
       }
+      // Each round's subjects share that round's no-op ceiling: print every pair's ratio and their median.
+      System.out.printf(Locale.ROOT, "%n| round | %s |%n", String.join(" | ", names));
+      System.out.println("|---" + "|---".repeat(names.size()) + "|");
+      for (int r = 0; r < rounds.size(); r++) {
+        List<Result> one = rounds.get(r);
+        StringBuilder line = new StringBuilder("| " + (r + 1) + " | " + String.format(Locale.ROOT, "%.0f", one.get(0).rps));
+        for (int i = 1; i < one.size(); i++) {
+          line.append(String.format(Locale.ROOT, " | %.0f (%.2f)", one.get(i).rps, one.get(i).rps / one.get(0).rps));
+        }
+        System.out.println(line.append(" |"));
+      }
+      for (int i = 1; i < ports.size(); i++) {
+        int idx = i;
+        double[] ratios = rounds.stream().mapToDouble(r -> r.get(idx).rps / r.get(0).rps).sorted().toArray();
+        System.out.printf(Locale.ROOT, "median ratio %s / no-op: %.2f%n", names.get(i), ratios[ratios.length / 2]);
+      }
+      System.out.printf(Locale.ROOT, "%n| round | server CPU µs per request: %s |%n", String.join(" | ", names));
+      for (int r = 0; r < rounds.size(); r++) {
+        List<Result> one = rounds.get(r);
+        StringBuilder line = new StringBuilder("| " + (r + 1) + " | " + String.format(Locale.ROOT, "%.1f", one.get(0).cpuMicrosPerRequest));
+        for (int i = 1; i < one.size(); i++) {
+          // as a throughput ratio: how many of the subject's requests the no-op's CPU per request buys
+          line.append(String.format(Locale.ROOT, " | %.1f (%.2f)", one.get(i).cpuMicrosPerRequest,
+              one.get(0).cpuMicrosPerRequest / one.get(i).cpuMicrosPerRequest));
+        }
+        System.out.println(line.append(" |"));
+      }
+      for (int i = 1; i < ports.size(); i++) {
+        int idx = i;
+        double[] ratios = rounds.stream().mapToDouble(r -> r.get(0).cpuMicrosPerRequest / r.get(idx).cpuMicrosPerRequest)
+            .sorted().toArray();
+        System.out.printf(Locale.ROOT, "median CPU-per-request ratio no-op / %s: %.2f%n", names.get(i), ratios[ratios.length / 2]);
+      }
       results = new ArrayList<>();
       for (int i = 0; i < ports.size(); i++) {
         int idx = i;
@@ -97,7 +146,7 @@ public final class RateLimitLoadBench {
         double[] p999 = rounds.stream().mapToDouble(r -> r.get(idx).p999).sorted().toArray();
         long errors = rounds.stream().mapToLong(r -> r.get(idx).errors).sum();
         results.add(new Result(names.get(i), rps[rps.length / 2], p50[p50.length / 2], p99[p99.length / 2],
-            p999[p999.length / 2], errors));
+            p999[p999.length / 2], errors, Double.NaN));
       }
     } finally {
       for (AutoCloseable c : servers) {
@@ -120,8 +169,13 @@ public final class RateLimitLoadBench {
     String url = "http://127.0.0.1:" + port + PATH;
     // warm the JIT, then saturate
     h2load(List.of("-D", "5", "-c", Integer.toString(connections), "-m", Integer.toString(streams)), url, body);
+    long cpuBefore = OS.getProcessCpuTime();
     String saturated = h2load(List.of("-D", Integer.toString(seconds), "-c", Integer.toString(connections), "-m",
         Integer.toString(streams)), url, body);
+    long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
+    Matcher done = Pattern.compile("requests: .* ([0-9]+) succeeded").matcher(saturated);
+    long succeeded = done.find() ? Long.parseLong(done.group(1)) : 0;
+    double cpuPerRequest = succeeded == 0 ? Double.NaN : cpuNanos / 1000.0 / succeeded;
     Matcher m = Pattern.compile("finished in [^,]+, ([0-9.]+) req/s").matcher(saturated);
     double rps = m.find() ? Double.parseDouble(m.group(1)) : 0;
     Matcher e = Pattern.compile("requests: .* ([0-9]+) errored").matcher(saturated);
@@ -133,8 +187,10 @@ public final class RateLimitLoadBench {
         Integer.toString(perClient), "--log-file", log.toString()), url, body);
     double[] micros = Files.readAllLines(log).stream().map(l -> l.split("\t")).filter(f -> f.length >= 3)
         .mapToDouble(f -> Double.parseDouble(f[2])).sorted().toArray();
-    System.out.printf(Locale.ROOT, "%s: %.0f req/s saturated, %d latency samples%n", name, rps, micros.length);
-    return new Result(name, rps, pct(micros, 0.5) / 1000, pct(micros, 0.99) / 1000, pct(micros, 0.999) / 1000, errors);
+    System.out.printf(Locale.ROOT, "%s: %.0f req/s saturated, %.1f µs server CPU per request, %d latency samples%n",
+        name, rps, cpuPerRequest, micros.length);
+    return new Result(name, rps, pct(micros, 0.5) / 1000, pct(micros, 0.99) / 1000, pct(micros, 0.999) / 1000, errors,
+        cpuPerRequest);
   }
 
   private static double pct(double[] sorted, double q) {

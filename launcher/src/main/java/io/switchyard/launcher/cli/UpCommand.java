@@ -1,6 +1,7 @@
 package io.switchyard.launcher.cli;
 
 import io.switchyard.launcher.runtime.EmbeddedRuntime;
+import io.switchyard.launcher.runtime.RateLimitRuntime;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
 import io.switchyard.model.DefaultPorts;
 import java.nio.file.Files;
@@ -69,12 +70,15 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--flink-heap", paramLabel = "SIZE", description = "Heap of the Flink jobs' JVM (default: ${DEFAULT-VALUE}).")
   String flinkHeap = "1g";
 
+  @Mixin UpRateLimitOptions ratelimit;
+
   @Mixin AdminOptions admin;
 
   @Override
   public Integer call() throws Exception {
     Path home = Installation.home();
     Path data = dataDir != null ? dataDir : home.resolve("data");
+    RateLimitRuntime.Setup ratelimitSetup = ratelimit.setup(data.toAbsolutePath());
     Path config = configDir != null ? configDir : defaultConfig(home, demo ? "config/demo" : "config");
     if (!Files.isDirectory(config)) {
       throw new IllegalArgumentException("config folder not found: " + config + " (--config-dir)");
@@ -85,7 +89,8 @@ public final class UpCommand implements Callable<Integer> {
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
         List.of("-Xmx" + flinkHeap), ports,
-        demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null);
+        demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null,
+        ratelimitSetup);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = EmbeddedRuntime.start(settings, out);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");

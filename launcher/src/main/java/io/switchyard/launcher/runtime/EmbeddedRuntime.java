@@ -9,8 +9,6 @@ import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.launcher.cli.IngestCommand;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
-import io.switchyard.ratelimit.limiter.LimiterOptions;
-import io.switchyard.ratelimit.storage.StorageOptions;
 import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
@@ -50,6 +48,7 @@ public final class EmbeddedRuntime {
    *
    * @param flinkJar the Flink jobs' local jar; null runs without the jobs (and without SLO publishing)
    * @param demo traffic of the demo mesh to send once everything runs; null for none
+   * @param ratelimit the rate limit service's storage and options; null for memory counters
    */
   public record Settings(
       Path dataDir,
@@ -63,13 +62,22 @@ public final class EmbeddedRuntime {
       Path flinkJar,
       List<String> flinkJvmArgs,
       Ports ports,
-      DemoSettings demo) {
+      DemoSettings demo,
+      RateLimitRuntime.Setup ratelimit) {
+    public Settings(Path dataDir, Path configDir, String adminHost, int adminPort, String adminToken, int kafkaPort,
+        int kafkaControllerPort, String topicPrefix, Path flinkJar, List<String> flinkJvmArgs, Ports ports,
+        DemoSettings demo) {
+      this(dataDir, configDir, adminHost, adminPort, adminToken, kafkaPort, kafkaControllerPort, topicPrefix, flinkJar,
+          flinkJvmArgs, ports, demo, null);
+    }
+
     public Settings {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(configDir, "configDir");
       Objects.requireNonNull(ports, "ports");
       topicPrefix = topicPrefix == null ? "" : topicPrefix;
       flinkJvmArgs = flinkJvmArgs == null ? List.of() : List.copyOf(flinkJvmArgs);
+      ratelimit = ratelimit == null ? RateLimitRuntime.Setup.memory() : ratelimit;
     }
   }
 
@@ -116,7 +124,7 @@ public final class EmbeddedRuntime {
       off(out, "ratelimit", "no " + dir + " folder");
       return;
     }
-    RateLimitRuntime.start(p, dir, ANY, s.ports().ratelimit(), null, StorageOptions.memory(), LimiterOptions.defaults(), false);
+    RateLimitRuntime.start(p, dir, ANY, s.ports().ratelimit(), null, s.ratelimit().storage(), s.ratelimit().options(), false);
   }
 
   /** ext-authz with policies from {@code <config>/authz/}, decision records to the embedded broker. */

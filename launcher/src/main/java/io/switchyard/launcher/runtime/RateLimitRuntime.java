@@ -10,6 +10,13 @@ import java.nio.file.Path;
 public final class RateLimitRuntime {
   private RateLimitRuntime() {}
 
+  /** Where the counters live and how decisions are made; {@code up} defaults to memory. */
+  public record Setup(StorageOptions storage, LimiterOptions options) {
+    public static Setup memory() {
+      return new Setup(StorageOptions.memory(), LimiterOptions.defaults());
+    }
+  }
+
   public static RateLimitServer start(SwitchyardProcess p, Path configDir, String host, int port, TlsOptions tls,
       StorageOptions storage, LimiterOptions options, boolean mergeDomains) throws Exception {
     RateLimitServer server = p.own("ratelimit", RateLimitServer.builder(configDir, p.metrics(), p.readiness())

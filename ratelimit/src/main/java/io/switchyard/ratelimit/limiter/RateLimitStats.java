@@ -1,51 +1,67 @@
 package io.switchyard.ratelimit.limiter;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.switchyard.serverkit.metrics.Metrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
- * The reference's per-rule stats under its documented Prometheus names
- * ({@code ratelimit_service_rate_limit_<stat>{domain,key1,key2}}; the Prometheus client appends
- * {@code _total} to counters). {@code key1} is the first level of the stat path, {@code key2} the rest.
+ * The reference's stats under the exact names of its documented Prometheus mapping
+ * ({@code examples/prom-statsd-exporter/conf.yaml}): {@code ratelimit_service_rate_limit_<stat>{domain,key1[,key2]}},
+ * {@code ratelimit_service_config_load_success}, {@code ratelimit_service_should_rate_limit_error{err_type}},
+ * {@code ratelimit_service_total_requests{grpc_method}}. The Java Prometheus client would append
+ * {@code _total} to a counter, so these are exposed as untyped series from {@link LongAdder}s, which keeps
+ * the names a reference dashboard queries. {@code key1} is the first level of the stat path, {@code key2}
+ * the rest (absent for a one-level path, as the exporter's two-part mapping has no {@code key2}).
  * Distinct label sets are capped, because {@code detailed_metric}, {@code value_to_metric} and Envoy's
  * override limits put request values into stat keys; past the cap, hits are counted under
- * {@code key1="_overflow_"}.
+ * {@code key1="_overflow_"}. Switchyard's own counters keep the usual {@code _total} suffix.
  */
 public final class RateLimitStats {
   static final String OVERFLOW = "_overflow_";
 
-  private final Counter totalHits;
-  private final Counter overLimit;
-  private final Counter nearLimit;
-  private final Counter withinLimit;
-  private final Counter shadowMode;
-  private final Counter overLimitWithLocalCache;
-  private final Counter domainNotFound;
+  static final String TOTAL_HITS = "ratelimit_service_rate_limit_total_hits";
+  static final String OVER_LIMIT = "ratelimit_service_rate_limit_over_limit";
+  static final String NEAR_LIMIT = "ratelimit_service_rate_limit_near_limit";
+  static final String WITHIN_LIMIT = "ratelimit_service_rate_limit_within_limit";
+  static final String SHADOW_MODE = "ratelimit_service_rate_limit_shadow_mode";
+  static final String OVER_LIMIT_WITH_LOCAL_CACHE = "ratelimit_service_rate_limit_over_limit_with_local_cache";
+  static final String DOMAIN_NOT_FOUND = "ratelimit_service_rate_limit_domain_not_found";
+  static final String CONFIG_LOAD_SUCCESS = "ratelimit_service_config_load_success";
+  static final String CONFIG_LOAD_ERROR = "ratelimit_service_config_load_error";
+  static final String SHOULD_RATE_LIMIT_ERROR = "ratelimit_service_should_rate_limit_error";
+  static final String TOTAL_REQUESTS = "ratelimit_service_total_requests";
+
+  /** Several servers on one registry (tests, restarts) share one set of series, as metrics do. */
+  private static final Map<PrometheusRegistry, Families> BY_REGISTRY = new WeakHashMap<>();
+
+  private final Families families;
   private final Counter globalShadowMode;
   private final Counter backendError;
   private final Counter serviceError;
-  private final Counter configLoadSuccess;
-  private final Counter configLoadError;
-  private final ConcurrentHashMap<String, RuleStats> byKey = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, CounterDataPoint> notFoundByDomain = new ConcurrentHashMap<>();
   private final int maxKeys;
 
   public RateLimitStats(Metrics metrics, int maxKeys) {
     this.maxKeys = maxKeys;
-    String[] labels = {"domain", "key1", "key2"};
-    totalHits = metrics.counter("ratelimit_service_rate_limit_total_hits", "Hits seen by a rate limit rule.", labels);
-    overLimit = metrics.counter("ratelimit_service_rate_limit_over_limit", "Hits over the rule's limit.", labels);
-    nearLimit = metrics.counter("ratelimit_service_rate_limit_near_limit",
-        "Hits above the near-limit ratio of the rule's limit.", labels);
-    withinLimit = metrics.counter("ratelimit_service_rate_limit_within_limit", "Hits within the rule's limit.", labels);
-    shadowMode = metrics.counter("ratelimit_service_rate_limit_shadow_mode",
-        "Over-limit hits let through because the rule is in shadow mode.", labels);
-    overLimitWithLocalCache = metrics.counter("ratelimit_service_rate_limit_over_limit_with_local_cache",
-        "Over-limit hits answered from the local over-limit cache without touching the store.", labels);
-    domainNotFound = metrics.counter("ratelimit_service_rate_limit_domain_not_found",
-        "Requests for a domain that is not configured.", "domain");
+    synchronized (BY_REGISTRY) {
+      this.families = BY_REGISTRY.computeIfAbsent(metrics.registry(), r -> {
+        Families f = new Families();
+        r.register(f);
+        return f;
+      });
+    }
     globalShadowMode = metrics.counter("ratelimit_service_global_shadow_mode",
         "Requests answered OK only because global shadow mode is on.");
     backendError = metrics.counter("ratelimit_service_call_should_rate_limit_backend_error",
@@ -53,39 +69,41 @@ public final class RateLimitStats {
         "storage", "reason", "decision");
     serviceError = metrics.counter("ratelimit_service_call_should_rate_limit_service_error",
         "Requests refused as invalid (INVALID_ARGUMENT) or failed inside the service.", "reason");
-    configLoadSuccess = metrics.counter("ratelimit_service_config_load_success", "Successful config loads.");
-    configLoadError = metrics.counter("ratelimit_service_config_load_error", "Rejected config loads.");
   }
 
   /** Counters of one stat path, resolved once and reused. */
   static final class RuleStats {
-    final CounterDataPoint totalHits;
-    final CounterDataPoint overLimit;
-    final CounterDataPoint nearLimit;
-    final CounterDataPoint withinLimit;
-    final CounterDataPoint shadowMode;
-    final CounterDataPoint overLimitWithLocalCache;
+    final Labels labels;
+    final LongAdder totalHits = new LongAdder();
+    final LongAdder overLimit = new LongAdder();
+    final LongAdder nearLimit = new LongAdder();
+    final LongAdder withinLimit = new LongAdder();
+    final LongAdder shadowMode = new LongAdder();
+    final LongAdder overLimitWithLocalCache = new LongAdder();
 
-    RuleStats(RateLimitStats s, String[] labels) {
-      totalHits = s.totalHits.labelValues(labels);
-      overLimit = s.overLimit.labelValues(labels);
-      nearLimit = s.nearLimit.labelValues(labels);
-      withinLimit = s.withinLimit.labelValues(labels);
-      shadowMode = s.shadowMode.labelValues(labels);
-      overLimitWithLocalCache = s.overLimitWithLocalCache.labelValues(labels);
+    RuleStats(Labels labels) {
+      this.labels = labels;
     }
   }
 
   RuleStats forKey(String domain, String statsKey) {
+    ConcurrentHashMap<String, RuleStats> byKey = families.byKey;
     RuleStats r = byKey.get(statsKey);
     if (r != null) {
       return r;
     }
     if (byKey.size() >= maxKeys) {
-      return byKey.computeIfAbsent(domain + "." + OVERFLOW,
-          k -> new RuleStats(this, new String[] {domain, OVERFLOW, ""}));
+      return byKey.computeIfAbsent(domain + "." + OVERFLOW, k -> new RuleStats(labels(domain, OVERFLOW, "")));
     }
-    return byKey.computeIfAbsent(statsKey, k -> new RuleStats(this, labels(domain, k)));
+    return byKey.computeIfAbsent(statsKey, k -> {
+      String[] l = labels(domain, k);
+      return new RuleStats(labels(l[0], l[1], l[2]));
+    });
+  }
+
+  private static Labels labels(String domain, String key1, String key2) {
+    return key2.isEmpty() ? Labels.of("domain", domain, "key1", key1)
+        : Labels.of("domain", domain, "key1", key1, "key2", key2);
   }
 
   static String[] labels(String domain, String statsKey) {
@@ -96,12 +114,13 @@ public final class RateLimitStats {
   }
 
   void domainNotFound(String domain) {
-    CounterDataPoint p = notFoundByDomain.get(domain);
-    if (p == null) {
-      String label = notFoundByDomain.size() >= maxKeys ? OVERFLOW : domain;
-      p = notFoundByDomain.computeIfAbsent(label, d -> domainNotFound.labelValues(d));
+    ConcurrentHashMap<String, LongAdder> byDomain = families.notFoundByDomain;
+    LongAdder a = byDomain.get(domain);
+    if (a == null) {
+      String label = byDomain.size() >= maxKeys ? OVERFLOW : domain;
+      a = byDomain.computeIfAbsent(label, d -> new LongAdder());
     }
-    p.inc();
+    a.increment();
   }
 
   void globalShadowMode() {
@@ -110,13 +129,85 @@ public final class RateLimitStats {
 
   void backendError(String storage, String reason, String decision) {
     backendError.labelValues(storage, reason, decision).inc();
+    if ("redis".equals(storage)) {
+      families.redisError.increment();
+    }
   }
 
   public void serviceError(String reason) {
     serviceError.labelValues(reason).inc();
+    families.serviceError.increment();
   }
 
   public void configLoaded(boolean ok) {
-    (ok ? configLoadSuccess : configLoadError).inc();
+    (ok ? families.configLoadSuccess : families.configLoadError).increment();
+  }
+
+  /** One ShouldRateLimit call received (gRPC or {@code /json}). */
+  public void requestReceived() {
+    families.totalRequests.increment();
+  }
+
+  /** The series of one registry; read at scrape time only. */
+  private static final class Families implements MultiCollector {
+    final ConcurrentHashMap<String, RuleStats> byKey = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, LongAdder> notFoundByDomain = new ConcurrentHashMap<>();
+    final LongAdder configLoadSuccess = new LongAdder();
+    final LongAdder configLoadError = new LongAdder();
+    final LongAdder redisError = new LongAdder();
+    final LongAdder serviceError = new LongAdder();
+    final LongAdder totalRequests = new LongAdder();
+
+    @Override
+    public MetricSnapshots collect() {
+      List<RuleStats> rules = new ArrayList<>(byKey.values());
+      List<MetricSnapshot> out = new ArrayList<>(11);
+      out.add(rule(TOTAL_HITS, "Hits seen by a rate limit rule.", rules, r -> r.totalHits));
+      out.add(rule(OVER_LIMIT, "Hits over the rule's limit.", rules, r -> r.overLimit));
+      out.add(rule(NEAR_LIMIT, "Hits above the near-limit ratio of the rule's limit.", rules, r -> r.nearLimit));
+      out.add(rule(WITHIN_LIMIT, "Hits within the rule's limit.", rules, r -> r.withinLimit));
+      out.add(rule(SHADOW_MODE, "Over-limit hits let through because the rule is in shadow mode.", rules,
+          r -> r.shadowMode));
+      out.add(rule(OVER_LIMIT_WITH_LOCAL_CACHE,
+          "Over-limit hits answered from the local over-limit cache without touching the store.", rules,
+          r -> r.overLimitWithLocalCache));
+      UnknownSnapshot.Builder notFound = UnknownSnapshot.builder().name(DOMAIN_NOT_FOUND)
+          .help("Requests for a domain that is not configured.");
+      notFoundByDomain.forEach((d, a) -> notFound.dataPoint(point(Labels.of("domain", d), a)));
+      out.add(notFound.build());
+      out.add(single(CONFIG_LOAD_SUCCESS, "Successful config loads.", Labels.EMPTY, configLoadSuccess));
+      out.add(single(CONFIG_LOAD_ERROR, "Rejected config loads.", Labels.EMPTY, configLoadError));
+      out.add(UnknownSnapshot.builder().name(SHOULD_RATE_LIMIT_ERROR)
+          .help("ShouldRateLimit calls that failed: redis_error (Redis store) or service_error (bad request, internal).")
+          .dataPoint(point(Labels.of("err_type", "redis_error"), redisError))
+          .dataPoint(point(Labels.of("err_type", "service_error"), serviceError))
+          .build());
+      out.add(single(TOTAL_REQUESTS, "ShouldRateLimit calls received (gRPC and /json).",
+          Labels.of("grpc_method", "ShouldRateLimit"), totalRequests));
+      return new MetricSnapshots(out);
+    }
+
+    @Override
+    public List<String> getPrometheusNames() {
+      return List.of(TOTAL_HITS, OVER_LIMIT, NEAR_LIMIT, WITHIN_LIMIT, SHADOW_MODE, OVER_LIMIT_WITH_LOCAL_CACHE,
+          DOMAIN_NOT_FOUND, CONFIG_LOAD_SUCCESS, CONFIG_LOAD_ERROR, SHOULD_RATE_LIMIT_ERROR, TOTAL_REQUESTS);
+    }
+
+    private static UnknownSnapshot rule(String name, String help, List<RuleStats> rules,
+        Function<RuleStats, LongAdder> field) {
+      UnknownSnapshot.Builder b = UnknownSnapshot.builder().name(name).help(help);
+      for (RuleStats r : rules) {
+        b.dataPoint(point(r.labels, field.apply(r)));
+      }
+      return b.build();
+    }
+
+    private static UnknownSnapshot single(String name, String help, Labels labels, LongAdder a) {
+      return new UnknownSnapshot(new MetricMetadata(name, help), List.of(point(labels, a)));
+    }
+
+    private static UnknownSnapshot.UnknownDataPointSnapshot point(Labels labels, LongAdder a) {
+      return UnknownSnapshot.UnknownDataPointSnapshot.builder().labels(labels).value(a.sum()).build();
+    }
   }
 }

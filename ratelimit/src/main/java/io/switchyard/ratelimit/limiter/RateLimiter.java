@@ -59,7 +59,7 @@ public final class RateLimiter {
   }
 
   /** One limit of one descriptor being checked. */
-  private static final class Check {
+  static final class Check {
     final int descriptor;
     final Limit limit;
     final long hits;
@@ -212,8 +212,7 @@ public final class RateLimiter {
     for (Check c : checks) {
       if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
         buckets.add(c);
-      } else if (overLimitCache != null && c.limit.algorithm() == Algorithm.FIXED_WINDOW
-          && overLimitCache.isOver(c.key, c.limit.requestsPerUnit())) {
+      } else if (overLimitCache != null && overLimitCache.isOver(c.key, c.limit.requestsPerUnit())) {
         c.fromLocalCache = true;
         c.over = true;
         c.remaining = 0;
@@ -303,12 +302,34 @@ public final class RateLimiter {
         // Nothing was added: report what the count is, not what it would have become.
         c.countAfter = values[i];
       }
-      if (c.over && !peekOnly && overLimitCache != null && c.previousKey == null) {
-        overLimitCache.markOver(c.key, limit, c.expireAtMillis);
+      if (c.over && !peekOnly && overLimitCache != null) {
+        long until = c.previousKey == null ? c.expireAtMillis : slidingOverUntil(c, values[j - 1], after);
+        if (until > now) {
+          overLimitCache.markOver(c.key, limit, until);
+        }
       }
       anyOver |= c.over;
     }
     return anyOver;
+  }
+
+  /**
+   * The first millisecond at which a sliding window over its limit could admit a check-only hit again:
+   * the current count only grows inside its window, so the estimate {@code previous * weight + current}
+   * can only fall as the previous window's weight shrinks. Over by the current window alone means over
+   * until the window ends. One millisecond earlier than exact, so rounding never keeps a key too long.
+   */
+  static long slidingOverUntil(Check c, long previous, long current) {
+    long unitMillis = c.limit.unit().seconds() * 1000;
+    long windowEnd = c.windowStartMillis + unitMillis;
+    long limit = c.limit.requestsPerUnit();
+    if (current > limit || previous <= 0) {
+      return windowEnd;
+    }
+    // previous * (unitMillis - m) / unitMillis + current <= limit  <=>  m >= unitMillis - (limit - current) * unitMillis / previous
+    double slack = (double) (limit - current) * unitMillis / previous;
+    long admitAt = c.windowStartMillis + unitMillis - (long) Math.floor(slack) - 1;
+    return Math.min(windowEnd, admitAt);
   }
 
   /** Returns whether any bucket rejected; {@code peekOnly} takes nothing. */
@@ -370,10 +391,10 @@ public final class RateLimiter {
   private void record(Check c) {
     RateLimitStats.RuleStats s = c.ruleStats;
     long hits = c.hits;
-    s.totalHits.inc(hits);
+    s.totalHits.add(hits);
     if (c.fromLocalCache) {
-      s.overLimit.inc(hits);
-      s.overLimitWithLocalCache.inc(hits);
+      s.overLimit.add(hits);
+      s.overLimitWithLocalCache.add(hits);
       return;
     }
     if (c.backendFailed) {
@@ -385,26 +406,26 @@ public final class RateLimiter {
     long before = after - hits;
     if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
       if (c.over) {
-        s.overLimit.inc(hits);
+        s.overLimit.add(hits);
       } else {
-        s.withinLimit.inc(hits);
+        s.withinLimit.add(hits);
         if (c.remaining < limit - nearThreshold) {
-          s.nearLimit.inc(hits);
+          s.nearLimit.add(hits);
         }
       }
       return;
     }
     if (c.over) {
       if (before >= limit) {
-        s.overLimit.inc(hits);
+        s.overLimit.add(hits);
       } else {
-        s.overLimit.inc(after - limit);
-        s.nearLimit.inc(Math.max(0, limit - Math.max(nearThreshold, before)));
+        s.overLimit.add(after - limit);
+        s.nearLimit.add(Math.max(0, limit - Math.max(nearThreshold, before)));
       }
     } else {
-      s.withinLimit.inc(hits);
+      s.withinLimit.add(hits);
       if (after > nearThreshold) {
-        s.nearLimit.inc(before >= nearThreshold ? hits : after - nearThreshold);
+        s.nearLimit.add(before >= nearThreshold ? hits : after - nearThreshold);
       }
     }
   }
@@ -443,7 +464,7 @@ public final class RateLimiter {
       boolean quota = r.rule != null && r.rule.quotaMode();
       RateLimitResponse.Code code = over[i] && !shadow ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK;
       if (over[i] && shadow) {
-        c.ruleStats.shadowMode.inc(c.hits);
+        c.ruleStats.shadowMode.add(c.hits);
       }
       if (quota) {
         quotaDescriptors++;

@@ -53,7 +53,7 @@ final class JsonEndpoint implements HttpHandler {
         return;
       }
       long start = System.nanoTime();
-      metrics.totalRequests.inc();
+      stats.requestReceived();
       RateLimitRequest.Builder request = RateLimitRequest.newBuilder();
       try {
         parser.merge(new String(body, StandardCharsets.UTF_8), request);

@@ -31,7 +31,7 @@ final class RateLimitGrpcService extends RateLimitServiceGrpc.RateLimitServiceIm
   @Override
   public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> observer) {
     long start = System.nanoTime();
-    metrics.totalRequests.inc();
+    stats.requestReceived();
     try {
       RateLimitResponse response = decide(request, limiter, stats, maxDescriptors);
       observer.onNext(response);
@@ -69,18 +69,18 @@ final class RateLimitGrpcService extends RateLimitServiceGrpc.RateLimitServiceIm
     }
   }
 
-  /** The service-level metrics, named like the reference's {@code ratelimit_server.ShouldRateLimit.*}. */
+  /**
+   * The latency histogram under the reference's exported name ({@code ratelimit_server.ShouldRateLimit.response_time}
+   * mapped to {@code ratelimit_service_response_time_seconds{grpc_method}}).
+   */
   static final class ServerMetrics {
-    final io.prometheus.metrics.core.datapoints.CounterDataPoint totalRequests;
     final DistributionDataPoint responseTime;
 
     ServerMetrics(io.switchyard.serverkit.metrics.Metrics m) {
-      totalRequests = m.counter("ratelimit_server_should_rate_limit_total_requests",
-          "ShouldRateLimit calls received (gRPC and /json).").labelValues();
-      responseTime = m.histogram("ratelimit_server_should_rate_limit_response_time_seconds",
+      responseTime = m.histogram("ratelimit_service_response_time_seconds",
           "Time to answer ShouldRateLimit inside the server.", new double[] {
               0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005,
-              0.01, 0.025, 0.05, 0.1, 0.25, 1}).labelValues();
+              0.01, 0.025, 0.05, 0.1, 0.25, 1}, "grpc_method").labelValues("ShouldRateLimit");
     }
   }
 }

@@ -346,6 +346,32 @@ public abstract class LimiterConformanceTestBase {
   }
 
   @Test
+  void slidingWindowKeysStayInTheLocalCacheOnlyUntilTheyCouldAdmitAgain() {
+    LimiterFixture f = fixture("""
+        domain: s
+        descriptors:
+          - key: k
+            rate_limit: {unit: minute, requests_per_unit: 10, algorithm: sliding_window}
+        """);
+    f.clock.advanceSeconds(50);
+    for (int i = 0; i < 11; i++) {
+      f.call("s", d("k", "v"));
+    }
+    f.clock.advanceSeconds(25);
+    assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
+    // 11 * 45/60 + 2 = 10.25: over, and cached while the previous window still weighs enough.
+    assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.counter("ratelimit_service_rate_limit_over_limit_with_local_cache", "key1", "k")).isZero();
+    assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.counter("ratelimit_service_rate_limit_over_limit_with_local_cache", "key1", "k")).isEqualTo(1);
+    // A check-only hit fits once 11 * (60000 - m) / 60000 + 2 <= 10, i.e. from m = 16363.6 ms into the window.
+    f.clock.advanceMillis(1_362);
+    assertThat(f.call("s", withHits(d("k", "v"), 0)).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    f.clock.advanceMillis(2);
+    assertThat(f.call("s", withHits(d("k", "v"), 0)).getOverallCode()).isEqualTo(Code.OK);
+  }
+
+  @Test
   void tokenBucketRefillsEvenlyAndRejectedHitsCostNothing() {
     LimiterFixture f = fixture("""
         domain: t

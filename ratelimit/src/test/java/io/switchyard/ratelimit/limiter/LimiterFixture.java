@@ -6,7 +6,9 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.switchyard.ratelimit.config.Descriptors;
 import io.switchyard.ratelimit.config.RateLimitConfig;
 import io.switchyard.ratelimit.config.RateLimitConfigLoader;
@@ -58,22 +60,24 @@ public final class LimiterFixture {
     return d.toBuilder().setHitsAddend(UInt64Value.of(hits)).build();
   }
 
-  /** Sum of a counter over data points whose labels contain the given pairs. */
+  /** Sum of a counter or untyped series over data points whose labels contain the given pairs. */
   public long counter(String name, String... labelPairs) {
     for (MetricSnapshot s : registry.scrape()) {
-      if (s.getMetadata().getName().equals(name) && s instanceof CounterSnapshot cs) {
-        double sum = 0;
-        for (CounterSnapshot.CounterDataPointSnapshot p : cs.getDataPoints()) {
-          boolean ok = true;
-          for (int i = 0; i < labelPairs.length; i += 2) {
-            ok &= labelPairs[i + 1].equals(p.getLabels().get(labelPairs[i]));
-          }
-          if (ok) {
-            sum += p.getValue();
-          }
-        }
-        return (long) sum;
+      if (!s.getMetadata().getName().equals(name)) {
+        continue;
       }
+      double sum = 0;
+      for (DataPointSnapshot p : s.getDataPoints()) {
+        boolean ok = true;
+        for (int i = 0; i < labelPairs.length; i += 2) {
+          ok &= labelPairs[i + 1].equals(p.getLabels().get(labelPairs[i]));
+        }
+        if (ok) {
+          sum += p instanceof CounterSnapshot.CounterDataPointSnapshot c ? c.getValue()
+              : ((UnknownSnapshot.UnknownDataPointSnapshot) p).getValue();
+        }
+      }
+      return (long) sum;
     }
     return 0;
   }

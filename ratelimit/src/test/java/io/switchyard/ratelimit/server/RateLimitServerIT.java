@@ -42,6 +42,11 @@ class RateLimitServerIT {
           rate_limit: {unit: hour, requests_per_unit: 3, name: per-user}
         - key: path
           rate_limit: {unit: hour, requests_per_unit: 1000}
+        - key: tenant
+          value: acme
+          descriptors:
+            - key: plan
+              rate_limit: {unit: hour, requests_per_unit: 1000}
       """;
 
   @TempDir
@@ -134,8 +139,66 @@ class RateLimitServerIT {
     assertThat(dump.body()).contains("web.user: unit=HOUR requests_per_unit=3 algorithm=fixed_window name=per-user");
     HttpResponse<String> prom = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
         + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(prom.body()).contains("ratelimit_service_rate_limit_total_hits_total{domain=\"web\",key1=\"user\",key2=\"\"} 6.0")
-        .contains("ratelimit_server_should_rate_limit_response_time_seconds_bucket");
+    assertThat(prom.body()).contains("ratelimit_service_rate_limit_total_hits{domain=\"web\",key1=\"user\"} 6.0")
+        .contains("ratelimit_service_response_time_seconds_bucket{grpc_method=\"ShouldRateLimit\",le=");
+  }
+
+  @Test
+  void metricsEndpointServesTheReferenceSeriesNamesAndLabels() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      stub.shouldRateLimit(request("web", Descriptors.of("user", "a")));
+    }
+    stub.shouldRateLimit(request("web", Descriptors.of("tenant", "acme", "plan", "gold")));
+    stub.shouldRateLimit(request("other", Descriptors.of("user", "a")));
+
+    List<String> series = scrapeSeries();
+    List<String> reference = series.stream()
+        .filter(l -> l.startsWith("ratelimit_service_") && !l.startsWith("ratelimit_service_response_time_seconds")
+            && !l.startsWith("ratelimit_service_global_shadow_mode") && !l.startsWith("ratelimit_service_call_"))
+        .toList();
+    String user = "{domain=\"web\",key1=\"user\"} ";
+    String plan = "{domain=\"web\",key1=\"tenant_acme\",key2=\"plan\"} ";
+    assertThat(reference).containsExactlyInAnyOrder(
+        "ratelimit_service_rate_limit_total_hits" + user + "5.0",
+        "ratelimit_service_rate_limit_total_hits" + plan + "1.0",
+        "ratelimit_service_rate_limit_within_limit" + user + "3.0",
+        "ratelimit_service_rate_limit_within_limit" + plan + "1.0",
+        "ratelimit_service_rate_limit_near_limit" + user + "1.0",
+        "ratelimit_service_rate_limit_near_limit" + plan + "0.0",
+        "ratelimit_service_rate_limit_over_limit" + user + "2.0",
+        "ratelimit_service_rate_limit_over_limit" + plan + "0.0",
+        "ratelimit_service_rate_limit_over_limit_with_local_cache" + user + "1.0",
+        "ratelimit_service_rate_limit_over_limit_with_local_cache" + plan + "0.0",
+        "ratelimit_service_rate_limit_shadow_mode" + user + "0.0",
+        "ratelimit_service_rate_limit_shadow_mode" + plan + "0.0",
+        "ratelimit_service_rate_limit_domain_not_found{domain=\"other\"} 1.0",
+        "ratelimit_service_config_load_success 1.0",
+        "ratelimit_service_config_load_error 0.0",
+        "ratelimit_service_should_rate_limit_error{err_type=\"redis_error\"} 0.0",
+        "ratelimit_service_should_rate_limit_error{err_type=\"service_error\"} 0.0",
+        "ratelimit_service_total_requests{grpc_method=\"ShouldRateLimit\"} 7.0");
+    assertThat(series).contains("ratelimit_service_response_time_seconds_count{grpc_method=\"ShouldRateLimit\"} 7");
+    assertThat(series).noneMatch(l -> l.startsWith("ratelimit_service_rate_limit_") && l.contains("_total{"));
+    // untyped: the client library would append _total to a counter's name
+    assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body())
+        .contains("# TYPE ratelimit_service_rate_limit_total_hits untyped");
+  }
+
+  /** As a deployment should edit it: a reload never sees a half-written file (hidden files are skipped). */
+  private void writeAtomically(String yaml) throws Exception {
+    Path tmp = dir.resolve(".web.yaml.tmp");
+    Files.writeString(tmp, yaml);
+    Files.move(tmp, dir.resolve("web.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The sample lines of the admin port's {@code /metrics} text, as Prometheus scrapes them. */
+  private List<String> scrapeSeries() throws Exception {
+    HttpResponse<String> prom = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + admin.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(prom.statusCode()).isEqualTo(200);
+    return prom.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
   }
 
   @Test
@@ -164,11 +227,10 @@ class RateLimitServerIT {
     }
     await().until(() -> calls.get() > 50);
     // an invalid edit is rejected and the old config keeps serving
-    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("unit: hour", "unit: fortnight"));
-    await().until(() -> metrics.registry().scrape().stream().anyMatch(s ->
-        s.getMetadata().getName().equals("ratelimit_service_config_load_error")));
+    writeAtomically(CONFIG.replace("unit: hour", "unit: fortnight"));
+    await().until(() -> !scrapeSeries().contains("ratelimit_service_config_load_error 0.0"));
     assertThat(server.configVersion()).isEqualTo(1);
-    Files.writeString(dir.resolve("web.yaml"), CONFIG.replace("requests_per_unit: 1000", "requests_per_unit: 2000"));
+    writeAtomically(CONFIG.replace("requests_per_unit: 1000", "requests_per_unit: 2000"));
     await().until(() -> server.configVersion() == 2);
     int before = calls.get();
     await().until(() -> calls.get() > before + 50);

@@ -1,0 +1,64 @@
+package io.switchyard.launcher.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.launcher.Main;
+import io.switchyard.launcher.runtime.RateLimitRuntime;
+import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.StorageOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class UpCommandTest {
+  @TempDir Path dir;
+
+  private static RateLimitRuntime.Setup setup(Path data, String... args) {
+    UpCommand up = new UpCommand();
+    new CommandLine(up).parseArgs(args);
+    return up.ratelimit.setup(data);
+  }
+
+  @Test
+  void ratelimitDefaultsToMemoryCounters() {
+    RateLimitRuntime.Setup s = setup(dir);
+    assertThat(s.storage().kind()).isEqualTo(StorageOptions.Kind.MEMORY);
+    assertThat(s.options().onBackendError()).isEqualTo(LimiterOptions.BackendErrorPolicy.ALLOW);
+  }
+
+  @Test
+  void rocksdbCountersLiveUnderTheDataFolder() {
+    RateLimitRuntime.Setup s = setup(dir, "--ratelimit-storage", "rocksdb", "--ratelimit-max-keys", "5000");
+    assertThat(s.storage().kind()).isEqualTo(StorageOptions.Kind.ROCKSDB);
+    assertThat(s.storage().dataDir()).isEqualTo(dir.resolve("ratelimit"));
+    assertThat(s.storage().maxKeys()).isEqualTo(5000);
+  }
+
+  @Test
+  void redisFlagsReachTheStorageAndTheBackendErrorPolicy() {
+    RateLimitRuntime.Setup s = setup(dir, "--ratelimit-storage", "redis", "--ratelimit-redis-url", "redis://10.0.0.7:6380",
+        "--ratelimit-redis-timeout-ms", "20", "--ratelimit-on-backend-error", "deny");
+    assertThat(s.storage().kind()).isEqualTo(StorageOptions.Kind.REDIS);
+    assertThat(s.storage().redisUri()).isEqualTo(URI.create("redis://10.0.0.7:6380"));
+    assertThat(s.storage().redisTimeout()).isEqualTo(Duration.ofMillis(20));
+    assertThat(s.options().onBackendError()).isEqualTo(LimiterOptions.BackendErrorPolicy.DENY);
+  }
+
+  @Test
+  void badRateLimitStorageIsAOneLineUsageErrorBeforeAnythingStarts() {
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(new StringWriter()));
+    int code = cl.execute("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
+        "--ratelimit-storage", "disk", "--no-flink", "--admin-port", "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("switchyard: --ratelimit-storage must be memory, rocksdb or redis, not 'disk'");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+}
