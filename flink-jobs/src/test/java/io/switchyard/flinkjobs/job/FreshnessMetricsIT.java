@@ -79,6 +79,9 @@ class FreshnessMetricsIT {
         List<Sample> lag = named(all, "flink_taskmanager_job_task_operator_pendingRecords");
         assertThat(lag).isNotEmpty();
         assertThat(lag).allSatisfy(s -> assertThat(s.value()).isZero());
+        assertThat(lag).extracting(Sample::labels).anyMatch(l -> l.contains("spans"));
+        assertThat(named(all, "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max"))
+            .as("the Kafka consumer's own lag").isNotEmpty();
         // Checkpoint age: a checkpoint completed within the last few intervals.
         List<Sample> age = named(all, "flink_jobmanager_job_checkpointAge");
         assertThat(age).hasSize(1);
