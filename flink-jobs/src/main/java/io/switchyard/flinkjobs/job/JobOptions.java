@@ -33,6 +33,7 @@ public record JobOptions(
     int restartAttempts,
     int restPort,
     int metricsPort,
+    String restoreFrom,
     List<AlertWindow> alertWindows) implements Serializable {
 
   static final String USAGE = """
@@ -60,6 +61,8 @@ public record JobOptions(
         --restart-attempts 3        fixed-delay restarts before the job fails
         --rest-port -1              local MiniCluster web/REST port, -1 = none (never 8081: ratelimit's)
         --metrics-port 9249         local jar: Prometheus metrics at http://HOST:PORT/metrics, -1 = off
+        --restore-from PATH         start from this checkpoint or savepoint (a folder with _metadata);
+                                    state no operator claims is an error
         --slo-alert-windows LIST    severity:long/short:budget-fraction, comma separated
                                     (default page:1h/5m:0.02,page:6h/30m:0.05,ticket:1d/2h:0.1,ticket:3d/6h:0.1)
       """;
@@ -117,6 +120,7 @@ public record JobOptions(
           integer(left, "--restart-attempts", "3"),
           integer(left, "--rest-port", "-1"),
           integer(left, "--metrics-port", "9249"),
+          str(left, "--restore-from", ""),
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());

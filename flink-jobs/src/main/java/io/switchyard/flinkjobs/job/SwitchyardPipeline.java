@@ -79,6 +79,10 @@ public final class SwitchyardPipeline {
     m.put("rest.bind-address", "127.0.0.1");
     m.put("rest.address", "127.0.0.1");
     m.put("rest.bind-port", o.restPort() < 0 ? "0" : Integer.toString(o.restPort()));
+    if (!o.restoreFrom().isEmpty()) {
+      m.put("execution.state-recovery.path", o.restoreFrom());
+      m.put("execution.state-recovery.ignore-unclaimed-state", "false");
+    }
     if (o.metricsPort() > 0) {
       // Local MiniCluster only: a cluster takes its reporters from its own Flink configuration.
       m.put("metrics.reporters", "prom");

@@ -20,9 +20,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A live job cancelled mid-stream and resubmitted from its latest retained checkpoint gives exactly
@@ -35,7 +35,12 @@ class CheckpointRestoreIT {
   /** 2026-01-01T00:00:00Z, a minute boundary. */
   private static final long T0 = 1_767_225_600_000L;
 
-  @TempDir Path dataDir;
+  private final Path dataDir = LiveJobs.tempDir();
+
+  @AfterEach
+  void removeDataDir() {
+    LiveJobs.deleteEventually(dataDir);
+  }
 
   /** Request i starts at T0 + 4 s × i: 15 requests in each of minutes 0 and 1, 10 in minute 2. */
   private static long start(int i) {
@@ -57,9 +62,10 @@ class CheckpointRestoreIT {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
     String group = "it-restore";
-    JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+    List<String> args = List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s", "--restart-attempts", "0",
-        "--group-id", group, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"});
+        "--group-id", group, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m");
+    JobOptions o = JobOptions.parse(args.toArray(String[]::new));
 
     // Before the kill: requests 0-19 complete, requests 20-29 (minute 1) only their callers' halves.
     List<SpanRecord> phase1 = new ArrayList<>();
@@ -90,8 +96,10 @@ class CheckpointRestoreIT {
     first.cancel().get();
     Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
 
-    JobClient restored = LiveJobs.start(o, Map.of("execution.state-recovery.path", checkpoint.toUri().toString(),
-        "execution.state-recovery.ignore-unclaimed-state", "false"), "restore-it-restored");
+    List<String> resume = new ArrayList<>(args);
+    resume.addAll(List.of("--restore-from", checkpoint.toString()));
+    JobOptions resumed = JobOptions.parse(resume.toArray(String[]::new));
+    JobClient restored = LiveJobs.start(resumed, Map.of(), "restore-it-restored");
     try {
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
         // Event time moves to minute 10 elsewhere: every window of minutes 0-2 closes.

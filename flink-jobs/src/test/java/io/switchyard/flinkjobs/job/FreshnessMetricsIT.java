@@ -19,15 +19,20 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The local jar's Prometheus endpoint, scraped while a live job runs: consumer lag, watermark delay, checkpoint age. */
 class FreshnessMetricsIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
 
-  @TempDir Path dataDir;
+  private final Path dataDir = LiveJobs.tempDir();
+
+  @AfterEach
+  void removeDataDir() {
+    LiveJobs.deleteEventually(dataDir);
+  }
 
   /** A sample line: series name (with labels) and value. */
   record Sample(String name, String labels, double value) {}

@@ -24,6 +24,15 @@ class JobOptionsTest {
   }
 
   @Test
+  void restoreFromStartsFromThatSnapshotAndRefusesUnclaimedState() {
+    assertThat(SwitchyardPipeline.flinkConfiguration(JobOptions.defaults()).toMap()).doesNotContainKey("execution.state-recovery.path");
+    JobOptions o = JobOptions.parse(new String[] {"--restore-from", "/data/flink/checkpoints/abc/chk-7"});
+    assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap())
+        .containsEntry("execution.state-recovery.path", "/data/flink/checkpoints/abc/chk-7")
+        .containsEntry("execution.state-recovery.ignore-unclaimed-state", "false");
+  }
+
+  @Test
   void metricsPortMinusOneTurnsTheReporterOff() {
     JobOptions o = JobOptions.parse(new String[] {"--metrics-port", "-1"});
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).doesNotContainKey("metrics.reporters")

@@ -117,6 +117,26 @@ final class LiveJobs {
     return out;
   }
 
+  /** A fresh data folder for one job run (removed with {@link #deleteEventually}). */
+  static Path tempDir() {
+    try {
+      return Files.createTempDirectory("switchyard-flink-it");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Removes a job's data folder. A cancelled job's MiniCluster shuts down asynchronously and may
+   * still be writing or discarding checkpoint files for a moment, so this retries until it is gone.
+   */
+  static void deleteEventually(Path dir) {
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+      deleteRecursively(dir);
+      return !Files.exists(dir);
+    });
+  }
+
   static void deleteRecursively(Path dir) {
     if (!Files.exists(dir)) {
       return;

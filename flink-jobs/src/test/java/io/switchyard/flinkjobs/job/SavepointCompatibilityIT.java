@@ -19,9 +19,9 @@ import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A savepoint taken by an earlier build (the committed fixture under
@@ -44,7 +44,12 @@ class SavepointCompatibilityIT {
   private static final long T0 = 1_767_225_600_000L;
   private static final int REQUESTS = 10;
 
-  @TempDir Path dataDir;
+  private final Path dataDir = LiveJobs.tempDir();
+
+  @AfterEach
+  void removeDataDir() {
+    LiveJobs.deleteEventually(dataDir);
+  }
 
   /** Before the savepoint: each request's root server span and its client span, 3 s apart in minute 0. */
   private static List<SpanRecord> beforeSavepoint() {
@@ -67,10 +72,12 @@ class SavepointCompatibilityIT {
     return spans;
   }
 
-  private JobOptions options() {
-    return JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", PREFIX,
+  private JobOptions options(String... more) {
+    List<String> args = new ArrayList<>(List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", PREFIX,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
-        "--group-id", GROUP, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"});
+        "--group-id", GROUP, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"));
+    args.addAll(List.of(more));
+    return JobOptions.parse(args.toArray(String[]::new));
   }
 
   @Test
@@ -82,8 +89,7 @@ class SavepointCompatibilityIT {
     }
     Path savepoint = Boolean.getBoolean("savepoint.regenerate") ? regenerate() : fixture();
 
-    JobClient job = LiveJobs.start(options(), Map.of("execution.state-recovery.path", savepoint.toUri().toString(),
-        "execution.state-recovery.ignore-unclaimed-state", "false"), "savepoint-it");
+    JobClient job = LiveJobs.start(options("--restore-from", savepoint.toString()), Map.of(), "savepoint-it");
     try {
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
         LiveJobs.send(p, PREFIX, afterRestore());
