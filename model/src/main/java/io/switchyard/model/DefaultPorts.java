@@ -13,6 +13,8 @@ public final class DefaultPorts {
   public static final int TOPOLOGY_HTTP = 8080;
   public static final int XDS_GRPC = 18000;
   public static final int ADMIN_HTTP = 9464;
+  /** Prometheus metrics of the Flink jobs' child JVM (Flink's reporter; its usual port). */
+  public static final int FLINK_METRICS_HTTP = 9249;
   public static final int KAFKA = 9092;
   public static final int KAFKA_CONTROLLER = 9093;
 

@@ -32,6 +32,8 @@ public record JobOptions(
     boolean bounded,
     int restartAttempts,
     int restPort,
+    int metricsPort,
+    String restoreFrom,
     List<AlertWindow> alertWindows) implements Serializable {
 
   static final String USAGE = """
@@ -58,6 +60,9 @@ public record JobOptions(
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
         --restart-attempts 3        fixed-delay restarts before the job fails
         --rest-port -1              local MiniCluster web/REST port, -1 = none (never 8081: ratelimit's)
+        --metrics-port 9249         local jar: Prometheus metrics at http://HOST:PORT/metrics, -1 = off
+        --restore-from PATH         start from this checkpoint or savepoint (a folder with _metadata);
+                                    state no operator claims is an error
         --slo-alert-windows LIST    severity:long/short:budget-fraction, comma separated
                                     (default page:1h/5m:0.02,page:6h/30m:0.05,ticket:1d/2h:0.1,ticket:3d/6h:0.1)
       """;
@@ -114,6 +119,8 @@ public record JobOptions(
           Boolean.parseBoolean(str(left, "--bounded", "false")),
           integer(left, "--restart-attempts", "3"),
           integer(left, "--rest-port", "-1"),
+          integer(left, "--metrics-port", "9249"),
+          str(left, "--restore-from", ""),
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -123,6 +130,9 @@ public record JobOptions(
       }
       if (o.restPort() == 8081) {
         throw new IllegalArgumentException("--rest-port 8081 is the rate-limit service's port; pick another or -1");
+      }
+      if (o.metricsPort() == 8081 || o.metricsPort() == 0 || o.metricsPort() < -1 || o.metricsPort() > 65535) {
+        throw new IllegalArgumentException("--metrics-port must be a port other than 8081 (the rate-limit service's), or -1 for off");
       }
       return o;
     } catch (IllegalArgumentException e) {

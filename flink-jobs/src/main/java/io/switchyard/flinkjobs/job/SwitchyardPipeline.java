@@ -8,6 +8,7 @@ import io.switchyard.flinkjobs.graph.ServiceGraphFunction;
 import io.switchyard.flinkjobs.graph.SpanEdges;
 import io.switchyard.flinkjobs.mesh.AccessLogEdges;
 import io.switchyard.flinkjobs.mesh.CardinalityLimiter;
+import io.switchyard.flinkjobs.metrics.FreshnessReporterFactory;
 import io.switchyard.flinkjobs.serde.ProtoRecordDeserializer;
 import io.switchyard.flinkjobs.serde.ProtoRecordSerializer;
 import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
@@ -78,6 +79,16 @@ public final class SwitchyardPipeline {
     m.put("rest.bind-address", "127.0.0.1");
     m.put("rest.address", "127.0.0.1");
     m.put("rest.bind-port", o.restPort() < 0 ? "0" : Integer.toString(o.restPort()));
+    if (!o.restoreFrom().isEmpty()) {
+      m.put("execution.state-recovery.path", o.restoreFrom());
+      m.put("execution.state-recovery.ignore-unclaimed-state", "false");
+    }
+    if (o.metricsPort() > 0) {
+      // Local MiniCluster only: a cluster takes its reporters from its own Flink configuration.
+      m.put("metrics.reporters", "prom");
+      m.put("metrics.reporter.prom.factory.class", FreshnessReporterFactory.class.getName());
+      m.put("metrics.reporter.prom.port", Integer.toString(o.metricsPort()));
+    }
     return Configuration.fromMap(m);
   }
 

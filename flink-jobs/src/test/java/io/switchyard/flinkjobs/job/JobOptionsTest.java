@@ -18,6 +18,25 @@ class JobOptionsTest {
     assertThat(o.pairing()).isEqualTo(PairingConfig.defaults());
     assertThat(o.restPort()).isEqualTo(-1);
     assertThat(o.bounded()).isFalse();
+    assertThat(o.metricsPort()).isEqualTo(9249);
+    assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).containsEntry("metrics.reporter.prom.port", "9249")
+        .containsEntry("metrics.reporter.prom.factory.class", "io.switchyard.flinkjobs.metrics.FreshnessReporterFactory");
+  }
+
+  @Test
+  void restoreFromStartsFromThatSnapshotAndRefusesUnclaimedState() {
+    assertThat(SwitchyardPipeline.flinkConfiguration(JobOptions.defaults()).toMap()).doesNotContainKey("execution.state-recovery.path");
+    JobOptions o = JobOptions.parse(new String[] {"--restore-from", "/data/flink/checkpoints/abc/chk-7"});
+    assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap())
+        .containsEntry("execution.state-recovery.path", "/data/flink/checkpoints/abc/chk-7")
+        .containsEntry("execution.state-recovery.ignore-unclaimed-state", "false");
+  }
+
+  @Test
+  void metricsPortMinusOneTurnsTheReporterOff() {
+    JobOptions o = JobOptions.parse(new String[] {"--metrics-port", "-1"});
+    assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).doesNotContainKey("metrics.reporters")
+        .doesNotContainKey("metrics.reporter.prom.factory.class");
   }
 
   @Test
@@ -40,6 +59,8 @@ class JobOptionsTest {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--window", "soon"})).hasMessageStartingWith("--window: 'soon'");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--frobnicate", "1"})).hasMessageStartingWith("unknown option --frobnicate");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--rest-port", "8081"})).hasMessageContaining("rate-limit");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--metrics-port", "8081"})).hasMessageContaining("--metrics-port");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--metrics-port", "70000"})).hasMessageContaining("--metrics-port");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--peer-attributes", "nope"})).hasMessageContaining("unknown peer attribute");
   }
 }

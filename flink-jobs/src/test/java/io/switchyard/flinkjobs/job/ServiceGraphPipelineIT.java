@@ -93,7 +93,7 @@ class ServiceGraphPipelineIT {
     }
 
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
-        "--data-dir", dataDir.toString(), "--bounded", "--checkpoint-interval", "1s", "--restart-attempts", "0",
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--bounded", "--checkpoint-interval", "1s", "--restart-attempts", "0",
         "--group-id", "it-graph"});
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(o));
     SwitchyardPipeline.build(env, o);

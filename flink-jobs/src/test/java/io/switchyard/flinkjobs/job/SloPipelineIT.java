@@ -70,7 +70,7 @@ class SloPipelineIT {
     assertThat(published.published()).containsExactly("checkout-availability");
 
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
-        "--data-dir", dataDir.toString(), "--checkpoint-interval", "1s", "--restart-attempts", "0", "--group-id", "it-slo",
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0", "--group-id", "it-slo",
         "--out-of-orderness", "1s", "--parallelism", "1"});
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(o));
     SwitchyardPipeline.build(env, o);

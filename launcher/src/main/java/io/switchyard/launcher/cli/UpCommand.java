@@ -72,6 +72,10 @@ public final class UpCommand implements Callable<Integer> {
 
   @Mixin UpRateLimitOptions ratelimit;
 
+  @Option(names = "--flink-metrics-port", paramLabel = "PORT",
+      description = "Prometheus endpoint of the Flink jobs' JVM (consumer lag, watermark delay, checkpoint age); -1 = off (default: ${DEFAULT-VALUE}).")
+  int flinkMetricsPort = DefaultPorts.FLINK_METRICS_HTTP;
+
   @Mixin AdminOptions admin;
 
   @Override
@@ -85,7 +89,7 @@ public final class UpCommand implements Callable<Integer> {
     }
     Path jar = noFlink ? null : flinkJar != null ? flinkJar : home.resolve("flink-jobs/target/switchyard-flink-local.jar");
     EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(ratelimitPort, extAuthzPort, otlpGrpcPort, otlpHttpPort, alsPort,
-        topologyPort, xdsPort);
+        topologyPort, xdsPort, flinkMetricsPort);
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
         List.of("-Xmx" + flinkHeap), ports,

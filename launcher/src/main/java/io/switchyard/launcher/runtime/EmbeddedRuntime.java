@@ -35,11 +35,20 @@ public final class EmbeddedRuntime {
 
   private EmbeddedRuntime() {}
 
-  /** The listening port of every service; {@link #defaults()} is the documented table. */
-  public record Ports(int ratelimit, int extAuthz, int otlpGrpc, int otlpHttp, int als, int topology, int xds) {
+  /**
+   * The listening port of every service; {@link #defaults()} is the documented table.
+   *
+   * @param flinkMetrics the Flink jobs' Prometheus endpoint, -1 for none
+   */
+  public record Ports(int ratelimit, int extAuthz, int otlpGrpc, int otlpHttp, int als, int topology, int xds, int flinkMetrics) {
+    /** Without the Flink jobs' metrics endpoint (tests that run several runtimes side by side). */
+    public Ports(int ratelimit, int extAuthz, int otlpGrpc, int otlpHttp, int als, int topology, int xds) {
+      this(ratelimit, extAuthz, otlpGrpc, otlpHttp, als, topology, xds, -1);
+    }
+
     public static Ports defaults() {
       return new Ports(DefaultPorts.RATELIMIT_GRPC, DefaultPorts.EXT_AUTHZ_GRPC, DefaultPorts.OTLP_GRPC, DefaultPorts.OTLP_HTTP,
-          DefaultPorts.ACCESS_LOG_GRPC, DefaultPorts.TOPOLOGY_HTTP, DefaultPorts.XDS_GRPC);
+          DefaultPorts.ACCESS_LOG_GRPC, DefaultPorts.TOPOLOGY_HTTP, DefaultPorts.XDS_GRPC, DefaultPorts.FLINK_METRICS_HTTP);
     }
   }
 
@@ -183,7 +192,8 @@ public final class EmbeddedRuntime {
     cmd.addAll(s.flinkJvmArgs());
     cmd.add("-jar");
     cmd.add(s.flinkJar().toString());
-    cmd.addAll(List.of("--kafka", kafka, "--data-dir", s.dataDir().resolve("flink").toString()));
+    cmd.addAll(List.of("--kafka", kafka, "--data-dir", s.dataDir().resolve("flink").toString(),
+        "--metrics-port", Integer.toString(s.ports().flinkMetrics())));
     if (!s.topicPrefix().isEmpty()) {
       cmd.addAll(List.of("--topic-prefix", s.topicPrefix()));
     }
@@ -191,7 +201,8 @@ public final class EmbeddedRuntime {
         .output(line -> {
           if (line.contains(CHILD_READY_MARKER)) {
             ready.ready();
-            p.announce("flink-jobs", "child JVM (local MiniCluster; checkpoints in " + s.dataDir().resolve("flink") + ")");
+            p.announce("flink-jobs", "child JVM (local MiniCluster; checkpoints in " + s.dataDir().resolve("flink")
+                + (s.ports().flinkMetrics() > 0 ? "; metrics on :" + s.ports().flinkMetrics() + "/metrics" : "") + ")");
           } else {
             out.println("[flink-jobs] " + line);
           }

@@ -1,0 +1,148 @@
+package io.switchyard.flinkjobs.job;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.testing.SharedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A live job cancelled mid-stream and resubmitted from its latest retained checkpoint gives exactly
+ * the hand-computed totals: nothing counted twice (the cancelled job's uncommitted output is aborted,
+ * its input re-read once), nothing lost (client spans waiting for their servers and half-filled
+ * windows come back from the checkpoint).
+ */
+class CheckpointRestoreIT {
+  @RegisterExtension static final SharedKafka kafka = new SharedKafka();
+  /** 2026-01-01T00:00:00Z, a minute boundary. */
+  private static final long T0 = 1_767_225_600_000L;
+
+  private final Path dataDir = LiveJobs.tempDir();
+
+  @AfterEach
+  void removeDataDir() {
+    LiveJobs.deleteEventually(dataDir);
+  }
+
+  /** Request i starts at T0 + 4 s × i: 15 requests in each of minutes 0 and 1, 10 in minute 2. */
+  private static long start(int i) {
+    return T0 + 4_000L * i;
+  }
+
+  private static List<SpanRecord> callerHalves(int i) {
+    return List.of(
+        span(1000 + i, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, start(i), 100).build(),
+        span(1000 + i, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, start(i) + 10, 80).build());
+  }
+
+  private static SpanRecord serverHalf(int i) {
+    return span(1000 + i, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, start(i) + 15, 70).build();
+  }
+
+  @Test
+  void jobCancelledMidStreamAndRestoredFromItsCheckpointCountsEveryRequestOnce() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    kafka.createTopics(prefix);
+    String group = "it-restore";
+    List<String> args = List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s", "--restart-attempts", "0",
+        "--group-id", group, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m");
+    JobOptions o = JobOptions.parse(args.toArray(String[]::new));
+
+    // Before the kill: requests 0-19 complete, requests 20-29 (minute 1) only their callers' halves.
+    List<SpanRecord> phase1 = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      phase1.addAll(callerHalves(i));
+      if (i < 20) {
+        phase1.add(serverHalf(i));
+      }
+    }
+    // After: the missing server halves and minute 2.
+    List<SpanRecord> phase2 = new ArrayList<>();
+    for (int i = 20; i < 40; i++) {
+      if (i >= 30) {
+        phase2.addAll(callerHalves(i));
+      }
+      phase2.add(serverHalf(i));
+    }
+
+    JobClient first = LiveJobs.start(o, Map.of(), "restore-it-first");
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, phase1);
+      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
+      LiveJobs.send(p, prefix, phase2);
+      // Kill while phase 2 is being turned into output: wait until its first results are written
+      // (visible to read_uncommitted; usually not committed yet), then cancel.
+      awaitUncommittedOutput(prefix + Topics.EDGES.name());
+    }
+    first.cancel().get();
+    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
+
+    List<String> resume = new ArrayList<>(args);
+    resume.addAll(List.of("--restore-from", checkpoint.toString()));
+    JobOptions resumed = JobOptions.parse(resume.toArray(String[]::new));
+    JobClient restored = LiveJobs.start(resumed, Map.of(), "restore-it-restored");
+    try {
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        // Event time moves to minute 10 elsewhere: every window of minutes 0-2 closes.
+        LiveJobs.send(p, prefix, List.of(span(9999, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 600_000L, 1).build()));
+      }
+      Map<String, Double> expectedEdges = new TreeMap<>(Map.of(
+          "virtual_node|user->frontend@0", 15.0, "virtual_node|user->frontend@1", 15.0, "virtual_node|user->frontend@2", 10.0,
+          "|frontend->checkout@0", 15.0, "|frontend->checkout@1", 15.0, "|frontend->checkout@2", 10.0));
+      Map<String, Double> expectedServices = new TreeMap<>(Map.of(
+          "frontend@0", 15.0, "frontend@1", 15.0, "frontend@2", 10.0, "checkout@0", 15.0, "checkout@1", 15.0, "checkout@2", 10.0));
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        Map<String, Double> edges = LiveJobs.latestEdgeRequests(kafka, prefix, T0);
+        edges.keySet().removeIf(k -> k.contains("ticker"));
+        Map<String, Double> services = LiveJobs.latestServiceRequests(kafka, prefix, T0);
+        services.keySet().removeIf(k -> k.contains("ticker"));
+        assertThat(edges).isEqualTo(expectedEdges);
+        assertThat(services).isEqualTo(expectedServices);
+      });
+    } finally {
+      restored.cancel().get();
+    }
+  }
+
+  private static void awaitUncommittedOutput(String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      // Minute 1's window can only close once phase 2's minute-2 spans moved the watermark.
+      await().atMost(Duration.ofSeconds(90)).until(() -> {
+        c.assign(parts);
+        return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum() > 0
+            && c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum() > committedEnd(topic);
+      });
+    }
+  }
+
+  private static long committedEnd(String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = kafka.consumer()) {
+      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.switchyard.flinkjobs.job;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.testing.SharedKafka;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A savepoint taken by an earlier build (the committed fixture under
+ * {@code src/test/resources/savepoints/service-graph}) restores in this build with no state left
+ * unclaimed, and the client spans waiting in it pair with server spans that arrive after the restore.
+ *
+ * <p>The fixture holds client spans whose server halves had not arrived. When a change breaks it on
+ * purpose (see docs/flink-jobs.md, "Upgrades"), regenerate it with this build, from the repository root:
+ * <pre>
+ * mvn -B -pl flink-jobs -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dit.test=SavepointCompatibilityIT -Dsavepoint.regenerate=true
+ * </pre>
+ */
+class SavepointCompatibilityIT {
+  @RegisterExtension static final SharedKafka kafka = new SharedKafka();
+  /** The savepoint's Kafka offsets name these topics: the prefix is part of the fixture. */
+  private static final String PREFIX = "savepoint-fixture.";
+  private static final String GROUP = "savepoint-fixture";
+  private static final String FIXTURE = "savepoints/service-graph";
+  private static final long T0 = 1_767_225_600_000L;
+  private static final int REQUESTS = 10;
+
+  private final Path dataDir = LiveJobs.tempDir();
+
+  @AfterEach
+  void removeDataDir() {
+    LiveJobs.deleteEventually(dataDir);
+  }
+
+  /** Before the savepoint: each request's root server span and its client span, 3 s apart in minute 0. */
+  private static List<SpanRecord> beforeSavepoint() {
+    List<SpanRecord> spans = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      long t = T0 + 3_000L * i;
+      spans.add(span(500 + i, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, t, 100).build());
+      spans.add(span(500 + i, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, t + 10, 80).build());
+    }
+    return spans;
+  }
+
+  private static List<SpanRecord> afterRestore() {
+    List<SpanRecord> spans = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      spans.add(span(500 + i, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 3_000L * i + 15, 70).build());
+    }
+    // Event time moves to minute 10 elsewhere: minute 0's window closes.
+    spans.add(span(9999, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 600_000L, 1).build());
+    return spans;
+  }
+
+  private JobOptions options(String... more) {
+    List<String> args = new ArrayList<>(List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", PREFIX,
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
+        "--group-id", GROUP, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"));
+    args.addAll(List.of(more));
+    return JobOptions.parse(args.toArray(String[]::new));
+  }
+
+  @Test
+  void savepointOfAnEarlierBuildRestoresAndItsWaitingClientSpansPairAfterTheRestore() throws Exception {
+    kafka.createTopics(PREFIX);
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      // The same records into fresh topics land at the same offsets the savepoint's source state names.
+      LiveJobs.send(p, PREFIX, beforeSavepoint());
+    }
+    Path savepoint = Boolean.getBoolean("savepoint.regenerate") ? regenerate() : fixture();
+
+    JobClient job = LiveJobs.start(options("--restore-from", savepoint.toString()), Map.of(), "savepoint-it");
+    try {
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        LiveJobs.send(p, PREFIX, afterRestore());
+      }
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        Map<String, EdgeAggregate> edges = LiveJobs.latestEdges(kafka, PREFIX, T0);
+        edges.keySet().removeIf(k -> k.contains("ticker"));
+        assertThat(edges).containsOnlyKeys("virtual_node|user->frontend@0", "|frontend->checkout@0");
+        EdgeAggregate paired = edges.get("|frontend->checkout@0");
+        assertThat(paired.getRequestCount()).isEqualTo(REQUESTS);
+        // Both halves in one edge: the client's latency came from the savepoint, the server's after it.
+        assertThat(paired.getClientLatency().getCount()).isEqualTo(REQUESTS);
+        assertThat(paired.getServerLatency().getCount()).isEqualTo(REQUESTS);
+        assertThat(edges.get("virtual_node|user->frontend@0").getRequestCount()).isEqualTo(REQUESTS);
+      });
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  private static Path fixture() throws Exception {
+    URL metadata = SavepointCompatibilityIT.class.getClassLoader().getResource(FIXTURE + "/_metadata");
+    assertThat(metadata).as("savepoint fixture " + FIXTURE + " (regenerate with -Dsavepoint.regenerate=true)").isNotNull();
+    return Path.of(metadata.toURI()).getParent();
+  }
+
+  /** Runs this build on the fixture's first half, stops it with a savepoint and stores that as the fixture. */
+  private Path regenerate() throws Exception {
+    JobOptions o = options();
+    JobClient job = LiveJobs.start(o, Map.of(), "savepoint-fixture");
+    LiveJobs.awaitCheckpointCovers(kafka, GROUP, PREFIX + Topics.SPANS.name());
+    String taken = job.stopWithSavepoint(false, o.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL).get();
+    Path target = Path.of(System.getProperty("basedir", "."), "src/test/resources", FIXTURE);
+    LiveJobs.deleteRecursively(target);
+    LiveJobs.copyRecursively(taken.startsWith("file:") ? Path.of(java.net.URI.create(taken)) : Path.of(taken), target);
+    assertThat(Files.exists(target.resolve("_metadata"))).isTrue();
+    return target;
+  }
+}
