@@ -87,27 +87,13 @@ public final class TopologyQueries {
   public Graph graph(GraphRequest request) {
     QueryWindow window = window(request.fromMs(), request.toMs());
     Map<HopId, HopTraffic> perHop = new LinkedHashMap<>();
-    byte[][] pending = new byte[2][];
-    store.scanEdgeBytes(window.fromMs(), window.toMs(), (order, value) -> {
-      if (EdgeWindowDecoder.windowEnd(value) > window.toMs()) {
-        return;
+    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis())) {
+      if (piece.resolution() != null) {
+        // A roll-up already holds, per hop, only the minutes picked by the source preference below.
+        store.scanEdgeRollupBytes(piece.resolution(), piece.fromMs(), piece.toMs(), (order, value) -> addHop(perHop, order, value));
+      } else {
+        addMinutes(perHop, piece.fromMs(), piece.toMs(), window.toMs());
       }
-      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
-        // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
-        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
-          pending[0] = order;
-          pending[1] = value;
-        }
-        return;
-      }
-      if (pending[0] != null) {
-        addHop(perHop, pending[0], pending[1]);
-      }
-      pending[0] = order;
-      pending[1] = value;
-    });
-    if (pending[0] != null) {
-      addHop(perHop, pending[0], pending[1]);
     }
     List<HopTraffic> selected = filter(new ArrayList<>(perHop.values()), request);
 
@@ -141,6 +127,31 @@ public final class TopologyQueries {
           e.traffic.errorPercent(), e.traffic.latency(), e.traffic.clientSideLatency(), e.traffic.responses, e.traffic.flags));
     }
     return new Graph(type, window, nodeViews, edgeViews);
+  }
+
+  private void addMinutes(Map<HopId, HopTraffic> perHop, long fromMs, long toMs, long windowEndLimit) {
+    byte[][] pending = new byte[2][];
+    store.scanEdgeBytes(fromMs, toMs, (order, value) -> {
+      if (EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
+        return;
+      }
+      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
+        // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
+        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
+          pending[0] = order;
+          pending[1] = value;
+        }
+        return;
+      }
+      if (pending[0] != null) {
+        addHop(perHop, pending[0], pending[1]);
+      }
+      pending[0] = order;
+      pending[1] = value;
+    });
+    if (pending[0] != null) {
+      addHop(perHop, pending[0], pending[1]);
+    }
   }
 
   private static boolean sameHopAndWindow(byte[] a, byte[] b) {
