@@ -191,13 +191,21 @@ public final class TopologyQueries {
     }
   }
 
-  /** Namespace filter (either end in it), then the neighbourhood of a service up to {@code depth} hops. */
+  /**
+   * Namespace filter (either end in one of the comma-separated namespaces), then the neighbourhood of a
+   * service up to {@code depth} hops.
+   */
   private static List<HopTraffic> filter(List<HopTraffic> hops, GraphRequest request) {
     List<HopTraffic> out = hops;
     if (request.namespace() != null && !request.namespace().isBlank()) {
-      String ns = request.namespace();
+      Set<String> ns = new HashSet<>();
+      for (String n : request.namespace().split(",")) {
+        if (!n.isBlank()) {
+          ns.add(n.trim());
+        }
+      }
       out = out.stream()
-          .filter(h -> ns.equals(h.first.getClient().getNamespace()) || ns.equals(h.first.getServer().getNamespace()))
+          .filter(h -> ns.contains(h.first.getClient().getNamespace()) || ns.contains(h.first.getServer().getNamespace()))
           .toList();
     }
     if (request.service() != null && !request.service().isBlank()) {

@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -87,9 +88,11 @@ public final class RocksTopologyStore implements TopologyStore {
     this.db = db;
     this.options = options;
     this.cache = cache;
-    // Offsets travel in the same write batch as the data, so whatever survives a crash resumes consistently
-    // from Kafka; an fsync per batch would buy nothing.
-    this.writeOptions = new WriteOptions().setSync(false);
+    // Offsets travel in the same write batch as the data, and without a write-ahead log a crash loses a
+    // suffix of whole batches (the unflushed memtable) together with their offsets: the store resumes,
+    // consistently, from older offsets and reads those records from Kafka again. A log would double the
+    // bytes written (each roll-up value is rewritten every minute) to protect nothing Kafka does not hold.
+    this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     this.freshness = readFreshness();
     this.floorMark = freshness.newestWindowEndMs();
     ensureRollups();
@@ -110,7 +113,10 @@ public final class RocksTopologyStore implements TopologyStore {
         .setCreateIfMissing(true)
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
         .setTableFormatConfig(table)
-        .setMaxBackgroundJobs(2);
+        .setMaxBackgroundJobs(2)
+        // Roll-up values are rewritten every minute until their bucket closes: a larger memtable keeps most
+        // of those versions from ever reaching disk.
+        .setWriteBufferSize(128L << 20);
     try {
       return new RocksTopologyStore(RocksDB.open(options, dir.toString()), options, cache);
     } catch (RocksDBException e) {
@@ -516,7 +522,7 @@ public final class RocksTopologyStore implements TopologyStore {
           }
         });
         for (byte[] k : old) {
-          db.delete(k);
+          db.delete(writeOptions, k);
         }
         alertsDeleted[0] = old.size();
       } catch (RocksDBException e) {
@@ -532,7 +538,7 @@ public final class RocksTopologyStore implements TopologyStore {
       if (db.get(ROLLUPS_KEY) == null) {
         synchronized (writeLock) {
           rebuildRollups(0, Long.MAX_VALUE);
-          db.put(ROLLUPS_KEY, new byte[] {1});
+          db.put(writeOptions, ROLLUPS_KEY, new byte[] {1});
         }
       }
     } catch (RocksDBException e) {
@@ -548,7 +554,7 @@ public final class RocksTopologyStore implements TopologyStore {
   void rebuildRollups(long fromMs, long toMs) throws RocksDBException {
     synchronized (writeLock) {
       for (Resolution r : Resolution.values()) {
-        db.deleteRange(timePrefix(r.prefix, fromMs), timePrefix(r.prefix, toMs));
+        db.deleteRange(writeOptions, timePrefix(r.prefix, fromMs), timePrefix(r.prefix, toMs));
       }
       Map<Key, EdgeSums> hour = new LinkedHashMap<>();
       long[] currentHour = {Long.MIN_VALUE};
@@ -643,6 +649,12 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void close() {
     synchronized (writeLock) {
+      // Without a write-ahead log, what is only in the memtable must be flushed or the next open re-reads it.
+      try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush);
+      } catch (RocksDBException e) {
+        org.slf4j.LoggerFactory.getLogger(RocksTopologyStore.class).warn("topology store flush on close failed: {}", e.getMessage());
+      }
       db.close();
       writeOptions.close();
       options.close();
