@@ -173,16 +173,24 @@ public final class TopologyQueries {
     t.sources.add(source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace");
   }
 
-  /** A hop's name bytes, compared by content. */
-  private record HopId(byte[] bytes) {
+  /** A hop's name bytes, compared by content; looked up once per record read, so the hash is kept. */
+  private static final class HopId {
+    final byte[] bytes;
+    final int hash;
+
+    HopId(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof HopId h && Arrays.equals(bytes, h.bytes);
+      return o instanceof HopId h && h.hash == hash && Arrays.equals(bytes, h.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return hash;
     }
 
     @Override
