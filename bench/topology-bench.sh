@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Topology API benchmark: graph query latency on a synthetic mesh (1,000 services, 5,000 edges, a day of
 # 1-minute windows) and materialisation rate against the raw consumer rate in the same run.
-# Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N]
+# Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
+#        [--skip-rate true] [--skip-queries true]
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"

@@ -41,8 +41,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Graph query latency over a synthetic mesh stored for a day of one-minute windows, with a same-run baseline
- * (iterating the same stored windows without decoding them), and the materialiser's rate
- * against a raw read_committed consumer over the same records.
+ * (iterating the stored minute windows of the same range without decoding them), and the materialiser's
+ * rate against a raw read_committed consumer over the same records; baseline and subject alternate.
  */
 public final class TopologyBench {
   private static final long MINUTE = 60_000;
@@ -54,11 +54,18 @@ public final class TopologyBench {
     int hours = Integer.parseInt(a.getOrDefault("hours", "24"));
     int rateRecords = Integer.parseInt(a.getOrDefault("rate-records", "250000"));
     int iterations = Integer.parseInt(a.getOrDefault("iterations", "30"));
+    int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
+    boolean skipRate = Boolean.parseBoolean(a.getOrDefault("skip-rate", "false"));
+    boolean skipQueries = Boolean.parseBoolean(a.getOrDefault("skip-queries", "false"));
     Path dir = Files.createTempDirectory("switchyard-topology-bench");
     try {
       Mesh mesh = new Mesh(services, edgeCount, 42);
-      queryLatency(mesh, dir.resolve("store"), hours, iterations);
-      materialisationRate(mesh, dir, rateRecords);
+      if (!skipQueries) {
+        queryLatency(mesh, dir.resolve("store"), hours, iterations, rounds);
+      }
+      if (!skipRate) {
+        materialisationRate(mesh, dir, rateRecords, rounds);
+      }
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted((x, y) -> y.compareTo(x)).forEach(f -> f.toFile().delete());
@@ -68,7 +75,7 @@ public final class TopologyBench {
 
   // ---- graph query latency ----
 
-  private static void queryLatency(Mesh mesh, Path storeDir, int hours, int iterations) {
+  private static void queryLatency(Mesh mesh, Path storeDir, int hours, int iterations, int rounds) {
     long end = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
     long start = end - hours * 60 * MINUTE;
     try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
@@ -77,7 +84,11 @@ public final class TopologyBench {
       for (long w = start; w < end; w += MINUTE) {
         StoreBatch batch = new StoreBatch();
         for (int e = 0; e < mesh.edges.size(); e++) {
-          batch.edge(mesh.keys.get(e), mesh.window(e, w));
+          try {
+            batch.edge(mesh.keyBytes.get(e), mesh.window(e, w).toByteArray());
+          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            throw new IllegalStateException(ex);
+          }
         }
         store.write(batch);
         records += mesh.edges.size();
@@ -89,33 +100,73 @@ public final class TopologyBench {
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
       TopologyQueries queries = new TopologyQueries(store, clock, () -> 0, () -> true);
       long now = clock.millis();
-      for (long span : new long[] {15 * MINUTE, 60 * MINUTE}) {
-        long from = now - span;
+      Random random = new Random(5);
+      // Ranges: the newest 15 min, 1 h and 24 h (aligned to the hour, as "now" is 12:00:30), and 1-hour
+      // ranges ending at random minutes of the last 12 h (ragged ends read minute windows).
+      List<String> names = new ArrayList<>();
+      List<long[][]> ranges = new ArrayList<>();
+      for (long span : new long[] {15 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE}) {
+        if (span <= hours * 60 * MINUTE) {
+          names.add((span / MINUTE) + " min");
+          ranges.add(new long[][] {{now - span, now}});
+        }
+      }
+      long[][] ragged = new long[64][];
+      for (int i = 0; i < ragged.length; i++) {
+        long to = end - (1 + random.nextInt(Math.max(1, Math.min(hours * 60 - 61, 720)))) * MINUTE;
+        ragged[i] = new long[] {to - 60 * MINUTE, to};
+      }
+      names.add("60 min, ragged ends");
+      ranges.add(ragged);
+      for (int r = 0; r < names.size(); r++) {
+        long[][] rs = ranges.get(r);
+        boolean day = rs[0][1] - rs[0][0] > 2 * 60 * MINUTE;
+        int n = day ? Math.max(3, iterations / 6) : iterations;
+        System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries each, interleaved):%n", names.get(r), rounds, n);
+        List<double[]> base = new ArrayList<>();
+        List<double[]> subject = new ArrayList<>();
         long[] scanned = {0};
-        long[] bytes = {0};
-        // Baseline: iterating the same stored records without decoding them (the storage floor).
-        double[] baseline = measure(iterations, () -> {
-          scanned[0] = 0;
-          store.scanEdgeBytes(from - from % MINUTE, end, (k, v) -> {
-            scanned[0]++;
-            bytes[0] += v.length;
-          });
-        });
         Graph[] g = new Graph[1];
-        double[] graph = measure(iterations, () -> g[0] = queries.graph(new GraphRequest(from, now, null, null, null, GraphType.SERVICE)));
-        double[] neighbourhood = measure(iterations,
-            () -> queries.graph(new GraphRequest(from, now, null, "svc-7", 2, GraphType.SERVICE)));
-        System.out.printf(Locale.ROOT, "graph %2d min: %,d windows read, %d nodes, %d edges%n", span / MINUTE, scanned[0],
-            g[0].nodes().size(), g[0].edges().size());
-        report("  baseline raw scan    ", baseline, null);
-        report("  full graph          ", graph, baseline);
-        report("  service=svc-7 depth2", neighbourhood, baseline);
+        for (int round = 0; round < rounds; round++) {
+          int[] next = {0};
+          // Baseline: iterating the stored minute windows of the same range without decoding them (what a
+          // query without roll-ups must at least do).
+          base.add(measure(n, () -> {
+            long[] range = rs[next[0]++ % rs.length];
+            scanned[0] = 0;
+            store.scanEdgeBytes(range[0] - Math.floorMod(range[0], MINUTE), range[1] - Math.floorMod(range[1], MINUTE),
+                (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
+          }));
+          next[0] = 0;
+          subject.add(measure(n, () -> {
+            long[] range = rs[next[0]++ % rs.length];
+            g[0] = queries.graph(new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE));
+          }));
+          report("  round " + (round + 1) + " raw scan baseline", base.get(round), null);
+          report("  round " + (round + 1) + " graph            ", subject.get(round), base.get(round));
+        }
+        double[] ratios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+          ratios[i] = pct(subject.get(i), 0.5) / pct(base.get(i), 0.5);
+        }
+        Arrays.sort(ratios);
+        double[] all = merged(subject);
+        double[] allBase = merged(base);
+        System.out.printf(Locale.ROOT, "  => %s: graph p50 %.1f ms p99 %.1f ms | raw scan p50 %.1f ms p99 %.1f ms | median p50 ratio %.3f"
+            + " (%,d minute windows in the last range; %d nodes, %d edges)%n", names.get(r), pct(all, 0.5), pct(all, 0.99),
+            pct(allBase, 0.5), pct(allBase, 0.99), ratios[rounds / 2], scanned[0], g[0].nodes().size(), g[0].edges().size());
       }
     }
   }
 
+  private static double[] merged(List<double[]> runs) {
+    double[] out = runs.stream().flatMapToDouble(Arrays::stream).toArray();
+    Arrays.sort(out);
+    return out;
+  }
+
   private static double[] measure(int iterations, Runnable r) {
-    for (int i = 0; i < Math.max(3, iterations / 5); i++) {
+    for (int i = 0; i < Math.max(2, iterations / 5); i++) {
       r.run();
     }
     double[] ms = new double[iterations];
@@ -129,18 +180,18 @@ public final class TopologyBench {
   }
 
   private static double pct(double[] sorted, double q) {
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(q * sorted.length) - 1))];
   }
 
   private static void report(String name, double[] ms, double[] baseline) {
-    String ratio = baseline == null ? "" : String.format(Locale.ROOT, "  (p50 %.2fx baseline)", pct(ms, 0.5) / pct(baseline, 0.5));
-    System.out.printf(Locale.ROOT, "%s p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms%s%n", name, pct(ms, 0.5), pct(ms, 0.95),
+    String ratio = baseline == null ? "" : String.format(Locale.ROOT, "  (p50 %.3fx baseline)", pct(ms, 0.5) / pct(baseline, 0.5));
+    System.out.printf(Locale.ROOT, "%s p50 %8.2f ms  p95 %8.2f ms  p99 %8.2f ms%s%n", name, pct(ms, 0.5), pct(ms, 0.95),
         pct(ms, 0.99), ratio);
   }
 
   // ---- materialisation rate ----
 
-  private static void materialisationRate(Mesh mesh, Path dir, int records) throws Exception {
+  private static void materialisationRate(Mesh mesh, Path dir, int records, int rounds) throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).build().start()) {
       String prefix = "bench.";
       kafka.createTopics(Topics.all(prefix));
@@ -152,23 +203,26 @@ public final class TopologyBench {
         for (int i = 0; i < records; i++) {
           int e = i % mesh.edges.size();
           long w = start + (i / mesh.edges.size()) * MINUTE;
-          p.send(new ProducerRecord<>(topic, mesh.keys.get(e).getBytes(StandardCharsets.UTF_8), mesh.window(e, w).toByteArray()));
+          p.send(new ProducerRecord<>(topic, mesh.keyBytes.get(e), mesh.window(e, w).toByteArray()));
         }
         p.flush();
       }
-      // Twice each, alternating, and the best of each: the first pass also warms the JIT and page cache.
-      double raw = 0;
-      double materialised = 0;
-      for (int round = 0; round < 2; round++) {
-        raw = Math.max(raw, rawConsumerRate(kafka.bootstrapServers(), topic, records));
-        materialised = Math.max(materialised, materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("m" + round), records));
+      // Interleaved: raw, materialiser, raw, materialiser, ... one warm-up pair first (JIT, page cache).
+      rawConsumerRate(kafka.bootstrapServers(), topic, records);
+      materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("warm"), records);
+      double[] ratios = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        double raw = rawConsumerRate(kafka.bootstrapServers(), topic, records);
+        double materialised = materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("m" + round), records);
+        ratios[round] = materialised / raw;
+        System.out.printf(Locale.ROOT, "round %d: raw read_committed consumer %,.0f records/s, materialiser (Kafka -> RocksDB) %,.0f records/s"
+            + " = %.3f of raw%n", round + 1, raw, materialised, ratios[round]);
       }
-      System.out.printf(Locale.ROOT, "raw read_committed consumer: %,.0f records/s%n", raw);
-      System.out.printf(Locale.ROOT, "materialiser (Kafka -> RocksDB): %,.0f records/s = %.2f of the raw consumer rate%n",
-          materialised, materialised / raw);
+      Arrays.sort(ratios);
+      System.out.printf(Locale.ROOT, "materialisation: median ratio to the raw consumer %.3f (%d rounds, %,d records each)%n",
+          ratios[rounds / 2], rounds, records);
     }
   }
-
   private static double rawConsumerRate(String bootstrap, String topic, int expected) {
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
         "isolation.level", "read_committed", "enable.auto.commit", false, "max.poll.records", 2000),
@@ -218,6 +272,7 @@ public final class TopologyBench {
     final int services;
     final List<int[]> edges = new ArrayList<>();
     final List<String> keys = new ArrayList<>();
+    final List<byte[]> keyBytes = new ArrayList<>();
     final List<NodeRef> nodes = new ArrayList<>();
     final Random random;
 
@@ -236,6 +291,7 @@ public final class TopologyBench {
         if (c != s && seen.add((long) c * services + s)) {
           edges.add(new int[] {c, s});
           keys.add("svc-" + c + "->svc-" + s);
+          keyBytes.add(keys.get(keys.size() - 1).getBytes(StandardCharsets.UTF_8));
         }
       }
     }

@@ -153,7 +153,7 @@ public final class EmbeddedRuntime {
   private static void startTopologyApi(SwitchyardProcess p, Settings s, String kafka) throws Exception {
     TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
         TopologyApiOptions.defaults(s.dataDir(), kafka, s.topicPrefix()).withPort(s.ports().topology()),
-        Clock.systemUTC(), null));
+        Clock.systemUTC(), p.readiness()));
     topology.start();
     p.announce("topology-api", "http://" + ANY + ":" + topology.port() + "/ (page), /api/v1/graph, /metrics");
   }

@@ -39,6 +39,9 @@ class EmbeddedRuntimeIT {
       int admin = p.admin().port();
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
           .until(() -> get(admin, "/readyz").statusCode() == 200);
+      // The topology API counts: ready only once its store caught up with the aggregate topics.
+      assertThat(p.readiness().snapshot()).containsEntry("topology-api", "ready");
+      assertThat(get(admin, "/readyz").body()).contains("topology-api");
       assertThat(lines.toString(StandardCharsets.UTF_8)).contains("ratelimit").contains("ext-authz").contains("ingest")
           .contains("topology-api").contains("xds");
       assertThat(get(admin, "/metrics").body()).contains("jvm_memory_used_bytes")

@@ -252,8 +252,15 @@ public final class ApiRouter implements HttpHandler {
       throw new BadParameterException("duration", "must be positive");
     }
     String namespaces = p.get("namespaces");
-    if (namespaces != null && namespaces.contains(",")) {
-      throw new BadParameterException("namespaces", "one namespace per request is supported");
+    if (namespaces != null) {
+      List<String> names = new ArrayList<>();
+      for (String n : namespaces.split(",", -1)) {
+        if (n.isBlank()) {
+          throw new BadParameterException("namespaces", "expected namespace names separated by commas, got '" + namespaces + "'");
+        }
+        names.add(n.trim());
+      }
+      namespaces = String.join(",", names);
     }
     String type = p.get("graphType") == null ? "workload" : p.get("graphType");
     Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));

@@ -2,7 +2,6 @@ package io.switchyard.topology.materialise;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.model.Topics;
-import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -221,36 +220,49 @@ public final class Materialiser implements AutoCloseable {
 
   private StoreBatch toBatch(ConsumerRecords<byte[], byte[]> records) {
     StoreBatch batch = new StoreBatch();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      batch.offset(r.topic(), r.partition(), r.offset() + 1);
-      String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-      try {
-        if (r.topic().equals(edgesTopic)) {
-          if (r.value() != null) {
-            batch.edge(key, EdgeAggregate.parseFrom(r.value()));
-          }
-        } else if (r.topic().equals(servicesTopic)) {
-          if (r.value() != null) {
-            batch.service(key, ServiceAggregate.parseFrom(r.value()));
-          }
-        } else if (r.topic().equals(statusTopic)) {
-          if (r.value() == null) {
-            if (key != null) {
-              batch.sloDeleted(key);
+    for (TopicPartition tp : records.partitions()) {
+      List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
+      boolean edges = tp.topic().equals(edgesTopic);
+      for (ConsumerRecord<byte[], byte[]> r : part) {
+        try {
+          if (edges) {
+            // The hot topic: its bytes go to the store as they are, decoded once for the sums.
+            if (r.value() != null) {
+              batch.edge(r.key(), r.value());
             }
           } else {
-            batch.sloStatus(key, SloStatusRecord.parseFrom(r.value()));
+            addOther(batch, r);
           }
-        } else if (r.topic().equals(alertsTopic) && r.value() != null) {
-          batch.sloAlert(SloAlertRecord.parseFrom(r.value()));
+          materialised.incrementAndGet();
+        } catch (InvalidProtocolBufferException e) {
+          badRecords.incrementAndGet();
+          LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
-        materialised.incrementAndGet();
-      } catch (InvalidProtocolBufferException e) {
-        badRecords.incrementAndGet();
-        LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      }
+      if (!part.isEmpty()) {
+        batch.offset(tp.topic(), tp.partition(), part.get(part.size() - 1).offset() + 1);
       }
     }
     return batch;
+  }
+
+  private void addOther(StoreBatch batch, ConsumerRecord<byte[], byte[]> r) throws InvalidProtocolBufferException {
+    String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+    if (r.topic().equals(servicesTopic)) {
+      if (r.value() != null) {
+        batch.service(key, ServiceAggregate.parseFrom(r.value()));
+      }
+    } else if (r.topic().equals(statusTopic)) {
+      if (r.value() == null) {
+        if (key != null) {
+          batch.sloDeleted(key);
+        }
+      } else {
+        batch.sloStatus(key, SloStatusRecord.parseFrom(r.value()));
+      }
+    } else if (r.topic().equals(alertsTopic) && r.value() != null) {
+      batch.sloAlert(SloAlertRecord.parseFrom(r.value()));
+    }
   }
 
   @Override

@@ -66,28 +66,31 @@ final class EdgeWindowDecoder {
   /** LatencyHistogram: 1 = packed bucket counts, 2 = sum, 3 = count. */
   private static void histogram(CodedInputStream in, double[] into) throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
-    double[] buckets = new double[LatencyBuckets.COUNT];
+    double[] buckets = null;
     int n = 0;
     double sum = 0;
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int field = WireFormat.getTagFieldNumber(tag);
       if (field == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int packed = in.pushLimit(in.readRawVarint32());
+        int length = in.readRawVarint32();
+        if (n == 0 && length == PACKED_BUCKETS_LENGTH) {
+          // What every writer produces: all buckets packed at once, added in place without a copy. (Any
+          // further bucket entry makes n exceed COUNT; that malformed histogram then still counts once.)
+          for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+            into[i] += Double.longBitsToDouble(in.readRawLittleEndian64());
+          }
+          n = LatencyBuckets.COUNT;
+          continue;
+        }
+        int packed = in.pushLimit(length);
         while (in.getBytesUntilLimit() > 0) {
           double v = in.readDouble();
-          if (n < buckets.length) {
-            buckets[n] = v;
-          }
-          n++;
+          buckets = put(buckets, n++, v);
         }
         in.popLimit(packed);
       } else if (field == 1) {
-        double v = in.readDouble();
-        if (n < buckets.length) {
-          buckets[n] = v;
-        }
-        n++;
+        buckets = put(buckets, n++, in.readDouble());
       } else if (field == 2) {
         sum = in.readDouble();
       } else if (field == 3) {
@@ -99,12 +102,40 @@ final class EdgeWindowDecoder {
     in.popLimit(limit);
     // Histograms with another bucket layout cannot be merged; the model's writers never produce them.
     if (n == LatencyBuckets.COUNT) {
-      for (int i = 0; i < buckets.length; i++) {
-        into[i] += buckets[i];
+      if (buckets != null) {
+        for (int i = 0; i < buckets.length; i++) {
+          into[i] += buckets[i];
+        }
       }
       into[Traffic.SUM] += sum;
       into[Traffic.COUNT] += count;
     }
+  }
+
+  private static final int PACKED_BUCKETS_LENGTH = 8 * LatencyBuckets.COUNT;
+
+  private static double[] put(double[] buckets, int i, double v) {
+    double[] b = buckets == null ? new double[LatencyBuckets.COUNT] : buckets;
+    if (i < b.length) {
+      b[i] = v;
+    }
+    return b;
+  }
+
+  /** Response codes and flags are a handful of short strings repeated in every window: decoded once. */
+  private static final java.util.concurrent.ConcurrentHashMap<com.google.protobuf.ByteString, String> CODES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_CODES = 4096;
+
+  private static String code(com.google.protobuf.ByteString bytes) {
+    String s = CODES.get(bytes);
+    if (s == null) {
+      s = bytes.toStringUtf8();
+      if (CODES.size() < MAX_CODES) {
+        CODES.put(bytes, s);
+      }
+    }
+    return s;
   }
 
   /** CodeCount: 1 = code, 2 = count. */
@@ -114,7 +145,7 @@ final class EdgeWindowDecoder {
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case 1 -> code = in.readStringRequireUtf8();
+        case 1 -> code = code(in.readBytes());
         case 2 -> count = in.readDouble();
         default -> in.skipField(tag);
       }

@@ -87,27 +87,13 @@ public final class TopologyQueries {
   public Graph graph(GraphRequest request) {
     QueryWindow window = window(request.fromMs(), request.toMs());
     Map<HopId, HopTraffic> perHop = new LinkedHashMap<>();
-    byte[][] pending = new byte[2][];
-    store.scanEdgeBytes(window.fromMs(), window.toMs(), (order, value) -> {
-      if (EdgeWindowDecoder.windowEnd(value) > window.toMs()) {
-        return;
+    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis())) {
+      if (piece.resolution() != null) {
+        // A roll-up already holds, per hop, only the minutes picked by the source preference below.
+        store.scanEdgeRollupBytes(piece.resolution(), piece.fromMs(), piece.toMs(), (order, value) -> addHop(perHop, order, value));
+      } else {
+        addMinutes(perHop, piece.fromMs(), piece.toMs(), window.toMs());
       }
-      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
-        // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
-        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
-          pending[0] = order;
-          pending[1] = value;
-        }
-        return;
-      }
-      if (pending[0] != null) {
-        addHop(perHop, pending[0], pending[1]);
-      }
-      pending[0] = order;
-      pending[1] = value;
-    });
-    if (pending[0] != null) {
-      addHop(perHop, pending[0], pending[1]);
     }
     List<HopTraffic> selected = filter(new ArrayList<>(perHop.values()), request);
 
@@ -143,6 +129,31 @@ public final class TopologyQueries {
     return new Graph(type, window, nodeViews, edgeViews);
   }
 
+  private void addMinutes(Map<HopId, HopTraffic> perHop, long fromMs, long toMs, long windowEndLimit) {
+    byte[][] pending = new byte[2][];
+    store.scanEdgeBytes(fromMs, toMs, (order, value) -> {
+      if (EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
+        return;
+      }
+      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
+        // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
+        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
+          pending[0] = order;
+          pending[1] = value;
+        }
+        return;
+      }
+      if (pending[0] != null) {
+        addHop(perHop, pending[0], pending[1]);
+      }
+      pending[0] = order;
+      pending[1] = value;
+    });
+    if (pending[0] != null) {
+      addHop(perHop, pending[0], pending[1]);
+    }
+  }
+
   private static boolean sameHopAndWindow(byte[] a, byte[] b) {
     return a.length == b.length && Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
   }
@@ -162,16 +173,24 @@ public final class TopologyQueries {
     t.sources.add(source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace");
   }
 
-  /** A hop's name bytes, compared by content. */
-  private record HopId(byte[] bytes) {
+  /** A hop's name bytes, compared by content; looked up once per record read, so the hash is kept. */
+  private static final class HopId {
+    final byte[] bytes;
+    final int hash;
+
+    HopId(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof HopId h && Arrays.equals(bytes, h.bytes);
+      return o instanceof HopId h && h.hash == hash && Arrays.equals(bytes, h.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return hash;
     }
 
     @Override
@@ -180,13 +199,21 @@ public final class TopologyQueries {
     }
   }
 
-  /** Namespace filter (either end in it), then the neighbourhood of a service up to {@code depth} hops. */
+  /**
+   * Namespace filter (either end in one of the comma-separated namespaces), then the neighbourhood of a
+   * service up to {@code depth} hops.
+   */
   private static List<HopTraffic> filter(List<HopTraffic> hops, GraphRequest request) {
     List<HopTraffic> out = hops;
     if (request.namespace() != null && !request.namespace().isBlank()) {
-      String ns = request.namespace();
+      Set<String> ns = new HashSet<>();
+      for (String n : request.namespace().split(",")) {
+        if (!n.isBlank()) {
+          ns.add(n.trim());
+        }
+      }
       out = out.stream()
-          .filter(h -> ns.equals(h.first.getClient().getNamespace()) || ns.equals(h.first.getServer().getNamespace()))
+          .filter(h -> ns.contains(h.first.getClient().getNamespace()) || ns.contains(h.first.getServer().getNamespace()))
           .toList();
     }
     if (request.service() != null && !request.service().isBlank()) {

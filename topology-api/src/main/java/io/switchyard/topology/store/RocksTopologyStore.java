@@ -8,6 +8,7 @@ import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.model.v1.TelemetrySource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -49,6 +51,10 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte SLO_ALERT = 'a';
   private static final byte OFFSET = 'o';
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
+  /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
+  private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  private static final int MAX_SOURCE = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
+  private static final int MAX_CACHED_ROLLUPS = 60_000;
 
   static {
     RocksDB.loadLibrary();
@@ -64,18 +70,32 @@ public final class RocksTopologyStore implements TopologyStore {
    * Totals are read back on every write of their edge or service; keeping the decoded newest version here
    * (guarded by writeLock, written through to the store) saves a read and a decode per record.
    */
-  private final Map<Key, EdgeAggregate> edgeTotals = new HashMap<>();
   private final Map<Key, ServiceAggregate> serviceTotals = new HashMap<>();
   private static final int MAX_CACHED_TOTALS = 200_000;
+  private final Map<Key, EdgeSums> edgeSumTotals = new HashMap<>();
+  /** Roll-up windows being filled, decoded; guarded by writeLock and written through with every batch. */
+  private final Map<Key, EdgeSums> rollups = new HashMap<>();
+  /** Newest minute written per hop since {@link #floorMark} was set. */
+  private final Map<Key, Long> lastWritten = new HashMap<>();
+  /**
+   * No stored edge minute and no stored roll-up window starts at or after this time unless written since
+   * it was set (and then it is in {@link #lastWritten} or {@link #rollups}). Lets the common case, a new
+   * minute of a hop, skip every point lookup. Long.MAX_VALUE disables the shortcut.
+   */
+  private long floorMark;
 
   private RocksTopologyStore(RocksDB db, Options options, LRUCache cache) {
     this.db = db;
     this.options = options;
     this.cache = cache;
-    // Offsets travel in the same write batch as the data, so whatever survives a crash resumes consistently
-    // from Kafka; an fsync per batch would buy nothing.
-    this.writeOptions = new WriteOptions().setSync(false);
+    // Offsets travel in the same write batch as the data, and without a write-ahead log a crash loses a
+    // suffix of whole batches (the unflushed memtable) together with their offsets: the store resumes,
+    // consistently, from older offsets and reads those records from Kafka again. A log would double the
+    // bytes written (each roll-up value is rewritten every minute) to protect nothing Kafka does not hold.
+    this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     this.freshness = readFreshness();
+    this.floorMark = freshness.newestWindowEndMs();
+    ensureRollups();
   }
 
   /** Opens (creating when missing) the store in {@code dir}. A new store has no offsets: it is rebuilt from Kafka. */
@@ -93,7 +113,10 @@ public final class RocksTopologyStore implements TopologyStore {
         .setCreateIfMissing(true)
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
         .setTableFormatConfig(table)
-        .setMaxBackgroundJobs(2);
+        .setMaxBackgroundJobs(2)
+        // Roll-up values are rewritten every minute until their bucket closes: a larger memtable keeps most
+        // of those versions from ever reaching disk.
+        .setWriteBufferSize(128L << 20);
     try {
       return new RocksTopologyStore(RocksDB.open(options, dir.toString()), options, cache);
     } catch (RocksDBException e) {
@@ -109,25 +132,17 @@ public final class RocksTopologyStore implements TopologyStore {
       Map<Key, byte[]> pending = new HashMap<>();
       Freshness fresh = freshness;
       try (WriteBatch wb = new WriteBatch()) {
-        for (StoreBatch.Keyed<EdgeAggregate> k : batch.edges) {
-          EdgeAggregate e = k.value();
-          byte[] source = {(byte) e.getSourceValue()};
-          byte[] name = utf8(k.key());
-          Key windowKey = new Key(timeKey(EDGE, e.getWindowStartUnixMs(), name, source));
-          Key totalKey = new Key(nameKey(EDGE_TOTAL, name, source));
-          EdgeAggregate old = parseEdge(lookup(pending, windowKey));
-          EdgeAggregate total = edgeTotals.get(totalKey);
-          if (total == null) {
-            total = parseEdge(db.get(totalKey.bytes));
-          }
-          byte[] value = e.toByteArray();
-          EdgeAggregate updated = edgeTotal(total, old, e);
-          pending.put(windowKey, value);
-          cacheTotal(edgeTotals, totalKey, updated);
-          wb.put(windowKey.bytes, value);
-          wb.put(totalKey.bytes, updated.toByteArray());
-          fresh = fresh.advance(e.getWindowStartUnixMs(), e.getWindowEndUnixMs(), e.getEmittedUnixMs());
+        Map<Key, EdgeSums> dirtyTotals = new LinkedHashMap<>();
+        Map<Key, EdgeSums> dirtyRollups = new LinkedHashMap<>();
+        for (StoreBatch.EdgeWrite w : batch.edges) {
+          writeEdge(w, pending, dirtyTotals, dirtyRollups, wb);
+          EdgeSums e = w.sums();
+          fresh = fresh.advance(e.windowStart, e.windowEnd, e.emitted);
         }
+        for (Map.Entry<Key, EdgeSums> t : dirtyTotals.entrySet()) {
+          wb.put(t.getKey().bytes, t.getValue().encode());
+        }
+        putRollups(dirtyRollups, wb);
         for (StoreBatch.Keyed<ServiceAggregate> k : batch.services) {
           ServiceAggregate s = k.value();
           byte[] source = {(byte) s.getSourceValue()};
@@ -165,15 +180,132 @@ public final class RocksTopologyStore implements TopologyStore {
         }
         db.write(writeOptions, wb);
         freshness = fresh;
+        trimCaches(fresh);
       } catch (RocksDBException | RuntimeException e) {
-        // The cache may now hold totals the store never received.
-        edgeTotals.clear();
+        // The caches may now hold sums the store never received.
         serviceTotals.clear();
+        edgeSumTotals.clear();
+        rollups.clear();
+        lastWritten.clear();
+        floorMark = Long.MAX_VALUE;
         if (e instanceof RuntimeException r) {
           throw r;
         }
         throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
       }
+    }
+  }
+
+  /**
+   * Stores one edge minute, moves its hop's totals by (new - replaced) and keeps the roll-ups equal to the
+   * sum, per hop and bucket, of the minute windows a query would pick: per (hop, minute) the record of the
+   * highest telemetry source (mesh over trace). A roll-up is kept per picked source, so a re-emitted minute
+   * or a mesh minute arriving after its trace minute moves the sums by exactly what it replaced.
+   */
+  private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, Map<Key, EdgeSums> dirtyTotals,
+      Map<Key, EdgeSums> dirtyRollups, WriteBatch wb) throws RocksDBException {
+    EdgeSums now = w.sums();
+    byte[] hop = w.hop();
+    int source = now.source & 0xff;
+    long start = now.windowStart;
+    Key hopKey = new Key(hop);
+    Long last = lastWritten.get(hopKey);
+    boolean known = start >= floorMark && (last == null || start > last);
+    Key windowKey = new Key(timeKey(EDGE, start, hop, new byte[] {(byte) source}));
+    EdgeSums old = known ? null : decodeOrNull(lookup(pending, windowKey));
+
+    Key totalKey = new Key(nameKey(EDGE_TOTAL, hop, new byte[] {(byte) source}));
+    EdgeSums total = edgeSumTotals.get(totalKey);
+    if (total == null) {
+      total = decodeOrNull(db.get(totalKey.bytes));
+    }
+    if (total == null) {
+      total = EdgeSums.emptyLike(now, start, now.windowEnd);
+    }
+    total.add(now, 1);
+    if (old != null) {
+      total.add(old, -1);
+    }
+    total.header = now.header;
+    total.windowStart = Math.min(total.windowStart, start);
+    total.windowEnd = Math.max(total.windowEnd, now.windowEnd);
+    if (edgeSumTotals.size() >= MAX_CACHED_TOTALS && !edgeSumTotals.containsKey(totalKey)) {
+      edgeSumTotals.clear();
+    }
+    edgeSumTotals.put(totalKey, total);
+    dirtyTotals.put(totalKey, total);
+
+    boolean shadowed = false;
+    for (int higher = source + 1; !known && higher <= MAX_SOURCE && !shadowed; higher++) {
+      shadowed = lookup(pending, new Key(timeKey(EDGE, start, hop, new byte[] {(byte) higher}))) != null;
+    }
+    if (!shadowed) {
+      EdgeSums displaced = old;
+      int displacedSource = source;
+      for (int lower = Math.min(source, MAX_SOURCE + 1) - 1; !known && displaced == null && lower >= 0; lower--) {
+        displaced = decodeOrNull(lookup(pending, new Key(timeKey(EDGE, start, hop, new byte[] {(byte) lower}))));
+        displacedSource = lower;
+      }
+      for (Resolution r : Resolution.values()) {
+        long bucket = r.bucketOf(start);
+        if (!r.holds(bucket, start, now.windowEnd)) {
+          continue;
+        }
+        if (displaced != null) {
+          EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, dirtyRollups);
+          acc.add(displaced, -1);
+          acc.minutes--;
+        }
+        EdgeSums acc = rollup(r, bucket, hop, source, now, dirtyRollups);
+        acc.add(now, 1);
+        acc.minutes++;
+        acc.header = now.header;
+      }
+    }
+    pending.put(windowKey, w.value());
+    if (last == null || start > last) {
+      lastWritten.put(hopKey, start);
+    }
+    wb.put(windowKey.bytes, w.value());
+  }
+
+  private EdgeSums rollup(Resolution r, long bucket, byte[] hop, int source, EdgeSums like, Map<Key, EdgeSums> dirty) {
+    Key k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
+    EdgeSums acc = rollups.get(k);
+    if (acc == null) {
+      byte[] stored;
+      try {
+        stored = bucket >= floorMark ? null : db.get(k.bytes);
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("cannot read roll-up: " + e.getMessage(), e);
+      }
+      acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
+      acc.source = source;
+      rollups.put(k, acc);
+    }
+    dirty.put(k, acc);
+    return acc;
+  }
+
+  private static EdgeSums decodeOrNull(byte[] v) {
+    return v == null ? null : EdgeSums.decode(v);
+  }
+
+  /**
+   * Drops cached roll-ups of buckets that ended ten minutes before the newest window (late data for them
+   * reads them back once) and raises {@link #floorMark} past them, so the shortcut stays sound.
+   */
+  private void trimCaches(Freshness fresh) {
+    if (rollups.size() <= MAX_CACHED_ROLLUPS && lastWritten.size() <= MAX_CACHED_TOTALS) {
+      return;
+    }
+    long threshold = fresh.newestWindowEndMs() - Resolution.TEN_MINUTES.millis;
+    rollups.values().removeIf(acc -> acc.windowEnd <= threshold);
+    floorMark = Math.max(floorMark, threshold);
+    if (rollups.size() > MAX_CACHED_ROLLUPS / 2 || lastWritten.size() > MAX_CACHED_TOTALS) {
+      rollups.clear();
+      lastWritten.clear();
+      floorMark = Math.max(floorMark, fresh.newestWindowEndMs());
     }
   }
 
@@ -187,29 +319,6 @@ public final class RocksTopologyStore implements TopologyStore {
   private byte[] lookup(Map<Key, byte[]> pending, Key key) throws RocksDBException {
     byte[] p = pending.get(key);
     return p != null ? p : db.get(key.bytes);
-  }
-
-  static EdgeAggregate edgeTotal(EdgeAggregate total, EdgeAggregate old, EdgeAggregate now) {
-    EdgeAggregate.Builder b = (total == null ? EdgeAggregate.getDefaultInstance() : total).toBuilder();
-    b.setSchemaVersion(now.getSchemaVersion())
-        .setClient(now.getClient())
-        .setServer(now.getServer())
-        .setSource(now.getSource())
-        .setConnectionType(now.getConnectionType())
-        .setProtocol(now.getProtocol())
-        .setRequestCount(b.getRequestCount() + now.getRequestCount() - (old == null ? 0 : old.getRequestCount()))
-        .setFailedCount(b.getFailedCount() + now.getFailedCount() - (old == null ? 0 : old.getFailedCount()))
-        .setClientLatency(addHistogram(b.getClientLatency(), now.getClientLatency(), old == null ? null : old.getClientLatency()))
-        .setServerLatency(addHistogram(b.getServerLatency(), now.getServerLatency(), old == null ? null : old.getServerLatency()))
-        .setEmittedUnixMs(Math.max(b.getEmittedUnixMs(), now.getEmittedUnixMs()))
-        .setWindowEndUnixMs(Math.max(b.getWindowEndUnixMs(), now.getWindowEndUnixMs()));
-    if (total == null || now.getWindowStartUnixMs() < b.getWindowStartUnixMs()) {
-      b.setWindowStartUnixMs(now.getWindowStartUnixMs());
-    }
-    List<CodeCount> codes = addCodes(b.getResponsesList(), now.getResponsesList(), old == null ? List.of() : old.getResponsesList());
-    List<CodeCount> flags = addCodes(b.getResponseFlagsList(), now.getResponseFlagsList(),
-        old == null ? List.of() : old.getResponseFlagsList());
-    return b.clearResponses().addAllResponses(codes).clearResponseFlags().addAllResponseFlags(flags).build();
   }
 
   static ServiceAggregate serviceTotal(ServiceAggregate total, ServiceAggregate old, ServiceAggregate now) {
@@ -268,6 +377,21 @@ public final class RocksTopologyStore implements TopologyStore {
         ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
         RocksIterator it = db.newIterator(ro)) {
       for (it.seek(timePrefix(EDGE, Math.max(0, fromMs))); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        sink.accept(Arrays.copyOfRange(k, 1, k.length), it.value());
+      }
+    }
+  }
+
+  @Override
+  public void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink) {
+    if (toMs <= fromMs) {
+      return;
+    }
+    try (Slice upperSlice = new Slice(timePrefix(resolution.prefix, toMs));
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
+        RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(timePrefix(resolution.prefix, Math.max(0, fromMs))); it.isValid(); it.next()) {
         byte[] k = it.key();
         sink.accept(Arrays.copyOfRange(k, 1, k.length), it.value());
       }
@@ -360,8 +484,33 @@ public final class RocksTopologyStore implements TopologyStore {
     long[] alertsDeleted = {0};
     synchronized (writeLock) {
       try {
-        db.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
-        db.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
+        // One batch: the picked minutes about to go leave the roll-ups the cutoff cuts through, roll-ups wholly
+        // before the cutoff go with their minutes, so a roll-up never holds a minute the store no longer has.
+        try (WriteBatch wb = new WriteBatch()) {
+          Map<Key, EdgeSums> dirty = new LinkedHashMap<>();
+          scanPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs, (hop, source, m) -> {
+            for (Resolution r : Resolution.values()) {
+              long bucket = r.bucketOf(m.windowStart);
+              if (r.holds(bucket, m.windowStart, m.windowEnd) && bucket + r.millis > cutoffMs) {
+                EdgeSums acc = rollup(r, bucket, hop, source, m, dirty);
+                acc.add(m, -1);
+                acc.minutes--;
+              }
+            }
+          });
+          putRollups(dirty, wb);
+          wb.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
+          wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
+          for (Resolution r : Resolution.values()) {
+            wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
+          }
+          db.write(writeOptions, wb);
+        } catch (RocksDBException | RuntimeException e) {
+          resetCaches();
+          throw e;
+        }
+        rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
+        floorMark = Math.max(floorMark, cutoffMs);
         List<byte[]> old = new ArrayList<>();
         scanPrefix(new byte[] {SLO_ALERT}, (k, v) -> {
           try {
@@ -373,7 +522,7 @@ public final class RocksTopologyStore implements TopologyStore {
           }
         });
         for (byte[] k : old) {
-          db.delete(k);
+          db.delete(writeOptions, k);
         }
         alertsDeleted[0] = old.size();
       } catch (RocksDBException e) {
@@ -383,9 +532,129 @@ public final class RocksTopologyStore implements TopologyStore {
     return alertsDeleted[0];
   }
 
+  /** Builds the roll-ups from the stored minutes when the store predates them. */
+  private void ensureRollups() {
+    try {
+      if (db.get(ROLLUPS_KEY) == null) {
+        synchronized (writeLock) {
+          rebuildRollups(0, Long.MAX_VALUE);
+          db.put(writeOptions, ROLLUPS_KEY, new byte[] {1});
+        }
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot build roll-ups: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Recomputes every roll-up bucket starting in [fromMs, toMs) (hour-aligned) from the stored minutes:
+   * per (hop, minute) the record of the highest source, as the incremental path and the query pick it.
+   * Works an hour at a time, so memory stays at one hour of hops. Caller holds writeLock.
+   */
+  void rebuildRollups(long fromMs, long toMs) throws RocksDBException {
+    synchronized (writeLock) {
+      for (Resolution r : Resolution.values()) {
+        db.deleteRange(writeOptions, timePrefix(r.prefix, fromMs), timePrefix(r.prefix, toMs));
+      }
+      Map<Key, EdgeSums> hour = new LinkedHashMap<>();
+      long[] currentHour = {Long.MIN_VALUE};
+      RocksDBException[] failed = {null};
+      scanPicked(fromMs, toMs, (hop, source, m) -> {
+        long h = Resolution.HOUR.bucketOf(m.windowStart);
+        if (h != currentHour[0]) {
+          try {
+            writeRollups(hour);
+          } catch (RocksDBException e) {
+            failed[0] = e;
+          }
+          currentHour[0] = h;
+        }
+        for (Resolution r : Resolution.values()) {
+          long bucket = r.bucketOf(m.windowStart);
+          if (r.holds(bucket, m.windowStart, m.windowEnd)) {
+            EdgeSums acc = hour.computeIfAbsent(new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source})),
+                k -> EdgeSums.emptyLike(m, bucket, bucket + r.millis));
+            acc.source = source;
+            acc.add(m, 1);
+            acc.minutes++;
+            acc.header = m.header;
+          }
+        }
+      });
+      if (failed[0] != null) {
+        throw failed[0];
+      }
+      writeRollups(hour);
+      resetCaches();
+    }
+  }
+
+  /** Forgets every cached roll-up and hop; the next writes read what they need from the store. */
+  private void resetCaches() {
+    rollups.clear();
+    lastWritten.clear();
+    floorMark = freshness.newestWindowEndMs();
+  }
+
+  private interface PickedSink {
+    void accept(byte[] hop, int source, EdgeSums minute);
+  }
+
+  /**
+   * The stored edge minutes starting in [fromMs, toMs), one per hop and minute: the record of the highest
+   * telemetry source, as a graph picks it. Records of one hop and minute are adjacent, sources ascending.
+   */
+  private void scanPicked(long fromMs, long toMs, PickedSink sink) {
+    byte[][] run = new byte[2][];
+    RawSink emit = (order, value) -> sink.accept(Arrays.copyOfRange(order, 8, order.length - 2),
+        order[order.length - 1] & 0xff, EdgeSums.decode(value));
+    scanEdgeBytes(fromMs, toMs, (order, value) -> {
+      boolean sameRun = run[0] != null && run[0].length == order.length
+          && Arrays.equals(run[0], 0, order.length - 1, order, 0, order.length - 1);
+      if (!sameRun && run[0] != null) {
+        emit.accept(run[0], run[1]);
+      }
+      run[0] = order;
+      run[1] = value;
+    });
+    if (run[0] != null) {
+      emit.accept(run[0], run[1]);
+    }
+  }
+
+  private void putRollups(Map<Key, EdgeSums> dirty, WriteBatch wb) throws RocksDBException {
+    for (Map.Entry<Key, EdgeSums> r : dirty.entrySet()) {
+      if (r.getValue().minutes <= 0) {
+        wb.delete(r.getKey().bytes);
+        rollups.remove(r.getKey());
+      } else {
+        wb.put(r.getKey().bytes, r.getValue().encode());
+      }
+    }
+  }
+
+  private void writeRollups(Map<Key, EdgeSums> sums) throws RocksDBException {
+    if (sums.isEmpty()) {
+      return;
+    }
+    try (WriteBatch wb = new WriteBatch()) {
+      for (Map.Entry<Key, EdgeSums> e : sums.entrySet()) {
+        wb.put(e.getKey().bytes, e.getValue().encode());
+      }
+      db.write(writeOptions, wb);
+    }
+    sums.clear();
+  }
+
   @Override
   public void close() {
     synchronized (writeLock) {
+      // Without a write-ahead log, what is only in the memtable must be flushed or the next open re-reads it.
+      try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(flush);
+      } catch (RocksDBException e) {
+        org.slf4j.LoggerFactory.getLogger(RocksTopologyStore.class).warn("topology store flush on close failed: {}", e.getMessage());
+      }
       db.close();
       writeOptions.close();
       options.close();
@@ -448,10 +717,6 @@ public final class RocksTopologyStore implements TopologyStore {
     byte[] alert = utf8(a.getAlert().getName());
     return ByteBuffer.allocate(1 + slo.length + 1 + 8 + alert.length)
         .put(SLO_ALERT).put(slo).put((byte) 0).putLong(a.getTransitionUnixMs()).put(alert).array();
-  }
-
-  private static EdgeAggregate parseEdge(byte[] v) {
-    return v == null ? null : parseEdgeOrThrow(v);
   }
 
   private static ServiceAggregate parseService(byte[] v) {

@@ -1,9 +1,11 @@
 package io.switchyard.topology.store;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +13,7 @@ import java.util.Map;
 
 /** Writes gathered from one poll, applied with their offsets in one atomic store write. */
 public final class StoreBatch {
-  final List<Keyed<EdgeAggregate>> edges = new ArrayList<>();
+  final List<EdgeWrite> edges = new ArrayList<>();
   final List<Keyed<ServiceAggregate>> services = new ArrayList<>();
   final List<Keyed<SloStatusRecord>> sloStatuses = new ArrayList<>();
   final List<String> sloDeletes = new ArrayList<>();
@@ -20,10 +22,31 @@ public final class StoreBatch {
 
   record Keyed<T>(String key, T value) {}
 
+  /** A serialized edge window as stored, with its figures decoded once. */
+  record EdgeWrite(byte[] hop, byte[] value, EdgeSums sums) {}
+
   /** An edge window; {@code key} is the Kafka key ("client->server"), derived from the record when null. */
   public StoreBatch edge(String key, EdgeAggregate edge) {
+    byte[] value = edge.toByteArray();
     String k = key != null && !key.isEmpty() ? key : edge.getClient().getName() + "->" + edge.getServer().getName();
-    edges.add(new Keyed<>(k, edge));
+    edges.add(new EdgeWrite(k.getBytes(StandardCharsets.UTF_8), value, EdgeSums.decode(value)));
+    return this;
+  }
+
+  /**
+   * An edge window as read from Kafka (an {@code EdgeAggregate}'s bytes, kept as they are); {@code key} as
+   * for {@link #edge(String, EdgeAggregate)}.
+   *
+   * @throws InvalidProtocolBufferException when the bytes are not an edge aggregate; the batch is unchanged
+   */
+  public StoreBatch edge(byte[] key, byte[] value) throws InvalidProtocolBufferException {
+    EdgeSums sums = EdgeSums.parse(value);
+    byte[] hop = key;
+    if (hop == null || hop.length == 0) {
+      EdgeAggregate e = EdgeAggregate.parseFrom(value);
+      hop = (e.getClient().getName() + "->" + e.getServer().getName()).getBytes(StandardCharsets.UTF_8);
+    }
+    edges.add(new EdgeWrite(hop, value, sums));
     return this;
   }
 

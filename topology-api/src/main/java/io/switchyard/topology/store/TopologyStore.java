@@ -30,6 +30,14 @@ public interface TopologyStore extends AutoCloseable {
    */
   void scanEdgeBytes(long fromMs, long toMs, RawSink sink);
 
+  /**
+   * The roll-up windows of {@code resolution} whose start lies in [fromMs, toMs), in the layout of
+   * {@link #scanEdgeBytes}. Each holds, for one hop and bucket, the sum of the minute windows a graph
+   * picks (per minute the highest telemetry source, mesh over trace), one record per picked source.
+   * Only windows that fit inside one bucket are rolled up.
+   */
+  void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink);
+
   /** Receives stored records; the arrays belong to the receiver. */
   interface RawSink {
     void accept(byte[] order, byte[] value);
@@ -58,7 +66,10 @@ public interface TopologyStore extends AutoCloseable {
   /** What the newest stored aggregates cover. */
   Freshness freshness();
 
-  /** Removes aggregate windows that start before {@code cutoffMs} and alert transitions older than it; totals stay. */
+  /**
+   * Removes aggregate windows that start before {@code cutoffMs} and alert transitions older than it;
+   * roll-ups keep holding exactly the minutes that stay. Totals stay.
+   */
   long deleteOlderThan(long cutoffMs);
 
   @Override

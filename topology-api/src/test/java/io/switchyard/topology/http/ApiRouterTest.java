@@ -75,6 +75,22 @@ class ApiRouterTest {
   }
 
   @Test
+  void kialiGraphTakesSeveralNamespacesAndKeepsEdgesWithAnEndInAnyOfThem() throws Exception {
+    String base = "/api/namespaces/graph?graphType=service&duration=3600s&namespaces=";
+    JsonNode pay = new ObjectMapper().readTree(get(open, base + "pay").body());
+    assertThat(pay.at("/elements/edges")).hasSize(1);
+    HttpResponse<String> both = get(open, base + "shop,%20pay");
+    assertThat(both.statusCode()).isEqualTo(200);
+    JsonNode edges = new ObjectMapper().readTree(both.body()).at("/elements/edges");
+    List<String> ids = new java.util.ArrayList<>();
+    edges.forEach(e -> ids.add(e.at("/data/source").asText() + " " + e.at("/data/target").asText()));
+    assertThat(ids).hasSize(4);
+    HttpResponse<String> empty = get(open, base + "shop,,pay");
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(new ObjectMapper().readTree(empty.body()).get("parameter").asText()).isEqualTo("namespaces");
+  }
+
+  @Test
   void thePageAndItsAssetsAreServedWithoutATokenAndUnknownAssetsAre404() throws Exception {
     HttpResponse<String> page = get(guarded, "/");
     assertThat(page.statusCode()).isEqualTo(200);

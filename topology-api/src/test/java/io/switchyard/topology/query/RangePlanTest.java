@@ -1,0 +1,75 @@
+package io.switchyard.topology.query;
+
+import static io.switchyard.topology.Fixtures.MINUTE;
+import static io.switchyard.topology.Fixtures.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.topology.query.RangePlan.Piece;
+import io.switchyard.topology.store.Resolution;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RangePlanTest {
+  private static final long HOUR = 60 * MINUTE;
+
+  @Test
+  void anAlignedHourIsOneHourlyRollUp() {
+    assertThat(RangePlan.decompose(T0, T0 + HOUR, MINUTE)).containsExactly(new Piece(Resolution.HOUR, T0, T0 + HOUR));
+  }
+
+  @Test
+  void raggedEndsFallBackToFinerPiecesInTimeOrder() {
+    assertThat(RangePlan.decompose(T0 + 7 * MINUTE, T0 + 66 * MINUTE, MINUTE)).containsExactly(
+        new Piece(null, T0 + 7 * MINUTE, T0 + 10 * MINUTE),
+        new Piece(Resolution.TEN_MINUTES, T0 + 10 * MINUTE, T0 + HOUR),
+        new Piece(Resolution.FIVE_MINUTES, T0 + HOUR, T0 + 65 * MINUTE),
+        new Piece(null, T0 + 65 * MINUTE, T0 + 66 * MINUTE));
+    assertThat(RangePlan.decompose(T0 - 2 * MINUTE, T0 + 2 * HOUR + 3 * MINUTE, MINUTE)).containsExactly(
+        new Piece(null, T0 - 2 * MINUTE, T0),
+        new Piece(Resolution.HOUR, T0, T0 + 2 * HOUR),
+        new Piece(null, T0 + 2 * HOUR, T0 + 2 * HOUR + 3 * MINUTE));
+  }
+
+  @Test
+  void shortRangesReadMinutes() {
+    assertThat(RangePlan.decompose(T0 + MINUTE, T0 + 4 * MINUTE, MINUTE))
+        .containsExactly(new Piece(null, T0 + MINUTE, T0 + 4 * MINUTE));
+    assertThat(RangePlan.decompose(T0 + 3 * MINUTE, T0 + 9 * MINUTE, MINUTE))
+        .containsExactly(new Piece(null, T0 + 3 * MINUTE, T0 + 9 * MINUTE));
+    assertThat(RangePlan.decompose(T0, T0, MINUTE)).isEmpty();
+  }
+
+  @Test
+  void windowsThatDoNotDivideTheRollUpsAreReadAsStored() {
+    long w = 7 * MINUTE;
+    assertThat(RangePlan.decompose(T0 - T0 % w, T0 - T0 % w + 21 * w, w))
+        .containsExactly(new Piece(null, T0 - T0 % w, T0 - T0 % w + 21 * w));
+  }
+
+  @Test
+  void piecesTileTheRangeExactlyAndUseEachResolutionOnlyOnItsBoundaries() {
+    Random random = new Random(3);
+    for (int i = 0; i < 2_000; i++) {
+      long from = T0 + random.nextInt(3 * 24 * 60) * MINUTE;
+      long to = from + random.nextInt(26 * 60) * MINUTE;
+      List<Piece> pieces = RangePlan.decompose(from, to, MINUTE);
+      long at = from;
+      int minutePieces = 0;
+      for (Piece p : pieces) {
+        assertThat(p.fromMs()).isEqualTo(at);
+        assertThat(p.toMs()).isGreaterThan(p.fromMs());
+        if (p.resolution() != null) {
+          assertThat(p.fromMs() % p.resolution().millis).isZero();
+          assertThat(p.toMs() % p.resolution().millis).isZero();
+        } else {
+          minutePieces++;
+          assertThat(p.toMs() - p.fromMs()).isLessThan(10 * MINUTE);
+        }
+        at = p.toMs();
+      }
+      assertThat(at).isEqualTo(to);
+      assertThat(minutePieces).isLessThanOrEqualTo(2);
+    }
+  }
+}

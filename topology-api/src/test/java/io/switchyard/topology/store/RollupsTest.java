@@ -1,0 +1,192 @@
+package io.switchyard.topology.store;
+
+import static io.switchyard.topology.Fixtures.MINUTE;
+import static io.switchyard.topology.Fixtures.T0;
+import static io.switchyard.topology.Fixtures.edge;
+import static io.switchyard.topology.Fixtures.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.model.v1.CodeCount;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.TelemetrySource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RollupsTest {
+  private static final NodeRef A = service("a", "shop");
+  private static final NodeRef B = service("b", "shop");
+  private static final NodeRef C = service("c", "shop");
+  private static final TelemetrySource MESH = TelemetrySource.TELEMETRY_SOURCE_MESH;
+  private static final TelemetrySource TRACE = TelemetrySource.TELEMETRY_SOURCE_TRACE;
+  private static final long HOUR = 60 * MINUTE;
+
+  @TempDir Path dir;
+
+  @Test
+  void rollUpsHoldTheSumsOfTheirMinutesPerResolution() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 12; i++) {
+        b.edge("a->b", edge(A, B, MESH, T0 + i * MINUTE, i + 1, i % 2, 0.01));
+      }
+      store.write(b);
+
+      // Minutes 1..5, 6..10 and 11..12 (requests i + 1), failures every other minute.
+      assertThat(requests(store, Resolution.FIVE_MINUTES)).containsExactly(15.0, 40.0, 23.0);
+      assertThat(requests(store, Resolution.TEN_MINUTES)).containsExactly(55.0, 23.0);
+      assertThat(requests(store, Resolution.HOUR)).containsExactly(78.0);
+      EdgeAggregate hour = rollups(store, Resolution.HOUR).get(0);
+      assertThat(hour.getFailedCount()).isEqualTo(6.0);
+      assertThat(hour.getWindowStartUnixMs()).isEqualTo(T0);
+      assertThat(hour.getWindowEndUnixMs()).isEqualTo(T0 + HOUR);
+      assertThat(hour.getServerLatency().getCount()).isEqualTo(78.0);
+      assertThat(hour.getServerLatency().getBucketCountsList().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(78.0);
+      assertThat(hour.getResponsesList()).extracting(CodeCount::getCode, CodeCount::getCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("2xx", 72.0), org.assertj.core.groups.Tuple.tuple("5xx", 6.0));
+      assertThat(hour.getClient()).isEqualTo(A);
+      assertThat(hour.getServer()).isEqualTo(B);
+      assertThat(hour.getSource()).isEqualTo(MESH);
+    }
+  }
+
+  @Test
+  void reEmittedMinuteMovesItsRollUpsByExactlyTheDifference() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 10; i++) {
+        b.edge("a->b", edge(A, B, MESH, T0 + i * MINUTE, 10, 1, 0.01));
+      }
+      store.write(b);
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0 + 3 * MINUTE, 25, 4, 0.01)));
+
+      assertThat(requests(store, Resolution.TEN_MINUTES)).containsExactly(115.0);
+      assertThat(requests(store, Resolution.FIVE_MINUTES)).containsExactly(65.0, 50.0);
+      assertThat(rollups(store, Resolution.HOUR).get(0).getFailedCount()).isEqualTo(13.0);
+
+      // Twice in one batch: the second replaces the first, still counted once.
+      store.write(new StoreBatch()
+          .edge("a->b", edge(A, B, MESH, T0 + 3 * MINUTE, 30, 0, 0.01))
+          .edge("a->b", edge(A, B, MESH, T0 + 3 * MINUTE, 12, 0, 0.01)));
+      assertThat(requests(store, Resolution.HOUR)).containsExactly(102.0);
+    }
+  }
+
+  @Test
+  void reEmittedMinuteAfterReopenIsReadBackFromTheStore() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0, 10, 0, 0.01))
+          .edge("a->b", edge(A, B, MESH, T0 + MINUTE, 20, 0, 0.01)));
+    }
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0, 15, 0, 0.01)));
+      assertThat(requests(store, Resolution.HOUR)).containsExactly(35.0);
+    }
+  }
+
+  @Test
+  void meshMinuteReplacesTheTraceMinuteInTheRollUpAndLaterTracesAreIgnored() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      store.write(new StoreBatch().edge("a->b", edge(A, B, TRACE, T0, 40, 0, 0.01))
+          .edge("a->b", edge(A, B, TRACE, T0 + MINUTE, 7, 0, 0.01)));
+      assertThat(rollups(store, Resolution.HOUR)).extracting(EdgeAggregate::getSource, EdgeAggregate::getRequestCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(TRACE, 47.0));
+
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0, 100, 0, 0.01)));
+      store.write(new StoreBatch().edge("a->b", edge(A, B, TRACE, T0, 400, 0, 0.01)));
+      assertThat(rollups(store, Resolution.HOUR)).extracting(EdgeAggregate::getSource, EdgeAggregate::getRequestCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(TRACE, 7.0), org.assertj.core.groups.Tuple.tuple(MESH, 100.0));
+
+      // The trace minute that was the only one of its roll-up goes away with it.
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0 + MINUTE, 9, 0, 0.01)));
+      assertThat(rollups(store, Resolution.HOUR)).extracting(EdgeAggregate::getSource, EdgeAggregate::getRequestCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(MESH, 109.0));
+    }
+  }
+
+  @Test
+  void incrementalRollUpsEqualRollUpsRecomputedFromTheMinutes() throws Exception {
+    Random random = new Random(7);
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      for (int round = 0; round < 40; round++) {
+        StoreBatch b = new StoreBatch();
+        for (int i = 0; i < 25; i++) {
+          long start = T0 + random.nextInt(150) * MINUTE;
+          NodeRef server = random.nextBoolean() ? B : C;
+          TelemetrySource source = random.nextInt(3) == 0 ? MESH : TRACE;
+          int requests = 1 + random.nextInt(50);
+          b.edge("a->" + server.getName(), edge(A, server, source, start, requests, random.nextInt(requests), 0.001 * (1 + random.nextInt(90))));
+        }
+        store.write(b);
+      }
+      Map<String, String> incremental = snapshot(store);
+      store.rebuildRollups(0, Long.MAX_VALUE);
+      assertThat(incremental).isNotEmpty().isEqualTo(snapshot(store));
+    }
+  }
+
+  @Test
+  void retentionKeepsRollUpsEqualToTheMinutesThatStay() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 90; i++) {
+        b.edge("a->b", edge(A, B, MESH, T0 + i * MINUTE, 1, 0, 0.01));
+      }
+      store.write(b);
+
+      store.deleteOlderThan(T0 + 67 * MINUTE);
+
+      assertThat(requests(store, Resolution.HOUR)).containsExactly(23.0);
+      assertThat(requests(store, Resolution.TEN_MINUTES)).containsExactly(3.0, 10.0, 10.0);
+      assertThat(requests(store, Resolution.FIVE_MINUTES)).containsExactly(3.0, 5.0, 5.0, 5.0, 5.0);
+      // And later writes into the recomputed bucket add to what stayed.
+      store.write(new StoreBatch().edge("a->b", edge(A, B, MESH, T0 + 90 * MINUTE, 5, 0, 0.01)));
+      assertThat(requests(store, Resolution.HOUR)).containsExactly(28.0);
+    }
+  }
+
+  private static List<Double> requests(TopologyStore store, Resolution r) {
+    return rollups(store, r).stream().map(EdgeAggregate::getRequestCount).toList();
+  }
+
+  private static List<EdgeAggregate> rollups(TopologyStore store, Resolution r) {
+    List<EdgeAggregate> out = new ArrayList<>();
+    store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> {
+      try {
+        out.add(EdgeAggregate.parseFrom(v));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    });
+    return out;
+  }
+
+  private static String rounded(double[] values) {
+    StringBuilder b = new StringBuilder();
+    for (double v : values) {
+      b.append(String.format(java.util.Locale.ROOT, "%.6f ", v));
+    }
+    return b.toString();
+  }
+
+  /** Every roll-up record, decoded to its figures, by resolution and key. */
+  private static Map<String, String> snapshot(TopologyStore store) {
+    Map<String, String> out = new TreeMap<>();
+    for (Resolution r : Resolution.values()) {
+      store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> {
+        EdgeSums s = EdgeSums.decode(v);
+        // Sums of seconds are added and subtracted in another order than recomputed: compare them rounded.
+        out.put(r + " " + new String(k, StandardCharsets.ISO_8859_1), s.minutes + " " + s.requests + " " + s.failed + " "
+            + rounded(s.server) + " " + rounded(s.client) + " " + s.windowStart + " " + s.windowEnd + " " + s.source);
+      });
+    }
+    return out;
+  }
+}
