@@ -15,25 +15,25 @@ import java.util.Arrays;
  * The node references and other descriptive fields are carried as the original record's raw bytes.
  */
 final class EdgeSums {
-  private static final int SCHEMA = 1;
-  private static final int CLIENT = 2;
-  private static final int SERVER = 3;
-  private static final int SOURCE = 4;
-  private static final int CONNECTION_TYPE = 5;
-  private static final int WINDOW_START = 6;
-  private static final int WINDOW_END = 7;
-  private static final int REQUESTS = 8;
-  private static final int FAILED = 9;
-  private static final int CLIENT_LATENCY = 10;
-  private static final int SERVER_LATENCY = 11;
-  private static final int RESPONSES = 12;
-  private static final int RESPONSE_FLAGS = 13;
-  private static final int PROTOCOL = 14;
-  private static final int EMITTED = 15;
+  static final int SCHEMA = 1;
+  static final int CLIENT = 2;
+  static final int SERVER = 3;
+  static final int SOURCE = 4;
+  static final int CONNECTION_TYPE = 5;
+  static final int WINDOW_START = 6;
+  static final int WINDOW_END = 7;
+  static final int REQUESTS = 8;
+  static final int FAILED = 9;
+  static final int CLIENT_LATENCY = 10;
+  static final int SERVER_LATENCY = 11;
+  static final int RESPONSES = 12;
+  static final int RESPONSE_FLAGS = 13;
+  static final int PROTOCOL = 14;
+  static final int EMITTED = 15;
   /**
    * How many minute windows a roll-up holds, so a roll-up whose last minute was replaced by another source
-   * is deleted rather than kept with zero counts. A field number the model does not use: generated parsers
-   * keep it as an unknown field and the query decoder skips it.
+   * is deleted rather than kept with zero counts. The model reserves this field number for the store
+   * (aggregates.proto), so no Kafka record ever carries it; generated parsers keep it as an unknown field.
    */
   static final int MINUTES = 1000;
   private static final int N = LatencyBuckets.COUNT;
