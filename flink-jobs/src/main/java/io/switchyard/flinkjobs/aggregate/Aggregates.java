@@ -21,18 +21,33 @@ public final class Aggregates {
 
   public static EdgeAggregate add(EdgeAggregate acc, EdgeEvent e) {
     EdgeAggregate.Builder b = acc.getRequestCount() == 0 && !acc.hasClient() ? emptyEdge(e).toBuilder() : acc.toBuilder();
+    addTo(b, e);
+    return b.build();
+  }
+
+  /** Adds one edge event into a builder in place (the pre-aggregation's mutable accumulator). */
+  public static void addTo(EdgeAggregate.Builder b, EdgeEvent e) {
     b.setRequestCount(b.getRequestCount() + e.weight);
     if (e.failed) {
       b.setFailedCount(b.getFailedCount() + e.weight);
     }
     if (e.clientLatencySeconds >= 0) {
-      b.setClientLatency(observe(b.hasClientLatency() ? b.getClientLatency() : null, e.clientLatencySeconds, e.weight));
+      if (!b.hasClientLatency()) {
+        b.setClientLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getClientLatencyBuilder(), e.clientLatencySeconds, e.weight);
     }
     if (e.serverLatencySeconds >= 0) {
-      b.setServerLatency(observe(b.hasServerLatency() ? b.getServerLatency() : null, e.serverLatencySeconds, e.weight));
+      if (!b.hasServerLatency()) {
+        b.setServerLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getServerLatencyBuilder(), e.serverLatencySeconds, e.weight);
     }
     if (e.messagingLatencySeconds >= 0) {
-      b.setMessagingLatency(observe(b.hasMessagingLatency() ? b.getMessagingLatency() : null, e.messagingLatencySeconds, e.weight));
+      if (!b.hasMessagingLatency()) {
+        b.setMessagingLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getMessagingLatencyBuilder(), e.messagingLatencySeconds, e.weight);
     }
     if (!e.responseClass.isEmpty()) {
       addCode(b.getResponsesBuilderList(), b::addResponsesBuilder, e.responseClass, e.weight);
@@ -40,7 +55,6 @@ public final class Aggregates {
     for (String flag : flags(e.responseFlags)) {
       addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
     }
-    return b.build();
   }
 
   public static EdgeAggregate merge(EdgeAggregate a, EdgeAggregate b) {
@@ -70,6 +84,18 @@ public final class Aggregates {
 
   public static ServiceAggregate addService(ServiceAggregate acc, EdgeEvent e) {
     ServiceAggregate.Builder b = acc.toBuilder();
+    addServiceTo(b, e);
+    return b.build();
+  }
+
+  /** The service this event was served by, as the first state of a per-service accumulator. */
+  public static ServiceAggregate.Builder emptyService(EdgeEvent first) {
+    return ServiceAggregate.newBuilder().setSchemaVersion(SCHEMA_VERSION).setService(first.serverNode())
+        .setSource(first.telemetrySource());
+  }
+
+  /** Adds one edge event into a per-service builder in place. */
+  public static void addServiceTo(ServiceAggregate.Builder b, EdgeEvent e) {
     if (!b.hasService()) {
       b.setSchemaVersion(SCHEMA_VERSION).setService(e.serverNode()).setSource(e.telemetrySource());
     }
@@ -80,7 +106,10 @@ public final class Aggregates {
     // Served latency: the server's own measure, else what the caller saw (virtual and mesh-source edges).
     double latency = e.serverLatencySeconds >= 0 ? e.serverLatencySeconds : e.clientLatencySeconds;
     if (latency >= 0) {
-      b.setLatency(observe(b.hasLatency() ? b.getLatency() : null, latency, e.weight));
+      if (!b.hasLatency()) {
+        b.setLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getLatencyBuilder(), latency, e.weight);
     }
     if (!e.responseClass.isEmpty()) {
       addCode(b.getResponsesBuilderList(), b::addResponsesBuilder, e.responseClass, e.weight);
@@ -88,7 +117,6 @@ public final class Aggregates {
     for (String flag : flags(e.responseFlags)) {
       addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
     }
-    return b.build();
   }
 
   public static ServiceAggregate mergeService(ServiceAggregate a, ServiceAggregate b) {
@@ -109,12 +137,6 @@ public final class Aggregates {
       addCode(m.getResponseFlagsBuilderList(), m::addResponseFlagsBuilder, c.getCode(), c.getCount());
     }
     return m.build();
-  }
-
-  private static LatencyHistogram observe(LatencyHistogram h, double seconds, double weight) {
-    LatencyHistogram.Builder b = h == null ? LatencyBuckets.emptyHistogram() : h.toBuilder();
-    LatencyBuckets.observe(b, seconds, weight);
-    return b.build();
   }
 
   private static LatencyHistogram mergeHistograms(LatencyHistogram a, LatencyHistogram b) {

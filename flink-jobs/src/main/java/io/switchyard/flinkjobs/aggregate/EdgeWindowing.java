@@ -4,15 +4,74 @@ import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.ServiceAggregate;
 import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
-/** Window functions: aggregate per edge / per service, then stamp the window bounds. */
+/**
+ * Window functions: edge events fold into per-subtask partials ({@link WindowPreAggregator}), the
+ * keyed windows add the partials per edge / per service, then stamp the window bounds.
+ */
 public final class EdgeWindowing {
   private EdgeWindowing() {}
 
-  public static final class EdgeAccumulate implements AggregateFunction<EdgeEvent, EdgeAggregate, EdgeAggregate> {
+  /** Per-edge partials in the pre-aggregation: mutable builders, one per edge and window. */
+  public static final class EdgePartials implements WindowPreAggregator.Accumulation<EdgeAggregate.Builder, EdgeAggregate> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String key(EdgeEvent e) {
+      return e.edgeKey();
+    }
+
+    @Override
+    public EdgeAggregate.Builder create(EdgeEvent first) {
+      return Aggregates.emptyEdge(first).toBuilder();
+    }
+
+    @Override
+    public void add(EdgeAggregate.Builder acc, EdgeEvent e) {
+      Aggregates.addTo(acc, e);
+    }
+
+    @Override
+    public EdgeAggregate result(EdgeAggregate.Builder acc) {
+      return acc.build();
+    }
+  }
+
+  /** Per-service partials in the pre-aggregation. */
+  public static final class ServicePartials
+      implements WindowPreAggregator.Accumulation<ServiceAggregate.Builder, ServiceAggregate> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String key(EdgeEvent e) {
+      return e.serviceKey();
+    }
+
+    @Override
+    public ServiceAggregate.Builder create(EdgeEvent first) {
+      return Aggregates.emptyService(first);
+    }
+
+    @Override
+    public void add(ServiceAggregate.Builder acc, EdgeEvent e) {
+      Aggregates.addServiceTo(acc, e);
+    }
+
+    @Override
+    public ServiceAggregate result(ServiceAggregate.Builder acc) {
+      return acc.build();
+    }
+  }
+
+  /**
+   * The keyed window's aggregate: adds partials. Its accumulator is the same {@link EdgeAggregate}
+   * the window kept when it summed single events, so window state of earlier builds restores.
+   */
+  public static final class MergeEdgePartials implements AggregateFunction<Tuple2<String, EdgeAggregate>, EdgeAggregate, EdgeAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -21,8 +80,8 @@ public final class EdgeWindowing {
     }
 
     @Override
-    public EdgeAggregate add(EdgeEvent value, EdgeAggregate acc) {
-      return Aggregates.add(acc, value);
+    public EdgeAggregate add(Tuple2<String, EdgeAggregate> partial, EdgeAggregate acc) {
+      return Aggregates.merge(acc, partial.f1);
     }
 
     @Override
@@ -36,7 +95,8 @@ public final class EdgeWindowing {
     }
   }
 
-  public static final class ServiceAccumulate implements AggregateFunction<EdgeEvent, ServiceAggregate, ServiceAggregate> {
+  public static final class MergeServicePartials
+      implements AggregateFunction<Tuple2<String, ServiceAggregate>, ServiceAggregate, ServiceAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -45,8 +105,8 @@ public final class EdgeWindowing {
     }
 
     @Override
-    public ServiceAggregate add(EdgeEvent value, ServiceAggregate acc) {
-      return Aggregates.addService(acc, value);
+    public ServiceAggregate add(Tuple2<String, ServiceAggregate> partial, ServiceAggregate acc) {
+      return Aggregates.mergeService(acc, partial.f1);
     }
 
     @Override

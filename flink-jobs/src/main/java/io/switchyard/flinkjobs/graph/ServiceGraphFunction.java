@@ -1,17 +1,18 @@
 package io.switchyard.flinkjobs.graph;
 
-import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -30,6 +31,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
   private static final long serialVersionUID = 1L;
   private static final String CLIENT_PREFIX = "c/";
   private static final String SERVER_PREFIX = "s/";
+  private static final Comparator<TraceState.Pending> BY_KEY = Comparator.comparing(p -> p.key);
 
   /** Why a span did not become a paired edge. */
   public enum Outcome {
@@ -50,10 +52,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
   }
 
   private final PairingConfig config;
-  private transient MapState<String, SpanRecord> pending;
-  private transient MapState<String, Long> deadlines;
-  private transient MapState<String, Boolean> matchedProducers;
-  private transient MapState<String, Boolean> seen;
+  private transient ValueState<TraceState> traces;
   private transient Map<Outcome, Counter> counters;
 
   public ServiceGraphFunction(PairingConfig config) {
@@ -62,16 +61,15 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
 
   @Override
   public void open(OpenContext openContext) {
-    pending = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("pending-spans", Types.STRING, ProtoTypeInfo.forMessage(SpanRecord.class)));
-    deadlines = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-deadlines", Types.STRING, Types.LONG));
-    matchedProducers = getRuntimeContext().getMapState(new MapStateDescriptor<>("matched-producers", Types.STRING, Types.BOOLEAN));
-    MapStateDescriptor<String, Boolean> seenDescriptor = new MapStateDescriptor<>("seen-spans", Types.STRING, Types.BOOLEAN);
-    seenDescriptor.enableTimeToLive(StateTtlConfig.newBuilder(config.dedupeTtl())
+    ValueStateDescriptor<TraceState> descriptor = new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE);
+    // Seen span ids are remembered for the dedupe TTL after the trace's last span. Waiting spans are
+    // never lost to it: the keep-alive timer rewrites a trace whose spans still wait (event time can
+    // stall longer than the TTL when traffic stops).
+    descriptor.enableTimeToLive(StateTtlConfig.newBuilder(config.dedupeTtl())
         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
         .build());
-    seen = getRuntimeContext().getMapState(seenDescriptor);
+    traces = getRuntimeContext().getState(descriptor);
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
       counters.put(o, getRuntimeContext().getMetricGroup().addGroup("outcome", o.name().toLowerCase()).counter("spans"));
@@ -94,22 +92,25 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
       counters.get(Outcome.DROPPED_NO_SERVICE).inc();
       return;
     }
-    String spanId = SpanEdges.hex(span.getSpanId());
-    String seenKey = spanId + "/" + kind.getNumber();
-    if (seen.contains(seenKey)) {
+    TraceState trace = traces.value();
+    if (trace == null) {
+      trace = new TraceState();
+    }
+    if (!trace.markSeen(TraceState.seenKey(span))) {
       counters.get(Outcome.DROPPED_DUPLICATE).inc();
       return;
     }
-    seen.put(seenKey, Boolean.TRUE);
-
+    String spanId = SpanEdges.hex(span.getSpanId());
     if (clientSide) {
-      onClient(span, spanId, ctx, out);
+      onClient(trace, span, spanId, ctx, out);
     } else {
-      onServer(span, spanId, ctx, out);
+      onServer(trace, span, spanId, ctx, out);
     }
+    reschedule(trace, ctx.timerService());
+    traces.update(trace);
   }
 
-  private void onClient(SpanRecord client, String spanId, Context ctx, Collector<EdgeEvent> out) throws Exception {
+  private void onClient(TraceState trace, SpanRecord client, String spanId, Context ctx, Collector<EdgeEvent> out) {
     if (SpanEdges.isDatabase(client)) {
       counters.get(Outcome.DATABASE).inc();
       out.collect(SpanEdges.database(client));
@@ -117,19 +118,18 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
     }
     boolean producer = client.getKind() == SpanKind.SPAN_KIND_PRODUCER;
     String waitingPrefix = SERVER_PREFIX + spanId + "/";
-    List<String> waiting = new ArrayList<>();
-    for (String key : pending.keys()) {
-      if (key.startsWith(waitingPrefix)) {
-        waiting.add(key);
+    List<TraceState.Pending> waiting = new ArrayList<>();
+    for (TraceState.Pending p : trace.pending) {
+      if (p.key.startsWith(waitingPrefix)) {
+        waiting.add(p);
       }
     }
-    waiting.sort(null); // a deterministic choice when several servers claim one CLIENT
+    waiting.sort(BY_KEY); // a deterministic choice when several servers claim one CLIENT
     boolean matched = false;
-    for (String key : waiting) {
-      out.collect(SpanEdges.paired(client, pending.get(key)));
+    for (TraceState.Pending server : waiting) {
+      out.collect(SpanEdges.paired(client, server.span));
       counters.get(Outcome.PAIRED).inc();
-      pending.remove(key);
-      deadlines.remove(key);
+      trace.pending.remove(server);
       matched = true;
       if (!producer) {
         break;
@@ -139,75 +139,121 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
       return;
     }
     // Producers stay until their wait ends: more consumers of a fan-out may still come.
-    String key = CLIENT_PREFIX + spanId;
-    pending.put(key, client);
-    if (matched) {
-      matchedProducers.put(key, Boolean.TRUE);
-    }
-    scheduleExpiry(key, client, ctx);
+    trace.put(new TraceState.Pending(CLIENT_PREFIX + spanId, client, deadline(client, ctx), matched));
   }
 
-  private void onServer(SpanRecord server, String spanId, Context ctx, Collector<EdgeEvent> out) throws Exception {
+  private void onServer(TraceState trace, SpanRecord server, String spanId, Context ctx, Collector<EdgeEvent> out) {
     if (server.getParentSpanId().isEmpty()) {
       counters.get(Outcome.ROOT_SERVER).inc();
       out.collect(SpanEdges.rootServer(server));
       return;
     }
     String parentId = SpanEdges.hex(server.getParentSpanId());
-    String clientKey = CLIENT_PREFIX + parentId;
-    SpanRecord client = pending.get(clientKey);
+    TraceState.Pending client = trace.find(CLIENT_PREFIX + parentId);
     if (client != null) {
-      out.collect(SpanEdges.paired(client, server));
+      out.collect(SpanEdges.paired(client.span, server));
       counters.get(Outcome.PAIRED).inc();
-      if (client.getKind() == SpanKind.SPAN_KIND_PRODUCER) {
-        matchedProducers.put(clientKey, Boolean.TRUE);
+      if (client.span.getKind() == SpanKind.SPAN_KIND_PRODUCER) {
+        client.matchedProducer = true;
       } else {
-        pending.remove(clientKey);
-        deadlines.remove(clientKey);
+        trace.pending.remove(client);
       }
       return;
     }
-    String key = SERVER_PREFIX + parentId + "/" + spanId;
-    pending.put(key, server);
-    scheduleExpiry(key, server, ctx);
+    trace.put(new TraceState.Pending(SERVER_PREFIX + parentId + "/" + spanId, server, deadline(server, ctx), false));
   }
 
-  private void scheduleExpiry(String key, SpanRecord span, Context ctx) throws Exception {
+  private long deadline(SpanRecord span, Context ctx) {
     long waitMs = config.pairingWait().toMillis();
-    long deadline;
     if (config.timeDomain() == PairingConfig.TimeDomain.PROCESSING) {
-      deadline = ctx.timerService().currentProcessingTime() + waitMs;
-      ctx.timerService().registerProcessingTimeTimer(deadline);
-    } else {
-      long spanTime = ctx.timestamp() != null ? ctx.timestamp() : span.getEndTimeUnixNano() / 1_000_000;
-      deadline = Math.max(spanTime, ctx.timerService().currentWatermark()) + waitMs;
-      ctx.timerService().registerEventTimeTimer(deadline);
+      return ctx.timerService().currentProcessingTime() + waitMs;
     }
-    deadlines.put(key, deadline);
+    long spanTime = ctx.timestamp() != null ? ctx.timestamp() : span.getEndTimeUnixNano() / 1_000_000;
+    return Math.max(spanTime, ctx.timerService().currentWatermark()) + waitMs;
+  }
+
+  /**
+   * One expiry timer per trace at its earliest deadline (not one per span), dropped as soon as
+   * nothing waits, so live timers track waiting traces only. In event time a keep-alive timer on the
+   * wall clock refreshes the TTL of a trace that still has waiting spans.
+   */
+  private void reschedule(TraceState trace, TimerService timers) {
+    boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
+    long next = trace.earliestDeadline();
+    if (next != trace.expiryTimer) {
+      if (trace.expiryTimer != Long.MIN_VALUE) {
+        if (processing) {
+          timers.deleteProcessingTimeTimer(trace.expiryTimer);
+        } else {
+          timers.deleteEventTimeTimer(trace.expiryTimer);
+        }
+      }
+      if (next == Long.MAX_VALUE) {
+        trace.expiryTimer = Long.MIN_VALUE;
+      } else {
+        if (processing) {
+          timers.registerProcessingTimeTimer(next);
+        } else {
+          timers.registerEventTimeTimer(next);
+        }
+        trace.expiryTimer = next;
+      }
+    }
+    if (processing) {
+      return; // the expiry timer itself runs on the wall clock, before the TTL
+    }
+    boolean waiting = !trace.pending.isEmpty();
+    if (waiting && trace.keepAliveTimer == Long.MIN_VALUE) {
+      trace.keepAliveTimer = timers.currentProcessingTime() + keepAliveMs();
+      timers.registerProcessingTimeTimer(trace.keepAliveTimer);
+    } else if (!waiting && trace.keepAliveTimer != Long.MIN_VALUE) {
+      timers.deleteProcessingTimeTimer(trace.keepAliveTimer);
+      trace.keepAliveTimer = Long.MIN_VALUE;
+    }
+  }
+
+  private long keepAliveMs() {
+    return Math.max(1, config.dedupeTtl().toMillis() / 2);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<EdgeEvent> out) throws Exception {
-    List<String> due = new ArrayList<>();
-    for (Map.Entry<String, Long> e : deadlines.entries()) {
-      if (e.getValue() <= timestamp) {
-        due.add(e.getKey());
+    TraceState trace = traces.value();
+    if (trace == null) {
+      return;
+    }
+    boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
+    if (!processing && ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+      if (timestamp == trace.keepAliveTimer) {
+        trace.keepAliveTimer = Long.MIN_VALUE; // fired; reschedule sets the next one if spans still wait
+        reschedule(trace, ctx.timerService());
+        traces.update(trace);
+      }
+      return;
+    }
+    if (timestamp != trace.expiryTimer) {
+      return;
+    }
+    trace.expiryTimer = Long.MIN_VALUE;
+    List<TraceState.Pending> due = new ArrayList<>();
+    for (TraceState.Pending p : trace.pending) {
+      if (p.deadline <= timestamp) {
+        due.add(p);
       }
     }
-    due.sort(null);
-    for (String key : due) {
-      SpanRecord span = pending.get(key);
-      if (key.startsWith(CLIENT_PREFIX)) {
-        if (!matchedProducers.contains(key)) {
+    due.sort(BY_KEY);
+    for (TraceState.Pending p : due) {
+      if (p.key.startsWith(CLIENT_PREFIX)) {
+        if (!p.matchedProducer) {
           counters.get(Outcome.EXPIRED_CLIENT).inc();
-          out.collect(SpanEdges.unmatchedClient(span, config.peerAttributes()));
+          out.collect(SpanEdges.unmatchedClient(p.span, config.peerAttributes()));
         }
-        matchedProducers.remove(key);
       } else {
         counters.get(Outcome.EXPIRED_SERVER).inc();
       }
-      pending.remove(key);
-      deadlines.remove(key);
+      trace.pending.remove(p);
     }
+    reschedule(trace, ctx.timerService());
+    traces.update(trace);
   }
 }

@@ -3,6 +3,7 @@ package io.switchyard.flinkjobs.job;
 import io.switchyard.flinkjobs.aggregate.Aggregates;
 import io.switchyard.flinkjobs.aggregate.EdgeTimestamps;
 import io.switchyard.flinkjobs.aggregate.EdgeWindowing;
+import io.switchyard.flinkjobs.aggregate.WindowPreAggregator;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.flinkjobs.graph.ServiceGraphFunction;
 import io.switchyard.flinkjobs.graph.SpanEdges;
@@ -63,6 +64,10 @@ public final class SwitchyardPipeline {
     m.put("pipeline.generic-types", "false"); // no silent Kryo: every type has an explicit serializer
     m.put("parallelism.default", Integer.toString(o.parallelism()));
     m.put("state.backend.type", "rocksdb");
+    // Timers on the heap: the pairing keeps one per waiting trace and drops it once paired, so the
+    // live set is small; RocksDB timers cost a write and a delete per trace. Heap timers are still
+    // part of every checkpoint and savepoint.
+    m.put("state.backend.rocksdb.timer-service.factory", "HEAP");
     m.put("execution.checkpointing.interval", o.checkpointInterval().toMillis() + " ms");
     m.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     m.put("execution.checkpointing.storage", "filesystem");
@@ -141,21 +146,35 @@ public final class SwitchyardPipeline {
     return o.bounded() ? strategy : strategy.withIdleness(o.idleness());
   }
 
+  /**
+   * Distinct (key, window) partials one subtask buffers before it flushes early; bounds the heap the
+   * pre-aggregation takes (a partial with its histograms is about 1 KB).
+   */
+  static final int PRE_AGGREGATION_KEYS = 10_000;
+
   static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
     ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
-    return edges.keyBy(EdgeEvent::edgeKey, Types.STRING)
+    return edges
+        .transform("edge-partials", Types.TUPLE(Types.STRING, type),
+            new WindowPreAggregator<>(new EdgeWindowing.EdgePartials(), o.window().toMillis(), PRE_AGGREGATION_KEYS))
+        .uid("edge-partials")
+        .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
-        .aggregate(new EdgeWindowing.EdgeAccumulate(), new EdgeWindowing.StampEdgeWindow(), type, type, type)
+        .aggregate(new EdgeWindowing.MergeEdgePartials(), new EdgeWindowing.StampEdgeWindow(), type, type, type)
         .uid("edge-windows").name("edge-windows");
   }
 
   static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
     ProtoTypeInfo<ServiceAggregate> type = ProtoTypeInfo.forMessage(ServiceAggregate.class);
-    return edges.keyBy(EdgeEvent::serviceKey, Types.STRING)
+    return edges
+        .transform("service-partials", Types.TUPLE(Types.STRING, type),
+            new WindowPreAggregator<>(new EdgeWindowing.ServicePartials(), o.window().toMillis(), PRE_AGGREGATION_KEYS))
+        .uid("service-partials")
+        .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
-        .aggregate(new EdgeWindowing.ServiceAccumulate(), new EdgeWindowing.StampServiceWindow(), type, type, type)
+        .aggregate(new EdgeWindowing.MergeServicePartials(), new EdgeWindowing.StampServiceWindow(), type, type, type)
         .uid("service-windows").name("service-windows");
   }
 

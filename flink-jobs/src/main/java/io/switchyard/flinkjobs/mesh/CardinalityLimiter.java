@@ -2,7 +2,9 @@ package io.switchyard.flinkjobs.mesh;
 
 import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.model.v1.NodeRef.NodeKind;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -26,6 +28,12 @@ public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> im
   private transient Set<String> admitted;
   private transient ListState<String> admittedState;
   private transient Counter collapsed;
+  /**
+   * Per namespace, name -> decision: the address and pod patterns are regular expressions, too
+   * costly to run for both nodes of every request.
+   */
+  private transient Map<String, Map<String, Decision>> decisions;
+  private transient long cachedDecisions;
 
   public CardinalityLimiter(int maxNodes) {
     if (maxNodes < 1) {
@@ -62,6 +70,29 @@ public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> im
     if (kind == NodeKind.NODE_KIND_USER_VALUE || kind == NodeKind.NODE_KIND_UNKNOWN_VALUE) {
       return name;
     }
+    Map<String, Decision> byName = decisions.computeIfAbsent(namespace, ns -> new HashMap<>());
+    Decision d = byName.get(name);
+    if (d == null) {
+      if (cachedDecisions >= maxNodes * 4L + 1024) {
+        decisions.clear(); // many distinct addresses or pods: start over rather than grow without bound
+        cachedDecisions = 0;
+        byName = decisions.computeIfAbsent(namespace, ns -> new HashMap<>());
+      }
+      d = decide(namespace, name);
+      byName.put(name, d);
+      cachedDecisions++;
+    }
+    if (d.collapsed()) {
+      collapsed.inc();
+    }
+    return d.name();
+  }
+
+  /**
+   * The decision for a name that has not been seen since the cache was last cleared. It never
+   * changes later in this subtask: admitted names stay admitted, and a full set stays full.
+   */
+  private Decision decide(String namespace, String name) {
     String grouped = null;
     if (NodeNames.isAddress(name)) {
       grouped = NodeNames.GROUP_IP;
@@ -75,16 +106,15 @@ public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> im
     String key = namespace + "/" + candidate;
     if (!admitted.contains(key)) {
       if (admitted.size() >= maxNodes) {
-        collapsed.inc();
-        return NodeNames.GROUP_OTHER;
+        return new Decision(NodeNames.GROUP_OTHER, true);
       }
       admitted.add(key);
     }
-    if (grouped != null) {
-      collapsed.inc();
-    }
-    return candidate;
+    return new Decision(candidate, grouped != null);
   }
+
+  /** What a name becomes, and whether that counts as a collapse. */
+  private record Decision(String name, boolean collapsed) {}
 
   /** Distinct names admitted by this subtask. */
   int admittedCount() {
@@ -104,6 +134,8 @@ public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> im
   public void initializeState(FunctionInitializationContext context) throws Exception {
     admittedState = context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("admitted-nodes", Types.STRING));
     admitted = new HashSet<>();
+    decisions = new HashMap<>();
+    cachedDecisions = 0;
     for (String s : admittedState.get()) {
       if (admitted.size() < maxNodes) {
         admitted.add(s);

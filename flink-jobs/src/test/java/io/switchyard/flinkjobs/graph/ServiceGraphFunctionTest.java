@@ -231,4 +231,33 @@ class ServiceGraphFunctionTest {
     assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("checkout"));
     assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
   }
+
+  @Test
+  void pairedTraceKeepsNoTimersAndAWaitingTraceKeepsOneExpiryTimer() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(1, 20, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 50)); // same trace: the one timer stays
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    send(span(1, 21, 20, "cart", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    assertThat(edges()).hasSize(2);
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void waitingSpanOutlivesTheDedupeTtlWhileEventTimeStalls() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    harness.setProcessingTime(0);
+    harness.setStateTtlProcessingTime(0);
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setPeerService("payments"));
+    for (long now = 10_000; now <= 200_000; now += 10_000) { // traffic stopped: no watermark for minutes
+      harness.setStateTtlProcessingTime(now);
+      harness.setProcessingTime(now);
+    }
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("payments"));
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
 }

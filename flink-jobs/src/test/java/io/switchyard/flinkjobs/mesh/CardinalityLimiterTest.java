@@ -50,4 +50,21 @@ class CardinalityLimiterTest {
       assertThat(h.extractOutputValues()).extracting(x -> x.clientName + "->" + x.serverName).containsExactly("user->unknown");
     }
   }
+
+  @Test
+  void aNameSeenAgainGetsTheSameDecisionAndCountsAsCollapsedEachTime() throws Exception {
+    CardinalityLimiter limiter = new CardinalityLimiter(2);
+    try (var h = new OneInputStreamOperatorTestHarness<>(new StreamMap<>(limiter))) {
+      h.open();
+      for (int i = 0; i < 3; i++) {
+        for (EdgeEvent e : List.of(edge("frontend", "10.0.0.1"), edge("frontend", "db-a"))) {
+          h.processElement(new StreamRecord<>(e));
+        }
+      }
+      assertThat(h.extractOutputValues()).extracting(e -> e.serverName)
+          .containsExactly("ip-addresses", "other", "ip-addresses", "other", "ip-addresses", "other");
+      assertThat(limiter.collapsedCount()).isEqualTo(6);
+      assertThat(limiter.admittedCount()).isEqualTo(2);
+    }
+  }
 }

@@ -1,0 +1,110 @@
+package io.switchyard.flinkjobs.graph;
+
+import io.switchyard.model.v1.SpanRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Everything the pairing operator keeps for one trace, read and written as one state value: one
+ * RocksDB get and one put per span instead of a lookup per map entry and a scan of the trace's
+ * pending keys. Traces are small (a few spans wait at a time), so linear scans over these lists are
+ * cheaper than any per-entry state access.
+ */
+final class TraceState {
+  /** (kind number, span id) of every span seen, to drop redeliveries. */
+  final List<byte[]> seen;
+  /** Spans waiting for their other side, in arrival order. */
+  final List<Pending> pending;
+  /** Timestamp of the registered expiry timer, {@link Long#MIN_VALUE} when none. */
+  long expiryTimer = Long.MIN_VALUE;
+  /** Processing time of the registered keep-alive timer, {@link Long#MIN_VALUE} when none. */
+  long keepAliveTimer = Long.MIN_VALUE;
+
+  TraceState() {
+    this(new ArrayList<>(4), new ArrayList<>(2));
+  }
+
+  TraceState(List<byte[]> seen, List<Pending> pending) {
+    this.seen = seen;
+    this.pending = pending;
+  }
+
+  static byte[] seenKey(SpanRecord span) {
+    byte[] id = span.getSpanId().toByteArray();
+    byte[] k = new byte[id.length + 1];
+    k[0] = (byte) span.getKindValue();
+    System.arraycopy(id, 0, k, 1, id.length);
+    return k;
+  }
+
+  /** Records the span as seen; false when it was seen before. */
+  boolean markSeen(byte[] key) {
+    for (byte[] s : seen) {
+      if (Arrays.equals(s, key)) {
+        return false;
+      }
+    }
+    seen.add(key);
+    return true;
+  }
+
+  /** The earliest deadline of a waiting span, {@link Long#MAX_VALUE} when none waits. */
+  long earliestDeadline() {
+    long min = Long.MAX_VALUE;
+    for (Pending p : pending) {
+      min = Math.min(min, p.deadline);
+    }
+    return min;
+  }
+
+  Pending find(String key) {
+    for (Pending p : pending) {
+      if (p.key.equals(key)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** Adds a waiting span; one with the same key is replaced, as a map entry would be. */
+  void put(Pending p) {
+    for (int i = 0; i < pending.size(); i++) {
+      if (pending.get(i).key.equals(p.key)) {
+        pending.set(i, p);
+        return;
+      }
+    }
+    pending.add(p);
+  }
+
+  TraceState copy() {
+    List<Pending> p = new ArrayList<>(pending.size());
+    for (Pending e : pending) {
+      p.add(new Pending(e.key, e.span, e.deadline, e.matchedProducer));
+    }
+    TraceState t = new TraceState(new ArrayList<>(seen), p);
+    t.expiryTimer = expiryTimer;
+    t.keepAliveTimer = keepAliveTimer;
+    return t;
+  }
+
+  /**
+   * A span waiting for its other side: a client under "c/&lt;span id&gt;", a server under
+   * "s/&lt;parent id&gt;/&lt;span id&gt;".
+   */
+  static final class Pending {
+    final String key;
+    final SpanRecord span;
+    final long deadline;
+    /** A producer that already met at least one consumer: no virtual edge at expiry. */
+    boolean matchedProducer;
+
+    Pending(String key, SpanRecord span, long deadline, boolean matchedProducer) {
+      this.key = key;
+      this.span = span;
+      this.deadline = deadline;
+      this.matchedProducer = matchedProducer;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.switchyard.flinkjobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.TelemetrySource;
+import java.util.List;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WindowPreAggregatorTest {
+  private static final long MINUTE = 60_000;
+  private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % MINUTE;
+  private WindowPreAggregator<EdgeAggregate.Builder, EdgeAggregate> operator;
+  private OneInputStreamOperatorTestHarness<EdgeEvent, Tuple2<String, EdgeAggregate>> harness;
+
+  private void start(int maxKeys) throws Exception {
+    operator = new WindowPreAggregator<>(new EdgeWindowing.EdgePartials(), MINUTE, maxKeys);
+    harness = new OneInputStreamOperatorTestHarness<>(operator);
+    harness.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  private static EdgeEvent edge(String client, String server, long t, double latency) {
+    EdgeEvent e = new EdgeEvent();
+    e.clientName = client;
+    e.serverName = server;
+    e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
+    e.timestampMs = t;
+    e.clientLatencySeconds = latency;
+    e.serverLatencySeconds = latency;
+    e.responseClass = "2xx";
+    return e;
+  }
+
+  private void send(EdgeEvent e) throws Exception {
+    harness.processElement(new StreamRecord<>(e, e.timestampMs));
+  }
+
+  private List<StreamRecord<? extends Tuple2<String, EdgeAggregate>>> partials() {
+    return harness.extractOutputStreamRecords();
+  }
+
+  @Test
+  void sumsPerEdgeAndWindowAndFlushesBeforeForwardingTheWatermark() throws Exception {
+    start(1000);
+    send(edge("a", "b", T0 + 1_000, 0.01));
+    send(edge("a", "b", T0 + 2_000, 0.02));
+    send(edge("a", "c", T0 + 3_000, 0.03));
+    send(edge("a", "b", T0 + MINUTE + 5, 0.04)); // next window
+    assertThat(harness.getOutput()).isEmpty();
+
+    harness.processWatermark(new Watermark(T0 + 10_000));
+
+    assertThat(partials()).hasSize(3).allSatisfy(r -> assertThat(r.getTimestamp() % MINUTE).isZero());
+    assertThat(partials()).filteredOn(r -> r.getValue().f1.getServer().getName().equals("b") && r.getTimestamp() == T0)
+        .singleElement().satisfies(r -> {
+          assertThat(r.getValue().f0).isEqualTo(edge("a", "b", 0, 0).edgeKey());
+          assertThat(r.getValue().f1.getRequestCount()).isEqualTo(2);
+          assertThat(r.getValue().f1.getServerLatency().getCount()).isEqualTo(2);
+        });
+    // every partial precedes the watermark, so a window fires with all of them
+    Object[] output = harness.getOutput().toArray();
+    assertThat(output[output.length - 1]).isInstanceOf(Watermark.class);
+    assertThat(operator.buffered()).isZero();
+  }
+
+  @Test
+  void partialsOfOneWindowAddUpToTheSingleEventAggregate() throws Exception {
+    start(1000);
+    EdgeAggregate single = EdgeAggregate.getDefaultInstance();
+    for (int i = 0; i < 5; i++) {
+      EdgeEvent e = edge("a", "b", T0 + i, 0.001 * (i + 1));
+      single = Aggregates.add(single, e);
+      send(e);
+      if (i == 2) {
+        harness.processWatermark(new Watermark(T0 + i)); // flush mid-window: two partials
+      }
+    }
+    harness.processWatermark(new Watermark(T0 + 10));
+    EdgeWindowing.MergeEdgePartials merge = new EdgeWindowing.MergeEdgePartials();
+    EdgeAggregate merged = merge.createAccumulator();
+    for (StreamRecord<? extends Tuple2<String, EdgeAggregate>> r : partials()) {
+      merged = merge.add(r.getValue(), merged);
+    }
+    assertThat(partials()).hasSize(2);
+    assertThat(merged.getRequestCount()).isEqualTo(5);
+    assertThat(merged.getServerLatency().getBucketCountsList()).isEqualTo(single.getServerLatency().getBucketCountsList());
+    assertThat(merged.getServerLatency().getCount()).isEqualTo(single.getServerLatency().getCount());
+    // sums differ only by the order of floating-point additions
+    assertThat(merged.getServerLatency().getSumSeconds()).isCloseTo(single.getServerLatency().getSumSeconds(), within(1e-12));
+    assertThat(merged.getResponsesList()).isEqualTo(single.getResponsesList());
+  }
+
+  @Test
+  void flushesBeforeACheckpointBarrierSoNothingIsHeldOutsideState() throws Exception {
+    start(1000);
+    send(edge("a", "b", T0, 0.01));
+    harness.prepareSnapshotPreBarrier(1);
+    assertThat(partials()).singleElement().satisfies(r -> assertThat(r.getValue().f1.getRequestCount()).isEqualTo(1));
+  }
+
+  @Test
+  void flushesEarlyWhenTheBufferIsFull() throws Exception {
+    start(2);
+    send(edge("a", "b", T0, 0.01));
+    send(edge("a", "c", T0, 0.01));
+    assertThat(partials()).isEmpty();
+    send(edge("a", "d", T0, 0.01));
+    assertThat(partials()).hasSize(2);
+    assertThat(operator.buffered()).isEqualTo(1);
+  }
+
+  @Test
+  void flushesAtEndOfInput() throws Exception {
+    start(1000);
+    send(edge("a", "b", T0, 0.01));
+    operator.finish();
+    assertThat(partials()).hasSize(1);
+  }
+}
