@@ -22,6 +22,9 @@ public final class AuthorizationPolicyParser {
   private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
   private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[([^\\[\\]]+)\\]");
   private static final Pattern CLAIMS_KEY = Pattern.compile("request\\.auth\\.claims((?:\\[[^\\[\\]]+\\])+)");
+  private static final String ENVOY_FILTER_PREFIX = "experimental.envoy.filters.";
+  /** Istio splits at the first '[' and drops the last ']': the filter name keeps its dots, the key is one path segment. */
+  private static final Pattern ENVOY_FILTER_KEY = Pattern.compile("experimental\\.(envoy\\.filters\\.[^\\[\\]]+)\\[([^\\[\\]]+)\\]");
   private static final Pattern CLAIM_PART = Pattern.compile("\\[([^\\[\\]]+)\\]");
 
   private AuthorizationPolicyParser() {}
@@ -161,6 +164,15 @@ public final class AuthorizationPolicyParser {
       ref = new AttributeRef(AttributeRef.Kind.HEADER, name);
       f = v -> Matchers.header(name, v);
       http = true;
+    } else if (key.startsWith(ENVOY_FILTER_PREFIX)) {
+      Matcher em = ENVOY_FILTER_KEY.matcher(key);
+      if (!em.matches()) {
+        throw doc.error(p + "/key", "condition key '" + key + "' must look like experimental.envoy.filters.<filter>[<key>]");
+      }
+      String filter = em.group(1);
+      String metaKey = em.group(2);
+      ref = new AttributeRef(AttributeRef.Kind.METADATA, filter + "[" + metaKey + "]");
+      f = v -> Matchers.metadata(filter, metaKey, v);
     } else if (cm.matches()) {
       List<String> path = new ArrayList<>();
       Matcher part = CLAIM_PART.matcher(cm.group(1));
@@ -222,7 +234,8 @@ public final class AuthorizationPolicyParser {
         default:
           throw doc.error(p + "/key", "unknown condition key '" + key + "' (supported: request.headers[<name>], source.ip, remote.ip, "
               + "source.namespace, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
-              + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni)");
+              + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni, "
+              + "experimental.envoy.filters.<filter>[<key>])");
       }
     }
     List<Predicate<AuthzInput>> pos = new ArrayList<>();
