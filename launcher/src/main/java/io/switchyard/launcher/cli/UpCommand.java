@@ -69,6 +69,8 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--flink-heap", paramLabel = "SIZE", description = "Heap of the Flink jobs' JVM (default: ${DEFAULT-VALUE}).")
   String flinkHeap = "1g";
 
+  @Mixin ExtAuthzTuningOptions extAuthz;
+
   @Mixin AdminOptions admin;
 
   @Override
@@ -87,7 +89,7 @@ public final class UpCommand implements Callable<Integer> {
         List.of("-Xmx" + flinkHeap), ports,
         demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-    SwitchyardProcess p = EmbeddedRuntime.start(settings, out);
+    SwitchyardProcess p = EmbeddedRuntime.start(settings, out, extAuthz::applyTo);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");
     if (demo) {
       out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");
