@@ -30,6 +30,10 @@ public final class AuthorizationPolicyParser {
   private AuthorizationPolicyParser() {}
 
   public static AuthorizationPolicy parse(Doc doc, Resources.Header h) throws ConfigException {
+    return parse(doc, h, TrustDomains.DEFAULT);
+  }
+
+  public static AuthorizationPolicy parse(Doc doc, Resources.Header h, TrustDomains trustDomains) throws ConfigException {
     doc.onlyKeys("/spec", "AuthorizationPolicy spec", SPEC_KEYS);
     String dry = h.annotations().get(DRY_RUN_ANNOTATION);
     if (dry != null && !dry.equals("true") && !dry.equals("false")) {
@@ -60,12 +64,12 @@ public final class AuthorizationPolicyParser {
     }
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      rules.add(rule(doc, "/spec/rules/" + i, h.namespace()));
+      rules.add(rule(doc, "/spec/rules/" + i, h.namespace(), trustDomains));
     }
     return new AuthorizationPolicy(h.name(), h.namespace(), action, dryRun, scope, rules, doc.file() + ":" + h.line());
   }
 
-  private static Rule rule(Doc doc, String p, String ns) throws ConfigException {
+  private static Rule rule(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     if (doc.at(p).isNull()) {
       return new Rule(List.of(), List.of(), List.of());
     }
@@ -78,7 +82,7 @@ public final class AuthorizationPolicyParser {
       if (!doc.has(fp + "/source") || doc.at(fp + "/source").isEmpty()) {
         throw doc.error(fp, "from.source must not be empty");
       }
-      from.add(source(doc, fp + "/source", ns));
+      from.add(source(doc, fp + "/source", ns, td));
     }
     List<List<Field>> to = new ArrayList<>();
     int nt = doc.listSize(p + "/to", "to");
@@ -93,12 +97,12 @@ public final class AuthorizationPolicyParser {
     List<Field> when = new ArrayList<>();
     int nw = doc.listSize(p + "/when", "when");
     for (int i = 0; i < nw; i++) {
-      when.add(condition(doc, p + "/when/" + i, ns));
+      when.add(condition(doc, p + "/when/" + i, ns, td));
     }
     return new Rule(from, to, when);
   }
 
-  private static List<Field> source(Doc doc, String p, String ns) throws ConfigException {
+  private static List<Field> source(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     doc.onlyKeys(p, "source", SOURCE_KEYS);
     boolean sa = doc.has(p + "/serviceAccounts") || doc.has(p + "/notServiceAccounts");
     if (sa && (doc.has(p + "/principals") || doc.has(p + "/notPrincipals") || doc.has(p + "/namespaces") || doc.has(p + "/notNamespaces"))) {
@@ -106,7 +110,7 @@ public final class AuthorizationPolicyParser {
     }
     List<Field> out = new ArrayList<>();
     AttributeRef principal = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
-    add(out, doc, p, "principals", principal, false, Matchers::principal);
+    add(out, doc, p, "principals", principal, false, v -> principalIn(td, v));
     add(out, doc, p, "namespaces", principal, false, Matchers::namespace);
     for (String key : List.of("serviceAccounts", "notServiceAccounts")) {
       for (String v : doc.strings(p + "/" + key, key)) {
@@ -146,7 +150,7 @@ public final class AuthorizationPolicyParser {
     return out;
   }
 
-  private static Field condition(Doc doc, String p, String ns) throws ConfigException {
+  private static Field condition(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     doc.onlyKeys(p, "condition", CONDITION_KEYS);
     String key = doc.string(p + "/key", "when.key", true);
     List<String> values = doc.strings(p + "/values", "values");
@@ -203,7 +207,7 @@ public final class AuthorizationPolicyParser {
           break;
         case "source.principal":
           ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
-          f = Matchers::principal;
+          f = v -> principalIn(td, v);
           break;
         case "request.auth.principal":
           ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
@@ -247,6 +251,26 @@ public final class AuthorizationPolicyParser {
       neg.add(f.apply(v));
     }
     return new Field(key, ref, http, pos, neg);
+  }
+
+  /** A principal value widened to the mesh's trust domain aliases: matches if any alias form matches. */
+  private static Predicate<AuthzInput> principalIn(TrustDomains td, String v) {
+    List<String> forms = td.expand(v);
+    if (forms.size() == 1) {
+      return Matchers.principal(forms.get(0));
+    }
+    List<Predicate<AuthzInput>> any = new ArrayList<>();
+    for (String form : forms) {
+      any.add(Matchers.principal(form));
+    }
+    return in -> {
+      for (Predicate<AuthzInput> m : any) {
+        if (m.test(in)) {
+          return true;
+        }
+      }
+      return false;
+    };
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
