@@ -7,5 +7,5 @@ home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
 command -v h2load >/dev/null || { echo "h2load missing: apt-get install -y nghttp2-client" >&2; exit 2; }
 mvn -B -q -pl bench -am package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -DskipTests
-exec java -Xmx1g -XX:+UseParallelGC -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
+exec java ${BENCH_JAVA_OPTS:-} -Xmx1g -XX:+UseParallelGC -cp "bench/target/classes:$(cat bench/target/classpath.txt)" \
   io.switchyard.bench.extauthz.ExtAuthzBench "$@"

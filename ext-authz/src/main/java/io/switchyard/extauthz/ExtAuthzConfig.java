@@ -3,6 +3,7 @@ package io.switchyard.extauthz;
 import io.switchyard.extauthz.config.PolicyLoader;
 import io.switchyard.extauthz.decision.CacheSettings;
 import io.switchyard.extauthz.log.DecisionLogger;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.PathNormalizer;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
@@ -21,7 +22,8 @@ import java.util.Set;
 public record ExtAuthzConfig(String host, int port, TlsOptions tls, Path policyDir, String rootNamespace,
     PathNormalizer.Mode normalization, int numTrustedProxies, String jwtPayloadKey, CacheSettings cache, Duration checkDeadline,
     boolean namePolicyInDenial, boolean principalHeader, Duration jwksRefresh, Duration jwksMinRefresh, Duration reloadPoll,
-    String kafkaBootstrap, String decisionTopic, int decisionQueue, Set<String> redactedHeaders, boolean decisionLog) {
+    String kafkaBootstrap, String decisionTopic, int decisionQueue, Set<String> redactedHeaders, boolean decisionLog,
+    TrustDomains trustDomains) {
 
   public ExtAuthzConfig {
     Objects.requireNonNull(policyDir, "policyDir");
@@ -38,43 +40,51 @@ public record ExtAuthzConfig(String host, int port, TlsOptions tls, Path policyD
       throw new IllegalArgumentException("decisionQueue must be positive");
     }
     redactedHeaders = Set.copyOf(redactedHeaders);
+    Objects.requireNonNull(trustDomains, "trustDomains");
   }
 
   public static ExtAuthzConfig defaults(Path policyDir) {
     return new ExtAuthzConfig("0.0.0.0", DefaultPorts.EXT_AUTHZ_GRPC, null, policyDir, PolicyLoader.DEFAULT_ROOT_NAMESPACE,
         PathNormalizer.Mode.BASE, 0, "payload", CacheSettings.defaults(), Duration.ofMillis(150), false, true,
         Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2), null, Topics.AUTHZ_DECISIONS.name(), 10_000,
-        DecisionLogger.DEFAULT_REDACTED, true);
+        DecisionLogger.DEFAULT_REDACTED, true, TrustDomains.DEFAULT);
   }
 
   public ExtAuthzConfig withListener(String host, int port, TlsOptions tls) {
     return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
         checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
-        decisionQueue, redactedHeaders, decisionLog);
+        decisionQueue, redactedHeaders, decisionLog, trustDomains);
   }
 
   public ExtAuthzConfig withCache(CacheSettings cache) {
     return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
         checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
-        decisionQueue, redactedHeaders, decisionLog);
+        decisionQueue, redactedHeaders, decisionLog, trustDomains);
   }
 
   public ExtAuthzConfig withDecisionLog(boolean enabled, String kafkaBootstrap, String decisionTopic, int queue, Set<String> redacted) {
     return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
         checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
-        queue, redacted, enabled);
+        queue, redacted, enabled, trustDomains);
   }
 
   public ExtAuthzConfig withPolicyOptions(String rootNamespace, PathNormalizer.Mode normalization, int numTrustedProxies,
       String jwtPayloadKey, boolean namePolicyInDenial, boolean principalHeader) {
     return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
         checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
-        decisionQueue, redactedHeaders, decisionLog);
+        decisionQueue, redactedHeaders, decisionLog, trustDomains);
   }
 
   public ExtAuthzConfig withTimings(Duration checkDeadline, Duration jwksRefresh, Duration jwksMinRefresh, Duration reloadPoll) {
     return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
         checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
-        decisionQueue, redactedHeaders, decisionLog);
+        decisionQueue, redactedHeaders, decisionLog, trustDomains);
+  }
+
+  /** The mesh trust domain and aliases that {@code principals} values are widened to (Istio's trust-domain migration). */
+  public ExtAuthzConfig withTrustDomains(TrustDomains trustDomains) {
+    return new ExtAuthzConfig(host, port, tls, policyDir, rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, cache,
+        checkDeadline, namePolicyInDenial, principalHeader, jwksRefresh, jwksMinRefresh, reloadPoll, kafkaBootstrap, decisionTopic,
+        decisionQueue, redactedHeaders, decisionLog, trustDomains);
   }
 }

@@ -68,7 +68,7 @@ public final class ExtAuthzServer implements AutoCloseable {
         .followRedirects(HttpClient.Redirect.NORMAL).build();
     jwks = new JwksRegistry(http, clock, config.jwksRefresh(), config.jwksMinRefresh(), m);
     Authenticator authenticator = new Authenticator(jwks, clock, 100_000);
-    reloader = ConfigReloader.builder("ext-authz", config.policyDir(), new PolicyLoader(config.rootNamespace()))
+    reloader = ConfigReloader.builder("ext-authz", config.policyDir(), new PolicyLoader(config.rootNamespace(), config.trustDomains()))
         .metrics(metrics).pollInterval(config.reloadPoll()).onChange(this::installed).build();
     PolicySet first = reloader.start();
     engine = new DecisionEngine(first, authenticator, clock, config.cache(), m);

@@ -60,18 +60,27 @@ public final class ExtAuthzBench {
   private static final Pattern FINISHED = Pattern.compile("finished in ([0-9.]+)(m?s), ([0-9.]+) req/s");
   private static final Pattern REQUESTS = Pattern.compile("requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded");
 
-  private record Scenario(String name, int port, Path body) {}
+  private record Scenario(String id, String name, int port, Path body) {}
 
   public static void main(String[] args) throws Exception {
     int requests = 200_000;
     int seconds = 8;
+    int rounds = 3;
+    boolean latency = true;
+    List<String> only = List.of("noop", "cached", "uncached", "jwt");
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--requests")) {
         requests = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--duration")) {
         seconds = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--rounds")) {
+        rounds = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--no-latency")) {
+        latency = false;
+      } else if (args[i].equals("--only")) {
+        only = List.of(args[++i].split(","));
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS)");
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --no-latency, --only noop,cached,uncached,jwt)");
       }
     }
     Path dir = Files.createTempDirectory("extauthz-bench");
@@ -101,31 +110,56 @@ public final class ExtAuthzBench {
       expectAllowed(uncached.port(), withoutToken);
       expectAllowed(jwtMiss.port(), withToken);
 
-      List<Scenario> scenarios = List.of(
-          new Scenario("no-op server (baseline)", noop.port(), frame(dir, "noop", withToken)),
-          new Scenario("ext-authz, cached decision (JWT in request)", cached.port(), frame(dir, "cached", withToken)),
-          new Scenario("ext-authz, uncached RBAC evaluation", uncached.port(), frame(dir, "uncached", withoutToken)),
-          new Scenario("ext-authz, uncached with JWT verification", jwtMiss.port(), frame(dir, "jwt", withToken)));
+      List<Scenario> all = List.of(
+          new Scenario("noop", "no-op server (baseline)", noop.port(), frame(dir, "noop", withToken)),
+          new Scenario("cached", "ext-authz, cached decision (JWT in request)", cached.port(), frame(dir, "cached", withToken)),
+          new Scenario("uncached", "ext-authz, uncached RBAC evaluation", uncached.port(), frame(dir, "uncached", withoutToken)),
+          new Scenario("jwt", "ext-authz, uncached with JWT verification", jwtMiss.port(), frame(dir, "jwt", withToken)));
+      // The baseline always runs: every figure is a ratio to it.
+      List<String> chosen = only;
+      List<Scenario> scenarios = all.stream().filter(s -> s.id().equals("noop") || chosen.contains(s.id())).toList();
 
       for (Scenario s : scenarios) {
         h2load(s, List.of("-n", "30000", "-c", "4", "-m", "16", "-t", "1"));
       }
       StringBuilder report = new StringBuilder();
-      report.append("| scenario | req/s (h2load -c 4 -m 16, ").append(requests).append(" req) | ratio to no-op |\n|---|---|---|\n");
-      double baseline = 0;
-      for (Scenario s : scenarios) {
-        double rps = throughput(h2load(s, List.of("-n", Integer.toString(requests), "-c", "4", "-m", "16", "-t", "1")));
-        if (baseline == 0) {
-          baseline = rps;
+      // Interleaved rounds (no-op, cached, uncached, JWT, then again): machine load drifts over
+      // minutes, so each ratio compares runs seconds apart with identical h2load settings.
+      List<String> throughputOpts = List.of("-n", Integer.toString(requests), "-c", "4", "-m", "16", "-t", "1");
+      double[][] rps = new double[rounds][scenarios.size()];
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < scenarios.size(); i++) {
+          rps[round][i] = throughput(h2load(scenarios.get(i), throughputOpts));
         }
-        report.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f |%n", s.name(), rps, rps / baseline));
+        System.err.printf(Locale.ROOT, "round %d: %s%n", round + 1, java.util.Arrays.toString(rps[round]));
       }
-      report.append("\n| scenario | rate | p50 µs | p99 µs | no-op p50 µs | no-op p99 µs |\n|---|---|---|---|---|---|\n");
-      for (int rate : new int[] {1000, 5000}) {
-        long[] base = latency(scenarios.get(0), rate, seconds, dir);
-        for (Scenario s : scenarios.subList(1, scenarios.size())) {
-          long[] l = latency(s, rate, seconds, dir);
-          report.append(String.format(Locale.ROOT, "| %s | %d/s | %d | %d | %d | %d |%n", s.name(), rate, l[0], l[1], base[0], base[1]));
+      report.append("Throughput, h2load -c 4 -m 16 -t 1 -n ").append(requests).append(", ").append(rounds)
+          .append(" interleaved rounds (req/s, ratio to the same round's no-op):\n\n| scenario |");
+      for (int round = 0; round < rounds; round++) {
+        report.append(" round ").append(round + 1).append(" |");
+      }
+      report.append(" median ratio |\n|---|");
+      report.append("---|".repeat(rounds + 1)).append('\n');
+      for (int i = 0; i < scenarios.size(); i++) {
+        report.append("| ").append(scenarios.get(i).name()).append(" |");
+        double[] ratios = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+          ratios[round] = rps[round][i] / rps[round][0];
+          report.append(String.format(Locale.ROOT, " %.0f (%.2f) |", rps[round][i], ratios[round]));
+        }
+        java.util.Arrays.sort(ratios);
+        double median = rounds % 2 == 1 ? ratios[rounds / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
+        report.append(String.format(Locale.ROOT, " **%.2f** |%n", median));
+      }
+      if (latency) {
+        report.append("\n| scenario | rate | p50 µs | p99 µs | no-op p50 µs | no-op p99 µs |\n|---|---|---|---|---|---|\n");
+        for (int rate : new int[] {1000, 5000}) {
+          for (Scenario s : scenarios.subList(1, scenarios.size())) {
+            // The no-op is measured right before each subject so that both see the same machine load.
+            long[] base = latency(scenarios.get(0), rate, seconds, dir);
+            long[] l = latency(s, rate, seconds, dir);
+            report.append(String.format(Locale.ROOT, "| %s | %d/s | %d | %d | %d | %d |%n", s.name(), rate, l[0], l[1], base[0], base[1]));
+          }
         }
       }
       System.out.println();

@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -222,13 +223,18 @@ public final class Authenticator {
     }
     for (JWK k : candidates) {
       try {
-        Key key = k instanceof RSAKey ? ((RSAKey) k).toRSAPublicKey()
-            : k instanceof ECKey ? ((ECKey) k).toECPublicKey()
-            : k instanceof OctetSequenceKey ? ((OctetSequenceKey) k).toSecretKey() : null;
-        if (key == null) {
+        JWSVerifier v;
+        if (k instanceof OctetKeyPair) {
+          v = Ed25519JwsVerifier.of((OctetKeyPair) k);
+        } else {
+          Key key = k instanceof RSAKey ? ((RSAKey) k).toRSAPublicKey()
+              : k instanceof ECKey ? ((ECKey) k).toECPublicKey()
+              : k instanceof OctetSequenceKey ? ((OctetSequenceKey) k).toSecretKey() : null;
+          v = key == null ? null : verifiers.createJWSVerifier(jwt.getHeader(), key);
+        }
+        if (v == null) {
           continue;
         }
-        JWSVerifier v = verifiers.createJWSVerifier(jwt.getHeader(), key);
         if (jwt.verify(v)) {
           Date exp = claims.getExpirationTime();
           Verified ok = new Verified(identity(claims.toJSONObject()), exp == null ? Long.MAX_VALUE : exp.getTime(),

@@ -17,6 +17,19 @@ public final class TokenHash {
 
   private TokenHash() {}
 
+  /**
+   * Appends the 32 digest bytes as 32 chars (0-255): half the length of hex and no formatting, for
+   * in-memory keys only. SHA-256 keeps distinct tokens apart (no practical collision); a cheaper
+   * non-cryptographic hash would let a caller craft a token that shares another caller's entry.
+   */
+  public static void appendSha256(StringBuilder b, String token) {
+    MessageDigest d = DIGEST.get();
+    d.reset();
+    for (byte x : d.digest(token.getBytes(StandardCharsets.UTF_8))) {
+      b.append((char) (x & 0xff));
+    }
+  }
+
   public static String sha256(String token) {
     MessageDigest d = DIGEST.get();
     d.reset();

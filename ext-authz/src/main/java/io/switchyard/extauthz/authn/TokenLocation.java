@@ -63,8 +63,4 @@ public record TokenLocation(Kind kind, String name, String prefix) {
       }
     }
   }
-
-  public String describe() {
-    return kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + name;
-  }
 }

@@ -5,6 +5,7 @@ import io.switchyard.extauthz.authn.RequestAuthenticationParser;
 import io.switchyard.extauthz.policy.AuthorizationPolicy;
 import io.switchyard.extauthz.policy.AuthorizationPolicyParser;
 import io.switchyard.extauthz.policy.Resources;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import io.switchyard.serverkit.config.ConfigLoader;
@@ -34,9 +35,15 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyLoader.class);
 
   private final String rootNamespace;
+  private final TrustDomains trustDomains;
 
   public PolicyLoader(String rootNamespace) {
+    this(rootNamespace, TrustDomains.DEFAULT);
+  }
+
+  public PolicyLoader(String rootNamespace, TrustDomains trustDomains) {
     this.rootNamespace = rootNamespace;
+    this.trustDomains = trustDomains;
   }
 
   @Override
@@ -75,7 +82,7 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
         }
         switch (h.kind()) {
           case "AuthorizationPolicy":
-            authz.add(AuthorizationPolicyParser.parse(doc, h));
+            authz.add(AuthorizationPolicyParser.parse(doc, h, trustDomains));
             break;
           case "RequestAuthentication":
             authn.add(RequestAuthenticationParser.parse(doc, h));

@@ -81,6 +81,6 @@ public final class PolicySet {
         }
       }
     }
-    return new WorkloadPolicies(authz, rules, new ArrayList<>(refs), new ArrayList<>(locations));
+    return new WorkloadPolicies(w.canonical(), authz, rules, new ArrayList<>(refs), new ArrayList<>(locations));
   }
 }

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * Everything that applies to one workload under one policy revision, including the attributes the
- * response can depend on — the decision cache key is built from exactly these.
+ * response can depend on — the decision cache key is built from exactly these. {@code workloadKey} is
+ * the workload's canonical text, computed once here rather than per request.
  */
-public record WorkloadPolicies(List<AuthorizationPolicy> authorizationPolicies, List<JwtRule> jwtRules,
+public record WorkloadPolicies(String workloadKey, List<AuthorizationPolicy> authorizationPolicies, List<JwtRule> jwtRules,
     List<AttributeRef> attributes, List<TokenLocation> tokenLocations) {
   public WorkloadPolicies {
     authorizationPolicies = List.copyOf(authorizationPolicies);

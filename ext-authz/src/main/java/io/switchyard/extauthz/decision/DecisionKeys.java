@@ -21,7 +21,7 @@ final class DecisionKeys {
   static String key(String revision, RequestAttributes r, WorkloadPolicies wp, List<Authenticator.FoundToken> tokens) {
     StringBuilder b = new StringBuilder(128);
     b.append(revision).append('#');
-    put(b, r.workload().canonical());
+    put(b, wp.workloadKey());
     b.append(r.http() ? 'h' : 't');
     for (AttributeRef ref : wp.attributes()) {
       switch (ref.kind()) {
@@ -55,6 +55,11 @@ final class DecisionKeys {
         case HEADER:
           put(b, r.header(ref.name()));
           break;
+        case METADATA: {
+          int open = ref.name().indexOf('[');
+          put(b, canonical(r.filterMetadata(ref.name().substring(0, open), ref.name().substring(open + 1, ref.name().length() - 1))));
+          break;
+        }
         case IDENTITY:
           // Identity comes only from the tokens or the jwt_authn claims, both keyed below.
           b.append('i');
@@ -66,8 +71,10 @@ final class DecisionKeys {
     if (!wp.tokenLocations().isEmpty()) {
       b.append("|tok");
       for (Authenticator.FoundToken t : tokens) {
-        put(b, t.location().describe());
-        b.append(TokenHash.sha256(t.token()));
+        b.append((char) ('0' + t.location().kind().ordinal()));
+        put(b, t.location().name());
+        put(b, t.location().prefix());
+        TokenHash.appendSha256(b, t.token());
       }
     }
     if (r.jwtAuthnPayload() != null) {

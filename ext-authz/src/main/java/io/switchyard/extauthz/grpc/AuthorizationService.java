@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.switchyard.extauthz.decision.Decision;
 import io.switchyard.extauthz.decision.DecisionEngine;
 import io.switchyard.extauthz.log.DecisionLogEntry;
@@ -61,9 +62,12 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
       failClosed(out, id, null, "internal", start);
       return;
     }
-    if (!f.isDone()) {
-      f = f.orTimeout(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (f.isDone() && !f.isCompletedExceptionally()) {
+      // Cache hits and policy-only misses complete here, on the transport thread, without a callback.
+      respond(out, id, r, f.join(), start);
+      return;
     }
+    f = f.orTimeout(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     RequestAttributes req = r;
     f.whenComplete((ev, err) -> {
       if (err != null) {
@@ -73,25 +77,43 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
         failClosed(out, id, req, timeout ? "deadline" : "internal", start);
         return;
       }
-      CheckResponse resp;
-      try {
-        resp = responses.build(ev.decision(), req, id);
-      } catch (RuntimeException e) {
-        LOG.warn("Check {} failed closed building the response: {}", id, e.toString());
-        failClosed(out, id, req, "internal", start);
-        return;
-      }
-      out.onNext(resp);
-      out.onCompleted();
-      long nanos = System.nanoTime() - start;
-      Decision d = ev.decision();
-      (ev.cacheHit() ? metrics.latencyHit : metrics.latencyMiss).observe(nanos / 1e9);
-      String policy = d.matchedPolicy().isEmpty() ? "none" : d.matchedPolicy();
-      metrics.decisions.labelValues(d.result().name().toLowerCase(java.util.Locale.ROOT), policy).inc();
-      if (log != null) {
-        log.submit(new DecisionLogEntry(id, clock.millis() * 1_000_000L, d, req, ev.cacheHit(), nanos, null));
-      }
+      respond(out, id, req, ev, start);
     });
+  }
+
+  /** What this service derives once per decision and keeps on it, so that cache hits reuse it. */
+  private record Derived(CheckResponses.Prepared response, CounterDataPoint counter) {}
+
+  private Derived derived(Decision d) {
+    if (d.derived() instanceof Derived known) {
+      return known;
+    }
+    String policy = d.matchedPolicy().isEmpty() ? "none" : d.matchedPolicy();
+    Derived fresh = new Derived(responses.prepare(d), metrics.decisions.labelValues(d.result().name().toLowerCase(java.util.Locale.ROOT), policy));
+    d.derived(fresh);
+    return fresh;
+  }
+
+  private void respond(StreamObserver<CheckResponse> out, String id, RequestAttributes req, DecisionEngine.Evaluated ev, long start) {
+    Decision d = ev.decision();
+    CheckResponse resp;
+    Derived derived;
+    try {
+      derived = derived(d);
+      resp = responses.build(derived.response(), req, id);
+    } catch (RuntimeException e) {
+      LOG.warn("Check {} failed closed building the response: {}", id, e.toString());
+      failClosed(out, id, req, "internal", start);
+      return;
+    }
+    out.onNext(resp);
+    out.onCompleted();
+    long nanos = System.nanoTime() - start;
+    (ev.cacheHit() ? metrics.latencyHit : metrics.latencyMiss).observe(nanos / 1e9);
+    derived.counter().inc();
+    if (log != null) {
+      log.submit(new DecisionLogEntry(id, clock.millis() * 1_000_000L, d, req, ev.cacheHit(), nanos, null));
+    }
   }
 
   private void failClosed(StreamObserver<CheckResponse> out, String id, RequestAttributes r, String reason, long start) {

@@ -33,44 +33,99 @@ public final class CheckResponses {
     this.options = options;
   }
 
-  public CheckResponse build(Decision d, RequestAttributes r, String decisionId) {
-    CheckResponse.Builder b = CheckResponse.newBuilder().setDynamicMetadata(metadata(d, decisionId));
-    switch (d.result()) {
-      case ALLOW: {
-        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
-        for (Map.Entry<String, String> h : d.authn().headersToSet().entrySet()) {
-          ok.addHeaders(overwrite(h.getKey(), h.getValue()));
-        }
-        String principal = d.authn().identity().present() ? d.authn().identity().principal() : r.sourcePrincipal();
-        if (options.principalHeader()) {
-          if (principal != null) {
-            ok.addHeaders(overwrite(PRINCIPAL_HEADER, principal));
-          } else {
-            ok.addHeadersToRemove(PRINCIPAL_HEADER);
-          }
-        }
-        ok.addAllHeadersToRemove(d.authn().headersToRemove());
-        ok.addAllQueryParametersToRemove(d.authn().queryParamsToRemove());
-        return b.setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok).build();
-      }
-      case UNAUTHENTICATED: {
-        String realm = "http://" + (r.host() == null ? "" : r.host()) + (r.path() == null ? "/" : r.path());
-        return b.setStatus(Status.newBuilder().setCode(Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
-            .setDeniedResponse(denied(StatusCode.Unauthorized, d.reason())
-                .addHeaders(overwrite("www-authenticate", "Bearer realm=\"" + realm.replace("\"", "%22") + "\", error=\"invalid_token\"")))
-            .build();
-      }
-      default: {
-        if (d.httpStatus() == 400) {
-          return b.setStatus(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(d.reason()))
-              .setDeniedResponse(denied(StatusCode.BadRequest, "Bad Request")).build();
-        }
-        String body = options.namePolicyInDenial() && !d.matchedPolicy().isEmpty()
-            ? DENIED_BODY + " (policy " + d.matchedPolicy() + ")" : DENIED_BODY;
-        return b.setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
-            .setDeniedResponse(denied(StatusCode.Forbidden, body)).build();
+  private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+
+  /**
+   * The parts of a response that depend on the decision alone, built once per decision and reused by
+   * every cache hit. Only the decision id (and, for 401s, the realm; for an ALLOW without a request
+   * identity, the peer's principal header) are added per call.
+   */
+  public static final class Prepared {
+    private final Decision decision;
+    private final Struct metadata;
+    private final CheckResponse fixed;
+    private final boolean peerPrincipal;
+    private volatile PeerOk lastPeer;
+
+    private Prepared(Decision decision, Struct metadata, CheckResponse fixed, boolean peerPrincipal) {
+      this.decision = decision;
+      this.metadata = metadata;
+      this.fixed = fixed;
+      this.peerPrincipal = peerPrincipal;
+    }
+
+    public Decision decision() {
+      return decision;
+    }
+  }
+
+  /** The OK response for the last peer principal seen: consecutive hits usually come from one caller. */
+  private record PeerOk(String principal, OkHttpResponse ok) {}
+
+  public Prepared prepare(Decision d) {
+    Struct meta = metadata(d);
+    if (d.result() == Decision.Result.ALLOW) {
+      boolean fromPeer = options.principalHeader() && !d.authn().identity().present();
+      String principal = fromPeer ? null : d.authn().identity().present() ? d.authn().identity().principal() : null;
+      CheckResponse fixed = CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok(d, principal)).build();
+      return new Prepared(d, meta, fixed, fromPeer);
+    }
+    if (d.result() == Decision.Result.UNAUTHENTICATED) {
+      return new Prepared(d, meta, null, false);
+    }
+    if (d.httpStatus() == 400) {
+      return new Prepared(d, meta, CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(d.reason()))
+          .setDeniedResponse(denied(StatusCode.BadRequest, "Bad Request")).build(), false);
+    }
+    String body = options.namePolicyInDenial() && !d.matchedPolicy().isEmpty()
+        ? DENIED_BODY + " (policy " + d.matchedPolicy() + ")" : DENIED_BODY;
+    return new Prepared(d, meta, CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
+        .setDeniedResponse(denied(StatusCode.Forbidden, body)).build(), false);
+  }
+
+  private OkHttpResponse ok(Decision d, String principal) {
+    OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
+    for (Map.Entry<String, String> h : d.authn().headersToSet().entrySet()) {
+      ok.addHeaders(overwrite(h.getKey(), h.getValue()));
+    }
+    if (options.principalHeader()) {
+      if (principal != null) {
+        ok.addHeaders(overwrite(PRINCIPAL_HEADER, principal));
+      } else {
+        ok.addHeadersToRemove(PRINCIPAL_HEADER);
       }
     }
+    ok.addAllHeadersToRemove(d.authn().headersToRemove());
+    ok.addAllQueryParametersToRemove(d.authn().queryParamsToRemove());
+    return ok.build();
+  }
+
+  public CheckResponse build(Decision d, RequestAttributes r, String decisionId) {
+    return build(prepare(d), r, decisionId);
+  }
+
+  public CheckResponse build(Prepared p, RequestAttributes r, String decisionId) {
+    Struct meta = p.metadata.toBuilder().putFields("decision_id", str(decisionId)).build();
+    if (p.peerPrincipal) {
+      String principal = r.sourcePrincipal();
+      PeerOk last = p.lastPeer;
+      if (last == null || !java.util.Objects.equals(last.principal(), principal)) {
+        last = new PeerOk(principal, ok(p.decision, principal));
+        p.lastPeer = last;
+      }
+      return CheckResponse.newBuilder().setStatus(OK).setOkResponse(last.ok()).setDynamicMetadata(meta).build();
+    }
+    if (p.fixed != null) {
+      return p.fixed.toBuilder().setDynamicMetadata(meta).build();
+    }
+    // A 401 names the request's URL in WWW-Authenticate, so it is the one response built per call.
+    Decision d = p.decision;
+    String realm = "http://" + (r.host() == null ? "" : r.host()) + (r.path() == null ? "/" : r.path());
+    return CheckResponse.newBuilder().setDynamicMetadata(meta)
+        .setStatus(Status.newBuilder().setCode(Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
+        .setDeniedResponse(denied(StatusCode.Unauthorized, d.reason())
+            .addHeaders(overwrite("www-authenticate", "Bearer realm=\"" + realm.replace("\"", "%22") + "\", error=\"invalid_token\"")))
+        .build();
   }
 
   /** Fail closed: a 503 with UNAVAILABLE, distinguishable from a policy denial in Envoy's stats and logs. */
@@ -91,9 +146,8 @@ public final class CheckResponses {
         .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD).build();
   }
 
-  private static Struct metadata(Decision d, String decisionId) {
+  private static Struct metadata(Decision d) {
     return Struct.newBuilder()
-        .putFields("decision_id", str(decisionId))
         .putFields("result", str(d.result().name().toLowerCase(java.util.Locale.ROOT)))
         .putFields("policy_revision", str(d.revision()))
         .putFields("matched_policy", str(d.matchedPolicy()))

@@ -8,7 +8,9 @@ public record AttributeRef(Kind kind, String name) implements Comparable<Attribu
   public enum Kind {
     SOURCE_PRINCIPAL, SOURCE_IP, REMOTE_IP, DESTINATION_IP, DESTINATION_PORT, SNI, METHOD, HOST, PATH, HEADER,
     /** Anything derived from the verified token: request principal, audiences, presenter, claims. */
-    IDENTITY
+    IDENTITY,
+    /** {@code experimental.envoy.filters.<filter>[<key>]}: a value of Envoy's dynamic metadata; name is {@code <filter>[<key>]}. */
+    METADATA
   }
 
   public static AttributeRef of(Kind kind) {

@@ -12,6 +12,7 @@ public final class AuthorizationPolicy {
   private final Scope scope;
   private final List<Rule> rules;
   private final String origin;
+  private final String id;
 
   AuthorizationPolicy(String name, String namespace, Action action, boolean dryRun, Scope scope, List<Rule> rules, String origin) {
     this.name = name;
@@ -21,6 +22,7 @@ public final class AuthorizationPolicy {
     this.scope = scope;
     this.rules = List.copyOf(rules);
     this.origin = origin;
+    this.id = namespace + "/" + name;
   }
 
   public String name() {
@@ -33,7 +35,7 @@ public final class AuthorizationPolicy {
 
   /** {@code namespace/name}, how decisions and logs name the policy. */
   public String id() {
-    return namespace + "/" + name;
+    return id;
   }
 
   public Action action() {

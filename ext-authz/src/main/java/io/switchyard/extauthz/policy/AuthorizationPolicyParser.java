@@ -22,11 +22,18 @@ public final class AuthorizationPolicyParser {
   private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
   private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[([^\\[\\]]+)\\]");
   private static final Pattern CLAIMS_KEY = Pattern.compile("request\\.auth\\.claims((?:\\[[^\\[\\]]+\\])+)");
+  private static final String ENVOY_FILTER_PREFIX = "experimental.envoy.filters.";
+  /** Istio splits at the first '[' and drops the last ']': the filter name keeps its dots, the key is one path segment. */
+  private static final Pattern ENVOY_FILTER_KEY = Pattern.compile("experimental\\.(envoy\\.filters\\.[^\\[\\]]+)\\[([^\\[\\]]+)\\]");
   private static final Pattern CLAIM_PART = Pattern.compile("\\[([^\\[\\]]+)\\]");
 
   private AuthorizationPolicyParser() {}
 
   public static AuthorizationPolicy parse(Doc doc, Resources.Header h) throws ConfigException {
+    return parse(doc, h, TrustDomains.DEFAULT);
+  }
+
+  public static AuthorizationPolicy parse(Doc doc, Resources.Header h, TrustDomains trustDomains) throws ConfigException {
     doc.onlyKeys("/spec", "AuthorizationPolicy spec", SPEC_KEYS);
     String dry = h.annotations().get(DRY_RUN_ANNOTATION);
     if (dry != null && !dry.equals("true") && !dry.equals("false")) {
@@ -57,12 +64,12 @@ public final class AuthorizationPolicyParser {
     }
     List<Rule> rules = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      rules.add(rule(doc, "/spec/rules/" + i, h.namespace()));
+      rules.add(rule(doc, "/spec/rules/" + i, h.namespace(), trustDomains));
     }
     return new AuthorizationPolicy(h.name(), h.namespace(), action, dryRun, scope, rules, doc.file() + ":" + h.line());
   }
 
-  private static Rule rule(Doc doc, String p, String ns) throws ConfigException {
+  private static Rule rule(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     if (doc.at(p).isNull()) {
       return new Rule(List.of(), List.of(), List.of());
     }
@@ -75,7 +82,7 @@ public final class AuthorizationPolicyParser {
       if (!doc.has(fp + "/source") || doc.at(fp + "/source").isEmpty()) {
         throw doc.error(fp, "from.source must not be empty");
       }
-      from.add(source(doc, fp + "/source", ns));
+      from.add(source(doc, fp + "/source", ns, td));
     }
     List<List<Field>> to = new ArrayList<>();
     int nt = doc.listSize(p + "/to", "to");
@@ -90,12 +97,12 @@ public final class AuthorizationPolicyParser {
     List<Field> when = new ArrayList<>();
     int nw = doc.listSize(p + "/when", "when");
     for (int i = 0; i < nw; i++) {
-      when.add(condition(doc, p + "/when/" + i, ns));
+      when.add(condition(doc, p + "/when/" + i, ns, td));
     }
     return new Rule(from, to, when);
   }
 
-  private static List<Field> source(Doc doc, String p, String ns) throws ConfigException {
+  private static List<Field> source(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     doc.onlyKeys(p, "source", SOURCE_KEYS);
     boolean sa = doc.has(p + "/serviceAccounts") || doc.has(p + "/notServiceAccounts");
     if (sa && (doc.has(p + "/principals") || doc.has(p + "/notPrincipals") || doc.has(p + "/namespaces") || doc.has(p + "/notNamespaces"))) {
@@ -103,7 +110,7 @@ public final class AuthorizationPolicyParser {
     }
     List<Field> out = new ArrayList<>();
     AttributeRef principal = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
-    add(out, doc, p, "principals", principal, false, Matchers::principal);
+    add(out, doc, p, "principals", principal, false, v -> principalIn(td, v));
     add(out, doc, p, "namespaces", principal, false, Matchers::namespace);
     for (String key : List.of("serviceAccounts", "notServiceAccounts")) {
       for (String v : doc.strings(p + "/" + key, key)) {
@@ -143,7 +150,7 @@ public final class AuthorizationPolicyParser {
     return out;
   }
 
-  private static Field condition(Doc doc, String p, String ns) throws ConfigException {
+  private static Field condition(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     doc.onlyKeys(p, "condition", CONDITION_KEYS);
     String key = doc.string(p + "/key", "when.key", true);
     List<String> values = doc.strings(p + "/values", "values");
@@ -161,6 +168,15 @@ public final class AuthorizationPolicyParser {
       ref = new AttributeRef(AttributeRef.Kind.HEADER, name);
       f = v -> Matchers.header(name, v);
       http = true;
+    } else if (key.startsWith(ENVOY_FILTER_PREFIX)) {
+      Matcher em = ENVOY_FILTER_KEY.matcher(key);
+      if (!em.matches()) {
+        throw doc.error(p + "/key", "condition key '" + key + "' must look like experimental.envoy.filters.<filter>[<key>]");
+      }
+      String filter = em.group(1);
+      String metaKey = em.group(2);
+      ref = new AttributeRef(AttributeRef.Kind.METADATA, filter + "[" + metaKey + "]");
+      f = v -> Matchers.metadata(filter, metaKey, v);
     } else if (cm.matches()) {
       List<String> path = new ArrayList<>();
       Matcher part = CLAIM_PART.matcher(cm.group(1));
@@ -191,7 +207,7 @@ public final class AuthorizationPolicyParser {
           break;
         case "source.principal":
           ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
-          f = Matchers::principal;
+          f = v -> principalIn(td, v);
           break;
         case "request.auth.principal":
           ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
@@ -222,7 +238,8 @@ public final class AuthorizationPolicyParser {
         default:
           throw doc.error(p + "/key", "unknown condition key '" + key + "' (supported: request.headers[<name>], source.ip, remote.ip, "
               + "source.namespace, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
-              + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni)");
+              + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni, "
+              + "experimental.envoy.filters.<filter>[<key>])");
       }
     }
     List<Predicate<AuthzInput>> pos = new ArrayList<>();
@@ -234,6 +251,26 @@ public final class AuthorizationPolicyParser {
       neg.add(f.apply(v));
     }
     return new Field(key, ref, http, pos, neg);
+  }
+
+  /** A principal value widened to the mesh's trust domain aliases: matches if any alias form matches. */
+  private static Predicate<AuthzInput> principalIn(TrustDomains td, String v) {
+    List<String> forms = td.expand(v);
+    if (forms.size() == 1) {
+      return Matchers.principal(forms.get(0));
+    }
+    List<Predicate<AuthzInput>> any = new ArrayList<>();
+    for (String form : forms) {
+      any.add(Matchers.principal(form));
+    }
+    return in -> {
+      for (Predicate<AuthzInput> m : any) {
+        if (m.test(in)) {
+          return true;
+        }
+      }
+      return false;
+    };
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -107,6 +107,32 @@ final class Matchers {
     return in -> m.matches(in.request().sni());
   }
 
+  /**
+   * {@code experimental.envoy.filters.*} as Istio generates it: {@code [v]} matches a list value with a
+   * string element matching v, {@code v} a string value matching v; any other type never matches.
+   */
+  static Predicate<AuthzInput> metadata(String filter, String key, String v) {
+    if (v.length() >= 2 && v.startsWith("[") && v.endsWith("]")) {
+      StringMatch m = StringMatch.of(v.substring(1, v.length() - 1), false);
+      return in -> {
+        Object value = in.request().filterMetadata(filter, key);
+        if (value instanceof Collection) {
+          for (Object e : (Collection<?>) value) {
+            if (e instanceof String && m.matches((String) e)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+    }
+    StringMatch m = StringMatch.of(v, false);
+    return in -> {
+      Object value = in.request().filterMetadata(filter, key);
+      return value instanceof String && m.matches((String) value);
+    };
+  }
+
   static Predicate<AuthzInput> header(String lowerName, String v) {
     StringMatch m = StringMatch.header(v);
     return in -> m.matches(in.request().header(lowerName));

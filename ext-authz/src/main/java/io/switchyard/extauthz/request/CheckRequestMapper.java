@@ -50,7 +50,9 @@ public final class CheckRequestMapper {
       AttributeContext.HttpRequest h = a.getRequest().getHttp();
       b.method(h.getMethod()).path(h.getPath()).requestId(h.getId());
       int budget = options.maxHeaderBytes();
-      if (h.getHeadersCount() > 0) {
+      if (h.getHeadersCount() > 0 && adoptable(h.getHeadersMap(), budget)) {
+        b.adoptHeaders(h.getHeadersMap());
+      } else if (h.getHeadersCount() > 0) {
         for (Map.Entry<String, String> e : h.getHeadersMap().entrySet()) {
           budget -= e.getKey().length() + e.getValue().length();
           if (budget < 0) {
@@ -89,7 +91,15 @@ public final class CheckRequestMapper {
       }
     }
     b.workload(workload(request.getAttributes().getContextExtensionsMap(), a.getDestination().getPrincipal()));
-    Struct jwt = a.getMetadataContext().getFilterMetadataMap().get(JWT_AUTHN_FILTER);
+    Map<String, Struct> filterMetadata = a.getMetadataContext().getFilterMetadataMap();
+    if (!filterMetadata.isEmpty()) {
+      b.filterMetadataLookup((filter, key) -> {
+        Struct s = filterMetadata.get(filter);
+        Value v = s == null ? null : s.getFieldsMap().get(key);
+        return v == null ? null : toJava(v);
+      });
+    }
+    Struct jwt = filterMetadata.get(JWT_AUTHN_FILTER);
     if (jwt != null) {
       Value payload = jwt.getFieldsMap().get(options.jwtPayloadKey());
       if (payload != null && payload.hasStructValue()) {
@@ -97,6 +107,27 @@ public final class CheckRequestMapper {
       }
     }
     return b.build();
+  }
+
+  /**
+   * Envoy sends lower-case names (a map has no duplicates), so the common request needs no copy: the
+   * protobuf map is unmodifiable already. Only oversized or upper-case headers take the copying path.
+   */
+  private static boolean adoptable(Map<String, String> headers, int budget) {
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      String k = e.getKey();
+      budget -= k.length() + e.getValue().length();
+      if (budget < 0) {
+        return false;
+      }
+      for (int i = 0; i < k.length(); i++) {
+        char c = k.charAt(i);
+        if (c >= 'A' && c <= 'Z') {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.switchyard.extauthz.request;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The typed view of one Check request that policies are evaluated against. Built once per request;
@@ -12,11 +13,12 @@ public final class RequestAttributes {
   private final boolean http;
   private final String sourcePrincipal;
   private final String sourceIp;
-  private final byte[] sourceIpBytes;
   private final String remoteIp;
-  private final byte[] remoteIpBytes;
   private final String destinationIp;
-  private final byte[] destinationIpBytes;
+  // Parsed on first use: most policy sets never look at addresses, and a cache hit never evaluates.
+  private byte[] sourceIpBytes;
+  private byte[] remoteIpBytes;
+  private byte[] destinationIpBytes;
   private final int destinationPort;
   private final String sni;
   private final String method;
@@ -28,17 +30,15 @@ public final class RequestAttributes {
   private final Map<String, String> headers;
   private final WorkloadRef workload;
   private final Map<String, Object> jwtAuthnPayload;
+  private final BiFunction<String, String, Object> filterMetadata;
   private final String requestId;
 
   private RequestAttributes(Builder b) {
     this.http = b.http;
     this.sourcePrincipal = emptyToNull(b.sourcePrincipal);
     this.sourceIp = emptyToNull(b.sourceIp);
-    this.sourceIpBytes = IpAddresses.parse(sourceIp);
     this.remoteIp = b.remoteIp == null ? sourceIp : emptyToNull(b.remoteIp);
-    this.remoteIpBytes = IpAddresses.parse(remoteIp);
     this.destinationIp = emptyToNull(b.destinationIp);
-    this.destinationIpBytes = IpAddresses.parse(destinationIp);
     this.destinationPort = b.destinationPort;
     this.sni = emptyToNull(b.sni);
     this.method = emptyToNull(b.method);
@@ -48,9 +48,10 @@ public final class RequestAttributes {
     this.path = r.path();
     this.query = r.query();
     this.pathError = r.error();
-    this.headers = Collections.unmodifiableMap(b.headers);
+    this.headers = b.adopted != null ? b.adopted : Collections.unmodifiableMap(b.headers);
     this.workload = b.workload;
     this.jwtAuthnPayload = b.jwtAuthnPayload;
+    this.filterMetadata = b.filterMetadata;
     this.requestId = emptyToNull(b.requestId);
   }
 
@@ -76,7 +77,11 @@ public final class RequestAttributes {
   }
 
   public byte[] sourceIpBytes() {
-    return sourceIpBytes;
+    byte[] v = sourceIpBytes;
+    if (v == null && sourceIp != null) {
+      v = sourceIpBytes = IpAddresses.parse(sourceIp);
+    }
+    return v;
   }
 
   public String remoteIp() {
@@ -84,7 +89,11 @@ public final class RequestAttributes {
   }
 
   public byte[] remoteIpBytes() {
-    return remoteIpBytes;
+    byte[] v = remoteIpBytes;
+    if (v == null && remoteIp != null) {
+      v = remoteIpBytes = IpAddresses.parse(remoteIp);
+    }
+    return v;
   }
 
   public String destinationIp() {
@@ -92,7 +101,11 @@ public final class RequestAttributes {
   }
 
   public byte[] destinationIpBytes() {
-    return destinationIpBytes;
+    byte[] v = destinationIpBytes;
+    if (v == null && destinationIp != null) {
+      v = destinationIpBytes = IpAddresses.parse(destinationIp);
+    }
+    return v;
   }
 
   public int destinationPort() {
@@ -148,6 +161,14 @@ public final class RequestAttributes {
     return jwtAuthnPayload;
   }
 
+  /**
+   * The value under {@code key} of Envoy's dynamic metadata for {@code filter} (as sent in
+   * {@code metadata_context.filter_metadata}), converted to String/Long/Double/Boolean/List/Map, or null.
+   */
+  public Object filterMetadata(String filter, String key) {
+    return filterMetadata == null ? null : filterMetadata.apply(filter, key);
+  }
+
   public String requestId() {
     return requestId;
   }
@@ -164,8 +185,11 @@ public final class RequestAttributes {
     private String host;
     private String rawPath;
     private final Map<String, String> headers = new LinkedHashMap<>();
+    private Map<String, String> adopted;
     private WorkloadRef workload = WorkloadRef.UNKNOWN;
     private Map<String, Object> jwtAuthnPayload;
+    private BiFunction<String, String, Object> filterMetadata;
+    private Map<String, Map<String, Object>> filterMetadataMaps;
     private String requestId;
     private PathNormalizer normalizer = new PathNormalizer(PathNormalizer.Mode.BASE);
 
@@ -226,8 +250,35 @@ public final class RequestAttributes {
       return this;
     }
 
+    /**
+     * Uses {@code v} as the whole header map without copying. The caller guarantees what
+     * {@link #header} would otherwise ensure: an unmodifiable map with lower-case names and no duplicates.
+     */
+    public Builder adoptHeaders(Map<String, String> v) {
+      adopted = v;
+      return this;
+    }
+
     public Builder workload(WorkloadRef v) {
       workload = v;
+      return this;
+    }
+
+    /** Looks dynamic metadata up on demand: converting it all for every request would be wasted work. */
+    public Builder filterMetadataLookup(BiFunction<String, String, Object> lookup) {
+      filterMetadata = lookup;
+      filterMetadataMaps = null;
+      return this;
+    }
+
+    /** Sets the dynamic metadata of one filter (tests and the offline tool). */
+    public Builder filterMetadata(String filter, Map<String, Object> fields) {
+      if (filterMetadataMaps == null) {
+        filterMetadataMaps = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> maps = filterMetadataMaps;
+        filterMetadata = (f, k) -> maps.containsKey(f) ? maps.get(f).get(k) : null;
+      }
+      filterMetadataMaps.put(filter, Map.copyOf(fields));
       return this;
     }
 

@@ -2,8 +2,18 @@ package io.switchyard.extauthz.authn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.jca.JCAContext;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.extauthz.config.Policies;
 import io.switchyard.extauthz.config.WorkloadPolicies;
@@ -242,5 +252,68 @@ class AuthenticatorTest {
     issuer.publish(JwksServer.newKey("other"));
     clock.advance(Duration.ofMinutes(6));
     assertThat(run(p, bearer(t)).authenticated()).isTrue();
+  }
+
+  /** An Ed25519 key pair from the JDK, published as an OKP JWK, and a JWT signed with it (alg EdDSA). */
+  record EdKey(OctetKeyPair publicJwk, java.security.PrivateKey privateKey) {
+    static EdKey generate(String kid) throws Exception {
+      java.security.KeyPair kp = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      byte[] spki = kp.getPublic().getEncoded();
+      byte[] x = java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+      return new EdKey(new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).keyID(kid).build(), kp.getPrivate());
+    }
+
+    String sign(JWTClaimsSet claims) throws Exception {
+      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(publicJwk.getKeyID()).build(), claims);
+      java.security.PrivateKey pk = privateKey;
+      jwt.sign(new JWSSigner() {
+        @Override
+        public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
+          try {
+            java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+            s.initSign(pk);
+            s.update(signingInput);
+            return Base64URL.encode(s.sign());
+          } catch (java.security.GeneralSecurityException e) {
+            throw new JOSEException(e.getMessage(), e);
+          }
+        }
+
+        @Override
+        public java.util.Set<JWSAlgorithm> supportedJWSAlgorithms() {
+          return java.util.Set.of(JWSAlgorithm.EdDSA);
+        }
+
+        @Override
+        public JCAContext getJCAContext() {
+          return new JCAContext();
+        }
+      });
+      return jwt.serialize();
+    }
+  }
+
+  JWTClaimsSet claims(String sub) {
+    return new JWTClaimsSet.Builder().issuer(issuer.issuer()).subject(sub).expirationTime(java.util.Date.from(clock.instant().plusSeconds(3600))).build();
+  }
+
+  @Test
+  void ed25519TokensVerifyAgainstAnOkpKeyFromTheJwksEndpoint() throws Exception {
+    EdKey ed = EdKey.generate("ed1");
+    issuer.publishExtra(ed.publicJwk());
+    AuthnResult ok = run(rules(uriRule()), bearer(ed.sign(claims("bob"))));
+    assertThat(ok.authenticated()).isTrue();
+    assertThat(ok.identity().principal()).isEqualTo(issuer.issuer() + "/bob");
+
+    // Signed by another Ed25519 key under the published kid: a bad signature, 401.
+    EdKey impostor = EdKey.generate("ed1");
+    AuthnResult forged = run(rules(uriRule()), bearer(impostor.sign(claims("mallory"))));
+    assertThat(forged.authenticated()).isFalse();
+    assertThat(forged.failure()).isEqualTo("Jwt verification fails");
+
+    // A tampered payload under a valid signature fails too.
+    String[] parts = ed.sign(claims("bob")).split("\\.");
+    String tampered = parts[0] + "." + Base64URL.encode(claims("admin").toString()) + "." + parts[2];
+    assertThat(run(rules(uriRule()), bearer(tampered)).authenticated()).isFalse();
   }
 }

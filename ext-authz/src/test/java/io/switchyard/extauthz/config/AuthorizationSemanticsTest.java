@@ -485,6 +485,53 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", values: [admin]}]\n"), req().build())).isFalse();
       assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[groups]\", notValues: [admin]}]\n"), req().build())).isTrue();
     }
+
+    /**
+     * Istio compiles a claim condition to Envoy's metadata matcher OR(list oneOf string, string): only
+     * string values and string list elements can match. Booleans, numbers, objects and lists of
+     * non-strings never match a value (not even "*"), so their notValues always hold.
+     */
+    @Test
+    void nonStringClaimsNeverMatchAValueAsInIstio() throws Exception {
+      RequestIdentity id = new RequestIdentity("https://idp", "alice", Map.of(
+          "iss", "https://idp", "sub", "alice", "email_verified", true, "level", 3L, "ratio", 0.5,
+          "ids", List.of(1L, 2L), "mixed", List.of("admin", 7L, false), "org", Map.of("team", "payments"),
+          "teams", List.of(Map.of("name", "payments")), "nested", List.of(List.of("x"))));
+      for (String claim : List.of("email_verified", "level", "ratio", "ids", "org", "teams", "nested")) {
+        for (String v : List.of("true", "3", "0.5", "1", "*", "payments", "x")) {
+          assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[" + claim + "]\", values: [\"" + v + "\"]}]\n"), req().build(), id))
+              .as("claims[%s] values [%s]", claim, v).isFalse();
+        }
+        assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[" + claim + "]\", notValues: [\"*\"]}]\n"), req().build(), id))
+            .as("claims[%s] notValues [*]", claim).isTrue();
+      }
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[mixed]\", values: [admin]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[mixed]\", values: [\"7\"]}]\n"), req().build(), id)).isFalse();
+      // A path through a non-object (a string, a list) finds nothing.
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[sub][x]\", values: [\"*\"]}]\n"), req().build(), id)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[teams][name]\", values: [payments]}]\n"), req().build(), id)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][team]\", values: [\"pay*\"]}]\n"), req().build(), id)).isTrue();
+    }
+
+    @Test
+    void envoyFilterMetadataConditionsMatchStringsAndListsAsIstioGeneratesThem() throws Exception {
+      String key = "experimental.envoy.filters.network.mysql_proxy[db.table]";
+      RequestAttributes update = req().filterMetadata("envoy.filters.network.mysql_proxy",
+          Map.of("db.table", List.of("update", "insert"), "db.name", "orders", "rows", 3L)).build();
+      assertThat(allowed(allow("  - when: [{key: \"" + key + "\", values: [\"[update]\"]}]\n"), update)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"" + key + "\", values: [\"[upd*]\"]}]\n"), update)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"" + key + "\", values: [\"[delete]\"]}]\n"), update)).isFalse();
+      // Without brackets the value must be a string: a list does not match.
+      assertThat(allowed(allow("  - when: [{key: \"" + key + "\", values: [update]}]\n"), update)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"" + key + "\", notValues: [\"[update]\"]}]\n"), update)).isFalse();
+      String name = "experimental.envoy.filters.network.mysql_proxy[db.name]";
+      assertThat(allowed(allow("  - when: [{key: \"" + name + "\", values: [\"ord*\"]}]\n"), update)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"" + name + "\", values: [\"[orders]\"]}]\n"), update)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"experimental.envoy.filters.network.mysql_proxy[rows]\", values: [\"3\"]}]\n"), update)).isFalse();
+      // No metadata for the filter: nothing matches, so notValues hold.
+      assertThat(allowed(allow("  - when: [{key: \"" + name + "\", values: [\"*\"]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"" + name + "\", notValues: [orders]}]\n"), req().build())).isTrue();
+    }
   }
 
   @Nested

@@ -3,6 +3,7 @@ package io.switchyard.extauthz.config;
 import io.switchyard.extauthz.policy.AuthzEvaluator;
 import io.switchyard.extauthz.policy.AuthzInput;
 import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.RequestIdentity;
 import io.switchyard.serverkit.config.ConfigException;
@@ -16,10 +17,14 @@ public final class Policies {
   private Policies() {}
 
   public static PolicySet load(String yaml) throws ConfigException {
+    return load(yaml, TrustDomains.DEFAULT);
+  }
+
+  public static PolicySet load(String yaml, TrustDomains trustDomains) throws ConfigException {
     try {
       Path dir = Files.createTempDirectory("authz");
       Files.writeString(dir.resolve("policies.yaml"), yaml);
-      return new PolicyLoader(PolicyLoader.DEFAULT_ROOT_NAMESPACE).load(dir);
+      return new PolicyLoader(PolicyLoader.DEFAULT_ROOT_NAMESPACE, trustDomains).load(dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

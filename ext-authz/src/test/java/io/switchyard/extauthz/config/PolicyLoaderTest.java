@@ -134,6 +134,8 @@ class PolicyLoaderTest {
     assertThat(unknown.reason()).contains("unknown field 'principal'");
     assertThat(unknown.line()).isEqualTo(6);
     assertThat(error(head + "  rules:\n  - when: [{key: request.method, values: [GET]}]\n").reason()).contains("unknown condition key 'request.method'");
+    assertThat(error(head + "  rules:\n  - when: [{key: experimental.envoy.filters.http.lua, values: [x]}]\n").reason())
+        .contains("experimental.envoy.filters.<filter>[<key>]");
     assertThat(error(head + "  rules:\n  - when: [{key: \"request.headers[a]\"}]\n").reason()).contains("needs values or notValues");
     assertThat(error(head + "  rules:\n  - when: [{key: source.ip, values: [nope]}]\n").reason()).contains("not an IP");
     assertThat(error(head + "  rules:\n  - to: [{operation: {methods: [\"\"]}}]\n").reason()).contains("empty value");

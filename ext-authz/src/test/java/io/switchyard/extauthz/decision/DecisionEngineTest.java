@@ -103,6 +103,21 @@ class DecisionEngineTest {
   }
 
   @Test
+  void requestsDifferingInReferencedEnvoyMetadataNeverShare() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n"
+        + "  - when: [{key: \"experimental.envoy.filters.http.lua[role]\", values: [admin]}]\n");
+    assertThat(decide(e, req().filterMetadata("envoy.filters.http.lua", Map.of("role", "admin")).build()).decision().result())
+        .isEqualTo(Decision.Result.ALLOW);
+    DecisionEngine.Evaluated other = decide(e, req().filterMetadata("envoy.filters.http.lua", Map.of("role", "guest")).build());
+    assertThat(other.cacheHit()).isFalse();
+    assertThat(other.decision().result()).isEqualTo(Decision.Result.DENY);
+    DecisionEngine.Evaluated none = decide(e, req().build());
+    assertThat(none.cacheHit()).isFalse();
+    assertThat(none.decision().result()).isEqualTo(Decision.Result.DENY);
+    assertThat(decide(e, req().filterMetadata("envoy.filters.http.lua", Map.of("role", "admin", "other", "x")).build()).cacheHit()).isTrue();
+  }
+
+  @Test
   void workloadsNeverShare() throws Exception {
     DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  selector: {matchLabels: {app: httpbin}}\n  action: DENY\n  rules: [{}]\n");
     assertThat(decide(e, req().build()).decision().result()).isEqualTo(Decision.Result.DENY);

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 public final class JwksServer implements AutoCloseable {
   private final HttpServer server;
   private volatile List<RSAKey> published;
+  private volatile List<com.nimbusds.jose.jwk.JWK> extra = List.of();
   private volatile boolean down;
   private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
   public final AtomicInteger jwksHits = new AtomicInteger();
@@ -41,7 +42,9 @@ public final class JwksServer implements AutoCloseable {
         respond(ex, 503, "{}");
         return;
       }
-      respond(ex, 200, new JWKSet(List.copyOf(published.stream().map(RSAKey::toPublicJWK).toList())).toString());
+      List<com.nimbusds.jose.jwk.JWK> keys = new java.util.ArrayList<>(published.stream().map(RSAKey::toPublicJWK).toList());
+      keys.addAll(extra);
+      respond(ex, 200, new JWKSet(keys).toString());
     });
     server.createContext("/.well-known/openid-configuration", ex -> respond(ex, down ? 503 : 200,
         "{\"issuer\":\"" + issuer() + "\",\"jwks_uri\":\"" + issuer() + "/jwks\"}"));
@@ -75,6 +78,11 @@ public final class JwksServer implements AutoCloseable {
 
   public void publish(RSAKey... keys) {
     published = List.of(keys);
+  }
+
+  /** Also publishes these (public) keys of other types, e.g. Ed25519. */
+  public void publishExtra(com.nimbusds.jose.jwk.JWK... keys) {
+    extra = List.of(keys);
   }
 
   /** Holds JWKS responses until the returned latch is counted down. */

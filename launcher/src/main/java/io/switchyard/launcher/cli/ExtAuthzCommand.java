@@ -4,8 +4,8 @@ import io.switchyard.extauthz.CheckTool;
 import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.extauthz.config.PolicyLoader;
-import io.switchyard.extauthz.decision.CacheSettings;
 import io.switchyard.extauthz.log.DecisionLogger;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.PathNormalizer;
 import io.switchyard.launcher.Main.UsageException;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
@@ -41,6 +41,14 @@ public final class ExtAuthzCommand implements Callable<Integer> {
   @Option(names = "--root-namespace", paramLabel = "NS", description = "Namespace whose policies apply mesh-wide (default: ${DEFAULT-VALUE}).")
   String rootNamespace = PolicyLoader.DEFAULT_ROOT_NAMESPACE;
 
+  @Option(names = "--trust-domain", paramLabel = "TD",
+      description = "The mesh trust domain (Istio meshConfig trustDomain); 'cluster.local' in principals stands for it (default: ${DEFAULT-VALUE}).")
+  String trustDomain = TrustDomains.CLUSTER_LOCAL;
+
+  @Option(names = "--trust-domain-alias", paramLabel = "TD", split = ",",
+      description = "Other trust domains treated as this one (Istio trustDomainAliases): principals in any of them are widened to all.")
+  List<String> trustDomainAliases = List.of();
+
   @Option(names = "--path-normalization", paramLabel = "MODE",
       description = "NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES, as Istio's meshConfig (default: ${DEFAULT-VALUE}).")
   PathNormalizer.Mode normalization = PathNormalizer.Mode.BASE;
@@ -51,12 +59,6 @@ public final class ExtAuthzCommand implements Callable<Integer> {
   @Option(names = "--jwt-payload-key", paramLabel = "KEY", description = "jwt_authn payload_in_metadata name whose claims are trusted (default: ${DEFAULT-VALUE}).")
   String jwtPayloadKey = "payload";
 
-  @Option(names = "--cache-size", paramLabel = "N", description = "Decision cache entries; 0 disables the cache (default: ${DEFAULT-VALUE}).")
-  long cacheSize = CacheSettings.defaults().maxEntries();
-
-  @Option(names = "--cache-ttl", paramLabel = "SECONDS", description = "Longest life of a cached decision, never beyond the token's exp (default: ${DEFAULT-VALUE}).")
-  long cacheTtlSeconds = CacheSettings.defaults().ttl().toSeconds();
-
   @Option(names = "--check-deadline-ms", paramLabel = "MS", description = "Own deadline per Check, below Envoy's timeout; past it the call fails closed (default: ${DEFAULT-VALUE}).")
   long deadlineMs = 150;
 
@@ -66,16 +68,11 @@ public final class ExtAuthzCommand implements Callable<Integer> {
   @Option(names = "--no-principal-header", description = "Do not add x-switchyard-principal to allowed requests.")
   boolean noPrincipalHeader;
 
-  @Option(names = "--no-decision-log", description = "Do not write decision records.")
-  boolean noDecisionLog;
-
-  @Option(names = "--decision-log-queue", paramLabel = "N", description = "Decision records buffered before new ones are dropped (default: ${DEFAULT-VALUE}).")
-  int queue = 10_000;
-
   @Option(names = "--redact-header", paramLabel = "NAME", split = ",",
       description = "Header whose value decision records redact (repeatable; default: authorization, proxy-authorization, cookie, set-cookie, x-api-key).")
   List<String> redact;
 
+  @Mixin ExtAuthzTuningOptions tuning;
   @Mixin KafkaOptions kafka;
   @Mixin AdminOptions admin;
   @Mixin TlsOptionsMixin tls;
@@ -91,13 +88,13 @@ public final class ExtAuthzCommand implements Callable<Integer> {
     }
     boolean kafkaGiven = spec.commandLine().getParseResult().hasMatchedOption("--kafka");
     Set<String> redacted = redact == null ? DecisionLogger.DEFAULT_REDACTED : new LinkedHashSet<>(redact);
-    ExtAuthzConfig config = ExtAuthzConfig.defaults(policyDir)
+    ExtAuthzConfig config = tuning.applyTo(ExtAuthzConfig.defaults(policyDir)
         .withListener(host, port, tls.tls().orElse(null))
         .withPolicyOptions(rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, namePolicy, !noPrincipalHeader)
-        .withCache(new CacheSettings(cacheSize, Duration.ofSeconds(cacheTtlSeconds)))
+        .withTrustDomains(trustDomains())
         .withTimings(Duration.ofMillis(deadlineMs), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2))
-        .withDecisionLog(!noDecisionLog, kafkaGiven ? kafka.bootstrapServers : null,
-            Topics.AUTHZ_DECISIONS.withPrefix(kafka.topicPrefix).name(), queue, redacted);
+        .withDecisionLog(true, kafkaGiven ? kafka.bootstrapServers : null,
+            Topics.AUTHZ_DECISIONS.withPrefix(kafka.topicPrefix).name(), 10_000, redacted));
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
@@ -105,13 +102,21 @@ public final class ExtAuthzCommand implements Callable<Integer> {
       ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
       server.start();
       p.announce("ext-authz", "grpc://" + host + ":" + server.port() + " (policies from " + policyDir + ", decision log to "
-          + (noDecisionLog ? "nowhere" : kafkaGiven ? "Kafka " + kafka.bootstrapServers : "the JSON log") + ")");
+          + (!tuning.decisionLog() ? "nowhere" : kafkaGiven ? "Kafka " + kafka.bootstrapServers : "the JSON log") + ")");
     } catch (Exception | Error e) {
       p.close();
       throw e;
     }
     p.awaitShutdown();
     return 0;
+  }
+
+  private TrustDomains trustDomains() {
+    try {
+      return TrustDomains.of(trustDomain, trustDomainAliases);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--trust-domain/--trust-domain-alias: " + e.getMessage());
+    }
   }
 
   /** {@code switchyard ext-authz check}: one request against a policy folder, offline. */

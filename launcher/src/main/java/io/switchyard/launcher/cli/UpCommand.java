@@ -76,6 +76,8 @@ public final class UpCommand implements Callable<Integer> {
       description = "Prometheus endpoint of the Flink jobs' JVM (consumer lag, watermark delay, checkpoint age); -1 = off (default: ${DEFAULT-VALUE}).")
   int flinkMetricsPort = DefaultPorts.FLINK_METRICS_HTTP;
 
+  @Mixin ExtAuthzTuningOptions extAuthz;
+
   @Mixin AdminOptions admin;
 
   @Override
@@ -96,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
         demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null,
         ratelimitSetup);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-    SwitchyardProcess p = EmbeddedRuntime.start(settings, out);
+    SwitchyardProcess p = EmbeddedRuntime.start(settings, out, extAuthz::applyTo);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");
     if (demo) {
       out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The all-in-one runtime behind {@code switchyard up}: the embedded Kafka broker and the catalogue's
@@ -92,6 +93,11 @@ public final class EmbeddedRuntime {
 
   /** Starts everything; on failure stops what already started and rethrows. */
   public static SwitchyardProcess start(Settings s, PrintStream out) throws Exception {
+    return start(s, out, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Settings, PrintStream)}, with ext-authz's config adjusted by {@code extAuthzTuning}. */
+  public static SwitchyardProcess start(Settings s, PrintStream out, UnaryOperator<ExtAuthzConfig> extAuthzTuning) throws Exception {
     Files.createDirectories(s.dataDir());
     if (s.flinkJar() != null && !Files.isRegularFile(s.flinkJar())) {
       throw new IllegalArgumentException("Flink jobs jar not found at " + s.flinkJar()
@@ -101,7 +107,7 @@ public final class EmbeddedRuntime {
     try {
       String kafka = startKafka(p, s);
       startRateLimit(p, s, out);
-      startExtAuthz(p, s, kafka, out);
+      startExtAuthz(p, s, kafka, out, extAuthzTuning);
       IngestCommand.start(p, IngestCommand.config(kafka, s.topicPrefix(), s.dataDir())
           .withPorts(s.ports().otlpGrpc(), s.ports().otlpHttp(), s.ports().als()));
       startTopologyApi(p, s, kafka);
@@ -137,14 +143,15 @@ public final class EmbeddedRuntime {
   }
 
   /** ext-authz with policies from {@code <config>/authz/}, decision records to the embedded broker. */
-  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
+  private static void startExtAuthz(SwitchyardProcess p, Settings s, String kafka, PrintStream out,
+      UnaryOperator<ExtAuthzConfig> tuning) throws Exception {
     Path authz = s.configDir().resolve("authz");
     if (!Files.isDirectory(authz)) {
       off(out, "ext-authz", "no " + authz + " folder");
       return;
     }
-    ExtAuthzConfig config = ExtAuthzConfig.defaults(authz).withListener(ANY, s.ports().extAuthz(), null)
-        .withDecisionLog(true, kafka, Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED);
+    ExtAuthzConfig config = tuning.apply(ExtAuthzConfig.defaults(authz).withListener(ANY, s.ports().extAuthz(), null)
+        .withDecisionLog(true, kafka, Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED));
     ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
     server.start();
     p.announce("ext-authz", "grpc " + ANY + ":" + server.port() + " (policies from " + authz + ")");
