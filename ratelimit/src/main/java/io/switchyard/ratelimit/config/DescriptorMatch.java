@@ -42,22 +42,43 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
    * has {@code share_threshold}, whose pattern stands for every value it matches.
    */
   public String counterKeyBase(RateLimitDescriptor descriptor) {
-    StringBuilder b = new StringBuilder(64).append(domain.domain()).append('_');
+    return appendCounterKeyBase(new StringBuilder(64), descriptor).toString();
+  }
+
+  /** {@link #counterKeyBase} appended to {@code b}, so a caller builds a whole key in one builder. */
+  public StringBuilder appendCounterKeyBase(StringBuilder b, RateLimitDescriptor descriptor) {
+    b.append(domain.domain()).append('_');
     for (int i = 0; i < path.length; i++) {
       RateLimitDescriptor.Entry e = descriptor.getEntries(i);
       DescriptorNode n = path[i];
       b.append(e.getKey()).append('_').append(n.shareThreshold ? n.value : e.getValue()).append('_');
     }
-    return b.toString();
+    return b;
   }
 
   /** Same base for a descriptor that matched nothing in config but carries an override limit. */
   public static String counterKeyBase(String domain, RateLimitDescriptor descriptor) {
-    StringBuilder b = new StringBuilder(64).append(domain).append('_');
-    for (RateLimitDescriptor.Entry e : descriptor.getEntriesList()) {
+    return appendCounterKeyBase(new StringBuilder(64), domain, descriptor).toString();
+  }
+
+  /** {@link #counterKeyBase(String, RateLimitDescriptor)} appended to {@code b}. */
+  public static StringBuilder appendCounterKeyBase(StringBuilder b, String domain, RateLimitDescriptor descriptor) {
+    b.append(domain).append('_');
+    for (int i = 0; i < descriptor.getEntriesCount(); i++) {
+      RateLimitDescriptor.Entry e = descriptor.getEntries(i);
       b.append(e.getKey()).append('_').append(e.getValue()).append('_');
     }
-    return b.toString();
+    return b;
+  }
+
+  /** The counter key base's length with the request's own values, to size its builder once. */
+  public static int counterKeyBaseCapacity(String domain, RateLimitDescriptor descriptor) {
+    int n = domain.length() + 1;
+    for (int i = 0; i < descriptor.getEntriesCount(); i++) {
+      RateLimitDescriptor.Entry e = descriptor.getEntries(i);
+      n += e.getKey().length() + e.getValue().length() + 2;
+    }
+    return n;
   }
 
   /** The reference's stat key for an override limit: entries joined by '.', {@code key_value} or {@code key}. */

@@ -18,6 +18,8 @@ final class OverLimitCache {
   OverLimitCache(Clock clock, long maxEntries) {
     this.entries = Caffeine.newBuilder()
         .ticker(() -> clock.millis() * 1_000_000L)
+        // Maintenance on the calling thread, as in the counter store: no hand-off to the common pool per drain.
+        .executor(Runnable::run)
         .maximumSize(maxEntries)
         .expireAfter(new Expiry<String, Entry>() {
           @Override

@@ -85,8 +85,26 @@ public final class RateLimiter {
     }
   }
 
-  /** What a descriptor resolved to. */
-  private record Resolved(List<Limit> limits, DescriptorNode rule, String statsKey, String keyBase, long hits) {}
+  /**
+   * What a descriptor resolved to. {@code match} is null for an override limit; the counter key is built
+   * from it and the request's entries only once a limit is to be counted.
+   */
+  private record Resolved(List<Limit> limits, DescriptorNode rule, String statsKey, DescriptorMatch match,
+      RateLimitDescriptor descriptor, long hits) {}
+
+  /** Response durations of up to an hour (every window of a second, minute or hour), built once. */
+  private static final Duration[] RESET_DURATIONS = new Duration[3601];
+
+  static {
+    for (int i = 0; i < RESET_DURATIONS.length; i++) {
+      RESET_DURATIONS[i] = Duration.newBuilder().setSeconds(i).build();
+    }
+  }
+
+  private static Duration resetDuration(long seconds) {
+    return seconds >= 0 && seconds < RESET_DURATIONS.length ? RESET_DURATIONS[(int) seconds]
+        : Duration.newBuilder().setSeconds(seconds).build();
+  }
 
   public RateLimitResponse shouldRateLimit(RateLimitRequest request) throws InvalidRequestException {
     if (request.getDomain().isEmpty()) {
@@ -124,17 +142,17 @@ public final class RateLimiter {
               + d.getLimit().getUnit());
         }
         resolved[i] = new Resolved(List.of(Limit.override(Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit()),
-            unit)), null, DescriptorMatch.overrideStatsKey(domain.domain(), d),
-            options.cacheKeyPrefix() + DescriptorMatch.counterKeyBase(domain.domain(), d), hits);
+            unit)), null, DescriptorMatch.overrideStatsKey(domain.domain(), d), null, d, hits);
         continue;
       }
       DescriptorMatch m = domain.match(d);
       if (m == null) {
         continue;
       }
-      resolved[i] = new Resolved(m.rule().limits(), m.rule(), m.statsKey(d),
-          options.cacheKeyPrefix() + m.counterKeyBase(d), hits);
-      for (Limit l : m.rule().limits()) {
+      resolved[i] = new Resolved(m.rule().limits(), m.rule(), m.statsKey(d), m, d, hits);
+      List<Limit> limits = m.rule().limits();
+      for (int li = 0; li < limits.size(); li++) {
+        Limit l = limits.get(li);
         if (!l.replaces().isEmpty()) {
           if (replaced == null) {
             replaced = new HashSet<>();
@@ -153,7 +171,10 @@ public final class RateLimiter {
         continue;
       }
       RateLimitStats.RuleStats rs = null;
-      for (Limit l : r.limits) {
+      StringBuilder key = null;
+      int baseLength = 0;
+      for (int li = 0; li < r.limits.size(); li++) {
+        Limit l = r.limits.get(li);
         if (replaced != null && l.named() && replaced.contains(l.name())) {
           continue;
         }
@@ -164,8 +185,12 @@ public final class RateLimiter {
         if (rs == null) {
           rs = stats.forKey(domain.domain(), r.statsKey);
         }
+        if (key == null) {
+          key = counterKeyBase(r, domain.domain());
+          baseLength = key.length();
+        }
         Check c = new Check(i, l, r.hits, rs);
-        prepareKeys(c, r.keyBase, now);
+        prepareKeys(c, key, baseLength, now);
         checks.add(c);
       }
     }
@@ -186,19 +211,35 @@ public final class RateLimiter {
     }
   }
 
-  private static void prepareKeys(Check c, String keyBase, long now) {
+  /** {@code CACHE_KEY_PREFIX} and the reference's key base in one builder sized for the whole key. */
+  private StringBuilder counterKeyBase(Resolved r, String domain) {
+    String prefix = options.cacheKeyPrefix();
+    // room for "#<index>_" and the window's epoch seconds (or "tb")
+    StringBuilder b = new StringBuilder(prefix.length() + DescriptorMatch.counterKeyBaseCapacity(domain, r.descriptor) + 32)
+        .append(prefix);
+    return r.match == null ? DescriptorMatch.appendCounterKeyBase(b, domain, r.descriptor)
+        : r.match.appendCounterKeyBase(b, r.descriptor);
+  }
+
+  /** Completes {@code key} (holding the descriptor's base up to {@code baseLength}) for one limit. */
+  private static void prepareKeys(Check c, StringBuilder key, int baseLength, long now) {
     Limit l = c.limit;
     long unitMillis = l.unit().seconds() * 1000;
-    String base = l.index() == 0 ? keyBase : keyBase + "#" + l.index() + "_";
+    key.setLength(baseLength);
+    if (l.index() != 0) {
+      key.append('#').append(l.index()).append('_');
+    }
+    int limitBaseLength = key.length();
     if (l.algorithm() == Algorithm.TOKEN_BUCKET) {
-      c.key = base + "tb";
+      c.key = key.append("tb").toString();
       return;
     }
     long windowStart = Math.floorDiv(now, unitMillis) * unitMillis;
     c.windowStartMillis = windowStart;
-    c.key = base + (windowStart / 1000);
+    c.key = key.append(windowStart / 1000).toString();
     if (l.algorithm() == Algorithm.SLIDING_WINDOW) {
-      c.previousKey = base + ((windowStart - unitMillis) / 1000);
+      key.setLength(limitBaseLength);
+      c.previousKey = key.append((windowStart - unitMillis) / 1000).toString();
       // The current window is still read as "previous" during the whole next window.
       c.expireAtMillis = windowStart + 2 * unitMillis;
     } else {
@@ -208,15 +249,21 @@ public final class RateLimiter {
 
   private void evaluate(List<Check> checks, long now) {
     List<Check> windows = new ArrayList<>(checks.size());
-    List<Check> buckets = new ArrayList<>(0);
-    for (Check c : checks) {
+    List<Check> buckets = List.of();
+    boolean anyFromCache = false;
+    for (int i = 0; i < checks.size(); i++) {
+      Check c = checks.get(i);
       if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+        if (buckets.isEmpty()) {
+          buckets = new ArrayList<>(2);
+        }
         buckets.add(c);
       } else if (overLimitCache != null && overLimitCache.isOver(c.key, c.limit.requestsPerUnit())) {
         c.fromLocalCache = true;
         c.over = true;
         c.remaining = 0;
         c.resetSeconds = resetSeconds(c, now);
+        anyFromCache = true;
       } else {
         windows.add(c);
       }
@@ -227,7 +274,7 @@ public final class RateLimiter {
         takeTokens(buckets, now, false);
       } else {
         // STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT: a request over any limit charges no counter.
-        boolean anyOver = checks.stream().anyMatch(c -> c.fromLocalCache);
+        boolean anyOver = anyFromCache;
         anyOver |= countWindows(windows, now, true);
         if (anyOver) {
           takeTokens(buckets, now, true);
@@ -478,7 +525,7 @@ public final class RateLimiter {
           .setCode(code)
           .setCurrentLimit(c.limit.proto())
           .setLimitRemaining((int) Math.min(c.remaining, Limit.MAX_REQUESTS_PER_UNIT))
-          .setDurationUntilReset(Duration.newBuilder().setSeconds(c.resetSeconds)));
+          .setDurationUntilReset(resetDuration(c.resetSeconds)));
       if (header == null || (over[i] && !header.over) || (over[i] == header.over && c.remaining < header.remaining)) {
         header = c;
       }
