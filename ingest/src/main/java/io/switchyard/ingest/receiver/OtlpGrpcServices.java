@@ -46,7 +46,6 @@ public final class OtlpGrpcServices {
   };
 
   public static ServerServiceDefinition tracesDefinition(Pipeline pipeline) {
-    TraceServiceGrpc.TraceServiceImplBase impl = traces(pipeline);
     MethodDescriptor<byte[], ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
@@ -59,13 +58,12 @@ public final class OtlpGrpcServices {
                 .withDescription("request is not a valid ExportTraceServiceRequest: " + e.getMessage()).asRuntimeException());
             return;
           }
-          impl.export(request, out);
+          exportTraces(pipeline, request, body.length, out);
         }))
         .build();
   }
 
   public static ServerServiceDefinition logsDefinition(Pipeline pipeline) {
-    LogsServiceGrpc.LogsServiceImplBase impl = logs(pipeline);
     MethodDescriptor<byte[], ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
@@ -78,45 +76,36 @@ public final class OtlpGrpcServices {
                 .withDescription("request is not a valid ExportLogsServiceRequest: " + e.getMessage()).asRuntimeException());
             return;
           }
-          impl.export(request, out);
+          exportLogs(pipeline, request, body.length, out);
         }))
         .build();
   }
 
-  static TraceServiceGrpc.TraceServiceImplBase traces(Pipeline pipeline) {
-    Duration retryAfter = pipeline.publisher().options().retryAfter();
-    return new TraceServiceGrpc.TraceServiceImplBase() {
-      @Override
-      public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
-        Pipeline.Export export = pipeline.traces(request, request.getSerializedSize());
-        respond(export, retryAfter, out, () -> {
-          ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
-          if (export.rejected() > 0) {
-            resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
-                .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
-          }
-          return resp.build();
-        });
+  /** The request was parsed from {@code bytes} bytes: its size is known without re-serialising it. */
+  static void exportTraces(Pipeline pipeline, ExportTraceServiceRequest request, long bytes,
+      StreamObserver<ExportTraceServiceResponse> out) {
+    Pipeline.Export export = pipeline.traces(request, bytes);
+    respond(export, pipeline.publisher().options().retryAfter(), out, () -> {
+      ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
+      if (export.partial()) {
+        resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+            .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
       }
-    };
+      return resp.build();
+    });
   }
 
-  static LogsServiceGrpc.LogsServiceImplBase logs(Pipeline pipeline) {
-    Duration retryAfter = pipeline.publisher().options().retryAfter();
-    return new LogsServiceGrpc.LogsServiceImplBase() {
-      @Override
-      public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> out) {
-        Pipeline.Export export = pipeline.logs(request, request.getSerializedSize());
-        respond(export, retryAfter, out, () -> {
-          ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
-          if (export.rejected() > 0) {
-            resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
-                .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
-          }
-          return resp.build();
-        });
+  static void exportLogs(Pipeline pipeline, ExportLogsServiceRequest request, long bytes,
+      StreamObserver<ExportLogsServiceResponse> out) {
+    Pipeline.Export export = pipeline.logs(request, bytes);
+    respond(export, pipeline.publisher().options().retryAfter(), out, () -> {
+      ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
+      if (export.partial()) {
+        resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
+            .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
       }
-    };
+      return resp.build();
+    });
   }
 
   /**

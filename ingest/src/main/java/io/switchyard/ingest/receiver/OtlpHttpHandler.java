@@ -149,14 +149,14 @@ public final class OtlpHttpHandler implements HttpHandler {
   private Message response(Pipeline.Export export) {
     if (signal == Signal.TRACES) {
       ExportTraceServiceResponse.Builder r = ExportTraceServiceResponse.newBuilder();
-      if (export.rejected() > 0) {
+      if (export.partial()) {
         r.setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(export.rejected())
             .setErrorMessage(export.error()));
       }
       return r.build();
     }
     ExportLogsServiceResponse.Builder r = ExportLogsServiceResponse.newBuilder();
-    if (export.rejected() > 0) {
+    if (export.partial()) {
       r.setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(export.rejected())
           .setErrorMessage(export.error()));
     }

@@ -53,6 +53,12 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--max-message-mb", paramLabel = "MIB", description = "Largest accepted request (default: ${DEFAULT-VALUE}).")
   int maxMessageMb = 16;
 
+  @Option(names = "--max-attributes", paramLabel = "N", description = "Attributes read per span or log record; the rest are dropped and the record counted as truncated, like OTel's attribute count limit (default: ${DEFAULT-VALUE}).")
+  int maxAttributes = MappingOptions.DEFAULTS.maxAttributes();
+
+  @Option(names = "--max-attribute-length", paramLabel = "CHARS", description = "Longer string values (span names, typed fields, kept attributes) are cut to this length, like OTel's attribute value length limit (default: ${DEFAULT-VALUE}).")
+  int maxAttributeLength = MappingOptions.DEFAULTS.maxValueLength();
+
   @Option(names = "--client-token-file", paramLabel = "FILE", description = "File holding a bearer token every OTLP/ALS client must send (Authorization: Bearer).")
   Path clientTokenFile;
 
@@ -65,7 +71,7 @@ public final class IngestCommand implements Callable<Integer> {
     IngestConfig config = config(kafka.bootstrapServers, kafka.topicPrefix, dataDir)
         .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
         .withSecurity(tls.tls().orElse(null), clientToken())
-        .withMapping(MappingOptions.DEFAULTS.withKeepAttributes(keepAttributes))
+        .withMapping(mapping())
         .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20)
         .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
             PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
@@ -94,6 +100,14 @@ public final class IngestCommand implements Callable<Integer> {
     p.announce("ingest", "OTLP gRPC :" + server.otlpGrpcPort() + ", OTLP HTTP :" + server.otlpHttpPort()
         + ", Envoy ALS :" + server.alsPort() + " (spool in " + config.dataDir().resolve("ingest/als-spool") + ")");
     return server;
+  }
+
+  MappingOptions mapping() {
+    try {
+      return MappingOptions.DEFAULTS.withKeepAttributes(keepAttributes).withLimits(maxAttributes, maxAttributeLength);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--max-attributes/--max-attribute-length: " + e.getMessage());
+    }
   }
 
   private String clientToken() {
