@@ -9,7 +9,8 @@ import io.switchyard.serverkit.metrics.Metrics;
  * Ingest's metrics. Records are counted per signal ({@code spans}, {@code logs}, {@code als}) and outcome:
  * {@code accepted} (handed to Kafka and acknowledged), {@code rejected} (invalid), {@code refused} (pushed back
  * to the client, which retries), {@code ignored} (not an access log), {@code spooled}, {@code replayed},
- * {@code dropped} (lost: spool full).
+ * {@code dropped} (lost: spool full); {@code truncated} counts accepted records that were cut to the attribute
+ * limits (they are also counted as accepted).
  */
 public final class IngestMetrics {
   final Counter records;
