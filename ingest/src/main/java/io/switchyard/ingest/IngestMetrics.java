@@ -14,6 +14,7 @@ import io.switchyard.serverkit.metrics.Metrics;
  */
 public final class IngestMetrics {
   final Counter records;
+  final Counter refusedRequests;
   final Counter bytesIn;
   final Counter bytesOut;
   final Histogram sendSeconds;
@@ -25,6 +26,9 @@ public final class IngestMetrics {
   public IngestMetrics(Metrics m) {
     records = m.counter("switchyard_ingest_records_total",
         "Records received by ingest, by signal and outcome", "signal", "outcome");
+    refusedRequests = m.counter("switchyard_ingest_refused_requests_total",
+        "OTLP requests refused before they were parsed (their records are not counted), by signal and reason",
+        "signal", "reason");
     bytesIn = m.counter("switchyard_ingest_bytes_in_total",
         "Request payload bytes received (after decompression), by signal", "signal");
     bytesOut = m.counter("switchyard_ingest_bytes_out_total",
@@ -45,6 +49,14 @@ public final class IngestMetrics {
     if (n > 0) {
       records.labelValues(signal, outcome).inc(n);
     }
+  }
+
+  public void refusedRequest(String signal, String reason) {
+    refusedRequests.labelValues(signal, reason).inc();
+  }
+
+  public double refusedRequests(String signal, String reason) {
+    return refusedRequests.labelValues(signal, reason).get();
   }
 
   public double value(String signal, String outcome) {

@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * OTLP/gRPC TraceService and LogsService: answer only once Kafka acknowledged, push back otherwise. Requests are
@@ -45,11 +47,16 @@ public final class OtlpGrpcServices {
     }
   };
 
-  public static ServerServiceDefinition tracesDefinition(Pipeline pipeline) {
+  /**
+   * The services run their handlers on the transport thread (direct executor) only to admit or refuse: admitted
+   * requests are parsed and published on {@code workers}, at most {@code admission}'s bound of them waiting.
+   */
+  public static ServerServiceDefinition tracesDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<byte[], ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.SPANS, body, out, () -> {
           ExportTraceServiceRequest request;
           try {
             request = ExportTraceServiceRequest.parseFrom(body);
@@ -59,15 +66,16 @@ public final class OtlpGrpcServices {
             return;
           }
           exportTraces(pipeline, request, body.length, out);
-        }))
+        })))
         .build();
   }
 
-  public static ServerServiceDefinition logsDefinition(Pipeline pipeline) {
+  public static ServerServiceDefinition logsDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<byte[], ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.LOGS, body, out, () -> {
           ExportLogsServiceRequest request;
           try {
             request = ExportLogsServiceRequest.parseFrom(body);
@@ -77,8 +85,23 @@ public final class OtlpGrpcServices {
             return;
           }
           exportLogs(pipeline, request, body.length, out);
-        }))
+        })))
         .build();
+  }
+
+  private static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, byte[] body,
+      StreamObserver<?> out, Runnable work) {
+    Runnable unlessCancelled = () -> {
+      // A call whose client gave up while it waited is not worth parsing: its answer would be discarded.
+      if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+        return;
+      }
+      work.run();
+    };
+    if (!admission.offer(body.length, workers, unlessCancelled)) {
+      pipeline.queueFull(signal);
+      out.onError(GrpcStatuses.queueFull(pipeline.publisher().options().retryAfter()));
+    }
   }
 
   /** The request was parsed from {@code bytes} bytes: its size is known without re-serialising it. */

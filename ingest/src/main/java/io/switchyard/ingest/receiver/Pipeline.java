@@ -74,6 +74,11 @@ public final class Pipeline {
     return publisher;
   }
 
+  /** A request refused before it was parsed, because too many were waiting for a worker. */
+  void queueFull(String signal) {
+    metrics.refusedRequest(signal, "queue_full");
+  }
+
   Export traces(ExportTraceServiceRequest request, long payloadBytes) {
     MappedBatch<SpanRecord> batch = spanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());

@@ -47,6 +47,9 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--inflight-mb", paramLabel = "MIB", description = "Record bytes awaiting Kafka's acknowledgement before OTLP clients are pushed back (default: ${DEFAULT-VALUE}).")
   long inflightMb = 64;
 
+  @Option(names = "--max-queued-requests", paramLabel = "N", description = "OTLP requests (per transport) waiting for a worker; more are refused at once with RESOURCE_EXHAUSTED / 429 and retry info (default: ${DEFAULT-VALUE}).")
+  int maxQueuedRequests = IngestConfig.DEFAULT_MAX_QUEUED_REQUESTS;
+
   @Option(names = "--spool-mb", paramLabel = "MIB", description = "Bound of the on-disk ALS spool; entries beyond it are dropped and counted (default: ${DEFAULT-VALUE}).")
   long spoolMb = 1024;
 
@@ -72,7 +75,7 @@ public final class IngestCommand implements Callable<Integer> {
         .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
         .withSecurity(tls.tls().orElse(null), clientToken())
         .withMapping(mapping())
-        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20)
+        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20).withMaxQueuedRequests(maxQueuedRequests)
         .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
             PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
