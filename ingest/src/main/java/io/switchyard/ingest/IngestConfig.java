@@ -25,6 +25,8 @@ import java.util.Set;
  * @param maxMessageBytes largest accepted request (gRPC message or decompressed HTTP body)
  * @param spoolMaxBytes on-disk bound of the ALS spool; entries beyond it are dropped and counted
  * @param producerOverrides extra Kafka producer settings (e.g. security), applied last
+ * @param maxQueuedRequests OTLP requests (per transport) received but not yet picked up by a worker, at most;
+ *     the excess is refused at once (RESOURCE_EXHAUSTED / 429 with retry info) instead of waiting for a deadline
  */
 public record IngestConfig(
     String host,
@@ -41,7 +43,11 @@ public record IngestConfig(
     long spoolMaxBytes,
     MappingOptions mapping,
     PublisherOptions publisher,
-    Map<String, Object> producerOverrides) {
+    Map<String, Object> producerOverrides,
+    int maxQueuedRequests) {
+
+  /** Enough to keep every worker busy through a burst; small enough that a waiting call is never near a deadline. */
+  public static final int DEFAULT_MAX_QUEUED_REQUESTS = 64;
 
   private static final Set<String> COMPRESSIONS = Set.of("lz4", "zstd", "gzip", "snappy", "none");
 
@@ -61,6 +67,9 @@ public record IngestConfig(
     if (maxMessageBytes < 1024) {
       throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
     }
+    if (maxQueuedRequests < 1) {
+      throw new IllegalArgumentException("maxQueuedRequests must be >= 1, got " + maxQueuedRequests);
+    }
     if (spoolMaxBytes < 1 << 20) {
       throw new IllegalArgumentException("spoolMaxBytes must be >= 1 MiB, got " + spoolMaxBytes);
     }
@@ -74,51 +83,56 @@ public record IngestConfig(
   public static IngestConfig defaults(String bootstrapServers, Path dataDir) {
     return new IngestConfig("0.0.0.0", DefaultPorts.OTLP_GRPC, DefaultPorts.OTLP_HTTP, DefaultPorts.ACCESS_LOG_GRPC,
         bootstrapServers, "", dataDir, null, null, "lz4", 16 << 20, 1L << 30, MappingOptions.DEFAULTS,
-        PublisherOptions.DEFAULTS, Map.of());
+        PublisherOptions.DEFAULTS, Map.of(), DEFAULT_MAX_QUEUED_REQUESTS);
   }
 
   public IngestConfig withPorts(int grpc, int http, int als) {
     return new IngestConfig(host, grpc, http, als, bootstrapServers, topicPrefix, dataDir, tls, bearerToken,
-        compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withHost(String h) {
     return new IngestConfig(h, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withTopicPrefix(String prefix) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, prefix, dataDir, tls,
-        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withSecurity(TlsOptions t, String token) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, t,
-        token, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        token, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withMapping(MappingOptions m) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, compression, maxMessageBytes, spoolMaxBytes, m, publisher, producerOverrides);
+        bearerToken, compression, maxMessageBytes, spoolMaxBytes, m, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withFlowControl(PublisherOptions p, long spoolBytes) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, compression, maxMessageBytes, spoolBytes, mapping, p, producerOverrides);
+        bearerToken, compression, maxMessageBytes, spoolBytes, mapping, p, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withProducerOverrides(Map<String, Object> overrides) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, overrides);
+        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, overrides, maxQueuedRequests);
   }
 
   public IngestConfig withCompression(String c) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, c, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        bearerToken, c, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
   }
 
   public IngestConfig withMaxMessageBytes(int bytes) {
     return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
-        bearerToken, compression, bytes, spoolMaxBytes, mapping, publisher, producerOverrides);
+        bearerToken, compression, bytes, spoolMaxBytes, mapping, publisher, producerOverrides, maxQueuedRequests);
+  }
+
+  public IngestConfig withMaxQueuedRequests(int n) {
+    return new IngestConfig(host, otlpGrpcPort, otlpHttpPort, alsPort, bootstrapServers, topicPrefix, dataDir, tls,
+        bearerToken, compression, maxMessageBytes, spoolMaxBytes, mapping, publisher, producerOverrides, n);
   }
 }

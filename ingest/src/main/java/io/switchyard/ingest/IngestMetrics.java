@@ -9,10 +9,12 @@ import io.switchyard.serverkit.metrics.Metrics;
  * Ingest's metrics. Records are counted per signal ({@code spans}, {@code logs}, {@code als}) and outcome:
  * {@code accepted} (handed to Kafka and acknowledged), {@code rejected} (invalid), {@code refused} (pushed back
  * to the client, which retries), {@code ignored} (not an access log), {@code spooled}, {@code replayed},
- * {@code dropped} (lost: spool full).
+ * {@code dropped} (lost: spool full); {@code truncated} counts accepted records that were cut to the attribute
+ * limits (they are also counted as accepted).
  */
 public final class IngestMetrics {
   final Counter records;
+  final Counter refusedRequests;
   final Counter bytesIn;
   final Counter bytesOut;
   final Histogram sendSeconds;
@@ -24,6 +26,9 @@ public final class IngestMetrics {
   public IngestMetrics(Metrics m) {
     records = m.counter("switchyard_ingest_records_total",
         "Records received by ingest, by signal and outcome", "signal", "outcome");
+    refusedRequests = m.counter("switchyard_ingest_refused_requests_total",
+        "OTLP requests refused before they were parsed (their records are not counted), by signal and reason",
+        "signal", "reason");
     bytesIn = m.counter("switchyard_ingest_bytes_in_total",
         "Request payload bytes received (after decompression), by signal", "signal");
     bytesOut = m.counter("switchyard_ingest_bytes_out_total",
@@ -44,6 +49,14 @@ public final class IngestMetrics {
     if (n > 0) {
       records.labelValues(signal, outcome).inc(n);
     }
+  }
+
+  public void refusedRequest(String signal, String reason) {
+    refusedRequests.labelValues(signal, reason).inc();
+  }
+
+  public double refusedRequests(String signal, String reason) {
+    return refusedRequests.labelValues(signal, reason).get();
   }
 
   public double value(String signal, String outcome) {

@@ -4,6 +4,7 @@ import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
 import io.switchyard.ingest.mapping.SpanMapper;
+import io.switchyard.ingest.receiver.Admission;
 import io.switchyard.ingest.receiver.AlsGrpcService;
 import io.switchyard.ingest.receiver.BearerTokenInterceptor;
 import io.switchyard.ingest.receiver.OtlpGrpcServices;
@@ -18,6 +19,7 @@ import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,10 @@ public final class IngestServer implements AutoCloseable {
   private final Readiness.Component readiness;
   private ScheduledExecutorService timers;
   private ScheduledExecutorService replayThread;
+  private final Executor givenOtlpWorkers;
+  private final Executor givenHttpWorkers;
   private java.util.concurrent.ExecutorService workers;
+  private java.util.concurrent.ExecutorService httpThreads;
   private KafkaPublisher publisher;
   private Spool spool;
   private SpoolReplayer replayer;
@@ -46,6 +51,13 @@ public final class IngestServer implements AutoCloseable {
   private HttpServerKit otlpHttp;
 
   public IngestServer(IngestConfig config, Metrics metrics, Readiness readiness) {
+    this(config, metrics, readiness, null, null);
+  }
+
+  /** With the executors OTLP requests are worked on (gRPC, HTTP) given, e.g. ones a test holds; null = own pools. */
+  IngestServer(IngestConfig config, Metrics metrics, Readiness readiness, Executor otlpWorkers, Executor httpWorkers) {
+    this.givenOtlpWorkers = otlpWorkers;
+    this.givenHttpWorkers = httpWorkers;
     this.config = config;
     this.metrics = new IngestMetrics(metrics);
     this.readiness = readiness == null ? null : readiness.register("ingest");
@@ -72,10 +84,15 @@ public final class IngestServer implements AutoCloseable {
     // send that waits for Kafka metadata (max.block.ms) never stalls a Netty event loop.
     workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
         daemon("ingest-worker"));
+    Executor otlpWorkers = givenOtlpWorkers != null ? givenOtlpWorkers : workers;
+    // Requests waiting for a worker hold their bytes: bound them by count and by the in-flight budget's size, and
+    // refuse the excess on the transport thread (the handlers there only admit or refuse).
+    long queuedBytes = config.publisher().inflightBudgetBytes();
+    Admission grpcAdmission = new Admission(config.maxQueuedRequests(), queuedBytes);
     GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
-        .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
-        .addService(OtlpGrpcServices.tracesDefinition(pipeline)).addService(OtlpGrpcServices.logsDefinition(pipeline));
+        .addService(OtlpGrpcServices.tracesDefinition(pipeline, grpcAdmission, otlpWorkers))
+        .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers));
     GrpcServer.Builder alsBuilder = GrpcServer.builder("ingest-als", config.alsPort()).host(config.host())
         .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
@@ -85,8 +102,15 @@ public final class IngestServer implements AutoCloseable {
       alsBuilder.intercept(new BearerTokenInterceptor(config.bearerToken()));
     }
     boolean token = config.bearerToken() != null;
+    Executor httpWorkers = givenHttpWorkers;
+    if (httpWorkers == null) {
+      // HTTP handlers wait for Kafka's acknowledgement on their thread, so they get a pool of their own.
+      httpThreads = Executors.newFixedThreadPool(16, daemon("ingest-otlp-http"));
+      httpWorkers = httpThreads;
+    }
+    Admission httpAdmission = new Admission(config.maxQueuedRequests(), queuedBytes);
     HttpServerKit.Builder http = HttpServerKit.builder("ingest-otlp-http", config.otlpHttpPort()).host(config.host())
-        .tls(config.tls()).threads(16)
+        .tls(config.tls()).executor(httpAdmission.httpExecutor(httpWorkers))
         .route("/v1/traces", OtlpHttpHandler.traces(pipeline, config.maxMessageBytes()), token)
         .route("/v1/logs", OtlpHttpHandler.logs(pipeline, config.maxMessageBytes()), token);
     if (token) {
@@ -132,6 +156,9 @@ public final class IngestServer implements AutoCloseable {
     }
     if (otlpHttp != null) {
       otlpHttp.close();
+    }
+    if (httpThreads != null) {
+      httpThreads.shutdown();
     }
     if (otlpGrpc != null) {
       otlpGrpc.close();

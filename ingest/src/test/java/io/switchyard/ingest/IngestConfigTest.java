@@ -26,5 +26,6 @@ class IngestConfigTest {
     assertThatThrownBy(() -> base.withFlowControl(base.publisher(), 10)).hasMessageContaining("spoolMaxBytes");
     assertThatThrownBy(() -> base.withSecurity(null, " ")).hasMessageContaining("bearer token");
     assertThatThrownBy(() -> base.withMaxMessageBytes(10)).hasMessageContaining("maxMessageBytes");
+    assertThatThrownBy(() -> base.withMaxQueuedRequests(0)).hasMessageContaining("maxQueuedRequests");
   }
 }

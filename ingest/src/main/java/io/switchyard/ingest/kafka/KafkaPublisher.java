@@ -11,10 +11,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,12 +133,11 @@ public final class KafkaPublisher implements AutoCloseable {
    */
   public Submission publish(List<ProducerRecord<byte[], byte[]>> records) {
     long bytes = 0;
-    long payload = 0;
+    long payloadBytes = 0;
     for (ProducerRecord<byte[], byte[]> r : records) {
       bytes += size(r);
-      payload += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+      payloadBytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
     }
-    long payloadBytes = payload;
     Refusal refusal = reserve(bytes);
     if (refusal != null) {
       return new Submission(refusal, null);
@@ -147,71 +149,98 @@ public final class KafkaPublisher implements AutoCloseable {
       return new Submission(null, done);
     }
     pendingBatches.incrementAndGet();
-    long start = nanoTime.getAsLong();
-    long finalBytes = bytes;
-    AtomicInteger remaining = new AtomicInteger(records.size());
-    AtomicBoolean finished = new AtomicBoolean();
-    var timeout = scheduler.schedule(() -> {
-      if (finished.compareAndSet(false, true)) {
+    Batch batch = new Batch(records.size(), bytes, payloadBytes, records.get(0).topic(), done);
+    batch.timeout = scheduler.schedule(() -> {
+      if (batch.finished.compareAndSet(false, true)) {
         markUnavailable("no acknowledgement within " + options.ackTimeout().toMillis() + " ms");
         done.completeExceptionally(new AckTimeoutException(options.ackTimeout().toMillis()));
       }
     }, options.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    // The budget is released when the producer is done with the records, not when the caller stops waiting:
-    // timed-out records still occupy producer memory.
-    AtomicInteger unreleased = new AtomicInteger(records.size());
     for (int i = 0; i < records.size(); i++) {
-      ProducerRecord<byte[], byte[]> r = records.get(i);
-      if (finished.get()) {
+      if (batch.finished.get()) {
         // The batch already failed (the producer reports most send errors, e.g. missing metadata after
         // max.block.ms, through the callback): sending the rest would only block again, once per record.
-        if (unreleased.addAndGet(-(records.size() - i)) == 0) {
-          release(finalBytes);
-          pendingBatches.decrementAndGet();
-        }
+        batch.doneWith(records.size() - i);
         break;
       }
       try {
-        producer.send(r, (meta, error) -> {
-          if (unreleased.decrementAndGet() == 0) {
-            release(finalBytes);
-            pendingBatches.decrementAndGet();
-          }
-          if (error != null) {
-            fail(finished, timeout, done, error);
-            return;
-          }
-          if (remaining.decrementAndGet() == 0) {
-            // Counted once per batch: the callbacks run on the producer's single I/O thread.
-            metrics.bytesOut(r.topic(), payloadBytes);
-            markAvailable();
-            metrics.sendLatency((nanoTime.getAsLong() - start) / 1e9);
-            if (finished.compareAndSet(false, true)) {
-              timeout.cancel(false);
-              done.complete(null);
-            }
-          }
-        });
+        producer.send(records.get(i), batch);
       } catch (RuntimeException e) {
         // send() itself failed (no metadata within max.block.ms, producer closed): this record and the ones
         // after it will never call back.
-        if (unreleased.addAndGet(-(records.size() - i)) == 0) {
-          release(finalBytes);
-          pendingBatches.decrementAndGet();
-        }
-        fail(finished, timeout, done, e);
+        batch.doneWith(records.size() - i);
+        batch.fail(e);
         break;
       }
     }
     return new Submission(null, done);
   }
 
-  private void fail(AtomicBoolean finished, java.util.concurrent.ScheduledFuture<?> timeout,
-      CompletableFuture<Void> done, Throwable error) {
-    if (finished.compareAndSet(false, true)) {
-      timeout.cancel(false);
-      markUnavailable(error.toString());
-      done.completeExceptionally(error);
+  /**
+   * One callback object for all records of a batch: the producer calls it once per record (on its single I/O
+   * thread), and it completes the batch's future once, after the last acknowledgement or on the first failure.
+   */
+  private final class Batch implements Callback {
+    final AtomicInteger remaining;
+    final AtomicInteger unreleased;
+    final AtomicBoolean finished = new AtomicBoolean();
+    final long budgetBytes;
+    final long payloadBytes;
+    final String topic;
+    final CompletableFuture<Void> done;
+    final long start = nanoTime.getAsLong();
+    volatile ScheduledFuture<?> timeout;
+
+    Batch(int records, long budgetBytes, long payloadBytes, String topic, CompletableFuture<Void> done) {
+      this.remaining = new AtomicInteger(records);
+      // The budget is released when the producer is done with the records, not when the caller stops waiting:
+      // timed-out records still occupy producer memory.
+      this.unreleased = new AtomicInteger(records);
+      this.budgetBytes = budgetBytes;
+      this.payloadBytes = payloadBytes;
+      this.topic = topic;
+      this.done = done;
+    }
+
+    @Override
+    public void onCompletion(RecordMetadata meta, Exception error) {
+      doneWith(1);
+      if (error != null) {
+        fail(error);
+        return;
+      }
+      if (remaining.decrementAndGet() == 0) {
+        metrics.bytesOut(topic, payloadBytes);
+        markAvailable();
+        metrics.sendLatency((nanoTime.getAsLong() - start) / 1e9);
+        if (finished.compareAndSet(false, true)) {
+          cancelTimeout();
+          done.complete(null);
+        }
+      }
+    }
+
+    /** {@code n} records are done with the producer (acknowledged, failed, or never sent). */
+    void doneWith(int n) {
+      if (unreleased.addAndGet(-n) == 0) {
+        release(budgetBytes);
+        pendingBatches.decrementAndGet();
+      }
+    }
+
+    void fail(Throwable error) {
+      if (finished.compareAndSet(false, true)) {
+        cancelTimeout();
+        markUnavailable(error.toString());
+        done.completeExceptionally(error);
+      }
+    }
+
+    private void cancelTimeout() {
+      ScheduledFuture<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
+      }
     }
   }
 

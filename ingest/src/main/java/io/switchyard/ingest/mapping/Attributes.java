@@ -7,43 +7,121 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Read-only view over OTLP key/values with the lookups the mappers need (first key that is present wins). */
+/**
+ * Read-only view over OTLP key/values with the lookups the mappers need (first key that is present wins).
+ *
+ * <p>Two shapes: a full map (when every attribute is kept), or only the values of a {@link KeySet} chosen at load
+ * time, in an array. The second is the hot path: a span's attributes are scanned once, each key hashed once, and
+ * nothing is allocated for the attributes no reader needs.
+ */
 final class Attributes {
-  private static final Attributes EMPTY = new Attributes(Map.of());
+  private static final Attributes EMPTY = new Attributes(Map.of(), null, null, false);
+
+  /** The keys a mapper reads, fixed at load time; each gets a slot. */
+  static final class KeySet {
+    private final Map<String, Integer> index;
+
+    KeySet(String... keys) {
+      Map<String, Integer> m = new HashMap<>(keys.length * 2);
+      for (String k : keys) {
+        m.putIfAbsent(k, m.size());
+      }
+      this.index = Map.copyOf(m);
+    }
+
+    int size() {
+      return index.size();
+    }
+  }
 
   private final Map<String, AnyValue> values;
+  private final KeySet keys;
+  private final AnyValue[] slots;
+  private final boolean overLimit;
 
-  private Attributes(Map<String, AnyValue> values) {
+  private Attributes(Map<String, AnyValue> values, KeySet keys, AnyValue[] slots, boolean overLimit) {
     this.values = values;
+    this.keys = keys;
+    this.slots = slots;
+    this.overLimit = overLimit;
   }
 
   static Attributes of(List<KeyValue> list) {
+    return of(list, Integer.MAX_VALUE, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Every attribute among the first {@code limit} (the OTel attribute count limit: the rest are dropped; a later
+   * duplicate of a key wins, as in the SDKs).
+   */
+  static Attributes of(List<KeyValue> list, int limit, int maxValueLength) {
     if (list.isEmpty()) {
       return EMPTY;
     }
-    Map<String, AnyValue> map = new HashMap<>(list.size() * 2);
-    for (KeyValue kv : list) {
+    int n = Math.min(limit, list.size());
+    Map<String, AnyValue> map = new HashMap<>(n * 2);
+    boolean over = list.size() > n;
+    for (int i = 0; i < n; i++) {
+      KeyValue kv = list.get(i);
       map.put(kv.getKey(), kv.getValue());
+      over |= tooLong(kv.getValue(), maxValueLength);
     }
-    return new Attributes(map);
+    return new Attributes(map, null, null, over);
+  }
+
+  /** Only the attributes in {@code keys}, among the first {@code limit}. */
+  static Attributes select(List<KeyValue> list, KeySet keys, int limit, int maxValueLength) {
+    AnyValue[] slots = new AnyValue[keys.size()];
+    int n = Math.min(limit, list.size());
+    boolean over = list.size() > n;
+    for (int i = 0; i < n; i++) {
+      KeyValue kv = list.get(i);
+      Integer slot = keys.index.get(kv.getKey());
+      if (slot != null) {
+        slots[slot] = kv.getValue();
+      }
+      over |= tooLong(kv.getValue(), maxValueLength);
+    }
+    return new Attributes(null, keys, slots, over);
+  }
+
+  private static boolean tooLong(AnyValue v, int maxValueLength) {
+    return v.getValueCase() == AnyValue.ValueCase.STRING_VALUE && v.getStringValue().length() > maxValueLength;
+  }
+
+  /** Whether the source had more attributes than the limit, or a string value longer than allowed. */
+  boolean overLimit() {
+    return overLimit;
+  }
+
+  private AnyValue get(String key) {
+    if (slots == null) {
+      return values.get(key);
+    }
+    Integer slot = keys.index.get(key);
+    if (slot == null) {
+      // A mapper asked for a key it did not declare in its KeySet: a programming error, not bad input.
+      throw new IllegalStateException("attribute '" + key + "' is not in the mapper's key set");
+    }
+    return slots[slot];
   }
 
   boolean has(String key) {
-    return values.containsKey(key);
+    return get(key) != null;
   }
 
-  int size() {
-    return values.size();
-  }
-
+  /** Every attribute; only for the full-map shape. */
   Map<String, AnyValue> asMap() {
+    if (values == null) {
+      throw new IllegalStateException("a selected view has no full map");
+    }
     return values;
   }
 
   /** The first present key as a string ("" when none). */
   String string(String... keys) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v != null) {
         String s = stringify(v);
         if (!s.isEmpty()) {
@@ -57,7 +135,7 @@ final class Attributes {
   /** The first present key as a long (ints, doubles and numeric strings accepted); {@code fallback} when none. */
   long number(long fallback, String... keys) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v == null) {
         continue;
       }
@@ -82,7 +160,7 @@ final class Attributes {
   /** The first present key as a double, or NaN. */
   double decimal(String... keys) {
     for (String key : keys) {
-      AnyValue v = values.get(key);
+      AnyValue v = get(key);
       if (v == null) {
         continue;
       }

@@ -28,6 +28,17 @@ public final class Hex {
   }
 
   /** Decodes hex (either case); null when the text is not an even number of hex digits. */
+  /** Lower-case hex as US-ASCII bytes: the Kafka key of a span record, without an intermediate String. */
+  public static byte[] encodeAscii(ByteString bytes) {
+    byte[] out = new byte[bytes.size() * 2];
+    for (int i = 0; i < bytes.size(); i++) {
+      int b = bytes.byteAt(i) & 0xff;
+      out[2 * i] = (byte) DIGITS[b >>> 4];
+      out[2 * i + 1] = (byte) DIGITS[b & 0xf];
+    }
+    return out;
+  }
+
   public static byte[] decode(CharSequence text) {
     int n = text.length();
     if (n % 2 != 0) {

@@ -5,11 +5,13 @@ package io.switchyard.ingest.mapping;
  *
  * @param keepAttributes copy every span attribute (stringified) into {@code SpanRecord.attributes}; off by default
  *     because downstream jobs only read the typed fields and the map dominates record size
- * @param maxAttributes at most this many attributes are kept per record; the rest are dropped
- * @param maxValueLength longer attribute values (kept or typed) are cut to this many characters
+ * @param maxAttributes only the first this many attributes of a span or log record are read (OTel's attribute
+ *     count limit, default 128 as in the SDKs); the rest are dropped and the record counted as truncated
+ * @param maxValueLength longer string values (span name, typed fields, kept attributes) are cut to this many
+ *     characters (OTel's attribute value length limit) and the record counted as truncated
  */
 public record MappingOptions(boolean keepAttributes, int maxAttributes, int maxValueLength) {
-  public static final MappingOptions DEFAULTS = new MappingOptions(false, 64, 1024);
+  public static final MappingOptions DEFAULTS = new MappingOptions(false, 128, 1024);
 
   public MappingOptions {
     if (maxAttributes < 0) {
@@ -18,6 +20,10 @@ public record MappingOptions(boolean keepAttributes, int maxAttributes, int maxV
     if (maxValueLength < 16) {
       throw new IllegalArgumentException("maxValueLength must be >= 16, got " + maxValueLength);
     }
+  }
+
+  public MappingOptions withLimits(int attributes, int valueLength) {
+    return new MappingOptions(keepAttributes, attributes, valueLength);
   }
 
   public MappingOptions withKeepAttributes(boolean keep) {

@@ -29,6 +29,7 @@ public final class OtlpAccessLogMapper {
     List<AccessLogRecord> out = new ArrayList<>();
     long rejected = 0;
     long ignored = 0;
+    long truncated = 0;
     String firstError = "";
     for (int r = 0; r < request.getResourceLogsCount(); r++) {
       ResourceLogs rl = request.getResourceLogs(r);
@@ -38,7 +39,8 @@ public final class OtlpAccessLogMapper {
         ScopeLogs sl = rl.getScopeLogs(s);
         for (int i = 0; i < sl.getLogRecordsCount(); i++) {
           LogRecord log = sl.getLogRecords(i);
-          Attributes attrs = Attributes.of(log.getAttributesList());
+          Attributes attrs = Attributes.of(log.getAttributesList(), options.maxAttributes(),
+              options.maxValueLength());
           if (!attrs.has(QUALIFIER_CLUSTER) || !attrs.has(QUALIFIER_CODE)) {
             ignored++;
             continue;
@@ -54,11 +56,14 @@ public final class OtlpAccessLogMapper {
           if (node == null) {
             node = node(resource);
           }
+          if (attrs.overLimit()) {
+            truncated++;
+          }
           out.add(AccessLogDerivation.derive(facts(node, log, attrs, receivedUnixNano), receivedUnixNano, options));
         }
       }
     }
-    return new MappedBatch<>(out, rejected, ignored, firstError);
+    return new MappedBatch<>(out, rejected, ignored, firstError, truncated);
   }
 
   static String validate(LogRecord log, Attributes attrs) {

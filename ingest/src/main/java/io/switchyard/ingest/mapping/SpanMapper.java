@@ -18,15 +18,29 @@ import java.util.Map;
 public final class SpanMapper {
   static final int SCHEMA_VERSION = 1;
 
+  /** Every span attribute {@link #toRecord} and {@link SamplingProbability} read. */
+  static final Attributes.KeySet SPAN_KEYS = new Attributes.KeySet("istio.namespace", "peer.service",
+      "server.address", "net.peer.name", "network.peer.address", "net.sock.peer.addr", "net.peer.ip", "db.system",
+      "db.system.name", "db.name", "db.namespace", "messaging.system", "messaging.destination.name",
+      "messaging.destination", "http.response.status_code", "http.status_code", "http.request.method", "http.method",
+      "http.route", "rpc.grpc.status_code", "grpc.status_code", "istio.workload", "k8s.deployment.name",
+      "k8s.statefulset.name", "k8s.daemonset.name", "istio.canonical_service", "upstream_cluster",
+      SamplingProbability.ATTRIBUTE);
+
   private final MappingOptions options;
 
   public SpanMapper(MappingOptions options) {
     this.options = options;
   }
 
+  public MappingOptions options() {
+    return options;
+  }
+
   public MappedBatch<SpanRecord> map(ExportTraceServiceRequest request, long receivedUnixNano) {
     List<SpanRecord> out = new ArrayList<>();
     long rejected = 0;
+    long truncated = 0;
     String firstError = "";
     for (int r = 0; r < request.getResourceSpansCount(); r++) {
       ResourceSpans rs = request.getResourceSpans(r);
@@ -43,11 +57,18 @@ public final class SpanMapper {
             }
             continue;
           }
-          out.add(toRecord(resource, span, receivedUnixNano));
+          Attributes attrs = options.keepAttributes()
+              ? Attributes.of(span.getAttributesList(), options.maxAttributes(), options.maxValueLength())
+              : Attributes.select(span.getAttributesList(), SPAN_KEYS, options.maxAttributes(),
+                  options.maxValueLength());
+          if (attrs.overLimit() || span.getName().length() > options.maxValueLength()) {
+            truncated++;
+          }
+          out.add(toRecord(resource, span, attrs, receivedUnixNano));
         }
       }
     }
-    return new MappedBatch<>(out, rejected, 0, firstError);
+    return new MappedBatch<>(out, rejected, 0, firstError, truncated);
   }
 
   /** Null when the span is usable, else what is wrong with it (naming the field). */
@@ -55,13 +76,13 @@ public final class SpanMapper {
     if (span.getTraceId().size() != 16) {
       return "trace_id must be 16 bytes, got " + span.getTraceId().size();
     }
-    if (allZero(span.getTraceId().toByteArray())) {
+    if (allZero(span.getTraceId())) {
       return "trace_id must not be all zeros";
     }
     if (span.getSpanId().size() != 8) {
       return "span_id must be 8 bytes, got " + span.getSpanId().size();
     }
-    if (allZero(span.getSpanId().toByteArray())) {
+    if (allZero(span.getSpanId())) {
       return "span_id must not be all zeros";
     }
     int parent = span.getParentSpanId().size();
@@ -80,8 +101,7 @@ public final class SpanMapper {
     return null;
   }
 
-  private SpanRecord toRecord(Attributes resource, Span span, long receivedUnixNano) {
-    Attributes attrs = Attributes.of(span.getAttributesList());
+  private SpanRecord toRecord(Attributes resource, Span span, Attributes attrs, long receivedUnixNano) {
     SpanRecord.Builder b = SpanRecord.newBuilder()
         .setSchemaVersion(SCHEMA_VERSION)
         .setTraceId(span.getTraceId())
@@ -143,9 +163,9 @@ public final class SpanMapper {
     return options.cut(s);
   }
 
-  private static boolean allZero(byte[] bytes) {
-    for (byte b : bytes) {
-      if (b != 0) {
+  private static boolean allZero(com.google.protobuf.ByteString bytes) {
+    for (int i = 0; i < bytes.size(); i++) {
+      if (bytes.byteAt(i) != 0) {
         return false;
       }
     }

@@ -20,6 +20,12 @@ final class GrpcStatuses {
     return retry(code, message, retryAfter);
   }
 
+  static final String QUEUE_FULL = "ingest has too many requests waiting for a worker; retry later";
+
+  static StatusRuntimeException queueFull(Duration retryAfter) {
+    return retry(Code.RESOURCE_EXHAUSTED, QUEUE_FULL, retryAfter);
+  }
+
   static StatusRuntimeException notAcknowledged(Throwable cause, Duration retryAfter) {
     return retry(Code.UNAVAILABLE, "Kafka did not acknowledge the records: " + rootMessage(cause), retryAfter);
   }

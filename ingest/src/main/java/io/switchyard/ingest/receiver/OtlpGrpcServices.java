@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * OTLP/gRPC TraceService and LogsService: answer only once Kafka acknowledged, push back otherwise. Requests are
@@ -45,12 +47,16 @@ public final class OtlpGrpcServices {
     }
   };
 
-  public static ServerServiceDefinition tracesDefinition(Pipeline pipeline) {
-    TraceServiceGrpc.TraceServiceImplBase impl = traces(pipeline);
+  /**
+   * The services run their handlers on the transport thread (direct executor) only to admit or refuse: admitted
+   * requests are parsed and published on {@code workers}, at most {@code admission}'s bound of them waiting.
+   */
+  public static ServerServiceDefinition tracesDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<byte[], ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.SPANS, body, out, () -> {
           ExportTraceServiceRequest request;
           try {
             request = ExportTraceServiceRequest.parseFrom(body);
@@ -59,17 +65,17 @@ public final class OtlpGrpcServices {
                 .withDescription("request is not a valid ExportTraceServiceRequest: " + e.getMessage()).asRuntimeException());
             return;
           }
-          impl.export(request, out);
-        }))
+          exportTraces(pipeline, request, body.length, out);
+        })))
         .build();
   }
 
-  public static ServerServiceDefinition logsDefinition(Pipeline pipeline) {
-    LogsServiceGrpc.LogsServiceImplBase impl = logs(pipeline);
+  public static ServerServiceDefinition logsDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<byte[], ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
         .toBuilder(BYTES, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.LOGS, body, out, () -> {
           ExportLogsServiceRequest request;
           try {
             request = ExportLogsServiceRequest.parseFrom(body);
@@ -78,45 +84,51 @@ public final class OtlpGrpcServices {
                 .withDescription("request is not a valid ExportLogsServiceRequest: " + e.getMessage()).asRuntimeException());
             return;
           }
-          impl.export(request, out);
-        }))
+          exportLogs(pipeline, request, body.length, out);
+        })))
         .build();
   }
 
-  static TraceServiceGrpc.TraceServiceImplBase traces(Pipeline pipeline) {
-    Duration retryAfter = pipeline.publisher().options().retryAfter();
-    return new TraceServiceGrpc.TraceServiceImplBase() {
-      @Override
-      public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
-        Pipeline.Export export = pipeline.traces(request, request.getSerializedSize());
-        respond(export, retryAfter, out, () -> {
-          ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
-          if (export.rejected() > 0) {
-            resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
-                .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
-          }
-          return resp.build();
-        });
+  private static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, byte[] body,
+      StreamObserver<?> out, Runnable work) {
+    Runnable unlessCancelled = () -> {
+      // A call whose client gave up while it waited is not worth parsing: its answer would be discarded.
+      if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
+        return;
       }
+      work.run();
     };
+    if (!admission.offer(body.length, workers, unlessCancelled)) {
+      pipeline.queueFull(signal);
+      out.onError(GrpcStatuses.queueFull(pipeline.publisher().options().retryAfter()));
+    }
   }
 
-  static LogsServiceGrpc.LogsServiceImplBase logs(Pipeline pipeline) {
-    Duration retryAfter = pipeline.publisher().options().retryAfter();
-    return new LogsServiceGrpc.LogsServiceImplBase() {
-      @Override
-      public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> out) {
-        Pipeline.Export export = pipeline.logs(request, request.getSerializedSize());
-        respond(export, retryAfter, out, () -> {
-          ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
-          if (export.rejected() > 0) {
-            resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
-                .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
-          }
-          return resp.build();
-        });
+  /** The request was parsed from {@code bytes} bytes: its size is known without re-serialising it. */
+  static void exportTraces(Pipeline pipeline, ExportTraceServiceRequest request, long bytes,
+      StreamObserver<ExportTraceServiceResponse> out) {
+    Pipeline.Export export = pipeline.traces(request, bytes);
+    respond(export, pipeline.publisher().options().retryAfter(), out, () -> {
+      ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
+      if (export.partial()) {
+        resp.setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+            .setRejectedSpans(export.rejected()).setErrorMessage(export.error()));
       }
-    };
+      return resp.build();
+    });
+  }
+
+  static void exportLogs(Pipeline pipeline, ExportLogsServiceRequest request, long bytes,
+      StreamObserver<ExportLogsServiceResponse> out) {
+    Pipeline.Export export = pipeline.logs(request, bytes);
+    respond(export, pipeline.publisher().options().retryAfter(), out, () -> {
+      ExportLogsServiceResponse.Builder resp = ExportLogsServiceResponse.newBuilder();
+      if (export.partial()) {
+        resp.setPartialSuccess(ExportLogsPartialSuccess.newBuilder()
+            .setRejectedLogRecords(export.rejected()).setErrorMessage(export.error()));
+      }
+      return resp.build();
+    });
   }
 
   /**

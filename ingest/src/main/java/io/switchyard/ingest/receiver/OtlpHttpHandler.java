@@ -75,6 +75,11 @@ public final class OtlpHttpHandler implements HttpHandler {
         error(ex, json, 405, 12, "method " + ex.getRequestMethod() + " not allowed; use POST");
         return;
       }
+      if (Admission.refusing()) {
+        pipeline.queueFull(signal == Signal.TRACES ? Pipeline.SPANS : Pipeline.LOGS);
+        retryLater(ex, json, 429, 8, GrpcStatuses.QUEUE_FULL);
+        return;
+      }
       if (!json && !contentType.equals(PROTOBUF)) {
         error(ex, false, 415, 3, "Content-Type must be application/x-protobuf or application/json, got '"
             + contentType + "'");
@@ -149,14 +154,14 @@ public final class OtlpHttpHandler implements HttpHandler {
   private Message response(Pipeline.Export export) {
     if (signal == Signal.TRACES) {
       ExportTraceServiceResponse.Builder r = ExportTraceServiceResponse.newBuilder();
-      if (export.rejected() > 0) {
+      if (export.partial()) {
         r.setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(export.rejected())
             .setErrorMessage(export.error()));
       }
       return r.build();
     }
     ExportLogsServiceResponse.Builder r = ExportLogsServiceResponse.newBuilder();
-    if (export.rejected() > 0) {
+    if (export.partial()) {
       r.setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(export.rejected())
           .setErrorMessage(export.error()));
     }

@@ -8,6 +8,7 @@ import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.Hex;
 import io.switchyard.ingest.mapping.MappedBatch;
+import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
 import io.switchyard.ingest.mapping.SpanMapper;
 import io.switchyard.ingest.spool.Spool;
@@ -34,8 +35,17 @@ public final class Pipeline {
   static final String LOGS = "logs";
   static final String ALS = "als";
 
-  /** What became of an OTLP export: refused now, or published (future = Kafka's acknowledgement). */
-  record Export(KafkaPublisher.Refusal refusal, CompletableFuture<Void> acked, long rejected, String error) {}
+  /**
+   * What became of an OTLP export: refused now, or published (future = Kafka's acknowledgement). {@code error}
+   * names the first rejected item's problem, or (with nothing rejected) warns that items were truncated to the
+   * attribute limits: OTLP's partial success carries such warnings with a rejected count of 0.
+   */
+  record Export(KafkaPublisher.Refusal refusal, CompletableFuture<Void> acked, long rejected, String error) {
+    /** Whether the answer carries a partial_success (rejections or a warning). */
+    boolean partial() {
+      return rejected > 0 || !error.isEmpty();
+    }
+  }
 
   private final SpanMapper spanMapper;
   private final OtlpAccessLogMapper logMapper;
@@ -64,14 +74,18 @@ public final class Pipeline {
     return publisher;
   }
 
+  /** A request refused before it was parsed, because too many were waiting for a worker. */
+  void queueFull(String signal) {
+    metrics.refusedRequest(signal, "queue_full");
+  }
+
   Export traces(ExportTraceServiceRequest request, long payloadBytes) {
     MappedBatch<SpanRecord> batch = spanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
     for (SpanRecord r : batch.records()) {
-      records.add(new ProducerRecord<>(spansTopic, Hex.encode(r.getTraceId()).getBytes(StandardCharsets.US_ASCII),
-          r.toByteArray()));
+      records.add(new ProducerRecord<>(spansTopic, Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
     }
-    return publish(SPANS, records, batch, payloadBytes);
+    return publish(SPANS, "spans", records, batch, payloadBytes);
   }
 
   Export logs(ExportLogsServiceRequest request, long payloadBytes) {
@@ -81,21 +95,33 @@ public final class Pipeline {
     for (AccessLogRecord r : batch.records()) {
       records.add(accessLog(r));
     }
-    return publish(LOGS, records, batch, payloadBytes);
+    return publish(LOGS, "log records", records, batch, payloadBytes);
   }
 
-  private Export publish(String signal, List<ProducerRecord<byte[], byte[]>> records, MappedBatch<?> batch,
-      long payloadBytes) {
+  private Export publish(String signal, String items, List<ProducerRecord<byte[], byte[]>> records,
+      MappedBatch<?> batch, long payloadBytes) {
     metrics.bytesIn(signal, payloadBytes);
     metrics.count(signal, "rejected", batch.rejected());
+    String error = batch.firstError();
+    if (batch.truncated() > 0 && error.isEmpty()) {
+      MappingOptions limits = spanMapper.options();
+      error = batch.truncated() + " " + items + " exceeded the attribute limits (" + limits.maxAttributes()
+          + " attributes, values of " + limits.maxValueLength() + " characters) and were truncated";
+    }
     KafkaPublisher.Submission s = publisher.publish(records);
     if (!s.accepted()) {
       metrics.count(signal, "refused", records.size());
-      return new Export(s.refusal(), null, batch.rejected(), batch.firstError());
+      return new Export(s.refusal(), null, batch.rejected(), error);
     }
     int n = records.size();
-    CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> metrics.count(signal, e == null ? "accepted" : "refused", n));
-    return new Export(null, counted, batch.rejected(), batch.firstError());
+    long truncated = batch.truncated();
+    CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> {
+      metrics.count(signal, e == null ? "accepted" : "refused", n);
+      if (e == null) {
+        metrics.count(signal, "truncated", truncated);
+      }
+    });
+    return new Export(null, counted, batch.rejected(), error);
   }
 
   AlsMapper.Stream newAlsStream() {

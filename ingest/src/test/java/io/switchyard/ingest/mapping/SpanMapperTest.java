@@ -199,6 +199,21 @@ class SpanMapperTest {
   }
 
   @Test
+  void attributesPastTheCountLimitAreNotReadAndOverLimitSpansAreCountedAsTruncated() {
+    SpanMapper limited = new SpanMapper(MappingOptions.DEFAULTS.withLimits(2, 16));
+    Span within = span().addAttributes(kv("peer.service", "cart")).build();
+    Span tooMany = span().addAttributes(kv("a", "1")).addAttributes(kv("b", "2"))
+        .addAttributes(kv("peer.service", "late")).build();
+    Span tooLong = span().addAttributes(kv("http.route", "/" + "r".repeat(40))).build();
+    MappedBatch<SpanRecord> b = limited.map(request(resource(), within, tooMany, tooLong), 0);
+
+    assertThat(b.records()).extracting(SpanRecord::getPeerService).containsExactly("cart", "", "");
+    assertThat(b.records().get(2).getHttpRoute()).hasSize(16);
+    assertThat(b.truncated()).isEqualTo(2);
+    assertThat(b.rejected()).isZero();
+  }
+
+  @Test
   void spanKindsMapOneToOne() {
     for (Span.SpanKind k : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_INTERNAL, Span.SpanKind.SPAN_KIND_SERVER,
         Span.SpanKind.SPAN_KIND_CLIENT, Span.SpanKind.SPAN_KIND_PRODUCER, Span.SpanKind.SPAN_KIND_CONSUMER}) {

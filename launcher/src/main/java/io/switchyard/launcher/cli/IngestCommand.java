@@ -47,11 +47,20 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--inflight-mb", paramLabel = "MIB", description = "Record bytes awaiting Kafka's acknowledgement before OTLP clients are pushed back (default: ${DEFAULT-VALUE}).")
   long inflightMb = 64;
 
+  @Option(names = "--max-queued-requests", paramLabel = "N", description = "OTLP requests (per transport) waiting for a worker; more are refused at once with RESOURCE_EXHAUSTED / 429 and retry info (default: ${DEFAULT-VALUE}).")
+  int maxQueuedRequests = IngestConfig.DEFAULT_MAX_QUEUED_REQUESTS;
+
   @Option(names = "--spool-mb", paramLabel = "MIB", description = "Bound of the on-disk ALS spool; entries beyond it are dropped and counted (default: ${DEFAULT-VALUE}).")
   long spoolMb = 1024;
 
   @Option(names = "--max-message-mb", paramLabel = "MIB", description = "Largest accepted request (default: ${DEFAULT-VALUE}).")
   int maxMessageMb = 16;
+
+  @Option(names = "--max-attributes", paramLabel = "N", description = "Attributes read per span or log record; the rest are dropped and the record counted as truncated, like OTel's attribute count limit (default: ${DEFAULT-VALUE}).")
+  int maxAttributes = MappingOptions.DEFAULTS.maxAttributes();
+
+  @Option(names = "--max-attribute-length", paramLabel = "CHARS", description = "Longer string values (span names, typed fields, kept attributes) are cut to this length, like OTel's attribute value length limit (default: ${DEFAULT-VALUE}).")
+  int maxAttributeLength = MappingOptions.DEFAULTS.maxValueLength();
 
   @Option(names = "--client-token-file", paramLabel = "FILE", description = "File holding a bearer token every OTLP/ALS client must send (Authorization: Bearer).")
   Path clientTokenFile;
@@ -65,8 +74,8 @@ public final class IngestCommand implements Callable<Integer> {
     IngestConfig config = config(kafka.bootstrapServers, kafka.topicPrefix, dataDir)
         .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
         .withSecurity(tls.tls().orElse(null), clientToken())
-        .withMapping(MappingOptions.DEFAULTS.withKeepAttributes(keepAttributes))
-        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20)
+        .withMapping(mapping())
+        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20).withMaxQueuedRequests(maxQueuedRequests)
         .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
             PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
@@ -94,6 +103,14 @@ public final class IngestCommand implements Callable<Integer> {
     p.announce("ingest", "OTLP gRPC :" + server.otlpGrpcPort() + ", OTLP HTTP :" + server.otlpHttpPort()
         + ", Envoy ALS :" + server.alsPort() + " (spool in " + config.dataDir().resolve("ingest/als-spool") + ")");
     return server;
+  }
+
+  MappingOptions mapping() {
+    try {
+      return MappingOptions.DEFAULTS.withKeepAttributes(keepAttributes).withLimits(maxAttributes, maxAttributeLength);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--max-attributes/--max-attribute-length: " + e.getMessage());
+    }
   }
 
   private String clientToken() {

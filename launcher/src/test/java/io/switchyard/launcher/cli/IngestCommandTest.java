@@ -31,7 +31,15 @@ class IngestCommandTest {
     assertThat(r.code).isZero();
     assertThat(r.out).contains("--otlp-grpc-port").contains("--otlp-http-port").contains("--als-port")
         .contains("--kafka").contains("--topic-prefix").contains("--data-dir").contains("--keep-attributes")
-        .contains("--spool-mb").contains("--client-token-file");
+        .contains("--spool-mb").contains("--client-token-file").contains("--max-message-mb")
+        .contains("--max-attributes").contains("--max-attribute-length");
+  }
+
+  @Test
+  void tooSmallAttributeValueLimitIsAUsageErrorNamingTheFlag() {
+    Run r = run("ingest", "--max-attribute-length", "3", "--data-dir", dir.toString());
+    assertThat(r.code).isEqualTo(Main.USAGE_ERROR);
+    assertThat(r.err).contains("--max-attribute-length").contains("maxValueLength must be >= 16, got 3");
   }
 
   @Test
