@@ -1,19 +1,27 @@
 package io.switchyard.flinkjobs.job;
 
 import io.switchyard.flinkjobs.slo.spec.SloCli;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ExceptionUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of both build outputs. Run with {@code java -jar switchyard-flink-local.jar} it starts a
  * local MiniCluster in this JVM; submitted with {@code flink run switchyard-flink-jobs.jar} the same
- * code runs on the cluster. {@code slo ...} runs the SLO tools instead.
+ * code runs on the cluster. {@code slo ...} runs the SLO tools instead. Only the local jar resumes on its
+ * own from the newest checkpoint under the data folder; a cluster restores with {@code flink run -s}.
  */
 public final class FlinkJobsMain {
   /** Printed once the job runs; `switchyard up` waits for it. */
   public static final String READY_MARKER = "switchyard-ready";
+
+  private static final Logger LOG = LoggerFactory.getLogger(FlinkJobsMain.class);
 
   private FlinkJobsMain() {}
 
@@ -45,12 +53,70 @@ public final class FlinkJobsMain {
       return;
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
+    if (!(env instanceof LocalStreamEnvironment)) {
+      runToEnd(env, options);
+      return;
+    }
+    runLocal(options);
+  }
+
+  /**
+   * The local jar: resume from the newest complete snapshot unless told otherwise; when that snapshot
+   * cannot be restored, move it aside and start fresh once instead of failing on every restart.
+   */
+  private static void runLocal(JobOptions options) throws Exception {
+    LocalRestore.Choice choice = LocalRestore.choose(options);
+    if (choice.automatic()) {
+      LOG.info("resuming from {}, the newest complete checkpoint under {} (--fresh to skip)", choice.snapshot().get(), options.dataDir());
+      LocalRestore.pruneOtherJobs(options.checkpointDir(), choice.snapshot())
+          .forEach(old -> LOG.info("removed the older job's checkpoints {}", old));
+    } else if (choice.snapshot().isPresent()) {
+      LOG.info("restoring from {} (--restore-from)", choice.snapshot().get());
+    } else {
+      LOG.info("starting fresh from the consumer group's committed offsets ({})",
+          options.fresh() ? "--fresh" : "no complete checkpoint under " + options.dataDir());
+    }
+    JobOptions first = choice.apply(options);
+    String jobId = null;
+    try {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(first));
+      SwitchyardPipeline.build(env, first);
+      JobClient job = env.executeAsync("switchyard");
+      jobId = job.getJobID().toHexString();
+      awaitReady(job);
+      job.getJobExecutionResult().get();
+      return;
+    } catch (Exception e) {
+      boolean checkpointed = jobId != null && LocalRestore.hasCompletedCheckpoint(options.checkpointDir(), jobId);
+      if (!LocalRestore.shouldFallBack(choice, checkpointed)) {
+        throw e;
+      }
+      Path snapshot = choice.snapshot().get();
+      Path moved = LocalRestore.moveAside(snapshot, options.dataDir());
+      Throwable root = ExceptionUtils.stripExecutionException(e);
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      LOG.error("could not restore from checkpoint {}: {}; moved it to {} and starting fresh from the consumer group's"
+          + " committed offsets (pending pairs and open windows of that checkpoint are not recovered)", snapshot, root, moved);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
+    runToEnd(env, options);
+  }
+
+  private static void runToEnd(StreamExecutionEnvironment env, JobOptions options) throws Exception {
     SwitchyardPipeline.build(env, options);
     JobClient job = env.executeAsync("switchyard");
-    awaitRunning(job);
-    // The launcher's supervisor marks flink-jobs ready on this line.
-    System.out.println(READY_MARKER + " job " + job.getJobID());
-    System.out.flush();
+    awaitReady(job);
     job.getJobExecutionResult().get();
+  }
+
+  private static void awaitReady(JobClient job) throws Exception {
+    awaitRunning(job);
+    if (job.getJobStatus().get() == JobStatus.RUNNING) {
+      // The launcher's supervisor marks flink-jobs ready on this line.
+      System.out.println(READY_MARKER + " job " + job.getJobID());
+      System.out.flush();
+    }
   }
 }

@@ -34,6 +34,7 @@ public record JobOptions(
     int restPort,
     int metricsPort,
     String restoreFrom,
+    boolean fresh,
     List<AlertWindow> alertWindows) implements Serializable {
 
   static final String USAGE = """
@@ -63,6 +64,9 @@ public record JobOptions(
         --metrics-port 9249         local jar: Prometheus metrics at http://HOST:PORT/metrics, -1 = off
         --restore-from PATH         start from this checkpoint or savepoint (a folder with _metadata);
                                     state no operator claims is an error
+        --fresh                     local jar: do not resume from the newest complete checkpoint or
+                                    savepoint under --data-dir (the default), start from the
+                                    consumer group's committed offsets
         --slo-alert-windows LIST    severity:long/short:budget-fraction, comma separated
                                     (default page:1h/5m:0.02,page:6h/30m:0.05,ticket:1d/2h:0.1,ticket:3d/6h:0.1)
       """;
@@ -73,7 +77,7 @@ public record JobOptions(
 
   public static JobOptions parse(String[] args) {
     Map<String, String> m = new LinkedHashMap<>();
-    List<String> flags = List.of("--bounded");
+    List<String> flags = List.of("--bounded", "--fresh");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (flags.contains(a)) {
@@ -121,6 +125,7 @@ public record JobOptions(
           integer(left, "--rest-port", "-1"),
           integer(left, "--metrics-port", "9249"),
           str(left, "--restore-from", ""),
+          Boolean.parseBoolean(str(left, "--fresh", "false")),
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -133,6 +138,9 @@ public record JobOptions(
       }
       if (o.metricsPort() == 8081 || o.metricsPort() == 0 || o.metricsPort() < -1 || o.metricsPort() > 65535) {
         throw new IllegalArgumentException("--metrics-port must be a port other than 8081 (the rate-limit service's), or -1 for off");
+      }
+      if (o.fresh() && !o.restoreFrom().isEmpty()) {
+        throw new IllegalArgumentException("--fresh and --restore-from exclude each other");
       }
       return o;
     } catch (IllegalArgumentException e) {
@@ -172,6 +180,13 @@ public record JobOptions(
 
   public Path savepointDir() {
     return dataDir.resolve("savepoints");
+  }
+
+  /** The same options starting from {@code snapshot}. */
+  public JobOptions withRestoreFrom(String snapshot) {
+    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
+        checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
+        false, alertWindows);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */

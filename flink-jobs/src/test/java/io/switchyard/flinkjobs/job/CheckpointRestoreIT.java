@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A live job cancelled mid-stream and resubmitted from its latest retained checkpoint gives exactly
+ * A live job cancelled mid-stream and resubmitted without naming a checkpoint (the local runner picks
+ * the newest complete one under the data folder) gives exactly
  * the hand-computed totals: nothing counted twice (the cancelled job's uncommitted output is aborted,
  * its input re-read once), nothing lost (client spans waiting for their servers and half-filled
  * windows come back from the checkpoint).
@@ -96,9 +97,12 @@ class CheckpointRestoreIT {
     first.cancel().get();
     Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
 
-    List<String> resume = new ArrayList<>(args);
-    resume.addAll(List.of("--restore-from", checkpoint.toString()));
-    JobOptions resumed = JobOptions.parse(resume.toArray(String[]::new));
+    // Resubmitted as the local jar does after a crash or a second `up`: no --restore-from, the
+    // runner picks the newest complete checkpoint under the data folder itself.
+    LocalRestore.Choice choice = LocalRestore.choose(o);
+    assertThat(choice.automatic()).isTrue();
+    assertThat(choice.snapshot()).contains(checkpoint);
+    JobOptions resumed = choice.apply(o);
     JobClient restored = LiveJobs.start(resumed, Map.of(), "restore-it-restored");
     try {
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {

@@ -33,6 +33,14 @@ class JobOptionsTest {
   }
 
   @Test
+  void freshIsAFlagAndExcludesRestoreFrom() {
+    assertThat(JobOptions.defaults().fresh()).isFalse();
+    assertThat(JobOptions.parse(new String[] {"--fresh"}).fresh()).isTrue();
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--fresh", "--restore-from", "/x/chk-1"}))
+        .hasMessageStartingWith("--fresh and --restore-from exclude each other");
+  }
+
+  @Test
   void metricsPortMinusOneTurnsTheReporterOff() {
     JobOptions o = JobOptions.parse(new String[] {"--metrics-port", "-1"});
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).doesNotContainKey("metrics.reporters")
