@@ -99,6 +99,8 @@ public final class TopologyBench {
 
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
       TopologyQueries queries = new TopologyQueries(store, clock, () -> 0, () -> true);
+      // The same queries without the cache of decoded buckets: what every query paid before it.
+      TopologyQueries uncached = new TopologyQueries(store, clock, () -> 0, () -> true, 0);
       long now = clock.millis();
       Random random = new Random(5);
       // Ranges: the newest 15 min, 1 h and 24 h (aligned to the hour, as "now" is 12:00:30), and 1-hour
@@ -125,6 +127,7 @@ public final class TopologyBench {
         System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries each, interleaved):%n", names.get(r), rounds, n);
         List<double[]> base = new ArrayList<>();
         List<double[]> subject = new ArrayList<>();
+        List<double[]> cold = new ArrayList<>();
         long[] scanned = {0};
         Graph[] g = new Graph[1];
         for (int round = 0; round < rounds; round++) {
@@ -138,11 +141,17 @@ public final class TopologyBench {
                 (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
           }));
           next[0] = 0;
+          cold.add(measure(n, () -> {
+            long[] range = rs[next[0]++ % rs.length];
+            g[0] = uncached.graph(new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE));
+          }));
+          next[0] = 0;
           subject.add(measure(n, () -> {
             long[] range = rs[next[0]++ % rs.length];
             g[0] = queries.graph(new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE));
           }));
           report("  round " + (round + 1) + " raw scan baseline", base.get(round), null);
+          report("  round " + (round + 1) + " graph, no cache  ", cold.get(round), base.get(round));
           report("  round " + (round + 1) + " graph            ", subject.get(round), base.get(round));
         }
         double[] ratios = new double[rounds];
@@ -152,6 +161,14 @@ public final class TopologyBench {
         Arrays.sort(ratios);
         double[] all = merged(subject);
         double[] allBase = merged(base);
+        double[] allCold = merged(cold);
+        double[] coldRatios = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+          coldRatios[i] = pct(subject.get(i), 0.5) / pct(cold.get(i), 0.5);
+        }
+        Arrays.sort(coldRatios);
+        System.out.printf(Locale.ROOT, "  => %s: graph without cache p50 %.1f ms p99 %.1f ms | cached/uncached median p50 ratio %.3f%n",
+            names.get(r), pct(allCold, 0.5), pct(allCold, 0.99), coldRatios[rounds / 2]);
         System.out.printf(Locale.ROOT, "  => %s: graph p50 %.1f ms p99 %.1f ms | raw scan p50 %.1f ms p99 %.1f ms | median p50 ratio %.3f"
             + " (%,d minute windows in the last range; %d nodes, %d edges)%n", names.get(r), pct(all, 0.5), pct(all, 0.99),
             pct(allBase, 0.5), pct(allBase, 0.99), ratios[rounds / 2], scanned[0], g[0].nodes().size(), g[0].edges().size());

@@ -7,6 +7,7 @@ import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.store.Resolution;
 import io.switchyard.topology.store.TopologyStore;
 import io.switchyard.topology.store.TopologyStore.Freshness;
 import java.time.Clock;
@@ -29,7 +30,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-/** Reads graphs, RED series and freshness from the store. Thread-safe; holds no state of its own. */
+/**
+ * Reads graphs, RED series and freshness from the store. Thread-safe; its only state is a bounded cache of
+ * decoded edge buckets that the store's change generations keep exact.
+ */
 public final class TopologyQueries {
   /** Upper bound on points in one series, so a tiny step over a long range cannot exhaust memory. */
   static final int MAX_POINTS = 11_000;
@@ -38,8 +42,18 @@ public final class TopologyQueries {
   private final Clock clock;
   private final LongSupplier consumerLag;
   private final BooleanSupplier caughtUp;
+  private final DecodedPieces pieces;
+
+  /** Records of decoded buckets kept between queries (about 1 KB each): a ragged hour of 5,000 hops is ~60,000. */
+  public static final int DEFAULT_CACHED_RECORDS = 100_000;
 
   public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp) {
+    this(store, clock, consumerLag, caughtUp, DEFAULT_CACHED_RECORDS);
+  }
+
+  public TopologyQueries(
+      TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp, int cachedRecords) {
+    this.pieces = new DecodedPieces(store, cachedRecords);
     this.store = store;
     this.clock = clock;
     this.consumerLag = consumerLag;
@@ -87,12 +101,25 @@ public final class TopologyQueries {
   public Graph graph(GraphRequest request) {
     QueryWindow window = window(request.fromMs(), request.toMs());
     Map<HopId, HopTraffic> perHop = new LinkedHashMap<>();
+    // Read before any scan: a piece is stamped with a generation no newer than the data it saw.
+    long generation = store.edgeGeneration();
     for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis())) {
-      if (piece.resolution() != null) {
-        // A roll-up already holds, per hop, only the minutes picked by the source preference below.
-        store.scanEdgeRollupBytes(piece.resolution(), piece.fromMs(), piece.toMs(), (order, value) -> addHop(perHop, order, value));
+      Resolution r = piece.resolution();
+      if (r != null) {
+        for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
+          DecodedPieces.addTo(perHop, rollupPiece(r, bucket, generation));
+        }
       } else {
-        addMinutes(perHop, piece.fromMs(), piece.toMs(), window.toMs());
+        for (long from = piece.fromMs(); from < piece.toMs(); ) {
+          long to = Math.min(Math.floorDiv(from, MINUTE_MS) * MINUTE_MS + MINUTE_MS, piece.toMs());
+          DecodedPieces.Piece minute = from % MINUTE_MS == 0 && to == from + MINUTE_MS ? minutePiece(from, generation) : null;
+          if (minute != null && minute.maxWindowEnd() <= window.toMs()) {
+            DecodedPieces.addTo(perHop, minute);
+          } else {
+            addMinutes(perHop, from, to, window.toMs());
+          }
+          from = to;
+        }
       }
     }
     List<HopTraffic> selected = filter(new ArrayList<>(perHop.values()), request);
@@ -129,7 +156,43 @@ public final class TopologyQueries {
     return new Graph(type, window, nodeViews, edgeViews);
   }
 
+  private static final long MINUTE_MS = 60_000L;
+
+  /** A roll-up already holds, per hop, only the minutes picked by the source preference of the minutes. */
+  private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long generation) {
+    DecodedPieces.Piece p = pieces.get(r, bucket);
+    if (p == null) {
+      DecodedPieces.Builder b = new DecodedPieces.Builder();
+      store.scanEdgeRollupBytes(r, bucket, bucket + r.millis, b::add);
+      p = b.build(generation);
+      pieces.put(r, bucket, p);
+    }
+    return p;
+  }
+
+  /** The records a graph picks among the windows starting in one calendar minute, unfiltered by range end. */
+  private DecodedPieces.Piece minutePiece(long minute, long generation) {
+    DecodedPieces.Piece p = pieces.get(null, minute);
+    if (p == null) {
+      DecodedPieces.Builder b = new DecodedPieces.Builder();
+      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b::add);
+      p = b.build(generation);
+      pieces.put(null, minute, p);
+    }
+    return p;
+  }
+
+  /** Cache hits and misses of decoded buckets since start, for tests and the bench. */
+  long[] pieceCacheCounts() {
+    return new long[] {pieces.hits(), pieces.misses()};
+  }
+
   private void addMinutes(Map<HopId, HopTraffic> perHop, long fromMs, long toMs, long windowEndLimit) {
+    scanPickedMinutes(fromMs, toMs, windowEndLimit, (order, value) -> addHop(perHop, order, value));
+  }
+
+  /** Per (hop, window) the record of the highest source, in scan order. */
+  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, TopologyStore.RawSink picked) {
     byte[][] pending = new byte[2][];
     store.scanEdgeBytes(fromMs, toMs, (order, value) -> {
       if (EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
@@ -144,13 +207,13 @@ public final class TopologyQueries {
         return;
       }
       if (pending[0] != null) {
-        addHop(perHop, pending[0], pending[1]);
+        picked.accept(pending[0], pending[1]);
       }
       pending[0] = order;
       pending[1] = value;
     });
     if (pending[0] != null) {
-      addHop(perHop, pending[0], pending[1]);
+      picked.accept(pending[0], pending[1]);
     }
   }
 
@@ -159,22 +222,34 @@ public final class TopologyQueries {
   }
 
   private static void addHop(Map<HopId, HopTraffic> perHop, byte[] order, byte[] value) {
-    HopId id = new HopId(Arrays.copyOfRange(order, 8, order.length - 2));
+    HopId id = hopId(order);
     HopTraffic t = perHop.get(id);
     if (t == null) {
-      try {
-        t = new HopTraffic(EdgeAggregate.parseFrom(value));
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException("corrupt edge aggregate in store", e);
-      }
+      t = new HopTraffic(parse(value));
       perHop.put(id, t);
     }
     int source = EdgeWindowDecoder.addTo(t.traffic, value);
-    t.sources.add(source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace");
+    t.sources.add(sourceName(source));
+  }
+
+  static HopId hopId(byte[] order) {
+    return new HopId(Arrays.copyOfRange(order, 8, order.length - 2));
+  }
+
+  static EdgeAggregate parse(byte[] value) {
+    try {
+      return EdgeAggregate.parseFrom(value);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt edge aggregate in store", e);
+    }
+  }
+
+  static String sourceName(int source) {
+    return source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace";
   }
 
   /** A hop's name bytes, compared by content; looked up once per record read, so the hash is kept. */
-  private static final class HopId {
+  static final class HopId {
     final byte[] bytes;
     final int hash;
 
@@ -259,7 +334,7 @@ public final class TopologyQueries {
     };
   }
 
-  private static final class HopTraffic {
+  static final class HopTraffic {
     final EdgeAggregate first;
     final Traffic traffic = new Traffic();
     final Set<String> sources = new TreeSet<>();

@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -179,6 +181,7 @@ public final class RocksTopologyStore implements TopologyStore {
               .putLong(fresh.newestWindowEndMs()).putLong(fresh.windowMillis()).putLong(fresh.newestEmittedMs()).array());
         }
         db.write(writeOptions, wb);
+        edgeBucketsChanged(batch);
         freshness = fresh;
         trimCaches(fresh);
       } catch (RocksDBException | RuntimeException e) {
@@ -479,6 +482,61 @@ public final class RocksTopologyStore implements TopologyStore {
     return freshness;
   }
 
+  // ---- change tracking for readers that cache what they decoded (bumped after the data is committed) ----
+
+  private final AtomicLong generation = new AtomicLong();
+  /** Per bucket (start * 4 + resolution ordinal, 3 = minute): the generation of its last change. */
+  private final ConcurrentHashMap<Long, Long> bucketChangedAt = new ConcurrentHashMap<>();
+  private volatile Retained retained = new Retained(Long.MIN_VALUE, 0);
+  private volatile long allEdgesChangedAt;
+
+  private record Retained(long cutoffMs, long generation) {}
+
+  private static long bucketId(Resolution r, long bucketStart) {
+    return bucketStart * 4 + (r == null ? 3 : r.ordinal());
+  }
+
+  private void edgeBucketsChanged(StoreBatch batch) {
+    if (batch.edges.isEmpty()) {
+      return;
+    }
+    long g = generation.incrementAndGet();
+    for (StoreBatch.EdgeWrite w : batch.edges) {
+      long start = w.sums().windowStart;
+      bucketChangedAt.put(bucketId(null, Math.floorDiv(start, MINUTE_MS) * MINUTE_MS), g);
+      for (Resolution r : Resolution.values()) {
+        bucketChangedAt.put(bucketId(r, r.bucketOf(start)), g);
+      }
+    }
+  }
+
+  private void edgesRetainedFrom(long cutoffMs) {
+    long g = generation.incrementAndGet();
+    retained = new Retained(Math.max(cutoffMs, retained.cutoffMs()), g);
+    // Buckets starting before the cutoff are judged by the retention record from now on.
+    bucketChangedAt.keySet().removeIf(id -> Math.floorDiv(id, 4) < cutoffMs);
+  }
+
+  private static final long MINUTE_MS = 60_000L;
+
+  @Override
+  public long edgeGeneration() {
+    return generation.get();
+  }
+
+  @Override
+  public boolean edgeBucketUnchangedSince(Resolution resolution, long bucketStartMs, long since) {
+    if (since < allEdgesChangedAt) {
+      return false;
+    }
+    Retained r = retained;
+    if (since < r.generation() && bucketStartMs < r.cutoffMs()) {
+      return false;
+    }
+    Long changed = bucketChangedAt.get(bucketId(resolution, bucketStartMs));
+    return changed == null || changed <= since;
+  }
+
   @Override
   public long deleteOlderThan(long cutoffMs) {
     long[] alertsDeleted = {0};
@@ -505,6 +563,7 @@ public final class RocksTopologyStore implements TopologyStore {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
           }
           db.write(writeOptions, wb);
+          edgesRetainedFrom(cutoffMs);
         } catch (RocksDBException | RuntimeException e) {
           resetCaches();
           throw e;
@@ -553,6 +612,16 @@ public final class RocksTopologyStore implements TopologyStore {
    */
   void rebuildRollups(long fromMs, long toMs) throws RocksDBException {
     synchronized (writeLock) {
+      try {
+        rebuildRollupsLocked(fromMs, toMs);
+      } finally {
+        allEdgesChangedAt = generation.incrementAndGet();
+      }
+    }
+  }
+
+  private void rebuildRollupsLocked(long fromMs, long toMs) throws RocksDBException {
+    {
       for (Resolution r : Resolution.values()) {
         db.deleteRange(writeOptions, timePrefix(r.prefix, fromMs), timePrefix(r.prefix, toMs));
       }

@@ -38,6 +38,24 @@ public interface TopologyStore extends AutoCloseable {
    */
   void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink);
 
+  /**
+   * A counter that grows whenever edge data changes; read it before a scan and pass it to
+   * {@link #edgeBucketUnchangedSince} to learn whether what the scan saw of a bucket is still what is stored.
+   * Negative when the store does not track changes (then nothing read may be cached).
+   */
+  default long edgeGeneration() {
+    return -1;
+  }
+
+  /**
+   * Whether the edge records of the bucket of {@code resolution} (null: the calendar minute) starting at
+   * {@code bucketStartMs} are unchanged since {@code generation} was read: no write, retention or rebuild has
+   * touched them after it.
+   */
+  default boolean edgeBucketUnchangedSince(Resolution resolution, long bucketStartMs, long generation) {
+    return false;
+  }
+
   /** Receives stored records; the arrays belong to the receiver. */
   interface RawSink {
     void accept(byte[] order, byte[] value);

@@ -1,0 +1,90 @@
+package io.switchyard.topology.query;
+
+import static io.switchyard.topology.Fixtures.MINUTE;
+import static io.switchyard.topology.Fixtures.T0;
+import static io.switchyard.topology.Fixtures.edge;
+import static io.switchyard.topology.Fixtures.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.MutableClock;
+import io.switchyard.topology.query.TopologyQueries.GraphRequest;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.StoreBatch;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cached decoded buckets never outlive what the store holds. */
+class DecodedPiecesTest {
+  private static final long HOUR = 60 * MINUTE;
+  private static final NodeRef A = service("a", "x");
+  private static final NodeRef B = service("b", "x");
+  private static final String HOP = "x/a->x/b";
+
+  @TempDir Path dir;
+  private RocksTopologyStore store;
+  private TopologyQueries queries;
+
+  @BeforeEach
+  void open() {
+    store = RocksTopologyStore.open(dir);
+    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void close() {
+    store.close();
+  }
+
+  private void write(long start, int requests) {
+    StoreBatch b = new StoreBatch();
+    b.edge(HOP, edge(A, B, TelemetrySource.TELEMETRY_SOURCE_MESH, start, requests, 0, 0.02));
+    store.write(b);
+  }
+
+  private double requests(long from, long to) {
+    Graph g = queries.graph(new GraphRequest(from, to, null, null, null, GraphType.SERVICE));
+    return g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
+  }
+
+  @Test
+  void reEmittedMinuteReplacesTheCachedMinuteAndRollUps() {
+    for (int m = 0; m < 60; m++) {
+      write(T0 + m * MINUTE, 10);
+    }
+    long raggedFrom = T0 + 3 * MINUTE;
+    long raggedTo = T0 + 58 * MINUTE;
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600);
+    long missesBefore = queries.pieceCacheCounts()[1];
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600);
+    assertThat(queries.pieceCacheCounts()[1]).as("second reads come from the cache").isEqualTo(missesBefore);
+
+    write(T0 + 4 * MINUTE, 25); // a minute at the ragged start (read from minutes)
+    write(T0 + 30 * MINUTE, 40); // a minute inside a ten-minute and the hourly roll-up
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600 + 15 + 30);
+    assertThat(requests(T0 + 4 * MINUTE, T0 + 5 * MINUTE)).isEqualTo(25);
+  }
+
+  @Test
+  void retentionDropsCachedBucketsItDeletesOrCuts() {
+    for (int m = 0; m < 2 * 60; m++) {
+      write(T0 + m * MINUTE, 1);
+    }
+    assertThat(requests(T0, T0 + 2 * HOUR)).isEqualTo(120);
+    assertThat(requests(T0 + 2 * MINUTE, T0 + 9 * MINUTE)).isEqualTo(7);
+    assertThat(requests(T0 + HOUR, T0 + 2 * HOUR)).isEqualTo(60);
+
+    store.deleteOlderThan(T0 + HOUR + 7 * MINUTE);
+
+    assertThat(requests(T0 + 2 * MINUTE, T0 + 9 * MINUTE)).isZero();
+    assertThat(requests(T0, T0 + 2 * HOUR)).isEqualTo(53);
+    assertThat(requests(T0 + HOUR, T0 + 2 * HOUR)).isEqualTo(53);
+  }
+}
