@@ -32,6 +32,17 @@ final class Attributes {
     int size() {
       return index.size();
     }
+
+    /** The slot of {@code key}, or -1 when no reader needs it. */
+    int slotOf(String key) {
+      Integer slot = index.get(key);
+      return slot == null ? -1 : slot;
+    }
+  }
+
+  /** A selected view over values a wire-level reader already put in their slots. */
+  static Attributes ofSlots(KeySet keys, AnyValue[] slots, boolean overLimit) {
+    return new Attributes(null, keys, slots, overLimit);
   }
 
   private final Map<String, AnyValue> values;

@@ -17,7 +17,6 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.time.Duration;
@@ -57,15 +56,15 @@ public final class OtlpGrpcServices {
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
         .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) ->
             admit(pipeline, admission, workers, Pipeline.SPANS, body, out, () -> {
-          ExportTraceServiceRequest request;
+          Pipeline.Export export;
           try {
-            request = ExportTraceServiceRequest.parseFrom(body);
+            export = pipeline.traces(body);
           } catch (InvalidProtocolBufferException e) {
             out.onError(Status.INVALID_ARGUMENT
                 .withDescription("request is not a valid ExportTraceServiceRequest: " + e.getMessage()).asRuntimeException());
             return;
           }
-          exportTraces(pipeline, request, body.length, out);
+          exportTraces(pipeline, export, out);
         })))
         .build();
   }
@@ -104,10 +103,7 @@ public final class OtlpGrpcServices {
     }
   }
 
-  /** The request was parsed from {@code bytes} bytes: its size is known without re-serialising it. */
-  static void exportTraces(Pipeline pipeline, ExportTraceServiceRequest request, long bytes,
-      StreamObserver<ExportTraceServiceResponse> out) {
-    Pipeline.Export export = pipeline.traces(request, bytes);
+  static void exportTraces(Pipeline pipeline, Pipeline.Export export, StreamObserver<ExportTraceServiceResponse> out) {
     respond(export, pipeline.publisher().options().retryAfter(), out, () -> {
       ExportTraceServiceResponse.Builder resp = ExportTraceServiceResponse.newBuilder();
       if (export.partial()) {

@@ -128,15 +128,12 @@ public final class OtlpHttpHandler implements HttpHandler {
   }
 
   private Pipeline.Export traces(byte[] body, boolean json) throws OtlpJson.BadJson, InvalidProtocolBufferException {
-    ExportTraceServiceRequest req;
-    if (json) {
-      ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
-      OtlpJson.parseTraces(body, b);
-      req = b.build();
-    } else {
-      req = ExportTraceServiceRequest.parseFrom(body);
+    if (!json) {
+      return pipeline.traces(body);
     }
-    return pipeline.traces(req, body.length);
+    ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+    OtlpJson.parseTraces(body, b);
+    return pipeline.traces(b.build(), body.length);
   }
 
   private Pipeline.Export logs(byte[] body, boolean json) throws OtlpJson.BadJson, InvalidProtocolBufferException {

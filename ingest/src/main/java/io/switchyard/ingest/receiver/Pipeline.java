@@ -1,5 +1,6 @@
 package io.switchyard.ingest.receiver;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -11,6 +12,7 @@ import io.switchyard.ingest.mapping.MappedBatch;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
 import io.switchyard.ingest.mapping.SpanMapper;
+import io.switchyard.ingest.mapping.WireSpanMapper;
 import io.switchyard.ingest.spool.Spool;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.SpanRecord;
@@ -48,6 +50,7 @@ public final class Pipeline {
   }
 
   private final SpanMapper spanMapper;
+  private final WireSpanMapper wireSpanMapper;
   private final OtlpAccessLogMapper logMapper;
   private final AlsMapper alsMapper;
   private final KafkaPublisher publisher;
@@ -60,6 +63,7 @@ public final class Pipeline {
   public Pipeline(SpanMapper spanMapper, OtlpAccessLogMapper logMapper, AlsMapper alsMapper, KafkaPublisher publisher,
       Spool spool, String spansTopic, String accessLogsTopic, IngestMetrics metrics, LongSupplier unixNanos) {
     this.spanMapper = spanMapper;
+    this.wireSpanMapper = new WireSpanMapper(spanMapper.options());
     this.logMapper = logMapper;
     this.alsMapper = alsMapper;
     this.publisher = publisher;
@@ -86,6 +90,20 @@ public final class Pipeline {
       records.add(new ProducerRecord<>(spansTopic, Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
     }
     return publish(SPANS, "spans", records, batch, payloadBytes);
+  }
+
+  /**
+   * A protobuf request body mapped from its wire bytes ({@link WireSpanMapper}), skipping the generated objects.
+   *
+   * @throws InvalidProtocolBufferException when the body is not an {@code ExportTraceServiceRequest}
+   */
+  Export traces(byte[] request) throws InvalidProtocolBufferException {
+    MappedBatch<WireSpanMapper.Encoded> batch = wireSpanMapper.map(request, unixNanos.getAsLong());
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    for (WireSpanMapper.Encoded r : batch.records()) {
+      records.add(new ProducerRecord<>(spansTopic, r.key(), r.value()));
+    }
+    return publish(SPANS, "spans", records, batch, request.length);
   }
 
   Export logs(ExportLogsServiceRequest request, long payloadBytes) {

@@ -1,0 +1,235 @@
+package io.switchyard.ingest.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.switchyard.model.v1.SpanRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class WireSpanMapperTest {
+  private static final String[] KEYS = {"istio.namespace", "peer.service", "server.address", "net.peer.name",
+      "network.peer.address", "net.sock.peer.addr", "net.peer.ip", "db.system", "db.system.name", "db.name",
+      "db.namespace", "messaging.system", "messaging.destination.name", "messaging.destination",
+      "http.response.status_code", "http.status_code", "http.request.method", "http.method", "http.route",
+      "rpc.grpc.status_code", "grpc.status_code", "istio.workload", "k8s.deployment.name", "k8s.statefulset.name",
+      "k8s.daemonset.name", "istio.canonical_service", "upstream_cluster", "sampling.probability", "service.name",
+      "service.namespace", "k8s.namespace.name", "user.id", "thread.name", "custom.attr"};
+  private static final String[] TRACESTATES = {"", "ot=th:8", "ot=th:c", "ot=rv:abcdef;th:fd", "vendor=x,ot=th:0",
+      "ot=th:zz", "ot=th:", "a=b", "ot=th:123456789abcdef0", " ot=th:4 , x=y"};
+
+  @Test
+  void producesTheReferenceMappersBytesForRandomizedRequests() throws IOException {
+    Random rnd = new Random(20261126L);
+    int records = 0;
+    for (int n = 0; n < 3000; n++) {
+      MappingOptions options = new MappingOptions(rnd.nextInt(6) == 0, new int[] {0, 3, 128}[rnd.nextInt(3)],
+          new int[] {16, 1024}[rnd.nextInt(2)]);
+      byte[] request = request(rnd);
+      records += assertSameAsReference(options, request, rnd.nextLong() & Long.MAX_VALUE);
+    }
+    assertThat(records).isGreaterThan(5000);
+  }
+
+  @Test
+  void rejectsMalformedRequestsLikeTheParser() {
+    WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+    byte[] truncated = {0x0a, 0x05, 0x12, 0x03};
+    assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(truncated))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+    assertThatThrownBy(() -> mapper.map(truncated, 1)).isInstanceOf(InvalidProtocolBufferException.class);
+  }
+
+  private static int assertSameAsReference(MappingOptions options, byte[] request, long received)
+      throws IOException {
+    MappedBatch<SpanRecord> expected;
+    try {
+      expected = new SpanMapper(options).map(ExportTraceServiceRequest.parseFrom(request), received);
+    } catch (InvalidProtocolBufferException e) {
+      assertThatThrownBy(() -> new WireSpanMapper(options).map(request, received))
+          .isInstanceOf(InvalidProtocolBufferException.class);
+      return 0;
+    }
+    MappedBatch<WireSpanMapper.Encoded> actual = new WireSpanMapper(options).map(request, received);
+    assertThat(actual.rejected()).isEqualTo(expected.rejected());
+    assertThat(actual.truncated()).isEqualTo(expected.truncated());
+    assertThat(actual.firstError()).isEqualTo(expected.firstError());
+    assertThat(actual.records()).hasSameSizeAs(expected.records());
+    for (int i = 0; i < expected.records().size(); i++) {
+      SpanRecord r = expected.records().get(i);
+      assertThat(actual.records().get(i).key()).isEqualTo(Hex.encodeAscii(r.getTraceId()));
+      // Compared as Kafka sees them: a string cut inside a surrogate pair is only '?' once serialized.
+      assertThat(SpanRecord.parseFrom(actual.records().get(i).value()))
+          .isEqualTo(SpanRecord.parseFrom(r.toByteArray()));
+      assertThat(actual.records().get(i).value()).isEqualTo(r.toByteArray());
+    }
+    return expected.records().size();
+  }
+
+  /** A request written field by field, so fields can come out of order, repeated (merged) or unknown. */
+  private static byte[] request(Random rnd) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    int resources = 1 + rnd.nextInt(3);
+    for (int r = 0; r < resources; r++) {
+      o.writeByteArray(1, resourceSpans(rnd));
+    }
+    if (rnd.nextInt(10) == 0) {
+      o.writeString(77, "unknown top-level field");
+    }
+    o.flush();
+    return out.toByteArray();
+  }
+
+  private static byte[] resourceSpans(Random rnd) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    byte[] resource = Resource.newBuilder().addAllAttributes(attributes(rnd, 6)).build().toByteArray();
+    boolean resourceLast = rnd.nextInt(4) == 0;
+    if (!resourceLast) {
+      o.writeByteArray(1, resource);
+    }
+    int scopes = rnd.nextInt(3);
+    for (int s = 0; s < scopes; s++) {
+      o.writeByteArray(2, scopeSpans(rnd));
+    }
+    if (resourceLast) {
+      o.writeByteArray(1, resource);
+    }
+    if (rnd.nextInt(5) == 0) {
+      // A second resource merges into the first: its attributes are appended.
+      o.writeByteArray(1, Resource.newBuilder().addAllAttributes(attributes(rnd, 2)).build().toByteArray());
+    }
+    o.writeString(3, "https://opentelemetry.io/schemas/1.24.0");
+    o.flush();
+    return out.toByteArray();
+  }
+
+  private static byte[] scopeSpans(Random rnd) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.writeByteArray(1, InstrumentationScope.newBuilder().setName("io.opentelemetry.envoy").setVersion("1.0")
+        .build().toByteArray());
+    int spans = rnd.nextInt(6);
+    for (int i = 0; i < spans; i++) {
+      byte[] span = span(rnd).toByteArray();
+      if (rnd.nextInt(6) == 0) {
+        // The same span split over two occurrences: the parser merges them (last scalar wins, lists append).
+        span = concat(span, span(rnd).toByteArray());
+      }
+      o.writeByteArray(2, span);
+    }
+    o.flush();
+    return out.toByteArray();
+  }
+
+  private static Span span(Random rnd) {
+    Span.Builder b = Span.newBuilder()
+        .setTraceId(id(rnd, 16, new int[] {16, 16, 16, 16, 16, 0, 15}))
+        .setSpanId(id(rnd, 8, new int[] {8, 8, 8, 8, 8, 0, 9}))
+        .setParentSpanId(id(rnd, 8, new int[] {0, 0, 8, 8, 3}))
+        .setName(string(rnd))
+        .setKindValue(rnd.nextInt(8))
+        .setTraceState(TRACESTATES[rnd.nextInt(TRACESTATES.length)]);
+    long start = rnd.nextInt(20) == 0 ? 0 : 1_700_000_000_000_000_000L + rnd.nextInt(1_000_000);
+    long end = rnd.nextInt(20) == 0 ? 0 : start + rnd.nextInt(2_000_000) - (rnd.nextInt(20) == 0 ? 3_000_000 : 0);
+    b.setStartTimeUnixNano(start).setEndTimeUnixNano(end);
+    if (rnd.nextBoolean()) {
+      b.setStatus(Status.newBuilder().setCodeValue(rnd.nextInt(4)).setMessage(rnd.nextBoolean() ? "boom" : ""));
+    }
+    b.addAllAttributes(attributes(rnd, 12));
+    if (rnd.nextInt(4) == 0) {
+      b.addEvents(Span.Event.newBuilder().setName("exception").setTimeUnixNano(start)
+          .addAllAttributes(attributes(rnd, 2)));
+      b.addLinks(Span.Link.newBuilder().setTraceId(id(rnd, 16, new int[] {16})).setSpanId(id(rnd, 8, new int[] {8})));
+      b.setDroppedAttributesCount(rnd.nextInt(3)).setFlags(0x101);
+    }
+    if (rnd.nextInt(8) == 0) {
+      b.setUnknownFields(UnknownFieldSet.newBuilder()
+          .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(7).addLengthDelimited(ByteString.copyFromUtf8(
+              "x")).build())
+          .build());
+    }
+    return b.build();
+  }
+
+  private static ByteString id(Random rnd, int size, int[] lengths) {
+    int len = lengths[rnd.nextInt(lengths.length)];
+    byte[] bytes = new byte[len];
+    if (rnd.nextInt(25) != 0) {
+      rnd.nextBytes(bytes);
+    }
+    return ByteString.copyFrom(bytes);
+  }
+
+  private static List<KeyValue> attributes(Random rnd, int max) {
+    List<KeyValue> out = new ArrayList<>();
+    int n = rnd.nextInt(max + 1);
+    for (int i = 0; i < n; i++) {
+      KeyValue.Builder kv = KeyValue.newBuilder().setKey(KEYS[rnd.nextInt(KEYS.length)]).setValue(value(rnd, 0));
+      if (rnd.nextInt(30) == 0) {
+        kv.clearValue();
+      }
+      out.add(kv.build());
+    }
+    return out;
+  }
+
+  private static AnyValue value(Random rnd, int depth) {
+    AnyValue.Builder v = AnyValue.newBuilder();
+    switch (rnd.nextInt(depth > 0 ? 5 : 9)) {
+      case 0, 1, 2 -> v.setStringValue(string(rnd));
+      case 3 -> v.setIntValue(rnd.nextInt(20) == 0 ? -1 : rnd.nextInt(600));
+      case 4 -> v.setDoubleValue(rnd.nextInt(3) == 0 ? rnd.nextDouble() * 2 : rnd.nextInt(600));
+      case 5 -> v.setBoolValue(rnd.nextBoolean());
+      case 6 -> v.setBytesValue(ByteString.copyFrom(new byte[] {1, 2, (byte) 0xff}));
+      case 7 -> v.setArrayValue(ArrayValue.newBuilder().addValues(value(rnd, 1)).addValues(value(rnd, 1)));
+      default -> v.setKvlistValue(KeyValueList.newBuilder()
+          .addValues(KeyValue.newBuilder().setKey("k").setValue(value(rnd, 1))));
+    }
+    return v.build();
+  }
+
+  private static String string(Random rnd) {
+    switch (rnd.nextInt(8)) {
+      case 0:
+        return "";
+      case 1:
+        return " 200 ";
+      case 2:
+        return "0.25";
+      case 3:
+        // Over both limits in UTF-16 chars, but with 2-byte and 4-byte (surrogate pair) UTF-8.
+        return "é😀".repeat(6 + rnd.nextInt(600));
+      case 4:
+        return "x".repeat(10 + rnd.nextInt(20));
+      default:
+        return new String[] {"GET", "checkout", "orders.shop.svc.cluster.local", "postgresql", "kafka",
+            "outbound|8080||pay.svc"}[rnd.nextInt(6)];
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
