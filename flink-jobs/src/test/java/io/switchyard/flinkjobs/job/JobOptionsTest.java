@@ -25,7 +25,8 @@ class JobOptionsTest {
 
   @Test
   void restoreFromStartsFromThatSnapshotAndRefusesUnclaimedState() {
-    assertThat(SwitchyardPipeline.flinkConfiguration(JobOptions.defaults()).toMap()).doesNotContainKey("execution.state-recovery.path");
+    assertThat(SwitchyardPipeline.flinkConfiguration(JobOptions.defaults()).toMap()).doesNotContainKey("execution.state-recovery.path")
+        .containsEntry("pipeline.object-reuse", "true");
     JobOptions o = JobOptions.parse(new String[] {"--restore-from", "/data/flink/checkpoints/abc/chk-7"});
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap())
         .containsEntry("execution.state-recovery.path", "/data/flink/checkpoints/abc/chk-7")
