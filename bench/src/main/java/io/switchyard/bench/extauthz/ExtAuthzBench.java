@@ -80,7 +80,7 @@ public final class ExtAuthzBench {
       } else if (args[i].equals("--only")) {
         only = List.of(args[++i].split(","));
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --no-latency, --only noop,cached,uncached,jwt)");
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --no-latency, --only noop,cached,cached-nolog,uncached,jwt)");
       }
     }
     Path dir = Files.createTempDirectory("extauthz-bench");
@@ -100,19 +100,22 @@ public final class ExtAuthzBench {
         }
       }).build().start();
       closeables.add(noop);
-      GrpcServer cached = extAuthz(set, CacheSettings.defaults(), 100_000, closeables);
-      GrpcServer uncached = extAuthz(set, new CacheSettings(0, Duration.ZERO), 100_000, closeables);
-      GrpcServer jwtMiss = extAuthz(set, new CacheSettings(0, Duration.ZERO), 0, closeables);
+      GrpcServer cached = extAuthz(set, CacheSettings.defaults(), 100_000, true, closeables);
+      GrpcServer cachedNoLog = extAuthz(set, CacheSettings.defaults(), 100_000, false, closeables);
+      GrpcServer uncached = extAuthz(set, new CacheSettings(0, Duration.ZERO), 100_000, true, closeables);
+      GrpcServer jwtMiss = extAuthz(set, new CacheSettings(0, Duration.ZERO), 0, true, closeables);
 
       CheckRequest withToken = request("Bearer " + token);
       CheckRequest withoutToken = request(null);
       expectAllowed(cached.port(), withToken);
+      expectAllowed(cachedNoLog.port(), withToken);
       expectAllowed(uncached.port(), withoutToken);
       expectAllowed(jwtMiss.port(), withToken);
 
       List<Scenario> all = List.of(
           new Scenario("noop", "no-op server (baseline)", noop.port(), frame(dir, "noop", withToken)),
           new Scenario("cached", "ext-authz, cached decision (JWT in request)", cached.port(), frame(dir, "cached", withToken)),
+          new Scenario("cached-nolog", "ext-authz, cached decision, decision logs off", cachedNoLog.port(), frame(dir, "cached-nolog", withToken)),
           new Scenario("uncached", "ext-authz, uncached RBAC evaluation", uncached.port(), frame(dir, "uncached", withoutToken)),
           new Scenario("jwt", "ext-authz, uncached with JWT verification", jwtMiss.port(), frame(dir, "jwt", withToken)));
       // The baseline always runs: every figure is a ratio to it.
@@ -171,7 +174,8 @@ public final class ExtAuthzBench {
     }
   }
 
-  private static GrpcServer extAuthz(PolicySet set, CacheSettings cache, long tokenCache, List<AutoCloseable> closeables) throws IOException {
+  private static GrpcServer extAuthz(PolicySet set, CacheSettings cache, long tokenCache, boolean decisionLog,
+      List<AutoCloseable> closeables) throws IOException {
     ExtAuthzMetrics metrics = new ExtAuthzMetrics(new Metrics(new PrometheusRegistry()));
     Clock clock = Clock.systemUTC();
     Authenticator authn = new Authenticator(new JwksRegistry(HttpClient.newHttpClient(), clock, Duration.ofMinutes(5), Duration.ofSeconds(30), metrics),
@@ -187,7 +191,7 @@ public final class ExtAuthzBench {
     }, 10_000, DecisionLogger.DEFAULT_REDACTED, metrics);
     closeables.add(log);
     AuthorizationService svc = new AuthorizationService(new CheckRequestMapper(CheckRequestMapper.Options.defaults()), engine,
-        new CheckResponses(new CheckResponses.Options(false, true)), log, metrics, clock, Duration.ofMillis(150));
+        new CheckResponses(new CheckResponses.Options(false, true)), decisionLog ? log : null, metrics, clock, Duration.ofMillis(150));
     GrpcServer s = GrpcServer.builder("ext-authz", 0).host("127.0.0.1").addService(svc).build().start();
     closeables.add(s);
     return s;
