@@ -48,22 +48,7 @@ public final class WireSpanMapper {
     }
     try {
       Batch batch = new Batch(receivedUnixNano);
-      CodedInputStream in = CodedInputStream.newInstance(request);
-      int r = 0;
-      while (true) {
-        int tag = in.readTag();
-        if (tag == 0) {
-          break;
-        }
-        if (tag == tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-          int len = in.readRawVarint32();
-          int pos = in.getTotalBytesRead();
-          in.skipRawBytes(len);
-          resourceSpans(batch, request, pos, len, r++);
-        } else if (!in.skipField(tag)) {
-          break;
-        }
-      }
+      eachMessage(request, 0, request.length, 1, (pos, len, r) -> resourceSpans(batch, request, pos, len, r));
       return new MappedBatch<>(batch.out, batch.rejected, 0, batch.firstError, batch.truncated);
     } catch (InvalidProtocolBufferException e) {
       throw e;
@@ -74,6 +59,29 @@ public final class WireSpanMapper {
 
   private static int tag(int field, int wireType) {
     return (field << 3) | wireType;
+  }
+
+  /** One occurrence of a message field: where its bytes are and how many came before it. */
+  @FunctionalInterface
+  private interface Occurrence {
+    void at(int off, int len, int index) throws IOException;
+  }
+
+  /** Visits every occurrence of message field {@code field} in {@code buf[off, off + len)}, in wire order. */
+  private static void eachMessage(byte[] buf, int off, int len, int field, Occurrence visit) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
+    int wanted = tag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+    int index = 0;
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == wanted) {
+        int n = in.readRawVarint32();
+        int pos = off + in.getTotalBytesRead();
+        in.skipRawBytes(n);
+        visit.at(pos, n, index++);
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
   }
 
   private static final class Batch {
@@ -91,38 +99,9 @@ public final class WireSpanMapper {
   private void resourceSpans(Batch batch, byte[] buf, int off, int len, int r) throws IOException {
     // The resource may follow its scope_spans on the wire, so it is read in a first pass.
     List<KeyValue> resourceAttrs = new ArrayList<>();
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      if (tag == tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        int n = in.readRawVarint32();
-        int pos = off + in.getTotalBytesRead();
-        in.skipRawBytes(n);
-        resource(resourceAttrs, buf, pos, n);
-      } else if (!in.skipField(tag)) {
-        break;
-      }
-    }
+    eachMessage(buf, off, len, 1, (pos, n, ignored) -> resource(resourceAttrs, buf, pos, n));
     Attributes resource = Attributes.of(resourceAttrs);
-    in = CodedInputStream.newInstance(buf, off, len);
-    int s = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      if (tag == tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        int n = in.readRawVarint32();
-        int pos = off + in.getTotalBytesRead();
-        in.skipRawBytes(n);
-        scopeSpans(batch, resource, buf, pos, n, r, s++);
-      } else if (!in.skipField(tag)) {
-        break;
-      }
-    }
+    eachMessage(buf, off, len, 2, (pos, n, s) -> scopeSpans(batch, resource, buf, pos, n, r, s));
   }
 
   private static void resource(List<KeyValue> attrs, byte[] buf, int off, int len) throws IOException {
@@ -142,22 +121,7 @@ public final class WireSpanMapper {
 
   private void scopeSpans(Batch batch, Attributes resource, byte[] buf, int off, int len, int r, int s)
       throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    int i = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      if (tag == tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        int n = in.readRawVarint32();
-        int pos = off + in.getTotalBytesRead();
-        in.skipRawBytes(n);
-        span(batch, resource, buf, pos, n, r, s, i++);
-      } else if (!in.skipField(tag)) {
-        break;
-      }
-    }
+    eachMessage(buf, off, len, 2, (pos, n, i) -> span(batch, resource, buf, pos, n, r, s, i));
   }
 
   /** The fields of one span as they were on the wire (last occurrence wins, as in the generated parser). */
