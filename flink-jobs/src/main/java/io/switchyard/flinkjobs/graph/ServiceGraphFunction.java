@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import java.util.ArrayList;
@@ -26,8 +27,12 @@ import org.apache.flink.util.Collector;
  * gets its own edge; an edge made at expiry keeps the latency of the side that was seen instead of
  * recording a zero for the missing side; root server spans become edges at once (no client can match
  * an empty parent id).
+ *
+ * <p>Input arrives as {@link TraceSpans}: the raw bytes of one or more spans of the trace, in arrival
+ * order, parsed here once. A batch costs one state read and one write however many spans it holds,
+ * and timers are touched only when a span is still waiting after the whole batch.
  */
-public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecord, EdgeEvent> {
+public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpans, EdgeEvent> {
   private static final long serialVersionUID = 1L;
   private static final String CLIENT_PREFIX = "c/";
   private static final String SERVER_PREFIX = "s/";
@@ -49,6 +54,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
     DROPPED_DUPLICATE,
     /** Resource had no service.name. */
     DROPPED_NO_SERVICE,
+    /** Record bytes did not parse as a span. */
+    DROPPED_MALFORMED,
   }
 
   private final PairingConfig config;
@@ -82,35 +89,51 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
   }
 
   @Override
-  public void processElement(SpanRecord span, Context ctx, Collector<EdgeEvent> out) throws Exception {
-    SpanKind kind = span.getKind();
-    boolean clientSide = SpanEdges.isClientSide(kind);
-    if (!clientSide && !SpanEdges.isServerSide(kind)) {
-      return; // INTERNAL spans never bridge services
+  public void processElement(TraceSpans batch, Context ctx, Collector<EdgeEvent> out) throws Exception {
+    TraceState trace = null;
+    boolean changed = false;
+    for (byte[] raw : batch.spans()) {
+      SpanRecord span;
+      try {
+        span = SpanRecord.parseFrom(raw);
+      } catch (InvalidProtocolBufferException e) {
+        counters.get(Outcome.DROPPED_MALFORMED).inc();
+        continue;
+      }
+      SpanKind kind = span.getKind();
+      boolean clientSide = SpanEdges.isClientSide(kind);
+      if (!clientSide && !SpanEdges.isServerSide(kind)) {
+        continue; // INTERNAL spans never bridge services
+      }
+      if (span.getServiceName().isEmpty()) {
+        counters.get(Outcome.DROPPED_NO_SERVICE).inc();
+        continue;
+      }
+      if (trace == null) {
+        trace = traces.value();
+        if (trace == null) {
+          trace = new TraceState();
+        }
+      }
+      if (!trace.markSeen(TraceState.seenKey(span))) {
+        counters.get(Outcome.DROPPED_DUPLICATE).inc();
+        continue;
+      }
+      changed = true;
+      String spanId = SpanEdges.hex(span.getSpanId());
+      if (clientSide) {
+        onClient(trace, span, raw, spanId, ctx, out);
+      } else {
+        onServer(trace, span, raw, spanId, ctx, out);
+      }
     }
-    if (span.getServiceName().isEmpty()) {
-      counters.get(Outcome.DROPPED_NO_SERVICE).inc();
-      return;
+    if (changed) {
+      reschedule(trace, ctx.timerService());
+      traces.update(trace);
     }
-    TraceState trace = traces.value();
-    if (trace == null) {
-      trace = new TraceState();
-    }
-    if (!trace.markSeen(TraceState.seenKey(span))) {
-      counters.get(Outcome.DROPPED_DUPLICATE).inc();
-      return;
-    }
-    String spanId = SpanEdges.hex(span.getSpanId());
-    if (clientSide) {
-      onClient(trace, span, spanId, ctx, out);
-    } else {
-      onServer(trace, span, spanId, ctx, out);
-    }
-    reschedule(trace, ctx.timerService());
-    traces.update(trace);
   }
 
-  private void onClient(TraceState trace, SpanRecord client, String spanId, Context ctx, Collector<EdgeEvent> out) {
+  private void onClient(TraceState trace, SpanRecord client, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
     if (SpanEdges.isDatabase(client)) {
       counters.get(Outcome.DATABASE).inc();
       out.collect(SpanEdges.database(client));
@@ -139,10 +162,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
       return;
     }
     // Producers stay until their wait ends: more consumers of a fan-out may still come.
-    trace.put(new TraceState.Pending(CLIENT_PREFIX + spanId, client, deadline(client, ctx), matched));
+    trace.put(new TraceState.Pending(CLIENT_PREFIX + spanId, client, raw, deadline(client, ctx), matched));
   }
 
-  private void onServer(TraceState trace, SpanRecord server, String spanId, Context ctx, Collector<EdgeEvent> out) {
+  private void onServer(TraceState trace, SpanRecord server, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
     if (server.getParentSpanId().isEmpty()) {
       counters.get(Outcome.ROOT_SERVER).inc();
       out.collect(SpanEdges.rootServer(server));
@@ -160,7 +183,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
       }
       return;
     }
-    trace.put(new TraceState.Pending(SERVER_PREFIX + parentId + "/" + spanId, server, deadline(server, ctx), false));
+    trace.put(new TraceState.Pending(SERVER_PREFIX + parentId + "/" + spanId, server, raw, deadline(server, ctx), false));
   }
 
   private long deadline(SpanRecord span, Context ctx) {
@@ -168,7 +191,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, SpanRecor
     if (config.timeDomain() == PairingConfig.TimeDomain.PROCESSING) {
       return ctx.timerService().currentProcessingTime() + waitMs;
     }
-    long spanTime = ctx.timestamp() != null ? ctx.timestamp() : span.getEndTimeUnixNano() / 1_000_000;
+    // The span's own event time (what the source's timestamp assigner gives it), not the batch's.
+    long spanTime = span.getEndTimeUnixNano() / 1_000_000;
     return Math.max(spanTime, ctx.timerService().currentWatermark()) + waitMs;
   }
 

@@ -81,12 +81,17 @@ final class TraceState {
   TraceState copy() {
     List<Pending> p = new ArrayList<>(pending.size());
     for (Pending e : pending) {
-      p.add(new Pending(e.key, e.span, e.deadline, e.matchedProducer));
+      p.add(new Pending(e.key, e.span, e.raw, e.deadline, e.matchedProducer));
     }
     TraceState t = new TraceState(new ArrayList<>(seen), p);
     t.expiryTimer = expiryTimer;
     t.keepAliveTimer = keepAliveTimer;
     return t;
+  }
+
+  /** The waiting span's protobuf bytes: the received ones when known, else encoded now. */
+  static byte[] bytes(Pending p) {
+    return p.raw != null ? p.raw : p.span.toByteArray();
   }
 
   /**
@@ -96,13 +101,20 @@ final class TraceState {
   static final class Pending {
     final String key;
     final SpanRecord span;
+    /** The span's record bytes as received, or null: written to state as they are, not re-encoded. */
+    final byte[] raw;
     final long deadline;
     /** A producer that already met at least one consumer: no virtual edge at expiry. */
     boolean matchedProducer;
 
     Pending(String key, SpanRecord span, long deadline, boolean matchedProducer) {
+      this(key, span, null, deadline, matchedProducer);
+    }
+
+    Pending(String key, SpanRecord span, byte[] raw, long deadline, boolean matchedProducer) {
       this.key = key;
       this.span = span;
+      this.raw = raw;
       this.deadline = deadline;
       this.matchedProducer = matchedProducer;
     }

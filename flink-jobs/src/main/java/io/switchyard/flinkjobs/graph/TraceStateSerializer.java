@@ -58,7 +58,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       out.writeUTF(p.key);
       out.writeLong(p.deadline);
       out.writeBoolean(p.matchedProducer);
-      byte[] span = p.span.toByteArray();
+      byte[] span = TraceState.bytes(p);
       out.writeInt(span.length);
       out.write(span);
     }
@@ -84,7 +84,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       byte[] span = new byte[in.readInt()];
       in.readFully(span);
       try {
-        pending.add(new TraceState.Pending(key, SpanRecord.parseFrom(span), deadline, matched));
+        pending.add(new TraceState.Pending(key, SpanRecord.parseFrom(span), span, deadline, matched));
       } catch (InvalidProtocolBufferException e) {
         throw new IOException("corrupt pending span in pairing state", e);
       }

@@ -21,12 +21,12 @@ import org.junit.jupiter.api.Test;
 class ServiceGraphFunctionTest {
   private static final long T0 = 1_700_000_000_000L;
   private ServiceGraphFunction function;
-  private KeyedOneInputStreamOperatorTestHarness<String, SpanRecord, EdgeEvent> harness;
+  private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;
 
   private void start(PairingConfig config) throws Exception {
     function = new ServiceGraphFunction(config);
     harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-        s -> SpanEdges.hex(s.getTraceId()), Types.STRING);
+        TraceSpans::key, Types.STRING);
     harness.open();
   }
 
@@ -41,7 +41,25 @@ class ServiceGraphFunctionTest {
 
   private void send(SpanRecord.Builder s) throws Exception {
     SpanRecord r = s.build();
-    harness.processElement(new StreamRecord<>(r, r.getEndTimeUnixNano() / 1_000_000));
+    harness.processElement(new StreamRecord<>(single(r), r.getEndTimeUnixNano() / 1_000_000));
+  }
+
+  private static TraceSpans single(SpanRecord r) {
+    return TraceSpans.of(r.getTraceId().toByteArray(), r.toByteArray(), r.getEndTimeUnixNano() / 1_000_000);
+  }
+
+  /** Spans of one trace in one record, as the batcher behind the source hands them on. */
+  private void sendTogether(SpanRecord.Builder... spans) throws Exception {
+    TraceSpans batch = null;
+    for (SpanRecord.Builder b : spans) {
+      TraceSpans one = single(b.build());
+      if (batch == null) {
+        batch = one;
+      } else {
+        batch.append(one);
+      }
+    }
+    harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
   }
 
   private List<EdgeEvent> edges() {
@@ -223,7 +241,7 @@ class ServiceGraphFunctionTest {
 
     function = new ServiceGraphFunction(PairingConfig.defaults());
     harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-        s -> SpanEdges.hex(s.getTraceId()), Types.STRING);
+        TraceSpans::key, Types.STRING);
     harness.initializeState(snapshot);
     harness.open();
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
@@ -259,5 +277,62 @@ class ServiceGraphFunctionTest {
     harness.processWatermark(new Watermark(T0 + 60_000));
     assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("payments"));
     assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void clientAndServerInOneBatchPairWithoutAnyTimer() throws Exception {
+    start();
+    sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120),
+        span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(200));
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("frontend");
+      assertThat(e.serverName).isEqualTo("checkout");
+      assertThat(e.clientLatencySeconds).isEqualTo(0.12);
+      assertThat(e.serverLatencySeconds).isEqualTo(0.1);
+    });
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void duplicatesInsideABatchAndAfterItsPairCompletedCountOnce() throws Exception {
+    start();
+    sendTogether(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40),
+        span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40),
+        span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    // A whole retried export later: both sides again, together.
+    sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50),
+        span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).hasSize(1);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void batchAppliesItsSpansInArrivalOrderLikeSingleSpans() throws Exception {
+    start();
+    // Fan-out in one batch: the consumer before its producer, two more after it.
+    sendTogether(span(1, 11, 10, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 100, 5),
+        span(1, 10, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0, 20).setMessagingSystem("kafka"),
+        span(1, 12, 10, "shipping", SpanKind.SPAN_KIND_CONSUMER, T0 + 50, 5),
+        span(1, 20, 0, "orders", SpanKind.SPAN_KIND_CLIENT, T0, 20).setPeerService("audit"));
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "shipping");
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1); // producer and client still wait
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "shipping", "audit");
+  }
+
+  @Test
+  void malformedSpanBytesAreCountedAndTheRestOfTheBatchStillPairs() throws Exception {
+    start();
+    SpanRecord client = span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).build();
+    SpanRecord server = span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40).build();
+    TraceSpans batch = single(client);
+    batch.append(TraceSpans.of(client.getTraceId().toByteArray(), new byte[] {(byte) 0x12, 5, 1}, T0));
+    batch.append(single(server));
+    harness.processElement(new StreamRecord<>(batch, T0));
+    assertThat(edges()).hasSize(1);
+    assertThat(function.count(Outcome.DROPPED_MALFORMED)).isEqualTo(1);
   }
 }

@@ -1,0 +1,118 @@
+package io.switchyard.flinkjobs.graph;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+
+/**
+ * Gathers the spans of one trace that one source subtask reads close together into one record, so
+ * the keyed pairing operator reads and writes a trace's state once per batch instead of once per
+ * span, and a client and server that arrive together pair without any timer. Ingest keys span
+ * records by trace id, so all spans of a trace come through the same partition and source subtask.
+ *
+ * <p>Chained right behind the span source, it holds no state and changes no result: a batch keeps
+ * its trace's arrival order and the pairing operator applies its spans one by one exactly as if
+ * they had come singly. Everything buffered goes out before a watermark is forwarded (so the pairing
+ * sees every span that preceded a watermark before it, as without this operator), before a
+ * checkpoint barrier (exactly-once needs no state here), when the input turns idle, at end of
+ * input, when the buffer reaches its bound, and on a short wall-clock timer so a quiet stream whose
+ * watermark stands still does not hold spans back.
+ */
+public final class TraceBatcher extends AbstractStreamOperator<TraceSpans> implements OneInputStreamOperator<TraceSpans, TraceSpans>,
+    BoundedOneInput {
+  private static final long serialVersionUID = 1L;
+
+  private final int maxTraces;
+  private final long maxDelayMs;
+  private transient Map<String, TraceSpans> buffer;
+  private transient boolean timerSet;
+
+  public TraceBatcher(int maxTraces, long maxDelayMs) {
+    if (maxTraces < 1 || maxDelayMs < 1) {
+      throw new IllegalArgumentException("buffer bound and delay must be positive: " + maxTraces + " traces, " + maxDelayMs + " ms");
+    }
+    this.maxTraces = maxTraces;
+    this.maxDelayMs = maxDelayMs;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    buffer = new LinkedHashMap<>();
+  }
+
+  @Override
+  public void processElement(StreamRecord<TraceSpans> element) {
+    TraceSpans in = element.getValue();
+    if (element.hasTimestamp()) {
+      in.timestamp = element.getTimestamp();
+    }
+    TraceSpans waiting = buffer.get(in.key());
+    if (waiting != null) {
+      waiting.append(in);
+      return;
+    }
+    if (buffer.size() >= maxTraces) {
+      flush();
+    }
+    buffer.put(in.key(), in);
+    if (!timerSet) {
+      timerSet = true;
+      getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + maxDelayMs, t -> {
+        timerSet = false;
+        flush();
+      });
+    }
+  }
+
+  private void flush() {
+    if (buffer.isEmpty()) {
+      return;
+    }
+    for (TraceSpans batch : buffer.values()) {
+      output.collect(batch.timestamp == Long.MIN_VALUE ? new StreamRecord<>(batch) : new StreamRecord<>(batch, batch.timestamp));
+    }
+    buffer.clear();
+  }
+
+  /** Traces waiting in this subtask (for tests). */
+  int buffered() {
+    return buffer.size();
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    flush();
+    super.processWatermark(mark);
+  }
+
+  @Override
+  public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+    if (status.isIdle()) {
+      flush();
+    }
+    super.processWatermarkStatus(status);
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    flush();
+    super.prepareSnapshotPreBarrier(checkpointId);
+  }
+
+  @Override
+  public void endInput() {
+    flush();
+  }
+
+  @Override
+  public void finish() throws Exception {
+    flush();
+    super.finish();
+  }
+}

@@ -1,0 +1,94 @@
+package io.switchyard.flinkjobs.graph;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import java.util.List;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TraceBatcherTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private TraceBatcher batcher;
+  private OneInputStreamOperatorTestHarness<TraceSpans, TraceSpans> harness;
+
+  private void start(int maxTraces) throws Exception {
+    batcher = new TraceBatcher(maxTraces, 200);
+    harness = new OneInputStreamOperatorTestHarness<>(batcher);
+    harness.setProcessingTime(0);
+    harness.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  private SpanRecord send(long trace, long spanId, long endMs) throws Exception {
+    SpanRecord s = span(trace, spanId, 0, "svc", SpanKind.SPAN_KIND_CLIENT, endMs - 10, 10).build();
+    harness.processElement(new StreamRecord<>(TraceSpans.of(s.getTraceId().toByteArray(), s.toByteArray(), endMs), endMs));
+    return s;
+  }
+
+  private List<TraceSpans> out() {
+    return harness.extractOutputValues();
+  }
+
+  @Test
+  void spansOfOneTraceLeaveAsOneRecordInArrivalOrderBeforeTheWatermark() throws Exception {
+    start(100);
+    SpanRecord a = send(1, 10, T0 + 5);
+    send(2, 20, T0 + 1);
+    SpanRecord b = send(1, 11, T0 + 3);
+    assertThat(out()).isEmpty();
+    harness.processWatermark(new Watermark(T0));
+
+    assertThat(harness.getOutput()).hasSize(3); // two batches, then the watermark after them
+    assertThat(harness.getOutput().toArray()[2]).isEqualTo(new Watermark(T0));
+    TraceSpans first = out().get(0);
+    assertThat(first.key()).isEqualTo(Spans.traceHex(1));
+    assertThat(first.spans()).containsExactly(a.toByteArray(), b.toByteArray());
+    assertThat(first.timestamp()).isEqualTo(T0 + 5); // the latest span's event time
+    assertThat(out().get(1).key()).isEqualTo(Spans.traceHex(2));
+    assertThat(batcher.buffered()).isZero();
+  }
+
+  @Test
+  void checkpointBarrierFindsTheBufferEmpty() throws Exception {
+    start(100);
+    send(1, 10, T0);
+    harness.prepareSnapshotPreBarrier(1);
+    assertThat(out()).hasSize(1);
+    assertThat(batcher.buffered()).isZero();
+  }
+
+  @Test
+  void fullBufferHandsItsBatchesOnBeforeTakingANewTrace() throws Exception {
+    start(2);
+    send(1, 10, T0);
+    send(2, 20, T0);
+    send(1, 11, T0); // same trace: joins its batch, no flush
+    assertThat(out()).isEmpty();
+    send(3, 30, T0);
+    assertThat(out()).extracting(TraceSpans::size).containsExactly(2, 1);
+    assertThat(batcher.buffered()).isEqualTo(1);
+  }
+
+  @Test
+  void quietStreamIsFlushedByTheWallClockAndAtEndOfInput() throws Exception {
+    start(100);
+    send(1, 10, T0);
+    harness.setProcessingTime(199);
+    assertThat(out()).isEmpty();
+    harness.setProcessingTime(200);
+    assertThat(out()).hasSize(1);
+    send(2, 20, T0);
+    harness.endInput();
+    assertThat(out()).hasSize(2);
+  }
+}
