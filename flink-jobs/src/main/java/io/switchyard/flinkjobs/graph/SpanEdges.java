@@ -39,16 +39,35 @@ public final class SpanEdges {
     return s.getKind() == SpanKind.SPAN_KIND_CLIENT && (!s.getDbSystem().isEmpty() || !s.getDbName().isEmpty());
   }
 
-  static NodeRef serviceNode(SpanRecord s) {
-    String ns = !s.getServiceNamespace().isEmpty() ? s.getServiceNamespace() : s.getIstioNamespace();
-    return NodeRef.newBuilder().setName(s.getServiceName()).setNamespace(ns).setWorkload(s.getIstioWorkload())
-        .setKind(NodeRef.NodeKind.NODE_KIND_SERVICE).build();
+  // Nodes are written straight into the edge's fields: building a NodeRef message per side of every
+  // request only to copy its fields out again was measurable per span.
+  private static String namespace(SpanRecord s) {
+    return !s.getServiceNamespace().isEmpty() ? s.getServiceNamespace() : s.getIstioNamespace();
   }
 
-  static NodeRef virtualNode(String name, NodeRef.NodeKind fallbackKind, String fallbackName) {
-    return name.isEmpty()
-        ? NodeRef.newBuilder().setName(fallbackName).setKind(fallbackKind).build()
-        : NodeRef.newBuilder().setName(name).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
+  private static void clientService(EdgeEvent e, SpanRecord s) {
+    e.clientName = s.getServiceName();
+    e.clientNamespace = namespace(s);
+    e.clientWorkload = s.getIstioWorkload();
+    e.clientKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
+  }
+
+  private static void serverService(EdgeEvent e, SpanRecord s) {
+    e.serverName = s.getServiceName();
+    e.serverNamespace = namespace(s);
+    e.serverWorkload = s.getIstioWorkload();
+    e.serverKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
+  }
+
+  /** A peer named by attributes is a virtual node; an unnamed one falls back to unknown / user. */
+  private static void clientVirtual(EdgeEvent e, String name, NodeRef.NodeKind fallbackKind, String fallbackName) {
+    e.clientName = name.isEmpty() ? fallbackName : name;
+    e.clientKind = name.isEmpty() ? fallbackKind.getNumber() : NodeRef.NodeKind.NODE_KIND_VIRTUAL_VALUE;
+  }
+
+  private static void serverVirtual(EdgeEvent e, String name, NodeRef.NodeKind fallbackKind, String fallbackName) {
+    e.serverName = name.isEmpty() ? fallbackName : name;
+    e.serverKind = name.isEmpty() ? fallbackKind.getNumber() : NodeRef.NodeKind.NODE_KIND_VIRTUAL_VALUE;
   }
 
   static double durationSeconds(SpanRecord s) {
@@ -88,8 +107,8 @@ public final class SpanEdges {
   /** A completed client/server pair. */
   public static EdgeEvent paired(SpanRecord client, SpanRecord server) {
     EdgeEvent e = base(client);
-    e.client(serviceNode(client));
-    e.server(serviceNode(server));
+    clientService(e, client);
+    serverService(e, server);
     boolean messaging = client.getKind() == SpanKind.SPAN_KIND_PRODUCER || server.getKind() == SpanKind.SPAN_KIND_CONSUMER;
     e.connectionType = messaging ? CONNECTION_MESSAGING : "";
     e.protocol = messaging ? client.getMessagingSystem() : "";
@@ -110,8 +129,8 @@ public final class SpanEdges {
   /** A database client span: complete at once, both latencies are the client's. */
   public static EdgeEvent database(SpanRecord client) {
     EdgeEvent e = base(client);
-    e.client(serviceNode(client));
-    e.server(virtualNode(SpanAttributes.firstOf(client, DATABASE_PEER), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN));
+    clientService(e, client);
+    serverVirtual(e, SpanAttributes.firstOf(client, DATABASE_PEER), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN);
     e.connectionType = CONNECTION_DATABASE;
     e.protocol = client.getDbSystem();
     e.weight = weight(client);
@@ -125,8 +144,8 @@ public final class SpanEdges {
   /** A client (or producer) whose server never came: the server is named from peer attributes. */
   public static EdgeEvent unmatchedClient(SpanRecord client, List<String> peerAttributes) {
     EdgeEvent e = base(client);
-    e.client(serviceNode(client));
-    e.server(virtualNode(SpanAttributes.firstOf(client, peerAttributes), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN));
+    clientService(e, client);
+    serverVirtual(e, SpanAttributes.firstOf(client, peerAttributes), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN);
     e.connectionType = CONNECTION_VIRTUAL;
     e.weight = weight(client);
     e.failed = failed(client);
@@ -138,8 +157,8 @@ public final class SpanEdges {
   /** A root server (or consumer) span: its caller is uninstrumented, named by peer.service or "user". */
   public static EdgeEvent rootServer(SpanRecord server) {
     EdgeEvent e = base(server);
-    e.client(virtualNode(server.getPeerService(), NodeRef.NodeKind.NODE_KIND_USER, USER));
-    e.server(serviceNode(server));
+    clientVirtual(e, server.getPeerService(), NodeRef.NodeKind.NODE_KIND_USER, USER);
+    serverService(e, server);
     e.connectionType = CONNECTION_VIRTUAL;
     e.weight = weight(server);
     e.failed = failed(server);

@@ -34,6 +34,7 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -116,14 +117,15 @@ public final class SwitchyardPipeline {
         .returns(TypeInformation.of(EdgeEvent.class))
         .uid("access-log-edges").name("access-log-edges");
 
-    DataStream<EdgeEvent> edges = spanEdges.union(meshEdges)
-        .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
-        .uid("cardinality-limit").name("cardinality-limit")
-        .transform("edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
-        .uid("edge-timestamps");
+    // Each source's edges get their own limiter, chained behind the operator that makes them (the
+    // pairing, the access-log mapping): a union in front of one shared limiter could not chain, and
+    // every paired edge then crossed a network hop as a POJO. The branches meet after the
+    // pre-aggregation, where a few partials per key and window remain.
+    DataStream<EdgeEvent> traceEdges = limited(spanEdges, o, "");
+    DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-");
 
-    SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(edges, o);
-    SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(edges, o);
+    SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(traceEdges, meshLimited, o);
+    SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(traceEdges, meshLimited, o);
 
     edgeAggregates.sinkTo(sink(o, o.topic(Topics.EDGES), Aggregates::edgeKafkaKey, "edges")).uid("edges-sink").name("edges-sink");
     serviceAggregates.sinkTo(sink(o, o.topic(Topics.SERVICES), Aggregates::serviceKafkaKey, "services"))
@@ -168,12 +170,24 @@ public final class SwitchyardPipeline {
    */
   static final int PRE_AGGREGATION_KEYS = 10_000;
 
-  static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
-    ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
+  /**
+   * The cardinality limit and event-time stamping of one edge source. The trace branch keeps the
+   * uids the single shared limiter had ({@code cardinality-limit}, {@code edge-timestamps}), so its
+   * admitted names restore from older savepoints; the mesh branch's are new ({@code mesh-} prefix).
+   */
+  static DataStream<EdgeEvent> limited(DataStream<EdgeEvent> edges, JobOptions o, String uidPrefix) {
     return edges
-        .transform("edge-partials", Types.TUPLE(Types.STRING, type),
-            new WindowPreAggregator<>(new EdgeWindowing.EdgePartials(), o.window().toMillis(), PRE_AGGREGATION_KEYS))
-        .uid("edge-partials")
+        .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
+        .uid(uidPrefix + "cardinality-limit").name(uidPrefix + "cardinality-limit")
+        .transform(uidPrefix + "edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
+        .uid(uidPrefix + "edge-timestamps");
+  }
+
+  static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> traceEdges,
+      DataStream<EdgeEvent> meshEdges, JobOptions o) {
+    ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
+    return partials(traceEdges, "", "edge-partials", new EdgeWindowing.EdgePartials(), type, o)
+        .union(partials(meshEdges, "mesh-", "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
@@ -181,17 +195,25 @@ public final class SwitchyardPipeline {
         .uid("edge-windows").name("edge-windows");
   }
 
-  static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(DataStream<EdgeEvent> edges, JobOptions o) {
+  static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(DataStream<EdgeEvent> traceEdges,
+      DataStream<EdgeEvent> meshEdges, JobOptions o) {
     ProtoTypeInfo<ServiceAggregate> type = ProtoTypeInfo.forMessage(ServiceAggregate.class);
-    return edges
-        .transform("service-partials", Types.TUPLE(Types.STRING, type),
-            new WindowPreAggregator<>(new EdgeWindowing.ServicePartials(), o.window().toMillis(), PRE_AGGREGATION_KEYS))
-        .uid("service-partials")
+    return partials(traceEdges, "", "service-partials", new EdgeWindowing.ServicePartials(), type, o)
+        .union(partials(meshEdges, "mesh-", "service-partials", new EdgeWindowing.ServicePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
         .aggregate(new EdgeWindowing.MergeServicePartials(), new EdgeWindowing.StampServiceWindow(), type, type, type)
         .uid("service-windows").name("service-windows");
+  }
+
+  /** Per-subtask pre-aggregation of one edge source (stateless: flushed before every barrier). */
+  private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String uidPrefix, String name,
+      WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
+    return edges
+        .transform(uidPrefix + name, Types.TUPLE(Types.STRING, type),
+            new WindowPreAggregator<>(accumulation, o.window().toMillis(), PRE_AGGREGATION_KEYS))
+        .uid(uidPrefix + name);
   }
 
   static void slo(StreamExecutionEnvironment env, JobOptions o, DataStream<ServiceAggregate> services,

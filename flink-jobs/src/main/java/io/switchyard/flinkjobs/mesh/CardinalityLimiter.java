@@ -20,7 +20,9 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
  * Bounds how many distinct node names reach the aggregation: IP addresses collapse into one
  * {@value NodeNames#GROUP_IP} node per namespace, pod names into their workload, and past
  * {@code maxNodes} distinct names (per parallel subtask, kept in operator state) any new name
- * collapses into {@value NodeNames#GROUP_OTHER}. Every collapse is counted.
+ * collapses into {@value NodeNames#GROUP_OTHER}. Every collapse is counted. The job runs one limiter
+ * per edge source (trace, mesh), each chained behind the operator that makes its edges, so the cap
+ * applies per source; the two sources' edges are never summed anyway.
  */
 public class CardinalityLimiter extends RichMapFunction<EdgeEvent, EdgeEvent> implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
