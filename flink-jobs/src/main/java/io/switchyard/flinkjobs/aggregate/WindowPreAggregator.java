@@ -1,16 +1,13 @@
 package io.switchyard.flinkjobs.aggregate;
 
+import io.switchyard.flinkjobs.buffering.FlushingOperator;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * Sums edge events per (key, tumbling window) inside one subtask, in plain heap builders, and hands
@@ -28,8 +25,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * @param <B> the mutable accumulator
  * @param <A> the partial aggregate sent downstream, keyed by the same key the window uses
  */
-public final class WindowPreAggregator<B, A> extends AbstractStreamOperator<Tuple2<String, A>>
-    implements OneInputStreamOperator<EdgeEvent, Tuple2<String, A>> {
+public final class WindowPreAggregator<B, A> extends FlushingOperator<EdgeEvent, Tuple2<String, A>> {
   private static final long serialVersionUID = 1L;
 
   /** How edge events fold into one key's partial aggregate. */
@@ -81,7 +77,8 @@ public final class WindowPreAggregator<B, A> extends AbstractStreamOperator<Tupl
     accumulation.add(acc, e);
   }
 
-  private void flush() {
+  @Override
+  protected void flush() {
     if (buffer.isEmpty()) {
       return;
     }
@@ -94,31 +91,5 @@ public final class WindowPreAggregator<B, A> extends AbstractStreamOperator<Tupl
   /** Partials waiting in this subtask (for tests). */
   int buffered() {
     return buffer.size();
-  }
-
-  @Override
-  public void processWatermark(Watermark mark) throws Exception {
-    flush();
-    super.processWatermark(mark);
-  }
-
-  @Override
-  public void processWatermarkStatus(WatermarkStatus status) throws Exception {
-    if (status.isIdle()) {
-      flush();
-    }
-    super.processWatermarkStatus(status);
-  }
-
-  @Override
-  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    flush();
-    super.prepareSnapshotPreBarrier(checkpointId);
-  }
-
-  @Override
-  public void finish() throws Exception {
-    flush();
-    super.finish();
   }
 }

@@ -1,13 +1,9 @@
 package io.switchyard.flinkjobs.graph;
 
+import io.switchyard.flinkjobs.buffering.FlushingOperator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * Gathers the spans of one trace that one source subtask reads close together into one record, so
@@ -23,8 +19,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * input, when the buffer reaches its bound, and on a short wall-clock timer so a quiet stream whose
  * watermark stands still does not hold spans back.
  */
-public final class TraceBatcher extends AbstractStreamOperator<TraceSpans> implements OneInputStreamOperator<TraceSpans, TraceSpans>,
-    BoundedOneInput {
+public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans> {
   private static final long serialVersionUID = 1L;
 
   private final int maxTraces;
@@ -70,7 +65,8 @@ public final class TraceBatcher extends AbstractStreamOperator<TraceSpans> imple
     }
   }
 
-  private void flush() {
+  @Override
+  protected void flush() {
     if (buffer.isEmpty()) {
       return;
     }
@@ -83,36 +79,5 @@ public final class TraceBatcher extends AbstractStreamOperator<TraceSpans> imple
   /** Traces waiting in this subtask (for tests). */
   int buffered() {
     return buffer.size();
-  }
-
-  @Override
-  public void processWatermark(Watermark mark) throws Exception {
-    flush();
-    super.processWatermark(mark);
-  }
-
-  @Override
-  public void processWatermarkStatus(WatermarkStatus status) throws Exception {
-    if (status.isIdle()) {
-      flush();
-    }
-    super.processWatermarkStatus(status);
-  }
-
-  @Override
-  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    flush();
-    super.prepareSnapshotPreBarrier(checkpointId);
-  }
-
-  @Override
-  public void endInput() {
-    flush();
-  }
-
-  @Override
-  public void finish() throws Exception {
-    flush();
-    super.finish();
   }
 }

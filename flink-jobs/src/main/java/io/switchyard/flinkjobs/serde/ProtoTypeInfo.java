@@ -1,9 +1,7 @@
 package io.switchyard.flinkjobs.serde;
 
 import com.google.protobuf.Message;
-import java.util.Objects;
 import org.apache.flink.api.common.serialization.SerializerConfig;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
@@ -12,12 +10,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * wire format evolves by the model's rules (fields added with new numbers), so state written by one
  * build restores in the next.
  */
-public final class ProtoTypeInfo<T extends Message> extends TypeInformation<T> {
+public final class ProtoTypeInfo<T extends Message> extends ExplicitTypeInfo<T> {
   private static final long serialVersionUID = 1L;
-  private final Class<T> type;
 
   private ProtoTypeInfo(Class<T> type) {
-    this.type = Objects.requireNonNull(type);
+    super(type);
   }
 
   public static <T extends Message> ProtoTypeInfo<T> forMessage(Class<T> type) {
@@ -25,57 +22,12 @@ public final class ProtoTypeInfo<T extends Message> extends TypeInformation<T> {
   }
 
   @Override
-  public boolean isBasicType() {
-    return false;
-  }
-
-  @Override
-  public boolean isTupleType() {
-    return false;
-  }
-
-  @Override
-  public int getArity() {
-    return 1;
-  }
-
-  @Override
-  public int getTotalFields() {
-    return 1;
-  }
-
-  @Override
-  public Class<T> getTypeClass() {
-    return type;
-  }
-
-  @Override
-  public boolean isKeyType() {
-    return false;
-  }
-
-  @Override
   public TypeSerializer<T> createSerializer(SerializerConfig config) {
-    return new ProtoSerializer<>(type);
+    return new ProtoSerializer<>(getTypeClass());
   }
 
   @Override
   public String toString() {
-    return "Proto<" + type.getName() + ">";
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ProtoTypeInfo<?> other && other.type.equals(type);
-  }
-
-  @Override
-  public int hashCode() {
-    return type.hashCode();
-  }
-
-  @Override
-  public boolean canEqual(Object o) {
-    return o instanceof ProtoTypeInfo;
+    return "Proto<" + getTypeClass().getName() + ">";
   }
 }
