@@ -66,10 +66,11 @@ public final class SwitchyardPipeline {
     m.put("pipeline.name", "switchyard" + (o.topicPrefix().isEmpty() ? "" : " (" + o.topicPrefix() + ")"));
     m.put("pipeline.generic-types", "false"); // no silent Kryo: every type has an explicit serializer
     m.put("parallelism.default", Integer.toString(o.parallelism()));
-    // Chained operators hand records on without a defensive copy. Safe here because no operator keeps
-    // or later changes an input it passed on: the limiter rewrites its freshly deserialized event
-    // before passing it on, the edge timestamps and both pre-aggregators only read it (both see the
-    // same object), keyed state is in RocksDB (serialized on write), and messages are immutable protos.
+    // Chained operators hand records on without a defensive copy. Safe here because no operator
+    // changes an input it passed on or keeps one its producer reuses: the limiter rewrites the edge
+    // the pairing just made, the edge timestamps and pre-aggregators only read it, the span batcher
+    // keeps source records the source never touches again, keyed state is in RocksDB (serialized on
+    // write), and messages are immutable protos.
     m.put("pipeline.object-reuse", "true");
     m.put("state.backend.type", "rocksdb");
     // Timers stay in RocksDB. Heap timers were cheaper for the pairing, but with this backend's
