@@ -20,6 +20,9 @@ final class Attributes {
   /** The keys a mapper reads, fixed at load time; each gets a slot. */
   static final class KeySet {
     private final Map<String, Integer> index;
+    /** The keys' UTF-8 bytes in an open-addressing table, so wire-level readers look keys up without a String. */
+    private final byte[][] table;
+    private final int[] tableSlots;
 
     KeySet(String... keys) {
       Map<String, Integer> m = new HashMap<>(keys.length * 2);
@@ -27,6 +30,37 @@ final class Attributes {
         m.putIfAbsent(k, m.size());
       }
       this.index = Map.copyOf(m);
+      int size = Integer.highestOneBit(Math.max(4, m.size() * 4) - 1) << 1;
+      this.table = new byte[size][];
+      this.tableSlots = new int[size];
+      m.forEach((k, slot) -> {
+        byte[] b = k.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int i = hash(b, 0, b.length) & (size - 1);
+        while (table[i] != null) {
+          i = (i + 1) & (size - 1);
+        }
+        table[i] = b;
+        tableSlots[i] = slot;
+      });
+    }
+
+    private static int hash(byte[] b, int off, int len) {
+      int h = len;
+      for (int i = off, end = off + len; i < end; i++) {
+        h = 31 * h + b[i];
+      }
+      return h ^ (h >>> 16);
+    }
+
+    /** The slot of the key whose UTF-8 bytes are {@code b[off, off + len)}, or -1 when no reader needs it. */
+    int slotOf(byte[] b, int off, int len) {
+      int mask = table.length - 1;
+      for (int i = hash(b, off, len) & mask; table[i] != null; i = (i + 1) & mask) {
+        if (java.util.Arrays.equals(table[i], 0, table[i].length, b, off, off + len)) {
+          return tableSlots[i];
+        }
+      }
+      return -1;
     }
 
     int size() {
