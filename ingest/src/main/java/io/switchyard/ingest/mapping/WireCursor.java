@@ -113,7 +113,10 @@ final class WireCursor {
         need(4);
         pos += 4;
       }
-      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> pos += length();
+      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+        int n = length();
+        pos += n;
+      }
       default -> throw MALFORMED;
     }
   }

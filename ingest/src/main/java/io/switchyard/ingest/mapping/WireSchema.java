@@ -95,7 +95,8 @@ final class WireSchema {
       return;
     }
     if (kind == STRING) {
-      c.pos += c.string();
+      int n = c.string();
+      c.pos += n;
       return;
     }
     int old = c.push(c.length());

@@ -58,6 +58,7 @@ public final class WireSpanMapper {
 
   private final SpanMapper reference;
   private final MappingOptions options;
+  private final java.util.concurrent.atomic.LongAdder parsed = new java.util.concurrent.atomic.LongAdder();
 
   public WireSpanMapper(MappingOptions options) {
     this.reference = new SpanMapper(options);
@@ -72,6 +73,7 @@ public final class WireSpanMapper {
       } catch (WireCursor.Malformed e) {
         // Fall through: the generated parser names the problem exactly as it always did, or accepts what the
         // cursor leaves to it (groups, packed fields, deep nesting).
+        parsed.increment();
       }
     }
     MappedBatch<SpanRecord> b = reference.map(ExportTraceServiceRequest.parseFrom(request), receivedUnixNano);
@@ -80,6 +82,11 @@ public final class WireSpanMapper {
       out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
     }
     return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated());
+  }
+
+  /** Requests that had to be parsed by the generated code: malformed ones, or shapes the wire walk leaves to it. */
+  public long parsedRequests() {
+    return parsed.sum();
   }
 
   private static final class Batch {
@@ -136,7 +143,8 @@ public final class WireSpanMapper {
         scopeSpans(batch, resource, c, r, s++);
         c.pop(old);
       } else if (tag == T_1_LEN) {
-        c.pos += c.length();
+        int n = c.length();
+        c.pos += n;
       } else {
         RESOURCE_SPANS.checkField(c, tag, 1);
       }

@@ -63,17 +63,26 @@ class WireSpanMapperTest {
     Random rnd = new Random(20261126L);
     int records = 0;
     int refused = 0;
+    int wireOnly = 0;
     for (int n = 0; n < 4000; n++) {
       MappingOptions options = new MappingOptions(rnd.nextInt(6) == 0, new int[] {0, 3, 128}[rnd.nextInt(3)],
           new int[] {16, 1024}[rnd.nextInt(2)]);
+      faulted = false;
       byte[] request = request(rnd);
-      int mapped = assertSameAsReference(options, request, rnd.nextLong() & Long.MAX_VALUE);
+      WireSpanMapper mapper = new WireSpanMapper(options);
+      int mapped = assertSameAsReference(mapper, options, request, rnd.nextLong() & Long.MAX_VALUE);
+      if (!faulted && !options.keepAttributes()) {
+        // A well-formed request is mapped by the wire walk alone, never handed to the parser.
+        assertThat(mapper.parsedRequests()).isZero();
+        wireOnly++;
+      }
       records += Math.max(0, mapped);
       refused += mapped < 0 ? 1 : 0;
     }
     assertThat(records).isGreaterThan(4000);
     // Faults in the parts the wire path does not map made the parser refuse these requests, and the wire path too.
     assertThat(refused).isGreaterThan(100);
+    assertThat(wireOnly).isGreaterThan(2000);
   }
 
   @Test
@@ -90,18 +99,18 @@ class WireSpanMapperTest {
   }
 
   /** The number of records both mapped, or -1 when both refused the request with the same message. */
-  private static int assertSameAsReference(MappingOptions options, byte[] request, long received)
-      throws IOException {
+  private static int assertSameAsReference(WireSpanMapper mapper, MappingOptions options, byte[] request,
+      long received) throws IOException {
     MappedBatch<SpanRecord> expected;
     try {
       expected = new SpanMapper(options).map(ExportTraceServiceRequest.parseFrom(request), received);
     } catch (InvalidProtocolBufferException e) {
-      assertThatThrownBy(() -> new WireSpanMapper(options).map(request, received))
+      assertThatThrownBy(() -> mapper.map(request, received))
           .isInstanceOf(InvalidProtocolBufferException.class)
           .hasMessage(e.getMessage());
       return -1;
     }
-    MappedBatch<WireSpanMapper.Encoded> actual = new WireSpanMapper(options).map(request, received);
+    MappedBatch<WireSpanMapper.Encoded> actual = mapper.map(request, received);
     assertThat(actual.rejected()).isEqualTo(expected.rejected());
     assertThat(actual.truncated()).isEqualTo(expected.truncated());
     assertThat(actual.firstError()).isEqualTo(expected.firstError());
@@ -155,6 +164,7 @@ class WireSpanMapperTest {
       o.writeByteArray(1, Resource.newBuilder().addAllAttributes(attributes(rnd, 2)).build().toByteArray());
     }
     if (rnd.nextInt(60) == 0) {
+      faulted = true;
       o.writeByteArray(3, new byte[] {(byte) 0xc3, 0x28});
     } else {
       o.writeString(3, "https://opentelemetry.io/schemas/1.24.0");
@@ -275,7 +285,11 @@ class WireSpanMapperTest {
     }
   }
 
+  /** Whether the request being generated got a fault (its own, or one left to the parser). */
+  private static boolean faulted;
+
   private static byte[] fault(Random rnd) {
+    faulted = true;
     return FAULTS[rnd.nextInt(FAULTS.length)];
   }
 
