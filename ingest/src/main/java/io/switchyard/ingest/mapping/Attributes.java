@@ -44,12 +44,15 @@ final class Attributes {
       });
     }
 
+    /** Length and three sampled bytes: the key set is small and fixed, collisions only cost a compare. */
     private static int hash(byte[] b, int off, int len) {
-      int h = len;
-      for (int i = off, end = off + len; i < end; i++) {
-        h = 31 * h + b[i];
+      if (len == 0) {
+        return 0;
       }
-      return h ^ (h >>> 16);
+      int h = len * 31 + b[off];
+      h = h * 31 + b[off + len / 2];
+      h = h * 31 + b[off + len - 1];
+      return h ^ (h >>> 7);
     }
 
     /** The slot of the key whose UTF-8 bytes are {@code b[off, off + len)}, or -1 when no reader needs it. */
@@ -65,6 +68,15 @@ final class Attributes {
 
     int size() {
       return index.size();
+    }
+
+    /** The slots of {@code keys}, resolved once, for the slot-indexed lookups of a selected view. */
+    int[] slotsOf(String... keys) {
+      int[] out = new int[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        out[i] = index.get(keys[i]);
+      }
+      return out;
     }
 
     /** The slot of {@code key}, or -1 when no reader needs it. */
@@ -166,21 +178,49 @@ final class Attributes {
   /** The first present key as a string ("" when none). */
   String string(String... keys) {
     for (String key : keys) {
-      AnyValue v = get(key);
-      if (v != null) {
-        String s = stringify(v);
-        if (!s.isEmpty()) {
-          return s;
-        }
+      String s = nonEmpty(get(key));
+      if (!s.isEmpty()) {
+        return s;
       }
     }
     return "";
   }
 
+  /** {@link #string(String...)} over slots from {@link KeySet#slotsOf}, without hashing key names per call. */
+  String string(int[] at) {
+    for (int slot : at) {
+      String s = nonEmpty(slots[slot]);
+      if (!s.isEmpty()) {
+        return s;
+      }
+    }
+    return "";
+  }
+
+  private static String nonEmpty(AnyValue v) {
+    return v == null ? "" : stringify(v);
+  }
+
   /** The first present key as a long (ints, doubles and numeric strings accepted); {@code fallback} when none. */
   long number(long fallback, String... keys) {
-    for (String key : keys) {
-      AnyValue v = get(key);
+    AnyValue[] values = new AnyValue[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      values[i] = get(keys[i]);
+    }
+    return firstNumber(fallback, values);
+  }
+
+  /** {@link #number(long, String...)} over slots from {@link KeySet#slotsOf}. */
+  long number(long fallback, int[] at) {
+    AnyValue[] values = new AnyValue[at.length];
+    for (int i = 0; i < at.length; i++) {
+      values[i] = slots[at[i]];
+    }
+    return firstNumber(fallback, values);
+  }
+
+  private static long firstNumber(long fallback, AnyValue[] values) {
+    for (AnyValue v : values) {
       if (v == null) {
         continue;
       }

@@ -43,6 +43,11 @@ public final class WireSpanMapper {
   private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int VARINT = WireFormat.WIRETYPE_VARINT;
   private static final int FIXED64 = WireFormat.WIRETYPE_FIXED64;
+  private static final int TRACE_ID = 1;
+  private static final int SPAN_ID = 2;
+  private static final int TRACE_STATE = 3;
+  private static final int PARENT = 4;
+  private static final int NAME = 5;
   private static final int T_1_LEN = 1 << 3 | LEN;
   private static final int T_2_LEN = 2 << 3 | LEN;
   private static final int T_TRACE_STATE = 3 << 3 | LEN;
@@ -194,6 +199,28 @@ public final class WireSpanMapper {
   private static final String[] WORKLOAD_KEYS =
       {"istio.workload", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name"};
 
+  /** Slots of the span attributes a record reads, resolved once. */
+  private static final int[] AT_ISTIO_NAMESPACE = SpanMapper.SPAN_KEYS.slotsOf("istio.namespace");
+  private static final int[] AT_PEER_SERVICE = SpanMapper.SPAN_KEYS.slotsOf("peer.service");
+  private static final int[] AT_SERVER_ADDRESS = SpanMapper.SPAN_KEYS.slotsOf("server.address", "net.peer.name");
+  private static final int[] AT_NETWORK_PEER_ADDRESS =
+      SpanMapper.SPAN_KEYS.slotsOf("network.peer.address", "net.sock.peer.addr", "net.peer.ip");
+  private static final int[] AT_DB_SYSTEM = SpanMapper.SPAN_KEYS.slotsOf("db.system", "db.system.name");
+  private static final int[] AT_DB_NAME = SpanMapper.SPAN_KEYS.slotsOf("db.name", "db.namespace");
+  private static final int[] AT_MESSAGING_SYSTEM = SpanMapper.SPAN_KEYS.slotsOf("messaging.system");
+  private static final int[] AT_MESSAGING_DESTINATION_NAME =
+      SpanMapper.SPAN_KEYS.slotsOf("messaging.destination.name", "messaging.destination");
+  private static final int[] AT_HTTP_REQUEST_METHOD =
+      SpanMapper.SPAN_KEYS.slotsOf("http.request.method", "http.method");
+  private static final int[] AT_HTTP_ROUTE = SpanMapper.SPAN_KEYS.slotsOf("http.route");
+  private static final int[] AT_ISTIO_CANONICAL_SERVICE = SpanMapper.SPAN_KEYS.slotsOf("istio.canonical_service");
+  private static final int[] AT_UPSTREAM_CLUSTER = SpanMapper.SPAN_KEYS.slotsOf("upstream_cluster");
+  private static final int[] AT_HTTP_RESPONSE_STATUS_CODE =
+      SpanMapper.SPAN_KEYS.slotsOf("http.response.status_code", "http.status_code");
+  private static final int[] AT_RPC_GRPC_STATUS_CODE =
+      SpanMapper.SPAN_KEYS.slotsOf("rpc.grpc.status_code", "grpc.status_code");
+  private static final int[] AT_WORKLOAD = SpanMapper.SPAN_KEYS.slotsOf(WORKLOAD_KEYS);
+
   private void scopeSpans(Batch batch, Resource resource, WireCursor c, int r, int s) throws WireCursor.Malformed {
     int i = 0;
     for (int tag = c.tag(); tag != 0; tag = c.tag()) {
@@ -209,16 +236,9 @@ public final class WireSpanMapper {
 
   /** The fields of one span as they were on the wire (last occurrence wins, as in the generated parser). */
   private static final class WireSpan {
-    int traceOff;
-    int traceLen;
-    int spanOff;
-    int spanLen;
-    int parentOff;
-    int parentLen;
-    int stateOff;
-    int stateLen;
-    int nameOff;
-    int nameLen;
+    // Byte ranges of the id and string fields, by field number (TRACE_ID..NAME).
+    final int[] off = new int[NAME + 1];
+    final int[] len = new int[NAME + 1];
     int kind;
     long start;
     long end;
@@ -238,30 +258,12 @@ public final class WireSpanMapper {
     AnyValue[] slots = new AnyValue[SpanMapper.SPAN_KEYS.size()];
     for (int tag = c.tag(); tag != 0; tag = c.tag()) {
       switch (tag) {
-        case T_1_LEN -> {
-          w.traceLen = c.length();
-          w.traceOff = c.pos;
-          c.pos += w.traceLen;
-        }
-        case T_2_LEN -> {
-          w.spanLen = c.length();
-          w.spanOff = c.pos;
-          c.pos += w.spanLen;
-        }
-        case T_PARENT -> {
-          w.parentLen = c.length();
-          w.parentOff = c.pos;
-          c.pos += w.parentLen;
-        }
-        case T_TRACE_STATE -> {
-          w.stateLen = c.string();
-          w.stateOff = c.pos;
-          c.pos += w.stateLen;
-        }
-        case T_NAME -> {
-          w.nameLen = c.string();
-          w.nameOff = c.pos;
-          c.pos += w.nameLen;
+        case T_1_LEN, T_2_LEN, T_TRACE_STATE, T_PARENT, T_NAME -> {
+          int field = tag >>> 3;
+          int n = field == TRACE_STATE || field == NAME ? c.string() : c.length();
+          w.off[field] = c.pos;
+          w.len[field] = n;
+          c.pos += n;
         }
         case T_KIND -> w.kind = (int) c.varint();
         case T_START -> w.start = c.fixed64();
@@ -290,14 +292,14 @@ public final class WireSpanMapper {
     boolean over = w.overLimit || w.attributeCount > options.maxAttributes();
     Attributes attrs = Attributes.ofSlots(SpanMapper.SPAN_KEYS, slots, over);
     // UTF-16 length never exceeds the UTF-8 byte length, so a short name needs no decoding.
-    String name = w.nameLen > options.maxValueLength()
-        ? new String(c.buf, w.nameOff, w.nameLen, StandardCharsets.UTF_8) : null;
+    String name = w.len[NAME] > options.maxValueLength()
+        ? new String(c.buf, w.off[NAME], w.len[NAME], StandardCharsets.UTF_8) : null;
     if (over || (name != null && name.length() > options.maxValueLength())) {
       batch.truncated++;
     }
-    byte[] key = new byte[w.traceLen * 2];
-    for (int k = 0; k < w.traceLen; k++) {
-      int b = c.buf[w.traceOff + k] & 0xff;
+    byte[] key = new byte[w.len[TRACE_ID] * 2];
+    for (int k = 0; k < w.len[TRACE_ID]; k++) {
+      int b = c.buf[w.off[TRACE_ID] + k] & 0xff;
       key[2 * k] = HEX[b >>> 4];
       key[2 * k + 1] = HEX[b & 0xf];
     }
@@ -429,20 +431,20 @@ public final class WireSpanMapper {
 
   /** The same checks and messages as {@link SpanMapper#validate}. */
   private static String validate(WireSpan w, byte[] buf) {
-    if (w.traceLen != 16) {
-      return "trace_id must be 16 bytes, got " + w.traceLen;
+    if (w.len[TRACE_ID] != 16) {
+      return "trace_id must be 16 bytes, got " + w.len[TRACE_ID];
     }
-    if (allZero(buf, w.traceOff, w.traceLen)) {
+    if (allZero(buf, w.off[TRACE_ID], w.len[TRACE_ID])) {
       return "trace_id must not be all zeros";
     }
-    if (w.spanLen != 8) {
-      return "span_id must be 8 bytes, got " + w.spanLen;
+    if (w.len[SPAN_ID] != 8) {
+      return "span_id must be 8 bytes, got " + w.len[SPAN_ID];
     }
-    if (allZero(buf, w.spanOff, w.spanLen)) {
+    if (allZero(buf, w.off[SPAN_ID], w.len[SPAN_ID])) {
       return "span_id must not be all zeros";
     }
-    if (w.parentLen != 0 && w.parentLen != 8) {
-      return "parent_span_id must be empty or 8 bytes, got " + w.parentLen;
+    if (w.len[PARENT] != 0 && w.len[PARENT] != 8) {
+      return "parent_span_id must be empty or 8 bytes, got " + w.len[PARENT];
     }
     if (w.start == 0) {
       return "start_time_unix_nano must be set";
@@ -467,37 +469,37 @@ public final class WireSpanMapper {
   /** The {@link SpanRecord} fields in field-number order, as the generated serializer writes them. */
   private byte[] encode(WireSpan w, byte[] buf, String longName, Resource resource, Attributes attrs, long received)
       throws WireCursor.Malformed {
-    String spanIstioNamespace = attrs.string("istio.namespace");
+    String spanIstioNamespace = attrs.string(AT_ISTIO_NAMESPACE);
     String istioNamespace = spanIstioNamespace.isEmpty() ? resource.istioNamespace : cut(spanIstioNamespace);
     String[] strings = {
       resource.serviceName,
       resource.serviceNamespace.isEmpty() ? istioNamespace : resource.serviceNamespace,
       longName == null ? "" : cut(longName),
-      cut(attrs.string("peer.service")),
-      cut(attrs.string("server.address", "net.peer.name")),
-      cut(attrs.string("network.peer.address", "net.sock.peer.addr", "net.peer.ip")),
-      cut(attrs.string("db.system", "db.system.name")),
-      cut(attrs.string("db.name", "db.namespace")),
-      cut(attrs.string("messaging.system")),
-      cut(attrs.string("messaging.destination.name", "messaging.destination")),
-      cut(attrs.string("http.request.method", "http.method")),
-      cut(attrs.string("http.route")),
-      spanOr(attrs.string(WORKLOAD_KEYS), resource.workload),
+      cut(attrs.string(AT_PEER_SERVICE)),
+      cut(attrs.string(AT_SERVER_ADDRESS)),
+      cut(attrs.string(AT_NETWORK_PEER_ADDRESS)),
+      cut(attrs.string(AT_DB_SYSTEM)),
+      cut(attrs.string(AT_DB_NAME)),
+      cut(attrs.string(AT_MESSAGING_SYSTEM)),
+      cut(attrs.string(AT_MESSAGING_DESTINATION_NAME)),
+      cut(attrs.string(AT_HTTP_REQUEST_METHOD)),
+      cut(attrs.string(AT_HTTP_ROUTE)),
+      spanOr(attrs.string(AT_WORKLOAD), resource.workload),
       istioNamespace.isEmpty() ? resource.k8sNamespace : istioNamespace,
-      spanOr(attrs.string("istio.canonical_service"), resource.canonicalService),
-      cut(attrs.string("upstream_cluster")),
+      spanOr(attrs.string(AT_ISTIO_CANONICAL_SERVICE), resource.canonicalService),
+      cut(attrs.string(AT_UPSTREAM_CLUSTER)),
     };
-    int httpStatus = (int) attrs.number(0, "http.response.status_code", "http.status_code");
-    int grpcStatus = (int) attrs.number(-1, "rpc.grpc.status_code", "grpc.status_code");
-    String traceState = w.stateLen == 0 ? "" : new String(buf, w.stateOff, w.stateLen, StandardCharsets.UTF_8);
+    int httpStatus = (int) attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE);
+    int grpcStatus = (int) attrs.number(-1, AT_RPC_GRPC_STATUS_CODE);
+    String traceState = w.len[TRACE_STATE] == 0 ? "" : new String(buf, w.off[TRACE_STATE], w.len[TRACE_STATE], StandardCharsets.UTF_8);
     double sampling = SamplingProbability.of(traceState, attrs);
     int kind = kind(w.kind);
     int status = status(w.status);
     // A short name is copied through as the wire's UTF-8 bytes (the same bytes a String would encode to).
-    int nameSize = longName == null ? bytesSize(8, w.nameLen) : stringSize(8, strings[2]);
+    int nameSize = longName == null ? bytesSize(8, w.len[NAME]) : stringSize(8, strings[2]);
 
     int size = CodedOutputStream.computeUInt32Size(1, SpanMapper.SCHEMA_VERSION)
-        + bytesSize(2, w.traceLen) + bytesSize(3, w.spanLen) + bytesSize(4, w.parentLen)
+        + bytesSize(2, w.len[TRACE_ID]) + bytesSize(3, w.len[SPAN_ID]) + bytesSize(4, w.len[PARENT])
         + stringSize(5, strings[0]) + stringSize(6, strings[1])
         + (kind != 0 ? CodedOutputStream.computeEnumSize(7, kind) : 0)
         + nameSize
@@ -515,16 +517,16 @@ public final class WireSpanMapper {
     try {
       CodedOutputStream o = CodedOutputStream.newInstance(out);
       o.writeUInt32(1, SpanMapper.SCHEMA_VERSION);
-      writeBytes(o, 2, buf, w.traceOff, w.traceLen);
-      writeBytes(o, 3, buf, w.spanOff, w.spanLen);
-      writeBytes(o, 4, buf, w.parentOff, w.parentLen);
+      writeBytes(o, 2, buf, w.off[TRACE_ID], w.len[TRACE_ID]);
+      writeBytes(o, 3, buf, w.off[SPAN_ID], w.len[SPAN_ID]);
+      writeBytes(o, 4, buf, w.off[PARENT], w.len[PARENT]);
       writeString(o, 5, strings[0]);
       writeString(o, 6, strings[1]);
       if (kind != 0) {
         o.writeEnum(7, kind);
       }
       if (longName == null) {
-        writeBytes(o, 8, buf, w.nameOff, w.nameLen);
+        writeBytes(o, 8, buf, w.off[NAME], w.len[NAME]);
       } else {
         writeString(o, 8, strings[2]);
       }

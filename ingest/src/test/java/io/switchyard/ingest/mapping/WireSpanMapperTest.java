@@ -86,6 +86,15 @@ class WireSpanMapperTest {
   }
 
   @Test
+  void rejectsMalformedRequestsLikeTheParser() {
+    WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+    byte[] truncated = {0x0a, 0x05, 0x12, 0x03};
+    assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(truncated))
+        .isInstanceOf(InvalidProtocolBufferException.class);
+    assertThatThrownBy(() -> mapper.map(truncated, 1)).isInstanceOf(InvalidProtocolBufferException.class);
+  }
+
+  @Test
   void refusesInvalidUtf8InAnEventLikeTheParser() throws IOException {
     byte[] span = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[16])).setName("ok").build().toByteArray();
     // An event whose name (field 2) is not UTF-8: the generated builders refuse to build one, so it is written raw.
