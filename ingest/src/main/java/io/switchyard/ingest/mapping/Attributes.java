@@ -20,6 +20,9 @@ final class Attributes {
   /** The keys a mapper reads, fixed at load time; each gets a slot. */
   static final class KeySet {
     private final Map<String, Integer> index;
+    /** The keys' UTF-8 bytes in an open-addressing table, so wire-level readers look keys up without a String. */
+    private final byte[][] table;
+    private final int[] tableSlots;
 
     KeySet(String... keys) {
       Map<String, Integer> m = new HashMap<>(keys.length * 2);
@@ -27,10 +30,53 @@ final class Attributes {
         m.putIfAbsent(k, m.size());
       }
       this.index = Map.copyOf(m);
+      int size = Integer.highestOneBit(Math.max(4, m.size() * 4) - 1) << 1;
+      this.table = new byte[size][];
+      this.tableSlots = new int[size];
+      m.forEach((k, slot) -> {
+        byte[] b = k.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int i = hash(b, 0, b.length) & (size - 1);
+        while (table[i] != null) {
+          i = (i + 1) & (size - 1);
+        }
+        table[i] = b;
+        tableSlots[i] = slot;
+      });
+    }
+
+    /** Length and three sampled bytes: the key set is small and fixed, collisions only cost a compare. */
+    private static int hash(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      int h = len * 31 + b[off];
+      h = h * 31 + b[off + len / 2];
+      h = h * 31 + b[off + len - 1];
+      return h ^ (h >>> 7);
+    }
+
+    /** The slot of the key whose UTF-8 bytes are {@code b[off, off + len)}, or -1 when no reader needs it. */
+    int slotOf(byte[] b, int off, int len) {
+      int mask = table.length - 1;
+      for (int i = hash(b, off, len) & mask; table[i] != null; i = (i + 1) & mask) {
+        if (java.util.Arrays.equals(table[i], 0, table[i].length, b, off, off + len)) {
+          return tableSlots[i];
+        }
+      }
+      return -1;
     }
 
     int size() {
       return index.size();
+    }
+
+    /** The slots of {@code keys}, resolved once, for the slot-indexed lookups of a selected view. */
+    int[] slotsOf(String... keys) {
+      int[] out = new int[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        out[i] = index.get(keys[i]);
+      }
+      return out;
     }
 
     /** The slot of {@code key}, or -1 when no reader needs it. */
@@ -132,21 +178,49 @@ final class Attributes {
   /** The first present key as a string ("" when none). */
   String string(String... keys) {
     for (String key : keys) {
-      AnyValue v = get(key);
-      if (v != null) {
-        String s = stringify(v);
-        if (!s.isEmpty()) {
-          return s;
-        }
+      String s = nonEmpty(get(key));
+      if (!s.isEmpty()) {
+        return s;
       }
     }
     return "";
   }
 
+  /** {@link #string(String...)} over slots from {@link KeySet#slotsOf}, without hashing key names per call. */
+  String string(int[] at) {
+    for (int slot : at) {
+      String s = nonEmpty(slots[slot]);
+      if (!s.isEmpty()) {
+        return s;
+      }
+    }
+    return "";
+  }
+
+  private static String nonEmpty(AnyValue v) {
+    return v == null ? "" : stringify(v);
+  }
+
   /** The first present key as a long (ints, doubles and numeric strings accepted); {@code fallback} when none. */
   long number(long fallback, String... keys) {
-    for (String key : keys) {
-      AnyValue v = get(key);
+    AnyValue[] values = new AnyValue[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      values[i] = get(keys[i]);
+    }
+    return firstNumber(fallback, values);
+  }
+
+  /** {@link #number(long, String...)} over slots from {@link KeySet#slotsOf}. */
+  long number(long fallback, int[] at) {
+    AnyValue[] values = new AnyValue[at.length];
+    for (int i = 0; i < at.length; i++) {
+      values[i] = slots[at[i]];
+    }
+    return firstNumber(fallback, values);
+  }
+
+  private static long firstNumber(long fallback, AnyValue[] values) {
+    for (AnyValue v : values) {
       if (v == null) {
         continue;
       }

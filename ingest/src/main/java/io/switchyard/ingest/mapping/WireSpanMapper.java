@@ -1,6 +1,5 @@
 package io.switchyard.ingest.mapping;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
@@ -18,18 +17,53 @@ import java.util.List;
  * Maps the wire bytes of an {@code ExportTraceServiceRequest} straight to Kafka key/value bytes, without building
  * the generated OTLP objects or a {@link SpanRecord} builder: parsing and record building were half of the
  * ingest worker's CPU. {@link SpanMapper} stays the reference: for every request both accept, this produces the
- * same bytes (proven by {@code WireSpanMapperTest}).
+ * same bytes, and it accepts exactly the requests the generated parser accepts (proven by
+ * {@code WireSpanMapperTest}).
  *
- * <p>Only the attributes a reader needs are decoded into {@link AnyValue}s; the rest are scanned for the limits
- * (count, string length) and skipped. With {@code --keep-attributes} every attribute is needed anyway, so that
- * mode parses the request and uses the reference mapper.
+ * <p>Only the attributes a reader needs are decoded into {@link AnyValue}s. Everything else (events, links, scope,
+ * attributes no reader needs or past the count limit) is walked without decoding, checking what the parser checks:
+ * UTF-8 of strings and the structure of nested messages. Whenever that walk finds a problem, or a shape it leaves to
+ * the parser, the request is parsed by the generated code, so a client gets the parser's exact error message. With
+ * {@code --keep-attributes} every attribute is needed anyway, so that mode parses the request and uses the
+ * reference mapper.
  */
 public final class WireSpanMapper {
   /** A span record ready for Kafka: key = lower-case hex trace id, value = serialized {@link SpanRecord}. */
   public record Encoded(byte[] key, byte[] value) {}
 
+  private static final WireSchema REQUEST = WireSchema.of(ExportTraceServiceRequest.getDescriptor());
+  private static final WireSchema RESOURCE_SPANS = REQUEST.child(1);
+  private static final WireSchema RESOURCE = RESOURCE_SPANS.child(1);
+  private static final WireSchema SCOPE_SPANS = RESOURCE_SPANS.child(2);
+  private static final WireSchema SPAN = SCOPE_SPANS.child(2);
+  private static final WireSchema KEY_VALUE = SPAN.child(9);
+  private static final WireSchema ANY_VALUE = KEY_VALUE.child(2);
+  private static final WireSchema STATUS = SPAN.child(15);
+
+  private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int VARINT = WireFormat.WIRETYPE_VARINT;
+  private static final int FIXED64 = WireFormat.WIRETYPE_FIXED64;
+  private static final int TRACE_ID = 1;
+  private static final int SPAN_ID = 2;
+  private static final int TRACE_STATE = 3;
+  private static final int PARENT = 4;
+  private static final int NAME = 5;
+  private static final int T_1_LEN = 1 << 3 | LEN;
+  private static final int T_2_LEN = 2 << 3 | LEN;
+  private static final int T_TRACE_STATE = 3 << 3 | LEN;
+  private static final int T_PARENT = 4 << 3 | LEN;
+  private static final int T_NAME = 5 << 3 | LEN;
+  private static final int T_KIND = 6 << 3 | VARINT;
+  private static final int T_START = 7 << 3 | FIXED64;
+  private static final int T_END = 8 << 3 | FIXED64;
+  private static final int T_ATTRIBUTE = 9 << 3 | LEN;
+  private static final int T_STATUS = 15 << 3 | LEN;
+  private static final int T_STATUS_CODE = 3 << 3 | VARINT;
+  private static final int T_INT_VALUE = 3 << 3 | VARINT;
+
   private final SpanMapper reference;
   private final MappingOptions options;
+  private final java.util.concurrent.atomic.LongAdder parsed = new java.util.concurrent.atomic.LongAdder();
 
   public WireSpanMapper(MappingOptions options) {
     this.reference = new SpanMapper(options);
@@ -38,50 +72,26 @@ public final class WireSpanMapper {
 
   /** @throws InvalidProtocolBufferException when the bytes are not an {@code ExportTraceServiceRequest} */
   public MappedBatch<Encoded> map(byte[] request, long receivedUnixNano) throws InvalidProtocolBufferException {
-    if (options.keepAttributes()) {
-      MappedBatch<SpanRecord> b = reference.map(ExportTraceServiceRequest.parseFrom(request), receivedUnixNano);
-      List<Encoded> out = new ArrayList<>(b.records().size());
-      for (SpanRecord r : b.records()) {
-        out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
-      }
-      return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated());
-    }
-    try {
-      Batch batch = new Batch(receivedUnixNano);
-      eachMessage(request, 0, request.length, 1, (pos, len, r) -> resourceSpans(batch, request, pos, len, r));
-      return new MappedBatch<>(batch.out, batch.rejected, 0, batch.firstError, batch.truncated);
-    } catch (InvalidProtocolBufferException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new InvalidProtocolBufferException(e);
-    }
-  }
-
-  private static int tag(int field, int wireType) {
-    return (field << 3) | wireType;
-  }
-
-  /** One occurrence of a message field: where its bytes are and how many came before it. */
-  @FunctionalInterface
-  private interface Occurrence {
-    void at(int off, int len, int index) throws IOException;
-  }
-
-  /** Visits every occurrence of message field {@code field} in {@code buf[off, off + len)}, in wire order. */
-  private static void eachMessage(byte[] buf, int off, int len, int field, Occurrence visit) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    int wanted = tag(field, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-    int index = 0;
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      if (tag == wanted) {
-        int n = in.readRawVarint32();
-        int pos = off + in.getTotalBytesRead();
-        in.skipRawBytes(n);
-        visit.at(pos, n, index++);
-      } else if (!in.skipField(tag)) {
-        break;
+    if (!options.keepAttributes()) {
+      try {
+        return wire(request, receivedUnixNano);
+      } catch (WireCursor.Malformed e) {
+        // Fall through: the generated parser names the problem exactly as it always did, or accepts what the
+        // cursor leaves to it (groups, packed fields, deep nesting).
+        parsed.increment();
       }
     }
+    MappedBatch<SpanRecord> b = reference.map(ExportTraceServiceRequest.parseFrom(request), receivedUnixNano);
+    List<Encoded> out = new ArrayList<>(b.records().size());
+    for (SpanRecord r : b.records()) {
+      out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
+    }
+    return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated());
+  }
+
+  /** Requests that had to be parsed by the generated code: malformed ones, or shapes the wire walk leaves to it. */
+  public long parsedRequests() {
+    return parsed.sum();
   }
 
   private static final class Batch {
@@ -96,100 +106,182 @@ public final class WireSpanMapper {
     }
   }
 
-  private void resourceSpans(Batch batch, byte[] buf, int off, int len, int r) throws IOException {
-    // The resource may follow its scope_spans on the wire, so it is read in a first pass.
-    List<KeyValue> resourceAttrs = new ArrayList<>();
-    eachMessage(buf, off, len, 1, (pos, n, ignored) -> resource(resourceAttrs, buf, pos, n));
-    Attributes resource = Attributes.of(resourceAttrs);
-    eachMessage(buf, off, len, 2, (pos, n, s) -> scopeSpans(batch, resource, buf, pos, n, r, s));
+  /**
+   * Walks the whole request once: the parts a span record needs are read, everything else is checked as the
+   * generated parser would check it ({@link WireSchema}), so a request is accepted exactly when the parser accepts it.
+   */
+  private MappedBatch<Encoded> wire(byte[] request, long receivedUnixNano) throws WireCursor.Malformed {
+    Batch batch = new Batch(receivedUnixNano);
+    WireCursor c = new WireCursor(request, 0, request.length);
+    int r = 0;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_1_LEN) {
+        int old = c.push(c.length());
+        resourceSpans(batch, c, r++);
+        c.pop(old);
+      } else {
+        REQUEST.checkField(c, tag, 0);
+      }
+    }
+    return new MappedBatch<>(batch.out, batch.rejected, 0, batch.firstError, batch.truncated);
   }
 
-  private static void resource(List<KeyValue> attrs, byte[] buf, int off, int len) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
+  private void resourceSpans(Batch batch, WireCursor c, int r) throws WireCursor.Malformed {
+    // The resource may follow its scope_spans on the wire, so it is read in a first pass.
+    int start = c.pos;
+    List<KeyValue> attrs = new ArrayList<>();
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_1_LEN) {
+        int old = c.push(c.length());
+        resource(attrs, c);
+        c.pop(old);
+      } else {
+        c.skip(tag);
       }
-      if (tag == tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        attrs.add(KeyValue.parseFrom(in.readBytes()));
-      } else if (!in.skipField(tag)) {
-        break;
+    }
+    Resource resource = new Resource(Attributes.of(attrs));
+    c.pos = start;
+    int s = 0;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_2_LEN) {
+        int old = c.push(c.length());
+        scopeSpans(batch, resource, c, r, s++);
+        c.pop(old);
+      } else if (tag == T_1_LEN) {
+        int n = c.length();
+        c.pos += n;
+      } else {
+        RESOURCE_SPANS.checkField(c, tag, 1);
       }
     }
   }
 
-  private void scopeSpans(Batch batch, Attributes resource, byte[] buf, int off, int len, int r, int s)
-      throws IOException {
-    eachMessage(buf, off, len, 2, (pos, n, i) -> span(batch, resource, buf, pos, n, r, s, i));
+  private static void resource(List<KeyValue> attrs, WireCursor c) throws WireCursor.Malformed {
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_1_LEN) {
+        int n = c.length();
+        int off = c.pos;
+        int old = c.push(n);
+        KEY_VALUE.check(c, 3);
+        c.pop(old);
+        try {
+          attrs.add(KeyValue.parseFrom(UnsafeByteOperations.unsafeWrap(c.buf, off, n)));
+        } catch (InvalidProtocolBufferException e) {
+          throw WireCursor.MALFORMED;
+        }
+      } else {
+        RESOURCE.checkField(c, tag, 2);
+      }
+    }
+  }
+
+  /** The resource's values a span record takes, cut to the value limit once per resource instead of per span. */
+  private final class Resource {
+    final Attributes attrs;
+    final String serviceName;
+    final String serviceNamespace;
+    final String istioNamespace;
+    final String k8sNamespace;
+    final String workload;
+    final String canonicalService;
+
+    Resource(Attributes attrs) {
+      this.attrs = attrs;
+      serviceName = cut(attrs.string("service.name"));
+      serviceNamespace = cut(attrs.string("service.namespace"));
+      istioNamespace = cut(attrs.string("istio.namespace"));
+      k8sNamespace = cut(attrs.string("k8s.namespace.name"));
+      workload = cut(attrs.string(WORKLOAD_KEYS));
+      canonicalService = cut(attrs.string("istio.canonical_service"));
+    }
+  }
+
+  private static final String[] WORKLOAD_KEYS =
+      {"istio.workload", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name"};
+
+  /** Slots of the span attributes a record reads, resolved once. */
+  private static final int[] AT_ISTIO_NAMESPACE = SpanMapper.SPAN_KEYS.slotsOf("istio.namespace");
+  private static final int[] AT_PEER_SERVICE = SpanMapper.SPAN_KEYS.slotsOf("peer.service");
+  private static final int[] AT_SERVER_ADDRESS = SpanMapper.SPAN_KEYS.slotsOf("server.address", "net.peer.name");
+  private static final int[] AT_NETWORK_PEER_ADDRESS =
+      SpanMapper.SPAN_KEYS.slotsOf("network.peer.address", "net.sock.peer.addr", "net.peer.ip");
+  private static final int[] AT_DB_SYSTEM = SpanMapper.SPAN_KEYS.slotsOf("db.system", "db.system.name");
+  private static final int[] AT_DB_NAME = SpanMapper.SPAN_KEYS.slotsOf("db.name", "db.namespace");
+  private static final int[] AT_MESSAGING_SYSTEM = SpanMapper.SPAN_KEYS.slotsOf("messaging.system");
+  private static final int[] AT_MESSAGING_DESTINATION_NAME =
+      SpanMapper.SPAN_KEYS.slotsOf("messaging.destination.name", "messaging.destination");
+  private static final int[] AT_HTTP_REQUEST_METHOD =
+      SpanMapper.SPAN_KEYS.slotsOf("http.request.method", "http.method");
+  private static final int[] AT_HTTP_ROUTE = SpanMapper.SPAN_KEYS.slotsOf("http.route");
+  private static final int[] AT_ISTIO_CANONICAL_SERVICE = SpanMapper.SPAN_KEYS.slotsOf("istio.canonical_service");
+  private static final int[] AT_UPSTREAM_CLUSTER = SpanMapper.SPAN_KEYS.slotsOf("upstream_cluster");
+  private static final int[] AT_HTTP_RESPONSE_STATUS_CODE =
+      SpanMapper.SPAN_KEYS.slotsOf("http.response.status_code", "http.status_code");
+  private static final int[] AT_RPC_GRPC_STATUS_CODE =
+      SpanMapper.SPAN_KEYS.slotsOf("rpc.grpc.status_code", "grpc.status_code");
+  private static final int[] AT_WORKLOAD = SpanMapper.SPAN_KEYS.slotsOf(WORKLOAD_KEYS);
+
+  private void scopeSpans(Batch batch, Resource resource, WireCursor c, int r, int s) throws WireCursor.Malformed {
+    int i = 0;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_2_LEN) {
+        int old = c.push(c.length());
+        span(batch, resource, c, r, s, i++);
+        c.pop(old);
+      } else {
+        SCOPE_SPANS.checkField(c, tag, 2);
+      }
+    }
   }
 
   /** The fields of one span as they were on the wire (last occurrence wins, as in the generated parser). */
   private static final class WireSpan {
-    int traceOff;
-    int traceLen;
-    int spanOff;
-    int spanLen;
-    int parentOff;
-    int parentLen;
-    String traceState = "";
-    String name = "";
+    // Byte ranges of the id and string fields, by field number (TRACE_ID..NAME).
+    final int[] off = new int[NAME + 1];
+    final int[] len = new int[NAME + 1];
     int kind;
     long start;
     long end;
     int status;
     int attributeCount;
     boolean overLimit;
+    // The last AnyValue read: its fields, final oneof member, string range and int value.
+    int valueFields;
+    int valueLast;
+    int valueStrOff;
+    int valueStrLen;
+    long valueInt;
   }
 
-  private void span(Batch batch, Attributes resource, byte[] buf, int off, int len, int r, int s, int i)
-      throws IOException {
+  private void span(Batch batch, Resource resource, WireCursor c, int r, int s, int i) throws WireCursor.Malformed {
     WireSpan w = new WireSpan();
     AnyValue[] slots = new AnyValue[SpanMapper.SPAN_KEYS.size()];
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      int field = WireFormat.getTagFieldNumber(tag);
-      int type = WireFormat.getTagWireType(tag);
-      if (type == WireFormat.WIRETYPE_LENGTH_DELIMITED && (field == 1 || field == 2 || field == 4 || field == 9
-          || field == 15)) {
-        int n = in.readRawVarint32();
-        int pos = off + in.getTotalBytesRead();
-        in.skipRawBytes(n);
-        switch (field) {
-          case 1 -> {
-            w.traceOff = pos;
-            w.traceLen = n;
-          }
-          case 2 -> {
-            w.spanOff = pos;
-            w.spanLen = n;
-          }
-          case 4 -> {
-            w.parentOff = pos;
-            w.parentLen = n;
-          }
-          case 9 -> attribute(w, slots, buf, pos, n);
-          default -> w.status = statusCode(w.status, buf, pos, n);
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      switch (tag) {
+        case T_1_LEN, T_2_LEN, T_TRACE_STATE, T_PARENT, T_NAME -> {
+          int field = tag >>> 3;
+          int n = field == TRACE_STATE || field == NAME ? c.string() : c.length();
+          w.off[field] = c.pos;
+          w.len[field] = n;
+          c.pos += n;
         }
-      } else if (field == 3 && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        w.traceState = in.readStringRequireUtf8();
-      } else if (field == 5 && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        w.name = in.readStringRequireUtf8();
-      } else if (field == 6 && type == WireFormat.WIRETYPE_VARINT) {
-        w.kind = in.readEnum();
-      } else if (field == 7 && type == WireFormat.WIRETYPE_FIXED64) {
-        w.start = in.readFixed64();
-      } else if (field == 8 && type == WireFormat.WIRETYPE_FIXED64) {
-        w.end = in.readFixed64();
-      } else if (!in.skipField(tag)) {
-        break;
+        case T_KIND -> w.kind = (int) c.varint();
+        case T_START -> w.start = c.fixed64();
+        case T_END -> w.end = c.fixed64();
+        case T_ATTRIBUTE -> {
+          int old = c.push(c.length());
+          attribute(w, slots, c);
+          c.pop(old);
+        }
+        case T_STATUS -> {
+          int old = c.push(c.length());
+          w.status = statusCode(w.status, c);
+          c.pop(old);
+        }
+        default -> SPAN.checkField(c, tag, 3);
       }
     }
-    String problem = validate(w, buf);
+    String problem = validate(w, c.buf);
     if (problem != null) {
       batch.rejected++;
       if (batch.firstError.isEmpty()) {
@@ -199,52 +291,62 @@ public final class WireSpanMapper {
     }
     boolean over = w.overLimit || w.attributeCount > options.maxAttributes();
     Attributes attrs = Attributes.ofSlots(SpanMapper.SPAN_KEYS, slots, over);
-    if (over || w.name.length() > options.maxValueLength()) {
+    // UTF-16 length never exceeds the UTF-8 byte length, so a short name needs no decoding.
+    String name = w.len[NAME] > options.maxValueLength()
+        ? new String(c.buf, w.off[NAME], w.len[NAME], StandardCharsets.UTF_8) : null;
+    if (over || (name != null && name.length() > options.maxValueLength())) {
       batch.truncated++;
     }
-    byte[] key = new byte[w.traceLen * 2];
-    for (int k = 0; k < w.traceLen; k++) {
-      int b = buf[w.traceOff + k] & 0xff;
+    byte[] key = new byte[w.len[TRACE_ID] * 2];
+    for (int k = 0; k < w.len[TRACE_ID]; k++) {
+      int b = c.buf[w.off[TRACE_ID] + k] & 0xff;
       key[2 * k] = HEX[b >>> 4];
       key[2 * k + 1] = HEX[b & 0xf];
     }
-    batch.out.add(new Encoded(key, encode(w, buf, resource, attrs, batch.receivedUnixNano)));
+    batch.out.add(new Encoded(key, encode(w, c.buf, name, resource, attrs, batch.receivedUnixNano)));
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-  /** Reads one KeyValue: needed keys into their slot, the others only checked against the limits. */
-  private void attribute(WireSpan w, AnyValue[] slots, byte[] buf, int off, int len) throws IOException {
+  /** Reads one KeyValue: needed keys into their slot, the others only checked (limits, UTF-8, structure). */
+  private void attribute(WireSpan w, AnyValue[] slots, WireCursor c) throws WireCursor.Malformed {
     int index = w.attributeCount++;
     if (index >= options.maxAttributes()) {
+      // Dropped by the count limit, but still part of a request the parser would have checked.
+      KEY_VALUE.check(c, 4);
       return;
     }
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    String key = "";
-    int valueOff = -1;
-    int valueLen = 0;
+    int off = c.pos;
+    int slot = -1;
     int values = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      if (tag == tag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        key = in.readStringRequireUtf8();
-      } else if (tag == tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        int n = in.readRawVarint32();
-        valueOff = off + in.getTotalBytesRead();
-        valueLen = n;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_1_LEN) {
+        int n = c.length();
+        slot = SpanMapper.SPAN_KEYS.slotOf(c.buf, c.pos, n);
+        // A key found in the set is ASCII; any other key is checked here.
+        if (slot < 0 && !WireCursor.isUtf8(c.buf, c.pos, n)) {
+          throw WireCursor.MALFORMED;
+        }
+        c.pos += n;
+      } else if (tag == T_2_LEN) {
+        int old = c.push(c.length());
+        anyValue(w, c);
+        c.pop(old);
         values++;
-        in.skipRawBytes(n);
-      } else if (!in.skipField(tag)) {
-        break;
+      } else {
+        KEY_VALUE.checkField(c, tag, 4);
       }
     }
-    int slot = SpanMapper.SPAN_KEYS.slotOf(key);
     if (slot >= 0 || values > 1) {
-      // Rare: a needed key, or a value split over several fields (which the generated parser merges).
-      AnyValue v = KeyValue.parseFrom(CodedInputStream.newInstance(buf, off, len)).getValue();
+      AnyValue v = values == 1 ? simpleValue(w, c.buf) : null;
+      if (v == null) {
+        // Rare: a value of another shape, or one split over several fields (which the parser merges).
+        try {
+          v = KeyValue.parseFrom(UnsafeByteOperations.unsafeWrap(c.buf, off, c.limit - off)).getValue();
+        } catch (InvalidProtocolBufferException e) {
+          throw WireCursor.MALFORMED;
+        }
+      }
       if (slot >= 0) {
         slots[slot] = v;
       }
@@ -252,69 +354,67 @@ public final class WireSpanMapper {
           && v.getStringValue().length() > options.maxValueLength();
       return;
     }
-    if (values == 1) {
-      w.overLimit |= stringValueTooLong(buf, valueOff, valueLen);
+    if (values == 1 && w.valueLast == 1 && w.valueStrLen > options.maxValueLength()) {
+      w.overLimit |= new String(c.buf, w.valueStrOff, w.valueStrLen, StandardCharsets.UTF_8).length()
+          > options.maxValueLength();
     }
   }
 
-  /** Whether an AnyValue's final oneof member is a string longer than the value limit (in UTF-16 chars). */
-  private boolean stringValueTooLong(byte[] buf, int off, int len) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
-    int lastField = 0;
-    int strOff = 0;
-    int strLen = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
+  /** The value of a one-field string or int AnyValue built directly (the common case); null for other shapes. */
+  private static AnyValue simpleValue(WireSpan w, byte[] buf) {
+    if (w.valueFields != 1) {
+      return null;
+    }
+    return switch (w.valueLast) {
+      case 1 -> AnyValue.newBuilder()
+          .setStringValue(new String(buf, w.valueStrOff, w.valueStrLen, StandardCharsets.UTF_8)).build();
+      case 3 -> AnyValue.newBuilder().setIntValue(w.valueInt).build();
+      default -> null;
+    };
+  }
+
+  /**
+   * Checks an AnyValue and notes its final oneof member (the parser keeps the last one on the wire), its string
+   * range and its int value.
+   */
+  private static void anyValue(WireSpan w, WireCursor c) throws WireCursor.Malformed {
+    w.valueFields = 0;
+    w.valueLast = 0;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      w.valueFields++;
       int field = WireFormat.getTagFieldNumber(tag);
       int type = WireFormat.getTagWireType(tag);
-      if (field == 1 && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int n = in.readRawVarint32();
-        strOff = off + in.getTotalBytesRead();
-        strLen = n;
-        in.skipRawBytes(n);
-        lastField = 1;
+      if (tag == T_1_LEN) {
+        w.valueStrLen = c.string();
+        w.valueStrOff = c.pos;
+        c.pos += w.valueStrLen;
+        w.valueLast = 1;
+        continue;
+      }
+      if (tag == T_INT_VALUE) {
+        w.valueInt = c.varint();
+        w.valueLast = 3;
         continue;
       }
       if (type == ONEOF_WIRE_TYPES[Math.min(field, ONEOF_WIRE_TYPES.length - 1)]) {
-        lastField = field;
+        w.valueLast = field;
       }
-      if (!in.skipField(tag)) {
-        break;
-      }
+      ANY_VALUE.checkField(c, tag, 5);
     }
-    if (lastField != 1) {
-      return false;
-    }
-    if (!UnsafeByteOperations.unsafeWrap(buf, strOff, strLen).isValidUtf8()) {
-      throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
-    }
-    // UTF-16 length never exceeds the UTF-8 byte length, so short values need no decoding.
-    return strLen > options.maxValueLength()
-        && new String(buf, strOff, strLen, StandardCharsets.UTF_8).length() > options.maxValueLength();
   }
 
-  /** AnyValue's oneof members 2..7 by field number and their wire types; -1 marks "not a member". */
+  /** AnyValue's oneof members 1..7 by field number and their wire types; -1 marks "not a member". */
   private static final int[] ONEOF_WIRE_TYPES = {-1, WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_VARINT,
       WireFormat.WIRETYPE_VARINT, WireFormat.WIRETYPE_FIXED64, WireFormat.WIRETYPE_LENGTH_DELIMITED,
       WireFormat.WIRETYPE_LENGTH_DELIMITED, WireFormat.WIRETYPE_LENGTH_DELIMITED, -1};
 
-  private static int statusCode(int current, byte[] buf, int off, int len) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, off, len);
+  private static int statusCode(int current, WireCursor c) throws WireCursor.Malformed {
     int code = current;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      if (tag == tag(3, WireFormat.WIRETYPE_VARINT)) {
-        code = in.readEnum();
-      } else if (tag == tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-        in.readStringRequireUtf8();
-      } else if (!in.skipField(tag)) {
-        break;
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
+      if (tag == T_STATUS_CODE) {
+        code = (int) c.varint();
+      } else {
+        STATUS.checkField(c, tag, 4);
       }
     }
     return code;
@@ -331,20 +431,20 @@ public final class WireSpanMapper {
 
   /** The same checks and messages as {@link SpanMapper#validate}. */
   private static String validate(WireSpan w, byte[] buf) {
-    if (w.traceLen != 16) {
-      return "trace_id must be 16 bytes, got " + w.traceLen;
+    if (w.len[TRACE_ID] != 16) {
+      return "trace_id must be 16 bytes, got " + w.len[TRACE_ID];
     }
-    if (allZero(buf, w.traceOff, w.traceLen)) {
+    if (allZero(buf, w.off[TRACE_ID], w.len[TRACE_ID])) {
       return "trace_id must not be all zeros";
     }
-    if (w.spanLen != 8) {
-      return "span_id must be 8 bytes, got " + w.spanLen;
+    if (w.len[SPAN_ID] != 8) {
+      return "span_id must be 8 bytes, got " + w.len[SPAN_ID];
     }
-    if (allZero(buf, w.spanOff, w.spanLen)) {
+    if (allZero(buf, w.off[SPAN_ID], w.len[SPAN_ID])) {
       return "span_id must not be all zeros";
     }
-    if (w.parentLen != 0 && w.parentLen != 8) {
-      return "parent_span_id must be empty or 8 bytes, got " + w.parentLen;
+    if (w.len[PARENT] != 0 && w.len[PARENT] != 8) {
+      return "parent_span_id must be empty or 8 bytes, got " + w.len[PARENT];
     }
     if (w.start == 0) {
       return "start_time_unix_nano must be set";
@@ -367,40 +467,42 @@ public final class WireSpanMapper {
   }
 
   /** The {@link SpanRecord} fields in field-number order, as the generated serializer writes them. */
-  private byte[] encode(WireSpan w, byte[] buf, Attributes resource, Attributes attrs, long received)
-      throws IOException {
-    String istioNamespace = cut(either(attrs, resource, "istio.namespace"));
-    String namespace = cut(resource.string("service.namespace"));
+  private byte[] encode(WireSpan w, byte[] buf, String longName, Resource resource, Attributes attrs, long received)
+      throws WireCursor.Malformed {
+    String spanIstioNamespace = attrs.string(AT_ISTIO_NAMESPACE);
+    String istioNamespace = spanIstioNamespace.isEmpty() ? resource.istioNamespace : cut(spanIstioNamespace);
     String[] strings = {
-      cut(resource.string("service.name")),
-      namespace.isEmpty() ? istioNamespace : namespace,
-      cut(w.name),
-      cut(attrs.string("peer.service")),
-      cut(attrs.string("server.address", "net.peer.name")),
-      cut(attrs.string("network.peer.address", "net.sock.peer.addr", "net.peer.ip")),
-      cut(attrs.string("db.system", "db.system.name")),
-      cut(attrs.string("db.name", "db.namespace")),
-      cut(attrs.string("messaging.system")),
-      cut(attrs.string("messaging.destination.name", "messaging.destination")),
-      cut(attrs.string("http.request.method", "http.method")),
-      cut(attrs.string("http.route")),
-      cut(either(attrs, resource,
-          "istio.workload", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name")),
-      istioNamespace.isEmpty() ? cut(resource.string("k8s.namespace.name")) : istioNamespace,
-      cut(either(attrs, resource, "istio.canonical_service")),
-      cut(attrs.string("upstream_cluster")),
+      resource.serviceName,
+      resource.serviceNamespace.isEmpty() ? istioNamespace : resource.serviceNamespace,
+      longName == null ? "" : cut(longName),
+      cut(attrs.string(AT_PEER_SERVICE)),
+      cut(attrs.string(AT_SERVER_ADDRESS)),
+      cut(attrs.string(AT_NETWORK_PEER_ADDRESS)),
+      cut(attrs.string(AT_DB_SYSTEM)),
+      cut(attrs.string(AT_DB_NAME)),
+      cut(attrs.string(AT_MESSAGING_SYSTEM)),
+      cut(attrs.string(AT_MESSAGING_DESTINATION_NAME)),
+      cut(attrs.string(AT_HTTP_REQUEST_METHOD)),
+      cut(attrs.string(AT_HTTP_ROUTE)),
+      spanOr(attrs.string(AT_WORKLOAD), resource.workload),
+      istioNamespace.isEmpty() ? resource.k8sNamespace : istioNamespace,
+      spanOr(attrs.string(AT_ISTIO_CANONICAL_SERVICE), resource.canonicalService),
+      cut(attrs.string(AT_UPSTREAM_CLUSTER)),
     };
-    int httpStatus = (int) attrs.number(0, "http.response.status_code", "http.status_code");
-    int grpcStatus = (int) attrs.number(-1, "rpc.grpc.status_code", "grpc.status_code");
-    double sampling = SamplingProbability.of(w.traceState, attrs);
+    int httpStatus = (int) attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE);
+    int grpcStatus = (int) attrs.number(-1, AT_RPC_GRPC_STATUS_CODE);
+    String traceState = w.len[TRACE_STATE] == 0 ? "" : new String(buf, w.off[TRACE_STATE], w.len[TRACE_STATE], StandardCharsets.UTF_8);
+    double sampling = SamplingProbability.of(traceState, attrs);
     int kind = kind(w.kind);
     int status = status(w.status);
+    // A short name is copied through as the wire's UTF-8 bytes (the same bytes a String would encode to).
+    int nameSize = longName == null ? bytesSize(8, w.len[NAME]) : stringSize(8, strings[2]);
 
     int size = CodedOutputStream.computeUInt32Size(1, SpanMapper.SCHEMA_VERSION)
-        + bytesSize(2, w.traceLen) + bytesSize(3, w.spanLen) + bytesSize(4, w.parentLen)
+        + bytesSize(2, w.len[TRACE_ID]) + bytesSize(3, w.len[SPAN_ID]) + bytesSize(4, w.len[PARENT])
         + stringSize(5, strings[0]) + stringSize(6, strings[1])
         + (kind != 0 ? CodedOutputStream.computeEnumSize(7, kind) : 0)
-        + stringSize(8, strings[2])
+        + nameSize
         + (w.start != 0 ? CodedOutputStream.computeFixed64Size(9, w.start) : 0)
         + (w.end != 0 ? CodedOutputStream.computeFixed64Size(10, w.end) : 0)
         + (status != 0 ? CodedOutputStream.computeEnumSize(11, status) : 0)
@@ -412,44 +514,53 @@ public final class WireSpanMapper {
       size += stringSize(TYPED_FIELDS[k - 3], strings[k]);
     }
     byte[] out = new byte[size];
-    CodedOutputStream o = CodedOutputStream.newInstance(out);
-    o.writeUInt32(1, SpanMapper.SCHEMA_VERSION);
-    writeBytes(o, 2, buf, w.traceOff, w.traceLen);
-    writeBytes(o, 3, buf, w.spanOff, w.spanLen);
-    writeBytes(o, 4, buf, w.parentOff, w.parentLen);
-    writeString(o, 5, strings[0]);
-    writeString(o, 6, strings[1]);
-    if (kind != 0) {
-      o.writeEnum(7, kind);
-    }
-    writeString(o, 8, strings[2]);
-    if (w.start != 0) {
-      o.writeFixed64(9, w.start);
-    }
-    if (w.end != 0) {
-      o.writeFixed64(10, w.end);
-    }
-    if (status != 0) {
-      o.writeEnum(11, status);
-    }
-    if (Double.doubleToRawLongBits(sampling) != 0) {
-      o.writeDouble(12, sampling);
-    }
-    for (int k = 3; k < strings.length; k++) {
-      int field = TYPED_FIELDS[k - 3];
-      if (field == 28 && httpStatus != 0) {
-        o.writeInt32(27, httpStatus);
+    try {
+      CodedOutputStream o = CodedOutputStream.newInstance(out);
+      o.writeUInt32(1, SpanMapper.SCHEMA_VERSION);
+      writeBytes(o, 2, buf, w.off[TRACE_ID], w.len[TRACE_ID]);
+      writeBytes(o, 3, buf, w.off[SPAN_ID], w.len[SPAN_ID]);
+      writeBytes(o, 4, buf, w.off[PARENT], w.len[PARENT]);
+      writeString(o, 5, strings[0]);
+      writeString(o, 6, strings[1]);
+      if (kind != 0) {
+        o.writeEnum(7, kind);
       }
-      if (field == 31 && grpcStatus != 0) {
-        o.writeInt32(30, grpcStatus);
+      if (longName == null) {
+        writeBytes(o, 8, buf, w.off[NAME], w.len[NAME]);
+      } else {
+        writeString(o, 8, strings[2]);
       }
-      writeString(o, field, strings[k]);
+      if (w.start != 0) {
+        o.writeFixed64(9, w.start);
+      }
+      if (w.end != 0) {
+        o.writeFixed64(10, w.end);
+      }
+      if (status != 0) {
+        o.writeEnum(11, status);
+      }
+      if (Double.doubleToRawLongBits(sampling) != 0) {
+        o.writeDouble(12, sampling);
+      }
+      for (int k = 3; k < strings.length; k++) {
+        int field = TYPED_FIELDS[k - 3];
+        if (field == 28 && httpStatus != 0) {
+          o.writeInt32(27, httpStatus);
+        }
+        if (field == 31 && grpcStatus != 0) {
+          o.writeInt32(30, grpcStatus);
+        }
+        writeString(o, field, strings[k]);
+      }
+      if (received != 0) {
+        o.writeFixed64(41, received);
+      }
+      o.checkNoSpaceLeft();
+      return out;
+    } catch (IOException e) {
+      // The array was sized from the same fields: running out of space is a bug, not bad input.
+      throw new IllegalStateException(e);
     }
-    if (received != 0) {
-      o.writeFixed64(41, received);
-    }
-    o.checkNoSpaceLeft();
-    return out;
   }
 
   /** Field numbers of strings[3..]: the typed attribute fields (27 and 30 are the two ints between them). */
@@ -476,9 +587,9 @@ public final class WireSpanMapper {
     }
   }
 
-  private static String either(Attributes span, Attributes resource, String... keys) {
-    String v = span.string(keys);
-    return v.isEmpty() ? resource.string(keys) : v;
+  /** Span attribute first, then the resource's (already cut), as {@link SpanMapper} does. */
+  private String spanOr(String span, String resourceValue) {
+    return span.isEmpty() ? resourceValue : cut(span);
   }
 
   private String cut(String s) {

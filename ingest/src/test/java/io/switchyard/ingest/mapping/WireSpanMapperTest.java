@@ -35,17 +35,54 @@ class WireSpanMapperTest {
   private static final String[] TRACESTATES = {"", "ot=th:8", "ot=th:c", "ot=rv:abcdef;th:fd", "vendor=x,ot=th:0",
       "ot=th:zz", "ot=th:", "a=b", "ot=th:123456789abcdef0", " ot=th:4 , x=y"};
 
+  /**
+   * Contents for a message field in a part of the request the wire path does not map (events, links, scope,
+   * resource, attributes past the limit, unknown fields): each is invalid in some of those places and fine in
+   * others (e.g. a length-delimited field 1 is an unknown field in an Event, where field 1 is a fixed64).
+   */
+  private static final byte[][] FAULTS = {
+    {0x0a, 0x05, 0x61}, // a nested field longer than its message
+    {0x0f}, // wire type 7
+    {0x00}, // tag zero
+    {0x0a, 0x02, (byte) 0xc3, 0x28}, // field 1 as invalid UTF-8
+    {0x12, 0x02, (byte) 0xc3, 0x28}, // field 2 as invalid UTF-8
+    {0x1a, 0x02, (byte) 0xed, (byte) 0xa0}, // field 3: a lone surrogate in UTF-8
+    // A KeyValue whose value is an array holding an invalid string: three levels down.
+    {0x0a, 0x01, 0x6b, 0x12, 0x08, 0x2a, 0x06, 0x0a, 0x04, 0x0a, 0x02, (byte) 0xc3, 0x28},
+    // The same shape, valid.
+    {0x0a, 0x01, 0x6b, 0x12, 0x08, 0x2a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0x6f, 0x6b},
+    {0x0b, 0x0c}, // an empty group in field 1: valid, left to the parser
+    {0x0b}, // a group that never ends
+    {0x12, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}, // a negative length
+    {0x08, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+        (byte) 0xff, (byte) 0xff, 0x01}, // an 11-byte varint
+  };
+
   @Test
   void producesTheReferenceMappersBytesForRandomizedRequests() throws IOException {
     Random rnd = new Random(20261126L);
     int records = 0;
-    for (int n = 0; n < 3000; n++) {
+    int refused = 0;
+    int wireOnly = 0;
+    for (int n = 0; n < 4000; n++) {
       MappingOptions options = new MappingOptions(rnd.nextInt(6) == 0, new int[] {0, 3, 128}[rnd.nextInt(3)],
           new int[] {16, 1024}[rnd.nextInt(2)]);
+      faulted = false;
       byte[] request = request(rnd);
-      records += assertSameAsReference(options, request, rnd.nextLong() & Long.MAX_VALUE);
+      WireSpanMapper mapper = new WireSpanMapper(options);
+      int mapped = assertSameAsReference(mapper, options, request, rnd.nextLong() & Long.MAX_VALUE);
+      if (!faulted && !options.keepAttributes()) {
+        // A well-formed request is mapped by the wire walk alone, never handed to the parser.
+        assertThat(mapper.parsedRequests()).isZero();
+        wireOnly++;
+      }
+      records += Math.max(0, mapped);
+      refused += mapped < 0 ? 1 : 0;
     }
-    assertThat(records).isGreaterThan(5000);
+    assertThat(records).isGreaterThan(4000);
+    // Faults in the parts the wire path does not map made the parser refuse these requests, and the wire path too.
+    assertThat(refused).isGreaterThan(100);
+    assertThat(wireOnly).isGreaterThan(2000);
   }
 
   @Test
@@ -57,17 +94,32 @@ class WireSpanMapperTest {
     assertThatThrownBy(() -> mapper.map(truncated, 1)).isInstanceOf(InvalidProtocolBufferException.class);
   }
 
-  private static int assertSameAsReference(MappingOptions options, byte[] request, long received)
-      throws IOException {
+  @Test
+  void refusesInvalidUtf8InAnEventLikeTheParser() throws IOException {
+    byte[] span = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[16])).setName("ok").build().toByteArray();
+    // An event whose name (field 2) is not UTF-8: the generated builders refuse to build one, so it is written raw.
+    span = concat(span, field(11, new byte[] {0x12, 0x02, (byte) 0xc3, 0x28}));
+    byte[] request = field(1, field(2, field(2, span)));
+    assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(request))
+        .hasMessage("Protocol message had invalid UTF-8.");
+    assertThatThrownBy(() -> new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 1))
+        .isInstanceOf(InvalidProtocolBufferException.class)
+        .hasMessage("Protocol message had invalid UTF-8.");
+  }
+
+  /** The number of records both mapped, or -1 when both refused the request with the same message. */
+  private static int assertSameAsReference(WireSpanMapper mapper, MappingOptions options, byte[] request,
+      long received) throws IOException {
     MappedBatch<SpanRecord> expected;
     try {
       expected = new SpanMapper(options).map(ExportTraceServiceRequest.parseFrom(request), received);
     } catch (InvalidProtocolBufferException e) {
-      assertThatThrownBy(() -> new WireSpanMapper(options).map(request, received))
-          .isInstanceOf(InvalidProtocolBufferException.class);
-      return 0;
+      assertThatThrownBy(() -> mapper.map(request, received))
+          .isInstanceOf(InvalidProtocolBufferException.class)
+          .hasMessage(e.getMessage());
+      return -1;
     }
-    MappedBatch<WireSpanMapper.Encoded> actual = new WireSpanMapper(options).map(request, received);
+    MappedBatch<WireSpanMapper.Encoded> actual = mapper.map(request, received);
     assertThat(actual.rejected()).isEqualTo(expected.rejected());
     assertThat(actual.truncated()).isEqualTo(expected.truncated());
     assertThat(actual.firstError()).isEqualTo(expected.firstError());
@@ -102,6 +154,9 @@ class WireSpanMapperTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     byte[] resource = Resource.newBuilder().addAllAttributes(attributes(rnd, 6)).build().toByteArray();
+    if (rnd.nextInt(40) == 0) {
+      resource = concat(resource, field(rnd.nextInt(3) == 0 ? 5 : 1, fault(rnd)));
+    }
     boolean resourceLast = rnd.nextInt(4) == 0;
     if (!resourceLast) {
       o.writeByteArray(1, resource);
@@ -117,7 +172,12 @@ class WireSpanMapperTest {
       // A second resource merges into the first: its attributes are appended.
       o.writeByteArray(1, Resource.newBuilder().addAllAttributes(attributes(rnd, 2)).build().toByteArray());
     }
-    o.writeString(3, "https://opentelemetry.io/schemas/1.24.0");
+    if (rnd.nextInt(60) == 0) {
+      faulted = true;
+      o.writeByteArray(3, new byte[] {(byte) 0xc3, 0x28});
+    } else {
+      o.writeString(3, "https://opentelemetry.io/schemas/1.24.0");
+    }
     o.flush();
     return out.toByteArray();
   }
@@ -125,14 +185,22 @@ class WireSpanMapperTest {
   private static byte[] scopeSpans(Random rnd) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CodedOutputStream o = CodedOutputStream.newInstance(out);
-    o.writeByteArray(1, InstrumentationScope.newBuilder().setName("io.opentelemetry.envoy").setVersion("1.0")
-        .build().toByteArray());
+    byte[] scope = InstrumentationScope.newBuilder().setName("io.opentelemetry.envoy").setVersion("1.0")
+        .build().toByteArray();
+    if (rnd.nextInt(40) == 0) {
+      scope = concat(scope, rnd.nextBoolean() ? fault(rnd) : field(3, fault(rnd)));
+    }
+    o.writeByteArray(1, scope);
     int spans = rnd.nextInt(6);
     for (int i = 0; i < spans; i++) {
       byte[] span = span(rnd).toByteArray();
       if (rnd.nextInt(6) == 0) {
         // The same span split over two occurrences: the parser merges them (last scalar wins, lists append).
         span = concat(span, span(rnd).toByteArray());
+      }
+      if (rnd.nextInt(30) == 0) {
+        // A fault in an event, a link, an attribute (often past the count limit), the status or an unknown field.
+        span = concat(span, field(new int[] {9, 11, 13, 15, 99}[rnd.nextInt(5)], fault(rnd)));
       }
       o.writeByteArray(2, span);
     }
@@ -224,6 +292,23 @@ class WireSpanMapperTest {
         return new String[] {"GET", "checkout", "orders.shop.svc.cluster.local", "postgresql", "kafka",
             "outbound|8080||pay.svc"}[rnd.nextInt(6)];
     }
+  }
+
+  /** Whether the request being generated got a fault (its own, or one left to the parser). */
+  private static boolean faulted;
+
+  private static byte[] fault(Random rnd) {
+    faulted = true;
+    return FAULTS[rnd.nextInt(FAULTS.length)];
+  }
+
+  /** A length-delimited field holding {@code content}. */
+  private static byte[] field(int number, byte[] content) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.writeByteArray(number, content);
+    o.flush();
+    return out.toByteArray();
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
