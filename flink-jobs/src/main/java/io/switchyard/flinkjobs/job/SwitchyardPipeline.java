@@ -27,6 +27,7 @@ import io.switchyard.model.v1.SpanRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -103,6 +104,14 @@ public final class SwitchyardPipeline {
   }
 
   public static void build(StreamExecutionEnvironment env, JobOptions o) {
+    build(env, o, edges -> edges);
+  }
+
+  /**
+   * The topology with {@code beforeLimit} applied to the merged span and mesh edges; only tests pass
+   * anything but the identity (a failing operator, to exercise recovery within a running job).
+   */
+  static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<EdgeEvent>> beforeLimit) {
     DataStream<EdgeEvent> spanEdges = spanEdges(env, o);
     DataStream<EdgeEvent> meshEdges = env
         .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
@@ -114,7 +123,7 @@ public final class SwitchyardPipeline {
         .returns(TypeInformation.of(EdgeEvent.class))
         .uid("access-log-edges").name("access-log-edges");
 
-    DataStream<EdgeEvent> edges = spanEdges.union(meshEdges)
+    DataStream<EdgeEvent> edges = beforeLimit.apply(spanEdges.union(meshEdges))
         .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
         .uid("cardinality-limit").name("cardinality-limit")
         .transform("edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
