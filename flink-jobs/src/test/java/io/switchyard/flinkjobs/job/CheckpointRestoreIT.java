@@ -64,7 +64,10 @@ class CheckpointRestoreIT {
     return span(1000 + i, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, start(i) + 15, 70).build();
   }
 
-  private JobOptions options(String prefix, String group, int restartAttempts) {
+  /** Options of a job on fresh topics (a unique prefix) of the shared broker. */
+  private JobOptions onFreshTopics(String group, int restartAttempts) {
+    String prefix = kafka.uniquePrefix();
+    kafka.createTopics(prefix);
     return JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s",
         "--restart-attempts", Integer.toString(restartAttempts), "--group-id", group, "--parallelism", "1",
@@ -97,10 +100,9 @@ class CheckpointRestoreIT {
 
   @Test
   void jobCancelledMidStreamAndRestoredFromItsCheckpointCountsEveryRequestOnce() throws Exception {
-    String prefix = kafka.uniquePrefix();
-    kafka.createTopics(prefix);
     String group = "it-restore";
-    JobOptions o = options(prefix, group, 0);
+    JobOptions o = onFreshTopics(group, 0);
+    String prefix = o.topicPrefix();
     List<SpanRecord> phase1 = phase1();
     List<SpanRecord> phase2 = phase2();
 
@@ -148,10 +150,9 @@ class CheckpointRestoreIT {
 
   @Test
   void taskFailingMidStreamRecoversFromItsCheckpointWithinTheJobAndCountsEveryRequestOnce() throws Exception {
-    String prefix = kafka.uniquePrefix();
-    kafka.createTopics(prefix);
     String group = "it-failover";
-    JobOptions o = options(prefix, group, 2);
+    JobOptions o = onFreshTopics(group, 2);
+    String prefix = o.topicPrefix();
     FailOnceWhenArmed.ARMED.set(false);
     FailOnceWhenArmed.FAILURES.set(0);
     // The MiniCluster runs in this JVM, so the function's static flag is shared with the test.
