@@ -94,7 +94,10 @@ class SavepointCompatibilityIT {
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
       LiveJobs.send(p, prefix, beforeSavepoint());
     }
-    restoreAndPair(prefix, takeSavepoint(prefix, regenerate));
+    Path savepoint = takeSavepoint(prefix, regenerate);
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, prefix + Topics.SPANS.name(), Duration.ofSeconds(30)))
+        .isFalse();
+    restoreAndPair(prefix, savepoint);
   }
 
   /**
@@ -111,6 +114,9 @@ class SavepointCompatibilityIT {
       // The same records into fresh topics land at the same offsets the savepoint's source state names.
       LiveJobs.send(p, PREFIX, beforeSavepoint());
     }
+    // What the local jar warns about before such a restore: this broker never saw the group read these topics.
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, PREFIX + Topics.SPANS.name(), Duration.ofSeconds(30)))
+        .isTrue();
     restoreAndPair(PREFIX, fixture());
   }
 
