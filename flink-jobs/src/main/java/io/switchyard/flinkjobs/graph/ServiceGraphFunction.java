@@ -9,7 +9,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.TimeDomain;
@@ -68,15 +67,11 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
 
   @Override
   public void open(OpenContext openContext) {
-    ValueStateDescriptor<TraceState> descriptor = new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE);
-    // Seen span ids are remembered for the dedupe TTL after the trace's last span. Waiting spans are
-    // never lost to it: the keep-alive timer rewrites a trace whose spans still wait (event time can
-    // stall longer than the TTL when traffic stops).
-    descriptor.enableTimeToLive(StateTtlConfig.newBuilder(config.dedupeTtl())
-        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-        .build());
-    traces = getRuntimeContext().getState(descriptor);
+    // No state TTL: Flink's TTL runs on the wall clock only, so a job restored after being down longer
+    // than the TTL found every waiting span expired and paired nothing (SavepointCompatibilityIT). A
+    // trace is forgotten by its cleanup timer on the pairing clock instead. Snapshots written with the
+    // TTL still restore: Flink 2.2 migrates TTL state to a descriptor without it.
+    traces = getRuntimeContext().getState(new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE));
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
       counters.put(o, getRuntimeContext().getMetricGroup().addGroup("outcome", o.name().toLowerCase()).counter("spans"));
@@ -92,6 +87,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   public void processElement(TraceSpans batch, Context ctx, Collector<EdgeEvent> out) throws Exception {
     TraceState trace = null;
     boolean changed = false;
+    long latest = Long.MIN_VALUE; // the pairing clock at the batch's newest accepted span
     for (byte[] raw : batch.spans()) {
       SpanRecord span;
       try {
@@ -120,6 +116,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
         continue;
       }
       changed = true;
+      latest = Math.max(latest, now(span, ctx));
       String spanId = SpanEdges.hex(span.getSpanId());
       if (clientSide) {
         onClient(trace, span, raw, spanId, ctx, out);
@@ -128,7 +125,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
     }
     if (changed) {
-      reschedule(trace, ctx.timerService());
+      reschedule(trace, ctx.timerService(), latest);
       traces.update(trace);
     }
   }
@@ -187,21 +184,34 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   }
 
   private long deadline(SpanRecord span, Context ctx) {
-    long waitMs = config.pairingWait().toMillis();
+    return saturatedAdd(now(span, ctx), config.pairingWait().toMillis());
+  }
+
+  /** The pairing clock when {@code span} arrives: the wall clock, or the span's time but never behind the watermark. */
+  private long now(SpanRecord span, Context ctx) {
     if (config.timeDomain() == PairingConfig.TimeDomain.PROCESSING) {
-      return ctx.timerService().currentProcessingTime() + waitMs;
+      return ctx.timerService().currentProcessingTime();
     }
     // The span's own event time (what the source's timestamp assigner gives it), not the batch's.
     long spanTime = span.getEndTimeUnixNano() / 1_000_000;
-    return Math.max(spanTime, ctx.timerService().currentWatermark()) + waitMs;
+    return Math.max(spanTime, ctx.timerService().currentWatermark());
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
   /**
    * One expiry timer per trace at its earliest deadline (not one per span), dropped as soon as
-   * nothing waits, so live timers track waiting traces only. In event time a keep-alive timer on the
-   * wall clock refreshes the TTL of a trace that still has waiting spans.
+   * nothing waits, so live timers track waiting traces only. A trace with nothing waiting has one
+   * cleanup timer instead, on the same clock, at least the dedupe TTL after its last span; it is moved
+   * only when later spans push that point more than half a TTL out, so a busy trace does not re-register
+   * a timer per span. Because both run on the pairing clock, a stopped job forgets nothing while it is
+   * down: in event time the spans waiting in a restored snapshot still pair with servers that arrive
+   * after the restore, however long the restore took.
    */
-  private void reschedule(TraceState trace, TimerService timers) {
+  private void reschedule(TraceState trace, TimerService timers, long now) {
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
     long next = trace.earliestDeadline();
     if (next != trace.expiryTimer) {
@@ -223,21 +233,31 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
         trace.expiryTimer = next;
       }
     }
-    if (processing) {
-      return; // the expiry timer itself runs on the wall clock, before the TTL
-    }
-    boolean waiting = !trace.pending.isEmpty();
-    if (waiting && trace.keepAliveTimer == Long.MIN_VALUE) {
-      trace.keepAliveTimer = timers.currentProcessingTime() + keepAliveMs();
-      timers.registerProcessingTimeTimer(trace.keepAliveTimer);
-    } else if (!waiting && trace.keepAliveTimer != Long.MIN_VALUE) {
-      timers.deleteProcessingTimeTimer(trace.keepAliveTimer);
-      trace.keepAliveTimer = Long.MIN_VALUE;
+    long ttl = config.dedupeTtl().toMillis();
+    if (!trace.pending.isEmpty()) {
+      if (trace.cleanupTimer != Long.MIN_VALUE) {
+        delete(timers, processing, trace.cleanupTimer);
+        trace.cleanupTimer = Long.MIN_VALUE;
+      }
+    } else if (trace.cleanupTimer == Long.MIN_VALUE || saturatedAdd(now, ttl) > trace.cleanupTimer) {
+      if (trace.cleanupTimer != Long.MIN_VALUE) {
+        delete(timers, processing, trace.cleanupTimer);
+      }
+      trace.cleanupTimer = saturatedAdd(now, ttl + ttl / 2);
+      if (processing) {
+        timers.registerProcessingTimeTimer(trace.cleanupTimer);
+      } else {
+        timers.registerEventTimeTimer(trace.cleanupTimer);
+      }
     }
   }
 
-  private long keepAliveMs() {
-    return Math.max(1, config.dedupeTtl().toMillis() / 2);
+  private static void delete(TimerService timers, boolean processing, long timer) {
+    if (processing) {
+      timers.deleteProcessingTimeTimer(timer);
+    } else {
+      timers.deleteEventTimeTimer(timer);
+    }
   }
 
   @Override
@@ -247,11 +267,18 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       return;
     }
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
-    if (!processing && ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-      if (timestamp == trace.keepAliveTimer) {
-        trace.keepAliveTimer = Long.MIN_VALUE; // fired; reschedule sets the next one if spans still wait
-        reschedule(trace, ctx.timerService());
+    if (processing != (ctx.timeDomain() == TimeDomain.PROCESSING_TIME)) {
+      // A wall-clock keep-alive timer of a snapshot taken before cleanup timers (same state slot).
+      if (timestamp == trace.cleanupTimer) {
+        trace.cleanupTimer = Long.MIN_VALUE;
+        reschedule(trace, ctx.timerService(), ctx.timerService().currentWatermark());
         traces.update(trace);
+      }
+      return;
+    }
+    if (timestamp == trace.cleanupTimer && timestamp != trace.expiryTimer) {
+      if (trace.pending.isEmpty()) {
+        traces.clear(); // the dedupe TTL passed since the trace's last span
       }
       return;
     }
@@ -277,7 +304,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       trace.pending.remove(p);
     }
-    reschedule(trace, ctx.timerService());
+    reschedule(trace, ctx.timerService(), timestamp);
     traces.update(trace);
   }
 }

@@ -18,8 +18,12 @@ final class TraceState {
   final List<Pending> pending;
   /** Timestamp of the registered expiry timer, {@link Long#MIN_VALUE} when none. */
   long expiryTimer = Long.MIN_VALUE;
-  /** Processing time of the registered keep-alive timer, {@link Long#MIN_VALUE} when none. */
-  long keepAliveTimer = Long.MIN_VALUE;
+  /**
+   * Timestamp (on the pairing clock) of the registered cleanup timer that forgets a trace with nothing
+   * waiting, {@link Long#MIN_VALUE} when none. Snapshots of earlier builds hold a wall-clock keep-alive
+   * timer in this slot.
+   */
+  long cleanupTimer = Long.MIN_VALUE;
 
   TraceState() {
     this(new ArrayList<>(4), new ArrayList<>(2));
@@ -85,7 +89,7 @@ final class TraceState {
     }
     TraceState t = new TraceState(new ArrayList<>(seen), p);
     t.expiryTimer = expiryTimer;
-    t.keepAliveTimer = keepAliveTimer;
+    t.cleanupTimer = cleanupTimer;
     return t;
   }
 

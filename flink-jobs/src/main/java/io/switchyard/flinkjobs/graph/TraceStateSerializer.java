@@ -63,7 +63,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       out.write(span);
     }
     out.writeLong(t.expiryTimer);
-    out.writeLong(t.keepAliveTimer);
+    out.writeLong(t.cleanupTimer);
   }
 
   @Override
@@ -91,7 +91,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
     }
     TraceState t = new TraceState(seen, pending);
     t.expiryTimer = in.readLong();
-    t.keepAliveTimer = in.readLong();
+    t.cleanupTimer = in.readLong();
     return t;
   }
 

@@ -1,7 +1,9 @@
 package io.switchyard.flinkjobs.job;
 
 import io.switchyard.flinkjobs.slo.spec.SloCli;
+import io.switchyard.model.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -76,6 +78,7 @@ public final class FlinkJobsMain {
       LOG.info("starting fresh from the consumer group's committed offsets ({})",
           options.fresh() ? "--fresh" : "no complete checkpoint under " + options.dataDir());
     }
+    choice.snapshot().ifPresent(snapshot -> warnIfOtherTopics(options, snapshot));
     JobOptions first = choice.apply(options);
     String jobId = null;
     try {
@@ -102,6 +105,26 @@ public final class FlinkJobsMain {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
     runToEnd(env, options);
+  }
+
+  /**
+   * A snapshot restored onto topics that are not the ones it read (disaster recovery onto a new
+   * broker) resumes at positions that mean nothing there: records before them are skipped, or, on a
+   * shorter topic, reading restarts at its beginning. Flink cannot tell, so say it once, loudly.
+   */
+  private static void warnIfOtherTopics(JobOptions options, Path snapshot) {
+    String spans = options.topic(Topics.SPANS);
+    try {
+      if (LocalRestore.groupHasNoOffsetsFor(options.kafka(), options.groupId(), spans, Duration.ofSeconds(10))) {
+        LOG.warn("restoring {} onto {}: consumer group {} has committed no offset for {} on this broker. The snapshot's Kafka "
+            + "positions belong to the broker it was taken on: on a new broker or a recreated topic, records before them are "
+            + "skipped (a shorter topic is read from its beginning). Restore only onto topics holding the same records, else "
+            + "start with --fresh. (Also seen when the broker expired the group's offsets, offsets.retention.minutes.)",
+            snapshot, options.kafka(), options.groupId(), spans);
+      }
+    } catch (Exception e) {
+      LOG.info("could not check consumer group {} on {} before restoring: {}", options.groupId(), options.kafka(), e.toString());
+    }
   }
 
   private static void runToEnd(StreamExecutionEnvironment env, JobOptions options) throws Exception {

@@ -39,8 +39,8 @@ public record JobOptions(
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
-             switchyard-flink-local.jar slo apply DIR --kafka HOST:PORT [--topic-prefix P]
-             switchyard-flink-local.jar slo check DIR
+             switchyard-flink-local.jar slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m]
+             switchyard-flink-local.jar slo check DIR [--window 1m]
              switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
         --topic-prefix P            prefix of every topic name (default none)

@@ -5,11 +5,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which snapshot the local jar resumes from. A restarted child JVM (or a second {@code up} on the same
@@ -74,6 +81,22 @@ final class LocalRestore {
    */
   static boolean shouldFallBack(Choice choice, boolean ownCheckpointCompleted) {
     return choice.automatic() && choice.snapshot().isPresent() && !ownCheckpointCompleted;
+  }
+
+  /**
+   * Whether consumer group {@code group} has committed no offset for {@code topic} on this broker. A
+   * snapshot's source positions are offsets on the broker it was taken on, and the job commits them to
+   * its group at every checkpoint, so restoring where the group never committed means other topics (a
+   * new broker, a recreated topic), or a broker that expired the group's offsets
+   * ({@code offsets.retention.minutes}, 7 days by default).
+   */
+  static boolean groupHasNoOffsetsFor(String bootstrap, String group, String topic, Duration timeout) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return committed.entrySet().stream().noneMatch(e -> e.getKey().topic().equals(topic) && e.getValue() != null);
+    }
   }
 
   /** Whether job {@code jobId} completed a checkpoint under {@code checkpointDir}. */

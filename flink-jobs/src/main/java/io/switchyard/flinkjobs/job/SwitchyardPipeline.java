@@ -29,6 +29,7 @@ import io.switchyard.model.v1.SloStatusRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -107,6 +108,14 @@ public final class SwitchyardPipeline {
   }
 
   public static void build(StreamExecutionEnvironment env, JobOptions o) {
+    build(env, o, edges -> edges);
+  }
+
+  /**
+   * The topology with {@code beforeLimit} applied to the span-derived edges; only tests pass
+   * anything but the identity (a failing operator, to exercise recovery within a running job).
+   */
+  static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<EdgeEvent>> beforeLimit) {
     DataStream<EdgeEvent> spanEdges = spanEdges(env, o);
     DataStream<EdgeEvent> meshEdges = env
         .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
@@ -122,7 +131,7 @@ public final class SwitchyardPipeline {
     // pairing, the access-log mapping): a union in front of one shared limiter could not chain, and
     // every paired edge then crossed a network hop as a POJO. The branches meet after the
     // pre-aggregation, where a few partials per key and window remain.
-    DataStream<EdgeEvent> traceEdges = limited(spanEdges, o, "");
+    DataStream<EdgeEvent> traceEdges = limited(beforeLimit.apply(spanEdges), o, "");
     DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-");
 
     SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(traceEdges, meshLimited, o);

@@ -15,6 +15,14 @@ import java.util.Map;
  * Pure SLO arithmetic over per-window (good, total) counts: the SLI and budget over the rolling SLO
  * window are event-weighted (sums of counts, never a mean of ratios), and each alert fires when the
  * burn rate over both its windows exceeds its threshold.
+ *
+ * <p>With Timeslices budgeting the unit is the slice instead of the event (OpenSLO v1: "a ratio of
+ * good time slices vs. total time slices"). Slices are aligned to the epoch; a slice is good when its
+ * summed good/total ratio meets the slice target and, as in OpenSLO's own budget arithmetic (a window
+ * of two weeks has 20160 one-minute slices), every slice of the window counts, so a slice without
+ * events is good. Only complete slices (ending at or before the evaluation time) are judged; every
+ * window (SLO and alert) is anchored at the end of the last complete slice and rounded up to whole
+ * slices.
  */
 public final class SloEvaluator {
   public static final int SCHEMA_VERSION = 1;
@@ -56,15 +64,110 @@ public final class SloEvaluator {
     return goodTotal[1] > 0 ? ((goodTotal[1] - goodTotal[0]) / goodTotal[1]) / budget : 0;
   }
 
+  /** Good and bad slices of one SLO, keyed by slice end; slices absent from the map had no events. */
+  static final class Slices {
+    private final long sliceMs;
+    private final long lastCompleteEnd;
+    private final java.util.TreeMap<Long, double[]> bySliceEnd = new java.util.TreeMap<>();
+
+    Slices(Iterable<Counts> counts, long nowMs, Duration slice) {
+      sliceMs = slice.toMillis();
+      lastCompleteEnd = Math.floorDiv(nowMs, sliceMs) * sliceMs;
+      for (Counts c : counts) {
+        // An aggregation window ending at E covers [E - window, E), inside the slice holding E - 1.
+        long end = (Math.floorDiv(c.windowEndMs() - 1, sliceMs) + 1) * sliceMs;
+        if (end <= lastCompleteEnd) {
+          double[] gt = bySliceEnd.computeIfAbsent(end, k -> new double[2]);
+          gt[0] += c.good();
+          gt[1] += c.total();
+        }
+      }
+    }
+
+    /** The window rounded up to whole slices. */
+    Duration cover(Duration window) {
+      long n = Math.max(1, (window.toMillis() + sliceMs - 1) / sliceMs);
+      return Duration.ofMillis(n * sliceMs);
+    }
+
+    /** Slices of {@code window} (whole slices) ending in (lastCompleteEnd - window, lastCompleteEnd] that missed the target. */
+    long bad(Duration window, double sliceTarget) {
+      long bad = 0;
+      for (double[] gt : bySliceEnd.subMap(lastCompleteEnd - window.toMillis(), false, lastCompleteEnd, true).values()) {
+        if (gt[1] > 0 && gt[0] / gt[1] < sliceTarget) {
+          bad++;
+        }
+      }
+      return bad;
+    }
+
+    long count(Duration window) {
+      return window.toMillis() / sliceMs;
+    }
+  }
+
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
+    return slo.budgeting().timeslices()
+        ? evaluateTimeslices(slo, counts, nowMs, firingSince)
+        : evaluateOccurrences(slo, counts, nowMs, firingSince);
+  }
+
+  private SloStatusRecord.Builder status(SloSpec slo, long nowMs, double[] overall) {
+    return SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
+        .setService(slo.service()).setSliKind(slo.sliKind().label()).setObjective(slo.objective())
+        .setTimeWindow(Durations.format(slo.window())).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
+        .setTotalEvents(overall[1]).setBudgetingMethod(slo.budgeting().method().openSlo());
+  }
+
+  /**
+   * Timeslices: SLI = good slices / all slices of the window, budget = (1 - objective) of the slices,
+   * burn rate over a window = (bad slices / slices of that window) / budget. An alert's threshold
+   * keeps its meaning (the fraction of the whole budget spent within its long window) for the long
+   * window actually used.
+   */
+  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
+    double budget = slo.errorBudget();
+    double target = slo.budgeting().sliceTarget();
+    Slices slices = new Slices(counts, nowMs, slo.budgeting().sliceWindow());
+    long all = slices.count(slo.window());
+    long bad = slices.bad(slo.window(), target);
+    SloStatusRecord.Builder status = status(slo, nowMs, sum(counts, nowMs, slo.window()))
+        .setSli((double) (all - bad) / all).setErrorBudgetRemaining(1 - ((double) bad / all) / budget)
+        .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(slo.budgeting().sliceWindow()));
+    Map<Duration, Double> rates = new java.util.TreeMap<>();
+    Map<String, Boolean> firing = new LinkedHashMap<>();
+    Map<String, double[]> burn = new LinkedHashMap<>();
+    for (AlertWindow a : alerts) {
+      Duration longW = slices.cover(a.longWindow());
+      Duration shortW = slices.cover(a.effectiveShortWindow(aggregationWindow));
+      double longRate = ((double) slices.bad(longW, target) / slices.count(longW)) / budget;
+      double shortRate = ((double) slices.bad(shortW, target) / slices.count(shortW)) / budget;
+      rates.put(longW, longRate);
+      rates.put(shortW, shortRate);
+      double threshold = a.budgetFraction() * slo.window().toMillis() / longW.toMillis();
+      alert(status, firing, burn, a, longW, shortW, threshold, longRate, shortRate, firingSince, nowMs);
+    }
+    rates.forEach((w, r) -> status.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(Durations.format(w)).setRate(r)));
+    return new Result(status.build(), firing, burn);
+  }
+
+  private static void alert(SloStatusRecord.Builder status, Map<String, Boolean> firing, Map<String, double[]> burn, AlertWindow a,
+      Duration longW, Duration shortW, double threshold, double longRate, double shortRate, Map<String, Long> firingSince, long nowMs) {
+    boolean fires = longRate > threshold && shortRate > threshold;
+    firing.put(a.name(), fires);
+    burn.put(a.name(), new double[] {longRate, shortRate});
+    Long since = firingSince.get(a.name());
+    status.addAlerts(AlertState.newBuilder().setName(a.name()).setSeverity(a.severity()).setFiring(fires)
+        .setLongWindow(Durations.format(longW)).setShortWindow(Durations.format(shortW)).setThreshold(threshold)
+        .setSinceUnixMs(fires ? (since != null ? since : nowMs) : 0));
+  }
+
+  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
     double[] overall = sum(counts, nowMs, slo.window());
     double sli = overall[1] > 0 ? overall[0] / overall[1] : 1;
     double remaining = overall[1] > 0 ? 1 - ((overall[1] - overall[0]) / overall[1]) / budget : 1;
-    SloStatusRecord.Builder status = SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
-        .setService(slo.service()).setSliKind(slo.sliKind().label()).setObjective(slo.objective())
-        .setTimeWindow(Durations.format(slo.window())).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
-        .setTotalEvents(overall[1]).setSli(sli).setErrorBudgetRemaining(remaining);
+    SloStatusRecord.Builder status = status(slo, nowMs, overall).setSli(sli).setErrorBudgetRemaining(remaining);
     Map<String, Double> rates = new LinkedHashMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
     Map<String, double[]> burn = new LinkedHashMap<>();
@@ -74,14 +177,7 @@ public final class SloEvaluator {
       double shortRate = burnRate(sum(counts, nowMs, shortW), budget);
       rates.put(Durations.format(a.longWindow()), longRate);
       rates.put(Durations.format(shortW), shortRate);
-      double threshold = a.threshold(slo.window());
-      boolean fires = longRate > threshold && shortRate > threshold;
-      firing.put(a.name(), fires);
-      burn.put(a.name(), new double[] {longRate, shortRate});
-      Long since = firingSince.get(a.name());
-      status.addAlerts(AlertState.newBuilder().setName(a.name()).setSeverity(a.severity()).setFiring(fires)
-          .setLongWindow(Durations.format(a.longWindow())).setShortWindow(Durations.format(shortW)).setThreshold(threshold)
-          .setSinceUnixMs(fires ? (since != null ? since : nowMs) : 0));
+      alert(status, firing, burn, a, a.longWindow(), shortW, a.threshold(slo.window()), longRate, shortRate, firingSince, nowMs);
     }
     List<Map.Entry<String, Double>> sorted = new ArrayList<>(rates.entrySet());
     sorted.sort(Map.Entry.comparingByKey((x, y) -> Long.compare(Durations.parse(x).toMillis(), Durations.parse(y).toMillis())));

@@ -93,7 +93,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     SloSpec s = parsed.get(yaml);
     if (s == null) {
       try {
-        s = OpenSloParser.parse(yaml, name).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        s = OpenSloParser.parse(yaml, name, aggregationWindow).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
       } catch (SloSpecException e) {
         s = null;
       }
@@ -229,12 +229,17 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     return true;
   }
 
+  /** How far back counts are kept: the longest window evaluated, plus the slice still filling up for Timeslices. */
   private Duration longest(SloSpec s) {
     Duration d = s.window();
     for (AlertWindow a : alertWindows) {
       if (a.longWindow().compareTo(d) > 0) {
         d = a.longWindow();
       }
+    }
+    if (s.budgeting().timeslices()) {
+      long slice = s.budgeting().sliceWindow().toMillis();
+      d = Duration.ofMillis((d.toMillis() + slice - 1) / slice * slice + slice);
     }
     return d;
   }
@@ -255,7 +260,8 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       return;
     }
     try {
-      List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile);
+      List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile,
+          aggregationWindow);
       if (specs.stream().noneMatch(s -> s.name().equals(change.name))) {
         throw new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML");
       }

@@ -34,6 +34,19 @@ class ServiceGraphFunctionTest {
     start(PairingConfig.defaults());
   }
 
+  /** Snapshots the operator, closes it and opens a new one (default config) from that snapshot at wall-clock {@code nowMs}. */
+  private void restartFromSnapshot(long nowMs) throws Exception {
+    var snapshot = harness.snapshot(1, 1);
+    harness.close();
+    function = new ServiceGraphFunction(PairingConfig.defaults());
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
+        TraceSpans::key, Types.STRING);
+    harness.setProcessingTime(nowMs);
+    harness.setStateTtlProcessingTime(nowMs);
+    harness.initializeState(snapshot);
+    harness.open();
+  }
+
   @AfterEach
   void close() throws Exception {
     harness.close();
@@ -236,14 +249,7 @@ class ServiceGraphFunctionTest {
   void pendingStateSurvivesASnapshotAndRestore() throws Exception {
     start();
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
-    var snapshot = harness.snapshot(1, 1);
-    harness.close();
-
-    function = new ServiceGraphFunction(PairingConfig.defaults());
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-        TraceSpans::key, Types.STRING);
-    harness.initializeState(snapshot);
-    harness.open();
+    restartFromSnapshot(0);
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50)); // still a duplicate after restore
     assertThat(edges()).singleElement().satisfies(e -> assertThat(e.serverName).isEqualTo("checkout"));
@@ -251,7 +257,7 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
-  void pairedTraceKeepsNoTimersAndAWaitingTraceKeepsOneExpiryTimer() throws Exception {
+  void aTraceKeepsOneTimerWhetherItWaitsOrIsOnlyRemembered() throws Exception {
     start();
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
     send(span(1, 20, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 50)); // same trace: the one timer stays
@@ -259,8 +265,41 @@ class ServiceGraphFunctionTest {
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
     send(span(1, 21, 20, "cart", SpanKind.SPAN_KIND_SERVER, T0, 40));
     assertThat(edges()).hasSize(2);
-    assertThat(harness.numEventTimeTimers()).isZero();
+    // Nothing waits: the expiry timer is gone, the cleanup timer of the dedupe memory replaces it.
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
     assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void aCompletedTraceIsForgottenOnThePairingClockOnceTheDedupeTtlPassed() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
+    harness.processWatermark(new Watermark(T0 + 59_000));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40)); // redelivered within the TTL
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    // Remembered at least the TTL (1 min) after the last span, at most 1.5 TTL.
+    harness.processWatermark(new Watermark(T0 + 50 + 90_000));
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(edges()).hasSize(1);
+  }
+
+  @Test
+  void aWaitingSpanStillPairsWhenTheSnapshotIsRestoredLongAfterTheDedupeTtl() throws Exception {
+    start();
+    harness.setProcessingTime(0);
+    harness.setStateTtlProcessingTime(0);
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    // Restored a day later on the wall clock; event time continues where it stopped.
+    restartFromSnapshot(86_400_000L);
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
+    assertThat(edges()).singleElement().satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("frontend");
+      assertThat(e.serverName).isEqualTo("checkout");
+    });
   }
 
   @Test
@@ -280,7 +319,7 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
-  void clientAndServerInOneBatchPairWithoutAnyTimer() throws Exception {
+  void clientAndServerInOneBatchPairWithNoExpiryTimerOnlyTheDedupeCleanup() throws Exception {
     start();
     sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120),
         span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(200));
@@ -290,7 +329,8 @@ class ServiceGraphFunctionTest {
       assertThat(e.clientLatencySeconds).isEqualTo(0.12);
       assertThat(e.serverLatencySeconds).isEqualTo(0.1);
     });
-    assertThat(harness.numEventTimeTimers()).isZero();
+    // Nothing waited, so no expiry timer was ever set; the one timer left forgets the trace later.
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
     assertThat(harness.numProcessingTimeTimers()).isZero();
   }
 

@@ -4,6 +4,7 @@ import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
@@ -14,6 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,10 +32,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A live job cancelled mid-stream and resubmitted without naming a checkpoint (the local runner picks
- * the newest complete one under the data folder) gives exactly
- * the hand-computed totals: nothing counted twice (the cancelled job's uncommitted output is aborted,
- * its input re-read once), nothing lost (client spans waiting for their servers and half-filled
- * windows come back from the checkpoint).
+ * the newest complete one under the data folder), and a live job whose task fails mid-stream and is
+ * restarted by Flink's fixed-delay strategy, both give exactly the hand-computed totals: nothing
+ * counted twice (the failed attempt's uncommitted output is aborted, its input re-read once), nothing
+ * lost (client spans waiting for their servers and half-filled windows come back from the checkpoint).
  */
 class CheckpointRestoreIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
@@ -58,17 +64,18 @@ class CheckpointRestoreIT {
     return span(1000 + i, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, start(i) + 15, 70).build();
   }
 
-  @Test
-  void jobCancelledMidStreamAndRestoredFromItsCheckpointCountsEveryRequestOnce() throws Exception {
+  /** Options of a job on fresh topics (a unique prefix) of the shared broker. */
+  private JobOptions onFreshTopics(String group, int restartAttempts) {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
-    String group = "it-restore";
-    List<String> args = List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
-        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s", "--restart-attempts", "0",
-        "--group-id", group, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m");
-    JobOptions o = JobOptions.parse(args.toArray(String[]::new));
+    return JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s",
+        "--restart-attempts", Integer.toString(restartAttempts), "--group-id", group, "--parallelism", "1",
+        "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"});
+  }
 
-    // Before the kill: requests 0-19 complete, requests 20-29 (minute 1) only their callers' halves.
+  /** Before the failure: requests 0-19 complete, requests 20-29 (minute 1) only their callers' halves. */
+  private static List<SpanRecord> phase1() {
     List<SpanRecord> phase1 = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       phase1.addAll(callerHalves(i));
@@ -76,7 +83,11 @@ class CheckpointRestoreIT {
         phase1.add(serverHalf(i));
       }
     }
-    // After: the missing server halves and minute 2.
+    return phase1;
+  }
+
+  /** After: the missing server halves and minute 2. */
+  private static List<SpanRecord> phase2() {
     List<SpanRecord> phase2 = new ArrayList<>();
     for (int i = 20; i < 40; i++) {
       if (i >= 30) {
@@ -84,6 +95,16 @@ class CheckpointRestoreIT {
       }
       phase2.add(serverHalf(i));
     }
+    return phase2;
+  }
+
+  @Test
+  void jobCancelledMidStreamAndRestoredFromItsCheckpointCountsEveryRequestOnce() throws Exception {
+    String group = "it-restore";
+    JobOptions o = onFreshTopics(group, 0);
+    String prefix = o.topicPrefix();
+    List<SpanRecord> phase1 = phase1();
+    List<SpanRecord> phase2 = phase2();
 
     JobClient first = LiveJobs.start(o, Map.of(), "restore-it-first");
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
@@ -105,26 +126,73 @@ class CheckpointRestoreIT {
     JobOptions resumed = choice.apply(o);
     JobClient restored = LiveJobs.start(resumed, Map.of(), "restore-it-restored");
     try {
-      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-        // Event time moves to minute 10 elsewhere: every window of minutes 0-2 closes.
-        LiveJobs.send(p, prefix, List.of(span(9999, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 600_000L, 1).build()));
-      }
-      Map<String, Double> expectedEdges = new TreeMap<>(Map.of(
-          "virtual_node|user->frontend@0", 15.0, "virtual_node|user->frontend@1", 15.0, "virtual_node|user->frontend@2", 10.0,
-          "|frontend->checkout@0", 15.0, "|frontend->checkout@1", 15.0, "|frontend->checkout@2", 10.0));
-      Map<String, Double> expectedServices = new TreeMap<>(Map.of(
-          "frontend@0", 15.0, "frontend@1", 15.0, "frontend@2", 10.0, "checkout@0", 15.0, "checkout@1", 15.0, "checkout@2", 10.0));
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-        Map<String, Double> edges = LiveJobs.latestEdgeRequests(kafka, prefix, T0);
-        edges.keySet().removeIf(k -> k.contains("ticker"));
-        Map<String, Double> services = LiveJobs.latestServiceRequests(kafka, prefix, T0);
-        services.keySet().removeIf(k -> k.contains("ticker"));
-        assertThat(edges).isEqualTo(expectedEdges);
-        assertThat(services).isEqualTo(expectedServices);
-      });
+      awaitExactTotals(prefix);
     } finally {
       restored.cancel().get();
     }
+  }
+
+  /** Fails the first edge it sees once armed, then lets everything through: one task failure, on purpose. */
+  static final class FailOnceWhenArmed implements MapFunction<EdgeEvent, EdgeEvent> {
+    private static final long serialVersionUID = 1L;
+    static final AtomicBoolean ARMED = new AtomicBoolean();
+    static final AtomicInteger FAILURES = new AtomicInteger();
+
+    @Override
+    public EdgeEvent map(EdgeEvent e) {
+      if (ARMED.compareAndSet(true, false)) {
+        FAILURES.incrementAndGet();
+        throw new IllegalStateException("injected task failure (CheckpointRestoreIT)");
+      }
+      return e;
+    }
+  }
+
+  @Test
+  void taskFailingMidStreamRecoversFromItsCheckpointWithinTheJobAndCountsEveryRequestOnce() throws Exception {
+    String group = "it-failover";
+    JobOptions o = onFreshTopics(group, 2);
+    String prefix = o.topicPrefix();
+    FailOnceWhenArmed.ARMED.set(false);
+    FailOnceWhenArmed.FAILURES.set(0);
+    // The MiniCluster runs in this JVM, so the function's static flag is shared with the test.
+    JobClient job = LiveJobs.start(o, Map.of(), "restore-it-failover",
+        edges -> edges.map(new FailOnceWhenArmed()).returns(TypeInformation.of(EdgeEvent.class)).name("inject-failure"));
+    try {
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        LiveJobs.send(p, prefix, phase1());
+        LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
+        // The first edge of phase 2 fails its task; Flink restarts the job's tasks from the checkpoint.
+        FailOnceWhenArmed.ARMED.set(true);
+        LiveJobs.send(p, prefix, phase2());
+      }
+      await().atMost(Duration.ofSeconds(90)).until(() -> FailOnceWhenArmed.FAILURES.get() == 1);
+      awaitExactTotals(prefix);
+      assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+      assertThat(FailOnceWhenArmed.FAILURES.get()).isEqualTo(1);
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  /** Closes minutes 0-2 with a span elsewhere at minute 10, then expects the hand-computed totals. */
+  private static void awaitExactTotals(String prefix) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, List.of(span(9999, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 600_000L, 1).build()));
+    }
+    Map<String, Double> expectedEdges = new TreeMap<>(Map.of(
+        "virtual_node|user->frontend@0", 15.0, "virtual_node|user->frontend@1", 15.0, "virtual_node|user->frontend@2", 10.0,
+        "|frontend->checkout@0", 15.0, "|frontend->checkout@1", 15.0, "|frontend->checkout@2", 10.0));
+    Map<String, Double> expectedServices = new TreeMap<>(Map.of(
+        "frontend@0", 15.0, "frontend@1", 15.0, "frontend@2", 10.0, "checkout@0", 15.0, "checkout@1", 15.0, "checkout@2", 10.0));
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      Map<String, Double> edges = LiveJobs.latestEdgeRequests(kafka, prefix, T0);
+      edges.keySet().removeIf(k -> k.contains("ticker"));
+      Map<String, Double> services = LiveJobs.latestServiceRequests(kafka, prefix, T0);
+      services.keySet().removeIf(k -> k.contains("ticker"));
+      assertThat(edges).isEqualTo(expectedEdges);
+      assertThat(services).isEqualTo(expectedServices);
+    });
   }
 
   private static void awaitUncommittedOutput(String topic) {

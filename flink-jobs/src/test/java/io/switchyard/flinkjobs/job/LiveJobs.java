@@ -39,10 +39,17 @@ final class LiveJobs {
 
   /** Submits the whole pipeline to a local MiniCluster; {@code extra} overrides Flink settings. */
   static JobClient start(JobOptions o, Map<String, String> extra, String name) throws Exception {
+    return start(o, extra, name, edges -> edges);
+  }
+
+  /** As {@link #start(JobOptions, Map, String)} with an operator inserted before the cardinality limit. */
+  static JobClient start(JobOptions o, Map<String, String> extra, String name,
+      java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<io.switchyard.flinkjobs.graph.EdgeEvent>> tap)
+      throws Exception {
     Map<String, String> conf = new HashMap<>(SwitchyardPipeline.flinkConfiguration(o).toMap());
     conf.putAll(extra);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(Configuration.fromMap(conf));
-    SwitchyardPipeline.build(env, o);
+    SwitchyardPipeline.build(env, o, tap);
     return env.executeAsync(name);
   }
 

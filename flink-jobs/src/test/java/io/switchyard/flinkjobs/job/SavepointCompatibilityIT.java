@@ -20,7 +20,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -73,8 +72,8 @@ class SavepointCompatibilityIT {
     return spans;
   }
 
-  private JobOptions options(String... more) {
-    List<String> args = new ArrayList<>(List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", PREFIX,
+  private JobOptions options(String prefix, String... more) {
+    List<String> args = new ArrayList<>(List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
         "--group-id", GROUP, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"));
     args.addAll(List.of(more));
@@ -88,34 +87,47 @@ class SavepointCompatibilityIT {
    */
   @Test
   void savepointTakenByThisBuildRestoresAndItsWaitingClientSpansPairAfterTheRestore() throws Exception {
-    kafka.createTopics(PREFIX);
+    boolean regenerate = Boolean.getBoolean("savepoint.regenerate");
+    // Only a new fixture needs the fixture's topic names; otherwise the other case owns them in this broker.
+    String prefix = regenerate ? PREFIX : kafka.uniquePrefix();
+    kafka.createTopics(prefix);
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-      LiveJobs.send(p, PREFIX, beforeSavepoint());
+      LiveJobs.send(p, prefix, beforeSavepoint());
     }
-    restoreAndPair(takeSavepoint(Boolean.getBoolean("savepoint.regenerate")));
+    Path savepoint = takeSavepoint(prefix, regenerate);
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, prefix + Topics.SPANS.name(), Duration.ofSeconds(30)))
+        .isFalse();
+    restoreAndPair(prefix, savepoint);
   }
 
+  /**
+   * The committed fixture was taken by an earlier build (commit 08b5b5c: pairing state under a
+   * wall-clock state TTL, keep-alive timers) hours or days before this test runs. That build lost every
+   * waiting span of a snapshot restored later than the dedupe TTL (10 minutes) after it was taken, so
+   * this case produced no paired edge; it passes because the pairing state now ages on the pairing
+   * clock only. Keep the fixture old: regenerate it only when a change breaks it on purpose.
+   */
   @Test
-  @Disabled("The fixture retaken after the pairing-state change restores into a fresh broker with no output at all "
-      + "(it passes when restored into the broker that took it, as the test above does); cause not found yet, "
-      + "see docs/flink-jobs.md, Upgrades")
   void savepointOfAnEarlierBuildRestoresAndItsWaitingClientSpansPairAfterTheRestore() throws Exception {
     kafka.createTopics(PREFIX);
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
       // The same records into fresh topics land at the same offsets the savepoint's source state names.
       LiveJobs.send(p, PREFIX, beforeSavepoint());
     }
-    restoreAndPair(fixture());
+    // What the local jar warns about before such a restore: this broker never saw the group read these topics.
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, PREFIX + Topics.SPANS.name(), Duration.ofSeconds(30)))
+        .isTrue();
+    restoreAndPair(PREFIX, fixture());
   }
 
-  private void restoreAndPair(Path savepoint) throws Exception {
-    JobClient job = LiveJobs.start(options("--restore-from", savepoint.toString()), Map.of(), "savepoint-it");
+  private void restoreAndPair(String prefix, Path savepoint) throws Exception {
+    JobClient job = LiveJobs.start(options(prefix, "--restore-from", savepoint.toString()), Map.of(), "savepoint-it");
     try {
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-        LiveJobs.send(p, PREFIX, afterRestore());
+        LiveJobs.send(p, prefix, afterRestore());
       }
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-        Map<String, EdgeAggregate> edges = LiveJobs.latestEdges(kafka, PREFIX, T0);
+        Map<String, EdgeAggregate> edges = LiveJobs.latestEdges(kafka, prefix, T0);
         edges.keySet().removeIf(k -> k.contains("ticker"));
         assertThat(edges).containsOnlyKeys("virtual_node|user->frontend@0", "|frontend->checkout@0");
         EdgeAggregate paired = edges.get("|frontend->checkout@0");
@@ -137,10 +149,10 @@ class SavepointCompatibilityIT {
   }
 
   /** Runs this build on the fixture's first half and stops it with a savepoint; optionally stores that as the fixture. */
-  private Path takeSavepoint(boolean asFixture) throws Exception {
-    JobOptions o = options();
+  private Path takeSavepoint(String prefix, boolean asFixture) throws Exception {
+    JobOptions o = options(prefix);
     JobClient job = LiveJobs.start(o, Map.of(), "savepoint-fixture");
-    LiveJobs.awaitCheckpointCovers(kafka, GROUP, PREFIX + Topics.SPANS.name());
+    LiveJobs.awaitCheckpointCovers(kafka, GROUP, prefix + Topics.SPANS.name());
     String taken = job.stopWithSavepoint(false, o.savepointDir().toUri().toString(), SavepointFormatType.CANONICAL).get();
     Path path = taken.startsWith("file:") ? Path.of(java.net.URI.create(taken)) : Path.of(taken);
     if (!asFixture) {

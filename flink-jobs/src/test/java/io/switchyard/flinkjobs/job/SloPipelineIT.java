@@ -33,9 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A live (unbounded) job: an SLO published through the compacted topic, 70 minutes of event-time
- * traffic with a 5-minute error burst, and the alert transitions of the hand-computed series in
- * SloFunctionTest coming out of the alerts topic: firing, then resolving.
+ * A live (unbounded) job: two SLOs on the same service published through the compacted topic, 70
+ * minutes of event-time traffic with a 5-minute error burst, and the alert transitions coming out of
+ * the alerts topic: firing, then resolving. The Occurrences SLO follows the hand-computed series in
+ * SloFunctionTest; the Timeslices one sees the burst as one bad 5-minute slice.
  */
 class SloPipelineIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
@@ -57,6 +58,9 @@ class SloPipelineIT {
         budgetingMethod: Occurrences
         objectives: [{target: 0.999}]
       """;
+  private static final String TIMESLICES_SLO = SLO.replace("checkout-availability", "checkout-slices")
+      .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
+      .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.999, timeSliceTarget: 0.9, timeSliceWindow: 5m}]");
 
   @TempDir Path dataDir;
 
@@ -66,8 +70,8 @@ class SloPipelineIT {
     kafka.createTopics(prefix);
     String definitions = prefix + Topics.SLO_DEFINITIONS.name();
     SloPublisher.Outcome published = new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
-        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO)));
-    assertThat(published.published()).containsExactly("checkout-availability");
+        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)));
+    assertThat(published.published()).containsExactlyInAnyOrder("checkout-availability", "checkout-slices");
 
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0", "--group-id", "it-slo",
@@ -79,7 +83,7 @@ class SloPipelineIT {
       // The definition is in broadcast state once a checkpoint has committed its offset.
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
         await().atMost(Duration.ofSeconds(120)).until(() -> admin.listConsumerGroupOffsets("it-slo-slo-definitions")
-            .partitionsToOffsetAndMetadata().get().values().stream().anyMatch(m -> m != null && m.offset() >= 1));
+            .partitionsToOffsetAndMetadata().get().values().stream().mapToLong(m -> m == null ? 0 : m.offset()).sum() >= 2);
       }
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
         long trace = 1;
@@ -102,28 +106,45 @@ class SloPipelineIT {
       }
 
       List<SloAlertRecord> alerts = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r : kafka.consume(prefix + Topics.SLO_ALERTS.name(), 5, Duration.ofSeconds(180))) {
+      for (ConsumerRecord<byte[], byte[]> r : kafka.consume(prefix + Topics.SLO_ALERTS.name(), 10, Duration.ofSeconds(180))) {
         alerts.add(SloAlertRecord.parseFrom(r.value()));
       }
       String diagnosis = "job " + job.getJobStatus().get() + ", edges " + TopicReader.readAll(kafka, prefix + Topics.EDGES.name()).size()
           + ", services " + TopicReader.readAll(kafka, prefix + Topics.SERVICES.name()).size()
           + ", status " + TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name()).size() + ", accumulators "
           + job.getAccumulators().get();
-      assertThat(alerts).as(diagnosis).extracting(a -> a.getAlert().getName() + (a.getAlert().getFiring() ? " fired @" : " resolved @")
-          + (a.getTransitionUnixMs() - T0) / 60_000)
-          .containsExactlyInAnyOrder("ticket-1d fired @61", "ticket-3d fired @61", "page-6h fired @62", "page-1h fired @65",
-              "page-1h resolved @70");
+      assertThat(alerts).as(diagnosis).extracting(a -> a.getSlo() + " " + a.getAlert().getName()
+          + (a.getAlert().getFiring() ? " fired @" : " resolved @") + (a.getTransitionUnixMs() - T0) / 60_000)
+          .containsExactlyInAnyOrder("checkout-availability ticket-1d fired @61", "checkout-availability ticket-3d fired @61",
+              "checkout-availability page-6h fired @62", "checkout-availability page-1h fired @65",
+              "checkout-availability page-1h resolved @70",
+              // Minutes 61-65 are the slice ending at 65: 400 / 500 good < 0.9, bad. Of a 30-day window's 8640
+              // slices the budget is 8.64; at 65 one bad slice burns (1/12)/0.001 = 83 in 1h, 1000 in 5m, 13.9 in 6h,
+              // 167 in 30m, 3.5 in 1d, 42 in 2h, 1.16 in 3d: every alert fires at once. The slice
+              // ending at 70 is good, so the 5m window (one slice) clears page-1h; the others hold the bad slice.
+              "checkout-slices page-1h fired @65", "checkout-slices page-6h fired @65", "checkout-slices ticket-1d fired @65",
+              "checkout-slices ticket-3d fired @65", "checkout-slices page-1h resolved @70");
 
       SloStatusRecord at70 = null;
+      SloStatusRecord slicesAt70 = null;
       for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name())) {
         SloStatusRecord s = SloStatusRecord.parseFrom(r.value());
         if (s.getEvaluatedAtUnixMs() == T0 + 70 * 60_000L) {
-          at70 = s;
+          if (s.getName().equals("checkout-slices")) {
+            slicesAt70 = s;
+          } else {
+            at70 = s;
+          }
         }
       }
       assertThat(at70).isNotNull();
       assertThat(at70.getTotalEvents()).isEqualTo(7000);
       assertThat(at70.getGoodEvents()).isEqualTo(6900);
+      assertThat(slicesAt70).isNotNull();
+      assertThat(slicesAt70.getBudgetingMethod()).isEqualTo("Timeslices");
+      assertThat(slicesAt70.getTotalSlices()).isEqualTo(8640);
+      assertThat(slicesAt70.getGoodSlices()).isEqualTo(8639);
+      assertThat(slicesAt70.getSli()).isEqualTo(8639.0 / 8640);
     } finally {
       job.cancel().get();
     }

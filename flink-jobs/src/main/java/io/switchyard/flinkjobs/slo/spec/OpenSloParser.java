@@ -39,13 +39,25 @@ public final class OpenSloParser {
 
   private OpenSloParser() {}
 
+  /** The job's default aggregation window: time slices must be whole multiples of the window in use. */
+  public static final Duration DEFAULT_AGGREGATION_WINDOW = Duration.ofMinutes(1);
+
   /** Parses one YAML text (one or more documents) whose indicatorRefs resolve within it. */
   public static List<SloSpec> parse(String text, String file) throws SloSpecException {
-    return parseAll(Map.of(file, text)).stream().map(SloDocument::spec).toList();
+    return parse(text, file, DEFAULT_AGGREGATION_WINDOW);
+  }
+
+  /** As {@link #parse(String, String)} for a job aggregating over {@code aggregationWindow}. */
+  public static List<SloSpec> parse(String text, String file, Duration aggregationWindow) throws SloSpecException {
+    return parseAll(Map.of(file, text), aggregationWindow).stream().map(SloDocument::spec).toList();
+  }
+
+  public static List<SloDocument> readDirectory(Path dir) throws SloSpecException {
+    return readDirectory(dir, DEFAULT_AGGREGATION_WINDOW);
   }
 
   /** Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. */
-  public static List<SloDocument> readDirectory(Path dir) throws SloSpecException {
+  public static List<SloDocument> readDirectory(Path dir, Duration aggregationWindow) throws SloSpecException {
     Map<String, String> texts = new LinkedHashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
@@ -54,10 +66,14 @@ public final class OpenSloParser {
     } catch (IOException e) {
       throw new SloSpecException(dir.toString(), 0, "cannot read: " + e.getMessage());
     }
-    return parseAll(texts);
+    return parseAll(texts, aggregationWindow);
   }
 
   public static List<SloDocument> parseAll(Map<String, String> textsByFile) throws SloSpecException {
+    return parseAll(textsByFile, DEFAULT_AGGREGATION_WINDOW);
+  }
+
+  public static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow) throws SloSpecException {
     List<LocatedYaml.Doc> slos = new ArrayList<>();
     Map<String, LocatedYaml.Doc> slis = new HashMap<>();
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
@@ -85,7 +101,7 @@ public final class OpenSloParser {
     List<SloDocument> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (LocatedYaml.Doc slo : slos) {
-      SloDocument d = slo(slo, slis);
+      SloDocument d = slo(slo, slis, aggregationWindow);
       if (!names.add(d.spec().name())) {
         throw slo.error("/metadata/name", "SLO '" + d.spec().name() + "' is defined twice");
       }
@@ -94,7 +110,8 @@ public final class OpenSloParser {
     return out;
   }
 
-  private static SloDocument slo(LocatedYaml.Doc doc, Map<String, LocatedYaml.Doc> slis) throws SloSpecException {
+  private static SloDocument slo(LocatedYaml.Doc doc, Map<String, LocatedYaml.Doc> slis, Duration aggregationWindow)
+      throws SloSpecException {
     String name = name(doc, "/metadata/name");
     JsonNode spec = doc.node().at("/spec");
     if (!spec.isObject()) {
@@ -146,19 +163,23 @@ public final class OpenSloParser {
       throw doc.error("/spec/timeWindow/0/duration", "the SLO window must be between 1h and 90d");
     }
     String method = text(doc, "/spec/budgetingMethod", true);
-    if (!method.equals("Occurrences")) {
-      throw doc.error("/spec/budgetingMethod", "budgetingMethod " + method + " is not supported; only Occurrences is (exact event counts)");
+    if (!method.equals("Occurrences") && !method.equals("Timeslices")) {
+      throw doc.error("/spec/budgetingMethod", "budgetingMethod " + method + " is not supported; accepted: Occurrences (exact "
+          + "event counts) and Timeslices (exact slice counts)");
     }
     JsonNode objectives = spec.get("objectives");
     if (objectives == null || !objectives.isArray() || objectives.size() != 1) {
       throw doc.error("/spec/objectives", "objectives must list exactly one objective");
     }
     JsonNode objective = objectives.get(0);
-    for (String k : List.of("timeSliceTarget", "timeSliceWindow", "op", "value")) {
+    for (String k : List.of("op", "value")) {
       if (objective.has(k)) {
-        throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (Occurrences ratio SLIs only)");
+        throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (ratio SLIs only)");
       }
     }
+    SloSpec.Budgeting budgeting = method.equals("Timeslices")
+        ? timeslices(doc, window, aggregationWindow)
+        : occurrences(doc);
     double target;
     if (objective.has("target") == objective.has("targetPercent")) {
       throw doc.error("/spec/objectives/0", "an objective needs exactly one of target (0..1) and targetPercent (0..100)");
@@ -170,7 +191,8 @@ public final class OpenSloParser {
     if (!(target > 0 && target < 1)) {
       throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
     }
-    SloSpec parsed = new SloSpec(name, service, indicator.target(), indicator.kind(), indicator.threshold(), target, window, doc.file());
+    SloSpec parsed = new SloSpec(name, service, indicator.target(), indicator.kind(), indicator.threshold(), target, window, doc.file(),
+        budgeting);
     StringBuilder yaml = new StringBuilder();
     try {
       yaml.append(YAML_OUT.writeValueAsString(doc.node()));
@@ -181,6 +203,54 @@ public final class OpenSloParser {
       throw doc.error("", "cannot re-serialise: " + e.getMessage());
     }
     return new SloDocument(parsed, yaml.toString());
+  }
+
+  private static SloSpec.Budgeting occurrences(LocatedYaml.Doc doc) throws SloSpecException {
+    for (String k : List.of("timeSliceTarget", "timeSliceWindow")) {
+      if (doc.node().at("/spec/objectives/0").has(k)) {
+        throw doc.error("/spec/objectives/0/" + k, k + " belongs to budgetingMethod: Timeslices, not Occurrences");
+      }
+    }
+    return SloSpec.Budgeting.OCCURRENCES;
+  }
+
+  /**
+   * Timeslices are counted exactly only when every slice is made of whole aggregation windows (the job
+   * never sees anything finer), and the rolling window of whole slices.
+   */
+  private static SloSpec.Budgeting timeslices(LocatedYaml.Doc doc, Duration window, Duration aggregationWindow)
+      throws SloSpecException {
+    String base = "/spec/objectives/0/";
+    JsonNode objective = doc.node().at("/spec/objectives/0");
+    if (!objective.has("timeSliceTarget")) {
+      throw doc.error("/spec/objectives/0", "budgetingMethod Timeslices needs timeSliceTarget (the good/total ratio a slice must meet)");
+    }
+    if (!objective.has("timeSliceWindow")) {
+      throw doc.error("/spec/objectives/0", "budgetingMethod Timeslices needs timeSliceWindow (the slice length, e.g. 5m)");
+    }
+    double sliceTarget = number(doc, base + "timeSliceTarget");
+    if (!(sliceTarget > 0 && sliceTarget <= 1)) {
+      throw doc.error(base + "timeSliceTarget", "timeSliceTarget must be in (0, 1], got " + sliceTarget);
+    }
+    JsonNode sliceNode = objective.get("timeSliceWindow");
+    Duration slice;
+    if (sliceNode.isIntegralNumber()) {
+      slice = Duration.ofMinutes(sliceNode.asLong()); // OpenSLO: a bare number is minutes
+    } else if (sliceNode.isTextual()) {
+      slice = duration(doc, base + "timeSliceWindow");
+    } else {
+      throw doc.error(base + "timeSliceWindow", "timeSliceWindow must be a whole number of minutes or a duration like 5m");
+    }
+    if (slice.isZero() || slice.toMillis() % aggregationWindow.toMillis() != 0) {
+      throw doc.error(base + "timeSliceWindow", "timeSliceWindow " + Durations.format(slice) + " is not a whole multiple of the "
+          + "job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows, so only such a "
+          + "slice is counted exactly");
+    }
+    if (slice.compareTo(window) >= 0 || window.toMillis() % slice.toMillis() != 0) {
+      throw doc.error("/spec/timeWindow/0/duration", "the SLO window " + Durations.format(window) + " must be a whole multiple "
+          + "(more than one) of timeSliceWindow " + Durations.format(slice) + " so that it holds a whole number of slices");
+    }
+    return SloSpec.Budgeting.timeslices(sliceTarget, slice);
   }
 
   private record Indicator(SloSpec.Target target, SloSpec.SliKind kind, Duration threshold) {}

@@ -13,6 +13,12 @@ import java.util.Set;
  * Tempo-compatible series names (traces_service_graph_*) and with Sloth's recording-rule names so
  * Sloth dashboards work. Prometheus computes rates over the windows; the in-stream job counts exact
  * events, so the two agree up to Prometheus' extrapolation at window edges.
+ *
+ * <p>Timeslices SLOs keep the same rule names, but {@code slo:sli_error:ratio_rate<W>} is the fraction
+ * of bad slices among the slices of W: a subquery with the slice as its step (Prometheus aligns
+ * subquery steps to the epoch, as the job aligns its slices) judges each slice by its error ratio, a
+ * slice without requests counts as good ({@code or on() vector(0)}), and every window is rounded up to
+ * whole slices as in the job.
  */
 public final class PrometheusRules {
   private PrometheusRules() {}
@@ -24,14 +30,15 @@ public final class PrometheusRules {
       y.append("  rules:\n");
       Set<Duration> windows = new LinkedHashSet<>();
       for (AlertWindow a : alerts) {
-        windows.add(a.effectiveShortWindow(aggregationWindow));
-        windows.add(a.longWindow());
+        windows.add(cover(slo, a.effectiveShortWindow(aggregationWindow)));
+        windows.add(cover(slo, a.longWindow()));
       }
       windows.add(slo.window());
       String labels = "{sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"}";
       for (Duration w : windows) {
         y.append("  - record: slo:sli_error:ratio_rate").append(Durations.format(w)).append('\n');
-        y.append("    expr: ").append(quote(errorRatio(slo, Durations.format(w)))).append('\n');
+        y.append("    expr: ").append(quote(slo.budgeting().timeslices() ? badSliceRatio(slo, w) : errorRatio(slo, Durations.format(w))))
+            .append('\n');
         y.append("    labels: ").append(labels).append('\n');
       }
       y.append("  - record: slo:objective:ratio\n    expr: vector(").append(num(slo.objective())).append(")\n    labels: ")
@@ -42,9 +49,10 @@ public final class PrometheusRules {
           if (!a.severity().equals(severity)) {
             continue;
           }
-          String factor = num(a.threshold(slo.window()) * slo.errorBudget());
-          terms.add("(slo:sli_error:ratio_rate" + Durations.format(a.effectiveShortWindow(aggregationWindow)) + "{sloth_id=\""
-              + slo.name() + "\"} > " + factor + " and slo:sli_error:ratio_rate" + Durations.format(a.longWindow())
+          Duration longW = cover(slo, a.longWindow());
+          String factor = num(a.budgetFraction() * slo.window().toMillis() / longW.toMillis() * slo.errorBudget());
+          terms.add("(slo:sli_error:ratio_rate" + Durations.format(cover(slo, a.effectiveShortWindow(aggregationWindow))) + "{sloth_id=\""
+              + slo.name() + "\"} > " + factor + " and slo:sli_error:ratio_rate" + Durations.format(longW)
               + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ")");
         }
         if (terms.isEmpty()) {
@@ -58,6 +66,22 @@ public final class PrometheusRules {
       }
     }
     return y.toString();
+  }
+
+  /** For Timeslices a window rounded up to whole slices (as the job evaluates it); else the window itself. */
+  private static Duration cover(SloSpec slo, Duration w) {
+    if (!slo.budgeting().timeslices()) {
+      return w;
+    }
+    long slice = slo.budgeting().sliceWindow().toMillis();
+    return Duration.ofMillis(Math.max(1, (w.toMillis() + slice - 1) / slice) * slice);
+  }
+
+  /** Bad slices / slices of {@code w}: a slice is bad when its error ratio exceeds 1 - timeSliceTarget. */
+  static String badSliceRatio(SloSpec slo, Duration w) {
+    String slice = Durations.format(slo.budgeting().sliceWindow());
+    return "avg_over_time(((" + errorRatio(slo, slice) + ") > bool " + num(1 - slo.budgeting().sliceTarget())
+        + " or on() vector(0))[" + Durations.format(w) + ":" + slice + "])";
   }
 
   static String errorRatio(SloSpec slo, String w) {

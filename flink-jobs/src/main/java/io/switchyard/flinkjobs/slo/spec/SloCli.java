@@ -20,8 +20,8 @@ public final class SloCli {
 
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length < 2) {
-      err.println("usage: slo check DIR | slo rules DIR [--window 1m] [--slo-alert-windows LIST] | "
-          + "slo apply DIR --kafka HOST:PORT [--topic-prefix P]");
+      err.println("usage: slo check DIR [--window 1m] | slo rules DIR [--window 1m] [--slo-alert-windows LIST] | "
+          + "slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m]   (--window: the job's aggregation window)");
       return 2;
     }
     String command = args[0];
@@ -39,8 +39,15 @@ public final class SloCli {
       return 2;
     }
     List<OpenSloParser.SloDocument> docs;
+    Duration window;
     try {
-      docs = OpenSloParser.readDirectory(dir);
+      window = Durations.parse(opts.getOrDefault("--window", "1m"));
+    } catch (IllegalArgumentException e) {
+      err.println("error: --window: " + e.getMessage());
+      return 2;
+    }
+    try {
+      docs = OpenSloParser.readDirectory(dir, window);
     } catch (SloSpecException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -52,13 +59,14 @@ public final class SloCli {
             SloSpec s = d.spec();
             out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key() + ", objective " + s.objective()
                 + " over " + Durations.format(s.window())
-                + (s.latencyThreshold() != null ? ", threshold " + Durations.format(s.latencyThreshold()) : ""));
+                + (s.latencyThreshold() != null ? ", threshold " + Durations.format(s.latencyThreshold()) : "")
+                + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
+                    + s.budgeting().sliceTarget() : ""));
           }
           out.println(docs.size() + " SLO(s) valid");
           return 0;
         }
         case "rules" -> {
-          Duration window = Durations.parse(opts.getOrDefault("--window", "1m"));
           String w = opts.get("--slo-alert-windows");
           List<AlertWindow> alerts = w == null ? AlertWindow.DEFAULTS : AlertWindow.parseList(w);
           out.print(PrometheusRules.render(docs.stream().map(OpenSloParser.SloDocument::spec).toList(), alerts, window));

@@ -14,9 +14,42 @@ import java.util.Objects;
  * @param objective target ratio in (0, 1)
  * @param window rolling SLO window
  * @param sourceFile where it was read from, for messages
+ * @param budgeting how the budget counts: events, or time slices with their own target
  */
 public record SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold,
-    double objective, Duration window, String sourceFile) {
+    double objective, Duration window, String sourceFile, Budgeting budgeting) {
+
+  /**
+   * OpenSLO budgetingMethod. For {@link Method#TIMESLICES} the rolling window is cut into slices of
+   * {@code sliceWindow}, aligned to the epoch like the aggregation windows; a slice is good when its
+   * good/total ratio is at least {@code sliceTarget}, and a slice without events is good.
+   */
+  public record Budgeting(Method method, double sliceTarget, Duration sliceWindow) {
+    public static final Budgeting OCCURRENCES = new Budgeting(Method.OCCURRENCES, 0, Duration.ZERO);
+
+    public enum Method {
+      OCCURRENCES("Occurrences"), TIMESLICES("Timeslices");
+
+      private final String openSlo;
+
+      Method(String openSlo) {
+        this.openSlo = openSlo;
+      }
+
+      /** The budgetingMethod value in OpenSLO YAML. */
+      public String openSlo() {
+        return openSlo;
+      }
+    }
+
+    public static Budgeting timeslices(double sliceTarget, Duration sliceWindow) {
+      return new Budgeting(Method.TIMESLICES, sliceTarget, sliceWindow);
+    }
+
+    public boolean timeslices() {
+      return method == Method.TIMESLICES;
+    }
+  }
 
   public enum SliKind {
     AVAILABILITY, LATENCY;
@@ -43,6 +76,7 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
     Objects.requireNonNull(target);
     Objects.requireNonNull(sliKind);
     Objects.requireNonNull(window);
+    Objects.requireNonNull(budgeting);
   }
 
   public double errorBudget() {

@@ -61,7 +61,7 @@ class OpenSloParserTest {
     // The published YAML of a referencing SLO carries its SLI, so the job needs nothing else.
     assertThat(OpenSloParser.parse(docs.get(1).yaml(), "published")).singleElement()
         .satisfies(s -> assertThat(s).isEqualTo(new SloSpec(latency.name(), latency.service(), latency.target(), latency.sliKind(),
-            latency.latencyThreshold(), latency.objective(), latency.window(), "published")));
+            latency.latencyThreshold(), latency.objective(), latency.window(), "published", SloSpec.Budgeting.OCCURRENCES)));
   }
 
   private static void rejected(String yaml, int line, String reason) {
@@ -74,7 +74,7 @@ class OpenSloParserTest {
 
   @Test
   void unsupportedConstructsAreRejectedWithFileLineAndReason() {
-    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Timeslices"), 22, "Timeslices is not supported");
+    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "RatioTimeslices"), 22, "RatioTimeslices is not supported");
     rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "Occurrences"),
         21, "calendar windows are not supported");
     rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
@@ -87,6 +87,57 @@ class OpenSloParserTest {
     rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: missing\n", 6,
         "no SLI named 'missing'");
     rejected("apiVersion: openslo/v1\nkind: [unclosed\n", 2, "not valid YAML");
+  }
+
+  private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
+
+  @Test
+  void timeslicesAreReadWithTheirSliceTargetAndWindow() throws Exception {
+    SloSpec s = OpenSloParser.parse(slo("", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 5m}", ROLLING_28D, "Timeslices"),
+        VALID_FILE).get(0);
+    assertThat(s.budgeting()).isEqualTo(SloSpec.Budgeting.timeslices(0.95, Duration.ofMinutes(5)));
+    // OpenSLO: a bare number is minutes.
+    assertThat(OpenSloParser.parse(slo("", "{target: 0.99, timeSliceTarget: 1, timeSliceWindow: 10}", ROLLING_28D, "Timeslices"),
+        VALID_FILE).get(0).budgeting().sliceWindow()).isEqualTo(Duration.ofMinutes(10));
+    // A job aggregating over 2 minutes accepts 4-minute slices.
+    assertThat(OpenSloParser.parse(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 4m}", ROLLING_28D, "Timeslices"),
+        VALID_FILE, Duration.ofMinutes(2)).get(0).budgeting().sliceWindow()).isEqualTo(Duration.ofMinutes(4));
+    assertThat(OpenSloParser.parse(slo("", "target: 0.99", ROLLING_28D, "Occurrences"), VALID_FILE).get(0).budgeting())
+        .isEqualTo(SloSpec.Budgeting.OCCURRENCES);
+  }
+
+  @Test
+  void timeslicesThatCannotBeCountedExactlyAreRejectedWithFileLineAndReason() {
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 90s}", ROLLING_28D, "Timeslices"), 24,
+        "timeSliceWindow 90s is not a whole multiple of the job's aggregation window 1m");
+    assertThatThrownBy(() -> OpenSloParser.parse(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 5m}", ROLLING_28D,
+        "Timeslices"), VALID_FILE, Duration.ofMinutes(2)))
+        .hasMessageStartingWith(VALID_FILE + ":24: ").hasMessageContaining("not a whole multiple of the job's aggregation window 2m");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 7m}", "{duration: 1d, isRolling: true}", "Timeslices"),
+        21, "must be a whole multiple (more than one) of timeSliceWindow 7m");
+    rejected(slo("", "{target: 0.99, timeSliceWindow: 5m}", ROLLING_28D, "Timeslices"), 24, "needs timeSliceTarget");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9}", ROLLING_28D, "Timeslices"), 24, "needs timeSliceWindow");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 1.5, timeSliceWindow: 5m}", ROLLING_28D, "Timeslices"), 24,
+        "timeSliceTarget must be in (0, 1]");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 5m}", ROLLING_28D, "Occurrences"), 24,
+        "timeSliceTarget belongs to budgetingMethod: Timeslices");
+  }
+
+  @Test
+  void prometheusRulesForTimeslicesCountBadSlicesAlignedToTheSlice() throws Exception {
+    List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml",
+        slo("", "{target: 0.999, timeSliceTarget: 0.95, timeSliceWindow: 10m}", "{duration: 30d, isRolling: true}", "Timeslices")))
+        .stream().map(OpenSloParser.SloDocument::spec).toList();
+    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    // One point per 10-minute slice; a slice is bad above 5 % errors; no requests = good.
+    assertThat(rules).contains("avg_over_time(((sum(rate(traces_service_graph_request_failed_total{server=\"checkout\"}[10m]))"
+        + " / sum(rate(traces_service_graph_request_total{server=\"checkout\"}[10m]))) > bool 0.05 or on() vector(0))[1h:10m])");
+    // The 5m short window is one slice: 10m. 14.4 x 0.001 for the 1h page window.
+    assertThat(rules).contains("record: slo:sli_error:ratio_rate10m", "record: slo:sli_error:ratio_rate30d")
+        .doesNotContain("ratio_rate5m")
+        .contains("slo:sli_error:ratio_rate10m{sloth_id=\"checkout-availability\"} > 0.0144 and");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(rules).at("/groups/0/rules").size()).isGreaterThan(8);
   }
 
   @Test

@@ -1,0 +1,122 @@
+package io.switchyard.flinkjobs.slo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloSpec;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.SloStatusRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Timeslices budgeting against hand-computed slices (each assertion's comment shows the arithmetic). */
+class SloEvaluatorTest {
+  /** Aligned to a day, so to every slice length. */
+  private static final long T0 = 1_767_225_600_000L;
+  private static final long MIN = 60_000L;
+
+  private static SloSpec timeslices(String window, double objective, double sliceTarget, String slice) throws Exception {
+    String yaml = SloFunctionTest.SLO_YAML.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
+        .replace("timeWindow: [{duration: 30d, isRolling: true}]", "timeWindow: [{duration: " + window + ", isRolling: true}]")
+        .replace("objectives: [{target: 0.999}]",
+            "objectives: [{target: " + objective + ", timeSliceTarget: " + sliceTarget + ", timeSliceWindow: " + slice + "}]");
+    return OpenSloParser.parse(yaml, "slices.yaml").get(0);
+  }
+
+  /** (good, total) of the one-minute window ending at minute m. */
+  private static SloEvaluator.Counts minute(int m, double good, double total) {
+    return new SloEvaluator.Counts(T0 + m * MIN, good, total);
+  }
+
+  private static Map<String, Boolean> firing(SloStatusRecord s) {
+    return s.getAlertsList().stream().collect(Collectors.toMap(AlertState::getName, AlertState::getFiring));
+  }
+
+  private static double rate(SloStatusRecord s, String window) {
+    return s.getBurnRatesList().stream().filter(b -> b.getWindow().equals(window)).findFirst().orElseThrow().getRate();
+  }
+
+  @Test
+  void slicesAreJudgedByTheirSummedRatioAndEverySliceOfTheWindowCounts() throws Exception {
+    // 30 days of 5-minute slices: 8640 slices; objective 0.99 leaves a budget of 86.4 slices.
+    SloSpec slo = timeslices("30d", 0.99, 0.9, "5m");
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 5; m++) {
+      counts.add(minute(m, 100, 100)); // slice 1 (minutes 1-5): good
+    }
+    for (int m = 6; m <= 9; m++) {
+      counts.add(minute(m, 100, 100));
+    }
+    counts.add(minute(10, 50, 100)); // slice 2: 450 / 500 = 0.9, meets the slice target: good
+    counts.add(minute(12, 8, 10)); // slice 3: 8 / 10 = 0.8: bad
+    // slice 4 (minutes 16-20): no events: good
+    counts.add(minute(22, 89, 100)); // slice 5: 0.89: bad
+    counts.add(minute(26, 0, 100)); // slice 6 is still open at minute 27: not judged yet
+    SloEvaluator evaluator = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+
+    SloStatusRecord at27 = evaluator.evaluate(slo, counts, T0 + 27 * MIN, Map.of()).status();
+    assertThat(at27.getBudgetingMethod()).isEqualTo("Timeslices");
+    assertThat(at27.getTimeSliceWindow()).isEqualTo("5m");
+    assertThat(at27.getTotalSlices()).isEqualTo(8640);
+    assertThat(at27.getGoodSlices()).isEqualTo(8638);
+    assertThat(at27.getSli()).isEqualTo(8638.0 / 8640);
+    // 2 bad slices of a budget of 0.01 x 8640 = 86.4.
+    assertThat(at27.getErrorBudgetRemaining()).isCloseTo(1 - 2 / 86.4, within(1e-12));
+    // Events are still reported as counted (minute 26 included, as for Occurrences).
+    assertThat(at27.getTotalEvents()).isEqualTo(1210);
+    // 1h = 12 slices, 2 bad: (2 / 12) / 0.01 = 16.7 > 14.4; 5m = the last complete slice (5), bad: 100.
+    assertThat(rate(at27, "1h")).isCloseTo(2.0 / 12 / 0.01, within(1e-9));
+    assertThat(rate(at27, "5m")).isCloseTo(100, within(1e-9));
+    // 6h = 72 slices: (2 / 72) / 0.01 = 2.8 < 6; 1d: 0.69 < 3; 3d: 0.23 < 1.
+    assertThat(rate(at27, "6h")).isCloseTo(2.0 / 72 / 0.01, within(1e-9));
+    assertThat(firing(at27)).containsEntry("page-1h", true).containsEntry("page-6h", false)
+        .containsEntry("ticket-1d", false).containsEntry("ticket-3d", false);
+
+    // Minute 30: slice 6 (0 / 100) is complete and bad: 3 bad slices.
+    SloStatusRecord at30 = evaluator.evaluate(slo, counts, T0 + 30 * MIN, Map.of()).status();
+    assertThat(at30.getGoodSlices()).isEqualTo(8637);
+    assertThat(rate(at30, "1h")).isCloseTo(3.0 / 12 / 0.01, within(1e-9));
+
+    // Minute 35: slice 7 had no events, so the 5m window is good again and page-1h resolves.
+    SloStatusRecord at35 = evaluator.evaluate(slo, counts, T0 + 35 * MIN, Map.of("page-1h", T0 + 27 * MIN)).status();
+    assertThat(rate(at35, "5m")).isZero();
+    assertThat(firing(at35)).containsEntry("page-1h", false);
+    assertThat(at35.getGoodSlices()).isEqualTo(8637);
+  }
+
+  @Test
+  void alertWindowsRoundUpToWholeSlicesAndKeepTheirShareOfTheBudget() throws Exception {
+    // 10-minute slices: the 5m short windows become 10m, 1h stays 6 slices.
+    SloSpec slo = timeslices("30d", 0.999, 0.95, "10m");
+    List<SloEvaluator.Counts> counts = List.of(minute(5, 90, 100)); // slice 1 (minutes 1-10): 0.9 < 0.95: bad
+    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(slo, counts, T0 + 10 * MIN, Map.of())
+        .status();
+    assertThat(s.getBurnRatesList()).extracting(SloStatusRecord.BurnRate::getWindow)
+        .containsExactly("10m", "30m", "1h", "2h", "6h", "1d", "3d");
+    // 1 of 6 slices bad over a budget of 0.001: 166.7; 1 of 1 in the 10m window: 1000.
+    assertThat(rate(s, "1h")).isCloseTo(1.0 / 6 / 0.001, within(1e-9));
+    assertThat(rate(s, "10m")).isCloseTo(1000, within(1e-9));
+    AlertState page = s.getAlertsList().get(0);
+    assertThat(page.getShortWindow()).isEqualTo("10m");
+    // 2 % of the budget in 1h of 30 days, as for Occurrences: 14.4.
+    assertThat(page.getThreshold()).isCloseTo(14.4, within(1e-9));
+    assertThat(s.getTotalSlices()).isEqualTo(4320);
+  }
+
+  @Test
+  void aSliceWithoutEventsIsGoodAndAnEmptyWindowSpendsNothing() throws Exception {
+    SloSpec slo = timeslices("1d", 0.99, 1.0, "1m");
+    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(slo, List.of(), T0 + 60 * MIN, Map.of())
+        .status();
+    assertThat(s.getSli()).isEqualTo(1.0);
+    assertThat(s.getErrorBudgetRemaining()).isEqualTo(1.0);
+    assertThat(s.getGoodSlices()).isEqualTo(1440);
+    assertThat(s.getAlertsList()).noneMatch(AlertState::getFiring);
+  }
+}
