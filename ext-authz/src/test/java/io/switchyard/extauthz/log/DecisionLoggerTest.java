@@ -74,7 +74,8 @@ class DecisionLoggerTest {
     for (int i = 0; i < 20; i++) {
       log.submit(new DecisionLogEntry("d-" + i, i, d, request(), false, 1, null));
     }
-    assertThat(metrics.logRecords.labelValues("dropped").get()).isGreaterThanOrEqualTo(17);
+    // In flight at most: the batch the stuck logger took (up to the capacity) and a full queue behind it.
+    assertThat(metrics.logRecords.labelValues("dropped").get()).isGreaterThanOrEqualTo(16);
     stuck.countDown();
     log.close();
     assertThat(got.size() + (long) metrics.logRecords.labelValues("dropped").get()).isEqualTo(20);
