@@ -30,7 +30,6 @@ import io.switchyard.extauthz.log.DecisionLogSink;
 import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.CheckRequestMapper;
-import io.switchyard.model.v1.AuthzDecisionRecord;
 import io.switchyard.serverkit.grpc.GrpcServer;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.ByteArrayOutputStream;
@@ -212,7 +211,7 @@ public final class ExtAuthzBench {
     // Decision logging stays on, as in production; the sink discards so the bench measures Check, not a log file.
     DecisionLogger log = new DecisionLogger(new DecisionLogSink() {
       @Override
-      public void write(String key, AuthzDecisionRecord record) {}
+      public void write(String key, byte[] record) {}
 
       @Override
       public void close() {}

@@ -96,7 +96,7 @@ class DecisionLoggerTest {
   void aFailingSinkCountsFailuresAndKeepsGoing() throws Exception {
     DecisionLogSink broken = new DecisionLogSink() {
       @Override
-      public void write(String key, AuthzDecisionRecord record) {
+      public void write(String key, byte[] record) {
         throw new IllegalStateException("broker gone");
       }
 
@@ -120,11 +120,11 @@ class DecisionLoggerTest {
     }
 
     @Override
-    public void write(String key, AuthzDecisionRecord record) throws InterruptedException {
+    public void write(String key, byte[] record) throws Exception {
       if (gate != null) {
         gate.await(10, TimeUnit.SECONDS);
       }
-      got.add(record);
+      got.add(AuthzDecisionRecord.parseFrom(record));
     }
 
     @Override
