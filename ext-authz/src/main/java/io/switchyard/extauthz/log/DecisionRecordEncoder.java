@@ -1,6 +1,7 @@
 package io.switchyard.extauthz.log;
 
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import io.switchyard.extauthz.decision.Decision;
 import io.switchyard.extauthz.policy.AuthzOutcome;
 import io.switchyard.extauthz.request.RequestAttributes;
@@ -86,7 +87,7 @@ final class DecisionRecordEncoder {
       String k = h.getKey();
       String v = h.getValue();
       String logged = redacted.contains(k) ? REDACTED : v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v;
-      out.writeTag(AuthzDecisionRecord.HEADERS_FIELD_NUMBER, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      out.writeTag(AuthzDecisionRecord.HEADERS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       out.writeUInt32NoTag(CodedOutputStream.computeStringSize(1, k) + CodedOutputStream.computeStringSize(2, logged));
       out.writeString(1, k);
       out.writeString(2, logged);
@@ -114,6 +115,14 @@ final class DecisionRecordEncoder {
     if (memoKeys[slot] == d) {
       return memoValues[slot];
     }
+    byte[] part = decisionRecord(d).toByteArray();
+    memoKeys[slot] = d;
+    memoValues[slot] = part;
+    return part;
+  }
+
+  /** The record fields that come from the decision alone, as the builder makes them. */
+  static AuthzDecisionRecord decisionRecord(Decision d) {
     AuthzDecisionRecord.Builder b = AuthzDecisionRecord.newBuilder();
     b.setPolicyRevision(d.revision()).setReason(d.reason() == null ? "" : d.reason());
     b.setResult(d.result() == Decision.Result.ALLOW ? AuthzDecisionRecord.Result.RESULT_ALLOW
@@ -130,9 +139,6 @@ final class DecisionRecordEncoder {
             .setWouldBe(dr.wouldAllow() ? AuthzDecisionRecord.Result.RESULT_ALLOW : AuthzDecisionRecord.Result.RESULT_DENY));
       }
     }
-    byte[] part = b.build().toByteArray();
-    memoKeys[slot] = d;
-    memoValues[slot] = part;
-    return part;
+    return b.build();
   }
 }

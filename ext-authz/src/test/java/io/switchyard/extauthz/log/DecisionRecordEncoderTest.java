@@ -132,23 +132,8 @@ class DecisionRecordEncoderTest {
     Set<String> redacted = REDACTED.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     RequestAttributes r = e.request();
     Decision d = e.decision();
-    AuthzDecisionRecord.Builder b = AuthzDecisionRecord.newBuilder();
-    if (d != null) {
-      b.setPolicyRevision(d.revision()).setReason(d.reason() == null ? "" : d.reason());
-      b.setResult(d.result() == Decision.Result.ALLOW ? AuthzDecisionRecord.Result.RESULT_ALLOW
-          : d.result() == Decision.Result.DENY ? AuthzDecisionRecord.Result.RESULT_DENY : AuthzDecisionRecord.Result.RESULT_UNAUTHENTICATED);
-      if (d.authn() != null && d.authn().identity().present()) {
-        b.setRequestPrincipal(d.authn().identity().principal());
-      }
-      b.setMatchedPolicy(d.matchedPolicy()).setMatchedRule(d.matchedRule());
-      if (d.outcome() != null) {
-        b.addAllAuditPolicies(d.outcome().auditPolicies());
-        for (AuthzOutcome.DryRun dr : d.outcome().dryRuns()) {
-          b.addDryRun(AuthzDecisionRecord.DryRunOutcome.newBuilder().setPolicy(dr.policy())
-              .setWouldBe(dr.wouldAllow() ? AuthzDecisionRecord.Result.RESULT_ALLOW : AuthzDecisionRecord.Result.RESULT_DENY));
-        }
-      }
-    }
+    // As the logger did before it encoded directly: the decision's fields, then the per-call ones set on a copy.
+    AuthzDecisionRecord.Builder b = d == null ? AuthzDecisionRecord.newBuilder() : DecisionRecordEncoder.decisionRecord(d).toBuilder();
     b.setSchemaVersion(1).setDecisionId(e.decisionId()).setTimeUnixNano(e.timeUnixNanos()).setCacheHit(e.cacheHit())
         .setLatencyNanos(e.latencyNanos());
     if (r.workload().namespace() != null) {
