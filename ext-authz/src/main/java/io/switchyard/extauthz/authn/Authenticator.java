@@ -49,7 +49,8 @@ public final class Authenticator {
   private final Cache<String, Verified> verified;
   private final DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
 
-  private record Verified(RequestIdentity identity, long expiresAtMillis, String payloadSegment) {}
+  /** {@code claims} is the payload as signed (headers are copied from it); the identity's claims are normalised. */
+  private record Verified(RequestIdentity identity, Map<String, Object> claims, long expiresAtMillis, String payloadSegment) {}
 
   public Authenticator(JwksRegistry registry, Clock clock, long maxCachedTokens) {
     this.registry = registry;
@@ -161,7 +162,7 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
     }
     long now = clock.millis();
-    String cacheKey = TokenHash.sha256(found.token()) + "|" + rule.issuer() + "|" + rule.audiences();
+    String cacheKey = TokenHash.sha256(found.token()) + "|" + rule.issuer() + "|" + rule.audiences() + "|" + rule.spaceDelimitedClaims();
     Verified hit = verified.getIfPresent(cacheKey);
     if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
       return CompletableFuture.completedFuture(success(rule, found, hit));
@@ -237,8 +238,9 @@ public final class Authenticator {
         }
         if (jwt.verify(v)) {
           Date exp = claims.getExpirationTime();
-          Verified ok = new Verified(identity(claims.toJSONObject()), exp == null ? Long.MAX_VALUE : exp.getTime(),
-              jwt.getParsedParts()[1].toString());
+          Map<String, Object> payload = claims.toJSONObject();
+          Verified ok = new Verified(identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
+              exp == null ? Long.MAX_VALUE : exp.getTime(), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
         }
@@ -252,7 +254,7 @@ public final class Authenticator {
   private static AuthnResult success(JwtRule rule, FoundToken found, Verified v) {
     Map<String, String> set = new LinkedHashMap<>();
     for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
-      String value = claimText(v.identity().claims(), c.claim());
+      String value = claimText(v.claims(), c.claim());
       if (value != null) {
         set.put(c.header(), value);
       }
@@ -277,6 +279,13 @@ public final class Authenticator {
     if (!id.present()) {
       return AuthnResult.ANONYMOUS;
     }
+    for (JwtRule rule : rules) {
+      if (rule.issuer().equals(id.issuer()) && !rule.spaceDelimitedClaims().isEmpty()) {
+        // Envoy normalises these itself when configured alike; a payload it left as text is split here.
+        id = identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims()));
+        break;
+      }
+    }
     Map<String, String> set = new LinkedHashMap<>();
     for (JwtRule rule : rules) {
       if (rule.issuer().equals(id.issuer())) {
@@ -293,6 +302,30 @@ public final class Authenticator {
       exp = ((Number) payload.get("exp")).longValue() * 1000;
     }
     return new AuthnResult(true, id, null, exp, set, List.of(), List.of(), true);
+  }
+
+  /**
+   * The payload with each named top-level string claim turned into the list of its space-separated
+   * parts, as Envoy's jwt_authn {@code normalize_payload_in_metadata.space_delimited_claims} does;
+   * other values are left as they are.
+   */
+  static Map<String, Object> splitSpaceDelimited(Map<String, Object> claims, List<String> names) {
+    Map<String, Object> out = null;
+    for (String name : names) {
+      if (claims.get(name) instanceof String text) {
+        if (out == null) {
+          out = new LinkedHashMap<>(claims);
+        }
+        List<String> parts = new ArrayList<>();
+        for (String part : text.split(" ")) {
+          if (!part.isEmpty()) {
+            parts.add(part);
+          }
+        }
+        out.put(name, List.copyOf(parts));
+      }
+    }
+    return out == null ? claims : out;
   }
 
   private static RequestIdentity identity(Map<String, Object> claims) {

@@ -7,16 +7,19 @@ import java.util.List;
 
 /**
  * One {@code jwtRules} entry of a RequestAuthentication. Exactly one key source applies: inline
- * {@code jwks}, else {@code jwksUri}, else OIDC discovery from the issuer.
+ * {@code jwks}, else {@code jwksUri}, else OIDC discovery from the issuer. {@code spaceDelimitedClaims}
+ * names top-level claims that, besides {@code scope} and {@code permission}, are split on spaces into
+ * lists before policies see them (Envoy's jwt_authn {@code normalize_payload_in_metadata}, as Istio configures it).
  */
 public record JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks, List<TokenLocation> locations,
     String outputPayloadToHeader, List<ClaimToHeader> outputClaimToHeaders, boolean forwardOriginalToken, Duration timeout,
-    String origin) {
+    List<String> spaceDelimitedClaims, String origin) {
 
   public JwtRule {
     audiences = List.copyOf(audiences);
     locations = List.copyOf(locations);
     outputClaimToHeaders = List.copyOf(outputClaimToHeaders);
+    spaceDelimitedClaims = List.copyOf(spaceDelimitedClaims);
   }
 
   /** {@code outputClaimToHeaders} entry: copy {@code claim} (dots reach nested claims) into {@code header}. */

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class RequestAuthenticationParser {
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "jwtRules");
   private static final Set<String> RULE_KEYS = Set.of("issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
-      "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout");
+      "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout", "spaceDelimitedClaims");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -117,8 +117,14 @@ public final class RequestAuthenticationParser {
       }
       timeout = Duration.ofMillis(ms);
     }
+    List<String> spaceDelimited = doc.strings(p + "/spaceDelimitedClaims", "spaceDelimitedClaims");
+    for (int i = 0; i < spaceDelimited.size(); i++) {
+      if (spaceDelimited.get(i).isEmpty()) {
+        throw doc.error(p + "/spaceDelimitedClaims/" + i, "spaceDelimitedClaims entries must be claim names, not empty");
+      }
+    }
     return new JwtRule(issuer, audiences, jwksUri, inline, locations, payloadHeader, claimHeaders, forward, timeout,
-        doc.file() + ":" + doc.lineOf(p));
+        spaceDelimited, doc.file() + ":" + doc.lineOf(p));
   }
 
   private static URI httpUri(Doc doc, String p, String text, String what) throws ConfigException {

@@ -15,19 +15,48 @@ public final class TokenHash {
     }
   });
 
+  private static final int MEMO_SLOTS = 1024;
+  /**
+   * Recent tokens and their digests, one per slot. A slot is chosen from the token's tail (a JWT's
+   * tail is signature bytes, so tokens spread well) and trusted only when the whole token is equal,
+   * so a crafted token that lands in a busy slot costs a digest, never a wrong one. Entries are
+   * immutable, so racing writers and readers need no lock.
+   */
+  private static final Memo[] MEMO = new Memo[MEMO_SLOTS];
+
+  private record Memo(String token, String digestChars) {}
+
   private TokenHash() {}
 
   /**
    * Appends the 32 digest bytes as 32 chars (0-255): half the length of hex and no formatting, for
    * in-memory keys only. SHA-256 keeps distinct tokens apart (no practical collision); a cheaper
    * non-cryptographic hash would let a caller craft a token that shares another caller's entry.
+   * A token seen recently is compared, not hashed again: comparing is an order of magnitude cheaper.
    */
   public static void appendSha256(StringBuilder b, String token) {
-    MessageDigest d = DIGEST.get();
-    d.reset();
-    for (byte x : d.digest(token.getBytes(StandardCharsets.UTF_8))) {
-      b.append((char) (x & 0xff));
+    int slot = slot(token);
+    Memo m = MEMO[slot];
+    if (m == null || !m.token().equals(token)) {
+      MessageDigest d = DIGEST.get();
+      d.reset();
+      char[] chars = new char[32];
+      byte[] digest = d.digest(token.getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < 32; i++) {
+        chars[i] = (char) (digest[i] & 0xff);
+      }
+      m = new Memo(token, new String(chars));
+      MEMO[slot] = m;
     }
+    b.append(m.digestChars());
+  }
+
+  private static int slot(String token) {
+    int h = token.length();
+    for (int i = Math.max(0, token.length() - 8); i < token.length(); i++) {
+      h = h * 31 + token.charAt(i);
+    }
+    return (h ^ (h >>> 16)) & (MEMO_SLOTS - 1);
   }
 
   public static String sha256(String token) {

@@ -2,7 +2,11 @@ package io.switchyard.extauthz.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
-import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.switchyard.extauthz.decision.Decision;
@@ -14,9 +18,7 @@ import io.switchyard.extauthz.request.CheckRequestMapper;
 import io.switchyard.extauthz.request.RequestAttributes;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * complete synchronously; a miss that needs keys from the network completes when they arrive, bounded
  * by the check deadline. Every failure becomes a fail-closed response, never a gRPC error.
  */
-public final class AuthorizationService extends AuthorizationGrpc.AuthorizationImplBase {
+public final class AuthorizationService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorizationService.class);
+  /** Envoy's Check as generated, except that responses go out as pre-encoded bytes. */
+  private static final MethodDescriptor<CheckRequest, EncodedCheckResponse> CHECK = AuthorizationGrpc.getCheckMethod()
+      .toBuilder(AuthorizationGrpc.getCheckMethod().getRequestMarshaller(), EncodedCheckResponse.MARSHALLER).build();
 
   private final CheckRequestMapper mapper;
   private final DecisionEngine engine;
@@ -36,6 +41,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   private final ExtAuthzMetrics metrics;
   private final Clock clock;
   private final Duration deadline;
+  private final DecisionIds ids = new DecisionIds();
 
   public AuthorizationService(CheckRequestMapper mapper, DecisionEngine engine, CheckResponses responses, DecisionLogger log,
       ExtAuthzMetrics metrics, Clock clock, Duration deadline) {
@@ -49,9 +55,16 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
   }
 
   @Override
-  public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
+  public ServerServiceDefinition bindService() {
+    // The schema descriptor is the generated one, so reflection and health list the same service.
+    ServiceDescriptor service = ServiceDescriptor.newBuilder(AuthorizationGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(AuthorizationGrpc.getServiceDescriptor().getSchemaDescriptor()).addMethod(CHECK).build();
+    return ServerServiceDefinition.builder(service).addMethod(CHECK, ServerCalls.asyncUnaryCall(this::check)).build();
+  }
+
+  public void check(CheckRequest request, StreamObserver<EncodedCheckResponse> out) {
     long start = System.nanoTime();
-    String id = decisionId();
+    String id = ids.next();
     RequestAttributes r;
     CompletableFuture<DecisionEngine.Evaluated> f;
     try {
@@ -94,9 +107,9 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     return fresh;
   }
 
-  private void respond(StreamObserver<CheckResponse> out, String id, RequestAttributes req, DecisionEngine.Evaluated ev, long start) {
+  private void respond(StreamObserver<EncodedCheckResponse> out, String id, RequestAttributes req, DecisionEngine.Evaluated ev, long start) {
     Decision d = ev.decision();
-    CheckResponse resp;
+    EncodedCheckResponse resp;
     Derived derived;
     try {
       derived = derived(d);
@@ -116,7 +129,7 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     }
   }
 
-  private void failClosed(StreamObserver<CheckResponse> out, String id, RequestAttributes r, String reason, long start) {
+  private void failClosed(StreamObserver<EncodedCheckResponse> out, String id, RequestAttributes r, String reason, long start) {
     metrics.errors.labelValues(reason).inc();
     metrics.decisions.labelValues("error", "none").inc();
     out.onNext(responses.internalError(id, reason));
@@ -124,11 +137,5 @@ public final class AuthorizationService extends AuthorizationGrpc.AuthorizationI
     if (log != null && r != null) {
       log.submit(new DecisionLogEntry(id, clock.millis() * 1_000_000L, null, r, false, System.nanoTime() - start, reason));
     }
-  }
-
-  /** Random, not cryptographic: decision ids only need to be unique enough to correlate logs. */
-  private static String decisionId() {
-    ThreadLocalRandom rnd = ThreadLocalRandom.current();
-    return new UUID(rnd.nextLong(), rnd.nextLong()).toString();
   }
 }

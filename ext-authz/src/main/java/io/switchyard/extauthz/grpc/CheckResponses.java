@@ -16,7 +16,7 @@ import io.switchyard.extauthz.request.RequestAttributes;
 import java.util.Map;
 
 /**
- * Turns a (possibly cached) decision into Envoy's CheckResponse for one call. Everything specific to
+ * Turns a (possibly cached) decision into Envoy's CheckResponse, in wire form, for one call. Everything specific to
  * the call — decision id, the realm of WWW-Authenticate, the caller's identity header — is added here,
  * never cached.
  */
@@ -36,21 +36,21 @@ public final class CheckResponses {
   private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
 
   /**
-   * The parts of a response that depend on the decision alone, built once per decision and reused by
-   * every cache hit. Only the decision id (and, for 401s, the realm; for an ALLOW without a request
+   * The parts of a response that depend on the decision alone, encoded once per decision and reused
+   * by every cache hit. Only the decision id (and, for 401s, the realm; for an ALLOW without a request
    * identity, the peer's principal header) are added per call.
    */
   public static final class Prepared {
     private final Decision decision;
     private final Struct metadata;
-    private final CheckResponse fixed;
+    private final EncodedCheckResponse.Template fixed;
     private final boolean peerPrincipal;
     private volatile PeerOk lastPeer;
 
     private Prepared(Decision decision, Struct metadata, CheckResponse fixed, boolean peerPrincipal) {
       this.decision = decision;
       this.metadata = metadata;
-      this.fixed = fixed;
+      this.fixed = fixed == null ? null : new EncodedCheckResponse.Template(fixed, metadata);
       this.peerPrincipal = peerPrincipal;
     }
 
@@ -60,14 +60,14 @@ public final class CheckResponses {
   }
 
   /** The OK response for the last peer principal seen: consecutive hits usually come from one caller. */
-  private record PeerOk(String principal, OkHttpResponse ok) {}
+  private record PeerOk(String principal, EncodedCheckResponse.Template response) {}
 
   public Prepared prepare(Decision d) {
     Struct meta = metadata(d);
     if (d.result() == Decision.Result.ALLOW) {
       boolean fromPeer = options.principalHeader() && !d.authn().identity().present();
       String principal = fromPeer ? null : d.authn().identity().present() ? d.authn().identity().principal() : null;
-      CheckResponse fixed = CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok(d, principal)).build();
+      CheckResponse fixed = fromPeer ? null : CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok(d, principal)).build();
       return new Prepared(d, meta, fixed, fromPeer);
     }
     if (d.result() == Decision.Result.UNAUTHENTICATED) {
@@ -100,40 +100,40 @@ public final class CheckResponses {
     return ok.build();
   }
 
-  public CheckResponse build(Decision d, RequestAttributes r, String decisionId) {
+  public EncodedCheckResponse build(Decision d, RequestAttributes r, String decisionId) {
     return build(prepare(d), r, decisionId);
   }
 
-  public CheckResponse build(Prepared p, RequestAttributes r, String decisionId) {
-    Struct meta = p.metadata.toBuilder().putFields("decision_id", str(decisionId)).build();
+  public EncodedCheckResponse build(Prepared p, RequestAttributes r, String decisionId) {
     if (p.peerPrincipal) {
       String principal = r.sourcePrincipal();
       PeerOk last = p.lastPeer;
       if (last == null || !java.util.Objects.equals(last.principal(), principal)) {
-        last = new PeerOk(principal, ok(p.decision, principal));
+        last = new PeerOk(principal, new EncodedCheckResponse.Template(
+            CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok(p.decision, principal)).build(), p.metadata));
         p.lastPeer = last;
       }
-      return CheckResponse.newBuilder().setStatus(OK).setOkResponse(last.ok()).setDynamicMetadata(meta).build();
+      return last.response().withDecisionId(decisionId);
     }
     if (p.fixed != null) {
-      return p.fixed.toBuilder().setDynamicMetadata(meta).build();
+      return p.fixed.withDecisionId(decisionId);
     }
     // A 401 names the request's URL in WWW-Authenticate, so it is the one response built per call.
     Decision d = p.decision;
     String realm = "http://" + (r.host() == null ? "" : r.host()) + (r.path() == null ? "/" : r.path());
-    return CheckResponse.newBuilder().setDynamicMetadata(meta)
+    CheckResponse unauthenticated = CheckResponse.newBuilder()
         .setStatus(Status.newBuilder().setCode(Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
         .setDeniedResponse(denied(StatusCode.Unauthorized, d.reason())
             .addHeaders(overwrite("www-authenticate", "Bearer realm=\"" + realm.replace("\"", "%22") + "\", error=\"invalid_token\"")))
         .build();
+    return new EncodedCheckResponse.Template(unauthenticated, p.metadata).withDecisionId(decisionId);
   }
 
   /** Fail closed: a 503 with UNAVAILABLE, distinguishable from a policy denial in Envoy's stats and logs. */
-  public CheckResponse internalError(String decisionId, String reason) {
-    return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.UNAVAILABLE_VALUE).setMessage(reason))
-        .setDeniedResponse(denied(StatusCode.ServiceUnavailable, "ext_authz error"))
-        .setDynamicMetadata(Struct.newBuilder().putFields("decision_id", str(decisionId)).putFields("result", str("error")))
-        .build();
+  public EncodedCheckResponse internalError(String decisionId, String reason) {
+    return new EncodedCheckResponse.Template(CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.UNAVAILABLE_VALUE).setMessage(reason))
+        .setDeniedResponse(denied(StatusCode.ServiceUnavailable, "ext_authz error")).build(),
+        Struct.newBuilder().putFields("result", str("error")).build()).withDecisionId(decisionId);
   }
 
   private static DeniedHttpResponse.Builder denied(StatusCode code, String body) {

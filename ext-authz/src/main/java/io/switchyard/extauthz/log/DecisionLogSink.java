@@ -1,11 +1,12 @@
 package io.switchyard.extauthz.log;
 
-import io.switchyard.model.v1.AuthzDecisionRecord;
-
 /** Where decision records go. Called from the logger's own thread only. */
 public interface DecisionLogSink extends AutoCloseable {
-  /** Writes one record; may buffer. Throwing counts the record as failed. */
-  void write(String key, AuthzDecisionRecord record) throws Exception;
+  /**
+   * Writes one record, given as the wire bytes of an {@code io.switchyard.model.v1.AuthzDecisionRecord};
+   * the sink owns the array. May buffer. Throwing counts the record as failed.
+   */
+  void write(String key, byte[] record) throws Exception;
 
   @Override
   void close();

@@ -1,7 +1,6 @@
 package io.switchyard.extauthz.log;
 
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
-import io.switchyard.model.v1.AuthzDecisionRecord;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,8 +30,8 @@ public final class KafkaDecisionSink implements DecisionLogSink {
   }
 
   @Override
-  public void write(String key, AuthzDecisionRecord record) {
-    producer.send(new ProducerRecord<>(topic, key, record.toByteArray()), (md, err) -> {
+  public void write(String key, byte[] record) {
+    producer.send(new ProducerRecord<>(topic, key, record), (md, err) -> {
       if (err != null) {
         metrics.logRecords.labelValues("failed").inc();
       }

@@ -90,7 +90,7 @@ public final class CheckRequestMapper {
         b.remoteIp(remoteFromXff(xff, options.numTrustedProxies()));
       }
     }
-    b.workload(workload(request.getAttributes().getContextExtensionsMap(), a.getDestination().getPrincipal()));
+    b.workload(memoizedWorkload(a.getContextExtensionsMap(), a.getDestination()));
     Map<String, Struct> filterMetadata = a.getMetadataContext().getFilterMetadataMap();
     if (!filterMetadata.isEmpty()) {
       b.filterMetadataLookup((filter, key) -> {
@@ -143,6 +143,54 @@ public final class CheckRequestMapper {
       return null;
     }
     return parts[parts.length - trusted].trim();
+  }
+
+  private static final int WORKLOAD_SLOTS = 64;
+  /**
+   * Recently seen context extensions and their workload, one per slot: a workload's requests carry
+   * the same extensions, and comparing them is cheaper than building the workload (and its labels)
+   * again. A slot is trusted only when every extension is equal, in order.
+   */
+  private final WorkloadMemo[] workloads = new WorkloadMemo[WORKLOAD_SLOTS];
+
+  private record WorkloadMemo(String[] extensions, WorkloadRef workload) {
+    boolean matches(Map<String, String> ext) {
+      if (ext.size() * 2 != extensions.length) {
+        return false;
+      }
+      int i = 0;
+      for (Map.Entry<String, String> e : ext.entrySet()) {
+        if (!extensions[i].equals(e.getKey()) || !extensions[i + 1].equals(e.getValue())) {
+          return false;
+        }
+        i += 2;
+      }
+      return true;
+    }
+  }
+
+  /** Reads the destination principal only when it names the namespace: decoding it is not free. */
+  private WorkloadRef memoizedWorkload(Map<String, String> ext, AttributeContext.Peer destination) {
+    String ns = ext.get("namespace");
+    if (ns == null || ns.isEmpty()) {
+      // The namespace then comes from the principal, which the memo does not compare.
+      return workload(ext, destination.getPrincipal());
+    }
+    String name = ext.get("workload");
+    int slot = (ns.hashCode() * 31 + (name == null ? 0 : name.hashCode())) & (WORKLOAD_SLOTS - 1);
+    WorkloadMemo m = workloads[slot];
+    if (m != null && m.matches(ext)) {
+      return m.workload();
+    }
+    String[] flat = new String[ext.size() * 2];
+    int i = 0;
+    for (Map.Entry<String, String> e : ext.entrySet()) {
+      flat[i++] = e.getKey();
+      flat[i++] = e.getValue();
+    }
+    WorkloadRef w = workload(ext, null);
+    workloads[slot] = new WorkloadMemo(flat, w);
+    return w;
   }
 
   static WorkloadRef workload(Map<String, String> ext, String destinationPrincipal) {

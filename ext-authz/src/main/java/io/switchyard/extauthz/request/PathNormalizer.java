@@ -35,13 +35,20 @@ public final class PathNormalizer {
     if (!path.startsWith("/")) {
       return new Result(path, query, "path does not start with '/'");
     }
+    boolean plain = true;
+    char prev = 0;
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
         return new Result(path, query, "invalid character in path");
       }
+      // Escapes, backslashes, dot segments and (when merging) double slashes are what normalising changes.
+      if (c == '%' || c == '\\' || (prev == '/' && (c == '.' || (c == '/' && mode != Mode.BASE)))) {
+        plain = false;
+      }
+      prev = c;
     }
-    if (mode == Mode.NONE) {
+    if (mode == Mode.NONE || plain) {
       return new Result(path, query, null);
     }
     StringBuilder b = new StringBuilder(path.length());

@@ -1,6 +1,7 @@
 package io.switchyard.extauthz.authn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -217,6 +218,20 @@ class AuthenticatorTest {
     assertThat(run(p, bearer(t)).identity().present()).isFalse();
   }
 
+  /**
+   * Envoy's jwt_authn removes a header or query-parameter token when forward is false, but leaves a
+   * cookie token in place (JwtCookieLocation::removeJwt is empty, envoyproxy/envoy#17985), and Istio
+   * configures exactly that filter: so the Cookie header goes upstream unchanged here too.
+   */
+  @Test
+  void cookieTokensAreLeftInTheCookieHeaderAsEnvoyLeavesThem() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    fromCookies: [session]\n");
+    AuthnResult a = run(p, req().header("cookie", "a=b; session=" + issuer.token(c -> { })).build());
+    assertThat(a.identity().present()).isTrue();
+    assertThat(a.headersToRemove()).isEmpty();
+    assertThat(a.headersToSet()).isEmpty();
+  }
+
   @Test
   void defaultLocationsIncludeTheAccessTokenParam() throws Exception {
     assertThat(run(rules(uriRule()), req().path("/?access_token=" + issuer.token(c -> { })).build()).identity().present()).isTrue();
@@ -242,6 +257,48 @@ class AuthenticatorTest {
     assertThat(a.headersToSet()).containsEntry("x-sub", "erin");
     assertThat(a.expiresAtMillis()).isEqualTo(4_000_000_000_000L);
     assertThat(issuer.jwksHits.get()).isZero();
+  }
+
+  /**
+   * Istio's {@code spaceDelimitedClaims}: the named claims are split on spaces before policies see
+   * them (Envoy's normalize_payload_in_metadata), besides scope and permission; headers still get the
+   * claim as signed, and claims not named stay whole.
+   */
+  @Test
+  void spaceDelimitedClaimsBecomeListsForPoliciesButNotForHeaders() throws Exception {
+    String rule = uriRule() + "    spaceDelimitedClaims: [roles, perms]\n    outputClaimToHeaders: [{header: x-roles, claim: roles}]\n";
+    String policy = "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: writers, namespace: foo}\n"
+        + "spec:\n  rules:\n  - when: [{key: \"request.auth.claims[roles]\", values: [writer]}]\n";
+    String otherClaim = "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: other, namespace: foo}\n"
+        + "spec:\n  rules:\n  - when: [{key: \"request.auth.claims[other]\", values: [y]}]\n";
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt, namespace: foo}\nspec:\n  jwtRules:\n";
+    String t = issuer.token(c -> c.claim("roles", "reader  writer").claim("perms", List.of("p1")).claim("other", "x y"));
+    RequestAttributes r = bearer(t);
+
+    WorkloadPolicies p = Policies.load(head + rule + policy).forWorkload(W);
+    AuthnResult a = run(p, r);
+    assertThat(a.identity().claims()).containsEntry("roles", List.of("reader", "writer")).containsEntry("perms", List.of("p1"))
+        .containsEntry("other", "x y");
+    assertThat(a.headersToSet()).containsEntry("x-roles", "reader  writer");
+    assertThat(Policies.evaluate(Policies.load(head + rule + policy), r, a.identity()).allowed()).isTrue();
+    assertThat(Policies.evaluate(Policies.load(head + rule + otherClaim), r, a.identity()).allowed()).isFalse();
+
+    // Without the field the claim is one string, which "writer" does not match.
+    String plainRule = uriRule();
+    AuthnResult plain = run(Policies.load(head + plainRule + policy).forWorkload(W), r);
+    assertThat(plain.identity().claims()).containsEntry("roles", "reader  writer");
+    assertThat(Policies.evaluate(Policies.load(head + plainRule + policy), r, plain.identity()).allowed()).isFalse();
+
+    // Claims Envoy's jwt_authn verified are split by the same rule when it left them as text.
+    RequestAttributes viaEnvoy = req().jwtAuthnPayload(Map.of("iss", issuer.issuer(), "sub", "erin", "roles", "admin writer")).build();
+    assertThat(run(p, viaEnvoy).identity().claims()).containsEntry("roles", List.of("admin", "writer"));
+  }
+
+  @Test
+  void emptySpaceDelimitedClaimNameIsRejectedWithItsLine() {
+    assertThatThrownBy(() -> rules(uriRule() + "    spaceDelimitedClaims: [roles, \"\"]\n"))
+        .isInstanceOf(io.switchyard.serverkit.config.ConfigException.class)
+        .hasMessageContaining("policies.yaml:").hasMessageContaining("spaceDelimitedClaims");
   }
 
   @Test

@@ -42,6 +42,30 @@ class CheckRequestMapperTest {
     assertThat(r.workload()).isEqualTo(new WorkloadRef("shop", "cart", Map.of("app", "cart", "version", "v1")));
   }
 
+  private static CheckRequest forWorkload(Map<String, String> extensions) {
+    return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder().putAllContextExtensions(extensions)
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder().setPath("/")))).build();
+  }
+
+  /** The mapper remembers recent extensions; any difference in a label, name or order must still be seen. */
+  @Test
+  void rememberedWorkloadsAreReusedOnlyForEqualExtensions() {
+    Map<String, String> v1 = new java.util.LinkedHashMap<>(Map.of("namespace", "shop", "workload", "cart"));
+    v1.put("label.version", "v1");
+    Map<String, String> v2 = new java.util.LinkedHashMap<>(v1);
+    v2.put("label.version", "v2");
+    Map<String, String> extra = new java.util.LinkedHashMap<>(v1);
+    extra.put("label.tier", "gold");
+    WorkloadRef first = mapper.map(forWorkload(v1)).workload();
+    assertThat(mapper.map(forWorkload(v1)).workload()).isSameAs(first);
+    assertThat(mapper.map(forWorkload(v2)).workload().labels()).containsEntry("version", "v2");
+    assertThat(mapper.map(forWorkload(v1)).workload().labels()).containsEntry("version", "v1");
+    assertThat(mapper.map(forWorkload(extra)).workload().labels()).containsOnlyKeys("version", "tier");
+    assertThat(mapper.map(forWorkload(Map.of("namespace", "shop"))).workload()).isEqualTo(new WorkloadRef("shop", null, Map.of()));
+    assertThat(mapper.map(forWorkload(Map.of("namespace", "shop", "workload", "cart"))).workload())
+        .isEqualTo(new WorkloadRef("shop", "cart", Map.of()));
+  }
+
   @Test
   void workloadNamespaceFallsBackToTheDestinationSpiffeIdentity() {
     CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()

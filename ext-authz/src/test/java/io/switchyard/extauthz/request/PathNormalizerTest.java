@@ -34,6 +34,16 @@ class PathNormalizerTest {
   @Test
   void mergeSlashesCollapsesRepeatedSlashes() {
     assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a//b///c").path()).isEqualTo("/a/b/c");
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a/b.c//").path()).isEqualTo("/a/b.c/");
+  }
+
+  /** Paths that need no normalising skip it; dots inside names are not dot segments. */
+  @ParameterizedTest
+  @CsvSource({"/cart/42/items", "/a.b/c..d/e.", "/", "/a-b_c~d/", "/v1.2/x"})
+  void pathsWithNothingToNormaliseAreKept(String raw) {
+    for (PathNormalizer.Mode m : PathNormalizer.Mode.values()) {
+      assertThat(new PathNormalizer(m).normalize(raw).path()).isEqualTo(raw);
+    }
   }
 
   @Test

@@ -5,7 +5,6 @@ import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.extauthz.config.PolicyLoader;
 import io.switchyard.extauthz.log.DecisionLogger;
-import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.PathNormalizer;
 import io.switchyard.launcher.Main.UsageException;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
@@ -40,14 +39,6 @@ public final class ExtAuthzCommand implements Callable<Integer> {
 
   @Option(names = "--root-namespace", paramLabel = "NS", description = "Namespace whose policies apply mesh-wide (default: ${DEFAULT-VALUE}).")
   String rootNamespace = PolicyLoader.DEFAULT_ROOT_NAMESPACE;
-
-  @Option(names = "--trust-domain", paramLabel = "TD",
-      description = "The mesh trust domain (Istio meshConfig trustDomain); 'cluster.local' in principals stands for it (default: ${DEFAULT-VALUE}).")
-  String trustDomain = TrustDomains.CLUSTER_LOCAL;
-
-  @Option(names = "--trust-domain-alias", paramLabel = "TD", split = ",",
-      description = "Other trust domains treated as this one (Istio trustDomainAliases): principals in any of them are widened to all.")
-  List<String> trustDomainAliases = List.of();
 
   @Option(names = "--path-normalization", paramLabel = "MODE",
       description = "NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES, as Istio's meshConfig (default: ${DEFAULT-VALUE}).")
@@ -91,7 +82,6 @@ public final class ExtAuthzCommand implements Callable<Integer> {
     ExtAuthzConfig config = tuning.applyTo(ExtAuthzConfig.defaults(policyDir)
         .withListener(host, port, tls.tls().orElse(null))
         .withPolicyOptions(rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, namePolicy, !noPrincipalHeader)
-        .withTrustDomains(trustDomains())
         .withTimings(Duration.ofMillis(deadlineMs), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2))
         .withDecisionLog(true, kafkaGiven ? kafka.bootstrapServers : null,
             Topics.AUTHZ_DECISIONS.withPrefix(kafka.topicPrefix).name(), 10_000, redacted));
@@ -109,14 +99,6 @@ public final class ExtAuthzCommand implements Callable<Integer> {
     }
     p.awaitShutdown();
     return 0;
-  }
-
-  private TrustDomains trustDomains() {
-    try {
-      return TrustDomains.of(trustDomain, trustDomainAliases);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--trust-domain/--trust-domain-alias: " + e.getMessage());
-    }
   }
 
   /** {@code switchyard ext-authz check}: one request against a policy folder, offline. */

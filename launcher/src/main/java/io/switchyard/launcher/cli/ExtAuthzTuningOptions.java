@@ -2,11 +2,13 @@ package io.switchyard.launcher.cli;
 
 import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.decision.CacheSettings;
+import io.switchyard.extauthz.policy.TrustDomains;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The ext-authz settings worth tuning per deployment, shared by {@code switchyard ext-authz} and
+ * The ext-authz settings worth tuning per deployment (cache, decision log, the mesh's trust domains), shared by {@code switchyard ext-authz} and
  * {@code switchyard up}; the {@code --ext-authz-…} names read better among up's other services.
  */
 public final class ExtAuthzTuningOptions {
@@ -25,11 +27,19 @@ public final class ExtAuthzTuningOptions {
       description = "Decision records buffered before new ones are dropped (default: ${DEFAULT-VALUE}).")
   int queue = 10_000;
 
+  @Option(names = {"--trust-domain", "--ext-authz-trust-domain"}, paramLabel = "TD",
+      description = "The mesh trust domain (Istio meshConfig trustDomain); 'cluster.local' in principals stands for it (default: ${DEFAULT-VALUE}).")
+  String trustDomain = TrustDomains.CLUSTER_LOCAL;
+
+  @Option(names = {"--trust-domain-alias", "--ext-authz-trust-domain-alias"}, paramLabel = "TD", split = ",",
+      description = "Other trust domains treated as this one (Istio trustDomainAliases): principals in any of them are widened to all.")
+  List<String> trustDomainAliases = List.of();
+
   boolean decisionLog() {
     return !noDecisionLog;
   }
 
-  /** {@code config} with these cache and decision-log settings (sink and topic unchanged). */
+  /** {@code config} with these cache, decision-log and trust-domain settings (sink and topic unchanged). */
   public ExtAuthzConfig applyTo(ExtAuthzConfig config) {
     if (cacheSize < 0) {
       throw new IllegalArgumentException("--cache-size must be 0 or more, was " + cacheSize);
@@ -40,7 +50,13 @@ public final class ExtAuthzTuningOptions {
     if (queue < 1) {
       throw new IllegalArgumentException("--decision-log-queue must be at least 1, was " + queue);
     }
-    return config.withCache(new CacheSettings(cacheSize, Duration.ofSeconds(cacheTtlSeconds)))
+    TrustDomains trustDomains;
+    try {
+      trustDomains = TrustDomains.of(trustDomain, trustDomainAliases);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--trust-domain/--trust-domain-alias: " + e.getMessage(), e);
+    }
+    return config.withCache(new CacheSettings(cacheSize, Duration.ofSeconds(cacheTtlSeconds))).withTrustDomains(trustDomains)
         .withDecisionLog(!noDecisionLog, config.kafkaBootstrap(), config.decisionTopic(), queue, config.redactedHeaders());
   }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.extauthz.ExtAuthzConfig;
+import io.switchyard.extauthz.policy.TrustDomains;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -50,8 +52,24 @@ class ExtAuthzTuningOptionsTest {
   }
 
   @Test
+  void trustDomainsAreSetByEitherSpelling() {
+    assertThat(parse().applyTo(BASE).trustDomains()).isEqualTo(TrustDomains.DEFAULT);
+    for (String[] args : new String[][] {
+        {"--ext-authz-trust-domain", "prod.example", "--ext-authz-trust-domain-alias", "old.example,legacy.example"},
+        {"--trust-domain", "prod.example", "--trust-domain-alias", "old.example", "--trust-domain-alias", "legacy.example"}}) {
+      assertThat(parse(args).applyTo(BASE).trustDomains()).isEqualTo(TrustDomains.of("prod.example", List.of("old.example", "legacy.example")));
+    }
+  }
+
+  @Test
+  void badTrustDomainIsRejectedNamingTheOption() {
+    assertThatThrownBy(() -> parse("--ext-authz-trust-domain", "").applyTo(BASE)).hasMessageContaining("--trust-domain");
+  }
+
+  @Test
   void upOffersThePrefixedNames() {
     String help = new CommandLine(new UpCommand()).getUsageMessage();
-    assertThat(help).contains("--ext-authz-cache-size").contains("--ext-authz-no-decision-log");
+    assertThat(help).contains("--ext-authz-cache-size").contains("--ext-authz-no-decision-log")
+        .contains("--ext-authz-trust-domain").contains("--ext-authz-trust-domain-alias");
   }
 }
