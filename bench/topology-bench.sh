@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Topology API benchmark: graph query latency on a synthetic mesh (1,000 services, 5,000 edges, a day of
 # 1-minute windows) and materialisation rate against the raw consumer rate in the same run.
+# Graph phases per range, interleaved per round: raw scan of the range's minutes (baseline), graph with no
+# caches, with decoded pieces only, with pieces and finished graphs, and the same through HTTP /api/v1/graph.
 # Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
-#        [--skip-rate true] [--skip-queries true]
+#        [--skip-rate true] [--skip-queries true] [--only RANGE-NAME-PREFIX]
+# JAVA_OPTS is passed to the bench JVM (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
@@ -17,4 +20,6 @@ for e in "${entries[@]}"; do
   cp "$e" "$run/" 2>/dev/null || true
   cp_list="$cp_list:$run/$(basename "$e")"
 done
-java -Xmx2g -XX:+UseParallelGC -cp "$cp_list" io.switchyard.bench.topology.TopologyBench "$@"
+echo "uptime at start: $(uptime)"
+java -Xmx3g -XX:+UseParallelGC ${JAVA_OPTS:-} -cp "$cp_list" io.switchyard.bench.topology.TopologyBench "$@"
+echo "uptime at end: $(uptime)"

@@ -85,17 +85,28 @@ public final class LatencyBuckets {
    * Prometheus' histogram_quantile does; NaN for an empty histogram.
    */
   public static double quantile(LatencyHistogram h, double q) {
+    return quantile(h.getBucketCountsCount(), h::getBucketCounts, h.getCount(), q);
+  }
+
+  /**
+   * {@link #quantile(LatencyHistogram, double)} of the {@link #COUNT} bucket counts starting at
+   * {@code counts[offset]}, for readers that add histograms up in plain arrays.
+   */
+  public static double quantile(double[] counts, int offset, double total, double q) {
+    return quantile(COUNT, i -> counts[offset + i], total, q);
+  }
+
+  private static double quantile(int buckets, java.util.function.IntToDoubleFunction count, double total, double q) {
     if (q <= 0 || q > 1) {
       throw new IllegalArgumentException("q must be in (0, 1]: " + q);
     }
-    double total = h.getCount();
-    if (total <= 0 || h.getBucketCountsCount() == 0) {
+    if (total <= 0 || buckets == 0) {
       return Double.NaN;
     }
     double rank = q * total;
     double seen = 0;
-    for (int i = 0; i < h.getBucketCountsCount(); i++) {
-      double c = h.getBucketCounts(i);
+    for (int i = 0; i < buckets; i++) {
+      double c = count.applyAsDouble(i);
       if (seen + c >= rank && c > 0) {
         double lower = i == 0 ? 0 : upperBoundSeconds(i - 1);
         double upper = upperBoundSeconds(i);

@@ -8,6 +8,9 @@ import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.serverkit.http.HttpServerKit;
+import io.switchyard.topology.http.AccessPolicy;
+import io.switchyard.topology.http.ApiRouter;
 import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
 import io.switchyard.topology.query.Graph;
@@ -16,6 +19,10 @@ import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +68,7 @@ public final class TopologyBench {
     try {
       Mesh mesh = new Mesh(services, edgeCount, 42);
       if (!skipQueries) {
-        queryLatency(mesh, dir.resolve("store"), hours, iterations, rounds);
+        queryLatency(mesh, dir.resolve("store"), hours, iterations, rounds, a.get("only"));
       }
       if (!skipRate) {
         materialisationRate(mesh, dir, rateRecords, rounds);
@@ -75,105 +82,172 @@ public final class TopologyBench {
 
   // ---- graph query latency ----
 
-  private static void queryLatency(Mesh mesh, Path storeDir, int hours, int iterations, int rounds) {
+  /** One way of answering a graph request, measured on the same ranges as the others. */
+  private record Phase(String name, java.util.function.Consumer<long[]> query) {}
+
+  private static void queryLatency(Mesh mesh, Path storeDir, int hours, int iterations, int rounds, String only)
+      throws Exception {
     long end = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
     long start = end - hours * 60 * MINUTE;
     try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
       long t0 = System.nanoTime();
       long records = 0;
-      for (long w = start; w < end; w += MINUTE) {
+      // Ten minutes per batch, as a materialiser poll catching up holds several minutes: each hop's total
+      // and roll-ups are then encoded once per batch rather than once per minute.
+      for (long batchStart = start; batchStart < end; batchStart += 10 * MINUTE) {
         StoreBatch batch = new StoreBatch();
-        for (int e = 0; e < mesh.edges.size(); e++) {
-          try {
+        for (long w = batchStart; w < Math.min(end, batchStart + 10 * MINUTE); w += MINUTE) {
+          for (int e = 0; e < mesh.edges.size(); e++) {
             batch.edge(mesh.keyBytes.get(e), mesh.window(e, w).toByteArray());
-          } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-            throw new IllegalStateException(ex);
           }
+          records += mesh.edges.size();
         }
         store.write(batch);
-        records += mesh.edges.size();
       }
       double fillSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "fill: %,d edge windows (%d services, %d edges, %d h of 1-minute windows) in %.1f s = %,.0f records/s%n",
+      System.out.printf(Locale.ROOT, "fill: %,d edge windows (%d services, %d edges, %d h of 1-minute windows, 10 minutes per batch) in %.1f s = %,.0f records/s%n",
           records, mesh.services, mesh.edges.size(), hours, fillSeconds, records / fillSeconds);
 
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
-      TopologyQueries queries = new TopologyQueries(store, clock, () -> 0, () -> true);
-      // The same queries without the cache of decoded buckets: what every query paid before it.
-      TopologyQueries uncached = new TopologyQueries(store, clock, () -> 0, () -> true, 0);
-      long now = clock.millis();
-      Random random = new Random(5);
-      // Ranges: the newest 15 min, 1 h and 24 h (aligned to the hour, as "now" is 12:00:30), and 1-hour
-      // ranges ending at random minutes of the last 12 h (ragged ends read minute windows).
-      List<String> names = new ArrayList<>();
-      List<long[][]> ranges = new ArrayList<>();
-      for (long span : new long[] {15 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE}) {
-        if (span <= hours * 60 * MINUTE) {
-          names.add((span / MINUTE) + " min");
-          ranges.add(new long[][] {{now - span, now}});
+      // Each phase has its own caches, so no phase warms another's.
+      TopologyQueries cold = new TopologyQueries(store, clock, () -> 0, () -> true, 0, 0);
+      TopologyQueries piecesOnly = new TopologyQueries(store, clock, () -> 0, () -> true,
+          TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, 0);
+      TopologyQueries full = new TopologyQueries(store, clock, () -> 0, () -> true);
+      TopologyQueries served = new TopologyQueries(store, clock, () -> 0, () -> true);
+      ApiRouter.MetricsEndpoint noMetrics = new ApiRouter.MetricsEndpoint() {
+        @Override
+        public String contentType() {
+          return "text/plain";
         }
-      }
-      long[][] ragged = new long[64][];
-      for (int i = 0; i < ragged.length; i++) {
-        long to = end - (1 + random.nextInt(Math.max(1, Math.min(hours * 60 - 61, 720)))) * MINUTE;
-        ragged[i] = new long[] {to - 60 * MINUTE, to};
-      }
-      names.add("60 min, ragged ends");
-      ranges.add(ragged);
-      for (int r = 0; r < names.size(); r++) {
-        long[][] rs = ranges.get(r);
-        boolean day = rs[0][1] - rs[0][0] > 2 * 60 * MINUTE;
-        int n = day ? Math.max(3, iterations / 6) : iterations;
-        System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries each, interleaved):%n", names.get(r), rounds, n);
-        List<double[]> base = new ArrayList<>();
-        List<double[]> subject = new ArrayList<>();
-        List<double[]> cold = new ArrayList<>();
-        long[] scanned = {0};
-        Graph[] g = new Graph[1];
-        for (int round = 0; round < rounds; round++) {
-          int[] next = {0};
-          // Baseline: iterating the stored minute windows of the same range without decoding them (what a
-          // query without roll-ups must at least do).
-          base.add(measure(n, () -> {
-            long[] range = rs[next[0]++ % rs.length];
-            scanned[0] = 0;
-            store.scanEdgeBytes(range[0] - Math.floorMod(range[0], MINUTE), range[1] - Math.floorMod(range[1], MINUTE),
-                (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
-          }));
-          next[0] = 0;
-          cold.add(measure(n, () -> {
-            long[] range = rs[next[0]++ % rs.length];
-            g[0] = uncached.graph(new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE));
-          }));
-          next[0] = 0;
-          subject.add(measure(n, () -> {
-            long[] range = rs[next[0]++ % rs.length];
-            g[0] = queries.graph(new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE));
-          }));
-          report("  round " + (round + 1) + " raw scan baseline", base.get(round), null);
-          report("  round " + (round + 1) + " graph, no cache  ", cold.get(round), base.get(round));
-          report("  round " + (round + 1) + " graph            ", subject.get(round), base.get(round));
+
+        @Override
+        public byte[] scrape() {
+          return new byte[0];
         }
-        double[] ratios = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-          ratios[i] = pct(subject.get(i), 0.5) / pct(base.get(i), 0.5);
+      };
+      try (HttpServerKit http = HttpServerKit.builder("bench", 0).host("127.0.0.1")
+          .route("/", new ApiRouter(served, AccessPolicy.OPEN, noMetrics), false).build().start()) {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String base = "http://127.0.0.1:" + http.port() + "/api/v1/graph?from=";
+        long now = clock.millis();
+        Random random = new Random(5);
+        // Ranges: the newest 15 min, 1 h and 24 h (aligned to the minute, as "now" is 12:00:30); 1-hour ranges
+        // ending at random minutes of the last 12 h (ragged ends; few of their minutes are cached); and a
+        // sliding now-1h refreshed once a minute (each query one minute later than the one before).
+        List<String> names = new ArrayList<>();
+        List<long[][]> ranges = new ArrayList<>();
+        for (long span : new long[] {15 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE}) {
+          if (span <= hours * 60 * MINUTE) {
+            names.add(span == 60 * MINUTE ? "60 min, aligned" : span == 15 * MINUTE ? "15 min" : "24 h");
+            ranges.add(new long[][] {{now - span, now}});
+          }
         }
-        Arrays.sort(ratios);
-        double[] all = merged(subject);
-        double[] allBase = merged(base);
-        double[] allCold = merged(cold);
-        double[] coldRatios = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-          coldRatios[i] = pct(subject.get(i), 0.5) / pct(cold.get(i), 0.5);
+        int window = Math.max(1, Math.min(hours * 60 - 61, 720));
+        long[][] ragged = new long[64][];
+        for (int i = 0; i < ragged.length; i++) {
+          long to = end - (1 + random.nextInt(window)) * MINUTE;
+          ragged[i] = new long[] {to - 60 * MINUTE, to};
         }
-        Arrays.sort(coldRatios);
-        System.out.printf(Locale.ROOT, "  => %s: graph without cache p50 %.1f ms p99 %.1f ms | cached/uncached median p50 ratio %.3f%n",
-            names.get(r), pct(allCold, 0.5), pct(allCold, 0.99), coldRatios[rounds / 2]);
-        System.out.printf(Locale.ROOT, "  => %s: graph p50 %.1f ms p99 %.1f ms | raw scan p50 %.1f ms p99 %.1f ms | median p50 ratio %.3f"
-            + " (%,d minute windows in the last range; %d nodes, %d edges)%n", names.get(r), pct(all, 0.5), pct(all, 0.99),
-            pct(allBase, 0.5), pct(allBase, 0.99), ratios[rounds / 2], scanned[0], g[0].nodes().size(), g[0].edges().size());
+        names.add("60 min, random ragged ends");
+        ranges.add(ragged);
+        long[][] sliding = new long[Math.min(window, 2 * iterations + 16)][];
+        for (int i = 0; i < sliding.length; i++) {
+          long to = end - (sliding.length - i) * MINUTE + 30_000;
+          sliding[i] = new long[] {to - 60 * MINUTE, to};
+        }
+        names.add("60 min, sliding now-1h");
+        ranges.add(sliding);
+        for (int r = 0; r < names.size(); r++) {
+          if (only != null && !names.get(r).startsWith(only)) {
+            continue;
+          }
+          long[][] rs = ranges.get(r);
+          boolean day = rs[0][1] - rs[0][0] > 2 * 60 * MINUTE;
+          // The day's raw scan iterates 7 million windows per query: fewer queries, one warm-up.
+          int n = day ? Math.max(2, iterations / 10) : iterations;
+          int warmups = day ? 1 : Math.max(2, iterations / 5);
+          long[] scanned = {0};
+          Graph[] g = new Graph[1];
+          List<Phase> phases = List.of(
+              // Iterating the stored minute windows of the range without decoding them: the least a query
+              // without roll-ups must do.
+              new Phase("raw scan baseline", range -> {
+                scanned[0] = 0;
+                store.scanEdgeBytes(range[0] - Math.floorMod(range[0], MINUTE), range[1] - Math.floorMod(range[1], MINUTE),
+                    (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
+              }),
+              new Phase("graph, no caches  ", range -> g[0] = cold.graph(request(range))),
+              new Phase("graph, pieces only", range -> g[0] = piecesOnly.graph(request(range))),
+              new Phase("graph, all caches ", range -> g[0] = full.graph(request(range))),
+              new Phase("HTTP /api/v1/graph", range -> get(client, base + Instant.ofEpochMilli(range[0]) + "&to="
+                  + Instant.ofEpochMilli(range[1]))));
+          System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries per phase, phases interleaved):%n",
+              names.get(r), rounds, n);
+          List<List<double[]>> results = new ArrayList<>();
+          phases.forEach(p -> results.add(new ArrayList<>()));
+          for (int round = 0; round < rounds; round++) {
+            for (int p = 0; p < phases.size(); p++) {
+              int[] next = {0};
+              Phase phase = phases.get(p);
+              double[] ms = measure(n, warmups, () -> phase.query().accept(rs[next[0]++ % rs.length]));
+              results.get(p).add(ms);
+              report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round));
+            }
+          }
+          for (int p = 0; p < phases.size(); p++) {
+            double[] all = merged(results.get(p));
+            StringBuilder ratios = new StringBuilder();
+            if (p > 0) {
+              double[] toRaw = new double[rounds];
+              double[] toCold = new double[rounds];
+              for (int i = 0; i < rounds; i++) {
+                toRaw[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(0).get(i), 0.5);
+                toCold[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(1).get(i), 0.5);
+              }
+              ratios.append(String.format(Locale.ROOT, " | p50/raw per round %s median %.3f | p50/no-caches per round %s median %.3f",
+                  list(toRaw), median(toRaw), list(toCold), median(toCold)));
+            }
+            System.out.printf(Locale.ROOT, "  => %s | %s: p50 %.1f ms p99 %.1f ms%s%n", names.get(r), phases.get(p).name(),
+                pct(all, 0.5), pct(all, 0.99), ratios);
+          }
+          System.out.printf(Locale.ROOT, "  (%,d minute windows in the last raw scan; graph of %d nodes, %d edges)%n",
+              scanned[0], g[0].nodes().size(), g[0].edges().size());
+        }
       }
     }
+  }
+
+  private static GraphRequest request(long[] range) {
+    return new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE);
+  }
+
+  private static void get(HttpClient client, String uri) {
+    try {
+      HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200 || r.body().length < 1000) {
+        throw new IllegalStateException("graph request failed: " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String list(double[] v) {
+    StringBuilder b = new StringBuilder();
+    for (double x : v) {
+      b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x));
+    }
+    return b.toString();
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
   }
 
   private static double[] merged(List<double[]> runs) {
@@ -182,8 +256,8 @@ public final class TopologyBench {
     return out;
   }
 
-  private static double[] measure(int iterations, Runnable r) {
-    for (int i = 0; i < Math.max(2, iterations / 5); i++) {
+  private static double[] measure(int iterations, int warmups, Runnable r) {
+    for (int i = 0; i < warmups; i++) {
       r.run();
     }
     double[] ms = new double[iterations];

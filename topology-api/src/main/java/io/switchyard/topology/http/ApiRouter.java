@@ -44,6 +44,7 @@ public final class ApiRouter implements HttpHandler {
   private final MetricsEndpoint metrics;
   private final byte[] openApi;
   private final WebUi page = new WebUi();
+  private final GraphJson graphJson = new GraphJson();
 
   /** Writes the Prometheus exposition of the materialised data. */
   public interface MetricsEndpoint {
@@ -119,7 +120,7 @@ public final class ApiRouter implements HttpHandler {
 
   private void route(HttpExchange ex, String path, FreshnessView fresh) throws IOException {
     switch (path) {
-      case "/api/v1/graph" -> HttpResponses.json(ex, 200, graph(ex, fresh));
+      case "/api/v1/graph" -> graphJson.send(ex, fresh, queries.graph(graphRequest(Params.of(ex.getRequestURI(), GRAPH_PARAMS))));
       case "/api/v1/services" -> HttpResponses.json(ex, 200, services(ex, fresh));
       case "/api/v1/slos" -> {
         Params.of(ex.getRequestURI(), Set.of());
@@ -160,11 +161,6 @@ public final class ApiRouter implements HttpHandler {
     long now = queries.nowMs();
     return new GraphRequest(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now), p.get("namespace"),
         p.get("service"), p.intParam("depth", 1, 100), GraphType.parse("type", p.get("type")));
-  }
-
-  private Map<String, Object> graph(HttpExchange ex, FreshnessView fresh) {
-    Graph g = queries.graph(graphRequest(Params.of(ex.getRequestURI(), GRAPH_PARAMS)));
-    return envelope(fresh, g.window(), Map.of("type", g.type().wireName(), "nodes", g.nodes(), "edges", g.edges()));
   }
 
   private Map<String, Object> services(HttpExchange ex, FreshnessView fresh) {

@@ -1,52 +1,119 @@
 package io.switchyard.topology.query;
 
-import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.topology.store.Resolution;
 import io.switchyard.topology.store.TopologyStore;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Decoded edge records of whole buckets (one calendar minute of aggregate windows, or one roll-up bucket),
  * kept so that consecutive graph queries over sliding ranges decode each bucket once instead of once per
  * query. A piece is used only while the store reports its bucket unchanged since the generation read before
  * the piece was scanned, so a re-emitted minute, a retention sweep or a roll-up rebuild is never hidden.
- * Bounded by the number of records held, least recently used pieces go first. Thread-safe.
+ * Pieces are compact (hop and code numbers from a {@link HopCatalog}, only non-zero histogram buckets), and
+ * bounded by their size in bytes, least recently used first out. Thread-safe.
  */
 final class DecodedPieces {
-  /** One stored record as a graph adds it: the hop, its figures alone, its source, the hop's first record. */
-  record Entry(TopologyQueries.HopId hop, EdgeAggregate firstOfHop, Traffic traffic, String source) {}
-
   /**
-   * The records of one bucket in scan order (for minutes, only the record each (hop, window) picks).
-   * {@code maxWindowEnd} lets a query whose end cuts a window short fall back to the filtered scan.
+   * The records of one bucket in scan order (for minutes, only the record each (hop, window) picks), as two
+   * streams. Per record, ints: hop, telemetry source, then the counts of non-zero server and client latency
+   * entries, codes and flags, then those entries' positions (latency entries index a {@link SumTable}
+   * latency block) and code numbers; doubles: requests, failed, then the entries' values in the same order.
+   * {@code maxWindowEnd} lets a query whose end cuts a window short fall back to a filtered scan.
    */
-  record Piece(long generation, List<Entry> entries, long maxWindowEnd) {}
+  static final class Piece {
+    final HopCatalog catalog;
+    final long generation;
+    final long maxWindowEnd;
+    final int records;
+    private final int[] ints;
+    private final double[] doubles;
+
+    private Piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, double[] doubles) {
+      this.catalog = catalog;
+      this.generation = generation;
+      this.maxWindowEnd = maxWindowEnd;
+      this.records = records;
+      this.ints = ints;
+      this.doubles = doubles;
+    }
+
+    long bytes() {
+      return 64L + 4L * ints.length + 8L * doubles.length;
+    }
+
+    /**
+     * Adds every record to its hop's row in {@code sums} (rows made in order of first appearance, recorded in
+     * {@code rowOfHop}, catalog hop number -> row + 1), exactly as adding the stored records one by one.
+     */
+    void addTo(SumTable sums, int[] rowOfHop, int[] hopOfRow) {
+      int i = 0;
+      int d = 0;
+      for (int r = 0; r < records; r++) {
+        int hop = ints[i++];
+        int source = ints[i++];
+        int servers = ints[i++];
+        int clients = ints[i++];
+        int codes = ints[i++];
+        int flags = ints[i++];
+        int row = rowOfHop[hop] - 1;
+        if (row < 0) {
+          row = sums.addRow();
+          rowOfHop[hop] = row + 1;
+          hopOfRow[row] = hop;
+        }
+        sums.addSources(row, SumTable.sourceBit(source));
+        sums.add(row, SumTable.REQUESTS, doubles[d++]);
+        sums.add(row, SumTable.FAILED, doubles[d++]);
+        for (int k = 0; k < servers; k++) {
+          sums.add(row, SumTable.SERVER + ints[i++], doubles[d++]);
+        }
+        for (int k = 0; k < clients; k++) {
+          sums.add(row, SumTable.CLIENT + ints[i++], doubles[d++]);
+        }
+        for (int k = 0; k < codes; k++) {
+          sums.addResponse(row, ints[i++], doubles[d++]);
+        }
+        for (int k = 0; k < flags; k++) {
+          sums.addFlag(row, ints[i++], doubles[d++]);
+        }
+      }
+    }
+  }
 
   private record Key(Resolution resolution, long bucketStartMs) {}
 
   private final TopologyStore store;
-  private final int maxRecords;
+  private final long maxBytes;
   private final LinkedHashMap<Key, Piece> pieces = new LinkedHashMap<>(64, 0.75f, true);
-  private int records;
+  private HopCatalog catalog = new HopCatalog();
+  private long bytes;
   private long hits;
   private long misses;
 
-  DecodedPieces(TopologyStore store, int maxRecords) {
+  DecodedPieces(TopologyStore store, long maxBytes) {
     this.store = store;
-    this.maxRecords = maxRecords;
+    this.maxBytes = maxBytes;
   }
 
-  /** Cached piece of the bucket, or null when absent or no longer what the store holds. */
-  synchronized Piece get(Resolution resolution, long bucketStartMs) {
+  /** The catalog new pieces are numbered in; a new one (and no pieces) once the current one is full. */
+  synchronized HopCatalog catalog() {
+    if (catalog.full()) {
+      catalog = new HopCatalog();
+      pieces.clear();
+      bytes = 0;
+    }
+    return catalog;
+  }
+
+  /** Cached piece of the bucket numbered in {@code catalog}, or null when absent or no longer what the store holds. */
+  synchronized Piece get(Resolution resolution, long bucketStartMs, HopCatalog catalog) {
     Key k = new Key(resolution, bucketStartMs);
     Piece p = pieces.get(k);
-    if (p != null && !store.edgeBucketUnchangedSince(resolution, bucketStartMs, p.generation())) {
+    if (p != null && (p.catalog != catalog || !store.edgeBucketUnchangedSince(resolution, bucketStartMs, p.generation))) {
       pieces.remove(k);
-      records -= p.entries().size();
+      bytes -= p.bytes();
       p = null;
     }
     if (p == null) {
@@ -58,17 +125,17 @@ final class DecodedPieces {
   }
 
   synchronized void put(Resolution resolution, long bucketStartMs, Piece piece) {
-    if (piece.generation() < 0 || piece.entries().size() > maxRecords) {
+    if (piece.generation < 0 || piece.bytes() > maxBytes || piece.catalog != catalog) {
       return;
     }
     Piece old = pieces.put(new Key(resolution, bucketStartMs), piece);
     if (old != null) {
-      records -= old.entries().size();
+      bytes -= old.bytes();
     }
-    records += piece.entries().size();
+    bytes += piece.bytes();
     Iterator<Piece> eldest = pieces.values().iterator();
-    while (records > maxRecords && eldest.hasNext()) {
-      records -= eldest.next().entries().size();
+    while (bytes > maxBytes && eldest.hasNext()) {
+      bytes -= eldest.next().bytes();
       eldest.remove();
     }
   }
@@ -81,36 +148,82 @@ final class DecodedPieces {
     return misses;
   }
 
-  /** Adds a piece's records to the graph's per-hop sums exactly as reading them from the store would. */
-  static void addTo(Map<TopologyQueries.HopId, TopologyQueries.HopTraffic> perHop, Piece piece) {
-    for (Entry e : piece.entries()) {
-      TopologyQueries.HopTraffic t = perHop.get(e.hop());
-      if (t == null) {
-        t = new TopologyQueries.HopTraffic(e.firstOfHop());
-        perHop.put(e.hop(), t);
-      }
-      t.traffic.add(e.traffic());
-      t.sources.add(e.source());
-    }
-  }
-
-  /** Collects records into a piece; {@code firstOfHop} is parsed once per hop in the piece. */
+  /** Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. */
   static final class Builder {
-    private final Map<TopologyQueries.HopId, Boolean> seen = new LinkedHashMap<>();
-    private final List<Entry> entries = new ArrayList<>();
+    private final HopCatalog catalog;
+    private final EdgeWindowDecoder.Window window = new EdgeWindowDecoder.Window();
+    private int[] ints = new int[1024];
+    private double[] doubles = new double[1024];
+    private int intCount;
+    private int doubleCount;
+    private int records;
     private long maxWindowEnd = Long.MIN_VALUE;
 
+    Builder(HopCatalog catalog) {
+      this.catalog = catalog;
+    }
+
     void add(byte[] order, byte[] value) {
-      TopologyQueries.HopId id = TopologyQueries.hopId(order);
-      EdgeAggregate first = seen.put(id, Boolean.TRUE) == null ? TopologyQueries.parse(value) : null;
-      Traffic t = new Traffic();
-      int source = EdgeWindowDecoder.addTo(t, value);
-      entries.add(new Entry(id, first, t, TopologyQueries.sourceName(source)));
-      maxWindowEnd = Math.max(maxWindowEnd, EdgeWindowDecoder.windowEnd(value));
+      HopCatalog.Hop hop = catalog.hop(order, value);
+      EdgeWindowDecoder.Window w = window;
+      EdgeWindowDecoder.decode(value, w, catalog);
+      maxWindowEnd = Math.max(maxWindowEnd, w.windowEnd);
+      int servers = nonZero(w.server);
+      int clients = nonZero(w.client);
+      ensure(6 + servers + clients + w.codeCount + w.flagCount, 2 + servers + clients + w.codeCount + w.flagCount);
+      ints[intCount++] = hop.index;
+      ints[intCount++] = w.source;
+      ints[intCount++] = servers;
+      ints[intCount++] = clients;
+      ints[intCount++] = w.codeCount;
+      ints[intCount++] = w.flagCount;
+      doubles[doubleCount++] = w.requests;
+      doubles[doubleCount++] = w.failed;
+      entries(w.server);
+      entries(w.client);
+      for (int i = 0; i < w.codeCount; i++) {
+        ints[intCount++] = w.codes[i];
+        doubles[doubleCount++] = w.codeCounts[i];
+      }
+      for (int i = 0; i < w.flagCount; i++) {
+        ints[intCount++] = w.flags[i];
+        doubles[doubleCount++] = w.flagCounts[i];
+      }
+      records++;
+    }
+
+    /** Zero entries are left out: adding them would change no sum. */
+    private static int nonZero(double[] latency) {
+      int n = 0;
+      for (double v : latency) {
+        if (v != 0) {
+          n++;
+        }
+      }
+      return n;
+    }
+
+    private void entries(double[] latency) {
+      for (int i = 0; i < SumTable.LATENCY; i++) {
+        if (latency[i] != 0) {
+          ints[intCount++] = i;
+          doubles[doubleCount++] = latency[i];
+        }
+      }
+    }
+
+    private void ensure(int moreInts, int moreDoubles) {
+      if (intCount + moreInts > ints.length) {
+        ints = Arrays.copyOf(ints, Math.max(ints.length * 2, intCount + moreInts));
+      }
+      if (doubleCount + moreDoubles > doubles.length) {
+        doubles = Arrays.copyOf(doubles, Math.max(doubles.length * 2, doubleCount + moreDoubles));
+      }
     }
 
     Piece build(long generation) {
-      return new Piece(generation, List.copyOf(entries), maxWindowEnd);
+      return new Piece(catalog, generation, maxWindowEnd, records, Arrays.copyOf(ints, intCount),
+          Arrays.copyOf(doubles, doubleCount));
     }
   }
 }

@@ -8,9 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Adds the figures of a serialized {@link EdgeAggregate} to a {@link Traffic} without building the message:
- * the node references (ten strings) are skipped and histogram buckets go straight into arrays. A graph over
- * an hour of a large mesh decodes hundreds of thousands of windows, so this is the query's hot loop.
+ * Reads the figures of a serialized {@link EdgeAggregate} without building the message: the node references
+ * (ten strings) are skipped, histogram buckets go straight into arrays and codes become catalog numbers. A
+ * graph over ragged ends of a large mesh decodes tens of thousands of windows, so this is the miss path's
+ * hot loop.
  */
 final class EdgeWindowDecoder {
   private static final int SOURCE = 4;
@@ -40,24 +41,84 @@ final class EdgeWindowDecoder {
     }
   }
 
-  /** Adds the window's counts to {@code t}; returns the telemetry source number. */
-  static int addTo(Traffic t, byte[] value) {
+  /** The figures of one serialized window, decoded into reusable arrays. */
+  static final class Window {
+    int source;
+    long windowEnd;
+    double requests;
+    double failed;
+    /** Latency blocks as in {@link SumTable}: buckets, then sum, then count. */
+    final double[] server = new double[SumTable.LATENCY];
+    final double[] client = new double[SumTable.LATENCY];
+    /** Response codes and flags by catalog number, each code once. */
+    int[] codes = new int[8];
+    double[] codeCounts = new double[8];
+    int codeCount;
+    int[] flags = new int[4];
+    double[] flagCounts = new double[4];
+    int flagCount;
+
+    /** Adds to the code's entry (within a window codes are merged, as the summed maps did). */
+    private void addCode(boolean flag, int code, double count) {
+      int[] c = flag ? flags : codes;
+      double[] v = flag ? flagCounts : codeCounts;
+      int n = flag ? flagCount : codeCount;
+      for (int i = 0; i < n; i++) {
+        if (c[i] == code) {
+          v[i] += count;
+          return;
+        }
+      }
+      if (n == c.length) {
+        c = java.util.Arrays.copyOf(c, n * 2);
+        v = java.util.Arrays.copyOf(v, n * 2);
+        if (flag) {
+          flags = c;
+          flagCounts = v;
+        } else {
+          codes = c;
+          codeCounts = v;
+        }
+      }
+      c[n] = code;
+      v[n] = count;
+      if (flag) {
+        flagCount++;
+      } else {
+        codeCount++;
+      }
+    }
+
+    private void clear() {
+      source = 0;
+      windowEnd = 0;
+      requests = 0;
+      failed = 0;
+      java.util.Arrays.fill(server, 0);
+      java.util.Arrays.fill(client, 0);
+      codeCount = 0;
+      flagCount = 0;
+    }
+  }
+
+  /** Decodes {@code value} into {@code w} (cleared first), numbering codes in {@code catalog}. */
+  static void decode(byte[] value, Window w, HopCatalog catalog) {
+    w.clear();
     try {
       CodedInputStream in = CodedInputStream.newInstance(value);
-      int source = 0;
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
-          case SOURCE -> source = in.readEnum();
-          case REQUESTS -> t.requests += in.readDouble();
-          case FAILED -> t.failed += in.readDouble();
-          case CLIENT_LATENCY -> histogram(in, t.client);
-          case SERVER_LATENCY -> histogram(in, t.server);
-          case RESPONSES -> code(in, t.responses);
-          case RESPONSE_FLAGS -> code(in, t.flags);
+          case SOURCE -> w.source = in.readEnum();
+          case WINDOW_END -> w.windowEnd = in.readFixed64();
+          case REQUESTS -> w.requests += in.readDouble();
+          case FAILED -> w.failed += in.readDouble();
+          case CLIENT_LATENCY -> histogram(in, w.client);
+          case SERVER_LATENCY -> histogram(in, w.server);
+          case RESPONSES -> code(in, w, catalog, false);
+          case RESPONSE_FLAGS -> code(in, w, catalog, true);
           default -> in.skipField(tag);
         }
       }
-      return source;
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt edge aggregate in store", e);
     }
@@ -107,8 +168,8 @@ final class EdgeWindowDecoder {
           into[i] += buckets[i];
         }
       }
-      into[Traffic.SUM] += sum;
-      into[Traffic.COUNT] += count;
+      into[LatencyBuckets.COUNT] += sum;
+      into[LatencyBuckets.COUNT + 1] += count;
     }
   }
 
@@ -122,35 +183,19 @@ final class EdgeWindowDecoder {
     return b;
   }
 
-  /** Response codes and flags are a handful of short strings repeated in every window: decoded once. */
-  private static final java.util.concurrent.ConcurrentHashMap<com.google.protobuf.ByteString, String> CODES =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private static final int MAX_CODES = 4096;
-
-  private static String code(com.google.protobuf.ByteString bytes) {
-    String s = CODES.get(bytes);
-    if (s == null) {
-      s = bytes.toStringUtf8();
-      if (CODES.size() < MAX_CODES) {
-        CODES.put(bytes, s);
-      }
-    }
-    return s;
-  }
-
   /** CodeCount: 1 = code, 2 = count. */
-  private static void code(CodedInputStream in, java.util.Map<String, Double> into) throws IOException {
+  private static void code(CodedInputStream in, Window w, HopCatalog catalog, boolean flag) throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
-    String code = "";
+    com.google.protobuf.ByteString code = com.google.protobuf.ByteString.EMPTY;
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case 1 -> code = code(in.readBytes());
+        case 1 -> code = in.readBytes();
         case 2 -> count = in.readDouble();
         default -> in.skipField(tag);
       }
     }
     in.popLimit(limit);
-    into.merge(code, count, Double::sum);
+    w.addCode(flag, catalog.code(code), count);
   }
 }

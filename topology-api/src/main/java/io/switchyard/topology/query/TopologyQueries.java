@@ -20,7 +20,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,17 +42,25 @@ public final class TopologyQueries {
   private final LongSupplier consumerLag;
   private final BooleanSupplier caughtUp;
   private final DecodedPieces pieces;
+  private final GraphCache graphs;
 
-  /** Records of decoded buckets kept between queries (about 1 KB each): a ragged hour of 5,000 hops is ~60,000. */
-  public static final int DEFAULT_CACHED_RECORDS = 100_000;
+  /** Bytes of decoded buckets kept between queries: a day of hourly roll-ups of 5,000 hops is about 25 MB. */
+  public static final long DEFAULT_CACHED_PIECE_BYTES = 160L << 20;
+  /** Finished graphs kept for repeated requests (dashboard refreshes), each about a few MB for 5,000 edges. */
+  public static final int DEFAULT_CACHED_GRAPHS = 8;
 
   public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp) {
-    this(store, clock, consumerLag, caughtUp, DEFAULT_CACHED_RECORDS);
+    this(store, clock, consumerLag, caughtUp, DEFAULT_CACHED_PIECE_BYTES, DEFAULT_CACHED_GRAPHS);
   }
 
-  public TopologyQueries(
-      TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp, int cachedRecords) {
-    this.pieces = new DecodedPieces(store, cachedRecords);
+  /**
+   * @param cachedPieceBytes bound on decoded buckets kept between queries (0: decode every bucket each time)
+   * @param cachedGraphs finished graphs kept while every bucket they read is unchanged (0: none)
+   */
+  public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp,
+      long cachedPieceBytes, int cachedGraphs) {
+    this.pieces = new DecodedPieces(store, cachedPieceBytes);
+    this.graphs = new GraphCache(store, cachedGraphs);
     this.store = store;
     this.clock = clock;
     this.consumerLag = consumerLag;
@@ -100,69 +107,132 @@ public final class TopologyQueries {
 
   public Graph graph(GraphRequest request) {
     QueryWindow window = window(request.fromMs(), request.toMs());
-    Map<HopId, HopTraffic> perHop = new LinkedHashMap<>();
-    // Read before any scan: a piece is stamped with a generation no newer than the data it saw.
+    GraphType type = request.type() == null ? GraphType.SERVICE : request.type();
+    if ((request.service() == null || request.service().isBlank()) && request.depth() != null) {
+      throw new BadParameterException("depth", "needs 'service' to start from");
+    }
+    GraphCache.Key key = new GraphCache.Key(window, request.namespace(), request.service(), request.depth(), type);
+    // Read before any scan: a piece (and the graph) is stamped with a generation no newer than the data it saw.
     long generation = store.edgeGeneration();
+    Graph cached = graphs.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    HopCatalog catalog = pieces.catalog();
+    List<DecodedPieces.Piece> parts = new ArrayList<>();
+    GraphCache.Buckets buckets = new GraphCache.Buckets();
     for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis())) {
       Resolution r = piece.resolution();
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
-          DecodedPieces.addTo(perHop, rollupPiece(r, bucket, generation));
+          parts.add(rollupPiece(r, bucket, generation, catalog));
+          buckets.add(r, bucket);
         }
       } else {
         for (long from = piece.fromMs(); from < piece.toMs(); ) {
-          long to = Math.min(Math.floorDiv(from, MINUTE_MS) * MINUTE_MS + MINUTE_MS, piece.toMs());
-          DecodedPieces.Piece minute = from % MINUTE_MS == 0 && to == from + MINUTE_MS ? minutePiece(from, generation) : null;
-          if (minute != null && minute.maxWindowEnd() <= window.toMs()) {
-            DecodedPieces.addTo(perHop, minute);
-          } else {
-            addMinutes(perHop, from, to, window.toMs());
+          long minuteStart = Math.floorDiv(from, MINUTE_MS) * MINUTE_MS;
+          long to = Math.min(minuteStart + MINUTE_MS, piece.toMs());
+          DecodedPieces.Piece minute = from == minuteStart && to == from + MINUTE_MS ? minutePiece(from, generation, catalog) : null;
+          if (minute == null || minute.maxWindowEnd > window.toMs()) {
+            DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
+            scanPickedMinutes(from, to, window.toMs(), b::add);
+            minute = b.build(generation);
           }
+          parts.add(minute);
+          buckets.add(null, minuteStart);
           from = to;
         }
       }
     }
-    List<HopTraffic> selected = filter(new ArrayList<>(perHop.values()), request);
+    // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
+    int[] rowOfHop = new int[catalog.hopCount()];
+    int[] hopOfRow = new int[rowOfHop.length];
+    SumTable perHop = new SumTable(Math.min(rowOfHop.length, 8192));
+    for (DecodedPieces.Piece p : parts) {
+      p.addTo(perHop, rowOfHop, hopOfRow);
+    }
+    HopCatalog.Hop[] hops = new HopCatalog.Hop[perHop.rows()];
+    for (int row = 0; row < hops.length; row++) {
+      hops[row] = catalog.hop(hopOfRow[row]);
+    }
+    Graph g = assemble(window, type, perHop, hops, filter(hops, request), catalog);
+    graphs.put(key, g, generation, buckets);
+    return g;
+  }
 
-    GraphType type = request.type() == null ? GraphType.SERVICE : request.type();
-    Map<String, NodeAcc> nodes = new LinkedHashMap<>();
-    Map<String, EdgeAcc> edges = new LinkedHashMap<>();
-    for (HopTraffic hop : selected) {
-      String source = type.nodeId(hop.first.getClient());
-      String target = type.nodeId(hop.first.getServer());
-      NodeAcc client = nodes.computeIfAbsent(source, id -> new NodeAcc(id, type.label(hop.first.getClient()), hop.first.getClient()));
-      NodeAcc server = nodes.computeIfAbsent(target, id -> new NodeAcc(id, type.label(hop.first.getServer()), hop.first.getServer()));
-      client.out.add(hop.traffic);
-      server.in.add(hop.traffic);
-      server.hasCaller = true;
-      EdgeAcc edge = edges.computeIfAbsent(source + "->" + target, id -> new EdgeAcc(id, source, target, hop.first));
-      edge.traffic.add(hop.traffic);
-      edge.sources.addAll(hop.sources);
+  /** Nodes and edges of the kept hops (rows of {@code perHop}), in order of first appearance. */
+  private static Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
+      boolean[] kept, HopCatalog catalog) {
+    Map<String, Integer> nodeRows = new HashMap<>();
+    List<HopCatalog.Hop> nodeRefs = new ArrayList<>();
+    List<Boolean> nodeIsServer = new ArrayList<>();
+    Map<String, Integer> edgeRows = new HashMap<>();
+    List<HopCatalog.Hop> edgeFirst = new ArrayList<>();
+    SumTable in = new SumTable(hops.length / 2);
+    SumTable out = new SumTable(hops.length / 2);
+    SumTable edges = new SumTable(hops.length);
+    boolean[] hasCaller = new boolean[hops.length * 2 + 1];
+    for (int row = 0; row < hops.length; row++) {
+      if (!kept[row]) {
+        continue;
+      }
+      HopCatalog.Hop hop = hops[row];
+      int client = node(nodeRows, hop.clientId(type), hop, false, nodeRefs, nodeIsServer, in, out);
+      int server = node(nodeRows, hop.serverId(type), hop, true, nodeRefs, nodeIsServer, in, out);
+      out.addRow(client, perHop, row, false);
+      in.addRow(server, perHop, row, false);
+      hasCaller[server] = true;
+      Integer edge = edgeRows.get(hop.edgeId(type));
+      if (edge == null) {
+        edge = edges.addRow();
+        edgeRows.put(hop.edgeId(type), edge);
+        edgeFirst.add(hop);
+      }
+      edges.addRow(edge, perHop, row, true);
     }
     double seconds = window.seconds();
-    List<Graph.Node> nodeViews = new ArrayList<>(nodes.size());
-    for (NodeAcc n : nodes.values()) {
-      NodeRef r = n.ref;
-      nodeViews.add(new Graph.Node(n.id, n.label, r.getNamespace(), r.getName(), r.getWorkload(), r.getApp(), r.getVersion(),
-          kindName(r.getKind()), !n.hasCaller, n.in.requests, n.in.rate(seconds), n.in.errorPercent(), n.out.requests,
-          n.out.rate(seconds), n.in.latency(), n.in.responses));
+    List<Graph.Node> nodeViews = new ArrayList<>(nodeRefs.size());
+    for (int n = 0; n < nodeRefs.size(); n++) {
+      HopCatalog.Hop hop = nodeRefs.get(n);
+      boolean server = nodeIsServer.get(n);
+      NodeRef r = server ? hop.server : hop.client;
+      nodeViews.add(new Graph.Node(server ? hop.serverId(type) : hop.clientId(type), type.label(r), r.getNamespace(),
+          r.getName(), r.getWorkload(), r.getApp(), r.getVersion(), kindName(r.getKind()), !hasCaller[n],
+          in.requests(n), in.rate(n, seconds), in.errorPercent(n), out.requests(n), out.rate(n, seconds),
+          in.latency(n), in.responses(n, catalog)));
     }
-    List<Graph.Edge> edgeViews = new ArrayList<>(edges.size());
-    for (EdgeAcc e : edges.values()) {
-      edgeViews.add(new Graph.Edge(e.id, e.source, e.target, e.first.getConnectionType(), e.first.getProtocol(),
-          String.join("+", e.sources), e.traffic.requests, e.traffic.failed, e.traffic.rate(seconds),
-          e.traffic.errorPercent(), e.traffic.latency(), e.traffic.clientSideLatency(), e.traffic.responses, e.traffic.flags));
+    List<Graph.Edge> edgeViews = new ArrayList<>(edgeFirst.size());
+    for (int e = 0; e < edgeFirst.size(); e++) {
+      HopCatalog.Hop first = edgeFirst.get(e);
+      edgeViews.add(new Graph.Edge(first.edgeId(type), first.clientId(type), first.serverId(type), first.connectionType,
+          first.protocol, edges.telemetry(e), edges.requests(e), edges.failed(e), edges.rate(e, seconds),
+          edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), edges.responses(e, catalog),
+          edges.flags(e, catalog)));
     }
     return new Graph(type, window, nodeViews, edgeViews);
+  }
+
+  /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
+  private static int node(Map<String, Integer> rows, String id, HopCatalog.Hop hop, boolean server,
+      List<HopCatalog.Hop> refs, List<Boolean> isServer, SumTable in, SumTable out) {
+    Integer row = rows.get(id);
+    if (row == null) {
+      row = in.addRow();
+      out.addRow();
+      rows.put(id, row);
+      refs.add(hop);
+      isServer.add(server);
+    }
+    return row;
   }
 
   private static final long MINUTE_MS = 60_000L;
 
   /** A roll-up already holds, per hop, only the minutes picked by the source preference of the minutes. */
-  private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long generation) {
-    DecodedPieces.Piece p = pieces.get(r, bucket);
+  private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long generation, HopCatalog catalog) {
+    DecodedPieces.Piece p = pieces.get(r, bucket, catalog);
     if (p == null) {
-      DecodedPieces.Builder b = new DecodedPieces.Builder();
+      DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
       store.scanEdgeRollupBytes(r, bucket, bucket + r.millis, b::add);
       p = b.build(generation);
       pieces.put(r, bucket, p);
@@ -171,10 +241,10 @@ public final class TopologyQueries {
   }
 
   /** The records a graph picks among the windows starting in one calendar minute, unfiltered by range end. */
-  private DecodedPieces.Piece minutePiece(long minute, long generation) {
-    DecodedPieces.Piece p = pieces.get(null, minute);
+  private DecodedPieces.Piece minutePiece(long minute, long generation, HopCatalog catalog) {
+    DecodedPieces.Piece p = pieces.get(null, minute, catalog);
     if (p == null) {
-      DecodedPieces.Builder b = new DecodedPieces.Builder();
+      DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
       scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b::add);
       p = b.build(generation);
       pieces.put(null, minute, p);
@@ -187,15 +257,16 @@ public final class TopologyQueries {
     return new long[] {pieces.hits(), pieces.misses()};
   }
 
-  private void addMinutes(Map<HopId, HopTraffic> perHop, long fromMs, long toMs, long windowEndLimit) {
-    scanPickedMinutes(fromMs, toMs, windowEndLimit, (order, value) -> addHop(perHop, order, value));
+  /** Graphs served from the graph cache since start, for tests. */
+  long graphCacheHits() {
+    return graphs.hits();
   }
 
   /** Per (hop, window) the record of the highest source, in scan order. */
   private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, TopologyStore.RawSink picked) {
     byte[][] pending = new byte[2][];
     store.scanEdgeBytes(fromMs, toMs, (order, value) -> {
-      if (EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
+      if (windowEndLimit != Long.MAX_VALUE && EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
         return;
       }
       if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
@@ -221,17 +292,6 @@ public final class TopologyQueries {
     return a.length == b.length && Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
   }
 
-  private static void addHop(Map<HopId, HopTraffic> perHop, byte[] order, byte[] value) {
-    HopId id = hopId(order);
-    HopTraffic t = perHop.get(id);
-    if (t == null) {
-      t = new HopTraffic(parse(value));
-      perHop.put(id, t);
-    }
-    int source = EdgeWindowDecoder.addTo(t.traffic, value);
-    t.sources.add(sourceName(source));
-  }
-
   static HopId hopId(byte[] order) {
     return new HopId(Arrays.copyOfRange(order, 8, order.length - 2));
   }
@@ -242,10 +302,6 @@ public final class TopologyQueries {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt edge aggregate in store", e);
     }
-  }
-
-  static String sourceName(int source) {
-    return source == TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE ? "mesh" : "trace";
   }
 
   /** A hop's name bytes, compared by content; looked up once per record read, so the hash is kept. */
@@ -275,11 +331,12 @@ public final class TopologyQueries {
   }
 
   /**
-   * Namespace filter (either end in one of the comma-separated namespaces), then the neighbourhood of a
-   * service up to {@code depth} hops.
+   * Which hops (rows) the graph keeps: the namespace filter (either end in one of the comma-separated
+   * namespaces), then the neighbourhood of a service up to {@code depth} hops.
    */
-  private static List<HopTraffic> filter(List<HopTraffic> hops, GraphRequest request) {
-    List<HopTraffic> out = hops;
+  private static boolean[] filter(HopCatalog.Hop[] hops, GraphRequest request) {
+    boolean[] kept = new boolean[hops.length];
+    Arrays.fill(kept, true);
     if (request.namespace() != null && !request.namespace().isBlank()) {
       Set<String> ns = new HashSet<>();
       for (String n : request.namespace().split(",")) {
@@ -287,28 +344,30 @@ public final class TopologyQueries {
           ns.add(n.trim());
         }
       }
-      out = out.stream()
-          .filter(h -> ns.contains(h.first.getClient().getNamespace()) || ns.contains(h.first.getServer().getNamespace()))
-          .toList();
+      for (int i = 0; i < hops.length; i++) {
+        kept[i] = ns.contains(hops[i].client.getNamespace()) || ns.contains(hops[i].server.getNamespace());
+      }
     }
     if (request.service() != null && !request.service().isBlank()) {
       int depth = request.depth() == null ? 1 : request.depth();
-      Map<String, List<HopTraffic>> byNode = new HashMap<>();
-      for (HopTraffic h : out) {
-        byNode.computeIfAbsent(h.first.getClient().getName(), k -> new ArrayList<>()).add(h);
-        byNode.computeIfAbsent(h.first.getServer().getName(), k -> new ArrayList<>()).add(h);
+      Map<String, List<Integer>> byNode = new HashMap<>();
+      for (int i = 0; i < hops.length; i++) {
+        if (kept[i]) {
+          byNode.computeIfAbsent(hops[i].client.getName(), k -> new ArrayList<>()).add(i);
+          byNode.computeIfAbsent(hops[i].server.getName(), k -> new ArrayList<>()).add(i);
+        }
       }
+      boolean[] near = new boolean[hops.length];
       Set<String> seen = new HashSet<>();
-      Set<HopTraffic> kept = new LinkedHashSet<>();
       Deque<String> frontier = new ArrayDeque<>();
       frontier.add(request.service());
       seen.add(request.service());
       for (int d = 0; d < depth && !frontier.isEmpty(); d++) {
         Deque<String> next = new ArrayDeque<>();
         for (String node : frontier) {
-          for (HopTraffic h : byNode.getOrDefault(node, List.of())) {
-            kept.add(h);
-            for (String end : List.of(h.first.getClient().getName(), h.first.getServer().getName())) {
+          for (int i : byNode.getOrDefault(node, List.of())) {
+            near[i] = true;
+            for (String end : List.of(hops[i].client.getName(), hops[i].server.getName())) {
               if (seen.add(end)) {
                 next.add(end);
               }
@@ -317,11 +376,9 @@ public final class TopologyQueries {
         }
         frontier = next;
       }
-      out = out.stream().filter(kept::contains).toList();
-    } else if (request.depth() != null) {
-      throw new BadParameterException("depth", "needs 'service' to start from");
+      return near;
     }
-    return out;
+    return kept;
   }
 
   static String kindName(NodeRef.NodeKind kind) {
@@ -332,47 +389,6 @@ public final class TopologyQueries {
       case NODE_KIND_GROUPED -> "grouped";
       default -> "service";
     };
-  }
-
-  static final class HopTraffic {
-    final EdgeAggregate first;
-    final Traffic traffic = new Traffic();
-    final Set<String> sources = new TreeSet<>();
-
-    HopTraffic(EdgeAggregate first) {
-      this.first = first;
-    }
-  }
-
-  private static final class NodeAcc {
-    final String id;
-    final String label;
-    final NodeRef ref;
-    final Traffic in = new Traffic();
-    final Traffic out = new Traffic();
-    boolean hasCaller;
-
-    NodeAcc(String id, String label, NodeRef ref) {
-      this.id = id;
-      this.label = label;
-      this.ref = ref;
-    }
-  }
-
-  private static final class EdgeAcc {
-    final String id;
-    final String source;
-    final String target;
-    final EdgeAggregate first;
-    final Traffic traffic = new Traffic();
-    final Set<String> sources = new TreeSet<>();
-
-    EdgeAcc(String id, String source, String target, EdgeAggregate first) {
-      this.id = id;
-      this.source = source;
-      this.target = target;
-      this.first = first;
-    }
   }
 
   // ---- SLOs ----

@@ -7,8 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Requests, failures, latency and response codes added up over windows, in plain arrays for speed. */
-final class Traffic {
+/**
+ * Requests, failures, latency and response codes added up over windows, in plain arrays for speed. Public
+ * only so that writers of responses can name {@link Latency}.
+ */
+public final class Traffic {
   double requests;
   double failed;
   final double[] server = new double[LatencyBuckets.COUNT + 2];
@@ -19,6 +22,8 @@ final class Traffic {
   /** Index of the sum and of the count after the buckets in {@link #server} and {@link #client}. */
   static final int SUM = LatencyBuckets.COUNT;
   static final int COUNT = LatencyBuckets.COUNT + 1;
+
+  Traffic() {}
 
   void add(double requests, double failed, LatencyHistogram serverLatency, LatencyHistogram clientLatency,
       List<CodeCount> codes, List<CodeCount> responseFlags) {
@@ -62,19 +67,11 @@ final class Traffic {
 
   /** Server-side latency where known, else what the client saw. */
   Latency latency() {
-    return Latency.of(histogram(server[COUNT] > 0 ? server : client));
+    return Latency.of(server[COUNT] > 0 ? server : client, 0);
   }
 
   Latency clientSideLatency() {
-    return Latency.of(histogram(client));
-  }
-
-  private static LatencyHistogram histogram(double[] h) {
-    LatencyHistogram.Builder b = LatencyHistogram.newBuilder();
-    for (int i = 0; i < LatencyBuckets.COUNT; i++) {
-      b.addBucketCounts(h[i]);
-    }
-    return b.setSumSeconds(h[SUM]).setCount(h[COUNT]).build();
+    return Latency.of(client, 0);
   }
 
   static double round(double v, int digits) {
@@ -84,15 +81,19 @@ final class Traffic {
 
   /** Percentiles in milliseconds, null when nothing was observed. */
   public record Latency(Double p50, Double p95, Double p99) {
-    static Latency of(LatencyHistogram h) {
-      if (h.getCount() <= 0) {
-        return new Latency(null, null, null);
+    private static final Latency NONE = new Latency(null, null, null);
+
+    /** From {@link LatencyBuckets#COUNT} bucket counts at {@code h[offset]}, then their sum and count. */
+    static Latency of(double[] h, int offset) {
+      double count = h[offset + COUNT];
+      if (count <= 0) {
+        return NONE;
       }
-      return new Latency(ms(h, 0.5), ms(h, 0.95), ms(h, 0.99));
+      return new Latency(ms(h, offset, count, 0.5), ms(h, offset, count, 0.95), ms(h, offset, count, 0.99));
     }
 
-    private static Double ms(LatencyHistogram h, double q) {
-      double s = LatencyBuckets.quantile(h, q);
+    private static Double ms(double[] h, int offset, double count, double q) {
+      double s = LatencyBuckets.quantile(h, offset, count, q);
       return Double.isNaN(s) ? null : round(s * 1000, 3);
     }
   }

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.topology.MeshScenario;
 import io.switchyard.topology.MutableClock;
+import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.topology.query.Graph;
+import io.switchyard.topology.query.GraphType;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
@@ -16,7 +19,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +38,7 @@ class ApiRouterTest {
   private HttpServerKit open;
   private HttpServerKit guarded;
   private final HttpClient client = HttpClient.newHttpClient();
+  private TopologyQueries q;
 
   @BeforeAll
   void start() throws Exception {
@@ -40,7 +46,7 @@ class ApiRouterTest {
     StoreBatch b = new StoreBatch();
     MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
     store.write(b);
-    TopologyQueries q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true);
+    q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true);
     ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
       @Override
       public String contentType() {
@@ -72,6 +78,35 @@ class ApiRouterTest {
       r.headers(headers);
     }
     return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void streamedGraphBodyIsWhatTheMapperWritesForTheGraphAndRepeatsExactly() throws Exception {
+    for (String type : List.of("service", "workload", "app")) {
+      String path = "/api/v1/graph?from=now-15m&type=" + type;
+      HttpResponse<String> first = get(open, path);
+      HttpResponse<String> again = get(open, path);
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(first.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(again.body()).as("served again from the cached graph and its bytes").isEqualTo(first.body());
+      long now = q.nowMs();
+      Graph g = q.graph(new TopologyQueries.GraphRequest(now - 15 * 60_000, now, null, null, null,
+          GraphType.parse("type", type)));
+      ObjectMapper mapper = HttpResponses.mapper();
+      Map<String, Object> expected = new LinkedHashMap<>();
+      expected.put("freshness", q.freshness());
+      expected.put("window", g.window().view());
+      expected.put("type", g.type().wireName());
+      expected.put("nodes", g.nodes());
+      expected.put("edges", g.edges());
+      JsonNode body = mapper.readTree(first.body());
+      assertThat(body).isEqualTo(mapper.readTree(mapper.writeValueAsString(expected)));
+      assertThat(body.get("edges").size()).isEqualTo(4);
+    }
+    HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + open.port()
+        + "/api/v1/graph")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
   }
 
   @Test

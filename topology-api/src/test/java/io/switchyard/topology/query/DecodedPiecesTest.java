@@ -15,7 +15,8 @@ import io.switchyard.topology.store.StoreBatch;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Cached decoded buckets never outlive what the store holds. */
@@ -32,7 +33,12 @@ class DecodedPiecesTest {
   @BeforeEach
   void open() {
     store = RocksTopologyStore.open(dir);
-    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true);
+  }
+
+  /** With finished graphs cached too (the default) and without, so both caches are held to the store. */
+  private void queries(int cachedGraphs) {
+    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true,
+        TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, cachedGraphs);
   }
 
   @org.junit.jupiter.api.AfterEach
@@ -51,8 +57,10 @@ class DecodedPiecesTest {
     return g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
   }
 
-  @Test
-  void reEmittedMinuteReplacesTheCachedMinuteAndRollUps() {
+  @ParameterizedTest(name = "cached graphs {0}")
+  @ValueSource(ints = {0, TopologyQueries.DEFAULT_CACHED_GRAPHS})
+  void reEmittedMinuteReplacesTheCachedMinuteAndRollUps(int cachedGraphs) {
+    queries(cachedGraphs);
     for (int m = 0; m < 60; m++) {
       write(T0 + m * MINUTE, 10);
     }
@@ -64,6 +72,9 @@ class DecodedPiecesTest {
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
     assertThat(requests(T0, T0 + HOUR)).isEqualTo(600);
     assertThat(queries.pieceCacheCounts()[1]).as("second reads come from the cache").isEqualTo(missesBefore);
+    if (cachedGraphs > 0) {
+      assertThat(queries.graphCacheHits()).as("repeated graphs come from the graph cache").isEqualTo(2);
+    }
 
     write(T0 + 4 * MINUTE, 25); // a minute at the ragged start (read from minutes)
     write(T0 + 30 * MINUTE, 40); // a minute inside a ten-minute and the hourly roll-up
@@ -72,8 +83,10 @@ class DecodedPiecesTest {
     assertThat(requests(T0 + 4 * MINUTE, T0 + 5 * MINUTE)).isEqualTo(25);
   }
 
-  @Test
-  void retentionDropsCachedBucketsItDeletesOrCuts() {
+  @ParameterizedTest(name = "cached graphs {0}")
+  @ValueSource(ints = {0, TopologyQueries.DEFAULT_CACHED_GRAPHS})
+  void retentionDropsCachedBucketsItDeletesOrCuts(int cachedGraphs) {
+    queries(cachedGraphs);
     for (int m = 0; m < 2 * 60; m++) {
       write(T0 + m * MINUTE, 1);
     }

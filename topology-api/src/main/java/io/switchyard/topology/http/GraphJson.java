@@ -1,0 +1,158 @@
+package io.switchyard.topology.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.topology.query.Graph;
+import io.switchyard.topology.query.Traffic;
+import io.switchyard.topology.query.TopologyQueries.FreshnessView;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The body of {@code /api/v1/graph}: what the mapper would write for the envelope, but nodes and edges go
+ * through a streaming generator (no per-field reflection, no tree) and their bytes are kept for the last few
+ * graphs, so a graph the query layer serves again from its cache costs a copy. Thread-safe.
+ */
+final class GraphJson {
+  private static final int KEPT = 4;
+  private static final ObjectMapper MAPPER = HttpResponses.mapper();
+
+  private final Graph[] graphs = new Graph[KEPT];
+  private final byte[][] bodies = new byte[KEPT][];
+  private int next;
+
+  void send(HttpExchange ex, FreshnessView fresh, Graph g) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream(512);
+    head.write("{\"freshness\":".getBytes(StandardCharsets.UTF_8));
+    head.write(MAPPER.writeValueAsBytes(fresh));
+    head.write(",\"window\":".getBytes(StandardCharsets.UTF_8));
+    head.write(MAPPER.writeValueAsBytes(g.window().view()));
+    head.write(",\"type\":".getBytes(StandardCharsets.UTF_8));
+    head.write(MAPPER.writeValueAsBytes(g.type().wireName()));
+    head.write(',');
+    byte[] body = nodesAndEdges(g);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    boolean onlyHead = "HEAD".equalsIgnoreCase(ex.getRequestMethod());
+    ex.sendResponseHeaders(200, onlyHead ? -1 : head.size() + body.length + 1);
+    if (!onlyHead) {
+      try (OutputStream out = ex.getResponseBody()) {
+        head.writeTo(out);
+        out.write(body);
+        out.write('}');
+      }
+    }
+    ex.close();
+  }
+
+  /** {@code "nodes":[...],"edges":[...]} of the graph, encoded once per graph instance. */
+  byte[] nodesAndEdges(Graph g) {
+    synchronized (this) {
+      for (int i = 0; i < KEPT; i++) {
+        if (graphs[i] == g) {
+          return bodies[i];
+        }
+      }
+    }
+    byte[] body = encode(g);
+    synchronized (this) {
+      graphs[next] = g;
+      bodies[next] = body;
+      next = (next + 1) % KEPT;
+    }
+    return body;
+  }
+
+  private static byte[] encode(Graph g) {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(512 * (g.nodes().size() + 2 * g.edges().size()) + 64);
+    try (JsonGenerator gen = MAPPER.getFactory().createGenerator(buffer)) {
+      // A field list, not an object: the caller places it inside the envelope.
+      gen.writeStartObject();
+      gen.writeArrayFieldStart("nodes");
+      for (Graph.Node n : g.nodes()) {
+        node(gen, n);
+      }
+      gen.writeEndArray();
+      gen.writeArrayFieldStart("edges");
+      for (Graph.Edge e : g.edges()) {
+        edge(gen, e);
+      }
+      gen.writeEndArray();
+      gen.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    byte[] object = buffer.toByteArray();
+    return java.util.Arrays.copyOfRange(object, 1, object.length - 1);
+  }
+
+  private static void node(JsonGenerator gen, Graph.Node n) throws IOException {
+    gen.writeStartObject();
+    gen.writeStringField("id", n.id());
+    gen.writeStringField("name", n.name());
+    gen.writeStringField("namespace", n.namespace());
+    gen.writeStringField("service", n.service());
+    gen.writeStringField("workload", n.workload());
+    gen.writeStringField("app", n.app());
+    gen.writeStringField("version", n.version());
+    gen.writeStringField("kind", n.kind());
+    gen.writeBooleanField("root", n.root());
+    gen.writeNumberField("requestsIn", n.requestsIn());
+    gen.writeNumberField("requestRateIn", n.requestRateIn());
+    number(gen, "errorPercentIn", n.errorPercentIn());
+    gen.writeNumberField("requestsOut", n.requestsOut());
+    gen.writeNumberField("requestRateOut", n.requestRateOut());
+    latency(gen, "latencyMs", n.latencyMs());
+    counts(gen, "responsesIn", n.responsesIn());
+    gen.writeEndObject();
+  }
+
+  private static void edge(JsonGenerator gen, Graph.Edge e) throws IOException {
+    gen.writeStartObject();
+    gen.writeStringField("id", e.id());
+    gen.writeStringField("source", e.source());
+    gen.writeStringField("target", e.target());
+    gen.writeStringField("connectionType", e.connectionType());
+    gen.writeStringField("protocol", e.protocol());
+    gen.writeStringField("telemetry", e.telemetry());
+    gen.writeNumberField("requests", e.requests());
+    gen.writeNumberField("failed", e.failed());
+    gen.writeNumberField("requestRate", e.requestRate());
+    number(gen, "errorPercent", e.errorPercent());
+    latency(gen, "latencyMs", e.latencyMs());
+    latency(gen, "clientLatencyMs", e.clientLatencyMs());
+    counts(gen, "responses", e.responses());
+    counts(gen, "responseFlags", e.responseFlags());
+    gen.writeEndObject();
+  }
+
+  private static void number(JsonGenerator gen, String name, Double v) throws IOException {
+    if (v == null) {
+      gen.writeNullField(name);
+    } else {
+      gen.writeNumberField(name, v);
+    }
+  }
+
+  private static void latency(JsonGenerator gen, String name, Traffic.Latency l)
+      throws IOException {
+    gen.writeObjectFieldStart(name);
+    number(gen, "p50", l.p50());
+    number(gen, "p95", l.p95());
+    number(gen, "p99", l.p99());
+    gen.writeEndObject();
+  }
+
+  private static void counts(JsonGenerator gen, String name, Map<String, Double> counts) throws IOException {
+    gen.writeObjectFieldStart(name);
+    for (Map.Entry<String, Double> c : counts.entrySet()) {
+      gen.writeNumberField(c.getKey(), c.getValue());
+    }
+    gen.writeEndObject();
+  }
+}
