@@ -211,7 +211,7 @@ public final class ExtAuthzBench {
     // Decision logging stays on, as in production; the sink discards so the bench measures Check, not a log file.
     DecisionLogger log = new DecisionLogger(new DecisionLogSink() {
       @Override
-      public void write(String key, byte[] record) {}
+      public void write(String key, byte[] buf, int length) {}
 
       @Override
       public void close() {}

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Asynchronous decision log: Check only offers to a bounded queue and never waits; a full queue drops
  * the record and counts it. One daemon thread takes batches from the queue, encodes entries as
- * {@code AuthzDecisionRecord} bytes (with redacted headers) and hands them to the sink; at most twice the
- * capacity is held, the queue and the batch being written.
+ * {@code AuthzDecisionRecord} bytes (with redacted headers) into one reusable buffer and hands the sink
+ * that buffer; at most twice the capacity is held, the queue and the batch being written.
  */
 public final class DecisionLogger implements AutoCloseable {
   public static final Set<String> DEFAULT_REDACTED = Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key");
@@ -75,7 +75,8 @@ public final class DecisionLogger implements AutoCloseable {
 
   private void write(DecisionLogEntry e) {
     try {
-      sink.write(encoder.key(e), encoder.encode(e));
+      int length = encoder.encode(e);
+      sink.write(encoder.key(e), encoder.buffer(), length);
       sent.inc();
     } catch (Exception ex) {
       failed.inc();

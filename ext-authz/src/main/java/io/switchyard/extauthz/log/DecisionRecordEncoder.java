@@ -8,7 +8,6 @@ import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.WorkloadRef;
 import io.switchyard.model.v1.AuthzDecisionRecord;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -47,17 +46,26 @@ final class DecisionRecordEncoder {
     return lastKey;
   }
 
-  byte[] encode(DecisionLogEntry e) throws IOException {
+  /**
+   * Encodes the record into {@link #buffer()} and returns its length. The bytes stay valid until the next
+   * call, so only a sink that keeps them (Kafka) pays for a copy of each record.
+   */
+  int encode(DecisionLogEntry e) throws IOException {
     while (true) {
       CodedOutputStream out = CodedOutputStream.newInstance(scratch);
       try {
         write(e, out);
-        return Arrays.copyOf(scratch, out.getTotalBytesWritten());
+        return out.getTotalBytesWritten();
       } catch (CodedOutputStream.OutOfSpaceException full) {
         // Long paths or many headers: grow once for this and later records.
         scratch = new byte[scratch.length * 2];
       }
     }
+  }
+
+  /** The buffer {@link #encode} last wrote; it is replaced when a record does not fit. */
+  byte[] buffer() {
+    return scratch;
   }
 
   private void write(DecisionLogEntry e, CodedOutputStream out) throws IOException {

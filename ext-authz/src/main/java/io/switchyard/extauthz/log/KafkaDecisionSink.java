@@ -2,6 +2,7 @@ package io.switchyard.extauthz.log;
 
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -30,8 +31,9 @@ public final class KafkaDecisionSink implements DecisionLogSink {
   }
 
   @Override
-  public void write(String key, byte[] record) {
-    producer.send(new ProducerRecord<>(topic, key, record), (md, err) -> {
+  public void write(String key, byte[] buf, int length) {
+    // The producer holds the value until the batch is sent, so it gets its own copy.
+    producer.send(new ProducerRecord<>(topic, key, Arrays.copyOf(buf, length)), (md, err) -> {
       if (err != null) {
         metrics.logRecords.labelValues("failed").inc();
       }

@@ -96,7 +96,7 @@ class DecisionLoggerTest {
   void aFailingSinkCountsFailuresAndKeepsGoing() throws Exception {
     DecisionLogSink broken = new DecisionLogSink() {
       @Override
-      public void write(String key, byte[] record) {
+      public void write(String key, byte[] buf, int length) {
         throw new IllegalStateException("broker gone");
       }
 
@@ -120,11 +120,11 @@ class DecisionLoggerTest {
     }
 
     @Override
-    public void write(String key, byte[] record) throws Exception {
+    public void write(String key, byte[] buf, int length) throws Exception {
       if (gate != null) {
         gate.await(10, TimeUnit.SECONDS);
       }
-      got.add(AuthzDecisionRecord.parseFrom(record));
+      got.add(AuthzDecisionRecord.parser().parseFrom(buf, 0, length));
     }
 
     @Override

@@ -44,7 +44,7 @@ class DecisionRecordEncoderTest {
           rnd.nextInt(10) == 0 ? 0 : rnd.nextInt(10) == 0 ? -rnd.nextInt(1000) : rnd.nextLong() & Long.MAX_VALUE,
           d == null ? randomString(rnd, 30) : null);
       AuthzDecisionRecord expected = reference(e);
-      AuthzDecisionRecord got = AuthzDecisionRecord.parseFrom(encoder.encode(e));
+      AuthzDecisionRecord got = encoded(encoder, e);
       assertThat(got).as("entry %d: %s", i, e).isEqualTo(expected);
       assertThat(encoder.key(e)).isEqualTo(expected.getNamespace() + "/" + expected.getWorkload());
     }
@@ -60,7 +60,7 @@ class DecisionRecordEncoderTest {
     DecisionRecordEncoder encoder = new DecisionRecordEncoder(REDACTED);
     for (int i = 0; i < 2; i++) {
       DecisionLogEntry e = new DecisionLogEntry("d-" + i, 7, DecisionLoggerTest.decision(), b.build(), true, 9, null);
-      AuthzDecisionRecord got = AuthzDecisionRecord.parseFrom(encoder.encode(e));
+      AuthzDecisionRecord got = encoded(encoder, e);
       assertThat(got).isEqualTo(reference(e));
       assertThat(got.getHeadersMap().get("x-h3")).hasSize(512);
     }
@@ -69,7 +69,7 @@ class DecisionRecordEncoderTest {
   @Test
   void anErrorEntryWithoutAReasonHasAnEmptyReason() throws Exception {
     DecisionLogEntry e = new DecisionLogEntry("d", 1, null, DecisionLoggerTest.request(), false, 1, null);
-    AuthzDecisionRecord got = AuthzDecisionRecord.parseFrom(new DecisionRecordEncoder(REDACTED).encode(e));
+    AuthzDecisionRecord got = encoded(new DecisionRecordEncoder(REDACTED), e);
     assertThat(got.getResult()).isEqualTo(AuthzDecisionRecord.Result.RESULT_ERROR);
     assertThat(got.getReason()).isEmpty();
     assertThat(got.getMatchedRule()).isEqualTo(-1);
@@ -163,5 +163,11 @@ class DecisionRecordEncoderTest {
       b.setResult(AuthzDecisionRecord.Result.RESULT_ERROR).setReason(e.errorReason()).setMatchedRule(-1);
     }
     return b.build();
+  }
+
+  /** Parses exactly the bytes the encoder reports, so stale bytes of a longer earlier record would show. */
+  private static AuthzDecisionRecord encoded(DecisionRecordEncoder encoder, DecisionLogEntry e) throws Exception {
+    int length = encoder.encode(e);
+    return AuthzDecisionRecord.parser().parseFrom(encoder.buffer(), 0, length);
   }
 }
