@@ -16,54 +16,74 @@ import org.apache.flink.util.Collector;
 public final class EdgeWindowing {
   private EdgeWindowing() {}
 
-  /** Per-edge partials in the pre-aggregation: mutable builders, one per edge and window. */
-  public static final class EdgePartials implements WindowPreAggregator.Accumulation<EdgeAggregate.Builder, EdgeAggregate> {
+  /** Per-edge partials in the pre-aggregation: plain mutable accumulators, one per edge and window. */
+  public static final class EdgePartials implements WindowPreAggregator.Accumulation<Partials.Edge, EdgeAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public String key(EdgeEvent e) {
-      return e.edgeKey();
+    public int hash(EdgeEvent e) {
+      return e.edgeHash();
     }
 
     @Override
-    public EdgeAggregate.Builder create(EdgeEvent first) {
-      return Aggregates.emptyEdge(first).toBuilder();
+    public boolean sameKey(Partials.Edge acc, EdgeEvent e) {
+      return acc.first().sameEdge(e);
     }
 
     @Override
-    public void add(EdgeAggregate.Builder acc, EdgeEvent e) {
-      Aggregates.addTo(acc, e);
+    public String key(Partials.Edge acc) {
+      return acc.first().edgeKey();
     }
 
     @Override
-    public EdgeAggregate result(EdgeAggregate.Builder acc) {
-      return acc.build();
+    public Partials.Edge create(EdgeEvent first) {
+      return new Partials.Edge(first);
+    }
+
+    @Override
+    public void add(Partials.Edge acc, EdgeEvent e) {
+      acc.add(e);
+    }
+
+    @Override
+    public EdgeAggregate result(Partials.Edge acc) {
+      return acc.toProto();
     }
   }
 
   /** Per-service partials in the pre-aggregation. */
   public static final class ServicePartials
-      implements WindowPreAggregator.Accumulation<ServiceAggregate.Builder, ServiceAggregate> {
+      implements WindowPreAggregator.Accumulation<Partials.Service, ServiceAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public String key(EdgeEvent e) {
-      return e.serviceKey();
+    public int hash(EdgeEvent e) {
+      return e.serviceHash();
     }
 
     @Override
-    public ServiceAggregate.Builder create(EdgeEvent first) {
-      return Aggregates.emptyService(first);
+    public boolean sameKey(Partials.Service acc, EdgeEvent e) {
+      return acc.first().sameService(e);
     }
 
     @Override
-    public void add(ServiceAggregate.Builder acc, EdgeEvent e) {
-      Aggregates.addServiceTo(acc, e);
+    public String key(Partials.Service acc) {
+      return acc.first().serviceKey();
     }
 
     @Override
-    public ServiceAggregate result(ServiceAggregate.Builder acc) {
-      return acc.build();
+    public Partials.Service create(EdgeEvent first) {
+      return new Partials.Service(first);
+    }
+
+    @Override
+    public void add(Partials.Service acc, EdgeEvent e) {
+      acc.add(e);
+    }
+
+    @Override
+    public ServiceAggregate result(Partials.Service acc) {
+      return acc.toProto();
     }
   }
 

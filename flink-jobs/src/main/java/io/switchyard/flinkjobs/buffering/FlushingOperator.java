@@ -9,7 +9,8 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 /**
  * An operator that gathers records in the heap and hands them on at every point where holding them
  * would change a result: before a watermark is forwarded (downstream sees everything that preceded
- * the watermark before it, as without the buffer), before a checkpoint barrier (so the buffer needs
+ * the watermark before it, as without the buffer; a subclass may narrow this to the watermarks that
+ * can make downstream act on what it holds), before a checkpoint barrier (so the buffer needs
  * no state and exactly-once holds), when the input turns idle, and at end of input. Subclasses flush
  * at their own size or time bounds too.
  */
@@ -20,9 +21,19 @@ public abstract class FlushingOperator<IN, OUT> extends AbstractStreamOperator<O
   /** Emits everything buffered and empties the buffer. */
   protected abstract void flush();
 
+  /**
+   * Whether what is buffered must go out before {@code mark} is forwarded; always, unless a subclass
+   * knows that holding it past this watermark cannot change what downstream computes.
+   */
+  protected boolean mustFlushBefore(Watermark mark) {
+    return true;
+  }
+
   @Override
   public void processWatermark(Watermark mark) throws Exception {
-    flush();
+    if (mustFlushBefore(mark)) {
+      flush();
+    }
     super.processWatermark(mark);
   }
 

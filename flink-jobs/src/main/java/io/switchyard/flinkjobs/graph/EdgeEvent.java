@@ -87,6 +87,50 @@ public class EdgeEvent {
     return ns + "/" + name + "/" + workload + "/" + version + "/" + kind;
   }
 
+  // The fields of edgeKey() and serviceKey() compared and hashed in place: the pre-aggregation looks a
+  // partial up once per request and builds the key string only once per partial.
+
+  /** A hash of the fields {@link #edgeKey()} is made of. */
+  public int edgeHash() {
+    int h = source;
+    h = 31 * h + connectionType.hashCode();
+    h = 31 * h + protocol.hashCode();
+    h = 31 * h + clientNodeHash();
+    return 31 * h + serverNodeHash();
+  }
+
+  /** Whether {@code o} has the same fields as this in {@link #edgeKey()}. */
+  public boolean sameEdge(EdgeEvent o) {
+    return source == o.source && clientKind == o.clientKind && serverKind == o.serverKind
+        && clientName.equals(o.clientName) && serverName.equals(o.serverName) && connectionType.equals(o.connectionType)
+        && protocol.equals(o.protocol) && clientNamespace.equals(o.clientNamespace) && clientWorkload.equals(o.clientWorkload)
+        && clientVersion.equals(o.clientVersion) && sameServer(o);
+  }
+
+  /** A hash of the fields {@link #serviceKey()} is made of. */
+  public int serviceHash() {
+    return 31 * source + serverNodeHash();
+  }
+
+  /** Whether {@code o} has the same fields as this in {@link #serviceKey()}. */
+  public boolean sameService(EdgeEvent o) {
+    return source == o.source && serverKind == o.serverKind && serverName.equals(o.serverName) && sameServer(o);
+  }
+
+  private boolean sameServer(EdgeEvent o) {
+    return serverNamespace.equals(o.serverNamespace) && serverWorkload.equals(o.serverWorkload) && serverVersion.equals(o.serverVersion);
+  }
+
+  private int clientNodeHash() {
+    return (((clientNamespace.hashCode() * 31 + clientName.hashCode()) * 31 + clientWorkload.hashCode()) * 31
+        + clientVersion.hashCode()) * 31 + clientKind;
+  }
+
+  private int serverNodeHash() {
+    return (((serverNamespace.hashCode() * 31 + serverName.hashCode()) * 31 + serverWorkload.hashCode()) * 31
+        + serverVersion.hashCode()) * 31 + serverKind;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof EdgeEvent e)) {

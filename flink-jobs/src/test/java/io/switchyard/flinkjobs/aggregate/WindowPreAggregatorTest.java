@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.TelemetrySource;
 import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -17,12 +20,14 @@ import org.junit.jupiter.api.Test;
 class WindowPreAggregatorTest {
   private static final long MINUTE = 60_000;
   private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % MINUTE;
-  private WindowPreAggregator<EdgeAggregate.Builder, EdgeAggregate> operator;
+  private WindowPreAggregator<Partials.Edge, EdgeAggregate> operator;
   private OneInputStreamOperatorTestHarness<EdgeEvent, Tuple2<String, EdgeAggregate>> harness;
 
   private void start(int maxKeys) throws Exception {
     operator = new WindowPreAggregator<>(new EdgeWindowing.EdgePartials(), MINUTE, maxKeys);
     harness = new OneInputStreamOperatorTestHarness<>(operator);
+    // The job's explicit output serializer: the harness would otherwise copy outputs with Kryo.
+    harness.setup(Types.<Tuple2<String, EdgeAggregate>>TUPLE(Types.STRING, ProtoTypeInfo.forMessage(EdgeAggregate.class)).createSerializer(new SerializerConfigImpl()));
     harness.open();
   }
 
@@ -52,7 +57,7 @@ class WindowPreAggregatorTest {
   }
 
   @Test
-  void sumsPerEdgeAndWindowAndFlushesBeforeForwardingTheWatermark() throws Exception {
+  void sumsPerEdgeAndWindowAndFlushesBeforeForwardingAWatermarkThatClosesABufferedWindow() throws Exception {
     start(1000);
     send(edge("a", "b", T0 + 1_000, 0.01));
     send(edge("a", "b", T0 + 2_000, 0.02));
@@ -60,7 +65,7 @@ class WindowPreAggregatorTest {
     send(edge("a", "b", T0 + MINUTE + 5, 0.04)); // next window
     assertThat(harness.getOutput()).isEmpty();
 
-    harness.processWatermark(new Watermark(T0 + 10_000));
+    harness.processWatermark(new Watermark(T0 + MINUTE - 1)); // the first window's last millisecond: it fires
 
     assertThat(partials()).hasSize(3).allSatisfy(r -> assertThat(r.getTimestamp() % MINUTE).isZero());
     assertThat(partials()).filteredOn(r -> r.getValue().f1.getServer().getName().equals("b") && r.getTimestamp() == T0)
@@ -76,6 +81,35 @@ class WindowPreAggregatorTest {
   }
 
   @Test
+  void holdsPartialsAcrossWatermarksThatStayInsideEveryBufferedWindow() throws Exception {
+    start(1000);
+    send(edge("a", "b", T0 + 1_000, 0.01));
+    harness.processWatermark(new Watermark(T0 + 10_000));
+    send(edge("a", "b", T0 + 20_000, 0.02));
+    harness.processWatermark(new Watermark(T0 + MINUTE - 2));
+
+    // Both watermarks went on; the partial waits, as no window operator acts on its window before its end.
+    assertThat(harness.getOutput()).hasSize(2).allSatisfy(o -> assertThat(o).isInstanceOf(Watermark.class));
+    assertThat(operator.buffered()).isEqualTo(1);
+
+    harness.processWatermark(new Watermark(T0 + MINUTE - 1));
+    assertThat(partials()).singleElement().satisfies(r -> assertThat(r.getValue().f1.getRequestCount()).isEqualTo(2));
+  }
+
+  @Test
+  void aLatePartialGoesOutBeforeTheNextWatermark() throws Exception {
+    start(1000);
+    harness.processWatermark(new Watermark(T0 + 2 * MINUTE));
+    send(edge("a", "b", T0 + 5, 0.01)); // its window already fired: a late update
+    send(edge("a", "b", T0 + 2 * MINUTE + 5, 0.01));
+    harness.processWatermark(new Watermark(T0 + 2 * MINUTE + 10));
+
+    assertThat(partials()).hasSize(2);
+    Object[] output = harness.getOutput().toArray();
+    assertThat(output[output.length - 1]).isInstanceOf(Watermark.class);
+  }
+
+  @Test
   void partialsOfOneWindowAddUpToTheSingleEventAggregate() throws Exception {
     start(1000);
     EdgeAggregate single = EdgeAggregate.getDefaultInstance();
@@ -84,10 +118,10 @@ class WindowPreAggregatorTest {
       single = Aggregates.add(single, e);
       send(e);
       if (i == 2) {
-        harness.processWatermark(new Watermark(T0 + i)); // flush mid-window: two partials
+        harness.prepareSnapshotPreBarrier(1); // flush mid-window: two partials
       }
     }
-    harness.processWatermark(new Watermark(T0 + 10));
+    harness.processWatermark(new Watermark(T0 + MINUTE));
     EdgeWindowing.MergeEdgePartials merge = new EdgeWindowing.MergeEdgePartials();
     EdgeAggregate merged = merge.createAccumulator();
     for (StreamRecord<? extends Tuple2<String, EdgeAggregate>> r : partials()) {
