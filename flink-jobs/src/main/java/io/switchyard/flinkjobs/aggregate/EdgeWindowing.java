@@ -17,7 +17,7 @@ public final class EdgeWindowing {
   private EdgeWindowing() {}
 
   /** Per-edge partials in the pre-aggregation: plain mutable accumulators, one per edge and window. */
-  public static final class EdgePartials implements WindowPreAggregator.Accumulation<Partials.Edge, EdgeAggregate> {
+  public static final class EdgePartials extends Partials.Accumulation<Partials.Edge, EdgeAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -26,34 +26,13 @@ public final class EdgeWindowing {
     }
 
     @Override
-    public boolean sameKey(Partials.Edge acc, EdgeEvent e) {
-      return acc.first().sameEdge(e);
-    }
-
-    @Override
-    public String key(Partials.Edge acc) {
-      return acc.first().edgeKey();
-    }
-
-    @Override
     public Partials.Edge create(EdgeEvent first) {
       return new Partials.Edge(first);
-    }
-
-    @Override
-    public void add(Partials.Edge acc, EdgeEvent e) {
-      acc.add(e);
-    }
-
-    @Override
-    public EdgeAggregate result(Partials.Edge acc) {
-      return acc.toProto();
     }
   }
 
   /** Per-service partials in the pre-aggregation. */
-  public static final class ServicePartials
-      implements WindowPreAggregator.Accumulation<Partials.Service, ServiceAggregate> {
+  public static final class ServicePartials extends Partials.Accumulation<Partials.Service, ServiceAggregate> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -62,28 +41,8 @@ public final class EdgeWindowing {
     }
 
     @Override
-    public boolean sameKey(Partials.Service acc, EdgeEvent e) {
-      return acc.first().sameService(e);
-    }
-
-    @Override
-    public String key(Partials.Service acc) {
-      return acc.first().serviceKey();
-    }
-
-    @Override
     public Partials.Service create(EdgeEvent first) {
       return new Partials.Service(first);
-    }
-
-    @Override
-    public void add(Partials.Service acc, EdgeEvent e) {
-      acc.add(e);
-    }
-
-    @Override
-    public ServiceAggregate result(Partials.Service acc) {
-      return acc.toProto();
     }
   }
 

@@ -80,48 +80,33 @@ final class Partials {
     }
   }
 
-  /** One edge's requests in one window of one subtask. */
-  static final class Edge {
-    /** The first event: the edge's nodes, source, connection type and protocol (the key fixes them). */
-    private final EdgeEvent first;
-    private double requests;
-    private double failed;
-    private Histogram client;
-    private Histogram server;
-    private Histogram messaging;
-    private final Codes responses = new Codes();
-    private final Codes flags = new Codes();
+  /**
+   * What every partial counts: requests, failures, responses by code and Envoy flags, under the
+   * nodes of the first event (the key fixes them).
+   */
+  abstract static class Partial<A> {
+    final EdgeEvent first;
+    double requests;
+    double failed;
+    final Codes responses = new Codes();
+    final Codes flags = new Codes();
 
-    Edge(EdgeEvent first) {
+    Partial(EdgeEvent first) {
       this.first = first;
     }
 
-    EdgeEvent first() {
-      return first;
-    }
+    /** Whether {@code e} has this partial's key. */
+    abstract boolean sameKey(EdgeEvent e);
+
+    /** The key the keyed window groups this partial by. */
+    abstract String key();
+
+    abstract A toProto();
 
     void add(EdgeEvent e) {
       requests = requests + e.weight;
       if (e.failed) {
         failed = failed + e.weight;
-      }
-      if (e.clientLatencySeconds >= 0) {
-        if (client == null) {
-          client = new Histogram();
-        }
-        client.observe(e.clientLatencySeconds, e.weight);
-      }
-      if (e.serverLatencySeconds >= 0) {
-        if (server == null) {
-          server = new Histogram();
-        }
-        server.observe(e.serverLatencySeconds, e.weight);
-      }
-      if (e.messagingLatencySeconds >= 0) {
-        if (messaging == null) {
-          messaging = new Histogram();
-        }
-        messaging.observe(e.messagingLatencySeconds, e.weight);
       }
       if (!e.responseClass.isEmpty()) {
         responses.add(e.responseClass, e.weight);
@@ -129,6 +114,49 @@ final class Partials {
       flags.addFlags(e.responseFlags, e.weight);
     }
 
+    /** {@code h} with one more observation; a new histogram when {@code h} is null. */
+    static Histogram observe(Histogram h, double seconds, double weight) {
+      Histogram into = h != null ? h : new Histogram();
+      into.observe(seconds, weight);
+      return into;
+    }
+  }
+
+  /** One edge's requests in one window of one subtask. */
+  static final class Edge extends Partial<EdgeAggregate> {
+    private Histogram client;
+    private Histogram server;
+    private Histogram messaging;
+
+    Edge(EdgeEvent first) {
+      super(first);
+    }
+
+    @Override
+    boolean sameKey(EdgeEvent e) {
+      return first.sameEdge(e);
+    }
+
+    @Override
+    String key() {
+      return first.edgeKey();
+    }
+
+    @Override
+    void add(EdgeEvent e) {
+      super.add(e);
+      if (e.clientLatencySeconds >= 0) {
+        client = observe(client, e.clientLatencySeconds, e.weight);
+      }
+      if (e.serverLatencySeconds >= 0) {
+        server = observe(server, e.serverLatencySeconds, e.weight);
+      }
+      if (e.messagingLatencySeconds >= 0) {
+        messaging = observe(messaging, e.messagingLatencySeconds, e.weight);
+      }
+    }
+
+    @Override
     EdgeAggregate toProto() {
       EdgeAggregate.Builder b = Aggregates.emptyEdge(first).toBuilder().setRequestCount(requests).setFailedCount(failed);
       if (client != null) {
@@ -147,41 +175,34 @@ final class Partials {
   }
 
   /** One serving node's requests in one window of one subtask. */
-  static final class Service {
-    private final EdgeEvent first;
-    private double requests;
-    private double failed;
+  static final class Service extends Partial<ServiceAggregate> {
     private Histogram latency;
-    private final Codes responses = new Codes();
-    private final Codes flags = new Codes();
 
     Service(EdgeEvent first) {
-      this.first = first;
+      super(first);
     }
 
-    EdgeEvent first() {
-      return first;
+    @Override
+    boolean sameKey(EdgeEvent e) {
+      return first.sameService(e);
     }
 
+    @Override
+    String key() {
+      return first.serviceKey();
+    }
+
+    @Override
     void add(EdgeEvent e) {
-      requests = requests + e.weight;
-      if (e.failed) {
-        failed = failed + e.weight;
-      }
+      super.add(e);
       // Served latency: the server's own measure, else what the caller saw (virtual and mesh-source edges).
       double seconds = e.serverLatencySeconds >= 0 ? e.serverLatencySeconds : e.clientLatencySeconds;
       if (seconds >= 0) {
-        if (latency == null) {
-          latency = new Histogram();
-        }
-        latency.observe(seconds, e.weight);
+        latency = observe(latency, seconds, e.weight);
       }
-      if (!e.responseClass.isEmpty()) {
-        responses.add(e.responseClass, e.weight);
-      }
-      flags.addFlags(e.responseFlags, e.weight);
     }
 
+    @Override
     ServiceAggregate toProto() {
       ServiceAggregate.Builder b = Aggregates.emptyService(first).setRequestCount(requests).setFailedCount(failed);
       if (latency != null) {
@@ -190,6 +211,31 @@ final class Partials {
       responses.forEach(b::addResponses);
       flags.forEach(b::addResponseFlags);
       return b.build();
+    }
+  }
+
+  /** The pre-aggregation's view of one kind of partial: all but the hash and the constructor are the partial's. */
+  abstract static class Accumulation<B extends Partial<A>, A> implements WindowPreAggregator.Accumulation<B, A> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean sameKey(B acc, EdgeEvent e) {
+      return acc.sameKey(e);
+    }
+
+    @Override
+    public String key(B acc) {
+      return acc.key();
+    }
+
+    @Override
+    public void add(B acc, EdgeEvent e) {
+      acc.add(e);
+    }
+
+    @Override
+    public A result(B acc) {
+      return acc.toProto();
     }
   }
 }
