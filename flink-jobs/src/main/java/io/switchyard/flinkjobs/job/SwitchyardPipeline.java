@@ -69,7 +69,9 @@ public final class SwitchyardPipeline {
     m.put("parallelism.default", Integer.toString(o.parallelism()));
     // Chained operators hand records on without a defensive copy. Safe here because no operator
     // changes an input it passed on or keeps one its producer reuses: the limiter rewrites the edge
-    // the pairing just made, the edge timestamps and pre-aggregators only read it, the span batcher
+    // the pairing just made, the edge timestamps only read it, the pre-aggregators read it and keep the
+    // first edge of each partial until it is flushed (every edge is a new object: nothing upstream
+    // reuses one), the span batcher
     // keeps source records the source never touches again, keyed state is in RocksDB (serialized on
     // write), and messages are immutable protos.
     m.put("pipeline.object-reuse", "true");
