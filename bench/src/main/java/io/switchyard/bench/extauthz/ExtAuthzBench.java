@@ -69,6 +69,8 @@ public final class ExtAuthzBench {
     int rounds = 3;
     boolean latency = true;
     List<String> only = List.of("noop", "cached", "uncached", "jwt");
+    int warmupPasses = 3;
+    int warmupRequests = 100_000;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--requests")) {
         requests = Integer.parseInt(args[++i]);
@@ -76,12 +78,16 @@ public final class ExtAuthzBench {
         seconds = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--rounds")) {
         rounds = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--warmup")) {
+        String[] w = args[++i].split("x");
+        warmupPasses = Integer.parseInt(w[0]);
+        warmupRequests = Integer.parseInt(w[1]);
       } else if (args[i].equals("--no-latency")) {
         latency = false;
       } else if (args[i].equals("--only")) {
         only = List.of(args[++i].split(","));
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --no-latency, --only noop,cached,cached-nolog,uncached,jwt)");
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --warmup PASSESxREQUESTS, --no-latency, --only noop,cached,cached-nolog,uncached,jwt)");
       }
     }
     Path dir = Files.createTempDirectory("extauthz-bench");
@@ -123,8 +129,14 @@ public final class ExtAuthzBench {
       List<String> chosen = only;
       List<Scenario> scenarios = all.stream().filter(s -> s.id().equals("noop") || chosen.contains(s.id())).toList();
 
-      for (Scenario s : scenarios) {
-        h2load(s, List.of("-n", "30000", "-c", "4", "-m", "16", "-t", "1"));
+      // Warm-up, identical for every scenario: interleaved passes until the JIT has settled. The servers
+      // share their classes, so each switch between them (decision log on, off; cache on, off) can
+      // invalidate compiled code that assumed one of them; a single short pass left C2 recompiling the
+      // Check path during the measured rounds (seen as compiler-thread CPU in the table below).
+      for (int pass = 0; pass < warmupPasses; pass++) {
+        for (Scenario s : scenarios) {
+          h2load(s, List.of("-n", Integer.toString(warmupRequests), "-c", "4", "-m", "16", "-t", "1"));
+        }
       }
       StringBuilder report = new StringBuilder();
       // Interleaved rounds (no-op, cached, uncached, JWT, then again): machine load drifts over
