@@ -60,6 +60,7 @@ public final class DecisionLogger implements AutoCloseable {
       DecisionRecordEncoder encoder = encoders.get();
       int length = encoder.encode(e);
       record = new Encoded(encoder.key(e), Arrays.copyOf(encoder.buffer(), length), e.decisionId());
+      encoder.trim();
     } catch (RuntimeException ex) {
       failed.inc();
       LOG.warn("decision log record {} not encoded: {}", e.decisionId(), ex.toString());

@@ -24,12 +24,14 @@ final class DecisionRecordEncoder {
   static final String REDACTED = "[redacted]";
   static final int MAX_HEADER_VALUE = 512;
   private static final int SCHEMA_VERSION = 1;
+  private static final int INITIAL_BUFFER = 4096;
+  private static final int MAX_KEPT_BUFFER = 64 * 1024;
   private static final int VARINT = 0;
   private static final int FIXED64 = 1;
   private static final int LENGTH_DELIMITED = 2;
 
   private final Set<String> redacted;
-  private byte[] buf = new byte[4096];
+  private byte[] buf = new byte[INITIAL_BUFFER];
   private int pos;
   private final BiConsumer<String, String> headerWriter = this::header;
   private WorkloadRef lastWorkload;
@@ -62,6 +64,16 @@ final class DecisionRecordEncoder {
   /** The buffer {@link #encode} last wrote; it is replaced when a record does not fit. */
   byte[] buffer() {
     return buf;
+  }
+
+  /**
+   * Drops a buffer that an unusually large record grew, once its bytes are copied: every thread that
+   * runs Check has an encoder, so each would otherwise keep its largest record's buffer for good.
+   */
+  void trim() {
+    if (buf.length > MAX_KEPT_BUFFER) {
+      buf = new byte[INITIAL_BUFFER];
+    }
   }
 
   private void write(DecisionLogEntry e) {

@@ -63,6 +63,11 @@ class DecisionRecordEncoderTest {
       AuthzDecisionRecord got = encoded(encoder, e);
       assertThat(got).isEqualTo(reference(e));
       assertThat(got.getHeadersMap().get("x-h3")).hasSize(512);
+      // A grown buffer is let go once the record is copied; the next record still encodes whole.
+      encoder.trim();
+      assertThat(encoder.buffer().length).isLessThanOrEqualTo(64 * 1024);
+      DecisionLogEntry small = new DecisionLogEntry("s-" + i, 7, DecisionLoggerTest.decision(), DecisionLoggerTest.request(), true, 9, null);
+      assertThat(encoded(encoder, small)).isEqualTo(reference(small));
     }
   }
 
