@@ -16,6 +16,7 @@ import io.switchyard.extauthz.decision.DecisionEngine;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.policy.AuthorizationPolicy;
 import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.CheckRequestMapper;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.serverkit.config.ConfigException;
@@ -53,7 +54,13 @@ public final class CheckTool {
   }
 
   public static Result run(Path policyDir, Path requestFile, String rootNamespace) throws ConfigException, BadRequestFile {
-    PolicySet set = new PolicyLoader(rootNamespace).load(policyDir);
+    return run(policyDir, requestFile, rootNamespace, TrustDomains.DEFAULT);
+  }
+
+  /** As the server decides with {@code --trust-domain} and {@code --trust-domain-alias}. */
+  public static Result run(Path policyDir, Path requestFile, String rootNamespace, TrustDomains trustDomains)
+      throws ConfigException, BadRequestFile {
+    PolicySet set = new PolicyLoader(rootNamespace, trustDomains).load(policyDir);
     CheckRequest request = readRequest(requestFile);
     ExtAuthzMetrics metrics = new ExtAuthzMetrics(new Metrics(new PrometheusRegistry()));
     Clock clock = Clock.systemUTC();

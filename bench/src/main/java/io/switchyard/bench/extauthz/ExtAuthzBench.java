@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -68,6 +69,8 @@ public final class ExtAuthzBench {
     int rounds = 3;
     boolean latency = true;
     List<String> only = List.of("noop", "cached", "uncached", "jwt");
+    int warmupPasses = 3;
+    int warmupRequests = 100_000;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--requests")) {
         requests = Integer.parseInt(args[++i]);
@@ -75,12 +78,16 @@ public final class ExtAuthzBench {
         seconds = Integer.parseInt(args[++i]);
       } else if (args[i].equals("--rounds")) {
         rounds = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--warmup")) {
+        String[] w = args[++i].split("x");
+        warmupPasses = Integer.parseInt(w[0]);
+        warmupRequests = Integer.parseInt(w[1]);
       } else if (args[i].equals("--no-latency")) {
         latency = false;
       } else if (args[i].equals("--only")) {
         only = List.of(args[++i].split(","));
       } else {
-        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --no-latency, --only noop,cached,cached-nolog,uncached,jwt)");
+        throw new IllegalArgumentException("unknown argument " + args[i] + " (--requests N, --duration SECONDS, --rounds N, --warmup PASSESxREQUESTS, --no-latency, --only noop,cached,cached-nolog,uncached,jwt)");
       }
     }
     Path dir = Files.createTempDirectory("extauthz-bench");
@@ -122,8 +129,14 @@ public final class ExtAuthzBench {
       List<String> chosen = only;
       List<Scenario> scenarios = all.stream().filter(s -> s.id().equals("noop") || chosen.contains(s.id())).toList();
 
-      for (Scenario s : scenarios) {
-        h2load(s, List.of("-n", "30000", "-c", "4", "-m", "16", "-t", "1"));
+      // Warm-up, identical for every scenario: interleaved passes until the JIT has settled. The servers
+      // share their classes, so each switch between them (decision log on, off; cache on, off) can
+      // invalidate compiled code that assumed one of them; a single short pass left C2 recompiling the
+      // Check path during the measured rounds (seen as compiler-thread CPU in the table below).
+      for (int pass = 0; pass < warmupPasses; pass++) {
+        for (Scenario s : scenarios) {
+          h2load(s, List.of("-n", Integer.toString(warmupRequests), "-c", "4", "-m", "16", "-t", "1"));
+        }
       }
       StringBuilder report = new StringBuilder();
       // Interleaved rounds (no-op, cached, uncached, JWT, then again): machine load drifts over
@@ -131,17 +144,26 @@ public final class ExtAuthzBench {
       List<String> throughputOpts = List.of("-n", Integer.toString(requests), "-c", "4", "-m", "16", "-t", "1");
       double[][] rps = new double[rounds][scenarios.size()];
       double[][] cpu = new double[rounds][scenarios.size()];
+      List<List<Map<String, Double>>> threads = new ArrayList<>();
+      for (int i = 0; i < scenarios.size(); i++) {
+        threads.add(new ArrayList<>());
+      }
       com.sun.management.OperatingSystemMXBean os =
           (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       for (int round = 0; round < rounds; round++) {
         for (int i = 0; i < scenarios.size(); i++) {
           long cpuBefore = os.getProcessCpuTime();
+          Map<String, Long> threadsBefore = ThreadCpu.snapshot();
           rps[round][i] = throughput(h2load(scenarios.get(i), throughputOpts));
           // Only one server is loaded at a time, so the JVM's CPU time is that server's (h2load is another process).
           cpu[round][i] = (os.getProcessCpuTime() - cpuBefore) / 1000.0 / requests;
+          threads.get(i).add(ThreadCpu.perRequestMicros(threadsBefore, ThreadCpu.snapshot(), requests));
         }
         System.err.printf(Locale.ROOT, "round %d: %s req/s, %s server CPU µs/request%n", round + 1, java.util.Arrays.toString(rps[round]),
             java.util.Arrays.toString(cpu[round]));
+        for (int i = 0; i < scenarios.size(); i++) {
+          System.err.printf(Locale.ROOT, "  %s: %s%n", scenarios.get(i).id(), ThreadCpu.describe(threads.get(i).get(round)));
+        }
       }
       report.append("Throughput, h2load -c 4 -m 16 -t 1 -n ").append(requests).append(", ").append(rounds)
           .append(" interleaved rounds (req/s, ratio to the same round's no-op):\n\n| scenario |");
@@ -167,6 +189,7 @@ public final class ExtAuthzBench {
         double med = median(column(cpu, i));
         report.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f |%n", scenarios.get(i).name(), med, med / median(baseCpu)));
       }
+      report.append(ThreadCpu.table(scenarios.stream().map(Scenario::name).toList(), threads));
       if (latency) {
         report.append("\n| scenario | rate | p50 µs | p99 µs | no-op p50 µs | no-op p99 µs |\n|---|---|---|---|---|---|\n");
         for (int rate : new int[] {1000, 5000}) {

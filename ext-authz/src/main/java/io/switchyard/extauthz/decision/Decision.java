@@ -25,6 +25,8 @@ public final class Decision {
    * once and reused by every cache hit. Written without locking: two racing writers compute equal values.
    */
   private volatile Object derived;
+  /** The decision log's encoding of the fields that come from this decision alone; same race as {@link #derived}. */
+  private volatile byte[] logFields;
 
   public Decision(Result result, int httpStatus, AuthnResult authn, AuthzOutcome outcome, String reason, String revision,
       long expiresAtMillis, boolean cacheable) {
@@ -85,6 +87,14 @@ public final class Decision {
 
   public void derived(Object v) {
     derived = v;
+  }
+
+  public byte[] logFields() {
+    return logFields;
+  }
+
+  public void logFields(byte[] v) {
+    logFields = v;
   }
 
   @Override

@@ -39,7 +39,9 @@ public final class DecisionEngine {
     this.clock = clock;
     this.settings = settings;
     this.metrics = metrics;
-    this.cache = settings.maxEntries() <= 0 ? null : Caffeine.newBuilder().maximumSize(settings.maxEntries())
+    // Maintenance (draining the read buffers, evicting) runs on the calling thread, amortised over calls:
+    // handing it to the common pool woke a pool thread every few dozen hits, which cost more than the work.
+    this.cache = settings.maxEntries() <= 0 ? null : Caffeine.newBuilder().maximumSize(settings.maxEntries()).executor(Runnable::run)
         .expireAfter(new Expiry<String, Decision>() {
           @Override
           public long expireAfterCreate(String key, Decision d, long currentTime) {

@@ -82,6 +82,40 @@ class DecisionLoggerTest {
   }
 
   @Test
+  void recordsEncodedOnManyCheckThreadsArriveWhole() throws Exception {
+    List<AuthzDecisionRecord> got = new CopyOnWriteArrayList<>();
+    Decision d = decision();
+    try (DecisionLogger log = new DecisionLogger(new CapturingSink(got, null), 10_000, Set.of("authorization"), metrics)) {
+      List<Thread> threads = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int thread = t;
+        threads.add(new Thread(() -> {
+          for (int i = 0; i < 500; i++) {
+            RequestAttributes r = RequestAttributes.builder().workload(new WorkloadRef("foo", "w" + thread, Map.of())).method("GET")
+                .path("/t" + thread + "/" + i + "/" + "p".repeat(i % 300)).header("authorization", "Bearer " + i).build();
+            log.submit(new DecisionLogEntry(thread + "-" + i, i, d, r, true, i, null));
+          }
+        }));
+      }
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join();
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2000);
+    }
+    for (AuthzDecisionRecord r : got) {
+      String[] id = r.getDecisionId().split("-");
+      int i = Integer.parseInt(id[1]);
+      assertThat(r.getWorkload()).isEqualTo("w" + id[0]);
+      assertThat(r.getPath()).isEqualTo("/t" + id[0] + "/" + i + "/" + "p".repeat(i % 300));
+      assertThat(r.getLatencyNanos()).isEqualTo(i);
+      assertThat(r.getMatchedPolicy()).isEqualTo("foo/p");
+      assertThat(r.getHeadersMap()).containsExactly(Map.entry("authorization", DecisionLogger.REDACTED));
+    }
+    assertThat(got.stream().map(AuthzDecisionRecord::getDecisionId).distinct().count()).isEqualTo(2000);
+  }
+
+  @Test
   void errorEntriesAreRecordedAsErrors() throws Exception {
     List<AuthzDecisionRecord> got = new CopyOnWriteArrayList<>();
     try (DecisionLogger log = new DecisionLogger(new CapturingSink(got, null), 10, Set.of(), metrics)) {

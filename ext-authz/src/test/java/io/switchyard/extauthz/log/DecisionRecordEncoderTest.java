@@ -31,7 +31,7 @@ class DecisionRecordEncoderTest {
     PolicySet set = Policies.load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: foo}\n"
         + "spec:\n  rules: [{}]\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
         + "metadata: {name: deny-admin, namespace: bar}\nspec:\n  action: DENY\n  rules: [{}, {}]\n");
-    // More decisions than the encoder's memo has slots, so slots are reused and evicted.
+    // Many decisions, each reused by many entries, so the per-decision encoding is shared.
     List<Decision> decisions = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
       decisions.add(randomDecision(rnd, set));
@@ -63,6 +63,25 @@ class DecisionRecordEncoderTest {
       AuthzDecisionRecord got = encoded(encoder, e);
       assertThat(got).isEqualTo(reference(e));
       assertThat(got.getHeadersMap().get("x-h3")).hasSize(512);
+      // A grown buffer is let go once the record is copied; the next record still encodes whole.
+      encoder.trim();
+      assertThat(encoder.buffer().length).isLessThanOrEqualTo(64 * 1024);
+      DecisionLogEntry small = new DecisionLogEntry("s-" + i, 7, DecisionLoggerTest.decision(), DecisionLoggerTest.request(), true, 9, null);
+      assertThat(encoded(encoder, small)).isEqualTo(reference(small));
+    }
+  }
+
+  @Test
+  void headerEntriesAroundVarintLengthBoundariesParseWhole() throws Exception {
+    DecisionRecordEncoder encoder = new DecisionRecordEncoder(REDACTED);
+    // Entry lengths 100..140 cross the one- to two-byte length prefix; long names cross two to three bytes.
+    for (int n = 90; n <= 140; n++) {
+      for (String name : new String[] {"x-v", "x-" + "n".repeat(16_370 - 512 + n)}) {
+        RequestAttributes r = RequestAttributes.builder().workload(new WorkloadRef("ns", "wl", Map.of())).path("/")
+            .header(name, "v".repeat(n)).header("x-after", "é" + n).build();
+        DecisionLogEntry e = new DecisionLogEntry("d-" + n, 1, DecisionLoggerTest.decision(), r, false, 2, null);
+        assertThat(encoded(encoder, e)).as("value length %d, name length %d", n, name.length()).isEqualTo(reference(e));
+      }
     }
   }
 

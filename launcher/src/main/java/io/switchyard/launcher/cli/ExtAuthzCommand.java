@@ -5,6 +5,7 @@ import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.extauthz.config.PolicyLoader;
 import io.switchyard.extauthz.log.DecisionLogger;
+import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.request.PathNormalizer;
 import io.switchyard.launcher.Main.UsageException;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
@@ -115,13 +116,22 @@ public final class ExtAuthzCommand implements Callable<Integer> {
     @Option(names = "--root-namespace", paramLabel = "NS", description = "Namespace whose policies apply mesh-wide (default: ${DEFAULT-VALUE}).")
     String rootNamespace = PolicyLoader.DEFAULT_ROOT_NAMESPACE;
 
+    @Option(names = "--trust-domain", paramLabel = "TD",
+        description = "The mesh trust domain, as the server's --trust-domain (default: ${DEFAULT-VALUE}).")
+    String trustDomain = TrustDomains.CLUSTER_LOCAL;
+
+    @Option(names = "--trust-domain-alias", paramLabel = "TD", split = ",",
+        description = "Other trust domains treated as this one, as the server's --trust-domain-alias.")
+    List<String> trustDomainAliases = List.of();
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      TrustDomains trustDomains = ExtAuthzTuningOptions.trustDomains(trustDomain, trustDomainAliases);
       CheckTool.Result r;
       try {
-        r = CheckTool.run(policyDir, request, rootNamespace);
+        r = CheckTool.run(policyDir, request, rootNamespace, trustDomains);
       } catch (CheckTool.BadRequestFile e) {
         throw new UsageException(e.getMessage());
       }

@@ -35,6 +35,15 @@ public final class ExtAuthzTuningOptions {
       description = "Other trust domains treated as this one (Istio trustDomainAliases): principals in any of them are widened to all.")
   List<String> trustDomainAliases = List.of();
 
+  /** The trust domains from the two options, a bad value rejected naming them; the offline check uses it too. */
+  static TrustDomains trustDomains(String trustDomain, List<String> aliases) {
+    try {
+      return TrustDomains.of(trustDomain, aliases);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--trust-domain/--trust-domain-alias: " + e.getMessage(), e);
+    }
+  }
+
   boolean decisionLog() {
     return !noDecisionLog;
   }
@@ -50,13 +59,7 @@ public final class ExtAuthzTuningOptions {
     if (queue < 1) {
       throw new IllegalArgumentException("--decision-log-queue must be at least 1, was " + queue);
     }
-    TrustDomains trustDomains;
-    try {
-      trustDomains = TrustDomains.of(trustDomain, trustDomainAliases);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--trust-domain/--trust-domain-alias: " + e.getMessage(), e);
-    }
-    return config.withCache(new CacheSettings(cacheSize, Duration.ofSeconds(cacheTtlSeconds))).withTrustDomains(trustDomains)
+    return config.withCache(new CacheSettings(cacheSize, Duration.ofSeconds(cacheTtlSeconds))).withTrustDomains(trustDomains(trustDomain, trustDomainAliases))
         .withDecisionLog(!noDecisionLog, config.kafkaBootstrap(), config.decisionTopic(), queue, config.redactedHeaders());
   }
 }

@@ -69,4 +69,36 @@ class ExtAuthzCommandTest {
     assertThat(r.code).isEqualTo(Main.USAGE_ERROR);
     assertThat(r.err).contains("r.json");
   }
+
+  @Test
+  void checkTakesTheServersTrustDomainFlags() throws Exception {
+    Path policies = dir.resolve("td");
+    Files.createDirectories(policies);
+    Files.writeString(policies.resolve("p.yaml"), """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: only-frontend, namespace: shop}
+        spec:
+          rules:
+          - from: [{source: {principals: ["cluster.local/ns/web/sa/frontend"]}}]
+        """);
+    Path req = dir.resolve("td.json");
+    Files.writeString(req, """
+        {"attributes": {
+          "source": {"principal": "spiffe://old.example/ns/web/sa/frontend"},
+          "request": {"http": {"method": "GET", "host": "cart.shop", "path": "/"}},
+          "contextExtensions": {"namespace": "shop", "workload": "cart"}
+        }}
+        """);
+    // By default the caller's trust domain is foreign, so the principal does not match.
+    Run plain = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString());
+    assertThat(plain.code).as(plain.err).isEqualTo(1);
+    Run aliased = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(),
+        "--trust-domain", "prod.example", "--trust-domain-alias", "old.example,legacy.example");
+    assertThat(aliased.code).as(aliased.err).isZero();
+    assertThat(aliased.out).contains("\"matchedPolicy\" : \"shop/only-frontend\"");
+    Run bad = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(), "--trust-domain", "");
+    assertThat(bad.code).isEqualTo(Main.USAGE_ERROR);
+    assertThat(bad.err).contains("--trust-domain");
+  }
 }
