@@ -152,11 +152,13 @@ class RollupsTest {
     }
   }
 
-  private static List<Double> requests(TopologyStore store, Resolution r) {
+  private static List<Double> requests(RocksTopologyStore store, Resolution r) {
     return rollups(store, r).stream().map(EdgeAggregate::getRequestCount).toList();
   }
 
-  private static List<EdgeAggregate> rollups(TopologyStore store, Resolution r) {
+  /** The roll-ups of every bucket as they stand, the open ones (not written until they close) included. */
+  private static List<EdgeAggregate> rollups(RocksTopologyStore store, Resolution r) {
+    store.writeOpenRollups();
     List<EdgeAggregate> out = new ArrayList<>();
     store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> {
       try {
@@ -177,7 +179,8 @@ class RollupsTest {
   }
 
   /** Every roll-up record, decoded to its figures, by resolution and key. */
-  private static Map<String, String> snapshot(TopologyStore store) {
+  private static Map<String, String> snapshot(RocksTopologyStore store) {
+    store.writeOpenRollups();
     Map<String, String> out = new TreeMap<>();
     for (Resolution r : Resolution.values()) {
       store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> {
