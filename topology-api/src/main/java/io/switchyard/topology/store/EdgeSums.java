@@ -56,6 +56,14 @@ final class EdgeSums {
   long minutes;
   /** The store's write batch that last listed this sum for writing; not part of the record. */
   long dirtyIn;
+  /** Set once the store no longer holds this decoded roll-up, so no cached reference updates it. */
+  boolean dropped;
+
+  /** Marks this sum dropped; true, for use in removal predicates. */
+  boolean drop() {
+    dropped = true;
+    return true;
+  }
 
   /** Decodes a record read from Kafka; a malformed record is refused with the parser's exception. */
   static EdgeSums parse(byte[] value) throws InvalidProtocolBufferException {

@@ -300,11 +300,11 @@ public final class RocksTopologyStore implements TopologyStore {
           continue;
         }
         if (displaced != null) {
-          EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, epoch, dirtyRollups);
+          EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, epoch, dirtyRollups, state);
           acc.add(displaced, -1);
           acc.minutes--;
         }
-        EdgeSums acc = rollup(r, bucket, hop, source, now, epoch, dirtyRollups);
+        EdgeSums acc = rollup(r, bucket, hop, source, now, epoch, dirtyRollups, state);
         acc.add(now, 1);
         acc.minutes++;
         acc.header = now.header;
@@ -326,21 +326,44 @@ public final class RocksTopologyStore implements TopologyStore {
     long lastWritten = Long.MIN_VALUE;
     /** Cumulative totals by telemetry source, as stored; null until first needed. */
     EdgeSums[] totals = new EdgeSums[MAX_SOURCE + 1];
+    /**
+     * The roll-up last used per (resolution, source), with its key: the next minute of the hop mostly falls in
+     * the same buckets, and this spares building its keys and looking them up. Valid while not
+     * {@link EdgeSums#dropped} and of the same bucket.
+     */
+    final EdgeSums[] recent = new EdgeSums[Resolution.values().length * (MAX_SOURCE + 1)];
+    final Key[] recentKeys = new Key[recent.length];
   }
 
-  private EdgeSums rollup(Resolution r, long bucket, byte[] hop, int source, EdgeSums like, long epoch, List<Dirty> dirty) {
-    Key k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
-    EdgeSums acc = rollups.get(k);
-    if (acc == null) {
-      byte[] stored;
-      try {
-        stored = bucket >= floorMark ? null : db.get(k.bytes);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException("cannot read roll-up: " + e.getMessage(), e);
+  /**
+   * The decoded roll-up of (resolution, bucket, hop, source), read from the store (or made empty) when not held;
+   * listed in {@code dirty} once per epoch. {@code state}: the hop's write state, or null.
+   */
+  private EdgeSums rollup(Resolution r, long bucket, byte[] hop, int source, EdgeSums like, long epoch, List<Dirty> dirty,
+      HopState state) {
+    int slot = state != null && source <= MAX_SOURCE ? r.ordinal() * (MAX_SOURCE + 1) + source : -1;
+    EdgeSums acc = slot >= 0 ? state.recent[slot] : null;
+    Key k;
+    if (acc != null && !acc.dropped && acc.windowStart == bucket) {
+      k = state.recentKeys[slot];
+    } else {
+      k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
+      acc = rollups.get(k);
+      if (acc == null) {
+        byte[] stored;
+        try {
+          stored = bucket >= floorMark ? null : db.get(k.bytes);
+        } catch (RocksDBException e) {
+          throw new IllegalStateException("cannot read roll-up: " + e.getMessage(), e);
+        }
+        acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
+        acc.source = source;
+        rollups.put(k, acc);
       }
-      acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
-      acc.source = source;
-      rollups.put(k, acc);
+      if (slot >= 0) {
+        state.recent[slot] = acc;
+        state.recentKeys[slot] = k;
+      }
     }
     if (acc.dirtyIn != epoch) {
       acc.dirtyIn = epoch;
@@ -364,7 +387,8 @@ public final class RocksTopologyStore implements TopologyStore {
       return;
     }
     long threshold = fresh.newestWindowEndMs() - Resolution.TEN_MINUTES.millis;
-    rollups.entrySet().removeIf(e -> e.getValue().windowEnd <= threshold && !unwritten.containsKey(e.getKey()));
+    rollups.entrySet().removeIf(e -> e.getValue().windowEnd <= threshold && !unwritten.containsKey(e.getKey())
+        && e.getValue().drop());
     floorMark = Math.max(floorMark, threshold);
     if (rollups.size() > MAX_CACHED_ROLLUPS / 2 || hops.size() > MAX_CACHED_TOTALS) {
       writeUnwritten(wb);
@@ -776,7 +800,7 @@ public final class RocksTopologyStore implements TopologyStore {
             for (Resolution r : Resolution.values()) {
               long bucket = r.bucketOf(m.windowStart);
               if (r.holds(bucket, m.windowStart, m.windowEnd) && bucket + r.millis > cutoffMs) {
-                EdgeSums acc = rollup(r, bucket, hop, source, m, epoch, dirty);
+                EdgeSums acc = rollup(r, bucket, hop, source, m, epoch, dirty, null);
                 acc.add(m, -1);
                 acc.minutes--;
               }
@@ -795,7 +819,7 @@ public final class RocksTopologyStore implements TopologyStore {
           throw e;
         }
         // Roll-ups wholly before the cutoff were deleted with their minutes: none may be written back.
-        rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
+        rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs && acc.drop());
         unwritten.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
         floorMark = Math.max(floorMark, cutoffMs);
         List<byte[]> old = new ArrayList<>();
@@ -935,7 +959,10 @@ public final class RocksTopologyStore implements TopologyStore {
   private void putOrDelete(Key key, EdgeSums acc, WriteBatch wb) throws RocksDBException {
     if (acc.minutes <= 0) {
       wb.delete(key.bytes);
-      rollups.remove(key);
+      EdgeSums held = rollups.remove(key);
+      if (held != null) {
+        held.drop();
+      }
     } else {
       wb.put(key.bytes, acc.encode());
     }
