@@ -48,17 +48,7 @@ public final class TopologyApiCommand implements Callable<Integer> {
   @Option(names = "--max-series", paramLabel = "N", description = "Most edges and most services exposed at /metrics (default: ${DEFAULT-VALUE}).")
   int maxSeries = TopologyApiOptions.DEFAULT_MAX_SERIES;
 
-  @Option(names = "--piece-cache-mb", paramLabel = "MB",
-      description = "Memory for decoded minutes and roll-ups kept between graph queries; 0 decodes every time (default: ${DEFAULT-VALUE}).")
-  long pieceCacheMb = TopologyApiOptions.Caches.DEFAULT.pieceBytes() >> 20;
-
-  @Option(names = "--cached-graphs", paramLabel = "N",
-      description = "Finished graphs kept for repeated ranges (dashboard refreshes); 0 = none (default: ${DEFAULT-VALUE}).")
-  int cachedGraphs = TopologyApiOptions.Caches.DEFAULT.graphs();
-
-  @Option(names = "--cached-graph-bodies", paramLabel = "N",
-      description = "JSON bodies of the newest /api/v1/graph responses kept; 0 = none (default: ${DEFAULT-VALUE}).")
-  int cachedGraphBodies = TopologyApiOptions.Caches.DEFAULT.graphBodies();
+  @Mixin TopologyCacheOptions caches;
 
   @Mixin KafkaOptions kafka;
   @Mixin TlsOptionsMixin tls;
@@ -71,8 +61,8 @@ public final class TopologyApiCommand implements Callable<Integer> {
     try {
       options = new TopologyApiOptions(host, port, dataDir.toAbsolutePath(), kafka.bootstrapServers, kafka.topicPrefix, keep,
           tls.tls().orElse(null), tokensFile, Set.copyOf(corsOrigins), maxSeries,
-          new TopologyApiOptions.Caches(Math.multiplyExact(pieceCacheMb, 1L << 20), cachedGraphs, cachedGraphBodies));
-    } catch (IllegalArgumentException | ArithmeticException e) {
+          caches.caches());
+    } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);

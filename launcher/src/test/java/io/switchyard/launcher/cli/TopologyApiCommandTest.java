@@ -28,9 +28,11 @@ class TopologyApiCommandTest {
   void helpListsTheCacheSizesWithTheirDefaults() {
     Run r = run("topology-api", "--help");
     assertThat(r.code).isZero();
-    assertThat(r.out).contains("--piece-cache-mb=MB").contains("(default: 160)")
-        .contains("--cached-graphs=N").contains("(default: 8)")
-        .contains("--cached-graph-bodies=N").contains("(default: 4)");
+    // Help wraps its lines: compare with the white space collapsed.
+    String help = r.out.replaceAll("\\s+", " ");
+    assertThat(help).containsPattern("--piece-cache-mb=MB .{0,200}?\\(default: 160\\)")
+        .containsPattern("--cached-graphs=N .{0,200}?\\(default: 8\\)")
+        .containsPattern("--cached-graph-bodies=N .{0,200}?\\(default: 4\\)");
   }
 
   @Test
@@ -38,5 +40,16 @@ class TopologyApiCommandTest {
     Run r = run("topology-api", "--data-dir", dir.toString(), "--cached-graphs", "-1", "--admin-port", "0");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: cache sizes must not be negative: 167772160 bytes of pieces, -1 graphs, 4 bodies");
+  }
+
+  @Test
+  void upTakesTheSameCacheSizesAndRefusesANegativeOneBeforeAnythingStarts() {
+    assertThat(run("up", "--help").out).contains("--piece-cache-mb=MB").contains("--cached-graphs=N")
+        .contains("--cached-graph-bodies=N");
+    Run r = run("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
+        "--piece-cache-mb", "-5", "--no-flink", "--admin-port", "0");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.strip()).isEqualTo("switchyard: cache sizes must not be negative: -5242880 bytes of pieces, 8 graphs, 4 bodies");
+    assertThat(dir.resolve("data")).doesNotExist();
   }
 }
