@@ -218,20 +218,28 @@ public final class RocksTopologyStore implements TopologyStore {
         freshness = fresh;
         rollupsComplete = complete;
       } catch (RocksDBException | RuntimeException e) {
-        // The caches may now hold sums the store never received.
-        serviceTotals.clear();
-        hops.clear();
-        RuntimeException failure = e instanceof RuntimeException r ? r
-            : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
-        try {
-          resetCaches();
-        } catch (RuntimeException reset) {
-          failure.addSuppressed(reset);
-          floorMark = Long.MAX_VALUE;
-        }
-        throw failure;
+        throw writeFailed(e);
       }
     }
+  }
+
+  /**
+   * After a failed write the decoded caches may hold sums the store never received: they are dropped and the
+   * open roll-ups rebuilt from what the store holds. Returns the exception to throw.
+   */
+  private RuntimeException writeFailed(Exception e) {
+    serviceTotals.clear();
+    hops.clear();
+    RuntimeException failure = e instanceof RuntimeException r ? r
+        : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
+    try {
+      resetCaches();
+    } catch (RuntimeException reset) {
+      failure.addSuppressed(reset);
+      // Nothing known about what is stored: every later write looks its windows up.
+      floorMark = Long.MAX_VALUE;
+    }
+    return failure;
   }
 
   /**
@@ -458,14 +466,7 @@ public final class RocksTopologyStore implements TopologyStore {
         bucketsChanged(closed);
         rollupsComplete = complete;
       } catch (RocksDBException | RuntimeException e) {
-        RuntimeException failure = e instanceof RuntimeException r ? r
-            : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
-        try {
-          resetCaches();
-        } catch (RuntimeException reset) {
-          failure.addSuppressed(reset);
-        }
-        throw failure;
+        throw writeFailed(e);
       }
     }
   }
