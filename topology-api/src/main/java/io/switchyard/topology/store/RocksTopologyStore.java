@@ -162,7 +162,7 @@ public final class RocksTopologyStore implements TopologyStore {
     synchronized (writeLock) {
       Map<Key, byte[]> pending = new HashMap<>(Math.max(16, 2 * batch.size()));
       Freshness fresh = freshness;
-      try (WriteBatch wb = new WriteBatch()) {
+      try (WriteBatch wb = new WriteBatch(reserveFor(batch))) {
         long epoch = ++writeEpoch;
         List<Dirty> dirtyTotals = new ArrayList<>();
         List<Dirty> dirtyRollups = new ArrayList<>();
@@ -221,6 +221,19 @@ public final class RocksTopologyStore implements TopologyStore {
         throw writeFailed(e);
       }
     }
+  }
+
+  /**
+   * Room for the batch's edge windows as RocksDB lays them out (key, value and a few bytes of framing each),
+   * plus the totals and roll-ups written with them: the batch's buffer then grows at most once or twice
+   * instead of doubling (and copying) its way up from nothing.
+   */
+  private static int reserveFor(StoreBatch batch) {
+    long bytes = 1 << 16;
+    for (StoreBatch.EdgeWrite w : batch.edges) {
+      bytes += w.value().length + w.hop().length + 32;
+    }
+    return (int) Math.min(bytes + bytes / 4, 1 << 30);
   }
 
   /**
