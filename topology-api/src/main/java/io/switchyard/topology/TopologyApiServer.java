@@ -51,7 +51,8 @@ public final class TopologyApiServer implements AutoCloseable {
     try {
       materialiser = new Materialiser(new MaterialiserOptions(options.bootstrapServers(), options.topicPrefix(), null,
           options.retention(), null, null), store, clock).start();
-      TopologyQueries queries = new TopologyQueries(store, clock, materialiser::consumerLag, materialiser::caughtUp);
+      TopologyQueries queries = new TopologyQueries(store, clock, materialiser::consumerLag, materialiser::caughtUp,
+          options.caches().pieceBytes(), options.caches().graphs());
       PrometheusRegistry dataRegistry = new PrometheusRegistry();
       dataRegistry.register(new TopologyCollector(store, options.maxSeries(), materialiser::consumerLag, clock::millis));
       PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -73,7 +74,7 @@ public final class TopologyApiServer implements AutoCloseable {
       http = HttpServerKit.builder("topology-api", options.port())
           .host(options.host())
           .tls(options.tls())
-          .route("/", new ApiRouter(queries, access, metrics), false)
+          .route("/", new ApiRouter(queries, access, metrics, options.caches().graphBodies()), false)
           .build()
           .start();
       if (readiness != null) {

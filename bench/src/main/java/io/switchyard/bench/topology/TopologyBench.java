@@ -104,6 +104,8 @@ public final class TopologyBench {
         }
         store.write(batch);
       }
+      // What the materialiser does once it has read everything: the buckets that ended get their roll-ups.
+      store.completeRollups();
       double fillSeconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "fill: %,d edge windows (%d services, %d edges, %d h of 1-minute windows, 10 minutes per batch) in %.1f s = %,.0f records/s%n",
           records, mesh.services, mesh.edges.size(), hours, fillSeconds, records / fillSeconds);
@@ -302,19 +304,29 @@ public final class TopologyBench {
       rawConsumerRate(kafka.bootstrapServers(), topic, records);
       materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("warm"), records);
       double[] ratios = new double[rounds];
+      double[] cpuRatios = new double[rounds];
       for (int round = 0; round < rounds; round++) {
-        double raw = rawConsumerRate(kafka.bootstrapServers(), topic, records);
-        double materialised = materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("m" + round), records);
-        ratios[round] = materialised / raw;
+        Rate raw = rawConsumerRate(kafka.bootstrapServers(), topic, records);
+        Rate materialised = materialiserRate(kafka.bootstrapServers(), prefix, dir.resolve("m" + round), records);
+        ratios[round] = materialised.perSecond() / raw.perSecond();
+        cpuRatios[round] = raw.cpuMicrosPerRecord() / materialised.cpuMicrosPerRecord();
         System.out.printf(Locale.ROOT, "round %d: raw read_committed consumer %,.0f records/s, materialiser (Kafka -> RocksDB) %,.0f records/s"
-            + " = %.3f of raw%n", round + 1, raw, materialised, ratios[round]);
+            + " = %.3f of raw | CPU per record of the reading thread: raw %.2f us, materialiser %.2f us (raw/materialiser %.3f)%n",
+            round + 1, raw.perSecond(), materialised.perSecond(), ratios[round], raw.cpuMicrosPerRecord(),
+            materialised.cpuMicrosPerRecord(), cpuRatios[round]);
       }
       Arrays.sort(ratios);
-      System.out.printf(Locale.ROOT, "materialisation: median ratio to the raw consumer %.3f (%d rounds, %,d records each)%n",
-          ratios[rounds / 2], rounds, records);
+      Arrays.sort(cpuRatios);
+      System.out.printf(Locale.ROOT, "materialisation: median ratio to the raw consumer %.3f (%d rounds, %,d records each);"
+          + " median CPU-per-record ratio (raw/materialiser) %.3f%n", ratios[rounds / 2], rounds, records, cpuRatios[rounds / 2]);
     }
   }
-  private static double rawConsumerRate(String bootstrap, String topic, int expected) {
+  /** Records per second, and CPU time of the thread that read them (and, for the materialiser, stored them). */
+  private record Rate(double perSecond, double cpuMicrosPerRecord) {}
+
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static Rate rawConsumerRate(String bootstrap, String topic, int expected) {
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
         "isolation.level", "read_committed", "enable.auto.commit", false, "max.poll.records", 2000),
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -324,6 +336,7 @@ public final class TopologyBench {
       }
       c.assign(parts);
       c.seekToBeginning(parts);
+      long cpu = THREADS.getCurrentThreadCpuTime();
       long t = System.nanoTime();
       long n = 0;
       long bytes = 0;
@@ -335,14 +348,15 @@ public final class TopologyBench {
         n += rs.count();
       }
       double s = (System.nanoTime() - t) / 1e9;
+      double cpuMicros = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e3;
       if (bytes == 0) {
         throw new IllegalStateException("no bytes read");
       }
-      return n / s;
+      return new Rate(n / s, cpuMicros / n);
     }
   }
 
-  private static double materialiserRate(String bootstrap, String prefix, Path storeDir, int expected) throws Exception {
+  private static Rate materialiserRate(String bootstrap, String prefix, Path storeDir, int expected) throws Exception {
     try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
       long t = System.nanoTime();
       try (Materialiser m = new Materialiser(new MaterialiserOptions(bootstrap, prefix, null, Duration.ZERO, null, null), store,
@@ -351,7 +365,13 @@ public final class TopologyBench {
           Thread.sleep(5); // a polling driver, not a timed assertion: the rate is measured, not checked
         }
         double s = (System.nanoTime() - t) / 1e9;
-        return m.materialisedRecords() / s;
+        long cpu = -1;
+        for (Thread th : Thread.getAllStackTraces().keySet()) {
+          if (th.getName().equals("topology-materialiser")) {
+            cpu = THREADS.getThreadCpuTime(th.getId());
+          }
+        }
+        return new Rate(m.materialisedRecords() / s, cpu / 1e3 / m.materialisedRecords());
       }
     }
   }

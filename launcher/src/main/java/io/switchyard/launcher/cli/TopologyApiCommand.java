@@ -48,6 +48,8 @@ public final class TopologyApiCommand implements Callable<Integer> {
   @Option(names = "--max-series", paramLabel = "N", description = "Most edges and most services exposed at /metrics (default: ${DEFAULT-VALUE}).")
   int maxSeries = TopologyApiOptions.DEFAULT_MAX_SERIES;
 
+  @Mixin TopologyCacheOptions caches;
+
   @Mixin KafkaOptions kafka;
   @Mixin TlsOptionsMixin tls;
   @Mixin AdminOptions admin;
@@ -58,7 +60,8 @@ public final class TopologyApiCommand implements Callable<Integer> {
     TopologyApiOptions options;
     try {
       options = new TopologyApiOptions(host, port, dataDir.toAbsolutePath(), kafka.bootstrapServers, kafka.topicPrefix, keep,
-          tls.tls().orElse(null), tokensFile, Set.copyOf(corsOrigins), maxSeries);
+          tls.tls().orElse(null), tokensFile, Set.copyOf(corsOrigins), maxSeries,
+          caches.caches());
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

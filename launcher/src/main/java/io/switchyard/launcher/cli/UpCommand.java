@@ -78,10 +78,13 @@ public final class UpCommand implements Callable<Integer> {
 
   @Mixin ExtAuthzTuningOptions extAuthz;
 
+  @Mixin TopologyCacheOptions topologyCaches;
+
   @Mixin AdminOptions admin;
 
   @Override
   public Integer call() throws Exception {
+    var caches = topologyCaches.caches();
     Path home = Installation.home();
     Path data = dataDir != null ? dataDir : home.resolve("data");
     RateLimitRuntime.Setup ratelimitSetup = ratelimit.setup(data.toAbsolutePath());
@@ -98,7 +101,7 @@ public final class UpCommand implements Callable<Integer> {
         demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null,
         ratelimitSetup);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-    SwitchyardProcess p = EmbeddedRuntime.start(settings, out, extAuthz::applyTo);
+    SwitchyardProcess p = EmbeddedRuntime.start(settings, out, extAuthz::applyTo, caches);
     out.println("switchyard: up (data in " + settings.dataDir() + ", config from " + settings.configDir() + "); Ctrl-C to stop");
     if (demo) {
       out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");

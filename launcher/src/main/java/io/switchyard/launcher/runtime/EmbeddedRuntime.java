@@ -98,6 +98,12 @@ public final class EmbeddedRuntime {
 
   /** As {@link #start(Settings, PrintStream)}, with ext-authz's config adjusted by {@code extAuthzTuning}. */
   public static SwitchyardProcess start(Settings s, PrintStream out, UnaryOperator<ExtAuthzConfig> extAuthzTuning) throws Exception {
+    return start(s, out, extAuthzTuning, TopologyApiOptions.Caches.DEFAULT);
+  }
+
+  /** As {@link #start(Settings, PrintStream, UnaryOperator)}, with the topology API's cache sizes. */
+  public static SwitchyardProcess start(Settings s, PrintStream out, UnaryOperator<ExtAuthzConfig> extAuthzTuning,
+      TopologyApiOptions.Caches topologyCaches) throws Exception {
     Files.createDirectories(s.dataDir());
     if (s.flinkJar() != null && !Files.isRegularFile(s.flinkJar())) {
       throw new IllegalArgumentException("Flink jobs jar not found at " + s.flinkJar()
@@ -110,7 +116,7 @@ public final class EmbeddedRuntime {
       startExtAuthz(p, s, kafka, out, extAuthzTuning);
       IngestCommand.start(p, IngestCommand.config(kafka, s.topicPrefix(), s.dataDir())
           .withPorts(s.ports().otlpGrpc(), s.ports().otlpHttp(), s.ports().als()));
-      startTopologyApi(p, s, kafka);
+      startTopologyApi(p, s, kafka, topologyCaches);
       startXds(p, s, out);
       startSloSync(p, s, kafka, out);
       startFlinkJobs(p, s, kafka, out);
@@ -157,9 +163,10 @@ public final class EmbeddedRuntime {
     p.announce("ext-authz", "grpc " + ANY + ":" + server.port() + " (policies from " + authz + ")");
   }
 
-  private static void startTopologyApi(SwitchyardProcess p, Settings s, String kafka) throws Exception {
+  private static void startTopologyApi(SwitchyardProcess p, Settings s, String kafka, TopologyApiOptions.Caches caches)
+      throws Exception {
     TopologyApiServer topology = p.own("topology-api", new TopologyApiServer(
-        TopologyApiOptions.defaults(s.dataDir(), kafka, s.topicPrefix()).withPort(s.ports().topology()),
+        TopologyApiOptions.defaults(s.dataDir(), kafka, s.topicPrefix()).withPort(s.ports().topology()).withCaches(caches),
         Clock.systemUTC(), p.readiness()));
     topology.start();
     p.announce("topology-api", "http://" + ANY + ":" + topology.port() + "/ (page), /api/v1/graph, /metrics");

@@ -44,7 +44,9 @@ public final class ApiRouter implements HttpHandler {
   private final MetricsEndpoint metrics;
   private final byte[] openApi;
   private final WebUi page = new WebUi();
-  private final GraphJson graphJson = new GraphJson();
+  private final GraphJson graphJson;
+  /** JSON bodies of the newest graphs kept unless told otherwise. */
+  public static final int DEFAULT_KEPT_GRAPH_BODIES = 4;
 
   /** Writes the Prometheus exposition of the materialised data. */
   public interface MetricsEndpoint {
@@ -54,6 +56,12 @@ public final class ApiRouter implements HttpHandler {
   }
 
   public ApiRouter(TopologyQueries queries, AccessPolicy access, MetricsEndpoint metrics) {
+    this(queries, access, metrics, DEFAULT_KEPT_GRAPH_BODIES);
+  }
+
+  /** @param keptGraphBodies JSON bodies of the newest graphs kept for repeated requests (0: none) */
+  public ApiRouter(TopologyQueries queries, AccessPolicy access, MetricsEndpoint metrics, int keptGraphBodies) {
+    this.graphJson = new GraphJson(keptGraphBodies);
     this.queries = queries;
     this.access = access;
     this.metrics = metrics;

@@ -20,12 +20,19 @@ import java.util.Map;
  * graphs, so a graph the query layer serves again from its cache costs a copy. Thread-safe.
  */
 final class GraphJson {
-  private static final int KEPT = 4;
   private static final ObjectMapper MAPPER = HttpResponses.mapper();
 
-  private final Graph[] graphs = new Graph[KEPT];
-  private final byte[][] bodies = new byte[KEPT][];
+  private final Graph[] graphs;
+  private final byte[][] bodies;
   private int next;
+
+  GraphJson(int kept) {
+    if (kept < 0) {
+      throw new IllegalArgumentException("kept graph bodies must not be negative: " + kept);
+    }
+    graphs = new Graph[kept];
+    bodies = new byte[kept][];
+  }
 
   void send(HttpExchange ex, FreshnessView fresh, Graph g) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream(512);
@@ -53,7 +60,7 @@ final class GraphJson {
   /** {@code "nodes":[...],"edges":[...]} of the graph, encoded once per graph instance. */
   byte[] nodesAndEdges(Graph g) {
     synchronized (this) {
-      for (int i = 0; i < KEPT; i++) {
+      for (int i = 0; i < graphs.length; i++) {
         if (graphs[i] == g) {
           return bodies[i];
         }
@@ -61,9 +68,11 @@ final class GraphJson {
     }
     byte[] body = encode(g);
     synchronized (this) {
-      graphs[next] = g;
-      bodies[next] = body;
-      next = (next + 1) % KEPT;
+      if (graphs.length > 0) {
+        graphs[next] = g;
+        bodies[next] = body;
+        next = (next + 1) % graphs.length;
+      }
     }
     return body;
   }

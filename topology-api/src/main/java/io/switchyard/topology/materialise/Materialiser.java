@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class Materialiser implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Materialiser.class);
   private static final Duration TOPIC_RETRY = Duration.ofSeconds(2);
+  /**
+   * Records gathered into one store write while catching up. Each write re-encodes every hop total it
+   * touches, and consecutive minutes of a hop lie a mesh's worth of records apart, so bigger writes share more.
+   */
+  static final int RECORDS_PER_WRITE = 20_000;
+  /** Bounds the wait for a full write, so that a slow trickle is still stored promptly. */
+  private static final long GATHER_NANOS = Duration.ofMillis(250).toNanos();
 
   private final TopologyStore store;
   private final Clock clock;
@@ -76,7 +83,7 @@ public final class Materialiser implements AutoCloseable {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
     p.putAll(options.extraConsumerProperties());
     this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -131,7 +138,21 @@ public final class Materialiser implements AutoCloseable {
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
         if (!records.isEmpty()) {
-          store.write(toBatch(records));
+          StoreBatch batch = new StoreBatch();
+          addTo(batch, records);
+          // Whatever the consumer already holds goes into the same write (poll(0) returns only that).
+          long deadline = System.nanoTime() + GATHER_NANOS;
+          while (batch.size() < RECORDS_PER_WRITE && System.nanoTime() - deadline < 0) {
+            ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ZERO);
+            if (more.isEmpty()) {
+              break;
+            }
+            addTo(batch, more);
+          }
+          store.write(batch);
+        } else {
+          // Nothing more to read: no partition holds minutes of the buckets that have ended.
+          store.completeRollups();
         }
         updateLag();
       }
@@ -218,8 +239,8 @@ public final class Materialiser implements AutoCloseable {
     }
   }
 
-  private StoreBatch toBatch(ConsumerRecords<byte[], byte[]> records) {
-    StoreBatch batch = new StoreBatch();
+  private void addTo(StoreBatch batch, ConsumerRecords<byte[], byte[]> records) {
+    long read = 0;
     for (TopicPartition tp : records.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
       boolean edges = tp.topic().equals(edgesTopic);
@@ -233,7 +254,7 @@ public final class Materialiser implements AutoCloseable {
           } else {
             addOther(batch, r);
           }
-          materialised.incrementAndGet();
+          read++;
         } catch (InvalidProtocolBufferException e) {
           badRecords.incrementAndGet();
           LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
@@ -243,7 +264,7 @@ public final class Materialiser implements AutoCloseable {
         batch.offset(tp.topic(), tp.partition(), part.get(part.size() - 1).offset() + 1);
       }
     }
-    return batch;
+    materialised.addAndGet(read);
   }
 
   private void addOther(StoreBatch batch, ConsumerRecord<byte[], byte[]> r) throws InvalidProtocolBufferException {

@@ -121,7 +121,9 @@ public final class TopologyQueries {
     HopCatalog catalog = pieces.catalog();
     List<DecodedPieces.Piece> parts = new ArrayList<>();
     GraphCache.Buckets buckets = new GraphCache.Buckets();
-    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis())) {
+    // Read after the generation: a roll-up completed in between was written before either moved.
+    long rollupsComplete = store.rollupsCompleteUntil();
+    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis(), rollupsComplete)) {
       Resolution r = piece.resolution();
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {

@@ -55,8 +55,16 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
   /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  /** {@link #rollupsComplete}, written in the batch that closes buckets. */
+  private static final byte[] ROLLUPS_COMPLETE_KEY = {'m', 'w'};
+  /**
+   * A bucket closes once the newest stored window is this far past its end (or when the materialiser has
+   * read everything): partitions are read a fetch at a time, so while catching up one partition's minutes of
+   * a bucket may still come after another's have passed its end, and each of those would cost a rewrite.
+   */
+  private static final long CLOSE_GRACE_MS = 2 * 60_000L;
   private static final int MAX_SOURCE = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
-  private static final int MAX_CACHED_ROLLUPS = 60_000;
+  private static final int MAX_CACHED_ROLLUPS = 100_000;
 
   static {
     RocksDB.loadLibrary();
@@ -74,14 +82,31 @@ public final class RocksTopologyStore implements TopologyStore {
    */
   private final Map<Key, ServiceAggregate> serviceTotals = new HashMap<>();
   private static final int MAX_CACHED_TOTALS = 200_000;
-  private final Map<Key, EdgeSums> edgeSumTotals = new HashMap<>();
-  /** Roll-up windows being filled, decoded; guarded by writeLock and written through with every batch. */
+  /** Per hop: its decoded totals and newest minute written; guarded by writeLock. */
+  private final Map<Key, HopState> hops = new HashMap<>();
+  /** Numbers the write batches, so a changed sum is listed for writing once per batch ({@link EdgeSums#dirtyIn}). */
+  private long writeEpoch;
+  /**
+   * Roll-up windows, decoded; guarded by writeLock. Those of closed buckets are written through with every
+   * batch that changes them; those of open buckets wait in {@link #unwritten}.
+   */
   private final Map<Key, EdgeSums> rollups = new HashMap<>();
-  /** Newest minute written per hop since {@link #floorMark} was set. */
-  private final Map<Key, Long> lastWritten = new HashMap<>();
+  /**
+   * Roll-ups of open buckets (ending after {@link #rollupsComplete}) changed since last written: written once,
+   * when their bucket closes, instead of with every minute. What is not here is current in the store. Lost in
+   * a crash and rebuilt from the stored minutes on open ({@link #reloadOpenRollups}).
+   */
+  private final Map<Key, EdgeSums> unwritten = new HashMap<>();
+  /** No entry of {@link #unwritten} ends before this. */
+  private long unwrittenMinEnd = Long.MAX_VALUE;
+  /**
+   * Every roll-up bucket ending at or before this holds all its stored minutes; later buckets may be stale or
+   * missing in the store, so queries read their minutes instead. Only grows while the store is open.
+   */
+  private volatile long rollupsComplete;
   /**
    * No stored edge minute and no stored roll-up window starts at or after this time unless written since
-   * it was set (and then it is in {@link #lastWritten} or {@link #rollups}). Lets the common case, a new
+   * it was set (and then it is in {@link HopState#lastWritten} or {@link #rollups}). Lets the common case, a new
    * minute of a hop, skip every point lookup. Long.MAX_VALUE disables the shortcut.
    */
   private long floorMark;
@@ -97,7 +122,11 @@ public final class RocksTopologyStore implements TopologyStore {
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     this.freshness = readFreshness();
     this.floorMark = freshness.newestWindowEndMs();
+    this.rollupsComplete = readRollupsComplete();
     ensureRollups();
+    synchronized (writeLock) {
+      reloadOpenRollups();
+    }
   }
 
   /** Opens (creating when missing) the store in {@code dir}. A new store has no offsets: it is rebuilt from Kafka. */
@@ -131,20 +160,24 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void write(StoreBatch batch) {
     synchronized (writeLock) {
-      Map<Key, byte[]> pending = new HashMap<>();
+      Map<Key, byte[]> pending = new HashMap<>(Math.max(16, 2 * batch.size()));
       Freshness fresh = freshness;
-      try (WriteBatch wb = new WriteBatch()) {
-        Map<Key, EdgeSums> dirtyTotals = new LinkedHashMap<>();
-        Map<Key, EdgeSums> dirtyRollups = new LinkedHashMap<>();
+      try (WriteBatch wb = new WriteBatch(reserveFor(batch))) {
+        long epoch = ++writeEpoch;
+        List<Dirty> dirtyTotals = new ArrayList<>();
+        List<Dirty> dirtyRollups = new ArrayList<>();
         for (StoreBatch.EdgeWrite w : batch.edges) {
-          writeEdge(w, pending, dirtyTotals, dirtyRollups, wb);
+          writeEdge(w, pending, epoch, dirtyTotals, dirtyRollups, wb);
           EdgeSums e = w.sums();
           fresh = fresh.advance(e.windowStart, e.windowEnd, e.emitted);
         }
-        for (Map.Entry<Key, EdgeSums> t : dirtyTotals.entrySet()) {
-          wb.put(t.getKey().bytes, t.getValue().encode());
+        for (Dirty t : dirtyTotals) {
+          wb.put(t.key().bytes, t.sums().encode());
         }
-        putRollups(dirtyRollups, wb);
+        long complete = Math.max(rollupsComplete, fresh.newestWindowEndMs() - CLOSE_GRACE_MS);
+        putRollups(dirtyRollups, complete, wb);
+        List<Long> closed = closeRollups(complete, wb);
+        trimCaches(fresh, wb);
         for (StoreBatch.Keyed<ServiceAggregate> k : batch.services) {
           ServiceAggregate s = k.value();
           byte[] source = {(byte) s.getSourceValue()};
@@ -181,22 +214,45 @@ public final class RocksTopologyStore implements TopologyStore {
               .putLong(fresh.newestWindowEndMs()).putLong(fresh.windowMillis()).putLong(fresh.newestEmittedMs()).array());
         }
         db.write(writeOptions, wb);
-        edgeBucketsChanged(batch);
+        edgeBucketsChanged(batch, closed);
         freshness = fresh;
-        trimCaches(fresh);
+        rollupsComplete = complete;
       } catch (RocksDBException | RuntimeException e) {
-        // The caches may now hold sums the store never received.
-        serviceTotals.clear();
-        edgeSumTotals.clear();
-        rollups.clear();
-        lastWritten.clear();
-        floorMark = Long.MAX_VALUE;
-        if (e instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
+        throw writeFailed(e);
       }
     }
+  }
+
+  /**
+   * Room for the batch's edge windows as RocksDB lays them out (key, value and a few bytes of framing each),
+   * plus the totals and roll-ups written with them: the batch's buffer then grows at most once or twice
+   * instead of doubling (and copying) its way up from nothing.
+   */
+  private static int reserveFor(StoreBatch batch) {
+    long bytes = 1 << 16;
+    for (StoreBatch.EdgeWrite w : batch.edges) {
+      bytes += w.value().length + w.hop().length + 32;
+    }
+    return (int) Math.min(bytes + bytes / 4, 1 << 30);
+  }
+
+  /**
+   * After a failed write the decoded caches may hold sums the store never received: they are dropped and the
+   * open roll-ups rebuilt from what the store holds. Returns the exception to throw.
+   */
+  private RuntimeException writeFailed(Exception e) {
+    serviceTotals.clear();
+    hops.clear();
+    RuntimeException failure = e instanceof RuntimeException r ? r
+        : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
+    try {
+      resetCaches();
+    } catch (RuntimeException reset) {
+      failure.addSuppressed(reset);
+      // Nothing known about what is stored: every later write looks its windows up.
+      floorMark = Long.MAX_VALUE;
+    }
+    return failure;
   }
 
   /**
@@ -205,25 +261,35 @@ public final class RocksTopologyStore implements TopologyStore {
    * highest telemetry source (mesh over trace). A roll-up is kept per picked source, so a re-emitted minute
    * or a mesh minute arriving after its trace minute moves the sums by exactly what it replaced.
    */
-  private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, Map<Key, EdgeSums> dirtyTotals,
-      Map<Key, EdgeSums> dirtyRollups, WriteBatch wb) throws RocksDBException {
+  private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, long epoch, List<Dirty> dirtyTotals,
+      List<Dirty> dirtyRollups, WriteBatch wb) throws RocksDBException {
     EdgeSums now = w.sums();
     byte[] hop = w.hop();
     int source = now.source & 0xff;
     long start = now.windowStart;
     Key hopKey = new Key(hop);
-    Long last = lastWritten.get(hopKey);
-    boolean known = start >= floorMark && (last == null || start > last);
+    HopState state = hops.get(hopKey);
+    if (state == null) {
+      state = new HopState();
+      hops.put(hopKey, state);
+    }
+    long last = state.lastWritten;
+    boolean known = start >= floorMark && start > last;
     Key windowKey = new Key(timeKey(EDGE, start, hop, new byte[] {(byte) source}));
     EdgeSums old = known ? null : decodeOrNull(lookup(pending, windowKey));
 
-    Key totalKey = new Key(nameKey(EDGE_TOTAL, hop, new byte[] {(byte) source}));
-    EdgeSums total = edgeSumTotals.get(totalKey);
-    if (total == null) {
-      total = decodeOrNull(db.get(totalKey.bytes));
+    if (source >= state.totals.length) {
+      state.totals = Arrays.copyOf(state.totals, source + 1);
     }
+    EdgeSums total = state.totals[source];
+    Key totalKey = null;
     if (total == null) {
-      total = EdgeSums.emptyLike(now, start, now.windowEnd);
+      totalKey = new Key(nameKey(EDGE_TOTAL, hop, new byte[] {(byte) source}));
+      total = decodeOrNull(db.get(totalKey.bytes));
+      if (total == null) {
+        total = EdgeSums.emptyLike(now, start, now.windowEnd);
+      }
+      state.totals[source] = total;
     }
     total.add(now, 1);
     if (old != null) {
@@ -232,11 +298,11 @@ public final class RocksTopologyStore implements TopologyStore {
     total.header = now.header;
     total.windowStart = Math.min(total.windowStart, start);
     total.windowEnd = Math.max(total.windowEnd, now.windowEnd);
-    if (edgeSumTotals.size() >= MAX_CACHED_TOTALS && !edgeSumTotals.containsKey(totalKey)) {
-      edgeSumTotals.clear();
+    if (total.dirtyIn != epoch) {
+      total.dirtyIn = epoch;
+      dirtyTotals.add(new Dirty(totalKey != null ? totalKey : new Key(nameKey(EDGE_TOTAL, hop, new byte[] {(byte) source})),
+          total));
     }
-    edgeSumTotals.put(totalKey, total);
-    dirtyTotals.put(totalKey, total);
 
     boolean shadowed = false;
     for (int higher = source + 1; !known && higher <= MAX_SOURCE && !shadowed; higher++) {
@@ -255,38 +321,75 @@ public final class RocksTopologyStore implements TopologyStore {
           continue;
         }
         if (displaced != null) {
-          EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, dirtyRollups);
+          EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, epoch, dirtyRollups, state);
           acc.add(displaced, -1);
           acc.minutes--;
         }
-        EdgeSums acc = rollup(r, bucket, hop, source, now, dirtyRollups);
+        EdgeSums acc = rollup(r, bucket, hop, source, now, epoch, dirtyRollups, state);
         acc.add(now, 1);
         acc.minutes++;
         acc.header = now.header;
       }
     }
     pending.put(windowKey, w.value());
-    if (last == null || start > last) {
-      lastWritten.put(hopKey, start);
+    if (start > last) {
+      state.lastWritten = start;
     }
     wb.put(windowKey.bytes, w.value());
   }
 
-  private EdgeSums rollup(Resolution r, long bucket, byte[] hop, int source, EdgeSums like, Map<Key, EdgeSums> dirty) {
-    Key k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
-    EdgeSums acc = rollups.get(k);
-    if (acc == null) {
-      byte[] stored;
-      try {
-        stored = bucket >= floorMark ? null : db.get(k.bytes);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException("cannot read roll-up: " + e.getMessage(), e);
+  /** A decoded sum changed in the current batch, to be written under {@code key}. */
+  private record Dirty(Key key, EdgeSums sums) {}
+
+  /** What the write path keeps per hop between batches. */
+  private static final class HopState {
+    /** Newest minute written since {@link #floorMark} was set; Long.MIN_VALUE: none. */
+    long lastWritten = Long.MIN_VALUE;
+    /** Cumulative totals by telemetry source, as stored; null until first needed. */
+    EdgeSums[] totals = new EdgeSums[MAX_SOURCE + 1];
+    /**
+     * The roll-up last used per (resolution, source), with its key: the next minute of the hop mostly falls in
+     * the same buckets, and this spares building its keys and looking them up. Valid while not
+     * {@link EdgeSums#dropped} and of the same bucket.
+     */
+    final EdgeSums[] recent = new EdgeSums[Resolution.values().length * (MAX_SOURCE + 1)];
+    final Key[] recentKeys = new Key[recent.length];
+  }
+
+  /**
+   * The decoded roll-up of (resolution, bucket, hop, source), read from the store (or made empty) when not held;
+   * listed in {@code dirty} once per epoch. {@code state}: the hop's write state, or null.
+   */
+  private EdgeSums rollup(Resolution r, long bucket, byte[] hop, int source, EdgeSums like, long epoch, List<Dirty> dirty,
+      HopState state) {
+    int slot = state != null && source <= MAX_SOURCE ? r.ordinal() * (MAX_SOURCE + 1) + source : -1;
+    EdgeSums acc = slot >= 0 ? state.recent[slot] : null;
+    Key k;
+    if (acc != null && !acc.dropped && acc.windowStart == bucket) {
+      k = state.recentKeys[slot];
+    } else {
+      k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
+      acc = rollups.get(k);
+      if (acc == null) {
+        byte[] stored;
+        try {
+          stored = bucket >= floorMark ? null : db.get(k.bytes);
+        } catch (RocksDBException e) {
+          throw new IllegalStateException("cannot read roll-up: " + e.getMessage(), e);
+        }
+        acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
+        acc.source = source;
+        rollups.put(k, acc);
       }
-      acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
-      acc.source = source;
-      rollups.put(k, acc);
+      if (slot >= 0) {
+        state.recent[slot] = acc;
+        state.recentKeys[slot] = k;
+      }
     }
-    dirty.put(k, acc);
+    if (acc.dirtyIn != epoch) {
+      acc.dirtyIn = epoch;
+      dirty.add(new Dirty(k, acc));
+    }
     return acc;
   }
 
@@ -295,21 +398,161 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /**
-   * Drops cached roll-ups of buckets that ended ten minutes before the newest window (late data for them
-   * reads them back once) and raises {@link #floorMark} past them, so the shortcut stays sound.
+   * Drops cached written roll-ups of buckets that ended ten minutes before the newest window (late data for
+   * them reads them back once) and raises {@link #floorMark} past them, so the shortcut stays sound. When
+   * still too many are held (a mesh with very many hops), the open ones are written, partial, into {@code wb}
+   * and dropped too: later minutes then read them back, as for closed buckets.
    */
-  private void trimCaches(Freshness fresh) {
-    if (rollups.size() <= MAX_CACHED_ROLLUPS && lastWritten.size() <= MAX_CACHED_TOTALS) {
+  private void trimCaches(Freshness fresh, WriteBatch wb) throws RocksDBException {
+    if (rollups.size() <= MAX_CACHED_ROLLUPS && hops.size() <= MAX_CACHED_TOTALS) {
       return;
     }
     long threshold = fresh.newestWindowEndMs() - Resolution.TEN_MINUTES.millis;
-    rollups.values().removeIf(acc -> acc.windowEnd <= threshold);
+    rollups.entrySet().removeIf(e -> e.getValue().windowEnd <= threshold && !unwritten.containsKey(e.getKey())
+        && e.getValue().drop());
     floorMark = Math.max(floorMark, threshold);
-    if (rollups.size() > MAX_CACHED_ROLLUPS / 2 || lastWritten.size() > MAX_CACHED_TOTALS) {
+    if (rollups.size() > MAX_CACHED_ROLLUPS / 2 || hops.size() > MAX_CACHED_TOTALS) {
+      writeUnwritten(wb);
       rollups.clear();
-      lastWritten.clear();
+      hops.clear();
       floorMark = Math.max(floorMark, fresh.newestWindowEndMs());
     }
+  }
+
+  /** Writes every open roll-up as it stands (partial: queries do not read open buckets). */
+  private void writeUnwritten(WriteBatch wb) throws RocksDBException {
+    for (Map.Entry<Key, EdgeSums> u : unwritten.entrySet()) {
+      putOrDelete(u.getKey(), u.getValue(), wb);
+    }
+    unwritten.clear();
+    unwrittenMinEnd = Long.MAX_VALUE;
+  }
+
+  /**
+   * Writes the open roll-ups whose bucket ends at or before {@code complete}: each once, with every minute of
+   * its bucket. Returns the closed buckets' ids ({@link #bucketId}).
+   */
+  private List<Long> closeRollups(long complete, WriteBatch wb) throws RocksDBException {
+    if (complete < unwrittenMinEnd) {
+      return List.of();
+    }
+    java.util.Set<Long> closed = new java.util.HashSet<>();
+    long minEnd = Long.MAX_VALUE;
+    for (var it = unwritten.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Key, EdgeSums> u = it.next();
+      EdgeSums acc = u.getValue();
+      if (acc.windowEnd <= complete) {
+        putOrDelete(u.getKey(), acc, wb);
+        closed.add(bucketId(resolutionOf(u.getKey()), acc.windowStart));
+        it.remove();
+      } else {
+        minEnd = Math.min(minEnd, acc.windowEnd);
+      }
+    }
+    unwrittenMinEnd = minEnd;
+    if (complete != rollupsComplete) {
+      wb.put(ROLLUPS_COMPLETE_KEY, ByteBuffer.allocate(8).putLong(complete).array());
+    }
+    return new ArrayList<>(closed);
+  }
+
+  private static Resolution resolutionOf(Key rollupKey) {
+    for (Resolution r : Resolution.values()) {
+      if (r.prefix == rollupKey.bytes[0]) {
+        return r;
+      }
+    }
+    throw new IllegalStateException("not a roll-up key: " + rollupKey);
+  }
+
+  /** Without the grace period: the materialiser calls this once it has read everything, so no partition lags. */
+  @Override
+  public void completeRollups() {
+    synchronized (writeLock) {
+      long complete = Math.max(rollupsComplete, freshness.newestWindowEndMs());
+      if (complete == rollupsComplete && complete < unwrittenMinEnd) {
+        return;
+      }
+      try (WriteBatch wb = new WriteBatch()) {
+        List<Long> closed = closeRollups(complete, wb);
+        db.write(writeOptions, wb);
+        bucketsChanged(closed);
+        rollupsComplete = complete;
+      } catch (RocksDBException | RuntimeException e) {
+        throw writeFailed(e);
+      }
+    }
+  }
+
+  /** For tests: writes the open roll-ups as they stand, so a scan of the roll-ups sees every bucket. */
+  void writeOpenRollups() {
+    synchronized (writeLock) {
+      try (WriteBatch wb = new WriteBatch()) {
+        writeUnwritten(wb);
+        db.write(writeOptions, wb);
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public long rollupsCompleteUntil() {
+    return rollupsComplete;
+  }
+
+  private long readRollupsComplete() {
+    try {
+      byte[] v = db.get(ROLLUPS_COMPLETE_KEY);
+      if (v != null && v.length == 8) {
+        return ByteBuffer.wrap(v).getLong();
+      }
+      // A new store, or one from before roll-ups were deferred (it wrote every roll-up through: all are
+      // current). Stored at once: later batches write it only when it moves.
+      long complete = freshness.newestWindowEndMs();
+      db.put(writeOptions, ROLLUPS_COMPLETE_KEY, ByteBuffer.allocate(8).putLong(complete).array());
+      return complete;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read roll-up state", e);
+    }
+  }
+
+  /**
+   * Forgets the decoded roll-ups and rebuilds the open ones in memory from the stored minutes (what a
+   * crash lost of them), removing whatever the store holds for open buckets: they are written when they close.
+   * Caller holds writeLock.
+   */
+  private void reloadOpenRollups() {
+    rollups.clear();
+    unwritten.clear();
+    unwrittenMinEnd = Long.MAX_VALUE;
+    hops.clear();
+    floorMark = freshness.newestWindowEndMs();
+    long complete = rollupsComplete;
+    try (WriteBatch wb = new WriteBatch()) {
+      for (Resolution r : Resolution.values()) {
+        // The first bucket ending after `complete`.
+        wb.deleteRange(timePrefix(r.prefix, r.bucketOf(complete)), timePrefix(r.prefix, Long.MAX_VALUE));
+      }
+      db.write(writeOptions, wb);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot reset open roll-ups: " + e.getMessage(), e);
+    }
+    scanPicked(Resolution.HOUR.bucketOf(complete), Long.MAX_VALUE, (hop, source, m) -> {
+      for (Resolution r : Resolution.values()) {
+        long bucket = r.bucketOf(m.windowStart);
+        if (r.holds(bucket, m.windowStart, m.windowEnd) && bucket + r.millis > complete) {
+          Key k = new Key(timeKey(r.prefix, bucket, hop, new byte[] {(byte) source}));
+          EdgeSums acc = rollups.computeIfAbsent(k, x -> EdgeSums.emptyLike(m, bucket, bucket + r.millis));
+          acc.source = source;
+          acc.add(m, 1);
+          acc.minutes++;
+          acc.header = m.header;
+          unwritten.put(k, acc);
+          unwrittenMinEnd = Math.min(unwrittenMinEnd, acc.windowEnd);
+        }
+      }
+    });
   }
 
   private static <T> void cacheTotal(Map<Key, T> cache, Key key, T value) {
@@ -496,17 +739,37 @@ public final class RocksTopologyStore implements TopologyStore {
     return bucketStart * 4 + (r == null ? 3 : r.ordinal());
   }
 
-  private void edgeBucketsChanged(StoreBatch batch) {
+  private void edgeBucketsChanged(StoreBatch batch, List<Long> closedRollups) {
     if (batch.edges.isEmpty()) {
+      bucketsChanged(closedRollups);
       return;
     }
     long g = generation.incrementAndGet();
+    long previousMinute = Long.MIN_VALUE;
     for (StoreBatch.EdgeWrite w : batch.edges) {
-      long start = w.sums().windowStart;
-      bucketChangedAt.put(bucketId(null, Math.floorDiv(start, MINUTE_MS) * MINUTE_MS), g);
-      for (Resolution r : Resolution.values()) {
-        bucketChangedAt.put(bucketId(r, r.bucketOf(start)), g);
+      long minute = Math.floorDiv(w.sums().windowStart, MINUTE_MS) * MINUTE_MS;
+      // A batch holds long runs of one minute: mark each run once.
+      if (minute == previousMinute) {
+        continue;
       }
+      previousMinute = minute;
+      bucketChangedAt.put(bucketId(null, minute), g);
+      for (Resolution r : Resolution.values()) {
+        bucketChangedAt.put(bucketId(r, r.bucketOf(minute)), g);
+      }
+    }
+    for (Long id : closedRollups) {
+      bucketChangedAt.put(id, g);
+    }
+  }
+
+  private void bucketsChanged(List<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    long g = generation.incrementAndGet();
+    for (Long id : ids) {
+      bucketChangedAt.put(id, g);
     }
   }
 
@@ -545,18 +808,19 @@ public final class RocksTopologyStore implements TopologyStore {
         // One batch: the picked minutes about to go leave the roll-ups the cutoff cuts through, roll-ups wholly
         // before the cutoff go with their minutes, so a roll-up never holds a minute the store no longer has.
         try (WriteBatch wb = new WriteBatch()) {
-          Map<Key, EdgeSums> dirty = new LinkedHashMap<>();
+          List<Dirty> dirty = new ArrayList<>();
+          long epoch = ++writeEpoch;
           scanPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs, (hop, source, m) -> {
             for (Resolution r : Resolution.values()) {
               long bucket = r.bucketOf(m.windowStart);
               if (r.holds(bucket, m.windowStart, m.windowEnd) && bucket + r.millis > cutoffMs) {
-                EdgeSums acc = rollup(r, bucket, hop, source, m, dirty);
+                EdgeSums acc = rollup(r, bucket, hop, source, m, epoch, dirty, null);
                 acc.add(m, -1);
                 acc.minutes--;
               }
             }
           });
-          putRollups(dirty, wb);
+          putRollups(dirty, rollupsComplete, wb);
           wb.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
@@ -568,7 +832,9 @@ public final class RocksTopologyStore implements TopologyStore {
           resetCaches();
           throw e;
         }
-        rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
+        // Roll-ups wholly before the cutoff were deleted with their minutes: none may be written back.
+        rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs && acc.drop());
+        unwritten.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
         floorMark = Math.max(floorMark, cutoffMs);
         List<byte[]> old = new ArrayList<>();
         scanPrefix(new byte[] {SLO_ALERT}, (k, v) -> {
@@ -660,9 +926,7 @@ public final class RocksTopologyStore implements TopologyStore {
 
   /** Forgets every cached roll-up and hop; the next writes read what they need from the store. */
   private void resetCaches() {
-    rollups.clear();
-    lastWritten.clear();
-    floorMark = freshness.newestWindowEndMs();
+    reloadOpenRollups();
   }
 
   private interface PickedSink {
@@ -691,14 +955,30 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  private void putRollups(Map<Key, EdgeSums> dirty, WriteBatch wb) throws RocksDBException {
-    for (Map.Entry<Key, EdgeSums> r : dirty.entrySet()) {
-      if (r.getValue().minutes <= 0) {
-        wb.delete(r.getKey().bytes);
-        rollups.remove(r.getKey());
+  /** Writes the changed roll-ups of buckets ending at or before {@code complete}; keeps the others for their close. */
+  private void putRollups(List<Dirty> dirty, long complete, WriteBatch wb) throws RocksDBException {
+    for (Dirty r : dirty) {
+      EdgeSums acc = r.sums();
+      if (acc.windowEnd <= complete) {
+        putOrDelete(r.key(), acc, wb);
+        unwritten.remove(r.key());
       } else {
-        wb.put(r.getKey().bytes, r.getValue().encode());
+        unwritten.put(r.key(), acc);
+        unwrittenMinEnd = Math.min(unwrittenMinEnd, acc.windowEnd);
       }
+    }
+  }
+
+  /** A roll-up left without minutes (its last was replaced by another source's) is deleted. */
+  private void putOrDelete(Key key, EdgeSums acc, WriteBatch wb) throws RocksDBException {
+    if (acc.minutes <= 0) {
+      wb.delete(key.bytes);
+      EdgeSums held = rollups.remove(key);
+      if (held != null) {
+        held.drop();
+      }
+    } else {
+      wb.put(key.bytes, acc.encode());
     }
   }
 
@@ -808,16 +1088,24 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  /** Byte-array key with value equality, for the in-batch overlay. */
-  private record Key(byte[] bytes) {
+  /** Byte-array key with value equality, for the in-batch overlay; the hash is computed once. */
+  private static final class Key {
+    final byte[] bytes;
+    private final int hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && Arrays.equals(bytes, k.bytes);
+      return o instanceof Key k && k.hash == hash && Arrays.equals(bytes, k.bytes);
     }
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(bytes);
+      return hash;
     }
 
     @Override

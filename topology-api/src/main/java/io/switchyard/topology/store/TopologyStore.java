@@ -19,6 +19,12 @@ public interface TopologyStore extends AutoCloseable {
   /** Applies every write of the batch and its consumed offsets atomically. */
   void write(StoreBatch batch);
 
+  /**
+   * Completes the roll-ups of every bucket ending at or before the newest stored window. A writer calls it
+   * once it has read all there is: while it reads ahead, a bucket completes a short grace after its end.
+   */
+  void completeRollups();
+
   /** Edge windows whose start lies in [fromMs, toMs), ordered by window start, edge key, source. */
   void scanEdges(long fromMs, long toMs, Consumer<EdgeAggregate> sink);
 
@@ -37,6 +43,14 @@ public interface TopologyStore extends AutoCloseable {
    * Only windows that fit inside one bucket are rolled up.
    */
   void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink);
+
+  /**
+   * Roll-up buckets (of every resolution) ending at or before this time hold every stored minute of theirs;
+   * a later bucket's roll-up may be missing or partial, and a reader takes its minutes instead.
+   */
+  default long rollupsCompleteUntil() {
+    return Long.MAX_VALUE;
+  }
 
   /**
    * A counter that grows whenever edge data changes; read it before a scan and pass it to

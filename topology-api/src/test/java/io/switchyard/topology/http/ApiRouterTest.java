@@ -62,7 +62,8 @@ class ApiRouterTest {
         .route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false).build().start();
     AccessPolicy policy = new AccessPolicy(List.of("s3cret".getBytes(StandardCharsets.UTF_8), "other".getBytes(StandardCharsets.UTF_8)),
         Set.of("https://grafana.example"));
-    guarded = HttpServerKit.builder("t2", 0).host("127.0.0.1").route("/", new ApiRouter(q, policy, metrics), false).build().start();
+    // This one keeps no graph bodies: each response is encoded afresh.
+    guarded = HttpServerKit.builder("t2", 0).host("127.0.0.1").route("/", new ApiRouter(q, policy, metrics, 0), false).build().start();
   }
 
   @AfterAll
@@ -107,6 +108,14 @@ class ApiRouterTest {
         + "/api/v1/graph")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
+  }
+
+  @Test
+  void withoutKeptBodiesTheGraphIsEncodedAgainToTheSameBytes() throws Exception {
+    String path = "/api/v1/graph?from=now-15m";
+    String kept = get(open, path).body();
+    assertThat(get(guarded, path, "Authorization", "Bearer s3cret").body()).isEqualTo(kept);
+    assertThat(get(guarded, path, "Authorization", "Bearer s3cret").body()).isEqualTo(kept);
   }
 
   @Test

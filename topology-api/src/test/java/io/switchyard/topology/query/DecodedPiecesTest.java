@@ -10,6 +10,7 @@ import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
 import io.switchyard.topology.MutableClock;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
+import io.switchyard.topology.store.Resolution;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
 import java.nio.file.Path;
@@ -81,6 +82,36 @@ class DecodedPiecesTest {
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
     assertThat(requests(T0, T0 + HOUR)).isEqualTo(600 + 15 + 30);
     assertThat(requests(T0 + 4 * MINUTE, T0 + 5 * MINUTE)).isEqualTo(25);
+  }
+
+  @ParameterizedTest(name = "cached graphs {0}")
+  @ValueSource(ints = {0, TopologyQueries.DEFAULT_CACHED_GRAPHS})
+  void lateMinuteAfterItsRollUpsWereWrittenIsInTheGraph(int cachedGraphs) {
+    queries(cachedGraphs);
+    for (int m = 0; m < 60; m++) {
+      write(T0 + m * MINUTE, 10);
+    }
+    // The hour is still open (complete until two minutes before its end): read from minutes and shorter roll-ups.
+    assertThat(store.rollupsCompleteUntil()).isEqualTo(T0 + 58 * MINUTE);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600);
+    assertThat(requests(T0 + 50 * MINUTE, T0 + HOUR)).isEqualTo(100);
+
+    store.completeRollups();
+    assertThat(store.rollupsCompleteUntil()).isEqualTo(T0 + HOUR);
+    assertThat(rollupCount(Resolution.HOUR)).isEqualTo(1);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600);
+
+    write(T0 + 30 * MINUTE, 40); // after the hour, its ten- and five-minute roll-ups were written
+    write(T0 + 59 * MINUTE, 1);
+    assertThat(requests(T0, T0 + HOUR)).isEqualTo(600 + 30 - 9);
+    assertThat(requests(T0 + 30 * MINUTE, T0 + 40 * MINUTE)).isEqualTo(130);
+    assertThat(requests(T0 + 55 * MINUTE, T0 + HOUR)).isEqualTo(41);
+  }
+
+  private int rollupCount(Resolution r) {
+    int[] n = {0};
+    store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> n[0]++);
+    return n[0];
   }
 
   @ParameterizedTest(name = "cached graphs {0}")

@@ -15,17 +15,17 @@ class RangePlanTest {
 
   @Test
   void anAlignedHourIsOneHourlyRollUp() {
-    assertThat(RangePlan.decompose(T0, T0 + HOUR, MINUTE)).containsExactly(new Piece(Resolution.HOUR, T0, T0 + HOUR));
+    assertThat(RangePlan.decompose(T0, T0 + HOUR, MINUTE, Long.MAX_VALUE)).containsExactly(new Piece(Resolution.HOUR, T0, T0 + HOUR));
   }
 
   @Test
   void raggedEndsFallBackToFinerPiecesInTimeOrder() {
-    assertThat(RangePlan.decompose(T0 + 7 * MINUTE, T0 + 66 * MINUTE, MINUTE)).containsExactly(
+    assertThat(RangePlan.decompose(T0 + 7 * MINUTE, T0 + 66 * MINUTE, MINUTE, Long.MAX_VALUE)).containsExactly(
         new Piece(null, T0 + 7 * MINUTE, T0 + 10 * MINUTE),
         new Piece(Resolution.TEN_MINUTES, T0 + 10 * MINUTE, T0 + HOUR),
         new Piece(Resolution.FIVE_MINUTES, T0 + HOUR, T0 + 65 * MINUTE),
         new Piece(null, T0 + 65 * MINUTE, T0 + 66 * MINUTE));
-    assertThat(RangePlan.decompose(T0 - 2 * MINUTE, T0 + 2 * HOUR + 3 * MINUTE, MINUTE)).containsExactly(
+    assertThat(RangePlan.decompose(T0 - 2 * MINUTE, T0 + 2 * HOUR + 3 * MINUTE, MINUTE, Long.MAX_VALUE)).containsExactly(
         new Piece(null, T0 - 2 * MINUTE, T0),
         new Piece(Resolution.HOUR, T0, T0 + 2 * HOUR),
         new Piece(null, T0 + 2 * HOUR, T0 + 2 * HOUR + 3 * MINUTE));
@@ -33,17 +33,17 @@ class RangePlanTest {
 
   @Test
   void shortRangesReadMinutes() {
-    assertThat(RangePlan.decompose(T0 + MINUTE, T0 + 4 * MINUTE, MINUTE))
+    assertThat(RangePlan.decompose(T0 + MINUTE, T0 + 4 * MINUTE, MINUTE, Long.MAX_VALUE))
         .containsExactly(new Piece(null, T0 + MINUTE, T0 + 4 * MINUTE));
-    assertThat(RangePlan.decompose(T0 + 3 * MINUTE, T0 + 9 * MINUTE, MINUTE))
+    assertThat(RangePlan.decompose(T0 + 3 * MINUTE, T0 + 9 * MINUTE, MINUTE, Long.MAX_VALUE))
         .containsExactly(new Piece(null, T0 + 3 * MINUTE, T0 + 9 * MINUTE));
-    assertThat(RangePlan.decompose(T0, T0, MINUTE)).isEmpty();
+    assertThat(RangePlan.decompose(T0, T0, MINUTE, Long.MAX_VALUE)).isEmpty();
   }
 
   @Test
   void windowsThatDoNotDivideTheRollUpsAreReadAsStored() {
     long w = 7 * MINUTE;
-    assertThat(RangePlan.decompose(T0 - T0 % w, T0 - T0 % w + 21 * w, w))
+    assertThat(RangePlan.decompose(T0 - T0 % w, T0 - T0 % w + 21 * w, w, Long.MAX_VALUE))
         .containsExactly(new Piece(null, T0 - T0 % w, T0 - T0 % w + 21 * w));
   }
 
@@ -53,7 +53,7 @@ class RangePlanTest {
     for (int i = 0; i < 2_000; i++) {
       long from = T0 + random.nextInt(3 * 24 * 60) * MINUTE;
       long to = from + random.nextInt(26 * 60) * MINUTE;
-      List<Piece> pieces = RangePlan.decompose(from, to, MINUTE);
+      List<Piece> pieces = RangePlan.decompose(from, to, MINUTE, Long.MAX_VALUE);
       long at = from;
       int minutePieces = 0;
       for (Piece p : pieces) {
@@ -70,6 +70,34 @@ class RangePlanTest {
       }
       assertThat(at).isEqualTo(to);
       assertThat(minutePieces).isLessThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void rollUpsAreUsedOnlyForBucketsEndingByTheCompleteMark() {
+    // Complete until 12 minutes past the second hour: its ten-minute bucket that ended is used, then minutes.
+    assertThat(RangePlan.decompose(T0, T0 + 2 * HOUR, MINUTE, T0 + HOUR + 12 * MINUTE)).containsExactly(
+        new Piece(Resolution.HOUR, T0, T0 + HOUR), new Piece(Resolution.TEN_MINUTES, T0 + HOUR, T0 + HOUR + 10 * MINUTE),
+        new Piece(null, T0 + HOUR + 10 * MINUTE, T0 + 2 * HOUR));
+    assertThat(RangePlan.decompose(T0, T0 + HOUR, MINUTE, T0)).containsExactly(new Piece(null, T0, T0 + HOUR));
+  }
+
+  @Test
+  void piecesStillTileTheRangeWhenRollUpsAreCompleteOnlyUpToAMark() {
+    Random random = new Random(5);
+    for (int i = 0; i < 2_000; i++) {
+      long from = T0 + random.nextInt(3 * 24 * 60) * MINUTE;
+      long to = from + random.nextInt(26 * 60) * MINUTE;
+      long complete = from - 30 * MINUTE + random.nextInt(27 * 60) * MINUTE;
+      long at = from;
+      for (Piece p : RangePlan.decompose(from, to, MINUTE, complete)) {
+        assertThat(p.fromMs()).isEqualTo(at);
+        if (p.resolution() != null) {
+          assertThat(p.toMs()).isLessThanOrEqualTo(complete);
+        }
+        at = p.toMs();
+      }
+      assertThat(at).isEqualTo(to);
     }
   }
 }
