@@ -311,7 +311,7 @@ public final class ExtAuthzBench {
     return f;
   }
 
-  private static CheckRequest request(String authorization) {
+  static CheckRequest request(String authorization) {
     AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder().setId("6b3c8e7e-2f1d-4a4e-9c1b-1f4f0e7d9a10")
         .setMethod("GET").setHost("cart.shop.svc.cluster.local").setPath("/cart/42/items?view=full").setScheme("http").setProtocol("HTTP/2")
         .putHeaders(":authority", "cart.shop.svc.cluster.local").putHeaders(":method", "GET").putHeaders(":path", "/cart/42/items?view=full")
@@ -336,7 +336,7 @@ public final class ExtAuthzBench {
     return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port)).build();
   }
 
-  private static String token(RSAKey key, String issuer) throws Exception {
+  static String token(RSAKey key, String issuer) throws Exception {
     JWTClaimsSet c = new JWTClaimsSet.Builder().issuer(issuer).subject("user-1234").audience("shop")
         .expirationTime(Date.from(Instant.now().plusSeconds(24 * 3600))).issueTime(new Date()).claim("scope", "cart:read cart:write")
         .claim("groups", List.of("customers", "beta")).build();

@@ -29,12 +29,13 @@ public final class TokenHash {
   private TokenHash() {}
 
   /**
-   * Appends the 32 digest bytes as 32 chars (0-255): half the length of hex and no formatting, for
-   * in-memory keys only. SHA-256 keeps distinct tokens apart (no practical collision); a cheaper
+   * The 32 digest bytes as 32 chars (0-255): half the length of hex and no formatting, for in-memory
+   * keys only. SHA-256 keeps distinct tokens apart (no practical collision); a cheaper
    * non-cryptographic hash would let a caller craft a token that shares another caller's entry.
-   * A token seen recently is compared, not hashed again: comparing is an order of magnitude cheaper.
+   * A token seen recently is compared, not hashed again: comparing is an order of magnitude cheaper,
+   * and the memo hands back the same String, whose hash code is then already computed.
    */
-  public static void appendSha256(StringBuilder b, String token) {
+  public static String sha256Chars(String token) {
     int slot = slot(token);
     Memo m = MEMO[slot];
     if (m == null || !m.token().equals(token)) {
@@ -48,7 +49,7 @@ public final class TokenHash {
       m = new Memo(token, new String(chars));
       MEMO[slot] = m;
     }
-    b.append(m.digestChars());
+    return m.digestChars();
   }
 
   private static int slot(String token) {

@@ -30,7 +30,7 @@ public final class DecisionEngine {
   private final Clock clock;
   private final CacheSettings settings;
   private final ExtAuthzMetrics metrics;
-  private final AsyncCache<String, Decision> cache;
+  private final AsyncCache<DecisionKey, Decision> cache;
   private volatile PolicySet policies;
 
   public DecisionEngine(PolicySet initial, Authenticator authenticator, Clock clock, CacheSettings settings, ExtAuthzMetrics metrics) {
@@ -42,9 +42,9 @@ public final class DecisionEngine {
     // Maintenance (draining the read buffers, evicting) runs on the calling thread, amortised over calls:
     // handing it to the common pool woke a pool thread every few dozen hits, which cost more than the work.
     this.cache = settings.maxEntries() <= 0 ? null : Caffeine.newBuilder().maximumSize(settings.maxEntries()).executor(Runnable::run)
-        .expireAfter(new Expiry<String, Decision>() {
+        .expireAfter(new Expiry<DecisionKey, Decision>() {
           @Override
-          public long expireAfterCreate(String key, Decision d, long currentTime) {
+          public long expireAfterCreate(DecisionKey key, Decision d, long currentTime) {
             long ttl = settings.ttl().toMillis();
             if (d.expiresAtMillis() != Long.MAX_VALUE) {
               ttl = Math.min(ttl, d.expiresAtMillis() - clock.millis());
@@ -53,12 +53,12 @@ public final class DecisionEngine {
           }
 
           @Override
-          public long expireAfterUpdate(String key, Decision d, long currentTime, long currentDuration) {
+          public long expireAfterUpdate(DecisionKey key, Decision d, long currentTime, long currentDuration) {
             return expireAfterCreate(key, d, currentTime);
           }
 
           @Override
-          public long expireAfterRead(String key, Decision d, long currentTime, long currentDuration) {
+          public long expireAfterRead(DecisionKey key, Decision d, long currentTime, long currentDuration) {
             return currentDuration;
           }
         }).buildAsync();
@@ -92,7 +92,7 @@ public final class DecisionEngine {
       metrics.cacheMiss.inc();
       return compute(set, wp, r, tokens).thenApply(d -> new Evaluated(d, false));
     }
-    String key = DecisionKeys.key(set.revision(), r, wp, tokens);
+    DecisionKey key = DecisionKeys.key(set.revision(), r, wp, tokens);
     CompletableFuture<Decision> present = cache.getIfPresent(key);
     if (present != null && present.isDone() && !present.isCompletedExceptionally()) {
       Decision d = present.join();

@@ -12,79 +12,72 @@ import java.util.TreeMap;
 /**
  * The canonical projection of a request onto what its decision can depend on: revision, workload,
  * protocol, the attributes the applicable policies read, and — whenever a RequestAuthentication
- * applies or Envoy passed verified claims — the tokens (by hash) or claims. Values are
- * length-prefixed so that no two different projections share a text.
+ * applies or Envoy passed verified claims — the tokens (by hash) or claims.
+ *
+ * <p>{@code parts} holds, in this order: one entry per attribute ref of the workload's policies (a
+ * String or null; the port as an Integer; Envoy metadata as its canonical text; null for identity,
+ * which is keyed through the tokens or claims), then a (location, digest) pair per token found, then
+ * the canonical text of jwt_authn's claims when Envoy passed them. Under one revision and workload
+ * the refs are fixed, so a position always means the same attribute, and the pieces' types and the
+ * array's length (odd only with claims) keep any two different projections apart.
  */
 final class DecisionKeys {
   private DecisionKeys() {}
 
-  static String key(String revision, RequestAttributes r, WorkloadPolicies wp, List<Authenticator.FoundToken> tokens) {
-    StringBuilder b = new StringBuilder(128);
-    b.append(revision).append('#');
-    put(b, wp.workloadKey());
-    b.append(r.http() ? 'h' : 't');
-    for (AttributeRef ref : wp.attributes()) {
-      switch (ref.kind()) {
-        case SOURCE_PRINCIPAL:
-          put(b, r.sourcePrincipal());
-          break;
-        case SOURCE_IP:
-          put(b, r.sourceIp());
-          break;
-        case REMOTE_IP:
-          put(b, r.remoteIp());
-          break;
-        case DESTINATION_IP:
-          put(b, r.destinationIp());
-          break;
-        case DESTINATION_PORT:
-          b.append(r.destinationPort()).append(';');
-          break;
-        case SNI:
-          put(b, r.sni());
-          break;
-        case METHOD:
-          put(b, r.method());
-          break;
-        case HOST:
-          put(b, r.host());
-          break;
-        case PATH:
-          put(b, r.path());
-          break;
-        case HEADER:
-          put(b, r.header(ref.name()));
-          break;
-        case METADATA: {
-          int open = ref.name().indexOf('[');
-          put(b, canonical(r.filterMetadata(ref.name().substring(0, open), ref.name().substring(open + 1, ref.name().length() - 1))));
-          break;
-        }
-        case IDENTITY:
-          // Identity comes only from the tokens or the jwt_authn claims, both keyed below.
-          b.append('i');
-          break;
-        default:
-          throw new IllegalStateException("attribute kind without projection: " + ref.kind());
-      }
+  static DecisionKey key(String revision, RequestAttributes r, WorkloadPolicies wp, List<Authenticator.FoundToken> tokens) {
+    List<AttributeRef> refs = wp.attributes();
+    int n = refs.size();
+    Map<String, Object> claims = r.jwtAuthnPayload();
+    Object[] parts = new Object[n + 2 * tokens.size() + (claims == null ? 0 : 1)];
+    for (int i = 0; i < n; i++) {
+      parts[i] = part(refs.get(i), r);
     }
-    if (!wp.tokenLocations().isEmpty()) {
-      b.append("|tok");
-      for (Authenticator.FoundToken t : tokens) {
-        b.append((char) ('0' + t.location().kind().ordinal()));
-        put(b, t.location().name());
-        put(b, t.location().prefix());
-        TokenHash.appendSha256(b, t.token());
-      }
+    int i = n;
+    for (Authenticator.FoundToken t : tokens) {
+      parts[i++] = t.location();
+      parts[i++] = TokenHash.sha256Chars(t.token());
     }
-    if (r.jwtAuthnPayload() != null) {
-      b.append("|meta");
-      put(b, canonical(r.jwtAuthnPayload()));
+    if (claims != null) {
+      parts[i] = canonical(claims);
     }
-    return b.toString();
+    return new DecisionKey(revision, wp.workloadKey(), r.http(), parts);
   }
 
-  private static void put(StringBuilder b, String v) {
+  private static Object part(AttributeRef ref, RequestAttributes r) {
+    switch (ref.kind()) {
+      case SOURCE_PRINCIPAL:
+        return r.sourcePrincipal();
+      case SOURCE_IP:
+        return r.sourceIp();
+      case REMOTE_IP:
+        return r.remoteIp();
+      case DESTINATION_IP:
+        return r.destinationIp();
+      case DESTINATION_PORT:
+        return r.destinationPort();
+      case SNI:
+        return r.sni();
+      case METHOD:
+        return r.method();
+      case HOST:
+        return r.host();
+      case PATH:
+        return r.path();
+      case HEADER:
+        return r.header(ref.name());
+      case METADATA: {
+        int open = ref.name().indexOf('[');
+        return canonical(r.filterMetadata(ref.name().substring(0, open), ref.name().substring(open + 1, ref.name().length() - 1)));
+      }
+      case IDENTITY:
+        // Identity comes only from the tokens or the jwt_authn claims, both keyed after the refs.
+        return null;
+      default:
+        throw new IllegalStateException("attribute kind without projection: " + ref.kind());
+    }
+  }
+
+  static void put(StringBuilder b, String v) {
     if (v == null) {
       b.append('-');
     } else {
@@ -93,7 +86,8 @@ final class DecisionKeys {
     b.append(';');
   }
 
-  private static String canonical(Object o) {
+  /** Map entries sorted by key, every value tagged with its type and length-prefixed: equal text, equal value. */
+  static String canonical(Object o) {
     if (o instanceof Map) {
       StringBuilder b = new StringBuilder("{");
       for (Map.Entry<?, ?> e : new TreeMap<>((Map<?, ?>) o).entrySet()) {
