@@ -1,32 +1,19 @@
 package io.switchyard.launcher.cli;
 
+import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchyard.launcher.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ExtAuthzCommandTest {
   /** The example folder `switchyard up` loads by default, as shipped in the repository. */
   static final Path SHIPPED = Path.of("..", "config", "authz");
 
   @TempDir Path dir;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return new Run(cl.execute(args), out.toString(), err.toString());
-  }
 
   private Path request(String method, String path, String namespace) throws Exception {
     Path f = dir.resolve("req-" + method + ".json");
@@ -42,14 +29,14 @@ class ExtAuthzCommandTest {
 
   @Test
   void checkAgainstTheShippedExamplesPrintsTheMatchedRule() throws Exception {
-    Run ok = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("GET", "/cart/42/items", "web").toString());
+    CliRun ok = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("GET", "/cart/42/items", "web").toString());
     assertThat(ok.code).as(ok.err).isZero();
     assertThat(ok.out).contains("\"decision\" : \"allow\"").contains("\"matchedPolicy\" : \"shop/cart\"").contains("\"matchedRule\" : 0")
         .contains("shop/cart-new-rules");
-    Run admin = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("GET", "/x/../admin", "web").toString());
+    CliRun admin = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("GET", "/x/../admin", "web").toString());
     assertThat(admin.code).isEqualTo(1);
     assertThat(admin.out).contains("istio-system/deny-admin-paths");
-    Run write = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("POST", "/cart/42", "web").toString());
+    CliRun write = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("POST", "/cart/42", "web").toString());
     assertThat(write.code).isEqualTo(1);
     assertThat(write.out).contains("istio-system/audit-writes");
   }
@@ -57,7 +44,7 @@ class ExtAuthzCommandTest {
   @Test
   void brokenPolicyIsOneLineWithFileAndLine() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x}\nspec:\n  action: CUSTOM\n");
-    Run r = run("ext-authz", "check", "--policy-dir", dir.resolve("bad.yaml").toString(), "--request", request("GET", "/", "web").toString());
+    CliRun r = run("ext-authz", "check", "--policy-dir", dir.resolve("bad.yaml").toString(), "--request", request("GET", "/", "web").toString());
     assertThat(r.code).isEqualTo(Main.USAGE_ERROR);
     assertThat(r.err).contains("bad.yaml:5").contains("CUSTOM");
   }
@@ -65,7 +52,7 @@ class ExtAuthzCommandTest {
   @Test
   void badRequestFileIsAUsageError() throws Exception {
     Files.writeString(dir.resolve("r.json"), "{ nope");
-    Run r = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", dir.resolve("r.json").toString());
+    CliRun r = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", dir.resolve("r.json").toString());
     assertThat(r.code).isEqualTo(Main.USAGE_ERROR);
     assertThat(r.err).contains("r.json");
   }
@@ -91,13 +78,13 @@ class ExtAuthzCommandTest {
         }}
         """);
     // By default the caller's trust domain is foreign, so the principal does not match.
-    Run plain = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString());
+    CliRun plain = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString());
     assertThat(plain.code).as(plain.err).isEqualTo(1);
-    Run aliased = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(),
+    CliRun aliased = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(),
         "--trust-domain", "prod.example", "--trust-domain-alias", "old.example,legacy.example");
     assertThat(aliased.code).as(aliased.err).isZero();
     assertThat(aliased.out).contains("\"matchedPolicy\" : \"shop/only-frontend\"");
-    Run bad = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(), "--trust-domain", "");
+    CliRun bad = run("ext-authz", "check", "--policy-dir", policies.toString(), "--request", req.toString(), "--trust-domain", "");
     assertThat(bad.code).isEqualTo(Main.USAGE_ERROR);
     assertThat(bad.err).contains("--trust-domain");
   }

@@ -1,32 +1,18 @@
 package io.switchyard.launcher.cli;
 
+import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchyard.launcher.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class MainTest {
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
   @Test
   void versionPrintsTheVersion() {
-    Run r = run("version");
+    CliRun r = run("version");
     assertThat(r.code).isZero();
     assertThat(r.out).startsWith("switchyard ");
   }
@@ -39,7 +25,7 @@ class MainTest {
     for (List<String> path : paths) {
       List<String> args = new ArrayList<>(path);
       args.add("--help");
-      Run r = run(args.toArray(String[]::new));
+      CliRun r = run(args.toArray(String[]::new));
       assertThat(r.code).as("exit code of %s", args).isZero();
       assertThat(r.out).as("help of %s", args).contains("Usage:");
     }
@@ -47,7 +33,7 @@ class MainTest {
 
   @Test
   void unknownFlagExitsWithTwoAndOneLine() {
-    Run r = run("up", "--no-such-flag");
+    CliRun r = run("up", "--no-such-flag");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip().lines()).hasSize(1);
     assertThat(r.err).contains("--no-such-flag").doesNotContain("Exception");
@@ -55,7 +41,7 @@ class MainTest {
 
   @Test
   void missingConfigFolderExitsWithTwoAndOneLine() {
-    Run r = run("up", "--config-dir", "/nonexistent/config", "--no-flink");
+    CliRun r = run("up", "--config-dir", "/nonexistent/config", "--no-flink");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: config folder not found: /nonexistent/config (--config-dir)");
   }

@@ -1,41 +1,27 @@
 package io.switchyard.launcher.cli;
 
+import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.launcher.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class RateLimitCommandTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return new Run(cl.execute(args), out.toString(), err.toString());
-  }
-
   @Test
   void validateAcceptsTheShippedExampleFolder() {
     Path example = Path.of("../config/ratelimit");
-    Run r = run("ratelimit", "validate", example.toString());
+    CliRun r = run("ratelimit", "validate", example.toString());
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).contains("valid: 1 domain(s) [edge]");
   }
 
   @Test
   void validateAcceptsTheDemoFolder() {
-    Run r = run("ratelimit", "validate", "../config/demo/ratelimit");
+    CliRun r = run("ratelimit", "validate", "../config/demo/ratelimit");
     assertThat(r.code).as(r.err).isZero();
     assertThat(r.out).contains("[storefront]");
   }
@@ -43,7 +29,7 @@ class RateLimitCommandTest {
   @Test
   void validateRejectsABrokenFolderWithFileAndLine() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "domain: d\ndescriptors:\n  - key: a\n    rate_limit: {unit: weekly, requests_per_unit: 1}\n");
-    Run r = run("ratelimit", "validate", dir.toString());
+    CliRun r = run("ratelimit", "validate", dir.toString());
     assertThat(r.code).isEqualTo(1);
     assertThat(r.err.strip()).isEqualTo("invalid: " + dir.resolve("bad.yaml") + ":4:24: invalid rate limit unit 'weekly'");
   }
@@ -51,7 +37,7 @@ class RateLimitCommandTest {
   @Test
   void badStorageFlagIsAOneLineUsageError() throws Exception {
     Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
-    Run r = run("ratelimit", "--config-dir", dir.toString(), "--storage", "disk", "--admin-port", "0");
+    CliRun r = run("ratelimit", "--config-dir", dir.toString(), "--storage", "disk", "--admin-port", "0");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: --storage must be memory, rocksdb or redis, not 'disk'");
   }

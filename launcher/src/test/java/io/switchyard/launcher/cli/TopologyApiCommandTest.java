@@ -1,32 +1,18 @@
 package io.switchyard.launcher.cli;
 
+import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.launcher.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class TopologyApiCommandTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return new Run(cl.execute(args), out.toString(), err.toString());
-  }
-
   @Test
   void helpListsTheCacheSizesWithTheirDefaults() {
-    Run r = run("topology-api", "--help");
+    CliRun r = run("topology-api", "--help");
     assertThat(r.code).isZero();
     // Help wraps its lines: compare with the white space collapsed.
     String help = r.out.replaceAll("\\s+", " ");
@@ -37,7 +23,7 @@ class TopologyApiCommandTest {
 
   @Test
   void negativeCacheSizeIsAOneLineUsageError() {
-    Run r = run("topology-api", "--data-dir", dir.toString(), "--cached-graphs", "-1", "--admin-port", "0");
+    CliRun r = run("topology-api", "--data-dir", dir.toString(), "--cached-graphs", "-1", "--admin-port", "0");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: cache sizes must not be negative: 167772160 bytes of pieces, -1 graphs, 4 bodies");
   }
@@ -46,7 +32,7 @@ class TopologyApiCommandTest {
   void upTakesTheSameCacheSizesAndRefusesANegativeOneBeforeAnythingStarts() {
     assertThat(run("up", "--help").out).contains("--piece-cache-mb=MB").contains("--cached-graphs=N")
         .contains("--cached-graph-bodies=N");
-    Run r = run("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
+    CliRun r = run("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
         "--piece-cache-mb", "-5", "--no-flink", "--admin-port", "0");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: cache sizes must not be negative: -5242880 bytes of pieces, 8 graphs, 4 bodies");
