@@ -234,7 +234,7 @@ public final class ExtAuthzBench {
     // Decision logging stays on, as in production; the sink discards so the bench measures Check, not a log file.
     DecisionLogger log = new DecisionLogger(new DecisionLogSink() {
       @Override
-      public void write(String key, byte[] buf, int length) {}
+      public void write(String key, byte[] record) {}
 
       @Override
       public void close() {}

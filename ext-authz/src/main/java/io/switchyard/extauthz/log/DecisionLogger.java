@@ -96,7 +96,7 @@ public final class DecisionLogger implements AutoCloseable {
 
   private void write(Encoded e) {
     try {
-      sink.write(e.key(), e.bytes(), e.bytes().length);
+      sink.write(e.key(), e.bytes());
       sent.inc();
     } catch (Exception ex) {
       failed.inc();

@@ -12,8 +12,8 @@ public final class JsonLogSink implements DecisionLogSink {
   private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
 
   @Override
-  public void write(String key, byte[] buf, int length) throws InvalidProtocolBufferException {
-    LOG.info(printer.print(AuthzDecisionRecord.parser().parseFrom(buf, 0, length)));
+  public void write(String key, byte[] record) throws InvalidProtocolBufferException {
+    LOG.info(printer.print(AuthzDecisionRecord.parser().parseFrom(record)));
   }
 
   @Override

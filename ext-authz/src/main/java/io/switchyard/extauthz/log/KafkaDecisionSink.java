@@ -2,7 +2,6 @@ package io.switchyard.extauthz.log;
 
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -31,9 +30,9 @@ public final class KafkaDecisionSink implements DecisionLogSink {
   }
 
   @Override
-  public void write(String key, byte[] buf, int length) {
+  public void write(String key, byte[] record) {
     // The logger hands over each record's own array; the producer may hold it until the batch is sent.
-    producer.send(new ProducerRecord<>(topic, key, length == buf.length ? buf : Arrays.copyOf(buf, length)), (md, err) -> {
+    producer.send(new ProducerRecord<>(topic, key, record), (md, err) -> {
       if (err != null) {
         metrics.logRecords.labelValues("failed").inc();
       }

@@ -130,7 +130,7 @@ class DecisionLoggerTest {
   void aFailingSinkCountsFailuresAndKeepsGoing() throws Exception {
     DecisionLogSink broken = new DecisionLogSink() {
       @Override
-      public void write(String key, byte[] buf, int length) {
+      public void write(String key, byte[] record) {
         throw new IllegalStateException("broker gone");
       }
 
@@ -154,11 +154,11 @@ class DecisionLoggerTest {
     }
 
     @Override
-    public void write(String key, byte[] buf, int length) throws Exception {
+    public void write(String key, byte[] record) throws Exception {
       if (gate != null) {
         gate.await(10, TimeUnit.SECONDS);
       }
-      got.add(AuthzDecisionRecord.parser().parseFrom(buf, 0, length));
+      got.add(AuthzDecisionRecord.parser().parseFrom(record));
     }
 
     @Override
