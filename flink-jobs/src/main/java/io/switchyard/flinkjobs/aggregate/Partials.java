@@ -10,9 +10,9 @@ import java.util.Arrays;
 
 /**
  * The pre-aggregation's per-(key, window) accumulators in plain fields and arrays. They fold events
- * exactly as {@link Aggregates#addTo} and {@link Aggregates#addServiceTo} fold them into protobuf
- * builders (same additions in the same order, so the same doubles, and response codes in first-seen
- * order), and build the message once, when the partial goes out. The builders copied a histogram's
+ * exactly as folding them one at a time into protobuf builders would (same additions in the same
+ * order, so the same doubles, and response codes in first-seen order; the tests keep that fold as the
+ * reference), and build the message once, when the partial goes out. The builders copied a histogram's
  * repeated field on the first write after every flush and boxed each bucket update; the profile had
  * them as the largest cost after the pairing itself.
  */
@@ -63,7 +63,7 @@ final class Partials {
       size++;
     }
 
-    /** Adds every comma-separated flag of an edge, as {@link Aggregates#addTo} splits them. */
+    /** Adds every comma-separated flag of an edge, as Envoy writes them. */
     void addFlags(String flags, double count) {
       if (flags.isEmpty()) {
         return;

@@ -29,8 +29,8 @@ class AggregatesTest {
   @Test
   void countsFailuresLatenciesCodesAndFlagsWeightedBySampling() {
     EdgeAggregate a = EdgeAggregate.getDefaultInstance();
-    a = Aggregates.add(a, event(1, false, 0.010, 0.008, "2xx", ""));
-    a = Aggregates.add(a, event(4, true, 0.200, -1, "5xx", "UF,URX"));
+    a = BuilderFold.add(a, event(1, false, 0.010, 0.008, "2xx", ""));
+    a = BuilderFold.add(a, event(4, true, 0.200, -1, "5xx", "UF,URX"));
     assertThat(a.getClient().getName()).isEqualTo("frontend");
     assertThat(a.getRequestCount()).isEqualTo(5);
     assertThat(a.getFailedCount()).isEqualTo(4);
@@ -46,17 +46,17 @@ class AggregatesTest {
   void mergeEqualsAddingEverythingToOneAccumulator() {
     EdgeEvent x = event(1, false, 0.01, 0.009, "2xx", "");
     EdgeEvent y = event(2, true, 0.5, 0.4, "5xx", "UH");
-    EdgeAggregate one = Aggregates.add(Aggregates.add(EdgeAggregate.getDefaultInstance(), x), y);
-    EdgeAggregate merged = Aggregates.merge(Aggregates.add(EdgeAggregate.getDefaultInstance(), x),
-        Aggregates.add(EdgeAggregate.getDefaultInstance(), y));
+    EdgeAggregate one = BuilderFold.add(BuilderFold.add(EdgeAggregate.getDefaultInstance(), x), y);
+    EdgeAggregate merged = Aggregates.merge(BuilderFold.add(EdgeAggregate.getDefaultInstance(), x),
+        BuilderFold.add(EdgeAggregate.getDefaultInstance(), y));
     assertThat(merged).isEqualTo(one);
   }
 
   @Test
   void serviceAggregateUsesServerLatencyElseClientLatency() {
     ServiceAggregate s = ServiceAggregate.getDefaultInstance();
-    s = Aggregates.addService(s, event(1, false, 0.3, 0.1, "2xx", ""));
-    s = Aggregates.addService(s, event(1, false, 0.3, -1, "2xx", ""));
+    s = BuilderFold.addService(s, event(1, false, 0.3, 0.1, "2xx", ""));
+    s = BuilderFold.addService(s, event(1, false, 0.3, -1, "2xx", ""));
     assertThat(s.getService().getName()).isEqualTo("checkout");
     assertThat(s.getRequestCount()).isEqualTo(2);
     assertThat(s.getLatency().getSumSeconds()).isCloseTo(0.4, within(1e-9));
@@ -64,7 +64,7 @@ class AggregatesTest {
 
   @Test
   void kafkaKeysNameClientAndServer() {
-    EdgeAggregate a = Aggregates.add(EdgeAggregate.getDefaultInstance(), event(1, false, 0.1, 0.1, "", ""));
+    EdgeAggregate a = BuilderFold.add(EdgeAggregate.getDefaultInstance(), event(1, false, 0.1, 0.1, "", ""));
     assertThat(Aggregates.edgeKafkaKey(a)).isEqualTo("frontend->checkout");
   }
 }

@@ -46,7 +46,7 @@ class PartialsTest {
     Partials.Edge partial = null;
     for (int i = 0; i < n; i++) {
       EdgeEvent e = randomEvent(r);
-      expected = Aggregates.add(expected, e);
+      expected = BuilderFold.add(expected, e);
       if (partial == null) {
         partial = new Partials.Edge(e);
       }
@@ -63,7 +63,7 @@ class PartialsTest {
     Partials.Service partial = null;
     for (int i = 0; i < n; i++) {
       EdgeEvent e = randomEvent(r);
-      expected = Aggregates.addService(expected, e);
+      expected = BuilderFold.addService(expected, e);
       if (partial == null) {
         partial = new Partials.Service(e);
       }

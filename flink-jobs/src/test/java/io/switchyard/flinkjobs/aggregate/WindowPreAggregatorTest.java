@@ -115,7 +115,7 @@ class WindowPreAggregatorTest {
     EdgeAggregate single = EdgeAggregate.getDefaultInstance();
     for (int i = 0; i < 5; i++) {
       EdgeEvent e = edge("a", "b", T0 + i, 0.001 * (i + 1));
-      single = Aggregates.add(single, e);
+      single = BuilderFold.add(single, e);
       send(e);
       if (i == 2) {
         harness.prepareSnapshotPreBarrier(1); // flush mid-window: two partials

@@ -1,0 +1,89 @@
+package io.switchyard.flinkjobs.aggregate;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.model.LatencyBuckets;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import java.util.List;
+
+/**
+ * The straightforward fold of edge events into protobuf builders, one event at a time: the reference
+ * that {@link Partials} must match bit for bit, and against which {@link Aggregates#merge} is checked.
+ */
+final class BuilderFold {
+  private BuilderFold() {}
+
+  static EdgeAggregate add(EdgeAggregate acc, EdgeEvent e) {
+    EdgeAggregate.Builder b = acc.getRequestCount() == 0 && !acc.hasClient() ? Aggregates.emptyEdge(e).toBuilder() : acc.toBuilder();
+    addTo(b, e);
+    return b.build();
+  }
+
+  private static void addTo(EdgeAggregate.Builder b, EdgeEvent e) {
+    b.setRequestCount(b.getRequestCount() + e.weight);
+    if (e.failed) {
+      b.setFailedCount(b.getFailedCount() + e.weight);
+    }
+    if (e.clientLatencySeconds >= 0) {
+      if (!b.hasClientLatency()) {
+        b.setClientLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getClientLatencyBuilder(), e.clientLatencySeconds, e.weight);
+    }
+    if (e.serverLatencySeconds >= 0) {
+      if (!b.hasServerLatency()) {
+        b.setServerLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getServerLatencyBuilder(), e.serverLatencySeconds, e.weight);
+    }
+    if (e.messagingLatencySeconds >= 0) {
+      if (!b.hasMessagingLatency()) {
+        b.setMessagingLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getMessagingLatencyBuilder(), e.messagingLatencySeconds, e.weight);
+    }
+    if (!e.responseClass.isEmpty()) {
+      Aggregates.addCode(b.getResponsesBuilderList(), b::addResponsesBuilder, e.responseClass, e.weight);
+    }
+    for (String flag : flags(e.responseFlags)) {
+      Aggregates.addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
+    }
+  }
+
+  static ServiceAggregate addService(ServiceAggregate acc, EdgeEvent e) {
+    ServiceAggregate.Builder b = acc.toBuilder();
+    addServiceTo(b, e);
+    return b.build();
+  }
+
+  private static void addServiceTo(ServiceAggregate.Builder b, EdgeEvent e) {
+    if (!b.hasService()) {
+      b.setSchemaVersion(Aggregates.SCHEMA_VERSION).setService(e.serverNode()).setSource(e.telemetrySource());
+    }
+    b.setRequestCount(b.getRequestCount() + e.weight);
+    if (e.failed) {
+      b.setFailedCount(b.getFailedCount() + e.weight);
+    }
+    // Served latency: the server's own measure, else what the caller saw (virtual and mesh-source edges).
+    double latency = e.serverLatencySeconds >= 0 ? e.serverLatencySeconds : e.clientLatencySeconds;
+    if (latency >= 0) {
+      if (!b.hasLatency()) {
+        b.setLatency(LatencyBuckets.emptyHistogram());
+      }
+      LatencyBuckets.observe(b.getLatencyBuilder(), latency, e.weight);
+    }
+    if (!e.responseClass.isEmpty()) {
+      Aggregates.addCode(b.getResponsesBuilderList(), b::addResponsesBuilder, e.responseClass, e.weight);
+    }
+    for (String flag : flags(e.responseFlags)) {
+      Aggregates.addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
+    }
+  }
+
+  private static List<String> flags(String flags) {
+    if (flags.isEmpty()) {
+      return List.of();
+    }
+    return List.of(flags.split(","));
+  }
+}
