@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import java.util.stream.Collectors;
 
 /**
  * Writes {@link AuthzDecisionRecord} wire bytes without building the message. The fields that come from
@@ -30,7 +29,11 @@ final class DecisionRecordEncoder {
   private static final int FIXED64 = 1;
   private static final int LENGTH_DELIMITED = 2;
 
-  private final Set<String> redacted;
+  /**
+   * Lower-case names whose values are logged as {@link #REDACTED}. Checked by length, then content: the request's
+   * header names are fresh strings whose hash is not computed yet, and a set lookup hashed every name.
+   */
+  private final String[] redacted;
   private byte[] buf = new byte[INITIAL_BUFFER];
   private int pos;
   private final BiConsumer<String, String> headerWriter = this::header;
@@ -38,7 +41,7 @@ final class DecisionRecordEncoder {
   private String lastKey;
 
   DecisionRecordEncoder(Set<String> redactedHeaders) {
-    this.redacted = redactedHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.redacted = redactedHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).distinct().toArray(String[]::new);
   }
 
   /** The Kafka key: namespace/workload, each empty when unknown. Requests of one workload share its ref. */
@@ -118,7 +121,7 @@ final class DecisionRecordEncoder {
   }
 
   private void header(String k, String v) {
-    String logged = redacted.contains(k) ? REDACTED : v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v;
+    String logged = redacted(k) ? REDACTED : v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v;
     tag(AuthzDecisionRecord.HEADERS_FIELD_NUMBER, LENGTH_DELIMITED);
     // The map entry's length comes first; one byte is reserved and the entry moved when it needs more.
     ensure(1);
@@ -135,6 +138,16 @@ final class DecisionRecordEncoder {
       pos += size - 1;
     }
     putVarint(lengthAt, length);
+  }
+
+  private boolean redacted(String name) {
+    int n = name.length();
+    for (String r : redacted) {
+      if (r.length() == n && r.equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** proto3 leaves empty strings off the wire; null means not known, written the same way. */
