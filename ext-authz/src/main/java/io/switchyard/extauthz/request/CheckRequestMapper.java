@@ -64,7 +64,7 @@ public final class CheckRequestMapper {
       int budget = options.maxHeaderBytes();
       Map<String, String> headers = p.headers;
       if (!headers.isEmpty() && adoptable(headers, budget)) {
-        b.adoptHeaders(headers);
+        b.adoptHeaders(headers, p.headerEntries);
       } else if (!headers.isEmpty()) {
         for (Map.Entry<String, String> e : headers.entrySet()) {
           budget -= e.getKey().length() + e.getValue().length();

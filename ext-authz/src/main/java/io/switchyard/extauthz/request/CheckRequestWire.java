@@ -31,6 +31,9 @@ final class CheckRequestWire {
 
   private final byte[] buf;
   private int pos;
+  private int[] headerBounds;
+  private int headerCount;
+  private int lastStringBytes;
 
   private CheckRequestWire(byte[] buf) {
     this.buf = buf;
@@ -39,10 +42,14 @@ final class CheckRequestWire {
   /** The request's parts, or null when the bytes hold anything this reader does not cover. */
   static RequestParts read(byte[] wire) {
     RequestParts p = new RequestParts();
+    CheckRequestWire reader = new CheckRequestWire(wire);
     try {
-      new CheckRequestWire(wire).checkRequest(p, wire.length);
+      reader.checkRequest(p, wire.length);
     } catch (Unsupported e) {
       return null;
+    }
+    if (reader.headerBounds != null) {
+      p.headerEntries = new HeaderEntries(wire, Arrays.copyOf(reader.headerBounds, reader.headerCount * 2));
     }
     // The mapping adopts the headers as they are, as it adopts protobuf's unmodifiable map.
     p.headers = Collections.unmodifiableMap(p.headers);
@@ -204,12 +211,7 @@ final class CheckRequestWire {
       switch (tag(end)) {
         case 1 << 3 | LEN -> p.id = string(end);
         case 2 << 3 | LEN -> p.method = string(end);
-        case 3 << 3 | LEN -> {
-          if (p.headers.isEmpty()) {
-            p.headers = new LinkedHashMap<>();
-          }
-          mapEntry(p.headers, length(end));
-        }
+        case 3 << 3 | LEN -> header(p, length(end));
         case 4 << 3 | LEN -> p.path = string(end);
         case 5 << 3 | LEN -> p.host = string(end);
         case 6 << 3 | LEN, 7 << 3 | LEN, 8 << 3 | LEN, 10 << 3 | LEN, 11 << 3 | LEN -> skipString(end);
@@ -218,6 +220,55 @@ final class CheckRequestWire {
         default -> throw UNSUPPORTED;
       }
     }
+  }
+
+  /**
+   * A header map entry. Its bounds are kept while every entry so far is in the shortest form (name, then value, each
+   * with a minimal length) and names a header not seen before, so that the entries match the map one to one.
+   */
+  private void header(RequestParts p, int end) throws Unsupported {
+    if (p.headers.isEmpty()) {
+      p.headers = new LinkedHashMap<>();
+      headerBounds = new int[32];
+    }
+    int start = pos;
+    String name = "";
+    String value = "";
+    // 1 after the name, 2 after the name then the value, each in its shortest form; -1 otherwise.
+    int shape = 0;
+    while (pos < end) {
+      int tag = tag(end);
+      int from = pos;
+      switch (tag) {
+        case 1 << 3 | LEN -> {
+          name = string(end);
+          shape = shape == 0 && shortest(from) ? 1 : -1;
+        }
+        case 2 << 3 | LEN -> {
+          value = string(end);
+          shape = shape == 1 && shortest(from) ? 2 : -1;
+        }
+        default -> throw UNSUPPORTED;
+      }
+    }
+    boolean fresh = p.headers.put(name, value) == null;
+    if (headerBounds != null && fresh && shape == 2) {
+      if (headerCount * 2 == headerBounds.length) {
+        headerBounds = Arrays.copyOf(headerBounds, headerBounds.length * 2);
+      }
+      headerBounds[headerCount * 2] = start;
+      headerBounds[headerCount * 2 + 1] = end;
+      headerCount++;
+    } else {
+      headerBounds = null;
+    }
+  }
+
+  /** Whether the string just read, which started at {@code from}, had a length prefix of the fewest bytes. */
+  private boolean shortest(int from) {
+    int n = lastStringBytes;
+    int prefix = n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+    return pos - from == prefix + n;
   }
 
   /** A {@code map<string, string>} entry; a missing key or value is empty, a repeated key replaces in place. */
@@ -296,16 +347,20 @@ final class CheckRequestWire {
     int to = length(end);
     int from = pos;
     pos = to;
-    for (int i = from; i < to; i++) {
-      if (buf[i] < 0) {
-        byte[] utf8 = Arrays.copyOfRange(buf, from, to);
-        if (!Internal.isValidUtf8(utf8)) {
-          throw UNSUPPORTED;
-        }
-        return new String(utf8, StandardCharsets.UTF_8);
-      }
+    int n = to - from;
+    lastStringBytes = n;
+    // The JDK decodes ASCII with a vectorised scan and one copy. UTF-8 never decodes to more chars than bytes, and
+    // only to as many when every byte is ASCII or malformed (each then U+FFFD): so equal length without U+FFFD is
+    // ASCII. (For a Latin-1 string, looking for U+FFFD returns at once.)
+    String s = new String(buf, from, n, StandardCharsets.UTF_8);
+    if (s.length() == n && s.indexOf('\uFFFD') < 0) {
+      return s;
     }
-    return new String(buf, from, to - from, StandardCharsets.ISO_8859_1);
+    // Protobuf rejects what is not UTF-8, where the JDK would substitute; valid UTF-8 decodes alike in both.
+    if (!Internal.isValidUtf8(Arrays.copyOfRange(buf, from, to))) {
+      throw UNSUPPORTED;
+    }
+    return s;
   }
 
   /** A string field the mapping does not read: protobuf would still reject it if it were not UTF-8. */

@@ -27,6 +27,8 @@ final class RequestParts {
   String host = "";
   /** {@code headers} as protobuf keeps it: in first-seen order, a repeated name's later value replacing the earlier. */
   Map<String, String> headers = Map.of();
+  /** {@code headers}' entries in the wire bytes, when each was sent once and in its shortest form; else null. */
+  HeaderEntries headerEntries;
   List<HeaderValue> headerList = List.of();
   Map<String, String> contextExtensions = Map.of();
   Map<String, Struct> filterMetadata = Map.of();
