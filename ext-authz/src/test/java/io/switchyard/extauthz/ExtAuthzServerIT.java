@@ -21,11 +21,8 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCalls;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.extauthz.testing.JwksServer;
+import io.switchyard.serverkit.grpc.WireBytes;
 import io.switchyard.serverkit.metrics.Metrics;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -132,22 +129,7 @@ class ExtAuthzServerIT {
   /** Bytes that are not a CheckRequest are the caller's error: a gRPC status naming the message, and the server stays up. */
   @Test
   void bytesThatAreNotACheckRequestGetInvalidArgument() {
-    MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(byte[] value) {
-        return new ByteArrayInputStream(value);
-      }
-
-      @Override
-      public byte[] parse(InputStream stream) {
-        try {
-          return stream.readAllBytes();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    };
-    MethodDescriptor<byte[], byte[]> check = AuthorizationGrpc.getCheckMethod().toBuilder(raw, raw).build();
+    MethodDescriptor<byte[], byte[]> check = AuthorizationGrpc.getCheckMethod().toBuilder(WireBytes.MARSHALLER, WireBytes.MARSHALLER).build();
     // Field 1 claims 100 bytes and 2 follow; then a header value that is not UTF-8.
     for (byte[] bad : List.of(new byte[] {0x0a, 100, 0x0a, 0x00},
         new byte[] {0x0a, 14, 0x22, 12, 0x12, 10, 0x1a, 8, 0x0a, 1, 'a', 0x12, 3, 'b', (byte) 0xff, 'c'})) {

@@ -17,6 +17,7 @@ import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.CheckRequestMapper;
 import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.serverkit.grpc.WireBytes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
