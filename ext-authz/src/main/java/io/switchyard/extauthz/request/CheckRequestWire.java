@@ -29,20 +29,36 @@ final class CheckRequestWire {
   private static final Unsupported UNSUPPORTED = new Unsupported();
   private static final int LEN = 2;
 
+  private static final int MEMO_SLOTS = 1024;
+  private static final int MEMO_MAX_BYTES = 128;
+  /**
+   * Short strings recently read on this thread, one per slot, by their bytes. Most of a request's strings (header
+   * names, most values, principals, addresses, context extensions) repeat from request to request; a slot is used
+   * only when its bytes are equal, and then hands back the same String, already decoded and with its hash code
+   * already computed, which the header map and the cache key need. Per thread, so event loops never write to a
+   * shared line.
+   */
+  private static final ThreadLocal<Memo[]> MEMOS = ThreadLocal.withInitial(() -> new Memo[MEMO_SLOTS]);
+
+  /** Bytes that were valid UTF-8, and their text. */
+  private record Memo(byte[] bytes, String text) {}
+
   private final byte[] buf;
+  private final Memo[] memo;
   private int pos;
   private int[] headerBounds;
   private int headerCount;
   private int lastStringBytes;
 
-  private CheckRequestWire(byte[] buf) {
+  private CheckRequestWire(byte[] buf, Memo[] memo) {
     this.buf = buf;
+    this.memo = memo;
   }
 
   /** The request's parts, or null when the bytes hold anything this reader does not cover. */
   static RequestParts read(byte[] wire) {
     RequestParts p = new RequestParts();
-    CheckRequestWire reader = new CheckRequestWire(wire);
+    CheckRequestWire reader = new CheckRequestWire(wire, MEMOS.get());
     try {
       reader.checkRequest(p, wire.length);
     } catch (Unsupported e) {
@@ -349,6 +365,28 @@ final class CheckRequestWire {
     pos = to;
     int n = to - from;
     lastStringBytes = n;
+    if (n > MEMO_MAX_BYTES) {
+      return decode(from, to);
+    }
+    int h = n;
+    for (int i = from, last = Math.min(to, from + 4); i < last; i++) {
+      h = 31 * h + buf[i];
+    }
+    for (int i = Math.max(from, to - 4); i < to; i++) {
+      h = 31 * h + buf[i];
+    }
+    int slot = (h ^ (h >>> 16)) & (MEMO_SLOTS - 1);
+    Memo m = memo[slot];
+    if (m != null && Arrays.equals(m.bytes(), 0, m.bytes().length, buf, from, to)) {
+      return m.text();
+    }
+    String s = decode(from, to);
+    memo[slot] = new Memo(Arrays.copyOfRange(buf, from, to), s);
+    return s;
+  }
+
+  private String decode(int from, int to) throws Unsupported {
+    int n = to - from;
     // The JDK decodes ASCII with a vectorised scan and one copy. UTF-8 never decodes to more chars than bytes, and
     // only to as many when every byte is ASCII or malformed (each then U+FFFD): so equal length without U+FFFD is
     // ASCII. (For a Latin-1 string, looking for U+FFFD returns at once.)

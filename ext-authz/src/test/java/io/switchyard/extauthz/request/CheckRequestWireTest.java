@@ -112,6 +112,18 @@ class CheckRequestWireTest {
     assertThat(p.headers).containsExactly(Map.entry(":path", "/cart/1"), Map.entry("user-agent", "curl"));
   }
 
+  /** Recently read strings are reused only for equal bytes: same length, head and tail must not be enough. */
+  @Test
+  void stringsAlikeAtBothEndsAreReadApart() {
+    CheckRequestMapper mapper = new CheckRequestMapper(CheckRequestMapper.Options.defaults());
+    for (String middle : new String[] {"1111", "2222", "1111", "\u00e9\u00e9", "3333"}) {
+      String value = "abcd" + middle + "wxyz";
+      CheckRequest r = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder().setRequest(AttributeContext.Request.newBuilder()
+          .setHttp(AttributeContext.HttpRequest.newBuilder().setPath("/").putHeaders("x-v", value)))).build();
+      assertThat(CheckRequestWire.read(r.toByteArray()).headers).containsExactly(Map.entry("x-v", value));
+    }
+  }
+
   @Test
   void malformedBytesAreProtobufsError() {
     CheckRequestMapper mapper = new CheckRequestMapper(CheckRequestMapper.Options.defaults());
