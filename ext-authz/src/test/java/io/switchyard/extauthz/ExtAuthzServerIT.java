@@ -1,6 +1,7 @@
 package io.switchyard.extauthz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.Code;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -8,13 +9,19 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCalls;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.extauthz.testing.JwksServer;
+import io.switchyard.serverkit.grpc.WireBytes;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +124,22 @@ class ExtAuthzServerIT {
     CheckResponse bad = stub.check(check("/a%00b", Map.of()));
     assertThat(bad.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(400);
     assertThat(stub.check(check("/ok", Map.of("authorization", "Bearer \u00ff\u00fe"))).getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+  }
+
+  /** Bytes that are not a CheckRequest are the caller's error: a gRPC status naming the message, and the server stays up. */
+  @Test
+  void bytesThatAreNotACheckRequestGetInvalidArgument() {
+    MethodDescriptor<byte[], byte[]> check = AuthorizationGrpc.getCheckMethod().toBuilder(WireBytes.MARSHALLER, WireBytes.MARSHALLER).build();
+    // Field 1 claims 100 bytes and 2 follow; then a header value that is not UTF-8.
+    for (byte[] bad : List.of(new byte[] {0x0a, 100, 0x0a, 0x00},
+        new byte[] {0x0a, 14, 0x22, 12, 0x12, 10, 0x1a, 8, 0x0a, 1, 'a', 0x12, 3, 'b', (byte) 0xff, 'c'})) {
+      assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, check, CallOptions.DEFAULT, bad)).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).startsWith("malformed CheckRequest: ");
+          });
+    }
+    assertThat(stub.check(check("/ok", Map.of())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
   }
 
   @Test

@@ -11,6 +11,15 @@ public record TokenLocation(Kind kind, String name, String prefix) {
   public static final TokenLocation AUTHORIZATION_BEARER = new TokenLocation(Kind.HEADER, "authorization", "Bearer ");
   public static final TokenLocation ACCESS_TOKEN_PARAM = new TokenLocation(Kind.PARAM, "access_token", "");
 
+  /**
+   * By the kind's ordinal: a token's location is part of every decision cache key, and the record's own hash
+   * went through the enum's identity hash on each lookup.
+   */
+  @Override
+  public int hashCode() {
+    return (kind.ordinal() * 31 + java.util.Objects.hashCode(name)) * 31 + java.util.Objects.hashCode(prefix);
+  }
+
   /** The token at this location, or null. A header without the prefix holds no token for this rule. */
   public String extract(RequestAttributes r) {
     switch (kind) {

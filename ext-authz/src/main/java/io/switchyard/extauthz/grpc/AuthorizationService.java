@@ -1,11 +1,12 @@
 package io.switchyard.extauthz.grpc;
 
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -16,6 +17,7 @@ import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.CheckRequestMapper;
 import io.switchyard.extauthz.request.RequestAttributes;
+import io.switchyard.serverkit.grpc.WireBytes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -30,9 +32,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuthorizationService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorizationService.class);
-  /** Envoy's Check as generated, except that responses go out as pre-encoded bytes. */
-  private static final MethodDescriptor<CheckRequest, EncodedCheckResponse> CHECK = AuthorizationGrpc.getCheckMethod()
-      .toBuilder(AuthorizationGrpc.getCheckMethod().getRequestMarshaller(), EncodedCheckResponse.MARSHALLER).build();
+  /**
+   * Envoy's Check as generated, except that requests arrive as their wire bytes, which the mapper reads without
+   * building the protobuf message, and responses go out as pre-encoded bytes.
+   */
+  private static final MethodDescriptor<byte[], EncodedCheckResponse> CHECK = AuthorizationGrpc.getCheckMethod()
+      .toBuilder(WireBytes.MARSHALLER, EncodedCheckResponse.MARSHALLER).build();
 
   private final CheckRequestMapper mapper;
   private final DecisionEngine engine;
@@ -62,7 +67,7 @@ public final class AuthorizationService implements BindableService {
     return ServerServiceDefinition.builder(service).addMethod(CHECK, ServerCalls.asyncUnaryCall(this::check)).build();
   }
 
-  public void check(CheckRequest request, StreamObserver<EncodedCheckResponse> out) {
+  public void check(byte[] request, StreamObserver<EncodedCheckResponse> out) {
     long start = System.nanoTime();
     String id = ids.next();
     RequestAttributes r;
@@ -70,6 +75,10 @@ public final class AuthorizationService implements BindableService {
     try {
       r = mapper.map(request);
       f = engine.decide(r);
+    } catch (InvalidProtocolBufferException e) {
+      // Not a CheckRequest at all: the caller's error, not a decision.
+      out.onError(Status.INVALID_ARGUMENT.withDescription("malformed CheckRequest: " + e.getMessage()).asRuntimeException());
+      return;
     } catch (RuntimeException e) {
       LOG.warn("Check {} failed closed: {}", id, e.toString());
       failClosed(out, id, null, "internal", start);

@@ -2,6 +2,7 @@ package io.switchyard.extauthz.log;
 
 import io.switchyard.extauthz.decision.Decision;
 import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.request.HeaderEntries;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.WorkloadRef;
 import io.switchyard.model.v1.AuthzDecisionRecord;
@@ -10,7 +11,6 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import java.util.stream.Collectors;
 
 /**
  * Writes {@link AuthzDecisionRecord} wire bytes without building the message. The fields that come from
@@ -30,15 +30,22 @@ final class DecisionRecordEncoder {
   private static final int FIXED64 = 1;
   private static final int LENGTH_DELIMITED = 2;
 
-  private final Set<String> redacted;
+  /**
+   * Lower-case names whose values are logged as {@link #REDACTED}. Checked by length, then content: the request's
+   * header names are fresh strings whose hash is not computed yet, and a set lookup hashed every name.
+   */
+  private final String[] redacted;
   private byte[] buf = new byte[INITIAL_BUFFER];
   private int pos;
   private final BiConsumer<String, String> headerWriter = this::header;
+  /** The entries of the request being encoded, when its headers came from the wire as they are; and the next one's index. */
+  private HeaderEntries headerEntries;
+  private int headerIndex;
   private WorkloadRef lastWorkload;
   private String lastKey;
 
   DecisionRecordEncoder(Set<String> redactedHeaders) {
-    this.redacted = redactedHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.redacted = redactedHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).distinct().toArray(String[]::new);
   }
 
   /** The Kafka key: namespace/workload, each empty when unknown. Requests of one workload share its ref. */
@@ -107,7 +114,10 @@ final class DecisionRecordEncoder {
     optionalString(AuthzDecisionRecord.HOST_FIELD_NUMBER, r.host());
     optionalString(AuthzDecisionRecord.PATH_FIELD_NUMBER, r.path() != null ? r.path() : r.rawPath());
     // forEach walks the map's own entries; the unmodifiable view's iterator cost a wrapper call per step.
+    headerEntries = r.headerEntries();
+    headerIndex = 0;
     r.headers().forEach(headerWriter);
+    headerEntries = null;
     if (d == null) {
       tag(AuthzDecisionRecord.RESULT_FIELD_NUMBER, VARINT);
       varint(AuthzDecisionRecord.Result.RESULT_ERROR_VALUE);
@@ -118,7 +128,19 @@ final class DecisionRecordEncoder {
   }
 
   private void header(String k, String v) {
-    String logged = redacted.contains(k) ? REDACTED : v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v;
+    int index = headerIndex++;
+    boolean redact = redacted(k);
+    if (headerEntries != null && !redact && v.length() <= MAX_HEADER_VALUE) {
+      // Logged as received: the request's own entry is already {1: name, 2: value} in the shortest form, as below.
+      int length = headerEntries.length(index);
+      tag(AuthzDecisionRecord.HEADERS_FIELD_NUMBER, LENGTH_DELIMITED);
+      varint(length);
+      ensure(length);
+      headerEntries.copy(index, buf, pos);
+      pos += length;
+      return;
+    }
+    String logged = redact ? REDACTED : v.length() > MAX_HEADER_VALUE ? v.substring(0, MAX_HEADER_VALUE) : v;
     tag(AuthzDecisionRecord.HEADERS_FIELD_NUMBER, LENGTH_DELIMITED);
     // The map entry's length comes first; one byte is reserved and the entry moved when it needs more.
     ensure(1);
@@ -135,6 +157,16 @@ final class DecisionRecordEncoder {
       pos += size - 1;
     }
     putVarint(lengthAt, length);
+  }
+
+  private boolean redacted(String name) {
+    int n = name.length();
+    for (String r : redacted) {
+      if (r.length() == n && r.equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** proto3 leaves empty strings off the wire; null means not known, written the same way. */

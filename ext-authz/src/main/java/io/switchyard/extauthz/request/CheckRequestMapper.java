@@ -4,7 +4,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,25 +35,38 @@ public final class CheckRequestMapper {
   }
 
   public RequestAttributes map(CheckRequest request) {
-    AttributeContext a = request.getAttributes();
+    return map(RequestParts.of(request));
+  }
+
+  /**
+   * Maps a CheckRequest from its wire bytes. Envoy's usual requests are read without building the protobuf message
+   * ({@link CheckRequestWire}); anything else is parsed by protobuf first. Both give the same attributes.
+   *
+   * @throws InvalidProtocolBufferException when the bytes are not a CheckRequest
+   */
+  public RequestAttributes map(byte[] wire) throws InvalidProtocolBufferException {
+    RequestParts p = CheckRequestWire.read(wire);
+    return p != null ? map(p) : map(CheckRequest.parseFrom(wire));
+  }
+
+  private RequestAttributes map(RequestParts p) {
     RequestAttributes.Builder b = RequestAttributes.builder().normalizer(normalizer);
-    b.sourcePrincipal(a.getSource().getPrincipal());
-    b.sourceIp(a.getSource().getAddress().getSocketAddress().getAddress());
-    b.destinationIp(a.getDestination().getAddress().getSocketAddress().getAddress());
-    if (a.getDestination().getAddress().hasSocketAddress()) {
-      b.destinationPort(a.getDestination().getAddress().getSocketAddress().getPortValue());
+    b.sourcePrincipal(p.sourcePrincipal);
+    b.sourceIp(p.sourceIp);
+    b.destinationIp(p.destinationIp);
+    if (p.destinationSocketAddress) {
+      b.destinationPort(p.destinationPort);
     }
-    b.sni(a.getTlsSession().getSni());
-    boolean http = a.hasRequest() && a.getRequest().hasHttp();
-    b.http(http);
-    if (http) {
-      AttributeContext.HttpRequest h = a.getRequest().getHttp();
-      b.method(h.getMethod()).path(h.getPath()).requestId(h.getId());
+    b.sni(p.sni);
+    b.http(p.http);
+    if (p.http) {
+      b.method(p.method).path(p.path).requestId(p.id);
       int budget = options.maxHeaderBytes();
-      if (h.getHeadersCount() > 0 && adoptable(h.getHeadersMap(), budget)) {
-        b.adoptHeaders(h.getHeadersMap());
-      } else if (h.getHeadersCount() > 0) {
-        for (Map.Entry<String, String> e : h.getHeadersMap().entrySet()) {
+      Map<String, String> headers = p.headers;
+      if (!headers.isEmpty() && adoptable(headers, budget)) {
+        b.adoptHeaders(headers, p.headerEntries);
+      } else if (!headers.isEmpty()) {
+        for (Map.Entry<String, String> e : headers.entrySet()) {
           budget -= e.getKey().length() + e.getValue().length();
           if (budget < 0) {
             break;
@@ -61,7 +74,7 @@ public final class CheckRequestMapper {
           b.header(e.getKey(), e.getValue());
         }
       } else {
-        for (HeaderValue hv : h.getHeaderMap().getHeadersList()) {
+        for (HeaderValue hv : p.headerList) {
           String v = hv.getRawValue().isEmpty() ? hv.getValue() : hv.getRawValue().toString(StandardCharsets.UTF_8);
           budget -= hv.getKey().length() + v.length();
           if (budget < 0) {
@@ -71,27 +84,27 @@ public final class CheckRequestMapper {
         }
       }
       RequestAttributes probe = null;
-      String host = h.getHost();
+      String host = p.host;
       if (host.isEmpty()) {
         probe = b.build();
         host = probe.header(":authority") != null ? probe.header(":authority") : probe.header("host");
       }
       b.host(host);
-      if (h.getMethod().isEmpty()) {
+      if (p.method.isEmpty()) {
         probe = probe == null ? b.build() : probe;
         b.method(probe.header(":method"));
       }
-      if (h.getPath().isEmpty()) {
+      if (p.path.isEmpty()) {
         probe = probe == null ? b.build() : probe;
         b.path(probe.header(":path"));
       }
       if (options.numTrustedProxies() > 0) {
-        String xff = h.getHeadersMap().get("x-forwarded-for");
+        String xff = headers.get("x-forwarded-for");
         b.remoteIp(remoteFromXff(xff, options.numTrustedProxies()));
       }
     }
-    b.workload(memoizedWorkload(a.getContextExtensionsMap(), a.getDestination()));
-    Map<String, Struct> filterMetadata = a.getMetadataContext().getFilterMetadataMap();
+    b.workload(memoizedWorkload(p.contextExtensions, p.destinationPrincipal));
+    Map<String, Struct> filterMetadata = p.filterMetadata;
     if (!filterMetadata.isEmpty()) {
       b.filterMetadataLookup((filter, key) -> {
         Struct s = filterMetadata.get(filter);
@@ -169,12 +182,11 @@ public final class CheckRequestMapper {
     }
   }
 
-  /** Reads the destination principal only when it names the namespace: decoding it is not free. */
-  private WorkloadRef memoizedWorkload(Map<String, String> ext, AttributeContext.Peer destination) {
+  private WorkloadRef memoizedWorkload(Map<String, String> ext, String destinationPrincipal) {
     String ns = ext.get("namespace");
     if (ns == null || ns.isEmpty()) {
       // The namespace then comes from the principal, which the memo does not compare.
-      return workload(ext, destination.getPrincipal());
+      return workload(ext, destinationPrincipal);
     }
     String name = ext.get("workload");
     int slot = (ns.hashCode() * 31 + (name == null ? 0 : name.hashCode())) & (WORKLOAD_SLOTS - 1);

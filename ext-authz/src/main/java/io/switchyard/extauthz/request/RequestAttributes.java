@@ -28,6 +28,7 @@ public final class RequestAttributes {
   private final String query;
   private final String pathError;
   private final Map<String, String> headers;
+  private final HeaderEntries headerEntries;
   private final WorkloadRef workload;
   private final Map<String, Object> jwtAuthnPayload;
   private final BiFunction<String, String, Object> filterMetadata;
@@ -49,6 +50,7 @@ public final class RequestAttributes {
     this.query = r.query();
     this.pathError = r.error();
     this.headers = b.adopted != null ? b.adopted : Collections.unmodifiableMap(b.headers);
+    this.headerEntries = b.adopted != null ? b.adoptedEntries : null;
     this.workload = b.workload;
     this.jwtAuthnPayload = b.jwtAuthnPayload;
     this.filterMetadata = b.filterMetadata;
@@ -148,6 +150,11 @@ public final class RequestAttributes {
     return headers;
   }
 
+  /** The header map entries as the request's wire bytes held them, in {@link #headers()} order; null if not known. */
+  public HeaderEntries headerEntries() {
+    return headerEntries;
+  }
+
   public String header(String lowerCaseName) {
     return headers.get(lowerCaseName);
   }
@@ -186,6 +193,7 @@ public final class RequestAttributes {
     private String rawPath;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Map<String, String> adopted;
+    private HeaderEntries adoptedEntries;
     private WorkloadRef workload = WorkloadRef.UNKNOWN;
     private Map<String, Object> jwtAuthnPayload;
     private BiFunction<String, String, Object> filterMetadata;
@@ -256,6 +264,14 @@ public final class RequestAttributes {
      */
     public Builder adoptHeaders(Map<String, String> v) {
       adopted = v;
+      adoptedEntries = null;
+      return this;
+    }
+
+    /** As {@link #adoptHeaders(Map)}, with {@code entries} holding exactly {@code v}'s entries, in its order. */
+    Builder adoptHeaders(Map<String, String> v, HeaderEntries entries) {
+      adopted = v;
+      adoptedEntries = entries;
       return this;
     }
 

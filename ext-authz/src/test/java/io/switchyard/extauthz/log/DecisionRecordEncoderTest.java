@@ -7,11 +7,15 @@ import io.switchyard.extauthz.config.Policies;
 import io.switchyard.extauthz.config.PolicySet;
 import io.switchyard.extauthz.decision.Decision;
 import io.switchyard.extauthz.policy.AuthzOutcome;
+import io.switchyard.extauthz.request.CheckRequestMapper;
+import io.switchyard.extauthz.request.RandomCheckRequests;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.RequestIdentity;
 import io.switchyard.extauthz.request.WorkloadRef;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.switchyard.model.v1.AuthzDecisionRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +52,32 @@ class DecisionRecordEncoderTest {
       assertThat(got).as("entry %d: %s", i, e).isEqualTo(expected);
       assertThat(encoder.key(e)).isEqualTo(expected.getNamespace() + "/" + expected.getWorkload());
     }
+  }
+
+  /**
+   * Headers read from the wire are copied into the record as the request's own entry bytes; the record must be
+   * byte for byte the one encoded from the same request parsed by protobuf (redaction and the 512-character cut
+   * included).
+   */
+  @Test
+  void headersCopiedFromTheWireGiveTheBytesOfTheParsedRequest() throws Exception {
+    Random rnd = new Random(20261127);
+    DecisionRecordEncoder fromWire = new DecisionRecordEncoder(REDACTED);
+    DecisionRecordEncoder fromParsed = new DecisionRecordEncoder(REDACTED);
+    CheckRequestMapper mapper = new CheckRequestMapper(CheckRequestMapper.Options.defaults());
+    Decision d = DecisionLoggerTest.decision();
+    int copied = 0;
+    for (int i = 0; i < 3000; i++) {
+      byte[] wire = RandomCheckRequests.wire(rnd, rnd.nextInt(4) == 0);
+      RequestAttributes read = mapper.map(wire);
+      RequestAttributes parsed = mapper.map(CheckRequest.parseFrom(wire));
+      assertThat(parsed.headerEntries()).isNull();
+      copied += read.headerEntries() != null ? 1 : 0;
+      int n = fromWire.encode(new DecisionLogEntry("d-" + i, 7, d, read, true, 9, null));
+      int m = fromParsed.encode(new DecisionLogEntry("d-" + i, 7, d, parsed, true, 9, null));
+      assertThat(Arrays.copyOf(fromWire.buffer(), n)).as("request %d", i).isEqualTo(Arrays.copyOf(fromParsed.buffer(), m));
+    }
+    assertThat(copied).isGreaterThan(120);
   }
 
   @Test
