@@ -148,10 +148,14 @@ final class DecodedPieces {
     return misses;
   }
 
-  /** Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. */
+  /**
+   * Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. One
+   * per thread; several may fill pieces numbered in the same catalog at once.
+   */
   static final class Builder {
     private final HopCatalog catalog;
     private final EdgeWindowDecoder.Window window = new EdgeWindowDecoder.Window();
+    private final HopCatalog.Name hopProbe = new HopCatalog.Name();
     private int[] ints = new int[1024];
     private double[] doubles = new double[1024];
     private int intCount;
@@ -163,10 +167,10 @@ final class DecodedPieces {
       this.catalog = catalog;
     }
 
-    void add(byte[] order, byte[] value) {
-      HopCatalog.Hop hop = catalog.hop(order, value);
+    void add(byte[] order, int orderLength, byte[] value, int valueLength) {
+      HopCatalog.Hop hop = catalog.hop(order, orderLength, value, valueLength, hopProbe);
       EdgeWindowDecoder.Window w = window;
-      EdgeWindowDecoder.decode(value, w, catalog);
+      EdgeWindowDecoder.decode(value, valueLength, w, catalog);
       maxWindowEnd = Math.max(maxWindowEnd, w.windowEnd);
       int servers = nonZero(w.server);
       int clients = nonZero(w.client);
