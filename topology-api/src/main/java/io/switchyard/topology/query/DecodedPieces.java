@@ -149,15 +149,28 @@ final class DecodedPieces {
   }
 
   /**
-   * Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. One
-   * per thread; several may fill pieces numbered in the same catalog at once.
+   * Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. Used by
+   * the thread that made it, and one at a time per thread (it fills that thread's scratch arrays); several threads
+   * may fill pieces numbered in the same catalog at once.
    */
   static final class Builder {
     private final HopCatalog catalog;
     private final EdgeWindowDecoder.Window window = new EdgeWindowDecoder.Window();
     private final HopCatalog.Name hopProbe = new HopCatalog.Name();
-    private int[] ints = new int[1024];
-    private double[] doubles = new double[1024];
+    /**
+     * Per thread, grown to the largest piece built so far and reused: a minute of a large mesh is tens of
+     * thousands of entries, and growing fresh arrays for each piece was most of what a decode allocated.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+      int[] ints = new int[1024];
+      double[] doubles = new double[1024];
+    }
+
+    private final Scratch scratch = SCRATCH.get();
+    private int[] ints = scratch.ints;
+    private double[] doubles = scratch.doubles;
     private int intCount;
     private int doubleCount;
     private int records;
@@ -219,9 +232,11 @@ final class DecodedPieces {
     private void ensure(int moreInts, int moreDoubles) {
       if (intCount + moreInts > ints.length) {
         ints = Arrays.copyOf(ints, Math.max(ints.length * 2, intCount + moreInts));
+        scratch.ints = ints;
       }
       if (doubleCount + moreDoubles > doubles.length) {
         doubles = Arrays.copyOf(doubles, Math.max(doubles.length * 2, doubleCount + moreDoubles));
+        scratch.doubles = doubles;
       }
     }
 
