@@ -3,7 +3,10 @@ package io.switchyard.topology.query;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,6 +30,8 @@ final class HopCatalog {
     final String connectionType;
     final String protocol;
     private final String[] ids = new String[GraphType.values().length * 4];
+    /** Per graph type, set once by the catalog; final fields make it safe to read without its lock. */
+    private final Numbers[] numbers = new Numbers[GraphType.values().length];
 
     Hop(int index, EdgeAggregate first) {
       this.index = index;
@@ -61,6 +66,50 @@ final class HopCatalog {
       }
       return s;
     }
+  }
+
+  /**
+   * The catalog-wide numbers of a hop's client node, server node and edge in one graph type: hops with the same
+   * node id share its number, so a graph finds a node's row by array index instead of hashing its id.
+   */
+  record Numbers(int client, int server, int edge) {}
+
+  /** Per graph type: node ids and edge ids, numbered in the order first asked for. Guarded by this. */
+  private final List<Map<String, Integer>> nodeNumbers = new ArrayList<>();
+  private final List<Map<String, Integer>> edgeNumbers = new ArrayList<>();
+
+  {
+    for (GraphType ignored : GraphType.values()) {
+      nodeNumbers.add(new HashMap<>());
+      edgeNumbers.add(new HashMap<>());
+    }
+  }
+
+  Numbers numbers(Hop hop, GraphType type) {
+    Numbers n = hop.numbers[type.ordinal()];
+    return n != null ? n : number(hop, type);
+  }
+
+  private synchronized Numbers number(Hop hop, GraphType type) {
+    Numbers n = hop.numbers[type.ordinal()];
+    if (n == null) {
+      Map<String, Integer> nodes = nodeNumbers.get(type.ordinal());
+      Map<String, Integer> edges = edgeNumbers.get(type.ordinal());
+      int client = nodes.computeIfAbsent(hop.clientId(type), k -> nodes.size());
+      int server = nodes.computeIfAbsent(hop.serverId(type), k -> nodes.size());
+      n = new Numbers(client, server, edges.computeIfAbsent(hop.edgeId(type), k -> edges.size()));
+      hop.numbers[type.ordinal()] = n;
+    }
+    return n;
+  }
+
+  /** Node numbers given out so far in {@code type}: every number of {@link #numbers} is below it. */
+  synchronized int nodeCount(GraphType type) {
+    return nodeNumbers.get(type.ordinal()).size();
+  }
+
+  synchronized int edgeCount(GraphType type) {
+    return edgeNumbers.get(type.ordinal()).size();
   }
 
   /**

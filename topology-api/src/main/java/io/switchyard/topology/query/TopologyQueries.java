@@ -176,10 +176,17 @@ public final class TopologyQueries {
   /** Nodes and edges of the kept hops (rows of {@code perHop}), in order of first appearance. */
   private static Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
       boolean[] kept, HopCatalog catalog) {
-    Map<String, Integer> nodeRows = new HashMap<>();
+    HopCatalog.Numbers[] numbers = new HopCatalog.Numbers[hops.length];
+    for (int row = 0; row < hops.length; row++) {
+      if (kept[row]) {
+        numbers[row] = catalog.numbers(hops[row], type);
+      }
+    }
+    // Row + 1 per catalog node and edge number (0: no row yet); sized after numbering, so every number fits.
+    int[] nodeRows = new int[catalog.nodeCount(type)];
+    int[] edgeRows = new int[catalog.edgeCount(type)];
     List<HopCatalog.Hop> nodeRefs = new ArrayList<>();
     List<Boolean> nodeIsServer = new ArrayList<>();
-    Map<String, Integer> edgeRows = new HashMap<>();
     List<HopCatalog.Hop> edgeFirst = new ArrayList<>();
     SumTable in = new SumTable(hops.length / 2);
     SumTable out = new SumTable(hops.length / 2);
@@ -190,15 +197,16 @@ public final class TopologyQueries {
         continue;
       }
       HopCatalog.Hop hop = hops[row];
-      int client = node(nodeRows, hop.clientId(type), hop, false, nodeRefs, nodeIsServer, in, out);
-      int server = node(nodeRows, hop.serverId(type), hop, true, nodeRefs, nodeIsServer, in, out);
+      HopCatalog.Numbers n = numbers[row];
+      int client = node(nodeRows, n.client(), hop, false, nodeRefs, nodeIsServer, in, out);
+      int server = node(nodeRows, n.server(), hop, true, nodeRefs, nodeIsServer, in, out);
       out.addRow(client, perHop, row, false);
       in.addRow(server, perHop, row, false);
       hasCaller[server] = true;
-      Integer edge = edgeRows.get(hop.edgeId(type));
-      if (edge == null) {
+      int edge = edgeRows[n.edge()] - 1;
+      if (edge < 0) {
         edge = edges.addRow();
-        edgeRows.put(hop.edgeId(type), edge);
+        edgeRows[n.edge()] = edge + 1;
         edgeFirst.add(hop);
       }
       edges.addRow(edge, perHop, row, true);
@@ -226,13 +234,13 @@ public final class TopologyQueries {
   }
 
   /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
-  private static int node(Map<String, Integer> rows, String id, HopCatalog.Hop hop, boolean server,
-      List<HopCatalog.Hop> refs, List<Boolean> isServer, SumTable in, SumTable out) {
-    Integer row = rows.get(id);
-    if (row == null) {
+  private static int node(int[] rows, int number, HopCatalog.Hop hop, boolean server, List<HopCatalog.Hop> refs,
+      List<Boolean> isServer, SumTable in, SumTable out) {
+    int row = rows[number] - 1;
+    if (row < 0) {
       row = in.addRow();
       out.addRow();
-      rows.put(id, row);
+      rows[number] = row + 1;
       refs.add(hop);
       isServer.add(server);
     }

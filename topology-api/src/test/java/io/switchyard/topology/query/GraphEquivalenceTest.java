@@ -76,7 +76,8 @@ class GraphEquivalenceTest {
           if (from >= to) {
             continue;
           }
-          GraphRequest request = new GraphRequest(from, to, null, null, null, GraphType.SERVICE);
+          GraphType type = GraphType.values()[random.nextInt(GraphType.values().length)];
+          GraphRequest request = new GraphRequest(from, to, null, null, null, type);
           Graph expected = minutes.graph(request);
           for (TopologyQueries q2 : List.of(subject, small, subject)) {
             Graph g = q2.graph(request);
