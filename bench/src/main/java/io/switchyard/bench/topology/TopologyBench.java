@@ -192,9 +192,11 @@ public final class TopologyBench {
             for (int p = 0; p < phases.size(); p++) {
               int[] next = {0};
               Phase phase = phases.get(p);
+              long cpu = PROCESS.getProcessCpuTime();
               double[] ms = measure(n, warmups, () -> phase.query().accept(rs[next[0]++ % rs.length]));
+              double cpuMs = (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + warmups);
               results.get(p).add(ms);
-              report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round));
+              report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round), cpuMs);
             }
           }
           for (int p = 0; p < phases.size(); p++) {
@@ -276,10 +278,14 @@ public final class TopologyBench {
     return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(q * sorted.length) - 1))];
   }
 
-  private static void report(String name, double[] ms, double[] baseline) {
+  /** CPU time of the whole process (every thread: the query's, those it decodes on, the HTTP client's, compactions). */
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  private static void report(String name, double[] ms, double[] baseline, double cpuMsPerQuery) {
     String ratio = baseline == null ? "" : String.format(Locale.ROOT, "  (p50 %.3fx baseline)", pct(ms, 0.5) / pct(baseline, 0.5));
-    System.out.printf(Locale.ROOT, "%s p50 %8.2f ms  p95 %8.2f ms  p99 %8.2f ms%s%n", name, pct(ms, 0.5), pct(ms, 0.95),
-        pct(ms, 0.99), ratio);
+    System.out.printf(Locale.ROOT, "%s p50 %8.2f ms  p95 %8.2f ms  p99 %8.2f ms  process CPU %7.2f ms/query%s%n", name,
+        pct(ms, 0.5), pct(ms, 0.95), pct(ms, 0.99), cpuMsPerQuery, ratio);
   }
 
   // ---- materialisation rate ----

@@ -78,29 +78,40 @@ final class GraphJson {
   }
 
   private static byte[] encode(Graph g) {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream(512 * (g.nodes().size() + 2 * g.edges().size()) + 64);
+    Body buffer = new Body(512 * (g.nodes().size() + 2 * g.edges().size()) + 64);
+    JsonNumbers numbers = new JsonNumbers();
     try (JsonGenerator gen = MAPPER.getFactory().createGenerator(buffer)) {
       // A field list, not an object: the caller places it inside the envelope.
       gen.writeStartObject();
       gen.writeArrayFieldStart("nodes");
       for (Graph.Node n : g.nodes()) {
-        node(gen, n);
+        node(gen, numbers, n);
       }
       gen.writeEndArray();
       gen.writeArrayFieldStart("edges");
       for (Graph.Edge e : g.edges()) {
-        edge(gen, e);
+        edge(gen, numbers, e);
       }
       gen.writeEndArray();
       gen.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    byte[] object = buffer.toByteArray();
-    return java.util.Arrays.copyOfRange(object, 1, object.length - 1);
+    return buffer.fields();
   }
 
-  private static void node(JsonGenerator gen, Graph.Node n) throws IOException {
+  /** The encoded object's bytes without its braces, copied once. */
+  private static final class Body extends ByteArrayOutputStream {
+    Body(int size) {
+      super(size);
+    }
+
+    byte[] fields() {
+      return java.util.Arrays.copyOfRange(buf, 1, count - 1);
+    }
+  }
+
+  private static void node(JsonGenerator gen, JsonNumbers numbers, Graph.Node n) throws IOException {
     gen.writeStartObject();
     gen.writeStringField("id", n.id());
     gen.writeStringField("name", n.name());
@@ -111,17 +122,17 @@ final class GraphJson {
     gen.writeStringField("version", n.version());
     gen.writeStringField("kind", n.kind());
     gen.writeBooleanField("root", n.root());
-    gen.writeNumberField("requestsIn", n.requestsIn());
-    gen.writeNumberField("requestRateIn", n.requestRateIn());
-    number(gen, "errorPercentIn", n.errorPercentIn());
-    gen.writeNumberField("requestsOut", n.requestsOut());
-    gen.writeNumberField("requestRateOut", n.requestRateOut());
-    latency(gen, "latencyMs", n.latencyMs());
-    counts(gen, "responsesIn", n.responsesIn());
+    number(gen, numbers, "requestsIn", n.requestsIn());
+    number(gen, numbers, "requestRateIn", n.requestRateIn());
+    nullable(gen, numbers, "errorPercentIn", n.errorPercentIn());
+    number(gen, numbers, "requestsOut", n.requestsOut());
+    number(gen, numbers, "requestRateOut", n.requestRateOut());
+    latency(gen, numbers, "latencyMs", n.latencyMs());
+    counts(gen, numbers, "responsesIn", n.responsesIn());
     gen.writeEndObject();
   }
 
-  private static void edge(JsonGenerator gen, Graph.Edge e) throws IOException {
+  private static void edge(JsonGenerator gen, JsonNumbers numbers, Graph.Edge e) throws IOException {
     gen.writeStartObject();
     gen.writeStringField("id", e.id());
     gen.writeStringField("source", e.source());
@@ -129,38 +140,43 @@ final class GraphJson {
     gen.writeStringField("connectionType", e.connectionType());
     gen.writeStringField("protocol", e.protocol());
     gen.writeStringField("telemetry", e.telemetry());
-    gen.writeNumberField("requests", e.requests());
-    gen.writeNumberField("failed", e.failed());
-    gen.writeNumberField("requestRate", e.requestRate());
-    number(gen, "errorPercent", e.errorPercent());
-    latency(gen, "latencyMs", e.latencyMs());
-    latency(gen, "clientLatencyMs", e.clientLatencyMs());
-    counts(gen, "responses", e.responses());
-    counts(gen, "responseFlags", e.responseFlags());
+    number(gen, numbers, "requests", e.requests());
+    number(gen, numbers, "failed", e.failed());
+    number(gen, numbers, "requestRate", e.requestRate());
+    nullable(gen, numbers, "errorPercent", e.errorPercent());
+    latency(gen, numbers, "latencyMs", e.latencyMs());
+    latency(gen, numbers, "clientLatencyMs", e.clientLatencyMs());
+    counts(gen, numbers, "responses", e.responses());
+    counts(gen, numbers, "responseFlags", e.responseFlags());
     gen.writeEndObject();
   }
 
-  private static void number(JsonGenerator gen, String name, Double v) throws IOException {
+  private static void number(JsonGenerator gen, JsonNumbers numbers, String name, double v) throws IOException {
+    gen.writeFieldName(name);
+    numbers.write(gen, v);
+  }
+
+  private static void nullable(JsonGenerator gen, JsonNumbers numbers, String name, Double v) throws IOException {
     if (v == null) {
       gen.writeNullField(name);
     } else {
-      gen.writeNumberField(name, v);
+      number(gen, numbers, name, v);
     }
   }
 
-  private static void latency(JsonGenerator gen, String name, Traffic.Latency l)
+  private static void latency(JsonGenerator gen, JsonNumbers numbers, String name, Traffic.Latency l)
       throws IOException {
     gen.writeObjectFieldStart(name);
-    number(gen, "p50", l.p50());
-    number(gen, "p95", l.p95());
-    number(gen, "p99", l.p99());
+    nullable(gen, numbers, "p50", l.p50());
+    nullable(gen, numbers, "p95", l.p95());
+    nullable(gen, numbers, "p99", l.p99());
     gen.writeEndObject();
   }
 
-  private static void counts(JsonGenerator gen, String name, Map<String, Double> counts) throws IOException {
+  private static void counts(JsonGenerator gen, JsonNumbers numbers, String name, Map<String, Double> counts) throws IOException {
     gen.writeObjectFieldStart(name);
     for (Map.Entry<String, Double> c : counts.entrySet()) {
-      gen.writeNumberField(c.getKey(), c.getValue());
+      number(gen, numbers, c.getKey(), c.getValue());
     }
     gen.writeEndObject();
   }

@@ -148,12 +148,29 @@ final class DecodedPieces {
     return misses;
   }
 
-  /** Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. */
+  /**
+   * Collects stored records into a piece; each record's hop is looked up once, its figures decoded once. Used by
+   * the thread that made it, and one at a time per thread (it fills that thread's scratch arrays); several threads
+   * may fill pieces numbered in the same catalog at once.
+   */
   static final class Builder {
     private final HopCatalog catalog;
     private final EdgeWindowDecoder.Window window = new EdgeWindowDecoder.Window();
-    private int[] ints = new int[1024];
-    private double[] doubles = new double[1024];
+    private final HopCatalog.Name hopProbe = new HopCatalog.Name();
+    /**
+     * Per thread, grown to the largest piece built so far and reused: a minute of a large mesh is tens of
+     * thousands of entries, and growing fresh arrays for each piece was most of what a decode allocated.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+      int[] ints = new int[1024];
+      double[] doubles = new double[1024];
+    }
+
+    private final Scratch scratch = SCRATCH.get();
+    private int[] ints = scratch.ints;
+    private double[] doubles = scratch.doubles;
     private int intCount;
     private int doubleCount;
     private int records;
@@ -163,10 +180,10 @@ final class DecodedPieces {
       this.catalog = catalog;
     }
 
-    void add(byte[] order, byte[] value) {
-      HopCatalog.Hop hop = catalog.hop(order, value);
+    void add(byte[] order, int orderLength, byte[] value, int valueLength) {
+      HopCatalog.Hop hop = catalog.hop(order, orderLength, value, valueLength, hopProbe);
       EdgeWindowDecoder.Window w = window;
-      EdgeWindowDecoder.decode(value, w, catalog);
+      EdgeWindowDecoder.decode(value, valueLength, w, catalog);
       maxWindowEnd = Math.max(maxWindowEnd, w.windowEnd);
       int servers = nonZero(w.server);
       int clients = nonZero(w.client);
@@ -215,9 +232,11 @@ final class DecodedPieces {
     private void ensure(int moreInts, int moreDoubles) {
       if (intCount + moreInts > ints.length) {
         ints = Arrays.copyOf(ints, Math.max(ints.length * 2, intCount + moreInts));
+        scratch.ints = ints;
       }
       if (doubleCount + moreDoubles > doubles.length) {
         doubles = Arrays.copyOf(doubles, Math.max(doubles.length * 2, doubleCount + moreDoubles));
+        scratch.doubles = doubles;
       }
     }
 

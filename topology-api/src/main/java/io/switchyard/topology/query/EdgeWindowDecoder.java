@@ -26,9 +26,9 @@ final class EdgeWindowDecoder {
   private EdgeWindowDecoder() {}
 
   /** The window end of a serialized aggregate (0 when absent). */
-  static long windowEnd(byte[] value) {
+  static long windowEnd(byte[] value, int length) {
     try {
-      CodedInputStream in = CodedInputStream.newInstance(value);
+      CodedInputStream in = CodedInputStream.newInstance(value, 0, length);
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         if (WireFormat.getTagFieldNumber(tag) == WINDOW_END) {
           return in.readFixed64();
@@ -57,6 +57,8 @@ final class EdgeWindowDecoder {
     int[] flags = new int[4];
     double[] flagCounts = new double[4];
     int flagCount;
+    /** For looking codes up in the catalog without copying their bytes. */
+    final HopCatalog.Name probe = new HopCatalog.Name();
 
     /** Adds to the code's entry (within a window codes are merged, as the summed maps did). */
     private void addCode(boolean flag, int code, double count) {
@@ -101,11 +103,11 @@ final class EdgeWindowDecoder {
     }
   }
 
-  /** Decodes {@code value} into {@code w} (cleared first), numbering codes in {@code catalog}. */
-  static void decode(byte[] value, Window w, HopCatalog catalog) {
+  /** Decodes {@code value[0, length)} into {@code w} (cleared first), numbering codes in {@code catalog}. */
+  static void decode(byte[] value, int length, Window w, HopCatalog catalog) {
     w.clear();
     try {
-      CodedInputStream in = CodedInputStream.newInstance(value);
+      CodedInputStream in = CodedInputStream.newInstance(value, 0, length);
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
           case SOURCE -> w.source = in.readEnum();
@@ -114,8 +116,8 @@ final class EdgeWindowDecoder {
           case FAILED -> w.failed += in.readDouble();
           case CLIENT_LATENCY -> histogram(in, w.client);
           case SERVER_LATENCY -> histogram(in, w.server);
-          case RESPONSES -> code(in, w, catalog, false);
-          case RESPONSE_FLAGS -> code(in, w, catalog, true);
+          case RESPONSES -> code(in, value, w, catalog, false);
+          case RESPONSE_FLAGS -> code(in, value, w, catalog, true);
           default -> in.skipField(tag);
         }
       }
@@ -183,19 +185,29 @@ final class EdgeWindowDecoder {
     return b;
   }
 
-  /** CodeCount: 1 = code, 2 = count. */
-  private static void code(CodedInputStream in, Window w, HopCatalog catalog, boolean flag) throws IOException {
+  /** CodeCount: 1 = code, 2 = count. The code is looked up where it lies in {@code value}, not copied. */
+  private static void code(CodedInputStream in, byte[] value, Window w, HopCatalog catalog, boolean flag)
+      throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
-    com.google.protobuf.ByteString code = com.google.protobuf.ByteString.EMPTY;
+    int codeAt = 0;
+    int codeLength = 0;
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case 1 -> code = in.readBytes();
+        case 1 -> {
+          if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            throw new IOException("response code of wire type " + WireFormat.getTagWireType(tag));
+          }
+          codeLength = in.readRawVarint32();
+          // The stream reads from offset 0 of value: bytes read so far is the position.
+          codeAt = in.getTotalBytesRead();
+          in.skipRawBytes(codeLength);
+        }
         case 2 -> count = in.readDouble();
         default -> in.skipField(tag);
       }
     }
     in.popLimit(limit);
-    w.addCode(flag, catalog.code(code), count);
+    w.addCode(flag, catalog.code(value, codeAt, codeAt + codeLength, w.probe), count);
   }
 }

@@ -1,11 +1,14 @@
 package io.switchyard.topology.query;
 
-import com.google.protobuf.ByteString;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Numbers the hops and response codes that graph reads meet, so decoded pieces hold ints and a graph adds
@@ -27,6 +30,8 @@ final class HopCatalog {
     final String connectionType;
     final String protocol;
     private final String[] ids = new String[GraphType.values().length * 4];
+    /** Per graph type, set once by the catalog; final fields make it safe to read without its lock. */
+    private final Numbers[] numbers = new Numbers[GraphType.values().length];
 
     Hop(int index, EdgeAggregate first) {
       this.index = index;
@@ -63,39 +68,139 @@ final class HopCatalog {
     }
   }
 
-  private final Map<TopologyQueries.HopId, Hop> byName = new HashMap<>();
+  /**
+   * The catalog-wide numbers of a hop's client node, server node and edge in one graph type: hops with the same
+   * node id share its number, so a graph finds a node's row by array index instead of hashing its id.
+   */
+  record Numbers(int client, int server, int edge) {}
+
+  /** Per graph type: node ids and edge ids, numbered in the order first asked for. Guarded by this. */
+  private final List<Map<String, Integer>> nodeNumbers = new ArrayList<>();
+  private final List<Map<String, Integer>> edgeNumbers = new ArrayList<>();
+
+  {
+    for (GraphType ignored : GraphType.values()) {
+      nodeNumbers.add(new HashMap<>());
+      edgeNumbers.add(new HashMap<>());
+    }
+  }
+
+  Numbers numbers(Hop hop, GraphType type) {
+    Numbers n = hop.numbers[type.ordinal()];
+    return n != null ? n : number(hop, type);
+  }
+
+  private synchronized Numbers number(Hop hop, GraphType type) {
+    Numbers n = hop.numbers[type.ordinal()];
+    if (n == null) {
+      Map<String, Integer> nodes = nodeNumbers.get(type.ordinal());
+      Map<String, Integer> edges = edgeNumbers.get(type.ordinal());
+      int client = nodes.computeIfAbsent(hop.clientId(type), k -> nodes.size());
+      int server = nodes.computeIfAbsent(hop.serverId(type), k -> nodes.size());
+      n = new Numbers(client, server, edges.computeIfAbsent(hop.edgeId(type), k -> edges.size()));
+      hop.numbers[type.ordinal()] = n;
+    }
+    return n;
+  }
+
+  /** Node numbers given out so far in {@code type}: every number of {@link #numbers} is below it. */
+  synchronized int nodeCount(GraphType type) {
+    return nodeNumbers.get(type.ordinal()).size();
+  }
+
+  synchronized int edgeCount(GraphType type) {
+    return edgeNumbers.get(type.ordinal()).size();
+  }
+
+  /**
+   * Looked up once per record read, possibly by several decoding threads at once: reads take no lock, only a
+   * hop or code seen for the first time does.
+   */
+  private final Map<Name, Hop> byName = new ConcurrentHashMap<>();
   private Hop[] hops = new Hop[1024];
   private int hopCount;
-  private final Map<ByteString, Integer> codeIndex = new HashMap<>();
+  private final Map<Name, Integer> codeIndex = new ConcurrentHashMap<>();
   private String[] codes = new String[64];
   private int codeCount;
 
-  /** The hop named by bytes [8, length - 2) of a store order key; {@code value} is parsed on first sight only. */
-  synchronized Hop hop(byte[] order, byte[] value) {
-    TopologyQueries.HopId id = TopologyQueries.hopId(order);
-    Hop h = byName.get(id);
+  /**
+   * The hop named by bytes [8, orderLength - 2) of a store order key; {@code value} is parsed on first sight
+   * only. {@code probe} is the caller's own, reused for each lookup.
+   */
+  Hop hop(byte[] order, int orderLength, byte[] value, int valueLength, Name probe) {
+    Hop h = byName.get(probe.set(order, 8, orderLength - 2));
+    return h != null ? h : addHop(probe, value, valueLength);
+  }
+
+  private synchronized Hop addHop(Name name, byte[] value, int valueLength) {
+    Hop h = byName.get(name);
     if (h == null) {
-      h = new Hop(hopCount, TopologyQueries.parse(value));
+      h = new Hop(hopCount, TopologyQueries.parse(value, valueLength));
       if (hopCount == hops.length) {
         hops = Arrays.copyOf(hops, hopCount * 2);
       }
       hops[hopCount++] = h;
-      byName.put(id, h);
+      byName.put(name.copy(), h);
     }
     return h;
   }
 
-  synchronized int code(ByteString bytes) {
-    Integer i = codeIndex.get(bytes);
+  /** The number of the response code or flag in bytes [from, to) of {@code bytes}. */
+  int code(byte[] bytes, int from, int to, Name probe) {
+    Integer i = codeIndex.get(probe.set(bytes, from, to));
+    return i != null ? i : addCode(probe);
+  }
+
+  private synchronized int addCode(Name name) {
+    Integer i = codeIndex.get(name);
     if (i == null) {
       i = codeCount;
       if (codeCount == codes.length) {
         codes = Arrays.copyOf(codes, codeCount * 2);
       }
-      codes[codeCount++] = bytes.toStringUtf8();
-      codeIndex.put(bytes, i);
+      codes[codeCount++] = new String(name.bytes, name.from, name.to - name.from, StandardCharsets.UTF_8);
+      codeIndex.put(name.copy(), i);
     }
     return i;
+  }
+
+  /** Bytes [from, to) of an array, compared by content: a probe pointing into a lent array, or a kept copy. */
+  static final class Name {
+    private byte[] bytes;
+    private int from;
+    private int to;
+    private int hash;
+
+    Name set(byte[] bytes, int from, int to) {
+      this.bytes = bytes;
+      this.from = from;
+      this.to = to;
+      int h = 1;
+      for (int i = from; i < to; i++) {
+        h = 31 * h + bytes[i];
+      }
+      this.hash = h;
+      return this;
+    }
+
+    Name copy() {
+      return new Name().set(Arrays.copyOfRange(bytes, from, to), 0, to - from);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Name n && n.hash == hash && Arrays.equals(bytes, from, to, n.bytes, n.from, n.to);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public String toString() {
+      return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    }
   }
 
   synchronized Hop hop(int index) {

@@ -26,16 +26,16 @@ final class SumTable {
 
   private double[] figures;
   private byte[] sources;
-  private CodeSums[] responses;
-  private CodeSums[] flags;
+  private final CodeColumns responses;
+  private final CodeColumns flags;
   private int rows;
 
   SumTable(int expectedRows) {
     int n = Math.max(16, expectedRows);
     figures = new double[n * STRIDE];
     sources = new byte[n];
-    responses = new CodeSums[n];
-    flags = new CodeSums[n];
+    responses = new CodeColumns(n);
+    flags = new CodeColumns(n);
   }
 
   /** Appends an empty row; returns its number. */
@@ -44,8 +44,8 @@ final class SumTable {
       int n = rows * 2;
       figures = Arrays.copyOf(figures, n * STRIDE);
       sources = Arrays.copyOf(sources, n);
-      responses = Arrays.copyOf(responses, n);
-      flags = Arrays.copyOf(flags, n);
+      responses.grow(n);
+      flags.grow(n);
     }
     return rows++;
   }
@@ -67,19 +67,11 @@ final class SumTable {
   }
 
   void addResponse(int row, int code, double count) {
-    CodeSums c = responses[row];
-    if (c == null) {
-      c = responses[row] = new CodeSums();
-    }
-    c.add(code, count);
+    responses.add(row, code, count);
   }
 
   void addFlag(int row, int code, double count) {
-    CodeSums c = flags[row];
-    if (c == null) {
-      c = flags[row] = new CodeSums();
-    }
-    c.add(code, count);
+    flags.add(row, code, count);
   }
 
   /** Adds row {@code from} of {@code other} to row {@code to} of this table. */
@@ -90,17 +82,9 @@ final class SumTable {
       figures[t + i] += other.figures[f + i];
     }
     sources[to] |= other.sources[from];
-    CodeSums r = other.responses[from];
-    if (r != null) {
-      for (int i = 0; i < r.n; i++) {
-        addResponse(to, r.codes[i], r.counts[i]);
-      }
-    }
-    CodeSums fl = other.flags[from];
-    if (withFlags && fl != null) {
-      for (int i = 0; i < fl.n; i++) {
-        addFlag(to, fl.codes[i], fl.counts[i]);
-      }
+    responses.addRow(to, other.responses, from);
+    if (withFlags) {
+      flags.addRow(to, other.flags, from);
     }
   }
 
@@ -132,11 +116,11 @@ final class SumTable {
   }
 
   Map<String, Double> responses(int row, HopCatalog catalog) {
-    return named(responses[row], catalog);
+    return responses.named(row, catalog);
   }
 
   Map<String, Double> flags(int row, HopCatalog catalog) {
-    return named(flags[row], catalog);
+    return flags.named(row, catalog);
   }
 
   /** "mesh", "trace" or "mesh+trace". */
@@ -149,17 +133,84 @@ final class SumTable {
     };
   }
 
-  private static Map<String, Double> named(CodeSums c, HopCatalog catalog) {
-    Map<String, Double> m = new TreeMap<>();
-    if (c != null) {
-      for (int i = 0; i < c.n; i++) {
-        m.put(catalog.codeName(c.codes[i]), c.counts[i]);
+  /**
+   * Per row, the sum of each code (response code or flag, by catalog number). The first few codes of a row sit
+   * in flat arrays beside the other rows' (a row rarely has more), the rest in a {@link CodeSums} of its own:
+   * no object per row, so a table of thousands of rows is a few arrays.
+   */
+  private static final class CodeColumns {
+    private static final int SLOTS = 4;
+    private int[] codes;
+    private double[] counts;
+    private byte[] used;
+    private CodeSums[] more;
+
+    CodeColumns(int rows) {
+      codes = new int[rows * SLOTS];
+      counts = new double[rows * SLOTS];
+      used = new byte[rows];
+      more = new CodeSums[rows];
+    }
+
+    void grow(int rows) {
+      codes = Arrays.copyOf(codes, rows * SLOTS);
+      counts = Arrays.copyOf(counts, rows * SLOTS);
+      used = Arrays.copyOf(used, rows);
+      more = Arrays.copyOf(more, rows);
+    }
+
+    void add(int row, int code, double count) {
+      int base = row * SLOTS;
+      int n = used[row];
+      for (int i = 0; i < n; i++) {
+        if (codes[base + i] == code) {
+          counts[base + i] += count;
+          return;
+        }
+      }
+      if (n < SLOTS) {
+        codes[base + n] = code;
+        counts[base + n] = count;
+        used[row] = (byte) (n + 1);
+        return;
+      }
+      CodeSums m = more[row];
+      if (m == null) {
+        m = more[row] = new CodeSums();
+      }
+      m.add(code, count);
+    }
+
+    void addRow(int to, CodeColumns other, int from) {
+      int base = from * SLOTS;
+      for (int i = 0; i < other.used[from]; i++) {
+        add(to, other.codes[base + i], other.counts[base + i]);
+      }
+      CodeSums m = other.more[from];
+      if (m != null) {
+        for (int i = 0; i < m.n; i++) {
+          add(to, m.codes[i], m.counts[i]);
+        }
       }
     }
-    return m;
+
+    Map<String, Double> named(int row, HopCatalog catalog) {
+      Map<String, Double> named = new TreeMap<>();
+      int base = row * SLOTS;
+      for (int i = 0; i < used[row]; i++) {
+        named.put(catalog.codeName(codes[base + i]), counts[base + i]);
+      }
+      CodeSums m = more[row];
+      if (m != null) {
+        for (int i = 0; i < m.n; i++) {
+          named.put(catalog.codeName(m.codes[i]), m.counts[i]);
+        }
+      }
+      return named;
+    }
   }
 
-  /** The few codes of one row, in the order first added. */
+  /** The codes of one row past the first few, in the order first added. */
   private static final class CodeSums {
     int[] codes = new int[4];
     double[] counts = new double[4];

@@ -28,6 +28,8 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * Reads graphs, RED series and freshness from the store. Thread-safe; its only state is a bounded cache of
@@ -119,33 +121,42 @@ public final class TopologyQueries {
       return cached;
     }
     HopCatalog catalog = pieces.catalog();
-    List<DecodedPieces.Piece> parts = new ArrayList<>();
+    List<Supplier<DecodedPieces.Piece>> work = new ArrayList<>();
     GraphCache.Buckets buckets = new GraphCache.Buckets();
     // Read after the generation: a roll-up completed in between was written before either moved.
     long rollupsComplete = store.rollupsCompleteUntil();
-    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), window.toMs(), window.windowMillis(), rollupsComplete)) {
+    long end = window.toMs();
+    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), end, window.windowMillis(), rollupsComplete)) {
       Resolution r = piece.resolution();
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
-          parts.add(rollupPiece(r, bucket, generation, catalog));
+          long b = bucket;
+          work.add(() -> rollupPiece(r, b, generation, catalog));
           buckets.add(r, bucket);
         }
       } else {
         for (long from = piece.fromMs(); from < piece.toMs(); ) {
           long minuteStart = Math.floorDiv(from, MINUTE_MS) * MINUTE_MS;
           long to = Math.min(minuteStart + MINUTE_MS, piece.toMs());
-          DecodedPieces.Piece minute = from == minuteStart && to == from + MINUTE_MS ? minutePiece(from, generation, catalog) : null;
-          if (minute == null || minute.maxWindowEnd > window.toMs()) {
-            DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-            scanPickedMinutes(from, to, window.toMs(), b::add);
-            minute = b.build(generation);
-          }
-          parts.add(minute);
+          long f = from;
+          work.add(() -> {
+            DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(f, generation, catalog) : null;
+            if (minute == null || minute.maxWindowEnd > end) {
+              DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
+              scanPickedMinutes(f, to, end, b);
+              minute = b.build(generation);
+            }
+            return minute;
+          });
           buckets.add(null, minuteStart);
           from = to;
         }
       }
     }
+    // Pieces not in the cache are decoded side by side (the decoding is most of an uncached graph's time), then
+    // added up in time order, as one at a time.
+    DecodedPieces.Piece[] parts = new DecodedPieces.Piece[work.size()];
+    IntStream.range(0, parts.length).parallel().forEach(i -> parts[i] = work.get(i).get());
     // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
     int[] rowOfHop = new int[catalog.hopCount()];
     int[] hopOfRow = new int[rowOfHop.length];
@@ -165,10 +176,17 @@ public final class TopologyQueries {
   /** Nodes and edges of the kept hops (rows of {@code perHop}), in order of first appearance. */
   private static Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
       boolean[] kept, HopCatalog catalog) {
-    Map<String, Integer> nodeRows = new HashMap<>();
+    HopCatalog.Numbers[] numbers = new HopCatalog.Numbers[hops.length];
+    for (int row = 0; row < hops.length; row++) {
+      if (kept[row]) {
+        numbers[row] = catalog.numbers(hops[row], type);
+      }
+    }
+    // Row + 1 per catalog node and edge number (0: no row yet); sized after numbering, so every number fits.
+    int[] nodeRows = new int[catalog.nodeCount(type)];
+    int[] edgeRows = new int[catalog.edgeCount(type)];
     List<HopCatalog.Hop> nodeRefs = new ArrayList<>();
     List<Boolean> nodeIsServer = new ArrayList<>();
-    Map<String, Integer> edgeRows = new HashMap<>();
     List<HopCatalog.Hop> edgeFirst = new ArrayList<>();
     SumTable in = new SumTable(hops.length / 2);
     SumTable out = new SumTable(hops.length / 2);
@@ -179,15 +197,16 @@ public final class TopologyQueries {
         continue;
       }
       HopCatalog.Hop hop = hops[row];
-      int client = node(nodeRows, hop.clientId(type), hop, false, nodeRefs, nodeIsServer, in, out);
-      int server = node(nodeRows, hop.serverId(type), hop, true, nodeRefs, nodeIsServer, in, out);
+      HopCatalog.Numbers n = numbers[row];
+      int client = node(nodeRows, n.client(), hop, false, nodeRefs, nodeIsServer, in, out);
+      int server = node(nodeRows, n.server(), hop, true, nodeRefs, nodeIsServer, in, out);
       out.addRow(client, perHop, row, false);
       in.addRow(server, perHop, row, false);
       hasCaller[server] = true;
-      Integer edge = edgeRows.get(hop.edgeId(type));
-      if (edge == null) {
+      int edge = edgeRows[n.edge()] - 1;
+      if (edge < 0) {
         edge = edges.addRow();
-        edgeRows.put(hop.edgeId(type), edge);
+        edgeRows[n.edge()] = edge + 1;
         edgeFirst.add(hop);
       }
       edges.addRow(edge, perHop, row, true);
@@ -215,13 +234,13 @@ public final class TopologyQueries {
   }
 
   /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
-  private static int node(Map<String, Integer> rows, String id, HopCatalog.Hop hop, boolean server,
-      List<HopCatalog.Hop> refs, List<Boolean> isServer, SumTable in, SumTable out) {
-    Integer row = rows.get(id);
-    if (row == null) {
+  private static int node(int[] rows, int number, HopCatalog.Hop hop, boolean server, List<HopCatalog.Hop> refs,
+      List<Boolean> isServer, SumTable in, SumTable out) {
+    int row = rows[number] - 1;
+    if (row < 0) {
       row = in.addRow();
       out.addRow();
-      rows.put(id, row);
+      rows[number] = row + 1;
       refs.add(hop);
       isServer.add(server);
     }
@@ -235,7 +254,7 @@ public final class TopologyQueries {
     DecodedPieces.Piece p = pieces.get(r, bucket, catalog);
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-      store.scanEdgeRollupBytes(r, bucket, bucket + r.millis, b::add);
+      store.scanEdgeLent(r, bucket, bucket + r.millis, b::add);
       p = b.build(generation);
       pieces.put(r, bucket, p);
     }
@@ -247,7 +266,7 @@ public final class TopologyQueries {
     DecodedPieces.Piece p = pieces.get(null, minute, catalog);
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b::add);
+      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b);
       p = b.build(generation);
       pieces.put(null, minute, p);
     }
@@ -265,70 +284,59 @@ public final class TopologyQueries {
   }
 
   /** Per (hop, window) the record of the highest source, in scan order. */
-  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, TopologyStore.RawSink picked) {
-    byte[][] pending = new byte[2][];
-    store.scanEdgeBytes(fromMs, toMs, (order, value) -> {
-      if (windowEndLimit != Long.MAX_VALUE && EdgeWindowDecoder.windowEnd(value) > windowEndLimit) {
+  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, DecodedPieces.Builder picked) {
+    Pending pending = new Pending();
+    store.scanEdgeLent(null, fromMs, toMs, (order, orderLength, value, valueLength) -> {
+      if (windowEndLimit != Long.MAX_VALUE && EdgeWindowDecoder.windowEnd(value, valueLength) > windowEndLimit) {
         return;
       }
-      if (pending[0] != null && sameHopAndWindow(pending[0], order)) {
+      if (pending.orderLength > 0 && pending.sameHopAndWindow(order, orderLength)) {
         // Same hop, same window, another source: access-log (mesh) figures replace trace figures.
-        if (pending[0][pending[0].length - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
-          pending[0] = order;
-          pending[1] = value;
+        if (pending.order[pending.orderLength - 1] != TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE) {
+          pending.set(order, orderLength, value, valueLength);
         }
         return;
       }
-      if (pending[0] != null) {
-        picked.accept(pending[0], pending[1]);
+      if (pending.orderLength > 0) {
+        picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
       }
-      pending[0] = order;
-      pending[1] = value;
+      pending.set(order, orderLength, value, valueLength);
     });
-    if (pending[0] != null) {
-      picked.accept(pending[0], pending[1]);
+    if (pending.orderLength > 0) {
+      picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
     }
   }
 
-  private static boolean sameHopAndWindow(byte[] a, byte[] b) {
-    return a.length == b.length && Arrays.equals(a, 0, a.length - 1, b, 0, b.length - 1);
+  /** The record held back until the next shows whether another source of its hop and window follows. */
+  private static final class Pending {
+    byte[] order = new byte[256];
+    int orderLength;
+    byte[] value = new byte[4096];
+    int valueLength;
+
+    void set(byte[] o, int oLength, byte[] v, int vLength) {
+      if (oLength > order.length) {
+        order = new byte[Math.max(oLength, 2 * order.length)];
+      }
+      if (vLength > value.length) {
+        value = new byte[Math.max(vLength, 2 * value.length)];
+      }
+      System.arraycopy(o, 0, order, 0, oLength);
+      System.arraycopy(v, 0, value, 0, vLength);
+      orderLength = oLength;
+      valueLength = vLength;
+    }
+
+    boolean sameHopAndWindow(byte[] o, int oLength) {
+      return oLength == orderLength && Arrays.equals(order, 0, orderLength - 1, o, 0, oLength - 1);
+    }
   }
 
-  static HopId hopId(byte[] order) {
-    return new HopId(Arrays.copyOfRange(order, 8, order.length - 2));
-  }
-
-  static EdgeAggregate parse(byte[] value) {
+  static EdgeAggregate parse(byte[] value, int length) {
     try {
-      return EdgeAggregate.parseFrom(value);
+      return EdgeAggregate.parser().parseFrom(value, 0, length);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt edge aggregate in store", e);
-    }
-  }
-
-  /** A hop's name bytes, compared by content; looked up once per record read, so the hash is kept. */
-  static final class HopId {
-    final byte[] bytes;
-    final int hash;
-
-    HopId(byte[] bytes) {
-      this.bytes = bytes;
-      this.hash = Arrays.hashCode(bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof HopId h && h.hash == hash && Arrays.equals(bytes, h.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public String toString() {
-      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 

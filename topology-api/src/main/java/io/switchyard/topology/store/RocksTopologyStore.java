@@ -630,16 +630,30 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   @Override
-  public void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink) {
+  public void scanEdgeLent(Resolution resolution, long fromMs, long toMs, LentSink sink) {
     if (toMs <= fromMs) {
       return;
     }
-    try (Slice upperSlice = new Slice(timePrefix(resolution.prefix, toMs));
+    byte prefix = resolution == null ? EDGE : resolution.prefix;
+    byte[] key = new byte[256];
+    byte[] value = new byte[4096];
+    try (Slice upperSlice = new Slice(timePrefix(prefix, toMs));
         ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
         RocksIterator it = db.newIterator(ro)) {
-      for (it.seek(timePrefix(resolution.prefix, Math.max(0, fromMs))); it.isValid(); it.next()) {
-        byte[] k = it.key();
-        sink.accept(Arrays.copyOfRange(k, 1, k.length), it.value());
+      for (it.seek(timePrefix(prefix, Math.max(0, fromMs))); it.isValid(); it.next()) {
+        int k = it.key(key);
+        if (k > key.length) {
+          key = new byte[Math.max(k, 2 * key.length)];
+          it.key(key);
+        }
+        int v = it.value(value);
+        if (v > value.length) {
+          value = new byte[Math.max(v, 2 * value.length)];
+          it.value(value);
+        }
+        // The order key without its one-byte prefix, as scanEdgeBytes gives it: shifted in place.
+        System.arraycopy(key, 1, key, 0, k - 1);
+        sink.accept(key, k - 1, value, v);
       }
     }
   }

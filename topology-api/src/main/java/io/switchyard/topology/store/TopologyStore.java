@@ -37,14 +37,6 @@ public interface TopologyStore extends AutoCloseable {
   void scanEdgeBytes(long fromMs, long toMs, RawSink sink);
 
   /**
-   * The roll-up windows of {@code resolution} whose start lies in [fromMs, toMs), in the layout of
-   * {@link #scanEdgeBytes}. Each holds, for one hop and bucket, the sum of the minute windows a graph
-   * picks (per minute the highest telemetry source, mesh over trace), one record per picked source.
-   * Only windows that fit inside one bucket are rolled up.
-   */
-  void scanEdgeRollupBytes(Resolution resolution, long fromMs, long toMs, RawSink sink);
-
-  /**
    * Roll-up buckets (of every resolution) ending at or before this time hold every stored minute of theirs;
    * a later bucket's roll-up may be missing or partial, and a reader takes its minutes instead.
    */
@@ -73,6 +65,24 @@ public interface TopologyStore extends AutoCloseable {
   /** Receives stored records; the arrays belong to the receiver. */
   interface RawSink {
     void accept(byte[] order, byte[] value);
+  }
+
+  /**
+   * The edge minutes ({@code resolution} null) or the roll-up windows of {@code resolution} whose start lies in
+   * [fromMs, toMs), in the layout of {@link #scanEdgeBytes}, with the arrays lent: valid only during the call,
+   * and refilled for the next record. For readers that decode each record once and keep nothing of its bytes,
+   * so that a scan allocates nothing per record. A roll-up window holds, for one hop and bucket, the sum of the
+   * minute windows a graph picks (per minute the highest telemetry source, mesh over trace), one record per
+   * picked source. Only windows that fit inside one bucket are rolled up.
+   */
+  void scanEdgeLent(Resolution resolution, long fromMs, long toMs, LentSink sink);
+
+  /**
+   * A stored record in lent arrays: {@code order[0, orderLength)} and {@code value[0, valueLength)}, laid out as
+   * the arrays of {@link RawSink}.
+   */
+  interface LentSink {
+    void accept(byte[] order, int orderLength, byte[] value, int valueLength);
   }
 
   /** Service windows whose start lies in [fromMs, toMs), ordered by window start, service, source. */

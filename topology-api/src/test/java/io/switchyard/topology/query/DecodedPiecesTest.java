@@ -110,7 +110,7 @@ class DecodedPiecesTest {
 
   private int rollupCount(Resolution r) {
     int[] n = {0};
-    store.scanEdgeRollupBytes(r, 0, Long.MAX_VALUE, (k, v) -> n[0]++);
+    store.scanEdgeLent(r, 0, Long.MAX_VALUE, (k, kl, v, vl) -> n[0]++);
     return n[0];
   }
 

@@ -1,0 +1,196 @@
+package io.switchyard.topology.query;
+
+import static io.switchyard.topology.Fixtures.MINUTE;
+import static io.switchyard.topology.Fixtures.T0;
+import static io.switchyard.topology.Fixtures.edge;
+import static io.switchyard.topology.Fixtures.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SloAlertRecord;
+import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.MutableClock;
+import io.switchyard.topology.query.TopologyQueries.GraphRequest;
+import io.switchyard.topology.store.Resolution;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.StoreBatch;
+import io.switchyard.topology.store.TopologyStore;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Graphs from roll-ups, cached pieces, cached graphs and pieces decoded side by side equal graphs recomputed
+ * from the stored minutes alone, on random ranges, while minutes arrive late and roll-ups complete.
+ */
+class GraphEquivalenceTest {
+  private static final long HOUR = 60 * MINUTE;
+  private static final NodeRef[] NODES = {service("a", "x"), service("b", "x"), service("c", "y"), service("d", "y"),
+      service("e", "z"), service("f", "z")};
+
+  @TempDir Path dir;
+
+  @Test
+  void cachedRollUpGraphsEqualGraphsRecomputedFromMinutes() {
+    Random random = new Random(23);
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0 + 4 * HOUR));
+      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true);
+      TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, 3L << 20, 2);
+      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, 0, 0);
+      int compared = 0;
+      for (int phase = 0; phase < 12; phase++) {
+        // Fifteen new minutes per phase, then a few late or re-emitted ones anywhere before.
+        StoreBatch b = new StoreBatch();
+        for (int m = phase * 15; m < (phase + 1) * 15; m++) {
+          for (int hop = 0; hop < 8; hop++) {
+            write(b, random, hop, T0 + m * MINUTE);
+          }
+        }
+        for (int late = 0; late < 6; late++) {
+          write(b, random, random.nextInt(8), T0 + random.nextInt((phase + 1) * 15) * MINUTE);
+        }
+        store.write(b);
+        if (phase % 3 == 2) {
+          store.completeRollups();
+        }
+        long newest = T0 + (phase + 1) * 15 * MINUTE;
+        for (int q = 0; q < 25; q++) {
+          long to = T0 + (long) (random.nextDouble() * (newest - T0 + 10 * MINUTE));
+          long from = Math.max(T0 - 5 * MINUTE, to - (q % 2 == 0 ? HOUR : (1 + random.nextInt(150)) * MINUTE));
+          if (random.nextBoolean()) {
+            from = from / MINUTE * MINUTE;
+            to = to / MINUTE * MINUTE;
+          }
+          if (from >= to) {
+            continue;
+          }
+          GraphType type = GraphType.values()[random.nextInt(GraphType.values().length)];
+          GraphRequest request = new GraphRequest(from, to, null, null, null, type);
+          Graph expected = minutes.graph(request);
+          for (TopologyQueries q2 : List.of(subject, small, subject)) {
+            Graph g = q2.graph(request);
+            assertThat(g.window()).isEqualTo(expected.window());
+            assertThat(byId(g.edges(), Graph.Edge::id)).as("edges of %s", g.window()).isEqualTo(byId(expected.edges(), Graph.Edge::id));
+            assertThat(byId(g.nodes(), Graph.Node::id)).as("nodes of %s", g.window()).isEqualTo(byId(expected.nodes(), Graph.Node::id));
+          }
+          compared++;
+        }
+      }
+      assertThat(compared).isGreaterThan(250);
+      assertThat(subject.pieceCacheCounts()[0]).as("cached pieces were used").isPositive();
+    }
+  }
+
+  private static <T> Map<String, T> byId(List<T> items, Function<T, String> id) {
+    return items.stream().collect(Collectors.toMap(id, Function.identity()));
+  }
+
+  private static void write(StoreBatch b, Random random, int hop, long start) {
+    NodeRef client = NODES[hop % NODES.length];
+    NodeRef server = NODES[(hop * 5 + 1) % NODES.length];
+    if (client.equals(server)) {
+      server = NODES[(hop + 1) % NODES.length];
+    }
+    TelemetrySource source = random.nextInt(3) == 0 ? TelemetrySource.TELEMETRY_SOURCE_TRACE : TelemetrySource.TELEMETRY_SOURCE_MESH;
+    int requests = random.nextInt(60);
+    EdgeAggregate e = edge(client, server, source, start, requests, random.nextInt(requests + 1),
+        0.001 * (1 + random.nextInt(400)));
+    b.edge(client.getNamespace() + "/" + client.getName() + "->" + server.getNamespace() + "/" + server.getName(), e);
+  }
+
+  /** The same store with no roll-up complete and no change tracking: every graph is added up from its minutes. */
+  private record MinutesOnly(TopologyStore store) implements TopologyStore {
+    @Override
+    public long rollupsCompleteUntil() {
+      return 0;
+    }
+
+    @Override
+    public void write(StoreBatch batch) {
+      store.write(batch);
+    }
+
+    @Override
+    public void completeRollups() {
+      store.completeRollups();
+    }
+
+    @Override
+    public void scanEdges(long fromMs, long toMs, Consumer<EdgeAggregate> sink) {
+      store.scanEdges(fromMs, toMs, sink);
+    }
+
+    @Override
+    public void scanEdgeBytes(long fromMs, long toMs, RawSink sink) {
+      store.scanEdgeBytes(fromMs, toMs, sink);
+    }
+
+    @Override
+    public void scanEdgeLent(Resolution resolution, long fromMs, long toMs, LentSink sink) {
+      if (resolution != null) {
+        throw new AssertionError("a graph from minutes read roll-ups");
+      }
+      store.scanEdgeLent(null, fromMs, toMs, sink);
+    }
+
+    @Override
+    public void scanServices(long fromMs, long toMs, Consumer<ServiceAggregate> sink) {
+      store.scanServices(fromMs, toMs, sink);
+    }
+
+    @Override
+    public void scanEdgeTotals(Consumer<EdgeAggregate> sink) {
+      store.scanEdgeTotals(sink);
+    }
+
+    @Override
+    public void scanServiceTotals(Consumer<ServiceAggregate> sink) {
+      store.scanServiceTotals(sink);
+    }
+
+    @Override
+    public List<SloStatusRecord> sloStatuses() {
+      return store.sloStatuses();
+    }
+
+    @Override
+    public Optional<SloStatusRecord> sloStatus(String name) {
+      return store.sloStatus(name);
+    }
+
+    @Override
+    public List<SloAlertRecord> sloAlerts(String slo) {
+      return store.sloAlerts(slo);
+    }
+
+    @Override
+    public Map<String, Long> offsets() {
+      return store.offsets();
+    }
+
+    @Override
+    public Freshness freshness() {
+      return store.freshness();
+    }
+
+    @Override
+    public long deleteOlderThan(long cutoffMs) {
+      return store.deleteOlderThan(cutoffMs);
+    }
+
+    @Override
+    public void close() {}
+  }
+}
