@@ -11,9 +11,6 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.runtime.state.KeyedStateBackend;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.metrics.Counter;
@@ -34,7 +31,7 @@ import org.apache.flink.util.Collector;
  * order, parsed here once. A batch costs one state read and one write however many spans it holds,
  * and timers are touched only when a span is still waiting after the whole batch. A trace with
  * nothing waiting holds no timer: {@link ServiceGraphOperator} runs this function and sweeps such
- * traces out once their dedupe memory ran out ({@link #forgetCompleted}).
+ * traces out once their dedupe memory ran out ({@link #forgettable}).
  */
 public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpans, EdgeEvent> {
   private static final long serialVersionUID = 1L;
@@ -242,18 +239,14 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     trace.forgetAt = trace.pending.isEmpty() ? Math.max(trace.forgetAt, saturatedAdd(now, config.dedupeTtl().toMillis())) : Long.MIN_VALUE;
   }
 
-  /**
-   * Deletes every trace with nothing waiting whose dedupe memory ran out by {@code now} on the pairing
-   * clock. Called by {@link ServiceGraphOperator} every half TTL; the backend walks the state's keys
-   * (RocksDB tolerates deletes behind its iterator; the heap backend copies the keys first).
-   */
-  void forgetCompleted(long now, KeyedStateBackend<String> backend) throws Exception {
-    backend.applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor, (key, state) -> {
-      TraceState t = state.value();
-      if (t != null && t.pending.isEmpty() && t.forgetAt <= now) {
-        state.clear();
-      }
-    });
+  /** The pairing state, for the {@link CompletedTraceSweep} (known once the function is open). */
+  ValueStateDescriptor<TraceState> stateDescriptor() {
+    return descriptor;
+  }
+
+  /** Whether a trace has nothing waiting and its dedupe memory ran out by {@code now} on the pairing clock. */
+  static boolean forgettable(TraceState trace, long now) {
+    return trace != null && trace.pending.isEmpty() && trace.forgetAt <= now;
   }
 
   @Override

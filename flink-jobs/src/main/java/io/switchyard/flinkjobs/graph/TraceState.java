@@ -21,7 +21,7 @@ final class TraceState {
   /**
    * When nothing waits: the time on the pairing clock from which the trace may be forgotten (at least
    * the dedupe TTL after its last span), {@link Long#MIN_VALUE} while something waits. No timer is
-   * registered for it: {@link ServiceGraphFunction#forgetCompleted} sweeps the state. Snapshots of
+   * registered for it: {@link ServiceGraphOperator} sweeps the state. Snapshots of
    * earlier builds hold the timestamp of a registered cleanup (or wall-clock keep-alive) timer here,
    * which still fires once and is handled as it always was.
    */

@@ -279,7 +279,7 @@ class ServiceGraphFunctionTest {
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40)); // redelivered within the TTL
     assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
     assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-    // Remembered at least the TTL (1 min) after the last span, at most 1.5 TTL.
+    // Remembered at least the TTL (1 min) after the last span, at most 1.5 TTL (here a walk is one slice).
     harness.processWatermark(new Watermark(T0 + 50 + 90_000));
     assertThat(harness.numKeyedStateEntries()).isZero();
     assertThat(harness.numEventTimeTimers()).isZero();

@@ -10,10 +10,16 @@ import io.switchyard.model.v1.SpanRecord.StatusCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -26,14 +32,18 @@ import org.junit.jupiter.api.Test;
  * trace held a cleanup timer ({@link TimerCleanupServiceGraphFunction}), on random span streams: pairs in
  * either order, fan-out, database and root spans, orphans that expire, errors, out-of-order arrival,
  * spans that arrive after their partner expired, and redeliveries both within the dedupe TTL and long
- * after it. Both must emit the same edges and count the same outcomes. (The two only differ in when,
- * between 1 and 1.5 TTL after a trace's last span, it is forgotten; no redelivery here falls there.)
+ * after it. The swept build walks its state in slices of a few keys, so walks span several watermarks
+ * while traces come and go, and it is restored from a snapshot once, mostly in the middle of a walk.
+ * Both must emit the same edges and count the same outcomes, on the heap and on RocksDB. (The two only
+ * differ in when, from a TTL after a trace's last span to 1.5 TTL plus a walk or so, it is forgotten;
+ * no redelivery here falls there.)
  */
 class ServiceGraphSweepEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
       Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   private static final long OUT_OF_ORDER_MS = 2_000;
+  private static final long WATERMARK_TICK_MS = 5_000;
 
   private record Arrival(long atMs, SpanRecord span) {}
 
@@ -53,33 +63,57 @@ class ServiceGraphSweepEquivalenceTest {
 
   private static void compare(int seed, boolean rocksDb) throws Exception {
     List<Arrival> stream = stream(new Random(seed), seed);
-    ServiceGraphOperator swept = new ServiceGraphOperator(CONFIG);
-    TimerCleanupServiceGraphFunction timers = new TimerCleanupServiceGraphFunction(CONFIG);
-    List<EdgeEvent> sweptEdges = run(new KeyedOneInputStreamOperatorTestHarness<>(swept, TraceSpans::key, Types.STRING),
-        stream, new Random(seed), rocksDb);
-    List<EdgeEvent> timerEdges = run(new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(timers),
-        TraceSpans::key, Types.STRING), stream, new Random(seed), rocksDb);
-    assertThat(sweptEdges).as("seed %d", seed).isNotEmpty().containsExactlyInAnyOrderElementsOf(timerEdges);
-    for (Outcome o : Outcome.values()) {
-      assertThat(swept.function().count(o)).as("seed %d, %s", seed, o).isEqualTo(timers.count(o));
-    }
+    // Slices of a few keys, fewer than the traces alive at once, so a walk spans several watermarks and
+    // spans come and go between its slices; every fifth stream runs with the default slice (whole walks).
+    int sliceKeys = seed % 5 == 0 ? ServiceGraphOperator.SLICE_KEYS : 3 + seed % 4;
+    // The swept build is also restored from a snapshot once, at a random point (usually mid-walk).
+    int restoreAt = new Random(-seed).nextInt(stream.size());
+    Run swept = run(() -> new ServiceGraphOperator(CONFIG, sliceKeys), stream, new Random(seed), rocksDb, restoreAt);
+    Run timers = run(() -> new KeyedProcessOperator<>(new TimerCleanupServiceGraphFunction(CONFIG)), stream, new Random(seed),
+        rocksDb, -1);
+    assertThat(swept.edges).as("seed %d", seed).isNotEmpty().containsExactlyInAnyOrderElementsOf(timers.edges);
+    assertThat(swept.counts).as("seed %d", seed).isEqualTo(timers.counts);
   }
 
-  /** Feeds the stream in random batches of one trace's consecutive spans, with watermarks, then ends it. */
-  private static List<EdgeEvent> run(KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness,
-      List<Arrival> stream, Random random, boolean rocksDb) throws Exception {
-    try (harness) {
-      if (rocksDb) {
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-      }
-      harness.open();
+  private record Run(List<EdgeEvent> edges, Map<Outcome, Long> counts) {}
+
+  /**
+   * Feeds the stream in random batches of one trace's consecutive spans, with watermarks, then ends it;
+   * before arrival {@code restoreAt} (none if negative) snapshots the operator and continues on a new
+   * one restored from that snapshot.
+   */
+  private static Run run(Supplier<KeyedProcessOperator<String, TraceSpans, EdgeEvent>> build, List<Arrival> stream,
+      Random random, boolean rocksDb, int restoreAt) throws Exception {
+    List<EdgeEvent> edges = new ArrayList<>();
+    Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
+    KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator = build.get();
+    var harness = open(operator, rocksDb, null);
+    try {
       long maxSeen = Long.MIN_VALUE;
       long watermark = Long.MIN_VALUE;
+      boolean restored = restoreAt < 0;
       for (int i = 0; i < stream.size(); ) {
+        if (!restored && i >= restoreAt) {
+          restored = true;
+          OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+          edges.addAll(harness.extractOutputValues());
+          addCounts(operator, counts);
+          harness.close();
+          operator = build.get();
+          harness = open(operator, rocksDb, snapshot);
+          // The watermark first, as in both builds' jobs the clock must not start over behind the spans.
+          harness.processWatermark(new Watermark(watermark));
+        }
         // Watermarks at random, but never more than a few seconds behind the arrivals: a redelivery long
-        // after its trace must meet a clock that has moved on too, as in a live stream.
+        // after its trace must meet a clock that has moved on too, as in a live stream. Through a gap in
+        // the arrivals the clock still ticks every few seconds, as periodic watermarks do in a live job
+        // (so a walk, a slice per watermark, takes about as long in event time as it would there).
         long due = Math.max(maxSeen, stream.get(i).atMs) - OUT_OF_ORDER_MS;
-        if (due > watermark && (due - watermark > 5_000 || random.nextInt(4) == 0)) {
+        while (watermark != Long.MIN_VALUE && due - watermark > WATERMARK_TICK_MS) {
+          watermark += WATERMARK_TICK_MS;
+          harness.processWatermark(new Watermark(watermark));
+        }
+        if (due > watermark && (due - watermark >= WATERMARK_TICK_MS || random.nextInt(4) == 0)) {
           watermark = due;
           harness.processWatermark(new Watermark(watermark));
         }
@@ -95,10 +129,36 @@ class ServiceGraphSweepEquivalenceTest {
         i = j;
       }
       harness.processWatermark(new Watermark(Long.MAX_VALUE));
-      if (!rocksDb) { // the harness counts entries of the heap backend only
-        assertThat(harness.numKeyedStateEntries()).isZero();
+      try (Stream<String> left = operator.<String>getKeyedStateBackend().getKeys("trace-pairing", VoidNamespace.INSTANCE)) {
+        assertThat(left).isEmpty();
       }
-      return new ArrayList<>(harness.extractOutputValues());
+      edges.addAll(harness.extractOutputValues());
+      addCounts(operator, counts);
+      return new Run(edges, counts);
+    } finally {
+      harness.close();
+    }
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> open(
+      KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator, boolean rocksDb, OperatorSubtaskState restoreFrom)
+      throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
+    if (rocksDb) {
+      harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    }
+    if (restoreFrom != null) {
+      harness.initializeState(restoreFrom);
+    }
+    harness.open();
+    return harness;
+  }
+
+  private static void addCounts(KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator, Map<Outcome, Long> counts) {
+    for (Outcome o : Outcome.values()) {
+      long n = operator.getUserFunction() instanceof ServiceGraphFunction f ? f.count(o)
+          : ((TimerCleanupServiceGraphFunction) operator.getUserFunction()).count(o);
+      counts.merge(o, n, Long::sum);
     }
   }
 
