@@ -23,11 +23,13 @@ import org.apache.flink.runtime.state.internal.InternalKvState;
  *       a RocksDB iterator. That iterator is a point-in-time view, so the deletes behind it, and the
  *       writes of the spans paired between slices, never disturb it, and it sees every key that
  *       existed when the walk started. It pins that view's files until {@link #close()}.
- *   <li>Heap (tests, local runs): the key stream iterates the live hash maps and throws
- *       {@code ConcurrentModificationException} after any change, so the walk uses Flink's
- *       incremental state visitor instead, which tolerates changes between slices (Flink's heap TTL
- *       cleanup uses it the same way). It may, in the rare case that a map is resized during the walk,
- *       skip a key that existed at its start; the next walk deletes that one.
+ *   <li>Heap (tests, local runs): the key stream runs over the live hash maps, whose iterators throw
+ *       {@code ConcurrentModificationException} after any change. On Java 17 it survives deletes only
+ *       because the stream's iterator copies a whole key group's keys at a time (a JDK detail, and a
+ *       copy as large as a key group), so the walk uses Flink's incremental state visitor instead, which
+ *       tolerates changes between slices (Flink's heap TTL cleanup uses it the same way). It may, in the
+ *       rare case that a map is resized during the walk, skip a key that existed at its start; the
+ *       next walk deletes that one.
  * </ul>
  * Either way, a key written during the walk may be missed by it; the next walk catches it. Its memory
  * runs to at least a TTL after the walk's start, so only a walk longer than a TTL could have deleted
