@@ -29,7 +29,9 @@ import org.apache.flink.util.Collector;
  *
  * <p>Input arrives as {@link TraceSpans}: the raw bytes of one or more spans of the trace, in arrival
  * order, parsed here once. A batch costs one state read and one write however many spans it holds,
- * and timers are touched only when a span is still waiting after the whole batch.
+ * and timers are touched only when a span is still waiting after the whole batch. A trace with
+ * nothing waiting holds no timer: {@link ServiceGraphOperator} runs this function and sweeps such
+ * traces out once their dedupe memory ran out ({@link #forgettable}).
  */
 public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpans, EdgeEvent> {
   private static final long serialVersionUID = 1L;
@@ -58,10 +60,11 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   }
 
   private final PairingConfig config;
+  private transient ValueStateDescriptor<TraceState> descriptor;
   private transient ValueState<TraceState> traces;
   private transient Map<Outcome, Counter> counters;
 
-  public ServiceGraphFunction(PairingConfig config) {
+  ServiceGraphFunction(PairingConfig config) {
     this.config = config;
   }
 
@@ -71,7 +74,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     // than the TTL found every waiting span expired and paired nothing (SavepointCompatibilityIT). A
     // trace is forgotten by its cleanup timer on the pairing clock instead. Snapshots written with the
     // TTL still restore: Flink 2.2 migrates TTL state to a descriptor without it.
-    traces = getRuntimeContext().getState(new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE));
+    descriptor = new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE);
+    traces = getRuntimeContext().getState(descriptor);
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
       counters.put(o, getRuntimeContext().getMetricGroup().addGroup("outcome", o.name().toLowerCase()).counter("spans"));
@@ -197,19 +201,18 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     return Math.max(spanTime, ctx.timerService().currentWatermark());
   }
 
-  private static long saturatedAdd(long a, long b) {
+  static long saturatedAdd(long a, long b) {
     long r = a + b;
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
   /**
    * One expiry timer per trace at its earliest deadline (not one per span), dropped as soon as
-   * nothing waits, so live timers track waiting traces only. A trace with nothing waiting has one
-   * cleanup timer instead, on the same clock, at least the dedupe TTL after its last span; it is moved
-   * only when later spans push that point more than half a TTL out, so a busy trace does not re-register
-   * a timer per span. Because both run on the pairing clock, a stopped job forgets nothing while it is
-   * down: in event time the spans waiting in a restored snapshot still pair with servers that arrive
-   * after the restore, however long the restore took.
+   * nothing waits, so live timers track waiting traces only. A trace with nothing waiting holds no
+   * timer, only the time from which it may be forgotten, at least the dedupe TTL after its last span
+   * on the same clock (never moved earlier by a late span). Because both run on the pairing clock, a
+   * stopped job forgets nothing while it is down: in event time the spans waiting in a restored
+   * snapshot still pair with servers that arrive after the restore, however long the restore took.
    */
   private void reschedule(TraceState trace, TimerService timers, long now) {
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
@@ -233,31 +236,17 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
         trace.expiryTimer = next;
       }
     }
-    long ttl = config.dedupeTtl().toMillis();
-    if (!trace.pending.isEmpty()) {
-      if (trace.cleanupTimer != Long.MIN_VALUE) {
-        delete(timers, processing, trace.cleanupTimer);
-        trace.cleanupTimer = Long.MIN_VALUE;
-      }
-    } else if (trace.cleanupTimer == Long.MIN_VALUE || saturatedAdd(now, ttl) > trace.cleanupTimer) {
-      if (trace.cleanupTimer != Long.MIN_VALUE) {
-        delete(timers, processing, trace.cleanupTimer);
-      }
-      trace.cleanupTimer = saturatedAdd(now, ttl + ttl / 2);
-      if (processing) {
-        timers.registerProcessingTimeTimer(trace.cleanupTimer);
-      } else {
-        timers.registerEventTimeTimer(trace.cleanupTimer);
-      }
-    }
+    trace.forgetAt = trace.pending.isEmpty() ? Math.max(trace.forgetAt, saturatedAdd(now, config.dedupeTtl().toMillis())) : Long.MIN_VALUE;
   }
 
-  private static void delete(TimerService timers, boolean processing, long timer) {
-    if (processing) {
-      timers.deleteProcessingTimeTimer(timer);
-    } else {
-      timers.deleteEventTimeTimer(timer);
-    }
+  /** The pairing state, for the {@link CompletedTraceSweep} (known once the function is open). */
+  ValueStateDescriptor<TraceState> stateDescriptor() {
+    return descriptor;
+  }
+
+  /** Whether a trace has nothing waiting and its dedupe memory ran out by {@code now} on the pairing clock. */
+  static boolean forgettable(TraceState trace, long now) {
+    return trace != null && trace.pending.isEmpty() && trace.forgetAt <= now;
   }
 
   @Override
@@ -269,14 +258,15 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
     if (processing != (ctx.timeDomain() == TimeDomain.PROCESSING_TIME)) {
       // A wall-clock keep-alive timer of a snapshot taken before cleanup timers (same state slot).
-      if (timestamp == trace.cleanupTimer) {
-        trace.cleanupTimer = Long.MIN_VALUE;
+      if (timestamp == trace.forgetAt) {
+        trace.forgetAt = Long.MIN_VALUE;
         reschedule(trace, ctx.timerService(), ctx.timerService().currentWatermark());
         traces.update(trace);
       }
       return;
     }
-    if (timestamp == trace.cleanupTimer && timestamp != trace.expiryTimer) {
+    if (timestamp == trace.forgetAt && timestamp != trace.expiryTimer) {
+      // The cleanup timer of an earlier build's snapshot; this build sweeps instead of setting one.
       if (trace.pending.isEmpty()) {
         traces.clear(); // the dedupe TTL passed since the trace's last span
       }

@@ -19,11 +19,13 @@ final class TraceState {
   /** Timestamp of the registered expiry timer, {@link Long#MIN_VALUE} when none. */
   long expiryTimer = Long.MIN_VALUE;
   /**
-   * Timestamp (on the pairing clock) of the registered cleanup timer that forgets a trace with nothing
-   * waiting, {@link Long#MIN_VALUE} when none. Snapshots of earlier builds hold a wall-clock keep-alive
-   * timer in this slot.
+   * When nothing waits: the time on the pairing clock from which the trace may be forgotten (at least
+   * the dedupe TTL after its last span), {@link Long#MIN_VALUE} while something waits. No timer is
+   * registered for it: {@link ServiceGraphOperator} sweeps the state. Snapshots of
+   * earlier builds hold the timestamp of a registered cleanup (or wall-clock keep-alive) timer here,
+   * which still fires once and is handled as it always was.
    */
-  long cleanupTimer = Long.MIN_VALUE;
+  long forgetAt = Long.MIN_VALUE;
 
   TraceState() {
     this(new ArrayList<>(4), new ArrayList<>(2));
@@ -89,7 +91,7 @@ final class TraceState {
     }
     TraceState t = new TraceState(new ArrayList<>(seen), p);
     t.expiryTimer = expiryTimer;
-    t.cleanupTimer = cleanupTimer;
+    t.forgetAt = forgetAt;
     return t;
   }
 

@@ -14,7 +14,7 @@ import org.apache.flink.core.memory.DataOutputView;
 /**
  * Explicit, versioned state format of {@link TraceState} (no Kryo, no POJO reflection). Version 1:
  * seen count, each (length, bytes); pending count, each (key, deadline, matched flag, span length,
- * span protobuf bytes); expiry timer; keep-alive timer. A new field means a new snapshot version
+ * span protobuf bytes); expiry timer; the time the trace may be forgotten (the cleanup or keep-alive timer in earlier builds). A new field means a new snapshot version
  * that still reads this one.
  */
 public final class TraceStateSerializer extends TypeSerializerSingleton<TraceState> {
@@ -63,7 +63,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       out.write(span);
     }
     out.writeLong(t.expiryTimer);
-    out.writeLong(t.cleanupTimer);
+    out.writeLong(t.forgetAt);
   }
 
   @Override
@@ -91,7 +91,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
     }
     TraceState t = new TraceState(seen, pending);
     t.expiryTimer = in.readLong();
-    t.cleanupTimer = in.readLong();
+    t.forgetAt = in.readLong();
     return t;
   }
 

@@ -5,7 +5,7 @@ import io.switchyard.flinkjobs.aggregate.EdgeTimestamps;
 import io.switchyard.flinkjobs.aggregate.EdgeWindowing;
 import io.switchyard.flinkjobs.aggregate.WindowPreAggregator;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
-import io.switchyard.flinkjobs.graph.ServiceGraphFunction;
+import io.switchyard.flinkjobs.graph.ServiceGraphOperator;
 import io.switchyard.flinkjobs.graph.TraceBatcher;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.flinkjobs.graph.TraceSpansTypeInfo;
@@ -170,7 +170,9 @@ public final class SwitchyardPipeline {
         .transform("span-batches", TraceSpansTypeInfo.INSTANCE, new TraceBatcher(TRACE_BATCH_TRACES, TRACE_BATCH_DELAY_MS))
         .uid("span-batches")
         .keyBy(TraceSpans::key, Types.STRING)
-        .process(new ServiceGraphFunction(o.pairing()), TypeInformation.of(EdgeEvent.class))
+        // The pairing function in an operator that sweeps completed traces instead of a timer per trace;
+        // same uid and state as the plain process() it replaced, so savepoints keep restoring.
+        .transform("service-graph", TypeInformation.of(EdgeEvent.class), new ServiceGraphOperator(o.pairing()))
         .uid("service-graph").name("service-graph");
   }
 

@@ -11,7 +11,6 @@ import io.switchyard.model.v1.SpanRecord.StatusCode;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -24,9 +23,9 @@ class ServiceGraphFunctionTest {
   private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;
 
   private void start(PairingConfig config) throws Exception {
-    function = new ServiceGraphFunction(config);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-        TraceSpans::key, Types.STRING);
+    ServiceGraphOperator operator = new ServiceGraphOperator(config);
+    function = operator.function();
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
     harness.open();
   }
 
@@ -38,9 +37,9 @@ class ServiceGraphFunctionTest {
   private void restartFromSnapshot(long nowMs) throws Exception {
     var snapshot = harness.snapshot(1, 1);
     harness.close();
-    function = new ServiceGraphFunction(PairingConfig.defaults());
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(function),
-        TraceSpans::key, Types.STRING);
+    ServiceGraphOperator operator = new ServiceGraphOperator(PairingConfig.defaults());
+    function = operator.function();
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
     harness.setProcessingTime(nowMs);
     harness.setStateTtlProcessingTime(nowMs);
     harness.initializeState(snapshot);
@@ -257,7 +256,7 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
-  void aTraceKeepsOneTimerWhetherItWaitsOrIsOnlyRemembered() throws Exception {
+  void aTraceKeepsOneTimerWhileItWaitsAndNoneOnceItIsOnlyRemembered() throws Exception {
     start();
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
     send(span(1, 20, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 50)); // same trace: the one timer stays
@@ -265,9 +264,9 @@ class ServiceGraphFunctionTest {
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0, 40));
     send(span(1, 21, 20, "cart", SpanKind.SPAN_KIND_SERVER, T0, 40));
     assertThat(edges()).hasSize(2);
-    // Nothing waits: the expiry timer is gone, the cleanup timer of the dedupe memory replaces it.
-    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
-    assertThat(harness.numProcessingTimeTimers()).isZero();
+    // Nothing waits: the expiry timer is gone; the dedupe memory is swept later, with no timer of its own.
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
   }
 
   @Test
@@ -280,10 +279,48 @@ class ServiceGraphFunctionTest {
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40)); // redelivered within the TTL
     assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
     assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-    // Remembered at least the TTL (1 min) after the last span, at most 1.5 TTL.
+    // Remembered at least the TTL (1 min) after the last span, at most 1.5 TTL (here a walk is one slice).
     harness.processWatermark(new Watermark(T0 + 50 + 90_000));
     assertThat(harness.numKeyedStateEntries()).isZero();
     assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(edges()).hasSize(1);
+  }
+
+  @Test
+  void aSweepJustBeforeTheTtlEndsKeepsTheTraceAndALateOutOfOrderSpanNeverShortensIt() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50),
+        span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
+    // A root server of the same trace, older than the pair: its own span time must not pull the forgetting forward.
+    send(span(1, 30, 0, "frontend", SpanKind.SPAN_KIND_SERVER, T0 - 30_000, 10));
+    harness.processWatermark(new Watermark(T0 + 60_049)); // sweeps: the pair's TTL ends at T0 + 60,050
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    harness.processWatermark(new Watermark(T0 + 90_048)); // before the next sweep is due (half a TTL later)
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    harness.processWatermark(new Watermark(T0 + 90_049));
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40)); // forgotten: waits as new
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+  }
+
+  @Test
+  void inProcessingTimeCompletedTracesAreSweptOnTheWallClock() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    harness.setProcessingTime(1_000);
+    sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50),
+        span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
+    harness.setProcessingTime(31_000); // a sweep: the trace's TTL runs to 61,000
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    harness.setProcessingTime(61_000);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numProcessingTimeTimers()).isZero();
     assertThat(edges()).hasSize(1);
   }
 
@@ -319,7 +356,7 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
-  void clientAndServerInOneBatchPairWithNoExpiryTimerOnlyTheDedupeCleanup() throws Exception {
+  void clientAndServerInOneBatchPairWithNoTimerAtAll() throws Exception {
     start();
     sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120),
         span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(200));
@@ -329,9 +366,9 @@ class ServiceGraphFunctionTest {
       assertThat(e.clientLatencySeconds).isEqualTo(0.12);
       assertThat(e.serverLatencySeconds).isEqualTo(0.1);
     });
-    // Nothing waited, so no expiry timer was ever set; the one timer left forgets the trace later.
-    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
-    assertThat(harness.numProcessingTimeTimers()).isZero();
+    // Nothing waited, so no expiry timer was ever set, and the dedupe memory is swept without one.
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
   }
 
   @Test

@@ -18,7 +18,7 @@ class TraceStateSerializerTest {
     assertThat(t.markSeen(TraceState.seenKey(client))).isFalse();
     t.put(new TraceState.Pending("c/000000000000000a", client, 11_000, true));
     t.expiryTimer = 11_000;
-    t.cleanupTimer = 42;
+    t.forgetAt = 42;
 
     DataOutputSerializer out = new DataOutputSerializer(64);
     TraceStateSerializer.INSTANCE.serialize(t, out);
@@ -32,7 +32,7 @@ class TraceStateSerializerTest {
       assertThat(p.matchedProducer).isTrue();
     });
     assertThat(back.expiryTimer).isEqualTo(11_000);
-    assertThat(back.cleanupTimer).isEqualTo(42);
+    assertThat(back.forgetAt).isEqualTo(42);
 
     DataOutputSerializer snap = new DataOutputSerializer(64);
     TypeSerializerSnapshot.writeVersionedSnapshot(snap, TraceStateSerializer.INSTANCE.snapshotConfiguration());

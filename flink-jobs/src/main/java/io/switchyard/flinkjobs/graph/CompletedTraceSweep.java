@@ -1,0 +1,144 @@
+package io.switchyard.flinkjobs.graph;
+
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateEntry;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.internal.InternalKvState;
+
+/**
+ * One walk over the pairing state that deletes the completed traces whose dedupe memory ran out, a
+ * bounded slice of keys at a time, so the task thread can pair spans and pass checkpoint barriers
+ * between slices. Memory stays bounded: no backend copies its keys up front.
+ *
+ * <p>How a walk resumes depends on the backend, because deleting while iterating does not work the
+ * same way on both:
+ * <ul>
+ *   <li>RocksDB (production): the keys come from {@link KeyedStateBackend#getKeys}, a lazy stream over
+ *       a RocksDB iterator. That iterator is a point-in-time view, so the deletes behind it, and the
+ *       writes of the spans paired between slices, never disturb it, and it sees every key that
+ *       existed when the walk started. It pins that view's files until {@link #close()}.
+ *   <li>Heap (tests, local runs): the key stream runs over the live hash maps, whose iterators throw
+ *       {@code ConcurrentModificationException} after any change. On Java 17 it survives deletes only
+ *       because the stream's iterator copies a whole key group's keys at a time (a JDK detail, and a
+ *       copy as large as a key group), so the walk uses Flink's incremental state visitor instead, which
+ *       tolerates changes between slices (Flink's heap TTL cleanup uses it the same way). It may, in the
+ *       rare case that a map is resized during the walk, skip a key that existed at its start; the
+ *       next walk deletes that one.
+ * </ul>
+ * Either way, a key written during the walk may be missed by it; the next walk catches it. Its memory
+ * runs to at least a TTL after the walk's start, so only a walk longer than a TTL could have deleted
+ * it sooner (the bound in {@link ServiceGraphOperator} allows for that).
+ */
+final class CompletedTraceSweep implements AutoCloseable {
+  /** Hash-table slots the heap visitor scans per step at most. */
+  private static final int HEAP_SLOTS_PER_STEP = 128;
+  /**
+   * Steps per slice that may find only empty slots: at most 1,024 × 128 slot reads (cheap array reads)
+   * besides the slice's keys. A table never shrinks, so it may be sparse, and every key group's map
+   * ends with such a step; small slices still cross many key groups.
+   */
+  private static final int HEAP_EMPTY_STEPS_PER_SLICE = 1_024;
+
+  private final KeyedStateBackend<String> backend;
+  private final ValueStateDescriptor<TraceState> descriptor;
+  private final int sliceKeys;
+
+  private InternalKvState.StateIncrementalVisitor<String, VoidNamespace, TraceState> visitor;
+  private ValueState<TraceState> state;
+  private Stream<String> keyStream;
+  private Iterator<String> keys;
+
+  CompletedTraceSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<TraceState> descriptor, int sliceKeys) {
+    if (sliceKeys < 1) {
+      throw new IllegalArgumentException("keys per sweep slice must be positive, got " + sliceKeys);
+    }
+    this.backend = backend;
+    this.descriptor = descriptor;
+    this.sliceKeys = sliceKeys;
+  }
+
+  boolean walking() {
+    return visitor != null || keys != null;
+  }
+
+  /** Starts a walk from the first key, dropping any walk still under way. */
+  @SuppressWarnings("unchecked")
+  void start() throws Exception {
+    close();
+    ValueState<TraceState> s = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
+    try {
+      visitor = ((InternalKvState<String, VoidNamespace, TraceState>) s).getStateIncrementalVisitor(HEAP_SLOTS_PER_STEP);
+    } catch (UnsupportedOperationException e) {
+      // RocksDB has no visitor; its key stream is safe to delete behind (see the class comment).
+      state = s;
+      keyStream = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE);
+      keys = keyStream.iterator();
+    }
+  }
+
+  /**
+   * Visits about {@code sliceKeys} more keys (the heap visitor finishes the hash bucket it is in, and
+   * may stop early on a sparse table) and deletes those that {@link ServiceGraphFunction#forgettable}
+   * at {@code now}.
+   *
+   * @return whether the walk is over (then it holds nothing open any more)
+   */
+  boolean slice(long now) throws Exception {
+    int visited = 0;
+    if (visitor != null) {
+      int emptySteps = 0;
+      while (visited < sliceKeys && emptySteps < HEAP_EMPTY_STEPS_PER_SLICE && visitor.hasNext()) {
+        Collection<StateEntry<String, VoidNamespace, TraceState>> bucket = visitor.nextEntries();
+        if (bucket == null) {
+          break;
+        }
+        if (bucket.isEmpty()) {
+          emptySteps++;
+        }
+        visited += bucket.size();
+        // remove() must come before the next hasNext(): that may move the visitor to the next key group.
+        for (StateEntry<String, VoidNamespace, TraceState> entry : bucket) {
+          if (ServiceGraphFunction.forgettable(entry.getState(), now)) {
+            visitor.remove(entry);
+          }
+        }
+      }
+      if (visitor.hasNext()) {
+        return false;
+      }
+      visitor = null;
+      return true;
+    }
+    while (visited < sliceKeys && keys.hasNext()) {
+      backend.setCurrentKey(keys.next());
+      visited++;
+      if (ServiceGraphFunction.forgettable(state.value(), now)) {
+        state.clear();
+      }
+    }
+    if (keys.hasNext()) {
+      return false;
+    }
+    close();
+    return true;
+  }
+
+  /** Ends the walk under way, if any, releasing its RocksDB iterator. */
+  @Override
+  public void close() {
+    visitor = null;
+    keys = null;
+    state = null;
+    if (keyStream != null) {
+      Stream<String> s = keyStream;
+      keyStream = null;
+      s.close();
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.switchyard.flinkjobs.graph;
+
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+
+/**
+ * Runs {@link ServiceGraphFunction} keyed by trace id, and forgets completed traces by sweeping the
+ * pairing state instead of through a timer per trace.
+ *
+ * <p>Why: nearly every trace completes with nothing left waiting, yet it must stay in state for the
+ * dedupe TTL so a redelivered span still counts once. A cleanup timer per trace cost a RocksDB write
+ * and a timer-queue update when it was set, and a queue poll, a delete, a state read and a state
+ * delete when it fired: about a third of the pairing task. A sweep instead walks the state and deletes
+ * the traces whose {@link TraceState#forgetAt} has passed. Spans still waiting keep their expiry timer
+ * (one per trace).
+ *
+ * <p>A walk goes a slice of keys at a time ({@link CompletedTraceSweep}) so that it never holds the
+ * task thread for long: at about 9 million live traces (10,000 requests/s, 10-minute TTL) one pass
+ * took seconds, during which nothing paired and no checkpoint barrier passed. A walk is due half a TTL
+ * after the previous one started; in event time it then takes one slice per watermark (after the due
+ * expiry timers fired, so what they finished can go at once), in processing time one slice per
+ * wall-clock callback, {@link #SLICE_PAUSE_MS} apart. Each slice deletes what has run out by the
+ * pairing clock at that slice. A restarted operator starts a new walk at once.
+ *
+ * <p>So a trace is remembered at least the TTL after its last span on the pairing clock. At most: the
+ * first walk to start once its TTL ended deletes it, so the TTL plus the time between two walk
+ * starts plus that walk's duration, i.e. 1.5 TTL plus one walk while walks take less than half a TTL
+ * (about 3 minutes for 9 million traces at the default 200 ms watermarks), the TTL plus two walks
+ * otherwise, plus one watermark interval. At end of input (the final watermark) nothing is left to
+ * delay, so that watermark walks the whole state in one go.
+ *
+ * <p>The operator's state is the function's, unchanged (keyed value state {@code trace-pairing} and
+ * the {@code user-timers} timer service), so savepoints move between this and earlier builds; cleanup
+ * timers held by an earlier build's snapshot still fire once and are handled by the function.
+ */
+public final class ServiceGraphOperator extends KeyedProcessOperator<String, TraceSpans, EdgeEvent> {
+  private static final long serialVersionUID = 1L;
+  /**
+   * Keys per slice. On RocksDB a key costs a few microseconds (iterator step, read, maybe a delete),
+   * so a slice holds the task thread for some tens of milliseconds, while 9 million keys are walked
+   * in 900 slices: 3 minutes at one slice per 200 ms watermark, within the half TTL of the default
+   * 10-minute TTL.
+   */
+  static final int SLICE_KEYS = 10_000;
+  /** Between slices in processing time: the same pace as one slice per default watermark interval. */
+  static final long SLICE_PAUSE_MS = 200;
+
+  private final ServiceGraphFunction function;
+  private final boolean processingTime;
+  private final long sweepEveryMs;
+  private final int sliceKeys;
+  private transient CompletedTraceSweep sweep;
+  /** When the next walk is due (pairing clock); the first watermark after a (re)start always starts one. */
+  private transient long nextSweep;
+  /** When the walk under way started: the next is due half a TTL after that. */
+  private transient long walkStart;
+
+  public ServiceGraphOperator(PairingConfig config) {
+    this(config, SLICE_KEYS);
+  }
+
+  ServiceGraphOperator(PairingConfig config, int sliceKeys) {
+    this(new ServiceGraphFunction(config), config, sliceKeys);
+  }
+
+  private ServiceGraphOperator(ServiceGraphFunction function, PairingConfig config, int sliceKeys) {
+    super(function);
+    this.function = function;
+    this.processingTime = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
+    this.sweepEveryMs = Math.max(1, config.dedupeTtl().toMillis() / 2);
+    this.sliceKeys = sliceKeys;
+  }
+
+  /** The function this operator runs (its outcome counters, for tests). */
+  public ServiceGraphFunction function() {
+    return function;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+    nextSweep = Long.MIN_VALUE;
+    if (processingTime) {
+      scheduleSlice(ServiceGraphFunction.saturatedAdd(getProcessingTimeService().getCurrentProcessingTime(), sweepEveryMs));
+    }
+  }
+
+  private void scheduleSlice(long at) {
+    getProcessingTimeService().registerTimer(at, t -> {
+      long now = getProcessingTimeService().getCurrentProcessingTime();
+      if (!sweep.walking()) {
+        sweep.start();
+        walkStart = now;
+      }
+      scheduleSlice(sweep.slice(now)
+          ? ServiceGraphFunction.saturatedAdd(walkStart, sweepEveryMs)
+          : ServiceGraphFunction.saturatedAdd(now, SLICE_PAUSE_MS));
+    });
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    super.processWatermark(mark); // fires the due expiry timers first: what they finish may be swept now
+    if (processingTime) {
+      return;
+    }
+    long now = mark.getTimestamp();
+    if (now == Long.MAX_VALUE) {
+      // End of input: nothing is left to pair, so no slice can hold anything up. A fresh walk, because
+      // one under way has passed keys that only now ran out.
+      sweep.start();
+      boolean done = false;
+      while (!done) {
+        done = sweep.slice(now);
+      }
+      return;
+    }
+    if (!sweep.walking() && now >= nextSweep) {
+      sweep.start();
+      nextSweep = ServiceGraphFunction.saturatedAdd(now, sweepEveryMs);
+    }
+    if (sweep.walking()) {
+      sweep.slice(now);
+    }
+  }
+
+  @Override
+  public void finish() throws Exception {
+    sweep.close();
+    super.finish();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (sweep != null) {
+      sweep.close(); // before the backend is disposed: its RocksDB iterator must not outlive the database
+    }
+    super.close();
+  }
+}

@@ -1,0 +1,212 @@
+package io.switchyard.flinkjobs.graph;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.flinkjobs.graph.ServiceGraphFunction.Outcome;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The completed-trace sweep walks the pairing state a slice of keys at a time, resuming where the last
+ * slice stopped, on the heap backend (Flink's incremental visitor) and on RocksDB (a lazy key
+ * iterator): while keys come and go between slices, and across a restore in the middle of a walk.
+ */
+class CompletedTraceSweepTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private static final int SLICE = 3;
+  private static final PairingConfig EVENT = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
+      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  /** When every pair sent at T0 has run out of dedupe memory (the pairs end by T0 + 50). */
+  private static final long ALL_RUN_OUT = T0 + 61_000;
+
+  private ServiceGraphOperator operator;
+  private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;
+
+  private void start(PairingConfig config, boolean rocksDb, OperatorSubtaskState restoreFrom) throws Exception {
+    operator = new ServiceGraphOperator(config, SLICE);
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
+    if (rocksDb) {
+      harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    }
+    if (restoreFrom != null) {
+      harness.initializeState(restoreFrom);
+    }
+    harness.open();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  /** A completed client/server pair in trace {@code trace}, spans {@code id} and {@code id + 1}, ending by T0 + 50. */
+  private void pair(long trace, long id) throws Exception {
+    SpanRecord client = span(trace, id, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).build();
+    SpanRecord server = span(trace, id + 1, id, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40).build();
+    TraceSpans batch = single(client);
+    batch.append(single(server));
+    harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
+  }
+
+  private static TraceSpans single(SpanRecord r) {
+    return TraceSpans.of(r.getTraceId().toByteArray(), r.toByteArray(), r.getEndTimeUnixNano() / 1_000_000);
+  }
+
+  private void watermark(long at) throws Exception {
+    harness.processWatermark(new Watermark(at));
+  }
+
+  private Set<String> keys() {
+    KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
+    try (Stream<String> keys = backend.getKeys("trace-pairing", VoidNamespace.INSTANCE)) {
+      return keys.collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  /** Deletes a trace behind the sweep's back, as a legacy cleanup timer would. */
+  private void removeBehindTheSweep(String key) throws Exception {
+    KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
+    backend.setCurrentKey(key);
+    backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, operator.function().stateDescriptor()).clear();
+  }
+
+  private void sendTenCompletedTraces() throws Exception {
+    for (long t = 1; t <= 10; t++) {
+      pair(t, 10);
+    }
+    assertThat(keys()).hasSize(10);
+  }
+
+  @Test
+  void aWalkDeletesOneSliceOfDueTracesPerWatermarkOnTheHeap() throws Exception {
+    aWalkDeletesOneSliceOfDueTracesPerWatermark(false);
+  }
+
+  @Test
+  void aWalkDeletesOneSliceOfDueTracesPerWatermarkOnRocksDb() throws Exception {
+    aWalkDeletesOneSliceOfDueTracesPerWatermark(true);
+  }
+
+  private void aWalkDeletesOneSliceOfDueTracesPerWatermark(boolean rocksDb) throws Exception {
+    start(EVENT, rocksDb, null);
+    sendTenCompletedTraces();
+    watermark(T0); // the first watermark starts a walk at once: nothing is due yet
+    watermark(T0 + 1);
+    watermark(T0 + 2);
+    watermark(T0 + 3); // that walk is over; the next is due half a TTL after it started
+    assertThat(keys()).hasSize(10);
+    watermark(ALL_RUN_OUT);
+    assertThat(keys()).hasSize(7);
+    watermark(ALL_RUN_OUT + 1);
+    assertThat(keys()).hasSize(4);
+    watermark(ALL_RUN_OUT + 2);
+    assertThat(keys()).hasSize(1);
+    watermark(ALL_RUN_OUT + 3);
+    assertThat(keys()).isEmpty();
+    assertThat(harness.extractOutputValues()).hasSize(10);
+  }
+
+  @Test
+  void keysAddedChangedAndRemovedDuringAWalkOnTheHeap() throws Exception {
+    keysAddedChangedAndRemovedDuringAWalk(false);
+  }
+
+  @Test
+  void keysAddedChangedAndRemovedDuringAWalkOnRocksDb() throws Exception {
+    keysAddedChangedAndRemovedDuringAWalk(true);
+  }
+
+  private void keysAddedChangedAndRemovedDuringAWalk(boolean rocksDb) throws Exception {
+    start(EVENT, rocksDb, null);
+    sendTenCompletedTraces();
+    watermark(ALL_RUN_OUT); // starts the walk: the first slice deletes three
+    List<String> notYetVisited = List.copyOf(keys());
+    assertThat(notYetVisited).hasSize(7);
+    String renewed = notYetVisited.get(0);
+    String removed = notYetVisited.get(1);
+    String added = Spans.traceHex(11);
+    removeBehindTheSweep(removed);
+    pair(11, 10); // remembered until a TTL after this watermark
+    // A new request in an old trace: its memory runs a TTL from now again.
+    long renewedTrace = LongStream.rangeClosed(1, 10).filter(t -> Spans.traceHex(t).equals(renewed)).findFirst().orElseThrow();
+    pair(renewedTrace, 20);
+    for (long at = ALL_RUN_OUT + 1; at <= ALL_RUN_OUT + 5; at++) {
+      watermark(at);
+    }
+    assertThat(keys()).containsExactlyInAnyOrder(renewed, added);
+    pair(renewedTrace, 20); // still remembered: counted once
+    assertThat(operator.function().count(Outcome.DROPPED_DUPLICATE)).isEqualTo(2);
+    watermark(ALL_RUN_OUT + 60_010); // the next walk, once both ran out
+    assertThat(keys()).isEmpty();
+    assertThat(harness.extractOutputValues()).hasSize(12);
+  }
+
+  @Test
+  void aRestoreInTheMiddleOfAWalkStartsTheWalkAgainOnTheHeap() throws Exception {
+    aRestoreInTheMiddleOfAWalkStartsTheWalkAgain(false);
+  }
+
+  @Test
+  void aRestoreInTheMiddleOfAWalkStartsTheWalkAgainOnRocksDb() throws Exception {
+    aRestoreInTheMiddleOfAWalkStartsTheWalkAgain(true);
+  }
+
+  private void aRestoreInTheMiddleOfAWalkStartsTheWalkAgain(boolean rocksDb) throws Exception {
+    start(EVENT, rocksDb, null);
+    sendTenCompletedTraces();
+    watermark(ALL_RUN_OUT);
+    watermark(ALL_RUN_OUT + 1);
+    assertThat(keys()).hasSize(4);
+    OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+    harness.close();
+    start(EVENT, rocksDb, snapshot);
+    assertThat(keys()).hasSize(4);
+    watermark(ALL_RUN_OUT + 2);
+    assertThat(keys()).hasSize(1);
+    watermark(ALL_RUN_OUT + 3);
+    assertThat(keys()).isEmpty();
+  }
+
+  @Test
+  void inProcessingTimeTheSlicesOfAWalkArePacedOnTheWallClock() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
+        PairingConfig.DEFAULT_PEER_ATTRIBUTES), false, null);
+    harness.setProcessingTime(1_000);
+    sendTenCompletedTraces(); // remembered until 61,000
+    // Walks at 30,000 and 60,000 find nothing due; each takes four slices, SLICE_PAUSE_MS apart. (The
+    // test clock moves a slice at a time: a callback reads the clock's time, not its own due time.)
+    for (long t = 30_000; t <= 60_000 + 3 * ServiceGraphOperator.SLICE_PAUSE_MS; t += ServiceGraphOperator.SLICE_PAUSE_MS) {
+      harness.setProcessingTime(t);
+    }
+    assertThat(keys()).hasSize(10);
+    harness.setProcessingTime(90_000);
+    assertThat(keys()).hasSize(7);
+    harness.setProcessingTime(90_000 + ServiceGraphOperator.SLICE_PAUSE_MS - 1);
+    assertThat(keys()).hasSize(7);
+    harness.setProcessingTime(90_000 + ServiceGraphOperator.SLICE_PAUSE_MS);
+    assertThat(keys()).hasSize(4);
+    harness.setProcessingTime(90_000 + 2 * ServiceGraphOperator.SLICE_PAUSE_MS);
+    assertThat(keys()).hasSize(1);
+    harness.setProcessingTime(90_000 + 3 * ServiceGraphOperator.SLICE_PAUSE_MS);
+    assertThat(keys()).isEmpty();
+  }
+}
