@@ -1,6 +1,7 @@
 package io.switchyard.testing;
 
 import io.switchyard.kafkaembedded.EmbeddedKafka;
+import io.switchyard.model.TopicSpec;
 import io.switchyard.model.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,15 +10,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Assumptions;
@@ -88,11 +96,30 @@ public final class SharedKafka implements BeforeAllCallback {
     return "t" + PREFIXES.incrementAndGet() + ".";
   }
 
-  /** Creates the whole topic catalogue under {@code prefix}. */
+  /**
+   * Creates the whole topic catalogue under {@code prefix}, with no time retention. Tests replay
+   * fixtures at fixed past event times and the jobs stamp their output with event time, so the
+   * catalogue's retention (hours to days) would let the broker's first retention check, 30 s after it
+   * started and every 5 minutes after, delete a test's output while the test still reads it.
+   */
   public void createTopics(String prefix) {
     try (var admin = org.apache.kafka.clients.admin.Admin.create(
         Map.of("bootstrap.servers", bootstrapServers()))) {
-      EmbeddedKafka.createTopics(admin, Topics.all(prefix));
+      List<TopicSpec> specs = Topics.all(prefix);
+      EmbeddedKafka.createTopics(admin, specs);
+      Map<ConfigResource, java.util.Collection<AlterConfigOp>> keepForever = new HashMap<>();
+      for (TopicSpec t : specs) {
+        if (t.cleanupPolicy() == TopicSpec.CleanupPolicy.DELETE) {
+          keepForever.put(new ConfigResource(ConfigResource.Type.TOPIC, t.name()),
+              List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "-1"), AlterConfigOp.OpType.SET)));
+        }
+      }
+      admin.incrementalAlterConfigs(keepForever).all().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics under " + prefix, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot lift the time retention of the topics under " + prefix, e);
     }
   }
 
