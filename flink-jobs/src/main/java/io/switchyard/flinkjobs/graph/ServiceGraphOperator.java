@@ -72,7 +72,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   }
 
   /** The function this operator runs (its outcome counters, for tests). */
-  public ServiceGraphFunction function() {
+  ServiceGraphFunction function() {
     return function;
   }
 
