@@ -68,7 +68,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
    * last reset it ({@link Long#MAX_VALUE} when none): lets {@link ServiceGraphOperator} skip a walk
    * while nothing in the state can have run out yet.
    */
-  transient long lowestForgetAtWritten = Long.MAX_VALUE;
+  transient long lowestForgetAtWritten;
 
   ServiceGraphFunction(PairingConfig config) {
     this.config = config;
@@ -81,6 +81,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     // trace is forgotten by its cleanup timer on the pairing clock instead. Snapshots written with the
     // TTL still restore: Flink 2.2 migrates TTL state to a descriptor without it.
     descriptor = new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE);
+    lowestForgetAtWritten = Long.MAX_VALUE;
     traces = getRuntimeContext().getState(descriptor);
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
