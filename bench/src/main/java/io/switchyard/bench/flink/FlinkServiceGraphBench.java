@@ -39,22 +39,39 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * same pre-filled span topic in the same run (what kafka-consumer-perf-test measures: poll, no
  * processing), interleaved: raw, job, raw, job, ...
  *
- * <p>What the job's figure counts: the job runs as a child JVM with {@code --bounded}; the clock
- * starts when the job reports RUNNING (its ready line: JVM and MiniCluster start are excluded) and
- * stops when the process exits, so it includes reading every span, pairing, the end-of-input firing
- * of every timer and window, the final exactly-once checkpoint and shutdown. The same interval
- * measured on a 10-request topic (the part that does not grow with the topic: final checkpoint,
- * shutdown) is subtracted for the net rate; the gross rate (nothing subtracted) is printed too. CPU
- * is the child's user+system time from /usr/bin/time minus its CPU time at the ready line, net of the
- * same for the 10-request run. Event time is synthetic (1,000 requests per event-time second), so
- * the pairing wait and the window length never add wall time.
+ * <p>Two figures per round, both printed:
+ * <ul>
+ *   <li><b>Whole run</b> (the judged figure so far): the job runs as a child JVM with {@code --bounded};
+ *       the clock starts when the job reports RUNNING (its ready line: JVM and MiniCluster start are
+ *       excluded) and stops when the process exits, so it includes JIT compilation of every hot path,
+ *       reading every span, pairing, the end-of-input firing of every timer and window, the final
+ *       exactly-once checkpoint and shutdown. The same interval measured on a 10-request topic (the
+ *       part that does not grow with the topic: final checkpoint, shutdown) is subtracted for the net
+ *       rate; the gross rate (nothing subtracted) is printed too. CPU is the child's user+system time
+ *       from /usr/bin/time minus its CPU time at the ready line, net of the same for the 10-request run.
+ *       The raw side is timed from its first record to its last.
+ *   <li><b>Steady state</b>: both sides over the same stretch of the topic, from the moment
+ *       {@value #STEADY_FROM_PERCENT} % of its spans were read to the moment {@value #STEADY_TO_PERCENT} %
+ *       were: spans read in between divided by the time between. The raw reader counts what its polls
+ *       returned; the job's count is its span source's {@code numRecordsOut} (both subtasks), read
+ *       from the job's Prometheus endpoint ({@code --metrics-port}, that one metric family only) every
+ *       {@value #SCRAPE_MS} ms. With
+ *       backpressure the source can run ahead of the pairing only by the buffers between them (a
+ *       constant offset), so over this stretch it moves at the pace of the whole job. The job's CPU per
+ *       span over the same stretch is the child's CPU time (from /proc) at the two samples. Neither side
+ *       pays start-up, end of input or shutdown here; the job still pays whatever JIT compilation falls
+ *       inside the stretch (a larger topic, e.g. 1,000,000 requests, leaves less of it).
+ * </ul>
+ * Event time is synthetic (1,000 requests per event-time second), so the pairing wait and the window
+ * length never add wall time.
  *
  * <p>{@code --state N}: instead, feeds N traces whose server side never arrives (all within one
  * event-time second, so none expires), runs the job unbounded until its consumer group has
  * committed every span, and reads the size of the next completed checkpoint from the job's REST API.
  *
  * <p>With a {@code BASELINE_JAR} (an earlier build's local jar), each round also runs it over the same
- * topic right after the subject and prints the subject's CPU per span as a multiple of the baseline's.
+ * topic right after the subject, measured the same way, and prints the subject's CPU per span as a
+ * multiple of the baseline's (whole run and steady state).
  *
  * <p>Usage: {@code FlinkServiceGraphBench LOCAL_JAR [REQUESTS] [ROUNDS] [BASELINE_JAR]} or
  * {@code FlinkServiceGraphBench LOCAL_JAR --state TRACES} (a request = a CLIENT and a SERVER span).
@@ -62,6 +79,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class FlinkServiceGraphBench {
   private static final HexFormat HEX = HexFormat.of();
   private static final String READY = "switchyard-ready";
+  /** The steady-state stretch of the topic, in percent of its spans read. */
+  static final int STEADY_FROM_PERCENT = 25;
+  static final int STEADY_TO_PERCENT = 75;
+  /** How often the job's span source progress is read from its Prometheus endpoint. */
+  static final int SCRAPE_MS = 100;
 
   private FlinkServiceGraphBench() {}
 
@@ -82,32 +104,58 @@ public final class FlinkServiceGraphBench {
       long spans = fill(kafka.bootstrapServers(), "bench.", requests, false);
       System.out.printf("spans in topic           %d (%d requests), load before: %s%n", spans, requests, load());
 
-      Run fixed = runJob(jar, kafka.bootstrapServers(), "warm.", dir.resolve("warm"), "warm", List.of("--bounded"));
+      Run fixed = runJob(jar, kafka.bootstrapServers(), "warm.", dir.resolve("warm"), "warm", List.of("--bounded"), 0);
       System.out.printf("fixed part (10 requests) %.2f s wall, %.2f s CPU after ready (JIT %.1f s)%n", fixed.wallSeconds,
         fixed.cpuSeconds, fixed.jitSeconds);
       Run baseFixed = null;
       if (baseline != null) {
-        baseFixed = runJob(baseline, kafka.bootstrapServers(), "warm.", dir.resolve("base-warm"), "base-warm", List.of("--bounded"));
+        baseFixed = runJob(baseline, kafka.bootstrapServers(), "warm.", dir.resolve("base-warm"), "base-warm", List.of("--bounded"), 0);
         System.out.printf("baseline fixed part      %.2f s wall, %.2f s CPU after ready%n", baseFixed.wallSeconds, baseFixed.cpuSeconds);
       }
-      List<Double> ratios = new ArrayList<>();
-      List<Double> cpuRatios = new ArrayList<>();
+      Figures job = new Figures();
+      Figures base = new Figures();
       for (int r = 1; r <= rounds; r++) {
-        double rawSeconds = rawRead(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans, "raw-read-" + r);
-        double raw = spans / rawSeconds;
-        double cpu = reportJob("job", r, jar, fixed, kafka.bootstrapServers(), dir, spans, requests, raw, ratios);
+        RawRead raw = rawRead(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans, "raw-read-" + r);
+        job.add(reportJob("job", r, jar, fixed, kafka.bootstrapServers(), dir, spans, requests, raw));
         if (baseline != null) {
           // The same topic through the baseline build, right after: CPU per span of the two, same machine load.
-          double baseCpu = reportJob("baseline", r, baseline, baseFixed, kafka.bootstrapServers(), dir, spans, requests, raw, null);
-          cpuRatios.add(cpu / baseCpu);
-          System.out.printf("round %d: job CPU per span = %.2f x the baseline's%n", r, cpu / baseCpu);
+          base.add(reportJob("baseline", r, baseline, baseFixed, kafka.bootstrapServers(), dir, spans, requests, raw));
+          System.out.printf("round %d: job CPU per span = %.2f x the baseline's (steady state %.2f x)%n", r,
+              job.cpu.get(r - 1) / base.cpu.get(r - 1), job.steadyCpu.get(r - 1) / base.steadyCpu.get(r - 1));
         }
       }
-      System.out.printf("median ratio to raw read %.1f %% (target >= 30 %%)%n", 100 * median(ratios));
+      System.out.printf("median ratio to raw read %.1f %% whole run, %.1f %% steady state (target >= 30 %%)%n",
+          100 * median(job.ratio), 100 * median(job.steadyRatio));
       if (baseline != null) {
-        System.out.printf("median CPU per span vs baseline %.2f x%n", median(cpuRatios));
+        System.out.printf("baseline's median ratio to raw read %.1f %% whole run, %.1f %% steady state%n",
+            100 * median(base.ratio), 100 * median(base.steadyRatio));
+        System.out.printf("median CPU per span vs baseline %.2f x whole run, %.2f x steady state%n",
+            median(ratios(job.cpu, base.cpu)), median(ratios(job.steadyCpu, base.steadyCpu)));
       }
     }
+  }
+
+  /** One build's per-round figures: ratios to the raw read, CPU seconds (whole run), CPU per span (steady state). */
+  private static final class Figures {
+    final List<Double> ratio = new ArrayList<>();
+    final List<Double> steadyRatio = new ArrayList<>();
+    final List<Double> cpu = new ArrayList<>();
+    final List<Double> steadyCpu = new ArrayList<>();
+
+    void add(double[] round) {
+      ratio.add(round[0]);
+      steadyRatio.add(round[1]);
+      cpu.add(round[2]);
+      steadyCpu.add(round[3]);
+    }
+  }
+
+  private static List<Double> ratios(List<Double> a, List<Double> b) {
+    List<Double> r = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      r.add(a.get(i) / b.get(i));
+    }
+    return r;
   }
 
   private static double median(List<Double> values) {
@@ -116,24 +164,30 @@ public final class FlinkServiceGraphBench {
     return sorted.get(sorted.size() / 2);
   }
 
-  /** One timed run of {@code jar} over the bench topic; returns its net CPU seconds. */
-  private static double reportJob(String label, int round, Path jar, Run fixed, String bootstrap, Path dir, long spans,
-      int requests, double raw, List<Double> ratios) throws IOException, InterruptedException {
+  /**
+   * One timed run of {@code jar} over the bench topic; returns its ratio to the raw read (whole run,
+   * steady state), its net CPU seconds and its steady-state CPU seconds per span.
+   */
+  private static double[] reportJob(String label, int round, Path jar, Run fixed, String bootstrap, Path dir, long spans,
+      int requests, RawRead raw) throws IOException, InterruptedException {
     String group = label + "-" + round;
-    Run full = runJob(jar, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"));
+    Run full = runJob(jar, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"), spans);
     double net = full.wallSeconds - fixed.wallSeconds;
     double cpu = full.cpuSeconds - fixed.cpuSeconds;
     double jit = full.jitSeconds - fixed.jitSeconds;
     double job = spans / net;
-    if (ratios != null) {
-      ratios.add(job / raw);
-    }
+    double rawRate = spans / raw.seconds;
     System.out.printf("round %d: raw %.0f spans/s | %s %.0f spans/s net (%.0f gross, %.2f s after ready) = %.1f %% of raw"
         + " | %.1f s CPU = %.1f us per span, %.4f vCPU per 1000 requests/s (JIT compiler threads %.1f s of it;"
         + " without them %.1f us per span) | load %s%n",
-        round, raw, label, job, spans / full.wallSeconds, full.wallSeconds, 100 * job / raw, cpu, cpu / spans * 1e6,
+        round, rawRate, label, job, spans / full.wallSeconds, full.wallSeconds, 100 * job / rawRate, cpu, cpu / spans * 1e6,
         cpu / requests * 1000, jit, (cpu - jit) / spans * 1e6, load());
-    return cpu;
+    Steady s = full.steady;
+    System.out.printf("round %d: steady state (%d-%d %% of the topic): raw %.0f spans/s | %s %.0f spans/s = %.1f %% of raw"
+        + " | %.1f us CPU per span, %.4f vCPU per 1000 requests/s | source at %d %% %.1f s, at %d %% %.1f s after ready%n",
+        round, STEADY_FROM_PERCENT, STEADY_TO_PERCENT, raw.steadyRate, label, s.rate, 100 * s.rate / raw.steadyRate,
+        s.cpuPerSpan * 1e6, s.cpuPerSpan * 2 * 1000, STEADY_FROM_PERCENT, s.fromSeconds, STEADY_TO_PERCENT, s.toSeconds);
+    return new double[] {job / rawRate, s.rate / raw.steadyRate, cpu, s.cpuPerSpan};
   }
 
   private static String load() throws IOException {
@@ -179,29 +233,59 @@ public final class FlinkServiceGraphBench {
     return clientsOnly ? requests : 2L * requests;
   }
 
-  private static double rawRead(String bootstrap, String topic, long expected, String group) {
+  /** The raw read: seconds from its first record to its last, and its rate over the steady-state stretch. */
+  private record RawRead(double seconds, double steadyRate) {}
+
+  private static RawRead rawRead(String bootstrap, String topic, long expected, String group) {
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(topic));
+      long from = expected * STEADY_FROM_PERCENT / 100;
+      long to = expected * STEADY_TO_PERCENT / 100;
       long seen = 0;
       long start = 0;
+      long fromAt = 0;
+      long fromSeen = 0;
+      long toAt = 0;
+      long toSeen = 0;
       while (seen < expected) {
         int n = c.poll(Duration.ofMillis(500)).count();
+        long now = System.nanoTime();
         if (n > 0 && start == 0) {
-          start = System.nanoTime(); // from the first record: group join is not read rate
+          start = now; // from the first record: group join is not read rate
         }
         seen += n;
+        if (fromAt == 0 && seen >= from) {
+          fromAt = now;
+          fromSeen = seen;
+        }
+        if (toAt == 0 && seen >= to) {
+          toAt = now;
+          toSeen = seen;
+        }
       }
-      return (System.nanoTime() - start) / 1e9;
+      return new RawRead((System.nanoTime() - start) / 1e9, (toSeen - fromSeen) / ((toAt - fromAt) / 1e9));
     }
   }
 
-  /** Wall and CPU seconds after the ready line; of the CPU, what the JIT compiler threads used in the whole run. */
-  private record Run(double wallSeconds, double cpuSeconds, double jitSeconds) {}
+  /**
+   * The job over the steady-state stretch: spans per second, CPU seconds per span, and when (seconds
+   * after the ready line) the job's source reached the stretch's start and end.
+   */
+  private record Steady(double rate, double cpuPerSpan, double fromSeconds, double toSeconds) {}
 
-  /** Runs the local jar to its exit; times and CPU are counted from its ready line. */
-  private static Run runJob(Path jar, String bootstrap, String prefix, Path data, String group, List<String> extra)
+  /**
+   * Wall and CPU seconds after the ready line; of the CPU, what the JIT compiler threads used in the
+   * whole run; the steady-state figures when they were watched.
+   */
+  private record Run(double wallSeconds, double cpuSeconds, double jitSeconds, Steady steady) {}
+
+  /**
+   * Runs the local jar to its exit; times and CPU are counted from its ready line. With {@code spans}
+   * above 0, watches its span source's progress over the steady-state stretch of that many spans.
+   */
+  private static Run runJob(Path jar, String bootstrap, String prefix, Path data, String group, List<String> extra, long spans)
       throws IOException, InterruptedException {
     Path cpu = data.resolveSibling(group + "-cpu.txt");
     Path log = data.resolveSibling(group + "-log.txt");
@@ -214,12 +298,13 @@ public final class FlinkServiceGraphBench {
       cmd.addAll(List.of(childJvm.trim().split("\\s+")));
     }
     cmd.addAll(List.of("-jar", jar.toString(), "--kafka", bootstrap, "--topic-prefix", prefix, "--data-dir", data.toString(),
-        "--parallelism", "2", "--group-id", "bench-" + group, "--restart-attempts", "0"));
+        "--parallelism", "2", "--group-id", "bench-" + group, "--restart-attempts", "0", "--metrics-port", Integer.toString(freePort())));
     cmd.addAll(extra);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans) : null;
+    long readyAt = 0;
     JitWatch jit = new JitWatch(p);
     jit.start();
-    long readyAt = 0;
     double cpuAtReady = 0;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         BufferedWriter w = Files.newBufferedWriter(log)) {
@@ -227,6 +312,10 @@ public final class FlinkServiceGraphBench {
         if (readyAt == 0 && line.startsWith(READY)) {
           readyAt = System.nanoTime();
           cpuAtReady = cpuSeconds(p);
+          if (source != null) {
+            source.readyAt = readyAt;
+            source.start();
+          }
         }
         w.write(line);
         w.newLine();
@@ -235,12 +324,108 @@ public final class FlinkServiceGraphBench {
     int rc = p.waitFor();
     jit.interrupt();
     jit.join();
+    Steady steady = null;
+    if (source != null) {
+      source.interrupt();
+      source.join();
+      steady = source.steady();
+    }
     double wall = (System.nanoTime() - readyAt) / 1e9;
     if (rc != 0 || readyAt == 0) {
       throw new IllegalStateException("flink job exited " + rc + ", see " + log);
     }
     String[] f = Files.readString(cpu).trim().split("\\s+");
-    return new Run(wall, Double.parseDouble(f[0]) + Double.parseDouble(f[1]) - cpuAtReady, jit.seconds);
+    return new Run(wall, Double.parseDouble(f[0]) + Double.parseDouble(f[1]) - cpuAtReady, jit.seconds, steady);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static int metricsPort(List<String> cmd) {
+    return Integer.parseInt(cmd.get(cmd.indexOf("--metrics-port") + 1));
+  }
+
+  /**
+   * Reads the job's span source progress ({@code numRecordsOut} of the {@code spans} source operator,
+   * summed over its subtasks) from the job's Prometheus endpoint every {@value #SCRAPE_MS} ms, with
+   * the child's CPU time at each reading, and keeps the first readings at or past the steady-state
+   * stretch's two ends.
+   */
+  private static final class SourceWatch extends Thread {
+    private static final String RECORDS_OUT_FAMILY = "flink_taskmanager_job_task_operator_numRecordsOut";
+    private static final String RECORDS_OUT = RECORDS_OUT_FAMILY + "{";
+    private static final String SPAN_SOURCE = "operator_name=\"Source:_spans\"";
+    private final Process time;
+    private final URI metrics;
+    private final long from;
+    private final long to;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private long fromAt;
+    private long fromSpans;
+    private double fromCpu;
+    private long toAt;
+    private long toSpans;
+    private double toCpu;
+    private long lastSeen = -1;
+    long readyAt;
+
+    SourceWatch(Process time, int port, long spans) {
+      this.time = time;
+      // Only this one family: the whole page (thousands of series) took the job's reporter a third of
+      // a core to write at this rate.
+      this.metrics = URI.create("http://127.0.0.1:" + port + "/metrics?name%5B%5D=" + RECORDS_OUT_FAMILY);
+      this.from = spans * STEADY_FROM_PERCENT / 100;
+      this.to = spans * STEADY_TO_PERCENT / 100;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (toAt == 0 && time.isAlive()) {
+        try {
+          long spans = readSpans();
+          long now = System.nanoTime();
+          double cpu = cpuSeconds(time);
+          lastSeen = spans;
+          if (fromAt == 0 && spans >= from) {
+            fromAt = now;
+            fromSpans = spans;
+            fromCpu = cpu;
+          } else if (fromAt != 0 && spans >= to) {
+            toAt = now;
+            toSpans = spans;
+            toCpu = cpu;
+          }
+          Thread.sleep(SCRAPE_MS); // sampling a counter; no push API
+        } catch (InterruptedException e) {
+          return;
+        } catch (IOException e) {
+          // the endpoint is not up yet, or the job is ending: try again
+        }
+      }
+    }
+
+    private long readSpans() throws IOException, InterruptedException {
+      long sum = 0;
+      for (String line : http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofLines()).body().toList()) {
+        if (line.startsWith(RECORDS_OUT) && line.contains(SPAN_SOURCE)) {
+          sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return sum;
+    }
+
+    Steady steady() {
+      if (toAt == 0) {
+        throw new IllegalStateException("the job's span source was not seen crossing " + STEADY_FROM_PERCENT + " and "
+            + STEADY_TO_PERCENT + " % of the topic (last reading " + lastSeen + " spans) at " + metrics);
+      }
+      return new Steady((toSpans - fromSpans) / ((toAt - fromAt) / 1e9), (toCpu - fromCpu) / (toSpans - fromSpans),
+          (fromAt - readyAt) / 1e9, (toAt - readyAt) / 1e9);
+    }
   }
 
   /**

@@ -53,6 +53,10 @@ final class CompletedTraceSweep implements AutoCloseable {
   private ValueState<TraceState> state;
   private Stream<String> keyStream;
   private Iterator<String> keys;
+  /** Whether the walk under way visits every key that existed when it started (RocksDB's point-in-time view). */
+  private boolean seesEveryKey;
+  /** The lowest {@link TraceState#forgetAt} of the completed traces the walk under way visited and kept. */
+  private long lowestKept;
 
   CompletedTraceSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<TraceState> descriptor, int sliceKeys) {
     if (sliceKeys < 1) {
@@ -71,6 +75,8 @@ final class CompletedTraceSweep implements AutoCloseable {
   @SuppressWarnings("unchecked")
   void start() throws Exception {
     close();
+    lowestKept = Long.MAX_VALUE;
+    seesEveryKey = false;
     ValueState<TraceState> s = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
     try {
       visitor = ((InternalKvState<String, VoidNamespace, TraceState>) s).getStateIncrementalVisitor(HEAP_SLOTS_PER_STEP);
@@ -79,7 +85,26 @@ final class CompletedTraceSweep implements AutoCloseable {
       state = s;
       keyStream = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE);
       keys = keyStream.iterator();
+      seesEveryKey = true;
     }
+  }
+
+  /**
+   * Whether the walk just finished visited every key that existed when it started, so that
+   * {@link #lowestKept()} covers them all. Only RocksDB's walk does: the heap visitor may skip a key
+   * when a map is resized during the walk.
+   */
+  boolean sawEveryKey() {
+    return seesEveryKey;
+  }
+
+  /**
+   * The lowest time from which a completed trace that the walk (under way or just finished) visited
+   * and kept may be forgotten; {@link Long#MAX_VALUE} when it kept none. Traces still waiting are not
+   * counted: their time is only set when they complete, which the pairing function reports.
+   */
+  long lowestKept() {
+    return lowestKept;
   }
 
   /**
@@ -106,6 +131,8 @@ final class CompletedTraceSweep implements AutoCloseable {
         for (StateEntry<String, VoidNamespace, TraceState> entry : bucket) {
           if (ServiceGraphFunction.forgettable(entry.getState(), now)) {
             visitor.remove(entry);
+          } else {
+            keep(entry.getState());
           }
         }
       }
@@ -118,8 +145,11 @@ final class CompletedTraceSweep implements AutoCloseable {
     while (visited < sliceKeys && keys.hasNext()) {
       backend.setCurrentKey(keys.next());
       visited++;
-      if (ServiceGraphFunction.forgettable(state.value(), now)) {
+      TraceState trace = state.value();
+      if (ServiceGraphFunction.forgettable(trace, now)) {
         state.clear();
+      } else {
+        keep(trace);
       }
     }
     if (keys.hasNext()) {
@@ -127,6 +157,34 @@ final class CompletedTraceSweep implements AutoCloseable {
     }
     close();
     return true;
+  }
+
+  private void keep(TraceState trace) {
+    if (trace != null && trace.pending.isEmpty()) {
+      lowestKept = Math.min(lowestKept, trace.forgetAt);
+    }
+  }
+
+  /**
+   * Deletes every trace left, in one go, without reading any: for the end of input, once every expiry
+   * timer has fired, when every trace is {@link ServiceGraphFunction#forgettable} by construction.
+   * Ends any walk under way.
+   */
+  void deleteAll() throws Exception {
+    start();
+    if (visitor != null) {
+      // The heap visitor holds each trace in hand already: checking it costs nothing.
+      boolean done = false;
+      while (!done) {
+        done = slice(Long.MAX_VALUE);
+      }
+      return;
+    }
+    while (keys.hasNext()) {
+      backend.setCurrentKey(keys.next());
+      state.clear();
+    }
+    close();
   }
 
   /** Ends the walk under way, if any, releasing its RocksDB iterator. */

@@ -63,6 +63,12 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   private transient ValueStateDescriptor<TraceState> descriptor;
   private transient ValueState<TraceState> traces;
   private transient Map<Outcome, Counter> counters;
+  /**
+   * The lowest {@link TraceState#forgetAt} this function gave a completed trace since the operator
+   * last reset it ({@link Long#MAX_VALUE} when none): lets {@link ServiceGraphOperator} skip a walk
+   * while nothing in the state can have run out yet.
+   */
+  transient long lowestForgetAtWritten;
 
   ServiceGraphFunction(PairingConfig config) {
     this.config = config;
@@ -75,6 +81,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     // trace is forgotten by its cleanup timer on the pairing clock instead. Snapshots written with the
     // TTL still restore: Flink 2.2 migrates TTL state to a descriptor without it.
     descriptor = new ValueStateDescriptor<>("trace-pairing", TraceStateSerializer.INSTANCE);
+    lowestForgetAtWritten = Long.MAX_VALUE;
     traces = getRuntimeContext().getState(descriptor);
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
@@ -236,7 +243,12 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
         trace.expiryTimer = next;
       }
     }
-    trace.forgetAt = trace.pending.isEmpty() ? Math.max(trace.forgetAt, saturatedAdd(now, config.dedupeTtl().toMillis())) : Long.MIN_VALUE;
+    if (trace.pending.isEmpty()) {
+      trace.forgetAt = Math.max(trace.forgetAt, saturatedAdd(now, config.dedupeTtl().toMillis()));
+      lowestForgetAtWritten = Math.min(lowestForgetAtWritten, trace.forgetAt);
+    } else {
+      trace.forgetAt = Long.MIN_VALUE;
+    }
   }
 
   /** The pairing state, for the {@link CompletedTraceSweep} (known once the function is open). */

@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 
@@ -26,8 +27,11 @@ import org.apache.flink.streaming.api.watermark.Watermark;
  * first walk to start once its TTL ended deletes it, so the TTL plus the time between two walk
  * starts plus that walk's duration, i.e. 1.5 TTL plus one walk while walks take less than half a TTL
  * (about 3 minutes for 9 million traces at the default 200 ms watermarks), the TTL plus two walks
- * otherwise, plus one watermark interval. At end of input (the final watermark) nothing is left to
- * delay, so that watermark walks the whole state in one go.
+ * otherwise, plus one watermark interval. In event time on RocksDB, a due walk waits while it could
+ * delete nothing: until the pairing clock reaches the lowest forget time of every trace in the state
+ * (known from the last finished walk and from what the function wrote since that walk started), which
+ * starts it no later than the bound needs. At end of input (the final watermark) every expiry timer
+ * has just fired and nothing waits, so that watermark deletes the whole state in one go.
  *
  * <p>The operator's state is the function's, unchanged (keyed value state {@code trace-pairing} and
  * the {@code user-timers} timer service), so savepoints move between this and earlier builds; cleanup
@@ -54,6 +58,15 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   private transient long nextSweep;
   /** When the walk under way started: the next is due half a TTL after that. */
   private transient long walkStart;
+  /**
+   * In event time: the lowest time from which a completed trace that the last finished walk kept may
+   * be forgotten, {@link Long#MIN_VALUE} while unknown (after a (re)start, or when the walk could not
+   * see every key). With the function's {@link ServiceGraphFunction#lowestForgetAtWritten} (every trace
+   * completed since that walk started), it bounds every trace in the state from below.
+   */
+  private transient long lowestForgetAt;
+  /** Walks started ({@code sweep_walks}): how often the sweep ran, and how often it was skipped. */
+  private transient Counter walks;
 
   public ServiceGraphOperator(PairingConfig config) {
     this(config, SLICE_KEYS);
@@ -71,6 +84,11 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     this.sliceKeys = sliceKeys;
   }
 
+  /** Walks started so far in this subtask. */
+  long walksStarted() {
+    return walks.getCount();
+  }
+
   /** The function this operator runs (its outcome counters, for tests). */
   ServiceGraphFunction function() {
     return function;
@@ -80,7 +98,9 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   public void open() throws Exception {
     super.open();
     sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+    walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
+    lowestForgetAt = Long.MIN_VALUE;
     if (processingTime) {
       scheduleSlice(ServiceGraphFunction.saturatedAdd(getProcessingTimeService().getCurrentProcessingTime(), sweepEveryMs));
     }
@@ -91,6 +111,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
       long now = getProcessingTimeService().getCurrentProcessingTime();
       if (!sweep.walking()) {
         sweep.start();
+        walks.inc();
         walkStart = now;
       }
       scheduleSlice(sweep.slice(now)
@@ -107,21 +128,22 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     }
     long now = mark.getTimestamp();
     if (now == Long.MAX_VALUE) {
-      // End of input: nothing is left to pair, so no slice can hold anything up. A fresh walk, because
-      // one under way has passed keys that only now ran out.
-      sweep.start();
-      boolean done = false;
-      while (!done) {
-        done = sweep.slice(now);
-      }
+      // End of input: the expiry timers all fired just now, so no trace waits any more and every one
+      // has run out by this clock: deleted without reading it. A fresh walk, because one under way has
+      // passed keys that only now ran out.
+      sweep.deleteAll();
       return;
     }
-    if (!sweep.walking() && now >= nextSweep) {
+    // A walk that could delete nothing is skipped: until the lowest time any trace may be forgotten,
+    // checked again at each watermark. It starts no later than it would otherwise for any trace due.
+    if (!sweep.walking() && now >= nextSweep && now >= Math.min(lowestForgetAt, function.lowestForgetAtWritten)) {
       sweep.start();
+      walks.inc();
+      function.lowestForgetAtWritten = Long.MAX_VALUE;
       nextSweep = ServiceGraphFunction.saturatedAdd(now, sweepEveryMs);
     }
-    if (sweep.walking()) {
-      sweep.slice(now);
+    if (sweep.walking() && sweep.slice(now)) {
+      lowestForgetAt = sweep.sawEveryKey() ? sweep.lowestKept() : Long.MIN_VALUE;
     }
   }
 

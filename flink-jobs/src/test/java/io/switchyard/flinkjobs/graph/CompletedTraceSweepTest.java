@@ -126,6 +126,58 @@ class CompletedTraceSweepTest {
   }
 
   @Test
+  void onRocksDbAWalkThatCouldDeleteNothingIsSkippedUntilTheFirstTraceRunsOut() throws Exception {
+    start(EVENT, true, null);
+    sendTenCompletedTraces(); // remembered until T0 + 60,050
+    for (long at = T0; at <= T0 + 3; at++) {
+      watermark(at); // the first walk after a start always runs: the restored state is unknown
+    }
+    assertThat(operator.walksStarted()).isEqualTo(1);
+    watermark(T0 + 30_000); // due by the schedule, but every trace it kept is remembered longer
+    pair(11, 10); // completed now: remembered until T0 + 90,000
+    watermark(T0 + 60_049);
+    assertThat(operator.walksStarted()).isEqualTo(1);
+    assertThat(keys()).hasSize(11);
+    watermark(T0 + 60_050); // the first ten ran out: a walk starts
+    assertThat(operator.walksStarted()).isEqualTo(2);
+    for (long at = T0 + 60_051; at <= T0 + 60_054; at++) {
+      watermark(at);
+    }
+    assertThat(keys()).containsExactly(Spans.traceHex(11));
+    watermark(T0 + 89_999); // the next is due half a TTL after that walk started: T0 + 90,050
+    assertThat(operator.walksStarted()).isEqualTo(2);
+    watermark(T0 + 90_050);
+    assertThat(operator.walksStarted()).isEqualTo(3);
+    assertThat(keys()).isEmpty();
+  }
+
+  @Test
+  void onTheHeapEveryWalkRunsOnSchedule() throws Exception {
+    // The heap visitor may miss a key when a map grows during the walk, so what a walk kept is no bound.
+    start(EVENT, false, null);
+    sendTenCompletedTraces();
+    for (long at = T0; at <= T0 + 3; at++) {
+      watermark(at);
+    }
+    watermark(T0 + 30_000);
+    assertThat(operator.walksStarted()).isEqualTo(2);
+    assertThat(keys()).hasSize(10);
+  }
+
+  @Test
+  void theEndOfInputDeletesEveryTraceOnRocksDb() throws Exception {
+    start(EVENT, true, null);
+    sendTenCompletedTraces();
+    SpanRecord waiting = span(12, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).build();
+    harness.processElement(new StreamRecord<>(single(waiting), T0 + 50));
+    watermark(T0); // a walk under way
+    watermark(Long.MAX_VALUE); // the waiting client expires, then everything goes
+    assertThat(keys()).isEmpty();
+    assertThat(operator.function().count(Outcome.EXPIRED_CLIENT)).isEqualTo(1);
+    assertThat(harness.extractOutputValues()).hasSize(11);
+  }
+
+  @Test
   void keysAddedChangedAndRemovedDuringAWalkOnTheHeap() throws Exception {
     keysAddedChangedAndRemovedDuringAWalk(false);
   }
