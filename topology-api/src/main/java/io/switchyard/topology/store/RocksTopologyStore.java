@@ -162,7 +162,8 @@ public final class RocksTopologyStore implements TopologyStore {
     synchronized (writeLock) {
       Map<Key, byte[]> pending = new HashMap<>(Math.max(16, 2 * batch.size()));
       Freshness fresh = freshness;
-      try (WriteBatch wb = new WriteBatch(reserveFor(batch))) {
+      try {
+        BatchBytes wb = new BatchBytes(batch.size() + batch.edges.size() / 2 + 64);
         long epoch = ++writeEpoch;
         List<Dirty> dirtyTotals = new ArrayList<>();
         List<Dirty> dirtyRollups = new ArrayList<>();
@@ -213,7 +214,7 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(FRESHNESS_KEY, ByteBuffer.allocate(24)
               .putLong(fresh.newestWindowEndMs()).putLong(fresh.windowMillis()).putLong(fresh.newestEmittedMs()).array());
         }
-        db.write(writeOptions, wb);
+        commit(wb);
         edgeBucketsChanged(batch, closed);
         freshness = fresh;
         rollupsComplete = complete;
@@ -223,17 +224,11 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  /**
-   * Room for the batch's edge windows as RocksDB lays them out (key, value and a few bytes of framing each),
-   * plus the totals and roll-ups written with them: the batch's buffer then grows at most once or twice
-   * instead of doubling (and copying) its way up from nothing.
-   */
-  private static int reserveFor(StoreBatch batch) {
-    long bytes = 1 << 16;
-    for (StoreBatch.EdgeWrite w : batch.edges) {
-      bytes += w.value().length + w.hop().length + 32;
+  /** Applies the operations in one native write batch. */
+  private void commit(BatchBytes operations) throws RocksDBException {
+    try (WriteBatch wb = operations.toWriteBatch()) {
+      db.write(writeOptions, wb);
     }
-    return (int) Math.min(bytes + bytes / 4, 1 << 30);
   }
 
   /**
@@ -262,7 +257,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * or a mesh minute arriving after its trace minute moves the sums by exactly what it replaced.
    */
   private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, long epoch, List<Dirty> dirtyTotals,
-      List<Dirty> dirtyRollups, WriteBatch wb) throws RocksDBException {
+      List<Dirty> dirtyRollups, BatchBytes wb) throws RocksDBException {
     EdgeSums now = w.sums();
     byte[] hop = w.hop();
     int source = now.source & 0xff;
@@ -403,7 +398,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * still too many are held (a mesh with very many hops), the open ones are written, partial, into {@code wb}
    * and dropped too: later minutes then read them back, as for closed buckets.
    */
-  private void trimCaches(Freshness fresh, WriteBatch wb) throws RocksDBException {
+  private void trimCaches(Freshness fresh, BatchBytes wb) throws RocksDBException {
     if (rollups.size() <= MAX_CACHED_ROLLUPS && hops.size() <= MAX_CACHED_TOTALS) {
       return;
     }
@@ -420,7 +415,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** Writes every open roll-up as it stands (partial: queries do not read open buckets). */
-  private void writeUnwritten(WriteBatch wb) throws RocksDBException {
+  private void writeUnwritten(BatchBytes wb) throws RocksDBException {
     for (Map.Entry<Key, EdgeSums> u : unwritten.entrySet()) {
       putOrDelete(u.getKey(), u.getValue(), wb);
     }
@@ -432,7 +427,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * Writes the open roll-ups whose bucket ends at or before {@code complete}: each once, with every minute of
    * its bucket. Returns the closed buckets' ids ({@link #bucketId}).
    */
-  private List<Long> closeRollups(long complete, WriteBatch wb) throws RocksDBException {
+  private List<Long> closeRollups(long complete, BatchBytes wb) throws RocksDBException {
     if (complete < unwrittenMinEnd) {
       return List.of();
     }
@@ -473,9 +468,10 @@ public final class RocksTopologyStore implements TopologyStore {
       if (complete == rollupsComplete && complete < unwrittenMinEnd) {
         return;
       }
-      try (WriteBatch wb = new WriteBatch()) {
+      try {
+        BatchBytes wb = new BatchBytes(unwritten.size() + 1);
         List<Long> closed = closeRollups(complete, wb);
-        db.write(writeOptions, wb);
+        commit(wb);
         bucketsChanged(closed);
         rollupsComplete = complete;
       } catch (RocksDBException | RuntimeException e) {
@@ -487,9 +483,10 @@ public final class RocksTopologyStore implements TopologyStore {
   /** For tests: writes the open roll-ups as they stand, so a scan of the roll-ups sees every bucket. */
   void writeOpenRollups() {
     synchronized (writeLock) {
-      try (WriteBatch wb = new WriteBatch()) {
+      try {
+        BatchBytes wb = new BatchBytes(unwritten.size());
         writeUnwritten(wb);
-        db.write(writeOptions, wb);
+        commit(wb);
       } catch (RocksDBException e) {
         throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
       }
@@ -821,7 +818,8 @@ public final class RocksTopologyStore implements TopologyStore {
       try {
         // One batch: the picked minutes about to go leave the roll-ups the cutoff cuts through, roll-ups wholly
         // before the cutoff go with their minutes, so a roll-up never holds a minute the store no longer has.
-        try (WriteBatch wb = new WriteBatch()) {
+        try {
+          BatchBytes wb = new BatchBytes(64);
           List<Dirty> dirty = new ArrayList<>();
           long epoch = ++writeEpoch;
           scanPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs, (hop, source, m) -> {
@@ -840,7 +838,7 @@ public final class RocksTopologyStore implements TopologyStore {
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
           }
-          db.write(writeOptions, wb);
+          commit(wb);
           edgesRetainedFrom(cutoffMs);
         } catch (RocksDBException | RuntimeException e) {
           resetCaches();
@@ -970,7 +968,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** Writes the changed roll-ups of buckets ending at or before {@code complete}; keeps the others for their close. */
-  private void putRollups(List<Dirty> dirty, long complete, WriteBatch wb) throws RocksDBException {
+  private void putRollups(List<Dirty> dirty, long complete, BatchBytes wb) throws RocksDBException {
     for (Dirty r : dirty) {
       EdgeSums acc = r.sums();
       if (acc.windowEnd <= complete) {
@@ -984,7 +982,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** A roll-up left without minutes (its last was replaced by another source's) is deleted. */
-  private void putOrDelete(Key key, EdgeSums acc, WriteBatch wb) throws RocksDBException {
+  private void putOrDelete(Key key, EdgeSums acc, BatchBytes wb) throws RocksDBException {
     if (acc.minutes <= 0) {
       wb.delete(key.bytes);
       EdgeSums held = rollups.remove(key);
