@@ -55,6 +55,8 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
   /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  /** Present once the service roll-ups hold every stored service minute. */
+  private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
   private static final byte[] ROLLUPS_COMPLETE_KEY = {'m', 'w'};
   /**
@@ -110,6 +112,12 @@ public final class RocksTopologyStore implements TopologyStore {
    * minute of a hop, skip every point lookup. Long.MAX_VALUE disables the shortcut.
    */
   private long floorMark;
+  /** Service roll-ups, written through with the minutes; guarded by writeLock. */
+  private final ServiceRollups serviceRollups = new ServiceRollups();
+  /** Per service key, the newest minute written since {@link #serviceFloor} was set; guarded by writeLock. */
+  private final Map<Key, Long> serviceLast = new HashMap<>();
+  /** As {@link #floorMark}, for service minutes and {@link #serviceLast}. */
+  private long serviceFloor;
 
   private RocksTopologyStore(RocksDB db, Options options, LRUCache cache) {
     this.db = db;
@@ -122,8 +130,10 @@ public final class RocksTopologyStore implements TopologyStore {
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     this.freshness = readFreshness();
     this.floorMark = freshness.newestWindowEndMs();
+    this.serviceFloor = freshness.newestWindowEndMs();
     this.rollupsComplete = readRollupsComplete();
     ensureRollups();
+    ensureServiceRollups();
     synchronized (writeLock) {
       reloadOpenRollups();
     }
@@ -186,6 +196,19 @@ public final class RocksTopologyStore implements TopologyStore {
           Key windowKey = new Key(timeKey(SERVICE, s.getWindowStartUnixMs(), name, source));
           Key totalKey = new Key(nameKey(SERVICE_TOTAL, name, source));
           ServiceAggregate old = parseService(lookup(pending, windowKey));
+          long start = s.getWindowStartUnixMs();
+          Key serviceKey = new Key(name);
+          Long last = serviceLast.get(serviceKey);
+          boolean known = start >= serviceFloor && (last == null || start > last);
+          serviceRollups.minuteWritten(name, s, old, known,
+              src -> timeKey(SERVICE, start, name, new byte[] {(byte) src}), key -> lookupOrThrow(pending, key));
+          if (last == null || start > last) {
+            if (serviceLast.size() >= MAX_CACHED_TOTALS) {
+              serviceLast.clear();
+              serviceFloor = Math.max(serviceFloor, fresh.newestWindowEndMs());
+            }
+            serviceLast.put(serviceKey, start);
+          }
           ServiceAggregate total = serviceTotals.get(totalKey);
           if (total == null) {
             total = parseService(db.get(totalKey.bytes));
@@ -198,6 +221,7 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(totalKey.bytes, updated.toByteArray());
           fresh = fresh.advance(s.getWindowStartUnixMs(), s.getWindowEndUnixMs(), s.getEmittedUnixMs());
         }
+        serviceRollups.flushTo(wb);
         for (StoreBatch.Keyed<SloStatusRecord> k : batch.sloStatuses) {
           wb.put(prefixed(SLO_STATUS, utf8(k.key())), k.value().toByteArray());
         }
@@ -237,6 +261,7 @@ public final class RocksTopologyStore implements TopologyStore {
    */
   private RuntimeException writeFailed(Exception e) {
     serviceTotals.clear();
+    serviceRollups.reset();
     hops.clear();
     RuntimeException failure = e instanceof RuntimeException r ? r
         : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
@@ -559,6 +584,14 @@ public final class RocksTopologyStore implements TopologyStore {
     cache.put(key, value);
   }
 
+  private byte[] lookupOrThrow(Map<Key, byte[]> pending, byte[] key) {
+    try {
+      return lookup(pending, new Key(key));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read store: " + e.getMessage(), e);
+    }
+  }
+
   private byte[] lookup(Map<Key, byte[]> pending, Key key) throws RocksDBException {
     byte[] p = pending.get(key);
     return p != null ? p : db.get(key.bytes);
@@ -833,17 +866,24 @@ public final class RocksTopologyStore implements TopologyStore {
             }
           });
           putRollups(dirty, rollupsComplete, wb);
+          scanServicesPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs,
+              (key, m) -> serviceRollups.minuteRemoved(key, m, cutoffMs, k -> dbGet(k)));
+          serviceRollups.flushTo(wb);
           wb.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
+            byte sp = ServiceRollups.prefix(r);
+            wb.deleteRange(timePrefix(sp, 0), timePrefix(sp, r.bucketOf(cutoffMs)));
           }
           commit(wb);
           edgesRetainedFrom(cutoffMs);
         } catch (RocksDBException | RuntimeException e) {
+          serviceRollups.reset();
           resetCaches();
           throw e;
         }
+        serviceRollups.retainFrom(cutoffMs);
         // Roll-ups wholly before the cutoff were deleted with their minutes: none may be written back.
         rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs && acc.drop());
         unwritten.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
@@ -867,6 +907,94 @@ public final class RocksTopologyStore implements TopologyStore {
       }
     }
     return alertsDeleted[0];
+  }
+
+  /** Builds the service roll-ups from the stored service minutes when the store predates them. */
+  private void ensureServiceRollups() {
+    try {
+      if (db.get(SERVICE_ROLLUPS_KEY) != null) {
+        return;
+      }
+      synchronized (writeLock) {
+        for (Resolution r : Resolution.values()) {
+          byte sp = ServiceRollups.prefix(r);
+          db.deleteRange(writeOptions, timePrefix(sp, 0), timePrefix(sp, Long.MAX_VALUE));
+        }
+        serviceRollups.reset();
+        // Minutes come in time order: flushed every few thousand roll-ups, so memory stays bounded.
+        RocksDBException[] failed = {null};
+        scanServicesPicked(0, Long.MAX_VALUE, (key, m) -> {
+          serviceRollups.minutePicked(key, m, k -> dbGet(k));
+          if (serviceRollups.pending() >= 5_000 && failed[0] == null) {
+            try {
+              BatchBytes wb = new BatchBytes(serviceRollups.pending());
+              serviceRollups.flushTo(wb);
+              commit(wb);
+            } catch (RocksDBException e) {
+              failed[0] = e;
+            }
+          }
+        });
+        if (failed[0] != null) {
+          throw failed[0];
+        }
+        BatchBytes wb = new BatchBytes(serviceRollups.pending() + 1);
+        serviceRollups.flushTo(wb);
+        wb.put(SERVICE_ROLLUPS_KEY, new byte[] {1});
+        commit(wb);
+        serviceRollups.reset();
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot build service roll-ups: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] dbGet(byte[] key) {
+    try {
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read store: " + e.getMessage(), e);
+    }
+  }
+
+  private interface ServicePickedSink {
+    void accept(byte[] key, ServiceAggregate minute);
+  }
+
+  /**
+   * The stored service minutes starting in [fromMs, toMs), one per key and minute: the record of the highest
+   * telemetry source, as a services query picks it (records of one key and minute are adjacent, sources ascending).
+   */
+  private void scanServicesPicked(long fromMs, long toMs, ServicePickedSink sink) {
+    byte[][] run = new byte[2][];
+    EntrySink emit = (k, v) -> sink.accept(Arrays.copyOfRange(k, 9, k.length - 2), parseServiceOrThrow(v));
+    byte[] upper = timePrefix(SERVICE, toMs);
+    try (Slice upperSlice = new Slice(upper);
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
+        RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(timePrefix(SERVICE, Math.max(0, fromMs))); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        boolean sameRun = run[0] != null && run[0].length == k.length && Arrays.equals(run[0], 0, k.length - 1, k, 0, k.length - 1);
+        if (!sameRun && run[0] != null) {
+          emit.accept(run[0], run[1]);
+        }
+        run[0] = k;
+        run[1] = it.value();
+      }
+    }
+    if (run[0] != null) {
+      emit.accept(run[0], run[1]);
+    }
+  }
+
+  @Override
+  public boolean hasServiceRollups() {
+    return true;
+  }
+
+  @Override
+  public void scanServiceRollups(Resolution resolution, long fromMs, long toMs, Consumer<ServiceAggregate> sink) {
+    scanTime(ServiceRollups.prefix(resolution), fromMs, toMs, v -> sink.accept(ServiceRollups.value(v)));
   }
 
   /** Builds the roll-ups from the stored minutes when the store predates them. */
