@@ -424,7 +424,7 @@ public final class TopologyQueries {
 
   public List<ServiceSummary> services(QueryWindow window, String namespace) {
     Map<String, ServiceAcc> acc = new LinkedHashMap<>();
-    scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), (s, step) -> {
+    scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
       if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
         return;
       }
@@ -461,7 +461,7 @@ public final class TopologyQueries {
     }
     ServiceAcc[] whole = {null};
     ServiceAcc[] buckets = new ServiceAcc[(int) points];
-    scanServiceSteps(window, step, (s, i) -> {
+    scanServiceSteps(window, step, name, (s, i) -> {
       if (!name.equals(s.getService().getName())) {
         return;
       }
@@ -509,11 +509,11 @@ public final class TopologyQueries {
    * store keeps service roll-ups and the window allows them, see {@link RangePlan#decompose}) and the minutes of
    * its ragged ends, in time order. A roll-up is the sum of the minutes it replaces, so the sums are the same.
    */
-  private void scanServiceSteps(QueryWindow window, long step, StepSink sink) {
+  private void scanServiceSteps(QueryWindow window, long step, String name, StepSink sink) {
     long from = window.fromMs();
     Consumer<ServiceAggregate> indexed = s -> sink.accept(s, (int) ((s.getWindowStartUnixMs() - from) / step));
     if (!store.hasServiceRollups()) {
-      scanServicesPreferringMesh(from, window.toMs(), window.toMs(), indexed);
+      scanServicesPreferringMesh(from, window.toMs(), window.toMs(), name, indexed);
       return;
     }
     List<RangePlan.Piece> pieces = new ArrayList<>();
@@ -529,18 +529,22 @@ public final class TopologyQueries {
         end = pieces.get(j++).toMs();
       }
       if (first.resolution() == null) {
-        scanServicesPreferringMesh(first.fromMs(), end, window.toMs(), indexed);
+        scanServicesPreferringMesh(first.fromMs(), end, window.toMs(), name, indexed);
       } else {
-        store.scanServiceRollups(first.resolution(), first.fromMs(), end, indexed);
+        store.scanServiceRollups(first.resolution(), first.fromMs(), end, name, indexed);
       }
       i = j;
     }
   }
 
-  /** Service minutes starting in [fromMs, toMs) and ending by {@code maxEndMs}, per service and minute the mesh one. */
-  private void scanServicesPreferringMesh(long fromMs, long toMs, long maxEndMs, Consumer<ServiceAggregate> sink) {
+  /**
+   * Service minutes starting in [fromMs, toMs) and ending by {@code maxEndMs}, per service and minute the mesh
+   * one; only those of service {@code name} when it is not null.
+   */
+  private void scanServicesPreferringMesh(long fromMs, long toMs, long maxEndMs, String name,
+      Consumer<ServiceAggregate> sink) {
     ServiceAggregate[] pending = new ServiceAggregate[1];
-    store.scanServices(fromMs, toMs, s -> {
+    store.scanServices(fromMs, toMs, name, s -> {
       if (s.getWindowEndUnixMs() > maxEndMs) {
         return;
       }

@@ -993,8 +993,24 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   @Override
-  public void scanServiceRollups(Resolution resolution, long fromMs, long toMs, Consumer<ServiceAggregate> sink) {
-    scanTime(ServiceRollups.prefix(resolution), fromMs, toMs, v -> sink.accept(ServiceRollups.value(v)));
+  public void scanServiceRollups(Resolution resolution, long fromMs, long toMs, String name,
+      Consumer<ServiceAggregate> sink) {
+    byte[] utf8 = name == null ? null : utf8(name);
+    scanTime(ServiceRollups.prefix(resolution), fromMs, toMs, v -> {
+      if (utf8 == null || ServiceRollups.mayName(v, 4, utf8)) {
+        sink.accept(ServiceRollups.value(v));
+      }
+    });
+  }
+
+  @Override
+  public void scanServices(long fromMs, long toMs, String name, Consumer<ServiceAggregate> sink) {
+    byte[] utf8 = name == null ? null : utf8(name);
+    scanTime(SERVICE, fromMs, toMs, v -> {
+      if (utf8 == null || ServiceRollups.mayName(v, 0, utf8)) {
+        sink.accept(parseServiceOrThrow(v));
+      }
+    });
   }
 
   /** Builds the roll-ups from the stored minutes when the store predates them. */

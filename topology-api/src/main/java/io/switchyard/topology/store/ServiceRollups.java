@@ -147,6 +147,87 @@ final class ServiceRollups {
     cached.values().removeIf(s -> s.start < Math.floorDiv(cutoffMs, s.end - s.start) * (s.end - s.start));
   }
 
+  /**
+   * Whether the serialized {@code ServiceAggregate} in {@code v[from, v.length)} may name service {@code name}
+   * (UTF-8): false only when it holds exactly one service reference and that names another service. Lets a scan
+   * for one service skip parsing the others; what passes is still parsed and checked.
+   */
+  static boolean mayName(byte[] v, int from, byte[] name) {
+    int at = from;
+    int nameAt = -1;
+    int nameLength = 0;
+    int refs = 0;
+    try {
+      while (at < v.length) {
+        long tag = varint(v, at);
+        at = (int) (tag >>> 32);
+        int t = (int) tag;
+        int wire = t & 7;
+        if (t >>> 3 == 2 && wire == 2) {
+          long len = varint(v, at);
+          int start = (int) (len >>> 32);
+          int end = start + (int) len;
+          refs++;
+          for (int p = start; p < end; ) {
+            long inner = varint(v, p);
+            p = (int) (inner >>> 32);
+            int it = (int) inner;
+            if ((it & 7) == 0) {
+              p = (int) (varint(v, p) >>> 32); // the node kind
+              continue;
+            }
+            if ((it & 7) != 2) {
+              return true;
+            }
+            long l = varint(v, p);
+            p = (int) (l >>> 32);
+            if (it >>> 3 == 1) {
+              nameAt = p;
+              nameLength = (int) l;
+            }
+            p += (int) l;
+          }
+          at = end;
+        } else if (wire == 0) {
+          at = (int) (varint(v, at) >>> 32);
+        } else if (wire == 1) {
+          at += 8;
+        } else if (wire == 5) {
+          at += 4;
+        } else if (wire == 2) {
+          long len = varint(v, at);
+          at = (int) (len >>> 32) + (int) len;
+        } else {
+          return true;
+        }
+      }
+    } catch (RuntimeException malformed) {
+      return true; // left to the parser, which refuses it
+    }
+    if (refs != 1) {
+      return true;
+    }
+    return nameLength == name.length && (nameAt < 0 ? name.length == 0
+        : java.util.Arrays.equals(v, nameAt, nameAt + nameLength, name, 0, name.length));
+  }
+
+  /** A varint at {@code at}: its value (low 32 bits, enough for tags and lengths) and, above, where it ends. */
+  private static long varint(byte[] v, int at) {
+    int value = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      byte b = v[at++];
+      value |= (b & 0x7f) << shift;
+      if (b >= 0) {
+        return ((long) at << 32) | (value & 0xffffffffL);
+      }
+    }
+    // Ten-byte varints (negative enums, 64-bit values): skip the rest.
+    while (v[at++] < 0) {
+      // continuation bytes
+    }
+    return ((long) at << 32) | (value & 0xffffffffL);
+  }
+
   /** Decodes a stored roll-up value into the aggregate it sums. */
   static ServiceAggregate value(byte[] stored) {
     try {

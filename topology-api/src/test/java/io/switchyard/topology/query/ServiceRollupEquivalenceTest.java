@@ -45,9 +45,9 @@ class ServiceRollupEquivalenceTest {
         TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true);
         TopologyQueries minutes = new TopologyQueries(minutesOnly(store), clock, () -> 0, () -> true);
         assertThat(store.hasServiceRollups()).isTrue();
-        for (int phase = 0; phase < 8; phase++) {
+        for (int phase = 0; phase < 6; phase++) {
           StoreBatch b = new StoreBatch();
-          int first = stage * 8 * 40 + phase * 40;
+          int first = stage * 6 * 40 + phase * 40;
           for (int m = first; m < first + 40; m++) {
             for (int s = 0; s < SERVICES.length; s++) {
               if (random.nextInt(10) > 0) {
@@ -72,12 +72,12 @@ class ServiceRollupEquivalenceTest {
         forgetServiceRollups();
       }
     }
-    assertThat(compared).isGreaterThan(500);
+    assertThat(compared).isGreaterThan(300);
   }
 
   private int compare(Random random, TopologyStore store, TopologyQueries subject, TopologyQueries minutes, long newest) {
     int compared = 0;
-    for (int q = 0; q < 40; q++) {
+    for (int q = 0; q < 30; q++) {
       long to = T0 + (long) (random.nextDouble() * (newest - T0 + 10 * MINUTE));
       long span = q % 3 == 0 ? 24 * HOUR : (1 + random.nextInt(400)) * MINUTE;
       long from = Math.max(T0 - 5 * MINUTE, to - span);
@@ -126,6 +126,11 @@ class ServiceRollupEquivalenceTest {
         (proxy, method, args) -> {
           if (method.getName().equals("hasServiceRollups")) {
             return false;
+          }
+          if (method.getName().equals("scanServices") && args.length == 4) {
+            // Every service minute parsed, none skipped by name on its bytes.
+            store.scanServices((long) args[0], (long) args[1], (java.util.function.Consumer<ServiceAggregate>) args[3]);
+            return null;
           }
           if (method.getName().equals("scanServiceRollups")) {
             throw new AssertionError("a series from minutes read roll-ups");
