@@ -2,8 +2,8 @@ package io.switchyard.topology.materialise;
 
 import io.switchyard.topology.store.StoreBatch;
 import io.switchyard.topology.store.TopologyStore;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -12,14 +12,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies the materialiser's work to the store on a thread of its own, in the order it was handed over, so that
  * reading and decoding the next records from Kafka overlaps the store write of the previous ones. At most one
- * batch waits while another is written: a slow store holds the reader back instead of filling memory.
+ * batch is built while another is written: a slow store holds the reader back instead of filling memory.
  */
 final class StoreWriter {
   private static final Logger LOG = LoggerFactory.getLogger(StoreWriter.class);
   private static final Runnable STOP = () -> {};
 
   private final TopologyStore store;
-  private final BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(1);
+  /** A hand-over, not a buffer: the reader waits with its next batch until the writer is done with the last. */
+  private final BlockingQueue<Runnable> queue = new SynchronousQueue<>();
   private final Thread thread;
   private final AtomicLong stored = new AtomicLong();
   private volatile boolean failed;
@@ -62,11 +63,12 @@ final class StoreWriter {
     });
   }
 
-  /** Queues {@link TopologyStore#completeRollups()}, when nothing else waits (it does nothing new twice). */
+  /**
+   * Hands over {@link TopologyStore#completeRollups()} when the writer is idle; otherwise skipped (the reader
+   * asks again after its next empty poll).
+   */
   void completeRollups() {
-    if (queue.isEmpty()) {
-      queue.offer(store::completeRollups);
-    }
+    queue.offer(store::completeRollups);
   }
 
   /** Queues a retention sweep. */

@@ -22,7 +22,7 @@ class BatchBytesTest {
   @Test
   void batchesLaidOutInJavaEqualBatchesBuiltThroughRocksDbCalls() throws Exception {
     Random random = new Random(11);
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < 100; round++) {
       int ops = random.nextInt(round < 10 ? 3 : 300);
       BatchBytes subject = new BatchBytes(random.nextInt(8));
       try (WriteBatch expected = new WriteBatch()) {
@@ -40,7 +40,7 @@ class BatchBytesTest {
               expected.deleteRange(key, end);
             }
             default -> {
-              byte[] value = bytes(random, random.nextInt(3) == 0 ? 16_000 + random.nextInt(300_000) : random.nextInt(700));
+              byte[] value = bytes(random, random.nextInt(20) == 0 ? 16_000 + random.nextInt(10_000) : random.nextInt(700));
               subject.put(key, value);
               expected.put(key, value);
             }
