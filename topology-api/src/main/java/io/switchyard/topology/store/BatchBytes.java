@@ -42,10 +42,6 @@ final class BatchBytes {
     add(RANGE_DELETION, begin, end);
   }
 
-  int count() {
-    return count;
-  }
-
   /** A native batch holding these operations, in order; the caller closes it. */
   WriteBatch toWriteBatch() {
     long size = HEADER;

@@ -46,7 +46,6 @@ class BatchBytesTest {
             }
           }
         }
-        assertThat(subject.count()).isEqualTo(expected.count());
         try (WriteBatch built = subject.toWriteBatch()) {
           assertThat(built.count()).isEqualTo(expected.count());
           assertThat(built.data()).isEqualTo(expected.data());
