@@ -3,8 +3,10 @@
 # 1-minute windows) and materialisation rate against the raw consumer rate in the same run.
 # Graph phases per range, interleaved per round: raw scan of the range's minutes (baseline), graph with no
 # caches, with decoded pieces only, with pieces and finished graphs, and the same through HTTP /api/v1/graph.
+# Service RED series (/api/v1/services/{name} over 1 h, 6 h and 24 h) from the service roll-ups, against the same
+# series added up from the service minutes, interleaved per round; skipped with --skip-queries or --skip-services.
 # Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
-#        [--skip-rate true] [--skip-queries true] [--only RANGE-NAME-PREFIX]
+#        [--skip-rate true] [--skip-queries true] [--skip-graphs true] [--skip-services true] [--only RANGE-NAME-PREFIX]
 # JAVA_OPTS is passed to the bench JVM (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

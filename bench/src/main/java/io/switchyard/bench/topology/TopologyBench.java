@@ -7,6 +7,7 @@ import io.switchyard.model.v1.CodeCount;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.NodeRef;
+import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.TelemetrySource;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.topology.http.AccessPolicy;
@@ -15,10 +16,12 @@ import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
+import io.switchyard.topology.query.QueryWindow;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
+import io.switchyard.topology.store.TopologyStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,11 +67,17 @@ public final class TopologyBench {
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
     boolean skipRate = Boolean.parseBoolean(a.getOrDefault("skip-rate", "false"));
     boolean skipQueries = Boolean.parseBoolean(a.getOrDefault("skip-queries", "false"));
+    boolean skipServices = Boolean.parseBoolean(a.getOrDefault("skip-services", "false"));
     Path dir = Files.createTempDirectory("switchyard-topology-bench");
     try {
       Mesh mesh = new Mesh(services, edgeCount, 42);
       if (!skipQueries) {
-        queryLatency(mesh, dir.resolve("store"), hours, iterations, rounds, a.get("only"));
+        if (!Boolean.parseBoolean(a.getOrDefault("skip-graphs", "false"))) {
+          queryLatency(mesh, dir.resolve("store"), hours, iterations, rounds, a.get("only"));
+        }
+        if (!skipServices) {
+          serviceSeriesLatency(mesh, dir.resolve("services"), hours, iterations, rounds);
+        }
       }
       if (!skipRate) {
         materialisationRate(mesh, dir, rateRecords, rounds);
@@ -288,6 +297,95 @@ public final class TopologyBench {
         pct(ms, 0.5), pct(ms, 0.95), pct(ms, 0.99), cpuMsPerQuery, ratio);
   }
 
+  // ---- service RED series ----
+
+  /**
+   * {@code /api/v1/services/{name}} series over the last hour, 6 h and 24 h at several steps, from the service
+   * roll-ups against the same queries added up from the service minutes alone (the store seen without its
+   * roll-ups), interleaved per round, on a store holding only the mesh's service minutes.
+   */
+  private static void serviceSeriesLatency(Mesh mesh, Path storeDir, int hours, int iterations, int rounds) {
+    long end = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
+    long start = end - hours * 60 * MINUTE;
+    try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
+      long t0 = System.nanoTime();
+      for (long batchStart = start; batchStart < end; batchStart += 10 * MINUTE) {
+        StoreBatch batch = new StoreBatch();
+        for (long w = batchStart; w < Math.min(end, batchStart + 10 * MINUTE); w += MINUTE) {
+          for (int s = 0; s < mesh.services; s++) {
+            NodeRef node = mesh.nodes.get(s);
+            batch.service(node.getName() + "." + node.getNamespace(), mesh.serviceWindow(s, w));
+          }
+        }
+        store.write(batch);
+      }
+      System.out.printf(Locale.ROOT, "service fill: %,d service minutes (%d services, %d h) in %.1f s%n",
+          (long) mesh.services * hours * 60, mesh.services, hours, (System.nanoTime() - t0) / 1e9);
+      Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
+      TopologyQueries rollups = new TopologyQueries(store, clock, () -> 0, () -> true, 0, 0);
+      TopologyQueries minutes = new TopologyQueries(withoutServiceRollups(store), clock, () -> 0, () -> true, 0, 0);
+      Random random = new Random(9);
+      long[][] cases = {{60 * MINUTE, MINUTE}, {6 * 60 * MINUTE, 5 * MINUTE}, {24 * 60 * MINUTE, 5 * MINUTE},
+          {24 * 60 * MINUTE, 60 * MINUTE}};
+      for (long[] c : cases) {
+        if (c[0] > hours * 60 * MINUTE) {
+          continue;
+        }
+        QueryWindow window = QueryWindow.resolve(end - c[0], end, store.freshness());
+        boolean day = c[0] > 2 * 60 * MINUTE;
+        // The minutes of a day are 1.4 million records per query: fewer queries.
+        int n = day ? Math.max(3, iterations / 10) : iterations;
+        String label = String.format(Locale.ROOT, "service series %d h at %d min steps", c[0] / (60 * MINUTE), c[1] / MINUTE);
+        double[] ratios = new double[rounds];
+        List<double[]> subject = new ArrayList<>();
+        List<double[]> baseline = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+          double[][] ms = new double[2][];
+          int i = 0;
+          for (TopologyQueries q : List.of(minutes, rollups)) {
+            long cpu = PROCESS.getProcessCpuTime();
+            ms[i] = measure(n, 1, () -> {
+              if (q.service(mesh.nodes.get(random.nextInt(mesh.services)).getName(), window, c[1]) == null) {
+                throw new IllegalStateException("no series");
+              }
+            });
+            report("  round " + (round + 1) + " " + label + (i == 0 ? ", from minutes (baseline)" : ", from roll-ups"),
+                ms[i], i == 0 ? null : ms[0], (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + 1));
+            i++;
+          }
+          baseline.add(ms[0]);
+          subject.add(ms[1]);
+          ratios[round] = pct(ms[1], 0.5) / pct(ms[0], 0.5);
+        }
+        double[] b = merged(baseline);
+        double[] r = merged(subject);
+        System.out.printf(Locale.ROOT, "  => %s: roll-ups p50 %.2f ms p99 %.2f ms, minutes p50 %.1f ms p99 %.1f ms"
+            + " | p50 roll-ups/minutes per round %s median %.4f%n", label, pct(r, 0.5), pct(r, 0.99), pct(b, 0.5),
+            pct(b, 0.99), list(ratios), median(ratios));
+      }
+    }
+  }
+
+  /** The store as one without service roll-ups: a services query then adds up the service minutes. */
+  private static TopologyStore withoutServiceRollups(TopologyStore store) {
+    return (TopologyStore) java.lang.reflect.Proxy.newProxyInstance(TopologyStore.class.getClassLoader(),
+        new Class<?>[] {TopologyStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("hasServiceRollups")) {
+            return false;
+          }
+          if (method.getName().equals("scanServices") && args.length == 4) {
+            // Every service minute parsed, none skipped by name on its bytes.
+            store.scanServices((long) args[0], (long) args[1], (java.util.function.Consumer<ServiceAggregate>) args[3]);
+            return null;
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
   // ---- materialisation rate ----
 
   private static void materialisationRate(Mesh mesh, Path dir, int records, int rounds) throws Exception {
@@ -317,7 +415,7 @@ public final class TopologyBench {
         ratios[round] = materialised.perSecond() / raw.perSecond();
         cpuRatios[round] = raw.cpuMicrosPerRecord() / materialised.cpuMicrosPerRecord();
         System.out.printf(Locale.ROOT, "round %d: raw read_committed consumer %,.0f records/s, materialiser (Kafka -> RocksDB) %,.0f records/s"
-            + " = %.3f of raw | CPU per record of the reading thread: raw %.2f us, materialiser %.2f us (raw/materialiser %.3f)%n",
+            + " = %.3f of raw | CPU per record of the reading (and storing) threads: raw %.2f us, materialiser %.2f us (raw/materialiser %.3f)%n",
             round + 1, raw.perSecond(), materialised.perSecond(), ratios[round], raw.cpuMicrosPerRecord(),
             materialised.cpuMicrosPerRecord(), cpuRatios[round]);
       }
@@ -327,7 +425,7 @@ public final class TopologyBench {
           + " median CPU-per-record ratio (raw/materialiser) %.3f%n", ratios[rounds / 2], rounds, records, cpuRatios[rounds / 2]);
     }
   }
-  /** Records per second, and CPU time of the thread that read them (and, for the materialiser, stored them). */
+  /** Records per second, and CPU time of the threads that read them (and, for the materialiser, stored them). */
   private record Rate(double perSecond, double cpuMicrosPerRecord) {}
 
   private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -371,10 +469,11 @@ public final class TopologyBench {
           Thread.sleep(5); // a polling driver, not a timed assertion: the rate is measured, not checked
         }
         double s = (System.nanoTime() - t) / 1e9;
-        long cpu = -1;
+        // The materialiser reads on one thread and writes the store on another: both count.
+        long cpu = 0;
         for (Thread th : Thread.getAllStackTraces().keySet()) {
-          if (th.getName().equals("topology-materialiser")) {
-            cpu = THREADS.getThreadCpuTime(th.getId());
+          if (th.getName().equals("topology-materialiser") || th.getName().equals("topology-store-writer")) {
+            cpu += THREADS.getThreadCpuTime(th.getId());
           }
         }
         return new Rate(m.materialisedRecords() / s, cpu / 1e3 / m.materialisedRecords());
@@ -429,6 +528,24 @@ public final class TopologyBench {
           .setFailedCount(failed)
           .setServerLatency(histogram(requests, 0.005 + (e % 50) / 1000.0))
           .setClientLatency(histogram(requests, 0.006 + (e % 50) / 1000.0))
+          .addResponses(CodeCount.newBuilder().setCode("2xx").setCount(requests - failed))
+          .addResponses(CodeCount.newBuilder().setCode("5xx").setCount(failed))
+          .setEmittedUnixMs(start + MINUTE + 2_000)
+          .build();
+    }
+
+    ServiceAggregate serviceWindow(int s, long start) {
+      double requests = 100 + (s * 7919L + start / MINUTE) % 400;
+      double failed = Math.floor(requests * ((s % 10) / 200.0));
+      return ServiceAggregate.newBuilder()
+          .setSchemaVersion(1)
+          .setService(nodes.get(s))
+          .setSource(TelemetrySource.TELEMETRY_SOURCE_MESH)
+          .setWindowStartUnixMs(start)
+          .setWindowEndUnixMs(start + MINUTE)
+          .setRequestCount(requests)
+          .setFailedCount(failed)
+          .setLatency(histogram(requests, 0.004 + (s % 40) / 1000.0))
           .addResponses(CodeCount.newBuilder().setCode("2xx").setCount(requests - failed))
           .addResponses(CodeCount.newBuilder().setCode("5xx").setCount(failed))
           .setEmittedUnixMs(start + MINUTE + 2_000)

@@ -56,12 +56,14 @@ public final class Materialiser implements AutoCloseable {
   private final String statusTopic;
   private final String alertsTopic;
   private final Thread thread;
-  private final AtomicLong materialised = new AtomicLong();
+  private final StoreWriter writer;
   private final AtomicLong badRecords = new AtomicLong();
   private final Set<TopicPartition> assigned = new HashSet<>();
   private final Set<String> assignedTopics = new HashSet<>();
   private volatile boolean running = true;
-  private volatile boolean caughtUp;
+  /** Counts assignments of new partitions; the store is caught up once the writer reached the current one. */
+  private volatile long assignment;
+  private boolean readCaughtUp;
   private volatile long consumerLag = -1;
   private Map<TopicPartition, Long> catchUpTargets = Map.of();
   private long nextTopicCheckNanos = System.nanoTime();
@@ -89,16 +91,20 @@ public final class Materialiser implements AutoCloseable {
     this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.thread = new Thread(this::run, "topology-materialiser");
     this.thread.setDaemon(true);
+    this.writer = new StoreWriter(store, "topology-store-writer");
   }
 
   public Materialiser start() {
+    writer.start();
     thread.start();
     return this;
   }
 
-  /** True once every topic is assigned and consumed up to the end offsets seen when it was assigned. */
+  /**
+   * True once every topic is assigned, and consumed and stored up to the end offsets seen when it was assigned.
+   */
   public boolean caughtUp() {
-    return caughtUp;
+    return writer.caughtUpMark() == assignment;
   }
 
   /** Records still to read across the assigned partitions; -1 before the first poll. */
@@ -106,8 +112,9 @@ public final class Materialiser implements AutoCloseable {
     return consumerLag;
   }
 
+  /** Records read and stored. */
   public long materialisedRecords() {
-    return materialised.get();
+    return writer.stored();
   }
 
   public long badRecords() {
@@ -116,7 +123,7 @@ public final class Materialiser implements AutoCloseable {
 
   private void run() {
     try {
-      while (running) {
+      while (running && writer.healthy()) {
         long now = clock.millis();
         // Topic discovery runs on the machine's monotonic time: the injected clock is data time, and a
         // test's frozen clock must not stop the materialiser from finding topics created later.
@@ -126,7 +133,9 @@ public final class Materialiser implements AutoCloseable {
           nextTopicCheckNanos = tick + TOPIC_RETRY.toNanos();
         }
         if (now >= nextSweepMs) {
-          sweep(now);
+          if (!retention.isZero()) {
+            writer.deleteOlderThan(now - retention.toMillis());
+          }
           nextSweepMs = now + retentionSweepEvery.toMillis();
         }
         if (assigned.isEmpty()) {
@@ -139,7 +148,7 @@ public final class Materialiser implements AutoCloseable {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
         if (!records.isEmpty()) {
           StoreBatch batch = new StoreBatch();
-          addTo(batch, records);
+          long read = addTo(batch, records);
           // Whatever the consumer already holds goes into the same write (poll(0) returns only that).
           long deadline = System.nanoTime() + GATHER_NANOS;
           while (batch.size() < RECORDS_PER_WRITE && System.nanoTime() - deadline < 0) {
@@ -147,12 +156,12 @@ public final class Materialiser implements AutoCloseable {
             if (more.isEmpty()) {
               break;
             }
-            addTo(batch, more);
+            read += addTo(batch, more);
           }
-          store.write(batch);
+          writer.write(batch, read);
         } else {
           // Nothing more to read: no partition holds minutes of the buckets that have ended.
-          store.completeRollups();
+          writer.completeRollups();
         }
         updateLag();
       }
@@ -167,13 +176,6 @@ public final class Materialiser implements AutoCloseable {
     } finally {
       consumer.close(Duration.ofSeconds(2));
     }
-  }
-
-  private void sweep(long now) {
-    if (retention.isZero()) {
-      return;
-    }
-    store.deleteOlderThan(now - retention.toMillis());
   }
 
   private void assignNewPartitions() {
@@ -214,11 +216,12 @@ public final class Materialiser implements AutoCloseable {
     Map<TopicPartition, Long> targets = new HashMap<>(catchUpTargets);
     targets.putAll(consumer.endOffsets(found));
     catchUpTargets = targets;
-    caughtUp = false;
+    readCaughtUp = false;
+    assignment++;
     LOG.info("materialising {} new partitions ({} in all)", found.size(), assigned.size());
   }
 
-  private void updateLag() {
+  private void updateLag() throws InterruptedException {
     long lag = 0;
     boolean complete = assignedTopics.size() == 4;
     for (TopicPartition tp : assigned) {
@@ -228,18 +231,21 @@ public final class Materialiser implements AutoCloseable {
       }
     }
     consumerLag = lag;
-    if (!caughtUp && complete) {
+    if (!readCaughtUp && complete) {
       for (Map.Entry<TopicPartition, Long> t : catchUpTargets.entrySet()) {
         if (consumer.position(t.getKey(), Duration.ofSeconds(5)) < t.getValue()) {
           return;
         }
       }
-      caughtUp = true;
-      LOG.info("materialiser caught up ({} records)", materialised.get());
+      readCaughtUp = true;
+      // Caught up once the writer has stored what was read up to here.
+      writer.caughtUp(assignment);
+      LOG.info("materialiser read up to the end offsets seen at assignment");
     }
   }
 
-  private void addTo(StoreBatch batch, ConsumerRecords<byte[], byte[]> records) {
+  /** Returns the number of records added. */
+  private long addTo(StoreBatch batch, ConsumerRecords<byte[], byte[]> records) {
     long read = 0;
     for (TopicPartition tp : records.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> part = records.records(tp);
@@ -264,7 +270,7 @@ public final class Materialiser implements AutoCloseable {
         batch.offset(tp.topic(), tp.partition(), part.get(part.size() - 1).offset() + 1);
       }
     }
-    materialised.addAndGet(read);
+    return read;
   }
 
   private void addOther(StoreBatch batch, ConsumerRecord<byte[], byte[]> r) throws InvalidProtocolBufferException {
@@ -295,6 +301,7 @@ public final class Materialiser implements AutoCloseable {
     }
     try {
       thread.join(Duration.ofSeconds(10).toMillis());
+      writer.close(Duration.ofSeconds(10).toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -424,7 +424,7 @@ public final class TopologyQueries {
 
   public List<ServiceSummary> services(QueryWindow window, String namespace) {
     Map<String, ServiceAcc> acc = new LinkedHashMap<>();
-    scanServicesPreferringMesh(window, s -> {
+    scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
       if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
         return;
       }
@@ -461,7 +461,7 @@ public final class TopologyQueries {
     }
     ServiceAcc[] whole = {null};
     ServiceAcc[] buckets = new ServiceAcc[(int) points];
-    scanServicesPreferringMesh(window, s -> {
+    scanServiceSteps(window, step, name, (s, i) -> {
       if (!name.equals(s.getService().getName())) {
         return;
       }
@@ -469,7 +469,6 @@ public final class TopologyQueries {
         whole[0] = new ServiceAcc(s.getService());
       }
       whole[0].add(s);
-      int i = (int) ((s.getWindowStartUnixMs() - window.fromMs()) / step);
       if (i >= 0 && i < buckets.length) {
         if (buckets[i] == null) {
           buckets[i] = new ServiceAcc(s.getService());
@@ -500,10 +499,53 @@ public final class TopologyQueries {
     return ((v + multiple - 1) / multiple) * multiple;
   }
 
-  private void scanServicesPreferringMesh(QueryWindow window, Consumer<ServiceAggregate> sink) {
+  /** Receives a service window (a minute or a roll-up) and the index of the step its start lies in. */
+  private interface StepSink {
+    void accept(ServiceAggregate window, int step);
+  }
+
+  /**
+   * Feeds the service windows of {@code window} with their step: per step, its whole roll-up buckets (when the
+   * store keeps service roll-ups and the window allows them, see {@link RangePlan#decompose}) and the minutes of
+   * its ragged ends, in time order. A roll-up is the sum of the minutes it replaces, so the sums are the same.
+   */
+  private void scanServiceSteps(QueryWindow window, long step, String name, StepSink sink) {
+    long from = window.fromMs();
+    Consumer<ServiceAggregate> indexed = s -> sink.accept(s, (int) ((s.getWindowStartUnixMs() - from) / step));
+    if (!store.hasServiceRollups()) {
+      scanServicesPreferringMesh(from, window.toMs(), window.toMs(), name, indexed);
+      return;
+    }
+    List<RangePlan.Piece> pieces = new ArrayList<>();
+    for (long start = from; start < window.toMs(); start += step) {
+      pieces.addAll(RangePlan.decompose(start, Math.min(start + step, window.toMs()), window.windowMillis(), Long.MAX_VALUE));
+    }
+    // Neighbouring pieces of one kind are read in one scan.
+    for (int i = 0; i < pieces.size(); ) {
+      RangePlan.Piece first = pieces.get(i);
+      long end = first.toMs();
+      int j = i + 1;
+      while (j < pieces.size() && pieces.get(j).resolution() == first.resolution() && pieces.get(j).fromMs() == end) {
+        end = pieces.get(j++).toMs();
+      }
+      if (first.resolution() == null) {
+        scanServicesPreferringMesh(first.fromMs(), end, window.toMs(), name, indexed);
+      } else {
+        store.scanServiceRollups(first.resolution(), first.fromMs(), end, name, indexed);
+      }
+      i = j;
+    }
+  }
+
+  /**
+   * Service minutes starting in [fromMs, toMs) and ending by {@code maxEndMs}, per service and minute the mesh
+   * one; only those of service {@code name} when it is not null.
+   */
+  private void scanServicesPreferringMesh(long fromMs, long toMs, long maxEndMs, String name,
+      Consumer<ServiceAggregate> sink) {
     ServiceAggregate[] pending = new ServiceAggregate[1];
-    store.scanServices(window.fromMs(), window.toMs(), s -> {
-      if (s.getWindowEndUnixMs() > window.toMs()) {
+    store.scanServices(fromMs, toMs, name, s -> {
+      if (s.getWindowEndUnixMs() > maxEndMs) {
         return;
       }
       ServiceAggregate p = pending[0];

@@ -48,9 +48,21 @@ final class EdgeSums {
   long emitted;
   double requests;
   double failed;
-  /** Buckets, then sum and count; null when no window carried this histogram. */
+  /** Buckets, then sum and count; null when no window carried this histogram (or it lies in {@link #wire}). */
   double[] client;
   double[] server;
+  /**
+   * A record read from Kafka keeps its histograms where they lie: the record's bytes, with the offset of each
+   * histogram's packed buckets (-1: none there) and its sum and count. It is added to four sums and dropped,
+   * so copying the buckets into arrays first would only cost.
+   */
+  byte[] wire;
+  int clientAt = -1;
+  int serverAt = -1;
+  double clientSum;
+  double clientCount;
+  double serverSum;
+  double serverCount;
   Codes responses = new Codes();
   Codes flags = new Codes();
   long minutes;
@@ -68,7 +80,7 @@ final class EdgeSums {
   /** Decodes a record read from Kafka; a malformed record is refused with the parser's exception. */
   static EdgeSums parse(byte[] value) throws InvalidProtocolBufferException {
     try {
-      return decodeOrThrow(value);
+      return decodeOrThrow(value, true);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -79,17 +91,21 @@ final class EdgeSums {
   /** Decodes a value this store wrote. */
   static EdgeSums decode(byte[] value) {
     try {
-      return decodeOrThrow(value);
+      return decodeOrThrow(value, false);
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("corrupt edge aggregate in store", e);
     }
   }
 
-  private static EdgeSums decodeOrThrow(byte[] value) throws IOException {
+  /** {@code inPlace}: histograms stay in {@code value} ({@link #wire}), to be added up, never to be added to. */
+  private static EdgeSums decodeOrThrow(byte[] value, boolean inPlace) throws IOException {
     EdgeSums s = new EdgeSums();
     {
       CodedInputStream in = CodedInputStream.newInstance(value);
-      byte[] header = new byte[value.length];
+      // Where the header's fields lie, copied once at the end: one exact array instead of a record-sized one.
+      int[] spans = new int[2 * HEADER_SPANS];
+      int spanCount = 0;
+      byte[] header = null;
       int headerLength = 0;
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         int field = WireFormat.getTagFieldNumber(tag);
@@ -105,26 +121,61 @@ final class EdgeSums {
             int end = in.getTotalBytesRead();
             int tagLength = CodedOutputStream.computeUInt32SizeNoTag(tag);
             int start = tagEnd - tagLength;
-            System.arraycopy(value, start, header, headerLength, end - start);
-            headerLength += end - start;
+            if (header == null && spanCount > 0 && spans[2 * spanCount - 1] == start) {
+              spans[2 * spanCount - 1] = end;
+            } else if (header == null && spanCount < HEADER_SPANS) {
+              spans[2 * spanCount] = start;
+              spans[2 * spanCount + 1] = end;
+              spanCount++;
+            } else {
+              // More separate header fields than expected (repeated ones): gathered in a record-sized array.
+              if (header == null) {
+                header = new byte[value.length];
+                headerLength = copySpans(value, spans, spanCount, header);
+              }
+              System.arraycopy(value, start, header, headerLength, end - start);
+              headerLength += end - start;
+            }
           }
           case SOURCE -> s.source = in.readEnum();
           case WINDOW_START -> s.windowStart = in.readFixed64();
           case WINDOW_END -> s.windowEnd = in.readFixed64();
           case REQUESTS -> s.requests = in.readDouble();
           case FAILED -> s.failed = in.readDouble();
-          case CLIENT_LATENCY -> s.client = histogram(in, value, s.client);
-          case SERVER_LATENCY -> s.server = histogram(in, value, s.server);
-          case RESPONSES -> code(in, s.responses);
-          case RESPONSE_FLAGS -> code(in, s.flags);
+          case CLIENT_LATENCY -> histogram(in, value, s, true, inPlace);
+          case SERVER_LATENCY -> histogram(in, value, s, false, inPlace);
+          case RESPONSES -> code(in, value, s.responses);
+          case RESPONSE_FLAGS -> code(in, value, s.flags);
           case EMITTED -> s.emitted = in.readFixed64();
           case MINUTES -> s.minutes = in.readInt64();
           default -> in.skipField(tag);
         }
       }
-      s.header = Arrays.copyOf(header, headerLength);
+      if (header != null) {
+        s.header = Arrays.copyOf(header, headerLength);
+      } else {
+        int length = 0;
+        for (int i = 0; i < spanCount; i++) {
+          length += spans[2 * i + 1] - spans[2 * i];
+        }
+        s.header = new byte[length];
+        copySpans(value, spans, spanCount, s.header);
+      }
     }
     return s;
+  }
+
+  /** Header fields: schema, client, server, connection type, protocol; adjacent ones share a span. */
+  private static final int HEADER_SPANS = 5;
+
+  private static int copySpans(byte[] value, int[] spans, int count, byte[] into) {
+    int at = 0;
+    for (int i = 0; i < count; i++) {
+      int length = spans[2 * i + 1] - spans[2 * i];
+      System.arraycopy(value, spans[2 * i], into, at, length);
+      at += length;
+    }
+    return at;
   }
 
   /** Walks a node reference so a malformed one is refused at consumption, not when a query reads it. */
@@ -153,8 +204,10 @@ final class EdgeSums {
   void add(EdgeSums o, int sign) {
     requests = clamp(requests + sign * o.requests);
     failed = clamp(failed + sign * o.failed);
-    client = addArray(client, o.client, sign);
-    server = addArray(server, o.server, sign);
+    client = o.clientAt >= 0 ? addPacked(client, o.wire, o.clientAt, o.clientSum, o.clientCount, sign)
+        : addArray(client, o.client, sign);
+    server = o.serverAt >= 0 ? addPacked(server, o.wire, o.serverAt, o.serverSum, o.serverCount, sign)
+        : addArray(server, o.server, sign);
     responses.add(o.responses, sign);
     flags.add(o.flags, sign);
     emitted = Math.max(emitted, o.emitted);
@@ -162,6 +215,27 @@ final class EdgeSums {
 
   private static double clamp(double v) {
     return v < 0 ? 0 : v;
+  }
+
+  /** As {@link #addArray} for buckets packed in {@code wire} at {@code at}: the same doubles, the same sums. */
+  private static double[] addPacked(double[] into, byte[] wire, int at, double sum, double count, int sign) {
+    double[] out = into != null ? into : new double[N + 2];
+    for (int i = 0; i < N; i++) {
+      out[i] = clamp(out[i] + sign * Double.longBitsToDouble((long) LONG_LE.get(wire, at + 8 * i)));
+    }
+    out[N] = clamp(out[N] + sign * sum);
+    out[N + 1] = clamp(out[N + 1] + sign * count);
+    return out;
+  }
+
+  /** The client histogram as an array (buckets, sum, count), or null. */
+  double[] client() {
+    return clientAt >= 0 ? addPacked(null, wire, clientAt, clientSum, clientCount, 1) : client;
+  }
+
+  /** The server histogram as an array (buckets, sum, count), or null. */
+  double[] server() {
+    return serverAt >= 0 ? addPacked(null, wire, serverAt, serverSum, serverCount, 1) : server;
   }
 
   private static double[] addArray(double[] into, double[] from, int sign) {
@@ -187,8 +261,8 @@ final class EdgeSums {
       o.writeFixed64(WINDOW_END, windowEnd);
       o.writeDouble(REQUESTS, requests);
       o.writeDouble(FAILED, failed);
-      writeHistogram(o, CLIENT_LATENCY, client);
-      writeHistogram(o, SERVER_LATENCY, server);
+      writeHistogram(o, CLIENT_LATENCY, client());
+      writeHistogram(o, SERVER_LATENCY, server());
       responses.write(o, RESPONSES);
       flags.write(o, RESPONSE_FLAGS);
       o.writeFixed64(EMITTED, emitted);
@@ -207,8 +281,8 @@ final class EdgeSums {
         + (source != 0 ? CodedOutputStream.computeEnumSize(SOURCE, source) : 0)
         + 3 * (1 + 8) // window start, end, emitted
         + 2 * (1 + 8) // requests, failed
-        + histogramSize(CLIENT_LATENCY, client)
-        + histogramSize(SERVER_LATENCY, server)
+        + histogramSize(CLIENT_LATENCY, clientAt >= 0 ? wire : client)
+        + histogramSize(SERVER_LATENCY, serverAt >= 0 ? wire : server)
         + responses.size(RESPONSES)
         + flags.size(RESPONSE_FLAGS);
     return size + (minutes != 0 ? CodedOutputStream.computeInt64Size(MINUTES, minutes) : 0);
@@ -219,7 +293,8 @@ final class EdgeSums {
     return 1 + CodedOutputStream.computeUInt32SizeNoTag(8 * N) + 8 * N + 2 * (1 + 8);
   }
 
-  private static int histogramSize(int field, double[] h) {
+  /** {@code h}: anything non-null when the histogram is present. */
+  private static int histogramSize(int field, Object h) {
     if (h == null) {
       return 0;
     }
@@ -246,11 +321,19 @@ final class EdgeSums {
     o.writeDouble(3, h[N + 1]);
   }
 
-  /** {@code value} is the whole array {@code in} reads, from its first byte. */
-  private static double[] histogram(CodedInputStream in, byte[] value, double[] into) throws IOException {
+  /**
+   * Reads a histogram into {@code s} (client or server side). {@code value} is the whole array {@code in} reads,
+   * from its first byte. With {@code inPlace}, buckets packed in one run stay in {@code value}.
+   */
+  private static void histogram(CodedInputStream in, byte[] value, EdgeSums s, boolean clientSide, boolean inPlace)
+      throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
-    double[] buckets = new double[N + 2];
+    double[] buckets = null;
+    // The first packed run, while it is the only bucket data seen: it may stay where it is.
+    int runAt = -1;
     int n = 0;
+    double sum = 0;
+    double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       int field = WireFormat.getTagFieldNumber(tag);
       if (field == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
@@ -258,47 +341,150 @@ final class EdgeSums {
         if (length % 8 != 0 || length > in.getBytesUntilLimit()) {
           throw new InvalidProtocolBufferException("packed latency buckets of " + length + " bytes");
         }
-        // The packed doubles read straight from the array: the same bytes readDouble would take one by one.
         int at = in.getTotalBytesRead();
-        for (int i = 0; i < length / 8; i++) {
-          if (n < N) {
-            buckets[n] = Double.longBitsToDouble((long) LONG_LE.get(value, at + 8 * i));
+        if (n == 0 && buckets == null) {
+          runAt = at;
+        } else {
+          buckets = copied(buckets, value, runAt, n);
+          runAt = -1;
+          // The packed doubles read straight from the array: the same bytes readDouble would take one by one.
+          for (int i = 0; i < length / 8; i++) {
+            if (n + i < N) {
+              buckets[n + i] = Double.longBitsToDouble((long) LONG_LE.get(value, at + 8 * i));
+            }
           }
-          n++;
         }
+        n += length / 8;
         in.skipRawBytes(length);
       } else if (field == 1) {
         double v = in.readDouble();
+        buckets = copied(buckets, value, runAt, n);
+        runAt = -1;
         if (n < N) {
           buckets[n] = v;
         }
         n++;
       } else if (field == 2) {
-        buckets[N] = in.readDouble();
+        sum = in.readDouble();
       } else if (field == 3) {
-        buckets[N + 1] = in.readDouble();
+        count = in.readDouble();
       } else {
         in.skipField(tag);
       }
     }
     in.popLimit(limit);
     // Another bucket layout cannot be merged (the model's writers never produce one): such a histogram is left out.
-    return n == N ? buckets : into;
+    if (n != N) {
+      return;
+    }
+    int at = -1;
+    if (buckets == null && inPlace) {
+      at = runAt;
+    } else {
+      buckets = copied(buckets, value, runAt, n);
+      buckets[N] = sum;
+      buckets[N + 1] = count;
+    }
+    if (clientSide) {
+      s.client = at >= 0 ? null : buckets;
+      s.clientAt = at;
+      s.clientSum = sum;
+      s.clientCount = count;
+    } else {
+      s.server = at >= 0 ? null : buckets;
+      s.serverAt = at;
+      s.serverSum = sum;
+      s.serverCount = count;
+    }
+    if (at >= 0) {
+      s.wire = value;
+    }
   }
 
-  private static void code(CodedInputStream in, Codes into) throws IOException {
+  /** {@code buckets}, or a new array holding the {@code n} packed doubles at {@code runAt} (none when -1). */
+  private static double[] copied(double[] buckets, byte[] value, int runAt, int n) {
+    if (buckets != null) {
+      return buckets;
+    }
+    double[] b = new double[N + 2];
+    for (int i = 0; runAt >= 0 && i < Math.min(n, N); i++) {
+      b[i] = Double.longBitsToDouble((long) LONG_LE.get(value, runAt + 8 * i));
+    }
+    return b;
+  }
+
+  private static void code(CodedInputStream in, byte[] value, Codes into) throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
     String code = "";
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case 1 -> code = in.readStringRequireUtf8();
+        case 1 -> code = codeName(in, value, tag);
         case 2 -> count = in.readDouble();
         default -> in.skipField(tag);
       }
     }
     in.popLimit(limit);
     into.add(code, count);
+  }
+
+  /**
+   * Response codes and flags seen so far, one String each, so that adding a record's codes to a sum (four sums
+   * per record, each a cold object) compares references instead of the strings' bytes. Copy on write: a mesh
+   * has a few dozen; past {@link #MAX_NAMES} new names are no longer kept.
+   */
+  private static volatile byte[][] nameBytes = new byte[0][];
+  private static volatile String[] names = new String[0];
+  private static final int MAX_NAMES = 512;
+
+  /** Reads a UTF-8 string field whose tag was just read, as the canonical String of its bytes. */
+  private static String codeName(CodedInputStream in, byte[] value, int tag) throws IOException {
+    if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+      return in.readStringRequireUtf8();
+    }
+    int length = in.readRawVarint32();
+    if (length < 0 || length > in.getBytesUntilLimit()) {
+      throw new InvalidProtocolBufferException("response code of " + length + " bytes");
+    }
+    int at = in.getTotalBytesRead();
+    byte[][] known = nameBytes;
+    String[] knownNames = names;
+    for (int i = 0; i < known.length; i++) {
+      byte[] k = known[i];
+      if (k.length == length && Arrays.equals(k, 0, length, value, at, at + length)) {
+        in.skipRawBytes(length);
+        return knownNames[i];
+      }
+    }
+    String name;
+    try {
+      name = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(value, at, length)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new InvalidProtocolBufferException("response code is not valid UTF-8");
+    }
+    in.skipRawBytes(length);
+    remember(Arrays.copyOfRange(value, at, at + length), name);
+    return name;
+  }
+
+  private static synchronized void remember(byte[] bytes, String name) {
+    byte[][] known = nameBytes;
+    if (known.length >= MAX_NAMES) {
+      return;
+    }
+    for (byte[] k : known) {
+      if (Arrays.equals(k, bytes)) {
+        return;
+      }
+    }
+    String[] n = Arrays.copyOf(names, known.length + 1);
+    n[known.length] = name;
+    byte[][] b = Arrays.copyOf(known, known.length + 1);
+    b[known.length] = bytes;
+    // Names first: a reader that sees the longer byte list must find its name.
+    names = n;
+    nameBytes = b;
   }
 
   /** Response codes or flags: a handful per hop, so parallel arrays beat a map. */

@@ -55,6 +55,8 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
   /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  /** Present once the service roll-ups hold every stored service minute. */
+  private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
   private static final byte[] ROLLUPS_COMPLETE_KEY = {'m', 'w'};
   /**
@@ -110,6 +112,12 @@ public final class RocksTopologyStore implements TopologyStore {
    * minute of a hop, skip every point lookup. Long.MAX_VALUE disables the shortcut.
    */
   private long floorMark;
+  /** Service roll-ups, written through with the minutes; guarded by writeLock. */
+  private final ServiceRollups serviceRollups = new ServiceRollups();
+  /** Per service key, the newest minute written since {@link #serviceFloor} was set; guarded by writeLock. */
+  private final Map<Key, Long> serviceLast = new HashMap<>();
+  /** As {@link #floorMark}, for service minutes and {@link #serviceLast}. */
+  private long serviceFloor;
 
   private RocksTopologyStore(RocksDB db, Options options, LRUCache cache) {
     this.db = db;
@@ -122,8 +130,10 @@ public final class RocksTopologyStore implements TopologyStore {
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     this.freshness = readFreshness();
     this.floorMark = freshness.newestWindowEndMs();
+    this.serviceFloor = freshness.newestWindowEndMs();
     this.rollupsComplete = readRollupsComplete();
     ensureRollups();
+    ensureServiceRollups();
     synchronized (writeLock) {
       reloadOpenRollups();
     }
@@ -162,7 +172,8 @@ public final class RocksTopologyStore implements TopologyStore {
     synchronized (writeLock) {
       Map<Key, byte[]> pending = new HashMap<>(Math.max(16, 2 * batch.size()));
       Freshness fresh = freshness;
-      try (WriteBatch wb = new WriteBatch(reserveFor(batch))) {
+      try {
+        BatchBytes wb = new BatchBytes(batch.size() + batch.edges.size() / 2 + 64);
         long epoch = ++writeEpoch;
         List<Dirty> dirtyTotals = new ArrayList<>();
         List<Dirty> dirtyRollups = new ArrayList<>();
@@ -185,6 +196,19 @@ public final class RocksTopologyStore implements TopologyStore {
           Key windowKey = new Key(timeKey(SERVICE, s.getWindowStartUnixMs(), name, source));
           Key totalKey = new Key(nameKey(SERVICE_TOTAL, name, source));
           ServiceAggregate old = parseService(lookup(pending, windowKey));
+          long start = s.getWindowStartUnixMs();
+          Key serviceKey = new Key(name);
+          Long last = serviceLast.get(serviceKey);
+          boolean known = start >= serviceFloor && (last == null || start > last);
+          serviceRollups.minuteWritten(name, s, old, known,
+              src -> timeKey(SERVICE, start, name, new byte[] {(byte) src}), key -> lookupOrThrow(pending, key));
+          if (last == null || start > last) {
+            if (serviceLast.size() >= MAX_CACHED_TOTALS) {
+              serviceLast.clear();
+              serviceFloor = Math.max(serviceFloor, fresh.newestWindowEndMs());
+            }
+            serviceLast.put(serviceKey, start);
+          }
           ServiceAggregate total = serviceTotals.get(totalKey);
           if (total == null) {
             total = parseService(db.get(totalKey.bytes));
@@ -197,6 +221,7 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(totalKey.bytes, updated.toByteArray());
           fresh = fresh.advance(s.getWindowStartUnixMs(), s.getWindowEndUnixMs(), s.getEmittedUnixMs());
         }
+        serviceRollups.flushTo(wb);
         for (StoreBatch.Keyed<SloStatusRecord> k : batch.sloStatuses) {
           wb.put(prefixed(SLO_STATUS, utf8(k.key())), k.value().toByteArray());
         }
@@ -213,7 +238,7 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(FRESHNESS_KEY, ByteBuffer.allocate(24)
               .putLong(fresh.newestWindowEndMs()).putLong(fresh.windowMillis()).putLong(fresh.newestEmittedMs()).array());
         }
-        db.write(writeOptions, wb);
+        commit(wb);
         edgeBucketsChanged(batch, closed);
         freshness = fresh;
         rollupsComplete = complete;
@@ -223,17 +248,11 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  /**
-   * Room for the batch's edge windows as RocksDB lays them out (key, value and a few bytes of framing each),
-   * plus the totals and roll-ups written with them: the batch's buffer then grows at most once or twice
-   * instead of doubling (and copying) its way up from nothing.
-   */
-  private static int reserveFor(StoreBatch batch) {
-    long bytes = 1 << 16;
-    for (StoreBatch.EdgeWrite w : batch.edges) {
-      bytes += w.value().length + w.hop().length + 32;
+  /** Applies the operations in one native write batch. */
+  private void commit(BatchBytes operations) throws RocksDBException {
+    try (WriteBatch wb = operations.toWriteBatch()) {
+      db.write(writeOptions, wb);
     }
-    return (int) Math.min(bytes + bytes / 4, 1 << 30);
   }
 
   /**
@@ -242,6 +261,7 @@ public final class RocksTopologyStore implements TopologyStore {
    */
   private RuntimeException writeFailed(Exception e) {
     serviceTotals.clear();
+    serviceRollups.reset();
     hops.clear();
     RuntimeException failure = e instanceof RuntimeException r ? r
         : new IllegalStateException("topology store write failed: " + e.getMessage(), e);
@@ -262,7 +282,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * or a mesh minute arriving after its trace minute moves the sums by exactly what it replaced.
    */
   private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, long epoch, List<Dirty> dirtyTotals,
-      List<Dirty> dirtyRollups, WriteBatch wb) throws RocksDBException {
+      List<Dirty> dirtyRollups, BatchBytes wb) throws RocksDBException {
     EdgeSums now = w.sums();
     byte[] hop = w.hop();
     int source = now.source & 0xff;
@@ -403,7 +423,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * still too many are held (a mesh with very many hops), the open ones are written, partial, into {@code wb}
    * and dropped too: later minutes then read them back, as for closed buckets.
    */
-  private void trimCaches(Freshness fresh, WriteBatch wb) throws RocksDBException {
+  private void trimCaches(Freshness fresh, BatchBytes wb) throws RocksDBException {
     if (rollups.size() <= MAX_CACHED_ROLLUPS && hops.size() <= MAX_CACHED_TOTALS) {
       return;
     }
@@ -420,7 +440,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** Writes every open roll-up as it stands (partial: queries do not read open buckets). */
-  private void writeUnwritten(WriteBatch wb) throws RocksDBException {
+  private void writeUnwritten(BatchBytes wb) throws RocksDBException {
     for (Map.Entry<Key, EdgeSums> u : unwritten.entrySet()) {
       putOrDelete(u.getKey(), u.getValue(), wb);
     }
@@ -432,7 +452,7 @@ public final class RocksTopologyStore implements TopologyStore {
    * Writes the open roll-ups whose bucket ends at or before {@code complete}: each once, with every minute of
    * its bucket. Returns the closed buckets' ids ({@link #bucketId}).
    */
-  private List<Long> closeRollups(long complete, WriteBatch wb) throws RocksDBException {
+  private List<Long> closeRollups(long complete, BatchBytes wb) throws RocksDBException {
     if (complete < unwrittenMinEnd) {
       return List.of();
     }
@@ -473,9 +493,10 @@ public final class RocksTopologyStore implements TopologyStore {
       if (complete == rollupsComplete && complete < unwrittenMinEnd) {
         return;
       }
-      try (WriteBatch wb = new WriteBatch()) {
+      try {
+        BatchBytes wb = new BatchBytes(unwritten.size() + 1);
         List<Long> closed = closeRollups(complete, wb);
-        db.write(writeOptions, wb);
+        commit(wb);
         bucketsChanged(closed);
         rollupsComplete = complete;
       } catch (RocksDBException | RuntimeException e) {
@@ -487,9 +508,10 @@ public final class RocksTopologyStore implements TopologyStore {
   /** For tests: writes the open roll-ups as they stand, so a scan of the roll-ups sees every bucket. */
   void writeOpenRollups() {
     synchronized (writeLock) {
-      try (WriteBatch wb = new WriteBatch()) {
+      try {
+        BatchBytes wb = new BatchBytes(unwritten.size());
         writeUnwritten(wb);
-        db.write(writeOptions, wb);
+        commit(wb);
       } catch (RocksDBException e) {
         throw new IllegalStateException("topology store write failed: " + e.getMessage(), e);
       }
@@ -560,6 +582,14 @@ public final class RocksTopologyStore implements TopologyStore {
       cache.clear();
     }
     cache.put(key, value);
+  }
+
+  private byte[] lookupOrThrow(Map<Key, byte[]> pending, byte[] key) {
+    try {
+      return lookup(pending, new Key(key));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read store: " + e.getMessage(), e);
+    }
   }
 
   private byte[] lookup(Map<Key, byte[]> pending, Key key) throws RocksDBException {
@@ -821,7 +851,8 @@ public final class RocksTopologyStore implements TopologyStore {
       try {
         // One batch: the picked minutes about to go leave the roll-ups the cutoff cuts through, roll-ups wholly
         // before the cutoff go with their minutes, so a roll-up never holds a minute the store no longer has.
-        try (WriteBatch wb = new WriteBatch()) {
+        try {
+          BatchBytes wb = new BatchBytes(64);
           List<Dirty> dirty = new ArrayList<>();
           long epoch = ++writeEpoch;
           scanPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs, (hop, source, m) -> {
@@ -835,17 +866,24 @@ public final class RocksTopologyStore implements TopologyStore {
             }
           });
           putRollups(dirty, rollupsComplete, wb);
+          scanServicesPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs,
+              (key, m) -> serviceRollups.minuteRemoved(key, m, cutoffMs, k -> dbGet(k)));
+          serviceRollups.flushTo(wb);
           wb.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
+            byte sp = ServiceRollups.prefix(r);
+            wb.deleteRange(timePrefix(sp, 0), timePrefix(sp, r.bucketOf(cutoffMs)));
           }
-          db.write(writeOptions, wb);
+          commit(wb);
           edgesRetainedFrom(cutoffMs);
         } catch (RocksDBException | RuntimeException e) {
+          serviceRollups.reset();
           resetCaches();
           throw e;
         }
+        serviceRollups.retainFrom(cutoffMs);
         // Roll-ups wholly before the cutoff were deleted with their minutes: none may be written back.
         rollups.values().removeIf(acc -> acc.windowEnd <= cutoffMs && acc.drop());
         unwritten.values().removeIf(acc -> acc.windowEnd <= cutoffMs);
@@ -869,6 +907,110 @@ public final class RocksTopologyStore implements TopologyStore {
       }
     }
     return alertsDeleted[0];
+  }
+
+  /** Builds the service roll-ups from the stored service minutes when the store predates them. */
+  private void ensureServiceRollups() {
+    try {
+      if (db.get(SERVICE_ROLLUPS_KEY) != null) {
+        return;
+      }
+      synchronized (writeLock) {
+        for (Resolution r : Resolution.values()) {
+          byte sp = ServiceRollups.prefix(r);
+          db.deleteRange(writeOptions, timePrefix(sp, 0), timePrefix(sp, Long.MAX_VALUE));
+        }
+        serviceRollups.reset();
+        // Minutes come in time order: flushed every few thousand roll-ups, so memory stays bounded.
+        RocksDBException[] failed = {null};
+        scanServicesPicked(0, Long.MAX_VALUE, (key, m) -> {
+          serviceRollups.minutePicked(key, m, k -> dbGet(k));
+          if (serviceRollups.pending() >= 5_000 && failed[0] == null) {
+            try {
+              BatchBytes wb = new BatchBytes(serviceRollups.pending());
+              serviceRollups.flushTo(wb);
+              commit(wb);
+            } catch (RocksDBException e) {
+              failed[0] = e;
+            }
+          }
+        });
+        if (failed[0] != null) {
+          throw failed[0];
+        }
+        BatchBytes wb = new BatchBytes(serviceRollups.pending() + 1);
+        serviceRollups.flushTo(wb);
+        wb.put(SERVICE_ROLLUPS_KEY, new byte[] {1});
+        commit(wb);
+        serviceRollups.reset();
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot build service roll-ups: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] dbGet(byte[] key) {
+    try {
+      return db.get(key);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read store: " + e.getMessage(), e);
+    }
+  }
+
+  private interface ServicePickedSink {
+    void accept(byte[] key, ServiceAggregate minute);
+  }
+
+  /**
+   * The stored service minutes starting in [fromMs, toMs), one per key and minute: the record of the highest
+   * telemetry source, as a services query picks it (records of one key and minute are adjacent, sources ascending).
+   */
+  private void scanServicesPicked(long fromMs, long toMs, ServicePickedSink sink) {
+    byte[][] run = new byte[2][];
+    EntrySink emit = (k, v) -> sink.accept(Arrays.copyOfRange(k, 9, k.length - 2), parseServiceOrThrow(v));
+    byte[] upper = timePrefix(SERVICE, toMs);
+    try (Slice upperSlice = new Slice(upper);
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice);
+        RocksIterator it = db.newIterator(ro)) {
+      for (it.seek(timePrefix(SERVICE, Math.max(0, fromMs))); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        boolean sameRun = run[0] != null && run[0].length == k.length && Arrays.equals(run[0], 0, k.length - 1, k, 0, k.length - 1);
+        if (!sameRun && run[0] != null) {
+          emit.accept(run[0], run[1]);
+        }
+        run[0] = k;
+        run[1] = it.value();
+      }
+    }
+    if (run[0] != null) {
+      emit.accept(run[0], run[1]);
+    }
+  }
+
+  @Override
+  public boolean hasServiceRollups() {
+    return true;
+  }
+
+  @Override
+  public void scanServiceRollups(Resolution resolution, long fromMs, long toMs, String name,
+      Consumer<ServiceAggregate> sink) {
+    byte[] utf8 = name == null ? null : utf8(name);
+    scanTime(ServiceRollups.prefix(resolution), fromMs, toMs, v -> {
+      if (utf8 == null || ServiceRollups.mayName(v, 4, utf8)) {
+        sink.accept(ServiceRollups.value(v));
+      }
+    });
+  }
+
+  @Override
+  public void scanServices(long fromMs, long toMs, String name, Consumer<ServiceAggregate> sink) {
+    byte[] utf8 = name == null ? null : utf8(name);
+    scanTime(SERVICE, fromMs, toMs, v -> {
+      if (utf8 == null || ServiceRollups.mayName(v, 0, utf8)) {
+        sink.accept(parseServiceOrThrow(v));
+      }
+    });
   }
 
   /** Builds the roll-ups from the stored minutes when the store predates them. */
@@ -970,7 +1112,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** Writes the changed roll-ups of buckets ending at or before {@code complete}; keeps the others for their close. */
-  private void putRollups(List<Dirty> dirty, long complete, WriteBatch wb) throws RocksDBException {
+  private void putRollups(List<Dirty> dirty, long complete, BatchBytes wb) throws RocksDBException {
     for (Dirty r : dirty) {
       EdgeSums acc = r.sums();
       if (acc.windowEnd <= complete) {
@@ -984,7 +1126,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /** A roll-up left without minutes (its last was replaced by another source's) is deleted. */
-  private void putOrDelete(Key key, EdgeSums acc, WriteBatch wb) throws RocksDBException {
+  private void putOrDelete(Key key, EdgeSums acc, BatchBytes wb) throws RocksDBException {
     if (acc.minutes <= 0) {
       wb.delete(key.bytes);
       EdgeSums held = rollups.remove(key);

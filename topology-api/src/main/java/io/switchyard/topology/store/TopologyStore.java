@@ -88,6 +88,31 @@ public interface TopologyStore extends AutoCloseable {
   /** Service windows whose start lies in [fromMs, toMs), ordered by window start, service, source. */
   void scanServices(long fromMs, long toMs, Consumer<ServiceAggregate> sink);
 
+  /**
+   * As {@link #scanServices(long, long, Consumer)}, for a query about one service: windows of other services
+   * may be left out ({@code name} null: none is).
+   */
+  default void scanServices(long fromMs, long toMs, String name, Consumer<ServiceAggregate> sink) {
+    scanServices(fromMs, toMs, sink);
+  }
+
+  /** Whether {@link #scanServiceRollups} is available; without it a services query adds up minutes. */
+  default boolean hasServiceRollups() {
+    return false;
+  }
+
+  /**
+   * Service roll-up windows of {@code resolution} whose bucket starts in [fromMs, toMs), ordered by bucket start,
+   * service key, source. Each holds, for one service key, bucket and telemetry source, the sum of the service
+   * minutes a query picks (per key and minute the highest source, mesh over trace) that lie inside the bucket;
+   * the window is the bucket's. Always equal to the stored minutes: written in the same batch as they are.
+   * Roll-ups of services other than {@code name} may be left out ({@code name} null: none is).
+   */
+  default void scanServiceRollups(Resolution resolution, long fromMs, long toMs, String name,
+      Consumer<ServiceAggregate> sink) {
+    throw new UnsupportedOperationException("this store keeps no service roll-ups");
+  }
+
   /** Cumulative totals per edge and telemetry source (window start = first, end = newest window seen). */
   void scanEdgeTotals(Consumer<EdgeAggregate> sink);
 
