@@ -300,6 +300,11 @@ public final class FlinkServiceGraphBench {
     cmd.addAll(List.of("-jar", jar.toString(), "--kafka", bootstrap, "--topic-prefix", prefix, "--data-dir", data.toString(),
         "--parallelism", "2", "--group-id", "bench-" + group, "--restart-attempts", "0", "--metrics-port", Integer.toString(freePort())));
     cmd.addAll(extra);
+    // e.g. -Dbench.jobArgs="--dedupe-ttl 20m" to run the subject job with other flags (what-if runs)
+    String jobArgs = System.getProperty("bench.jobArgs", "");
+    if (!jobArgs.isBlank() && group.startsWith("job-")) {
+      cmd.addAll(List.of(jobArgs.trim().split("\\s+")));
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans) : null;
     long readyAt = 0;
