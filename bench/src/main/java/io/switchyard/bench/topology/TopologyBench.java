@@ -13,6 +13,7 @@ import io.switchyard.topology.http.AccessPolicy;
 import io.switchyard.topology.http.ApiRouter;
 import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
+import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
 import io.switchyard.topology.query.TopologyQueries;
@@ -89,7 +90,8 @@ public final class TopologyBench {
       throws Exception {
     long end = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
     long start = end - hours * 60 * MINUTE;
-    try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
+    // One pool of decoding helpers for every phase, as the server has one for all its requests.
+    try (RocksTopologyStore store = RocksTopologyStore.open(storeDir); DecodePool decoders = DecodePool.forMachine()) {
       long t0 = System.nanoTime();
       long records = 0;
       // Ten minutes per batch, as a materialiser poll catching up holds several minutes: each hop's total
@@ -112,11 +114,11 @@ public final class TopologyBench {
 
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
       // Each phase has its own caches, so no phase warms another's.
-      TopologyQueries cold = new TopologyQueries(store, clock, () -> 0, () -> true, 0, 0);
-      TopologyQueries piecesOnly = new TopologyQueries(store, clock, () -> 0, () -> true,
+      TopologyQueries cold = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 0, 0);
+      TopologyQueries piecesOnly = new TopologyQueries(store, clock, () -> 0, () -> true, decoders,
           TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, 0);
-      TopologyQueries full = new TopologyQueries(store, clock, () -> 0, () -> true);
-      TopologyQueries served = new TopologyQueries(store, clock, () -> 0, () -> true);
+      TopologyQueries full = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
+      TopologyQueries served = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
       ApiRouter.MetricsEndpoint noMetrics = new ApiRouter.MetricsEndpoint() {
         @Override
         public String contentType() {

@@ -44,11 +44,11 @@ class GraphEquivalenceTest {
   @Test
   void cachedRollUpGraphsEqualGraphsRecomputedFromMinutes() {
     Random random = new Random(23);
-    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(2)) {
       MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0 + 4 * HOUR));
-      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true);
-      TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, 3L << 20, 2);
-      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, 0, 0);
+      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
+      TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 3L << 20, 2);
+      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, new DecodePool(0), 0, 0);
       int compared = 0;
       for (int phase = 0; phase < 12; phase++) {
         // Fifteen new minutes per phase, then a few late or re-emitted ones anywhere before.
