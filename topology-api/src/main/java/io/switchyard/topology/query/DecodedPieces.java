@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.function.ToIntFunction;
 
 /**
  * Decoded edge records of whole buckets (one calendar minute of aggregate windows, or one roll-up bucket),
@@ -105,8 +106,11 @@ final class DecodedPieces {
   private final ArrayDeque<int[]> freeInts = new ArrayDeque<>();
   private final ArrayDeque<double[]> freeDoubles = new ArrayDeque<>();
   private long freeBytes;
-  /** Enough for the pieces of a few uncached ragged hours of a 5,000-edge mesh. */
-  static final long MAX_FREE_BYTES = 48L << 20;
+  /**
+   * On top of the cache's bound: enough for the pieces of three uncached ragged hours of a 5,000-edge mesh (about
+   * 11 pieces of 0.8 MB each), so uncached queries reuse arrays too.
+   */
+  static final long MAX_FREE_BYTES = 32L << 20;
 
   DecodedPieces(TopologyStore store, long maxBytes) {
     this.store = store;
@@ -170,25 +174,22 @@ final class DecodedPieces {
     p.doubles = null;
   }
 
-  /** A free int array of at least {@code n} (and not much more), or null. */
   private synchronized int[] reuseInts(int n) {
-    for (Iterator<int[]> it = freeInts.iterator(); it.hasNext(); ) {
-      int[] a = it.next();
-      if (a.length >= n && a.length <= n + n / 4 + 64) {
-        it.remove();
-        freeBytes -= 4L * a.length;
-        return a;
-      }
-    }
-    return null;
+    return take(freeInts, n, a -> a.length, 4);
   }
 
   private synchronized double[] reuseDoubles(int n) {
-    for (Iterator<double[]> it = freeDoubles.iterator(); it.hasNext(); ) {
-      double[] a = it.next();
-      if (a.length >= n && a.length <= n + n / 4 + 64) {
+    return take(freeDoubles, n, a -> a.length, 8);
+  }
+
+  /** A free array of at least {@code n} elements (and not much more), or null. */
+  private <A> A take(ArrayDeque<A> free, int n, ToIntFunction<A> length, int elementBytes) {
+    for (Iterator<A> it = free.iterator(); it.hasNext(); ) {
+      A a = it.next();
+      int l = length.applyAsInt(a);
+      if (l >= n && l <= n + n / 4 + 64) {
         it.remove();
-        freeBytes -= 8L * a.length;
+        freeBytes -= (long) elementBytes * l;
         return a;
       }
     }
