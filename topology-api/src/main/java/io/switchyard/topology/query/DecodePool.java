@@ -35,9 +35,12 @@ public final class DecodePool implements AutoCloseable {
         });
   }
 
-  /** One helper per core: decoding is CPU work, and the request thread adds one more. */
+  /**
+   * One helper fewer than cores: with the request thread, one query keeps every core busy (decoding is CPU
+   * and RocksDB work), as the common fork-join pool's parallelism did before.
+   */
   public static DecodePool forMachine() {
-    return new DecodePool(Runtime.getRuntime().availableProcessors());
+    return new DecodePool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
   }
 
   /**
