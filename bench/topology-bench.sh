@@ -7,7 +7,9 @@
 # series added up from the service minutes, interleaved per round; skipped with --skip-queries or --skip-services.
 # Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
 #        [--skip-rate true] [--skip-queries true] [--skip-graphs true] [--skip-services true] [--only RANGE-NAME-PREFIX]
-# JAVA_OPTS is passed to the bench JVM (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile).
+# The bench JVM runs with the options bin/switchyard gives the product (SWITCHYARD_JAVA_OPTS, default -Xmx2g on the
+# JVM's default collector, G1), as the topology API runs inside that JVM; JAVA_OPTS adds flags for this run only
+# (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile or -Xlog:gc:file=gc.log).
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
@@ -23,5 +25,5 @@ for e in "${entries[@]}"; do
   cp_list="$cp_list:$run/$(basename "$e")"
 done
 echo "uptime at start: $(uptime)"
-java -Xmx3g -XX:+UseParallelGC ${JAVA_OPTS:-} -cp "$cp_list" io.switchyard.bench.topology.TopologyBench "$@"
+java ${SWITCHYARD_JAVA_OPTS:--Xmx2g} ${JAVA_OPTS:-} -cp "$cp_list" io.switchyard.bench.topology.TopologyBench "$@"
 echo "uptime at end: $(uptime)"

@@ -9,6 +9,7 @@ import io.switchyard.topology.http.ApiRouter;
 import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
 import io.switchyard.topology.metrics.TopologyCollector;
+import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.TopologyStore;
@@ -32,6 +33,7 @@ public final class TopologyApiServer implements AutoCloseable {
   private TopologyStore store;
   private Materialiser materialiser;
   private HttpServerKit http;
+  private DecodePool decoders;
   private ScheduledExecutorService readinessPoller;
 
   /** @param readiness registers component "topology-api", ready once the store caught up with Kafka; may be null */
@@ -51,8 +53,9 @@ public final class TopologyApiServer implements AutoCloseable {
     try {
       materialiser = new Materialiser(new MaterialiserOptions(options.bootstrapServers(), options.topicPrefix(), null,
           options.retention(), null, null), store, clock).start();
+      decoders = DecodePool.forMachine();
       TopologyQueries queries = new TopologyQueries(store, clock, materialiser::consumerLag, materialiser::caughtUp,
-          options.caches().pieceBytes(), options.caches().graphs());
+          decoders, options.caches().pieceBytes(), options.caches().graphs());
       PrometheusRegistry dataRegistry = new PrometheusRegistry();
       dataRegistry.register(new TopologyCollector(store, options.maxSeries(), materialiser::consumerLag, clock::millis));
       PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -119,6 +122,10 @@ public final class TopologyApiServer implements AutoCloseable {
     }
     if (http != null) {
       http.close();
+    }
+    // After the HTTP server: no request can still be decoding.
+    if (decoders != null) {
+      decoders.close();
     }
     if (materialiser != null) {
       materialiser.close();

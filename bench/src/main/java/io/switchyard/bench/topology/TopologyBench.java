@@ -14,6 +14,7 @@ import io.switchyard.topology.http.AccessPolicy;
 import io.switchyard.topology.http.ApiRouter;
 import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
+import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
 import io.switchyard.topology.query.QueryWindow;
@@ -91,14 +92,26 @@ public final class TopologyBench {
 
   // ---- graph query latency ----
 
-  /** One way of answering a graph request, measured on the same ranges as the others. */
-  private record Phase(String name, java.util.function.Consumer<long[]> query) {}
+  /**
+   * One way of answering a graph request, measured on the same ranges as the others. {@code start} builds what
+   * the phase queries (its own caches, its HTTP server) for one round; closing the run drops it.
+   */
+  private record Phase(String name, java.util.function.Supplier<PhaseRun> start) {}
+
+  /** A phase's round: answers one range at a time, then lets go of its query instance and server. */
+  private interface PhaseRun extends AutoCloseable {
+    void query(long[] range);
+
+    @Override
+    default void close() {}
+  }
 
   private static void queryLatency(Mesh mesh, Path storeDir, int hours, int iterations, int rounds, String only)
       throws Exception {
     long end = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
     long start = end - hours * 60 * MINUTE;
-    try (RocksTopologyStore store = RocksTopologyStore.open(storeDir)) {
+    // One pool of decoding helpers for every phase, as the server has one for all its requests.
+    try (RocksTopologyStore store = RocksTopologyStore.open(storeDir); DecodePool decoders = DecodePool.forMachine()) {
       long t0 = System.nanoTime();
       long records = 0;
       // Ten minutes per batch, as a materialiser poll catching up holds several minutes: each hop's total
@@ -120,12 +133,6 @@ public final class TopologyBench {
           records, mesh.services, mesh.edges.size(), hours, fillSeconds, records / fillSeconds);
 
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
-      // Each phase has its own caches, so no phase warms another's.
-      TopologyQueries cold = new TopologyQueries(store, clock, () -> 0, () -> true, 0, 0);
-      TopologyQueries piecesOnly = new TopologyQueries(store, clock, () -> 0, () -> true,
-          TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, 0);
-      TopologyQueries full = new TopologyQueries(store, clock, () -> 0, () -> true);
-      TopologyQueries served = new TopologyQueries(store, clock, () -> 0, () -> true);
       ApiRouter.MetricsEndpoint noMetrics = new ApiRouter.MetricsEndpoint() {
         @Override
         public String contentType() {
@@ -137,98 +144,128 @@ public final class TopologyBench {
           return new byte[0];
         }
       };
-      try (HttpServerKit http = HttpServerKit.builder("bench", 0).host("127.0.0.1")
-          .route("/", new ApiRouter(served, AccessPolicy.OPEN, noMetrics), false).build().start()) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        String base = "http://127.0.0.1:" + http.port() + "/api/v1/graph?from=";
-        long now = clock.millis();
-        Random random = new Random(5);
-        // Ranges: the newest 15 min, 1 h and 24 h (aligned to the minute, as "now" is 12:00:30); 1-hour ranges
-        // ending at random minutes of the last 12 h (ragged ends; few of their minutes are cached); and a
-        // sliding now-1h refreshed once a minute (each query one minute later than the one before).
-        List<String> names = new ArrayList<>();
-        List<long[][]> ranges = new ArrayList<>();
-        for (long span : new long[] {15 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE}) {
-          if (span <= hours * 60 * MINUTE) {
-            names.add(span == 60 * MINUTE ? "60 min, aligned" : span == 15 * MINUTE ? "15 min" : "24 h");
-            ranges.add(new long[][] {{now - span, now}});
-          }
-        }
-        int window = Math.max(1, Math.min(hours * 60 - 61, 720));
-        long[][] ragged = new long[64][];
-        for (int i = 0; i < ragged.length; i++) {
-          long to = end - (1 + random.nextInt(window)) * MINUTE;
-          ragged[i] = new long[] {to - 60 * MINUTE, to};
-        }
-        names.add("60 min, random ragged ends");
-        ranges.add(ragged);
-        long[][] sliding = new long[Math.min(window, 2 * iterations + 16)][];
-        for (int i = 0; i < sliding.length; i++) {
-          long to = end - (sliding.length - i) * MINUTE + 30_000;
-          sliding[i] = new long[] {to - 60 * MINUTE, to};
-        }
-        names.add("60 min, sliding now-1h");
-        ranges.add(sliding);
-        for (int r = 0; r < names.size(); r++) {
-          if (only != null && !names.get(r).startsWith(only)) {
-            continue;
-          }
-          long[][] rs = ranges.get(r);
-          boolean day = rs[0][1] - rs[0][0] > 2 * 60 * MINUTE;
-          // The day's raw scan iterates 7 million windows per query: fewer queries, one warm-up.
-          int n = day ? Math.max(2, iterations / 10) : iterations;
-          int warmups = day ? 1 : Math.max(2, iterations / 5);
-          long[] scanned = {0};
-          Graph[] g = new Graph[1];
-          List<Phase> phases = List.of(
-              // Iterating the stored minute windows of the range without decoding them: the least a query
-              // without roll-ups must do.
-              new Phase("raw scan baseline", range -> {
-                scanned[0] = 0;
-                store.scanEdgeBytes(range[0] - Math.floorMod(range[0], MINUTE), range[1] - Math.floorMod(range[1], MINUTE),
-                    (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
-              }),
-              new Phase("graph, no caches  ", range -> g[0] = cold.graph(request(range))),
-              new Phase("graph, pieces only", range -> g[0] = piecesOnly.graph(request(range))),
-              new Phase("graph, all caches ", range -> g[0] = full.graph(request(range))),
-              new Phase("HTTP /api/v1/graph", range -> get(client, base + Instant.ofEpochMilli(range[0]) + "&to="
-                  + Instant.ofEpochMilli(range[1]))));
-          System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries per phase, phases interleaved):%n",
-              names.get(r), rounds, n);
-          List<List<double[]>> results = new ArrayList<>();
-          phases.forEach(p -> results.add(new ArrayList<>()));
-          for (int round = 0; round < rounds; round++) {
-            for (int p = 0; p < phases.size(); p++) {
-              int[] next = {0};
-              Phase phase = phases.get(p);
-              long cpu = PROCESS.getProcessCpuTime();
-              double[] ms = measure(n, warmups, () -> phase.query().accept(rs[next[0]++ % rs.length]));
-              double cpuMs = (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + warmups);
-              results.get(p).add(ms);
-              report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round), cpuMs);
-            }
-          }
-          for (int p = 0; p < phases.size(); p++) {
-            double[] all = merged(results.get(p));
-            StringBuilder ratios = new StringBuilder();
-            if (p > 0) {
-              double[] toRaw = new double[rounds];
-              double[] toCold = new double[rounds];
-              for (int i = 0; i < rounds; i++) {
-                toRaw[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(0).get(i), 0.5);
-                toCold[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(1).get(i), 0.5);
-              }
-              ratios.append(String.format(Locale.ROOT, " | p50/raw per round %s median %.3f | p50/no-caches per round %s median %.3f",
-                  list(toRaw), median(toRaw), list(toCold), median(toCold)));
-            }
-            System.out.printf(Locale.ROOT, "  => %s | %s: p50 %.1f ms p99 %.1f ms%s%n", names.get(r), phases.get(p).name(),
-                pct(all, 0.5), pct(all, 0.99), ratios);
-          }
-          System.out.printf(Locale.ROOT, "  (%,d minute windows in the last raw scan; graph of %d nodes, %d edges)%n",
-              scanned[0], g[0].nodes().size(), g[0].edges().size());
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      long now = clock.millis();
+      Random random = new Random(5);
+      // Ranges: the newest 15 min, 1 h and 24 h (aligned to the minute, as "now" is 12:00:30); 1-hour ranges
+      // ending at random minutes of the last 12 h (ragged ends; few of their minutes are cached); and a
+      // sliding now-1h refreshed once a minute (each query one minute later than the one before).
+      List<String> names = new ArrayList<>();
+      List<long[][]> ranges = new ArrayList<>();
+      for (long span : new long[] {15 * MINUTE, 60 * MINUTE, 24 * 60 * MINUTE}) {
+        if (span <= hours * 60 * MINUTE) {
+          names.add(span == 60 * MINUTE ? "60 min, aligned" : span == 15 * MINUTE ? "15 min" : "24 h");
+          ranges.add(new long[][] {{now - span, now}});
         }
       }
+      int window = Math.max(1, Math.min(hours * 60 - 61, 720));
+      long[][] ragged = new long[64][];
+      for (int i = 0; i < ragged.length; i++) {
+        long to = end - (1 + random.nextInt(window)) * MINUTE;
+        ragged[i] = new long[] {to - 60 * MINUTE, to};
+      }
+      names.add("60 min, random ragged ends");
+      ranges.add(ragged);
+      long[][] sliding = new long[Math.min(window, 2 * iterations + 16)][];
+      for (int i = 0; i < sliding.length; i++) {
+        long to = end - (sliding.length - i) * MINUTE + 30_000;
+        sliding[i] = new long[] {to - 60 * MINUTE, to};
+      }
+      names.add("60 min, sliding now-1h");
+      ranges.add(sliding);
+      for (int r = 0; r < names.size(); r++) {
+        if (only != null && !names.get(r).startsWith(only)) {
+          continue;
+        }
+        long[][] rs = ranges.get(r);
+        boolean day = rs[0][1] - rs[0][0] > 2 * 60 * MINUTE;
+        // The day's raw scan iterates 7 million windows per query: fewer queries, one warm-up.
+        int n = day ? Math.max(2, iterations / 10) : iterations;
+        int warmups = day ? 1 : Math.max(2, iterations / 5);
+        long[] scanned = {0};
+        Graph[] g = new Graph[1];
+        List<Phase> phases = List.of(
+            // Iterating the stored minute windows of the range without decoding them: the least a query
+            // without roll-ups must do.
+            new Phase("raw scan baseline", () -> range -> {
+              scanned[0] = 0;
+              store.scanEdgeBytes(range[0] - Math.floorMod(range[0], MINUTE), range[1] - Math.floorMod(range[1], MINUTE),
+                  (k, v) -> scanned[0] += v.length > 0 ? 1 : 0);
+            }),
+            // Each phase builds its query instance afresh for each round and drops it after, so no phase warms
+            // another's caches and the heap holds one instance's caches at a time, as a server does.
+            new Phase("graph, no caches  ", () -> graphRun(new TopologyQueries(store, clock, () -> 0, () -> true,
+                decoders, 0, 0), g)),
+            new Phase("graph, pieces only", () -> graphRun(new TopologyQueries(store, clock, () -> 0, () -> true,
+                decoders, TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, 0), g)),
+            new Phase("graph, all caches ", () -> graphRun(new TopologyQueries(store, clock, () -> 0, () -> true,
+                decoders), g)),
+            new Phase("HTTP /api/v1/graph", () -> httpRun(new ApiRouter(new TopologyQueries(store, clock, () -> 0,
+                () -> true, decoders), AccessPolicy.OPEN, noMetrics), client)));
+        System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries per phase, phases interleaved):%n",
+            names.get(r), rounds, n);
+        List<List<double[]>> results = new ArrayList<>();
+        phases.forEach(p -> results.add(new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+          for (int p = 0; p < phases.size(); p++) {
+            int[] next = {0};
+            Phase phase = phases.get(p);
+            double[] ms;
+            double cpuMs;
+            try (PhaseRun run = phase.start().get()) {
+              long cpu = PROCESS.getProcessCpuTime();
+              ms = measure(n, warmups, () -> run.query(rs[next[0]++ % rs.length]));
+              cpuMs = (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + warmups);
+            }
+            results.get(p).add(ms);
+            report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round), cpuMs);
+          }
+        }
+        for (int p = 0; p < phases.size(); p++) {
+          double[] all = merged(results.get(p));
+          StringBuilder ratios = new StringBuilder();
+          if (p > 0) {
+            double[] toRaw = new double[rounds];
+            double[] toCold = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+              toRaw[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(0).get(i), 0.5);
+              toCold[i] = pct(results.get(p).get(i), 0.5) / pct(results.get(1).get(i), 0.5);
+            }
+            ratios.append(String.format(Locale.ROOT, " | p50/raw per round %s median %.3f | p50/no-caches per round %s median %.3f",
+                list(toRaw), median(toRaw), list(toCold), median(toCold)));
+          }
+          System.out.printf(Locale.ROOT, "  => %s | %s: p50 %.1f ms p99 %.1f ms%s%n", names.get(r), phases.get(p).name(),
+              pct(all, 0.5), pct(all, 0.99), ratios);
+        }
+        System.out.printf(Locale.ROOT, "  (%,d minute windows in the last raw scan; graph of %d nodes, %d edges)%n",
+            scanned[0], g[0].nodes().size(), g[0].edges().size());
+      }
     }
+  }
+
+  private static PhaseRun graphRun(TopologyQueries queries, Graph[] last) {
+    return range -> last[0] = queries.graph(request(range));
+  }
+
+  private static PhaseRun httpRun(ApiRouter router, HttpClient client) {
+    HttpServerKit http;
+    try {
+      http = HttpServerKit.builder("bench", 0).host("127.0.0.1").route("/", router, false).build().start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    String base = "http://127.0.0.1:" + http.port() + "/api/v1/graph?from=";
+    return new PhaseRun() {
+      @Override
+      public void query(long[] range) {
+        get(client, base + Instant.ofEpochMilli(range[0]) + "&to=" + Instant.ofEpochMilli(range[1]));
+      }
+
+      @Override
+      public void close() {
+        http.close();
+      }
+    };
   }
 
   private static GraphRequest request(long[] range) {

@@ -29,7 +29,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.stream.IntStream;
 
 /**
  * Reads graphs, RED series and freshness from the store. Thread-safe; its only state is a bounded cache of
@@ -45,22 +44,26 @@ public final class TopologyQueries {
   private final BooleanSupplier caughtUp;
   private final DecodedPieces pieces;
   private final GraphCache graphs;
+  private final DecodePool decoders;
 
   /** Bytes of decoded buckets kept between queries: a day of hourly roll-ups of 5,000 hops is about 25 MB. */
   public static final long DEFAULT_CACHED_PIECE_BYTES = 160L << 20;
   /** Finished graphs kept for repeated requests (dashboard refreshes), each about a few MB for 5,000 edges. */
   public static final int DEFAULT_CACHED_GRAPHS = 8;
 
-  public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp) {
-    this(store, clock, consumerLag, caughtUp, DEFAULT_CACHED_PIECE_BYTES, DEFAULT_CACHED_GRAPHS);
+  public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp,
+      DecodePool decoders) {
+    this(store, clock, consumerLag, caughtUp, decoders, DEFAULT_CACHED_PIECE_BYTES, DEFAULT_CACHED_GRAPHS);
   }
 
   /**
+   * @param decoders helpers for decoding a graph's uncached pieces; owned (and closed) by the caller
    * @param cachedPieceBytes bound on decoded buckets kept between queries (0: decode every bucket each time)
    * @param cachedGraphs finished graphs kept while every bucket they read is unchanged (0: none)
    */
   public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp,
-      long cachedPieceBytes, int cachedGraphs) {
+      DecodePool decoders, long cachedPieceBytes, int cachedGraphs) {
+    this.decoders = decoders;
     this.pieces = new DecodedPieces(store, cachedPieceBytes);
     this.graphs = new GraphCache(store, cachedGraphs);
     this.store = store;
@@ -142,9 +145,12 @@ public final class TopologyQueries {
           work.add(() -> {
             DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(f, generation, catalog) : null;
             if (minute == null || minute.maxWindowEnd > end) {
+              if (minute != null) {
+                pieces.release(new DecodedPieces.Piece[] {minute});
+              }
               DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
               scanPickedMinutes(f, to, end, b);
-              minute = b.build(generation);
+              minute = b.build(generation, pieces);
             }
             return minute;
           });
@@ -156,13 +162,20 @@ public final class TopologyQueries {
     // Pieces not in the cache are decoded side by side (the decoding is most of an uncached graph's time), then
     // added up in time order, as one at a time.
     DecodedPieces.Piece[] parts = new DecodedPieces.Piece[work.size()];
-    IntStream.range(0, parts.length).parallel().forEach(i -> parts[i] = work.get(i).get());
-    // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
-    int[] rowOfHop = new int[catalog.hopCount()];
-    int[] hopOfRow = new int[rowOfHop.length];
-    SumTable perHop = new SumTable(Math.min(rowOfHop.length, 8192));
-    for (DecodedPieces.Piece p : parts) {
-      p.addTo(perHop, rowOfHop, hopOfRow);
+    SumTable perHop;
+    int[] hopOfRow;
+    try {
+      decoders.runAll(work, parts);
+      // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
+      int[] rowOfHop = new int[catalog.hopCount()];
+      hopOfRow = new int[rowOfHop.length];
+      perHop = new SumTable(Math.min(rowOfHop.length, 8192));
+      for (DecodedPieces.Piece p : parts) {
+        p.addTo(perHop, rowOfHop, hopOfRow);
+      }
+    } finally {
+      // Their arrays may now go to other pieces: nothing below reads them.
+      pieces.release(parts);
     }
     HopCatalog.Hop[] hops = new HopCatalog.Hop[perHop.rows()];
     for (int row = 0; row < hops.length; row++) {
@@ -255,7 +268,7 @@ public final class TopologyQueries {
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
       store.scanEdgeLent(r, bucket, bucket + r.millis, b::add);
-      p = b.build(generation);
+      p = b.build(generation, pieces);
       pieces.put(r, bucket, p);
     }
     return p;
@@ -267,7 +280,7 @@ public final class TopologyQueries {
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
       scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b);
-      p = b.build(generation);
+      p = b.build(generation, pieces);
       pieces.put(null, minute, p);
     }
     return p;

@@ -10,6 +10,7 @@ import io.switchyard.topology.MutableClock;
 import io.switchyard.serverkit.http.HttpResponses;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
+import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
@@ -39,6 +40,7 @@ class ApiRouterTest {
   private HttpServerKit guarded;
   private final HttpClient client = HttpClient.newHttpClient();
   private TopologyQueries q;
+  private final DecodePool decoders = new DecodePool(1);
 
   @BeforeAll
   void start() throws Exception {
@@ -46,7 +48,7 @@ class ApiRouterTest {
     StoreBatch b = new StoreBatch();
     MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
     store.write(b);
-    q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true);
+    q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true, decoders);
     ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
       @Override
       public String contentType() {
@@ -70,6 +72,7 @@ class ApiRouterTest {
   void stop() {
     open.close();
     guarded.close();
+    decoders.close();
     store.close();
   }
 

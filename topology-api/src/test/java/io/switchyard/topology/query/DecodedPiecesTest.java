@@ -16,6 +16,7 @@ import io.switchyard.topology.store.StoreBatch;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +40,7 @@ class DecodedPiecesTest {
   /** With finished graphs cached too (the default) and without, so both caches are held to the store. */
   private void queries(int cachedGraphs) {
     queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true,
-        TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, cachedGraphs);
+        new DecodePool(0), TopologyQueries.DEFAULT_CACHED_PIECE_BYTES, cachedGraphs);
   }
 
   @org.junit.jupiter.api.AfterEach
@@ -130,5 +131,48 @@ class DecodedPiecesTest {
     assertThat(requests(T0 + 2 * MINUTE, T0 + 9 * MINUTE)).isZero();
     assertThat(requests(T0, T0 + 2 * HOUR)).isEqualTo(53);
     assertThat(requests(T0 + HOUR, T0 + 2 * HOUR)).isEqualTo(53);
+  }
+
+  @Test
+  void aPieceStillBeingAddedUpKeepsItsArraysUntilReleasedThenTheNextPieceReusesThem() {
+    for (int m = 0; m < 3; m++) {
+      write(T0 + m * MINUTE, 10 + m);
+    }
+    DecodedPieces cache = new DecodedPieces(store, TopologyQueries.DEFAULT_CACHED_PIECE_BYTES);
+    HopCatalog catalog = cache.catalog();
+    DecodedPieces.Piece first = minute(cache, catalog, T0);
+    cache.put(null, T0, first);
+    DecodedPieces.Piece hit = cache.get(null, T0, catalog);
+    assertThat(hit).isSameAs(first);
+
+    write(T0, 50); // re-emitted: the cache drops the piece while two queries still add it up
+    assertThat(cache.get(null, T0, catalog)).isNull();
+    DecodedPieces.Piece other = minute(cache, catalog, T0 + MINUTE);
+    assertThat(cache.freeBytes()).as("nothing to reuse while the piece is read").isZero();
+    assertThat(requests(first, catalog)).isEqualTo(10);
+
+    cache.release(new DecodedPieces.Piece[] {first});
+    assertThat(cache.freeBytes()).as("one query still reads it").isZero();
+    assertThat(requests(first, catalog)).isEqualTo(10);
+    cache.release(new DecodedPieces.Piece[] {hit, other});
+    long free = cache.freeBytes();
+    assertThat(free).as("retired: neither cached nor read").isPositive();
+
+    DecodedPieces.Piece reusing = minute(cache, catalog, T0 + 2 * MINUTE);
+    assertThat(cache.freeBytes()).as("the new piece took retired arrays").isLessThan(free);
+    assertThat(requests(reusing, catalog)).isEqualTo(12);
+  }
+
+  private DecodedPieces.Piece minute(DecodedPieces cache, HopCatalog catalog, long start) {
+    DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
+    store.scanEdgeLent(null, start, start + MINUTE, b::add);
+    return b.build(store.edgeGeneration(), cache);
+  }
+
+  private static double requests(DecodedPieces.Piece piece, HopCatalog catalog) {
+    SumTable sums = new SumTable(4);
+    int[] rowOfHop = new int[catalog.hopCount()];
+    piece.addTo(sums, rowOfHop, new int[rowOfHop.length]);
+    return sums.requests(0);
   }
 }

@@ -20,10 +20,15 @@ import io.switchyard.topology.store.StoreBatch;
 import io.switchyard.topology.store.TopologyStore;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -44,11 +49,14 @@ class GraphEquivalenceTest {
   @Test
   void cachedRollUpGraphsEqualGraphsRecomputedFromMinutes() {
     Random random = new Random(23);
-    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(2)) {
       MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0 + 4 * HOUR));
-      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true);
-      TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, 3L << 20, 2);
-      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, 0, 0);
+      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
+      TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 3L << 20, 2);
+      // A few pieces at most: evicted pieces' arrays are reused all the time, also while two queries read.
+      TopologyQueries tiny = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 12L << 10, 0);
+      ExecutorService concurrent = Executors.newFixedThreadPool(2);
+      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, new DecodePool(0), 0, 0);
       int compared = 0;
       for (int phase = 0; phase < 12; phase++) {
         // Fifteen new minutes per phase, then a few late or re-emitted ones anywhere before.
@@ -79,8 +87,14 @@ class GraphEquivalenceTest {
           GraphType type = GraphType.values()[random.nextInt(GraphType.values().length)];
           GraphRequest request = new GraphRequest(from, to, null, null, null, type);
           Graph expected = minutes.graph(request);
+          List<Graph> graphs = new ArrayList<>();
           for (TopologyQueries q2 : List.of(subject, small, subject)) {
-            Graph g = q2.graph(request);
+            graphs.add(q2.graph(request));
+          }
+          Future<Graph> other = concurrent.submit(() -> tiny.graph(request));
+          graphs.add(tiny.graph(request));
+          graphs.add(join(other));
+          for (Graph g : graphs) {
             assertThat(g.window()).isEqualTo(expected.window());
             assertThat(byId(g.edges(), Graph.Edge::id)).as("edges of %s", g.window()).isEqualTo(byId(expected.edges(), Graph.Edge::id));
             assertThat(byId(g.nodes(), Graph.Node::id)).as("nodes of %s", g.window()).isEqualTo(byId(expected.nodes(), Graph.Node::id));
@@ -88,8 +102,21 @@ class GraphEquivalenceTest {
           compared++;
         }
       }
+      concurrent.shutdown();
       assertThat(compared).isGreaterThan(250);
+      assertThat(tiny.pieceCacheCounts()[0]).as("the tiny cache was used too").isPositive();
       assertThat(subject.pieceCacheCounts()[0]).as("cached pieces were used").isPositive();
+    }
+  }
+
+  private static Graph join(Future<Graph> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
     }
   }
 

@@ -36,7 +36,7 @@ class RollupGraphTest {
     Random random = new Random(11);
     // Per hop and minute, per source: the last version written.
     Map<String, Map<Long, Map<Integer, EdgeAggregate>>> written = new TreeMap<>();
-    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(2)) {
       for (int round = 0; round < 30; round++) {
         StoreBatch b = new StoreBatch();
         for (int i = 0; i < 40; i++) {
@@ -56,7 +56,7 @@ class RollupGraphTest {
         store.write(b);
       }
       MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0 + 4 * HOUR));
-      TopologyQueries queries = new TopologyQueries(store, clock, () -> 0, () -> true);
+      TopologyQueries queries = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
       long[][] ranges = {{T0, T0 + 3 * HOUR}, {T0 + 7 * MINUTE, T0 + 66 * MINUTE}, {T0 + 3 * MINUTE, T0 + 9 * MINUTE},
           {T0 + 58 * MINUTE, T0 + 2 * HOUR + 11 * MINUTE}, {T0 + 15 * MINUTE, T0 + 45 * MINUTE}, {T0 - HOUR, T0 + 5 * HOUR}};
       for (long[] range : ranges) {

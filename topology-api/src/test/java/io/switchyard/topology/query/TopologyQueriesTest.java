@@ -37,7 +37,7 @@ class TopologyQueriesTest {
     MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
     store.write(b);
     clock = new MutableClock(MeshScenario.NOW);
-    queries = new TopologyQueries(store, clock, () -> 0, () -> true);
+    queries = new TopologyQueries(store, clock, () -> 0, () -> true, new DecodePool(0));
   }
 
   @AfterEach
