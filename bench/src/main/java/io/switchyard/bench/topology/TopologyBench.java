@@ -359,8 +359,10 @@ public final class TopologyBench {
       System.out.printf(Locale.ROOT, "service fill: %,d service minutes (%d services, %d h) in %.1f s%n",
           (long) mesh.services * hours * 60, mesh.services, hours, (System.nanoTime() - t0) / 1e9);
       Clock clock = Clock.fixed(Instant.ofEpochMilli(end + 30_000), ZoneOffset.UTC);
-      TopologyQueries rollups = new TopologyQueries(store, clock, () -> 0, () -> true, 0, 0);
-      TopologyQueries minutes = new TopologyQueries(withoutServiceRollups(store), clock, () -> 0, () -> true, 0, 0);
+      // Service series never decode graph pieces: a pool without helpers.
+      DecodePool noHelpers = new DecodePool(0);
+      TopologyQueries rollups = new TopologyQueries(store, clock, () -> 0, () -> true, noHelpers, 0, 0);
+      TopologyQueries minutes = new TopologyQueries(withoutServiceRollups(store), clock, () -> 0, () -> true, noHelpers, 0, 0);
       Random random = new Random(9);
       long[][] cases = {{60 * MINUTE, MINUTE}, {6 * 60 * MINUTE, 5 * MINUTE}, {24 * 60 * MINUTE, 5 * MINUTE},
           {24 * 60 * MINUTE, 60 * MINUTE}};

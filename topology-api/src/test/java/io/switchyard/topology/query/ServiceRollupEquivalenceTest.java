@@ -42,8 +42,8 @@ class ServiceRollupEquivalenceTest {
     long newest = T0;
     for (int stage = 0; stage < 2; stage++) {
       try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
-        TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true);
-        TopologyQueries minutes = new TopologyQueries(minutesOnly(store), clock, () -> 0, () -> true);
+        TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true, new DecodePool(0));
+        TopologyQueries minutes = new TopologyQueries(minutesOnly(store), clock, () -> 0, () -> true, new DecodePool(0));
         assertThat(store.hasServiceRollups()).isTrue();
         for (int phase = 0; phase < 6; phase++) {
           StoreBatch b = new StoreBatch();
