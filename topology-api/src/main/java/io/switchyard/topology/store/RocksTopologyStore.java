@@ -1239,7 +1239,7 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  private static ServiceAggregate parseServiceOrThrow(byte[] v) {
+  static ServiceAggregate parseServiceOrThrow(byte[] v) {
     try {
       return ServiceAggregate.parseFrom(v);
     } catch (InvalidProtocolBufferException e) {
@@ -1247,8 +1247,8 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
-  /** Byte-array key with value equality, for the in-batch overlay; the hash is computed once. */
-  private static final class Key {
+  /** Byte-array key with value equality, for the in-batch overlay and the roll-up maps; the hash is computed once. */
+  static final class Key {
     final byte[] bytes;
     private final int hash;
 

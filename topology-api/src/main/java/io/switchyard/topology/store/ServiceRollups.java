@@ -34,8 +34,8 @@ final class ServiceRollups {
     byte[] get(byte[] key);
   }
 
-  private final Map<Key, Sums> cached = new HashMap<>();
-  private final Map<Key, Sums> dirty = new LinkedHashMap<>();
+  private final Map<RocksTopologyStore.Key, Sums> cached = new HashMap<>();
+  private final Map<RocksTopologyStore.Key, Sums> dirty = new LinkedHashMap<>();
 
   /** Roll-up key prefix of a resolution: the service counterpart of {@link Resolution#prefix}. */
   static byte prefix(Resolution r) {
@@ -62,7 +62,7 @@ final class ServiceRollups {
     for (int lower = Math.min(source, MAX_SOURCE + 1) - 1; !known && displaced == null && lower >= 0; lower--) {
       byte[] v = lookup.get(minuteKey.apply(lower));
       if (v != null) {
-        displaced = parse(v);
+        displaced = RocksTopologyStore.parseServiceOrThrow(v);
         displacedSource = lower;
       }
     }
@@ -122,7 +122,7 @@ final class ServiceRollups {
 
   /** Adds the changed roll-ups to {@code batch}: written, or deleted once they hold no minute. */
   void flushTo(BatchBytes batch) {
-    for (Map.Entry<Key, Sums> e : dirty.entrySet()) {
+    for (Map.Entry<RocksTopologyStore.Key, Sums> e : dirty.entrySet()) {
       if (e.getValue().minutes <= 0) {
         batch.delete(e.getKey().bytes);
         cached.remove(e.getKey());
@@ -238,7 +238,7 @@ final class ServiceRollups {
   }
 
   private Sums sums(Resolution r, long bucket, byte[] key, int source, Lookup lookup) {
-    Key k = new Key(rollupKey(r, bucket, key, source));
+    RocksTopologyStore.Key k = new RocksTopologyStore.Key(rollupKey(r, bucket, key, source));
     Sums acc = dirty.get(k);
     if (acc != null) {
       return acc;
@@ -256,31 +256,6 @@ final class ServiceRollups {
   static byte[] rollupKey(Resolution r, long bucket, byte[] key, int source) {
     return ByteBuffer.allocate(9 + key.length + 2).put(prefix(r)).putLong(bucket).put(key).put((byte) 0)
         .put((byte) source).array();
-  }
-
-  private static ServiceAggregate parse(byte[] v) {
-    try {
-      return ServiceAggregate.parseFrom(v);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("corrupt service aggregate in store", e);
-    }
-  }
-
-  /** Byte-array key with value equality. */
-  private record Key(byte[] bytes, int hash) {
-    Key(byte[] bytes) {
-      this(bytes, java.util.Arrays.hashCode(bytes));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && k.hash == hash && java.util.Arrays.equals(bytes, k.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
   }
 
   /** One roll-up's sums. Counts that go below zero through rounding are clamped, as in the edges' roll-ups. */
