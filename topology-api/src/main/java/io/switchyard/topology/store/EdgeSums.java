@@ -70,6 +70,10 @@ final class EdgeSums {
   long dirtyIn;
   /** Set once the store no longer holds this decoded roll-up, so no cached reference updates it. */
   boolean dropped;
+  /** For a 5-minute roll-up: false while its minutes are not yet in the coarser roll-ups (the store's fold). */
+  boolean folded = true;
+  /** The store's number of the minute whose header this sum carries; 0 when read from the store. */
+  long headerSeq;
 
   /** Marks this sum dropped; true, for use in removal predicates. */
   boolean drop() {

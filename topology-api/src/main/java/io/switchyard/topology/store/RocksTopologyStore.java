@@ -99,6 +99,16 @@ public final class RocksTopologyStore implements TopologyStore {
    * a crash and rebuilt from the stored minutes on open ({@link #reloadOpenRollups}).
    */
   private final Map<Key, EdgeSums> unwritten = new HashMap<>();
+  /**
+   * Open 5-minute roll-ups not yet added to their 10-minute and hourly roll-ups: while a 5-minute bucket is open,
+   * its minutes are added to it alone, and the whole bucket to the coarser ones when it closes
+   * ({@link #foldClosed}). That is one sum per minute instead of three. A 5-minute roll-up not listed here
+   * ({@link EdgeSums#folded}) is already in the coarser ones, and later minutes go to all three. Every entry is
+   * also in {@link #unwritten}, and like it lost in a crash: reopening rebuilds all three levels from the minutes.
+   */
+  private final Map<Key, EdgeSums> unfolded = new LinkedHashMap<>();
+  /** Numbers the minutes applied, so a folded roll-up takes the header of the newest minute it holds. */
+  private long minuteSeq;
   /** No entry of {@link #unwritten} ends before this. */
   private long unwrittenMinEnd = Long.MAX_VALUE;
   /**
@@ -170,15 +180,19 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void write(StoreBatch batch) {
     synchronized (writeLock) {
-      Map<Key, byte[]> pending = new HashMap<>(Math.max(16, 2 * batch.size()));
+      Map<Key, byte[]> pending = new HashMap<>();
       Freshness fresh = freshness;
       try {
         BatchBytes wb = new BatchBytes(batch.size() + batch.edges.size() / 2 + 64);
         long epoch = ++writeEpoch;
         List<Dirty> dirtyTotals = new ArrayList<>();
         List<Dirty> dirtyRollups = new ArrayList<>();
+        EarlierMinutes earlier = new EarlierMinutes(batch.edges.size());
         for (StoreBatch.EdgeWrite w : batch.edges) {
-          writeEdge(w, pending, epoch, dirtyTotals, dirtyRollups, wb);
+          byte[] windowKey = edgeMinuteKey(w.sums().windowStart, w.hop(), w.sums().source & 0xff);
+          writeEdge(w, windowKey, earlier, epoch, dirtyTotals, dirtyRollups);
+          wb.put(windowKey, w.value());
+          earlier.passed(windowKey, w.value());
           EdgeSums e = w.sums();
           fresh = fresh.advance(e.windowStart, e.windowEnd, e.emitted);
         }
@@ -186,8 +200,10 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(t.key().bytes, t.sums().encode());
         }
         long complete = Math.max(rollupsComplete, fresh.newestWindowEndMs() - CLOSE_GRACE_MS);
-        putRollups(dirtyRollups, complete, wb);
-        List<Long> closed = closeRollups(complete, wb);
+        foldClosed(complete, epoch, dirtyRollups);
+        List<Long> closed = new ArrayList<>();
+        putRollups(dirtyRollups, complete, wb, closed);
+        closed.addAll(closeRollups(complete, wb));
         trimCaches(fresh, wb);
         for (StoreBatch.Keyed<ServiceAggregate> k : batch.services) {
           ServiceAggregate s = k.value();
@@ -281,8 +297,8 @@ public final class RocksTopologyStore implements TopologyStore {
    * highest telemetry source (mesh over trace). A roll-up is kept per picked source, so a re-emitted minute
    * or a mesh minute arriving after its trace minute moves the sums by exactly what it replaced.
    */
-  private void writeEdge(StoreBatch.EdgeWrite w, Map<Key, byte[]> pending, long epoch, List<Dirty> dirtyTotals,
-      List<Dirty> dirtyRollups, BatchBytes wb) throws RocksDBException {
+  private void writeEdge(StoreBatch.EdgeWrite w, byte[] windowKey, EarlierMinutes earlier, long epoch,
+      List<Dirty> dirtyTotals, List<Dirty> dirtyRollups) throws RocksDBException {
     EdgeSums now = w.sums();
     byte[] hop = w.hop();
     int source = now.source & 0xff;
@@ -295,8 +311,7 @@ public final class RocksTopologyStore implements TopologyStore {
     }
     long last = state.lastWritten;
     boolean known = start >= floorMark && start > last;
-    Key windowKey = new Key(timeKey(EDGE, start, hop, new byte[] {(byte) source}));
-    EdgeSums old = known ? null : decodeOrNull(lookup(pending, windowKey));
+    EdgeSums old = known ? null : decodeOrNull(earlier.lookup(new Key(windowKey)));
 
     if (source >= state.totals.length) {
       state.totals = Arrays.copyOf(state.totals, source + 1);
@@ -326,36 +341,81 @@ public final class RocksTopologyStore implements TopologyStore {
 
     boolean shadowed = false;
     for (int higher = source + 1; !known && higher <= MAX_SOURCE && !shadowed; higher++) {
-      shadowed = lookup(pending, new Key(timeKey(EDGE, start, hop, new byte[] {(byte) higher}))) != null;
+      shadowed = earlier.lookup(new Key(edgeMinuteKey(start, hop, higher))) != null;
     }
     if (!shadowed) {
       EdgeSums displaced = old;
       int displacedSource = source;
       for (int lower = Math.min(source, MAX_SOURCE + 1) - 1; !known && displaced == null && lower >= 0; lower--) {
-        displaced = decodeOrNull(lookup(pending, new Key(timeKey(EDGE, start, hop, new byte[] {(byte) lower}))));
+        displaced = decodeOrNull(earlier.lookup(new Key(edgeMinuteKey(start, hop, lower))));
         displacedSource = lower;
       }
+      long seq = ++minuteSeq;
+      // Whether the coarser roll-ups take this minute (and the one it displaces) now, or with its 5-minute one.
+      boolean nowDirect = true;
+      boolean displacedDirect = true;
       for (Resolution r : Resolution.values()) {
         long bucket = r.bucketOf(start);
         if (!r.holds(bucket, start, now.windowEnd)) {
           continue;
         }
-        if (displaced != null) {
+        if (displaced != null && displacedDirect) {
           EdgeSums acc = rollup(r, bucket, hop, displacedSource, displaced, epoch, dirtyRollups, state);
           acc.add(displaced, -1);
           acc.minutes--;
+          displacedDirect = r != Resolution.FIVE_MINUTES || acc.folded;
         }
-        EdgeSums acc = rollup(r, bucket, hop, source, now, epoch, dirtyRollups, state);
-        acc.add(now, 1);
-        acc.minutes++;
-        acc.header = now.header;
+        if (nowDirect) {
+          EdgeSums acc = rollup(r, bucket, hop, source, now, epoch, dirtyRollups, state);
+          acc.add(now, 1);
+          acc.minutes++;
+          acc.header = now.header;
+          acc.headerSeq = seq;
+          nowDirect = r != Resolution.FIVE_MINUTES || acc.folded;
+        }
       }
     }
-    pending.put(windowKey, w.value());
     if (start > last) {
       state.lastWritten = start;
     }
-    wb.put(windowKey.bytes, w.value());
+  }
+
+  /**
+   * The stored edge windows as the current batch leaves them so far: those of its records already passed, over
+   * those in the store. Most batches hold only new minutes, which look nothing up: the map of the batch's
+   * windows is built on the first lookup, from the records passed until then.
+   */
+  private final class EarlierMinutes {
+    /** The keys and values of the records passed, in order; only until {@link #overlay} is built. */
+    private final List<byte[]> keys;
+    private final List<byte[]> values;
+    private Map<Key, byte[]> overlay;
+
+    EarlierMinutes(int records) {
+      keys = new ArrayList<>(records);
+      values = new ArrayList<>(records);
+    }
+
+    byte[] lookup(Key key) throws RocksDBException {
+      if (overlay == null) {
+        overlay = new HashMap<>(Math.max(16, 2 * keys.size()));
+        for (int i = 0; i < keys.size(); i++) {
+          overlay.put(new Key(keys.get(i)), values.get(i));
+        }
+      }
+      byte[] p = overlay.get(key);
+      return p != null ? p : db.get(key.bytes);
+    }
+
+    /** A record of the batch has been applied. */
+    void passed(byte[] key, byte[] value) {
+      if (overlay != null) {
+        overlay.put(new Key(key), value);
+      } else {
+        keys.add(key);
+        values.add(value);
+      }
+    }
   }
 
   /** A decoded sum changed in the current batch, to be written under {@code key}. */
@@ -400,6 +460,12 @@ public final class RocksTopologyStore implements TopologyStore {
         acc = stored == null ? EdgeSums.emptyLike(like, bucket, bucket + r.millis) : EdgeSums.decode(stored);
         acc.source = source;
         rollups.put(k, acc);
+        // Only a new minute's open 5-minute bucket is folded later (state: called for a minute). A stored 5-minute
+        // roll-up was folded before it was written.
+        if (r == Resolution.FIVE_MINUTES && state != null && stored == null && acc.windowEnd > rollupsComplete) {
+          acc.folded = false;
+          unfolded.put(k, acc);
+        }
       }
       if (slot >= 0) {
         state.recent[slot] = acc;
@@ -441,6 +507,9 @@ public final class RocksTopologyStore implements TopologyStore {
 
   /** Writes every open roll-up as it stands (partial: queries do not read open buckets). */
   private void writeUnwritten(BatchBytes wb) throws RocksDBException {
+    List<Dirty> folded = new ArrayList<>();
+    foldClosed(Long.MAX_VALUE, ++writeEpoch, folded);
+    putRollups(folded, rollupsComplete, wb, new ArrayList<>());
     for (Map.Entry<Key, EdgeSums> u : unwritten.entrySet()) {
       putOrDelete(u.getKey(), u.getValue(), wb);
     }
@@ -495,7 +564,11 @@ public final class RocksTopologyStore implements TopologyStore {
       }
       try {
         BatchBytes wb = new BatchBytes(unwritten.size() + 1);
-        List<Long> closed = closeRollups(complete, wb);
+        List<Dirty> dirty = new ArrayList<>();
+        foldClosed(complete, ++writeEpoch, dirty);
+        List<Long> closed = new ArrayList<>();
+        putRollups(dirty, complete, wb, closed);
+        closed.addAll(closeRollups(complete, wb));
         commit(wb);
         bucketsChanged(closed);
         rollupsComplete = complete;
@@ -547,6 +620,7 @@ public final class RocksTopologyStore implements TopologyStore {
   private void reloadOpenRollups() {
     rollups.clear();
     unwritten.clear();
+    unfolded.clear();
     unwrittenMinEnd = Long.MAX_VALUE;
     hops.clear();
     floorMark = freshness.newestWindowEndMs();
@@ -858,6 +932,8 @@ public final class RocksTopologyStore implements TopologyStore {
           BatchBytes wb = new BatchBytes(64);
           List<Dirty> dirty = new ArrayList<>();
           long epoch = ++writeEpoch;
+          // Every minute then sits in all its roll-ups, so taking one out takes it out of each.
+          foldClosed(Long.MAX_VALUE, epoch, dirty);
           scanPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs, (hop, source, m) -> {
             for (Resolution r : Resolution.values()) {
               long bucket = r.bucketOf(m.windowStart);
@@ -868,7 +944,7 @@ public final class RocksTopologyStore implements TopologyStore {
               }
             }
           });
-          putRollups(dirty, rollupsComplete, wb);
+          putRollups(dirty, rollupsComplete, wb, new ArrayList<>());
           scanServicesPicked(Resolution.HOUR.bucketOf(cutoffMs), cutoffMs,
               (key, m) -> serviceRollups.minuteRemoved(key, m, cutoffMs, k -> dbGet(k)));
           serviceRollups.flushTo(wb);
@@ -1114,13 +1190,48 @@ public final class RocksTopologyStore implements TopologyStore {
     }
   }
 
+  /**
+   * Adds each unfolded 5-minute roll-up ending at or before {@code complete} to its 10-minute and hourly roll-ups,
+   * listing those in {@code dirty}: before a bucket is written, or before a minute is taken out of the coarser ones.
+   */
+  private void foldClosed(long complete, long epoch, List<Dirty> dirty) {
+    for (var it = unfolded.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Key, EdgeSums> u = it.next();
+      EdgeSums five = u.getValue();
+      if (five.windowEnd > complete) {
+        continue;
+      }
+      it.remove();
+      five.folded = true;
+      if (five.dropped) {
+        continue;
+      }
+      byte[] k = u.getKey().bytes;
+      byte[] hop = Arrays.copyOfRange(k, 9, k.length - 2);
+      for (Resolution r : Resolution.values()) {
+        long bucket = r.bucketOf(five.windowStart);
+        if (r == Resolution.FIVE_MINUTES || !r.holds(bucket, five.windowStart, five.windowEnd)) {
+          continue;
+        }
+        EdgeSums acc = rollup(r, bucket, hop, five.source, five, epoch, dirty, null);
+        acc.add(five, 1);
+        acc.minutes += five.minutes;
+        if (five.headerSeq > acc.headerSeq) {
+          acc.header = five.header;
+          acc.headerSeq = five.headerSeq;
+        }
+      }
+    }
+  }
+
   /** Writes the changed roll-ups of buckets ending at or before {@code complete}; keeps the others for their close. */
-  private void putRollups(List<Dirty> dirty, long complete, BatchBytes wb) throws RocksDBException {
+  private void putRollups(List<Dirty> dirty, long complete, BatchBytes wb, List<Long> written) throws RocksDBException {
     for (Dirty r : dirty) {
       EdgeSums acc = r.sums();
       if (acc.windowEnd <= complete) {
         putOrDelete(r.key(), acc, wb);
         unwritten.remove(r.key());
+        written.add(bucketId(resolutionOf(r.key()), acc.windowStart));
       } else {
         unwritten.put(r.key(), acc);
         unwrittenMinEnd = Math.min(unwrittenMinEnd, acc.windowEnd);
@@ -1212,6 +1323,11 @@ public final class RocksTopologyStore implements TopologyStore {
         .put(prefix).putLong(timeMs).put(name).put((byte) 0).put(suffix).array();
   }
 
+  /** The key of an edge minute window: edge prefix, window start, hop, 0, telemetry source. */
+  static byte[] edgeMinuteKey(long windowStart, byte[] hop, int source) {
+    return timeKey(EDGE, windowStart, hop, new byte[] {(byte) source});
+  }
+
   private static byte[] nameKey(byte prefix, byte[] name, byte[] suffix) {
     return ByteBuffer.allocate(1 + name.length + 1 + suffix.length).put(prefix).put(name).put((byte) 0).put(suffix).array();
   }
@@ -1259,7 +1375,7 @@ public final class RocksTopologyStore implements TopologyStore {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.hash == hash && Arrays.equals(bytes, k.bytes);
+      return this == o || o instanceof Key k && k.hash == hash && Arrays.equals(bytes, k.bytes);
     }
 
     @Override
