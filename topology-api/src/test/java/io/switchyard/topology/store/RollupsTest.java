@@ -136,16 +136,23 @@ class RollupsTest {
    * While a 5-minute bucket is open its minutes go to it alone, and it is added to the 10-minute and hourly
    * roll-ups when it closes. Checked against roll-ups recomputed from the stored minutes, while buckets close
    * between batches, minutes arrive late into open and closed buckets, trace and mesh minutes replace each other,
-   * retention cuts through an hour and memory runs short: closed buckets as written, and every bucket.
+   * retention cuts through an hour, memory runs short and the process stops: closed buckets as written, and every
+   * bucket.
    */
   @Test
   void rollUpsFoldedFromFiveMinuteBucketsEqualRollUpsRecomputedFromTheMinutes() throws Exception {
     Random random = new Random(31);
     for (int run = 0; run < 6; run++) {
       Path runDir = dir.resolve("run" + run);
-      try (RocksTopologyStore store = RocksTopologyStore.open(runDir)) {
+      RocksTopologyStore store = RocksTopologyStore.open(runDir);
+      try {
         int newest = 0;
         for (int round = 0; round < 60; round++) {
+          if (run == 5 && round == 30) {
+            // The process stops: what was summed in memory only (open and unfolded buckets) is rebuilt on open.
+            store.close();
+            store = RocksTopologyStore.open(runDir);
+          }
           StoreBatch b = new StoreBatch();
           newest += random.nextInt(4);
           for (int i = 0; i < 1 + random.nextInt(12); i++) {
@@ -175,6 +182,8 @@ class RollupsTest {
         store.rebuildRollups(0, Long.MAX_VALUE);
         assertThat(closedAsWritten).isNotEmpty().isEqualTo(snapshot(store, false, complete));
         assertThat(incremental).isNotEmpty().isEqualTo(snapshot(store, true, Long.MAX_VALUE));
+      } finally {
+        store.close();
       }
     }
   }
