@@ -1032,10 +1032,15 @@ public final class RocksTopologyStore implements TopologyStore {
     try {
       byte[] layout = db.get(ROLLUPS_KEY);
       if (layout == null || layout.length != 1 || layout[0] != ROLLUP_LAYOUT) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RocksTopologyStore.class);
+        log.info("building edge roll-ups (layout {}) from the stored minutes: the store has {}", ROLLUP_LAYOUT,
+            layout == null ? "none" : "layout " + Arrays.toString(layout));
+        long started = System.nanoTime();
         synchronized (writeLock) {
           rebuildRollups(0, Long.MAX_VALUE);
           db.put(writeOptions, ROLLUPS_KEY, new byte[] {ROLLUP_LAYOUT});
         }
+        log.info("edge roll-ups built in {} ms", (System.nanoTime() - started) / 1_000_000);
       }
     } catch (RocksDBException e) {
       throw new IllegalStateException("cannot build roll-ups: " + e.getMessage(), e);
