@@ -53,8 +53,13 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte SLO_ALERT = 'a';
   private static final byte OFFSET = 'o';
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
-  /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
+  /**
+   * The edge roll-up layout: present, holding {@link #ROLLUP_LAYOUT}, once the roll-ups of every resolution hold
+   * every stored minute. A store written before roll-ups existed lacks it; one written before the 30-minute level
+   * holds 1. Either way the roll-ups are rebuilt from the stored minutes when the store is opened.
+   */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  static final byte ROLLUP_LAYOUT = 2;
   /** Present once the service roll-ups hold every stored service minute. */
   private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
@@ -775,15 +780,19 @@ public final class RocksTopologyStore implements TopologyStore {
   // ---- change tracking for readers that cache what they decoded (bumped after the data is committed) ----
 
   private final AtomicLong generation = new AtomicLong();
-  /** Per bucket (start * 4 + resolution ordinal, 3 = minute): the generation of its last change. */
+  /** Per bucket ({@link #bucketId}): the generation of its last change. */
   private final ConcurrentHashMap<Long, Long> bucketChangedAt = new ConcurrentHashMap<>();
   private volatile Retained retained = new Retained(Long.MIN_VALUE, 0);
   private volatile long allEdgesChangedAt;
 
   private record Retained(long cutoffMs, long generation) {}
 
+  /** Room for every resolution and the minute in the low bits of a bucket's id. */
+  private static final int BUCKET_KINDS = 8;
+
+  /** start * 8 + resolution ordinal, 7 for a minute. */
   private static long bucketId(Resolution r, long bucketStart) {
-    return bucketStart * 4 + (r == null ? 3 : r.ordinal());
+    return bucketStart * BUCKET_KINDS + (r == null ? BUCKET_KINDS - 1 : r.ordinal());
   }
 
   private void edgeBucketsChanged(StoreBatch batch, List<Long> closedRollups) {
@@ -824,7 +833,7 @@ public final class RocksTopologyStore implements TopologyStore {
     long g = generation.incrementAndGet();
     retained = new Retained(Math.max(cutoffMs, retained.cutoffMs()), g);
     // Buckets starting before the cutoff are judged by the retention record from now on.
-    bucketChangedAt.keySet().removeIf(id -> Math.floorDiv(id, 4) < cutoffMs);
+    bucketChangedAt.keySet().removeIf(id -> Math.floorDiv(id, BUCKET_KINDS) < cutoffMs);
   }
 
   private static final long MINUTE_MS = 60_000L;
@@ -876,6 +885,8 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
+          }
+          for (Resolution r : Resolution.SERVICE_LEVELS) {
             byte sp = ServiceRollups.prefix(r);
             wb.deleteRange(timePrefix(sp, 0), timePrefix(sp, r.bucketOf(cutoffMs)));
           }
@@ -919,7 +930,7 @@ public final class RocksTopologyStore implements TopologyStore {
         return;
       }
       synchronized (writeLock) {
-        for (Resolution r : Resolution.values()) {
+        for (Resolution r : Resolution.SERVICE_LEVELS) {
           byte sp = ServiceRollups.prefix(r);
           db.deleteRange(writeOptions, timePrefix(sp, 0), timePrefix(sp, Long.MAX_VALUE));
         }
@@ -1016,14 +1027,20 @@ public final class RocksTopologyStore implements TopologyStore {
     });
   }
 
-  /** Builds the roll-ups from the stored minutes when the store predates them. */
+  /** Builds the roll-ups from the stored minutes when the store predates them or their current layout. */
   private void ensureRollups() {
     try {
-      if (db.get(ROLLUPS_KEY) == null) {
+      byte[] layout = db.get(ROLLUPS_KEY);
+      if (layout == null || layout.length != 1 || layout[0] != ROLLUP_LAYOUT) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RocksTopologyStore.class);
+        log.info("building edge roll-ups (layout {}) from the stored minutes: the store has {}", ROLLUP_LAYOUT,
+            layout == null ? "none" : "layout " + Arrays.toString(layout));
+        long started = System.nanoTime();
         synchronized (writeLock) {
           rebuildRollups(0, Long.MAX_VALUE);
-          db.put(writeOptions, ROLLUPS_KEY, new byte[] {1});
+          db.put(writeOptions, ROLLUPS_KEY, new byte[] {ROLLUP_LAYOUT});
         }
+        log.info("edge roll-ups built in {} ms", (System.nanoTime() - started) / 1_000_000);
       }
     } catch (RocksDBException e) {
       throw new IllegalStateException("cannot build roll-ups: " + e.getMessage(), e);
