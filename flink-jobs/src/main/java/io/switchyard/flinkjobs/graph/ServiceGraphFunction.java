@@ -258,7 +258,12 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
 
   /** Whether a trace has nothing waiting and its dedupe memory ran out by {@code now} on the pairing clock. */
   static boolean forgettable(TraceState trace, long now) {
-    return trace != null && trace.pending.isEmpty() && trace.forgetAt <= now;
+    return trace != null && forgettable(trace.pending.isEmpty(), trace.forgetAt, now);
+  }
+
+  /** {@link #forgettable(TraceState, long)} of a trace known by these two fields only. */
+  static boolean forgettable(boolean nothingWaits, long forgetAt, long now) {
+    return nothingWaits && forgetAt <= now;
   }
 
   @Override

@@ -95,6 +95,53 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
     return t;
   }
 
+  /**
+   * Whether the stored trace {@code value} (this serializer's bytes) has nothing waiting, read without
+   * decoding it: the sweep checks every trace it walks this way. The layout is checked as far as the
+   * answer needs it, and up to the end when nothing waits.
+   *
+   * @throws IOException when the bytes are not a stored trace
+   */
+  static boolean nothingWaits(byte[] value) throws IOException {
+    int seen = readInt(value, 0);
+    if (seen < 0) {
+      throw corrupt(value);
+    }
+    int at = 4;
+    for (int i = 0; i < seen; i++) {
+      if (at >= value.length) {
+        throw corrupt(value);
+      }
+      at += 1 + (value[at] & 0xff);
+    }
+    int pending = readInt(value, at);
+    at += 4;
+    if (pending < 0 || (pending == 0 && at + 16 != value.length) || (pending > 0 && at + 16 >= value.length)) {
+      throw corrupt(value);
+    }
+    return pending == 0;
+  }
+
+  /** The stored trace's {@link TraceState#forgetAt}: its last field (of a value {@link #nothingWaits} accepted). */
+  static long forgetAt(byte[] value) {
+    long v = 0;
+    for (int i = value.length - 8; i < value.length; i++) {
+      v = (v << 8) | (value[i] & 0xff);
+    }
+    return v;
+  }
+
+  private static int readInt(byte[] value, int at) throws IOException {
+    if (at < 0 || at + 4 > value.length) {
+      throw corrupt(value);
+    }
+    return (value[at] & 0xff) << 24 | (value[at + 1] & 0xff) << 16 | (value[at + 2] & 0xff) << 8 | (value[at + 3] & 0xff);
+  }
+
+  private static IOException corrupt(byte[] value) {
+    return new IOException("corrupt trace in pairing state (" + value.length + " bytes)");
+  }
+
   @Override
   public TraceState deserialize(TraceState reuse, DataInputView in) throws IOException {
     return deserialize(in);

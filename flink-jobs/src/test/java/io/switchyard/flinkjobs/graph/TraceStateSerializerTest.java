@@ -1,9 +1,14 @@
 package io.switchyard.flinkjobs.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -39,6 +44,55 @@ class TraceStateSerializerTest {
     TypeSerializerSnapshot<TraceState> restored =
         TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(snap.getCopyOfBuffer()), getClass().getClassLoader());
     assertThat(restored.restoreSerializer()).isEqualTo(TraceStateSerializer.INSTANCE);
+  }
+
+  @Test
+  void theSweepsHeaderReadAgreesWithTheDecodedTraceOnRandomTraces() throws Exception {
+    Random r = new Random(7);
+    for (int i = 0; i < 2_000; i++) {
+      TraceState t = randomTrace(r);
+      byte[] bytes = bytes(t);
+      assertThat(TraceStateSerializer.nothingWaits(bytes)).as("trace %d", i).isEqualTo(t.pending.isEmpty());
+      assertThat(TraceStateSerializer.forgetAt(bytes)).as("trace %d", i).isEqualTo(t.forgetAt);
+    }
+  }
+
+  @Test
+  void theSweepsHeaderReadRejectsBytesThatAreNoTrace() throws Exception {
+    TraceState completed = new TraceState();
+    completed.markSeen(new byte[] {2, 1, 2, 3});
+    completed.forgetAt = 5;
+    byte[] good = bytes(completed);
+    for (byte[] bad : List.of(new byte[0], new byte[] {0, 0, 0}, Arrays.copyOf(good, good.length - 1),
+        Arrays.copyOf(good, good.length + 1), new byte[] {-1, -1, -1, -1, 0, 0, 0, 0})) {
+      assertThatThrownBy(() -> TraceStateSerializer.nothingWaits(bad)).isInstanceOf(IOException.class);
+    }
+  }
+
+  private static byte[] bytes(TraceState t) throws IOException {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TraceStateSerializer.INSTANCE.serialize(t, out);
+    return out.getCopyOfBuffer();
+  }
+
+  /** Up to six seen spans and three waiting ones; any forget time and timer, including the extremes. */
+  static TraceState randomTrace(Random r) {
+    TraceState t = new TraceState();
+    int seen = r.nextInt(7);
+    for (int i = 0; i < seen; i++) {
+      byte[] id = new byte[1 + r.nextInt(16)];
+      r.nextBytes(id);
+      t.markSeen(id);
+    }
+    int waiting = r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 0;
+    for (int i = 0; i < waiting; i++) {
+      SpanRecord span = Spans.span(r.nextInt(100), 1 + i, 0, "svc-" + r.nextInt(9), SpanKind.SPAN_KIND_CLIENT, r.nextInt(1_000), 5).build();
+      t.put(new TraceState.Pending("c/" + i, span, r.nextLong(), r.nextBoolean()));
+    }
+    long[] extremes = {Long.MIN_VALUE, Long.MAX_VALUE, 0, -1};
+    t.expiryTimer = r.nextInt(4) == 0 ? extremes[r.nextInt(4)] : r.nextLong();
+    t.forgetAt = r.nextInt(4) == 0 ? extremes[r.nextInt(4)] : r.nextLong();
+    return t;
   }
 
   @Test

@@ -531,7 +531,8 @@ public final class TopologyQueries {
     }
     List<RangePlan.Piece> pieces = new ArrayList<>();
     for (long start = from; start < window.toMs(); start += step) {
-      pieces.addAll(RangePlan.decompose(start, Math.min(start + step, window.toMs()), window.windowMillis(), Long.MAX_VALUE));
+      pieces.addAll(RangePlan.decompose(start, Math.min(start + step, window.toMs()), window.windowMillis(), Long.MAX_VALUE,
+          RangePlan.SERVICES));
     }
     // Neighbouring pieces of one kind are read in one scan.
     for (int i = 0; i < pieces.size(); ) {

@@ -53,8 +53,13 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte SLO_ALERT = 'a';
   private static final byte OFFSET = 'o';
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
-  /** Present once the roll-ups hold every stored minute; a store written before roll-ups existed lacks it. */
+  /**
+   * The edge roll-up layout: present, holding {@link #ROLLUP_LAYOUT}, once the roll-ups of every resolution hold
+   * every stored minute. A store written before roll-ups existed lacks it; one written before the 30-minute level
+   * holds 1. Either way the roll-ups are rebuilt from the stored minutes when the store is opened.
+   */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
+  static final byte ROLLUP_LAYOUT = 2;
   /** Present once the service roll-ups hold every stored service minute. */
   private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
@@ -100,11 +105,11 @@ public final class RocksTopologyStore implements TopologyStore {
    */
   private final Map<Key, EdgeSums> unwritten = new HashMap<>();
   /**
-   * Open 5-minute roll-ups not yet added to their 10-minute and hourly roll-ups: while a 5-minute bucket is open,
-   * its minutes are added to it alone, and the whole bucket to the coarser ones when it closes
-   * ({@link #foldClosed}). That is one sum per minute instead of three. A 5-minute roll-up not listed here
-   * ({@link EdgeSums#folded}) is already in the coarser ones, and later minutes go to all three. Every entry is
-   * also in {@link #unwritten}, and like it lost in a crash: reopening rebuilds all three levels from the minutes.
+   * Open 5-minute roll-ups not yet added to their coarser (10-minute, 30-minute and hourly) roll-ups: while a
+   * 5-minute bucket is open, its minutes are added to it alone, and the whole bucket to the coarser ones when it
+   * closes ({@link #foldClosed}). That is one sum per minute instead of four. A 5-minute roll-up not listed here
+   * ({@link EdgeSums#folded}) is already in the coarser ones, and later minutes go to every level. Every entry is
+   * also in {@link #unwritten}, and like it lost in a crash: reopening rebuilds every level from the minutes.
    */
   private final Map<Key, EdgeSums> unfolded = new LinkedHashMap<>();
   /** Numbers the minutes applied, so a folded roll-up takes the header of the newest minute it holds. */
@@ -849,15 +854,19 @@ public final class RocksTopologyStore implements TopologyStore {
   // ---- change tracking for readers that cache what they decoded (bumped after the data is committed) ----
 
   private final AtomicLong generation = new AtomicLong();
-  /** Per bucket (start * 4 + resolution ordinal, 3 = minute): the generation of its last change. */
+  /** Per bucket ({@link #bucketId}): the generation of its last change. */
   private final ConcurrentHashMap<Long, Long> bucketChangedAt = new ConcurrentHashMap<>();
   private volatile Retained retained = new Retained(Long.MIN_VALUE, 0);
   private volatile long allEdgesChangedAt;
 
   private record Retained(long cutoffMs, long generation) {}
 
+  /** Room for every resolution and the minute in the low bits of a bucket's id. */
+  private static final int BUCKET_KINDS = 8;
+
+  /** start * 8 + resolution ordinal, 7 for a minute. */
   private static long bucketId(Resolution r, long bucketStart) {
-    return bucketStart * 4 + (r == null ? 3 : r.ordinal());
+    return bucketStart * BUCKET_KINDS + (r == null ? BUCKET_KINDS - 1 : r.ordinal());
   }
 
   private void edgeBucketsChanged(StoreBatch batch, List<Long> closedRollups) {
@@ -898,7 +907,7 @@ public final class RocksTopologyStore implements TopologyStore {
     long g = generation.incrementAndGet();
     retained = new Retained(Math.max(cutoffMs, retained.cutoffMs()), g);
     // Buckets starting before the cutoff are judged by the retention record from now on.
-    bucketChangedAt.keySet().removeIf(id -> Math.floorDiv(id, 4) < cutoffMs);
+    bucketChangedAt.keySet().removeIf(id -> Math.floorDiv(id, BUCKET_KINDS) < cutoffMs);
   }
 
   private static final long MINUTE_MS = 60_000L;
@@ -952,6 +961,8 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
+          }
+          for (Resolution r : Resolution.SERVICE_LEVELS) {
             byte sp = ServiceRollups.prefix(r);
             wb.deleteRange(timePrefix(sp, 0), timePrefix(sp, r.bucketOf(cutoffMs)));
           }
@@ -995,7 +1006,7 @@ public final class RocksTopologyStore implements TopologyStore {
         return;
       }
       synchronized (writeLock) {
-        for (Resolution r : Resolution.values()) {
+        for (Resolution r : Resolution.SERVICE_LEVELS) {
           byte sp = ServiceRollups.prefix(r);
           db.deleteRange(writeOptions, timePrefix(sp, 0), timePrefix(sp, Long.MAX_VALUE));
         }
@@ -1092,14 +1103,20 @@ public final class RocksTopologyStore implements TopologyStore {
     });
   }
 
-  /** Builds the roll-ups from the stored minutes when the store predates them. */
+  /** Builds the roll-ups from the stored minutes when the store predates them or their current layout. */
   private void ensureRollups() {
     try {
-      if (db.get(ROLLUPS_KEY) == null) {
+      byte[] layout = db.get(ROLLUPS_KEY);
+      if (layout == null || layout.length != 1 || layout[0] != ROLLUP_LAYOUT) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RocksTopologyStore.class);
+        log.info("building edge roll-ups (layout {}) from the stored minutes: the store has {}", ROLLUP_LAYOUT,
+            layout == null ? "none" : "layout " + Arrays.toString(layout));
+        long started = System.nanoTime();
         synchronized (writeLock) {
           rebuildRollups(0, Long.MAX_VALUE);
-          db.put(writeOptions, ROLLUPS_KEY, new byte[] {1});
+          db.put(writeOptions, ROLLUPS_KEY, new byte[] {ROLLUP_LAYOUT});
         }
+        log.info("edge roll-ups built in {} ms", (System.nanoTime() - started) / 1_000_000);
       }
     } catch (RocksDBException e) {
       throw new IllegalStateException("cannot build roll-ups: " + e.getMessage(), e);
@@ -1191,7 +1208,7 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   /**
-   * Adds each unfolded 5-minute roll-up ending at or before {@code complete} to its 10-minute and hourly roll-ups,
+   * Adds each unfolded 5-minute roll-up ending at or before {@code complete} to its coarser roll-ups,
    * listing those in {@code dirty}: before a bucket is written, or before a minute is taken out of the coarser ones.
    */
   private void foldClosed(long complete, long epoch, List<Dirty> dirty) {

@@ -66,7 +66,7 @@ final class ServiceRollups {
         displacedSource = lower;
       }
     }
-    for (Resolution r : Resolution.values()) {
+    for (Resolution r : Resolution.SERVICE_LEVELS) {
       long bucket = r.bucketOf(start);
       if (!r.holds(bucket, start, end)) {
         continue;
@@ -90,7 +90,7 @@ final class ServiceRollups {
    */
   void minuteRemoved(byte[] key, ServiceAggregate minute, long cutoffMs, Lookup lookup) {
     long start = minute.getWindowStartUnixMs();
-    for (Resolution r : Resolution.values()) {
+    for (Resolution r : Resolution.SERVICE_LEVELS) {
       long bucket = r.bucketOf(start);
       if (r.holds(bucket, start, minute.getWindowEndUnixMs()) && bucket + r.millis > cutoffMs) {
         Sums acc = sums(r, bucket, key, minute.getSourceValue(), lookup);
@@ -103,7 +103,7 @@ final class ServiceRollups {
   /** Adds a stored minute, picked for its key and minute, to empty or partly rebuilt roll-ups. */
   void minutePicked(byte[] key, ServiceAggregate minute, Lookup lookup) {
     long start = minute.getWindowStartUnixMs();
-    for (Resolution r : Resolution.values()) {
+    for (Resolution r : Resolution.SERVICE_LEVELS) {
       long bucket = r.bucketOf(start);
       if (r.holds(bucket, start, minute.getWindowEndUnixMs())) {
         Sums acc = sums(r, bucket, key, minute.getSourceValue(), lookup);

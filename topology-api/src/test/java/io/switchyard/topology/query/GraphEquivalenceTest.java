@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,8 +38,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Graphs from roll-ups, cached pieces, cached graphs and pieces decoded side by side equal graphs recomputed
- * from the stored minutes alone, on random ranges, while minutes arrive late and roll-ups complete.
+ * Graphs from roll-ups (of every resolution), cached pieces, cached graphs and pieces decoded side by side equal
+ * graphs recomputed from the stored minutes alone, on random ranges, while minutes arrive late or are re-emitted,
+ * switch between trace and mesh, roll-ups complete and retention cuts through buckets.
  */
 class GraphEquivalenceTest {
   private static final long HOUR = 60 * MINUTE;
@@ -51,12 +54,13 @@ class GraphEquivalenceTest {
     Random random = new Random(23);
     try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(2)) {
       MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0 + 4 * HOUR));
-      TopologyQueries subject = new TopologyQueries(store, clock, () -> 0, () -> true, decoders);
+      Set<Resolution> read = ConcurrentHashMap.newKeySet();
+      TopologyQueries subject = new TopologyQueries(new Wrapped(store, false, read), clock, () -> 0, () -> true, decoders);
       TopologyQueries small = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 3L << 20, 2);
       // A few pieces at most: evicted pieces' arrays are reused all the time, also while two queries read.
       TopologyQueries tiny = new TopologyQueries(store, clock, () -> 0, () -> true, decoders, 12L << 10, 0);
       ExecutorService concurrent = Executors.newFixedThreadPool(2);
-      TopologyQueries minutes = new TopologyQueries(new MinutesOnly(store), clock, () -> 0, () -> true, new DecodePool(0), 0, 0);
+      TopologyQueries minutes = new TopologyQueries(new Wrapped(store, true, read), clock, () -> 0, () -> true, new DecodePool(0), 0, 0);
       int compared = 0;
       for (int phase = 0; phase < 12; phase++) {
         // Fifteen new minutes per phase, then a few late or re-emitted ones anywhere before.
@@ -72,6 +76,10 @@ class GraphEquivalenceTest {
         store.write(b);
         if (phase % 3 == 2) {
           store.completeRollups();
+        }
+        if (phase == 7) {
+          // Cuts through a 30-minute and an hourly bucket; later late minutes may land before the cutoff again.
+          store.deleteOlderThan(T0 + 40 * MINUTE);
         }
         long newest = T0 + (phase + 1) * 15 * MINUTE;
         for (int q = 0; q < 25; q++) {
@@ -104,6 +112,7 @@ class GraphEquivalenceTest {
       }
       concurrent.shutdown();
       assertThat(compared).isGreaterThan(250);
+      assertThat(read).as("roll-ups of every resolution were read").containsExactlyInAnyOrder(Resolution.values());
       assertThat(tiny.pieceCacheCounts()[0]).as("the tiny cache was used too").isPositive();
       assertThat(subject.pieceCacheCounts()[0]).as("cached pieces were used").isPositive();
     }
@@ -137,11 +146,24 @@ class GraphEquivalenceTest {
     b.edge(client.getNamespace() + "/" + client.getName() + "->" + server.getNamespace() + "/" + server.getName(), e);
   }
 
-  /** The same store with no roll-up complete and no change tracking: every graph is added up from its minutes. */
-  private record MinutesOnly(TopologyStore store) implements TopologyStore {
+  /**
+   * The same store, noting the roll-up resolutions read; {@code minutesOnly}: with no roll-up complete and no change
+   * tracking, so every graph is added up from its minutes.
+   */
+  private record Wrapped(TopologyStore store, boolean minutesOnly, Set<Resolution> read) implements TopologyStore {
     @Override
     public long rollupsCompleteUntil() {
-      return 0;
+      return minutesOnly ? 0 : store.rollupsCompleteUntil();
+    }
+
+    @Override
+    public long edgeGeneration() {
+      return minutesOnly ? -1 : store.edgeGeneration();
+    }
+
+    @Override
+    public boolean edgeBucketUnchangedSince(Resolution resolution, long bucketStartMs, long generation) {
+      return !minutesOnly && store.edgeBucketUnchangedSince(resolution, bucketStartMs, generation);
     }
 
     @Override
@@ -167,9 +189,12 @@ class GraphEquivalenceTest {
     @Override
     public void scanEdgeLent(Resolution resolution, long fromMs, long toMs, LentSink sink) {
       if (resolution != null) {
-        throw new AssertionError("a graph from minutes read roll-ups");
+        if (minutesOnly) {
+          throw new AssertionError("a graph from minutes read roll-ups");
+        }
+        read.add(resolution);
       }
-      store.scanEdgeLent(null, fromMs, toMs, sink);
+      store.scanEdgeLent(resolution, fromMs, toMs, sink);
     }
 
     @Override

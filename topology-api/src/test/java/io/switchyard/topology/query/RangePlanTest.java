@@ -22,13 +22,40 @@ class RangePlanTest {
   void raggedEndsFallBackToFinerPiecesInTimeOrder() {
     assertThat(RangePlan.decompose(T0 + 7 * MINUTE, T0 + 66 * MINUTE, MINUTE, Long.MAX_VALUE)).containsExactly(
         new Piece(null, T0 + 7 * MINUTE, T0 + 10 * MINUTE),
-        new Piece(Resolution.TEN_MINUTES, T0 + 10 * MINUTE, T0 + HOUR),
+        new Piece(Resolution.TEN_MINUTES, T0 + 10 * MINUTE, T0 + 30 * MINUTE),
+        new Piece(Resolution.THIRTY_MINUTES, T0 + 30 * MINUTE, T0 + HOUR),
         new Piece(Resolution.FIVE_MINUTES, T0 + HOUR, T0 + 65 * MINUTE),
         new Piece(null, T0 + 65 * MINUTE, T0 + 66 * MINUTE));
     assertThat(RangePlan.decompose(T0 - 2 * MINUTE, T0 + 2 * HOUR + 3 * MINUTE, MINUTE, Long.MAX_VALUE)).containsExactly(
         new Piece(null, T0 - 2 * MINUTE, T0),
         new Piece(Resolution.HOUR, T0, T0 + 2 * HOUR),
         new Piece(null, T0 + 2 * HOUR, T0 + 2 * HOUR + 3 * MINUTE));
+  }
+
+  @Test
+  void serviceRangesUseOnlyTheServiceRollUps() {
+    assertThat(RangePlan.decompose(T0 + 7 * MINUTE, T0 + 66 * MINUTE, MINUTE, Long.MAX_VALUE, RangePlan.SERVICES))
+        .containsExactly(
+            new Piece(null, T0 + 7 * MINUTE, T0 + 10 * MINUTE),
+            new Piece(Resolution.TEN_MINUTES, T0 + 10 * MINUTE, T0 + HOUR),
+            new Piece(Resolution.FIVE_MINUTES, T0 + HOUR, T0 + 65 * MINUTE),
+            new Piece(null, T0 + 65 * MINUTE, T0 + 66 * MINUTE));
+    assertThat(RangePlan.SERVICES).containsExactlyElementsOf(
+        Resolution.SERVICE_LEVELS.stream().sorted((a, b) -> Long.compare(b.millis, a.millis)).toList());
+  }
+
+  @Test
+  void aRaggedHourReadsAtMostNineBucketsPerHop() {
+    // What the thirty-minute level is for: up to four minutes at each end and few roll-ups between them.
+    for (int m = 0; m < 24 * 60; m++) {
+      long from = T0 + m * MINUTE;
+      int buckets = 0;
+      for (Piece p : RangePlan.decompose(from, from + HOUR, MINUTE, Long.MAX_VALUE)) {
+        long width = p.resolution() == null ? MINUTE : p.resolution().millis;
+        buckets += (int) ((p.toMs() - p.fromMs()) / width);
+      }
+      assertThat(buckets).as("hour from minute %d", m).isLessThanOrEqualTo(9);
+    }
   }
 
   @Test

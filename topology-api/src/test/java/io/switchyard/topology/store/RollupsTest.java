@@ -42,6 +42,7 @@ class RollupsTest {
       // Minutes 1..5, 6..10 and 11..12 (requests i + 1), failures every other minute.
       assertThat(requests(store, Resolution.FIVE_MINUTES)).containsExactly(15.0, 40.0, 23.0);
       assertThat(requests(store, Resolution.TEN_MINUTES)).containsExactly(55.0, 23.0);
+      assertThat(requests(store, Resolution.THIRTY_MINUTES)).containsExactly(78.0);
       assertThat(requests(store, Resolution.HOUR)).containsExactly(78.0);
       EdgeAggregate hour = rollups(store, Resolution.HOUR).get(0);
       assertThat(hour.getFailedCount()).isEqualTo(6.0);
@@ -223,6 +224,7 @@ class RollupsTest {
       store.deleteOlderThan(T0 + 67 * MINUTE);
 
       assertThat(requests(store, Resolution.HOUR)).containsExactly(23.0);
+      assertThat(requests(store, Resolution.THIRTY_MINUTES)).containsExactly(23.0);
       assertThat(requests(store, Resolution.TEN_MINUTES)).containsExactly(3.0, 10.0, 10.0);
       assertThat(requests(store, Resolution.FIVE_MINUTES)).containsExactly(3.0, 5.0, 5.0, 5.0, 5.0);
       // And later writes into the recomputed bucket add to what stayed.
@@ -281,6 +283,44 @@ class RollupsTest {
       assertThat(reopened).isEqualTo(snapshot(store));
       assertThat(rollups(store, Resolution.HOUR)).extracting(EdgeAggregate::getSource, EdgeAggregate::getRequestCount)
           .containsExactly(org.assertj.core.groups.Tuple.tuple(TRACE, 133.0), org.assertj.core.groups.Tuple.tuple(MESH, 7.0));
+    }
+  }
+
+  @Test
+  void aStoreWrittenBeforeTheThirtyMinuteLevelGetsItsRollUpsRebuiltOnOpen() throws Exception {
+    Random random = new Random(11);
+    Map<String, String> expected;
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 200; i++) {
+        int requests = 1 + random.nextInt(40);
+        b.edge("a->b", edge(A, B, random.nextBoolean() ? MESH : TRACE, T0 + random.nextInt(100) * MINUTE, requests,
+            random.nextInt(requests), 0.001 * (1 + random.nextInt(90))));
+      }
+      store.write(b);
+      store.completeRollups();
+      expected = snapshot(store);
+    }
+    assertThat(expected.keySet()).anyMatch(k -> k.startsWith(Resolution.THIRTY_MINUTES.name()));
+    // What the previous build left: no 30-minute roll-ups, and the layout mark it wrote.
+    try (org.rocksdb.Options options = new org.rocksdb.Options();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, dir.toString())) {
+      db.deleteRange(new byte[] {Resolution.THIRTY_MINUTES.prefix}, new byte[] {(byte) (Resolution.THIRTY_MINUTES.prefix + 1)});
+      db.put(new byte[] {'m', 'r'}, new byte[] {1});
+    }
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      assertThat(snapshot(store)).isEqualTo(expected);
+    }
+    // Marked with the current layout now: the next open rebuilds nothing (a stale roll-up would stay).
+    try (org.rocksdb.Options options = new org.rocksdb.Options();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, dir.toString())) {
+      assertThat(db.get(new byte[] {'m', 'r'})).containsExactly(RocksTopologyStore.ROLLUP_LAYOUT);
+      db.deleteRange(new byte[] {Resolution.THIRTY_MINUTES.prefix}, new byte[] {(byte) (Resolution.THIRTY_MINUTES.prefix + 1)});
+    }
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      // Only the open bucket (minutes 90-99) is rebuilt, as on every open.
+      assertThat(snapshot(store).keySet().stream().filter(k -> k.startsWith(Resolution.THIRTY_MINUTES.name())).count())
+          .isLessThan(expected.keySet().stream().filter(k -> k.startsWith(Resolution.THIRTY_MINUTES.name())).count());
     }
   }
 

@@ -1,0 +1,114 @@
+package io.switchyard.flinkjobs.graph;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
+import org.apache.flink.state.rocksdb.RocksDBOperationUtils;
+import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RocksDB column family that holds one keyed state of Flink's RocksDB backend, read and written
+ * directly: keys and values together from one iterator, where Flink's keyed-state API streams only the
+ * keys and reads each value again with a point lookup.
+ *
+ * <p>Flink 2.2 has no public way in: the database is a protected field of
+ * {@link RocksDBKeyedStateBackend} and a state's column family a package-private method. A class of
+ * ours in Flink's package would be compile-checked, but on a cluster Flink loads the job's classes
+ * through its own class loader, which makes them a different runtime package (an
+ * {@link IllegalAccessError} at the first call). So both members are looked up once by reflection;
+ * where that fails (another Flink version) or the backend is not RocksDB's own (the heap, or a
+ * changelog backend wrapping it), {@link #of} gives {@code null} and the caller uses the keyed-state
+ * API instead. {@code CompletedTraceSweepTest} fails if the RocksDB backend stops getting this path.
+ *
+ * <p>A value is stored as its serializer's bytes, and a key as Flink lays it out (key group, key,
+ * namespace); {@link #delete} removes one the way the state's own {@code clear()} does, with the
+ * backend's write options.
+ */
+final class RocksDbStateColumn {
+  private static final Logger LOG = LoggerFactory.getLogger(RocksDbStateColumn.class);
+  private static final Field DB;
+  private static final Method COLUMN_FAMILY;
+
+  static {
+    Field db = null;
+    Method columnFamily = null;
+    try {
+      db = RocksDBKeyedStateBackend.class.getDeclaredField("db");
+      db.setAccessible(true);
+      columnFamily = RocksDBKeyedStateBackend.class.getDeclaredMethod("getColumnFamilyHandle", String.class);
+      columnFamily.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("Flink's RocksDB backend has no database field or column family lookup (another Flink version?):"
+          + " the completed-trace sweep reads each value with a point lookup", e);
+      db = null;
+      columnFamily = null;
+    }
+    DB = db;
+    COLUMN_FAMILY = columnFamily;
+  }
+
+  private final RocksDBKeyedStateBackend<?> backend;
+  private final RocksDB db;
+  private final ColumnFamilyHandle columnFamily;
+
+  private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
+    this.backend = backend;
+    this.db = db;
+    this.columnFamily = columnFamily;
+  }
+
+  /**
+   * The column family of the registered state {@code stateName}, or {@code null} when the backend is not
+   * Flink's RocksDB backend itself or its internals are not where this build expects them.
+   */
+  static RocksDbStateColumn of(KeyedStateBackend<?> backend, String stateName) {
+    if (!(backend instanceof RocksDBKeyedStateBackend<?> rocks) || DB == null) {
+      return null;
+    }
+    try {
+      ColumnFamilyHandle handle = (ColumnFamilyHandle) COLUMN_FAMILY.invoke(rocks, stateName);
+      return handle == null ? null : new RocksDbStateColumn(rocks, (RocksDB) DB.get(rocks), handle);
+    } catch (ReflectiveOperationException e) {
+      LOG.warn("Cannot reach the column family of state {}: the sweep reads each value with a point lookup", stateName, e);
+      return null;
+    }
+  }
+
+  /**
+   * A new iterator over the column family, not yet positioned: a view of it as of now, which the caller
+   * must close (it pins that view's memtables and files until then).
+   */
+  RocksIteratorWrapper iterator() {
+    return RocksDBOperationUtils.getRocksIterator(db, columnFamily, backend.getReadOptions());
+  }
+
+  void delete(byte[] key) throws RocksDBException {
+    db.delete(columnFamily, backend.getWriteOptions(), key);
+  }
+
+  /**
+   * Deletes every entry with one range tombstone from the first key to just past the last, instead of
+   * a tombstone per key (Flink clips a rescaled database the same way).
+   */
+  void deleteAll() throws RocksDBException {
+    byte[] first;
+    byte[] last;
+    try (RocksIteratorWrapper it = iterator()) {
+      it.seekToFirst();
+      if (!it.isValid()) {
+        return;
+      }
+      first = it.key();
+      it.seekToLast();
+      last = it.key();
+    }
+    db.deleteRange(columnFamily, backend.getWriteOptions(), first, Arrays.copyOf(last, last.length + 1));
+  }
+}
