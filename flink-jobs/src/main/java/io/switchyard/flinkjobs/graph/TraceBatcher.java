@@ -48,7 +48,8 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     int subtasks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     if (unshuffled && subtasks != 1) {
       throw new IllegalStateException("the span path was built for one subtask (no keyed shuffle before the pairing) but runs in "
-          + subtasks + ": a scheduler that changes the job's parallelism needs the job built with --parallelism above 1");
+          + subtasks + ": pass the job --parallelism " + subtasks + " (a parallelism set only outside the job, or a scheduler"
+          + " that rescales it, does not change how it is built)");
     }
     buffer = new LinkedHashMap<>();
   }
