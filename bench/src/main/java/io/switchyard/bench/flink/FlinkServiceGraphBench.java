@@ -5,6 +5,7 @@ import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.serverkit.jvm.JarJvmOptions;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -53,7 +54,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li><b>Steady state</b>: both sides over the same stretch of the topic, from the moment
  *       {@value #STEADY_FROM_PERCENT} % of its spans were read to the moment {@value #STEADY_TO_PERCENT} %
  *       were: spans read in between divided by the time between. The raw reader counts what its polls
- *       returned; the job's count is its span source's {@code numRecordsOut} (both subtasks), read
+ *       returned; the job's count is its span source's {@code numRecordsOut} (every subtask), read
  *       from the job's Prometheus endpoint ({@code --metrics-port}, that one metric family only) every
  *       {@value #SCRAPE_MS} ms. With
  *       backpressure the source can run ahead of the pairing only by the buffers between them (a
@@ -62,7 +63,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       pays start-up, end of input or shutdown here; the job still pays whatever JIT compilation falls
  *       inside the stretch (a larger topic, e.g. 1,000,000 requests, leaves less of it).
  * </ul>
- * Event time is synthetic (1,000 requests per event-time second), so the pairing wait and the window
+ * Each jar runs as {@code switchyard up} runs it: with the JVM flags its manifest names and its own
+ * default parallelism, nothing of the bench's own ({@code -Dbench.childJvm} and {@code -Dbench.jobArgs}
+ * add flags to the subject's runs for what-if measurements; a repeated job flag overrides).
+ *
+ * <p>Event time is synthetic (1,000 requests per event-time second), so the pairing wait and the window
  * length never add wall time.
  *
  * <p>{@code --state N}: instead, feeds N traces whose server side never arrives (all within one
@@ -291,18 +296,20 @@ public final class FlinkServiceGraphBench {
     Path log = data.resolveSibling(group + "-log.txt");
     Files.createDirectories(data);
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S", "-o", cpu.toString(),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-XX:+UseParallelGC"));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions(jar));
     // e.g. -Dbench.childJvm=-XX:StartFlightRecording=filename=job.jfr,settings=profile to profile the subject job
     String childJvm = System.getProperty("bench.childJvm", "");
-    if (!childJvm.isBlank() && group.startsWith("job-")) {
+    if (!childJvm.isBlank() && (group.startsWith("job-") || group.equals("warm"))) {
       cmd.addAll(List.of(childJvm.trim().split("\\s+")));
     }
     cmd.addAll(List.of("-jar", jar.toString(), "--kafka", bootstrap, "--topic-prefix", prefix, "--data-dir", data.toString(),
-        "--parallelism", "2", "--group-id", "bench-" + group, "--restart-attempts", "0", "--metrics-port", Integer.toString(freePort())));
+        "--group-id", "bench-" + group, "--restart-attempts", "0", "--metrics-port", Integer.toString(freePort())));
     cmd.addAll(extra);
-    // e.g. -Dbench.jobArgs="--dedupe-ttl 20m" to run the subject job with other flags (what-if runs)
+    // e.g. -Dbench.jobArgs="--dedupe-ttl 20m" to run the subject job with other flags (what-if runs),
+    // its fixed-part run too so that what is subtracted was run the same way
     String jobArgs = System.getProperty("bench.jobArgs", "");
-    if (!jobArgs.isBlank() && group.startsWith("job-")) {
+    if (!jobArgs.isBlank() && (group.startsWith("job-") || group.equals("warm"))) {
       cmd.addAll(List.of(jobArgs.trim().split("\\s+")));
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -341,6 +348,16 @@ public final class FlinkServiceGraphBench {
     }
     String[] f = Files.readString(cpu).trim().split("\\s+");
     return new Run(wall, Double.parseDouble(f[0]) + Double.parseDouble(f[1]) - cpuAtReady, jit.seconds, steady);
+  }
+
+  /**
+   * The JVM flags the jar's manifest names, the ones {@code switchyard up} starts it with
+   * ({@link JarJvmOptions}); the job runs with its own default parallelism too. A jar built before the
+   * manifest named any (session 6 and earlier) gets the flags this bench used to pass them.
+   */
+  static List<String> jvmOptions(Path jar) throws IOException {
+    List<String> own = JarJvmOptions.of(jar);
+    return own.isEmpty() ? List.of("-Xmx1g", "-XX:+UseParallelGC") : own;
   }
 
   private static int freePort() throws IOException {
@@ -504,10 +521,11 @@ public final class FlinkServiceGraphBench {
       Path data = dir.resolve("state");
       Files.createDirectories(data);
       Path log = dir.resolve("state-log.txt");
-      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-XX:+UseParallelGC",
-          "-jar", jar.toString(), "--kafka", kafka.bootstrapServers(), "--topic-prefix", "state.", "--data-dir", data.toString(),
-          "--parallelism", "2", "--group-id", "bench-state", "--restart-attempts", "0", "--checkpoint-interval", "3s",
-          "--rest-port", Integer.toString(restPort));
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      cmd.addAll(jvmOptions(jar));
+      cmd.addAll(List.of("-jar", jar.toString(), "--kafka", kafka.bootstrapServers(), "--topic-prefix", "state.",
+          "--data-dir", data.toString(), "--group-id", "bench-state", "--restart-attempts", "0", "--checkpoint-interval", "3s",
+          "--rest-port", Integer.toString(restPort)));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
         long start = System.nanoTime();

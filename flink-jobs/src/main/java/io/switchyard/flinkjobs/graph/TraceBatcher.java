@@ -24,20 +24,33 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
 
   private final int maxTraces;
   private final long maxDelayMs;
+  private final boolean unshuffled;
   private transient Map<String, TraceSpans> buffer;
   private transient boolean timerSet;
 
-  public TraceBatcher(int maxTraces, long maxDelayMs) {
+  /**
+   * {@code unshuffled}: the pairing behind this operator takes its batches as they are, without a
+   * keyBy, which is exact only while the span path runs in one subtask; the operator then fails at
+   * start rather than pair the spans of a trace in two subtasks.
+   */
+  public TraceBatcher(int maxTraces, long maxDelayMs, boolean unshuffled) {
     if (maxTraces < 1 || maxDelayMs < 1) {
       throw new IllegalArgumentException("buffer bound and delay must be positive: " + maxTraces + " traces, " + maxDelayMs + " ms");
     }
     this.maxTraces = maxTraces;
     this.maxDelayMs = maxDelayMs;
+    this.unshuffled = unshuffled;
   }
 
   @Override
   public void open() throws Exception {
     super.open();
+    int subtasks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    if (unshuffled && subtasks != 1) {
+      throw new IllegalStateException("the span path was built for one subtask (no keyed shuffle before the pairing) but runs in "
+          + subtasks + ": pass the job --parallelism " + subtasks + " (a parallelism set only outside the job, or a scheduler"
+          + " that rescales it, does not change how it is built)");
+    }
     buffer = new LinkedHashMap<>();
   }
 

@@ -56,7 +56,8 @@ public record JobOptions(
         --max-nodes 10000           distinct node names per subtask before grouping into "other"
         --checkpoint-interval 5s    exactly-once commit interval: results appear after window + this
         --transaction-timeout 10m   Kafka sink transaction.timeout.ms (<= broker transaction.max.timeout.ms)
-        --parallelism 2
+        --parallelism 1             subtasks per operator; at 1 the span path runs as one chain with no
+                                    keyed shuffle (the local default); above 1 spans are shuffled by trace
         --group-id switchyard-flink consumer group for offsets
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
         --restart-attempts 3        fixed-delay restarts before the job fails
@@ -118,7 +119,7 @@ public record JobOptions(
           integer(left, "--max-nodes", "10000"),
           dur(left, "--checkpoint-interval", "5s"),
           dur(left, "--transaction-timeout", "10m"),
-          integer(left, "--parallelism", "2"),
+          integer(left, "--parallelism", "1"),
           str(left, "--group-id", "switchyard-flink"),
           Boolean.parseBoolean(str(left, "--bounded", "false")),
           integer(left, "--restart-attempts", "3"),

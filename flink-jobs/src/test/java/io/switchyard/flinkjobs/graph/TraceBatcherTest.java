@@ -2,6 +2,7 @@ package io.switchyard.flinkjobs.graph;
 
 import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
@@ -18,7 +19,7 @@ class TraceBatcherTest {
   private OneInputStreamOperatorTestHarness<TraceSpans, TraceSpans> harness;
 
   private void start(int maxTraces) throws Exception {
-    batcher = new TraceBatcher(maxTraces, 200);
+    batcher = new TraceBatcher(maxTraces, 200, false);
     harness = new OneInputStreamOperatorTestHarness<>(batcher);
     harness.setProcessingTime(0);
     harness.open();
@@ -90,5 +91,13 @@ class TraceBatcherTest {
     send(2, 20, T0);
     harness.endInput();
     assertThat(out()).hasSize(2);
+  }
+
+  @Test
+  void aBatcherBuiltForAnUnshuffledSpanPathRefusesToRunInMoreThanOneSubtask() throws Exception {
+    harness = new OneInputStreamOperatorTestHarness<>(new TraceBatcher(100, 200, true), 128, 2, 0);
+    assertThatThrownBy(harness::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("runs in 2");
+    harness = new OneInputStreamOperatorTestHarness<>(new TraceBatcher(100, 200, true), 128, 1, 0);
+    harness.open();
   }
 }

@@ -19,6 +19,8 @@ class JobOptionsTest {
     assertThat(o.restPort()).isEqualTo(-1);
     assertThat(o.bounded()).isFalse();
     assertThat(o.metricsPort()).isEqualTo(9249);
+    assertThat(o.parallelism()).isEqualTo(1); // the span path's single chain; see SpanPathShapeTest
+    assertThat(JobOptions.parse(new String[] {"--parallelism", "1", "--parallelism", "3"}).parallelism()).isEqualTo(3);
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).containsEntry("metrics.reporter.prom.port", "9249")
         .containsEntry("metrics.reporter.prom.factory.class", "io.switchyard.flinkjobs.metrics.FreshnessReporterFactory");
   }

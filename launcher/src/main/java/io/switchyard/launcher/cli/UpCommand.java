@@ -67,8 +67,9 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--flink-jar", paramLabel = "JAR", description = "The Flink jobs' local jar (default: flink-jobs/target/switchyard-flink-local.jar of the install).")
   Path flinkJar;
 
-  @Option(names = "--flink-heap", paramLabel = "SIZE", description = "Heap of the Flink jobs' JVM (default: ${DEFAULT-VALUE}).")
-  String flinkHeap = "1g";
+  @Option(names = "--flink-heap", paramLabel = "SIZE",
+      description = "Heap of the Flink jobs' JVM (default: the one the jar's manifest names with its other JVM flags, 1g).")
+  String flinkHeap;
 
   @Mixin UpRateLimitOptions ratelimit;
 
@@ -97,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
         topologyPort, xdsPort, flinkMetricsPort);
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
-        List.of("-Xmx" + flinkHeap), ports,
+        flinkHeap == null ? List.of() : List.of("-Xmx" + flinkHeap), ports,
         demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null,
         ratelimitSetup);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);

@@ -10,6 +10,7 @@ import io.switchyard.launcher.cli.IngestCommand;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.jvm.JarJvmOptions;
 import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
@@ -195,14 +196,15 @@ public final class EmbeddedRuntime {
     p.announce("slo", sync.start());
   }
 
-  private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
-    if (s.flinkJar() == null) {
-      off(out, "flink-jobs", "--no-flink");
-      return;
-    }
-    Readiness.Component ready = p.readiness().register("flink-jobs");
+  /**
+   * The Flink jobs' child JVM: the flags the jar's manifest names ({@link JarJvmOptions}: heap, GC and
+   * metaspace chosen for this job, the same ones its benchmark runs with), then the caller's own
+   * ({@code --flink-heap}), which win where they name the same flag because the JVM takes the last.
+   */
+  static List<String> flinkJobsCommand(Settings s, String kafka) throws java.io.IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(JarJvmOptions.of(s.flinkJar()));
     cmd.addAll(s.flinkJvmArgs());
     cmd.add("-jar");
     cmd.add(s.flinkJar().toString());
@@ -211,6 +213,16 @@ public final class EmbeddedRuntime {
     if (!s.topicPrefix().isEmpty()) {
       cmd.addAll(List.of("--topic-prefix", s.topicPrefix()));
     }
+    return cmd;
+  }
+
+  private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {
+    if (s.flinkJar() == null) {
+      off(out, "flink-jobs", "--no-flink");
+      return;
+    }
+    Readiness.Component ready = p.readiness().register("flink-jobs");
+    List<String> cmd = flinkJobsCommand(s, kafka);
     ChildProcessSupervisor child = ChildProcessSupervisor.builder("flink-jobs", cmd)
         .output(line -> {
           if (line.contains(CHILD_READY_MARKER)) {

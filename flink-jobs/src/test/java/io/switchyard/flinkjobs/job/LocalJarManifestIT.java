@@ -1,0 +1,28 @@
+package io.switchyard.flinkjobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local jar names the JVM flags it runs with (read by {@code switchyard up} and the benchmark);
+ * checked on the jar the build just packaged.
+ */
+class LocalJarManifestIT {
+  @Test
+  void theLocalJarNamesItsJvmFlagsAndItsMainClass() throws Exception {
+    Path jar = Path.of(System.getProperty("basedir", "."), "target", "switchyard-flink-local.jar");
+    assertThat(jar).exists();
+    try (JarFile file = new JarFile(jar.toFile())) {
+      var attributes = file.getManifest().getMainAttributes();
+      assertThat(attributes.getValue("Main-Class")).isEqualTo(FlinkJobsMain.class.getName());
+      List<String> flags = List.of(attributes.getValue("Switchyard-Jvm-Options").trim().split("\\s+"));
+      assertThat(flags).contains("-Xmx1g", "-XX:+UseParallelGC", "-XX:MetaspaceSize=256m").allMatch(f -> f.startsWith("-X"));
+    }
+    assertThat(Files.size(jar)).isGreaterThan(0);
+  }
+}
