@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         UpCommand.class,
         IngestCommand.class,
         TopologyApiCommand.class,
+        FlinkJobsCommand.class,
+        SloCommand.class,
         ExtAuthzCommand.class,
         RateLimitCommand.class,
         DemoCommand.class,

@@ -10,7 +10,6 @@ import io.switchyard.launcher.cli.IngestCommand;
 import io.switchyard.model.DefaultPorts;
 import io.switchyard.model.Topics;
 import io.switchyard.serverkit.health.Readiness;
-import io.switchyard.serverkit.jvm.JarJvmOptions;
 import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
@@ -196,24 +195,14 @@ public final class EmbeddedRuntime {
     p.announce("slo", sync.start());
   }
 
-  /**
-   * The Flink jobs' child JVM: the flags the jar's manifest names ({@link JarJvmOptions}: heap, GC and
-   * metaspace chosen for this job, the same ones its benchmark runs with), then the caller's own
-   * ({@code --flink-heap}), which win where they name the same flag because the JVM takes the last.
-   */
+  /** The Flink jobs' child JVM ({@link LocalFlinkJar#command}) with this runtime's broker, data folder and ports. */
   static List<String> flinkJobsCommand(Settings s, String kafka) throws java.io.IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(JarJvmOptions.of(s.flinkJar()));
-    cmd.addAll(s.flinkJvmArgs());
-    cmd.add("-jar");
-    cmd.add(s.flinkJar().toString());
-    cmd.addAll(List.of("--kafka", kafka, "--data-dir", s.dataDir().resolve("flink").toString(),
+    List<String> args = new ArrayList<>(List.of("--kafka", kafka, "--data-dir", s.dataDir().resolve("flink").toString(),
         "--metrics-port", Integer.toString(s.ports().flinkMetrics())));
     if (!s.topicPrefix().isEmpty()) {
-      cmd.addAll(List.of("--topic-prefix", s.topicPrefix()));
+      args.addAll(List.of("--topic-prefix", s.topicPrefix()));
     }
-    return cmd;
+    return LocalFlinkJar.command(s.flinkJar(), s.flinkJvmArgs(), args);
   }
 
   private static void startFlinkJobs(SwitchyardProcess p, Settings s, String kafka, PrintStream out) throws Exception {

@@ -78,9 +78,7 @@ public final class SloSync implements AutoCloseable {
   private record Result(int exitCode, String output) {}
 
   private Result run(List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-    cmd.addAll(args);
+    List<String> cmd = LocalFlinkJar.toolCommand(jar, args);
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       byte[] out = p.getInputStream().readAllBytes();

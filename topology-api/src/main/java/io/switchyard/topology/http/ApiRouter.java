@@ -35,8 +35,10 @@ public final class ApiRouter implements HttpHandler {
   private static final Set<String> GRAPH_PARAMS = Set.of("from", "to", "namespace", "service", "depth", "type");
   private static final Set<String> RANGE_PARAMS = Set.of("from", "to", "namespace");
   private static final Set<String> SERVICE_PARAMS = Set.of("from", "to", "step");
+  /** Every parameter Kiali's graph page sends; those without a counterpart here are accepted and ignored. */
   private static final Set<String> KIALI_PARAMS = Set.of("namespaces", "graphType", "duration", "queryTime", "appenders",
-      "injectServiceNodes", "boxBy", "rateHttp", "rateGrpc", "rateTcp");
+      "injectServiceNodes", "boxBy", "rateHttp", "rateGrpc", "rateTcp", "responseTime", "throughputType",
+      "includeIdleEdges", "ambientTraffic", "waypoints");
   private static final String DEFAULT_FROM = "now-15m";
 
   private final TopologyQueries queries;
@@ -268,9 +270,21 @@ public final class ApiRouter implements HttpHandler {
     }
     String type = p.get("graphType") == null ? "workload" : p.get("graphType");
     Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));
-    Map<String, Object> body = ExternalViews.kiali(g, now);
+    Map<String, Object> body = ExternalViews.kiali(g, now, kialiResponsePercentile(p.get("responseTime")));
     body.put("freshness", fresh);
     return body;
+  }
+
+  /** Kiali's responseTime: a percentile (95 by default, as in Kiali), or null for {@code avg}. */
+  private static Integer kialiResponsePercentile(String v) {
+    if (v == null) {
+      return 95;
+    }
+    return switch (v) {
+      case "50", "95", "99" -> Integer.valueOf(v);
+      case "avg" -> null;
+      default -> throw new BadParameterException("responseTime", "expected avg, 50, 95 or 99, got '" + v + "'");
+    };
   }
 
   /** Kiali sends queryTime in unix seconds. */

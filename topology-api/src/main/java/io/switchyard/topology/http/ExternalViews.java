@@ -14,7 +14,12 @@ final class ExternalViews {
 
   // ---- Kiali ----
 
-  static Map<String, Object> kiali(Graph g, long nowMs) {
+  /**
+   * Kiali's graph; {@code responsePercentile} is Kiali's {@code responseTime} parameter as a percentile (50, 95
+   * or 99) whose latency goes into each edge's {@code responseTime}, or {@code null} for none ({@code avg}: the
+   * store keeps histograms, not means).
+   */
+  static Map<String, Object> kiali(Graph g, long nowMs, Integer responsePercentile) {
     double seconds = g.window().seconds();
     double totalRequests = g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
     List<Map<String, Object>> nodes = new ArrayList<>();
@@ -88,8 +93,13 @@ final class ExternalViews {
         responses.put(r.getKey(), Map.of("flags", Map.of("-", flagsPercent), "hosts", Map.of(hostOf(g, e.target()), flagsPercent)));
       }
       d.put("traffic", Map.of("protocol", protocol, "rates", rates, "responses", responses));
-      if (e.latencyMs().p95() != null) {
-        d.put("responseTime", String.format(Locale.ROOT, "%.0f", e.latencyMs().p95()));
+      Double responseTime = responsePercentile == null ? null : switch (responsePercentile) {
+        case 50 -> e.latencyMs().p50();
+        case 99 -> e.latencyMs().p99();
+        default -> e.latencyMs().p95();
+      };
+      if (responseTime != null) {
+        d.put("responseTime", String.format(Locale.ROOT, "%.0f", responseTime));
       }
       d.put("isMTLS", "-1");
       edges.add(Map.of("data", d));

@@ -138,6 +138,39 @@ class ApiRouterTest {
   }
 
   @Test
+  void kialiGraphAnswersTheRequestKialisGraphPageSendsAndPutsTheChosenPercentileInResponseTime() throws Exception {
+    // The query string of Kiali's graph page (v2.x), parameters in the order it sends them.
+    String kiali = "/api/namespaces/graph?duration=3600s&graphType=versionedApp&includeIdleEdges=false"
+        + "&injectServiceNodes=true&boxBy=cluster,namespace&ambientTraffic=none&appenders=deadNode,istio,"
+        + "serviceEntry,meshCheck,workloadEntry,health&rateGrpc=requests&rateHttp=requests&rateTcp=sent"
+        + "&responseTime=95&throughputType=request&waypoints=false&namespaces=shop,pay";
+    HttpResponse<String> r = get(open, kiali);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(new ObjectMapper().readTree(r.body()).at("/elements/edges")).isNotEmpty();
+
+    String base = "/api/namespaces/graph?graphType=service&duration=3600s&namespaces=shop&responseTime=";
+    JsonNode p50 = firstEdgeWithLatency(get(open, base + "50"));
+    JsonNode p99 = firstEdgeWithLatency(get(open, base + "99"));
+    assertThat(p50.at("/data/id").asText()).isEqualTo(p99.at("/data/id").asText());
+    assertThat(p99.at("/data/responseTime").asDouble()).isGreaterThan(p50.at("/data/responseTime").asDouble());
+    JsonNode avg = new ObjectMapper().readTree(get(open, base + "avg").body()).at("/elements/edges");
+    avg.forEach(e -> assertThat(e.at("/data/responseTime").isMissingNode()).isTrue());
+    HttpResponse<String> bad = get(open, base + "90");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new ObjectMapper().readTree(bad.body()).get("parameter").asText()).isEqualTo("responseTime");
+  }
+
+  private static JsonNode firstEdgeWithLatency(HttpResponse<String> r) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    for (JsonNode e : new ObjectMapper().readTree(r.body()).at("/elements/edges")) {
+      if (!e.at("/data/responseTime").isMissingNode()) {
+        return e;
+      }
+    }
+    throw new AssertionError("no edge with a responseTime in " + r.body());
+  }
+
+  @Test
   void thePageAndItsAssetsAreServedWithoutATokenAndUnknownAssetsAre404() throws Exception {
     HttpResponse<String> page = get(guarded, "/");
     assertThat(page.statusCode()).isEqualTo(200);

@@ -1,0 +1,83 @@
+package io.switchyard.launcher.cli;
+
+import io.switchyard.launcher.runtime.LocalFlinkJar;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * OpenSLO definitions: validated, published to the definitions topic the SLO job reads as broadcast state,
+ * or exported as Prometheus rules. The parser lives with the Flink jobs and the main JVM never loads Flink's
+ * code, so this runs the jobs' local jar as a short-lived tool, as {@code up} does for {@code config/slo/}.
+ */
+@Command(name = "slo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Checks, publishes or exports OpenSLO definitions (the Flink jobs' SLO tool, run from their local jar):",
+        "  slo check DIR [--window 1m]                      validates every file; errors name file:line",
+        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--window 1m]",
+        "                                                   publishes the folder (removed SLOs get tombstones);",
+        "                                                   a running job applies it without a restart",
+        "  slo rules DIR [--window 1m] [--slo-alert-windows LIST]",
+        "                                                   prints equivalent Prometheus recording/alerting rules",
+        "Exit codes: 0 ok, 1 invalid SLO files, 2 usage error, 3 Kafka failure."})
+public final class SloCommand implements Callable<Integer> {
+  static final String DEFAULT_KAFKA = "127.0.0.1:9092";
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--flink-jar", paramLabel = "JAR", description = "The Flink jobs' local jar (default: " + LocalFlinkJar.DEFAULT_PATH + " of the install).")
+  Path flinkJar;
+
+  @Parameters(index = "0", paramLabel = "ACTION", description = "check, apply or rules.")
+  String action;
+
+  @Parameters(index = "1", paramLabel = "DIR", description = "The folder of OpenSLO YAML files.")
+  Path dir;
+
+  @Option(names = "--kafka", paramLabel = "HOST:PORT", description = "Brokers (apply only; default: ${DEFAULT-VALUE}, the broker of 'up').")
+  String kafka = DEFAULT_KAFKA;
+
+  @Option(names = "--topic-prefix", paramLabel = "P", description = "Prefix of the topics (apply only).")
+  String topicPrefix;
+
+  @Option(names = "--window", paramLabel = "DURATION", description = "The jobs' aggregation window (default: the tool's, 1m).")
+  String window;
+
+  @Option(names = "--slo-alert-windows", paramLabel = "LIST", description = "Burn-rate alert windows (rules only; default: the tool's).")
+  String alertWindows;
+
+  @Override
+  public Integer call() throws Exception {
+    return ForegroundChild.run(command(Installation.home()), spec.commandLine().getOut());
+  }
+
+  List<String> command(Path home) {
+    if (!List.of("check", "apply", "rules").contains(action)) {
+      throw new IllegalArgumentException("unknown slo action '" + action + "' (check, apply or rules)");
+    }
+    Path jar = LocalFlinkJar.locate(home, flinkJar);
+    List<String> args = new ArrayList<>(List.of("slo", action, dir.toAbsolutePath().toString()));
+    if (action.equals("apply")) {
+      args.addAll(List.of("--kafka", kafka));
+      if (topicPrefix != null) {
+        args.addAll(List.of("--topic-prefix", topicPrefix));
+      }
+    } else if (topicPrefix != null) {
+      throw new IllegalArgumentException("--topic-prefix applies to 'slo apply' only");
+    }
+    if (window != null) {
+      args.addAll(List.of("--window", window));
+    }
+    if (alertWindows != null) {
+      if (!action.equals("rules")) {
+        throw new IllegalArgumentException("--slo-alert-windows applies to 'slo rules' only");
+      }
+      args.addAll(List.of("--slo-alert-windows", alertWindows));
+    }
+    return LocalFlinkJar.toolCommand(jar, args);
+  }
+}
