@@ -141,6 +141,18 @@ class OpenSloParserTest {
   }
 
   @Test
+  void prometheusRulesOfAMeshSloSelectOnlyLabelsTheTopologyApisSeriesHave() throws Exception {
+    String yaml = slo("", "target: 0.999", "{duration: 30d, isRolling: true}", "Occurrences")
+        .replace("spec: {service: checkout, sli: availability}", "spec: {service: checkout, sli: availability, source: mesh}")
+        .replace("spec: {service: checkout}", "spec: {service: checkout, source: mesh}");
+    List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml", yaml)).stream().map(OpenSloParser.SloDocument::spec).toList();
+    assertThat(slos.get(0).target().source()).isEqualTo("mesh");
+    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    // /metrics has client, server and connection_type labels only (one figure per hop, mesh preferred).
+    assertThat(rules).contains("traces_service_graph_request_failed_total{server=\"checkout\"}[1h]").doesNotContain("source=");
+  }
+
+  @Test
   void goodAndTotalMustNameTheSameTarget() {
     String yaml = slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences")
         .replace("spec: {service: checkout}", "spec: {service: payments}");
