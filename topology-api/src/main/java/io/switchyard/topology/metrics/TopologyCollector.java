@@ -58,8 +58,12 @@ public final class TopologyCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
+    // Per hop the access-log figure where a hop has both sources; then hops whose names meet in Tempo's labels
+    // (the same service names in two namespaces) are summed into their one series, not one kept.
+    Map<String, EdgeAggregate> hops = new LinkedHashMap<>();
+    store.scanEdgeTotals(e -> hops.merge(hopId(e), e, TopologyCollector::preferMesh));
     Map<String, EdgeAggregate> edges = new LinkedHashMap<>();
-    store.scanEdgeTotals(e -> edges.merge(edgeId(e), e, TopologyCollector::preferMesh));
+    hops.values().forEach(e -> edges.merge(edgeId(e), e, TopologyCollector::sum));
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();
     store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
         (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
@@ -154,8 +158,37 @@ public final class TopologyCollector implements MultiCollector {
     return GaugeSnapshot.builder().name(name).help(help);
   }
 
+  /** The identity of a series: Tempo's labels. */
   private static String edgeId(EdgeAggregate e) {
     return e.getClient().getName() + "\u0000" + e.getServer().getName() + "\u0000" + e.getConnectionType();
+  }
+
+  /** The identity of a hop: the series' labels plus both namespaces. */
+  private static String hopId(EdgeAggregate e) {
+    return e.getClient().getNamespace() + "\u0000" + e.getServer().getNamespace() + "\u0000" + edgeId(e);
+  }
+
+  private static EdgeAggregate sum(EdgeAggregate a, EdgeAggregate b) {
+    return a.toBuilder().setRequestCount(a.getRequestCount() + b.getRequestCount())
+        .setFailedCount(a.getFailedCount() + b.getFailedCount())
+        .setServerLatency(sum(a.getServerLatency(), b.getServerLatency()))
+        .setClientLatency(sum(a.getClientLatency(), b.getClientLatency()))
+        .build();
+  }
+
+  private static LatencyHistogram sum(LatencyHistogram a, LatencyHistogram b) {
+    if (b.getBucketCountsCount() == 0) {
+      return a;
+    }
+    if (a.getBucketCountsCount() == 0) {
+      return b;
+    }
+    LatencyHistogram.Builder s = LatencyHistogram.newBuilder().setSumSeconds(a.getSumSeconds() + b.getSumSeconds())
+        .setCount(a.getCount() + b.getCount());
+    for (int i = 0; i < Math.max(a.getBucketCountsCount(), b.getBucketCountsCount()); i++) {
+      s.addBucketCounts((i < a.getBucketCountsCount() ? a.getBucketCounts(i) : 0) + (i < b.getBucketCountsCount() ? b.getBucketCounts(i) : 0));
+    }
+    return s.build();
   }
 
   private static EdgeAggregate preferMesh(EdgeAggregate a, EdgeAggregate b) {

@@ -441,13 +441,15 @@ public final class TopologyQueries {
       if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
         return;
       }
-      ServiceAcc a = acc.computeIfAbsent(s.getService().getName(), n -> new ServiceAcc(s.getService()));
+      // One summary per service and namespace: two namespaces' "cart" are two services.
+      ServiceAcc a = acc.computeIfAbsent(s.getService().getNamespace() + "/" + s.getService().getName(),
+          n -> new ServiceAcc(s.getService()));
       a.add(s);
     });
     double seconds = window.seconds();
     return acc.values().stream()
         .map(a -> a.summary(seconds))
-        .sorted(Comparator.comparing(ServiceSummary::name))
+        .sorted(Comparator.comparing(ServiceSummary::name).thenComparing(ServiceSummary::namespace))
         .toList();
   }
 

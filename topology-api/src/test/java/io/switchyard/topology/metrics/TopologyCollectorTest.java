@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.topology.Fixtures;
 import io.switchyard.topology.MeshScenario;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
@@ -60,6 +62,23 @@ class TopologyCollectorTest {
       assertThat(text).contains("switchyard_slo_burn_rate{service=\"cart\",slo=\"cart-availability\",window=\"1h\"} 5.0");
       assertThat(text).contains("switchyard_slo_alert_firing{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 1.0");
       assertThat(text).contains("switchyard_topology_pipeline_lag_seconds 30.0");
+    }
+  }
+
+  @Test
+  void hopsWithTheSameNamesInTwoNamespacesAreSummedIntoTheirOneSeries() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      NodeRef outletFrontend = MeshScenario.FRONTEND.toBuilder().setNamespace("outlet").build();
+      NodeRef outletCart = MeshScenario.CART.toBuilder().setNamespace("outlet").build();
+      StoreBatch b = new StoreBatch();
+      b.edge("frontend.outlet->cart.outlet", Fixtures.edge(outletFrontend, outletCart, MeshScenario.TRACE, Fixtures.T0, 40, 4, 0.02));
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      // shop's mesh total (600) plus outlet's trace-only hop (40); shop's trace figure is still not added.
+      assertThat(text).contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 640.0");
+      assertThat(text).contains("traces_service_graph_request_failed_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 34.0");
+      assertThat(text).contains(
+          "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 640");
     }
   }
 

@@ -5,6 +5,7 @@ import static io.switchyard.topology.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchyard.topology.Fixtures;
 import io.switchyard.topology.MeshScenario;
 import io.switchyard.topology.MutableClock;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
@@ -156,6 +157,17 @@ class TopologyQueriesTest {
         .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("from");
     assertThatThrownBy(() -> graph(T0, T0 + MINUTE, null, null, 2, GraphType.SERVICE))
         .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("depth");
+  }
+
+  @Test
+  void servicesOfTheSameNameInTwoNamespacesAreListedApart() {
+    StoreBatch b = new StoreBatch();
+    b.service("cart.outlet", Fixtures.serviceWindow(MeshScenario.CART.toBuilder().setNamespace("outlet").build(),
+        MeshScenario.MESH, T0, 60, 6, 0.02));
+    store.write(b);
+    QueryWindow w = queries.window(T0, clock.millis());
+    assertThat(queries.services(w, null)).extracting(s -> s.namespace() + "/" + s.name() + " " + s.requests())
+        .containsExactly("outlet/cart 60.0", "shop/cart 600.0");
   }
 
   @Test
