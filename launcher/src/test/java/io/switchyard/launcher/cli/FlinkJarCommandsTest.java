@@ -2,14 +2,9 @@ package io.switchyard.launcher.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.serverkit.jvm.JarJvmOptions;
-import java.io.OutputStream;
-import java.nio.file.Files;
+import io.switchyard.launcher.runtime.ManifestJars;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -18,14 +13,7 @@ class FlinkJarCommandsTest {
   @TempDir Path dir;
 
   private Path jar() throws Exception {
-    Manifest m = new Manifest();
-    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    m.getMainAttributes().putValue(JarJvmOptions.ATTRIBUTE, "-Xmx1g -XX:+UseParallelGC");
-    Path jar = dir.resolve("switchyard-flink-local.jar");
-    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
-      j.flush();
-    }
-    return jar;
+    return ManifestJars.localFlinkJar(dir);
   }
 
   private static List<String> afterJar(List<String> cmd) {

@@ -2,14 +2,8 @@ package io.switchyard.launcher.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.serverkit.jvm.JarJvmOptions;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,14 +11,7 @@ class FlinkJobsCommandTest {
   @TempDir Path dir;
 
   private Path jar() throws Exception {
-    Manifest m = new Manifest();
-    m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    m.getMainAttributes().putValue(JarJvmOptions.ATTRIBUTE, "-Xmx1g -XX:+UseParallelGC");
-    Path jar = dir.resolve("switchyard-flink-local.jar");
-    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
-      j.flush();
-    }
-    return jar;
+    return ManifestJars.localFlinkJar(dir);
   }
 
   private EmbeddedRuntime.Settings settings(Path jar, List<String> jvmArgs) {
