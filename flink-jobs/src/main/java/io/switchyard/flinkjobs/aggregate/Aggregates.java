@@ -5,10 +5,19 @@ import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.CodeCount;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import java.util.List;
 
-/** Pure accumulation of edge events into the model's aggregate records (mergeable by addition). */
+/**
+ * Pure accumulation of edge events into the model's aggregate records (mergeable by addition).
+ *
+ * <p>A window aggregates one hop (source, client and server namespace and name) or one service
+ * (source, namespace and name): the identity of the Kafka key and of the topology store's record. The
+ * workloads, versions, kinds, connection types and protocols it sums may differ; a field the summed
+ * requests disagree on is left empty (kind: the default, service) rather than taken from one of them,
+ * and a field they agree on is kept, so a hop seen under one version gives the record it always gave.
+ */
 public final class Aggregates {
   public static final int SCHEMA_VERSION = 1;
 
@@ -27,6 +36,8 @@ public final class Aggregates {
       return a;
     }
     EdgeAggregate.Builder m = a.toBuilder();
+    m.setClient(commonNode(a.getClient(), b.getClient())).setServer(commonNode(a.getServer(), b.getServer()))
+        .setConnectionType(common(a.getConnectionType(), b.getConnectionType())).setProtocol(common(a.getProtocol(), b.getProtocol()));
     m.setRequestCount(a.getRequestCount() + b.getRequestCount());
     m.setFailedCount(a.getFailedCount() + b.getFailedCount());
     m.setClientLatency(mergeHistograms(a.hasClientLatency() ? a.getClientLatency() : null, b.hasClientLatency() ? b.getClientLatency() : null));
@@ -58,6 +69,7 @@ public final class Aggregates {
       return a;
     }
     ServiceAggregate.Builder m = a.toBuilder();
+    m.setService(commonNode(a.getService(), b.getService()));
     m.setRequestCount(a.getRequestCount() + b.getRequestCount());
     m.setFailedCount(a.getFailedCount() + b.getFailedCount());
     m.setLatency(mergeHistograms(a.hasLatency() ? a.getLatency() : null, b.hasLatency() ? b.getLatency() : null));
@@ -68,6 +80,25 @@ public final class Aggregates {
       addCode(m.getResponseFlagsBuilderList(), m::addResponseFlagsBuilder, c.getCode(), c.getCount());
     }
     return m.build();
+  }
+
+  /** {@code kept} where the two agree, else empty: the neutral value of a field the key does not fix. */
+  static String common(String kept, String seen) {
+    return kept.equals(seen) ? kept : "";
+  }
+
+  /** {@code kept} where the two agree, else the default kind (a service). */
+  static int commonKind(int kept, int seen) {
+    return kept == seen ? kept : NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
+  }
+
+  /** The node of two aggregates of one key: its name and namespace, and each other field where they agree. */
+  private static NodeRef commonNode(NodeRef a, NodeRef b) {
+    if (a.equals(b)) {
+      return a;
+    }
+    return a.toBuilder().setWorkload(common(a.getWorkload(), b.getWorkload())).setApp(common(a.getApp(), b.getApp()))
+        .setVersion(common(a.getVersion(), b.getVersion())).setKindValue(commonKind(a.getKindValue(), b.getKindValue())).build();
   }
 
   private static LatencyHistogram mergeHistograms(LatencyHistogram a, LatencyHistogram b) {
@@ -101,7 +132,7 @@ public final class Aggregates {
     return nodeLabel(a.getService());
   }
 
-  private static String nodeLabel(io.switchyard.model.v1.NodeRef n) {
+  private static String nodeLabel(NodeRef n) {
     return n.getNamespace().isEmpty() ? n.getName() : n.getName() + "." + n.getNamespace();
   }
 }

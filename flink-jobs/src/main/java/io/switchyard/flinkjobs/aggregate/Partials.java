@@ -82,17 +82,34 @@ final class Partials {
 
   /**
    * What every partial counts: requests, failures, responses by code and Envoy flags, under the
-   * nodes of the first event (the key fixes them).
+   * server node of its key: the first event's name and namespace, and each other field where every
+   * event agrees, else empty (see {@link Aggregates}).
    */
   abstract static class Partial<A> {
-    final EdgeEvent first;
+    /**
+     * The nodes the aggregate is built under: a copy of the first event's, since the fields not in the
+     * key can turn empty (a service partial uses only the server's).
+     */
+    final EdgeEvent identity = new EdgeEvent();
     double requests;
     double failed;
     final Codes responses = new Codes();
     final Codes flags = new Codes();
 
     Partial(EdgeEvent first) {
-      this.first = first;
+      identity.source = first.source;
+      identity.clientName = first.clientName;
+      identity.clientNamespace = first.clientNamespace;
+      identity.clientWorkload = first.clientWorkload;
+      identity.clientVersion = first.clientVersion;
+      identity.clientKind = first.clientKind;
+      identity.connectionType = first.connectionType;
+      identity.protocol = first.protocol;
+      identity.serverName = first.serverName;
+      identity.serverNamespace = first.serverNamespace;
+      identity.serverWorkload = first.serverWorkload;
+      identity.serverVersion = first.serverVersion;
+      identity.serverKind = first.serverKind;
     }
 
     /** Whether {@code e} has this partial's key. */
@@ -104,6 +121,9 @@ final class Partials {
     abstract A toProto();
 
     void add(EdgeEvent e) {
+      identity.serverWorkload = Aggregates.common(identity.serverWorkload, e.serverWorkload);
+      identity.serverVersion = Aggregates.common(identity.serverVersion, e.serverVersion);
+      identity.serverKind = Aggregates.commonKind(identity.serverKind, e.serverKind);
       requests = requests + e.weight;
       if (e.failed) {
         failed = failed + e.weight;
@@ -134,17 +154,22 @@ final class Partials {
 
     @Override
     boolean sameKey(EdgeEvent e) {
-      return first.sameEdge(e);
+      return identity.sameEdge(e);
     }
 
     @Override
     String key() {
-      return first.edgeKey();
+      return identity.edgeKey();
     }
 
     @Override
     void add(EdgeEvent e) {
       super.add(e);
+      identity.clientWorkload = Aggregates.common(identity.clientWorkload, e.clientWorkload);
+      identity.clientVersion = Aggregates.common(identity.clientVersion, e.clientVersion);
+      identity.clientKind = Aggregates.commonKind(identity.clientKind, e.clientKind);
+      identity.connectionType = Aggregates.common(identity.connectionType, e.connectionType);
+      identity.protocol = Aggregates.common(identity.protocol, e.protocol);
       if (e.clientLatencySeconds >= 0) {
         client = observe(client, e.clientLatencySeconds, e.weight);
       }
@@ -158,7 +183,7 @@ final class Partials {
 
     @Override
     EdgeAggregate toProto() {
-      EdgeAggregate.Builder b = Aggregates.emptyEdge(first).toBuilder().setRequestCount(requests).setFailedCount(failed);
+      EdgeAggregate.Builder b = Aggregates.emptyEdge(identity).toBuilder().setRequestCount(requests).setFailedCount(failed);
       if (client != null) {
         b.setClientLatency(client.toProto());
       }
@@ -184,12 +209,12 @@ final class Partials {
 
     @Override
     boolean sameKey(EdgeEvent e) {
-      return first.sameService(e);
+      return identity.sameService(e);
     }
 
     @Override
     String key() {
-      return first.serviceKey();
+      return identity.serviceKey();
     }
 
     @Override
@@ -204,7 +229,7 @@ final class Partials {
 
     @Override
     ServiceAggregate toProto() {
-      ServiceAggregate.Builder b = Aggregates.emptyService(first).setRequestCount(requests).setFailedCount(failed);
+      ServiceAggregate.Builder b = Aggregates.emptyService(identity).setRequestCount(requests).setFailedCount(failed);
       if (latency != null) {
         b.setLatency(latency.toProto());
       }

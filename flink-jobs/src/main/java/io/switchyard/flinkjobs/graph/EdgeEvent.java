@@ -72,19 +72,19 @@ public class EdgeEvent {
     return TelemetrySource.forNumber(source);
   }
 
-  /** Identity of the edge a window aggregates over: both nodes, the source and the connection type. */
+  /**
+   * Identity of the edge a window aggregates over: the source and both nodes' namespace and name, the
+   * identity the edges topic's Kafka key and the topology store give a record. Workloads, versions,
+   * kinds, the connection type and the protocol of one hop are summed into the same window (the store
+   * keeps one record per key, minute and source, so separate windows would overwrite each other).
+   */
   public String edgeKey() {
-    return source + "|" + connectionType + "|" + protocol + "|" + nodeKey(clientNamespace, clientName, clientWorkload, clientVersion, clientKind)
-        + "->" + nodeKey(serverNamespace, serverName, serverWorkload, serverVersion, serverKind);
+    return source + "|" + clientNamespace + "/" + clientName + "->" + serverNamespace + "/" + serverName;
   }
 
-  /** Identity of the serving node for per-service aggregates. */
+  /** Identity of the serving node for per-service aggregates: the source, namespace and name. */
   public String serviceKey() {
-    return source + "|" + nodeKey(serverNamespace, serverName, serverWorkload, serverVersion, serverKind);
-  }
-
-  private static String nodeKey(String ns, String name, String workload, String version, int kind) {
-    return ns + "/" + name + "/" + workload + "/" + version + "/" + kind;
+    return source + "|" + serverNamespace + "/" + serverName;
   }
 
   // The fields of edgeKey() and serviceKey() compared and hashed in place: the pre-aggregation looks a
@@ -92,43 +92,22 @@ public class EdgeEvent {
 
   /** A hash of the fields {@link #edgeKey()} is made of. */
   public int edgeHash() {
-    int h = source;
-    h = 31 * h + connectionType.hashCode();
-    h = 31 * h + protocol.hashCode();
-    h = 31 * h + clientNodeHash();
-    return 31 * h + serverNodeHash();
+    return 31 * (31 * serviceHash() + clientNamespace.hashCode()) + clientName.hashCode();
   }
 
   /** Whether {@code o} has the same fields as this in {@link #edgeKey()}. */
   public boolean sameEdge(EdgeEvent o) {
-    return source == o.source && clientKind == o.clientKind && serverKind == o.serverKind
-        && clientName.equals(o.clientName) && serverName.equals(o.serverName) && connectionType.equals(o.connectionType)
-        && protocol.equals(o.protocol) && clientNamespace.equals(o.clientNamespace) && clientWorkload.equals(o.clientWorkload)
-        && clientVersion.equals(o.clientVersion) && sameServer(o);
+    return sameService(o) && clientName.equals(o.clientName) && clientNamespace.equals(o.clientNamespace);
   }
 
   /** A hash of the fields {@link #serviceKey()} is made of. */
   public int serviceHash() {
-    return 31 * source + serverNodeHash();
+    return 31 * (31 * source + serverNamespace.hashCode()) + serverName.hashCode();
   }
 
   /** Whether {@code o} has the same fields as this in {@link #serviceKey()}. */
   public boolean sameService(EdgeEvent o) {
-    return source == o.source && serverKind == o.serverKind && serverName.equals(o.serverName) && sameServer(o);
-  }
-
-  private boolean sameServer(EdgeEvent o) {
-    return serverNamespace.equals(o.serverNamespace) && serverWorkload.equals(o.serverWorkload) && serverVersion.equals(o.serverVersion);
-  }
-
-  private int clientNodeHash() {
-    return (((clientNamespace.hashCode() * 31 + clientName.hashCode()) * 31 + clientWorkload.hashCode()) * 31
-        + clientVersion.hashCode()) * 31 + clientKind;
-  }
-
-  private int serverNodeHash() {
-    return (((serverNamespace.hashCode() * 31 + serverName.hashCode()) * 31 + serverWorkload.hashCode()) * 31
-        + serverVersion.hashCode()) * 31 + serverKind;
+    return source == o.source && serverName.equals(o.serverName) && serverNamespace.equals(o.serverNamespace);
   }
 
   @Override

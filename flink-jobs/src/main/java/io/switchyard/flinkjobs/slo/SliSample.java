@@ -9,7 +9,9 @@ import io.switchyard.model.v1.TelemetrySource;
 
 /**
  * One window of one aggregate series, reduced to what SLIs need. A Flink POJO. {@code series} names
- * the aggregate (with workload/version) so a re-emitted window overwrites its earlier counts.
+ * the aggregate by what the target leaves out of its window key (the namespaces) so a re-emitted
+ * window overwrites its earlier counts: not by workload or version, which a late request of another
+ * version turns empty in the re-emitted aggregate.
  */
 public class SliSample {
   public String target = "";
@@ -30,8 +32,7 @@ public class SliSample {
     SliSample s = new SliSample();
     String src = source(a.getSource());
     s.target = new SloSpec.Target(a.getService().getName(), "", "", src).key();
-    s.series = "svc|" + a.getService().getNamespace() + "/" + a.getService().getWorkload() + "/" + a.getService().getVersion() + "/"
-        + a.getService().getKindValue();
+    s.series = "svc|" + a.getService().getNamespace();
     s.namespace = a.getService().getNamespace();
     s.windowEndMs = a.getWindowEndUnixMs();
     s.total = a.getRequestCount();
@@ -44,9 +45,7 @@ public class SliSample {
     SliSample s = new SliSample();
     String src = source(a.getSource());
     s.target = new SloSpec.Target(a.getServer().getName(), a.getClient().getName(), "", src).key();
-    s.series = "edge|" + a.getConnectionType() + "|" + a.getProtocol() + "|" + a.getClient().getNamespace() + "/"
-        + a.getClient().getWorkload() + "/" + a.getClient().getVersion() + "->" + a.getServer().getNamespace() + "/"
-        + a.getServer().getWorkload() + "/" + a.getServer().getVersion();
+    s.series = "edge|" + a.getClient().getNamespace() + "->" + a.getServer().getNamespace();
     s.namespace = a.getServer().getNamespace();
     s.windowEndMs = a.getWindowEndUnixMs();
     s.total = a.getRequestCount();

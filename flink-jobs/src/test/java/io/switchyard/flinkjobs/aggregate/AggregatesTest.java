@@ -7,6 +7,7 @@ import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.CodeCount;
 import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.TelemetrySource;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,39 @@ class AggregatesTest {
     EdgeAggregate merged = Aggregates.merge(BuilderFold.add(EdgeAggregate.getDefaultInstance(), x),
         BuilderFold.add(EdgeAggregate.getDefaultInstance(), y));
     assertThat(merged).isEqualTo(one);
+  }
+
+  @Test
+  void mergeLeavesEmptyWhatTheMergedAggregatesDisagreeOnAndKeepsTheRest() {
+    EdgeEvent v1 = event(1, false, 0.01, 0.009, "2xx", "");
+    v1.serverVersion = "v1";
+    v1.serverWorkload = "checkout-v1";
+    v1.protocol = "http";
+    EdgeEvent v2 = event(2, true, 0.5, 0.4, "5xx", "UH");
+    v2.serverVersion = "v2";
+    v2.serverWorkload = "checkout-v2";
+    v2.protocol = "http";
+    v2.serverKind = 1;
+    EdgeEvent v1Again = event(1, false, 0.02, 0.01, "2xx", "");
+    v1Again.serverVersion = "v1";
+    v1Again.serverWorkload = "checkout-v1";
+    v1Again.protocol = "grpc";
+
+    EdgeAggregate merged = Aggregates.merge(Aggregates.merge(BuilderFold.add(EdgeAggregate.getDefaultInstance(), v1),
+        BuilderFold.add(EdgeAggregate.getDefaultInstance(), v2)), BuilderFold.add(EdgeAggregate.getDefaultInstance(), v1Again));
+
+    assertThat(merged.getServer()).isEqualTo(NodeRef.newBuilder().setName("checkout").build()); // once empty, stays empty
+    assertThat(merged.getClient()).isEqualTo(v1.clientNode());
+    assertThat(merged.getProtocol()).isEmpty();
+    assertThat(merged.getRequestCount()).isEqualTo(4);
+    assertThat(merged).isEqualTo(BuilderFold.add(BuilderFold.add(BuilderFold.add(EdgeAggregate.getDefaultInstance(), v1), v2), v1Again));
+    assertThat(Aggregates.merge(BuilderFold.add(EdgeAggregate.getDefaultInstance(), v1),
+        BuilderFold.add(EdgeAggregate.getDefaultInstance(), v1Again)).getServer()).isEqualTo(v1.serverNode());
+
+    ServiceAggregate service = Aggregates.mergeService(BuilderFold.addService(ServiceAggregate.getDefaultInstance(), v1),
+        BuilderFold.addService(ServiceAggregate.getDefaultInstance(), v2));
+    assertThat(service.getService()).isEqualTo(NodeRef.newBuilder().setName("checkout").build());
+    assertThat(service.getRequestCount()).isEqualTo(3);
   }
 
   @Test

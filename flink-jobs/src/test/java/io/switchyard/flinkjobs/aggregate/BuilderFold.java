@@ -3,18 +3,28 @@ package io.switchyard.flinkjobs.aggregate;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import java.util.List;
 
 /**
  * The straightforward fold of edge events into protobuf builders, one event at a time: the reference
  * that {@link Partials} must match bit for bit, and against which {@link Aggregates#merge} is checked.
+ * Node fields outside the hop's key (workload, version, kind), the connection type and the protocol
+ * keep the first event's value while every event agrees on it, and are empty (kind: service) after.
  */
 final class BuilderFold {
   private BuilderFold() {}
 
   static EdgeAggregate add(EdgeAggregate acc, EdgeEvent e) {
     EdgeAggregate.Builder b = acc.getRequestCount() == 0 && !acc.hasClient() ? Aggregates.emptyEdge(e).toBuilder() : acc.toBuilder();
+    b.setClient(agreed(b.getClient(), e.clientNode())).setServer(agreed(b.getServer(), e.serverNode()));
+    if (!b.getConnectionType().equals(e.connectionType)) {
+      b.setConnectionType("");
+    }
+    if (!b.getProtocol().equals(e.protocol)) {
+      b.setProtocol("");
+    }
     addTo(b, e);
     return b.build();
   }
@@ -60,6 +70,7 @@ final class BuilderFold {
     if (!b.hasService()) {
       b.setSchemaVersion(Aggregates.SCHEMA_VERSION).setService(e.serverNode()).setSource(e.telemetrySource());
     }
+    b.setService(agreed(b.getService(), e.serverNode()));
     b.setRequestCount(b.getRequestCount() + e.weight);
     if (e.failed) {
       b.setFailedCount(b.getFailedCount() + e.weight);
@@ -78,6 +89,20 @@ final class BuilderFold {
     for (String flag : flags(e.responseFlags)) {
       Aggregates.addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
     }
+  }
+
+  private static NodeRef agreed(NodeRef kept, NodeRef seen) {
+    NodeRef.Builder n = kept.toBuilder();
+    if (!kept.getWorkload().equals(seen.getWorkload())) {
+      n.setWorkload("");
+    }
+    if (!kept.getVersion().equals(seen.getVersion())) {
+      n.setVersion("");
+    }
+    if (kept.getKind() != seen.getKind()) {
+      n.setKind(NodeRef.NodeKind.NODE_KIND_SERVICE);
+    }
+    return n.build();
   }
 
   private static List<String> flags(String flags) {

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pre-aggregation's plain accumulators against the protobuf-builder fold they replaced
- * ({@link Aggregates#add}, {@link Aggregates#addService}): the same events give equal messages, bit
- * for bit (same doubles, same code order), over many random streams.
+ * ({@link BuilderFold}): the same events give equal messages, bit for bit (same doubles, same code
+ * order, same node fields: kept where the events agree, empty where they differ), over many random
+ * streams of one hop's events under a few versions, workloads, kinds and protocols.
  */
 class PartialsTest {
   private static final List<String> CODES = List.of("", "2xx", "4xx", "5xx", "grpc_14", "-");
@@ -22,11 +23,18 @@ class PartialsTest {
 
   private static EdgeEvent randomEvent(Random r) {
     EdgeEvent e = new EdgeEvent();
-    e.clientName = "svc-" + r.nextInt(3);
+    // Most streams keep one value of a field outside the key, so both agreeing and differing ones occur.
+    e.clientName = "svc";
     e.clientNamespace = "ns";
+    e.clientWorkload = r.nextInt(8) == 0 ? "svc-" + r.nextInt(2) : "svc";
+    e.clientKind = r.nextInt(20) == 0 ? 1 : 0;
     e.serverName = "db";
+    e.serverWorkload = r.nextInt(8) == 0 ? "db-" + r.nextInt(3) : "db-0";
+    e.serverVersion = r.nextInt(8) == 0 ? "v" + r.nextInt(3) : "v0";
+    e.serverKind = r.nextInt(20) == 0 ? 2 : 0;
     e.source = 1;
-    e.connectionType = "database";
+    e.connectionType = r.nextInt(10) == 0 ? "" : "database";
+    e.protocol = r.nextInt(10) == 0 ? "grpc" : "http";
     e.timestampMs = 1_767_225_600_000L + r.nextInt(60_000);
     e.weight = r.nextInt(4) == 0 ? 1 / (0.01 + r.nextDouble()) : 1;
     e.failed = r.nextInt(5) == 0;

@@ -85,4 +85,27 @@ class EdgeEventKeyTest {
     assertThat(sameEdges).isGreaterThan(40_000);
     assertThat(sameServices).isGreaterThan(sameEdges);
   }
+
+  @Test
+  void versionsWorkloadsKindsConnectionTypesAndProtocolsOfOneHopShareItsKeys() {
+    EdgeEvent v1 = random(new Random(7));
+    EdgeEvent v2 = copy(v1);
+    v2.clientWorkload = v1.clientWorkload + "-x";
+    v2.clientVersion = v1.clientVersion + "-x";
+    v2.clientKind = v1.clientKind + 1;
+    v2.serverWorkload = v1.serverWorkload + "-x";
+    v2.serverVersion = v1.serverVersion + "-x";
+    v2.serverKind = v1.serverKind + 1;
+    v2.connectionType = v1.connectionType + "-x";
+    v2.protocol = v1.protocol + "-x";
+    assertThat(v2.edgeKey()).isEqualTo(v1.edgeKey());
+    assertThat(v2.serviceKey()).isEqualTo(v1.serviceKey());
+    assertThat(v1.sameEdge(v2)).isTrue();
+    assertThat(v1.sameService(v2)).isTrue();
+    assertThat(v2.edgeHash()).isEqualTo(v1.edgeHash());
+    assertThat(v2.serviceHash()).isEqualTo(v1.serviceHash());
+    v2.serverNamespace = v1.serverNamespace + "-x";
+    assertThat(v1.sameService(v2)).isFalse();
+    assertThat(v1.sameEdge(v2)).isFalse();
+  }
 }
