@@ -384,7 +384,7 @@ public final class TopologyBench {
           for (TopologyQueries q : List.of(minutes, rollups)) {
             long cpu = PROCESS.getProcessCpuTime();
             ms[i] = measure(n, 1, () -> {
-              if (q.service(mesh.nodes.get(random.nextInt(mesh.services)).getName(), window, c[1]) == null) {
+              if (q.service(mesh.nodes.get(random.nextInt(mesh.services)).getName(), null, window, c[1]) == null) {
                 throw new IllegalStateException("no series");
               }
             });

@@ -34,7 +34,7 @@ import java.util.Set;
 public final class ApiRouter implements HttpHandler {
   private static final Set<String> GRAPH_PARAMS = Set.of("from", "to", "namespace", "service", "depth", "type");
   private static final Set<String> RANGE_PARAMS = Set.of("from", "to", "namespace");
-  private static final Set<String> SERVICE_PARAMS = Set.of("from", "to", "step");
+  private static final Set<String> SERVICE_PARAMS = Set.of("from", "to", "step", "namespace");
   /** Every parameter Kiali's graph page sends; those without a counterpart here are accepted and ignored. */
   private static final Set<String> KIALI_PARAMS = Set.of("namespaces", "graphType", "duration", "queryTime", "appenders",
       "injectServiceNodes", "boxBy", "rateHttp", "rateGrpc", "rateTcp", "responseTime", "throughputType",
@@ -184,9 +184,11 @@ public final class ApiRouter implements HttpHandler {
     Params p = Params.of(ex.getRequestURI(), SERVICE_PARAMS);
     long now = queries.nowMs();
     QueryWindow w = queries.window(p.instant("from", "now-1h", now), p.instant("to", "now", now));
-    ServiceDetail d = queries.service(name, w, p.durationMillis("step"));
+    String namespace = p.get("namespace");
+    ServiceDetail d = queries.service(name, namespace, w, p.durationMillis("step"));
     if (d == null) {
-      HttpResponses.error(ex, 404, "service '" + name + "' has no traffic between " + w.view().from() + " and " + w.view().to());
+      HttpResponses.error(ex, 404, "service '" + name + "'" + (namespace == null ? "" : " in namespace '" + namespace + "'")
+          + " has no traffic between " + w.view().from() + " and " + w.view().to());
       return;
     }
     Map<String, Object> body = new LinkedHashMap<>();

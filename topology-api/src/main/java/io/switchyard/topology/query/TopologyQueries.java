@@ -459,8 +459,11 @@ public final class TopologyQueries {
 
   public record ServiceDetail(ServiceSummary summary, double stepSeconds, List<SeriesPoint> series) {}
 
-  /** RED series of one service; null when the service has no window in the range. */
-  public ServiceDetail service(String name, QueryWindow window, Long requestedStepMs) {
+  /**
+   * RED series of one service, in {@code namespace} or (null) the services of that name in every namespace; null
+   * when it has no window in the range.
+   */
+  public ServiceDetail service(String name, String namespace, QueryWindow window, Long requestedStepMs) {
     long w = window.windowMillis();
     long span = window.toMs() - window.fromMs();
     long step = requestedStepMs == null ? Math.max(w, ceilTo(span / 60, w)) : requestedStepMs;
@@ -477,7 +480,7 @@ public final class TopologyQueries {
     ServiceAcc[] whole = {null};
     ServiceAcc[] buckets = new ServiceAcc[(int) points];
     scanServiceSteps(window, step, name, (s, i) -> {
-      if (!name.equals(s.getService().getName())) {
+      if (!name.equals(s.getService().getName()) || namespace != null && !namespace.equals(s.getService().getNamespace())) {
         return;
       }
       if (whole[0] == null) {

@@ -92,9 +92,9 @@ class ServiceRollupEquivalenceTest {
       long[] steps = {MINUTE, 5 * MINUTE, 10 * MINUTE, HOUR, (1 + random.nextInt(90)) * MINUTE};
       Long step = random.nextInt(5) == 0 ? null : steps[random.nextInt(steps.length)];
       String name = SERVICES[random.nextInt(SERVICES.length)].getName();
-      assertThat(subject.service(name, window, step)).as("%s over %s step %s", name, window, step)
-          .isEqualTo(minutes.service(name, window, step));
       String namespace = random.nextBoolean() ? null : SERVICES[random.nextInt(SERVICES.length)].getNamespace();
+      assertThat(subject.service(name, namespace, window, step)).as("%s in %s over %s step %s", name, namespace, window, step)
+          .isEqualTo(minutes.service(name, namespace, window, step));
       assertThat(subject.services(window, namespace)).isEqualTo(minutes.services(window, namespace));
       compared++;
     }

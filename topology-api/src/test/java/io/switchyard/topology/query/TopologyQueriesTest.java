@@ -160,7 +160,7 @@ class TopologyQueriesTest {
   }
 
   @Test
-  void servicesOfTheSameNameInTwoNamespacesAreListedApart() {
+  void servicesOfTheSameNameInTwoNamespacesAreListedApartAndSeriesTakeANamespace() {
     StoreBatch b = new StoreBatch();
     b.service("cart.outlet", Fixtures.serviceWindow(MeshScenario.CART.toBuilder().setNamespace("outlet").build(),
         MeshScenario.MESH, T0, 60, 6, 0.02));
@@ -168,6 +168,10 @@ class TopologyQueriesTest {
     QueryWindow w = queries.window(T0, clock.millis());
     assertThat(queries.services(w, null)).extracting(s -> s.namespace() + "/" + s.name() + " " + s.requests())
         .containsExactly("outlet/cart 60.0", "shop/cart 600.0");
+    assertThat(queries.service("cart", "outlet", w, null).summary().requests()).isEqualTo(60.0);
+    assertThat(queries.service("cart", "shop", w, null).summary().requests()).isEqualTo(600.0);
+    assertThat(queries.service("cart", null, w, null).summary().requests()).isEqualTo(660.0);
+    assertThat(queries.service("cart", "pay", w, null)).isNull();
   }
 
   @Test
@@ -180,7 +184,7 @@ class TopologyQueriesTest {
       assertThat(s.errorPercent()).isEqualTo(5.0);
       assertThat(s.telemetry()).isEqualTo("mesh");
     });
-    TopologyQueries.ServiceDetail d = queries.service("cart", w, 5 * MINUTE);
+    TopologyQueries.ServiceDetail d = queries.service("cart", null, w, 5 * MINUTE);
     assertThat(d.series()).hasSize(2);
     assertThat(d.series()).allSatisfy(p -> {
       assertThat(p.requests()).isEqualTo(300.0);
@@ -188,8 +192,8 @@ class TopologyQueriesTest {
       assertThat(p.errorPercent()).isEqualTo(5.0);
     });
     assertThat(d.series().get(1).time()).isEqualTo("2026-11-25T20:05:00Z");
-    assertThat(queries.service("nope", w, null)).isNull();
-    assertThatThrownBy(() -> queries.service("cart", w, 90_000L))
+    assertThat(queries.service("nope", null, w, null)).isNull();
+    assertThatThrownBy(() -> queries.service("cart", null, w, 90_000L))
         .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("step");
   }
 }
