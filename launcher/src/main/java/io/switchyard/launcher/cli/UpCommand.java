@@ -1,6 +1,7 @@
 package io.switchyard.launcher.cli;
 
 import io.switchyard.launcher.runtime.EmbeddedRuntime;
+import io.switchyard.launcher.runtime.LocalFlinkJar;
 import io.switchyard.launcher.runtime.RateLimitRuntime;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
 import io.switchyard.model.DefaultPorts;
@@ -64,7 +65,7 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--no-flink", description = "Do not start the Flink jobs' child JVM.")
   boolean noFlink;
 
-  @Option(names = "--flink-jar", paramLabel = "JAR", description = "The Flink jobs' local jar (default: flink-jobs/target/switchyard-flink-local.jar of the install).")
+  @Option(names = "--flink-jar", paramLabel = "JAR", description = "The Flink jobs' local jar (default: " + LocalFlinkJar.DEFAULT_PATH + " of the install).")
   Path flinkJar;
 
   @Option(names = "--flink-heap", paramLabel = "SIZE",
@@ -93,7 +94,7 @@ public final class UpCommand implements Callable<Integer> {
     if (!Files.isDirectory(config)) {
       throw new IllegalArgumentException("config folder not found: " + config + " (--config-dir)");
     }
-    Path jar = noFlink ? null : flinkJar != null ? flinkJar : home.resolve("flink-jobs/target/switchyard-flink-local.jar");
+    Path jar = noFlink ? null : flinkJar != null ? flinkJar : home.resolve(LocalFlinkJar.DEFAULT_PATH);
     EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(ratelimitPort, extAuthzPort, otlpGrpcPort, otlpHttpPort, alsPort,
         topologyPort, xdsPort, flinkMetricsPort);
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),

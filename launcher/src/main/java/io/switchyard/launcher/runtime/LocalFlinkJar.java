@@ -34,8 +34,7 @@ public final class LocalFlinkJar {
    * flag because the JVM takes the last, then {@code -jar JAR} and {@code args}.
    */
   public static List<String> command(Path jar, List<String> jvmArgs, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(JarJvmOptions.of(jar));
     cmd.addAll(jvmArgs);
     cmd.add("-jar");
@@ -49,9 +48,13 @@ public final class LocalFlinkJar {
    * only, since the tool reads a folder and exits within seconds and never runs the jobs.
    */
   public static List<String> toolCommand(Path jar, List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
     cmd.addAll(args);
     return cmd;
+  }
+
+  /** The {@code java} of the JVM running {@code switchyard}, so the child runs the same Java. */
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

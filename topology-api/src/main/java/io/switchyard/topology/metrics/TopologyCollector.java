@@ -176,18 +176,16 @@ public final class TopologyCollector implements MultiCollector {
         .build();
   }
 
+  /** Both histograms added; one without the full buckets (none recorded) adds nothing, as {@link #histogram} shows it. */
   private static LatencyHistogram sum(LatencyHistogram a, LatencyHistogram b) {
-    if (b.getBucketCountsCount() == 0) {
+    if (b.getBucketCountsCount() != LatencyBuckets.COUNT) {
       return a;
     }
-    if (a.getBucketCountsCount() == 0) {
+    if (a.getBucketCountsCount() != LatencyBuckets.COUNT) {
       return b;
     }
-    LatencyHistogram.Builder s = LatencyHistogram.newBuilder().setSumSeconds(a.getSumSeconds() + b.getSumSeconds())
-        .setCount(a.getCount() + b.getCount());
-    for (int i = 0; i < Math.max(a.getBucketCountsCount(), b.getBucketCountsCount()); i++) {
-      s.addBucketCounts((i < a.getBucketCountsCount() ? a.getBucketCounts(i) : 0) + (i < b.getBucketCountsCount() ? b.getBucketCounts(i) : 0));
-    }
+    LatencyHistogram.Builder s = a.toBuilder();
+    LatencyBuckets.merge(s, b);
     return s.build();
   }
 
