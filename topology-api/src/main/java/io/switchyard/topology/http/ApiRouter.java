@@ -260,8 +260,8 @@ public final class ApiRouter implements HttpHandler {
       throw new BadParameterException("duration", "must be positive");
     }
     String namespaces = p.get("namespaces");
+    List<String> names = new ArrayList<>();
     if (namespaces != null) {
-      List<String> names = new ArrayList<>();
       for (String n : namespaces.split(",", -1)) {
         if (n.isBlank()) {
           throw new BadParameterException("namespaces", "expected namespace names separated by commas, got '" + namespaces + "'");
@@ -272,7 +272,7 @@ public final class ApiRouter implements HttpHandler {
     }
     String type = p.get("graphType") == null ? "workload" : p.get("graphType");
     Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));
-    Map<String, Object> body = ExternalViews.kiali(g, now, kialiResponsePercentile(p.get("responseTime")));
+    Map<String, Object> body = ExternalViews.kiali(g, now, kialiResponsePercentile(p.get("responseTime")), Set.copyOf(names));
     body.put("freshness", fresh);
     return body;
   }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** The graph in the shapes other tools read: Kiali's Cytoscape elements and Grafana's Node Graph API. */
 final class ExternalViews {
@@ -17,9 +18,10 @@ final class ExternalViews {
   /**
    * Kiali's graph; {@code responsePercentile} is Kiali's {@code responseTime} parameter as a percentile (50, 95
    * or 99) whose latency goes into each edge's {@code responseTime}, or {@code null} for none ({@code avg}: the
-   * store keeps histograms, not means).
+   * store keeps histograms, not means). {@code namespaces} are the namespaces Kiali asked for (empty: all): a
+   * node in another namespace is marked {@code isOutside}, as Kiali marks it.
    */
-  static Map<String, Object> kiali(Graph g, long nowMs, Integer responsePercentile) {
+  static Map<String, Object> kiali(Graph g, long nowMs, Integer responsePercentile, Set<String> namespaces) {
     double seconds = g.window().seconds();
     double totalRequests = g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
     List<Map<String, Object>> nodes = new ArrayList<>();
@@ -55,7 +57,11 @@ final class ExternalViews {
       if (n.root()) {
         d.put("isRoot", true);
       }
+      // Kiali's outsider rule: nodes it cannot place in a namespace (its unknown nodes and services of an
+      // unknown namespace) are inaccessible; a node of a namespace other than those asked for is outside.
       if (!"service".equals(n.kind())) {
+        d.put("isInaccessible", true);
+      } else if (!namespaces.isEmpty() && !namespaces.contains(n.namespace())) {
         d.put("isOutside", true);
       }
       nodes.add(Map.of("data", d));
@@ -101,7 +107,7 @@ final class ExternalViews {
       if (responseTime != null) {
         d.put("responseTime", String.format(Locale.ROOT, "%.0f", responseTime));
       }
-      d.put("isMTLS", "-1");
+      // No isMTLS: Kiali omits it unless it knows the share of mutual-TLS traffic, which the records do not carry.
       edges.add(Map.of("data", d));
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -116,7 +122,11 @@ final class ExternalViews {
     return g.nodes().stream().filter(n -> n.id().equals(nodeId)).findFirst().map(Graph.Node::service).orElse(nodeId);
   }
 
+  /** A virtual node (a peer named from span attributes) is a service outside the mesh, as Kiali draws one. */
   private static String kialiNodeType(Graph.Node n, GraphType type) {
+    if ("virtual".equals(n.kind())) {
+      return "service";
+    }
     if (!"service".equals(n.kind())) {
       return "unknown";
     }
