@@ -116,7 +116,9 @@ public final class SloEvaluator {
     return SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
         .setService(slo.service()).setSliKind(slo.sliKind().label()).setObjective(slo.objective())
         .setTimeWindow(Durations.format(slo.window())).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
-        .setTotalEvents(overall[1]).setBudgetingMethod(slo.budgeting().method().openSlo());
+        .setTotalEvents(overall[1]).setBudgetingMethod(slo.budgeting().method().openSlo())
+        .setTargetServer(slo.target().service()).setTargetClient(slo.target().client())
+        .setLatencyThresholdSeconds(slo.sliKind() == SloSpec.SliKind.LATENCY ? slo.latencyThreshold().toNanos() / 1e9 : 0);
   }
 
   /**

@@ -119,4 +119,16 @@ class SloEvaluatorTest {
     assertThat(s.getGoodSlices()).isEqualTo(1440);
     assertThat(s.getAlertsList()).noneMatch(AlertState::getFiring);
   }
+
+  @Test
+  void statusNamesWhatTheSloCountsSoTheApiCanExposeItsThresholdBucket() throws Exception {
+    SloSpec latency = OpenSloParser.readDirectory(java.nio.file.Path.of("src/test/resources/slo/valid")).get(1).spec();
+    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(latency, List.of(), T0, Map.of()).status();
+    assertThat(s.getTargetServer()).isEqualTo("reviews");
+    assertThat(s.getTargetClient()).isEqualTo("productpage");
+    assertThat(io.switchyard.model.LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds())).isEqualTo(23);
+    SloStatusRecord availability = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1))
+        .evaluate(timeslices("1d", 0.99, 1.0, "1m"), List.of(), T0, Map.of()).status();
+    assertThat(availability.getLatencyThresholdSeconds()).isZero();
+  }
 }

@@ -18,8 +18,13 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,15 +39,7 @@ public final class TopologyCollector implements MultiCollector {
    * Every fourth shared bucket bound (0.1 ms x 4^k up to ~105 s): cumulative counts at a shared bound are
    * exact, and 12 buckets per edge keep the series count proportional to the edge count.
    */
-  static final int[] EXPOSED_BUCKETS = {0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40};
-  private static final double[] UPPER_BOUNDS = new double[EXPOSED_BUCKETS.length + 1];
-
-  static {
-    for (int i = 0; i < EXPOSED_BUCKETS.length; i++) {
-      UPPER_BOUNDS[i] = LatencyBuckets.upperBoundSeconds(EXPOSED_BUCKETS[i]);
-    }
-    UPPER_BOUNDS[EXPOSED_BUCKETS.length] = Double.POSITIVE_INFINITY;
-  }
+  static final BucketLayout EXPOSED = new BucketLayout(new int[] {0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40});
 
   private final TopologyStore store;
   private final int maxSeries;
@@ -76,6 +73,7 @@ public final class TopologyCollector implements MultiCollector {
         .help("Server-side request latency between two nodes");
     HistogramSnapshot.Builder client = HistogramSnapshot.builder().name("traces_service_graph_request_client_seconds")
         .help("Client-side request latency between two nodes");
+    Map<String, BucketLayout> layouts = sloLayouts();
     int edgeCount = 0;
     long droppedEdges = 0;
     for (EdgeAggregate e : edges.values()) {
@@ -88,8 +86,9 @@ public final class TopologyCollector implements MultiCollector {
           "server", e.getServer().getName());
       requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
-      server.dataPoint(histogram(labels, e.getServerLatency()));
-      client.dataPoint(histogram(labels, e.getClientLatency()));
+      BucketLayout layout = layouts.getOrDefault(e.getServer().getName(), EXPOSED);
+      server.dataPoint(histogram(labels, e.getServerLatency(), layout));
+      client.dataPoint(histogram(labels, e.getClientLatency(), layout));
     }
 
     CounterSnapshot.Builder svcRequests = CounterSnapshot.builder().name("switchyard_service_requests")
@@ -109,7 +108,7 @@ public final class TopologyCollector implements MultiCollector {
       Labels labels = Labels.of("namespace", s.getService().getNamespace(), "service", s.getService().getName());
       svcRequests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getRequestCount()).build());
       svcFailed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getFailedCount()).build());
-      svcLatency.dataPoint(histogram(labels, s.getLatency()));
+      svcLatency.dataPoint(histogram(labels, s.getLatency(), EXPOSED));
     }
 
     GaugeSnapshot.Builder sli = gauge("switchyard_slo_sli", "Service level indicator over the SLO window (good / total)");
@@ -154,6 +153,24 @@ public final class TopologyCollector implements MultiCollector {
         alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
   }
 
+  /**
+   * Per server name, the exposed buckets plus the threshold bucket of each latency SLO on it: the latency rules
+   * of {@code slo rules} read {@code le} at the threshold, which may fall between the every-fourth bounds.
+   */
+  private Map<String, BucketLayout> sloLayouts() {
+    Map<String, SortedSet<Integer>> extra = new HashMap<>();
+    for (SloStatusRecord s : store.sloStatuses()) {
+      int i = s.getLatencyThresholdSeconds() > 0 ? LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds()) : -1;
+      if (i >= 0 && !s.getTargetServer().isEmpty()) {
+        extra.computeIfAbsent(s.getTargetServer(), k -> new TreeSet<>(EXPOSED.indexSet())).add(i);
+      }
+    }
+    Map<String, BucketLayout> layouts = new HashMap<>();
+    extra.forEach((server, indices) -> layouts.put(server,
+        new BucketLayout(indices.stream().mapToInt(Integer::intValue).toArray())));
+    return layouts;
+  }
+
   private static GaugeSnapshot.Builder gauge(String name, String help) {
     return GaugeSnapshot.builder().name(name).help(help);
   }
@@ -193,26 +210,46 @@ public final class TopologyCollector implements MultiCollector {
     return a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b;
   }
 
-  static HistogramDataPointSnapshot histogram(Labels labels, LatencyHistogram h) {
-    long[] counts = new long[UPPER_BOUNDS.length];
+  static HistogramDataPointSnapshot histogram(Labels labels, LatencyHistogram h, BucketLayout layout) {
+    int[] exposed = layout.indices;
+    long[] counts = new long[exposed.length + 1];
     double cumulative = 0;
     int next = 0;
     double previousCumulative = 0;
     if (h.getBucketCountsCount() == LatencyBuckets.COUNT) {
       for (int i = 0; i < LatencyBuckets.COUNT; i++) {
         cumulative += h.getBucketCounts(i);
-        if (next < EXPOSED_BUCKETS.length && i == EXPOSED_BUCKETS[next]) {
+        if (next < exposed.length && i == exposed[next]) {
           counts[next] = Math.round(cumulative - previousCumulative);
           previousCumulative = cumulative;
           next++;
         }
       }
-      counts[EXPOSED_BUCKETS.length] = Math.round(cumulative - previousCumulative);
+      counts[exposed.length] = Math.round(cumulative - previousCumulative);
     }
     return HistogramDataPointSnapshot.builder()
         .labels(labels)
-        .classicHistogramBuckets(ClassicHistogramBuckets.of(UPPER_BOUNDS, counts))
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(layout.upperBounds, counts))
         .sum(h.getSumSeconds())
         .build();
+  }
+
+  /** Which shared buckets a histogram series shows (ascending indices), and their bounds with +Inf last. */
+  static final class BucketLayout {
+    private final int[] indices;
+    private final double[] upperBounds;
+
+    BucketLayout(int[] indices) {
+      this.indices = indices;
+      this.upperBounds = new double[indices.length + 1];
+      for (int i = 0; i < indices.length; i++) {
+        upperBounds[i] = LatencyBuckets.upperBoundSeconds(indices[i]);
+      }
+      upperBounds[indices.length] = Double.POSITIVE_INFINITY;
+    }
+
+    List<Integer> indexSet() {
+      return Arrays.stream(indices).boxed().toList();
+    }
   }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -112,6 +113,13 @@ class GrafanaPrometheusIT {
           }
         }
 
+        // The latency rule `slo rules` writes for that SLO finds its bucket: every request took 20 ms, so all are bad.
+        String le = "le=\"" + LatencyBuckets.upperBoundSeconds(15) + "\"";
+        JsonNode latencyErrors = query(prom, "1 - sum(rate(traces_service_graph_request_server_seconds_bucket{server=\"cart\", " + le
+            + "}[5m])) / sum(rate(traces_service_graph_request_server_seconds_count{server=\"cart\"}[5m]))");
+        assertThat(latencyErrors).as("latency SLO rule over " + le).hasSize(1);
+        assertThat(latencyErrors.get(0).at("/value/1").asDouble()).isEqualTo(1.0);
+
         // The service map's Infinity queries: the API answers the panel's URL with the arrays it selects.
         for (JsonNode p : Dashboards.panels(Dashboards.all().get("service-map.json"))) {
           for (JsonNode t : p.path("targets")) {
@@ -161,6 +169,10 @@ class GrafanaPrometheusIT {
           s.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(w).setRate(5));
         }
         send(p, Topics.SLO_STATUS.withPrefix(prefix).name(), "cart-availability", s.build().toByteArray());
+        // A latency SLO on cart whose threshold (18.1 ms) lies between the every-fourth bounds /metrics shows.
+        send(p, Topics.SLO_STATUS.withPrefix(prefix).name(), "cart-latency", SloStatusRecord.newBuilder().setName("cart-latency")
+            .setService("cart").setSliKind("latency").setObjective(0.99).setTimeWindow("28d").setEvaluatedAtUnixMs(start)
+            .setTargetServer("cart").setLatencyThresholdSeconds(LatencyBuckets.upperBoundSeconds(15)).build().toByteArray());
       }
       p.flush();
     }

@@ -66,6 +66,29 @@ class TopologyCollectorTest {
   }
 
   @Test
+  void aLatencySloAddsItsThresholdBucketToItsServersHistograms() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // 18.1 ms and 36.2 ms are shared bucket bounds between the every-fourth ones (6.4, 25.6, 102.4 ms).
+      for (double threshold : new double[] {0.018101933598375617, 0.036203867196751234}) {
+        String name = "cart-latency-" + threshold;
+        b.sloStatus(name, SloStatusRecord.newBuilder().setName(name).setService("shop").setSliKind("latency")
+            .setObjective(0.99).setTargetServer("cart").setLatencyThresholdSeconds(threshold).build());
+      }
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      String series = "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",";
+      // Every request took 20 ms: none at or under 18.1 ms, all under 25.6 ms and 36.2 ms; the counts stay cumulative.
+      assertThat(text).contains(series + "le=\"0.0064\"} 0", series + "le=\"0.018101933598375617\"} 0",
+          series + "le=\"0.0256\"} 600", series + "le=\"0.036203867196751234\"} 600", series + "le=\"+Inf\"} 600");
+      assertThat(text).contains("traces_service_graph_request_client_seconds_bucket{client=\"frontend\",connection_type=\"\","
+          + "server=\"cart\",le=\"0.018101933598375617\"}");
+      // Other servers keep the every-fourth bounds only.
+      assertThat(text).doesNotContain("server=\"db\",le=\"0.018101933598375617\"");
+    }
+  }
+
+  @Test
   void hopsWithTheSameNamesInTwoNamespacesAreSummedIntoTheirOneSeries() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       NodeRef outletFrontend = MeshScenario.FRONTEND.toBuilder().setNamespace("outlet").build();

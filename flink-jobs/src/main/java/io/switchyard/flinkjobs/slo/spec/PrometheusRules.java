@@ -1,8 +1,10 @@
 package io.switchyard.flinkjobs.slo.spec;
 
 import io.switchyard.model.LatencyBuckets;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,15 +36,15 @@ public final class PrometheusRules {
         windows.add(cover(slo, a.longWindow()));
       }
       windows.add(slo.window());
-      String labels = "{sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"}";
+      String ids = "sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"";
+      String labels = "{" + ids + "}";
       for (Duration w : windows) {
         y.append("  - record: slo:sli_error:ratio_rate").append(Durations.format(w)).append('\n');
         y.append("    expr: ").append(quote(slo.budgeting().timeslices() ? badSliceRatio(slo, w) : errorRatio(slo, Durations.format(w))))
             .append('\n');
-        y.append("    labels: ").append(labels).append('\n');
+        y.append("    labels: {").append(ids).append(", sloth_window: \"").append(Durations.format(w)).append("\"}\n");
       }
-      y.append("  - record: slo:objective:ratio\n    expr: vector(").append(num(slo.objective())).append(")\n    labels: ")
-          .append(labels).append('\n');
+      metadata(y, slo, Collections.min(windows), ids);
       for (String severity : List.of("page", "ticket")) {
         List<String> terms = new ArrayList<>();
         for (AlertWindow a : alerts) {
@@ -68,6 +70,31 @@ public final class PrometheusRules {
     return y.toString();
   }
 
+  /**
+   * Sloth's metadata rules, under Sloth's names and labels, so Sloth's Grafana dashboards and queries written for
+   * Sloth read Switchyard's SLOs: objective, budget, period, the burn rate now (over the shortest window recorded,
+   * Sloth's 5m for a 28- or 30-day SLO) and over the whole SLO window, the budget left, and an info series.
+   */
+  private static void metadata(StringBuilder y, SloSpec slo, Duration shortest, String ids) {
+    String labels = "{" + ids + "}";
+    String select = "{" + ids.replace(": ", "=") + "}";
+    String perBudget = " / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio" + select;
+    record(y, "slo:objective:ratio", "vector(" + num(slo.objective()) + ")", labels);
+    record(y, "slo:error_budget:ratio", "vector(" + num(slo.errorBudget()) + ")", labels);
+    record(y, "slo:time_period:days", "vector(" + num(slo.window().toMillis() / 86_400_000.0) + ")", labels);
+    record(y, "slo:current_burn_rate:ratio", "slo:sli_error:ratio_rate" + Durations.format(shortest) + select + perBudget, labels);
+    record(y, "slo:period_burn_rate:ratio", "slo:sli_error:ratio_rate" + Durations.format(slo.window()) + select + perBudget, labels);
+    record(y, "slo:period_error_budget_remaining:ratio", "1 - slo:period_burn_rate:ratio" + select, labels);
+    record(y, "sloth_slo_info", "vector(1)", "{" + ids + ", sloth_mode: \"switchyard\", sloth_spec: \"openslo/v1\", sloth_objective: \""
+        + num(slo.objective() * 100) + "\"}");
+  }
+
+  private static void record(StringBuilder y, String name, String expr, String labels) {
+    y.append("  - record: ").append(name).append('\n');
+    y.append("    expr: ").append(quote(expr)).append('\n');
+    y.append("    labels: ").append(labels).append('\n');
+  }
+
   /** For Timeslices a window rounded up to whole slices (as the job evaluates it); else the window itself. */
   private static Duration cover(SloSpec slo, Duration w) {
     if (!slo.budgeting().timeslices()) {
@@ -90,7 +117,7 @@ public final class PrometheusRules {
       case AVAILABILITY -> "sum(rate(traces_service_graph_request_failed_total" + sel + "[" + w + "]))"
           + " / sum(rate(traces_service_graph_request_total" + sel + "[" + w + "]))";
       case LATENCY -> {
-        String le = sel.substring(0, sel.length() - 1) + ", le=\"" + leLabel(slo.latencyThreshold()) + "\"}";
+        String le = sel.substring(0, sel.length() - 1) + ", " + leMatcher(slo.latencyThreshold()) + "}";
         yield "1 - sum(rate(traces_service_graph_request_server_seconds_bucket" + le + "[" + w + "]))"
             + " / sum(rate(traces_service_graph_request_server_seconds_count" + sel + "[" + w + "]))";
       }
@@ -110,15 +137,17 @@ public final class PrometheusRules {
     return s.append('}').toString();
   }
 
-  private static String leLabel(Duration threshold) {
-    double seconds = threshold.toNanos() / 1e9;
-    for (int i = 0; i < LatencyBuckets.FINITE; i++) {
-      double b = LatencyBuckets.upperBoundSeconds(i);
-      if (Math.abs(b - seconds) <= b * 1e-6) {
-        return Double.toString(b);
-      }
-    }
-    return Double.toString(seconds);
+  /**
+   * The {@code le} matcher of the threshold's bucket as the topology API writes it (Java's double text). A
+   * Prometheus that normalises {@code le} on scrape writes bounds under 1 ms in plain decimals instead, so those
+   * match either spelling.
+   */
+  static String leMatcher(Duration threshold) {
+    int i = LatencyBuckets.boundIndex(threshold.toNanos() / 1e9);
+    double bound = i < 0 ? threshold.toNanos() / 1e9 : LatencyBuckets.upperBoundSeconds(i);
+    String java = Double.toString(bound);
+    String plain = new BigDecimal(java).stripTrailingZeros().toPlainString();
+    return java.equals(plain) ? "le=\"" + java + "\"" : "le=~\"" + java.replace(".", "\\\\.") + "|" + plain.replace(".", "\\\\.") + "\"";
   }
 
   private static String num(double v) {
