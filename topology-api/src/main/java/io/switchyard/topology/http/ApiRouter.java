@@ -33,7 +33,6 @@ import java.util.Set;
  */
 public final class ApiRouter implements HttpHandler {
   private static final Set<String> GRAPH_PARAMS = Set.of("from", "to", "namespace", "service", "depth", "type");
-  private static final Set<String> RANGE_PARAMS = Set.of("from", "to", "namespace");
   private static final Set<String> SERVICE_PARAMS = Set.of("from", "to", "step", "namespace");
   /** Every parameter Kiali's graph page sends; those without a counterpart here are accepted and ignored. */
   private static final Set<String> KIALI_PARAMS = Set.of("namespaces", "graphType", "duration", "queryTime", "appenders",
@@ -173,11 +172,19 @@ public final class ApiRouter implements HttpHandler {
         p.get("service"), p.intParam("depth", 1, 100), GraphType.parse("type", p.get("type")));
   }
 
+  /** Summaries; with {@code step}, each service's summary and RED series, as {@code /api/v1/services/{name}} gives one. */
   private Map<String, Object> services(HttpExchange ex, FreshnessView fresh) {
-    Params p = Params.of(ex.getRequestURI(), RANGE_PARAMS);
+    Params p = Params.of(ex.getRequestURI(), SERVICE_PARAMS);
     long now = queries.nowMs();
     QueryWindow w = queries.window(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now));
-    return envelope(fresh, w, Map.of("services", queries.services(w, p.get("namespace"))));
+    Long step = p.durationMillis("step");
+    if (step == null) {
+      return envelope(fresh, w, Map.of("services", queries.services(w, p.get("namespace"))));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("stepSeconds", step / 1000.0);
+    body.put("services", queries.servicesWithSeries(w, p.get("namespace"), step));
+    return envelope(fresh, w, body);
   }
 
   private void serviceDetail(HttpExchange ex, String name, FreshnessView fresh) throws IOException {

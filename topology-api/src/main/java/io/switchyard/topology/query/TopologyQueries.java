@@ -464,6 +464,50 @@ public final class TopologyQueries {
    * when it has no window in the range.
    */
   public ServiceDetail service(String name, String namespace, QueryWindow window, Long requestedStepMs) {
+    long step = step(window, requestedStepMs);
+    ServiceAcc[] whole = {null};
+    ServiceAcc[] buckets = new ServiceAcc[points(window, step)];
+    scanServiceSteps(window, step, name, (s, i) -> {
+      if (!name.equals(s.getService().getName()) || namespace != null && !namespace.equals(s.getService().getNamespace())) {
+        return;
+      }
+      if (whole[0] == null) {
+        whole[0] = new ServiceAcc(s.getService());
+      }
+      whole[0].add(s);
+      addToStep(buckets, i, s);
+    });
+    if (whole[0] == null) {
+      return null;
+    }
+    return new ServiceDetail(whole[0].summary(window.seconds()), step / 1000.0, series(window, step, buckets));
+  }
+
+  /** A service's summary and its RED series. */
+  public record ServiceSeries(ServiceSummary service, List<SeriesPoint> series) {}
+
+  /** Every service with traffic in the range (of {@code namespace}, or all), each with its RED series by {@code step}. */
+  public List<ServiceSeries> servicesWithSeries(QueryWindow window, String namespace, long requestedStepMs) {
+    long step = step(window, requestedStepMs);
+    int points = points(window, step);
+    Map<String, ServiceAcc> whole = new LinkedHashMap<>();
+    Map<String, ServiceAcc[]> buckets = new HashMap<>();
+    scanServiceSteps(window, step, null, (s, i) -> {
+      if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
+        return;
+      }
+      String id = s.getService().getNamespace() + "/" + s.getService().getName();
+      whole.computeIfAbsent(id, n -> new ServiceAcc(s.getService())).add(s);
+      addToStep(buckets.computeIfAbsent(id, n -> new ServiceAcc[points]), i, s);
+    });
+    return whole.entrySet().stream()
+        .map(e -> new ServiceSeries(e.getValue().summary(window.seconds()), series(window, step, buckets.get(e.getKey()))))
+        .sorted(Comparator.comparing((ServiceSeries x) -> x.service().name()).thenComparing(x -> x.service().namespace()))
+        .toList();
+  }
+
+  /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */
+  private static long step(QueryWindow window, Long requestedStepMs) {
     long w = window.windowMillis();
     long span = window.toMs() - window.fromMs();
     long step = requestedStepMs == null ? Math.max(w, ceilTo(span / 60, w)) : requestedStepMs;
@@ -473,30 +517,29 @@ public final class TopologyQueries {
     if (step % w != 0) {
       throw new BadParameterException("step", "must be a multiple of the aggregate window (" + (w / 1000) + "s)");
     }
+    points(window, step);
+    return step;
+  }
+
+  private static int points(QueryWindow window, long step) {
+    long span = window.toMs() - window.fromMs();
     long points = span == 0 ? 0 : (span + step - 1) / step;
     if (points > MAX_POINTS) {
       throw new BadParameterException("step", "gives " + points + " points; at most " + MAX_POINTS + " allowed");
     }
-    ServiceAcc[] whole = {null};
-    ServiceAcc[] buckets = new ServiceAcc[(int) points];
-    scanServiceSteps(window, step, name, (s, i) -> {
-      if (!name.equals(s.getService().getName()) || namespace != null && !namespace.equals(s.getService().getNamespace())) {
-        return;
+    return (int) points;
+  }
+
+  private static void addToStep(ServiceAcc[] buckets, int i, ServiceAggregate s) {
+    if (i >= 0 && i < buckets.length) {
+      if (buckets[i] == null) {
+        buckets[i] = new ServiceAcc(s.getService());
       }
-      if (whole[0] == null) {
-        whole[0] = new ServiceAcc(s.getService());
-      }
-      whole[0].add(s);
-      if (i >= 0 && i < buckets.length) {
-        if (buckets[i] == null) {
-          buckets[i] = new ServiceAcc(s.getService());
-        }
-        buckets[i].add(s);
-      }
-    });
-    if (whole[0] == null) {
-      return null;
+      buckets[i].add(s);
     }
+  }
+
+  private static List<SeriesPoint> series(QueryWindow window, long step, ServiceAcc[] buckets) {
     List<SeriesPoint> series = new ArrayList<>(buckets.length);
     for (int i = 0; i < buckets.length; i++) {
       long start = window.fromMs() + i * step;
@@ -510,7 +553,7 @@ public final class TopologyQueries {
             b.traffic.latency()));
       }
     }
-    return new ServiceDetail(whole[0].summary(window.seconds()), step / 1000.0, series);
+    return series;
   }
 
   private static long ceilTo(long v, long multiple) {

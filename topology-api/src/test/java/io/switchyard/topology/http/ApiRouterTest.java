@@ -192,6 +192,7 @@ class ApiRouterTest {
         {"/api/v1/graph?colour=red", "colour"},
         {"/api/v1/graph?from=now&to=now-1h", "from"},
         {"/api/v1/services/cart?step=7x", "step"},
+        {"/api/v1/services?step=0s", "step"},
         {"/api/namespaces/graph?queryTime=noon", "queryTime"},
     }) {
       HttpResponse<String> r = get(open, c[0]);

@@ -13,6 +13,7 @@ import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -194,6 +195,26 @@ class TopologyQueriesTest {
     assertThat(d.series().get(1).time()).isEqualTo("2026-11-25T20:05:00Z");
     assertThat(queries.service("nope", null, w, null)).isNull();
     assertThatThrownBy(() -> queries.service("cart", null, w, 90_000L))
+        .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("step");
+  }
+
+  @Test
+  void theServicesListWithAStepGivesEachServiceTheSeriesItsOwnQueryGives() {
+    StoreBatch b = new StoreBatch();
+    b.service("cart.outlet", Fixtures.serviceWindow(MeshScenario.CART.toBuilder().setNamespace("outlet").build(),
+        MeshScenario.MESH, T0 + 7 * MINUTE, 60, 6, 0.02));
+    store.write(b);
+    QueryWindow w = queries.window(T0, clock.millis());
+    List<TopologyQueries.ServiceSeries> all = queries.servicesWithSeries(w, null, 5 * MINUTE);
+    assertThat(all).extracting(s -> s.service().namespace() + "/" + s.service().name()).containsExactly("outlet/cart", "shop/cart");
+    for (TopologyQueries.ServiceSeries s : all) {
+      TopologyQueries.ServiceDetail one = queries.service("cart", s.service().namespace(), w, 5 * MINUTE);
+      assertThat(s.service()).isEqualTo(one.summary());
+      assertThat(s.series()).isEqualTo(one.series());
+    }
+    assertThat(all.get(0).series()).extracting(TopologyQueries.SeriesPoint::requests).containsExactly(0.0, 60.0);
+    assertThat(queries.servicesWithSeries(w, "outlet", 5 * MINUTE)).hasSize(1);
+    assertThatThrownBy(() -> queries.servicesWithSeries(w, null, 90_000L))
         .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("step");
   }
 }
