@@ -76,11 +76,18 @@ public final class TopologyQueries {
     return clock.millis();
   }
 
+  /**
+   * The windows a query reads: from the requested start, or the oldest stored minute if that is later, to the
+   * requested end capped at the newest complete window.
+   */
   public QueryWindow window(long requestedFrom, long requestedTo) {
     if (requestedFrom >= requestedTo) {
       throw new BadParameterException("from", "must be before 'to'");
     }
-    return QueryWindow.resolve(requestedFrom, requestedTo, store.freshness());
+    // Nothing is stored before the oldest minute: starting there keeps a range like from=0 from planning one read
+    // per minute of the decades before it (and an empty store answers an empty range).
+    long from = Math.max(requestedFrom, Math.min(store.oldestWindowStartMs(), requestedTo));
+    return QueryWindow.resolve(from, requestedTo, store.freshness());
   }
 
   /** How current the store is, attached to every response. */

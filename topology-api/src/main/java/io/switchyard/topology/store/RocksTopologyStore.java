@@ -724,6 +724,20 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   @Override
+  public long oldestWindowStartMs() {
+    return Math.min(oldestStart(EDGE), oldestStart(SERVICE));
+  }
+
+  private long oldestStart(byte prefix) {
+    try (Slice upperSlice = new Slice(new byte[] {(byte) (prefix + 1)});
+        ReadOptions ro = new ReadOptions().setIterateUpperBound(upperSlice).setFillCache(false);
+        RocksIterator it = db.newIterator(ro)) {
+      it.seek(new byte[] {prefix});
+      return it.isValid() ? ByteBuffer.wrap(it.key(), 1, 8).getLong() : Long.MAX_VALUE;
+    }
+  }
+
+  @Override
   public void scanEdgeBytes(long fromMs, long toMs, RawSink sink) {
     if (toMs <= fromMs) {
       return;

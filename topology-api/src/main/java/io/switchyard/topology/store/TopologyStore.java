@@ -133,6 +133,9 @@ public interface TopologyStore extends AutoCloseable {
   /** What the newest stored aggregates cover. */
   Freshness freshness();
 
+  /** Start of the oldest stored edge or service minute; {@code Long.MAX_VALUE} when none is stored. */
+  long oldestWindowStartMs();
+
   /**
    * Removes aggregate windows that start before {@code cutoffMs} and alert transitions older than it;
    * roll-ups keep holding exactly the minutes that stay. Totals stay.

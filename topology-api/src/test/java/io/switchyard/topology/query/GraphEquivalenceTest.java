@@ -172,6 +172,11 @@ class GraphEquivalenceTest {
     }
 
     @Override
+    public long oldestWindowStartMs() {
+      return store.oldestWindowStartMs();
+    }
+
+    @Override
     public void completeRollups() {
       store.completeRollups();
     }

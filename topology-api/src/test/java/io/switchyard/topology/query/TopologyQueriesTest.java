@@ -217,4 +217,25 @@ class TopologyQueriesTest {
     assertThatThrownBy(() -> queries.servicesWithSeries(w, null, 90_000L))
         .isInstanceOf(BadParameterException.class).extracting("parameter").isEqualTo("step");
   }
+
+  @Test
+  void aRangeReachingBeforeTheOldestStoredMinuteStartsThere() {
+    // from=0 would otherwise plan a read for every minute since 1970.
+    Graph g = graph(0, clock.millis(), null, null, null, GraphType.SERVICE);
+    assertThat(g.window().fromMs()).isEqualTo(T0);
+    assertThat(g.window().seconds()).isEqualTo(600.0);
+    assertThat(g.edges()).isNotEmpty();
+    assertThat(queries.window(T0 + 2 * MINUTE, clock.millis()).fromMs()).isEqualTo(T0 + 2 * MINUTE);
+  }
+
+  @Test
+  void anEmptyStoreAnswersAnyRangeWithAnEmptyWindow(@TempDir Path empty) {
+    try (RocksTopologyStore none = RocksTopologyStore.open(empty)) {
+      TopologyQueries q = new TopologyQueries(none, clock, () -> 0, () -> true, new DecodePool(0));
+      Graph g = q.graph(new GraphRequest(0, clock.millis(), null, null, null, GraphType.SERVICE));
+      assertThat(g.window().seconds()).isZero();
+      assertThat(g.nodes()).isEmpty();
+      assertThat(none.oldestWindowStartMs()).isEqualTo(Long.MAX_VALUE);
+    }
+  }
 }
