@@ -22,6 +22,13 @@ class FlinkJarCommandsIT {
   }
 
   @Test
+  void sloCheckValidatesTheDefaultConfigFolderTheDocsName() {
+    CliRun run = CliRun.run("slo", "check", REPO.resolve("config/slo").toString(), "--flink-jar", FLINK_JAR);
+    assertThat(run.code).as(run.out + run.err).isZero();
+    assertThat(run.out).contains("2 SLO(s) valid");
+  }
+
+  @Test
   void sloCheckRejectsABrokenFileWithItsLineAndExitCodeOne() throws Exception {
     Files.writeString(dir.resolve("broken.yaml"), """
         apiVersion: openslo/v1
