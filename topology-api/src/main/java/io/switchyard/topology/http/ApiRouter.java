@@ -118,8 +118,13 @@ public final class ApiRouter implements HttpHandler {
       return;
     }
     FreshnessView fresh = queries.freshness();
-    ex.getResponseHeaders().set("X-Switchyard-Newest-Window", String.valueOf(fresh.newestCompleteWindow()));
-    ex.getResponseHeaders().set("X-Switchyard-Pipeline-Lag-Seconds", String.valueOf(fresh.pipelineLagSeconds()));
+    // Before the first window there is neither: the headers are left out rather than say "null".
+    if (fresh.newestCompleteWindow() != null) {
+      ex.getResponseHeaders().set("X-Switchyard-Newest-Window", fresh.newestCompleteWindow());
+    }
+    if (fresh.pipelineLagSeconds() != null) {
+      ex.getResponseHeaders().set("X-Switchyard-Pipeline-Lag-Seconds", String.valueOf(fresh.pipelineLagSeconds()));
+    }
     try {
       route(ex, path, fresh);
     } catch (BadParameterException e) {

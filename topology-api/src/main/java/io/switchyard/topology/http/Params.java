@@ -29,9 +29,12 @@ final class Params {
         String name = decode(eq < 0 ? pair : pair.substring(0, eq));
         String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
         if (!known.contains(name)) {
-          throw new BadParameterException(name, "unknown parameter; this endpoint takes " + String.join(", ", known.stream().sorted().toList()));
+          throw new BadParameterException(name, "unknown parameter; this endpoint takes "
+              + (known.isEmpty() ? "no parameters" : String.join(", ", known.stream().sorted().toList())));
         }
-        values.put(name, value);
+        if (values.putIfAbsent(name, value) != null) {
+          throw new BadParameterException(name, "given more than once");
+        }
       }
     }
     return new Params(values);

@@ -19,7 +19,7 @@ public enum GraphType {
       case "workload" -> WORKLOAD;
       case "app" -> APP;
       case "versionedapp", "versioned_app" -> VERSIONED_APP;
-      default -> throw new BadParameterException(parameter, "expected service, workload or app, got '" + value + "'");
+      default -> throw new BadParameterException(parameter, "expected service, workload, app or versionedApp, got '" + value + "'");
     };
   }
 

@@ -193,6 +193,8 @@ class ApiRouterTest {
         {"/api/v1/graph?from=now&to=now-1h", "from"},
         {"/api/v1/services/cart?step=7x", "step"},
         {"/api/v1/services?step=0s", "step"},
+        {"/api/v1/graph?from=now-1h&from=now-2h", "from"},
+        {"/api/v1/slos?bogus=1", "bogus"},
         {"/api/namespaces/graph?queryTime=noon", "queryTime"},
     }) {
       HttpResponse<String> r = get(open, c[0]);
@@ -200,6 +202,31 @@ class ApiRouterTest {
       JsonNode body = JSON.readTree(r.body());
       assertThat(body.get("parameter").asText()).as(c[0]).isEqualTo(c[1]);
       assertThat(body.get("error").asText()).as(c[0]).contains("'" + c[1] + "'");
+    }
+  }
+
+  @Test
+  void anEndpointWithoutParametersSaysSo() throws Exception {
+    assertThat(JSON.readTree(get(open, "/api/v1/slos?bogus=1").body()).get("error").asText())
+        .contains("this endpoint takes no parameters");
+  }
+
+  @Test
+  void beforeTheFirstWindowTheFreshnessHeadersAreLeftOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path emptyDir)
+      throws Exception {
+    try (RocksTopologyStore empty = RocksTopologyStore.open(emptyDir)) {
+      TopologyQueries none = new TopologyQueries(empty, new MutableClock(MeshScenario.NOW), () -> 0, () -> true, decoders);
+      HttpServerKit server = HttpServerKit.builder("t3", 0).host("127.0.0.1")
+          .route("/", new ApiRouter(none, AccessPolicy.OPEN, null), false).build().start();
+      try {
+        HttpResponse<String> r = get(server, "/api/v1/graph");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).at("/freshness/newestCompleteWindow").isNull()).isTrue();
+        assertThat(r.headers().firstValue("X-Switchyard-Newest-Window")).isEmpty();
+        assertThat(r.headers().firstValue("X-Switchyard-Pipeline-Lag-Seconds")).isEmpty();
+      } finally {
+        server.close();
+      }
     }
   }
 
