@@ -70,11 +70,19 @@ final class RocksDbStateColumn {
    */
   static RocksDbStateColumn of(KeyedStateBackend<?> backend, String stateName) {
     if (!(backend instanceof RocksDBKeyedStateBackend<?> rocks) || DB == null) {
+      LOG.info("state {} is not in Flink's own RocksDB backend ({}): the sweep reads each value with a point lookup", stateName,
+          backend.getClass().getName());
       return null;
     }
     try {
       ColumnFamilyHandle handle = (ColumnFamilyHandle) COLUMN_FAMILY.invoke(rocks, stateName);
-      return handle == null ? null : new RocksDbStateColumn(rocks, (RocksDB) DB.get(rocks), handle);
+      if (handle == null) {
+        LOG.info("state {} has no RocksDB column family: the sweep reads each value with a point lookup", stateName);
+        return null;
+      }
+      // Once per subtask; ClusterJobJarIT looks for it in a TaskManager's log.
+      LOG.info("state {} is read straight from its RocksDB column family", stateName);
+      return new RocksDbStateColumn(rocks, (RocksDB) DB.get(rocks), handle);
     } catch (ReflectiveOperationException e) {
       LOG.warn("Cannot reach the column family of state {}: the sweep reads each value with a point lookup", stateName, e);
       return null;

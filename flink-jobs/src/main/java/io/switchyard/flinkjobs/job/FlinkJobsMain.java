@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -18,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * local MiniCluster in this JVM; submitted with {@code flink run switchyard-flink-jobs.jar} the same
  * code runs on the cluster. {@code slo ...} runs the SLO tools instead. Only the local jar resumes on its
  * own from the newest checkpoint under the data folder; a cluster restores with {@code flink run -s}.
+ * On a cluster the job leaves the parallelism ({@code -p}) and the checkpoint folders to Flink's
+ * client and cluster configuration unless its own arguments name them (ClusterJobJarIT).
  */
 public final class FlinkJobsMain {
   /** Printed once the job runs; `switchyard up` waits for it. */
@@ -54,12 +57,21 @@ public final class FlinkJobsMain {
       System.exit(2);
       return;
     }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
-    if (!(env instanceof LocalStreamEnvironment)) {
-      runToEnd(env, options);
+    StreamExecutionEnvironment client = StreamExecutionEnvironment.getExecutionEnvironment();
+    if (client instanceof LocalStreamEnvironment) {
+      runLocal(options);
       return;
     }
-    runLocal(options);
+    if (!options.given("--data-dir") && client.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+      System.err.println("error: no checkpoint folder: set execution.checkpointing.dir (and execution.checkpointing.savepoint-dir)"
+          + " in the cluster's config.yaml to a folder the JobManager and every TaskManager share, or pass --data-dir DIR");
+      System.exit(2);
+      return;
+    }
+    // `flink run`: Flink's client submits the job (and, with -d, returns at once, printing its id).
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.clusterConfiguration(options));
+    SwitchyardPipeline.build(env, options);
+    env.execute("switchyard");
   }
 
   /**

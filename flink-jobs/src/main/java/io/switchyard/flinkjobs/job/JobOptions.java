@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Arguments shared by the local jar and the cluster job jar, parsed and validated once. Unknown or
@@ -35,7 +36,8 @@ public record JobOptions(
     int metricsPort,
     String restoreFrom,
     boolean fresh,
-    List<AlertWindow> alertWindows) implements Serializable {
+    List<AlertWindow> alertWindows,
+    Set<String> given) implements Serializable {
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
@@ -44,7 +46,8 @@ public record JobOptions(
              switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
         --topic-prefix P            prefix of every topic name (default none)
-        --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink)
+        --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink;
+                                    on a cluster: its execution.checkpointing.dir and savepoint-dir)
         --window 1m                 aggregation window (event time)
         --out-of-orderness 5s       watermark lag behind the newest event
         --allowed-lateness 5m       late events re-emit their window up to this long after it closed
@@ -57,7 +60,8 @@ public record JobOptions(
         --checkpoint-interval 5s    exactly-once commit interval: results appear after window + this
         --transaction-timeout 10m   Kafka sink transaction.timeout.ms (<= broker transaction.max.timeout.ms)
         --parallelism 1             subtasks per operator; at 1 the span path runs as one chain with no
-                                    keyed shuffle (the local default); above 1 spans are shuffled by trace
+                                    keyed shuffle (the local default); above 1 spans are shuffled by trace.
+                                    On a cluster the default is flink run -p N, else the cluster's default
         --group-id switchyard-flink consumer group for offsets
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
         --restart-attempts 3        fixed-delay restarts before the job fails
@@ -127,7 +131,8 @@ public record JobOptions(
           integer(left, "--metrics-port", "9249"),
           str(left, "--restore-from", ""),
           Boolean.parseBoolean(str(left, "--fresh", "false")),
-          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
+          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
+          Set.copyOf(m.keySet()));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
       }
@@ -175,6 +180,11 @@ public record JobOptions(
     return spec.withPrefix(topicPrefix).name();
   }
 
+  /** Whether the command line named {@code option} (e.g. "--parallelism"), rather than its default applying. */
+  public boolean given(String option) {
+    return given.contains(option);
+  }
+
   public Path checkpointDir() {
     return dataDir.resolve("checkpoints");
   }
@@ -187,7 +197,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows);
+        false, alertWindows, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */

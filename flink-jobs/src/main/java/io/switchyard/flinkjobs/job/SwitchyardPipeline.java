@@ -63,12 +63,54 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class SwitchyardPipeline {
   private SwitchyardPipeline() {}
 
-  /** Flink settings the job needs wherever it runs (a local MiniCluster or a cluster submission). */
+  /**
+   * Flink settings of the local jar's MiniCluster: the job's own settings, plus its parallelism, its
+   * data folder, a loopback REST endpoint and the Prometheus reporter.
+   */
   public static Configuration flinkConfiguration(JobOptions o) {
+    Map<String, String> m = jobSettings(o);
+    m.put("parallelism.default", Integer.toString(o.parallelism()));
+    putDataDir(m, o);
+    // The local MiniCluster's REST endpoint: loopback only, never the default 8081 (ratelimit's port).
+    m.put("rest.bind-address", "127.0.0.1");
+    m.put("rest.address", "127.0.0.1");
+    m.put("rest.bind-port", o.restPort() < 0 ? "0" : Integer.toString(o.restPort()));
+    if (o.metricsPort() > 0) {
+      // Local MiniCluster only: a cluster takes its reporters from its own Flink configuration.
+      m.put("metrics.reporters", "prom");
+      m.put("metrics.reporter.prom.factory.class", FreshnessReporterFactory.class.getName());
+      m.put("metrics.reporter.prom.port", Integer.toString(o.metricsPort()));
+    }
+    return Configuration.fromMap(m);
+  }
+
+  /**
+   * Flink settings of a {@code flink run} submission. Flink lays a job's settings over the client's
+   * (its config.yaml and the command line), so any key set here silently beats {@code flink run -p N}
+   * or {@code -m host:port}. Only what the job itself needs is set; the parallelism and the data folder
+   * only when the job's command line names them, so that {@code -p N} and the cluster's checkpoint and
+   * savepoint folders apply otherwise.
+   */
+  public static Configuration clusterConfiguration(JobOptions o) {
+    Map<String, String> m = jobSettings(o);
+    if (o.given("--parallelism")) {
+      m.put("parallelism.default", Integer.toString(o.parallelism()));
+    }
+    if (o.given("--data-dir")) {
+      putDataDir(m, o);
+    }
+    return Configuration.fromMap(m);
+  }
+
+  private static void putDataDir(Map<String, String> m, JobOptions o) {
+    m.put("execution.checkpointing.dir", o.checkpointDir().toUri().toString());
+    m.put("execution.checkpointing.savepoint-dir", o.savepointDir().toUri().toString());
+  }
+
+  private static Map<String, String> jobSettings(JobOptions o) {
     Map<String, String> m = new HashMap<>();
     m.put("pipeline.name", "switchyard" + (o.topicPrefix().isEmpty() ? "" : " (" + o.topicPrefix() + ")"));
     m.put("pipeline.generic-types", "false"); // no silent Kryo: every type has an explicit serializer
-    m.put("parallelism.default", Integer.toString(o.parallelism()));
     // Chained operators hand records on without a defensive copy. Safe here because no operator
     // changes an input it passed on or keeps one its producer reuses: the limiter rewrites the edge
     // the pairing just made, the edge timestamps only read it, the pre-aggregators read it and keep the
@@ -92,8 +134,6 @@ public final class SwitchyardPipeline {
     m.put("execution.checkpointing.interval", o.checkpointInterval().toMillis() + " ms");
     m.put("execution.checkpointing.mode", "EXACTLY_ONCE");
     m.put("execution.checkpointing.storage", "filesystem");
-    m.put("execution.checkpointing.dir", o.checkpointDir().toUri().toString());
-    m.put("execution.checkpointing.savepoint-dir", o.savepointDir().toUri().toString());
     m.put("execution.checkpointing.incremental", "true");
     m.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     m.put("execution.checkpointing.num-retained", "2");
@@ -101,21 +141,11 @@ public final class SwitchyardPipeline {
     m.put("restart-strategy.fixed-delay.attempts", Integer.toString(o.restartAttempts()));
     m.put("restart-strategy.fixed-delay.delay", "2 s");
     m.put("pipeline.auto-watermark-interval", "200 ms");
-    // The local MiniCluster's REST endpoint: loopback only, never the default 8081 (ratelimit's port).
-    m.put("rest.bind-address", "127.0.0.1");
-    m.put("rest.address", "127.0.0.1");
-    m.put("rest.bind-port", o.restPort() < 0 ? "0" : Integer.toString(o.restPort()));
     if (!o.restoreFrom().isEmpty()) {
       m.put("execution.state-recovery.path", o.restoreFrom());
       m.put("execution.state-recovery.ignore-unclaimed-state", "false");
     }
-    if (o.metricsPort() > 0) {
-      // Local MiniCluster only: a cluster takes its reporters from its own Flink configuration.
-      m.put("metrics.reporters", "prom");
-      m.put("metrics.reporter.prom.factory.class", FreshnessReporterFactory.class.getName());
-      m.put("metrics.reporter.prom.port", Integer.toString(o.metricsPort()));
-    }
-    return Configuration.fromMap(m);
+    return m;
   }
 
   public static void build(StreamExecutionEnvironment env, JobOptions o) {

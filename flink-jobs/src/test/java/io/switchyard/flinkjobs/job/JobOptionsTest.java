@@ -66,6 +66,20 @@ class JobOptionsTest {
   }
 
   @Test
+  void aClusterSubmissionLeavesParallelismFoldersAndClientSettingsToFlinkUnlessNamed() {
+    var plain = SwitchyardPipeline.clusterConfiguration(JobOptions.parse(new String[] {"--kafka", "k:9092"})).toMap();
+    // Flink lays the job's settings over `flink run`'s: any of these would silently beat -p N, -m host:port
+    // or the cluster's checkpoint folders.
+    assertThat(plain).doesNotContainKeys("parallelism.default", "execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+            "rest.address", "rest.bind-port", "metrics.reporters")
+        .containsEntry("state.backend.type", "rocksdb").containsEntry("pipeline.generic-types", "false");
+    var named = SwitchyardPipeline.clusterConfiguration(JobOptions.parse(new String[] {"--parallelism", "3", "--data-dir", "/shared/flink"})).toMap();
+    assertThat(named).containsEntry("parallelism.default", "3")
+        .containsEntry("execution.checkpointing.dir", Path.of("/shared/flink/checkpoints").toUri().toString())
+        .containsEntry("execution.checkpointing.savepoint-dir", Path.of("/shared/flink/savepoints").toUri().toString());
+  }
+
+  @Test
   void badArgumentsAreNamed() {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--window", "soon"})).hasMessageStartingWith("--window: 'soon'");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--frobnicate", "1"})).hasMessageStartingWith("unknown option --frobnicate");

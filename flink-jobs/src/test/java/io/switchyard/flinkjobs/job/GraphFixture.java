@@ -1,0 +1,169 @@
+package io.switchyard.flinkjobs.job;
+
+import static io.switchyard.flinkjobs.graph.Spans.span;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.model.Topics;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.EdgeAggregate;
+import io.switchyard.model.v1.ServiceAggregate;
+import io.switchyard.model.v1.SpanRecord;
+import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.model.v1.SpanRecord.StatusCode;
+import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.testing.SharedKafka;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * OTLP-shaped fixture traces and access logs, shuffled and partly redelivered, and the exact edge and
+ * service aggregates the job must give for them; shared by the MiniCluster and the cluster ITs.
+ */
+final class GraphFixture {
+  /** 2026-01-01T00:00:00Z, a minute boundary. */
+  private static final long T0 = 1_767_225_600_000L;
+
+  private GraphFixture() {}
+
+  private static List<SpanRecord> spans() {
+    List<SpanRecord> spans = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      long t = i < 8 ? T0 + i * 5_000L : T0 + 60_000L + i * 1_000L; // 8 requests in minute 0, 2 in minute 1
+      long trace = 100 + i;
+      spans.add(span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, t, 100).setHttpStatusCode(200).build());
+      spans.add(span(trace, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, t + 10, 80).build());
+      SpanRecord.Builder server = span(trace, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, t + 15, 70).setHttpStatusCode(200);
+      if (i == 0) {
+        server.setStatus(StatusCode.STATUS_CODE_ERROR).setHttpStatusCode(500);
+      }
+      spans.add(server.build());
+      spans.add(span(trace, 4, 3, "checkout", SpanKind.SPAN_KIND_CLIENT, t + 20, 10).setDbSystem("postgresql").setDbName("orders").build());
+    }
+    // One producer, two consumers: two messaging edges.
+    spans.add(span(200, 1, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0 + 1_000, 5).setMessagingSystem("kafka").build());
+    spans.add(span(200, 2, 1, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_050, 5).build());
+    spans.add(span(200, 3, 1, "shipping", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_080, 5).build());
+    // A client whose server is not instrumented: a virtual node named by peer.service.
+    spans.add(span(300, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 2_000, 250).setPeerService("payments").build());
+    return spans;
+  }
+
+  private static List<AccessLogRecord> accessLogs() {
+    List<AccessLogRecord> logs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      for (AccessLogRecord.Reporter r : List.of(AccessLogRecord.Reporter.REPORTER_SOURCE, AccessLogRecord.Reporter.REPORTER_DESTINATION)) {
+        logs.add(AccessLogRecord.newBuilder().setReporter(r).setSourceWorkload("productpage-v1").setSourceNamespace("bookinfo")
+            .setDestinationService("reviews.bookinfo.svc.cluster.local").setDestinationWorkload("reviews-v1")
+            .setDestinationNamespace("bookinfo").setProtocol(AccessLogRecord.Protocol.PROTOCOL_HTTP).setResponseCode(200)
+            .setDurationMicros(5_000).setStartTimeUnixNano((T0 + 3_000 + i) * 1_000_000).setGrpcStatus(-1).build());
+      }
+    }
+    return logs;
+  }
+
+  /** Every input record, in the order it is produced: spans shuffled with two redelivered, then the access logs. */
+  static List<ProducerRecord<byte[], byte[]>> records(String prefix) {
+    List<SpanRecord> spans = new ArrayList<>(spans());
+    spans.add(spans.get(1)); // redelivered client span
+    spans.add(spans.get(2)); // redelivered server span
+    Collections.shuffle(spans, new Random(42)); // arrival order is anything: server before client, minute 1 before minute 0
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+    for (SpanRecord s : spans) {
+      out.add(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+    }
+    for (AccessLogRecord r : accessLogs()) {
+      out.add(new ProducerRecord<>(prefix + Topics.ACCESS_LOGS.name(), "reviews".getBytes(StandardCharsets.UTF_8), r.toByteArray()));
+    }
+    return out;
+  }
+
+  static void produce(SharedKafka kafka, List<ProducerRecord<byte[], byte[]>> records) {
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      records.forEach(p::send);
+      p.flush();
+    }
+  }
+
+  /**
+   * A root server span of service {@code closer} 20 minutes after the fixture: in a job that does not end, it moves the
+   * span path's event time (and so every pairing wait and window) past the fixture once the other inputs turn idle.
+   */
+  static ProducerRecord<byte[], byte[]> closer(String prefix) {
+    SpanRecord s = span(900, 1, 0, "closer", SpanKind.SPAN_KIND_SERVER, T0 + 20 * 60_000, 1).setHttpStatusCode(200).build();
+    return new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray());
+  }
+
+  /**
+   * The output topics under {@code prefix} (read_committed, the last record per key and window wins) hold exactly the
+   * fixture's aggregates, apart from the {@link #closer}'s hop.
+   */
+  static void assertExactAggregates(SharedKafka kafka, String prefix) throws Exception {
+    // Readers overwrite per (key, window start): a late update replaces the window's earlier record.
+    Map<String, EdgeAggregate> edges = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.EDGES.name())) {
+      EdgeAggregate a = EdgeAggregate.parseFrom(r.value());
+      if (a.getServer().getName().equals("closer")) {
+        continue;
+      }
+      assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(io.switchyard.flinkjobs.aggregate.Aggregates.edgeKafkaKey(a));
+      edges.put(a.getSource().getNumber() + "|" + a.getConnectionType() + "|" + a.getClient().getName() + "->"
+          + a.getServer().getName() + "@" + (a.getWindowStartUnixMs() - T0) / 60_000, a);
+    }
+    Map<String, Double> requests = new LinkedHashMap<>();
+    Map<String, Double> failed = new LinkedHashMap<>();
+    edges.forEach((k, a) -> {
+      requests.put(k, a.getRequestCount());
+      failed.put(k, a.getFailedCount());
+    });
+    int trace = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
+    int mesh = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
+    assertThat(requests).containsExactlyInAnyOrderEntriesOf(Map.of(
+        trace + "|virtual_node|user->frontend@0", 8.0,
+        trace + "|virtual_node|user->frontend@1", 2.0,
+        trace + "||frontend->checkout@0", 8.0,
+        trace + "||frontend->checkout@1", 2.0,
+        trace + "|database|checkout->orders@0", 8.0,
+        trace + "|database|checkout->orders@1", 2.0,
+        trace + "|messaging_system|orders->billing@0", 1.0,
+        trace + "|messaging_system|orders->shipping@0", 1.0,
+        trace + "|virtual_node|frontend->payments@0", 1.0,
+        mesh + "||productpage-v1->reviews@0", 3.0));
+    assertThat(failed.get(trace + "||frontend->checkout@0")).isEqualTo(1.0);
+    assertThat(failed.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(1.0);
+    EdgeAggregate checkout = edges.get(trace + "||frontend->checkout@0");
+    assertThat(checkout.getClientLatency().getCount()).isEqualTo(8);
+    assertThat(checkout.getServerLatency().getCount()).isEqualTo(8);
+    assertThat(checkout.getServerLatency().getSumSeconds()).isCloseTo(8 * 0.07, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(edges.get(trace + "|messaging_system|orders->billing@0").getMessagingLatency().getSumSeconds())
+        .isCloseTo(0.045, org.assertj.core.data.Offset.offset(1e-9));
+    EdgeAggregate payments = edges.get(trace + "|virtual_node|frontend->payments@0");
+    assertThat(payments.getClientLatency().getSumSeconds()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(payments.getServerLatency().getCount()).isZero();
+
+    Map<String, Double> services = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.SERVICES.name())) {
+      ServiceAggregate a = ServiceAggregate.parseFrom(r.value());
+      if (a.getService().getName().equals("closer")) {
+        continue;
+      }
+      services.put(a.getSource().getNumber() + "|" + a.getService().getName() + "@" + (a.getWindowStartUnixMs() - T0) / 60_000,
+          a.getRequestCount());
+    }
+    assertThat(services).containsExactlyInAnyOrderEntriesOf(Map.of(
+        trace + "|frontend@0", 8.0, trace + "|frontend@1", 2.0,
+        trace + "|checkout@0", 8.0, trace + "|checkout@1", 2.0,
+        trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
+        trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
+        mesh + "|reviews@0", 3.0));
+  }
+}
