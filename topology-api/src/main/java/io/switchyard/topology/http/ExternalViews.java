@@ -33,6 +33,19 @@ final class ExternalViews {
       Map.entry("DO", "5"), Map.entry("UPE", "5"), Map.entry("RLSE", "5"), Map.entry("NC", "5"),
       Map.entry("UMSDR", "5"), Map.entry("DC", "-"));
 
+  /** Kiali's protocols with their edge and node rates, in Kiali's order (its {@code graph.Protocols}). */
+  private record KialiProtocol(String name, List<String> edgeRates, List<String> nodeRates) {}
+
+  private static final List<KialiProtocol> PROTOCOLS = List.of(
+      new KialiProtocol("grpc", List.of("grpc", "grpcNoResponse", "grpcErr"),
+          List.of("grpcIn", "grpcInNoResponse", "grpcInErr", "grpcOut")),
+      new KialiProtocol("http", List.of("http", "httpNoResponse", "http3xx", "http4xx", "http5xx"),
+          List.of("httpIn", "httpInNoResponse", "httpIn3xx", "httpIn4xx", "httpIn5xx", "httpOut")),
+      new KialiProtocol("tcp", List.of("tcp"), List.of("tcpIn", "tcpOut")));
+
+  /** The edge rates Kiali marks IsErr: their sum over the total is the protocol's PercentErr. */
+  private static final Set<String> ERROR_RATES = Set.of("httpNoResponse", "http4xx", "http5xx", "grpcNoResponse", "grpcErr");
+
   /**
    * Kiali's graph ({@code graph/config/cytoscape}): {@code queryTimeSeconds} and {@code durationSeconds} are
    * echoed as Kiali echoes them; {@code responsePercentile} is Kiali's {@code responseTime} parameter as a
@@ -119,9 +132,9 @@ final class ExternalViews {
   /** Kiali's node rates per protocol (Kiali's NodeRates order), leaving out protocols without traffic. */
   private static List<Map<String, Object>> nodeTraffic(Map<String, Double> rates) {
     List<Map<String, Object>> traffic = new ArrayList<>();
-    for (Map.Entry<String, List<String>> p : NODE_RATES.entrySet()) {
+    for (KialiProtocol p : PROTOCOLS) {
       Map<String, String> shown = new LinkedHashMap<>();
-      for (String name : p.getValue()) {
+      for (String name : p.nodeRates()) {
         double v = rates.getOrDefault(name, 0.0);
         if (v > 0) {
           shown.put(name, rate(v));
@@ -129,31 +142,12 @@ final class ExternalViews {
       }
       if (!shown.isEmpty()) {
         Map<String, Object> t = new LinkedHashMap<>();
-        t.put("protocol", p.getKey());
+        t.put("protocol", p.name());
         t.put("rates", shown);
         traffic.add(t);
       }
     }
     return traffic;
-  }
-
-  private static final Map<String, List<String>> NODE_RATES = orderedRates(
-      "grpc", List.of("grpcIn", "grpcInNoResponse", "grpcInErr", "grpcOut"),
-      "http", List.of("httpIn", "httpInNoResponse", "httpIn3xx", "httpIn4xx", "httpIn5xx", "httpOut"),
-      "tcp", List.of("tcpIn", "tcpOut"));
-
-  private static final Map<String, List<String>> EDGE_RATES = orderedRates(
-      "grpc", List.of("grpc", "grpcNoResponse", "grpcErr"),
-      "http", List.of("http", "httpNoResponse", "http3xx", "http4xx", "http5xx"),
-      "tcp", List.of("tcp"));
-
-  private static Map<String, List<String>> orderedRates(String p1, List<String> r1, String p2, List<String> r2, String p3,
-      List<String> r3) {
-    Map<String, List<String>> m = new LinkedHashMap<>();
-    m.put(p1, r1);
-    m.put(p2, r2);
-    m.put(p3, r3);
-    return m;
   }
 
   /** The host Istio's destination_service label names: a service's FQDN, a peer outside the mesh as named. */
@@ -296,12 +290,11 @@ final class ExternalViews {
       }
       Map<String, String> shown = new LinkedHashMap<>();
       double err = 0;
-      for (String name : EDGE_RATES.get(protocol)) {
+      for (String name : PROTOCOLS.stream().filter(p -> p.name().equals(protocol)).findFirst().orElseThrow().edgeRates()) {
         double v = rates.getOrDefault(name, 0.0);
         if (v > 0) {
           shown.put(name, rate(v));
-          // Kiali's IsErr rates: no response, 4xx and 5xx for HTTP; no response and errors for gRPC.
-          if (name.endsWith("NoResponse") || name.equals("http4xx") || name.equals("http5xx") || name.equals("grpcErr")) {
+          if (ERROR_RATES.contains(name)) {
             err += v;
           }
         }
