@@ -107,7 +107,9 @@ class TopologyApiServerIT {
       assertThat(kialiEdge.at("/data/traffic/rates/http").asText()).isEqualTo("1.00");
       assertThat(kialiEdge.at("/data/traffic/rates/http5xx").asText()).isEqualTo("0.05");
       assertThat(kialiEdge.at("/data/traffic/rates/httpPercentErr").asText()).isEqualTo("5.0");
-      assertThat(kialiEdge.at("/data/traffic/responses/5xx/hosts/cart").asText()).isEqualTo("5.0");
+      assertThat(kialiEdge.at("/data/traffic/responses/5xx/hosts/cart.shop.svc.cluster.local").asText()).isEqualTo("5.0");
+      assertThat(kiali.get("duration").asLong()).isEqualTo(600);
+      assertThat(kiali.get("timestamp").asLong()).isEqualTo(queryTime);
 
       JsonNode nodeGraph = getJson(base + "/api/graph/data?from=" + FROM);
       assertThat(nodeGraph.get("nodes")).anySatisfy(n -> {

@@ -284,7 +284,11 @@ public final class ApiRouter implements HttpHandler {
     }
     String type = p.get("graphType") == null ? "workload" : p.get("graphType");
     Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));
-    Map<String, Object> body = ExternalViews.kiali(g, now, kialiResponsePercentile(p.get("responseTime")), Set.copyOf(names));
+    // Kiali echoes the queryTime and duration asked for; the rates divide by the complete windows inside that
+    // range (shorter when the newest windows are still open), which "window" shows.
+    Map<String, Object> body = ExternalViews.kiali(g, Math.floorDiv(queryTime, 1000), span / 1000,
+        kialiResponsePercentile(p.get("responseTime")), Set.copyOf(names));
+    body.put("window", g.window().view());
     body.put("freshness", fresh);
     return body;
   }

@@ -3,11 +3,13 @@ package io.switchyard.topology.http;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** The graph in the shapes other tools read: Kiali's Cytoscape elements and Grafana's Node Graph API. */
 final class ExternalViews {
@@ -15,15 +17,57 @@ final class ExternalViews {
 
   // ---- Kiali ----
 
+  /** Where the cluster's services live, as Istio's destination_service label names them. */
+  private static final String CLUSTER_DOMAIN = "svc.cluster.local";
+
   /**
-   * Kiali's graph; {@code responsePercentile} is Kiali's {@code responseTime} parameter as a percentile (50, 95
-   * or 99) whose latency goes into each edge's {@code responseTime}, or {@code null} for none ({@code avg}: the
-   * store keeps histograms, not means). {@code namespaces} are the namespaces Kiali asked for (empty: all): a
-   * node in another namespace is marked {@code isOutside}, as Kiali marks it.
+   * The response class of Envoy's own reply for each response flag (RL answers 429, UAEX 403, UH 503...), used
+   * to put an edge's flags under the code they came with: the store counts flags per edge, not per code.
+   * DC (downstream disconnect) has no response. FI and DI (fault injection) answer whatever was configured.
    */
-  static Map<String, Object> kiali(Graph g, long nowMs, Integer responsePercentile, Set<String> namespaces) {
+  private static final Map<String, String> FLAG_CLASS = Map.ofEntries(
+      Map.entry("RL", "4"), Map.entry("UAEX", "4"), Map.entry("NR", "4"), Map.entry("DPE", "4"),
+      Map.entry("IH", "4"), Map.entry("SI", "4"), Map.entry("UH", "5"), Map.entry("UF", "5"),
+      Map.entry("UO", "5"), Map.entry("URX", "5"), Map.entry("UC", "5"), Map.entry("UT", "5"),
+      Map.entry("LH", "5"), Map.entry("LR", "5"), Map.entry("OM", "5"), Map.entry("DF", "5"),
+      Map.entry("DO", "5"), Map.entry("UPE", "5"), Map.entry("RLSE", "5"), Map.entry("NC", "5"),
+      Map.entry("UMSDR", "5"), Map.entry("DC", "-"));
+
+  /** Kiali's protocols with their edge and node rates, in Kiali's order (its {@code graph.Protocols}). */
+  private record KialiProtocol(String name, List<String> edgeRates, List<String> nodeRates) {}
+
+  private static final List<KialiProtocol> PROTOCOLS = List.of(
+      new KialiProtocol("grpc", List.of("grpc", "grpcNoResponse", "grpcErr"),
+          List.of("grpcIn", "grpcInNoResponse", "grpcInErr", "grpcOut")),
+      new KialiProtocol("http", List.of("http", "httpNoResponse", "http3xx", "http4xx", "http5xx"),
+          List.of("httpIn", "httpInNoResponse", "httpIn3xx", "httpIn4xx", "httpIn5xx", "httpOut")),
+      new KialiProtocol("tcp", List.of("tcp"), List.of("tcpIn", "tcpOut")));
+
+  /** The edge rates Kiali marks IsErr: their sum over the total is the protocol's PercentErr. */
+  private static final Set<String> ERROR_RATES = Set.of("httpNoResponse", "http4xx", "http5xx", "grpcNoResponse", "grpcErr");
+
+  /**
+   * Kiali's graph ({@code graph/config/cytoscape}): {@code queryTimeSeconds} and {@code durationSeconds} are
+   * echoed as Kiali echoes them; {@code responsePercentile} is Kiali's {@code responseTime} parameter as a
+   * percentile (50, 95 or 99) whose latency goes into each edge's {@code responseTime}, or {@code null} for
+   * none ({@code avg}: the store keeps histograms, not means). {@code namespaces} are the namespaces Kiali asked
+   * for (empty: all): a node in another namespace is marked {@code isOutside}, as Kiali marks it.
+   */
+  static Map<String, Object> kiali(Graph g, long queryTimeSeconds, long durationSeconds, Integer responsePercentile,
+      Set<String> namespaces) {
     double seconds = g.window().seconds();
-    double totalRequests = g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
+    Map<String, Graph.Node> byId = new HashMap<>();
+    for (Graph.Node n : g.nodes()) {
+      byId.put(n.id(), n);
+    }
+    // Kiali fills node rates from the traffic of their edges, so node and edge figures always agree.
+    Map<String, Map<String, Double>> nodeRates = new HashMap<>();
+    List<KialiEdge> kialiEdges = new ArrayList<>();
+    for (Graph.Edge e : g.edges()) {
+      KialiEdge k = KialiEdge.of(e, seconds, hostOf(byId.get(e.target()), e.target()));
+      kialiEdges.add(k);
+      k.addTo(nodeRates.computeIfAbsent(e.source(), id -> new HashMap<>()), nodeRates.computeIfAbsent(e.target(), id -> new HashMap<>()));
+    }
     List<Map<String, Object>> nodes = new ArrayList<>();
     for (Graph.Node n : g.nodes()) {
       Map<String, Object> d = new LinkedHashMap<>();
@@ -41,19 +85,10 @@ final class ExternalViews {
         d.put("version", n.version());
       }
       d.put("service", n.service());
-      List<Map<String, Object>> traffic = new ArrayList<>();
-      if (n.requestsIn() > 0 || n.requestsOut() > 0) {
-        Map<String, String> rates = new LinkedHashMap<>();
-        if (n.requestsIn() > 0) {
-          rates.put("httpIn", rate(n.requestRateIn()));
-          putClassRates(rates, "httpIn", n.responsesIn(), seconds);
-        }
-        if (n.requestsOut() > 0) {
-          rates.put("httpOut", rate(n.requestRateOut()));
-        }
-        traffic.add(Map.of("protocol", "http", "rates", rates));
+      List<Map<String, Object>> traffic = nodeTraffic(nodeRates.getOrDefault(n.id(), Map.of()));
+      if (!traffic.isEmpty()) {
+        d.put("traffic", traffic);
       }
-      d.put("traffic", traffic);
       if (n.root()) {
         d.put("isRoot", true);
       }
@@ -67,38 +102,14 @@ final class ExternalViews {
       nodes.add(Map.of("data", d));
     }
     List<Map<String, Object>> edges = new ArrayList<>();
-    for (Graph.Edge e : g.edges()) {
+    for (KialiEdge k : kialiEdges) {
+      Graph.Edge e = k.edge;
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("id", e.id());
       d.put("source", e.source());
       d.put("target", e.target());
-      String protocol = kialiProtocol(e.protocol());
-      Map<String, String> rates = new LinkedHashMap<>();
-      double pctReq = totalRequests > 0 ? 100 * e.requests() / totalRequests : 0;
-      if (protocol.equals("tcp")) {
-        rates.put("tcp", rate(e.requestRate()));
-      } else {
-        rates.put(protocol, rate(e.requestRate()));
-        if (protocol.equals("http")) {
-          putClassRates(rates, "http", e.responses(), seconds);
-        } else {
-          rates.put("grpcErr", rate(seconds > 0 ? e.failed() / seconds : 0));
-        }
-        String noResponse = protocol.equals("http") ? "httpNoResponse" : "grpcNoResponse";
-        double none = e.responses().getOrDefault("-", 0.0);
-        if (none > 0) {
-          rates.put(noResponse, rate(seconds > 0 ? none / seconds : 0));
-        }
-        rates.put(protocol + "PercentErr", percent(e.errorPercent() == null ? 0 : e.errorPercent()));
-        rates.put(protocol + "PercentReq", percent(pctReq));
-      }
-      Map<String, Object> responses = new LinkedHashMap<>();
-      double requests = e.requests();
-      for (Map.Entry<String, Double> r : e.responses().entrySet()) {
-        String flagsPercent = requests > 0 ? percent(100 * r.getValue() / requests) : "0.0";
-        responses.put(r.getKey(), Map.of("flags", Map.of("-", flagsPercent), "hosts", Map.of(hostOf(g, e.target()), flagsPercent)));
-      }
-      d.put("traffic", Map.of("protocol", protocol, "rates", rates, "responses", responses));
+      double sourceOut = nodeRates.get(e.source()).getOrDefault(k.protocol + "Out", 0.0);
+      d.put("traffic", k.traffic(sourceOut));
       Double responseTime = responsePercentile == null ? null : switch (responsePercentile) {
         case 50 -> e.latencyMs().p50();
         case 99 -> e.latencyMs().p99();
@@ -111,15 +122,227 @@ final class ExternalViews {
       edges.add(Map.of("data", d));
     }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("timestamp", nowMs / 1000);
-    body.put("duration", (long) seconds);
+    body.put("timestamp", queryTimeSeconds);
+    body.put("duration", durationSeconds);
     body.put("graphType", g.type().wireName());
     body.put("elements", Map.of("nodes", nodes, "edges", edges));
     return body;
   }
 
-  private static String hostOf(Graph g, String nodeId) {
-    return g.nodes().stream().filter(n -> n.id().equals(nodeId)).findFirst().map(Graph.Node::service).orElse(nodeId);
+  /** Kiali's node rates per protocol (Kiali's NodeRates order), leaving out protocols without traffic. */
+  private static List<Map<String, Object>> nodeTraffic(Map<String, Double> rates) {
+    List<Map<String, Object>> traffic = new ArrayList<>();
+    for (KialiProtocol p : PROTOCOLS) {
+      Map<String, String> shown = new LinkedHashMap<>();
+      for (String name : p.nodeRates()) {
+        double v = rates.getOrDefault(name, 0.0);
+        if (v > 0) {
+          shown.put(name, rate(v));
+        }
+      }
+      if (!shown.isEmpty()) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("protocol", p.name());
+        t.put("rates", shown);
+        traffic.add(t);
+      }
+    }
+    return traffic;
+  }
+
+  /** The host Istio's destination_service label names: a service's FQDN, a peer outside the mesh as named. */
+  private static String hostOf(Graph.Node target, String nodeId) {
+    if (target == null) {
+      return nodeId;
+    }
+    if ("service".equals(target.kind()) && !target.namespace().isEmpty()) {
+      return target.service() + "." + target.namespace() + "." + CLUSTER_DOMAIN;
+    }
+    return target.service().isEmpty() ? target.name() : target.service();
+  }
+
+  /**
+   * One edge in Kiali's terms: its protocol, its rates per second by Kiali's rate names and its responses
+   * by Kiali's code (counts, turned into shares of the edge's traffic when written).
+   */
+  private static final class KialiEdge {
+    final Graph.Edge edge;
+    final String protocol;
+    final double total;
+    final Map<String, Double> rates = new LinkedHashMap<>();
+    /** Kiali code -> flag -> requests, and Kiali code -> requests (all to the one host). */
+    final Map<String, Map<String, Double>> flags = new TreeMap<>();
+    final Map<String, Double> codes = new TreeMap<>();
+    final String host;
+
+    private KialiEdge(Graph.Edge edge, String protocol, double total, String host) {
+      this.edge = edge;
+      this.protocol = protocol;
+      this.total = total;
+      this.host = host;
+    }
+
+    static KialiEdge of(Graph.Edge e, double seconds, String host) {
+      String protocol = kialiProtocol(e);
+      KialiEdge k = new KialiEdge(e, protocol, e.requestRate(), host);
+      k.put(protocol, e.requestRate());
+      if (protocol.equals("tcp")) {
+        // Kiali keys all TCP traffic under "-": TCP has no response codes.
+        k.codes.put("-", e.requests());
+      } else {
+        double grpcErrByCode = 0;
+        for (Map.Entry<String, Double> r : e.responses().entrySet()) {
+          String code = kialiCode(r.getKey());
+          double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
+          k.codes.merge(code.isEmpty() ? "-" : code, r.getValue(), Double::sum);
+          if (protocol.equals("http")) {
+            switch (code.isEmpty() ? ' ' : code.charAt(0)) {
+              case '-' -> k.put("httpNoResponse", perSecond);
+              case '3' -> k.put("http3xx", perSecond);
+              case '4' -> k.put("http4xx", perSecond);
+              case '5' -> k.put("http5xx", perSecond);
+              default -> { }
+            }
+          } else if (code.equals("-")) {
+            k.put("grpcNoResponse", perSecond);
+          } else if (code.length() == 3 ? code.startsWith("4") || code.startsWith("5") : !code.equals("0") && !code.isEmpty()) {
+            // Kiali's rule: a three-character code is an HTTP code, anything else a gRPC status.
+            grpcErrByCode += perSecond;
+          }
+        }
+        if (protocol.equals("grpc")) {
+          // Access-log records keep the HTTP class of a gRPC call; its gRPC status only shows in the failed
+          // count, which also holds the calls that got no response.
+          double noResponse = k.rates.getOrDefault("grpcNoResponse", 0.0);
+          double failed = seconds > 0 ? e.failed() / seconds : 0;
+          k.put("grpcErr", Math.max(grpcErrByCode, failed - noResponse));
+        }
+      }
+      k.assignFlags(e.responseFlags());
+      return k;
+    }
+
+    private void put(String name, double perSecond) {
+      if (perSecond > 0) {
+        rates.merge(name, perSecond, Double::sum);
+      }
+    }
+
+    /** Puts each flag's requests under the code Envoy answers it with, else under the code with most room. */
+    private void assignFlags(Map<String, Double> edgeFlags) {
+      Map<String, Double> room = new TreeMap<>(codes);
+      for (Map.Entry<String, Double> f : new TreeMap<>(edgeFlags).entrySet()) {
+        double left = f.getValue();
+        String cls = FLAG_CLASS.get(f.getKey());
+        if (cls != null) {
+          for (Map.Entry<String, Double> c : room.entrySet()) {
+            if (left > 0 && c.getKey().startsWith(cls) && c.getValue() > 0) {
+              double n = Math.min(left, c.getValue());
+              flag(c.getKey(), f.getKey(), n, room);
+              left -= n;
+            }
+          }
+        }
+        while (left > 0) {
+          Map.Entry<String, Double> most = room.entrySet().stream().max(Map.Entry.comparingByValue()).orElse(null);
+          if (most == null || most.getValue() <= 0) {
+            break;
+          }
+          double n = Math.min(left, most.getValue());
+          flag(most.getKey(), f.getKey(), n, room);
+          left -= n;
+        }
+      }
+      // What no flag covers went out with Istio's "-" (no flags).
+      room.forEach((code, n) -> {
+        if (n > 0) {
+          flags.computeIfAbsent(code, c -> new TreeMap<>()).merge("-", n, Double::sum);
+        }
+      });
+    }
+
+    private void flag(String code, String flag, double n, Map<String, Double> room) {
+      flags.computeIfAbsent(code, c -> new TreeMap<>()).merge(flag, n, Double::sum);
+      room.merge(code, -n, Double::sum);
+    }
+
+    /** Adds this edge's rates to its source's out and its destination's in, as Kiali's AddToMetadata does. */
+    void addTo(Map<String, Double> source, Map<String, Double> dest) {
+      if (total <= 0) {
+        return;
+      }
+      source.merge(protocol + "Out", total, Double::sum);
+      dest.merge(protocol + "In", total, Double::sum);
+      rates.forEach((name, v) -> {
+        if (!name.equals(protocol)) {
+          // http4xx -> httpIn4xx, grpcErr -> grpcInErr, grpcNoResponse -> grpcInNoResponse
+          dest.merge(protocol + "In" + name.substring(protocol.length()), v, Double::sum);
+        }
+      });
+    }
+
+    /** Kiali's edge traffic: rates with Kiali's precision, error and request shares, responses as shares. */
+    Map<String, Object> traffic(double sourceOut) {
+      Map<String, Object> t = new LinkedHashMap<>();
+      t.put("protocol", protocol);
+      if (total <= 0) {
+        return t;
+      }
+      Map<String, String> shown = new LinkedHashMap<>();
+      double err = 0;
+      for (String name : PROTOCOLS.stream().filter(p -> p.name().equals(protocol)).findFirst().orElseThrow().edgeRates()) {
+        double v = rates.getOrDefault(name, 0.0);
+        if (v > 0) {
+          shown.put(name, rate(v));
+          if (ERROR_RATES.contains(name)) {
+            err += v;
+          }
+        }
+      }
+      if (!protocol.equals("tcp")) {
+        if (err > 0) {
+          shown.put(protocol + "PercentErr", percent(err / total * 100));
+        }
+        if (sourceOut > 0) {
+          shown.put(protocol + "PercentReq", percent(total / sourceOut * 100));
+        }
+      }
+      t.put("rates", shown);
+      Map<String, Object> responses = new LinkedHashMap<>();
+      double requests = edge.requests();
+      flags.forEach((code, byFlag) -> {
+        Map<String, String> flagShares = new LinkedHashMap<>();
+        byFlag.forEach((flag, n) -> flagShares.put(flag, percent(n / requests * 100)));
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("flags", flagShares);
+        detail.put("hosts", Map.of(host, percent(codes.get(code) / requests * 100)));
+        responses.put(code, detail);
+      });
+      if (!responses.isEmpty()) {
+        t.put("responses", responses);
+      }
+      return t;
+    }
+  }
+
+  /** The store's response key in Kiali's terms: gRPC statuses by number, classes ("4xx") as they are. */
+  private static String kialiCode(String key) {
+    return key.startsWith("grpc_") ? key.substring("grpc_".length()) : key;
+  }
+
+  /**
+   * Kiali knows gRPC, HTTP and TCP: a database or messaging hop that is not HTTP is TCP to Istio, as is any
+   * other named protocol; a span edge without a protocol is gRPC when its responses are gRPC statuses.
+   */
+  private static String kialiProtocol(Graph.Edge e) {
+    String p = e.protocol() == null ? "" : e.protocol().toLowerCase(Locale.ROOT);
+    if (p.startsWith("grpc") || (p.isEmpty() && e.responses().keySet().stream().anyMatch(k -> k.startsWith("grpc_")))) {
+      return "grpc";
+    }
+    if (p.isEmpty() || p.startsWith("http")) {
+      return "database".equals(e.connectionType()) || "messaging_system".equals(e.connectionType()) ? "tcp" : "http";
+    }
+    return "tcp";
   }
 
   /** A virtual node (a peer named from span attributes) is a service outside the mesh, as Kiali draws one. */
@@ -137,34 +360,18 @@ final class ExternalViews {
     };
   }
 
-  private static String kialiProtocol(String protocol) {
-    String p = protocol == null ? "" : protocol.toLowerCase(Locale.ROOT);
-    if (p.startsWith("grpc")) {
-      return "grpc";
+  /** Kiali's rateToString: two decimals, more until a significant digit shows, at most five. */
+  static String rate(double v) {
+    double scaled = v;
+    int needed = 0;
+    while (v > 0 && needed < 5 && scaled < 1) {
+      scaled *= 10;
+      needed++;
     }
-    return p.equals("tcp") ? "tcp" : "http";
+    return String.format(Locale.ROOT, "%." + Math.max(2, needed) + "f", v);
   }
 
-  /** Adds {prefix}3xx/4xx/5xx rates from response classes ("404" and "4xx" both count as 4xx). */
-  private static void putClassRates(Map<String, String> rates, String prefix, Map<String, Double> codes, double seconds) {
-    double[] byClass = new double[6];
-    for (Map.Entry<String, Double> c : codes.entrySet()) {
-      String code = c.getKey();
-      if (!code.isEmpty() && code.charAt(0) >= '1' && code.charAt(0) <= '5') {
-        byClass[code.charAt(0) - '0'] += c.getValue();
-      }
-    }
-    for (int k = 3; k <= 5; k++) {
-      if (byClass[k] > 0) {
-        rates.put(prefix + k + "xx", rate(seconds > 0 ? byClass[k] / seconds : 0));
-      }
-    }
-  }
-
-  private static String rate(double v) {
-    return String.format(Locale.ROOT, "%.2f", v);
-  }
-
+  /** Kiali's percentages: one decimal, not widened. */
   private static String percent(double v) {
     return String.format(Locale.ROOT, "%.1f", v);
   }

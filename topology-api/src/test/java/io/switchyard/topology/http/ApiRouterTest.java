@@ -138,6 +138,17 @@ class ApiRouterTest {
   }
 
   @Test
+  void kialiGraphEchoesTheQueryTimeAndDurationAsked() throws Exception {
+    JsonNode epoch = new ObjectMapper().readTree(get(open, "/api/namespaces/graph?queryTime=0&duration=600s").body());
+    assertThat(epoch.get("timestamp").asLong()).isZero();
+    assertThat(epoch.get("duration").asLong()).isEqualTo(600);
+    JsonNode hour = new ObjectMapper().readTree(get(open, "/api/namespaces/graph?duration=1h").body());
+    assertThat(hour.get("duration").asLong()).isEqualTo(3600);
+    assertThat(hour.get("timestamp").asLong()).isPositive();
+    assertThat(hour.at("/window/seconds").isNumber()).isTrue();
+  }
+
+  @Test
   void kialiGraphAnswersTheRequestKialisGraphPageSendsAndPutsTheChosenPercentileInResponseTime() throws Exception {
     // The query string of Kiali's graph page (v2.x), parameters in the order it sends them.
     String kiali = "/api/namespaces/graph?duration=3600s&graphType=versionedApp&includeIdleEdges=false"

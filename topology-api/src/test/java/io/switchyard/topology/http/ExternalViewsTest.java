@@ -11,7 +11,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The Kiali view marks nodes as Kiali's outsider finalizer does. */
+/**
+ * The Kiali view marks nodes as Kiali's outsider finalizer does, and fills Kiali's traffic fields by Kiali's
+ * formulas ({@code graph/protocol.go} and {@code graph/config/cytoscape}): every expectation below is computed
+ * by hand from those formulas.
+ */
 class ExternalViewsTest {
   private static final Traffic.Latency NO_LATENCY = new Traffic.Latency(null, null, null);
 
@@ -22,20 +26,20 @@ class ExternalViewsTest {
 
   @Test
   void nodesOfNamespacesNotAskedForAreOutside() {
-    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60_000, null, Set.of("shop")));
+    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of("shop")));
     assertThat(nodes.get("shop/frontend")).doesNotContainKeys("isOutside", "isInaccessible");
     assertThat(nodes.get("billing/payments")).containsEntry("isOutside", true).doesNotContainKey("isInaccessible");
   }
 
   @Test
   void withoutNamespacesAskedNoNodeIsOutside() {
-    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60_000, null, Set.of()));
+    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of()));
     assertThat(nodes.values()).allSatisfy(d -> assertThat(d).doesNotContainKey("isOutside"));
   }
 
   @Test
   void unknownAndVirtualNodesAreInaccessibleNotOutside() {
-    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60_000, null, Set.of("shop")));
+    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of("shop")));
     assertThat(nodes.get("user")).containsEntry("nodeType", "unknown").containsEntry("isRoot", true)
         .containsEntry("isInaccessible", true).doesNotContainKey("isOutside");
     // A peer named from span attributes is a service outside the mesh, in no namespace Kiali knows.
@@ -45,8 +49,153 @@ class ExternalViewsTest {
 
   @Test
   void edgesCarryNoMtlsShareTheRecordsDoNotHave() {
-    Map<String, Object> body = ExternalViews.kiali(GRAPH, 60_000, 95, Set.of());
+    Map<String, Object> body = ExternalViews.kiali(GRAPH, 60, 60, 95, Set.of());
     assertThat(elements(body, "edges")).hasSize(3).allSatisfy(d -> assertThat(d).doesNotContainKey("isMTLS"));
+  }
+
+  // One minute of traffic: counts / 60 are the rates.
+  private static final Graph TRAFFIC = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+      List.of(node("user", "", "user", true), node("shop/frontend", "shop", "service", false),
+          node("shop/cart", "shop", "service", false), node("shop/catalog", "shop", "service", false),
+          node("billing/payments", "billing", "service", false), node("billing/ledger", "billing", "service", false),
+          node("shop/redis", "shop", "service", false), node("postgres", "", "virtual", false)),
+      List.of(
+          edge("user", "shop/frontend", "", "http", 600, 60,
+              Map.of("2xx", 420.0, "4xx", 120.0, "5xx", 30.0, "-", 30.0), Map.of("RL", 60.0, "UAEX", 45.0, "UH", 30.0, "DC", 30.0)),
+          edge("shop/frontend", "shop/cart", "", "http", 180, 0, Map.of("2xx", 150.0, "3xx", 30.0), Map.of()),
+          edge("shop/frontend", "shop/catalog", "", "http", 60, 0, Map.of("2xx", 60.0), Map.of()),
+          // An access-log gRPC hop: statuses show only in the failed count (18, of which 6 got no response).
+          edge("shop/frontend", "billing/payments", "", "grpc", 60, 18, Map.of("2xx", 54.0, "-", 6.0), Map.of()),
+          // A span gRPC hop: statuses by number.
+          edge("billing/payments", "billing/ledger", "", "", 6, 3, Map.of("grpc_0", 3.0, "grpc_14", 3.0), Map.of()),
+          edge("shop/cart", "postgres", "database", "postgresql", 6, 1, Map.of("", 6.0), Map.of()),
+          edge("shop/cart", "shop/redis", "", "tcp", 12, 0, Map.of("", 12.0), Map.of("UF", 3.0))));
+
+  @Test
+  void httpPercentErrCountsNoResponse4xxAnd5xxAsKialiDoes() {
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of()), "user", "shop/frontend");
+    assertThat(traffic).containsEntry("protocol", "http");
+    // (30 no response + 120 4xx + 30 5xx) / 600 = 30 %; the 4xx alone would have been left out before.
+    assertThat(rates(traffic)).containsExactly(Map.entry("http", "10.00"), Map.entry("httpNoResponse", "0.50"),
+        Map.entry("http4xx", "2.00"), Map.entry("http5xx", "0.50"), Map.entry("httpPercentErr", "30.0"),
+        Map.entry("httpPercentReq", "100.0"));
+  }
+
+  @Test
+  void percentReqIsTheEdgesShareOfItsSourcesOutboundTrafficOfThatProtocol() {
+    Map<String, Object> body = ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of());
+    // frontend sends 3/s to cart and 1/s to catalog over HTTP (4/s), and 1/s over gRPC to payments.
+    assertThat(rates(edgeTraffic(body, "shop/frontend", "shop/cart"))).containsEntry("httpPercentReq", "75.0")
+        .containsEntry("http3xx", "0.50").doesNotContainKeys("http4xx", "http5xx", "httpNoResponse", "httpPercentErr");
+    assertThat(rates(edgeTraffic(body, "shop/frontend", "shop/catalog"))).containsEntry("httpPercentReq", "25.0");
+    assertThat(rates(edgeTraffic(body, "shop/frontend", "billing/payments"))).containsEntry("grpcPercentReq", "100.0");
+  }
+
+  @Test
+  void grpcErrorsAreNonZeroStatusesAndNoResponsesCountInPercentErr() {
+    Map<String, Object> body = ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of());
+    Map<String, Object> mesh = edgeTraffic(body, "shop/frontend", "billing/payments");
+    assertThat(mesh).containsEntry("protocol", "grpc");
+    // (18 failed - 6 without response) / 60 = 0.2/s errors, 0.1/s no response: 30 % of 1/s.
+    assertThat(rates(mesh)).containsExactly(Map.entry("grpc", "1.00"), Map.entry("grpcNoResponse", "0.10"),
+        Map.entry("grpcErr", "0.20"), Map.entry("grpcPercentErr", "30.0"), Map.entry("grpcPercentReq", "100.0"));
+    Map<String, Object> spans = edgeTraffic(body, "billing/payments", "billing/ledger");
+    assertThat(spans).containsEntry("protocol", "grpc");
+    assertThat(rates(spans)).containsEntry("grpcErr", "0.05").containsEntry("grpcPercentErr", "50.0");
+    assertThat(responses(spans)).containsOnlyKeys("0", "14");
+  }
+
+  @Test
+  void responsesPutEachFlagUnderTheCodeEnvoyAnswersItWithAsShareOfTheEdge() {
+    Map<String, Map<String, Map<String, String>>> r = responses(edgeTraffic(ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of()),
+        "user", "shop/frontend"));
+    String host = "frontend.shop.svc.cluster.local";
+    assertThat(r).containsOnlyKeys("2xx", "4xx", "5xx", "-");
+    assertThat(r.get("2xx")).isEqualTo(Map.of("flags", Map.of("-", "70.0"), "hosts", Map.of(host, "70.0")));
+    // RL (429) and UAEX (403) are 4xx replies: 60 and 45 of the 120; the other 15 carried no flag.
+    assertThat(r.get("4xx")).isEqualTo(Map.of("flags", Map.of("RL", "10.0", "UAEX", "7.5", "-", "2.5"), "hosts", Map.of(host, "20.0")));
+    assertThat(r.get("5xx")).isEqualTo(Map.of("flags", Map.of("UH", "5.0"), "hosts", Map.of(host, "5.0")));
+    assertThat(r.get("-")).isEqualTo(Map.of("flags", Map.of("DC", "5.0"), "hosts", Map.of(host, "5.0")));
+  }
+
+  @Test
+  void databaseAndTcpHopsAreTcpWithTcpNodeRates() {
+    Map<String, Object> body = ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of());
+    Map<String, Object> db = edgeTraffic(body, "shop/cart", "postgres");
+    assertThat(db).containsEntry("protocol", "tcp");
+    assertThat(rates(db)).containsExactly(Map.entry("tcp", "0.10"));
+    assertThat(responses(db)).isEqualTo(Map.of("-", Map.of("flags", Map.of("-", "100.0"), "hosts", Map.of("postgres", "100.0"))));
+    Map<String, Object> redis = edgeTraffic(body, "shop/cart", "shop/redis");
+    assertThat(responses(redis)).isEqualTo(Map.of("-", Map.of("flags", Map.of("UF", "25.0", "-", "75.0"),
+        "hosts", Map.of("redis.shop.svc.cluster.local", "100.0"))));
+    Map<String, Map<String, Object>> nodes = nodes(body);
+    assertThat(nodes.get("postgres").get("traffic")).isEqualTo(List.of(Map.of("protocol", "tcp", "rates", Map.of("tcpIn", "0.10"))));
+    assertThat(nodes.get("shop/cart").get("traffic")).isEqualTo(List.of(
+        Map.of("protocol", "http", "rates", Map.of("httpIn", "3.00", "httpIn3xx", "0.50")),
+        Map.of("protocol", "tcp", "rates", Map.of("tcpOut", "0.30"))));
+  }
+
+  @Test
+  void nodeRatesAreTheSumsOfTheirEdgesPerProtocolInKialisOrder() {
+    Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of()));
+    assertThat(nodes.get("shop/frontend").get("traffic")).isEqualTo(List.of(
+        Map.of("protocol", "grpc", "rates", Map.of("grpcOut", "1.00")),
+        Map.of("protocol", "http", "rates", Map.of("httpIn", "10.00", "httpInNoResponse", "0.50", "httpIn4xx", "2.00",
+            "httpIn5xx", "0.50", "httpOut", "4.00"))));
+    assertThat(nodes.get("billing/payments").get("traffic")).isEqualTo(List.of(Map.of("protocol", "grpc", "rates",
+        Map.of("grpcIn", "1.00", "grpcInNoResponse", "0.10", "grpcInErr", "0.20", "grpcOut", "0.10"))));
+    assertThat(nodes.get("user").get("traffic")).isEqualTo(List.of(Map.of("protocol", "http", "rates", Map.of("httpOut", "10.00"))));
+  }
+
+  @Test
+  void aNodeWithoutTrafficHasNoTrafficField() {
+    Graph idle = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000), List.of(node("shop/idle", "shop", "service", false)),
+        List.of());
+    assertThat(nodes(ExternalViews.kiali(idle, 60, 60, null, Set.of())).get("shop/idle")).doesNotContainKey("traffic");
+  }
+
+  @Test
+  void ratesWidenTheirPrecisionUntilASignificantDigitShowsAsKialisRateToString() {
+    assertThat(ExternalViews.rate(1.234)).isEqualTo("1.23");
+    assertThat(ExternalViews.rate(0.05)).isEqualTo("0.05");
+    assertThat(ExternalViews.rate(0.004)).isEqualTo("0.004");
+    assertThat(ExternalViews.rate(0.0001234)).isEqualTo("0.0001");
+    assertThat(ExternalViews.rate(0.00001234)).isEqualTo("0.00001");
+    assertThat(ExternalViews.rate(0.000001)).isEqualTo("0.00000");
+    // 300,000 requests over 100,000,000 s: 0.003/s shows three decimals, not "0.00".
+    Graph slow = new Graph(GraphType.SERVICE, new QueryWindow(0, 100_000_000_000L, 60_000),
+        List.of(node("a/x", "a", "service", false), node("a/y", "a", "service", false)),
+        List.of(new Graph.Edge("a/x>a/y", "a/x", "a/y", "", "http", "mesh", 300_000, 0, 0.003, 0.0, NO_LATENCY, NO_LATENCY,
+            Map.of("2xx", 300_000.0), Map.of())));
+    assertThat(rates(edgeTraffic(ExternalViews.kiali(slow, 0, 100_000_000, null, Set.of()), "a/x", "a/y"))).containsEntry("http", "0.003");
+  }
+
+  @Test
+  void timestampAndDurationAreTheQueryTimeAndDurationAsked() {
+    Map<String, Object> body = ExternalViews.kiali(TRAFFIC, 1_700_000_000L, 600, null, Set.of());
+    assertThat(body).containsEntry("timestamp", 1_700_000_000L).containsEntry("duration", 600L);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> edgeTraffic(Map<String, Object> body, String source, String target) {
+    return elements(body, "edges").stream().filter(d -> d.get("source").equals(source) && d.get("target").equals(target))
+        .map(d -> (Map<String, Object>) d.get("traffic")).findFirst().orElseThrow();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> rates(Map<String, Object> traffic) {
+    return (Map<String, String>) traffic.get("rates");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Map<String, String>>> responses(Map<String, Object> traffic) {
+    return (Map<String, Map<String, Map<String, String>>>) traffic.get("responses");
+  }
+
+  private static Graph.Edge edge(String source, String target, String connectionType, String protocol, double requests,
+      double failed, Map<String, Double> responses, Map<String, Double> flags) {
+    return new Graph.Edge(source + ">" + target, source, target, connectionType, protocol, "mesh", requests, failed,
+        requests / 60, failed / requests * 100, NO_LATENCY, NO_LATENCY, responses, flags);
   }
 
   @SuppressWarnings("unchecked")
