@@ -129,7 +129,11 @@ public final class TopologyQueries {
     // Read after the generation: a roll-up completed in between was written before either moved.
     long rollupsComplete = store.rollupsCompleteUntil();
     long end = window.toMs();
-    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), end, window.windowMillis(), rollupsComplete)) {
+    // Roll-ups and cached minutes hold hop totals: a graph that shows a hop's workloads apart reads its minutes.
+    boolean perWorkload = type.showsWorkloads();
+    List<RangePlan.Piece> plan = perWorkload ? List.of(new RangePlan.Piece(null, window.fromMs(), end))
+        : RangePlan.decompose(window.fromMs(), end, window.windowMillis(), rollupsComplete);
+    for (RangePlan.Piece piece : plan) {
       Resolution r = piece.resolution();
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
@@ -142,14 +146,14 @@ public final class TopologyQueries {
           long minuteStart = Math.floorDiv(from, MINUTE_MS) * MINUTE_MS;
           long to = Math.min(minuteStart + MINUTE_MS, piece.toMs());
           long f = from;
-          work.add(() -> {
+          work.add(perWorkload ? () -> workloadPiece(f, to, end, generation, catalog) : () -> {
             DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(f, generation, catalog) : null;
             if (minute == null || minute.maxWindowEnd > end) {
               if (minute != null) {
                 pieces.release(new DecodedPieces.Piece[] {minute});
               }
               DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-              scanPickedMinutes(f, to, end, b);
+              scanPickedMinutes(f, to, end, b::add);
               minute = b.build(generation, pieces);
             }
             return minute;
@@ -279,11 +283,18 @@ public final class TopologyQueries {
     DecodedPieces.Piece p = pieces.get(null, minute, catalog);
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b);
+      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b::add);
       p = b.build(generation, pieces);
       pieces.put(null, minute, p);
     }
     return p;
+  }
+
+  /** The hop windows a graph picks in [from, to), split into their per-workload entries; never cached. */
+  private DecodedPieces.Piece workloadPiece(long from, long to, long end, long generation, HopCatalog catalog) {
+    DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
+    scanPickedMinutes(from, to, end, (o, ol, v, vl) -> WorkloadEntries.split(o, ol, v, vl, b::add));
+    return b.build(generation, pieces);
   }
 
   /** Cache hits and misses of decoded buckets since start, for tests and the bench. */
@@ -297,7 +308,7 @@ public final class TopologyQueries {
   }
 
   /** Per (hop, window) the record of the highest source, in scan order. */
-  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, DecodedPieces.Builder picked) {
+  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, TopologyStore.LentSink picked) {
     Pending pending = new Pending();
     store.scanEdgeLent(null, fromMs, toMs, (order, orderLength, value, valueLength) -> {
       if (windowEndLimit != Long.MAX_VALUE && EdgeWindowDecoder.windowEnd(value, valueLength) > windowEndLimit) {
@@ -311,12 +322,12 @@ public final class TopologyQueries {
         return;
       }
       if (pending.orderLength > 0) {
-        picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
+        picked.accept(pending.order, pending.orderLength, pending.value, pending.valueLength);
       }
       pending.set(order, orderLength, value, valueLength);
     });
     if (pending.orderLength > 0) {
-      picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
+      picked.accept(pending.order, pending.orderLength, pending.value, pending.valueLength);
     }
   }
 
