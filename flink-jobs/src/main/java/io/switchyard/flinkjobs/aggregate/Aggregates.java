@@ -18,6 +18,8 @@ import java.util.List;
  * workloads, versions, kinds, connection types and protocols it sums may differ; a field the summed
  * requests disagree on is left empty (kind: the default, service) rather than taken from one of them,
  * and a field they agree on is kept, so a hop seen under one version gives the record it always gave.
+ * Where they differ, an edge record also lists the figures per workload identity in {@code workloads}
+ * (graphs that show workloads read them; the totals stay the record's own fields).
  */
 public final class Aggregates {
   public static final int SCHEMA_VERSION = 1;
@@ -84,7 +86,7 @@ public final class Aggregates {
   }
 
   /** Whether two aggregates (or entries) count requests of one workload identity. */
-  private static boolean sameWorkload(EdgeAggregate a, EdgeAggregate b) {
+  static boolean sameWorkload(EdgeAggregate a, EdgeAggregate b) {
     return a.getClient().equals(b.getClient()) && a.getServer().equals(b.getServer())
         && a.getConnectionType().equals(b.getConnectionType()) && a.getProtocol().equals(b.getProtocol());
   }

@@ -22,12 +22,12 @@ final class BuilderFold {
     boolean first = acc.getRequestCount() == 0 && !acc.hasClient();
     EdgeAggregate.Builder b = first ? Aggregates.emptyEdge(e).toBuilder() : acc.toBuilder();
     EdgeAggregate mine = Aggregates.emptyEdge(e);
-    if (!first && (acc.getWorkloadsCount() > 0 || !sameWorkload(acc, mine))) {
+    if (!first && (acc.getWorkloadsCount() > 0 || !Aggregates.sameWorkload(acc, mine))) {
       if (acc.getWorkloadsCount() == 0) {
         b.addWorkloads(Aggregates.partOf(acc));
       }
       int i = 0;
-      while (i < b.getWorkloadsCount() && !sameWorkload(b.getWorkloads(i), mine)) {
+      while (i < b.getWorkloadsCount() && !Aggregates.sameWorkload(b.getWorkloads(i), mine)) {
         i++;
       }
       if (i == b.getWorkloadsCount()) {
@@ -46,11 +46,6 @@ final class BuilderFold {
     }
     addTo(b, e);
     return b.build();
-  }
-
-  private static boolean sameWorkload(EdgeAggregate a, EdgeAggregate b) {
-    return a.getClient().equals(b.getClient()) && a.getServer().equals(b.getServer())
-        && a.getConnectionType().equals(b.getConnectionType()) && a.getProtocol().equals(b.getProtocol());
   }
 
   private static void addTo(EdgeAggregate.Builder b, EdgeEvent e) {
