@@ -7,6 +7,7 @@
 # series added up from the service minutes, interleaved per round; skipped with --skip-queries or --skip-services.
 # Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
 #        [--skip-rate true] [--skip-queries true] [--skip-graphs true] [--skip-services true] [--only RANGE-NAME-PREFIX]
+#        [--graph-type service|workload|app|versionedApp] (the type every graph query asks for; default service)
 # The bench JVM runs with the options bin/switchyard gives the product (SWITCHYARD_JAVA_OPTS, default -Xmx2g on the
 # JVM's default collector, G1), as the topology API runs inside that JVM; JAVA_OPTS adds flags for this run only
 # (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile or -Xlog:gc:file=gc.log).

@@ -57,6 +57,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class TopologyBench {
   private static final long MINUTE = 60_000;
+  /** The graph type every graph query asks for ({@code --graph-type}, default service). */
+  private static GraphType graphType = GraphType.SERVICE;
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = parse(args);
@@ -69,6 +71,7 @@ public final class TopologyBench {
     boolean skipRate = Boolean.parseBoolean(a.getOrDefault("skip-rate", "false"));
     boolean skipQueries = Boolean.parseBoolean(a.getOrDefault("skip-queries", "false"));
     boolean skipServices = Boolean.parseBoolean(a.getOrDefault("skip-services", "false"));
+    graphType = GraphType.parse("--graph-type", a.get("graph-type"));
     Path dir = Files.createTempDirectory("switchyard-topology-bench");
     try {
       Mesh mesh = new Mesh(services, edgeCount, 42);
@@ -202,8 +205,8 @@ public final class TopologyBench {
                 decoders), g)),
             new Phase("HTTP /api/v1/graph", () -> httpRun(new ApiRouter(new TopologyQueries(store, clock, () -> 0,
                 () -> true, decoders), AccessPolicy.OPEN, noMetrics), client)));
-        System.out.printf(Locale.ROOT, "graph %s (%d rounds of %d queries per phase, phases interleaved):%n",
-            names.get(r), rounds, n);
+        System.out.printf(Locale.ROOT, "graph %s, type %s (%d rounds of %d queries per phase, phases interleaved):%n",
+            names.get(r), graphType.wireName(), rounds, n);
         List<List<double[]>> results = new ArrayList<>();
         phases.forEach(p -> results.add(new ArrayList<>()));
         for (int round = 0; round < rounds; round++) {
@@ -258,7 +261,8 @@ public final class TopologyBench {
     return new PhaseRun() {
       @Override
       public void query(long[] range) {
-        get(client, base + Instant.ofEpochMilli(range[0]) + "&to=" + Instant.ofEpochMilli(range[1]));
+        get(client, base + Instant.ofEpochMilli(range[0]) + "&to=" + Instant.ofEpochMilli(range[1]) + "&type="
+            + graphType.wireName());
       }
 
       @Override
@@ -269,7 +273,7 @@ public final class TopologyBench {
   }
 
   private static GraphRequest request(long[] range) {
-    return new GraphRequest(range[0], range[1], null, null, null, GraphType.SERVICE);
+    return new GraphRequest(range[0], range[1], null, null, null, graphType);
   }
 
   private static void get(HttpClient client, String uri) {

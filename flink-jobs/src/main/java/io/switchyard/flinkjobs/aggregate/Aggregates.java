@@ -7,6 +7,7 @@ import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,6 +18,8 @@ import java.util.List;
  * workloads, versions, kinds, connection types and protocols it sums may differ; a field the summed
  * requests disagree on is left empty (kind: the default, service) rather than taken from one of them,
  * and a field they agree on is kept, so a hop seen under one version gives the record it always gave.
+ * Where they differ, an edge record also lists the figures per workload identity in {@code workloads}
+ * (graphs that show workloads read them; the totals stay the record's own fields).
  */
 public final class Aggregates {
   public static final int SCHEMA_VERSION = 1;
@@ -52,7 +55,46 @@ public final class Aggregates {
     for (CodeCount c : b.getResponseFlagsList()) {
       addCode(m.getResponseFlagsBuilderList(), m::addResponseFlagsBuilder, c.getCode(), c.getCount());
     }
+    if (a.getWorkloadsCount() > 0 || b.getWorkloadsCount() > 0 || !sameWorkload(a, b)) {
+      m.clearWorkloads().addAllWorkloads(mergeWorkloads(a, b));
+    }
     return m.build();
+  }
+
+  /**
+   * The per-workload entries of two aggregates of one hop: those of {@code a} (or {@code a} itself as its one
+   * entry), each added to by {@code b}'s entry of the same workload identity, then {@code b}'s others.
+   */
+  private static List<EdgeAggregate> mergeWorkloads(EdgeAggregate a, EdgeAggregate b) {
+    List<EdgeAggregate> parts = new ArrayList<>(workloadsOf(a));
+    for (EdgeAggregate q : workloadsOf(b)) {
+      int i = 0;
+      while (i < parts.size() && !sameWorkload(parts.get(i), q)) {
+        i++;
+      }
+      if (i < parts.size()) {
+        parts.set(i, merge(parts.get(i), q));
+      } else {
+        parts.add(q);
+      }
+    }
+    return parts;
+  }
+
+  private static List<EdgeAggregate> workloadsOf(EdgeAggregate a) {
+    return a.getWorkloadsCount() > 0 ? a.getWorkloadsList() : List.of(partOf(a));
+  }
+
+  /** Whether two aggregates (or entries) count requests of one workload identity. */
+  static boolean sameWorkload(EdgeAggregate a, EdgeAggregate b) {
+    return a.getClient().equals(b.getClient()) && a.getServer().equals(b.getServer())
+        && a.getConnectionType().equals(b.getConnectionType()) && a.getProtocol().equals(b.getProtocol());
+  }
+
+  /** {@code a} as an entry of {@code workloads}: its identity and figures, without window, source or entries. */
+  static EdgeAggregate partOf(EdgeAggregate a) {
+    return a.toBuilder().clearSchemaVersion().clearSource().clearWindowStartUnixMs().clearWindowEndUnixMs()
+        .clearEmittedUnixMs().clearWorkloads().build();
   }
 
   /** The service this event was served by, as the first state of a per-service accumulator. */

@@ -6,7 +6,9 @@ import io.switchyard.model.v1.CodeCount;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.ServiceAggregate;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The pre-aggregation's per-(key, window) accumulators in plain fields and arrays. They fold events
@@ -30,6 +32,14 @@ final class Partials {
       counts[b] = counts[b] + weight;
       sumSeconds = sumSeconds + seconds * weight;
       count = count + weight;
+    }
+
+    Histogram copy() {
+      Histogram h = new Histogram();
+      System.arraycopy(counts, 0, h.counts, 0, counts.length);
+      h.sumSeconds = sumSeconds;
+      h.count = count;
+      return h;
     }
 
     LatencyHistogram toProto() {
@@ -61,6 +71,12 @@ final class Partials {
       codes[size] = code;
       counts[size] = count;
       size++;
+    }
+
+    void copyInto(Codes into) {
+      into.codes = Arrays.copyOf(codes, codes.length);
+      into.counts = Arrays.copyOf(counts, counts.length);
+      into.size = size;
     }
 
     /** Adds every comma-separated flag of an edge, as Envoy writes them. */
@@ -142,14 +158,56 @@ final class Partials {
     }
   }
 
-  /** One edge's requests in one window of one subtask. */
+  /**
+   * One edge's requests in one window of one subtask. While every event names the same workloads, versions,
+   * kinds, connection type and protocol it is one record; from the first event that differs, the figures are
+   * also kept per workload ({@link #parts}), which the record lists under {@code workloads}.
+   */
   static final class Edge extends Partial<EdgeAggregate> {
     private Histogram client;
     private Histogram server;
     private Histogram messaging;
+    /** Per distinct workload identity, in first-seen order; null while all events are alike. */
+    private List<Edge> parts;
 
     Edge(EdgeEvent first) {
       super(first);
+    }
+
+    /**
+     * Whether {@code e} has this partial's workload identity. Only asked while {@link #parts} is null (or of a
+     * part), when no field of {@link #identity} has been emptied, so it still holds the first event's.
+     */
+    private boolean alike(EdgeEvent e) {
+      EdgeEvent i = identity;
+      return i.clientKind == e.clientKind && i.serverKind == e.serverKind && i.serverVersion.equals(e.serverVersion)
+          && i.serverWorkload.equals(e.serverWorkload) && i.clientVersion.equals(e.clientVersion)
+          && i.clientWorkload.equals(e.clientWorkload) && i.protocol.equals(e.protocol)
+          && i.connectionType.equals(e.connectionType);
+    }
+
+    /** A part holding this partial's figures so far, under its (still unmerged) identity. */
+    private Edge copyAsPart() {
+      Edge p = new Edge(identity);
+      p.requests = requests;
+      p.failed = failed;
+      responses.copyInto(p.responses);
+      flags.copyInto(p.flags);
+      p.client = client != null ? client.copy() : null;
+      p.server = server != null ? server.copy() : null;
+      p.messaging = messaging != null ? messaging.copy() : null;
+      return p;
+    }
+
+    private Edge partOf(EdgeEvent e) {
+      for (Edge p : parts) {
+        if (p.alike(e)) {
+          return p;
+        }
+      }
+      Edge p = new Edge(e);
+      parts.add(p);
+      return p;
     }
 
     @Override
@@ -164,6 +222,13 @@ final class Partials {
 
     @Override
     void add(EdgeEvent e) {
+      if (parts == null && !alike(e)) {
+        parts = new ArrayList<>(4);
+        parts.add(copyAsPart());
+      }
+      if (parts != null) {
+        partOf(e).add(e);
+      }
       super.add(e);
       identity.clientWorkload = Aggregates.common(identity.clientWorkload, e.clientWorkload);
       identity.clientVersion = Aggregates.common(identity.clientVersion, e.clientVersion);
@@ -195,6 +260,11 @@ final class Partials {
       }
       responses.forEach(b::addResponses);
       flags.forEach(b::addResponseFlags);
+      if (parts != null) {
+        for (Edge p : parts) {
+          b.addWorkloads(Aggregates.partOf(p.toProto()));
+        }
+      }
       return b.build();
     }
   }

@@ -12,12 +12,31 @@ import java.util.List;
  * that {@link Partials} must match bit for bit, and against which {@link Aggregates#merge} is checked.
  * Node fields outside the hop's key (workload, version, kind), the connection type and the protocol
  * keep the first event's value while every event agrees on it, and are empty (kind: service) after.
+ * From the first event that differs in any of them, the events are also folded per workload identity
+ * (both nodes, connection type, protocol) into {@code workloads}, the first entry holding what came before.
  */
 final class BuilderFold {
   private BuilderFold() {}
 
   static EdgeAggregate add(EdgeAggregate acc, EdgeEvent e) {
-    EdgeAggregate.Builder b = acc.getRequestCount() == 0 && !acc.hasClient() ? Aggregates.emptyEdge(e).toBuilder() : acc.toBuilder();
+    boolean first = acc.getRequestCount() == 0 && !acc.hasClient();
+    EdgeAggregate.Builder b = first ? Aggregates.emptyEdge(e).toBuilder() : acc.toBuilder();
+    EdgeAggregate mine = Aggregates.emptyEdge(e);
+    if (!first && (acc.getWorkloadsCount() > 0 || !Aggregates.sameWorkload(acc, mine))) {
+      if (acc.getWorkloadsCount() == 0) {
+        b.addWorkloads(Aggregates.partOf(acc));
+      }
+      int i = 0;
+      while (i < b.getWorkloadsCount() && !Aggregates.sameWorkload(b.getWorkloads(i), mine)) {
+        i++;
+      }
+      if (i == b.getWorkloadsCount()) {
+        b.addWorkloads(Aggregates.partOf(mine));
+      }
+      EdgeAggregate.Builder entry = b.getWorkloads(i).toBuilder();
+      addTo(entry, e);
+      b.setWorkloads(i, entry);
+    }
     b.setClient(agreed(b.getClient(), e.clientNode())).setServer(agreed(b.getServer(), e.serverNode()));
     if (!b.getConnectionType().equals(e.connectionType)) {
       b.setConnectionType("");

@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 
 import com.google.protobuf.Message;
@@ -95,7 +96,7 @@ class HopAggregationTest {
   }
 
   @Test
-  void threeVersionsOfOneHopSumIntoOneEdgeAndOneServiceWithTheVersionLeftEmpty() throws Exception {
+  void threeVersionsOfOneHopSumIntoOneEdgeAndOneServiceWithTheVersionLeftEmptyAndEachVersionListedApart() throws Exception {
     // Durations are binary fractions, so sums in any order are exact.
     List<EdgeEvent> subtask1 = List.of(edge(productpageToReviews("v1", 250_000, 200)), edge(productpageToReviews("v2", 500_000, 200)));
     List<EdgeEvent> subtask2 = List.of(edge(productpageToReviews("v3", 125_000, 503).setResponseFlags("UF")),
@@ -118,6 +119,20 @@ class HopAggregationTest {
       // what every request agreed on stays
       assertThat(a.getClient()).isEqualTo(subtask1.get(0).clientNode());
       assertThat(a.getProtocol()).isEqualTo("http");
+      // each version's own figures, under its own nodes, adding up to the hop's
+      assertThat(a.getWorkloadsList()).extracting(w -> w.getServer().getWorkload(), w -> w.getServer().getVersion(),
+          EdgeAggregate::getRequestCount, EdgeAggregate::getFailedCount, w -> w.getServerLatency().getSumSeconds())
+          .containsExactlyInAnyOrder(tuple("reviews-v1", "v1", 2.0, 0.0, 1.25), tuple("reviews-v2", "v2", 1.0, 0.0, 0.5),
+              tuple("reviews-v3", "v3", 1.0, 1.0, 0.125));
+      assertThat(a.getWorkloadsList()).allSatisfy(w -> {
+        assertThat(w.getClient()).isEqualTo(subtask1.get(0).clientNode());
+        assertThat(w.getProtocol()).isEqualTo("http");
+        assertThat(List.of(w.getWindowStartUnixMs(), (long) w.getSourceValue(), (long) w.getSchemaVersion(), (long) w.getWorkloadsCount()))
+            .containsOnly(0L);
+      });
+      EdgeAggregate v3 = a.getWorkloadsList().stream().filter(w -> w.getServer().getVersion().equals("v3")).findFirst().orElseThrow();
+      assertThat(v3.getResponsesList()).containsExactly(code("5xx", 1));
+      assertThat(v3.getResponseFlagsList()).containsExactly(code("UF", 1));
     });
 
     List<ServiceAggregate> services = serviceWindows(List.of(subtask1, subtask2));
@@ -174,6 +189,8 @@ class HopAggregationTest {
         assertThat(a.getServerLatency()).isEqualTo(histogram(0.25, 0.5));
         assertThat(a.getProtocol()).isEmpty();
         assertThat(a.getServer()).isEqualTo(http.serverNode());
+        assertThat(a.getWorkloadsList()).extracting(EdgeAggregate::getProtocol, EdgeAggregate::getRequestCount)
+            .containsExactlyInAnyOrder(tuple("http", 1.0), tuple("grpc", 1.0));
       });
     }
   }

@@ -27,6 +27,11 @@ public enum GraphType {
     return this == VERSIONED_APP ? "versionedApp" : name().toLowerCase(Locale.ROOT);
   }
 
+  /** Whether nodes name workloads or versions, so a hop's records count apart per workload. */
+  boolean showsWorkloads() {
+    return this == WORKLOAD || this == VERSIONED_APP;
+  }
+
   /** The node label of a reference under this grouping; virtual nodes keep their own name. */
   String label(NodeRef ref) {
     if (ref.getKind() != NodeRef.NodeKind.NODE_KIND_SERVICE) {

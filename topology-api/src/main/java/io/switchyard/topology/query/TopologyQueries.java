@@ -43,6 +43,11 @@ public final class TopologyQueries {
   private final LongSupplier consumerLag;
   private final BooleanSupplier caughtUp;
   private final DecodedPieces pieces;
+  /**
+   * Minutes split into their workloads ({@link WorkloadEntries}), for graphs that show workloads apart; numbered in
+   * their own catalog, since a workload is a hop of its own there. Bounded by half the hop pieces' bytes.
+   */
+  private final DecodedPieces workloadPieces;
   private final GraphCache graphs;
   private final DecodePool decoders;
 
@@ -65,6 +70,7 @@ public final class TopologyQueries {
       DecodePool decoders, long cachedPieceBytes, int cachedGraphs) {
     this.decoders = decoders;
     this.pieces = new DecodedPieces(store, cachedPieceBytes);
+    this.workloadPieces = new DecodedPieces(store, cachedPieceBytes / 2);
     this.graphs = new GraphCache(store, cachedGraphs);
     this.store = store;
     this.clock = clock;
@@ -130,13 +136,18 @@ public final class TopologyQueries {
     if (cached != null) {
       return cached;
     }
-    HopCatalog catalog = pieces.catalog();
+    // Roll-ups hold hop totals: a graph that shows a hop's workloads apart adds up minutes, split into workloads.
+    boolean perWorkload = type.showsWorkloads();
+    DecodedPieces cache = perWorkload ? workloadPieces : pieces;
+    HopCatalog catalog = cache.catalog();
     List<Supplier<DecodedPieces.Piece>> work = new ArrayList<>();
     GraphCache.Buckets buckets = new GraphCache.Buckets();
     // Read after the generation: a roll-up completed in between was written before either moved.
     long rollupsComplete = store.rollupsCompleteUntil();
     long end = window.toMs();
-    for (RangePlan.Piece piece : RangePlan.decompose(window.fromMs(), end, window.windowMillis(), rollupsComplete)) {
+    List<RangePlan.Piece> plan = perWorkload ? List.of(new RangePlan.Piece(null, window.fromMs(), end))
+        : RangePlan.decompose(window.fromMs(), end, window.windowMillis(), rollupsComplete);
+    for (RangePlan.Piece piece : plan) {
       Resolution r = piece.resolution();
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
@@ -150,14 +161,15 @@ public final class TopologyQueries {
           long to = Math.min(minuteStart + MINUTE_MS, piece.toMs());
           long f = from;
           work.add(() -> {
-            DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(f, generation, catalog) : null;
+            DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(cache, f, generation, catalog,
+                perWorkload) : null;
             if (minute == null || minute.maxWindowEnd > end) {
               if (minute != null) {
-                pieces.release(new DecodedPieces.Piece[] {minute});
+                cache.release(new DecodedPieces.Piece[] {minute});
               }
               DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-              scanPickedMinutes(f, to, end, b);
-              minute = b.build(generation, pieces);
+              scanPickedMinutes(f, to, end, into(b, perWorkload));
+              minute = b.build(generation, cache);
             }
             return minute;
           });
@@ -182,7 +194,7 @@ public final class TopologyQueries {
       }
     } finally {
       // Their arrays may now go to other pieces: nothing below reads them.
-      pieces.release(parts);
+      cache.release(parts);
     }
     HopCatalog.Hop[] hops = new HopCatalog.Hop[perHop.rows()];
     for (int row = 0; row < hops.length; row++) {
@@ -281,16 +293,25 @@ public final class TopologyQueries {
     return p;
   }
 
-  /** The records a graph picks among the windows starting in one calendar minute, unfiltered by range end. */
-  private DecodedPieces.Piece minutePiece(long minute, long generation, HopCatalog catalog) {
-    DecodedPieces.Piece p = pieces.get(null, minute, catalog);
+  /**
+   * The records a graph picks among the windows starting in one calendar minute, unfiltered by range end; split
+   * into workloads when {@code perWorkload} (then {@code cache} is {@link #workloadPieces}).
+   */
+  private DecodedPieces.Piece minutePiece(DecodedPieces cache, long minute, long generation, HopCatalog catalog,
+      boolean perWorkload) {
+    DecodedPieces.Piece p = cache.get(null, minute, catalog);
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
-      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, b);
-      p = b.build(generation, pieces);
-      pieces.put(null, minute, p);
+      scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, into(b, perWorkload));
+      p = b.build(generation, cache);
+      cache.put(null, minute, p);
     }
     return p;
+  }
+
+  /** Where picked records go: {@code b} as they are, or split into their workloads first. */
+  private static TopologyStore.LentSink into(DecodedPieces.Builder b, boolean perWorkload) {
+    return perWorkload ? (o, ol, v, vl) -> WorkloadEntries.split(o, ol, v, vl, b::add) : b::add;
   }
 
   /** Cache hits and misses of decoded buckets since start, for tests and the bench. */
@@ -304,7 +325,7 @@ public final class TopologyQueries {
   }
 
   /** Per (hop, window) the record of the highest source, in scan order. */
-  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, DecodedPieces.Builder picked) {
+  private void scanPickedMinutes(long fromMs, long toMs, long windowEndLimit, TopologyStore.LentSink picked) {
     Pending pending = new Pending();
     store.scanEdgeLent(null, fromMs, toMs, (order, orderLength, value, valueLength) -> {
       if (windowEndLimit != Long.MAX_VALUE && EdgeWindowDecoder.windowEnd(value, valueLength) > windowEndLimit) {
@@ -318,12 +339,12 @@ public final class TopologyQueries {
         return;
       }
       if (pending.orderLength > 0) {
-        picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
+        picked.accept(pending.order, pending.orderLength, pending.value, pending.valueLength);
       }
       pending.set(order, orderLength, value, valueLength);
     });
     if (pending.orderLength > 0) {
-      picked.add(pending.order, pending.orderLength, pending.value, pending.valueLength);
+      picked.accept(pending.order, pending.orderLength, pending.value, pending.valueLength);
     }
   }
 
