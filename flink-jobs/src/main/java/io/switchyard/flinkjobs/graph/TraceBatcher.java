@@ -1,8 +1,9 @@
 package io.switchyard.flinkjobs.graph;
 
 import io.switchyard.flinkjobs.buffering.FlushingOperator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
@@ -25,7 +26,14 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
   private final int maxTraces;
   private final long maxDelayMs;
   private final boolean unshuffled;
-  private transient Map<String, TraceSpans> buffer;
+  /**
+   * The batches by trace id bytes (open addressing, linear probing, at most half full), so a span
+   * finds its trace's batch without the hex key being built or hashed: the key is made once per
+   * batch, by the pairing.
+   */
+  private transient TraceSpans[] table;
+  /** The batches in the order their traces first came: the order a flush emits them in. */
+  private transient List<TraceSpans> buffer;
   private transient boolean timerSet;
 
   /**
@@ -51,7 +59,8 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
           + subtasks + ": pass the job --parallelism " + subtasks + " (a parallelism set only outside the job, or a scheduler"
           + " that rescales it, does not change how it is built)");
     }
-    buffer = new LinkedHashMap<>();
+    table = new TraceSpans[Integer.highestOneBit(maxTraces) * 4];
+    buffer = new ArrayList<>();
   }
 
   @Override
@@ -60,15 +69,22 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     if (element.hasTimestamp()) {
       in.timestamp = element.getTimestamp();
     }
-    TraceSpans waiting = buffer.get(in.key());
-    if (waiting != null) {
-      waiting.append(in);
-      return;
+    byte[] trace = in.traceId();
+    int mask = table.length - 1;
+    int slot = slot(trace, mask);
+    for (TraceSpans waiting = table[slot]; waiting != null; waiting = table[slot]) {
+      if (Arrays.equals(waiting.traceId(), trace)) {
+        waiting.append(in);
+        return;
+      }
+      slot = (slot + 1) & mask;
     }
     if (buffer.size() >= maxTraces) {
       flush();
+      slot = slot(trace, mask);
     }
-    buffer.put(in.key(), in);
+    table[slot] = in;
+    buffer.add(in);
     if (!timerSet) {
       timerSet = true;
       getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + maxDelayMs, t -> {
@@ -78,15 +94,21 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     }
   }
 
+  private static int slot(byte[] trace, int mask) {
+    int h = Arrays.hashCode(trace);
+    return (h ^ (h >>> 16)) & mask;
+  }
+
   @Override
   protected void flush() {
     if (buffer.isEmpty()) {
       return;
     }
-    for (TraceSpans batch : buffer.values()) {
+    for (TraceSpans batch : buffer) {
       output.collect(batch.timestamp == Long.MIN_VALUE ? new StreamRecord<>(batch) : new StreamRecord<>(batch, batch.timestamp));
     }
     buffer.clear();
+    Arrays.fill(table, null);
   }
 
   /** Traces waiting in this subtask (for tests). */
