@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.graph;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -95,122 +96,66 @@ final class SpanFields {
     return s;
   }
 
-  // Wire types.
-  private static final int VARINT = 0;
-  private static final int FIXED64 = 1;
-  private static final int LENGTH_DELIMITED = 2;
-  private static final int FIXED32 = 5;
-
   /** The one-pass read; false when the record needs the full parse to be judged. */
   private boolean read(byte[] b) {
-    int pos = 0;
-    int end = b.length;
-    while (pos < end) {
-      long tag = 0;
-      int shift = 0;
-      byte x;
-      do {
-        if (pos >= end || shift > 28) {
-          return false; // truncated, or a tag longer than protobuf's 32 bits
-        }
-        x = b[pos++];
-        tag |= (long) (x & 0x7f) << shift;
-        shift += 7;
-      } while (x < 0);
-      if (tag > Integer.MAX_VALUE || (tag >>> 3) == 0) {
-        return false;
-      }
-      int field = (int) (tag >>> 3);
-      int wire = (int) (tag & 7);
-      if (wire == VARINT) {
-        long v = 0;
-        shift = 0;
-        do {
-          if (pos >= end || shift > 63) {
-            return false;
-          }
-          x = b[pos++];
-          v |= (long) (x & 0x7f) << shift;
-          shift += 7;
-        } while (x < 0);
-        switch (field) {
-          case 7 -> kind = (int) v;
-          case 11 -> status = (int) v;
-          case 27 -> httpStatusCode = (int) v;
-          case 30 -> rpcGrpcStatusCode = (int) v;
-          default -> { } // schema_version, or an unknown field
-        }
-      } else if (wire == FIXED64) {
-        if (end - pos < 8) {
-          return false;
-        }
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-          v = (v << 8) | (b[pos + i] & 0xff);
-        }
-        pos += 8;
-        switch (field) {
-          case 9 -> startTimeUnixNano = v;
-          case 10 -> endTimeUnixNano = v;
-          case 12 -> samplingProbability = Double.longBitsToDouble(v);
-          default -> { } // received_unix_nano, or an unknown field
-        }
-      } else if (wire == FIXED32) {
-        if (end - pos < 4) {
-          return false;
-        }
-        pos += 4;
-      } else if (wire == LENGTH_DELIMITED) {
-        long len = 0;
-        shift = 0;
-        do {
-          if (pos >= end || shift > 28) {
-            return false;
-          }
-          x = b[pos++];
-          len |= (long) (x & 0x7f) << shift;
-          shift += 7;
-        } while (x < 0);
-        if (len > end - pos) {
-          return false;
-        }
-        int from = pos;
-        int n = (int) len;
-        pos += n;
-        if (field == 40) {
+    WireCursor in = new WireCursor(b);
+    while (in.more()) {
+      int tag = in.tag();
+      int field = tag >>> 3;
+      switch (tag) {
+        case 7 << 3 | WireCursor.VARINT -> kind = (int) in.varint();
+        case 11 << 3 | WireCursor.VARINT -> status = (int) in.varint();
+        case 27 << 3 | WireCursor.VARINT -> httpStatusCode = (int) in.varint();
+        case 30 << 3 | WireCursor.VARINT -> rpcGrpcStatusCode = (int) in.varint();
+        case 9 << 3 | WireCursor.FIXED64 -> startTimeUnixNano = in.fixed64();
+        case 10 << 3 | WireCursor.FIXED64 -> endTimeUnixNano = in.fixed64();
+        case 12 << 3 | WireCursor.FIXED64 -> samplingProbability = Double.longBitsToDouble(in.fixed64());
+        case 3 << 3 | WireCursor.LENGTH_DELIMITED -> spanId = bytes(in, b);
+        case 4 << 3 | WireCursor.LENGTH_DELIMITED -> parentSpanId = bytes(in, b);
+        case 40 << 3 | WireCursor.LENGTH_DELIMITED -> {
           return false; // the attribute map: the full parse reads it
         }
-        if (field == 3) {
-          spanId = Arrays.copyOfRange(b, from, pos);
-        } else if (field == 4) {
-          parentSpanId = Arrays.copyOfRange(b, from, pos);
-        } else if (isString(field)) {
-          String s = ascii(b, from, n);
-          if (s == null) {
-            return false; // not ASCII: the full parse checks the UTF-8
-          }
-          switch (field) {
-            case 5 -> serviceName = s;
-            case 6 -> serviceNamespace = s;
-            case 20 -> peerService = s;
-            case 21 -> serverAddress = s;
-            case 22 -> networkPeerAddress = s;
-            case 23 -> dbSystem = s;
-            case 24 -> dbName = s;
-            case 25 -> messagingSystem = s;
-            case 26 -> messagingDestination = s;
-            case 31 -> istioWorkload = s;
-            case 32 -> istioNamespace = s;
-            case 34 -> upstreamCluster = s;
-            default -> { } // name, http method and route, canonical service: checked, not kept
+        default -> {
+          if ((tag & 7) == WireCursor.LENGTH_DELIMITED && isString(field)) {
+            int n = in.length();
+            String s = in.failed() ? "" : ascii(b, in.position(), n);
+            if (s == null) {
+              return false; // not ASCII: the full parse checks the UTF-8
+            }
+            in.skip(n);
+            text(field, s);
+          } else {
+            in.skipValue(tag); // trace_id (the batch's key already), fields the rules never read, unknown fields
           }
         }
-        // trace_id (the batch's key already) and unknown fields: skipped
-      } else {
-        return false; // groups, or not a wire type
       }
     }
-    return true;
+    return !in.failed();
+  }
+
+  private static byte[] bytes(WireCursor in, byte[] b) {
+    int n = in.length();
+    int from = in.position();
+    in.skip(n);
+    return Arrays.copyOfRange(b, from, from + n);
+  }
+
+  private void text(int field, String s) {
+    switch (field) {
+      case 5 -> serviceName = s;
+      case 6 -> serviceNamespace = s;
+      case 20 -> peerService = s;
+      case 21 -> serverAddress = s;
+      case 22 -> networkPeerAddress = s;
+      case 23 -> dbSystem = s;
+      case 24 -> dbName = s;
+      case 25 -> messagingSystem = s;
+      case 26 -> messagingDestination = s;
+      case 31 -> istioWorkload = s;
+      case 32 -> istioNamespace = s;
+      case 34 -> upstreamCluster = s;
+      default -> { } // name, http method and route, canonical service: checked, not kept
+    }
   }
 
   /** SpanRecord's string fields: their bytes must be valid UTF-8 for the record to parse. */

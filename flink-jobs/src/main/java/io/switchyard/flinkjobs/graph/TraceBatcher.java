@@ -94,9 +94,20 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     }
   }
 
-  private static int slot(byte[] trace, int mask) {
-    int h = Arrays.hashCode(trace);
-    return (h ^ (h >>> 16)) & mask;
+  /**
+   * The home slot of a trace id: every byte mixed into every bit (FNV-1a, then a MurmurHash3
+   * finalizer). A polynomial hash such as {@code Arrays.hashCode} gives sequential ids nearby and
+   * overlapping slots, and linear probing then walks long runs of taken slots.
+   */
+  static int slot(byte[] trace, int mask) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : trace) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    return (int) h & mask;
   }
 
   @Override

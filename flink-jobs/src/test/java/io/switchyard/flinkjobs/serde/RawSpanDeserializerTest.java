@@ -6,7 +6,12 @@ import com.google.protobuf.ByteString;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RawSpanDeserializerTest {
@@ -35,6 +40,73 @@ class RawSpanDeserializerTest {
     for (SpanKind k : new SpanKind[] {SpanKind.SPAN_KIND_CLIENT, SpanKind.SPAN_KIND_PRODUCER, SpanKind.SPAN_KIND_CONSUMER}) {
       assertThat(RawSpanDeserializer.read(span(k).build().toByteArray()).size()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void theOnePassHeadReadEqualsProtobufsReaderOnRandomAndDamagedRecords() throws Exception {
+    Random r = new Random(11);
+    int malformed = 0;
+    for (int i = 0; i < 20_000; i++) {
+      SpanRecord.Builder b = span(SpanKind.forNumber(r.nextInt(6))).setTraceId(ByteString.copyFrom(random(r, r.nextInt(18))))
+          .setEndTimeUnixNano(r.nextLong());
+      if (r.nextInt(8) == 0) {
+        b.setKindValue(r.nextInt(40) - 10);
+      }
+      byte[] bytes = b.build().toByteArray();
+      switch (r.nextInt(8)) {
+        case 0 -> bytes = concat(bytes, span(SpanKind.forNumber(r.nextInt(6))).setTraceId(ByteString.copyFrom(random(r, 16)))
+            .build().toByteArray());
+        case 1 -> bytes = concat(unknownFields(r), concat(bytes, unknownFields(r)));
+        case 2 -> bytes = Arrays.copyOf(bytes, r.nextInt(bytes.length + 1));
+        case 3 -> bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
+        case 4 -> bytes = random(r, r.nextInt(30));
+        default -> { }
+      }
+      TraceSpans expected = RawSpanDeserializer.readWithProtobuf(bytes);
+      TraceSpans actual = RawSpanDeserializer.read(bytes);
+      String as = "record " + i + ": " + HexFormat.of().formatHex(bytes);
+      if (expected == null) {
+        malformed++;
+        assertThat(actual).as(as).isNull();
+        continue;
+      }
+      assertThat(actual).as(as).isNotNull();
+      assertThat(actual.size()).as(as).isEqualTo(expected.size());
+      if (expected.size() > 0) {
+        assertThat(actual.key()).as(as).isEqualTo(expected.key());
+        assertThat(actual.timestamp()).as(as).isEqualTo(expected.timestamp());
+      }
+    }
+    assertThat(malformed).isGreaterThan(500);
+  }
+
+  private static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** Fields the schema does not have, and the head's fields with a wire type the schema does not give them. */
+  private static byte[] unknownFields(Random r) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    for (int i = r.nextInt(4); i >= 0; i--) {
+      int field = r.nextInt(4) == 0 ? 50 + r.nextInt(1000) : 1 + r.nextInt(12);
+      switch (r.nextInt(4)) {
+        case 0 -> out.writeUInt64(field, r.nextLong());
+        case 1 -> out.writeFixed64(field, r.nextLong());
+        case 2 -> out.writeFixed32(field, r.nextInt());
+        default -> out.writeByteArray(field, random(r, r.nextInt(10)));
+      }
+    }
+    out.flush();
+    return bytes.toByteArray();
   }
 
   @Test
