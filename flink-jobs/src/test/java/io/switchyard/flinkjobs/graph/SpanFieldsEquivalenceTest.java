@@ -110,8 +110,8 @@ class SpanFieldsEquivalenceTest {
     byte[] bytes = randomSpan(r).toByteArray();
     switch (r.nextInt(12)) {
       case 0 -> bytes = concat(bytes, randomSpan(r).toByteArray()); // a merge: the last value of each field wins
-      case 1 -> bytes = concat(bytes, unknownFields(r));
-      case 2 -> bytes = concat(unknownFields(r), bytes);
+      case 1 -> bytes = concat(bytes, Spans.unknownFields(r, 45));
+      case 2 -> bytes = concat(Spans.unknownFields(r, 45), bytes);
       case 3 -> bytes = Arrays.copyOf(bytes, r.nextInt(bytes.length + 1)); // truncated
       case 4 -> {
         if (bytes.length > 0) {
@@ -180,24 +180,6 @@ class SpanFieldsEquivalenceTest {
     byte[] b = new byte[n];
     r.nextBytes(b);
     return ByteString.copyFrom(b);
-  }
-
-  /** Fields the schema does not have, and known fields with a wire type the schema does not give them. */
-  private static byte[] unknownFields(Random r) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    for (int i = r.nextInt(4); i >= 0; i--) {
-      int field = r.nextInt(6) == 0 ? 50 + r.nextInt(1000) : 1 + r.nextInt(45);
-      switch (r.nextInt(5)) {
-        case 0 -> out.writeUInt64(field, r.nextLong());
-        case 1 -> out.writeFixed64(field, r.nextLong());
-        case 2 -> out.writeFixed32(field, r.nextInt());
-        case 3 -> out.writeByteArray(field, bytes(r, r.nextInt(10)).toByteArray());
-        default -> out.writeString(field, text(r));
-      }
-    }
-    out.flush();
-    return bytes.toByteArray();
   }
 
   /** A string field whose bytes are not valid UTF-8 (or are, but not ASCII). */

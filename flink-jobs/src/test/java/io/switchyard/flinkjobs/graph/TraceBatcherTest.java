@@ -74,7 +74,7 @@ class TraceBatcherTest {
   @Test
   void batchesEqualThoseOfAStringKeyedLinkedHashMapOnRandomStreams() throws Exception {
     Random r = new Random(5);
-    for (int stream = 0; stream < 200; stream++) {
+    for (int stream = 0; stream < 100; stream++) {
       int maxTraces = 1 + r.nextInt(r.nextBoolean() ? 5 : 300);
       if (stream > 0) {
         harness.close(); // the last one closes after the test

@@ -3,12 +3,10 @@ package io.switchyard.flinkjobs.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
-import com.google.protobuf.CodedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
@@ -56,7 +54,7 @@ class RawSpanDeserializerTest {
       switch (r.nextInt(8)) {
         case 0 -> bytes = concat(bytes, span(SpanKind.forNumber(r.nextInt(6))).setTraceId(ByteString.copyFrom(random(r, 16)))
             .build().toByteArray());
-        case 1 -> bytes = concat(unknownFields(r), concat(bytes, unknownFields(r)));
+        case 1 -> bytes = concat(Spans.unknownFields(r, 12), concat(bytes, Spans.unknownFields(r, 12)));
         case 2 -> bytes = Arrays.copyOf(bytes, r.nextInt(bytes.length + 1));
         case 3 -> bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
         case 4 -> bytes = random(r, r.nextInt(30));
@@ -90,23 +88,6 @@ class RawSpanDeserializerTest {
     byte[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  /** Fields the schema does not have, and the head's fields with a wire type the schema does not give them. */
-  private static byte[] unknownFields(Random r) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    for (int i = r.nextInt(4); i >= 0; i--) {
-      int field = r.nextInt(4) == 0 ? 50 + r.nextInt(1000) : 1 + r.nextInt(12);
-      switch (r.nextInt(4)) {
-        case 0 -> out.writeUInt64(field, r.nextLong());
-        case 1 -> out.writeFixed64(field, r.nextLong());
-        case 2 -> out.writeFixed32(field, r.nextInt());
-        default -> out.writeByteArray(field, random(r, r.nextInt(10)));
-      }
-    }
-    out.flush();
-    return bytes.toByteArray();
   }
 
   @Test
