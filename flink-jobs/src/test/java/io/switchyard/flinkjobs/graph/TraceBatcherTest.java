@@ -74,7 +74,7 @@ class TraceBatcherTest {
   @Test
   void batchesEqualThoseOfAStringKeyedLinkedHashMapOnRandomStreams() throws Exception {
     Random r = new Random(5);
-    for (int stream = 0; stream < 100; stream++) {
+    for (int stream = 0; stream < 40; stream++) {
       int maxTraces = 1 + r.nextInt(r.nextBoolean() ? 5 : 300);
       if (stream > 0) {
         harness.close(); // the last one closes after the test
@@ -84,7 +84,7 @@ class TraceBatcherTest {
       List<List<byte[]>> expected = new ArrayList<>();
       long base = r.nextBoolean() ? 1 : r.nextLong() >>> 1;
       int pool = 1 + r.nextInt(r.nextBoolean() ? 10 : 2_000);
-      for (int i = r.nextInt(1_500); i >= 0; i--) {
+      for (int i = r.nextInt(800); i >= 0; i--) {
         if (r.nextInt(200) == 0) {
           expected.addAll(reference.values());
           reference.clear();
