@@ -19,10 +19,6 @@ public final class SpanEdges {
 
   private SpanEdges() {}
 
-  public static String hex(com.google.protobuf.ByteString bytes) {
-    return HEX.formatHex(bytes.toByteArray());
-  }
-
   static String hex(byte[] bytes) {
     return HEX.formatHex(bytes);
   }

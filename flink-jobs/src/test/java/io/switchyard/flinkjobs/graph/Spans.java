@@ -7,6 +7,7 @@ import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HexFormat;
 import java.util.Random;
 
 /** Builds span fixtures with readable ids: trace t, span s, parent p (0 = root). */
@@ -21,7 +22,12 @@ public final class Spans {
   }
 
   public static String traceHex(long trace) {
-    return SpanEdges.hex(id(trace, 16));
+    return hex(id(trace, 16));
+  }
+
+  /** Lower-case hex of the bytes: how trace ids key the span topic and the pairing state. */
+  public static String hex(ByteString bytes) {
+    return HexFormat.of().formatHex(bytes.toByteArray());
   }
 
   /** A span from startMs lasting durationMs. */

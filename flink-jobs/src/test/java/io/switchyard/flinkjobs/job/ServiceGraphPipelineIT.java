@@ -3,7 +3,7 @@ package io.switchyard.flinkjobs.job;
 import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.EdgeAggregate;
@@ -84,7 +84,7 @@ class ServiceGraphPipelineIT {
     Collections.shuffle(spans, new Random(42)); // arrival order is anything: server before client, minute 1 before minute 0
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
       for (SpanRecord s : spans) {
-        p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+        p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
       }
       for (AccessLogRecord r : accessLogs()) {
         p.send(new ProducerRecord<>(prefix + Topics.ACCESS_LOGS.name(), "reviews".getBytes(StandardCharsets.UTF_8), r.toByteArray()));
