@@ -1,6 +1,5 @@
 package io.switchyard.flinkjobs.graph;
 
-import io.switchyard.model.v1.SpanRecord;
 import java.util.List;
 
 /** Reads the peer-naming attributes of a span by their OpenTelemetry names. */
@@ -10,22 +9,22 @@ final class SpanAttributes {
 
   private SpanAttributes() {}
 
-  static String get(SpanRecord s, String attribute) {
+  static String get(SpanFields s, String attribute) {
     return switch (attribute) {
-      case "peer.service" -> s.getPeerService();
-      case "server.address" -> s.getServerAddress();
-      case "network.peer.address" -> s.getNetworkPeerAddress();
-      case "db.name" -> s.getDbName();
-      case "db.system" -> s.getDbSystem();
-      case "messaging.destination.name" -> s.getMessagingDestination();
-      case "messaging.system" -> s.getMessagingSystem();
-      case "upstream_cluster" -> s.getUpstreamCluster();
-      default -> s.getAttributesOrDefault(attribute, "");
+      case "peer.service" -> s.peerService;
+      case "server.address" -> s.serverAddress;
+      case "network.peer.address" -> s.networkPeerAddress;
+      case "db.name" -> s.dbName;
+      case "db.system" -> s.dbSystem;
+      case "messaging.destination.name" -> s.messagingDestination;
+      case "messaging.system" -> s.messagingSystem;
+      case "upstream_cluster" -> s.upstreamCluster;
+      default -> s.attributes.getOrDefault(attribute, "");
     };
   }
 
   /** The first non-empty attribute in order, or "" when none is set. */
-  static String firstOf(SpanRecord s, List<String> attributes) {
+  static String firstOf(SpanFields s, List<String> attributes) {
     for (String a : attributes) {
       String v = get(s, a);
       if (!v.isEmpty()) {

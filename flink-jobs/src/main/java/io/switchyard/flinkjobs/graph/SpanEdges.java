@@ -1,9 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
 import io.switchyard.model.v1.NodeRef;
-import io.switchyard.model.v1.SpanRecord;
-import io.switchyard.model.v1.SpanRecord.SpanKind;
-import io.switchyard.model.v1.SpanRecord.StatusCode;
 import io.switchyard.model.v1.TelemetrySource;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,40 +19,40 @@ public final class SpanEdges {
 
   private SpanEdges() {}
 
-  public static String hex(com.google.protobuf.ByteString bytes) {
-    return HEX.formatHex(bytes.toByteArray());
+  static String hex(byte[] bytes) {
+    return HEX.formatHex(bytes);
   }
 
-  public static boolean isClientSide(SpanKind k) {
-    return k == SpanKind.SPAN_KIND_CLIENT || k == SpanKind.SPAN_KIND_PRODUCER;
+  static boolean isClientSide(int kind) {
+    return kind == SpanFields.KIND_CLIENT || kind == SpanFields.KIND_PRODUCER;
   }
 
-  public static boolean isServerSide(SpanKind k) {
-    return k == SpanKind.SPAN_KIND_SERVER || k == SpanKind.SPAN_KIND_CONSUMER;
+  static boolean isServerSide(int kind) {
+    return kind == SpanFields.KIND_SERVER || kind == SpanFields.KIND_CONSUMER;
   }
 
   /** A CLIENT span talking to a database: its edge completes at once, no server span will come. */
-  public static boolean isDatabase(SpanRecord s) {
-    return s.getKind() == SpanKind.SPAN_KIND_CLIENT && (!s.getDbSystem().isEmpty() || !s.getDbName().isEmpty());
+  static boolean isDatabase(SpanFields s) {
+    return s.kind == SpanFields.KIND_CLIENT && (!s.dbSystem.isEmpty() || !s.dbName.isEmpty());
   }
 
   // Nodes are written straight into the edge's fields: building a NodeRef message per side of every
   // request only to copy its fields out again was measurable per span.
-  private static String namespace(SpanRecord s) {
-    return !s.getServiceNamespace().isEmpty() ? s.getServiceNamespace() : s.getIstioNamespace();
+  private static String namespace(SpanFields s) {
+    return !s.serviceNamespace.isEmpty() ? s.serviceNamespace : s.istioNamespace;
   }
 
-  private static void clientService(EdgeEvent e, SpanRecord s) {
-    e.clientName = s.getServiceName();
+  private static void clientService(EdgeEvent e, SpanFields s) {
+    e.clientName = s.serviceName;
     e.clientNamespace = namespace(s);
-    e.clientWorkload = s.getIstioWorkload();
+    e.clientWorkload = s.istioWorkload;
     e.clientKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
   }
 
-  private static void serverService(EdgeEvent e, SpanRecord s) {
-    e.serverName = s.getServiceName();
+  private static void serverService(EdgeEvent e, SpanFields s) {
+    e.serverName = s.serviceName;
     e.serverNamespace = namespace(s);
-    e.serverWorkload = s.getIstioWorkload();
+    e.serverWorkload = s.istioWorkload;
     e.serverKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
   }
 
@@ -70,54 +67,54 @@ public final class SpanEdges {
     e.serverKind = name.isEmpty() ? fallbackKind.getNumber() : NodeRef.NodeKind.NODE_KIND_VIRTUAL_VALUE;
   }
 
-  static double durationSeconds(SpanRecord s) {
-    long d = s.getEndTimeUnixNano() - s.getStartTimeUnixNano();
+  static double durationSeconds(SpanFields s) {
+    long d = s.endTimeUnixNano - s.startTimeUnixNano;
     return d > 0 ? d / 1e9 : 0;
   }
 
-  static double weight(SpanRecord s) {
-    double p = s.getSamplingProbability();
+  static double weight(SpanFields s) {
+    double p = s.samplingProbability;
     return p > 0 && p <= 1 ? 1 / p : 1;
   }
 
-  static boolean failed(SpanRecord s) {
-    return s.getStatus() == StatusCode.STATUS_CODE_ERROR;
+  static boolean failed(SpanFields s) {
+    return s.status == SpanFields.STATUS_ERROR;
   }
 
   /** Response class from the HTTP status, else the gRPC status, else "" (unknown). */
-  static String responseClass(SpanRecord s) {
-    int http = s.getHttpStatusCode();
+  static String responseClass(SpanFields s) {
+    int http = s.httpStatusCode;
     if (http >= 100 && http < 600) {
       return (http / 100) + "xx";
     }
     // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
-    if (s.getRpcGrpcStatusCode() > 0 || (s.getRpcGrpcStatusCode() == 0 && s.getAttributesMap().containsKey("rpc.grpc.status_code"))) {
-      return "grpc_" + s.getRpcGrpcStatusCode();
+    if (s.rpcGrpcStatusCode > 0 || (s.rpcGrpcStatusCode == 0 && s.attributes.containsKey("rpc.grpc.status_code"))) {
+      return "grpc_" + s.rpcGrpcStatusCode;
     }
     return "";
   }
 
-  private static EdgeEvent base(SpanRecord timeSource) {
+  private static EdgeEvent base(SpanFields timeSource) {
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
-    e.timestampMs = timeSource.getStartTimeUnixNano() / 1_000_000;
+    e.timestampMs = timeSource.startTimeUnixNano / 1_000_000;
     return e;
   }
 
   /** A completed client/server pair. */
-  public static EdgeEvent paired(SpanRecord client, SpanRecord server) {
+  static EdgeEvent paired(SpanFields client, SpanFields server) {
     EdgeEvent e = base(client);
     clientService(e, client);
     serverService(e, server);
-    boolean messaging = client.getKind() == SpanKind.SPAN_KIND_PRODUCER || server.getKind() == SpanKind.SPAN_KIND_CONSUMER;
+    boolean messaging = client.kind == SpanFields.KIND_PRODUCER || server.kind == SpanFields.KIND_CONSUMER;
     e.connectionType = messaging ? CONNECTION_MESSAGING : "";
-    e.protocol = messaging ? client.getMessagingSystem() : "";
-    e.weight = client.getSamplingProbability() > 0 ? weight(client) : weight(server);
+    e.protocol = messaging ? client.messagingSystem : "";
+    e.weight = client.samplingProbability > 0 ? weight(client) : weight(server);
     e.failed = failed(client) || failed(server);
     e.clientLatencySeconds = durationSeconds(client);
     e.serverLatencySeconds = durationSeconds(server);
     if (messaging) {
-      long queue = server.getStartTimeUnixNano() - client.getEndTimeUnixNano();
+      long queue = server.startTimeUnixNano - client.endTimeUnixNano;
       // Clock skew between hosts can make this negative: then it is unknown, not zero.
       e.messagingLatencySeconds = queue > 0 ? queue / 1e9 : -1;
     }
@@ -127,12 +124,12 @@ public final class SpanEdges {
   }
 
   /** A database client span: complete at once, both latencies are the client's. */
-  public static EdgeEvent database(SpanRecord client) {
+  static EdgeEvent database(SpanFields client) {
     EdgeEvent e = base(client);
     clientService(e, client);
     serverVirtual(e, SpanAttributes.firstOf(client, DATABASE_PEER), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN);
     e.connectionType = CONNECTION_DATABASE;
-    e.protocol = client.getDbSystem();
+    e.protocol = client.dbSystem;
     e.weight = weight(client);
     e.failed = failed(client);
     e.clientLatencySeconds = durationSeconds(client);
@@ -142,7 +139,7 @@ public final class SpanEdges {
   }
 
   /** A client (or producer) whose server never came: the server is named from peer attributes. */
-  public static EdgeEvent unmatchedClient(SpanRecord client, List<String> peerAttributes) {
+  static EdgeEvent unmatchedClient(SpanFields client, List<String> peerAttributes) {
     EdgeEvent e = base(client);
     clientService(e, client);
     serverVirtual(e, SpanAttributes.firstOf(client, peerAttributes), NodeRef.NodeKind.NODE_KIND_UNKNOWN, UNKNOWN);
@@ -155,9 +152,9 @@ public final class SpanEdges {
   }
 
   /** A root server (or consumer) span: its caller is uninstrumented, named by peer.service or "user". */
-  public static EdgeEvent rootServer(SpanRecord server) {
+  static EdgeEvent rootServer(SpanFields server) {
     EdgeEvent e = base(server);
-    clientVirtual(e, server.getPeerService(), NodeRef.NodeKind.NODE_KIND_USER, USER);
+    clientVirtual(e, server.peerService, NodeRef.NodeKind.NODE_KIND_USER, USER);
     serverService(e, server);
     e.connectionType = CONNECTION_VIRTUAL;
     e.weight = weight(server);

@@ -1,8 +1,9 @@
 package io.switchyard.flinkjobs.graph;
 
 import io.switchyard.flinkjobs.buffering.FlushingOperator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
@@ -25,7 +26,14 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
   private final int maxTraces;
   private final long maxDelayMs;
   private final boolean unshuffled;
-  private transient Map<String, TraceSpans> buffer;
+  /**
+   * The batches by trace id bytes (open addressing, linear probing, at most half full), so a span
+   * finds its trace's batch without the hex key being built or hashed: the key is made once per
+   * batch, by the pairing.
+   */
+  private transient TraceSpans[] table;
+  /** The batches in the order their traces first came: the order a flush emits them in. */
+  private transient List<TraceSpans> buffer;
   private transient boolean timerSet;
 
   /**
@@ -51,7 +59,8 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
           + subtasks + ": pass the job --parallelism " + subtasks + " (a parallelism set only outside the job, or a scheduler"
           + " that rescales it, does not change how it is built)");
     }
-    buffer = new LinkedHashMap<>();
+    table = new TraceSpans[Integer.highestOneBit(maxTraces) * 4];
+    buffer = new ArrayList<>();
   }
 
   @Override
@@ -60,15 +69,22 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     if (element.hasTimestamp()) {
       in.timestamp = element.getTimestamp();
     }
-    TraceSpans waiting = buffer.get(in.key());
-    if (waiting != null) {
-      waiting.append(in);
-      return;
+    byte[] trace = in.traceId();
+    int mask = table.length - 1;
+    int slot = slot(trace, mask);
+    for (TraceSpans waiting = table[slot]; waiting != null; waiting = table[slot]) {
+      if (Arrays.equals(waiting.traceId(), trace)) {
+        waiting.append(in);
+        return;
+      }
+      slot = (slot + 1) & mask;
     }
     if (buffer.size() >= maxTraces) {
       flush();
+      slot = slot(trace, mask);
     }
-    buffer.put(in.key(), in);
+    table[slot] = in;
+    buffer.add(in);
     if (!timerSet) {
       timerSet = true;
       getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + maxDelayMs, t -> {
@@ -78,15 +94,32 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     }
   }
 
+  /**
+   * The home slot of a trace id: every byte mixed into every bit (FNV-1a, then a MurmurHash3
+   * finalizer). A polynomial hash such as {@code Arrays.hashCode} gives sequential ids nearby and
+   * overlapping slots, and linear probing then walks long runs of taken slots.
+   */
+  static int slot(byte[] trace, int mask) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : trace) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    return (int) h & mask;
+  }
+
   @Override
   protected void flush() {
     if (buffer.isEmpty()) {
       return;
     }
-    for (TraceSpans batch : buffer.values()) {
+    for (TraceSpans batch : buffer) {
       output.collect(batch.timestamp == Long.MIN_VALUE ? new StreamRecord<>(batch) : new StreamRecord<>(batch, batch.timestamp));
     }
     buffer.clear();
+    Arrays.fill(table, null);
   }
 
   /** Traces waiting in this subtask (for tests). */

@@ -1,6 +1,5 @@
 package io.switchyard.flinkjobs.graph;
 
-import io.switchyard.model.v1.SpanRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,10 +35,10 @@ final class TraceState {
     this.pending = pending;
   }
 
-  static byte[] seenKey(SpanRecord span) {
-    byte[] id = span.getSpanId().toByteArray();
+  static byte[] seenKey(SpanFields span) {
+    byte[] id = span.spanId;
     byte[] k = new byte[id.length + 1];
-    k[0] = (byte) span.getKindValue();
+    k[0] = (byte) span.kind;
     System.arraycopy(id, 0, k, 1, id.length);
     return k;
   }
@@ -95,29 +94,20 @@ final class TraceState {
     return t;
   }
 
-  /** The waiting span's protobuf bytes: the received ones when known, else encoded now. */
-  static byte[] bytes(Pending p) {
-    return p.raw != null ? p.raw : p.span.toByteArray();
-  }
-
   /**
    * A span waiting for its other side: a client under "c/&lt;span id&gt;", a server under
    * "s/&lt;parent id&gt;/&lt;span id&gt;".
    */
   static final class Pending {
     final String key;
-    final SpanRecord span;
-    /** The span's record bytes as received, or null: written to state as they are, not re-encoded. */
+    final SpanFields span;
+    /** The span's record bytes as received: written to state as they are. */
     final byte[] raw;
     final long deadline;
     /** A producer that already met at least one consumer: no virtual edge at expiry. */
     boolean matchedProducer;
 
-    Pending(String key, SpanRecord span, long deadline, boolean matchedProducer) {
-      this(key, span, null, deadline, matchedProducer);
-    }
-
-    Pending(String key, SpanRecord span, byte[] raw, long deadline, boolean matchedProducer) {
+    Pending(String key, SpanFields span, byte[] raw, long deadline, boolean matchedProducer) {
       this.key = key;
       this.span = span;
       this.raw = raw;

@@ -1,7 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.switchyard.model.v1.SpanRecord;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +57,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       out.writeUTF(p.key);
       out.writeLong(p.deadline);
       out.writeBoolean(p.matchedProducer);
-      byte[] span = TraceState.bytes(p);
+      byte[] span = p.raw;
       out.writeInt(span.length);
       out.write(span);
     }
@@ -84,7 +83,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       byte[] span = new byte[in.readInt()];
       in.readFully(span);
       try {
-        pending.add(new TraceState.Pending(key, SpanRecord.parseFrom(span), span, deadline, matched));
+        pending.add(new TraceState.Pending(key, SpanFields.parse(span), span, deadline, matched));
       } catch (InvalidProtocolBufferException e) {
         throw new IOException("corrupt pending span in pairing state", e);
       }

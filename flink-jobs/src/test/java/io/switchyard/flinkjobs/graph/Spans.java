@@ -3,7 +3,12 @@ package io.switchyard.flinkjobs.graph;
 import com.google.protobuf.ByteString;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HexFormat;
+import java.util.Random;
 
 /** Builds span fixtures with readable ids: trace t, span s, parent p (0 = root). */
 public final class Spans {
@@ -17,7 +22,12 @@ public final class Spans {
   }
 
   public static String traceHex(long trace) {
-    return SpanEdges.hex(id(trace, 16));
+    return hex(id(trace, 16));
+  }
+
+  /** Lower-case hex of the bytes: how trace ids key the span topic and the pairing state. */
+  public static String hex(ByteString bytes) {
+    return HexFormat.of().formatHex(bytes.toByteArray());
   }
 
   /** A span from startMs lasting durationMs. */
@@ -30,5 +40,30 @@ public final class Spans {
       b.setParentSpanId(id(parent, 8));
     }
     return b;
+  }
+
+  /**
+   * One to four fields of random numbers (the schema's up to {@code highestKnownField}, often with a
+   * wire type the schema does not give them, or numbers it does not have) and random values, as wire
+   * bytes to put before or after a record's.
+   */
+  public static byte[] unknownFields(Random r, int highestKnownField) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    for (int i = r.nextInt(4); i >= 0; i--) {
+      int field = r.nextInt(4) == 0 ? 50 + r.nextInt(1000) : 1 + r.nextInt(highestKnownField);
+      switch (r.nextInt(4)) {
+        case 0 -> out.writeUInt64(field, r.nextLong());
+        case 1 -> out.writeFixed64(field, r.nextLong());
+        case 2 -> out.writeFixed32(field, r.nextInt());
+        default -> {
+          byte[] value = new byte[r.nextInt(10)];
+          r.nextBytes(value);
+          out.writeByteArray(field, value);
+        }
+      }
+    }
+    out.flush();
+    return bytes.toByteArray();
   }
 }

@@ -1,8 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.switchyard.model.v1.SpanRecord;
-import io.switchyard.model.v1.SpanRecord.SpanKind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -61,19 +59,19 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     boolean changed = false;
     long latest = Long.MIN_VALUE; // the pairing clock at the batch's newest accepted span
     for (byte[] raw : batch.spans()) {
-      SpanRecord span;
+      SpanFields span;
       try {
-        span = SpanRecord.parseFrom(raw);
+        span = SpanFields.parse(raw);
       } catch (InvalidProtocolBufferException e) {
         counters.get(Outcome.DROPPED_MALFORMED).inc();
         continue;
       }
-      SpanKind kind = span.getKind();
+      int kind = span.kind;
       boolean clientSide = SpanEdges.isClientSide(kind);
       if (!clientSide && !SpanEdges.isServerSide(kind)) {
         continue; // INTERNAL spans never bridge services
       }
-      if (span.getServiceName().isEmpty()) {
+      if (span.serviceName.isEmpty()) {
         counters.get(Outcome.DROPPED_NO_SERVICE).inc();
         continue;
       }
@@ -89,7 +87,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
       }
       changed = true;
       latest = Math.max(latest, now(span, ctx));
-      String spanId = SpanEdges.hex(span.getSpanId());
+      String spanId = SpanEdges.hex(span.spanId);
       if (clientSide) {
         onClient(trace, span, raw, spanId, ctx, out);
       } else {
@@ -102,13 +100,13 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     }
   }
 
-  private void onClient(TraceState trace, SpanRecord client, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
+  private void onClient(TraceState trace, SpanFields client, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
     if (SpanEdges.isDatabase(client)) {
       counters.get(Outcome.DATABASE).inc();
       out.collect(SpanEdges.database(client));
       return;
     }
-    boolean producer = client.getKind() == SpanKind.SPAN_KIND_PRODUCER;
+    boolean producer = client.kind == SpanFields.KIND_PRODUCER;
     String waitingPrefix = SERVER_PREFIX + spanId + "/";
     List<TraceState.Pending> waiting = new ArrayList<>();
     for (TraceState.Pending p : trace.pending) {
@@ -134,18 +132,18 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     trace.put(new TraceState.Pending(CLIENT_PREFIX + spanId, client, raw, deadline(client, ctx), matched));
   }
 
-  private void onServer(TraceState trace, SpanRecord server, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
-    if (server.getParentSpanId().isEmpty()) {
+  private void onServer(TraceState trace, SpanFields server, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
+    if (server.parentSpanId.length == 0) {
       counters.get(Outcome.ROOT_SERVER).inc();
       out.collect(SpanEdges.rootServer(server));
       return;
     }
-    String parentId = SpanEdges.hex(server.getParentSpanId());
+    String parentId = SpanEdges.hex(server.parentSpanId);
     TraceState.Pending client = trace.find(CLIENT_PREFIX + parentId);
     if (client != null) {
       out.collect(SpanEdges.paired(client.span, server));
       counters.get(Outcome.PAIRED).inc();
-      if (client.span.getKind() == SpanKind.SPAN_KIND_PRODUCER) {
+      if (client.span.kind == SpanFields.KIND_PRODUCER) {
         client.matchedProducer = true;
       } else {
         trace.pending.remove(client);
@@ -155,17 +153,17 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     trace.put(new TraceState.Pending(SERVER_PREFIX + parentId + "/" + spanId, server, raw, deadline(server, ctx), false));
   }
 
-  private long deadline(SpanRecord span, Context ctx) {
+  private long deadline(SpanFields span, Context ctx) {
     return saturatedAdd(now(span, ctx), config.pairingWait().toMillis());
   }
 
   /** The pairing clock when {@code span} arrives: the wall clock, or the span's time but never behind the watermark. */
-  private long now(SpanRecord span, Context ctx) {
+  private long now(SpanFields span, Context ctx) {
     if (config.timeDomain() == PairingConfig.TimeDomain.PROCESSING) {
       return ctx.timerService().currentProcessingTime();
     }
     // The span's own event time (what the source's timestamp assigner gives it), not the batch's.
-    long spanTime = span.getEndTimeUnixNano() / 1_000_000;
+    long spanTime = span.endTimeUnixNano / 1_000_000;
     return Math.max(spanTime, ctx.timerService().currentWatermark());
   }
 

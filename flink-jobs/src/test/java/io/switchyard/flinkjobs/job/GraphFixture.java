@@ -3,7 +3,7 @@ package io.switchyard.flinkjobs.job;
 import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.EdgeAggregate;
@@ -79,7 +79,7 @@ final class GraphFixture {
     Collections.shuffle(spans, new Random(42)); // arrival order is anything: server before client, minute 1 before minute 0
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     for (SpanRecord s : spans) {
-      out.add(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+      out.add(new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
     }
     for (AccessLogRecord r : accessLogs()) {
       out.add(new ProducerRecord<>(prefix + Topics.ACCESS_LOGS.name(), "reviews".getBytes(StandardCharsets.UTF_8), r.toByteArray()));
@@ -100,7 +100,7 @@ final class GraphFixture {
    */
   static ProducerRecord<byte[], byte[]> closer(String prefix) {
     SpanRecord s = span(900, 1, 0, "closer", SpanKind.SPAN_KIND_SERVER, T0 + 20 * 60_000, 1).setHttpStatusCode(200).build();
-    return new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray());
+    return new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray());
   }
 
   /**

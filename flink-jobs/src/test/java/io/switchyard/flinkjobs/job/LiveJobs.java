@@ -2,7 +2,7 @@ package io.switchyard.flinkjobs.job;
 
 import static org.awaitility.Awaitility.await;
 
-import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.ServiceAggregate;
@@ -55,7 +55,7 @@ final class LiveJobs {
 
   static void send(KafkaProducer<byte[], byte[]> p, String prefix, List<SpanRecord> spans) {
     for (SpanRecord s : spans) {
-      p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8),
+      p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8),
           s.toByteArray()));
     }
     p.flush();

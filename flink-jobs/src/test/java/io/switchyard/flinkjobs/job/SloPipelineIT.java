@@ -4,9 +4,9 @@ import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.switchyard.flinkjobs.graph.SpanEdges;
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
 import io.switchyard.flinkjobs.slo.spec.SloPublisher;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -151,6 +151,6 @@ class SloPipelineIT {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> p, String prefix, SpanRecord s) {
-    p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), SpanEdges.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+    p.send(new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
   }
 }

@@ -3,10 +3,13 @@ package io.switchyard.flinkjobs.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RawSpanDeserializerTest {
@@ -35,6 +38,56 @@ class RawSpanDeserializerTest {
     for (SpanKind k : new SpanKind[] {SpanKind.SPAN_KIND_CLIENT, SpanKind.SPAN_KIND_PRODUCER, SpanKind.SPAN_KIND_CONSUMER}) {
       assertThat(RawSpanDeserializer.read(span(k).build().toByteArray()).size()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void theOnePassHeadReadEqualsProtobufsReaderOnRandomAndDamagedRecords() throws Exception {
+    Random r = new Random(11);
+    int malformed = 0;
+    for (int i = 0; i < 20_000; i++) {
+      SpanRecord.Builder b = span(SpanKind.forNumber(r.nextInt(6))).setTraceId(ByteString.copyFrom(random(r, r.nextInt(18))))
+          .setEndTimeUnixNano(r.nextLong());
+      if (r.nextInt(8) == 0) {
+        b.setKindValue(r.nextInt(40) - 10);
+      }
+      byte[] bytes = b.build().toByteArray();
+      switch (r.nextInt(8)) {
+        case 0 -> bytes = concat(bytes, span(SpanKind.forNumber(r.nextInt(6))).setTraceId(ByteString.copyFrom(random(r, 16)))
+            .build().toByteArray());
+        case 1 -> bytes = concat(Spans.unknownFields(r, 12), concat(bytes, Spans.unknownFields(r, 12)));
+        case 2 -> bytes = Arrays.copyOf(bytes, r.nextInt(bytes.length + 1));
+        case 3 -> bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
+        case 4 -> bytes = random(r, r.nextInt(30));
+        default -> { }
+      }
+      TraceSpans expected = RawSpanDeserializer.readWithProtobuf(bytes);
+      TraceSpans actual = RawSpanDeserializer.read(bytes);
+      String as = "record " + i + ": " + HexFormat.of().formatHex(bytes);
+      if (expected == null) {
+        malformed++;
+        assertThat(actual).as(as).isNull();
+        continue;
+      }
+      assertThat(actual).as(as).isNotNull();
+      assertThat(actual.size()).as(as).isEqualTo(expected.size());
+      if (expected.size() > 0) {
+        assertThat(actual.key()).as(as).isEqualTo(expected.key());
+        assertThat(actual.timestamp()).as(as).isEqualTo(expected.timestamp());
+      }
+    }
+    assertThat(malformed).isGreaterThan(500);
+  }
+
+  private static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

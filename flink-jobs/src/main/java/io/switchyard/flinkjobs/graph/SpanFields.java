@@ -1,0 +1,202 @@
+package io.switchyard.flinkjobs.graph;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.switchyard.flinkjobs.serde.WireCursor;
+import io.switchyard.model.v1.SpanRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The fields of a {@code SpanRecord} that the pairing and the edge rules read, decoded straight from
+ * the record's protobuf bytes. Parsing every span into a full message (builder, message, a String
+ * per field, a map) was the largest cost of the pairing after RocksDB; this reads the wire format in
+ * one pass and skips what the rules never look at.
+ *
+ * <p>The result is always what {@code SpanRecord.parseFrom} would give: the one-pass read only takes
+ * records it can judge exactly (ASCII strings, no attribute map, no groups, nothing malformed) and
+ * hands every other record to the full parse, so a record it rejects is rejected with the same
+ * {@link InvalidProtocolBufferException}. Protobuf's rules apply: a field with an unexpected wire type
+ * is an unknown field, and the last occurrence of a field wins.
+ *
+ * <p>Repeated names (services, namespaces, peers) come back as one shared String each, from a small
+ * cache: the edge keys downstream then compare and hash them without reading their characters.
+ */
+final class SpanFields {
+  static final int KIND_SERVER = 2;
+  static final int KIND_CLIENT = 3;
+  static final int KIND_PRODUCER = 4;
+  static final int KIND_CONSUMER = 5;
+  static final int STATUS_ERROR = 2;
+  private static final byte[] NONE = new byte[0];
+
+  byte[] spanId = NONE;
+  byte[] parentSpanId = NONE;
+  String serviceName = "";
+  String serviceNamespace = "";
+  /** {@code SpanKind} number (an unknown number stays as it is, as protobuf keeps it). */
+  int kind;
+  long startTimeUnixNano;
+  long endTimeUnixNano;
+  /** {@code StatusCode} number. */
+  int status;
+  double samplingProbability;
+  String peerService = "";
+  String serverAddress = "";
+  String networkPeerAddress = "";
+  String dbSystem = "";
+  String dbName = "";
+  String messagingSystem = "";
+  String messagingDestination = "";
+  int httpStatusCode;
+  int rpcGrpcStatusCode;
+  String istioWorkload = "";
+  String istioNamespace = "";
+  String upstreamCluster = "";
+  /** The kept attributes: empty unless the record had any (then read by the full parse). */
+  Map<String, String> attributes = Map.of();
+
+  private SpanFields() {}
+
+  /**
+   * The span in {@code record}.
+   *
+   * @throws InvalidProtocolBufferException exactly when {@code SpanRecord.parseFrom(record)} throws
+   */
+  static SpanFields parse(byte[] record) throws InvalidProtocolBufferException {
+    SpanFields s = new SpanFields();
+    return s.read(record) ? s : of(SpanRecord.parseFrom(record));
+  }
+
+  /** The fields of a parsed message. */
+  static SpanFields of(SpanRecord r) {
+    SpanFields s = new SpanFields();
+    s.spanId = r.getSpanId().toByteArray();
+    s.parentSpanId = r.getParentSpanId().toByteArray();
+    s.serviceName = r.getServiceName();
+    s.serviceNamespace = r.getServiceNamespace();
+    s.kind = r.getKindValue();
+    s.startTimeUnixNano = r.getStartTimeUnixNano();
+    s.endTimeUnixNano = r.getEndTimeUnixNano();
+    s.status = r.getStatusValue();
+    s.samplingProbability = r.getSamplingProbability();
+    s.peerService = r.getPeerService();
+    s.serverAddress = r.getServerAddress();
+    s.networkPeerAddress = r.getNetworkPeerAddress();
+    s.dbSystem = r.getDbSystem();
+    s.dbName = r.getDbName();
+    s.messagingSystem = r.getMessagingSystem();
+    s.messagingDestination = r.getMessagingDestination();
+    s.httpStatusCode = r.getHttpStatusCode();
+    s.rpcGrpcStatusCode = r.getRpcGrpcStatusCode();
+    s.istioWorkload = r.getIstioWorkload();
+    s.istioNamespace = r.getIstioNamespace();
+    s.upstreamCluster = r.getUpstreamCluster();
+    s.attributes = r.getAttributesMap();
+    return s;
+  }
+
+  /** The one-pass read; false when the record needs the full parse to be judged. */
+  private boolean read(byte[] b) {
+    WireCursor in = new WireCursor(b);
+    while (in.more()) {
+      int tag = in.tag();
+      int field = tag >>> 3;
+      switch (tag) {
+        case 7 << 3 | WireCursor.VARINT -> kind = (int) in.varint();
+        case 11 << 3 | WireCursor.VARINT -> status = (int) in.varint();
+        case 27 << 3 | WireCursor.VARINT -> httpStatusCode = (int) in.varint();
+        case 30 << 3 | WireCursor.VARINT -> rpcGrpcStatusCode = (int) in.varint();
+        case 9 << 3 | WireCursor.FIXED64 -> startTimeUnixNano = in.fixed64();
+        case 10 << 3 | WireCursor.FIXED64 -> endTimeUnixNano = in.fixed64();
+        case 12 << 3 | WireCursor.FIXED64 -> samplingProbability = Double.longBitsToDouble(in.fixed64());
+        case 3 << 3 | WireCursor.LENGTH_DELIMITED -> spanId = bytes(in, b);
+        case 4 << 3 | WireCursor.LENGTH_DELIMITED -> parentSpanId = bytes(in, b);
+        case 40 << 3 | WireCursor.LENGTH_DELIMITED -> {
+          return false; // the attribute map: the full parse reads it
+        }
+        default -> {
+          if ((tag & 7) == WireCursor.LENGTH_DELIMITED && isString(field)) {
+            int n = in.length();
+            String s = in.failed() ? "" : ascii(b, in.position(), n);
+            if (s == null) {
+              return false; // not ASCII: the full parse checks the UTF-8
+            }
+            in.skip(n);
+            text(field, s);
+          } else {
+            in.skipValue(tag); // trace_id (the batch's key already), fields the rules never read, unknown fields
+          }
+        }
+      }
+    }
+    return !in.failed();
+  }
+
+  private static byte[] bytes(WireCursor in, byte[] b) {
+    int n = in.length();
+    int from = in.position();
+    in.skip(n);
+    return Arrays.copyOfRange(b, from, from + n);
+  }
+
+  private void text(int field, String s) {
+    switch (field) {
+      case 5 -> serviceName = s;
+      case 6 -> serviceNamespace = s;
+      case 20 -> peerService = s;
+      case 21 -> serverAddress = s;
+      case 22 -> networkPeerAddress = s;
+      case 23 -> dbSystem = s;
+      case 24 -> dbName = s;
+      case 25 -> messagingSystem = s;
+      case 26 -> messagingDestination = s;
+      case 31 -> istioWorkload = s;
+      case 32 -> istioNamespace = s;
+      case 34 -> upstreamCluster = s;
+      default -> { } // name, http method and route, canonical service: checked, not kept
+    }
+  }
+
+  /** SpanRecord's string fields: their bytes must be valid UTF-8 for the record to parse. */
+  private static boolean isString(int field) {
+    return field == 5 || field == 6 || field == 8 || (field >= 20 && field <= 26) || field == 28 || field == 29
+        || (field >= 31 && field <= 34);
+  }
+
+  /** Cached names: at most this long, in a table of this many slots. */
+  private static final int CACHED_LENGTH = 64;
+  private static final Cached[] CACHE = new Cached[4096];
+
+  /**
+   * One cached name. Its fields are final, so a slot read without a lock shows either nothing or a
+   * whole entry: the cache needs no synchronization.
+   */
+  private record Cached(byte[] bytes, String value) {}
+
+  /** The ASCII text in {@code b[from, from + n)}, a cached instance where one exists; null when a byte is not ASCII. */
+  static String ascii(byte[] b, int from, int n) {
+    int h = 0;
+    for (int i = from; i < from + n; i++) {
+      byte c = b[i];
+      if (c < 0) {
+        return null;
+      }
+      h = 31 * h + c;
+    }
+    if (n == 0) {
+      return "";
+    }
+    if (n > CACHED_LENGTH) {
+      return new String(b, from, n, StandardCharsets.US_ASCII);
+    }
+    int slot = (h ^ (h >>> 12)) & (CACHE.length - 1);
+    Cached c = CACHE[slot];
+    if (c != null && Arrays.equals(c.bytes, 0, c.bytes.length, b, from, from + n)) {
+      return c.value;
+    }
+    String s = new String(b, from, n, StandardCharsets.US_ASCII);
+    CACHE[slot] = new Cached(Arrays.copyOfRange(b, from, from + n), s);
+    return s;
+  }
+}

@@ -1,0 +1,118 @@
+package io.switchyard.flinkjobs.serde;
+
+/**
+ * Reads protobuf wire format from a byte array, for the one-pass span reads. It reads only what it can
+ * judge exactly: anything unusual (a truncated or over-long varint, a tag protobuf would read
+ * differently, a group, a length past the end) makes it {@link #failed()}, and the caller then hands
+ * the record to protobuf's own parser, which decides. So a caller never needs to match protobuf's
+ * error rules, only its rules for well-formed input.
+ */
+public final class WireCursor {
+  public static final int VARINT = 0;
+  public static final int FIXED64 = 1;
+  public static final int LENGTH_DELIMITED = 2;
+  public static final int FIXED32 = 5;
+
+  private final byte[] bytes;
+  private int pos;
+  private boolean failed;
+
+  public WireCursor(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  public boolean more() {
+    return !failed && pos < bytes.length;
+  }
+
+  public boolean failed() {
+    return failed;
+  }
+
+  /** Where the next read starts (after {@link #length()}: the field's first byte). */
+  public int position() {
+    return pos;
+  }
+
+  /**
+   * The next tag: field number times 8 plus wire type, with a field number above 0 and a wire type
+   * this cursor can skip (no groups); else it fails and returns 0.
+   */
+  public int tag() {
+    long tag = varint(5);
+    int wire = (int) (tag & 7);
+    if (failed || tag > Integer.MAX_VALUE || (tag >>> 3) == 0
+        || (wire != VARINT && wire != FIXED64 && wire != LENGTH_DELIMITED && wire != FIXED32)) {
+      failed = true;
+      return 0;
+    }
+    return (int) tag;
+  }
+
+  /** A varint field's value, all 64 bits (an int32 or enum field is its low 32 bits, as protobuf reads it). */
+  public long varint() {
+    return varint(10);
+  }
+
+  private long varint(int maxBytes) {
+    long v = 0;
+    for (int i = 0; i < maxBytes; i++) {
+      if (pos >= bytes.length) {
+        break;
+      }
+      byte x = bytes[pos++];
+      v |= (long) (x & 0x7f) << (7 * i);
+      if (x >= 0) {
+        return v;
+      }
+    }
+    failed = true;
+    return 0;
+  }
+
+  public long fixed64() {
+    if (bytes.length - pos < 8) {
+      failed = true;
+      return 0;
+    }
+    long v = 0;
+    for (int i = 7; i >= 0; i--) {
+      v = (v << 8) | (bytes[pos + i] & 0xff);
+    }
+    pos += 8;
+    return v;
+  }
+
+  /**
+   * A length-delimited field's length; the cursor then stands on its first byte and {@link #skip}
+   * moves past it. Fails when the field would run past the end.
+   */
+  public int length() {
+    long n = varint(5);
+    if (failed || n > bytes.length - pos) {
+      failed = true;
+      return 0;
+    }
+    return (int) n;
+  }
+
+  public void skip(int n) {
+    pos += n;
+  }
+
+  /** Moves past the value of a field of this tag's wire type. */
+  public void skipValue(int tag) {
+    switch (tag & 7) {
+      case VARINT -> varint();
+      case FIXED64 -> fixed64();
+      case FIXED32 -> {
+        if (bytes.length - pos < 4) {
+          failed = true;
+        } else {
+          pos += 4;
+        }
+      }
+      default -> skip(length());
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package io.switchyard.flinkjobs.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.switchyard.model.v1.SpanRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one-pass read ({@link SpanFields}) with the edge rules on it ({@link SpanEdges}) against the old
+ * path: {@code SpanRecord.parseFrom} and the rules on the parsed message ({@link ProtoSpanEdges}), on
+ * random records, records with unknown fields, wrong wire types, repeated fields, attribute maps,
+ * non-ASCII and invalid UTF-8 text, truncations and corrupted bytes. Both must reject the same records
+ * and, for every record they accept, give the same pairing inputs and the same edges.
+ */
+class SpanFieldsEquivalenceTest {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final String[] TEXT = {"", "", "frontend", "svc-7", "payments.prod", "mysql", "orders-db", "kafka", "10.0.0.12",
+      "é", "日本", "a-very-long-service-name-that-is-longer-than-sixty-four-characters-for-the-cache-limit"};
+  private static final List<List<String>> PEER_LISTS = List.of(SpanAttributes.KNOWN_PEER_ATTRIBUTES,
+      List.of("peer.service", "server.address", "custom.peer"), List.of("custom.peer", "db.name"), List.of());
+
+  @Test
+  void theOnePassReadAndItsEdgesEqualTheFullParseOnRandomRecords() throws IOException {
+    Random r = new Random(20261126);
+    int accepted = 0;
+    int rejected = 0;
+    int fallback = 0;
+    SpanRecord previous = SpanRecord.getDefaultInstance();
+    for (int i = 0; i < 10_000; i++) {
+      byte[] bytes = record(r);
+      SpanRecord old;
+      try {
+        old = SpanRecord.parseFrom(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        old = null;
+      }
+      SpanFields now;
+      try {
+        now = SpanFields.parse(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        now = null;
+      }
+      assertThat(now == null).as("record %d rejected: %s", i, HEX.formatHex(bytes)).isEqualTo(old == null);
+      if (old == null) {
+        rejected++;
+        continue;
+      }
+      accepted++;
+      if (!old.getAttributesMap().isEmpty() || !old.getUnknownFields().asMap().isEmpty()) {
+        fallback++;
+      }
+      assertSame(i, bytes, old, now, previous);
+      previous = old;
+    }
+    assertThat(accepted).isGreaterThan(5_000);
+    assertThat(rejected).isGreaterThan(500);
+    assertThat(fallback).isGreaterThan(500);
+  }
+
+  @Test
+  void repeatedNamesComeBackAsOneInstance() throws IOException {
+    byte[] a = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").build().toByteArray();
+    byte[] b = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").setKindValue(3).build().toByteArray();
+    assertThat(SpanFields.parse(a).serviceName).isSameAs(SpanFields.parse(b).serviceName).isEqualTo("checkout");
+    assertThat(SpanFields.parse(a).istioNamespace).isSameAs(SpanFields.parse(b).istioNamespace);
+  }
+
+  private static void assertSame(int i, byte[] bytes, SpanRecord old, SpanFields now, SpanRecord other) throws IOException {
+    String as = "record " + i + ": " + HEX.formatHex(bytes);
+    SpanFields otherNow = SpanFields.parse(other.toByteArray());
+    assertThat(now.kind).as(as).isEqualTo(old.getKindValue());
+    assertThat(now.serviceName).as(as).isEqualTo(old.getServiceName());
+    assertThat(now.endTimeUnixNano).as(as).isEqualTo(old.getEndTimeUnixNano());
+    assertThat(TraceState.seenKey(now)).as(as).isEqualTo(oldSeenKey(old));
+    assertThat(SpanEdges.hex(now.spanId)).as(as).isEqualTo(Spans.hex(old.getSpanId()));
+    assertThat(now.parentSpanId.length == 0).as(as).isEqualTo(old.getParentSpanId().isEmpty());
+    assertThat(SpanEdges.hex(now.parentSpanId)).as(as).isEqualTo(Spans.hex(old.getParentSpanId()));
+    assertThat(SpanEdges.isClientSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isClientSide(old.getKind()));
+    assertThat(SpanEdges.isServerSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isServerSide(old.getKind()));
+    assertThat(SpanEdges.isDatabase(now)).as(as).isEqualTo(ProtoSpanEdges.isDatabase(old));
+    assertThat(SpanEdges.database(now)).as(as).isEqualTo(ProtoSpanEdges.database(old));
+    assertThat(SpanEdges.rootServer(now)).as(as).isEqualTo(ProtoSpanEdges.rootServer(old));
+    for (List<String> peers : PEER_LISTS) {
+      assertThat(SpanEdges.unmatchedClient(now, peers)).as(as).isEqualTo(ProtoSpanEdges.unmatchedClient(old, peers));
+    }
+    assertThat(SpanEdges.paired(now, otherNow)).as(as).isEqualTo(ProtoSpanEdges.paired(old, other));
+    assertThat(SpanEdges.paired(otherNow, now)).as(as).isEqualTo(ProtoSpanEdges.paired(other, old));
+  }
+
+  private static byte[] oldSeenKey(SpanRecord span) {
+    byte[] id = span.getSpanId().toByteArray();
+    byte[] k = new byte[id.length + 1];
+    k[0] = (byte) span.getKindValue();
+    System.arraycopy(id, 0, k, 1, id.length);
+    return k;
+  }
+
+  /** A random span's bytes, often changed the ways a bad or foreign producer could change them. */
+  private static byte[] record(Random r) throws IOException {
+    byte[] bytes = randomSpan(r).toByteArray();
+    switch (r.nextInt(12)) {
+      case 0 -> bytes = concat(bytes, randomSpan(r).toByteArray()); // a merge: the last value of each field wins
+      case 1 -> bytes = concat(bytes, Spans.unknownFields(r, 45));
+      case 2 -> bytes = concat(Spans.unknownFields(r, 45), bytes);
+      case 3 -> bytes = Arrays.copyOf(bytes, r.nextInt(bytes.length + 1)); // truncated
+      case 4 -> {
+        if (bytes.length > 0) {
+          bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256); // one byte changed
+        }
+      }
+      case 5 -> bytes = concat(bytes, invalidText(r));
+      case 6 -> {
+        bytes = new byte[r.nextInt(40)];
+        r.nextBytes(bytes);
+      }
+      default -> { }
+    }
+    return bytes;
+  }
+
+  private static SpanRecord randomSpan(Random r) {
+    SpanRecord.Builder b = SpanRecord.newBuilder();
+    if (r.nextInt(4) > 0) {
+      b.setSchemaVersion(r.nextInt(3));
+    }
+    b.setTraceId(bytes(r, r.nextInt(4) > 0 ? 16 : r.nextInt(20)));
+    b.setSpanId(bytes(r, r.nextInt(4) > 0 ? 8 : r.nextInt(12)));
+    if (r.nextBoolean()) {
+      b.setParentSpanId(bytes(r, r.nextInt(4) > 0 ? 8 : r.nextInt(12)));
+    }
+    b.setServiceName(text(r)).setServiceNamespace(text(r)).setName(text(r));
+    b.setKindValue(r.nextInt(10) == 0 ? r.nextInt(20) - 5 : r.nextInt(6));
+    long start = r.nextInt(5) == 0 ? r.nextLong() : 1_767_225_600_000_000_000L + r.nextInt(1_000_000_000);
+    b.setStartTimeUnixNano(start);
+    b.setEndTimeUnixNano(r.nextInt(5) == 0 ? r.nextLong() : start + r.nextInt(50_000_000) - 1_000_000);
+    b.setStatusValue(r.nextInt(10) == 0 ? r.nextInt(100) - 50 : r.nextInt(3));
+    double[] probabilities = {0, 1, 0.5, 0.01, 2, -1, Double.NaN, Double.MIN_VALUE, r.nextDouble()};
+    b.setSamplingProbability(probabilities[r.nextInt(probabilities.length)]);
+    if (r.nextBoolean()) {
+      b.setPeerService(text(r)).setServerAddress(text(r)).setNetworkPeerAddress(text(r));
+    }
+    if (r.nextInt(3) == 0) {
+      b.setDbSystem(text(r)).setDbName(text(r));
+    }
+    if (r.nextInt(3) == 0) {
+      b.setMessagingSystem(text(r)).setMessagingDestination(text(r));
+    }
+    int[] http = {0, 200, 204, 302, 404, 503, 99, 600, -1, r.nextInt()};
+    b.setHttpStatusCode(http[r.nextInt(http.length)]).setHttpMethod(text(r)).setHttpRoute(text(r));
+    int[] grpc = {-1, 0, 14, 2, Integer.MIN_VALUE, r.nextInt()};
+    b.setRpcGrpcStatusCode(grpc[r.nextInt(grpc.length)]);
+    b.setIstioWorkload(text(r)).setIstioNamespace(text(r)).setIstioCanonicalService(text(r)).setUpstreamCluster(text(r));
+    if (r.nextInt(5) == 0) {
+      String[] keys = {"rpc.grpc.status_code", "custom.peer", "db.name", "peer.service", "k"};
+      for (int i = r.nextInt(3); i >= 0; i--) {
+        b.putAttributes(keys[r.nextInt(keys.length)], text(r));
+      }
+    }
+    if (r.nextBoolean()) {
+      b.setReceivedUnixNano(r.nextLong());
+    }
+    return b.build();
+  }
+
+  private static String text(Random r) {
+    return TEXT[r.nextInt(TEXT.length)];
+  }
+
+  private static ByteString bytes(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return ByteString.copyFrom(b);
+  }
+
+  /** A string field whose bytes are not valid UTF-8 (or are, but not ASCII). */
+  private static byte[] invalidText(Random r) throws IOException {
+    int[] fields = {5, 6, 8, 20, 23, 28, 29, 31, 33, 34};
+    byte[][] values = {{(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xff}, {(byte) 0xc3, (byte) 0xa9},
+        {(byte) 0xe2, (byte) 0x82}, {(byte) 0xc0, (byte) 0x80}, "ok".getBytes(StandardCharsets.UTF_8)};
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    out.writeByteArray(fields[r.nextInt(fields.length)], values[r.nextInt(values.length)]);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
