@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.TextFormat;
 import io.switchyard.flinkjobs.graph.EdgeEvent;
-import io.switchyard.flinkjobs.graph.SpanEdges;
+import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.flinkjobs.mesh.AccessLogEdges;
 import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
 import io.switchyard.model.v1.AccessLogRecord;
@@ -69,7 +69,7 @@ class BookinfoWorkloadsFixtureTest {
     SpanRecord server = client.toBuilder().setSpanId(ByteString.copyFrom(new byte[] {2, 0, 0, 0, 0, 0, 0, (byte) spanIds}))
         .setParentSpanId(client.getSpanId()).setServiceName("reviews").setIstioWorkload(workload).setKind(SpanKind.SPAN_KIND_SERVER)
         .setStartTimeUnixNano((at * 1_000 + 1_000) * 1_000).setEndTimeUnixNano((at * 1_000 + 1_000 + micros) * 1_000).build();
-    return SpanEdges.paired(client, server);
+    return Spans.paired(client, server);
   }
 
   /** The events: minute 0 logged and traced, minute 1 traced only. */

@@ -30,6 +30,11 @@ public final class Spans {
     return HexFormat.of().formatHex(bytes.toByteArray());
   }
 
+  /** The edge the pairing completes for a client span and its server span, read as the job reads them. */
+  public static EdgeEvent paired(SpanRecord client, SpanRecord server) {
+    return SpanEdges.paired(SpanFields.of(client), SpanFields.of(server));
+  }
+
   /** A span from startMs lasting durationMs. */
   public static SpanRecord.Builder span(long trace, long spanId, long parent, String service, SpanKind kind, long startMs, long durationMs) {
     SpanRecord.Builder b = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(id(trace, 16)).setSpanId(id(spanId, 8))
