@@ -35,7 +35,8 @@ public record JobOptions(
     int metricsPort,
     String restoreFrom,
     boolean fresh,
-    List<AlertWindow> alertWindows) implements Serializable {
+    List<AlertWindow> alertWindows,
+    Duration meshPairingWait) implements Serializable {
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
@@ -51,6 +52,8 @@ public record JobOptions(
         --idleness 10s              a partition without data this long stops holding the watermark
         --pairing-wait 10s          how long a span waits for the other side of its edge
         --pairing-time event        event | processing: the clock of that wait
+        --mesh-pairing-wait 10s     how long an access-log report waits for the other sidecar's report
+                                    of the same request (same clock as --pairing-time)
         --dedupe-ttl 10m            how long a (trace, span, kind) is remembered to drop redeliveries
         --peer-attributes LIST      attributes naming a virtual server, comma separated
         --max-nodes 10000           distinct node names per subtask before grouping into "other"
@@ -127,7 +130,8 @@ public record JobOptions(
           integer(left, "--metrics-port", "9249"),
           str(left, "--restore-from", ""),
           Boolean.parseBoolean(str(left, "--fresh", "false")),
-          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts));
+          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
+          dur(left, "--mesh-pairing-wait", "10s"));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
       }
@@ -139,6 +143,9 @@ public record JobOptions(
       }
       if (o.metricsPort() == 8081 || o.metricsPort() == 0 || o.metricsPort() < -1 || o.metricsPort() > 65535) {
         throw new IllegalArgumentException("--metrics-port must be a port other than 8081 (the rate-limit service's), or -1 for off");
+      }
+      if (o.meshPairingWait().isZero() || o.meshPairingWait().isNegative()) {
+        throw new IllegalArgumentException("--mesh-pairing-wait must be positive");
       }
       if (o.fresh() && !o.restoreFrom().isEmpty()) {
         throw new IllegalArgumentException("--fresh and --restore-from exclude each other");
@@ -187,7 +194,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows);
+        false, alertWindows, meshPairingWait);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */
