@@ -25,9 +25,13 @@ class AccessLogPairingTest {
   private KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent> harness;
 
   private void start(TimeDomain domain) throws Exception {
+    create(domain);
+    harness.open();
+  }
+
+  private void create(TimeDomain domain) throws Exception {
     pairing = new AccessLogPairing(WAIT, domain);
     harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(pairing), AccessLogPairing::key, Types.STRING);
-    harness.open();
   }
 
   @AfterEach
@@ -209,8 +213,7 @@ class AccessLogPairingTest {
     send(sourceReport("r1", T0));
     var snapshot = harness.snapshot(1, 1);
     harness.close();
-    pairing = new AccessLogPairing(WAIT, TimeDomain.EVENT);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(pairing), AccessLogPairing::key, Types.STRING);
+    create(TimeDomain.EVENT);
     harness.initializeState(snapshot);
     harness.open();
     send(destinationReport("r1", T0));
