@@ -37,6 +37,7 @@ public record JobOptions(
     String restoreFrom,
     boolean fresh,
     List<AlertWindow> alertWindows,
+    Duration meshPairingWait,
     Set<String> given) implements Serializable {
 
   static final String USAGE = """
@@ -54,6 +55,8 @@ public record JobOptions(
         --idleness 10s              a partition without data this long stops holding the watermark
         --pairing-wait 10s          how long a span waits for the other side of its edge
         --pairing-time event        event | processing: the clock of that wait
+        --mesh-pairing-wait 10s     how long an access-log report waits for the other sidecar's report
+                                    of the same request (same clock as --pairing-time)
         --dedupe-ttl 10m            how long a (trace, span, kind) is remembered to drop redeliveries
         --peer-attributes LIST      attributes naming a virtual server, comma separated
         --max-nodes 10000           distinct node names per subtask before grouping into "other"
@@ -132,6 +135,7 @@ public record JobOptions(
           str(left, "--restore-from", ""),
           Boolean.parseBoolean(str(left, "--fresh", "false")),
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
+          dur(left, "--mesh-pairing-wait", "10s"),
           Set.copyOf(m.keySet()));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -144,6 +148,9 @@ public record JobOptions(
       }
       if (o.metricsPort() == 8081 || o.metricsPort() == 0 || o.metricsPort() < -1 || o.metricsPort() > 65535) {
         throw new IllegalArgumentException("--metrics-port must be a port other than 8081 (the rate-limit service's), or -1 for off");
+      }
+      if (o.meshPairingWait().isZero() || o.meshPairingWait().isNegative()) {
+        throw new IllegalArgumentException("--mesh-pairing-wait must be positive");
       }
       if (o.fresh() && !o.restoreFrom().isEmpty()) {
         throw new IllegalArgumentException("--fresh and --restore-from exclude each other");
@@ -197,7 +204,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows, given);
+        false, alertWindows, meshPairingWait, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */

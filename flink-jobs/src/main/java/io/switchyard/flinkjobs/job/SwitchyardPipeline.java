@@ -9,7 +9,7 @@ import io.switchyard.flinkjobs.graph.ServiceGraphOperator;
 import io.switchyard.flinkjobs.graph.TraceBatcher;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.flinkjobs.graph.TraceSpansTypeInfo;
-import io.switchyard.flinkjobs.mesh.AccessLogEdges;
+import io.switchyard.flinkjobs.mesh.AccessLogPairing;
 import io.switchyard.flinkjobs.mesh.CardinalityLimiter;
 import io.switchyard.flinkjobs.metrics.FreshnessReporterFactory;
 import io.switchyard.flinkjobs.serde.ProtoRecordDeserializer;
@@ -158,15 +158,7 @@ public final class SwitchyardPipeline {
    */
   static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<EdgeEvent>> beforeLimit) {
     DataStream<EdgeEvent> spanEdges = spanEdges(env, o);
-    DataStream<EdgeEvent> meshEdges = env
-        .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
-            new ProtoRecordDeserializer<>(AccessLogRecord.class), "access-logs"),
-            idle(WatermarkStrategy.<AccessLogRecord>forBoundedOutOfOrderness(o.outOfOrderness())
-                .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000), o), "access-logs")
-        .uid("access-logs-source")
-        .<EdgeEvent>flatMap((AccessLogRecord r, Collector<EdgeEvent> out) -> AccessLogEdges.toEdge(r).ifPresent(out::collect))
-        .returns(TypeInformation.of(EdgeEvent.class))
-        .uid("access-log-edges").name("access-log-edges");
+    DataStream<EdgeEvent> meshEdges = meshEdges(env, o);
 
     // Each source's edges get their own limiter, chained behind the operator that makes them (the
     // pairing, the access-log mapping): a union in front of one shared limiter could not chain, and
@@ -183,6 +175,26 @@ public final class SwitchyardPipeline {
         .uid("services-sink").name("services-sink");
 
     slo(env, o, serviceAggregates, edgeAggregates);
+  }
+
+  /**
+   * Access logs -> edges, one per request: the two sidecars' reports of a request meet in keyed state
+   * by request id ({@link AccessLogPairing}). At one subtask the records are declared keyed as they
+   * come (as the span path does), so the pairing runs chained behind the source with no shuffle.
+   */
+  static DataStream<EdgeEvent> meshEdges(StreamExecutionEnvironment env, JobOptions o) {
+    DataStream<AccessLogRecord> logs = env
+        .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
+            new ProtoRecordDeserializer<>(AccessLogRecord.class), "access-logs"),
+            idle(WatermarkStrategy.<AccessLogRecord>forBoundedOutOfOrderness(o.outOfOrderness())
+                .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000), o), "access-logs")
+        .uid("access-logs-source");
+    KeyedStream<AccessLogRecord, String> byRequest = env.getParallelism() == 1
+        ? DataStreamUtils.reinterpretAsKeyedStream(logs, AccessLogPairing::key, Types.STRING)
+        : logs.keyBy(AccessLogPairing::key, Types.STRING);
+    return byRequest
+        .process(new AccessLogPairing(o.meshPairingWait(), o.pairing().timeDomain()), TypeInformation.of(EdgeEvent.class))
+        .uid("access-log-pairing").name("access-log-pairing");
   }
 
   /** Traces one span-source subtask gathers before it hands their batches on early (about 1 KB each). */

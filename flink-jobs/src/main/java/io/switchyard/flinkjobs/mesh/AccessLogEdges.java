@@ -8,52 +8,70 @@ import io.switchyard.model.v1.TelemetrySource;
 import java.util.Optional;
 
 /**
- * Turns an Envoy access-log record into an edge, counting each request once although both sidecars
- * log an in-mesh request (Istio's reporter rule, as Kiali and Istio's dashboards use it): the
- * destination's record counts whenever the destination is in the mesh; the source's record counts
- * only when no destination sidecar will report (no destination workload known, or traffic leaving
- * through PassthroughCluster / BlackHoleCluster).
+ * Turns Envoy access-log records into edges. Records with a request id are paired first
+ * ({@link AccessLogPairing}); records without one follow Istio's reporter rule (as Kiali and Istio's
+ * dashboards use it): the destination's record counts whenever the destination is in the mesh; the
+ * source's record counts only when no destination sidecar will report (no destination workload known,
+ * or traffic leaving through PassthroughCluster / BlackHoleCluster).
  */
 public final class AccessLogEdges {
   private AccessLogEdges() {}
 
-  /** The edge this record stands for, or empty when the other reporter's record counts instead. */
+  /**
+   * The edge this record stands for under the reporter rule, or empty when the other reporter's record
+   * counts instead. Only for records that cannot be paired by request id ({@link AccessLogPairing}).
+   */
   public static Optional<EdgeEvent> toEdge(AccessLogRecord r) {
-    boolean sourceReporter = r.getReporter() == Reporter.REPORTER_SOURCE;
-    if (sourceReporter && destinationInMesh(r)) {
-      return Optional.empty();
+    if (r.getReporter() != Reporter.REPORTER_SOURCE) {
+      return Optional.of(edge(null, r));
     }
+    return destinationInMesh(r) ? Optional.empty() : Optional.of(edge(r, null));
+  }
+
+  /**
+   * One edge from the two reports of one request, either of which may be missing (not both): the client
+   * as the source sidecar saw itself (else the destination's view of its downstream peer), the server as
+   * the destination sidecar saw itself (else the source's upstream view), each side's latency from its
+   * own report, and the outcome from the destination report when there is one. A record with no
+   * reporter stands in as the destination report, as the reporter rule counts it.
+   */
+  static EdgeEvent edge(AccessLogRecord source, AccessLogRecord destination) {
+    AccessLogRecord outcome = destination != null ? destination : source;
+    AccessLogRecord client = source != null ? source : destination;
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
-    e.timestampMs = r.getStartTimeUnixNano() / 1_000_000;
-    e.client(clientNode(r));
-    e.server(serverNode(r));
-    e.protocol = switch (r.getProtocol()) {
+    e.timestampMs = client.getStartTimeUnixNano() / 1_000_000;
+    e.client(clientNode(client));
+    e.server(serverNode(outcome));
+    AccessLogRecord.Protocol protocol = outcome.getProtocol();
+    e.protocol = switch (protocol) {
       case PROTOCOL_GRPC -> "grpc";
       case PROTOCOL_TCP -> "tcp";
       case PROTOCOL_HTTP -> "http";
       default -> "";
     };
-    int code = r.getResponseCode();
-    boolean grpcFailed = r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_GRPC && r.getGrpcStatus() > 0;
-    e.failed = code >= 500 || grpcFailed || (code == 0 && r.getProtocol() != AccessLogRecord.Protocol.PROTOCOL_TCP);
-    e.responseClass = code == 0 ? (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_TCP ? "" : "-") : (code / 100) + "xx";
-    e.responseFlags = r.getResponseFlags().equals("-") ? "" : r.getResponseFlags();
-    double seconds = r.getDurationMicros() / 1e6;
-    if (sourceReporter) {
-      e.clientLatencySeconds = seconds;
-    } else {
-      e.serverLatencySeconds = seconds;
+    int code = outcome.getResponseCode();
+    boolean grpcFailed = protocol == AccessLogRecord.Protocol.PROTOCOL_GRPC && outcome.getGrpcStatus() > 0;
+    e.failed = code >= 500 || grpcFailed || (code == 0 && protocol != AccessLogRecord.Protocol.PROTOCOL_TCP);
+    e.responseClass = code == 0 ? (protocol == AccessLogRecord.Protocol.PROTOCOL_TCP ? "" : "-") : (code / 100) + "xx";
+    e.responseFlags = outcome.getResponseFlags().equals("-") ? "" : outcome.getResponseFlags();
+    if (source != null) {
+      e.clientLatencySeconds = source.getDurationMicros() / 1e6;
     }
-    return Optional.of(e);
+    if (destination != null) {
+      e.serverLatencySeconds = destination.getDurationMicros() / 1e6;
+    }
+    return e;
   }
 
   static boolean destinationInMesh(AccessLogRecord r) {
+    return !leavesMesh(r) && !r.getDestinationWorkload().isEmpty();
+  }
+
+  /** Traffic to a destination no sidecar fronts: only the source's record will ever exist. */
+  static boolean leavesMesh(AccessLogRecord r) {
     String cluster = r.getUpstreamCluster();
-    if (cluster.equals("PassthroughCluster") || cluster.equals("BlackHoleCluster")) {
-      return false;
-    }
-    return !r.getDestinationWorkload().isEmpty();
+    return cluster.equals("PassthroughCluster") || cluster.equals("BlackHoleCluster");
   }
 
   static NodeRef clientNode(AccessLogRecord r) {

@@ -68,6 +68,25 @@ final class GraphFixture {
             .setDurationMicros(5_000).setStartTimeUnixNano((T0 + 3_000 + i) * 1_000_000).setGrpcStatus(-1).build());
       }
     }
+    // Two requests to ratings logged by both sidecars as the demo (and an Istio that does not log upstream
+    // peer metadata) does: the caller's report names no destination workload, so only the shared request
+    // id tells the two reports apart from two requests. One destination report comes twice.
+    for (int i = 0; i < 2; i++) {
+      AccessLogRecord.Builder common = AccessLogRecord.newBuilder().setRequestId("req-" + i)
+          .setAuthority("ratings.bookinfo.svc.cluster.local:9080").setDestinationService("ratings.bookinfo.svc.cluster.local")
+          .setProtocol(AccessLogRecord.Protocol.PROTOCOL_HTTP).setResponseCode(200).setGrpcStatus(-1);
+      logs.add(common.clone().setReporter(AccessLogRecord.Reporter.REPORTER_SOURCE).setSourceWorkload("productpage-v1")
+          .setSourceNamespace("bookinfo").setUpstreamCluster("outbound|9080||ratings.bookinfo.svc.cluster.local")
+          .setDurationMicros(9_000).setStartTimeUnixNano((T0 + 4_000 + i) * 1_000_000).build());
+      AccessLogRecord destination = common.clone().setReporter(AccessLogRecord.Reporter.REPORTER_DESTINATION)
+          .setSourcePrincipal("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage").setDestinationWorkload("ratings-v1")
+          .setDestinationNamespace("bookinfo").setUpstreamCluster("inbound|9080||")
+          .setDurationMicros(7_000).setStartTimeUnixNano((T0 + 4_001 + i) * 1_000_000).build();
+      logs.add(destination);
+      if (i == 0) {
+        logs.add(destination);
+      }
+    }
     return logs;
   }
 
@@ -127,7 +146,7 @@ final class GraphFixture {
     });
     int trace = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
     int mesh = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
-    assertThat(requests).containsExactlyInAnyOrderEntriesOf(Map.of(
+    assertThat(requests).containsExactlyInAnyOrderEntriesOf(with(Map.of(
         trace + "|virtual_node|user->frontend@0", 8.0,
         trace + "|virtual_node|user->frontend@1", 2.0,
         trace + "||frontend->checkout@0", 8.0,
@@ -137,7 +156,11 @@ final class GraphFixture {
         trace + "|messaging_system|orders->billing@0", 1.0,
         trace + "|messaging_system|orders->shipping@0", 1.0,
         trace + "|virtual_node|frontend->payments@0", 1.0,
-        mesh + "||productpage-v1->reviews@0", 3.0));
+        mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0));
+    EdgeAggregate ratings = edges.get(mesh + "||productpage-v1->ratings@0");
+    assertThat(ratings.getClientLatency().getCount()).isEqualTo(2);
+    assertThat(ratings.getServerLatency().getCount()).isEqualTo(2);
+    assertThat(ratings.getServerLatency().getSumSeconds()).isCloseTo(2 * 0.007, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(failed.get(trace + "||frontend->checkout@0")).isEqualTo(1.0);
     assertThat(failed.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(1.0);
     EdgeAggregate checkout = edges.get(trace + "||frontend->checkout@0");
@@ -159,11 +182,18 @@ final class GraphFixture {
       services.put(a.getSource().getNumber() + "|" + a.getService().getName() + "@" + (a.getWindowStartUnixMs() - T0) / 60_000,
           a.getRequestCount());
     }
-    assertThat(services).containsExactlyInAnyOrderEntriesOf(Map.of(
+    assertThat(services).containsExactlyInAnyOrderEntriesOf(with(Map.of(
         trace + "|frontend@0", 8.0, trace + "|frontend@1", 2.0,
         trace + "|checkout@0", 8.0, trace + "|checkout@1", 2.0,
         trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
-        mesh + "|reviews@0", 3.0));
+        mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0));
+  }
+
+  /** {@code map} plus one entry (Map.of stops at ten). */
+  private static Map<String, Double> with(Map<String, Double> map, String key, double value) {
+    Map<String, Double> all = new TreeMap<>(map);
+    all.put(key, value);
+    return all;
   }
 }

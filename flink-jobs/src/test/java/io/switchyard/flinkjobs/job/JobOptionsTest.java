@@ -44,6 +44,16 @@ class JobOptionsTest {
   }
 
   @Test
+  void meshPairingWaitDefaultsToTenSecondsAndMustBePositive() {
+    assertThat(JobOptions.defaults().meshPairingWait()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(JobOptions.parse(new String[] {"--mesh-pairing-wait", "30s"}).meshPairingWait()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(JobOptions.parse(new String[] {"--mesh-pairing-wait", "30s"}).withRestoreFrom("/x").meshPairingWait())
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--mesh-pairing-wait", "0s"}))
+        .hasMessageStartingWith("--mesh-pairing-wait must be positive");
+  }
+
+  @Test
   void metricsPortMinusOneTurnsTheReporterOff() {
     JobOptions o = JobOptions.parse(new String[] {"--metrics-port", "-1"});
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).doesNotContainKey("metrics.reporters")

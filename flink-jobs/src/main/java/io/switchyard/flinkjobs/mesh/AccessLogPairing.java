@@ -1,0 +1,174 @@
+package io.switchyard.flinkjobs.mesh;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.AccessLogRecord.Reporter;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Counts each request once from the access logs of both its sidecars without relying on peer
+ * metadata: the source and destination reports of one request carry the same request id
+ * (x-request-id) and authority, so keyed by those the first report waits for the second and the two
+ * become one edge ({@link AccessLogEdges#edge}). A report still alone after the wait counts by itself.
+ * Records that cannot be paired (no request id, no reporter, or traffic leaving the mesh) follow the
+ * reporter rule at once and touch no state.
+ *
+ * <p>State per key is one {@link PairState}, deleted by the timer of its latest waiting report. No Flink state
+ * TTL on purpose: it runs on the wall clock, so a job stopped longer than the TTL would come back with
+ * its waiting reports gone and never count them (the span pairing lost its waiting spans that way).
+ */
+public final class AccessLogPairing extends KeyedProcessFunction<String, AccessLogRecord, EdgeEvent> {
+  private static final long serialVersionUID = 1L;
+
+  /** How each record ended up, counted as {@code outcome.<name>.records} on the operator. */
+  enum Outcome { PAIRED, LONE, DROPPED_DUPLICATE, REPORTER_RULE }
+
+  private final long waitMs;
+  private final TimeDomain timeDomain;
+  private transient ValueState<PairState> state;
+  private transient Map<Outcome, Counter> counters;
+
+  public AccessLogPairing(Duration wait, TimeDomain timeDomain) {
+    if (wait.isNegative() || wait.isZero()) {
+      throw new IllegalArgumentException("access-log pairing wait must be positive: " + wait);
+    }
+    this.waitMs = wait.toMillis();
+    this.timeDomain = timeDomain;
+  }
+
+  /**
+   * The pairing key: request id and authority (both sidecars log the same Host), so the hops of one
+   * request tree that share a propagated x-request-id stay apart. Records that are not paired get a
+   * key that spreads them over the subtasks; they never touch state.
+   */
+  public static String key(AccessLogRecord r) {
+    if (!pairable(r)) {
+      return r.getNodeId() + '\n' + r.getAuthority() + '\n' + r.getDestinationService();
+    }
+    return r.getRequestId() + '\n' + r.getAuthority();
+  }
+
+  static boolean pairable(AccessLogRecord r) {
+    return !r.getRequestId().isEmpty() && r.getReporter() != Reporter.REPORTER_UNSPECIFIED
+        && r.getReporter() != Reporter.UNRECOGNIZED && !(r.getReporter() == Reporter.REPORTER_SOURCE && AccessLogEdges.leavesMesh(r));
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("access-log-pairing", TypeInformation.of(PairState.class)));
+    counters = new EnumMap<>(Outcome.class);
+    for (Outcome o : Outcome.values()) {
+      counters.put(o, getRuntimeContext().getMetricGroup().addGroup("outcome", o.name().toLowerCase()).counter("records"));
+    }
+  }
+
+  long count(Outcome outcome) {
+    return counters.get(outcome).getCount();
+  }
+
+  @Override
+  public void processElement(AccessLogRecord r, Context ctx, Collector<EdgeEvent> out) throws Exception {
+    if (!pairable(r)) {
+      counters.get(Outcome.REPORTER_RULE).inc();
+      AccessLogEdges.toEdge(r).ifPresent(out::collect);
+      return;
+    }
+    boolean source = r.getReporter() == Reporter.REPORTER_SOURCE;
+    long start = r.getStartTimeUnixNano();
+    PairState s = state.value();
+    if (s == null) {
+      s = new PairState();
+    } else if (s.seen(source, start)) {
+      counters.get(Outcome.DROPPED_DUPLICATE).inc(); // the same report again (an ingest or sidecar retry)
+      return;
+    }
+    s.remember(source, start);
+    if (s.waiting.length > 0 && s.waitingSource != source) {
+      // The oldest report of the other side is this one's partner (usually the only one: several wait
+      // only when one request tree calls the same authority more than once with the same request id).
+      AccessLogRecord partner = AccessLogRecord.parseFrom(s.waiting[0]);
+      out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
+      counters.get(Outcome.PAIRED).inc();
+      s.waiting = Arrays.copyOfRange(s.waiting, 1, s.waiting.length);
+      state.update(s); // kept until the wait ends, to drop duplicates of either report
+      return;
+    }
+    s.waitingSource = source;
+    s.waiting = Arrays.copyOf(s.waiting, s.waiting.length + 1);
+    s.waiting[s.waiting.length - 1] = r.toByteArray();
+    long due = (timeDomain == TimeDomain.EVENT ? start / 1_000_000 : ctx.timerService().currentProcessingTime()) + waitMs;
+    if (due > s.due) {
+      // Every report waiting on a key waits until the latest of their waits ends.
+      s.due = due;
+      if (timeDomain == TimeDomain.EVENT) {
+        ctx.timerService().registerEventTimeTimer(due);
+      } else {
+        ctx.timerService().registerProcessingTimeTimer(due);
+      }
+    }
+    state.update(s);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<EdgeEvent> out) throws Exception {
+    PairState s = state.value();
+    if (s == null || timestamp < s.due) {
+      return; // an earlier timer of this key; the latest one ends the wait
+    }
+    for (byte[] bytes : s.waiting) {
+      AccessLogRecord lone = AccessLogRecord.parseFrom(bytes);
+      out.collect(s.waitingSource ? AccessLogEdges.edge(lone, null) : AccessLogEdges.edge(null, lone));
+      counters.get(Outcome.LONE).inc();
+    }
+    state.clear();
+  }
+
+  /**
+   * One key's pairing state, a Flink POJO (its serializer is Flink's PojoSerializer, never Kryo): the
+   * reports waiting for a partner as protobuf bytes, all from one side ({@code waitingSource}), and the
+   * start times of every report seen on the key (to drop duplicates) until {@code due}, when the wait
+   * of its latest waiting report ends.
+   */
+  public static class PairState {
+    private static final byte[][] NONE = new byte[0][];
+    private static final long[] NO_TIMES = new long[0];
+    public byte[][] waiting = NONE;
+    public boolean waitingSource;
+    public long[] sourceStarts = NO_TIMES;
+    public long[] destinationStarts = NO_TIMES;
+    public long due = Long.MIN_VALUE;
+
+    public PairState() {}
+
+    boolean seen(boolean source, long start) {
+      for (long t : source ? sourceStarts : destinationStarts) {
+        if (t == start) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void remember(boolean source, long start) {
+      long[] times = source ? sourceStarts : destinationStarts;
+      times = Arrays.copyOf(times, times.length + 1);
+      times[times.length - 1] = start;
+      if (source) {
+        sourceStarts = times;
+      } else {
+        destinationStarts = times;
+      }
+    }
+  }
+}
