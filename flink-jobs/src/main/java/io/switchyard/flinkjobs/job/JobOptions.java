@@ -68,7 +68,7 @@ public record JobOptions(
         --group-id switchyard-flink consumer group for offsets
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
         --restart-attempts 3        fixed-delay restarts before the job fails
-        --rest-port -1              local MiniCluster web/REST port, -1 = none (never 8081: ratelimit's)
+        --rest-port -1              local MiniCluster web/REST port, -1 = any free one (never 8081: ratelimit's)
         --metrics-port 9249         local jar: Prometheus metrics at http://HOST:PORT/metrics, -1 = off
         --restore-from PATH         start from this checkpoint or savepoint (a folder with _metadata);
                                     state no operator claims is an error
