@@ -3,6 +3,7 @@ package io.switchyard.topology.query;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.topology.store.TopologyStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,14 +22,14 @@ import java.util.List;
  * entry of a hop and minute comes from one source.
  */
 final class WorkloadEntries {
-  private static final int CLIENT = 2;
-  private static final int SERVER = 3;
-  private static final int SOURCE = 4;
-  private static final int CONNECTION_TYPE = 5;
-  private static final int WINDOW_START = 6;
-  private static final int WINDOW_END = 7;
-  private static final int PROTOCOL = 14;
-  private static final int WORKLOADS = 17;
+  private static final int CLIENT = EdgeAggregate.CLIENT_FIELD_NUMBER;
+  private static final int SERVER = EdgeAggregate.SERVER_FIELD_NUMBER;
+  private static final int SOURCE = EdgeAggregate.SOURCE_FIELD_NUMBER;
+  private static final int CONNECTION_TYPE = EdgeAggregate.CONNECTION_TYPE_FIELD_NUMBER;
+  private static final int WINDOW_START = EdgeAggregate.WINDOW_START_UNIX_MS_FIELD_NUMBER;
+  private static final int WINDOW_END = EdgeAggregate.WINDOW_END_UNIX_MS_FIELD_NUMBER;
+  private static final int PROTOCOL = EdgeAggregate.PROTOCOL_FIELD_NUMBER;
+  private static final int WORKLOADS = EdgeAggregate.WORKLOADS_FIELD_NUMBER;
 
   private WorkloadEntries() {}
 
