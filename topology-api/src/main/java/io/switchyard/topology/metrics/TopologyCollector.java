@@ -19,7 +19,6 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPoin
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,7 @@ public final class TopologyCollector implements MultiCollector {
         .help("Server-side request latency between two nodes");
     HistogramSnapshot.Builder client = HistogramSnapshot.builder().name("traces_service_graph_request_client_seconds")
         .help("Client-side request latency between two nodes");
-    Map<String, BucketLayout> layouts = sloLayouts();
+    BucketLayout layout = hopLayout();
     int edgeCount = 0;
     long droppedEdges = 0;
     for (EdgeAggregate e : edges.values()) {
@@ -86,7 +85,6 @@ public final class TopologyCollector implements MultiCollector {
           "server", e.getServer().getName());
       requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
-      BucketLayout layout = layouts.getOrDefault(e.getServer().getName(), EXPOSED);
       server.dataPoint(histogram(labels, e.getServerLatency(), layout));
       client.dataPoint(histogram(labels, e.getClientLatency(), layout));
     }
@@ -154,21 +152,22 @@ public final class TopologyCollector implements MultiCollector {
   }
 
   /**
-   * Per server name, the exposed buckets plus the threshold bucket of each latency SLO on it: the latency rules
-   * of {@code slo rules} read {@code le} at the threshold, which may fall between the every-fourth bounds.
+   * The exposed buckets plus the threshold bound of every latency SLO: the latency rules of {@code slo rules} read
+   * {@code le} at the threshold, which may fall between the every-fourth bounds. Every hop gets the same bounds,
+   * because {@code histogram_quantile} over a sum of hops (a caller's latency across its servers) needs one layout.
    */
-  private Map<String, BucketLayout> sloLayouts() {
-    Map<String, SortedSet<Integer>> extra = new HashMap<>();
+  private BucketLayout hopLayout() {
+    SortedSet<Integer> indices = new TreeSet<>(EXPOSED.indexSet());
     for (SloStatusRecord s : store.sloStatuses()) {
-      int i = s.getLatencyThresholdSeconds() > 0 ? LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds()) : -1;
-      if (i >= 0 && !s.getTargetServer().isEmpty()) {
-        extra.computeIfAbsent(s.getTargetServer(), k -> new TreeSet<>(EXPOSED.indexSet())).add(i);
+      if (s.getLatencyThresholdSeconds() > 0) {
+        int i = LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds());
+        if (i >= 0) {
+          indices.add(i);
+        }
       }
     }
-    Map<String, BucketLayout> layouts = new HashMap<>();
-    extra.forEach((server, indices) -> layouts.put(server,
-        new BucketLayout(indices.stream().mapToInt(Integer::intValue).toArray())));
-    return layouts;
+    return indices.size() == EXPOSED.indices.length ? EXPOSED
+        : new BucketLayout(indices.stream().mapToInt(Integer::intValue).toArray());
   }
 
   private static GaugeSnapshot.Builder gauge(String name, String help) {

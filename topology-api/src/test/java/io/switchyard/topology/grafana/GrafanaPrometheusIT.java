@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.testing.FreePorts;
 import io.switchyard.testing.SharedKafka;
@@ -156,6 +157,10 @@ class GrafanaPrometheusIT {
       send(p, edges, "frontend->cart", Fixtures.edge(MeshScenario.FRONTEND, MeshScenario.CART, MeshScenario.MESH, start, 60, 3, 0.02).toByteArray());
       send(p, edges, "frontend->payments",
           Fixtures.edge(MeshScenario.FRONTEND, MeshScenario.PAYMENTS, MeshScenario.MESH, start, 6, 1, 0.2).toByteArray());
+      // A call leaving the mesh: only the caller's sidecar reported it, so the hop has no server-side histogram.
+      send(p, edges, "frontend->api.stripe.com", Fixtures.edge(MeshScenario.FRONTEND,
+          NodeRef.newBuilder().setName("api.stripe.com").setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build(),
+          MeshScenario.MESH, start, 6, 0, 0.1).toBuilder().clearServerLatency().build().toByteArray());
       send(p, edges, "cart->db", Fixtures.edge(MeshScenario.CART, MeshScenario.DB, MeshScenario.TRACE, start, 30, 0, 0.005).toBuilder()
           .setConnectionType("database").build().toByteArray());
       send(p, Topics.SERVICES.withPrefix(prefix).name(), "cart",

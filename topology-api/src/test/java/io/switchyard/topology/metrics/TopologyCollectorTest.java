@@ -66,7 +66,7 @@ class TopologyCollectorTest {
   }
 
   @Test
-  void aLatencySloAddsItsThresholdBucketToItsServersHistograms() throws Exception {
+  void aLatencySloAddsItsThresholdBucketToEveryHopSoSumsAcrossServersStayOneHistogram() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       StoreBatch b = new StoreBatch();
       // 18.1 ms and 36.2 ms are shared bucket bounds between the every-fourth ones (6.4, 25.6, 102.4 ms).
@@ -83,8 +83,10 @@ class TopologyCollectorTest {
           series + "le=\"0.0256\"} 600", series + "le=\"0.036203867196751234\"} 600", series + "le=\"+Inf\"} 600");
       assertThat(text).contains("traces_service_graph_request_client_seconds_bucket{client=\"frontend\",connection_type=\"\","
           + "server=\"cart\",le=\"0.018101933598375617\"}");
-      // Other servers keep the every-fourth bounds only.
-      assertThat(text).doesNotContain("server=\"db\",le=\"0.018101933598375617\"");
+      // Other servers' hops get the same bounds: histogram_quantile over a caller's hops to cart and db needs one layout.
+      assertThat(text).contains("server=\"db\",le=\"0.018101933598375617\"", "server=\"db\",le=\"0.036203867196751234\"");
+      // The services' histograms are not summed with hops; they keep the every-fourth bounds.
+      assertThat(text).doesNotContain("service=\"cart\",le=\"0.018101933598375617\"");
     }
   }
 
