@@ -335,7 +335,8 @@ public final class SwitchyardPipeline {
         .connect(definitions)
         .process(new SloFunction(o.alertWindows(), o.window()), ProtoTypeInfo.forMessage(SloStatusRecord.class))
         .uid("slo-evaluation").name("slo-evaluation");
-    status.sinkTo(sink(o, o.topic(Topics.SLO_STATUS), SloStatusRecord::getName, "slo-status")).uid("slo-status-sink").name("slo-status-sink");
+    status.sinkTo(sink(o, new ProtoRecordSerializer<>(o.topic(Topics.SLO_STATUS), SloStatusRecord::getName, SloFunction::isRemoval),
+        "slo-status")).uid("slo-status-sink").name("slo-status-sink");
     status.getSideOutput(SloFunction.ALERTS)
         .sinkTo(sink(o, o.topic(Topics.SLO_ALERTS), (SloAlertRecord a) -> a.getSlo() + "/" + a.getAlert().getName(), "slo-alerts"))
         .uid("slo-alerts-sink").name("slo-alerts-sink");
@@ -361,9 +362,13 @@ public final class SwitchyardPipeline {
 
   static <T extends com.google.protobuf.Message> KafkaSink<T> sink(JobOptions o, String topic,
       org.apache.flink.util.function.SerializableFunction<T, String> key, String name) {
+    return sink(o, new ProtoRecordSerializer<>(topic, key), name);
+  }
+
+  static <T extends com.google.protobuf.Message> KafkaSink<T> sink(JobOptions o, ProtoRecordSerializer<T> serializer, String name) {
     return KafkaSink.<T>builder()
         .setBootstrapServers(o.kafka())
-        .setRecordSerializer(new ProtoRecordSerializer<>(topic, key))
+        .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(o.groupId() + "-" + o.topicPrefix() + name)
         .setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeout().toMillis()))

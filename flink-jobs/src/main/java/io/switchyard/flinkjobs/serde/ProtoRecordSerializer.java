@@ -18,14 +18,25 @@ public final class ProtoRecordSerializer<T extends Message> implements KafkaReco
   private static final long serialVersionUID = 1L;
   private final String topic;
   private final SerializableFunction<T, String> key;
+  private final SerializablePredicate<T> tombstone;
 
   public ProtoRecordSerializer(String topic, SerializableFunction<T, String> key) {
+    this(topic, key, element -> false);
+  }
+
+  /** As the two-argument form, but an element {@code tombstone} accepts is written with a null value. */
+  public ProtoRecordSerializer(String topic, SerializableFunction<T, String> key, SerializablePredicate<T> tombstone) {
     this.topic = topic;
     this.key = key;
+    this.tombstone = tombstone;
   }
 
   @Override
   public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
-    return new ProducerRecord<>(topic, null, null, key.apply(element).getBytes(StandardCharsets.UTF_8), element.toByteArray());
+    byte[] value = tombstone.test(element) ? null : element.toByteArray();
+    return new ProducerRecord<>(topic, null, null, key.apply(element).getBytes(StandardCharsets.UTF_8), value);
   }
+
+  /** A predicate the sink can ship with the job graph. */
+  public interface SerializablePredicate<T> extends java.util.function.Predicate<T>, java.io.Serializable {}
 }

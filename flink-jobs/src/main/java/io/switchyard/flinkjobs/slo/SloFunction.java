@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -24,6 +25,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -46,12 +48,16 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       new MapStateDescriptor<>("slo-definitions", Types.STRING, Types.STRING);
   public static final OutputTag<SloAlertRecord> ALERTS = new OutputTag<>("slo-alerts", ProtoTypeInfo.forMessage(SloAlertRecord.class));
 
+  /** "slo|windowEnd|series" -> {good, total}. */
+  private static final MapStateDescriptor<String, double[]> COUNTS =
+      new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class));
+  /** "slo|alert" -> firing since. */
+  private static final MapStateDescriptor<String, Long> FIRING = new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG);
+
   private final List<AlertWindow> alertWindows;
   private final Duration aggregationWindow;
   private transient SloEvaluator evaluator;
-  /** "slo|windowEnd|series" -> {good, total}. */
   private transient MapState<String, double[]> counts;
-  /** "slo|alert" -> firing since. */
   private transient MapState<String, Long> firing;
   private transient ValueState<Long> lastEvaluated;
   private transient Map<String, SloSpec> parsed;
@@ -69,9 +75,8 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   @Override
   public void open(OpenContext openContext) {
     evaluator = new SloEvaluator(alertWindows, aggregationWindow);
-    counts = getRuntimeContext().getMapState(
-        new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class)));
-    firing = getRuntimeContext().getMapState(new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG));
+    counts = getRuntimeContext().getMapState(COUNTS);
+    firing = getRuntimeContext().getMapState(FIRING);
     lastEvaluated = getRuntimeContext().getState(new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG));
     parsed = new HashMap<>();
     rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
@@ -252,6 +257,10 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       if (previous != null) {
         defs.remove(change.name);
         forget(change.name, ctx);
+        SloSpec removed = spec(change.name, previous);
+        if (removed != null && ownsKey(removed.target().key())) {
+          out.collect(removal(change.name));
+        }
         LOG.info("SLO {} removed", change.name);
       }
       return;
@@ -259,12 +268,12 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     if (change.yaml.equals(previous)) {
       return;
     }
+    SloSpec spec;
     try {
       List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile,
           aggregationWindow);
-      if (specs.stream().noneMatch(s -> s.name().equals(change.name))) {
-        throw new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML");
-      }
+      spec = specs.stream().filter(s -> s.name().equals(change.name)).findFirst()
+          .orElseThrow(() -> new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML"));
     } catch (SloSpecException e) {
       // The last good definition keeps being evaluated.
       rejected.inc();
@@ -275,22 +284,59 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     definitionsApplied.add(1);
     if (previous != null) {
       forget(change.name, ctx);
+    } else if (ownsKey(spec.target().key())) {
+      // A new SLO is listed at once, with no events yet, instead of staying invisible until its target has
+      // traffic (a typo in its target would otherwise look like no SLO at all). Only the subtask that will
+      // evaluate it emits, so the record is written once and precedes its evaluations in the topic.
+      out.collect(evaluator.evaluate(spec, List.of(), windowEnd(ctx), Map.of()).status());
     }
     LOG.info("SLO {} applied", change.name);
   }
 
+  /**
+   * The status the sink writes as a tombstone, so readers of the compacted status topic (the topology API)
+   * drop a removed SLO and its alert states instead of showing its last status forever.
+   */
+  public static SloStatusRecord removal(String name) {
+    return SloStatusRecord.newBuilder().setName(name).build();
+  }
+
+  /** True for {@link #removal}: every evaluated status names its SLI kind. */
+  public static boolean isRemoval(SloStatusRecord status) {
+    return status.getSliKind().isEmpty();
+  }
+
+  private boolean ownsKey(String key) {
+    TaskInfo task = getRuntimeContext().getTaskInfo();
+    return KeyGroupRangeAssignment.assignKeyToParallelOperator(key, task.getMaxNumberOfParallelSubtasks(),
+        task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask();
+  }
+
+  /** The end of the newest window event time has passed, else of the current wall-clock window. */
+  private long windowEnd(Context ctx) {
+    long watermark = ctx.currentWatermark();
+    long t = watermark > Long.MIN_VALUE && watermark < Long.MAX_VALUE - 1 ? watermark : ctx.currentProcessingTime();
+    long w = aggregationWindow.toMillis();
+    return Math.floorDiv(t, w) * w;
+  }
+
+  /** Drops the SLO's counts and, as they no longer back them, its firing alerts. */
   private void forget(String slo, Context ctx) throws Exception {
-    ctx.applyToKeyedState(new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class)),
-        (key, state) -> {
-          List<String> drop = new ArrayList<>();
-          for (String k : state.keys()) {
-            if (k.startsWith(slo + "|")) {
-              drop.add(k);
-            }
-          }
-          for (String k : drop) {
-            state.remove(k);
-          }
-        });
+    forget(slo, ctx, COUNTS);
+    forget(slo, ctx, FIRING);
+  }
+
+  private static <V> void forget(String slo, Context ctx, MapStateDescriptor<String, V> descriptor) throws Exception {
+    ctx.applyToKeyedState(descriptor, (key, state) -> {
+      List<String> drop = new ArrayList<>();
+      for (String k : state.keys()) {
+        if (k.startsWith(slo + "|")) {
+          drop.add(k);
+        }
+      }
+      for (String k : drop) {
+        state.remove(k);
+      }
+    });
   }
 }

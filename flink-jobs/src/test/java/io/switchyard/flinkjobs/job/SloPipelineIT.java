@@ -62,6 +62,9 @@ class SloPipelineIT {
       .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
       .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.999, timeSliceTarget: 0.9, timeSliceWindow: 5m}]");
 
+  /** Targets a service nothing calls: it has no events, and must still be listed. */
+  private static final String TYPO_SLO = SLO.replace("checkout-availability", "checkout-typo").replace("service: checkout", "service: checkuot");
+
   @TempDir Path dataDir;
 
   @Test
@@ -70,8 +73,8 @@ class SloPipelineIT {
     kafka.createTopics(prefix);
     String definitions = prefix + Topics.SLO_DEFINITIONS.name();
     SloPublisher.Outcome published = new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
-        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)));
-    assertThat(published.published()).containsExactlyInAnyOrder("checkout-availability", "checkout-slices");
+        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO, "typo.yaml", TYPO_SLO)));
+    assertThat(published.published()).containsExactlyInAnyOrder("checkout-availability", "checkout-slices", "checkout-typo");
 
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0", "--group-id", "it-slo",
@@ -83,7 +86,7 @@ class SloPipelineIT {
       // The definition is in broadcast state once a checkpoint has committed its offset.
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
         await().atMost(Duration.ofSeconds(120)).until(() -> admin.listConsumerGroupOffsets("it-slo-slo-definitions")
-            .partitionsToOffsetAndMetadata().get().values().stream().mapToLong(m -> m == null ? 0 : m.offset()).sum() >= 2);
+            .partitionsToOffsetAndMetadata().get().values().stream().mapToLong(m -> m == null ? 0 : m.offset()).sum() >= 3);
       }
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
         long trace = 1;
@@ -145,6 +148,16 @@ class SloPipelineIT {
       assertThat(slicesAt70.getTotalSlices()).isEqualTo(8640);
       assertThat(slicesAt70.getGoodSlices()).isEqualTo(8639);
       assertThat(slicesAt70.getSli()).isEqualTo(8639.0 / 8640);
+
+      // The SLO without traffic is listed with no events; removing it writes the status topic's tombstone.
+      assertThat(TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name())).anySatisfy(r -> {
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("checkout-typo");
+        assertThat(SloStatusRecord.parseFrom(r.value()).getTotalEvents()).isZero();
+      });
+      new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
+          .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name()).stream()
+          .anyMatch(r -> new String(r.key(), StandardCharsets.UTF_8).equals("checkout-typo") && r.value() == null));
     } finally {
       job.cancel().get();
     }

@@ -174,8 +174,44 @@ class SloFunctionTest {
     assertThat(lastStatus().getTotalEvents()).isEqualTo(100);
 
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", null, ""), 2);
+    // The removal goes out as the status topic's tombstone, so readers drop the SLO.
+    assertThat(lastStatus()).satisfies(s -> {
+      assertThat(s.getName()).isEqualTo("checkout-availability");
+      assertThat(SloFunction.isRemoval(s)).isTrue();
+    });
     int before = harness.extractOutputValues().size();
     feed(2, 100, 0);
     assertThat(harness.extractOutputValues()).hasSize(before);
+  }
+
+  @Test
+  void aNewSloIsListedAtOnceWithNoEventsBeforeItsTargetHasTraffic() throws Exception {
+    // start() applied the definition and no sample has arrived yet.
+    assertThat(harness.extractOutputValues()).singleElement().satisfies(s -> {
+      assertThat(s.getName()).isEqualTo("checkout-availability");
+      assertThat(s.getTotalEvents()).isZero();
+      assertThat(s.getSli()).isEqualTo(1.0);
+      assertThat(s.getErrorBudgetRemaining()).isEqualTo(1.0);
+      assertThat(s.getAlertsList()).isNotEmpty().noneMatch(a -> a.getFiring());
+    });
+    // The same definition again, or a changed one, keeps the SLO's last status until its next evaluation.
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SLO_YAML, "checkout.yaml"), 1);
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability",
+        SLO_YAML.replace("0.999", "0.99"), "checkout.yaml"), 2);
+    assertThat(harness.extractOutputValues()).hasSize(1);
+  }
+
+  @Test
+  void aRemovedSloForgetsItsFiringAlertsSoARecreatedOneStartsClean() throws Exception {
+    for (int m = 1; m <= 5; m++) {
+      feed(m, 100, 100);
+    }
+    assertThat(lastStatus().getAlertsList()).anyMatch(a -> a.getFiring());
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", null, ""), 1);
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SLO_YAML, "checkout.yaml"), 2);
+    feed(6, 100, 0);
+    assertThat(lastStatus().getTotalEvents()).isEqualTo(100);
+    assertThat(lastStatus().getAlertsList()).noneMatch(a -> a.getFiring());
+    assertThat(alerts()).noneMatch(a -> !a.getAlert().getFiring());
   }
 }
