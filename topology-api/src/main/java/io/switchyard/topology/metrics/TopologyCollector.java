@@ -18,13 +18,10 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
 
 /**
  * The materialised data as Prometheus series, computed from the store's cumulative totals at each scrape:
@@ -39,6 +36,12 @@ public final class TopologyCollector implements MultiCollector {
    * exact, and 12 buckets per edge keep the series count proportional to the edge count.
    */
   static final BucketLayout EXPOSED = new BucketLayout(new int[] {0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40});
+  /**
+   * Server-side latency shows every shared bound: a latency SLO's threshold is one of them, and its
+   * {@code slo rules} read {@code le} there. A bound that appeared only once an SLO was applied would be a series
+   * born with the hop's whole history, which {@code rate} over a window older than the series understates.
+   */
+  static final BucketLayout SERVER = new BucketLayout(IntStream.range(0, LatencyBuckets.FINITE).toArray());
 
   private final TopologyStore store;
   private final int maxSeries;
@@ -72,7 +75,6 @@ public final class TopologyCollector implements MultiCollector {
         .help("Server-side request latency between two nodes");
     HistogramSnapshot.Builder client = HistogramSnapshot.builder().name("traces_service_graph_request_client_seconds")
         .help("Client-side request latency between two nodes");
-    BucketLayout layout = hopLayout();
     int edgeCount = 0;
     long droppedEdges = 0;
     for (EdgeAggregate e : edges.values()) {
@@ -85,8 +87,8 @@ public final class TopologyCollector implements MultiCollector {
           "server", e.getServer().getName());
       requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
-      server.dataPoint(histogram(labels, e.getServerLatency(), layout));
-      client.dataPoint(histogram(labels, e.getClientLatency(), layout));
+      server.dataPoint(histogram(labels, e.getServerLatency(), SERVER));
+      client.dataPoint(histogram(labels, e.getClientLatency(), EXPOSED));
     }
 
     CounterSnapshot.Builder svcRequests = CounterSnapshot.builder().name("switchyard_service_requests")
@@ -149,25 +151,6 @@ public final class TopologyCollector implements MultiCollector {
     return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), svcRequests.build(),
         svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
         alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
-  }
-
-  /**
-   * The exposed buckets plus the threshold bound of every latency SLO: the latency rules of {@code slo rules} read
-   * {@code le} at the threshold, which may fall between the every-fourth bounds. Every hop gets the same bounds,
-   * because {@code histogram_quantile} over a sum of hops (a caller's latency across its servers) needs one layout.
-   */
-  private BucketLayout hopLayout() {
-    SortedSet<Integer> indices = new TreeSet<>(EXPOSED.indexSet());
-    for (SloStatusRecord s : store.sloStatuses()) {
-      if (s.getLatencyThresholdSeconds() > 0) {
-        int i = LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds());
-        if (i >= 0) {
-          indices.add(i);
-        }
-      }
-    }
-    return indices.size() == EXPOSED.indices.length ? EXPOSED
-        : new BucketLayout(indices.stream().mapToInt(Integer::intValue).toArray());
   }
 
   private static GaugeSnapshot.Builder gauge(String name, String help) {
@@ -245,10 +228,6 @@ public final class TopologyCollector implements MultiCollector {
         upperBounds[i] = LatencyBuckets.upperBoundSeconds(indices[i]);
       }
       upperBounds[indices.length] = Double.POSITIVE_INFINITY;
-    }
-
-    List<Integer> indexSet() {
-      return Arrays.stream(indices).boxed().toList();
     }
   }
 }

@@ -174,7 +174,7 @@ class GrafanaPrometheusIT {
           s.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(w).setRate(5));
         }
         send(p, Topics.SLO_STATUS.withPrefix(prefix).name(), "cart-availability", s.build().toByteArray());
-        // A latency SLO on cart whose threshold (18.1 ms) lies between the every-fourth bounds /metrics shows.
+        // A latency SLO on cart whose threshold (18.1 ms) lies between the every-fourth bounds of the client histograms.
         send(p, Topics.SLO_STATUS.withPrefix(prefix).name(), "cart-latency", SloStatusRecord.newBuilder().setName("cart-latency")
             .setService("cart").setSliKind("latency").setObjective(0.99).setTimeWindow("28d").setEvaluatedAtUnixMs(start)
             .setTargetServer("cart").setLatencyThresholdSeconds(LatencyBuckets.upperBoundSeconds(15)).build().toByteArray());

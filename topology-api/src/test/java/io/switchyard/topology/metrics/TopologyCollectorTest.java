@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -66,26 +67,20 @@ class TopologyCollectorTest {
   }
 
   @Test
-  void aLatencySloAddsItsThresholdBucketToEveryHopSoSumsAcrossServersStayOneHistogram() throws Exception {
+  void serverLatencyShowsEveryBoundAnSloThresholdCanUseBeforeAnySloIsApplied() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
-      StoreBatch b = new StoreBatch();
-      // 18.1 ms and 36.2 ms are shared bucket bounds between the every-fourth ones (6.4, 25.6, 102.4 ms).
-      for (double threshold : new double[] {0.018101933598375617, 0.036203867196751234}) {
-        String name = "cart-latency-" + threshold;
-        b.sloStatus(name, SloStatusRecord.newBuilder().setName(name).setService("shop").setSliKind("latency")
-            .setObjective(0.99).setTargetServer("cart").setLatencyThresholdSeconds(threshold).build());
-      }
-      store.write(b);
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
       String series = "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",";
-      // Every request took 20 ms: none at or under 18.1 ms, all under 25.6 ms and 36.2 ms; the counts stay cumulative.
+      // 18.1 ms and 36.2 ms lie between the every-fourth bounds (6.4, 25.6, 102.4 ms). Every request took 20 ms: none at
+      // or under 18.1 ms, all under 25.6 ms and 36.2 ms; the counts stay cumulative. A latency SLO applied later finds its
+      // series already as old as the hop, so the rules' rates over any window are right from the start.
       assertThat(text).contains(series + "le=\"0.0064\"} 0", series + "le=\"0.018101933598375617\"} 0",
           series + "le=\"0.0256\"} 600", series + "le=\"0.036203867196751234\"} 600", series + "le=\"+Inf\"} 600");
-      assertThat(text).contains("traces_service_graph_request_client_seconds_bucket{client=\"frontend\",connection_type=\"\","
-          + "server=\"cart\",le=\"0.018101933598375617\"}");
-      // Other servers' hops get the same bounds: histogram_quantile over a caller's hops to cart and db needs one layout.
-      assertThat(text).contains("server=\"db\",le=\"0.018101933598375617\"", "server=\"db\",le=\"0.036203867196751234\"");
-      // The services' histograms are not summed with hops; they keep the every-fourth bounds.
+      assertThat(text.lines().filter(l -> l.startsWith(series))).hasSize(LatencyBuckets.FINITE + 1);
+      // Every hop has the same bounds: histogram_quantile over a caller's hops to several servers needs one layout.
+      assertThat(text).contains("server=\"db\",le=\"0.018101933598375617\"");
+      // Client latency and the services' histograms keep the every-fourth bounds.
+      assertThat(text).doesNotContain("client_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.018101933598375617\"");
       assertThat(text).doesNotContain("service=\"cart\",le=\"0.018101933598375617\"");
     }
   }

@@ -53,9 +53,10 @@ public final class PrometheusRules {
           }
           Duration longW = cover(slo, a.longWindow());
           String factor = num(a.budgetFraction() * slo.window().toMillis() / longW.toMillis() * slo.errorBudget());
-          terms.add("(slo:sli_error:ratio_rate" + Durations.format(cover(slo, a.effectiveShortWindow(aggregationWindow))) + "{sloth_id=\""
-              + slo.name() + "\"} > " + factor + " and slo:sli_error:ratio_rate" + Durations.format(longW)
-              + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ")");
+          // Each window's series carries its own sloth_window label, so the two are matched without it (Sloth's form).
+          terms.add("(max(slo:sli_error:ratio_rate" + Durations.format(cover(slo, a.effectiveShortWindow(aggregationWindow)))
+              + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ") without (sloth_window) and max(slo:sli_error:ratio_rate"
+              + Durations.format(longW) + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ") without (sloth_window))");
         }
         if (terms.isEmpty()) {
           continue;

@@ -54,7 +54,7 @@ class PrometheusRulesTest {
   @Test
   void aLatencyThresholdBetweenTheEveryFourthBoundsSelectsItsOwnBucket() throws Exception {
     String yaml = PrometheusRules.render(validFolder(), AlertWindow.DEFAULTS, Duration.ofMinutes(1));
-    // The latency SLO's threshold is bucket 23 (290 ms), which /metrics shows once the SLO's status names it.
+    // The latency SLO's threshold is bucket 23 (290 ms), which the server histograms of /metrics always show.
     String bound = Double.toString(LatencyBuckets.upperBoundSeconds(23));
     assertThat(bound).isEqualTo("0.2896309375740099");
     assertThat(rules(yaml, 1).get("slo:sli_error:ratio_rate1h").get("expr").asText())
