@@ -127,7 +127,7 @@ public final class FlinkJobsMain {
   private static void warnIfOtherTopics(JobOptions options, Path snapshot) {
     String spans = options.topic(Topics.SPANS);
     try {
-      if (LocalRestore.groupHasNoOffsetsFor(options.kafka(), options.groupId(), spans, Duration.ofSeconds(10))) {
+      if (LocalRestore.groupHasNoOffsetsFor(options.kafka(), options.groupId(), spans, LocalRestore.OFFSETS_CHECK_TIMEOUT)) {
         LOG.warn("restoring {} onto {}: consumer group {} has committed no offset for {} on this broker. The snapshot's Kafka "
             + "positions belong to the broker it was taken on: on a new broker or a recreated topic, records before them are "
             + "skipped (a shorter topic is read from its beginning). Restore only onto topics holding the same records, else "

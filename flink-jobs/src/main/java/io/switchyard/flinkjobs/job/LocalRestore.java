@@ -90,8 +90,13 @@ final class LocalRestore {
    * new broker, a recreated topic), or a broker that expired the group's offsets
    * ({@code offsets.retention.minutes}, 7 days by default).
    */
+  /** How long the check before a restore waits for the broker. */
+  static final Duration OFFSETS_CHECK_TIMEOUT = Duration.ofSeconds(10);
+
   static boolean groupHasNoOffsetsFor(String bootstrap, String group, String topic, Duration timeout) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        // Kafka refuses an API timeout below the request timeout (30 s by default), so both are set.
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);

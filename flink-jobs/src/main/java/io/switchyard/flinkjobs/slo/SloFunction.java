@@ -274,8 +274,8 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
           aggregationWindow);
       spec = specs.stream().filter(s -> s.name().equals(change.name)).findFirst()
           .orElseThrow(() -> new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML"));
-    } catch (SloSpecException e) {
-      // The last good definition keeps being evaluated.
+    } catch (SloSpecException | RuntimeException e) {
+      // The last good definition keeps being evaluated; a record from any producer must not fail the job.
       rejected.inc();
       LOG.warn("SLO definition rejected, keeping the previous one: {}", e.getMessage());
       return;

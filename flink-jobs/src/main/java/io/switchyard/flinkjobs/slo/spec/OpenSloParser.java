@@ -311,6 +311,11 @@ public final class OpenSloParser {
 
   /** Latency SLIs count whole histogram buckets: the threshold used is the largest bucket bound at or below it. */
   private static Duration bucketFloor(LocatedYaml.Doc doc, String pointer, Duration asked) throws SloSpecException {
+    Duration largest = Duration.ofNanos(Math.round(LatencyBuckets.upperBoundSeconds(LatencyBuckets.FINITE - 1) * 1e9));
+    if (asked.compareTo(largest) > 0) {
+      throw doc.error(pointer, "latency threshold " + Durations.format(asked) + " is above the largest histogram bucket ("
+          + Durations.format(largest.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)) + ")");
+    }
     double seconds = asked.toNanos() / 1e9;
     double best = -1;
     for (int i = 0; i < LatencyBuckets.FINITE; i++) {

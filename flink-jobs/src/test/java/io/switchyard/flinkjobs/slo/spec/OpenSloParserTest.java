@@ -87,6 +87,9 @@ class OpenSloParserTest {
     rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: missing\n", 6,
         "no SLI named 'missing'");
     rejected("apiVersion: openslo/v1\nkind: [unclosed\n", 2, "not valid YAML");
+    // Too large to count in nanoseconds: a reason, not an arithmetic overflow.
+    rejected(slo("", "target: 0.99", ROLLING_28D, "Occurrences").replace("sli: availability}", "sli: latency, threshold: 1000000d}"), 15,
+        "above the largest histogram bucket");
   }
 
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
@@ -135,7 +138,7 @@ class OpenSloParserTest {
     // The 5m short window is one slice: 10m. 14.4 x 0.001 for the 1h page window.
     assertThat(rules).contains("record: slo:sli_error:ratio_rate10m", "record: slo:sli_error:ratio_rate30d")
         .doesNotContain("ratio_rate5m")
-        .contains("slo:sli_error:ratio_rate10m{sloth_id=\"checkout-availability\"} > 0.0144 and");
+        .contains("slo:sli_error:ratio_rate10m{sloth_id=\"checkout-availability\"} > 0.0144) without (sloth_window) and");
     assertThat(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
         .readTree(rules).at("/groups/0/rules").size()).isGreaterThan(8);
   }
@@ -168,7 +171,7 @@ class OpenSloParserTest {
         "traces_service_graph_request_failed_total{server=\"checkout\"}[1h]", "alert: SwitchyardSloBurnRatePage",
         "alert: SwitchyardSloBurnRateTicket");
     // 14.4 x 0.001 budget for the 1h/5m page window of a 30-day SLO.
-    assertThat(rules).contains("slo:sli_error:ratio_rate5m{sloth_id=\"checkout-availability\"} > 0.0144 and");
+    assertThat(rules).contains("slo:sli_error:ratio_rate5m{sloth_id=\"checkout-availability\"} > 0.0144) without (sloth_window) and");
     // Valid YAML that a rules loader can read back.
     assertThat(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
         .readTree(rules).at("/groups/0/rules").size()).isGreaterThan(8);
