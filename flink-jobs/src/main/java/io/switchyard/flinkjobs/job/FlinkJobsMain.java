@@ -5,6 +5,7 @@ import io.switchyard.model.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -79,6 +80,13 @@ public final class FlinkJobsMain {
    * cannot be restored, move it aside and start fresh once instead of failing on every restart.
    */
   private static void runLocal(JobOptions options) throws Exception {
+    Optional<String> noBroker = BrokerCheck.unreachable(options.kafka(), options.kafkaWait());
+    if (noBroker.isPresent()) {
+      // One line the launcher (and `up`'s readiness) passes on as the reason; exit 1 like any failed start.
+      System.err.println("error: " + noBroker.get());
+      System.exit(1);
+      return;
+    }
     LocalRestore.Choice choice = LocalRestore.choose(options);
     if (choice.automatic()) {
       LOG.info("resuming from {}, the newest complete checkpoint under {} (--fresh to skip)", choice.snapshot().get(), options.dataDir());

@@ -38,6 +38,7 @@ public record JobOptions(
     boolean fresh,
     List<AlertWindow> alertWindows,
     Duration meshPairingWait,
+    Duration kafkaWait,
     Set<String> given) implements Serializable {
 
   static final String USAGE = """
@@ -46,6 +47,8 @@ public record JobOptions(
              switchyard-flink-local.jar slo check DIR [--window 1m]
              switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
+        --kafka-wait 30s            local jar: how long to wait for the broker to answer at start
+                                    before exiting with code 1 and the reason
         --topic-prefix P            prefix of every topic name (default none)
         --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink;
                                     on a cluster: its execution.checkpointing.dir and savepoint-dir)
@@ -136,6 +139,7 @@ public record JobOptions(
           Boolean.parseBoolean(str(left, "--fresh", "false")),
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
           dur(left, "--mesh-pairing-wait", "10s"),
+          dur(left, "--kafka-wait", "30s"),
           Set.copyOf(m.keySet()));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -151,6 +155,9 @@ public record JobOptions(
       }
       if (o.meshPairingWait().isZero() || o.meshPairingWait().isNegative()) {
         throw new IllegalArgumentException("--mesh-pairing-wait must be positive");
+      }
+      if (o.kafkaWait().isZero() || o.kafkaWait().isNegative()) {
+        throw new IllegalArgumentException("--kafka-wait must be positive");
       }
       if (o.fresh() && !o.restoreFrom().isEmpty()) {
         throw new IllegalArgumentException("--fresh and --restore-from exclude each other");
@@ -204,7 +211,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows, meshPairingWait, given);
+        false, alertWindows, meshPairingWait, kafkaWait, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */

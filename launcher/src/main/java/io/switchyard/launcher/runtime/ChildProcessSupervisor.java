@@ -33,6 +33,7 @@ public final class ChildProcessSupervisor implements AutoCloseable {
   private final Path workingDir;
   private final Map<String, String> env;
   private final Consumer<String> output;
+  private final ExitListener onExit;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final Duration stableAfter;
@@ -54,6 +55,7 @@ public final class ChildProcessSupervisor implements AutoCloseable {
     this.output = b.output != null ? b.output : line -> {
       System.out.println("[" + b.name + "] " + line);
     };
+    this.onExit = b.onExit;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
     this.stableAfter = b.stableAfter;
@@ -133,6 +135,7 @@ public final class ChildProcessSupervisor implements AutoCloseable {
     Duration delay = nextBackoff;
     nextBackoff = nextBackoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : nextBackoff.multipliedBy(2);
     log.warn("{} exited with code {} after {} s; restarting in {} ms", name, p.exitValue(), ran.toSeconds(), delay.toMillis());
+    onExit.exited(p.exitValue(), delay);
     scheduler.schedule(() -> {
       try {
         launch();
@@ -173,12 +176,18 @@ public final class ChildProcessSupervisor implements AutoCloseable {
     }
   }
 
+  /** Told of each unexpected exit of the child, before its restart. */
+  public interface ExitListener {
+    void exited(int code, Duration restartIn);
+  }
+
   public static final class Builder {
     private final String name;
     private final List<String> command;
     private Path workingDir;
     private final Map<String, String> env = new HashMap<>();
     private Consumer<String> output;
+    private ExitListener onExit = (code, restartIn) -> { };
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(60);
     private Duration stableAfter = Duration.ofMinutes(1);
@@ -206,6 +215,12 @@ public final class ChildProcessSupervisor implements AutoCloseable {
     /** Where each output line goes; by default stdout with a "[name] " prefix. */
     public Builder output(Consumer<String> output) {
       this.output = output;
+      return this;
+    }
+
+    /** Called on each unexpected exit (not after {@link #close()}), with the exit code and the delay before the restart. */
+    public Builder onExit(ExitListener onExit) {
+      this.onExit = Objects.requireNonNull(onExit);
       return this;
     }
 

@@ -14,12 +14,20 @@ import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import io.switchyard.xds.server.XdsServer;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,6 +40,8 @@ import java.util.function.UnaryOperator;
 public final class EmbeddedRuntime {
   /** A line the Flink jobs' JVM prints once its jobs run; marks the flink-jobs component ready. */
   public static final String CHILD_READY_MARKER = "switchyard-ready";
+  /** How often {@code up} checks the Flink jobs' JVM answers and checkpoints ({@link FlinkChildHealth}). */
+  private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
   private static final String ANY = "0.0.0.0";
 
   private EmbeddedRuntime() {}
@@ -210,20 +220,47 @@ public final class EmbeddedRuntime {
       off(out, "flink-jobs", "--no-flink");
       return;
     }
-    Readiness.Component ready = p.readiness().register("flink-jobs");
+    int metricsPort = s.ports().flinkMetrics();
+    String endpoint = "http://127.0.0.1:" + metricsPort + "/metrics";
+    FlinkChildHealth health = new FlinkChildHealth(p.readiness().register("flink-jobs"),
+        metricsPort > 0 ? scrape(URI.create(endpoint)) : null, endpoint, Clock.systemUTC());
     List<String> cmd = flinkJobsCommand(s, kafka);
     ChildProcessSupervisor child = ChildProcessSupervisor.builder("flink-jobs", cmd)
         .output(line -> {
           if (line.contains(CHILD_READY_MARKER)) {
-            ready.ready();
+            health.started();
             p.announce("flink-jobs", "child JVM (local MiniCluster; checkpoints in " + s.dataDir().resolve("flink")
-                + (s.ports().flinkMetrics() > 0 ? "; metrics on :" + s.ports().flinkMetrics() + "/metrics" : "") + ")");
+                + (metricsPort > 0 ? "; metrics on :" + metricsPort + "/metrics" : "") + ")");
           } else {
+            health.line(line);
             out.println("[flink-jobs] " + line);
           }
         })
+        .onExit(health::exited)
         .build();
+    if (metricsPort > 0) {
+      ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "flink-jobs-health");
+        t.setDaemon(true);
+        return t;
+      });
+      p.own("flink-jobs-health", (AutoCloseable) probes::shutdownNow);
+      probes.scheduleWithFixedDelay(health::probe, PROBE_EVERY.toSeconds(), PROBE_EVERY.toSeconds(), TimeUnit.SECONDS);
+    }
     p.own("flink-jobs", child).start();
+  }
+
+  /** A GET of the child's metrics page that gives up after {@link #PROBE_EVERY}, so a hung child counts as silent. */
+  private static FlinkChildHealth.Scrape scrape(URI uri) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_EVERY).build();
+    HttpRequest get = HttpRequest.newBuilder(uri).timeout(PROBE_EVERY).GET().build();
+    return () -> {
+      HttpResponse<String> r = http.send(get, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new java.io.IOException(uri + " answered " + r.statusCode());
+      }
+      return r.body();
+    };
   }
 
   private static void startDemo(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {

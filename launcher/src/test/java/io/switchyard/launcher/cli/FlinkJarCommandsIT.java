@@ -63,4 +63,18 @@ class FlinkJarCommandsIT {
     assertThat(run.code).isEqualTo(2);
     assertThat(run.out).contains("error:").contains("--window");
   }
+
+  @Test
+  void flinkJobsWithABrokerItCannotReachExitsWithOneLineNamingKafka() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliRun run = CliRun.run("flink-jobs", "--flink-jar", FLINK_JAR, "--kafka", "127.0.0.1:" + port, "--kafka-wait", "2s",
+        "--data-dir", dir.toString(), "--metrics-port", "-1");
+    assertThat(run.code).as(run.out + run.err).isEqualTo(1);
+    assertThat(run.out + run.err)
+        .contains("error: cannot reach Kafka at 127.0.0.1:" + port + " (--kafka) within 2 s (--kafka-wait): no broker answered")
+        .doesNotContain("MiniCluster");
+  }
 }

@@ -40,4 +40,18 @@ class ChildProcessSupervisorTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(s.starts()).isEqualTo(1);
   }
+
+  @Test
+  void eachUnexpectedExitIsReportedWithItsCodeAndTheDelayBeforeTheRestart() throws Exception {
+    List<String> exits = new CopyOnWriteArrayList<>();
+    try (ChildProcessSupervisor s = ChildProcessSupervisor.builder("dying",
+            ChildProcessSupervisor.javaCommand(List.of("-Xmx32m"), DyingChild.class.getName(), List.of()))
+        .output(line -> { })
+        .onExit((code, restartIn) -> exits.add(code + " " + restartIn.toMillis()))
+        .backoff(Duration.ofMillis(10), Duration.ofMillis(20))
+        .build().start()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> exits.size() >= 3);
+      assertThat(exits.subList(0, 3)).containsExactly("3 10", "3 20", "3 20");
+    }
+  }
 }
