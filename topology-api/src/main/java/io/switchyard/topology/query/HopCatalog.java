@@ -44,7 +44,7 @@ final class HopCatalog {
       this.connectionType = first.getConnectionType();
       this.protocol = first.getProtocol();
       this.meshServer = MeshRule.serverOf(client, server);
-      this.serverIsService = server.getKind() != NodeRef.NodeKind.NODE_KIND_VIRTUAL && meshServer != null;
+      this.serverIsService = MeshRule.isMeshServer(server);
     }
 
     String clientId(GraphType t) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * is dropped next to the logged {@code cart -> storefront/postgres}. The per-hop preference of the store (a hop's mesh
  * minute over its trace minute) is kept; this removes what it cannot see, the same requests named by other hops.
  */
-final class MeshRule {
+public final class MeshRule {
   private static final int MESH = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
   private static final int TRACE = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
 
@@ -25,11 +25,19 @@ final class MeshRule {
    * The service ({@code namespace/name}) a hop's server stands for under the rule: a service node's own, a virtual
    * peer's by name resolution, else null (user, unknown and grouped nodes, names that are no cluster host).
    */
-  static String serverOf(NodeRef client, NodeRef server) {
+  public static String serverOf(NodeRef client, NodeRef server) {
     return switch (server.getKind()) {
       case NODE_KIND_USER, NODE_KIND_UNKNOWN, NODE_KIND_GROUPED -> null;
       case NODE_KIND_VIRTUAL -> resolve(server.getName(), client.getNamespace());
       default -> server.getNamespace() + "/" + server.getName();
+    };
+  }
+
+  /** Whether access-log records into {@code server} make it meshed: a service node, not a peer named from outside. */
+  public static boolean isMeshServer(NodeRef server) {
+    return switch (server.getKind()) {
+      case NODE_KIND_USER, NODE_KIND_UNKNOWN, NODE_KIND_GROUPED, NODE_KIND_VIRTUAL -> false;
+      default -> true;
     };
   }
 
