@@ -7,6 +7,7 @@ import io.switchyard.model.v1.LatencyHistogram;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.query.MeshRule;
 import io.switchyard.topology.store.TopologyStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -18,8 +19,10 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 
@@ -61,6 +64,16 @@ public final class TopologyCollector implements MultiCollector {
     // (the same service names in two namespaces) are summed into their one series, not one kept.
     Map<String, EdgeAggregate> hops = new LinkedHashMap<>();
     store.scanEdgeTotals(e -> hops.merge(hopId(e), e, TopologyCollector::preferMesh));
+    // The graphs' MeshRule over the totals: a server with access-log totals exposes none of the traced hops into it
+    // (virtual peers by the service their name resolves to), so its series stop where its access logs start.
+    Set<String> meshed = new HashSet<>();
+    hops.values().forEach(e -> {
+      if (e.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH && MeshRule.isMeshServer(e.getServer())) {
+        meshed.add(MeshRule.serverOf(e.getClient(), e.getServer()));
+      }
+    });
+    hops.values().removeIf(e -> e.getSource() == TelemetrySource.TELEMETRY_SOURCE_TRACE
+        && meshed.contains(MeshRule.serverOf(e.getClient(), e.getServer())));
     Map<String, EdgeAggregate> edges = new LinkedHashMap<>();
     hops.values().forEach(e -> edges.merge(edgeId(e), e, TopologyCollector::sum));
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();

@@ -34,6 +34,10 @@ final class DecodedPieces {
     final long generation;
     final long maxWindowEnd;
     final int records;
+    /** Records {@link MeshRule} drops (bit per record), null for none: they are skipped when added up. */
+    private final long[] dropped;
+    /** {@link MeshRule} could not judge this roll-up bucket: its graph reads the bucket's minutes instead. */
+    final boolean ambiguous;
     /** Longer than used when reused from an earlier piece; set to null once handed back for reuse. */
     private int[] ints;
     private double[] doubles;
@@ -41,8 +45,11 @@ final class DecodedPieces {
     private int users;
     private boolean cached;
 
-    private Piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, double[] doubles) {
+    private Piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, double[] doubles,
+        MeshRule.Decision rule) {
       this.catalog = catalog;
+      this.dropped = rule.dropped();
+      this.ambiguous = rule.ambiguous();
       this.generation = generation;
       this.maxWindowEnd = maxWindowEnd;
       this.records = records;
@@ -51,7 +58,7 @@ final class DecodedPieces {
     }
 
     long bytes() {
-      return 64L + 4L * ints.length + 8L * doubles.length;
+      return 64L + 4L * ints.length + 8L * doubles.length + (dropped == null ? 0 : 8L * dropped.length);
     }
 
     /**
@@ -68,6 +75,12 @@ final class DecodedPieces {
         int clients = ints[i++];
         int codes = ints[i++];
         int flags = ints[i++];
+        if (MeshRule.Decision.isDropped(dropped, r)) {
+          int entries = servers + clients + codes + flags;
+          i += entries;
+          d += 2 + entries;
+          continue;
+        }
         int row = rowOfHop[hop] - 1;
         if (row < 0) {
           row = sums.addRow();
@@ -94,6 +107,8 @@ final class DecodedPieces {
   }
 
   private record Key(Resolution resolution, long bucketStartMs) {}
+
+  private static final long MINUTE_MS = 60_000L;
 
   private final TopologyStore store;
   private final long maxBytes;
@@ -248,6 +263,11 @@ final class DecodedPieces {
     private static final class Scratch {
       int[] ints = new int[1024];
       double[] doubles = new double[1024];
+      /** Per record, what {@link MeshRule} judges: hop, source, calendar minute, windows held. */
+      int[] hops = new int[256];
+      int[] sources = new int[256];
+      long[] segments = new long[256];
+      long[] minutes = new long[256];
     }
 
     private final Scratch scratch = SCRATCH.get();
@@ -257,9 +277,18 @@ final class DecodedPieces {
     private int doubleCount;
     private int records;
     private long maxWindowEnd = Long.MIN_VALUE;
+    /** 0: records are windows, judged per calendar minute; else the windows in the one roll-up bucket built. */
+    private final long windowsPerBucket;
 
+    /** A piece of windows (a minute, or the minutes of a range). */
     Builder(HopCatalog catalog) {
+      this(catalog, 0);
+    }
+
+    /** A piece of one roll-up bucket holding {@code windowsPerBucket} windows. */
+    Builder(HopCatalog catalog, long windowsPerBucket) {
       this.catalog = catalog;
+      this.windowsPerBucket = windowsPerBucket;
     }
 
     void add(byte[] order, int orderLength, byte[] value, int valueLength) {
@@ -267,6 +296,7 @@ final class DecodedPieces {
       EdgeWindowDecoder.Window w = window;
       EdgeWindowDecoder.decode(value, valueLength, w, catalog);
       maxWindowEnd = Math.max(maxWindowEnd, w.windowEnd);
+      rule(hop.index, w);
       int servers = nonZero(w.server);
       int clients = nonZero(w.client);
       ensure(6 + servers + clients + w.codeCount + w.flagCount, 2 + servers + clients + w.codeCount + w.flagCount);
@@ -289,6 +319,21 @@ final class DecodedPieces {
         doubles[doubleCount++] = w.flagCounts[i];
       }
       records++;
+    }
+
+    private void rule(int hop, EdgeWindowDecoder.Window w) {
+      Scratch s = scratch;
+      if (records == s.hops.length) {
+        int n = records * 2;
+        s.hops = Arrays.copyOf(s.hops, n);
+        s.sources = Arrays.copyOf(s.sources, n);
+        s.segments = Arrays.copyOf(s.segments, n);
+        s.minutes = Arrays.copyOf(s.minutes, n);
+      }
+      s.hops[records] = hop;
+      s.sources[records] = w.source;
+      s.segments[records] = windowsPerBucket == 0 ? Math.floorDiv(w.windowEnd - 1, MINUTE_MS) : 0;
+      s.minutes[records] = windowsPerBucket == 0 ? 0 : w.minutes;
     }
 
     /** Zero entries are left out: adding them would change no sum. */
@@ -331,7 +376,9 @@ final class DecodedPieces {
       d = d != null ? d : new double[doubleCount + doubleCount / 16];
       System.arraycopy(ints, 0, i, 0, intCount);
       System.arraycopy(doubles, 0, d, 0, doubleCount);
-      Piece p = new Piece(catalog, generation, maxWindowEnd, records, i, d);
+      MeshRule.Decision rule = MeshRule.decide(catalog, records, scratch.hops, scratch.sources, scratch.segments,
+          scratch.minutes, windowsPerBucket);
+      Piece p = new Piece(catalog, generation, maxWindowEnd, records, i, d, rule);
       p.users = 1;
       return p;
     }

@@ -22,6 +22,8 @@ final class EdgeWindowDecoder {
   private static final int SERVER_LATENCY = 11;
   private static final int RESPONSES = 12;
   private static final int RESPONSE_FLAGS = 13;
+  /** The store's count of windows in a roll-up (EdgeSums.MINUTES); absent from a minute. */
+  private static final int MINUTES = 1000;
 
   private EdgeWindowDecoder() {}
 
@@ -45,6 +47,8 @@ final class EdgeWindowDecoder {
   static final class Window {
     int source;
     long windowEnd;
+    /** Windows a roll-up holds; 0 for a window itself. */
+    long minutes;
     double requests;
     double failed;
     /** Latency blocks as in {@link SumTable}: buckets, then sum, then count. */
@@ -94,6 +98,7 @@ final class EdgeWindowDecoder {
     private void clear() {
       source = 0;
       windowEnd = 0;
+      minutes = 0;
       requests = 0;
       failed = 0;
       java.util.Arrays.fill(server, 0);
@@ -118,6 +123,7 @@ final class EdgeWindowDecoder {
           case SERVER_LATENCY -> histogram(in, w.server);
           case RESPONSES -> code(in, value, w, catalog, false);
           case RESPONSE_FLAGS -> code(in, value, w, catalog, true);
+          case MINUTES -> w.minutes = in.readInt64();
           default -> in.skipField(tag);
         }
       }

@@ -29,6 +29,10 @@ final class HopCatalog {
     final NodeRef server;
     final String connectionType;
     final String protocol;
+    /** The service the server stands for under {@link MeshRule} ({@code namespace/name}), or null. */
+    final String meshServer;
+    /** The server is a service node (not a virtual peer): its access-log records make it meshed. */
+    final boolean serverIsService;
     private final String[] ids = new String[GraphType.values().length * 4];
     /** Per graph type, set once by the catalog; final fields make it safe to read without its lock. */
     private final Numbers[] numbers = new Numbers[GraphType.values().length];
@@ -39,6 +43,8 @@ final class HopCatalog {
       this.server = first.getServer();
       this.connectionType = first.getConnectionType();
       this.protocol = first.getProtocol();
+      this.meshServer = MeshRule.serverOf(client, server);
+      this.serverIsService = MeshRule.isMeshServer(server);
     }
 
     String clientId(GraphType t) {

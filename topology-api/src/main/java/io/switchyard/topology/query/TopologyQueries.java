@@ -152,7 +152,7 @@ public final class TopologyQueries {
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
           long b = bucket;
-          work.add(() -> rollupPiece(r, b, generation, catalog));
+          work.add(() -> rollupPiece(r, b, window.windowMillis(), generation, catalog));
           buckets.add(r, bucket);
         }
       } else {
@@ -281,13 +281,24 @@ public final class TopologyQueries {
 
   private static final long MINUTE_MS = 60_000L;
 
-  /** A roll-up already holds, per hop, only the minutes picked by the source preference of the minutes. */
-  private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long generation, HopCatalog catalog) {
+  /**
+   * A roll-up already holds, per hop, only the minutes picked by the source preference of the minutes. When
+   * {@link MeshRule} cannot judge it (a server with mesh figures in only some of its minutes, next to trace figures),
+   * the bucket is read from its minutes instead, judged minute by minute; that piece is cached in the roll-up's place.
+   */
+  private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long windowMillis, long generation,
+      HopCatalog catalog) {
     DecodedPieces.Piece p = pieces.get(r, bucket, catalog);
     if (p == null) {
-      DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
+      DecodedPieces.Builder b = new DecodedPieces.Builder(catalog, r.millis / windowMillis);
       store.scanEdgeLent(r, bucket, bucket + r.millis, b::add);
       p = b.build(generation, pieces);
+      if (p.ambiguous) {
+        pieces.release(new DecodedPieces.Piece[] {p});
+        DecodedPieces.Builder minutes = new DecodedPieces.Builder(catalog);
+        scanPickedMinutes(bucket, bucket + r.millis, Long.MAX_VALUE, minutes::add);
+        p = minutes.build(generation, pieces);
+      }
       pieces.put(r, bucket, p);
     }
     return p;

@@ -103,6 +103,31 @@ class TopologyCollectorTest {
   }
 
   @Test
+  void aServerWithAccessLogTotalsExposesNoTracedHopIntoItNamedAnyWay() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      NodeRef ingress = Fixtures.service("ingress", "shop");
+      NodeRef postgres = Fixtures.service("postgres", "shop");
+      StoreBatch b = new StoreBatch();
+      // Traced requests into frontend from an unknown caller (20) next to the logged ones from ingress (120): the same requests.
+      b.edge("ingress.shop->frontend.shop", Fixtures.edge(ingress, MeshScenario.FRONTEND, MeshScenario.MESH, Fixtures.T0, 120, 0, 0.05));
+      b.edge("unknown->frontend.shop", Fixtures.edge(Fixtures.node("unknown", NodeRef.NodeKind.NODE_KIND_UNKNOWN),
+          MeshScenario.FRONTEND, MeshScenario.TRACE, Fixtures.T0, 20, 0, 0.05));
+      // cart -> postgres traced as the virtual "postgres" (database) and logged as shop/postgres.
+      b.edge("cart.shop->postgres.shop", Fixtures.edge(MeshScenario.CART, postgres, MeshScenario.MESH, Fixtures.T0, 50, 0, 0.005));
+      b.edge("cart.shop->postgres", Fixtures.edge(MeshScenario.CART, Fixtures.node("postgres", NodeRef.NodeKind.NODE_KIND_VIRTUAL),
+          MeshScenario.TRACE, Fixtures.T0, 5, 0, 0.005).toBuilder().setConnectionType("database").build());
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      assertThat(text).contains("traces_service_graph_request_total{client=\"ingress\",connection_type=\"\",server=\"frontend\"} 120.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"\",server=\"postgres\"} 50.0");
+      assertThat(text).doesNotContain("client=\"unknown\"")
+          .doesNotContain("connection_type=\"database\",server=\"postgres\"");
+      // db is a virtual peer no logged service stands for: its traced hop stays.
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"database\",server=\"db\"} 300.0");
+    }
+  }
+
+  @Test
   void seriesCapBoundsCardinalityAndCountsWhatWasLeftOut() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       String text = scrape(new TopologyCollector(store, 2, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
