@@ -386,6 +386,7 @@ final class ExternalViews {
         field("mainstat", "number", null, "Requests/s"),
         field("secondarystat", "number", null, "Error %"),
         field("detail__p95_ms", "number", null, "p95 latency (ms)"),
+        field("detail__queue_p95_ms", "number", null, "p95 queue latency (ms)"),
         field("detail__telemetry", "string", null, "Telemetry"));
     List<Map<String, Object>> nodes = List.of(
         field("id", "string", null, null),
@@ -438,6 +439,7 @@ final class ExternalViews {
       d.put("mainstat", e.requestRate());
       d.put("secondarystat", e.errorPercent());
       d.put("detail__p95_ms", e.latencyMs().p95());
+      d.put("detail__queue_p95_ms", e.queueLatencyMs() == null ? null : e.queueLatencyMs().p95());
       d.put("detail__telemetry", e.telemetry());
       edges.add(d);
     }

@@ -146,6 +146,9 @@ final class GraphJson {
     nullable(gen, numbers, "errorPercent", e.errorPercent());
     latency(gen, numbers, "latencyMs", e.latencyMs());
     latency(gen, numbers, "clientLatencyMs", e.clientLatencyMs());
+    if (e.queueLatencyMs() != null) {
+      latency(gen, numbers, "queueLatencyMs", e.queueLatencyMs());
+    }
     counts(gen, numbers, "responses", e.responses());
     counts(gen, numbers, "responseFlags", e.responseFlags());
     gen.writeEndObject();

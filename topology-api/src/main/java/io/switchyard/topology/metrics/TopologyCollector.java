@@ -88,6 +88,10 @@ public final class TopologyCollector implements MultiCollector {
         .help("Server-side request latency between two nodes");
     HistogramSnapshot.Builder client = HistogramSnapshot.builder().name("traces_service_graph_request_client_seconds")
         .help("Client-side request latency between two nodes");
+    // Tempo's name for the queue latency of messaging edges; only edges that observed one have a series.
+    HistogramSnapshot.Builder queue = HistogramSnapshot.builder()
+        .name("traces_service_graph_request_messaging_system_seconds")
+        .help("Time messages waited between the producer's end and the consumer's start (messaging edges)");
     int edgeCount = 0;
     long droppedEdges = 0;
     for (EdgeAggregate e : edges.values()) {
@@ -102,6 +106,9 @@ public final class TopologyCollector implements MultiCollector {
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
       server.dataPoint(histogram(labels, e.getServerLatency(), SERVER));
       client.dataPoint(histogram(labels, e.getClientLatency(), EXPOSED));
+      if (e.getMessagingLatency().getBucketCountsCount() == LatencyBuckets.COUNT) {
+        queue.dataPoint(histogram(labels, e.getMessagingLatency(), EXPOSED));
+      }
     }
 
     CounterSnapshot.Builder svcRequests = CounterSnapshot.builder().name("switchyard_service_requests")
@@ -161,7 +168,7 @@ public final class TopologyCollector implements MultiCollector {
     dropped.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("kind", "edge")).value(droppedEdges).build());
     dropped.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("kind", "service")).value(droppedServices).build());
 
-    return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), svcRequests.build(),
+    return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), queue.build(), svcRequests.build(),
         svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
         alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
   }
@@ -181,11 +188,14 @@ public final class TopologyCollector implements MultiCollector {
   }
 
   private static EdgeAggregate sum(EdgeAggregate a, EdgeAggregate b) {
-    return a.toBuilder().setRequestCount(a.getRequestCount() + b.getRequestCount())
+    EdgeAggregate.Builder s = a.toBuilder().setRequestCount(a.getRequestCount() + b.getRequestCount())
         .setFailedCount(a.getFailedCount() + b.getFailedCount())
         .setServerLatency(sum(a.getServerLatency(), b.getServerLatency()))
-        .setClientLatency(sum(a.getClientLatency(), b.getClientLatency()))
-        .build();
+        .setClientLatency(sum(a.getClientLatency(), b.getClientLatency()));
+    if (a.hasMessagingLatency() || b.hasMessagingLatency()) {
+      s.setMessagingLatency(sum(a.getMessagingLatency(), b.getMessagingLatency()));
+    }
+    return s.build();
   }
 
   /** Both histograms added; one without the full buckets (none recorded) adds nothing, as {@link #histogram} shows it. */

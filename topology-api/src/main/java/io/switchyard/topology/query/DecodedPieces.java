@@ -24,8 +24,8 @@ import java.util.function.ToIntFunction;
 final class DecodedPieces {
   /**
    * The records of one bucket in scan order (for minutes, only the record each (hop, window) picks), as two
-   * streams. Per record, ints: hop, telemetry source, then the counts of non-zero server and client latency
-   * entries, codes and flags, then those entries' positions (latency entries index a {@link SumTable}
+   * streams. Per record, ints: hop, telemetry source, then the counts of non-zero server, client and queue
+   * latency entries, codes and flags, then those entries' positions (latency entries index a {@link SumTable}
    * latency block) and code numbers; doubles: requests, failed, then the entries' values in the same order.
    * {@code maxWindowEnd} lets a query whose end cuts a window short fall back to a filtered scan.
    */
@@ -73,6 +73,7 @@ final class DecodedPieces {
         int source = ints[i++];
         int servers = ints[i++];
         int clients = ints[i++];
+        int queued = ints[i++];
         int codes = ints[i++];
         int flags = ints[i++];
         if (MeshRule.Decision.isDropped(dropped, r)) {
@@ -95,6 +96,9 @@ final class DecodedPieces {
         }
         for (int k = 0; k < clients; k++) {
           sums.add(row, SumTable.CLIENT + ints[i++], doubles[d++]);
+        }
+        for (int k = 0; k < queued; k++) {
+          sums.addQueueLatency(row, ints[i++], doubles[d++]);
         }
         for (int k = 0; k < codes; k++) {
           sums.addResponse(row, ints[i++], doubles[d++]);
@@ -299,17 +303,23 @@ final class DecodedPieces {
       rule(hop.index, w);
       int servers = nonZero(w.server);
       int clients = nonZero(w.client);
-      ensure(6 + servers + clients + w.codeCount + w.flagCount, 2 + servers + clients + w.codeCount + w.flagCount);
+      int queued = w.queued ? nonZero(w.messaging) : 0;
+      int entries = servers + clients + queued + w.codeCount + w.flagCount;
+      ensure(7 + entries, 2 + entries);
       ints[intCount++] = hop.index;
       ints[intCount++] = w.source;
       ints[intCount++] = servers;
       ints[intCount++] = clients;
+      ints[intCount++] = queued;
       ints[intCount++] = w.codeCount;
       ints[intCount++] = w.flagCount;
       doubles[doubleCount++] = w.requests;
       doubles[doubleCount++] = w.failed;
       entries(w.server);
       entries(w.client);
+      if (w.queued) {
+        entries(w.messaging);
+      }
       for (int i = 0; i < w.codeCount; i++) {
         ints[intCount++] = w.codes[i];
         doubles[doubleCount++] = w.codeCounts[i];

@@ -24,6 +24,7 @@ final class EdgeWindowDecoder {
   private static final int RESPONSE_FLAGS = 13;
   /** The store's count of windows in a roll-up (EdgeSums.MINUTES); absent from a minute. */
   private static final int MINUTES = 1000;
+  private static final int MESSAGING_LATENCY = 16;
 
   private EdgeWindowDecoder() {}
 
@@ -54,6 +55,9 @@ final class EdgeWindowDecoder {
     /** Latency blocks as in {@link SumTable}: buckets, then sum, then count. */
     final double[] server = new double[SumTable.LATENCY];
     final double[] client = new double[SumTable.LATENCY];
+    /** Queue latency; all zero unless {@link #queued} (only messaging hops have one, so most windows skip it). */
+    final double[] messaging = new double[SumTable.LATENCY];
+    boolean queued;
     /** Response codes and flags by catalog number, each code once. */
     int[] codes = new int[8];
     double[] codeCounts = new double[8];
@@ -103,6 +107,10 @@ final class EdgeWindowDecoder {
       failed = 0;
       java.util.Arrays.fill(server, 0);
       java.util.Arrays.fill(client, 0);
+      if (queued) {
+        java.util.Arrays.fill(messaging, 0);
+        queued = false;
+      }
       codeCount = 0;
       flagCount = 0;
     }
@@ -121,6 +129,10 @@ final class EdgeWindowDecoder {
           case FAILED -> w.failed += in.readDouble();
           case CLIENT_LATENCY -> histogram(in, w.client);
           case SERVER_LATENCY -> histogram(in, w.server);
+          case MESSAGING_LATENCY -> {
+            w.queued = true;
+            histogram(in, w.messaging);
+          }
           case RESPONSES -> code(in, value, w, catalog, false);
           case RESPONSE_FLAGS -> code(in, value, w, catalog, true);
           case MINUTES -> w.minutes = in.readInt64();

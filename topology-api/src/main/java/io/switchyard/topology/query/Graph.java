@@ -1,5 +1,6 @@
 package io.switchyard.topology.query;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +32,8 @@ public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<E
   /**
    * @param telemetry "mesh" (access logs), "trace" (paired spans) or "mesh+trace" when different windows
    *     came from different sources; within one window mesh figures replace trace figures, never add
+   * @param queueLatencyMs for messaging hops, the time a message waited between its producer's end and its
+   *     consumer's start; null (left out of the JSON) for other hops
    */
   public record Edge(
       String id,
@@ -45,6 +48,7 @@ public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<E
       Double errorPercent,
       Traffic.Latency latencyMs,
       Traffic.Latency clientLatencyMs,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Traffic.Latency queueLatencyMs,
       Map<String, Double> responses,
       Map<String, Double> responseFlags) {}
 }

@@ -25,6 +25,11 @@ final class SumTable {
   static final int TRACE = 2;
 
   private double[] figures;
+  /**
+   * Queue-latency blocks of messaging hops, {@link #LATENCY} per row; null until a row gets one, so the tables
+   * of a mesh without messaging hops add no more than before.
+   */
+  private double[] queue;
   private byte[] sources;
   private final CodeColumns responses;
   private final CodeColumns flags;
@@ -43,6 +48,9 @@ final class SumTable {
     if (rows == sources.length) {
       int n = rows * 2;
       figures = Arrays.copyOf(figures, n * STRIDE);
+      if (queue != null) {
+        queue = Arrays.copyOf(queue, n * LATENCY);
+      }
       sources = Arrays.copyOf(sources, n);
       responses.grow(n);
       flags.grow(n);
@@ -60,6 +68,14 @@ final class SumTable {
 
   void add(int row, int figure, double value) {
     figures[row * STRIDE + figure] += value;
+  }
+
+  /** Adds to entry {@code position} (bucket, then sum, then count) of the row's queue-latency block. */
+  void addQueueLatency(int row, int position, double value) {
+    if (queue == null) {
+      queue = new double[sources.length * LATENCY];
+    }
+    queue[row * LATENCY + position] += value;
   }
 
   void addSources(int row, int bits) {
@@ -80,6 +96,14 @@ final class SumTable {
     int f = from * STRIDE;
     for (int i = 0; i < STRIDE; i++) {
       figures[t + i] += other.figures[f + i];
+    }
+    if (other.queue != null) {
+      for (int i = 0; i < LATENCY; i++) {
+        double v = other.queue[from * LATENCY + i];
+        if (v != 0) {
+          addQueueLatency(to, i, v);
+        }
+      }
     }
     sources[to] |= other.sources[from];
     responses.addRow(to, other.responses, from);
@@ -113,6 +137,11 @@ final class SumTable {
 
   Traffic.Latency clientLatency(int row) {
     return Traffic.Latency.of(figures, row * STRIDE + CLIENT);
+  }
+
+  /** Queue latency (consumer start minus producer end) of a messaging hop; null when the row observed none. */
+  Traffic.Latency queueLatency(int row) {
+    return queue == null || queue[row * LATENCY + LATENCY - 1] <= 0 ? null : Traffic.Latency.of(queue, row * LATENCY);
   }
 
   Map<String, Double> responses(int row, HopCatalog catalog) {

@@ -259,11 +259,19 @@ public final class TopologyQueries {
       HopCatalog.Hop first = edgeFirst.get(e);
       edgeViews.add(new Graph.Edge(first.edgeId(type), first.clientId(type), first.serverId(type), first.connectionType,
           first.protocol, edges.telemetry(e), edges.requests(e), edges.failed(e), edges.rate(e, seconds),
-          edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), edges.responses(e, catalog),
+          edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), queueLatency(edges, e, first), edges.responses(e, catalog),
           edges.flags(e, catalog)));
     }
     return new Graph(type, window, nodeViews, edgeViews);
   }
+
+  /** A messaging edge's queue latency (its percentiles null when none was observed); null for other edges. */
+  private static Traffic.Latency queueLatency(SumTable edges, int row, HopCatalog.Hop first) {
+    Traffic.Latency queue = edges.queueLatency(row);
+    return queue == null && MESSAGING.equals(first.connectionType) ? Traffic.Latency.NONE : queue;
+  }
+
+  private static final String MESSAGING = "messaging_system";
 
   /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
   private static int node(int[] rows, int number, HopCatalog.Hop hop, boolean server, List<HopCatalog.Hop> refs,

@@ -81,7 +81,7 @@ public final class Traffic {
 
   /** Percentiles in milliseconds, null when nothing was observed. */
   public record Latency(Double p50, Double p95, Double p99) {
-    private static final Latency NONE = new Latency(null, null, null);
+    static final Latency NONE = new Latency(null, null, null);
 
     /** From {@link LatencyBuckets#COUNT} bucket counts at {@code h[offset]}, then their sum and count. */
     static Latency of(double[] h, int offset) {

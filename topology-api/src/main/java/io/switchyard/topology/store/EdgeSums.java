@@ -30,6 +30,7 @@ final class EdgeSums {
   static final int RESPONSE_FLAGS = 13;
   static final int PROTOCOL = 14;
   static final int EMITTED = 15;
+  static final int MESSAGING_LATENCY = 16;
   /**
    * How many minute windows a roll-up holds, so a roll-up whose last minute was replaced by another source
    * is deleted rather than kept with zero counts. The model reserves this field number for the store
@@ -51,6 +52,8 @@ final class EdgeSums {
   /** Buckets, then sum and count; null when no window carried this histogram (or it lies in {@link #wire}). */
   double[] client;
   double[] server;
+  /** Queue latency of messaging hops; as {@link #client}. */
+  double[] messaging;
   /**
    * A record read from Kafka keeps its histograms where they lie: the record's bytes, with the offset of each
    * histogram's packed buckets (-1: none there) and its sum and count. It is added to four sums and dropped,
@@ -59,10 +62,13 @@ final class EdgeSums {
   byte[] wire;
   int clientAt = -1;
   int serverAt = -1;
+  int messagingAt = -1;
   double clientSum;
   double clientCount;
   double serverSum;
   double serverCount;
+  double messagingSum;
+  double messagingCount;
   Codes responses = new Codes();
   Codes flags = new Codes();
   long minutes;
@@ -146,8 +152,9 @@ final class EdgeSums {
           case WINDOW_END -> s.windowEnd = in.readFixed64();
           case REQUESTS -> s.requests = in.readDouble();
           case FAILED -> s.failed = in.readDouble();
-          case CLIENT_LATENCY -> histogram(in, value, s, true, inPlace);
-          case SERVER_LATENCY -> histogram(in, value, s, false, inPlace);
+          case CLIENT_LATENCY -> histogram(in, value, s, CLIENT_LATENCY, inPlace);
+          case SERVER_LATENCY -> histogram(in, value, s, SERVER_LATENCY, inPlace);
+          case MESSAGING_LATENCY -> histogram(in, value, s, MESSAGING_LATENCY, inPlace);
           case RESPONSES -> code(in, value, s.responses);
           case RESPONSE_FLAGS -> code(in, value, s.flags);
           case EMITTED -> s.emitted = in.readFixed64();
@@ -212,6 +219,10 @@ final class EdgeSums {
         : addArray(client, o.client, sign);
     server = o.serverAt >= 0 ? addPacked(server, o.wire, o.serverAt, o.serverSum, o.serverCount, sign)
         : addArray(server, o.server, sign);
+    if (o.messagingAt >= 0 || o.messaging != null) {
+      messaging = o.messagingAt >= 0 ? addPacked(messaging, o.wire, o.messagingAt, o.messagingSum, o.messagingCount, sign)
+          : addArray(messaging, o.messaging, sign);
+    }
     responses.add(o.responses, sign);
     flags.add(o.flags, sign);
     emitted = Math.max(emitted, o.emitted);
@@ -242,6 +253,11 @@ final class EdgeSums {
     return serverAt >= 0 ? addPacked(null, wire, serverAt, serverSum, serverCount, 1) : server;
   }
 
+  /** The queue-latency histogram as an array (buckets, sum, count), or null. */
+  double[] messaging() {
+    return messagingAt >= 0 ? addPacked(null, wire, messagingAt, messagingSum, messagingCount, 1) : messaging;
+  }
+
   private static double[] addArray(double[] into, double[] from, int sign) {
     if (from == null) {
       return into;
@@ -267,6 +283,7 @@ final class EdgeSums {
       o.writeDouble(FAILED, failed);
       writeHistogram(o, CLIENT_LATENCY, client());
       writeHistogram(o, SERVER_LATENCY, server());
+      writeHistogram(o, MESSAGING_LATENCY, messaging());
       responses.write(o, RESPONSES);
       flags.write(o, RESPONSE_FLAGS);
       o.writeFixed64(EMITTED, emitted);
@@ -287,6 +304,7 @@ final class EdgeSums {
         + 2 * (1 + 8) // requests, failed
         + histogramSize(CLIENT_LATENCY, clientAt >= 0 ? wire : client)
         + histogramSize(SERVER_LATENCY, serverAt >= 0 ? wire : server)
+        + histogramSize(MESSAGING_LATENCY, messagingAt >= 0 ? wire : messaging)
         + responses.size(RESPONSES)
         + flags.size(RESPONSE_FLAGS);
     return size + (minutes != 0 ? CodedOutputStream.computeInt64Size(MINUTES, minutes) : 0);
@@ -326,10 +344,10 @@ final class EdgeSums {
   }
 
   /**
-   * Reads a histogram into {@code s} (client or server side). {@code value} is the whole array {@code in} reads,
+   * Reads a histogram into {@code s}: {@code field} says which (client, server or messaging latency). {@code value} is the whole array {@code in} reads,
    * from its first byte. With {@code inPlace}, buckets packed in one run stay in {@code value}.
    */
-  private static void histogram(CodedInputStream in, byte[] value, EdgeSums s, boolean clientSide, boolean inPlace)
+  private static void histogram(CodedInputStream in, byte[] value, EdgeSums s, int field, boolean inPlace)
       throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
     double[] buckets = null;
@@ -339,8 +357,8 @@ final class EdgeSums {
     double sum = 0;
     double count = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (field == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+      int part = WireFormat.getTagFieldNumber(tag);
+      if (part == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
         int length = in.readRawVarint32();
         if (length % 8 != 0 || length > in.getBytesUntilLimit()) {
           throw new InvalidProtocolBufferException("packed latency buckets of " + length + " bytes");
@@ -360,7 +378,7 @@ final class EdgeSums {
         }
         n += length / 8;
         in.skipRawBytes(length);
-      } else if (field == 1) {
+      } else if (part == 1) {
         double v = in.readDouble();
         buckets = copied(buckets, value, runAt, n);
         runAt = -1;
@@ -368,9 +386,9 @@ final class EdgeSums {
           buckets[n] = v;
         }
         n++;
-      } else if (field == 2) {
+      } else if (part == 2) {
         sum = in.readDouble();
-      } else if (field == 3) {
+      } else if (part == 3) {
         count = in.readDouble();
       } else {
         in.skipField(tag);
@@ -389,16 +407,21 @@ final class EdgeSums {
       buckets[N] = sum;
       buckets[N + 1] = count;
     }
-    if (clientSide) {
+    if (field == CLIENT_LATENCY) {
       s.client = at >= 0 ? null : buckets;
       s.clientAt = at;
       s.clientSum = sum;
       s.clientCount = count;
-    } else {
+    } else if (field == SERVER_LATENCY) {
       s.server = at >= 0 ? null : buckets;
       s.serverAt = at;
       s.serverSum = sum;
       s.serverCount = count;
+    } else {
+      s.messaging = at >= 0 ? null : buckets;
+      s.messagingAt = at;
+      s.messagingSum = sum;
+      s.messagingCount = count;
     }
     if (at >= 0) {
       s.wire = value;

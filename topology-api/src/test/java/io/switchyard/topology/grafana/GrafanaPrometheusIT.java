@@ -163,6 +163,10 @@ class GrafanaPrometheusIT {
           MeshScenario.MESH, start, 6, 0, 0.1).toBuilder().clearServerLatency().build().toByteArray());
       send(p, edges, "cart->db", Fixtures.edge(MeshScenario.CART, MeshScenario.DB, MeshScenario.TRACE, start, 30, 0, 0.005).toBuilder()
           .setConnectionType("database").build().toByteArray());
+      // The demo's messaging hop (PRODUCER -> CONSUMER spans), for the queue-latency panel: messages wait 1.5 s.
+      send(p, edges, "cart->shipping", Fixtures.edge(MeshScenario.CART, Fixtures.service("shipping", "shop"), MeshScenario.TRACE,
+          start, 12, 0, 0.01).toBuilder().setConnectionType("messaging_system").setProtocol("kafka")
+          .setMessagingLatency(Fixtures.histogram(12, 1.5)).build().toByteArray());
       send(p, Topics.SERVICES.withPrefix(prefix).name(), "cart",
           Fixtures.serviceWindow(MeshScenario.CART, MeshScenario.MESH, start, 60, 3, 0.02).toByteArray());
       if (withSlo) {

@@ -32,7 +32,8 @@ class GraphJsonTest {
             text(random), "service", random.nextBoolean(), number(random), number(random), nullable(random), number(random),
             number(random), latency(random), counts(random)));
         edges.add(new Graph.Edge(text(random), text(random), text(random), text(random), "http", "mesh", number(random),
-            number(random), number(random), nullable(random), latency(random), latency(random), counts(random), counts(random)));
+            number(random), number(random), nullable(random), latency(random), latency(random), random.nextBoolean() ? latency(random) : null,
+            counts(random), counts(random)));
       }
       Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000), nodes, edges);
       Map<String, Object> expected = new LinkedHashMap<>();

@@ -67,6 +67,32 @@ class TopologyCollectorTest {
   }
 
   @Test
+  void messagingEdgesExposeTempoQueueLatencySeriesSummedOverNamespacesAndOtherEdgesNone() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // Two namespaces' orders -> shipping meet in Tempo's labels: 30 messages at 2 s and 10 at 50 ms.
+      for (String ns : new String[] {"shop", "outlet"}) {
+        boolean shop = ns.equals("shop");
+        b.edge(ns + "/orders->" + ns + "/shipping", Fixtures.edge(Fixtures.service("orders", ns), Fixtures.service("shipping", ns),
+            MeshScenario.TRACE, Fixtures.T0, shop ? 30 : 10, 0, 0.01).toBuilder().setConnectionType("messaging_system")
+            .setMessagingLatency(Fixtures.histogram(shop ? 30 : 10, shop ? 2.0 : 0.05)).build());
+      }
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      String series = "traces_service_graph_request_messaging_system_seconds";
+      String labels = "client=\"orders\",connection_type=\"messaging_system\",server=\"shipping\"";
+      // The exposed bounds are the other Tempo histograms': 0.1 ms x 4^k; 50 ms lies under 0.1024 s, 2 s under 6.5536 s.
+      assertThat(text).contains(series + "_bucket{" + labels + ",le=\"0.0256\"} 0",
+          series + "_bucket{" + labels + ",le=\"0.1024\"} 10", series + "_bucket{" + labels + ",le=\"1.6384\"} 10",
+          series + "_bucket{" + labels + ",le=\"6.5536\"} 40", series + "_bucket{" + labels + ",le=\"+Inf\"} 40",
+          series + "_count{" + labels + "} 40");
+      assertThat(text).contains(series + "_sum{" + labels + "} 60.5");
+      // Only the messaging edge has the series.
+      assertThat(text.lines().filter(l -> l.startsWith(series + "_count"))).hasSize(1);
+    }
+  }
+
+  @Test
   void serverLatencyShowsEveryBoundAnSloThresholdCanUseBeforeAnySloIsApplied() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));

@@ -33,6 +33,7 @@ class EdgeSumsWireTest {
     assertThat(d.findFieldByName("response_flags").getNumber()).isEqualTo(EdgeSums.RESPONSE_FLAGS);
     assertThat(d.findFieldByName("protocol").getNumber()).isEqualTo(EdgeSums.PROTOCOL);
     assertThat(d.findFieldByName("emitted_unix_ms").getNumber()).isEqualTo(EdgeSums.EMITTED);
+    assertThat(d.findFieldByName("messaging_latency").getNumber()).isEqualTo(EdgeSums.MESSAGING_LATENCY);
   }
 
   @Test
@@ -63,6 +64,9 @@ class EdgeSumsWireTest {
       if (random.nextInt(4) > 0) {
         b.setClientLatency(histogram(random));
       }
+      if (random.nextInt(3) == 0) {
+        b.setConnectionType("messaging_system").setMessagingLatency(histogram(random));
+      }
       for (int c = random.nextInt(4); c > 0; c--) {
         b.addResponses(CodeCount.newBuilder().setCode(c + "xx").setCount(random.nextInt(1000)));
       }
@@ -76,6 +80,11 @@ class EdgeSumsWireTest {
       if (e.hasServerLatency()) {
         assertThat(sums.server()[LatencyBuckets.COUNT - 1]).isEqualTo(e.getServerLatency().getBucketCounts(LatencyBuckets.COUNT - 1));
         assertThat(sums.server()[LatencyBuckets.COUNT + 1]).isEqualTo(e.getServerLatency().getCount());
+      }
+      if (e.hasMessagingLatency()) {
+        assertThat(sums.messaging()[LatencyBuckets.COUNT + 1]).isEqualTo(e.getMessagingLatency().getCount());
+      } else {
+        assertThat(sums.messaging()).isNull();
       }
       assertThat(EdgeAggregate.parseFrom(sums.encode())).isEqualTo(e);
       // Histograms left in the record's bytes add up as the decoded arrays do.
@@ -164,7 +173,7 @@ class EdgeSumsWireTest {
       java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
       com.google.protobuf.CodedOutputStream w = com.google.protobuf.CodedOutputStream.newInstance(wire);
       w.writeFixed64(6, 60_000L * i);
-      w.writeByteArray(random.nextBoolean() ? 10 : 11, body.toByteArray());
+      w.writeByteArray(new int[] {10, 11, 16}[random.nextInt(3)], body.toByteArray());
       w.flush();
       byte[] bytes = wire.toByteArray();
       assertThat(EdgeAggregate.parseFrom(EdgeSums.parse(bytes).encode())).isEqualTo(EdgeAggregate.parseFrom(bytes));

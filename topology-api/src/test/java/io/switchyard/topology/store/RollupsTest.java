@@ -59,6 +59,37 @@ class RollupsTest {
   }
 
   @Test
+  void aMessagingHopsRollUpsAndTotalHoldTheSumOfItsQueueLatencyAndAReEmittedMinuteMovesThemByTheDifference() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 12; i++) {
+        b.edge("a->b", queued(edge(A, B, TRACE, T0 + i * MINUTE, 10, 0, 0.01), 10, 2.0));
+      }
+      store.write(b);
+      assertThat(rollups(store, Resolution.HOUR).get(0).getMessagingLatency().getCount()).isEqualTo(120.0);
+      assertThat(rollups(store, Resolution.FIVE_MINUTES)).extracting(e -> e.getMessagingLatency().getCount())
+          .containsExactly(50.0, 50.0, 20.0);
+      // Re-emitted with 4 of its 10 messages: the roll-ups and the total lose exactly 6 observations of 2 s.
+      store.write(new StoreBatch().edge("a->b", queued(edge(A, B, TRACE, T0 + 3 * MINUTE, 10, 0, 0.01), 4, 2.0)));
+      EdgeAggregate hour = rollups(store, Resolution.HOUR).get(0);
+      assertThat(hour.getMessagingLatency().getCount()).isEqualTo(114.0);
+      assertThat(hour.getMessagingLatency().getSumSeconds()).isCloseTo(228.0, org.assertj.core.data.Offset.offset(1e-9));
+      List<EdgeAggregate> totals = new ArrayList<>();
+      store.scanEdgeTotals(totals::add);
+      assertThat(totals).singleElement().satisfies(t -> {
+        assertThat(t.getMessagingLatency().getCount()).isEqualTo(114.0);
+        assertThat(t.getMessagingLatency().getBucketCounts(io.switchyard.model.LatencyBuckets.bucketOf(2.0))).isEqualTo(114.0);
+      });
+    }
+  }
+
+  /** {@code e} as a messaging hop whose {@code messages} waited {@code queueSeconds} each. */
+  static EdgeAggregate queued(EdgeAggregate e, double messages, double queueSeconds) {
+    return e.toBuilder().setConnectionType("messaging_system").setProtocol("kafka")
+        .setMessagingLatency(io.switchyard.topology.Fixtures.histogram(messages, queueSeconds)).build();
+  }
+
+  @Test
   void reEmittedMinuteMovesItsRollUpsByExactlyTheDifference() {
     try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
       StoreBatch b = new StoreBatch();
@@ -123,7 +154,9 @@ class RollupsTest {
           NodeRef server = random.nextBoolean() ? B : C;
           TelemetrySource source = random.nextInt(3) == 0 ? MESH : TRACE;
           int requests = 1 + random.nextInt(50);
-          b.edge("a->" + server.getName(), edge(A, server, source, start, requests, random.nextInt(requests), 0.001 * (1 + random.nextInt(90))));
+          EdgeAggregate e = edge(A, server, source, start, requests, random.nextInt(requests), 0.001 * (1 + random.nextInt(90)));
+          // Some minutes of a hop are messaging ones, so queue latency is added and taken out again as minutes change.
+          b.edge("a->" + server.getName(), random.nextInt(3) == 0 ? queued(e, requests, 0.01 * (1 + random.nextInt(300))) : e);
         }
         store.write(b);
       }
@@ -324,6 +357,40 @@ class RollupsTest {
     }
   }
 
+  @Test
+  void rollUpsOfTheLayoutBeforeQueueLatencyAreRebuiltWithItOnOpen() throws Exception {
+    Map<String, String> expected;
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 90; i++) {
+        b.edge("a->b", queued(edge(A, B, TRACE, T0 + i * MINUTE, 5, 0, 0.01), 5, 0.5 + i % 7));
+      }
+      store.write(b);
+      store.completeRollups();
+      store.writeOpenRollups();
+      expected = snapshot(store);
+    }
+    // What the previous build left: roll-ups without the queue latency its minutes had, marked layout 2.
+    int stripped = 0;
+    try (org.rocksdb.Options options = new org.rocksdb.Options();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, dir.toString())) {
+      for (Resolution r : Resolution.values()) {
+        try (org.rocksdb.RocksIterator it = db.newIterator()) {
+          for (it.seek(new byte[] {r.prefix}); it.isValid() && it.key()[0] == r.prefix; it.next()) {
+            db.put(it.key(), EdgeAggregate.parseFrom(it.value()).toBuilder().clearMessagingLatency().build().toByteArray());
+            stripped++;
+          }
+        }
+      }
+      db.put(new byte[] {'m', 'r'}, new byte[] {2});
+    }
+    assertThat(stripped).isGreaterThan(10);
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      assertThat(snapshot(store)).isEqualTo(expected);
+      assertThat(rollups(store, Resolution.HOUR).get(0).getMessagingLatency().getCount()).isEqualTo(300.0);
+    }
+  }
+
   /** The roll-ups the store holds, without writing the open ones first. */
   private static List<Double> stored(RocksTopologyStore store, Resolution r) {
     List<Double> out = new ArrayList<>();
@@ -357,6 +424,12 @@ class RollupsTest {
     return b.toString();
   }
 
+  /** The queue latency rounded; none and all zero (a messaging minute replaced by another) are alike. */
+  private static String queue(EdgeSums s) {
+    double[] q = s.messaging();
+    return q == null || rounded(q).equals(rounded(new double[q.length])) ? "-" : rounded(q);
+  }
+
   /** Every roll-up record, decoded to its figures, by resolution and key. */
   private static Map<String, String> snapshot(RocksTopologyStore store) {
     return snapshot(store, true, Long.MAX_VALUE);
@@ -383,7 +456,7 @@ class RollupsTest {
         }
         // Sums of seconds are added and subtracted in another order than recomputed: compare them rounded.
         out.put(r + " " + new String(k, 0, kl, StandardCharsets.ISO_8859_1), s.minutes + " " + s.requests + " " + s.failed + " "
-            + rounded(s.server) + " " + rounded(s.client) + " " + s.windowStart + " " + s.windowEnd + " " + s.source + " " + codes);
+            + rounded(s.server) + " " + rounded(s.client) + " " + queue(s) + " " + s.windowStart + " " + s.windowEnd + " " + s.source + " " + codes);
       });
     }
     return out;
