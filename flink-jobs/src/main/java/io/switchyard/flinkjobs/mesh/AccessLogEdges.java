@@ -29,11 +29,12 @@ public final class AccessLogEdges {
   }
 
   /**
-   * One edge from the two reports of one request, either of which may be missing (not both): the client
-   * as the source sidecar saw itself (else the destination's view of its downstream peer), the server as
-   * the destination sidecar saw itself (else the source's upstream view), each side's latency from its
-   * own report, and the outcome from the destination report when there is one. A record with no
-   * reporter stands in as the destination report, as the reporter rule counts it.
+   * One edge from the two reports of one request, either of which may be missing (not both): each client
+   * field as the source sidecar saw itself, else as the destination saw its downstream peer; each server
+   * field as the destination sidecar saw itself, else as the source saw its upstream (the destination
+   * report of an OTLP log never knows its own version, the source's {@code outbound|port|v2|fqdn} does);
+   * each side's latency from its own report, and the outcome from the destination report when there is
+   * one. A record with no reporter stands in as the destination report, as the reporter rule counts it.
    */
   static EdgeEvent edge(AccessLogRecord source, AccessLogRecord destination) {
     AccessLogRecord outcome = destination != null ? destination : source;
@@ -41,8 +42,8 @@ public final class AccessLogEdges {
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
     e.timestampMs = client.getStartTimeUnixNano() / 1_000_000;
-    e.client(clientNode(client));
-    e.server(serverNode(outcome));
+    e.client(clientNode(client, outcome));
+    e.server(serverNode(outcome, client));
     AccessLogRecord.Protocol protocol = outcome.getProtocol();
     e.protocol = switch (protocol) {
       case PROTOCOL_GRPC -> "grpc";
@@ -74,10 +75,19 @@ public final class AccessLogEdges {
     return cluster.equals("PassthroughCluster") || cluster.equals("BlackHoleCluster");
   }
 
-  static NodeRef clientNode(AccessLogRecord r) {
+  /**
+   * The caller, named as Istio's telemetry names it: by its canonical service, else its workload; its
+   * workload and version kept so workload and versioned-app graphs still split them. {@code other} is
+   * the request's other report (or {@code r} itself), read for the fields {@code r} lacks.
+   */
+  static NodeRef clientNode(AccessLogRecord r, AccessLogRecord other) {
     NodeRef.Builder n = NodeRef.newBuilder().setKind(NodeRef.NodeKind.NODE_KIND_SERVICE);
-    if (!r.getSourceWorkload().isEmpty()) {
-      return n.setName(r.getSourceWorkload()).setWorkload(r.getSourceWorkload()).setNamespace(r.getSourceNamespace()).build();
+    String workload = either(r.getSourceWorkload(), other.getSourceWorkload());
+    String service = either(r.getSourceService(), other.getSourceService());
+    if (!workload.isEmpty() || !service.isEmpty()) {
+      return n.setName(service.isEmpty() ? workload : service).setWorkload(workload)
+          .setVersion(either(r.getSourceVersion(), other.getSourceVersion()))
+          .setNamespace(either(r.getSourceNamespace(), other.getSourceNamespace())).build();
     }
     Spiffe id = Spiffe.parse(r.getSourcePrincipal());
     if (id != null) {
@@ -89,23 +99,26 @@ public final class AccessLogEdges {
     return n.setName("unknown").setKind(NodeRef.NodeKind.NODE_KIND_UNKNOWN).build();
   }
 
-  static NodeRef serverNode(AccessLogRecord r) {
+  /** The callee; {@code other} is the request's other report (or {@code r} itself), read for the fields {@code r} lacks. */
+  static NodeRef serverNode(AccessLogRecord r, AccessLogRecord other) {
+    String workload = either(r.getDestinationWorkload(), other.getDestinationWorkload());
+    String namespace = either(r.getDestinationNamespace(), other.getDestinationNamespace());
     NodeRef.Builder n = NodeRef.newBuilder().setKind(NodeRef.NodeKind.NODE_KIND_SERVICE)
-        .setWorkload(r.getDestinationWorkload()).setVersion(r.getDestinationVersion());
-    String fqdn = r.getDestinationService();
+        .setWorkload(workload).setVersion(either(r.getDestinationVersion(), other.getDestinationVersion()));
+    String fqdn = either(r.getDestinationService(), other.getDestinationService());
     if (!fqdn.isEmpty()) {
       String[] labels = fqdn.split("\\.");
-      String ns = !r.getDestinationNamespace().isEmpty() ? r.getDestinationNamespace()
+      String ns = !namespace.isEmpty() ? namespace
           : fqdn.endsWith(".svc.cluster.local") && labels.length > 1 ? labels[1] : "";
-      boolean inCluster = fqdn.endsWith(".svc.cluster.local") || !r.getDestinationWorkload().isEmpty();
+      boolean inCluster = fqdn.endsWith(".svc.cluster.local") || !workload.isEmpty();
       n.setName(inCluster ? labels[0] : fqdn).setNamespace(ns);
       if (!inCluster) {
         n.setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL);
       }
       return n.build();
     }
-    if (!r.getDestinationWorkload().isEmpty()) {
-      return n.setName(r.getDestinationWorkload()).setNamespace(r.getDestinationNamespace()).build();
+    if (!workload.isEmpty()) {
+      return n.setName(workload).setNamespace(namespace).build();
     }
     if (!r.getAuthority().isEmpty()) {
       return n.setName(hostOf(r.getAuthority())).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
@@ -114,6 +127,10 @@ public final class AccessLogEdges {
       return n.setName(hostOf(r.getDestinationAddress())).setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL).build();
     }
     return n.setName("unknown").setKind(NodeRef.NodeKind.NODE_KIND_UNKNOWN).build();
+  }
+
+  private static String either(String own, String others) {
+    return own.isEmpty() ? others : own;
   }
 
   /** Host part of "host:port" or "[v6]:port". */

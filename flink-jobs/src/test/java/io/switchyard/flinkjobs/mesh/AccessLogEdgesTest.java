@@ -70,4 +70,92 @@ class AccessLogEdgesTest {
     assertThat(e.clientName).isEqualTo("frontend");
     assertThat(e.clientNamespace).isEqualTo("shop");
   }
+  /** productpage-v1's outbound report to the v2 subset, as an OTLP access log gives it: no peer metadata. */
+  private static AccessLogRecord.Builder otlpSourceReport() {
+    return inMesh(Reporter.REPORTER_SOURCE).setSourceService("productpage").setSourceVersion("v1")
+        .clearDestinationWorkload().setDurationMicros(14_000);
+  }
+
+  /** reviews-v2's inbound report of the same request: it knows its workload but no version, its caller by SPIFFE id. */
+  private static AccessLogRecord.Builder otlpDestinationReport() {
+    return inMesh(Reporter.REPORTER_DESTINATION).clearSourceWorkload().clearDestinationVersion()
+        .setSourcePrincipal("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage")
+        .setUpstreamCluster("inbound|9080||").setResponseCode(503);
+  }
+
+  @Test
+  void aPairedRequestTakesEachServerFieldFromTheDestinationElseFromTheSourcesSubset() {
+    EdgeEvent e = AccessLogEdges.edge(otlpSourceReport().build(), otlpDestinationReport().build());
+    assertThat(e.serverName).isEqualTo("reviews");
+    assertThat(e.serverWorkload).isEqualTo("reviews-v2"); // the destination's own
+    assertThat(e.serverVersion).isEqualTo("v2"); // outbound|9080|v2|reviews... of the source report
+    assertThat(e.responseClass).isEqualTo("5xx"); // the outcome stays the destination's
+    assertThat(e.clientLatencySeconds).isEqualTo(0.014);
+    assertThat(e.serverLatencySeconds).isEqualTo(0.012);
+
+    EdgeEvent own = AccessLogEdges.edge(otlpSourceReport().build(), otlpDestinationReport().setDestinationVersion("v3").build());
+    assertThat(own.serverVersion).isEqualTo("v3"); // the destination's own view wins where it has one
+  }
+
+  @Test
+  void aPairedRequestNamesTheCallerByItsServiceWithItsWorkloadAndVersion() {
+    EdgeEvent e = AccessLogEdges.edge(otlpSourceReport().build(), otlpDestinationReport().build());
+    assertThat(e.clientName).isEqualTo("productpage");
+    assertThat(e.clientWorkload).isEqualTo("productpage-v1");
+    assertThat(e.clientVersion).isEqualTo("v1");
+    assertThat(e.clientNamespace).isEqualTo("bookinfo");
+  }
+
+  @Test
+  void aPairedRequestTakesTheCallersServiceFromTheDestinationsPeerViewWhenTheSourceLacksIt() {
+    AccessLogRecord source = otlpSourceReport().setSourceWorkload("reviews-v2").clearSourceService().clearSourceVersion().build();
+    AccessLogRecord destination = otlpDestinationReport().setSourceWorkload("reviews-v2").setSourceService("reviews")
+        .setSourceVersion("v2").build();
+    EdgeEvent e = AccessLogEdges.edge(source, destination);
+    assertThat(e.clientName).isEqualTo("reviews");
+    assertThat(e.clientWorkload).isEqualTo("reviews-v2");
+    assertThat(e.clientVersion).isEqualTo("v2");
+  }
+
+  @Test
+  void aLoneSourceReportNamesTheCallerByServiceAndKeepsTheSubset() {
+    EdgeEvent e = AccessLogEdges.edge(otlpSourceReport().build(), null);
+    assertThat(e.clientName).isEqualTo("productpage");
+    assertThat(e.clientWorkload).isEqualTo("productpage-v1");
+    assertThat(e.clientVersion).isEqualTo("v1");
+    assertThat(e.serverName).isEqualTo("reviews");
+    assertThat(e.serverWorkload).isEmpty();
+    assertThat(e.serverVersion).isEqualTo("v2");
+  }
+
+  @Test
+  void aLoneDestinationReportNamesTheCallerByItsPeerService() {
+    EdgeEvent e = AccessLogEdges.edge(null, otlpDestinationReport().setSourceWorkload("reviews-v3").setSourceService("reviews")
+        .setSourceVersion("v3").build());
+    assertThat(e.clientName).isEqualTo("reviews");
+    assertThat(e.clientWorkload).isEqualTo("reviews-v3");
+    assertThat(e.clientVersion).isEqualTo("v3");
+    assertThat(e.serverWorkload).isEqualTo("reviews-v2");
+    assertThat(e.serverVersion).isEmpty();
+  }
+
+  @Test
+  void theReporterRuleNamesTheCallerByServiceToo() {
+    EdgeEvent outside = AccessLogEdges.toEdge(otlpSourceReport().setUpstreamCluster("PassthroughCluster")
+        .setDestinationService("api.github.com").build()).orElseThrow();
+    assertThat(outside.clientName).isEqualTo("productpage");
+    assertThat(outside.clientWorkload).isEqualTo("productpage-v1");
+    EdgeEvent inMesh = AccessLogEdges.toEdge(inMesh(Reporter.REPORTER_DESTINATION).setSourceService("productpage").build())
+        .orElseThrow();
+    assertThat(inMesh.clientName).isEqualTo("productpage");
+    assertThat(inMesh.clientWorkload).isEqualTo("productpage-v1");
+    assertThat(inMesh.clientVersion).isEmpty();
+  }
+
+  @Test
+  void aCallerWithoutServiceIsNamedByItsWorkloadAsIstioDoes() {
+    EdgeEvent e = AccessLogEdges.edge(inMesh(Reporter.REPORTER_SOURCE).setSourceWorkload("reviews-v2").build(), null);
+    assertThat(e.clientName).isEqualTo("reviews-v2");
+    assertThat(e.clientWorkload).isEqualTo("reviews-v2");
+  }
 }

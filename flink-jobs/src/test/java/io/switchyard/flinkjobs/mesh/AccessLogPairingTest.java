@@ -101,6 +101,22 @@ class AccessLogPairingTest {
   }
 
   @Test
+  void pairedReportsNameTheCallerByServiceAndKeepTheSubsetTheDestinationDoesNotKnow() throws Exception {
+    start(TimeDomain.EVENT);
+    send(destinationReport("r1", T0).clearDestinationVersion());
+    send(sourceReport("r1", T0).setSourceWorkload("frontend-v4").setSourceService("frontend").setSourceVersion("v4")
+        .setDestinationVersion("v2").setUpstreamCluster("outbound|8080|v2|cart.shop.svc.cluster.local"));
+    EdgeEvent e = edges().get(0);
+    assertThat(edges()).hasSize(1);
+    assertThat(e.clientName).isEqualTo("frontend");
+    assertThat(e.clientWorkload).isEqualTo("frontend-v4");
+    assertThat(e.clientVersion).isEqualTo("v4");
+    assertThat(e.serverName).isEqualTo("cart");
+    assertThat(e.serverWorkload).isEqualTo("cart-v2");
+    assertThat(e.serverVersion).isEqualTo("v2");
+  }
+
+  @Test
   void destinationReportFirstPairsTheSame() throws Exception {
     start(TimeDomain.EVENT);
     send(destinationReport("r1", T0));

@@ -57,7 +57,9 @@ final class AccessLogDerivation {
       String principal = Spiffe.first(f.downstreamPeerUriSans);
       b.setSourcePrincipal(options.cut(principal)).setSourceAddress(f.downstreamRemoteAddress);
       PeerInfo peer = f.downstreamPeer;
-      b.setSourceWorkload(peer.workload());
+      b.setSourceWorkload(peer.workload())
+          .setSourceService(options.cut(peer.service()))
+          .setSourceVersion(options.cut(peer.version()));
       b.setSourceNamespace(peer.namespace().isEmpty() ? Spiffe.namespace(principal) : peer.namespace());
       return b.build();
     }
@@ -66,6 +68,8 @@ final class AccessLogDerivation {
         ? AccessLogRecord.Reporter.REPORTER_UNSPECIFIED
         : AccessLogRecord.Reporter.REPORTER_SOURCE);
     b.setSourceWorkload(node.workload())
+        .setSourceService(options.cut(node.canonicalService()))
+        .setSourceVersion(options.cut(node.version()))
         .setSourceNamespace(node.namespace())
         .setSourcePrincipal(node.principal())
         .setSourceAddress(node.isIstio() ? node.ip() : f.downstreamRemoteAddress);

@@ -61,18 +61,11 @@ record IstioNode(
     if (workload.isEmpty()) {
       workload = pod.isEmpty() ? id : workloadOfPod(pod);
     }
-    String canonical = metadata.label("service.istio.io/canonical-name");
-    if (canonical.isEmpty()) {
-      canonical = metadata.label("app");
-    }
+    String canonical = metadata.canonicalService();
     if (canonical.isEmpty() && !namespace.isEmpty() && cluster.endsWith("." + namespace)) {
       canonical = cluster.substring(0, cluster.length() - namespace.length() - 1);
     }
-    String version = metadata.label("service.istio.io/canonical-revision");
-    if (version.isEmpty() || "latest".equals(version)) {
-      String v = metadata.label("version");
-      version = v.isEmpty() ? version : v;
-    }
+    String version = metadata.canonicalRevision();
     String trustDomain = metadata.trustDomain().isEmpty() ? "cluster.local" : metadata.trustDomain();
     return new IstioNode(id, cluster, type, ip, pod, namespace, workload, canonical, version,
         metadata.serviceAccount(), trustDomain);

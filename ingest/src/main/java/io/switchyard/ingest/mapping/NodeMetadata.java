@@ -39,6 +39,25 @@ record NodeMetadata(
     return labels.getOrDefault(key, "");
   }
 
+  /** Istio's canonical service from the labels: {@code service.istio.io/canonical-name}, else {@code app}; "" when neither. */
+  String canonicalService() {
+    String canonical = label("service.istio.io/canonical-name");
+    return canonical.isEmpty() ? label("app") : canonical;
+  }
+
+  /**
+   * Istio's canonical revision from the labels: {@code service.istio.io/canonical-revision}, else {@code version}
+   * when that is unset or Istio's default {@code latest}; "" when neither.
+   */
+  String canonicalRevision() {
+    String revision = label("service.istio.io/canonical-revision");
+    if (revision.isEmpty() || "latest".equals(revision)) {
+      String v = label("version");
+      return v.isEmpty() ? revision : v;
+    }
+    return revision;
+  }
+
   private static String str(Map<String, Value> f, String key) {
     Value v = f.get(key);
     return v != null && v.hasStringValue() ? v.getStringValue() : "";

@@ -8,7 +8,9 @@ import io.switchyard.model.v1.AccessLogRecord;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * OTLP log records that carry Envoy access-log attributes (Envoy's OpenTelemetry access logger configured with the
@@ -18,6 +20,8 @@ import java.util.List;
 public final class OtlpAccessLogMapper {
   static final String QUALIFIER_CLUSTER = "upstream_cluster";
   static final String QUALIFIER_CODE = "response_code";
+  private static final String POD_LABEL = "k8s.pod.label.";
+  private static final String POD_LABELS = "k8s.pod.labels.";
 
   private final MappingOptions options;
 
@@ -88,8 +92,28 @@ public final class OtlpAccessLogMapper {
     NodeMetadata md = new NodeMetadata(
         resource.string("k8s.pod.name"), resource.string("k8s.namespace.name"),
         resource.string("k8s.workload.name", "k8s.deployment.name"),
-        resource.string("k8s.serviceaccount.name"), "", java.util.Map.of());
+        resource.string("k8s.serviceaccount.name"), "", podLabels(resource));
     return IstioNode.of(id, cluster, md);
+  }
+
+  /**
+   * The pod's labels from resource attributes {@code k8s.pod.label.<key>} (OpenTelemetry's semantic convention)
+   * or {@code k8s.pod.labels.<key>} (the Collector's k8sattributes processor), the OTLP stand-in for Istio's
+   * node metadata LABELS (e.g. Envoy's {@code resource_attributes}).
+   */
+  private static Map<String, String> podLabels(Attributes resource) {
+    Map<String, String> labels = new HashMap<>();
+    resource.asMap().forEach((key, value) -> {
+      String label = key.startsWith(POD_LABEL) ? key.substring(POD_LABEL.length())
+          : key.startsWith(POD_LABELS) ? key.substring(POD_LABELS.length()) : "";
+      if (!label.isEmpty()) {
+        String v = resource.string(key);
+        if (!v.isEmpty()) {
+          labels.putIfAbsent(label, v);
+        }
+      }
+    });
+    return labels.isEmpty() ? Map.of() : Map.copyOf(labels);
   }
 
   private static AccessLogFacts facts(IstioNode node, LogRecord log, Attributes a, long receivedUnixNano) {
@@ -109,8 +133,10 @@ public final class OtlpAccessLogMapper {
     f.downstreamRemoteAddress = value(a, "downstream_remote_address");
     f.downstreamPeerUriSans = sans(value(a, "downstream_peer_uri_san"));
     f.upstreamPeerUriSans = sans(value(a, "upstream_peer_uri_san"));
-    f.downstreamPeer = new PeerInfo(value(a, "downstream_peer_workload"), value(a, "downstream_peer_namespace"), "", "");
-    f.upstreamPeer = new PeerInfo(value(a, "upstream_peer_workload"), value(a, "upstream_peer_namespace"), "", "");
+    f.downstreamPeer = new PeerInfo(value(a, "downstream_peer_workload"), value(a, "downstream_peer_namespace"),
+        value(a, "downstream_peer_service"), value(a, "downstream_peer_version"));
+    f.upstreamPeer = new PeerInfo(value(a, "upstream_peer_workload"), value(a, "upstream_peer_namespace"),
+        value(a, "upstream_peer_service"), value(a, "upstream_peer_version"));
     f.requestId = value(a, "request_id");
     String grpc = value(a, "grpc_status");
     f.grpcStatus = grpc.isEmpty() ? -1 : (int) a.number(-1, "grpc_status");

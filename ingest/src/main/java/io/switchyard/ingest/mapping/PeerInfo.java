@@ -22,15 +22,10 @@ record PeerInfo(String workload, String namespace, String service, String versio
     String namespace = first(f, "NAMESPACE", "namespace");
     String service = first(f, "service");
     String version = first(f, "version");
-    Value labels = f.get("LABELS");
-    if (labels != null && labels.hasStructValue()) {
-      Map<String, Value> lf = labels.getStructValue().getFieldsMap();
-      if (service.isEmpty()) {
-        service = first(lf, "service.istio.io/canonical-name", "app");
-      }
-      if (version.isEmpty()) {
-        version = first(lf, "version", "service.istio.io/canonical-revision");
-      }
+    if (service.isEmpty() || version.isEmpty()) {
+      NodeMetadata md = NodeMetadata.of(s);
+      service = service.isEmpty() ? md.canonicalService() : service;
+      version = version.isEmpty() ? md.canonicalRevision() : version;
     }
     if (workload.isEmpty()) {
       String name = first(f, "NAME", "name");

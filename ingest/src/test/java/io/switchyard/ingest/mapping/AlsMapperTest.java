@@ -93,6 +93,8 @@ class AlsMapperTest {
     assertThat(r.getNodeId()).startsWith("sidecar~10.44.0.12~");
     assertThat(r.getNodeCluster()).isEqualTo("productpage.bookinfo");
     assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceService()).isEqualTo("productpage"); // LABELS service.istio.io/canonical-name
+    assertThat(r.getSourceVersion()).isEqualTo("v1"); // LABELS version (no canonical-revision)
     assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
     assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage");
     assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12");
@@ -171,7 +173,31 @@ class AlsMapperTest {
     assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/bookinfo/sa/bookinfo-productpage");
     assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
     assertThat(r.getSourceWorkload()).isEmpty();
+    assertThat(r.getSourceService()).isEmpty();
+    assertThat(r.getSourceVersion()).isEmpty();
     assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12:40000");
+  }
+
+  @Test
+  void outboundEntryOfANodeWithoutLabelsTakesTheSourceServiceFromTheNodeClusterAndHasNoVersion() {
+    // Istio names a proxy's node cluster <canonical-service>.<namespace>; the pod's workload is reviews-v2.
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), outboundToReviews().build()), 0)
+        .records().get(0);
+    assertThat(r.getSourceWorkload()).isEqualTo("reviews-v2");
+    assertThat(r.getSourceService()).isEqualTo("reviews");
+    assertThat(r.getSourceVersion()).isEmpty();
+  }
+
+  @Test
+  void outboundEntryPrefersTheCanonicalLabelsOverAppAndVersion() {
+    Struct labels = Struct.newBuilder().putFields("app", str("reviews-app")).putFields("version", str("v2"))
+        .putFields("service.istio.io/canonical-name", str("reviews"))
+        .putFields("service.istio.io/canonical-revision", str("2024-06")).build();
+    Node node = reviewsNodeWithoutMetadata().toBuilder().setMetadata(Struct.newBuilder()
+        .putFields("LABELS", Value.newBuilder().setStructValue(labels).build())).build();
+    AccessLogRecord r = mapper.newStream().map(withNode(node, outboundToReviews().build()), 0).records().get(0);
+    assertThat(r.getSourceService()).isEqualTo("reviews");
+    assertThat(r.getSourceVersion()).isEqualTo("2024-06");
   }
 
   @Test
@@ -186,6 +212,38 @@ class AlsMapperTest {
 
     assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
     assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getSourceService()).isEmpty(); // the peer logged no LABELS
+    assertThat(r.getSourceVersion()).isEmpty();
+  }
+
+  @Test
+  void inboundEntryTakesSourceServiceAndVersionFromTheDownstreamPeersLabels() {
+    Struct labels = Struct.newBuilder().putFields("app", str("reviews")).putFields("version", str("v3"))
+        .putFields("service.istio.io/canonical-revision", str("latest")).build();
+    Struct peer = Struct.newBuilder().putFields("NAME", str("reviews-v3-84779c7bbc-6rkq2"))
+        .putFields("NAMESPACE", str("bookinfo")).putFields("LABELS", Value.newBuilder().setStructValue(labels).build()).build();
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||").putFilterStateObjects("wasm.downstream_peer", Any.pack(peer)))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+
+    assertThat(r.getSourceWorkload()).isEqualTo("reviews-v3"); // the pod name less its ReplicaSet suffixes
+    assertThat(r.getSourceService()).isEqualTo("reviews"); // app, no canonical-name
+    assertThat(r.getSourceVersion()).isEqualTo("v3"); // version, as canonical-revision is Istio's default "latest"
+  }
+
+  @Test
+  void inboundEntryTakesTheFlattenedPeerServiceAndVersion() {
+    Struct peer = Struct.newBuilder().putFields("workload", str("ratings-v1")).putFields("namespace", str("bookinfo"))
+        .putFields("service", str("ratings")).putFields("version", str("v1")).build();
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||").putFilterStateObjects("wasm.downstream_peer", Any.pack(peer)))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+    assertThat(r.getSourceService()).isEqualTo("ratings");
+    assertThat(r.getSourceVersion()).isEqualTo("v1");
   }
 
   @Test
@@ -263,6 +321,7 @@ class AlsMapperTest {
     AccessLogRecord r = mapper.newStream().map(withNode(edge, e), 0).records().get(0);
     assertThat(r.getDestinationService()).isEqualTo("backend");
     assertThat(r.getSourceWorkload()).isEqualTo("edge-proxy-1");
+    assertThat(r.getSourceService()).isEmpty(); // not an Istio node: its cluster names no namespace
     assertThat(r.getSourceAddress()).isEqualTo("10.44.0.12:51234");
   }
 

@@ -61,6 +61,8 @@ class OtlpAccessLogMapperTest {
     assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_SOURCE);
     assertThat(r.getNodeCluster()).isEqualTo("productpage.bookinfo");
     assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceService()).isEqualTo("productpage"); // resource cluster_name <canonical>.<namespace>
+    assertThat(r.getSourceVersion()).isEmpty(); // no pod labels in the resource
     assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
     assertThat(r.getDestinationService()).isEqualTo("reviews.bookinfo.svc.cluster.local");
     assertThat(r.getDestinationWorkload()).isEqualTo("reviews-v1");
@@ -101,6 +103,58 @@ class OtlpAccessLogMapperTest {
     assertThat(r.getDestinationWorkload()).isEqualTo("productpage-v1");
     assertThat(r.getSourcePrincipal()).isEqualTo("spiffe://cluster.local/ns/frontend/sa/web");
     assertThat(r.getSourceNamespace()).isEqualTo("frontend");
+  }
+
+  static Resource reviewsV2Resource(String... labelKeyValues) {
+    Resource.Builder b = Resource.newBuilder()
+        .addAttributes(kv("node_name", "sidecar~10.44.0.20~reviews-v2-7bf8c9648f-xk2vp.bookinfo~bookinfo.svc.cluster.local"));
+    for (int i = 0; i < labelKeyValues.length; i += 2) {
+      b.addAttributes(kv(labelKeyValues[i], labelKeyValues[i + 1]));
+    }
+    return b.build();
+  }
+
+  @Test
+  void podLabelResourceAttributesGiveTheSourceServiceAndVersion() {
+    LogRecord toRatings = accessLog().addAttributes(kv("upstream_cluster", "outbound|9080||ratings.bookinfo.svc.cluster.local")).build();
+    AccessLogRecord semconv = mapper.map(request(
+        reviewsV2Resource("k8s.pod.label.app", "reviews", "k8s.pod.label.version", "v2"), toRatings), 0).records().get(0);
+    assertThat(semconv.getSourceWorkload()).isEqualTo("reviews-v2");
+    assertThat(semconv.getSourceService()).isEqualTo("reviews");
+    assertThat(semconv.getSourceVersion()).isEqualTo("v2");
+
+    AccessLogRecord collector = mapper.map(request(reviewsV2Resource("k8s.pod.labels.service.istio.io/canonical-name", "reviews",
+        "k8s.pod.labels.service.istio.io/canonical-revision", "v2b", "cluster_name", "ignored.bookinfo"), toRatings), 0)
+        .records().get(0);
+    assertThat(collector.getSourceService()).isEqualTo("reviews"); // the label wins over the node cluster
+    assertThat(collector.getSourceVersion()).isEqualTo("v2b");
+  }
+
+  @Test
+  void withoutClusterNameOrLabelsTheSourceServiceIsLeftEmptyForTheWorkloadToName() {
+    AccessLogRecord r = mapper.map(request(reviewsV2Resource(), accessLog().build()), 0).records().get(0);
+    assertThat(r.getSourceWorkload()).isEqualTo("reviews-v2");
+    assertThat(r.getSourceService()).isEmpty();
+    assertThat(r.getSourceVersion()).isEmpty();
+  }
+
+  @Test
+  void inboundTakesTheSourceServiceAndVersionFromDownstreamPeerAttributes() {
+    LogRecord log = accessLog().addAttributes(kv("upstream_cluster", "inbound|9080||"))
+        .addAttributes(kv("downstream_peer_workload", "reviews-v3")).addAttributes(kv("downstream_peer_namespace", "bookinfo"))
+        .addAttributes(kv("downstream_peer_service", "reviews")).addAttributes(kv("downstream_peer_version", "v3")).build();
+    AccessLogRecord r = mapper.map(request(envoyResource(), log), 0).records().get(0);
+    assertThat(r.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_DESTINATION);
+    assertThat(r.getSourceWorkload()).isEqualTo("reviews-v3");
+    assertThat(r.getSourceService()).isEqualTo("reviews");
+    assertThat(r.getSourceVersion()).isEqualTo("v3");
+  }
+
+  @Test
+  void outboundTakesTheDestinationVersionFromTheUpstreamPeerWhenTheClusterHasNoSubset() {
+    LogRecord log = accessLog().addAttributes(kv("upstream_cluster", "outbound|9080||reviews.bookinfo.svc.cluster.local"))
+        .addAttributes(kv("upstream_peer_version", "v3")).build();
+    assertThat(mapper.map(request(envoyResource(), log), 0).records().get(0).getDestinationVersion()).isEqualTo("v3");
   }
 
   @Test
