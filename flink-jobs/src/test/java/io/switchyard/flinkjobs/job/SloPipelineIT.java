@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloFixtures;
 import io.switchyard.flinkjobs.slo.spec.SloPublisher;
 import io.switchyard.flinkjobs.graph.Spans;
 import io.switchyard.model.Topics;
@@ -41,23 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SloPipelineIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
   private static final long T0 = 1_767_225_600_000L;
-  private static final String SLO = """
-      apiVersion: openslo/v1
-      kind: SLO
-      metadata: {name: checkout-availability}
-      spec:
-        service: checkout
-        indicator:
-          metadata: {name: ok}
-          spec:
-            ratioMetric:
-              counter: true
-              good: {metricSource: {type: switchyard, spec: {service: checkout, sli: availability}}}
-              total: {metricSource: {type: switchyard, spec: {service: checkout}}}
-        timeWindow: [{duration: 30d, isRolling: true}]
-        budgetingMethod: Occurrences
-        objectives: [{target: 0.999}]
-      """;
+  private static final String SLO = SloFixtures.CHECKOUT_AVAILABILITY;
   private static final String TIMESLICES_SLO = SLO.replace("checkout-availability", "checkout-slices")
       .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
       .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.999, timeSliceTarget: 0.9, timeSliceWindow: 5m}]");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.SloFixtures;
 import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -25,23 +26,7 @@ import org.junit.jupiter.api.Test;
 class SloFunctionTest {
   private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
   private static final String TARGET = "service|trace|checkout";
-  static final String SLO_YAML = """
-      apiVersion: openslo/v1
-      kind: SLO
-      metadata: {name: checkout-availability}
-      spec:
-        service: checkout
-        indicator:
-          metadata: {name: ok}
-          spec:
-            ratioMetric:
-              counter: true
-              good: {metricSource: {type: switchyard, spec: {service: checkout, sli: availability}}}
-              total: {metricSource: {type: switchyard, spec: {service: checkout}}}
-        timeWindow: [{duration: 30d, isRolling: true}]
-        budgetingMethod: Occurrences
-        objectives: [{target: 0.999}]
-      """;
+  static final String SLO_YAML = SloFixtures.CHECKOUT_AVAILABILITY;
 
   private KeyedBroadcastOperatorTestHarness<String, SliSample, SloDefinitionChange, SloStatusRecord> harness;
 

@@ -19,23 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * budget burns and stay quiet when it does not.
  */
 class PrometheusRulesPromtoolIT {
-  private static final String SLO = """
-      apiVersion: openslo/v1
-      kind: SLO
-      metadata: {name: checkout-availability}
-      spec:
-        service: checkout
-        indicator:
-          metadata: {name: ok}
-          spec:
-            ratioMetric:
-              counter: true
-              good: {metricSource: {type: switchyard, spec: {service: checkout, sli: availability}}}
-              total: {metricSource: {type: switchyard, spec: {service: checkout}}}
-        timeWindow: [{duration: 30d, isRolling: true}]
-        budgetingMethod: Occurrences
-        objectives: [{target: 0.999}]
-      """;
+  private static final String SLO = SloFixtures.CHECKOUT_AVAILABILITY;
 
   @TempDir Path dir;
 
