@@ -8,8 +8,8 @@ import io.switchyard.model.v1.TelemetrySource;
 import java.util.Optional;
 
 /**
- * Turns Envoy access-log records into edges. Records with a request id are paired first
- * ({@link AccessLogPairing}); records without one follow Istio's reporter rule (as Kiali and Istio's
+ * Turns Envoy access-log records into edges. Records with a request id, and TCP records with their
+ * connection's addresses, are paired first ({@link AccessLogPairing}); the others follow Istio's reporter rule (as Kiali and Istio's
  * dashboards use it): the destination's record counts whenever the destination is in the mesh; the
  * source's record counts only when no destination sidecar will report (no destination workload known,
  * or traffic leaving through PassthroughCluster / BlackHoleCluster).
