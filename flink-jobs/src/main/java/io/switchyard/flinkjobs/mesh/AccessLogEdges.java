@@ -56,6 +56,11 @@ public final class AccessLogEdges {
     e.failed = code >= 500 || grpcFailed || (code == 0 && protocol != AccessLogRecord.Protocol.PROTOCOL_TCP);
     e.responseClass = code == 0 ? (protocol == AccessLogRecord.Protocol.PROTOCOL_TCP ? "" : "-") : (code / 100) + "xx";
     e.responseFlags = outcome.getResponseFlags().equals("-") ? "" : outcome.getResponseFlags();
+    e.responseCode = exactCode(outcome);
+    // The outcome's report measured the bytes of the whole exchange with its own downstream: received from
+    // it is the request, sent to it the response (Istio's sent/received bytes read the same way).
+    e.receivedBytes = outcome.getRequestBytes();
+    e.sentBytes = outcome.getResponseBytes();
     if (source != null) {
       e.clientLatencySeconds = source.getDurationMicros() / 1e6;
     }
@@ -63,6 +68,20 @@ public final class AccessLogEdges {
       e.serverLatencySeconds = destination.getDurationMicros() / 1e6;
     }
     return e;
+  }
+
+  /**
+   * The code Kiali keys a response by: a gRPC call's status number (Kiali reads grpc_response_status for
+   * gRPC), else the HTTP status, "-" when there was no response, "" for TCP (no codes).
+   */
+  static String exactCode(AccessLogRecord r) {
+    if (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_TCP) {
+      return "";
+    }
+    if (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_GRPC && r.getGrpcStatus() >= 0) {
+      return Integer.toString(r.getGrpcStatus());
+    }
+    return r.getResponseCode() == 0 ? "-" : Integer.toString(r.getResponseCode());
   }
 
   static boolean destinationInMesh(AccessLogRecord r) {
