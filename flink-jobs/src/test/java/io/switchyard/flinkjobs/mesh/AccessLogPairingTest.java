@@ -279,7 +279,7 @@ class AccessLogPairingTest {
   @Test
   void httpRecordsWithoutRequestIdDoNotPairByConnection() throws Exception {
     start(TimeDomain.EVENT);
-    // Two requests on one kept-alive HTTP connection share its addresses; only the destination's logs count.
+    // Requests on one kept-alive HTTP connection share its addresses: they keep the reporter rule, no state.
     send(sourceReport("", T0).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
     send(destinationReport("", T0).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
     send(destinationReport("", T0 + 5).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
