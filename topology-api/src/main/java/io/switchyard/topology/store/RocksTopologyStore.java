@@ -56,11 +56,12 @@ public final class RocksTopologyStore implements TopologyStore {
   /**
    * The edge roll-up layout: present, holding {@link #ROLLUP_LAYOUT}, once the roll-ups of every resolution hold
    * every stored minute. A store written before roll-ups existed lacks it; one written before the 30-minute level
-   * holds 1, one whose roll-ups left out messaging hops' queue latency 2. Either way the roll-ups are rebuilt from
-   * the stored minutes (which always kept it) when the store is opened.
+   * holds 1, one whose roll-ups left out messaging hops' queue latency 2, one whose roll-ups left out the exact
+   * response codes and bytes (EdgeAggregate fields 18-20) 3. Either way the roll-ups are rebuilt from the stored
+   * minutes (which always kept them) when the store is opened.
    */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
-  static final byte ROLLUP_LAYOUT = 3;
+  static final byte ROLLUP_LAYOUT = 4;
   /** Present once the service roll-ups hold every stored service minute. */
   private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
