@@ -62,6 +62,24 @@ public interface TopologyStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * The stored pre-decoded form of the edge bucket of {@code resolution} (null: the calendar minute) starting at
+   * {@code bucketStartMs}, as {@link #putDecodedEdgeBucket} stored it, or null. What is returned was current when
+   * stored, and the store deletes it with (or before) any change to the bucket's records; a reader still stamps
+   * what it builds from it with the generation read before this call, as for a scan.
+   */
+  default byte[] decodedEdgeBucket(Resolution resolution, long bucketStartMs) {
+    return null;
+  }
+
+  /**
+   * Stores {@code value} as the pre-decoded form of a bucket, unless the bucket changed after {@code generation}
+   * (read before the scan the value was built from; then nothing is stored). Returns whether it was stored.
+   */
+  default boolean putDecodedEdgeBucket(Resolution resolution, long bucketStartMs, long generation, byte[] value) {
+    return false;
+  }
+
   /** Receives stored records; the arrays belong to the receiver. */
   interface RawSink {
     void accept(byte[] order, byte[] value);
