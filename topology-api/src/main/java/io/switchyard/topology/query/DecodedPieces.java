@@ -85,7 +85,7 @@ final class DecodedPieces {
         int codes = ints[i++];
         int flags = ints[i++];
         if (MeshRule.Decision.isDropped(dropped, r)) {
-          int entries = servers + clients + codes + flags;
+          int entries = servers + clients + queued + codes + flags;
           i += entries;
           d += 2 + entries;
           continue;
