@@ -3,6 +3,8 @@ package io.switchyard.topology.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.serverkit.http.HttpResponses;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -12,7 +14,7 @@ import java.util.Arrays;
  * values a graph body is made of: names of printable ASCII, whole numbers and figures of a few decimals. Those go
  * straight into the array (no generator state, no per-value objects); anything else (escapes, non-ASCII text,
  * numbers in scientific notation, NaN) takes the mapper's own conversion, so the bytes never differ. Not
- * thread-safe.
+ * thread-safe while written; once written, read by any thread.
  */
 final class JsonBytes {
   private static final ObjectMapper MAPPER = HttpResponses.mapper();
@@ -86,8 +88,13 @@ final class JsonBytes {
     return count;
   }
 
+  /** A copy of exactly the bytes written (for tests; responses use {@link #writeTo}). */
   byte[] toByteArray() {
     return Arrays.copyOf(buf, count);
+  }
+
+  void writeTo(OutputStream out) throws IOException {
+    out.write(buf, 0, count);
   }
 
   static byte[] ascii(String s) {

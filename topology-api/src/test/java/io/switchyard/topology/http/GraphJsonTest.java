@@ -43,7 +43,7 @@ class GraphJsonTest {
       expected.put("edges", edges);
       // Bytes as Latin-1 text: compared byte by byte, shown readably.
       String mapper = new String(MAPPER.writeValueAsBytes(expected), StandardCharsets.ISO_8859_1);
-      String streamed = "{" + new String(new GraphJson(0).nodesAndEdges(g), StandardCharsets.ISO_8859_1) + "}";
+      String streamed = "{" + new String(new GraphJson(0).nodesAndEdges(g).toByteArray(), StandardCharsets.ISO_8859_1) + "}";
       int at = 0;
       while (at < Math.min(streamed.length(), mapper.length()) && streamed.charAt(at) == mapper.charAt(at)) {
         at++;
