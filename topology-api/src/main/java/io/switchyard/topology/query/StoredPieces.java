@@ -81,11 +81,12 @@ final class StoredPieces {
   }
 
   /**
-   * The piece stored as {@code value}, numbered in {@code catalog} and stamped with {@code generation}; null when the
+   * The piece stored as {@code value[0, length)}, numbered in {@code catalog} and stamped with {@code generation}; null when the
    * value has another layout or names a hop the catalog does not know.
    */
-  static DecodedPieces.Piece decode(byte[] value, long generation, HopCatalog catalog, DecodedPieces owner) {
-    ByteBuffer b = ByteBuffer.wrap(value);
+  static DecodedPieces.Piece decode(byte[] value, int length, long generation, HopCatalog catalog,
+      DecodedPieces owner) {
+    ByteBuffer b = ByteBuffer.wrap(value, 0, length);
     if (b.get() != LAYOUT) {
       return null;
     }
@@ -102,19 +103,19 @@ final class StoredPieces {
     HopCatalog.Name probe = new HopCatalog.Name();
     int[] hops = new int[b.getInt()];
     for (int k = 0; k < hops.length; k++) {
-      int length = b.getInt();
-      HopCatalog.Hop hop = catalog.known(value, b.position(), b.position() + length, probe);
+      int n = b.getInt();
+      HopCatalog.Hop hop = catalog.known(value, b.position(), b.position() + n, probe);
       if (hop == null) {
         return null;
       }
       hops[k] = hop.index;
-      b.position(b.position() + length);
+      b.position(b.position() + n);
     }
     int[] codes = new int[b.getInt()];
     for (int k = 0; k < codes.length; k++) {
-      int length = b.getInt();
-      codes[k] = catalog.code(value, b.position(), b.position() + length, probe);
-      b.position(b.position() + length);
+      int n = b.getInt();
+      codes[k] = catalog.code(value, b.position(), b.position() + n, probe);
+      b.position(b.position() + n);
     }
     int intCount = b.getInt();
     int doubleCount = b.getInt();

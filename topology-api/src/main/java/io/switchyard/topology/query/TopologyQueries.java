@@ -350,13 +350,23 @@ public final class TopologyQueries {
     if (generation < 0) {
       return null;
     }
-    byte[] value = store.decodedEdgeBucket(r, bucket);
-    DecodedPieces.Piece p = value == null ? null : StoredPieces.decode(value, generation, catalog, pieces);
+    byte[] value = STORED_SCRATCH.get();
+    int length = store.decodedEdgeBucket(r, bucket, value);
+    if (length > value.length) {
+      value = new byte[length + length / 8];
+      STORED_SCRATCH.set(value);
+      length = store.decodedEdgeBucket(r, bucket, value);
+    }
+    DecodedPieces.Piece p = length < 0 || length > value.length ? null
+        : StoredPieces.decode(value, length, generation, catalog, pieces);
     if (p != null) {
       storedReads.incrementAndGet();
     }
     return p;
   }
+
+  /** Per reading thread, grown to the largest stored bucket read: reused, so a read allocates no megabyte array. */
+  private static final ThreadLocal<byte[]> STORED_SCRATCH = ThreadLocal.withInitial(() -> new byte[64 << 10]);
 
   /** Buckets read from their stored pre-decoded form since start, for tests and the bench. */
   long storedPieceReads() {

@@ -960,9 +960,10 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   @Override
-  public byte[] decodedEdgeBucket(Resolution resolution, long bucketStartMs) {
+  public int decodedEdgeBucket(Resolution resolution, long bucketStartMs, byte[] into) {
     try {
-      return db.get(decodedKey(bucketId(resolution, bucketStartMs)));
+      int length = db.get(decodedKey(bucketId(resolution, bucketStartMs)), into);
+      return length == RocksDB.NOT_FOUND ? -1 : length;
     } catch (RocksDBException e) {
       throw new IllegalStateException("cannot read a pre-decoded bucket: " + e.getMessage(), e);
     }

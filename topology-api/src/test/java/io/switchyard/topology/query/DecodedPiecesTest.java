@@ -121,25 +121,29 @@ class DecodedPiecesTest {
     long raggedFrom = T0 + 3 * MINUTE;
     long raggedTo = T0 + 58 * MINUTE;
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
-    assertThat(store.decodedEdgeBucket(null, T0 + 3 * MINUTE)).as("a closed minute read is stored").isNotNull();
-    assertThat(store.decodedEdgeBucket(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isNotNull();
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("a closed minute read is stored").isTrue();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isTrue();
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
     assertThat(queries.storedPieceReads()).as("the second read comes from the stored forms").isPositive();
 
     write(T0 + 3 * MINUTE, 25); // the job re-emits the minute with late data
     write(T0 + 12 * MINUTE, 40);
-    assertThat(store.decodedEdgeBucket(null, T0 + 3 * MINUTE)).as("deleted with the late write").isNull();
-    assertThat(store.decodedEdgeBucket(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isNull();
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("deleted with the late write").isFalse();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isFalse();
     assertThat(store.putDecodedEdgeBucket(null, T0 + 3 * MINUTE, before, new byte[] {StoredPieces.LAYOUT}))
         .as("a form built before the late write is refused").isFalse();
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
-    assertThat(store.decodedEdgeBucket(null, T0 + 3 * MINUTE)).as("stored again from the new sums").isNotNull();
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("stored again from the new sums").isTrue();
 
     store.deleteOlderThan(T0 + 20 * MINUTE);
-    assertThat(store.decodedEdgeBucket(null, T0 + 3 * MINUTE)).as("retention deletes stored forms").isNull();
-    assertThat(store.decodedEdgeBucket(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isNull();
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("retention deletes stored forms").isFalse();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isFalse();
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(10 * 38);
+  }
+
+  private boolean storedForm(Resolution r, long bucketStart) {
+    return store.decodedEdgeBucket(r, bucketStart, new byte[0]) >= 0;
   }
 
   private int rollupCount(Resolution r) {
