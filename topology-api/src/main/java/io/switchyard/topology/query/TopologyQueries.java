@@ -37,6 +37,12 @@ import java.util.function.Supplier;
 public final class TopologyQueries {
   /** Upper bound on points in one series, so a tiny step over a long range cannot exhaust memory. */
   static final int MAX_POINTS = 11_000;
+  /**
+   * Upper bound on the points of one response summed over all its series (one RED series per service), checked
+   * before any series is built: each point costs about a kilobyte while it is summed and written, so a day by the
+   * minute for 1,000 services (1.44 million points) would exhaust the heap.
+   */
+  public static final int MAX_RESPONSE_POINTS = 100_000;
 
   private final TopologyStore store;
   private final Clock clock;
@@ -537,6 +543,7 @@ public final class TopologyQueries {
   public List<ServiceSeries> servicesWithSeries(QueryWindow window, String namespace, long requestedStepMs) {
     long step = step(window, requestedStepMs);
     int points = points(window, step);
+    checkResponseBudget(countServices(window, namespace), points, step, window);
     Map<String, ServiceAcc> whole = new LinkedHashMap<>();
     Map<String, ServiceAcc[]> buckets = new HashMap<>();
     scanServiceSteps(window, step, null, (s, i) -> {
@@ -551,6 +558,40 @@ public final class TopologyQueries {
         .map(e -> new ServiceSeries(e.getValue().summary(window.seconds()), series(window, step, buckets.get(e.getKey()))))
         .sorted(Comparator.comparing((ServiceSeries x) -> x.service().name()).thenComparing(x -> x.service().namespace()))
         .toList();
+  }
+
+  /** Services (per namespace and name) with a window in the range; read whole-range, so mostly from roll-ups. */
+  private int countServices(QueryWindow window, String namespace) {
+    Set<String> ids = new HashSet<>();
+    scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
+      if (namespace == null || namespace.isBlank() || namespace.equals(s.getService().getNamespace())) {
+        ids.add(s.getService().getNamespace() + "/" + s.getService().getName());
+      }
+    });
+    return ids.size();
+  }
+
+  /**
+   * Refuses a response of {@code services} RED series of {@code points} points each when it exceeds
+   * {@link #MAX_RESPONSE_POINTS}, saying how to narrow it; the smallest step that would fit is given when one exists.
+   */
+  static void checkResponseBudget(int services, int points, long step, QueryWindow window) {
+    long total = (long) services * points;
+    if (total <= MAX_RESPONSE_POINTS) {
+      return;
+    }
+    long span = window.toMs() - window.fromMs();
+    long w = window.windowMillis();
+    // Points per series that fit, then the smallest whole-window step giving no more than that.
+    long perSeries = MAX_RESPONSE_POINTS / services;
+    String largerStep = "a larger step";
+    if (perSeries > 0) {
+      long minStep = ceilTo(span / perSeries + (span % perSeries == 0 ? 0 : 1), w);
+      largerStep = "a larger step (step=" + (minStep / 1000) + "s or more fits this range)";
+    }
+    throw new BadParameterException("step", "step=" + (step / 1000) + "s gives " + points + " points for each of " + services
+        + " services = " + total + " points; a response holds at most " + MAX_RESPONSE_POINTS + " points. Narrow it with "
+        + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */
@@ -570,9 +611,10 @@ public final class TopologyQueries {
 
   private static int points(QueryWindow window, long step) {
     long span = window.toMs() - window.fromMs();
-    long points = span == 0 ? 0 : (span + step - 1) / step;
+    long points = span / step + (span % step == 0 ? 0 : 1);
     if (points > MAX_POINTS) {
-      throw new BadParameterException("step", "gives " + points + " points; at most " + MAX_POINTS + " allowed");
+      throw new BadParameterException("step", "step=" + (step / 1000) + "s gives " + points + " points; a series holds at most "
+          + MAX_POINTS + ". Narrow it with a larger step or a shorter from/to range");
     }
     return (int) points;
   }
