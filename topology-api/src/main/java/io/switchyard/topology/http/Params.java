@@ -70,6 +70,9 @@ final class Params {
       }
       return i;
     } catch (NumberFormatException e) {
+      if (v.trim().matches("[-+]?\\d+")) {
+        throw new BadParameterException(name, "must be between " + min + " and " + max + ", got " + v.trim());
+      }
       throw new BadParameterException(name, "expected an integer, got '" + v + "'");
     }
   }

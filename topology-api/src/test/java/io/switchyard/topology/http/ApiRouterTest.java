@@ -207,6 +207,13 @@ class ApiRouterTest {
         {"/api/v1/graph?from=now-1h&from=now-2h", "from"},
         {"/api/v1/slos?bogus=1", "bogus"},
         {"/api/namespaces/graph?queryTime=noon", "queryTime"},
+        {"/api/v1/graph?from=now-99999999999999999d", "from"},
+        {"/api/v1/graph?from=%2B999999999-01-01T00:00:00Z", "from"},
+        {"/api/v1/services?step=99999999999999h", "step"},
+        {"/api/v1/services/cart?step=99999999999999h", "step"},
+        {"/api/v1/graph?service=cart&depth=99999999999", "depth"},
+        {"/api/v1/graph?service=cart&depth=-99999999999", "depth"},
+        {"/api/namespaces/graph?duration=99999999999999999999s", "duration"},
     }) {
       HttpResponse<String> r = get(open, c[0]);
       assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
