@@ -1,6 +1,7 @@
 package io.switchyard.topology.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.topology.MeshScenario;
 import io.switchyard.topology.MutableClock;
 import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.topology.query.BadParameterException;
 import io.switchyard.topology.query.Graph;
 import io.switchyard.topology.query.GraphType;
 import io.switchyard.topology.query.DecodePool;
@@ -214,12 +216,30 @@ class ApiRouterTest {
         {"/api/v1/graph?service=cart&depth=99999999999", "depth"},
         {"/api/v1/graph?service=cart&depth=-99999999999", "depth"},
         {"/api/namespaces/graph?duration=99999999999999999999s", "duration"},
+        {"/api/namespaces/graph?duration=0s", "duration"},
+        {"/api/namespaces/graph?duration=-600s", "duration"},
+        {"/api/namespaces/graph?queryTime=99999999999999999", "queryTime"},
+        {"/api/namespaces/graph?queryTime=99999999999999999999999", "queryTime"},
+        {"/api/namespaces/graph?queryTime=-1", "queryTime"},
+        {"/api/namespaces/graph?queryTime=1764190000000", "queryTime"},
     }) {
       HttpResponse<String> r = get(open, c[0]);
       assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
       JsonNode body = JSON.readTree(r.body());
       assertThat(body.get("parameter").asText()).as(c[0]).isEqualTo(c[1]);
       assertThat(body.get("error").asText()).as(c[0]).contains("'" + c[1] + "'");
+    }
+  }
+
+  @Test
+  void kialiQueryTimeIsUnixSecondsUpToYear9999() {
+    assertThat(ApiRouter.parseKialiTime("0")).isZero();
+    assertThat(ApiRouter.parseKialiTime(" 1764190000 ")).isEqualTo(1_764_190_000_000L);
+    assertThat(ApiRouter.parseKialiTime("253402300799")).isEqualTo(253_402_300_799_000L);
+    for (String v : new String[] {"253402300800", "9223372036854775807", "9223372036854775808", "-5", "1.5", "", "1e9"}) {
+      assertThatThrownBy(() -> ApiRouter.parseKialiTime(v)).as(v)
+          .isInstanceOf(BadParameterException.class)
+          .hasFieldOrPropertyWithValue("parameter", "queryTime");
     }
   }
 
