@@ -17,8 +17,6 @@ import io.switchyard.topology.query.TopologyQueries.ServiceDetail;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,7 +166,7 @@ public final class ApiRouter implements HttpHandler {
     if (raw.isEmpty() || raw.contains("/")) {
       throw new BadParameterException("name", "expected exactly one path segment after the collection");
     }
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return Params.decode(raw, false, "name");
   }
 
   private GraphRequest graphRequest(Params p) {
