@@ -29,6 +29,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Reads graphs, RED series and freshness from the store. Thread-safe; its only state is a bounded cache of
@@ -488,10 +489,12 @@ public final class TopologyQueries {
       String name, String namespace, String telemetry, double requests, double failed, double requestRate,
       Double errorPercent, Traffic.Latency latencyMs, Map<String, Double> responses) {}
 
+  /** @param namespace one namespace, several separated by commas, or null for all */
   public List<ServiceSummary> services(QueryWindow window, String namespace) {
+    Set<String> namespaces = namespaces(namespace);
     Map<String, ServiceAcc> acc = new LinkedHashMap<>();
     scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
-      if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
+      if (namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       // One summary per service and namespace: two namespaces' "cart" are two services.
@@ -513,15 +516,16 @@ public final class TopologyQueries {
   public record ServiceDetail(ServiceSummary summary, double stepSeconds, List<SeriesPoint> series) {}
 
   /**
-   * RED series of one service, in {@code namespace} or (null) the services of that name in every namespace; null
-   * when it has no window in the range.
+   * RED series of one service, in {@code namespace} (or any of several separated by commas) or (null) the services
+   * of that name in every namespace; null when it has no window in the range.
    */
   public ServiceDetail service(String name, String namespace, QueryWindow window, Long requestedStepMs) {
+    Set<String> namespaces = namespaces(namespace);
     long step = step(window, requestedStepMs);
     ServiceAcc[] whole = {null};
     ServiceAcc[] buckets = new ServiceAcc[points(window, step)];
     scanServiceSteps(window, step, name, (s, i) -> {
-      if (!name.equals(s.getService().getName()) || namespace != null && !namespace.equals(s.getService().getNamespace())) {
+      if (!name.equals(s.getService().getName()) || namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       if (whole[0] == null) {
@@ -543,11 +547,12 @@ public final class TopologyQueries {
   public List<ServiceSeries> servicesWithSeries(QueryWindow window, String namespace, long requestedStepMs) {
     long step = step(window, requestedStepMs);
     int points = points(window, step);
-    checkResponseBudget(countServices(window, namespace), points, step, window);
+    Set<String> namespaces = namespaces(namespace);
+    checkResponseBudget(countServices(window, namespaces), points, step, window);
     Map<String, ServiceAcc> whole = new LinkedHashMap<>();
     Map<String, ServiceAcc[]> buckets = new HashMap<>();
     scanServiceSteps(window, step, null, (s, i) -> {
-      if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
+      if (namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       String id = s.getService().getNamespace() + "/" + s.getService().getName();
@@ -560,11 +565,21 @@ public final class TopologyQueries {
         .toList();
   }
 
+  /** The namespaces a comma-separated parameter names, read as the graph reads them; null (all) when it names none. */
+  private static Set<String> namespaces(String namespace) {
+    if (namespace == null) {
+      return null;
+    }
+    Set<String> names = Arrays.stream(namespace.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+        .collect(Collectors.toSet());
+    return names.isEmpty() ? null : names;
+  }
+
   /** Services (per namespace and name) with a window in the range; read whole-range, so mostly from roll-ups. */
-  private int countServices(QueryWindow window, String namespace) {
+  private int countServices(QueryWindow window, Set<String> namespaces) {
     Set<String> ids = new HashSet<>();
     scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
-      if (namespace == null || namespace.isBlank() || namespace.equals(s.getService().getNamespace())) {
+      if (namespaces == null || namespaces.contains(s.getService().getNamespace())) {
         ids.add(s.getService().getNamespace() + "/" + s.getService().getName());
       }
     });

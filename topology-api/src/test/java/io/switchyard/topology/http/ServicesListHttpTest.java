@@ -21,15 +21,20 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The services list with a step is sized before it is built: too many points is a 400, not an exhausted heap. */
+/**
+ * The services list over HTTP: with a step it is sized before it is built (too many points is a 400, not an exhausted
+ * heap); namespace lists; items as the OpenAPI document describes them.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ServicesBudgetHttpTest {
+class ServicesListHttpTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int SERVICES = 10;
   /** Stored range: 11,000 minutes, the most one series may hold by the minute. */
@@ -112,5 +117,38 @@ class ServicesBudgetHttpTest {
     HttpResponse<String> r = get("/api/v1/services?from=0&step=1m&namespace=ns0");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(r.body()).get("services")).hasSize(SERVICES / 2);
+  }
+
+  @Test
+  void severalNamespacesSeparatedByCommasAreTakenAsTheGraphTakesThem() throws Exception {
+    assertThat(JSON.readTree(get("/api/v1/services?from=0&namespace=ns0,ns1").body()).get("services")).hasSize(SERVICES);
+    assertThat(JSON.readTree(get("/api/v1/services?from=0&namespace=ns1,%20nope").body()).get("services"))
+        .hasSize(SERVICES / 2);
+    assertThat(JSON.readTree(get("/api/v1/services/svc1?from=0&namespace=ns0,ns1").body()).at("/service/requests").asDouble())
+        .isEqualTo(120.0);
+  }
+
+  @Test
+  void itemsHaveExactlyThePropertiesTheirOpenApiSchemaRequires() throws Exception {
+    JsonNode schemas = JSON.readTree(get("/api/v1/openapi.json").body()).at("/components/schemas");
+    JsonNode summary = JSON.readTree(get("/api/v1/services?from=0").body()).at("/services/0");
+    JsonNode withSeries = JSON.readTree(get("/api/v1/services?from=0&step=1h").body()).at("/services/0");
+    // Without required properties and additionalProperties false, a {service, series} item also matches
+    // ServiceSummary and the oneOf matches twice.
+    assertMatchesExactly(schemas.get("ServiceSummary"), summary);
+    assertMatchesExactly(schemas.get("ServiceSummary"), withSeries.get("service"));
+    assertMatchesExactly(schemas.get("ServiceWithSeries"), withSeries);
+  }
+
+  private static void assertMatchesExactly(JsonNode schema, JsonNode item) {
+    List<String> fields = new ArrayList<>();
+    item.fieldNames().forEachRemaining(fields::add);
+    List<String> required = new ArrayList<>();
+    schema.get("required").forEach(r -> required.add(r.asText()));
+    List<String> properties = new ArrayList<>();
+    schema.get("properties").fieldNames().forEachRemaining(properties::add);
+    assertThat(schema.get("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(required).containsExactlyInAnyOrderElementsOf(fields);
+    assertThat(properties).containsExactlyInAnyOrderElementsOf(fields);
   }
 }
