@@ -51,7 +51,18 @@ class ApiRouterTest {
     MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
     store.write(b);
     q = new TopologyQueries(store, new MutableClock(MeshScenario.NOW), () -> 0, () -> true, decoders);
-    ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
+    ApiRouter.MetricsEndpoint metrics = fixedMetrics("up 1\n");
+    open = HttpServerKit.builder("t", 0).host("127.0.0.1")
+        .route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false).build().start();
+    AccessPolicy policy = new AccessPolicy(List.of("s3cret".getBytes(StandardCharsets.UTF_8), "other".getBytes(StandardCharsets.UTF_8)),
+        Set.of("https://grafana.example"));
+    // This one keeps no graph bodies: each response is encoded afresh.
+    guarded = HttpServerKit.builder("t2", 0).host("127.0.0.1").route("/", new ApiRouter(q, policy, metrics, 0), false).build().start();
+  }
+
+  /** A /metrics endpoint that always answers {@code body}. */
+  static ApiRouter.MetricsEndpoint fixedMetrics(String body) {
+    return new ApiRouter.MetricsEndpoint() {
       @Override
       public String contentType() {
         return "text/plain; version=0.0.4";
@@ -59,15 +70,9 @@ class ApiRouterTest {
 
       @Override
       public byte[] scrape() {
-        return "up 1\n".getBytes(StandardCharsets.UTF_8);
+        return body.getBytes(StandardCharsets.UTF_8);
       }
     };
-    open = HttpServerKit.builder("t", 0).host("127.0.0.1")
-        .route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false).build().start();
-    AccessPolicy policy = new AccessPolicy(List.of("s3cret".getBytes(StandardCharsets.UTF_8), "other".getBytes(StandardCharsets.UTF_8)),
-        Set.of("https://grafana.example"));
-    // This one keeps no graph bodies: each response is encoded afresh.
-    guarded = HttpServerKit.builder("t2", 0).host("127.0.0.1").route("/", new ApiRouter(q, policy, metrics, 0), false).build().start();
   }
 
   @AfterAll

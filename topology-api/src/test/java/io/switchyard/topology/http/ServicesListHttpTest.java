@@ -59,19 +59,8 @@ class ServicesListHttpTest {
     store.write(b);
     TopologyQueries q = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + SPAN_MINUTES * MINUTE + 30_000)),
         () -> 0, () -> true, decoders);
-    ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
-      @Override
-      public String contentType() {
-        return "text/plain; version=0.0.4";
-      }
-
-      @Override
-      public byte[] scrape() {
-        return new byte[0];
-      }
-    };
-    server = HttpServerKit.builder("t", 0).host("127.0.0.1").route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false)
-        .build().start();
+    server = HttpServerKit.builder("t", 0).host("127.0.0.1")
+        .route("/", new ApiRouter(q, AccessPolicy.OPEN, ApiRouterTest.fixedMetrics("")), false).build().start();
   }
 
   @AfterAll
