@@ -17,8 +17,6 @@ import io.switchyard.topology.query.TopologyQueries.ServiceDetail;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,7 +166,7 @@ public final class ApiRouter implements HttpHandler {
     if (raw.isEmpty() || raw.contains("/")) {
       throw new BadParameterException("name", "expected exactly one path segment after the collection");
     }
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return Params.decode(raw, false, "name");
   }
 
   private GraphRequest graphRequest(Params p) {
@@ -305,13 +303,22 @@ public final class ApiRouter implements HttpHandler {
     };
   }
 
+  /** Latest queryTime taken: the end of year 9999, so that the milliseconds and the range start cannot overflow. */
+  static final long MAX_KIALI_QUERY_TIME_SECONDS = 253_402_300_799L;
+
   /** Kiali sends queryTime in unix seconds. */
-  private static long parseKialiTime(String v) {
-    try {
-      return Long.parseLong(v.trim()) * 1000;
-    } catch (NumberFormatException e) {
+  static long parseKialiTime(String v) {
+    String t = v.trim();
+    if (!t.matches("[-+]?\\d+")) {
       throw new BadParameterException("queryTime", "expected unix seconds, got '" + v + "'");
     }
+    // Digits beyond a long are out of range as surely as a large long is.
+    long seconds = t.length() > 18 ? -1 : Long.parseLong(t);
+    if (seconds < 0 || seconds > MAX_KIALI_QUERY_TIME_SECONDS) {
+      throw new BadParameterException("queryTime", "expected unix seconds between 0 and " + MAX_KIALI_QUERY_TIME_SECONDS
+          + " (not milliseconds), got '" + v + "'");
+    }
+    return seconds * 1000;
   }
 
   private static Map<String, Object> envelope(FreshnessView fresh, QueryWindow window, Map<String, Object> body) {

@@ -33,6 +33,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Reads graphs, RED series and freshness from the store. Thread-safe; its only state is a bounded cache of
@@ -41,6 +42,12 @@ import java.util.function.Supplier;
 public final class TopologyQueries {
   /** Upper bound on points in one series, so a tiny step over a long range cannot exhaust memory. */
   static final int MAX_POINTS = 11_000;
+  /**
+   * Upper bound on the points of one response summed over all its series (one RED series per service), checked
+   * before any series is built: each point costs about a kilobyte while it is summed and written, so a day by the
+   * minute for 1,000 services (1.44 million points) would exhaust the heap.
+   */
+  public static final int MAX_RESPONSE_POINTS = 100_000;
 
   private final TopologyStore store;
   private final Clock clock;
@@ -567,10 +574,12 @@ public final class TopologyQueries {
       String name, String namespace, String telemetry, double requests, double failed, double requestRate,
       Double errorPercent, Traffic.Latency latencyMs, Map<String, Double> responses) {}
 
+  /** @param namespace one namespace, several separated by commas, or null for all */
   public List<ServiceSummary> services(QueryWindow window, String namespace) {
+    Set<String> namespaces = namespaces(namespace);
     Map<String, ServiceAcc> acc = new LinkedHashMap<>();
     scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
-      if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
+      if (namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       // One summary per service and namespace: two namespaces' "cart" are two services.
@@ -592,15 +601,16 @@ public final class TopologyQueries {
   public record ServiceDetail(ServiceSummary summary, double stepSeconds, List<SeriesPoint> series) {}
 
   /**
-   * RED series of one service, in {@code namespace} or (null) the services of that name in every namespace; null
-   * when it has no window in the range.
+   * RED series of one service, in {@code namespace} (or any of several separated by commas) or (null) the services
+   * of that name in every namespace; null when it has no window in the range.
    */
   public ServiceDetail service(String name, String namespace, QueryWindow window, Long requestedStepMs) {
+    Set<String> namespaces = namespaces(namespace);
     long step = step(window, requestedStepMs);
     ServiceAcc[] whole = {null};
     ServiceAcc[] buckets = new ServiceAcc[points(window, step)];
     scanServiceSteps(window, step, name, (s, i) -> {
-      if (!name.equals(s.getService().getName()) || namespace != null && !namespace.equals(s.getService().getNamespace())) {
+      if (!name.equals(s.getService().getName()) || namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       if (whole[0] == null) {
@@ -622,10 +632,12 @@ public final class TopologyQueries {
   public List<ServiceSeries> servicesWithSeries(QueryWindow window, String namespace, long requestedStepMs) {
     long step = step(window, requestedStepMs);
     int points = points(window, step);
+    Set<String> namespaces = namespaces(namespace);
+    checkResponseBudget(countServices(window, namespaces), points, step, window);
     Map<String, ServiceAcc> whole = new LinkedHashMap<>();
     Map<String, ServiceAcc[]> buckets = new HashMap<>();
     scanServiceSteps(window, step, null, (s, i) -> {
-      if (namespace != null && !namespace.isBlank() && !namespace.equals(s.getService().getNamespace())) {
+      if (namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
       String id = s.getService().getNamespace() + "/" + s.getService().getName();
@@ -636,6 +648,50 @@ public final class TopologyQueries {
         .map(e -> new ServiceSeries(e.getValue().summary(window.seconds()), series(window, step, buckets.get(e.getKey()))))
         .sorted(Comparator.comparing((ServiceSeries x) -> x.service().name()).thenComparing(x -> x.service().namespace()))
         .toList();
+  }
+
+  /** The namespaces a comma-separated parameter names, read as the graph reads them; null (all) when it names none. */
+  private static Set<String> namespaces(String namespace) {
+    if (namespace == null) {
+      return null;
+    }
+    Set<String> names = Arrays.stream(namespace.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+        .collect(Collectors.toSet());
+    return names.isEmpty() ? null : names;
+  }
+
+  /** Services (per namespace and name) with a window in the range; read whole-range, so mostly from roll-ups. */
+  private int countServices(QueryWindow window, Set<String> namespaces) {
+    Set<String> ids = new HashSet<>();
+    scanServiceSteps(window, Math.max(1, window.toMs() - window.fromMs()), null, (s, step) -> {
+      if (namespaces == null || namespaces.contains(s.getService().getNamespace())) {
+        ids.add(s.getService().getNamespace() + "/" + s.getService().getName());
+      }
+    });
+    return ids.size();
+  }
+
+  /**
+   * Refuses a response of {@code services} RED series of {@code points} points each when it exceeds
+   * {@link #MAX_RESPONSE_POINTS}, saying how to narrow it; the smallest step that would fit is given when one exists.
+   */
+  static void checkResponseBudget(int services, int points, long step, QueryWindow window) {
+    long total = (long) services * points;
+    if (total <= MAX_RESPONSE_POINTS) {
+      return;
+    }
+    long span = window.toMs() - window.fromMs();
+    long w = window.windowMillis();
+    // Points per series that fit, then the smallest whole-window step giving no more than that.
+    long perSeries = MAX_RESPONSE_POINTS / services;
+    String largerStep = "a larger step";
+    if (perSeries > 0) {
+      long minStep = ceilTo(span / perSeries + (span % perSeries == 0 ? 0 : 1), w);
+      largerStep = "a larger step (step=" + (minStep / 1000) + "s or more fits this range)";
+    }
+    throw new BadParameterException("step", "step=" + (step / 1000) + "s gives " + points + " points for each of " + services
+        + " services = " + total + " points; a response holds at most " + MAX_RESPONSE_POINTS + " points. Narrow it with "
+        + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */
@@ -655,9 +711,10 @@ public final class TopologyQueries {
 
   private static int points(QueryWindow window, long step) {
     long span = window.toMs() - window.fromMs();
-    long points = span == 0 ? 0 : (span + step - 1) / step;
+    long points = span / step + (span % step == 0 ? 0 : 1);
     if (points > MAX_POINTS) {
-      throw new BadParameterException("step", "gives " + points + " points; at most " + MAX_POINTS + " allowed");
+      throw new BadParameterException("step", "step=" + (step / 1000) + "s gives " + points + " points; a series holds at most "
+          + MAX_POINTS + ". Narrow it with a larger step or a shorter from/to range");
     }
     return (int) points;
   }

@@ -39,4 +39,43 @@ class TimeParamsTest {
     assertThat(TimeParams.durationMillis("step", "1d2h")).isEqualTo((26L * 3600) * 1000);
     assertThat(TimeParams.durationMillis("step", "1w")).isEqualTo(7L * 86_400_000);
   }
+
+  @Test
+  void durationsBeyondTheBoundAreRefusedNamingTheParameterNotOverflowed() {
+    for (String v : new String[] {"99999999999999999d", "99999999999999h", "9999999999999999999999999s", "36526d",
+        "5220w", "36525d1ms", "99999999999", "9223372036854775807", "9223372036854775808ms", "1d" + "9".repeat(40) + "h"}) {
+      assertThatThrownBy(() -> TimeParams.durationMillis("step", v)).as(v)
+          .isInstanceOf(BadParameterException.class)
+          .hasFieldOrPropertyWithValue("parameter", "step")
+          .hasMessageContaining("at most 36525d");
+    }
+    assertThat(TimeParams.durationMillis("step", "36525d")).isEqualTo(36_525L * 86_400_000);
+    assertThat(TimeParams.durationMillis("step", "3155760000")).isEqualTo(36_525L * 86_400_000);
+    assertThatThrownBy(() -> TimeParams.instant("from", "now-99999999999999999d", NOW))
+        .isInstanceOf(BadParameterException.class).hasFieldOrPropertyWithValue("parameter", "from");
+    assertThatThrownBy(() -> TimeParams.instant("to", "now+99999999999999999d", NOW))
+        .isInstanceOf(BadParameterException.class).hasFieldOrPropertyWithValue("parameter", "to");
+  }
+
+  @Test
+  void negativeZeroAndUnknownUnits() {
+    assertThat(TimeParams.durationMillis("step", "0")).isZero();
+    assertThat(TimeParams.durationMillis("step", "0s")).isZero();
+    assertThat(TimeParams.durationMillis("step", "250ms")).isEqualTo(250);
+    for (String v : new String[] {"-5m", "-1", "5y", "5M", "1h-5m", "m", "", " ", "1.5h", "+5m", "5 m"}) {
+      assertThatThrownBy(() -> TimeParams.durationMillis("duration", v)).as("'" + v + "'")
+          .isInstanceOf(BadParameterException.class)
+          .hasFieldOrPropertyWithValue("parameter", "duration")
+          .hasMessageContaining("expected a duration");
+    }
+  }
+
+  @Test
+  void timesOutsideWhatAnInstantHoldsAreRefused() {
+    assertThatThrownBy(() -> TimeParams.instant("from", "+999999999-01-01T00:00:00Z", NOW))
+        .isInstanceOf(BadParameterException.class).hasFieldOrPropertyWithValue("parameter", "from")
+        .hasMessageContaining("out of range");
+    assertThatThrownBy(() -> TimeParams.instant("from", "9".repeat(30), NOW))
+        .isInstanceOf(BadParameterException.class).hasFieldOrPropertyWithValue("parameter", "from");
+  }
 }

@@ -173,6 +173,12 @@ class TopologyQueriesTest {
     assertThat(queries.service("cart", "shop", w, null).summary().requests()).isEqualTo(600.0);
     assertThat(queries.service("cart", null, w, null).summary().requests()).isEqualTo(660.0);
     assertThat(queries.service("cart", "pay", w, null)).isNull();
+    // Several namespaces separated by commas, as the graph's namespace takes them.
+    assertThat(queries.services(w, "shop, outlet")).hasSize(2);
+    assertThat(queries.services(w, "outlet,nope")).extracting(s -> s.namespace()).containsExactly("outlet");
+    assertThat(queries.services(w, ",")).hasSize(2);
+    assertThat(queries.service("cart", "shop,outlet", w, null).summary().requests()).isEqualTo(660.0);
+    assertThat(queries.servicesWithSeries(w, "outlet,shop", 5 * MINUTE)).hasSize(2);
   }
 
   @Test
