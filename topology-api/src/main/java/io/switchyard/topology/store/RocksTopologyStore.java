@@ -91,7 +91,7 @@ public final class RocksTopologyStore implements TopologyStore {
   private final WriteOptions writeOptions;
   private final Object writeLock = new Object();
   /** Set by {@link #close} under writeLock: pre-decoded buckets offered later (from another thread) are dropped. */
-  private boolean closed;
+  private boolean storeClosed;
   private volatile Freshness freshness;
   /**
    * Totals are read back on every write of their edge or service; keeping the decoded newest version here
@@ -977,7 +977,7 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public boolean putDecodedEdgeBucket(Resolution resolution, long bucketStartMs, long generation, byte[] value) {
     synchronized (writeLock) {
-      if (closed || generation < 0 || !edgeBucketUnchangedSince(resolution, bucketStartMs, generation)) {
+      if (storeClosed || generation < 0 || !edgeBucketUnchangedSince(resolution, bucketStartMs, generation)) {
         return false;
       }
       try {
@@ -1373,10 +1373,10 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void close() {
     synchronized (writeLock) {
-      if (closed) {
+      if (storeClosed) {
         return;
       }
-      closed = true;
+      storeClosed = true;
       // Without a write-ahead log, what is only in the memtable must be flushed or the next open re-reads it.
       try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
         db.flush(flush);

@@ -142,6 +142,28 @@ class DecodedPiecesTest {
     assertThat(requests(raggedFrom, raggedTo)).isEqualTo(10 * 38);
   }
 
+  /** A stored bucket larger than a reader's first buffer is read whole (the buffer grows). */
+  @Test
+  void aLargeStoredBucketIsReadWhole() {
+    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true,
+        new DecodePool(0), 0, 0, Runnable::run);
+    StoreBatch b = new StoreBatch();
+    for (int i = 0; i < 3_000; i++) {
+      NodeRef client = service("c" + i, "x");
+      b.edge("x/c" + i + "->x/b", edge(client, B, TelemetrySource.TELEMETRY_SOURCE_MESH, T0, 1 + i % 7, 0, 0.02));
+    }
+    store.write(b);
+    store.completeRollups();
+    double expected = 0;
+    for (int i = 0; i < 3_000; i++) {
+      expected += 1 + i % 7;
+    }
+    assertThat(requests(T0, T0 + MINUTE)).isEqualTo(expected);
+    assertThat(store.decodedEdgeBucket(null, T0, new byte[0])).as("stored, larger than 64 KB").isGreaterThan(64 << 10);
+    assertThat(requests(T0, T0 + MINUTE)).isEqualTo(expected);
+    assertThat(queries.storedPieceReads()).isEqualTo(1);
+  }
+
   private boolean storedForm(Resolution r, long bucketStart) {
     return store.decodedEdgeBucket(r, bucketStart, new byte[0]) >= 0;
   }
