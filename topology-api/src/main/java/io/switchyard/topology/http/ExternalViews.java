@@ -184,14 +184,19 @@ final class ExternalViews {
 
     static KialiEdge of(Graph.Edge e, double seconds, String host) {
       String protocol = kialiProtocol(e);
-      KialiEdge k = new KialiEdge(e, protocol, e.requestRate(), host);
-      k.put(protocol, e.requestRate());
+      // Kiali's TCP rate is bytes per second (rateTcp=sent by default), its node tcpIn/tcpOut too; a TCP edge
+      // from spans has no bytes, so it keeps its connections per second.
+      double total = protocol.equals("tcp") && e.bytesSentRate() != null ? e.bytesSentRate() : e.requestRate();
+      KialiEdge k = new KialiEdge(e, protocol, total, host);
+      k.put(protocol, total);
       if (protocol.equals("tcp")) {
         // Kiali keys all TCP traffic under "-": TCP has no response codes.
         k.codes.put("-", e.requests());
       } else {
         double grpcErrByCode = 0;
-        for (Map.Entry<String, Double> r : e.responses().entrySet()) {
+        // Exact codes where access logs gave them (Kiali's response_code / grpc_response_status), else the class.
+        Map<String, Double> byCode = e.responseCodes() != null ? e.responseCodes() : e.responses();
+        for (Map.Entry<String, Double> r : byCode.entrySet()) {
           String code = kialiCode(r.getKey());
           double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
           k.codes.merge(code.isEmpty() ? "-" : code, r.getValue(), Double::sum);

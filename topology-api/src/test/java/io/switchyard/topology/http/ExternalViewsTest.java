@@ -166,7 +166,7 @@ class ExternalViewsTest {
     Graph slow = new Graph(GraphType.SERVICE, new QueryWindow(0, 100_000_000_000L, 60_000),
         List.of(node("a/x", "a", "service", false), node("a/y", "a", "service", false)),
         List.of(new Graph.Edge("a/x>a/y", "a/x", "a/y", "", "http", "mesh", 300_000, 0, 0.003, 0.0, NO_LATENCY, NO_LATENCY, null,
-            Map.of("2xx", 300_000.0), Map.of())));
+            Map.of("2xx", 300_000.0), Map.of(), null, null, null, null, null)));
     assertThat(rates(edgeTraffic(ExternalViews.kiali(slow, 0, 100_000_000, null, Set.of()), "a/x", "a/y"))).containsEntry("http", "0.003");
   }
 
@@ -195,7 +195,7 @@ class ExternalViewsTest {
   private static Graph.Edge edge(String source, String target, String connectionType, String protocol, double requests,
       double failed, Map<String, Double> responses, Map<String, Double> flags) {
     return new Graph.Edge(source + ">" + target, source, target, connectionType, protocol, "mesh", requests, failed,
-        requests / 60, failed / requests * 100, NO_LATENCY, NO_LATENCY, null, responses, flags);
+        requests / 60, failed / requests * 100, NO_LATENCY, NO_LATENCY, null, responses, flags, null, null, null, null, null);
   }
 
   @SuppressWarnings("unchecked")
@@ -215,6 +215,6 @@ class ExternalViewsTest {
 
   private static Graph.Edge edge(String source, String target) {
     return new Graph.Edge(source + ">" + target, source, target, "", "http", "mesh", 10, 0, 1, 0.0, NO_LATENCY, NO_LATENCY,
-        null, Map.of("200", 10.0), Map.of());
+        null, Map.of("200", 10.0), Map.of(), null, null, null, null, null);
   }
 }
