@@ -37,7 +37,8 @@ public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<E
    * @param responseCodes requests by exact response code (HTTP status, gRPC status number, "-" for no response)
    *     as access logs report them; null (left out) when no window of the edge had any (traces keep only the
    *     class in {@code responses}; TCP has no code)
-   * @param bytesSent for TCP edges, bytes the server sent over the window; null (left out) for other edges
+   * @param bytesSent for TCP edges with access-log windows, bytes the server sent over the window; null (left
+   *     out) for other edges (traces count no bytes)
    * @param bytesReceived for TCP edges, bytes the server received; null for other edges
    * @param bytesSentRate {@code bytesSent} per second; null for other edges
    * @param bytesReceivedRate {@code bytesReceived} per second; null for other edges

@@ -285,11 +285,13 @@ public final class TopologyQueries {
     List<Graph.Edge> edgeViews = new ArrayList<>(edgeFirst.size());
     for (int e = 0; e < edgeFirst.size(); e++) {
       HopCatalog.Hop first = edgeFirst.get(e);
-      boolean tcp = TCP.equals(first.protocol);
+      String telemetry = edges.telemetry(e);
+      // Only access logs count bytes: a TCP edge seen only in traces has none to show, not zero.
+      boolean tcp = TCP.equals(first.protocol) && !telemetry.equals("trace");
       double sent = edges.sentBytes(e);
       double received = edges.receivedBytes(e);
       edgeViews.add(new Graph.Edge(first.edgeId(type), first.clientId(type), first.serverId(type), first.connectionType,
-          first.protocol, edges.telemetry(e), edges.requests(e), edges.failed(e), edges.rate(e, seconds),
+          first.protocol, telemetry, edges.requests(e), edges.failed(e), edges.rate(e, seconds),
           edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), queueLatency(edges, e, first), edges.responses(e, catalog),
           edges.flags(e, catalog), edges.exactCodes(e, catalog), tcp ? sent : null, tcp ? received : null,
           tcp ? perSecond(sent, seconds) : null, tcp ? perSecond(received, seconds) : null));
