@@ -194,8 +194,9 @@ final class ExternalViews {
         k.codes.put("-", e.requests());
       } else {
         double grpcErrByCode = 0;
-        // Exact codes where access logs gave them (Kiali's response_code / grpc_response_status), else the class.
-        Map<String, Double> byCode = e.responseCodes() != null ? e.responseCodes() : e.responses();
+        // Exact codes where access logs gave them for all the edge's requests (Kiali's response_code /
+        // grpc_response_status), else the classes: an edge with traced or older windows too has codes for a part.
+        Map<String, Double> byCode = coversAll(e) ? e.responseCodes() : e.responses();
         for (Map.Entry<String, Double> r : byCode.entrySet()) {
           String code = kialiCode(r.getKey());
           double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
@@ -225,6 +226,18 @@ final class ExternalViews {
       }
       k.assignFlags(e.responseFlags());
       return k;
+    }
+
+    /** The exact codes count every request of the edge (their sums are of the same windows' whole counts). */
+    private static boolean coversAll(Graph.Edge e) {
+      if (e.responseCodes() == null) {
+        return false;
+      }
+      double sum = 0;
+      for (double n : e.responseCodes().values()) {
+        sum += n;
+      }
+      return Math.abs(sum - e.requests()) <= 1e-6 * Math.max(1, e.requests());
     }
 
     private void put(String name, double perSecond) {

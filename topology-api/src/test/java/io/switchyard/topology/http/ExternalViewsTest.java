@@ -163,6 +163,21 @@ class ExternalViewsTest {
   }
 
   @Test
+  void anEdgeWhoseExactCodesCoverPartOfItsRequestsIsKeyedByClass() {
+    // 600 requests, of which the access-logged minutes gave exact codes for 400 (the rest traced).
+    Graph mixed = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("shop/productpage", "shop", "service", true), node("shop/reviews", "shop", "service", false)),
+        List.of(exact(edge("shop/productpage", "shop/reviews", "", "http", 600, 60, Map.of("2xx", 540.0, "5xx", 60.0),
+            Map.of()), Map.of("200", 360.0, "503", 40.0), null, null)));
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(mixed, 60, 60, null, Set.of()), "shop/productpage",
+        "shop/reviews");
+    String host = "reviews.shop.svc.cluster.local";
+    assertThat(responses(traffic)).isEqualTo(Map.of(
+        "2xx", Map.of("flags", Map.of("-", "90.0"), "hosts", Map.of(host, "90.0")),
+        "5xx", Map.of("flags", Map.of("-", "10.0"), "hosts", Map.of(host, "10.0"))));
+  }
+
+  @Test
   void exactGrpcStatusesKeyResponsesAndCountNonZeroAsErrors() {
     Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(MESH, 60, 60, null, Set.of()), "shop/reviews",
         "shop/ratings");
