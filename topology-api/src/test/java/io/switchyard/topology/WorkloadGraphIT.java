@@ -91,10 +91,20 @@ class WorkloadGraphIT {
       assertThat(workloads.get("bookinfo/productpage-v1->bookinfo/reviews-v3").at("/responseFlags/UF").asDouble()).isEqualTo(1.0);
       // Minute 2, written by the previous build only: its merged record, under the service's name.
       assertThat(requests(workloads, "reviews")).isEqualTo(5.0);
+      // Exact codes come from the access-logged minute 0 only, per workload and summed for the service.
+      assertThat(workloads.get("bookinfo/productpage-v1->bookinfo/reviews-v1").get("responseCodes").toString())
+          .isEqualTo("{\"200\":2.0}");
+      assertThat(workloads.get("bookinfo/productpage-v1->bookinfo/reviews-v3").get("responseCodes").toString())
+          .isEqualTo("{\"503\":1.0}");
+      assertThat(workloads.get("bookinfo/productpage-v1->bookinfo/reviews").has("responseCodes")).isFalse();
 
       Map<String, JsonNode> services = edges(getJson(base + "/api/v1/graph?type=service&" + RANGE));
       assertThat(services.get("bookinfo/productpage-v1->bookinfo/reviews").get("requests").asDouble()).isEqualTo(4 + 3 + 5);
       assertThat(services.get("bookinfo/reviews-v2->bookinfo/ratings").get("requests").asDouble()).isEqualTo(1.0);
+      assertThat(services.get("bookinfo/productpage-v1->bookinfo/reviews").get("responseCodes").toString())
+          .isEqualTo("{\"200\":3.0,\"503\":1.0}");
+      assertThat(services.get("bookinfo/reviews-v2->bookinfo/ratings").get("responseCodes").toString())
+          .isEqualTo("{\"200\":1.0}");
       // The counter is the hop's access-log total since the start (a hop with access logs exports those): the new
       // minute 0 (4, replacing the previous build's 4) and the previous build's minute 2 (5).
       assertThat(get(base + "/metrics").body())

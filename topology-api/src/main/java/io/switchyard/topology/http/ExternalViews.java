@@ -184,14 +184,20 @@ final class ExternalViews {
 
     static KialiEdge of(Graph.Edge e, double seconds, String host) {
       String protocol = kialiProtocol(e);
-      KialiEdge k = new KialiEdge(e, protocol, e.requestRate(), host);
-      k.put(protocol, e.requestRate());
+      // Kiali's TCP rate is bytes per second (rateTcp=sent by default), its node tcpIn/tcpOut too; a TCP edge
+      // from spans has no bytes, so it keeps its connections per second.
+      double total = protocol.equals("tcp") && e.bytesSentRate() != null ? e.bytesSentRate() : e.requestRate();
+      KialiEdge k = new KialiEdge(e, protocol, total, host);
+      k.put(protocol, total);
       if (protocol.equals("tcp")) {
         // Kiali keys all TCP traffic under "-": TCP has no response codes.
         k.codes.put("-", e.requests());
       } else {
         double grpcErrByCode = 0;
-        for (Map.Entry<String, Double> r : e.responses().entrySet()) {
+        // Exact codes where access logs gave them for all the edge's requests (Kiali's response_code /
+        // grpc_response_status), else the classes: an edge with traced or older windows too has codes for a part.
+        Map<String, Double> byCode = coversAll(e) ? e.responseCodes() : e.responses();
+        for (Map.Entry<String, Double> r : byCode.entrySet()) {
           String code = kialiCode(r.getKey());
           double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
           k.codes.merge(code.isEmpty() ? "-" : code, r.getValue(), Double::sum);
@@ -220,6 +226,18 @@ final class ExternalViews {
       }
       k.assignFlags(e.responseFlags());
       return k;
+    }
+
+    /** The exact codes count every request of the edge (their sums are of the same windows' whole counts). */
+    private static boolean coversAll(Graph.Edge e) {
+      if (e.responseCodes() == null) {
+        return false;
+      }
+      double sum = 0;
+      for (double n : e.responseCodes().values()) {
+        sum += n;
+      }
+      return Math.abs(sum - e.requests()) <= 1e-6 * Math.max(1, e.requests());
     }
 
     private void put(String name, double perSecond) {

@@ -135,6 +135,11 @@ final class GraphJson {
   private static final byte[] E_QUEUE_LATENCY = JsonBytes.ascii(",\"queueLatencyMs\":");
   private static final byte[] E_RESPONSES = JsonBytes.ascii(",\"responses\":");
   private static final byte[] E_FLAGS = JsonBytes.ascii(",\"responseFlags\":");
+  private static final byte[] E_CODES = JsonBytes.ascii(",\"responseCodes\":");
+  private static final byte[] E_BYTES_SENT = JsonBytes.ascii(",\"bytesSent\":");
+  private static final byte[] E_BYTES_RECEIVED = JsonBytes.ascii(",\"bytesReceived\":");
+  private static final byte[] E_BYTES_SENT_RATE = JsonBytes.ascii(",\"bytesSentRate\":");
+  private static final byte[] E_BYTES_RECEIVED_RATE = JsonBytes.ascii(",\"bytesReceivedRate\":");
   private static final byte[] P50 = JsonBytes.ascii("{\"p50\":");
   private static final byte[] P95 = JsonBytes.ascii(",\"p95\":");
   private static final byte[] P99 = JsonBytes.ascii(",\"p99\":");
@@ -177,7 +182,21 @@ final class GraphJson {
     }
     counts(out.raw(E_RESPONSES), e.responses());
     counts(out.raw(E_FLAGS), e.responseFlags());
+    if (e.responseCodes() != null) {
+      counts(out.raw(E_CODES), e.responseCodes());
+    }
+    present(out, E_BYTES_SENT, e.bytesSent());
+    present(out, E_BYTES_RECEIVED, e.bytesReceived());
+    present(out, E_BYTES_SENT_RATE, e.bytesSentRate());
+    present(out, E_BYTES_RECEIVED_RATE, e.bytesReceivedRate());
     out.raw('}');
+  }
+
+  /** A field left out when null, as the mapper does for NON_NULL components. */
+  private static void present(JsonBytes out, byte[] name, Double value) {
+    if (value != null) {
+      out.raw(name).number(value.doubleValue());
+    }
   }
 
   private static void latency(JsonBytes out, Traffic.Latency l) {

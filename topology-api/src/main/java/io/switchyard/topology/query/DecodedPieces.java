@@ -25,8 +25,10 @@ final class DecodedPieces {
   /**
    * The records of one bucket in scan order (for minutes, only the record each (hop, window) picks), as two
    * streams. Per record, ints: hop, telemetry source, then the counts of non-zero server, client and queue
-   * latency entries, codes and flags, then those entries' positions (latency entries index a {@link SumTable}
-   * latency block) and code numbers; doubles: requests, failed, then the entries' values in the same order.
+   * latency entries, codes and flags, then {@link #exactAndBytes} (the count of exact response codes and whether
+   * bytes follow), then those entries' positions (latency entries index a {@link SumTable} latency block) and
+   * code numbers; doubles: requests, failed, sent and received bytes when flagged, then the entries' values in
+   * the same order.
    * {@code maxWindowEnd} lets a query whose end cuts a window short fall back to a filtered scan.
    */
   static final class Piece {
@@ -47,6 +49,17 @@ final class DecodedPieces {
     /** Used lengths of {@link #ints} and {@link #doubles}. */
     final int intCount;
     final int doubleCount;
+    /** Ints before a record's entries. */
+    static final int HEAD = 8;
+
+    /**
+     * The eighth int of a record: exact codes times two, plus one when sent and received bytes follow the record's
+     * failed count (only access-log windows have them, so trace records carry no two zero doubles).
+     */
+    static int exactAndBytes(int exact, boolean bytes) {
+      return exact << 1 | (bytes ? 1 : 0);
+    }
+
     /** Queries adding this piece up now, and whether the cache holds it; guarded by the owning DecodedPieces. */
     private int users;
     private boolean cached;
@@ -84,10 +97,13 @@ final class DecodedPieces {
         int queued = ints[i++];
         int codes = ints[i++];
         int flags = ints[i++];
+        int exactAndBytes = ints[i++];
+        int exact = exactAndBytes >>> 1;
+        boolean bytes = (exactAndBytes & 1) != 0;
         if (MeshRule.Decision.isDropped(dropped, r)) {
-          int entries = servers + clients + queued + codes + flags;
+          int entries = servers + clients + queued + codes + flags + exact;
           i += entries;
-          d += 2 + entries;
+          d += 2 + (bytes ? 2 : 0) + entries;
           continue;
         }
         int row = rowOfHop[hop] - 1;
@@ -99,6 +115,10 @@ final class DecodedPieces {
         sums.addSources(row, SumTable.sourceBit(source));
         sums.add(row, SumTable.REQUESTS, doubles[d++]);
         sums.add(row, SumTable.FAILED, doubles[d++]);
+        if (bytes) {
+          sums.add(row, SumTable.SENT_BYTES, doubles[d++]);
+          sums.add(row, SumTable.RECEIVED_BYTES, doubles[d++]);
+        }
         for (int k = 0; k < servers; k++) {
           sums.add(row, SumTable.SERVER + ints[i++], doubles[d++]);
         }
@@ -113,6 +133,9 @@ final class DecodedPieces {
         }
         for (int k = 0; k < flags; k++) {
           sums.addFlag(row, ints[i++], doubles[d++]);
+        }
+        for (int k = 0; k < exact; k++) {
+          sums.addExactCode(row, ints[i++], doubles[d++]);
         }
       }
     }
@@ -332,8 +355,9 @@ final class DecodedPieces {
       int servers = nonZero(w.server);
       int clients = nonZero(w.client);
       int queued = w.queued ? nonZero(w.messaging) : 0;
-      int entries = servers + clients + queued + w.codeCount + w.flagCount;
-      ensure(7 + entries, 2 + entries);
+      boolean bytes = w.sentBytes != 0 || w.receivedBytes != 0;
+      int entries = servers + clients + queued + w.codeCount + w.flagCount + w.exactCount;
+      ensure(Piece.HEAD + entries, 4 + entries);
       ints[intCount++] = hop.index;
       ints[intCount++] = w.source;
       ints[intCount++] = servers;
@@ -341,8 +365,13 @@ final class DecodedPieces {
       ints[intCount++] = queued;
       ints[intCount++] = w.codeCount;
       ints[intCount++] = w.flagCount;
+      ints[intCount++] = Piece.exactAndBytes(w.exactCount, bytes);
       doubles[doubleCount++] = w.requests;
       doubles[doubleCount++] = w.failed;
+      if (bytes) {
+        doubles[doubleCount++] = w.sentBytes;
+        doubles[doubleCount++] = w.receivedBytes;
+      }
       entries(w.server);
       entries(w.client);
       if (w.queued) {
@@ -355,6 +384,10 @@ final class DecodedPieces {
       for (int i = 0; i < w.flagCount; i++) {
         ints[intCount++] = w.flags[i];
         doubles[doubleCount++] = w.flagCounts[i];
+      }
+      for (int i = 0; i < w.exactCount; i++) {
+        ints[intCount++] = w.exact[i];
+        doubles[doubleCount++] = w.exactCounts[i];
       }
       records++;
     }

@@ -25,6 +25,9 @@ final class EdgeWindowDecoder {
   /** The store's count of windows in a roll-up (EdgeSums.MINUTES); absent from a minute. */
   private static final int MINUTES = 1000;
   private static final int MESSAGING_LATENCY = 16;
+  private static final int RESPONSE_CODES = 18;
+  private static final int SENT_BYTES = 19;
+  private static final int RECEIVED_BYTES = 20;
 
   private EdgeWindowDecoder() {}
 
@@ -65,8 +68,32 @@ final class EdgeWindowDecoder {
     int[] flags = new int[4];
     double[] flagCounts = new double[4];
     int flagCount;
+    /** Exact response codes by catalog number, each once (access-log windows only; trace windows have none). */
+    int[] exact = new int[4];
+    double[] exactCounts = new double[4];
+    int exactCount;
+    /** Bytes the server sent and received (access-log windows only). */
+    double sentBytes;
+    double receivedBytes;
+    /** The count of the CodeCount read last. */
+    private double lastCount;
     /** For looking codes up in the catalog without copying their bytes. */
     final HopCatalog.Name probe = new HopCatalog.Name();
+
+    private void addExact(int code, double count) {
+      for (int i = 0; i < exactCount; i++) {
+        if (exact[i] == code) {
+          exactCounts[i] += count;
+          return;
+        }
+      }
+      if (exactCount == exact.length) {
+        exact = java.util.Arrays.copyOf(exact, exactCount * 2);
+        exactCounts = java.util.Arrays.copyOf(exactCounts, exactCount * 2);
+      }
+      exact[exactCount] = code;
+      exactCounts[exactCount++] = count;
+    }
 
     /** Adds to the code's entry (within a window codes are merged, as the summed maps did). */
     private void addCode(boolean flag, int code, double count) {
@@ -113,6 +140,9 @@ final class EdgeWindowDecoder {
       }
       codeCount = 0;
       flagCount = 0;
+      exactCount = 0;
+      sentBytes = 0;
+      receivedBytes = 0;
     }
   }
 
@@ -135,6 +165,9 @@ final class EdgeWindowDecoder {
           }
           case RESPONSES -> code(in, value, w, catalog, false);
           case RESPONSE_FLAGS -> code(in, value, w, catalog, true);
+          case RESPONSE_CODES -> exactCode(in, value, w, catalog);
+          case SENT_BYTES -> w.sentBytes += in.readDouble();
+          case RECEIVED_BYTES -> w.receivedBytes += in.readDouble();
           case MINUTES -> w.minutes = in.readInt64();
           default -> in.skipField(tag);
         }
@@ -206,6 +239,15 @@ final class EdgeWindowDecoder {
   /** CodeCount: 1 = code, 2 = count. The code is looked up where it lies in {@code value}, not copied. */
   private static void code(CodedInputStream in, byte[] value, Window w, HopCatalog catalog, boolean flag)
       throws IOException {
+    w.addCode(flag, codeCount(in, value, w, catalog), w.lastCount);
+  }
+
+  private static void exactCode(CodedInputStream in, byte[] value, Window w, HopCatalog catalog) throws IOException {
+    w.addExact(codeCount(in, value, w, catalog), w.lastCount);
+  }
+
+  /** Reads one CodeCount: returns the code's catalog number, leaves its count in {@code w.lastCount}. */
+  private static int codeCount(CodedInputStream in, byte[] value, Window w, HopCatalog catalog) throws IOException {
     int limit = in.pushLimit(in.readRawVarint32());
     int codeAt = 0;
     int codeLength = 0;
@@ -226,6 +268,7 @@ final class EdgeWindowDecoder {
       }
     }
     in.popLimit(limit);
-    w.addCode(flag, catalog.code(value, codeAt, codeAt + codeLength, w.probe), count);
+    w.lastCount = count;
+    return catalog.code(value, codeAt, codeAt + codeLength, w.probe);
   }
 }

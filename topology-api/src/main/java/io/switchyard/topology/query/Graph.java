@@ -34,6 +34,14 @@ public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<E
    *     came from different sources; within one window mesh figures replace trace figures, never add
    * @param queueLatencyMs for messaging hops, the time a message waited between its producer's end and its
    *     consumer's start; null (left out of the JSON) for other hops
+   * @param responseCodes requests by exact response code (HTTP status, gRPC status number, "-" for no response)
+   *     as access logs report them; null (left out) when no window of the edge had any (traces keep only the
+   *     class in {@code responses}; TCP has no code)
+   * @param bytesSent for TCP edges with access-log windows, bytes the server sent over the window; null (left
+   *     out) for other edges (traces count no bytes)
+   * @param bytesReceived for TCP edges, bytes the server received; null for other edges
+   * @param bytesSentRate {@code bytesSent} per second; null for other edges
+   * @param bytesReceivedRate {@code bytesReceived} per second; null for other edges
    */
   public record Edge(
       String id,
@@ -50,5 +58,10 @@ public record Graph(GraphType type, QueryWindow window, List<Node> nodes, List<E
       Traffic.Latency clientLatencyMs,
       @JsonInclude(JsonInclude.Include.NON_NULL) Traffic.Latency queueLatencyMs,
       Map<String, Double> responses,
-      Map<String, Double> responseFlags) {}
+      Map<String, Double> responseFlags,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> responseCodes,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double bytesSent,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double bytesReceived,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double bytesSentRate,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double bytesReceivedRate) {}
 }

@@ -13,8 +13,11 @@ import java.util.Map;
  * the catalog has not met yet is not read (the bucket is scanned, which makes the hop).
  */
 final class StoredPieces {
-  /** Changing the layout changes this byte; a value of another layout is ignored (and overwritten by the next scan). */
-  static final byte LAYOUT = 1;
+  /**
+   * Changing the layout changes this byte; a value of another layout is ignored (and overwritten by the next scan).
+   * 2: records carry exact response codes and bytes (a layout-1 value would be misread, not just incomplete).
+   */
+  static final byte LAYOUT = 2;
 
   private StoredPieces() {}
 
@@ -38,8 +41,8 @@ final class StoredPieces {
       }
       out[i] = local;
       int latency = ints[i + 2] + ints[i + 3] + ints[i + 4];
-      int codes = ints[i + 5] + ints[i + 6];
-      i += 7 + latency;
+      int codes = ints[i + 5] + ints[i + 6] + (ints[i + 7] >>> 1);
+      i += DecodedPieces.Piece.HEAD + latency;
       for (int k = 0; k < codes; k++, i++) {
         Integer c = localCodes.get(ints[i]);
         if (c == null) {
@@ -128,8 +131,8 @@ final class StoredPieces {
     for (int r = 0; r < records; r++) {
       ints[i] = hops[ints[i]];
       int latency = ints[i + 2] + ints[i + 3] + ints[i + 4];
-      int codeEntries = ints[i + 5] + ints[i + 6];
-      i += 7 + latency;
+      int codeEntries = ints[i + 5] + ints[i + 6] + (ints[i + 7] >>> 1);
+      i += DecodedPieces.Piece.HEAD + latency;
       for (int k = 0; k < codeEntries; k++, i++) {
         ints[i] = codes[ints[i]];
       }

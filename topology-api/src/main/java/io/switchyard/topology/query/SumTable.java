@@ -19,7 +19,10 @@ final class SumTable {
   static final int FAILED = 1;
   static final int SERVER = 2;
   static final int CLIENT = SERVER + LATENCY;
-  static final int STRIDE = CLIENT + LATENCY;
+  /** Bytes the server sent (response) and received (request) over access-logged exchanges. */
+  static final int SENT_BYTES = CLIENT + LATENCY;
+  static final int RECEIVED_BYTES = SENT_BYTES + 1;
+  static final int STRIDE = RECEIVED_BYTES + 1;
 
   static final int MESH = 1;
   static final int TRACE = 2;
@@ -33,6 +36,8 @@ final class SumTable {
   private byte[] sources;
   private final CodeColumns responses;
   private final CodeColumns flags;
+  /** Exact response codes (access logs only); null until a row gets one, so trace-only tables add no more. */
+  private CodeColumns exact;
   private int rows;
 
   SumTable(int expectedRows) {
@@ -54,6 +59,9 @@ final class SumTable {
       sources = Arrays.copyOf(sources, n);
       responses.grow(n);
       flags.grow(n);
+      if (exact != null) {
+        exact.grow(n);
+      }
     }
     return rows++;
   }
@@ -90,6 +98,13 @@ final class SumTable {
     flags.add(row, code, count);
   }
 
+  void addExactCode(int row, int code, double count) {
+    if (exact == null) {
+      exact = new CodeColumns(sources.length);
+    }
+    exact.add(row, code, count);
+  }
+
   /** Adds row {@code from} of {@code other} to row {@code to} of this table. */
   void addRow(int to, SumTable other, int from, boolean withFlags) {
     int t = to * STRIDE;
@@ -109,6 +124,12 @@ final class SumTable {
     responses.addRow(to, other.responses, from);
     if (withFlags) {
       flags.addRow(to, other.flags, from);
+      if (other.exact != null) {
+        if (exact == null) {
+          exact = new CodeColumns(sources.length);
+        }
+        exact.addRow(to, other.exact, from);
+      }
     }
   }
 
@@ -150,6 +171,23 @@ final class SumTable {
 
   Map<String, Double> flags(int row, HopCatalog catalog) {
     return flags.named(row, catalog);
+  }
+
+  /** Requests by exact response code; null when the row has none (trace-only hops, TCP). */
+  Map<String, Double> exactCodes(int row, HopCatalog catalog) {
+    if (exact == null) {
+      return null;
+    }
+    Map<String, Double> named = exact.named(row, catalog);
+    return named.isEmpty() ? null : named;
+  }
+
+  double sentBytes(int row) {
+    return figures[row * STRIDE + SENT_BYTES];
+  }
+
+  double receivedBytes(int row) {
+    return figures[row * STRIDE + RECEIVED_BYTES];
   }
 
   /** "mesh", "trace" or "mesh+trace". */

@@ -292,10 +292,16 @@ public final class TopologyQueries {
     List<Graph.Edge> edgeViews = new ArrayList<>(edgeFirst.size());
     for (int e = 0; e < edgeFirst.size(); e++) {
       HopCatalog.Hop first = edgeFirst.get(e);
+      String telemetry = edges.telemetry(e);
+      // Only access logs count bytes: a TCP edge seen only in traces has none to show, not zero.
+      boolean tcp = TCP.equals(first.protocol) && !telemetry.equals("trace");
+      double sent = edges.sentBytes(e);
+      double received = edges.receivedBytes(e);
       edgeViews.add(new Graph.Edge(first.edgeId(type), first.clientId(type), first.serverId(type), first.connectionType,
-          first.protocol, edges.telemetry(e), edges.requests(e), edges.failed(e), edges.rate(e, seconds),
+          first.protocol, telemetry, edges.requests(e), edges.failed(e), edges.rate(e, seconds),
           edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), queueLatency(edges, e, first), edges.responses(e, catalog),
-          edges.flags(e, catalog)));
+          edges.flags(e, catalog), edges.exactCodes(e, catalog), tcp ? sent : null, tcp ? received : null,
+          tcp ? perSecond(sent, seconds) : null, tcp ? perSecond(received, seconds) : null));
     }
     return new Graph(type, window, nodeViews, edgeViews);
   }
@@ -307,6 +313,11 @@ public final class TopologyQueries {
   }
 
   private static final String MESSAGING = "messaging_system";
+  private static final String TCP = "tcp";
+
+  private static double perSecond(double total, double seconds) {
+    return seconds > 0 ? Traffic.round(total / seconds, 4) : 0;
+  }
 
   /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
   private static int node(int[] rows, int number, HopCatalog.Hop hop, boolean server, List<HopCatalog.Hop> refs,

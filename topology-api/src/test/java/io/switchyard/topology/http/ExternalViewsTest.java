@@ -135,6 +135,87 @@ class ExternalViewsTest {
         Map.of("protocol", "tcp", "rates", Map.of("tcpOut", "0.30"))));
   }
 
+  // One minute of access-logged traffic with exact codes and TCP bytes.
+  private static final Graph MESH = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+      List.of(node("shop/productpage", "shop", "service", true), node("shop/reviews", "shop", "service", false),
+          node("shop/ratings", "shop", "service", false), node("shop/mongodb", "shop", "service", false)),
+      List.of(
+          // 540 x 200 and 60 x 503, the 503s with UF (upstream connection failure).
+          exact(edge("shop/productpage", "shop/reviews", "", "http", 600, 60, Map.of("2xx", 540.0, "5xx", 60.0),
+              Map.of("UF", 60.0)), Map.of("200", 540.0, "503", 60.0), null, null),
+          // gRPC statuses by number: 48 OK, 6 UNAVAILABLE (14), 6 without a response.
+          exact(edge("shop/reviews", "shop/ratings", "", "grpc", 60, 12, Map.of("2xx", 54.0, "-", 6.0), Map.of()),
+              Map.of("0", 48.0, "14", 6.0, "-", 6.0), null, null),
+          // 12 connections, 300,000 bytes sent and 60,000 received by mongodb in the minute.
+          exact(edge("shop/reviews", "shop/mongodb", "", "tcp", 12, 0, Map.of(), Map.of()), null, 5000.0, 1000.0)));
+
+  @Test
+  void exactCodesKeyResponsesWithTheirFlagsAndHostShares() {
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(MESH, 60, 60, null, Set.of()), "shop/productpage",
+        "shop/reviews");
+    String host = "reviews.shop.svc.cluster.local";
+    // 540 / 600 = 90 %, 60 / 600 = 10 %; UF is a 5xx reply, so it goes with the 503s.
+    assertThat(responses(traffic)).isEqualTo(Map.of(
+        "200", Map.of("flags", Map.of("-", "90.0"), "hosts", Map.of(host, "90.0")),
+        "503", Map.of("flags", Map.of("UF", "10.0"), "hosts", Map.of(host, "10.0"))));
+    assertThat(rates(traffic)).containsExactly(Map.entry("http", "10.00"), Map.entry("http5xx", "1.00"),
+        Map.entry("httpPercentErr", "10.0"), Map.entry("httpPercentReq", "100.0"));
+  }
+
+  @Test
+  void anEdgeWhoseExactCodesCoverPartOfItsRequestsIsKeyedByClass() {
+    // 600 requests, of which the access-logged minutes gave exact codes for 400 (the rest traced).
+    Graph mixed = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("shop/productpage", "shop", "service", true), node("shop/reviews", "shop", "service", false)),
+        List.of(exact(edge("shop/productpage", "shop/reviews", "", "http", 600, 60, Map.of("2xx", 540.0, "5xx", 60.0),
+            Map.of()), Map.of("200", 360.0, "503", 40.0), null, null)));
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(mixed, 60, 60, null, Set.of()), "shop/productpage",
+        "shop/reviews");
+    String host = "reviews.shop.svc.cluster.local";
+    assertThat(responses(traffic)).isEqualTo(Map.of(
+        "2xx", Map.of("flags", Map.of("-", "90.0"), "hosts", Map.of(host, "90.0")),
+        "5xx", Map.of("flags", Map.of("-", "10.0"), "hosts", Map.of(host, "10.0"))));
+  }
+
+  @Test
+  void exactGrpcStatusesKeyResponsesAndCountNonZeroAsErrors() {
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(MESH, 60, 60, null, Set.of()), "shop/reviews",
+        "shop/ratings");
+    String host = "ratings.shop.svc.cluster.local";
+    assertThat(responses(traffic)).isEqualTo(Map.of(
+        "0", Map.of("flags", Map.of("-", "80.0"), "hosts", Map.of(host, "80.0")),
+        "14", Map.of("flags", Map.of("-", "10.0"), "hosts", Map.of(host, "10.0")),
+        "-", Map.of("flags", Map.of("-", "10.0"), "hosts", Map.of(host, "10.0"))));
+    // 6 x status 14 = 0.1/s errors, 6 without response 0.1/s: 20 % of 1/s.
+    assertThat(rates(traffic)).containsExactly(Map.entry("grpc", "1.00"), Map.entry("grpcNoResponse", "0.10"),
+        Map.entry("grpcErr", "0.10"), Map.entry("grpcPercentErr", "20.0"), Map.entry("grpcPercentReq", "100.0"));
+  }
+
+  @Test
+  void aTcpEdgeWithBytesRatesSentBytesPerSecondAsKialisDefaultRateTcp() {
+    Map<String, Object> body = ExternalViews.kiali(MESH, 60, 60, null, Set.of());
+    Map<String, Object> traffic = edgeTraffic(body, "shop/reviews", "shop/mongodb");
+    assertThat(traffic).containsEntry("protocol", "tcp");
+    assertThat(rates(traffic)).containsExactly(Map.entry("tcp", "5000.00"));
+    assertThat(responses(traffic)).isEqualTo(Map.of("-", Map.of("flags", Map.of("-", "100.0"),
+        "hosts", Map.of("mongodb.shop.svc.cluster.local", "100.0"))));
+    Map<String, Map<String, Object>> nodes = nodes(body);
+    assertThat(nodes.get("shop/mongodb").get("traffic")).isEqualTo(List.of(
+        Map.of("protocol", "tcp", "rates", Map.of("tcpIn", "5000.00"))));
+    assertThat(nodes.get("shop/reviews").get("traffic")).isEqualTo(List.of(
+        Map.of("protocol", "grpc", "rates", Map.of("grpcOut", "1.00")),
+        Map.of("protocol", "http", "rates", Map.of("httpIn", "10.00", "httpIn5xx", "1.00")),
+        Map.of("protocol", "tcp", "rates", Map.of("tcpOut", "5000.00"))));
+  }
+
+  /** {@code e} with access-log figures: exact codes, and TCP bytes per second (totals over the minute). */
+  private static Graph.Edge exact(Graph.Edge e, Map<String, Double> codes, Double sentRate, Double receivedRate) {
+    return new Graph.Edge(e.id(), e.source(), e.target(), e.connectionType(), e.protocol(), e.telemetry(), e.requests(),
+        e.failed(), e.requestRate(), e.errorPercent(), e.latencyMs(), e.clientLatencyMs(), e.queueLatencyMs(),
+        e.responses(), e.responseFlags(), codes, sentRate == null ? null : sentRate * 60,
+        receivedRate == null ? null : receivedRate * 60, sentRate, receivedRate);
+  }
+
   @Test
   void nodeRatesAreTheSumsOfTheirEdgesPerProtocolInKialisOrder() {
     Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of()));
@@ -166,7 +247,7 @@ class ExternalViewsTest {
     Graph slow = new Graph(GraphType.SERVICE, new QueryWindow(0, 100_000_000_000L, 60_000),
         List.of(node("a/x", "a", "service", false), node("a/y", "a", "service", false)),
         List.of(new Graph.Edge("a/x>a/y", "a/x", "a/y", "", "http", "mesh", 300_000, 0, 0.003, 0.0, NO_LATENCY, NO_LATENCY, null,
-            Map.of("2xx", 300_000.0), Map.of())));
+            Map.of("2xx", 300_000.0), Map.of(), null, null, null, null, null)));
     assertThat(rates(edgeTraffic(ExternalViews.kiali(slow, 0, 100_000_000, null, Set.of()), "a/x", "a/y"))).containsEntry("http", "0.003");
   }
 
@@ -195,7 +276,7 @@ class ExternalViewsTest {
   private static Graph.Edge edge(String source, String target, String connectionType, String protocol, double requests,
       double failed, Map<String, Double> responses, Map<String, Double> flags) {
     return new Graph.Edge(source + ">" + target, source, target, connectionType, protocol, "mesh", requests, failed,
-        requests / 60, failed / requests * 100, NO_LATENCY, NO_LATENCY, null, responses, flags);
+        requests / 60, failed / requests * 100, NO_LATENCY, NO_LATENCY, null, responses, flags, null, null, null, null, null);
   }
 
   @SuppressWarnings("unchecked")
@@ -215,6 +296,6 @@ class ExternalViewsTest {
 
   private static Graph.Edge edge(String source, String target) {
     return new Graph.Edge(source + ">" + target, source, target, "", "http", "mesh", 10, 0, 1, 0.0, NO_LATENCY, NO_LATENCY,
-        null, Map.of("200", 10.0), Map.of());
+        null, Map.of("200", 10.0), Map.of(), null, null, null, null, null);
   }
 }

@@ -35,7 +35,8 @@ class GraphJsonTest {
             number(random), latency(random), counts(random)));
         edges.add(new Graph.Edge(text(random), text(random), text(random), text(random), "http", "mesh", number(random),
             number(random), number(random), nullable(random), latency(random), latency(random), random.nextBoolean() ? latency(random) : null,
-            counts(random), counts(random)));
+            counts(random), counts(random), random.nextBoolean() ? counts(random) : null, present(random),
+            present(random), present(random), present(random)));
       }
       Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000), nodes, edges);
       Map<String, Object> expected = new LinkedHashMap<>();
@@ -69,6 +70,11 @@ class GraphJsonTest {
       b.append(alphabet.charAt(random.nextInt(alphabet.length())));
     }
     return b.toString();
+  }
+
+  /** Optional figures (TCP bytes): left out when null. */
+  private static Double present(Random random) {
+    return random.nextBoolean() ? number(random) : null;
   }
 
   /** Counts, rounded figures, and any double, as a graph may hold. */
