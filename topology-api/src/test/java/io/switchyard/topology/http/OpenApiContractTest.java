@@ -20,7 +20,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,15 +44,18 @@ class OpenApiContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN = "s3cret";
   @TempDir static Path dir;
-  private RocksTopologyStore store;
+  /** Closed in reverse order: the servers before the decoders and the store they read. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
   private HttpServerKit open;
   private HttpServerKit guarded;
-  private final DecodePool decoders = new DecodePool(1);
   private final HttpClient client = HttpClient.newHttpClient();
 
   @BeforeAll
   void start() throws Exception {
-    store = RocksTopologyStore.open(dir);
+    RocksTopologyStore store = RocksTopologyStore.open(dir);
+    opened.push(store);
+    DecodePool decoders = new DecodePool(1);
+    opened.push(decoders::close);
     StoreBatch b = new StoreBatch();
     MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
     MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
@@ -70,17 +75,18 @@ class OpenApiContractTest {
     ApiRouter.MetricsEndpoint metrics = ApiRouterTest.fixedMetrics("up 1\n");
     open = HttpServerKit.builder("open", 0).host("127.0.0.1")
         .route("/", new ApiRouter(q, AccessPolicy.OPEN, metrics), false).build().start();
+    opened.push(open::close);
     AccessPolicy policy = new AccessPolicy(List.of(TOKEN.getBytes(StandardCharsets.UTF_8)), Set.of());
     guarded = HttpServerKit.builder("guarded", 0).host("127.0.0.1")
         .route("/", new ApiRouter(q, policy, metrics), false).build().start();
+    opened.push(guarded::close);
   }
 
   @AfterAll
-  void stop() {
-    open.close();
-    guarded.close();
-    decoders.close();
-    store.close();
+  void stop() throws Exception {
+    while (!opened.isEmpty()) {
+      opened.pop().close();
+    }
   }
 
   /** Per OpenAPI path, the requests that must answer each declared status code. */
