@@ -104,7 +104,8 @@ public final class TopologyApiServer implements AutoCloseable {
     }
     List<String> missing = materialiser.missingTopics();
     readiness.notReady(missing.isEmpty() ? MATERIALISING
-        : "waiting for Kafka topics not found on the broker: " + String.join(", ", missing) + " (switchyard topics create)");
+        : "waiting for Kafka topics not found on the broker: " + String.join(", ", missing)
+        + " (create them with `" + materialiser.createTopicsCommand() + "`)");
   }
 
   public int port() {

@@ -187,7 +187,8 @@ class TopologyApiServerIT {
     try (TopologyApiServer server = new TopologyApiServer(options, new MutableClock(MeshScenario.NOW), readiness).start()) {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         String reason = readiness.snapshot().get("topology-api");
-        assertThat(reason).contains(lacking).doesNotContain(edges + ",").doesNotEndWith(edges);
+        assertThat(reason).contains(lacking).doesNotContain(edges + ",").doesNotEndWith(edges)
+            .contains("switchyard topics create --kafka " + kafka.bootstrapServers() + " --topic-prefix " + prefix);
       });
       assertThat(readiness.isReady()).isFalse();
       kafka.createTopics(prefix);

@@ -55,7 +55,7 @@ public final class Materialiser implements AutoCloseable {
   private final String servicesTopic;
   private final String statusTopic;
   private final String alertsTopic;
-  private final String bootstrapServers;
+  private final String createTopicsCommand;
   private final Thread thread;
   private final StoreWriter writer;
   private final AtomicLong badRecords = new AtomicLong();
@@ -82,7 +82,8 @@ public final class Materialiser implements AutoCloseable {
     this.servicesTopic = Topics.SERVICES.withPrefix(prefix).name();
     this.statusTopic = Topics.SLO_STATUS.withPrefix(prefix).name();
     this.alertsTopic = Topics.SLO_ALERTS.withPrefix(prefix).name();
-    this.bootstrapServers = options.bootstrapServers();
+    this.createTopicsCommand = "switchyard topics create --kafka " + options.bootstrapServers()
+        + (prefix.isEmpty() ? "" : " --topic-prefix " + prefix);
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, options.clientId());
@@ -117,6 +118,11 @@ public final class Materialiser implements AutoCloseable {
    */
   public List<String> missingTopics() {
     return missingTopics;
+  }
+
+  /** The command that creates the topics this replica reads, on its broker and with its prefix. */
+  public String createTopicsCommand() {
+    return createTopicsCommand;
   }
 
   /** Records still to read across the assigned partitions; -1 before the first poll. */
@@ -219,8 +225,8 @@ public final class Materialiser implements AutoCloseable {
       if (missing.isEmpty()) {
         LOG.info("all aggregate topics exist now");
       } else {
-        LOG.warn("waiting for Kafka topics not found on {}: {} (create them with `switchyard topics create`)",
-            bootstrapServers, String.join(", ", missing));
+        LOG.warn("waiting for Kafka topics not found on the broker: {} (create them with `{}`)",
+            String.join(", ", missing), createTopicsCommand);
       }
       missingTopics = List.copyOf(missing);
     }
