@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * same way by the launcher and by tests.
  */
 public final class TopologyApiServer implements AutoCloseable {
+  private static final String MATERIALISING = "materialising the aggregate topics";
   private final TopologyApiOptions options;
   private final Clock clock;
   private final Readiness.Component readiness;
@@ -42,7 +43,7 @@ public final class TopologyApiServer implements AutoCloseable {
     this.clock = clock;
     this.readiness = readiness == null ? null : readiness.register("topology-api");
     if (this.readiness != null) {
-      this.readiness.notReady("materialising the aggregate topics");
+      this.readiness.notReady(MATERIALISING);
     }
   }
 
@@ -99,7 +100,12 @@ public final class TopologyApiServer implements AutoCloseable {
     if (materialiser.caughtUp()) {
       readiness.ready();
       readinessPoller.shutdown();
+      return;
     }
+    List<String> missing = materialiser.missingTopics();
+    readiness.notReady(missing.isEmpty() ? MATERIALISING
+        : "waiting for Kafka topics not found on the broker: " + String.join(", ", missing)
+        + " (create them with `" + materialiser.createTopicsCommand() + "`)");
   }
 
   public int port() {

@@ -11,6 +11,7 @@ import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.testing.SharedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -170,6 +172,28 @@ class TopologyApiServerIT {
       }
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(getJson(base + "/api/v1/graph?from=" + FROM).get("edges")).hasSize(1));
+    }
+  }
+
+  @Test
+  void readinessNamesTheTopicsTheBrokerLacksUntilTheyAreCreated() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    String edges = Topics.EDGES.withPrefix(prefix).name();
+    kafka.createTopic(edges, 1);
+    List<String> lacking = List.of(Topics.SERVICES.withPrefix(prefix).name(), Topics.SLO_STATUS.withPrefix(prefix).name(),
+        Topics.SLO_ALERTS.withPrefix(prefix).name());
+    Readiness readiness = new Readiness();
+    TopologyApiOptions options = TopologyApiOptions.defaults(dataDir, kafka.bootstrapServers(), prefix).withPort(0).withHost("127.0.0.1");
+    try (TopologyApiServer server = new TopologyApiServer(options, new MutableClock(MeshScenario.NOW), readiness).start()) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        String reason = readiness.snapshot().get("topology-api");
+        assertThat(reason).contains(lacking).doesNotContain(edges + ",").doesNotEndWith(edges)
+            .contains("switchyard topics create --kafka " + kafka.bootstrapServers() + " --topic-prefix " + prefix);
+      });
+      assertThat(readiness.isReady()).isFalse();
+      kafka.createTopics(prefix);
+      await().atMost(Duration.ofSeconds(30)).until(readiness::isReady);
+      assertThat(readiness.snapshot()).containsEntry("topology-api", "ready");
     }
   }
 

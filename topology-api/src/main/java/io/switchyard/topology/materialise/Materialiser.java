@@ -55,11 +55,14 @@ public final class Materialiser implements AutoCloseable {
   private final String servicesTopic;
   private final String statusTopic;
   private final String alertsTopic;
+  private final String createTopicsCommand;
   private final Thread thread;
   private final StoreWriter writer;
   private final AtomicLong badRecords = new AtomicLong();
   private final Set<TopicPartition> assigned = new HashSet<>();
   private final Set<String> assignedTopics = new HashSet<>();
+  /** The topics the last check did not find, in catalogue order; empty before the first check. */
+  private volatile List<String> missingTopics = List.of();
   private volatile boolean running = true;
   /** Counts assignments of new partitions; the store is caught up once the writer reached the current one. */
   private volatile long assignment;
@@ -79,6 +82,8 @@ public final class Materialiser implements AutoCloseable {
     this.servicesTopic = Topics.SERVICES.withPrefix(prefix).name();
     this.statusTopic = Topics.SLO_STATUS.withPrefix(prefix).name();
     this.alertsTopic = Topics.SLO_ALERTS.withPrefix(prefix).name();
+    this.createTopicsCommand = "switchyard topics create --kafka " + options.bootstrapServers()
+        + (prefix.isEmpty() ? "" : " --topic-prefix " + prefix);
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, options.clientId());
@@ -105,6 +110,19 @@ public final class Materialiser implements AutoCloseable {
    */
   public boolean caughtUp() {
     return writer.caughtUpMark() == assignment;
+  }
+
+  /**
+   * The aggregate topics the broker did not list (or did not answer for) at the last check (every few seconds until all four exist),
+   * so that an operator learns which ones to create; empty once all exist, and before the first check.
+   */
+  public List<String> missingTopics() {
+    return missingTopics;
+  }
+
+  /** The command that creates the topics this replica reads, on its broker and with its prefix. */
+  public String createTopicsCommand() {
+    return createTopicsCommand;
   }
 
   /** Records still to read across the assigned partitions; -1 before the first poll. */
@@ -180,15 +198,18 @@ public final class Materialiser implements AutoCloseable {
 
   private void assignNewPartitions() {
     List<TopicPartition> found = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
     for (String topic : List.of(edgesTopic, servicesTopic, statusTopic, alertsTopic)) {
       List<PartitionInfo> infos;
       try {
         infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
       } catch (RuntimeException e) {
         LOG.debug("topic {} not available yet: {}", topic, e.toString());
+        missing.add(topic);
         continue;
       }
       if (infos == null || infos.isEmpty()) {
+        missing.add(topic);
         continue;
       }
       assignedTopics.add(topic);
@@ -198,6 +219,16 @@ public final class Materialiser implements AutoCloseable {
           found.add(tp);
         }
       }
+    }
+    if (!missing.equals(missingTopics)) {
+      // Once per change, not every retry: the replica waits for these and is not ready until they exist.
+      if (missing.isEmpty()) {
+        LOG.info("all aggregate topics exist now");
+      } else {
+        LOG.warn("waiting for Kafka topics not found on the broker: {} (create them with `{}`)",
+            String.join(", ", missing), createTopicsCommand);
+      }
+      missingTopics = List.copyOf(missing);
     }
     if (found.isEmpty()) {
       return;

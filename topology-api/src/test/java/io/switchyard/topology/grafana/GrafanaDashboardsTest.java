@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchyard.serverkit.config.YamlConfig;
+import io.switchyard.topology.query.GraphType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +71,33 @@ class GrafanaDashboardsTest {
     assertThat(map.path("targets")).allSatisfy(t -> assertThat(t.path("url").asText()).isEqualTo("/api/graph/data"));
     JsonNode slo = all.get("slo-overview.json");
     assertThat(Dashboards.panels(slo)).extracting(p -> p.path("title").asText()).anyMatch(t -> t.startsWith("Burn rate"));
+  }
+
+  @Test
+  void mapNodeChoicesAreExactlyTheGraphTypesTheApiTakes() throws Exception {
+    JsonNode dash = Dashboards.all().get("service-map.json");
+    JsonNode variable = null;
+    for (JsonNode v : dash.path("templating").path("list")) {
+      if (v.path("name").asText().equals("type")) {
+        variable = v;
+      }
+    }
+    assertThat(variable).as("service-map.json has a type variable").isNotNull();
+    List<String> apiTypes = Arrays.stream(GraphType.values()).map(GraphType::wireName).toList();
+    assertThat(variable.path("query").asText().split(",")).containsExactlyInAnyOrderElementsOf(apiTypes);
+    assertThat(variable.path("options")).extracting(o -> o.path("value").asText()).containsExactlyInAnyOrderElementsOf(apiTypes);
+    assertThat(apiTypes).allSatisfy(t -> assertThat(GraphType.parse("type", t).wireName()).isEqualTo(t));
+    JsonNode map = Dashboards.panels(dash).stream()
+        .filter(p -> p.path("type").asText().equals("nodeGraph")).findFirst().orElseThrow();
+    for (JsonNode target : map.path("targets")) {
+      List<String> passed = new ArrayList<>();
+      target.path("url_options").path("params").forEach(q -> {
+        if (q.path("value").asText().equals("$type")) {
+          passed.add(q.path("key").asText());
+        }
+      });
+      assertThat(passed).as("the variable reaches /api/graph/data as its type parameter").containsExactly("type");
+    }
   }
 
   @Test
