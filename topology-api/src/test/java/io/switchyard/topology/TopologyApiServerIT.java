@@ -11,6 +11,7 @@ import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.testing.SharedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
