@@ -64,19 +64,13 @@ class EmbeddedRuntimeIT {
    */
   @Test
   void upDemoFetchesTheDemoIssuersKeysFromTheJwksPortItWasGiven() throws Exception {
-    Path demoConfig = Path.of("").toAbsolutePath().getParent().resolve("config/demo");
+    // Only the demo's policies: ext-authz is what is under test (the other components are off without their folders).
+    Path policies = Path.of("").toAbsolutePath().getParent().resolve("config/demo/authz/storefront.yaml");
     Path config = dir.resolve("config");
     int policyPort = FreePorts.next();
-    try (java.util.stream.Stream<Path> walk = Files.walk(demoConfig)) {
-      for (Path f : walk.toList()) {
-        Path target = config.resolve(demoConfig.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.writeString(target, Files.readString(f).replace("127.0.0.1:8089", "127.0.0.1:" + policyPort));
-        }
-      }
-    }
+    Files.createDirectories(config.resolve("authz"));
+    Files.writeString(config.resolve("authz/storefront.yaml"),
+        Files.readString(policies).replace("127.0.0.1:8089", "127.0.0.1:" + policyPort));
     assertThat(Files.readString(config.resolve("authz/storefront.yaml"))).contains("127.0.0.1:" + policyPort + "/.well-known/jwks.json");
     int jwksPort = FreePorts.next();
     EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(),

@@ -141,12 +141,12 @@ class MeshRuleTest {
     store.write(b);
   }
 
-  private static EdgeAggregate database(NodeRef client, String peer, long start, double requests) {
+  static EdgeAggregate database(NodeRef client, String peer, long start, double requests) {
     return edge(client, node(peer, NodeRef.NodeKind.NODE_KIND_VIRTUAL), TRACE, start, requests, 0, 0.004).toBuilder()
         .setConnectionType("database").setProtocol("postgresql").build();
   }
 
-  private static void put(StoreBatch b, EdgeAggregate e) {
+  static void put(StoreBatch b, EdgeAggregate e) {
     b.edge(e.getClient().getNamespace() + "/" + e.getClient().getName() + "->" + e.getServer().getNamespace() + "/"
         + e.getServer().getName(), e);
   }

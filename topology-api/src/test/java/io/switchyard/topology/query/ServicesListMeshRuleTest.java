@@ -6,9 +6,10 @@ import static io.switchyard.topology.Fixtures.edge;
 import static io.switchyard.topology.Fixtures.node;
 import static io.switchyard.topology.Fixtures.service;
 import static io.switchyard.topology.Fixtures.serviceWindow;
+import static io.switchyard.topology.query.MeshRuleTest.database;
+import static io.switchyard.topology.query.MeshRuleTest.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.TelemetrySource;
@@ -99,16 +100,6 @@ class ServicesListMeshRuleTest {
       putService(b, serviceWindow(LEDGER, MESH, s, 20, 0, 0.005));
     }
     store.write(b);
-  }
-
-  private static EdgeAggregate database(NodeRef client, String peer, long start, double requests) {
-    return edge(client, node(peer, NodeRef.NodeKind.NODE_KIND_VIRTUAL), TRACE, start, requests, 0, 0.004).toBuilder()
-        .setConnectionType("database").setProtocol("postgresql").build();
-  }
-
-  private static void put(StoreBatch b, EdgeAggregate e) {
-    b.edge(e.getClient().getNamespace() + "/" + e.getClient().getName() + "->" + e.getServer().getNamespace() + "/"
-        + e.getServer().getName(), e);
   }
 
   private static void putService(StoreBatch b, ServiceAggregate s) {
