@@ -62,7 +62,18 @@ public final class StorefrontDemo implements AutoCloseable {
     return counters;
   }
 
-  /** The port the demo's JWKS is served on (the demo policies' jwksUri). */
+  /** The issuer of the demo's tokens (the demo policies' RequestAuthentication). */
+  public static final String ISSUER = DemoTokens.ISSUER;
+
+  /**
+   * Where the demo serves its JWKS with these settings. {@code up --demo} hands it to ext-authz for
+   * {@link #ISSUER}, so the policies' jwksUri need not follow {@code --jwks-port}.
+   */
+  public static String jwksUri(DemoSettings settings) {
+    return "http://" + settings.host() + ":" + settings.jwksPort() + DemoTokens.JWKS_PATH;
+  }
+
+  /** The port the demo's JWKS is served on. */
   public int jwksPort() {
     return tokens.port();
   }

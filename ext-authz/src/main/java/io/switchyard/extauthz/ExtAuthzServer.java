@@ -66,7 +66,7 @@ public final class ExtAuthzServer implements AutoCloseable {
     });
     HttpClient http = HttpClient.newBuilder().executor(httpExecutor).connectTimeout(Duration.ofSeconds(5))
         .followRedirects(HttpClient.Redirect.NORMAL).build();
-    jwks = new JwksRegistry(http, clock, config.jwksRefresh(), config.jwksMinRefresh(), m);
+    jwks = new JwksRegistry(http, clock, config.jwksRefresh(), config.jwksMinRefresh(), m, config.jwksUriByIssuer());
     Authenticator authenticator = new Authenticator(jwks, clock, 100_000);
     reloader = ConfigReloader.builder("ext-authz", config.policyDir(), new PolicyLoader(config.rootNamespace(), config.trustDomains()))
         .metrics(metrics).pollInterval(config.reloadPoll()).onChange(this::installed).build();

@@ -12,6 +12,7 @@ import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.testing.SharedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -12,6 +12,7 @@ import io.switchyard.model.Topics;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.testing.SharedKafka;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,9 +1,11 @@
 package io.switchyard.extauthz.authn;
 
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +18,7 @@ public final class JwksRegistry {
   private final Duration refreshInterval;
   private final Duration minRefreshInterval;
   private final ExtAuthzMetrics metrics;
+  private final Map<String, URI> jwksUriByIssuer;
   private final ConcurrentHashMap<String, RemoteJwks> sources = new ConcurrentHashMap<>();
 
   /**
@@ -23,6 +26,13 @@ public final class JwksRegistry {
    * @param minRefreshInterval least time between two fetches of one source (rate limit for unknown kids)
    */
   public JwksRegistry(HttpClient http, Clock clock, Duration refreshInterval, Duration minRefreshInterval, ExtAuthzMetrics metrics) {
+    this(http, clock, refreshInterval, minRefreshInterval, metrics, Map.of());
+  }
+
+  /** @param jwksUriByIssuer the JWKS URI of these issuers, instead of the one their rules name (or discovery) */
+  public JwksRegistry(HttpClient http, Clock clock, Duration refreshInterval, Duration minRefreshInterval, ExtAuthzMetrics metrics,
+      Map<String, URI> jwksUriByIssuer) {
+    this.jwksUriByIssuer = Map.copyOf(jwksUriByIssuer);
     this.http = http;
     this.clock = clock;
     this.refreshInterval = refreshInterval;
@@ -34,8 +44,9 @@ public final class JwksRegistry {
     if (rule.inlineJwks() != null) {
       return JwksSource.fixed(rule.inlineJwks());
     }
-    String key = rule.jwksUri() != null ? "uri:" + rule.jwksUri() : "oidc:" + rule.issuer();
-    return sources.computeIfAbsent(key, k -> new RemoteJwks(rule.jwksUri(), rule.jwksUri() == null ? rule.issuer() : null, http, clock,
+    URI uri = jwksUriByIssuer.getOrDefault(rule.issuer(), rule.jwksUri());
+    String key = uri != null ? "uri:" + uri : "oidc:" + rule.issuer();
+    return sources.computeIfAbsent(key, k -> new RemoteJwks(uri, uri == null ? rule.issuer() : null, http, clock,
         rule.timeout(), refreshInterval, minRefreshInterval, metrics));
   }
 

@@ -22,8 +22,10 @@ import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.WorkloadRef;
 import io.switchyard.extauthz.testing.JwksServer;
-import io.switchyard.extauthz.testing.MutableClock;
 import io.switchyard.serverkit.metrics.Metrics;
+import io.switchyard.testing.FreePorts;
+import io.switchyard.testing.MutableClock;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +89,21 @@ class AuthenticatorTest {
     assertThat(a.identity().claims()).containsEntry("groups", List.of("admin"));
     assertThat(a.headersToRemove()).containsExactly("authorization");
     assertThat(a.expiresAtMillis()).isGreaterThan(clock.millis());
+  }
+
+  /** `up --demo --jwks-port N`: the policy still names the default port, the keys come from where they are served. */
+  @Test
+  void anIssuersJwksUriGivenToTheRegistryWinsOverThePolicys() throws Exception {
+    String policyUri = "http://127.0.0.1:" + FreePorts.next() + "/.well-known/jwks.json"; // nothing listens there
+    WorkloadPolicies p = rules("  - issuer: \"" + issuer.issuer() + "\"\n    jwksUri: \"" + policyUri + "\"\n");
+    String token = issuer.token(c -> {});
+    assertThat(run(p, bearer(token)).authenticated()).as("the policy's URI alone").isFalse();
+
+    authenticator = new Authenticator(new JwksRegistry(HttpClient.newHttpClient(), clock, Duration.ofMinutes(5), Duration.ofSeconds(30),
+        metrics, Map.of(issuer.issuer(), URI.create(issuer.jwksUri()))), clock, 1000);
+    AuthnResult a = run(p, bearer(token));
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
   }
 
   @Test

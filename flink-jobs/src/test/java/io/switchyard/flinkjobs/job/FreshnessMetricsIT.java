@@ -60,24 +60,30 @@ class FreshnessMetricsIT {
     return all.stream().filter(s -> s.name().equals(name)).toList();
   }
 
-  @Test
-  void prometheusEndpointReportsConsumerLagWatermarkDelayAndCheckpointAge() throws Exception {
+  /** Starts the job with its Prometheus reporter on {@code port} and sends 20 spans, the oldest 20 s old. */
+  private JobClient startWithSpans(int port, Map<String, String> extra, long now) throws Exception {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
-    int port = FreePorts.next();
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", Integer.toString(port), "--checkpoint-interval", "1s",
         "--restart-attempts", "0", "--group-id", "it-metrics", "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s"});
-    JobClient job = LiveJobs.start(o, Map.of(), "metrics-it");
+    JobClient job = LiveJobs.start(o, extra, "metrics-it");
+    List<SpanRecord> spans = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      spans.add(span(700 + i, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, now - 20_000L + i * 1_000L, 5).build());
+    }
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, spans);
+    }
+    return job;
+  }
+
+  @Test
+  void prometheusEndpointReportsConsumerLagWatermarkDelayAndCheckpointAge() throws Exception {
+    int port = FreePorts.next();
+    long now = System.currentTimeMillis();
+    JobClient job = startWithSpans(port, Map.of(), now);
     try {
-      long now = System.currentTimeMillis();
-      List<SpanRecord> spans = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        spans.add(span(700 + i, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, now - 20_000L + i * 1_000L, 5).build());
-      }
-      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-        LiveJobs.send(p, prefix, spans);
-      }
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
         List<Sample> all = scrape(port);
         // Consumer lag: the Kafka source's records not yet read, per source; all read by now.
@@ -95,6 +101,38 @@ class FreshnessMetricsIT {
         // by the out-of-orderness, and no partition's newest span is older than the oldest one sent.
         List<Sample> delay = named(all, "flink_taskmanager_job_task_operator_watermarkDelay").stream()
             .filter(s -> s.labels().matches(".*operator_name=\"service.graph\".*")).toList();
+        assertThat(delay).hasSize(1);
+        double ageOfOldest = System.currentTimeMillis() - (now - 20_000L);
+        assertThat(delay.get(0).value()).isBetween(1_000.0, ageOfOldest + 1_000.0 + 1);
+      });
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  /**
+   * A cluster runs Flink's stock reporter, never the local jar's: the gauges the operators register
+   * themselves must show there, with the same sense as the local jar's derived ones.
+   */
+  @Test
+  void stockPrometheusReporterShowsTheOperatorsFreshnessGauges() throws Exception {
+    int port = FreePorts.next();
+    long now = System.currentTimeMillis();
+    JobClient job = startWithSpans(port,
+        Map.of("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"), now);
+    try {
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        List<Sample> all = scrape(port);
+        assertThat(named(all, "flink_jobmanager_job_checkpointAge")).as("the local reporter is not running").isEmpty();
+        assertThat(named(all, "flink_taskmanager_job_task_operator_pendingRecords")).isNotEmpty()
+            .allSatisfy(s -> assertThat(s.value()).isZero());
+        // One pair per edge branch (the trace edges, the access-log edges); the reporter turns "-" into "_"..
+        List<Sample> age = named(all, "flink_taskmanager_job_task_operator_freshness_checkpointAge");
+        assertThat(age).extracting(Sample::labels).anyMatch(l -> l.contains("operator_name=\"edge_timestamps\""))
+            .anyMatch(l -> l.contains("operator_name=\"mesh_edge_timestamps\""));
+        assertThat(age).allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 30_000.0));
+        List<Sample> delay = named(all, "flink_taskmanager_job_task_operator_freshness_watermarkDelay").stream()
+            .filter(s -> s.labels().contains("operator_name=\"edge_timestamps\"")).toList();
         assertThat(delay).hasSize(1);
         double ageOfOldest = System.currentTimeMillis() - (now - 20_000L);
         assertThat(delay.get(0).value()).isBetween(1_000.0, ageOfOldest + 1_000.0 + 1);

@@ -24,10 +24,14 @@ public final class DemoOptions {
   @Option(names = "--demo-duration", paramLabel = "SECONDS", description = "Stop the demo after this long (default: run until stopped).")
   Long durationSeconds;
 
-  @Option(names = "--jwks-port", paramLabel = "PORT", description = "Port of the demo identity provider's JWKS (default: ${DEFAULT-VALUE}; the demo policies name it).")
+  @Option(names = "--jwks-port", paramLabel = "PORT", description = "Port of the demo identity provider's JWKS (default: ${DEFAULT-VALUE}). With up --demo, ext-authz fetches the demo issuer's keys from this port whatever jwksUri the policies name.")
   int jwksPort = DemoSettings.DEFAULT_JWKS_PORT;
 
   DemoSettings settings(String host, int authz, int ratelimit, int otlp, int als) {
+    if (jwksPort < 1 || jwksPort > 65535) {
+      // Not 0 either: ext-authz is told the JWKS URI before the demo's server starts.
+      throw new IllegalArgumentException("--jwks-port must be 1..65535, got " + jwksPort);
+    }
     return new DemoSettings(rps, DemoSettings.Scenario.fromFlag(scenario), timeScale, Duration.ofSeconds(outageStartSeconds),
         Duration.ofSeconds(outageDurationSeconds), durationSeconds == null ? null : Duration.ofSeconds(durationSeconds),
         host, authz, ratelimit, otlp, als, jwksPort, DemoSettings.defaults().seed());

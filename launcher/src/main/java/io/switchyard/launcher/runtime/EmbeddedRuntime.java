@@ -168,6 +168,10 @@ public final class EmbeddedRuntime {
     }
     ExtAuthzConfig config = tuning.apply(ExtAuthzConfig.defaults(authz).withListener(ANY, s.ports().extAuthz(), null)
         .withDecisionLog(true, kafka, Topics.AUTHZ_DECISIONS.withPrefix(s.topicPrefix()).name(), 10_000, DecisionLogger.DEFAULT_REDACTED));
+    if (s.demo() != null) {
+      // The demo policies name the default JWKS port; the keys are wherever --jwks-port put the demo's server.
+      config = config.withJwksUri(StorefrontDemo.ISSUER, URI.create(StorefrontDemo.jwksUri(s.demo())));
+    }
     ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
     server.start();
     p.announce("ext-authz", "grpc " + ANY + ":" + server.port() + " (policies from " + authz + ")");

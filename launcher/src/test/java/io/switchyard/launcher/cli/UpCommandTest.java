@@ -61,4 +61,16 @@ class UpCommandTest {
     assertThat(err.toString().strip()).isEqualTo("switchyard: --ratelimit-storage must be memory, rocksdb or redis, not 'disk'");
     assertThat(dir.resolve("data")).doesNotExist();
   }
+
+  @Test
+  void demoJwksPortZeroIsAUsageErrorBecauseExtAuthzMustKnowThePortBeforeTheDemoStarts() {
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(new StringWriter()));
+    int code = cl.execute("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
+        "--demo", "--jwks-port", "0", "--no-flink", "--admin-port", "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("switchyard: --jwks-port must be 1..65535, got 0");
+  }
 }

@@ -3,6 +3,7 @@ package io.switchyard.launcher.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.switchyard.demo.DemoSettings;
 import io.switchyard.model.Topics;
 import io.switchyard.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -54,6 +56,43 @@ class EmbeddedRuntimeIT {
       String consumed = kcat("kcat -b 127.0.0.1:" + kafkaPort + " -C -t " + topic + " -o beginning -e -q");
       assertThat(consumed.lines().mapToInt(Integer::parseInt).sum()).isEqualTo(1000 * 1001 / 2);
     }
+  }
+
+  /**
+   * A user who moves the demo's JWKS port: the demo policies still name another port (here one nobody
+   * listens on), and ext-authz must fetch the demo issuer's keys from where the demo serves them.
+   */
+  @Test
+  void upDemoFetchesTheDemoIssuersKeysFromTheJwksPortItWasGiven() throws Exception {
+    // Only the demo's policies: ext-authz is what is under test (the other components are off without their folders).
+    Path policies = Path.of("").toAbsolutePath().getParent().resolve("config/demo/authz/storefront.yaml");
+    Path config = dir.resolve("config");
+    int policyPort = FreePorts.next();
+    Files.createDirectories(config.resolve("authz"));
+    Files.writeString(config.resolve("authz/storefront.yaml"),
+        Files.readString(policies).replace("127.0.0.1:8089", "127.0.0.1:" + policyPort));
+    assertThat(Files.readString(config.resolve("authz/storefront.yaml"))).contains("127.0.0.1:" + policyPort + "/.well-known/jwks.json");
+    int jwksPort = FreePorts.next();
+    EmbeddedRuntime.Ports ports = new EmbeddedRuntime.Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(),
+        FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
+    DemoSettings demo = new DemoSettings(20, DemoSettings.Scenario.STEADY, 1, Duration.ofSeconds(60), Duration.ofSeconds(60),
+        Duration.ofSeconds(120), "127.0.0.1", ports.extAuthz(), ports.ratelimit(), ports.otlpGrpc(), ports.als(), jwksPort, 7);
+    EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(dir.resolve("data"), config,
+        "127.0.0.1", 0, null, FreePorts.next(), FreePorts.next(), "", null, List.of(), ports, demo);
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    try (SwitchyardProcess p = EmbeddedRuntime.start(settings, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      assertThat(lines.toString(StandardCharsets.UTF_8)).contains("JWKS on :" + jwksPort);
+      int admin = p.admin().port();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        String metrics = get(admin, "/metrics").body();
+        assertThat(counter(metrics, "switchyard_extauthz_jwks_fetches_total{result=\"success\"}")).as(metrics).isPositive();
+      });
+    }
+  }
+
+  private static double counter(String exposition, String series) {
+    return exposition.lines().filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).sum();
   }
 
   private HttpResponse<String> get(int port, String path) throws Exception {

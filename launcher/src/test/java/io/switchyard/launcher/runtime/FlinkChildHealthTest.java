@@ -3,31 +3,14 @@ package io.switchyard.launcher.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.testing.MutableClock;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class FlinkChildHealthTest {
-  private Instant now = Instant.parse("2026-11-26T20:00:00Z");
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  };
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T20:00:00Z"));
   /** What the fake child's metrics endpoint answers; null: it does not answer (SIGSTOPped). */
   private String page;
   private final Readiness readiness = new Readiness();
@@ -45,7 +28,7 @@ class FlinkChildHealthTest {
   }
 
   private void tick(Duration d, String answer) {
-    now = now.plus(d);
+    clock.advance(d);
     page = answer;
     health.probe();
   }

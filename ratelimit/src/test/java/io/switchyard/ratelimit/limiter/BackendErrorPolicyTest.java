@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.switchyard.ratelimit.storage.MemoryCounterStore;
+import io.switchyard.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 /** A store that cannot answer (here: the memory key cap) gives the configured allow/deny answer and a metric. */
@@ -17,7 +18,7 @@ class BackendErrorPolicyTest {
       """;
 
   private static LimiterFixture fixture(LimiterOptions.BackendErrorPolicy policy) {
-    FakeClock clock = new FakeClock(1_767_225_600_000L);
+    MutableClock clock = MutableClock.ofEpochMilli(1_767_225_600_000L);
     return new LimiterFixture(YAML, new MemoryCounterStore(clock, 1), clock,
         LimiterOptions.defaults().withOnBackendError(policy));
   }

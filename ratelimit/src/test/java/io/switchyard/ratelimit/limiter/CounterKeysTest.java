@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.switchyard.ratelimit.storage.CounterStore;
 import io.switchyard.ratelimit.storage.CounterStoreException;
 import io.switchyard.ratelimit.storage.MemoryCounterStore;
+import io.switchyard.testing.MutableClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class CounterKeysTest {
     final MemoryCounterStore delegate;
     final List<String> keys = new ArrayList<>();
 
-    RecordingStore(FakeClock clock) {
+    RecordingStore(MutableClock clock) {
       delegate = new MemoryCounterStore(clock, 1000);
     }
 
@@ -69,7 +70,7 @@ class CounterKeysTest {
     }
   }
 
-  private final FakeClock clock = new FakeClock(NOW);
+  private final MutableClock clock = MutableClock.ofEpochMilli(NOW);
   private final RecordingStore store = new RecordingStore(clock);
   private final LimiterFixture f = new LimiterFixture(YAML, store, clock,
       LimiterOptions.defaults().withCacheKeyPrefix("p:"));

@@ -10,6 +10,8 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.switchyard.ratelimit.storage.CounterStore;
+import io.switchyard.testing.MutableClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -30,14 +32,14 @@ public abstract class LimiterConformanceTestBase {
 
   private final List<CounterStore> stores = new ArrayList<>();
 
-  protected abstract CounterStore newStore(FakeClock clock);
+  protected abstract CounterStore newStore(MutableClock clock);
 
   protected LimiterFixture fixture(String yaml) {
     return fixture(yaml, LimiterOptions.defaults());
   }
 
   protected LimiterFixture fixture(String yaml, LimiterOptions options) {
-    FakeClock clock = new FakeClock(T0);
+    MutableClock clock = MutableClock.ofEpochMilli(T0);
     CounterStore store = newStore(clock);
     stores.add(store);
     return new LimiterFixture(yaml, store, clock, options);
@@ -114,13 +116,13 @@ public abstract class LimiterConformanceTestBase {
   @Test
   void windowRollsOverAtTheUnitBoundary() {
     LimiterFixture f = fixture(YAML);
-    f.clock.advanceSeconds(30);
+    f.clock.advance(Duration.ofSeconds(30));
     assertThat(f.call("web", d("path", "/login")).getStatuses(0).getDurationUntilReset().getSeconds()).isEqualTo(30);
     f.call("web", d("path", "/login"));
     assertThat(f.call("web", d("path", "/login")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    f.clock.advanceSeconds(29);
+    f.clock.advance(Duration.ofSeconds(29));
     assertThat(f.call("web", d("path", "/login")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    f.clock.advanceSeconds(1);
+    f.clock.advance(Duration.ofSeconds(1));
     RateLimitResponse fresh = f.call("web", d("path", "/login"));
     assertThat(fresh.getOverallCode()).isEqualTo(Code.OK);
     assertThat(fresh.getStatuses(0).getLimitRemaining()).isEqualTo(1);
@@ -314,9 +316,9 @@ public abstract class LimiterConformanceTestBase {
     RateLimitResponse burst = f.call("web", d("multi", "m"));
     assertThat(burst.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(burst.getStatuses(0).getCurrentLimit().getName()).isEqualTo("burst");
-    f.clock.advanceSeconds(1);
+    f.clock.advance(Duration.ofSeconds(1));
     f.call("web", d("multi", "m"));
-    f.clock.advanceSeconds(1);
+    f.clock.advance(Duration.ofSeconds(1));
     // the rejected burst hit was counted on the daily limit too (reference default): 3 + 1 + 1 = 5
     assertThat(f.call("web", d("multi", "m")).getOverallCode()).isEqualTo(Code.OK);
     RateLimitResponse daily = f.call("web", d("multi", "m"));
@@ -332,16 +334,16 @@ public abstract class LimiterConformanceTestBase {
           - key: k
             rate_limit: {unit: minute, requests_per_unit: 10, algorithm: sliding_window}
         """);
-    f.clock.advanceSeconds(50);
+    f.clock.advance(Duration.ofSeconds(50));
     for (int i = 0; i < 10; i++) {
       assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
     }
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     // 15 s into the next window the previous one still weighs 45/60: 11 * 0.75 = 8.25, so one more fits.
-    f.clock.advanceSeconds(25);
+    f.clock.advance(Duration.ofSeconds(25));
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    f.clock.advanceSeconds(60);
+    f.clock.advance(Duration.ofSeconds(60));
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
   }
 
@@ -353,11 +355,11 @@ public abstract class LimiterConformanceTestBase {
           - key: k
             rate_limit: {unit: minute, requests_per_unit: 10, algorithm: sliding_window}
         """);
-    f.clock.advanceSeconds(50);
+    f.clock.advance(Duration.ofSeconds(50));
     for (int i = 0; i < 11; i++) {
       f.call("s", d("k", "v"));
     }
-    f.clock.advanceSeconds(25);
+    f.clock.advance(Duration.ofSeconds(25));
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
     // 11 * 45/60 + 2 = 10.25: over, and cached while the previous window still weighs enough.
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
@@ -365,9 +367,9 @@ public abstract class LimiterConformanceTestBase {
     assertThat(f.call("s", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(f.counter("ratelimit_service_rate_limit_over_limit_with_local_cache", "key1", "k")).isEqualTo(1);
     // A check-only hit fits once 11 * (60000 - m) / 60000 + 2 <= 10, i.e. from m = 16363.6 ms into the window.
-    f.clock.advanceMillis(1_362);
+    f.clock.advance(Duration.ofMillis(1_362));
     assertThat(f.call("s", withHits(d("k", "v"), 0)).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    f.clock.advanceMillis(2);
+    f.clock.advance(Duration.ofMillis(2));
     assertThat(f.call("s", withHits(d("k", "v"), 0)).getOverallCode()).isEqualTo(Code.OK);
   }
 
@@ -387,10 +389,10 @@ public abstract class LimiterConformanceTestBase {
     for (int i = 0; i < 5; i++) {
       assertThat(f.call("t", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     }
-    f.clock.advanceMillis(250);
+    f.clock.advance(Duration.ofMillis(250));
     assertThat(f.call("t", d("k", "v")).getOverallCode()).isEqualTo(Code.OK);
     assertThat(f.call("t", d("k", "v")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
-    f.clock.advanceSeconds(10);
+    f.clock.advance(Duration.ofSeconds(10));
     assertThat(f.call("t", d("k", "v")).getStatuses(0).getLimitRemaining()).isEqualTo(3);
   }
 

@@ -14,18 +14,19 @@ import io.switchyard.ratelimit.config.RateLimitConfig;
 import io.switchyard.ratelimit.config.RateLimitConfigLoader;
 import io.switchyard.ratelimit.storage.CounterStore;
 import io.switchyard.serverkit.metrics.Metrics;
+import io.switchyard.testing.MutableClock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A limiter over a given store and YAML, with helpers to build requests and read stats. */
 public final class LimiterFixture {
-  public final FakeClock clock;
+  public final MutableClock clock;
   public final PrometheusRegistry registry = new PrometheusRegistry();
   public final RateLimitStats stats = new RateLimitStats(new Metrics(registry), 1000);
   public final AtomicReference<RateLimitConfig> config = new AtomicReference<>();
   public final RateLimiter limiter;
 
-  public LimiterFixture(String yaml, CounterStore store, FakeClock clock, LimiterOptions options) {
+  public LimiterFixture(String yaml, CounterStore store, MutableClock clock, LimiterOptions options) {
     this.clock = clock;
     setConfig(yaml);
     this.limiter = new RateLimiter(config::get, store, clock, options, stats);

@@ -3,6 +3,7 @@ package io.switchyard.ratelimit.limiter;
 import io.switchyard.ratelimit.storage.CounterStore;
 import io.switchyard.ratelimit.storage.RedisCounterStore;
 import io.switchyard.ratelimit.storage.RedisProcess;
+import io.switchyard.testing.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +25,7 @@ class RedisLimiterConformanceIT extends LimiterConformanceTestBase {
   }
 
   @Override
-  protected CounterStore newStore(FakeClock clock) {
+  protected CounterStore newStore(MutableClock clock) {
     try {
       redis.flushAll();
       return RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2), clock);

@@ -3,11 +3,12 @@ package io.switchyard.ratelimit.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.switchyard.ratelimit.limiter.FakeClock;
+import io.switchyard.testing.MutableClock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class MemoryCounterStoreTest {
-  private final FakeClock clock = new FakeClock(1_000_000L);
+  private final MutableClock clock = MutableClock.ofEpochMilli(1_000_000L);
 
   @Test
   void countersExpireAtTheirWindowEnd() throws Exception {
@@ -15,9 +16,9 @@ class MemoryCounterStoreTest {
     long end = clock.millis() + 1000;
     assertThat(store.addAndGet(new String[] {"a"}, new long[] {2}, new long[] {end})).containsExactly(2);
     assertThat(store.addAndGet(new String[] {"a"}, new long[] {0}, new long[] {end})).containsExactly(2);
-    clock.advanceMillis(999);
+    clock.advance(Duration.ofMillis(999));
     assertThat(store.addAndGet(new String[] {"a"}, new long[] {0}, new long[] {end})).containsExactly(2);
-    clock.advanceMillis(1);
+    clock.advance(Duration.ofMillis(1));
     assertThat(store.addAndGet(new String[] {"a"}, new long[] {0}, new long[] {end})).containsExactly(0);
     assertThat(store.size()).isZero();
   }
@@ -31,7 +32,7 @@ class MemoryCounterStoreTest {
         .isInstanceOf(CounterStoreException.class)
         .satisfies(e -> assertThat(((CounterStoreException) e).reason()).isEqualTo("key_cap"));
     assertThat(store.addAndGet(new String[] {"a"}, new long[] {1}, new long[] {end})).containsExactly(2);
-    clock.advanceMillis(60_000);
+    clock.advance(Duration.ofMillis(60_000));
     assertThat(store.addAndGet(new String[] {"c"}, new long[] {1}, new long[] {end + 60_000})).containsExactly(1);
   }
 

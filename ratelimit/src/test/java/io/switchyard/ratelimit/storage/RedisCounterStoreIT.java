@@ -4,9 +4,9 @@ import static io.switchyard.ratelimit.config.Descriptors.of;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
-import io.switchyard.ratelimit.limiter.FakeClock;
 import io.switchyard.ratelimit.limiter.LimiterFixture;
 import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,7 @@ class RedisCounterStoreIT {
     try (RedisProcess redis = RedisProcess.start();
         RedisCounterStore a = RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2));
         RedisCounterStore b = RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2))) {
-      FakeClock clock = new FakeClock(System.currentTimeMillis());
+      MutableClock clock = MutableClock.ofEpochMilli(System.currentTimeMillis());
       LimiterFixture one = new LimiterFixture(YAML, a, clock, LimiterOptions.defaults());
       LimiterFixture two = new LimiterFixture(YAML, b, clock, LimiterOptions.defaults());
       ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -59,7 +59,7 @@ class RedisCounterStoreIT {
   void redisOutageFollowsTheBackendErrorPolicyWithinTheTimeout() throws Exception {
     RedisProcess redis = RedisProcess.start();
     try (RedisCounterStore store = RedisCounterStore.connect(redis.uri(), Duration.ofMillis(200))) {
-      FakeClock clock = new FakeClock(System.currentTimeMillis());
+      MutableClock clock = MutableClock.ofEpochMilli(System.currentTimeMillis());
       LimiterFixture allow = new LimiterFixture(YAML, store, clock, LimiterOptions.defaults());
       LimiterFixture deny = new LimiterFixture(YAML, store, clock,
           LimiterOptions.defaults().withOnBackendError(LimiterOptions.BackendErrorPolicy.DENY));

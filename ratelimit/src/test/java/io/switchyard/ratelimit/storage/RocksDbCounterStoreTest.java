@@ -4,9 +4,9 @@ import static io.switchyard.ratelimit.config.Descriptors.of;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
-import io.switchyard.ratelimit.limiter.FakeClock;
 import io.switchyard.ratelimit.limiter.LimiterFixture;
 import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class RocksDbCounterStoreTest {
 
   @Test
   void countsSurviveARestartMidWindow() throws Exception {
-    FakeClock clock = new FakeClock(1_767_225_600_000L);
+    MutableClock clock = MutableClock.ofEpochMilli(1_767_225_600_000L);
     try (RocksDbCounterStore store = RocksDbCounterStore.open(dir, clock, 1000, Duration.ofHours(1))) {
       LimiterFixture f = new LimiterFixture(YAML, store, clock, LimiterOptions.defaults());
       for (int i = 0; i < 3; i++) {
@@ -36,7 +36,7 @@ class RocksDbCounterStoreTest {
       f.call("d", of("bucket", "b"));
       f.call("d", of("bucket", "b"));
     }
-    clock.advanceSeconds(600);
+    clock.advance(Duration.ofSeconds(600));
     try (RocksDbCounterStore store = RocksDbCounterStore.open(dir, clock, 1000, Duration.ofHours(1))) {
       LimiterFixture f = new LimiterFixture(YAML, store, clock, LimiterOptions.defaults());
       RateLimitResponse r = f.call("d", of("user", "a"));
@@ -44,7 +44,7 @@ class RocksDbCounterStoreTest {
       // 10 minutes refilled the bucket: 3 tokens again, one taken now
       assertThat(f.call("d", of("bucket", "b")).getStatuses(0).getLimitRemaining()).isEqualTo(2);
     }
-    clock.advanceSeconds(3600);
+    clock.advance(Duration.ofSeconds(3600));
     try (RocksDbCounterStore store = RocksDbCounterStore.open(dir, clock, 1000, Duration.ofHours(1))) {
       LimiterFixture f = new LimiterFixture(YAML, store, clock, LimiterOptions.defaults());
       assertThat(f.call("d", of("user", "a")).getStatuses(0).getLimitRemaining()).isEqualTo(4);
@@ -53,7 +53,7 @@ class RocksDbCounterStoreTest {
 
   @Test
   void flushWritesWithoutClosingAndSweepDropsEndedWindows() throws Exception {
-    FakeClock clock = new FakeClock(1_000_000L);
+    MutableClock clock = MutableClock.ofEpochMilli(1_000_000L);
     try (RocksDbCounterStore store = RocksDbCounterStore.open(dir, clock, 1000, Duration.ofHours(1))) {
       store.addAndGet(new String[] {"a", "b"}, new long[] {1, 1}, new long[] {clock.millis() + 1000, clock.millis() + 5000});
       store.flush();

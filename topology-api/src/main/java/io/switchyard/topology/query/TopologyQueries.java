@@ -580,9 +580,12 @@ public final class TopologyQueries {
 
   // ---- services ----
 
-  /** RED summary of one service over a window. */
+  /**
+   * RED summary of one service over a window; {@code kind} as graph nodes have it ({@code service}, or {@code virtual}
+   * for a peer named by its callers' spans, {@code user}, {@code unknown}, {@code grouped}).
+   */
   public record ServiceSummary(
-      String name, String namespace, String telemetry, double requests, double failed, double requestRate,
+      String name, String namespace, String kind, String telemetry, double requests, double failed, double requestRate,
       Double errorPercent, Traffic.Latency latencyMs, Map<String, Double> responses) {}
 
   /** @param namespace one namespace, several separated by commas, or null for all */
@@ -598,6 +601,7 @@ public final class TopologyQueries {
           n -> new ServiceAcc(s.getService()));
       a.add(s);
     });
+    acc.keySet().removeAll(virtualPeersOfMeshedServices(acc));
     double seconds = window.seconds();
     return acc.values().stream()
         .map(a -> a.summary(seconds))
@@ -655,6 +659,7 @@ public final class TopologyQueries {
       whole.computeIfAbsent(id, n -> new ServiceAcc(s.getService())).add(s);
       addToStep(buckets.computeIfAbsent(id, n -> new ServiceAcc[points]), i, s);
     });
+    whole.keySet().removeAll(virtualPeersOfMeshedServices(whole));
     return whole.entrySet().stream()
         .map(e -> new ServiceSeries(e.getValue().summary(window.seconds()), series(window, step, buckets.get(e.getKey()))))
         .sorted(Comparator.comparing((ServiceSeries x) -> x.service().name()).thenComparing(x -> x.service().namespace()))
@@ -703,6 +708,41 @@ public final class TopologyQueries {
     throw new BadParameterException("step", "step=" + (step / 1000) + "s gives " + points + " points for each of " + services
         + " services = " + total + " points; a response holds at most " + MAX_RESPONSE_POINTS + " points. Narrow it with "
         + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
+  }
+
+  /**
+   * The graph's {@link MeshRule} applied to a services list: the keys of the virtual peers (a {@code postgres} named by
+   * {@code db.*} or {@code peer.service} of its callers' spans) that resolve, with the namespace of every client that
+   * ever called them, to one listed service with access-log figures. Their requests are that service's, which its
+   * sidecar logs. Peers that resolve to nothing listed, or to a service without access logs, stay (marked virtual).
+   */
+  private Set<String> virtualPeersOfMeshedServices(Map<String, ServiceAcc> listed) {
+    Set<String> meshed = new HashSet<>();
+    Map<String, String> virtualKeys = new HashMap<>();
+    listed.forEach((key, a) -> {
+      if (a.ref.getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
+        virtualKeys.put(a.ref.getName(), key);
+      } else if (MeshRule.isMeshServer(a.ref) && a.sources.contains("mesh")) {
+        meshed.add(key);
+      }
+    });
+    if (virtualKeys.isEmpty() || meshed.isEmpty()) {
+      return Set.of();
+    }
+    // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
+    Map<String, Set<String>> resolved = new HashMap<>();
+    store.scanEdgeTotals(e -> {
+      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL && virtualKeys.containsKey(e.getServer().getName())) {
+        resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>()).add(MeshRule.serverOf(e.getClient(), e.getServer()));
+      }
+    });
+    Set<String> drop = new HashSet<>();
+    resolved.forEach((name, services) -> {
+      if (services.size() == 1 && meshed.contains(services.iterator().next())) {
+        drop.add(virtualKeys.get(name));
+      }
+    });
+    return drop;
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */
@@ -843,7 +883,7 @@ public final class TopologyQueries {
     }
 
     ServiceSummary summary(double seconds) {
-      return new ServiceSummary(ref.getName(), ref.getNamespace(), String.join("+", sources), traffic.requests,
+      return new ServiceSummary(ref.getName(), ref.getNamespace(), kindName(ref.getKind()), String.join("+", sources), traffic.requests,
           traffic.failed, traffic.rate(seconds), traffic.errorPercent(), traffic.latency(), traffic.responses);
     }
   }

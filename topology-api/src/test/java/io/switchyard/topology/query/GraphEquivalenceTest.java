@@ -12,7 +12,7 @@ import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
-import io.switchyard.topology.MutableClock;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.Resolution;
 import io.switchyard.topology.store.RocksTopologyStore;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
-import io.switchyard.topology.MutableClock;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
@@ -141,12 +141,12 @@ class MeshRuleTest {
     store.write(b);
   }
 
-  private static EdgeAggregate database(NodeRef client, String peer, long start, double requests) {
+  static EdgeAggregate database(NodeRef client, String peer, long start, double requests) {
     return edge(client, node(peer, NodeRef.NodeKind.NODE_KIND_VIRTUAL), TRACE, start, requests, 0, 0.004).toBuilder()
         .setConnectionType("database").setProtocol("postgresql").build();
   }
 
-  private static void put(StoreBatch b, EdgeAggregate e) {
+  static void put(StoreBatch b, EdgeAggregate e) {
     b.edge(e.getClient().getNamespace() + "/" + e.getClient().getName() + "->" + e.getServer().getNamespace() + "/"
         + e.getServer().getName(), e);
   }

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.TelemetrySource;
-import io.switchyard.topology.MutableClock;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
 import io.switchyard.topology.store.TopologyStore;

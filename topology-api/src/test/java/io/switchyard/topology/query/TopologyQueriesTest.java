@@ -5,9 +5,9 @@ import static io.switchyard.topology.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchyard.testing.MutableClock;
 import io.switchyard.topology.Fixtures;
 import io.switchyard.topology.MeshScenario;
-import io.switchyard.topology.MutableClock;
 import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;

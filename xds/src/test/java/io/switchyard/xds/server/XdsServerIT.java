@@ -20,16 +20,14 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.config.ConfigException;
 import io.switchyard.serverkit.metrics.Metrics;
 import io.switchyard.serverkit.tls.TlsOptions;
+import io.switchyard.testing.MutableClock;
 import io.switchyard.testing.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,27 +73,11 @@ class XdsServerIT {
   Path meshFile;
   XdsServer server;
   ManagedChannel channel;
-  final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   XdsServer start(String meshText, TlsOptions tls) throws Exception {
     meshFile = dir.resolve("mesh.yaml");
     Files.writeString(meshFile, meshText);
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
     server = XdsServer.builder(meshFile, new Metrics(new PrometheusRegistry()))
         .port(0).host("127.0.0.1").tls(tls)
         .pollInterval(Duration.ZERO).collectInterval(Duration.ZERO).idleGroupTtl(Duration.ofMinutes(5))
@@ -300,7 +282,7 @@ class XdsServerIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> server.knownGroups().contains("ghost"));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> {
-      now.set(now.get().plus(Duration.ofMinutes(6)));
+      clock.advance(Duration.ofMinutes(6));
       return server.collectIdleGroups() == 1;
     });
     assertThat(server.knownGroups()).doesNotContain("ghost");
