@@ -46,8 +46,8 @@ final class TraceState {
 
   /** Records the span as seen; false when it was seen before. */
   boolean markSeen(byte[] key) {
-    for (byte[] s : seen) {
-      if (Arrays.equals(s, key)) {
+    for (int i = 0; i < seen.size(); i++) {
+      if (Arrays.equals(seen.get(i), key)) {
         return false;
       }
     }
@@ -58,8 +58,8 @@ final class TraceState {
   /** The earliest deadline of a waiting span, {@link Long#MAX_VALUE} when none waits. */
   long earliestDeadline() {
     long min = Long.MAX_VALUE;
-    for (Pending p : pending) {
-      min = Math.min(min, p.deadline);
+    for (int i = 0; i < pending.size(); i++) {
+      min = Math.min(min, pending.get(i).deadline);
     }
     return min;
   }
@@ -75,7 +75,8 @@ final class TraceState {
 
   /** The waiting client whose span id is {@code spanId} (key "c/&lt;span id&gt;"), null when none. */
   Pending findClient(byte[] spanId) {
-    for (Pending p : pending) {
+    for (int i = 0; i < pending.size(); i++) {
+      Pending p = pending.get(i);
       if (p.client && Arrays.equals(p.span.spanId, spanId)) {
         return p;
       }
