@@ -33,9 +33,7 @@ import org.apache.flink.util.Collector;
  */
 public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpans, EdgeEvent> {
   private static final long serialVersionUID = 1L;
-  private static final String CLIENT_PREFIX = "c/";
-  private static final String SERVER_PREFIX = "s/";
-  private static final Comparator<TraceState.Pending> BY_KEY = Comparator.comparing(p -> p.key);
+  private static final Comparator<TraceState.Pending> BY_KEY = Comparator.comparing(TraceState.Pending::key);
 
   /** Why a span did not become a paired edge. */
   public enum Outcome {
@@ -97,7 +95,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     TraceState trace = null;
     boolean changed = false;
     long latest = Long.MIN_VALUE; // the pairing clock at the batch's newest accepted span
-    for (byte[] raw : batch.spans()) {
+    List<byte[]> spans = batch.spans();
+    // Indexed loops on the per-span path: the iterators they replace were 4 % of the job's allocations.
+    for (int i = 0; i < spans.size(); i++) {
+      byte[] raw = spans.get(i);
       SpanFields span;
       try {
         span = SpanFields.parse(raw);
@@ -126,11 +127,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       changed = true;
       latest = Math.max(latest, now(span, ctx));
-      String spanId = SpanEdges.hex(span.spanId);
       if (clientSide) {
-        onClient(trace, span, raw, spanId, ctx, out);
+        onClient(trace, span, raw, ctx, out);
       } else {
-        onServer(trace, span, raw, spanId, ctx, out);
+        onServer(trace, span, raw, ctx, out);
       }
     }
     if (changed) {
@@ -139,21 +139,27 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
   }
 
-  private void onClient(TraceState trace, SpanFields client, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
+  private void onClient(TraceState trace, SpanFields client, byte[] raw, Context ctx, Collector<EdgeEvent> out) {
     if (SpanEdges.isDatabase(client)) {
       counters.get(Outcome.DATABASE).inc();
       out.collect(SpanEdges.database(client));
       return;
     }
     boolean producer = client.kind == SpanFields.KIND_PRODUCER;
-    String waitingPrefix = SERVER_PREFIX + spanId + "/";
-    List<TraceState.Pending> waiting = new ArrayList<>();
-    for (TraceState.Pending p : trace.pending) {
-      if (p.key.startsWith(waitingPrefix)) {
+    List<TraceState.Pending> waiting = List.of();
+    List<TraceState.Pending> pending = trace.pending;
+    for (int i = 0; i < pending.size(); i++) {
+      TraceState.Pending p = pending.get(i);
+      if (p.waitsFor(client.spanId)) {
+        if (waiting.isEmpty()) {
+          waiting = new ArrayList<>(2);
+        }
         waiting.add(p);
       }
     }
-    waiting.sort(BY_KEY); // a deterministic choice when several servers claim one CLIENT
+    if (waiting.size() > 1) {
+      waiting.sort(BY_KEY); // a deterministic choice when several servers claim one CLIENT
+    }
     boolean matched = false;
     for (TraceState.Pending server : waiting) {
       out.collect(SpanEdges.paired(client, server.span));
@@ -168,17 +174,16 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       return;
     }
     // Producers stay until their wait ends: more consumers of a fan-out may still come.
-    trace.put(new TraceState.Pending(CLIENT_PREFIX + spanId, client, raw, deadline(client, ctx), matched));
+    trace.put(new TraceState.Pending(true, client, raw, deadline(client, ctx), matched));
   }
 
-  private void onServer(TraceState trace, SpanFields server, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
+  private void onServer(TraceState trace, SpanFields server, byte[] raw, Context ctx, Collector<EdgeEvent> out) {
     if (server.parentSpanId.length == 0) {
       counters.get(Outcome.ROOT_SERVER).inc();
       out.collect(SpanEdges.rootServer(server));
       return;
     }
-    String parentId = SpanEdges.hex(server.parentSpanId);
-    TraceState.Pending client = trace.find(CLIENT_PREFIX + parentId);
+    TraceState.Pending client = trace.findClient(server.parentSpanId);
     if (client != null) {
       out.collect(SpanEdges.paired(client.span, server));
       counters.get(Outcome.PAIRED).inc();
@@ -189,7 +194,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       return;
     }
-    trace.put(new TraceState.Pending(SERVER_PREFIX + parentId + "/" + spanId, server, raw, deadline(server, ctx), false));
+    trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx), false));
   }
 
   private long deadline(SpanFields span, Context ctx) {
@@ -299,7 +304,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
     due.sort(BY_KEY);
     for (TraceState.Pending p : due) {
-      if (p.key.startsWith(CLIENT_PREFIX)) {
+      if (p.client) {
         if (!p.matchedProducer) {
           counters.get(Outcome.EXPIRED_CLIENT).inc();
           out.collect(SpanEdges.unmatchedClient(p.span, config.peerAttributes()));

@@ -81,15 +81,26 @@ public final class SpanEdges {
     return s.status == SpanFields.STATUS_ERROR;
   }
 
+  /** Response classes by HTTP status / 100, and gRPC's codes 0-16: one shared String each, none built per span. */
+  private static final String[] HTTP_CLASSES = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  private static final String[] GRPC_CODES = new String[17];
+
+  static {
+    for (int i = 0; i < GRPC_CODES.length; i++) {
+      GRPC_CODES[i] = "grpc_" + i;
+    }
+  }
+
   /** Response class from the HTTP status, else the gRPC status, else "" (unknown). */
   static String responseClass(SpanFields s) {
     int http = s.httpStatusCode;
     if (http >= 100 && http < 600) {
-      return (http / 100) + "xx";
+      return HTTP_CLASSES[http / 100];
     }
     // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
-    if (s.rpcGrpcStatusCode > 0 || (s.rpcGrpcStatusCode == 0 && s.attributes.containsKey("rpc.grpc.status_code"))) {
-      return "grpc_" + s.rpcGrpcStatusCode;
+    int grpc = s.rpcGrpcStatusCode;
+    if (grpc > 0 || (grpc == 0 && s.attributes.containsKey("rpc.grpc.status_code"))) {
+      return grpc < GRPC_CODES.length ? GRPC_CODES[grpc] : "grpc_" + grpc;
     }
     return "";
   }

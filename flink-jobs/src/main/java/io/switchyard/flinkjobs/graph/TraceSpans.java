@@ -64,7 +64,11 @@ public final class TraceSpans {
 
   /** Appends the other batch's spans (same trace, later arrivals) after this one's. */
   void append(TraceSpans later) {
-    spans.addAll(later.spans);
+    // Not addAll: it copies the other list into a new array first, once per span appended.
+    List<byte[]> more = later.spans;
+    for (int i = 0; i < more.size(); i++) {
+      spans.add(more.get(i));
+    }
     timestamp = Math.max(timestamp, later.timestamp);
   }
 }

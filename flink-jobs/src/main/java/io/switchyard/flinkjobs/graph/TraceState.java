@@ -2,6 +2,7 @@ package io.switchyard.flinkjobs.graph;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -45,8 +46,8 @@ final class TraceState {
 
   /** Records the span as seen; false when it was seen before. */
   boolean markSeen(byte[] key) {
-    for (byte[] s : seen) {
-      if (Arrays.equals(s, key)) {
+    for (int i = 0; i < seen.size(); i++) {
+      if (Arrays.equals(seen.get(i), key)) {
         return false;
       }
     }
@@ -57,15 +58,26 @@ final class TraceState {
   /** The earliest deadline of a waiting span, {@link Long#MAX_VALUE} when none waits. */
   long earliestDeadline() {
     long min = Long.MAX_VALUE;
-    for (Pending p : pending) {
-      min = Math.min(min, p.deadline);
+    for (int i = 0; i < pending.size(); i++) {
+      min = Math.min(min, pending.get(i).deadline);
     }
     return min;
   }
 
   Pending find(String key) {
     for (Pending p : pending) {
-      if (p.key.equals(key)) {
+      if (p.key().equals(key)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The waiting client whose span id is {@code spanId} (key "c/&lt;span id&gt;"), null when none. */
+  Pending findClient(byte[] spanId) {
+    for (int i = 0; i < pending.size(); i++) {
+      Pending p = pending.get(i);
+      if (p.client && Arrays.equals(p.span.spanId, spanId)) {
         return p;
       }
     }
@@ -75,7 +87,7 @@ final class TraceState {
   /** Adds a waiting span; one with the same key is replaced, as a map entry would be. */
   void put(Pending p) {
     for (int i = 0; i < pending.size(); i++) {
-      if (pending.get(i).key.equals(p.key)) {
+      if (pending.get(i).sameKey(p)) {
         pending.set(i, p);
         return;
       }
@@ -86,7 +98,7 @@ final class TraceState {
   TraceState copy() {
     List<Pending> p = new ArrayList<>(pending.size());
     for (Pending e : pending) {
-      p.add(new Pending(e.key, e.span, e.raw, e.deadline, e.matchedProducer));
+      p.add(e.copy());
     }
     TraceState t = new TraceState(new ArrayList<>(seen), p);
     t.expiryTimer = expiryTimer;
@@ -96,23 +108,59 @@ final class TraceState {
 
   /**
    * A span waiting for its other side: a client under "c/&lt;span id&gt;", a server under
-   * "s/&lt;parent id&gt;/&lt;span id&gt;".
+   * "s/&lt;parent id&gt;/&lt;span id&gt;" (hex ids). The key is what the state stores and what orders
+   * spans that fall due together; matching compares the ids' bytes, so the key string is built only
+   * when a span is stored or sorted (most pairs complete in one batch and are never stored waiting).
    */
   static final class Pending {
-    final String key;
+    private static final HexFormat HEX = HexFormat.of();
+    /** Client side (CLIENT, PRODUCER), else server side. */
+    final boolean client;
     final SpanFields span;
     /** The span's record bytes as received: written to state as they are. */
     final byte[] raw;
     final long deadline;
     /** A producer that already met at least one consumer: no virtual edge at expiry. */
     boolean matchedProducer;
+    private String key;
 
-    Pending(String key, SpanFields span, byte[] raw, long deadline, boolean matchedProducer) {
-      this.key = key;
+    Pending(boolean client, SpanFields span, byte[] raw, long deadline, boolean matchedProducer) {
+      this.client = client;
       this.span = span;
       this.raw = raw;
       this.deadline = deadline;
       this.matchedProducer = matchedProducer;
+    }
+
+    /** A span as stored under {@code key}, which names its side and ids. */
+    Pending(String key, SpanFields span, byte[] raw, long deadline, boolean matchedProducer) {
+      this(key.startsWith("c/"), span, raw, deadline, matchedProducer);
+      this.key = key;
+    }
+
+    String key() {
+      String k = key;
+      if (k == null) {
+        k = client ? "c/" + HEX.formatHex(span.spanId) : "s/" + HEX.formatHex(span.parentSpanId) + "/" + HEX.formatHex(span.spanId);
+        key = k;
+      }
+      return k;
+    }
+
+    /** Whether this is a server waiting for the client whose span id is {@code clientSpanId} (key "s/&lt;that id&gt;/..."). */
+    boolean waitsFor(byte[] clientSpanId) {
+      return !client && Arrays.equals(span.parentSpanId, clientSpanId);
+    }
+
+    /** Whether the two have the same key. */
+    boolean sameKey(Pending o) {
+      return client == o.client && Arrays.equals(span.spanId, o.span.spanId) && (client || Arrays.equals(span.parentSpanId, o.span.parentSpanId));
+    }
+
+    Pending copy() {
+      Pending p = new Pending(client, span, raw, deadline, matchedProducer);
+      p.key = key;
+      return p;
     }
   }
 }

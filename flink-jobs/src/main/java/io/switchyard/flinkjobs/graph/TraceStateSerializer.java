@@ -54,7 +54,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
     }
     out.writeInt(t.pending.size());
     for (TraceState.Pending p : t.pending) {
-      out.writeUTF(p.key);
+      out.writeUTF(p.key());
       out.writeLong(p.deadline);
       out.writeBoolean(p.matchedProducer);
       byte[] span = p.raw;

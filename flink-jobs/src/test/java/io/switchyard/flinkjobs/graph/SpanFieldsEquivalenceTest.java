@@ -155,9 +155,9 @@ class SpanFieldsEquivalenceTest {
     if (r.nextInt(3) == 0) {
       b.setMessagingSystem(text(r)).setMessagingDestination(text(r));
     }
-    int[] http = {0, 200, 204, 302, 404, 503, 99, 600, -1, r.nextInt()};
+    int[] http = {0, 100, 200, 204, 302, 404, 503, 599, 99, 600, -1, r.nextInt()};
     b.setHttpStatusCode(http[r.nextInt(http.length)]).setHttpMethod(text(r)).setHttpRoute(text(r));
-    int[] grpc = {-1, 0, 14, 2, Integer.MIN_VALUE, r.nextInt()};
+    int[] grpc = {-1, 0, 14, 2, 16, 17, Integer.MIN_VALUE, r.nextInt()};
     b.setRpcGrpcStatusCode(grpc[r.nextInt(grpc.length)]);
     b.setIstioWorkload(text(r)).setIstioNamespace(text(r)).setIstioCanonicalService(text(r)).setUpstreamCluster(text(r));
     if (r.nextInt(5) == 0) {

@@ -25,7 +25,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
   private static final long serialVersionUID = 1L;
   private static final String CLIENT_PREFIX = "c/";
   private static final String SERVER_PREFIX = "s/";
-  private static final Comparator<TraceState.Pending> BY_KEY = Comparator.comparing(p -> p.key);
+  private static final Comparator<TraceState.Pending> BY_KEY = Comparator.comparing(p -> p.key());
 
   private final PairingConfig config;
   private transient ValueState<TraceState> traces;
@@ -110,7 +110,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     String waitingPrefix = SERVER_PREFIX + spanId + "/";
     List<TraceState.Pending> waiting = new ArrayList<>();
     for (TraceState.Pending p : trace.pending) {
-      if (p.key.startsWith(waitingPrefix)) {
+      if (p.key().startsWith(waitingPrefix)) {
         waiting.add(p);
       }
     }
@@ -264,7 +264,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
     }
     due.sort(BY_KEY);
     for (TraceState.Pending p : due) {
-      if (p.key.startsWith(CLIENT_PREFIX)) {
+      if (p.key().startsWith(CLIENT_PREFIX)) {
         if (!p.matchedProducer) {
           counters.get(Outcome.EXPIRED_CLIENT).inc();
           out.collect(SpanEdges.unmatchedClient(p.span, config.peerAttributes()));

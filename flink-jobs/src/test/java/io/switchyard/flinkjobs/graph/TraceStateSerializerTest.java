@@ -31,7 +31,7 @@ class TraceStateSerializerTest {
 
     assertThat(back.markSeen(TraceState.seenKey(SpanFields.of(client)))).isFalse();
     assertThat(back.pending).singleElement().satisfies(p -> {
-      assertThat(p.key).isEqualTo("c/000000000000000a");
+      assertThat(p.key()).isEqualTo("c/000000000000000a");
       assertThat(p.raw).isEqualTo(client.toByteArray());
       assertThat(p.span.serviceName).isEqualTo("frontend");
       assertThat(p.span.kind).isEqualTo(SpanKind.SPAN_KIND_PRODUCER_VALUE);
