@@ -46,9 +46,11 @@ public final class LatencyBuckets {
     if (!(seconds > FIRST_SECONDS)) {
       return 0;
     }
-    int guess = (int) Math.ceil(2 * (Math.log(seconds / FIRST_SECONDS) / Math.log(2)));
+    // Bucket 2e starts at FIRST * 2^e: the binary exponent lands the guess within one bucket, without the
+    // two logarithms per observation (three observations per request in the pre-aggregation).
+    int guess = 2 * Math.getExponent(seconds / FIRST_SECONDS) + 1;
     guess = Math.max(0, Math.min(guess, FINITE));
-    // Correct floating-point error at bucket edges.
+    // The guess is only a start: these walks end on the exact bucket from any start.
     while (guess > 0 && seconds <= upperBoundSeconds(guess - 1)) {
       guess--;
     }

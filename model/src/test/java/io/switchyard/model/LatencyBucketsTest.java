@@ -28,6 +28,38 @@ class LatencyBucketsTest {
   }
 
   @Test
+  void bucketIsTheFirstWhoseUpperBoundHoldsTheObservation() {
+    double[] edges = {0, -1, 1e-9, 0.0001, Math.nextUp(0.0001), Double.MIN_VALUE, 107, 1e300, Double.MAX_VALUE,
+        Double.POSITIVE_INFINITY, Double.NaN};
+    for (double s : edges) {
+      assertThat(LatencyBuckets.bucketOf(s)).as("%s s", s).isEqualTo(firstBucketHolding(s));
+    }
+    for (int i = 0; i < LatencyBuckets.FINITE; i++) {
+      double bound = LatencyBuckets.upperBoundSeconds(i);
+      for (double s : new double[] {Math.nextDown(bound), bound, Math.nextUp(bound)}) {
+        assertThat(LatencyBuckets.bucketOf(s)).as("%s s", s).isEqualTo(firstBucketHolding(s));
+      }
+    }
+    java.util.Random random = new java.util.Random(7);
+    for (int n = 0; n < 100_000; n++) {
+      double s = Math.pow(10, -6 + 9 * random.nextDouble());
+      assertThat(LatencyBuckets.bucketOf(s)).isEqualTo(firstBucketHolding(s));
+    }
+  }
+
+  /** The definition, by a linear walk: the first bucket whose (inclusive) upper bound is at least {@code s}. */
+  private static int firstBucketHolding(double s) {
+    if (Double.isNaN(s)) {
+      return 0;
+    }
+    int i = 0;
+    while (i < LatencyBuckets.FINITE && s > LatencyBuckets.upperBoundSeconds(i)) {
+      i++;
+    }
+    return i;
+  }
+
+  @Test
   void hugeLatenciesGoToTheInfBucket() {
     assertThat(LatencyBuckets.bucketOf(1e6)).isEqualTo(LatencyBuckets.FINITE);
   }
