@@ -23,6 +23,8 @@ import java.util.List;
  */
 public final class Aggregates {
   public static final int SCHEMA_VERSION = 1;
+  /** Distinct exact response codes an edge record keeps (field 18); later codes count under their class. */
+  static final int MAX_RESPONSE_CODES = 12;
 
   private Aggregates() {}
 
@@ -55,6 +57,10 @@ public final class Aggregates {
     for (CodeCount c : b.getResponseFlagsList()) {
       addCode(m.getResponseFlagsBuilderList(), m::addResponseFlagsBuilder, c.getCode(), c.getCount());
     }
+    for (CodeCount c : b.getResponseCodesList()) {
+      addCappedCode(m, c.getCode(), c.getCount());
+    }
+    m.setSentBytes(a.getSentBytes() + b.getSentBytes()).setReceivedBytes(a.getReceivedBytes() + b.getReceivedBytes());
     if (a.getWorkloadsCount() > 0 || b.getWorkloadsCount() > 0 || !sameWorkload(a, b)) {
       m.clearWorkloads().addAllWorkloads(mergeWorkloads(a, b));
     }
@@ -152,6 +158,27 @@ public final class Aggregates {
       LatencyBuckets.merge(m, b);
     }
     return m.build();
+  }
+
+  /** Adds a code to {@code m}'s exact codes, under its class once the record keeps {@link #MAX_RESPONSE_CODES}. */
+  static void addCappedCode(EdgeAggregate.Builder m, String code, double count) {
+    List<CodeCount.Builder> existing = m.getResponseCodesBuilderList();
+    for (CodeCount.Builder c : existing) {
+      if (c.getCode().equals(code)) {
+        c.setCount(c.getCount() + count);
+        return;
+      }
+    }
+    String kept = existing.size() < MAX_RESPONSE_CODES ? code : codeClass(code);
+    addCode(existing, m::addResponseCodesBuilder, kept, count);
+  }
+
+  /** The class a response code past the cap counts under: "4xx" for an HTTP status, "grpc" for a gRPC status. */
+  static String codeClass(String code) {
+    if (code.length() == 3 && Character.isDigit(code.charAt(0))) {
+      return code.charAt(0) + "xx";
+    }
+    return code.equals("-") || code.endsWith("xx") || code.equals("grpc") ? code : "grpc";
   }
 
   static void addCode(List<CodeCount.Builder> existing, java.util.function.Supplier<CodeCount.Builder> adder,

@@ -79,6 +79,20 @@ final class Partials {
       into.size = size;
     }
 
+    /**
+     * Adds an exact response code while fewer than {@link Aggregates#MAX_RESPONSE_CODES} distinct codes are
+     * kept, else under its class ({@link Aggregates#codeClass}).
+     */
+    void addCapped(String code, double count) {
+      for (int i = 0; i < size; i++) {
+        if (codes[i].equals(code)) {
+          counts[i] = counts[i] + count;
+          return;
+        }
+      }
+      add(size < Aggregates.MAX_RESPONSE_CODES ? code : Aggregates.codeClass(code), count);
+    }
+
     /** Adds every comma-separated flag of an edge, as Envoy writes them. */
     void addFlags(String flags, double count) {
       if (flags.isEmpty()) {
@@ -167,6 +181,9 @@ final class Partials {
     private Histogram client;
     private Histogram server;
     private Histogram messaging;
+    private final Codes codes = new Codes();
+    private double sentBytes;
+    private double receivedBytes;
     /** Per distinct workload identity, in first-seen order; null while all events are alike. */
     private List<Edge> parts;
 
@@ -196,6 +213,9 @@ final class Partials {
       p.client = client != null ? client.copy() : null;
       p.server = server != null ? server.copy() : null;
       p.messaging = messaging != null ? messaging.copy() : null;
+      codes.copyInto(p.codes);
+      p.sentBytes = sentBytes;
+      p.receivedBytes = receivedBytes;
       return p;
     }
 
@@ -244,6 +264,11 @@ final class Partials {
       if (e.messagingLatencySeconds >= 0) {
         messaging = observe(messaging, e.messagingLatencySeconds, e.weight);
       }
+      if (!e.responseCode.isEmpty()) {
+        codes.addCapped(e.responseCode, e.weight);
+      }
+      sentBytes = sentBytes + e.sentBytes * e.weight;
+      receivedBytes = receivedBytes + e.receivedBytes * e.weight;
     }
 
     @Override
@@ -260,6 +285,8 @@ final class Partials {
       }
       responses.forEach(b::addResponses);
       flags.forEach(b::addResponseFlags);
+      codes.forEach(b::addResponseCodes);
+      b.setSentBytes(sentBytes).setReceivedBytes(receivedBytes);
       if (parts != null) {
         for (Edge p : parts) {
           b.addWorkloads(Aggregates.partOf(p.toProto()));

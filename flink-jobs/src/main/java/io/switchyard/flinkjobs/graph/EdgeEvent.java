@@ -36,6 +36,14 @@ public class EdgeEvent {
   public String responseClass = "";
   /** Envoy short response flags, comma separated, "" when none. */
   public String responseFlags = "";
+  /**
+   * The exact code as Kiali keys it ("200", a gRPC status "14", "-" for no response), "" when unknown or TCP;
+   * access-log edges only.
+   */
+  public String responseCode = "";
+  /** Bytes from the server to the client and from the client to the server (access-log edges; 0 otherwise). */
+  public long sentBytes;
+  public long receivedBytes;
 
   public EdgeEvent() {}
 
@@ -125,7 +133,8 @@ public class EdgeEvent {
         && serverName.equals(e.serverName) && serverNamespace.equals(e.serverNamespace)
         && serverWorkload.equals(e.serverWorkload) && serverVersion.equals(e.serverVersion)
         && connectionType.equals(e.connectionType) && protocol.equals(e.protocol)
-        && responseClass.equals(e.responseClass) && responseFlags.equals(e.responseFlags);
+        && responseClass.equals(e.responseClass) && responseFlags.equals(e.responseFlags)
+        && responseCode.equals(e.responseCode) && sentBytes == e.sentBytes && receivedBytes == e.receivedBytes;
   }
 
   @Override

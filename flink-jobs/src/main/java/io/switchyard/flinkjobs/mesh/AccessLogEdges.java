@@ -8,8 +8,8 @@ import io.switchyard.model.v1.TelemetrySource;
 import java.util.Optional;
 
 /**
- * Turns Envoy access-log records into edges. Records with a request id are paired first
- * ({@link AccessLogPairing}); records without one follow Istio's reporter rule (as Kiali and Istio's
+ * Turns Envoy access-log records into edges. Records with a request id, and TCP records with their
+ * connection's addresses, are paired first ({@link AccessLogPairing}); the others follow Istio's reporter rule (as Kiali and Istio's
  * dashboards use it): the destination's record counts whenever the destination is in the mesh; the
  * source's record counts only when no destination sidecar will report (no destination workload known,
  * or traffic leaving through PassthroughCluster / BlackHoleCluster).
@@ -56,6 +56,11 @@ public final class AccessLogEdges {
     e.failed = code >= 500 || grpcFailed || (code == 0 && protocol != AccessLogRecord.Protocol.PROTOCOL_TCP);
     e.responseClass = code == 0 ? (protocol == AccessLogRecord.Protocol.PROTOCOL_TCP ? "" : "-") : (code / 100) + "xx";
     e.responseFlags = outcome.getResponseFlags().equals("-") ? "" : outcome.getResponseFlags();
+    e.responseCode = exactCode(outcome);
+    // The outcome's report measured the bytes of the whole exchange with its own downstream: received from
+    // it is the request, sent to it the response (Istio's sent/received bytes read the same way).
+    e.receivedBytes = outcome.getRequestBytes();
+    e.sentBytes = outcome.getResponseBytes();
     if (source != null) {
       e.clientLatencySeconds = source.getDurationMicros() / 1e6;
     }
@@ -63,6 +68,20 @@ public final class AccessLogEdges {
       e.serverLatencySeconds = destination.getDurationMicros() / 1e6;
     }
     return e;
+  }
+
+  /**
+   * The code Kiali keys a response by: a gRPC call's status number (Kiali reads grpc_response_status for
+   * gRPC), else the HTTP status, "-" when there was no response, "" for TCP (no codes).
+   */
+  static String exactCode(AccessLogRecord r) {
+    if (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_TCP) {
+      return "";
+    }
+    if (r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_GRPC && r.getGrpcStatus() >= 0) {
+      return Integer.toString(r.getGrpcStatus());
+    }
+    return r.getResponseCode() == 0 ? "-" : Integer.toString(r.getResponseCode());
   }
 
   static boolean destinationInMesh(AccessLogRecord r) {

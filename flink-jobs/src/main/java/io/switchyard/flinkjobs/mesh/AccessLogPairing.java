@@ -21,8 +21,10 @@ import org.apache.flink.util.Collector;
  * metadata: the source and destination reports of one request carry the same request id
  * (x-request-id) and authority, so keyed by those the first report waits for the second and the two
  * become one edge ({@link AccessLogEdges#edge}). A report still alone after the wait counts by itself.
- * Records that cannot be paired (no request id, no reporter, or traffic leaving the mesh) follow the
- * reporter rule at once and touch no state.
+ * TCP logs carry no request id; their two reports share the connection between the sidecars instead
+ * (the caller's upstream local/remote address is the callee's downstream remote/local address), so they
+ * pair under that pair of addresses. Records that cannot be paired (no request id and no connection,
+ * no reporter, or traffic leaving the mesh) follow the reporter rule at once and touch no state.
  *
  * <p>State per key is one {@link PairState}, deleted by the timer of its latest waiting report. No Flink state
  * TTL on purpose: it runs on the wall clock, so a job stopped longer than the TTL would come back with
@@ -49,19 +51,37 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
 
   /**
    * The pairing key: request id and authority (both sidecars log the same Host), so the hops of one
-   * request tree that share a propagated x-request-id stay apart. Records that are not paired get a
-   * key that spreads them over the subtasks; they never touch state.
+   * request tree that share a propagated x-request-id stay apart; for a TCP connection, its two ends.
+   * Records that are not paired get a key that spreads them over the subtasks; they never touch state.
    */
   public static String key(AccessLogRecord r) {
     if (!pairable(r)) {
       return r.getNodeId() + '\n' + r.getAuthority() + '\n' + r.getDestinationService();
     }
+    if (r.getRequestId().isEmpty()) {
+      // A leading newline keeps a connection's key apart from any request id (a header has no newline).
+      return "\n" + r.getConnectionClientAddress() + '\n' + r.getConnectionServerAddress();
+    }
     return r.getRequestId() + '\n' + r.getAuthority();
   }
 
   static boolean pairable(AccessLogRecord r) {
-    return !r.getRequestId().isEmpty() && r.getReporter() != Reporter.REPORTER_UNSPECIFIED
+    return (!r.getRequestId().isEmpty() || byConnection(r)) && r.getReporter() != Reporter.REPORTER_UNSPECIFIED
         && r.getReporter() != Reporter.UNRECOGNIZED && !(r.getReporter() == Reporter.REPORTER_SOURCE && AccessLogEdges.leavesMesh(r));
+  }
+
+  /**
+   * Only TCP pairs by connection: an HTTP connection carries many requests, a TCP log is one connection.
+   * Both ends are needed; an address without a port (a pipe, a partial log) would not tell connections apart.
+   */
+  private static boolean byConnection(AccessLogRecord r) {
+    return r.getProtocol() == AccessLogRecord.Protocol.PROTOCOL_TCP
+        && hasPort(r.getConnectionClientAddress()) && hasPort(r.getConnectionServerAddress());
+  }
+
+  private static boolean hasPort(String address) {
+    int colon = address.lastIndexOf(':');
+    return colon > 0 && colon < address.length() - 1 && !address.endsWith(":0");
   }
 
   @Override

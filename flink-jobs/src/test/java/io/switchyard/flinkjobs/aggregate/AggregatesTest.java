@@ -44,6 +44,36 @@ class AggregatesTest {
   }
 
   @Test
+  void exactCodesAreCappedPerRecordThePastTheCapCountingUnderTheirClassInPartialsAndMerges() {
+    EdgeAggregate folded = EdgeAggregate.getDefaultInstance();
+    EdgeAggregate first = EdgeAggregate.getDefaultInstance();
+    EdgeAggregate second = EdgeAggregate.getDefaultInstance();
+    for (int i = 0; i < Aggregates.MAX_RESPONSE_CODES + 3; i++) {
+      EdgeEvent e = event(1, false, 0.01, 0.01, "4xx", "");
+      e.responseCode = Integer.toString(400 + i);
+      e.sentBytes = 10;
+      e.receivedBytes = 1;
+      folded = BuilderFold.add(folded, e);
+      if (i < 8) {
+        first = BuilderFold.add(first, e);
+      } else {
+        second = BuilderFold.add(second, e);
+      }
+    }
+    assertThat(folded.getResponseCodesCount()).isEqualTo(Aggregates.MAX_RESPONSE_CODES + 1);
+    assertThat(folded.getResponseCodes(Aggregates.MAX_RESPONSE_CODES - 1).getCode()).isEqualTo("411");
+    assertThat(folded.getResponseCodes(Aggregates.MAX_RESPONSE_CODES)).isEqualTo(CodeCount.newBuilder().setCode("4xx").setCount(3).build());
+    assertThat(folded.getSentBytes()).isEqualTo(150);
+    assertThat(folded.getReceivedBytes()).isEqualTo(15);
+    EdgeAggregate merged = Aggregates.merge(first, second);
+    assertThat(merged.getResponseCodesList()).isEqualTo(folded.getResponseCodesList());
+    assertThat(merged.getSentBytes()).isEqualTo(150);
+    assertThat(Aggregates.codeClass("503")).isEqualTo("5xx");
+    assertThat(Aggregates.codeClass("14")).isEqualTo("grpc");
+    assertThat(Aggregates.codeClass("-")).isEqualTo("-");
+  }
+
+  @Test
   void mergeEqualsAddingEverythingToOneAccumulator() {
     EdgeEvent x = event(1, false, 0.01, 0.009, "2xx", "");
     EdgeEvent y = event(2, true, 0.5, 0.4, "5xx", "UH");

@@ -77,6 +77,10 @@ final class BuilderFold {
     for (String flag : flags(e.responseFlags)) {
       Aggregates.addCode(b.getResponseFlagsBuilderList(), b::addResponseFlagsBuilder, flag, e.weight);
     }
+    if (!e.responseCode.isEmpty()) {
+      Aggregates.addCappedCode(b, e.responseCode, e.weight);
+    }
+    b.setSentBytes(b.getSentBytes() + e.sentBytes * e.weight).setReceivedBytes(b.getReceivedBytes() + e.receivedBytes * e.weight);
   }
 
   static ServiceAggregate addService(ServiceAggregate acc, EdgeEvent e) {

@@ -43,6 +43,11 @@ class PartialsTest {
     e.messagingLatencySeconds = r.nextInt(4) == 0 ? r.nextDouble() * 200 : -1;
     e.responseClass = CODES.get(r.nextInt(CODES.size()));
     e.responseFlags = FLAGS.get(r.nextInt(FLAGS.size()));
+    // Up to 20 distinct exact codes: more than an edge record keeps, so the cap's classes are exercised.
+    int code = r.nextInt(22);
+    e.responseCode = code == 0 ? "" : code == 1 ? "-" : code < 12 ? Integer.toString(190 + code * 10 + code % 3) : Integer.toString(code);
+    e.sentBytes = r.nextInt(3) == 0 ? 0 : r.nextInt(100_000);
+    e.receivedBytes = r.nextInt(1000);
     return e;
   }
 

@@ -87,6 +87,17 @@ final class GraphFixture {
         logs.add(destination);
       }
     }
+    // One TCP connection to mongodb logged by both sidecars, without a request id or peer metadata: the two logs
+    // name the same connection (the caller's upstream is the callee's downstream), so it counts once.
+    AccessLogRecord.Builder tcp = AccessLogRecord.newBuilder().setProtocol(AccessLogRecord.Protocol.PROTOCOL_TCP)
+        .setDestinationService("mongodb.bookinfo.svc.cluster.local").setGrpcStatus(-1).setRequestBytes(1_000).setResponseBytes(5_000)
+        .setConnectionClientAddress("10.44.0.12:40312").setConnectionServerAddress("10.44.0.30:27017");
+    logs.add(tcp.clone().setReporter(AccessLogRecord.Reporter.REPORTER_SOURCE).setSourceWorkload("productpage-v1")
+        .setSourceNamespace("bookinfo").setUpstreamCluster("outbound|27017||mongodb.bookinfo.svc.cluster.local")
+        .setDurationMicros(2_000_000).setStartTimeUnixNano((T0 + 5_000) * 1_000_000).build());
+    logs.add(tcp.clone().setReporter(AccessLogRecord.Reporter.REPORTER_DESTINATION).setSourceAddress("10.44.0.12:40312")
+        .setDestinationWorkload("mongodb-v1").setDestinationNamespace("bookinfo").setUpstreamCluster("inbound|27017||")
+        .setDurationMicros(1_990_000).setStartTimeUnixNano((T0 + 5_001) * 1_000_000).build());
     return logs;
   }
 
@@ -156,8 +167,16 @@ final class GraphFixture {
         trace + "|messaging_system|orders->billing@0", 1.0,
         trace + "|messaging_system|orders->shipping@0", 1.0,
         trace + "|virtual_node|frontend->payments@0", 1.0,
-        mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0));
+        mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0,
+        mesh + "||productpage-v1->mongodb@0", 1.0));
+    EdgeAggregate mongodb = edges.get(mesh + "||productpage-v1->mongodb@0");
+    assertThat(mongodb.getProtocol()).isEqualTo("tcp");
+    assertThat(mongodb.getSentBytes()).isEqualTo(5_000);
+    assertThat(mongodb.getReceivedBytes()).isEqualTo(1_000);
+    assertThat(mongodb.getResponseCodesList()).isEmpty();
     EdgeAggregate ratings = edges.get(mesh + "||productpage-v1->ratings@0");
+    assertThat(ratings.getResponseCodesList()).containsExactly(
+        io.switchyard.model.v1.CodeCount.newBuilder().setCode("200").setCount(2).build());
     assertThat(ratings.getClientLatency().getCount()).isEqualTo(2);
     assertThat(ratings.getServerLatency().getCount()).isEqualTo(2);
     assertThat(ratings.getServerLatency().getSumSeconds()).isCloseTo(2 * 0.007, org.assertj.core.data.Offset.offset(1e-9));
@@ -187,13 +206,14 @@ final class GraphFixture {
         trace + "|checkout@0", 8.0, trace + "|checkout@1", 2.0,
         trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
-        mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0));
+        mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0));
   }
 
-  /** {@code map} plus one entry (Map.of stops at ten). */
-  private static Map<String, Double> with(Map<String, Double> map, String key, double value) {
+  /** {@code map} plus two entries (Map.of stops at ten). */
+  private static Map<String, Double> with(Map<String, Double> map, String key, double value, String key2, double value2) {
     Map<String, Double> all = new TreeMap<>(map);
     all.put(key, value);
+    all.put(key2, value2);
     return all;
   }
 }

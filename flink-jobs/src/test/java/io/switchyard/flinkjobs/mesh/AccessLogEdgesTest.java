@@ -37,6 +37,25 @@ class AccessLogEdgesTest {
   }
 
   @Test
+  void edgesCarryTheExactCodeAsKialiKeysItAndTheExchangesBytes() {
+    EdgeEvent http = AccessLogEdges.toEdge(inMesh(Reporter.REPORTER_DESTINATION).setResponseCode(404)
+        .setRequestBytes(120).setResponseBytes(3400).build()).orElseThrow();
+    assertThat(http.responseCode).isEqualTo("404");
+    assertThat(http.receivedBytes).isEqualTo(120);
+    assertThat(http.sentBytes).isEqualTo(3400);
+    EdgeEvent grpc = AccessLogEdges.toEdge(inMesh(Reporter.REPORTER_DESTINATION).setProtocol(Protocol.PROTOCOL_GRPC)
+        .setGrpcStatus(14).build()).orElseThrow();
+    assertThat(grpc.responseCode).isEqualTo("14"); // Kiali keys gRPC responses by grpc_response_status
+    EdgeEvent none = AccessLogEdges.toEdge(inMesh(Reporter.REPORTER_DESTINATION).setResponseCode(0).build()).orElseThrow();
+    assertThat(none.responseCode).isEqualTo("-");
+    EdgeEvent tcp = AccessLogEdges.toEdge(inMesh(Reporter.REPORTER_DESTINATION).setProtocol(Protocol.PROTOCOL_TCP)
+        .setResponseCode(0).setRequestBytes(1000).setResponseBytes(5000).build()).orElseThrow();
+    assertThat(tcp.responseCode).isEmpty();
+    assertThat(tcp.receivedBytes).isEqualTo(1000);
+    assertThat(tcp.sentBytes).isEqualTo(5000);
+  }
+
+  @Test
   void trafficLeavingTheMeshCountsFromTheSourceWithClientLatency() {
     AccessLogRecord r = AccessLogRecord.newBuilder().setReporter(Reporter.REPORTER_SOURCE).setSourceWorkload("checkout")
         .setSourceNamespace("shop").setUpstreamCluster("PassthroughCluster").setAuthority("api.stripe.com:443")

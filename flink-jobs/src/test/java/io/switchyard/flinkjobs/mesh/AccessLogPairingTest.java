@@ -214,6 +214,79 @@ class AccessLogPairingTest {
     assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
+  /** The caller's TCP log of one connection: no request id, no peer metadata (no mTLS), so no destination workload. */
+  private static AccessLogRecord.Builder tcpSourceReport(int clientPort, long startMs) {
+    return AccessLogRecord.newBuilder().setReporter(Reporter.REPORTER_SOURCE).setProtocol(Protocol.PROTOCOL_TCP)
+        .setSourceWorkload("frontend").setSourceNamespace("shop").setDestinationService("db.shop.svc.cluster.local")
+        .setUpstreamCluster("outbound|5432||db.shop.svc.cluster.local").setGrpcStatus(-1)
+        .setConnectionClientAddress("10.0.0.7:" + clientPort).setConnectionServerAddress("10.0.0.9:5432")
+        .setStartTimeUnixNano(startMs * 1_000_000).setDurationMicros(2_000_000).setRequestBytes(100).setResponseBytes(900);
+  }
+
+  /** The callee's TCP log of the same connection, the caller's ephemeral port as its downstream. */
+  private static AccessLogRecord.Builder tcpDestinationReport(int clientPort, long startMs) {
+    return AccessLogRecord.newBuilder().setReporter(Reporter.REPORTER_DESTINATION).setProtocol(Protocol.PROTOCOL_TCP)
+        .setSourceAddress("10.0.0.7:" + clientPort).setDestinationService("db.shop.svc.cluster.local")
+        .setDestinationWorkload("db-v1").setDestinationNamespace("shop").setUpstreamCluster("inbound|5432||").setGrpcStatus(-1)
+        .setConnectionClientAddress("10.0.0.7:" + clientPort).setConnectionServerAddress("10.0.0.9:5432")
+        .setStartTimeUnixNano((startMs + 1) * 1_000_000).setDurationMicros(1_990_000).setRequestBytes(100).setResponseBytes(900);
+  }
+
+  @Test
+  void bothSidecarsLogsOfOneTcpConnectionCountOnce() throws Exception {
+    start(TimeDomain.EVENT);
+    send(tcpSourceReport(41000, T0));
+    send(tcpDestinationReport(41000, T0));
+    send(tcpDestinationReport(41001, T0)); // the next connection, from the same caller
+    send(tcpSourceReport(41001, T0));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).hasSize(2);
+    assertThat(edges().stream().mapToDouble(e -> e.weight).sum()).isEqualTo(2.0);
+    for (EdgeEvent e : edges()) {
+      assertThat(e.protocol).isEqualTo("tcp");
+      assertThat(e.clientName).isEqualTo("frontend");
+      assertThat(e.serverName).isEqualTo("db");
+      assertThat(e.serverWorkload).isEqualTo("db-v1");
+      assertThat(e.clientLatencySeconds).isEqualTo(2.0);
+      assertThat(e.serverLatencySeconds).isEqualTo(1.99);
+      assertThat(e.failed).isFalse();
+    }
+    assertThat(pairing.count(Outcome.PAIRED)).isEqualTo(2);
+    assertThat(pairing.count(Outcome.REPORTER_RULE)).isZero();
+    assertThat(harness.numKeyedStateEntries()).isZero();
+  }
+
+  @Test
+  void aTcpConnectionOnlyOneSidecarLoggedCountsOnceAfterTheWait() throws Exception {
+    start(TimeDomain.EVENT);
+    send(tcpSourceReport(41000, T0)); // the destination's log was lost (ALS is lossy)
+    harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + 1));
+    assertThat(edges()).hasSize(1);
+    assertThat(edges().get(0).serverName).isEqualTo("db");
+    assertThat(pairing.count(Outcome.LONE)).isEqualTo(1);
+  }
+
+  @Test
+  void tcpLogsWithoutTheConnectionsPortsKeepTheReporterRule() throws Exception {
+    start(TimeDomain.EVENT);
+    send(tcpSourceReport(41000, T0).clearConnectionClientAddress());
+    send(tcpDestinationReport(41000, T0).setConnectionServerAddress("10.0.0.9"));
+    assertThat(edges()).hasSize(2); // the old double count, only for inputs that cannot say which connection
+    assertThat(pairing.count(Outcome.REPORTER_RULE)).isEqualTo(2);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+  }
+
+  @Test
+  void httpRecordsWithoutRequestIdDoNotPairByConnection() throws Exception {
+    start(TimeDomain.EVENT);
+    // Requests on one kept-alive HTTP connection share its addresses: they keep the reporter rule, no state.
+    send(sourceReport("", T0).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
+    send(destinationReport("", T0).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
+    send(destinationReport("", T0 + 5).setConnectionClientAddress("10.0.0.7:41000").setConnectionServerAddress("10.0.0.9:8080"));
+    assertThat(pairing.count(Outcome.REPORTER_RULE)).isEqualTo(3);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+  }
+
   @Test
   void trafficLeavingTheMeshCountsAtOnceWithoutWaiting() throws Exception {
     start(TimeDomain.EVENT);

@@ -56,6 +56,9 @@ final class AccessLogDerivation {
 
       String principal = Spiffe.first(f.downstreamPeerUriSans);
       b.setSourcePrincipal(options.cut(principal)).setSourceAddress(f.downstreamRemoteAddress);
+      // The inbound sidecar sees the connection from the caller's sidecar as its downstream.
+      b.setConnectionClientAddress(options.cut(f.downstreamRemoteAddress))
+          .setConnectionServerAddress(options.cut(f.downstreamLocalAddress));
       PeerInfo peer = f.downstreamPeer;
       b.setSourceWorkload(peer.workload())
           .setSourceService(options.cut(peer.service()))
@@ -73,6 +76,9 @@ final class AccessLogDerivation {
         .setSourceNamespace(node.namespace())
         .setSourcePrincipal(node.principal())
         .setSourceAddress(node.isIstio() ? node.ip() : f.downstreamRemoteAddress);
+    // The outbound sidecar opened the connection the destination's sidecar accepts: its upstream.
+    b.setConnectionClientAddress(options.cut(f.upstreamLocalAddress))
+        .setConnectionServerAddress(options.cut(f.upstreamRemoteAddress));
 
     String service;
     switch (uc.direction()) {

@@ -13,6 +13,8 @@ final class AccessLogFacts {
   String upstreamCluster = "";
   String downstreamRemoteAddress = "";
   String upstreamRemoteAddress = "";
+  String downstreamLocalAddress = "";
+  String upstreamLocalAddress = "";
   List<String> downstreamPeerUriSans = List.of();
   List<String> upstreamPeerUriSans = List.of();
   PeerInfo downstreamPeer = PeerInfo.NONE;

@@ -117,6 +117,8 @@ public final class AlsMapper {
     f.downstreamRemoteAddress = address(c.hasDownstreamDirectRemoteAddress()
         ? c.getDownstreamDirectRemoteAddress() : c.getDownstreamRemoteAddress());
     f.upstreamRemoteAddress = address(c.getUpstreamRemoteAddress());
+    f.downstreamLocalAddress = address(c.getDownstreamLocalAddress());
+    f.upstreamLocalAddress = address(c.getUpstreamLocalAddress());
     f.routeName = c.getRouteName();
     f.responseFlags = flags(c.getResponseFlags());
     f.startUnixNano = nanos(c.getStartTime());

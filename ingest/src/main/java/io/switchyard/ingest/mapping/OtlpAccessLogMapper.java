@@ -131,6 +131,8 @@ public final class OtlpAccessLogMapper {
     f.durationMicros = Math.max(0, a.number(0, "duration")) * 1000;
     f.upstreamRemoteAddress = value(a, "upstream_host");
     f.downstreamRemoteAddress = value(a, "downstream_remote_address");
+    f.downstreamLocalAddress = value(a, "downstream_local_address");
+    f.upstreamLocalAddress = value(a, "upstream_local_address");
     f.downstreamPeerUriSans = sans(value(a, "downstream_peer_uri_san"));
     f.upstreamPeerUriSans = sans(value(a, "upstream_peer_uri_san"));
     f.downstreamPeer = new PeerInfo(value(a, "downstream_peer_workload"), value(a, "downstream_peer_namespace"),

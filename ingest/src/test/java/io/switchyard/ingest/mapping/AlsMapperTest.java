@@ -302,6 +302,35 @@ class AlsMapperTest {
   }
 
   @Test
+  void bothSidecarsOfOneTcpConnectionReportTheSameConnectionAddresses() {
+    // productpage's sidecar opens 10.44.0.12:40312 -> 10.44.0.20:9080; reviews' sidecar accepts it.
+    TCPAccessLogEntry out = TCPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|9080||reviews.bookinfo.svc.cluster.local")
+            .setDownstreamRemoteAddress(addr("10.44.0.12", 55100)).setDownstreamLocalAddress(addr("10.96.0.15", 9080))
+            .setUpstreamLocalAddress(addr("10.44.0.12", 40312)).setUpstreamRemoteAddress(addr("10.44.0.20", 9080)))
+        .build();
+    TCPAccessLogEntry in = TCPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("inbound|9080||")
+            .setDownstreamRemoteAddress(addr("10.1.1.1", 1)).setDownstreamDirectRemoteAddress(addr("10.44.0.12", 40312))
+            .setDownstreamLocalAddress(addr("10.44.0.20", 9080))
+            .setUpstreamLocalAddress(addr("127.0.0.6", 39001)).setUpstreamRemoteAddress(addr("10.44.0.20", 9080)))
+        .build();
+    AccessLogRecord source = mapper.newStream().map(StreamAccessLogsMessage.newBuilder()
+        .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(productpageNode()))
+        .setTcpLogs(StreamAccessLogsMessage.TCPAccessLogEntries.newBuilder().addLogEntry(out)).build(), 0).records().get(0);
+    AccessLogRecord destination = mapper.newStream().map(StreamAccessLogsMessage.newBuilder()
+        .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(reviewsNodeWithoutMetadata()))
+        .setTcpLogs(StreamAccessLogsMessage.TCPAccessLogEntries.newBuilder().addLogEntry(in)).build(), 0).records().get(0);
+
+    assertThat(source.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_SOURCE);
+    assertThat(destination.getReporter()).isEqualTo(AccessLogRecord.Reporter.REPORTER_DESTINATION);
+    assertThat(source.getConnectionClientAddress()).isEqualTo("10.44.0.12:40312");
+    assertThat(source.getConnectionServerAddress()).isEqualTo("10.44.0.20:9080");
+    assertThat(destination.getConnectionClientAddress()).isEqualTo(source.getConnectionClientAddress());
+    assertThat(destination.getConnectionServerAddress()).isEqualTo(source.getConnectionServerAddress());
+  }
+
+  @Test
   void passthroughUsesAuthorityAsDestination() {
     HTTPAccessLogEntry e = outboundToReviews()
         .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder().setUpstreamCluster("PassthroughCluster"))

@@ -40,6 +40,7 @@ class OtlpAccessLogMapperTest {
         .addAttributes(kv("duration", "7"))
         .addAttributes(kv("upstream_host", "10.44.0.20:9080"))
         .addAttributes(kv("downstream_remote_address", "10.44.0.12:51000"))
+        .addAttributes(kv("upstream_local_address", "10.44.0.12:40312"))
         .addAttributes(kv("request_id", "abc"))
         .addAttributes(kv("traceparent", "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))
         .addAttributes(kv("upstream_peer_workload", "reviews-v1"));
@@ -77,6 +78,8 @@ class OtlpAccessLogMapperTest {
     assertThat(Hex.encode(r.getTraceId())).isEqualTo("5b8efff798038103d269b633813fc60c");
     assertThat(r.getRequestId()).isEqualTo("abc");
     assertThat(r.getReceivedUnixNano()).isEqualTo(9);
+    assertThat(r.getConnectionClientAddress()).isEqualTo("10.44.0.12:40312");
+    assertThat(r.getConnectionServerAddress()).isEqualTo("10.44.0.20:9080");
   }
 
   @Test

@@ -1,33 +1,20 @@
 package io.switchyard.topology.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-
 /**
  * Writes doubles as Jackson does ({@link Double#toString}), without the JDK's general conversion for the values a
  * graph is made of: counts (whole numbers) and figures rounded to a few decimals. A 5,000-edge graph writes about
  * 80,000 numbers, and the general conversion was half the cost of encoding its body. Every other value takes
- * Jackson's own path.
+ * Jackson's own path ({@link JsonBytes}). Needs room for 24 characters (sign, 7 integer digits, point, 4 decimals).
  */
 final class JsonNumbers {
+  private JsonNumbers() {}
+
   /** Whole numbers and decimals of up to this many fraction digits take the short path. */
   private static final int MAX_DECIMALS = 4;
   private static final double[] TENS = {1, 10, 100, 1_000, 10_000};
   /** {@link Double#toString} switches to computerized scientific notation outside [1e-3, 1e7). */
   private static final double PLAIN_MIN = 1e-3;
   private static final double PLAIN_LIMIT = 1e7;
-
-  /** Scratch for one number: sign, 7 integer digits, point, 4 decimals. */
-  private final char[] text = new char[24];
-
-  void write(JsonGenerator gen, double v) throws IOException {
-    int n = format(v, text);
-    if (n < 0) {
-      gen.writeNumber(v);
-    } else {
-      gen.writeNumber(text, 0, n);
-    }
-  }
 
   /**
    * Writes what {@link Double#toString} gives for {@code v} into {@code out} when {@code v} is zero, or a

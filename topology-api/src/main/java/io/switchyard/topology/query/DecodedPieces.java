@@ -35,18 +35,26 @@ final class DecodedPieces {
     final long maxWindowEnd;
     final int records;
     /** Records {@link MeshRule} drops (bit per record), null for none: they are skipped when added up. */
-    private final long[] dropped;
+    final long[] dropped;
     /** {@link MeshRule} could not judge this roll-up bucket: its graph reads the bucket's minutes instead. */
     final boolean ambiguous;
-    /** Longer than used when reused from an earlier piece; set to null once handed back for reuse. */
-    private int[] ints;
-    private double[] doubles;
+    /**
+     * Longer than used when reused from an earlier piece; set to null once handed back for reuse. Read by
+     * {@link StoredPieces} while the piece has a user.
+     */
+    int[] ints;
+    double[] doubles;
+    /** Used lengths of {@link #ints} and {@link #doubles}. */
+    final int intCount;
+    final int doubleCount;
     /** Queries adding this piece up now, and whether the cache holds it; guarded by the owning DecodedPieces. */
     private int users;
     private boolean cached;
 
-    private Piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, double[] doubles,
-        MeshRule.Decision rule) {
+    private Piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, int intCount,
+        double[] doubles, int doubleCount, MeshRule.Decision rule) {
+      this.intCount = intCount;
+      this.doubleCount = doubleCount;
       this.catalog = catalog;
       this.dropped = rule.dropped();
       this.ambiguous = rule.ambiguous();
@@ -77,7 +85,7 @@ final class DecodedPieces {
         int codes = ints[i++];
         int flags = ints[i++];
         if (MeshRule.Decision.isDropped(dropped, r)) {
-          int entries = servers + clients + codes + flags;
+          int entries = servers + clients + queued + codes + flags;
           i += entries;
           d += 2 + entries;
           continue;
@@ -213,6 +221,26 @@ final class DecodedPieces {
       }
     }
     return null;
+  }
+
+  /** An array of at least {@code n} ints for a new piece: a retired piece's, or new with a little room. */
+  int[] ints(int n) {
+    int[] a = reuseInts(n);
+    // A little room, so that the next minute of the same mesh fits in these arrays too.
+    return a != null ? a : new int[n + n / 16];
+  }
+
+  double[] doubles(int n) {
+    double[] a = reuseDoubles(n);
+    return a != null ? a : new double[n + n / 16];
+  }
+
+  /** A piece in arrays from {@link #ints} and {@link #doubles}, with one user (the query that made it). */
+  Piece piece(HopCatalog catalog, long generation, long maxWindowEnd, int records, int[] ints, int intCount,
+      double[] doubles, int doubleCount, MeshRule.Decision rule) {
+    Piece p = new Piece(catalog, generation, maxWindowEnd, records, ints, intCount, doubles, doubleCount, rule);
+    p.users = 1;
+    return p;
   }
 
   /** Free arrays held for reuse, for tests. */
@@ -379,18 +407,13 @@ final class DecodedPieces {
 
     /** The piece, in arrays reused from {@code owner}'s retired pieces when it has some that fit; one user. */
     Piece build(long generation, DecodedPieces owner) {
-      int[] i = owner.reuseInts(intCount);
-      double[] d = owner.reuseDoubles(doubleCount);
-      // A little room, so that the next minute of the same mesh fits in these arrays too.
-      i = i != null ? i : new int[intCount + intCount / 16];
-      d = d != null ? d : new double[doubleCount + doubleCount / 16];
+      int[] i = owner.ints(intCount);
+      double[] d = owner.doubles(doubleCount);
       System.arraycopy(ints, 0, i, 0, intCount);
       System.arraycopy(doubles, 0, d, 0, doubleCount);
       MeshRule.Decision rule = MeshRule.decide(catalog, records, scratch.hops, scratch.sources, scratch.segments,
           scratch.minutes, windowsPerBucket);
-      Piece p = new Piece(catalog, generation, maxWindowEnd, records, i, d, rule);
-      p.users = 1;
-      return p;
+      return owner.piece(catalog, generation, maxWindowEnd, records, i, intCount, d, doubleCount, rule);
     }
   }
 }

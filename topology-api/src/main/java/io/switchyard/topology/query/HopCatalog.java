@@ -33,12 +33,15 @@ final class HopCatalog {
     final String meshServer;
     /** The server is a service node (not a virtual peer): its access-log records make it meshed. */
     final boolean serverIsService;
+    /** The hop's name in the store's order keys (see {@link HopCatalog#hop}). */
+    final byte[] name;
     private final String[] ids = new String[GraphType.values().length * 4];
     /** Per graph type, set once by the catalog; final fields make it safe to read without its lock. */
     private final Numbers[] numbers = new Numbers[GraphType.values().length];
 
-    Hop(int index, EdgeAggregate first) {
+    Hop(int index, EdgeAggregate first, byte[] name) {
       this.index = index;
+      this.name = name;
       this.client = first.getClient();
       this.server = first.getServer();
       this.connectionType = first.getConnectionType();
@@ -141,14 +144,20 @@ final class HopCatalog {
   private synchronized Hop addHop(Name name, byte[] value, int valueLength) {
     Hop h = byName.get(name);
     if (h == null) {
-      h = new Hop(hopCount, TopologyQueries.parse(value, valueLength));
+      Name kept = name.copy();
+      h = new Hop(hopCount, TopologyQueries.parse(value, valueLength), kept.bytes);
       if (hopCount == hops.length) {
         hops = Arrays.copyOf(hops, hopCount * 2);
       }
       hops[hopCount++] = h;
-      byName.put(name.copy(), h);
+      byName.put(kept, h);
     }
     return h;
+  }
+
+  /** The hop of that name if this catalog has met it, else null: a name alone cannot make a hop. */
+  Hop known(byte[] bytes, int from, int to, Name probe) {
+    return byName.get(probe.set(bytes, from, to));
   }
 
   /** The number of the response code or flag in bytes [from, to) of {@code bytes}. */

@@ -25,6 +25,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -50,6 +54,9 @@ public final class TopologyQueries {
   private final DecodedPieces workloadPieces;
   private final GraphCache graphs;
   private final DecodePool decoders;
+  /** Where pre-decoded closed buckets are handed to the store: off the request, dropped when it falls behind. */
+  private final Executor storeWrites;
+  private final java.util.concurrent.atomic.AtomicLong storedReads = new java.util.concurrent.atomic.AtomicLong();
 
   /** Bytes of decoded buckets kept between queries: a day of hourly roll-ups of 5,000 hops is about 25 MB. */
   public static final long DEFAULT_CACHED_PIECE_BYTES = 160L << 20;
@@ -68,6 +75,13 @@ public final class TopologyQueries {
    */
   public TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp,
       DecodePool decoders, long cachedPieceBytes, int cachedGraphs) {
+    this(store, clock, consumerLag, caughtUp, decoders, cachedPieceBytes, cachedGraphs, storeWriter());
+  }
+
+  /** @param storeWrites runs the writes of pre-decoded buckets (tests: on the calling thread) */
+  TopologyQueries(TopologyStore store, Clock clock, LongSupplier consumerLag, BooleanSupplier caughtUp,
+      DecodePool decoders, long cachedPieceBytes, int cachedGraphs, Executor storeWrites) {
+    this.storeWrites = storeWrites;
     this.decoders = decoders;
     this.pieces = new DecodedPieces(store, cachedPieceBytes);
     this.workloadPieces = new DecodedPieces(store, cachedPieceBytes / 2);
@@ -76,6 +90,20 @@ public final class TopologyQueries {
     this.clock = clock;
     this.consumerLag = consumerLag;
     this.caughtUp = caughtUp;
+  }
+
+  /**
+   * One thread, started when there is something to write and ended when idle; a few buckets may wait, more are
+   * dropped (the next read of such a bucket scans it and offers it again).
+   */
+  private static Executor storeWriter() {
+    ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new ArrayBlockingQueue<>(8), r -> {
+      Thread t = new Thread(r, "topology-store-decoded");
+      t.setDaemon(true);
+      return t;
+    }, new ThreadPoolExecutor.DiscardPolicy());
+    writer.allowCoreThreadTimeOut(true);
+    return writer;
   }
 
   public long nowMs() {
@@ -152,7 +180,7 @@ public final class TopologyQueries {
       if (r != null) {
         for (long bucket = piece.fromMs(); bucket < piece.toMs(); bucket += r.millis) {
           long b = bucket;
-          work.add(() -> rollupPiece(r, b, window.windowMillis(), generation, catalog));
+          work.add(() -> rollupPiece(r, b, window.windowMillis(), generation, rollupsComplete, catalog));
           buckets.add(r, bucket);
         }
       } else {
@@ -161,8 +189,8 @@ public final class TopologyQueries {
           long to = Math.min(minuteStart + MINUTE_MS, piece.toMs());
           long f = from;
           work.add(() -> {
-            DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(cache, f, generation, catalog,
-                perWorkload) : null;
+            DecodedPieces.Piece minute = f == minuteStart && to == f + MINUTE_MS ? minutePiece(cache, f, generation,
+                rollupsComplete, catalog, perWorkload) : null;
             if (minute == null || minute.maxWindowEnd > end) {
               if (minute != null) {
                 cache.release(new DecodedPieces.Piece[] {minute});
@@ -295,8 +323,12 @@ public final class TopologyQueries {
    * the bucket is read from its minutes instead, judged minute by minute; that piece is cached in the roll-up's place.
    */
   private DecodedPieces.Piece rollupPiece(Resolution r, long bucket, long windowMillis, long generation,
-      HopCatalog catalog) {
+      long rollupsComplete, HopCatalog catalog) {
     DecodedPieces.Piece p = pieces.get(r, bucket, catalog);
+    if (p != null) {
+      return p;
+    }
+    p = stored(r, bucket, generation, catalog);
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog, r.millis / windowMillis);
       store.scanEdgeLent(r, bucket, bucket + r.millis, b::add);
@@ -307,22 +339,75 @@ public final class TopologyQueries {
         scanPickedMinutes(bucket, bucket + r.millis, Long.MAX_VALUE, minutes::add);
         p = minutes.build(generation, pieces);
       }
-      pieces.put(r, bucket, p);
+      offer(r, bucket, r.millis, p, generation, rollupsComplete);
+    }
+    pieces.put(r, bucket, p);
+    return p;
+  }
+
+  /** The bucket's piece from its stored pre-decoded form, or null when there is none the catalog can read. */
+  private DecodedPieces.Piece stored(Resolution r, long bucket, long generation, HopCatalog catalog) {
+    if (generation < 0) {
+      return null;
+    }
+    byte[] value = STORED_SCRATCH.get();
+    int length = store.decodedEdgeBucket(r, bucket, value);
+    if (length > value.length) {
+      value = new byte[length + length / 8];
+      STORED_SCRATCH.set(value);
+      length = store.decodedEdgeBucket(r, bucket, value);
+    }
+    DecodedPieces.Piece p = length < 0 || length > value.length ? null
+        : StoredPieces.decode(value, length, generation, catalog, pieces);
+    if (p != null) {
+      storedReads.incrementAndGet();
     }
     return p;
+  }
+
+  /** Per reading thread, grown to the largest stored bucket read: reused, so a read allocates no megabyte array. */
+  private static final ThreadLocal<byte[]> STORED_SCRATCH = ThreadLocal.withInitial(() -> new byte[64 << 10]);
+
+  /** Buckets read from their stored pre-decoded form since start, for tests and the bench. */
+  long storedPieceReads() {
+    return storedReads.get();
+  }
+
+  /**
+   * Hands a piece just scanned to the store as its bucket's pre-decoded form, if the bucket is closed (late data
+   * may still change it: the store then deletes the form). The store refuses it if the bucket changed after
+   * {@code generation}, so a form built from what a write replaced is never stored.
+   */
+  private void offer(Resolution r, long bucket, long millis, DecodedPieces.Piece p, long generation,
+      long rollupsComplete) {
+    if (generation < 0 || bucket + millis > rollupsComplete) {
+      return;
+    }
+    byte[] value = StoredPieces.encode(p);
+    storeWrites.execute(() -> store.putDecodedEdgeBucket(r, bucket, generation, value));
   }
 
   /**
    * The records a graph picks among the windows starting in one calendar minute, unfiltered by range end; split
    * into workloads when {@code perWorkload} (then {@code cache} is {@link #workloadPieces}).
    */
-  private DecodedPieces.Piece minutePiece(DecodedPieces cache, long minute, long generation, HopCatalog catalog,
-      boolean perWorkload) {
+  private DecodedPieces.Piece minutePiece(DecodedPieces cache, long minute, long generation, long rollupsComplete,
+      HopCatalog catalog, boolean perWorkload) {
     DecodedPieces.Piece p = cache.get(null, minute, catalog);
+    if (p == null && !perWorkload) {
+      p = stored(null, minute, generation, catalog);
+      if (p != null) {
+        cache.put(null, minute, p);
+        return p;
+      }
+    }
     if (p == null) {
       DecodedPieces.Builder b = new DecodedPieces.Builder(catalog);
       scanPickedMinutes(minute, minute + MINUTE_MS, Long.MAX_VALUE, into(b, perWorkload));
       p = b.build(generation, cache);
+      if (!perWorkload) {
+        offer(null, minute, MINUTE_MS, p, generation, rollupsComplete);
+      }
       cache.put(null, minute, p);
     }
     return p;

@@ -31,6 +31,9 @@ final class EdgeSums {
   static final int PROTOCOL = 14;
   static final int EMITTED = 15;
   static final int MESSAGING_LATENCY = 16;
+  static final int RESPONSE_CODES = 18;
+  static final int SENT_BYTES = 19;
+  static final int RECEIVED_BYTES = 20;
   /**
    * How many minute windows a roll-up holds, so a roll-up whose last minute was replaced by another source
    * is deleted rather than kept with zero counts. The model reserves this field number for the store
@@ -71,6 +74,13 @@ final class EdgeSums {
   double messagingCount;
   Codes responses = new Codes();
   Codes flags = new Codes();
+  /**
+   * Responses by exact code (mesh edges). A minute holds at most the jobs' cap of codes; a roll-up holds the union
+   * of its minutes' codes, bounded by the codes HTTP and gRPC define, and a handful in practice.
+   */
+  Codes exactCodes = new Codes();
+  double sentBytes;
+  double receivedBytes;
   long minutes;
   /** The store's write batch that last listed this sum for writing; not part of the record. */
   long dirtyIn;
@@ -157,6 +167,9 @@ final class EdgeSums {
           case MESSAGING_LATENCY -> histogram(in, value, s, MESSAGING_LATENCY, inPlace);
           case RESPONSES -> code(in, value, s.responses);
           case RESPONSE_FLAGS -> code(in, value, s.flags);
+          case RESPONSE_CODES -> code(in, value, s.exactCodes);
+          case SENT_BYTES -> s.sentBytes = in.readDouble();
+          case RECEIVED_BYTES -> s.receivedBytes = in.readDouble();
           case EMITTED -> s.emitted = in.readFixed64();
           case MINUTES -> s.minutes = in.readInt64();
           default -> in.skipField(tag);
@@ -225,6 +238,9 @@ final class EdgeSums {
     }
     responses.add(o.responses, sign);
     flags.add(o.flags, sign);
+    exactCodes.add(o.exactCodes, sign);
+    sentBytes = clamp(sentBytes + sign * o.sentBytes);
+    receivedBytes = clamp(receivedBytes + sign * o.receivedBytes);
     emitted = Math.max(emitted, o.emitted);
   }
 
@@ -287,6 +303,13 @@ final class EdgeSums {
       responses.write(o, RESPONSES);
       flags.write(o, RESPONSE_FLAGS);
       o.writeFixed64(EMITTED, emitted);
+      exactCodes.write(o, RESPONSE_CODES);
+      if (sentBytes != 0) {
+        o.writeDouble(SENT_BYTES, sentBytes);
+      }
+      if (receivedBytes != 0) {
+        o.writeDouble(RECEIVED_BYTES, receivedBytes);
+      }
       if (minutes != 0) {
         o.writeInt64(MINUTES, minutes);
       }
@@ -306,7 +329,9 @@ final class EdgeSums {
         + histogramSize(SERVER_LATENCY, serverAt >= 0 ? wire : server)
         + histogramSize(MESSAGING_LATENCY, messagingAt >= 0 ? wire : messaging)
         + responses.size(RESPONSES)
-        + flags.size(RESPONSE_FLAGS);
+        + flags.size(RESPONSE_FLAGS)
+        + exactCodes.size(RESPONSE_CODES)
+        + (sentBytes != 0 ? 2 + 8 : 0) + (receivedBytes != 0 ? 2 + 8 : 0); // field 19 and 20 tags take 2 bytes
     return size + (minutes != 0 ? CodedOutputStream.computeInt64Size(MINUTES, minutes) : 0);
   }
 

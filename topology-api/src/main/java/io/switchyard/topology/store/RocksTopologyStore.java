@@ -52,15 +52,22 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final byte SLO_STATUS = 'l';
   private static final byte SLO_ALERT = 'a';
   private static final byte OFFSET = 'o';
+  /**
+   * Pre-decoded edge buckets ({@code prefix, bucket start big-endian, kind}: kind is the resolution's ordinal, or
+   * {@link #BUCKET_KINDS} - 1 for a minute), written by readers ({@link #putDecodedEdgeBucket}). Every change to a
+   * bucket's records deletes its entry in the batch that makes the change, or in an earlier write.
+   */
+  private static final byte DECODED = 'p';
   private static final byte[] FRESHNESS_KEY = {'m', 'f'};
   /**
    * The edge roll-up layout: present, holding {@link #ROLLUP_LAYOUT}, once the roll-ups of every resolution hold
    * every stored minute. A store written before roll-ups existed lacks it; one written before the 30-minute level
-   * holds 1, one whose roll-ups left out messaging hops' queue latency 2. Either way the roll-ups are rebuilt from
-   * the stored minutes (which always kept it) when the store is opened.
+   * holds 1, one whose roll-ups left out messaging hops' queue latency 2, one whose roll-ups left out the exact
+   * response codes and bytes (EdgeAggregate fields 18-20) 3. Either way the roll-ups are rebuilt from the stored
+   * minutes (which always kept them) when the store is opened.
    */
   private static final byte[] ROLLUPS_KEY = {'m', 'r'};
-  static final byte ROLLUP_LAYOUT = 3;
+  static final byte ROLLUP_LAYOUT = 4;
   /** Present once the service roll-ups hold every stored service minute. */
   private static final byte[] SERVICE_ROLLUPS_KEY = {'m', 's'};
   /** {@link #rollupsComplete}, written in the batch that closes buckets. */
@@ -83,6 +90,8 @@ public final class RocksTopologyStore implements TopologyStore {
   private final LRUCache cache;
   private final WriteOptions writeOptions;
   private final Object writeLock = new Object();
+  /** Set by {@link #close} under writeLock: pre-decoded buckets offered later (from another thread) are dropped. */
+  private boolean closed;
   private volatile Freshness freshness;
   /**
    * Totals are read back on every write of their edge or service; keeping the decoded newest version here
@@ -260,6 +269,7 @@ public final class RocksTopologyStore implements TopologyStore {
           wb.put(FRESHNESS_KEY, ByteBuffer.allocate(24)
               .putLong(fresh.newestWindowEndMs()).putLong(fresh.windowMillis()).putLong(fresh.newestEmittedMs()).array());
         }
+        forgetDecoded(batch, closed, wb);
         commit(wb);
         edgeBucketsChanged(batch, closed);
         freshness = fresh;
@@ -575,6 +585,9 @@ public final class RocksTopologyStore implements TopologyStore {
         List<Long> closed = new ArrayList<>();
         putRollups(dirty, complete, wb, closed);
         closed.addAll(closeRollups(complete, wb));
+        for (Long id : closed) {
+          wb.delete(decodedKey(id));
+        }
         commit(wb);
         bucketsChanged(closed);
         rollupsComplete = complete;
@@ -636,6 +649,8 @@ public final class RocksTopologyStore implements TopologyStore {
         // The first bucket ending after `complete`.
         wb.deleteRange(timePrefix(r.prefix, r.bucketOf(complete)), timePrefix(r.prefix, Long.MAX_VALUE));
       }
+      // Only closed buckets are stored pre-decoded; should a reader have judged an open one closed, it goes too.
+      wb.deleteRange(timePrefix(DECODED, Resolution.HOUR.bucketOf(complete)), new byte[] {DECODED + 1});
       db.write(writeOptions, wb);
     } catch (RocksDBException e) {
       throw new IllegalStateException("cannot reset open roll-ups: " + e.getMessage(), e);
@@ -946,6 +961,61 @@ public final class RocksTopologyStore implements TopologyStore {
   }
 
   @Override
+  public int decodedEdgeBucket(Resolution resolution, long bucketStartMs, byte[] into) {
+    try {
+      int length = db.get(decodedKey(bucketId(resolution, bucketStartMs)), into);
+      return length == RocksDB.NOT_FOUND ? -1 : length;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot read a pre-decoded bucket: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Under the write lock, so no change can fall between the check and the put: a change made before it fails the
+   * check, one made after deletes the entry.
+   */
+  @Override
+  public boolean putDecodedEdgeBucket(Resolution resolution, long bucketStartMs, long generation, byte[] value) {
+    synchronized (writeLock) {
+      if (closed || generation < 0 || !edgeBucketUnchangedSince(resolution, bucketStartMs, generation)) {
+        return false;
+      }
+      try {
+        db.put(writeOptions, decodedKey(bucketId(resolution, bucketStartMs)), value);
+        return true;
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("cannot store a pre-decoded bucket: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The key of the pre-decoded bucket numbered {@link #bucketId}. */
+  private static byte[] decodedKey(long bucketId) {
+    return ByteBuffer.allocate(10).put(DECODED).putLong(Math.floorDiv(bucketId, BUCKET_KINDS))
+        .put((byte) Math.floorMod(bucketId, BUCKET_KINDS)).array();
+  }
+
+  /** Deletes, in {@code wb}, the pre-decoded form of every bucket the batch changes (as {@link #edgeBucketsChanged}). */
+  private static void forgetDecoded(StoreBatch batch, List<Long> closedRollups, BatchBytes wb) {
+    long previousMinute = Long.MIN_VALUE;
+    java.util.Set<Long> minutes = new java.util.HashSet<>();
+    for (StoreBatch.EdgeWrite w : batch.edges) {
+      long minute = Math.floorDiv(w.sums().windowStart, MINUTE_MS) * MINUTE_MS;
+      if (minute == previousMinute || !minutes.add(minute)) {
+        continue;
+      }
+      previousMinute = minute;
+      wb.delete(decodedKey(bucketId(null, minute)));
+      for (Resolution r : Resolution.values()) {
+        wb.delete(decodedKey(bucketId(r, r.bucketOf(minute))));
+      }
+    }
+    for (Long id : closedRollups) {
+      wb.delete(decodedKey(id));
+    }
+  }
+
+  @Override
   public long deleteOlderThan(long cutoffMs) {
     long[] alertsDeleted = {0};
     synchronized (writeLock) {
@@ -973,6 +1043,8 @@ public final class RocksTopologyStore implements TopologyStore {
               (key, m) -> serviceRollups.minuteRemoved(key, m, cutoffMs, k -> dbGet(k)));
           serviceRollups.flushTo(wb);
           wb.deleteRange(timePrefix(EDGE, 0), timePrefix(EDGE, cutoffMs));
+          // Buckets starting before the cutoff lose minutes, or are cut through (their roll-ups change above).
+          wb.deleteRange(timePrefix(DECODED, 0), timePrefix(DECODED, cutoffMs));
           wb.deleteRange(timePrefix(SERVICE, 0), timePrefix(SERVICE, cutoffMs));
           for (Resolution r : Resolution.values()) {
             wb.deleteRange(timePrefix(r.prefix, 0), timePrefix(r.prefix, r.bucketOf(cutoffMs)));
@@ -1155,6 +1227,7 @@ public final class RocksTopologyStore implements TopologyStore {
 
   private void rebuildRollupsLocked(long fromMs, long toMs) throws RocksDBException {
     {
+      db.deleteRange(writeOptions, new byte[] {DECODED}, new byte[] {DECODED + 1});
       for (Resolution r : Resolution.values()) {
         db.deleteRange(writeOptions, timePrefix(r.prefix, fromMs), timePrefix(r.prefix, toMs));
       }
@@ -1300,6 +1373,10 @@ public final class RocksTopologyStore implements TopologyStore {
   @Override
   public void close() {
     synchronized (writeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
       // Without a write-ahead log, what is only in the memtable must be flushed or the next open re-reads it.
       try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
         db.flush(flush);

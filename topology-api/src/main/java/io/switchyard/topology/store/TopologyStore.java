@@ -62,6 +62,27 @@ public interface TopologyStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Copies the stored pre-decoded form of the edge bucket of {@code resolution} (null: the calendar minute)
+   * starting at {@code bucketStartMs}, as {@link #putDecodedEdgeBucket} stored it, into {@code into}, and returns
+   * its length: -1 when there is none; when larger than {@code into}, only a prefix was copied (call again with an
+   * array that long). A reader's own array, so a read allocates nothing: a bucket is about a megabyte, which G1
+   * allocates outside the young generation. What is read was current when stored, and the store deletes it
+   * with (or before) any change to the bucket's records; a reader still stamps what it builds from it with the
+   * generation read before this call, as for a scan.
+   */
+  default int decodedEdgeBucket(Resolution resolution, long bucketStartMs, byte[] into) {
+    return -1;
+  }
+
+  /**
+   * Stores {@code value} as the pre-decoded form of a bucket, unless the bucket changed after {@code generation}
+   * (read before the scan the value was built from; then nothing is stored). Returns whether it was stored.
+   */
+  default boolean putDecodedEdgeBucket(Resolution resolution, long bucketStartMs, long generation, byte[] value) {
+    return false;
+  }
+
   /** Receives stored records; the arrays belong to the receiver. */
   interface RawSink {
     void accept(byte[] order, byte[] value);

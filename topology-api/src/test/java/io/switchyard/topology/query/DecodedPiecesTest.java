@@ -109,6 +109,43 @@ class DecodedPiecesTest {
     assertThat(requests(T0 + 55 * MINUTE, T0 + HOUR)).isEqualTo(41);
   }
 
+  @Test
+  void storedPreDecodedBucketsGoWithLateDataAndRetention() {
+    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true,
+        new DecodePool(0), 0, 0, Runnable::run);
+    for (int m = 0; m < 60; m++) {
+      write(T0 + m * MINUTE, 10);
+    }
+    store.completeRollups();
+    long before = store.edgeGeneration();
+    long raggedFrom = T0 + 3 * MINUTE;
+    long raggedTo = T0 + 58 * MINUTE;
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("a closed minute read is stored").isTrue();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isTrue();
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550);
+    assertThat(queries.storedPieceReads()).as("the second read comes from the stored forms").isPositive();
+
+    write(T0 + 3 * MINUTE, 25); // the job re-emits the minute with late data
+    write(T0 + 12 * MINUTE, 40);
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("deleted with the late write").isFalse();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isFalse();
+    assertThat(store.putDecodedEdgeBucket(null, T0 + 3 * MINUTE, before, new byte[] {StoredPieces.LAYOUT}))
+        .as("a form built before the late write is refused").isFalse();
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(550 + 15 + 30);
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("stored again from the new sums").isTrue();
+
+    store.deleteOlderThan(T0 + 20 * MINUTE);
+    assertThat(storedForm(null, T0 + 3 * MINUTE)).as("retention deletes stored forms").isFalse();
+    assertThat(storedForm(Resolution.TEN_MINUTES, T0 + 10 * MINUTE)).isFalse();
+    assertThat(requests(raggedFrom, raggedTo)).isEqualTo(10 * 38);
+  }
+
+  private boolean storedForm(Resolution r, long bucketStart) {
+    return store.decodedEdgeBucket(r, bucketStart, new byte[0]) >= 0;
+  }
+
   private int rollupCount(Resolution r) {
     int[] n = {0};
     store.scanEdgeLent(r, 0, Long.MAX_VALUE, (k, kl, v, vl) -> n[0]++);

@@ -67,6 +67,27 @@ class QueueLatencyGraphTest {
     }
   }
 
+  /** A traced messaging hop into a service with access-log figures is dropped, queue entries and all. */
+  @Test
+  void aDroppedTracedMessagingHopLeavesTheHopsAfterItIntact() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(0)) {
+      StoreBatch b = new StoreBatch();
+      // Keys in this order in the store: the dropped record comes first in the minute's piece.
+      b.edge("shop/a-orders->shop/shipping", edge(ORDERS, SHIPPING, TRACE, T0, 10, 0, 0.02).toBuilder()
+          .setConnectionType("messaging_system").setProtocol("kafka").setMessagingLatency(histogram(10, 1.0)).build());
+      b.edge("shop/frontend->shop/orders", edge(FRONTEND, ORDERS, TRACE, T0, 20, 2, 0.01));
+      b.edge("shop/frontend->shop/shipping", edge(FRONTEND, SHIPPING, TelemetrySource.TELEMETRY_SOURCE_MESH, T0, 5, 1, 0.01));
+      store.write(b);
+      TopologyQueries queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + HOUR)), () -> 0,
+          () -> true, decoders);
+      Map<String, Graph.Edge> edges = edges(queries, T0, T0 + MINUTE, GraphType.SERVICE);
+      assertThat(edges.keySet()).containsExactlyInAnyOrder("shop/frontend->shop/orders", "shop/frontend->shop/shipping");
+      assertThat(edges.get("shop/frontend->shop/orders").requests()).isEqualTo(20);
+      assertThat(edges.get("shop/frontend->shop/orders").failed()).isEqualTo(2);
+      assertThat(edges.get("shop/frontend->shop/shipping").requests()).isEqualTo(5);
+    }
+  }
+
   @Test
   void aMessagingEdgeWithoutQueueObservationsHasNullPercentiles() {
     try (RocksTopologyStore store = RocksTopologyStore.open(dir); DecodePool decoders = new DecodePool(0)) {

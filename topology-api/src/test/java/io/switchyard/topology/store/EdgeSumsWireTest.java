@@ -34,6 +34,9 @@ class EdgeSumsWireTest {
     assertThat(d.findFieldByName("protocol").getNumber()).isEqualTo(EdgeSums.PROTOCOL);
     assertThat(d.findFieldByName("emitted_unix_ms").getNumber()).isEqualTo(EdgeSums.EMITTED);
     assertThat(d.findFieldByName("messaging_latency").getNumber()).isEqualTo(EdgeSums.MESSAGING_LATENCY);
+    assertThat(d.findFieldByName("response_codes").getNumber()).isEqualTo(EdgeSums.RESPONSE_CODES);
+    assertThat(d.findFieldByName("sent_bytes").getNumber()).isEqualTo(EdgeSums.SENT_BYTES);
+    assertThat(d.findFieldByName("received_bytes").getNumber()).isEqualTo(EdgeSums.RECEIVED_BYTES);
   }
 
   @Test
@@ -72,6 +75,12 @@ class EdgeSumsWireTest {
       }
       for (int f = random.nextInt(3); f > 0; f--) {
         b.addResponseFlags(CodeCount.newBuilder().setCode("UF" + f).setCount(random.nextInt(10)));
+      }
+      for (int c = random.nextInt(4); c > 0; c--) {
+        b.addResponseCodes(CodeCount.newBuilder().setCode(Integer.toString(200 + 101 * c)).setCount(random.nextInt(1000)));
+      }
+      if (random.nextBoolean()) {
+        b.setSentBytes(random.nextInt(1 << 30)).setReceivedBytes(random.nextInt(3) == 0 ? 0 : random.nextInt(1 << 20));
       }
       EdgeAggregate e = b.build();
       EdgeSums sums = EdgeSums.parse(e.toByteArray());

@@ -83,6 +83,76 @@ class RollupsTest {
     }
   }
 
+  @Test
+  void aMeshHopsRollUpsAndTotalHoldTheSumOfItsExactCodesAndBytesAndAReEmittedMinuteMovesThemByTheDifference() {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 12; i++) {
+        b.edge("a->b", coded(edge(A, B, MESH, T0 + i * MINUTE, 10, 1, 0.01), 9, 1, 1000));
+      }
+      store.write(b);
+      EdgeAggregate hour = rollups(store, Resolution.HOUR).get(0);
+      assertThat(hour.getResponseCodesList()).extracting(CodeCount::getCode, CodeCount::getCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("200", 108.0), org.assertj.core.groups.Tuple.tuple("503", 12.0));
+      assertThat(hour.getSentBytes()).isEqualTo(12 * 1000.0);
+      assertThat(hour.getReceivedBytes()).isEqualTo(12 * 100.0);
+      // Re-emitted: 4 more 503s and 2,000 more bytes in minute 3.
+      store.write(new StoreBatch().edge("a->b", coded(edge(A, B, MESH, T0 + 3 * MINUTE, 14, 5, 0.01), 9, 5, 3000)));
+      hour = rollups(store, Resolution.HOUR).get(0);
+      assertThat(hour.getResponseCodesList()).extracting(CodeCount::getCode, CodeCount::getCount)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("200", 108.0), org.assertj.core.groups.Tuple.tuple("503", 16.0));
+      assertThat(hour.getSentBytes()).isEqualTo(14_000.0);
+      List<EdgeAggregate> totals = new ArrayList<>();
+      store.scanEdgeTotals(totals::add);
+      assertThat(totals).singleElement().satisfies(t -> {
+        assertThat(t.getResponseCodesList()).extracting(CodeCount::getCount).containsExactly(108.0, 16.0);
+        assertThat(t.getSentBytes()).isEqualTo(14_000.0);
+        assertThat(t.getReceivedBytes()).isEqualTo(1400.0);
+      });
+    }
+  }
+
+  /** {@code e} with {@code ok} 200s and {@code failed} 503s, {@code sent} bytes to the client and a tenth of that back. */
+  static EdgeAggregate coded(EdgeAggregate e, double ok, double failed, double sent) {
+    return e.toBuilder().addResponseCodes(CodeCount.newBuilder().setCode("200").setCount(ok))
+        .addResponseCodes(CodeCount.newBuilder().setCode("503").setCount(failed)).setSentBytes(sent).setReceivedBytes(sent / 10)
+        .build();
+  }
+
+  @Test
+  void rollUpsOfTheLayoutBeforeExactCodesAreRebuiltWithThemOnOpen() throws Exception {
+    Map<String, String> expected;
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      for (int i = 0; i < 90; i++) {
+        b.edge("a->b", coded(edge(A, B, MESH, T0 + i * MINUTE, 5, 1, 0.01), 4, 1, 100 + i));
+      }
+      store.write(b);
+      store.completeRollups();
+      store.writeOpenRollups();
+      expected = snapshot(store);
+    }
+    // What the previous build left: roll-ups without the minutes' codes and bytes, marked layout 3.
+    try (org.rocksdb.Options options = new org.rocksdb.Options();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(options, dir.toString())) {
+      for (Resolution r : Resolution.values()) {
+        try (org.rocksdb.RocksIterator it = db.newIterator()) {
+          for (it.seek(new byte[] {r.prefix}); it.isValid() && it.key()[0] == r.prefix; it.next()) {
+            db.put(it.key(), EdgeAggregate.parseFrom(it.value()).toBuilder().clearResponseCodes().clearSentBytes()
+                .clearReceivedBytes().build().toByteArray());
+          }
+        }
+      }
+      db.put(new byte[] {'m', 'r'}, new byte[] {3});
+    }
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      assertThat(snapshot(store)).isEqualTo(expected);
+      EdgeAggregate hour = rollups(store, Resolution.HOUR).get(0);
+      assertThat(hour.getResponseCodesList()).extracting(CodeCount::getCount).containsExactly(240.0, 60.0);
+      assertThat(hour.getSentBytes()).isEqualTo(60 * 100 + 59 * 60 / 2.0);
+    }
+  }
+
   /** {@code e} as a messaging hop whose {@code messages} waited {@code queueSeconds} each. */
   static EdgeAggregate queued(EdgeAggregate e, double messages, double queueSeconds) {
     return e.toBuilder().setConnectionType("messaging_system").setProtocol("kafka")
@@ -456,9 +526,21 @@ class RollupsTest {
         }
         // Sums of seconds are added and subtracted in another order than recomputed: compare them rounded.
         out.put(r + " " + new String(k, 0, kl, StandardCharsets.ISO_8859_1), s.minutes + " " + s.requests + " " + s.failed + " "
-            + rounded(s.server) + " " + rounded(s.client) + " " + queue(s) + " " + s.windowStart + " " + s.windowEnd + " " + s.source + " " + codes);
+            + rounded(s.server) + " " + rounded(s.client) + " " + queue(s) + " " + s.windowStart + " " + s.windowEnd + " " + s.source + " " + codes
+            + " " + exact(s));
       });
     }
     return out;
+  }
+
+  /** Exact codes and bytes; a roll-up whose mesh minutes were all replaced keeps zero entries, like no entries. */
+  private static String exact(EdgeSums s) {
+    Map<String, String> codes = new TreeMap<>();
+    for (int i = 0; i < s.exactCodes.count(); i++) {
+      if (s.exactCodes.value(i) != 0) {
+        codes.put(s.exactCodes.code(i), String.format(java.util.Locale.ROOT, "%.6f", s.exactCodes.value(i)));
+      }
+    }
+    return codes + String.format(java.util.Locale.ROOT, " %.6f %.6f", s.sentBytes, s.receivedBytes);
   }
 }

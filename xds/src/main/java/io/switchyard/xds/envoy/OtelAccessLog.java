@@ -43,6 +43,10 @@ final class OtelAccessLog {
     a.put("start_time", "%START_TIME%");
     a.put("upstream_host", "%UPSTREAM_HOST%");
     a.put("downstream_remote_address", "%DOWNSTREAM_REMOTE_ADDRESS%");
+    // The connection between the two sidecars, which both logs of one TCP connection name alike: how the Flink
+    // job counts such a connection once (a TCP log has no request id).
+    a.put("downstream_local_address", "%DOWNSTREAM_LOCAL_ADDRESS%");
+    a.put("upstream_local_address", "%UPSTREAM_LOCAL_ADDRESS%");
     a.put("downstream_peer_uri_san", "%DOWNSTREAM_PEER_URI_SAN%");
     a.put("upstream_peer_uri_san", "%UPSTREAM_PEER_URI_SAN%");
     a.put("request_id", "%REQ(X-REQUEST-ID)%");
