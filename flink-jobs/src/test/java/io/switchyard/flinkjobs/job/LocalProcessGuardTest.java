@@ -1,0 +1,46 @@
+package io.switchyard.flinkjobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalProcessGuardTest {
+  @TempDir Path dir;
+
+  @Test
+  void runsTheExitActionOnceTheWatchedProcessIsKilled() throws Exception {
+    Process parent = new ProcessBuilder("sleep", "600").start();
+    CountDownLatch exited = new CountDownLatch(1);
+    LocalProcessGuard.onParentExit(parent.pid(), exited::countDown);
+    assertThat(exited.getCount()).isEqualTo(1);
+    parent.destroyForcibly();
+    assertThat(exited.await(Duration.ofMinutes(1).toSeconds(), TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void runsTheExitActionAtOnceWhenTheProcessIsAlreadyGone() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    CountDownLatch exited = new CountDownLatch(1);
+    LocalProcessGuard.onParentExit(gone.pid(), exited::countDown);
+    assertThat(exited.getCount()).isZero();
+  }
+
+  @Test
+  void aSecondJobOnTheSameDataFolderIsRefusedWithTheHoldersPid() throws Exception {
+    Path data = dir.resolve("flink");
+    assertThat(LocalProcessGuard.lockDataDir(data)).isEmpty();
+    assertThat(Files.readString(data.resolve(LocalProcessGuard.LOCK_FILE))).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+
+    assertThat(LocalProcessGuard.lockDataDir(data)).hasValueSatisfying(reason -> assertThat(reason)
+        .contains(data.toString()).contains("in use by another Flink jobs process")
+        .contains("pid " + ProcessHandle.current().pid()).contains("--data-dir"));
+    assertThat(LocalProcessGuard.lockDataDir(dir.resolve("other"))).isEmpty();
+  }
+}
