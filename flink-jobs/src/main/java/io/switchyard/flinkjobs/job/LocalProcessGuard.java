@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * What keeps one local jar the only job on its data folder. Two jobs on one folder would read the same topics, write
@@ -19,6 +21,11 @@ import java.util.Optional;
  */
 final class LocalProcessGuard {
   static final String LOCK_FILE = "job.lock";
+  /**
+   * The locked channels, held for the life of the JVM: a channel nothing references is closed when it is collected,
+   * and closing it releases the lock.
+   */
+  private static final List<FileChannel> HELD = new CopyOnWriteArrayList<>();
 
   private LocalProcessGuard() {}
 
@@ -55,7 +62,7 @@ final class LocalProcessGuard {
     channel.truncate(0);
     channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
     channel.force(false);
-    // The channel stays open, unreferenced by design: closing it would release the lock.
+    HELD.add(channel);
     return Optional.empty();
   }
 }

@@ -43,4 +43,26 @@ class LocalProcessGuardTest {
         .contains("pid " + ProcessHandle.current().pid()).contains("--data-dir"));
     assertThat(LocalProcessGuard.lockDataDir(dir.resolve("other"))).isEmpty();
   }
+
+  @Test
+  void anotherProcessIsRefusedWhileThisOneRunsEvenAfterCollections() throws Exception {
+    Path data = dir.resolve("held");
+    assertThat(LocalProcessGuard.lockDataDir(data)).isEmpty();
+    for (int i = 0; i < 3; i++) {
+      System.gc(); // a collected channel would close and drop the lock
+    }
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LockDataDirMain.class.getName(), data.toString())
+        .redirectErrorStream(true).start();
+    String output = new String(other.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(other.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(output).contains("in use by another Flink jobs process (pid " + ProcessHandle.current().pid() + ")");
+  }
+
+  /** Another JVM asking for the lock: prints the refusal, or "locked". */
+  public static final class LockDataDirMain {
+    public static void main(String[] args) throws Exception {
+      System.out.println(LocalProcessGuard.lockDataDir(Path.of(args[0])).orElse("locked"));
+    }
+  }
 }
