@@ -80,6 +80,20 @@ public final class FlinkJobsMain {
    * cannot be restored, move it aside and start fresh once instead of failing on every restart.
    */
   private static void runLocal(JobOptions options) throws Exception {
+    if (options.exitWithParent() > 0) {
+      long parent = options.exitWithParent();
+      LocalProcessGuard.onParentExit(parent, () -> {
+        // The launcher is gone (SIGKILL, crash): without it nobody supervises or stops this job.
+        System.err.println("error: the launcher (pid " + parent + ") exited; stopping the Flink jobs");
+        System.exit(1);
+      });
+    }
+    Optional<String> inUse = LocalProcessGuard.lockDataDir(options.dataDir());
+    if (inUse.isPresent()) {
+      System.err.println("error: " + inUse.get());
+      System.exit(1);
+      return;
+    }
     Optional<String> noBroker = BrokerCheck.unreachable(options.kafka(), options.kafkaWait());
     if (noBroker.isPresent()) {
       // One line the launcher (and `up`'s readiness) passes on as the reason; exit 1 like any failed start.

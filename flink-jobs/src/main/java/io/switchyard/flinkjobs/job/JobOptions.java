@@ -39,6 +39,7 @@ public record JobOptions(
     List<AlertWindow> alertWindows,
     Duration meshPairingWait,
     Duration kafkaWait,
+    long exitWithParent,
     Set<String> given) implements Serializable {
 
   static final String USAGE = """
@@ -49,6 +50,8 @@ public record JobOptions(
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
         --kafka-wait 30s            local jar: how long to wait for the broker to answer at start
                                     before exiting with code 1 and the reason
+        --exit-with-parent PID      local jar: exit when process PID exits (up and switchyard flink-jobs
+                                    pass their own, so a killed launcher leaves no job running)
         --topic-prefix P            prefix of every topic name (default none)
         --data-dir DIR              Flink data folder: DIR/checkpoints, DIR/savepoints (default ./data/flink;
                                     on a cluster: its execution.checkpointing.dir and savepoint-dir)
@@ -140,6 +143,7 @@ public record JobOptions(
           alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
           dur(left, "--mesh-pairing-wait", "10s"),
           dur(left, "--kafka-wait", "30s"),
+          longInteger(left, "--exit-with-parent", "0"),
           Set.copyOf(m.keySet()));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -158,6 +162,9 @@ public record JobOptions(
       }
       if (o.kafkaWait().isZero() || o.kafkaWait().isNegative()) {
         throw new IllegalArgumentException("--kafka-wait must be positive");
+      }
+      if (o.exitWithParent() < 0) {
+        throw new IllegalArgumentException("--exit-with-parent must be a process id");
       }
       if (o.fresh() && !o.restoreFrom().isEmpty()) {
         throw new IllegalArgumentException("--fresh and --restore-from exclude each other");
@@ -182,9 +189,17 @@ public record JobOptions(
   }
 
   private static int integer(Map<String, String> m, String key, String def) {
+    long v = longInteger(m, key, def);
+    if (v != (int) v) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is out of range");
+    }
+    return (int) v;
+  }
+
+  private static long longInteger(Map<String, String> m, String key, String def) {
     String v = str(m, key, def);
     try {
-      return Integer.parseInt(v);
+      return Long.parseLong(v);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + ": '" + v + "' is not an integer", e);
     }
@@ -211,7 +226,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows, meshPairingWait, kafkaWait, given);
+        false, alertWindows, meshPairingWait, kafkaWait, exitWithParent, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */

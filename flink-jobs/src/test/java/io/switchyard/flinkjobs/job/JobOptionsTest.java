@@ -54,6 +54,16 @@ class JobOptionsTest {
   }
 
   @Test
+  void exitWithParentNamesAProcessAndIsOffByDefault() {
+    assertThat(JobOptions.defaults().exitWithParent()).isZero();
+    assertThat(JobOptions.parse(new String[] {"--exit-with-parent", "4242"}).withRestoreFrom("/x").exitWithParent()).isEqualTo(4242);
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--exit-with-parent", "-3"}))
+        .hasMessageStartingWith("--exit-with-parent must be a process id");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--exit-with-parent", "up"}))
+        .hasMessageStartingWith("--exit-with-parent: 'up' is not an integer");
+  }
+
+  @Test
   void metricsPortMinusOneTurnsTheReporterOff() {
     JobOptions o = JobOptions.parse(new String[] {"--metrics-port", "-1"});
     assertThat(SwitchyardPipeline.flinkConfiguration(o).toMap()).doesNotContainKey("metrics.reporters")
@@ -97,5 +107,7 @@ class JobOptionsTest {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--metrics-port", "8081"})).hasMessageContaining("--metrics-port");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--metrics-port", "70000"})).hasMessageContaining("--metrics-port");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--peer-attributes", "nope"})).hasMessageContaining("unknown peer attribute");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--parallelism", "99999999999"}))
+        .hasMessageStartingWith("--parallelism: '99999999999' is out of range");
   }
 }

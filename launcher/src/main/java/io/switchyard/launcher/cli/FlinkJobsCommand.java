@@ -50,6 +50,8 @@ public final class FlinkJobsCommand implements Callable<Integer> {
       if (jobArgs.stream().noneMatch(a -> a.equals("--data-dir") || a.startsWith("--data-dir="))) {
         args.addAll(List.of("--data-dir", home.resolve("data").resolve("flink").toAbsolutePath().toString()));
       }
+      // The job stops with this command even when it is killed with SIGKILL and cannot stop its child.
+      args.addAll(List.of("--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
     }
     return LocalFlinkJar.command(jar, flinkHeap == null ? List.of() : List.of("-Xmx" + flinkHeap), args);
   }

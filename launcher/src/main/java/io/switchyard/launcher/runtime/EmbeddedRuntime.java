@@ -211,8 +211,10 @@ public final class EmbeddedRuntime {
 
   /** The Flink jobs' child JVM ({@link LocalFlinkJar#command}) with this runtime's broker, data folder and ports. */
   static List<String> flinkJobsCommand(Settings s, String kafka) throws java.io.IOException {
+    // --exit-with-parent: an `up` killed with SIGKILL cannot stop its child, so the child stops itself.
     List<String> args = new ArrayList<>(List.of("--kafka", kafka, "--data-dir", s.dataDir().resolve("flink").toString(),
-        "--metrics-port", Integer.toString(s.ports().flinkMetrics())));
+        "--metrics-port", Integer.toString(s.ports().flinkMetrics()),
+        "--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
     if (!s.topicPrefix().isEmpty()) {
       args.addAll(List.of("--topic-prefix", s.topicPrefix()));
     }

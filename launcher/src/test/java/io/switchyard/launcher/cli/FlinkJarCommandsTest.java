@@ -12,6 +12,8 @@ import picocli.CommandLine;
 class FlinkJarCommandsTest {
   @TempDir Path dir;
 
+  private static final String MY_PID = Long.toString(ProcessHandle.current().pid());
+
   private Path jar() throws Exception {
     return ManifestJars.localFlinkJar(dir);
   }
@@ -39,14 +41,14 @@ class FlinkJarCommandsTest {
     assertThat(cmd.subList(1, cmd.indexOf("-jar"))).containsExactly("-Xmx1g", "-XX:+UseParallelGC");
     assertThat(cmd.get(cmd.indexOf("-jar") + 1)).isEqualTo(jar.toString());
     assertThat(afterJar(cmd)).containsExactly("--kafka", "broker:9092", "--parallelism", "2",
-        "--data-dir", dir.resolve("data/flink").toAbsolutePath().toString());
+        "--data-dir", dir.resolve("data/flink").toAbsolutePath().toString(), "--exit-with-parent", MY_PID);
   }
 
   @Test
   void flinkJobsKeepsTheUsersDataFolderAndPutsTheHeapAfterTheJarsFlags() throws Exception {
     List<String> cmd = flinkJobs("--flink-jar", jar().toString(), "--flink-heap", "3g", "--data-dir", "/srv/flink");
     assertThat(cmd.subList(1, cmd.indexOf("-jar"))).containsExactly("-Xmx1g", "-XX:+UseParallelGC", "-Xmx3g");
-    assertThat(afterJar(cmd)).containsExactly("--data-dir", "/srv/flink");
+    assertThat(afterJar(cmd)).containsExactly("--data-dir", "/srv/flink", "--exit-with-parent", MY_PID);
   }
 
   @Test

@@ -26,6 +26,7 @@ class FlinkJobsCommandTest {
     assertThat(cmd.subList(1, cmd.indexOf("-jar"))).containsExactly("-Xmx1g", "-XX:+UseParallelGC");
     assertThat(cmd.get(cmd.indexOf("-jar") + 1)).isEqualTo(jar.toString());
     assertThat(cmd).containsSequence("--kafka", "127.0.0.1:9092").containsSequence("--metrics-port", "9249")
+        .containsSequence("--exit-with-parent", Long.toString(ProcessHandle.current().pid()))
         .doesNotContain("--parallelism"); // the jar's own default
   }
 

@@ -1,43 +1,24 @@
 package io.switchyard.flinkjobs.slo.spec;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.File;
-import java.nio.charset.StandardCharsets;
+import io.switchyard.flinkjobs.Promtool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The rules {@code slo rules} writes, evaluated by Prometheus' own rule engine ({@code promtool test rules}, from the
- * Debian package {@code prometheus} that bin/test installs) over hand-made series: the alerts must fire when the
- * budget burns and stay quiet when it does not.
+ * The rules {@code slo rules} writes, evaluated by Prometheus' own rule engine ({@link Promtool}) over hand-made
+ * series: the alerts must fire when the budget burns and stay quiet when it does not.
  */
 class PrometheusRulesPromtoolIT {
   private static final String SLO = SloFixtures.CHECKOUT_AVAILABILITY;
 
   @TempDir Path dir;
 
-  private static Path promtool() {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      Path p = Path.of(d, "promtool");
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
-  }
-
   @Test
   void burnRateAlertsFireInPrometheusWhenTheBudgetBurnsAndNotBefore() throws Exception {
-    Path promtool = promtool();
-    Assumptions.assumeTrue(promtool != null,
-        "'promtool' is not on PATH: install the Debian package 'prometheus' (bin/test does) to run this test");
     Files.writeString(dir.resolve("rules.yml"), PrometheusRules.render(OpenSloParser.parse(SLO, "checkout.yaml"),
         AlertWindow.DEFAULTS, Duration.ofMinutes(1)));
     String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
@@ -66,11 +47,6 @@ class PrometheusRulesPromtoolIT {
     }
     Files.writeString(dir.resolve("test.yml"), test);
 
-    Process p = new ProcessBuilder(promtool.toString(), "test", "rules", "test.yml").directory(dir.toFile())
-        .redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(output + "\nrules:\n" + Files.readString(dir.resolve("rules.yml"))).isZero();
-    assertThat(output).contains("SUCCESS");
+    Promtool.assertRuleTestsPass(dir, "test.yml", dir.resolve("rules.yml"));
   }
 }
