@@ -239,6 +239,14 @@ public final class ApiRouter implements HttpHandler {
     m.put("evaluatedAt", Instant.ofEpochMilli(s.getEvaluatedAtUnixMs()).toString());
     m.put("goodEvents", s.getGoodEvents());
     m.put("totalEvents", s.getTotalEvents());
+    // Under Timeslices the SLI counts slices, not the events beside it: say so, with the slice counts.
+    boolean slices = "Timeslices".equals(s.getBudgetingMethod());
+    m.put("budgetingMethod", slices ? "Timeslices" : "Occurrences");
+    if (slices) {
+      m.put("goodSlices", s.getGoodSlices());
+      m.put("totalSlices", s.getTotalSlices());
+      m.put("timeSliceWindow", s.getTimeSliceWindow());
+    }
     m.put("sli", s.getSli());
     m.put("errorBudgetRemaining", s.getErrorBudgetRemaining());
     Map<String, Double> burn = new LinkedHashMap<>();

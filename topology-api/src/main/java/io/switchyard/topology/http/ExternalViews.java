@@ -72,14 +72,17 @@ final class ExternalViews {
     for (Graph.Node n : g.nodes()) {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("id", n.id());
-      d.put("nodeType", kialiNodeType(n, g.type()));
+      String nodeType = kialiNodeType(n, g.type());
+      d.put("nodeType", nodeType);
       d.put("cluster", "unknown");
       d.put("namespace", n.namespace().isEmpty() ? "unknown" : n.namespace());
-      if (!n.workload().isEmpty()) {
-        d.put("workload", n.workload());
+      // Kiali names a node by the field of its type: a node without its own workload or app label (a traced
+      // service) is named as the graph API names it, else Kiali's tools show it unnamed.
+      if (!n.workload().isEmpty() || nodeType.equals("workload")) {
+        d.put("workload", n.workload().isEmpty() ? n.name() : n.workload());
       }
-      if (!n.app().isEmpty()) {
-        d.put("app", n.app());
+      if (!n.app().isEmpty() || nodeType.equals("app")) {
+        d.put("app", n.app().isEmpty() ? n.name() : n.app());
       }
       if (!n.version().isEmpty()) {
         d.put("version", n.version());
@@ -194,6 +197,7 @@ final class ExternalViews {
         k.codes.put("-", e.requests());
       } else {
         double grpcErrByCode = 0;
+        double httpFailedByCode = 0;
         // Exact codes where access logs gave them for all the edge's requests (Kiali's response_code /
         // grpc_response_status), else the classes: an edge with traced or older windows too has codes for a part.
         Map<String, Double> byCode = coversAll(e) ? e.responseCodes() : e.responses();
@@ -202,6 +206,9 @@ final class ExternalViews {
           double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
           k.codes.merge(code.isEmpty() ? "-" : code, r.getValue(), Double::sum);
           if (protocol.equals("http")) {
+            if (code.equals("-") || code.startsWith("5")) {
+              httpFailedByCode += r.getValue();
+            }
             switch (code.isEmpty() ? ' ' : code.charAt(0)) {
               case '-' -> k.put("httpNoResponse", perSecond);
               case '3' -> k.put("http3xx", perSecond);
@@ -214,6 +221,16 @@ final class ExternalViews {
           } else if (code.length() == 3 ? code.startsWith("4") || code.startsWith("5") : !code.equals("0") && !code.isEmpty()) {
             // Kiali's rule: a three-character code is an HTTP code, anything else a gRPC status.
             grpcErrByCode += perSecond;
+          }
+        }
+        if (protocol.equals("http")) {
+          // A failure without a known code (a traced span with status ERROR and no HTTP status) is in no class
+          // above, and Kiali reads the error % from its rates alone: it goes under "-", no response code, or Kiali
+          // would draw a failing hop healthy beside the graph API's error %.
+          double unexplained = e.failed() - httpFailedByCode;
+          if (unexplained > 1e-9 * Math.max(1, e.requests())) {
+            k.codes.merge("-", unexplained, Double::sum);
+            k.put("httpNoResponse", seconds > 0 ? unexplained / seconds : 0);
           }
         }
         if (protocol.equals("grpc")) {

@@ -38,6 +38,20 @@ class ExternalViewsTest {
   }
 
   @Test
+  void appAndWorkloadNodesWithoutTheirOwnLabelAreNamedAsTheGraphNamesThem() {
+    for (GraphType type : List.of(GraphType.APP, GraphType.VERSIONED_APP)) {
+      Map<String, Object> cart = nodes(ExternalViews.kiali(new Graph(type, GRAPH.window(), GRAPH.nodes(), GRAPH.edges()),
+          60, 60, null, Set.of())).get("shop/frontend");
+      assertThat(cart).containsEntry("nodeType", "app").containsEntry("app", "frontend").doesNotContainKey("workload");
+    }
+    Map<String, Object> workload = nodes(ExternalViews.kiali(new Graph(GraphType.WORKLOAD, GRAPH.window(), GRAPH.nodes(),
+        GRAPH.edges()), 60, 60, null, Set.of())).get("shop/frontend");
+    assertThat(workload).containsEntry("nodeType", "workload").containsEntry("workload", "frontend").doesNotContainKey("app");
+    assertThat(nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of())).get("shop/frontend"))
+        .containsEntry("nodeType", "service").doesNotContainKeys("app", "workload");
+  }
+
+  @Test
   void unknownAndVirtualNodesAreInaccessibleNotOutside() {
     Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of("shop")));
     assertThat(nodes.get("user")).containsEntry("nodeType", "unknown").containsEntry("isRoot", true)
@@ -79,6 +93,25 @@ class ExternalViewsTest {
     assertThat(rates(traffic)).containsExactly(Map.entry("http", "10.00"), Map.entry("httpNoResponse", "0.50"),
         Map.entry("http4xx", "2.00"), Map.entry("http5xx", "0.50"), Map.entry("httpPercentErr", "30.0"),
         Map.entry("httpPercentReq", "100.0"));
+  }
+
+  @Test
+  void tracedFailuresWithoutAnHttpStatusCountAsNoResponseSoKialisErrorPercentMatchesTheGraphs() {
+    // 10 traced requests, 3 failed with span status ERROR and no HTTP status: no class holds them.
+    Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("audit/plain-c", "audit", "service", true), node("audit/plain-s", "audit", "service", false)),
+        List.of(edge("audit/plain-c", "audit/plain-s", "", "http", 10, 3, Map.of(), Map.of())));
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(g, 60, 60, null, Set.of()), "audit/plain-c", "audit/plain-s");
+    // 3 / 60 s = 0.05 per second, 3 of 10 = 30 %: the graph API's errorPercent.
+    assertThat(rates(traffic)).containsEntry("httpNoResponse", "0.05").containsEntry("httpPercentErr", "30.0");
+    assertThat(responses(traffic)).containsOnlyKeys("-");
+    assertThat(responses(traffic).get("-").get("flags")).containsExactly(Map.entry("-", "30.0"));
+
+    // The same when the spans carry no status at all (keyed "-" as Kiali keys an empty code, not a failure).
+    Graph noStatus = new Graph(GraphType.SERVICE, g.window(), g.nodes(),
+        List.of(edge("audit/plain-c", "audit/plain-s", "", "http", 10, 3, Map.of("", 10.0), Map.of())));
+    Map<String, Object> t = edgeTraffic(ExternalViews.kiali(noStatus, 60, 60, null, Set.of()), "audit/plain-c", "audit/plain-s");
+    assertThat(rates(t)).containsEntry("httpNoResponse", "0.05").containsEntry("httpPercentErr", "30.0");
   }
 
   @Test

@@ -67,6 +67,11 @@ class OpenApiContractTest {
         .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true).setThreshold(14.4)
             .setLongWindow("1h").setShortWindow("5m"))
         .build());
+    // A Timeslices SLO: 59 of 60 one-minute slices met the target, beside 79 good of 100 events.
+    b.sloStatus("cart-slices", SloStatusRecord.newBuilder().setName("cart-slices").setService("cart")
+        .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
+        .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
+        .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(5.0 / 6).build());
     b.sloAlert(SloAlertRecord.newBuilder().setSlo("cart-availability").setTransitionUnixMs(evaluated)
         .setLongBurnRate(20).setShortBurnRate(30)
         .setAlert(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true)).build());
@@ -109,7 +114,7 @@ class OpenApiContractTest {
         "200", List.of("/api/v1/slos"),
         "400", List.of("/api/v1/slos?bogus=1")));
     r.put("/api/v1/slos/{name}", Map.of(
-        "200", List.of("/api/v1/slos/cart-availability"),
+        "200", List.of("/api/v1/slos/cart-availability", "/api/v1/slos/cart-slices"),
         "400", List.of("/api/v1/slos/cart-availability?bogus=1"),
         "404", List.of("/api/v1/slos/no-such-slo")));
     r.put("/api/namespaces/graph", Map.of(
@@ -163,6 +168,19 @@ class OpenApiContractTest {
     }
     assertThat(declared).as("the spec declares JSON answers").contains("/api/v1/services 200", "/api/v1/services/{name} 404");
     assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void anSloSaysHowItBudgetsAndATimeslicesOneGivesItsSliceCounts() throws Exception {
+    JsonNode events = JSON.readTree(get(open, "/api/v1/slos/cart-availability", false).body());
+    assertThat(events.get("budgetingMethod").asText()).isEqualTo("Occurrences");
+    assertThat(events.has("goodSlices")).isFalse();
+    JsonNode slices = JSON.readTree(get(open, "/api/v1/slos/cart-slices", false).body());
+    assertThat(slices.get("budgetingMethod").asText()).isEqualTo("Timeslices");
+    assertThat(slices.get("goodSlices").asDouble()).isEqualTo(59);
+    assertThat(slices.get("totalSlices").asDouble()).isEqualTo(60);
+    assertThat(slices.get("timeSliceWindow").asText()).isEqualTo("1m");
+    assertThat(slices.get("goodEvents").asDouble()).isEqualTo(79);
   }
 
   @Test
