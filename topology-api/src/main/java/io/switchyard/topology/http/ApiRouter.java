@@ -106,15 +106,6 @@ public final class ApiRouter implements HttpHandler {
     if (page.serve(ex, path)) {
       return;
     }
-    if (path.equals("/api/health")) {
-      HttpResponses.json(ex, 200, Map.of("status", "ok", "freshness", queries.freshness()));
-      return;
-    }
-    if (!access.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
-      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-      HttpResponses.error(ex, 401, "missing or invalid bearer token");
-      return;
-    }
     FreshnessView fresh = queries.freshness();
     // Before the first window there is neither: the headers are left out rather than say "null".
     if (fresh.newestCompleteWindow() != null) {
@@ -122,6 +113,15 @@ public final class ApiRouter implements HttpHandler {
     }
     if (fresh.pipelineLagSeconds() != null) {
       ex.getResponseHeaders().set("X-Switchyard-Pipeline-Lag-Seconds", String.valueOf(fresh.pipelineLagSeconds()));
+    }
+    if (path.equals("/api/health")) {
+      HttpResponses.json(ex, 200, Map.of("status", "ok", "freshness", fresh));
+      return;
+    }
+    if (!access.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      HttpResponses.error(ex, 401, "missing or invalid bearer token");
+      return;
     }
     try {
       route(ex, path, fresh);

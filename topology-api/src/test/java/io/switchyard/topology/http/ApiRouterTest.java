@@ -301,6 +301,9 @@ class ApiRouterTest {
     assertThat(r.headers().firstValue("X-Switchyard-Newest-Window")).hasValue("2026-11-25T20:10:00Z");
     assertThat(JSON.readTree(get(open, "/api/v1/slos").body()).has("freshness")).isTrue();
     assertThat(JSON.readTree(get(open, "/api/graph/data").body()).has("freshness")).isTrue();
+    HttpResponse<String> health = get(open, "/api/health");
+    assertThat(health.headers().firstValue("X-Switchyard-Newest-Window")).hasValue("2026-11-25T20:10:00Z");
+    assertThat(JSON.readTree(health.body()).get("freshness").get("pipelineLagSeconds").asDouble()).isEqualTo(30.0);
   }
 
   @Test
