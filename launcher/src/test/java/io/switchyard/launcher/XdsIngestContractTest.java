@@ -57,6 +57,8 @@ class XdsIngestContractTest {
       Map.entry("%START_TIME%", "2026-11-25T23:00:00.123Z"),
       Map.entry("%UPSTREAM_HOST%", "10.0.1.10:9080"),
       Map.entry("%DOWNSTREAM_REMOTE_ADDRESS%", "10.0.9.9:51234"),
+      Map.entry("%DOWNSTREAM_LOCAL_ADDRESS%", "10.0.9.20:9080"),
+      Map.entry("%UPSTREAM_LOCAL_ADDRESS%", "10.0.9.9:40412"),
       Map.entry("%DOWNSTREAM_PEER_URI_SAN%", "spiffe://cluster.local/ns/web/sa/frontend"),
       Map.entry("%UPSTREAM_PEER_URI_SAN%", "spiffe://cluster.local/ns/shop/sa/reviews"),
       Map.entry("%REQ(X-REQUEST-ID)%", "req-1"),
