@@ -356,16 +356,16 @@ final class DecodedPieces {
       int clients = nonZero(w.client);
       int queued = w.queued ? nonZero(w.messaging) : 0;
       boolean bytes = w.sentBytes != 0 || w.receivedBytes != 0;
-      int entries = servers + clients + queued + w.codeCount + w.flagCount + w.exactCount;
+      int entries = servers + clients + queued + w.codes.size + w.flags.size + w.exact.size;
       ensure(Piece.HEAD + entries, 4 + entries);
       ints[intCount++] = hop.index;
       ints[intCount++] = w.source;
       ints[intCount++] = servers;
       ints[intCount++] = clients;
       ints[intCount++] = queued;
-      ints[intCount++] = w.codeCount;
-      ints[intCount++] = w.flagCount;
-      ints[intCount++] = Piece.exactAndBytes(w.exactCount, bytes);
+      ints[intCount++] = w.codes.size;
+      ints[intCount++] = w.flags.size;
+      ints[intCount++] = Piece.exactAndBytes(w.exact.size, bytes);
       doubles[doubleCount++] = w.requests;
       doubles[doubleCount++] = w.failed;
       if (bytes) {
@@ -377,19 +377,17 @@ final class DecodedPieces {
       if (w.queued) {
         entries(w.messaging);
       }
-      for (int i = 0; i < w.codeCount; i++) {
-        ints[intCount++] = w.codes[i];
-        doubles[doubleCount++] = w.codeCounts[i];
-      }
-      for (int i = 0; i < w.flagCount; i++) {
-        ints[intCount++] = w.flags[i];
-        doubles[doubleCount++] = w.flagCounts[i];
-      }
-      for (int i = 0; i < w.exactCount; i++) {
-        ints[intCount++] = w.exact[i];
-        doubles[doubleCount++] = w.exactCounts[i];
-      }
+      entries(w.codes);
+      entries(w.flags);
+      entries(w.exact);
       records++;
+    }
+
+    private void entries(EdgeWindowDecoder.CodeCounts c) {
+      for (int i = 0; i < c.size; i++) {
+        ints[intCount++] = c.codes[i];
+        doubles[doubleCount++] = c.counts[i];
+      }
     }
 
     private void rule(int hop, EdgeWindowDecoder.Window w) {

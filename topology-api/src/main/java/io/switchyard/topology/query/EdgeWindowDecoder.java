@@ -62,16 +62,10 @@ final class EdgeWindowDecoder {
     final double[] messaging = new double[SumTable.LATENCY];
     boolean queued;
     /** Response codes and flags by catalog number, each code once. */
-    int[] codes = new int[8];
-    double[] codeCounts = new double[8];
-    int codeCount;
-    int[] flags = new int[4];
-    double[] flagCounts = new double[4];
-    int flagCount;
+    final CodeCounts codes = new CodeCounts(8);
+    final CodeCounts flags = new CodeCounts(4);
     /** Exact response codes by catalog number, each once (access-log windows only; trace windows have none). */
-    int[] exact = new int[4];
-    double[] exactCounts = new double[4];
-    int exactCount;
+    final CodeCounts exact = new CodeCounts(4);
     /** Bytes the server sent and received (access-log windows only). */
     double sentBytes;
     double receivedBytes;
@@ -79,52 +73,6 @@ final class EdgeWindowDecoder {
     private double lastCount;
     /** For looking codes up in the catalog without copying their bytes. */
     final HopCatalog.Name probe = new HopCatalog.Name();
-
-    private void addExact(int code, double count) {
-      for (int i = 0; i < exactCount; i++) {
-        if (exact[i] == code) {
-          exactCounts[i] += count;
-          return;
-        }
-      }
-      if (exactCount == exact.length) {
-        exact = java.util.Arrays.copyOf(exact, exactCount * 2);
-        exactCounts = java.util.Arrays.copyOf(exactCounts, exactCount * 2);
-      }
-      exact[exactCount] = code;
-      exactCounts[exactCount++] = count;
-    }
-
-    /** Adds to the code's entry (within a window codes are merged, as the summed maps did). */
-    private void addCode(boolean flag, int code, double count) {
-      int[] c = flag ? flags : codes;
-      double[] v = flag ? flagCounts : codeCounts;
-      int n = flag ? flagCount : codeCount;
-      for (int i = 0; i < n; i++) {
-        if (c[i] == code) {
-          v[i] += count;
-          return;
-        }
-      }
-      if (n == c.length) {
-        c = java.util.Arrays.copyOf(c, n * 2);
-        v = java.util.Arrays.copyOf(v, n * 2);
-        if (flag) {
-          flags = c;
-          flagCounts = v;
-        } else {
-          codes = c;
-          codeCounts = v;
-        }
-      }
-      c[n] = code;
-      v[n] = count;
-      if (flag) {
-        flagCount++;
-      } else {
-        codeCount++;
-      }
-    }
 
     private void clear() {
       source = 0;
@@ -138,11 +86,38 @@ final class EdgeWindowDecoder {
         java.util.Arrays.fill(messaging, 0);
         queued = false;
       }
-      codeCount = 0;
-      flagCount = 0;
-      exactCount = 0;
+      codes.size = 0;
+      flags.size = 0;
+      exact.size = 0;
       sentBytes = 0;
       receivedBytes = 0;
+    }
+  }
+
+  /** Counts by code catalog number, each code once: within a window codes are merged, as the summed maps did. */
+  static final class CodeCounts {
+    int[] codes;
+    double[] counts;
+    int size;
+
+    CodeCounts(int capacity) {
+      codes = new int[capacity];
+      counts = new double[capacity];
+    }
+
+    void add(int code, double count) {
+      for (int i = 0; i < size; i++) {
+        if (codes[i] == code) {
+          counts[i] += count;
+          return;
+        }
+      }
+      if (size == codes.length) {
+        codes = java.util.Arrays.copyOf(codes, size * 2);
+        counts = java.util.Arrays.copyOf(counts, size * 2);
+      }
+      codes[size] = code;
+      counts[size++] = count;
     }
   }
 
@@ -239,11 +214,11 @@ final class EdgeWindowDecoder {
   /** CodeCount: 1 = code, 2 = count. The code is looked up where it lies in {@code value}, not copied. */
   private static void code(CodedInputStream in, byte[] value, Window w, HopCatalog catalog, boolean flag)
       throws IOException {
-    w.addCode(flag, codeCount(in, value, w, catalog), w.lastCount);
+    (flag ? w.flags : w.codes).add(codeCount(in, value, w, catalog), w.lastCount);
   }
 
   private static void exactCode(CodedInputStream in, byte[] value, Window w, HopCatalog catalog) throws IOException {
-    w.addExact(codeCount(in, value, w, catalog), w.lastCount);
+    w.exact.add(codeCount(in, value, w, catalog), w.lastCount);
   }
 
   /** Reads one CodeCount: returns the code's catalog number, leaves its count in {@code w.lastCount}. */
