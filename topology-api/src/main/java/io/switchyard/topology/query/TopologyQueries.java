@@ -510,13 +510,8 @@ public final class TopologyQueries {
   private static boolean[] filter(HopCatalog.Hop[] hops, GraphRequest request) {
     boolean[] kept = new boolean[hops.length];
     Arrays.fill(kept, true);
-    if (request.namespace() != null && !request.namespace().isBlank()) {
-      Set<String> ns = new HashSet<>();
-      for (String n : request.namespace().split(",")) {
-        if (!n.isBlank()) {
-          ns.add(n.trim());
-        }
-      }
+    Set<String> ns = namespaces(request.namespace());
+    if (ns != null) {
       for (int i = 0; i < hops.length; i++) {
         kept[i] = ns.contains(hops[i].client.getNamespace()) || ns.contains(hops[i].server.getNamespace());
       }
