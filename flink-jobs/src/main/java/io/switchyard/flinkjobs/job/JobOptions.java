@@ -1,7 +1,7 @@
 package io.switchyard.flinkjobs.job;
 
 import io.switchyard.flinkjobs.graph.PairingConfig;
-import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.Durations;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public record JobOptions(
     int metricsPort,
     String restoreFrom,
     boolean fresh,
-    List<AlertWindow> alertWindows,
+    AlertPolicy alertWindows,
     Duration meshPairingWait,
     Duration kafkaWait,
     long exitWithParent,
@@ -81,8 +81,9 @@ public record JobOptions(
         --fresh                     local jar: do not resume from the newest complete checkpoint or
                                     savepoint under --data-dir (the default), start from the
                                     consumer group's committed offsets
-        --slo-alert-windows LIST    severity:long/short:budget-fraction, comma separated
-                                    (default page:1h/5m:0.02,page:6h/30m:0.05,ticket:1d/2h:0.1,ticket:3d/6h:0.1)
+        --slo-alert-windows auto    burn-rate alerts: auto = the workbook's page:1h/5m:0.02,page:6h/30m:0.05,
+                                    ticket:1d/2h:0.1,ticket:3d/6h:0.1 for 28d/30d SLOs, scaled with any other
+                                    SLO window; or a list severity:long/short:budget-fraction used as given
       """;
 
   public static JobOptions defaults() {
@@ -140,7 +141,7 @@ public record JobOptions(
           integer(left, "--metrics-port", "9249"),
           str(left, "--restore-from", ""),
           Boolean.parseBoolean(str(left, "--fresh", "false")),
-          alerts.isEmpty() ? AlertWindow.DEFAULTS : AlertWindow.parseList(alerts),
+          alertPolicy(alerts),
           dur(left, "--mesh-pairing-wait", "10s"),
           dur(left, "--kafka-wait", "30s"),
           longInteger(left, "--exit-with-parent", "0"),
@@ -172,6 +173,14 @@ public record JobOptions(
       return o;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
+    }
+  }
+
+  private static AlertPolicy alertPolicy(String text) {
+    try {
+      return AlertPolicy.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--slo-alert-windows: " + e.getMessage(), e);
     }
   }
 

@@ -1,6 +1,6 @@
 package io.switchyard.flinkjobs.slo;
 
-import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.Durations;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.model.v1.AlertState;
@@ -33,16 +33,17 @@ public final class SloEvaluator {
   /** The outcome of one evaluation: the status record and whether each alert fires. */
   public record Result(SloStatusRecord status, Map<String, Boolean> firing, Map<String, double[]> burnRates) {}
 
-  private final List<AlertWindow> alerts;
+  private final AlertPolicy policy;
   private final Duration aggregationWindow;
 
-  public SloEvaluator(List<AlertWindow> alerts, Duration aggregationWindow) {
-    this.alerts = List.copyOf(alerts);
+  public SloEvaluator(AlertPolicy policy, Duration aggregationWindow) {
+    this.policy = policy;
     this.aggregationWindow = aggregationWindow;
   }
 
-  public List<AlertWindow> alerts() {
-    return alerts;
+  /** The alerts of {@code slo}, with the windows and thresholds it is evaluated with. */
+  public List<AlertPolicy.Alert> alerts(SloSpec slo) {
+    return policy.alerts(slo, aggregationWindow);
   }
 
   /** Windows ending in (now - length, now] count. */
@@ -123,9 +124,8 @@ public final class SloEvaluator {
 
   /**
    * Timeslices: SLI = good slices / all slices of the window, budget = (1 - objective) of the slices,
-   * burn rate over a window = (bad slices / slices of that window) / budget. An alert's threshold
-   * keeps its meaning (the fraction of the whole budget spent within its long window) for the long
-   * window actually used.
+   * burn rate over a window = (bad slices / slices of that window) / budget. Alert windows come
+   * rounded up to whole slices from the policy.
    */
   private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
@@ -139,22 +139,22 @@ public final class SloEvaluator {
     Map<Duration, Double> rates = new java.util.TreeMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
     Map<String, double[]> burn = new LinkedHashMap<>();
-    for (AlertWindow a : alerts) {
+    for (AlertPolicy.Alert a : alerts(slo)) {
       Duration longW = slices.cover(a.longWindow());
-      Duration shortW = slices.cover(a.effectiveShortWindow(aggregationWindow));
+      Duration shortW = slices.cover(a.shortWindow());
       double longRate = ((double) slices.bad(longW, target) / slices.count(longW)) / budget;
       double shortRate = ((double) slices.bad(shortW, target) / slices.count(shortW)) / budget;
       rates.put(longW, longRate);
       rates.put(shortW, shortRate);
-      double threshold = a.budgetFraction() * slo.window().toMillis() / longW.toMillis();
-      alert(status, firing, burn, a, longW, shortW, threshold, longRate, shortRate, firingSince, nowMs);
+      alert(status, firing, burn, a, longW, shortW, longRate, shortRate, firingSince, nowMs);
     }
     rates.forEach((w, r) -> status.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(Durations.format(w)).setRate(r)));
     return new Result(status.build(), firing, burn);
   }
 
-  private static void alert(SloStatusRecord.Builder status, Map<String, Boolean> firing, Map<String, double[]> burn, AlertWindow a,
-      Duration longW, Duration shortW, double threshold, double longRate, double shortRate, Map<String, Long> firingSince, long nowMs) {
+  private static void alert(SloStatusRecord.Builder status, Map<String, Boolean> firing, Map<String, double[]> burn,
+      AlertPolicy.Alert a, Duration longW, Duration shortW, double longRate, double shortRate, Map<String, Long> firingSince, long nowMs) {
+    double threshold = a.threshold();
     boolean fires = longRate > threshold && shortRate > threshold;
     firing.put(a.name(), fires);
     burn.put(a.name(), new double[] {longRate, shortRate});
@@ -173,13 +173,12 @@ public final class SloEvaluator {
     Map<String, Double> rates = new LinkedHashMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
     Map<String, double[]> burn = new LinkedHashMap<>();
-    for (AlertWindow a : alerts) {
-      Duration shortW = a.effectiveShortWindow(aggregationWindow);
+    for (AlertPolicy.Alert a : alerts(slo)) {
       double longRate = burnRate(sum(counts, nowMs, a.longWindow()), budget);
-      double shortRate = burnRate(sum(counts, nowMs, shortW), budget);
+      double shortRate = burnRate(sum(counts, nowMs, a.shortWindow()), budget);
       rates.put(Durations.format(a.longWindow()), longRate);
-      rates.put(Durations.format(shortW), shortRate);
-      alert(status, firing, burn, a, a.longWindow(), shortW, a.threshold(slo.window()), longRate, shortRate, firingSince, nowMs);
+      rates.put(Durations.format(a.shortWindow()), shortRate);
+      alert(status, firing, burn, a, a.longWindow(), a.shortWindow(), longRate, shortRate, firingSince, nowMs);
     }
     List<Map.Entry<String, Double>> sorted = new ArrayList<>(rates.entrySet());
     sorted.sort(Map.Entry.comparingByKey((x, y) -> Long.compare(Durations.parse(x).toMillis(), Durations.parse(y).toMillis())));

@@ -1,7 +1,7 @@
 package io.switchyard.flinkjobs.slo;
 
 import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
-import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.flinkjobs.slo.spec.SloSpecException;
@@ -54,7 +54,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   /** "slo|alert" -> firing since. */
   private static final MapStateDescriptor<String, Long> FIRING = new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG);
 
-  private final List<AlertWindow> alertWindows;
+  private final AlertPolicy alertPolicy;
   private final Duration aggregationWindow;
   private transient SloEvaluator evaluator;
   private transient MapState<String, double[]> counts;
@@ -67,14 +67,14 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   private transient LongCounter evaluations;
   private transient LongCounter definitionsApplied;
 
-  public SloFunction(List<AlertWindow> alertWindows, Duration aggregationWindow) {
-    this.alertWindows = List.copyOf(alertWindows);
+  public SloFunction(AlertPolicy alertPolicy, Duration aggregationWindow) {
+    this.alertPolicy = alertPolicy;
     this.aggregationWindow = aggregationWindow;
   }
 
   @Override
   public void open(OpenContext openContext) {
-    evaluator = new SloEvaluator(alertWindows, aggregationWindow);
+    evaluator = new SloEvaluator(alertPolicy, aggregationWindow);
     counts = getRuntimeContext().getMapState(COUNTS);
     firing = getRuntimeContext().getMapState(FIRING);
     lastEvaluated = getRuntimeContext().getState(new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG));
@@ -98,7 +98,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     SloSpec s = parsed.get(yaml);
     if (s == null) {
       try {
-        s = OpenSloParser.parse(yaml, name, aggregationWindow).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        s = OpenSloParser.parse(yaml, name, aggregationWindow, alertPolicy).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
       } catch (SloSpecException e) {
         s = null;
       }
@@ -206,7 +206,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     for (SloSpec slo : slos) {
       List<SloEvaluator.Counts> c = bySlo.getOrDefault(slo.name(), List.of());
       Map<String, Long> since = new HashMap<>();
-      for (AlertWindow a : alertWindows) {
+      for (AlertPolicy.Alert a : evaluator.alerts(slo)) {
         Long s = firing.get(slo.name() + "|" + a.name());
         if (s != null) {
           since.put(a.name(), s);
@@ -237,7 +237,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   /** How far back counts are kept: the longest window evaluated, plus the slice still filling up for Timeslices. */
   private Duration longest(SloSpec s) {
     Duration d = s.window();
-    for (AlertWindow a : alertWindows) {
+    for (AlertPolicy.Alert a : evaluator.alerts(s)) {
       if (a.longWindow().compareTo(d) > 0) {
         d = a.longWindow();
       }
@@ -271,7 +271,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     SloSpec spec;
     try {
       List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile,
-          aggregationWindow);
+          aggregationWindow, alertPolicy);
       spec = specs.stream().filter(s -> s.name().equals(change.name)).findFirst()
           .orElseThrow(() -> new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML"));
     } catch (SloSpecException | RuntimeException e) {

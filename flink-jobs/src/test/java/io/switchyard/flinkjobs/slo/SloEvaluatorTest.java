@@ -3,7 +3,7 @@ package io.switchyard.flinkjobs.slo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.model.v1.AlertState;
@@ -58,7 +58,7 @@ class SloEvaluatorTest {
     // slice 4 (minutes 16-20): no events: good
     counts.add(minute(22, 89, 100)); // slice 5: 0.89: bad
     counts.add(minute(26, 0, 100)); // slice 6 is still open at minute 27: not judged yet
-    SloEvaluator evaluator = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
 
     SloStatusRecord at27 = evaluator.evaluate(slo, counts, T0 + 27 * MIN, Map.of()).status();
     assertThat(at27.getBudgetingMethod()).isEqualTo("Timeslices");
@@ -95,7 +95,7 @@ class SloEvaluatorTest {
     // 10-minute slices: the 5m short windows become 10m, 1h stays 6 slices.
     SloSpec slo = timeslices("30d", 0.999, 0.95, "10m");
     List<SloEvaluator.Counts> counts = List.of(minute(5, 90, 100)); // slice 1 (minutes 1-10): 0.9 < 0.95: bad
-    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(slo, counts, T0 + 10 * MIN, Map.of())
+    SloStatusRecord s = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1)).evaluate(slo, counts, T0 + 10 * MIN, Map.of())
         .status();
     assertThat(s.getBurnRatesList()).extracting(SloStatusRecord.BurnRate::getWindow)
         .containsExactly("10m", "30m", "1h", "2h", "6h", "1d", "3d");
@@ -112,7 +112,7 @@ class SloEvaluatorTest {
   @Test
   void aSliceWithoutEventsIsGoodAndAnEmptyWindowSpendsNothing() throws Exception {
     SloSpec slo = timeslices("1d", 0.99, 1.0, "1m");
-    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(slo, List.of(), T0 + 60 * MIN, Map.of())
+    SloStatusRecord s = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1)).evaluate(slo, List.of(), T0 + 60 * MIN, Map.of())
         .status();
     assertThat(s.getSli()).isEqualTo(1.0);
     assertThat(s.getErrorBudgetRemaining()).isEqualTo(1.0);
@@ -123,12 +123,66 @@ class SloEvaluatorTest {
   @Test
   void statusNamesWhatTheSloCountsSoTheApiCanExposeItsThresholdBucket() throws Exception {
     SloSpec latency = OpenSloParser.readDirectory(java.nio.file.Path.of("src/test/resources/slo/valid")).get(1).spec();
-    SloStatusRecord s = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1)).evaluate(latency, List.of(), T0, Map.of()).status();
+    SloStatusRecord s = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1)).evaluate(latency, List.of(), T0, Map.of()).status();
     assertThat(s.getTargetServer()).isEqualTo("reviews");
     assertThat(s.getTargetClient()).isEqualTo("productpage");
     assertThat(io.switchyard.model.LatencyBuckets.boundIndex(s.getLatencyThresholdSeconds())).isEqualTo(23);
-    SloStatusRecord availability = new SloEvaluator(AlertWindow.DEFAULTS, Duration.ofMinutes(1))
+    SloStatusRecord availability = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1))
         .evaluate(timeslices("1d", 0.99, 1.0, "1m"), List.of(), T0, Map.of()).status();
     assertThat(availability.getLatencyThresholdSeconds()).isZero();
+  }
+
+  private static SloSpec occurrences(String window, double objective) throws Exception {
+    return OpenSloParser.parse(SloFunctionTest.SLO_YAML.replace("{duration: 30d,", "{duration: " + window + ",")
+        .replace("objectives: [{target: 0.999}]", "objectives: [{target: " + objective + "}]"), "week.yaml").get(0);
+  }
+
+  @Test
+  void aSevenDaySloBurningSteadilyAtOneTimesRaisesNoTicket() throws Exception {
+    // 99 % over 7 days; 20 hours of 1 % errors: the budget is spent exactly as fast as the window allows.
+    SloSpec week = occurrences("7d", 0.99);
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 1200; m++) {
+      counts.add(minute(m, 990, 1000));
+    }
+    SloStatusRecord s = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1)).evaluate(week, counts, T0 + 1200 * MIN, Map.of())
+        .status();
+    // Windows scaled by 7/30 with the workbook's thresholds: ticket-3d looks back 1008m (16.8h) against 1x, not 3d against 0.233x.
+    assertThat(s.getAlertsList()).extracting(a -> a.getName() + " " + a.getLongWindow() + "/" + a.getShortWindow() + " "
+        + Math.round(a.getThreshold() * 100) / 100.0)
+        .containsExactly("page-1h 14m/1m 14.4", "page-6h 84m/7m 6.0", "ticket-1d 336m/28m 3.0", "ticket-3d 1008m/84m 1.0");
+    assertThat(rate(s, "1008m")).isCloseTo(1, within(1e-9));
+    assertThat(s.getAlertsList()).noneMatch(AlertState::getFiring);
+  }
+
+  @Test
+  void aSevenDaySloPagesOnABurstAndResolvesWhenItEnds() throws Exception {
+    // 99 % over 7 days: 0.5 % errors (0.5x) for 1200 minutes, then 25 % (25x) from minute 1201 to 1210, then 0.5 % again.
+    SloSpec week = occurrences("7d", 0.99);
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 1220; m++) {
+      counts.add(minute(m, m > 1200 && m <= 1210 ? 750 : 995, 1000));
+    }
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+    Map<String, Long> since = new java.util.HashMap<>();
+    List<String> transitions = new ArrayList<>();
+    for (int m = 1200; m <= 1220; m++) {
+      SloStatusRecord s = evaluator.evaluate(week, counts, T0 + m * MIN, since).status();
+      for (AlertState a : s.getAlertsList()) {
+        if (a.getFiring() != since.containsKey(a.getName())) {
+          transitions.add(a.getName() + (a.getFiring() ? " fired @" : " resolved @") + m);
+          if (a.getFiring()) {
+            since.put(a.getName(), T0 + m * MIN);
+          } else {
+            since.remove(a.getName());
+          }
+        }
+      }
+    }
+    // page-1h (14m/1m > 14.4x) with k burst minutes in the 14m window: ((14 - k) x 5 + 250 k) / 14000 / 0.01;
+    // k = 7: 12.75x, k = 8: 14.5x -> fires at 1208. At 1211 the 1m window is back at 0.5x: resolved.
+    // page-6h peaks at (74 x 5 + 2500) / 84000 / 0.01 = 3.4x < 6; ticket-1d at 1.23x < 3; ticket-3d's 1008m window at
+    // (998 x 5 + 2500) / 1008000 / 0.01 = 0.74x < 1: none of them fires.
+    assertThat(transitions).containsExactly("page-1h fired @1208", "page-1h resolved @1211");
   }
 }

@@ -3,7 +3,7 @@ package io.switchyard.flinkjobs.slo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.switchyard.flinkjobs.slo.spec.AlertWindow;
+import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.SloFixtures;
 import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.SloAlertRecord;
@@ -33,7 +33,7 @@ class SloFunctionTest {
   @BeforeEach
   void start() throws Exception {
     harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new SloFunction(AlertWindow.DEFAULTS, Duration.ofMinutes(1)), List.of(SloFunction.DEFINITIONS)),
+        new CoBroadcastWithKeyedOperator<>(new SloFunction(AlertPolicy.DEFAULT, Duration.ofMinutes(1)), List.of(SloFunction.DEFINITIONS)),
         s -> s.target, Types.STRING, 1, 1, 0);
     harness.setup(ProtoTypeInfo.forMessage(SloStatusRecord.class).createSerializer(new SerializerConfigImpl()));
     harness.open();

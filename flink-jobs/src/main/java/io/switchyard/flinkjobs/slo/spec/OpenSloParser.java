@@ -49,15 +49,24 @@ public final class OpenSloParser {
 
   /** As {@link #parse(String, String)} for a job aggregating over {@code aggregationWindow}. */
   public static List<SloSpec> parse(String text, String file, Duration aggregationWindow) throws SloSpecException {
-    return parseAll(Map.of(file, text), aggregationWindow).stream().map(SloDocument::spec).toList();
+    return parse(text, file, aggregationWindow, AlertPolicy.DEFAULT);
+  }
+
+  /** As {@link #parse(String, String, Duration)} for a job alerting with {@code alerts}. */
+  public static List<SloSpec> parse(String text, String file, Duration aggregationWindow, AlertPolicy alerts) throws SloSpecException {
+    return parseAll(Map.of(file, text), aggregationWindow, alerts).stream().map(SloDocument::spec).toList();
   }
 
   public static List<SloDocument> readDirectory(Path dir) throws SloSpecException {
     return readDirectory(dir, DEFAULT_AGGREGATION_WINDOW);
   }
 
-  /** Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. */
   public static List<SloDocument> readDirectory(Path dir, Duration aggregationWindow) throws SloSpecException {
+    return readDirectory(dir, aggregationWindow, AlertPolicy.DEFAULT);
+  }
+
+  /** Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. */
+  public static List<SloDocument> readDirectory(Path dir, Duration aggregationWindow, AlertPolicy alerts) throws SloSpecException {
     Map<String, String> texts = new LinkedHashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
@@ -66,7 +75,7 @@ public final class OpenSloParser {
     } catch (IOException e) {
       throw new SloSpecException(dir.toString(), 0, "cannot read: " + e.getMessage());
     }
-    return parseAll(texts, aggregationWindow);
+    return parseAll(texts, aggregationWindow, alerts);
   }
 
   public static List<SloDocument> parseAll(Map<String, String> textsByFile) throws SloSpecException {
@@ -74,6 +83,15 @@ public final class OpenSloParser {
   }
 
   public static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow) throws SloSpecException {
+    return parseAll(textsByFile, aggregationWindow, AlertPolicy.DEFAULT);
+  }
+
+  /**
+   * Parses SLO and SLI documents; an SLO whose window cannot take one of {@code alerts} (a threshold below 1x,
+   * a long window beyond the SLO window) is refused at its timeWindow duration.
+   */
+  public static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow, AlertPolicy alerts)
+      throws SloSpecException {
     List<LocatedYaml.Doc> slos = new ArrayList<>();
     Map<String, LocatedYaml.Doc> slis = new HashMap<>();
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
@@ -102,6 +120,10 @@ public final class OpenSloParser {
     Set<String> names = new java.util.HashSet<>();
     for (LocatedYaml.Doc slo : slos) {
       SloDocument d = slo(slo, slis, aggregationWindow);
+      String problem = alerts.problem(d.spec(), aggregationWindow);
+      if (problem != null) {
+        throw slo.error("/spec/timeWindow/0/duration", "SLO '" + d.spec().name() + "': " + problem);
+      }
       if (!names.add(d.spec().name())) {
         throw slo.error("/metadata/name", "SLO '" + d.spec().name() + "' is defined twice");
       }

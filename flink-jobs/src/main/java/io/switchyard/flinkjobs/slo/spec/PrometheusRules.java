@@ -25,15 +25,16 @@ import java.util.Set;
 public final class PrometheusRules {
   private PrometheusRules() {}
 
-  public static String render(List<SloSpec> slos, List<AlertWindow> alerts, Duration aggregationWindow) {
+  public static String render(List<SloSpec> slos, AlertPolicy policy, Duration aggregationWindow) {
     StringBuilder y = new StringBuilder("groups:\n");
     for (SloSpec slo : slos) {
       y.append("- name: switchyard-slo-").append(slo.name()).append('\n');
       y.append("  rules:\n");
+      List<AlertPolicy.Alert> alerts = policy.alerts(slo, aggregationWindow);
       Set<Duration> windows = new LinkedHashSet<>();
-      for (AlertWindow a : alerts) {
-        windows.add(cover(slo, a.effectiveShortWindow(aggregationWindow)));
-        windows.add(cover(slo, a.longWindow()));
+      for (AlertPolicy.Alert a : alerts) {
+        windows.add(a.shortWindow());
+        windows.add(a.longWindow());
       }
       windows.add(slo.window());
       String ids = "sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"";
@@ -47,14 +48,14 @@ public final class PrometheusRules {
       metadata(y, slo, Collections.min(windows), ids);
       for (String severity : List.of("page", "ticket")) {
         List<String> terms = new ArrayList<>();
-        for (AlertWindow a : alerts) {
+        for (AlertPolicy.Alert a : alerts) {
           if (!a.severity().equals(severity)) {
             continue;
           }
-          Duration longW = cover(slo, a.longWindow());
-          String factor = num(a.budgetFraction() * slo.window().toMillis() / longW.toMillis() * slo.errorBudget());
+          Duration longW = a.longWindow();
+          String factor = num(a.threshold() * slo.errorBudget());
           // Each window's series carries its own sloth_window label, so the two are matched without it (Sloth's form).
-          terms.add("(max(slo:sli_error:ratio_rate" + Durations.format(cover(slo, a.effectiveShortWindow(aggregationWindow)))
+          terms.add("(max(slo:sli_error:ratio_rate" + Durations.format(a.shortWindow())
               + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ") without (sloth_window) and max(slo:sli_error:ratio_rate"
               + Durations.format(longW) + "{sloth_id=\"" + slo.name() + "\"} > " + factor + ") without (sloth_window))");
         }
@@ -94,15 +95,6 @@ public final class PrometheusRules {
     y.append("  - record: ").append(name).append('\n');
     y.append("    expr: ").append(quote(expr)).append('\n');
     y.append("    labels: ").append(labels).append('\n');
-  }
-
-  /** For Timeslices a window rounded up to whole slices (as the job evaluates it); else the window itself. */
-  private static Duration cover(SloSpec slo, Duration w) {
-    if (!slo.budgeting().timeslices()) {
-      return w;
-    }
-    long slice = slo.budgeting().sliceWindow().toMillis();
-    return Duration.ofMillis(Math.max(1, (w.toMillis() + slice - 1) / slice) * slice);
   }
 
   /** Bad slices / slices of {@code w}: a slice is bad when its error ratio exceeds 1 - timeSliceTarget. */

@@ -18,10 +18,16 @@ import java.util.Map;
 public final class SloCli {
   private SloCli() {}
 
+  /** A burn-rate factor to four significant digits, without trailing zeros: 14.4, 13.44, 1. */
+  static String factor(double v) {
+    return String.format(java.util.Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+  }
+
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length < 2) {
-      err.println("usage: slo check DIR [--window 1m] | slo rules DIR [--window 1m] [--slo-alert-windows LIST] | "
-          + "slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m]   (--window: the job's aggregation window)");
+      err.println("usage: slo check DIR [--window 1m] [--slo-alert-windows LIST] | slo rules DIR [--window 1m] "
+          + "[--slo-alert-windows LIST] | slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m] [--slo-alert-windows LIST]"
+          + "   (--window, --slo-alert-windows: the job's)");
       return 2;
     }
     String command = args[0];
@@ -40,6 +46,7 @@ public final class SloCli {
     }
     List<OpenSloParser.SloDocument> docs;
     Duration window;
+    AlertPolicy alerts;
     try {
       window = Durations.parse(opts.getOrDefault("--window", "1m"));
     } catch (IllegalArgumentException e) {
@@ -47,7 +54,13 @@ public final class SloCli {
       return 2;
     }
     try {
-      docs = OpenSloParser.readDirectory(dir, window);
+      alerts = AlertPolicy.parse(opts.get("--slo-alert-windows"));
+    } catch (IllegalArgumentException e) {
+      err.println("error: --slo-alert-windows: " + e.getMessage());
+      return 2;
+    }
+    try {
+      docs = OpenSloParser.readDirectory(dir, window, alerts);
     } catch (SloSpecException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -62,13 +75,15 @@ public final class SloCli {
                 + (s.latencyThreshold() != null ? ", threshold " + Durations.format(s.latencyThreshold()) : "")
                 + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
                     + s.budgeting().sliceTarget() : ""));
+            for (AlertPolicy.Alert a : alerts.alerts(s, window)) {
+              out.println("  " + a.name() + ": " + a.severity() + " when the burn rate over " + Durations.format(a.longWindow())
+                  + " and " + Durations.format(a.shortWindow()) + " exceeds " + factor(a.threshold()) + "x");
+            }
           }
           out.println(docs.size() + " SLO(s) valid");
           return 0;
         }
         case "rules" -> {
-          String w = opts.get("--slo-alert-windows");
-          List<AlertWindow> alerts = w == null ? AlertWindow.DEFAULTS : AlertWindow.parseList(w);
           out.print(PrometheusRules.render(docs.stream().map(OpenSloParser.SloDocument::spec).toList(), alerts, window));
           return 0;
         }

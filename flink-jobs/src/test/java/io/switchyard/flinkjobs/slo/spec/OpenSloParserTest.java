@@ -131,7 +131,7 @@ class OpenSloParserTest {
     List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml",
         slo("", "{target: 0.999, timeSliceTarget: 0.95, timeSliceWindow: 10m}", "{duration: 30d, isRolling: true}", "Timeslices")))
         .stream().map(OpenSloParser.SloDocument::spec).toList();
-    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    String rules = PrometheusRules.render(slos, AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     // One point per 10-minute slice; a slice is bad above 5 % errors; no requests = good.
     assertThat(rules).contains("avg_over_time(((sum(rate(traces_service_graph_request_failed_total{server=\"checkout\"}[10m]))"
         + " / sum(rate(traces_service_graph_request_total{server=\"checkout\"}[10m]))) > bool 0.05 or on() vector(0))[1h:10m])");
@@ -150,7 +150,7 @@ class OpenSloParserTest {
         .replace("spec: {service: checkout}", "spec: {service: checkout, source: mesh}");
     List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml", yaml)).stream().map(OpenSloParser.SloDocument::spec).toList();
     assertThat(slos.get(0).target().source()).isEqualTo("mesh");
-    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    String rules = PrometheusRules.render(slos, AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     // /metrics has client, server and connection_type labels only (one figure per hop, mesh preferred).
     assertThat(rules).contains("traces_service_graph_request_failed_total{server=\"checkout\"}[1h]").doesNotContain("source=");
   }
@@ -166,7 +166,7 @@ class OpenSloParserTest {
   void prometheusRulesScaleThresholdsWithTheSloWindow() throws Exception {
     List<SloSpec> slos = OpenSloParser.parseAll(Map.of("a.yaml",
         slo("", "target: 0.999", "{duration: 30d, isRolling: true}", "Occurrences"))).stream().map(OpenSloParser.SloDocument::spec).toList();
-    String rules = PrometheusRules.render(slos, AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    String rules = PrometheusRules.render(slos, AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     assertThat(rules).contains("record: slo:sli_error:ratio_rate5m", "record: slo:sli_error:ratio_rate30d",
         "traces_service_graph_request_failed_total{server=\"checkout\"}[1h]", "alert: SwitchyardSloBurnRatePage",
         "alert: SwitchyardSloBurnRateTicket");

@@ -20,7 +20,7 @@ class PrometheusRulesPromtoolIT {
   @Test
   void burnRateAlertsFireInPrometheusWhenTheBudgetBurnsAndNotBefore() throws Exception {
     Files.writeString(dir.resolve("rules.yml"), PrometheusRules.render(OpenSloParser.parse(SLO, "checkout.yaml"),
-        AlertWindow.DEFAULTS, Duration.ofMinutes(1)));
+        AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
     String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
     // 100 requests/s for two hours; from minute 60, 20 % of them fail. At minute 70 the 5m window holds 20 % errors and
     // the 1h window 10 of 60 minutes at 20 % (3.3 %): over page-1h's 14.4 x 0.001. The 2h window holds 10 of 70

@@ -31,7 +31,7 @@ class PrometheusRulesTest {
 
   @Test
   void writesSlothsMetadataRulesUnderSlothsNamesAndLabels() throws Exception {
-    String yaml = PrometheusRules.render(validFolder(), AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    String yaml = PrometheusRules.render(validFolder(), AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     Map<String, JsonNode> r = rules(yaml, 0);
     String ids = "{sloth_id=\"checkout-availability\", sloth_service=\"checkout\", sloth_slo=\"checkout-availability\"}";
     assertThat(r.get("slo:objective:ratio").get("expr").asText()).isEqualTo("vector(0.999)");
@@ -53,7 +53,7 @@ class PrometheusRulesTest {
 
   @Test
   void aLatencyThresholdBetweenTheEveryFourthBoundsSelectsItsOwnBucket() throws Exception {
-    String yaml = PrometheusRules.render(validFolder(), AlertWindow.DEFAULTS, Duration.ofMinutes(1));
+    String yaml = PrometheusRules.render(validFolder(), AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     // The latency SLO's threshold is bucket 23 (290 ms), which the server histograms of /metrics always show.
     String bound = Double.toString(LatencyBuckets.upperBoundSeconds(23));
     assertThat(bound).isEqualTo("0.2896309375740099");
@@ -67,5 +67,23 @@ class PrometheusRulesTest {
     assertThat(PrometheusRules.leMatcher(Duration.ofNanos(Math.round(LatencyBuckets.upperBoundSeconds(3) * 1e9))))
         .isEqualTo("le=~\"2\\\\.82842712474619E-4|0\\\\.000282842712474619\"");
     assertThat(PrometheusRules.leMatcher(Duration.ofNanos(1_638_400_000))).isEqualTo("le=\"1.6384\"");
+  }
+
+  @Test
+  void aSevenDaySloGetsTheJobsScaledWindowsAndTheWorkbooksFactors() throws Exception {
+    List<SloSpec> week = List.of(AlertPolicyTest.slo("7d"));
+    Map<String, JsonNode> r = rules(PrometheusRules.render(week, AlertPolicy.DEFAULT, Duration.ofMinutes(1)), 0);
+    // The job's windows for 7d (14m/1m, 84m/7m, 336m/28m, 1008m/84m) and the 7d window itself; no 30-day window.
+    assertThat(r.keySet()).contains("slo:sli_error:ratio_rate1m", "slo:sli_error:ratio_rate14m", "slo:sli_error:ratio_rate84m",
+        "slo:sli_error:ratio_rate7m", "slo:sli_error:ratio_rate336m", "slo:sli_error:ratio_rate28m",
+        "slo:sli_error:ratio_rate1008m", "slo:sli_error:ratio_rate7d").noneMatch(k -> k.matches("slo:sli_error:ratio_rate(5m|1h|3d)"));
+    // 14.4 x 0.001 over 14m and 1m; 1 x 0.001 over 1008m and 84m (a 30-day table would ask 0.233 x 0.001 over 3d).
+    assertThat(r.get("SwitchyardSloBurnRatePage").get("expr").asText())
+        .contains("max(slo:sli_error:ratio_rate1m{sloth_id=\"checkout-availability\"} > 0.0144) without (sloth_window) and "
+            + "max(slo:sli_error:ratio_rate14m{sloth_id=\"checkout-availability\"} > 0.0144)");
+    assertThat(r.get("SwitchyardSloBurnRateTicket").get("expr").asText())
+        .contains("max(slo:sli_error:ratio_rate84m{sloth_id=\"checkout-availability\"} > 0.001) without (sloth_window) and "
+            + "max(slo:sli_error:ratio_rate1008m{sloth_id=\"checkout-availability\"} > 0.001)");
+    assertThat(r.get("slo:current_burn_rate:ratio").get("expr").asText()).startsWith("slo:sli_error:ratio_rate1m{");
   }
 }

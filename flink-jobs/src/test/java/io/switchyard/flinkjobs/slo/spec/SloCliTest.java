@@ -44,4 +44,21 @@ class SloCliTest {
     assertThat(run("apply", "src/test/resources/slo/valid")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--kafka");
   }
+
+  @Test
+  void checkPrintsEachSlosAlertWindowsAndRefusesExplicitWindowsTheSloCannotUse(@TempDir Path dir) throws Exception {
+    Path week = dir.resolve("week.yaml");
+    Files.writeString(week, AlertPolicyTest.yaml("7d"));
+    assertThat(run("check", dir.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(
+        "  page-1h: page when the burn rate over 14m and 1m exceeds 14.4x\n",
+        "  ticket-3d: ticket when the burn rate over 1008m and 84m exceeds 1x\n");
+    assertThat(run("check", dir.toString(), "--slo-alert-windows", "page:1h/5m:0.02,ticket:3d/6h:0.1")).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: " + week + ":13: SLO 'checkout-availability': alert "
+        + "ticket-3d of --slo-alert-windows gets a burn-rate threshold of 0.233x for the SLO window 7d");
+    err.reset();
+    assertThat(run("apply", dir.toString(), "--kafka", "127.0.0.1:1", "--slo-alert-windows", "ticket:3d/6h:0.01")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: --slo-alert-windows: alert ticket-3d (0.01 of the budget "
+        + "in 3d) would burn slower than 1x");
+  }
 }
