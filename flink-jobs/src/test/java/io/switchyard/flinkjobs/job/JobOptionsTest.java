@@ -110,4 +110,13 @@ class JobOptionsTest {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--parallelism", "99999999999"}))
         .hasMessageStartingWith("--parallelism: '99999999999' is out of range");
   }
+
+  @Test
+  void sloAlertWindowsAreTheScaledWorkbookOnesUnlessListedAndAnUnusableListIsRefusedAtStart() {
+    assertThat(JobOptions.defaults().alertWindows()).isEqualTo(io.switchyard.flinkjobs.slo.spec.AlertPolicy.DEFAULT);
+    assertThat(JobOptions.parse(new String[] {"--slo-alert-windows", "auto"}).alertWindows().scaled()).isTrue();
+    assertThat(JobOptions.parse(new String[] {"--slo-alert-windows", "page:1h/5m:0.02"}).alertWindows().scaled()).isFalse();
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--slo-alert-windows", "ticket:3d/6h:0.01"}))
+        .hasMessageStartingWith("--slo-alert-windows: alert ticket-3d (0.01 of the budget in 3d) would burn slower than 1x");
+  }
 }

@@ -17,8 +17,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "slo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Checks, publishes or exports OpenSLO definitions (the Flink jobs' SLO tool, run from their local jar):",
-        "  slo check DIR [--window 1m]                      validates every file; errors name file:line",
-        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--window 1m]",
+        "  slo check DIR [--window 1m] [--slo-alert-windows LIST]",
+        "                                                   validates every file (errors name file:line) and",
+        "                                                   prints each SLO's burn-rate alert windows",
+        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--window 1m] [--slo-alert-windows LIST]",
         "                                                   publishes the folder (removed SLOs get tombstones);",
         "                                                   a running job applies it without a restart",
         "  slo rules DIR [--window 1m] [--slo-alert-windows LIST]",
@@ -47,7 +49,8 @@ public final class SloCommand implements Callable<Integer> {
   @Option(names = "--window", paramLabel = "DURATION", description = "The jobs' aggregation window (default: the tool's, 1m).")
   String window;
 
-  @Option(names = "--slo-alert-windows", paramLabel = "LIST", description = "Burn-rate alert windows (rules only; default: the tool's).")
+  @Option(names = "--slo-alert-windows", paramLabel = "LIST", description = "The job's burn-rate alert windows (default: auto, the "
+      + "workbook's scaled with each SLO window); SLOs these windows cannot serve are refused.")
   String alertWindows;
 
   @Override
@@ -73,9 +76,6 @@ public final class SloCommand implements Callable<Integer> {
       args.addAll(List.of("--window", window));
     }
     if (alertWindows != null) {
-      if (!action.equals("rules")) {
-        throw new IllegalArgumentException("--slo-alert-windows applies to 'slo rules' only");
-      }
       args.addAll(List.of("--slo-alert-windows", alertWindows));
     }
     return LocalFlinkJar.toolCommand(jar, args);

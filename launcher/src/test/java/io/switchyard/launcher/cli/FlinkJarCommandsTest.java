@@ -64,6 +64,9 @@ class FlinkJarCommandsTest {
         "--kafka", SloCommand.DEFAULT_KAFKA, "--topic-prefix", "t.");
     assertThat(afterJar(slo("rules", "slos", "--flink-jar", jar.toString(), "--window", "30s")))
         .containsExactly("slo", "rules", Path.of("slos").toAbsolutePath().toString(), "--window", "30s");
+    // check and apply judge the SLOs against the job's alert windows, so they take the same list as rules.
+    assertThat(afterJar(slo("check", "slos", "--flink-jar", jar.toString(), "--slo-alert-windows", "page:1h/5m:0.02")))
+        .containsExactly("slo", "check", Path.of("slos").toAbsolutePath().toString(), "--slo-alert-windows", "page:1h/5m:0.02");
   }
 
   @Test

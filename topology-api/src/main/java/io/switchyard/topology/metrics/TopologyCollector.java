@@ -21,6 +21,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -137,6 +139,9 @@ public final class TopologyCollector implements MultiCollector {
         "Error budget left over the SLO window: 1 untouched, 0 spent, negative overspent");
     GaugeSnapshot.Builder burn = gauge("switchyard_slo_burn_rate", "Error-budget burn rate over a window");
     GaugeSnapshot.Builder alert = gauge("switchyard_slo_alert_firing", "1 while a burn-rate alert fires");
+    GaugeSnapshot.Builder alertBurn = gauge("switchyard_slo_alert_burn_rate",
+        "Burn rate over a burn-rate alert's long and short windows (they scale with the SLO window)");
+    GaugeSnapshot.Builder alertThreshold = gauge("switchyard_slo_alert_threshold", "Burn rate above which an alert fires");
     for (SloStatusRecord s : store.sloStatuses()) {
       Labels l = Labels.of("service", s.getService(), "slo", s.getName());
       sli.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getSli()).build());
@@ -146,9 +151,17 @@ public final class TopologyCollector implements MultiCollector {
         burn.dataPoint(GaugeDataPointSnapshot.builder().labels(l.add("window", b.getWindow())).value(b.getRate()).build());
       }
       for (AlertState a : s.getAlertsList()) {
-        alert.dataPoint(GaugeDataPointSnapshot.builder()
-            .labels(Labels.of("alert", a.getName(), "service", s.getService(), "severity", a.getSeverity(), "slo", s.getName()))
-            .value(a.getFiring() ? 1 : 0).build());
+        Labels al = Labels.of("alert", a.getName(), "service", s.getService(), "severity", a.getSeverity(), "slo", s.getName());
+        alert.dataPoint(GaugeDataPointSnapshot.builder().labels(al).value(a.getFiring() ? 1 : 0).build());
+        alertThreshold.dataPoint(GaugeDataPointSnapshot.builder().labels(al).value(a.getThreshold()).build());
+        // Dashboards cannot name the windows: a 7-day SLO's page alert looks back 14m/1m, a 30-day one's 1h/5m.
+        for (String w : new LinkedHashSet<>(List.of(a.getLongWindow(), a.getShortWindow()))) {
+          for (SloStatusRecord.BurnRate b : s.getBurnRatesList()) {
+            if (b.getWindow().equals(w)) {
+              alertBurn.dataPoint(GaugeDataPointSnapshot.builder().labels(al.add("window", w)).value(b.getRate()).build());
+            }
+          }
+        }
       }
     }
 
@@ -170,7 +183,7 @@ public final class TopologyCollector implements MultiCollector {
 
     return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), queue.build(), svcRequests.build(),
         svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
-        alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
+        alert.build(), alertBurn.build(), alertThreshold.build(), newest.build(), lag.build(), records.build(), dropped.build());
   }
 
   private static GaugeSnapshot.Builder gauge(String name, String help) {

@@ -173,7 +173,10 @@ class GrafanaPrometheusIT {
         SloStatusRecord.Builder s = SloStatusRecord.newBuilder().setName("cart-availability").setService("cart")
             .setSliKind("availability").setObjective(0.99).setTimeWindow("28d").setEvaluatedAtUnixMs(start)
             .setGoodEvents(95).setTotalEvents(100).setSli(0.95).setErrorBudgetRemaining(-4)
-            .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true));
+            .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true).setLongWindow("1h")
+                .setShortWindow("5m").setThreshold(13.44))
+            .addAlerts(AlertState.newBuilder().setName("ticket-3d").setSeverity("ticket").setLongWindow("3d").setShortWindow("6h")
+                .setThreshold(1));
         for (String w : List.of("5m", "30m", "1h", "6h", "2h", "1d", "3d")) {
           s.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(w).setRate(5));
         }

@@ -36,8 +36,13 @@ class TopologyCollectorTest {
     MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
     b.sloStatus("cart-availability", SloStatusRecord.newBuilder().setName("cart-availability").setService("cart")
         .setObjective(0.99).setSli(0.95).setErrorBudgetRemaining(-4)
+        .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("1m").setRate(20))
         .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("1h").setRate(5))
-        .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true)).build());
+        .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("14m").setRate(15))
+        .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true).setLongWindow("14m")
+            .setShortWindow("1m").setThreshold(14.4))
+        .addAlerts(AlertState.newBuilder().setName("page-6h").setSeverity("page").setLongWindow("1m").setShortWindow("1m")
+            .setThreshold(6)).build());
     store.write(b);
     return store;
   }
@@ -62,6 +67,14 @@ class TopologyCollectorTest {
       assertThat(text).contains("switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-availability\"} -4.0");
       assertThat(text).contains("switchyard_slo_burn_rate{service=\"cart\",slo=\"cart-availability\",window=\"1h\"} 5.0");
       assertThat(text).contains("switchyard_slo_alert_firing{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 1.0");
+      // Each alert's own windows (a 7-day SLO's page-1h looks back 14m/1m) and threshold, so dashboards need no window names.
+      assertThat(text).contains(
+          "switchyard_slo_alert_burn_rate{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\",window=\"14m\"} 15.0",
+          "switchyard_slo_alert_burn_rate{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\",window=\"1m\"} 20.0",
+          "switchyard_slo_alert_threshold{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 14.4");
+      // An alert whose two windows are one (a 1-hour SLO at its one-minute floor) is one series.
+      assertThat(text.lines().filter(l -> l.startsWith("switchyard_slo_alert_burn_rate{alert=\"page-6h\"")))
+          .containsExactly("switchyard_slo_alert_burn_rate{alert=\"page-6h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\",window=\"1m\"} 20.0");
       assertThat(text).contains("switchyard_topology_pipeline_lag_seconds 30.0");
     }
   }

@@ -21,6 +21,12 @@ class AlertPolicyTest {
     return SloFixtures.CHECKOUT_AVAILABILITY.replace("{duration: 30d,", "{duration: " + window + ",");
   }
 
+  /** The checkout SLO over {@code window} with another objective. */
+  static SloSpec slo(String window, double objective) throws SloSpecException {
+    return OpenSloParser.parse(yaml(window).replace("objectives: [{target: 0.999}]", "objectives: [{target: " + objective + "}]"),
+        "a.yaml").get(0);
+  }
+
   /** "name long/short threshold" per alert, thresholds to 4 significant digits. */
   private static List<String> table(AlertPolicy p, SloSpec slo, Duration aggregation) {
     return p.alerts(slo, aggregation).stream().map(a -> a.name() + " " + Durations.format(a.longWindow()) + "/"

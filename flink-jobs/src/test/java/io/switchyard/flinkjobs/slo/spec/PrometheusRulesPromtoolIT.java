@@ -49,4 +49,39 @@ class PrometheusRulesPromtoolIT {
 
     Promtool.assertRuleTestsPass(dir, "test.yml", dir.resolve("rules.yml"));
   }
+
+  @Test
+  void aSevenDaySloPagesInPrometheusOverItsScaledWindowsAndASteadySubOneBurnRaisesNoTicket(@TempDir Path week) throws Exception {
+    // 99 % over 7 days: windows 14m/1m (14.4x), 84m/7m (6x), 336m/28m (3x), 1008m/84m (1x); budget 0.01.
+    Files.writeString(week.resolve("rules.yml"), PrometheusRules.render(
+        List.of(AlertPolicyTest.slo("7d", 0.99)), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
+    // Scraped every 15s: 8000 requests a minute, 0.9 % failed (0.9x) for 1200 minutes, 25 % (25x) for the next ten.
+    // At 1200m no window burns faster than 0.9x: no alert (the 30-day table read literally would ticket at 0.233x
+    // over 3d). At 1210m the 1m window burns 25x and the 14m one (4 x 72 + 10 x 2000) / 112000 / 0.01 = 18x: page;
+    // the 84m window (74 x 72 + 20000) / 672000 / 0.01 = 3.8x and the 1008m one 1.14x: ticket.
+    StringBuilder test = new StringBuilder("""
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 15s
+            input_series:
+              - series: 'traces_service_graph_request_total%1$s'
+                values: '0+2000x4880'
+              - series: 'traces_service_graph_request_failed_total%1$s'
+                values: '0+18x4800 86900+500x39 106418+18x39'
+            alert_rule_test:
+        """.formatted(labels));
+    for (String severity : List.of("page", "ticket")) {
+      String name = "SwitchyardSloBurnRate" + (severity.equals("page") ? "Page" : "Ticket");
+      test.append("      - {eval_time: 1200m, alertname: ").append(name).append(", exp_alerts: []}\n");
+      test.append("      - eval_time: 1210m\n        alertname: ").append(name).append("\n        exp_alerts:\n");
+      test.append("          - exp_labels: {severity: ").append(severity)
+          .append(", sloth_id: checkout-availability, sloth_service: checkout, sloth_slo: checkout-availability}\n");
+      test.append("            exp_annotations: {summary: SLO checkout-availability is burning its error budget too fast}\n");
+    }
+    Files.writeString(week.resolve("test.yml"), test);
+
+    Promtool.assertRuleTestsPass(week, "test.yml", week.resolve("rules.yml"));
+  }
 }
