@@ -33,30 +33,29 @@ class AlertPolicyTest {
         + Durations.format(a.shortWindow()) + " " + String.format(Locale.ROOT, "%.4g", a.threshold())).toList();
   }
 
+  /** The default alerts of the checkout SLO over {@code window}, with one-minute aggregation. */
+  private static void assertDefaults(String window, String... expected) throws SloSpecException {
+    assertThat(table(AlertPolicy.DEFAULT, slo(window), MINUTE)).as(window).containsExactly(expected);
+  }
+
   @Test
   void thirtyAndTwentyEightDaysKeepTheWorkbookWindowsAndSlothsThresholds() throws Exception {
     // fraction x SLO window / long window: 0.02 x 720h / 1h = 14.4, 0.05 x 720 / 6 = 6, 0.1 x 30 / 1 = 3, 0.1 x 30 / 3 = 1.
-    assertThat(table(AlertPolicy.DEFAULT, slo("30d"), MINUTE))
-        .containsExactly("page-1h 1h/5m 14.40", "page-6h 6h/30m 6.000", "ticket-1d 1d/2h 3.000", "ticket-3d 3d/6h 1.000");
+    assertDefaults("30d", "page-1h 1h/5m 14.40", "page-6h 6h/30m 6.000", "ticket-1d 1d/2h 3.000", "ticket-3d 3d/6h 1.000");
     // 28 days: 0.02 x 672 = 13.44, 0.05 x 672 / 6 = 5.6, 0.1 x 28 = 2.8; 0.1 x 28 / 3 = 0.933 is raised to 1x.
-    assertThat(table(AlertPolicy.DEFAULT, slo("28d"), MINUTE))
-        .containsExactly("page-1h 1h/5m 13.44", "page-6h 6h/30m 5.600", "ticket-1d 1d/2h 2.800", "ticket-3d 3d/6h 1.000");
+    assertDefaults("28d", "page-1h 1h/5m 13.44", "page-6h 6h/30m 5.600", "ticket-1d 1d/2h 2.800", "ticket-3d 3d/6h 1.000");
   }
 
   @Test
   void otherSloWindowsScaleTheWindowsAndKeepTheWorkbookThresholds() throws Exception {
     // 7d = 30d x 7/30: 1h -> 14m, 5m -> 1.17m -> 1m, 6h -> 84m, 30m -> 7m, 1d -> 336m, 2h -> 28m, 3d -> 1008m, 6h -> 84m.
-    assertThat(table(AlertPolicy.DEFAULT, slo("7d"), MINUTE))
-        .containsExactly("page-1h 14m/1m 14.40", "page-6h 84m/7m 6.000", "ticket-1d 336m/28m 3.000", "ticket-3d 1008m/84m 1.000");
+    assertDefaults("7d", "page-1h 14m/1m 14.40", "page-6h 84m/7m 6.000", "ticket-1d 336m/28m 3.000", "ticket-3d 1008m/84m 1.000");
     // 1d = 30d / 30: 1h -> 2m, 5m -> 10s (floored to 1m), 6h -> 12m, 30m -> 1m, 1d -> 48m, 2h -> 4m, 3d -> 144m, 6h -> 12m.
-    assertThat(table(AlertPolicy.DEFAULT, slo("1d"), MINUTE))
-        .containsExactly("page-1h 2m/1m 14.40", "page-6h 12m/1m 6.000", "ticket-1d 48m/4m 3.000", "ticket-3d 144m/12m 1.000");
+    assertDefaults("1d", "page-1h 2m/1m 14.40", "page-6h 12m/1m 6.000", "ticket-1d 48m/4m 3.000", "ticket-3d 144m/12m 1.000");
     // 1h = 30d / 720: 5s, 30s, 2m, 6m long; every short window under a minute: all floored to the one-minute resolution.
-    assertThat(table(AlertPolicy.DEFAULT, slo("1h"), MINUTE))
-        .containsExactly("page-1h 1m/1m 14.40", "page-6h 1m/1m 6.000", "ticket-1d 2m/1m 3.000", "ticket-3d 6m/1m 1.000");
+    assertDefaults("1h", "page-1h 1m/1m 14.40", "page-6h 1m/1m 6.000", "ticket-1d 2m/1m 3.000", "ticket-3d 6m/1m 1.000");
     // 90d = 30d x 3: 3h/15m, 18h/90m, 3d/6h, 9d/18h.
-    assertThat(table(AlertPolicy.DEFAULT, slo("90d"), MINUTE))
-        .containsExactly("page-1h 3h/15m 14.40", "page-6h 18h/90m 6.000", "ticket-1d 3d/6h 3.000", "ticket-3d 9d/18h 1.000");
+    assertDefaults("90d", "page-1h 3h/15m 14.40", "page-6h 18h/90m 6.000", "ticket-1d 3d/6h 3.000", "ticket-3d 9d/18h 1.000");
   }
 
   @Test

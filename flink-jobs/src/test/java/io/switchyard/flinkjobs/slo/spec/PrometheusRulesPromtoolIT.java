@@ -19,28 +19,44 @@ class PrometheusRulesPromtoolIT {
 
   @Test
   void burnRateAlertsFireInPrometheusWhenTheBudgetBurnsAndNotBefore() throws Exception {
-    Files.writeString(dir.resolve("rules.yml"), PrometheusRules.render(OpenSloParser.parse(SLO, "checkout.yaml"),
-        AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
-    String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
     // 100 requests/s for two hours; from minute 60, 20 % of them fail. At minute 70 the 5m window holds 20 % errors and
     // the 1h window 10 of 60 minutes at 20 % (3.3 %): over page-1h's 14.4 x 0.001. The 2h window holds 10 of 70
     // minutes (2.9 %): over ticket-1d's 3 x 0.001. At minute 59 nothing has failed.
+    assertAlertsFireOnlyAfter(dir, OpenSloParser.parse(SLO, "checkout.yaml"), "1m", "0+6000x120", "0+0x60 1200+1200x59", "59m", "70m");
+  }
+
+  @Test
+  void aSevenDaySloPagesInPrometheusOverItsScaledWindowsAndASteadySubOneBurnRaisesNoTicket(@TempDir Path week) throws Exception {
+    // 99 % over 7 days: windows 14m/1m (14.4x), 84m/7m (6x), 336m/28m (3x), 1008m/84m (1x); budget 0.01.
+    // Scraped every 15s: 8000 requests a minute, 0.9 % failed (0.9x) for 1200 minutes, 25 % (25x) for the next ten.
+    // At 1200m no window burns faster than 0.9x: no alert (the 30-day table read literally would ticket at 0.233x
+    // over 3d). At 1210m the 1m window burns 25x and the 14m one (4 x 72 + 10 x 2000) / 112000 / 0.01 = 18x: page;
+    // the 84m window (74 x 72 + 20000) / 672000 / 0.01 = 3.8x and the 1008m one 1.14x: ticket.
+    assertAlertsFireOnlyAfter(week, List.of(AlertPolicyTest.slo("7d", 0.99)), "15s", "0+2000x4880",
+        "0+18x4800 86900+500x39 106418+18x39", "1200m", "1210m");
+  }
+
+  /** Both alerts of the checkout SLO's rules are quiet at {@code quietAt} and fire at {@code firingAt} over these series. */
+  private static void assertAlertsFireOnlyAfter(Path dir, List<SloSpec> slo, String interval, String totals, String failed,
+      String quietAt, String firingAt) throws Exception {
+    Files.writeString(dir.resolve("rules.yml"), PrometheusRules.render(slo, AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
     StringBuilder test = new StringBuilder("""
         rule_files: [rules.yml]
         evaluation_interval: 1m
         tests:
-          - interval: 1m
+          - interval: %2$s
             input_series:
               - series: 'traces_service_graph_request_total%1$s'
-                values: '0+6000x120'
+                values: '%3$s'
               - series: 'traces_service_graph_request_failed_total%1$s'
-                values: '0+0x60 1200+1200x59'
+                values: '%4$s'
             alert_rule_test:
-        """.formatted(labels));
+        """.formatted(labels, interval, totals, failed));
     for (String severity : List.of("page", "ticket")) {
       String name = "SwitchyardSloBurnRate" + (severity.equals("page") ? "Page" : "Ticket");
-      test.append("      - {eval_time: 59m, alertname: ").append(name).append(", exp_alerts: []}\n");
-      test.append("      - eval_time: 70m\n        alertname: ").append(name).append("\n        exp_alerts:\n");
+      test.append("      - {eval_time: ").append(quietAt).append(", alertname: ").append(name).append(", exp_alerts: []}\n");
+      test.append("      - eval_time: ").append(firingAt).append("\n        alertname: ").append(name).append("\n        exp_alerts:\n");
       test.append("          - exp_labels: {severity: ").append(severity)
           .append(", sloth_id: checkout-availability, sloth_service: checkout, sloth_slo: checkout-availability}\n");
       test.append("            exp_annotations: {summary: SLO checkout-availability is burning its error budget too fast}\n");
@@ -48,40 +64,5 @@ class PrometheusRulesPromtoolIT {
     Files.writeString(dir.resolve("test.yml"), test);
 
     Promtool.assertRuleTestsPass(dir, "test.yml", dir.resolve("rules.yml"));
-  }
-
-  @Test
-  void aSevenDaySloPagesInPrometheusOverItsScaledWindowsAndASteadySubOneBurnRaisesNoTicket(@TempDir Path week) throws Exception {
-    // 99 % over 7 days: windows 14m/1m (14.4x), 84m/7m (6x), 336m/28m (3x), 1008m/84m (1x); budget 0.01.
-    Files.writeString(week.resolve("rules.yml"), PrometheusRules.render(
-        List.of(AlertPolicyTest.slo("7d", 0.99)), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
-    String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
-    // Scraped every 15s: 8000 requests a minute, 0.9 % failed (0.9x) for 1200 minutes, 25 % (25x) for the next ten.
-    // At 1200m no window burns faster than 0.9x: no alert (the 30-day table read literally would ticket at 0.233x
-    // over 3d). At 1210m the 1m window burns 25x and the 14m one (4 x 72 + 10 x 2000) / 112000 / 0.01 = 18x: page;
-    // the 84m window (74 x 72 + 20000) / 672000 / 0.01 = 3.8x and the 1008m one 1.14x: ticket.
-    StringBuilder test = new StringBuilder("""
-        rule_files: [rules.yml]
-        evaluation_interval: 1m
-        tests:
-          - interval: 15s
-            input_series:
-              - series: 'traces_service_graph_request_total%1$s'
-                values: '0+2000x4880'
-              - series: 'traces_service_graph_request_failed_total%1$s'
-                values: '0+18x4800 86900+500x39 106418+18x39'
-            alert_rule_test:
-        """.formatted(labels));
-    for (String severity : List.of("page", "ticket")) {
-      String name = "SwitchyardSloBurnRate" + (severity.equals("page") ? "Page" : "Ticket");
-      test.append("      - {eval_time: 1200m, alertname: ").append(name).append(", exp_alerts: []}\n");
-      test.append("      - eval_time: 1210m\n        alertname: ").append(name).append("\n        exp_alerts:\n");
-      test.append("          - exp_labels: {severity: ").append(severity)
-          .append(", sloth_id: checkout-availability, sloth_service: checkout, sloth_slo: checkout-availability}\n");
-      test.append("            exp_annotations: {summary: SLO checkout-availability is burning its error budget too fast}\n");
-    }
-    Files.writeString(week.resolve("test.yml"), test);
-
-    Promtool.assertRuleTestsPass(week, "test.yml", week.resolve("rules.yml"));
   }
 }
