@@ -140,6 +140,38 @@ class SloFunctionTest {
   }
 
   @Test
+  void aSevenDaySloAlertsOverItsScaledWindowsAndASteadyOneTimesBurnRaisesNoTicket() throws Exception {
+    // 99 % of checkout over 7 days, beside the 30-day SLO: windows 14m/1m > 14.4x ... 1008m/84m > 1x.
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-week", SLO_YAML.replace("checkout-availability", "checkout-week")
+        .replace("{duration: 30d,", "{duration: 7d,").replace("{target: 0.999}", "{target: 0.99}"), "week.yaml"), 0);
+    // 1020 minutes at 1 % errors: burn rate 1 over every window, which no threshold exceeds (the 30-day table read
+    // literally would ticket at 0.7x over 1d and 0.23x over 3d from the first day on).
+    for (int m = 1; m <= 1020; m++) {
+      feed(m, 1000, 10);
+    }
+    assertThat(week()).isEmpty();
+    assertThat(lastStatus().getName()).isEqualTo("checkout-week");
+    assertThat(lastStatus().getAlertsList()).extracting(a -> a.getLongWindow() + "/" + a.getShortWindow())
+        .containsExactly("14m/1m", "84m/7m", "336m/28m", "1008m/84m");
+    // Then 25 % errors from minute 1021. ticket-3d: the 1008m window holds (10080 + 240) / 1008000 -> 1.02 > 1 and the
+    // 84m one (840 + 240) / 84000 -> 1.29: fires at 1021. page-1h with k bad minutes in its 14m window:
+    // (140 + 240 k) / 14000 / 0.01 -> 13x at k = 7, 14.7x at k = 8: fires at 1028. page-6h's 84m window stays under 6x
+    // and ticket-1d's 336m one under 3x for ten bad minutes.
+    for (int m = 1021; m <= 1030; m++) {
+      feed(m, 1000, 250);
+    }
+    // Back to 1 %: the 1m window burns 1x at 1031 and page-1h resolves; ticket-3d holds while its 84m window has the burst.
+    feed(1031, 1000, 10);
+    assertThat(week()).containsExactly("ticket-3d fired @1021", "page-1h fired @1028", "page-1h resolved @1031");
+  }
+
+  /** Alert transitions of the 7-day SLO as "alert fired|resolved @minute". */
+  private List<String> week() {
+    return alerts().stream().filter(a -> a.getSlo().equals("checkout-week")).map(a -> a.getAlert().getName()
+        + (a.getAlert().getFiring() ? " fired @" : " resolved @") + (a.getTransitionUnixMs() - T0) / 60_000L).toList();
+  }
+
+  @Test
   void aReEmittedWindowReplacesItsCountsInsteadOfAdding() throws Exception {
     feed(1, 100, 0);
     // The same window again after late data: 120 requests in total now, 10 failed.
