@@ -4,10 +4,12 @@ import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
 import io.switchyard.topology.query.MeshRule;
+import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.TopologyStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -19,8 +21,11 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -63,7 +68,13 @@ public final class TopologyCollector implements MultiCollector {
     // Per hop the access-log figure where a hop has both sources; then hops whose names meet in Tempo's labels
     // (the same service names in two namespaces) are summed into their one series, not one kept.
     Map<String, EdgeAggregate> hops = new LinkedHashMap<>();
-    store.scanEdgeTotals(e -> hops.merge(hopId(e), e, TopologyCollector::preferMesh));
+    List<EdgeAggregate> intoVirtual = new ArrayList<>();
+    store.scanEdgeTotals(e -> {
+      hops.merge(hopId(e), e, TopologyCollector::preferMesh);
+      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
+        intoVirtual.add(e);
+      }
+    });
     // The graphs' MeshRule over the totals: a server with access-log totals exposes none of the traced hops into it
     // (virtual peers by the service their name resolves to), so its series stop where its access logs start.
     Set<String> meshed = new HashSet<>();
@@ -79,6 +90,18 @@ public final class TopologyCollector implements MultiCollector {
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();
     store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
         (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
+    // As /api/v1/services lists them: a virtual peer whose requests a meshed service's sidecar logs is left out
+    // (sum(rate(switchyard_service_requests_total)) would count them twice), the others carry their kind.
+    Map<String, String> virtualPeers = new HashMap<>();
+    Set<String> meshedServices = new HashSet<>();
+    services.forEach((key, s) -> {
+      if (s.getService().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
+        virtualPeers.put(s.getService().getName(), key);
+      } else if (MeshRule.isMeshServer(s.getService()) && s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH) {
+        meshedServices.add(key);
+      }
+    });
+    services.keySet().removeAll(MeshRule.peersOfMeshedServices(virtualPeers, meshedServices, intoVirtual::forEach));
 
     CounterSnapshot.Builder requests = CounterSnapshot.builder().name("traces_service_graph_request")
         .help("Requests between two nodes (Tempo service-graph series, from materialised aggregates)");
@@ -125,7 +148,8 @@ public final class TopologyCollector implements MultiCollector {
         continue;
       }
       serviceCount++;
-      Labels labels = Labels.of("namespace", s.getService().getNamespace(), "service", s.getService().getName());
+      Labels labels = Labels.of("kind", TopologyQueries.kindName(s.getService().getKind()), "namespace", s.getService().getNamespace(),
+          "service", s.getService().getName());
       svcRequests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getRequestCount()).build());
       svcFailed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getFailedCount()).build());
       svcLatency.dataPoint(histogram(labels, s.getLatency(), EXPOSED));

@@ -549,7 +549,8 @@ public final class TopologyQueries {
     return kept;
   }
 
-  static String kindName(NodeRef.NodeKind kind) {
+  /** A node kind as the API and {@code /metrics} name it. */
+  public static String kindName(NodeRef.NodeKind kind) {
     return switch (kind) {
       case NODE_KIND_VIRTUAL -> "virtual";
       case NODE_KIND_UNKNOWN -> "unknown";
@@ -705,12 +706,7 @@ public final class TopologyQueries {
         + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
   }
 
-  /**
-   * The graph's {@link MeshRule} applied to a services list: the keys of the virtual peers (a {@code postgres} named by
-   * {@code db.*} or {@code peer.service} of its callers' spans) that resolve, with the namespace of every client that
-   * ever called them, to one listed service with access-log figures. Their requests are that service's, which its
-   * sidecar logs. Peers that resolve to nothing listed, or to a service without access logs, stay (marked virtual).
-   */
+  /** {@link MeshRule#peersOfMeshedServices} over a services list and the store's edge totals. */
   private Set<String> virtualPeersOfMeshedServices(Map<String, ServiceAcc> listed) {
     Set<String> meshed = new HashSet<>();
     Map<String, String> virtualKeys = new HashMap<>();
@@ -721,23 +717,7 @@ public final class TopologyQueries {
         meshed.add(key);
       }
     });
-    if (virtualKeys.isEmpty() || meshed.isEmpty()) {
-      return Set.of();
-    }
-    // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
-    Map<String, Set<String>> resolved = new HashMap<>();
-    store.scanEdgeTotals(e -> {
-      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL && virtualKeys.containsKey(e.getServer().getName())) {
-        resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>()).add(MeshRule.serverOf(e.getClient(), e.getServer()));
-      }
-    });
-    Set<String> drop = new HashSet<>();
-    resolved.forEach((name, services) -> {
-      if (services.size() == 1 && meshed.contains(services.iterator().next())) {
-        drop.add(virtualKeys.get(name));
-      }
-    });
-    return drop;
+    return MeshRule.peersOfMeshedServices(virtualKeys, meshed, store::scanEdgeTotals);
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */

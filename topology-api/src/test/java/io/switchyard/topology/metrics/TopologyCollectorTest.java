@@ -58,7 +58,7 @@ class TopologyCollectorTest {
       assertThat(text).contains(
           "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600");
       assertThat(text).contains("traces_service_graph_request_client_seconds_bucket");
-      assertThat(text).contains("switchyard_service_requests_total{namespace=\"shop\",service=\"cart\"} 600.0");
+      assertThat(text).contains("switchyard_service_requests_total{kind=\"service\",namespace=\"shop\",service=\"cart\"} 600.0");
       assertThat(text).contains("switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-availability\"} -4.0");
       assertThat(text).contains("switchyard_slo_burn_rate{service=\"cart\",slo=\"cart-availability\",window=\"1h\"} 5.0");
       assertThat(text).contains("switchyard_slo_alert_firing{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 1.0");
