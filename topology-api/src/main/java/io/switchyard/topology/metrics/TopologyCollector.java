@@ -8,7 +8,9 @@ import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.query.BadParameterException;
 import io.switchyard.topology.query.MeshRule;
+import io.switchyard.topology.query.TimeParams;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.TopologyStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -161,8 +163,21 @@ public final class TopologyCollector implements MultiCollector {
         "Error budget left over the SLO window: 1 untouched, 0 spent, negative overspent");
     GaugeSnapshot.Builder burn = gauge("switchyard_slo_burn_rate", "Error-budget burn rate over a window");
     GaugeSnapshot.Builder alert = gauge("switchyard_slo_alert_firing", "1 while a burn-rate alert fires");
+    // Timeslices SLOs only: their SLI divides these, not requests (OpenSLO budgetingMethod).
+    GaugeSnapshot.Builder goodSlices = gauge("switchyard_slo_good_slices",
+        "Timeslices SLOs: slices of the SLO window that met the slice target (a slice without events is good)");
+    GaugeSnapshot.Builder totalSlices = gauge("switchyard_slo_total_slices", "Timeslices SLOs: slices in the SLO window");
+    GaugeSnapshot.Builder sliceWindow = gauge("switchyard_slo_time_slice_window_seconds", "Timeslices SLOs: length of one slice");
     for (SloStatusRecord s : store.sloStatuses()) {
       Labels l = Labels.of("service", s.getService(), "slo", s.getName());
+      if ("Timeslices".equals(s.getBudgetingMethod())) {
+        goodSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getGoodSlices()).build());
+        totalSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getTotalSlices()).build());
+        Long sliceMs = sliceMillis(s.getTimeSliceWindow());
+        if (sliceMs != null) {
+          sliceWindow.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(sliceMs / 1000.0).build());
+        }
+      }
       sli.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getSli()).build());
       objective.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getObjective()).build());
       budget.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getErrorBudgetRemaining()).build());
@@ -194,7 +209,17 @@ public final class TopologyCollector implements MultiCollector {
 
     return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), queue.build(), svcRequests.build(),
         svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
-        alert.build(), newest.build(), lag.build(), records.build(), dropped.build());
+        alert.build(), goodSlices.build(), totalSlices.build(), sliceWindow.build(), newest.build(), lag.build(), records.build(),
+        dropped.build());
+  }
+
+  /** The slice length of a status record ("5m"), null when the record's text is not a duration. */
+  private static Long sliceMillis(String window) {
+    try {
+      return TimeParams.durationMillis("timeSliceWindow", window);
+    } catch (BadParameterException e) {
+      return null;
+    }
   }
 
   private static GaugeSnapshot.Builder gauge(String name, String help) {

@@ -154,6 +154,27 @@ class TopologyCollectorTest {
   }
 
   @Test
+  void aTimeslicesSloExposesItsSliceCountsAndSliceLengthAndAnOccurrencesSloNone() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // 1 h of 1-minute slices, one of them bad: sli 59/60.
+      b.sloStatus("cart-slices", SloStatusRecord.newBuilder().setName("cart-slices").setService("cart").setObjective(0.9)
+          .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
+          .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(0.8333).build());
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      assertThat(text.lines().filter(l -> l.startsWith("switchyard_slo_") && l.contains("slice")))
+          .containsExactlyInAnyOrder(
+              "switchyard_slo_good_slices{service=\"cart\",slo=\"cart-slices\"} 59.0",
+              "switchyard_slo_total_slices{service=\"cart\",slo=\"cart-slices\"} 60.0",
+              "switchyard_slo_time_slice_window_seconds{service=\"cart\",slo=\"cart-slices\"} 60.0",
+              "switchyard_slo_sli{service=\"cart\",slo=\"cart-slices\"} 0.9833333333333333",
+              "switchyard_slo_objective{service=\"cart\",slo=\"cart-slices\"} 0.9",
+              "switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-slices\"} 0.8333");
+    }
+  }
+
+  @Test
   void seriesCapBoundsCardinalityAndCountsWhatWasLeftOut() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       String text = scrape(new TopologyCollector(store, 2, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
