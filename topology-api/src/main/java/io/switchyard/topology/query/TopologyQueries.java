@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
@@ -634,6 +635,52 @@ public final class TopologyQueries {
       return null;
     }
     return new ServiceDetail(whole[0].summary(window.seconds()), step / 1000.0, series(window, step, buckets));
+  }
+
+  /**
+   * What a service's inbound hops report beyond RED, summed over the hops into it (the graph's edges, so the access-log
+   * figures of a hop where it has both sources): null fields when no hop into it has any.
+   *
+   * @param responseCodes requests by exact response code, as the graph's edges carry them (access-logged hops only)
+   * @param bytesSent bytes the service sent over its TCP hops with access logs
+   * @param bytesReceived bytes it received over them
+   */
+  public record Inbound(Map<String, Double> responseCodes, Double bytesSent, Double bytesReceived) {}
+
+  /**
+   * {@link Inbound} of the service {@code name} in {@code namespace} (or any of several separated by commas; null: in
+   * every namespace), read from the service's one-hop graph over {@code window}.
+   */
+  public Inbound inbound(String name, String namespace, QueryWindow window) {
+    Set<String> namespaces = namespaces(namespace);
+    // Without the namespace filter: the graph's keeps hops with either end in it, and a caller elsewhere still counts.
+    Graph g = graph(new GraphRequest(window.fromMs(), window.toMs(), null, name, 1, GraphType.SERVICE));
+    Set<String> targets = new HashSet<>();
+    for (Graph.Node n : g.nodes()) {
+      if (name.equals(n.name()) && (namespaces == null || namespaces.contains(n.namespace()))) {
+        targets.add(n.id());
+      }
+    }
+    Map<String, Double> codes = null;
+    Double sent = null;
+    Double received = null;
+    for (Graph.Edge e : g.edges()) {
+      if (!targets.contains(e.target())) {
+        continue;
+      }
+      if (e.responseCodes() != null) {
+        Map<String, Double> sum = codes == null ? new TreeMap<>() : codes;
+        e.responseCodes().forEach((code, n) -> sum.merge(code, n, Double::sum));
+        codes = sum;
+      }
+      if (e.bytesSent() != null) {
+        sent = (sent == null ? 0 : sent) + e.bytesSent();
+      }
+      if (e.bytesReceived() != null) {
+        received = (received == null ? 0 : received) + e.bytesReceived();
+      }
+    }
+    return new Inbound(codes, sent, received);
   }
 
   /** A service's summary and its RED series. */
