@@ -76,6 +76,14 @@ class PortInUseTest {
     }
   }
 
+  @Test
+  void theDemoNamesItsJwksPort() {
+    // The JWKS server binds the --target host; nothing is sent before it is up.
+    CliRun r = run("demo", "--jwks-port", Integer.toString(busy), "--demo-duration", "1");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.strip()).isEqualTo(inUse("--jwks-port", "127.0.0.1"));
+  }
+
   /** {@code up} with every port free but one: fails before its data folder, broker or child exist. */
   private CliRun up(String busyFlag) throws IOException {
     Path config = Files.createDirectories(dir.resolve("config"));
