@@ -1,7 +1,9 @@
 package io.switchyard.launcher;
 
 import io.switchyard.launcher.cli.SwitchyardCommand;
+import io.switchyard.launcher.runtime.ListenPorts;
 import io.switchyard.serverkit.config.ConfigException;
+import java.net.BindException;
 import picocli.CommandLine;
 
 /** Entry point of the {@code switchyard} command. */
@@ -27,6 +29,16 @@ public final class Main {
       return USAGE_ERROR;
     });
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof ListenPorts.InUseException) {
+        cmd.getErr().println("switchyard: " + ex.getMessage());
+        return USAGE_ERROR;
+      }
+      String bind = bindFailure(ex);
+      if (bind != null) {
+        // A port taken between the check of ListenPorts and the server's own bind: still one line.
+        cmd.getErr().println("switchyard: cannot listen: " + bind + "; stop what holds the port, or choose another one with its --*-port flag");
+        return USAGE_ERROR;
+      }
       Throwable t = ex;
       while (t.getCause() != null && !(t instanceof ConfigException) && !(t instanceof IllegalArgumentException)) {
         t = t.getCause();
@@ -38,6 +50,21 @@ public final class Main {
       throw ex;
     });
     return cl;
+  }
+
+  /** The messages from the outermost exception down to a {@link BindException} in {@code t}'s causes; null if none. */
+  static String bindFailure(Throwable t) {
+    StringBuilder why = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && why.indexOf(m) < 0) {
+        why.append(why.length() == 0 ? "" : ": ").append(m);
+      }
+      if (c instanceof BindException) {
+        return why.toString();
+      }
+    }
+    return null;
   }
 
   /** A mistake of the user's (bad flag combination, missing file) reported in one line with exit code 2. */

@@ -1,6 +1,7 @@
 package io.switchyard.launcher.cli;
 
 import io.switchyard.launcher.Main.UsageException;
+import io.switchyard.launcher.runtime.ListenPorts;
 import io.switchyard.model.DefaultPorts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +18,11 @@ public final class AdminOptions {
 
   @Option(names = "--admin-token-file", paramLabel = "FILE", description = "File holding a bearer token that admin endpoints revealing configuration require.")
   public Path tokenFile;
+
+  /** The ports a service command listens on, starting with the admin port; the command adds its own. */
+  public ListenPorts listenPorts() {
+    return new ListenPorts().add("--admin-port", host, port);
+  }
 
   /** The token, or null when none is configured. */
   public String token() {

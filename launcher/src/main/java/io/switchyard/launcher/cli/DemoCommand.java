@@ -1,6 +1,7 @@
 package io.switchyard.launcher.cli;
 
 import io.switchyard.demo.StorefrontDemo;
+import io.switchyard.launcher.runtime.ListenPorts;
 import io.switchyard.model.DefaultPorts;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,6 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var settings = demo.settings(host, authzPort, ratelimitPort, otlpPort, alsPort);
+    new ListenPorts().add("--jwks-port", host, settings.jwksPort()).check();
     StorefrontDemo d = new StorefrontDemo(settings, System.out, System.console() != null).start();
     Runtime.getRuntime().addShutdownHook(new Thread(d::close, "demo-stop"));
     d.awaitDone();

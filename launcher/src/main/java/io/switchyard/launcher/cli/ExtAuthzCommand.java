@@ -86,6 +86,7 @@ public final class ExtAuthzCommand implements Callable<Integer> {
         .withTimings(Duration.ofMillis(deadlineMs), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2))
         .withDecisionLog(true, kafkaGiven ? kafka.bootstrapServers : null,
             Topics.AUTHZ_DECISIONS.withPrefix(kafka.topicPrefix).name(), 10_000, redacted));
+    admin.listenPorts().add("--port", host, port).check();
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

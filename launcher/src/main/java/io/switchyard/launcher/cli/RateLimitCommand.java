@@ -44,6 +44,7 @@ public final class RateLimitCommand implements Callable<Integer> {
     }
     var limiterOptions = options.limiterOptions();
     var storageOptions = options.storageOptions();
+    admin.listenPorts().add("--port", host, port).check();
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

@@ -65,6 +65,7 @@ public final class TopologyApiCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    admin.listenPorts().add("--port", host, port).check();
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

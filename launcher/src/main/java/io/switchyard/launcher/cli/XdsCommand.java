@@ -39,6 +39,7 @@ public final class XdsCommand implements Callable<Integer> {
     if (mesh == null) {
       throw new UsageException("xds needs --mesh FILE (or use 'switchyard xds render')");
     }
+    admin.listenPorts().add("--port", host, port).check();
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

@@ -43,6 +43,7 @@ public final class EmbeddedRuntime {
   /** How often {@code up} checks the Flink jobs' JVM answers and checkpoints ({@link FlinkChildHealth}). */
   private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
   private static final String ANY = "0.0.0.0";
+  private static final String KAFKA_HOST = "127.0.0.1";
 
   private EmbeddedRuntime() {}
 
@@ -114,11 +115,12 @@ public final class EmbeddedRuntime {
   /** As {@link #start(Settings, PrintStream, UnaryOperator)}, with the topology API's cache sizes. */
   public static SwitchyardProcess start(Settings s, PrintStream out, UnaryOperator<ExtAuthzConfig> extAuthzTuning,
       TopologyApiOptions.Caches topologyCaches) throws Exception {
-    Files.createDirectories(s.dataDir());
     if (s.flinkJar() != null && !Files.isRegularFile(s.flinkJar())) {
       throw new IllegalArgumentException("Flink jobs jar not found at " + s.flinkJar()
           + " (build it with: mvn -pl flink-jobs -am package -DskipTests, or start with --no-flink)");
     }
+    listenPorts(s).check();
+    Files.createDirectories(s.dataDir());
     SwitchyardProcess p = SwitchyardProcess.start(s.adminHost(), s.adminPort(), s.adminToken(), out);
     try {
       String kafka = startKafka(p, s);
@@ -138,10 +140,39 @@ public final class EmbeddedRuntime {
     }
   }
 
+  /**
+   * Every port {@code up} is about to listen on with the flag that sets it: the same conditions as the
+   * start methods below, so a component that stays off (no config folder, --no-flink) is not checked.
+   */
+  static ListenPorts listenPorts(Settings s) {
+    Ports ports = s.ports();
+    ListenPorts l = new ListenPorts().add("--admin-port", s.adminHost(), s.adminPort())
+        .add("--kafka-port", KAFKA_HOST, s.kafkaPort()).add("--kafka-controller-port", KAFKA_HOST, s.kafkaControllerPort());
+    if (Files.isDirectory(s.configDir().resolve("ratelimit"))) {
+      l.add("--ratelimit-port", ANY, ports.ratelimit());
+    }
+    if (Files.isDirectory(s.configDir().resolve("authz"))) {
+      l.add("--ext-authz-port", ANY, ports.extAuthz());
+    }
+    l.add("--otlp-grpc-port", ANY, ports.otlpGrpc()).add("--otlp-http-port", ANY, ports.otlpHttp())
+        .add("--als-port", ANY, ports.als()).add("--topology-port", ANY, ports.topology());
+    if (Files.isRegularFile(s.configDir().resolve("mesh.yaml"))) {
+      l.add("--xds-port", ANY, ports.xds());
+    }
+    if (s.flinkJar() != null) {
+      // The child's Prometheus reporter binds every interface; taken, it logs and runs on without metrics.
+      l.add("--flink-metrics-port", ANY, ports.flinkMetrics());
+    }
+    if (s.demo() != null) {
+      l.add("--jwks-port", s.demo().host(), s.demo().jwksPort());
+    }
+    return l;
+  }
+
   private static String startKafka(SwitchyardProcess p, Settings s) {
     Readiness.Component ready = p.readiness().register("kafka");
     EmbeddedKafka kafka = p.own("kafka", EmbeddedKafka.builder()
-        .dataDir(s.dataDir().resolve("kafka")).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
+        .dataDir(s.dataDir().resolve("kafka")).host(KAFKA_HOST).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
     kafka.start();
     kafka.createTopics(Topics.all(s.topicPrefix()));
     ready.ready();

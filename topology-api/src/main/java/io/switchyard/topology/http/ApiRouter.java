@@ -205,7 +205,17 @@ public final class ApiRouter implements HttpHandler {
     body.put("service", d.summary());
     body.put("stepSeconds", d.stepSeconds());
     body.put("series", d.series());
+    TopologyQueries.Inbound in = queries.inbound(name, namespace, w);
+    putPresent(body, "responseCodes", in.responseCodes());
+    putPresent(body, "bytesSent", in.bytesSent());
+    putPresent(body, "bytesReceived", in.bytesReceived());
     HttpResponses.json(ex, 200, envelope(fresh, w, body));
+  }
+
+  private static void putPresent(Map<String, Object> body, String key, Object value) {
+    if (value != null) {
+      body.put(key, value);
+    }
   }
 
   private void sloDetail(HttpExchange ex, String name, FreshnessView fresh) throws IOException {

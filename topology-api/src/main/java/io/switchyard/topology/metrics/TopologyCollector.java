@@ -4,10 +4,14 @@ import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.LatencyHistogram;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.topology.query.BadParameterException;
 import io.switchyard.topology.query.MeshRule;
+import io.switchyard.topology.query.TimeParams;
+import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.TopologyStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -19,6 +23,8 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -65,7 +71,13 @@ public final class TopologyCollector implements MultiCollector {
     // Per hop the access-log figure where a hop has both sources; then hops whose names meet in Tempo's labels
     // (the same service names in two namespaces) are summed into their one series, not one kept.
     Map<String, EdgeAggregate> hops = new LinkedHashMap<>();
-    store.scanEdgeTotals(e -> hops.merge(hopId(e), e, TopologyCollector::preferMesh));
+    List<EdgeAggregate> intoVirtual = new ArrayList<>();
+    store.scanEdgeTotals(e -> {
+      hops.merge(hopId(e), e, TopologyCollector::preferMesh);
+      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
+        intoVirtual.add(e);
+      }
+    });
     // The graphs' MeshRule over the totals: a server with access-log totals exposes none of the traced hops into it
     // (virtual peers by the service their name resolves to), so its series stop where its access logs start.
     Set<String> meshed = new HashSet<>();
@@ -81,6 +93,18 @@ public final class TopologyCollector implements MultiCollector {
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();
     store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
         (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
+    // As /api/v1/services lists them: a virtual peer whose requests a meshed service's sidecar logs is left out
+    // (sum(rate(switchyard_service_requests_total)) would count them twice), the others carry their kind.
+    Map<String, String> virtualPeers = new HashMap<>();
+    Set<String> meshedServices = new HashSet<>();
+    services.forEach((key, s) -> {
+      if (s.getService().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
+        virtualPeers.put(s.getService().getName(), key);
+      } else if (MeshRule.isMeshServer(s.getService()) && s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH) {
+        meshedServices.add(key);
+      }
+    });
+    services.keySet().removeAll(MeshRule.peersOfMeshedServices(virtualPeers, meshedServices, intoVirtual::forEach));
 
     CounterSnapshot.Builder requests = CounterSnapshot.builder().name("traces_service_graph_request")
         .help("Requests between two nodes (Tempo service-graph series, from materialised aggregates)");
@@ -127,7 +151,8 @@ public final class TopologyCollector implements MultiCollector {
         continue;
       }
       serviceCount++;
-      Labels labels = Labels.of("namespace", s.getService().getNamespace(), "service", s.getService().getName());
+      Labels labels = Labels.of("kind", TopologyQueries.kindName(s.getService().getKind()), "namespace", s.getService().getNamespace(),
+          "service", s.getService().getName());
       svcRequests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getRequestCount()).build());
       svcFailed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(s.getFailedCount()).build());
       svcLatency.dataPoint(histogram(labels, s.getLatency(), EXPOSED));
@@ -142,8 +167,21 @@ public final class TopologyCollector implements MultiCollector {
     GaugeSnapshot.Builder alertBurn = gauge("switchyard_slo_alert_burn_rate",
         "Burn rate over a burn-rate alert's long and short windows (they scale with the SLO window)");
     GaugeSnapshot.Builder alertThreshold = gauge("switchyard_slo_alert_threshold", "Burn rate above which an alert fires");
+    // Timeslices SLOs only: their SLI divides these, not requests (OpenSLO budgetingMethod).
+    GaugeSnapshot.Builder goodSlices = gauge("switchyard_slo_good_slices",
+        "Timeslices SLOs: slices of the SLO window that met the slice target (a slice without events is good)");
+    GaugeSnapshot.Builder totalSlices = gauge("switchyard_slo_total_slices", "Timeslices SLOs: slices in the SLO window");
+    GaugeSnapshot.Builder sliceWindow = gauge("switchyard_slo_time_slice_window_seconds", "Timeslices SLOs: length of one slice");
     for (SloStatusRecord s : store.sloStatuses()) {
       Labels l = Labels.of("service", s.getService(), "slo", s.getName());
+      if ("Timeslices".equals(s.getBudgetingMethod())) {
+        goodSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getGoodSlices()).build());
+        totalSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getTotalSlices()).build());
+        Long sliceMs = sliceMillis(s.getTimeSliceWindow());
+        if (sliceMs != null) {
+          sliceWindow.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(sliceMs / 1000.0).build());
+        }
+      }
       sli.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getSli()).build());
       objective.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getObjective()).build());
       budget.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getErrorBudgetRemaining()).build());
@@ -183,7 +221,17 @@ public final class TopologyCollector implements MultiCollector {
 
     return MetricSnapshots.of(requests.build(), failed.build(), server.build(), client.build(), queue.build(), svcRequests.build(),
         svcFailed.build(), svcLatency.build(), sli.build(), objective.build(), budget.build(), burn.build(),
-        alert.build(), alertBurn.build(), alertThreshold.build(), newest.build(), lag.build(), records.build(), dropped.build());
+        alert.build(), alertBurn.build(), alertThreshold.build(), goodSlices.build(), totalSlices.build(), sliceWindow.build(),
+        newest.build(), lag.build(), records.build(), dropped.build());
+  }
+
+  /** The slice length of a status record ("5m"), null when the record's text is not a duration. */
+  private static Long sliceMillis(String window) {
+    try {
+      return TimeParams.durationMillis("timeSliceWindow", window);
+    } catch (BadParameterException e) {
+      return null;
+    }
   }
 
   private static GaugeSnapshot.Builder gauge(String name, String help) {

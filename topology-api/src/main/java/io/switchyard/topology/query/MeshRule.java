@@ -1,10 +1,14 @@
 package io.switchyard.topology.query;
 
+import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Istio's reporter model applied per server: the destination sidecar of a meshed server logs every inbound request,
@@ -39,6 +43,38 @@ public final class MeshRule {
       case NODE_KIND_USER, NODE_KIND_UNKNOWN, NODE_KIND_GROUPED, NODE_KIND_VIRTUAL -> false;
       default -> true;
     };
+  }
+
+  /**
+   * The rule applied to a list of services (the services API, {@code switchyard_service_*}): the keys of the listed
+   * virtual peers (a {@code postgres} named by {@code db.*} or {@code peer.service} of its callers' spans) that
+   * resolve, with the namespace of every client that ever called them, to one listed service with access-log figures.
+   * Their requests are that service's, which its sidecar logs. Peers that resolve to nothing listed, or to a service
+   * without access logs, stay.
+   *
+   * @param virtualPeers listed virtual peers: name to list key
+   * @param meshed list keys ({@code namespace/name}) of the listed services with access-log figures
+   * @param edgeTotals feeds the edge totals (at least every edge into a listed virtual peer)
+   */
+  public static Set<String> peersOfMeshedServices(Map<String, String> virtualPeers, Set<String> meshed,
+      Consumer<Consumer<EdgeAggregate>> edgeTotals) {
+    if (virtualPeers.isEmpty() || meshed.isEmpty()) {
+      return Set.of();
+    }
+    // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
+    Map<String, Set<String>> resolved = new HashMap<>();
+    edgeTotals.accept(e -> {
+      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL && virtualPeers.containsKey(e.getServer().getName())) {
+        resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>()).add(serverOf(e.getClient(), e.getServer()));
+      }
+    });
+    Set<String> drop = new HashSet<>();
+    resolved.forEach((name, services) -> {
+      if (services.size() == 1 && meshed.contains(services.iterator().next())) {
+        drop.add(virtualPeers.get(name));
+      }
+    });
+    return drop;
   }
 
   /**

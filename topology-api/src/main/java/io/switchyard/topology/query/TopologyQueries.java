@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
@@ -549,7 +550,8 @@ public final class TopologyQueries {
     return kept;
   }
 
-  static String kindName(NodeRef.NodeKind kind) {
+  /** A node kind as the API and {@code /metrics} name it. */
+  public static String kindName(NodeRef.NodeKind kind) {
     return switch (kind) {
       case NODE_KIND_VIRTUAL -> "virtual";
       case NODE_KIND_UNKNOWN -> "unknown";
@@ -635,6 +637,52 @@ public final class TopologyQueries {
     return new ServiceDetail(whole[0].summary(window.seconds()), step / 1000.0, series(window, step, buckets));
   }
 
+  /**
+   * What a service's inbound hops report beyond RED, summed over the hops into it (the graph's edges, so the access-log
+   * figures of a hop where it has both sources): null fields when no hop into it has any.
+   *
+   * @param responseCodes requests by exact response code, as the graph's edges carry them (access-logged hops only)
+   * @param bytesSent bytes the service sent over its TCP hops with access logs
+   * @param bytesReceived bytes it received over them
+   */
+  public record Inbound(Map<String, Double> responseCodes, Double bytesSent, Double bytesReceived) {}
+
+  /**
+   * {@link Inbound} of the service {@code name} in {@code namespace} (or any of several separated by commas; null: in
+   * every namespace), read from the service's one-hop graph over {@code window}.
+   */
+  public Inbound inbound(String name, String namespace, QueryWindow window) {
+    Set<String> namespaces = namespaces(namespace);
+    // Without the namespace filter: the graph's keeps hops with either end in it, and a caller elsewhere still counts.
+    Graph g = graph(new GraphRequest(window.fromMs(), window.toMs(), null, name, 1, GraphType.SERVICE));
+    Set<String> targets = new HashSet<>();
+    for (Graph.Node n : g.nodes()) {
+      if (name.equals(n.name()) && (namespaces == null || namespaces.contains(n.namespace()))) {
+        targets.add(n.id());
+      }
+    }
+    Map<String, Double> codes = null;
+    Double sent = null;
+    Double received = null;
+    for (Graph.Edge e : g.edges()) {
+      if (!targets.contains(e.target())) {
+        continue;
+      }
+      if (e.responseCodes() != null) {
+        Map<String, Double> sum = codes == null ? new TreeMap<>() : codes;
+        e.responseCodes().forEach((code, n) -> sum.merge(code, n, Double::sum));
+        codes = sum;
+      }
+      if (e.bytesSent() != null) {
+        sent = (sent == null ? 0 : sent) + e.bytesSent();
+      }
+      if (e.bytesReceived() != null) {
+        received = (received == null ? 0 : received) + e.bytesReceived();
+      }
+    }
+    return new Inbound(codes, sent, received);
+  }
+
   /** A service's summary and its RED series. */
   public record ServiceSeries(ServiceSummary service, List<SeriesPoint> series) {}
 
@@ -705,12 +753,7 @@ public final class TopologyQueries {
         + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
   }
 
-  /**
-   * The graph's {@link MeshRule} applied to a services list: the keys of the virtual peers (a {@code postgres} named by
-   * {@code db.*} or {@code peer.service} of its callers' spans) that resolve, with the namespace of every client that
-   * ever called them, to one listed service with access-log figures. Their requests are that service's, which its
-   * sidecar logs. Peers that resolve to nothing listed, or to a service without access logs, stay (marked virtual).
-   */
+  /** {@link MeshRule#peersOfMeshedServices} over a services list and the store's edge totals. */
   private Set<String> virtualPeersOfMeshedServices(Map<String, ServiceAcc> listed) {
     Set<String> meshed = new HashSet<>();
     Map<String, String> virtualKeys = new HashMap<>();
@@ -721,23 +764,7 @@ public final class TopologyQueries {
         meshed.add(key);
       }
     });
-    if (virtualKeys.isEmpty() || meshed.isEmpty()) {
-      return Set.of();
-    }
-    // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
-    Map<String, Set<String>> resolved = new HashMap<>();
-    store.scanEdgeTotals(e -> {
-      if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL && virtualKeys.containsKey(e.getServer().getName())) {
-        resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>()).add(MeshRule.serverOf(e.getClient(), e.getServer()));
-      }
-    });
-    Set<String> drop = new HashSet<>();
-    resolved.forEach((name, services) -> {
-      if (services.size() == 1 && meshed.contains(services.iterator().next())) {
-        drop.add(virtualKeys.get(name));
-      }
-    });
-    return drop;
+    return MeshRule.peersOfMeshedServices(virtualKeys, meshed, store::scanEdgeTotals);
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.CodeCount;
+import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.testing.MutableClock;
+import io.switchyard.topology.Fixtures;
 import io.switchyard.topology.MeshScenario;
 import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.TopologyQueries;
@@ -59,6 +62,19 @@ class OpenApiContractTest {
     StoreBatch b = new StoreBatch();
     MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
     MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
+    // Exact codes into ledger and TCP bytes into redis: the service detail's responseCodes and bytes.
+    NodeRef ledger = Fixtures.service("ledger", "shop");
+    NodeRef redis = Fixtures.service("redis", "shop");
+    for (int m = 0; m < 10; m++) {
+      long start = Fixtures.T0 + m * Fixtures.MINUTE;
+      b.edge("cart->ledger", Fixtures.edge(MeshScenario.CART, ledger, MeshScenario.MESH, start, 10, 1, 0.01).toBuilder()
+          .addResponseCodes(CodeCount.newBuilder().setCode("200").setCount(9))
+          .addResponseCodes(CodeCount.newBuilder().setCode("503").setCount(1)).build());
+      b.edge("cart->redis", Fixtures.edge(MeshScenario.CART, redis, MeshScenario.MESH, start, 2, 0, 0.001).toBuilder()
+          .setProtocol("tcp").clearResponses().setSentBytes(500).setReceivedBytes(50).build());
+      b.service("ledger", Fixtures.serviceWindow(ledger, MeshScenario.MESH, start, 10, 1, 0.01));
+      b.service("redis", Fixtures.serviceWindow(redis, MeshScenario.MESH, start, 2, 0, 0.001));
+    }
     long evaluated = MeshScenario.NOW.toEpochMilli() - 60_000;
     b.sloStatus("cart-availability", SloStatusRecord.newBuilder().setName("cart-availability").setService("cart")
         .setSliKind("availability").setObjective(0.99).setTimeWindow("28d").setEvaluatedAtUnixMs(evaluated)
@@ -107,7 +123,8 @@ class OpenApiContractTest {
             "/api/v1/services?from=now-15m&namespace=shop,pay"),
         "400", List.of("/api/v1/services?step=0s")));
     r.put("/api/v1/services/{name}", Map.of(
-        "200", List.of("/api/v1/services/cart?from=now-15m", "/api/v1/services/cart?from=now-15m&step=1m&namespace=shop"),
+        "200", List.of("/api/v1/services/cart?from=now-15m", "/api/v1/services/cart?from=now-15m&step=1m&namespace=shop",
+            "/api/v1/services/ledger?from=now-15m", "/api/v1/services/redis?from=now-15m"),
         "400", List.of("/api/v1/services/cart?step=99999999999999h"),
         "404", List.of("/api/v1/services/no-such-service")));
     r.put("/api/v1/slos", Map.of(

@@ -63,7 +63,7 @@ class TopologyCollectorTest {
       assertThat(text).contains(
           "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600");
       assertThat(text).contains("traces_service_graph_request_client_seconds_bucket");
-      assertThat(text).contains("switchyard_service_requests_total{namespace=\"shop\",service=\"cart\"} 600.0");
+      assertThat(text).contains("switchyard_service_requests_total{kind=\"service\",namespace=\"shop\",service=\"cart\"} 600.0");
       assertThat(text).contains("switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-availability\"} -4.0");
       assertThat(text).contains("switchyard_slo_burn_rate{service=\"cart\",slo=\"cart-availability\",window=\"1h\"} 5.0");
       assertThat(text).contains("switchyard_slo_alert_firing{alert=\"page-1h\",service=\"cart\",severity=\"page\",slo=\"cart-availability\"} 1.0");
@@ -163,6 +163,27 @@ class TopologyCollectorTest {
           .doesNotContain("connection_type=\"database\",server=\"postgres\"");
       // db is a virtual peer no logged service stands for: its traced hop stays.
       assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"database\",server=\"db\"} 300.0");
+    }
+  }
+
+  @Test
+  void aTimeslicesSloExposesItsSliceCountsAndSliceLengthAndAnOccurrencesSloNone() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // 1 h of 1-minute slices, one of them bad: sli 59/60.
+      b.sloStatus("cart-slices", SloStatusRecord.newBuilder().setName("cart-slices").setService("cart").setObjective(0.9)
+          .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
+          .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(0.8333).build());
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      assertThat(text.lines().filter(l -> l.startsWith("switchyard_slo_") && l.contains("slice")))
+          .containsExactlyInAnyOrder(
+              "switchyard_slo_good_slices{service=\"cart\",slo=\"cart-slices\"} 59.0",
+              "switchyard_slo_total_slices{service=\"cart\",slo=\"cart-slices\"} 60.0",
+              "switchyard_slo_time_slice_window_seconds{service=\"cart\",slo=\"cart-slices\"} 60.0",
+              "switchyard_slo_sli{service=\"cart\",slo=\"cart-slices\"} 0.9833333333333333",
+              "switchyard_slo_objective{service=\"cart\",slo=\"cart-slices\"} 0.9",
+              "switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-slices\"} 0.8333");
     }
   }
 

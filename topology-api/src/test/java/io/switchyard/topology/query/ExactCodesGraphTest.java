@@ -117,6 +117,30 @@ class ExactCodesGraphTest {
   }
 
   @Test
+  void aServiceSumsTheExactCodesAndTcpBytesOfTheEdgesIntoIt() {
+    // A second caller of reviews, from another namespace: 4 x 200 and 1 x 404 a minute.
+    StoreBatch b = new StoreBatch();
+    for (int m = 0; m < 60; m++) {
+      b.edge("outlet/frontend->shop/reviews", edge(service("frontend", "outlet"), REVIEWS, MESH, T0 + m * MINUTE, 5, 0, 0.02)
+          .toBuilder().addResponseCodes(code("200", 4)).addResponseCodes(code("404", 1)).build());
+    }
+    store.write(b);
+    store.completeRollups();
+    TopologyQueries q = queries();
+    QueryWindow hour = q.window(T0, T0 + HOUR);
+    assertThat(q.inbound("reviews", null, hour))
+        .isEqualTo(new TopologyQueries.Inbound(Map.of("200", 780.0, "503", 60.0, "404", 60.0), null, null));
+    assertThat(q.inbound("reviews", "shop,pay", hour)).isEqualTo(q.inbound("reviews", null, hour));
+    assertThat(q.inbound("mongodb", "shop", hour)).isEqualTo(new TopologyQueries.Inbound(null, 300_000.0, 60_000.0));
+    // Ten minutes of a ragged range: minutes and a roll-up.
+    assertThat(q.inbound("mongodb", null, q.window(T0 + 7 * MINUTE, T0 + 17 * MINUTE)))
+        .isEqualTo(new TopologyQueries.Inbound(null, 50_000.0, 10_000.0));
+    // Traced callers only, or a namespace it is not in: nothing beyond RED.
+    assertThat(q.inbound("productpage", null, hour)).isEqualTo(new TopologyQueries.Inbound(null, null, null));
+    assertThat(q.inbound("reviews", "outlet", hour)).isEqualTo(new TopologyQueries.Inbound(null, null, null));
+  }
+
+  @Test
   void aStoredBucketOfTheLayoutBeforeExactCodesIsRebuiltNotRead() {
     TopologyQueries first = queries();
     assertFigures(edges(first, T0 + 3 * MINUTE, T0 + 58 * MINUTE, GraphType.SERVICE), 55, "first");

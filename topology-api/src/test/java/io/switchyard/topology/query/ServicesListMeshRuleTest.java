@@ -13,9 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.TelemetrySource;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.testing.MutableClock;
+import io.switchyard.topology.metrics.TopologyCollector;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -58,6 +63,25 @@ class ServicesListMeshRuleTest {
       // The same rule with series.
       assertThat(queries.servicesWithSeries(w, null, MINUTES * MINUTE)).extracting(s -> s.service().kind() + " " + s.service().name())
           .containsExactlyInAnyOrder("service postgres", "service ledger", "virtual ledger", "virtual orders");
+    }
+  }
+
+  @Test
+  void metricsExposeTheServicesTheListHasWithTheirKind() throws Exception {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      write(store);
+      // Before: every virtual peer was a switchyard_service_* series like a service (postgres twice: its own
+      // sidecar's 500 and its callers' traced 50), and nothing told the two kinds apart.
+      PrometheusRegistry registry = new PrometheusRegistry();
+      registry.register(new TopologyCollector(store, 100, () -> 0, () -> T0 + (MINUTES + 2) * MINUTE));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+      assertThat(out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("switchyard_service_requests_total{")))
+          .containsExactlyInAnyOrder(
+              "switchyard_service_requests_total{kind=\"service\",namespace=\"storefront\",service=\"postgres\"} 500.0",
+              "switchyard_service_requests_total{kind=\"service\",namespace=\"storefront\",service=\"ledger\"} 200.0",
+              "switchyard_service_requests_total{kind=\"virtual\",namespace=\"\",service=\"ledger\"} 40.0",
+              "switchyard_service_requests_total{kind=\"virtual\",namespace=\"\",service=\"orders\"} 70.0");
     }
   }
 
