@@ -58,7 +58,7 @@ public record JobOptions(
         --window 1m                 aggregation window (event time)
         --out-of-orderness 5s       watermark lag behind the newest event
         --allowed-lateness 5m       late events re-emit their window up to this long after it closed
-        --idleness 10s              a partition without data this long stops holding the watermark
+        --idleness 10s              a quiet partition stops holding the watermark; then event time follows the clock
         --pairing-wait 10s          how long a span waits for the other side of its edge
         --pairing-time event        event | processing: the clock of that wait
         --mesh-pairing-wait 10s     how long an access-log report waits for the other sidecar's report

@@ -27,9 +27,11 @@ import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloDefinitionRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -186,8 +188,7 @@ public final class SwitchyardPipeline {
     DataStream<AccessLogRecord> logs = env
         .fromSource(source(o, o.topic(Topics.ACCESS_LOGS),
             new ProtoRecordDeserializer<>(AccessLogRecord.class), "access-logs"),
-            idle(WatermarkStrategy.<AccessLogRecord>forBoundedOutOfOrderness(o.outOfOrderness())
-                .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000), o), "access-logs")
+            eventTime((AccessLogRecord r, long t) -> r.getStartTimeUnixNano() / 1_000_000, o), "access-logs")
         .uid("access-logs-source");
     KeyedStream<AccessLogRecord, String> byRequest = env.getParallelism() == 1
         ? DataStreamUtils.reinterpretAsKeyedStream(logs, AccessLogPairing::key, Types.STRING)
@@ -206,8 +207,7 @@ public final class SwitchyardPipeline {
     boolean oneSubtask = env.getParallelism() == 1;
     SingleOutputStreamOperator<TraceSpans> batches = env
         .fromSource(source(o, o.topic(Topics.SPANS), new RawSpanDeserializer(), "spans"),
-            idle(WatermarkStrategy.<TraceSpans>forBoundedOutOfOrderness(o.outOfOrderness())
-                .withTimestampAssigner((s, t) -> s.timestamp()), o),
+            eventTime((TraceSpans s, long t) -> s.timestamp(), o),
             "spans")
         .uid("spans-source")
         // Chained to the source: the raw span bytes of a trace travel as one record, parsed only by the
@@ -236,12 +236,20 @@ public final class SwitchyardPipeline {
   }
 
   /**
-   * Idle partitions must not hold the watermark of a live job. A bounded run never marks inputs idle:
-   * a reader that finished early sends +inf, and an idle sibling would then let +inf through and
-   * turn every record still in flight into late data.
+   * Event time of a source: bounded out-of-orderness. In a live job a quiet partition stops holding
+   * the others back, and when the traffic stops, event time goes on with the clock
+   * ({@link QuietInputWatermarks}), so the last window closes and waiting spans expire. A bounded run
+   * never marks inputs idle: a reader that finished early sends +inf, and an idle sibling would then let
+   * +inf through and turn every record still in flight into late data.
    */
-  static <T> WatermarkStrategy<T> idle(WatermarkStrategy<T> strategy, JobOptions o) {
-    return o.bounded() ? strategy : strategy.withIdleness(o.idleness());
+  static <T> WatermarkStrategy<T> eventTime(SerializableTimestampAssigner<T> timestamps, JobOptions o) {
+    Duration outOfOrderness = o.outOfOrderness();
+    Duration idleness = o.idleness();
+    WatermarkStrategy<T> strategy = o.bounded()
+        ? WatermarkStrategy.forBoundedOutOfOrderness(outOfOrderness)
+        : WatermarkStrategy.forGenerator(ctx -> new QuietInputWatermarks<>(outOfOrderness, idleness,
+            ctx.getInputActivityClock(), System::currentTimeMillis));
+    return strategy.withTimestampAssigner(timestamps);
   }
 
   /**
@@ -308,15 +316,17 @@ public final class SwitchyardPipeline {
     if (o.bounded()) {
       defs.setBounded(OffsetsInitializer.latest());
     }
-    // Definitions carry no event time: their input must never hold back the SLO clock, so it always
-    // reports +inf and the aggregates' watermark alone drives the evaluation.
+    // Definitions carry no event time: their input must never hold back the SLO clock, so it is always
+    // idle and the aggregates' watermark alone drives the evaluation. Not +inf: while the aggregates'
+    // input is idle too (no traffic yet, or a quiet spell), Flink would take the only active input's
+    // +inf as the operator's watermark, for good, and no evaluation timer would fire again.
     WatermarkStrategy<SloDefinitionChange> neverHoldsBack = WatermarkStrategy.forGenerator(ctx -> new WatermarkGenerator<>() {
       @Override
       public void onEvent(SloDefinitionChange event, long timestamp, WatermarkOutput output) {}
 
       @Override
       public void onPeriodicEmit(WatermarkOutput output) {
-        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE));
+        output.markIdle();
       }
     });
     BroadcastStream<SloDefinitionChange> definitions = env

@@ -14,6 +14,7 @@ import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.model.v1.SpanRecord.StatusCode;
+import io.switchyard.testing.FreePorts;
 import io.switchyard.testing.SharedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -143,6 +144,66 @@ class SloPipelineIT {
           .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)));
       await().atMost(Duration.ofSeconds(60)).until(() -> TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name()).stream()
           .anyMatch(r -> new String(r.key(), StandardCharsets.UTF_8).equals("checkout-typo") && r.value() == null));
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  /**
+   * A burst of live traffic after the job has sat idle, then nothing: event time goes on with the clock
+   * once the partitions fall quiet, so the burst's window closes and the SLO evaluates it by its timer.
+   * Before, the quiet inputs stopped event time (the window never closed), and the definitions input's
+   * +inf became the SLO operator's watermark for good once the samples input was idle.
+   */
+  @Test
+  void aBurstAfterAnIdleSpellIsAggregatedAndEvaluatedWithoutLaterTraffic() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    kafka.createTopics(prefix);
+    String quietSlo = SLO.replace("checkout-availability", "quiet-availability").replace("service: checkout", "service: quiet")
+        .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.9}]");
+    new SloPublisher(kafka.bootstrapServers(), prefix + Topics.SLO_DEFINITIONS.name(), Clock.systemUTC())
+        .publish(OpenSloParser.parseAll(Map.of("quiet.yaml", quietSlo)));
+    int port = FreePorts.next();
+    JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--data-dir", dataDir.toString(), "--metrics-port", Integer.toString(port), "--checkpoint-interval", "1s",
+        "--restart-attempts", "0", "--group-id", "it-quiet", "--out-of-orderness", "1s", "--idleness", "1s",
+        "--window", "5s", "--parallelism", "1"});
+    JobClient job = LiveJobs.start(o, Map.of(), "quiet-it");
+    try {
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> admin.listConsumerGroupOffsets("it-quiet-slo-definitions")
+            .partitionsToOffsetAndMetadata().get().values().stream().mapToLong(m -> m == null ? 0 : m.offset()).sum() >= 1);
+      }
+      // The span source has read nothing for three idleness timeouts: every input of the SLO operator but
+      // the definitions has gone idle.
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> FreshnessMetricsIT.scrape(port).stream()
+          .anyMatch(m -> m.name().equals("flink_taskmanager_job_task_operator_sourceIdleTime")
+              && m.labels().matches(".*operator_name=\"Source[^\"]*spans\".*") && m.value() >= 3_000));
+
+      long now = System.currentTimeMillis();
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        for (int j = 0; j < 20; j++) {
+          SpanRecord.Builder s = span(9_000 + j, 1, 0, "quiet", SpanKind.SPAN_KIND_SERVER, now - 500, 10);
+          if (j < 4) {
+            s.setStatus(StatusCode.STATUS_CODE_ERROR);
+          }
+          send(p, prefix, s.build());
+        }
+        p.flush();
+      }
+
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        List<SloStatusRecord> evaluated = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name())) {
+          evaluated.add(SloStatusRecord.parseFrom(r.value()));
+        }
+        assertThat(evaluated).as("status records of quiet-availability")
+            .anySatisfy(st -> {
+              assertThat(st.getName()).isEqualTo("quiet-availability");
+              assertThat(st.getTotalEvents()).isEqualTo(20);
+              assertThat(st.getGoodEvents()).isEqualTo(16);
+            });
+      });
     } finally {
       job.cancel().get();
     }
