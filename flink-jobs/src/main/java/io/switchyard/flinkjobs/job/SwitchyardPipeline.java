@@ -319,6 +319,7 @@ public final class SwitchyardPipeline {
     if (o.bounded()) {
       defs.setBounded(OffsetsInitializer.latest());
     }
+    o.consumerProperties().forEach(defs::setProperty);
     // Definitions carry no event time: their input must never hold back the SLO clock, so it always
     // reports +inf and the aggregates' watermark alone drives the evaluation.
     WatermarkStrategy<SloDefinitionChange> neverHoldsBack = WatermarkStrategy.forGenerator(ctx -> new WatermarkGenerator<>() {
@@ -368,6 +369,8 @@ public final class SwitchyardPipeline {
     } else {
       b.setProperty("partition.discovery.interval.ms", "60000");
     }
+    // Never one of the settings above: JobOptions refuses those keys.
+    o.consumerProperties().forEach(b::setProperty);
     return b.build();
   }
 
