@@ -104,6 +104,11 @@ public final class FlinkServiceGraphBench {
   static final int STEADY_TO_PERCENT = 75;
   /** How often the job's span source progress is read from its Prometheus endpoint. */
   static final int SCRAPE_MS = 100;
+  /**
+   * The same for the ceiling, which crosses the steady-state stretch in about a second: at
+   * {@value #SCRAPE_MS} ms the stretch's ends would be read to a tenth of its length.
+   */
+  static final int CEILING_SCRAPE_MS = 20;
   /** The Flink-ceiling job: the subject jar's span source into a discarding sink. */
   static final String CEILING_MAIN = "io.switchyard.bench.flink.ceiling.SpanReadCeilingJob";
   private static final String CEILING_SOURCE = "/flink-ceiling/" + CEILING_MAIN.replace('.', '/') + ".java";
@@ -332,9 +337,9 @@ public final class FlinkServiceGraphBench {
    * What a child JVM runs: the local jar {@code -jar}, or a main class on its class path; whether the
    * what-if flags ({@code bench.childJvm}, {@code bench.jobArgs}) apply to it.
    */
-  private record Child(Path jar, List<String> launch, boolean whatIfJvm, boolean whatIfArgs) {
+  private record Child(Path jar, List<String> launch, boolean whatIfJvm, boolean whatIfArgs, int scrapeMs) {
     static Child job(Path jar, boolean subject) {
-      return new Child(jar, List.of("-jar", jar.toString()), subject, subject);
+      return new Child(jar, List.of("-jar", jar.toString()), subject, subject, SCRAPE_MS);
     }
 
     /**
@@ -350,7 +355,7 @@ public final class FlinkServiceGraphBench {
         }
       }
       launch.addAll(List.of("-cp", jar + java.io.File.pathSeparator + classes, CEILING_MAIN));
-      return new Child(jar, launch, false, true);
+      return new Child(jar, launch, false, true, CEILING_SCRAPE_MS);
     }
   }
 
@@ -410,7 +415,7 @@ public final class FlinkServiceGraphBench {
       cmd.addAll(List.of(jobArgs.trim().split("\\s+")));
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans) : null;
+    SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans, child.scrapeMs()) : null;
     long readyAt = 0;
     JitWatch jit = new JitWatch(p);
     jit.start();
@@ -469,7 +474,8 @@ public final class FlinkServiceGraphBench {
 
   /**
    * Reads the job's span source progress ({@code numRecordsOut} of the {@code spans} source operator,
-   * summed over its subtasks) from the job's Prometheus endpoint every {@value #SCRAPE_MS} ms, with
+   * summed over its subtasks) from the job's Prometheus endpoint every {@value #SCRAPE_MS} ms (the
+   * ceiling: {@value #CEILING_SCRAPE_MS} ms), with
    * the child's CPU time at each reading, and keeps the first readings at or past the steady-state
    * stretch's two ends.
    */
@@ -481,6 +487,7 @@ public final class FlinkServiceGraphBench {
     private final URI metrics;
     private final long from;
     private final long to;
+    private final int scrapeMs;
     private final HttpClient http = HttpClient.newHttpClient();
     private long fromAt;
     private long fromSpans;
@@ -491,7 +498,8 @@ public final class FlinkServiceGraphBench {
     private long lastSeen = -1;
     long readyAt;
 
-    SourceWatch(Process time, int port, long spans) {
+    SourceWatch(Process time, int port, long spans, int scrapeMs) {
+      this.scrapeMs = scrapeMs;
       this.time = time;
       // Only this one family: the whole page (thousands of series) took the job's reporter a third of
       // a core to write at this rate.
@@ -518,7 +526,7 @@ public final class FlinkServiceGraphBench {
             toSpans = spans;
             toCpu = cpu;
           }
-          Thread.sleep(SCRAPE_MS); // sampling a counter; no push API
+          Thread.sleep(scrapeMs); // sampling a counter; no push API
         } catch (InterruptedException e) {
           return;
         } catch (IOException e) {
