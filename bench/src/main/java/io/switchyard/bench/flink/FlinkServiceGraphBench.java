@@ -91,7 +91,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Its main class ({@value #CEILING_MAIN}) is a source resource of this module, compiled at start
  * against the subject's local jar: Flink may not be on this JVM's class path. {@code -Dbench.ceiling=false}
  * skips it; {@code -Dbench.jobArgs} applies to it too (the source's settings are job flags), {@code
- * -Dbench.childJvm} does not (a flight recording would write the subject's file).
+ * -Dbench.childJvm} does not (a flight recording would write the subject's file): {@code -Dbench.ceilingJvm}
+ * gives it JVM flags of its own.
  *
  * <p>Usage: {@code FlinkServiceGraphBench LOCAL_JAR [REQUESTS] [ROUNDS] [BASELINE_JAR]} or
  * {@code FlinkServiceGraphBench LOCAL_JAR --state TRACES} (a request = a CLIENT and a SERVER span).
@@ -334,12 +335,12 @@ public final class FlinkServiceGraphBench {
   private record Run(double wallSeconds, double cpuSeconds, double jitSeconds, Steady steady) {}
 
   /**
-   * What a child JVM runs: the local jar {@code -jar}, or a main class on its class path; whether the
-   * what-if flags ({@code bench.childJvm}, {@code bench.jobArgs}) apply to it.
+   * What a child JVM runs: the local jar {@code -jar}, or a main class on its class path; the system
+   * property naming its what-if JVM flags (none for the baseline), whether {@code bench.jobArgs} applies.
    */
-  private record Child(Path jar, List<String> launch, boolean whatIfJvm, boolean whatIfArgs, int scrapeMs) {
+  private record Child(Path jar, List<String> launch, String jvmFlagsProperty, boolean whatIfArgs, int scrapeMs) {
     static Child job(Path jar, boolean subject) {
-      return new Child(jar, List.of("-jar", jar.toString()), subject, subject, SCRAPE_MS);
+      return new Child(jar, List.of("-jar", jar.toString()), subject ? "bench.childJvm" : null, subject, SCRAPE_MS);
     }
 
     /**
@@ -355,7 +356,7 @@ public final class FlinkServiceGraphBench {
         }
       }
       launch.addAll(List.of("-cp", jar + java.io.File.pathSeparator + classes, CEILING_MAIN));
-      return new Child(jar, launch, false, true, CEILING_SCRAPE_MS);
+      return new Child(jar, launch, "bench.ceilingJvm", true, CEILING_SCRAPE_MS);
     }
   }
 
@@ -400,8 +401,8 @@ public final class FlinkServiceGraphBench {
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions(child.jar()));
     // e.g. -Dbench.childJvm=-XX:StartFlightRecording=filename=job.jfr,settings=profile to profile the subject job
-    String childJvm = System.getProperty("bench.childJvm", "");
-    if (!childJvm.isBlank() && child.whatIfJvm()) {
+    String childJvm = child.jvmFlagsProperty() == null ? "" : System.getProperty(child.jvmFlagsProperty(), "");
+    if (!childJvm.isBlank()) {
       cmd.addAll(List.of(childJvm.trim().split("\\s+")));
     }
     cmd.addAll(child.launch());
