@@ -9,6 +9,7 @@ import io.switchyard.serverkit.jvm.JarJvmOptions;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -24,6 +25,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -78,6 +82,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * topic right after the subject, measured the same way, and prints the subject's CPU per span as a
  * multiple of the baseline's (whole run and steady state).
  *
+ * <p><b>The Flink ceiling</b>: each round then runs a job that only reads the topic, the service-graph
+ * job's own span source (same Kafka source settings, same {@code RawSpanDeserializer}, same
+ * watermarks) into a discarding sink, in a child JVM started like the subject's (its manifest's flags,
+ * MiniCluster, parallelism 1, bounded; {@code java -cp LOCAL_JAR:CLASSES}) and timed the same way,
+ * net of its own 10-request run. It prints its share of the raw read and the subject's share of it:
+ * how much of the gap to the raw read is Flink's source and runtime, and how much the job's own work.
+ * Its main class ({@value #CEILING_MAIN}) is a source resource of this module, compiled at start
+ * against the subject's local jar: Flink may not be on this JVM's class path. {@code -Dbench.ceiling=false}
+ * skips it; {@code -Dbench.jobArgs} applies to it too (the source's settings are job flags), {@code
+ * -Dbench.childJvm} does not (a flight recording would write the subject's file): {@code -Dbench.ceilingJvm}
+ * gives it JVM flags of its own.
+ *
  * <p>Usage: {@code FlinkServiceGraphBench LOCAL_JAR [REQUESTS] [ROUNDS] [BASELINE_JAR]} or
  * {@code FlinkServiceGraphBench LOCAL_JAR --state TRACES} (a request = a CLIENT and a SERVER span).
  */
@@ -89,6 +105,14 @@ public final class FlinkServiceGraphBench {
   static final int STEADY_TO_PERCENT = 75;
   /** How often the job's span source progress is read from its Prometheus endpoint. */
   static final int SCRAPE_MS = 100;
+  /**
+   * The same for the ceiling, which crosses the steady-state stretch in about a second: at
+   * {@value #SCRAPE_MS} ms the stretch's ends would be read to a tenth of its length.
+   */
+  static final int CEILING_SCRAPE_MS = 20;
+  /** The Flink-ceiling job: the subject jar's span source into a discarding sink. */
+  static final String CEILING_MAIN = "io.switchyard.bench.flink.ceiling.SpanReadCeilingJob";
+  private static final String CEILING_SOURCE = "/flink-ceiling/" + CEILING_MAIN.replace('.', '/') + ".java";
 
   private FlinkServiceGraphBench() {}
 
@@ -109,24 +133,43 @@ public final class FlinkServiceGraphBench {
       long spans = fill(kafka.bootstrapServers(), "bench.", requests, false);
       System.out.printf("spans in topic           %d (%d requests), load before: %s%n", spans, requests, load());
 
-      Run fixed = runJob(jar, kafka.bootstrapServers(), "warm.", dir.resolve("warm"), "warm", List.of("--bounded"), 0);
+      Child subject = Child.job(jar, true);
+      Child ceiling = Boolean.parseBoolean(System.getProperty("bench.ceiling", "true")) ? Child.ceiling(jar, compileCeiling(jar, dir)) : null;
+      Run fixed = runJob(subject, kafka.bootstrapServers(), "warm.", dir.resolve("warm"), "warm", List.of("--bounded"), 0);
       System.out.printf("fixed part (10 requests) %.2f s wall, %.2f s CPU after ready (JIT %.1f s)%n", fixed.wallSeconds,
         fixed.cpuSeconds, fixed.jitSeconds);
       Run baseFixed = null;
       if (baseline != null) {
-        baseFixed = runJob(baseline, kafka.bootstrapServers(), "warm.", dir.resolve("base-warm"), "base-warm", List.of("--bounded"), 0);
+        baseFixed = runJob(Child.job(baseline, false), kafka.bootstrapServers(), "warm.", dir.resolve("base-warm"), "base-warm",
+            List.of("--bounded"), 0);
         System.out.printf("baseline fixed part      %.2f s wall, %.2f s CPU after ready%n", baseFixed.wallSeconds, baseFixed.cpuSeconds);
+      }
+      Run ceilingFixed = null;
+      if (ceiling != null) {
+        ceilingFixed = runJob(ceiling, kafka.bootstrapServers(), "warm.", dir.resolve("ceiling-warm"), "ceiling-warm",
+            List.of("--bounded"), 0);
+        System.out.printf("ceiling fixed part       %.2f s wall, %.2f s CPU after ready%n", ceilingFixed.wallSeconds,
+            ceilingFixed.cpuSeconds);
       }
       Figures job = new Figures();
       Figures base = new Figures();
+      Figures top = new Figures();
       for (int r = 1; r <= rounds; r++) {
         RawRead raw = rawRead(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans, "raw-read-" + r);
-        job.add(reportJob("job", r, jar, fixed, kafka.bootstrapServers(), dir, spans, requests, raw));
+        job.add(reportJob("job", r, subject, fixed, kafka.bootstrapServers(), dir, spans, requests, raw));
         if (baseline != null) {
           // The same topic through the baseline build, right after: CPU per span of the two, same machine load.
-          base.add(reportJob("baseline", r, baseline, baseFixed, kafka.bootstrapServers(), dir, spans, requests, raw));
+          base.add(reportJob("baseline", r, Child.job(baseline, false), baseFixed, kafka.bootstrapServers(), dir, spans, requests, raw));
           System.out.printf("round %d: job CPU per span = %.2f x the baseline's (steady state %.2f x)%n", r,
               job.cpu.get(r - 1) / base.cpu.get(r - 1), job.steadyCpu.get(r - 1) / base.steadyCpu.get(r - 1));
+        }
+        if (ceiling != null) {
+          // Both rates are shares of this round's raw read, so their quotient is the job's share of the ceiling.
+          top.add(reportJob("ceiling", r, ceiling, ceilingFixed, kafka.bootstrapServers(), dir, spans, requests, raw));
+          System.out.printf("round %d: job = %.1f %% of the Flink ceiling whole run, %.1f %% steady state | steady CPU per span:"
+              + " ceiling %.2f us, the job's own %.2f us on top%n", r, 100 * job.ratio.get(r - 1) / top.ratio.get(r - 1),
+              100 * job.steadyRatio.get(r - 1) / top.steadyRatio.get(r - 1), top.steadyCpu.get(r - 1) * 1e6,
+              (job.steadyCpu.get(r - 1) - top.steadyCpu.get(r - 1)) * 1e6);
         }
       }
       System.out.printf("median ratio to raw read %.1f %% whole run, %.1f %% steady state (target >= 30 %%)%n",
@@ -136,6 +179,11 @@ public final class FlinkServiceGraphBench {
             100 * median(base.ratio), 100 * median(base.steadyRatio));
         System.out.printf("median CPU per span vs baseline %.2f x whole run, %.2f x steady state%n",
             median(ratios(job.cpu, base.cpu)), median(ratios(job.steadyCpu, base.steadyCpu)));
+      }
+      if (ceiling != null) {
+        System.out.printf("Flink ceiling's median ratio to raw read %.1f %% whole run, %.1f %% steady state;"
+            + " job's median share of the ceiling %.1f %% whole run, %.1f %% steady state%n", 100 * median(top.ratio),
+            100 * median(top.steadyRatio), 100 * median(ratios(job.ratio, top.ratio)), 100 * median(ratios(job.steadyRatio, top.steadyRatio)));
       }
     }
   }
@@ -173,10 +221,10 @@ public final class FlinkServiceGraphBench {
    * One timed run of {@code jar} over the bench topic; returns its ratio to the raw read (whole run,
    * steady state), its net CPU seconds and its steady-state CPU seconds per span.
    */
-  private static double[] reportJob(String label, int round, Path jar, Run fixed, String bootstrap, Path dir, long spans,
+  private static double[] reportJob(String label, int round, Child child, Run fixed, String bootstrap, Path dir, long spans,
       int requests, RawRead raw) throws IOException, InterruptedException {
     String group = label + "-" + round;
-    Run full = runJob(jar, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"), spans);
+    Run full = runJob(child, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"), spans);
     double net = full.wallSeconds - fixed.wallSeconds;
     double cpu = full.cpuSeconds - fixed.cpuSeconds;
     double jit = full.jitSeconds - fixed.jitSeconds;
@@ -287,33 +335,88 @@ public final class FlinkServiceGraphBench {
   private record Run(double wallSeconds, double cpuSeconds, double jitSeconds, Steady steady) {}
 
   /**
-   * Runs the local jar to its exit; times and CPU are counted from its ready line. With {@code spans}
+   * What a child JVM runs: the local jar {@code -jar}, or a main class on its class path; the system
+   * property naming its what-if JVM flags (none for the baseline), whether {@code bench.jobArgs} applies.
+   */
+  private record Child(Path jar, List<String> launch, String jvmFlagsProperty, boolean whatIfArgs, int scrapeMs) {
+    static Child job(Path jar, boolean subject) {
+      return new Child(jar, List.of("-jar", jar.toString()), subject ? "bench.childJvm" : null, subject, SCRAPE_MS);
+    }
+
+    /**
+     * The ceiling job on the local jar's class path. {@code -cp} does not read the jar's manifest, so
+     * the packages it opens ({@code Add-Opens}, what Flink needs on Java 17) are passed as flags.
+     */
+    static Child ceiling(Path jar, Path classes) throws IOException {
+      List<String> launch = new ArrayList<>();
+      try (JarFile j = new JarFile(jar.toFile())) {
+        String opens = j.getManifest().getMainAttributes().getValue("Add-Opens");
+        for (String p : opens == null ? new String[0] : opens.trim().split("\\s+")) {
+          launch.add("--add-opens=" + p + "=ALL-UNNAMED");
+        }
+      }
+      launch.addAll(List.of("-cp", jar + java.io.File.pathSeparator + classes, CEILING_MAIN));
+      return new Child(jar, launch, "bench.ceilingJvm", true, CEILING_SCRAPE_MS);
+    }
+  }
+
+  /**
+   * Compiles the ceiling job's source (a resource of this module) against {@code jar} into a folder
+   * under {@code dir}: this JVM's class path holds no Flink, the jar under test does.
+   */
+  static Path compileCeiling(Path jar, Path dir) throws IOException {
+    Path src = dir.resolve("ceiling-src").resolve(CEILING_SOURCE.substring(CEILING_SOURCE.indexOf('/', 1) + 1));
+    Path classes = dir.resolve("ceiling-classes");
+    Files.createDirectories(src.getParent());
+    Files.createDirectories(classes);
+    try (InputStream in = FlinkServiceGraphBench.class.getResourceAsStream(CEILING_SOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("no " + CEILING_SOURCE + " on the class path (bench/target/classes)");
+      }
+      Files.copy(in, src);
+    }
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    if (javac == null) {
+      throw new IllegalStateException("the Flink ceiling is compiled at start: run the bench on a JDK, or pass -Dbench.ceiling=false");
+    }
+    int rc = javac.run(null, null, null, "--release", "17", "-proc:none", "-cp", jar.toString(), "-d", classes.toString(),
+        src.toString());
+    if (rc != 0) {
+      throw new IllegalStateException("the Flink ceiling job did not compile against " + jar + " (it needs SwitchyardPipeline.spans,"
+          + " session 11 or later); pass -Dbench.ceiling=false for an older jar");
+    }
+    return classes;
+  }
+
+  /**
+   * Runs a child JVM to its exit; times and CPU are counted from its ready line. With {@code spans}
    * above 0, watches its span source's progress over the steady-state stretch of that many spans.
    */
-  private static Run runJob(Path jar, String bootstrap, String prefix, Path data, String group, List<String> extra, long spans)
+  private static Run runJob(Child child, String bootstrap, String prefix, Path data, String group, List<String> extra, long spans)
       throws IOException, InterruptedException {
     Path cpu = data.resolveSibling(group + "-cpu.txt");
     Path log = data.resolveSibling(group + "-log.txt");
     Files.createDirectories(data);
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S", "-o", cpu.toString(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(jvmOptions(jar));
+    cmd.addAll(jvmOptions(child.jar()));
     // e.g. -Dbench.childJvm=-XX:StartFlightRecording=filename=job.jfr,settings=profile to profile the subject job
-    String childJvm = System.getProperty("bench.childJvm", "");
-    if (!childJvm.isBlank() && (group.startsWith("job-") || group.equals("warm"))) {
+    String childJvm = child.jvmFlagsProperty() == null ? "" : System.getProperty(child.jvmFlagsProperty(), "");
+    if (!childJvm.isBlank()) {
       cmd.addAll(List.of(childJvm.trim().split("\\s+")));
     }
-    cmd.addAll(List.of("-jar", jar.toString(), "--kafka", bootstrap, "--topic-prefix", prefix, "--data-dir", data.toString(),
+    cmd.addAll(child.launch());
+    cmd.addAll(List.of("--kafka", bootstrap, "--topic-prefix", prefix, "--data-dir", data.toString(),
         "--group-id", "bench-" + group, "--restart-attempts", "0", "--metrics-port", Integer.toString(freePort())));
     cmd.addAll(extra);
     // e.g. -Dbench.jobArgs="--dedupe-ttl 20m" to run the subject job with other flags (what-if runs),
     // its fixed-part run too so that what is subtracted was run the same way
     String jobArgs = System.getProperty("bench.jobArgs", "");
-    if (!jobArgs.isBlank() && (group.startsWith("job-") || group.equals("warm"))) {
+    if (!jobArgs.isBlank() && child.whatIfArgs()) {
       cmd.addAll(List.of(jobArgs.trim().split("\\s+")));
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans) : null;
+    SourceWatch source = spans > 0 ? new SourceWatch(p, metricsPort(cmd), spans, child.scrapeMs()) : null;
     long readyAt = 0;
     JitWatch jit = new JitWatch(p);
     jit.start();
@@ -372,7 +475,8 @@ public final class FlinkServiceGraphBench {
 
   /**
    * Reads the job's span source progress ({@code numRecordsOut} of the {@code spans} source operator,
-   * summed over its subtasks) from the job's Prometheus endpoint every {@value #SCRAPE_MS} ms, with
+   * summed over its subtasks) from the job's Prometheus endpoint every {@value #SCRAPE_MS} ms (the
+   * ceiling: {@value #CEILING_SCRAPE_MS} ms), with
    * the child's CPU time at each reading, and keeps the first readings at or past the steady-state
    * stretch's two ends.
    */
@@ -384,6 +488,7 @@ public final class FlinkServiceGraphBench {
     private final URI metrics;
     private final long from;
     private final long to;
+    private final int scrapeMs;
     private final HttpClient http = HttpClient.newHttpClient();
     private long fromAt;
     private long fromSpans;
@@ -394,7 +499,8 @@ public final class FlinkServiceGraphBench {
     private long lastSeen = -1;
     long readyAt;
 
-    SourceWatch(Process time, int port, long spans) {
+    SourceWatch(Process time, int port, long spans, int scrapeMs) {
+      this.scrapeMs = scrapeMs;
       this.time = time;
       // Only this one family: the whole page (thousands of series) took the job's reporter a third of
       // a core to write at this rate.
@@ -406,7 +512,7 @@ public final class FlinkServiceGraphBench {
 
     @Override
     public void run() {
-      while (toAt == 0 && time.isAlive()) {
+      while (toAt == 0 && !(fromAt != 0 && fromSpans >= to) && time.isAlive()) {
         try {
           long spans = readSpans();
           long now = System.nanoTime();
@@ -421,7 +527,7 @@ public final class FlinkServiceGraphBench {
             toSpans = spans;
             toCpu = cpu;
           }
-          Thread.sleep(SCRAPE_MS); // sampling a counter; no push API
+          Thread.sleep(scrapeMs); // sampling a counter; no push API
         } catch (InterruptedException e) {
           return;
         } catch (IOException e) {
@@ -441,6 +547,11 @@ public final class FlinkServiceGraphBench {
     }
 
     Steady steady() {
+      if (fromAt != 0 && fromSpans >= to) {
+        // The whole stretch went by between two readings (a topic too small for this reader): no figure.
+        double at = (fromAt - readyAt) / 1e9;
+        return new Steady(Double.NaN, Double.NaN, at, at);
+      }
       if (toAt == 0) {
         throw new IllegalStateException("the job's span source was not seen crossing " + STEADY_FROM_PERCENT + " and "
             + STEADY_TO_PERCENT + " % of the topic (last reading " + lastSeen + " spans) at " + metrics);

@@ -40,7 +40,16 @@ public record JobOptions(
     Duration meshPairingWait,
     Duration kafkaWait,
     long exitWithParent,
+    Map<String, String> consumerProperties,
     Set<String> given) implements Serializable {
+
+  /**
+   * Consumer settings the job sets itself and {@code --consumer-property} may not change: offsets,
+   * transactions (exactly-once reads committed records only), what is read and how it is decoded.
+   */
+  static final Set<String> JOB_CONSUMER_SETTINGS = Set.of("bootstrap.servers", "group.id", "client.id.prefix",
+      "isolation.level", "enable.auto.commit", "auto.offset.reset", "key.deserializer", "value.deserializer",
+      "partition.discovery.interval.ms");
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
@@ -84,6 +93,8 @@ public record JobOptions(
         --slo-alert-windows auto    burn-rate alerts: auto = the workbook's page:1h/5m:0.02,page:6h/30m:0.05,
                                     ticket:1d/2h:0.1,ticket:3d/6h:0.1 for 28d/30d SLOs, scaled with any other
                                     SLO window; or a list severity:long/short:budget-fraction used as given
+        --consumer-property K=V     a Kafka consumer setting of the job's sources, over the job's own
+                                    (e.g. max.poll.records=2000); repeat for several
       """;
 
   public static JobOptions defaults() {
@@ -92,6 +103,7 @@ public record JobOptions(
 
   public static JobOptions parse(String[] args) {
     Map<String, String> m = new LinkedHashMap<>();
+    Map<String, String> consumer = new LinkedHashMap<>();
     List<String> flags = List.of("--bounded", "--fresh");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -108,9 +120,13 @@ public record JobOptions(
       } else {
         throw new IllegalArgumentException("unexpected argument '" + a + "'");
       }
+      if (a.equals("--consumer-property")) {
+        consumerProperty(consumer, value);
+      }
       m.put(a, value);
     }
     Map<String, String> left = new LinkedHashMap<>(m);
+    left.remove("--consumer-property"); // read above, as often as given
     try {
       Duration window = dur(left, "--window", "1m");
       if (window.toMillis() < 1000) {
@@ -145,6 +161,7 @@ public record JobOptions(
           dur(left, "--mesh-pairing-wait", "10s"),
           dur(left, "--kafka-wait", "30s"),
           longInteger(left, "--exit-with-parent", "0"),
+          Map.copyOf(consumer),
           Set.copyOf(m.keySet()));
       if (!left.isEmpty()) {
         throw new IllegalArgumentException("unknown option " + left.keySet().iterator().next());
@@ -182,6 +199,20 @@ public record JobOptions(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--slo-alert-windows: " + e.getMessage(), e);
     }
+  }
+
+  /** One {@code --consumer-property KEY=VALUE}; a key given again replaces its value. */
+  private static void consumerProperty(Map<String, String> into, String setting) {
+    int eq = setting.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("--consumer-property: '" + setting + "' is not KEY=VALUE");
+    }
+    String key = setting.substring(0, eq).trim();
+    if (JOB_CONSUMER_SETTINGS.contains(key)) {
+      throw new IllegalArgumentException("--consumer-property: " + key + " is set by the job itself and cannot be changed"
+          + (key.equals("bootstrap.servers") ? " (use --kafka)" : key.equals("group.id") ? " (use --group-id)" : ""));
+    }
+    into.put(key, setting.substring(eq + 1).trim());
   }
 
   private static String str(Map<String, String> m, String key, String def) {
@@ -235,7 +266,7 @@ public record JobOptions(
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
         checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
-        false, alertWindows, meshPairingWait, kafkaWait, exitWithParent, given);
+        false, alertWindows, meshPairingWait, kafkaWait, exitWithParent, consumerProperties, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */
@@ -245,6 +276,7 @@ public record JobOptions(
     if (bounded) {
       a.add("--bounded");
     }
+    consumerProperties.forEach((k, v) -> a.addAll(List.of("--consumer-property", k + "=" + v)));
     return a;
   }
 }

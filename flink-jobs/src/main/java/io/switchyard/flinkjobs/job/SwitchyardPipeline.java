@@ -203,13 +203,24 @@ public final class SwitchyardPipeline {
   /** Longest a span waits in the batcher when no watermark or barrier comes (a quiet stream). */
   static final long TRACE_BATCH_DELAY_MS = 200;
 
-  static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
-    boolean oneSubtask = env.getParallelism() == 1;
-    SingleOutputStreamOperator<TraceSpans> batches = env
+  /**
+   * The span topic as the service-graph path reads it: the Kafka source, each record's head read by
+   * {@link RawSpanDeserializer} into a one-span batch, event time from the span's end. Public so that
+   * the benchmark's read-ceiling job (bench {@code FlinkServiceGraphBench}) can run this very source,
+   * settings included, into a discarding sink: what Flink reaches on this topic before any of the
+   * pairing's work.
+   */
+  public static SingleOutputStreamOperator<TraceSpans> spans(StreamExecutionEnvironment env, JobOptions o) {
+    return env
         .fromSource(source(o, o.topic(Topics.SPANS), new RawSpanDeserializer(), "spans"),
             eventTime((TraceSpans s, long t) -> s.timestamp(), o),
             "spans")
-        .uid("spans-source")
+        .uid("spans-source");
+  }
+
+  static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
+    boolean oneSubtask = env.getParallelism() == 1;
+    SingleOutputStreamOperator<TraceSpans> batches = spans(env, o)
         // Chained to the source: the raw span bytes of a trace travel as one record, parsed only by the
         // pairing. Stateless (flushed before every barrier), so its uid only keeps the graph stable.
         .transform("span-batches", TraceSpansTypeInfo.INSTANCE,
@@ -316,6 +327,7 @@ public final class SwitchyardPipeline {
     if (o.bounded()) {
       defs.setBounded(OffsetsInitializer.latest());
     }
+    o.consumerProperties().forEach(defs::setProperty);
     // Definitions carry no event time: their input must never hold back the SLO clock, so it is always
     // idle and the aggregates' watermark alone drives the evaluation. Not +inf: while the aggregates'
     // input is idle too (no traffic yet, or a quiet spell), Flink would take the only active input's
@@ -367,6 +379,8 @@ public final class SwitchyardPipeline {
     } else {
       b.setProperty("partition.discovery.interval.ms", "60000");
     }
+    // Never one of the settings above: JobOptions refuses those keys.
+    o.consumerProperties().forEach(b::setProperty);
     return b.build();
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.switchyard.flinkjobs.graph.PairingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JobOptionsTest {
@@ -97,6 +98,23 @@ class JobOptionsTest {
     assertThat(named).containsEntry("parallelism.default", "3")
         .containsEntry("execution.checkpointing.dir", Path.of("/shared/flink/checkpoints").toUri().toString())
         .containsEntry("execution.checkpointing.savepoint-dir", Path.of("/shared/flink/savepoints").toUri().toString());
+  }
+
+  @Test
+  void consumerPropertiesRepeatRoundTripAndMayNotChangeWhatTheJobSetsItself() {
+    assertThat(JobOptions.defaults().consumerProperties()).isEmpty();
+    JobOptions o = JobOptions.parse(new String[] {"--consumer-property", "max.poll.records=5000",
+        "--consumer-property=fetch.min.bytes=1", "--consumer-property", "max.poll.records=3000"});
+    assertThat(o.consumerProperties()).containsExactlyInAnyOrderEntriesOf(Map.of("max.poll.records", "3000", "fetch.min.bytes", "1"));
+    assertThat(o.given("--consumer-property")).isTrue();
+    assertThat(o.withRestoreFrom("/x").consumerProperties()).isEqualTo(o.consumerProperties());
+    assertThat(JobOptions.parse(o.toArgs().toArray(String[]::new)).consumerProperties()).isEqualTo(o.consumerProperties());
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--consumer-property", "max.poll.records"}))
+        .hasMessageStartingWith("--consumer-property: 'max.poll.records' is not KEY=VALUE");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--consumer-property", "isolation.level=read_uncommitted"}))
+        .hasMessageStartingWith("--consumer-property: isolation.level is set by the job itself");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--consumer-property", "group.id=other"}))
+        .hasMessageContaining("(use --group-id)");
   }
 
   @Test
