@@ -1,5 +1,6 @@
 package io.switchyard.ingest;
 
+import io.switchyard.ingest.kafka.BrokerReachability;
 import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
@@ -38,6 +39,9 @@ public final class IngestServer implements AutoCloseable {
   private final IngestMetrics metrics;
   private final Readiness.Component readiness;
   private ScheduledExecutorService timers;
+  /** How often readiness asks whether Kafka answers. */
+  static final Duration KAFKA_CHECK_INTERVAL = Duration.ofSeconds(2);
+  private BrokerReachability brokerCheck;
   private ScheduledExecutorService replayThread;
   private final Executor givenOtlpWorkers;
   private final Executor givenHttpWorkers;
@@ -120,7 +124,7 @@ public final class IngestServer implements AutoCloseable {
     als = alsBuilder.build().start();
     otlpHttp = http.build().start();
     if (readiness != null) {
-      readiness.ready();
+      brokerCheck = new BrokerReachability(config.bootstrapServers(), readiness, KAFKA_CHECK_INTERVAL).start();
     }
     log.info("ingest up: OTLP gRPC :{}, OTLP HTTP :{}, ALS :{} -> Kafka {} (topics {}, {})",
         otlpGrpc.port(), otlpHttp.port(), als.port(), config.bootstrapServers(), spans, accessLogs);
@@ -151,6 +155,9 @@ public final class IngestServer implements AutoCloseable {
   /** Stops taking requests, drains in-flight ones, flushes Kafka, and leaves the spool durable on disk. */
   @Override
   public void close() {
+    if (brokerCheck != null) {
+      brokerCheck.close();
+    }
     if (readiness != null) {
       readiness.notReady("stopped");
     }

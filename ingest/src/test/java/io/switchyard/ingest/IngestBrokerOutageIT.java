@@ -126,12 +126,14 @@ class IngestBrokerOutageIT {
     Path kafkaDir = dir.resolve("kafka");
     EmbeddedKafka broker = broker(kafkaDir, port, controllerPort);
     broker.createTopics(List.of(Topics.SPANS, Topics.ACCESS_LOGS));
+    Readiness readiness = new Readiness();
     IngestServer server = new IngestServer(config(broker.bootstrapServers(), dir.resolve("data"), 64L << 20),
-        new Metrics(new PrometheusRegistry()), new Readiness()).start();
+        new Metrics(new PrometheusRegistry()), readiness).start();
     ManagedChannel otlp = ManagedChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext().build();
     ManagedChannel alsChannel = ManagedChannelBuilder.forAddress("127.0.0.1", server.alsPort()).usePlaintext().build();
     List<String> alsSent = new ArrayList<>();
     try {
+      await().atMost(Duration.ofSeconds(30)).until(readiness::isReady);
       var stub = TraceServiceGrpc.newBlockingStub(otlp);
       CountDownLatch alsDone = new CountDownLatch(1);
       StreamObserver<StreamAccessLogsMessage> als = alsStream(alsChannel, alsDone);
@@ -152,8 +154,12 @@ class IngestBrokerOutageIT {
         return refused >= 3 && server.metrics().value("als", "spooled") >= 3;
       });
       assertThat(server.spooledBytes()).isPositive();
+      // Not ready while Kafka is gone, with no traffic needed to find out it is back.
+      await().atMost(Duration.ofSeconds(30)).until(() -> !readiness.isReady());
+      assertThat(readiness.snapshot().get("ingest")).contains("127.0.0.1:" + port).contains("does not answer");
 
       broker = broker(kafkaDir, port, controllerPort);
+      await().atMost(Duration.ofSeconds(60)).until(readiness::isReady);
       int refusedBefore = refused;
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
         int before = ackedSpans.size();
@@ -218,8 +224,9 @@ class IngestBrokerOutageIT {
   @Test
   void fullSpoolDropsAndCountsWithoutBlockingTheStream() throws Exception {
     int deadPort = FreePorts.next();
+    Readiness readiness = new Readiness();
     IngestServer server = new IngestServer(config("127.0.0.1:" + deadPort, dir.resolve("data2"), 1L << 20),
-        new Metrics(new PrometheusRegistry()), new Readiness()).start();
+        new Metrics(new PrometheusRegistry()), readiness).start();
     ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.alsPort()).usePlaintext().build();
     try {
       CountDownLatch done = new CountDownLatch(1);
@@ -238,6 +245,10 @@ class IngestBrokerOutageIT {
       await().atMost(Duration.ofSeconds(20)).until(() ->
           server.metrics().value("als", "spooled") + server.metrics().value("als", "dropped") == total);
       assertThat(server.metrics().value("als", "dropped")).isPositive();
+      // A --kafka where nothing answers is never ready, and says which address it waits for.
+      await().atMost(Duration.ofSeconds(30)).until(() -> readiness.snapshot().get("ingest").contains("does not answer"));
+      assertThat(readiness.isReady()).isFalse();
+      assertThat(readiness.snapshot().get("ingest")).contains("127.0.0.1:" + deadPort);
       assertThat(server.metrics().value("als", "spooled")).isPositive();
       assertThat(server.spooledBytes()).isLessThanOrEqualTo(1L << 20);
     } finally {
