@@ -89,6 +89,11 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     return walks.getCount();
   }
 
+  /** The trace keys that may be in the state, {@code null} on the heap backend (for tests). */
+  TraceKeyFilter keyFilter() {
+    return sweep.keyFilter();
+  }
+
   /** The function this operator runs (its outcome counters, for tests). */
   ServiceGraphFunction function() {
     return function;
@@ -98,6 +103,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   public void open() throws Exception {
     super.open();
     sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+    function.keyFilter = sweep.keyFilter();
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
     lowestForgetAt = Long.MIN_VALUE;
