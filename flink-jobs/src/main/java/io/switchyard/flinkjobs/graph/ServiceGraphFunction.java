@@ -110,10 +110,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     boolean fresh = false; // written without having been read: the key filter must learn it
     boolean changed = false;
     long latest = Long.MIN_VALUE; // the pairing clock at the batch's newest accepted span
-    List<byte[]> spans = batch.spans();
+    int n = batch.size();
     // Indexed loops on the per-span path: the iterators they replace were 4 % of the job's allocations.
-    for (int i = 0; i < spans.size(); i++) {
-      byte[] raw = spans.get(i);
+    for (int i = 0; i < n; i++) {
+      byte[] raw = batch.span(i);
       SpanFields span;
       try {
         span = SpanFields.parse(raw);
