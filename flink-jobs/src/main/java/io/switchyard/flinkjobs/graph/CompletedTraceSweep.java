@@ -43,6 +43,10 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
  * Either way, a key written during the walk may be missed by it; the next walk catches it. Its memory
  * runs to at least a TTL after the walk's start, so only a walk longer than a TTL could have deleted
  * it sooner (the bound in {@link ServiceGraphOperator} allows for that).
+ *
+ * <p>On the backends whose walk visits every key that existed at its start (all but the heap), the
+ * sweep also keeps the {@link TraceKeyFilter} of the keys that may be in the state: each walk that
+ * reaches its end rebuilds it from the keys it kept.
  */
 final class CompletedTraceSweep implements AutoCloseable {
   /** Hash-table slots the heap visitor scans per step at most. */
@@ -57,9 +61,13 @@ final class CompletedTraceSweep implements AutoCloseable {
   private final KeyedStateBackend<String> backend;
   private final ValueStateDescriptor<TraceState> descriptor;
   private final int sliceKeys;
+  /** Whether the state is on the heap: walked with Flink's incremental visitor, which may skip a key. */
+  private final boolean heap;
+  /** The keys that may be in the state; {@code null} on the heap, whose walks cannot rebuild it. */
+  private final TraceKeyFilter filter;
 
-  /** The state's RocksDB column family, once known; {@code null} on other backends. */
-  private RocksDbStateColumn column;
+  /** The state's RocksDB column family; {@code null} on other backends. */
+  private final RocksDbStateColumn column;
   /** Whether the RocksDB walk is under way: the next slice seeks to {@link #resumeAt}. */
   private boolean columnWalking;
   /** The first key the next RocksDB slice visits, {@code null} for the first key of all. */
@@ -73,13 +81,52 @@ final class CompletedTraceSweep implements AutoCloseable {
   /** The lowest {@link TraceState#forgetAt} of the completed traces the walk under way visited and kept. */
   private long lowestKept;
 
-  CompletedTraceSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<TraceState> descriptor, int sliceKeys) {
+  CompletedTraceSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<TraceState> descriptor, int sliceKeys) throws Exception {
     if (sliceKeys < 1) {
       throw new IllegalArgumentException("keys per sweep slice must be positive, got " + sliceKeys);
     }
     this.backend = backend;
     this.descriptor = descriptor;
     this.sliceKeys = sliceKeys;
+    this.heap = visitor(state()) != null;
+    this.column = heap ? null : RocksDbStateColumn.of(backend, descriptor.getName());
+    this.filter = heap ? null : new TraceKeyFilter();
+    if (filter != null && stateEmpty()) {
+      filter.startEmpty(); // a fresh start; after a restore the filter is unknown until a walk ends
+    }
+  }
+
+  private ValueState<TraceState> state() throws Exception {
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InternalKvState.StateIncrementalVisitor<String, VoidNamespace, TraceState> visitor(ValueState<TraceState> s) {
+    try {
+      return ((InternalKvState<String, VoidNamespace, TraceState>) s).getStateIncrementalVisitor(HEAP_SLOTS_PER_STEP);
+    } catch (UnsupportedOperationException e) {
+      return null; // RocksDB has no visitor; its iterators are safe to delete behind (see the class comment)
+    }
+  }
+
+  private boolean stateEmpty() throws Exception {
+    if (column != null) {
+      try (RocksIteratorWrapper it = column.iterator()) {
+        it.seekToFirst();
+        return !it.isValid();
+      }
+    }
+    try (Stream<String> s = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  /**
+   * The keys that may be in the state, kept exact by this sweep's walks; {@code null} on the heap
+   * backend, where a read that misses is a hash lookup and a walk may skip a key.
+   */
+  TraceKeyFilter keyFilter() {
+    return filter;
   }
 
   boolean walking() {
@@ -87,22 +134,17 @@ final class CompletedTraceSweep implements AutoCloseable {
   }
 
   /** Starts a walk from the first key, dropping any walk still under way. */
-  @SuppressWarnings("unchecked")
   void start() throws Exception {
     close();
     lowestKept = Long.MAX_VALUE;
     seesEveryKey = false;
-    ValueState<TraceState> s = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
-    try {
-      visitor = ((InternalKvState<String, VoidNamespace, TraceState>) s).getStateIncrementalVisitor(HEAP_SLOTS_PER_STEP);
+    ValueState<TraceState> s = state();
+    if (heap) {
+      visitor = visitor(s);
       return;
-    } catch (UnsupportedOperationException e) {
-      // RocksDB has no visitor; its iterators are safe to delete behind (see the class comment).
     }
     seesEveryKey = true;
-    if (column == null) {
-      column = RocksDbStateColumn.of(backend, descriptor.getName());
-    }
+    filter.walkStarted();
     if (column != null) {
       columnWalking = true;
       resumeAt = null;
@@ -170,18 +212,21 @@ final class CompletedTraceSweep implements AutoCloseable {
       return columnSlice(now);
     }
     while (visited < sliceKeys && keys.hasNext()) {
-      backend.setCurrentKey(keys.next());
+      String key = keys.next();
+      backend.setCurrentKey(key);
       visited++;
       TraceState trace = state.value();
       if (ServiceGraphFunction.forgettable(trace, now)) {
         state.clear();
-      } else {
+      } else if (trace != null) {
         keep(trace);
+        filter.walkKept(key);
       }
     }
     if (keys.hasNext()) {
       return false;
     }
+    filter.walkEnded();
     close();
     return true;
   }
@@ -199,15 +244,19 @@ final class CompletedTraceSweep implements AutoCloseable {
         long forgetAt = nothingWaits ? TraceStateSerializer.forgetAt(value) : Long.MIN_VALUE;
         if (ServiceGraphFunction.forgettable(nothingWaits, forgetAt, now)) {
           column.delete(it.key());
-        } else if (nothingWaits) {
+          continue;
+        }
+        if (nothingWaits) {
           lowestKept = Math.min(lowestKept, forgetAt);
         }
+        filter.walkKept((String) column.keyOf(it.key()));
       }
       if (it.isValid()) {
         resumeAt = it.key();
         return false;
       }
     }
+    filter.walkEnded();
     close();
     return true;
   }
@@ -235,19 +284,22 @@ final class CompletedTraceSweep implements AutoCloseable {
     }
     if (columnWalking) {
       column.deleteAll();
-      close();
-      return;
+    } else {
+      while (keys.hasNext()) {
+        backend.setCurrentKey(keys.next());
+        state.clear();
+      }
     }
-    while (keys.hasNext()) {
-      backend.setCurrentKey(keys.next());
-      state.clear();
-    }
+    filter.emptied();
     close();
   }
 
   /** Ends the walk under way, if any, releasing the key stream's RocksDB iterator. */
   @Override
   public void close() {
+    if (filter != null && walking()) {
+      filter.walkDropped();
+    }
     columnWalking = false;
     resumeAt = null;
     visitor = null;

@@ -1,9 +1,14 @@
 package io.switchyard.flinkjobs.graph;
 
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.runtime.state.CompositeKeySerializationUtils;
 import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.state.rocksdb.RocksDBOperationUtils;
 import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
@@ -29,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A value is stored as its serializer's bytes, and a key as Flink lays it out (key group, key,
  * namespace); {@link #delete} removes one the way the state's own {@code clear()} does, with the
- * backend's write options.
+ * backend's write options, and {@link #keyOf} reads the key back the way Flink's own key iterator does.
+ * Only states in the {@link VoidNamespaceSerializer void namespace} are read this way.
  */
 final class RocksDbStateColumn {
   private static final Logger LOG = LoggerFactory.getLogger(RocksDbStateColumn.class);
@@ -57,11 +63,16 @@ final class RocksDbStateColumn {
   private final RocksDBKeyedStateBackend<?> backend;
   private final RocksDB db;
   private final ColumnFamilyHandle columnFamily;
+  private final TypeSerializer<?> keySerializer;
+  private final boolean ambiguousKey;
+  private final DataInputDeserializer keyInput = new DataInputDeserializer();
 
   private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
     this.backend = backend;
     this.db = db;
     this.columnFamily = columnFamily;
+    this.keySerializer = backend.getKeySerializer().duplicate();
+    this.ambiguousKey = CompositeKeySerializationUtils.isAmbiguousKeyPossible(keySerializer, VoidNamespaceSerializer.INSTANCE);
   }
 
   /**
@@ -95,6 +106,13 @@ final class RocksDbStateColumn {
    */
   RocksIteratorWrapper iterator() {
     return RocksDBOperationUtils.getRocksIterator(db, columnFamily, backend.getReadOptions());
+  }
+
+  /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
+  Object keyOf(byte[] entryKey) throws IOException {
+    int prefix = backend.getKeyGroupPrefixBytes();
+    keyInput.setBuffer(entryKey, prefix, entryKey.length - prefix);
+    return CompositeKeySerializationUtils.readKey(keySerializer, keyInput, ambiguousKey);
   }
 
   void delete(byte[] key) throws RocksDBException {

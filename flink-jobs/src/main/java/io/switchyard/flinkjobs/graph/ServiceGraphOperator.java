@@ -33,6 +33,10 @@ import org.apache.flink.streaming.api.watermark.Watermark;
  * starts it no later than the bound needs. At end of input (the final watermark) every expiry timer
  * has just fired and nothing waits, so that watermark deletes the whole state in one go.
  *
+ * <p>On RocksDB the sweep also keeps the {@link TraceKeyFilter} the function consults before reading
+ * a trace: each walk that ends rebuilds it, so a new trace skips its state read once a walk has seen
+ * every key (at once on a fresh start, whose state is empty).
+ *
  * <p>The operator's state is the function's, unchanged (keyed value state {@code trace-pairing} and
  * the {@code user-timers} timer service), so savepoints move between this and earlier builds; cleanup
  * timers held by an earlier build's snapshot still fire once and are handled by the function.
@@ -89,6 +93,11 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     return walks.getCount();
   }
 
+  /** The trace keys that may be in the state, {@code null} on the heap backend (for tests). */
+  TraceKeyFilter keyFilter() {
+    return sweep.keyFilter();
+  }
+
   /** The function this operator runs (its outcome counters, for tests). */
   ServiceGraphFunction function() {
     return function;
@@ -98,6 +107,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   public void open() throws Exception {
     super.open();
     sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+    function.keyFilter = sweep.keyFilter();
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
     lowestForgetAt = Long.MIN_VALUE;

@@ -13,27 +13,40 @@ import java.util.List;
 public final class TraceSpans {
   private static final HexFormat HEX = HexFormat.of();
   private final byte[] traceId;
-  private final List<byte[]> spans;
+  /**
+   * The first span, {@code null} in a batch of none; the later ones in {@link #more}, made only when a
+   * second span is appended. Nearly every batch the source makes holds one span and never grows, so
+   * it costs no list and no array (before: an {@code ArrayList} and its array per span, a third of the
+   * span path's allocations).
+   */
+  private byte[] first;
+  private List<byte[]> more;
   /** Event time of the latest span in the batch (ms), {@link Long#MIN_VALUE} when none was given. */
   long timestamp;
   private transient String key;
 
   TraceSpans(byte[] traceId, List<byte[]> spans, long timestamp) {
     this.traceId = traceId;
-    this.spans = spans;
+    this.timestamp = timestamp;
+    for (int i = 0; i < spans.size(); i++) {
+      add(spans.get(i));
+    }
+  }
+
+  private TraceSpans(byte[] traceId, byte[] span, long timestamp) {
+    this.traceId = traceId;
+    this.first = span;
     this.timestamp = timestamp;
   }
 
   /** One span, as read from Kafka: its trace id, its record bytes and its event time. */
   public static TraceSpans of(byte[] traceId, byte[] span, long timestampMs) {
-    List<byte[]> l = new ArrayList<>(2);
-    l.add(span);
-    return new TraceSpans(traceId, l, timestampMs);
+    return new TraceSpans(traceId, span, timestampMs);
   }
 
   /** A batch of no spans (a record the source skips). */
   public static TraceSpans empty() {
-    return new TraceSpans(new byte[0], List.of(), Long.MIN_VALUE);
+    return new TraceSpans(new byte[0], (byte[]) null, Long.MIN_VALUE);
   }
 
   /** The pairing key: the trace id in lower-case hex, computed once per object. */
@@ -51,23 +64,49 @@ public final class TraceSpans {
   }
 
   public int size() {
-    return spans.size();
+    return first == null ? 0 : more == null ? 1 : 1 + more.size();
+  }
+
+  /** The {@code i}-th span's record bytes, in arrival order. */
+  byte[] span(int i) {
+    if (i == 0 && first != null) {
+      return first;
+    }
+    if (i < 0 || i >= size()) {
+      throw new IndexOutOfBoundsException("span " + i + " of a batch of " + size());
+    }
+    return more.get(i - 1);
   }
 
   byte[] traceId() {
     return traceId;
   }
 
+  /** The spans as a new list (off the span path: tests and copies). */
   List<byte[]> spans() {
-    return spans;
+    List<byte[]> out = new ArrayList<>(size());
+    for (int i = 0; i < size(); i++) {
+      out.add(span(i));
+    }
+    return out;
+  }
+
+  private void add(byte[] span) {
+    if (first == null) {
+      first = span;
+      return;
+    }
+    if (more == null) {
+      more = new ArrayList<>(2);
+    }
+    more.add(span);
   }
 
   /** Appends the other batch's spans (same trace, later arrivals) after this one's. */
   void append(TraceSpans later) {
-    // Not addAll: it copies the other list into a new array first, once per span appended.
-    List<byte[]> more = later.spans;
-    for (int i = 0; i < more.size(); i++) {
-      spans.add(more.get(i));
+    int n = later.size();
+    for (int i = 0; i < n; i++) {
+      add(later.span(i));
     }
     timestamp = Math.max(timestamp, later.timestamp);
   }

@@ -31,7 +31,7 @@ public final class TraceSpansSerializer extends TypeSerializerSingleton<TraceSpa
   @Override
   public TraceSpans copy(TraceSpans from) {
     // The byte arrays are never written after creation, so sharing them is safe; the list is not.
-    return new TraceSpans(from.traceId(), new ArrayList<>(from.spans()), from.timestamp);
+    return new TraceSpans(from.traceId(), from.spans(), from.timestamp);
   }
 
   @Override
@@ -49,9 +49,10 @@ public final class TraceSpansSerializer extends TypeSerializerSingleton<TraceSpa
     out.writeByte(t.traceId().length);
     out.write(t.traceId());
     out.writeLong(t.timestamp);
-    List<byte[]> spans = t.spans();
-    out.writeInt(spans.size());
-    for (byte[] s : spans) {
+    int n = t.size();
+    out.writeInt(n);
+    for (int i = 0; i < n; i++) {
+      byte[] s = t.span(i);
       out.writeInt(s.length);
       out.write(s);
     }

@@ -93,6 +93,7 @@ class ServiceGraphSweepEquivalenceTest {
       // The sweep reads RocksDB's column family itself, not a point lookup per key.
       assertThat(RocksDbStateColumn.of(operator.getKeyedStateBackend(), "trace-pairing")).isNotNull();
     }
+    long readsSkipped = 0;
     try {
       long maxSeen = Long.MIN_VALUE;
       long watermark = Long.MIN_VALUE;
@@ -103,6 +104,7 @@ class ServiceGraphSweepEquivalenceTest {
           OperatorSubtaskState snapshot = harness.snapshot(1, 1);
           edges.addAll(harness.extractOutputValues());
           addCounts(operator, counts);
+          readsSkipped += readsSkipped(operator);
           harness.close();
           operator = build.get();
           harness = open(operator, rocksDb, snapshot);
@@ -122,6 +124,7 @@ class ServiceGraphSweepEquivalenceTest {
           watermark = due;
           harness.processWatermark(new Watermark(watermark));
         }
+        assertTheKeyFilterHoldsEveryTrace(operator);
         TraceSpans batch = single(stream.get(i).span);
         maxSeen = Math.max(maxSeen, stream.get(i).atMs);
         int j = i + 1;
@@ -131,6 +134,7 @@ class ServiceGraphSweepEquivalenceTest {
           j++;
         }
         harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
+        assertTheKeyFilterHoldsEveryTrace(operator);
         i = j;
       }
       harness.processWatermark(new Watermark(Long.MAX_VALUE));
@@ -139,6 +143,10 @@ class ServiceGraphSweepEquivalenceTest {
       }
       edges.addAll(harness.extractOutputValues());
       addCounts(operator, counts);
+      if (rocksDb && operator instanceof ServiceGraphOperator) {
+        // Every stream starts empty (or restores an empty snapshot), so its first new trace skips the read.
+        assertThat(readsSkipped + readsSkipped(operator)).isPositive();
+      }
       return new Run(edges, counts);
     } finally {
       harness.close();
@@ -157,6 +165,23 @@ class ServiceGraphSweepEquivalenceTest {
     }
     harness.open();
     return harness;
+  }
+
+  private static long readsSkipped(KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator) {
+    return operator instanceof ServiceGraphOperator swept ? swept.function().readsSkipped() : 0;
+  }
+
+  /**
+   * A trace in the state that a complete key filter lacks would have its next batch start a new trace
+   * without reading it: fails at the first step where that happens, before any edge could differ.
+   */
+  private static void assertTheKeyFilterHoldsEveryTrace(KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator) {
+    if (!(operator instanceof ServiceGraphOperator swept) || swept.keyFilter() == null || !swept.keyFilter().complete()) {
+      return;
+    }
+    try (Stream<String> keys = swept.<String>getKeyedStateBackend().getKeys("trace-pairing", VoidNamespace.INSTANCE)) {
+      assertThat(keys).allMatch(swept.keyFilter()::mayHold);
+    }
   }
 
   private static void addCounts(KeyedProcessOperator<String, TraceSpans, EdgeEvent> operator, Map<Outcome, Long> counts) {
