@@ -20,10 +20,19 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--target", paramLabel = "HOST", description = "Host running Switchyard (default: ${DEFAULT-VALUE}).")
   String host = "127.0.0.1";
 
-  @Option(names = "--authz-port", paramLabel = "PORT") int authzPort = DefaultPorts.EXT_AUTHZ_GRPC;
-  @Option(names = "--ratelimit-port", paramLabel = "PORT") int ratelimitPort = DefaultPorts.RATELIMIT_GRPC;
-  @Option(names = "--otlp-grpc-port", paramLabel = "PORT") int otlpPort = DefaultPorts.OTLP_GRPC;
-  @Option(names = "--als-port", paramLabel = "PORT") int alsPort = DefaultPorts.ACCESS_LOG_GRPC;
+  // --ext-authz-port is up's name for the same port, so a moved `up` is followed by the same flag.
+  @Option(names = {"--ext-authz-port", "--authz-port"}, paramLabel = "PORT",
+      description = "ext_authz gRPC port the Checks go to (default: ${DEFAULT-VALUE}).")
+  int authzPort = DefaultPorts.EXT_AUTHZ_GRPC;
+  @Option(names = "--ratelimit-port", paramLabel = "PORT",
+      description = "Rate limit gRPC port the ShouldRateLimit calls go to (default: ${DEFAULT-VALUE}).")
+  int ratelimitPort = DefaultPorts.RATELIMIT_GRPC;
+  @Option(names = "--otlp-grpc-port", paramLabel = "PORT",
+      description = "OTLP gRPC port the spans go to (default: ${DEFAULT-VALUE}).")
+  int otlpPort = DefaultPorts.OTLP_GRPC;
+  @Option(names = "--als-port", paramLabel = "PORT",
+      description = "Envoy access-log service port the access logs go to (default: ${DEFAULT-VALUE}).")
+  int alsPort = DefaultPorts.ACCESS_LOG_GRPC;
 
   @Override
   public Integer call() throws Exception {

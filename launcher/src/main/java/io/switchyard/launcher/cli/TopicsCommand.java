@@ -5,9 +5,16 @@ import io.switchyard.model.TopicSpec;
 import io.switchyard.model.Topics;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 
 /** Creates Switchyard's topics on an external cluster (scale-out mode; `up` does this by itself). */
 @Command(name = "topics", mixinStandardHelpOptions = true, description = "Creates or lists Switchyard's Kafka topics.",
@@ -23,17 +30,47 @@ public final class TopicsCommand implements Runnable {
   @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates every topic of the catalogue that does not exist yet.")
   static final class Create implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
+    @picocli.CommandLine.Option(names = "--kafka-wait", paramLabel = "SECONDS",
+        description = "How long the brokers have to answer before the command gives up (default: ${DEFAULT-VALUE}).")
+    int kafkaWaitSeconds = 30;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers))) {
+      if (kafkaWaitSeconds < 1) {
+        throw new ParameterException(spec.commandLine(), "--kafka-wait must be at least 1 (seconds), got " + kafkaWaitSeconds);
+      }
+      // A broker that is down, or a typo in --kafka, used to end in a stack trace ("cannot list topics: null")
+      // after a minute: ask for the cluster id first and say in one line what could not be reached.
+      String where = "Kafka at " + kafka.bootstrapServers + " (--kafka)";
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
+          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000,
+          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000))) {
+        try {
+          admin.describeCluster(new DescribeClusterOptions().timeoutMs(kafkaWaitSeconds * 1000))
+              .clusterId().get(kafkaWaitSeconds + 5L, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          return fail("cannot reach " + where + " within " + kafkaWaitSeconds + " s (--kafka-wait): no broker answered");
+        }
         EmbeddedKafka.createTopics(admin, Topics.all(kafka.topicPrefix));
+      } catch (KafkaException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return fail("cannot reach " + where + ": " + cause.getMessage());
+      } catch (IllegalStateException e) {
+        return fail("on " + where + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return fail("interrupted");
       }
       for (TopicSpec t : Topics.all(kafka.topicPrefix)) {
         spec.commandLine().getOut().printf("%s partitions=%d %s%n", t.name(), t.partitions(), t.kafkaConfigs());
       }
       return 0;
+    }
+
+    private int fail(String reason) {
+      spec.commandLine().getErr().println("switchyard: topics create: " + reason);
+      return 1;
     }
   }
 

@@ -32,6 +32,31 @@ class MainTest {
   }
 
   @Test
+  void everyOptionOfEveryCommandSaysWhatItDoes() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(Main.commandLine(), new ArrayList<>(), paths);
+    List<String> undescribed = new ArrayList<>();
+    for (List<String> path : paths) {
+      CommandLine cl = Main.commandLine();
+      for (String name : path) {
+        cl = cl.getSubcommands().get(name);
+      }
+      for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+        if (String.join("", o.description()).isBlank()) {
+          undescribed.add(String.join(" ", path) + " " + o.longestName());
+        }
+      }
+    }
+    assertThat(undescribed).as("options whose --help line is empty").isEmpty();
+  }
+
+  @Test
+  void demoTakesUpsNameForTheExtAuthzPort() {
+    CommandLine.ParseResult r = Main.commandLine().parseArgs("demo", "--ext-authz-port", "32491");
+    assertThat(r.subcommand().<Integer>matchedOptionValue("--authz-port", 0)).isEqualTo(32491);
+  }
+
+  @Test
   void unknownFlagExitsWithTwoAndOneLine() {
     CliRun r = run("up", "--no-such-flag");
     assertThat(r.code).isEqualTo(2);

@@ -76,7 +76,12 @@ public final class MeshFiles {
     } catch (MarkedYAMLException e) {
       int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
       int col = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
-      throw new MeshFileException(file, line, col, "invalid YAML: " + e.getProblem());
+      // The problem is often found lines after the edit that caused it (an unclosed brace or bracket); the
+      // context mark is where the construct the parser was in began, so name that line too.
+      String context = e.getContext() == null || e.getContextMark() == null ? ""
+          : " (" + e.getContext() + " started at line " + (e.getContextMark().getLine() + 1)
+              + ", column " + (e.getContextMark().getColumn() + 1) + ")";
+      throw new MeshFileException(file, line, col, "invalid YAML: " + e.getProblem() + context);
     } catch (YAMLException | IOException e) {
       throw new MeshFileException(file, 0, 0, "invalid YAML: " + e.getMessage());
     }

@@ -147,6 +147,16 @@ class MeshFilesTest {
   }
 
   @Test
+  void anUnclosedBraceNamesTheLineWhereItWasOpened() {
+    // The parser only notices the missing '}' lines later; the line the user broke must be in the reason too.
+    MeshFileException e = error("switchyard:\n  extAuthz:  {host: 127.0.0.1, port: 9191\n  rateLimit: {host: 127.0.0.1, port: 8081}\n"
+        + "  accessLog: {host: 127.0.0.1, port: 9001}\n");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.reason()).startsWith("invalid YAML: expected ',' or '}'")
+        .contains("while parsing a flow mapping started at line 2, column 14");
+  }
+
+  @Test
   void duplicateKeysAreRejected() {
     MeshFileException e = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    nodeGroup: x"));
     assertThat(e.reason()).contains("duplicate key 'nodeGroup'");
