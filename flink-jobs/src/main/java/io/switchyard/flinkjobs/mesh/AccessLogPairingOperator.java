@@ -39,6 +39,12 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private static final long serialVersionUID = 1L;
   /** Reports held at most, so memory stays bounded when watermarks stall (an idle or slow source). */
   static final int MAX_HELD = 4_096;
+  /**
+   * Held reports are paired at the latest this long after the first of them came (wall clock), so they
+   * never wait for a watermark that does not come: late reports, which do not advance it, just before
+   * the source goes quiet (an idle source's branch stops holding back the job's event time).
+   */
+  static final long MAX_HOLD_MS = 200;
   private static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
   private final AccessLogPairing function;
@@ -46,6 +52,8 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private final int maxHeld;
   private transient Map<String, Held> held;
   private transient int heldReports;
+  /** Whether a wall-clock callback will pair what is held. */
+  private transient boolean pairingScheduled;
   private transient TimerService timers;
   private transient TimestampedCollector<EdgeEvent> collector;
 
@@ -88,6 +96,13 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
         .add(r, element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP);
     if (++heldReports >= maxHeld) {
       pairHeld();
+    } else if (!pairingScheduled) {
+      // Between two records no event-time timer fires, so pairing at any such point is as exact.
+      pairingScheduled = true;
+      getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + MAX_HOLD_MS, t -> {
+        pairingScheduled = false;
+        pairHeld();
+      });
     }
   }
 

@@ -29,14 +29,17 @@ import org.junit.jupiter.api.Test;
  * a plain {@link KeyedProcessOperator}, as processing time still runs it) and through
  * {@link AccessLogPairingOperator}, which holds reports until the next watermark: the same edges with
  * the same timestamps and the same outcome counts, whatever the order of sides, duplicates, repeated
- * calls, late and lone reports, hold limit, and a snapshot restored at a random point (taken from
+ * calls, late and lone reports, hold limit, wall-clock pairing of held reports, and a snapshot restored at a random point (taken from
  * either operator, so main's state restores into the new one).
  */
 class AccessLogPairingOperatorEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  /** One step of a stream: a report, or a watermark when {@code report} is null. */
+  /** Advances the wall clock by more than the longest hold instead of a watermark. */
+  private static final long TICK = -1;
+
+  /** One step of a stream: a report, or a watermark when {@code report} is null (a wall-clock tick at {@link #TICK}). */
   private record Step(AccessLogRecord report, long time) {}
 
   @Test
@@ -54,6 +57,21 @@ class AccessLogPairingOperatorEquivalenceTest {
     }
   }
 
+  @Test
+  void heldReportsArePairedOnTheWallClockWhenNoWatermarkComes() throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new AccessLogPairingOperator(WAIT, TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
+    harness.open();
+    for (boolean source : new boolean[] {true, false}) {
+      AccessLogRecord r = report("r1", source, "cart", T0);
+      harness.processElement(new StreamRecord<>(r, T0));
+    }
+    assertThat(harness.extractOutputValues()).isEmpty();
+    harness.setProcessingTime(AccessLogPairingOperator.MAX_HOLD_MS);
+    assertThat(harness.extractOutputValues()).hasSize(1);
+    harness.close();
+  }
+
   private static List<Step> stream(Random random) {
     List<Step> steps = new ArrayList<>();
     List<AccessLogRecord> sent = new ArrayList<>();
@@ -67,6 +85,8 @@ class AccessLogPairingOperatorEquivalenceTest {
         // The same report again (an ingest retry), maybe long after.
         AccessLogRecord again = sent.get(random.nextInt(sent.size()));
         steps.add(new Step(again, again.getStartTimeUnixNano() / 1_000_000));
+      } else if (kind == 3 && random.nextBoolean()) {
+        steps.add(new Step(null, TICK));
       } else if (kind == 1) {
         watermark = Math.max(watermark, now - random.nextInt(15_000));
         steps.add(new Step(null, watermark));
@@ -126,7 +146,9 @@ class AccessLogPairingOperatorEquivalenceTest {
     }
 
     void step(Step s) throws Exception {
-      if (s.report == null) {
+      if (s.report == null && s.time == TICK) {
+        harness.setProcessingTime(harness.getProcessingTime() + AccessLogPairingOperator.MAX_HOLD_MS + 1);
+      } else if (s.report == null) {
         harness.processWatermark(new Watermark(s.time));
       } else {
         harness.processElement(new StreamRecord<>(s.report, s.time));
