@@ -20,7 +20,8 @@ for side in "$base" "$here"; do
     [ -d "$side/flink-jobs/target/$d" ] || { echo "no $side/flink-jobs/target/$d: build it first" >&2; exit 2; }
   done
 done
-(cd "$here" && mvn -B -q -o -pl flink-jobs dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null)
+(cd "$here" && mvn -B -q -o -pl flink-jobs dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test \
+  >"$work/mvn.log" 2>&1) || { cat "$work/mvn.log" >&2; exit 2; }
 deps=$(cat "$work/cp")
 # Copies, so a rebuild of either checkout during the run changes nothing.
 cp -r "$base/flink-jobs/target/classes" "$work/a-classes"; cp -r "$base/flink-jobs/target/test-classes" "$work/a-test"
