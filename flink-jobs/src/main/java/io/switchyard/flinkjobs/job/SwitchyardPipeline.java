@@ -10,6 +10,7 @@ import io.switchyard.flinkjobs.graph.TraceBatcher;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.flinkjobs.graph.TraceSpansTypeInfo;
 import io.switchyard.flinkjobs.mesh.AccessLogPairing;
+import io.switchyard.flinkjobs.mesh.AccessLogPairingOperator;
 import io.switchyard.flinkjobs.mesh.CardinalityLimiter;
 import io.switchyard.flinkjobs.metrics.FreshnessReporterFactory;
 import io.switchyard.flinkjobs.serde.ProtoRecordDeserializer;
@@ -181,7 +182,7 @@ public final class SwitchyardPipeline {
 
   /**
    * Access logs -> edges, one per request: the two sidecars' reports of a request meet in keyed state
-   * by request id ({@link AccessLogPairing}). At one subtask the records are declared keyed as they
+   * by request id ({@link AccessLogPairingOperator}). At one subtask the records are declared keyed as they
    * come (as the span path does), so the pairing runs chained behind the source with no shuffle.
    */
   static DataStream<EdgeEvent> meshEdges(StreamExecutionEnvironment env, JobOptions o) {
@@ -194,7 +195,8 @@ public final class SwitchyardPipeline {
         ? DataStreamUtils.reinterpretAsKeyedStream(logs, AccessLogPairing::key, Types.STRING)
         : logs.keyBy(AccessLogPairing::key, Types.STRING);
     return byRequest
-        .process(new AccessLogPairing(o.meshPairingWait(), o.pairing().timeDomain()), TypeInformation.of(EdgeEvent.class))
+        .transform("access-log-pairing", TypeInformation.of(EdgeEvent.class),
+            new AccessLogPairingOperator(o.meshPairingWait(), o.pairing().timeDomain()))
         .uid("access-log-pairing").name("access-log-pairing");
   }
 

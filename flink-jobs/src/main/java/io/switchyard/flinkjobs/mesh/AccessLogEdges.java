@@ -126,11 +126,13 @@ public final class AccessLogEdges {
         .setWorkload(workload).setVersion(either(r.getDestinationVersion(), other.getDestinationVersion()));
     String fqdn = either(r.getDestinationService(), other.getDestinationService());
     if (!fqdn.isEmpty()) {
-      String[] labels = fqdn.split("\\.");
+      // The first two labels by index, not String.split (a regex and an array per edge).
+      int dot = fqdn.indexOf('.');
+      boolean clusterLocal = fqdn.endsWith(".svc.cluster.local");
       String ns = !namespace.isEmpty() ? namespace
-          : fqdn.endsWith(".svc.cluster.local") && labels.length > 1 ? labels[1] : "";
-      boolean inCluster = fqdn.endsWith(".svc.cluster.local") || !workload.isEmpty();
-      n.setName(inCluster ? labels[0] : fqdn).setNamespace(ns);
+          : clusterLocal ? fqdn.substring(dot + 1, fqdn.indexOf('.', dot + 1)) : "";
+      boolean inCluster = clusterLocal || !workload.isEmpty();
+      n.setName(inCluster ? (dot < 0 ? fqdn : fqdn.substring(0, dot)) : fqdn).setNamespace(ns);
       if (!inCluster) {
         n.setKind(NodeRef.NodeKind.NODE_KIND_VIRTUAL);
       }

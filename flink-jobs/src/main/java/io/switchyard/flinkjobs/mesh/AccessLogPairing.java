@@ -5,14 +5,18 @@ import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.AccessLogRecord.Reporter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -84,6 +88,10 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
     return colon > 0 && colon < address.length() - 1 && !address.endsWith(":0");
   }
 
+  TimeDomain timeDomain() {
+    return timeDomain;
+  }
+
   @Override
   public void open(OpenContext openContext) {
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("access-log-pairing", TypeInformation.of(PairState.class)));
@@ -104,40 +112,67 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       AccessLogEdges.toEdge(r).ifPresent(out::collect);
       return;
     }
-    boolean source = r.getReporter() == Reporter.REPORTER_SOURCE;
-    long start = r.getStartTimeUnixNano();
+    pair(List.of(r), ctx.timerService(), i -> { }, out);
+  }
+
+  /**
+   * Pairs the current key's pairable reports, in their order of arrival, with what its state holds:
+   * one state read and at most one write for all of them. A report paired with another of the same
+   * list meets its partner in hand, so neither is written to state as bytes nor parsed back.
+   * {@code beforeEach} is called with a report's index before its edges are collected (to stamp them).
+   */
+  void pair(List<AccessLogRecord> reports, TimerService timers, IntConsumer beforeEach, Collector<EdgeEvent> out)
+      throws Exception {
     PairState s = state.value();
     if (s == null) {
       s = new PairState();
-    } else if (s.seen(source, start)) {
-      counters.get(Outcome.DROPPED_DUPLICATE).inc(); // the same report again (an ingest or sidecar retry)
-      return;
     }
-    s.remember(source, start);
-    if (s.waiting.length > 0 && s.waitingSource != source) {
-      // The oldest report of the other side is this one's partner (usually the only one: several wait
-      // only when one request tree calls the same authority more than once with the same request id).
-      AccessLogRecord partner = AccessLogRecord.parseFrom(s.waiting[0]);
-      out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
-      counters.get(Outcome.PAIRED).inc();
-      s.waiting = Arrays.copyOfRange(s.waiting, 1, s.waiting.length);
-      state.update(s); // kept until the wait ends, to drop duplicates of either report
-      return;
-    }
-    s.waitingSource = source;
-    s.waiting = Arrays.copyOf(s.waiting, s.waiting.length + 1);
-    s.waiting[s.waiting.length - 1] = r.toByteArray();
-    long due = (timeDomain == TimeDomain.EVENT ? start / 1_000_000 : ctx.timerService().currentProcessingTime()) + waitMs;
-    if (due > s.due) {
-      // Every report waiting on a key waits until the latest of their waits ends.
-      s.due = due;
-      if (timeDomain == TimeDomain.EVENT) {
-        ctx.timerService().registerEventTimeTimer(due);
-      } else {
-        ctx.timerService().registerProcessingTimeTimer(due);
+    // Waiting reports: bytes read from state, or messages of this list not written yet.
+    List<Object> waiting = new ArrayList<>(Arrays.asList((Object[]) s.waiting));
+    boolean changed = false;
+    for (int i = 0; i < reports.size(); i++) {
+      AccessLogRecord r = reports.get(i);
+      beforeEach.accept(i);
+      boolean source = r.getReporter() == Reporter.REPORTER_SOURCE;
+      long start = r.getStartTimeUnixNano();
+      if (s.seen(source, start)) {
+        counters.get(Outcome.DROPPED_DUPLICATE).inc(); // the same report again (an ingest or sidecar retry)
+        continue;
+      }
+      changed = true;
+      s.remember(source, start);
+      if (!waiting.isEmpty() && s.waitingSource != source) {
+        // The oldest report of the other side is this one's partner (usually the only one: several wait
+        // only when one request tree calls the same authority more than once with the same request id).
+        // The key's state is kept until the wait ends, to drop duplicates of either report.
+        Object first = waiting.remove(0);
+        AccessLogRecord partner = first instanceof AccessLogRecord m ? m : AccessLogRecord.parseFrom((byte[]) first);
+        out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
+        counters.get(Outcome.PAIRED).inc();
+        continue;
+      }
+      s.waitingSource = source;
+      waiting.add(r);
+      long due = (timeDomain == TimeDomain.EVENT ? start / 1_000_000 : timers.currentProcessingTime()) + waitMs;
+      if (due > s.due) {
+        // Every report waiting on a key waits until the latest of their waits ends.
+        s.due = due;
+        if (timeDomain == TimeDomain.EVENT) {
+          timers.registerEventTimeTimer(due);
+        } else {
+          timers.registerProcessingTimeTimer(due);
+        }
       }
     }
-    state.update(s);
+    if (changed) {
+      byte[][] bytes = new byte[waiting.size()][];
+      for (int i = 0; i < bytes.length; i++) {
+        Object w = waiting.get(i);
+        bytes[i] = w instanceof AccessLogRecord m ? m.toByteArray() : (byte[]) w;
+      }
+      s.waiting = bytes;
+      state.update(s);
+    }
   }
 
   @Override

@@ -177,4 +177,23 @@ class AccessLogEdgesTest {
     assertThat(e.clientName).isEqualTo("reviews-v2");
     assertThat(e.clientWorkload).isEqualTo("reviews-v2");
   }
+
+  @Test
+  void theCalleeIsNamedByTheFirstLabelOfItsServiceAndTheNamespaceBySecondInTheCluster() {
+    var server = AccessLogEdges.serverNode(inMesh(Reporter.REPORTER_DESTINATION).clearDestinationNamespace().build(),
+        AccessLogRecord.getDefaultInstance());
+    assertThat(server.getName()).isEqualTo("reviews");
+    assertThat(server.getNamespace()).isEqualTo("bookinfo");
+    // Outside the cluster suffix: the first label only when the callee has a workload, else the whole name.
+    var external = inMesh(Reporter.REPORTER_DESTINATION).setDestinationService("api.example.com").clearDestinationNamespace();
+    assertThat(AccessLogEdges.serverNode(external.build(), AccessLogRecord.getDefaultInstance()).getName()).isEqualTo("api");
+    var virtual = AccessLogEdges.serverNode(external.clearDestinationWorkload().build(), AccessLogRecord.getDefaultInstance());
+    assertThat(virtual.getName()).isEqualTo("api.example.com");
+    assertThat(virtual.getKind()).isEqualTo(NodeKind.NODE_KIND_VIRTUAL);
+    assertThat(AccessLogEdges.serverNode(external.setDestinationWorkload("w").setDestinationService("single").build(),
+        AccessLogRecord.getDefaultInstance()).getName()).isEqualTo("single");
+    var odd = AccessLogEdges.serverNode(external.setDestinationService(".svc.cluster.local").build(), AccessLogRecord.getDefaultInstance());
+    assertThat(odd.getName()).isEmpty();
+    assertThat(odd.getNamespace()).isEqualTo("svc");
+  }
 }

@@ -67,7 +67,8 @@ public final class AccessLogPairingCpu {
             .withTimestampAssigner((r, t) -> r.getStartTimeUnixNano() / 1_000_000));
     DataStream<EdgeEvent> edges = pairing
         ? DataStreamUtils.reinterpretAsKeyedStream(logs, AccessLogPairing::key, Types.STRING)
-            .process(new AccessLogPairing(Duration.ofSeconds(10), TimeDomain.EVENT), TypeInformation.of(EdgeEvent.class))
+            .transform("access-log-pairing", TypeInformation.of(EdgeEvent.class),
+                new AccessLogPairingOperator(Duration.ofSeconds(10), TimeDomain.EVENT))
         : logs.<EdgeEvent>flatMap((AccessLogRecord r, Collector<EdgeEvent> out) -> AccessLogEdges.toEdge(r).ifPresent(out::collect))
             .returns(TypeInformation.of(EdgeEvent.class));
     edges.sinkTo(new DiscardingSink<>());

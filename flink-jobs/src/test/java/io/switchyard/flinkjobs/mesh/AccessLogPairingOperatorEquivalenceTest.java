@@ -1,0 +1,198 @@
+package io.switchyard.flinkjobs.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
+import io.switchyard.flinkjobs.mesh.AccessLogPairing.Outcome;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.model.v1.AccessLogRecord.Protocol;
+import io.switchyard.model.v1.AccessLogRecord.Reporter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random report streams through the one-report-at-a-time pairing (main's operator: the function in
+ * a plain {@link KeyedProcessOperator}, as processing time still runs it) and through
+ * {@link AccessLogPairingOperator}, which holds reports until the next watermark: the same edges with
+ * the same timestamps and the same outcome counts, whatever the order of sides, duplicates, repeated
+ * calls, late and lone reports, hold limit, wall-clock pairing of held reports, and a snapshot restored at a random point (taken from
+ * either operator, so main's state restores into the new one).
+ */
+class AccessLogPairingOperatorEquivalenceTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** Advances the wall clock by more than the longest hold instead of a watermark. */
+  private static final long TICK = -1;
+
+  /** One step of a stream: a report, or a watermark when {@code report} is null (a wall-clock tick at {@link #TICK}). */
+  private record Step(AccessLogRecord report, long time) {}
+
+  @Test
+  void heldPairingEmitsWhatOneByOnePairingEmits() throws Exception {
+    for (int seed = 0; seed < 300; seed++) {
+      Random random = new Random(seed);
+      List<Step> steps = stream(random);
+      int restoreAt = random.nextInt(steps.size() + 1);
+      int maxHeld = 1 + random.nextInt(6);
+      Result reference = run(steps, -1, false, maxHeld);
+      Result held = run(steps, restoreAt, seed % 2 == 0, maxHeld);
+      assertThat(held.edges).as("edges, seed %d", seed).isEqualTo(reference.edges);
+      assertThat(held.outcomes).as("outcomes, seed %d", seed).isEqualTo(reference.outcomes);
+      assertThat(reference.outcomes.get(Outcome.PAIRED) + reference.outcomes.get(Outcome.LONE)).isPositive();
+    }
+  }
+
+  @Test
+  void heldReportsArePairedOnTheWallClockWhenNoWatermarkComes() throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+        new AccessLogPairingOperator(WAIT, TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
+    harness.open();
+    for (boolean source : new boolean[] {true, false}) {
+      AccessLogRecord r = report("r1", source, "cart", T0);
+      harness.processElement(new StreamRecord<>(r, T0));
+    }
+    assertThat(harness.extractOutputValues()).isEmpty();
+    harness.setProcessingTime(AccessLogPairingOperator.MAX_HOLD_MS);
+    assertThat(harness.extractOutputValues()).hasSize(1);
+    harness.close();
+  }
+
+  private static List<Step> stream(Random random) {
+    List<Step> steps = new ArrayList<>();
+    List<AccessLogRecord> sent = new ArrayList<>();
+    long now = T0;
+    long watermark = Long.MIN_VALUE;
+    int n = 20 + random.nextInt(80);
+    for (int i = 0; i < n; i++) {
+      now += random.nextInt(3_000);
+      int kind = random.nextInt(10);
+      if (kind == 0 && !sent.isEmpty()) {
+        // The same report again (an ingest retry), maybe long after.
+        AccessLogRecord again = sent.get(random.nextInt(sent.size()));
+        steps.add(new Step(again, again.getStartTimeUnixNano() / 1_000_000));
+      } else if (kind == 3 && random.nextBoolean()) {
+        steps.add(new Step(null, TICK));
+      } else if (kind == 1) {
+        watermark = Math.max(watermark, now - random.nextInt(15_000));
+        steps.add(new Step(null, watermark));
+      } else {
+        // Few request ids, so repeated calls and both sides of one request meet; some reports late.
+        long start = kind == 2 ? now - random.nextInt(40_000) : now;
+        AccessLogRecord r = report("r" + random.nextInt(6), random.nextBoolean(), random.nextBoolean() ? "cart" : "ratings", start);
+        sent.add(r);
+        steps.add(new Step(r, start));
+      }
+    }
+    steps.add(new Step(null, Long.MAX_VALUE));
+    return steps;
+  }
+
+  private static AccessLogRecord report(String requestId, boolean source, String callee, long startMs) {
+    AccessLogRecord.Builder b = AccessLogRecord.newBuilder().setRequestId(requestId)
+        .setAuthority(callee + ".shop.svc.cluster.local:8080").setDestinationService(callee + ".shop.svc.cluster.local")
+        .setProtocol(Protocol.PROTOCOL_HTTP).setGrpcStatus(-1).setStartTimeUnixNano(startMs * 1_000_000);
+    if (source) {
+      return b.setReporter(Reporter.REPORTER_SOURCE).setSourceWorkload("frontend").setSourceNamespace("shop")
+          .setUpstreamCluster("outbound|8080||" + callee + ".shop.svc.cluster.local").setResponseCode(200)
+          .setDurationMicros(startMs % 1_000).build();
+    }
+    return b.setReporter(Reporter.REPORTER_DESTINATION).setSourcePrincipal("spiffe://cluster.local/ns/shop/sa/frontend")
+        .setDestinationWorkload(callee + "-v1").setDestinationNamespace("shop").setUpstreamCluster("inbound|8080||")
+        .setResponseCode(startMs % 3 == 0 ? 503 : 200).setDurationMicros(startMs % 700).build();
+  }
+
+  private record Result(Map<String, Integer> edges, Map<Outcome, Long> outcomes) {}
+
+  private static final class Run {
+    final boolean held;
+    final int maxHeld;
+    AccessLogPairing function;
+    KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent> harness;
+    final Map<String, Integer> edges = new HashMap<>();
+    final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+
+    Run(boolean held, int maxHeld) {
+      this.held = held;
+      this.maxHeld = maxHeld;
+      for (Outcome o : Outcome.values()) {
+        outcomes.put(o, 0L);
+      }
+    }
+
+    void start(OperatorSubtaskState restore) throws Exception {
+      function = new AccessLogPairing(WAIT, TimeDomain.EVENT);
+      OneInputStreamOperator<AccessLogRecord, EdgeEvent> operator =
+          held ? new AccessLogPairingOperator(function, maxHeld) : new KeyedProcessOperator<>(function);
+      harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, AccessLogPairing::key, Types.STRING);
+      if (restore != null) {
+        harness.initializeState(restore);
+      }
+      harness.open();
+    }
+
+    void step(Step s) throws Exception {
+      if (s.report == null && s.time == TICK) {
+        harness.setProcessingTime(harness.getProcessingTime() + AccessLogPairingOperator.MAX_HOLD_MS + 1);
+      } else if (s.report == null) {
+        harness.processWatermark(new Watermark(s.time));
+      } else {
+        harness.processElement(new StreamRecord<>(s.report, s.time));
+      }
+    }
+
+    /** Collects this harness's edges and counts, then closes it. */
+    void stop() throws Exception {
+      for (Object o : harness.getOutput()) {
+        if (o instanceof StreamRecord<?> r) {
+          edges.merge(r.getTimestamp() + " " + r.getValue(), 1, Integer::sum);
+        }
+      }
+      for (Outcome o : Outcome.values()) {
+        outcomes.merge(o, function.count(o), Long::sum);
+      }
+      harness.close();
+    }
+  }
+
+  /**
+   * One run, one-by-one or held; at {@code restoreAt} (if not -1) snapshots and continues in a fresh
+   * held operator restored from it, the part before the snapshot run by main's operator if {@code mainFirst}.
+   */
+  private static Result run(List<Step> steps, int restoreAt, boolean mainFirst, int maxHeld) throws Exception {
+    boolean restores = restoreAt >= 0;
+    Run first = new Run(restores ? !mainFirst : false, maxHeld);
+    first.start(null);
+    Run current = first;
+    for (int i = 0; i < steps.size(); i++) {
+      if (i == restoreAt) {
+        // As a task does before every checkpoint and savepoint (the harness's snapshot alone does not).
+        current.harness.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState snapshot = current.harness.snapshot(1, 1);
+        current.stop();
+        Run next = new Run(true, maxHeld);
+        next.edges.putAll(current.edges);
+        next.outcomes.putAll(current.outcomes);
+        next.start(snapshot);
+        current = next;
+      }
+      current.step(steps.get(i));
+    }
+    current.stop();
+    return new Result(current.edges, current.outcomes);
+  }
+}
