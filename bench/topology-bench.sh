@@ -6,6 +6,7 @@
 # Service RED series (/api/v1/services/{name} over 1 h, 6 h and 24 h) from the service roll-ups, against the same
 # series added up from the service minutes, interleaved per round; skipped with --skip-queries or --skip-services.
 # Usage: bench/topology-bench.sh [--services N] [--edges N] [--hours N] [--rate-records N] [--iterations N] [--rounds N]
+#        (--iterations: measured queries per phase and round, default 60 for graph ranges, 30 for service series)
 #        [--skip-rate true] [--skip-queries true] [--skip-graphs true] [--skip-services true] [--only RANGE-NAME-PREFIX]
 #        [--graph-type service|workload|app|versionedApp] (the type every graph query asks for; default service)
 # The bench JVM runs with the options bin/switchyard gives the product (SWITCHYARD_JAVA_OPTS, default -Xmx2g on the
