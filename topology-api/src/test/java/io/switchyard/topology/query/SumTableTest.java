@@ -16,12 +16,7 @@ class SumTableTest {
   void responseAndFlagSumsEqualPerNameSumsForRowsWithFewAndManyCodes() {
     Random random = new Random(9);
     HopCatalog catalog = new HopCatalog();
-    HopCatalog.Name probe = new HopCatalog.Name();
-    int[] codes = new int[12];
-    for (int i = 0; i < codes.length; i++) {
-      byte[] name = ByteString.copyFromUtf8("c" + i).toByteArray();
-      codes[i] = catalog.code(name, 0, name.length, probe);
-    }
+    int[] codes = codes(catalog, "c", 12);
     SumTable parts = new SumTable(4);
     SumTable merged = new SumTable(4);
     List<Map<String, Double>> responses = new ArrayList<>();
@@ -74,12 +69,7 @@ class SumTableTest {
   void aClearedTableSumsAsANewOneAndTheirPoolHandsBackTablesThatFit() {
     Random random = new Random(21);
     HopCatalog catalog = new HopCatalog();
-    HopCatalog.Name probe = new HopCatalog.Name();
-    int[] codes = new int[10];
-    for (int i = 0; i < codes.length; i++) {
-      byte[] name = ByteString.copyFromUtf8("k" + i).toByteArray();
-      codes[i] = catalog.code(name, 0, name.length, probe);
-    }
+    int[] codes = codes(catalog, "k", 10);
     SumTables pool = new SumTables(SumTables.DEFAULT_MAX_BYTES);
     SumTable reused = pool.take(40);
     for (int round = 0; round < 4; round++) {
@@ -116,6 +106,17 @@ class SumTableTest {
     assertThat(small.take(10)).isNotSameAs(reused);
     pool.give(reused);
     assertThat(pool.take(reused.capacity() + 1)).isNotSameAs(reused);
+  }
+
+  /** Catalog numbers of the codes {@code prefix0 .. prefix(n-1)}. */
+  private static int[] codes(HopCatalog catalog, String prefix, int n) {
+    HopCatalog.Name probe = new HopCatalog.Name();
+    int[] codes = new int[n];
+    for (int i = 0; i < n; i++) {
+      byte[] name = ByteString.copyFromUtf8(prefix + i).toByteArray();
+      codes[i] = catalog.code(name, 0, name.length, probe);
+    }
+    return codes;
   }
 
   /** Random figures, latencies (queue latency and exact codes in some rounds only) and codes on {@code rows} rows. */
