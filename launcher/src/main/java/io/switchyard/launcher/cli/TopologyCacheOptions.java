@@ -15,7 +15,7 @@ public final class TopologyCacheOptions {
   int cachedGraphs = TopologyApiOptions.Caches.DEFAULT.graphs();
 
   @Option(names = "--cached-graph-bodies", paramLabel = "N",
-      description = "Topology API: JSON bodies of the newest /api/v1/graph responses kept; 0 = none (default: ${DEFAULT-VALUE}).")
+      description = "Topology API: JSON bodies kept of /api/v1/graph responses asked for again (refreshes); 0 = none (default: ${DEFAULT-VALUE}).")
   int cachedGraphBodies = TopologyApiOptions.Caches.DEFAULT.graphBodies();
 
   /** The sizes given; a negative or too large one is a usage error. */

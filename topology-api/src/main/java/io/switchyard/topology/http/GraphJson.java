@@ -10,20 +10,35 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
  * The body of {@code /api/v1/graph}: what the mapper would write for the envelope, but nodes and edges are
  * written straight into a byte array (field names encoded once, no generator, no per-field reflection, no tree;
- * the bytes are the mapper's, see {@link JsonBytes}) and kept for the last few graphs, so a graph the query layer
- * serves again from its cache costs a copy. Thread-safe.
+ * the bytes are the mapper's, see {@link JsonBytes}). A graph's first response is written from a reused buffer;
+ * a graph asked for again (the query layer serves the same instance from its cache) gets its bytes kept, for the
+ * last few such graphs, so its later responses cost a copy. Thread-safe.
  */
 final class GraphJson {
   private static final ObjectMapper MAPPER = HttpResponses.mapper();
+  /**
+   * Bytes per write to the response stream. The JDK server copies each write into a buffer of its connection that
+   * grows to twice the largest write (and the socket write goes through a temporary direct buffer of that size):
+   * one write of a 2.3 MB body made a new connection allocate 4.6 MB.
+   */
+  static final int WRITE_SLICE = 64 << 10;
+  /** Buffers for first responses kept between requests, at most this many bytes in all. */
+  static final long MAX_SCRATCH_BYTES = 16L << 20;
 
   private final Graph[] graphs;
   private final JsonBytes[] bodies;
   private int next;
+  /** Graphs whose body went out once from a reused buffer: the next request for one keeps its bytes. */
+  private final Graph[] sentOnce;
+  private int nextSentOnce;
+  private final ArrayDeque<JsonBytes> scratch = new ArrayDeque<>();
+  private long scratchBytes;
 
   GraphJson(int kept) {
     if (kept < 0) {
@@ -31,6 +46,7 @@ final class GraphJson {
     }
     graphs = new Graph[kept];
     bodies = new JsonBytes[kept];
+    sentOnce = new Graph[kept];
   }
 
   void send(HttpExchange ex, FreshnessView fresh, Graph g) throws IOException {
@@ -42,47 +58,98 @@ final class GraphJson {
     head.write(",\"type\":".getBytes(StandardCharsets.UTF_8));
     head.write(MAPPER.writeValueAsBytes(g.type().wireName()));
     head.write(',');
-    JsonBytes body = nodesAndEdges(g);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    boolean onlyHead = "HEAD".equalsIgnoreCase(ex.getRequestMethod());
-    ex.sendResponseHeaders(200, onlyHead ? -1 : head.size() + body.size() + 1);
-    if (!onlyHead) {
-      try (OutputStream out = ex.getResponseBody()) {
-        head.writeTo(out);
-        body.writeTo(out);
-        out.write('}');
+    Body body = body(g);
+    try {
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      boolean onlyHead = "HEAD".equalsIgnoreCase(ex.getRequestMethod());
+      ex.sendResponseHeaders(200, onlyHead ? -1 : head.size() + body.bytes().size() + 1);
+      if (!onlyHead) {
+        try (OutputStream out = ex.getResponseBody()) {
+          head.writeTo(out);
+          body.bytes().writeTo(out, WRITE_SLICE);
+          out.write('}');
+        }
       }
+      ex.close();
+    } finally {
+      // Written (or failed): nothing reads a borrowed buffer any more.
+      release(body);
     }
-    ex.close();
   }
 
-  /** {@code "nodes":[...],"edges":[...]} of the graph, encoded once per graph instance. */
-  JsonBytes nodesAndEdges(Graph g) {
+  /** {@code "nodes":[...],"edges":[...]} of a graph, and whether they lie in a borrowed buffer to hand back. */
+  record Body(JsonBytes bytes, boolean borrowed) {}
+
+  /**
+   * The graph's kept bytes; else, for a graph sent once before, its bytes encoded now and kept; else its bytes
+   * encoded into a borrowed buffer. Most graphs (ragged and sliding ranges, each a new window) are asked for once:
+   * they cost no new array.
+   */
+  Body body(Graph g) {
+    JsonBytes into = null;
+    boolean again = false;
     synchronized (this) {
       for (int i = 0; i < graphs.length; i++) {
         if (graphs[i] == g) {
-          return bodies[i];
+          return new Body(bodies[i], false);
+        }
+      }
+      for (int i = 0; i < sentOnce.length; i++) {
+        if (sentOnce[i] == g) {
+          sentOnce[i] = null;
+          again = true;
+        }
+      }
+      if (!again) {
+        if (sentOnce.length > 0) {
+          sentOnce[nextSentOnce] = g;
+          nextSentOnce = (nextSentOnce + 1) % sentOnce.length;
+        }
+        into = scratch.pollFirst();
+        if (into != null) {
+          scratchBytes -= into.capacity();
         }
       }
     }
-    JsonBytes body = encode(g);
-    synchronized (this) {
-      if (graphs.length > 0) {
-        graphs[next] = g;
-        bodies[next] = body;
-        next = (next + 1) % graphs.length;
-      }
+    if (!again) {
+      return new Body(encode(g, into), true);
     }
-    return body;
+    JsonBytes kept = encode(g, null);
+    synchronized (this) {
+      graphs[next] = g;
+      bodies[next] = kept;
+      next = (next + 1) % graphs.length;
+    }
+    return new Body(kept, false);
+  }
+
+  /** A body {@link #body} gave, once sent: a borrowed buffer goes back for the next graph (kept bytes stay). */
+  synchronized void release(Body body) {
+    JsonBytes b = body.bytes();
+    if (body.borrowed() && scratchBytes + b.capacity() <= MAX_SCRATCH_BYTES) {
+      scratch.addFirst(b);
+      scratchBytes += b.capacity();
+    }
+  }
+
+  /** Buffers held for first responses, for tests. */
+  synchronized int scratchBuffers() {
+    return scratch.size();
   }
 
   /**
-   * Kept as written, not copied to its exact size: a large graph's body is a humongous object for G1, and each
-   * one allocated is a collection pause sooner.
+   * {@code "nodes":[...],"edges":[...]} of the graph, into {@code into} (emptied first) or a new buffer. Kept as
+   * written, not copied to its exact size: a large graph's body is a humongous object for G1, and each one
+   * allocated is a collection pause sooner.
    */
-  private static JsonBytes encode(Graph g) {
-    // About what the bench's 1,000 services and 5,000 edges take (2.3 MB), so the buffer seldom grows.
-    JsonBytes out = new JsonBytes(360 * g.nodes().size() + 420 * g.edges().size() + 64);
+  static JsonBytes encode(Graph g, JsonBytes into) {
+    JsonBytes out = into;
+    if (out == null) {
+      // About what the bench's 1,000 services and 5,000 edges take (2.3 MB), so the buffer seldom grows.
+      out = new JsonBytes(360 * g.nodes().size() + 420 * g.edges().size() + 64);
+    } else {
+      out.clear();
+    }
     out.raw(NODES);
     for (int i = 0; i < g.nodes().size(); i++) {
       if (i > 0) {

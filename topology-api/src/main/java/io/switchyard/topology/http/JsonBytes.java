@@ -88,13 +88,26 @@ final class JsonBytes {
     return count;
   }
 
+  /** Bytes it holds before it grows. */
+  int capacity() {
+    return buf.length;
+  }
+
+  /** Empty again, its array kept for the next body. */
+  void clear() {
+    count = 0;
+  }
+
   /** A copy of exactly the bytes written (for tests; responses use {@link #writeTo}). */
   byte[] toByteArray() {
     return Arrays.copyOf(buf, count);
   }
 
-  void writeTo(OutputStream out) throws IOException {
-    out.write(buf, 0, count);
+  /** Writes the bytes in writes of at most {@code slice} bytes. */
+  void writeTo(OutputStream out, int slice) throws IOException {
+    for (int at = 0; at < count; at += slice) {
+      out.write(buf, at, Math.min(slice, count - at));
+    }
   }
 
   static byte[] ascii(String s) {

@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * Rows of traffic sums (requests, failures, server and client latency histograms, response codes and flags
  * by catalog number, telemetry sources) in flat arrays: a graph adds thousands of hops per query, and adding
  * arrays costs a fraction of hashing and boxing per record. Rows are numbered in the order they are added.
- * Not thread-safe; one per query.
+ * Not thread-safe; one query at a time ({@link #clear} readies it for the next, see {@link SumTables}).
  */
 final class SumTable {
   /** One latency block: {@link LatencyBuckets#COUNT} bucket counts, then the sum, then the count. */
@@ -68,6 +68,33 @@ final class SumTable {
 
   int rows() {
     return rows;
+  }
+
+  /** Rows this table holds before it grows. */
+  int capacity() {
+    return sources.length;
+  }
+
+  /** Bytes of its arrays, about. */
+  long bytes() {
+    long n = sources.length;
+    return n * (8L * STRIDE + 1) + (queue == null ? 0 : 8L * queue.length) + responses.bytes() + flags.bytes()
+        + (exact == null ? 0 : exact.bytes());
+  }
+
+  /** Back to no rows, every figure and code of the rows it had zero: as a new table of its capacity. */
+  void clear() {
+    Arrays.fill(figures, 0, rows * STRIDE, 0);
+    if (queue != null) {
+      Arrays.fill(queue, 0, rows * LATENCY, 0);
+    }
+    Arrays.fill(sources, 0, rows, (byte) 0);
+    responses.clear(rows);
+    flags.clear(rows);
+    if (exact != null) {
+      exact.clear(rows);
+    }
+    rows = 0;
   }
 
   static int sourceBit(int telemetrySource) {
@@ -224,6 +251,16 @@ final class SumTable {
       counts = Arrays.copyOf(counts, rows * SLOTS);
       used = Arrays.copyOf(used, rows);
       more = Arrays.copyOf(more, rows);
+    }
+
+    long bytes() {
+      return 12L * codes.length + used.length + 8L * more.length;
+    }
+
+    /** The first {@code rows} rows without codes (slots past a row's used count are never read). */
+    void clear(int rows) {
+      Arrays.fill(used, 0, rows, (byte) 0);
+      Arrays.fill(more, 0, rows, null);
     }
 
     void add(int row, int code, double count) {

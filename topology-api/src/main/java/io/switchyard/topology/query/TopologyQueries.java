@@ -61,6 +61,8 @@ public final class TopologyQueries {
    */
   private final DecodedPieces workloadPieces;
   private final GraphCache graphs;
+  /** Sum tables of finished graphs, reused by the next. */
+  private final SumTables sumTables = new SumTables(SumTables.DEFAULT_MAX_BYTES);
   private final DecodePool decoders;
   /** Where pre-decoded closed buckets are handed to the store: off the request, dropped when it falls behind. */
   private final Executor storeWrites;
@@ -217,33 +219,56 @@ public final class TopologyQueries {
     // Pieces not in the cache are decoded side by side (the decoding is most of an uncached graph's time), then
     // added up in time order, as one at a time.
     DecodedPieces.Piece[] parts = new DecodedPieces.Piece[work.size()];
-    SumTable perHop;
-    int[] hopOfRow;
+    SumTable perHop = null;
+    Graph g;
     try {
-      decoders.runAll(work, parts);
-      // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
-      int[] rowOfHop = new int[catalog.hopCount()];
-      hopOfRow = new int[rowOfHop.length];
-      perHop = new SumTable(Math.min(rowOfHop.length, 8192));
-      for (DecodedPieces.Piece p : parts) {
-        p.addTo(perHop, rowOfHop, hopOfRow);
+      int[] hopOfRow;
+      try {
+        decoders.runAll(work, parts);
+        // Every hop the pieces name is in the catalog now, so the per-query index can be sized once.
+        int[] rowOfHop = new int[catalog.hopCount()];
+        hopOfRow = new int[rowOfHop.length];
+        perHop = sumTables.take(Math.min(rowOfHop.length, 8192));
+        for (DecodedPieces.Piece p : parts) {
+          p.addTo(perHop, rowOfHop, hopOfRow);
+        }
+      } finally {
+        // Their arrays may now go to other pieces: nothing below reads them.
+        cache.release(parts);
       }
+      HopCatalog.Hop[] hops = new HopCatalog.Hop[perHop.rows()];
+      for (int row = 0; row < hops.length; row++) {
+        hops[row] = catalog.hop(hopOfRow[row]);
+      }
+      g = assemble(window, type, perHop, hops, filter(hops, request), catalog);
     } finally {
-      // Their arrays may now go to other pieces: nothing below reads them.
-      cache.release(parts);
+      // The graph holds its own figures: the tables go to the next query.
+      if (perHop != null) {
+        sumTables.give(perHop);
+      }
     }
-    HopCatalog.Hop[] hops = new HopCatalog.Hop[perHop.rows()];
-    for (int row = 0; row < hops.length; row++) {
-      hops[row] = catalog.hop(hopOfRow[row]);
-    }
-    Graph g = assemble(window, type, perHop, hops, filter(hops, request), catalog);
     graphs.put(key, g, generation, buckets);
     return g;
   }
 
   /** Nodes and edges of the kept hops (rows of {@code perHop}), in order of first appearance. */
-  private static Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
+  private Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
       boolean[] kept, HopCatalog catalog) {
+    SumTable in = sumTables.take(hops.length / 2);
+    SumTable out = sumTables.take(hops.length / 2);
+    SumTable edges = sumTables.take(hops.length);
+    try {
+      return assembleInto(window, type, perHop, hops, kept, catalog, in, out, edges);
+    } finally {
+      sumTables.give(in);
+      sumTables.give(out);
+      sumTables.give(edges);
+    }
+  }
+
+  /** {@link #assemble} with empty node ({@code in}, {@code out}) and edge tables to fold the hops into. */
+  private static Graph assembleInto(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
+      boolean[] kept, HopCatalog catalog, SumTable in, SumTable out, SumTable edges) {
     HopCatalog.Numbers[] numbers = new HopCatalog.Numbers[hops.length];
     for (int row = 0; row < hops.length; row++) {
       if (kept[row]) {
@@ -256,9 +281,6 @@ public final class TopologyQueries {
     List<HopCatalog.Hop> nodeRefs = new ArrayList<>();
     List<Boolean> nodeIsServer = new ArrayList<>();
     List<HopCatalog.Hop> edgeFirst = new ArrayList<>();
-    SumTable in = new SumTable(hops.length / 2);
-    SumTable out = new SumTable(hops.length / 2);
-    SumTable edges = new SumTable(hops.length);
     boolean[] hasCaller = new boolean[hops.length * 2 + 1];
     for (int row = 0; row < hops.length; row++) {
       if (!kept[row]) {

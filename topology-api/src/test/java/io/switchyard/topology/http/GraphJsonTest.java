@@ -44,7 +44,7 @@ class GraphJsonTest {
       expected.put("edges", edges);
       // Bytes as Latin-1 text: compared byte by byte, shown readably.
       String mapper = new String(MAPPER.writeValueAsBytes(expected), StandardCharsets.ISO_8859_1);
-      String streamed = "{" + new String(new GraphJson(0).nodesAndEdges(g).toByteArray(), StandardCharsets.ISO_8859_1) + "}";
+      String streamed = "{" + new String(GraphJson.encode(g, null).toByteArray(), StandardCharsets.ISO_8859_1) + "}";
       int at = 0;
       while (at < Math.min(streamed.length(), mapper.length()) && streamed.charAt(at) == mapper.charAt(at)) {
         at++;
@@ -54,6 +54,56 @@ class GraphJsonTest {
           .isEqualTo(visible(mapper.substring(Math.max(0, at - 40), Math.min(mapper.length(), at + 40))));
       assertThat(streamed).isEqualTo(mapper);
     }
+  }
+
+  @Test
+  void aBodyInAReusedBufferHoldsOnlyItsOwnBytesAndAGraphAskedForAgainKeepsItsBytes() {
+    Random random = new Random(3);
+    GraphJson json = new GraphJson(2);
+    Graph large = graph(random, 300);
+    Graph small = graph(random, 3);
+    byte[] largeBytes = GraphJson.encode(large, null).toByteArray();
+    byte[] smallBytes = GraphJson.encode(small, null).toByteArray();
+
+    GraphJson.Body first = json.body(large);
+    assertThat(first.borrowed()).isTrue();
+    assertThat(first.bytes().toByteArray()).isEqualTo(largeBytes);
+    json.release(first);
+    assertThat(json.scratchBuffers()).isEqualTo(1);
+    // The buffer that held the large body, emptied: none of its old bytes show.
+    GraphJson.Body second = json.body(small);
+    assertThat(second.bytes()).isSameAs(first.bytes());
+    assertThat(second.bytes().toByteArray()).isEqualTo(smallBytes);
+    json.release(second);
+
+    // Asked for again: encoded into bytes of its own, kept, and the same bytes from then on.
+    GraphJson.Body again = json.body(large);
+    assertThat(again.borrowed()).isFalse();
+    assertThat(again.bytes()).isNotSameAs(first.bytes());
+    assertThat(again.bytes().toByteArray()).isEqualTo(largeBytes);
+    assertThat(json.body(large).bytes()).isSameAs(again.bytes());
+
+    // Without kept bodies every response is a borrowed buffer.
+    GraphJson none = new GraphJson(0);
+    for (int i = 0; i < 3; i++) {
+      GraphJson.Body b = none.body(large);
+      assertThat(b.borrowed()).isTrue();
+      assertThat(b.bytes().toByteArray()).isEqualTo(largeBytes);
+      none.release(b);
+    }
+  }
+
+  private static Graph graph(Random random, int size) {
+    List<Graph.Node> nodes = new ArrayList<>();
+    List<Graph.Edge> edges = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      nodes.add(new Graph.Node("n" + i, "n" + i, "ns", "n" + i, "w", "a", "v1", "service", false, number(random),
+          number(random), nullable(random), number(random), number(random), latency(random), counts(random)));
+      edges.add(new Graph.Edge("e" + i, "n" + i, "n" + (i + 1) % size, "http", "http", "mesh", number(random),
+          number(random), number(random), nullable(random), latency(random), latency(random), null, counts(random),
+          counts(random), null, null, null, null, null));
+    }
+    return new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000), nodes, edges);
   }
 
   private static String visible(String s) {

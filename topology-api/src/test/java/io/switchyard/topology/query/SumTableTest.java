@@ -16,12 +16,7 @@ class SumTableTest {
   void responseAndFlagSumsEqualPerNameSumsForRowsWithFewAndManyCodes() {
     Random random = new Random(9);
     HopCatalog catalog = new HopCatalog();
-    HopCatalog.Name probe = new HopCatalog.Name();
-    int[] codes = new int[12];
-    for (int i = 0; i < codes.length; i++) {
-      byte[] name = ByteString.copyFromUtf8("c" + i).toByteArray();
-      codes[i] = catalog.code(name, 0, name.length, probe);
-    }
+    int[] codes = codes(catalog, "c", 12);
     SumTable parts = new SumTable(4);
     SumTable merged = new SumTable(4);
     List<Map<String, Double>> responses = new ArrayList<>();
@@ -67,6 +62,92 @@ class SumTableTest {
     for (int row = 0; row < 150; row++) {
       assertThat(merged.responses(row, catalog)).isEqualTo(mergedResponses.get(row));
       assertThat(merged.flags(row, catalog)).isEqualTo(mergedFlags.get(row));
+    }
+  }
+
+  @Test
+  void aClearedTableSumsAsANewOneAndTheirPoolHandsBackTablesThatFit() {
+    Random random = new Random(21);
+    HopCatalog catalog = new HopCatalog();
+    int[] codes = codes(catalog, "k", 10);
+    SumTables pool = new SumTables(SumTables.DEFAULT_MAX_BYTES);
+    SumTable reused = pool.take(40);
+    for (int round = 0; round < 4; round++) {
+      long seed = random.nextLong();
+      // Fewer rows than the last round in round 2: rows past the new count must not leak into a later round either.
+      int rows = round == 2 ? 7 : 40 + random.nextInt(30);
+      SumTable fresh = new SumTable(4);
+      fill(fresh, rows, new Random(seed), codes);
+      fill(reused, rows, new Random(seed), codes);
+      assertThat(reused.rows()).isEqualTo(rows);
+      for (int row = 0; row < rows; row++) {
+        assertThat(reused.requests(row)).isEqualTo(fresh.requests(row));
+        assertThat(reused.failed(row)).isEqualTo(fresh.failed(row));
+        assertThat(reused.sentBytes(row)).isEqualTo(fresh.sentBytes(row));
+        assertThat(reused.telemetry(row)).isEqualTo(fresh.telemetry(row));
+        assertThat(reused.latency(row)).isEqualTo(fresh.latency(row));
+        assertThat(reused.clientLatency(row)).isEqualTo(fresh.clientLatency(row));
+        assertThat(reused.queueLatency(row)).isEqualTo(fresh.queueLatency(row));
+        assertThat(reused.responses(row, catalog)).isEqualTo(fresh.responses(row, catalog));
+        assertThat(reused.flags(row, catalog)).isEqualTo(fresh.flags(row, catalog));
+        assertThat(reused.exactCodes(row, catalog)).isEqualTo(fresh.exactCodes(row, catalog));
+      }
+      pool.give(reused);
+      assertThat(pool.bytes()).isPositive();
+      SumTable again = pool.take(rows);
+      assertThat(again).isSameAs(reused);
+      assertThat(again.rows()).isZero();
+      assertThat(pool.bytes()).isZero();
+    }
+    // A table larger than the pool's bound is not kept; one asked for with more rows than any kept is new.
+    SumTables small = new SumTables(1);
+    small.give(reused);
+    assertThat(small.bytes()).isZero();
+    assertThat(small.take(10)).isNotSameAs(reused);
+    pool.give(reused);
+    assertThat(pool.take(reused.capacity() + 1)).isNotSameAs(reused);
+  }
+
+  /** Catalog numbers of the codes {@code prefix0 .. prefix(n-1)}. */
+  private static int[] codes(HopCatalog catalog, String prefix, int n) {
+    HopCatalog.Name probe = new HopCatalog.Name();
+    int[] codes = new int[n];
+    for (int i = 0; i < n; i++) {
+      byte[] name = ByteString.copyFromUtf8(prefix + i).toByteArray();
+      codes[i] = catalog.code(name, 0, name.length, probe);
+    }
+    return codes;
+  }
+
+  /** Random figures, latencies (queue latency and exact codes in some rounds only) and codes on {@code rows} rows. */
+  private static void fill(SumTable t, int rows, Random random, int[] codes) {
+    boolean queued = random.nextBoolean();
+    boolean exact = random.nextBoolean();
+    for (int row = 0; row < rows; row++) {
+      t.addRow();
+      t.addSources(row, SumTable.sourceBit(1 + random.nextInt(2)));
+      t.add(row, SumTable.REQUESTS, random.nextInt(100));
+      t.add(row, SumTable.FAILED, random.nextInt(5));
+      t.add(row, SumTable.SENT_BYTES, random.nextInt(1000));
+      for (int k = random.nextInt(4); k > 0; k--) {
+        int bucket = random.nextInt(SumTable.LATENCY - 2);
+        double n = 1 + random.nextInt(9);
+        t.add(row, SumTable.SERVER + bucket, n);
+        t.add(row, SumTable.SERVER + SumTable.LATENCY - 1, n);
+        t.add(row, SumTable.CLIENT + bucket, n);
+        t.add(row, SumTable.CLIENT + SumTable.LATENCY - 1, n);
+        if (queued) {
+          t.addQueueLatency(row, bucket, n);
+          t.addQueueLatency(row, SumTable.LATENCY - 1, n);
+        }
+      }
+      for (int k = random.nextInt(8); k > 0; k--) {
+        t.addResponse(row, codes[random.nextInt(codes.length)], 1 + random.nextInt(9));
+        t.addFlag(row, codes[random.nextInt(codes.length)], 1 + random.nextInt(9));
+        if (exact) {
+          t.addExactCode(row, codes[random.nextInt(codes.length)], 1 + random.nextInt(9));
+        }
+      }
     }
   }
 }
