@@ -10,7 +10,7 @@
 #        [--skip-rate true] [--skip-queries true] [--skip-graphs true] [--skip-services true] [--only RANGE-NAME-PREFIX]
 #        [--graph-type service|workload|app|versionedApp] (the type every graph query asks for; default service)
 # The bench JVM runs with the options bin/switchyard gives the product (bin/java-opts.sh: SWITCHYARD_JAVA_OPTS, by
-# default -Xmx2g -XX:G1HeapRegionSize=4m on the JVM's default collector, G1), as the topology API runs inside that
+# default -Xmx2g on the JVM's default collector, G1), as the topology API runs inside that
 # JVM; JAVA_OPTS adds flags for this run only (e.g. -XX:StartFlightRecording=filename=graph.jfr,settings=profile or
 # -Xlog:gc:file=gc.log).
 set -euo pipefail
