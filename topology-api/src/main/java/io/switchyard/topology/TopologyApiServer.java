@@ -102,6 +102,11 @@ public final class TopologyApiServer implements AutoCloseable {
       readinessPoller.shutdown();
       return;
     }
+    String unreachable = materialiser.kafkaUnreachable();
+    if (unreachable != null) {
+      readiness.notReady(unreachable);
+      return;
+    }
     List<String> missing = materialiser.missingTopics();
     readiness.notReady(missing.isEmpty() ? MATERIALISING
         : "waiting for Kafka topics not found on the broker: " + String.join(", ", missing)

@@ -12,6 +12,7 @@ import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.testing.FreePorts;
 import io.switchyard.testing.MutableClock;
 import io.switchyard.testing.SharedKafka;
 import java.net.URI;
@@ -173,6 +174,18 @@ class TopologyApiServerIT {
       }
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(getJson(base + "/api/v1/graph?from=" + FROM).get("edges")).hasSize(1));
+    }
+  }
+
+  @Test
+  void readinessSaysKafkaCannotBeReachedRatherThanThatTopicsAreMissing() throws Exception {
+    String nowhere = "127.0.0.1:" + FreePorts.next();
+    Readiness readiness = new Readiness();
+    TopologyApiOptions options = TopologyApiOptions.defaults(dataDir, nowhere, "").withPort(0).withHost("127.0.0.1");
+    try (TopologyApiServer server = new TopologyApiServer(options, new MutableClock(MeshScenario.NOW), readiness).start()) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(readiness.snapshot().get("topology-api"))
+          .isEqualTo("cannot reach Kafka at " + nowhere + " (--kafka): no answer within 5 s"));
+      assertThat(readiness.isReady()).isFalse();
     }
   }
 

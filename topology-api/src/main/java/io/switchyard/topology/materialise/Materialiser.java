@@ -63,6 +63,9 @@ public final class Materialiser implements AutoCloseable {
   private final Set<String> assignedTopics = new HashSet<>();
   /** The topics the last check did not find, in catalogue order; empty before the first check. */
   private volatile List<String> missingTopics = List.of();
+  /** Why the last check got no answer from the brokers at all; null when they answered. */
+  private volatile String unreachable;
+  private final String bootstrapServers;
   private volatile boolean running = true;
   /** Counts assignments of new partitions; the store is caught up once the writer reached the current one. */
   private volatile long assignment;
@@ -82,6 +85,7 @@ public final class Materialiser implements AutoCloseable {
     this.servicesTopic = Topics.SERVICES.withPrefix(prefix).name();
     this.statusTopic = Topics.SLO_STATUS.withPrefix(prefix).name();
     this.alertsTopic = Topics.SLO_ALERTS.withPrefix(prefix).name();
+    this.bootstrapServers = options.bootstrapServers();
     this.createTopicsCommand = "switchyard topics create --kafka " + options.bootstrapServers()
         + (prefix.isEmpty() ? "" : " --topic-prefix " + prefix);
     Properties p = new Properties();
@@ -118,6 +122,14 @@ public final class Materialiser implements AutoCloseable {
    */
   public List<String> missingTopics() {
     return missingTopics;
+  }
+
+  /**
+   * Why the brokers did not answer the last check, naming their address; null when they answered (the topics may
+   * still be missing: {@link #missingTopics()}).
+   */
+  public String kafkaUnreachable() {
+    return unreachable;
   }
 
   /** The command that creates the topics this replica reads, on its broker and with its prefix. */
@@ -199,10 +211,15 @@ public final class Materialiser implements AutoCloseable {
   private void assignNewPartitions() {
     List<TopicPartition> found = new ArrayList<>();
     List<String> missing = new ArrayList<>();
+    String noAnswer = null;
     for (String topic : List.of(edgesTopic, servicesTopic, statusTopic, alertsTopic)) {
       List<PartitionInfo> infos;
       try {
         infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        // No broker answered: the topics are not known to be missing, and asking for the others would wait as long.
+        noAnswer = "cannot reach Kafka at " + bootstrapServers + " (--kafka): no answer within 5 s";
+        break;
       } catch (RuntimeException e) {
         LOG.debug("topic {} not available yet: {}", topic, e.toString());
         missing.add(topic);
@@ -219,6 +236,17 @@ public final class Materialiser implements AutoCloseable {
           found.add(tp);
         }
       }
+    }
+    if (noAnswer != null) {
+      if (unreachable == null) {
+        LOG.warn("{}; waiting for it", noAnswer);
+      }
+      unreachable = noAnswer;
+      return;
+    }
+    if (unreachable != null) {
+      LOG.info("Kafka at {} answers again", bootstrapServers);
+      unreachable = null;
     }
     if (!missing.equals(missingTopics)) {
       // Once per change, not every retry: the replica waits for these and is not ready until they exist.
