@@ -229,7 +229,7 @@ final class SumTable {
 
   /**
    * Per row, the sum of each code (response code or flag, by catalog number). The first few codes of a row sit
-   * in flat arrays beside the other rows' (a row rarely has more), the rest in a {@link CodeSums} of its own:
+   * in flat arrays beside the other rows' (a row rarely has more), the rest in a {@link EdgeWindowDecoder.CodeCounts} of its own:
    * no object per row, so a table of thousands of rows is a few arrays.
    */
   private static final class CodeColumns {
@@ -237,13 +237,13 @@ final class SumTable {
     private int[] codes;
     private double[] counts;
     private byte[] used;
-    private CodeSums[] more;
+    private EdgeWindowDecoder.CodeCounts[] more;
 
     CodeColumns(int rows) {
       codes = new int[rows * SLOTS];
       counts = new double[rows * SLOTS];
       used = new byte[rows];
-      more = new CodeSums[rows];
+      more = new EdgeWindowDecoder.CodeCounts[rows];
     }
 
     void grow(int rows) {
@@ -278,9 +278,9 @@ final class SumTable {
         used[row] = (byte) (n + 1);
         return;
       }
-      CodeSums m = more[row];
+      EdgeWindowDecoder.CodeCounts m = more[row];
       if (m == null) {
-        m = more[row] = new CodeSums();
+        m = more[row] = new EdgeWindowDecoder.CodeCounts(SLOTS);
       }
       m.add(code, count);
     }
@@ -290,9 +290,9 @@ final class SumTable {
       for (int i = 0; i < other.used[from]; i++) {
         add(to, other.codes[base + i], other.counts[base + i]);
       }
-      CodeSums m = other.more[from];
+      EdgeWindowDecoder.CodeCounts m = other.more[from];
       if (m != null) {
-        for (int i = 0; i < m.n; i++) {
+        for (int i = 0; i < m.size; i++) {
           add(to, m.codes[i], m.counts[i]);
         }
       }
@@ -304,35 +304,13 @@ final class SumTable {
       for (int i = 0; i < used[row]; i++) {
         named.put(catalog.codeName(codes[base + i]), counts[base + i]);
       }
-      CodeSums m = more[row];
+      EdgeWindowDecoder.CodeCounts m = more[row];
       if (m != null) {
-        for (int i = 0; i < m.n; i++) {
+        for (int i = 0; i < m.size; i++) {
           named.put(catalog.codeName(m.codes[i]), m.counts[i]);
         }
       }
       return named;
-    }
-  }
-
-  /** The codes of one row past the first few, in the order first added. */
-  private static final class CodeSums {
-    int[] codes = new int[4];
-    double[] counts = new double[4];
-    int n;
-
-    void add(int code, double count) {
-      for (int i = 0; i < n; i++) {
-        if (codes[i] == code) {
-          counts[i] += count;
-          return;
-        }
-      }
-      if (n == codes.length) {
-        codes = Arrays.copyOf(codes, n * 2);
-        counts = Arrays.copyOf(counts, n * 2);
-      }
-      codes[n] = code;
-      counts[n++] = count;
     }
   }
 }
