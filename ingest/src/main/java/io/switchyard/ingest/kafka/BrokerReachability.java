@@ -29,6 +29,8 @@ public final class BrokerReachability implements AutoCloseable {
   private final String bootstrapServers;
   private final Readiness.Component component;
   private final Duration interval;
+  /** How long one check waits for an answer: the interval, but not under half a second. */
+  private final int timeoutMs;
   private final Admin admin;
   private final ScheduledExecutorService thread;
   private Boolean answering;
@@ -37,7 +39,7 @@ public final class BrokerReachability implements AutoCloseable {
     this.bootstrapServers = bootstrapServers;
     this.component = component;
     this.interval = interval;
-    int timeoutMs = (int) Math.max(500, interval.toMillis());
+    this.timeoutMs = (int) Math.max(500, interval.toMillis());
     this.admin = Admin.create(Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         AdminClientConfig.CLIENT_ID_CONFIG, "switchyard-ingest-readiness",
@@ -60,13 +62,13 @@ public final class BrokerReachability implements AutoCloseable {
   private void check() {
     String failure;
     try {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) Math.max(500, interval.toMillis())))
-          .nodes().get(interval.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
+          .nodes().get(timeoutMs + 1_000L, TimeUnit.MILLISECONDS);
       failure = null;
     } catch (ExecutionException e) {
       failure = String.valueOf(e.getCause());
     } catch (TimeoutException e) {
-      failure = "no answer within " + interval.toMillis() + " ms";
+      failure = "no answer within " + timeoutMs + " ms";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;

@@ -63,6 +63,8 @@ public final class Materialiser implements AutoCloseable {
   private final Set<String> assignedTopics = new HashSet<>();
   /** The topics the last check did not find, in catalogue order; empty before the first check. */
   private volatile List<String> missingTopics = List.of();
+  /** How long one topic's metadata may take before the brokers count as unreachable. */
+  private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(5);
   /** Why the last check got no answer from the brokers at all; null when they answered. */
   private volatile String unreachable;
   private final String bootstrapServers;
@@ -215,10 +217,11 @@ public final class Materialiser implements AutoCloseable {
     for (String topic : List.of(edgesTopic, servicesTopic, statusTopic, alertsTopic)) {
       List<PartitionInfo> infos;
       try {
-        infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        infos = consumer.partitionsFor(topic, TOPIC_CHECK_TIMEOUT);
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
         // No broker answered: the topics are not known to be missing, and asking for the others would wait as long.
-        noAnswer = "cannot reach Kafka at " + bootstrapServers + " (--kafka): no answer within 5 s";
+        noAnswer = "cannot reach Kafka at " + bootstrapServers + " (--kafka): no answer within "
+            + TOPIC_CHECK_TIMEOUT.toSeconds() + " s";
         break;
       } catch (RuntimeException e) {
         LOG.debug("topic {} not available yet: {}", topic, e.toString());
