@@ -97,9 +97,9 @@ public final class SpanEdges {
     if (http >= 100 && http < 600) {
       return HTTP_CLASSES[http / 100];
     }
-    // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
+    // Ingest writes -1 when the attribute is absent, so 0 (proto3's default, not on the wire) is gRPC OK.
     int grpc = s.rpcGrpcStatusCode;
-    if (grpc > 0 || (grpc == 0 && s.attributes.containsKey("rpc.grpc.status_code"))) {
+    if (grpc >= 0) {
       return grpc < GRPC_CODES.length ? GRPC_CODES[grpc] : "grpc_" + grpc;
     }
     return "";

@@ -96,7 +96,7 @@ final class ProtoSpanEdges {
       return (http / 100) + "xx";
     }
     // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
-    if (s.getRpcGrpcStatusCode() > 0 || (s.getRpcGrpcStatusCode() == 0 && s.getAttributesMap().containsKey("rpc.grpc.status_code"))) {
+    if (s.getRpcGrpcStatusCode() >= 0) {
       return "grpc_" + s.getRpcGrpcStatusCode();
     }
     return "";
