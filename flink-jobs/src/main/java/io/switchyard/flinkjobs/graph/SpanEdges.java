@@ -77,8 +77,13 @@ public final class SpanEdges {
     return p > 0 && p <= 1 ? 1 / p : 1;
   }
 
+  /**
+   * Status ERROR, or a response the access-log rule counts as failed: an HTTP 5xx or a gRPC status other
+   * than OK. Instrumentations that never set the span status (Envoy's tracer before 1.31, nginx's
+   * module) report failures only through the status code.
+   */
   static boolean failed(SpanFields s) {
-    return s.status == SpanFields.STATUS_ERROR;
+    return s.status == SpanFields.STATUS_ERROR || (s.httpStatusCode >= 500 && s.httpStatusCode < 600) || s.rpcGrpcStatusCode > 0;
   }
 
   /** Response classes by HTTP status / 100, and gRPC's codes 0-16: one shared String each, none built per span. */

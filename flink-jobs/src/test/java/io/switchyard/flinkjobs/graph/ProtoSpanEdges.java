@@ -86,7 +86,8 @@ final class ProtoSpanEdges {
   }
 
   static boolean failed(SpanRecord s) {
-    return s.getStatus() == StatusCode.STATUS_CODE_ERROR;
+    return s.getStatus() == StatusCode.STATUS_CODE_ERROR || (s.getHttpStatusCode() >= 500 && s.getHttpStatusCode() < 600)
+        || s.getRpcGrpcStatusCode() > 0;
   }
 
   /** Response class from the HTTP status, else the gRPC status, else "" (unknown). */
