@@ -3,6 +3,7 @@ package io.switchyard.flinkjobs.slo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloFixtures;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.model.LatencyBuckets;
 import java.nio.file.Files;
@@ -40,23 +41,7 @@ class SliSampleTest {
   void theThresholdSloCheckPrintsIsTheOneCounted(@TempDir Path dir) throws Exception {
     // 50ms -> the bound at or under it, 36.2 ms (bucket 17): requests in buckets 0..17 are good, as `slo rules`
     // counts them with le="0.036203867196751234".
-    Files.writeString(dir.resolve("fast.yaml"), """
-        apiVersion: openslo/v1
-        kind: SLO
-        metadata: {name: fast}
-        spec:
-          service: lat-s
-          indicator:
-            metadata: {name: fast-sli}
-            spec:
-              ratioMetric:
-                counter: true
-                good:  {metricSource: {type: switchyard, spec: {service: lat-s, sli: latency, threshold: 50ms}}}
-                total: {metricSource: {type: switchyard, spec: {service: lat-s}}}
-          timeWindow: [{duration: 1h, isRolling: true}]
-          budgetingMethod: Occurrences
-          objectives: [{target: 0.9}]
-        """);
+    Files.writeString(dir.resolve("fast.yaml"), SloFixtures.LAT_S_FAST_50MS);
     SloSpec slo = OpenSloParser.readDirectory(dir).get(0).spec();
     assertThat(LatencyBuckets.boundIndex(slo.latencyThreshold().toNanos() / 1e9)).isEqualTo(17);
     assertThat(oneRequestPerBucket().good(slo)).isEqualTo(18);

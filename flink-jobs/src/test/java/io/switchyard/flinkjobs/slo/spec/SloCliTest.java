@@ -27,23 +27,7 @@ class SloCliTest {
 
   @Test
   void checkPrintsTheEffectiveLatencyThresholdToTheMicrosecond(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("fast.yaml"), """
-        apiVersion: openslo/v1
-        kind: SLO
-        metadata: {name: fast}
-        spec:
-          service: lat-s
-          indicator:
-            metadata: {name: fast-sli}
-            spec:
-              ratioMetric:
-                counter: true
-                good:  {metricSource: {type: switchyard, spec: {service: lat-s, sli: latency, threshold: 50ms}}}
-                total: {metricSource: {type: switchyard, spec: {service: lat-s}}}
-          timeWindow: [{duration: 1h, isRolling: true}]
-          budgetingMethod: Occurrences
-          objectives: [{target: 0.9}]
-        """);
+    Files.writeString(dir.resolve("fast.yaml"), SloFixtures.LAT_S_FAST_50MS);
     assertThat(run("check", dir.toString())).isZero();
     // 50ms counts at the bucket bound under it, 0.1 ms x 2^8.5 = 36.2039 ms: "36ms" would misstate it.
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("threshold 36.204ms");
