@@ -79,6 +79,35 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
+  void aServerErrorResponseFailsTheEdgeEvenWhenNoSpanHasStatusError() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(503));
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120).setRpcGrpcStatusCode(14));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(404));
+    send(span(4, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(4, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(0));
+
+    assertThat(edges()).extracting(e -> e.failed).containsExactly(true, true, false, false);
+  }
+
+  @Test
+  void anOkGrpcCallIsClassedGrpc0WithoutKeptAttributesAndACallWithoutAStatusIsUnclassed() throws Exception {
+    start();
+    // Ingest leaves rpc_grpc_status_code at 0 (not on the wire) for OK and writes -1 when the attribute is absent.
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(0));
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(14));
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+
+    assertThat(edges()).extracting(e -> e.responseClass).containsExactly("grpc_0", "grpc_14", "");
+  }
+
+  @Test
   void pairsClientThenServerIntoOneEdgeWithBothLatencies() throws Exception {
     start();
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));

@@ -28,7 +28,7 @@ public final class SloCli {
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length < 2) {
       err.println("usage: slo check DIR [--window 1m] [--slo-alert-windows LIST] | slo rules DIR [--window 1m] "
-          + "[--slo-alert-windows LIST] | slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m] [--slo-alert-windows LIST]"
+          + "[--slo-alert-windows LIST] | slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--prune folder|all] [--window 1m] [--slo-alert-windows LIST]"
           + "   (--window, --slo-alert-windows: the job's)");
       return 2;
     }
@@ -96,8 +96,10 @@ public final class SloCli {
             return 2;
           }
           String topic = Topics.SLO_DEFINITIONS.withPrefix(opts.getOrDefault("--topic-prefix", "")).name();
-          SloPublisher.Outcome o = new SloPublisher(kafka, topic, Clock.systemUTC()).publish(docs);
-          out.println("published " + o.published() + ", removed " + o.removed() + " (" + docs.size() + " SLO(s) defined) to " + topic);
+          SloPublisher.Prune prune = SloPublisher.Prune.parse(opts.getOrDefault("--prune", "folder"));
+          SloPublisher.Outcome o = new SloPublisher(kafka, topic, Clock.systemUTC()).publish(docs, dir, prune);
+          out.println("published " + o.published() + ", removed " + o.removed() + " (" + docs.size() + " SLO(s) defined) to " + topic
+              + (o.keptFromOtherFolders().isEmpty() ? "" : "; kept SLOs of other folders " + o.keptFromOtherFolders()));
           return 0;
         }
         default -> {
