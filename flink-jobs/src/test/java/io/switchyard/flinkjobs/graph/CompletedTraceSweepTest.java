@@ -75,7 +75,9 @@ class CompletedTraceSweepTest {
     harness.processWatermark(new Watermark(at));
   }
 
+  /** The traces in the state, once the completed traces the operator holds for one batched write are in. */
   private Set<String> keys() {
+    operator.drainHeldWrites();
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     try (Stream<String> keys = backend.getKeys("trace-pairing", VoidNamespace.INSTANCE)) {
       return keys.collect(Collectors.toCollection(TreeSet::new));
@@ -84,6 +86,7 @@ class CompletedTraceSweepTest {
 
   /** Deletes a trace behind the sweep's back, as a legacy cleanup timer would. */
   private void removeBehindTheSweep(String key) throws Exception {
+    operator.drainHeldWrites();
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     backend.setCurrentKey(key);
     backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, operator.function().stateDescriptor()).clear();

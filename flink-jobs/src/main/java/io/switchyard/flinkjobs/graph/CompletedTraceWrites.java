@@ -1,0 +1,127 @@
+package io.switchyard.flinkjobs.graph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+
+/**
+ * Completed traces (nothing waiting, no timer) written by the pairing but not yet put into RocksDB:
+ * they go in together, in the column family's key order, at the next watermark, before a snapshot,
+ * before a sweep slice, or when {@link #MAX_TRACES} are held.
+ *
+ * <p>Why: nearly every trace completes in the batch that starts it and is written once, only to be
+ * remembered for the dedupe TTL. That put cost about two thirds of the pairing operator's CPU, most of
+ * it RocksDB finding the key's place in its memtable (a skip list of every recent trace, at a random
+ * spot since keys start with their hashed key group: a cache miss per level). Put in key order, each
+ * insert starts from where the previous one ended, so a batch walks the skip list once.
+ *
+ * <p>While a trace is held here this is its current value: the pairing reads it from here first, and
+ * a trace the pairing then writes to the state directly (something waits again) is dropped from here.
+ * The key filter learns a held key when it is held, as if it had been written.
+ */
+final class CompletedTraceWrites {
+  /** Traces held at most: bounds the heap (a completed two-span trace is a few hundred bytes here). */
+  static final int MAX_TRACES = 16_384;
+
+  private final int maxParallelism;
+  private final int maxTraces;
+  private final HashMap<String, TraceState> held = new HashMap<>();
+  private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
+
+  CompletedTraceWrites(int maxParallelism, int maxTraces) {
+    this.maxParallelism = maxParallelism;
+    this.maxTraces = maxTraces;
+  }
+
+  /** The held value of trace {@code key}, {@code null} when none is held. */
+  TraceState get(String key) {
+    return held.isEmpty() ? null : held.get(key);
+  }
+
+  /** Holds {@code trace} as the value of {@code key}; true when the holder is full and must be drained. */
+  boolean hold(String key, TraceState trace) {
+    held.put(key, trace);
+    return held.size() >= maxTraces;
+  }
+
+  /** Forgets the held value of {@code key} (its value is written to the state directly). */
+  void drop(String key) {
+    if (!held.isEmpty()) {
+      held.remove(key);
+    }
+  }
+
+  boolean isEmpty() {
+    return held.isEmpty();
+  }
+
+  int size() {
+    return held.size();
+  }
+
+  /** Forgets every held value (end of input: the whole state is deleted anyway). */
+  void clear() {
+    held.clear();
+  }
+
+  /**
+   * The held traces in the order of their keys in RocksDB (key group, then the key's serialized bytes:
+   * a hex trace id serializes as its length and then one byte per character, so String order among keys
+   * of one length), and nothing held any more.
+   */
+  List<Map.Entry<String, TraceState>> drain() {
+    int n = held.size();
+    List<Map.Entry<String, TraceState>> out = new ArrayList<>(n);
+    long[] order = new long[n];
+    @SuppressWarnings("unchecked")
+    Map.Entry<String, TraceState>[] entries = held.entrySet().toArray(new Map.Entry[n]);
+    for (int i = 0; i < n; i++) {
+      String key = entries[i].getKey();
+      // Key group in the high half, the entry's index in the low: one primitive sort by key group.
+      order[i] = (long) KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism) << 32 | i;
+    }
+    java.util.Arrays.sort(order);
+    int from = 0;
+    while (from < n) {
+      int to = from + 1;
+      while (to < n && order[to] >>> 32 == order[from] >>> 32) {
+        to++;
+      }
+      int start = out.size();
+      for (int i = from; i < to; i++) {
+        out.add(entries[(int) order[i]]);
+      }
+      if (to - from > 1) {
+        out.subList(start, out.size()).sort(CompletedTraceWrites::byKey);
+      }
+      from = to;
+    }
+    held.clear();
+    return out;
+  }
+
+  /** Puts every held trace into {@code column} in one write batch, in key order, and holds nothing any more. */
+  void drainInto(RocksDbStateColumn column) throws Exception {
+    List<Map.Entry<String, TraceState>> entries = drain();
+    int n = entries.size();
+    byte[][] keys = new byte[n][];
+    byte[][] values = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      Map.Entry<String, TraceState> e = entries.get(i);
+      keys[i] = column.entryKey(e.getKey(), KeyGroupRangeAssignment.assignToKeyGroup(e.getKey(), maxParallelism));
+      valueOutput.clear();
+      TraceStateSerializer.INSTANCE.serialize(e.getValue(), valueOutput);
+      values[i] = valueOutput.getCopyOfBuffer();
+    }
+    column.putAll(keys, values, n);
+  }
+
+  private static int byKey(Map.Entry<String, TraceState> a, Map.Entry<String, TraceState> b) {
+    String x = a.getKey();
+    String y = b.getKey();
+    return x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
+  }
+}
