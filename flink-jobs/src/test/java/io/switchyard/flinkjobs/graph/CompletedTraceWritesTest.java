@@ -9,14 +9,12 @@ import io.switchyard.model.v1.SpanRecord.SpanKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -166,24 +164,5 @@ class CompletedTraceWritesTest {
     send(server(1, 21, 20));
     assertThat(count(Outcome.PAIRED)).isEqualTo(2);
     assertThat(harness.extractOutputValues()).hasSize(2);
-  }
-
-  @Test
-  void heldTracesGoInInTheColumnFamilysKeyOrder() {
-    int maxParallelism = 128;
-    CompletedTraceWrites held = new CompletedTraceWrites(maxParallelism, 1_000);
-    for (long t = 1; t <= 200; t++) {
-      held.hold(Spans.traceHex(t), new TraceState());
-    }
-    List<Map.Entry<String, TraceState>> drained = held.drain();
-    assertThat(held.isEmpty()).isTrue();
-    assertThat(drained).hasSize(200);
-    for (int i = 1; i < drained.size(); i++) {
-      String a = drained.get(i - 1).getKey();
-      String b = drained.get(i).getKey();
-      int ga = KeyGroupRangeAssignment.assignToKeyGroup(a, maxParallelism);
-      int gb = KeyGroupRangeAssignment.assignToKeyGroup(b, maxParallelism);
-      assertThat(ga < gb || (ga == gb && a.compareTo(b) < 0)).as("%s (group %d) before %s (group %d)", a, ga, b, gb).isTrue();
-    }
   }
 }
