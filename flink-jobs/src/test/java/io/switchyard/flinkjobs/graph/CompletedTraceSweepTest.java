@@ -43,7 +43,13 @@ class CompletedTraceSweepTest {
 
   private void start(PairingConfig config, boolean rocksDb, OperatorSubtaskState restoreFrom) throws Exception {
     operator = new ServiceGraphOperator(config, SLICE);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
+    harness = open(operator, rocksDb, restoreFrom);
+  }
+
+  /** A harness running {@code operator}, on RocksDB or the heap, restored from {@code restoreFrom} unless it is null. */
+  static KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> open(ServiceGraphOperator operator, boolean rocksDb,
+      OperatorSubtaskState restoreFrom) throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
     if (rocksDb) {
       harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     }
@@ -51,6 +57,7 @@ class CompletedTraceSweepTest {
       harness.initializeState(restoreFrom);
     }
     harness.open();
+    return harness;
   }
 
   @AfterEach

@@ -7,18 +7,14 @@ import io.switchyard.flinkjobs.graph.ServiceGraphFunction.Outcome;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -37,16 +33,10 @@ class CompletedTraceWritesTest {
 
   private ServiceGraphOperator operator;
   private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;
-  private final List<EdgeEvent> edges = new ArrayList<>();
 
   private void start(int maxHeld, OperatorSubtaskState restoreFrom) throws Exception {
     operator = new ServiceGraphOperator(CONFIG, ServiceGraphOperator.SLICE_KEYS, maxHeld);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
-    harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-    if (restoreFrom != null) {
-      harness.initializeState(restoreFrom);
-    }
-    harness.open();
+    harness = CompletedTraceSweepTest.open(operator, true, restoreFrom);
   }
 
   @AfterEach
@@ -65,15 +55,7 @@ class CompletedTraceWritesTest {
   }
 
   private void send(SpanRecord... spans) throws Exception {
-    TraceSpans batch = null;
-    for (SpanRecord r : spans) {
-      TraceSpans one = TraceSpans.of(r.getTraceId().toByteArray(), r.toByteArray(), r.getEndTimeUnixNano() / 1_000_000);
-      if (batch == null) {
-        batch = one;
-      } else {
-        batch.append(one);
-      }
-    }
+    TraceSpans batch = Spans.batch(spans);
     harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
   }
 
