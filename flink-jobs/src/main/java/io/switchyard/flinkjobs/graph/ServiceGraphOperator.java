@@ -39,6 +39,10 @@ import org.apache.flink.streaming.api.watermark.Watermark;
  * a trace: each walk that ends rebuilds it, so a new trace skips its state read once a walk has seen
  * every key (at once on a fresh start, whose state is empty).
  *
+ * <p>On RocksDB the operator also holds the traces the function completes ({@link CompletedTraceWrites})
+ * and writes them in one write batch at each watermark, before each snapshot and sweep slice, and when
+ * the holder is full: the one put per completed trace was most of the pairing's time.
+ *
  * <p>The operator's state is the function's, unchanged (keyed value state {@code trace-pairing} and
  * the {@code user-timers} timer service), so savepoints move between this and earlier builds; cleanup
  * timers held by an earlier build's snapshot still fire once and are handled by the function.
@@ -132,7 +136,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   }
 
   /**
-   * Puts the held completed traces into the state, in key order, and restores the current key. Runs
+   * Puts the held completed traces into the state (one write batch on RocksDB) and keeps the current key. Runs
    * before anything reads the state other than through the function: a snapshot, a sweep slice.
    */
   void drainHeldWrites() {
