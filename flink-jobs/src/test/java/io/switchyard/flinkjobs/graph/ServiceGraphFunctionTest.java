@@ -9,6 +9,7 @@ import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.model.v1.SpanRecord.StatusCode;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -62,15 +63,7 @@ class ServiceGraphFunctionTest {
 
   /** Spans of one trace in one record, as the batcher behind the source hands them on. */
   private void sendTogether(SpanRecord.Builder... spans) throws Exception {
-    TraceSpans batch = null;
-    for (SpanRecord.Builder b : spans) {
-      TraceSpans one = single(b.build());
-      if (batch == null) {
-        batch = one;
-      } else {
-        batch.append(one);
-      }
-    }
+    TraceSpans batch = Spans.batch(Arrays.stream(spans).map(SpanRecord.Builder::build).toArray(SpanRecord[]::new));
     harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
   }
 
