@@ -69,11 +69,10 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     if (element.hasTimestamp()) {
       in.timestamp = element.getTimestamp();
     }
-    byte[] trace = in.traceId();
     int mask = table.length - 1;
-    int slot = slot(trace, mask);
+    int slot = in.traceSlot(mask);
     for (TraceSpans waiting = table[slot]; waiting != null; waiting = table[slot]) {
-      if (Arrays.equals(waiting.traceId(), trace)) {
+      if (waiting.sameTrace(in)) {
         waiting.append(in);
         return;
       }
@@ -81,7 +80,7 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
     }
     if (buffer.size() >= maxTraces) {
       flush();
-      slot = slot(trace, mask);
+      slot = in.traceSlot(mask);
     }
     table[slot] = in;
     buffer.add(in);
@@ -95,19 +94,40 @@ public final class TraceBatcher extends FlushingOperator<TraceSpans, TraceSpans>
   }
 
   /**
-   * The home slot of a trace id: every byte mixed into every bit (FNV-1a, then a MurmurHash3
-   * finalizer). A polynomial hash such as {@code Arrays.hashCode} gives sequential ids nearby and
-   * overlapping slots, and linear probing then walks long runs of taken slots.
+   * The home slot of a trace id: every byte mixed into every bit. A polynomial hash such as
+   * {@code Arrays.hashCode} gives sequential ids nearby and overlapping slots, and linear probing then
+   * walks long runs of taken slots. A 16-byte id (W3C's, all that OpenTelemetry sends) is read as two
+   * words and mixed by a MurmurHash3 finalizer; any other length byte by byte (FNV-1a, then the same
+   * finalizer). The word read does not wait on a multiply per byte as FNV does: it was most of the
+   * batcher's own time per span.
    */
   static int slot(byte[] trace, int mask) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : trace) {
-      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    return slot(trace, 0, trace.length, mask);
+  }
+
+  /** {@link #slot(byte[], int)} of the id at bytes {@code [from, from + length)}. */
+  static int slot(byte[] b, int from, int length, int mask) {
+    long h;
+    if (length == 16) {
+      h = word(b, from) * 0x9e3779b97f4a7c15L + word(b, from + 8);
+    } else {
+      h = 0xcbf29ce484222325L;
+      for (int i = from; i < from + length; i++) {
+        h = (h ^ (b[i] & 0xff)) * 0x100000001b3L;
+      }
     }
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
     return (int) h & mask;
+  }
+
+  /** Eight bytes from {@code p}, little-endian. */
+  private static long word(byte[] b, int p) {
+    return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24
+        | (b[p + 4] & 0xffL) << 32 | (b[p + 5] & 0xffL) << 40 | (b[p + 6] & 0xffL) << 48 | (b[p + 7] & 0xffL) << 56;
   }
 
   @Override
