@@ -85,4 +85,21 @@ public final class Spans {
     out.flush();
     return bytes.toByteArray();
   }
+
+  /** Whether two batches are of the same trace, as the batcher compares them (for tests outside this package). */
+  public static boolean sameTrace(TraceSpans a, TraceSpans b) {
+    return a.sameTrace(b) && b.sameTrace(a);
+  }
+
+  /** The batcher's slot of a batch's trace. */
+  public static int slot(TraceSpans t, int mask) {
+    return t.traceSlot(mask);
+  }
+
+  /** A batch in its network format. */
+  public static byte[] wire(TraceSpans t) throws IOException {
+    org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+    TraceSpansSerializer.INSTANCE.serialize(t, out);
+    return out.getCopyOfBuffer();
+  }
 }
