@@ -231,48 +231,12 @@ final class GraphJson {
     out.raw('}');
   }
 
-  /**
-   * The start of an edge's object, from its brace through its protocol, for the edges of recent graphs. Every graph of
-   * a mesh names its edges with the same strings (the query layer keeps them per hop), so their bytes are copied
-   * instead of checked and written char by char for each body. Two-way sets indexed by the id's hash; an entry serves
-   * only an edge of the very same five strings, so it never writes other bytes than the strings would. Shared by the
-   * encoding threads: entries are immutable, and an entry lost to a race is encoded again. At most about 2 MB.
-   */
-  private static final EdgeHead[] HEADS = new EdgeHead[1 << 14];
-
-  private record EdgeHead(String id, String source, String target, String connectionType, String protocol, byte[] bytes) {
-    boolean names(Graph.Edge e) {
-      return id == e.id() && source == e.source() && target == e.target() && connectionType == e.connectionType()
-          && protocol == e.protocol();
-    }
-  }
-
-  private static void head(JsonBytes out, Graph.Edge e) {
-    int set = (e.id().hashCode() * 0x9E3779B9 >>> 18) & (HEADS.length - 2);
-    EdgeHead h = HEADS[set];
-    if (h == null || !h.names(e)) {
-      EdgeHead other = HEADS[set + 1];
-      if (other != null && other.names(e)) {
-        h = other;
-      } else {
-        int from = out.size();
-        out.raw(E_ID).string(e.id());
-        out.raw(E_SOURCE).string(e.source());
-        out.raw(E_TARGET).string(e.target());
-        out.raw(E_CONNECTION).string(e.connectionType());
-        out.raw(E_PROTOCOL).string(e.protocol());
-        if (h != null) {
-          HEADS[set + 1] = h;
-        }
-        HEADS[set] = new EdgeHead(e.id(), e.source(), e.target(), e.connectionType(), e.protocol(), out.copy(from));
-        return;
-      }
-    }
-    out.raw(h.bytes);
-  }
-
   private static void edge(JsonBytes out, Graph.Edge e) {
-    head(out, e);
+    out.raw(E_ID).string(e.id());
+    out.raw(E_SOURCE).string(e.source());
+    out.raw(E_TARGET).string(e.target());
+    out.raw(E_CONNECTION).string(e.connectionType());
+    out.raw(E_PROTOCOL).string(e.protocol());
     out.raw(E_TELEMETRY).string(e.telemetry());
     out.raw(E_REQUESTS).number(e.requests());
     out.raw(E_FAILED).number(e.failed());

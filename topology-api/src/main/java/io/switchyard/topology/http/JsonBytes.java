@@ -103,11 +103,6 @@ final class JsonBytes {
     return Arrays.copyOf(buf, count);
   }
 
-  /** A copy of the bytes written from {@code from} on. */
-  byte[] copy(int from) {
-    return Arrays.copyOfRange(buf, from, count);
-  }
-
   /** Writes the bytes in writes of at most {@code slice} bytes. */
   void writeTo(OutputStream out, int slice) throws IOException {
     for (int at = 0; at < count; at += slice) {
