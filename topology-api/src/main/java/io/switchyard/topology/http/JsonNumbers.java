@@ -29,20 +29,15 @@ final class JsonNumbers {
     if (!(a >= PLAIN_MIN && a < PLAIN_LIMIT)) {
       return -1;
     }
-    long m = Math.round(a * TENS[MAX_DECIMALS]);
-    // The quotient of two exact values is correctly rounded: m / 10^4 parses back to exactly a. The shortest
-    // decimal that does (what Double.toString writes) drops m's trailing zeros: m = m' * 10^j gives the same
-    // quotient m' / 10^(4-j), and a shorter one would have left more zeros in m (a * 10^4 is within far less
-    // than a half of the whole number it rounds to, for every a below 1e7). So one division, not one per length.
-    if (m / TENS[MAX_DECIMALS] != a) {
-      return -1;
+    for (int k = 0; k <= MAX_DECIMALS; k++) {
+      long m = Math.round(a * TENS[k]);
+      // The quotient of two exact values is correctly rounded: m / 10^k parses back to exactly a, and as the
+      // first such k it is the shortest decimal that does, which is what Double.toString writes.
+      if (m / TENS[k] == a) {
+        return decimal(v < 0, m, k, out);
+      }
     }
-    int k = MAX_DECIMALS;
-    while (k > 0 && m % 10 == 0) {
-      m /= 10;
-      k--;
-    }
-    return decimal(v < 0, m, k, out);
+    return -1;
   }
 
   private static int decimal(boolean negative, long m, int decimals, char[] out) {

@@ -38,35 +38,6 @@ class JsonNumbersTest {
     assertThat(shortPath).as("most graph figures take the short path").isGreaterThan(750_000);
   }
 
-  /** The short path as it tried each length in turn, shortest first: the one-division path takes the same values. */
-  private static boolean shortPathByLength(double v) {
-    double a = Math.abs(v);
-    if (a == 0) {
-      return true;
-    }
-    if (!(a >= 1e-3 && a < 1e7)) {
-      return false;
-    }
-    for (int k = 0; k <= 4; k++) {
-      double f = Math.pow(10, k);
-      if (Math.round(a * f) / f == a) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  @Test
-  void theShortPathTakesTheValuesATryPerLengthTook() {
-    Random random = new Random(11);
-    for (int i = 0; i < 300_000; i++) {
-      double raw = Math.pow(10, -4 + 12 * random.nextDouble());
-      double v = round(raw, random.nextInt(6));
-      assertThat(JsonNumbers.format(v, out) >= 0).as("bits %x", Double.doubleToRawLongBits(v)).isEqualTo(shortPathByLength(v));
-      check(v);
-    }
-  }
-
   @Test
   void edgesOfPlainNotationAndSpecialValues() {
     double[] values = {0.0, -0.0, 1e-3, 9.999e-4, 0.0011, 1e7, 9_999_999.0, 9_999_999.5, 9_999_999.9999, 1e7 - 1e-4, 0.001,
