@@ -155,6 +155,40 @@ final class HopCatalog {
     return h;
   }
 
+  /**
+   * Hop numbers of the name lists of stored buckets read lately (see {@link #hopsOfNames}), newest first; replaced
+   * whole on change, so readers need no lock.
+   */
+  private volatile NamedHops[] recentNames = new NamedHops[0];
+  static final int RECENT_NAME_LISTS = 4;
+
+  /** A stored bucket's list of hop names, as bytes, and the numbers of its hops in this catalog. */
+  private record NamedHops(byte[] names, int[] hops) {}
+
+  /**
+   * The hop numbers of a stored bucket's name list {@code bytes[from, to)} when a bucket with the same list was
+   * read lately, else null. Buckets of one mesh mostly name the same hops in the same order (every hop of the
+   * mesh, in key order), and comparing the list's bytes costs a fraction of looking its thousands of names up one
+   * by one. The caller does not change the array returned.
+   */
+  int[] hopsOfNames(byte[] bytes, int from, int to) {
+    for (NamedHops n : recentNames) {
+      if (n.names.length == to - from && Arrays.equals(n.names, 0, n.names.length, bytes, from, to)) {
+        return n.hops;
+      }
+    }
+    return null;
+  }
+
+  /** Keeps {@code hops}, every one of them known, as the numbers of the name list {@code bytes[from, to)}. */
+  synchronized void rememberHopsOfNames(byte[] bytes, int from, int to, int[] hops) {
+    NamedHops[] old = recentNames;
+    NamedHops[] next = new NamedHops[Math.min(RECENT_NAME_LISTS, old.length + 1)];
+    next[0] = new NamedHops(Arrays.copyOfRange(bytes, from, to), hops);
+    System.arraycopy(old, 0, next, 1, next.length - 1);
+    recentNames = next;
+  }
+
   /** The hop of that name if this catalog has met it, else null: a name alone cannot make a hop. */
   Hop known(byte[] bytes, int from, int to, Name probe) {
     return byName.get(probe.set(bytes, from, to));

@@ -104,15 +104,26 @@ final class StoredPieces {
       b.position(b.position() + 8 * droppedLongs);
     }
     HopCatalog.Name probe = new HopCatalog.Name();
-    int[] hops = new int[b.getInt()];
-    for (int k = 0; k < hops.length; k++) {
-      int n = b.getInt();
-      HopCatalog.Hop hop = catalog.known(value, b.position(), b.position() + n, probe);
-      if (hop == null) {
-        return null;
+    int hopCount = b.getInt();
+    int namesFrom = b.position();
+    for (int k = 0; k < hopCount; k++) {
+      b.position(b.position() + 4 + b.getInt(b.position()));
+    }
+    int namesTo = b.position();
+    int[] hops = catalog.hopsOfNames(value, namesFrom, namesTo);
+    if (hops == null) {
+      hops = new int[hopCount];
+      b.position(namesFrom);
+      for (int k = 0; k < hops.length; k++) {
+        int n = b.getInt();
+        HopCatalog.Hop hop = catalog.known(value, b.position(), b.position() + n, probe);
+        if (hop == null) {
+          return null;
+        }
+        hops[k] = hop.index;
+        b.position(b.position() + n);
       }
-      hops[k] = hop.index;
-      b.position(b.position() + n);
+      catalog.rememberHopsOfNames(value, namesFrom, namesTo, hops);
     }
     int[] codes = new int[b.getInt()];
     for (int k = 0; k < codes.length; k++) {

@@ -255,20 +255,23 @@ public final class TopologyQueries {
   private Graph assemble(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
       boolean[] kept, HopCatalog catalog) {
     SumTable in = sumTables.take(hops.length / 2);
-    SumTable out = sumTables.take(hops.length / 2);
     SumTable edges = sumTables.take(hops.length);
     try {
-      return assembleInto(window, type, perHop, hops, kept, catalog, in, out, edges);
+      return assembleInto(window, type, perHop, hops, kept, catalog, in, edges);
     } finally {
       sumTables.give(in);
-      sumTables.give(out);
       sumTables.give(edges);
     }
   }
 
-  /** {@link #assemble} with empty node ({@code in}, {@code out}) and edge tables to fold the hops into. */
+  /**
+   * {@link #assemble} with empty tables for the nodes' inbound figures ({@code in}) and for the edges of several
+   * hops to fold the hops into. An edge of one hop (most edges: a hop is an edge with its workloads, connection
+   * type and protocol) is read from its hop's row, and a node's outbound side adds only requests: folding every hop
+   * whole into three tables was most of a graph's assembly. The sums are the same, added in the same order.
+   */
   private static Graph assembleInto(QueryWindow window, GraphType type, SumTable perHop, HopCatalog.Hop[] hops,
-      boolean[] kept, HopCatalog catalog, SumTable in, SumTable out, SumTable edges) {
+      boolean[] kept, HopCatalog catalog, SumTable in, SumTable edges) {
     HopCatalog.Numbers[] numbers = new HopCatalog.Numbers[hops.length];
     for (int row = 0; row < hops.length; row++) {
       if (kept[row]) {
@@ -281,25 +284,37 @@ public final class TopologyQueries {
     List<HopCatalog.Hop> nodeRefs = new ArrayList<>();
     List<Boolean> nodeIsServer = new ArrayList<>();
     List<HopCatalog.Hop> edgeFirst = new ArrayList<>();
+    // Per edge: the row of its first hop in perHop, and its row in edges + 1 once a second hop joins it (0: none).
+    int[] edgeHopRow = new int[hops.length];
+    int[] edgeTableRow = new int[hops.length];
     boolean[] hasCaller = new boolean[hops.length * 2 + 1];
+    double[] outRequests = new double[hops.length * 2 + 1];
     for (int row = 0; row < hops.length; row++) {
       if (!kept[row]) {
         continue;
       }
       HopCatalog.Hop hop = hops[row];
       HopCatalog.Numbers n = numbers[row];
-      int client = node(nodeRows, n.client(), hop, false, nodeRefs, nodeIsServer, in, out);
-      int server = node(nodeRows, n.server(), hop, true, nodeRefs, nodeIsServer, in, out);
-      out.addRow(client, perHop, row, false);
+      int client = node(nodeRows, n.client(), hop, false, nodeRefs, nodeIsServer, in);
+      int server = node(nodeRows, n.server(), hop, true, nodeRefs, nodeIsServer, in);
+      outRequests[client] += perHop.requests(row);
       in.addRow(server, perHop, row, false);
       hasCaller[server] = true;
       int edge = edgeRows[n.edge()] - 1;
       if (edge < 0) {
-        edge = edges.addRow();
+        edge = edgeFirst.size();
         edgeRows[n.edge()] = edge + 1;
         edgeFirst.add(hop);
+        edgeHopRow[edge] = row;
+        continue;
       }
-      edges.addRow(edge, perHop, row, true);
+      int t = edgeTableRow[edge] - 1;
+      if (t < 0) {
+        t = edges.addRow();
+        edgeTableRow[edge] = t + 1;
+        edges.addRow(t, perHop, edgeHopRow[edge], true);
+      }
+      edges.addRow(t, perHop, row, true);
     }
     double seconds = window.seconds();
     List<Graph.Node> nodeViews = new ArrayList<>(nodeRefs.size());
@@ -309,22 +324,24 @@ public final class TopologyQueries {
       NodeRef r = server ? hop.server : hop.client;
       nodeViews.add(new Graph.Node(server ? hop.serverId(type) : hop.clientId(type), type.label(r), r.getNamespace(),
           r.getName(), r.getWorkload(), r.getApp(), r.getVersion(), kindName(r.getKind()), !hasCaller[n],
-          in.requests(n), in.rate(n, seconds), in.errorPercent(n), out.requests(n), out.rate(n, seconds),
-          in.latency(n), in.responses(n, catalog)));
+          in.requests(n), in.rate(n, seconds), in.errorPercent(n), outRequests[n],
+          seconds > 0 ? Traffic.round(outRequests[n] / seconds, 4) : 0, in.latency(n), in.responses(n, catalog)));
     }
     List<Graph.Edge> edgeViews = new ArrayList<>(edgeFirst.size());
     for (int e = 0; e < edgeFirst.size(); e++) {
       HopCatalog.Hop first = edgeFirst.get(e);
-      String telemetry = edges.telemetry(e);
+      SumTable sums = edgeTableRow[e] == 0 ? perHop : edges;
+      int row = edgeTableRow[e] == 0 ? edgeHopRow[e] : edgeTableRow[e] - 1;
+      String telemetry = sums.telemetry(row);
       // Only access logs count bytes: a TCP edge seen only in traces has none to show, not zero.
       boolean tcp = TCP.equals(first.protocol) && !telemetry.equals("trace");
-      double sent = edges.sentBytes(e);
-      double received = edges.receivedBytes(e);
+      double sent = sums.sentBytes(row);
+      double received = sums.receivedBytes(row);
       edgeViews.add(new Graph.Edge(first.edgeId(type), first.clientId(type), first.serverId(type), first.connectionType,
-          first.protocol, telemetry, edges.requests(e), edges.failed(e), edges.rate(e, seconds),
-          edges.errorPercent(e), edges.latency(e), edges.clientLatency(e), queueLatency(edges, e, first), edges.responses(e, catalog),
-          edges.flags(e, catalog), edges.exactCodes(e, catalog), tcp ? sent : null, tcp ? received : null,
-          tcp ? perSecond(sent, seconds) : null, tcp ? perSecond(received, seconds) : null));
+          first.protocol, telemetry, sums.requests(row), sums.failed(row), sums.rate(row, seconds),
+          sums.errorPercent(row), sums.latency(row), sums.clientLatency(row), queueLatency(sums, row, first),
+          sums.responses(row, catalog), sums.flags(row, catalog), sums.exactCodes(row, catalog), tcp ? sent : null,
+          tcp ? received : null, tcp ? perSecond(sent, seconds) : null, tcp ? perSecond(received, seconds) : null));
     }
     return new Graph(type, window, nodeViews, edgeViews);
   }
@@ -342,13 +359,12 @@ public final class TopologyQueries {
     return seconds > 0 ? Traffic.round(total / seconds, 4) : 0;
   }
 
-  /** The row of a node, made (in both node tables) on first sight from the hop end that names it. */
+  /** The row of a node, made on first sight from the hop end that names it. */
   private static int node(int[] rows, int number, HopCatalog.Hop hop, boolean server, List<HopCatalog.Hop> refs,
-      List<Boolean> isServer, SumTable in, SumTable out) {
+      List<Boolean> isServer, SumTable in) {
     int row = rows[number] - 1;
     if (row < 0) {
       row = in.addRow();
-      out.addRow();
       rows[number] = row + 1;
       refs.add(hop);
       isServer.add(server);

@@ -15,6 +15,7 @@ import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,6 +163,56 @@ class DecodedPiecesTest {
     assertThat(store.decodedEdgeBucket(null, T0, new byte[0])).as("stored, larger than 64 KB").isGreaterThan(64 << 10);
     assertThat(requests(T0, T0 + MINUTE)).isEqualTo(expected);
     assertThat(queries.storedPieceReads()).isEqualTo(1);
+  }
+
+  /**
+   * Stored buckets naming other hops, in lists of the same length, each give their own edges: the hop numbers of a
+   * name list read before are reused only for the same list.
+   */
+  @Test
+  void storedBucketsOfOtherHopListsKeepTheirOwnHops() {
+    queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + 3 * HOUR)), () -> 0, () -> true,
+        new DecodePool(0), 0, 0, Runnable::run);
+    NodeRef c = service("c", "x");
+    // Lists of the same length and name lengths: {a->b, a->c}, {a->c, b->c}, {a->b, b->c}, then each again.
+    String[][] hops = {{"a", "b", "a", "c"}, {"a", "c", "b", "c"}, {"a", "b", "b", "c"}};
+    Map<String, NodeRef> nodes = Map.of("a", A, "b", B, "c", c);
+    for (int m = 0; m < 6; m++) {
+      String[] h = hops[m % 3];
+      StoreBatch b = new StoreBatch();
+      for (int k = 0; k < 4; k += 2) {
+        b.edge("x/" + h[k] + "->x/" + h[k + 1], edge(nodes.get(h[k]), nodes.get(h[k + 1]), TelemetrySource.TELEMETRY_SOURCE_MESH,
+            T0 + m * MINUTE, 10 * m + k + 1, 0, 0.02));
+      }
+      store.write(b);
+    }
+    store.completeRollups();
+    for (int pass = 0; pass < 3; pass++) {
+      for (int m = 0; m < 6; m++) {
+        String[] h = hops[m % 3];
+        Map<String, Double> edges = queries.graph(new GraphRequest(T0 + m * MINUTE, T0 + (m + 1) * MINUTE, null, null, null,
+            GraphType.SERVICE)).edges().stream().collect(java.util.stream.Collectors.toMap(Graph.Edge::id, Graph.Edge::requests));
+        assertThat(edges).as("minute %d, pass %d", m, pass).isEqualTo(Map.of("x/" + h[0] + "->x/" + h[1], 10.0 * m + 1,
+            "x/" + h[2] + "->x/" + h[3], 10.0 * m + 3));
+      }
+    }
+    assertThat(queries.storedPieceReads()).as("later passes read the stored forms").isGreaterThanOrEqualTo(12);
+  }
+
+  @Test
+  void aNameListIsMappedOnlyToTheHopsRememberedForTheSameBytes() {
+    HopCatalog catalog = new HopCatalog();
+    byte[] lists = "xxABCDxxABCExxABCD".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int[] first = {1, 2};
+    catalog.rememberHopsOfNames(lists, 2, 6, first);
+    assertThat(catalog.hopsOfNames(lists, 14, 18)).as("same bytes elsewhere").isSameAs(first);
+    assertThat(catalog.hopsOfNames(lists, 8, 12)).as("same length, other bytes").isNull();
+    assertThat(catalog.hopsOfNames(lists, 2, 5)).as("a prefix").isNull();
+    for (int i = 0; i < HopCatalog.RECENT_NAME_LISTS; i++) {
+      catalog.rememberHopsOfNames(new byte[] {(byte) i}, 0, 1, new int[] {i});
+    }
+    assertThat(catalog.hopsOfNames(lists, 2, 6)).as("only the newest lists are kept").isNull();
+    assertThat(catalog.hopsOfNames(new byte[] {0}, 0, 1)).containsExactly(0);
   }
 
   private boolean storedForm(Resolution r, long bucketStart) {
