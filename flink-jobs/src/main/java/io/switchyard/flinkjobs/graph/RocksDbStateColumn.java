@@ -109,6 +109,20 @@ public final class RocksDbStateColumn {
     return RocksDBOperationUtils.getRocksIterator(db, columnFamily, backend.getReadOptions());
   }
 
+  /**
+   * A new iterator (see {@link #iterator}) at {@code key}, or at the first entry when {@code key} is
+   * {@code null}: where a walk in slices resumes.
+   */
+  public RocksIteratorWrapper iteratorAt(byte[] key) {
+    RocksIteratorWrapper it = iterator();
+    if (key == null) {
+      it.seekToFirst();
+    } else {
+      it.seek(key);
+    }
+    return it;
+  }
+
   /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
   Object keyOf(byte[] entryKey) throws IOException {
     int prefix = backend.getKeyGroupPrefixBytes();

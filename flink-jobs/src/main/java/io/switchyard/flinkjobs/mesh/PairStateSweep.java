@@ -82,15 +82,9 @@ final class PairStateSweep implements AutoCloseable {
       close();
       return true;
     }
-    try (RocksIteratorWrapper it = column.iterator()) {
-      if (resumeAt == null) {
-        it.seekToFirst();
-      } else {
-        it.seek(resumeAt);
-      }
+    try (RocksIteratorWrapper it = column.iteratorAt(resumeAt)) {
       for (int visited = 0; visited < sliceKeys && it.isValid(); visited++, it.next()) {
-        byte[] value = it.value();
-        input.setBuffer(value);
+        input.setBuffer(it.value());
         if (serializer.deserialize(input).expired(now)) {
           column.delete(it.key());
         }
