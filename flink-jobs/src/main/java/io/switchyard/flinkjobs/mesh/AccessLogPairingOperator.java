@@ -56,10 +56,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * may not have yet), the operator keeps that watermark per key group in operator state
  * ({@code expired-up-to}, a union list) and goes by it until the watermark passes it again.
  *
- * <p>The keyed state is the function's, unchanged (keyed value state {@code access-log-pairing} and the
- * {@code user-timers} timer service): a savepoint of an earlier build restores, and its timers (one per
- * request) fire once and do what they did. A savepoint of this build restored into a build before the
- * sweep keeps its timer-less keys (paired requests' dedupe memory) forever.
+ * <p>The keyed state is the function's (keyed value state {@code access-log-pairing}, whose POJO gained
+ * {@code timer}, and the {@code user-timers} timer service): a savepoint of an earlier build restores,
+ * and its timers (one per request) fire once and do what they did. A savepoint of this build restored
+ * into a build before the sweep keeps its timer-less keys (paired requests' dedupe memory) forever.
  */
 public final class AccessLogPairingOperator extends KeyedProcessOperator<String, AccessLogRecord, EdgeEvent> {
   private static final long serialVersionUID = 1L;
