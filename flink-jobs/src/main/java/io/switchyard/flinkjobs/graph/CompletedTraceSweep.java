@@ -129,6 +129,11 @@ final class CompletedTraceSweep implements AutoCloseable {
     return filter;
   }
 
+  /** The state's RocksDB column family, {@code null} on other backends or where Flink's internals moved. */
+  RocksDbStateColumn column() {
+    return column;
+  }
+
   boolean walking() {
     return columnWalking || visitor != null || keys != null;
   }

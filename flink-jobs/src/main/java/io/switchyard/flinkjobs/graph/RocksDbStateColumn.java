@@ -6,8 +6,10 @@ import java.lang.reflect.Method;
 import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.CompositeKeySerializationUtils;
 import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
 import org.apache.flink.state.rocksdb.RocksDBOperationUtils;
@@ -15,6 +17,7 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,15 +67,18 @@ public final class RocksDbStateColumn {
   private final RocksDBKeyedStateBackend<?> backend;
   private final RocksDB db;
   private final ColumnFamilyHandle columnFamily;
-  private final TypeSerializer<?> keySerializer;
+  private final TypeSerializer<Object> keySerializer;
   private final boolean ambiguousKey;
   private final DataInputDeserializer keyInput = new DataInputDeserializer();
+  private final DataOutputSerializer keyOutput = new DataOutputSerializer(64);
 
   private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
     this.backend = backend;
     this.db = db;
     this.columnFamily = columnFamily;
-    this.keySerializer = backend.getKeySerializer().duplicate();
+    @SuppressWarnings("unchecked")
+    TypeSerializer<Object> keys = (TypeSerializer<Object>) backend.getKeySerializer().duplicate();
+    this.keySerializer = keys;
     this.ambiguousKey = CompositeKeySerializationUtils.isAmbiguousKeyPossible(keySerializer, VoidNamespaceSerializer.INSTANCE);
   }
 
@@ -128,6 +134,28 @@ public final class RocksDbStateColumn {
     int prefix = backend.getKeyGroupPrefixBytes();
     keyInput.setBuffer(entryKey, prefix, entryKey.length - prefix);
     return CompositeKeySerializationUtils.readKey(keySerializer, keyInput, ambiguousKey);
+  }
+
+  /**
+   * The entry key the state stores keyed-state key {@code key} under (key group, key, void namespace),
+   * as Flink's own value state builds it and {@link #keyOf} reads it back.
+   */
+  byte[] entryKey(Object key, int keyGroup) throws IOException {
+    keyOutput.clear();
+    CompositeKeySerializationUtils.writeKeyGroup(keyGroup, backend.getKeyGroupPrefixBytes(), keyOutput);
+    CompositeKeySerializationUtils.writeKey(key, keySerializer, keyOutput, ambiguousKey);
+    CompositeKeySerializationUtils.writeNameSpace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, keyOutput, ambiguousKey);
+    return keyOutput.getCopyOfBuffer();
+  }
+
+  /** Puts entries ({@link #entryKey} keys, serialized values) in one write batch, with the backend's write options. */
+  void putAll(byte[][] keys, byte[][] values, int count) throws RocksDBException {
+    try (WriteBatch batch = new WriteBatch()) {
+      for (int i = 0; i < count; i++) {
+        batch.put(columnFamily, keys[i], values[i]);
+      }
+      db.write(backend.getWriteOptions(), batch);
+    }
   }
 
   public void delete(byte[] key) throws RocksDBException {

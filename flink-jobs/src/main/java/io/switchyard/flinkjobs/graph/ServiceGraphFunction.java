@@ -71,6 +71,13 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
    * state, and a trace written without having been read is added to it.
    */
   transient TraceKeyFilter keyFilter;
+  /**
+   * Completed traces written but not yet put into RocksDB (set by {@link ServiceGraphOperator} with the
+   * key filter; {@code null} on the heap backend): read before the state, drained by the operator.
+   */
+  transient CompletedTraceWrites heldWrites;
+  /** Drains {@link #heldWrites} when it is full (the operator's, which can switch the current key). */
+  transient Runnable drainHeldWrites;
   /** Batches of new traces that skipped the state read ({@code state_reads_skipped}). */
   private transient Counter readsSkipped;
 
@@ -133,7 +140,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       if (trace == null) {
         TraceKeyFilter filter = keyFilter;
         if (filter == null || filter.mayHold(ctx.getCurrentKey())) {
-          trace = traces.value();
+          trace = read(ctx.getCurrentKey());
         } else {
           readsSkipped.inc();
         }
@@ -156,12 +163,46 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
     if (changed) {
       reschedule(trace, ctx.timerService(), latest);
-      traces.update(trace);
+      write(ctx.getCurrentKey(), trace);
       if (fresh && keyFilter != null) {
         // Only here does a key enter the state: the timer callback writes only traces it has read.
         keyFilter.added(ctx.getCurrentKey());
       }
     }
+  }
+
+  /** The current trace's value: a held write, else the state's. */
+  private TraceState read(String key) throws Exception {
+    CompletedTraceWrites held = heldWrites;
+    TraceState t = held != null ? held.get(key) : null;
+    return t != null ? t : traces.value();
+  }
+
+  /** Writes the current trace: held when it is complete and holds no timer, else to the state at once. */
+  private void write(String key, TraceState trace) throws Exception {
+    CompletedTraceWrites held = heldWrites;
+    if (held == null) {
+      traces.update(trace);
+    } else if (trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) {
+      if (held.hold(key, trace)) {
+        drainHeldWrites.run();
+      }
+    } else {
+      held.drop(key);
+      traces.update(trace);
+    }
+  }
+
+  private void clear(String key) {
+    if (heldWrites != null) {
+      heldWrites.drop(key);
+    }
+    traces.clear();
+  }
+
+  /** Puts {@code trace} into the state under the backend's current key (a drained held write). */
+  void put(TraceState trace) throws Exception {
+    traces.update(trace);
   }
 
   private void onClient(TraceState trace, SpanFields client, byte[] raw, Context ctx, Collector<EdgeEvent> out) {
@@ -296,7 +337,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<EdgeEvent> out) throws Exception {
-    TraceState trace = traces.value();
+    TraceState trace = read(ctx.getCurrentKey());
     if (trace == null) {
       return;
     }
@@ -306,14 +347,14 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       if (timestamp == trace.forgetAt) {
         trace.forgetAt = Long.MIN_VALUE;
         reschedule(trace, ctx.timerService(), ctx.timerService().currentWatermark());
-        traces.update(trace);
+        write(ctx.getCurrentKey(), trace);
       }
       return;
     }
     if (timestamp == trace.forgetAt && timestamp != trace.expiryTimer) {
       // The cleanup timer of an earlier build's snapshot; this build sweeps instead of setting one.
       if (trace.pending.isEmpty()) {
-        traces.clear(); // the dedupe TTL passed since the trace's last span
+        clear(ctx.getCurrentKey()); // the dedupe TTL passed since the trace's last span
       }
       return;
     }
@@ -340,6 +381,6 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       trace.pending.remove(p);
     }
     reschedule(trace, ctx.timerService(), timestamp);
-    traces.update(trace);
+    write(ctx.getCurrentKey(), trace);
   }
 }

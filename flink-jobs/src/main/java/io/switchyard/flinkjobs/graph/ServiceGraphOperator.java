@@ -1,6 +1,8 @@
 package io.switchyard.flinkjobs.graph;
 
+import java.util.Map;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 
@@ -37,6 +39,10 @@ import org.apache.flink.streaming.api.watermark.Watermark;
  * a trace: each walk that ends rebuilds it, so a new trace skips its state read once a walk has seen
  * every key (at once on a fresh start, whose state is empty).
  *
+ * <p>On RocksDB the operator also holds the traces the function completes ({@link CompletedTraceWrites})
+ * and writes them in one write batch at each watermark, before each snapshot and sweep slice, and when
+ * the holder is full: the one put per completed trace was most of the pairing's time.
+ *
  * <p>The operator's state is the function's, unchanged (keyed value state {@code trace-pairing} and
  * the {@code user-timers} timer service), so savepoints move between this and earlier builds; cleanup
  * timers held by an earlier build's snapshot still fire once and are handled by the function.
@@ -57,7 +63,10 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   private final boolean processingTime;
   private final long sweepEveryMs;
   private final int sliceKeys;
+  private final int maxHeldTraces;
   private transient CompletedTraceSweep sweep;
+  /** Completed traces not yet put into RocksDB ({@code null} on the heap backend). */
+  private transient CompletedTraceWrites heldWrites;
   /** When the next walk is due (pairing clock); the first watermark after a (re)start always starts one. */
   private transient long nextSweep;
   /** When the walk under way started: the next is due half a TTL after that. */
@@ -77,15 +86,20 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   }
 
   ServiceGraphOperator(PairingConfig config, int sliceKeys) {
-    this(new ServiceGraphFunction(config), config, sliceKeys);
+    this(config, sliceKeys, CompletedTraceWrites.MAX_TRACES);
   }
 
-  private ServiceGraphOperator(ServiceGraphFunction function, PairingConfig config, int sliceKeys) {
+  ServiceGraphOperator(PairingConfig config, int sliceKeys, int maxHeldTraces) {
+    this(new ServiceGraphFunction(config), config, sliceKeys, maxHeldTraces);
+  }
+
+  private ServiceGraphOperator(ServiceGraphFunction function, PairingConfig config, int sliceKeys, int maxHeldTraces) {
     super(function);
     this.function = function;
     this.processingTime = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
     this.sweepEveryMs = Math.max(1, config.dedupeTtl().toMillis() / 2);
     this.sliceKeys = sliceKeys;
+    this.maxHeldTraces = maxHeldTraces;
   }
 
   /** Walks started so far in this subtask. */
@@ -108,6 +122,11 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     super.open();
     sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
     function.keyFilter = sweep.keyFilter();
+    if (function.keyFilter != null) {
+      heldWrites = new CompletedTraceWrites(getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), maxHeldTraces);
+      function.heldWrites = heldWrites;
+      function.drainHeldWrites = this::drainHeldWrites;
+    }
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
     lowestForgetAt = Long.MIN_VALUE;
@@ -116,8 +135,48 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     }
   }
 
+  /**
+   * Puts the held completed traces into the state (one write batch on RocksDB) and keeps the current key. Runs
+   * before anything reads the state other than through the function: a snapshot, a sweep slice.
+   */
+  void drainHeldWrites() {
+    if (heldWrites == null || heldWrites.isEmpty()) {
+      return;
+    }
+    RocksDbStateColumn column = sweep.column();
+    Object current = getCurrentKey();
+    try {
+      if (column != null) {
+        heldWrites.drainInto(column);
+        return;
+      }
+      for (Map.Entry<String, TraceState> e : heldWrites.drain()) {
+        setCurrentKey(e.getKey());
+        function.put(e.getValue());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not write completed traces to the pairing state", e);
+    } finally {
+      if (current != null && column == null) {
+        setCurrentKey(current);
+      }
+    }
+  }
+
+  /** Completed traces written but not yet in RocksDB (for tests; 0 on the heap backend). */
+  int heldTraces() {
+    return heldWrites == null ? 0 : heldWrites.size();
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    drainHeldWrites(); // before the keyed state backend takes its snapshot, which follows this call
+    super.snapshotState(context);
+  }
+
   private void scheduleSlice(long at) {
     getProcessingTimeService().registerTimer(at, t -> {
+      drainHeldWrites();
       long now = getProcessingTimeService().getCurrentProcessingTime();
       if (!sweep.walking()) {
         sweep.start();
@@ -133,10 +192,17 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
   @Override
   public void processWatermark(Watermark mark) throws Exception {
     super.processWatermark(mark); // fires the due expiry timers first: what they finish may be swept now
+    long now = mark.getTimestamp();
+    if (now == Long.MAX_VALUE && !processingTime) {
+      if (heldWrites != null) {
+        heldWrites.clear(); // deleted below with the rest of the state
+      }
+    } else {
+      drainHeldWrites();
+    }
     if (processingTime) {
       return;
     }
-    long now = mark.getTimestamp();
     if (now == Long.MAX_VALUE) {
       // End of input: the expiry timers all fired just now, so no trace waits any more and every one
       // has run out by this clock: deleted without reading it. A fresh walk, because one under way has

@@ -77,8 +77,13 @@ public final class SpanEdges {
     return p > 0 && p <= 1 ? 1 / p : 1;
   }
 
+  /**
+   * Status ERROR, or a response the access-log rule counts as failed: an HTTP 5xx or a gRPC status other
+   * than OK. Instrumentations that never set the span status (Envoy's tracer before 1.31, nginx's
+   * module) report failures only through the status code.
+   */
   static boolean failed(SpanFields s) {
-    return s.status == SpanFields.STATUS_ERROR;
+    return s.status == SpanFields.STATUS_ERROR || (s.httpStatusCode >= 500 && s.httpStatusCode < 600) || s.rpcGrpcStatusCode > 0;
   }
 
   /** Response classes by HTTP status / 100, and gRPC's codes 0-16: one shared String each, none built per span. */
@@ -97,9 +102,9 @@ public final class SpanEdges {
     if (http >= 100 && http < 600) {
       return HTTP_CLASSES[http / 100];
     }
-    // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
+    // Ingest writes -1 when the attribute is absent, so 0 (proto3's default, not on the wire) is gRPC OK.
     int grpc = s.rpcGrpcStatusCode;
-    if (grpc > 0 || (grpc == 0 && s.attributes.containsKey("rpc.grpc.status_code"))) {
+    if (grpc >= 0) {
       return grpc < GRPC_CODES.length ? GRPC_CODES[grpc] : "grpc_" + grpc;
     }
     return "";

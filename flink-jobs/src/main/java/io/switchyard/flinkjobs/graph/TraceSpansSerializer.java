@@ -31,7 +31,7 @@ public final class TraceSpansSerializer extends TypeSerializerSingleton<TraceSpa
   @Override
   public TraceSpans copy(TraceSpans from) {
     // The byte arrays are never written after creation, so sharing them is safe; the list is not.
-    return new TraceSpans(from.traceId(), from.spans(), from.timestamp);
+    return from.copy();
   }
 
   @Override
@@ -46,8 +46,8 @@ public final class TraceSpansSerializer extends TypeSerializerSingleton<TraceSpa
 
   @Override
   public void serialize(TraceSpans t, DataOutputView out) throws IOException {
-    out.writeByte(t.traceId().length);
-    out.write(t.traceId());
+    out.writeByte(t.traceLength());
+    t.writeTraceId(out);
     out.writeLong(t.timestamp);
     int n = t.size();
     out.writeInt(n);

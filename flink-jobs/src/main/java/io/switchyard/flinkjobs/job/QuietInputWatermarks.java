@@ -2,9 +2,14 @@ package io.switchyard.flinkjobs.job;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
+import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.util.clock.RelativeClock;
 
 /**
@@ -16,11 +21,16 @@ import org.apache.flink.util.clock.RelativeClock;
  * partner never expires, and an SLO never sees its last minute, until more traffic comes. So a partition
  * that has been quiet for the idleness timeout carries its event time on at the pace of the input's
  * activity clock (which stands still while the job is back-pressured): its watermark is then where it
- * would be had events kept coming with the delay its last one had. That only holds for a partition read
- * live, so it needs the newest event to have been at most the idleness timeout older than the wall clock
- * when it came. A partition that has seen no event, or whose newest event was older (a backlog after a
- * restart, or producers whose clocks run behind), is marked idle instead, as Flink's idleness does:
- * carrying a backlog's event time on with the clock would make the rest of the backlog late.
+ * would be had events kept coming with the delay its last one had.
+ *
+ * <p>That only holds for a partition read live, so it needs the newest record to have been appended to
+ * Kafka at most the idleness timeout before it was read. That is judged by the record's Kafka
+ * timestamp (ingest's append time), not by the event's own time: collectors routinely deliver spans
+ * tens of seconds after they end (tail sampling waits 30 s by default), and such a partition is still
+ * live. A partition that has seen no record, or whose newest record was older (a backlog after a
+ * restart), is marked idle instead, as Flink's idleness does: carrying a backlog's event time on with
+ * the clock would hold back the partitions still catching up. Records without a Kafka timestamp are
+ * judged by their event time.
  *
  * <p>Events that arrive after a quiet spell with an older timestamp than the carried-on watermark are
  * late; they update their window as any late data does (up to the allowed lateness).
@@ -30,25 +40,40 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
   private final long idlenessMs;
   private final RelativeClock activityClock;
   private final LongSupplier wallClockMs;
+  private final LastRecordTimestamp lastRecord;
 
   private long newestTimestamp = Long.MIN_VALUE;
   private boolean readingLive;
   private long lastEventAt;
   private long emitted = Long.MIN_VALUE;
 
-  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs) {
+  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
+      LastRecordTimestamp lastRecord) {
     this.outOfOrdernessMs = outOfOrderness.toMillis();
     this.idlenessMs = idleness.toMillis();
     this.activityClock = activityClock;
     this.wallClockMs = wallClockMs;
+    this.lastRecord = lastRecord;
     this.lastEventAt = activityClock.relativeTimeMillis();
+  }
+
+  /**
+   * The strategy of a live source: {@code timestamps} assigns event time, and each partition's
+   * generator learns the Kafka timestamp of the record it is told about from the assigner. Flink calls
+   * a reader's one assigner and then the record's split generator for each record, on the task thread,
+   * and each subtask has its own copy of this strategy, so one cell per copy is enough.
+   */
+  static <T> WatermarkStrategy<T> strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness,
+      Duration idleness) {
+    return new Strategy<>(timestamps, outOfOrderness, idleness);
   }
 
   @Override
   public void onEvent(T event, long timestamp, WatermarkOutput output) {
     lastEventAt = activityClock.relativeTimeMillis();
     newestTimestamp = Math.max(newestTimestamp, timestamp);
-    readingLive = wallClockMs.getAsLong() - newestTimestamp <= idlenessMs;
+    long appended = lastRecord.timestamp == TimestampAssigner.NO_TIMESTAMP ? timestamp : lastRecord.timestamp;
+    readingLive = wallClockMs.getAsLong() - appended <= idlenessMs;
   }
 
   @Override
@@ -71,5 +96,46 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
   private void emit(WatermarkOutput output, long watermark) {
     emitted = Math.max(emitted, watermark);
     output.emitWatermark(new Watermark(emitted));
+  }
+
+  /** The Kafka timestamp of the record being emitted, handed from the assigner to the generators. */
+  static final class LastRecordTimestamp {
+    long timestamp = TimestampAssigner.NO_TIMESTAMP;
+  }
+
+  private static final class Strategy<T> implements WatermarkStrategy<T> {
+    private static final long serialVersionUID = 1L;
+    private final SerializableTimestampAssigner<T> timestamps;
+    private final Duration outOfOrderness;
+    private final Duration idleness;
+    private transient LastRecordTimestamp lastRecord;
+
+    Strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness, Duration idleness) {
+      this.timestamps = timestamps;
+      this.outOfOrderness = outOfOrderness;
+      this.idleness = idleness;
+    }
+
+    private LastRecordTimestamp lastRecord() {
+      if (lastRecord == null) {
+        lastRecord = new LastRecordTimestamp();
+      }
+      return lastRecord;
+    }
+
+    @Override
+    public TimestampAssigner<T> createTimestampAssigner(TimestampAssignerSupplier.Context context) {
+      LastRecordTimestamp cell = lastRecord();
+      return (event, recordTimestamp) -> {
+        cell.timestamp = recordTimestamp;
+        return timestamps.extractTimestamp(event, recordTimestamp);
+      };
+    }
+
+    @Override
+    public WatermarkGenerator<T> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
+      return new QuietInputWatermarks<>(outOfOrderness, idleness, context.getInputActivityClock(),
+          System::currentTimeMillis, lastRecord());
+    }
   }
 }

@@ -258,11 +258,9 @@ public final class SwitchyardPipeline {
   static <T> WatermarkStrategy<T> eventTime(SerializableTimestampAssigner<T> timestamps, JobOptions o) {
     Duration outOfOrderness = o.outOfOrderness();
     Duration idleness = o.idleness();
-    WatermarkStrategy<T> strategy = o.bounded()
-        ? WatermarkStrategy.forBoundedOutOfOrderness(outOfOrderness)
-        : WatermarkStrategy.forGenerator(ctx -> new QuietInputWatermarks<>(outOfOrderness, idleness,
-            ctx.getInputActivityClock(), System::currentTimeMillis));
-    return strategy.withTimestampAssigner(timestamps);
+    return o.bounded()
+        ? WatermarkStrategy.<T>forBoundedOutOfOrderness(outOfOrderness).withTimestampAssigner(timestamps)
+        : QuietInputWatermarks.strategy(timestamps, outOfOrderness, idleness);
   }
 
   /**

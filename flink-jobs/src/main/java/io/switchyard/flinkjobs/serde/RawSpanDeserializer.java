@@ -5,7 +5,6 @@ import com.google.protobuf.WireFormat;
 import io.switchyard.flinkjobs.graph.TraceSpans;
 import io.switchyard.flinkjobs.graph.TraceSpansTypeInfo;
 import java.io.IOException;
-import java.util.Arrays;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -63,17 +62,18 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
   static TraceSpans read(byte[] value) {
     // The common case in one pass over the bytes; whatever the cursor cannot judge exactly goes to
     // protobuf's reader, which gives the answer this method always gave.
+    // The trace id stays where it is in the record (the batch points at it): no copy per span.
     WireCursor in = new WireCursor(value);
-    byte[] trace = NO_TRACE;
+    int traceFrom = 0;
+    int traceLength = 0;
     int kind = 0;
     long end = 0;
     while (in.more()) {
       int tag = in.tag();
       if (tag == (TRACE_ID << 3 | WireCursor.LENGTH_DELIMITED)) {
-        int n = in.length();
-        int from = in.position();
-        in.skip(n);
-        trace = in.failed() ? NO_TRACE : Arrays.copyOfRange(value, from, from + n);
+        traceLength = in.length();
+        traceFrom = in.position();
+        in.skip(traceLength);
       } else if (tag == (KIND << 3 | WireCursor.VARINT)) {
         kind = (int) in.varint();
       } else if (tag == (END_TIME << 3 | WireCursor.FIXED64)) {
@@ -82,7 +82,10 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
         in.skipValue(tag);
       }
     }
-    return in.failed() ? readWithProtobuf(value) : batch(trace, kind, end, value);
+    if (in.failed()) {
+      return readWithProtobuf(value);
+    }
+    return bridges(kind) ? TraceSpans.ofRecord(value, traceFrom, traceLength, end / 1_000_000) : TraceSpans.empty();
   }
 
   /** {@link #read} by protobuf's own reader. */
@@ -112,10 +115,12 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
   }
 
   private static TraceSpans batch(byte[] trace, int kind, long end, byte[] value) {
-    if (kind != SERVER && kind != CLIENT && kind != PRODUCER && kind != CONSUMER) {
-      return TraceSpans.empty();
-    }
-    return TraceSpans.of(trace, value, end / 1_000_000);
+    return bridges(kind) ? TraceSpans.of(trace, value, end / 1_000_000) : TraceSpans.empty();
+  }
+
+  /** Whether a span of this kind can bridge services. */
+  private static boolean bridges(int kind) {
+    return kind == SERVER || kind == CLIENT || kind == PRODUCER || kind == CONSUMER;
   }
 
   @Override

@@ -55,6 +55,27 @@ public final class WireCursor {
   }
 
   private long varint(int maxBytes) {
+    // One and two bytes, the common case (tags of fields below 2048, kinds, lengths below 16384, HTTP
+    // codes), without a loop. C2 hoists the loop's array bounds check out of it on the guess that a
+    // varint never ends in the record's last bytes; the last field of a record breaks that guess, and
+    // each break deoptimized the source's and the pairing's compiled code, which then compiled again.
+    byte[] b = bytes;
+    int p = pos;
+    if (p < b.length) {
+      byte x = b[p];
+      if (x >= 0) {
+        pos = p + 1;
+        return x;
+      }
+      if (p + 1 < b.length && b[p + 1] >= 0) {
+        pos = p + 2;
+        return (x & 0x7f) | (long) b[p + 1] << 7;
+      }
+    }
+    return longVarint(maxBytes);
+  }
+
+  private long longVarint(int maxBytes) {
     long v = 0;
     for (int i = 0; i < maxBytes; i++) {
       if (pos >= bytes.length) {

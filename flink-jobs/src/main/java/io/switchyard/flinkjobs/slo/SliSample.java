@@ -70,7 +70,10 @@ public class SliSample {
     if (slo.sliKind() == SloSpec.SliKind.AVAILABILITY) {
       return total - failed;
     }
-    double limit = slo.latencyThreshold().toNanos() / 1e9 * (1 + 1e-9);
+    // The threshold is a bucket bound rounded to whole nanoseconds (half a nanosecond off at most, and the odd
+    // bounds are irrational): a relative tolerance of 1e-9 (0.04 ns at 36 ms) left out the threshold's own bucket
+    // whenever the rounding went down, one bucket fewer than `slo rules` and the printed threshold count.
+    double limit = slo.latencyThreshold().toNanos() / 1e9 + 1e-9;
     double good = 0;
     for (int i = 0; i < latencyBuckets.length && LatencyBuckets.upperBoundSeconds(i) <= limit; i++) {
       good += latencyBuckets[i];

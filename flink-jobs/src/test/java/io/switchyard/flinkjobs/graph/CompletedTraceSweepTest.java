@@ -43,7 +43,13 @@ class CompletedTraceSweepTest {
 
   private void start(PairingConfig config, boolean rocksDb, OperatorSubtaskState restoreFrom) throws Exception {
     operator = new ServiceGraphOperator(config, SLICE);
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
+    harness = open(operator, rocksDb, restoreFrom);
+  }
+
+  /** A harness running {@code operator}, on RocksDB or the heap, restored from {@code restoreFrom} unless it is null. */
+  static KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> open(ServiceGraphOperator operator, boolean rocksDb,
+      OperatorSubtaskState restoreFrom) throws Exception {
+    var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
     if (rocksDb) {
       harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     }
@@ -51,6 +57,7 @@ class CompletedTraceSweepTest {
       harness.initializeState(restoreFrom);
     }
     harness.open();
+    return harness;
   }
 
   @AfterEach
@@ -75,7 +82,9 @@ class CompletedTraceSweepTest {
     harness.processWatermark(new Watermark(at));
   }
 
+  /** The traces in the state, once the completed traces the operator holds for one batched write are in. */
   private Set<String> keys() {
+    operator.drainHeldWrites();
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     try (Stream<String> keys = backend.getKeys("trace-pairing", VoidNamespace.INSTANCE)) {
       return keys.collect(Collectors.toCollection(TreeSet::new));
@@ -84,6 +93,7 @@ class CompletedTraceSweepTest {
 
   /** Deletes a trace behind the sweep's back, as a legacy cleanup timer would. */
   private void removeBehindTheSweep(String key) throws Exception {
+    operator.drainHeldWrites();
     KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
     backend.setCurrentKey(key);
     backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, operator.function().stateDescriptor()).clear();

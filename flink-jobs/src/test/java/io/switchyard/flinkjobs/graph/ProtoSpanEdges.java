@@ -86,7 +86,8 @@ final class ProtoSpanEdges {
   }
 
   static boolean failed(SpanRecord s) {
-    return s.getStatus() == StatusCode.STATUS_CODE_ERROR;
+    return s.getStatus() == StatusCode.STATUS_CODE_ERROR || (s.getHttpStatusCode() >= 500 && s.getHttpStatusCode() < 600)
+        || s.getRpcGrpcStatusCode() > 0;
   }
 
   /** Response class from the HTTP status, else the gRPC status, else "" (unknown). */
@@ -96,7 +97,7 @@ final class ProtoSpanEdges {
       return (http / 100) + "xx";
     }
     // proto3 default 0 is also gRPC OK; ingest writes -1 when the attribute is absent.
-    if (s.getRpcGrpcStatusCode() > 0 || (s.getRpcGrpcStatusCode() == 0 && s.getAttributesMap().containsKey("rpc.grpc.status_code"))) {
+    if (s.getRpcGrpcStatusCode() >= 0) {
       return "grpc_" + s.getRpcGrpcStatusCode();
     }
     return "";

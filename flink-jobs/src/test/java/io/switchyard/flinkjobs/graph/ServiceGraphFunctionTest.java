@@ -9,6 +9,7 @@ import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.model.v1.SpanRecord.StatusCode;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -62,20 +63,41 @@ class ServiceGraphFunctionTest {
 
   /** Spans of one trace in one record, as the batcher behind the source hands them on. */
   private void sendTogether(SpanRecord.Builder... spans) throws Exception {
-    TraceSpans batch = null;
-    for (SpanRecord.Builder b : spans) {
-      TraceSpans one = single(b.build());
-      if (batch == null) {
-        batch = one;
-      } else {
-        batch.append(one);
-      }
-    }
+    TraceSpans batch = Spans.batch(Arrays.stream(spans).map(SpanRecord.Builder::build).toArray(SpanRecord[]::new));
     harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
   }
 
   private List<EdgeEvent> edges() {
     return harness.extractOutputValues();
+  }
+
+  @Test
+  void aServerErrorResponseFailsTheEdgeEvenWhenNoSpanHasStatusError() throws Exception {
+    start();
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(503));
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120).setRpcGrpcStatusCode(14));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(404));
+    send(span(4, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(4, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(0));
+
+    assertThat(edges()).extracting(e -> e.failed).containsExactly(true, true, false, false);
+  }
+
+  @Test
+  void anOkGrpcCallIsClassedGrpc0WithoutKeptAttributesAndACallWithoutAStatusIsUnclassed() throws Exception {
+    start();
+    // Ingest leaves rpc_grpc_status_code at 0 (not on the wire) for OK and writes -1 when the attribute is absent.
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(0));
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setRpcGrpcStatusCode(14));
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+
+    assertThat(edges()).extracting(e -> e.responseClass).containsExactly("grpc_0", "grpc_14", "");
   }
 
   @Test

@@ -69,7 +69,10 @@ class ServiceGraphSweepEquivalenceTest {
     int sliceKeys = seed % 5 == 0 ? ServiceGraphOperator.SLICE_KEYS : 3 + seed % 4;
     // The swept build is also restored from a snapshot once, at a random point (usually mid-walk).
     int restoreAt = new Random(-seed).nextInt(stream.size());
-    Run swept = run(() -> new ServiceGraphOperator(CONFIG, sliceKeys), stream, new Random(seed), rocksDb, restoreAt);
+    // Completed traces held for one batched RocksDB write: up to the default bound (drained at watermarks
+    // and snapshots), or one or two at a time, so a batch also drains them while its own key is current.
+    int maxHeld = seed % 3 == 0 ? CompletedTraceWrites.MAX_TRACES : seed % 3;
+    Run swept = run(() -> new ServiceGraphOperator(CONFIG, sliceKeys, maxHeld), stream, new Random(seed), rocksDb, restoreAt);
     Run timers = run(() -> new KeyedProcessOperator<>(new TimerCleanupServiceGraphFunction(CONFIG)), stream, new Random(seed),
         rocksDb, -1);
     assertThat(swept.edges).as("seed %d", seed).isNotEmpty().containsExactlyInAnyOrderElementsOf(timers.edges);

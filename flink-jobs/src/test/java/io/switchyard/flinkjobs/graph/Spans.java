@@ -35,6 +35,20 @@ public final class Spans {
     return SpanEdges.paired(SpanFields.of(client), SpanFields.of(server));
   }
 
+  /** Spans of one trace in one batch, as the batcher behind the source hands them on. */
+  public static TraceSpans batch(SpanRecord... spans) {
+    TraceSpans batch = null;
+    for (SpanRecord r : spans) {
+      TraceSpans one = TraceSpans.of(r.getTraceId().toByteArray(), r.toByteArray(), r.getEndTimeUnixNano() / 1_000_000);
+      if (batch == null) {
+        batch = one;
+      } else {
+        batch.append(one);
+      }
+    }
+    return batch;
+  }
+
   /** A span from startMs lasting durationMs. */
   public static SpanRecord.Builder span(long trace, long spanId, long parent, String service, SpanKind kind, long startMs, long durationMs) {
     SpanRecord.Builder b = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(id(trace, 16)).setSpanId(id(spanId, 8))
@@ -70,5 +84,22 @@ public final class Spans {
     }
     out.flush();
     return bytes.toByteArray();
+  }
+
+  /** Whether two batches are of the same trace, as the batcher compares them (for tests outside this package). */
+  public static boolean sameTrace(TraceSpans a, TraceSpans b) {
+    return a.sameTrace(b) && b.sameTrace(a);
+  }
+
+  /** The batcher's slot of a batch's trace. */
+  public static int slot(TraceSpans t, int mask) {
+    return t.traceSlot(mask);
+  }
+
+  /** A batch in its network format. */
+  public static byte[] wire(TraceSpans t) throws IOException {
+    org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(64);
+    TraceSpansSerializer.INSTANCE.serialize(t, out);
+    return out.getCopyOfBuffer();
   }
 }

@@ -52,4 +52,34 @@ class TraceSpansTest {
       assertThat(copy.span(n)).isEqualTo(span(99));
     }
   }
+
+  @Test
+  void aTraceIdReadInPlaceActsAsItsCopy() throws Exception {
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < 2_000; i++) {
+      byte[] record = new byte[r.nextInt(40)];
+      r.nextBytes(record);
+      int from = r.nextInt(record.length + 1);
+      int length = r.nextInt(record.length - from + 1);
+      byte[] id = java.util.Arrays.copyOfRange(record, from, from + length);
+      TraceSpans inPlace = TraceSpans.ofRecord(record, from, length, i);
+      TraceSpans copied = TraceSpans.of(id, record, i);
+      assertThat(inPlace.key()).isEqualTo(copied.key());
+      assertThat(inPlace.traceId()).isEqualTo(id);
+      assertThat(inPlace.sameTrace(copied)).isTrue();
+      assertThat(copied.sameTrace(inPlace)).isTrue();
+      assertThat(inPlace.traceSlot(4095)).isEqualTo(copied.traceSlot(4095)).isEqualTo(TraceBatcher.slot(id, 4095));
+      assertThat(Spans.wire(inPlace)).isEqualTo(Spans.wire(copied));
+      TraceSpans back = TraceSpansSerializer.INSTANCE.deserialize(new DataInputDeserializer(Spans.wire(inPlace)));
+      assertThat(back.key()).isEqualTo(copied.key());
+      assertThat(TraceSpansSerializer.INSTANCE.copy(inPlace).key()).isEqualTo(copied.key());
+      if (length > 0) {
+        byte[] other = id.clone();
+        other[r.nextInt(length)] ^= (byte) (1 + r.nextInt(255));
+        assertThat(inPlace.sameTrace(TraceSpans.of(other, record, i))).isFalse();
+      }
+      assertThat(inPlace.sameTrace(TraceSpans.of(java.util.Arrays.copyOf(id, length + 1), record, i))).isFalse();
+    }
+    assertThatThrownBy(() -> TraceSpans.ofRecord(new byte[4], 3, 2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
 }

@@ -5,9 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.util.clock.ManualClock;
+import org.apache.flink.util.clock.RelativeClock;
 import org.junit.jupiter.api.Test;
 
 class QuietInputWatermarksTest {
@@ -15,8 +22,9 @@ class QuietInputWatermarksTest {
   private final ManualClock activity = new ManualClock();
   private long wall = NOW;
   private final Recorder out = new Recorder();
+  private final QuietInputWatermarks.LastRecordTimestamp appended = new QuietInputWatermarks.LastRecordTimestamp();
   private final QuietInputWatermarks<String> watermarks =
-      new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), activity, () -> wall);
+      new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), activity, () -> wall, appended);
 
   @Test
   void followsTheNewestEventLessTheOutOfOrdernessWhileEventsCome() {
@@ -65,22 +73,81 @@ class QuietInputWatermarksTest {
 
   @Test
   void aBacklogIsMarkedIdleRatherThanMovedToTheClock() {
-    // The newest event was an hour old when it came: the job is catching up, not reading live.
-    event(NOW - 3_600_000);
+    // The newest record was appended to Kafka an hour before it was read: the job is catching up.
+    event(NOW - 3_600_000, NOW - 3_600_000);
     tick(60_000);
     assertThat(out.idle).isTrue();
     assertThat(out.watermarks).allSatisfy(w -> assertThat(w).isEqualTo(NOW - 3_600_000 - 5_000 - 1));
   }
 
   @Test
-  void aPartitionOnlyJustLiveEnoughStillCarriesOn() {
-    event(NOW - 10_000);
+  void spansDeliveredLateByTheCollectorButReadAsTheyAreAppendedStillCarryOn() {
+    // Tail sampling holds a trace 30 s: the span is 30 s old when ingest appends it, and read at once.
+    event(NOW - 30_000, NOW);
+    tick(20_000);
+    assertThat(out.idle).isFalse();
+    assertThat(out.last()).isEqualTo(NOW - 30_000 + 20_000 - 5_000 - 1);
+  }
+
+  @Test
+  void aRecordWithoutAKafkaTimestampIsJudgedByItsEventTime() {
+    event(NOW - 10_000, TimestampAssigner.NO_TIMESTAMP);
     tick(20_000);
     assertThat(out.idle).isFalse();
     assertThat(out.last()).isEqualTo(NOW - 10_000 + 20_000 - 5_000 - 1);
+
+    QuietInputWatermarks<String> other = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        activity, () -> wall, appended);
+    appended.timestamp = TimestampAssigner.NO_TIMESTAMP;
+    other.onEvent("span", wall - 10_001, out);
+    activity.advanceTime(Duration.ofSeconds(20));
+    other.onPeriodicEmit(out);
+    assertThat(out.idle).isTrue();
+  }
+
+  @Test
+  void theStrategysAssignerHandsEachRecordsKafkaTimestampToTheGenerators() {
+    WatermarkStrategy<Long> strategy = QuietInputWatermarks.strategy((Long e, long t) -> e, Duration.ofSeconds(5),
+        Duration.ofSeconds(10));
+    TimestampAssigner<Long> assigner = strategy.createTimestampAssigner(() -> null);
+    WatermarkGenerator<Long> live = strategy.createWatermarkGenerator(context());
+    WatermarkGenerator<Long> backlog = strategy.createWatermarkGenerator(context());
+    long now = System.currentTimeMillis();
+    Recorder liveOut = new Recorder();
+    Recorder backlogOut = new Recorder();
+
+    long eventTime = now - 60_000;
+    live.onEvent(eventTime, assigner.extractTimestamp(eventTime, now), liveOut);
+    backlog.onEvent(eventTime, assigner.extractTimestamp(eventTime, now - 60_000), backlogOut);
+    activity.advanceTime(Duration.ofSeconds(10));
+    live.onPeriodicEmit(liveOut);
+    backlog.onPeriodicEmit(backlogOut);
+
+    assertThat(liveOut.idle).isFalse();
+    assertThat(liveOut.last()).isEqualTo(eventTime + 10_000 - 5_000 - 1);
+    assertThat(backlogOut.idle).isTrue();
+  }
+
+  private WatermarkGeneratorSupplier.Context context() {
+    return new WatermarkGeneratorSupplier.Context() {
+      @Override
+      public MetricGroup getMetricGroup() {
+        return new UnregisteredMetricsGroup();
+      }
+
+      @Override
+      public RelativeClock getInputActivityClock() {
+        return activity;
+      }
+    };
   }
 
   private void event(long timestamp) {
+    event(timestamp, wall);
+  }
+
+  private void event(long timestamp, long appendedAt) {
+    appended.timestamp = appendedAt;
     watermarks.onEvent("span", timestamp, out);
   }
 

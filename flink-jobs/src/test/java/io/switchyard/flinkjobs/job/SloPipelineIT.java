@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SloPipelineIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
   private static final long T0 = 1_767_225_600_000L;
+  private static final Path SLO_FOLDER = Path.of("slo-it");
   private static final String SLO = SloFixtures.CHECKOUT_AVAILABILITY;
   private static final String TIMESLICES_SLO = SLO.replace("checkout-availability", "checkout-slices")
       .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
@@ -59,7 +60,8 @@ class SloPipelineIT {
     kafka.createTopics(prefix);
     String definitions = prefix + Topics.SLO_DEFINITIONS.name();
     SloPublisher.Outcome published = new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
-        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO, "typo.yaml", TYPO_SLO)));
+        .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO, "typo.yaml", TYPO_SLO)),
+            SLO_FOLDER, SloPublisher.Prune.FOLDER);
     assertThat(published.published()).containsExactlyInAnyOrder("checkout-availability", "checkout-slices", "checkout-typo");
 
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
@@ -141,7 +143,8 @@ class SloPipelineIT {
         assertThat(SloStatusRecord.parseFrom(r.value()).getTotalEvents()).isZero();
       });
       new SloPublisher(kafka.bootstrapServers(), definitions, Clock.systemUTC())
-          .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)));
+          .publish(OpenSloParser.parseAll(Map.of("checkout.yaml", SLO, "slices.yaml", TIMESLICES_SLO)), SLO_FOLDER,
+              SloPublisher.Prune.FOLDER);
       await().atMost(Duration.ofSeconds(60)).until(() -> TopicReader.readAll(kafka, prefix + Topics.SLO_STATUS.name()).stream()
           .anyMatch(r -> new String(r.key(), StandardCharsets.UTF_8).equals("checkout-typo") && r.value() == null));
     } finally {
@@ -162,7 +165,7 @@ class SloPipelineIT {
     String quietSlo = SLO.replace("checkout-availability", "quiet-availability").replace("service: checkout", "service: quiet")
         .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.9}]");
     new SloPublisher(kafka.bootstrapServers(), prefix + Topics.SLO_DEFINITIONS.name(), Clock.systemUTC())
-        .publish(OpenSloParser.parseAll(Map.of("quiet.yaml", quietSlo)));
+        .publish(OpenSloParser.parseAll(Map.of("quiet.yaml", quietSlo)), SLO_FOLDER, SloPublisher.Prune.FOLDER);
     int port = FreePorts.next();
     JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", Integer.toString(port), "--checkpoint-interval", "1s",
@@ -183,7 +186,9 @@ class SloPipelineIT {
       long now = System.currentTimeMillis();
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
         for (int j = 0; j < 20; j++) {
-          SpanRecord.Builder s = span(9_000 + j, 1, 0, "quiet", SpanKind.SPAN_KIND_SERVER, now - 500, 10);
+          // Five idleness timeouts old when ingest appends them, as spans a collector held for tail sampling:
+          // still read live, so event time goes on after them.
+          SpanRecord.Builder s = span(9_000 + j, 1, 0, "quiet", SpanKind.SPAN_KIND_SERVER, now - 5_000, 10);
           if (j < 4) {
             s.setStatus(StatusCode.STATUS_CODE_ERROR);
           }

@@ -73,6 +73,11 @@ class RawSpanDeserializerTest {
       if (expected.size() > 0) {
         assertThat(actual.key()).as(as).isEqualTo(expected.key());
         assertThat(actual.timestamp()).as(as).isEqualTo(expected.timestamp());
+        // The one pass points into the record for the trace id, protobuf's reader copies it out: the
+        // batcher and the network format must not tell them apart.
+        assertThat(Spans.sameTrace(actual, expected)).as(as).isTrue();
+        assertThat(Spans.slot(actual, 1023)).as(as).isEqualTo(Spans.slot(expected, 1023));
+        assertThat(Spans.wire(actual)).as(as).isEqualTo(Spans.wire(expected));
       }
     }
     assertThat(malformed).isGreaterThan(500);

@@ -20,9 +20,11 @@ import picocli.CommandLine.Parameters;
         "  slo check DIR [--window 1m] [--slo-alert-windows LIST]",
         "                                                   validates every file (errors name file:line) and",
         "                                                   prints each SLO's burn-rate alert windows",
-        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--window 1m] [--slo-alert-windows LIST]",
-        "                                                   publishes the folder (removed SLOs get tombstones);",
-        "                                                   a running job applies it without a restart",
+        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--prune folder|all] [--window 1m] [--slo-alert-windows LIST]",
+        "                                                   publishes the folder (SLOs it published before and",
+        "                                                   no longer defines get tombstones; other folders'",
+        "                                                   SLOs stay unless --prune all); a running job",
+        "                                                   applies it without a restart",
         "  slo rules DIR [--window 1m] [--slo-alert-windows LIST]",
         "                                                   prints equivalent Prometheus recording/alerting rules",
         "Exit codes: 0 ok, 1 invalid SLO files, 2 usage error, 3 Kafka failure."})
@@ -45,6 +47,10 @@ public final class SloCommand implements Callable<Integer> {
 
   @Option(names = "--topic-prefix", paramLabel = "P", description = "Prefix of the topics (apply only).")
   String topicPrefix;
+
+  @Option(names = "--prune", paramLabel = "folder|all", description = "Which SLOs missing from DIR apply removes: those "
+      + "published from DIR (folder, the default) or every one, wherever it was published from (all). Apply only.")
+  String prune;
 
   @Option(names = "--window", paramLabel = "DURATION", description = "The jobs' aggregation window (default: the tool's, 1m).")
   String window;
@@ -69,8 +75,11 @@ public final class SloCommand implements Callable<Integer> {
       if (topicPrefix != null) {
         args.addAll(List.of("--topic-prefix", topicPrefix));
       }
-    } else if (topicPrefix != null) {
-      throw new IllegalArgumentException("--topic-prefix applies to 'slo apply' only");
+      if (prune != null) {
+        args.addAll(List.of("--prune", prune));
+      }
+    } else if (topicPrefix != null || prune != null) {
+      throw new IllegalArgumentException((topicPrefix != null ? "--topic-prefix" : "--prune") + " applies to 'slo apply' only");
     }
     if (window != null) {
       args.addAll(List.of("--window", window));

@@ -62,6 +62,9 @@ class FlinkJarCommandsTest {
     List<String> cmd = slo("apply", "slos", "--flink-jar", jar.toString(), "--topic-prefix", "t.");
     assertThat(afterJar(cmd)).containsExactly("slo", "apply", Path.of("slos").toAbsolutePath().toString(),
         "--kafka", SloCommand.DEFAULT_KAFKA, "--topic-prefix", "t.");
+    assertThat(afterJar(slo("apply", "slos", "--flink-jar", jar.toString(), "--prune", "all")))
+        .containsExactly("slo", "apply", Path.of("slos").toAbsolutePath().toString(), "--kafka", SloCommand.DEFAULT_KAFKA,
+            "--prune", "all");
     assertThat(afterJar(slo("rules", "slos", "--flink-jar", jar.toString(), "--window", "30s")))
         .containsExactly("slo", "rules", Path.of("slos").toAbsolutePath().toString(), "--window", "30s");
     // check and apply judge the SLOs against the job's alert windows, so they take the same list as rules.
@@ -78,6 +81,9 @@ class FlinkJarCommandsTest {
     CliRun misplaced = CliRun.run("slo", "check", "slos", "--flink-jar", jar, "--topic-prefix", "t.");
     assertThat(misplaced.code).isEqualTo(2);
     assertThat(misplaced.err).contains("--topic-prefix applies to 'slo apply' only");
+    CliRun prune = CliRun.run("slo", "rules", "slos", "--flink-jar", jar, "--prune", "all");
+    assertThat(prune.code).isEqualTo(2);
+    assertThat(prune.err).contains("--prune applies to 'slo apply' only");
   }
 
   @Test

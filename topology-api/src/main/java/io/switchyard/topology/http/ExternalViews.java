@@ -189,7 +189,10 @@ final class ExternalViews {
       String protocol = kialiProtocol(e);
       // Kiali's TCP rate is bytes per second (rateTcp=sent by default), its node tcpIn/tcpOut too; a TCP edge
       // from spans has no bytes, so it keeps its connections per second.
-      double total = protocol.equals("tcp") && e.bytesSentRate() != null ? e.bytesSentRate() : e.requestRate();
+      // The request rate from the counts, not the graph's requestRate (rounded to 4 decimals for its JSON): Kiali's
+      // shares and error % divide by it, and a slow edge's rounded rate made a 10 % failing edge read 9.9 %.
+      double total = protocol.equals("tcp") && e.bytesSentRate() != null ? e.bytesSentRate()
+          : seconds > 0 ? e.requests() / seconds : 0;
       KialiEdge k = new KialiEdge(e, protocol, total, host);
       k.put(protocol, total);
       if (protocol.equals("tcp")) {

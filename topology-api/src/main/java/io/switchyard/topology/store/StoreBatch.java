@@ -58,12 +58,16 @@ public final class StoreBatch {
 
   public StoreBatch sloStatus(String key, SloStatusRecord status) {
     String k = key != null && !key.isEmpty() ? key : status.getName();
+    // The store applies a batch's statuses before its tombstones: only the last of them per SLO may stay, or an
+    // SLO removed and applied again within one poll (a replica catching up, a restart re-reading) would be deleted.
+    sloDeletes.remove(k);
     sloStatuses.add(new Keyed<>(k, status));
     return this;
   }
 
   /** A tombstone on the compacted status topic: the SLO was removed. */
   public StoreBatch sloDeleted(String name) {
+    sloStatuses.removeIf(s -> s.key().equals(name));
     sloDeletes.add(name);
     return this;
   }

@@ -96,6 +96,18 @@ class ExternalViewsTest {
   }
 
   @Test
+  void aSlowEdgesErrorPercentIsReadFromItsCountsNotFromItsRoundedRate() {
+    // 10 requests, 1 failed with a 5xx, over 35 minutes: the graph's requestRate is 10 / 2100 rounded to 0.0048.
+    Graph.Edge slow = new Graph.Edge("user>shop/frontend", "user", "shop/frontend", "", "http", "trace", 10, 1, 0.0048, 10.0,
+        NO_LATENCY, NO_LATENCY, null, Map.of("2xx", 9.0, "5xx", 1.0), Map.of(), null, null, null, null, null);
+    Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 2_100_000, 60_000),
+        List.of(node("user", "", "user", true), node("shop/frontend", "shop", "service", false)), List.of(slow));
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(g, 2100, 2100, null, Set.of()), "user", "shop/frontend");
+    assertThat(rates(traffic)).containsEntry("http", "0.005").containsEntry("http5xx", "0.0005")
+        .containsEntry("httpPercentErr", "10.0").containsEntry("httpPercentReq", "100.0");
+  }
+
+  @Test
   void tracedFailuresWithoutAnHttpStatusCountAsNoResponseSoKialisErrorPercentMatchesTheGraphs() {
     // 10 traced requests, 3 failed with span status ERROR and no HTTP status: no class holds them.
     Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),

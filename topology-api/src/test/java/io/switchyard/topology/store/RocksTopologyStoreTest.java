@@ -137,6 +137,21 @@ class RocksTopologyStoreTest {
   }
 
   @Test
+  void anSloRemovedAndAppliedAgainInOneBatchStays() {
+    // A replica catching up reads a status, its tombstone and the status of the SLO applied again in one poll.
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      store.write(new StoreBatch()
+          .sloStatus("x", SloStatusRecord.newBuilder().setName("x").setSli(0.99).build())
+          .sloStatus("y", SloStatusRecord.newBuilder().setName("y").build())
+          .sloDeleted("x")
+          .sloDeleted("y")
+          .sloStatus("x", SloStatusRecord.newBuilder().setName("x").setSli(0.5).build()));
+      assertThat(store.sloStatuses()).extracting(SloStatusRecord::getName).containsExactly("x");
+      assertThat(store.sloStatus("x")).get().extracting(SloStatusRecord::getSli).isEqualTo(0.5);
+    }
+  }
+
+  @Test
   void alertsOfOneSloDoNotLeakIntoAnotherWithACommonPrefix() {
     try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
       store.write(new StoreBatch().sloAlert(alert("api", "page-1h", T0)).sloAlert(alert("api-latency", "page-1h", T0)));

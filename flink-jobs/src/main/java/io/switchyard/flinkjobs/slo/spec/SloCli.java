@@ -2,6 +2,8 @@ package io.switchyard.flinkjobs.slo.spec;
 
 import io.switchyard.model.Topics;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,7 +28,7 @@ public final class SloCli {
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length < 2) {
       err.println("usage: slo check DIR [--window 1m] [--slo-alert-windows LIST] | slo rules DIR [--window 1m] "
-          + "[--slo-alert-windows LIST] | slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m] [--slo-alert-windows LIST]"
+          + "[--slo-alert-windows LIST] | slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--prune folder|all] [--window 1m] [--slo-alert-windows LIST]"
           + "   (--window, --slo-alert-windows: the job's)");
       return 2;
     }
@@ -72,7 +74,7 @@ public final class SloCli {
             SloSpec s = d.spec();
             out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key() + ", objective " + s.objective()
                 + " over " + Durations.format(s.window())
-                + (s.latencyThreshold() != null ? ", threshold " + Durations.format(s.latencyThreshold()) : "")
+                + (s.latencyThreshold() != null ? ", threshold " + boundText(s.latencyThreshold()) : "")
                 + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
                     + s.budgeting().sliceTarget() : ""));
             for (AlertPolicy.Alert a : alerts.alerts(s, window)) {
@@ -94,8 +96,10 @@ public final class SloCli {
             return 2;
           }
           String topic = Topics.SLO_DEFINITIONS.withPrefix(opts.getOrDefault("--topic-prefix", "")).name();
-          SloPublisher.Outcome o = new SloPublisher(kafka, topic, Clock.systemUTC()).publish(docs);
-          out.println("published " + o.published() + ", removed " + o.removed() + " (" + docs.size() + " SLO(s) defined) to " + topic);
+          SloPublisher.Prune prune = SloPublisher.Prune.parse(opts.getOrDefault("--prune", "folder"));
+          SloPublisher.Outcome o = new SloPublisher(kafka, topic, Clock.systemUTC()).publish(docs, dir, prune);
+          out.println("published " + o.published() + ", removed " + o.removed() + " (" + docs.size() + " SLO(s) defined) to " + topic
+              + (o.keptFromOtherFolders().isEmpty() ? "" : "; kept SLOs of other folders " + o.keptFromOtherFolders()));
           return 0;
         }
         default -> {
@@ -110,5 +114,16 @@ public final class SloCli {
       err.println("error: " + e);
       return 3;
     }
+  }
+
+  /**
+   * A latency threshold as the bucket bound it is, to the microsecond: whole units would print 36.2 ms as "36ms",
+   * and a reader would take requests of 36.1 ms for slow ones.
+   */
+  static String boundText(Duration threshold) {
+    long nanos = threshold.toNanos();
+    boolean seconds = nanos >= 1_000_000_000L;
+    BigDecimal v = BigDecimal.valueOf(nanos, seconds ? 9 : 6).setScale(seconds ? 6 : 3, RoundingMode.HALF_UP).stripTrailingZeros();
+    return v.toPlainString() + (seconds ? "s" : "ms");
   }
 }

@@ -2,13 +2,16 @@ package io.switchyard.flinkjobs.slo.spec;
 
 import io.switchyard.model.v1.SloDefinitionRecord;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,13 +24,36 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Publishes a folder of OpenSLO files to the compacted definitions topic as the desired state: one
- * record per SLO (key = name), and a tombstone for every SLO the topic has that the folder no longer
- * defines. Flink-free (Kafka clients only) so the launcher's {@code slo apply} and {@code up} can use it.
+ * Publishes a folder of OpenSLO files to the compacted definitions topic as the desired state of that
+ * folder: one record per SLO (key = name), and a tombstone for every SLO published from the same folder
+ * that it no longer defines. SLOs published from other folders (another {@code slo apply}, or {@code up}'s
+ * {@code config/slo/}) are kept unless the publish prunes {@link Prune#ALL}. A record of a build that did
+ * not name its folder is kept too, and claimed by the first folder that defines the same SLO (the job
+ * ignores a definition whose YAML did not change, so claiming keeps the SLO's counts). Flink-free (Kafka clients only) so the launcher's
+ * {@code slo apply} and {@code up} can use it.
  */
 public final class SloPublisher {
-  /** What a publish changed. */
-  public record Outcome(List<String> published, List<String> removed) {}
+  /** What a publish changed, and the SLOs of other folders it left alone. */
+  public record Outcome(List<String> published, List<String> removed, List<String> keptFromOtherFolders) {}
+
+  /** Which SLOs missing from the folder a publish removes. */
+  public enum Prune {
+    /** Only those published from the same folder. */
+    FOLDER,
+    /** Every SLO the folder does not define, wherever it was published from. */
+    ALL;
+
+    static Prune parse(String value) {
+      return switch (value) {
+        case "folder" -> FOLDER;
+        case "all" -> ALL;
+        default -> throw new IllegalArgumentException("--prune: expected 'folder' or 'all', got '" + value + "'");
+      };
+    }
+  }
+
+  /** A definition the topic holds: its YAML and the folder it was published from ("" before folders were recorded). */
+  public record Live(String yaml, String sourceFolder) {}
 
   private final String bootstrapServers;
   private final String topic;
@@ -39,10 +65,12 @@ public final class SloPublisher {
     this.clock = clock;
   }
 
-  public Outcome publish(List<OpenSloParser.SloDocument> docs) throws Exception {
-    Map<String, String> live = liveDefinitions();
+  /** Publishes {@code docs}, read from {@code folder}, pruning as {@code prune} says. */
+  public Outcome publish(List<OpenSloParser.SloDocument> docs, Path folder, Prune prune) throws Exception {
+    String source = folder.toAbsolutePath().normalize().toString();
+    Map<String, Live> live = liveDefinitions();
     Set<String> wanted = new TreeSet<>();
-    List<String> published = new java.util.ArrayList<>();
+    List<String> published = new ArrayList<>();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -51,32 +79,42 @@ public final class SloPublisher {
       for (OpenSloParser.SloDocument d : docs) {
         String name = d.spec().name();
         wanted.add(name);
-        if (d.yaml().equals(live.get(name))) {
-          continue; // unchanged: no record, so the job keeps its counts
+        Live current = live.get(name);
+        if (current != null && d.yaml().equals(current.yaml()) && source.equals(current.sourceFolder())) {
+          continue; // unchanged: no record
         }
         SloDefinitionRecord r = SloDefinitionRecord.newBuilder().setSchemaVersion(1).setName(name)
-            .setSourceFile(d.spec().sourceFile()).setOpensloYaml(d.yaml()).setPublishedUnixMs(clock.millis()).build();
+            .setSourceFile(d.spec().sourceFile()).setOpensloYaml(d.yaml()).setPublishedUnixMs(clock.millis())
+            .setSourceFolder(source).build();
         producer.send(new ProducerRecord<>(topic, name.getBytes(StandardCharsets.UTF_8), r.toByteArray())).get();
         published.add(name);
       }
-      List<String> removed = new java.util.ArrayList<>();
-      for (String name : new TreeSet<>(live.keySet())) {
-        if (!wanted.contains(name)) {
+      List<String> removed = new ArrayList<>();
+      List<String> kept = new ArrayList<>();
+      for (Map.Entry<String, Live> e : new TreeMap<>(live).entrySet()) {
+        String name = e.getKey();
+        if (wanted.contains(name)) {
+          continue;
+        }
+        String from = e.getValue().sourceFolder();
+        if (prune == Prune.ALL || from.equals(source)) {
           producer.send(new ProducerRecord<>(topic, name.getBytes(StandardCharsets.UTF_8), null)).get();
           removed.add(name);
+        } else {
+          kept.add(name + " (" + (from.isEmpty() ? "folder not recorded" : from) + ")");
         }
       }
-      return new Outcome(published, removed);
+      return new Outcome(published, removed, kept);
     }
   }
 
-  /** Name -> YAML of every SLO the topic currently defines (last record per key, tombstones removed). */
-  public Map<String, String> liveDefinitions() throws Exception {
+  /** Every SLO the topic currently defines, by name (last record per key, tombstones removed). */
+  public Map<String, Live> liveDefinitions() throws Exception {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    Map<String, String> live = new HashMap<>();
+    Map<String, Live> live = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
           .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
@@ -96,7 +134,8 @@ public final class SloPublisher {
           if (r.value() == null) {
             live.remove(name);
           } else {
-            live.put(name, SloDefinitionRecord.parseFrom(r.value()).getOpensloYaml());
+            SloDefinitionRecord d = SloDefinitionRecord.parseFrom(r.value());
+            live.put(name, new Live(d.getOpensloYaml(), d.getSourceFolder()));
           }
         }
       }

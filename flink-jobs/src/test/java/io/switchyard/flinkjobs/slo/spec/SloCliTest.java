@@ -26,6 +26,17 @@ class SloCliTest {
   }
 
   @Test
+  void checkPrintsTheEffectiveLatencyThresholdToTheMicrosecond(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("fast.yaml"), SloFixtures.LAT_S_FAST_50MS);
+    assertThat(run("check", dir.toString())).isZero();
+    // 50ms counts at the bucket bound under it, 0.1 ms x 2^8.5 = 36.2039 ms: "36ms" would misstate it.
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("threshold 36.204ms");
+    assertThat(SloCli.boundText(java.time.Duration.ofNanos(204_800_000))).isEqualTo("204.8ms");
+    assertThat(SloCli.boundText(java.time.Duration.ofNanos(1_638_400_000))).isEqualTo("1.6384s");
+    assertThat(SloCli.boundText(java.time.Duration.ofNanos(141_421))).isEqualTo("0.141ms");
+  }
+
+  @Test
   void anUnsupportedFileFailsWithFileAndLine(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  budgetingMethod: Timeslices\n");

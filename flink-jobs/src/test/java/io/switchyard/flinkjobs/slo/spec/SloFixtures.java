@@ -22,4 +22,23 @@ public final class SloFixtures {
         budgetingMethod: Occurrences
         objectives: [{target: 0.999}]
       """;
+
+  /** 90 % of lat-s's requests within 50ms (counted at the bucket bound under it, 36.2 ms), over a rolling hour. */
+  public static final String LAT_S_FAST_50MS = """
+      apiVersion: openslo/v1
+      kind: SLO
+      metadata: {name: fast}
+      spec:
+        service: lat-s
+        indicator:
+          metadata: {name: fast-sli}
+          spec:
+            ratioMetric:
+              counter: true
+              good:  {metricSource: {type: switchyard, spec: {service: lat-s, sli: latency, threshold: 50ms}}}
+              total: {metricSource: {type: switchyard, spec: {service: lat-s}}}
+        timeWindow: [{duration: 1h, isRolling: true}]
+        budgetingMethod: Occurrences
+        objectives: [{target: 0.9}]
+      """;
 }
