@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>A value is stored as its serializer's bytes, and a key as Flink lays it out (key group, key,
  * namespace); {@link #delete} removes one the way the state's own {@code clear()} does, with the
  * backend's write options, and {@link #keyOf} reads the key back the way Flink's own key iterator does.
- * Only states in the {@link VoidNamespaceSerializer void namespace} are read this way.
+ * Only states in the {@link VoidNamespaceSerializer void namespace} are read this way. Public for the
+ * access-log pairing's sweep ({@code mesh/PairStateSweep}).
  */
-final class RocksDbStateColumn {
+public final class RocksDbStateColumn {
   private static final Logger LOG = LoggerFactory.getLogger(RocksDbStateColumn.class);
   private static final Field DB;
   private static final Method COLUMN_FAMILY;
@@ -85,7 +86,7 @@ final class RocksDbStateColumn {
    * The column family of the registered state {@code stateName}, or {@code null} when the backend is not
    * Flink's RocksDB backend itself or its internals are not where this build expects them.
    */
-  static RocksDbStateColumn of(KeyedStateBackend<?> backend, String stateName) {
+  public static RocksDbStateColumn of(KeyedStateBackend<?> backend, String stateName) {
     if (!(backend instanceof RocksDBKeyedStateBackend<?> rocks) || DB == null) {
       LOG.info("state {} is not in Flink's own RocksDB backend ({}): the sweep reads each value with a point lookup", stateName,
           backend.getClass().getName());
@@ -110,8 +111,22 @@ final class RocksDbStateColumn {
    * A new iterator over the column family, not yet positioned: a view of it as of now, which the caller
    * must close (it pins that view's memtables and files until then).
    */
-  RocksIteratorWrapper iterator() {
+  public RocksIteratorWrapper iterator() {
     return RocksDBOperationUtils.getRocksIterator(db, columnFamily, backend.getReadOptions());
+  }
+
+  /**
+   * A new iterator (see {@link #iterator}) at {@code key}, or at the first entry when {@code key} is
+   * {@code null}: where a walk in slices resumes.
+   */
+  public RocksIteratorWrapper iteratorAt(byte[] key) {
+    RocksIteratorWrapper it = iterator();
+    if (key == null) {
+      it.seekToFirst();
+    } else {
+      it.seek(key);
+    }
+    return it;
   }
 
   /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
@@ -143,7 +158,7 @@ final class RocksDbStateColumn {
     }
   }
 
-  void delete(byte[] key) throws RocksDBException {
+  public void delete(byte[] key) throws RocksDBException {
     db.delete(columnFamily, backend.getWriteOptions(), key);
   }
 
@@ -151,7 +166,7 @@ final class RocksDbStateColumn {
    * Deletes every entry with one range tombstone from the first key to just past the last, instead of
    * a tombstone per key (Flink clips a rescaled database the same way).
    */
-  void deleteAll() throws RocksDBException {
+  public void deleteAll() throws RocksDBException {
     byte[] first;
     byte[] last;
     try (RocksIteratorWrapper it = iterator()) {

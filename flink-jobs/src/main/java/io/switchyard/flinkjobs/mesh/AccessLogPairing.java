@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import java.util.function.ToLongFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -30,7 +31,10 @@ import org.apache.flink.util.Collector;
  * pair under that pair of addresses. Records that cannot be paired (no request id and no connection,
  * no reporter, or traffic leaving the mesh) follow the reporter rule at once and touch no state.
  *
- * <p>State per key is one {@link PairState}, deleted by the timer of its latest waiting report. No Flink state
+ * <p>State per key is one {@link PairState}, deleted by the timer of its latest waiting report. Run by
+ * {@link AccessLogPairingOperator} in event time, a key whose reports all paired holds no timer: its
+ * state (the dedupe memory) counts as gone once the watermark reaches its {@code due}, exactly when the
+ * timer would have deleted it, and the operator's sweep deletes it later. No Flink state
  * TTL on purpose: it runs on the wall clock, so a job stopped longer than the TTL would come back with
  * its waiting reports gone and never count them (the span pairing lost its waiting spans that way).
  */
@@ -42,8 +46,16 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
 
   private final long waitMs;
   private final TimeDomain timeDomain;
+  private transient ValueStateDescriptor<PairState> descriptor;
   private transient ValueState<PairState> state;
   private transient Map<Outcome, Counter> counters;
+  /**
+   * Set by {@link AccessLogPairingOperator} in event time: the latest time up to which a key's dedupe
+   * memory has run out (the watermark, or more right after a restore). Then only a key with a report
+   * still waiting holds a timer; {@code null} (processing time, or run as a plain process function):
+   * every report that raises a key's {@code due} registers a timer, as before the sweep.
+   */
+  transient ToLongFunction<TimerService> expiredUpTo;
 
   public AccessLogPairing(Duration wait, TimeDomain timeDomain) {
     if (wait.isNegative() || wait.isZero()) {
@@ -88,17 +100,27 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
     return colon > 0 && colon < address.length() - 1 && !address.endsWith(":0");
   }
 
+  long waitMs() {
+    return waitMs;
+  }
+
   TimeDomain timeDomain() {
     return timeDomain;
   }
 
   @Override
   public void open(OpenContext openContext) {
-    state = getRuntimeContext().getState(new ValueStateDescriptor<>("access-log-pairing", TypeInformation.of(PairState.class)));
+    descriptor = new ValueStateDescriptor<>("access-log-pairing", TypeInformation.of(PairState.class));
+    state = getRuntimeContext().getState(descriptor);
     counters = new EnumMap<>(Outcome.class);
     for (Outcome o : Outcome.values()) {
       counters.put(o, getRuntimeContext().getMetricGroup().addGroup("outcome", o.name().toLowerCase()).counter("records"));
     }
+  }
+
+  /** The pairing state, for the operator's sweep (its serializer is set once the function is open). */
+  ValueStateDescriptor<PairState> stateDescriptor() {
+    return descriptor;
   }
 
   long count(Outcome outcome) {
@@ -124,9 +146,12 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
   void pair(List<AccessLogRecord> reports, TimerService timers, IntConsumer beforeEach, Collector<EdgeEvent> out)
       throws Exception {
     PairState s = state.value();
-    if (s == null) {
+    long upTo = expiredUpTo == null ? Long.MIN_VALUE : expiredUpTo.applyAsLong(timers);
+    if (s == null || expiredUpTo != null && s.expired(upTo)) {
+      // Nothing there, or only dedupe memory whose wait ended: its timer would have deleted it by now.
       s = new PairState();
     }
+    long dueBefore = s.due;
     // Waiting reports: bytes read from state, or messages of this list not written yet.
     List<Object> waiting = new ArrayList<>(Arrays.asList((Object[]) s.waiting));
     boolean changed = false;
@@ -157,11 +182,21 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       if (due > s.due) {
         // Every report waiting on a key waits until the latest of their waits ends.
         s.due = due;
-        if (timeDomain == TimeDomain.EVENT) {
+        if (expiredUpTo == null && timeDomain == TimeDomain.EVENT) {
           timers.registerEventTimeTimer(due);
-        } else {
+        } else if (expiredUpTo == null) {
           timers.registerProcessingTimeTimer(due);
         }
+      }
+    }
+    if (expiredUpTo != null && !(s.timer && s.due == dueBefore)) {
+      // A timer where one was before: while a report still waits (it counts that report alone when the
+      // watermark passes its wait, as before; a sweep would come later, after windows may have fired),
+      // and for a due the watermark has passed already (a late report), which one-by-one pairing's timer
+      // keeps until the next watermark. Otherwise the memory runs out when the watermark reaches due.
+      s.timer = !waiting.isEmpty() || s.due <= upTo;
+      if (s.timer) {
+        timers.registerEventTimeTimer(s.due);
       }
     }
     if (changed) {
@@ -205,6 +240,20 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
     public long due = Long.MIN_VALUE;
 
     public PairState() {}
+
+    /**
+     * Whether a timer at {@code due} deletes this state. True for every state written before the sweep
+     * (that build set a timer at every due), so it is the default when such a state is restored.
+     */
+    public boolean timer = true;
+
+    /**
+     * Whether this is only dedupe memory whose wait ended by {@code upTo}: nothing waits on it and no
+     * timer will delete it (one that would have fired by then already did).
+     */
+    boolean expired(long upTo) {
+      return !timer && waiting.length == 0 && due <= upTo;
+    }
 
     boolean seen(boolean source, long start) {
       for (long t : source ? sourceStarts : destinationStarts) {

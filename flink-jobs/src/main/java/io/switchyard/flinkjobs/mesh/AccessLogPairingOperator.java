@@ -5,9 +5,19 @@ import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
 import io.switchyard.model.v1.AccessLogRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.CheckpointableKeyedStateBackend;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.SimpleTimerService;
 import org.apache.flink.streaming.api.TimerService;
@@ -32,8 +42,24 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * still ahead of the watermark that could close their window. Processing time is not held: there a
  * timer may fire between any two records.
  *
- * <p>The operator's state is the function's, unchanged (keyed value state {@code access-log-pairing}
- * and the {@code user-timers} timer service), so savepoints move between this and earlier builds.
+ * <p>In event time a key whose reports all paired holds no timer: its dedupe memory is deleted by a
+ * sweep ({@link PairStateSweep}) instead of a RocksDB timer per request, about a third of this task
+ * (docs/benchmarks.md, session 12). The function treats such a key as gone once the watermark reaches
+ * its {@code due}, exactly when its timer would have deleted it, so the sweep only bounds the state's
+ * size. A walk is due a wait after the previous one started and goes one slice per watermark; at
+ * the end of input (after every timer fired, so nothing waits) the whole state is deleted at once. A key
+ * with a report still waiting keeps its timer, which counts the report alone when the watermark passes
+ * its wait, as before.
+ *
+ * <p>Keyed state is restored without the watermark, which starts over at its minimum: for the keys
+ * whose memory the watermark of the snapshot had run out (their timer would have deleted them, the sweep
+ * may not have yet), the operator keeps that watermark per key group in operator state
+ * ({@code expired-up-to}, a union list) and goes by it until the watermark passes it again.
+ *
+ * <p>The keyed state is the function's (keyed value state {@code access-log-pairing}, whose POJO gained
+ * {@code timer}, and the {@code user-timers} timer service): a savepoint of an earlier build restores,
+ * and its timers (one per request) fire once and do what they did. A savepoint of this build restored
+ * into a build before the sweep keeps its timer-less keys (paired requests' dedupe memory) forever.
  */
 public final class AccessLogPairingOperator extends KeyedProcessOperator<String, AccessLogRecord, EdgeEvent> {
   private static final long serialVersionUID = 1L;
@@ -46,22 +72,45 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
    */
   static final long MAX_HOLD_MS = 200;
   private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+  /**
+   * Keys per sweep slice: on RocksDB an iterator step, a decode and maybe a delete, a few microseconds
+   * each, so a slice holds the task thread for tens of milliseconds at most.
+   */
+  static final int SLICE_KEYS = 10_000;
 
   private final AccessLogPairing function;
   private final boolean hold;
   private final int maxHeld;
+  private final int sliceKeys;
+  /** Between two walk starts on the watermark's clock: the wait, so a key is visited once or twice. */
+  private final long sweepEveryMs;
   private transient Map<String, Held> held;
   private transient int heldReports;
   /** Whether a wall-clock callback will pair what is held. */
   private transient boolean pairingScheduled;
   private transient TimerService timers;
   private transient TimestampedCollector<EdgeEvent> collector;
+  private transient PairStateSweep sweep;
+  /** When the next walk is due (watermark); the first watermark after a (re)start starts one. */
+  private transient long nextSweep;
+  /** Walks started ({@code sweep_walks}). */
+  private transient Counter walks;
+  /** The restored watermarks per key group (see the class comment); {@code null} when none is above the clock. */
+  private transient ListState<long[]> expiredUpToState;
+  private transient long[] restoredExpiredUpTo;
+  private transient int firstKeyGroup;
+  /** The highest of {@link #restoredExpiredUpTo}: once the watermark passes it, they are dropped. */
+  private transient long restoredMax;
 
   public AccessLogPairingOperator(Duration wait, TimeDomain timeDomain) {
     this(new AccessLogPairing(wait, timeDomain), MAX_HELD);
   }
 
   AccessLogPairingOperator(AccessLogPairing function, int maxHeld) {
+    this(function, maxHeld, SLICE_KEYS);
+  }
+
+  AccessLogPairingOperator(AccessLogPairing function, int maxHeld, int sliceKeys) {
     super(function);
     if (maxHeld < 1) {
       throw new IllegalArgumentException("held reports must be positive, got " + maxHeld);
@@ -69,11 +118,54 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     this.function = function;
     this.hold = function.timeDomain() == TimeDomain.EVENT;
     this.maxHeld = maxHeld;
+    this.sliceKeys = sliceKeys;
+    this.sweepEveryMs = function.waitMs();
   }
 
   /** The function this operator runs (its outcome counters, for tests). */
   AccessLogPairing function() {
     return function;
+  }
+
+  /** Walks started so far in this subtask. */
+  long walksStarted() {
+    return walks.getCount();
+  }
+
+  /** The sweep (for tests). */
+  PairStateSweep sweep() {
+    return sweep;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    restoredExpiredUpTo = null;
+    restoredMax = Long.MIN_VALUE;
+    if (!hold) {
+      return;
+    }
+    expiredUpToState = context.getOperatorStateStore().getUnionListState(
+        new ListStateDescriptor<>("expired-up-to", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    KeyGroupRange mine = keyGroups();
+    firstKeyGroup = mine.getStartKeyGroup();
+    long[] upTo = new long[mine.getNumberOfKeyGroups()];
+    Arrays.fill(upTo, Long.MIN_VALUE);
+    // Entries {first key group, last key group, watermark}, from every subtask of the snapshot.
+    for (long[] e : expiredUpToState.get()) {
+      for (long g = Math.max(e[0], mine.getStartKeyGroup()); g <= Math.min(e[1], mine.getEndKeyGroup()); g++) {
+        int i = (int) g - firstKeyGroup;
+        upTo[i] = Math.max(upTo[i], e[2]);
+        restoredMax = Math.max(restoredMax, e[2]);
+      }
+    }
+    if (restoredMax > Long.MIN_VALUE) {
+      restoredExpiredUpTo = upTo;
+    }
+  }
+
+  private KeyGroupRange keyGroups() {
+    return ((CheckpointableKeyedStateBackend<?>) getKeyedStateBackend()).getKeyGroupRange();
   }
 
   @Override
@@ -83,6 +175,42 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     // The same service the function's context uses (services are kept by name).
     timers = new SimpleTimerService(getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this));
     collector = new TimestampedCollector<>(output);
+    walks = getMetricGroup().counter("sweep_walks");
+    nextSweep = Long.MIN_VALUE;
+    if (hold) {
+      sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+      function.expiredUpTo = this::expiredUpTo;
+    }
+  }
+
+  /** The time up to which the current key's dedupe memory has run out. */
+  private long expiredUpTo(TimerService t) {
+    long watermark = t.currentWatermark();
+    if (restoredExpiredUpTo == null || watermark >= restoredMax) {
+      return watermark;
+    }
+    int group = KeyGroupRangeAssignment.assignToKeyGroup(getCurrentKey(),
+        getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks());
+    return Math.max(watermark, restoredExpiredUpTo[group - firstKeyGroup]);
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    if (!hold) {
+      return;
+    }
+    long watermark = timers.currentWatermark();
+    List<long[]> entries = new ArrayList<>();
+    KeyGroupRange mine = keyGroups();
+    if (restoredExpiredUpTo == null || watermark >= restoredMax) {
+      entries.add(new long[] {mine.getStartKeyGroup(), mine.getEndKeyGroup(), watermark});
+    } else {
+      for (int g = mine.getStartKeyGroup(); g <= mine.getEndKeyGroup(); g++) {
+        entries.add(new long[] {g, g, Math.max(watermark, restoredExpiredUpTo[g - firstKeyGroup])});
+      }
+    }
+    expiredUpToState.update(entries);
   }
 
   @Override
@@ -130,7 +258,32 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   @Override
   public void processWatermark(Watermark mark) throws Exception {
     pairHeld(); // before the timers this watermark fires read the state
-    super.processWatermark(mark);
+    super.processWatermark(mark); // the timers of waiting reports fire first, as before
+    if (!hold) {
+      return;
+    }
+    long now = mark.getTimestamp();
+    if (restoredExpiredUpTo != null && now >= restoredMax) {
+      restoredExpiredUpTo = null;
+    }
+    if (now == Long.MAX_VALUE) {
+      // End of input: every timer just fired, so nothing waits and every wait has ended.
+      sweep.deleteAll();
+      return;
+    }
+    if (!sweep.walking() && now >= nextSweep) {
+      sweep.start();
+      walks.inc();
+      nextSweep = saturatedAdd(now, sweepEveryMs);
+    }
+    if (sweep.walking()) {
+      sweep.slice(now);
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   @Override
@@ -142,6 +295,9 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   @Override
   public void finish() throws Exception {
     pairHeld();
+    if (sweep != null) {
+      sweep.close();
+    }
     super.finish();
   }
 

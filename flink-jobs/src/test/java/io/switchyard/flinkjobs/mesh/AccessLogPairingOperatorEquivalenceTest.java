@@ -15,8 +15,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -25,12 +28,14 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random report streams through the one-report-at-a-time pairing (main's operator: the function in
- * a plain {@link KeyedProcessOperator}, as processing time still runs it) and through
- * {@link AccessLogPairingOperator}, which holds reports until the next watermark: the same edges with
- * the same timestamps and the same outcome counts, whatever the order of sides, duplicates, repeated
- * calls, late and lone reports, hold limit, wall-clock pairing of held reports, and a snapshot restored at a random point (taken from
- * either operator, so main's state restores into the new one).
+ * Random report streams through the one-report-at-a-time pairing with a timer per request (the build
+ * before the sweep: {@link TimerPerRequestPairing} in a plain {@link KeyedProcessOperator}) and through
+ * {@link AccessLogPairingOperator}, which holds reports until the next watermark and sweeps paired
+ * keys instead of a timer each: the same edges with the same timestamps and the same outcome counts,
+ * whatever the order of sides, duplicates (also just after a key's memory ran out, before a walk came),
+ * repeated calls, late and lone reports, hold limit, wall-clock pairing of held reports, walks of a few
+ * keys per watermark, and a snapshot restored at a random point (taken from either operator, so the
+ * earlier build's state and timers restore into the new one), on the heap and on RocksDB.
  */
 class AccessLogPairingOperatorEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -43,18 +48,31 @@ class AccessLogPairingOperatorEquivalenceTest {
   private record Step(AccessLogRecord report, long time) {}
 
   @Test
-  void heldPairingEmitsWhatOneByOnePairingEmits() throws Exception {
+  void sweptPairingEmitsWhatTimerPerRequestPairingEmitsOnTheHeap() throws Exception {
     for (int seed = 0; seed < 300; seed++) {
-      Random random = new Random(seed);
-      List<Step> steps = stream(random);
-      int restoreAt = random.nextInt(steps.size() + 1);
-      int maxHeld = 1 + random.nextInt(6);
-      Result reference = run(steps, -1, false, maxHeld);
-      Result held = run(steps, restoreAt, seed % 2 == 0, maxHeld);
-      assertThat(held.edges).as("edges, seed %d", seed).isEqualTo(reference.edges);
-      assertThat(held.outcomes).as("outcomes, seed %d", seed).isEqualTo(reference.outcomes);
-      assertThat(reference.outcomes.get(Outcome.PAIRED) + reference.outcomes.get(Outcome.LONE)).isPositive();
+      compare(seed, false);
     }
+  }
+
+  @Test
+  void sweptPairingEmitsWhatTimerPerRequestPairingEmitsOnRocksDb() throws Exception {
+    for (int seed = 1000; seed < 1040; seed++) {
+      compare(seed, true);
+    }
+  }
+
+  private static void compare(int seed, boolean rocksDb) throws Exception {
+    Random random = new Random(seed);
+    List<Step> steps = stream(random);
+    int restoreAt = random.nextInt(steps.size() + 1);
+    int maxHeld = 1 + random.nextInt(6);
+    // Walks of a few keys, so a walk spans several watermarks while keys come and go; some whole.
+    int sliceKeys = seed % 4 == 0 ? AccessLogPairingOperator.SLICE_KEYS : 1 + random.nextInt(3);
+    Result reference = run(steps, -1, false, maxHeld, sliceKeys, rocksDb);
+    Result swept = run(steps, restoreAt, seed % 2 == 0, maxHeld, sliceKeys, rocksDb);
+    assertThat(swept.edges).as("edges, seed %d", seed).isEqualTo(reference.edges);
+    assertThat(swept.outcomes).as("outcomes, seed %d", seed).isEqualTo(reference.outcomes);
+    assertThat(reference.outcomes.get(Outcome.PAIRED) + reference.outcomes.get(Outcome.LONE)).isPositive();
   }
 
   @Test
@@ -119,30 +137,47 @@ class AccessLogPairingOperatorEquivalenceTest {
   private record Result(Map<String, Integer> edges, Map<Outcome, Long> outcomes) {}
 
   private static final class Run {
-    final boolean held;
+    final boolean swept;
     final int maxHeld;
+    final int sliceKeys;
+    final boolean rocksDb;
     AccessLogPairing function;
+    TimerPerRequestPairing oracle;
+    AccessLogPairingOperator operator;
     KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent> harness;
     final Map<String, Integer> edges = new HashMap<>();
     final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
 
-    Run(boolean held, int maxHeld) {
-      this.held = held;
+    Run(boolean swept, int maxHeld, int sliceKeys, boolean rocksDb) {
+      this.swept = swept;
       this.maxHeld = maxHeld;
+      this.sliceKeys = sliceKeys;
+      this.rocksDb = rocksDb;
       for (Outcome o : Outcome.values()) {
         outcomes.put(o, 0L);
       }
     }
 
     void start(OperatorSubtaskState restore) throws Exception {
-      function = new AccessLogPairing(WAIT, TimeDomain.EVENT);
-      OneInputStreamOperator<AccessLogRecord, EdgeEvent> operator =
-          held ? new AccessLogPairingOperator(function, maxHeld) : new KeyedProcessOperator<>(function);
-      harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, AccessLogPairing::key, Types.STRING);
+      OneInputStreamOperator<AccessLogRecord, EdgeEvent> op;
+      if (swept) {
+        function = new AccessLogPairing(WAIT, TimeDomain.EVENT);
+        op = operator = new AccessLogPairingOperator(function, maxHeld, sliceKeys);
+      } else {
+        oracle = new TimerPerRequestPairing(WAIT);
+        op = new KeyedProcessOperator<>(oracle);
+      }
+      harness = new KeyedOneInputStreamOperatorTestHarness<>(op, AccessLogPairing::key, Types.STRING);
+      if (rocksDb) {
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+      }
       if (restore != null) {
         harness.initializeState(restore);
       }
       harness.open();
+      if (swept) {
+        assertThat(operator.sweep().readsColumn()).isEqualTo(rocksDb);
+      }
     }
 
     void step(Step s) throws Exception {
@@ -163,19 +198,29 @@ class AccessLogPairingOperatorEquivalenceTest {
         }
       }
       for (Outcome o : Outcome.values()) {
-        outcomes.merge(o, function.count(o), Long::sum);
+        outcomes.merge(o, swept ? function.count(o) : oracle.counts.get(o), Long::sum);
       }
       harness.close();
+    }
+
+    /** After the end of input nothing is left in the state: every wait has ended. */
+    void assertStateEmpty() {
+      try (Stream<Object> keys = harness.getOperator() instanceof AccessLogPairingOperator o
+          ? o.getKeyedStateBackend().getKeys("access-log-pairing", VoidNamespace.INSTANCE) : Stream.empty()) {
+        assertThat(keys).isEmpty();
+      }
     }
   }
 
   /**
-   * One run, one-by-one or held; at {@code restoreAt} (if not -1) snapshots and continues in a fresh
-   * held operator restored from it, the part before the snapshot run by main's operator if {@code mainFirst}.
+   * One run, timer per request or swept; at {@code restoreAt} (if not -1) snapshots and continues in a
+   * fresh swept operator restored from it, the part before the snapshot run by the earlier build if
+   * {@code earlierFirst}.
    */
-  private static Result run(List<Step> steps, int restoreAt, boolean mainFirst, int maxHeld) throws Exception {
+  private static Result run(List<Step> steps, int restoreAt, boolean earlierFirst, int maxHeld, int sliceKeys, boolean rocksDb)
+      throws Exception {
     boolean restores = restoreAt >= 0;
-    Run first = new Run(restores ? !mainFirst : false, maxHeld);
+    Run first = new Run(restores ? !earlierFirst : earlierFirst, maxHeld, sliceKeys, rocksDb);
     first.start(null);
     Run current = first;
     for (int i = 0; i < steps.size(); i++) {
@@ -184,7 +229,7 @@ class AccessLogPairingOperatorEquivalenceTest {
         current.harness.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState snapshot = current.harness.snapshot(1, 1);
         current.stop();
-        Run next = new Run(true, maxHeld);
+        Run next = new Run(true, maxHeld, sliceKeys, rocksDb);
         next.edges.putAll(current.edges);
         next.outcomes.putAll(current.outcomes);
         next.start(snapshot);
@@ -192,6 +237,7 @@ class AccessLogPairingOperatorEquivalenceTest {
       }
       current.step(steps.get(i));
     }
+    current.assertStateEmpty();
     current.stop();
     return new Result(current.edges, current.outcomes);
   }

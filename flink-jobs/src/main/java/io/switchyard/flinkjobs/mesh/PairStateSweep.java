@@ -1,0 +1,141 @@
+package io.switchyard.flinkjobs.mesh;
+
+import io.switchyard.flinkjobs.graph.RocksDbStateColumn;
+import io.switchyard.flinkjobs.mesh.AccessLogPairing.PairState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
+
+/**
+ * One walk over the access-log pairing state that deletes the keys whose dedupe memory ran out
+ * ({@link PairState#expired}: nothing waits and the wait ended), in place of a timer per request.
+ * Keys with a report still waiting are left alone: their timer counts them alone and deletes them.
+ *
+ * <p>On Flink's RocksDB backend (production) a walk goes a slice of keys at a time, each slice with a
+ * fresh iterator over the state's column family that seeks to where the last one stopped and reads the
+ * values from the iterator itself, as the completed-trace sweep does ({@code graph/CompletedTraceSweep}):
+ * no point lookup per key, nothing pinned between slices, and the values are the current ones because
+ * only the task thread writes. On any other backend (the heap in tests and local runs, a changelog
+ * backend) a walk is one pass over Flink's key stream with a point lookup per key, deleting after the
+ * stream is closed (the heap's live maps do not survive a delete mid-stream); this state holds only
+ * about a wait's worth of requests, so one pass stays short.
+ *
+ * <p>Whatever a walk misses or reaches late is still invisible: the pairing treats an expired key as
+ * absent ({@link AccessLogPairing#expiredUpTo}), so the sweep only bounds the state's size.
+ */
+final class PairStateSweep implements AutoCloseable {
+  private final KeyedStateBackend<String> backend;
+  private final ValueStateDescriptor<PairState> descriptor;
+  private final int sliceKeys;
+  /** The state's RocksDB column family; {@code null} on other backends. */
+  private final RocksDbStateColumn column;
+  private final TypeSerializer<PairState> serializer;
+  private final DataInputDeserializer input = new DataInputDeserializer();
+  /** Whether a RocksDB walk is under way: the next slice seeks to {@link #resumeAt}. */
+  private boolean walking;
+  /** The first key the next slice visits, {@code null} for the first key of all. */
+  private byte[] resumeAt;
+
+  PairStateSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<PairState> descriptor, int sliceKeys) {
+    if (sliceKeys < 1) {
+      throw new IllegalArgumentException("keys per sweep slice must be positive, got " + sliceKeys);
+    }
+    this.backend = backend;
+    this.descriptor = descriptor;
+    this.sliceKeys = sliceKeys;
+    this.column = RocksDbStateColumn.of(backend, descriptor.getName());
+    this.serializer = descriptor.getSerializer().duplicate();
+  }
+
+  /** Whether the walk reads RocksDB's column family itself (for tests). */
+  boolean readsColumn() {
+    return column != null;
+  }
+
+  boolean walking() {
+    return walking;
+  }
+
+  /** Starts a walk from the first key, dropping any walk under way. */
+  void start() {
+    walking = true;
+    resumeAt = null;
+  }
+
+  /**
+   * Visits about {@code sliceKeys} more keys (on RocksDB; elsewhere the whole state) and deletes those
+   * expired by {@code now}.
+   *
+   * @return whether the walk is over
+   */
+  boolean slice(long now) throws Exception {
+    if (column == null) {
+      walkAll(now);
+      close();
+      return true;
+    }
+    try (RocksIteratorWrapper it = column.iteratorAt(resumeAt)) {
+      for (int visited = 0; visited < sliceKeys && it.isValid(); visited++, it.next()) {
+        input.setBuffer(it.value());
+        if (serializer.deserialize(input).expired(now)) {
+          column.delete(it.key());
+        }
+      }
+      if (it.isValid()) {
+        resumeAt = it.key();
+        return false;
+      }
+    }
+    close();
+    return true;
+  }
+
+  private void walkAll(long now) throws Exception {
+    ValueState<PairState> state = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
+    List<String> expired = new ArrayList<>();
+    try (Stream<String> keys = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE)) {
+      keys.forEach(key -> {
+        backend.setCurrentKey(key);
+        try {
+          PairState s = state.value();
+          if (s != null && s.expired(now)) {
+            expired.add(key);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot read the access-log pairing state of a key", e);
+        }
+      });
+    }
+    for (String key : expired) {
+      backend.setCurrentKey(key);
+      state.clear();
+    }
+  }
+
+  /**
+   * Deletes every key left, without reading any: for the end of input, once every timer has fired, so
+   * that nothing waits and every wait has ended. Ends any walk under way.
+   */
+  void deleteAll() throws Exception {
+    close();
+    if (column != null) {
+      column.deleteAll();
+    } else {
+      walkAll(Long.MAX_VALUE);
+    }
+  }
+
+  @Override
+  public void close() {
+    walking = false;
+    resumeAt = null;
+  }
+}
