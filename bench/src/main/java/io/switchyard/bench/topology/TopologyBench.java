@@ -220,13 +220,16 @@ public final class TopologyBench {
             Phase phase = phases.get(p);
             double[] ms;
             double cpuMs;
-            try (PhaseRun run = phase.start().get()) {
+            String pauses;
+            try (PhaseRun run = phase.start().get(); GcPauses gc = new GcPauses()) {
               long cpu = PROCESS.getProcessCpuTime();
               ms = measure(n, warmups, () -> run.query(rs[next[0]++ % rs.length]));
               cpuMs = (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + warmups);
+              pauses = gc.summary(n + warmups);
             }
             results.get(p).add(ms);
             report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round), cpuMs);
+            System.out.println("    " + pauses);
           }
         }
         for (int p = 0; p < phases.size(); p++) {
