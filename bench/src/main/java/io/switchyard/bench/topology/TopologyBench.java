@@ -23,10 +23,8 @@ import io.switchyard.topology.query.TopologyQueries.GraphRequest;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.StoreBatch;
 import io.switchyard.topology.store.TopologyStore;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +147,6 @@ public final class TopologyBench {
           return new byte[0];
         }
       };
-      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       long now = clock.millis();
       Random random = new Random(5);
       // Ranges: the newest 15 min, 1 h and 24 h (aligned to the minute, as "now" is 12:00:30); 1-hour ranges
@@ -209,7 +206,7 @@ public final class TopologyBench {
             new Phase("graph, all caches ", () -> graphRun(new TopologyQueries(store, clock, () -> 0, () -> true,
                 decoders), g)),
             new Phase("HTTP /api/v1/graph", () -> httpRun(new ApiRouter(new TopologyQueries(store, clock, () -> 0,
-                () -> true, decoders), AccessPolicy.OPEN, noMetrics), client)));
+                () -> true, decoders), AccessPolicy.OPEN, noMetrics))));
         System.out.printf(Locale.ROOT, "graph %s, type %s (%d rounds of %d queries per phase, phases interleaved):%n",
             names.get(r), graphType.wireName(), rounds, n);
         List<List<double[]>> results = new ArrayList<>();
@@ -220,13 +217,16 @@ public final class TopologyBench {
             Phase phase = phases.get(p);
             double[] ms;
             double cpuMs;
-            try (PhaseRun run = phase.start().get()) {
+            String pauses;
+            try (PhaseRun run = phase.start().get(); GcPauses gc = new GcPauses()) {
               long cpu = PROCESS.getProcessCpuTime();
               ms = measure(n, warmups, () -> run.query(rs[next[0]++ % rs.length]));
               cpuMs = (PROCESS.getProcessCpuTime() - cpu) / 1e6 / (n + warmups);
+              pauses = gc.summary(n + warmups);
             }
             results.get(p).add(ms);
             report("  round " + (round + 1) + " " + phase.name(), ms, p == 0 ? null : results.get(0).get(round), cpuMs);
+            System.out.println("    " + pauses);
           }
         }
         for (int p = 0; p < phases.size(); p++) {
@@ -259,7 +259,7 @@ public final class TopologyBench {
     return range -> last[0] = queries.graph(request(range));
   }
 
-  private static PhaseRun httpRun(ApiRouter router, HttpClient client) {
+  private static PhaseRun httpRun(ApiRouter router) {
     HttpServerKit http;
     try {
       http = HttpServerKit.builder("bench", 0).host("127.0.0.1").route("/", router, false).build().start();
@@ -270,7 +270,7 @@ public final class TopologyBench {
     return new PhaseRun() {
       @Override
       public void query(long[] range) {
-        get(client, base + Instant.ofEpochMilli(range[0]) + "&to=" + Instant.ofEpochMilli(range[1]) + "&type="
+        get(base + Instant.ofEpochMilli(range[0]) + "&to=" + Instant.ofEpochMilli(range[1]) + "&type="
             + graphType.wireName());
       }
 
@@ -287,36 +287,36 @@ public final class TopologyBench {
 
   /**
    * Where the HTTP phase reads response bodies (the bench queries from one thread). The client runs in the server's
-   * JVM, which a real client does not: reading each 2.3 MB body into an array of its own (as {@code ofByteArray}
-   * joins it) allocated one humongous array per request, and G1 started a collection for such allocations that
-   * the server would not have.
+   * JVM, which a real client does not, so it should put as little as it can on that JVM's heap and threads: reading
+   * each 2.3 MB body into an array of its own (as {@code ofByteArray} joins it) allocated one humongous array per
+   * request, and {@code java.net.http.HttpClient} reads through a new 16 KB buffer per socket read (2.4 MB per
+   * request) on its selector thread, handing each to the caller. {@link HttpURLConnection}'s keep-alive stream reads
+   * straight into this array on the calling thread (0.04 MB per request).
    */
   private static final byte[] BODY = new byte[64 << 10];
 
-  private static void get(HttpClient client, String uri) {
+  private static void get(String uri) {
     try {
-      HttpResponse<java.io.InputStream> r = client.send(HttpRequest.newBuilder(URI.create(uri)).build(),
-          HttpResponse.BodyHandlers.ofInputStream());
+      HttpURLConnection c = (HttpURLConnection) URI.create(uri).toURL().openConnection();
+      int status = c.getResponseCode();
       long length = 0;
       java.io.ByteArrayOutputStream error = new java.io.ByteArrayOutputStream();
-      try (java.io.InputStream in = r.body()) {
-        for (int n; (n = in.read(BODY)) >= 0; ) {
+      // Read to the end and closed, so the connection goes back to the keep-alive cache for the next request.
+      try (java.io.InputStream in = status == 200 ? c.getInputStream() : c.getErrorStream()) {
+        for (int n; in != null && (n = in.read(BODY)) >= 0; ) {
           length += n;
-          if (r.statusCode() != 200) {
+          if (status != 200) {
             error.write(BODY, 0, n);
           }
         }
       }
-      long declared = r.headers().firstValueAsLong("Content-Length").orElse(length);
-      if (r.statusCode() != 200 || length < 1000 || length != declared) {
-        throw new IllegalStateException("graph request failed: " + r.statusCode() + ", " + length + " of " + declared
+      long declared = c.getContentLengthLong() < 0 ? length : c.getContentLengthLong();
+      if (status != 200 || length < 1000 || length != declared) {
+        throw new IllegalStateException("graph request failed: " + status + ", " + length + " of " + declared
             + " bytes " + error.toString(StandardCharsets.UTF_8));
       }
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

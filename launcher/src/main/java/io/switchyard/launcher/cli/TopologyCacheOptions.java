@@ -11,7 +11,7 @@ public final class TopologyCacheOptions {
   long pieceCacheMb = TopologyApiOptions.Caches.DEFAULT.pieceBytes() >> 20;
 
   @Option(names = "--cached-graphs", paramLabel = "N",
-      description = "Topology API: finished graphs kept for repeated ranges (dashboard refreshes); 0 = none (default: ${DEFAULT-VALUE}).")
+      description = "Topology API: finished graphs kept for ranges asked for again (dashboard refreshes); 0 = none (default: ${DEFAULT-VALUE}).")
   int cachedGraphs = TopologyApiOptions.Caches.DEFAULT.graphs();
 
   @Option(names = "--cached-graph-bodies", paramLabel = "N",

@@ -9,6 +9,7 @@ import io.switchyard.topology.query.TopologyQueries.FreshnessView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -34,8 +35,11 @@ final class GraphJson {
   private final Graph[] graphs;
   private final JsonBytes[] bodies;
   private int next;
-  /** Graphs whose body went out once from a reused buffer: the next request for one keeps its bytes. */
-  private final Graph[] sentOnce;
+  /**
+   * Graphs whose body went out once from a reused buffer: the next request for one keeps its bytes. Held weakly, as
+   * the query layer holds a graph asked for once: most are never asked for again.
+   */
+  private final WeakReference<Graph>[] sentOnce;
   private int nextSentOnce;
   private final ArrayDeque<JsonBytes> scratch = new ArrayDeque<>();
   private long scratchBytes;
@@ -46,7 +50,9 @@ final class GraphJson {
     }
     graphs = new Graph[kept];
     bodies = new JsonBytes[kept];
-    sentOnce = new Graph[kept];
+    @SuppressWarnings("unchecked")
+    WeakReference<Graph>[] refs = new WeakReference[kept];
+    sentOnce = refs;
   }
 
   void send(HttpExchange ex, FreshnessView fresh, Graph g) throws IOException {
@@ -95,14 +101,14 @@ final class GraphJson {
         }
       }
       for (int i = 0; i < sentOnce.length; i++) {
-        if (sentOnce[i] == g) {
+        if (sentOnce[i] != null && sentOnce[i].get() == g) {
           sentOnce[i] = null;
           again = true;
         }
       }
       if (!again) {
         if (sentOnce.length > 0) {
-          sentOnce[nextSentOnce] = g;
+          sentOnce[nextSentOnce] = new WeakReference<>(g);
           nextSentOnce = (nextSentOnce + 1) % sentOnce.length;
         }
         into = scratch.pollFirst();

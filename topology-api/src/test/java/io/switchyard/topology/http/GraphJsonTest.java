@@ -93,6 +93,22 @@ class GraphJsonTest {
     }
   }
 
+  @Test
+  void aGraphSentOnceIsNotHeldForItsBytes() {
+    GraphJson json = new GraphJson(2);
+    java.lang.ref.WeakReference<Graph> sent = sendOnce(json);
+    for (int i = 0; i < 20 && sent.get() != null; i++) {
+      System.gc();
+    }
+    assertThat(sent.get()).as("most graphs are asked for once: left to the collector").isNull();
+  }
+
+  private static java.lang.ref.WeakReference<Graph> sendOnce(GraphJson json) {
+    Graph g = graph(new Random(4), 30);
+    json.release(json.body(g));
+    return new java.lang.ref.WeakReference<>(g);
+  }
+
   private static Graph graph(Random random, int size) {
     List<Graph.Node> nodes = new ArrayList<>();
     List<Graph.Edge> edges = new ArrayList<>();

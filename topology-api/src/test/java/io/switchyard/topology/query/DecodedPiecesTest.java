@@ -55,8 +55,12 @@ class DecodedPiecesTest {
     store.write(b);
   }
 
+  /** Graphs answered, held as a client reading them would: a graph asked for once is cached only while held. */
+  private final java.util.List<Graph> answered = new java.util.ArrayList<>();
+
   private double requests(long from, long to) {
     Graph g = queries.graph(new GraphRequest(from, to, null, null, null, GraphType.SERVICE));
+    answered.add(g);
     return g.edges().stream().mapToDouble(Graph.Edge::requests).sum();
   }
 
