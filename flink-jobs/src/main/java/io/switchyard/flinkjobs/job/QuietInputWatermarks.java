@@ -1,6 +1,8 @@
 package io.switchyard.flinkjobs.job;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
@@ -41,27 +43,38 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
   private final RelativeClock activityClock;
   private final LongSupplier wallClockMs;
   private final LastRecordTimestamp lastRecord;
+  private final List<QuietInputWatermarks<?>> readerSplits;
 
   private long newestTimestamp = Long.MIN_VALUE;
   private boolean readingLive;
   private long lastEventAt;
   private long emitted = Long.MIN_VALUE;
+  private boolean idle;
 
   QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
       LastRecordTimestamp lastRecord) {
+    this(outOfOrderness, idleness, activityClock, wallClockMs, lastRecord, new ArrayList<>());
+  }
+
+  /** {@code readerSplits}: the generators of the reader's other partitions, which this one joins. */
+  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
+      LastRecordTimestamp lastRecord, List<QuietInputWatermarks<?>> readerSplits) {
     this.outOfOrdernessMs = outOfOrderness.toMillis();
     this.idlenessMs = idleness.toMillis();
     this.activityClock = activityClock;
     this.wallClockMs = wallClockMs;
     this.lastRecord = lastRecord;
     this.lastEventAt = activityClock.relativeTimeMillis();
+    this.readerSplits = readerSplits;
+    readerSplits.add(this);
   }
 
   /**
    * The strategy of a live source: {@code timestamps} assigns event time, and each partition's
    * generator learns the Kafka timestamp of the record it is told about from the assigner. Flink calls
    * a reader's one assigner and then the record's split generator for each record, on the task thread,
-   * and each subtask has its own copy of this strategy, so one cell per copy is enough.
+   * and each subtask has its own copy of this strategy, so one cell per copy is enough; the copy also lists
+   * the reader's generators, so a quiet partition can tell whether another is ahead of it.
    */
   static <T> WatermarkStrategy<T> strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness,
       Duration idleness) {
@@ -85,15 +98,33 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
       }
       return;
     }
-    if (newestTimestamp == Long.MIN_VALUE || !readingLive) {
+    long carried = newestTimestamp + quietFor - outOfOrdernessMs - 1;
+    if (newestTimestamp == Long.MIN_VALUE || !readingLive || carried < aheadOfMe()) {
+      idle = true;
       output.markIdle();
       return;
     }
-    emit(output, newestTimestamp + quietFor - outOfOrdernessMs - 1);
+    emit(output, carried);
+  }
+
+  /**
+   * The highest watermark of the reader's other partitions that are not idle. A quiet partition that would carry
+   * on behind it goes idle instead, as Flink's idleness would: carried on from an older event at the clock's pace,
+   * it would hold the one ahead back (a partition reading a replay of old spans behind another that is current).
+   */
+  private long aheadOfMe() {
+    long ahead = Long.MIN_VALUE;
+    for (QuietInputWatermarks<?> other : readerSplits) {
+      if (other != this && !other.idle) {
+        ahead = Math.max(ahead, other.emitted);
+      }
+    }
+    return ahead;
   }
 
   /** Never backwards: after a quiet spell the carried-on watermark stands until events pass it. */
   private void emit(WatermarkOutput output, long watermark) {
+    idle = false;
     emitted = Math.max(emitted, watermark);
     output.emitWatermark(new Watermark(emitted));
   }
@@ -109,6 +140,7 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
     private final Duration outOfOrderness;
     private final Duration idleness;
     private transient LastRecordTimestamp lastRecord;
+    private transient List<QuietInputWatermarks<?>> splits;
 
     Strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness, Duration idleness) {
       this.timestamps = timestamps;
@@ -119,6 +151,7 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
     private LastRecordTimestamp lastRecord() {
       if (lastRecord == null) {
         lastRecord = new LastRecordTimestamp();
+        splits = new ArrayList<>();
       }
       return lastRecord;
     }
@@ -134,8 +167,9 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
 
     @Override
     public WatermarkGenerator<T> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
+      LastRecordTimestamp cell = lastRecord();
       return new QuietInputWatermarks<>(outOfOrderness, idleness, context.getInputActivityClock(),
-          System::currentTimeMillis, lastRecord());
+          System::currentTimeMillis, cell, splits);
     }
   }
 }

@@ -106,6 +106,53 @@ class QuietInputWatermarksTest {
   }
 
   @Test
+  void aQuietPartitionBehindAnotherOfTheReaderGoesIdleInsteadOfHoldingItBack() {
+    List<QuietInputWatermarks<?>> reader = new ArrayList<>();
+    QuietInputWatermarks<String> behind = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        activity, () -> wall, appended, reader);
+    QuietInputWatermarks<String> ahead = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        activity, () -> wall, appended, reader);
+    Recorder behindOut = new Recorder();
+    Recorder aheadOut = new Recorder();
+    appended.timestamp = wall; // both just appended by ingest: read live
+    behind.onEvent("replayed span", NOW - 3_600_000, behindOut);
+    ahead.onEvent("current span", NOW, aheadOut);
+
+    activity.advanceTime(Duration.ofSeconds(10));
+    ahead.onPeriodicEmit(aheadOut);
+    behind.onPeriodicEmit(behindOut);
+
+    assertThat(aheadOut.idle).isFalse();
+    assertThat(aheadOut.last()).isEqualTo(NOW + 10_000 - 5_000 - 1);
+    assertThat(behindOut.idle).as("carried on from an hour back it would hold the reader's watermark there").isTrue();
+  }
+
+  @Test
+  void whenEveryPartitionOfTheReaderIsQuietTheOneAheadCarriesEventTimeOn() {
+    List<QuietInputWatermarks<?>> reader = new ArrayList<>();
+    QuietInputWatermarks<String> first = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        activity, () -> wall, appended, reader);
+    QuietInputWatermarks<String> second = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
+        activity, () -> wall, appended, reader);
+    Recorder firstOut = new Recorder();
+    Recorder secondOut = new Recorder();
+    appended.timestamp = wall;
+    first.onEvent("span", NOW - 2_000, firstOut);
+    second.onEvent("span", NOW - 1_000, secondOut);
+
+    for (int i = 0; i < 6; i++) {
+      activity.advanceTime(Duration.ofSeconds(10));
+      first.onPeriodicEmit(firstOut);
+      second.onPeriodicEmit(secondOut);
+    }
+
+    assertThat(secondOut.idle).isFalse();
+    assertThat(secondOut.last()).isEqualTo(NOW - 1_000 + 60_000 - 5_000 - 1);
+    // The one behind by a second either carries on too or stays out of the way: the reader's watermark moves on.
+    assertThat(firstOut.idle || firstOut.last() == NOW - 2_000 + 60_000 - 5_000 - 1).isTrue();
+  }
+
+  @Test
   void theStrategysAssignerHandsEachRecordsKafkaTimestampToTheGenerators() {
     WatermarkStrategy<Long> strategy = QuietInputWatermarks.strategy((Long e, long t) -> e, Duration.ofSeconds(5),
         Duration.ofSeconds(10));
