@@ -237,12 +237,7 @@ final class CompletedTraceSweep implements AutoCloseable {
   }
 
   private boolean columnSlice(long now) throws Exception {
-    try (RocksIteratorWrapper it = column.iterator()) {
-      if (resumeAt == null) {
-        it.seekToFirst();
-      } else {
-        it.seek(resumeAt);
-      }
+    try (RocksIteratorWrapper it = column.iteratorAt(resumeAt)) {
       for (int visited = 0; visited < sliceKeys && it.isValid(); visited++, it.next()) {
         byte[] value = it.value();
         boolean nothingWaits = TraceStateSerializer.nothingWaits(value);

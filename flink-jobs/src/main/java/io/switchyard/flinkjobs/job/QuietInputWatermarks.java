@@ -51,11 +51,6 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
   private long emitted = Long.MIN_VALUE;
   private boolean idle;
 
-  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
-      LastRecordTimestamp lastRecord) {
-    this(outOfOrderness, idleness, activityClock, wallClockMs, lastRecord, new ArrayList<>());
-  }
-
   /** {@code readerSplits}: the generators of the reader's other partitions, which this one joins. */
   QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
       LastRecordTimestamp lastRecord, List<QuietInputWatermarks<?>> readerSplits) {

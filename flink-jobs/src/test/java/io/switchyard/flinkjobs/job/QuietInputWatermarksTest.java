@@ -23,8 +23,7 @@ class QuietInputWatermarksTest {
   private long wall = NOW;
   private final Recorder out = new Recorder();
   private final QuietInputWatermarks.LastRecordTimestamp appended = new QuietInputWatermarks.LastRecordTimestamp();
-  private final QuietInputWatermarks<String> watermarks =
-      new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), activity, () -> wall, appended);
+  private final QuietInputWatermarks<String> watermarks = generator(new ArrayList<>());
 
   @Test
   void followsTheNewestEventLessTheOutOfOrdernessWhileEventsCome() {
@@ -96,8 +95,7 @@ class QuietInputWatermarksTest {
     assertThat(out.idle).isFalse();
     assertThat(out.last()).isEqualTo(NOW - 10_000 + 20_000 - 5_000 - 1);
 
-    QuietInputWatermarks<String> other = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        activity, () -> wall, appended);
+    QuietInputWatermarks<String> other = generator(new ArrayList<>());
     appended.timestamp = TimestampAssigner.NO_TIMESTAMP;
     other.onEvent("span", wall - 10_001, out);
     activity.advanceTime(Duration.ofSeconds(20));
@@ -108,10 +106,8 @@ class QuietInputWatermarksTest {
   @Test
   void aQuietPartitionBehindAnotherOfTheReaderGoesIdleInsteadOfHoldingItBack() {
     List<QuietInputWatermarks<?>> reader = new ArrayList<>();
-    QuietInputWatermarks<String> behind = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        activity, () -> wall, appended, reader);
-    QuietInputWatermarks<String> ahead = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        activity, () -> wall, appended, reader);
+    QuietInputWatermarks<String> behind = generator(reader);
+    QuietInputWatermarks<String> ahead = generator(reader);
     Recorder behindOut = new Recorder();
     Recorder aheadOut = new Recorder();
     appended.timestamp = wall; // both just appended by ingest: read live
@@ -130,10 +126,8 @@ class QuietInputWatermarksTest {
   @Test
   void whenEveryPartitionOfTheReaderIsQuietTheOneAheadCarriesEventTimeOn() {
     List<QuietInputWatermarks<?>> reader = new ArrayList<>();
-    QuietInputWatermarks<String> first = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        activity, () -> wall, appended, reader);
-    QuietInputWatermarks<String> second = new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10),
-        activity, () -> wall, appended, reader);
+    QuietInputWatermarks<String> first = generator(reader);
+    QuietInputWatermarks<String> second = generator(reader);
     Recorder firstOut = new Recorder();
     Recorder secondOut = new Recorder();
     appended.timestamp = wall;
@@ -173,6 +167,11 @@ class QuietInputWatermarksTest {
     assertThat(liveOut.idle).isFalse();
     assertThat(liveOut.last()).isEqualTo(eventTime + 10_000 - 5_000 - 1);
     assertThat(backlogOut.idle).isTrue();
+  }
+
+  /** 5 s out-of-orderness, 10 s idleness, on this test's clocks, joining {@code reader}'s partitions. */
+  private QuietInputWatermarks<String> generator(List<QuietInputWatermarks<?>> reader) {
+    return new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), activity, () -> wall, appended, reader);
   }
 
   private WatermarkGeneratorSupplier.Context context() {
