@@ -40,9 +40,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Spans per second through the whole Flink topology (pairing, pre-aggregation, windows, SLO,
- * exactly-once sinks) on the local MiniCluster jar, against the raw single-consumer read rate of the
- * same pre-filled span topic in the same run (what kafka-consumer-perf-test measures: poll, no
- * processing), interleaved: raw, job, raw, job, ...
+ * exactly-once sinks) on the local MiniCluster jar, against the raw read rate of the same pre-filled span
+ * topic in the same run, interleaved: raw, job, raw, job, ... Two raw reads per round: kafka-consumer-perf-test
+ * itself in a JVM of its own ({@link ConsumerPerfTest}, the judged baseline), and a poll loop inside this JVM
+ * (warm from the second round on, the only raw read before session 13); every ratio is printed against both.
  *
  * <p>Two figures per round, both printed:
  * <ul>
@@ -54,11 +55,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       part that does not grow with the topic: final checkpoint, shutdown) is subtracted for the net
  *       rate; the gross rate (nothing subtracted) is printed too. CPU is the child's user+system time
  *       from /usr/bin/time minus its CPU time at the ready line, net of the same for the 10-request run.
- *       The raw side is timed from its first record to its last.
+ *       The tool's rate is its fetch rate (group join to last record); the loop is timed from its first
+ *       record to its last.
  *   <li><b>Steady state</b>: both sides over the same stretch of the topic, from the moment
  *       {@value #STEADY_FROM_PERCENT} % of its spans were read to the moment {@value #STEADY_TO_PERCENT} %
- *       were: spans read in between divided by the time between. The raw reader counts what its polls
- *       returned; the job's count is its span source's {@code numRecordsOut} (every subtask), read
+ *       were: spans read in between divided by the time between. The tool's count is from its 20 ms
+ *       interval lines, the loop counts what its polls returned; the job's count is its span source's {@code numRecordsOut} (every subtask), read
  *       from the job's Prometheus endpoint ({@code --metrics-port}, that one metric family only) every
  *       {@value #SCRAPE_MS} ms. With
  *       backpressure the source can run ahead of the pairing only by the buffers between them (a
