@@ -101,6 +101,12 @@ public final class FlinkJobsMain {
       System.exit(1);
       return;
     }
+    Optional<String> unusable = BrokerCheck.unusable(options);
+    if (unusable.isPresent()) {
+      System.err.println("error: " + unusable.get());
+      System.exit(1);
+      return;
+    }
     LocalRestore.Choice choice = LocalRestore.choose(options);
     if (choice.automatic()) {
       LOG.info("resuming from {}, the newest complete checkpoint under {} (--fresh to skip)", choice.snapshot().get(), options.dataDir());
