@@ -115,9 +115,11 @@ public record JobOptions(
       if (a.startsWith("--") && a.contains("=")) {
         value = a.substring(a.indexOf('=') + 1);
         a = a.substring(0, a.indexOf('='));
-      } else if (a.startsWith("--") && i + 1 < args.length) {
+      } else if (a.startsWith("--") && i + 1 < args.length && !args[i + 1].startsWith("--")) {
         value = args[++i];
       } else if (a.startsWith("--")) {
+        // No option takes a value starting with "--": the next word is another option, e.g. the launcher's
+        // --exit-with-parent after a user's trailing --data-dir.
         throw new IllegalArgumentException(a + " needs a value\n" + USAGE);
       } else {
         throw new IllegalArgumentException("unexpected argument '" + a + "'");

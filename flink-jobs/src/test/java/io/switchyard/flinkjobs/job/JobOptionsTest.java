@@ -152,6 +152,8 @@ class JobOptionsTest {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--rest-port", "70000"})).hasMessageStartingWith("--rest-port must be");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--kafka", "b:9092", "--window"}))
         .hasMessageStartingWith("--window needs a value");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--data-dir", "--exit-with-parent", "12474"}))
+        .hasMessageStartingWith("--data-dir needs a value");
     assertThat(JobOptions.parse(new String[] {"--pairing-time", "PROCESSING"}).pairing().timeDomain())
         .isEqualTo(PairingConfig.TimeDomain.PROCESSING);
     assertThat(JobOptions.parse(new String[] {"--restart-attempts", "0", "--rest-port", "0"}).restartAttempts()).isZero();
