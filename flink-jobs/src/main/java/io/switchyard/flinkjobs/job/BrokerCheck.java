@@ -17,9 +17,9 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.KafkaException;
 
 /**
  * The local jar asks the broker for its cluster id before it starts the MiniCluster. Without this, an
@@ -48,6 +48,9 @@ final class BrokerCheck {
     }
   }
 
+  /** How long topics missing from the broker's listing may take to appear (created just before the start). */
+  private static final Duration TOPICS_SETTLE = Duration.ofSeconds(5);
+
   /**
    * Empty when the broker at {@code options.kafka()} holds every topic the job reads and writes and takes
    * the sinks' transaction timeout, else the one-line reason. Without this, a topic prefix that was never
@@ -56,8 +59,6 @@ final class BrokerCheck {
    * of stack traces naming neither the option nor the fix. A broker that does not answer these questions
    * within the wait (e.g. ACLs deny describing its configuration) is not judged: the job starts as before.
    */
-  private static final Duration TOPICS_SETTLE = Duration.ofSeconds(5);
-
   static Optional<String> unusable(JobOptions options) {
     String bootstrap = options.kafka();
     int ms = (int) Math.max(1, options.kafkaWait().toMillis());
