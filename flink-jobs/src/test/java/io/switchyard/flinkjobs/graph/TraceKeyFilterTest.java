@@ -49,6 +49,23 @@ class TraceKeyFilterTest {
   }
 
   @Test
+  void aPartIsAddedByTheFirstKeyThatFindsTheNewestOneFull() {
+    TraceKeyFilter f = new TraceKeyFilter();
+    f.startEmpty();
+    Random r = new Random(5);
+    List<String> added = keys(r, TraceKeyFilter.MIN_KEYS * (1 + 4) + 1);
+    for (int i = 0; i < added.size(); i++) {
+      f.added(added.get(i));
+      int expected = i < TraceKeyFilter.MIN_KEYS ? 1 : i < TraceKeyFilter.MIN_KEYS * 5 ? 2 : 3;
+      if (f.parts() != expected) {
+        assertThat(f.parts()).as("parts after %d keys", i + 1).isEqualTo(expected);
+      }
+    }
+    assertThat(f.keys()).isEqualTo(added.size());
+    assertThat(added).allMatch(f::mayHold);
+  }
+
+  @Test
   void onlyAKnownEmptyStartOrAFinishedWalkMakeItComplete() {
     Random r = new Random(11);
     String restored = traceKey(r);

@@ -22,6 +22,9 @@ class LocalJarManifestIT {
       assertThat(attributes.getValue("Main-Class")).isEqualTo(FlinkJobsMain.class.getName());
       List<String> flags = List.of(attributes.getValue("Switchyard-Jvm-Options").trim().split("\\s+"));
       assertThat(flags).contains("-Xmx1g", "-XX:+UseParallelGC", "-XX:MetaspaceSize=256m").allMatch(f -> f.startsWith("-X"));
+      // C2 waits for four times the JDK's invocation and loop counts (docs/flink-jobs.md, "The child JVM")
+      assertThat(flags).contains("-XX:Tier4InvocationThreshold=20000", "-XX:Tier4MinInvocationThreshold=2400",
+          "-XX:Tier4CompileThreshold=60000", "-XX:Tier4BackEdgeThreshold=160000");
     }
     assertThat(Files.size(jar)).isGreaterThan(0);
   }
