@@ -33,8 +33,7 @@ class StateRocksDbOptionsTest {
       RocksDBResourceContainer[] container = new RocksDBResourceContainer[1];
       try {
         ColumnFamilyOptions cf = columnOptions(conf, container);
-        assertThat(cf.compressionPerLevel()).containsExactly(CompressionType.NO_COMPRESSION, CompressionType.NO_COMPRESSION,
-            CompressionType.LZ4_COMPRESSION);
+        assertThat(cf.compressionPerLevel()).containsExactly(CompressionType.NO_COMPRESSION, CompressionType.LZ4_COMPRESSION);
         assertThat(cf.level0FileNumCompactionTrigger()).isEqualTo(StateRocksDbOptions.LEVEL0_COMPACTION_TRIGGER);
         // RocksDB's write slowdown and stop must stay above the trigger, or writes would stall before a compaction starts
         assertThat(cf.level0SlowdownWritesTrigger()).isGreaterThan(StateRocksDbOptions.LEVEL0_COMPACTION_TRIGGER);
