@@ -84,6 +84,11 @@ public final class TraceSpans {
     return k;
   }
 
+  /** {@link TraceKeyFilter#hash(String)} of {@link #key()}, from the trace id's bytes. */
+  long keyHash() {
+    return TraceKeyFilter.hash(traceBytes, traceFrom, traceLength);
+  }
+
   public long timestamp() {
     return timestamp;
   }

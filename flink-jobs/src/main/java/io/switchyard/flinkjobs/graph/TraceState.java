@@ -2,7 +2,6 @@ package io.switchyard.flinkjobs.graph;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -37,11 +36,7 @@ final class TraceState {
   }
 
   static byte[] seenKey(SpanFields span) {
-    byte[] id = span.spanId;
-    byte[] k = new byte[id.length + 1];
-    k[0] = (byte) span.kind;
-    System.arraycopy(id, 0, k, 1, id.length);
-    return k;
+    return span.seenKey();
   }
 
   /** Records the span as seen; false when it was seen before. */
@@ -73,11 +68,11 @@ final class TraceState {
     return null;
   }
 
-  /** The waiting client whose span id is {@code spanId} (key "c/&lt;span id&gt;"), null when none. */
-  Pending findClient(byte[] spanId) {
+  /** The waiting client whose span id is the parent span id of {@code server} (key "c/&lt;that id&gt;"), null when none. */
+  Pending findClient(SpanFields server) {
     for (int i = 0; i < pending.size(); i++) {
       Pending p = pending.get(i);
-      if (p.client && Arrays.equals(p.span.spanId, spanId)) {
+      if (p.client && server.isChildOf(p.span)) {
         return p;
       }
     }
@@ -113,7 +108,6 @@ final class TraceState {
    * when a span is stored or sorted (most pairs complete in one batch and are never stored waiting).
    */
   static final class Pending {
-    private static final HexFormat HEX = HexFormat.of();
     /** Client side (CLIENT, PRODUCER), else server side. */
     final boolean client;
     final SpanFields span;
@@ -141,20 +135,20 @@ final class TraceState {
     String key() {
       String k = key;
       if (k == null) {
-        k = client ? "c/" + HEX.formatHex(span.spanId) : "s/" + HEX.formatHex(span.parentSpanId) + "/" + HEX.formatHex(span.spanId);
+        k = client ? "c/" + span.spanIdHex() : "s/" + span.parentSpanIdHex() + "/" + span.spanIdHex();
         key = k;
       }
       return k;
     }
 
-    /** Whether this is a server waiting for the client whose span id is {@code clientSpanId} (key "s/&lt;that id&gt;/..."). */
-    boolean waitsFor(byte[] clientSpanId) {
-      return !client && Arrays.equals(span.parentSpanId, clientSpanId);
+    /** Whether this is a server waiting for {@code clientSpan}: its parent span id is the client's span id (key "s/&lt;that id&gt;/..."). */
+    boolean waitsFor(SpanFields clientSpan) {
+      return !client && span.isChildOf(clientSpan);
     }
 
     /** Whether the two have the same key. */
     boolean sameKey(Pending o) {
-      return client == o.client && Arrays.equals(span.spanId, o.span.spanId) && (client || Arrays.equals(span.parentSpanId, o.span.parentSpanId));
+      return client == o.client && span.sameSpanId(o.span) && (client || span.sameParent(o.span));
     }
 
     Pending copy() {

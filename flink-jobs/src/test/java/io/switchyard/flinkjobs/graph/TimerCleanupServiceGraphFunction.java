@@ -87,7 +87,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
       }
       changed = true;
       latest = Math.max(latest, now(span, ctx));
-      String spanId = SpanEdges.hex(span.spanId);
+      String spanId = SpanEdges.hex(span.spanId());
       if (clientSide) {
         onClient(trace, span, raw, spanId, ctx, out);
       } else {
@@ -133,12 +133,12 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
   }
 
   private void onServer(TraceState trace, SpanFields server, byte[] raw, String spanId, Context ctx, Collector<EdgeEvent> out) {
-    if (server.parentSpanId.length == 0) {
+    if (!server.hasParent()) {
       counters.get(Outcome.ROOT_SERVER).inc();
       out.collect(SpanEdges.rootServer(server));
       return;
     }
-    String parentId = SpanEdges.hex(server.parentSpanId);
+    String parentId = SpanEdges.hex(server.parentSpanId());
     TraceState.Pending client = trace.find(CLIENT_PREFIX + parentId);
     if (client != null) {
       out.collect(SpanEdges.paired(client.span, server));

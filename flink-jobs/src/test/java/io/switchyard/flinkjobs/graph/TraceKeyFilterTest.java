@@ -126,4 +126,50 @@ class TraceKeyFilterTest {
     assertThat(f.parts()).isEqualTo(1);
     assertThat(keys).allMatch(f::mayHold);
   }
+
+  @Test
+  void aBatchHashesItsTraceIdAsTheFilterHashesItsKey() {
+    Random r = new Random(23);
+    TraceKeyFilter fromBatches = new TraceKeyFilter();
+    fromBatches.startEmpty();
+    TraceKeyFilter fromKeys = new TraceKeyFilter();
+    fromKeys.startEmpty();
+    for (int i = 0; i < 5_000; i++) {
+      byte[] id = new byte[r.nextInt(41)];
+      r.nextBytes(id);
+      byte[] record = new byte[id.length + 7];
+      int from = r.nextInt(8);
+      System.arraycopy(id, 0, record, from, id.length);
+      TraceSpans inPlace = TraceSpans.ofRecord(record, from, id.length, 0);
+      TraceSpans copied = TraceSpans.of(id, new byte[0], 0);
+      String key = inPlace.key();
+      assertThat(inPlace.keyHash()).as(key).isEqualTo(TraceKeyFilter.hash(key)).isEqualTo(copied.keyHash());
+      assertThat(TraceKeyFilter.hash(key.toUpperCase())).isEqualTo(inPlace.keyHash());
+      fromBatches.added(inPlace.keyHash());
+      fromKeys.added(key);
+    }
+    Random again = new Random(23);
+    for (int i = 0; i < 5_000; i++) {
+      byte[] id = new byte[again.nextInt(41)];
+      again.nextBytes(id);
+      again.nextInt(8);
+      String key = HexFormat.of().formatHex(id);
+      assertThat(fromBatches.mayHold(key)).as(key).isTrue();
+      assertThat(fromKeys.mayHold(TraceSpans.of(id, new byte[0], 0).keyHash())).as(key).isTrue();
+    }
+  }
+
+  @Test
+  void aKeyThatIsNotHexHasAStableHashOfItsOwn() {
+    for (String key : List.of("abc", "0g", "zz", "trace-1", "\u00e9\u00e9")) {
+      assertThat(TraceKeyFilter.hash(key)).as(key).isEqualTo(TraceKeyFilter.hash(new String(key)));
+    }
+    assertThat(TraceKeyFilter.hash("0g")).isNotEqualTo(TraceKeyFilter.hash("0f"));
+    TraceKeyFilter f = new TraceKeyFilter();
+    f.startEmpty();
+    f.walkStarted();
+    f.walkKept("not-a-trace-id");
+    f.walkEnded();
+    assertThat(f.mayHold("not-a-trace-id")).isTrue();
+  }
 }
