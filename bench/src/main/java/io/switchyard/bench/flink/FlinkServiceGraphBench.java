@@ -40,9 +40,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Spans per second through the whole Flink topology (pairing, pre-aggregation, windows, SLO,
- * exactly-once sinks) on the local MiniCluster jar, against the raw single-consumer read rate of the
- * same pre-filled span topic in the same run (what kafka-consumer-perf-test measures: poll, no
- * processing), interleaved: raw, job, raw, job, ...
+ * exactly-once sinks) on the local MiniCluster jar, against the raw read rate of the same pre-filled span
+ * topic in the same run, interleaved: raw, job, raw, job, ... Two raw reads per round: kafka-consumer-perf-test
+ * itself in a JVM of its own ({@link ConsumerPerfTest}, the judged baseline), and a poll loop inside this JVM
+ * (warm from the second round on, the only raw read before session 13); every ratio is printed against both.
  *
  * <p>Two figures per round, both printed:
  * <ul>
@@ -54,11 +55,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       part that does not grow with the topic: final checkpoint, shutdown) is subtracted for the net
  *       rate; the gross rate (nothing subtracted) is printed too. CPU is the child's user+system time
  *       from /usr/bin/time minus its CPU time at the ready line, net of the same for the 10-request run.
- *       The raw side is timed from its first record to its last.
+ *       The tool's rate is its fetch rate (group join to last record); the loop is timed from its first
+ *       record to its last.
  *   <li><b>Steady state</b>: both sides over the same stretch of the topic, from the moment
  *       {@value #STEADY_FROM_PERCENT} % of its spans were read to the moment {@value #STEADY_TO_PERCENT} %
- *       were: spans read in between divided by the time between. The raw reader counts what its polls
- *       returned; the job's count is its span source's {@code numRecordsOut} (every subtask), read
+ *       were: spans read in between divided by the time between. The tool's count is from its 20 ms
+ *       interval lines, the loop counts what its polls returned; the job's count is its span source's {@code numRecordsOut} (every subtask), read
  *       from the job's Prometheus endpoint ({@code --metrics-port}, that one metric family only) every
  *       {@value #SCRAPE_MS} ms. With
  *       backpressure the source can run ahead of the pairing only by the buffers between them (a
@@ -155,7 +157,13 @@ public final class FlinkServiceGraphBench {
       Figures base = new Figures();
       Figures top = new Figures();
       for (int r = 1; r <= rounds; r++) {
-        RawRead raw = rawRead(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans, "raw-read-" + r);
+        ConsumerPerfTest.Rates tool = ConsumerPerfTest.run(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans,
+            "perf-test-" + r, STEADY_FROM_PERCENT, STEADY_TO_PERCENT);
+        RawRead loop = rawRead(kafka.bootstrapServers(), "bench." + Topics.SPANS.name(), spans, "raw-read-" + r);
+        Reads raw = new Reads(tool, loop);
+        System.out.printf("round %d: kafka-consumer-perf-test %.0f records/s (%.0f with its group join), steady state %.0f |"
+            + " the bench's warm poll loop %.0f, steady state %.0f%n", r, tool.fetch(), tool.headline(), tool.steady(),
+            spans / loop.seconds, loop.steadyRate);
         job.add(reportJob("job", r, subject, fixed, kafka.bootstrapServers(), dir, spans, requests, raw));
         if (baseline != null) {
           // The same topic through the baseline build, right after: CPU per span of the two, same machine load.
@@ -172,16 +180,18 @@ public final class FlinkServiceGraphBench {
               (job.steadyCpu.get(r - 1) - top.steadyCpu.get(r - 1)) * 1e6);
         }
       }
-      System.out.printf("median ratio to raw read %.1f %% whole run, %.1f %% steady state (target >= 30 %%)%n",
-          100 * median(job.ratio), 100 * median(job.steadyRatio));
+      System.out.printf("median ratio to kafka-consumer-perf-test %.1f %% whole run, %.1f %% steady state (target >= 30 %%);"
+          + " to the warm poll loop %.1f %% whole run, %.1f %% steady state%n", 100 * median(job.ratio), 100 * median(job.steadyRatio),
+          100 * median(job.loopRatio), 100 * median(job.loopSteadyRatio));
       if (baseline != null) {
-        System.out.printf("baseline's median ratio to raw read %.1f %% whole run, %.1f %% steady state%n",
-            100 * median(base.ratio), 100 * median(base.steadyRatio));
+        System.out.printf("baseline's median ratio to kafka-consumer-perf-test %.1f %% whole run, %.1f %% steady state;"
+            + " to the warm poll loop %.1f %% whole run, %.1f %% steady state%n", 100 * median(base.ratio),
+            100 * median(base.steadyRatio), 100 * median(base.loopRatio), 100 * median(base.loopSteadyRatio));
         System.out.printf("median CPU per span vs baseline %.2f x whole run, %.2f x steady state%n",
             median(ratios(job.cpu, base.cpu)), median(ratios(job.steadyCpu, base.steadyCpu)));
       }
       if (ceiling != null) {
-        System.out.printf("Flink ceiling's median ratio to raw read %.1f %% whole run, %.1f %% steady state;"
+        System.out.printf("Flink ceiling's median ratio to kafka-consumer-perf-test %.1f %% whole run, %.1f %% steady state;"
             + " job's median share of the ceiling %.1f %% whole run, %.1f %% steady state%n", 100 * median(top.ratio),
             100 * median(top.steadyRatio), 100 * median(ratios(job.ratio, top.ratio)), 100 * median(ratios(job.steadyRatio, top.steadyRatio)));
       }
@@ -195,11 +205,16 @@ public final class FlinkServiceGraphBench {
     final List<Double> cpu = new ArrayList<>();
     final List<Double> steadyCpu = new ArrayList<>();
 
+    final List<Double> loopRatio = new ArrayList<>();
+    final List<Double> loopSteadyRatio = new ArrayList<>();
+
     void add(double[] round) {
       ratio.add(round[0]);
       steadyRatio.add(round[1]);
       cpu.add(round[2]);
       steadyCpu.add(round[3]);
+      loopRatio.add(round[4]);
+      loopSteadyRatio.add(round[5]);
     }
   }
 
@@ -218,29 +233,33 @@ public final class FlinkServiceGraphBench {
   }
 
   /**
-   * One timed run of {@code jar} over the bench topic; returns its ratio to the raw read (whole run,
-   * steady state), its net CPU seconds and its steady-state CPU seconds per span.
+   * One timed run of {@code jar} over the bench topic; returns its ratio to kafka-consumer-perf-test (whole run,
+   * steady state), its net CPU seconds, its steady-state CPU seconds per span, and its ratio to the bench's warm
+   * poll loop (whole run, steady state).
    */
   private static double[] reportJob(String label, int round, Child child, Run fixed, String bootstrap, Path dir, long spans,
-      int requests, RawRead raw) throws IOException, InterruptedException {
+      int requests, Reads raw) throws IOException, InterruptedException {
     String group = label + "-" + round;
     Run full = runJob(child, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"), spans);
     double net = full.wallSeconds - fixed.wallSeconds;
     double cpu = full.cpuSeconds - fixed.cpuSeconds;
     double jit = full.jitSeconds - fixed.jitSeconds;
     double job = spans / net;
-    double rawRate = spans / raw.seconds;
-    System.out.printf("round %d: raw %.0f spans/s | %s %.0f spans/s net (%.0f gross, %.2f s after ready) = %.1f %% of raw"
-        + " | %.1f s CPU = %.1f us per span, %.4f vCPU per 1000 requests/s (JIT compiler threads %.1f s of it;"
-        + " without them %.1f us per span) | load %s%n",
-        round, rawRate, label, job, spans / full.wallSeconds, full.wallSeconds, 100 * job / rawRate, cpu, cpu / spans * 1e6,
-        cpu / requests * 1000, jit, (cpu - jit) / spans * 1e6, load());
+    double toolRate = raw.tool.fetch();
+    double loopRate = spans / raw.loop.seconds;
+    System.out.printf("round %d: %s %.0f spans/s net (%.0f gross, %.2f s after ready) = %.1f %% of kafka-consumer-perf-test"
+        + " (%.1f %% of the warm poll loop) | %.1f s CPU = %.1f us per span, %.4f vCPU per 1000 requests/s (JIT compiler"
+        + " threads %.1f s of it; without them %.1f us per span) | load %s%n",
+        round, label, job, spans / full.wallSeconds, full.wallSeconds, 100 * job / toolRate, 100 * job / loopRate, cpu,
+        cpu / spans * 1e6, cpu / requests * 1000, jit, (cpu - jit) / spans * 1e6, load());
     Steady s = full.steady;
-    System.out.printf("round %d: steady state (%d-%d %% of the topic): raw %.0f spans/s | %s %.0f spans/s = %.1f %% of raw"
-        + " | %.1f us CPU per span, %.4f vCPU per 1000 requests/s | source at %d %% %.1f s, at %d %% %.1f s after ready%n",
-        round, STEADY_FROM_PERCENT, STEADY_TO_PERCENT, raw.steadyRate, label, s.rate, 100 * s.rate / raw.steadyRate,
-        s.cpuPerSpan * 1e6, s.cpuPerSpan * 2 * 1000, STEADY_FROM_PERCENT, s.fromSeconds, STEADY_TO_PERCENT, s.toSeconds);
-    return new double[] {job / rawRate, s.rate / raw.steadyRate, cpu, s.cpuPerSpan};
+    System.out.printf("round %d: steady state (%d-%d %% of the topic): %s %.0f spans/s = %.1f %% of kafka-consumer-perf-test"
+        + " (%.1f %% of the warm poll loop) | %.1f us CPU per span, %.4f vCPU per 1000 requests/s | source at %d %% %.1f s,"
+        + " at %d %% %.1f s after ready%n",
+        round, STEADY_FROM_PERCENT, STEADY_TO_PERCENT, label, s.rate, 100 * s.rate / raw.tool.steady(),
+        100 * s.rate / raw.loop.steadyRate, s.cpuPerSpan * 1e6, s.cpuPerSpan * 2 * 1000, STEADY_FROM_PERCENT, s.fromSeconds,
+        STEADY_TO_PERCENT, s.toSeconds);
+    return new double[] {job / toolRate, s.rate / raw.tool.steady(), cpu, s.cpuPerSpan, job / loopRate, s.rate / raw.loop.steadyRate};
   }
 
   private static String load() throws IOException {
@@ -288,6 +307,9 @@ public final class FlinkServiceGraphBench {
 
   /** The raw read: seconds from its first record to its last, and its rate over the steady-state stretch. */
   private record RawRead(double seconds, double steadyRate) {}
+
+  /** A round's two raw reads of the topic: kafka-consumer-perf-test (the judged baseline) and the bench's warm poll loop. */
+  private record Reads(ConsumerPerfTest.Rates tool, RawRead loop) {}
 
   private static RawRead rawRead(String bootstrap, String topic, long expected, String group) {
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

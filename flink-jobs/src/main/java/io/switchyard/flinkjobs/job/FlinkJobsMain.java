@@ -5,6 +5,7 @@ import io.switchyard.model.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -101,6 +102,12 @@ public final class FlinkJobsMain {
       System.exit(1);
       return;
     }
+    Optional<String> unusable = BrokerCheck.unusable(options);
+    if (unusable.isPresent()) {
+      System.err.println("error: " + unusable.get());
+      System.exit(1);
+      return;
+    }
     LocalRestore.Choice choice = LocalRestore.choose(options);
     if (choice.automatic()) {
       LOG.info("resuming from {}, the newest complete checkpoint under {} (--fresh to skip)", choice.snapshot().get(), options.dataDir());
@@ -147,9 +154,10 @@ public final class FlinkJobsMain {
    * shorter topic, reading restarts at its beginning. Flink cannot tell, so say it once, loudly.
    */
   private static void warnIfOtherTopics(JobOptions options, Path snapshot) {
-    String spans = options.topic(Topics.SPANS);
+    List<String> inputs = List.of(options.topic(Topics.SPANS), options.topic(Topics.ACCESS_LOGS));
+    String spans = String.join(" or ", inputs);
     try {
-      if (LocalRestore.groupHasNoOffsetsFor(options.kafka(), options.groupId(), spans, LocalRestore.OFFSETS_CHECK_TIMEOUT)) {
+      if (LocalRestore.groupHasNoOffsetsFor(options.kafka(), options.groupId(), inputs, LocalRestore.OFFSETS_CHECK_TIMEOUT)) {
         LOG.warn("restoring {} onto {}: consumer group {} has committed no offset for {} on this broker. The snapshot's Kafka "
             + "positions belong to the broker it was taken on: on a new broker or a recreated topic, records before them are "
             + "skipped (a shorter topic is read from its beginning). Restore only onto topics holding the same records, else "

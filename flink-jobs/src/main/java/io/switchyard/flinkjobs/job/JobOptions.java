@@ -115,8 +115,12 @@ public record JobOptions(
       if (a.startsWith("--") && a.contains("=")) {
         value = a.substring(a.indexOf('=') + 1);
         a = a.substring(0, a.indexOf('='));
-      } else if (a.startsWith("--") && i + 1 < args.length) {
+      } else if (a.startsWith("--") && i + 1 < args.length && !args[i + 1].startsWith("--")) {
         value = args[++i];
+      } else if (a.startsWith("--")) {
+        // No option takes a value starting with "--": the next word is another option, e.g. the launcher's
+        // --exit-with-parent after a user's trailing --data-dir.
+        throw new IllegalArgumentException(a + " needs a value\n" + USAGE);
       } else {
         throw new IllegalArgumentException("unexpected argument '" + a + "'");
       }
@@ -132,10 +136,7 @@ public record JobOptions(
       if (window.toMillis() < 1000) {
         throw new IllegalArgumentException("--window must be at least 1s");
       }
-      PairingConfig pairing = new PairingConfig(dur(left, "--pairing-wait", "10s"),
-          PairingConfig.TimeDomain.valueOf(str(left, "--pairing-time", "event").toUpperCase()),
-          dur(left, "--dedupe-ttl", "10m"),
-          List.of(str(left, "--peer-attributes", String.join(",", PairingConfig.DEFAULT_PEER_ATTRIBUTES)).split(",")));
+      PairingConfig pairing = pairing(left);
       String alerts = str(left, "--slo-alert-windows", "");
       JobOptions o = new JobOptions(
           str(left, "--kafka", "127.0.0.1:9092"),
@@ -169,6 +170,25 @@ public record JobOptions(
       if (o.parallelism() < 1) {
         throw new IllegalArgumentException("--parallelism must be >= 1");
       }
+      if (o.maxNodes() < 1) {
+        throw new IllegalArgumentException("--max-nodes must be >= 1");
+      }
+      if (o.checkpointInterval().toMillis() < 10) {
+        // Flink's own minimum; below it the job failed at build time with a stack trace.
+        throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms");
+      }
+      if (o.restartAttempts() < 0) {
+        throw new IllegalArgumentException("--restart-attempts must be >= 0");
+      }
+      if (o.transactionTimeout().isZero() || o.transactionTimeout().isNegative()) {
+        throw new IllegalArgumentException("--transaction-timeout must be positive");
+      }
+      if (o.idleness().isZero() || o.idleness().isNegative()) {
+        throw new IllegalArgumentException("--idleness must be positive");
+      }
+      if (o.restPort() < -1 || o.restPort() > 65535) {
+        throw new IllegalArgumentException("--rest-port must be a port, 0 or -1 for any free one");
+      }
       if (o.restPort() == 8081) {
         throw new IllegalArgumentException("--rest-port 8081 is the rate-limit service's port; pick another or -1");
       }
@@ -190,6 +210,31 @@ public record JobOptions(
       return o;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
+    }
+  }
+
+  /** The span pairing's options, each error naming the option it is about rather than the record's fields. */
+  private static PairingConfig pairing(Map<String, String> left) {
+    Duration wait = dur(left, "--pairing-wait", "10s");
+    String time = str(left, "--pairing-time", "event");
+    Duration ttl = dur(left, "--dedupe-ttl", "10m");
+    String peers = str(left, "--peer-attributes", String.join(",", PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    PairingConfig.TimeDomain domain = switch (time.toLowerCase(java.util.Locale.ROOT)) {
+      case "event" -> PairingConfig.TimeDomain.EVENT;
+      case "processing" -> PairingConfig.TimeDomain.PROCESSING;
+      default -> throw new IllegalArgumentException("--pairing-time: '" + time + "' is not event or processing");
+    };
+    if (wait.isZero() || wait.isNegative()) {
+      throw new IllegalArgumentException("--pairing-wait must be positive");
+    }
+    if (ttl.compareTo(wait) < 0) {
+      throw new IllegalArgumentException("--dedupe-ttl " + Durations.format(ttl) + " must be at least --pairing-wait "
+          + Durations.format(wait) + " (a span must be remembered while its partner may still come)");
+    }
+    try {
+      return new PairingConfig(wait, domain, ttl, List.of(peers.split(",")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--peer-attributes: " + e.getMessage(), e);
     }
   }
 

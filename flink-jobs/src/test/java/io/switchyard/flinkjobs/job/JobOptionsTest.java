@@ -130,6 +130,36 @@ class JobOptionsTest {
   }
 
   @Test
+  void valuesFlinkOrTheJobWouldRefuseAfterTheStartAreRefusedUpFrontNamingTheOption() {
+    // Each of these used to pass parsing and then end in a stack trace (exit 1), an unnamed Java message or
+    // a job failing over until its restart attempts ran out.
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--pairing-time", "foo"}))
+        .hasMessageStartingWith("--pairing-time: 'foo' is not event or processing");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--pairing-wait", "0s"}))
+        .hasMessageStartingWith("--pairing-wait must be positive");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--dedupe-ttl", "1s"}))
+        .hasMessageStartingWith("--dedupe-ttl 1s must be at least --pairing-wait 10s");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--peer-attributes", "nope"}))
+        .hasMessageStartingWith("--peer-attributes: unknown peer attribute 'nope'");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--max-nodes", "0"})).hasMessageStartingWith("--max-nodes must be >= 1");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--checkpoint-interval", "0s"}))
+        .hasMessageStartingWith("--checkpoint-interval must be at least 10ms");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--restart-attempts", "-1"}))
+        .hasMessageStartingWith("--restart-attempts must be >= 0");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--transaction-timeout", "0s"}))
+        .hasMessageStartingWith("--transaction-timeout must be positive");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--idleness", "0s"})).hasMessageStartingWith("--idleness must be positive");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--rest-port", "70000"})).hasMessageStartingWith("--rest-port must be");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--kafka", "b:9092", "--window"}))
+        .hasMessageStartingWith("--window needs a value");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--data-dir", "--exit-with-parent", "12474"}))
+        .hasMessageStartingWith("--data-dir needs a value");
+    assertThat(JobOptions.parse(new String[] {"--pairing-time", "PROCESSING"}).pairing().timeDomain())
+        .isEqualTo(PairingConfig.TimeDomain.PROCESSING);
+    assertThat(JobOptions.parse(new String[] {"--restart-attempts", "0", "--rest-port", "0"}).restartAttempts()).isZero();
+  }
+
+  @Test
   void sloAlertWindowsAreTheScaledWorkbookOnesUnlessListedAndAnUnusableListIsRefusedAtStart() {
     assertThat(JobOptions.defaults().alertWindows()).isEqualTo(io.switchyard.flinkjobs.slo.spec.AlertPolicy.DEFAULT);
     assertThat(JobOptions.parse(new String[] {"--slo-alert-windows", "auto"}).alertWindows().scaled()).isTrue();

@@ -102,7 +102,7 @@ class SavepointCompatibilityIT {
       LiveJobs.send(p, prefix, beforeSavepoint());
     }
     Path savepoint = takeSavepoint(prefix, regenerate);
-    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, prefix + Topics.SPANS.name(), LocalRestore.OFFSETS_CHECK_TIMEOUT))
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, java.util.List.of(prefix + Topics.SPANS.name()), LocalRestore.OFFSETS_CHECK_TIMEOUT))
         .isFalse();
     restoreAndPair(prefix, savepoint);
   }
@@ -122,7 +122,7 @@ class SavepointCompatibilityIT {
       LiveJobs.send(p, PREFIX, beforeSavepoint());
     }
     // What the local jar warns about before such a restore: this broker never saw the group read these topics.
-    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, PREFIX + Topics.SPANS.name(), LocalRestore.OFFSETS_CHECK_TIMEOUT))
+    assertThat(LocalRestore.groupHasNoOffsetsFor(kafka.bootstrapServers(), GROUP, java.util.List.of(PREFIX + Topics.SPANS.name()), LocalRestore.OFFSETS_CHECK_TIMEOUT))
         .isTrue();
     restoreAndPair(PREFIX, fixture());
   }

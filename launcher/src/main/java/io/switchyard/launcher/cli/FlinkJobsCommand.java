@@ -53,6 +53,6 @@ public final class FlinkJobsCommand implements Callable<Integer> {
       // The job stops with this command even when it is killed with SIGKILL and cannot stop its child.
       args.addAll(List.of("--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
     }
-    return LocalFlinkJar.command(jar, flinkHeap == null ? List.of() : List.of("-Xmx" + flinkHeap), args);
+    return LocalFlinkJar.command(jar, LocalFlinkJar.heapFlag(flinkHeap), args);
   }
 }

@@ -99,7 +99,7 @@ public final class UpCommand implements Callable<Integer> {
         topologyPort, xdsPort, flinkMetricsPort);
     EmbeddedRuntime.Settings settings = new EmbeddedRuntime.Settings(data.toAbsolutePath(), config.toAbsolutePath(),
         admin.host, admin.port, admin.token(), kafkaPort, kafkaControllerPort, topicPrefix, jar,
-        flinkHeap == null ? List.of() : List.of("-Xmx" + flinkHeap), ports,
+        LocalFlinkJar.heapFlag(flinkHeap), ports,
         demo ? demoOptions.settings("127.0.0.1", extAuthzPort, ratelimitPort, otlpGrpcPort, alsPort) : null,
         ratelimitSetup);
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);

@@ -33,6 +33,21 @@ public final class LocalFlinkJar {
    * for the job, the ones its benchmark runs with), then {@code jvmArgs}, which win where they name the same
    * flag because the JVM takes the last, then {@code -jar JAR} and {@code args}.
    */
+  /**
+   * The JVM flag for {@code --flink-heap SIZE} (none when not given). A size the JVM refuses used to reach the
+   * child as {@code -Xmx<SIZE>}: `switchyard flink-jobs` then ended with the JVM's "Invalid maximum heap size",
+   * and `up` restarted a child that could never start.
+   */
+  public static List<String> heapFlag(String size) {
+    if (size == null) {
+      return List.of();
+    }
+    if (!size.matches("[1-9][0-9]*[mMgGtT]")) {
+      throw new IllegalArgumentException("--flink-heap: '" + size + "' is not a heap size like 512m or 2g");
+    }
+    return List.of("-Xmx" + size);
+  }
+
   public static List<String> command(Path jar, List<String> jvmArgs, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(JarJvmOptions.of(jar));

@@ -52,6 +52,17 @@ class FlinkJarCommandsTest {
   }
 
   @Test
+  void aHeapSizeTheJvmWouldRefuseIsAUsageErrorNamingTheOption() throws Exception {
+    Path jar = jar();
+    for (String size : List.of("foo", "0", "2", "1.5g", "-1g")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> flinkJobs("--flink-jar", jar.toString(), "--flink-heap", size))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("--flink-heap: '" + size + "' is not a heap size like 512m or 2g");
+    }
+    assertThat(flinkJobs("--flink-jar", jar.toString(), "--flink-heap", "512M")).contains("-Xmx512M");
+  }
+
+  @Test
   void jobHelpAsksTheJobForItsOptions() throws Exception {
     assertThat(afterJar(flinkJobs("--flink-jar", jar().toString(), "--job-help"))).containsExactly("--help");
   }

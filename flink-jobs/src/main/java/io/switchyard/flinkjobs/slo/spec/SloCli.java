@@ -72,7 +72,8 @@ public final class SloCli {
         case "check" -> {
           for (OpenSloParser.SloDocument d : docs) {
             SloSpec s = d.spec();
-            out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key() + ", objective " + s.objective()
+            out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key()
+                + (s.target().namespace().isEmpty() ? "" : " in namespace " + s.target().namespace()) + ", objective " + s.objective()
                 + " over " + Durations.format(s.window())
                 + (s.latencyThreshold() != null ? ", threshold " + boundText(s.latencyThreshold()) : "")
                 + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
@@ -86,7 +87,9 @@ public final class SloCli {
           return 0;
         }
         case "rules" -> {
-          out.print(PrometheusRules.render(docs.stream().map(OpenSloParser.SloDocument::spec).toList(), alerts, window));
+          List<SloSpec> specs = docs.stream().map(OpenSloParser.SloDocument::spec).toList();
+          specs.forEach(s -> PrometheusRules.namespaceWarning(s).ifPresent(w -> err.println("warning: " + w)));
+          out.print(PrometheusRules.render(specs, alerts, window));
           return 0;
         }
         case "apply" -> {
