@@ -110,6 +110,16 @@ public final class SpanEdges {
     return "";
   }
 
+  /**
+   * Envoy tags both sidecars' spans with their own flags. The server side's count, as its response code does and as
+   * the access-log path takes the destination's report for the outcome (Istio's reporter rule); the client's only
+   * when the server saw none, so flags only the caller's sidecar raised are not lost. Envoy's "-" (none) arrives
+   * as "" from ingest.
+   */
+  static String responseFlags(SpanFields client, SpanFields server) {
+    return server.responseFlags.isEmpty() ? client.responseFlags : server.responseFlags;
+  }
+
   private static EdgeEvent base(SpanFields timeSource) {
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
@@ -136,6 +146,7 @@ public final class SpanEdges {
     }
     String code = responseClass(server);
     e.responseClass = code.isEmpty() ? responseClass(client) : code;
+    e.responseFlags = responseFlags(client, server);
     return e;
   }
 
@@ -151,6 +162,7 @@ public final class SpanEdges {
     e.clientLatencySeconds = durationSeconds(client);
     e.serverLatencySeconds = e.clientLatencySeconds;
     e.responseClass = responseClass(client);
+    e.responseFlags = client.responseFlags;
     return e;
   }
 
@@ -164,6 +176,7 @@ public final class SpanEdges {
     e.failed = failed(client);
     e.clientLatencySeconds = durationSeconds(client);
     e.responseClass = responseClass(client);
+    e.responseFlags = client.responseFlags;
     return e;
   }
 
@@ -177,6 +190,7 @@ public final class SpanEdges {
     e.failed = failed(server);
     e.serverLatencySeconds = durationSeconds(server);
     e.responseClass = responseClass(server);
+    e.responseFlags = server.responseFlags;
     return e;
   }
 }

@@ -63,6 +63,8 @@ final class SpanFields {
   String istioWorkload = "";
   String istioNamespace = "";
   String upstreamCluster = "";
+  /** Envoy's short response flags ("UF", "UH,URX"), "" when none. */
+  String responseFlags = "";
   /** The kept attributes: empty unless the record had any (then read by the full parse). */
   Map<String, String> attributes = Map.of();
 
@@ -106,6 +108,7 @@ final class SpanFields {
     s.istioWorkload = r.getIstioWorkload();
     s.istioNamespace = r.getIstioNamespace();
     s.upstreamCluster = r.getUpstreamCluster();
+    s.responseFlags = r.getResponseFlags();
     s.attributes = r.getAttributesMap();
     return s;
   }
@@ -217,6 +220,7 @@ final class SpanFields {
       case 31 -> istioWorkload = s;
       case 32 -> istioNamespace = s;
       case 34 -> upstreamCluster = s;
+      case 35 -> responseFlags = s;
       default -> { } // name, http method and route, canonical service: checked, not kept
     }
   }
@@ -224,7 +228,7 @@ final class SpanFields {
   /** SpanRecord's string fields: their bytes must be valid UTF-8 for the record to parse. */
   private static boolean isString(int field) {
     return field == 5 || field == 6 || field == 8 || (field >= 20 && field <= 26) || field == 28 || field == 29
-        || (field >= 31 && field <= 34);
+        || (field >= 31 && field <= 35);
   }
 
   /** Cached names: at most this long, in a table of this many slots. */

@@ -129,6 +129,7 @@ final class ProtoSpanEdges {
     }
     String code = responseClass(server);
     e.responseClass = code.isEmpty() ? responseClass(client) : code;
+    e.responseFlags = server.getResponseFlags().isEmpty() ? client.getResponseFlags() : server.getResponseFlags();
     return e;
   }
 
@@ -144,6 +145,7 @@ final class ProtoSpanEdges {
     e.clientLatencySeconds = durationSeconds(client);
     e.serverLatencySeconds = e.clientLatencySeconds;
     e.responseClass = responseClass(client);
+    e.responseFlags = client.getResponseFlags();
     return e;
   }
 
@@ -157,6 +159,7 @@ final class ProtoSpanEdges {
     e.failed = failed(client);
     e.clientLatencySeconds = durationSeconds(client);
     e.responseClass = responseClass(client);
+    e.responseFlags = client.getResponseFlags();
     return e;
   }
 
@@ -170,6 +173,7 @@ final class ProtoSpanEdges {
     e.failed = failed(server);
     e.serverLatencySeconds = durationSeconds(server);
     e.responseClass = responseClass(server);
+    e.responseFlags = server.getResponseFlags();
     return e;
   }
 

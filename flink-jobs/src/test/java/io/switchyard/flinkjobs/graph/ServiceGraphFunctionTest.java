@@ -101,6 +101,28 @@ class ServiceGraphFunctionTest {
   }
 
   @Test
+  void envoyResponseFlagsComeFromTheServerSpanElseTheClientSpanAsTheAccessLogsOutcomeDoes() throws Exception {
+    start();
+    // Both sidecars flagged: the server's count, as its response code does.
+    send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120).setHttpStatusCode(504).setResponseFlags("UT"));
+    send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setResponseFlags("DC"));
+    // Only the caller's sidecar flagged (the server's "-" arrives empty from ingest).
+    send(span(2, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120).setHttpStatusCode(503).setResponseFlags("UF,URX"));
+    send(span(2, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100).setHttpStatusCode(200));
+    // No flags on either side.
+    send(span(3, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));
+    send(span(3, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 100));
+    // A root server span and a client span whose server never comes keep their own.
+    send(span(4, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, T0, 5).setHttpStatusCode(429).setResponseFlags("RL"));
+    send(span(5, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 80).setPeerService("payments-api")
+        .setHttpStatusCode(503).setResponseFlags("UH"));
+    harness.processWatermark(new Watermark(T0 + 80 + 10_000));
+
+    assertThat(edges()).extracting(e -> e.serverName + " " + e.responseFlags).containsExactly(
+        "checkout DC", "checkout UF,URX", "checkout ", "frontend RL", "payments-api UH");
+  }
+
+  @Test
   void pairsClientThenServerIntoOneEdgeWithBothLatencies() throws Exception {
     start();
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 120));

@@ -26,6 +26,7 @@ class SpanFieldsEquivalenceTest {
   private static final HexFormat HEX = HexFormat.of();
   private static final String[] TEXT = {"", "", "frontend", "svc-7", "payments.prod", "mysql", "orders-db", "kafka", "10.0.0.12",
       "é", "日本", "a-very-long-service-name-that-is-longer-than-sixty-four-characters-for-the-cache-limit"};
+  private static final String[] FLAGS = {"UF", "UH,URX", "DC", "é"};
   private static final List<List<String>> PEER_LISTS = List.of(SpanAttributes.KNOWN_PEER_ATTRIBUTES,
       List.of("peer.service", "server.address", "custom.peer"), List.of("custom.peer", "db.name"), List.of());
 
@@ -160,6 +161,9 @@ class SpanFieldsEquivalenceTest {
     int[] grpc = {-1, 0, 14, 2, 16, 17, Integer.MIN_VALUE, r.nextInt()};
     b.setRpcGrpcStatusCode(grpc[r.nextInt(grpc.length)]);
     b.setIstioWorkload(text(r)).setIstioNamespace(text(r)).setIstioCanonicalService(text(r)).setUpstreamCluster(text(r));
+    if (r.nextInt(3) == 0) {
+      b.setResponseFlags(FLAGS[r.nextInt(FLAGS.length)]);
+    }
     if (r.nextInt(5) == 0) {
       String[] keys = {"rpc.grpc.status_code", "custom.peer", "db.name", "peer.service", "k"};
       for (int i = r.nextInt(3); i >= 0; i--) {
@@ -184,7 +188,7 @@ class SpanFieldsEquivalenceTest {
 
   /** A string field whose bytes are not valid UTF-8 (or are, but not ASCII). */
   private static byte[] invalidText(Random r) throws IOException {
-    int[] fields = {5, 6, 8, 20, 23, 28, 29, 31, 33, 34};
+    int[] fields = {5, 6, 8, 20, 23, 28, 29, 31, 33, 34, 35};
     byte[][] values = {{(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xff}, {(byte) 0xc3, (byte) 0xa9},
         {(byte) 0xe2, (byte) 0x82}, {(byte) 0xc0, (byte) 0x80}, "ok".getBytes(StandardCharsets.UTF_8)};
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

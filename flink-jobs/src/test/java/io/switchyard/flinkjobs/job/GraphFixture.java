@@ -41,7 +41,10 @@ final class GraphFixture {
       long t = i < 8 ? T0 + i * 5_000L : T0 + 60_000L + i * 1_000L; // 8 requests in minute 0, 2 in minute 1
       long trace = 100 + i;
       spans.add(span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, t, 100).setHttpStatusCode(200).build());
-      spans.add(span(trace, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, t + 10, 80).build());
+      // Envoy's flags as ingest keeps them: the caller's sidecar gave up retrying the failed request, the
+      // callee's sidecar saw none ("-", kept as empty).
+      spans.add(span(trace, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, t + 10, 80).setResponseFlags(i == 0 ? "URX" : "")
+          .build());
       SpanRecord.Builder server = span(trace, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, t + 15, 70).setHttpStatusCode(200);
       if (i == 0) {
         server.setStatus(StatusCode.STATUS_CODE_ERROR).setHttpStatusCode(500);
@@ -54,7 +57,8 @@ final class GraphFixture {
     spans.add(span(200, 2, 1, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_050, 5).build());
     spans.add(span(200, 3, 1, "shipping", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_080, 5).build());
     // A client whose server is not instrumented: a virtual node named by peer.service.
-    spans.add(span(300, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 2_000, 250).setPeerService("payments").build());
+    spans.add(span(300, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 2_000, 250).setPeerService("payments")
+        .setResponseFlags("UF,URX").build());
     return spans;
   }
 
@@ -191,6 +195,10 @@ final class GraphFixture {
     EdgeAggregate payments = edges.get(trace + "|virtual_node|frontend->payments@0");
     assertThat(payments.getClientLatency().getSumSeconds()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(payments.getServerLatency().getCount()).isZero();
+    // Envoy's flags from spans, counted per flag as the access-log path counts them.
+    assertThat(checkout.getResponseFlagsList()).containsExactly(code("URX", 1));
+    assertThat(edges.get(trace + "||frontend->checkout@1").getResponseFlagsList()).isEmpty();
+    assertThat(payments.getResponseFlagsList()).containsExactlyInAnyOrder(code("UF", 1), code("URX", 1));
 
     Map<String, Double> services = new TreeMap<>();
     for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(kafka, prefix + Topics.SERVICES.name())) {
@@ -207,6 +215,10 @@ final class GraphFixture {
         trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
         mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0));
+  }
+
+  private static io.switchyard.model.v1.CodeCount code(String code, double count) {
+    return io.switchyard.model.v1.CodeCount.newBuilder().setCode(code).setCount(count).build();
   }
 
   /** {@code map} plus two entries (Map.of stops at ten). */

@@ -25,7 +25,7 @@ public final class SpanMapper {
       "messaging.destination", "http.response.status_code", "http.status_code", "http.request.method", "http.method",
       "http.route", "rpc.grpc.status_code", "grpc.status_code", "istio.workload", "k8s.deployment.name",
       "k8s.statefulset.name", "k8s.daemonset.name", "istio.canonical_service", "upstream_cluster",
-      SamplingProbability.ATTRIBUTE);
+      "response_flags", SamplingProbability.ATTRIBUTE);
 
   private final MappingOptions options;
 
@@ -136,12 +136,21 @@ public final class SpanMapper {
     b.setIstioNamespace(istioNamespace.isEmpty() ? cut(resource.string("k8s.namespace.name")) : istioNamespace);
     b.setIstioCanonicalService(cut(either(attrs, resource, "istio.canonical_service")));
     b.setUpstreamCluster(cut(attrs.string("upstream_cluster")));
+    b.setResponseFlags(cut(responseFlags(attrs.string("response_flags"))));
 
     if (options.keepAttributes()) {
       keep(b, resource);
       keep(b, attrs);
     }
     return b.build();
+  }
+
+  /**
+   * Envoy's tracers tag every span with {@code response_flags}, "-" when there were none: that is written as empty,
+   * as the access-log mappers do, so the record carries nothing for the common case.
+   */
+  static String responseFlags(String tag) {
+    return "-".equals(tag) ? "" : tag;
   }
 
   private void keep(SpanRecord.Builder b, Attributes attrs) {

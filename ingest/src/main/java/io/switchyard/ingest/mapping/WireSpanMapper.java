@@ -215,6 +215,7 @@ public final class WireSpanMapper {
   private static final int[] AT_HTTP_ROUTE = SpanMapper.SPAN_KEYS.slotsOf("http.route");
   private static final int[] AT_ISTIO_CANONICAL_SERVICE = SpanMapper.SPAN_KEYS.slotsOf("istio.canonical_service");
   private static final int[] AT_UPSTREAM_CLUSTER = SpanMapper.SPAN_KEYS.slotsOf("upstream_cluster");
+  private static final int[] AT_RESPONSE_FLAGS = SpanMapper.SPAN_KEYS.slotsOf("response_flags");
   private static final int[] AT_HTTP_RESPONSE_STATUS_CODE =
       SpanMapper.SPAN_KEYS.slotsOf("http.response.status_code", "http.status_code");
   private static final int[] AT_RPC_GRPC_STATUS_CODE =
@@ -488,6 +489,7 @@ public final class WireSpanMapper {
       istioNamespace.isEmpty() ? resource.k8sNamespace : istioNamespace,
       spanOr(attrs.string(AT_ISTIO_CANONICAL_SERVICE), resource.canonicalService),
       cut(attrs.string(AT_UPSTREAM_CLUSTER)),
+      cut(SpanMapper.responseFlags(attrs.string(AT_RESPONSE_FLAGS))),
     };
     int httpStatus = (int) attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE);
     int grpcStatus = (int) attrs.number(-1, AT_RPC_GRPC_STATUS_CODE);
@@ -564,7 +566,7 @@ public final class WireSpanMapper {
   }
 
   /** Field numbers of strings[3..]: the typed attribute fields (27 and 30 are the two ints between them). */
-  private static final int[] TYPED_FIELDS = {20, 21, 22, 23, 24, 25, 26, 28, 29, 31, 32, 33, 34};
+  private static final int[] TYPED_FIELDS = {20, 21, 22, 23, 24, 25, 26, 28, 29, 31, 32, 33, 34, 35};
 
   private static int bytesSize(int field, int len) {
     return len == 0 ? 0 : CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(len)

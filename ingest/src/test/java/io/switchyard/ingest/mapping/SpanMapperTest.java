@@ -126,6 +126,19 @@ class SpanMapperTest {
   }
 
   @Test
+  void envoyResponseFlagsAreKeptAndItsDashMeansNone() {
+    Span failed = span().addAttributes(kv("response_flags", "UF,URX")).addAttributes(kv("http.status_code", "503"))
+        .addAttributes(kv("component", "proxy")).build();
+    Span fine = span().addAttributes(kv("response_flags", "-")).addAttributes(kv("http.status_code", "200")).build();
+    var records = mapper.map(request(resource(kv("service.name", "reviews.bookinfo")), failed, fine, span().build()), 0)
+        .records();
+
+    assertThat(records.get(0).getResponseFlags()).isEqualTo("UF,URX");
+    assertThat(records.get(1).getResponseFlags()).isEmpty();
+    assertThat(records.get(2).getResponseFlags()).isEmpty();
+  }
+
+  @Test
   void kubernetesResourceAttributesFillWorkloadAndNamespace() {
     SpanRecord r = mapper.map(request(resource(kv("service.name", "cart"), kv("k8s.namespace.name", "shop"),
         kv("k8s.deployment.name", "cart-v1")), span().build()), 0).records().get(0);

@@ -30,8 +30,8 @@ class WireSpanMapperTest {
       "db.namespace", "messaging.system", "messaging.destination.name", "messaging.destination",
       "http.response.status_code", "http.status_code", "http.request.method", "http.method", "http.route",
       "rpc.grpc.status_code", "grpc.status_code", "istio.workload", "k8s.deployment.name", "k8s.statefulset.name",
-      "k8s.daemonset.name", "istio.canonical_service", "upstream_cluster", "sampling.probability", "service.name",
-      "service.namespace", "k8s.namespace.name", "user.id", "thread.name", "custom.attr"};
+      "k8s.daemonset.name", "istio.canonical_service", "upstream_cluster", "response_flags", "sampling.probability",
+      "service.name", "service.namespace", "k8s.namespace.name", "user.id", "thread.name", "custom.attr"};
   private static final String[] TRACESTATES = {"", "ot=th:8", "ot=th:c", "ot=rv:abcdef;th:fd", "vendor=x,ot=th:0",
       "ot=th:zz", "ot=th:", "a=b", "ot=th:123456789abcdef0", " ot=th:4 , x=y"};
 
@@ -290,7 +290,7 @@ class WireSpanMapperTest {
         return "x".repeat(10 + rnd.nextInt(20));
       default:
         return new String[] {"GET", "checkout", "orders.shop.svc.cluster.local", "postgresql", "kafka",
-            "outbound|8080||pay.svc"}[rnd.nextInt(6)];
+            "outbound|8080||pay.svc", "-", "UF", "UH,URX"}[rnd.nextInt(9)];
     }
   }
 
