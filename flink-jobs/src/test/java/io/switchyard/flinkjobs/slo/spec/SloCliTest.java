@@ -51,7 +51,7 @@ class SloCliTest {
   }
 
   @Test
-  void aNamespacedSloSaysItsNamespaceAndTheRulesWarnThatTheirSeriesHaveNone(@TempDir Path dir) throws Exception {
+  void aNamespacedSloSaysItsNamespaceAndItsRulesSelectTheServerNamespace(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("n1.yaml"), """
         apiVersion: openslo/v1
         kind: SLO
@@ -72,12 +72,12 @@ class SloCliTest {
     assertThat(run("check", dir.toString())).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("cart-n1: availability of service|trace|cart in namespace n1,");
     out.reset();
-    // The job counts cart in n1 only; traces_service_graph_* carry no namespace, so the rules count cart everywhere.
+    // The job counts cart in n1 only; so do the rules, on Tempo's namespace dimension label of the server.
     assertThat(run("rules", dir.toString())).isZero();
-    String warning = "SLO cart-n1 names namespace n1, but the traces_service_graph_* series have no namespace label:"
-        + " these rules count service cart in every namespace";
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("# " + warning);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("warning: " + warning);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("sum(rate(traces_service_graph_request_failed_total{server=\"cart\","
+        + " server_service_namespace=\"n1\"}[1m])) / sum(rate(traces_service_graph_request_total{server=\"cart\","
+        + " server_service_namespace=\"n1\"}[1m]))");
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   @Test
