@@ -129,7 +129,7 @@ public final class TopologyCollector implements MultiCollector {
           "server_service_namespace", e.getServer().getNamespace());
       requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
-      server.dataPoint(histogram(labels, e.getServerLatency(), SERVER));
+      server.dataPoint(histogram(labels, judgedLatency(e), SERVER));
       client.dataPoint(histogram(labels, e.getClientLatency(), EXPOSED));
       if (e.getMessagingLatency().getBucketCountsCount() == LatencyBuckets.COUNT) {
         queue.dataPoint(histogram(labels, e.getMessagingLatency(), EXPOSED));
@@ -241,6 +241,16 @@ public final class TopologyCollector implements MultiCollector {
   private static String hopId(EdgeAggregate e) {
     return e.getClient().getNamespace() + "\u0000" + e.getServer().getNamespace() + "\u0000" + e.getClient().getName()
         + "\u0000" + e.getServer().getName() + "\u0000" + e.getConnectionType();
+  }
+
+  /**
+   * The latency a latency SLO judges a hop by, as the SLO job does per window: the server's own measure, else what the
+   * caller saw. A hop into an uninstrumented peer (an external API, a queue without consumers) never has a server span,
+   * so its server-side series holds the caller-seen latency and the rules of {@code slo rules}, which read the server
+   * histogram at the threshold's bound, agree with the job there; left empty it would be 0/0 and never alert.
+   */
+  static LatencyHistogram judgedLatency(EdgeAggregate e) {
+    return e.hasServerLatency() && e.getServerLatency().getCount() > 0 ? e.getServerLatency() : e.getClientLatency();
   }
 
   private static EdgeAggregate preferMesh(EdgeAggregate a, EdgeAggregate b) {

@@ -126,6 +126,29 @@ class TopologyCollectorTest {
   }
 
   @Test
+  void aHopIntoAnUninstrumentedPeerShowsTheCallerSeenLatencyAsItsServerLatencyAsTheSloJobJudgesIt() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // 10 calls of an external API, 55 ms as the caller saw them; no server span ever comes, so no server histogram.
+      b.edge("ipc.shop->api.pay.example", Fixtures.edge(Fixtures.service("ipc", "shop"),
+          Fixtures.node("api.pay.example", NodeRef.NodeKind.NODE_KIND_VIRTUAL), MeshScenario.TRACE, Fixtures.T0, 10, 0, 0.05)
+          .toBuilder().clearServerLatency().build());
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      String series = "traces_service_graph_request_server_seconds";
+      String labels = "client=\"ipc\",client_service_namespace=\"shop\",connection_type=\"\",server=\"api.pay.example\","
+          + "server_service_namespace=\"\"";
+      // Every shared bound, as for any hop: a 50 ms latency SLO's rules read le 36.2 ms (none) over the count (10), as the job.
+      assertThat(text).contains(series + "_bucket{" + labels + ",le=\"0.036203867196751234\"} 0",
+          series + "_bucket{" + labels + ",le=\"0.1024\"} 10", series + "_count{" + labels + "} 10");
+      assertThat(text.lines().filter(l -> l.startsWith(series + "_bucket{" + labels))).hasSize(LatencyBuckets.FINITE + 1);
+      // A hop with a server measure keeps it: frontend -> cart's server saw 20 ms, its caller 22 ms (sum 600 x 0.02, 13.2 for the caller).
+      assertThat(text).contains(series + "_sum{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\","
+          + "server=\"cart\",server_service_namespace=\"shop\"} 11.999999999999998");
+    }
+  }
+
+  @Test
   void hopsWithTheSameNamesInTwoNamespacesAreTwoSeriesLabelledWithTheirNamespaces() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       NodeRef outletFrontend = MeshScenario.FRONTEND.toBuilder().setNamespace("outlet").build();
