@@ -41,23 +41,7 @@ class PrometheusRulesPromtoolIT {
     // cart in n1 fails 1 call in 4, cart in n2 every call; the job counts n1 only (0.25), the rules must too (summed
     // over both namespaces they would read 5 of 8, 0.625). The caller's namespace does not count: n2's frontend -> n1's
     // cart is n1's cart too.
-    List<SloSpec> slo = OpenSloParser.parse("""
-        apiVersion: openslo/v1
-        kind: SLO
-        metadata: {name: cart-n1}
-        spec:
-          service: cart
-          indicator:
-            metadata: {name: cart-n1-ok}
-            spec:
-              ratioMetric:
-                counter: true
-                good:  {metricSource: {type: switchyard, spec: {service: cart, namespace: n1, sli: availability}}}
-                total: {metricSource: {type: switchyard, spec: {service: cart, namespace: n1}}}
-          timeWindow: [{duration: 1h, isRolling: true}]
-          budgetingMethod: Occurrences
-          objectives: [{target: 0.95}]
-        """, "cart-n1.yaml");
+    List<SloSpec> slo = OpenSloParser.parse(SloFixtures.CART_N1_AVAILABILITY, "cart-n1.yaml");
     Files.writeString(ns.resolve("rules.yml"), PrometheusRules.render(slo, AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
     String n1 = "client=\"frontend\", client_service_namespace=\"n1\", connection_type=\"\", server=\"cart\", server_service_namespace=\"n1\"";
     String fromN2 = n1.replace("client_service_namespace=\"n1\"", "client_service_namespace=\"n2\"");

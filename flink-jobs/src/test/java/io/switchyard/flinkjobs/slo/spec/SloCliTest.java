@@ -52,23 +52,7 @@ class SloCliTest {
 
   @Test
   void aNamespacedSloSaysItsNamespaceAndItsRulesSelectTheServerNamespace(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("n1.yaml"), """
-        apiVersion: openslo/v1
-        kind: SLO
-        metadata: {name: cart-n1}
-        spec:
-          service: cart
-          indicator:
-            metadata: {name: cart-n1-ok}
-            spec:
-              ratioMetric:
-                counter: true
-                good:  {metricSource: {type: switchyard, spec: {service: cart, namespace: n1, sli: availability}}}
-                total: {metricSource: {type: switchyard, spec: {service: cart, namespace: n1}}}
-          timeWindow: [{duration: 1h, isRolling: true}]
-          budgetingMethod: Occurrences
-          objectives: [{target: 0.95}]
-        """);
+    Files.writeString(dir.resolve("n1.yaml"), SloFixtures.CART_N1_AVAILABILITY);
     assertThat(run("check", dir.toString())).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("cart-n1: availability of service|trace|cart in namespace n1,");
     out.reset();
