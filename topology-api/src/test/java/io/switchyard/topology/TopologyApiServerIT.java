@@ -124,7 +124,7 @@ class TopologyApiServerIT {
       assertThat(getJson(base + "/api/graph/fields").get("nodes_fields")).isNotEmpty();
 
       String metrics = get(base + "/metrics").body();
-      assertThat(metrics).contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600.0");
+      assertThat(metrics).contains("traces_service_graph_request_total{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 600.0");
 
       // Late data: the first window of frontend->cart is re-emitted with 120 requests instead of 60.
       try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
@@ -135,7 +135,7 @@ class TopologyApiServerIT {
           assertThat(edge(getJson(base + "/api/v1/graph?from=" + FROM), "shop/frontend->shop/cart").get("requests").asDouble())
               .isEqualTo(660.0));
       assertThat(get(base + "/metrics").body())
-          .contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 660.0");
+          .contains("traces_service_graph_request_total{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 660.0");
     }
 
     // Restarted on the same store: resumes from the stored offsets, reads nothing again.
@@ -155,7 +155,7 @@ class TopologyApiServerIT {
       assertThat(edge(getJson(base + "/api/v1/graph?from=" + FROM), "shop/frontend->shop/cart").get("requests").asDouble())
           .isEqualTo(660.0);
       assertThat(get(base + "/metrics").body())
-          .contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 660.0");
+          .contains("traces_service_graph_request_total{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 660.0");
     }
   }
 

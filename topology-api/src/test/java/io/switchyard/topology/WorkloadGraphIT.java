@@ -109,7 +109,7 @@ class WorkloadGraphIT {
       // The counter is the hop's access-log total since the start (a hop with access logs exports those): the new
       // minute 0 (4, replacing the previous build's 4) and the previous build's minute 2 (5).
       assertThat(get(base + "/metrics").body())
-          .contains("traces_service_graph_request_total{client=\"productpage-v1\",connection_type=\"\",server=\"reviews\"} 9.0");
+          .contains("traces_service_graph_request_total{client=\"productpage-v1\",client_service_namespace=\"bookinfo\",connection_type=\"\",server=\"reviews\",server_service_namespace=\"bookinfo\"} 9.0");
 
       // Versioned apps: v1 2, v2 1, v3 1 (minute 0, logged with versions); the traced minute names no version, so its
       // 3 requests and the previous build's 5 show under the app alone.

@@ -68,8 +68,8 @@ public final class TopologyCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    // Per hop the access-log figure where a hop has both sources; then hops whose names meet in Tempo's labels
-    // (the same service names in two namespaces) are summed into their one series, not one kept.
+    // Per hop the access-log figure where a hop has both sources. Each hop is its own series: the namespaces are
+    // labels (Tempo's service.namespace dimension), so an SLO of one namespace selects only its hops.
     Map<String, EdgeAggregate> hops = new LinkedHashMap<>();
     List<EdgeAggregate> intoVirtual = new ArrayList<>();
     store.scanEdgeTotals(e -> {
@@ -88,8 +88,6 @@ public final class TopologyCollector implements MultiCollector {
     });
     hops.values().removeIf(e -> e.getSource() == TelemetrySource.TELEMETRY_SOURCE_TRACE
         && meshed.contains(MeshRule.serverOf(e.getClient(), e.getServer())));
-    Map<String, EdgeAggregate> edges = new LinkedHashMap<>();
-    hops.values().forEach(e -> edges.merge(edgeId(e), e, TopologyCollector::sum));
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();
     store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
         (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
@@ -120,17 +118,18 @@ public final class TopologyCollector implements MultiCollector {
         .help("Time messages waited between the producer's end and the consumer's start (messaging edges)");
     int edgeCount = 0;
     long droppedEdges = 0;
-    for (EdgeAggregate e : edges.values()) {
+    for (EdgeAggregate e : hops.values()) {
       if (edgeCount >= maxSeries) {
         droppedEdges++;
         continue;
       }
       edgeCount++;
-      Labels labels = Labels.of("client", e.getClient().getName(), "connection_type", e.getConnectionType(),
-          "server", e.getServer().getName());
+      Labels labels = Labels.of("client", e.getClient().getName(), "client_service_namespace", e.getClient().getNamespace(),
+          "connection_type", e.getConnectionType(), "server", e.getServer().getName(),
+          "server_service_namespace", e.getServer().getNamespace());
       requests.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getRequestCount()).build());
       failed.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(e.getFailedCount()).build());
-      server.dataPoint(histogram(labels, e.getServerLatency(), SERVER));
+      server.dataPoint(histogram(labels, judgedLatency(e), SERVER));
       client.dataPoint(histogram(labels, e.getClientLatency(), EXPOSED));
       if (e.getMessagingLatency().getBucketCountsCount() == LatencyBuckets.COUNT) {
         queue.dataPoint(histogram(labels, e.getMessagingLatency(), EXPOSED));
@@ -238,38 +237,20 @@ public final class TopologyCollector implements MultiCollector {
     return GaugeSnapshot.builder().name(name).help(help);
   }
 
-  /** The identity of a series: Tempo's labels. */
-  private static String edgeId(EdgeAggregate e) {
-    return e.getClient().getName() + "\u0000" + e.getServer().getName() + "\u0000" + e.getConnectionType();
-  }
-
-  /** The identity of a hop: the series' labels plus both namespaces. */
+  /** The identity of a hop, and of its series: both names, both namespaces and the connection type. */
   private static String hopId(EdgeAggregate e) {
-    return e.getClient().getNamespace() + "\u0000" + e.getServer().getNamespace() + "\u0000" + edgeId(e);
+    return e.getClient().getNamespace() + "\u0000" + e.getServer().getNamespace() + "\u0000" + e.getClient().getName()
+        + "\u0000" + e.getServer().getName() + "\u0000" + e.getConnectionType();
   }
 
-  private static EdgeAggregate sum(EdgeAggregate a, EdgeAggregate b) {
-    EdgeAggregate.Builder s = a.toBuilder().setRequestCount(a.getRequestCount() + b.getRequestCount())
-        .setFailedCount(a.getFailedCount() + b.getFailedCount())
-        .setServerLatency(sum(a.getServerLatency(), b.getServerLatency()))
-        .setClientLatency(sum(a.getClientLatency(), b.getClientLatency()));
-    if (a.hasMessagingLatency() || b.hasMessagingLatency()) {
-      s.setMessagingLatency(sum(a.getMessagingLatency(), b.getMessagingLatency()));
-    }
-    return s.build();
-  }
-
-  /** Both histograms added; one without the full buckets (none recorded) adds nothing, as {@link #histogram} shows it. */
-  private static LatencyHistogram sum(LatencyHistogram a, LatencyHistogram b) {
-    if (b.getBucketCountsCount() != LatencyBuckets.COUNT) {
-      return a;
-    }
-    if (a.getBucketCountsCount() != LatencyBuckets.COUNT) {
-      return b;
-    }
-    LatencyHistogram.Builder s = a.toBuilder();
-    LatencyBuckets.merge(s, b);
-    return s.build();
+  /**
+   * The latency a latency SLO judges a hop by, as the SLO job does per window: the server's own measure, else what the
+   * caller saw. A hop into an uninstrumented peer (an external API, a queue without consumers) never has a server span,
+   * so its server-side series holds the caller-seen latency and the rules of {@code slo rules}, which read the server
+   * histogram at the threshold's bound, agree with the job there; left empty it would be 0/0 and never alert.
+   */
+  static LatencyHistogram judgedLatency(EdgeAggregate e) {
+    return e.hasServerLatency() && e.getServerLatency().getCount() > 0 ? e.getServerLatency() : e.getClientLatency();
   }
 
   private static EdgeAggregate preferMesh(EdgeAggregate a, EdgeAggregate b) {

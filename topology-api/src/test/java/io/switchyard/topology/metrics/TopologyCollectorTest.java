@@ -52,16 +52,16 @@ class TopologyCollectorTest {
     try (RocksTopologyStore store = filled(dir)) {
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
       // Mesh totals (10 x 60), not mesh + trace (10 x 90).
-      assertThat(text).contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600.0");
-      assertThat(text).contains("traces_service_graph_request_failed_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 30.0");
-      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"database\",server=\"db\"} 300.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 600.0");
+      assertThat(text).contains("traces_service_graph_request_failed_total{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 30.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",client_service_namespace=\"shop\",connection_type=\"database\",server=\"db\",server_service_namespace=\"\"} 300.0");
       // 20 ms lies between the exposed bounds 6.4 ms and 25.6 ms.
       assertThat(text).contains(
-          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.0064\"} 0");
+          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\",le=\"0.0064\"} 0");
       assertThat(text).contains(
-          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.0256\"} 600");
+          "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\",le=\"0.0256\"} 600");
       assertThat(text).contains(
-          "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 600");
+          "traces_service_graph_request_server_seconds_count{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"} 600");
       assertThat(text).contains("traces_service_graph_request_client_seconds_bucket");
       assertThat(text).contains("switchyard_service_requests_total{kind=\"service\",namespace=\"shop\",service=\"cart\"} 600.0");
       assertThat(text).contains("switchyard_slo_error_budget_remaining{service=\"cart\",slo=\"cart-availability\"} -4.0");
@@ -80,10 +80,10 @@ class TopologyCollectorTest {
   }
 
   @Test
-  void messagingEdgesExposeTempoQueueLatencySeriesSummedOverNamespacesAndOtherEdgesNone() throws Exception {
+  void messagingEdgesExposeTempoQueueLatencySeriesPerNamespaceAndOtherEdgesNone() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       StoreBatch b = new StoreBatch();
-      // Two namespaces' orders -> shipping meet in Tempo's labels: 30 messages at 2 s and 10 at 50 ms.
+      // orders -> shipping in two namespaces: shop's 30 messages at 2 s, outlet's 10 at 50 ms.
       for (String ns : new String[] {"shop", "outlet"}) {
         boolean shop = ns.equals("shop");
         b.edge(ns + "/orders->" + ns + "/shipping", Fixtures.edge(Fixtures.service("orders", ns), Fixtures.service("shipping", ns),
@@ -93,15 +93,16 @@ class TopologyCollectorTest {
       store.write(b);
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
       String series = "traces_service_graph_request_messaging_system_seconds";
-      String labels = "client=\"orders\",connection_type=\"messaging_system\",server=\"shipping\"";
+      String shop = "client=\"orders\",client_service_namespace=\"shop\",connection_type=\"messaging_system\",server=\"shipping\","
+          + "server_service_namespace=\"shop\"";
+      String outlet = shop.replace("\"shop\"", "\"outlet\"");
       // The exposed bounds are the other Tempo histograms': 0.1 ms x 4^k; 50 ms lies under 0.1024 s, 2 s under 6.5536 s.
-      assertThat(text).contains(series + "_bucket{" + labels + ",le=\"0.0256\"} 0",
-          series + "_bucket{" + labels + ",le=\"0.1024\"} 10", series + "_bucket{" + labels + ",le=\"1.6384\"} 10",
-          series + "_bucket{" + labels + ",le=\"6.5536\"} 40", series + "_bucket{" + labels + ",le=\"+Inf\"} 40",
-          series + "_count{" + labels + "} 40");
-      assertThat(text).contains(series + "_sum{" + labels + "} 60.5");
-      // Only the messaging edge has the series.
-      assertThat(text.lines().filter(l -> l.startsWith(series + "_count"))).hasSize(1);
+      assertThat(text).contains(series + "_bucket{" + shop + ",le=\"1.6384\"} 0", series + "_bucket{" + shop + ",le=\"6.5536\"} 30",
+          series + "_bucket{" + shop + ",le=\"+Inf\"} 30", series + "_count{" + shop + "} 30", series + "_sum{" + shop + "} 60.0");
+      assertThat(text).contains(series + "_bucket{" + outlet + ",le=\"0.0256\"} 0", series + "_bucket{" + outlet + ",le=\"0.1024\"} 10",
+          series + "_bucket{" + outlet + ",le=\"+Inf\"} 10", series + "_count{" + outlet + "} 10", series + "_sum{" + outlet + "} 0.5");
+      // Only the messaging hops have the series.
+      assertThat(text.lines().filter(l -> l.startsWith(series + "_count"))).hasSize(2);
     }
   }
 
@@ -109,7 +110,7 @@ class TopologyCollectorTest {
   void serverLatencyShowsEveryBoundAnSloThresholdCanUseBeforeAnySloIsApplied() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
-      String series = "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",";
+      String series = "traces_service_graph_request_server_seconds_bucket{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\",";
       // 18.1 ms and 36.2 ms lie between the every-fourth bounds (6.4, 25.6, 102.4 ms). Every request took 20 ms: none at
       // or under 18.1 ms, all under 25.6 ms and 36.2 ms; the counts stay cumulative. A latency SLO applied later finds its
       // series already as old as the hop, so the rules' rates over any window are right from the start.
@@ -117,15 +118,38 @@ class TopologyCollectorTest {
           series + "le=\"0.0256\"} 600", series + "le=\"0.036203867196751234\"} 600", series + "le=\"+Inf\"} 600");
       assertThat(text.lines().filter(l -> l.startsWith(series))).hasSize(LatencyBuckets.FINITE + 1);
       // Every hop has the same bounds: histogram_quantile over a caller's hops to several servers needs one layout.
-      assertThat(text).contains("server=\"db\",le=\"0.018101933598375617\"");
+      assertThat(text).contains("server=\"db\",server_service_namespace=\"\",le=\"0.018101933598375617\"");
       // Client latency and the services' histograms keep the every-fourth bounds.
-      assertThat(text).doesNotContain("client_seconds_bucket{client=\"frontend\",connection_type=\"\",server=\"cart\",le=\"0.018101933598375617\"");
+      assertThat(text).doesNotContain("client_seconds_bucket{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\",le=\"0.018101933598375617\"");
       assertThat(text).doesNotContain("service=\"cart\",le=\"0.018101933598375617\"");
     }
   }
 
   @Test
-  void hopsWithTheSameNamesInTwoNamespacesAreSummedIntoTheirOneSeries() throws Exception {
+  void aHopIntoAnUninstrumentedPeerShowsTheCallerSeenLatencyAsItsServerLatencyAsTheSloJobJudgesIt() throws Exception {
+    try (RocksTopologyStore store = filled(dir)) {
+      StoreBatch b = new StoreBatch();
+      // 10 calls of an external API, 55 ms as the caller saw them; no server span ever comes, so no server histogram.
+      b.edge("ipc.shop->api.pay.example", Fixtures.edge(Fixtures.service("ipc", "shop"),
+          Fixtures.node("api.pay.example", NodeRef.NodeKind.NODE_KIND_VIRTUAL), MeshScenario.TRACE, Fixtures.T0, 10, 0, 0.05)
+          .toBuilder().clearServerLatency().build());
+      store.write(b);
+      String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      String series = "traces_service_graph_request_server_seconds";
+      String labels = "client=\"ipc\",client_service_namespace=\"shop\",connection_type=\"\",server=\"api.pay.example\","
+          + "server_service_namespace=\"\"";
+      // Every shared bound, as for any hop: a 50 ms latency SLO's rules read le 36.2 ms (none) over the count (10), as the job.
+      assertThat(text).contains(series + "_bucket{" + labels + ",le=\"0.036203867196751234\"} 0",
+          series + "_bucket{" + labels + ",le=\"0.1024\"} 10", series + "_count{" + labels + "} 10");
+      assertThat(text.lines().filter(l -> l.startsWith(series + "_bucket{" + labels))).hasSize(LatencyBuckets.FINITE + 1);
+      // A hop with a server measure keeps it: frontend -> cart's server saw 20 ms, its caller 22 ms (sum 600 x 0.02, 13.2 for the caller).
+      assertThat(text).contains(series + "_sum{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\","
+          + "server=\"cart\",server_service_namespace=\"shop\"} 11.999999999999998");
+    }
+  }
+
+  @Test
+  void hopsWithTheSameNamesInTwoNamespacesAreTwoSeriesLabelledWithTheirNamespaces() throws Exception {
     try (RocksTopologyStore store = filled(dir)) {
       NodeRef outletFrontend = MeshScenario.FRONTEND.toBuilder().setNamespace("outlet").build();
       NodeRef outletCart = MeshScenario.CART.toBuilder().setNamespace("outlet").build();
@@ -133,11 +157,15 @@ class TopologyCollectorTest {
       b.edge("frontend.outlet->cart.outlet", Fixtures.edge(outletFrontend, outletCart, MeshScenario.TRACE, Fixtures.T0, 40, 4, 0.02));
       store.write(b);
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
-      // shop's mesh total (600) plus outlet's trace-only hop (40); shop's trace figure is still not added.
-      assertThat(text).contains("traces_service_graph_request_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 640.0");
-      assertThat(text).contains("traces_service_graph_request_failed_total{client=\"frontend\",connection_type=\"\",server=\"cart\"} 34.0");
-      assertThat(text).contains(
-          "traces_service_graph_request_server_seconds_count{client=\"frontend\",connection_type=\"\",server=\"cart\"} 640");
+      // shop's mesh total (600; its trace figure is still not added) and outlet's trace-only hop (40), each under its
+      // namespaces (Tempo's service.namespace dimension), so a rule can select one namespace's cart.
+      String shop = "{client=\"frontend\",client_service_namespace=\"shop\",connection_type=\"\",server=\"cart\",server_service_namespace=\"shop\"}";
+      String outlet = shop.replace("\"shop\"", "\"outlet\"");
+      assertThat(text).contains("traces_service_graph_request_total" + shop + " 600.0", "traces_service_graph_request_total" + outlet + " 40.0",
+          "traces_service_graph_request_failed_total" + shop + " 30.0", "traces_service_graph_request_failed_total" + outlet + " 4.0",
+          "traces_service_graph_request_server_seconds_count" + shop + " 600", "traces_service_graph_request_server_seconds_count" + outlet + " 40");
+      assertThat(text.lines().filter(l -> l.startsWith("traces_service_graph_request_total{") && l.contains("server=\"cart\"")))
+          .containsExactlyInAnyOrder("traces_service_graph_request_total" + shop + " 600.0", "traces_service_graph_request_total" + outlet + " 40.0");
     }
   }
 
@@ -157,12 +185,12 @@ class TopologyCollectorTest {
           MeshScenario.TRACE, Fixtures.T0, 5, 0, 0.005).toBuilder().setConnectionType("database").build());
       store.write(b);
       String text = scrape(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
-      assertThat(text).contains("traces_service_graph_request_total{client=\"ingress\",connection_type=\"\",server=\"frontend\"} 120.0");
-      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"\",server=\"postgres\"} 50.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"ingress\",client_service_namespace=\"shop\",connection_type=\"\",server=\"frontend\",server_service_namespace=\"shop\"} 120.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",client_service_namespace=\"shop\",connection_type=\"\",server=\"postgres\",server_service_namespace=\"shop\"} 50.0");
       assertThat(text).doesNotContain("client=\"unknown\"")
           .doesNotContain("connection_type=\"database\",server=\"postgres\"");
       // db is a virtual peer no logged service stands for: its traced hop stays.
-      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",connection_type=\"database\",server=\"db\"} 300.0");
+      assertThat(text).contains("traces_service_graph_request_total{client=\"cart\",client_service_namespace=\"shop\",connection_type=\"database\",server=\"db\",server_service_namespace=\"\"} 300.0");
     }
   }
 

@@ -28,7 +28,6 @@ public final class PrometheusRules {
   public static String render(List<SloSpec> slos, AlertPolicy policy, Duration aggregationWindow) {
     StringBuilder y = new StringBuilder("groups:\n");
     for (SloSpec slo : slos) {
-      namespaceWarning(slo).ifPresent(w -> y.append("# ").append(w).append('\n'));
       y.append("- name: switchyard-slo-").append(slo.name()).append('\n');
       y.append("  rules:\n");
       List<AlertPolicy.Alert> alerts = policy.alerts(slo, aggregationWindow);
@@ -98,21 +97,6 @@ public final class PrometheusRules {
     y.append("    labels: ").append(labels).append('\n');
   }
 
-  /**
-   * The job keeps an SLO's namespace (it counts the service, or the edge's server, in that namespace only), but the
-   * Tempo-named series these rules read carry no namespace (the topology API sums same-named hops of two namespaces
-   * into one series), so for such an SLO the rules are not equivalent: said where the rules are written and read.
-   */
-  public static java.util.Optional<String> namespaceWarning(SloSpec slo) {
-    String ns = slo.target().namespace();
-    if (ns.isEmpty()) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of("SLO " + slo.name() + " names namespace " + ns + ", but the traces_service_graph_* series have no"
-        + " namespace label: these rules count " + (slo.target().isEdge() ? "edge " + slo.target().client() + " -> " : "service ")
-        + slo.target().service() + " in every namespace, the job only in " + ns);
-  }
-
   /** Bad slices / slices of {@code w}: a slice is bad when its error ratio exceeds 1 - timeSliceTarget. */
   static String badSliceRatio(SloSpec slo, Duration w) {
     String slice = Durations.format(slo.budgeting().sliceWindow());
@@ -135,11 +119,16 @@ public final class PrometheusRules {
 
   /**
    * The series of the SLO's service or edge. No source label: the topology API exposes one figure per hop, the
-   * access-log one where a hop has both (a filter on {@code source} would match nothing there).
+   * access-log one where a hop has both (a filter on {@code source} would match nothing there). An SLO's namespace is
+   * the server's, as in the job (an edge SLO counts callers of any namespace), matched on Tempo's
+   * {@code server_service_namespace} dimension label.
    */
   private static String selector(SloSpec slo) {
     SloSpec.Target t = slo.target();
     StringBuilder s = new StringBuilder("{server=\"").append(t.service()).append('"');
+    if (!t.namespace().isEmpty()) {
+      s.append(", server_service_namespace=\"").append(t.namespace()).append('"');
+    }
     if (t.isEdge()) {
       s.append(", client=\"").append(t.client()).append('"');
     }

@@ -88,7 +88,6 @@ public final class SloCli {
         }
         case "rules" -> {
           List<SloSpec> specs = docs.stream().map(OpenSloParser.SloDocument::spec).toList();
-          specs.forEach(s -> PrometheusRules.namespaceWarning(s).ifPresent(w -> err.println("warning: " + w)));
           out.print(PrometheusRules.render(specs, alerts, window));
           return 0;
         }

@@ -36,6 +36,38 @@ class PrometheusRulesPromtoolIT {
         "0+18x4800 86900+500x39 106418+18x39", "1200m", "1210m");
   }
 
+  @Test
+  void aNamespacedSloReadsItsServerNamespaceOnlyAsTheJobDoes(@TempDir Path ns) throws Exception {
+    // cart in n1 fails 1 call in 4, cart in n2 every call; the job counts n1 only (0.25), the rules must too (summed
+    // over both namespaces they would read 5 of 8, 0.625). The caller's namespace does not count: n2's frontend -> n1's
+    // cart is n1's cart too.
+    List<SloSpec> slo = OpenSloParser.parse(SloFixtures.CART_N1_AVAILABILITY, "cart-n1.yaml");
+    Files.writeString(ns.resolve("rules.yml"), PrometheusRules.render(slo, AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    String n1 = "client=\"frontend\", client_service_namespace=\"n1\", connection_type=\"\", server=\"cart\", server_service_namespace=\"n1\"";
+    String fromN2 = n1.replace("client_service_namespace=\"n1\"", "client_service_namespace=\"n2\"");
+    String n2 = n1.replace("\"n1\"", "\"n2\"");
+    Files.writeString(ns.resolve("test.yml"), """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: 'traces_service_graph_request_total{%1$s}', values: '0+3x90'}
+              - {series: 'traces_service_graph_request_failed_total{%1$s}', values: '0+0x90'}
+              - {series: 'traces_service_graph_request_total{%2$s}', values: '0+1x90'}
+              - {series: 'traces_service_graph_request_failed_total{%2$s}', values: '0+1x90'}
+              - {series: 'traces_service_graph_request_total{%3$s}', values: '0+4x90'}
+              - {series: 'traces_service_graph_request_failed_total{%3$s}', values: '0+4x90'}
+            promql_expr_test:
+              - expr: slo:sli_error:ratio_rate1h
+                eval_time: 80m
+                exp_samples:
+                  - {labels: 'slo:sli_error:ratio_rate1h{sloth_id="cart-n1", sloth_service="cart", sloth_slo="cart-n1", sloth_window="1h"}', value: 0.25}
+        """.formatted(n1, fromN2, n2));
+
+    Promtool.assertRuleTestsPass(ns, "test.yml", ns.resolve("rules.yml"));
+  }
+
   /** Both alerts of the checkout SLO's rules are quiet at {@code quietAt} and fire at {@code firingAt} over these series. */
   private static void assertAlertsFireOnlyAfter(Path dir, List<SloSpec> slo, String interval, String totals, String failed,
       String quietAt, String firingAt) throws Exception {

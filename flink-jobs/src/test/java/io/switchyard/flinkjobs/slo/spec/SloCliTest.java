@@ -51,33 +51,17 @@ class SloCliTest {
   }
 
   @Test
-  void aNamespacedSloSaysItsNamespaceAndTheRulesWarnThatTheirSeriesHaveNone(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("n1.yaml"), """
-        apiVersion: openslo/v1
-        kind: SLO
-        metadata: {name: cart-n1}
-        spec:
-          service: cart
-          indicator:
-            metadata: {name: cart-n1-ok}
-            spec:
-              ratioMetric:
-                counter: true
-                good:  {metricSource: {type: switchyard, spec: {service: cart, namespace: n1, sli: availability}}}
-                total: {metricSource: {type: switchyard, spec: {service: cart, namespace: n1}}}
-          timeWindow: [{duration: 1h, isRolling: true}]
-          budgetingMethod: Occurrences
-          objectives: [{target: 0.95}]
-        """);
+  void aNamespacedSloSaysItsNamespaceAndItsRulesSelectTheServerNamespace(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("n1.yaml"), SloFixtures.CART_N1_AVAILABILITY);
     assertThat(run("check", dir.toString())).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("cart-n1: availability of service|trace|cart in namespace n1,");
     out.reset();
-    // The job counts cart in n1 only; traces_service_graph_* carry no namespace, so the rules count cart everywhere.
+    // The job counts cart in n1 only; so do the rules, on Tempo's namespace dimension label of the server.
     assertThat(run("rules", dir.toString())).isZero();
-    String warning = "SLO cart-n1 names namespace n1, but the traces_service_graph_* series have no namespace label:"
-        + " these rules count service cart in every namespace";
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("# " + warning);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("warning: " + warning);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("sum(rate(traces_service_graph_request_failed_total{server=\"cart\","
+        + " server_service_namespace=\"n1\"}[1m])) / sum(rate(traces_service_graph_request_total{server=\"cart\","
+        + " server_service_namespace=\"n1\"}[1m]))");
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   @Test

@@ -41,4 +41,23 @@ public final class SloFixtures {
         budgetingMethod: Occurrences
         objectives: [{target: 0.9}]
       """;
+
+  /** 95 % of cart's requests in namespace n1 succeed, over a rolling hour. */
+  public static final String CART_N1_AVAILABILITY = """
+      apiVersion: openslo/v1
+      kind: SLO
+      metadata: {name: cart-n1}
+      spec:
+        service: cart
+        indicator:
+          metadata: {name: cart-n1-ok}
+          spec:
+            ratioMetric:
+              counter: true
+              good:  {metricSource: {type: switchyard, spec: {service: cart, namespace: n1, sli: availability}}}
+              total: {metricSource: {type: switchyard, spec: {service: cart, namespace: n1}}}
+        timeWindow: [{duration: 1h, isRolling: true}]
+        budgetingMethod: Occurrences
+        objectives: [{target: 0.95}]
+      """;
 }
