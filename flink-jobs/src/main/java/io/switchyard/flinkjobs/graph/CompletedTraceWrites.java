@@ -29,41 +29,22 @@ final class CompletedTraceWrites {
 
   private final int maxParallelism;
   private final int maxTraces;
-  private final HashMap<String, Held> held = new HashMap<>();
+  private final HashMap<String, TraceState> held = new HashMap<>();
   private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
-  /** Where the current key's entry key is taken from when a trace is held; {@code null}: made at the drain. */
-  private final RocksDbStateColumn column;
-
-  /**
-   * A held trace and the RocksDB key it goes under, when known at {@link #hold}: copied then from the
-   * key Flink serialized for the current key, instead of serializing the key string again at the drain
-   * (that, and its key group, were ~7 % of the span chain thread's samples in a profile).
-   */
-  private record Held(TraceState trace, byte[] entryKey) {}
 
   CompletedTraceWrites(int maxParallelism, int maxTraces) {
-    this(maxParallelism, maxTraces, null);
-  }
-
-  /** Holds entry keys taken from {@code column}'s current key when a trace is held (see {@link #hold}). */
-  CompletedTraceWrites(int maxParallelism, int maxTraces, RocksDbStateColumn column) {
     this.maxParallelism = maxParallelism;
     this.maxTraces = maxTraces;
-    this.column = column;
   }
 
   /** The held value of trace {@code key}, {@code null} when none is held. */
   TraceState get(String key) {
-    Held h = held.isEmpty() ? null : held.get(key);
-    return h == null ? null : h.trace;
+    return held.isEmpty() ? null : held.get(key);
   }
 
-  /**
-   * Holds {@code trace} as the value of {@code key}; true when the holder is full and must be drained.
-   * With a column, {@code key} must be the backend's current key.
-   */
+  /** Holds {@code trace} as the value of {@code key}; true when the holder is full and must be drained. */
   boolean hold(String key, TraceState trace) {
-    held.put(key, new Held(trace, column == null ? null : column.currentEntryKey()));
+    held.put(key, trace);
     return held.size() >= maxTraces;
   }
 
@@ -89,30 +70,24 @@ final class CompletedTraceWrites {
 
   /** The held traces, and nothing held any more. */
   List<Map.Entry<String, TraceState>> drain() {
-    List<Map.Entry<String, TraceState>> out = new ArrayList<>(held.size());
-    for (Map.Entry<String, Held> e : held.entrySet()) {
-      out.add(Map.entry(e.getKey(), e.getValue().trace));
-    }
+    List<Map.Entry<String, TraceState>> out = new ArrayList<>(held.entrySet());
     held.clear();
     return out;
   }
 
   /** Puts every held trace into {@code column} in one write batch, and holds nothing any more. */
   void drainInto(RocksDbStateColumn column) throws Exception {
-    int n = held.size();
+    List<Map.Entry<String, TraceState>> entries = drain();
+    int n = entries.size();
     byte[][] keys = new byte[n][];
     byte[][] values = new byte[n][];
-    int i = 0;
-    for (Map.Entry<String, Held> e : held.entrySet()) {
-      Held h = e.getValue();
-      keys[i] = h.entryKey != null
-          ? h.entryKey : column.entryKey(e.getKey(), KeyGroupRangeAssignment.assignToKeyGroup(e.getKey(), maxParallelism));
+    for (int i = 0; i < n; i++) {
+      Map.Entry<String, TraceState> e = entries.get(i);
+      keys[i] = column.entryKey(e.getKey(), KeyGroupRangeAssignment.assignToKeyGroup(e.getKey(), maxParallelism));
       valueOutput.clear();
-      TraceStateSerializer.INSTANCE.serialize(h.trace, valueOutput);
+      TraceStateSerializer.INSTANCE.serialize(e.getValue(), valueOutput);
       values[i] = valueOutput.getCopyOfBuffer();
-      i++;
     }
-    held.clear();
     column.putAll(keys, values, n);
   }
 }

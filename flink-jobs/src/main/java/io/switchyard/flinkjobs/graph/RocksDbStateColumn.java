@@ -9,7 +9,6 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.CompositeKeySerializationUtils;
 import org.apache.flink.runtime.state.KeyedStateBackend;
-import org.apache.flink.runtime.state.SerializedCompositeKeyBuilder;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.state.rocksdb.RocksDBKeyedStateBackend;
@@ -46,8 +45,6 @@ public final class RocksDbStateColumn {
   private static final Logger LOG = LoggerFactory.getLogger(RocksDbStateColumn.class);
   private static final Field DB;
   private static final Method COLUMN_FAMILY;
-  /** The backend's key builder, which holds the current key serialized (null when it is not found). */
-  private static final Field KEY_BUILDER;
 
   static {
     Field db = null;
@@ -65,16 +62,6 @@ public final class RocksDbStateColumn {
     }
     DB = db;
     COLUMN_FAMILY = columnFamily;
-    Field keyBuilder = null;
-    try {
-      keyBuilder = RocksDBKeyedStateBackend.class.getDeclaredField("sharedRocksKeyBuilder");
-      keyBuilder.setAccessible(true);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.info("Flink's RocksDB backend has no shared key builder (another Flink version?): held completed traces"
-          + " serialize their keys when they are written");
-      keyBuilder = null;
-    }
-    KEY_BUILDER = keyBuilder;
   }
 
   private final RocksDBKeyedStateBackend<?> backend;
@@ -84,13 +71,11 @@ public final class RocksDbStateColumn {
   private final boolean ambiguousKey;
   private final DataInputDeserializer keyInput = new DataInputDeserializer();
   private final DataOutputSerializer keyOutput = new DataOutputSerializer(64);
-  private final SerializedCompositeKeyBuilder<?> keyBuilder;
 
   private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
     this.backend = backend;
     this.db = db;
     this.columnFamily = columnFamily;
-    this.keyBuilder = keyBuilder(backend);
     @SuppressWarnings("unchecked")
     TypeSerializer<Object> keys = (TypeSerializer<Object>) backend.getKeySerializer().duplicate();
     this.keySerializer = keys;
@@ -161,24 +146,6 @@ public final class RocksDbStateColumn {
     CompositeKeySerializationUtils.writeKey(key, keySerializer, keyOutput, ambiguousKey);
     CompositeKeySerializationUtils.writeNameSpace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, keyOutput, ambiguousKey);
     return keyOutput.getCopyOfBuffer();
-  }
-
-  /**
-   * The entry key of the backend's current key ({@link #entryKey} of it), copied from the bytes Flink
-   * serialized when it set that key, as its own value state does on every access; {@code null} when the
-   * backend's key builder could not be reached. Saves serializing the key string a second time.
-   */
-  byte[] currentEntryKey() {
-    return keyBuilder == null ? null : keyBuilder.buildCompositeKeyNamespace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE);
-  }
-
-  private static SerializedCompositeKeyBuilder<?> keyBuilder(RocksDBKeyedStateBackend<?> backend) {
-    try {
-      return KEY_BUILDER == null ? null : (SerializedCompositeKeyBuilder<?>) KEY_BUILDER.get(backend);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.info("Cannot reach the RocksDB backend's key builder: held completed traces serialize their keys when they are written", e);
-      return null;
-    }
   }
 
   /** Puts entries ({@link #entryKey} keys, serialized values) in one write batch, with the backend's write options. */

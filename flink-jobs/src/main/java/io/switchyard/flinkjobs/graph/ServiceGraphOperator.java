@@ -123,7 +123,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     sweep = new CompletedTraceSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
     function.keyFilter = sweep.keyFilter();
     if (function.keyFilter != null) {
-      heldWrites = new CompletedTraceWrites(getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), maxHeldTraces, sweep.column());
+      heldWrites = new CompletedTraceWrites(getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), maxHeldTraces);
       function.heldWrites = heldWrites;
       function.drainHeldWrites = this::drainHeldWrites;
     }

@@ -105,21 +105,6 @@ class CompletedTraceWritesTest {
   }
 
   @Test
-  void theEntryKeyTakenFromTheCurrentKeyIsTheOneFlinkStoresTheKeyUnder() throws Exception {
-    start(CompletedTraceWrites.MAX_TRACES, null);
-    RocksDbStateColumn column = RocksDbStateColumn.of(operator.getKeyedStateBackend(), "trace-pairing");
-    assertThat(column).isNotNull();
-    KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
-    for (long trace = 1; trace <= 300; trace++) {
-      String key = Spans.traceHex(trace);
-      backend.setCurrentKey(key);
-      assertThat(column.currentEntryKey()).as(key)
-          .isEqualTo(column.entryKey(key, org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignToKeyGroup(key,
-              operator.getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks())));
-    }
-  }
-
-  @Test
   void aSnapshotTakesTheHeldTracesWithIt() throws Exception {
     start(CompletedTraceWrites.MAX_TRACES, null);
     send(client(1, 10), server(1, 11, 10));
