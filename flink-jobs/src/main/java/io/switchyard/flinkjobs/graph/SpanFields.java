@@ -159,16 +159,6 @@ final class SpanFields {
     return !in.failed();
   }
 
-  /** The span id, as an array of its own (off the span path). */
-  byte[] spanId() {
-    return Arrays.copyOfRange(ids, spanIdFrom, spanIdFrom + spanIdLength);
-  }
-
-  /** The parent span id, as an array of its own (off the span path); empty for a root span. */
-  byte[] parentSpanId() {
-    return Arrays.copyOfRange(ids, parentFrom, parentFrom + parentLength);
-  }
-
   boolean hasParent() {
     return parentLength != 0;
   }

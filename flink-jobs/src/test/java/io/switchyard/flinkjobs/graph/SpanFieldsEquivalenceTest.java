@@ -83,9 +83,9 @@ class SpanFieldsEquivalenceTest {
     assertThat(now.serviceName).as(as).isEqualTo(old.getServiceName());
     assertThat(now.endTimeUnixNano).as(as).isEqualTo(old.getEndTimeUnixNano());
     assertThat(TraceState.seenKey(now)).as(as).isEqualTo(oldSeenKey(old));
-    assertThat(SpanEdges.hex(now.spanId())).as(as).isEqualTo(Spans.hex(old.getSpanId()));
+    assertThat(now.spanIdHex()).as(as).isEqualTo(Spans.hex(old.getSpanId()));
     assertThat(!now.hasParent()).as(as).isEqualTo(old.getParentSpanId().isEmpty());
-    assertThat(SpanEdges.hex(now.parentSpanId())).as(as).isEqualTo(Spans.hex(old.getParentSpanId()));
+    assertThat(now.parentSpanIdHex()).as(as).isEqualTo(Spans.hex(old.getParentSpanId()));
     assertThat(SpanEdges.isClientSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isClientSide(old.getKind()));
     assertThat(SpanEdges.isServerSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isServerSide(old.getKind()));
     assertThat(SpanEdges.isDatabase(now)).as(as).isEqualTo(ProtoSpanEdges.isDatabase(old));

@@ -87,7 +87,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
       }
       changed = true;
       latest = Math.max(latest, now(span, ctx));
-      String spanId = SpanEdges.hex(span.spanId());
+      String spanId = span.spanIdHex();
       if (clientSide) {
         onClient(trace, span, raw, spanId, ctx, out);
       } else {
@@ -138,7 +138,7 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
       out.collect(SpanEdges.rootServer(server));
       return;
     }
-    String parentId = SpanEdges.hex(server.parentSpanId());
+    String parentId = server.parentSpanIdHex();
     TraceState.Pending client = trace.find(CLIENT_PREFIX + parentId);
     if (client != null) {
       out.collect(SpanEdges.paired(client.span, server));
