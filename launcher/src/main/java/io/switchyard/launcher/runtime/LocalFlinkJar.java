@@ -29,11 +29,6 @@ public final class LocalFlinkJar {
   }
 
   /**
-   * {@code java}, the flags the jar's manifest names ({@link JarJvmOptions}: heap, GC and metaspace chosen
-   * for the job, the ones its benchmark runs with), then {@code jvmArgs}, which win where they name the same
-   * flag because the JVM takes the last, then {@code -jar JAR} and {@code args}.
-   */
-  /**
    * The JVM flag for {@code --flink-heap SIZE} (none when not given). A size the JVM refuses used to reach the
    * child as {@code -Xmx<SIZE>}: `switchyard flink-jobs` then ended with the JVM's "Invalid maximum heap size",
    * and `up` restarted a child that could never start.
@@ -48,6 +43,11 @@ public final class LocalFlinkJar {
     return List.of("-Xmx" + size);
   }
 
+  /**
+   * {@code java}, the flags the jar's manifest names ({@link JarJvmOptions}: heap, GC and metaspace chosen
+   * for the job, the ones its benchmark runs with), then {@code jvmArgs}, which win where they name the same
+   * flag because the JVM takes the last, then {@code -jar JAR} and {@code args}.
+   */
   public static List<String> command(Path jar, List<String> jvmArgs, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(JarJvmOptions.of(jar));

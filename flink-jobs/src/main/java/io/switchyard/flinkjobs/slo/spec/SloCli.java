@@ -87,8 +87,7 @@ public final class SloCli {
           return 0;
         }
         case "rules" -> {
-          List<SloSpec> specs = docs.stream().map(OpenSloParser.SloDocument::spec).toList();
-          out.print(PrometheusRules.render(specs, alerts, window));
+          out.print(PrometheusRules.render(docs.stream().map(OpenSloParser.SloDocument::spec).toList(), alerts, window));
           return 0;
         }
         case "apply" -> {
