@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 class CompletedTraceSweepTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final int SLICE = 3;
-  private static final PairingConfig EVENT = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  private static final PairingConfig EVENT = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   /** When every pair sent at T0 has run out of dedupe memory (the pairs end by T0 + 50). */
   private static final long ALL_RUN_OUT = T0 + 61_000;
 
@@ -292,8 +292,8 @@ class CompletedTraceSweepTest {
 
   @Test
   void inProcessingTimeTheSlicesOfAWalkArePacedOnTheWallClock() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES), false, null);
+    start(new PairingConfig(Duration.ofSeconds(2), Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES), false, null);
     harness.setProcessingTime(1_000);
     sendTenCompletedTraces(); // remembered until 61,000
     // Walks at 30,000 and 60,000 find nothing due; each takes four slices, SLICE_PAUSE_MS apart. (The

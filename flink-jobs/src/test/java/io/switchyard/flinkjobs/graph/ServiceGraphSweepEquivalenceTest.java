@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
  */
 class ServiceGraphSweepEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
-  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   private static final long OUT_OF_ORDER_MS = 2_000;
   private static final long WATERMARK_TICK_MS = 5_000;
   private static final int ROCKSDB_STREAMS_TO = 1060;
