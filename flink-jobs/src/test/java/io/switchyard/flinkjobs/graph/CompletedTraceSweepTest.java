@@ -136,6 +136,52 @@ class CompletedTraceSweepTest {
   }
 
   @Test
+  void aProducerWaitingForLateConsumersOutlivesWalksOnTheHeap() throws Exception {
+    aProducerWaitingForLateConsumersOutlivesWalks(false);
+  }
+
+  @Test
+  void aProducerWaitingForLateConsumersOutlivesWalksOnRocksDb() throws Exception {
+    aProducerWaitingForLateConsumersOutlivesWalks(true);
+  }
+
+  /**
+   * A producer that met a consumer at once still waits its messaging wait for more: neither the walks of
+   * that time nor the key filter they rebuild may lose it, or a late consumer would start a new trace.
+   */
+  private void aProducerWaitingForLateConsumersOutlivesWalks(boolean rocksDb) throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(10), Duration.ofMinutes(3), PairingConfig.TimeDomain.EVENT,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES), rocksDb, null);
+    sendTenCompletedTraces();
+    for (long t = 11; t <= 15; t++) {
+      TraceSpans batch = single(span(t, 10, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0, 20).build());
+      batch.append(single(span(t, 11, 10, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 30, 5).build()));
+      harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
+    }
+    for (long at = T0; at <= T0 + 150_000; at += 5_000) { // several walks, each over a few watermarks
+      watermark(at);
+    }
+    assertThat(keys()).hasSize(5); // the RPC pairs ran out, the producers wait
+    assertThat(operator.walksStarted()).isGreaterThan(1);
+    if (rocksDb) {
+      assertThat(operator.keyFilter().complete()).isTrue(); // rebuilt by a walk: the consumers below trust it
+    }
+    for (long t = 11; t <= 15; t++) {
+      harness.processElement(new StreamRecord<>(single(span(t, 12, 10, "shipping", SpanKind.SPAN_KIND_CONSUMER,
+          T0 + 150_000, 5).build()), T0 + 150_005));
+    }
+    assertThat(harness.extractOutputValues()).hasSize(20)
+        .filteredOn(e -> e.serverName.equals("shipping")).hasSize(5)
+        .allSatisfy(e -> assertThat(e.messagingLatencySeconds).isEqualTo(149.98));
+    for (long at = T0 + 150_000; at <= T0 + 20 + 180_000 + 60_000 + 60_000; at += 5_000) {
+      watermark(at);
+    }
+    assertThat(keys()).isEmpty(); // a TTL after the producers' wait ended, and a walk
+    assertThat(operator.function().count(ServiceGraphFunction.Outcome.EXPIRED_CLIENT)).isZero();
+    assertThat(operator.function().count(ServiceGraphFunction.Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
   void onRocksDbAWalkThatCouldDeleteNothingIsSkippedUntilTheFirstTraceRunsOut() throws Exception {
     start(EVENT, true, null);
     sendTenCompletedTraces(); // remembered until T0 + 60,050
