@@ -220,11 +220,7 @@ class SloFunctionTest {
 
   @Test
   void aRemovedSloResolvesItsFiringAlertsSoARecreatedOneStartsClean() throws Exception {
-    for (int m = 1; m <= 5; m++) {
-      feed(m, 100, 100);
-    }
-    List<String> fired = firingNames();
-    assertThat(fired).isNotEmpty();
+    List<String> fired = fiveFailedMinutes();
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", null, ""), 1);
     // A reader of the alerts topic sees each firing alert end; without these records it stayed firing for good.
     assertResolvedOnce(fired, T0 + 5 * 60_000L);
@@ -237,11 +233,7 @@ class SloFunctionTest {
 
   @Test
   void aChangedSloResolvesTheFiringAlertsOfItsOldDefinition() throws Exception {
-    for (int m = 1; m <= 5; m++) {
-      feed(m, 100, 100);
-    }
-    List<String> fired = firingNames();
-    assertThat(fired).isNotEmpty();
+    List<String> fired = fiveFailedMinutes();
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability",
         SLO_YAML.replace("0.999", "0.99"), "checkout.yaml"), 1);
     assertResolvedOnce(fired, T0 + 5 * 60_000L);
@@ -251,8 +243,14 @@ class SloFunctionTest {
     assertResolvedOnce(fired, T0 + 5 * 60_000L);
   }
 
-  private List<String> firingNames() {
-    return lastStatus().getAlertsList().stream().filter(a -> a.getFiring()).map(a -> a.getName()).collect(Collectors.toList());
+  /** Minutes 1..5 all failed; the names of the alerts then firing (not none). */
+  private List<String> fiveFailedMinutes() throws Exception {
+    for (int m = 1; m <= 5; m++) {
+      feed(m, 100, 100);
+    }
+    List<String> fired = lastStatus().getAlertsList().stream().filter(a -> a.getFiring()).map(a -> a.getName()).collect(Collectors.toList());
+    assertThat(fired).isNotEmpty();
+    return fired;
   }
 
   private void assertResolvedOnce(List<String> names, long at) {
