@@ -53,6 +53,8 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class));
   /** "slo|alert" -> firing since. */
   private static final MapStateDescriptor<String, Long> FIRING = new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG);
+  /** The tick of the last evaluation (a window's last millisecond). */
+  private static final ValueStateDescriptor<Long> LAST_EVALUATED = new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG);
 
   private final AlertPolicy alertPolicy;
   private final Duration aggregationWindow;
@@ -77,7 +79,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     evaluator = new SloEvaluator(alertPolicy, aggregationWindow);
     counts = getRuntimeContext().getMapState(COUNTS);
     firing = getRuntimeContext().getMapState(FIRING);
-    lastEvaluated = getRuntimeContext().getState(new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG));
+    lastEvaluated = getRuntimeContext().getState(LAST_EVALUATED);
     parsed = new HashMap<>();
     rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
     // Accumulators as well as metrics: a job client (tests, `flink list`) can read them.
@@ -256,8 +258,9 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     if (change.yaml == null) {
       if (previous != null) {
         defs.remove(change.name);
-        forget(change.name, ctx);
         SloSpec removed = spec(change.name, previous);
+        resolveFiring(removed, ctx);
+        forget(change.name, ctx);
         if (removed != null && ownsKey(removed.target().key())) {
           out.collect(removal(change.name));
         }
@@ -283,6 +286,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     defs.put(change.name, change.yaml);
     definitionsApplied.add(1);
     if (previous != null) {
+      resolveFiring(spec(change.name, previous), ctx);
       forget(change.name, ctx);
     } else if (ownsKey(spec.target().key())) {
       // A new SLO is listed at once, with no events yet, instead of staying invisible until its target has
@@ -318,6 +322,45 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     long t = watermark > Long.MIN_VALUE && watermark < Long.MAX_VALUE - 1 ? watermark : ctx.currentProcessingTime();
     long w = aggregationWindow.toMillis();
     return Math.floorDiv(t, w) * w;
+  }
+
+  /**
+   * Writes a resolved transition for each alert of the old definition that is firing, before {@link #forget}
+   * drops it: readers of the alerts topic only learn an alert ended from such a record, so without it an
+   * alert of a removed or changed SLO would stay firing for them for good. Burn rates are 0: the counts
+   * that backed them go with the definition. Only the subtask holding the SLO's keyed state has any.
+   */
+  private void resolveFiring(SloSpec old, Context ctx) throws Exception {
+    if (old == null) {
+      return;
+    }
+    Map<String, Long> since = new HashMap<>();
+    String prefix = old.name() + "|";
+    ctx.applyToKeyedState(FIRING, (key, state) -> {
+      for (Map.Entry<String, Long> e : state.entries()) {
+        if (e.getKey().startsWith(prefix)) {
+          since.put(e.getKey().substring(prefix.length()), e.getValue());
+        }
+      }
+    });
+    if (since.isEmpty()) {
+      return;
+    }
+    // As of the SLO's last evaluation, the time of its last status and transitions.
+    long[] last = {Long.MIN_VALUE};
+    ctx.applyToKeyedState(LAST_EVALUATED, (key, state) -> {
+      if (key.equals(old.target().key()) && state.value() != null) {
+        last[0] = state.value() + 1;
+      }
+    });
+    long now = last[0] != Long.MIN_VALUE ? last[0] : windowEnd(ctx);
+    for (AlertState a : evaluator.evaluate(old, List.of(), now, Map.of()).status().getAlertsList()) {
+      Long s = since.get(a.getName());
+      if (s != null) {
+        ctx.output(ALERTS, SloAlertRecord.newBuilder().setSchemaVersion(SloEvaluator.SCHEMA_VERSION).setSlo(old.name())
+            .setAlert(a.toBuilder().setFiring(false).setSinceUnixMs(s)).setTransitionUnixMs(now).build());
+      }
+    }
   }
 
   /** Drops the SLO's counts and, as they no longer back them, its firing alerts. */

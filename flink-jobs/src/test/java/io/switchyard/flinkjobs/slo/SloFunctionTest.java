@@ -219,16 +219,48 @@ class SloFunctionTest {
   }
 
   @Test
-  void aRemovedSloForgetsItsFiringAlertsSoARecreatedOneStartsClean() throws Exception {
-    for (int m = 1; m <= 5; m++) {
-      feed(m, 100, 100);
-    }
-    assertThat(lastStatus().getAlertsList()).anyMatch(a -> a.getFiring());
+  void aRemovedSloResolvesItsFiringAlertsSoARecreatedOneStartsClean() throws Exception {
+    List<String> fired = fiveFailedMinutes();
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", null, ""), 1);
+    // A reader of the alerts topic sees each firing alert end; without these records it stayed firing for good.
+    assertResolvedOnce(fired, T0 + 5 * 60_000L);
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SLO_YAML, "checkout.yaml"), 2);
     feed(6, 100, 0);
     assertThat(lastStatus().getTotalEvents()).isEqualTo(100);
     assertThat(lastStatus().getAlertsList()).noneMatch(a -> a.getFiring());
-    assertThat(alerts()).noneMatch(a -> !a.getAlert().getFiring());
+    assertResolvedOnce(fired, T0 + 5 * 60_000L);
+  }
+
+  @Test
+  void aChangedSloResolvesTheFiringAlertsOfItsOldDefinition() throws Exception {
+    List<String> fired = fiveFailedMinutes();
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability",
+        SLO_YAML.replace("0.999", "0.99"), "checkout.yaml"), 1);
+    assertResolvedOnce(fired, T0 + 5 * 60_000L);
+    // The new definition counts from scratch: a clean minute fires nothing and resolves nothing again.
+    feed(6, 100, 0);
+    assertThat(lastStatus().getObjective()).isEqualTo(0.99);
+    assertResolvedOnce(fired, T0 + 5 * 60_000L);
+  }
+
+  /** Minutes 1..5 all failed; the names of the alerts then firing (not none). */
+  private List<String> fiveFailedMinutes() throws Exception {
+    for (int m = 1; m <= 5; m++) {
+      feed(m, 100, 100);
+    }
+    List<String> fired = lastStatus().getAlertsList().stream().filter(a -> a.getFiring()).map(a -> a.getName()).collect(Collectors.toList());
+    assertThat(fired).isNotEmpty();
+    return fired;
+  }
+
+  private void assertResolvedOnce(List<String> names, long at) {
+    List<SloAlertRecord> resolved = alerts().stream().filter(a -> !a.getAlert().getFiring()).collect(Collectors.toList());
+    assertThat(resolved).extracting(a -> a.getAlert().getName()).containsExactlyInAnyOrderElementsOf(names);
+    assertThat(resolved).allSatisfy(a -> {
+      assertThat(a.getSlo()).isEqualTo("checkout-availability");
+      assertThat(a.getTransitionUnixMs()).isEqualTo(at);
+      assertThat(a.getAlert().getSinceUnixMs()).isPositive();
+      assertThat(a.getAlert().getThreshold()).isPositive();
+    });
   }
 }

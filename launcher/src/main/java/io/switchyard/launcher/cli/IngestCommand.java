@@ -71,6 +71,9 @@ public final class IngestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Ports first: IngestConfig refuses a port out of range without naming the flag.
+    admin.listenPorts().add("--otlp-grpc-port", host, otlpGrpcPort).add("--otlp-http-port", host, otlpHttpPort)
+        .add("--als-port", host, alsPort).check();
     IngestConfig config = config(kafka.bootstrapServers, kafka.topicPrefix, dataDir)
         .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
         .withSecurity(tls.tls().orElse(null), clientToken())
@@ -78,8 +81,6 @@ public final class IngestCommand implements Callable<Integer> {
         .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20).withMaxQueuedRequests(maxQueuedRequests)
         .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
             PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
-    admin.listenPorts().add("--otlp-grpc-port", host, otlpGrpcPort).add("--otlp-http-port", host, otlpHttpPort)
-        .add("--als-port", host, alsPort).check();
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

@@ -57,6 +57,8 @@ public final class TopologyApiCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration keep = parseRetention(retention);
+    // Ports first: TopologyApiOptions refuses a port out of range without naming the flag.
+    admin.listenPorts().add("--port", host, port).check();
     TopologyApiOptions options;
     try {
       options = new TopologyApiOptions(host, port, dataDir.toAbsolutePath(), kafka.bootstrapServers, kafka.topicPrefix, keep,
@@ -65,7 +67,6 @@ public final class TopologyApiCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    admin.listenPorts().add("--port", host, port).check();
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {

@@ -22,7 +22,7 @@ public final class ListenPorts {
   /** One listening socket: the flag that names it, the address it binds and its port (0 = any, -1 = none). */
   public record Listen(String flag, String host, int port) {}
 
-  /** A port that cannot be listened on (held by another process, or named by two flags). */
+  /** A port that cannot be listened on (held by another process, named by two flags, or out of range). */
   public static final class InUseException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -43,11 +43,19 @@ public final class ListenPorts {
   }
 
   /**
-   * Fails on the first port named by two flags, then on the first one that cannot be bound now.
+   * Fails on the first port out of range, then on the first port named by two flags, then on the first one that
+   * cannot be bound now.
    *
    * @throws InUseException naming the port, the flag that sets it, and why
    */
   public void check() {
+    for (Listen l : listens) {
+      // Before, the server's own bind failed with "port out of range:70000", naming no flag, after up had
+      // started its admin endpoint and broker.
+      if (l.port() < -1 || l.port() > 65535) {
+        throw new InUseException("port " + l.port() + " (" + l.flag() + ") is out of range: give 1..65535, or 0 for any free port");
+      }
+    }
     Map<Integer, String> flagOf = new HashMap<>();
     for (Listen l : listens) {
       if (l.port() <= 0) {

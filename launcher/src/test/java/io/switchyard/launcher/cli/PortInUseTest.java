@@ -111,6 +111,25 @@ class PortInUseTest {
   }
 
   @Test
+  void aPortOutOfRangeIsNamedWithItsFlagAndUpStartsNothing() throws IOException {
+    String range = " is out of range: give 1..65535, or 0 for any free port";
+    CliRun r = run("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", Files.createDirectories(dir.resolve("c")).toString(),
+        "--no-flink", "--admin-port", "0", "--kafka-port", "0", "--kafka-controller-port", "0", "--otlp-grpc-port", "0",
+        "--otlp-http-port", "0", "--als-port", "0", "--topology-port", "70000");
+    // Before: "switchyard: port out of range:70000", after up had started its admin endpoint and its broker.
+    assertThat(r.err.strip()).isEqualTo("switchyard: port 70000 (--topology-port)" + range);
+    assertThat(r.code).isEqualTo(2);
+    assertThat(dir.resolve("data")).doesNotExist();
+    CliRun api = run("topology-api", "--port", "-5", "--admin-port", "0", "--data-dir", dir.toString(), "--kafka", "127.0.0.1:1");
+    assertThat(api.err.strip()).isEqualTo("switchyard: port -5 (--port)" + range);
+    assertThat(api.code).isEqualTo(2);
+    CliRun ingest = run("ingest", "--data-dir", dir.toString(), "--admin-port", "0", "--otlp-grpc-port", "0",
+        "--otlp-http-port", "0", "--als-port", "90001", "--kafka", "127.0.0.1:1");
+    assertThat(ingest.err.strip()).isEqualTo("switchyard: port 90001 (--als-port)" + range);
+    assertThat(ingest.code).isEqualTo(2);
+  }
+
+  @Test
   void upRefusesTwoFlagsNamingOnePort() throws IOException {
     held.close();
     CliRun r = run("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", Files.createDirectories(dir.resolve("c")).toString(),

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.switchyard.model.LatencyBuckets;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -208,7 +209,8 @@ public final class OpenSloParser {
     } else if (objective.has("target")) {
       target = number(doc, "/spec/objectives/0/target");
     } else {
-      target = number(doc, "/spec/objectives/0/targetPercent") / 100;
+      // In decimal: 99.9 / 100 in binary is 0.9990000000000001, whose budget burns at 1.0000000000001x for 1x.
+      target = BigDecimal.valueOf(number(doc, "/spec/objectives/0/targetPercent")).movePointLeft(2).doubleValue();
     }
     if (!(target > 0 && target < 1)) {
       throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");

@@ -111,6 +111,9 @@ public final class SloCli {
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
+    } catch (SloPublisher.KafkaUnusable e) {
+      err.println("error: " + e.getMessage());
+      return 3;
     } catch (Exception e) {
       err.println("error: " + e);
       return 3;

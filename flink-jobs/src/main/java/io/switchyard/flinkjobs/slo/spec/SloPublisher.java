@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.slo.spec;
 
+import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SloDefinitionRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,7 +20,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -55,14 +58,32 @@ public final class SloPublisher {
   /** A definition the topic holds: its YAML and the folder it was published from ("" before folders were recorded). */
   public record Live(String yaml, String sourceFolder) {}
 
+  /** The broker did not answer, or lacks the definitions topic; the message names the broker and what to check. */
+  public static final class KafkaUnusable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    KafkaUnusable(String message) {
+      super(message);
+    }
+  }
+
+  /** How long the broker has to answer the first metadata request. */
+  static final Duration METADATA_WAIT = Duration.ofSeconds(30);
+
   private final String bootstrapServers;
   private final String topic;
   private final Clock clock;
+  private final Duration metadataWait;
 
   public SloPublisher(String bootstrapServers, String topic, Clock clock) {
+    this(bootstrapServers, topic, clock, METADATA_WAIT);
+  }
+
+  SloPublisher(String bootstrapServers, String topic, Clock clock, Duration metadataWait) {
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
     this.clock = clock;
+    this.metadataWait = metadataWait;
   }
 
   /** Publishes {@code docs}, read from {@code folder}, pruning as {@code prune} says. */
@@ -114,10 +135,26 @@ public final class SloPublisher {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // A missing topic is an error below, never one the broker creates with its defaults (not compacted).
+    p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
     Map<String, Live> live = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      List<PartitionInfo> infos;
+      try {
+        infos = c.partitionsFor(topic, metadataWait);
+      } catch (TimeoutException e) {
+        throw new KafkaUnusable("cannot reach Kafka at " + bootstrapServers + " (--kafka) within " + metadataWait.toSeconds()
+            + " s: " + e.getMessage());
+      }
+      if (infos.isEmpty()) {
+        // Without this the producer waited 60 s for the topic and failed in a TimeoutException.
+        String base = Topics.SLO_DEFINITIONS.name();
+        String prefix = topic.endsWith(base) ? topic.substring(0, topic.length() - base.length()) : "";
+        throw new KafkaUnusable("topic " + topic + " not found on the broker at " + bootstrapServers + " (--kafka): create it with"
+            + " switchyard topics create --kafka " + bootstrapServers + (prefix.isEmpty() ? "" : " --topic-prefix " + prefix)
+            + ", or check --topic-prefix");
+      }
+      List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);

@@ -95,6 +95,15 @@ class OpenSloParserTest {
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
 
   @Test
+  void aTargetPercentIsTheDecimalFractionItWrites() throws Exception {
+    Map<String, Double> written = Map.of("99.9", 0.999, "99.95", 0.9995, "99.99", 0.9999, "95", 0.95, "57.3", 0.573);
+    for (Map.Entry<String, Double> e : written.entrySet()) {
+      SloSpec s = OpenSloParser.parse(slo("", "targetPercent: " + e.getKey(), ROLLING_28D, "Occurrences"), VALID_FILE).get(0);
+      assertThat(s.objective()).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  @Test
   void timeslicesAreReadWithTheirSliceTargetAndWindow() throws Exception {
     SloSpec s = OpenSloParser.parse(slo("", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 5m}", ROLLING_28D, "Timeslices"),
         VALID_FILE).get(0);

@@ -1,15 +1,20 @@
 package io.switchyard.flinkjobs.slo.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SloDefinitionRecord;
 import io.switchyard.testing.SharedKafka;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,30 @@ class SloPublisherIT {
     assertThat(live.get("old-b").sourceFolder()).isEmpty();
 
     assertThat(publisher.publish(List.of(), UP_FOLDER, SloPublisher.Prune.FOLDER).removed()).containsExactly("old-a");
+  }
+
+  @Test
+  void aBrokerWithoutTheTopicOrNoBrokerIsOneErrorNamingItAndNothingIsCreated() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    String missing = prefix + Topics.SLO_DEFINITIONS.name();
+    SloPublisher publisher = new SloPublisher(kafka.bootstrapServers(), missing, Clock.systemUTC());
+    // Before, the producer waited 60 s for the topic and failed with "TimeoutException: Topic … not present in metadata".
+    assertThatThrownBy(() -> publisher.publish(slos("a"), UP_FOLDER, SloPublisher.Prune.FOLDER))
+        .isInstanceOf(SloPublisher.KafkaUnusable.class)
+        .hasMessage("topic " + missing + " not found on the broker at " + kafka.bootstrapServers() + " (--kafka): create it with"
+            + " switchyard topics create --kafka " + kafka.bootstrapServers() + " --topic-prefix " + prefix + ", or check --topic-prefix");
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get()).doesNotContain(missing);
+    }
+
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    SloPublisher nowhere = new SloPublisher("127.0.0.1:" + closed, missing, Clock.systemUTC(), Duration.ofSeconds(2));
+    assertThatThrownBy(() -> nowhere.publish(slos("a"), UP_FOLDER, SloPublisher.Prune.FOLDER))
+        .isInstanceOf(SloPublisher.KafkaUnusable.class)
+        .hasMessageStartingWith("cannot reach Kafka at 127.0.0.1:" + closed + " (--kafka) within 2 s: ");
   }
 
   private String topic;
