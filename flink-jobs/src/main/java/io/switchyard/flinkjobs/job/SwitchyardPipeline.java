@@ -180,9 +180,9 @@ public final class SwitchyardPipeline {
     // after the pre-aggregation, where a few partials per key and window remain.
     List<DataStream<EdgeEvent>> traceEdges = new ArrayList<>();
     for (int lane = 0; lane < spanEdges.size(); lane++) {
-      traceEdges.add(limited(beforeLimit.apply(spanEdges.get(lane)), o, lanePrefix(lane, lanes(o))));
+      traceEdges.add(limited(beforeLimit.apply(spanEdges.get(lane)), o, "", lanePrefix(lane, lanes(o))));
     }
-    DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-");
+    DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-", "mesh-");
 
     SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(traceEdges, meshLimited, o);
     SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(traceEdges, meshLimited, o);
@@ -234,15 +234,14 @@ public final class SwitchyardPipeline {
   private static SingleOutputStreamOperator<TraceSpans> spans(StreamExecutionEnvironment env, JobOptions o, int lane,
       int lanes) {
     String topic = o.topic(Topics.SPANS);
-    String name = laneUid("spans", lane, lanes);
-    KafkaSourceBuilder<TraceSpans> source = sourceBuilder(o, new RawSpanDeserializer(), name);
+    KafkaSourceBuilder<TraceSpans> source = sourceBuilder(o, new RawSpanDeserializer(), laneUid("spans", lane, lanes));
     if (lanes == 1) {
       source.setTopics(topic);
     } else {
       source.setKafkaSubscriber(new LanePartitions(topic, lane, lanes));
     }
     return env
-        .fromSource(source.build(), eventTime((TraceSpans s, long t) -> s.timestamp(), o), name)
+        .fromSource(source.build(), eventTime((TraceSpans s, long t) -> s.timestamp(), o), "spans")
         .uid(laneUid("spans-source", lane, lanes));
   }
 
@@ -256,7 +255,7 @@ public final class SwitchyardPipeline {
   }
 
   /**
-   * The uid (and name) of a span-path operator in one lane. One lane keeps the uids of the builds before
+   * The uid of a span-path operator in one lane (the lanes share the operators' names). One lane keeps the uids of the builds before
    * lanes, so their snapshots restore. With more, every lane's are its own and name the lane count: a
    * snapshot restores only into the same number of lanes, because each lane's source remembers the
    * offsets of its own partitions (restored into another split of the partitions, a partition would be
@@ -266,7 +265,7 @@ public final class SwitchyardPipeline {
     return lanes == 1 ? base : base + "-" + laneName(lane, lanes);
   }
 
-  /** What {@link #laneUid} adds, as a prefix for the uids {@link #limited} and {@link #partials} build. */
+  /** What {@link #laneUid} adds, as a prefix of the uids {@link #limited} and {@link #partials} build. */
   private static String lanePrefix(int lane, int lanes) {
     return lanes == 1 ? "" : laneName(lane, lanes) + "-";
   }
@@ -298,7 +297,7 @@ public final class SwitchyardPipeline {
     SingleOutputStreamOperator<TraceSpans> batches = spans(env, o, lane, lanes)
         // Chained to the source: the raw span bytes of a trace travel as one record, parsed only by the
         // pairing. Stateless (flushed before every barrier), so its uid only keeps the graph stable.
-        .transform(laneUid("span-batches", lane, lanes), TraceSpansTypeInfo.INSTANCE,
+        .transform("span-batches", TraceSpansTypeInfo.INSTANCE,
             new TraceBatcher(TRACE_BATCH_TRACES, TRACE_BATCH_DELAY_MS, oneSubtask))
         .uid(laneUid("span-batches", lane, lanes));
     KeyedStream<TraceSpans, String> byTrace;
@@ -317,8 +316,7 @@ public final class SwitchyardPipeline {
     // The pairing function in an operator that sweeps completed traces instead of a timer per trace;
     // same uid and state as the plain process() it replaced, so savepoints keep restoring.
     return byTrace
-        .transform(laneUid("service-graph", lane, lanes), TypeInformation.of(EdgeEvent.class),
-            new ServiceGraphOperator(o.pairing()))
+        .transform("service-graph", TypeInformation.of(EdgeEvent.class), new ServiceGraphOperator(o.pairing()))
         .uid(laneUid("service-graph", lane, lanes));
   }
 
@@ -348,19 +346,19 @@ public final class SwitchyardPipeline {
    * uids the single shared limiter had ({@code cardinality-limit}, {@code edge-timestamps}), so its
    * admitted names restore from older savepoints; the mesh branch's are new ({@code mesh-} prefix).
    */
-  static DataStream<EdgeEvent> limited(DataStream<EdgeEvent> edges, JobOptions o, String uidPrefix) {
+  static DataStream<EdgeEvent> limited(DataStream<EdgeEvent> edges, JobOptions o, String namePrefix, String uidPrefix) {
     return edges
         .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
-        .uid(uidPrefix + "cardinality-limit").name(uidPrefix + "cardinality-limit")
-        .transform(uidPrefix + "edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
+        .uid(uidPrefix + "cardinality-limit").name(namePrefix + "cardinality-limit")
+        .transform(namePrefix + "edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
         .uid(uidPrefix + "edge-timestamps");
   }
 
   static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(List<DataStream<EdgeEvent>> traceEdges,
       DataStream<EdgeEvent> meshEdges, JobOptions o) {
     ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
-    return eachLane(traceEdges, (lane, prefix) -> partials(lane, prefix, "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
-        .union(partials(meshEdges, "mesh-", "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
+    return eachLane(traceEdges, (lane, uidPrefix) -> partials(lane, "", uidPrefix, "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
+        .union(partials(meshEdges, "mesh-", "mesh-", "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
@@ -371,8 +369,8 @@ public final class SwitchyardPipeline {
   static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(List<DataStream<EdgeEvent>> traceEdges,
       DataStream<EdgeEvent> meshEdges, JobOptions o) {
     ProtoTypeInfo<ServiceAggregate> type = ProtoTypeInfo.forMessage(ServiceAggregate.class);
-    return eachLane(traceEdges, (lane, prefix) -> partials(lane, prefix, "service-partials", new EdgeWindowing.ServicePartials(), type, o))
-        .union(partials(meshEdges, "mesh-", "service-partials", new EdgeWindowing.ServicePartials(), type, o))
+    return eachLane(traceEdges, (lane, uidPrefix) -> partials(lane, "", uidPrefix, "service-partials", new EdgeWindowing.ServicePartials(), type, o))
+        .union(partials(meshEdges, "mesh-", "mesh-", "service-partials", new EdgeWindowing.ServicePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
@@ -380,7 +378,10 @@ public final class SwitchyardPipeline {
         .uid("service-windows").name("service-windows");
   }
 
-  /** One stream of what {@code perLane} makes of each span lane's edges (given the lane's uid prefix). */
+  /**
+   * One stream of what {@code perLane} makes of each span lane's edges, given the lane's uid prefix. The lanes'
+   * operators share their names, so metrics and dashboards that select an operator by name see every lane.
+   */
   private static <T> DataStream<T> eachLane(List<DataStream<EdgeEvent>> lanes,
       java.util.function.BiFunction<DataStream<EdgeEvent>, String, DataStream<T>> perLane) {
     DataStream<T> all = null;
@@ -392,10 +393,10 @@ public final class SwitchyardPipeline {
   }
 
   /** Per-subtask pre-aggregation of one edge source (stateless: flushed before every barrier). */
-  private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String uidPrefix, String name,
-      WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
+  private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String namePrefix,
+      String uidPrefix, String name, WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
     return edges
-        .transform(uidPrefix + name, Types.TUPLE(Types.STRING, type),
+        .transform(namePrefix + name, Types.TUPLE(Types.STRING, type),
             new WindowPreAggregator<>(accumulation, o.window().toMillis(), PRE_AGGREGATION_KEYS))
         .uid(uidPrefix + name);
   }
