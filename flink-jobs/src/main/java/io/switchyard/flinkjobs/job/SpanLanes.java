@@ -109,7 +109,7 @@ final class SpanLanes {
    * {@code spans-source-lane-1-of-N}. Empty when the metadata cannot be read or holds neither.
    */
   static OptionalInt ofSnapshot(Path snapshot) {
-    Path path = snapshot.toString().startsWith("file:") ? Path.of(URI.create(snapshot.toString())) : snapshot;
+    Path path = (snapshot.toString().startsWith("file:") ? Path.of(URI.create(snapshot.toString())) : snapshot).toAbsolutePath();
     Path metadata = Files.isDirectory(path) ? path.resolve("_metadata") : path;
     Set<OperatorID> operators;
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(metadata)))) {
