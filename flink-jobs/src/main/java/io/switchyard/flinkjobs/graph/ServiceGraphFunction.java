@@ -20,8 +20,9 @@ import org.apache.flink.util.Collector;
  * the client waits under its span id, the server under its parent span id, whichever comes first.
  *
  * <p>Differences from Tempo and the OTel connector, on purpose: a span delivered twice (same trace,
- * span id and kind) counts once; a PRODUCER stays until its wait ends so every CONSUMER of a fan-out
- * gets its own edge; an edge made at expiry keeps the latency of the side that was seen instead of
+ * span id and kind) counts once; a PRODUCER stays until its own, longer wait ends
+ * ({@link PairingConfig#messagingWait}) so every CONSUMER of a fan-out gets its own edge, however late
+ * it reads the message within that wait; an edge made at expiry keeps the latency of the side that was seen instead of
  * recording a zero for the missing side; root server spans become edges at once (no client can match
  * an empty parent id).
  *
@@ -244,8 +245,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     if (matched && !producer) {
       return;
     }
-    // Producers stay until their wait ends: more consumers of a fan-out may still come.
-    trace.put(new TraceState.Pending(true, client, raw, deadline(client, ctx), matched));
+    // Producers stay until their wait ends: more consumers of a fan-out may still come, and a consumer
+    // may read the message long after an RPC's partner would have come (a backlog, a batch consumer).
+    long wait = producer ? config.messagingWait().toMillis() : config.pairingWait().toMillis();
+    trace.put(new TraceState.Pending(true, client, raw, deadline(client, ctx, wait), matched));
   }
 
   private void onServer(TraceState trace, SpanFields server, byte[] raw, Context ctx, Collector<EdgeEvent> out) {
@@ -265,11 +268,13 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       return;
     }
-    trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx), false));
+    // A consumer waits like any server: one that comes first waits for a producer span delivered out of
+    // order, which is a delivery delay like an RPC client's, not the message's time in the queue.
+    trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx, config.pairingWait().toMillis()), false));
   }
 
-  private long deadline(SpanFields span, Context ctx) {
-    return saturatedAdd(now(span, ctx), config.pairingWait().toMillis());
+  private long deadline(SpanFields span, Context ctx, long waitMs) {
+    return saturatedAdd(now(span, ctx), waitMs);
   }
 
   /** The pairing clock when {@code span} arrives: the wall clock, or the span's time but never behind the watermark. */

@@ -75,6 +75,9 @@ public record JobOptions(
         --allowed-lateness 5m       late events re-emit their window up to this long after it closed
         --idleness 10s              a quiet partition stops holding the watermark; then event time follows the clock
         --pairing-wait 10s          how long a span waits for the other side of its edge
+        --messaging-wait 4m         how long a PRODUCER span waits for its consumers (the longest queue
+                                    latency that still makes an edge; at least --pairing-wait, at most
+                                    --allowed-lateness, which also caps the default)
         --pairing-time event        event | processing: the clock of that wait
         --mesh-pairing-wait 10s     how long an access-log report waits for the other sidecar's report
                                     of the same request (same clock as --pairing-time)
@@ -146,7 +149,8 @@ public record JobOptions(
       if (window.toMillis() < 1000) {
         throw new IllegalArgumentException("--window must be at least 1s");
       }
-      PairingConfig pairing = pairing(left);
+      Duration allowedLateness = dur(left, "--allowed-lateness", "5m");
+      PairingConfig pairing = pairing(left, allowedLateness);
       String alerts = str(left, "--slo-alert-windows", "");
       JobOptions o = new JobOptions(
           str(left, "--kafka", "127.0.0.1:9092"),
@@ -154,7 +158,7 @@ public record JobOptions(
           Path.of(str(left, "--data-dir", "data/flink")).toAbsolutePath(),
           window,
           dur(left, "--out-of-orderness", "5s"),
-          dur(left, "--allowed-lateness", "5m"),
+          allowedLateness,
           dur(left, "--idleness", "10s"),
           pairing,
           integer(left, "--max-nodes", "10000"),
@@ -228,8 +232,10 @@ public record JobOptions(
   }
 
   /** The span pairing's options, each error naming the option it is about rather than the record's fields. */
-  private static PairingConfig pairing(Map<String, String> left) {
+  private static PairingConfig pairing(Map<String, String> left, Duration allowedLateness) {
     Duration wait = dur(left, "--pairing-wait", "10s");
+    boolean messagingGiven = left.containsKey("--messaging-wait");
+    Duration messaging = dur(left, "--messaging-wait", Durations.format(PairingConfig.DEFAULT_MESSAGING_WAIT));
     String time = str(left, "--pairing-time", "event");
     Duration ttl = dur(left, "--dedupe-ttl", "10m");
     String peers = str(left, "--peer-attributes", String.join(",", PairingConfig.DEFAULT_PEER_ATTRIBUTES));
@@ -241,12 +247,23 @@ public record JobOptions(
     if (wait.isZero() || wait.isNegative()) {
       throw new IllegalArgumentException("--pairing-wait must be positive");
     }
+    if (!messagingGiven) {
+      // The default shrinks to what the windows can still take and never undercuts the pairing wait.
+      messaging = max(wait, allowedLateness.compareTo(messaging) < 0 ? allowedLateness : messaging);
+    } else if (messaging.compareTo(wait) < 0) {
+      throw new IllegalArgumentException("--messaging-wait " + Durations.format(messaging) + " must be at least --pairing-wait "
+          + Durations.format(wait) + " (a producer waits for its consumers at least as long as any span for its partner)");
+    } else if (messaging.compareTo(allowedLateness) > 0) {
+      throw new IllegalArgumentException("--messaging-wait " + Durations.format(messaging) + " must be at most --allowed-lateness "
+          + Durations.format(allowedLateness) + " (an edge it makes lands in its producer's window and would come after that "
+          + "window closed; raise --allowed-lateness too)");
+    }
     if (ttl.compareTo(wait) < 0) {
       throw new IllegalArgumentException("--dedupe-ttl " + Durations.format(ttl) + " must be at least --pairing-wait "
           + Durations.format(wait) + " (a span must be remembered while its partner may still come)");
     }
     try {
-      return new PairingConfig(wait, domain, ttl, List.of(peers.split(",")));
+      return new PairingConfig(wait, messaging, domain, ttl, List.of(peers.split(",")));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--peer-attributes: " + e.getMessage(), e);
     }
@@ -289,6 +306,10 @@ public record JobOptions(
           + (key.equals("bootstrap.servers") ? " (use --kafka)" : key.equals("group.id") ? " (use --group-id)" : ""));
     }
     into.put(key, setting.substring(eq + 1).trim());
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private static String str(Map<String, String> m, String key, String def) {

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.Test;
 class CompletedTraceSweepTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final int SLICE = 3;
-  private static final PairingConfig EVENT = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  private static final PairingConfig EVENT = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   /** When every pair sent at T0 has run out of dedupe memory (the pairs end by T0 + 50). */
   private static final long ALL_RUN_OUT = T0 + 61_000;
 
@@ -133,6 +133,52 @@ class CompletedTraceSweepTest {
     watermark(ALL_RUN_OUT + 3);
     assertThat(keys()).isEmpty();
     assertThat(harness.extractOutputValues()).hasSize(10);
+  }
+
+  @Test
+  void aProducerWaitingForLateConsumersOutlivesWalksOnTheHeap() throws Exception {
+    aProducerWaitingForLateConsumersOutlivesWalks(false);
+  }
+
+  @Test
+  void aProducerWaitingForLateConsumersOutlivesWalksOnRocksDb() throws Exception {
+    aProducerWaitingForLateConsumersOutlivesWalks(true);
+  }
+
+  /**
+   * A producer that met a consumer at once still waits its messaging wait for more: neither the walks of
+   * that time nor the key filter they rebuild may lose it, or a late consumer would start a new trace.
+   */
+  private void aProducerWaitingForLateConsumersOutlivesWalks(boolean rocksDb) throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(10), Duration.ofMinutes(3), PairingConfig.TimeDomain.EVENT,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES), rocksDb, null);
+    sendTenCompletedTraces();
+    for (long t = 11; t <= 15; t++) {
+      TraceSpans batch = single(span(t, 10, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0, 20).build());
+      batch.append(single(span(t, 11, 10, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 30, 5).build()));
+      harness.processElement(new StreamRecord<>(batch, batch.timestamp()));
+    }
+    for (long at = T0; at <= T0 + 150_000; at += 5_000) { // several walks, each over a few watermarks
+      watermark(at);
+    }
+    assertThat(keys()).hasSize(5); // the RPC pairs ran out, the producers wait
+    assertThat(operator.walksStarted()).isGreaterThan(1);
+    if (rocksDb) {
+      assertThat(operator.keyFilter().complete()).isTrue(); // rebuilt by a walk: the consumers below trust it
+    }
+    for (long t = 11; t <= 15; t++) {
+      harness.processElement(new StreamRecord<>(single(span(t, 12, 10, "shipping", SpanKind.SPAN_KIND_CONSUMER,
+          T0 + 150_000, 5).build()), T0 + 150_005));
+    }
+    assertThat(harness.extractOutputValues()).hasSize(20)
+        .filteredOn(e -> e.serverName.equals("shipping")).hasSize(5)
+        .allSatisfy(e -> assertThat(e.messagingLatencySeconds).isEqualTo(149.98));
+    for (long at = T0 + 150_000; at <= T0 + 20 + 180_000 + 60_000 + 60_000; at += 5_000) {
+      watermark(at);
+    }
+    assertThat(keys()).isEmpty(); // a TTL after the producers' wait ended, and a walk
+    assertThat(operator.function().count(ServiceGraphFunction.Outcome.EXPIRED_CLIENT)).isZero();
+    assertThat(operator.function().count(ServiceGraphFunction.Outcome.EXPIRED_SERVER)).isZero();
   }
 
   @Test
@@ -292,8 +338,8 @@ class CompletedTraceSweepTest {
 
   @Test
   void inProcessingTimeTheSlicesOfAWalkArePacedOnTheWallClock() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES), false, null);
+    start(new PairingConfig(Duration.ofSeconds(2), Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES), false, null);
     harness.setProcessingTime(1_000);
     sendTenCompletedTraces(); // remembered until 61,000
     // Walks at 30,000 and 60,000 find nothing due; each takes four slices, SLICE_PAUSE_MS apart. (The

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * agree on the lowest forget time they kept.
  */
 class CompletedTraceSweepWalkEquivalenceTest {
-  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   private static final long NOW = 1_000_000;
 
   @Test

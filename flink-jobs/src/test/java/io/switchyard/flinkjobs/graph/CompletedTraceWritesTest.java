@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class CompletedTraceWritesTest {
   private static final long T0 = 1_700_000_000_000L;
-  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
 
   private ServiceGraphOperator operator;
   private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;

@@ -244,6 +244,149 @@ class ServiceGraphFunctionTest {
     assertThat(function.count(Outcome.EXPIRED_CLIENT)).isZero(); // a matched producer expires silently
   }
 
+  /** A producer span of trace {@code trace}: span 10, produced at T0 for 20 ms onto {@code orders-q}. */
+  private static SpanRecord.Builder producer(long trace) {
+    return span(trace, 10, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0, 20).setMessagingSystem("kafka")
+        .setMessagingDestination("orders-q");
+  }
+
+  /** A consumer of {@link #producer}'s message reading it {@code lagMs} after the producer's end. */
+  private static SpanRecord.Builder consumer(long trace, long spanId, String service, long lagMs) {
+    return span(trace, spanId, 10, service, SpanKind.SPAN_KIND_CONSUMER, T0 + 20 + lagMs, 5);
+  }
+
+  @Test
+  void aConsumerReadingLongAfterThePairingWaitStillMakesAMessagingEdgeWithItsQueueLatency() throws Exception {
+    start(); // pairing wait 10 s, messaging wait 4 min
+    send(producer(1));
+    send(producer(2));
+    harness.processWatermark(new Watermark(T0 + 25_000)); // an RPC client would have expired by now
+    assertThat(edges()).isEmpty();
+    send(consumer(1, 11, "billing", 25_000));
+    harness.processWatermark(new Watermark(T0 + 200_000));
+    send(consumer(2, 11, "billing", 200_000)); // 3 min 20 s in the queue
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.messagingLatencySeconds).containsExactly(25.0, 200.0);
+    assertThat(edges()).allSatisfy(e -> {
+      assertThat(e.clientName).isEqualTo("orders");
+      assertThat(e.serverName).isEqualTo("billing");
+      assertThat(e.connectionType).isEqualTo(SpanEdges.CONNECTION_MESSAGING);
+      assertThat(e.timestampMs).isEqualTo(T0); // the producer's window, updated late (allowed lateness 5 min)
+    });
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(2);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void fanOutAtDifferentLagsMakesOneEdgeEachAndAnUnreadMessageOneVirtualEdgeAtTheMessagingWaitsEnd() throws Exception {
+    start();
+    send(producer(1));
+    send(consumer(1, 11, "billing", 1_000));
+    send(producer(2)); // nobody reads this one
+    send(span(3, 10, 0, "orders", SpanKind.SPAN_KIND_CLIENT, T0, 20).setPeerService("payments")); // RPC: 10 s
+    harness.processWatermark(new Watermark(T0 + 20 + 10_000));
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "payments");
+    send(consumer(1, 12, "shipping", 30_000));
+    harness.processWatermark(new Watermark(T0 + 120_000));
+    send(consumer(1, 13, "email", 180_000));
+    harness.processWatermark(new Watermark(T0 + 20 + 240_000 - 1));
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "payments", "shipping", "email");
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(1); // the RPC client only
+
+    harness.processWatermark(new Watermark(T0 + 20 + 240_000));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+    assertThat(edges()).hasSize(5);
+    assertThat(edges().get(4)).satisfies(e -> {
+      assertThat(e.clientName).isEqualTo("orders");
+      assertThat(e.serverName).isEqualTo("orders-q");
+      assertThat(e.connectionType).isEqualTo(SpanEdges.CONNECTION_VIRTUAL);
+      assertThat(e.timestampMs).isEqualTo(T0);
+    });
+    assertThat(edges().subList(0, 4)).extracting(e -> e.messagingLatencySeconds).containsExactly(1.0, -1.0, 30.0, 180.0);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(2);
+    assertThat(function.count(Outcome.EXPIRED_SERVER)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void aConsumerBeforeItsProducerWaitsThePairingWaitLikeAnyServer() throws Exception {
+    start();
+    // Delivered before its producer (an exporter's delay), within the pairing wait: one edge.
+    send(consumer(1, 11, "billing", 40_000));
+    harness.processWatermark(new Watermark(T0 + 45_000));
+    send(producer(1));
+    // Delivered more than the pairing wait before its producer: the consumer is dropped, the producer waits
+    // its own wait in vain and counts as a virtual edge, as an RPC server and client would.
+    send(consumer(2, 11, "billing", 40_000));
+    harness.processWatermark(new Watermark(T0 + 45_000 + 10_000)); // its wait started at the watermark
+    assertThat(function.count(Outcome.EXPIRED_SERVER)).isEqualTo(1);
+    send(producer(2));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.connectionType)
+        .containsExactly(SpanEdges.CONNECTION_MESSAGING, SpanEdges.CONNECTION_VIRTUAL);
+    assertThat(edges().get(0).messagingLatencySeconds).isEqualTo(40.0);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(1);
+  }
+
+  @Test
+  void redeliveriesDuringAndAfterTheMessagingWaitCountOnce() throws Exception {
+    start(); // dedupe TTL 10 min, measured from the end of the producer's wait
+    send(producer(1));
+    send(consumer(1, 11, "billing", 30_000));
+    send(producer(1)); // during the wait
+    harness.processWatermark(new Watermark(T0 + 120_000));
+    send(consumer(1, 11, "billing", 30_000));
+    send(consumer(1, 12, "shipping", 120_000));
+    harness.processWatermark(new Watermark(T0 + 20 + 240_000 + 300_000)); // the wait ended 5 min ago
+    sendTogether(producer(1), consumer(1, 11, "billing", 30_000), consumer(1, 12, "shipping", 120_000));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("billing", "shipping");
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(5);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void aProducerRestoredInTheMiddleOfItsWaitStillMeetsItsLateConsumers() throws Exception {
+    start();
+    send(producer(1));
+    send(consumer(1, 11, "billing", 20_000));
+    send(producer(2));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    restartFromSnapshot(0);
+    send(consumer(1, 12, "shipping", 150_000));
+    send(producer(1)); // still a duplicate after the restore
+    harness.processWatermark(new Watermark(T0 + 20 + 240_000 - 1));
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("shipping");
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("shipping", "orders-q");
+    assertThat(edges().get(0).messagingLatencySeconds).isEqualTo(150.0);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(1); // producer 2; producer 1 had consumers
+  }
+
+  @Test
+  void inProcessingTimeAProducerWaitsTheMessagingWaitOnTheWallClock() throws Exception {
+    start(new PairingConfig(Duration.ofSeconds(2), Duration.ofSeconds(30), PairingConfig.TimeDomain.PROCESSING,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    harness.setProcessingTime(1_000);
+    send(producer(1));
+    send(producer(2));
+    send(span(3, 10, 0, "orders", SpanKind.SPAN_KIND_CLIENT, T0, 20).setPeerService("payments"));
+    harness.setProcessingTime(3_000);
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("payments");
+    harness.setProcessingTime(25_000);
+    send(consumer(1, 11, "billing", 24_000));
+    harness.setProcessingTime(30_999);
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("payments", "billing");
+    harness.setProcessingTime(31_000);
+    assertThat(edges()).extracting(e -> e.serverName).containsExactly("payments", "billing", "orders-q");
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
   @Test
   void databaseClientSpanCompletesAtOnce() throws Exception {
     start();
@@ -278,8 +421,8 @@ class ServiceGraphFunctionTest {
 
   @Test
   void processingTimeWaitExpiresOnTheWallClock() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    start(new PairingConfig(Duration.ofSeconds(2), Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
     harness.setProcessingTime(1_000);
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setServerAddress("api.example.com"));
     harness.setProcessingTime(2_999);
@@ -315,8 +458,8 @@ class ServiceGraphFunctionTest {
 
   @Test
   void aCompletedTraceIsForgottenOnThePairingClockOnceTheDedupeTtlPassed() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    start(new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50));
     send(span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
     harness.processWatermark(new Watermark(T0 + 59_000));
@@ -332,8 +475,8 @@ class ServiceGraphFunctionTest {
 
   @Test
   void aSweepJustBeforeTheTtlEndsKeepsTheTraceAndALateOutOfOrderSpanNeverShortensIt() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    start(new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
     sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50),
         span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
     // A root server of the same trace, older than the pair: its own span time must not pull the forgetting forward.
@@ -353,8 +496,8 @@ class ServiceGraphFunctionTest {
 
   @Test
   void inProcessingTimeCompletedTracesAreSweptOnTheWallClock() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    start(new PairingConfig(Duration.ofSeconds(2), Duration.ofSeconds(2), PairingConfig.TimeDomain.PROCESSING,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
     harness.setProcessingTime(1_000);
     sendTogether(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50),
         span(1, 11, 10, "checkout", SpanKind.SPAN_KIND_SERVER, T0 + 10, 40));
@@ -385,8 +528,8 @@ class ServiceGraphFunctionTest {
 
   @Test
   void waitingSpanOutlivesTheDedupeTtlWhileEventTimeStalls() throws Exception {
-    start(new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1),
-        PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    start(new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
+        Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
     harness.setProcessingTime(0);
     harness.setStateTtlProcessingTime(0);
     send(span(1, 10, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 50).setPeerService("payments"));

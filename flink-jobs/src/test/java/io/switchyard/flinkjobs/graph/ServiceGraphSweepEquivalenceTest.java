@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The swept pairing ({@link ServiceGraphOperator}) against the build before it, where every completed
  * trace held a cleanup timer ({@link TimerCleanupServiceGraphFunction}), on random span streams: pairs in
- * either order, fan-out, database and root spans, orphans that expire, errors, out-of-order arrival,
- * spans that arrive after their partner expired, and redeliveries both within the dedupe TTL and long
- * after it. The swept build walks its state in slices of a few keys, so walks span several watermarks
+ * either order, fan-out with consumers that read the message at once, after the pairing wait (within
+ * the producer's longer wait) or after the producer's wait too, database and root spans, orphans that
+ * expire, errors, out-of-order arrival, spans that arrive after their partner expired, and redeliveries
+ * both within the dedupe TTL and long after it. The swept build walks its state in slices of a few keys, so walks span several watermarks
  * while traces come and go, and it is restored from a snapshot once, mostly in the middle of a walk.
  * Both must emit the same edges and count the same outcomes, on the heap and on RocksDB. (The two only
  * differ in when, from a TTL after a trace's last span to 1.5 TTL plus a walk or so, it is forgotten;
@@ -40,8 +41,9 @@ import org.junit.jupiter.api.Test;
  */
 class ServiceGraphSweepEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
-  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), PairingConfig.TimeDomain.EVENT,
-      Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
+  /** Producers wait 40 s, four pairing waits, for consumers that read their message late. */
+  private static final PairingConfig CONFIG = new PairingConfig(Duration.ofSeconds(10), Duration.ofSeconds(40),
+      PairingConfig.TimeDomain.EVENT, Duration.ofMinutes(1), PairingConfig.DEFAULT_PEER_ATTRIBUTES);
   private static final long OUT_OF_ORDER_MS = 2_000;
   private static final long WATERMARK_TICK_MS = 5_000;
   private static final int ROCKSDB_STREAMS_TO = 1060;
@@ -50,9 +52,12 @@ class ServiceGraphSweepEquivalenceTest {
 
   @Test
   void sweptAndTimerCleanupAgreeOnRandomStreamsOnTheHeapBackend() throws Exception {
+    double longestQueue = 0;
     for (int seed = 1; seed <= 300; seed++) {
-      compare(seed, false);
+      longestQueue = Math.max(longestQueue, compare(seed, false));
     }
+    // The streams do exercise consumers later than the pairing wait that still pair with their producer.
+    assertThat(longestQueue).isGreaterThan(CONFIG.pairingWait().toSeconds() * 2);
   }
 
   @Test
@@ -62,7 +67,8 @@ class ServiceGraphSweepEquivalenceTest {
     }
   }
 
-  private static void compare(int seed, boolean rocksDb) throws Exception {
+  /** Runs one stream through both builds; returns the longest queue latency of a messaging edge, in seconds. */
+  private static double compare(int seed, boolean rocksDb) throws Exception {
     List<Arrival> stream = stream(new Random(seed), seed);
     // Slices of a few keys, fewer than the traces alive at once, so a walk spans several watermarks and
     // spans come and go between its slices; every fifth stream runs with the default slice (whole walks).
@@ -77,6 +83,7 @@ class ServiceGraphSweepEquivalenceTest {
         rocksDb, -1);
     assertThat(swept.edges).as("seed %d", seed).isNotEmpty().containsExactlyInAnyOrderElementsOf(timers.edges);
     assertThat(swept.counts).as("seed %d", seed).isEqualTo(timers.counts);
+    return swept.edges.stream().mapToDouble(e -> e.messagingLatencySeconds).max().orElse(0);
   }
 
   private record Run(List<EdgeEvent> edges, Map<Outcome, Long> counts) {}
@@ -228,11 +235,16 @@ class ServiceGraphSweepEquivalenceTest {
             spans.add(span(trace, c, 0, client, SpanKind.SPAN_KIND_SERVER, start, 60).build());
           }
           case 4 -> spans.add(span(trace, c, 0, client, SpanKind.SPAN_KIND_CLIENT, start, 8).setDbSystem("postgresql").build());
-          case 5 -> { // fan-out: one producer, up to three consumers
+          case 5 -> { // fan-out: one producer, up to three consumers, each at once or late
             spans.add(span(trace, c, 0, client, SpanKind.SPAN_KIND_PRODUCER, start, 5).setMessagingSystem("kafka").build());
             int consumers = r.nextInt(4);
             for (int k = 0; k < consumers; k++) {
-              spans.add(span(trace, nextId++, c, "svc-" + r.nextInt(6), SpanKind.SPAN_KIND_CONSUMER, start + 100 + k, 10).build());
+              long lag = switch (r.nextInt(3)) {
+                case 0 -> 100 + k;
+                case 1 -> 15_000 + r.nextInt(20_000); // after the pairing wait, within the messaging wait
+                default -> 35_000 + r.nextInt(15_000); // about when the producer's wait ends, or after it
+              };
+              spans.add(span(trace, nextId++, c, "svc-" + r.nextInt(6), SpanKind.SPAN_KIND_CONSUMER, start + lag, 10).build());
             }
           }
           default -> { // the server arrives after the client already expired

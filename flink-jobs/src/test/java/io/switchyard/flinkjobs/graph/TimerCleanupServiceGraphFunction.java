@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.graph;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -19,7 +20,8 @@ import org.apache.flink.util.Collector;
 /**
  * The pairing function as it was before completed traces were swept (main at 3c62d49): every trace
  * with nothing waiting holds a cleanup timer for the dedupe TTL. Kept unchanged as the oracle of
- * {@link ServiceGraphSweepEquivalenceTest}; only its name, visibility and the renamed state field differ.
+ * {@link ServiceGraphSweepEquivalenceTest}; only its name, visibility, the renamed state field and the
+ * producers' own wait ({@link PairingConfig#messagingWait}, a pairing rule both builds share) differ.
  */
 final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String, TraceSpans, EdgeEvent> {
   private static final long serialVersionUID = 1L;
@@ -154,7 +156,8 @@ final class TimerCleanupServiceGraphFunction extends KeyedProcessFunction<String
   }
 
   private long deadline(SpanFields span, Context ctx) {
-    return saturatedAdd(now(span, ctx), config.pairingWait().toMillis());
+    Duration wait = span.kind == SpanFields.KIND_PRODUCER ? config.messagingWait() : config.pairingWait();
+    return saturatedAdd(now(span, ctx), wait.toMillis());
   }
 
   /** The pairing clock when {@code span} arrives: the wall clock, or the span's time but never behind the watermark. */

@@ -147,6 +147,30 @@ class JobOptionsTest {
   }
 
   @Test
+  void aProducerWaitsTheMessagingWaitWithinWhatTheWindowsCanStillTake() {
+    assertThat(JobOptions.defaults().pairing().messagingWait()).isEqualTo(Duration.ofMinutes(4));
+    assertThat(JobOptions.parse(new String[] {"--messaging-wait", "90s"}).pairing().messagingWait())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(JobOptions.parse(new String[] {"--messaging-wait", "10m", "--allowed-lateness", "15m"}).pairing().messagingWait())
+        .isEqualTo(Duration.ofMinutes(10));
+    // Not given: capped by a shorter allowed lateness, never below the pairing wait (the advice of earlier
+    // builds was to raise --pairing-wait for lagging queues; such a command line keeps its meaning).
+    assertThat(JobOptions.parse(new String[] {"--allowed-lateness", "1m"}).pairing().messagingWait())
+        .isEqualTo(Duration.ofMinutes(1));
+    assertThat(JobOptions.parse(new String[] {"--pairing-wait", "5m"}).pairing().messagingWait())
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThat(JobOptions.parse(new String[] {"--pairing-wait", "30s", "--allowed-lateness", "0s"}).pairing().messagingWait())
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--messaging-wait", "5s"}))
+        .hasMessageStartingWith("--messaging-wait 5s must be at least --pairing-wait 10s");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--messaging-wait", "10m"}))
+        .hasMessageStartingWith("--messaging-wait 10m must be at most --allowed-lateness 5m");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--messaging-wait", "soon"}))
+        .hasMessageStartingWith("--messaging-wait: ");
+    assertThat(JobOptions.USAGE).contains("--messaging-wait 4m");
+  }
+
+  @Test
   void valuesFlinkOrTheJobWouldRefuseAfterTheStartAreRefusedUpFrontNamingTheOption() {
     // Each of these used to pass parsing and then end in a stack trace (exit 1), an unnamed Java message or
     // a job failing over until its restart attempts ran out.
