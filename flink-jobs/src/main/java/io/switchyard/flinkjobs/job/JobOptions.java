@@ -91,7 +91,7 @@ public record JobOptions(
                                     On a cluster the default is flink run -p N, else the cluster's default
         --span-lanes auto           local jar, at --parallelism 1: span pairing chains, each reading its own
                                     share of the span topic's partitions (a trace is in one partition);
-                                    auto = the lanes of the snapshot it resumes, else one per core, at most
+                                    auto = the lanes of the snapshot it resumes, else one per two cores, at most
                                     4 and a divisor of the partition count. Cluster: auto = 1
         --group-id switchyard-flink consumer group for offsets
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)

@@ -20,7 +20,7 @@ import org.apache.flink.shaded.guava33.com.google.common.hash.Hashing;
 /**
  * How many span lanes the local jar builds. A snapshot restores only into the lane count that wrote it
  * (every lane's operators have uids of their own, {@link SwitchyardPipeline#laneUid}), so a restore takes
- * the snapshot's count; a fresh start takes one lane per core, as far as the span topic's partitions
+ * the snapshot's count; a fresh start takes one lane per two cores, as far as the span topic's partitions
  * split evenly.
  */
 final class SpanLanes {
@@ -60,8 +60,8 @@ final class SpanLanes {
     if (partitions.isEmpty()) {
       return new Choice(1, "the partition count of " + topic + " could not be read");
     }
-    int lanes = perCore(processors, partitions.getAsInt());
-    return new Choice(lanes, "one per core of " + processors + ", at most " + MAX_AUTO + ", dividing the "
+    int lanes = perTwoCores(processors, partitions.getAsInt());
+    return new Choice(lanes, "one per two cores of " + processors + ", at most " + MAX_AUTO + ", dividing the "
         + partitions.getAsInt() + " partitions of " + topic);
   }
 
@@ -91,11 +91,14 @@ final class SpanLanes {
   }
 
   /**
-   * One lane per core up to {@link #MAX_AUTO}, lowered to a divisor of the partition count so every lane
-   * reads as many partitions as the others (else the lane with more bounds the job).
+   * One lane per two cores up to {@link #MAX_AUTO}, lowered to a divisor of the partition count so every lane
+   * reads as many partitions as the others (else the lane with more bounds the job). Two cores a lane: at
+   * full speed one lane kept about 1.5 cores busy in the benchmark (its chain thread, plus its Kafka fetcher,
+   * RocksDB's background work, the JIT and GC), and on 2 cores a second lane cost 1.07-1.18 x the CPU per
+   * span for no higher rate (docs/benchmarks.md, "Session 14 (lanes)").
    */
-  static int perCore(int processors, int partitions) {
-    for (int lanes = Math.min(Math.min(processors, MAX_AUTO), partitions); lanes > 1; lanes--) {
+  static int perTwoCores(int processors, int partitions) {
+    for (int lanes = Math.min(Math.min(processors / 2, MAX_AUTO), partitions); lanes > 1; lanes--) {
       if (partitions % lanes == 0) {
         return lanes;
       }

@@ -36,17 +36,19 @@ class SpanLanesTest {
   }
 
   @Test
-  void aFreshAutoStartTakesOneLanePerCoreUpToFourThatDividesThePartitions() {
+  void aFreshAutoStartTakesOneLanePerTwoCoresUpToFourThatDividesThePartitions() {
     JobOptions auto = options();
-    assertThat(fresh(auto, 6, 2).lanes()).isEqualTo(2);
+    assertThat(fresh(auto, 6, 2).lanes()).isEqualTo(1);
+    assertThat(fresh(auto, 6, 3).lanes()).isEqualTo(1);
+    assertThat(fresh(auto, 6, 4).lanes()).isEqualTo(2);
     assertThat(fresh(auto, 6, 8).lanes()).isEqualTo(3);
-    assertThat(fresh(auto, 6, 3).lanes()).isEqualTo(3);
+    assertThat(fresh(auto, 6, 6).lanes()).isEqualTo(3);
     assertThat(fresh(auto, 8, 16).lanes()).isEqualTo(4);
-    assertThat(fresh(auto, 5, 4).lanes()).isEqualTo(1);
+    assertThat(fresh(auto, 5, 8).lanes()).isEqualTo(1);
     assertThat(fresh(auto, 1, 8).lanes()).isEqualTo(1);
     assertThat(fresh(auto, 6, 1).lanes()).isEqualTo(1);
-    assertThat(fresh(auto, 2, 4).lanes()).isEqualTo(2);
-    assertThat(fresh(auto, 6, 2).why()).isEqualTo("one per core of 2, at most 4, dividing the 6 partitions of switchyard.spans");
+    assertThat(fresh(auto, 2, 8).lanes()).isEqualTo(2);
+    assertThat(fresh(auto, 6, 8).why()).isEqualTo("one per two cores of 8, at most 4, dividing the 6 partitions of switchyard.spans");
   }
 
   @Test
