@@ -506,6 +506,8 @@ public final class FlinkServiceGraphBench {
     private static final String RECORDS_OUT_FAMILY = "flink_taskmanager_job_task_operator_numRecordsOut";
     private static final String RECORDS_OUT = RECORDS_OUT_FAMILY + "{";
     private static final String SPAN_SOURCE = "operator_name=\"Source:_spans\"";
+    /** The span lanes' sources (job option --span-lanes), each reading its share of the partitions. */
+    private static final String SPAN_LANE_SOURCE = "operator_name=\"Source:_spans_lane_";
     private final Process time;
     private final URI metrics;
     private final long from;
@@ -561,7 +563,7 @@ public final class FlinkServiceGraphBench {
     private long readSpans() throws IOException, InterruptedException {
       long sum = 0;
       for (String line : http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofLines()).body().toList()) {
-        if (line.startsWith(RECORDS_OUT) && line.contains(SPAN_SOURCE)) {
+        if (line.startsWith(RECORDS_OUT) && (line.contains(SPAN_SOURCE) || line.contains(SPAN_LANE_SOURCE))) {
           sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
       }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
@@ -72,6 +73,21 @@ final class BrokerCheck {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The partition count of the topic the job reads spans from, which bounds the span lanes (each lane reads
+   * its own share of the partitions). Asked like {@link #unusable}, waiting at most {@code --kafka-wait}.
+   */
+  static int spanPartitions(JobOptions options) throws ExecutionException, InterruptedException, TimeoutException {
+    String topic = options.topic(Topics.SPANS);
+    int ms = (int) Math.max(1, options.kafkaWait().toMillis());
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafka(),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms))) {
+      return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(ms)).allTopicNames()
+          .get(ms + 1000L, TimeUnit.MILLISECONDS).get(topic).partitions().size();
     }
   }
 

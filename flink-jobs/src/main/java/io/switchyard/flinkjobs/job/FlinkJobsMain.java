@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -120,7 +121,20 @@ public final class FlinkJobsMain {
           options.fresh() ? "--fresh" : "no complete checkpoint under " + options.dataDir());
     }
     choice.snapshot().ifPresent(snapshot -> warnIfOtherTopics(options, snapshot));
-    JobOptions first = choice.apply(options);
+    OptionalInt partitions = spanPartitions(options);
+    SpanLanes.Choice lanes;
+    try {
+      lanes = SpanLanes.choose(options, choice.snapshot(), choice.snapshot().map(SpanLanes::ofSnapshot).orElse(OptionalInt.empty()),
+          partitions, Runtime.getRuntime().availableProcessors());
+    } catch (IllegalArgumentException e) {
+      // Before the build: a snapshot that cannot restore into these lanes must not reach the fallback
+      // below, which would set it aside and start without its waiting spans and open windows.
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LOG.info("span lanes: {} ({})", lanes.lanes(), lanes.why());
+    JobOptions first = choice.apply(options.withSpanLanes(lanes.lanes()));
     String jobId = null;
     try {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(first));
@@ -144,8 +158,13 @@ public final class FlinkJobsMain {
       LOG.error("could not restore from checkpoint {}: {}; moved it to {} and starting fresh from the consumer group's"
           + " committed offsets (pending pairs and open windows of that checkpoint are not recovered)", snapshot, root, moved);
     }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(options));
-    runToEnd(env, options);
+    // Fresh now: the lanes of a fresh start, whatever the set-aside snapshot had.
+    SpanLanes.Choice freshLanes = SpanLanes.choose(options, Optional.empty(), OptionalInt.empty(), partitions,
+        Runtime.getRuntime().availableProcessors());
+    LOG.info("span lanes: {} ({})", freshLanes.lanes(), freshLanes.why());
+    JobOptions fresh = options.withSpanLanes(freshLanes.lanes());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.flinkConfiguration(fresh));
+    runToEnd(env, fresh);
   }
 
   /**
@@ -166,6 +185,19 @@ public final class FlinkJobsMain {
       }
     } catch (Exception e) {
       LOG.info("could not check consumer group {} on {} before restoring: {}", options.groupId(), options.kafka(), e.toString());
+    }
+  }
+
+  /** The span topic's partition count, or empty (and one log line) when the broker does not say. */
+  private static OptionalInt spanPartitions(JobOptions options) {
+    try {
+      return OptionalInt.of(BrokerCheck.spanPartitions(options));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalInt.empty();
+    } catch (Exception e) {
+      LOG.info("could not read the partition count of {} on {}: {}", options.topic(Topics.SPANS), options.kafka(), e.toString());
+      return OptionalInt.empty();
     }
   }
 

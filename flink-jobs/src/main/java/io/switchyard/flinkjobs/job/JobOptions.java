@@ -29,6 +29,7 @@ public record JobOptions(
     Duration checkpointInterval,
     Duration transactionTimeout,
     int parallelism,
+    int spanLanes,
     String groupId,
     boolean bounded,
     int restartAttempts,
@@ -50,6 +51,11 @@ public record JobOptions(
   static final Set<String> JOB_CONSUMER_SETTINGS = Set.of("bootstrap.servers", "group.id", "client.id.prefix",
       "isolation.level", "enable.auto.commit", "auto.offset.reset", "key.deserializer", "value.deserializer",
       "partition.discovery.interval.ms");
+
+  /** {@link #spanLanes()} before the runner has chosen the count ({@code --span-lanes auto}). */
+  public static final int AUTO_LANES = 0;
+  /** More lanes than this would only split the span topic's partitions thinner than any machine needs. */
+  static final int MAX_LANES = 64;
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
@@ -83,6 +89,10 @@ public record JobOptions(
         --parallelism 1             subtasks per operator; at 1 the span path runs as one chain with no
                                     keyed shuffle (the local default); above 1 spans are shuffled by trace.
                                     On a cluster the default is flink run -p N, else the cluster's default
+        --span-lanes auto           local jar, at --parallelism 1: span pairing chains, each reading its own
+                                    share of the span topic's partitions (a trace is in one partition);
+                                    auto = the lanes of the snapshot it resumes, else one per two cores, at most
+                                    4 and a divisor of the partition count. Cluster: auto = 1
         --group-id switchyard-flink consumer group for offsets
         --bounded                   stop at the topics' current end (tests, benchmarks, backfills)
         --restart-attempts 3        fixed-delay restarts before the job fails
@@ -155,6 +165,7 @@ public record JobOptions(
           dur(left, "--checkpoint-interval", "5s"),
           dur(left, "--transaction-timeout", "10m"),
           integer(left, "--parallelism", "1"),
+          spanLanes(str(left, "--span-lanes", "auto")),
           str(left, "--group-id", "switchyard-flink"),
           Boolean.parseBoolean(str(left, "--bounded", "false")),
           integer(left, "--restart-attempts", "3"),
@@ -173,6 +184,9 @@ public record JobOptions(
       }
       if (o.parallelism() < 1) {
         throw new IllegalArgumentException("--parallelism must be >= 1");
+      }
+      if (o.spanLanes() > 1 && o.parallelism() > 1) {
+        throw new IllegalArgumentException("--span-lanes applies at --parallelism 1 only (above 1, spans are shuffled by trace)");
       }
       if (o.maxNodes() < 1) {
         throw new IllegalArgumentException("--max-nodes must be >= 1");
@@ -255,6 +269,23 @@ public record JobOptions(
     }
   }
 
+  /** {@code auto} is {@link #AUTO_LANES}; else a count of at least 1. */
+  private static int spanLanes(String text) {
+    if (text.equals("auto")) {
+      return AUTO_LANES;
+    }
+    int lanes;
+    try {
+      lanes = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--span-lanes: '" + text + "' is not auto or a count", e);
+    }
+    if (lanes < 1 || lanes > MAX_LANES) {
+      throw new IllegalArgumentException("--span-lanes must be auto or 1 to " + MAX_LANES);
+    }
+    return lanes;
+  }
+
   private static AlertPolicy alertPolicy(String text) {
     try {
       return AlertPolicy.parse(text);
@@ -331,14 +362,25 @@ public record JobOptions(
   /** The same options starting from {@code snapshot}. */
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
-        checkpointInterval, transactionTimeout, parallelism, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
+        checkpointInterval, transactionTimeout, parallelism, spanLanes, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
         false, alertWindows, meshPairingWait, kafkaWait, exitWithParent, consumerProperties, given);
+  }
+
+  /** The same options with {@code lanes} span lanes (the runner's choice for {@code --span-lanes auto}). */
+  public JobOptions withSpanLanes(int lanes) {
+    if (lanes < 1 || lanes > MAX_LANES) {
+      throw new IllegalArgumentException("span lanes must be 1 to " + MAX_LANES + ": " + lanes);
+    }
+    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
+        checkpointInterval, transactionTimeout, parallelism, lanes, groupId, bounded, restartAttempts, restPort, metricsPort,
+        restoreFrom, fresh, alertWindows, meshPairingWait, kafkaWait, exitWithParent, consumerProperties, given);
   }
 
   /** The options back as arguments (the launcher and tests build command lines with this). */
   public List<String> toArgs() {
     List<String> a = new ArrayList<>(List.of("--kafka", kafka, "--topic-prefix", topicPrefix, "--data-dir", dataDir.toString(),
-        "--window", Durations.format(window), "--parallelism", Integer.toString(parallelism)));
+        "--window", Durations.format(window), "--parallelism", Integer.toString(parallelism),
+        "--span-lanes", spanLanes == AUTO_LANES ? "auto" : Integer.toString(spanLanes)));
     if (bounded) {
       a.add("--bounded");
     }

@@ -29,7 +29,9 @@ import io.switchyard.model.v1.SloDefinitionRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
@@ -169,15 +171,18 @@ public final class SwitchyardPipeline {
    * anything but the identity (a failing operator, to exercise recovery within a running job).
    */
   static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<EdgeEvent>> beforeLimit) {
-    DataStream<EdgeEvent> spanEdges = spanEdges(env, o);
+    List<DataStream<EdgeEvent>> spanEdges = spanEdges(env, o);
     DataStream<EdgeEvent> meshEdges = meshEdges(env, o);
 
     // Each source's edges get their own limiter, chained behind the operator that makes them (the
     // pairing, the access-log mapping): a union in front of one shared limiter could not chain, and
-    // every paired edge then crossed a network hop as a POJO. The branches meet after the
-    // pre-aggregation, where a few partials per key and window remain.
-    DataStream<EdgeEvent> traceEdges = limited(beforeLimit.apply(spanEdges), o, "");
-    DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-");
+    // every paired edge then crossed a network hop as a POJO. The branches (and the span lanes) meet
+    // after the pre-aggregation, where a few partials per key and window remain.
+    List<DataStream<EdgeEvent>> traceEdges = new ArrayList<>();
+    for (int lane = 0; lane < spanEdges.size(); lane++) {
+      traceEdges.add(limited(beforeLimit.apply(spanEdges.get(lane)), o, "", lanePrefix(lane, lanes(o))));
+    }
+    DataStream<EdgeEvent> meshLimited = limited(meshEdges, o, "mesh-", "mesh-");
 
     SingleOutputStreamOperator<EdgeAggregate> edgeAggregates = edgeAggregates(traceEdges, meshLimited, o);
     SingleOutputStreamOperator<ServiceAggregate> serviceAggregates = serviceAggregates(traceEdges, meshLimited, o);
@@ -222,21 +227,79 @@ public final class SwitchyardPipeline {
    * pairing's work.
    */
   public static SingleOutputStreamOperator<TraceSpans> spans(StreamExecutionEnvironment env, JobOptions o) {
-    return env
-        .fromSource(source(o, o.topic(Topics.SPANS), new RawSpanDeserializer(), "spans"),
-            eventTime((TraceSpans s, long t) -> s.timestamp(), o),
-            "spans")
-        .uid("spans-source");
+    return spans(env, o, 0, 1);
   }
 
-  static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
+  /** The span source of one lane: the whole topic when there is one lane, else the lane's partitions. */
+  private static SingleOutputStreamOperator<TraceSpans> spans(StreamExecutionEnvironment env, JobOptions o, int lane,
+      int lanes) {
+    String topic = o.topic(Topics.SPANS);
+    KafkaSourceBuilder<TraceSpans> source = sourceBuilder(o, new RawSpanDeserializer(), laneUid("spans", lane, lanes));
+    if (lanes == 1) {
+      source.setTopics(topic);
+    } else {
+      source.setKafkaSubscriber(new LanePartitions(topic, lane, lanes));
+    }
+    return env
+        .fromSource(source.build(), eventTime((TraceSpans s, long t) -> s.timestamp(), o), "spans")
+        .uid(laneUid("spans-source", lane, lanes));
+  }
+
+  /**
+   * The span lanes the job is built with: {@code --span-lanes auto} is resolved by the local jar before it
+   * builds the job (the lanes of the snapshot it resumes, else by cores); anywhere else, e.g. on a cluster,
+   * where {@code flink run -p N} is the way to scale, it means one lane.
+   */
+  static int lanes(JobOptions o) {
+    return o.spanLanes() == JobOptions.AUTO_LANES ? 1 : o.spanLanes();
+  }
+
+  /**
+   * The uid of a span-path operator in one lane (the lanes share the operators' names). One lane keeps the uids of the builds before
+   * lanes, so their snapshots restore. With more, every lane's are its own and name the lane count: a
+   * snapshot restores only into the same number of lanes, because each lane's source remembers the
+   * offsets of its own partitions (restored into another split of the partitions, a partition would be
+   * read twice or not at all) and each lane's pairing state holds the traces of its own partitions.
+   */
+  static String laneUid(String base, int lane, int lanes) {
+    return lanes == 1 ? base : base + "-" + laneName(lane, lanes);
+  }
+
+  /** What {@link #laneUid} adds, as a prefix of the uids {@link #limited} and {@link #partials} build. */
+  private static String lanePrefix(int lane, int lanes) {
+    return lanes == 1 ? "" : laneName(lane, lanes) + "-";
+  }
+
+  private static String laneName(int lane, int lanes) {
+    return "lane-" + (lane + 1) + "-of-" + lanes;
+  }
+
+  /**
+   * The span path's edges, one stream per span lane. A lane reads its own share of the span topic's
+   * partitions ({@link LanePartitions}) and pairs their traces in a chain of its own: on a machine with
+   * cores to spare, several lanes pair in parallel without the keyed shuffle a second subtask costs.
+   */
+  static List<DataStream<EdgeEvent>> spanEdges(StreamExecutionEnvironment env, JobOptions o) {
+    if (lanes(o) > 1 && env.getParallelism() != 1) {
+      throw new IllegalArgumentException("--span-lanes " + lanes(o) + " applies at parallelism 1 only, not "
+          + env.getParallelism() + " (above 1, spans are shuffled by trace)");
+    }
+    List<DataStream<EdgeEvent>> lanes = new ArrayList<>();
+    for (int lane = 0; lane < lanes(o); lane++) {
+      lanes.add(spanEdges(env, o, lane));
+    }
+    return lanes;
+  }
+
+  private static DataStream<EdgeEvent> spanEdges(StreamExecutionEnvironment env, JobOptions o, int lane) {
     boolean oneSubtask = env.getParallelism() == 1;
-    SingleOutputStreamOperator<TraceSpans> batches = spans(env, o)
+    int lanes = lanes(o);
+    SingleOutputStreamOperator<TraceSpans> batches = spans(env, o, lane, lanes)
         // Chained to the source: the raw span bytes of a trace travel as one record, parsed only by the
         // pairing. Stateless (flushed before every barrier), so its uid only keeps the graph stable.
         .transform("span-batches", TraceSpansTypeInfo.INSTANCE,
             new TraceBatcher(TRACE_BATCH_TRACES, TRACE_BATCH_DELAY_MS, oneSubtask))
-        .uid("span-batches");
+        .uid(laneUid("span-batches", lane, lanes));
     KeyedStream<TraceSpans, String> byTrace;
     if (oneSubtask) {
       // One subtask owns every key group, so the batches are already where keyBy would send them:
@@ -254,7 +317,7 @@ public final class SwitchyardPipeline {
     // same uid and state as the plain process() it replaced, so savepoints keep restoring.
     return byTrace
         .transform("service-graph", TypeInformation.of(EdgeEvent.class), new ServiceGraphOperator(o.pairing()))
-        .uid("service-graph").name("service-graph");
+        .uid(laneUid("service-graph", lane, lanes));
   }
 
   /**
@@ -283,19 +346,19 @@ public final class SwitchyardPipeline {
    * uids the single shared limiter had ({@code cardinality-limit}, {@code edge-timestamps}), so its
    * admitted names restore from older savepoints; the mesh branch's are new ({@code mesh-} prefix).
    */
-  static DataStream<EdgeEvent> limited(DataStream<EdgeEvent> edges, JobOptions o, String uidPrefix) {
+  static DataStream<EdgeEvent> limited(DataStream<EdgeEvent> edges, JobOptions o, String namePrefix, String uidPrefix) {
     return edges
         .map(new CardinalityLimiter(o.maxNodes())).returns(TypeInformation.of(EdgeEvent.class))
-        .uid(uidPrefix + "cardinality-limit").name(uidPrefix + "cardinality-limit")
-        .transform(uidPrefix + "edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
+        .uid(uidPrefix + "cardinality-limit").name(namePrefix + "cardinality-limit")
+        .transform(namePrefix + "edge-timestamps", TypeInformation.of(EdgeEvent.class), new EdgeTimestamps())
         .uid(uidPrefix + "edge-timestamps");
   }
 
-  static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(DataStream<EdgeEvent> traceEdges,
+  static SingleOutputStreamOperator<EdgeAggregate> edgeAggregates(List<DataStream<EdgeEvent>> traceEdges,
       DataStream<EdgeEvent> meshEdges, JobOptions o) {
     ProtoTypeInfo<EdgeAggregate> type = ProtoTypeInfo.forMessage(EdgeAggregate.class);
-    return partials(traceEdges, "", "edge-partials", new EdgeWindowing.EdgePartials(), type, o)
-        .union(partials(meshEdges, "mesh-", "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
+    return eachLane(traceEdges, (lane, uidPrefix) -> partials(lane, "", uidPrefix, "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
+        .union(partials(meshEdges, "mesh-", "mesh-", "edge-partials", new EdgeWindowing.EdgePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
@@ -303,11 +366,11 @@ public final class SwitchyardPipeline {
         .uid("edge-windows").name("edge-windows");
   }
 
-  static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(DataStream<EdgeEvent> traceEdges,
+  static SingleOutputStreamOperator<ServiceAggregate> serviceAggregates(List<DataStream<EdgeEvent>> traceEdges,
       DataStream<EdgeEvent> meshEdges, JobOptions o) {
     ProtoTypeInfo<ServiceAggregate> type = ProtoTypeInfo.forMessage(ServiceAggregate.class);
-    return partials(traceEdges, "", "service-partials", new EdgeWindowing.ServicePartials(), type, o)
-        .union(partials(meshEdges, "mesh-", "service-partials", new EdgeWindowing.ServicePartials(), type, o))
+    return eachLane(traceEdges, (lane, uidPrefix) -> partials(lane, "", uidPrefix, "service-partials", new EdgeWindowing.ServicePartials(), type, o))
+        .union(partials(meshEdges, "mesh-", "mesh-", "service-partials", new EdgeWindowing.ServicePartials(), type, o))
         .keyBy(p -> p.f0, Types.STRING)
         .window(TumblingEventTimeWindows.of(o.window()))
         .allowedLateness(o.allowedLateness())
@@ -315,11 +378,25 @@ public final class SwitchyardPipeline {
         .uid("service-windows").name("service-windows");
   }
 
+  /**
+   * One stream of what {@code perLane} makes of each span lane's edges, given the lane's uid prefix. The lanes'
+   * operators share their names, so metrics and dashboards that select an operator by name see every lane.
+   */
+  private static <T> DataStream<T> eachLane(List<DataStream<EdgeEvent>> lanes,
+      java.util.function.BiFunction<DataStream<EdgeEvent>, String, DataStream<T>> perLane) {
+    DataStream<T> all = null;
+    for (int lane = 0; lane < lanes.size(); lane++) {
+      DataStream<T> made = perLane.apply(lanes.get(lane), lanePrefix(lane, lanes.size()));
+      all = all == null ? made : all.union(made);
+    }
+    return all;
+  }
+
   /** Per-subtask pre-aggregation of one edge source (stateless: flushed before every barrier). */
-  private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String uidPrefix, String name,
-      WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
+  private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String namePrefix,
+      String uidPrefix, String name, WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
     return edges
-        .transform(uidPrefix + name, Types.TUPLE(Types.STRING, type),
+        .transform(namePrefix + name, Types.TUPLE(Types.STRING, type),
             new WindowPreAggregator<>(accumulation, o.window().toMillis(), PRE_AGGREGATION_KEYS))
         .uid(uidPrefix + name);
   }
@@ -375,9 +452,14 @@ public final class SwitchyardPipeline {
 
   static <T> KafkaSource<T> source(JobOptions o, String topic,
       KafkaRecordDeserializationSchema<T> deserializer, String name) {
+    return sourceBuilder(o, deserializer, name).setTopics(topic).build();
+  }
+
+  /** A source's settings but what it reads. */
+  private static <T> KafkaSourceBuilder<T> sourceBuilder(JobOptions o, KafkaRecordDeserializationSchema<T> deserializer,
+      String name) {
     KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
         .setBootstrapServers(o.kafka())
-        .setTopics(topic)
         .setGroupId(o.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(deserializer)
@@ -390,7 +472,7 @@ public final class SwitchyardPipeline {
     }
     // Never one of the settings above: JobOptions refuses those keys.
     o.consumerProperties().forEach(b::setProperty);
-    return b.build();
+    return b;
   }
 
   static <T extends com.google.protobuf.Message> KafkaSink<T> sink(JobOptions o, String topic,

@@ -10,12 +10,14 @@ import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.testing.SharedKafka;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.JobStatus;
@@ -66,13 +68,19 @@ class CheckpointRestoreIT {
   }
 
   /** Options of a job on fresh topics (a unique prefix) of the shared broker. */
-  private JobOptions onFreshTopics(String group, int restartAttempts) {
+  private JobOptions onFreshTopics(String group, int restartAttempts, String... more) {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
-    return JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+    return JobOptions.parse(jobArgs(prefix, group, restartAttempts, more));
+  }
+
+  private String[] jobArgs(String prefix, String group, int restartAttempts, String... more) {
+    List<String> args = new ArrayList<>(List.of("--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "2s",
         "--restart-attempts", Integer.toString(restartAttempts), "--group-id", group, "--parallelism", "1",
-        "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"});
+        "--out-of-orderness", "1s", "--idleness", "1s", "--pairing-wait", "5m"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 
   /** Before the failure: requests 0-19 complete, requests 20-29 (minute 1) only their callers' halves. */
@@ -131,6 +139,75 @@ class CheckpointRestoreIT {
     } finally {
       restored.cancel().get();
     }
+  }
+
+  /**
+   * A checkpoint of a job in four span lanes, cancelled while client spans wait in the lanes' pairing
+   * state: the local jar ({@code java -jar}, as the launcher runs it) refuses to resume it in two (exit 2,
+   * one error line, the checkpoint left in place) and resumes it with {@code --span-lanes auto} in four,
+   * with the totals of an uninterrupted run. Four, because a fresh start never takes four lanes of the
+   * six span partitions (not a divisor), on any machine: only the snapshot's count restores, since Flink
+   * refuses state it cannot map to an operator, and the runner would then have set the checkpoint aside
+   * and lost minute 1's waiting client spans.
+   */
+  @Test
+  void aCheckpointOfFourSpanLanesResumesInFourWithAutoAndRefusesAnotherExplicitCount() throws Exception {
+    String group = "it-lanes";
+    JobOptions o = onFreshTopics(group, 0, "--span-lanes", "4");
+    String prefix = o.topicPrefix();
+    JobClient first = LiveJobs.start(o, Map.of(), "lanes-it-first");
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, phase1());
+      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
+    }
+    first.cancel().get();
+    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
+    assertThat(SpanLanes.ofSnapshot(checkpoint)).hasValue(4);
+
+    Path out = Files.createTempFile("lanes-it", ".stdout");
+    Path err = Files.createTempFile("lanes-it", ".stderr");
+    try {
+      Process refused = localJar(jobArgs(prefix, group, 0, "--span-lanes", "2"), out, err);
+      boolean exited = refused.waitFor(2, TimeUnit.MINUTES);
+      if (!exited) {
+        refused.destroyForcibly().waitFor();
+      }
+      String stderr = Files.readString(err);
+      assertThat(exited).as(stderr).isTrue();
+      assertThat(refused.exitValue()).as(stderr).isEqualTo(2);
+      assertThat(stderr.lines().filter(l -> l.startsWith("error: ")).toList()).as(stderr).containsExactly("error: --span-lanes 2"
+          + " cannot resume snapshot " + checkpoint + ", written by 4 span lanes (a snapshot restores only into the lanes that"
+          + " wrote it): pass --span-lanes 4 (or auto) to resume it, or --fresh to start over from the consumer group's"
+          + " committed offsets (the snapshot's spans waiting for their other half and its open windows are lost)");
+      assertThat(checkpoint.resolve("_metadata")).exists();
+
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        LiveJobs.send(p, prefix, phase2());
+      }
+      Process resumed = localJar(jobArgs(prefix, group, 0, "--span-lanes", "auto"), out, err);
+      try {
+        awaitExactTotals(prefix);
+        assertThat(Files.readString(out)).contains("span lanes: 4 (those of the snapshot it resumes)");
+        assertThat(dataDir.resolve(LocalRestore.UNRESTORABLE)).doesNotExist();
+      } finally {
+        resumed.destroy();
+        if (!resumed.waitFor(1, TimeUnit.MINUTES)) {
+          resumed.destroyForcibly().waitFor();
+        }
+      }
+    } finally {
+      Files.delete(out);
+      Files.delete(err);
+    }
+  }
+
+  /** {@code java -jar switchyard-flink-local.jar ARGS}, as the launcher starts it, its output into the two files. */
+  private static Process localJar(String[] args, Path out, Path err) throws java.io.IOException {
+    Path jar = Path.of(System.getProperty("basedir", "."), "target", "switchyard-flink-local.jar");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
   }
 
   /** Fails the first edge it sees once armed, then lets everything through: one task failure, on purpose. */

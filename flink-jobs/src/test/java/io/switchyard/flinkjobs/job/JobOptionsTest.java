@@ -118,6 +118,23 @@ class JobOptionsTest {
   }
 
   @Test
+  void spanLanesAreAutoUntilTheRunnerChoosesACountAndGivenOnesAreChecked() {
+    JobOptions auto = JobOptions.defaults();
+    assertThat(auto.spanLanes()).isEqualTo(JobOptions.AUTO_LANES);
+    assertThat(SwitchyardPipeline.lanes(auto)).isEqualTo(1); // unresolved, e.g. on a cluster: one lane
+    assertThat(auto.withSpanLanes(3).spanLanes()).isEqualTo(3);
+    assertThat(JobOptions.parse(new String[] {"--span-lanes", "2"}).spanLanes()).isEqualTo(2);
+    assertThat(JobOptions.parse(new String[] {"--span-lanes", "2"}).toArgs()).containsSubsequence("--span-lanes", "2");
+    assertThat(JobOptions.parse(new String[] {"--span-lanes", "auto"}).spanLanes()).isEqualTo(JobOptions.AUTO_LANES);
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--span-lanes", "0"}))
+        .hasMessageStartingWith("--span-lanes must be auto or 1 to 64");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--span-lanes", "two"}))
+        .hasMessageStartingWith("--span-lanes: 'two' is not auto or a count");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--span-lanes", "2", "--parallelism", "2"}))
+        .hasMessageStartingWith("--span-lanes applies at --parallelism 1 only");
+  }
+
+  @Test
   void badArgumentsAreNamed() {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--window", "soon"})).hasMessageStartingWith("--window: 'soon'");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--frobnicate", "1"})).hasMessageStartingWith("unknown option --frobnicate");
