@@ -45,9 +45,10 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  * this never drops more than the uninterrupted job would), sends it when it opens, before anything
  * else, and never forwards a lower one afterwards: the windows then drop, and count in
  * {@code numLateRecordsDropped}, what they would have dropped without the restart. When every subtask
- * of the snapshot was idle, it opens idle instead (the windows then wait for none of its subtasks
- * until they have data again), and a snapshot of a build without the state restores with no watermark,
- * as before.
+ * of the snapshot was idle, it sends the highest of their watermarks and opens idle (the windows then
+ * wait for none of its subtasks until they have data again, and when all their inputs are idle they
+ * take the highest watermark of all, as Flink's valve did before the snapshot). A snapshot of a build
+ * without the state restores with no watermark, as before.
  *
  * @param <B> the mutable accumulator
  * @param <A> the partial aggregate sent downstream, keyed by the same key the window uses
@@ -134,18 +135,24 @@ public final class WindowPreAggregator<B, A> extends FlushingOperator<EdgeEvent,
     restoredWatermark = Long.MIN_VALUE;
     restoredIdle = false;
     long lowestActive = Long.MAX_VALUE;
+    long highestIdle = Long.MIN_VALUE;
     boolean any = false;
     for (long[] e : forwardedState.get()) {
       any = true;
       if (e[1] == 0) {
         lowestActive = Math.min(lowestActive, e[0]);
+      } else {
+        highestIdle = Math.max(highestIdle, e[0]);
       }
     }
     if (lowestActive != Long.MAX_VALUE) {
       // An active subtask that had forwarded none held the windows at no watermark: then so does this one.
       restoredWatermark = lowestActive;
-    } else {
-      restoredIdle = any;
+    } else if (any) {
+      // All idle: the windows went by their other inputs, or, when every input was idle, by the highest
+      // watermark of all (Flink's valve then takes the maximum), which is at least this one.
+      restoredWatermark = highestIdle;
+      restoredIdle = true;
     }
   }
 
@@ -164,7 +171,8 @@ public final class WindowPreAggregator<B, A> extends FlushingOperator<EdgeEvent,
     // subtask's late partial arrives.
     if (restoredWatermark != Long.MIN_VALUE) {
       output.emitWatermark(new Watermark(restoredWatermark));
-    } else if (restoredIdle) {
+    }
+    if (restoredIdle) {
       outputIdle = true;
       openedIdle = true;
       output.emitWatermarkStatus(WatermarkStatus.IDLE);

@@ -268,11 +268,23 @@ class WindowPreAggregatorTest {
     start(1000, AbstractStreamOperatorTestHarness.repackageState(idle, active));
     assertThat(sent()).containsExactly(new Watermark(T0 + 4 * MINUTE));
 
-    // All idle: it opens idle, and says it is active again before it sends anything.
-    start(1000, idle);
-    assertThat(sent()).containsExactly(WatermarkStatus.IDLE);
+    // All idle: it sends the highest of their watermarks (the windows take the highest of all inputs when
+    // every one is idle) and opens idle; it says it is active again before it sends anything else.
+    snapshotAfter(T0 + MINUTE / 2);
+    harness.processWatermarkStatus(WatermarkStatus.IDLE);
+    OperatorSubtaskState idleBehind = harness.snapshot(1, 1);
+    start(1000, AbstractStreamOperatorTestHarness.repackageState(idle, idleBehind));
+    assertThat(sent()).containsExactly(new Watermark(T0 + MINUTE), WatermarkStatus.IDLE);
     send(edge("a", "b", T0 + 1_000, 0.01));
+    harness.processWatermark(new Watermark(T0 + 2_000));
     harness.processWatermark(new Watermark(T0 + 2 * MINUTE));
-    assertThat(sent()).containsExactly(WatermarkStatus.IDLE, WatermarkStatus.ACTIVE, "partial@" + T0, new Watermark(T0 + 2 * MINUTE));
+    assertThat(sent()).containsExactly(new Watermark(T0 + MINUTE), WatermarkStatus.IDLE, WatermarkStatus.ACTIVE, "partial@" + T0,
+        new Watermark(T0 + 2 * MINUTE));
+
+    // An idle subtask that had forwarded no watermark: idle, and nothing else.
+    start(1000);
+    harness.processWatermarkStatus(WatermarkStatus.IDLE);
+    start(1000, harness.snapshot(1, 1));
+    assertThat(sent()).containsExactly(WatermarkStatus.IDLE);
   }
 }
