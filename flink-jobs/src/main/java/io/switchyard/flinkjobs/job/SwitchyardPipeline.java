@@ -392,7 +392,7 @@ public final class SwitchyardPipeline {
     return all;
   }
 
-  /** Per-subtask pre-aggregation of one edge source (stateless: flushed before every barrier). */
+  /** Per-subtask pre-aggregation of one edge source (flushed before every barrier; its only state is the watermark it forwarded). */
   private static <B, A> DataStream<Tuple2<String, A>> partials(DataStream<EdgeEvent> edges, String namePrefix,
       String uidPrefix, String name, WindowPreAggregator.Accumulation<B, A> accumulation, TypeInformation<A> type, JobOptions o) {
     return edges

@@ -12,7 +12,10 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,11 +27,28 @@ class WindowPreAggregatorTest {
   private OneInputStreamOperatorTestHarness<EdgeEvent, Tuple2<String, EdgeAggregate>> harness;
 
   private void start(int maxKeys) throws Exception {
+    start(maxKeys, null);
+  }
+
+  /** A fresh operator, restored from {@code snapshot} unless it is null. */
+  private void start(int maxKeys, OperatorSubtaskState snapshot) throws Exception {
+    if (harness != null) {
+      harness.close();
+    }
     operator = new WindowPreAggregator<>(new EdgeWindowing.EdgePartials(), MINUTE, maxKeys);
-    harness = new OneInputStreamOperatorTestHarness<>(operator);
-    // The job's explicit output serializer: the harness would otherwise copy outputs with Kryo.
-    harness.setup(Types.<Tuple2<String, EdgeAggregate>>TUPLE(Types.STRING, ProtoTypeInfo.forMessage(EdgeAggregate.class)).createSerializer(new SerializerConfigImpl()));
+    harness = newHarness(operator);
+    if (snapshot != null) {
+      harness.initializeState(snapshot);
+    }
     harness.open();
+  }
+
+  private static OneInputStreamOperatorTestHarness<EdgeEvent, Tuple2<String, EdgeAggregate>> newHarness(
+      WindowPreAggregator<Partials.Edge, EdgeAggregate> operator) throws Exception {
+    OneInputStreamOperatorTestHarness<EdgeEvent, Tuple2<String, EdgeAggregate>> h = new OneInputStreamOperatorTestHarness<>(operator);
+    // The job's explicit output serializer: the harness would otherwise copy outputs with Kryo.
+    h.setup(Types.<Tuple2<String, EdgeAggregate>>TUPLE(Types.STRING, ProtoTypeInfo.forMessage(EdgeAggregate.class)).createSerializer(new SerializerConfigImpl()));
+    return h;
   }
 
   @AfterEach
@@ -161,5 +181,110 @@ class WindowPreAggregatorTest {
     send(edge("a", "b", T0, 0.01));
     operator.finish();
     assertThat(partials()).hasSize(1);
+  }
+
+  /** What the operator sent, in order, partials as their window start. */
+  private List<Object> sent() {
+    return harness.getOutput().stream()
+        .map(o -> o instanceof StreamRecord<?> r ? (Object) ("partial@" + r.getTimestamp()) : o).toList();
+  }
+
+  /** The snapshot of a fresh subtask after {@code marks}. */
+  private OperatorSubtaskState snapshotAfter(long... marks) throws Exception {
+    start(1000);
+    for (long m : marks) {
+      harness.processWatermark(new Watermark(m));
+    }
+    return harness.snapshot(1, 1);
+  }
+
+  @Test
+  void aRestoredSubtaskSendsTheWatermarkItHadForwardedFirstAndNeverOneBelowIt() throws Exception {
+    OperatorSubtaskState snapshot = snapshotAfter(T0 + 10_000, T0 + 3 * MINUTE);
+
+    start(1000, snapshot);
+    assertThat(sent()).containsExactly(new Watermark(T0 + 3 * MINUTE));
+
+    // A request of a minute long written comes first after the restore: its partial goes out behind the
+    // restored watermark, so the windows judge it late by that, as the uninterrupted job would have.
+    send(edge("a", "b", T0 + 1_000, 0.01));
+    harness.processWatermark(new Watermark(T0 + 2_000)); // the source starts over from the late request
+    harness.prepareSnapshotPreBarrier(2);
+    harness.processWatermark(new Watermark(T0 + 3 * MINUTE + 5));
+    assertThat(sent()).containsExactly(new Watermark(T0 + 3 * MINUTE), "partial@" + T0, new Watermark(T0 + 3 * MINUTE + 5));
+
+    // and the next snapshot carries the higher one on
+    OperatorSubtaskState next = harness.snapshot(2, 2);
+    start(1000, next);
+    assertThat(sent()).containsExactly(new Watermark(T0 + 3 * MINUTE + 5));
+  }
+
+  @Test
+  void theEndOfABoundedInputIsNotRestoredAsAWatermark() throws Exception {
+    OperatorSubtaskState snapshot = snapshotAfter(T0 + MINUTE, Long.MAX_VALUE);
+    start(1000, snapshot);
+    assertThat(sent()).containsExactly(new Watermark(T0 + MINUTE));
+  }
+
+  @Test
+  void subtasksRestoreTheLowestWatermarkOfTheSnapshotsSubtasks() throws Exception {
+    OperatorSubtaskState ahead = snapshotAfter(T0 + 5 * MINUTE);
+    OperatorSubtaskState behind = snapshotAfter(T0 + 2 * MINUTE);
+    start(1000, AbstractStreamOperatorTestHarness.repackageState(ahead, behind));
+    assertThat(sent()).containsExactly(new Watermark(T0 + 2 * MINUTE));
+    harness.processWatermark(new Watermark(T0 + MINUTE));
+    assertThat(sent()).containsExactly(new Watermark(T0 + 2 * MINUTE));
+  }
+
+  @Test
+  void anActiveSubtaskThatHadForwardedNoWatermarkRestoresNone() throws Exception {
+    OperatorSubtaskState none = snapshotAfter();
+    OperatorSubtaskState ahead = snapshotAfter(T0 + 5 * MINUTE);
+    start(1000, AbstractStreamOperatorTestHarness.repackageState(ahead, none));
+    assertThat(sent()).isEmpty();
+    harness.processWatermark(new Watermark(T0));
+    assertThat(sent()).containsExactly(new Watermark(T0));
+  }
+
+  @Test
+  void aSnapshotOfAnEarlierBuildRestoresWithNoWatermark() throws Exception {
+    // An earlier build's pre-aggregator kept no state: its snapshot has no operator state for it.
+    start(1000, OperatorSubtaskState.builder().build());
+    assertThat(sent()).isEmpty();
+    send(edge("a", "b", T0 + 1_000, 0.01));
+    harness.processWatermark(new Watermark(T0 + MINUTE));
+    assertThat(sent()).containsExactly("partial@" + T0, new Watermark(T0 + MINUTE));
+  }
+
+  @Test
+  void idleSubtasksDoNotHoldTheWindowsAtTheirOldWatermark() throws Exception {
+    start(1000);
+    harness.processWatermark(new Watermark(T0 + MINUTE));
+    harness.processWatermarkStatus(WatermarkStatus.IDLE);
+    OperatorSubtaskState idle = harness.snapshot(1, 1);
+    OperatorSubtaskState active = snapshotAfter(T0 + 4 * MINUTE);
+
+    // The idle one's old watermark is not the minimum: the windows were not waiting for it.
+    start(1000, AbstractStreamOperatorTestHarness.repackageState(idle, active));
+    assertThat(sent()).containsExactly(new Watermark(T0 + 4 * MINUTE));
+
+    // All idle: it sends the highest of their watermarks (the windows take the highest of all inputs when
+    // every one is idle) and opens idle; it says it is active again before it sends anything else.
+    snapshotAfter(T0 + MINUTE / 2);
+    harness.processWatermarkStatus(WatermarkStatus.IDLE);
+    OperatorSubtaskState idleBehind = harness.snapshot(1, 1);
+    start(1000, AbstractStreamOperatorTestHarness.repackageState(idle, idleBehind));
+    assertThat(sent()).containsExactly(new Watermark(T0 + MINUTE), WatermarkStatus.IDLE);
+    send(edge("a", "b", T0 + 1_000, 0.01));
+    harness.processWatermark(new Watermark(T0 + 2_000));
+    harness.processWatermark(new Watermark(T0 + 2 * MINUTE));
+    assertThat(sent()).containsExactly(new Watermark(T0 + MINUTE), WatermarkStatus.IDLE, WatermarkStatus.ACTIVE, "partial@" + T0,
+        new Watermark(T0 + 2 * MINUTE));
+
+    // An idle subtask that had forwarded no watermark: idle, and nothing else.
+    start(1000);
+    harness.processWatermarkStatus(WatermarkStatus.IDLE);
+    start(1000, harness.snapshot(1, 1));
+    assertThat(sent()).containsExactly(WatermarkStatus.IDLE);
   }
 }

@@ -9,6 +9,7 @@ import io.switchyard.model.Topics;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import io.switchyard.testing.FreePorts;
 import io.switchyard.testing.SharedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +140,83 @@ class CheckpointRestoreIT {
     } finally {
       restored.cancel().get();
     }
+  }
+
+  /**
+   * Flink snapshots no watermark: without the pre-aggregators' restored one, a request later than
+   * {@code --allowed-lateness} that came first after a restore re-created its purged window, which
+   * fired with that request alone and replaced the minute written before (audit s14 F5). Now the
+   * minute stays as written, as it does without a restart (the windows drop the request as late).
+   */
+  @Test
+  void aRequestLaterThanTheAllowedLatenessComingFirstAfterARestoreLeavesItsWrittenMinuteAlone() throws Exception {
+    String group = "it-late";
+    JobOptions o = onFreshTopics(group, 0, "--allowed-lateness", "10s");
+    String prefix = o.topicPrefix();
+    List<SpanRecord> minuteZero = new ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      minuteZero.addAll(callerHalves(i));
+      minuteZero.add(serverHalf(i));
+    }
+    Map<String, Double> written = new TreeMap<>(Map.of("virtual_node|user->frontend@0", 15.0, "|frontend->checkout@0", 15.0));
+    Map<String, Double> writtenServices = new TreeMap<>(Map.of("frontend@0", 15.0, "checkout@0", 15.0));
+
+    JobClient first = LiveJobs.start(o, Map.of(), "late-it-first");
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, minuteZero);
+      // A span at minute 10 moves event time past minute 0's end and its lateness: minute 0 is written and purged.
+      LiveJobs.send(p, prefix, List.of(ticker(1, 10)));
+      // Read committed: the checkpoint that committed the minute holds the watermark that closed it.
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        assertThat(withoutTickers(LiveJobs.latestEdgeRequests(kafka, prefix, T0))).isEqualTo(written);
+      });
+    } finally {
+      first.cancel().get();
+    }
+
+    int metricsPort = FreePorts.next();
+    List<String> withMetrics = new ArrayList<>(List.of(jobArgs(prefix, group, 0, "--allowed-lateness", "10s")));
+    withMetrics.set(withMetrics.indexOf("--metrics-port") + 1, Integer.toString(metricsPort));
+    JobOptions again = JobOptions.parse(withMetrics.toArray(String[]::new));
+    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
+    LocalRestore.Choice choice = LocalRestore.choose(again);
+    assertThat(choice.snapshot()).contains(checkpoint);
+    JobClient restored = LiveJobs.start(choice.apply(again), Map.of(), "late-it-restored");
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      // A straggler after the restarted job runs (as in the audit's repro): its first checkpoint means every
+      // task has opened and sent the windows its restored watermark or idleness (see the docs for the gap before that).
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .untilAsserted(() -> LiveJobs.latestCheckpoint(o.checkpointDir(), restored.getJobID()));
+      // First after the restore, alone (it is read before anything moves event time on): one request of minute 0, 9 min late.
+      LiveJobs.send(p, prefix, List.of(
+          span(1100, 1, 0, "frontend", SpanKind.SPAN_KIND_SERVER, start(5), 100).build(),
+          span(1100, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, start(5) + 10, 80).build(),
+          span(1100, 3, 2, "checkout", SpanKind.SPAN_KIND_SERVER, start(5) + 15, 70).build()));
+      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
+      // Then minutes 11 and 13: minute 11 is written once event time has passed minute 0's end (and much more).
+      LiveJobs.send(p, prefix, List.of(ticker(2, 11), ticker(3, 13)));
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+          .until(() -> LiveJobs.latestEdgeRequests(kafka, prefix, T0).containsKey("virtual_node|user->ticker@11"));
+      assertThat(withoutTickers(LiveJobs.latestEdgeRequests(kafka, prefix, T0))).isEqualTo(written);
+      assertThat(withoutTickers(LiveJobs.latestServiceRequests(kafka, prefix, T0))).isEqualTo(writtenServices);
+      // dropped by the windows as late, and counted where the uninterrupted job counts it
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(
+          FreshnessMetricsIT.scrape(metricsPort)).filteredOn(m -> m.name().equals("flink_taskmanager_job_task_operator_numLateRecordsDropped"))
+          .filteredOn(m -> m.labels().matches(".*operator_name=\"(edge|service).windows\".*"))
+          .extracting(FreshnessMetricsIT.Sample::value).hasSize(2).allSatisfy(v -> assertThat(v).isPositive()));
+    } finally {
+      restored.cancel().get();
+    }
+  }
+
+  /** A lone server span of the service "ticker" at the start of minute {@code minute}, to move event time. */
+  private static SpanRecord ticker(int n, int minute) {
+    return span(9000 + n, 1, 0, "ticker", SpanKind.SPAN_KIND_SERVER, T0 + 60_000L * minute, 1).build();
+  }
+
+  private static Map<String, Double> withoutTickers(Map<String, Double> counts) {
+    counts.keySet().removeIf(k -> k.contains("ticker"));
+    return counts;
   }
 
   /**
