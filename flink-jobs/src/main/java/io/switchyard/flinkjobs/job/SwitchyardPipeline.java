@@ -255,11 +255,12 @@ public final class SwitchyardPipeline {
   }
 
   /**
-   * The uid of a span-path operator in one lane (the lanes share the operators' names). One lane keeps the uids of the builds before
-   * lanes, so their snapshots restore. With more, every lane's are its own and name the lane count: a
-   * snapshot restores only into the same number of lanes, because each lane's source remembers the
-   * offsets of its own partitions (restored into another split of the partitions, a partition would be
-   * read twice or not at all) and each lane's pairing state holds the traces of its own partitions.
+   * The uid of a span-path operator in one lane (the lanes share the operators' names). One lane keeps
+   * the uids of the builds before lanes, so their snapshots restore. With more, every lane's are its own
+   * and name the lane count: a snapshot restores only into the same number of lanes, because each lane's
+   * source remembers the offsets of its own partitions (restored into another split of the partitions, a
+   * partition would be read twice or not at all) and each lane's pairing state holds the traces of its
+   * own partitions.
    */
   static String laneUid(String base, int lane, int lanes) {
     return lanes == 1 ? base : base + "-" + laneName(lane, lanes);
