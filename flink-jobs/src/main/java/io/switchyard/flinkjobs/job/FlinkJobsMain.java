@@ -3,7 +3,6 @@ package io.switchyard.flinkjobs.job;
 import io.switchyard.flinkjobs.slo.spec.SloCli;
 import io.switchyard.model.Topics;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
