@@ -61,11 +61,8 @@ final class BrokerCheck {
    * within the wait (e.g. ACLs deny describing its configuration) is not judged: the job starts as before.
    */
   static Optional<String> unusable(JobOptions options) {
-    String bootstrap = options.kafka();
-    int ms = (int) Math.max(1, options.kafkaWait().toMillis());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms))) {
+    int ms = waitMs(options);
+    try (Admin admin = admin(options, ms)) {
       Optional<String> topics = missingTopics(admin, options, ms);
       return topics.isPresent() ? topics : transactionTimeoutTooLong(admin, options, ms);
     } catch (KafkaException | ExecutionException | TimeoutException e) {
@@ -82,13 +79,22 @@ final class BrokerCheck {
    */
   static int spanPartitions(JobOptions options) throws ExecutionException, InterruptedException, TimeoutException {
     String topic = options.topic(Topics.SPANS);
-    int ms = (int) Math.max(1, options.kafkaWait().toMillis());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafka(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms))) {
+    int ms = waitMs(options);
+    try (Admin admin = admin(options, ms)) {
       return admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(ms)).allTopicNames()
           .get(ms + 1000L, TimeUnit.MILLISECONDS).get(topic).partitions().size();
     }
+  }
+
+  private static int waitMs(JobOptions options) {
+    return (int) Math.max(1, options.kafkaWait().toMillis());
+  }
+
+  /** An admin client of the job's broker whose every call gives up after {@code ms}. */
+  private static Admin admin(JobOptions options, int ms) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.kafka(),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms));
   }
 
   private static Optional<String> missingTopics(Admin admin, JobOptions options, int ms)
