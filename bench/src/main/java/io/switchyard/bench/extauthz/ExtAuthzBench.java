@@ -18,6 +18,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.bench.ThreadCpu;
 import io.switchyard.extauthz.authn.Authenticator;
 import io.switchyard.extauthz.authn.JwksRegistry;
 import io.switchyard.extauthz.config.PolicyLoader;

@@ -1,10 +1,8 @@
 package io.switchyard.bench.flink;
 
-import com.google.protobuf.ByteString;
+import io.switchyard.bench.ThreadCpu;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.Topics;
-import io.switchyard.model.v1.SpanRecord;
-import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.serverkit.jvm.JarJvmOptions;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -16,13 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarFile;
@@ -32,11 +28,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Spans per second through the whole Flink topology (pairing, pre-aggregation, windows, SLO,
@@ -100,7 +92,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code FlinkServiceGraphBench LOCAL_JAR --state TRACES} (a request = a CLIENT and a SERVER span).
  */
 public final class FlinkServiceGraphBench {
-  private static final HexFormat HEX = HexFormat.of();
   private static final String READY = "switchyard-ready";
   /** The steady-state stretch of the topic, in percent of its spans read. */
   static final int STEADY_FROM_PERCENT = 25;
@@ -131,8 +122,9 @@ public final class FlinkServiceGraphBench {
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start()) {
       kafka.createTopics(Topics.all("warm."));
       kafka.createTopics(Topics.all("bench."));
-      fill(kafka.bootstrapServers(), "warm.", 10, false);
-      long spans = fill(kafka.bootstrapServers(), "bench.", requests, false);
+      SpanTopicFill topic = new SpanTopicFill(SpanTopicFill.Shape.fromProperty());
+      topic.fill(kafka.bootstrapServers(), "warm.", 10, false);
+      long spans = topic.fill(kafka.bootstrapServers(), "bench.", requests, false);
       System.out.printf("spans in topic           %d (%d requests), load before: %s%n", spans, requests, load());
 
       Child subject = Child.job(jar, true);
@@ -241,68 +233,36 @@ public final class FlinkServiceGraphBench {
       int requests, Reads raw) throws IOException, InterruptedException {
     String group = label + "-" + round;
     Run full = runJob(child, bootstrap, "bench.", dir.resolve(group), group, List.of("--bounded"), spans);
+    // The whole run: from the span source's first span to its last (see SourceWatch.read), as the tool's fetch rate
+    // leaves out its group join and the poll loop starts at its first record.
+    double job = spans / full.readSeconds;
+    double cpu = full.readCpuSeconds;
+    // To the process's exit, net of the 10-request run: the figure of sessions 6-14, which also counts the end of
+    // input, the final exactly-once checkpoint (0-5 s of waiting for its timer) and shutdown.
     double net = full.wallSeconds - fixed.wallSeconds;
-    double cpu = full.cpuSeconds - fixed.cpuSeconds;
     double jit = full.jitSeconds - fixed.jitSeconds;
-    double job = spans / net;
     double toolRate = raw.tool.fetch();
     double loopRate = spans / raw.loop.seconds;
-    System.out.printf("round %d: %s %.0f spans/s net (%.0f gross, %.2f s after ready) = %.1f %% of kafka-consumer-perf-test"
-        + " (%.1f %% of the warm poll loop) | %.1f s CPU = %.1f us per span, %.4f vCPU per 1000 requests/s (JIT compiler"
-        + " threads %.1f s of it; without them %.1f us per span) | load %s%n",
-        round, label, job, spans / full.wallSeconds, full.wallSeconds, 100 * job / toolRate, 100 * job / loopRate, cpu,
-        cpu / spans * 1e6, cpu / requests * 1000, jit, (cpu - jit) / spans * 1e6, load());
+    System.out.printf("round %d: %s %.0f spans/s first to last span read (%.2f s, from %.2f s after ready) = %.1f %% of"
+        + " kafka-consumer-perf-test (%.1f %% of the warm poll loop) | %.2f s CPU = %.2f us per span, %.4f vCPU per 1000"
+        + " requests/s | to exit: %.2f s after ready,"
+        + " %.0f spans/s net of the 10-request run (%.1f %% of the tool), %.1f s CPU net, JIT compiler threads %.1f s net"
+        + " | load %s%n",
+        round, label, job, full.readSeconds, full.firstSpanSeconds, 100 * job / toolRate, 100 * job / loopRate, cpu, cpu / spans * 1e6,
+        cpu / requests * 1000, full.wallSeconds, spans / net, 100 * spans / net / toolRate, full.cpuSeconds - fixed.cpuSeconds,
+        jit, load());
     Steady s = full.steady;
     System.out.printf("round %d: steady state (%d-%d %% of the topic): %s %.0f spans/s = %.1f %% of kafka-consumer-perf-test"
         + " (%.1f %% of the warm poll loop) | %.1f us CPU per span, %.4f vCPU per 1000 requests/s | source at %d %% %.1f s,"
-        + " at %d %% %.1f s after ready%n",
+        + " at %d %% %.1f s after ready | us per span by thread: %s%n",
         round, STEADY_FROM_PERCENT, STEADY_TO_PERCENT, label, s.rate, 100 * s.rate / raw.tool.steady(),
         100 * s.rate / raw.loop.steadyRate, s.cpuPerSpan * 1e6, s.cpuPerSpan * 2 * 1000, STEADY_FROM_PERCENT, s.fromSeconds,
-        STEADY_TO_PERCENT, s.toSeconds);
+        STEADY_TO_PERCENT, s.toSeconds, s.threads);
     return new double[] {job / toolRate, s.rate / raw.tool.steady(), cpu, s.cpuPerSpan, job / loopRate, s.rate / raw.loop.steadyRate};
   }
 
   private static String load() throws IOException {
     return Files.readString(Path.of("/proc/loadavg")).trim();
-  }
-
-  private static ByteString id(long v, int bytes) {
-    ByteBuffer b = ByteBuffer.allocate(bytes);
-    b.position(bytes - 8);
-    b.putLong(v);
-    return ByteString.copyFrom(b.array());
-  }
-
-  /**
-   * Writes CLIENT + SERVER span pairs over 50 services, 1,000 requests per event-time second; with
-   * {@code clientsOnly}, only the CLIENT spans, all in one event-time second (traces left waiting).
-   */
-  private static long fill(String bootstrap, String prefix, int requests, boolean clientsOnly) throws Exception {
-    String topic = prefix + Topics.SPANS.name();
-    long t0 = 1_767_225_600_000L;
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144, ProducerConfig.ACKS_CONFIG, "1",
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"), new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < requests; i++) {
-        ByteString trace = id(i + 1, 16);
-        byte[] key = HEX.formatHex(trace.toByteArray()).getBytes(StandardCharsets.UTF_8);
-        long start = clientsOnly ? t0 * 1_000_000L + i % 1000 * 1_000_000L : (t0 + i) * 1_000_000L;
-        String client = "svc-" + (i % 50);
-        String server = "svc-" + ((i * 7 + 3) % 50);
-        SpanRecord c = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(trace).setSpanId(id(1, 8)).setServiceName(client)
-            .setKind(SpanKind.SPAN_KIND_CLIENT).setStartTimeUnixNano(start).setEndTimeUnixNano(start + 5_000_000)
-            .setSamplingProbability(1).setHttpStatusCode(200).build();
-        p.send(new ProducerRecord<>(topic, key, c.toByteArray()));
-        if (!clientsOnly) {
-          SpanRecord s = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(trace).setSpanId(id(2, 8)).setParentSpanId(id(1, 8))
-              .setServiceName(server).setKind(SpanKind.SPAN_KIND_SERVER).setStartTimeUnixNano(start + 500_000)
-              .setEndTimeUnixNano(start + 4_500_000).setSamplingProbability(1).setHttpStatusCode(200).build();
-          p.send(new ProducerRecord<>(topic, key, s.toByteArray()));
-        }
-      }
-      p.flush();
-    }
-    return clientsOnly ? requests : 2L * requests;
   }
 
   /** The raw read: seconds from its first record to its last, and its rate over the steady-state stretch. */
@@ -348,13 +308,14 @@ public final class FlinkServiceGraphBench {
    * The job over the steady-state stretch: spans per second, CPU seconds per span, and when (seconds
    * after the ready line) the job's source reached the stretch's start and end.
    */
-  private record Steady(double rate, double cpuPerSpan, double fromSeconds, double toSeconds) {}
+  private record Steady(double rate, double cpuPerSpan, double fromSeconds, double toSeconds, String threads) {}
 
   /**
    * Wall and CPU seconds after the ready line; of the CPU, what the JIT compiler threads used in the
    * whole run; the steady-state figures when they were watched.
    */
-  private record Run(double wallSeconds, double cpuSeconds, double jitSeconds, Steady steady) {}
+  private record Run(double wallSeconds, double cpuSeconds, double jitSeconds, Steady steady, double readSeconds,
+      double readCpuSeconds, double firstSpanSeconds) {}
 
   /**
    * What a child JVM runs: the local jar {@code -jar}, or a main class on its class path; the system
@@ -451,6 +412,10 @@ public final class FlinkServiceGraphBench {
           cpuAtReady = cpuSeconds(p);
           if (source != null) {
             source.readyAt = readyAt;
+            source.lastAt = readyAt;
+            source.lastCpu = cpuAtReady;
+            source.startAt = readyAt;
+            source.startCpu = cpuAtReady;
             source.start();
           }
         }
@@ -461,18 +426,20 @@ public final class FlinkServiceGraphBench {
     int rc = p.waitFor();
     jit.interrupt();
     jit.join();
-    Steady steady = null;
-    if (source != null) {
-      source.interrupt();
-      source.join();
-      steady = source.steady();
-    }
     double wall = (System.nanoTime() - readyAt) / 1e9;
     if (rc != 0 || readyAt == 0) {
       throw new IllegalStateException("flink job exited " + rc + ", see " + log);
     }
+    Steady steady = null;
+    double[] read = {Double.NaN, Double.NaN, Double.NaN};
+    if (source != null) {
+      source.interrupt();
+      source.join();
+      steady = source.steady();
+      read = source.read();
+    }
     String[] f = Files.readString(cpu).trim().split("\\s+");
-    return new Run(wall, Double.parseDouble(f[0]) + Double.parseDouble(f[1]) - cpuAtReady, jit.seconds, steady);
+    return new Run(wall, Double.parseDouble(f[0]) + Double.parseDouble(f[1]) - cpuAtReady, jit.seconds, steady, read[0], read[1], read[2]);
   }
 
   /**
@@ -520,7 +487,16 @@ public final class FlinkServiceGraphBench {
     private long toAt;
     private long toSpans;
     private double toCpu;
-    private long lastSeen = -1;
+    private final long total;
+    private Map<String, Long> fromThreads = Map.of();
+    private Map<String, Long> toThreads = Map.of();
+    private long lastSeen;
+    private long lastAt;
+    private double lastCpu;
+    private long endAt;
+    private double endCpu;
+    private long startAt;
+    private double startCpu;
     long readyAt;
 
     SourceWatch(Process time, int port, long spans, int scrapeMs) {
@@ -531,33 +507,76 @@ public final class FlinkServiceGraphBench {
       this.metrics = URI.create("http://127.0.0.1:" + port + "/metrics?name%5B%5D=" + RECORDS_OUT_FAMILY);
       this.from = spans * STEADY_FROM_PERCENT / 100;
       this.to = spans * STEADY_TO_PERCENT / 100;
+      this.total = spans;
       setDaemon(true);
     }
 
     @Override
     public void run() {
-      while (toAt == 0 && !(fromAt != 0 && fromSpans >= to) && time.isAlive()) {
+      while (endAt == 0 && time.isAlive()) {
         try {
           long spans = readSpans();
           long now = System.nanoTime();
           double cpu = cpuSeconds(time);
-          lastSeen = spans;
+          if (spans >= total) {
+            // The last span was read between the previous reading and this one: interpolated, at this
+            // reading's rate, so the scrape interval does not add up to a tenth of a second to a 2 s run.
+            double share = spans == lastSeen ? 1 : (double) (total - lastSeen) / (spans - lastSeen);
+            endAt = lastAt + (long) ((now - lastAt) * share);
+            endCpu = lastCpu + (cpu - lastCpu) * share;
+          }
           if (fromAt == 0 && spans >= from) {
             fromAt = now;
             fromSpans = spans;
             fromCpu = cpu;
-          } else if (fromAt != 0 && spans >= to) {
+            fromThreads = threads();
+          } else if (fromAt != 0 && toAt == 0 && spans >= to) {
             toAt = now;
             toSpans = spans;
             toCpu = cpu;
+            toThreads = threads();
           }
-          Thread.sleep(scrapeMs); // sampling a counter; no push API
+          if (spans == 0) {
+            startAt = now;
+            startCpu = cpu;
+          }
+          lastSeen = spans;
+          lastAt = now;
+          lastCpu = cpu;
+          if (endAt == 0) {
+            // sampling a counter; no push API. Every 20 ms until the first span, which starts the clock.
+            Thread.sleep(spans == 0 ? Math.min(scrapeMs, CEILING_SCRAPE_MS) : scrapeMs);
+          }
         } catch (InterruptedException e) {
           return;
         } catch (IOException e) {
           // the endpoint is not up yet, or the job is ending: try again
         }
       }
+    }
+
+    /**
+     * Seconds and CPU seconds from the span source's first span to its last, and from the ready line to its first
+     * span. The first span's moment is the last reading that saw none (the earlier, the slower the rate). One
+     * thread runs the source and the whole span path (pairing, limiter, pre-aggregation), so a span read is a
+     * span paired, but for the trace batcher's few buffered spans.
+     */
+    double[] read() {
+      if (endAt == 0) {
+        throw new IllegalStateException("the job's span source was not seen reading all " + total + " spans (last reading "
+            + lastSeen + ") at " + metrics);
+      }
+      return new double[] {(endAt - startAt) / 1e9, endCpu - startCpu, (startAt - readyAt) / 1e9};
+    }
+
+    /** The child JVM's CPU by thread group (the JVM is the child of /usr/bin/time). */
+    private Map<String, Long> threads() {
+      return time.descendants().findFirst().map(h -> ThreadCpu.snapshot(h.pid())).orElse(Map.of());
+    }
+
+    /** Microseconds of CPU per span over the steady-state stretch by thread group, the largest first. */
+    String threadsPerSpan() {
+      return toAt == 0 ? "[]" : ThreadCpu.describe(ThreadCpu.perRequestMicros(fromThreads, toThreads, toSpans - fromSpans));
     }
 
     private long readSpans() throws IOException, InterruptedException {
@@ -574,14 +593,14 @@ public final class FlinkServiceGraphBench {
       if (fromAt != 0 && fromSpans >= to) {
         // The whole stretch went by between two readings (a topic too small for this reader): no figure.
         double at = (fromAt - readyAt) / 1e9;
-        return new Steady(Double.NaN, Double.NaN, at, at);
+        return new Steady(Double.NaN, Double.NaN, at, at, "[]");
       }
       if (toAt == 0) {
         throw new IllegalStateException("the job's span source was not seen crossing " + STEADY_FROM_PERCENT + " and "
             + STEADY_TO_PERCENT + " % of the topic (last reading " + lastSeen + " spans) at " + metrics);
       }
       return new Steady((toSpans - fromSpans) / ((toAt - fromAt) / 1e9), (toCpu - fromCpu) / (toSpans - fromSpans),
-          (fromAt - readyAt) / 1e9, (toAt - readyAt) / 1e9);
+          (fromAt - readyAt) / 1e9, (toAt - readyAt) / 1e9, threadsPerSpan());
     }
   }
 
@@ -648,7 +667,7 @@ public final class FlinkServiceGraphBench {
   private static void stateSize(Path jar, Path dir, int traces) throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start()) {
       kafka.createTopics(Topics.all("state."));
-      long spans = fill(kafka.bootstrapServers(), "state.", traces, true);
+      long spans = new SpanTopicFill(SpanTopicFill.Shape.fromProperty()).fill(kafka.bootstrapServers(), "state.", traces, true);
       int restPort;
       try (ServerSocket s = new ServerSocket(0)) {
         restPort = s.getLocalPort();

@@ -502,11 +502,11 @@ public final class OtlpIngestBench {
     return out;
   }
 
-  static KeyValue kv(String k, String v) {
+  public static KeyValue kv(String k, String v) {
     return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
   }
 
-  static KeyValue kv(String k, long v) {
+  public static KeyValue kv(String k, long v) {
     return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setIntValue(v)).build();
   }
 }

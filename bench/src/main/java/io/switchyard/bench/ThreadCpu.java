@@ -1,4 +1,4 @@
-package io.switchyard.bench.extauthz;
+package io.switchyard.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,17 +13,26 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * This JVM's CPU time by thread group (event loops, decision logger, GC, JIT), read from Linux's
- * {@code /proc/self/task/<tid>/schedstat} (nanoseconds on CPU) and {@code comm}. The process total hides
+ * A JVM's CPU time by thread group (event loops, decision logger, GC, JIT), read from Linux's
+ * {@code /proc/<pid>/task/<tid>/schedstat} (nanoseconds on CPU) and {@code comm}. The process total hides
  * where a scenario's extra CPU goes; GC and JIT threads are invisible to ThreadMXBean and to JFR's samples.
  */
-final class ThreadCpu {
+public final class ThreadCpu {
   private ThreadCpu() {}
 
-  /** Nanoseconds on CPU so far per thread group; empty where /proc is absent. */
-  static Map<String, Long> snapshot() {
+  /** Nanoseconds on CPU so far per thread group of this JVM; empty where /proc is absent. */
+  public static Map<String, Long> snapshot() {
+    return snapshot("self");
+  }
+
+  /** The same for process {@code pid} (a child JVM). */
+  public static Map<String, Long> snapshot(long pid) {
+    return snapshot(Long.toString(pid));
+  }
+
+  private static Map<String, Long> snapshot(String pid) {
     Map<String, Long> byGroup = new HashMap<>();
-    Path tasks = Path.of("/proc/self/task");
+    Path tasks = Path.of("/proc", pid, "task");
     if (!Files.isDirectory(tasks)) {
       return byGroup;
     }
@@ -49,11 +58,11 @@ final class ThreadCpu {
   }
 
   /** Thread names without their instance numbers, so that e.g. all GC workers count as one group. */
-  static String group(String name) {
+  public static String group(String name) {
     return name.replaceAll("[-#]?[0-9]+", "").trim();
   }
 
-  static Map<String, Double> perRequestMicros(Map<String, Long> before, Map<String, Long> after, long requests) {
+  public static Map<String, Double> perRequestMicros(Map<String, Long> before, Map<String, Long> after, long requests) {
     Map<String, Double> us = new HashMap<>();
     after.forEach((g, ns) -> {
       long d = ns - before.getOrDefault(g, 0L);
@@ -65,7 +74,7 @@ final class ThreadCpu {
   }
 
   /** Median µs per request of every thread group that used at least 0.1 µs in some scenario. */
-  static String table(List<String> scenarios, List<List<Map<String, Double>>> rounds) {
+  public static String table(List<String> scenarios, List<List<Map<String, Double>>> rounds) {
     TreeSet<String> groups = new TreeSet<>();
     rounds.forEach(rs -> rs.forEach(m -> m.forEach((g, v) -> {
       if (v >= 0.1 && !g.endsWith(" slices") && !g.endsWith(" sys")) {
@@ -92,7 +101,7 @@ final class ThreadCpu {
     return t.toString();
   }
 
-  static String describe(Map<String, Double> m) {
+  public static String describe(Map<String, Double> m) {
     return Arrays.toString(m.entrySet().stream().filter(e -> e.getValue() >= 0.1).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
         .map(e -> String.format(Locale.ROOT, "%s=%.2f", e.getKey(), e.getValue())).toArray());
   }
