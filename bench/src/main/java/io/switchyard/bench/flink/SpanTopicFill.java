@@ -16,8 +16,12 @@ import io.switchyard.ingest.mapping.WireSpanMapper;
 import io.switchyard.model.Topics;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
@@ -97,22 +101,33 @@ final class SpanTopicFill {
     return "svc-" + s;
   }
 
+  /** Where the records go: a Kafka producer, or a file for in-process harnesses. */
+  interface Sink {
+    void send(byte[] key, byte[] value) throws Exception;
+  }
+
   /** Writes {@code requests} requests' spans to {@code prefix}'s span topic; returns the spans written. */
   long fill(String bootstrap, String prefix, int requests, boolean clientsOnly) throws Exception {
     String topic = prefix + Topics.SPANS.name();
-    long bytes = 0;
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144, ProducerConfig.ACKS_CONFIG, "1",
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"), new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < requests; i++) {
-        long start = clientsOnly ? T0_MS * 1_000_000L + i % 1000 * 1_000_000L : (T0_MS + i) * 1_000_000L;
-        int client = i % 50;
-        int server = (i * 7 + 3) % 50;
-        bytes += shape == Shape.INGEST
-            ? ingestShaped(p, topic, i, start, client, server, clientsOnly)
-            : minimal(p, topic, id(i + 1, 16), start, client, server, clientsOnly);
-      }
+      long spans = write(requests, clientsOnly, (k, v) -> p.send(new ProducerRecord<>(topic, k, v)));
       p.flush();
+      return spans;
+    }
+  }
+
+  /** Hands {@code requests} requests' span records to {@code sink} in the order they are produced; returns the spans. */
+  long write(int requests, boolean clientsOnly, Sink sink) throws Exception {
+    long bytes = 0;
+    for (int i = 0; i < requests; i++) {
+      long start = clientsOnly ? T0_MS * 1_000_000L + i % 1000 * 1_000_000L : (T0_MS + i) * 1_000_000L;
+      int client = i % 50;
+      int server = (i * 7 + 3) % 50;
+      bytes += shape == Shape.INGEST
+          ? ingestShaped(sink, i, start, client, server, clientsOnly)
+          : minimal(sink, id(i + 1, 16), start, client, server, clientsOnly);
     }
     long spans = clientsOnly ? requests : 2L * requests;
     System.out.printf("span records: %s shape, %.1f bytes per value on average%n", shape.name().toLowerCase(Locale.ROOT),
@@ -120,8 +135,22 @@ final class SpanTopicFill {
     return spans;
   }
 
-  private long ingestShaped(KafkaProducer<byte[], byte[]> p, String topic, int i, long start, int client, int server,
-      boolean clientsOnly) throws Exception {
+  /**
+   * {@code SpanTopicFill FILE REQUESTS}: writes the records of {@code -Dbench.spans}'s shape to FILE, each as its
+   * key's length (int), key, value's length, value: the same stream for in-process measurements of the span path.
+   */
+  public static void main(String[] args) throws Exception {
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Path.of(args[0]))))) {
+      new SpanTopicFill(Shape.fromProperty()).write(Integer.parseInt(args[1]), false, (k, v) -> {
+        out.writeInt(k.length);
+        out.write(k);
+        out.writeInt(v.length);
+        out.write(v);
+      });
+    }
+  }
+
+  private long ingestShaped(Sink sink, int i, long start, int client, int server, boolean clientsOnly) throws Exception {
     // Random ids, as SDKs make them (W3C trace context): no key order for the state to profit from.
     ByteString trace = randomId(16);
     ByteString clientSpan = randomId(8);
@@ -140,7 +169,7 @@ final class SpanTopicFill {
         .addAttributes(kv("server.port", 8080)).addAttributes(kv("url.full", "http://" + host + ":8080" + path))
         .addAttributes(kv("http.response.status_code", code)).addAttributes(kv("network.peer.address", serverIp))
         .addAttributes(kv("network.protocol.version", "1.1")).build();
-    long bytes = send(p, topic, client, c, start + 7_000_000);
+    long bytes = send(sink, client, c, start + 7_000_000);
     if (!clientsOnly) {
       Span s = Span.newBuilder().setTraceId(trace).setSpanId(randomId(8)).setParentSpanId(clientSpan).setName("GET " + route)
           .setKind(Span.SpanKind.SPAN_KIND_SERVER).setStartTimeUnixNano(start + 500_000).setEndTimeUnixNano(start + 4_500_000)
@@ -151,13 +180,13 @@ final class SpanTopicFill {
           .addAttributes(kv("client.address", clientIp)).addAttributes(kv("network.peer.address", clientIp))
           .addAttributes(kv("user_agent.original", "Java-http-client/17.0.15"))
           .addAttributes(kv("http.response.status_code", code)).addAttributes(kv("network.protocol.version", "1.1")).build();
-      bytes += send(p, topic, server, s, start + 6_000_000);
+      bytes += send(sink, server, s, start + 6_000_000);
     }
     return bytes;
   }
 
   /** One span in its own export request, as an SDK's batch processor sends a service's spans; mapped as ingest maps it. */
-  private long send(KafkaProducer<byte[], byte[]> p, String topic, int service, Span span, long receivedUnixNano) throws Exception {
+  private long send(Sink sink, int service, Span span, long receivedUnixNano) throws Exception {
     byte[] request = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
         .setResource(resources[service]).addScopeSpans(ScopeSpans.newBuilder()
             .setScope(InstrumentationScope.newBuilder().setName("io.opentelemetry.java-http-client").setVersion("2.10.0"))
@@ -167,24 +196,24 @@ final class SpanTopicFill {
       throw new IllegalStateException("ingest's mapper refused a bench span: " + mapped.firstError());
     }
     WireSpanMapper.Encoded r = mapped.records().get(0);
-    p.send(new ProducerRecord<>(topic, r.key(), r.value()));
+    sink.send(r.key(), r.value());
     return r.value().length;
   }
 
-  private static long minimal(KafkaProducer<byte[], byte[]> p, String topic, ByteString trace, long start, int client,
-      int server, boolean clientsOnly) {
+  private static long minimal(Sink sink, ByteString trace, long start, int client, int server, boolean clientsOnly)
+      throws Exception {
     byte[] key = HEX.formatHex(trace.toByteArray()).getBytes(StandardCharsets.UTF_8);
     byte[] c = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(trace).setSpanId(id(1, 8)).setServiceName(service(client))
         .setKind(SpanKind.SPAN_KIND_CLIENT).setStartTimeUnixNano(start).setEndTimeUnixNano(start + 5_000_000)
         .setSamplingProbability(1).setHttpStatusCode(200).build().toByteArray();
-    p.send(new ProducerRecord<>(topic, key, c));
+    sink.send(key, c);
     if (clientsOnly) {
       return c.length;
     }
     byte[] s = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(trace).setSpanId(id(2, 8)).setParentSpanId(id(1, 8))
         .setServiceName(service(server)).setKind(SpanKind.SPAN_KIND_SERVER).setStartTimeUnixNano(start + 500_000)
         .setEndTimeUnixNano(start + 4_500_000).setSamplingProbability(1).setHttpStatusCode(200).build().toByteArray();
-    p.send(new ProducerRecord<>(topic, key, s));
+    sink.send(key, s);
     return c.length + s.length;
   }
 
