@@ -39,16 +39,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>Two figures per round, both printed:
  * <ul>
- *   <li><b>Whole run</b> (the judged figure so far): the job runs as a child JVM with {@code --bounded};
- *       the clock starts when the job reports RUNNING (its ready line: JVM and MiniCluster start are
- *       excluded) and stops when the process exits, so it includes JIT compilation of every hot path,
- *       reading every span, pairing, the end-of-input firing of every timer and window, the final
- *       exactly-once checkpoint and shutdown. The same interval measured on a 10-request topic (the
- *       part that does not grow with the topic: final checkpoint, shutdown) is subtracted for the net
- *       rate; the gross rate (nothing subtracted) is printed too. CPU is the child's user+system time
- *       from /usr/bin/time minus its CPU time at the ready line, net of the same for the 10-request run.
- *       The tool's rate is its fetch rate (group join to last record); the loop is timed from its first
- *       record to its last.
+ *   <li><b>Whole run</b>: the job runs as a child JVM with {@code --bounded}; the clock runs from its span
+ *       source's first span to its last ({@link SourceWatch#read}), so it counts JIT compilation of every hot path
+ *       and reading and pairing every span, but neither the set-up before the first span (as the tool's fetch rate
+ *       leaves out its group join) nor the end of input, the final exactly-once checkpoint and shutdown, which do
+ *       not grow with the topic (and made every run's end wait 0-5 s for the checkpoint timer). CPU is the child's
+ *       CPU time at the same two readings. The clock of sessions 6-14, from the ready line to the process's exit net
+ *       of the same on a 10-request topic, is printed beside it. The tool's rate is its fetch rate (group join to
+ *       last record); the loop is timed from its first record to its last.
  *   <li><b>Steady state</b>: both sides over the same stretch of the topic, from the moment
  *       {@value #STEADY_FROM_PERCENT} % of its spans were read to the moment {@value #STEADY_TO_PERCENT} %
  *       were: spans read in between divided by the time between. The tool's count is from its 20 ms
@@ -66,7 +64,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * add flags to the subject's runs for what-if measurements; a repeated job flag overrides).
  *
  * <p>Event time is synthetic (1,000 requests per event-time second), so the pairing wait and the window
- * length never add wall time.
+ * length never add wall time. The topic holds the records ingest writes for OTel HTTP spans ({@link SpanTopicFill};
+ * {@code -Dbench.spans=minimal}: the hand-built records of sessions 3-14).
  *
  * <p>{@code --state N}: instead, feeds N traces whose server side never arrives (all within one
  * event-time second, so none expires), runs the job unbounded until its consumer group has
