@@ -2,6 +2,8 @@ package io.switchyard.bench.flink;
 
 import static io.switchyard.bench.ingest.OtlpIngestBench.kv;
 
+import io.switchyard.bench.ingest.OtlpIngestBench;
+
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -10,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.switchyard.bench.ingest.OtlpIngestBench;
 import io.switchyard.ingest.mapping.MappedBatch;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.WireSpanMapper;
@@ -81,15 +84,7 @@ final class SpanTopicFill {
   SpanTopicFill(Shape shape) {
     this.shape = shape;
     for (int s = 0; s < resources.length; s++) {
-      String service = service(s);
-      resources[s] = Resource.newBuilder()
-          .addAttributes(kv("service.name", service)).addAttributes(kv("service.namespace", "shop"))
-          .addAttributes(kv("service.version", "1.4.2")).addAttributes(kv("k8s.namespace.name", "shop"))
-          .addAttributes(kv("k8s.deployment.name", service + "-v1"))
-          .addAttributes(kv("k8s.pod.name", service + "-v1-6b746f74dc-" + Integer.toString(s, 36)))
-          .addAttributes(kv("host.name", "node-" + (s % 3))).addAttributes(kv("telemetry.sdk.language", "java"))
-          .addAttributes(kv("telemetry.sdk.name", "opentelemetry")).addAttributes(kv("telemetry.sdk.version", "1.68.0"))
-          .build();
+      resources[s] = OtlpIngestBench.resource(service(s), s);
     }
   }
 

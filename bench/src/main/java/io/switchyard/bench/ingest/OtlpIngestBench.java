@@ -443,14 +443,7 @@ public final class OtlpIngestBench {
     List<ExportTraceServiceRequest> out = new ArrayList<>(count);
     for (int c = 0; c < count; c++) {
       String service = services[c % services.length];
-      Resource resource = Resource.newBuilder()
-          .addAttributes(kv("service.name", service)).addAttributes(kv("service.namespace", "shop"))
-          .addAttributes(kv("service.version", "1.4.2")).addAttributes(kv("k8s.namespace.name", "shop"))
-          .addAttributes(kv("k8s.deployment.name", service + "-v1"))
-          .addAttributes(kv("k8s.pod.name", service + "-v1-6b746f74dc-" + Integer.toString(c, 36)))
-          .addAttributes(kv("host.name", "node-" + (c % 3))).addAttributes(kv("telemetry.sdk.language", "java"))
-          .addAttributes(kv("telemetry.sdk.name", "opentelemetry")).addAttributes(kv("telemetry.sdk.version", "1.68.0"))
-          .build();
+      Resource resource = resource(service, c);
       ScopeSpans.Builder scope = ScopeSpans.newBuilder()
           .setScope(InstrumentationScope.newBuilder().setName("io.opentelemetry.http").setVersion("2.10.0"));
       long now = System.currentTimeMillis() * 1_000_000L;
@@ -500,6 +493,18 @@ public final class OtlpIngestBench {
           .addResourceSpans(ResourceSpans.newBuilder().setResource(resource).addScopeSpans(scope)).build());
     }
     return out;
+  }
+
+  /** A Java service's OTel resource in a Kubernetes namespace "shop": its pod is instance {@code instance}. */
+  public static Resource resource(String service, int instance) {
+    return Resource.newBuilder()
+        .addAttributes(kv("service.name", service)).addAttributes(kv("service.namespace", "shop"))
+        .addAttributes(kv("service.version", "1.4.2")).addAttributes(kv("k8s.namespace.name", "shop"))
+        .addAttributes(kv("k8s.deployment.name", service + "-v1"))
+        .addAttributes(kv("k8s.pod.name", service + "-v1-6b746f74dc-" + Integer.toString(instance, 36)))
+        .addAttributes(kv("host.name", "node-" + (instance % 3))).addAttributes(kv("telemetry.sdk.language", "java"))
+        .addAttributes(kv("telemetry.sdk.name", "opentelemetry")).addAttributes(kv("telemetry.sdk.version", "1.68.0"))
+        .build();
   }
 
   public static KeyValue kv(String k, String v) {
