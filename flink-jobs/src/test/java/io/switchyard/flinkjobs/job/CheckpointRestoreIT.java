@@ -235,13 +235,7 @@ class CheckpointRestoreIT {
     String group = "it-lanes";
     JobOptions o = onFreshTopics(group, 0, "--span-lanes", "4");
     String prefix = o.topicPrefix();
-    JobClient first = LiveJobs.start(o, Map.of(), "lanes-it-first");
-    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-      LiveJobs.send(p, prefix, phase1());
-      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
-    }
-    first.cancel().get();
-    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
+    Path checkpoint = checkpointOfPhaseOne(o, "lanes-it-first");
     assertThat(SpanLanes.ofSnapshot(checkpoint)).hasValue(4);
 
     assertLocalJarRefuses(jobArgs(prefix, group, 0, "--span-lanes", "2"), "error: --span-lanes 2"
@@ -264,13 +258,7 @@ class CheckpointRestoreIT {
     String group = "it-bounded";
     JobOptions o = onFreshTopics(group, 0);
     String prefix = o.topicPrefix();
-    JobClient live = LiveJobs.start(o, Map.of(), "bounded-it-live");
-    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-      LiveJobs.send(p, prefix, phase1());
-      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
-    }
-    live.cancel().get();
-    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), live.getJobID());
+    Path checkpoint = checkpointOfPhaseOne(o, "bounded-it-live");
     assertThat(SnapshotInputs.of(checkpoint)).isEqualTo(SnapshotInputs.Inputs.UNBOUNDED);
 
     assertLocalJarRefuses(jobArgs(prefix, group, 0, "--bounded"), "error: --bounded cannot resume snapshot " + checkpoint
@@ -322,6 +310,17 @@ class CheckpointRestoreIT {
         + " run cannot resume a snapshot at all): move " + checkpoint.getParent() + " out of --data-dir " + dataDir
         + " to resume the newest checkpoint before it, or pass " + SpanLanes.FRESH);
     assertThat(checkpoint.resolve("_metadata")).exists();
+  }
+
+  /** Runs a live job of {@code o} until a checkpoint covers phase 1, cancels it, and returns that checkpoint. */
+  private static Path checkpointOfPhaseOne(JobOptions o, String name) throws Exception {
+    JobClient live = LiveJobs.start(o, Map.of(), name);
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, o.topicPrefix(), phase1());
+      LiveJobs.awaitCheckpointCovers(kafka, o.groupId(), o.topicPrefix() + Topics.SPANS.name());
+    }
+    live.cancel().get();
+    return LiveJobs.latestCheckpoint(o.checkpointDir(), live.getJobID());
   }
 
   /**
