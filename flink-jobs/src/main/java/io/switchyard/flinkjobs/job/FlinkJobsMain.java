@@ -109,6 +109,15 @@ public final class FlinkJobsMain {
       return;
     }
     LocalRestore.Choice choice = LocalRestore.choose(options);
+    Optional<String> cannotResume = SnapshotInputs.refusal(options, choice,
+        choice.snapshot().map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN));
+    if (cannotResume.isPresent()) {
+      // Before anything is pruned or built: that run would wait forever without a word, and the fallback
+      // below would set the snapshot aside with its waiting spans and open windows.
+      System.err.println("error: " + cannotResume.get());
+      System.exit(2);
+      return;
+    }
     if (choice.automatic()) {
       LOG.info("resuming from {}, the newest complete checkpoint under {} (--fresh to skip)", choice.snapshot().get(), options.dataDir());
       LocalRestore.pruneOtherJobs(options.checkpointDir(), choice.snapshot())

@@ -116,8 +116,7 @@ final class LocalRestore {
    * the whole job folder goes (its older checkpoints share the incompatible state and would fail next).
    */
   static Path moveAside(Path snapshot, Path dataDir) {
-    Path parent = snapshot.getParent();
-    Path what = snapshot.getFileName().toString().startsWith("chk-") && parent != null ? parent : snapshot;
+    Path what = folderOf(snapshot);
     Path target = dataDir.resolve(UNRESTORABLE).resolve(what.getFileName().toString());
     try {
       Files.createDirectories(target.getParent());
@@ -128,6 +127,12 @@ final class LocalRestore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot move " + what + " aside to " + target, e);
     }
+  }
+
+  /** What goes with a snapshot when it is set aside: a checkpoint's job folder, else the snapshot itself. */
+  static Path folderOf(Path snapshot) {
+    Path parent = snapshot.getParent();
+    return snapshot.getFileName().toString().startsWith("chk-") && parent != null ? parent : snapshot;
   }
 
   /**

@@ -1,17 +1,11 @@
 package io.switchyard.flinkjobs.job;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.jobgraph.OperatorID;
@@ -26,6 +20,10 @@ import org.apache.flink.shaded.guava33.com.google.common.hash.Hashing;
 final class SpanLanes {
   /** Above this, {@code auto} gains little on the machines the local jar runs on (each lane is one thread). */
   static final int MAX_AUTO = 4;
+
+  /** The way out of an error line about a snapshot: what {@code --fresh} does, and what it loses. */
+  static final String FRESH = "--fresh to start over from the consumer group's committed offsets (the snapshot's spans"
+      + " waiting for their other half and its open windows are lost)";
 
   private SpanLanes() {}
 
@@ -75,17 +73,15 @@ final class SpanLanes {
           + "the lanes of snapshot " + snapshot + " could not be read");
     }
     int written = snapshotLanes.getAsInt();
-    String fresh = "--fresh to start over from the consumer group's committed offsets (the snapshot's spans waiting"
-        + " for their other half and its open windows are lost)";
     if (requested != JobOptions.AUTO_LANES && requested != written) {
       throw new IllegalArgumentException("--span-lanes " + requested + " cannot resume snapshot " + snapshot
           + ", written by " + written + " span lane" + (written == 1 ? "" : "s") + " (a snapshot restores only into the"
-          + " lanes that wrote it): pass --span-lanes " + written + " (or auto) to resume it, or " + fresh);
+          + " lanes that wrote it): pass --span-lanes " + written + " (or auto) to resume it, or " + FRESH);
     }
     if (written > 1 && o.parallelism() > 1) {
       throw new IllegalArgumentException("--parallelism " + o.parallelism() + " cannot resume snapshot " + snapshot
           + ", written by " + written + " span lanes, which run at --parallelism 1 only: pass --parallelism 1 to resume"
-          + " it, or " + fresh);
+          + " it, or " + FRESH);
     }
     return new Choice(written, "those of the snapshot it resumes");
   }
@@ -112,17 +108,12 @@ final class SpanLanes {
    * {@code spans-source-lane-1-of-N}. Empty when the metadata cannot be read or holds neither.
    */
   static OptionalInt ofSnapshot(Path snapshot) {
-    Path path = (snapshot.toString().startsWith("file:") ? Path.of(URI.create(snapshot.toString())) : snapshot).toAbsolutePath();
-    Path metadata = Files.isDirectory(path) ? path.resolve("_metadata") : path;
-    Set<OperatorID> operators;
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(metadata)))) {
-      // Only reads the metadata: the state handles it names are not opened.
-      CheckpointMetadata loaded = Checkpoints.loadCheckpointMetadata(in, SpanLanes.class.getClassLoader(),
-          metadata.getParent().toString());
-      operators = loaded.getOperatorStates().stream().map(OperatorState::getOperatorID).collect(Collectors.toSet());
-    } catch (IOException | RuntimeException e) {
+    Optional<CheckpointMetadata> metadata = SnapshotInputs.metadata(snapshot);
+    if (metadata.isEmpty()) {
       return OptionalInt.empty();
     }
+    Set<OperatorID> operators = metadata.get().getOperatorStates().stream().map(OperatorState::getOperatorID)
+        .collect(Collectors.toSet());
     for (int lanes = 1; lanes <= JobOptions.MAX_LANES; lanes++) {
       if (operators.contains(operatorId(SwitchyardPipeline.laneUid("spans-source", 0, lanes)))) {
         return OptionalInt.of(lanes);

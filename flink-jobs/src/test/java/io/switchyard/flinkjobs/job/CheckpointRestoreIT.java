@@ -28,8 +28,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -233,40 +235,133 @@ class CheckpointRestoreIT {
     String group = "it-lanes";
     JobOptions o = onFreshTopics(group, 0, "--span-lanes", "4");
     String prefix = o.topicPrefix();
-    JobClient first = LiveJobs.start(o, Map.of(), "lanes-it-first");
-    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-      LiveJobs.send(p, prefix, phase1());
-      LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
-    }
-    first.cancel().get();
-    Path checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), first.getJobID());
+    Path checkpoint = checkpointOfPhaseOne(o, "lanes-it-first");
     assertThat(SpanLanes.ofSnapshot(checkpoint)).hasValue(4);
 
-    Path out = Files.createTempFile("lanes-it", ".stdout");
-    Path err = Files.createTempFile("lanes-it", ".stderr");
+    assertLocalJarRefuses(jobArgs(prefix, group, 0, "--span-lanes", "2"), "error: --span-lanes 2"
+        + " cannot resume snapshot " + checkpoint + ", written by 4 span lanes (a snapshot restores only into the lanes that"
+        + " wrote it): pass --span-lanes 4 (or auto) to resume it, or --fresh to start over from the consumer group's"
+        + " committed offsets (the snapshot's spans waiting for their other half and its open windows are lost)");
+    assertThat(checkpoint.resolve("_metadata")).exists();
+    String stdout = resumeLocalJarAndAwaitExactTotals(prefix, jobArgs(prefix, group, 0, "--span-lanes", "auto"));
+    assertThat(stdout).contains("span lanes: 4 (those of the snapshot it resumes)");
+  }
+
+  /**
+   * A {@code --bounded} run on the data folder of an unbounded one (a backfill or test next to {@code up}):
+   * the local jar stops at once (exit 2, one error line naming --data-dir and --fresh) instead of resuming
+   * the live run's checkpoint, whose Kafka positions have no end, and never finishing (what it did before).
+   * The checkpoint is left in place: the live run resumes it afterwards with the totals of an uninterrupted run.
+   */
+  @Test
+  void aBoundedRunOnAnUnboundedRunsDataFolderRefusesAtOnceAndLeavesItsCheckpointToResume() throws Exception {
+    String group = "it-bounded";
+    JobOptions o = onFreshTopics(group, 0);
+    String prefix = o.topicPrefix();
+    Path checkpoint = checkpointOfPhaseOne(o, "bounded-it-live");
+    assertThat(SnapshotInputs.of(checkpoint)).isEqualTo(SnapshotInputs.Inputs.UNBOUNDED);
+
+    assertLocalJarRefuses(jobArgs(prefix, group, 0, "--bounded"), "error: --bounded cannot resume snapshot " + checkpoint
+        + ": Flink's Kafka source never ends a bounded run restored from a snapshot (and this one, of an unbounded run, holds"
+        + " positions without an end), so the run would never finish: give it a --data-dir of its own (it then reads from the"
+        + " consumer group's committed offsets to the topics' current end), or pass --fresh to do so in this one; the"
+        + " snapshot is left as it is");
+    assertThat(checkpoint.resolve("_metadata")).exists();
+    resumeLocalJarAndAwaitExactTotals(prefix, jobArgs(prefix, group, 0));
+  }
+
+  /**
+   * The other way round: a {@code --bounded} run stopped before its end leaves a checkpoint whose Kafka
+   * positions end where that run was to stop. An unbounded run resuming it would stop reading there and run on
+   * reading nothing; the local jar refuses it instead (exit 2, one error line). The bounded run is held short
+   * of its end by a transaction left open on the span topic: its end offset is the topic's high watermark, which
+   * a read_committed consumer reaches only once the transaction is over.
+   */
+  @Test
+  void anUnboundedRunRefusesTheCheckpointOfABoundedRunStoppedBeforeItsEnd() throws Exception {
+    String group = "it-bounded-first";
+    JobOptions o = onFreshTopics(group, 0, "--bounded");
+    String prefix = o.topicPrefix();
+    Path checkpoint;
+    try (KafkaProducer<byte[], byte[]> open = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, prefix + "open-transaction"), new ByteArraySerializer(), new ByteArraySerializer())) {
+      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+        LiveJobs.send(p, prefix, phase1());
+      }
+      open.initTransactions();
+      open.beginTransaction();
+      LiveJobs.send(open, prefix, List.of(serverHalf(20)));
+      JobClient bounded = LiveJobs.start(o, Map.of(), "bounded-it-bounded");
+      try {
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions()
+            .untilAsserted(() -> LiveJobs.latestCheckpoint(o.checkpointDir(), bounded.getJobID()));
+        assertThat(bounded.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+      } finally {
+        bounded.cancel().get();
+      }
+      checkpoint = LiveJobs.latestCheckpoint(o.checkpointDir(), bounded.getJobID());
+      open.abortTransaction();
+    }
+    assertThat(SnapshotInputs.of(checkpoint)).isEqualTo(SnapshotInputs.Inputs.BOUNDED);
+
+    assertLocalJarRefuses(jobArgs(prefix, group, 0), "error: snapshot " + checkpoint + " was written by a --bounded run:"
+        + " resumed unbounded, each Kafka partition would stop where that run was to end and never be read on (and a bounded"
+        + " run cannot resume a snapshot at all): move " + checkpoint.getParent() + " out of --data-dir " + dataDir
+        + " to resume the newest checkpoint before it, or pass " + SpanLanes.FRESH);
+    assertThat(checkpoint.resolve("_metadata")).exists();
+  }
+
+  /** Runs a live job of {@code o} until a checkpoint covers phase 1, cancels it, and returns that checkpoint. */
+  private static Path checkpointOfPhaseOne(JobOptions o, String name) throws Exception {
+    JobClient live = LiveJobs.start(o, Map.of(), name);
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, o.topicPrefix(), phase1());
+      LiveJobs.awaitCheckpointCovers(kafka, o.groupId(), o.topicPrefix() + Topics.SPANS.name());
+    }
+    live.cancel().get();
+    return LiveJobs.latestCheckpoint(o.checkpointDir(), live.getJobID());
+  }
+
+  /**
+   * Runs the local jar with {@code args} and expects it to stop at once, before any job is built: exit 2 and
+   * {@code errorLine} its one error line. A run that does not stop within two minutes fails the test (and is killed).
+   */
+  private static void assertLocalJarRefuses(String[] args, String errorLine) throws Exception {
+    Path out = Files.createTempFile("refused-it", ".stdout");
+    Path err = Files.createTempFile("refused-it", ".stderr");
     try {
-      Process refused = localJar(jobArgs(prefix, group, 0, "--span-lanes", "2"), out, err);
+      Process refused = localJar(args, out, err);
       boolean exited = refused.waitFor(2, TimeUnit.MINUTES);
       if (!exited) {
         refused.destroyForcibly().waitFor();
       }
       String stderr = Files.readString(err);
-      assertThat(exited).as(stderr).isTrue();
+      assertThat(exited).as("exited within 2 minutes; stderr: %s", stderr).isTrue();
       assertThat(refused.exitValue()).as(stderr).isEqualTo(2);
-      assertThat(stderr.lines().filter(l -> l.startsWith("error: ")).toList()).as(stderr).containsExactly("error: --span-lanes 2"
-          + " cannot resume snapshot " + checkpoint + ", written by 4 span lanes (a snapshot restores only into the lanes that"
-          + " wrote it): pass --span-lanes 4 (or auto) to resume it, or --fresh to start over from the consumer group's"
-          + " committed offsets (the snapshot's spans waiting for their other half and its open windows are lost)");
-      assertThat(checkpoint.resolve("_metadata")).exists();
+      assertThat(stderr.lines().filter(l -> l.startsWith("error: ")).toList()).as(stderr).containsExactly(errorLine);
+    } finally {
+      Files.delete(out);
+      Files.delete(err);
+    }
+  }
 
-      try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
-        LiveJobs.send(p, prefix, phase2());
-      }
-      Process resumed = localJar(jobArgs(prefix, group, 0, "--span-lanes", "auto"), out, err);
+  /**
+   * Sends phase 2, runs the local jar with {@code args} (resuming the newest checkpoint) until the totals of an
+   * uninterrupted run are read, stops it, and returns its standard output. Nothing was set aside as unrestorable.
+   */
+  private String resumeLocalJarAndAwaitExactTotals(String prefix, String[] args) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
+      LiveJobs.send(p, prefix, phase2());
+    }
+    Path out = Files.createTempFile("resumed-it", ".stdout");
+    Path err = Files.createTempFile("resumed-it", ".stderr");
+    try {
+      Process resumed = localJar(args, out, err);
       try {
         awaitExactTotals(prefix);
-        assertThat(Files.readString(out)).contains("span lanes: 4 (those of the snapshot it resumes)");
         assertThat(dataDir.resolve(LocalRestore.UNRESTORABLE)).doesNotExist();
+        return Files.readString(out);
       } finally {
         resumed.destroy();
         if (!resumed.waitFor(1, TimeUnit.MINUTES)) {

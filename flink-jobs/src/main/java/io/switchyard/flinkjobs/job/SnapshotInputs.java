@@ -1,0 +1,128 @@
+package io.switchyard.flinkjobs.job;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumStateSerializer;
+import org.apache.flink.connector.kafka.source.enumerator.SplitAndAssignmentStatus;
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.source.coordinator.SourceCoordinatorSerdeUtils;
+import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
+
+/**
+ * Whether the run that wrote a snapshot read its Kafka topics bounded, and whether a run may resume it. The
+ * Kafka connector (5.0.0) ends no bounded run restored from a snapshot: restored splits keep the stopping
+ * offset they were written with (none, from an unbounded run), and the restored enumerator, finding every
+ * partition already assigned, never tells its readers there are no more splits (FLINK-31006). The other
+ * way round, an unbounded run restored from a bounded run's snapshot stops reading each partition at that
+ * run's end and then runs on reading nothing. Both would wait forever without a word, so the local jar
+ * refuses them before it submits the job.
+ */
+final class SnapshotInputs {
+  /** What a snapshot's Kafka source enumerators say about the run that wrote them. */
+  enum Inputs {
+    /** No enumerator state could be read: not a Flink snapshot, or not one of this job. */
+    UNKNOWN,
+    /** Every partition read without an end ({@code switchyard up}, a live {@code flink-jobs}). */
+    UNBOUNDED,
+    /** A partition with an end, or a source already finished: a {@code --bounded} run. */
+    BOUNDED
+  }
+
+  private SnapshotInputs() {}
+
+  /**
+   * The one error line for a run of {@code o} that cannot resume the snapshot of {@code choice}, whose
+   * sources were {@code inputs}; empty when it can, or when the snapshot cannot be read (the restore itself
+   * then fails, and a snapshot the runner chose is set aside as before).
+   */
+  static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs) {
+    if (choice.snapshot().isEmpty()) {
+      return Optional.empty();
+    }
+    Path snapshot = choice.snapshot().get();
+    if (o.bounded() && inputs != Inputs.UNKNOWN) {
+      return Optional.of("--bounded cannot resume snapshot " + snapshot + ": Flink's Kafka source never ends a bounded run"
+          + " restored from a snapshot" + (inputs == Inputs.UNBOUNDED ? " (and this one, of an unbounded run, holds"
+          + " positions without an end)" : "") + ", so the run would never finish: give it a --data-dir of its own (it then"
+          + " reads from the consumer group's committed offsets to the topics' current end), or pass --fresh to do so in"
+          + " this one; the snapshot is left as it is");
+    }
+    if (!o.bounded() && inputs == Inputs.BOUNDED) {
+      String other = choice.automatic()
+          ? "move " + LocalRestore.folderOf(snapshot) + " out of --data-dir " + o.dataDir() + " to resume the newest"
+              + " checkpoint before it"
+          : "--restore-from a snapshot of an unbounded run";
+      return Optional.of("snapshot " + snapshot + " was written by a --bounded run: resumed unbounded, each Kafka partition"
+          + " would stop where that run was to end and never be read on (and a bounded run cannot resume a snapshot"
+          + " at all): " + other + ", or pass " + SpanLanes.FRESH);
+    }
+    return Optional.empty();
+  }
+
+  /** What the enumerators of {@code snapshot} (a checkpoint or savepoint folder, or its {@code _metadata}) say. */
+  static Inputs of(Path snapshot) {
+    return metadata(snapshot).map(SnapshotInputs::of).orElse(Inputs.UNKNOWN);
+  }
+
+  static Inputs of(CheckpointMetadata metadata) {
+    boolean read = false;
+    for (OperatorState operator : metadata.getOperatorStates()) {
+      if (operator.isFullyFinished()) {
+        // Only a bounded input lets a task finish; an unbounded run's operators never do.
+        return Inputs.BOUNDED;
+      }
+      Optional<KafkaSourceEnumState> enumerator = kafkaEnumerator(operator.getCoordinatorState());
+      if (enumerator.isEmpty()) {
+        continue;
+      }
+      read = true;
+      if (enumerator.get().splits().stream().map(SplitAndAssignmentStatus::split).anyMatch(s -> s.getStoppingOffset().isPresent())) {
+        return Inputs.BOUNDED;
+      }
+    }
+    return read ? Inputs.UNBOUNDED : Inputs.UNKNOWN;
+  }
+
+  /**
+   * A Kafka source enumerator's state in the bytes its source coordinator checkpointed: the coordinator's
+   * format version, the enumerator serializer's version, then the enumerator's bytes. Empty for anything else.
+   */
+  static Optional<KafkaSourceEnumState> kafkaEnumerator(ByteStreamStateHandle coordinator) {
+    if (coordinator == null) {
+      return Optional.empty();
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(coordinator.getData()))) {
+      if (in.readInt() != SourceCoordinatorSerdeUtils.VERSION_1) {
+        return Optional.empty();
+      }
+      int version = in.readInt();
+      int length = in.readInt();
+      if (length < 0 || length != in.available()) {
+        return Optional.empty();
+      }
+      return Optional.of(new KafkaSourceEnumStateSerializer().deserialize(version, in.readNBytes(length)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A snapshot's metadata, without opening the state files it names; empty when it is not one. */
+  static Optional<CheckpointMetadata> metadata(Path snapshot) {
+    Path path = (snapshot.toString().startsWith("file:") ? Path.of(URI.create(snapshot.toString())) : snapshot).toAbsolutePath();
+    Path file = Files.isDirectory(path) ? path.resolve("_metadata") : path;
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      return Optional.of(Checkpoints.loadCheckpointMetadata(in, SnapshotInputs.class.getClassLoader(), file.getParent().toString()));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}
