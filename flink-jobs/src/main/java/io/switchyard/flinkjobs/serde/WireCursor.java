@@ -21,6 +21,12 @@ public final class WireCursor {
     this.bytes = bytes;
   }
 
+  /** A cursor standing at {@code position} of {@code bytes}, to read a field found earlier again. */
+  public WireCursor(byte[] bytes, int position) {
+    this.bytes = bytes;
+    this.pos = position;
+  }
+
   public boolean more() {
     return !failed && pos < bytes.length;
   }
