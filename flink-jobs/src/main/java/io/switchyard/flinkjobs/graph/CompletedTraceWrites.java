@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
@@ -30,7 +29,6 @@ final class CompletedTraceWrites {
   private final int maxParallelism;
   private final int maxTraces;
   private final HashMap<String, TraceState> held = new HashMap<>();
-  private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
 
   CompletedTraceWrites(int maxParallelism, int maxTraces) {
     this.maxParallelism = maxParallelism;
@@ -77,17 +75,17 @@ final class CompletedTraceWrites {
 
   /** Puts every held trace into {@code column} in one write batch, and holds nothing any more. */
   void drainInto(RocksDbStateColumn column) throws Exception {
-    List<Map.Entry<String, TraceState>> entries = drain();
-    int n = entries.size();
-    byte[][] keys = new byte[n][];
-    byte[][] values = new byte[n][];
-    for (int i = 0; i < n; i++) {
-      Map.Entry<String, TraceState> e = entries.get(i);
-      keys[i] = column.entryKey(e.getKey(), KeyGroupRangeAssignment.assignToKeyGroup(e.getKey(), maxParallelism));
-      valueOutput.clear();
-      TraceStateSerializer.INSTANCE.serialize(e.getValue(), valueOutput);
-      values[i] = valueOutput.getCopyOfBuffer();
+    try {
+      for (Map.Entry<String, TraceState> e : held.entrySet()) {
+        String key = e.getKey();
+        column.batchPut(key, KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism), e.getValue(), TraceStateSerializer.INSTANCE);
+      }
+      column.writeBatch();
+    } catch (Exception e) {
+      column.discardBatch();
+      throw e;
+    } finally {
+      held.clear();
     }
-    column.putAll(keys, values, n);
   }
 }
