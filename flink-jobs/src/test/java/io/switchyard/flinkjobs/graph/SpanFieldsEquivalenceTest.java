@@ -69,6 +69,29 @@ class SpanFieldsEquivalenceTest {
   }
 
   @Test
+  void theAsciiCheckSeesANonAsciiByteAtEveryPlaceOfEveryLength() {
+    Random r = new Random(27);
+    for (int n = 0; n <= 80; n++) {
+      for (int from = 0; from < 9; from++) {
+        byte[] b = new byte[from + n + r.nextInt(9)];
+        for (int k = 0; k < b.length; k++) {
+          b[k] = (byte) (k >= from && k < from + n ? 32 + r.nextInt(95) : 128 + r.nextInt(128)); // outside: never read
+        }
+        String text = new String(b, from, n, StandardCharsets.US_ASCII);
+        assertThat(SpanFields.isAscii(b, from, n)).isTrue();
+        assertThat(SpanFields.ascii(b, from, n)).isEqualTo(text);
+        for (int at = from; at < from + n; at++) {
+          byte kept = b[at];
+          b[at] = (byte) (128 + r.nextInt(128));
+          assertThat(SpanFields.isAscii(b, from, n)).as("n %d, from %d, at %d", n, from, at).isFalse();
+          assertThat(SpanFields.ascii(b, from, n)).as("n %d, from %d, at %d", n, from, at).isNull();
+          b[at] = kept;
+        }
+      }
+    }
+  }
+
+  @Test
   void repeatedNamesComeBackAsOneInstance() throws IOException {
     byte[] a = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").build().toByteArray();
     byte[] b = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").setKindValue(3).build().toByteArray();
