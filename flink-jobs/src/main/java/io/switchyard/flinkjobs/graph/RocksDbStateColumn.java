@@ -146,13 +146,29 @@ public final class RocksDbStateColumn {
    * (key group, key, void namespace) and {@link #keyOf} reads it back; the value is its serializer's bytes.
    */
   <T> void batchPut(Object key, int keyGroup, T value, TypeSerializer<T> serializer) throws IOException {
+    entryKey(key, keyGroup);
+    valueOutput.clear();
+    serializer.serialize(value, valueOutput);
+    batch.put(columnFamilyId, keyOutput.getSharedBuffer(), keyOutput.length(), valueOutput.getSharedBuffer(), valueOutput.length());
+  }
+
+  /** Adds a delete of keyed-state key {@code key} to the batch {@link #writeBatch} writes, as the state's {@code clear()} deletes it. */
+  void batchDelete(Object key, int keyGroup) throws IOException {
+    entryKey(key, keyGroup);
+    batch.delete(columnFamilyId, keyOutput.getSharedBuffer(), keyOutput.length());
+  }
+
+  /** The puts and deletes in the batch. */
+  int batchCount() {
+    return batch.count();
+  }
+
+  /** Lays out the entry key of {@code key} in {@link #keyOutput}. */
+  private void entryKey(Object key, int keyGroup) throws IOException {
     keyOutput.clear();
     CompositeKeySerializationUtils.writeKeyGroup(keyGroup, backend.getKeyGroupPrefixBytes(), keyOutput);
     CompositeKeySerializationUtils.writeKey(key, keySerializer, keyOutput, ambiguousKey);
     CompositeKeySerializationUtils.writeNameSpace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, keyOutput, ambiguousKey);
-    valueOutput.clear();
-    serializer.serialize(value, valueOutput);
-    batch.put(columnFamilyId, keyOutput.getSharedBuffer(), keyOutput.length(), valueOutput.getSharedBuffer(), valueOutput.length());
   }
 
   /** Writes the puts {@link #batchPut} added in one write batch, with the backend's write options; the batch is empty again. */
@@ -180,11 +196,14 @@ public final class RocksDbStateColumn {
    * {@code WriteBatch.put} builds): an 8-byte sequence number (RocksDB sets it on write), a 4-byte
    * count, then per put a type byte ({@code kTypeColumnFamilyValue}, or {@code kTypeValue} for the
    * default column family), the column family id, the key and the value, each length as a varint32,
-   * integers little-endian.
+   * integers little-endian; a delete likewise with {@code kTypeColumnFamilyDeletion} ({@code kTypeDeletion})
+   * and no value.
    */
   static final class WriteBatchBytes {
     private static final int HEADER = 12;
+    private static final int TYPE_DELETION = 0x0;
     private static final int TYPE_VALUE = 0x1;
+    private static final int TYPE_COLUMN_FAMILY_DELETION = 0x4;
     private static final int TYPE_COLUMN_FAMILY_VALUE = 0x5;
     /** Past this a drained buffer is let go: one large batch must not pin its memory for good. */
     private static final int KEPT_CAPACITY = 4 << 20;
@@ -197,16 +216,22 @@ public final class RocksDbStateColumn {
     }
 
     void put(int columnFamilyId, byte[] key, int keyLength, byte[] value, int valueLength) throws IOException {
-      if (columnFamilyId == 0) {
-        out.writeByte(TYPE_VALUE);
-      } else {
-        out.writeByte(TYPE_COLUMN_FAMILY_VALUE);
+      record(columnFamilyId == 0 ? TYPE_VALUE : TYPE_COLUMN_FAMILY_VALUE, columnFamilyId, key, keyLength);
+      varint(valueLength);
+      out.write(value, 0, valueLength);
+    }
+
+    void delete(int columnFamilyId, byte[] key, int keyLength) throws IOException {
+      record(columnFamilyId == 0 ? TYPE_DELETION : TYPE_COLUMN_FAMILY_DELETION, columnFamilyId, key, keyLength);
+    }
+
+    private void record(int type, int columnFamilyId, byte[] key, int keyLength) throws IOException {
+      out.writeByte(type);
+      if (columnFamilyId != 0) {
         varint(columnFamilyId);
       }
       varint(keyLength);
       out.write(key, 0, keyLength);
-      varint(valueLength);
-      out.write(value, 0, valueLength);
       count++;
     }
 

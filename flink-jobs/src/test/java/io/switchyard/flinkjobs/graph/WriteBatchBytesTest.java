@@ -20,7 +20,7 @@ import org.rocksdb.WriteOptions;
 
 /**
  * The write batch the pairing builds in Java against RocksDB's own: the same bytes as the batch
- * {@code WriteBatch.put} builds, and the same content in the database once written.
+ * {@code WriteBatch.put} and {@code delete} build, and the same content in the database once written.
  */
 class WriteBatchBytesTest {
   private static final HexFormat HEX = HexFormat.of();
@@ -29,7 +29,7 @@ class WriteBatchBytesTest {
   Path dir;
 
   @Test
-  void aJavaBuiltBatchIsTheBatchPutsBuildAndWritesTheSameEntries() throws Exception {
+  void aJavaBuiltBatchIsTheBatchPutsAndDeletesBuildAndWritesTheSameEntries() throws Exception {
     RocksDB.loadLibrary();
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
@@ -51,11 +51,17 @@ class WriteBatchBytesTest {
             for (int i = 0; i < n; i++) {
               int family = r.nextInt(4) == 0 ? r.nextInt(handles.size()) : (round % 3 == 0 ? 0 : 129);
               // Lengths across varint byte boundaries (127/128, 16383/16384), empty values too.
-              byte[] key = random(r, r.nextInt(6) == 0 ? 120 + r.nextInt(20) : 1 + r.nextInt(40));
+              // Few distinct short keys: deletes and later puts hit keys written before.
+              byte[] key = r.nextInt(6) == 0 ? random(r, 120 + r.nextInt(20)) : new byte[] {(byte) r.nextInt(16)};
               byte[] value = random(r, r.nextInt(50) == 0 ? 16_380 + r.nextInt(10) : r.nextInt(200));
-              puts.put(handles.get(family), key, value);
-              // Arrays longer than the entry: only their first bytes belong to it.
-              bytes.put(javaHandles.get(family).getID(), padded(r, key), key.length, padded(r, value), value.length);
+              if (r.nextInt(5) == 0) {
+                puts.delete(handles.get(family), key);
+                bytes.delete(javaHandles.get(family).getID(), padded(r, key), key.length);
+              } else {
+                puts.put(handles.get(family), key, value);
+                // Arrays longer than the entry: only their first bytes belong to it.
+                bytes.put(javaHandles.get(family).getID(), padded(r, key), key.length, padded(r, value), value.length);
+              }
             }
             assertThat(bytes.count()).isEqualTo(n);
             byte[] built = bytes.toByteArray();
