@@ -1,10 +1,10 @@
 package io.switchyard.flinkjobs.graph;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
@@ -19,36 +19,79 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
  * that each memtable insert starts near the last, saved nothing; the batch in key order saved nothing
  * over the batch in any order.)
  *
- * <p>While a trace is held here this is its current value: the pairing reads it from here first, and
- * a trace the pairing then writes to the state directly (something waits again) is dropped from here.
- * The key filter learns a held key when it is held, as if it had been written.
+ * <p>While a trace is held here this is its current value: the pairing reads it from here first.
+ * On RocksDB with its column family at hand ({@link #batchInto}) a held value goes into the write
+ * batch as it is held, while its trace is still in the CPU's caches (serializing every held trace at
+ * the drain read each one cold); a key with a value in the batch then stays here until the drain, so
+ * that nothing written to the state directly can be overwritten by the older value the batch carries
+ * after it: a trace that waits again is held too, and a deleted one is held as {@link #DELETED} (a
+ * delete in the batch). Without the column family a trace that waits again is written to the state
+ * directly and dropped from here. The key filter learns a held key when it is held, as if it had been
+ * written.
  */
 final class CompletedTraceWrites {
   /** Traces held at most: bounds the heap (a completed two-span trace is a few hundred bytes here). */
   static final int MAX_TRACES = 16_384;
 
+  /** The held value of a trace deleted while its key had a value in the write batch. */
+  static final TraceState DELETED = new TraceState(List.of(), List.of());
+
   private final int maxParallelism;
   private final int maxTraces;
   private final HashMap<String, TraceState> held = new HashMap<>();
-  private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
+  /** Where held values are batched as they are held; {@code null}: serialized at the drain instead. */
+  private RocksDbStateColumn column;
 
   CompletedTraceWrites(int maxParallelism, int maxTraces) {
     this.maxParallelism = maxParallelism;
     this.maxTraces = maxTraces;
   }
 
-  /** The held value of trace {@code key}, {@code null} when none is held. */
+  /** Batches held values for {@code column} as they are held ({@code null}: at the drain). */
+  void batchInto(RocksDbStateColumn column) {
+    this.column = column;
+  }
+
+  /** The held value of trace {@code key}, {@link #DELETED} for a held delete, {@code null} when none is held. */
   TraceState get(String key) {
     return held.isEmpty() ? null : held.get(key);
   }
 
   /** Holds {@code trace} as the value of {@code key}; true when the holder is full and must be drained. */
-  boolean hold(String key, TraceState trace) {
+  boolean hold(String key, TraceState trace) throws IOException {
     held.put(key, trace);
-    return held.size() >= maxTraces;
+    if (column == null) {
+      return held.size() >= maxTraces;
+    }
+    column.batchPut(key, keyGroup(key), trace, TraceStateSerializer.INSTANCE);
+    return full();
   }
 
-  /** Forgets the held value of {@code key} (its value is written to the state directly). */
+  /**
+   * Whether every write of {@code key} must go through here until the drain ({@link #hold},
+   * {@link #holdDeleted}): the write batch has a value of it.
+   */
+  boolean batches(String key) {
+    return column != null && !held.isEmpty() && held.containsKey(key);
+  }
+
+  /** Holds the deletion of {@code key} (see {@link #batches}); true when the holder is full and must be drained. */
+  boolean holdDeleted(String key) throws IOException {
+    held.put(key, DELETED);
+    column.batchDelete(key, keyGroup(key));
+    return full();
+  }
+
+  private boolean full() {
+    // A key held again adds to the batch, not to the held traces: both are bounded.
+    return held.size() >= maxTraces || column.batchCount() >= maxTraces;
+  }
+
+  private int keyGroup(String key) {
+    return KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+  }
+
+  /** Forgets the held value of {@code key} (its value is written to the state directly; never a key that {@link #batches}). */
   void drop(String key) {
     if (!held.isEmpty()) {
       held.remove(key);
@@ -66,9 +109,12 @@ final class CompletedTraceWrites {
   /** Forgets every held value (end of input: the whole state is deleted anyway). */
   void clear() {
     held.clear();
+    if (column != null) {
+      column.discardBatch();
+    }
   }
 
-  /** The held traces, and nothing held any more. */
+  /** The held traces, and nothing held any more (only without {@link #batchInto a column}: no {@link #DELETED} then). */
   List<Map.Entry<String, TraceState>> drain() {
     List<Map.Entry<String, TraceState>> out = new ArrayList<>(held.entrySet());
     held.clear();
@@ -77,17 +123,18 @@ final class CompletedTraceWrites {
 
   /** Puts every held trace into {@code column} in one write batch, and holds nothing any more. */
   void drainInto(RocksDbStateColumn column) throws Exception {
-    List<Map.Entry<String, TraceState>> entries = drain();
-    int n = entries.size();
-    byte[][] keys = new byte[n][];
-    byte[][] values = new byte[n][];
-    for (int i = 0; i < n; i++) {
-      Map.Entry<String, TraceState> e = entries.get(i);
-      keys[i] = column.entryKey(e.getKey(), KeyGroupRangeAssignment.assignToKeyGroup(e.getKey(), maxParallelism));
-      valueOutput.clear();
-      TraceStateSerializer.INSTANCE.serialize(e.getValue(), valueOutput);
-      values[i] = valueOutput.getCopyOfBuffer();
+    try {
+      if (this.column == null) {
+        for (Map.Entry<String, TraceState> e : held.entrySet()) {
+          column.batchPut(e.getKey(), keyGroup(e.getKey()), e.getValue(), TraceStateSerializer.INSTANCE);
+        }
+      }
+      column.writeBatch();
+    } catch (Exception e) {
+      column.discardBatch();
+      throw e;
+    } finally {
+      held.clear();
     }
-    column.putAll(keys, values, n);
   }
 }

@@ -71,6 +71,9 @@ public final class RocksDbStateColumn {
   private final boolean ambiguousKey;
   private final DataInputDeserializer keyInput = new DataInputDeserializer();
   private final DataOutputSerializer keyOutput = new DataOutputSerializer(64);
+  private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
+  private final WriteBatchBytes batch = new WriteBatchBytes();
+  private final int columnFamilyId;
 
   private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
     this.backend = backend;
@@ -80,6 +83,7 @@ public final class RocksDbStateColumn {
     TypeSerializer<Object> keys = (TypeSerializer<Object>) backend.getKeySerializer().duplicate();
     this.keySerializer = keys;
     this.ambiguousKey = CompositeKeySerializationUtils.isAmbiguousKeyPossible(keySerializer, VoidNamespaceSerializer.INSTANCE);
+    this.columnFamilyId = columnFamily.getID();
   }
 
   /**
@@ -137,24 +141,133 @@ public final class RocksDbStateColumn {
   }
 
   /**
-   * The entry key the state stores keyed-state key {@code key} under (key group, key, void namespace),
-   * as Flink's own value state builds it and {@link #keyOf} reads it back.
+   * Adds a put of {@code value} under keyed-state key {@code key} (of key group {@code keyGroup}) to the
+   * batch {@link #writeBatch} writes. The entry key is laid out as Flink's own value state builds it
+   * (key group, key, void namespace) and {@link #keyOf} reads it back; the value is its serializer's bytes.
    */
-  byte[] entryKey(Object key, int keyGroup) throws IOException {
+  <T> void batchPut(Object key, int keyGroup, T value, TypeSerializer<T> serializer) throws IOException {
+    entryKey(key, keyGroup);
+    valueOutput.clear();
+    serializer.serialize(value, valueOutput);
+    batch.put(columnFamilyId, keyOutput.getSharedBuffer(), keyOutput.length(), valueOutput.getSharedBuffer(), valueOutput.length());
+  }
+
+  /** Adds a delete of keyed-state key {@code key} to the batch {@link #writeBatch} writes, as the state's {@code clear()} deletes it. */
+  void batchDelete(Object key, int keyGroup) throws IOException {
+    entryKey(key, keyGroup);
+    batch.delete(columnFamilyId, keyOutput.getSharedBuffer(), keyOutput.length());
+  }
+
+  /** The puts and deletes in the batch. */
+  int batchCount() {
+    return batch.count();
+  }
+
+  /** Lays out the entry key of {@code key} in {@link #keyOutput}. */
+  private void entryKey(Object key, int keyGroup) throws IOException {
     keyOutput.clear();
     CompositeKeySerializationUtils.writeKeyGroup(keyGroup, backend.getKeyGroupPrefixBytes(), keyOutput);
     CompositeKeySerializationUtils.writeKey(key, keySerializer, keyOutput, ambiguousKey);
     CompositeKeySerializationUtils.writeNameSpace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, keyOutput, ambiguousKey);
-    return keyOutput.getCopyOfBuffer();
   }
 
-  /** Puts entries ({@link #entryKey} keys, serialized values) in one write batch, with the backend's write options. */
-  void putAll(byte[][] keys, byte[][] values, int count) throws RocksDBException {
-    try (WriteBatch batch = new WriteBatch()) {
-      for (int i = 0; i < count; i++) {
-        batch.put(columnFamily, keys[i], values[i]);
+  /** Writes the puts {@link #batchPut} added in one write batch, with the backend's write options; the batch is empty again. */
+  void writeBatch() throws RocksDBException, IOException {
+    if (batch.count() == 0) {
+      return;
+    }
+    // One JNI call for the whole batch: a WriteBatch.put per entry, each copying its key and value
+    // arrays into the native batch, cost a JNI transition and two Java arrays per entry.
+    try (WriteBatch b = new WriteBatch(batch.toByteArray())) {
+      db.write(backend.getWriteOptions(), b);
+    } finally {
+      batch.clear();
+    }
+  }
+
+  /** Forgets the puts {@link #batchPut} added since the last {@link #writeBatch}. */
+  void discardBatch() {
+    batch.clear();
+  }
+
+  /**
+   * A write batch's bytes in RocksDB's own format ({@code db/write_batch.cc}; RocksJava's
+   * {@code new WriteBatch(byte[])} takes it, {@code WriteBatchBytesTest} checks it against the bytes
+   * {@code WriteBatch.put} builds): an 8-byte sequence number (RocksDB sets it on write), a 4-byte
+   * count, then per put a type byte ({@code kTypeColumnFamilyValue}, or {@code kTypeValue} for the
+   * default column family), the column family id, the key and the value, each length as a varint32,
+   * integers little-endian; a delete likewise with {@code kTypeColumnFamilyDeletion} ({@code kTypeDeletion})
+   * and no value.
+   */
+  static final class WriteBatchBytes {
+    private static final int HEADER = 12;
+    private static final int TYPE_DELETION = 0x0;
+    private static final int TYPE_VALUE = 0x1;
+    private static final int TYPE_COLUMN_FAMILY_DELETION = 0x4;
+    private static final int TYPE_COLUMN_FAMILY_VALUE = 0x5;
+    /** Past this a drained buffer is let go: one large batch must not pin its memory for good. */
+    private static final int KEPT_CAPACITY = 4 << 20;
+
+    private DataOutputSerializer out = new DataOutputSerializer(4096);
+    private int count;
+
+    WriteBatchBytes() {
+      clear();
+    }
+
+    void put(int columnFamilyId, byte[] key, int keyLength, byte[] value, int valueLength) throws IOException {
+      record(columnFamilyId == 0 ? TYPE_VALUE : TYPE_COLUMN_FAMILY_VALUE, columnFamilyId, key, keyLength);
+      varint(valueLength);
+      out.write(value, 0, valueLength);
+    }
+
+    void delete(int columnFamilyId, byte[] key, int keyLength) throws IOException {
+      record(columnFamilyId == 0 ? TYPE_DELETION : TYPE_COLUMN_FAMILY_DELETION, columnFamilyId, key, keyLength);
+    }
+
+    private void record(int type, int columnFamilyId, byte[] key, int keyLength) throws IOException {
+      out.writeByte(type);
+      if (columnFamilyId != 0) {
+        varint(columnFamilyId);
       }
-      db.write(backend.getWriteOptions(), batch);
+      varint(keyLength);
+      out.write(key, 0, keyLength);
+      count++;
+    }
+
+    int count() {
+      return count;
+    }
+
+    /** The batch's bytes, its count in the header. */
+    byte[] toByteArray() {
+      byte[] b = Arrays.copyOf(out.getSharedBuffer(), out.length());
+      b[8] = (byte) count;
+      b[9] = (byte) (count >>> 8);
+      b[10] = (byte) (count >>> 16);
+      b[11] = (byte) (count >>> 24);
+      return b;
+    }
+
+    void clear() {
+      if (out.getSharedBuffer().length > KEPT_CAPACITY) {
+        out = new DataOutputSerializer(4096);
+      }
+      out.clear();
+      try {
+        out.write(new byte[HEADER]); // sequence number and count, written by toByteArray and RocksDB
+      } catch (IOException e) {
+        throw new IllegalStateException(e); // a DataOutputSerializer grows, it never fails
+      }
+      count = 0;
+    }
+
+    private void varint(int v) throws IOException {
+      while ((v & ~0x7f) != 0) {
+        out.writeByte((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      out.writeByte(v);
     }
   }
 

@@ -181,15 +181,21 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   private TraceState read(String key) throws Exception {
     CompletedTraceWrites held = heldWrites;
     TraceState t = held != null ? held.get(key) : null;
+    if (t == CompletedTraceWrites.DELETED) {
+      return null;
+    }
     return t != null ? t : traces.value();
   }
 
-  /** Writes the current trace: held when it is complete and holds no timer, else to the state at once. */
+  /**
+   * Writes the current trace: held when it is complete and holds no timer, or when the held writes'
+   * batch has a value of it already; else to the state at once.
+   */
   private void write(String key, TraceState trace) throws Exception {
     CompletedTraceWrites held = heldWrites;
     if (held == null) {
       traces.update(trace);
-    } else if (trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) {
+    } else if ((trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) || held.batches(key)) {
       if (held.hold(key, trace)) {
         drainHeldWrites.run();
       }
@@ -199,9 +205,16 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
   }
 
-  private void clear(String key) {
-    if (heldWrites != null) {
-      heldWrites.drop(key);
+  private void clear(String key) throws Exception {
+    CompletedTraceWrites held = heldWrites;
+    if (held != null && held.batches(key)) {
+      if (held.holdDeleted(key)) {
+        drainHeldWrites.run();
+      }
+      return;
+    }
+    if (held != null) {
+      held.drop(key);
     }
     traces.clear();
   }

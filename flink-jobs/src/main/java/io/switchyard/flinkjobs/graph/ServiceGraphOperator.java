@@ -124,6 +124,7 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     function.keyFilter = sweep.keyFilter();
     if (function.keyFilter != null) {
       heldWrites = new CompletedTraceWrites(getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), maxHeldTraces);
+      heldWrites.batchInto(sweep.column());
       function.heldWrites = heldWrites;
       function.drainHeldWrites = this::drainHeldWrites;
     }

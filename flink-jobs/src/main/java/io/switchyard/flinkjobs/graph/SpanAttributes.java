@@ -11,14 +11,14 @@ final class SpanAttributes {
 
   static String get(SpanFields s, String attribute) {
     return switch (attribute) {
-      case "peer.service" -> s.peerService;
-      case "server.address" -> s.serverAddress;
-      case "network.peer.address" -> s.networkPeerAddress;
-      case "db.name" -> s.dbName;
+      case "peer.service" -> s.peerService();
+      case "server.address" -> s.serverAddress();
+      case "network.peer.address" -> s.networkPeerAddress();
+      case "db.name" -> s.dbName();
       case "db.system" -> s.dbSystem;
-      case "messaging.destination.name" -> s.messagingDestination;
+      case "messaging.destination.name" -> s.messagingDestination();
       case "messaging.system" -> s.messagingSystem;
-      case "upstream_cluster" -> s.upstreamCluster;
+      case "upstream_cluster" -> s.upstreamCluster();
       default -> s.attributes.getOrDefault(attribute, "");
     };
   }

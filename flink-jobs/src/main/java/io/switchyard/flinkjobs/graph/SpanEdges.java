@@ -33,7 +33,7 @@ public final class SpanEdges {
 
   /** A CLIENT span talking to a database: its edge completes at once, no server span will come. */
   static boolean isDatabase(SpanFields s) {
-    return s.kind == SpanFields.KIND_CLIENT && (!s.dbSystem.isEmpty() || !s.dbName.isEmpty());
+    return s.kind == SpanFields.KIND_CLIENT && (!s.dbSystem.isEmpty() || !s.dbName().isEmpty());
   }
 
   // Nodes are written straight into the edge's fields: building a NodeRef message per side of every
@@ -183,7 +183,7 @@ public final class SpanEdges {
   /** A root server (or consumer) span: its caller is uninstrumented, named by peer.service or "user". */
   static EdgeEvent rootServer(SpanFields server) {
     EdgeEvent e = base(server);
-    clientVirtual(e, server.peerService, NodeRef.NodeKind.NODE_KIND_USER, USER);
+    clientVirtual(e, server.peerService(), NodeRef.NodeKind.NODE_KIND_USER, USER);
     serverService(e, server);
     e.connectionType = CONNECTION_VIRTUAL;
     e.weight = weight(server);

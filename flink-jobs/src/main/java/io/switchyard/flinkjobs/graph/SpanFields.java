@@ -3,6 +3,9 @@ package io.switchyard.flinkjobs.graph;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -21,7 +24,8 @@ import java.util.Map;
  * is an unknown field, and the last occurrence of a field wins.
  *
  * <p>Repeated names (services, namespaces, peers) come back as one shared String each, from a small
- * cache: the edge keys downstream then compare and hash them without reading their characters.
+ * cache: the edge keys downstream then compare and hash them without reading their characters. The
+ * attributes only virtual-node and database naming read are decoded when first asked for.
  */
 final class SpanFields {
   static final int KIND_SERVER = 2;
@@ -33,9 +37,9 @@ final class SpanFields {
   private static final HexFormat HEX = HexFormat.of();
 
   /**
-   * The array the span id and the parent span id sit in: the record itself after the one-pass read
-   * (ids read in place, not copied: the two copies were ~7 % of the span chain thread's samples), an
-   * array of their own after the full parse. Never written.
+   * The array the span id and the parent span id (and the naming attributes) sit in: the record
+   * itself after the one-pass read (ids read in place, not copied: the two copies were ~7 % of the span
+   * chain thread's samples), an array of their own after the full parse. Never written.
    */
   private byte[] ids = NONE;
   private int spanIdFrom;
@@ -51,22 +55,28 @@ final class SpanFields {
   /** {@code StatusCode} number. */
   int status;
   double samplingProbability;
-  String peerService = "";
-  String serverAddress = "";
-  String networkPeerAddress = "";
   String dbSystem = "";
-  String dbName = "";
   String messagingSystem = "";
-  String messagingDestination = "";
   int httpStatusCode;
   int rpcGrpcStatusCode;
   String istioWorkload = "";
   String istioNamespace = "";
-  String upstreamCluster = "";
   /** Envoy's short response flags ("UF", "UH,URX"), "" when none. */
   String responseFlags = "";
   /** The kept attributes: empty unless the record had any (then read by the full parse). */
   Map<String, String> attributes = Map.of();
+
+  // Only virtual-node and database naming reads these, and a paired span never does; network.peer.address
+  // differs per request, so decoding it for every span cost a String and a cache entry each time. After
+  // the one-pass read each is where its length sits in the record (0: absent; its bytes were checked to be
+  // ASCII), decoded when asked for; after the full parse the message answers.
+  private int peerServiceAt;
+  private int serverAddressAt;
+  private int networkPeerAddressAt;
+  private int dbNameAt;
+  private int messagingDestinationAt;
+  private int upstreamClusterAt;
+  private SpanRecord message;
 
   private SpanFields() {}
 
@@ -96,18 +106,13 @@ final class SpanFields {
     s.endTimeUnixNano = r.getEndTimeUnixNano();
     s.status = r.getStatusValue();
     s.samplingProbability = r.getSamplingProbability();
-    s.peerService = r.getPeerService();
-    s.serverAddress = r.getServerAddress();
-    s.networkPeerAddress = r.getNetworkPeerAddress();
+    s.message = r;
     s.dbSystem = r.getDbSystem();
-    s.dbName = r.getDbName();
     s.messagingSystem = r.getMessagingSystem();
-    s.messagingDestination = r.getMessagingDestination();
     s.httpStatusCode = r.getHttpStatusCode();
     s.rpcGrpcStatusCode = r.getRpcGrpcStatusCode();
     s.istioWorkload = r.getIstioWorkload();
     s.istioNamespace = r.getIstioNamespace();
-    s.upstreamCluster = r.getUpstreamCluster();
     s.responseFlags = r.getResponseFlags();
     s.attributes = r.getAttributesMap();
     return s;
@@ -143,13 +148,12 @@ final class SpanFields {
         }
         default -> {
           if ((tag & 7) == WireCursor.LENGTH_DELIMITED && isString(field)) {
+            int lengthAt = in.position();
             int n = in.length();
-            String s = in.failed() ? "" : ascii(b, in.position(), n);
-            if (s == null) {
+            if (in.failed() || !text(field, b, lengthAt, in.position(), n)) {
               return false; // not ASCII: the full parse checks the UTF-8
             }
             in.skip(n);
-            text(field, s);
           } else {
             in.skipValue(tag); // trace_id (the batch's key already), fields the rules never read, unknown fields
           }
@@ -196,23 +200,76 @@ final class SpanFields {
     return k;
   }
 
-  private void text(int field, String s) {
+  /**
+   * Takes string field {@code field} from {@code b[at, at + n)}, its length at {@code lengthAt}: a name
+   * the rules read through the cache, a naming attribute as its place, a field the rules never read only
+   * checked. False when a byte is not ASCII.
+   */
+  private boolean text(int field, byte[] b, int lengthAt, int at, int n) {
+    switch (field) {
+      case 5, 6, 23, 25, 31, 32, 35 -> {
+        String s = ascii(b, at, n);
+        if (s == null) {
+          return false;
+        }
+        keep(field, s);
+        return true;
+      }
+      case 20 -> peerServiceAt = lengthAt;
+      case 21 -> serverAddressAt = lengthAt;
+      case 22 -> networkPeerAddressAt = lengthAt;
+      case 24 -> dbNameAt = lengthAt;
+      case 26 -> messagingDestinationAt = lengthAt;
+      case 34 -> upstreamClusterAt = lengthAt;
+      default -> { } // name, http method and route, canonical service: checked, not kept
+    }
+    return isAscii(b, at, n);
+  }
+
+  private void keep(int field, String s) {
     switch (field) {
       case 5 -> serviceName = s;
       case 6 -> serviceNamespace = s;
-      case 20 -> peerService = s;
-      case 21 -> serverAddress = s;
-      case 22 -> networkPeerAddress = s;
       case 23 -> dbSystem = s;
-      case 24 -> dbName = s;
       case 25 -> messagingSystem = s;
-      case 26 -> messagingDestination = s;
       case 31 -> istioWorkload = s;
       case 32 -> istioNamespace = s;
-      case 34 -> upstreamCluster = s;
-      case 35 -> responseFlags = s;
-      default -> { } // name, http method and route, canonical service: checked, not kept
+      default -> responseFlags = s;
     }
+  }
+
+  /** The text of a string field whose length the one-pass read found at {@code lengthAt} ("" when 0: absent). */
+  private String text(int lengthAt) {
+    if (lengthAt == 0) {
+      return "";
+    }
+    WireCursor in = new WireCursor(ids, lengthAt);
+    int n = in.length();
+    return ascii(ids, in.position(), n);
+  }
+
+  String peerService() {
+    return message != null ? message.getPeerService() : text(peerServiceAt);
+  }
+
+  String serverAddress() {
+    return message != null ? message.getServerAddress() : text(serverAddressAt);
+  }
+
+  String networkPeerAddress() {
+    return message != null ? message.getNetworkPeerAddress() : text(networkPeerAddressAt);
+  }
+
+  String dbName() {
+    return message != null ? message.getDbName() : text(dbNameAt);
+  }
+
+  String messagingDestination() {
+    return message != null ? message.getMessagingDestination() : text(messagingDestinationAt);
+  }
+
+  String upstreamCluster() {
+    return message != null ? message.getUpstreamCluster() : text(upstreamClusterAt);
   }
 
   /** SpanRecord's string fields: their bytes must be valid UTF-8 for the record to parse. */
@@ -231,15 +288,43 @@ final class SpanFields {
    */
   private record Cached(byte[] bytes, String value) {}
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** A byte's high bit, in each byte of a long: set in some byte of a word exactly when a byte is not ASCII. */
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long MIX = 0x9E3779B97F4A7C15L;
+
+  /** Whether every byte of {@code b[from, from + n)} is ASCII. */
+  static boolean isAscii(byte[] b, int from, int n) {
+    // Eight bytes at a time: the span name, method, route and addresses are checked this way, never decoded.
+    long or = 0;
+    int i = from;
+    int end = from + n;
+    for (; i <= end - 8; i += 8) {
+      or |= (long) LONGS.get(b, i);
+    }
+    for (; i < end; i++) {
+      or |= b[i]; // a byte past 0x7f sign-extends into the high bits
+    }
+    return (or & HIGH_BITS) == 0;
+  }
+
   /** The ASCII text in {@code b[from, from + n)}, a cached instance where one exists; null when a byte is not ASCII. */
   static String ascii(byte[] b, int from, int n) {
-    int h = 0;
-    for (int i = from; i < from + n; i++) {
-      byte c = b[i];
-      if (c < 0) {
-        return null;
-      }
-      h = 31 * h + c;
+    long or = 0;
+    long h = n;
+    int i = from;
+    int end = from + n;
+    for (; i <= end - 8; i += 8) {
+      long w = (long) LONGS.get(b, i);
+      or |= w;
+      h = (h + w) * MIX;
+    }
+    for (; i < end; i++) {
+      or |= b[i];
+      h = (h + b[i]) * MIX;
+    }
+    if ((or & HIGH_BITS) != 0) {
+      return null;
     }
     if (n == 0) {
       return "";
@@ -247,7 +332,7 @@ final class SpanFields {
     if (n > CACHED_LENGTH) {
       return new String(b, from, n, StandardCharsets.US_ASCII);
     }
-    int slot = (h ^ (h >>> 12)) & (CACHE.length - 1);
+    int slot = (int) (h >>> 52) & (CACHE.length - 1);
     Cached c = CACHE[slot];
     if (c != null && Arrays.equals(c.bytes, 0, c.bytes.length, b, from, from + n)) {
       return c.value;

@@ -21,6 +21,12 @@ public final class WireCursor {
     this.bytes = bytes;
   }
 
+  /** A cursor standing at {@code position} of {@code bytes}, to read a field found earlier again. */
+  public WireCursor(byte[] bytes, int position) {
+    this.bytes = bytes;
+    this.pos = position;
+  }
+
   public boolean more() {
     return !failed && pos < bytes.length;
   }
@@ -91,6 +97,20 @@ public final class WireCursor {
     return 0;
   }
 
+  /** Moves past a varint without decoding it ({@link #varint()}'s checks: at most 10 bytes, within the record). */
+  private void skipVarint() {
+    // A negative int32 (the gRPC status ingest writes as -1 when absent) takes all 10 bytes.
+    byte[] b = bytes;
+    int end = Math.min(b.length, pos + 10);
+    for (int p = pos; p < end; p++) {
+      if (b[p] >= 0) {
+        pos = p + 1;
+        return;
+      }
+    }
+    failed = true;
+  }
+
   public long fixed64() {
     if (bytes.length - pos < 8) {
       failed = true;
@@ -125,7 +145,7 @@ public final class WireCursor {
   /** Moves past the value of a field of this tag's wire type. */
   public void skipValue(int tag) {
     switch (tag & 7) {
-      case VARINT -> varint();
+      case VARINT -> skipVarint();
       case FIXED64 -> fixed64();
       case FIXED32 -> {
         if (bytes.length - pos < 4) {

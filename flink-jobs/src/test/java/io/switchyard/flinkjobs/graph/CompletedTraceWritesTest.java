@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.AbstractKeyedStateBackend;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -135,16 +136,54 @@ class CompletedTraceWritesTest {
   }
 
   @Test
-  void aHeldTraceThatWaitsAgainIsWrittenAtOnceAndNotOverwrittenByTheHeldValue() throws Exception {
+  void aHeldTraceThatWaitsAgainStaysHeldAndItsNewerValueWins() throws Exception {
     start(CompletedTraceWrites.MAX_TRACES, null);
     send(client(1, 10), server(1, 11, 10));
-    send(client(1, 20)); // a second call in the same trace: waits, so the trace goes to RocksDB now
+    // A second call in the same trace waits: the batch already has the trace's completed value, so the
+    // newer one goes into the batch after it instead of into RocksDB before it.
+    send(client(1, 20));
+    assertThat(operator.heldTraces()).isEqualTo(1);
+    assertThat(keysInRocksDb()).isEmpty();
+    harness.processWatermark(new Watermark(T0));
     assertThat(operator.heldTraces()).isZero();
     assertThat(stored(1).pending).hasSize(1);
-    harness.processWatermark(new Watermark(T0));
-    assertThat(stored(1).pending).hasSize(1);
+    assertThat(stored(1).seen).hasSize(3);
     send(server(1, 21, 20));
     assertThat(count(Outcome.PAIRED)).isEqualTo(2);
     assertThat(harness.extractOutputValues()).hasSize(2);
+  }
+
+  @Test
+  void batchedWritesOfOneKeyLandInOrderAndABatchedDeleteRemovesTheKey() throws Exception {
+    start(CompletedTraceWrites.MAX_TRACES, null);
+    send(client(2, 10), server(2, 11, 10));
+    harness.processWatermark(new Watermark(T0)); // trace 2 in RocksDB before the batch below
+    assertThat(keysInRocksDb()).containsExactly(Spans.traceHex(2));
+
+    RocksDbStateColumn column = RocksDbStateColumn.of(operator.getKeyedStateBackend(), "trace-pairing");
+    int keyGroups = ((AbstractKeyedStateBackend<?>) operator.getKeyedStateBackend()).getNumberOfKeyGroups();
+    CompletedTraceWrites writes = new CompletedTraceWrites(keyGroups, CompletedTraceWrites.MAX_TRACES);
+    writes.batchInto(column);
+    String one = Spans.traceHex(1);
+    String two = Spans.traceHex(2);
+    TraceState first = new TraceState();
+    first.forgetAt = 1;
+    TraceState second = new TraceState();
+    second.forgetAt = 2;
+    assertThat(writes.batches(one)).isFalse();
+    writes.hold(one, first);
+    writes.hold(one, second);
+    assertThat(writes.batches(one)).isTrue();
+    assertThat(writes.get(one)).isSameAs(second);
+    writes.hold(two, first);
+    writes.holdDeleted(two);
+    assertThat(writes.get(two)).isSameAs(CompletedTraceWrites.DELETED);
+    assertThat(keysInRocksDb()).containsExactly(two); // nothing written before the drain
+
+    writes.drainInto(column);
+    assertThat(writes.isEmpty()).isTrue();
+    assertThat(writes.batches(one)).isFalse();
+    assertThat(keysInRocksDb()).containsExactly(one);
+    assertThat(stored(1).forgetAt).isEqualTo(2);
   }
 }

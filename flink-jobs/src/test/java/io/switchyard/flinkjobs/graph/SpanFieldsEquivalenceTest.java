@@ -69,6 +69,29 @@ class SpanFieldsEquivalenceTest {
   }
 
   @Test
+  void theAsciiCheckSeesANonAsciiByteAtEveryPlaceOfEveryLength() {
+    Random r = new Random(27);
+    for (int n = 0; n <= 80; n++) {
+      for (int from = 0; from < 9; from++) {
+        byte[] b = new byte[from + n + r.nextInt(9)];
+        for (int k = 0; k < b.length; k++) {
+          b[k] = (byte) (k >= from && k < from + n ? 32 + r.nextInt(95) : 128 + r.nextInt(128)); // outside: never read
+        }
+        String text = new String(b, from, n, StandardCharsets.US_ASCII);
+        assertThat(SpanFields.isAscii(b, from, n)).isTrue();
+        assertThat(SpanFields.ascii(b, from, n)).isEqualTo(text);
+        for (int at = from; at < from + n; at++) {
+          byte kept = b[at];
+          b[at] = (byte) (128 + r.nextInt(128));
+          assertThat(SpanFields.isAscii(b, from, n)).as("n %d, from %d, at %d", n, from, at).isFalse();
+          assertThat(SpanFields.ascii(b, from, n)).as("n %d, from %d, at %d", n, from, at).isNull();
+          b[at] = kept;
+        }
+      }
+    }
+  }
+
+  @Test
   void repeatedNamesComeBackAsOneInstance() throws IOException {
     byte[] a = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").build().toByteArray();
     byte[] b = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").setKindValue(3).build().toByteArray();
@@ -86,6 +109,16 @@ class SpanFieldsEquivalenceTest {
     assertThat(now.spanIdHex()).as(as).isEqualTo(Spans.hex(old.getSpanId()));
     assertThat(!now.hasParent()).as(as).isEqualTo(old.getParentSpanId().isEmpty());
     assertThat(now.parentSpanIdHex()).as(as).isEqualTo(Spans.hex(old.getParentSpanId()));
+    // The naming attributes, decoded only when asked for.
+    assertThat(now.peerService()).as(as).isEqualTo(old.getPeerService());
+    assertThat(now.serverAddress()).as(as).isEqualTo(old.getServerAddress());
+    assertThat(now.networkPeerAddress()).as(as).isEqualTo(old.getNetworkPeerAddress());
+    assertThat(now.dbName()).as(as).isEqualTo(old.getDbName());
+    assertThat(now.messagingDestination()).as(as).isEqualTo(old.getMessagingDestination());
+    assertThat(now.upstreamCluster()).as(as).isEqualTo(old.getUpstreamCluster());
+    for (String attribute : SpanAttributes.KNOWN_PEER_ATTRIBUTES) {
+      assertThat(SpanAttributes.get(now, attribute)).as(as).isEqualTo(ProtoSpanEdges.get(old, attribute));
+    }
     assertThat(SpanEdges.isClientSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isClientSide(old.getKind()));
     assertThat(SpanEdges.isServerSide(now.kind)).as(as).isEqualTo(ProtoSpanEdges.isServerSide(old.getKind()));
     assertThat(SpanEdges.isDatabase(now)).as(as).isEqualTo(ProtoSpanEdges.isDatabase(old));
@@ -188,7 +221,7 @@ class SpanFieldsEquivalenceTest {
 
   /** A string field whose bytes are not valid UTF-8 (or are, but not ASCII). */
   private static byte[] invalidText(Random r) throws IOException {
-    int[] fields = {5, 6, 8, 20, 23, 28, 29, 31, 33, 34, 35};
+    int[] fields = {5, 6, 8, 20, 21, 22, 23, 24, 25, 26, 28, 29, 31, 32, 33, 34, 35};
     byte[][] values = {{(byte) 0xc3, 0x28}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xff}, {(byte) 0xc3, (byte) 0xa9},
         {(byte) 0xe2, (byte) 0x82}, {(byte) 0xc0, (byte) 0x80}, "ok".getBytes(StandardCharsets.UTF_8)};
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

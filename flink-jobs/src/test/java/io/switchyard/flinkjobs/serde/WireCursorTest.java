@@ -52,6 +52,30 @@ class WireCursorTest {
     }
   }
 
+  @Test
+  void skippingAVarintEndsWhereReadingItEnds() {
+    Random r = new Random(4);
+    for (int i = 0; i < 20_000; i++) {
+      // Random bytes, biased to continuation bits: varints of every length, over-long ones (11+ bytes),
+      // and ones the record cuts short.
+      byte[] record = new byte[r.nextInt(40)];
+      for (int k = 0; k < record.length; k++) {
+        record[k] = (byte) (r.nextInt(5) == 0 ? r.nextInt(128) : 128 + r.nextInt(128));
+      }
+      WireCursor read = new WireCursor(record);
+      WireCursor skip = new WireCursor(record);
+      while (read.more()) {
+        read.varint();
+        skip.skipValue(WireCursor.VARINT);
+        assertThat(skip.failed()).as("record %s", Arrays.toString(record)).isEqualTo(read.failed());
+        if (read.failed()) {
+          break;
+        }
+        assertThat(skip.position()).isEqualTo(read.position());
+      }
+    }
+  }
+
   private static Long readOrNull(CodedInputStream in) {
     try {
       return in.readRawVarint64();

@@ -1,0 +1,111 @@
+package io.switchyard.flinkjobs.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchyard.flinkjobs.graph.RocksDbStateColumn.WriteBatchBytes;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The write batch the pairing builds in Java against RocksDB's own: the same bytes as the batch
+ * {@code WriteBatch.put} and {@code delete} build, and the same content in the database once written.
+ */
+class WriteBatchBytesTest {
+  private static final HexFormat HEX = HexFormat.of();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aJavaBuiltBatchIsTheBatchPutsAndDeletesBuildAndWritesTheSameEntries() throws Exception {
+    RocksDB.loadLibrary();
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+    // Enough column families for ids past one varint byte.
+    for (int i = 1; i <= 130; i++) {
+      descriptors.add(new ColumnFamilyDescriptor(("cf" + i).getBytes()));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+        RocksDB viaPuts = RocksDB.open(options, dir.resolve("puts").toString(), descriptors, handles);
+        WriteOptions write = new WriteOptions().setDisableWAL(true)) {
+      List<ColumnFamilyHandle> javaHandles = new ArrayList<>();
+      try (RocksDB viaBytes = RocksDB.open(options, dir.resolve("bytes").toString(), descriptors, javaHandles)) {
+        Random r = new Random(20261127);
+        WriteBatchBytes bytes = new WriteBatchBytes();
+        for (int round = 0; round < 20; round++) {
+          try (WriteBatch puts = new WriteBatch()) {
+            int n = round == 0 ? 0 : r.nextInt(300);
+            for (int i = 0; i < n; i++) {
+              int family = r.nextInt(4) == 0 ? r.nextInt(handles.size()) : (round % 3 == 0 ? 0 : 129);
+              // Lengths across varint byte boundaries (127/128, 16383/16384), empty values too.
+              // Few distinct short keys: deletes and later puts hit keys written before.
+              byte[] key = r.nextInt(6) == 0 ? random(r, 120 + r.nextInt(20)) : new byte[] {(byte) r.nextInt(16)};
+              byte[] value = random(r, r.nextInt(50) == 0 ? 16_380 + r.nextInt(10) : r.nextInt(200));
+              if (r.nextInt(5) == 0) {
+                puts.delete(handles.get(family), key);
+                bytes.delete(javaHandles.get(family).getID(), padded(r, key), key.length);
+              } else {
+                puts.put(handles.get(family), key, value);
+                // Arrays longer than the entry: only their first bytes belong to it.
+                bytes.put(javaHandles.get(family).getID(), padded(r, key), key.length, padded(r, value), value.length);
+              }
+            }
+            assertThat(bytes.count()).isEqualTo(n);
+            byte[] built = bytes.toByteArray();
+            assertThat(built).isEqualTo(puts.data());
+            viaPuts.write(write, puts);
+            try (WriteBatch fromBytes = new WriteBatch(built)) {
+              viaBytes.write(write, fromBytes);
+            }
+            bytes.clear();
+            assertThat(bytes.count()).isZero();
+          }
+        }
+        for (int f = 0; f < handles.size(); f++) {
+          assertThat(entries(viaBytes, javaHandles.get(f))).as("column family %d", f).isEqualTo(entries(viaPuts, handles.get(f)));
+        }
+        assertThat(entries(viaBytes, javaHandles.get(0))).isNotEmpty();
+        assertThat(entries(viaBytes, javaHandles.get(129))).isNotEmpty();
+      } finally {
+        javaHandles.forEach(ColumnFamilyHandle::close);
+      }
+    } finally {
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+  }
+
+  private static List<String> entries(RocksDB db, ColumnFamilyHandle family) {
+    List<String> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(family)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.add(HEX.formatHex(it.key()) + "=" + HEX.formatHex(it.value()));
+      }
+    }
+    return out;
+  }
+
+  private static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] padded(Random r, byte[] b) {
+    byte[] p = random(r, b.length + r.nextInt(8));
+    System.arraycopy(b, 0, p, 0, b.length);
+    return p;
+  }
+}
