@@ -1,5 +1,6 @@
 package io.switchyard.ingest.mapping;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -106,7 +107,10 @@ public final class SpanMapper {
         .setSchemaVersion(SCHEMA_VERSION)
         .setTraceId(span.getTraceId())
         .setSpanId(span.getSpanId())
-        .setParentSpanId(span.getParentSpanId())
+        // The all-zero id is W3C's "no span": some SDK exporters (opentelemetry-cpp, early Java and .NET ones)
+        // send it for a root span, and the Collector's pdata reads it as empty too. Kept, the root server span
+        // waited for a client that never comes and was dropped instead of counted as an edge from `user`.
+        .setParentSpanId(allZero(span.getParentSpanId()) ? ByteString.EMPTY : span.getParentSpanId())
         .setServiceName(cut(resource.string("service.name")))
         .setKind(kind(span.getKind()))
         .setName(cut(span.getName()))

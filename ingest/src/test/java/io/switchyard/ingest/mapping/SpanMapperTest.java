@@ -189,6 +189,15 @@ class SpanMapperTest {
   }
 
   @Test
+  void anAllZeroParentIsARootAsW3cAndTheCollectorReadIt() {
+    Span s = span().setParentSpanId(ByteString.copyFrom(new byte[8])).setKind(Span.SpanKind.SPAN_KIND_SERVER).build();
+    var batch = mapper.map(request(resource(), s), 0);
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.records().get(0).getParentSpanId()).isEmpty();
+    assertThat(mapper.map(request(resource(), span().build()), 0).records().get(0).getParentSpanId()).isEqualTo(PARENT);
+  }
+
+  @Test
   void keepAttributesCopiesResourceAndSpanAttributesStringified() {
     SpanMapper keeping = new SpanMapper(MappingOptions.DEFAULTS.withKeepAttributes(true));
     Span s = span().addAttributes(kv("custom.count", 3L)).addAttributes(kv("service.name", "span-wins")).build();
