@@ -131,7 +131,7 @@ public final class SpanMapper {
     b.setDbName(cut(attrs.string("db.name", "db.namespace")));
     b.setMessagingSystem(cut(attrs.string("messaging.system")));
     b.setMessagingDestination(cut(attrs.string("messaging.destination.name", "messaging.destination")));
-    b.setHttpStatusCode((int) attrs.number(0, "http.response.status_code", "http.status_code"));
+    b.setHttpStatusCode(httpStatus(attrs.number(0, "http.response.status_code", "http.status_code")));
     b.setHttpMethod(cut(attrs.string("http.request.method", "http.method")));
     b.setHttpRoute(cut(attrs.string("http.route")));
     b.setRpcGrpcStatusCode((int) attrs.number(-1, "rpc.grpc.status_code", "grpc.status_code"));
@@ -174,6 +174,14 @@ public final class SpanMapper {
 
   private String cut(String s) {
     return options.cut(s);
+  }
+
+  /**
+   * An HTTP status is three digits; anything else is no status (0). Cast as it came, 4294967799 became 503 (a
+   * failure) and 99999999999 a response class "12157521xx".
+   */
+  static int httpStatus(long value) {
+    return value >= 100 && value <= 999 ? (int) value : 0;
   }
 
   private static boolean allZero(com.google.protobuf.ByteString bytes) {

@@ -491,7 +491,7 @@ public final class WireSpanMapper {
       cut(attrs.string(AT_UPSTREAM_CLUSTER)),
       cut(SpanMapper.responseFlags(attrs.string(AT_RESPONSE_FLAGS))),
     };
-    int httpStatus = (int) attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE);
+    int httpStatus = SpanMapper.httpStatus(attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE));
     int grpcStatus = (int) attrs.number(-1, AT_RPC_GRPC_STATUS_CODE);
     String traceState = w.len[TRACE_STATE] == 0 ? "" : new String(buf, w.off[TRACE_STATE], w.len[TRACE_STATE], StandardCharsets.UTF_8);
     double sampling = SamplingProbability.of(traceState, attrs);
