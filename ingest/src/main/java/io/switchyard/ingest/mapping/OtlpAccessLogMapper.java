@@ -76,8 +76,10 @@ public final class OtlpAccessLogMapper {
       return "trace_id must be empty or 16 bytes, got " + traceId;
     }
     String code = value(attrs, QUALIFIER_CODE);
-    if (!code.isEmpty() && attrs.number(-1, QUALIFIER_CODE) < 0) {
-      return "attribute response_code must be a non-negative number, got '" + code + "'";
+    long number = attrs.number(-1, QUALIFIER_CODE);
+    if (!code.isEmpty() && (number < 0 || number > 999)) {
+      // Envoy logs 0 (no response) or the upstream's three-digit status; a larger number wrapped when cast.
+      return "attribute response_code must be a number from 0 to 999, got '" + code + "'";
     }
     String start = value(attrs, "start_time");
     if (!start.isEmpty() && parseInstant(start) < 0) {

@@ -5,12 +5,15 @@ package io.switchyard.ingest.mapping;
  *
  * <p>Sources, first match wins: the OpenTelemetry threshold in W3C {@code tracestate} ({@code ot=th:<hex>}: a
  * rejection threshold over 56 bits, trailing zeros omitted, so the probability is {@code 1 - th / 2^56}); then
- * the span attribute {@code sampling.probability} (a number in (0, 1]). Anything unparsable counts as 1.0,
- * which under-counts rather than inventing traffic.
+ * the span attribute {@code sampling.probability} (a number in [2^-56, 1]: below 2^-56, the smallest probability a
+ * threshold can express, one span would stand for more than 10^17 requests, so a value such as 1e-300 is taken as
+ * the client's error). Anything unparsable or out of range counts as 1.0, which under-counts rather than inventing
+ * traffic.
  */
 final class SamplingProbability {
   static final String ATTRIBUTE = "sampling.probability";
   private static final double TWO_POW_56 = 0x1p56;
+  private static final double MIN_PROBABILITY = 0x1p-56;
 
   private SamplingProbability() {}
 
@@ -20,7 +23,7 @@ final class SamplingProbability {
       return fromState;
     }
     double attr = attributes.decimal(ATTRIBUTE);
-    if (attr > 0 && attr <= 1) {
+    if (attr >= MIN_PROBABILITY && attr <= 1) {
       return attr;
     }
     return 1.0;

@@ -1,5 +1,6 @@
 package io.switchyard.ingest.mapping;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -106,7 +107,10 @@ public final class SpanMapper {
         .setSchemaVersion(SCHEMA_VERSION)
         .setTraceId(span.getTraceId())
         .setSpanId(span.getSpanId())
-        .setParentSpanId(span.getParentSpanId())
+        // The all-zero id is W3C's "no span": some SDK exporters (opentelemetry-cpp, early Java and .NET ones)
+        // send it for a root span, and the Collector's pdata reads it as empty too. Kept, the root server span
+        // waited for a client that never comes and was dropped instead of counted as an edge from `user`.
+        .setParentSpanId(allZero(span.getParentSpanId()) ? ByteString.EMPTY : span.getParentSpanId())
         .setServiceName(cut(resource.string("service.name")))
         .setKind(kind(span.getKind()))
         .setName(cut(span.getName()))
@@ -127,7 +131,7 @@ public final class SpanMapper {
     b.setDbName(cut(attrs.string("db.name", "db.namespace")));
     b.setMessagingSystem(cut(attrs.string("messaging.system")));
     b.setMessagingDestination(cut(attrs.string("messaging.destination.name", "messaging.destination")));
-    b.setHttpStatusCode((int) attrs.number(0, "http.response.status_code", "http.status_code"));
+    b.setHttpStatusCode(httpStatus(attrs.number(0, "http.response.status_code", "http.status_code")));
     b.setHttpMethod(cut(attrs.string("http.request.method", "http.method")));
     b.setHttpRoute(cut(attrs.string("http.route")));
     b.setRpcGrpcStatusCode((int) attrs.number(-1, "rpc.grpc.status_code", "grpc.status_code"));
@@ -170,6 +174,14 @@ public final class SpanMapper {
 
   private String cut(String s) {
     return options.cut(s);
+  }
+
+  /**
+   * An HTTP status is three digits; anything else is no status (0). Cast as it came, 4294967799 became 503 (a
+   * failure) and 99999999999 a response class "12157521xx".
+   */
+  static int httpStatus(long value) {
+    return value >= 100 && value <= 999 ? (int) value : 0;
   }
 
   private static boolean allZero(com.google.protobuf.ByteString bytes) {

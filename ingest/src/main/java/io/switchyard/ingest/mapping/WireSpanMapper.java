@@ -491,7 +491,7 @@ public final class WireSpanMapper {
       cut(attrs.string(AT_UPSTREAM_CLUSTER)),
       cut(SpanMapper.responseFlags(attrs.string(AT_RESPONSE_FLAGS))),
     };
-    int httpStatus = (int) attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE);
+    int httpStatus = SpanMapper.httpStatus(attrs.number(0, AT_HTTP_RESPONSE_STATUS_CODE));
     int grpcStatus = (int) attrs.number(-1, AT_RPC_GRPC_STATUS_CODE);
     String traceState = w.len[TRACE_STATE] == 0 ? "" : new String(buf, w.off[TRACE_STATE], w.len[TRACE_STATE], StandardCharsets.UTF_8);
     double sampling = SamplingProbability.of(traceState, attrs);
@@ -499,9 +499,11 @@ public final class WireSpanMapper {
     int status = status(w.status);
     // A short name is copied through as the wire's UTF-8 bytes (the same bytes a String would encode to).
     int nameSize = longName == null ? bytesSize(8, w.len[NAME]) : stringSize(8, strings[2]);
+    // An all-zero parent is a root, as SpanMapper writes it.
+    int parentLen = w.len[PARENT] == 8 && allZero(buf, w.off[PARENT], 8) ? 0 : w.len[PARENT];
 
     int size = CodedOutputStream.computeUInt32Size(1, SpanMapper.SCHEMA_VERSION)
-        + bytesSize(2, w.len[TRACE_ID]) + bytesSize(3, w.len[SPAN_ID]) + bytesSize(4, w.len[PARENT])
+        + bytesSize(2, w.len[TRACE_ID]) + bytesSize(3, w.len[SPAN_ID]) + bytesSize(4, parentLen)
         + stringSize(5, strings[0]) + stringSize(6, strings[1])
         + (kind != 0 ? CodedOutputStream.computeEnumSize(7, kind) : 0)
         + nameSize
@@ -521,7 +523,7 @@ public final class WireSpanMapper {
       o.writeUInt32(1, SpanMapper.SCHEMA_VERSION);
       writeBytes(o, 2, buf, w.off[TRACE_ID], w.len[TRACE_ID]);
       writeBytes(o, 3, buf, w.off[SPAN_ID], w.len[SPAN_ID]);
-      writeBytes(o, 4, buf, w.off[PARENT], w.len[PARENT]);
+      writeBytes(o, 4, buf, w.off[PARENT], parentLen);
       writeString(o, 5, strings[0]);
       writeString(o, 6, strings[1]);
       if (kind != 0) {

@@ -193,10 +193,14 @@ class OtlpAccessLogMapperTest {
     LogRecord badCode = accessLog().addAttributes(kv("response_code", "abc")).build();
     LogRecord badTrace = accessLog().setTraceId(ByteString.copyFrom(new byte[5])).build();
     LogRecord badStart = accessLog().addAttributes(kv("start_time", "yesterday")).build();
-    var batch = mapper.map(request(envoyResource(), badCode, badTrace, badStart, accessLog().build()), 0);
+    LogRecord hugeCode = accessLog().addAttributes(kv("response_code", 99_999_999_999L)).build();
+    LogRecord negativeCode = accessLog().addAttributes(kv("response_code", "-5")).build();
+    var batch = mapper.map(request(envoyResource(), badCode, badTrace, badStart, hugeCode, negativeCode, accessLog().build()), 0);
     assertThat(batch.records()).hasSize(1);
-    assertThat(batch.rejected()).isEqualTo(3);
+    assertThat(batch.rejected()).isEqualTo(5);
     assertThat(batch.firstError())
-        .isEqualTo("resource_logs[0].scope_logs[0].log_records[0]: attribute response_code must be a non-negative number, got 'abc'");
+        .isEqualTo("resource_logs[0].scope_logs[0].log_records[0]: attribute response_code must be a number from 0 to 999, got 'abc'");
+    assertThat(mapper.map(request(envoyResource(), hugeCode), 0).firstError())
+        .isEqualTo("resource_logs[0].scope_logs[0].log_records[0]: attribute response_code must be a number from 0 to 999, got '99999999999'");
   }
 }

@@ -47,6 +47,16 @@ class SamplingProbabilityTest {
   }
 
   @Test
+  void attributeBelowTheSmallestThresholdProbabilityIsIgnored() {
+    Attributes tiny = Attributes.of(List.of(SpanMapperTest.kv("sampling.probability", 1e-300)));
+    Attributes belowMin = Attributes.of(List.of(SpanMapperTest.kv("sampling.probability", 0x1p-57)));
+    Attributes min = Attributes.of(List.of(SpanMapperTest.kv("sampling.probability", 0x1p-56)));
+    assertThat(SamplingProbability.of("", tiny)).isEqualTo(1.0);
+    assertThat(SamplingProbability.of("", belowMin)).isEqualTo(1.0);
+    assertThat(SamplingProbability.of("", min)).isEqualTo(0x1p-56);
+  }
+
+  @Test
   void traceStateWinsOverAttribute() {
     Attributes attr = Attributes.of(List.of(SpanMapperTest.kv("sampling.probability", 0.1)));
     assertThat(SamplingProbability.of("ot=th:8", attr)).isEqualTo(0.5);

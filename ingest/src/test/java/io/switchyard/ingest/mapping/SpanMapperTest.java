@@ -189,6 +189,25 @@ class SpanMapperTest {
   }
 
   @Test
+  void anHttpStatusThatIsNoThreeDigitNumberIsNoStatus() {
+    for (long bad : new long[] {99_999_999_999L, 4_294_967_799L, -503, 5}) {
+      Span s = span().addAttributes(kv("http.response.status_code", bad)).build();
+      assertThat(mapper.map(request(resource(), s), 0).records().get(0).getHttpStatusCode()).as("%d", bad).isZero();
+    }
+    Span ok = span().addAttributes(kv("http.status_code", "503")).build();
+    assertThat(mapper.map(request(resource(), ok), 0).records().get(0).getHttpStatusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void anAllZeroParentIsARootAsW3cAndTheCollectorReadIt() {
+    Span s = span().setParentSpanId(ByteString.copyFrom(new byte[8])).setKind(Span.SpanKind.SPAN_KIND_SERVER).build();
+    var batch = mapper.map(request(resource(), s), 0);
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.records().get(0).getParentSpanId()).isEmpty();
+    assertThat(mapper.map(request(resource(), span().build()), 0).records().get(0).getParentSpanId()).isEqualTo(PARENT);
+  }
+
+  @Test
   void keepAttributesCopiesResourceAndSpanAttributesStringified() {
     SpanMapper keeping = new SpanMapper(MappingOptions.DEFAULTS.withKeepAttributes(true));
     Span s = span().addAttributes(kv("custom.count", 3L)).addAttributes(kv("service.name", "span-wins")).build();

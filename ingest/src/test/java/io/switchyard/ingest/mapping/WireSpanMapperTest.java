@@ -86,6 +86,31 @@ class WireSpanMapperTest {
   }
 
   @Test
+  void anAllZeroParentIsWrittenAsARoot() throws IOException {
+    Span root = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))
+        .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})).setParentSpanId(ByteString.copyFrom(new byte[8]))
+        .setKind(Span.SpanKind.SPAN_KIND_SERVER).setName("GET /").setStartTimeUnixNano(1_000).setEndTimeUnixNano(2_000).build();
+    byte[] request = SpanMapperTest.request(SpanMapperTest.resource(SpanMapperTest.kv("service.name", "gw")), root).toByteArray();
+    var batch = new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 1);
+    assertThat(batch.rejected()).isZero();
+    assertThat(SpanRecord.parseFrom(batch.records().get(0).value()).getParentSpanId()).isEmpty();
+  }
+
+  @Test
+  void anHttpStatusThatIsNoThreeDigitNumberIsNoStatusAsInTheReferenceMapper() throws IOException {
+    for (long code : new long[] {4_294_967_799L, 99_999_999_999L, -1, 42, 503}) {
+      Span s = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))
+          .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})).setKind(Span.SpanKind.SPAN_KIND_SERVER)
+          .setStartTimeUnixNano(1_000).setEndTimeUnixNano(2_000)
+          .addAttributes(SpanMapperTest.kv("http.response.status_code", code)).build();
+      byte[] request = SpanMapperTest.request(SpanMapperTest.resource(SpanMapperTest.kv("service.name", "gw")), s).toByteArray();
+      assertThat(assertSameAsReference(new WireSpanMapper(MappingOptions.DEFAULTS), MappingOptions.DEFAULTS, request, 1)).isOne();
+      var batch = new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 1);
+      assertThat(SpanRecord.parseFrom(batch.records().get(0).value()).getHttpStatusCode()).as("%d", code).isEqualTo(code == 503 ? 503 : 0);
+    }
+  }
+
+  @Test
   void rejectsMalformedRequestsLikeTheParser() {
     WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
     byte[] truncated = {0x0a, 0x05, 0x12, 0x03};

@@ -200,7 +200,7 @@ final class ExternalViews {
         k.codes.put("-", e.requests());
       } else {
         double grpcErrByCode = 0;
-        double httpFailedByCode = 0;
+        double httpErrorsByCode = 0;
         // Exact codes where access logs gave them for all the edge's requests (Kiali's response_code /
         // grpc_response_status), else the classes: an edge with traced or older windows too has codes for a part.
         Map<String, Double> byCode = coversAll(e) ? e.responseCodes() : e.responses();
@@ -209,8 +209,8 @@ final class ExternalViews {
           double perSecond = seconds > 0 ? r.getValue() / seconds : 0;
           k.codes.merge(code.isEmpty() ? "-" : code, r.getValue(), Double::sum);
           if (protocol.equals("http")) {
-            if (code.equals("-") || code.startsWith("5")) {
-              httpFailedByCode += r.getValue();
+            if (code.equals("-") || code.startsWith("4") || code.startsWith("5")) {
+              httpErrorsByCode += r.getValue();
             }
             switch (code.isEmpty() ? ' ' : code.charAt(0)) {
               case '-' -> k.put("httpNoResponse", perSecond);
@@ -229,8 +229,10 @@ final class ExternalViews {
         if (protocol.equals("http")) {
           // A failure without a known code (a traced span with status ERROR and no HTTP status) is in no class
           // above, and Kiali reads the error % from its rates alone: it goes under "-", no response code, or Kiali
-          // would draw a failing hop healthy beside the graph API's error %.
-          double unexplained = e.failed() - httpFailedByCode;
+          // would draw a failing hop healthy beside the graph API's error %. Kiali counts 4xx as errors: a traced
+          // 404 whose client span has status ERROR (OTel's rule for HTTP clients) is failed and already an error
+          // there, so counting it again under "-" put a hop with half its calls 404 at 100 %.
+          double unexplained = e.failed() - httpErrorsByCode;
           if (unexplained > 1e-9 * Math.max(1, e.requests())) {
             k.codes.merge("-", unexplained, Double::sum);
             k.put("httpNoResponse", seconds > 0 ? unexplained / seconds : 0);

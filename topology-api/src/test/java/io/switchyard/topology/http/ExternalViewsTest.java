@@ -127,6 +127,20 @@ class ExternalViewsTest {
   }
 
   @Test
+  void tracedFailuresWithA4xxStatusAreKialis4xxErrorsNotAlsoNoResponse() {
+    // 20 traced requests, 10 answered 404 by the server; the OTel client spans of those have status ERROR, so the
+    // jobs count them failed.
+    Graph g = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("audit/four-a", "audit", "service", true), node("audit/four-b", "audit", "service", false)),
+        List.of(edge("audit/four-a", "audit/four-b", "", "", 20, 10, Map.of("2xx", 10.0, "4xx", 10.0), Map.of())));
+    Map<String, Object> traffic = edgeTraffic(ExternalViews.kiali(g, 60, 60, null, Set.of()), "audit/four-a", "audit/four-b");
+    // 10 of 20 = 50 %, the graph API's errorPercent (before: 10 4xx + the same 10 again as no response = 100 %).
+    assertThat(rates(traffic)).containsEntry("http4xx", "0.17").containsEntry("httpPercentErr", "50.0")
+        .doesNotContainKey("httpNoResponse");
+    assertThat(responses(traffic)).doesNotContainKey("-");
+  }
+
+  @Test
   void percentReqIsTheEdgesShareOfItsSourcesOutboundTrafficOfThatProtocol() {
     Map<String, Object> body = ExternalViews.kiali(TRAFFIC, 60, 60, null, Set.of());
     // frontend sends 3/s to cart and 1/s to catalog over HTTP (4/s), and 1/s over gRPC to payments.
