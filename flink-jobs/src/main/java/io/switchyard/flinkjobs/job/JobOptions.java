@@ -24,6 +24,7 @@ public record JobOptions(
     Duration outOfOrderness,
     Duration allowedLateness,
     Duration idleness,
+    Duration maxClockSkew,
     PairingConfig pairing,
     int maxNodes,
     Duration checkpointInterval,
@@ -74,6 +75,9 @@ public record JobOptions(
         --out-of-orderness 5s       watermark lag behind the newest event
         --allowed-lateness 5m       late events re-emit their window up to this long after it closed
         --idleness 10s              a quiet partition stops holding the watermark; then event time follows the clock
+        --max-clock-skew 1m         live runs: a record later than its Kafka append time plus this moves event
+                                    time only that far (a host whose clock runs ahead); at most
+                                    --allowed-lateness, which also caps the default
         --pairing-wait 10s          how long a span waits for the other side of its edge
         --messaging-wait 4m         how long a PRODUCER span waits for its consumers (the longest queue
                                     latency that still makes an edge; at least --pairing-wait, at most
@@ -160,6 +164,7 @@ public record JobOptions(
           dur(left, "--out-of-orderness", "5s"),
           allowedLateness,
           dur(left, "--idleness", "10s"),
+          maxClockSkew(left, allowedLateness),
           pairing,
           integer(left, "--max-nodes", "10000"),
           dur(left, "--checkpoint-interval", "5s"),
@@ -232,6 +237,26 @@ public record JobOptions(
   }
 
   /** The span pairing's options, each error naming the option it is about rather than the record's fields. */
+  /**
+   * {@code --max-clock-skew}: at most the allowed lateness, so that current records behind an event time pushed
+   * ahead by a skewed clock are late but still counted (they update their window); the default is 1m, or the
+   * allowed lateness when that is shorter.
+   */
+  private static Duration maxClockSkew(Map<String, String> left, Duration allowedLateness) {
+    Duration dflt = Duration.ofMinutes(1).compareTo(allowedLateness) <= 0 ? Duration.ofMinutes(1) : allowedLateness;
+    boolean given = left.containsKey("--max-clock-skew");
+    Duration skew = dur(left, "--max-clock-skew", Durations.format(dflt));
+    if (skew.isNegative()) {
+      throw new IllegalArgumentException("--max-clock-skew must not be negative");
+    }
+    if (given && skew.compareTo(allowedLateness) > 0) {
+      throw new IllegalArgumentException("--max-clock-skew " + Durations.format(skew) + " must be at most --allowed-lateness "
+          + Durations.format(allowedLateness) + " (records behind an event time pushed that far ahead would be dropped as too"
+          + " late; raise --allowed-lateness too)");
+    }
+    return skew;
+  }
+
   private static PairingConfig pairing(Map<String, String> left, Duration allowedLateness) {
     Duration wait = dur(left, "--pairing-wait", "10s");
     boolean messagingGiven = left.containsKey("--messaging-wait");
@@ -361,8 +386,8 @@ public record JobOptions(
 
   /** The same options starting from {@code snapshot}. */
   public JobOptions withRestoreFrom(String snapshot) {
-    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
-        checkpointInterval, transactionTimeout, parallelism, spanLanes, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
+    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, maxClockSkew, pairing,
+        maxNodes, checkpointInterval, transactionTimeout, parallelism, spanLanes, groupId, bounded, restartAttempts, restPort, metricsPort, snapshot,
         false, alertWindows, meshPairingWait, kafkaWait, exitWithParent, consumerProperties, given);
   }
 
@@ -371,8 +396,8 @@ public record JobOptions(
     if (lanes < 1 || lanes > MAX_LANES) {
       throw new IllegalArgumentException("span lanes must be 1 to " + MAX_LANES + ": " + lanes);
     }
-    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, pairing, maxNodes,
-        checkpointInterval, transactionTimeout, parallelism, lanes, groupId, bounded, restartAttempts, restPort, metricsPort,
+    return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, maxClockSkew, pairing,
+        maxNodes, checkpointInterval, transactionTimeout, parallelism, lanes, groupId, bounded, restartAttempts, restPort, metricsPort,
         restoreFrom, fresh, alertWindows, meshPairingWait, kafkaWait, exitWithParent, consumerProperties, given);
   }
 

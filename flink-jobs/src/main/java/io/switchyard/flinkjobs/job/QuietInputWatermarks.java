@@ -12,6 +12,7 @@ import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.util.clock.RelativeClock;
 
 /**
@@ -36,9 +37,20 @@ import org.apache.flink.util.clock.RelativeClock;
  *
  * <p>Events that arrive after a quiet spell with an older timestamp than the carried-on watermark are
  * late; they update their window as any late data does (up to the allowed lateness).
+ *
+ * <p>Event time never runs ahead of the clock by more than {@code maxClockSkew}: a record whose time is
+ * later than its Kafka timestamp (the moment ingest appended it) plus that bound moves the watermark only
+ * to that bound. Its own timestamp stays: it lands in its own window, which closes when event time gets
+ * there. Without the bound, one span from a host whose clock ran an hour ahead moved event time an hour
+ * ahead, and every current record was then later than the allowed lateness and dropped, for an hour.
+ * Such records are counted ({@value #FUTURE_RECORDS}).
  */
 final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
+  /** Records later than their Kafka timestamp plus the clock-skew bound, per source subtask. */
+  static final String FUTURE_RECORDS = "future_records";
   private final long outOfOrdernessMs;
+  private final long maxClockSkewMs;
+  private final Counter futureRecords;
   private final long idlenessMs;
   private final RelativeClock activityClock;
   private final LongSupplier wallClockMs;
@@ -51,10 +63,16 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
   private long emitted = Long.MIN_VALUE;
   private boolean idle;
 
-  /** {@code readerSplits}: the generators of the reader's other partitions, which this one joins. */
-  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, RelativeClock activityClock, LongSupplier wallClockMs,
-      LastRecordTimestamp lastRecord, List<QuietInputWatermarks<?>> readerSplits) {
+  /**
+   * {@code readerSplits}: the generators of the reader's other partitions, which this one joins;
+   * {@code futureRecords}: the reader's count of records beyond {@code maxClockSkew}.
+   */
+  QuietInputWatermarks(Duration outOfOrderness, Duration idleness, Duration maxClockSkew, RelativeClock activityClock,
+      LongSupplier wallClockMs, LastRecordTimestamp lastRecord, List<QuietInputWatermarks<?>> readerSplits,
+      Counter futureRecords) {
     this.outOfOrdernessMs = outOfOrderness.toMillis();
+    this.maxClockSkewMs = maxClockSkew.toMillis();
+    this.futureRecords = futureRecords;
     this.idlenessMs = idleness.toMillis();
     this.activityClock = activityClock;
     this.wallClockMs = wallClockMs;
@@ -72,15 +90,20 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
    * the reader's generators, so a quiet partition can tell whether another is ahead of it.
    */
   static <T> WatermarkStrategy<T> strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness,
-      Duration idleness) {
-    return new Strategy<>(timestamps, outOfOrderness, idleness);
+      Duration idleness, Duration maxClockSkew) {
+    return new Strategy<>(timestamps, outOfOrderness, idleness, maxClockSkew);
   }
 
   @Override
   public void onEvent(T event, long timestamp, WatermarkOutput output) {
     lastEventAt = activityClock.relativeTimeMillis();
-    newestTimestamp = Math.max(newestTimestamp, timestamp);
     long appended = lastRecord.timestamp == TimestampAssigner.NO_TIMESTAMP ? timestamp : lastRecord.timestamp;
+    long bound = appended > Long.MAX_VALUE - maxClockSkewMs ? Long.MAX_VALUE : appended + maxClockSkewMs;
+    if (timestamp > bound) {
+      futureRecords.inc();
+      timestamp = bound;
+    }
+    newestTimestamp = Math.max(newestTimestamp, timestamp);
     readingLive = wallClockMs.getAsLong() - appended <= idlenessMs;
   }
 
@@ -134,13 +157,16 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
     private final SerializableTimestampAssigner<T> timestamps;
     private final Duration outOfOrderness;
     private final Duration idleness;
+    private final Duration maxClockSkew;
     private transient LastRecordTimestamp lastRecord;
     private transient List<QuietInputWatermarks<?>> splits;
+    private transient Counter futureRecords;
 
-    Strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness, Duration idleness) {
+    Strategy(SerializableTimestampAssigner<T> timestamps, Duration outOfOrderness, Duration idleness, Duration maxClockSkew) {
       this.timestamps = timestamps;
       this.outOfOrderness = outOfOrderness;
       this.idleness = idleness;
+      this.maxClockSkew = maxClockSkew;
     }
 
     private LastRecordTimestamp lastRecord() {
@@ -163,8 +189,12 @@ final class QuietInputWatermarks<T> implements WatermarkGenerator<T> {
     @Override
     public WatermarkGenerator<T> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
       LastRecordTimestamp cell = lastRecord();
-      return new QuietInputWatermarks<>(outOfOrderness, idleness, context.getInputActivityClock(),
-          System::currentTimeMillis, cell, splits);
+      if (futureRecords == null) {
+        // One counter for the reader's partitions: a second registration of the name would not be reported.
+        futureRecords = context.getMetricGroup().counter(FUTURE_RECORDS);
+      }
+      return new QuietInputWatermarks<>(outOfOrderness, idleness, maxClockSkew, context.getInputActivityClock(),
+          System::currentTimeMillis, cell, splits, futureRecords);
     }
   }
 }

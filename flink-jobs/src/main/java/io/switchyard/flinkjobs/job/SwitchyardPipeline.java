@@ -333,7 +333,7 @@ public final class SwitchyardPipeline {
     Duration idleness = o.idleness();
     return o.bounded()
         ? WatermarkStrategy.<T>forBoundedOutOfOrderness(outOfOrderness).withTimestampAssigner(timestamps)
-        : QuietInputWatermarks.strategy(timestamps, outOfOrderness, idleness);
+        : QuietInputWatermarks.strategy(timestamps, outOfOrderness, idleness, o.maxClockSkew());
   }
 
   /**

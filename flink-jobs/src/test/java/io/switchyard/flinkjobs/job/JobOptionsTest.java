@@ -147,6 +147,18 @@ class JobOptionsTest {
   }
 
   @Test
+  void theClockSkewBoundStaysWithinTheAllowedLateness() {
+    assertThat(JobOptions.defaults().maxClockSkew()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(JobOptions.parse(new String[] {"--max-clock-skew", "3m"}).maxClockSkew()).isEqualTo(Duration.ofMinutes(3));
+    assertThat(JobOptions.parse(new String[] {"--allowed-lateness", "20s"}).maxClockSkew()).isEqualTo(Duration.ofSeconds(20));
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--max-clock-skew", "10m"}))
+        .hasMessageStartingWith("--max-clock-skew 10m must be at most --allowed-lateness 5m");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--max-clock-skew", "-1s"}))
+        .hasMessageStartingWith("--max-clock-skew");
+    assertThat(JobOptions.USAGE).contains("--max-clock-skew 1m");
+  }
+
+  @Test
   void aProducerWaitsTheMessagingWaitWithinWhatTheWindowsCanStillTake() {
     assertThat(JobOptions.defaults().pairing().messagingWait()).isEqualTo(Duration.ofMinutes(4));
     assertThat(JobOptions.parse(new String[] {"--messaging-wait", "90s"}).pairing().messagingWait())

@@ -12,6 +12,7 @@ import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.util.clock.ManualClock;
 import org.apache.flink.util.clock.RelativeClock;
@@ -23,6 +24,7 @@ class QuietInputWatermarksTest {
   private long wall = NOW;
   private final Recorder out = new Recorder();
   private final QuietInputWatermarks.LastRecordTimestamp appended = new QuietInputWatermarks.LastRecordTimestamp();
+  private final SimpleCounter future = new SimpleCounter();
   private final QuietInputWatermarks<String> watermarks = generator(new ArrayList<>());
 
   @Test
@@ -58,6 +60,34 @@ class QuietInputWatermarksTest {
     event(NOW + 30_000);
     tick(100);
     assertThat(out.last()).isEqualTo(NOW + 30_000 - 5_000 - 1);
+  }
+
+  @Test
+  void aRecordFromAClockAnHourAheadMovesEventTimeOnlyToItsAppendTimePlusTheSkewBound() {
+    event(NOW - 2_000);
+    event(NOW + 3_600_000); // appended now by ingest: its host's clock runs an hour ahead
+    tick(1_000);
+    assertThat(out.last()).isEqualTo(NOW + 60_000 - 5_000 - 1);
+    assertThat(future.getCount()).isEqualTo(1);
+    // Current records are then under a minute behind event time: late, but within any allowed lateness of at
+    // least the bound (JobOptions keeps it so), not an hour behind and dropped.
+    event(NOW + 1_000);
+    tick(1_000);
+    assertThat(out.last()).isEqualTo(NOW + 60_000 - 5_000 - 1);
+    // Once the clock passes the bound, event time follows the current records again.
+    wall = NOW + 120_000;
+    event(NOW + 119_000);
+    tick(1_000);
+    assertThat(out.last()).isEqualTo(NOW + 119_000 - 5_000 - 1);
+    assertThat(future.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aRecordWithinTheSkewBoundMovesEventTimeAsItsOwnTimeSays() {
+    event(NOW + 59_000);
+    tick(1_000);
+    assertThat(out.last()).isEqualTo(NOW + 59_000 - 5_000 - 1);
+    assertThat(future.getCount()).isZero();
   }
 
   @Test
@@ -149,7 +179,7 @@ class QuietInputWatermarksTest {
   @Test
   void theStrategysAssignerHandsEachRecordsKafkaTimestampToTheGenerators() {
     WatermarkStrategy<Long> strategy = QuietInputWatermarks.strategy((Long e, long t) -> e, Duration.ofSeconds(5),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10), Duration.ofMinutes(1));
     TimestampAssigner<Long> assigner = strategy.createTimestampAssigner(() -> null);
     WatermarkGenerator<Long> live = strategy.createWatermarkGenerator(context());
     WatermarkGenerator<Long> backlog = strategy.createWatermarkGenerator(context());
@@ -169,9 +199,10 @@ class QuietInputWatermarksTest {
     assertThat(backlogOut.idle).isTrue();
   }
 
-  /** 5 s out-of-orderness, 10 s idleness, on this test's clocks, joining {@code reader}'s partitions. */
+  /** 5 s out-of-orderness, 10 s idleness, 1 min clock-skew bound, on this test's clocks, joining {@code reader}'s partitions. */
   private QuietInputWatermarks<String> generator(List<QuietInputWatermarks<?>> reader) {
-    return new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), activity, () -> wall, appended, reader);
+    return new QuietInputWatermarks<>(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(1), activity, () -> wall,
+        appended, reader, future);
   }
 
   private WatermarkGeneratorSupplier.Context context() {
