@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param rps user requests per second entering the mesh at the frontend
  * @param scenario traffic shape over time
- * @param timeScale event time runs this many times faster than the wall clock (spans, access logs); with a
- *     duration, event time starts in the past so that it reaches the wall clock when the demo ends
+ * @param timeScale event time runs this many times faster than the wall clock (spans, access logs); above 1 only
+ *     with a duration: event time then starts in the past so that it reaches the wall clock when the demo ends
  * @param outageStart for {@link Scenario#CHECKOUT_OUTAGE}: wall-clock time after start when checkout breaks
  * @param outageDuration for {@link Scenario#CHECKOUT_OUTAGE}: how long it stays broken
  * @param duration stop after this long; null runs until closed
@@ -63,6 +63,12 @@ public record DemoSettings(
     }
     if (!(timeScale >= 1) || timeScale > 10_000) {
       throw new IllegalArgumentException("--time-scale must be in [1, 10000]: " + timeScale);
+    }
+    if (timeScale > 1 && duration == null) {
+      // Without an end, sped-up event time would run ahead of the clock, and the jobs do not follow event time more
+      // than --max-clock-skew past the time ingest received the data: the windows would stand still.
+      throw new IllegalArgumentException("--time-scale above 1 needs --demo-duration: a sped-up run starts in the past so"
+          + " that its event time meets the clock when it ends");
     }
   }
 
