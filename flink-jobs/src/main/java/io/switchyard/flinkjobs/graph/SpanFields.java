@@ -3,9 +3,6 @@ package io.switchyard.flinkjobs.graph;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -288,42 +285,26 @@ final class SpanFields {
    */
   private record Cached(byte[] bytes, String value) {}
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  /** A byte's high bit, in each byte of a long: set in some byte of a word exactly when a byte is not ASCII. */
-  private static final long HIGH_BITS = 0x8080808080808080L;
-  private static final long MIX = 0x9E3779B97F4A7C15L;
-
   /** Whether every byte of {@code b[from, from + n)} is ASCII. */
   static boolean isAscii(byte[] b, int from, int n) {
-    // Eight bytes at a time: the span name, method, route and addresses are checked this way, never decoded.
-    long or = 0;
-    int i = from;
-    int end = from + n;
-    for (; i <= end - 8; i += 8) {
-      or |= (long) LONGS.get(b, i);
+    // One OR over the bytes, no branch per byte: a byte past 0x7f is negative, and so is the OR.
+    int or = 0;
+    for (int i = from; i < from + n; i++) {
+      or |= b[i];
     }
-    for (; i < end; i++) {
-      or |= b[i]; // a byte past 0x7f sign-extends into the high bits
-    }
-    return (or & HIGH_BITS) == 0;
+    return or >= 0;
   }
 
   /** The ASCII text in {@code b[from, from + n)}, a cached instance where one exists; null when a byte is not ASCII. */
   static String ascii(byte[] b, int from, int n) {
-    long or = 0;
-    long h = n;
-    int i = from;
-    int end = from + n;
-    for (; i <= end - 8; i += 8) {
-      long w = (long) LONGS.get(b, i);
-      or |= w;
-      h = (h + w) * MIX;
+    int or = 0;
+    int h = 0;
+    for (int i = from; i < from + n; i++) {
+      byte c = b[i];
+      or |= c;
+      h = 31 * h + c;
     }
-    for (; i < end; i++) {
-      or |= b[i];
-      h = (h + b[i]) * MIX;
-    }
-    if ((or & HIGH_BITS) != 0) {
+    if (or < 0) {
       return null;
     }
     if (n == 0) {
@@ -332,7 +313,7 @@ final class SpanFields {
     if (n > CACHED_LENGTH) {
       return new String(b, from, n, StandardCharsets.US_ASCII);
     }
-    int slot = (int) (h >>> 52) & (CACHE.length - 1);
+    int slot = (h ^ (h >>> 12)) & (CACHE.length - 1);
     Cached c = CACHE[slot];
     if (c != null && Arrays.equals(c.bytes, 0, c.bytes.length, b, from, from + n)) {
       return c.value;
