@@ -49,6 +49,11 @@ public final class Spans {
     return batch;
   }
 
+  /** A root SERVER span of {@code service} (span id 1) answering 200, 1 ms long: a "user" edge of its own. */
+  public static SpanRecord root(long trace, String service, long startMs) {
+    return span(trace, 1, 0, service, SpanKind.SPAN_KIND_SERVER, startMs, 1).setHttpStatusCode(200).build();
+  }
+
   /** A span from startMs lasting durationMs. */
   public static SpanRecord.Builder span(long trace, long spanId, long parent, String service, SpanKind kind, long startMs, long durationMs) {
     SpanRecord.Builder b = SpanRecord.newBuilder().setSchemaVersion(1).setTraceId(id(trace, 16)).setSpanId(id(spanId, 8))

@@ -1,11 +1,9 @@
 package io.switchyard.flinkjobs.job;
 
-import static io.switchyard.flinkjobs.graph.Spans.span;
+import static io.switchyard.flinkjobs.graph.Spans.root;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.switchyard.model.v1.SpanRecord;
-import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.testing.SharedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,17 +31,11 @@ class ClockSkewIT {
     LiveJobs.deleteEventually(dataDir);
   }
 
-  private static SpanRecord root(long trace, String service, long startMs) {
-    return span(trace, 1, 0, service, SpanKind.SPAN_KIND_SERVER, startMs, 1).setHttpStatusCode(200).build();
-  }
-
   @Test
   void aSpanFromAClockAnHourAheadDoesNotTurnTheCurrentSpansAfterItIntoDroppedLateData() throws Exception {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
-    JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
-        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
-        "--group-id", "it-clock-skew", "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s"});
+    JobOptions o = LiveJobs.options(kafka, prefix, dataDir, "it-clock-skew");
     assertThat(o.maxClockSkew()).isEqualTo(Duration.ofMinutes(1));
     assertThat(o.allowedLateness()).isEqualTo(Duration.ofMinutes(5));
     JobClient job = LiveJobs.start(o, Map.of(), "clock-skew-it");

@@ -37,6 +37,16 @@ import org.apache.kafka.common.TopicPartition;
 final class LiveJobs {
   private LiveJobs() {}
 
+  /**
+   * A live job's options on {@code prefix}'s topics for a test: one subtask, 1 s checkpoints, 1 s out-of-orderness and
+   * idleness (event time follows the clock a second after the traffic stops), no restarts, no metrics endpoint.
+   */
+  static JobOptions options(SharedKafka kafka, String prefix, Path dataDir, String group) {
+    return JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
+        "--group-id", group, "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s"});
+  }
+
   /** Submits the whole pipeline to a local MiniCluster; {@code extra} overrides Flink settings. */
   static JobClient start(JobOptions o, Map<String, String> extra, String name) throws Exception {
     return start(o, extra, name, edges -> edges);

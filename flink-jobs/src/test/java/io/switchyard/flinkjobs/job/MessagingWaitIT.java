@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.job;
 
+import static io.switchyard.flinkjobs.graph.Spans.root;
 import static io.switchyard.flinkjobs.graph.Spans.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,17 +37,11 @@ class MessagingWaitIT {
     LiveJobs.deleteEventually(dataDir);
   }
 
-  private static SpanRecord root(long trace, String service, long startMs) {
-    return span(trace, 1, 0, service, SpanKind.SPAN_KIND_SERVER, startMs, 1).setHttpStatusCode(200).build();
-  }
-
   @Test
   void aConsumerReadingAMessage25SecondsLateMakesAMessagingEdgeWithThatQueueLatency() throws Exception {
     String prefix = kafka.uniquePrefix();
     kafka.createTopics(prefix);
-    JobOptions o = JobOptions.parse(new String[] {"--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
-        "--data-dir", dataDir.toString(), "--metrics-port", "-1", "--checkpoint-interval", "1s", "--restart-attempts", "0",
-        "--group-id", "it-messaging-wait", "--parallelism", "1", "--out-of-orderness", "1s", "--idleness", "1s"});
+    JobOptions o = LiveJobs.options(kafka, prefix, dataDir, "it-messaging-wait");
     assertThat(o.pairing().pairingWait()).isEqualTo(Duration.ofSeconds(10)); // the defaults: 10 s and 4 min
     JobClient job = LiveJobs.start(o, Map.of(), "messaging-wait-it");
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
