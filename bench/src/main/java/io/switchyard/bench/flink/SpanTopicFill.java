@@ -88,10 +88,6 @@ final class SpanTopicFill {
     }
   }
 
-  Shape shape() {
-    return shape;
-  }
-
   private static String service(int s) {
     return "svc-" + s;
   }
