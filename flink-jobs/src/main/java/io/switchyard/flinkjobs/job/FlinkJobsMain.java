@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
@@ -109,8 +110,10 @@ public final class FlinkJobsMain {
       return;
     }
     LocalRestore.Choice choice = LocalRestore.choose(options);
+    // Read once: whether the snapshot's run was bounded, and how many span lanes wrote it.
+    Optional<CheckpointMetadata> metadata = choice.snapshot().flatMap(SnapshotInputs::metadata);
     Optional<String> cannotResume = SnapshotInputs.refusal(options, choice,
-        choice.snapshot().map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN));
+        metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN));
     if (cannotResume.isPresent()) {
       // Before anything is pruned or built: that run would wait forever without a word, and the fallback
       // below would set the snapshot aside with its waiting spans and open windows.
@@ -132,7 +135,7 @@ public final class FlinkJobsMain {
     OptionalInt partitions = spanPartitions(options);
     SpanLanes.Choice lanes;
     try {
-      lanes = SpanLanes.choose(options, choice.snapshot(), choice.snapshot().map(SpanLanes::ofSnapshot).orElse(OptionalInt.empty()),
+      lanes = SpanLanes.choose(options, choice.snapshot(), metadata.map(SpanLanes::ofSnapshot).orElse(OptionalInt.empty()),
           partitions, Runtime.getRuntime().availableProcessors());
     } catch (IllegalArgumentException e) {
       // Before the build: a snapshot that cannot restore into these lanes must not reach the fallback

@@ -108,11 +108,12 @@ final class SpanLanes {
    * {@code spans-source-lane-1-of-N}. Empty when the metadata cannot be read or holds neither.
    */
   static OptionalInt ofSnapshot(Path snapshot) {
-    Optional<CheckpointMetadata> metadata = SnapshotInputs.metadata(snapshot);
-    if (metadata.isEmpty()) {
-      return OptionalInt.empty();
-    }
-    Set<OperatorID> operators = metadata.get().getOperatorStates().stream().map(OperatorState::getOperatorID)
+    return SnapshotInputs.metadata(snapshot).map(SpanLanes::ofSnapshot).orElse(OptionalInt.empty());
+  }
+
+  /** {@link #ofSnapshot(Path)} of a snapshot's loaded metadata. */
+  static OptionalInt ofSnapshot(CheckpointMetadata metadata) {
+    Set<OperatorID> operators = metadata.getOperatorStates().stream().map(OperatorState::getOperatorID)
         .collect(Collectors.toSet());
     for (int lanes = 1; lanes <= JobOptions.MAX_LANES; lanes++) {
       if (operators.contains(operatorId(SwitchyardPipeline.laneUid("spans-source", 0, lanes)))) {
