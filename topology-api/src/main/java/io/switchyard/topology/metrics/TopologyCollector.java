@@ -24,7 +24,6 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPoin
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -79,30 +78,30 @@ public final class TopologyCollector implements MultiCollector {
       }
     });
     // The graphs' MeshRule over the totals: a server with access-log totals exposes none of the traced hops into it
-    // (virtual peers by the service their name resolves to), so its series stop where its access logs start.
+    // (virtual peers by the service their name resolves to, a namespace-less service by its one logged twin), so its
+    // series stop where its access logs start.
     Set<String> meshed = new HashSet<>();
+    MeshRule.Twins twins = new MeshRule.Twins();
     hops.values().forEach(e -> {
-      if (e.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH && MeshRule.isMeshServer(e.getServer())) {
-        meshed.add(MeshRule.serverOf(e.getClient(), e.getServer()));
+      if (e.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH) {
+        twins.logged(e.getClient());
+        twins.logged(e.getServer());
+        if (MeshRule.isMeshServer(e.getServer())) {
+          meshed.add(MeshRule.serverOf(e.getClient(), e.getServer()));
+        }
       }
     });
     hops.values().removeIf(e -> e.getSource() == TelemetrySource.TELEMETRY_SOURCE_TRACE
-        && meshed.contains(MeshRule.serverOf(e.getClient(), e.getServer())));
+        && meshed.contains(MeshRule.serverOf(e.getClient(), e.getServer(), twins)));
     Map<String, ServiceAggregate> services = new LinkedHashMap<>();
     store.scanServiceTotals(s -> services.merge(s.getService().getNamespace() + "/" + s.getService().getName(), s,
         (a, b) -> a.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? a : b));
-    // As /api/v1/services lists them: a virtual peer whose requests a meshed service's sidecar logs is left out
-    // (sum(rate(switchyard_service_requests_total)) would count them twice), the others carry their kind.
-    Map<String, String> virtualPeers = new HashMap<>();
-    Set<String> meshedServices = new HashSet<>();
-    services.forEach((key, s) -> {
-      if (s.getService().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
-        virtualPeers.put(s.getService().getName(), key);
-      } else if (MeshRule.isMeshServer(s.getService()) && s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH) {
-        meshedServices.add(key);
-      }
-    });
-    services.keySet().removeAll(MeshRule.peersOfMeshedServices(virtualPeers, meshedServices, intoVirtual::forEach));
+    // As /api/v1/services lists them: a virtual peer or namespace-less service whose requests a meshed service's
+    // sidecar logs is left out (sum(rate(switchyard_service_requests_total)) would count them twice), the others
+    // carry their kind.
+    MeshRule.ServiceList listed = new MeshRule.ServiceList();
+    services.forEach((key, s) -> listed.add(key, s.getService(), s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH));
+    services.keySet().removeAll(listed.standIns(intoVirtual::forEach));
 
     CounterSnapshot.Builder requests = CounterSnapshot.builder().name("traces_service_graph_request")
         .help("Requests between two nodes (Tempo service-graph series, from materialised aggregates)");

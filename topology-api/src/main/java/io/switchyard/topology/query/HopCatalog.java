@@ -33,6 +33,8 @@ final class HopCatalog {
     final String meshServer;
     /** The server is a service node (not a virtual peer): its access-log records make it meshed. */
     final boolean serverIsService;
+    /** The namespace-less service whose twin decides {@link #meshServer} in a minute ({@link MeshRule#twinName}), or null. */
+    final String twinName;
     /** The hop's name in the store's order keys (see {@link HopCatalog#hop}). */
     final byte[] name;
     private final String[] ids = new String[GraphType.values().length * 4];
@@ -48,6 +50,7 @@ final class HopCatalog {
       this.protocol = first.getProtocol();
       this.meshServer = MeshRule.serverOf(client, server);
       this.serverIsService = MeshRule.isMeshServer(server);
+      this.twinName = MeshRule.twinName(client, server);
     }
 
     String clientId(GraphType t) {

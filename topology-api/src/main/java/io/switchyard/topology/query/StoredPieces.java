@@ -16,8 +16,10 @@ final class StoredPieces {
   /**
    * Changing the layout changes this byte; a value of another layout is ignored (and overwritten by the next scan).
    * 2: records carry exact response codes and bytes (a layout-1 value would be misread, not just incomplete).
+   * 3: the same bytes, but {@link MeshRule} also drops traced hops of namespace-less services next to their logged
+   * twin: a layout-2 value's drops would keep them.
    */
-  static final byte LAYOUT = 2;
+  static final byte LAYOUT = 3;
 
   private StoredPieces() {}
 

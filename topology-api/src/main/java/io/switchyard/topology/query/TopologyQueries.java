@@ -636,7 +636,7 @@ public final class TopologyQueries {
           n -> new ServiceAcc(s.getService()));
       a.add(s);
     });
-    acc.keySet().removeAll(virtualPeersOfMeshedServices(acc));
+    acc.keySet().removeAll(standInsOfMeshedServices(acc));
     double seconds = window.seconds();
     return acc.values().stream()
         .map(a -> a.summary(seconds))
@@ -740,7 +740,7 @@ public final class TopologyQueries {
       whole.computeIfAbsent(id, n -> new ServiceAcc(s.getService())).add(s);
       addToStep(buckets.computeIfAbsent(id, n -> new ServiceAcc[points]), i, s);
     });
-    whole.keySet().removeAll(virtualPeersOfMeshedServices(whole));
+    whole.keySet().removeAll(standInsOfMeshedServices(whole));
     return whole.entrySet().stream()
         .map(e -> new ServiceSeries(e.getValue().summary(window.seconds()), series(window, step, buckets.get(e.getKey()))))
         .sorted(Comparator.comparing((ServiceSeries x) -> x.service().name()).thenComparing(x -> x.service().namespace()))
@@ -791,18 +791,11 @@ public final class TopologyQueries {
         + largerStep + ", a shorter from/to range, namespace=, or one service at /api/v1/services/{name}");
   }
 
-  /** {@link MeshRule#peersOfMeshedServices} over a services list and the store's edge totals. */
-  private Set<String> virtualPeersOfMeshedServices(Map<String, ServiceAcc> listed) {
-    Set<String> meshed = new HashSet<>();
-    Map<String, String> virtualKeys = new HashMap<>();
-    listed.forEach((key, a) -> {
-      if (a.ref.getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL) {
-        virtualKeys.put(a.ref.getName(), key);
-      } else if (MeshRule.isMeshServer(a.ref) && a.sources.contains("mesh")) {
-        meshed.add(key);
-      }
-    });
-    return MeshRule.peersOfMeshedServices(virtualKeys, meshed, store::scanEdgeTotals);
+  /** {@link MeshRule.ServiceList} over a services list and the store's edge totals. */
+  private Set<String> standInsOfMeshedServices(Map<String, ServiceAcc> listed) {
+    MeshRule.ServiceList rule = new MeshRule.ServiceList();
+    listed.forEach((key, a) -> rule.add(key, a.ref, a.sources.contains("mesh")));
+    return rule.standIns(store::scanEdgeTotals);
   }
 
   /** The step asked for, or about 60 points over the range; a positive multiple of the aggregate window. */
