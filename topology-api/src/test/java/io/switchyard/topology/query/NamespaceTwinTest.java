@@ -180,24 +180,9 @@ class NamespaceTwinTest {
   }
 
   @Test
-  void theServicesListAndTheMetricsLeaveOutANamespaceLessServiceWhoseOneLoggedTwinCountsItsRequests() throws Exception {
+  void theServicesListLeavesOutANamespaceLessServiceWhoseOneLoggedTwinCountsItsRequests() {
     try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
-      write(store, 10);
-      StoreBatch b = new StoreBatch();
-      for (int m = 0; m < 10; m++) {
-        long s = T0 + m * MINUTE;
-        putService(b, serviceWindow(GW, TRACE, s, 50, 5, 0.05));
-        putService(b, serviceWindow(FRONTEND, TRACE, s, 50, 5, 0.04));
-        putService(b, serviceWindow(M10_FRONTEND, MESH, s, 50, 5, 0.04));
-        putService(b, serviceWindow(node("postgres", NodeRef.NodeKind.NODE_KIND_VIRTUAL), TRACE, s, 5, 0, 0.004));
-        putService(b, serviceWindow(M10_POSTGRES, MESH, s, 5, 0, 0.004));
-        putService(b, serviceWindow(CART, TRACE, s, 7, 0, 0.01));
-        putService(b, serviceWindow(SHOP_CART, MESH, s, 20, 0, 0.01));
-        putService(b, serviceWindow(PAY_CART, MESH, s, 30, 0, 0.01));
-        putService(b, serviceWindow(SHOP_API, TRACE, s, 3, 0, 0.02));
-        putService(b, serviceWindow(M10_API, MESH, s, 8, 0, 0.02));
-      }
-      store.write(b);
+      writeWithServices(store);
       TopologyQueries queries = queries(store, 10);
       QueryWindow w = queries.window(T0, T0 + 10 * MINUTE);
       List<String> expected = List.of("service /gw", "service m10/frontend", "service m10/postgres", "service /cart",
@@ -207,16 +192,18 @@ class NamespaceTwinTest {
       assertThat(queries.servicesWithSeries(w, null, 10 * MINUTE))
           .extracting(s -> s.service().kind() + " " + s.service().namespace() + "/" + s.service().name())
           .containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
 
+  @Test
+  void metricsExposeNoTracedHopIntoALoggedTwinAndNoSeriesOfTheNamespaceLessService() throws Exception {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      writeWithServices(store);
       PrometheusRegistry registry = new PrometheusRegistry();
       registry.register(new TopologyCollector(store, 100, () -> 0, () -> T0 + 12 * MINUTE));
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       PrometheusTextFormatWriter.create().write(out, registry.scrape());
       String text = out.toString(StandardCharsets.UTF_8);
-      assertThat(text.lines().filter(l -> l.startsWith("switchyard_service_requests_total{")))
-          .extracting(l -> l.replaceAll(".*namespace=\"([^\"]*)\",service=\"([^\"]*)\".*", "$1/$2"))
-          .containsExactlyInAnyOrder("/gw", "m10/frontend", "m10/postgres", "/cart", "shop/cart", "pay/cart",
-              "shop/api", "m10/api");
       List<String> hops = text.lines().filter(l -> l.startsWith("traces_service_graph_request_total{"))
           .map(l -> l.replaceAll(".*client=\"([^\"]*)\",client_service_namespace=\"([^\"]*)\".*server=\"([^\"]*)\","
               + "server_service_namespace=\"([^\"]*)\"} (.*)", "$2/$1->$4/$3 $5"))
@@ -224,7 +211,31 @@ class NamespaceTwinTest {
       assertThat(hops).containsExactlyInAnyOrder("/user->/gw 500.0", "m10/gw->m10/frontend 500.0",
           "m10/frontend->m10/postgres 50.0", "/frontend->/cart 70.0", "shop/web->shop/cart 200.0",
           "pay/web->pay/cart 150.0", "/user->shop/api 30.0", "m10/gw->m10/api 80.0");
+      assertThat(text.lines().filter(l -> l.startsWith("switchyard_service_requests_total{")))
+          .extracting(l -> l.replaceAll(".*namespace=\"([^\"]*)\",service=\"([^\"]*)\".*", "$1/$2"))
+          .containsExactlyInAnyOrder("/gw", "m10/frontend", "m10/postgres", "/cart", "shop/cart", "pay/cart",
+              "shop/api", "m10/api");
     }
+  }
+
+  /** The edges of {@link #write} for 10 minutes, and the services' records the jobs write beside them. */
+  private static void writeWithServices(RocksTopologyStore store) {
+    write(store, 10);
+    StoreBatch b = new StoreBatch();
+    for (int m = 0; m < 10; m++) {
+      long s = T0 + m * MINUTE;
+      putService(b, serviceWindow(GW, TRACE, s, 50, 5, 0.05));
+      putService(b, serviceWindow(FRONTEND, TRACE, s, 50, 5, 0.04));
+      putService(b, serviceWindow(M10_FRONTEND, MESH, s, 50, 5, 0.04));
+      putService(b, serviceWindow(node("postgres", NodeRef.NodeKind.NODE_KIND_VIRTUAL), TRACE, s, 5, 0, 0.004));
+      putService(b, serviceWindow(M10_POSTGRES, MESH, s, 5, 0, 0.004));
+      putService(b, serviceWindow(CART, TRACE, s, 7, 0, 0.01));
+      putService(b, serviceWindow(SHOP_CART, MESH, s, 20, 0, 0.01));
+      putService(b, serviceWindow(PAY_CART, MESH, s, 30, 0, 0.01));
+      putService(b, serviceWindow(SHOP_API, TRACE, s, 3, 0, 0.02));
+      putService(b, serviceWindow(M10_API, MESH, s, 8, 0, 0.02));
+    }
+    store.write(b);
   }
 
   private static void putService(StoreBatch b, ServiceAggregate s) {
