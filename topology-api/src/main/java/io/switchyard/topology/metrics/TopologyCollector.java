@@ -101,7 +101,7 @@ public final class TopologyCollector implements MultiCollector {
     // carry their kind.
     MeshRule.ServiceList listed = new MeshRule.ServiceList();
     services.forEach((key, s) -> listed.add(key, s.getService(), s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH));
-    services.keySet().removeAll(listed.standIns(intoVirtual::forEach));
+    services.keySet().removeAll(listed.standIns(intoVirtual::forEach, twins));
 
     CounterSnapshot.Builder requests = CounterSnapshot.builder().name("traces_service_graph_request")
         .help("Requests between two nodes (Tempo service-graph series, from materialised aggregates)");

@@ -3,8 +3,10 @@ package io.switchyard.topology.query;
 import io.switchyard.model.v1.EdgeAggregate;
 import io.switchyard.model.v1.NodeRef;
 import io.switchyard.model.v1.TelemetrySource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -136,7 +138,7 @@ public final class MeshRule {
    * out. A virtual peer (a {@code postgres} named by {@code db.*} or {@code peer.service} of its callers' spans) is when
    * it resolves, with the namespace of every client that ever called it, to one such service. A service without
    * namespace is when exactly one namespace has a listed service of its name with access-log figures, and that is
-   * it ({@link Twins}; its callers name no namespace-less client's twin, the list has no callers). Peers that resolve to
+   * it ({@link Twins}). Peers that resolve to
    * nothing listed or to a service without access logs, and names logged in several namespaces, stay.
    */
   public static final class ServiceList {
@@ -161,11 +163,20 @@ public final class MeshRule {
     }
 
     /**
-     * The keys of the entries to leave out.
+     * The keys of the entries to leave out; a namespace-less caller of a virtual peer resolves it in the namespace of
+     * its twin among the access-log edges of {@code edgeTotals}.
      *
-     * @param edgeTotals feeds the edge totals (at least every edge into a listed virtual peer)
+     * @param edgeTotals feeds the edge totals (every edge into a listed virtual peer, every access-log edge)
      */
     public Set<String> standIns(Consumer<Consumer<EdgeAggregate>> edgeTotals) {
+      return standIns(edgeTotals, null);
+    }
+
+    /**
+     * {@link #standIns(Consumer)} with the callers' twins already known ({@code callers}, from the same edge totals);
+     * then {@code edgeTotals} need feed only the edges into listed virtual peers.
+     */
+    public Set<String> standIns(Consumer<Consumer<EdgeAggregate>> edgeTotals, Twins callers) {
       if (meshed.isEmpty()) {
         return Set.of();
       }
@@ -179,14 +190,22 @@ public final class MeshRule {
       if (virtualPeers.isEmpty()) {
         return drop;
       }
-      // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
-      Map<String, Set<String>> resolved = new HashMap<>();
+      Twins callerTwins = callers != null ? callers : new Twins();
+      List<EdgeAggregate> intoPeers = new ArrayList<>();
       edgeTotals.accept(e -> {
         if (e.getServer().getKind() == NodeRef.NodeKind.NODE_KIND_VIRTUAL && virtualPeers.containsKey(e.getServer().getName())) {
-          resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>())
-              .add(serverOf(e.getClient(), e.getServer(), twins));
+          intoPeers.add(e);
+        } else if (callers == null && e.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH) {
+          callerTwins.logged(e.getClient());
+          callerTwins.logged(e.getServer());
         }
       });
+      // Per peer name, what it resolves to from each of its callers (null: unresolvable from one of them).
+      Map<String, Set<String>> resolved = new HashMap<>();
+      for (EdgeAggregate e : intoPeers) {
+        resolved.computeIfAbsent(e.getServer().getName(), n -> new HashSet<>())
+            .add(serverOf(e.getClient(), e.getServer(), callerTwins));
+      }
       resolved.forEach((name, services) -> {
         if (services.size() == 1 && meshed.contains(services.iterator().next())) {
           drop.add(virtualPeers.get(name));

@@ -657,22 +657,34 @@ public final class TopologyQueries {
   public ServiceDetail service(String name, String namespace, QueryWindow window, Long requestedStepMs) {
     Set<String> namespaces = namespaces(namespace);
     long step = step(window, requestedStepMs);
-    ServiceAcc[] whole = {null};
-    ServiceAcc[] buckets = new ServiceAcc[points(window, step)];
+    int points = points(window, step);
+    // Per entry of the list (namespace and name), so that the list's rule can leave out the same entries.
+    Map<String, ServiceAcc> whole = new LinkedHashMap<>();
+    Map<String, ServiceAcc[]> buckets = new HashMap<>();
     scanServiceSteps(window, step, name, (s, i) -> {
       if (!name.equals(s.getService().getName()) || namespaces != null && !namespaces.contains(s.getService().getNamespace())) {
         return;
       }
-      if (whole[0] == null) {
-        whole[0] = new ServiceAcc(s.getService());
-      }
-      whole[0].add(s);
-      addToStep(buckets, i, s);
+      String key = s.getService().getNamespace() + "/" + name;
+      whole.computeIfAbsent(key, k -> new ServiceAcc(s.getService())).add(s);
+      addToStep(buckets.computeIfAbsent(key, k -> new ServiceAcc[points]), i, s);
     });
-    if (whole[0] == null) {
+    // Every entry the rule can leave out stands for a service of the same name, so the entries of this name suffice
+    // (a virtual peer's callers are read from the edge totals).
+    whole.keySet().removeAll(standInsOfMeshedServices(whole));
+    ServiceAcc total = null;
+    ServiceAcc[] steps = new ServiceAcc[points];
+    for (Map.Entry<String, ServiceAcc> e : whole.entrySet()) {
+      total = ServiceAcc.merge(total, e.getValue());
+      ServiceAcc[] b = buckets.get(e.getKey());
+      for (int i = 0; i < points; i++) {
+        steps[i] = b[i] == null ? steps[i] : ServiceAcc.merge(steps[i], b[i]);
+      }
+    }
+    if (total == null) {
       return null;
     }
-    return new ServiceDetail(whole[0].summary(window.seconds()), step / 1000.0, series(window, step, buckets));
+    return new ServiceDetail(total.summary(window.seconds()), step / 1000.0, series(window, step, steps));
   }
 
   /**
@@ -933,6 +945,16 @@ public final class TopologyQueries {
     void add(ServiceAggregate s) {
       traffic.add(s.getRequestCount(), s.getFailedCount(), s.getLatency(), null, s.getResponsesList(), List.of());
       sources.add(s.getSource() == TelemetrySource.TELEMETRY_SOURCE_MESH ? "mesh" : "trace");
+    }
+
+    /** {@code into} with {@code more} added: {@code more} itself when {@code into} is null (then not to be changed). */
+    static ServiceAcc merge(ServiceAcc into, ServiceAcc more) {
+      if (into == null) {
+        return more;
+      }
+      into.traffic.add(more.traffic);
+      into.sources.addAll(more.sources);
+      return into;
     }
 
     ServiceSummary summary(double seconds) {

@@ -160,6 +160,10 @@ class NamespaceTwinHttpTest {
     }
     assertThat(entries).containsExactlyInAnyOrder("service /gw 500.0", "service m10/frontend 500.0",
         "service m10/postgres 50.0");
+    // One service across namespaces, as Grafana's service panel asks for it.
+    JsonNode frontend = get("/api/v1/services/frontend?" + RANGE + "&step=60s");
+    assertThat(frontend.at("/service/requests").asDouble()).isEqualTo(500.0);
+    assertThat(frontend.get("series")).hasSize(MINUTES).allSatisfy(p -> assertThat(p.get("requests").asDouble()).isEqualTo(50.0));
   }
 
   @Test

@@ -192,6 +192,15 @@ class NamespaceTwinTest {
       assertThat(queries.servicesWithSeries(w, null, 10 * MINUTE))
           .extracting(s -> s.service().kind() + " " + s.service().namespace() + "/" + s.service().name())
           .containsExactlyInAnyOrderElementsOf(expected);
+      // One service's series over every namespace of its name leaves out the same entries: frontend's 500, not 1,000.
+      TopologyQueries.ServiceDetail frontend = queries.service("frontend", null, w, MINUTE);
+      assertThat(frontend.summary().requests()).isEqualTo(500.0);
+      assertThat(frontend.summary().namespace()).isEqualTo("m10");
+      assertThat(frontend.series()).hasSize(10).allSatisfy(p -> assertThat(p.requests()).isEqualTo(50.0));
+      assertThat(queries.service("postgres", null, w, MINUTE).summary().requests()).isEqualTo(50.0);
+      // cart is logged in two namespaces: its namespace-less entry stays, summed with both.
+      assertThat(queries.service("cart", null, w, MINUTE).summary().requests()).isEqualTo(70.0 + 200.0 + 300.0);
+      assertThat(queries.service("frontend", "m10", w, MINUTE).summary().requests()).isEqualTo(500.0);
     }
   }
 
