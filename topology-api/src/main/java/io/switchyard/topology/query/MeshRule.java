@@ -138,8 +138,8 @@ public final class MeshRule {
    * out. A virtual peer (a {@code postgres} named by {@code db.*} or {@code peer.service} of its callers' spans) is when
    * it resolves, with the namespace of every client that ever called it, to one such service. A service without
    * namespace is when exactly one namespace has a listed service of its name with access-log figures, and that is
-   * it ({@link Twins}). Peers that resolve to
-   * nothing listed or to a service without access logs, and names logged in several namespaces, stay.
+   * it ({@link Twins}). Peers that resolve to nothing listed or to a service without access logs, and names logged in
+   * several namespaces, stay.
    */
   public static final class ServiceList {
     private final Map<String, String> virtualPeers = new HashMap<>();
@@ -264,23 +264,23 @@ public final class MeshRule {
       long windowsPerBucket) {
     int mesh = 0;
     int trace = 0;
-    // Names of namespace-less traced services whose twin can change a trace record's server.
-    Set<String> twinNames = null;
     for (int r = 0; r < records; r++) {
       mesh += sources[r] == MESH ? 1 : 0;
-      if (sources[r] == TRACE) {
-        trace++;
-        String name = catalog.hop(hops[r]).twinName;
-        if (name != null) {
-          if (twinNames == null) {
-            twinNames = new HashSet<>();
-          }
-          twinNames.add(name);
-        }
-      }
+      trace += sources[r] == TRACE ? 1 : 0;
     }
     if (mesh == 0 || trace == 0) {
       return Decision.NONE;
+    }
+    // Names of namespace-less traced services whose twin can change a trace record's server.
+    Set<String> twinNames = null;
+    for (int r = 0; r < records; r++) {
+      String name = sources[r] == TRACE ? catalog.hop(hops[r]).twinName : null;
+      if (name != null) {
+        if (twinNames == null) {
+          twinNames = new HashSet<>();
+        }
+        twinNames.add(name);
+      }
     }
     // Per (minute, server): whether a mesh record covers it wholly (a minute record, or a roll-up of every window).
     Map<SegmentServer, Boolean> meshed = new HashMap<>();
