@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -110,10 +111,11 @@ public final class FlinkJobsMain {
       return;
     }
     LocalRestore.Choice choice = LocalRestore.choose(options);
-    // Read once: whether the snapshot's run was bounded, and how many span lanes wrote it.
+    // Read once: whether the snapshot's run was bounded, which topics it read, and how many span lanes wrote it.
     Optional<CheckpointMetadata> metadata = choice.snapshot().flatMap(SnapshotInputs::metadata);
     Optional<String> cannotResume = SnapshotInputs.refusal(options, choice,
-        metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN));
+        metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN),
+        metadata.map(SnapshotInputs::topics).orElse(Set.of()));
     if (cannotResume.isPresent()) {
       // Before anything is pruned or built: that run would wait forever without a word, and the fallback
       // below would set the snapshot aside with its waiting spans and open windows.

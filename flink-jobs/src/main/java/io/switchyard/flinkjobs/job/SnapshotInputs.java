@@ -8,6 +8,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumStateSerializer;
 import org.apache.flink.connector.kafka.source.enumerator.SplitAndAssignmentStatus;
@@ -24,7 +26,9 @@ import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
  * partition already assigned, never tells its readers there are no more splits (FLINK-31006). The other
  * way round, an unbounded run restored from a bounded run's snapshot stops reading each partition at that
  * run's end and then runs on reading nothing. Both would wait forever without a word, so the local jar
- * refuses them before it submits the job.
+ * refuses them before it submits the job. So it does a snapshot of a run that read other topics (another
+ * {@code --topic-prefix}): the restored readers keep the partitions they were reading, subscribed or not (the
+ * enumerator only logs "Discovered removed partitions"), so their records would be counted with this run's.
  */
 final class SnapshotInputs {
   /** What a snapshot's Kafka source enumerators say about the run that wrote them. */
@@ -41,10 +45,11 @@ final class SnapshotInputs {
 
   /**
    * The one error line for a run of {@code o} that cannot resume the snapshot of {@code choice}, whose
-   * sources were {@code inputs}; empty when it can, or when the snapshot cannot be read (the restore itself
-   * then fails, and a snapshot the runner chose is set aside as before).
+   * sources were {@code inputs} and read {@code topics} ({@link #topics}); empty when it can, or when the
+   * snapshot cannot be read (the restore itself then fails, and a snapshot the runner chose is set aside as
+   * before).
    */
-  static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs) {
+  static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs, Set<String> topics) {
     if (choice.snapshot().isEmpty()) {
       return Optional.empty();
     }
@@ -65,7 +70,28 @@ final class SnapshotInputs {
           + " would stop where that run was to end and never be read on (and a bounded run cannot resume a snapshot"
           + " at all): " + other + ", or pass " + SpanLanes.FRESH);
     }
+    Set<String> others = new TreeSet<>(topics);
+    others.removeAll(SwitchyardPipeline.inputTopics(o));
+    if (!others.isEmpty()) {
+      String other = choice.automatic()
+          ? "give this run a --data-dir of its own, or the --topic-prefix of the run that wrote the snapshot"
+          : "--restore-from a snapshot of a run with this --topic-prefix";
+      return Optional.of("snapshot " + snapshot + " was written by a run reading " + String.join(", ", others) + ", which"
+          + " this run (" + (o.topicPrefix().isEmpty() ? "no --topic-prefix" : "--topic-prefix " + o.topicPrefix()) + ") does"
+          + " not read: Flink's Kafka source goes on reading the"
+          + " partitions a snapshot holds, so their records would be counted with this run's: " + other + ", or pass "
+          + SpanLanes.FRESH);
+    }
     return Optional.empty();
+  }
+
+  /** The Kafka topics whose partitions a snapshot's source enumerators hold; empty when none could be read. */
+  static Set<String> topics(CheckpointMetadata metadata) {
+    Set<String> topics = new TreeSet<>();
+    for (OperatorState operator : metadata.getOperatorStates()) {
+      kafkaEnumerator(operator.getCoordinatorState()).ifPresent(e -> e.splits().forEach(s -> topics.add(s.split().getTopic())));
+    }
+    return topics;
   }
 
   /** What the enumerators of {@code snapshot} (a checkpoint or savepoint folder, or its {@code _metadata}) say. */

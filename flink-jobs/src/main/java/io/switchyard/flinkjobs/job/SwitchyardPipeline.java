@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -243,6 +244,11 @@ public final class SwitchyardPipeline {
     return env
         .fromSource(source.build(), eventTime((TraceSpans s, long t) -> s.timestamp(), o), "spans")
         .uid(laneUid("spans-source", lane, lanes));
+  }
+
+  /** The topics the job's Kafka sources read: those whose positions a snapshot it resumes may hold. */
+  static Set<String> inputTopics(JobOptions o) {
+    return Set.of(o.topic(Topics.SPANS), o.topic(Topics.ACCESS_LOGS), o.topic(Topics.SLO_DEFINITIONS));
   }
 
   /**

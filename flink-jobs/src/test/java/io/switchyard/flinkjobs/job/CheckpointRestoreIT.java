@@ -271,6 +271,29 @@ class CheckpointRestoreIT {
   }
 
   /**
+   * Another pipeline's run on this data folder (another {@code --topic-prefix}): restored from the checkpoint, it
+   * went on reading the first run's topics beside its own (checked by hand: phase 2 sent to the first run's topics
+   * came out on the second run's edges topic), so the local jar refuses it (exit 2, one error line) and leaves
+   * the checkpoint to the run it belongs to.
+   */
+  @Test
+  void aRunWithAnotherTopicPrefixRefusesTheDataFoldersCheckpointAndLeavesItInPlace() throws Exception {
+    String group = "it-other-prefix";
+    JobOptions o = onFreshTopics(group, 0);
+    String prefix = o.topicPrefix();
+    Path checkpoint = checkpointOfPhaseOne(o, "prefix-it-live");
+    String other = kafka.uniquePrefix();
+    kafka.createTopics(other);
+
+    assertLocalJarRefuses(jobArgs(other, group, 0), "error: snapshot " + checkpoint + " was written by a run reading "
+        + prefix + "switchyard.access-logs, " + prefix + "switchyard.slo-definitions, " + prefix + "switchyard.spans, which"
+        + " this run (--topic-prefix " + other + ") does not read: Flink's Kafka source goes on reading the partitions a"
+        + " snapshot holds, so their records would be counted with this run's: give this run a --data-dir of its own, or"
+        + " the --topic-prefix of the run that wrote the snapshot, or pass " + SpanLanes.FRESH);
+    assertThat(checkpoint.resolve("_metadata")).exists();
+  }
+
+  /**
    * The other way round: a {@code --bounded} run stopped before its end leaves a checkpoint whose Kafka
    * positions end where that run was to stop. An unbounded run resuming it would stop reading there and run on
    * reading nothing; the local jar refuses it instead (exit 2, one error line). The bounded run is held short

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumStateSerializer;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
@@ -103,31 +104,64 @@ class SnapshotInputsTest {
   @Test
   void aBoundedRunRefusesEverySnapshotItCanReadNamingFreshAndTheDataDir() {
     JobOptions bounded = options("--bounded", "--data-dir", "/data");
-    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNBOUNDED)).hasValue("--bounded cannot resume snapshot "
+    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNBOUNDED, Set.of())).hasValue("--bounded cannot resume snapshot "
         + CHECKPOINT + ": Flink's Kafka source never ends a bounded run restored from a snapshot (and this one, of an unbounded"
         + " run, holds positions without an end), so the run would never finish: give it a --data-dir of its own (it then"
         + " reads from the consumer group's committed offsets to the topics' current end), or pass --fresh to do so in this"
         + " one; the snapshot is left as it is");
     LocalRestore.Choice named = new LocalRestore.Choice(Optional.of(CHECKPOINT), false);
-    assertThat(SnapshotInputs.refusal(bounded, named, Inputs.BOUNDED)).get().asString()
+    assertThat(SnapshotInputs.refusal(bounded, named, Inputs.BOUNDED, Set.of())).get().asString()
         .startsWith("--bounded cannot resume snapshot " + CHECKPOINT + ": Flink's Kafka source never ends a bounded run"
             + " restored from a snapshot, so the run would never finish")
         .contains("--fresh", "--data-dir");
     // Unreadable: the restore fails on its own, and the runner sets the snapshot aside (UnrestorableSnapshotIT).
-    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNKNOWN)).isEmpty();
-    assertThat(SnapshotInputs.refusal(bounded, LocalRestore.Choice.FRESH, Inputs.UNKNOWN)).isEmpty();
+    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(SnapshotInputs.refusal(bounded, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
+  }
+
+  @Test
+  void aSnapshotTellsTheTopicsOfEveryKafkaSourceItHolds() throws Exception {
+    TopicPartition logs = new TopicPartition("switchyard.access-logs", 2);
+    Path chk = checkpoint(
+        source("access-logs-source", coordinatorState(new KafkaPartitionSplit(logs, 3))),
+        source("spans-source", coordinatorState(new KafkaPartitionSplit(SPANS_0, 10), new KafkaPartitionSplit(SPANS_1, 4))),
+        new OperatorState("windows", "edge-windows", SpanLanes.operatorId("edge-windows"), 1, 128));
+    assertThat(SnapshotInputs.metadata(chk).map(SnapshotInputs::topics))
+        .hasValue(Set.of("switchyard.access-logs", "switchyard.spans"));
+  }
+
+  @Test
+  void anUnboundedRunRefusesTheSnapshotOfARunThatReadOtherTopics() {
+    Set<String> read = Set.of("switchyard.spans", "switchyard.access-logs", "switchyard.slo-definitions");
+    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED, read)).isEmpty();
+    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
+        Set.of("switchyard.spans"))).isEmpty();
+
+    JobOptions staging = options("--data-dir", "/data", "--topic-prefix", "staging.");
+    assertThat(SnapshotInputs.refusal(staging, automatic(), Inputs.UNBOUNDED, read)).hasValue("snapshot " + CHECKPOINT
+        + " was written by a run reading switchyard.access-logs, switchyard.slo-definitions, switchyard.spans, which this"
+        + " run (--topic-prefix staging.) does not read: Flink's Kafka source goes on reading the partitions a snapshot"
+        + " holds, so their records would be counted with this run's: give this run a --data-dir of its own, or the"
+        + " --topic-prefix of the run that wrote the snapshot, or pass " + SpanLanes.FRESH);
+    assertThat(SnapshotInputs.refusal(staging, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.UNBOUNDED,
+        Set.of("staging.switchyard.spans", "switchyard.spans"))).get().asString()
+        .startsWith("snapshot " + CHECKPOINT + " was written by a run reading switchyard.spans, which")
+        .contains(": --restore-from a snapshot of a run with this --topic-prefix, or pass --fresh");
+    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
+        Set.of("staging.switchyard.spans"))).get().asString().contains("this run (no --topic-prefix) does not read");
+    assertThat(SnapshotInputs.refusal(staging, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
   }
 
   @Test
   void anUnboundedRunRefusesOnlyABoundedRunsSnapshot() {
     JobOptions live = options("--data-dir", "/data");
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNBOUNDED)).isEmpty();
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNKNOWN)).isEmpty();
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.BOUNDED)).hasValue("snapshot " + CHECKPOINT
+    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNBOUNDED, Set.of())).isEmpty();
+    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.BOUNDED, Set.of())).hasValue("snapshot " + CHECKPOINT
         + " was written by a --bounded run: resumed unbounded, each Kafka partition would stop where that run was to end and"
         + " never be read on (and a bounded run cannot resume a snapshot at all): move /data/checkpoints/abc out of"
         + " --data-dir /data to resume the newest checkpoint before it, or pass " + SpanLanes.FRESH);
-    assertThat(SnapshotInputs.refusal(live, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.BOUNDED)).get()
+    assertThat(SnapshotInputs.refusal(live, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.BOUNDED, Set.of())).get()
         .asString().contains(": --restore-from a snapshot of an unbounded run, or pass --fresh");
   }
 }
