@@ -214,6 +214,7 @@ final class GraphJson {
   private static final byte[] E_BYTES_SENT_RATE = JsonBytes.ascii(",\"bytesSentRate\":");
   private static final byte[] E_BYTES_RECEIVED_RATE = JsonBytes.ascii(",\"bytesReceivedRate\":");
   private static final byte[] P50 = JsonBytes.ascii("{\"p50\":");
+  private static final byte[] P90 = JsonBytes.ascii(",\"p90\":");
   private static final byte[] P95 = JsonBytes.ascii(",\"p95\":");
   private static final byte[] P99 = JsonBytes.ascii(",\"p99\":");
 
@@ -274,6 +275,7 @@ final class GraphJson {
 
   private static void latency(JsonBytes out, Traffic.Latency l) {
     out.raw(P50).number(l.p50());
+    out.raw(P90).number(l.p90());
     out.raw(P95).number(l.p95());
     out.raw(P99).number(l.p99());
     out.raw('}');

@@ -852,7 +852,7 @@ public final class TopologyQueries {
       ServiceAcc b = buckets[i];
       String time = Instant.ofEpochMilli(start).toString();
       if (b == null) {
-        series.add(new SeriesPoint(time, 0, 0, null, new Traffic.Latency(null, null, null)));
+        series.add(new SeriesPoint(time, 0, 0, null, new Traffic.Latency(null, null, null, null)));
       } else {
         series.add(new SeriesPoint(time, b.traffic.requests, b.traffic.rate(stepSeconds), b.traffic.errorPercent(),
             b.traffic.latency()));

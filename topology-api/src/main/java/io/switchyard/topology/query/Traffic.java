@@ -83,8 +83,8 @@ public final class Traffic {
   private static final double[] TENS = {1, 10, 100, 1_000, 10_000, 100_000};
 
   /** Percentiles in milliseconds, null when nothing was observed. */
-  public record Latency(Double p50, Double p95, Double p99) {
-    static final Latency NONE = new Latency(null, null, null);
+  public record Latency(Double p50, Double p90, Double p95, Double p99) {
+    static final Latency NONE = new Latency(null, null, null, null);
 
     /** From {@link LatencyBuckets#COUNT} bucket counts at {@code h[offset]}, then their sum and count. */
     static Latency of(double[] h, int offset) {
@@ -92,36 +92,42 @@ public final class Traffic {
       if (count <= 0) {
         return NONE;
       }
-      // The three quantiles in one pass over the buckets, each computed as LatencyBuckets.quantile computes it alone
+      // The four quantiles in one pass over the buckets, each computed as LatencyBuckets.quantile computes it alone
       // (same ranks, same running count, same interpolation): a graph takes them of thousands of histograms.
       double r50 = 0.5 * count;
+      double r90 = 0.9 * count;
       double r95 = 0.95 * count;
       double r99 = 0.99 * count;
       double last = LatencyBuckets.upperBoundSeconds(LatencyBuckets.FINITE - 1);
       double s50 = last;
+      double s90 = last;
       double s95 = last;
       double s99 = last;
       int found = 0;
       double seen = 0;
-      for (int i = 0; i < LatencyBuckets.COUNT && found < 3; i++) {
+      for (int i = 0; i < LatencyBuckets.COUNT && found < 4; i++) {
         double c = h[offset + i];
         if (c > 0) {
           if (found == 0 && seen + c >= r50) {
             s50 = within(i, r50, seen, c);
             found = 1;
           }
-          if (found == 1 && seen + c >= r95) {
-            s95 = within(i, r95, seen, c);
+          if (found == 1 && seen + c >= r90) {
+            s90 = within(i, r90, seen, c);
             found = 2;
           }
-          if (found == 2 && seen + c >= r99) {
-            s99 = within(i, r99, seen, c);
+          if (found == 2 && seen + c >= r95) {
+            s95 = within(i, r95, seen, c);
             found = 3;
+          }
+          if (found == 3 && seen + c >= r99) {
+            s99 = within(i, r99, seen, c);
+            found = 4;
           }
         }
         seen += c;
       }
-      return new Latency(ms(s50), ms(s95), ms(s99));
+      return new Latency(ms(s50), ms(s90), ms(s95), ms(s99));
     }
 
     /** The rank's point in bucket {@code i}, interpolated as LatencyBuckets.quantile does. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * by hand from those formulas.
  */
 class ExternalViewsTest {
-  private static final Traffic.Latency NO_LATENCY = new Traffic.Latency(null, null, null);
+  private static final Traffic.Latency NO_LATENCY = new Traffic.Latency(null, null, null, null);
 
   private static final Graph GRAPH = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
       List.of(node("user", "", "user", true), node("shop/frontend", "shop", "service", false),

@@ -167,7 +167,7 @@ class GraphJsonTest {
   }
 
   private static Traffic.Latency latency(Random random) {
-    return new Traffic.Latency(nullable(random), nullable(random), nullable(random));
+    return new Traffic.Latency(nullable(random), nullable(random), nullable(random), nullable(random));
   }
 
   private static Map<String, Double> counts(Random random) {

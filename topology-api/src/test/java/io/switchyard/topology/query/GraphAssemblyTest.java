@@ -195,7 +195,7 @@ class GraphAssemblyTest {
     if (count <= 0) {
       return Traffic.Latency.NONE;
     }
-    return new Traffic.Latency(ms(h, count, 0.5), ms(h, count, 0.95), ms(h, count, 0.99));
+    return new Traffic.Latency(ms(h, count, 0.5), ms(h, count, 0.9), ms(h, count, 0.95), ms(h, count, 0.99));
   }
 
   private static Double ms(double[] h, double count, double q) {

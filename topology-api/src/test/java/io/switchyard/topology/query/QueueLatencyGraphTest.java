@@ -97,7 +97,7 @@ class QueueLatencyGraphTest {
       TopologyQueries queries = new TopologyQueries(store, new MutableClock(Instant.ofEpochMilli(T0 + HOUR)), () -> 0,
           () -> true, decoders);
       Graph.Edge e = edges(queries, T0, T0 + MINUTE, GraphType.SERVICE).values().iterator().next();
-      assertThat(e.queueLatencyMs()).isEqualTo(new Traffic.Latency(null, null, null));
+      assertThat(e.queueLatencyMs()).isEqualTo(new Traffic.Latency(null, null, null, null));
     }
   }
 

@@ -38,7 +38,7 @@ class TrafficLatencyTest {
         assertThat(l).isEqualTo(Traffic.Latency.NONE);
         continue;
       }
-      assertThat(l).as("histogram %d", n).isEqualTo(new Traffic.Latency(alone(h, offset, c, 0.5), alone(h, offset, c, 0.95),
+      assertThat(l).as("histogram %d", n).isEqualTo(new Traffic.Latency(alone(h, offset, c, 0.5), alone(h, offset, c, 0.9), alone(h, offset, c, 0.95),
           alone(h, offset, c, 0.99)));
       checked++;
     }
