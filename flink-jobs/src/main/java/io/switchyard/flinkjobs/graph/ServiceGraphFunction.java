@@ -54,6 +54,11 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     DROPPED_NO_SERVICE,
     /** Record bytes did not parse as a span. */
     DROPPED_MALFORMED,
+    /**
+     * An application's span of a hop its proxies traced too (a CLIENT whose child is a proxy's CLIENT,
+     * a SERVER whose parent is a proxy's SERVER): the proxies' pair counts the hop.
+     */
+    PROXIED,
   }
 
   private final PairingConfig config;
@@ -161,6 +166,9 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       changed = true;
       latest = Math.max(latest, now(span, ctx));
+      if (span.proxy()) {
+        onProxy(trace, span);
+      }
       if (clientSide) {
         onClient(trace, span, raw, ctx, out);
       } else {
@@ -258,6 +266,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     if (matched && !producer) {
       return;
     }
+    if (!producer && trace.proxyMarks && !client.proxy() && trace.marked(client, TraceState.PROXY_CLIENT_PARENT, false)) {
+      counters.get(Outcome.PROXIED).inc(); // its proxy's CLIENT span came first
+      return;
+    }
     // Producers stay until their wait ends: more consumers of a fan-out may still come, and a consumer
     // may read the message long after an RPC's partner would have come (a backlog, a batch consumer).
     long wait = producer ? config.messagingWait().toMillis() : config.pairingWait().toMillis();
@@ -281,9 +293,48 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
       return;
     }
+    if (trace.proxyMarks && server.kind == SpanFields.KIND_SERVER && !server.proxy()
+        && trace.marked(server, TraceState.PROXY_SERVER, true)) {
+      counters.get(Outcome.PROXIED).inc(); // its proxy's SERVER span came first
+      return;
+    }
     // A consumer waits like any server: one that comes first waits for a producer span delivered out of
     // order, which is a delivery delay like an RPC client's, not the message's time in the queue.
     trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx, config.pairingWait().toMillis()), false));
+  }
+
+  /**
+   * A proxy's span, before it pairs as any span does: with sidecars and instrumented applications one
+   * hop A -> B is four spans, app A's CLIENT, A's sidecar's CLIENT, B's sidecar's SERVER, app B's
+   * SERVER, each the child of the one before. The sidecars' pair is the hop; the application span
+   * next to each proxy span makes no edge of its own. One that waits already is taken out here; one that
+   * comes later finds the marker this leaves (kept as long as the trace's dedupe memory). Only an
+   * application's span is taken: a proxy span next to another proxy's (a sidecar's CLIENT above an
+   * egress gateway's) still pairs or expires as before, so no hop of a proxy chain disappears.
+   */
+  private void onProxy(TraceState trace, SpanFields proxy) {
+    if (proxy.kind == SpanFields.KIND_CLIENT && proxy.hasParent()) {
+      trace.mark(proxy, TraceState.PROXY_CLIENT_PARENT, true);
+      List<TraceState.Pending> pending = trace.pending;
+      for (int i = 0; i < pending.size(); i++) {
+        TraceState.Pending p = pending.get(i);
+        if (p.client && p.span.kind == SpanFields.KIND_CLIENT && proxy.isChildOf(p.span) && !p.span.proxy()) {
+          pending.remove(i);
+          counters.get(Outcome.PROXIED).inc();
+          return;
+        }
+      }
+    } else if (proxy.kind == SpanFields.KIND_SERVER) {
+      trace.mark(proxy, TraceState.PROXY_SERVER, false);
+      List<TraceState.Pending> pending = trace.pending;
+      for (int i = pending.size() - 1; i >= 0; i--) {
+        TraceState.Pending p = pending.get(i);
+        if (!p.client && p.span.kind == SpanFields.KIND_SERVER && p.span.isChildOf(proxy) && !p.span.proxy()) {
+          pending.remove(i);
+          counters.get(Outcome.PROXIED).inc();
+        }
+      }
+    }
   }
 
   private long deadline(SpanFields span, Context ctx, long waitMs) {

@@ -179,6 +179,38 @@ final class SpanFields {
     return Arrays.equals(ids, parentFrom, parentFrom + parentLength, parent.ids, parent.spanIdFrom, parent.spanIdFrom + parent.spanIdLength);
   }
 
+  /**
+   * Whether an Envoy proxy (an Istio sidecar or gateway) made this span. Envoy's tracer tags every span
+   * it makes {@code component=proxy} and, once a cluster was chosen, {@code upstream_cluster} (Istio's
+   * sidecars: "outbound|8080||cart.ns.svc.cluster.local", "inbound|8080||"); ingest keeps the latter,
+   * the former only when {@code component} is among the kept attributes. An application's own spans
+   * carry neither. Costs one comparison on the one-pass read: the tag's place is recorded anyway.
+   */
+  boolean proxy() {
+    if (message == null) {
+      // A place is that of the length varint: a first byte of 0 is an empty value, not the tag.
+      return upstreamClusterAt != 0 && ids[upstreamClusterAt] != 0;
+    }
+    return !message.getUpstreamCluster().isEmpty() || "proxy".equals(attributes.get("component"));
+  }
+
+  /** A marker {@link TraceState} keeps among the seen keys: {@code mark}, then the span id, or the parent span id. */
+  byte[] markKey(byte mark, boolean parent) {
+    int from = parent ? parentFrom : spanIdFrom;
+    int length = parent ? parentLength : spanIdLength;
+    byte[] k = new byte[length + 1];
+    k[0] = mark;
+    System.arraycopy(ids, from, k, 1, length);
+    return k;
+  }
+
+  /** Whether {@code key} is {@link #markKey(byte, boolean) markKey(mark, parent)} of this span. */
+  boolean isMarkKey(byte[] key, byte mark, boolean parent) {
+    int from = parent ? parentFrom : spanIdFrom;
+    int length = parent ? parentLength : spanIdLength;
+    return key.length == length + 1 && key[0] == mark && Arrays.equals(key, 1, key.length, ids, from, from + length);
+  }
+
   /** The span id in lower-case hex. */
   String spanIdHex() {
     return HEX.formatHex(ids, spanIdFrom, spanIdFrom + spanIdLength);

@@ -11,8 +11,22 @@ import java.util.List;
  * cheaper than any per-entry state access.
  */
 final class TraceState {
-  /** (kind number, span id) of every span seen, to drop redeliveries. */
+  /**
+   * Marker: a proxy's CLIENT span is a child of the span id that follows (its parent span id). Kept
+   * among the {@link #seen} keys, which start with a span kind (2 to 5) and so never equal a marker:
+   * a build without markers reads them as keys no span has, and the stored format stays as it was.
+   */
+  static final byte PROXY_CLIENT_PARENT = (byte) (0x80 | SpanFields.KIND_CLIENT);
+  /** Marker: the span id that follows is a proxy's SERVER span. */
+  static final byte PROXY_SERVER = (byte) (0x80 | SpanFields.KIND_SERVER);
+
+  /** (kind number, span id) of every span seen, to drop redeliveries; and the proxy markers. */
   final List<byte[]> seen;
+  /**
+   * Whether {@link #seen} holds a marker: only a trace with proxy spans looks for one, so traffic
+   * without sidecars pays one test of this flag per span that is about to wait.
+   */
+  boolean proxyMarks;
   /** Spans waiting for their other side, in arrival order. */
   final List<Pending> pending;
   /** Timestamp of the registered expiry timer, {@link Long#MIN_VALUE} when none. */
@@ -48,6 +62,32 @@ final class TraceState {
     }
     seen.add(key);
     return true;
+  }
+
+  /** Adds a proxy marker of {@code span} (its span id, or its parent span id), once. */
+  void mark(SpanFields span, byte mark, boolean parent) {
+    if (!marked(span, mark, parent)) {
+      seen.add(span.markKey(mark, parent));
+      proxyMarks = true;
+    }
+  }
+
+  /** Whether the marker {@code mark} of {@code span}'s span id (or parent span id) is kept. */
+  boolean marked(SpanFields span, byte mark, boolean parent) {
+    if (!proxyMarks) {
+      return false;
+    }
+    for (int i = 0; i < seen.size(); i++) {
+      if (span.isMarkKey(seen.get(i), mark, parent)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a seen key is a proxy marker rather than a span's (kind, span id). */
+  static boolean isMark(byte[] key) {
+    return key.length > 0 && key[0] < 0;
   }
 
   /** The earliest deadline of a waiting span, {@link Long#MAX_VALUE} when none waits. */
@@ -98,6 +138,7 @@ final class TraceState {
     TraceState t = new TraceState(new ArrayList<>(seen), p);
     t.expiryTimer = expiryTimer;
     t.forgetAt = forgetAt;
+    t.proxyMarks = proxyMarks;
     return t;
   }
 

@@ -14,7 +14,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * Explicit, versioned state format of {@link TraceState} (no Kryo, no POJO reflection). Version 1:
  * seen count, each (length, bytes); pending count, each (key, deadline, matched flag, span length,
  * span protobuf bytes); expiry timer; the time the trace may be forgotten (the cleanup or keep-alive timer in earlier builds). A new field means a new snapshot version
- * that still reads this one.
+ * that still reads this one. The proxy markers ({@link TraceState#PROXY_SERVER}) are seen entries like
+ * any other, so version 1 holds them unchanged: either build reads the other's state.
  */
 public final class TraceStateSerializer extends TypeSerializerSingleton<TraceState> {
   private static final long serialVersionUID = 1L;
@@ -69,10 +70,12 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
   public TraceState deserialize(DataInputView in) throws IOException {
     int seenCount = in.readInt();
     List<byte[]> seen = new ArrayList<>(seenCount + 2);
+    boolean marks = false;
     for (int i = 0; i < seenCount; i++) {
       byte[] s = new byte[in.readUnsignedByte()];
       in.readFully(s);
       seen.add(s);
+      marks |= TraceState.isMark(s);
     }
     int pendingCount = in.readInt();
     List<TraceState.Pending> pending = new ArrayList<>(pendingCount + 1);
@@ -89,6 +92,7 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       }
     }
     TraceState t = new TraceState(seen, pending);
+    t.proxyMarks = marks;
     t.expiryTimer = in.readLong();
     t.forgetAt = in.readLong();
     return t;

@@ -9,9 +9,11 @@ import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.model.v1.SpanRecord.SpanKind;
 import io.switchyard.model.v1.SpanRecord.StatusCode;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -24,9 +26,16 @@ class ServiceGraphFunctionTest {
   private KeyedOneInputStreamOperatorTestHarness<String, TraceSpans, EdgeEvent> harness;
 
   private void start(PairingConfig config) throws Exception {
+    start(config, false);
+  }
+
+  private void start(PairingConfig config, boolean rocksDb) throws Exception {
     ServiceGraphOperator operator = new ServiceGraphOperator(config);
     function = operator.function();
     harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, TraceSpans::key, Types.STRING);
+    if (rocksDb) {
+      harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+    }
     harness.open();
   }
 
@@ -598,5 +607,185 @@ class ServiceGraphFunctionTest {
     harness.processElement(new StreamRecord<>(batch, T0));
     assertThat(edges()).hasSize(1);
     assertThat(function.count(Outcome.DROPPED_MALFORMED)).isEqualTo(1);
+  }
+
+  // One hop frontend -> cart in an Istio mesh whose sidecars trace and whose applications are
+  // instrumented: app CLIENT (1) -> sidecar's outbound CLIENT (2) -> cart's sidecar's inbound SERVER (3)
+  // -> app SERVER (4), each the child of the one before. The sidecars name themselves "<app>.<namespace>".
+
+  private static SpanRecord.Builder appClient(long trace) {
+    return span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 100).setPeerService("cart");
+  }
+
+  private static SpanRecord.Builder sidecarClient(long trace) {
+    return span(trace, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 90)
+        .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200);
+  }
+
+  private static SpanRecord.Builder sidecarServer(long trace) {
+    return span(trace, 3, 2, "cart.shop", SpanKind.SPAN_KIND_SERVER, T0 + 10, 80)
+        .setUpstreamCluster("inbound|8080||").setHttpStatusCode(200);
+  }
+
+  private static SpanRecord.Builder appServer(long trace) {
+    return span(trace, 4, 3, "cart", SpanKind.SPAN_KIND_SERVER, T0 + 15, 70).setHttpStatusCode(200);
+  }
+
+  private static List<SpanRecord.Builder> hop(long trace) {
+    return List.of(appClient(trace), sidecarClient(trace), sidecarServer(trace), appServer(trace));
+  }
+
+  /** The edge the sidecars' spans make, as the pairing makes it for a trace with no application spans. */
+  private static EdgeEvent sidecarsEdge() {
+    return Spans.paired(sidecarClient(1).build(), sidecarServer(1).build());
+  }
+
+  private static void permutations(List<Integer> prefix, List<Integer> rest, List<List<Integer>> out) {
+    if (rest.isEmpty()) {
+      out.add(prefix);
+      return;
+    }
+    for (Integer next : rest) {
+      List<Integer> p = new ArrayList<>(prefix);
+      p.add(next);
+      List<Integer> r = new ArrayList<>(rest);
+      r.remove(next);
+      permutations(p, r, out);
+    }
+  }
+
+  private void fourSpanHopInEveryArrivalOrderMakesTheSidecarsEdgeOnly(boolean rocksDb) throws Exception {
+    start(PairingConfig.defaults(), rocksDb);
+    List<List<Integer>> orders = new ArrayList<>();
+    permutations(List.of(), List.of(0, 1, 2, 3), orders);
+    long trace = 0;
+    for (List<Integer> order : orders) {
+      for (int mode = 0; mode < 3; mode++) {
+        trace++;
+        List<SpanRecord.Builder> spans = new ArrayList<>();
+        for (int i : order) {
+          spans.add(hop(trace).get(i));
+        }
+        switch (mode) {
+          case 0 -> {
+            for (SpanRecord.Builder s : spans) {
+              send(s);
+            }
+          }
+          case 1 -> sendTogether(spans.toArray(SpanRecord.Builder[]::new));
+          default -> {
+            // Two batches, the second after the watermark moved on (within the pairing wait).
+            sendTogether(spans.get(0), spans.get(1));
+            harness.processWatermark(new Watermark(T0 + 5_000));
+            sendTogether(spans.get(2), spans.get(3));
+          }
+        }
+      }
+    }
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(trace).isEqualTo(72);
+    assertThat(edges()).hasSize(72).allSatisfy(e -> {
+      assertThat(e).isEqualTo(sidecarsEdge());
+      assertThat(e.clientName).isEqualTo("frontend.shop");
+      assertThat(e.serverName).isEqualTo("cart.shop");
+      assertThat(e.clientLatencySeconds).isEqualTo(0.09); // the proxies' latencies
+      assertThat(e.serverLatencySeconds).isEqualTo(0.08);
+    });
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(72);
+    assertThat(function.count(Outcome.PROXIED)).isEqualTo(144);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void appAndSidecarSpansOfOneHopMakeOneEdgeWhateverTheirOrderAndBatches() throws Exception {
+    fourSpanHopInEveryArrivalOrderMakesTheSidecarsEdgeOnly(false);
+  }
+
+  @Test
+  void appAndSidecarSpansOfOneHopMakeOneEdgeOnRocksDb() throws Exception {
+    fourSpanHopInEveryArrivalOrderMakesTheSidecarsEdgeOnly(true);
+  }
+
+  @Test
+  void appSpansLaterThanThePairingWaitAndAfterARestoreAreStillProxied() throws Exception {
+    start();
+    sendTogether(sidecarClient(1), sidecarServer(1));
+    harness.processWatermark(new Watermark(T0 + 30_000)); // the proxies' pair is long complete
+    send(appServer(1));
+    send(appClient(1));
+    sendTogether(sidecarServer(2), sidecarClient(2));
+    assertThat(edges()).hasSize(2).allSatisfy(e -> assertThat(e).isEqualTo(sidecarsEdge()));
+    assertThat(function.count(Outcome.PROXIED)).isEqualTo(2);
+    restartFromSnapshot(T0);
+    sendTogether(appClient(2), appServer(2));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).isEmpty();
+    assertThat(function.count(Outcome.PROXIED)).isEqualTo(2); // the markers came back with the trace
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void redeliveredAppAndSidecarSpansCountOnce() throws Exception {
+    start();
+    send(appClient(1));
+    send(appServer(1));
+    send(appClient(1));
+    send(sidecarClient(1));
+    send(appServer(1));
+    send(sidecarClient(1));
+    send(sidecarServer(1));
+    sendTogether(hop(1).toArray(SpanRecord.Builder[]::new));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).singleElement().isEqualTo(sidecarsEdge());
+    assertThat(function.count(Outcome.PROXIED)).isEqualTo(2);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(7);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+  }
+
+  @Test
+  void tracesWithoutAppSpansOrWithoutSidecarsPairAsBefore() throws Exception {
+    start();
+    // Sidecars only (the applications are not instrumented): the sidecar's CLIENT starts the trace.
+    SpanRecord.Builder rootSidecarClient = sidecarClient(1).clearParentSpanId();
+    send(sidecarServer(1));
+    send(rootSidecarClient);
+    // Applications only: an app CLIENT, a nested app CLIENT (an HTTP library under a service call), a server.
+    send(span(2, 3, 2, "cart", SpanKind.SPAN_KIND_SERVER, T0 + 10, 80));
+    send(span(2, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 90));
+    send(span(2, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 100).setPeerService("cart"));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).containsExactly(
+        Spans.paired(rootSidecarClient.build(), sidecarServer(1).build()),
+        Spans.paired(span(2, 2, 1, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 90).build(),
+            span(2, 3, 2, "cart", SpanKind.SPAN_KIND_SERVER, T0 + 10, 80).build()),
+        SpanEdges.unmatchedClient(SpanFields.of(span(2, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 100)
+            .setPeerService("cart").build()), PairingConfig.DEFAULT_PEER_ATTRIBUTES));
+    assertThat(function.count(Outcome.PROXIED)).isZero();
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(1);
+  }
+
+  @Test
+  void aSidecarSpanKnownByAKeptComponentTagProxiesItsAppSpanAndAProxyChainKeepsEachProxysEdge() throws Exception {
+    start();
+    // No route at the sidecar: no cluster, so no upstream_cluster; component=proxy kept by --keep-attributes.
+    send(appClient(1));
+    send(span(1, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 1).setHttpStatusCode(404)
+        .putAttributes("component", "proxy"));
+    // Through an egress gateway: the sidecar's CLIENT and the gateway's CLIENT under it both stay edges.
+    send(appClient(2));
+    send(sidecarClient(2));
+    send(span(2, 3, 2, "istio-egressgateway.istio-system", SpanKind.SPAN_KIND_CLIENT, T0 + 10, 80)
+        .setUpstreamCluster("outbound|443||api.example.com").setServerAddress("api.example.com"));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.clientName + " -> " + e.serverName).containsExactlyInAnyOrder(
+        "frontend.shop -> unknown", "frontend.shop -> unknown", "istio-egressgateway.istio-system -> api.example.com");
+    assertThat(function.count(Outcome.PROXIED)).isEqualTo(2);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(3);
   }
 }

@@ -98,6 +98,48 @@ class TraceStateSerializerTest {
   }
 
   @Test
+  void proxyMarkersRoundTripAsSeenEntriesThatNoSpansSeenKeyEquals() throws Exception {
+    SpanFields sidecarClient = SpanFields.of(Spans.span(1, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, 0, 5)
+        .setUpstreamCluster("outbound|8080||cart").build());
+    SpanFields sidecarServer = SpanFields.of(Spans.span(1, 3, 2, "cart.shop", SpanKind.SPAN_KIND_SERVER, 0, 5)
+        .setUpstreamCluster("inbound|8080||").build());
+    SpanFields appClient = SpanFields.of(Spans.span(1, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, 0, 5).build());
+    SpanFields appServer = SpanFields.of(Spans.span(1, 4, 3, "cart", SpanKind.SPAN_KIND_SERVER, 0, 5).build());
+    TraceState t = new TraceState();
+    assertThat(t.marked(appClient, TraceState.PROXY_CLIENT_PARENT, false)).isFalse();
+    t.markSeen(sidecarClient.seenKey());
+    t.mark(sidecarClient, TraceState.PROXY_CLIENT_PARENT, true);
+    t.markSeen(sidecarServer.seenKey());
+    t.mark(sidecarServer, TraceState.PROXY_SERVER, false);
+    t.mark(sidecarServer, TraceState.PROXY_SERVER, false); // kept once
+    t.forgetAt = 9;
+    assertThat(t.seen).hasSize(4);
+
+    byte[] bytes = bytes(t);
+    TraceState back = TraceStateSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes));
+    for (TraceState s : List.of(back, back.copy())) {
+      assertThat(s.proxyMarks).isTrue();
+      assertThat(s.marked(appClient, TraceState.PROXY_CLIENT_PARENT, false)).isTrue();
+      assertThat(s.marked(appServer, TraceState.PROXY_SERVER, true)).isTrue();
+      assertThat(s.marked(appServer, TraceState.PROXY_CLIENT_PARENT, false)).isFalse();
+      // The spans whose ids the markers hold are still new spans, and the seen ones still duplicates.
+      assertThat(s.markSeen(appClient.seenKey())).isTrue();
+      assertThat(s.markSeen(sidecarServer.seenKey())).isFalse();
+    }
+    assertThat(TraceStateSerializer.nothingWaits(bytes)).isTrue();
+    assertThat(TraceStateSerializer.forgetAt(bytes)).isEqualTo(9);
+    TraceState plain = new TraceState();
+    plain.markSeen(appClient.seenKey());
+    assertThat(TraceStateSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes(plain))).proxyMarks).isFalse();
+    assertThat(sidecarClient.proxy()).isTrue();
+    assertThat(SpanFields.parse(Spans.span(1, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, 0, 5)
+        .setUpstreamCluster("outbound|8080||cart").build().toByteArray()).proxy()).isTrue();
+    assertThat(SpanFields.parse(Spans.span(1, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, 0, 5).build().toByteArray())
+        .proxy()).isFalse();
+    assertThat(appClient.proxy()).isFalse();
+  }
+
+  @Test
   void copyIsDeepForTheListsTheOperatorMutates() {
     TraceState t = new TraceState();
     t.put(pending("c/01", SpanRecord.getDefaultInstance(), 1, false));

@@ -59,6 +59,18 @@ final class GraphFixture {
     // A client whose server is not instrumented: a virtual node named by peer.service.
     spans.add(span(300, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 2_000, 250).setPeerService("payments")
         .setResponseFlags("UF,URX").build());
+    // Three requests through Istio sidecars that trace, between instrumented apps: app CLIENT -> sidecar CLIENT ->
+    // sidecar SERVER -> app SERVER. One edge per request, the sidecars'; the app spans are proxied.
+    for (int i = 0; i < 3; i++) {
+      long t = T0 + 6_000 + i * 1_000L;
+      long trace = 400 + i;
+      spans.add(span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, t, 50).setPeerService("cart").build());
+      spans.add(span(trace, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, t + 2, 46)
+          .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200).build());
+      spans.add(span(trace, 3, 2, "cart.shop", SpanKind.SPAN_KIND_SERVER, t + 4, 42).setUpstreamCluster("inbound|8080||")
+          .setHttpStatusCode(200).build());
+      spans.add(span(trace, 4, 3, "cart", SpanKind.SPAN_KIND_SERVER, t + 6, 38).setHttpStatusCode(200).build());
+    }
     return spans;
   }
 
@@ -110,6 +122,8 @@ final class GraphFixture {
     List<SpanRecord> spans = new ArrayList<>(spans());
     spans.add(spans.get(1)); // redelivered client span
     spans.add(spans.get(2)); // redelivered server span
+    // A redelivered app SERVER span next to its sidecar's.
+    spans.add(spans.stream().filter(s -> s.getServiceName().equals("cart")).findFirst().orElseThrow());
     Collections.shuffle(spans, new Random(42)); // arrival order is anything: server before client, minute 1 before minute 0
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     for (SpanRecord s : spans) {
@@ -161,7 +175,7 @@ final class GraphFixture {
     });
     int trace = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
     int mesh = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
-    assertThat(requests).containsExactlyInAnyOrderEntriesOf(with(Map.of(
+    Map<String, Double> expectedRequests = with(Map.of(
         trace + "|virtual_node|user->frontend@0", 8.0,
         trace + "|virtual_node|user->frontend@1", 2.0,
         trace + "||frontend->checkout@0", 8.0,
@@ -172,7 +186,12 @@ final class GraphFixture {
         trace + "|messaging_system|orders->shipping@0", 1.0,
         trace + "|virtual_node|frontend->payments@0", 1.0,
         mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0,
-        mesh + "||productpage-v1->mongodb@0", 1.0));
+        mesh + "||productpage-v1->mongodb@0", 1.0);
+    expectedRequests.put(trace + "||frontend.shop->cart.shop@0", 3.0); // the sidecars' edge only
+    assertThat(requests).containsExactlyInAnyOrderEntriesOf(expectedRequests);
+    EdgeAggregate cart = edges.get(trace + "||frontend.shop->cart.shop@0");
+    assertThat(cart.getClientLatency().getSumSeconds()).isCloseTo(3 * 0.046, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(cart.getServerLatency().getSumSeconds()).isCloseTo(3 * 0.042, org.assertj.core.data.Offset.offset(1e-9));
     EdgeAggregate mongodb = edges.get(mesh + "||productpage-v1->mongodb@0");
     assertThat(mongodb.getProtocol()).isEqualTo("tcp");
     assertThat(mongodb.getSentBytes()).isEqualTo(5_000);
@@ -209,12 +228,14 @@ final class GraphFixture {
       services.put(a.getSource().getNumber() + "|" + a.getService().getName() + "@" + (a.getWindowStartUnixMs() - T0) / 60_000,
           a.getRequestCount());
     }
-    assertThat(services).containsExactlyInAnyOrderEntriesOf(with(Map.of(
+    Map<String, Double> expectedServices = with(Map.of(
         trace + "|frontend@0", 8.0, trace + "|frontend@1", 2.0,
         trace + "|checkout@0", 8.0, trace + "|checkout@1", 2.0,
         trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
-        mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0));
+        mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0);
+    expectedServices.put(trace + "|cart.shop@0", 3.0);
+    assertThat(services).containsExactlyInAnyOrderEntriesOf(expectedServices);
   }
 
   private static io.switchyard.model.v1.CodeCount code(String code, double count) {
