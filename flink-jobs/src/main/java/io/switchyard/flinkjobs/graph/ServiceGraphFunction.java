@@ -150,14 +150,15 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
         if (filter != null) {
           keyHash = batch.keyHash();
         }
-        if (filter == null || filter.mayHold(keyHash)) {
+        if (filter == null || filter.mayHoldElseAdd(keyHash)) {
           trace = read(ctx.getCurrentKey());
+          // A key read from nothing must be added once it is written (the filter said maybe: not added yet).
+          fresh = trace == null;
         } else {
-          readsSkipped.inc();
+          readsSkipped.inc(); // and added already
         }
         if (trace == null) {
           trace = new TraceState();
-          fresh = true;
         }
       }
       if (!trace.markSeen(TraceState.seenKey(span))) {
@@ -179,7 +180,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       reschedule(trace, ctx.timerService(), latest);
       write(ctx.getCurrentKey(), trace);
       if (fresh && keyFilter != null) {
-        // Only here does a key enter the state: the timer callback writes only traces it has read.
+        // Only here, or in the lookup that found it surely absent, does a key enter the filter: the timer
+        // callback writes only traces it has read.
         keyFilter.added(keyHash);
       }
     }

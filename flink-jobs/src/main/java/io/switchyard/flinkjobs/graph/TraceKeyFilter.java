@@ -17,7 +17,8 @@ import java.util.HexFormat;
  *   <li>At start it is complete only when the state is empty ({@link #startEmpty()}); after a restore
  *       it is unknown and every batch reads the state, as without a filter.
  *   <li>The pairing adds a key whenever it writes a trace that it did not read from the state
- *       ({@link #added}).
+ *       ({@link #added}), or already when its lookup finds the key surely absent ({@link #mayHoldElseAdd}),
+ *       since it is about to write it.
  *   <li>A walk of the sweep that visits every key existing at its start rebuilds it: {@link #walkStarted}
  *       opens a new filter, every key the walk keeps goes into it ({@link #walkKept}), every key added
  *       meanwhile goes into both, and {@link #walkEnded} swaps it in. So a key in the state at the
@@ -63,6 +64,20 @@ final class TraceKeyFilter {
   /** {@link #mayHold(String)} of the key whose {@link #hash} is {@code h}. */
   boolean mayHold(long h) {
     return !complete || current.mightContain(h);
+  }
+
+  /**
+   * {@link #mayHold(long)}, and when the answer is no, the key whose hash is {@code h} is {@link #added(long)} at
+   * once, while the lines its lookup read are still in the CPU's caches (adding it after the trace's spans were
+   * paired read them again, cold). The caller is about to write that key; if it then does not, the filter holds one
+   * key too many, which costs only a read that finds nothing.
+   */
+  boolean mayHoldElseAdd(long h) {
+    if (!complete || current.mightContain(h)) {
+      return true;
+    }
+    added(h);
+    return false;
   }
 
   /** The pairing wrote {@code key} without having read it from the state. */
