@@ -45,8 +45,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>In event time a key whose reports all paired holds no timer: its dedupe memory is deleted by a
  * sweep ({@link PairStateSweep}) instead of a RocksDB timer per request, about a third of this task
  * (docs/benchmarks.md, session 12). The function treats such a key as gone once the watermark reaches
- * its {@code due}, exactly when its timer would have deleted it, so the sweep only bounds the state's
- * size. A walk is due a wait after the previous one started and goes one slice per watermark; at
+ * its {@code due} plus the memory, exactly when its timer would have deleted it, so the sweep only
+ * bounds the state's size. A walk is due a wait, or half the memory if that is longer (as the span
+ * path's sweep: a walk over minutes of requests costs as much as the requests of a second or so),
+ * after the previous one started and goes one slice per watermark; at
  * the end of input (after every timer fired, so nothing waits) the whole state is deleted at once. A key
  * with a report still waiting keeps its timer, which counts the report alone when the watermark passes
  * its wait, as before.
@@ -82,7 +84,7 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private final boolean hold;
   private final int maxHeld;
   private final int sliceKeys;
-  /** Between two walk starts on the watermark's clock: the wait, so a key is visited once or twice. */
+  /** Between two walk starts on the watermark's clock: so a key outlives its memory by half of it at most. */
   private final long sweepEveryMs;
   private transient Map<String, Held> held;
   private transient int heldReports;
@@ -102,8 +104,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   /** The highest of {@link #restoredExpiredUpTo}: once the watermark passes it, they are dropped. */
   private transient long restoredMax;
 
-  public AccessLogPairingOperator(Duration wait, TimeDomain timeDomain) {
-    this(new AccessLogPairing(wait, timeDomain), MAX_HELD);
+  /**
+   * @param memory how long a key is remembered after its wait ended, to drop late copies of its reports
+   */
+  public AccessLogPairingOperator(Duration wait, Duration memory, TimeDomain timeDomain) {
+    this(new AccessLogPairing(wait, memory, timeDomain), MAX_HELD);
   }
 
   AccessLogPairingOperator(AccessLogPairing function, int maxHeld) {
@@ -119,7 +124,7 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     this.hold = function.timeDomain() == TimeDomain.EVENT;
     this.maxHeld = maxHeld;
     this.sliceKeys = sliceKeys;
-    this.sweepEveryMs = function.waitMs();
+    this.sweepEveryMs = Math.max(function.waitMs(), function.memoryMs() / 2);
   }
 
   /** The function this operator runs (its outcome counters, for tests). */
@@ -178,7 +183,7 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
     if (hold) {
-      sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+      sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), function.memoryMs(), sliceKeys);
       function.expiredUpTo = this::expiredUpTo;
     }
   }
@@ -274,16 +279,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     if (!sweep.walking() && now >= nextSweep) {
       sweep.start();
       walks.inc();
-      nextSweep = saturatedAdd(now, sweepEveryMs);
+      nextSweep = AccessLogPairing.saturatedAdd(now, sweepEveryMs);
     }
     if (sweep.walking()) {
       sweep.slice(now);
     }
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   @Override

@@ -16,7 +16,8 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
 
 /**
  * One walk over the access-log pairing state that deletes the keys whose dedupe memory ran out
- * ({@link PairState#expired}: nothing waits and the wait ended), in place of a timer per request.
+ * ({@link PairState#expired}: nothing waits and the memory after the wait ended), in place of a timer
+ * per request.
  * Keys with a report still waiting are left alone: their timer counts them alone and deletes them.
  *
  * <p>On Flink's RocksDB backend (production) a walk goes a slice of keys at a time, each slice with a
@@ -25,8 +26,8 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
  * no point lookup per key, nothing pinned between slices, and the values are the current ones because
  * only the task thread writes. On any other backend (the heap in tests and local runs, a changelog
  * backend) a walk is one pass over Flink's key stream with a point lookup per key, deleting after the
- * stream is closed (the heap's live maps do not survive a delete mid-stream); this state holds only
- * about a wait's worth of requests, so one pass stays short.
+ * stream is closed (the heap's live maps do not survive a delete mid-stream); the heap serves tests and
+ * local runs, whose state is small.
  *
  * <p>Whatever a walk misses or reaches late is still invisible: the pairing treats an expired key as
  * absent ({@link AccessLogPairing#expiredUpTo}), so the sweep only bounds the state's size.
@@ -34,6 +35,7 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
 final class PairStateSweep implements AutoCloseable {
   private final KeyedStateBackend<String> backend;
   private final ValueStateDescriptor<PairState> descriptor;
+  private final long memoryMs;
   private final int sliceKeys;
   /** The state's RocksDB column family; {@code null} on other backends. */
   private final RocksDbStateColumn column;
@@ -44,12 +46,13 @@ final class PairStateSweep implements AutoCloseable {
   /** The first key the next slice visits, {@code null} for the first key of all. */
   private byte[] resumeAt;
 
-  PairStateSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<PairState> descriptor, int sliceKeys) {
+  PairStateSweep(KeyedStateBackend<String> backend, ValueStateDescriptor<PairState> descriptor, long memoryMs, int sliceKeys) {
     if (sliceKeys < 1) {
       throw new IllegalArgumentException("keys per sweep slice must be positive, got " + sliceKeys);
     }
     this.backend = backend;
     this.descriptor = descriptor;
+    this.memoryMs = memoryMs;
     this.sliceKeys = sliceKeys;
     this.column = RocksDbStateColumn.of(backend, descriptor.getName());
     this.serializer = descriptor.getSerializer().duplicate();
@@ -85,7 +88,7 @@ final class PairStateSweep implements AutoCloseable {
     try (RocksIteratorWrapper it = column.iteratorAt(resumeAt)) {
       for (int visited = 0; visited < sliceKeys && it.isValid(); visited++, it.next()) {
         input.setBuffer(it.value());
-        if (serializer.deserialize(input).expired(now)) {
+        if (serializer.deserialize(input).expired(now, memoryMs)) {
           column.delete(it.key());
         }
       }
@@ -106,7 +109,7 @@ final class PairStateSweep implements AutoCloseable {
         backend.setCurrentKey(key);
         try {
           PairState s = state.value();
-          if (s != null && s.expired(now)) {
+          if (s != null && s.expired(now, memoryMs)) {
             expired.add(key);
           }
         } catch (Exception e) {
