@@ -359,15 +359,20 @@ class AccessLogPairingTest {
     assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
-  @Test
-  void aWaitingReportSurvivesASnapshotAndPairsAfterTheRestore() throws Exception {
-    start(TimeDomain.EVENT);
-    send(sourceReport("r1", T0));
+  /** Snapshots the event-time harness and continues in a new one restored from it. */
+  private void restart() throws Exception {
     var snapshot = harness.snapshot(1, 1);
     harness.close();
     create(TimeDomain.EVENT);
     harness.initializeState(snapshot);
     harness.open();
+  }
+
+  @Test
+  void aWaitingReportSurvivesASnapshotAndPairsAfterTheRestore() throws Exception {
+    start(TimeDomain.EVENT);
+    send(sourceReport("r1", T0));
+    restart();
     send(destinationReport("r1", T0));
     harness.processWatermark(new Watermark(T0 + 60_000));
     assertThat(edges()).hasSize(1);
@@ -380,11 +385,7 @@ class AccessLogPairingTest {
     send(sourceReport("r1", T0));
     send(destinationReport("r1", T0));
     harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + 1));
-    var snapshot = harness.snapshot(1, 1);
-    harness.close();
-    create(TimeDomain.EVENT);
-    harness.initializeState(snapshot);
-    harness.open();
+    restart();
     send(destinationReport("r1", T0));
     harness.processWatermark(new Watermark(T0 + 60_000));
     assertThat(edges()).isEmpty();
