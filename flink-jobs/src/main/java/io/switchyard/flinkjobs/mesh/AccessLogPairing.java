@@ -148,7 +148,7 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       AccessLogEdges.toEdge(r).ifPresent(out::collect);
       return;
     }
-    pair(List.of(r), ctx.timerService(), i -> { }, out);
+    pair(List.of(r), true, ctx.timerService(), i -> { }, out);
   }
 
   /**
@@ -156,10 +156,14 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
    * one state read and at most one write for all of them. A report paired with another of the same
    * list meets its partner in hand, so neither is written to state as bytes nor parsed back.
    * {@code beforeEach} is called with a report's index before its edges are collected (to stamp them).
+   * Without {@code mayBeInState} (the key is surely not in the state) the state is not read.
+   *
+   * @return whether the key was written without having been found in the state
    */
-  void pair(List<AccessLogRecord> reports, TimerService timers, IntConsumer beforeEach, Collector<EdgeEvent> out)
-      throws Exception {
-    PairState s = state.value();
+  boolean pair(List<AccessLogRecord> reports, boolean mayBeInState, TimerService timers, IntConsumer beforeEach,
+      Collector<EdgeEvent> out) throws Exception {
+    PairState s = mayBeInState ? state.value() : null;
+    boolean fresh = s == null;
     long upTo = expiredUpTo == null ? Long.MIN_VALUE : expiredUpTo.applyAsLong(timers);
     if (s == null || expiredUpTo != null && s.expired(upTo, memoryMs)) {
       // Nothing there, or only dedupe memory that ran out: its timer would have deleted it by now.
@@ -226,6 +230,7 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       s.waiting = bytes;
       state.update(s);
     }
+    return changed && fresh;
   }
 
   /** A timer per due where no sweep runs (processing time, or the function run on its own). */

@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.mesh;
 
 import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.graph.TraceKeyFilter;
 import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
 import io.switchyard.model.v1.AccessLogRecord;
 import java.time.Duration;
@@ -93,6 +94,10 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private transient TimerService timers;
   private transient TimestampedCollector<EdgeEvent> collector;
   private transient PairStateSweep sweep;
+  /** The keys that may be in the state (RocksDB, event time), else {@code null}: every key is read. */
+  private transient TraceKeyFilter keyFilter;
+  /** Keys paired without a state read because the filter lacked them ({@code state_reads_skipped}). */
+  private transient Counter readsSkipped;
   /** When the next walk is due (watermark); the first watermark after a (re)start starts one. */
   private transient long nextSweep;
   /** Walks started ({@code sweep_walks}). */
@@ -135,6 +140,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   /** Walks started so far in this subtask. */
   long walksStarted() {
     return walks.getCount();
+  }
+
+  /** Keys paired without a state read so far in this subtask. */
+  long readsSkipped() {
+    return readsSkipped.getCount();
   }
 
   /** The sweep (for tests). */
@@ -184,6 +194,8 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     nextSweep = Long.MIN_VALUE;
     if (hold) {
       sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), function.memoryMs(), sliceKeys);
+      keyFilter = sweep.keyFilter();
+      readsSkipped = getMetricGroup().counter("state_reads_skipped");
       function.expiredUpTo = this::expiredUpTo;
     }
   }
@@ -245,9 +257,14 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
       return;
     }
     for (Map.Entry<String, Held> e : held.entrySet()) {
-      setCurrentKey(e.getKey());
+      String key = e.getKey();
+      setCurrentKey(key);
       Held h = e.getValue();
-      function.pair(h.reports, timers, i -> {
+      boolean mayBeInState = keyFilter == null || keyFilter.mayHold(key);
+      if (!mayBeInState) {
+        readsSkipped.inc();
+      }
+      boolean fresh = function.pair(h.reports, mayBeInState, timers, i -> {
         long t = h.timestamps.get(i);
         if (t == NO_TIMESTAMP) {
           collector.eraseTimestamp();
@@ -255,6 +272,9 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
           collector.setAbsoluteTimestamp(t);
         }
       }, collector);
+      if (fresh && keyFilter != null) {
+        keyFilter.added(key);
+      }
     }
     held.clear();
     heldReports = 0;

@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.mesh;
 
 import io.switchyard.flinkjobs.graph.RocksDbStateColumn;
+import io.switchyard.flinkjobs.graph.TraceKeyFilter;
 import io.switchyard.flinkjobs.mesh.AccessLogPairing.PairState;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,12 @@ import org.apache.flink.state.rocksdb.RocksIteratorWrapper;
  *
  * <p>Whatever a walk misses or reaches late is still invisible: the pairing treats an expired key as
  * absent ({@link AccessLogPairing#expiredUpTo}), so the sweep only bounds the state's size.
+ *
+ * <p>On RocksDB the sweep also keeps the {@link TraceKeyFilter} of the keys that may be in the state, as
+ * the completed-trace sweep does: each walk that reaches its end rebuilds it from the keys it kept, and
+ * the operator adds the keys it writes fresh. With minutes of requests remembered, a read for a new
+ * request's key (nearly every read) misses in a state of hundreds of thousands of keys, the largest cost
+ * of a request; the filter skips it.
  */
 final class PairStateSweep implements AutoCloseable {
   private final KeyedStateBackend<String> backend;
@@ -39,6 +46,8 @@ final class PairStateSweep implements AutoCloseable {
   private final int sliceKeys;
   /** The state's RocksDB column family; {@code null} on other backends. */
   private final RocksDbStateColumn column;
+  /** The keys that may be in the state; {@code null} on other backends, whose walks do not rebuild it. */
+  private final TraceKeyFilter filter;
   private final TypeSerializer<PairState> serializer;
   private final DataInputDeserializer input = new DataInputDeserializer();
   /** Whether a RocksDB walk is under way: the next slice seeks to {@link #resumeAt}. */
@@ -56,6 +65,19 @@ final class PairStateSweep implements AutoCloseable {
     this.sliceKeys = sliceKeys;
     this.column = RocksDbStateColumn.of(backend, descriptor.getName());
     this.serializer = descriptor.getSerializer().duplicate();
+    this.filter = column == null ? null : new TraceKeyFilter();
+    if (filter != null) {
+      try (RocksIteratorWrapper it = column.iteratorAt(null)) {
+        if (!it.isValid()) {
+          filter.startEmpty(); // a fresh start; after a restore the filter is unknown until a walk ends
+        }
+      }
+    }
+  }
+
+  /** The keys that may be in the state, or {@code null} when every key must be read. */
+  TraceKeyFilter keyFilter() {
+    return filter;
   }
 
   /** Whether the walk reads RocksDB's column family itself (for tests). */
@@ -71,6 +93,9 @@ final class PairStateSweep implements AutoCloseable {
   void start() {
     walking = true;
     resumeAt = null;
+    if (filter != null) {
+      filter.walkStarted();
+    }
   }
 
   /**
@@ -90,6 +115,8 @@ final class PairStateSweep implements AutoCloseable {
         input.setBuffer(it.value());
         if (serializer.deserialize(input).expired(now, memoryMs)) {
           column.delete(it.key());
+        } else {
+          filter.walkKept((String) column.keyOf(it.key()));
         }
       }
       if (it.isValid()) {
@@ -97,6 +124,7 @@ final class PairStateSweep implements AutoCloseable {
         return false;
       }
     }
+    filter.walkEnded();
     close();
     return true;
   }
@@ -131,6 +159,7 @@ final class PairStateSweep implements AutoCloseable {
     close();
     if (column != null) {
       column.deleteAll();
+      filter.emptied();
     } else {
       walkAll(Long.MAX_VALUE);
     }
@@ -138,6 +167,9 @@ final class PairStateSweep implements AutoCloseable {
 
   @Override
   public void close() {
+    if (filter != null && walking) {
+      filter.walkDropped(); // after walkEnded, nothing is left to drop
+    }
     walking = false;
     resumeAt = null;
   }

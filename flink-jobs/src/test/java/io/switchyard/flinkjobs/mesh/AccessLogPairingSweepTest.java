@@ -56,6 +56,7 @@ class AccessLogPairingSweepTest {
     assertThat(harness.extractOutputValues()).hasSize(1);
     assertThat(harness.numEventTimeTimers()).isZero();
     assertThat(keys()).hasSize(1);
+    assertThat(operator.readsSkipped()).as("a new key, surely not in the state, is not read").isEqualTo(1);
 
     send(harness, report("r1", true, T0 + 1_000)); // within the wait: a duplicate
     harness.processWatermark(new Watermark(T0 + 11_000)); // its wait ends
@@ -74,6 +75,7 @@ class AccessLogPairingSweepTest {
     send(harness, report("r1", true, T0 + 1_000)); // so the same report is new again, as its timer had it
     // It waits, on a wait the watermark has passed: its timer counts it alone at the next watermark.
     harness.processWatermark(new Watermark(T0 + 41_001));
+    assertThat(operator.readsSkipped()).as("the walk that deleted the key rebuilt the filter without it").isEqualTo(2);
     assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3);
     assertThat(function.count(Outcome.LONE)).isEqualTo(1);
     assertThat(harness.numEventTimeTimers()).isZero();
