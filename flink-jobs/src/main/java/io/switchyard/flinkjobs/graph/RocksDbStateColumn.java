@@ -134,7 +134,7 @@ public final class RocksDbStateColumn {
   }
 
   /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
-  Object keyOf(byte[] entryKey) throws IOException {
+  public Object keyOf(byte[] entryKey) throws IOException {
     int prefix = backend.getKeyGroupPrefixBytes();
     keyInput.setBuffer(entryKey, prefix, entryKey.length - prefix);
     return CompositeKeySerializationUtils.readKey(keySerializer, keyInput, ambiguousKey);

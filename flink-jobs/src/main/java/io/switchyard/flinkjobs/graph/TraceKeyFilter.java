@@ -33,7 +33,7 @@ import java.util.HexFormat;
  * positives. When the newest part holds as many keys as it was sized for, a part four times larger
  * follows it (a lookup then reads a line in each part); the next rebuild sizes one part for them all.
  */
-final class TraceKeyFilter {
+public final class TraceKeyFilter {
   static final int BITS_PER_KEY = 10;
   static final int HASHES = 6;
   /** Keys the first part is sized for (about 160–320 KiB). */
@@ -46,7 +46,7 @@ final class TraceKeyFilter {
   private Chain next;
 
   /** The state is known empty (a fresh start): the filter is complete from here on. */
-  void startEmpty() {
+  public void startEmpty() {
     current = new Chain(MIN_KEYS);
     complete = true;
   }
@@ -57,7 +57,7 @@ final class TraceKeyFilter {
   }
 
   /** Whether {@code key} may be in the state: false only when the filter is complete and lacks it. */
-  boolean mayHold(String key) {
+  public boolean mayHold(String key) {
     return mayHold(hash(key));
   }
 
@@ -81,7 +81,7 @@ final class TraceKeyFilter {
   }
 
   /** The pairing wrote {@code key} without having read it from the state. */
-  void added(String key) {
+  public void added(String key) {
     added(hash(key));
   }
 
@@ -94,19 +94,19 @@ final class TraceKeyFilter {
   }
 
   /** A walk that visits every key existing now has started: a new filter is built alongside. */
-  void walkStarted() {
+  public void walkStarted() {
     next = new Chain((int) Math.min(Integer.MAX_VALUE / 2, Math.max(MIN_KEYS, current.keys())));
   }
 
   /** The walk under way visited {@code key} and left it in the state. */
-  void walkKept(String key) {
+  public void walkKept(String key) {
     if (next != null) {
       next.add(hash(key));
     }
   }
 
   /** The walk under way has visited its last key: its filter holds every key in the state. */
-  void walkEnded() {
+  public void walkEnded() {
     if (next != null) {
       current = next;
       next = null;
@@ -115,12 +115,12 @@ final class TraceKeyFilter {
   }
 
   /** The walk under way stopped before its end: its filter is incomplete. */
-  void walkDropped() {
+  public void walkDropped() {
     next = null;
   }
 
   /** Every key was deleted from the state. */
-  void emptied() {
+  public void emptied() {
     next = null;
     startEmpty();
   }

@@ -384,6 +384,16 @@ public record JobOptions(
     return dataDir.resolve("savepoints");
   }
 
+  /**
+   * How long the access-log pairing remembers a request after its wait ended, to drop late copies of its
+   * reports (a retried export): as long as an edge of such a copy could still count. The edge's window
+   * closes for good {@code --allowed-lateness} after its end, and the request started at most a window
+   * before that end; a copy coming later would be dropped as too late anyway.
+   */
+  public Duration meshDedupeMemory() {
+    return allowedLateness.plus(window);
+  }
+
   /** The same options starting from {@code snapshot}. */
   public JobOptions withRestoreFrom(String snapshot) {
     return new JobOptions(kafka, topicPrefix, dataDir, window, outOfOrderness, allowedLateness, idleness, maxClockSkew, pairing,

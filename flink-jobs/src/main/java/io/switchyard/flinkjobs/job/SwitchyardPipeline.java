@@ -211,7 +211,7 @@ public final class SwitchyardPipeline {
         : logs.keyBy(AccessLogPairing::key, Types.STRING);
     return byRequest
         .transform("access-log-pairing", TypeInformation.of(EdgeEvent.class),
-            new AccessLogPairingOperator(o.meshPairingWait(), o.pairing().timeDomain()))
+            new AccessLogPairingOperator(o.meshPairingWait(), o.meshDedupeMemory(), o.pairing().timeDomain()))
         .uid("access-log-pairing").name("access-log-pairing");
   }
 

@@ -31,10 +31,14 @@ import org.apache.flink.util.Collector;
  * pair under that pair of addresses. Records that cannot be paired (no request id and no connection,
  * no reporter, or traffic leaving the mesh) follow the reporter rule at once and touch no state.
  *
- * <p>State per key is one {@link PairState}, deleted by the timer of its latest waiting report. Run by
- * {@link AccessLogPairingOperator} in event time, a key whose reports all paired holds no timer: its
- * state (the dedupe memory) counts as gone once the watermark reaches its {@code due}, exactly when the
- * timer would have deleted it, and the operator's sweep deletes it later. No Flink state
+ * <p>State per key is one {@link PairState}. Once its wait ends (its reports paired, or counted alone by
+ * the timer of its latest waiting report) it stays as dedupe memory for {@code memory} more, so a copy
+ * of a report that comes after the wait (an export retried by a client, entries replayed after an
+ * ingest restart) is still dropped; the job gives it the allowed lateness plus the window, after which
+ * the copy's edge would fall in a window closed for good anyway. Run by {@link AccessLogPairingOperator}
+ * in event time, a key whose reports all paired holds no timer: its memory counts as gone once the
+ * watermark reaches its {@code due} plus {@code memory}, exactly when a timer would have deleted it, and
+ * the operator's sweep deletes it later. Elsewhere a second timer deletes it. No Flink state
  * TTL on purpose: it runs on the wall clock, so a job stopped longer than the TTL would come back with
  * its waiting reports gone and never count them (the span pairing lost its waiting spans that way).
  */
@@ -45,6 +49,8 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
   enum Outcome { PAIRED, LONE, DROPPED_DUPLICATE, REPORTER_RULE }
 
   private final long waitMs;
+  /** How long a key is remembered after its wait ended, to drop late copies of its reports. */
+  private final long memoryMs;
   private final TimeDomain timeDomain;
   private transient ValueStateDescriptor<PairState> descriptor;
   private transient ValueState<PairState> state;
@@ -57,11 +63,15 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
    */
   transient ToLongFunction<TimerService> expiredUpTo;
 
-  public AccessLogPairing(Duration wait, TimeDomain timeDomain) {
+  public AccessLogPairing(Duration wait, Duration memory, TimeDomain timeDomain) {
     if (wait.isNegative() || wait.isZero()) {
       throw new IllegalArgumentException("access-log pairing wait must be positive: " + wait);
     }
+    if (memory.isNegative()) {
+      throw new IllegalArgumentException("access-log dedupe memory must not be negative: " + memory);
+    }
     this.waitMs = wait.toMillis();
+    this.memoryMs = memory.toMillis();
     this.timeDomain = timeDomain;
   }
 
@@ -104,6 +114,10 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
     return waitMs;
   }
 
+  long memoryMs() {
+    return memoryMs;
+  }
+
   TimeDomain timeDomain() {
     return timeDomain;
   }
@@ -134,7 +148,7 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       AccessLogEdges.toEdge(r).ifPresent(out::collect);
       return;
     }
-    pair(List.of(r), ctx.timerService(), i -> { }, out);
+    pair(List.of(r), true, ctx.timerService(), i -> { }, out);
   }
 
   /**
@@ -142,26 +156,32 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
    * one state read and at most one write for all of them. A report paired with another of the same
    * list meets its partner in hand, so neither is written to state as bytes nor parsed back.
    * {@code beforeEach} is called with a report's index before its edges are collected (to stamp them).
+   * Without {@code mayBeInState} (the key is surely not in the state) the state is not read.
+   *
+   * @return whether the key was written without having been found in the state
    */
-  void pair(List<AccessLogRecord> reports, TimerService timers, IntConsumer beforeEach, Collector<EdgeEvent> out)
-      throws Exception {
-    PairState s = state.value();
+  boolean pair(List<AccessLogRecord> reports, boolean mayBeInState, TimerService timers, IntConsumer beforeEach,
+      Collector<EdgeEvent> out) throws Exception {
+    PairState s = mayBeInState ? state.value() : null;
+    boolean fresh = s == null;
     long upTo = expiredUpTo == null ? Long.MIN_VALUE : expiredUpTo.applyAsLong(timers);
-    if (s == null || expiredUpTo != null && s.expired(upTo)) {
-      // Nothing there, or only dedupe memory whose wait ended: its timer would have deleted it by now.
+    if (s == null || expiredUpTo != null && s.expired(upTo, memoryMs)) {
+      // Nothing there, or only dedupe memory that ran out: its timer would have deleted it by now.
       s = new PairState();
     }
     long dueBefore = s.due;
     // Waiting reports: bytes read from state, or messages of this list not written yet.
     List<Object> waiting = new ArrayList<>(Arrays.asList((Object[]) s.waiting));
     boolean changed = false;
+    boolean rearm = false;
     for (int i = 0; i < reports.size(); i++) {
       AccessLogRecord r = reports.get(i);
       beforeEach.accept(i);
       boolean source = r.getReporter() == Reporter.REPORTER_SOURCE;
       long start = r.getStartTimeUnixNano();
       if (s.seen(source, start)) {
-        counters.get(Outcome.DROPPED_DUPLICATE).inc(); // the same report again (an ingest or sidecar retry)
+        // The same report again (an ingest or client retry), within the wait or within the memory after it.
+        counters.get(Outcome.DROPPED_DUPLICATE).inc();
         continue;
       }
       changed = true;
@@ -169,32 +189,34 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       if (!waiting.isEmpty() && s.waitingSource != source) {
         // The oldest report of the other side is this one's partner (usually the only one: several wait
         // only when one request tree calls the same authority more than once with the same request id).
-        // The key's state is kept until the wait ends, to drop duplicates of either report.
+        // The key's state is kept until its memory after the wait ends, to drop copies of either report.
         Object first = waiting.remove(0);
         AccessLogRecord partner = first instanceof AccessLogRecord m ? m : AccessLogRecord.parseFrom((byte[]) first);
         out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
         counters.get(Outcome.PAIRED).inc();
         continue;
       }
+      boolean firstWaiting = waiting.isEmpty();
       s.waitingSource = source;
       waiting.add(r);
       long due = (timeDomain == TimeDomain.EVENT ? start / 1_000_000 : timers.currentProcessingTime()) + waitMs;
       if (due > s.due) {
         // Every report waiting on a key waits until the latest of their waits ends.
         s.due = due;
-        if (expiredUpTo == null && timeDomain == TimeDomain.EVENT) {
-          timers.registerEventTimeTimer(due);
-        } else if (expiredUpTo == null) {
-          timers.registerProcessingTimeTimer(due);
-        }
+        register(timers, due);
+      } else if (firstWaiting) {
+        // A key remembered after its wait: the timer that ended that wait has fired, so this report needs one.
+        rearm = true;
+        register(timers, s.due);
       }
     }
-    if (expiredUpTo != null && !(s.timer && s.due == dueBefore)) {
+    if (expiredUpTo != null && (rearm || !(s.timer && s.due == dueBefore))) {
       // A timer where one was before: while a report still waits (it counts that report alone when the
       // watermark passes its wait, as before; a sweep would come later, after windows may have fired),
       // and for a due the watermark has passed already (a late report), which one-by-one pairing's timer
-      // keeps until the next watermark. Otherwise the memory runs out when the watermark reaches due.
-      s.timer = !waiting.isEmpty() || s.due <= upTo;
+      // keeps until the next watermark. Otherwise the memory runs out when the watermark reaches due plus
+      // the memory (a key remembered past that, e.g. a very late request, is kept until the next watermark).
+      s.timer = !waiting.isEmpty() || saturatedAdd(s.due, memoryMs) <= upTo;
       if (s.timer) {
         timers.registerEventTimeTimer(s.due);
       }
@@ -207,6 +229,16 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       }
       s.waiting = bytes;
       state.update(s);
+    }
+    return changed && fresh;
+  }
+
+  /** A timer per due where no sweep runs (processing time, or the function run on its own). */
+  private void register(TimerService timers, long at) {
+    if (expiredUpTo == null && timeDomain == TimeDomain.EVENT) {
+      timers.registerEventTimeTimer(at);
+    } else if (expiredUpTo == null) {
+      timers.registerProcessingTimeTimer(at);
     }
   }
 
@@ -221,17 +253,38 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
       out.collect(s.waitingSource ? AccessLogEdges.edge(lone, null) : AccessLogEdges.edge(null, lone));
       counters.get(Outcome.LONE).inc();
     }
-    state.clear();
+    long forgetAt = saturatedAdd(s.due, memoryMs);
+    if (timestamp >= forgetAt) {
+      state.clear();
+      return;
+    }
+    boolean update = s.waiting.length > 0;
+    s.waiting = PairState.NONE;
+    if (expiredUpTo != null) {
+      // The sweep deletes the memory once the watermark passes forgetAt; no timer is kept for it.
+      update |= s.timer;
+      s.timer = false;
+    } else {
+      register(ctx.timerService(), forgetAt);
+    }
+    if (update) {
+      state.update(s);
+    }
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
   }
 
   /**
    * One key's pairing state, a Flink POJO (its serializer is Flink's PojoSerializer, never Kryo): the
    * reports waiting for a partner as protobuf bytes, all from one side ({@code waitingSource}), and the
-   * start times of every report seen on the key (to drop duplicates) until {@code due}, when the wait
-   * of its latest waiting report ends.
+   * start times of every report seen on the key (to drop duplicates) until the pairing's memory after
+   * {@code due}, when the wait of its latest waiting report ends.
    */
   public static class PairState {
-    private static final byte[][] NONE = new byte[0][];
+    static final byte[][] NONE = new byte[0][];
     private static final long[] NO_TIMES = new long[0];
     public byte[][] waiting = NONE;
     public boolean waitingSource;
@@ -248,11 +301,11 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
     public boolean timer = true;
 
     /**
-     * Whether this is only dedupe memory whose wait ended by {@code upTo}: nothing waits on it and no
-     * timer will delete it (one that would have fired by then already did).
+     * Whether this is only dedupe memory that ran out by {@code upTo}, {@code memoryMs} after its wait
+     * ended: nothing waits on it and no timer will delete it (one that would have fired by then already did).
      */
-    boolean expired(long upTo) {
-      return !timer && waiting.length == 0 && due <= upTo;
+    boolean expired(long upTo, long memoryMs) {
+      return !timer && waiting.length == 0 && saturatedAdd(due, memoryMs) <= upTo;
     }
 
     boolean seen(boolean source, long start) {

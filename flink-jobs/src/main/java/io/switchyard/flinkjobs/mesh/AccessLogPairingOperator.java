@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.mesh;
 
 import io.switchyard.flinkjobs.graph.EdgeEvent;
+import io.switchyard.flinkjobs.graph.TraceKeyFilter;
 import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
 import io.switchyard.model.v1.AccessLogRecord;
 import java.time.Duration;
@@ -45,8 +46,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>In event time a key whose reports all paired holds no timer: its dedupe memory is deleted by a
  * sweep ({@link PairStateSweep}) instead of a RocksDB timer per request, about a third of this task
  * (docs/benchmarks.md, session 12). The function treats such a key as gone once the watermark reaches
- * its {@code due}, exactly when its timer would have deleted it, so the sweep only bounds the state's
- * size. A walk is due a wait after the previous one started and goes one slice per watermark; at
+ * its {@code due} plus the memory, exactly when its timer would have deleted it, so the sweep only
+ * bounds the state's size. A walk is due a wait, or half the memory if that is longer (as the span
+ * path's sweep: a walk over minutes of requests costs as much as the requests of a second or so),
+ * after the previous one started and goes one slice per watermark; at
  * the end of input (after every timer fired, so nothing waits) the whole state is deleted at once. A key
  * with a report still waiting keeps its timer, which counts the report alone when the watermark passes
  * its wait, as before.
@@ -82,7 +85,7 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private final boolean hold;
   private final int maxHeld;
   private final int sliceKeys;
-  /** Between two walk starts on the watermark's clock: the wait, so a key is visited once or twice. */
+  /** Between two walk starts on the watermark's clock: so a key outlives its memory by half of it at most. */
   private final long sweepEveryMs;
   private transient Map<String, Held> held;
   private transient int heldReports;
@@ -91,6 +94,10 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   private transient TimerService timers;
   private transient TimestampedCollector<EdgeEvent> collector;
   private transient PairStateSweep sweep;
+  /** The keys that may be in the state (RocksDB, event time), else {@code null}: every key is read. */
+  private transient TraceKeyFilter keyFilter;
+  /** Keys paired without a state read because the filter lacked them ({@code state_reads_skipped}). */
+  private transient Counter readsSkipped;
   /** When the next walk is due (watermark); the first watermark after a (re)start starts one. */
   private transient long nextSweep;
   /** Walks started ({@code sweep_walks}). */
@@ -102,8 +109,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   /** The highest of {@link #restoredExpiredUpTo}: once the watermark passes it, they are dropped. */
   private transient long restoredMax;
 
-  public AccessLogPairingOperator(Duration wait, TimeDomain timeDomain) {
-    this(new AccessLogPairing(wait, timeDomain), MAX_HELD);
+  /**
+   * @param memory how long a key is remembered after its wait ended, to drop late copies of its reports
+   */
+  public AccessLogPairingOperator(Duration wait, Duration memory, TimeDomain timeDomain) {
+    this(new AccessLogPairing(wait, memory, timeDomain), MAX_HELD);
   }
 
   AccessLogPairingOperator(AccessLogPairing function, int maxHeld) {
@@ -119,7 +129,7 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     this.hold = function.timeDomain() == TimeDomain.EVENT;
     this.maxHeld = maxHeld;
     this.sliceKeys = sliceKeys;
-    this.sweepEveryMs = function.waitMs();
+    this.sweepEveryMs = Math.max(function.waitMs(), function.memoryMs() / 2);
   }
 
   /** The function this operator runs (its outcome counters, for tests). */
@@ -130,6 +140,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
   /** Walks started so far in this subtask. */
   long walksStarted() {
     return walks.getCount();
+  }
+
+  /** Keys paired without a state read so far in this subtask. */
+  long readsSkipped() {
+    return readsSkipped.getCount();
   }
 
   /** The sweep (for tests). */
@@ -178,7 +193,9 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;
     if (hold) {
-      sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), sliceKeys);
+      sweep = new PairStateSweep(getKeyedStateBackend(), function.stateDescriptor(), function.memoryMs(), sliceKeys);
+      keyFilter = sweep.keyFilter();
+      readsSkipped = getMetricGroup().counter("state_reads_skipped");
       function.expiredUpTo = this::expiredUpTo;
     }
   }
@@ -240,9 +257,14 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
       return;
     }
     for (Map.Entry<String, Held> e : held.entrySet()) {
-      setCurrentKey(e.getKey());
+      String key = e.getKey();
+      setCurrentKey(key);
       Held h = e.getValue();
-      function.pair(h.reports, timers, i -> {
+      boolean mayBeInState = keyFilter == null || keyFilter.mayHold(key);
+      if (!mayBeInState) {
+        readsSkipped.inc();
+      }
+      boolean fresh = function.pair(h.reports, mayBeInState, timers, i -> {
         long t = h.timestamps.get(i);
         if (t == NO_TIMESTAMP) {
           collector.eraseTimestamp();
@@ -250,6 +272,9 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
           collector.setAbsoluteTimestamp(t);
         }
       }, collector);
+      if (fresh && keyFilter != null) {
+        keyFilter.added(key);
+      }
     }
     held.clear();
     heldReports = 0;
@@ -274,16 +299,11 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
     if (!sweep.walking() && now >= nextSweep) {
       sweep.start();
       walks.inc();
-      nextSweep = saturatedAdd(now, sweepEveryMs);
+      nextSweep = AccessLogPairing.saturatedAdd(now, sweepEveryMs);
     }
     if (sweep.walking()) {
       sweep.slice(now);
     }
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   @Override

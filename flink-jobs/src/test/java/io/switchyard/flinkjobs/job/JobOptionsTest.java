@@ -55,6 +55,13 @@ class JobOptionsTest {
   }
 
   @Test
+  void theMeshDedupeMemoryLastsWhileACopysEdgeCouldStillCount() {
+    assertThat(JobOptions.defaults().meshDedupeMemory()).isEqualTo(Duration.ofMinutes(6));
+    assertThat(JobOptions.parse(new String[] {"--window", "30s", "--allowed-lateness", "1m"}).meshDedupeMemory())
+        .isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
   void exitWithParentNamesAProcessAndIsOffByDefault() {
     assertThat(JobOptions.defaults().exitWithParent()).isZero();
     assertThat(JobOptions.parse(new String[] {"--exit-with-parent", "4242"}).withRestoreFrom("/x").exitWithParent()).isEqualTo(4242);

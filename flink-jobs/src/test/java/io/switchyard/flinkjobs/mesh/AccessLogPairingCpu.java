@@ -68,7 +68,7 @@ public final class AccessLogPairingCpu {
     DataStream<EdgeEvent> edges = pairing
         ? DataStreamUtils.reinterpretAsKeyedStream(logs, AccessLogPairing::key, Types.STRING)
             .transform("access-log-pairing", TypeInformation.of(EdgeEvent.class),
-                new AccessLogPairingOperator(Duration.ofSeconds(10), TimeDomain.EVENT))
+                new AccessLogPairingOperator(Duration.ofSeconds(10), o.meshDedupeMemory(), TimeDomain.EVENT))
         : logs.<EdgeEvent>flatMap((AccessLogRecord r, Collector<EdgeEvent> out) -> AccessLogEdges.toEdge(r).ifPresent(out::collect))
             .returns(TypeInformation.of(EdgeEvent.class));
     edges.sinkTo(new DiscardingSink<>());

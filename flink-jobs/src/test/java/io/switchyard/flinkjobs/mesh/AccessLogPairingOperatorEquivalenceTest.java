@@ -35,11 +35,15 @@ import org.junit.jupiter.api.Test;
  * whatever the order of sides, duplicates (also just after a key's memory ran out, before a walk came),
  * repeated calls, late and lone reports, hold limit, wall-clock pairing of held reports, walks of a few
  * keys per watermark, and a snapshot restored at a random point (taken from either operator, so the
- * earlier build's state and timers restore into the new one), on the heap and on RocksDB.
+ * earlier build's state and timers restore into the new one), on the heap and on RocksDB; with no
+ * memory after the wait (the earlier builds) and with memories shorter and longer than a stream.
  */
 class AccessLogPairingOperatorEquivalenceTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final Duration WAIT = Duration.ofSeconds(10);
+  /** After the wait: none (as before session 16), some (streams span up to ~5 minutes), all of a stream. */
+  private static final List<Duration> MEMORIES = List.of(Duration.ZERO, Duration.ofSeconds(20), Duration.ofSeconds(45),
+      Duration.ofMinutes(10));
 
   /** Advances the wall clock by more than the longest hold instead of a watermark. */
   private static final long TICK = -1;
@@ -68,8 +72,9 @@ class AccessLogPairingOperatorEquivalenceTest {
     int maxHeld = 1 + random.nextInt(6);
     // Walks of a few keys, so a walk spans several watermarks while keys come and go; some whole.
     int sliceKeys = seed % 4 == 0 ? AccessLogPairingOperator.SLICE_KEYS : 1 + random.nextInt(3);
-    Result reference = run(steps, -1, false, maxHeld, sliceKeys, rocksDb);
-    Result swept = run(steps, restoreAt, seed % 2 == 0, maxHeld, sliceKeys, rocksDb);
+    Duration memory = MEMORIES.get(seed / 4 % MEMORIES.size());
+    Result reference = run(steps, -1, false, maxHeld, sliceKeys, memory, rocksDb);
+    Result swept = run(steps, restoreAt, seed % 2 == 0, maxHeld, sliceKeys, memory, rocksDb);
     assertThat(swept.edges).as("edges, seed %d", seed).isEqualTo(reference.edges);
     assertThat(swept.outcomes).as("outcomes, seed %d", seed).isEqualTo(reference.outcomes);
     assertThat(reference.outcomes.get(Outcome.PAIRED) + reference.outcomes.get(Outcome.LONE)).isPositive();
@@ -78,7 +83,7 @@ class AccessLogPairingOperatorEquivalenceTest {
   @Test
   void heldReportsArePairedOnTheWallClockWhenNoWatermarkComes() throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-        new AccessLogPairingOperator(WAIT, TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
+        new AccessLogPairingOperator(WAIT, Duration.ofSeconds(20), TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
     harness.open();
     for (boolean source : new boolean[] {true, false}) {
       AccessLogRecord r = report("r1", source, "cart", T0);
@@ -140,6 +145,7 @@ class AccessLogPairingOperatorEquivalenceTest {
     final boolean swept;
     final int maxHeld;
     final int sliceKeys;
+    final Duration memory;
     final boolean rocksDb;
     AccessLogPairing function;
     TimerPerRequestPairing oracle;
@@ -148,10 +154,11 @@ class AccessLogPairingOperatorEquivalenceTest {
     final Map<String, Integer> edges = new HashMap<>();
     final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
 
-    Run(boolean swept, int maxHeld, int sliceKeys, boolean rocksDb) {
+    Run(boolean swept, int maxHeld, int sliceKeys, Duration memory, boolean rocksDb) {
       this.swept = swept;
       this.maxHeld = maxHeld;
       this.sliceKeys = sliceKeys;
+      this.memory = memory;
       this.rocksDb = rocksDb;
       for (Outcome o : Outcome.values()) {
         outcomes.put(o, 0L);
@@ -161,10 +168,10 @@ class AccessLogPairingOperatorEquivalenceTest {
     void start(OperatorSubtaskState restore) throws Exception {
       OneInputStreamOperator<AccessLogRecord, EdgeEvent> op;
       if (swept) {
-        function = new AccessLogPairing(WAIT, TimeDomain.EVENT);
+        function = new AccessLogPairing(WAIT, memory, TimeDomain.EVENT);
         op = operator = new AccessLogPairingOperator(function, maxHeld, sliceKeys);
       } else {
-        oracle = new TimerPerRequestPairing(WAIT);
+        oracle = new TimerPerRequestPairing(WAIT, memory);
         op = new KeyedProcessOperator<>(oracle);
       }
       harness = new KeyedOneInputStreamOperatorTestHarness<>(op, AccessLogPairing::key, Types.STRING);
@@ -217,10 +224,10 @@ class AccessLogPairingOperatorEquivalenceTest {
    * fresh swept operator restored from it, the part before the snapshot run by the earlier build if
    * {@code earlierFirst}.
    */
-  private static Result run(List<Step> steps, int restoreAt, boolean earlierFirst, int maxHeld, int sliceKeys, boolean rocksDb)
-      throws Exception {
+  private static Result run(List<Step> steps, int restoreAt, boolean earlierFirst, int maxHeld, int sliceKeys, Duration memory,
+      boolean rocksDb) throws Exception {
     boolean restores = restoreAt >= 0;
-    Run first = new Run(restores ? !earlierFirst : earlierFirst, maxHeld, sliceKeys, rocksDb);
+    Run first = new Run(restores ? !earlierFirst : earlierFirst, maxHeld, sliceKeys, memory, rocksDb);
     first.start(null);
     Run current = first;
     for (int i = 0; i < steps.size(); i++) {
@@ -229,7 +236,7 @@ class AccessLogPairingOperatorEquivalenceTest {
         current.harness.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState snapshot = current.harness.snapshot(1, 1);
         current.stop();
-        Run next = new Run(true, maxHeld, sliceKeys, rocksDb);
+        Run next = new Run(true, maxHeld, sliceKeys, memory, rocksDb);
         next.edges.putAll(current.edges);
         next.outcomes.putAll(current.outcomes);
         next.start(snapshot);

@@ -9,6 +9,7 @@ import io.switchyard.flinkjobs.graph.EdgeEvent;
 import io.switchyard.flinkjobs.graph.PairingConfig.TimeDomain;
 import io.switchyard.flinkjobs.mesh.AccessLogPairing.Outcome;
 import io.switchyard.model.v1.AccessLogRecord;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -25,10 +26,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A snapshot of the build before the sweep (a timer per request, {@code PairState} without its
  * {@code timer} field; see {@link WaitingRequestsSnapshot}) restored into the swept operator on
- * RocksDB: the restored timers still fire once and do what they did (count a waiting report alone,
- * delete the key), a waiting report pairs with a partner sent after the restore, and a paired request's
- * dedupe memory drops a duplicate until its wait ends and not after. Nothing is counted twice and
- * nothing is left in the state at the end.
+ * RocksDB: the restored timers still fire once and do what they did (count a waiting report alone),
+ * a waiting report pairs with a partner sent after the restore, and a paired request's dedupe memory
+ * drops a duplicate within its wait and, since session 16, for the memory after it (the earlier build
+ * deleted the key at its wait's end; restored, its keys are remembered like the new build's). Nothing
+ * is counted twice and nothing is left in the state at the end.
  */
 class AccessLogPairingSavepointUpgradeTest {
   private static final String FIXTURE = "src/test/resources/savepoints/access-log-pairing/timer-per-request-rocksdb.snapshot";
@@ -36,7 +38,7 @@ class AccessLogPairingSavepointUpgradeTest {
   @Test
   void theEarlierBuildsWaitingRequestsAndTimersCarryOn() throws Exception {
     OperatorSubtaskState earlier = OperatorSnapshotUtil.readStateHandle(FIXTURE);
-    AccessLogPairing function = new AccessLogPairing(WAIT, TimeDomain.EVENT);
+    AccessLogPairing function = new AccessLogPairing(WAIT, Duration.ofMinutes(1), TimeDomain.EVENT);
     AccessLogPairingOperator operator = new AccessLogPairingOperator(function, AccessLogPairingOperator.MAX_HELD, 1);
     var harness = new KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent>(
         operator, AccessLogPairing::key, Types.STRING);
@@ -59,8 +61,8 @@ class AccessLogPairingSavepointUpgradeTest {
     });
     assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
 
-    // The earlier build's timers: T0+11 s deletes "paired", T0+12 s "caller-waits" (paired since), and
-    // T0+13 s counts the callee's report alone, at its wait's end.
+    // The earlier build's timers: T0+11 s ends the wait of "paired", T0+12 s of "caller-waits" (paired
+    // since), and T0+13 s counts the callee's report alone, at its wait's end.
     harness.processWatermark(new Watermark(T0 + 13_000));
     assertThat(harness.getOutput().stream().filter(o -> o instanceof StreamRecord<?>).skip(1).toList())
         .singleElement().satisfies(o -> {
@@ -68,14 +70,16 @@ class AccessLogPairingSavepointUpgradeTest {
           assertThat(r.getTimestamp()).isEqualTo(T0 + 13_000);
           assertThat(((EdgeEvent) r.getValue()).clientLatencySeconds).isEqualTo(-1.0);
         });
-    assertThat(keys(operator)).isEmpty();
+    assertThat(harness.numEventTimeTimers()).isZero(); // remembered now without a timer, swept later
+    assertThat(keys(operator)).containsExactlyInAnyOrder("paired", "caller-waits", "callee-waits");
 
-    // Past its wait the paired request's duplicate is new again, as before the upgrade.
+    // Past its wait the paired request's duplicate is still dropped: it is remembered after its wait.
     send(harness, report("paired", true, T0 + 1_000));
+    send(harness, report("callee-waits", false, T0 + 3_000));
     harness.processWatermark(new Watermark(Long.MAX_VALUE));
     assertThat(function.count(Outcome.PAIRED)).isEqualTo(1);
-    assertThat(function.count(Outcome.LONE)).isEqualTo(2);
-    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(function.count(Outcome.LONE)).isEqualTo(1);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3);
     assertThat(keys(operator)).isEmpty();
     harness.close();
   }

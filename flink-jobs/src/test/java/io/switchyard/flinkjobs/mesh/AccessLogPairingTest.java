@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 class AccessLogPairingTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final Duration WAIT = Duration.ofSeconds(10);
+  /** Short, so that a watermark a minute on has deleted every key. */
+  private static final Duration MEMORY = Duration.ofSeconds(30);
   private AccessLogPairing pairing;
   private KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent> harness;
 
@@ -30,7 +32,7 @@ class AccessLogPairingTest {
   }
 
   private void create(TimeDomain domain) throws Exception {
-    pairing = new AccessLogPairing(WAIT, domain);
+    pairing = new AccessLogPairing(WAIT, MEMORY, domain);
     harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(pairing), AccessLogPairing::key, Types.STRING);
   }
 
@@ -144,11 +146,13 @@ class AccessLogPairingTest {
     assertThat(destination.clientWorkload).isEmpty();
     assertThat(destination.clientLatencySeconds).isNegative();
     assertThat(pairing.count(Outcome.LONE)).isEqualTo(2);
-    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // remembered, to drop late copies
     // The partner arriving after the wait counts by itself too: late, but never dropped.
     send(destinationReport("r1", T0));
     harness.processWatermark(new Watermark(T0 + 2 * WAIT.toMillis() + 2));
     assertThat(edges()).hasSize(3);
+    harness.processWatermark(new Watermark(T0 + 2 * WAIT.toMillis() + 1 + MEMORY.toMillis()));
+    assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
   @Test
@@ -160,6 +164,11 @@ class AccessLogPairingTest {
     assertThat(edges()).isEmpty();
     harness.setProcessingTime(5_000 + WAIT.toMillis());
     assertThat(edges()).hasSize(1);
+    send(sourceReport("r1", T0)); // a copy, after the wait: remembered on the wall clock too
+    harness.setProcessingTime(5_000 + WAIT.toMillis() + MEMORY.toMillis() - 1);
+    assertThat(edges()).hasSize(1);
+    assertThat(pairing.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    harness.setProcessingTime(5_000 + WAIT.toMillis() + MEMORY.toMillis());
     assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
@@ -175,6 +184,60 @@ class AccessLogPairingTest {
     assertThat(edges()).hasSize(1);
     assertPaired(edges().get(0));
     assertThat(pairing.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3);
+  }
+
+  /** Copies of a request's reports after its wait: {@code copies} are sent, in that order, a wait and a bit later. */
+  private void copiesAfterTheWaitAreDropped(List<Boolean> reports, List<Boolean> copies, int edges) throws Exception {
+    start(TimeDomain.EVENT);
+    for (boolean source : reports) {
+      send(source ? sourceReport("r1", T0) : destinationReport("r1", T0));
+    }
+    harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + 1_000));
+    assertThat(edges()).hasSize(edges);
+    for (boolean source : copies) {
+      send(source ? sourceReport("r1", T0) : destinationReport("r1", T0));
+    }
+    harness.processWatermark(new Watermark(T0 + 2 * WAIT.toMillis() + 1_000));
+    assertThat(edges()).as("one count per request, copies dropped").hasSize(edges);
+    assertThat(pairing.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(copies.size());
+    harness.processWatermark(new Watermark(T0 + 1 + WAIT.toMillis() + MEMORY.toMillis()));
+    assertThat(harness.numKeyedStateEntries()).isZero();
+  }
+
+  @Test
+  void copiesOfAPairedRequestsReportsAfterTheWaitAreDroppedEitherOrderEitherOrBothSides() throws Exception {
+    for (List<Boolean> order : List.of(List.of(true, false), List.of(false, true))) {
+      for (List<Boolean> copies : List.of(List.of(true), List.of(false), List.of(true, false), List.of(false, true))) {
+        copiesAfterTheWaitAreDropped(order, copies, 1);
+        assertPaired(edges().get(0));
+        assertThat(pairing.count(Outcome.PAIRED)).isEqualTo(1);
+        close();
+      }
+    }
+    harness = null;
+  }
+
+  @Test
+  void aCopyOfALoneReportAfterItCountedAloneIsDropped() throws Exception {
+    for (boolean source : new boolean[] {true, false}) {
+      copiesAfterTheWaitAreDropped(List.of(source), List.of(source), 1);
+      assertThat(pairing.count(Outcome.LONE)).isEqualTo(1);
+      close();
+    }
+    harness = null;
+  }
+
+  @Test
+  void aCopyAfterTheMemoryCountsAgain() throws Exception {
+    start(TimeDomain.EVENT);
+    send(sourceReport("r1", T0));
+    send(destinationReport("r1", T0));
+    harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + MEMORY.toMillis())); // the memory runs out
+    send(sourceReport("r1", T0));
+    harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + MEMORY.toMillis() + 1));
+    assertThat(edges()).hasSize(2); // the request once paired, its late copy again alone
+    assertThat(pairing.count(Outcome.LONE)).isEqualTo(1);
+    assertThat(pairing.count(Outcome.DROPPED_DUPLICATE)).isZero();
   }
 
   @Test
@@ -296,19 +359,38 @@ class AccessLogPairingTest {
     assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
-  @Test
-  void aWaitingReportSurvivesASnapshotAndPairsAfterTheRestore() throws Exception {
-    start(TimeDomain.EVENT);
-    send(sourceReport("r1", T0));
+  /** Snapshots the event-time harness and continues in a new one restored from it. */
+  private void restart() throws Exception {
     var snapshot = harness.snapshot(1, 1);
     harness.close();
     create(TimeDomain.EVENT);
     harness.initializeState(snapshot);
     harness.open();
+  }
+
+  @Test
+  void aWaitingReportSurvivesASnapshotAndPairsAfterTheRestore() throws Exception {
+    start(TimeDomain.EVENT);
+    send(sourceReport("r1", T0));
+    restart();
     send(destinationReport("r1", T0));
     harness.processWatermark(new Watermark(T0 + 60_000));
     assertThat(edges()).hasSize(1);
     assertPaired(edges().get(0));
+  }
+
+  @Test
+  void theMemoryOfACountedRequestSurvivesASnapshot() throws Exception {
+    start(TimeDomain.EVENT);
+    send(sourceReport("r1", T0));
+    send(destinationReport("r1", T0));
+    harness.processWatermark(new Watermark(T0 + WAIT.toMillis() + 1));
+    restart();
+    send(destinationReport("r1", T0));
+    harness.processWatermark(new Watermark(T0 + 60_000));
+    assertThat(edges()).isEmpty();
+    assertThat(pairing.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(harness.numKeyedStateEntries()).isZero();
   }
 
   @Test

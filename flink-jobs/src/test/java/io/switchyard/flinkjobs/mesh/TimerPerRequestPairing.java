@@ -21,18 +21,22 @@ import org.apache.flink.util.Collector;
 /**
  * The event-time pairing as it was before the sweep (main at 15c9338), one report at a time: every
  * report that raises its key's due registers a timer, and the timer at the latest due counts what still
- * waits alone and deletes the key. Kept as the oracle of {@link AccessLogPairingOperatorEquivalenceTest}
- * and the writer of "earlier build" snapshots: same state name, POJO and timer service as that build.
+ * waits alone and deletes the key; with a {@code memory} (session 16) that timer keeps the key's start
+ * times and sets a second one, {@code memory} later, that deletes it. Kept as the oracle of
+ * {@link AccessLogPairingOperatorEquivalenceTest} and, with no memory, the writer of "earlier build"
+ * snapshots: same state name, POJO and timer service as that build.
  */
 final class TimerPerRequestPairing extends KeyedProcessFunction<String, AccessLogRecord, EdgeEvent> {
   private static final long serialVersionUID = 1L;
 
   private final long waitMs;
+  private final long memoryMs;
   private transient ValueState<PairState> state;
   final Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
 
-  TimerPerRequestPairing(Duration wait) {
+  TimerPerRequestPairing(Duration wait, Duration memory) {
     this.waitMs = wait.toMillis();
+    this.memoryMs = memory.toMillis();
     for (Outcome o : Outcome.values()) {
       counts.put(o, 0L);
     }
@@ -71,6 +75,9 @@ final class TimerPerRequestPairing extends KeyedProcessFunction<String, AccessLo
       out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
       count(Outcome.PAIRED);
     } else {
+      if (waiting.isEmpty() && s.due != Long.MIN_VALUE) {
+        ctx.timerService().registerEventTimeTimer(s.due); // a remembered key's timer may have fired
+      }
       s.waitingSource = source;
       waiting.add(r.toByteArray());
       long due = start / 1_000_000 + waitMs;
@@ -94,6 +101,12 @@ final class TimerPerRequestPairing extends KeyedProcessFunction<String, AccessLo
       out.collect(s.waitingSource ? AccessLogEdges.edge(lone, null) : AccessLogEdges.edge(null, lone));
       count(Outcome.LONE);
     }
-    state.clear();
+    if (timestamp >= s.due + memoryMs) {
+      state.clear();
+      return;
+    }
+    s.waiting = new byte[0][];
+    state.update(s);
+    ctx.timerService().registerEventTimeTimer(s.due + memoryMs);
   }
 }

@@ -17,7 +17,8 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * Writes the snapshot that {@code AccessLogPairingSavepointUpgradeTest} restores: the access-log pairing
  * on RocksDB with one request paired (its dedupe memory and timer left), one caller's report and one
  * callee's report waiting, each with its timer. The committed file was written by the build before the
- * sweep (main at 15c9338: a timer per request, {@code PairState} without {@code timer}), from the
+ * sweep (main at 15c9338: a timer per request, {@code PairState} without {@code timer}, no memory after
+ * the wait, which the constructor took no argument for), from the
  * repository root of that checkout with this class on its test class path:
  *
  * <pre>java -cp flink-jobs/target/classes:flink-jobs/target/test-classes:$(cat cp) \
@@ -44,7 +45,7 @@ public final class WaitingRequestsSnapshot {
 
   public static void main(String[] args) throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<String, AccessLogRecord, EdgeEvent>(
-        new AccessLogPairingOperator(WAIT, TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
+        new AccessLogPairingOperator(WAIT, Duration.ZERO, TimeDomain.EVENT), AccessLogPairing::key, Types.STRING);
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.open();
     harness.processWatermark(new Watermark(T0));
