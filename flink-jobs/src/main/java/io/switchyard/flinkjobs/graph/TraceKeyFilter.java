@@ -32,6 +32,9 @@ import java.util.HexFormat;
  * cache line), about {@value #BITS_PER_KEY}–{@value #BITS_PER_KEY}×2 bits per key, under 2 % false
  * positives. When the newest part holds as many keys as it was sized for, a part four times larger
  * follows it (a lookup then reads a line in each part); the next rebuild sizes one part for them all.
+ *
+ * <p>The access-log pairing keeps one for its request keys by the same rules ({@code mesh.PairStateSweep}); those
+ * keys are not hex, so they are hashed by their UTF-8 bytes ({@link #hash(String)}).
  */
 public final class TraceKeyFilter {
   static final int BITS_PER_KEY = 10;
@@ -57,7 +60,7 @@ public final class TraceKeyFilter {
   }
 
   /** Whether {@code key} may be in the state: false only when the filter is complete and lacks it. */
-  public boolean mayHold(String key) {
+  boolean mayHold(String key) {
     return mayHold(hash(key));
   }
 
@@ -72,7 +75,7 @@ public final class TraceKeyFilter {
    * paired read them again, cold). The caller is about to write that key; if it then does not, the filter holds one
    * key too many, which costs only a read that finds nothing.
    */
-  boolean mayHoldElseAdd(long h) {
+  public boolean mayHoldElseAdd(long h) {
     if (!complete || current.mightContain(h)) {
       return true;
     }
@@ -81,12 +84,12 @@ public final class TraceKeyFilter {
   }
 
   /** The pairing wrote {@code key} without having read it from the state. */
-  public void added(String key) {
+  void added(String key) {
     added(hash(key));
   }
 
   /** {@link #added(String)} of the key whose {@link #hash} is {@code h}. */
-  void added(long h) {
+  public void added(long h) {
     current.add(h);
     if (next != null) {
       next.add(h);
@@ -143,7 +146,7 @@ public final class TraceKeyFilter {
    * String char by char was a quarter of the span chain thread's samples in a profile). A key that is not
    * hex of whole bytes is never the key of a batch: its hash only has to be a stable one.
    */
-  static long hash(String key) {
+  public static long hash(String key) {
     int n = key.length();
     byte[] id = new byte[n >>> 1];
     boolean hex = (n & 1) == 0;

@@ -260,7 +260,9 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
       String key = e.getKey();
       setCurrentKey(key);
       Held h = e.getValue();
-      boolean mayBeInState = keyFilter == null || keyFilter.mayHold(key);
+      // One hash per key; a key surely absent is added by the lookup, as the span path does.
+      long keyHash = keyFilter == null ? 0 : TraceKeyFilter.hash(key);
+      boolean mayBeInState = keyFilter == null || keyFilter.mayHoldElseAdd(keyHash);
       if (!mayBeInState) {
         readsSkipped.inc();
       }
@@ -272,8 +274,8 @@ public final class AccessLogPairingOperator extends KeyedProcessOperator<String,
           collector.setAbsoluteTimestamp(t);
         }
       }, collector);
-      if (fresh && keyFilter != null) {
-        keyFilter.added(key);
+      if (fresh && mayBeInState && keyFilter != null) {
+        keyFilter.added(keyHash);
       }
     }
     held.clear();
