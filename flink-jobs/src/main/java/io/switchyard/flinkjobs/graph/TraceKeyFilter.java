@@ -76,7 +76,7 @@ public final class TraceKeyFilter {
    * key too many, which costs only a read that finds nothing.
    */
   public boolean mayHoldElseAdd(long h) {
-    if (!complete || current.mightContain(h)) {
+    if (mayHold(h)) {
       return true;
     }
     added(h);
