@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -71,6 +72,21 @@ public final class FlinkJobsMain {
           + " in the cluster's config.yaml to a folder the JobManager and every TaskManager share, or pass --data-dir DIR");
       System.exit(2);
       return;
+    }
+    Optional<String> resumed = client.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
+    if (resumed.isPresent()) {
+      // `flink run -s`: the same refusals as the local jar's, where the client can read the snapshot (a shared
+      // folder); on an object store it cannot, and nothing is checked.
+      Path snapshot = Path.of(resumed.get());
+      Optional<CheckpointMetadata> metadata = SnapshotInputs.metadata(snapshot);
+      Optional<String> cannotResume = SnapshotInputs.refusal(options, snapshot, SnapshotInputs.Source.FLINK_RUN_S,
+          metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN),
+          metadata.map(SnapshotInputs::topics).orElse(Set.of()));
+      if (cannotResume.isPresent()) {
+        System.err.println("error: " + cannotResume.get());
+        System.exit(2);
+        return;
+      }
     }
     // `flink run`: Flink's client submits the job (and, with -d, returns at once, printing its id).
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.clusterConfiguration(options));

@@ -43,6 +43,16 @@ final class SnapshotInputs {
 
   private SnapshotInputs() {}
 
+  /** Where the snapshot to resume came from, which says how the user can avoid resuming it. */
+  enum Source {
+    /** The local jar's newest complete checkpoint under {@code --data-dir}. */
+    DATA_DIR,
+    /** The local jar's {@code --restore-from}. */
+    RESTORE_FROM,
+    /** {@code flink run -s} on a cluster. */
+    FLINK_RUN_S
+  }
+
   /**
    * The one error line for a run of {@code o} that cannot resume the snapshot of {@code choice}, whose
    * sources were {@code inputs} and read {@code topics} ({@link #topics}); empty when it can, or when the
@@ -50,37 +60,48 @@ final class SnapshotInputs {
    * before).
    */
   static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs, Set<String> topics) {
-    if (choice.snapshot().isEmpty()) {
-      return Optional.empty();
-    }
-    Path snapshot = choice.snapshot().get();
+    return choice.snapshot().flatMap(snapshot ->
+        refusal(o, snapshot, choice.automatic() ? Source.DATA_DIR : Source.RESTORE_FROM, inputs, topics));
+  }
+
+  /** {@link #refusal(JobOptions, LocalRestore.Choice, Inputs, Set)} of a snapshot from {@code source}. */
+  static Optional<String> refusal(JobOptions o, Path snapshot, Source source, Inputs inputs, Set<String> topics) {
+    boolean cluster = source == Source.FLINK_RUN_S;
+    String fresh = cluster
+        ? "submit it without -s (it then starts from the consumer group's committed offsets; the snapshot's spans waiting"
+            + " for their other half and its open windows are lost)"
+        : "pass " + SpanLanes.FRESH;
     if (o.bounded() && inputs != Inputs.UNKNOWN) {
       return Optional.of("--bounded cannot resume snapshot " + snapshot + ": Flink's Kafka source never ends a bounded run"
           + " restored from a snapshot" + (inputs == Inputs.UNBOUNDED ? " (and this one, of an unbounded run, holds"
-          + " positions without an end)" : "") + ", so the run would never finish: give it a --data-dir of its own (it then"
-          + " reads from the consumer group's committed offsets to the topics' current end), or pass --fresh to do so in"
-          + " this one; the snapshot is left as it is");
+          + " positions without an end)" : "") + ", so the run would never finish: " + (cluster
+          ? "submit it without -s (it then reads from the consumer group's committed offsets to the topics' current end)"
+          : "give it a --data-dir of its own (it then reads from the consumer group's committed offsets to the topics'"
+              + " current end), or pass --fresh to do so in this one") + "; the snapshot is left as it is");
     }
     if (!o.bounded() && inputs == Inputs.BOUNDED) {
-      String other = choice.automatic()
-          ? "move " + LocalRestore.folderOf(snapshot) + " out of --data-dir " + o.dataDir() + " to resume the newest"
-              + " checkpoint before it"
-          : "--restore-from a snapshot of an unbounded run";
+      String other = switch (source) {
+        case DATA_DIR -> "move " + LocalRestore.folderOf(snapshot) + " out of --data-dir " + o.dataDir() + " to resume the"
+            + " newest checkpoint before it";
+        case RESTORE_FROM -> "--restore-from a snapshot of an unbounded run";
+        case FLINK_RUN_S -> "pass -s a snapshot of an unbounded run";
+      };
       return Optional.of("snapshot " + snapshot + " was written by a --bounded run: resumed unbounded, each Kafka partition"
           + " would stop where that run was to end and never be read on (and a bounded run cannot resume a snapshot"
-          + " at all): " + other + ", or pass " + SpanLanes.FRESH);
+          + " at all): " + other + ", or " + fresh);
     }
     Set<String> others = new TreeSet<>(topics);
     others.removeAll(SwitchyardPipeline.inputTopics(o));
     if (!others.isEmpty()) {
-      String other = choice.automatic()
-          ? "give this run a --data-dir of its own, or the --topic-prefix of the run that wrote the snapshot"
-          : "--restore-from a snapshot of a run with this --topic-prefix";
+      String other = switch (source) {
+        case DATA_DIR -> "give this run a --data-dir of its own, or the --topic-prefix of the run that wrote the snapshot";
+        case RESTORE_FROM -> "--restore-from a snapshot of a run with this --topic-prefix";
+        case FLINK_RUN_S -> "pass -s a snapshot of a job with this --topic-prefix";
+      };
       return Optional.of("snapshot " + snapshot + " was written by a run reading " + String.join(", ", others) + ", which"
           + " this run (" + (o.topicPrefix().isEmpty() ? "no --topic-prefix" : "--topic-prefix " + o.topicPrefix()) + ") does"
           + " not read: Flink's Kafka source goes on reading the"
-          + " partitions a snapshot holds, so their records would be counted with this run's: " + other + ", or pass "
-          + SpanLanes.FRESH);
+          + " partitions a snapshot holds, so their records would be counted with this run's: " + other + ", or " + fresh);
     }
     return Optional.empty();
   }

@@ -154,6 +154,15 @@ class ClusterJobJarIT {
     List<ProducerRecord<byte[], byte[]>> rest = new ArrayList<>(records.subList(half, records.size()));
     rest.add(GraphFixture.closer(prefix));
     GraphFixture.produce(kafka, rest);
+    // Another pipeline's job on that savepoint would read this one's topics too: the job jar refuses it before submitting.
+    String other = preparedTopics();
+    FlinkSessionCluster.CliResult refused = cluster.cli(Duration.ofMinutes(2), "run", "-d", "-s", savepoint.group(1),
+        JOB_JAR.toAbsolutePath().toString(), "--kafka", kafka.bootstrapServers(), "--topic-prefix", other,
+        "--group-id", "cluster-" + prefix, "--pairing-wait", "3m");
+    assertThat(refused.exitCode()).as(refused.output()).isNotZero();
+    assertThat(refused.output()).contains("error: snapshot " + savepoint.group(1) + " was written by a run reading "
+        + prefix + Topics.ACCESS_LOGS.name(), "which this run (--topic-prefix " + other + ") does not read",
+        "pass -s a snapshot of a job with this --topic-prefix, or submit it without -s");
     String second = submit(prefix, List.of("-s", savepoint.group(1)), job);
     try {
       Awaitility.await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()

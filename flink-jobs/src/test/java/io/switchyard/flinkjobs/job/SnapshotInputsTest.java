@@ -153,6 +153,25 @@ class SnapshotInputsTest {
   }
 
   @Test
+  void onAClusterTheRemedyIsToSubmitWithoutDashSOrWithAnotherSnapshot() {
+    Path savepoint = Path.of("file:/shared/flink/savepoints/savepoint-1a2b");
+    JobOptions staging = options("--topic-prefix", "staging.");
+    assertThat(SnapshotInputs.refusal(staging, savepoint, SnapshotInputs.Source.FLINK_RUN_S, Inputs.UNBOUNDED,
+        Set.of("staging.switchyard.spans"))).isEmpty();
+    assertThat(SnapshotInputs.refusal(staging, savepoint, SnapshotInputs.Source.FLINK_RUN_S, Inputs.UNBOUNDED,
+        Set.of("switchyard.spans"))).hasValue("snapshot file:/shared/flink/savepoints/savepoint-1a2b was written by a run"
+        + " reading switchyard.spans, which this run (--topic-prefix staging.) does not read: Flink's Kafka source goes on"
+        + " reading the partitions a snapshot holds, so their records would be counted with this run's: pass -s a snapshot"
+        + " of a job with this --topic-prefix, or submit it without -s (it then starts from the consumer group's committed"
+        + " offsets; the snapshot's spans waiting for their other half and its open windows are lost)");
+    assertThat(SnapshotInputs.refusal(options("--bounded"), savepoint, SnapshotInputs.Source.FLINK_RUN_S, Inputs.UNBOUNDED,
+        Set.of())).get().asString().endsWith("so the run would never finish: submit it without -s (it then reads from the"
+        + " consumer group's committed offsets to the topics' current end); the snapshot is left as it is");
+    assertThat(SnapshotInputs.refusal(options(), savepoint, SnapshotInputs.Source.FLINK_RUN_S, Inputs.BOUNDED, Set.of()))
+        .get().asString().contains(": pass -s a snapshot of an unbounded run, or submit it without -s");
+  }
+
+  @Test
   void anUnboundedRunRefusesOnlyABoundedRunsSnapshot() {
     JobOptions live = options("--data-dir", "/data");
     assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNBOUNDED, Set.of())).isEmpty();
