@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -78,13 +77,7 @@ public final class FlinkJobsMain {
       // `flink run -s`: the same refusals as the local jar's, where the client can read the snapshot (a shared
       // folder); on an object store it cannot, and nothing is checked.
       Path snapshot = Path.of(resumed.get());
-      Optional<CheckpointMetadata> metadata = SnapshotInputs.metadata(snapshot);
-      Optional<String> cannotResume = SnapshotInputs.refusal(options, snapshot, SnapshotInputs.Source.FLINK_RUN_S,
-          metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN),
-          metadata.map(SnapshotInputs::topics).orElse(Set.of()));
-      if (cannotResume.isPresent()) {
-        System.err.println("error: " + cannotResume.get());
-        System.exit(2);
+      if (refused(SnapshotInputs.refusal(options, snapshot, SnapshotInputs.Source.FLINK_RUN_S, SnapshotInputs.metadata(snapshot)))) {
         return;
       }
     }
@@ -92,6 +85,16 @@ public final class FlinkJobsMain {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(SwitchyardPipeline.clusterConfiguration(options));
     SwitchyardPipeline.build(env, options);
     env.execute("switchyard");
+  }
+
+  /** Exits 2 with {@code cannotResume} as the one error line, when there is one. */
+  private static boolean refused(Optional<String> cannotResume) {
+    if (cannotResume.isEmpty()) {
+      return false;
+    }
+    System.err.println("error: " + cannotResume.get());
+    System.exit(2);
+    return true;
   }
 
   /**
@@ -129,14 +132,9 @@ public final class FlinkJobsMain {
     LocalRestore.Choice choice = LocalRestore.choose(options);
     // Read once: whether the snapshot's run was bounded, which topics it read, and how many span lanes wrote it.
     Optional<CheckpointMetadata> metadata = choice.snapshot().flatMap(SnapshotInputs::metadata);
-    Optional<String> cannotResume = SnapshotInputs.refusal(options, choice,
-        metadata.map(SnapshotInputs::of).orElse(SnapshotInputs.Inputs.UNKNOWN),
-        metadata.map(SnapshotInputs::topics).orElse(Set.of()));
-    if (cannotResume.isPresent()) {
-      // Before anything is pruned or built: that run would wait forever without a word, and the fallback
-      // below would set the snapshot aside with its waiting spans and open windows.
-      System.err.println("error: " + cannotResume.get());
-      System.exit(2);
+    // Before anything is pruned or built: that run would wait forever without a word (or count another
+    // pipeline's records), and the fallback below would set the snapshot aside with its waiting spans and open windows.
+    if (refused(SnapshotInputs.refusal(options, choice, metadata))) {
       return;
     }
     if (choice.automatic()) {

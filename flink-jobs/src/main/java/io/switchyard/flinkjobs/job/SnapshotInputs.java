@@ -55,16 +55,26 @@ final class SnapshotInputs {
 
   /**
    * The one error line for a run of {@code o} that cannot resume the snapshot of {@code choice}, whose
-   * sources were {@code inputs} and read {@code topics} ({@link #topics}); empty when it can, or when the
-   * snapshot cannot be read (the restore itself then fails, and a snapshot the runner chose is set aside as
-   * before).
+   * {@code metadata} tells how its sources read ({@link #of}) and which topics ({@link #topics}); empty when it
+   * can, or when the snapshot cannot be read (the restore itself then fails, and a snapshot the runner chose is
+   * set aside as before).
    */
-  static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs, Set<String> topics) {
-    return choice.snapshot().flatMap(snapshot ->
-        refusal(o, snapshot, choice.automatic() ? Source.DATA_DIR : Source.RESTORE_FROM, inputs, topics));
+  static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Optional<CheckpointMetadata> metadata) {
+    return choice.snapshot().flatMap(snapshot -> refusal(o, snapshot, sourceOf(choice), metadata));
   }
 
-  /** {@link #refusal(JobOptions, LocalRestore.Choice, Inputs, Set)} of a snapshot from {@code source}. */
+  /** Where the local jar's {@code choice} came from. */
+  static Source sourceOf(LocalRestore.Choice choice) {
+    return choice.automatic() ? Source.DATA_DIR : Source.RESTORE_FROM;
+  }
+
+  /** {@link #refusal(JobOptions, LocalRestore.Choice, Optional)} of a snapshot from {@code source}. */
+  static Optional<String> refusal(JobOptions o, Path snapshot, Source source, Optional<CheckpointMetadata> metadata) {
+    return refusal(o, snapshot, source, metadata.map(SnapshotInputs::of).orElse(Inputs.UNKNOWN),
+        metadata.map(SnapshotInputs::topics).orElse(Set.of()));
+  }
+
+  /** The refusal for a snapshot whose sources were {@code inputs} and read {@code topics}. */
   static Optional<String> refusal(JobOptions o, Path snapshot, Source source, Inputs inputs, Set<String> topics) {
     boolean cluster = source == Source.FLINK_RUN_S;
     String fresh = cluster

@@ -40,6 +40,11 @@ class SnapshotInputsTest {
     return new LocalRestore.Choice(Optional.of(CHECKPOINT), true);
   }
 
+  /** The refusal for the snapshot of {@code choice}, as the local jar asks for it, from what its metadata would say. */
+  private static Optional<String> refusal(JobOptions o, LocalRestore.Choice choice, Inputs inputs, Set<String> topics) {
+    return choice.snapshot().flatMap(snapshot -> SnapshotInputs.refusal(o, snapshot, SnapshotInputs.sourceOf(choice), inputs, topics));
+  }
+
   /** A source's coordinator state as Flink writes it, by Flink's own writer (package-private, hence reflection). */
   private static ByteStreamStateHandle coordinatorState(KafkaPartitionSplit... assigned) throws Exception {
     Method write = SourceCoordinator.class.getDeclaredMethod("writeCheckpointBytes", Object.class, SimpleVersionedSerializer.class);
@@ -104,19 +109,19 @@ class SnapshotInputsTest {
   @Test
   void aBoundedRunRefusesEverySnapshotItCanReadNamingFreshAndTheDataDir() {
     JobOptions bounded = options("--bounded", "--data-dir", "/data");
-    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNBOUNDED, Set.of())).hasValue("--bounded cannot resume snapshot "
+    assertThat(refusal(bounded, automatic(), Inputs.UNBOUNDED, Set.of())).hasValue("--bounded cannot resume snapshot "
         + CHECKPOINT + ": Flink's Kafka source never ends a bounded run restored from a snapshot (and this one, of an unbounded"
         + " run, holds positions without an end), so the run would never finish: give it a --data-dir of its own (it then"
         + " reads from the consumer group's committed offsets to the topics' current end), or pass --fresh to do so in this"
         + " one; the snapshot is left as it is");
     LocalRestore.Choice named = new LocalRestore.Choice(Optional.of(CHECKPOINT), false);
-    assertThat(SnapshotInputs.refusal(bounded, named, Inputs.BOUNDED, Set.of())).get().asString()
+    assertThat(refusal(bounded, named, Inputs.BOUNDED, Set.of())).get().asString()
         .startsWith("--bounded cannot resume snapshot " + CHECKPOINT + ": Flink's Kafka source never ends a bounded run"
             + " restored from a snapshot, so the run would never finish")
         .contains("--fresh", "--data-dir");
     // Unreadable: the restore fails on its own, and the runner sets the snapshot aside (UnrestorableSnapshotIT).
-    assertThat(SnapshotInputs.refusal(bounded, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
-    assertThat(SnapshotInputs.refusal(bounded, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(refusal(bounded, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(refusal(bounded, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
   }
 
   @Test
@@ -133,23 +138,23 @@ class SnapshotInputsTest {
   @Test
   void anUnboundedRunRefusesTheSnapshotOfARunThatReadOtherTopics() {
     Set<String> read = Set.of("switchyard.spans", "switchyard.access-logs", "switchyard.slo-definitions");
-    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED, read)).isEmpty();
-    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
+    assertThat(refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED, read)).isEmpty();
+    assertThat(refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
         Set.of("switchyard.spans"))).isEmpty();
 
     JobOptions staging = options("--data-dir", "/data", "--topic-prefix", "staging.");
-    assertThat(SnapshotInputs.refusal(staging, automatic(), Inputs.UNBOUNDED, read)).hasValue("snapshot " + CHECKPOINT
+    assertThat(refusal(staging, automatic(), Inputs.UNBOUNDED, read)).hasValue("snapshot " + CHECKPOINT
         + " was written by a run reading switchyard.access-logs, switchyard.slo-definitions, switchyard.spans, which this"
         + " run (--topic-prefix staging.) does not read: Flink's Kafka source goes on reading the partitions a snapshot"
         + " holds, so their records would be counted with this run's: give this run a --data-dir of its own, or the"
         + " --topic-prefix of the run that wrote the snapshot, or pass " + SpanLanes.FRESH);
-    assertThat(SnapshotInputs.refusal(staging, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.UNBOUNDED,
+    assertThat(refusal(staging, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.UNBOUNDED,
         Set.of("staging.switchyard.spans", "switchyard.spans"))).get().asString()
         .startsWith("snapshot " + CHECKPOINT + " was written by a run reading switchyard.spans, which")
         .contains(": --restore-from a snapshot of a run with this --topic-prefix, or pass --fresh");
-    assertThat(SnapshotInputs.refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
+    assertThat(refusal(options("--data-dir", "/data"), automatic(), Inputs.UNBOUNDED,
         Set.of("staging.switchyard.spans"))).get().asString().contains("this run (no --topic-prefix) does not read");
-    assertThat(SnapshotInputs.refusal(staging, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(refusal(staging, LocalRestore.Choice.FRESH, Inputs.UNKNOWN, Set.of())).isEmpty();
   }
 
   @Test
@@ -174,13 +179,13 @@ class SnapshotInputsTest {
   @Test
   void anUnboundedRunRefusesOnlyABoundedRunsSnapshot() {
     JobOptions live = options("--data-dir", "/data");
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNBOUNDED, Set.of())).isEmpty();
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
-    assertThat(SnapshotInputs.refusal(live, automatic(), Inputs.BOUNDED, Set.of())).hasValue("snapshot " + CHECKPOINT
+    assertThat(refusal(live, automatic(), Inputs.UNBOUNDED, Set.of())).isEmpty();
+    assertThat(refusal(live, automatic(), Inputs.UNKNOWN, Set.of())).isEmpty();
+    assertThat(refusal(live, automatic(), Inputs.BOUNDED, Set.of())).hasValue("snapshot " + CHECKPOINT
         + " was written by a --bounded run: resumed unbounded, each Kafka partition would stop where that run was to end and"
         + " never be read on (and a bounded run cannot resume a snapshot at all): move /data/checkpoints/abc out of"
         + " --data-dir /data to resume the newest checkpoint before it, or pass " + SpanLanes.FRESH);
-    assertThat(SnapshotInputs.refusal(live, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.BOUNDED, Set.of())).get()
+    assertThat(refusal(live, new LocalRestore.Choice(Optional.of(CHECKPOINT), false), Inputs.BOUNDED, Set.of())).get()
         .asString().contains(": --restore-from a snapshot of an unbounded run, or pass --fresh");
   }
 }
