@@ -46,7 +46,7 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
   private static final long serialVersionUID = 1L;
 
   /** How each record ended up, counted as {@code outcome.<name>.records} on the operator. */
-  enum Outcome { PAIRED, LONE, DROPPED_DUPLICATE, REPORTER_RULE }
+  enum Outcome { PAIRED, LONE, DROPPED_DUPLICATE, REPORTER_RULE, LATE_PARTNER }
 
   private final long waitMs;
   /** How long a key is remembered after its wait ended, to drop late copies of its reports. */
@@ -185,7 +185,15 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
         continue;
       }
       changed = true;
+      boolean latePartner = waiting.isEmpty() && s.reports(!source) > s.reports(source);
       s.remember(source, start);
+      if (latePartner) {
+        // Nothing waits, and the other side has reported more of this key's requests than this side: one of
+        // them counted alone when its wait ended, and this is its partner, come late (an ingest backlog). The
+        // request counted once already; counting this too would count it twice.
+        counters.get(Outcome.LATE_PARTNER).inc();
+        continue;
+      }
       if (!waiting.isEmpty() && s.waitingSource != source) {
         // The oldest report of the other side is this one's partner (usually the only one: several wait
         // only when one request tree calls the same authority more than once with the same request id).
@@ -315,6 +323,11 @@ public final class AccessLogPairing extends KeyedProcessFunction<String, AccessL
         }
       }
       return false;
+    }
+
+    /** How many of this key's reports from that side are remembered (each once). */
+    int reports(boolean source) {
+      return source ? sourceStarts.length : destinationStarts.length;
     }
 
     void remember(boolean source, long start) {

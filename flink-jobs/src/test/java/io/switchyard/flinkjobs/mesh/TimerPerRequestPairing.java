@@ -68,8 +68,14 @@ final class TimerPerRequestPairing extends KeyedProcessFunction<String, AccessLo
       count(Outcome.DROPPED_DUPLICATE);
       return;
     }
-    s.remember(source, start);
     List<byte[]> waiting = new ArrayList<>(Arrays.asList(s.waiting));
+    boolean latePartner = waiting.isEmpty() && s.reports(!source) > s.reports(source);
+    s.remember(source, start);
+    if (latePartner) {
+      count(Outcome.LATE_PARTNER); // the partner of a report that counted alone
+      state.update(s);
+      return;
+    }
     if (!waiting.isEmpty() && s.waitingSource != source) {
       AccessLogRecord partner = AccessLogRecord.parseFrom(waiting.remove(0));
       out.collect(source ? AccessLogEdges.edge(r, partner) : AccessLogEdges.edge(partner, r));
