@@ -111,10 +111,7 @@ final class CompletedTraceSweep implements AutoCloseable {
 
   private boolean stateEmpty() throws Exception {
     if (column != null) {
-      try (RocksIteratorWrapper it = column.iterator()) {
-        it.seekToFirst();
-        return !it.isValid();
-      }
+      return column.isEmpty();
     }
     try (Stream<String> s = backend.getKeys(descriptor.getName(), VoidNamespace.INSTANCE)) {
       return s.findAny().isEmpty();

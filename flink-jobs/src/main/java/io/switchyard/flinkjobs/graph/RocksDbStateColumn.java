@@ -119,6 +119,13 @@ public final class RocksDbStateColumn {
     return RocksDBOperationUtils.getRocksIterator(db, columnFamily, backend.getReadOptions());
   }
 
+  /** Whether the column family holds no entry now (a fresh start, before anything was written). */
+  public boolean isEmpty() {
+    try (RocksIteratorWrapper it = iteratorAt(null)) {
+      return !it.isValid();
+    }
+  }
+
   /**
    * A new iterator (see {@link #iterator}) at {@code key}, or at the first entry when {@code key} is
    * {@code null}: where a walk in slices resumes.

@@ -66,12 +66,8 @@ final class PairStateSweep implements AutoCloseable {
     this.column = RocksDbStateColumn.of(backend, descriptor.getName());
     this.serializer = descriptor.getSerializer().duplicate();
     this.filter = column == null ? null : new TraceKeyFilter();
-    if (filter != null) {
-      try (RocksIteratorWrapper it = column.iteratorAt(null)) {
-        if (!it.isValid()) {
-          filter.startEmpty(); // a fresh start; after a restore the filter is unknown until a walk ends
-        }
-      }
+    if (filter != null && column.isEmpty()) {
+      filter.startEmpty(); // a fresh start; after a restore the filter is unknown until a walk ends
     }
   }
 
