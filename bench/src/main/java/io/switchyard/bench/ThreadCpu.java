@@ -44,6 +44,8 @@ public final class ThreadCpu {
           byGroup.merge(group(name), Long.parseLong(sched[0]), Long::sum);
           // Diagnostics beside the CPU time: times scheduled in, and kernel-mode ticks (stat field 15).
           byGroup.merge(group(name) + " slices", Long.parseLong(sched[2]) * 1000, Long::sum);
+          // Time runnable but waiting for a core: tells a thread starved by others from one blocked or idle.
+          byGroup.merge(group(name) + " runq", Long.parseLong(sched[1]), Long::sum);
           String stat = Files.readString(t.resolve("stat"));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           byGroup.merge(group(name) + " sys", Long.parseLong(f[12]) * 10_000_000L, Long::sum);
@@ -77,7 +79,7 @@ public final class ThreadCpu {
   public static String table(List<String> scenarios, List<List<Map<String, Double>>> rounds) {
     TreeSet<String> groups = new TreeSet<>();
     rounds.forEach(rs -> rs.forEach(m -> m.forEach((g, v) -> {
-      if (v >= 0.1 && !g.endsWith(" slices") && !g.endsWith(" sys")) {
+      if (v >= 0.1 && !g.endsWith(" slices") && !g.endsWith(" sys") && !g.endsWith(" runq")) {
         groups.add(g);
       }
     })));
