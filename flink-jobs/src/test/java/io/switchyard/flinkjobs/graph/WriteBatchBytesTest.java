@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchyard.flinkjobs.graph.RocksDbStateColumn.WriteBatchBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -20,7 +21,8 @@ import org.rocksdb.WriteOptions;
 
 /**
  * The write batch the pairing builds in Java against RocksDB's own: the same bytes as the batch
- * {@code WriteBatch.put} and {@code delete} build, and the same content in the database once written.
+ * {@code WriteBatch.put} and {@code delete} build when called in key order, and the same content in the
+ * database once written as the calls in the order they were made.
  */
 class WriteBatchBytesTest {
   private static final HexFormat HEX = HexFormat.of();
@@ -29,7 +31,7 @@ class WriteBatchBytesTest {
   Path dir;
 
   @Test
-  void aJavaBuiltBatchIsTheBatchPutsAndDeletesBuildAndWritesTheSameEntries() throws Exception {
+  void aJavaBuiltBatchIsTheBatchPutsAndDeletesBuildInKeyOrderAndWritesTheSameEntries() throws Exception {
     RocksDB.loadLibrary();
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
@@ -46,7 +48,8 @@ class WriteBatchBytesTest {
         Random r = new Random(20261127);
         WriteBatchBytes bytes = new WriteBatchBytes();
         for (int round = 0; round < 20; round++) {
-          try (WriteBatch puts = new WriteBatch()) {
+          try (WriteBatch puts = new WriteBatch(); WriteBatch inKeyOrder = new WriteBatch()) {
+            List<Write> writes = new ArrayList<>();
             int n = round == 0 ? 0 : r.nextInt(300);
             for (int i = 0; i < n; i++) {
               int family = r.nextInt(4) == 0 ? r.nextInt(handles.size()) : (round % 3 == 0 ? 0 : 129);
@@ -56,16 +59,27 @@ class WriteBatchBytesTest {
               byte[] value = random(r, r.nextInt(50) == 0 ? 16_380 + r.nextInt(10) : r.nextInt(200));
               if (r.nextInt(5) == 0) {
                 puts.delete(handles.get(family), key);
+                writes.add(new Write(family, key, null));
                 bytes.delete(javaHandles.get(family).getID(), padded(r, key), key.length);
               } else {
                 puts.put(handles.get(family), key, value);
+                writes.add(new Write(family, key, value));
                 // Arrays longer than the entry: only their first bytes belong to it.
                 bytes.put(javaHandles.get(family).getID(), padded(r, key), key.length, padded(r, value), value.length);
               }
             }
             assertThat(bytes.count()).isEqualTo(n);
+            // Stable: writes whose keys tie on the sorted prefix, the same key's among them, keep their order.
+            writes.sort((a, b) -> Arrays.compareUnsigned(prefix(a.key()), prefix(b.key())));
+            for (Write w : writes) {
+              if (w.value() == null) {
+                inKeyOrder.delete(handles.get(w.family()), w.key());
+              } else {
+                inKeyOrder.put(handles.get(w.family()), w.key(), w.value());
+              }
+            }
             byte[] built = bytes.toByteArray();
-            assertThat(built).isEqualTo(puts.data());
+            assertThat(built).isEqualTo(inKeyOrder.data());
             viaPuts.write(write, puts);
             try (WriteBatch fromBytes = new WriteBatch(built)) {
               viaBytes.write(write, fromBytes);
@@ -85,6 +99,33 @@ class WriteBatchBytesTest {
     } finally {
       handles.forEach(ColumnFamilyHandle::close);
     }
+  }
+
+  @Test
+  void recordsAreHandedOverInKeyOrderAndTheSameKeysWritesInTheOrderTheyWereMade() throws Exception {
+    RocksDB.loadLibrary();
+    WriteBatchBytes bytes = new WriteBatchBytes();
+    bytes.put(0, "c-trace".getBytes(), 7, new byte[] {1}, 1);
+    bytes.put(0, "a-trace".getBytes(), 7, new byte[] {2}, 1);
+    bytes.delete(0, "c-trace".getBytes(), 7);
+    bytes.put(0, "b-trace".getBytes(), 7, new byte[] {3}, 1);
+    bytes.put(0, "c-trace".getBytes(), 7, new byte[] {4}, 1);
+    bytes.put(0, new byte[] {(byte) 0x80}, 1, new byte[] {5}, 1);
+    try (WriteBatch expected = new WriteBatch()) {
+      expected.put("a-trace".getBytes(), new byte[] {2});
+      expected.put("b-trace".getBytes(), new byte[] {3});
+      expected.put("c-trace".getBytes(), new byte[] {1});
+      expected.delete("c-trace".getBytes());
+      expected.put("c-trace".getBytes(), new byte[] {4});
+      expected.put(new byte[] {(byte) 0x80}, new byte[] {5}); // bytes compare unsigned, as RocksDB's do
+      assertThat(bytes.toByteArray()).isEqualTo(expected.data());
+    }
+  }
+
+  private record Write(int family, byte[] key, byte[] value) {}
+
+  private static byte[] prefix(byte[] key) {
+    return Arrays.copyOf(key, WriteBatchBytes.SORT_PREFIX_BYTES);
   }
 
   private static List<String> entries(RocksDB db, ColumnFamilyHandle family) {
