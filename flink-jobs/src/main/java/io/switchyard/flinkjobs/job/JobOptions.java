@@ -111,7 +111,8 @@ public record JobOptions(
                                     ticket:1d/2h:0.1,ticket:3d/6h:0.1 for 28d/30d SLOs, scaled with any other
                                     SLO window; or a list severity:long/short:budget-fraction used as given
         --consumer-property K=V     a Kafka consumer setting of the job's sources, over the job's own
-                                    (e.g. max.poll.records=2000); repeat for several
+                                    (e.g. max.poll.records=500, Kafka's default; the job polls 2000);
+                                    repeat for several
       """;
 
   public static JobOptions defaults() {

@@ -29,9 +29,10 @@ class SourceSettingsTest {
   }
 
   @Test
-  void withoutThemTheConsumerKeepsKafkasDefaults() throws Exception {
+  void withoutThemTheConsumerKeepsKafkasDefaultsButPollsTwoThousandRecords() throws Exception {
     JobOptions o = JobOptions.parse(new String[] {"--kafka", "127.0.0.1:1"});
     assertThat(consumerSettings(SwitchyardPipeline.source(o, "spans", new RawSpanDeserializer(), "spans")))
-        .doesNotContainKeys("max.poll.records", "receive.buffer.bytes", "fetch.min.bytes", "max.partition.fetch.bytes");
+        .containsEntry("max.poll.records", "2000")
+        .doesNotContainKeys("receive.buffer.bytes", "fetch.min.bytes", "max.partition.fetch.bytes");
   }
 }
