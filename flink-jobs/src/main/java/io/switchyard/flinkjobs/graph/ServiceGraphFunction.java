@@ -84,6 +84,12 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   transient CompletedTraceWrites heldWrites;
   /** Drains {@link #heldWrites} when it is full (the operator's, which can switch the current key). */
   transient Runnable drainHeldWrites;
+  /**
+   * Gives Flink's keyed state the current batch's key, before the pairing reads or writes its state or
+   * timers: the operator leaves it unset until then ({@code ServiceGraphOperator.setKeyContextElement1}).
+   * A no-op where Flink sets every element's key itself.
+   */
+  transient Runnable keyState = () -> {};
   /** Batches of new traces that skipped the state read ({@code state_reads_skipped}). */
   private transient Counter readsSkipped;
 
@@ -151,7 +157,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
           keyHash = batch.keyHash();
         }
         if (filter == null || filter.mayHoldElseAdd(keyHash)) {
-          trace = read(ctx.getCurrentKey());
+          trace = read(batch.key());
           // A key read from nothing must be added once it is written (the filter said maybe: not added yet).
           fresh = trace == null;
         } else {
@@ -178,7 +184,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
     if (changed) {
       reschedule(trace, ctx.timerService(), latest);
-      write(ctx.getCurrentKey(), trace);
+      write(batch.key(), trace);
       if (fresh && keyFilter != null) {
         // Only here, or in the lookup that found it surely absent, does a key enter the filter: the timer
         // callback writes only traces it has read.
@@ -194,7 +200,11 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     if (t == CompletedTraceWrites.DELETED) {
       return null;
     }
-    return t != null ? t : traces.value();
+    if (t != null) {
+      return t;
+    }
+    keyState.run();
+    return traces.value();
   }
 
   /**
@@ -204,6 +214,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   private void write(String key, TraceState trace) throws Exception {
     CompletedTraceWrites held = heldWrites;
     if (held == null) {
+      keyState.run();
       traces.update(trace);
     } else if ((trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) || held.batches(key)) {
       if (held.hold(key, trace)) {
@@ -211,6 +222,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       }
     } else {
       held.drop(key);
+      keyState.run();
       traces.update(trace);
     }
   }
@@ -226,6 +238,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     if (held != null) {
       held.drop(key);
     }
+    keyState.run();
     traces.clear();
   }
 
@@ -370,6 +383,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
     long next = trace.earliestDeadline();
     if (next != trace.expiryTimer) {
+      keyState.run(); // timers are registered under the current key
       if (trace.expiryTimer != Long.MIN_VALUE) {
         if (processing) {
           timers.deleteProcessingTimeTimer(trace.expiryTimer);
