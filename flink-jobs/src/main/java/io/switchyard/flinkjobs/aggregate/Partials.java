@@ -21,25 +21,37 @@ import java.util.List;
 final class Partials {
   private Partials() {}
 
-  /** One latency histogram on {@link LatencyBuckets}' fixed buckets. */
+  /**
+   * One latency histogram on {@link LatencyBuckets}' fixed buckets. A partial makes its histograms with
+   * itself and a record carries one only once it was {@link #observed}: a histogram made on the first
+   * observation was a branch that the compiled fold had never seen taken (partials are made at start, before
+   * the JIT profiles, and again after every flush), so the first partial after a flush threw the compiled
+   * fold away.
+   */
   static final class Histogram {
     private final double[] counts = new double[LatencyBuckets.COUNT];
     private double sumSeconds;
     private double count;
+    private boolean observed;
 
     void observe(double seconds, double weight) {
       int b = LatencyBuckets.bucketOf(seconds);
       counts[b] = counts[b] + weight;
       sumSeconds = sumSeconds + seconds * weight;
       count = count + weight;
+      observed = true;
     }
 
-    Histogram copy() {
-      Histogram h = new Histogram();
+    /** Whether anything was observed: only then does a record carry this histogram. */
+    boolean observed() {
+      return observed;
+    }
+
+    void copyInto(Histogram h) {
       System.arraycopy(counts, 0, h.counts, 0, counts.length);
       h.sumSeconds = sumSeconds;
       h.count = count;
-      return h;
+      h.observed = observed;
     }
 
     LatencyHistogram toProto() {
@@ -151,9 +163,19 @@ final class Partials {
     abstract A toProto();
 
     void add(EdgeEvent e) {
+      mergeServer(e);
+      countRequest(e);
+    }
+
+    /** The server node's fields not in the key: each kept where every event agrees, else emptied. */
+    final void mergeServer(EdgeEvent e) {
       identity.serverWorkload = Aggregates.common(identity.serverWorkload, e.serverWorkload);
       identity.serverVersion = Aggregates.common(identity.serverVersion, e.serverVersion);
       identity.serverKind = Aggregates.commonKind(identity.serverKind, e.serverKind);
+    }
+
+    /** Requests, failures, responses and flags. */
+    final void countRequest(EdgeEvent e) {
       requests = requests + e.weight;
       if (e.failed) {
         failed = failed + e.weight;
@@ -163,13 +185,6 @@ final class Partials {
       }
       flags.addFlags(e.responseFlags, e.weight);
     }
-
-    /** {@code h} with one more observation; a new histogram when {@code h} is null. */
-    static Histogram observe(Histogram h, double seconds, double weight) {
-      Histogram into = h != null ? h : new Histogram();
-      into.observe(seconds, weight);
-      return into;
-    }
   }
 
   /**
@@ -178,9 +193,9 @@ final class Partials {
    * also kept per workload ({@link #parts}), which the record lists under {@code workloads}.
    */
   static final class Edge extends Partial<EdgeAggregate> {
-    private Histogram client;
-    private Histogram server;
-    private Histogram messaging;
+    private final Histogram client = new Histogram();
+    private final Histogram server = new Histogram();
+    private final Histogram messaging = new Histogram();
     private final Codes codes = new Codes();
     private double sentBytes;
     private double receivedBytes;
@@ -210,9 +225,9 @@ final class Partials {
       p.failed = failed;
       responses.copyInto(p.responses);
       flags.copyInto(p.flags);
-      p.client = client != null ? client.copy() : null;
-      p.server = server != null ? server.copy() : null;
-      p.messaging = messaging != null ? messaging.copy() : null;
+      client.copyInto(p.client);
+      server.copyInto(p.server);
+      messaging.copyInto(p.messaging);
       codes.copyInto(p.codes);
       p.sentBytes = sentBytes;
       p.receivedBytes = receivedBytes;
@@ -240,29 +255,42 @@ final class Partials {
       return identity.edgeKey();
     }
 
+    /**
+     * While every event is {@link #alike} the identity has nothing to merge: each field it would merge is one
+     * that {@code alike} found equal. Skipping the merge then halves the string comparisons of an event, and
+     * the fold's compiled code with them.
+     */
     @Override
     void add(EdgeEvent e) {
-      if (parts == null && !alike(e)) {
+      if (parts == null) {
+        if (alike(e)) {
+          addFigures(e);
+          return;
+        }
         parts = new ArrayList<>(4);
         parts.add(copyAsPart());
       }
-      if (parts != null) {
-        partOf(e).add(e);
-      }
-      super.add(e);
+      partOf(e).add(e);
+      mergeServer(e);
       identity.clientWorkload = Aggregates.common(identity.clientWorkload, e.clientWorkload);
       identity.clientVersion = Aggregates.common(identity.clientVersion, e.clientVersion);
       identity.clientKind = Aggregates.commonKind(identity.clientKind, e.clientKind);
       identity.connectionType = Aggregates.common(identity.connectionType, e.connectionType);
       identity.protocol = Aggregates.common(identity.protocol, e.protocol);
+      addFigures(e);
+    }
+
+    /** Everything but the identity: counts, latencies, codes and bytes. */
+    private void addFigures(EdgeEvent e) {
+      countRequest(e);
       if (e.clientLatencySeconds >= 0) {
-        client = observe(client, e.clientLatencySeconds, e.weight);
+        client.observe(e.clientLatencySeconds, e.weight);
       }
       if (e.serverLatencySeconds >= 0) {
-        server = observe(server, e.serverLatencySeconds, e.weight);
+        server.observe(e.serverLatencySeconds, e.weight);
       }
       if (e.messagingLatencySeconds >= 0) {
-        messaging = observe(messaging, e.messagingLatencySeconds, e.weight);
+        messaging.observe(e.messagingLatencySeconds, e.weight);
       }
       if (!e.responseCode.isEmpty()) {
         codes.addCapped(e.responseCode, e.weight);
@@ -274,13 +302,13 @@ final class Partials {
     @Override
     EdgeAggregate toProto() {
       EdgeAggregate.Builder b = Aggregates.emptyEdge(identity).toBuilder().setRequestCount(requests).setFailedCount(failed);
-      if (client != null) {
+      if (client.observed()) {
         b.setClientLatency(client.toProto());
       }
-      if (server != null) {
+      if (server.observed()) {
         b.setServerLatency(server.toProto());
       }
-      if (messaging != null) {
+      if (messaging.observed()) {
         b.setMessagingLatency(messaging.toProto());
       }
       responses.forEach(b::addResponses);
@@ -298,7 +326,7 @@ final class Partials {
 
   /** One serving node's requests in one window of one subtask. */
   static final class Service extends Partial<ServiceAggregate> {
-    private Histogram latency;
+    private final Histogram latency = new Histogram();
 
     Service(EdgeEvent first) {
       super(first);
@@ -320,14 +348,14 @@ final class Partials {
       // Served latency: the server's own measure, else what the caller saw (virtual and mesh-source edges).
       double seconds = e.serverLatencySeconds >= 0 ? e.serverLatencySeconds : e.clientLatencySeconds;
       if (seconds >= 0) {
-        latency = observe(latency, seconds, e.weight);
+        latency.observe(seconds, e.weight);
       }
     }
 
     @Override
     ServiceAggregate toProto() {
       ServiceAggregate.Builder b = Aggregates.emptyService(identity).setRequestCount(requests).setFailedCount(failed);
-      if (latency != null) {
+      if (latency.observed()) {
         b.setLatency(latency.toProto());
       }
       responses.forEach(b::addResponses);

@@ -74,6 +74,7 @@ public final class RocksDbStateColumn {
   private final DataOutputSerializer valueOutput = new DataOutputSerializer(128);
   private final WriteBatchBytes batch = new WriteBatchBytes();
   private final int columnFamilyId;
+  private final int keyGroupPrefixBytes;
 
   private RocksDbStateColumn(RocksDBKeyedStateBackend<?> backend, RocksDB db, ColumnFamilyHandle columnFamily) {
     this.backend = backend;
@@ -84,6 +85,7 @@ public final class RocksDbStateColumn {
     this.keySerializer = keys;
     this.ambiguousKey = CompositeKeySerializationUtils.isAmbiguousKeyPossible(keySerializer, VoidNamespaceSerializer.INSTANCE);
     this.columnFamilyId = columnFamily.getID();
+    this.keyGroupPrefixBytes = backend.getKeyGroupPrefixBytes();
   }
 
   /**
@@ -142,7 +144,7 @@ public final class RocksDbStateColumn {
 
   /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
   public Object keyOf(byte[] entryKey) throws IOException {
-    int prefix = backend.getKeyGroupPrefixBytes();
+    int prefix = keyGroupPrefixBytes;
     keyInput.setBuffer(entryKey, prefix, entryKey.length - prefix);
     return CompositeKeySerializationUtils.readKey(keySerializer, keyInput, ambiguousKey);
   }
@@ -170,10 +172,22 @@ public final class RocksDbStateColumn {
     return batch.count();
   }
 
-  /** Lays out the entry key of {@code key} in {@link #keyOutput}. */
+  /**
+   * Lays out the entry key of {@code key} in {@link #keyOutput}. The key group goes first, big-endian in the
+   * backend's prefix bytes, as {@code CompositeKeySerializationUtils.writeKeyGroup} writes it; written here
+   * without its loop, whose loop-limit check trapped once per run in compiled code and made C2 compile the
+   * pairing's write (30 KB) a second time.
+   */
   private void entryKey(Object key, int keyGroup) throws IOException {
     keyOutput.clear();
-    CompositeKeySerializationUtils.writeKeyGroup(keyGroup, backend.getKeyGroupPrefixBytes(), keyOutput);
+    switch (keyGroupPrefixBytes) {
+      case 1 -> keyOutput.writeByte(keyGroup);
+      case 2 -> {
+        keyOutput.writeByte(keyGroup >>> 8);
+        keyOutput.writeByte(keyGroup);
+      }
+      default -> CompositeKeySerializationUtils.writeKeyGroup(keyGroup, keyGroupPrefixBytes, keyOutput);
+    }
     CompositeKeySerializationUtils.writeKey(key, keySerializer, keyOutput, ambiguousKey);
     CompositeKeySerializationUtils.writeNameSpace(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, keyOutput, ambiguousKey);
   }

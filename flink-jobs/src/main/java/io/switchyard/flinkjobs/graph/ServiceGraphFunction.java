@@ -126,7 +126,6 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   @Override
   public void processElement(TraceSpans batch, Context ctx, Collector<EdgeEvent> out) throws Exception {
     TraceState trace = null;
-    boolean fresh = false; // written without having been read: the key filter must learn it
     boolean changed = false;
     long latest = Long.MIN_VALUE; // the pairing clock at the batch's newest accepted span
     long keyHash = 0; // the key filter's hash of the current key, once the trace is looked up
@@ -157,9 +156,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
           keyHash = batch.keyHash();
         }
         if (filter == null || filter.mayHoldElseAdd(keyHash)) {
-          trace = read(batch.key());
-          // A key read from nothing must be added once it is written (the filter said maybe: not added yet).
-          fresh = trace == null;
+          trace = readOrLearn(batch.key(), filter, keyHash);
         } else {
           readsSkipped.inc(); // and added already
         }
@@ -185,12 +182,24 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     if (changed) {
       reschedule(trace, ctx.timerService(), latest);
       write(batch.key(), trace);
-      if (fresh && keyFilter != null) {
-        // Only here, or in the lookup that found it surely absent, does a key enter the filter: the timer
-        // callback writes only traces it has read.
-        keyFilter.added(keyHash);
-      }
     }
+  }
+
+  /**
+   * {@link #read}, and when the state has no value the key enters the key filter at once, as the pairing is
+   * about to write it (when the filter said maybe: it has not added the key). Only here, or in the lookup that
+   * found the key surely absent, does a key enter the filter: the timer callback writes only traces it has read.
+   * If the batch then writes nothing (all its spans were duplicates or never bridge services), the filter holds
+   * one key too many, which costs only a read that finds nothing. Adding the key after the batch's spans were
+   * paired was a branch taken only at the filter's false positives, which are rare while it fills: the first one
+   * after C2 compiled the pairing threw its code (70–78 KB) away.
+   */
+  private TraceState readOrLearn(String key, TraceKeyFilter filter, long keyHash) throws Exception {
+    TraceState t = read(key);
+    if (t == null && filter != null) {
+      filter.added(keyHash);
+    }
+    return t;
   }
 
   /** The current trace's value: a held write, else the state's. */

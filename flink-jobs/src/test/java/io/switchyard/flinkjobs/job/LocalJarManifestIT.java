@@ -2,8 +2,10 @@ package io.switchyard.flinkjobs.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,15 @@ class LocalJarManifestIT {
       assertThat(flags).contains("-Xmx1g", "-XX:+UseParallelGC", "-XX:MetaspaceSize=256m").allMatch(f -> f.startsWith("-X"));
       // C2 waits for four times the JDK's invocation and loop counts (docs/flink-jobs.md, "The child JVM")
       assertThat(flags).contains("-XX:Tier4InvocationThreshold=20000", "-XX:Tier4MinInvocationThreshold=2400",
-          "-XX:Tier4CompileThreshold=60000", "-XX:Tier4BackEdgeThreshold=160000");
+          "-XX:Tier4CompileThreshold=60000", "-XX:Tier4BackEdgeThreshold=160000", "-XX:Tier4LoadFeedback=1");
+      // A compile command that names a method this build no longer has would be silently ignored (quiet).
+      List<String> kept = flags.stream().filter(f -> f.startsWith("-XX:CompileCommand=dontinline,")).toList();
+      assertThat(kept).isNotEmpty();
+      for (String flag : kept) {
+        String[] classAndMethod = flag.substring(flag.indexOf(',') + 1).split("::");
+        Class<?> type = Class.forName(classAndMethod[0]);
+        assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName)).as(flag).contains(classAndMethod[1]);
+      }
     }
     assertThat(Files.size(jar)).isGreaterThan(0);
   }
