@@ -378,6 +378,10 @@ final class Partials {
       return acc.key();
     }
 
+    /**
+     * The fold, which the local jar's JVM flags keep out of the pre-aggregator's compiled code ({@code dontinline}
+     * in flink-jobs/pom.xml): C1 cannot inline it (two receiver classes), so C2 compiles it on its own anyway.
+     */
     @Override
     public void add(B acc, EdgeEvent e) {
       acc.add(e);

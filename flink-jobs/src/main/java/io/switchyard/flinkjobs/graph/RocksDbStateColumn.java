@@ -144,8 +144,7 @@ public final class RocksDbStateColumn {
 
   /** The keyed-state key of the entry stored under {@code entryKey} (its key group and namespace left out). */
   public Object keyOf(byte[] entryKey) throws IOException {
-    int prefix = keyGroupPrefixBytes;
-    keyInput.setBuffer(entryKey, prefix, entryKey.length - prefix);
+    keyInput.setBuffer(entryKey, keyGroupPrefixBytes, entryKey.length - keyGroupPrefixBytes);
     return CompositeKeySerializationUtils.readKey(keySerializer, keyInput, ambiguousKey);
   }
 

@@ -141,7 +141,11 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     }
   }
 
-  /** Gives Flink's keyed state the current batch's key, once per batch, if the pairing needs it. */
+  /**
+   * Gives Flink's keyed state the current batch's key, once per batch, if the pairing needs it. The local jar's
+   * JVM flags keep this method out of the pairing's compiled code ({@code dontinline} in flink-jobs/pom.xml): it
+   * reaches Flink's key serialization, whose once-per-run trap otherwise threw the compiled pairing away.
+   */
   private void keyState() {
     TraceSpans batch = unkeyed;
     if (batch != null) {
