@@ -62,6 +62,10 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   }
 
   private final PairingConfig config;
+  /** The config's durations in milliseconds, read per span. */
+  private final long dedupeTtlMs;
+  private final long pairingWaitMs;
+  private final long messagingWaitMs;
   private transient ValueStateDescriptor<TraceState> descriptor;
   private transient ValueState<TraceState> traces;
   private transient Map<Outcome, Counter> counters;
@@ -82,8 +86,6 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
    * key filter; {@code null} on the heap backend): read before the state, drained by the operator.
    */
   transient CompletedTraceWrites heldWrites;
-  /** Drains {@link #heldWrites} when it is full (the operator's, which can switch the current key). */
-  transient Runnable drainHeldWrites;
   /**
    * Gives Flink's keyed state the current batch's key, before the pairing reads or writes its state or
    * timers: the operator leaves it unset until then ({@code ServiceGraphOperator.setKeyContextElement1}).
@@ -95,6 +97,9 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
 
   ServiceGraphFunction(PairingConfig config) {
     this.config = config;
+    this.dedupeTtlMs = config.dedupeTtl().toMillis();
+    this.pairingWaitMs = config.pairingWait().toMillis();
+    this.messagingWaitMs = config.messagingWait().toMillis();
   }
 
   @Override
@@ -226,9 +231,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       keyState.run();
       traces.update(trace);
     } else if ((trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) || held.batches(key)) {
-      if (held.hold(key, trace)) {
-        drainHeldWrites.run();
-      }
+      held.hold(key, trace); // drained by the operator once it is full, after this call
+
     } else {
       held.drop(key);
       keyState.run();
@@ -239,9 +243,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   private void clear(String key) throws Exception {
     CompletedTraceWrites held = heldWrites;
     if (held != null && held.batches(key)) {
-      if (held.holdDeleted(key)) {
-        drainHeldWrites.run();
-      }
+      held.holdDeleted(key);
       return;
     }
     if (held != null) {
@@ -278,7 +280,8 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       waiting.sort(BY_KEY); // a deterministic choice when several servers claim one CLIENT
     }
     boolean matched = false;
-    for (TraceState.Pending server : waiting) {
+    for (int i = 0; i < waiting.size(); i++) {
+      TraceState.Pending server = waiting.get(i);
       out.collect(SpanEdges.paired(client, server.span));
       counters.get(Outcome.PAIRED).inc();
       trace.pending.remove(server);
@@ -296,7 +299,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
     // Producers stay until their wait ends: more consumers of a fan-out may still come, and a consumer
     // may read the message long after an RPC's partner would have come (a backlog, a batch consumer).
-    long wait = producer ? config.messagingWait().toMillis() : config.pairingWait().toMillis();
+    long wait = producer ? messagingWaitMs : pairingWaitMs;
     trace.put(new TraceState.Pending(true, client, raw, deadline(client, ctx, wait), matched));
   }
 
@@ -324,7 +327,7 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
     }
     // A consumer waits like any server: one that comes first waits for a producer span delivered out of
     // order, which is a delivery delay like an RPC client's, not the message's time in the queue.
-    trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx, config.pairingWait().toMillis()), false));
+    trace.put(new TraceState.Pending(false, server, raw, deadline(server, ctx, pairingWaitMs), false));
   }
 
   /**
@@ -391,7 +394,11 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
   private void reschedule(TraceState trace, TimerService timers, long now) {
     boolean processing = config.timeDomain() == PairingConfig.TimeDomain.PROCESSING;
     long next = trace.earliestDeadline();
-    if (next != trace.expiryTimer) {
+    // The timer the trace needs, Long.MIN_VALUE for none (nothing waits, or nothing that can expire). Compared
+    // with the one it holds before anything else: a trace that completes in the batch that starts it needs none
+    // and holds none, and must not give Flink its key (keyState), which was 8 % of the span chain thread.
+    long timer = next == Long.MAX_VALUE ? Long.MIN_VALUE : next;
+    if (timer != trace.expiryTimer) {
       keyState.run(); // timers are registered under the current key
       if (trace.expiryTimer != Long.MIN_VALUE) {
         if (processing) {
@@ -400,19 +407,17 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
           timers.deleteEventTimeTimer(trace.expiryTimer);
         }
       }
-      if (next == Long.MAX_VALUE) {
-        trace.expiryTimer = Long.MIN_VALUE;
-      } else {
+      if (timer != Long.MIN_VALUE) {
         if (processing) {
-          timers.registerProcessingTimeTimer(next);
+          timers.registerProcessingTimeTimer(timer);
         } else {
-          timers.registerEventTimeTimer(next);
+          timers.registerEventTimeTimer(timer);
         }
-        trace.expiryTimer = next;
       }
+      trace.expiryTimer = timer;
     }
     if (trace.pending.isEmpty()) {
-      trace.forgetAt = Math.max(trace.forgetAt, saturatedAdd(now, config.dedupeTtl().toMillis()));
+      trace.forgetAt = Math.max(trace.forgetAt, saturatedAdd(now, dedupeTtlMs));
       lowestForgetAtWritten = Math.min(lowestForgetAtWritten, trace.forgetAt);
     } else {
       trace.forgetAt = Long.MIN_VALUE;

@@ -3,6 +3,8 @@ package io.switchyard.flinkjobs.graph;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -139,6 +141,29 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
     } finally {
       unkeyed = null; // timers and sweeps set their own keys
     }
+    drainHeldWritesIfFull();
+  }
+
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    super.onEventTime(timer);
+    drainHeldWritesIfFull();
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    super.onProcessingTime(timer);
+    drainHeldWritesIfFull();
+  }
+
+  /**
+   * Drains the held writes once the holder is full: here, after the function's call, and not inside the pairing
+   * ({@link CompletedTraceWrites#full}).
+   */
+  private void drainHeldWritesIfFull() {
+    if (heldWrites != null && heldWrites.full()) {
+      drainHeldWrites();
+    }
   }
 
   /**
@@ -164,7 +189,6 @@ public final class ServiceGraphOperator extends KeyedProcessOperator<String, Tra
       heldWrites = new CompletedTraceWrites(getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), maxHeldTraces);
       heldWrites.batchInto(sweep.column());
       function.heldWrites = heldWrites;
-      function.drainHeldWrites = this::drainHeldWrites;
     }
     walks = getMetricGroup().counter("sweep_walks");
     nextSweep = Long.MIN_VALUE;

@@ -106,6 +106,22 @@ class CompletedTraceWritesTest {
   }
 
   @Test
+  void aTraceThatCompletesInItsFirstBatchNeverGivesFlinkItsKey() throws Exception {
+    start(CompletedTraceWrites.MAX_TRACES, null);
+    send(client(1, 10), server(1, 11, 10));
+    assertThat(count(Outcome.PAIRED)).isEqualTo(1);
+    // Nothing waits and no timer is held or needed: neither the state nor the timers were touched.
+    assertThat(operator.getCurrentKey()).isNull();
+
+    send(client(2, 10)); // waits: its timer is registered under its own key
+    assertThat(operator.getCurrentKey()).isEqualTo(Spans.traceHex(2));
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    send(server(2, 11, 10)); // pairs, and the timer goes
+    assertThat(count(Outcome.PAIRED)).isEqualTo(2);
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
   void aSnapshotTakesTheHeldTracesWithIt() throws Exception {
     start(CompletedTraceWrites.MAX_TRACES, null);
     send(client(1, 10), server(1, 11, 10));
