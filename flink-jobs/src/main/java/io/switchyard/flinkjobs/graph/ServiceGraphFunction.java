@@ -232,7 +232,6 @@ public class ServiceGraphFunction extends KeyedProcessFunction<String, TraceSpan
       traces.update(trace);
     } else if ((trace.pending.isEmpty() && trace.expiryTimer == Long.MIN_VALUE) || held.batches(key)) {
       held.hold(key, trace); // drained by the operator once it is full, after this call
-
     } else {
       held.drop(key);
       keyState.run();
