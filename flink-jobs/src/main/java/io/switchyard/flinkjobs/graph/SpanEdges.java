@@ -42,15 +42,27 @@ public final class SpanEdges {
     return !s.serviceNamespace.isEmpty() ? s.serviceNamespace : s.istioNamespace;
   }
 
+  /**
+   * A span's service. An Istio proxy's span is named by the proxy's canonical service, as Istio's telemetry and
+   * the access-log edges name it: the sidecars report a {@code service.name} of their own ("cart.shop" by
+   * Istio's default {@code APP_LABEL_AND_NAMESPACE}), which no application and no access log uses, so a hop
+   * traced by sidecars would be a node of its own beside the service's, and counted again beside its logged
+   * figures. Any other span keeps its {@code service.name}.
+   */
+  private static String service(SpanFields s) {
+    String canonical = s.istioCanonicalService;
+    return !canonical.isEmpty() && s.proxy() ? canonical : s.serviceName;
+  }
+
   private static void clientService(EdgeEvent e, SpanFields s) {
-    e.clientName = s.serviceName;
+    e.clientName = service(s);
     e.clientNamespace = namespace(s);
     e.clientWorkload = s.istioWorkload;
     e.clientKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
   }
 
   private static void serverService(EdgeEvent e, SpanFields s) {
-    e.serverName = s.serviceName;
+    e.serverName = service(s);
     e.serverNamespace = namespace(s);
     e.serverWorkload = s.istioWorkload;
     e.serverKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;

@@ -58,6 +58,8 @@ final class SpanFields {
   int rpcGrpcStatusCode;
   String istioWorkload = "";
   String istioNamespace = "";
+  /** Istio's {@code istio.canonical_service} tag, which its proxies put on every span they make. */
+  String istioCanonicalService = "";
   /** Envoy's short response flags ("UF", "UH,URX"), "" when none. */
   String responseFlags = "";
   /** The kept attributes: empty unless the record had any (then read by the full parse). */
@@ -110,6 +112,7 @@ final class SpanFields {
     s.rpcGrpcStatusCode = r.getRpcGrpcStatusCode();
     s.istioWorkload = r.getIstioWorkload();
     s.istioNamespace = r.getIstioNamespace();
+    s.istioCanonicalService = r.getIstioCanonicalService();
     s.responseFlags = r.getResponseFlags();
     s.attributes = r.getAttributesMap();
     return s;
@@ -236,7 +239,7 @@ final class SpanFields {
    */
   private boolean text(int field, byte[] b, int lengthAt, int at, int n) {
     switch (field) {
-      case 5, 6, 23, 25, 31, 32, 35 -> {
+      case 5, 6, 23, 25, 31, 32, 33, 35 -> {
         String s = ascii(b, at, n);
         if (s == null) {
           return false;
@@ -250,7 +253,7 @@ final class SpanFields {
       case 24 -> dbNameAt = lengthAt;
       case 26 -> messagingDestinationAt = lengthAt;
       case 34 -> upstreamClusterAt = lengthAt;
-      default -> { } // name, http method and route, canonical service: checked, not kept
+      default -> { } // name, http method and route: checked, not kept
     }
     return isAscii(b, at, n);
   }
@@ -263,6 +266,7 @@ final class SpanFields {
       case 25 -> messagingSystem = s;
       case 31 -> istioWorkload = s;
       case 32 -> istioNamespace = s;
+      case 33 -> istioCanonicalService = s;
       default -> responseFlags = s;
     }
   }

@@ -10,9 +10,9 @@ import java.util.List;
 
 
 /**
- * The edge rules as they were on parsed {@code SpanRecord} messages (with the attribute lookup they
- * used), kept verbatim as the oracle that {@link SpanFieldsEquivalenceTest} compares the one-pass
- * read and {@link SpanEdges} against.
+ * The edge rules on parsed {@code SpanRecord} messages (with the attribute lookup they used), kept as
+ * the oracle that {@link SpanFieldsEquivalenceTest} compares the one-pass read and {@link SpanEdges}
+ * against; a rule change is made in both.
  */
 final class ProtoSpanEdges {
   public static final String CONNECTION_DATABASE = "database";
@@ -50,15 +50,21 @@ final class ProtoSpanEdges {
     return !s.getServiceNamespace().isEmpty() ? s.getServiceNamespace() : s.getIstioNamespace();
   }
 
+  /** An Istio proxy's span is named by its canonical service, any other by its service.name. */
+  private static String service(SpanRecord s) {
+    boolean proxy = !s.getUpstreamCluster().isEmpty() || "proxy".equals(s.getAttributesMap().get("component"));
+    return proxy && !s.getIstioCanonicalService().isEmpty() ? s.getIstioCanonicalService() : s.getServiceName();
+  }
+
   private static void clientService(EdgeEvent e, SpanRecord s) {
-    e.clientName = s.getServiceName();
+    e.clientName = service(s);
     e.clientNamespace = namespace(s);
     e.clientWorkload = s.getIstioWorkload();
     e.clientKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;
   }
 
   private static void serverService(EdgeEvent e, SpanRecord s) {
-    e.serverName = s.getServiceName();
+    e.serverName = service(s);
     e.serverNamespace = namespace(s);
     e.serverWorkload = s.getIstioWorkload();
     e.serverKind = NodeRef.NodeKind.NODE_KIND_SERVICE_VALUE;

@@ -611,7 +611,8 @@ class ServiceGraphFunctionTest {
 
   // One hop frontend -> cart in an Istio mesh whose sidecars trace and whose applications are
   // instrumented: app CLIENT (1) -> sidecar's outbound CLIENT (2) -> cart's sidecar's inbound SERVER (3)
-  // -> app SERVER (4), each the child of the one before. The sidecars name themselves "<app>.<namespace>".
+  // -> app SERVER (4), each the child of the one before. The sidecars name themselves "<app>.<namespace>" and tag
+  // their spans with their canonical service and namespace, as Istio's do.
 
   private static SpanRecord.Builder appClient(long trace) {
     return span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0, 100).setPeerService("cart");
@@ -619,12 +620,14 @@ class ServiceGraphFunctionTest {
 
   private static SpanRecord.Builder sidecarClient(long trace) {
     return span(trace, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 90)
-        .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200);
+        .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200)
+        .setIstioCanonicalService("frontend").setIstioNamespace("shop");
   }
 
   private static SpanRecord.Builder sidecarServer(long trace) {
     return span(trace, 3, 2, "cart.shop", SpanKind.SPAN_KIND_SERVER, T0 + 10, 80)
-        .setUpstreamCluster("inbound|8080||").setHttpStatusCode(200);
+        .setUpstreamCluster("inbound|8080||").setHttpStatusCode(200)
+        .setIstioCanonicalService("cart").setIstioNamespace("shop");
   }
 
   private static SpanRecord.Builder appServer(long trace) {
@@ -687,8 +690,10 @@ class ServiceGraphFunctionTest {
     assertThat(trace).isEqualTo(72);
     assertThat(edges()).hasSize(72).allSatisfy(e -> {
       assertThat(e).isEqualTo(sidecarsEdge());
-      assertThat(e.clientName).isEqualTo("frontend.shop");
-      assertThat(e.serverName).isEqualTo("cart.shop");
+      assertThat(e.clientName).isEqualTo("frontend"); // the canonical services, not the sidecars' service.name
+      assertThat(e.serverName).isEqualTo("cart");
+      assertThat(e.clientNamespace).isEqualTo("shop");
+      assertThat(e.serverNamespace).isEqualTo("shop");
       assertThat(e.clientLatencySeconds).isEqualTo(0.09); // the proxies' latencies
       assertThat(e.serverLatencySeconds).isEqualTo(0.08);
     });
@@ -775,17 +780,33 @@ class ServiceGraphFunctionTest {
     // No route at the sidecar: no cluster, so no upstream_cluster; component=proxy kept by --keep-attributes.
     send(appClient(1));
     send(span(1, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, T0 + 5, 1).setHttpStatusCode(404)
-        .putAttributes("component", "proxy"));
+        .putAttributes("component", "proxy").setIstioCanonicalService("frontend").setIstioNamespace("shop"));
     // Through an egress gateway: the sidecar's CLIENT and the gateway's CLIENT under it both stay edges.
     send(appClient(2));
     send(sidecarClient(2));
     send(span(2, 3, 2, "istio-egressgateway.istio-system", SpanKind.SPAN_KIND_CLIENT, T0 + 10, 80)
-        .setUpstreamCluster("outbound|443||api.example.com").setServerAddress("api.example.com"));
+        .setUpstreamCluster("outbound|443||api.example.com").setServerAddress("api.example.com")
+        .setIstioCanonicalService("istio-egressgateway").setIstioNamespace("istio-system"));
     harness.processWatermark(new Watermark(T0 + 3_600_000));
 
     assertThat(edges()).extracting(e -> e.clientName + " -> " + e.serverName).containsExactlyInAnyOrder(
-        "frontend.shop -> unknown", "frontend.shop -> unknown", "istio-egressgateway.istio-system -> api.example.com");
+        "frontend -> unknown", "frontend -> unknown", "istio-egressgateway -> api.example.com");
     assertThat(function.count(Outcome.PROXIED)).isEqualTo(2);
     assertThat(function.count(Outcome.EXPIRED_CLIENT)).isEqualTo(3);
+  }
+
+  @Test
+  void sidecarsAloneNameTheHopByTheirCanonicalServicesAndOtherSpansKeepTheirServiceName() throws Exception {
+    start();
+    // Istio's sidecars tracing apps that are not instrumented: the hop is named as the access logs name it.
+    sendTogether(sidecarClient(1), sidecarServer(1));
+    // A plain Envoy (no Istio tags) and an application span that carries a canonical service tag of its own.
+    sendTogether(span(2, 2, 1, "edge-proxy", SpanKind.SPAN_KIND_CLIENT, T0, 90).setUpstreamCluster("cart"),
+        span(2, 3, 2, "cart", SpanKind.SPAN_KIND_SERVER, T0 + 10, 80).setIstioCanonicalService("cart-v2"));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.clientNamespace + "/" + e.clientName + " -> " + e.serverNamespace + "/" + e.serverName)
+        .containsExactly("shop/frontend -> shop/cart", "/edge-proxy -> /cart");
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(2);
   }
 }

@@ -104,6 +104,7 @@ class SpanFieldsEquivalenceTest {
     SpanFields otherNow = SpanFields.parse(other.toByteArray());
     assertThat(now.kind).as(as).isEqualTo(old.getKindValue());
     assertThat(now.serviceName).as(as).isEqualTo(old.getServiceName());
+    assertThat(now.istioCanonicalService).as(as).isEqualTo(old.getIstioCanonicalService());
     assertThat(now.endTimeUnixNano).as(as).isEqualTo(old.getEndTimeUnixNano());
     assertThat(TraceState.seenKey(now)).as(as).isEqualTo(oldSeenKey(old));
     assertThat(now.spanIdHex()).as(as).isEqualTo(Spans.hex(old.getSpanId()));

@@ -66,9 +66,10 @@ final class GraphFixture {
       long trace = 400 + i;
       spans.add(span(trace, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, t, 50).setPeerService("cart").build());
       spans.add(span(trace, 2, 1, "frontend.shop", SpanKind.SPAN_KIND_CLIENT, t + 2, 46)
-          .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200).build());
+          .setUpstreamCluster("outbound|8080||cart.shop.svc.cluster.local").setHttpStatusCode(200)
+          .setIstioCanonicalService("frontend").setIstioNamespace("shop").build());
       spans.add(span(trace, 3, 2, "cart.shop", SpanKind.SPAN_KIND_SERVER, t + 4, 42).setUpstreamCluster("inbound|8080||")
-          .setHttpStatusCode(200).build());
+          .setHttpStatusCode(200).setIstioCanonicalService("cart").setIstioNamespace("shop").build());
       spans.add(span(trace, 4, 3, "cart", SpanKind.SPAN_KIND_SERVER, t + 6, 38).setHttpStatusCode(200).build());
     }
     return spans;
@@ -187,9 +188,9 @@ final class GraphFixture {
         trace + "|virtual_node|frontend->payments@0", 1.0,
         mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0,
         mesh + "||productpage-v1->mongodb@0", 1.0);
-    expectedRequests.put(trace + "||frontend.shop->cart.shop@0", 3.0); // the sidecars' edge only
+    expectedRequests.put(trace + "||frontend->cart@0", 3.0); // the sidecars' edge only, named by canonical service
     assertThat(requests).containsExactlyInAnyOrderEntriesOf(expectedRequests);
-    EdgeAggregate cart = edges.get(trace + "||frontend.shop->cart.shop@0");
+    EdgeAggregate cart = edges.get(trace + "||frontend->cart@0");
     assertThat(cart.getClientLatency().getSumSeconds()).isCloseTo(3 * 0.046, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(cart.getServerLatency().getSumSeconds()).isCloseTo(3 * 0.042, org.assertj.core.data.Offset.offset(1e-9));
     EdgeAggregate mongodb = edges.get(mesh + "||productpage-v1->mongodb@0");
@@ -234,7 +235,7 @@ final class GraphFixture {
         trace + "|orders@0", 8.0 + 0, trace + "|orders@1", 2.0,
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
         mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0);
-    expectedServices.put(trace + "|cart.shop@0", 3.0);
+    expectedServices.put(trace + "|cart@0", 3.0); // the sidecars name it by canonical service
     assertThat(services).containsExactlyInAnyOrderEntriesOf(expectedServices);
   }
 
