@@ -3,6 +3,9 @@ package io.switchyard.flinkjobs.graph;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -118,46 +121,103 @@ final class SpanFields {
     return s;
   }
 
+  // What the one-pass read does with each tag (field number * 8 + wire type) of a SpanRecord, looked up in a table
+  // and dispatched by one dense switch: the search over the tags, then over the string fields, that it replaces took
+  // several branches per field (the parse of a span is about 7 % faster without them). A tag not in the table
+  // (trace_id, which is the batch's key already, a field the rules never read, an unknown field, a known field
+  // number with another wire type, which protobuf keeps as an unknown field) is skipped.
+  private static final int SKIP = 0;
+  private static final int KIND = 1;
+  private static final int STATUS = 2;
+  private static final int HTTP_STATUS = 3;
+  private static final int RPC_STATUS = 4;
+  private static final int START = 5;
+  private static final int END = 6;
+  private static final int SAMPLING = 7;
+  private static final int SPAN_ID = 8;
+  private static final int PARENT = 9;
+  private static final int ATTRIBUTES = 10;
+  /** From here on: string fields, whose bytes must be ASCII for the one-pass read to take the record. */
+  private static final int SERVICE_NAME = 11;
+  private static final int SERVICE_NAMESPACE = 12;
+  private static final int DB_SYSTEM = 13;
+  private static final int MESSAGING_SYSTEM = 14;
+  private static final int ISTIO_WORKLOAD = 15;
+  private static final int ISTIO_NAMESPACE = 16;
+  private static final int CANONICAL_SERVICE = 17;
+  private static final int RESPONSE_FLAGS = 18;
+  private static final int PEER_SERVICE = 19;
+  private static final int SERVER_ADDRESS = 20;
+  private static final int NETWORK_PEER_ADDRESS = 21;
+  private static final int DB_NAME = 22;
+  private static final int MESSAGING_DESTINATION = 23;
+  private static final int UPSTREAM_CLUSTER = 24;
+  /** Text no rule reads (span name, HTTP method and route): only checked. */
+  private static final int UNREAD_TEXT = 25;
+  private static final byte[] ACTIONS = new byte[41 << 3];
+
+  static {
+    action(7, WireCursor.VARINT, KIND);
+    action(11, WireCursor.VARINT, STATUS);
+    action(27, WireCursor.VARINT, HTTP_STATUS);
+    action(30, WireCursor.VARINT, RPC_STATUS);
+    action(9, WireCursor.FIXED64, START);
+    action(10, WireCursor.FIXED64, END);
+    action(12, WireCursor.FIXED64, SAMPLING);
+    action(3, WireCursor.LENGTH_DELIMITED, SPAN_ID);
+    action(4, WireCursor.LENGTH_DELIMITED, PARENT);
+    action(40, WireCursor.LENGTH_DELIMITED, ATTRIBUTES);
+    int[][] strings = {{5, SERVICE_NAME}, {6, SERVICE_NAMESPACE}, {8, UNREAD_TEXT}, {20, PEER_SERVICE}, {21, SERVER_ADDRESS},
+        {22, NETWORK_PEER_ADDRESS}, {23, DB_SYSTEM}, {24, DB_NAME}, {25, MESSAGING_SYSTEM}, {26, MESSAGING_DESTINATION},
+        {28, UNREAD_TEXT}, {29, UNREAD_TEXT}, {31, ISTIO_WORKLOAD}, {32, ISTIO_NAMESPACE}, {33, CANONICAL_SERVICE},
+        {34, UPSTREAM_CLUSTER}, {35, RESPONSE_FLAGS}};
+    for (int[] f : strings) {
+      action(f[0], WireCursor.LENGTH_DELIMITED, f[1]);
+    }
+  }
+
+  private static void action(int field, int wireType, int action) {
+    ACTIONS[field << 3 | wireType] = (byte) action;
+  }
+
   /** The one-pass read; false when the record needs the full parse to be judged. */
   private boolean read(byte[] b) {
     WireCursor in = new WireCursor(b);
     ids = b;
     while (in.more()) {
       int tag = in.tag();
-      int field = tag >>> 3;
-      switch (tag) {
-        case 7 << 3 | WireCursor.VARINT -> kind = (int) in.varint();
-        case 11 << 3 | WireCursor.VARINT -> status = (int) in.varint();
-        case 27 << 3 | WireCursor.VARINT -> httpStatusCode = (int) in.varint();
-        case 30 << 3 | WireCursor.VARINT -> rpcGrpcStatusCode = (int) in.varint();
-        case 9 << 3 | WireCursor.FIXED64 -> startTimeUnixNano = in.fixed64();
-        case 10 << 3 | WireCursor.FIXED64 -> endTimeUnixNano = in.fixed64();
-        case 12 << 3 | WireCursor.FIXED64 -> samplingProbability = Double.longBitsToDouble(in.fixed64());
-        case 3 << 3 | WireCursor.LENGTH_DELIMITED -> {
+      int action = tag < ACTIONS.length ? ACTIONS[tag] : SKIP;
+      if (action >= SERVICE_NAME) {
+        int lengthAt = in.position();
+        int n = in.length();
+        if (in.failed() || !text(action, b, lengthAt, in.position(), n)) {
+          return false; // not ASCII: the full parse checks the UTF-8
+        }
+        in.skip(n);
+        continue;
+      }
+      switch (action) {
+        case KIND -> kind = (int) in.varint();
+        case STATUS -> status = (int) in.varint();
+        case HTTP_STATUS -> httpStatusCode = (int) in.varint();
+        case RPC_STATUS -> rpcGrpcStatusCode = (int) in.varint();
+        case START -> startTimeUnixNano = in.fixed64();
+        case END -> endTimeUnixNano = in.fixed64();
+        case SAMPLING -> samplingProbability = Double.longBitsToDouble(in.fixed64());
+        case SPAN_ID -> {
           spanIdLength = in.length();
           spanIdFrom = in.position();
           in.skip(spanIdLength);
         }
-        case 4 << 3 | WireCursor.LENGTH_DELIMITED -> {
+        case PARENT -> {
           parentLength = in.length();
           parentFrom = in.position();
           in.skip(parentLength);
         }
-        case 40 << 3 | WireCursor.LENGTH_DELIMITED -> {
+        case ATTRIBUTES -> {
           return false; // the attribute map: the full parse reads it
         }
-        default -> {
-          if ((tag & 7) == WireCursor.LENGTH_DELIMITED && isString(field)) {
-            int lengthAt = in.position();
-            int n = in.length();
-            if (in.failed() || !text(field, b, lengthAt, in.position(), n)) {
-              return false; // not ASCII: the full parse checks the UTF-8
-            }
-            in.skip(n);
-          } else {
-            in.skipValue(tag); // trace_id (the batch's key already), fields the rules never read, unknown fields
-          }
-        }
+        default -> in.skipValue(tag);
       }
     }
     return !in.failed();
@@ -233,42 +293,38 @@ final class SpanFields {
   }
 
   /**
-   * Takes string field {@code field} from {@code b[at, at + n)}, its length at {@code lengthAt}: a name
-   * the rules read through the cache, a naming attribute as its place, a field the rules never read only
-   * checked. False when a byte is not ASCII.
+   * Takes a string field's bytes {@code b[at, at + n)}, its length at {@code lengthAt}: a name the rules read
+   * through the cache, a naming attribute as its place, text no rule reads only checked. False when a byte is
+   * not ASCII.
    */
-  private boolean text(int field, byte[] b, int lengthAt, int at, int n) {
-    switch (field) {
-      case 5, 6, 23, 25, 31, 32, 33, 35 -> {
-        String s = ascii(b, at, n);
-        if (s == null) {
-          return false;
-        }
-        keep(field, s);
-        return true;
+  private boolean text(int action, byte[] b, int lengthAt, int at, int n) {
+    if (action <= RESPONSE_FLAGS) {
+      String s = ascii(b, at, n);
+      if (s == null) {
+        return false;
       }
-      case 20 -> peerServiceAt = lengthAt;
-      case 21 -> serverAddressAt = lengthAt;
-      case 22 -> networkPeerAddressAt = lengthAt;
-      case 24 -> dbNameAt = lengthAt;
-      case 26 -> messagingDestinationAt = lengthAt;
-      case 34 -> upstreamClusterAt = lengthAt;
-      default -> { } // name, http method and route: checked, not kept
+      switch (action) {
+        case SERVICE_NAME -> serviceName = s;
+        case SERVICE_NAMESPACE -> serviceNamespace = s;
+        case DB_SYSTEM -> dbSystem = s;
+        case MESSAGING_SYSTEM -> messagingSystem = s;
+        case ISTIO_WORKLOAD -> istioWorkload = s;
+        case ISTIO_NAMESPACE -> istioNamespace = s;
+        case CANONICAL_SERVICE -> istioCanonicalService = s;
+        default -> responseFlags = s;
+      }
+      return true;
+    }
+    switch (action) {
+      case PEER_SERVICE -> peerServiceAt = lengthAt;
+      case SERVER_ADDRESS -> serverAddressAt = lengthAt;
+      case NETWORK_PEER_ADDRESS -> networkPeerAddressAt = lengthAt;
+      case DB_NAME -> dbNameAt = lengthAt;
+      case MESSAGING_DESTINATION -> messagingDestinationAt = lengthAt;
+      case UPSTREAM_CLUSTER -> upstreamClusterAt = lengthAt;
+      default -> { } // UNREAD_TEXT
     }
     return isAscii(b, at, n);
-  }
-
-  private void keep(int field, String s) {
-    switch (field) {
-      case 5 -> serviceName = s;
-      case 6 -> serviceNamespace = s;
-      case 23 -> dbSystem = s;
-      case 25 -> messagingSystem = s;
-      case 31 -> istioWorkload = s;
-      case 32 -> istioNamespace = s;
-      case 33 -> istioCanonicalService = s;
-      default -> responseFlags = s;
-    }
   }
 
   /** The text of a string field whose length the one-pass read found at {@code lengthAt} ("" when 0: absent). */
@@ -305,12 +361,6 @@ final class SpanFields {
     return message != null ? message.getUpstreamCluster() : text(upstreamClusterAt);
   }
 
-  /** SpanRecord's string fields: their bytes must be valid UTF-8 for the record to parse. */
-  private static boolean isString(int field) {
-    return field == 5 || field == 6 || field == 8 || (field >= 20 && field <= 26) || field == 28 || field == 29
-        || (field >= 31 && field <= 35);
-  }
-
   /** Cached names: at most this long, in a table of this many slots. */
   private static final int CACHED_LENGTH = 64;
   private static final Cached[] CACHE = new Cached[4096];
@@ -323,16 +373,44 @@ final class SpanFields {
 
   /** Whether every byte of {@code b[from, from + n)} is ASCII. */
   static boolean isAscii(byte[] b, int from, int n) {
-    // One OR over the bytes, no branch per byte: a byte past 0x7f is negative, and so is the OR.
-    int or = 0;
-    for (int i = from; i < from + n; i++) {
-      or |= b[i];
+    // One OR over the bytes, eight at a time, no branch per byte: a byte past 0x7f has its high bit set, and so
+    // then has the OR. The last bytes in one more word read, masked, unless the record ends within eight bytes.
+    int end = from + n;
+    int i = from;
+    long or = 0;
+    for (; end - i >= 8; i += 8) {
+      or |= (long) LONG_LE.get(b, i);
     }
-    return or >= 0;
+    if (i < end) {
+      if (b.length - i >= 8) {
+        or |= (long) LONG_LE.get(b, i) & ((1L << ((end - i) << 3)) - 1);
+      } else {
+        for (; i < end; i++) {
+          or |= b[i] & 0xff;
+        }
+      }
+    }
+    return (or & HIGH_BITS) == 0;
   }
+
+  /**
+   * Names of 1 to 16 bytes (nearly all: services, namespaces, workloads), cached by their bytes read as two words.
+   * The byte-wise hash and range compare of the cache below took about a third of a span's parse for its four or so
+   * names; two word reads, one mask for the ASCII check and two word compares do the same.
+   */
+  private static final ShortName[] SHORT_NAMES = new ShortName[1 << 12];
+  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+
+  /** A cached short name: its bytes little-endian in two words, zero past its length. Final fields, as {@link Cached}. */
+  private record ShortName(long low, long high, int length, String value) {}
 
   /** The ASCII text in {@code b[from, from + n)}, a cached instance where one exists; null when a byte is not ASCII. */
   static String ascii(byte[] b, int from, int n) {
+    // The word reads may look at bytes past the name (masked off), never past the record.
+    if (n > 0 && n <= 16 && b.length - from >= (n <= 8 ? 8 : 16)) {
+      return shortAscii(b, from, n);
+    }
     int or = 0;
     int h = 0;
     for (int i = from; i < from + n; i++) {
@@ -356,6 +434,31 @@ final class SpanFields {
     }
     String s = new String(b, from, n, StandardCharsets.US_ASCII);
     CACHE[slot] = new Cached(Arrays.copyOfRange(b, from, from + n), s);
+    return s;
+  }
+
+  private static String shortAscii(byte[] b, int from, int n) {
+    long low = (long) LONG_LE.get(b, from);
+    long high = 0;
+    if (n < 8) {
+      low &= (1L << (n << 3)) - 1;
+    } else if (n > 8) {
+      high = (long) LONG_LE.get(b, from + 8);
+      if (n < 16) {
+        high &= (1L << ((n - 8) << 3)) - 1;
+      }
+    }
+    if (((low | high) & HIGH_BITS) != 0) {
+      return null;
+    }
+    // Multiplicative hashing, the top bits: every byte of the name moves them.
+    int slot = (int) (((low ^ Long.rotateLeft(high, 29) ^ n) * 0x9e3779b97f4a7c15L) >>> (64 - 12));
+    ShortName c = SHORT_NAMES[slot];
+    if (c != null && c.low == low && c.high == high && c.length == n) {
+      return c.value;
+    }
+    String s = new String(b, from, n, StandardCharsets.US_ASCII);
+    SHORT_NAMES[slot] = new ShortName(low, high, n, s);
     return s;
   }
 }

@@ -92,6 +92,20 @@ class SpanFieldsEquivalenceTest {
   }
 
   @Test
+  void cachedNamesWhoseBytesDifferOnlyInTrailingZerosStayApart() {
+    // A short name is cached by its bytes read as two words, zero past its length: the length tells "ab" from "ab\0".
+    byte[] b = new byte[40];
+    b[0] = 'a';
+    b[1] = 'b';
+    for (int round = 0; round < 2; round++) {
+      for (int n = 2; n <= 17; n++) {
+        assertThat(SpanFields.ascii(b, 0, n)).as("%d bytes", n).isEqualTo("ab" + "\0".repeat(n - 2));
+      }
+    }
+    assertThat(SpanFields.ascii(b, 0, 2)).isSameAs(SpanFields.ascii(b, 0, 2));
+  }
+
+  @Test
   void repeatedNamesComeBackAsOneInstance() throws IOException {
     byte[] a = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").build().toByteArray();
     byte[] b = SpanRecord.newBuilder().setServiceName("checkout").setIstioNamespace("shop").setKindValue(3).build().toByteArray();
