@@ -11,8 +11,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cursor reads one- and two-byte varints without its loop: every length, at the start, in the
- * middle and in the last bytes of a record, whole or cut short, must read as protobuf reads it, or fail.
+ * The cursor reads one- and two-byte varints without a loop, longer ones eight bytes at a time, and only those in a
+ * record's last bytes byte by byte: every length, at the start, in the middle and in the last bytes of a record,
+ * whole or cut short, must read as protobuf reads it, or fail.
  */
 class WireCursorTest {
   @Test
@@ -35,20 +36,7 @@ class WireCursorTest {
       out.flush();
       byte[] whole = bytes.toByteArray();
       byte[] record = r.nextInt(4) == 0 ? Arrays.copyOf(whole, r.nextInt(whole.length + 1)) : whole;
-
-      WireCursor cursor = new WireCursor(record);
-      CodedInputStream proto = CodedInputStream.newInstance(record);
-      while (cursor.more()) {
-        long read = cursor.varint();
-        Long expected = readOrNull(proto);
-        if (expected == null) {
-          assertThat(cursor.failed()).as("record %s", Arrays.toString(record)).isTrue();
-          break;
-        }
-        assertThat(cursor.failed()).isFalse();
-        assertThat(read).isEqualTo(expected);
-        assertThat(cursor.position()).isEqualTo(proto.getTotalBytesRead());
-      }
+      assertVarintsReadAsProtobufReadsThem(record);
     }
   }
 
@@ -88,26 +76,7 @@ class WireCursorTest {
       for (int k = 0; k < record.length; k++) {
         record[k] = (byte) (r.nextInt(6) == 0 ? r.nextInt(128) : 128 + r.nextInt(128));
       }
-      WireCursor cursor = new WireCursor(record);
-      CodedInputStream proto = CodedInputStream.newInstance(record);
-      while (cursor.more()) {
-        int at = cursor.position();
-        long read = cursor.varint();
-        Long expected = readOrNull(proto);
-        if (expected == null) {
-          assertThat(cursor.failed()).as("record %s", Arrays.toString(record)).isTrue();
-          break;
-        }
-        if (cursor.failed()) {
-          // Only where protobuf's fast path takes ten bytes whose tenth still has its continuation bit (it checks
-          // that bit only when the value so far is negative): the caller hands such a record to protobuf.
-          assertThat(proto.getTotalBytesRead() - at).as("record %s", Arrays.toString(record)).isEqualTo(10);
-          assertThat(record[at + 9]).as("record %s", Arrays.toString(record)).isNegative();
-          break;
-        }
-        assertThat(read).as("record %s", Arrays.toString(record)).isEqualTo(expected);
-        assertThat(cursor.position()).isEqualTo(proto.getTotalBytesRead());
-      }
+      assertVarintsReadAsProtobufReadsThem(record);
     }
   }
 
@@ -129,6 +98,33 @@ class WireCursorTest {
           assertThat(cursor.position()).isEqualTo(before + bytes);
         }
       }
+    }
+  }
+
+  /**
+   * Reads {@code record} as varints to its end with the cursor and with protobuf: where the cursor reads a value it is
+   * protobuf's, at the same position; where protobuf fails, the cursor fails.
+   */
+  private static void assertVarintsReadAsProtobufReadsThem(byte[] record) {
+    WireCursor cursor = new WireCursor(record);
+    CodedInputStream proto = CodedInputStream.newInstance(record);
+    while (cursor.more()) {
+      int at = cursor.position();
+      long read = cursor.varint();
+      Long expected = readOrNull(proto);
+      if (expected == null) {
+        assertThat(cursor.failed()).as("record %s", Arrays.toString(record)).isTrue();
+        return;
+      }
+      if (cursor.failed()) {
+        // Only where protobuf's fast path takes ten bytes whose tenth still has its continuation bit (it checks
+        // that bit only when the value so far is negative): the caller hands such a record to protobuf.
+        assertThat(proto.getTotalBytesRead() - at).as("record %s", Arrays.toString(record)).isEqualTo(10);
+        assertThat(record[at + 9]).as("record %s", Arrays.toString(record)).isNegative();
+        return;
+      }
+      assertThat(read).as("record %s", Arrays.toString(record)).isEqualTo(expected);
+      assertThat(cursor.position()).isEqualTo(proto.getTotalBytesRead());
     }
   }
 
