@@ -3,9 +3,6 @@ package io.switchyard.flinkjobs.graph;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -379,18 +376,18 @@ final class SpanFields {
     int i = from;
     long or = 0;
     for (; end - i >= 8; i += 8) {
-      or |= (long) LONG_LE.get(b, i);
+      or |= WireCursor.word(b, i);
     }
     if (i < end) {
       if (b.length - i >= 8) {
-        or |= (long) LONG_LE.get(b, i) & ((1L << ((end - i) << 3)) - 1);
+        or |= WireCursor.word(b, i) & ((1L << ((end - i) << 3)) - 1);
       } else {
         for (; i < end; i++) {
           or |= b[i] & 0xff;
         }
       }
     }
-    return (or & HIGH_BITS) == 0;
+    return (or & WireCursor.HIGH_BITS) == 0;
   }
 
   /**
@@ -399,8 +396,6 @@ final class SpanFields {
    * names; two word reads, one mask for the ASCII check and two word compares do the same.
    */
   private static final ShortName[] SHORT_NAMES = new ShortName[1 << 12];
-  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long HIGH_BITS = 0x8080808080808080L;
 
   /** A cached short name: its bytes little-endian in two words, zero past its length. Final fields, as {@link Cached}. */
   private record ShortName(long low, long high, int length, String value) {}
@@ -438,17 +433,17 @@ final class SpanFields {
   }
 
   private static String shortAscii(byte[] b, int from, int n) {
-    long low = (long) LONG_LE.get(b, from);
+    long low = WireCursor.word(b, from);
     long high = 0;
     if (n < 8) {
       low &= (1L << (n << 3)) - 1;
     } else if (n > 8) {
-      high = (long) LONG_LE.get(b, from + 8);
+      high = WireCursor.word(b, from + 8);
       if (n < 16) {
         high &= (1L << ((n - 8) << 3)) - 1;
       }
     }
-    if (((low | high) & HIGH_BITS) != 0) {
+    if (((low | high) & WireCursor.HIGH_BITS) != 0) {
       return null;
     }
     // Multiplicative hashing, the top bits: every byte of the name moves them.

@@ -16,9 +16,12 @@ public final class WireCursor {
   public static final int FIXED64 = 1;
   public static final int LENGTH_DELIMITED = 2;
   public static final int FIXED32 = 5;
+  /**
+   * The high bit of every byte of a {@link #word}: a varint's bytes have it set, all but its last, and an ASCII byte
+   * never has it.
+   */
+  public static final long HIGH_BITS = 0x8080808080808080L;
   private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  /** The high bit of every byte of a word: a varint's bytes have it set, all but its last. */
-  private static final long CONTINUATION_BITS = 0x8080808080808080L;
 
   private final byte[] bytes;
   private int pos;
@@ -95,8 +98,8 @@ public final class WireCursor {
       // Eight bytes in one read: the varint ends at the first byte without its high bit, and its 7-bit groups are
       // gathered by shifts. The loop below takes a branch per byte and mispredicts its exit, and nearly every span
       // has a ten-byte varint: ingest writes an absent gRPC status as -1.
-      long w = (long) LONG_LE.get(b, p);
-      long ends = ~w & CONTINUATION_BITS;
+      long w = word(b, p);
+      long ends = ~w & HIGH_BITS;
       if (ends != 0) {
         int n = (Long.numberOfTrailingZeros(ends) + 1) >>> 3;
         if (n <= maxBytes) {
@@ -121,6 +124,11 @@ public final class WireCursor {
       return 0;
     }
     return loopVarint(maxBytes);
+  }
+
+  /** Bytes {@code [at, at + 8)} of {@code b} as one little-endian word, in one read. */
+  public static long word(byte[] b, int at) {
+    return (long) LONG_LE.get(b, at);
   }
 
   /** The 7-bit groups of the (up to eight) varint bytes in {@code w}, little-endian, high bits ignored. */
@@ -153,7 +161,7 @@ public final class WireCursor {
     byte[] b = bytes;
     int p0 = pos;
     if (b.length - p0 >= 10) {
-      long ends = ~(long) LONG_LE.get(b, p0) & CONTINUATION_BITS;
+      long ends = ~word(b, p0) & HIGH_BITS;
       if (ends != 0) {
         pos = p0 + ((Long.numberOfTrailingZeros(ends) + 1) >>> 3);
       } else if (b[p0 + 8] >= 0) {
