@@ -165,9 +165,7 @@ class AuthorizationSemanticsTest {
     @Test
     void configuredRootNamespaceIsHonoured() throws Exception {
       String y = HEAD + "metadata: {name: deny-all, namespace: mesh-root}\nspec:\n  action: DENY\n  rules: [{}]\n";
-      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("authz");
-      java.nio.file.Files.writeString(dir.resolve("p.yaml"), y);
-      PolicySet s = new PolicyLoader("mesh-root").load(dir);
+      PolicySet s = Policies.load(y, new PolicyLoader("mesh-root"));
       assertThat(evaluate(s, req().build()).allowed()).isFalse();
     }
 

@@ -21,12 +21,31 @@ public final class Policies {
   }
 
   public static PolicySet load(String yaml, TrustDomains trustDomains) throws ConfigException {
+    return load(yaml, new PolicyLoader(PolicyLoader.DEFAULT_ROOT_NAMESPACE, trustDomains));
+  }
+
+  /** Writes the YAML to a folder of its own, loads it, and deletes the folder (thousands of tests call this). */
+  public static PolicySet load(String yaml, PolicyLoader loader) throws ConfigException {
+    Path dir = null;
+    Path file = null;
     try {
-      Path dir = Files.createTempDirectory("authz");
-      Files.writeString(dir.resolve("policies.yaml"), yaml);
-      return new PolicyLoader(PolicyLoader.DEFAULT_ROOT_NAMESPACE, trustDomains).load(dir);
+      dir = Files.createTempDirectory("authz");
+      file = Files.writeString(dir.resolve("policies.yaml"), yaml);
+      return loader.load(dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      deleteIfThere(file);
+      deleteIfThere(dir);
+    }
+  }
+
+  private static void deleteIfThere(Path p) {
+    if (p == null) return;
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete " + p, e);
     }
   }
 
