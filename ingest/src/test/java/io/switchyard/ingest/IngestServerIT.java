@@ -160,6 +160,46 @@ class IngestServerIT {
   }
 
   @Test
+  void aConsumerSpanLinkingAnotherTracesProducerLandsTwiceKeyedByEachTraceAndCountsOnce() throws Exception {
+    SpanExporter exporter = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + server.otlpGrpcPort()).build();
+    Span producer;
+    Span consumer;
+    try (SdkTracerProvider provider = SdkTracerProvider.builder().setResource(resource("orders"))
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+      Tracer tracer = provider.get("it");
+      producer = tracer.spanBuilder("orders publish").setSpanKind(SpanKind.PRODUCER).startSpan();
+      producer.end();
+      // A batch consumer's process span: a trace of its own, linking the message's creation context.
+      consumer = tracer.spanBuilder("orders process").setSpanKind(SpanKind.CONSUMER).setNoParent()
+          .addLink(producer.getSpanContext()).startSpan();
+      consumer.end();
+      assertThat(provider.forceFlush().join(15, TimeUnit.SECONDS).isSuccess()).isTrue();
+    }
+    List<ConsumerRecord<byte[], byte[]>> got = kafka.consume(spansTopic(), 3, Duration.ofSeconds(30));
+    assertThat(got).hasSize(3);
+    String producerTrace = producer.getSpanContext().getTraceId();
+    String consumerTrace = consumer.getSpanContext().getTraceId();
+    Map<String, List<SpanRecord>> byKey = new java.util.TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : got) {
+      byKey.computeIfAbsent(new String(r.key(), StandardCharsets.US_ASCII), k -> new java.util.ArrayList<>()).add(SpanRecord.parseFrom(r.value()));
+    }
+    assertThat(byKey.get(consumerTrace)).singleElement().satisfies(s -> {
+      assertThat(s.getKind()).isEqualTo(SpanRecord.SpanKind.SPAN_KIND_CONSUMER);
+      assertThat(s.getLinksList()).singleElement().satisfies(l -> {
+        assertThat(Hex.encode(l.getTraceId())).isEqualTo(producerTrace);
+        assertThat(Hex.encode(l.getSpanId())).isEqualTo(producer.getSpanContext().getSpanId());
+      });
+      assertThat(s.getLinkedTraceId()).isEmpty();
+    });
+    assertThat(byKey.get(producerTrace)).hasSize(2).anySatisfy(s -> assertThat(s.getKind()).isEqualTo(SpanRecord.SpanKind.SPAN_KIND_PRODUCER))
+        .anySatisfy(s -> {
+          assertThat(Hex.encode(s.getTraceId())).isEqualTo(consumerTrace); // the consumer's own span, copied
+          assertThat(Hex.encode(s.getLinkedTraceId())).isEqualTo(producerTrace);
+        });
+    assertThat(server.metrics().value("spans", "accepted")).isEqualTo(2); // the copy is not a span of its own
+  }
+
+  @Test
   void otelSdkHttpExporterWithGzipSpansLandOnTheSpanTopic() throws Exception {
     List<Span> sent = emitTrace(OtlpHttpSpanExporter.builder()
         .setEndpoint("http://127.0.0.1:" + server.otlpHttpPort() + "/v1/traces").setCompression("gzip").build(), "web");

@@ -19,6 +19,16 @@ import java.util.Map;
 public final class SpanMapper {
   static final int SCHEMA_VERSION = 1;
 
+  /**
+   * The most links a CONSUMER span keeps: the first this many with valid ids, in order (OpenTelemetry SDKs' default
+   * link count limit is the same). Links past it are dropped without counting the span as truncated: that count
+   * and the client's warning are about the attribute limits.
+   */
+  static final int MAX_LINKS = 128;
+  /** The sizes of W3C trace and span ids (a span's own and its links'). */
+  static final int TRACE_ID_SIZE = 16;
+  static final int SPAN_ID_SIZE = 8;
+
   /** Every span attribute {@link #toRecord} and {@link SamplingProbability} read. */
   static final Attributes.KeySet SPAN_KEYS = new Attributes.KeySet("istio.namespace", "peer.service",
       "server.address", "net.peer.name", "network.peer.address", "net.sock.peer.addr", "net.peer.ip", "db.system",
@@ -74,13 +84,13 @@ public final class SpanMapper {
 
   /** Null when the span is usable, else what is wrong with it (naming the field). */
   static String validate(Span span) {
-    if (span.getTraceId().size() != 16) {
+    if (span.getTraceId().size() != TRACE_ID_SIZE) {
       return "trace_id must be 16 bytes, got " + span.getTraceId().size();
     }
     if (allZero(span.getTraceId())) {
       return "trace_id must not be all zeros";
     }
-    if (span.getSpanId().size() != 8) {
+    if (span.getSpanId().size() != SPAN_ID_SIZE) {
       return "span_id must be 8 bytes, got " + span.getSpanId().size();
     }
     if (allZero(span.getSpanId())) {
@@ -142,11 +152,32 @@ public final class SpanMapper {
     b.setUpstreamCluster(cut(attrs.string("upstream_cluster")));
     b.setResponseFlags(cut(responseFlags(attrs.string("response_flags"))));
 
+    if (span.getKind() == Span.SpanKind.SPAN_KIND_CONSUMER) {
+      links(b, span);
+    }
+
     if (options.keepAttributes()) {
       keep(b, resource);
       keep(b, attrs);
     }
     return b.build();
+  }
+
+  /**
+   * A CONSUMER span's links to the spans that created its messages, for the service graph's messaging edges: the
+   * first {@link #MAX_LINKS} whose ids are valid as a span's own must be (16 and 8 bytes, not all zero), in order,
+   * duplicates and a link to the span's own parent included; an invalid link is skipped, the span kept. Only the
+   * ids are kept (no trace_state, attributes or flags).
+   */
+  private static void links(SpanRecord.Builder b, Span span) {
+    int kept = 0;
+    for (int i = 0; i < span.getLinksCount() && kept < MAX_LINKS; i++) {
+      Span.Link link = span.getLinks(i);
+      if (validId(link.getTraceId(), TRACE_ID_SIZE) && validId(link.getSpanId(), SPAN_ID_SIZE)) {
+        b.addLinks(SpanRecord.Link.newBuilder().setTraceId(link.getTraceId()).setSpanId(link.getSpanId()));
+        kept++;
+      }
+    }
   }
 
   /**
@@ -182,6 +213,11 @@ public final class SpanMapper {
    */
   static int httpStatus(long value) {
     return value >= 100 && value <= 999 ? (int) value : 0;
+  }
+
+  /** W3C validity, as {@link #validate} checks a span's own trace and span id: {@code size} bytes, not all zero. */
+  static boolean validId(ByteString id, int size) {
+    return id.size() == size && !allZero(id);
   }
 
   private static boolean allZero(com.google.protobuf.ByteString bytes) {

@@ -20,7 +20,8 @@ import java.util.List;
  * same bytes, and it accepts exactly the requests the generated parser accepts (proven by
  * {@code WireSpanMapperTest}).
  *
- * <p>Only the attributes a reader needs are decoded into {@link AnyValue}s. Everything else (events, links, scope,
+ * <p>Only the attributes a reader needs are decoded into {@link AnyValue}s, and the link ids of a CONSUMER span read
+ * in a second walk over its bytes once its kind is known. Everything else (events, the links of other spans, scope,
  * attributes no reader needs or past the count limit) is walked without decoding, checking what the parser checks:
  * UTF-8 of strings and the structure of nested messages. Whenever that walk finds a problem, or a shape it leaves to
  * the parser, the request is parsed by the generated code, so a client gets the parser's exact error message. With
@@ -28,8 +29,15 @@ import java.util.List;
  * reference mapper.
  */
 public final class WireSpanMapper {
-  /** A span record ready for Kafka: key = lower-case hex trace id, value = serialized {@link SpanRecord}. */
-  public record Encoded(byte[] key, byte[] value) {}
+  /**
+   * A span record ready for Kafka: key = lower-case hex trace id, value = serialized {@link SpanRecord}; or, with
+   * {@code linkCopy}, one of the {@link LinkCopies} of the record before it, keyed by the trace it links to.
+   */
+  public record Encoded(byte[] key, byte[] value, boolean linkCopy) {
+    public Encoded(byte[] key, byte[] value) {
+      this(key, value, false);
+    }
+  }
 
   private static final WireSchema REQUEST = WireSchema.of(ExportTraceServiceRequest.getDescriptor());
   private static final WireSchema RESOURCE_SPANS = REQUEST.child(1);
@@ -57,9 +65,16 @@ public final class WireSpanMapper {
   private static final int T_START = 7 << 3 | FIXED64;
   private static final int T_END = 8 << 3 | FIXED64;
   private static final int T_ATTRIBUTE = 9 << 3 | LEN;
+  private static final int T_LINK = 13 << 3 | LEN;
   private static final int T_STATUS = 15 << 3 | LEN;
   private static final int T_STATUS_CODE = 3 << 3 | VARINT;
   private static final int T_INT_VALUE = 3 << 3 | VARINT;
+  private static final int CONSUMER = SpanRecord.SpanKind.SPAN_KIND_CONSUMER_VALUE;
+  /** SpanRecord.links (36): one Link of a 16-byte trace id (1) and an 8-byte span id (2), the only shape kept. */
+  private static final int LINKS = 36;
+  private static final int LINK_BODY = bytesSize(1, SpanMapper.TRACE_ID_SIZE) + bytesSize(2, SpanMapper.SPAN_ID_SIZE);
+  private static final int LINK_SIZE =
+      CodedOutputStream.computeTagSize(LINKS) + CodedOutputStream.computeUInt32SizeNoTag(LINK_BODY) + LINK_BODY;
 
   private final SpanMapper reference;
   private final MappingOptions options;
@@ -84,7 +99,9 @@ public final class WireSpanMapper {
     MappedBatch<SpanRecord> b = reference.map(ExportTraceServiceRequest.parseFrom(request), receivedUnixNano);
     List<Encoded> out = new ArrayList<>(b.records().size());
     for (SpanRecord r : b.records()) {
-      out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
+      byte[] value = r.toByteArray();
+      out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), value));
+      LinkCopies.add(r, value, out);
     }
     return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated());
   }
@@ -252,11 +269,16 @@ public final class WireSpanMapper {
     int valueStrOff;
     int valueStrLen;
     long valueInt;
+    // Link fields seen (all kinds); for a CONSUMER span, the offsets of its kept links' trace and span ids.
+    int links;
+    int[] linkIds;
+    int linkCount;
   }
 
   private void span(Batch batch, Resource resource, WireCursor c, int r, int s, int i) throws WireCursor.Malformed {
     WireSpan w = new WireSpan();
     AnyValue[] slots = new AnyValue[SpanMapper.SPAN_KEYS.size()];
+    int start = c.pos;
     for (int tag = c.tag(); tag != 0; tag = c.tag()) {
       switch (tag) {
         case T_1_LEN, T_2_LEN, T_TRACE_STATE, T_PARENT, T_NAME -> {
@@ -279,6 +301,11 @@ public final class WireSpanMapper {
           w.status = statusCode(w.status, c);
           c.pop(old);
         }
+        case T_LINK -> {
+          // Checked like any nested message; its ids are read below if the span turns out to be a CONSUMER.
+          w.links++;
+          SPAN.checkField(c, tag, 3);
+        }
         default -> SPAN.checkField(c, tag, 3);
       }
     }
@@ -289,6 +316,9 @@ public final class WireSpanMapper {
         batch.firstError = "resource_spans[" + r + "].scope_spans[" + s + "].spans[" + i + "]: " + problem;
       }
       return;
+    }
+    if (w.links > 0 && kind(w.kind) == CONSUMER) {
+      links(w, c, start);
     }
     boolean over = w.overLimit || w.attributeCount > options.maxAttributes();
     Attributes attrs = Attributes.ofSlots(SpanMapper.SPAN_KEYS, slots, over);
@@ -304,10 +334,61 @@ public final class WireSpanMapper {
       key[2 * k] = HEX[b >>> 4];
       key[2 * k + 1] = HEX[b & 0xf];
     }
-    batch.out.add(new Encoded(key, encode(w, c.buf, name, resource, attrs, batch.receivedUnixNano)));
+    byte[] value = encode(w, c.buf, name, resource, attrs, batch.receivedUnixNano);
+    batch.out.add(new Encoded(key, value));
+    if (w.linkIds != null) {
+      LinkCopies.add(value, c.buf, w.off[TRACE_ID], w.linkIds, w.linkCount, batch.out);
+    }
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A CONSUMER span's links, as {@link SpanMapper} keeps them: a second walk over the span's bytes (from
+   * {@code start} to the cursor's limit), since its kind may come after its links on the wire. The first walk
+   * checked every field already, so the rest is only skipped. Notes the offsets of the first
+   * {@link SpanMapper#MAX_LINKS} links whose ids are valid (last occurrence of each id wins, as in the parser).
+   */
+  private static void links(WireSpan w, WireCursor c, int start) throws WireCursor.Malformed {
+    int end = c.pos;
+    c.pos = start;
+    int[] ids = new int[2 * Math.min(w.links, SpanMapper.MAX_LINKS)];
+    int n = 0;
+    for (int tag = c.tag(); tag != 0 && 2 * n < ids.length; tag = c.tag()) {
+      if (tag != T_LINK) {
+        c.skip(tag);
+        continue;
+      }
+      int old = c.push(c.length());
+      int traceOff = 0;
+      int traceLen = 0;
+      int spanOff = 0;
+      int spanLen = 0;
+      for (int t = c.tag(); t != 0; t = c.tag()) {
+        if (t == T_1_LEN) {
+          traceLen = c.length();
+          traceOff = c.pos;
+          c.pos += traceLen;
+        } else if (t == T_2_LEN) {
+          spanLen = c.length();
+          spanOff = c.pos;
+          c.pos += spanLen;
+        } else {
+          c.skip(t);
+        }
+      }
+      c.pop(old);
+      if (validId(c.buf, traceOff, traceLen, SpanMapper.TRACE_ID_SIZE)
+          && validId(c.buf, spanOff, spanLen, SpanMapper.SPAN_ID_SIZE)) {
+        ids[2 * n] = traceOff;
+        ids[2 * n + 1] = spanOff;
+        n++;
+      }
+    }
+    c.pos = end;
+    w.linkIds = ids;
+    w.linkCount = n;
+  }
 
   /** Reads one KeyValue: needed keys into their slot, the others only checked (limits, UTF-8, structure). */
   private void attribute(WireSpan w, AnyValue[] slots, WireCursor c) throws WireCursor.Malformed {
@@ -430,15 +511,20 @@ public final class WireSpanMapper {
     return true;
   }
 
+  /** W3C validity of an id, as {@link #validate} checks a span's own ({@link SpanMapper#validId}). */
+  private static boolean validId(byte[] buf, int off, int len, int size) {
+    return len == size && !allZero(buf, off, len);
+  }
+
   /** The same checks and messages as {@link SpanMapper#validate}. */
   private static String validate(WireSpan w, byte[] buf) {
-    if (w.len[TRACE_ID] != 16) {
+    if (w.len[TRACE_ID] != SpanMapper.TRACE_ID_SIZE) {
       return "trace_id must be 16 bytes, got " + w.len[TRACE_ID];
     }
     if (allZero(buf, w.off[TRACE_ID], w.len[TRACE_ID])) {
       return "trace_id must not be all zeros";
     }
-    if (w.len[SPAN_ID] != 8) {
+    if (w.len[SPAN_ID] != SpanMapper.SPAN_ID_SIZE) {
       return "span_id must be 8 bytes, got " + w.len[SPAN_ID];
     }
     if (allZero(buf, w.off[SPAN_ID], w.len[SPAN_ID])) {
@@ -511,6 +597,7 @@ public final class WireSpanMapper {
         + (w.end != 0 ? CodedOutputStream.computeFixed64Size(10, w.end) : 0)
         + (status != 0 ? CodedOutputStream.computeEnumSize(11, status) : 0)
         + (Double.doubleToRawLongBits(sampling) != 0 ? CodedOutputStream.computeDoubleSize(12, sampling) : 0)
+        + w.linkCount * LINK_SIZE
         + (received != 0 ? CodedOutputStream.computeFixed64Size(41, received) : 0)
         + (httpStatus != 0 ? CodedOutputStream.computeInt32Size(27, httpStatus) : 0)
         + (grpcStatus != 0 ? CodedOutputStream.computeInt32Size(30, grpcStatus) : 0);
@@ -555,6 +642,12 @@ public final class WireSpanMapper {
           o.writeInt32(30, grpcStatus);
         }
         writeString(o, field, strings[k]);
+      }
+      for (int k = 0; k < w.linkCount; k++) {
+        o.writeTag(LINKS, LEN);
+        o.writeUInt32NoTag(LINK_BODY);
+        o.writeByteArray(1, buf, w.linkIds[2 * k], SpanMapper.TRACE_ID_SIZE);
+        o.writeByteArray(2, buf, w.linkIds[2 * k + 1], SpanMapper.SPAN_ID_SIZE);
       }
       if (received != 0) {
         o.writeFixed64(41, received);

@@ -8,6 +8,7 @@ import io.switchyard.ingest.IngestMetrics;
 import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.Hex;
+import io.switchyard.ingest.mapping.LinkCopies;
 import io.switchyard.ingest.mapping.MappedBatch;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
@@ -86,10 +87,19 @@ public final class Pipeline {
   Export traces(ExportTraceServiceRequest request, long payloadBytes) {
     MappedBatch<SpanRecord> batch = spanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    List<WireSpanMapper.Encoded> copies = new ArrayList<>(0);
     for (SpanRecord r : batch.records()) {
-      records.add(new ProducerRecord<>(spansTopic, Hex.encodeAscii(r.getTraceId()), r.toByteArray()));
+      byte[] value = r.toByteArray();
+      records.add(new ProducerRecord<>(spansTopic, Hex.encodeAscii(r.getTraceId()), value));
+      if (r.getLinksCount() > 0) {
+        copies.clear();
+        LinkCopies.add(r, value, copies);
+        for (WireSpanMapper.Encoded c : copies) {
+          records.add(new ProducerRecord<>(spansTopic, c.key(), c.value()));
+        }
+      }
     }
-    return publish(SPANS, "spans", records, batch, payloadBytes);
+    return publish(SPANS, "spans", records, batch.records().size(), batch, payloadBytes);
   }
 
   /**
@@ -100,10 +110,12 @@ public final class Pipeline {
   Export traces(byte[] request) throws InvalidProtocolBufferException {
     MappedBatch<WireSpanMapper.Encoded> batch = wireSpanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    int spans = 0;
     for (WireSpanMapper.Encoded r : batch.records()) {
       records.add(new ProducerRecord<>(spansTopic, r.key(), r.value()));
+      spans += r.linkCopy() ? 0 : 1;
     }
-    return publish(SPANS, "spans", records, batch, request.length);
+    return publish(SPANS, "spans", records, spans, batch, request.length);
   }
 
   Export logs(ExportLogsServiceRequest request, long payloadBytes) {
@@ -113,10 +125,11 @@ public final class Pipeline {
     for (AccessLogRecord r : batch.records()) {
       records.add(accessLog(r));
     }
-    return publish(LOGS, "log records", records, batch, payloadBytes);
+    return publish(LOGS, "log records", records, records.size(), batch, payloadBytes);
   }
 
-  private Export publish(String signal, String items, List<ProducerRecord<byte[], byte[]>> records,
+  /** Publishes the records of {@code count} items (a span's link copies are records of the same item). */
+  private Export publish(String signal, String items, List<ProducerRecord<byte[], byte[]>> records, int count,
       MappedBatch<?> batch, long payloadBytes) {
     metrics.bytesIn(signal, payloadBytes);
     metrics.count(signal, "rejected", batch.rejected());
@@ -128,10 +141,10 @@ public final class Pipeline {
     }
     KafkaPublisher.Submission s = publisher.publish(records);
     if (!s.accepted()) {
-      metrics.count(signal, "refused", records.size());
+      metrics.count(signal, "refused", count);
       return new Export(s.refusal(), null, batch.rejected(), error);
     }
-    int n = records.size();
+    int n = count;
     long truncated = batch.truncated();
     CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> {
       metrics.count(signal, e == null ? "accepted" : "refused", n);

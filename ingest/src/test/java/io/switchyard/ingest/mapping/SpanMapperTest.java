@@ -245,6 +245,113 @@ class SpanMapperTest {
     assertThat(b.rejected()).isZero();
   }
 
+  static Span.Link link(String traceHex, String spanHex) {
+    return Span.Link.newBuilder().setTraceId(ByteString.copyFrom(Hex.decode(traceHex)))
+        .setSpanId(ByteString.copyFrom(Hex.decode(spanHex))).build();
+  }
+
+  static SpanRecord.Link recordLink(String traceHex, String spanHex) {
+    return SpanRecord.Link.newBuilder().setTraceId(ByteString.copyFrom(Hex.decode(traceHex)))
+        .setSpanId(ByteString.copyFrom(Hex.decode(spanHex))).build();
+  }
+
+  static Span.Builder consumer() {
+    return span().setKind(Span.SpanKind.SPAN_KIND_CONSUMER).setName("orders process");
+  }
+
+  static final String T1 = "0af7651916cd43dd8448eb211c80319c";
+  static final String T2 = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+  @Test
+  void aConsumerSpanWithoutLinksHasNone() {
+    assertThat(mapper.map(request(resource(), consumer().build()), 0).records().get(0).getLinksList()).isEmpty();
+  }
+
+  @Test
+  void aConsumerSpanKeepsTheIdsOfItsLinksInOrderAndNothingElseOfThem() {
+    Span one = consumer().addLinks(link(T1, "b7ad6b7169203331")).build();
+    Span several = consumer()
+        .addLinks(link(T1, "b7ad6b7169203331").toBuilder().setTraceState("ot=th:8").setFlags(0x301)
+            .setDroppedAttributesCount(2).addAttributes(kv("messaging.message.id", "m-1")))
+        .addLinks(link(T2, "00f067aa0ba902b7"))
+        .addLinks(link(T1, "b7ad6b7169203331")) // a duplicate: kept as it came
+        .build();
+    var records = mapper.map(request(resource(), one, several), 0).records();
+
+    assertThat(records.get(0).getLinksList()).containsExactly(recordLink(T1, "b7ad6b7169203331"));
+    assertThat(records.get(1).getLinksList()).containsExactly(recordLink(T1, "b7ad6b7169203331"),
+        recordLink(T2, "00f067aa0ba902b7"), recordLink(T1, "b7ad6b7169203331"));
+    // Only the two ids: trace_state, attributes, dropped count and flags are not part of a record's link.
+    assertThat(records.get(1).getLinks(0).getUnknownFields().asMap()).isEmpty();
+    assertThat(records.get(1).getLinks(0).getSerializedSize()).isEqualTo(2 + 16 + 2 + 8);
+  }
+
+  @Test
+  void aLinkToTheSpansOwnParentIsKept() {
+    Span s = consumer().addLinks(Span.Link.newBuilder().setTraceId(TRACE).setSpanId(PARENT)).build();
+    SpanRecord r = mapper.map(request(resource(), s), 0).records().get(0);
+    assertThat(r.getParentSpanId()).isEqualTo(PARENT);
+    assertThat(r.getLinksList()).containsExactly(SpanRecord.Link.newBuilder().setTraceId(TRACE).setSpanId(PARENT).build());
+  }
+
+  @Test
+  void invalidLinksAreSkippedAndTheSpanKept() {
+    Span s = consumer()
+        .addLinks(link("00000000000000000000000000000000", "b7ad6b7169203331")) // all-zero trace id
+        .addLinks(link(T1, "0000000000000000")) // all-zero span id
+        .addLinks(link("0af7651916cd43dd8448eb211c8031", "b7ad6b7169203331")) // 15-byte trace id
+        .addLinks(link(T1 + "00", "b7ad6b7169203331")) // 17-byte trace id
+        .addLinks(link(T1, "b7ad6b71692033")) // 7-byte span id
+        .addLinks(link(T1, "b7ad6b716920333101")) // 9-byte span id
+        .addLinks(Span.Link.newBuilder().setSpanId(SPAN).build()) // no trace id
+        .addLinks(Span.Link.newBuilder().setTraceId(TRACE).build()) // no span id
+        .addLinks(Span.Link.getDefaultInstance())
+        .addLinks(link(T2, "00f067aa0ba902b7"))
+        .build();
+    var batch = mapper.map(request(resource(), s), 0);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.firstError()).isEmpty();
+    assertThat(batch.truncated()).isZero();
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.records().get(0).getLinksList()).containsExactly(recordLink(T2, "00f067aa0ba902b7"));
+  }
+
+  @Test
+  void aConsumerSpanKeepsItsFirst128ValidLinksWithoutCountingItTruncated() {
+    Span.Builder b = consumer();
+    for (int i = 0; i < 200; i++) {
+      if (i % 10 == 0) {
+        b.addLinks(link(T1, "0000000000000000")); // invalid: not counted toward the 128
+      }
+      b.addLinks(link(T1, String.format("%016x", i + 1)));
+    }
+    var batch = mapper.map(request(resource(), b.build()), 0);
+    var links = batch.records().get(0).getLinksList();
+
+    assertThat(links).hasSize(SpanMapper.MAX_LINKS).hasSize(128);
+    for (int i = 0; i < 128; i++) {
+      assertThat(links.get(i)).isEqualTo(recordLink(T1, String.format("%016x", i + 1)));
+    }
+    // The truncated count (and the client's warning) are about the attribute limits: the link cap is documented.
+    assertThat(batch.truncated()).isZero();
+    assertThat(batch.rejected()).isZero();
+  }
+
+  @Test
+  void linksOfSpansOfOtherKindsAreDropped() {
+    for (Span.SpanKind k : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_UNSPECIFIED, Span.SpanKind.SPAN_KIND_INTERNAL,
+        Span.SpanKind.SPAN_KIND_SERVER, Span.SpanKind.SPAN_KIND_CLIENT, Span.SpanKind.SPAN_KIND_PRODUCER}) {
+      Span s = span().setKind(k).addLinks(link(T1, "b7ad6b7169203331")).addLinks(link(T2, "00f067aa0ba902b7")).build();
+      var batch = mapper.map(request(resource(), s), 0);
+      assertThat(batch.records().get(0).getLinksList()).as("%s", k).isEmpty();
+      assertThat(batch.records().get(0)).as("%s", k)
+          .isEqualTo(mapper.map(request(resource(), s.toBuilder().clearLinks().build()), 0).records().get(0));
+    }
+    Span unknownKind = span().setKindValue(9).addLinks(link(T1, "b7ad6b7169203331")).build();
+    assertThat(mapper.map(request(resource(), unknownKind), 0).records().get(0).getLinksList()).isEmpty();
+  }
+
   @Test
   void spanKindsMapOneToOne() {
     for (Span.SpanKind k : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_INTERNAL, Span.SpanKind.SPAN_KIND_SERVER,

@@ -64,6 +64,8 @@ class WireSpanMapperTest {
     int records = 0;
     int refused = 0;
     int wireOnly = 0;
+    linked = 0;
+    capped = 0;
     for (int n = 0; n < 4000; n++) {
       MappingOptions options = new MappingOptions(rnd.nextInt(6) == 0, new int[] {0, 3, 128}[rnd.nextInt(3)],
           new int[] {16, 1024}[rnd.nextInt(2)]);
@@ -83,7 +85,14 @@ class WireSpanMapperTest {
     // Faults in the parts the wire path does not map made the parser refuse these requests, and the wire path too.
     assertThat(refused).isGreaterThan(100);
     assertThat(wireOnly).isGreaterThan(2000);
+    // CONSUMER records with links, some at the cap of 128 (the other kinds' links were dropped by both).
+    assertThat(linked).isGreaterThan(500);
+    assertThat(capped).isGreaterThan(5);
   }
+
+  /** Records with links, and with {@link SpanMapper#MAX_LINKS} of them, that {@link #assertSameAsReference} saw. */
+  private static int linked;
+  private static int capped;
 
   @Test
   void anAllZeroParentIsWrittenAsARoot() throws IOException {
@@ -132,6 +141,150 @@ class WireSpanMapperTest {
         .hasMessage("Protocol message had invalid UTF-8.");
   }
 
+  private static final byte[] TRACE = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  private static final byte[] PARENT = {9, 9, 9, 9, 9, 9, 9, 9};
+
+  private static Span.Builder linked(Span.SpanKind kind) {
+    return Span.newBuilder().setTraceId(ByteString.copyFrom(TRACE)).setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+        .setParentSpanId(ByteString.copyFrom(PARENT)).setKind(kind).setName("orders process")
+        .setStartTimeUnixNano(1_000).setEndTimeUnixNano(2_000);
+  }
+
+  private static Span.Link link(int traceLen, int traceByte, int spanLen, int spanByte) {
+    byte[] t = new byte[traceLen];
+    byte[] s = new byte[spanLen];
+    java.util.Arrays.fill(t, (byte) traceByte);
+    java.util.Arrays.fill(s, (byte) spanByte);
+    return Span.Link.newBuilder().setTraceId(ByteString.copyFrom(t)).setSpanId(ByteString.copyFrom(s)).build();
+  }
+
+  private static byte[] request(Span... spans) {
+    return SpanMapperTest.request(SpanMapperTest.resource(SpanMapperTest.kv("service.name", "orders")), spans)
+        .toByteArray();
+  }
+
+  /** The links of the one record the wire path made of {@code request}, after checking it equals the reference's. */
+  private static List<SpanRecord.Link> wireLinks(byte[] request) throws IOException {
+    WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+    assertThat(assertSameAsReference(mapper, MappingOptions.DEFAULTS, request, 7)).isOne();
+    assertThat(mapper.parsedRequests()).as("mapped by the wire walk alone").isZero();
+    return SpanRecord.parseFrom(mapper.map(request, 7).records().get(0).value()).getLinksList(); // the span, first
+  }
+
+  @Test
+  void aConsumerSpansLinksAreTheReferenceMappersWithZeroOneOrSeveral() throws IOException {
+    assertThat(wireLinks(request(linked(Span.SpanKind.SPAN_KIND_CONSUMER).build()))).isEmpty();
+    assertThat(wireLinks(request(linked(Span.SpanKind.SPAN_KIND_CONSUMER).addLinks(link(16, 1, 8, 2)).build())))
+        .hasSize(1);
+    Span several = linked(Span.SpanKind.SPAN_KIND_CONSUMER).addLinks(link(16, 1, 8, 2))
+        .addLinks(link(16, 3, 8, 4).toBuilder().setTraceState("ot=th:8").setFlags(0x301).setDroppedAttributesCount(1)
+            .addAttributes(SpanMapperTest.kv("messaging.message.id", "m-1")))
+        .addLinks(link(16, 1, 8, 2)) // a duplicate
+        .addLinks(Span.Link.newBuilder().setTraceId(ByteString.copyFrom(TRACE)).setSpanId(ByteString.copyFrom(PARENT)))
+        .build();
+    List<SpanRecord.Link> links = wireLinks(request(several));
+    assertThat(links).hasSize(4);
+    assertThat(links.get(3).getSpanId()).isEqualTo(ByteString.copyFrom(PARENT));
+  }
+
+  @Test
+  void invalidLinksAreSkippedAsTheReferenceMapperSkipsThem() throws IOException {
+    Span s = linked(Span.SpanKind.SPAN_KIND_CONSUMER).addLinks(link(16, 0, 8, 2)).addLinks(link(16, 1, 8, 0))
+        .addLinks(link(15, 1, 8, 2)).addLinks(link(17, 1, 8, 2)).addLinks(link(16, 1, 7, 2)).addLinks(link(16, 1, 9, 2))
+        .addLinks(link(0, 1, 8, 2)).addLinks(link(16, 1, 0, 2)).addLinks(Span.Link.getDefaultInstance())
+        .addLinks(link(16, 5, 8, 6)).build();
+    assertThat(wireLinks(request(s))).containsExactly(SpanRecord.Link.newBuilder()
+        .setTraceId(link(16, 5, 8, 6).getTraceId()).setSpanId(link(16, 5, 8, 6).getSpanId()).build());
+  }
+
+  @Test
+  void aConsumerSpanKeepsItsFirst128ValidLinksAsTheReferenceMapper() throws IOException {
+    Span.Builder b = linked(Span.SpanKind.SPAN_KIND_CONSUMER);
+    for (int i = 1; i <= 200; i++) {
+      if (i % 7 == 0) {
+        b.addLinks(link(16, i, 8, 0));
+      }
+      b.addLinks(link(16, i, 8, i));
+    }
+    byte[] request = request(b.build());
+    List<SpanRecord.Link> links = wireLinks(request);
+    assertThat(links).hasSize(128);
+    assertThat(links.get(127).getSpanId().byteAt(0)).isEqualTo((byte) 128);
+    assertThat(new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 7).truncated()).isZero();
+  }
+
+  @Test
+  void linksOfSpansOfOtherKindsAreDroppedAsTheReferenceMapperDropsThem() throws IOException {
+    for (Span.SpanKind kind : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_CLIENT, Span.SpanKind.SPAN_KIND_SERVER,
+        Span.SpanKind.SPAN_KIND_PRODUCER, Span.SpanKind.SPAN_KIND_INTERNAL, Span.SpanKind.SPAN_KIND_UNSPECIFIED}) {
+      Span s = linked(kind).addLinks(link(16, 1, 8, 2)).addLinks(link(16, 3, 8, 4)).build();
+      assertThat(wireLinks(request(s))).as("%s", kind).isEmpty();
+    }
+  }
+
+  @Test
+  void aKindAfterTheLinksOnTheWireStillKeepsThem() throws IOException {
+    // Links first, then the kind: the wire walk only knows the span is a CONSUMER at its end. Then a span split
+    // over two occurrences, its kind changed by the second (the parser merges: last kind wins, links append).
+    byte[] links = linked(Span.SpanKind.SPAN_KIND_UNSPECIFIED).clearTraceId().clearSpanId().clearParentSpanId()
+        .clearName().clearStartTimeUnixNano().clearEndTimeUnixNano().addLinks(link(16, 1, 8, 2)).build().toByteArray();
+    byte[] rest = linked(Span.SpanKind.SPAN_KIND_CONSUMER).build().toByteArray();
+    byte[] request = field(1, field(2, field(2, concat(links, rest))));
+    assertThat(wireLinks(request)).hasSize(1);
+
+    byte[] client = linked(Span.SpanKind.SPAN_KIND_CLIENT).addLinks(link(16, 1, 8, 2)).build().toByteArray();
+    byte[] consumer = linked(Span.SpanKind.SPAN_KIND_CONSUMER).addLinks(link(16, 3, 8, 4)).build().toByteArray();
+    assertThat(wireLinks(field(1, field(2, field(2, concat(client, consumer)))))).hasSize(2);
+    assertThat(wireLinks(field(1, field(2, field(2, concat(consumer, client)))))).isEmpty();
+  }
+
+  @Test
+  void aLinksIdsRepeatedOnTheWireAreTheLastAsTheParserReadsThem() throws IOException {
+    // trace_id twice (the second valid), span_id as a varint (another wire type: an unknown field to the parser).
+    byte[] link = concat(concat(field(1, new byte[16]), field(1, TRACE)), concat(field(2, PARENT), new byte[] {0x10, 0x05}));
+    byte[] odd = concat(field(1, TRACE), new byte[] {0x10, 0x05}); // span id only as a varint: invalid
+    byte[] span = concat(linked(Span.SpanKind.SPAN_KIND_CONSUMER).build().toByteArray(),
+        concat(field(13, link), field(13, odd)));
+    List<SpanRecord.Link> links = wireLinks(field(1, field(2, field(2, span))));
+    assertThat(links).containsExactly(SpanRecord.Link.newBuilder().setTraceId(ByteString.copyFrom(TRACE))
+        .setSpanId(ByteString.copyFrom(PARENT)).build());
+  }
+
+  @Test
+  void malformedLinkBytesGetTheParsersOutcomeForEveryKind() throws IOException {
+    byte[] valid = link(16, 1, 8, 2).toByteArray();
+    byte[][] broken = {
+      // A link submessage longer than the span: cut off.
+      concat(new byte[] {0x6a, (byte) (valid.length + 10)}, valid),
+      // A trace id running past the end of its link.
+      field(13, new byte[] {0x0a, 0x10, 1, 2, 3, 4, 5}),
+      // A link ending inside a varint (dropped_attributes_count).
+      field(13, new byte[] {0x28, (byte) 0x80}),
+      // trace_state (a string) that is not UTF-8, after valid ids.
+      field(13, concat(valid, new byte[] {0x1a, 0x02, (byte) 0xc3, 0x28})),
+      // An attribute of the link whose value is cut off.
+      field(13, concat(valid, new byte[] {0x22, 0x04, 0x0a, 0x01, 0x6b, 0x12})),
+      // A group that never ends, inside the link.
+      field(13, concat(valid, new byte[] {0x3b})),
+    };
+    for (Span.SpanKind kind : new Span.SpanKind[] {Span.SpanKind.SPAN_KIND_CONSUMER, Span.SpanKind.SPAN_KIND_CLIENT}) {
+      for (int k = 0; k < broken.length; k++) {
+        byte[] span = concat(linked(kind).addLinks(link(16, 3, 8, 4)).build().toByteArray(), broken[k]);
+        byte[] request = field(1, field(2, field(2, span)));
+        assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(request)).as("%s %d", kind, k)
+            .isInstanceOf(InvalidProtocolBufferException.class);
+        WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+        assertThat(assertSameAsReference(mapper, MappingOptions.DEFAULTS, request, 7)).as("%s %d", kind, k).isEqualTo(-1);
+      }
+      // An empty group inside a link is valid protobuf the wire walk leaves to the parser: the same records.
+      byte[] span = concat(linked(kind).build().toByteArray(), field(13, concat(link(16, 1, 8, 2).toByteArray(),
+          new byte[] {0x3b, 0x3c})));
+      WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+      assertThat(assertSameAsReference(mapper, MappingOptions.DEFAULTS, field(1, field(2, field(2, span))), 7)).isOne();
+      assertThat(mapper.parsedRequests()).isOne();
+    }
+  }
+
   /** The number of records both mapped, or -1 when both refused the request with the same message. */
   private static int assertSameAsReference(WireSpanMapper mapper, MappingOptions options, byte[] request,
       long received) throws IOException {
@@ -148,14 +301,30 @@ class WireSpanMapperTest {
     assertThat(actual.rejected()).isEqualTo(expected.rejected());
     assertThat(actual.truncated()).isEqualTo(expected.truncated());
     assertThat(actual.firstError()).isEqualTo(expected.firstError());
-    assertThat(actual.records()).hasSameSizeAs(expected.records());
+    // The copies for linked traces follow each record, as the message path makes them (the receiver's other path).
+    List<WireSpanMapper.Encoded> withCopies = new ArrayList<>();
+    for (SpanRecord r : expected.records()) {
+      byte[] value = r.toByteArray();
+      withCopies.add(new WireSpanMapper.Encoded(Hex.encodeAscii(r.getTraceId()), value));
+      LinkCopies.add(r, value, withCopies);
+    }
+    assertThat(actual.records()).hasSameSizeAs(withCopies);
+    for (int i = 0; i < withCopies.size(); i++) {
+      assertThat(actual.records().get(i).key()).isEqualTo(withCopies.get(i).key());
+      assertThat(actual.records().get(i).value()).isEqualTo(withCopies.get(i).value());
+      assertThat(actual.records().get(i).linkCopy()).isEqualTo(withCopies.get(i).linkCopy());
+    }
+    List<WireSpanMapper.Encoded> spans = actual.records().stream().filter(e -> !e.linkCopy()).toList();
+    assertThat(spans).hasSameSizeAs(expected.records());
     for (int i = 0; i < expected.records().size(); i++) {
       SpanRecord r = expected.records().get(i);
-      assertThat(actual.records().get(i).key()).isEqualTo(Hex.encodeAscii(r.getTraceId()));
+      assertThat(spans.get(i).key()).isEqualTo(Hex.encodeAscii(r.getTraceId()));
       // Compared as Kafka sees them: a string cut inside a surrogate pair is only '?' once serialized.
-      assertThat(SpanRecord.parseFrom(actual.records().get(i).value()))
+      assertThat(SpanRecord.parseFrom(spans.get(i).value()))
           .isEqualTo(SpanRecord.parseFrom(r.toByteArray()));
-      assertThat(actual.records().get(i).value()).isEqualTo(r.toByteArray());
+      assertThat(spans.get(i).value()).isEqualTo(r.toByteArray());
+      linked += r.getLinksCount() > 0 ? 1 : 0;
+      capped += r.getLinksCount() == SpanMapper.MAX_LINKS ? 1 : 0;
     }
     return expected.records().size();
   }
@@ -239,7 +408,8 @@ class WireSpanMapperTest {
         .setSpanId(id(rnd, 8, new int[] {8, 8, 8, 8, 8, 0, 9}))
         .setParentSpanId(id(rnd, 8, new int[] {0, 0, 8, 8, 3}))
         .setName(string(rnd))
-        .setKindValue(rnd.nextInt(8))
+        // CONSUMER (5) often, since only its links are kept; 6 and 7 are unknown kinds.
+        .setKindValue(rnd.nextInt(3) == 0 ? 5 : rnd.nextInt(8))
         .setTraceState(TRACESTATES[rnd.nextInt(TRACESTATES.length)]);
     long start = rnd.nextInt(20) == 0 ? 0 : 1_700_000_000_000_000_000L + rnd.nextInt(1_000_000);
     long end = rnd.nextInt(20) == 0 ? 0 : start + rnd.nextInt(2_000_000) - (rnd.nextInt(20) == 0 ? 3_000_000 : 0);
@@ -254,6 +424,10 @@ class WireSpanMapperTest {
       b.addLinks(Span.Link.newBuilder().setTraceId(id(rnd, 16, new int[] {16})).setSpanId(id(rnd, 8, new int[] {8})));
       b.setDroppedAttributesCount(rnd.nextInt(3)).setFlags(0x101);
     }
+    if (rnd.nextInt(3) == 0) {
+      // About 40% of the generated links are valid: the long lists fall on both sides of the cap of 128.
+      links(rnd, b, rnd.nextInt(40) == 0 ? 250 + rnd.nextInt(150) : rnd.nextInt(6));
+    }
     if (rnd.nextInt(8) == 0) {
       b.setUnknownFields(UnknownFieldSet.newBuilder()
           .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(7).addLengthDelimited(ByteString.copyFromUtf8(
@@ -261,6 +435,24 @@ class WireSpanMapperTest {
           .build());
     }
     return b.build();
+  }
+
+  /** Links valid and not (lengths, all zero), some to the span's own parent, some with every other Link field. */
+  private static void links(Random rnd, Span.Builder b, int n) {
+    for (int k = 0; k < n; k++) {
+      Span.Link.Builder l = Span.Link.newBuilder();
+      if (rnd.nextInt(10) == 0) {
+        l.setTraceId(b.getTraceId()).setSpanId(b.getParentSpanId());
+      } else {
+        l.setTraceId(id(rnd, 16, new int[] {16, 16, 16, 16, 16, 16, 0, 15, 17}))
+            .setSpanId(id(rnd, 8, new int[] {8, 8, 8, 8, 8, 8, 0, 7, 9}));
+      }
+      if (rnd.nextInt(4) == 0) {
+        l.setTraceState(TRACESTATES[rnd.nextInt(TRACESTATES.length)]).addAllAttributes(attributes(rnd, 3))
+            .setDroppedAttributesCount(rnd.nextInt(3)).setFlags(rnd.nextInt(0x400));
+      }
+      b.addLinks(l);
+    }
   }
 
   private static ByteString id(Random rnd, int size, int[] lengths) {
