@@ -71,17 +71,22 @@ final class SpanEmitter implements AutoCloseable {
     serverSide(entry, Context.root());
   }
 
-  /** The callee's server (or consumer) span with {@code parent}, then its own outgoing calls. */
+  /**
+   * The callee's server (or consumer) span with {@code parent}, then its own outgoing calls. A consumer starts a trace
+   * of its own and links the message's producer span, as OpenTelemetry's messaging conventions have a consumer's
+   * process span do: the service graph pairs it with the producer through that link.
+   */
   private void serverSide(SimulatedCall call, Context parent) {
     Storefront.Service callee = call.callee();
     boolean consumer = call.caller() != null && call.caller().kind() == Storefront.Kind.QUEUE;
     SpanBuilder b = tracers.get(callee.name()).spanBuilder(consumer ? "orders process" : call.method() + " " + call.path())
-        .setParent(parent)
         .setSpanKind(consumer ? SpanKind.CONSUMER : SpanKind.SERVER)
         .setStartTimestamp(call.serverStartNanos(), TimeUnit.NANOSECONDS);
     if (consumer) {
-      b.setAttribute(MESSAGING_SYSTEM, "kafka").setAttribute(MESSAGING_DESTINATION, "orders");
+      b.setNoParent().addLink(Span.fromContext(parent).getSpanContext())
+          .setAttribute(MESSAGING_SYSTEM, "kafka").setAttribute(MESSAGING_DESTINATION, "orders");
     } else {
+      b.setParent(parent);
       b.setAttribute(METHOD, call.method()).setAttribute(ROUTE, call.path()).setAttribute(STATUS, (long) call.httpStatus())
           .setAttribute(PEER_ADDRESS, call.caller() == null ? "203.0.113.7" : call.caller().ip());
     }
@@ -89,7 +94,7 @@ final class SpanEmitter implements AutoCloseable {
     if (call.failed()) {
       server.setStatus(StatusCode.ERROR);
     }
-    Context inside = parent.with(server);
+    Context inside = (consumer ? Context.root() : parent).with(server);
     for (SimulatedCall child : call.children()) {
       clientSide(child, inside);
     }

@@ -1,11 +1,13 @@
 package io.switchyard.flinkjobs.graph;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.switchyard.flinkjobs.serde.WireCursor;
 import io.switchyard.model.v1.SpanRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,6 +78,11 @@ final class SpanFields {
   private int messagingDestinationAt;
   private int upstreamClusterAt;
   private SpanRecord message;
+  /** The linked span id's length in a {@link #linkedTo} view, -1 otherwise. */
+  private int linkedSpanIdLength = -1;
+
+  /** First byte of a {@link #linkedTo} view's seen key: above every span kind, below the proxy markers' 0x80. */
+  static final byte SEEN_LINKED = 0x40;
 
   private SpanFields() {}
 
@@ -164,6 +171,7 @@ final class SpanFields {
     action(3, WireCursor.LENGTH_DELIMITED, SPAN_ID);
     action(4, WireCursor.LENGTH_DELIMITED, PARENT);
     action(40, WireCursor.LENGTH_DELIMITED, ATTRIBUTES);
+    action(36, WireCursor.LENGTH_DELIMITED, ATTRIBUTES); // a consumer's links: the full parse reads them too (rare)
     int[][] strings = {{5, SERVICE_NAME}, {6, SERVICE_NAMESPACE}, {8, UNREAD_TEXT}, {20, PEER_SERVICE}, {21, SERVER_ADDRESS},
         {22, NETWORK_PEER_ADDRESS}, {23, DB_SYSTEM}, {24, DB_NAME}, {25, MESSAGING_SYSTEM}, {26, MESSAGING_DESTINATION},
         {28, UNREAD_TEXT}, {29, UNREAD_TEXT}, {31, ISTIO_WORKLOAD}, {32, ISTIO_NAMESPACE}, {33, CANONICAL_SERVICE},
@@ -212,7 +220,7 @@ final class SpanFields {
           in.skip(parentLength);
         }
         case ATTRIBUTES -> {
-          return false; // the attribute map: the full parse reads it
+          return false; // the attribute map or the links: the full parse reads them
         }
         default -> in.skipValue(tag);
       }
@@ -222,6 +230,67 @@ final class SpanFields {
 
   boolean hasParent() {
     return parentLength != 0;
+  }
+
+  /**
+   * The spans a CONSUMER span links to (the messages' producer spans, for a consumer that links them instead of
+   * being their child); empty for every other span and every record without links. A record with links is read
+   * by the full parse, so the message holds them.
+   */
+  List<SpanRecord.Link> links() {
+    return message == null || kind != KIND_CONSUMER ? List.of() : message.getLinksList();
+  }
+
+  /** The span's own trace id; only asked of spans with {@link #links()} (the one-pass read does not keep it). */
+  ByteString traceId() {
+    return message == null ? ByteString.EMPTY : message.getTraceId();
+  }
+
+  /** Whether this span's parent span id is {@code spanId}. */
+  boolean isChildOf(ByteString spanId) {
+    return TraceSpans.sameBytes(spanId, ids, parentFrom, parentLength);
+  }
+
+  /** Whether this span is a {@link #linkedTo} view: a consumer paired under one of its links. */
+  boolean linked() {
+    return linkedSpanIdLength >= 0;
+  }
+
+  /**
+   * This consumer span as the child of the span {@code link} names: it pairs in the link's trace as a consumer
+   * whose parent is the linked span, with its own fields otherwise. Its seen key (see {@link #seenKey}) names both
+   * spans, so a consumer linking two messages of one trace is not taken for its own redelivery.
+   */
+  SpanFields linkedTo(SpanRecord.Link link) {
+    SpanFields v = of(message);
+    int n = spanIdLength;
+    int m = link.getSpanId().size();
+    v.ids = new byte[n + m];
+    System.arraycopy(ids, spanIdFrom, v.ids, 0, n);
+    link.getSpanId().copyTo(v.ids, n);
+    v.spanIdFrom = 0;
+    v.spanIdLength = n;
+    v.parentFrom = n;
+    v.parentLength = m;
+    v.linkedSpanIdLength = m;
+    return v;
+  }
+
+  /**
+   * The view of this span that waits under {@code parentHex} (a pending server's stored key): itself when that is
+   * its parent, else the {@link #linkedTo} view of the link to that span, else itself.
+   */
+  SpanFields waitingUnder(String parentHex) {
+    List<SpanRecord.Link> links = links();
+    if (links.isEmpty() || parentHex.equals(parentSpanIdHex())) {
+      return this;
+    }
+    for (SpanRecord.Link link : links) {
+      if (parentHex.equals(HEX.formatHex(link.getSpanId().toByteArray()))) {
+        return linkedTo(link);
+      }
+    }
+    return this;
   }
 
   /** Whether the two spans have the same span id. */
@@ -281,11 +350,15 @@ final class SpanFields {
     return HEX.formatHex(ids, parentFrom, parentFrom + parentLength);
   }
 
-  /** (kind number, span id): what {@link TraceState} remembers of a span to drop its redeliveries. */
+  /**
+   * (kind number, span id): what {@link TraceState} remembers of a span to drop its redeliveries. A {@link #linkedTo}
+   * view remembers ({@link #SEEN_LINKED}, span id, linked span id): no kind number, so no span's key equals it.
+   */
   byte[] seenKey() {
-    byte[] k = new byte[spanIdLength + 1];
-    k[0] = (byte) kind;
-    System.arraycopy(ids, spanIdFrom, k, 1, spanIdLength);
+    int n = linked() ? spanIdLength + linkedSpanIdLength : spanIdLength;
+    byte[] k = new byte[n + 1];
+    k[0] = linked() ? SEEN_LINKED : (byte) kind;
+    System.arraycopy(ids, spanIdFrom, k, 1, n); // a view's ids are its span id, then the linked span id
     return k;
   }
 

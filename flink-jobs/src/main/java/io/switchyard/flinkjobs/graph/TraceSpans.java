@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.graph;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,6 +83,24 @@ public final class TraceSpans {
       key = k;
     }
     return k;
+  }
+
+  /** Whether {@code id} is this batch's trace id. */
+  boolean traceIs(ByteString id) {
+    return sameBytes(id, traceBytes, traceFrom, traceLength);
+  }
+
+  /** Whether {@code id} holds bytes {@code [from, from + length)} of {@code b}, compared in place. */
+  static boolean sameBytes(ByteString id, byte[] b, int from, int length) {
+    if (id.size() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (id.byteAt(i) != b[from + i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@link TraceKeyFilter#hash(String)} of {@link #key()}, from the trace id's bytes. */

@@ -92,7 +92,12 @@ public final class TraceStateSerializer extends TypeSerializerSingleton<TraceSta
       byte[] span = new byte[in.readInt()];
       in.readFully(span);
       try {
-        pending.add(new TraceState.Pending(key, SpanFields.parse(span), span, deadline, matched));
+        SpanFields fields = SpanFields.parse(span);
+        if (!fields.links().isEmpty() && key.startsWith("s/")) {
+          // A consumer waiting under one of its links: its key names the linked span, not its parent.
+          fields = fields.waitingUnder(key.substring(2, key.indexOf('/', 2)));
+        }
+        pending.add(new TraceState.Pending(key, fields, span, deadline, matched));
       } catch (InvalidProtocolBufferException e) {
         throw new IOException("corrupt pending span in pairing state", e);
       }

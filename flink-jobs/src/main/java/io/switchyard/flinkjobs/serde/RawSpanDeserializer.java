@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Reads a span record's head only (trace id, kind, end time) straight from its protobuf wire bytes
  * and passes the bytes on untouched: the pairing operator parses each span once, after the shuffle.
+ * A copy ingest wrote of a consumer span for a trace it links to ({@code linked_trace_id}) is batched
+ * under that trace.
  * Spans that can never bridge services (INTERNAL, unspecified kind) stop here, before they cost a
  * network hop. A record whose head does not decode (or a tombstone) is skipped and counted, as
  * {@link ProtoRecordDeserializer} does; one whose body turns out malformed is counted by the pairing.
@@ -25,6 +27,8 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
   private static final int TRACE_ID = 2;
   private static final int KIND = 7;
   private static final int END_TIME = 10;
+  /** Set on ingest's copies of a consumer span that links to spans of another trace: that trace, the copy's key. */
+  private static final int LINKED_TRACE_ID = 37;
   private static final int SERVER = 2;
   private static final int CLIENT = 3;
   private static final int PRODUCER = 4;
@@ -66,6 +70,8 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
     WireCursor in = new WireCursor(value);
     int traceFrom = 0;
     int traceLength = 0;
+    int linkedFrom = 0;
+    int linkedLength = -1;
     int kind = 0;
     long end = 0;
     while (in.more()) {
@@ -74,6 +80,10 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
         traceLength = in.length();
         traceFrom = in.position();
         in.skip(traceLength);
+      } else if (tag == (LINKED_TRACE_ID << 3 | WireCursor.LENGTH_DELIMITED)) {
+        linkedLength = in.length();
+        linkedFrom = in.position();
+        in.skip(linkedLength);
       } else if (tag == (KIND << 3 | WireCursor.VARINT)) {
         kind = (int) in.varint();
       } else if (tag == (END_TIME << 3 | WireCursor.FIXED64)) {
@@ -85,12 +95,17 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
     if (in.failed()) {
       return readWithProtobuf(value);
     }
+    if (linkedLength > 0) { // a link copy pairs in the trace it links to (an empty id is protobuf's absent field)
+      traceFrom = linkedFrom;
+      traceLength = linkedLength;
+    }
     return bridges(kind) ? TraceSpans.ofRecord(value, traceFrom, traceLength, end / 1_000_000) : TraceSpans.empty();
   }
 
   /** {@link #read} by protobuf's own reader. */
   static TraceSpans readWithProtobuf(byte[] value) {
     byte[] trace = NO_TRACE;
+    byte[] linked = NO_TRACE;
     int kind = 0;
     long end = 0;
     try {
@@ -100,6 +115,8 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
         int wire = WireFormat.getTagWireType(tag);
         if (field == TRACE_ID && wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
           trace = in.readByteArray();
+        } else if (field == LINKED_TRACE_ID && wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+          linked = in.readByteArray();
         } else if (field == KIND && wire == WireFormat.WIRETYPE_VARINT) {
           kind = in.readEnum();
         } else if (field == END_TIME && wire == WireFormat.WIRETYPE_FIXED64) {
@@ -111,7 +128,7 @@ public final class RawSpanDeserializer implements KafkaRecordDeserializationSche
     } catch (IOException e) {
       return null;
     }
-    return batch(trace, kind, end, value);
+    return batch(linked.length > 0 ? linked : trace, kind, end, value);
   }
 
   private static TraceSpans batch(byte[] trace, int kind, long end, byte[] value) {

@@ -318,6 +318,96 @@ class ServiceGraphFunctionTest {
     assertThat(harness.numEventTimeTimers()).isZero();
   }
 
+  /** A link to span {@code spanId} of trace {@code trace}. */
+  private static SpanRecord.Link link(long trace, long spanId) {
+    return SpanRecord.Link.newBuilder().setTraceId(Spans.id(trace, 16)).setSpanId(Spans.id(spanId, 8)).build();
+  }
+
+  /** A root CONSUMER span of {@code service} in trace 9 (span 90), started at {@code startMs}, linking {@code links}. */
+  private static SpanRecord.Builder batchConsumer(String service, long startMs, SpanRecord.Link... links) {
+    return span(9, 90, 0, service, SpanKind.SPAN_KIND_CONSUMER, startMs, 5).addAllLinks(Arrays.asList(links));
+  }
+
+  /** Ingest's copy of a linking consumer for trace {@code linkedTrace}, batched under that trace as the source batches it. */
+  private void sendLinkCopy(SpanRecord.Builder consumer, long linkedTrace) throws Exception {
+    SpanRecord r = consumer.clone().setLinkedTraceId(Spans.id(linkedTrace, 16)).build();
+    TraceSpans copy = TraceSpans.of(Spans.id(linkedTrace, 16).toByteArray(), r.toByteArray(), r.getEndTimeUnixNano() / 1_000_000);
+    harness.processElement(new StreamRecord<>(copy, copy.timestamp()));
+  }
+
+  @Test
+  void aBatchConsumerLinkingMessagesOfSeveralTracesMakesOneMessagingEdgePerMessageAndNoUserEdge() throws Exception {
+    start();
+    send(producer(1));
+    send(producer(2));
+    send(span(3, 20, 0, "payments", SpanKind.SPAN_KIND_PRODUCER, T0 + 5, 10).setMessagingSystem("kafka"));
+    SpanRecord.Builder consumer = batchConsumer("billing", T0 + 1_020, link(1, 10), link(2, 10), link(3, 20));
+    send(consumer); // its own trace: a root consumer, but its callers are the producers it links
+    sendLinkCopy(consumer, 1);
+    sendLinkCopy(consumer, 2);
+    sendLinkCopy(consumer, 3);
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.clientName + "->" + e.serverName)
+        .containsExactly("orders->billing", "orders->billing", "payments->billing");
+    assertThat(edges()).allSatisfy(e -> assertThat(e.connectionType).isEqualTo(SpanEdges.CONNECTION_MESSAGING));
+    assertThat(edges()).extracting(e -> e.messagingLatencySeconds).containsExactly(1.0, 1.0, 1.005);
+    assertThat(edges()).extracting(e -> e.timestampMs).containsExactly(T0, T0, T0 + 5); // each producer's window
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(3);
+    assertThat(function.count(Outcome.ROOT_SERVER) + function.count(Outcome.EXPIRED_SERVER)).isZero();
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isZero();
+  }
+
+  @Test
+  void aLinkedConsumerBeforeItsProducerWaitsUnderTheLinkedSpanAcrossARestore() throws Exception {
+    start();
+    SpanRecord.Builder consumer = batchConsumer("billing", T0 + 2_020, link(1, 10), link(2, 10));
+    sendLinkCopy(consumer, 1); // delivered before the producers
+    sendLinkCopy(consumer, 2);
+    harness.processWatermark(new Watermark(T0 + 3_000));
+    restartFromSnapshot(0);
+    send(producer(1));
+    sendLinkCopy(consumer, 1); // a redelivery, after the restore
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.clientName + "->" + e.serverName).containsExactly("orders->billing");
+    assertThat(edges().get(0).messagingLatencySeconds).isEqualTo(2.0);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(1);
+    assertThat(function.count(Outcome.EXPIRED_SERVER)).isEqualTo(1); // trace 2's producer never came
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isZero(); // producer 1 met its consumer
+  }
+
+  @Test
+  void aConsumerLinkingTwoMessagesOfOneTraceMakesTwoEdgesAndRedeliveriesCountOnce() throws Exception {
+    start();
+    send(producer(1));
+    send(span(1, 11, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0 + 10, 20).setMessagingSystem("kafka"));
+    SpanRecord.Builder consumer = batchConsumer("billing", T0 + 1_030, link(1, 10), link(1, 11));
+    sendLinkCopy(consumer, 1);
+    sendLinkCopy(consumer, 1);
+    send(consumer);
+    send(consumer);
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.messagingLatencySeconds).containsExactly(1.01, 1.0);
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(2);
+    assertThat(function.count(Outcome.DROPPED_DUPLICATE)).isEqualTo(3); // both links of the second copy, and the
+                                                                        // second own record
+  }
+
+  @Test
+  void aConsumerWhoseParentIsALinkedProducerPairsWithItOnceAndWithItsOtherLinksInItsOwnTrace() throws Exception {
+    start();
+    send(producer(1));
+    send(span(1, 11, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0 + 10, 20).setMessagingSystem("kafka"));
+    send(consumer(1, 12, "billing", 1_000).addLinks(link(1, 10)).addLinks(link(1, 11)));
+    harness.processWatermark(new Watermark(T0 + 3_600_000));
+
+    assertThat(edges()).extracting(e -> e.clientName + "->" + e.serverName).containsExactly("orders->billing", "orders->billing");
+    assertThat(function.count(Outcome.PAIRED)).isEqualTo(2);
+    assertThat(function.count(Outcome.EXPIRED_CLIENT)).isZero();
+  }
+
   @Test
   void aConsumerBeforeItsProducerWaitsThePairingWaitLikeAnyServer() throws Exception {
     start();

@@ -131,6 +131,18 @@ class SpanFieldsEquivalenceTest {
     assertThat(now.dbName()).as(as).isEqualTo(old.getDbName());
     assertThat(now.messagingDestination()).as(as).isEqualTo(old.getMessagingDestination());
     assertThat(now.upstreamCluster()).as(as).isEqualTo(old.getUpstreamCluster());
+    // Links matter to consumers only; a view under one of them is the consumer as the linked span's child.
+    assertThat(now.links()).as(as).isEqualTo(old.getKind() == SpanRecord.SpanKind.SPAN_KIND_CONSUMER ? old.getLinksList() : List.of());
+    for (SpanRecord.Link link : now.links()) {
+      SpanFields view = now.linkedTo(link);
+      assertThat(view.parentSpanIdHex()).as(as).isEqualTo(Spans.hex(link.getSpanId()));
+      assertThat(view.spanIdHex()).as(as).isEqualTo(now.spanIdHex());
+      assertThat(view.waitingUnder(Spans.hex(link.getSpanId())).parentSpanIdHex()).as(as).isIn(now.parentSpanIdHex(),
+          Spans.hex(link.getSpanId()));
+      assertThat(TraceState.seenKey(view)).as(as).isNotEqualTo(TraceState.seenKey(now)).startsWith(SpanFields.SEEN_LINKED);
+      assertThat(SpanEdges.paired(otherNow, view)).as(as)
+          .isEqualTo(ProtoSpanEdges.paired(other, old.toBuilder().setParentSpanId(link.getSpanId()).build()));
+    }
     for (String attribute : SpanAttributes.KNOWN_PEER_ATTRIBUTES) {
       assertThat(SpanAttributes.get(now, attribute)).as(as).isEqualTo(ProtoSpanEdges.get(old, attribute));
     }
@@ -220,6 +232,14 @@ class SpanFieldsEquivalenceTest {
     }
     if (r.nextBoolean()) {
       b.setReceivedUnixNano(r.nextLong());
+    }
+    if (r.nextInt(6) == 0) {
+      for (int i = r.nextInt(4); i >= 0; i--) {
+        b.addLinks(SpanRecord.Link.newBuilder().setTraceId(Spans.id(r.nextInt(3), 16)).setSpanId(Spans.id(r.nextInt(3), 8)));
+      }
+      if (r.nextBoolean()) {
+        b.setLinkedTraceId(Spans.id(r.nextInt(3), 16));
+      }
     }
     return b.build();
   }

@@ -56,6 +56,17 @@ final class GraphFixture {
     spans.add(span(200, 1, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0 + 1_000, 5).setMessagingSystem("kafka").build());
     spans.add(span(200, 2, 1, "billing", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_050, 5).build());
     spans.add(span(200, 3, 1, "shipping", SpanKind.SPAN_KIND_CONSUMER, T0 + 1_080, 5).build());
+    // A batch consumer in a trace of its own that links the messages it read: the producer above and one more. Ingest
+    // writes its record (key: its own trace) and a copy for each other trace it links (key: that trace); one copy
+    // comes twice. One messaging edge per message, and no user edge for the root consumer.
+    spans.add(span(201, 1, 0, "orders", SpanKind.SPAN_KIND_PRODUCER, T0 + 1_200, 5).setMessagingSystem("kafka").build());
+    SpanRecord audit = span(500, 1, 0, "audit", SpanKind.SPAN_KIND_CONSUMER, T0 + 7_500, 20).setMessagingSystem("kafka")
+        .addLinks(SpanRecord.Link.newBuilder().setTraceId(Spans.id(200, 16)).setSpanId(Spans.id(1, 8)))
+        .addLinks(SpanRecord.Link.newBuilder().setTraceId(Spans.id(201, 16)).setSpanId(Spans.id(1, 8))).build();
+    spans.add(audit);
+    spans.add(audit.toBuilder().setLinkedTraceId(Spans.id(200, 16)).build());
+    spans.add(audit.toBuilder().setLinkedTraceId(Spans.id(201, 16)).build());
+    spans.add(audit.toBuilder().setLinkedTraceId(Spans.id(201, 16)).build());
     // A client whose server is not instrumented: a virtual node named by peer.service.
     spans.add(span(300, 1, 0, "frontend", SpanKind.SPAN_KIND_CLIENT, T0 + 2_000, 250).setPeerService("payments")
         .setResponseFlags("UF,URX").build());
@@ -128,7 +139,9 @@ final class GraphFixture {
     Collections.shuffle(spans, new Random(42)); // arrival order is anything: server before client, minute 1 before minute 0
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     for (SpanRecord s : spans) {
-      out.add(new ProducerRecord<>(prefix + Topics.SPANS.name(), Spans.hex(s.getTraceId()).getBytes(StandardCharsets.UTF_8), s.toByteArray()));
+      // A link copy is keyed by the trace it names, as ingest keys it.
+      String key = Spans.hex(s.getLinkedTraceId().isEmpty() ? s.getTraceId() : s.getLinkedTraceId());
+      out.add(new ProducerRecord<>(prefix + Topics.SPANS.name(), key.getBytes(StandardCharsets.UTF_8), s.toByteArray()));
     }
     for (AccessLogRecord r : accessLogs()) {
       out.add(new ProducerRecord<>(prefix + Topics.ACCESS_LOGS.name(), "reviews".getBytes(StandardCharsets.UTF_8), r.toByteArray()));
@@ -189,7 +202,11 @@ final class GraphFixture {
         mesh + "||productpage-v1->reviews@0", 3.0), mesh + "||productpage-v1->ratings@0", 2.0,
         mesh + "||productpage-v1->mongodb@0", 1.0);
     expectedRequests.put(trace + "||frontend->cart@0", 3.0); // the sidecars' edge only, named by canonical service
+    expectedRequests.put(trace + "|messaging_system|orders->audit@0", 2.0); // two linked messages, one redelivered copy
     assertThat(requests).containsExactlyInAnyOrderEntriesOf(expectedRequests);
+    // Each linked message's own queue latency: 7.5 s after the consumer started, less each producer's end.
+    assertThat(edges.get(trace + "|messaging_system|orders->audit@0").getMessagingLatency().getSumSeconds())
+        .isCloseTo(6.495 + 6.295, org.assertj.core.data.Offset.offset(1e-9));
     EdgeAggregate cart = edges.get(trace + "||frontend->cart@0");
     assertThat(cart.getClientLatency().getSumSeconds()).isCloseTo(3 * 0.046, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(cart.getServerLatency().getSumSeconds()).isCloseTo(3 * 0.042, org.assertj.core.data.Offset.offset(1e-9));
@@ -236,6 +253,7 @@ final class GraphFixture {
         trace + "|billing@0", 1.0, trace + "|shipping@0", 1.0, trace + "|payments@0", 1.0,
         mesh + "|reviews@0", 3.0), mesh + "|ratings@0", 2.0, mesh + "|mongodb@0", 1.0);
     expectedServices.put(trace + "|cart@0", 3.0); // the sidecars name it by canonical service
+    expectedServices.put(trace + "|audit@0", 2.0); // the batch consumer, called by the two messages it links
     assertThat(services).containsExactlyInAnyOrderEntriesOf(expectedServices);
   }
 

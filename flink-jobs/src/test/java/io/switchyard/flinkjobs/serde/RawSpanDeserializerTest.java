@@ -32,6 +32,16 @@ class RawSpanDeserializerTest {
   }
 
   @Test
+  void ingestsCopyOfALinkingConsumerIsBatchedUnderTheTraceItLinksTo() {
+    byte[] linked = HexFormat.of().parseHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+    byte[] bytes = span(SpanKind.SPAN_KIND_CONSUMER)
+        .addLinks(SpanRecord.Link.newBuilder().setTraceId(ByteString.copyFrom(linked)).setSpanId(ByteString.copyFrom(new byte[8])))
+        .setLinkedTraceId(ByteString.copyFrom(linked)).build().toByteArray();
+    assertThat(RawSpanDeserializer.read(bytes).key()).isEqualTo("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+    assertThat(RawSpanDeserializer.readWithProtobuf(bytes).key()).isEqualTo("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  }
+
+  @Test
   void internalAndUnspecifiedSpansStopAtTheSource() {
     assertThat(RawSpanDeserializer.read(span(SpanKind.SPAN_KIND_INTERNAL).build().toByteArray()).size()).isZero();
     assertThat(RawSpanDeserializer.read(span(SpanKind.SPAN_KIND_UNSPECIFIED).build().toByteArray()).size()).isZero();
@@ -49,6 +59,9 @@ class RawSpanDeserializerTest {
           .setEndTimeUnixNano(r.nextLong());
       if (r.nextInt(8) == 0) {
         b.setKindValue(r.nextInt(40) - 10);
+      }
+      if (r.nextInt(4) == 0) {
+        b.setLinkedTraceId(ByteString.copyFrom(random(r, r.nextInt(18))));
       }
       byte[] bytes = b.build().toByteArray();
       switch (r.nextInt(8)) {
