@@ -375,6 +375,31 @@ class IngestServerIT {
   }
 
   @Test
+  void aLinkingConsumerSentAsOtlpJsonIsCopiedToTheTraceItLinksTo() throws Exception {
+    String body = """
+        {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "billing"}}]},
+          "scopeSpans": [{"spans": [{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331",
+            "name": "orders process", "kind": 5, "startTimeUnixNano": "1544712660000000000",
+            "endTimeUnixNano": "1544712661000000000",
+            "links": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b173"}]}]}]}]}
+        """;
+    HttpResponse<String> r = post("/v1/traces", "application/json", body.getBytes(StandardCharsets.UTF_8), false);
+    assertThat(r.statusCode()).isEqualTo(200);
+
+    List<ConsumerRecord<byte[], byte[]>> got = kafka.consume(spansTopic(), 2, Duration.ofSeconds(30));
+    assertThat(got).extracting(c -> new String(c.key(), StandardCharsets.US_ASCII))
+        .containsExactlyInAnyOrder("0af7651916cd43dd8448eb211c80319c", "5b8efff798038103d269b633813fc60c");
+    for (ConsumerRecord<byte[], byte[]> c : got) {
+      SpanRecord span = SpanRecord.parseFrom(c.value());
+      assertThat(Hex.encode(span.getTraceId())).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+      assertThat(span.getLinksList()).singleElement().satisfies(l -> assertThat(Hex.encode(l.getSpanId())).isEqualTo("eee19b7ec3c1b173"));
+      boolean copy = new String(c.key(), StandardCharsets.US_ASCII).startsWith("5b8e");
+      assertThat(Hex.encode(span.getLinkedTraceId())).isEqualTo(copy ? "5b8efff798038103d269b633813fc60c" : "");
+    }
+    assertThat(server.metrics().value("spans", "accepted")).isEqualTo(1);
+  }
+
+  @Test
   void partialSuccessCountsRejectedSpansOverHttpJson() throws Exception {
     String body = new String(classpath("/otlp/trace.json"), StandardCharsets.UTF_8)
         .replace("\"endTimeUnixNano\": \"1544712661000000000\"", "\"endTimeUnixNano\": \"1\"");
