@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +98,17 @@ class DemoEndToEndIT {
         assertThat(pageTransitions).as("page alert transitions of checkout-availability: %s", slo).contains(true);
         assertThat(pageTransitions.lastIndexOf(false)).isGreaterThan(pageTransitions.indexOf(true));
       });
+
+      // The calendar SLO over the same requests reports its month so far.
+      JsonNode monthly = json(api + "/api/v1/slos/checkout-monthly");
+      assertThat(monthly.at("/timeWindow").asText()).as("%s", monthly).isEqualTo("1M");
+      Instant periodStart = Instant.parse(monthly.at("/periodStart").asText());
+      Instant periodEnd = Instant.parse(monthly.at("/periodEnd").asText());
+      Instant evaluatedAt = Instant.parse(monthly.at("/evaluatedAt").asText());
+      assertThat(periodStart.atZone(ZoneOffset.UTC).getDayOfMonth()).isEqualTo(1);
+      assertThat(periodEnd.atZone(ZoneOffset.UTC).toLocalDate()).isEqualTo(periodStart.atZone(ZoneOffset.UTC).toLocalDate().plusMonths(1));
+      assertThat(evaluatedAt).isAfter(periodStart).isBeforeOrEqualTo(periodEnd);
+      assertThat(monthly.at("/totalEvents").asDouble()).isPositive();
 
       // Denials and rate limits are counted where operators look for them.
       String metrics = get(admin + "/metrics").body();

@@ -114,12 +114,25 @@ public final class SloEvaluator {
   }
 
   private SloStatusRecord.Builder status(SloSpec slo, long nowMs, double[] overall) {
-    return SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
+    SloStatusRecord.Builder status = SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
         .setService(slo.service()).setSliKind(slo.sliKind().label()).setObjective(slo.objective())
-        .setTimeWindow(Durations.format(slo.window())).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
+        .setTimeWindow(slo.windowText()).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
         .setTotalEvents(overall[1]).setBudgetingMethod(slo.budgeting().method().openSlo())
         .setTargetServer(slo.target().service()).setTargetClient(slo.target().client())
         .setLatencyThresholdSeconds(slo.sliKind() == SloSpec.SliKind.LATENCY ? slo.latencyThreshold().toNanos() / 1e9 : 0);
+    if (slo.calendar() != null) {
+      long[] period = slo.calendar().period(nowMs);
+      status.setPeriodStartUnixMs(period[0]).setPeriodEndUnixMs(period[1]);
+    }
+    return status;
+  }
+
+  /**
+   * What the SLO's own SLI and budget count at {@code nowMs}: the rolling window ending then, or for a calendar window
+   * the period so far (from its start to now; the budget of a period starts whole).
+   */
+  static Duration budgetWindow(SloSpec slo, long nowMs) {
+    return slo.calendar() == null ? slo.window() : Duration.ofMillis(nowMs - slo.calendar().period(nowMs)[0]);
   }
 
   /**
@@ -131,10 +144,13 @@ public final class SloEvaluator {
     double budget = slo.errorBudget();
     double target = slo.budgeting().sliceTarget();
     Slices slices = new Slices(counts, nowMs, slo.budgeting().sliceWindow());
-    long all = slices.count(slo.window());
-    long bad = slices.bad(slo.window(), target);
-    SloStatusRecord.Builder status = status(slo, nowMs, sum(counts, nowMs, slo.window()))
-        .setSli((double) (all - bad) / all).setErrorBudgetRemaining(1 - ((double) bad / all) / budget)
+    // A calendar period's slices so far (its start is on a whole slice); none yet right after it started.
+    Duration window = slo.calendar() == null ? slo.window()
+        : Duration.ofMillis(Math.max(0, slices.lastCompleteEnd - slo.calendar().period(nowMs)[0]));
+    long all = slices.count(window);
+    long bad = slices.bad(window, target);
+    SloStatusRecord.Builder status = status(slo, nowMs, sum(counts, nowMs, budgetWindow(slo, nowMs)))
+        .setSli(all > 0 ? (double) (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - ((double) bad / all) / budget : 1)
         .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(slo.budgeting().sliceWindow()));
     Map<Duration, Double> rates = new java.util.TreeMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
@@ -166,7 +182,7 @@ public final class SloEvaluator {
 
   private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
-    double[] overall = sum(counts, nowMs, slo.window());
+    double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs));
     double sli = overall[1] > 0 ? overall[0] / overall[1] : 1;
     double remaining = overall[1] > 0 ? 1 - ((overall[1] - overall[0]) / overall[1]) / budget : 1;
     SloStatusRecord.Builder status = status(slo, nowMs, overall).setSli(sli).setErrorBudgetRemaining(remaining);

@@ -236,9 +236,12 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     return true;
   }
 
-  /** How far back counts are kept: the longest window evaluated, plus the slice still filling up for Timeslices. */
+  /**
+   * How far back counts are kept: the longest window evaluated (a calendar window's longest period), plus the slice
+   * still filling up for Timeslices.
+   */
   private Duration longest(SloSpec s) {
-    Duration d = s.window();
+    Duration d = s.longestWindow();
     for (AlertPolicy.Alert a : evaluator.alerts(s)) {
       if (a.longWindow().compareTo(d) > 0) {
         d = a.longWindow();

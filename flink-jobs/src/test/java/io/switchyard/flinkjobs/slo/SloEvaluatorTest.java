@@ -185,4 +185,80 @@ class SloEvaluatorTest {
     // (998 x 5 + 2500) / 1008000 / 0.01 = 0.74x < 1: none of them fires.
     assertThat(transitions).containsExactly("page-1h fired @1208", "page-1h resolved @1211");
   }
+
+  /** A day-long calendar SLO in UTC (periods from each midnight), objective 0.9: a budget of 10 % of the events. */
+  private static SloSpec dailyCalendar(String method, String objectives) throws Exception {
+    String yaml = SloFunctionTest.SLO_YAML.replace("budgetingMethod: Occurrences", "budgetingMethod: " + method)
+        .replace("timeWindow: [{duration: 30d, isRolling: true}]",
+            "timeWindow: [{duration: 1d, isRolling: false, calendar: {startTime: '2026-01-01 00:00:00', timeZone: UTC}}]")
+        .replace("objectives: [{target: 0.999}]", "objectives: [" + objectives + "]");
+    return OpenSloParser.parse(yaml, "daily.yaml").get(0);
+  }
+
+  @Test
+  void aCalendarPeriodCountsFromItsStartAndItsBudgetStartsWholeInTheNext() throws Exception {
+    // T0 is a UTC midnight: the period [T0, T0 + 1d); the day before is the previous period.
+    SloSpec slo = dailyCalendar("Occurrences", "{target: 0.9}");
+    long day = 1440;
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    counts.add(minute(-1, 0, 100)); // the previous day's last minute: not this period's
+    counts.add(minute(1, 95, 100));
+    counts.add(minute(600, 90, 100));
+    counts.add(minute((int) day, 100, 100)); // the window ending at midnight is the period's last
+    counts.add(minute((int) day + 1, 0, 10)); // the next day's first
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+
+    SloStatusRecord at600 = evaluator.evaluate(slo, counts, T0 + 600 * MIN, Map.of()).status();
+    assertThat(at600.getTimeWindow()).isEqualTo("1d");
+    assertThat(at600.getPeriodStartUnixMs()).isEqualTo(T0);
+    assertThat(at600.getPeriodEndUnixMs()).isEqualTo(T0 + day * MIN);
+    // 185 good of 200 since midnight: 15 bad of a budget of 0.1 x 200 = 20.
+    assertThat(at600.getGoodEvents()).isEqualTo(185);
+    assertThat(at600.getTotalEvents()).isEqualTo(200);
+    assertThat(at600.getSli()).isEqualTo(185.0 / 200);
+    assertThat(at600.getErrorBudgetRemaining()).isCloseTo(1 - 15 / 20.0, within(1e-12));
+
+    // At midnight: the whole period, its last window included (285 of 300).
+    SloStatusRecord atEnd = evaluator.evaluate(slo, counts, T0 + day * MIN, Map.of()).status();
+    assertThat(atEnd.getPeriodStartUnixMs()).isEqualTo(T0);
+    assertThat(atEnd.getTotalEvents()).isEqualTo(300);
+    assertThat(atEnd.getErrorBudgetRemaining()).isCloseTo(1 - 15 / 30.0, within(1e-12));
+
+    // A minute later the next period: only its own minute (all 10 failed: 10 bad of a budget of 1).
+    SloStatusRecord next = evaluator.evaluate(slo, counts, T0 + (day + 1) * MIN, Map.of()).status();
+    assertThat(next.getPeriodStartUnixMs()).isEqualTo(T0 + day * MIN);
+    assertThat(next.getTotalEvents()).isEqualTo(10);
+    assertThat(next.getSli()).isZero();
+    assertThat(next.getErrorBudgetRemaining()).isCloseTo(1 - 10 / 1.0, within(1e-12));
+    // The burn-rate alerts still look back over rolling windows, across the midnight: the page alert's 1h of a 30-day
+    // SLO is 2m of this 1-day one, the day's last minute (100 of 100) and the next day's first (0 of 10).
+    assertThat(rate(next, "2m")).isCloseTo((10.0 / 110) / 0.1, within(1e-12));
+  }
+
+  @Test
+  void aCalendarPeriodsSlicesAreThoseElapsedAndNoneRightAfterItsStart() throws Exception {
+    // 1-hour slices good at 0.9; objective 0.75 of the slices so far.
+    SloSpec slo = dailyCalendar("Timeslices", "{target: 0.75, timeSliceTarget: 0.9, timeSliceWindow: 1h}");
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    counts.add(minute(-30, 0, 100)); // a bad slice of the day before
+    counts.add(minute(30, 50, 100)); // hour 1: bad
+    counts.add(minute(90, 100, 100)); // hour 2: good
+    // hour 3 (minutes 121-180): no events, good
+    counts.add(minute(200, 0, 100)); // hour 4 is still open at minute 210
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+
+    SloStatusRecord at210 = evaluator.evaluate(slo, counts, T0 + 210 * MIN, Map.of()).status();
+    // Three complete slices since midnight, one bad: SLI 2/3; budget 0.25 x 3 = 0.75 slices, 1 spent.
+    assertThat(at210.getTotalSlices()).isEqualTo(3);
+    assertThat(at210.getGoodSlices()).isEqualTo(2);
+    assertThat(at210.getSli()).isEqualTo(2.0 / 3);
+    assertThat(at210.getErrorBudgetRemaining()).isCloseTo(1 - (1.0 / 3) / 0.25, within(1e-12));
+
+    // Half an hour into the day no slice is complete: nothing judged, nothing spent.
+    SloStatusRecord at30 = evaluator.evaluate(slo, counts, T0 + 30 * MIN, Map.of()).status();
+    assertThat(at30.getPeriodStartUnixMs()).isEqualTo(T0);
+    assertThat(at30.getTotalSlices()).isZero();
+    assertThat(at30.getSli()).isEqualTo(1);
+    assertThat(at30.getErrorBudgetRemaining()).isEqualTo(1);
+  }
 }

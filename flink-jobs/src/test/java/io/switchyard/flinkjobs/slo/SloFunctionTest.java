@@ -263,4 +263,37 @@ class SloFunctionTest {
       assertThat(a.getAlert().getThreshold()).isPositive();
     });
   }
+
+  @Test
+  void aCalendarSloReportsItsPeriodSoFarAndStartsTheNextAtMidnight() throws Exception {
+    // T0 is 22:14 UTC: minute 106 ends at midnight. The same SLO, now over calendar days in UTC.
+    String daily = SLO_YAML.replace("timeWindow: [{duration: 30d, isRolling: true}]",
+        "timeWindow: [{duration: 1d, isRolling: false, calendar: {startTime: '2023-01-01 00:00:00', timeZone: UTC}}]");
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", daily, "checkout.yaml"), 0);
+    long midnight = T0 + 106 * 60_000L;
+    assertThat(midnight % 86_400_000L).isZero();
+    for (int m = 101; m <= 106; m++) {
+      feed(m, 100, m == 106 ? 10 : 0);
+    }
+    SloStatusRecord lastOfDay = lastStatus();
+    assertThat(lastOfDay.getTimeWindow()).isEqualTo("1d");
+    assertThat(lastOfDay.getPeriodStartUnixMs()).isEqualTo(midnight - 86_400_000L);
+    assertThat(lastOfDay.getPeriodEndUnixMs()).isEqualTo(midnight);
+    // Counted since the definition arrived: 600 requests, 10 failed, of a budget of 0.001 x 600 = 0.6.
+    assertThat(lastOfDay.getTotalEvents()).isEqualTo(600);
+    assertThat(lastOfDay.getErrorBudgetRemaining()).isCloseTo(1 - 10 / 0.6, within(1e-9));
+
+    feed(107, 100, 0);
+    SloStatusRecord firstOfNext = lastStatus();
+    assertThat(firstOfNext.getPeriodStartUnixMs()).isEqualTo(midnight);
+    assertThat(firstOfNext.getPeriodEndUnixMs()).isEqualTo(midnight + 86_400_000L);
+    assertThat(firstOfNext.getTotalEvents()).isEqualTo(100);
+    assertThat(firstOfNext.getErrorBudgetRemaining()).isEqualTo(1); // a whole budget again
+    // The burn-rate windows roll on across midnight: the page alert's 2m (a 30-day SLO's 1h, scaled to 1 day) still
+    // sees minute 106's errors, 10 of 200.
+    assertThat(firstOfNext.getBurnRatesList()).anySatisfy(b -> {
+      assertThat(b.getWindow()).isEqualTo("2m");
+      assertThat(b.getRate()).isCloseTo(10.0 / 200 / 0.001, within(1e-9));
+    });
+  }
 }

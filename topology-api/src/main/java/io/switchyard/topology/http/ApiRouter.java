@@ -246,6 +246,10 @@ public final class ApiRouter implements HttpHandler {
     m.put("sliKind", s.getSliKind());
     m.put("objective", s.getObjective());
     m.put("timeWindow", s.getTimeWindow());
+    if (s.getPeriodEndUnixMs() != 0) { // a calendar window: the period the figures below are from, so far
+      m.put("periodStart", Instant.ofEpochMilli(s.getPeriodStartUnixMs()).toString());
+      m.put("periodEnd", Instant.ofEpochMilli(s.getPeriodEndUnixMs()).toString());
+    }
     m.put("evaluatedAt", Instant.ofEpochMilli(s.getEvaluatedAtUnixMs()).toString());
     m.put("goodEvents", s.getGoodEvents());
     m.put("totalEvents", s.getTotalEvents());

@@ -88,6 +88,12 @@ class OpenApiContractTest {
         .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
         .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
         .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(5.0 / 6).build());
+    // A calendar SLO: the month so far.
+    b.sloStatus("cart-monthly", SloStatusRecord.newBuilder().setName("cart-monthly").setService("cart")
+        .setSliKind("availability").setObjective(0.999).setTimeWindow("1M").setEvaluatedAtUnixMs(evaluated)
+        .setPeriodStartUnixMs(java.time.Instant.parse("2026-11-01T00:00:00Z").toEpochMilli())
+        .setPeriodEndUnixMs(java.time.Instant.parse("2026-12-01T00:00:00Z").toEpochMilli())
+        .setGoodEvents(9_995).setTotalEvents(10_000).setSli(0.9995).setErrorBudgetRemaining(0.5).build());
     b.sloAlert(SloAlertRecord.newBuilder().setSlo("cart-availability").setTransitionUnixMs(evaluated)
         .setLongBurnRate(20).setShortBurnRate(30)
         .setAlert(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true)).build());
@@ -131,7 +137,7 @@ class OpenApiContractTest {
         "200", List.of("/api/v1/slos"),
         "400", List.of("/api/v1/slos?bogus=1")));
     r.put("/api/v1/slos/{name}", Map.of(
-        "200", List.of("/api/v1/slos/cart-availability", "/api/v1/slos/cart-slices"),
+        "200", List.of("/api/v1/slos/cart-availability", "/api/v1/slos/cart-slices", "/api/v1/slos/cart-monthly"),
         "400", List.of("/api/v1/slos/cart-availability?bogus=1"),
         "404", List.of("/api/v1/slos/no-such-slo")));
     r.put("/api/namespaces/graph", Map.of(

@@ -10,14 +10,24 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -175,15 +185,23 @@ public final class OpenSloParser {
     if (windows == null || !windows.isArray() || windows.size() != 1) {
       throw doc.error("/spec/timeWindow", "timeWindow must list exactly one window");
     }
-    if (windows.get(0).has("calendar")) {
-      throw doc.error("/spec/timeWindow/0/calendar", "calendar windows are not supported; use a rolling window (isRolling: true)");
-    }
-    if (!windows.get(0).path("isRolling").asBoolean(false)) {
-      throw doc.error("/spec/timeWindow/0", "only rolling windows (isRolling: true) are supported");
-    }
-    Duration window = duration(doc, "/spec/timeWindow/0/duration");
-    if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(Duration.ofDays(90)) > 0) {
-      throw doc.error("/spec/timeWindow/0/duration", "the SLO window must be between 1h and 90d");
+    JsonNode timeWindow = windows.get(0);
+    // OpenSLO: isRolling defaults to false when a calendar is given.
+    boolean rolling = timeWindow.path("isRolling").asBoolean(!timeWindow.has("calendar"));
+    CalendarWindow calendar = null;
+    Duration window;
+    if (rolling) {
+      if (timeWindow.has("calendar")) {
+        throw doc.error("/spec/timeWindow/0/calendar", "a rolling window (isRolling: true) has no calendar; for calendar periods "
+            + "set isRolling: false");
+      }
+      window = duration(doc, "/spec/timeWindow/0/duration");
+      if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(Duration.ofDays(90)) > 0) {
+        throw doc.error("/spec/timeWindow/0/duration", "the SLO window must be between 1h and 90d");
+      }
+    } else {
+      calendar = calendar(doc, timeWindow);
+      window = calendar.nominal();
     }
     String method = text(doc, "/spec/budgetingMethod", true);
     if (!method.equals("Occurrences") && !method.equals("Timeslices")) {
@@ -201,8 +219,12 @@ public final class OpenSloParser {
       }
     }
     SloSpec.Budgeting budgeting = method.equals("Timeslices")
-        ? timeslices(doc, window, aggregationWindow)
+        ? timeslices(doc, calendar == null ? window : null, aggregationWindow)
         : occurrences(doc);
+    if (calendar != null) {
+      aligned(doc, calendar, budgeting.timeslices() ? budgeting.sliceWindow() : aggregationWindow,
+          budgeting.timeslices() ? "timeSliceWindow" : "aggregation window of the job");
+    }
     double target;
     if (objective.has("target") == objective.has("targetPercent")) {
       throw doc.error("/spec/objectives/0", "an objective needs exactly one of target (0..1) and targetPercent (0..100)");
@@ -216,7 +238,7 @@ public final class OpenSloParser {
       throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
     }
     SloSpec parsed = new SloSpec(name, service, indicator.target(), indicator.kind(), indicator.threshold(), target, window, doc.file(),
-        budgeting);
+        budgeting, calendar);
     StringBuilder yaml = new StringBuilder();
     try {
       yaml.append(YAML_OUT.writeValueAsString(doc.node()));
@@ -270,11 +292,80 @@ public final class OpenSloParser {
           + "job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows, so only such a "
           + "slice is counted exactly");
     }
-    if (slice.compareTo(window) >= 0 || window.toMillis() % slice.toMillis() != 0) {
+    if (window != null && (slice.compareTo(window) >= 0 || window.toMillis() % slice.toMillis() != 0)) {
       throw doc.error("/spec/timeWindow/0/duration", "the SLO window " + Durations.format(window) + " must be a whole multiple "
           + "(more than one) of timeSliceWindow " + Durations.format(slice) + " so that it holds a whole number of slices");
     }
     return SloSpec.Budgeting.timeslices(sliceTarget, slice);
+  }
+
+  private static final Pattern CALENDAR_DURATION = Pattern.compile("^(\\d+)([hdwMQY])$");
+  private static final DateTimeFormatter START_TIME = new DateTimeFormatterBuilder()
+      .appendPattern("uuuu-MM-dd").optionalStart().appendLiteral(' ').optionalEnd().optionalStart().appendLiteral('T')
+      .optionalEnd().appendPattern("HH:mm:ss").toFormatter(Locale.ROOT)
+      .withResolverStyle(ResolverStyle.STRICT);
+
+  /** A calendar window: {@code duration} in whole hours to quarters, and {@code calendar: {startTime, timeZone}}. */
+  private static CalendarWindow calendar(LocatedYaml.Doc doc, JsonNode timeWindow) throws SloSpecException {
+    String base = "/spec/timeWindow/0";
+    if (!timeWindow.has("calendar")) {
+      throw doc.error(base, "a calendar window (isRolling: false) needs calendar.startTime and calendar.timeZone");
+    }
+    String text = text(doc, base + "/duration", true);
+    Matcher m = CALENDAR_DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw doc.error(base + "/duration", "'" + text + "' is not a calendar window length like 1d, 1w, 1M or 1Q");
+    }
+    CalendarWindow.Unit unit = CalendarWindow.Unit.of(m.group(2));
+    long amount;
+    try {
+      amount = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      amount = Long.MAX_VALUE;
+    }
+    if (unit == null || !CalendarWindow.supported(amount, unit)) {
+      throw doc.error(base + "/duration", "calendar windows from 1h to a quarter (1Q, 3M, 13w or 92d) are supported, got " + text
+          + ": the job keeps every aggregation window of the SLO window");
+    }
+    String startText = text(doc, base + "/calendar/startTime", true);
+    LocalDateTime start;
+    try {
+      start = LocalDateTime.parse(startText.trim(), START_TIME);
+    } catch (DateTimeParseException e) {
+      throw doc.error(base + "/calendar/startTime", "startTime '" + startText + "' is not a local date and time like "
+          + "2024-01-01 00:00:00 (OpenSLO: no zone in it, the zone is timeZone)");
+    }
+    String zoneText = text(doc, base + "/calendar/timeZone", true);
+    ZoneId zone;
+    try {
+      zone = ZoneId.of(zoneText.trim());
+    } catch (DateTimeException e) {
+      throw doc.error(base + "/calendar/timeZone", "timeZone '" + zoneText + "' is not a time zone of the IANA database, e.g. "
+          + "Europe/Berlin or UTC");
+    }
+    return new CalendarWindow((int) amount, unit, start, zone, text.trim());
+  }
+
+  /**
+   * Every period must start on a whole {@code unit} (an aggregation window, or a time slice), as the job only sees
+   * whole windows: checked for the periods from a year before the calendar's start to ten years after it, through
+   * every change of the zone's clock in between.
+   */
+  private static void aligned(LocatedYaml.Doc doc, CalendarWindow calendar, Duration unit, String what) throws SloSpecException {
+    long u = unit.toMillis();
+    long from = calendar.start().atZone(calendar.zone()).minusYears(1).toInstant().toEpochMilli();
+    // Hours are counted on the instant line, which no clock change moves: the first period tells for all.
+    long to = calendar.unit() == CalendarWindow.Unit.HOUR ? from + 1
+        : calendar.start().atZone(calendar.zone()).plusYears(10).toInstant().toEpochMilli();
+    for (long end = from + 1; end <= to; ) {
+      long[] p = calendar.period(end);
+      if (Math.floorMod(p[0], u) != 0) {
+        throw doc.error("/spec/timeWindow/0/calendar/startTime", "the calendar period starting "
+            + Instant.ofEpochMilli(p[0]).atZone(calendar.zone()) + " does not start on a whole " + what + " ("
+            + Durations.format(unit) + "): the job counts whole windows, so a period must start and end on one");
+      }
+      end = p[1] + 1;
+    }
   }
 
   private record Indicator(SloSpec.Target target, SloSpec.SliKind kind, Duration threshold) {}

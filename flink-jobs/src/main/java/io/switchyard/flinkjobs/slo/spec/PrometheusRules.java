@@ -36,7 +36,14 @@ public final class PrometheusRules {
         windows.add(a.shortWindow());
         windows.add(a.longWindow());
       }
-      windows.add(slo.window());
+      if (slo.calendar() == null) {
+        windows.add(slo.window());
+      } else {
+        // PromQL has no range that starts at a calendar period's start: the burn-rate alerts carry over, the SLI and
+        // budget of the period do not (the job's slo-status records and /metrics have them).
+        y.append("  # ").append(slo.name()).append(": calendar periods of ").append(slo.calendar())
+            .append(": no period rules, Prometheus ranges are rolling\n");
+      }
       String ids = "sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"";
       String labels = "{" + ids + "}";
       for (Duration w : windows) {
@@ -85,8 +92,10 @@ public final class PrometheusRules {
     record(y, "slo:error_budget:ratio", "vector(" + num(slo.errorBudget()) + ")", labels);
     record(y, "slo:time_period:days", "vector(" + num(slo.window().toMillis() / 86_400_000.0) + ")", labels);
     record(y, "slo:current_burn_rate:ratio", "slo:sli_error:ratio_rate" + Durations.format(shortest) + select + perBudget, labels);
-    record(y, "slo:period_burn_rate:ratio", "slo:sli_error:ratio_rate" + Durations.format(slo.window()) + select + perBudget, labels);
-    record(y, "slo:period_error_budget_remaining:ratio", "1 - slo:period_burn_rate:ratio" + select, labels);
+    if (slo.calendar() == null) {
+      record(y, "slo:period_burn_rate:ratio", "slo:sli_error:ratio_rate" + Durations.format(slo.window()) + select + perBudget, labels);
+      record(y, "slo:period_error_budget_remaining:ratio", "1 - slo:period_burn_rate:ratio" + select, labels);
+    }
     record(y, "sloth_slo_info", "vector(1)", "{" + ids + ", sloth_mode: \"switchyard\", sloth_spec: \"openslo/v1\", sloth_objective: \""
         + num(slo.objective() * 100) + "\"}");
   }

@@ -74,7 +74,7 @@ public final class SloCli {
             SloSpec s = d.spec();
             out.println(s.name() + ": " + s.sliKind().label() + " of " + s.target().key()
                 + (s.target().namespace().isEmpty() ? "" : " in namespace " + s.target().namespace()) + ", objective " + s.objective()
-                + " over " + Durations.format(s.window())
+                + " over " + (s.calendar() == null ? Durations.format(s.window()) : "calendar periods of " + s.calendar())
                 + (s.latencyThreshold() != null ? ", threshold " + boundText(s.latencyThreshold()) : "")
                 + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
                     + s.budgeting().sliceTarget() : ""));

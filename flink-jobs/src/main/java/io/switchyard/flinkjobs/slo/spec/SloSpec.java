@@ -12,12 +12,20 @@ import java.util.Objects;
  * @param sliKind availability (non-failed / all) or latency (at or under the threshold / all)
  * @param latencyThreshold for latency SLIs, the effective threshold (a histogram bucket bound)
  * @param objective target ratio in (0, 1)
- * @param window rolling SLO window
+ * @param window the rolling SLO window; for a calendar window its nominal length (30 days a month), which the
+ *     alert windows and thresholds scale with
  * @param sourceFile where it was read from, for messages
  * @param budgeting how the budget counts: events, or time slices with their own target
+ * @param calendar the calendar periods the budget counts over, null for a rolling window
  */
 public record SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold,
-    double objective, Duration window, String sourceFile, Budgeting budgeting) {
+    double objective, Duration window, String sourceFile, Budgeting budgeting, CalendarWindow calendar) {
+
+  /** An SLO over a rolling window. */
+  public SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold, double objective,
+      Duration window, String sourceFile, Budgeting budgeting) {
+    this(name, service, target, sliKind, latencyThreshold, objective, window, sourceFile, budgeting, null);
+  }
 
   /**
    * OpenSLO budgetingMethod. For {@link Method#TIMESLICES} the rolling window is cut into slices of
@@ -77,6 +85,19 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
     Objects.requireNonNull(sliKind);
     Objects.requireNonNull(window);
     Objects.requireNonNull(budgeting);
+    if (calendar != null && !window.equals(calendar.nominal())) {
+      throw new IllegalArgumentException("a calendar SLO's window is its nominal length " + calendar.nominal() + ", got " + window);
+    }
+  }
+
+  /** The time window as OpenSLO writes it: "28d" rolling, "1M" for a calendar window. */
+  public String windowText() {
+    return calendar == null ? Durations.format(window) : calendar.text();
+  }
+
+  /** How far back counts are kept for the SLO window itself: a rolling window, or the longest calendar period. */
+  public Duration longestWindow() {
+    return calendar == null ? window : calendar.longest();
   }
 
   public double errorBudget() {

@@ -75,8 +75,6 @@ class OpenSloParserTest {
   @Test
   void unsupportedConstructsAreRejectedWithFileLineAndReason() {
     rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "RatioTimeslices"), 22, "RatioTimeslices is not supported");
-    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "Occurrences"),
-        21, "calendar windows are not supported");
     rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
         "alertPolicies are not supported");
     rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "strictly between 0 and 1");
@@ -194,5 +192,86 @@ class OpenSloParserTest {
     assertThat(AlertWindow.parseList("page:2h/10m:0.05")).singleElement()
         .satisfies(a -> assertThat(a.threshold(Duration.ofDays(30))).isEqualTo(18.0, org.assertj.core.data.Offset.offset(1e-9)));
     assertThat(AlertWindow.DEFAULTS.get(0).effectiveShortWindow(Duration.ofMinutes(10))).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  private static SloSpec calendar(String window, String objective, String method) throws Exception {
+    return OpenSloParser.parse(slo("", objective, window, method), VALID_FILE).get(0);
+  }
+
+  private static long utc(String isoInstant) {
+    return java.time.Instant.parse(isoInstant).toEpochMilli();
+  }
+
+  @Test
+  void calendarWindowsAreReadAsPeriodsOfTheirLengthInTheirZone() throws Exception {
+    SloSpec monthly = calendar("{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: Europe/Berlin}}",
+        "target: 0.999", "Occurrences");
+    assertThat(monthly.calendar()).isNotNull();
+    assertThat(monthly.windowText()).isEqualTo("1M");
+    assertThat(monthly.window()).isEqualTo(Duration.ofDays(30)); // what the alert thresholds scale with
+    assertThat(monthly.longestWindow()).isEqualTo(Duration.ofDays(31).plusHours(1)); // what the job keeps
+    // February 2024 in Berlin (UTC+1): from its first local midnight to March's.
+    assertThat(monthly.calendar().period(utc("2024-02-15T12:00:00Z")))
+        .containsExactly(utc("2024-01-31T23:00:00Z"), utc("2024-02-29T23:00:00Z"));
+    // April, after the clocks went forward (UTC+2); its last window, ending at its end, is still April's.
+    assertThat(monthly.calendar().period(utc("2024-04-30T22:00:00Z")))
+        .containsExactly(utc("2024-03-31T22:00:00Z"), utc("2024-04-30T22:00:00Z"));
+    // Before the start time the periods run back the same way.
+    assertThat(monthly.calendar().period(utc("2023-12-01T00:00:00Z")))
+        .containsExactly(utc("2023-11-30T23:00:00Z"), utc("2023-12-31T23:00:00Z"));
+
+    // isRolling may be left out next to a calendar (OpenSLO's default then is false); weeks start on the start's weekday.
+    // OpenSLO writes the start time unquoted: YAML reads it as text.
+    SloSpec weekly = calendar("{duration: 1w, calendar: {startTime: 2024-01-01 00:00:00, timeZone: UTC}}", "target: 0.99",
+        "Occurrences");
+    assertThat(weekly.calendar().period(utc("2024-01-10T00:00:00Z")))
+        .containsExactly(utc("2024-01-08T00:00:00Z"), utc("2024-01-15T00:00:00Z"));
+    // A month from the 31st: each period counted from the start, so March starts on the 31st again after February's 29th.
+    SloSpec fromThe31st = calendar("{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-31 00:00:00', timeZone: UTC}}",
+        "target: 0.99", "Occurrences");
+    assertThat(fromThe31st.calendar().period(utc("2024-03-15T00:00:00Z")))
+        .containsExactly(utc("2024-02-29T00:00:00Z"), utc("2024-03-31T00:00:00Z"));
+
+    // Hourly slices in a zone whose clocks move by whole hours.
+    SloSpec slices = calendar("{duration: 1Q, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: Europe/Berlin}}",
+        "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1h}", "Timeslices");
+    assertThat(slices.window()).isEqualTo(Duration.ofDays(90));
+    assertThat(slices.budgeting().sliceWindow()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void calendarWindowsTheJobCannotCountExactlyAreRejectedWithFileLineAndReason() {
+    String berlin = "calendar: {startTime: '2024-01-01 00:00:00', timeZone: Europe/Berlin}";
+    rejected(slo("", "target: 0.99", "{duration: 1Y, isRolling: false, " + berlin + "}", "Occurrences"), 21,
+        "calendar windows from 1h to a quarter (1Q, 3M, 13w or 92d) are supported, got 1Y");
+    rejected(slo("", "target: 0.99", "{duration: 4M, isRolling: false, " + berlin + "}", "Occurrences"), 21, "got 4M");
+    rejected(slo("", "target: 0.99", "{duration: 1M, isRolling: true, " + berlin + "}", "Occurrences"), 21,
+        "a rolling window (isRolling: true) has no calendar");
+    rejected(slo("", "target: 0.99", "{duration: 1M, isRolling: false}", "Occurrences"), 21,
+        "a calendar window (isRolling: false) needs calendar.startTime and calendar.timeZone");
+    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01', timeZone: UTC}}", "Occurrences"), 21,
+        "startTime '2024-01-01' is not a local date and time like 2024-01-01 00:00:00");
+    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: Mars/Olympus}}",
+        "Occurrences"), 21, "timeZone 'Mars/Olympus' is not a time zone of the IANA database");
+    rejected(slo("", "target: 0.99", "{duration: 1d, calendar: {startTime: '2024-01-01 00:00:30', timeZone: UTC}}", "Occurrences"),
+        21, "does not start on a whole aggregation window of the job (1m)");
+    // India is 5h30 ahead of UTC: its midnights are not on whole UTC hours, where the job's hourly slices end.
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1h}",
+        "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: Asia/Kolkata}}", "Timeslices"), 21,
+        "does not start on a whole timeSliceWindow (1h)");
+  }
+
+  @Test
+  void prometheusRulesOfACalendarSloKeepTheAlertsAndLeaveOutThePeriod() throws Exception {
+    SloSpec monthly = calendar("{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "target: 0.999",
+        "Occurrences");
+    String rules = PrometheusRules.render(List.of(monthly), AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+    // The 30-day workbook windows and factors, as for a 30-day rolling SLO ...
+    assertThat(rules).contains("slo:sli_error:ratio_rate1h", "slo:sli_error:ratio_rate5m", "SwitchyardSloBurnRatePage",
+        "SwitchyardSloBurnRateTicket", "record: slo:time_period:days");
+    // ... but no rolling stand-in for the calendar period.
+    assertThat(rules).doesNotContain("slo:sli_error:ratio_rate30d", "slo:period_burn_rate:ratio",
+        "slo:period_error_budget_remaining:ratio");
+    assertThat(rules).contains("# checkout-availability: calendar periods of 1M from 2024-01-01T00:00 UTC: no period rules");
   }
 }

@@ -1,5 +1,7 @@
 package io.switchyard.flinkjobs.slo.spec;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.switchyard.flinkjobs.Promtool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,16 @@ class PrometheusRulesPromtoolIT {
     // the 1h window 10 of 60 minutes at 20 % (3.3 %): over page-1h's 14.4 x 0.001. The 2h window holds 10 of 70
     // minutes (2.9 %): over ticket-1d's 3 x 0.001. At minute 59 nothing has failed.
     assertAlertsFireOnlyAfter(dir, OpenSloParser.parse(SLO, "checkout.yaml"), "1m", "0+6000x120", "0+0x60 1200+1200x59", "59m", "70m");
+  }
+
+  @Test
+  void aMonthlyCalendarSloAlertsInPrometheusAsAThirtyDayOne(@TempDir Path month) throws Exception {
+    // Its rules have no period rules (Prometheus ranges roll) but the same alerts, windows and factors.
+    String monthly = SLO.replace("timeWindow: [{duration: 30d, isRolling: true}]",
+        "timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}]");
+    assertThat(monthly).isNotEqualTo(SLO);
+    assertAlertsFireOnlyAfter(month, OpenSloParser.parse(monthly, "checkout.yaml"), "1m", "0+6000x120", "0+0x60 1200+1200x59",
+        "59m", "70m");
   }
 
   @Test
