@@ -109,19 +109,23 @@ public final class SloEvaluator {
 
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
     return slo.budgeting().timeslices()
-        ? evaluateTimeslices(slo, counts, nowMs, firingSince)
-        : evaluateOccurrences(slo, counts, nowMs, firingSince);
+        ? evaluateTimeslices(slo, counts, nowMs, period(slo, nowMs), firingSince)
+        : evaluateOccurrences(slo, counts, nowMs, period(slo, nowMs), firingSince);
   }
 
-  private SloStatusRecord.Builder status(SloSpec slo, long nowMs, double[] overall) {
+  /** The calendar period {@code [start, end)} that {@code nowMs} evaluates, null for a rolling window. */
+  private static long[] period(SloSpec slo, long nowMs) {
+    return slo.calendar() == null ? null : slo.calendar().period(nowMs);
+  }
+
+  private SloStatusRecord.Builder status(SloSpec slo, long nowMs, long[] period, double[] overall) {
     SloStatusRecord.Builder status = SloStatusRecord.newBuilder().setSchemaVersion(SCHEMA_VERSION).setName(slo.name())
         .setService(slo.service()).setSliKind(slo.sliKind().label()).setObjective(slo.objective())
         .setTimeWindow(slo.windowText()).setEvaluatedAtUnixMs(nowMs).setGoodEvents(overall[0])
         .setTotalEvents(overall[1]).setBudgetingMethod(slo.budgeting().method().openSlo())
         .setTargetServer(slo.target().service()).setTargetClient(slo.target().client())
         .setLatencyThresholdSeconds(slo.sliKind() == SloSpec.SliKind.LATENCY ? slo.latencyThreshold().toNanos() / 1e9 : 0);
-    if (slo.calendar() != null) {
-      long[] period = slo.calendar().period(nowMs);
+    if (period != null) {
       status.setPeriodStartUnixMs(period[0]).setPeriodEndUnixMs(period[1]);
     }
     return status;
@@ -131,8 +135,8 @@ public final class SloEvaluator {
    * What the SLO's own SLI and budget count at {@code nowMs}: the rolling window ending then, or for a calendar window
    * the period so far (from its start to now; the budget of a period starts whole).
    */
-  static Duration budgetWindow(SloSpec slo, long nowMs) {
-    return slo.calendar() == null ? slo.window() : Duration.ofMillis(nowMs - slo.calendar().period(nowMs)[0]);
+  private static Duration budgetWindow(SloSpec slo, long nowMs, long[] period) {
+    return period == null ? slo.window() : Duration.ofMillis(nowMs - period[0]);
   }
 
   /**
@@ -140,16 +144,15 @@ public final class SloEvaluator {
    * burn rate over a window = (bad slices / slices of that window) / budget. Alert windows come
    * rounded up to whole slices from the policy.
    */
-  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
+  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
     double target = slo.budgeting().sliceTarget();
     Slices slices = new Slices(counts, nowMs, slo.budgeting().sliceWindow());
     // A calendar period's slices so far (its start is on a whole slice); none yet right after it started.
-    Duration window = slo.calendar() == null ? slo.window()
-        : Duration.ofMillis(Math.max(0, slices.lastCompleteEnd - slo.calendar().period(nowMs)[0]));
+    Duration window = period == null ? slo.window() : Duration.ofMillis(Math.max(0, slices.lastCompleteEnd - period[0]));
     long all = slices.count(window);
     long bad = slices.bad(window, target);
-    SloStatusRecord.Builder status = status(slo, nowMs, sum(counts, nowMs, budgetWindow(slo, nowMs)))
+    SloStatusRecord.Builder status = status(slo, nowMs, period, sum(counts, nowMs, budgetWindow(slo, nowMs, period)))
         .setSli(all > 0 ? (double) (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - ((double) bad / all) / budget : 1)
         .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(slo.budgeting().sliceWindow()));
     Map<Duration, Double> rates = new java.util.TreeMap<>();
@@ -180,12 +183,12 @@ public final class SloEvaluator {
         .setSinceUnixMs(fires ? (since != null ? since : nowMs) : 0));
   }
 
-  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
+  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
-    double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs));
+    double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs, period));
     double sli = overall[1] > 0 ? overall[0] / overall[1] : 1;
     double remaining = overall[1] > 0 ? 1 - ((overall[1] - overall[0]) / overall[1]) / budget : 1;
-    SloStatusRecord.Builder status = status(slo, nowMs, overall).setSli(sli).setErrorBudgetRemaining(remaining);
+    SloStatusRecord.Builder status = status(slo, nowMs, period, overall).setSli(sli).setErrorBudgetRemaining(remaining);
     Map<String, Double> rates = new LinkedHashMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
     Map<String, double[]> burn = new LinkedHashMap<>();
