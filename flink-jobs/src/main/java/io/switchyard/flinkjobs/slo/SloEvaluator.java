@@ -23,6 +23,11 @@ import java.util.Map;
  * events is good. Only complete slices (ending at or before the evaluation time) are judged; every
  * window (SLO and alert) is anchored at the end of the last complete slice and rounded up to whole
  * slices.
+ *
+ * <p>RatioTimeslices (OpenSLO: "an average of all time slices' success ratios") uses the same slices, but a
+ * slice spends {@code 1 - good/total} of a slice's budget instead of all or nothing: one slice at 90 % counts
+ * as 0.9 of a good slice. A slice without events had no failed event and counts 1, so the budget stays
+ * (1 - objective) of the window's slices, as under Timeslices.
  */
 public final class SloEvaluator {
   public static final int SCHEMA_VERSION = 1;
@@ -91,15 +96,25 @@ public final class SloEvaluator {
       return Duration.ofMillis(n * sliceMs);
     }
 
-    /** Slices of {@code window} (whole slices) ending in (lastCompleteEnd - window, lastCompleteEnd] that missed the target. */
-    long bad(Duration window, double sliceTarget) {
-      long bad = 0;
+    /**
+     * The slices' worth of budget spent in {@code window} (whole slices, ending in (lastCompleteEnd - window,
+     * lastCompleteEnd]): under Timeslices the number of slices that missed the target, under RatioTimeslices the
+     * sum of each slice's error ratio.
+     */
+    double spent(Duration window, SloSpec.Budgeting budgeting) {
+      boolean ratio = budgeting.method() == SloSpec.Budgeting.Method.RATIO_TIMESLICES;
+      double spent = 0;
       for (double[] gt : bySliceEnd.subMap(lastCompleteEnd - window.toMillis(), false, lastCompleteEnd, true).values()) {
-        if (gt[1] > 0 && gt[0] / gt[1] < sliceTarget) {
-          bad++;
+        if (gt[1] <= 0) {
+          continue;
+        }
+        if (ratio) {
+          spent += Math.max(0, 1 - gt[0] / gt[1]);
+        } else if (gt[0] / gt[1] < budgeting.sliceTarget()) {
+          spent++;
         }
       }
-      return bad;
+      return spent;
     }
 
     long count(Duration window) {
@@ -108,7 +123,7 @@ public final class SloEvaluator {
   }
 
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
-    return slo.budgeting().timeslices()
+    return slo.budgeting().sliced()
         ? evaluateTimeslices(slo, counts, nowMs, period(slo, nowMs), firingSince)
         : evaluateOccurrences(slo, counts, nowMs, period(slo, nowMs), firingSince);
   }
@@ -140,29 +155,30 @@ public final class SloEvaluator {
   }
 
   /**
-   * Timeslices: SLI = good slices / all slices of the window, budget = (1 - objective) of the slices,
-   * burn rate over a window = (bad slices / slices of that window) / budget. Alert windows come
-   * rounded up to whole slices from the policy.
+   * Timeslices and RatioTimeslices: SLI = good slices / all slices of the window (under RatioTimeslices the good
+   * slices are the sum of the slices' good/total ratios), budget = (1 - objective) of the slices, burn rate over a
+   * window = (slices spent / slices of that window) / budget. Alert windows come rounded up to whole slices from
+   * the policy.
    */
   private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Map<String, Long> firingSince) {
     double budget = slo.errorBudget();
-    double target = slo.budgeting().sliceTarget();
-    Slices slices = new Slices(counts, nowMs, slo.budgeting().sliceWindow());
+    SloSpec.Budgeting budgeting = slo.budgeting();
+    Slices slices = new Slices(counts, nowMs, budgeting.sliceWindow());
     // A calendar period's slices so far (its start is on a whole slice); none yet right after it started.
     Duration window = period == null ? slo.window() : Duration.ofMillis(Math.max(0, slices.lastCompleteEnd - period[0]));
     long all = slices.count(window);
-    long bad = slices.bad(window, target);
+    double bad = slices.spent(window, budgeting);
     SloStatusRecord.Builder status = status(slo, nowMs, period, sum(counts, nowMs, budgetWindow(slo, nowMs, period)))
-        .setSli(all > 0 ? (double) (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - ((double) bad / all) / budget : 1)
-        .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(slo.budgeting().sliceWindow()));
+        .setSli(all > 0 ? (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - (bad / all) / budget : 1)
+        .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(budgeting.sliceWindow()));
     Map<Duration, Double> rates = new java.util.TreeMap<>();
     Map<String, Boolean> firing = new LinkedHashMap<>();
     Map<String, double[]> burn = new LinkedHashMap<>();
     for (AlertPolicy.Alert a : alerts(slo)) {
       Duration longW = slices.cover(a.longWindow());
       Duration shortW = slices.cover(a.shortWindow());
-      double longRate = ((double) slices.bad(longW, target) / slices.count(longW)) / budget;
-      double shortRate = ((double) slices.bad(shortW, target) / slices.count(shortW)) / budget;
+      double longRate = (slices.spent(longW, budgeting) / slices.count(longW)) / budget;
+      double shortRate = (slices.spent(shortW, budgeting) / slices.count(shortW)) / budget;
       rates.put(longW, longRate);
       rates.put(shortW, shortRate);
       alert(status, firing, burn, a, longW, shortW, longRate, shortRate, firingSince, nowMs);

@@ -247,7 +247,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
         d = a.longWindow();
       }
     }
-    if (s.budgeting().timeslices()) {
+    if (s.budgeting().sliced()) {
       long slice = s.budgeting().sliceWindow().toMillis();
       d = Duration.ofMillis((d.toMillis() + slice - 1) / slice * slice + slice);
     }

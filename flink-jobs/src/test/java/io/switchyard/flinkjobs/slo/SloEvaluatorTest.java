@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Timeslices budgeting against hand-computed slices (each assertion's comment shows the arithmetic). */
+/** Timeslices and RatioTimeslices budgeting against hand-computed slices (each assertion's comment shows the arithmetic). */
 class SloEvaluatorTest {
   /** Aligned to a day, so to every slice length. */
   private static final long T0 = 1_767_225_600_000L;
@@ -88,6 +88,41 @@ class SloEvaluatorTest {
     assertThat(rate(at35, "5m")).isZero();
     assertThat(firing(at35)).containsEntry("page-1h", false);
     assertThat(at35.getGoodSlices()).isEqualTo(8637);
+  }
+
+  @Test
+  void ratioTimeslicesSpendEachSlicesErrorRatioWhateverItsTraffic() throws Exception {
+    // The counts of the Timeslices test above, under RatioTimeslices: 8640 slices of 5m, a budget of 86.4 slices.
+    SloSpec slo = OpenSloParser.parse(SloFunctionTest.SLO_YAML.replace("budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices")
+        .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.99, timeSliceWindow: 5m}]"), "ratio.yaml").get(0);
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 9; m++) {
+      counts.add(minute(m, 100, 100));
+    }
+    counts.add(minute(10, 50, 100)); // slice 2: 450 / 500 = 0.9: spends 0.1
+    counts.add(minute(12, 8, 10)); // slice 3: 10 requests weigh as much as slice 2's 500: 0.8 spends 0.2
+    counts.add(minute(22, 89, 100)); // slice 5: spends 0.11; slice 4 had no events: spends nothing
+    counts.add(minute(26, 0, 100)); // slice 6, open at minute 27
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+
+    SloStatusRecord at27 = evaluator.evaluate(slo, counts, T0 + 27 * MIN, Map.of()).status();
+    assertThat(at27.getBudgetingMethod()).isEqualTo("RatioTimeslices");
+    assertThat(at27.getTotalSlices()).isEqualTo(8640);
+    // 0.1 + 0.2 + 0.11 = 0.41 slices spent.
+    assertThat(at27.getGoodSlices()).isCloseTo(8640 - 0.41, within(1e-9));
+    assertThat(at27.getSli()).isCloseTo((8640 - 0.41) / 8640, within(1e-12));
+    assertThat(at27.getErrorBudgetRemaining()).isCloseTo(1 - 0.41 / 86.4, within(1e-12));
+    // 1h = 12 slices: (0.41 / 12) / 0.01 = 3.42, below 14.4 where Timeslices pages at 16.7; 5m = slice 5: 11.
+    assertThat(rate(at27, "1h")).isCloseTo(0.41 / 12 / 0.01, within(1e-9));
+    assertThat(rate(at27, "5m")).isCloseTo(11, within(1e-9));
+    assertThat(firing(at27)).containsEntry("page-1h", false);
+
+    // Minute 30: slice 6 (0 / 100) spends a whole slice: 1.41, 1h at 11.75, still below 14.4.
+    SloStatusRecord at30 = evaluator.evaluate(slo, counts, T0 + 30 * MIN, Map.of()).status();
+    assertThat(at30.getGoodSlices()).isCloseTo(8640 - 1.41, within(1e-9));
+    assertThat(rate(at30, "1h")).isCloseTo(1.41 / 12 / 0.01, within(1e-9));
+    assertThat(rate(at30, "5m")).isCloseTo(100, within(1e-9));
+    assertThat(firing(at30)).containsEntry("page-1h", false);
   }
 
   @Test

@@ -253,9 +253,9 @@ public final class ApiRouter implements HttpHandler {
     m.put("evaluatedAt", Instant.ofEpochMilli(s.getEvaluatedAtUnixMs()).toString());
     m.put("goodEvents", s.getGoodEvents());
     m.put("totalEvents", s.getTotalEvents());
-    // Under Timeslices the SLI counts slices, not the events beside it: say so, with the slice counts.
-    boolean slices = "Timeslices".equals(s.getBudgetingMethod());
-    m.put("budgetingMethod", slices ? "Timeslices" : "Occurrences");
+    // Under (Ratio)Timeslices the SLI counts slices, not the events beside it: say so, with the slice counts.
+    boolean slices = "Timeslices".equals(s.getBudgetingMethod()) || "RatioTimeslices".equals(s.getBudgetingMethod());
+    m.put("budgetingMethod", slices ? s.getBudgetingMethod() : "Occurrences");
     if (slices) {
       m.put("goodSlices", s.getGoodSlices());
       m.put("totalSlices", s.getTotalSlices());

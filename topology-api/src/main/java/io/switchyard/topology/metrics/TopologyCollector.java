@@ -165,14 +165,15 @@ public final class TopologyCollector implements MultiCollector {
     GaugeSnapshot.Builder alertBurn = gauge("switchyard_slo_alert_burn_rate",
         "Burn rate over a burn-rate alert's long and short windows (they scale with the SLO window)");
     GaugeSnapshot.Builder alertThreshold = gauge("switchyard_slo_alert_threshold", "Burn rate above which an alert fires");
-    // Timeslices SLOs only: their SLI divides these, not requests (OpenSLO budgetingMethod).
+    // Timeslices and RatioTimeslices SLOs only: their SLI divides these, not requests (OpenSLO budgetingMethod).
     GaugeSnapshot.Builder goodSlices = gauge("switchyard_slo_good_slices",
-        "Timeslices SLOs: slices of the SLO window that met the slice target (a slice without events is good)");
-    GaugeSnapshot.Builder totalSlices = gauge("switchyard_slo_total_slices", "Timeslices SLOs: slices in the SLO window");
-    GaugeSnapshot.Builder sliceWindow = gauge("switchyard_slo_time_slice_window_seconds", "Timeslices SLOs: length of one slice");
+        "Timeslices SLOs: slices of the SLO window that met the slice target (a slice without events is good); "
+            + "RatioTimeslices SLOs: the sum of the slices' good/total ratios (a slice without events counts 1)");
+    GaugeSnapshot.Builder totalSlices = gauge("switchyard_slo_total_slices", "(Ratio)Timeslices SLOs: slices in the SLO window");
+    GaugeSnapshot.Builder sliceWindow = gauge("switchyard_slo_time_slice_window_seconds", "(Ratio)Timeslices SLOs: length of one slice");
     for (SloStatusRecord s : store.sloStatuses()) {
       Labels l = Labels.of("service", s.getService(), "slo", s.getName());
-      if ("Timeslices".equals(s.getBudgetingMethod())) {
+      if ("Timeslices".equals(s.getBudgetingMethod()) || "RatioTimeslices".equals(s.getBudgetingMethod())) {
         goodSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getGoodSlices()).build());
         totalSlices.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.getTotalSlices()).build());
         Long sliceMs = sliceMillis(s.getTimeSliceWindow());

@@ -88,6 +88,11 @@ class OpenApiContractTest {
         .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
         .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
         .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(5.0 / 6).build());
+    // A RatioTimeslices SLO: 60 slices whose ratios sum to 58.5.
+    b.sloStatus("cart-ratio", SloStatusRecord.newBuilder().setName("cart-ratio").setService("cart")
+        .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
+        .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("RatioTimeslices").setGoodSlices(58.5).setTotalSlices(60)
+        .setTimeSliceWindow("1m").setSli(58.5 / 60).setErrorBudgetRemaining(0.75).build());
     // A calendar SLO: the month so far.
     b.sloStatus("cart-monthly", SloStatusRecord.newBuilder().setName("cart-monthly").setService("cart")
         .setSliKind("availability").setObjective(0.999).setTimeWindow("1M").setEvaluatedAtUnixMs(evaluated)
@@ -204,6 +209,10 @@ class OpenApiContractTest {
     assertThat(slices.get("totalSlices").asDouble()).isEqualTo(60);
     assertThat(slices.get("timeSliceWindow").asText()).isEqualTo("1m");
     assertThat(slices.get("goodEvents").asDouble()).isEqualTo(79);
+    JsonNode ratio = JSON.readTree(get(open, "/api/v1/slos/cart-ratio", false).body());
+    assertThat(ratio.get("budgetingMethod").asText()).isEqualTo("RatioTimeslices");
+    assertThat(ratio.get("goodSlices").asDouble()).isEqualTo(58.5);
+    assertThat(ratio.get("totalSlices").asDouble()).isEqualTo(60);
   }
 
   @Test

@@ -125,7 +125,7 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
   /** For Timeslices a window rounded up to whole slices (the job judges whole slices only); else the window itself. */
   static Duration cover(SloSpec slo, Duration w) {
-    if (!slo.budgeting().timeslices()) {
+    if (!slo.budgeting().sliced()) {
       return w;
     }
     long slice = slo.budgeting().sliceWindow().toMillis();

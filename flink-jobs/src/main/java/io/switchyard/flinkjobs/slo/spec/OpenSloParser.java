@@ -204,9 +204,9 @@ public final class OpenSloParser {
       window = calendar.nominal();
     }
     String method = text(doc, "/spec/budgetingMethod", true);
-    if (!method.equals("Occurrences") && !method.equals("Timeslices")) {
+    if (!method.equals("Occurrences") && !method.equals("Timeslices") && !method.equals("RatioTimeslices")) {
       throw doc.error("/spec/budgetingMethod", "budgetingMethod " + method + " is not supported; accepted: Occurrences (exact "
-          + "event counts) and Timeslices (exact slice counts)");
+          + "event counts), Timeslices (exact slice counts) and RatioTimeslices (the mean of exact slice ratios)");
     }
     JsonNode objectives = spec.get("objectives");
     if (objectives == null || !objectives.isArray() || objectives.size() != 1) {
@@ -218,12 +218,12 @@ public final class OpenSloParser {
         throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (ratio SLIs only)");
       }
     }
-    SloSpec.Budgeting budgeting = method.equals("Timeslices")
-        ? timeslices(doc, calendar == null ? window : null, aggregationWindow)
-        : occurrences(doc);
+    SloSpec.Budgeting budgeting = method.equals("Occurrences")
+        ? occurrences(doc)
+        : timeslices(doc, method.equals("RatioTimeslices"), calendar == null ? window : null, aggregationWindow);
     if (calendar != null) {
-      aligned(doc, calendar, budgeting.timeslices() ? budgeting.sliceWindow() : aggregationWindow,
-          budgeting.timeslices() ? "timeSliceWindow" : "aggregation window of the job");
+      aligned(doc, calendar, budgeting.sliced() ? budgeting.sliceWindow() : aggregationWindow,
+          budgeting.sliced() ? "timeSliceWindow" : "aggregation window of the job");
     }
     double target;
     if (objective.has("target") == objective.has("targetPercent")) {
@@ -254,28 +254,34 @@ public final class OpenSloParser {
   private static SloSpec.Budgeting occurrences(LocatedYaml.Doc doc) throws SloSpecException {
     for (String k : List.of("timeSliceTarget", "timeSliceWindow")) {
       if (doc.node().at("/spec/objectives/0").has(k)) {
-        throw doc.error("/spec/objectives/0/" + k, k + " belongs to budgetingMethod: Timeslices, not Occurrences");
+        throw doc.error("/spec/objectives/0/" + k, k + " belongs to budgetingMethod Timeslices (or RatioTimeslices), not Occurrences");
       }
     }
     return SloSpec.Budgeting.OCCURRENCES;
   }
 
   /**
-   * Timeslices are counted exactly only when every slice is made of whole aggregation windows (the job
-   * never sees anything finer), and the rolling window of whole slices.
+   * Timeslices and RatioTimeslices are counted exactly only when every slice is made of whole aggregation windows
+   * (the job never sees anything finer), and the rolling window of whole slices. RatioTimeslices has no slice
+   * target: a slice counts with its ratio.
    */
-  private static SloSpec.Budgeting timeslices(LocatedYaml.Doc doc, Duration window, Duration aggregationWindow)
+  private static SloSpec.Budgeting timeslices(LocatedYaml.Doc doc, boolean ratio, Duration window, Duration aggregationWindow)
       throws SloSpecException {
     String base = "/spec/objectives/0/";
+    String method = ratio ? "RatioTimeslices" : "Timeslices";
     JsonNode objective = doc.node().at("/spec/objectives/0");
-    if (!objective.has("timeSliceTarget")) {
+    if (ratio && objective.has("timeSliceTarget")) {
+      throw doc.error(base + "timeSliceTarget", "budgetingMethod RatioTimeslices has no timeSliceTarget: the SLI is the mean of the "
+          + "slices' good/total ratios; for slices judged good or bad against a target use budgetingMethod Timeslices");
+    }
+    if (!ratio && !objective.has("timeSliceTarget")) {
       throw doc.error("/spec/objectives/0", "budgetingMethod Timeslices needs timeSliceTarget (the good/total ratio a slice must meet)");
     }
     if (!objective.has("timeSliceWindow")) {
-      throw doc.error("/spec/objectives/0", "budgetingMethod Timeslices needs timeSliceWindow (the slice length, e.g. 5m)");
+      throw doc.error("/spec/objectives/0", "budgetingMethod " + method + " needs timeSliceWindow (the slice length, e.g. 5m)");
     }
-    double sliceTarget = number(doc, base + "timeSliceTarget");
-    if (!(sliceTarget > 0 && sliceTarget <= 1)) {
+    double sliceTarget = ratio ? 0 : number(doc, base + "timeSliceTarget");
+    if (!ratio && !(sliceTarget > 0 && sliceTarget <= 1)) {
       throw doc.error(base + "timeSliceTarget", "timeSliceTarget must be in (0, 1], got " + sliceTarget);
     }
     JsonNode sliceNode = objective.get("timeSliceWindow");
@@ -296,7 +302,7 @@ public final class OpenSloParser {
       throw doc.error("/spec/timeWindow/0/duration", "the SLO window " + Durations.format(window) + " must be a whole multiple "
           + "(more than one) of timeSliceWindow " + Durations.format(slice) + " so that it holds a whole number of slices");
     }
-    return SloSpec.Budgeting.timeslices(sliceTarget, slice);
+    return ratio ? SloSpec.Budgeting.ratioTimeslices(slice) : SloSpec.Budgeting.timeslices(sliceTarget, slice);
   }
 
   private static final Pattern CALENDAR_DURATION = Pattern.compile("^(\\d+)([hdwMQY])$");

@@ -20,7 +20,11 @@ import java.util.Set;
  * of bad slices among the slices of W: a subquery with the slice as its step (Prometheus aligns
  * subquery steps to the epoch, as the job aligns its slices) judges each slice by its error ratio, a
  * slice without requests counts as good ({@code or on() vector(0)}), and every window is rounded up to
- * whole slices as in the job.
+ * whole slices as in the job. The subquery's range is a millisecond short of the window, so that Prometheus 2 and
+ * 3 both take the window's slices and no more.
+ *
+ * <p>RatioTimeslices SLOs record the mean of the slices' error ratios over W the same way, a slice without
+ * requests (whose ratio is 0 / 0) counting 0.
  */
 public final class PrometheusRules {
   private PrometheusRules() {}
@@ -48,7 +52,7 @@ public final class PrometheusRules {
       String labels = "{" + ids + "}";
       for (Duration w : windows) {
         y.append("  - record: slo:sli_error:ratio_rate").append(Durations.format(w)).append('\n');
-        y.append("    expr: ").append(quote(slo.budgeting().timeslices() ? badSliceRatio(slo, w) : errorRatio(slo, Durations.format(w))))
+        y.append("    expr: ").append(quote(errorRatio(slo, w)))
             .append('\n');
         y.append("    labels: {").append(ids).append(", sloth_window: \"").append(Durations.format(w)).append("\"}\n");
       }
@@ -106,11 +110,35 @@ public final class PrometheusRules {
     y.append("    labels: ").append(labels).append('\n');
   }
 
+  /** What {@code slo:sli_error:ratio_rate<W>} records for the SLO's budgeting method. */
+  static String errorRatio(SloSpec slo, Duration w) {
+    return switch (slo.budgeting().method()) {
+      case OCCURRENCES -> errorRatio(slo, Durations.format(w));
+      case TIMESLICES -> badSliceRatio(slo, w);
+      case RATIO_TIMESLICES -> meanSliceErrorRatio(slo, w);
+    };
+  }
+
   /** Bad slices / slices of {@code w}: a slice is bad when its error ratio exceeds 1 - timeSliceTarget. */
   static String badSliceRatio(SloSpec slo, Duration w) {
     String slice = Durations.format(slo.budgeting().sliceWindow());
     return "avg_over_time(((" + errorRatio(slo, slice) + ") > bool " + num(1 - slo.budgeting().sliceTarget())
-        + " or on() vector(0))[" + Durations.format(w) + ":" + slice + "])";
+        + " or on() vector(0))" + sliceRange(w, slice) + ")";
+  }
+
+  /** The mean of the slices' error ratios over {@code w}; {@code >= 0} drops a quiet slice's NaN so that it counts 0. */
+  static String meanSliceErrorRatio(SloSpec slo, Duration w) {
+    String slice = Durations.format(slo.budgeting().sliceWindow());
+    return "avg_over_time(((" + errorRatio(slo, slice) + ") >= 0 or on() vector(0))" + sliceRange(w, slice) + ")";
+  }
+
+  /**
+   * The subquery range of {@code w}'s slices, one millisecond short of {@code w}: Prometheus 2 includes a range's
+   * start and would judge one slice more than the job (W / slice + 1), Prometheus 3 excludes it; both then take
+   * exactly the W / slice slices ending in the range.
+   */
+  private static String sliceRange(Duration w, String slice) {
+    return "[" + Durations.format(w.minusMillis(1)) + ":" + slice + "]";
   }
 
   static String errorRatio(SloSpec slo, String w) {

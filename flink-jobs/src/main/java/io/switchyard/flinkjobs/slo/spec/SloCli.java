@@ -25,6 +25,15 @@ public final class SloCli {
     return String.format(java.util.Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
   }
 
+  /** How a sliced budget counts, for `check`: empty for Occurrences. */
+  private static String budgeting(SloSpec.Budgeting b) {
+    return switch (b.method()) {
+      case OCCURRENCES -> "";
+      case TIMESLICES -> ", " + Durations.format(b.sliceWindow()) + " slices good at " + b.sliceTarget();
+      case RATIO_TIMESLICES -> ", the mean of " + Durations.format(b.sliceWindow()) + " slices' ratios";
+    };
+  }
+
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length < 2) {
       err.println("usage: slo check DIR [--window 1m] [--slo-alert-windows LIST] | slo rules DIR [--window 1m] "
@@ -76,8 +85,7 @@ public final class SloCli {
                 + (s.target().namespace().isEmpty() ? "" : " in namespace " + s.target().namespace()) + ", objective " + s.objective()
                 + " over " + (s.calendar() == null ? Durations.format(s.window()) : "calendar periods of " + s.calendar())
                 + (s.latencyThreshold() != null ? ", threshold " + boundText(s.latencyThreshold()) : "")
-                + (s.budgeting().timeslices() ? ", " + Durations.format(s.budgeting().sliceWindow()) + " slices good at "
-                    + s.budgeting().sliceTarget() : ""));
+                + budgeting(s.budgeting()));
             for (AlertPolicy.Alert a : alerts.alerts(s, window)) {
               out.println("  " + a.name() + ": " + a.severity() + " when the burn rate over " + Durations.format(a.longWindow())
                   + " and " + Durations.format(a.shortWindow()) + " exceeds " + factor(a.threshold()) + "x");

@@ -28,15 +28,17 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
   }
 
   /**
-   * OpenSLO budgetingMethod. For {@link Method#TIMESLICES} the rolling window is cut into slices of
-   * {@code sliceWindow}, aligned to the epoch like the aggregation windows; a slice is good when its
-   * good/total ratio is at least {@code sliceTarget}, and a slice without events is good.
+   * OpenSLO budgetingMethod. For {@link Method#TIMESLICES} and {@link Method#RATIO_TIMESLICES} the window is cut
+   * into slices of {@code sliceWindow}, aligned to the epoch like the aggregation windows. Under Timeslices a slice
+   * is good when its good/total ratio is at least {@code sliceTarget}, and a slice without events is good; under
+   * RatioTimeslices the SLI is the mean of the slices' good/total ratios, a slice without events counting 1, and
+   * {@code sliceTarget} is 0 (unused).
    */
   public record Budgeting(Method method, double sliceTarget, Duration sliceWindow) {
     public static final Budgeting OCCURRENCES = new Budgeting(Method.OCCURRENCES, 0, Duration.ZERO);
 
     public enum Method {
-      OCCURRENCES("Occurrences"), TIMESLICES("Timeslices");
+      OCCURRENCES("Occurrences"), TIMESLICES("Timeslices"), RATIO_TIMESLICES("RatioTimeslices");
 
       private final String openSlo;
 
@@ -54,8 +56,13 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
       return new Budgeting(Method.TIMESLICES, sliceTarget, sliceWindow);
     }
 
-    public boolean timeslices() {
-      return method == Method.TIMESLICES;
+    public static Budgeting ratioTimeslices(Duration sliceWindow) {
+      return new Budgeting(Method.RATIO_TIMESLICES, 0, sliceWindow);
+    }
+
+    /** True when the budget counts time slices (Timeslices or RatioTimeslices) rather than events. */
+    public boolean sliced() {
+      return method != Method.OCCURRENCES;
     }
   }
 

@@ -74,7 +74,7 @@ class OpenSloParserTest {
 
   @Test
   void unsupportedConstructsAreRejectedWithFileLineAndReason() {
-    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "RatioTimeslices"), 22, "RatioTimeslices is not supported");
+    rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Weighted"), 22, "budgetingMethod Weighted is not supported");
     rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
         "alertPolicies are not supported");
     rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "strictly between 0 and 1");
@@ -130,7 +130,19 @@ class OpenSloParserTest {
     rejected(slo("", "{target: 0.99, timeSliceTarget: 1.5, timeSliceWindow: 5m}", ROLLING_28D, "Timeslices"), 24,
         "timeSliceTarget must be in (0, 1]");
     rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 5m}", ROLLING_28D, "Occurrences"), 24,
-        "timeSliceTarget belongs to budgetingMethod: Timeslices");
+        "timeSliceTarget belongs to budgetingMethod Timeslices");
+  }
+
+  @Test
+  void ratioTimeslicesAreReadWithTheirSliceWindowAndNoSliceTarget() throws Exception {
+    SloSpec s = OpenSloParser.parse(slo("", "{target: 0.99, timeSliceWindow: 5m}", ROLLING_28D, "RatioTimeslices"), VALID_FILE).get(0);
+    assertThat(s.budgeting()).isEqualTo(SloSpec.Budgeting.ratioTimeslices(Duration.ofMinutes(5)));
+    assertThat(s.budgeting().sliced()).isTrue();
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 5m}", ROLLING_28D, "RatioTimeslices"), 24,
+        "RatioTimeslices has no timeSliceTarget");
+    rejected(slo("", "{target: 0.99}", ROLLING_28D, "RatioTimeslices"), 24, "budgetingMethod RatioTimeslices needs timeSliceWindow");
+    rejected(slo("", "{target: 0.99, timeSliceWindow: 90s}", ROLLING_28D, "RatioTimeslices"), 24,
+        "timeSliceWindow 90s is not a whole multiple of the job's aggregation window 1m");
   }
 
   @Test
@@ -141,7 +153,7 @@ class OpenSloParserTest {
     String rules = PrometheusRules.render(slos, AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     // One point per 10-minute slice; a slice is bad above 5 % errors; no requests = good.
     assertThat(rules).contains("avg_over_time(((sum(rate(traces_service_graph_request_failed_total{server=\"checkout\"}[10m]))"
-        + " / sum(rate(traces_service_graph_request_total{server=\"checkout\"}[10m]))) > bool 0.05 or on() vector(0))[1h:10m])");
+        + " / sum(rate(traces_service_graph_request_total{server=\"checkout\"}[10m]))) > bool 0.05 or on() vector(0))[3599999ms:10m])");
     // The 5m short window is one slice: 10m. 14.4 x 0.001 for the 1h page window.
     assertThat(rules).contains("record: slo:sli_error:ratio_rate10m", "record: slo:sli_error:ratio_rate30d")
         .doesNotContain("ratio_rate5m")

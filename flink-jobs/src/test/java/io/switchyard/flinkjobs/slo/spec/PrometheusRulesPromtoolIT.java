@@ -80,6 +80,45 @@ class PrometheusRulesPromtoolIT {
     Promtool.assertRuleTestsPass(ns, "test.yml", ns.resolve("rules.yml"));
   }
 
+  @Test
+  void aRatioTimeslicesSloRecordsTheMeanOfItsSlicesErrorRatiosAsTheJobCounts(@TempDir Path ratio) throws Exception {
+    // A 1-day SLO of 5-minute slices (promtool's test engine loads too few samples for 30 days of slices), 600 requests
+    // a minute for 30 minutes, then none. Minutes 16-30 fail 150 a minute: the slices ending at 20, 25 and 30 have an
+    // error ratio of 0.25, the others 0, and the quiet slices (0 / 0 requests, or no series yet) count 0 as in the
+    // job. At minute 30 the 15m alert window's 3 slices: 0.25; at minute 80 it has 3 quiet ones: 0; and the 145m window's
+    // 29 slices then: 0.75 / 29 (Prometheus 2 would take 30 slices for a range of [145m:5m]).
+    String yaml = SLO.replace("budgetingMethod: Occurrences", "budgetingMethod: RatioTimeslices")
+        .replace("timeWindow: [{duration: 30d, isRolling: true}]", "timeWindow: [{duration: 1d, isRolling: true}]")
+        .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.99, timeSliceWindow: 5m}]");
+    assertThat(yaml).contains("RatioTimeslices").contains("timeSliceWindow");
+    Files.writeString(ratio.resolve("rules.yml"),
+        PrometheusRules.render(OpenSloParser.parse(yaml, "ratio.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    Files.writeString(ratio.resolve("test.yml"), """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0+600x30 18000x49'}
+              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0x15 150+150x14 2250x49'}
+            promql_expr_test:
+              - expr: slo:sli_error:ratio_rate15m
+                eval_time: 30m
+                exp_samples:
+                  - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0.25}
+              - expr: slo:sli_error:ratio_rate15m
+                eval_time: 80m
+                exp_samples:
+                  - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0}
+              - expr: slo:sli_error:ratio_rate145m
+                eval_time: 80m
+                exp_samples:
+                  - {labels: 'slo:sli_error:ratio_rate145m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="145m"}', value: %s}
+        """.formatted(0.75 / 29));
+
+    Promtool.assertRuleTestsPass(ratio, "test.yml", ratio.resolve("rules.yml"));
+  }
+
   /** Both alerts of the checkout SLO's rules are quiet at {@code quietAt} and fire at {@code firingAt} over these series. */
   private static void assertAlertsFireOnlyAfter(Path dir, List<SloSpec> slo, String interval, String totals, String failed,
       String quietAt, String firingAt) throws Exception {
