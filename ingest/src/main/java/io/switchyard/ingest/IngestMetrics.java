@@ -10,11 +10,14 @@ import io.switchyard.serverkit.metrics.Metrics;
  * {@code accepted} (handed to Kafka and acknowledged), {@code rejected} (invalid), {@code refused} (pushed back
  * to the client, which retries), {@code ignored} (not an access log), {@code spooled}, {@code replayed},
  * {@code dropped} (lost: spool full); {@code truncated} counts accepted records that were cut to the attribute
- * limits (they are also counted as accepted).
+ * limits (they are also counted as accepted). The links of accepted CONSUMER spans that their records do not keep
+ * are counted apart, as links, by reason: {@code over_limit} (valid, past the first 128) or {@code invalid} (ids
+ * not 16 and 8 bytes, or all zero); a span is not counted as truncated for them.
  */
 public final class IngestMetrics {
   final Counter records;
   final Counter refusedRequests;
+  final Counter droppedSpanLinks;
   final Counter bytesIn;
   final Counter bytesOut;
   final Histogram sendSeconds;
@@ -29,6 +32,9 @@ public final class IngestMetrics {
     refusedRequests = m.counter("switchyard_ingest_refused_requests_total",
         "OTLP requests refused before they were parsed (their records are not counted), by signal and reason",
         "signal", "reason");
+    droppedSpanLinks = m.counter("switchyard_ingest_span_links_dropped_total",
+        "Links of accepted CONSUMER spans not kept in their records, by reason (over_limit: valid links past the first "
+            + "128; invalid: ids not 16 and 8 bytes, or all zero)", "reason");
     bytesIn = m.counter("switchyard_ingest_bytes_in_total",
         "Request payload bytes received (after decompression), by signal", "signal");
     bytesOut = m.counter("switchyard_ingest_bytes_out_total",
@@ -57,6 +63,17 @@ public final class IngestMetrics {
 
   public double refusedRequests(String signal, String reason) {
     return refusedRequests.labelValues(signal, reason).get();
+  }
+
+  /** {@code reason}: {@code over_limit} or {@code invalid}. */
+  public void droppedSpanLinks(String reason, long n) {
+    if (n > 0) {
+      droppedSpanLinks.labelValues(reason).inc(n);
+    }
+  }
+
+  public double droppedSpanLinks(String reason) {
+    return droppedSpanLinks.labelValues(reason).get();
   }
 
   public double value(String signal, String outcome) {

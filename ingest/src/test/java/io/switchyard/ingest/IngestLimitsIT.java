@@ -146,6 +146,36 @@ class IngestLimitsIT {
   }
 
   @Test
+  void consumerLinksPastTheCapAndInvalidOnesAreCountedOnceAccepted() {
+    Span.Builder consumer = span((byte) 4, 1).setName("orders process").setKind(Span.SpanKind.SPAN_KIND_CONSUMER);
+    ByteString trace = consumer.getTraceId(); // links into the span's own trace: no link copies to wait for
+    for (int i = 1; i <= 130; i++) {
+      consumer.addLinks(Span.Link.newBuilder().setTraceId(trace)
+          .setSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, (byte) (i >> 8), (byte) i})));
+    }
+    consumer.addLinks(Span.Link.newBuilder().setTraceId(trace).setSpanId(ByteString.copyFrom(new byte[8])));
+    consumer.addLinks(Span.Link.newBuilder().setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3}))
+        .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})));
+    ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans
+        .newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(consumer))).build();
+
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext()
+        .build();
+    try {
+      ExportTraceServiceResponse resp = TraceServiceGrpc.newBlockingStub(channel).export(request);
+      // Not a partial success: the span is whole but for links the record does not keep, and counted apart.
+      assertThat(resp.hasPartialSuccess()).isFalse();
+    } finally {
+      channel.shutdownNow();
+    }
+    // The answer waited for Kafka's acknowledgement, and the counts were taken before it.
+    assertThat(server.metrics().value("spans", "accepted")).isEqualTo(1);
+    assertThat(server.metrics().droppedSpanLinks("over_limit")).isEqualTo(2);
+    assertThat(server.metrics().droppedSpanLinks("invalid")).isEqualTo(2);
+    assertThat(server.metrics().value("spans", "truncated")).isZero();
+  }
+
+  @Test
   void requestsOverTheMessageSizeLimitAreRefusedOverGrpcAndHttp() throws Exception {
     Span.Builder big = span((byte) 3, 1).setName("big").addAttributes(kv("blob", "x".repeat(MAX_MESSAGE)));
     ExportTraceServiceRequest tooBig = ExportTraceServiceRequest.newBuilder().addResourceSpans(

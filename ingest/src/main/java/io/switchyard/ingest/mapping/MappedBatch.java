@@ -10,8 +10,17 @@ import java.util.List;
  * @param ignored source items that were valid but are not Switchyard's business (e.g. non-access-log log records)
  * @param firstError a message naming the first rejected item's problem, or "" when none was rejected
  * @param truncated accepted items that exceeded an attribute limit and were cut to it (count or value length)
+ * @param linksOverLimit links of accepted CONSUMER spans dropped because the span already kept
+ *     {@link SpanMapper#MAX_LINKS} valid ones (links, not spans: one span may add many)
+ * @param linksInvalid links of accepted CONSUMER spans skipped because their ids were not valid (not 16 and 8 bytes,
+ *     or all zero)
  */
-public record MappedBatch<T>(List<T> records, long rejected, long ignored, String firstError, long truncated) {
+public record MappedBatch<T>(List<T> records, long rejected, long ignored, String firstError, long truncated,
+    long linksOverLimit, long linksInvalid) {
+  public MappedBatch(List<T> records, long rejected, long ignored, String firstError, long truncated) {
+    this(records, rejected, ignored, firstError, truncated, 0, 0);
+  }
+
   public MappedBatch(List<T> records, long rejected, long ignored, String firstError) {
     this(records, rejected, ignored, firstError, 0);
   }

@@ -21,8 +21,9 @@ public final class SpanMapper {
 
   /**
    * The most links a CONSUMER span keeps: the first this many with valid ids, in order (OpenTelemetry SDKs' default
-   * link count limit is the same). Links past it are dropped without counting the span as truncated: that count
-   * and the client's warning are about the attribute limits.
+   * link count limit is the same). Valid links past it are dropped and counted in the batch's
+   * {@link MappedBatch#linksOverLimit}, not by counting the span as truncated: that count and the client's warning
+   * are about the attribute limits.
    */
   static final int MAX_LINKS = 128;
   /** The sizes of W3C trace and span ids (a span's own and its links'). */
@@ -52,6 +53,7 @@ public final class SpanMapper {
     List<SpanRecord> out = new ArrayList<>();
     long rejected = 0;
     long truncated = 0;
+    DroppedLinks droppedLinks = new DroppedLinks();
     String firstError = "";
     for (int r = 0; r < request.getResourceSpansCount(); r++) {
       ResourceSpans rs = request.getResourceSpans(r);
@@ -75,11 +77,17 @@ public final class SpanMapper {
           if (attrs.overLimit() || span.getName().length() > options.maxValueLength()) {
             truncated++;
           }
-          out.add(toRecord(resource, span, attrs, receivedUnixNano));
+          out.add(toRecord(resource, span, attrs, receivedUnixNano, droppedLinks));
         }
       }
     }
-    return new MappedBatch<>(out, rejected, 0, firstError, truncated);
+    return new MappedBatch<>(out, rejected, 0, firstError, truncated, droppedLinks.overLimit, droppedLinks.invalid);
+  }
+
+  /** The links of a batch's CONSUMER spans that {@link #links} did not keep, by why. */
+  static final class DroppedLinks {
+    long overLimit;
+    long invalid;
   }
 
   /** Null when the span is usable, else what is wrong with it (naming the field). */
@@ -112,7 +120,8 @@ public final class SpanMapper {
     return null;
   }
 
-  private SpanRecord toRecord(Attributes resource, Span span, Attributes attrs, long receivedUnixNano) {
+  private SpanRecord toRecord(Attributes resource, Span span, Attributes attrs, long receivedUnixNano,
+      DroppedLinks droppedLinks) {
     SpanRecord.Builder b = SpanRecord.newBuilder()
         .setSchemaVersion(SCHEMA_VERSION)
         .setTraceId(span.getTraceId())
@@ -153,7 +162,7 @@ public final class SpanMapper {
     b.setResponseFlags(cut(responseFlags(attrs.string("response_flags"))));
 
     if (span.getKind() == Span.SpanKind.SPAN_KIND_CONSUMER) {
-      links(b, span);
+      links(b, span, droppedLinks);
     }
 
     if (options.keepAttributes()) {
@@ -167,15 +176,21 @@ public final class SpanMapper {
    * A CONSUMER span's links to the spans that created its messages, for the service graph's messaging edges: the
    * first {@link #MAX_LINKS} whose ids are valid as a span's own must be (16 and 8 bytes, not all zero), in order,
    * duplicates and a link to the span's own parent included; an invalid link is skipped, the span kept. Only the
-   * ids are kept (no trace_state, attributes or flags).
+   * ids are kept (no trace_state, attributes or flags). Every link not kept is added to {@code dropped}: an invalid
+   * one as invalid wherever it is (past the cap too, so that count does not depend on the cap), a valid one past the
+   * cap as over the limit; so the two add up to the links the record lacks.
    */
-  private static void links(SpanRecord.Builder b, Span span) {
+  private static void links(SpanRecord.Builder b, Span span, DroppedLinks dropped) {
     int kept = 0;
-    for (int i = 0; i < span.getLinksCount() && kept < MAX_LINKS; i++) {
+    for (int i = 0; i < span.getLinksCount(); i++) {
       Span.Link link = span.getLinks(i);
-      if (validId(link.getTraceId(), TRACE_ID_SIZE) && validId(link.getSpanId(), SPAN_ID_SIZE)) {
+      if (!validId(link.getTraceId(), TRACE_ID_SIZE) || !validId(link.getSpanId(), SPAN_ID_SIZE)) {
+        dropped.invalid++;
+      } else if (kept < MAX_LINKS) {
         b.addLinks(SpanRecord.Link.newBuilder().setTraceId(link.getTraceId()).setSpanId(link.getSpanId()));
         kept++;
+      } else {
+        dropped.overLimit++;
       }
     }
   }

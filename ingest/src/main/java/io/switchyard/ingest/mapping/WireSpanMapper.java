@@ -103,7 +103,8 @@ public final class WireSpanMapper {
       out.add(new Encoded(Hex.encodeAscii(r.getTraceId()), value));
       LinkCopies.add(r, value, out);
     }
-    return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated());
+    return new MappedBatch<>(out, b.rejected(), b.ignored(), b.firstError(), b.truncated(), b.linksOverLimit(),
+        b.linksInvalid());
   }
 
   /** Requests that had to be parsed by the generated code: malformed ones, or shapes the wire walk leaves to it. */
@@ -116,6 +117,8 @@ public final class WireSpanMapper {
     final List<Encoded> out = new ArrayList<>();
     long rejected;
     long truncated;
+    long linksOverLimit;
+    long linksInvalid;
     String firstError = "";
 
     Batch(long receivedUnixNano) {
@@ -140,7 +143,8 @@ public final class WireSpanMapper {
         REQUEST.checkField(c, tag, 0);
       }
     }
-    return new MappedBatch<>(batch.out, batch.rejected, 0, batch.firstError, batch.truncated);
+    return new MappedBatch<>(batch.out, batch.rejected, 0, batch.firstError, batch.truncated, batch.linksOverLimit,
+        batch.linksInvalid);
   }
 
   private void resourceSpans(Batch batch, WireCursor c, int r) throws WireCursor.Malformed {
@@ -318,7 +322,7 @@ public final class WireSpanMapper {
       return;
     }
     if (w.links > 0 && kind(w.kind) == CONSUMER) {
-      links(w, c, start);
+      links(batch, w, c, start);
     }
     boolean over = w.overLimit || w.attributeCount > options.maxAttributes();
     Attributes attrs = Attributes.ofSlots(SpanMapper.SPAN_KEYS, slots, over);
@@ -347,14 +351,16 @@ public final class WireSpanMapper {
    * A CONSUMER span's links, as {@link SpanMapper} keeps them: a second walk over the span's bytes (from
    * {@code start} to the cursor's limit), since its kind may come after its links on the wire. The first walk
    * checked every field already, so the rest is only skipped. Notes the offsets of the first
-   * {@link SpanMapper#MAX_LINKS} links whose ids are valid (last occurrence of each id wins, as in the parser).
+   * {@link SpanMapper#MAX_LINKS} links whose ids are valid (last occurrence of each id wins, as in the parser), and
+   * counts the others in {@code batch} as {@link SpanMapper} counts them: so the walk goes on past the cap, to tell
+   * the invalid links there from the valid ones.
    */
-  private static void links(WireSpan w, WireCursor c, int start) throws WireCursor.Malformed {
+  private static void links(Batch batch, WireSpan w, WireCursor c, int start) throws WireCursor.Malformed {
     int end = c.pos;
     c.pos = start;
     int[] ids = new int[2 * Math.min(w.links, SpanMapper.MAX_LINKS)];
     int n = 0;
-    for (int tag = c.tag(); tag != 0 && 2 * n < ids.length; tag = c.tag()) {
+    for (int tag = c.tag(); tag != 0; tag = c.tag()) {
       if (tag != T_LINK) {
         c.skip(tag);
         continue;
@@ -378,11 +384,15 @@ public final class WireSpanMapper {
         }
       }
       c.pop(old);
-      if (validId(c.buf, traceOff, traceLen, SpanMapper.TRACE_ID_SIZE)
-          && validId(c.buf, spanOff, spanLen, SpanMapper.SPAN_ID_SIZE)) {
+      if (!validId(c.buf, traceOff, traceLen, SpanMapper.TRACE_ID_SIZE)
+          || !validId(c.buf, spanOff, spanLen, SpanMapper.SPAN_ID_SIZE)) {
+        batch.linksInvalid++;
+      } else if (2 * n < ids.length) {
         ids[2 * n] = traceOff;
         ids[2 * n + 1] = spanOff;
         n++;
+      } else {
+        batch.linksOverLimit++;
       }
     }
     c.pos = end;

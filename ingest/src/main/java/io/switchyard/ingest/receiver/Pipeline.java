@@ -146,10 +146,15 @@ public final class Pipeline {
     }
     int n = count;
     long truncated = batch.truncated();
+    long linksOverLimit = batch.linksOverLimit();
+    long linksInvalid = batch.linksInvalid();
     CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> {
       metrics.count(signal, e == null ? "accepted" : "refused", n);
+      // Like truncated, about accepted records only: a refused batch is sent again and would count its links twice.
       if (e == null) {
         metrics.count(signal, "truncated", truncated);
+        metrics.droppedSpanLinks("over_limit", linksOverLimit);
+        metrics.droppedSpanLinks("invalid", linksInvalid);
       }
     });
     return new Export(null, counted, batch.rejected(), error);

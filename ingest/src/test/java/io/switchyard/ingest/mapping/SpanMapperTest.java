@@ -315,6 +315,8 @@ class SpanMapperTest {
     assertThat(batch.truncated()).isZero();
     assertThat(batch.records()).hasSize(1);
     assertThat(batch.records().get(0).getLinksList()).containsExactly(recordLink(T2, "00f067aa0ba902b7"));
+    assertThat(batch.linksInvalid()).isEqualTo(9);
+    assertThat(batch.linksOverLimit()).isZero();
   }
 
   @Test
@@ -333,9 +335,41 @@ class SpanMapperTest {
     for (int i = 0; i < 128; i++) {
       assertThat(links.get(i)).isEqualTo(recordLink(T1, String.format("%016x", i + 1)));
     }
-    // The truncated count (and the client's warning) are about the attribute limits: the link cap is documented.
+    // The truncated count (and the client's warning) are about the attribute limits: the links have their own.
     assertThat(batch.truncated()).isZero();
     assertThat(batch.rejected()).isZero();
+    assertThat(batch.linksOverLimit()).isEqualTo(200 - 128);
+    assertThat(batch.linksInvalid()).isEqualTo(20);
+  }
+
+  @Test
+  void linksPastTheCapAndInvalidLinksAreCountedEachOnce() {
+    Span.Builder over = consumer().setSpanId(ByteString.copyFrom(Hex.decode("00f067aa0ba90201")));
+    over.addLinks(link(T1, "0000000000000000")); // invalid, before the cap
+    for (int i = 0; i < 130; i++) {
+      over.addLinks(link(T2, String.format("%016x", i + 1)));
+    }
+    // Invalid past the cap too: counted as invalid, not over the limit, so that count does not depend on where it is.
+    over.addLinks(link(T1 + "00", "b7ad6b7169203331"));
+    Span.Builder atTheCap = consumer().setSpanId(ByteString.copyFrom(Hex.decode("00f067aa0ba90202")));
+    for (int i = 0; i < SpanMapper.MAX_LINKS; i++) {
+      atTheCap.addLinks(link(T2, String.format("%016x", i + 1)));
+    }
+    // Links are only a CONSUMER span's: another kind's are not kept, so none of them is counted as dropped.
+    Span client = span().addLinks(link(T1, "0000000000000000")).addLinks(link(T2, "00f067aa0ba902b7")).build();
+    // Nor are a rejected span's.
+    Span rejected = over.clone().setEndTimeUnixNano(0).build();
+    var batch = mapper.map(request(resource(), over.build(), atTheCap.build(), client, rejected), 0);
+
+    assertThat(batch.rejected()).isOne();
+    assertThat(batch.records()).hasSize(3);
+    var kept = batch.records().get(0).getLinksList();
+    assertThat(kept).hasSize(128);
+    assertThat(kept.get(127)).isEqualTo(recordLink(T2, String.format("%016x", 128)));
+    assertThat(batch.records().get(1).getLinksList()).hasSize(128);
+    assertThat(batch.linksOverLimit()).isEqualTo(2);
+    assertThat(batch.linksInvalid()).isEqualTo(2);
+    assertThat(batch.truncated()).isZero();
   }
 
   @Test

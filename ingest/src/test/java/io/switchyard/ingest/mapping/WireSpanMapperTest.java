@@ -210,7 +210,11 @@ class WireSpanMapperTest {
     List<SpanRecord.Link> links = wireLinks(request);
     assertThat(links).hasSize(128);
     assertThat(links.get(127).getSpanId().byteAt(0)).isEqualTo((byte) 128);
-    assertThat(new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 7).truncated()).isZero();
+    MappedBatch<WireSpanMapper.Encoded> batch = new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 7);
+    assertThat(batch.truncated()).isZero();
+    // Counted as the reference counts them: the wire walk goes on past the cap to tell the two apart.
+    assertThat(batch.linksOverLimit()).isEqualTo(200 - 128);
+    assertThat(batch.linksInvalid()).isEqualTo(200 / 7);
   }
 
   @Test
@@ -300,6 +304,8 @@ class WireSpanMapperTest {
     MappedBatch<WireSpanMapper.Encoded> actual = mapper.map(request, received);
     assertThat(actual.rejected()).isEqualTo(expected.rejected());
     assertThat(actual.truncated()).isEqualTo(expected.truncated());
+    assertThat(actual.linksOverLimit()).isEqualTo(expected.linksOverLimit());
+    assertThat(actual.linksInvalid()).isEqualTo(expected.linksInvalid());
     assertThat(actual.firstError()).isEqualTo(expected.firstError());
     // The copies for linked traces follow each record, as the message path makes them (the receiver's other path).
     List<WireSpanMapper.Encoded> withCopies = new ArrayList<>();
