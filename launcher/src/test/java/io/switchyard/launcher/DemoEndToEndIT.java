@@ -109,6 +109,17 @@ class DemoEndToEndIT {
       assertThat(periodEnd.atZone(ZoneOffset.UTC).toLocalDate()).isEqualTo(periodStart.atZone(ZoneOffset.UTC).toLocalDate().plusMonths(1));
       assertThat(evaluatedAt).isAfter(periodStart).isBeforeOrEqualTo(periodEnd);
       assertThat(monthly.at("/totalEvents").asDouble()).isPositive();
+      // Its own OpenSLO AlertPolicy (6x over 15m for 2m) paged during the outage too, naming its notification target.
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
+        JsonNode m = json(api + "/api/v1/slos/checkout-monthly");
+        assertThat(m.at("/alerts/0/name").asText()).as("%s", m).isEqualTo("checkout-fast-burn");
+        assertThat(m.at("/alerts/0/notificationTargets/0").asText()).isEqualTo("storefront-oncall");
+        List<String> transitions = new ArrayList<>();
+        for (JsonNode h : m.get("alertHistory")) {
+          transitions.add(h.at("/alert/name").asText() + "=" + h.at("/alert/firing").asBoolean());
+        }
+        assertThat(transitions).as("alert transitions of checkout-monthly: %s", m).contains("checkout-fast-burn=true");
+      });
 
       // Denials and rate limits are counted where operators look for them.
       String metrics = get(admin + "/metrics").body();

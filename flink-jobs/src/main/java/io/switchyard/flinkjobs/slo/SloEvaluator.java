@@ -2,6 +2,7 @@ package io.switchyard.flinkjobs.slo;
 
 import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.Durations;
+import io.switchyard.flinkjobs.slo.spec.PolicyAlert;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -35,8 +36,12 @@ public final class SloEvaluator {
   /** Counts of one aggregation window ending at {@code windowEndMs}. */
   public record Counts(long windowEndMs, double good, double total) {}
 
-  /** The outcome of one evaluation: the status record and whether each alert fires. */
-  public record Result(SloStatusRecord status, Map<String, Boolean> firing, Map<String, double[]> burnRates) {}
+  /**
+   * The outcome of one evaluation: the status record, whether each alert fires, its burn rates (long, short), and
+   * since when each alert whose condition holds now has held it (firing or, under an AlertPolicy's alertAfter, not yet).
+   */
+  public record Result(SloStatusRecord status, Map<String, Boolean> firing, Map<String, double[]> burnRates,
+      Map<String, Long> breachingSince) {}
 
   private final AlertPolicy policy;
   private final Duration aggregationWindow;
@@ -123,9 +128,18 @@ public final class SloEvaluator {
   }
 
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
+    return evaluate(slo, counts, nowMs, firingSince, Map.of());
+  }
+
+  /**
+   * Evaluates {@code slo} as of {@code nowMs}: {@code firingSince} holds the alerts firing after the previous
+   * evaluation, {@code breachingSince} since when each alert's condition has held (for an AlertPolicy's alertAfter).
+   */
+  public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince, Map<String, Long> breachingSince) {
+    Alerts alerts = new Alerts(firingSince, breachingSince, nowMs);
     return slo.budgeting().sliced()
-        ? evaluateTimeslices(slo, counts, nowMs, period(slo, nowMs), firingSince)
-        : evaluateOccurrences(slo, counts, nowMs, period(slo, nowMs), firingSince);
+        ? evaluateTimeslices(slo, counts, nowMs, period(slo, nowMs), alerts)
+        : evaluateOccurrences(slo, counts, nowMs, period(slo, nowMs), alerts);
   }
 
   /** The calendar period {@code [start, end)} that {@code nowMs} evaluates, null for a rolling window. */
@@ -160,7 +174,7 @@ public final class SloEvaluator {
    * window = (slices spent / slices of that window) / budget. Alert windows come rounded up to whole slices from
    * the policy.
    */
-  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Map<String, Long> firingSince) {
+  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Alerts alerts) {
     double budget = slo.errorBudget();
     SloSpec.Budgeting budgeting = slo.budgeting();
     Slices slices = new Slices(counts, nowMs, budgeting.sliceWindow());
@@ -172,8 +186,6 @@ public final class SloEvaluator {
         .setSli(all > 0 ? (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - (bad / all) / budget : 1)
         .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(budgeting.sliceWindow()));
     Map<Duration, Double> rates = new java.util.TreeMap<>();
-    Map<String, Boolean> firing = new LinkedHashMap<>();
-    Map<String, double[]> burn = new LinkedHashMap<>();
     for (AlertPolicy.Alert a : alerts(slo)) {
       Duration longW = slices.cover(a.longWindow());
       Duration shortW = slices.cover(a.shortWindow());
@@ -181,45 +193,83 @@ public final class SloEvaluator {
       double shortRate = (slices.spent(shortW, budgeting) / slices.count(shortW)) / budget;
       rates.put(longW, longRate);
       rates.put(shortW, shortRate);
-      alert(status, firing, burn, a, longW, shortW, longRate, shortRate, firingSince, nowMs);
+      alerts.alert(status, a, longW, shortW, longRate, shortRate, sum(counts, slices.lastCompleteEnd, longW)[1]);
     }
     rates.forEach((w, r) -> status.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(Durations.format(w)).setRate(r)));
-    return new Result(status.build(), firing, burn);
+    return alerts.result(status);
   }
 
-  private static void alert(SloStatusRecord.Builder status, Map<String, Boolean> firing, Map<String, double[]> burn,
-      AlertPolicy.Alert a, Duration longW, Duration shortW, double longRate, double shortRate, Map<String, Long> firingSince, long nowMs) {
-    double threshold = a.threshold();
-    boolean fires = longRate > threshold && shortRate > threshold;
-    firing.put(a.name(), fires);
-    burn.put(a.name(), new double[] {longRate, shortRate});
-    Long since = firingSince.get(a.name());
-    status.addAlerts(AlertState.newBuilder().setName(a.name()).setSeverity(a.severity()).setFiring(fires)
-        .setLongWindow(Durations.format(longW)).setShortWindow(Durations.format(shortW)).setThreshold(threshold)
-        .setSinceUnixMs(fires ? (since != null ? since : nowMs) : 0));
+  /** The alerts of one evaluation, with what they held after the previous one. */
+  private static final class Alerts {
+    private final Map<String, Long> firingSince;
+    private final Map<String, Long> breachingSince;
+    private final long nowMs;
+    private final Map<String, Boolean> firing = new LinkedHashMap<>();
+    private final Map<String, double[]> burn = new LinkedHashMap<>();
+    private final Map<String, Long> breaching = new LinkedHashMap<>();
+
+    Alerts(Map<String, Long> firingSince, Map<String, Long> breachingSince, long nowMs) {
+      this.firingSince = firingSince;
+      this.breachingSince = breachingSince;
+      this.nowMs = nowMs;
+    }
+
+    /**
+     * The alert breaches while both burn rates compare with the threshold (a window without events gives no burn rate:
+     * it breaches only with alertWhenNoData), and fires once it has breached for alertAfter, until it no longer does.
+     */
+    void alert(SloStatusRecord.Builder status, AlertPolicy.Alert a, Duration longW, Duration shortW, double longRate,
+        double shortRate, double longWindowEvents) {
+      double threshold = a.threshold();
+      boolean breaches = longWindowEvents > 0
+          ? a.op().test(longRate, threshold) && a.op().test(shortRate, threshold)
+          : a.alertWhenNoData();
+      Long held = breachingSince.get(a.name());
+      long heldSince = held != null ? held : nowMs;
+      Long since = firingSince.get(a.name());
+      boolean fires = breaches && (since != null || nowMs - heldSince >= a.alertAfter().toMillis());
+      firing.put(a.name(), fires);
+      burn.put(a.name(), new double[] {longRate, shortRate});
+      if (breaches) {
+        breaching.put(a.name(), heldSince);
+      }
+      AlertState.Builder state = AlertState.newBuilder().setName(a.name()).setSeverity(a.severity()).setFiring(fires)
+          .setLongWindow(Durations.format(longW)).setShortWindow(Durations.format(shortW)).setThreshold(threshold)
+          .setSinceUnixMs(fires ? (since != null ? since : nowMs) : 0);
+      PolicyAlert p = a.policy();
+      if (p != null) {
+        state.setOp(p.op().openSlo()).setAlertAfter(Durations.format(p.alertAfter())).setAlertWhenNoData(p.alertWhenNoData())
+            .setAlertWhenResolved(p.alertWhenResolved()).addAllNotificationTargets(p.notificationTargets())
+            .setPendingSinceUnixMs(breaches && !fires ? heldSince : 0);
+      }
+      status.addAlerts(state);
+    }
+
+    Result result(SloStatusRecord.Builder status) {
+      return new Result(status.build(), firing, burn, breaching);
+    }
   }
 
-  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Map<String, Long> firingSince) {
+  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Alerts alerts) {
     double budget = slo.errorBudget();
     double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs, period));
     double sli = overall[1] > 0 ? overall[0] / overall[1] : 1;
     double remaining = overall[1] > 0 ? 1 - ((overall[1] - overall[0]) / overall[1]) / budget : 1;
     SloStatusRecord.Builder status = status(slo, nowMs, period, overall).setSli(sli).setErrorBudgetRemaining(remaining);
     Map<String, Double> rates = new LinkedHashMap<>();
-    Map<String, Boolean> firing = new LinkedHashMap<>();
-    Map<String, double[]> burn = new LinkedHashMap<>();
     for (AlertPolicy.Alert a : alerts(slo)) {
-      double longRate = burnRate(sum(counts, nowMs, a.longWindow()), budget);
+      double[] longCounts = sum(counts, nowMs, a.longWindow());
+      double longRate = burnRate(longCounts, budget);
       double shortRate = burnRate(sum(counts, nowMs, a.shortWindow()), budget);
       rates.put(Durations.format(a.longWindow()), longRate);
       rates.put(Durations.format(a.shortWindow()), shortRate);
-      alert(status, firing, burn, a, a.longWindow(), a.shortWindow(), longRate, shortRate, firingSince, nowMs);
+      alerts.alert(status, a, a.longWindow(), a.shortWindow(), longRate, shortRate, longCounts[1]);
     }
     List<Map.Entry<String, Double>> sorted = new ArrayList<>(rates.entrySet());
     sorted.sort(Map.Entry.comparingByKey((x, y) -> Long.compare(Durations.parse(x).toMillis(), Durations.parse(y).toMillis())));
     for (Map.Entry<String, Double> r : sorted) {
       status.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(r.getKey()).setRate(r.getValue()));
     }
-    return new Result(status.build(), firing, burn);
+    return alerts.result(status);
   }
 }

@@ -53,6 +53,9 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class));
   /** "slo|alert" -> firing since. */
   private static final MapStateDescriptor<String, Long> FIRING = new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG);
+  /** "slo|alert" -> since when the alert's condition has held (an AlertPolicy's alertAfter counts from there). */
+  private static final MapStateDescriptor<String, Long> BREACHING =
+      new MapStateDescriptor<>("slo-breaching", Types.STRING, Types.LONG);
   /** The tick of the last evaluation (a window's last millisecond). */
   private static final ValueStateDescriptor<Long> LAST_EVALUATED = new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG);
 
@@ -61,6 +64,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   private transient SloEvaluator evaluator;
   private transient MapState<String, double[]> counts;
   private transient MapState<String, Long> firing;
+  private transient MapState<String, Long> breaching;
   private transient ValueState<Long> lastEvaluated;
   private transient Map<String, SloSpec> parsed;
   private transient Counter rejected;
@@ -79,6 +83,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     evaluator = new SloEvaluator(alertPolicy, aggregationWindow);
     counts = getRuntimeContext().getMapState(COUNTS);
     firing = getRuntimeContext().getMapState(FIRING);
+    breaching = getRuntimeContext().getMapState(BREACHING);
     lastEvaluated = getRuntimeContext().getState(LAST_EVALUATED);
     parsed = new HashMap<>();
     rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
@@ -208,15 +213,31 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     for (SloSpec slo : slos) {
       List<SloEvaluator.Counts> c = bySlo.getOrDefault(slo.name(), List.of());
       Map<String, Long> since = new HashMap<>();
+      Map<String, Long> held = new HashMap<>();
       for (AlertPolicy.Alert a : evaluator.alerts(slo)) {
         Long s = firing.get(slo.name() + "|" + a.name());
         if (s != null) {
           since.put(a.name(), s);
         }
+        Long h = breaching.get(slo.name() + "|" + a.name());
+        if (h != null) {
+          held.put(a.name(), h);
+        }
       }
-      SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since);
+      SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since, held);
       evaluations.add(1);
       out.collect(r.status());
+      for (AlertPolicy.Alert a : evaluator.alerts(slo)) {
+        String key = slo.name() + "|" + a.name();
+        Long h = r.breachingSince().get(a.name());
+        if (h == null) {
+          if (held.containsKey(a.name())) {
+            breaching.remove(key);
+          }
+        } else if (!h.equals(held.get(a.name()))) {
+          breaching.put(key, h);
+        }
+      }
       for (AlertState a : r.status().getAlertsList()) {
         boolean was = since.containsKey(a.getName());
         if (a.getFiring() != was) {
@@ -366,10 +387,11 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     }
   }
 
-  /** Drops the SLO's counts and, as they no longer back them, its firing alerts. */
+  /** Drops the SLO's counts and, as they no longer back them, its firing and breaching alerts. */
   private void forget(String slo, Context ctx) throws Exception {
     forget(slo, ctx, COUNTS);
     forget(slo, ctx, FIRING);
+    forget(slo, ctx, BREACHING);
   }
 
   private static <V> void forget(String slo, Context ctx, MapStateDescriptor<String, V> descriptor) throws Exception {

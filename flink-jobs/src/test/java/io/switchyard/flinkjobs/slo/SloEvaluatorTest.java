@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
 import io.switchyard.flinkjobs.slo.spec.OpenSloParser;
+import io.switchyard.flinkjobs.slo.spec.SloFixtures;
 import io.switchyard.flinkjobs.slo.spec.SloSpec;
 import io.switchyard.model.v1.AlertState;
 import io.switchyard.model.v1.SloStatusRecord;
@@ -123,6 +124,110 @@ class SloEvaluatorTest {
     assertThat(rate(at30, "1h")).isCloseTo(1.41 / 12 / 0.01, within(1e-9));
     assertThat(rate(at30, "5m")).isCloseTo(100, within(1e-9));
     assertThat(firing(at30)).containsEntry("page-1h", false);
+  }
+
+  /** Evaluates at minute m with what the previous evaluation left, as the job does, and keeps what this one leaves. */
+  private static SloStatusRecord evaluateAt(SloEvaluator evaluator, SloSpec slo, List<SloEvaluator.Counts> counts, int m,
+      Map<String, Long> firingSince, Map<String, Long> breachingSince) {
+    SloEvaluator.Result r = evaluator.evaluate(slo, counts, T0 + m * MIN, Map.copyOf(firingSince), Map.copyOf(breachingSince));
+    for (AlertState a : r.status().getAlertsList()) {
+      if (a.getFiring()) {
+        firingSince.put(a.getName(), a.getSinceUnixMs());
+      } else {
+        firingSince.remove(a.getName());
+      }
+    }
+    breachingSince.clear();
+    breachingSince.putAll(r.breachingSince());
+    return r.status();
+  }
+
+  private static AlertState alert(SloStatusRecord s, String name) {
+    return s.getAlertsList().stream().filter(a -> a.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void anAlertPolicyFiresOnceItsConditionHasHeldForAlertAfterAndResolvesWhenItNoLongerHolds() throws Exception {
+    // 99.9 % over 30 days: fast-burn pages at >= 14.4x over 1h after 5m; slow-burn tickets above 1x over 6h at once.
+    SloSpec slo = OpenSloParser.parse(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES, "checkout.yaml").get(0);
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 60; m++) {
+      counts.add(minute(m, 100, 100));
+    }
+    for (int m = 61; m <= 67; m++) {
+      counts.add(minute(m, 50, 100)); // half of the requests fail
+    }
+    for (int m = 68; m <= 130; m++) {
+      counts.add(minute(m, 100, 100));
+    }
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+    Map<String, Long> firing = new java.util.HashMap<>();
+    Map<String, Long> breaching = new java.util.HashMap<>();
+
+    // Minute 61: 1h holds 50 failed of 6000: 8.3x, below 14.4. 6h holds 50 of 6100: 8.2x > 1: slow-burn tickets at once.
+    SloStatusRecord s61 = evaluateAt(evaluator, slo, counts, 61, firing, breaching);
+    assertThat(rate(s61, "1h")).isCloseTo(50.0 / 6000 / 0.001, within(1e-9));
+    assertThat(alert(s61, "checkout-fast-burn").getFiring()).isFalse();
+    assertThat(alert(s61, "checkout-fast-burn").getPendingSinceUnixMs()).isZero();
+    assertThat(alert(s61, "checkout-slow-burn").getFiring()).isTrue();
+    assertThat(alert(s61, "checkout-slow-burn").getSinceUnixMs()).isEqualTo(T0 + 61 * MIN);
+    // One window each; the policy's own settings travel with the state.
+    assertThat(s61.getBurnRatesList()).extracting(SloStatusRecord.BurnRate::getWindow).containsExactly("1h", "6h");
+    AlertState fast = alert(s61, "checkout-fast-burn");
+    assertThat(fast.getLongWindow()).isEqualTo("1h");
+    assertThat(fast.getShortWindow()).isEqualTo("1h");
+    assertThat(fast.getOp()).isEqualTo("gte");
+    assertThat(fast.getAlertAfter()).isEqualTo("5m");
+    assertThat(fast.getSeverity()).isEqualTo("page");
+    assertThat(fast.getNotificationTargetsList()).containsExactly("oncall");
+    assertThat(fast.getAlertWhenResolved()).isTrue();
+
+    // Minute 62: 100 of 6000, 16.7x >= 14.4: the condition holds, pending for 5m.
+    for (int m = 62; m <= 66; m++) {
+      SloStatusRecord s = evaluateAt(evaluator, slo, counts, m, firing, breaching);
+      assertThat(alert(s, "checkout-fast-burn").getFiring()).as("minute %d", m).isFalse();
+      assertThat(alert(s, "checkout-fast-burn").getPendingSinceUnixMs()).as("minute %d", m).isEqualTo(T0 + 62 * MIN);
+    }
+    // Minute 67: it has held for 5m: fires.
+    SloStatusRecord s67 = evaluateAt(evaluator, slo, counts, 67, firing, breaching);
+    assertThat(alert(s67, "checkout-fast-burn").getFiring()).isTrue();
+    assertThat(alert(s67, "checkout-fast-burn").getSinceUnixMs()).isEqualTo(T0 + 67 * MIN);
+    assertThat(alert(s67, "checkout-fast-burn").getPendingSinceUnixMs()).isZero();
+
+    // Minute 125: the 1h window (minutes 66..125) still holds two failing minutes: 16.7x. Minute 126: one, 8.3x: resolved.
+    assertThat(alert(evaluateAt(evaluator, slo, counts, 125, firing, breaching), "checkout-fast-burn").getFiring()).isTrue();
+    SloStatusRecord s126 = evaluateAt(evaluator, slo, counts, 126, firing, breaching);
+    assertThat(rate(s126, "1h")).isCloseTo(50.0 / 6000 / 0.001, within(1e-9));
+    assertThat(alert(s126, "checkout-fast-burn").getFiring()).isFalse();
+    assertThat(breaching).doesNotContainKey("checkout-fast-burn").containsKey("checkout-slow-burn");
+    // Had the condition stopped holding while pending, the wait would start over.
+    Map<String, Long> noneFiring = new java.util.HashMap<>();
+    Map<String, Long> heldSince62 = new java.util.HashMap<>(Map.of("checkout-fast-burn", T0 + 62 * MIN));
+    assertThat(alert(evaluateAt(evaluator, slo, counts, 126, noneFiring, heldSince62), "checkout-fast-burn").getPendingSinceUnixMs())
+        .isZero();
+    assertThat(heldSince62).doesNotContainKey("checkout-fast-burn");
+  }
+
+  @Test
+  void aWindowWithoutEventsBreachesOnlyWithAlertWhenNoData() throws Exception {
+    // "lt 1": fire while the budget burns slower than it accrues, e.g. to tell a quiet week from a broken feed.
+    String lt = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("op: gt, threshold: 1, lookbackWindow: 6h",
+        "op: lt, threshold: 1, lookbackWindow: 30m");
+    SloSpec quietOk = OpenSloParser.parse(lt, "checkout.yaml").get(0);
+    SloSpec quietBreaches = OpenSloParser.parse(lt.replace("alertWhenResolved: true\n        conditions:\n          - kind: AlertCondition",
+        "alertWhenResolved: true\n        alertWhenNoData: true\n        conditions:\n          - kind: AlertCondition"), "checkout.yaml").get(0);
+    assertThat(quietBreaches.alertPolicies().get(1).alertWhenNoData()).isTrue();
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+    List<SloEvaluator.Counts> clean = List.of(minute(10, 100, 100));
+    // Traffic without failures burns at 0 < 1: breaches, and fires at once (no alertAfter).
+    assertThat(alert(evaluator.evaluate(quietOk, clean, T0 + 20 * MIN, Map.of()).status(), "checkout-slow-burn").getFiring()).isTrue();
+    // No events in the 30m window: no burn rate, so no breach; with alertWhenNoData a breach.
+    assertThat(alert(evaluator.evaluate(quietOk, clean, T0 + 45 * MIN, Map.of()).status(), "checkout-slow-burn").getFiring()).isFalse();
+    SloStatusRecord noData = evaluator.evaluate(quietBreaches, clean, T0 + 45 * MIN, Map.of()).status();
+    assertThat(alert(noData, "checkout-slow-burn").getFiring()).isTrue();
+    assertThat(alert(noData, "checkout-slow-burn").getAlertWhenNoData()).isTrue();
+    // The page (gte 14.4) never breaches on no data unless told to.
+    assertThat(alert(noData, "checkout-fast-burn").getFiring()).isFalse();
   }
 
   @Test

@@ -80,6 +80,33 @@ class SloFunctionTest {
   }
 
   @Test
+  void anAlertPolicysAlertAfterCountsAcrossEvaluationsInTheOperatorsState() throws Exception {
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SloFixtures.CHECKOUT_WITH_ALERT_POLICIES,
+        "checkout.yaml"), 0);
+    for (int m = 1; m <= 60; m++) {
+      feed(m, 100, 0);
+    }
+    // Minute 61: slow-burn (> 1x over 6h) tickets at once; fast-burn's 1h burns 8.3x.
+    feed(61, 100, 50);
+    assertThat(alerts()).extracting(a -> a.getAlert().getName() + "=" + a.getAlert().getFiring()).containsExactly("checkout-slow-burn=true");
+    // From minute 62 fast-burn's condition holds (16.7x >= 14.4); it fires 5 minutes later, at 67.
+    for (int m = 62; m <= 66; m++) {
+      feed(m, 100, 50);
+      assertThat(alerts()).as("minute %d", m).hasSize(1);
+      assertThat(lastStatus().getAlertsList()).filteredOn(a -> a.getName().equals("checkout-fast-burn")).singleElement()
+          .satisfies(a -> assertThat(a.getPendingSinceUnixMs()).isEqualTo(T0 + 62 * 60_000L));
+    }
+    feed(67, 100, 50);
+    assertThat(alerts()).hasSize(2).last().satisfies(a -> {
+      assertThat(a.getAlert().getName()).isEqualTo("checkout-fast-burn");
+      assertThat(a.getAlert().getFiring()).isTrue();
+      assertThat(a.getAlert().getNotificationTargetsList()).containsExactly("oncall");
+      assertThat(a.getLongBurnRate()).isEqualTo(a.getShortBurnRate()).isCloseTo(350.0 / 6000 / 0.001, within(1e-9));
+      assertThat(a.getTransitionUnixMs()).isEqualTo(T0 + 67 * 60_000L);
+    });
+  }
+
+  @Test
   void alertsFireAndResolveAtTheHandComputedMinutes() throws Exception {
     for (int m = 1; m <= 60; m++) {
       feed(m, 100, 0);

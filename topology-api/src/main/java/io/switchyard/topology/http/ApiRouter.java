@@ -279,6 +279,14 @@ public final class ApiRouter implements HttpHandler {
     m.put("shortWindow", a.getShortWindow());
     m.put("threshold", a.getThreshold());
     m.put("since", a.getSinceUnixMs() == 0 ? null : Instant.ofEpochMilli(a.getSinceUnixMs()).toString());
+    if (!a.getOp().isEmpty()) { // an OpenSLO AlertPolicy's alert: one window, compared by op, after alertAfter
+      m.put("op", a.getOp());
+      m.put("alertAfter", a.getAlertAfter());
+      m.put("pendingSince", a.getPendingSinceUnixMs() == 0 ? null : Instant.ofEpochMilli(a.getPendingSinceUnixMs()).toString());
+      m.put("alertWhenNoData", a.getAlertWhenNoData());
+      m.put("alertWhenResolved", a.getAlertWhenResolved());
+      m.put("notificationTargets", a.getNotificationTargetsList());
+    }
     return m;
   }
 

@@ -88,11 +88,15 @@ class OpenApiContractTest {
         .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
         .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("Timeslices").setGoodSlices(59).setTotalSlices(60)
         .setTimeSliceWindow("1m").setSli(59.0 / 60).setErrorBudgetRemaining(5.0 / 6).build());
-    // A RatioTimeslices SLO: 60 slices whose ratios sum to 58.5.
+    // A RatioTimeslices SLO: 60 slices whose ratios sum to 58.5, with an OpenSLO AlertPolicy waiting out its alertAfter.
     b.sloStatus("cart-ratio", SloStatusRecord.newBuilder().setName("cart-ratio").setService("cart")
         .setSliKind("availability").setObjective(0.9).setTimeWindow("1h").setEvaluatedAtUnixMs(evaluated)
         .setGoodEvents(79).setTotalEvents(100).setBudgetingMethod("RatioTimeslices").setGoodSlices(58.5).setTotalSlices(60)
-        .setTimeSliceWindow("1m").setSli(58.5 / 60).setErrorBudgetRemaining(0.75).build());
+        .setTimeSliceWindow("1m").setSli(58.5 / 60).setErrorBudgetRemaining(0.75)
+        .addAlerts(AlertState.newBuilder().setName("cart-fast-burn").setSeverity("sev1").setFiring(false).setThreshold(14.4)
+            .setLongWindow("15m").setShortWindow("15m").setOp("gte").setAlertAfter("5m").setPendingSinceUnixMs(evaluated - 120_000)
+            .setAlertWhenResolved(true).addNotificationTargets("oncall").addNotificationTargets("chat"))
+        .build());
     // A calendar SLO: the month so far.
     b.sloStatus("cart-monthly", SloStatusRecord.newBuilder().setName("cart-monthly").setService("cart")
         .setSliKind("availability").setObjective(0.999).setTimeWindow("1M").setEvaluatedAtUnixMs(evaluated)
@@ -213,6 +217,12 @@ class OpenApiContractTest {
     assertThat(ratio.get("budgetingMethod").asText()).isEqualTo("RatioTimeslices");
     assertThat(ratio.get("goodSlices").asDouble()).isEqualTo(58.5);
     assertThat(ratio.get("totalSlices").asDouble()).isEqualTo(60);
+    JsonNode policy = ratio.at("/alerts/0");
+    assertThat(policy.get("op").asText()).isEqualTo("gte");
+    assertThat(policy.get("alertAfter").asText()).isEqualTo("5m");
+    assertThat(policy.get("pendingSince").asText()).isEqualTo(java.time.Instant.ofEpochMilli(MeshScenario.NOW.toEpochMilli() - 180_000).toString());
+    assertThat(policy.get("notificationTargets")).extracting(JsonNode::asText).containsExactly("oncall", "chat");
+    assertThat(events.at("/alerts/0").has("op")).isFalse();
   }
 
   @Test

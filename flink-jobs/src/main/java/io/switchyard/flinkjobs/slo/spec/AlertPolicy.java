@@ -33,8 +33,20 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
   public static final AlertPolicy DEFAULT = new AlertPolicy(AlertWindow.DEFAULTS, true);
 
-  /** One alert as evaluated for one SLO. */
-  public record Alert(String name, String severity, Duration longWindow, Duration shortWindow, double threshold) {}
+  /**
+   * One alert as evaluated for one SLO. It breaches while the burn rate over both windows compares with the threshold
+   * by {@code op} (and, with {@code alertWhenNoData}, while the long window has no events), and fires once it has
+   * breached for {@code alertAfter}. The job's multi-window alerts fire above the threshold at once; an OpenSLO
+   * AlertPolicy's has one window, both windows being its lookbackWindow.
+   */
+  public record Alert(String name, String severity, Duration longWindow, Duration shortWindow, double threshold,
+      PolicyAlert.Op op, Duration alertAfter, boolean alertWhenNoData, PolicyAlert policy) {
+
+    /** One of the job's multi-window alerts. */
+    public Alert(String name, String severity, Duration longWindow, Duration shortWindow, double threshold) {
+      this(name, severity, longWindow, shortWindow, threshold, PolicyAlert.Op.GT, Duration.ZERO, false, null);
+    }
+  }
 
   public AlertPolicy {
     windows = List.copyOf(windows);
@@ -68,6 +80,15 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
   /** The alerts of {@code slo} as evaluated by a job aggregating over {@code aggregationWindow}. */
   public List<Alert> alerts(SloSpec slo, Duration aggregationWindow) {
+    if (!slo.alertPolicies().isEmpty()) {
+      // The SLO's own OpenSLO alert policies replace the job's windows.
+      List<Alert> out = new ArrayList<>(slo.alertPolicies().size());
+      for (PolicyAlert p : slo.alertPolicies()) {
+        Duration w = cover(slo, p.lookbackWindow());
+        out.add(new Alert(p.name(), p.severity(), w, w, p.threshold(), p.op(), p.alertAfter(), p.alertWhenNoData(), p));
+      }
+      return List.copyOf(out);
+    }
     Duration sloWindow = slo.window();
     boolean scale = scaled && !UNSCALED.contains(sloWindow);
     long resolution = Math.max(Duration.ofMinutes(1).toMillis(), aggregationWindow.toMillis());
@@ -99,13 +120,14 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
    * window), or null when it can.
    */
   public String problem(SloSpec slo, Duration aggregationWindow) {
-    String flag = scaled ? "" : " of --slo-alert-windows";
+    boolean own = !slo.alertPolicies().isEmpty();
+    String flag = own ? " (an AlertPolicy)" : scaled ? "" : " of --slo-alert-windows";
     List<String> problems = new ArrayList<>();
     for (Alert a : alerts(slo, aggregationWindow)) {
       if (a.longWindow().compareTo(slo.window()) > 0) {
         problems.add("alert " + a.name() + flag + " looks back " + Durations.format(a.longWindow()) + ", longer than the SLO window "
             + Durations.format(slo.window()));
-      } else if (a.threshold() < 1) {
+      } else if (a.threshold() < 1 && !own) {
         problems.add("alert " + a.name() + flag + " gets a burn-rate threshold of " + String.format(Locale.ROOT, "%.3g", a.threshold())
             + "x for the SLO window " + Durations.format(slo.window()) + ": below 1x it fires on an SLO that is being met");
       }
@@ -114,7 +136,7 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
       return null;
     }
     return String.join("; ", problems)
-        + (scaled ? "" : "; leave --slo-alert-windows unset to have the windows scaled with the SLO window");
+        + (scaled || own ? "" : "; leave --slo-alert-windows unset to have the windows scaled with the SLO window");
   }
 
   /** {@code w x sloWindow / 30d} to the nearest whole {@code resolution}, at least one. */

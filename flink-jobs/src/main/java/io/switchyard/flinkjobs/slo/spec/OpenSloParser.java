@@ -39,8 +39,17 @@ public final class OpenSloParser {
   public static final String API_VERSION = "openslo/v1";
   public static final String METRIC_SOURCE_TYPE = "switchyard";
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$");
-  private static final Set<String> SLO_SPEC_KEYS =
-      Set.of("service", "description", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives");
+  private static final Set<String> SLO_SPEC_KEYS = Set.of("service", "description", "indicator", "indicatorRef", "timeWindow",
+      "budgetingMethod", "objectives", "alertPolicies");
+  private static final Set<String> POLICY_SPEC_KEYS = Set.of("description", "alertWhenNoData", "alertWhenResolved",
+      "alertWhenBreaching", "conditions", "notificationTargets");
+  private static final Set<String> CONDITION_SPEC_KEYS = Set.of("description", "severity", "condition");
+  private static final Set<String> BURN_RATE_KEYS = Set.of("kind", "op", "threshold", "lookbackWindow", "alertAfter");
+  private static final Set<String> TARGET_SPEC_KEYS = Set.of("description", "target");
+  private static final Set<String> INLINE_KEYS = Set.of("kind", "metadata", "spec");
+  private static final String ALERT_POLICY = "AlertPolicy";
+  private static final String ALERT_CONDITION = "AlertCondition";
+  private static final String NOTIFICATION_TARGET = "AlertNotificationTarget";
   private static final Set<String> TARGET_KEYS = Set.of("service", "client", "namespace", "source", "sli", "threshold");
   private static final ObjectMapper YAML_OUT =
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
@@ -104,7 +113,7 @@ public final class OpenSloParser {
   public static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow, AlertPolicy alerts)
       throws SloSpecException {
     List<LocatedYaml.Doc> slos = new ArrayList<>();
-    Map<String, LocatedYaml.Doc> slis = new HashMap<>();
+    Library lib = new Library(new HashMap<>(), new LinkedHashMap<>(), new HashMap<>(), new HashMap<>());
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
       for (LocatedYaml.Doc doc : LocatedYaml.read(e.getValue(), e.getKey())) {
         if (!doc.node().isObject()) {
@@ -116,21 +125,30 @@ public final class OpenSloParser {
         }
         String kind = text(doc, "/kind", true);
         String name = name(doc, "/metadata/name");
-        switch (kind) {
-          case "SLO" -> slos.add(doc);
-          case "SLI" -> {
-            if (slis.put(name, doc) != null) {
-              throw doc.error("/metadata/name", "SLI '" + name + "' is defined twice");
-            }
-          }
-          default -> throw doc.error("/kind", "kind " + kind + " is not supported; accepted kinds: SLO, SLI (inline or referenced)");
+        Map<String, LocatedYaml.Doc> named = switch (kind) {
+          case "SLO" -> null;
+          case "SLI" -> lib.slis();
+          case ALERT_POLICY -> lib.policies();
+          case ALERT_CONDITION -> lib.conditions();
+          case NOTIFICATION_TARGET -> lib.targets();
+          default -> throw doc.error("/kind", "kind " + kind + " is not supported; accepted kinds: SLO, SLI, AlertPolicy, "
+              + "AlertCondition, AlertNotificationTarget");
+        };
+        if (named == null) {
+          slos.add(doc);
+        } else if (named.put(name, doc) != null) {
+          throw doc.error("/metadata/name", kind + " '" + name + "' is defined twice");
         }
       }
+    }
+    // Every AlertPolicy document is checked, referenced or not: a broken one must not wait for its first SLO.
+    for (LocatedYaml.Doc policy : lib.policies().values()) {
+      policy(policy, "", lib, new LinkedHashMap<>(), aggregationWindow);
     }
     List<SloDocument> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (LocatedYaml.Doc slo : slos) {
-      SloDocument d = slo(slo, slis, aggregationWindow);
+      SloDocument d = slo(slo, lib, aggregationWindow);
       String problem = alerts.problem(d.spec(), aggregationWindow);
       if (problem != null) {
         throw slo.error("/spec/timeWindow/0/duration", "SLO '" + d.spec().name() + "': " + problem);
@@ -143,8 +161,15 @@ public final class OpenSloParser {
     return out;
   }
 
-  private static SloDocument slo(LocatedYaml.Doc doc, Map<String, LocatedYaml.Doc> slis, Duration aggregationWindow)
-      throws SloSpecException {
+  /** The named documents of the files read: SLIs, AlertPolicies, AlertConditions, AlertNotificationTargets. */
+  private record Library(Map<String, LocatedYaml.Doc> slis, Map<String, LocatedYaml.Doc> policies,
+      Map<String, LocatedYaml.Doc> conditions, Map<String, LocatedYaml.Doc> targets) {}
+
+  /** An object in a document: a document of its own ({@code base} ""), or one inlined at {@code base}. */
+  private record Located(LocatedYaml.Doc doc, String base) {}
+
+  private static SloDocument slo(LocatedYaml.Doc doc, Library lib, Duration aggregationWindow) throws SloSpecException {
+    Map<String, LocatedYaml.Doc> slis = lib.slis();
     String name = name(doc, "/metadata/name");
     JsonNode spec = doc.node().at("/spec");
     if (!spec.isObject()) {
@@ -152,10 +177,6 @@ public final class OpenSloParser {
     }
     for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
       String key = it.next();
-      if (key.equals("alertPolicies")) {
-        throw doc.error("/spec/alertPolicies", "alertPolicies are not supported: burn-rate alerts come from the job's "
-            + "multi-window settings (--slo-alert-windows)");
-      }
       if (!SLO_SPEC_KEYS.contains(key)) {
         throw doc.error("/spec/" + key, "unsupported field spec." + key + "; accepted: " + sorted(SLO_SPEC_KEYS));
       }
@@ -237,18 +258,182 @@ public final class OpenSloParser {
     if (!(target > 0 && target < 1)) {
       throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
     }
+    // The documents the published YAML must carry for the job to read it alone: the SLI, the referenced policies,
+    // conditions and targets.
+    Map<String, LocatedYaml.Doc> attached = new LinkedHashMap<>();
+    if (!inline) {
+      attached.put("SLI/" + sliDoc.node().at("/metadata/name").asText(), sliDoc);
+    }
+    List<PolicyAlert> policies = alertPolicies(doc, lib, attached, aggregationWindow);
     SloSpec parsed = new SloSpec(name, service, indicator.target(), indicator.kind(), indicator.threshold(), target, window, doc.file(),
-        budgeting, calendar);
+        budgeting, calendar, policies);
     StringBuilder yaml = new StringBuilder();
     try {
       yaml.append(YAML_OUT.writeValueAsString(doc.node()));
-      if (!inline) {
-        yaml.append("---\n").append(YAML_OUT.writeValueAsString(sliDoc.node()));
+      for (LocatedYaml.Doc d : attached.values()) {
+        yaml.append("---\n").append(YAML_OUT.writeValueAsString(d.node()));
       }
     } catch (IOException e) {
       throw doc.error("", "cannot re-serialise: " + e.getMessage());
     }
     return new SloDocument(parsed, yaml.toString());
+  }
+
+  /** The SLO's {@code alertPolicies}: each an {@code alertPolicyRef} or an inline AlertPolicy. */
+  private static List<PolicyAlert> alertPolicies(LocatedYaml.Doc doc, Library lib, Map<String, LocatedYaml.Doc> attached,
+      Duration aggregationWindow) throws SloSpecException {
+    JsonNode list = doc.node().at("/spec/alertPolicies");
+    if (list.isMissingNode() || list.isNull()) {
+      return List.of();
+    }
+    if (!list.isArray() || list.isEmpty()) {
+      throw doc.error("/spec/alertPolicies", "alertPolicies must list alertPolicyRef names or inline AlertPolicy objects");
+    }
+    List<PolicyAlert> out = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "/spec/alertPolicies/" + i;
+      Located p = inlineOrRef(doc, at, "alertPolicyRef", ALERT_POLICY, lib.policies(), attached);
+      PolicyAlert a = policy(p.doc(), p.base(), lib, attached, aggregationWindow);
+      if (!names.add(a.name())) {
+        throw doc.error(at, "AlertPolicy '" + a.name() + "' is listed twice");
+      }
+      out.add(a);
+    }
+    return out;
+  }
+
+  /**
+   * The object at {@code pointer}: {@code {refKey: name}} naming a document of {@code kind} (attached to the published
+   * YAML), or an inline object {@code {kind, metadata, spec}}.
+   */
+  private static Located inlineOrRef(LocatedYaml.Doc doc, String pointer, String refKey, String kind, Map<String, LocatedYaml.Doc> named,
+      Map<String, LocatedYaml.Doc> attached) throws SloSpecException {
+    JsonNode node = doc.node().at(pointer);
+    if (!node.isObject()) {
+      throw doc.error(pointer, "each item must be {" + refKey + ": NAME} or an inline " + kind + " (kind, metadata, spec)");
+    }
+    if (node.has(refKey)) {
+      if (node.size() != 1) {
+        throw doc.error(pointer, "an item with " + refKey + " has nothing else: the " + kind + " is the document it names");
+      }
+      String ref = text(doc, pointer + "/" + refKey, true);
+      LocatedYaml.Doc target = named.get(ref);
+      if (target == null) {
+        throw doc.error(pointer + "/" + refKey, "no " + kind + " named '" + ref + "' in the files read");
+      }
+      attached.put(kind + "/" + ref, target);
+      return new Located(target, "");
+    }
+    String k = text(doc, pointer + "/kind", false);
+    if (!k.equals(kind)) {
+      throw doc.error(pointer, "each item must be {" + refKey + ": NAME} or an inline " + kind + " with kind: " + kind
+          + (k.isEmpty() ? "" : ", got kind " + k));
+    }
+    keys(doc, pointer, INLINE_KEYS, "an inline " + kind);
+    name(doc, pointer + "/metadata/name");
+    return new Located(doc, pointer);
+  }
+
+  /**
+   * An AlertPolicy (a document of its own at {@code base} "", or inline) with its one AlertCondition of kind burnrate
+   * and its AlertNotificationTargets.
+   */
+  private static PolicyAlert policy(LocatedYaml.Doc doc, String base, Library lib, Map<String, LocatedYaml.Doc> attached,
+      Duration aggregationWindow) throws SloSpecException {
+    String name = name(doc, base + "/metadata/name");
+    String spec = base + "/spec";
+    keys(doc, spec, POLICY_SPEC_KEYS, "an AlertPolicy");
+    // OpenSLO gives these no default: an alert is for breaching unless it says otherwise, the rest is opt-in.
+    if (!bool(doc, spec + "/alertWhenBreaching", true)) {
+      throw doc.error(spec + "/alertWhenBreaching", "alertWhenBreaching: false is not supported: Switchyard's alerts fire while "
+          + "their condition breaches, and an alert that never fires has no resolution to notify either");
+    }
+    boolean noData = bool(doc, spec + "/alertWhenNoData", false);
+    boolean resolved = bool(doc, spec + "/alertWhenResolved", false);
+    JsonNode conditions = doc.node().at(spec + "/conditions");
+    if (!conditions.isArray() || conditions.size() != 1) {
+      throw doc.error(conditions.isMissingNode() ? spec : spec + "/conditions", "conditions must list exactly one condition "
+          + "(OpenSLO v1 allows one): a conditionRef or an inline AlertCondition");
+    }
+    Located c = inlineOrRef(doc, spec + "/conditions/0", "conditionRef", ALERT_CONDITION, lib.conditions(), attached);
+    String conditionName = name(c.doc(), c.base() + "/metadata/name");
+    String cspec = c.base() + "/spec";
+    keys(c.doc(), cspec, CONDITION_SPEC_KEYS, "an AlertCondition");
+    String severity = text(c.doc(), cspec + "/severity", true).trim();
+    if (severity.isEmpty()) {
+      throw c.doc().error(cspec + "/severity", "severity must name the alert's severity, e.g. page or ticket");
+    }
+    String cond = cspec + "/condition";
+    keys(c.doc(), cond, BURN_RATE_KEYS, "a condition");
+    String kind = text(c.doc(), cond + "/kind", false);
+    if (!kind.isEmpty() && !kind.equals("burnrate")) {
+      throw c.doc().error(cond + "/kind", "condition kind " + kind + " is not supported; accepted: burnrate");
+    }
+    String opText = text(c.doc(), cond + "/op", false);
+    PolicyAlert.Op op = opText.isEmpty() ? PolicyAlert.Op.GTE : PolicyAlert.Op.of(opText);
+    if (op == null) {
+      throw c.doc().error(cond + "/op", "op must be one of gt, gte, lt, lte, got '" + opText + "'");
+    }
+    if (!c.doc().node().at(cond).has("threshold")) {
+      throw c.doc().error(cond, "a burnrate condition needs threshold (the burn-rate factor, e.g. 14.4)");
+    }
+    double threshold = number(c.doc(), cond + "/threshold");
+    if (!(threshold > 0) || Double.isInfinite(threshold)) {
+      throw c.doc().error(cond + "/threshold", "threshold must be a burn-rate factor above 0, got " + threshold);
+    }
+    if (!c.doc().node().at(cond).has("lookbackWindow")) {
+      throw c.doc().error(cond, "a burnrate condition needs lookbackWindow (the window of the burn rate, e.g. 1h)");
+    }
+    Duration lookback = duration(c.doc(), cond + "/lookbackWindow");
+    if (lookback.isZero() || lookback.toMillis() % aggregationWindow.toMillis() != 0) {
+      throw c.doc().error(cond + "/lookbackWindow", "lookbackWindow " + Durations.format(lookback) + " is not a whole multiple of "
+          + "the job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows");
+    }
+    Duration alertAfter = c.doc().node().at(cond).has("alertAfter") ? duration(c.doc(), cond + "/alertAfter") : Duration.ZERO;
+    JsonNode targets = doc.node().at(spec + "/notificationTargets");
+    if (!targets.isArray() || targets.isEmpty()) {
+      throw doc.error(targets.isMissingNode() ? spec : spec + "/notificationTargets", "notificationTargets must list at least one "
+          + "targetRef or inline AlertNotificationTarget (OpenSLO requires it)");
+    }
+    List<String> targetNames = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
+      keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
+      text(t.doc(), t.base() + "/spec/target", true);
+      targetNames.add(name(t.doc(), t.base() + "/metadata/name"));
+    }
+    String description = text(doc, spec + "/description", false);
+    if (description.isEmpty()) {
+      description = text(c.doc(), cspec + "/description", false);
+    }
+    return new PolicyAlert(name, conditionName, severity, op, threshold, lookback, alertAfter, noData, resolved, targetNames,
+        description);
+  }
+
+  /** {@code pointer} must be a mapping whose keys are all in {@code accepted}. */
+  private static void keys(LocatedYaml.Doc doc, String pointer, Set<String> accepted, String what) throws SloSpecException {
+    JsonNode node = doc.node().at(pointer);
+    if (!node.isObject()) {
+      throw doc.error(pointer, what + " needs " + pointer.substring(pointer.lastIndexOf('/') + 1) + " as a mapping");
+    }
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!accepted.contains(key)) {
+        throw doc.error(pointer + "/" + key, "unsupported field " + key + " in " + what + "; accepted: " + sorted(accepted));
+      }
+    }
+  }
+
+  private static boolean bool(LocatedYaml.Doc doc, String pointer, boolean absent) throws SloSpecException {
+    JsonNode n = doc.node().at(pointer);
+    if (n.isMissingNode() || n.isNull()) {
+      return absent;
+    }
+    if (!n.isBoolean()) {
+      throw doc.error(pointer, pointer.substring(pointer.lastIndexOf('/') + 1) + " must be true or false");
+    }
+    return n.asBoolean();
   }
 
   private static SloSpec.Budgeting occurrences(LocatedYaml.Doc doc) throws SloSpecException {

@@ -60,7 +60,7 @@ public final class PrometheusRules {
       for (String severity : List.of("page", "ticket")) {
         List<String> terms = new ArrayList<>();
         for (AlertPolicy.Alert a : alerts) {
-          if (!a.severity().equals(severity)) {
+          if (a.policy() != null || !a.severity().equals(severity)) {
             continue;
           }
           Duration longW = a.longWindow();
@@ -79,8 +79,48 @@ public final class PrometheusRules {
         y.append("    annotations: {summary: ").append(quote("SLO " + slo.name() + " is burning its error budget too fast"))
             .append("}\n");
       }
+      for (AlertPolicy.Alert a : alerts) {
+        if (a.policy() != null) {
+          policyAlert(y, slo, a);
+        }
+      }
     }
     return y.toString();
+  }
+
+  /**
+   * One OpenSLO AlertPolicy: the burn rate over its lookbackWindow compared by its op, only while the window has
+   * requests (as in the job, a window without requests has no burn rate) or, with alertWhenNoData, also while it has
+   * none; {@code for:} is its alertAfter. The policy's name, targets and alertWhenResolved are labels, so that
+   * Alertmanager routes can match them (OpenSLO's suggestion for notification targets).
+   */
+  private static void policyAlert(StringBuilder y, SloSpec slo, AlertPolicy.Alert a) {
+    PolicyAlert p = a.policy();
+    String w = Durations.format(a.longWindow());
+    String requests = "sum(rate(traces_service_graph_request_total" + selector(slo) + "[" + w + "]))";
+    String expr = "(max(slo:sli_error:ratio_rate" + w + "{sloth_id=\"" + slo.name() + "\"}) without (sloth_window) " + p.op().promQl()
+        + " " + num(a.threshold() * slo.errorBudget()) + ") and on() (" + requests + " > 0)";
+    if (p.alertWhenNoData()) {
+      expr += " or on() (" + requests + " == 0) or on() absent(traces_service_graph_request_total" + selector(slo) + ")";
+    }
+    y.append("  - alert: SwitchyardSloAlertPolicy\n");
+    y.append("    expr: ").append(quote(expr)).append('\n');
+    if (!p.alertAfter().isZero()) {
+      y.append("    for: ").append(Durations.format(p.alertAfter())).append('\n');
+    }
+    y.append("    labels: {severity: ").append(doubleQuoted(p.severity())).append(", sloth_id: \"").append(slo.name())
+        .append("\", alert_policy: \"").append(p.name()).append("\", alert_condition: \"").append(p.condition())
+        .append("\", notification_targets: \"").append(String.join(",", p.notificationTargets()))
+        .append("\", alert_when_resolved: \"").append(p.alertWhenResolved()).append("\"}\n");
+    String summary = p.description().isEmpty()
+        ? "SLO " + slo.name() + ": the burn rate over " + w + " is " + p.op().promQl() + " " + num(a.threshold()) + "x"
+        : p.description();
+    y.append("    annotations: {summary: ").append(quote(summary)).append("}\n");
+  }
+
+  /** A YAML double-quoted scalar: a severity is any string. */
+  private static String doubleQuoted(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /**

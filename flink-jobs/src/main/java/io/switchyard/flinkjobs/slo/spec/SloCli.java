@@ -87,8 +87,15 @@ public final class SloCli {
                 + (s.latencyThreshold() != null ? ", threshold " + boundText(s.latencyThreshold()) : "")
                 + budgeting(s.budgeting()));
             for (AlertPolicy.Alert a : alerts.alerts(s, window)) {
-              out.println("  " + a.name() + ": " + a.severity() + " when the burn rate over " + Durations.format(a.longWindow())
-                  + " and " + Durations.format(a.shortWindow()) + " exceeds " + factor(a.threshold()) + "x");
+              PolicyAlert p = a.policy();
+              out.println("  " + a.name() + ": " + a.severity() + (p == null
+                  ? " when the burn rate over " + Durations.format(a.longWindow()) + " and " + Durations.format(a.shortWindow())
+                      + " exceeds " + factor(a.threshold()) + "x"
+                  : " (AlertPolicy, condition " + p.condition() + ") when the burn rate over " + Durations.format(a.longWindow())
+                      + " is " + p.op().promQl() + " " + factor(a.threshold()) + "x"
+                      + (p.alertAfter().isZero() ? "" : " for " + Durations.format(p.alertAfter()))
+                      + (p.alertWhenNoData() ? ", or it has no events" : "") + "; notifies " + String.join(", ", p.notificationTargets())
+                      + (p.alertWhenResolved() ? ", also when resolved" : "")));
             }
           }
           out.println(docs.size() + " SLO(s) valid");

@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.slo.spec;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,14 +18,22 @@ import java.util.Objects;
  * @param sourceFile where it was read from, for messages
  * @param budgeting how the budget counts: events, or time slices with their own target
  * @param calendar the calendar periods the budget counts over, null for a rolling window
+ * @param alertPolicies the SLO's OpenSLO alert policies; empty for the job's multi-window burn-rate alerts
  */
 public record SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold,
-    double objective, Duration window, String sourceFile, Budgeting budgeting, CalendarWindow calendar) {
+    double objective, Duration window, String sourceFile, Budgeting budgeting, CalendarWindow calendar,
+    List<PolicyAlert> alertPolicies) {
 
-  /** An SLO over a rolling window. */
+  /** An SLO over a rolling window, with the job's alerts. */
   public SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold, double objective,
       Duration window, String sourceFile, Budgeting budgeting) {
     this(name, service, target, sliKind, latencyThreshold, objective, window, sourceFile, budgeting, null);
+  }
+
+  /** An SLO with the job's alerts. */
+  public SloSpec(String name, String service, Target target, SliKind sliKind, Duration latencyThreshold, double objective,
+      Duration window, String sourceFile, Budgeting budgeting, CalendarWindow calendar) {
+    this(name, service, target, sliKind, latencyThreshold, objective, window, sourceFile, budgeting, calendar, List.of());
   }
 
   /**
@@ -92,6 +101,7 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
     Objects.requireNonNull(sliKind);
     Objects.requireNonNull(window);
     Objects.requireNonNull(budgeting);
+    alertPolicies = List.copyOf(alertPolicies);
     if (calendar != null && !window.equals(calendar.nominal())) {
       throw new IllegalArgumentException("a calendar SLO's window is its nominal length " + calendar.nominal() + ", got " + window);
     }

@@ -76,11 +76,11 @@ class OpenSloParserTest {
   void unsupportedConstructsAreRejectedWithFileLineAndReason() {
     rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Weighted"), 22, "budgetingMethod Weighted is not supported");
     rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
-        "alertPolicies are not supported");
+        "each item must be {alertPolicyRef: NAME} or an inline AlertPolicy");
     rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "strictly between 0 and 1");
     rejected(slo("", "target: 0.99", "{duration: 28x, isRolling: true}", "Occurrences"), 21, "not a duration");
     rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences").replaceFirst("type: switchyard", "type: prometheus"), 14, "metricSource.type must be 'switchyard'");
-    rejected("apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: x}\nspec: {}\n", 2, "kind AlertPolicy is not supported");
+    rejected("apiVersion: openslo/v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n", 2, "kind Service is not supported");
     rejected("apiVersion: openslo/v1alpha\nkind: SLO\n", 1, "apiVersion must be openslo/v1");
     rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: a\n  indicatorRef: missing\n", 6,
         "no SLI named 'missing'");
@@ -131,6 +131,69 @@ class OpenSloParserTest {
         "timeSliceTarget must be in (0, 1]");
     rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 5m}", ROLLING_28D, "Occurrences"), 24,
         "timeSliceTarget belongs to budgetingMethod Timeslices");
+  }
+
+  @Test
+  void alertPoliciesAreReadByReferenceAndInlineAndPublishedWithTheirDocuments() throws Exception {
+    List<OpenSloParser.SloDocument> docs = OpenSloParser.parseAll(Map.of("checkout.yaml", SloFixtures.CHECKOUT_WITH_ALERT_POLICIES));
+    SloSpec s = docs.get(0).spec();
+    assertThat(s.alertPolicies()).containsExactly(
+        new PolicyAlert("checkout-fast-burn", "fast-burn", "page", PolicyAlert.Op.GTE, 14.4, Duration.ofHours(1),
+            Duration.ofMinutes(5), false, true, List.of("oncall"), "Checkout burns a month's budget in two days"),
+        new PolicyAlert("checkout-slow-burn", "slow-burn", "ticket", PolicyAlert.Op.GT, 1, Duration.ofHours(6), Duration.ZERO,
+            false, true, List.of("team-queue"), ""));
+    // The policies replace the job's windows: one window each, the threshold as written.
+    assertThat(AlertPolicy.DEFAULT.alerts(s, Duration.ofMinutes(1))).extracting(a -> a.name() + " " + a.longWindow() + "/"
+        + a.shortWindow() + " " + a.threshold()).containsExactly("checkout-fast-burn PT1H/PT1H 14.4", "checkout-slow-burn PT6H/PT6H 1.0");
+    // The published YAML carries the policy, condition and target documents: the job reads it alone.
+    assertThat(OpenSloParser.parse(docs.get(0).yaml(), "published")).singleElement()
+        .satisfies(p -> assertThat(p.alertPolicies()).isEqualTo(s.alertPolicies()));
+    assertThat(docs.get(0).yaml()).contains("kind: \"AlertCondition\"", "kind: \"AlertNotificationTarget\"");
+    // OpenSLO's README examples leave op and kind out: burnrate, gte.
+    String bare = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("{kind: burnrate, op: gte, threshold: 14.4", "{threshold: 14.4");
+    assertThat(OpenSloParser.parse(bare, "bare.yaml").get(0).alertPolicies().get(0).op()).isEqualTo(PolicyAlert.Op.GTE);
+  }
+
+  @Test
+  void alertPoliciesOutsideTheSubsetAreRejectedWithFileLineAndReason() {
+    String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES;
+    policyRejected(yaml.replace("alertPolicyRef: checkout-fast-burn", "alertPolicyRef: nope"), "alertPolicyRef: nope",
+        "no AlertPolicy named 'nope' in the files read");
+    policyRejected(yaml.replace("conditions: [{conditionRef: fast-burn}]", "conditions: [{conditionRef: fast-burn}, {conditionRef: fast-burn}]"),
+        "conditions: [{conditionRef", "conditions must list exactly one condition");
+    policyRejected(yaml.replace("{kind: burnrate, op: gte", "{kind: ratio, op: gte"), "kind: ratio", "condition kind ratio is not supported");
+    policyRejected(yaml.replace("op: gte", "op: ge"), "op: ge", "op must be one of gt, gte, lt, lte, got 'ge'");
+    policyRejected(yaml.replace("threshold: 14.4, ", ""), "condition: {kind: burnrate, op: gte", "needs threshold");
+    policyRejected(yaml.replace("threshold: 14.4", "threshold: 0"), "threshold: 0", "threshold must be a burn-rate factor above 0");
+    policyRejected(yaml.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 90s, alertAfter"), "lookbackWindow: 90s",
+        "lookbackWindow 90s is not a whole multiple of the job's aggregation window 1m");
+    policyRejected(yaml.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 31d, alertAfter"), "duration: 30d",
+        "alert checkout-fast-burn (an AlertPolicy) looks back 31d, longer than the SLO window 30d");
+    policyRejected(yaml.replace("alertWhenBreaching: true\n  conditions", "alertWhenBreaching: false\n  conditions"),
+        "alertWhenBreaching: false", "alertWhenBreaching: false is not supported");
+    policyRejected(yaml.replace("notificationTargets: [{targetRef: oncall}]", "notificationTargets: []"), "notificationTargets: []",
+        "notificationTargets must list at least one");
+    policyRejected(yaml.replace("metadata: {name: team-queue}", "metadata: {name: team-queue}\n            labels: {}"),
+        "labels: {}", "unsupported field labels in an inline AlertNotificationTarget");
+    policyRejected(yaml.replace("spec: {target: jira}", "spec: {target: jira, url: x}"), "url: x",
+        "unsupported field url in an AlertNotificationTarget");
+    policyRejected(yaml.replace("- kind: AlertCondition", "- kind: SLO"), "- kind: SLO",
+        "or an inline AlertCondition with kind: AlertCondition, got kind SLO");
+    policyRejected(yaml.replace("kind: AlertNotificationTarget\nmetadata", "kind: DataSource\nmetadata"), "kind: DataSource",
+        "kind DataSource is not supported");
+  }
+
+  /** {@code yaml} is refused at the first line containing {@code at}, for {@code reason}. */
+  private static void policyRejected(String yaml, String at, String reason) {
+    String[] lines = yaml.split("\n", -1);
+    int line = 0;
+    for (int i = 0; i < lines.length && line == 0; i++) {
+      if (lines[i].contains(at)) {
+        line = i + 1;
+      }
+    }
+    assertThat(line).as("'%s' in the YAML", at).isPositive();
+    rejected(yaml, line, reason);
   }
 
   @Test

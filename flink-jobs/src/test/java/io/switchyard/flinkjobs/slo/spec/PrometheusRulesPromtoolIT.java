@@ -81,6 +81,70 @@ class PrometheusRulesPromtoolIT {
   }
 
   @Test
+  void anSlosAlertPoliciesFireInPrometheusAfterTheirAlertAfterWithTheirTargetsAsLabels(@TempDir Path policies) throws Exception {
+    // 100 requests/s, 20 % failing from minute 60. slow-burn (> 1x over 6h) fires from minute 61. fast-burn's 1h
+    // window reaches 14.4 x 0.001 at minute 65 ((65 - 60) x 1200 / 360000 = 1.7 %): pending at 66, firing from 70.
+    Files.writeString(policies.resolve("rules.yml"), PrometheusRules.render(
+        OpenSloParser.parse(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES, "checkout.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    String slow = """
+                  - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
+                    exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
+        """;
+    String fast = """
+                  - exp_labels: {severity: page, sloth_id: checkout-availability, alert_policy: checkout-fast-burn, alert_condition: fast-burn, notification_targets: oncall, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
+                    exp_annotations: {summary: "Checkout burns a month's budget in two days"}
+        """;
+    Files.writeString(policies.resolve("test.yml"), """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0+6000x120'}
+              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0+0x60 1200+1200x59'}
+            alert_rule_test:
+              - {eval_time: 59m, alertname: SwitchyardSloAlertPolicy, exp_alerts: []}
+              - eval_time: 66m
+                alertname: SwitchyardSloAlertPolicy
+                exp_alerts:
+        %s
+              - eval_time: 72m
+                alertname: SwitchyardSloAlertPolicy
+                exp_alerts:
+        %s%s
+        """.formatted(slow.stripTrailing(), fast, slow.stripTrailing()));
+
+    Promtool.assertRuleTestsPass(policies, "test.yml", policies.resolve("rules.yml"));
+  }
+
+  @Test
+  void anAlertPolicyWithAlertWhenNoDataFiresInPrometheusOnAWindowWithoutRequests(@TempDir Path quiet) throws Exception {
+    String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("alertWhenResolved: true\n        conditions:\n          - kind: AlertCondition",
+        "alertWhenResolved: true\n        alertWhenNoData: true\n        conditions:\n          - kind: AlertCondition");
+    assertThat(yaml).contains("alertWhenNoData: true");
+    Files.writeString(quiet.resolve("rules.yml"),
+        PrometheusRules.render(OpenSloParser.parse(yaml, "checkout.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    // Checkout's series exist but count nothing: slow-burn (alertWhenNoData) fires, fast-burn does not.
+    Files.writeString(quiet.resolve("test.yml"), """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0x60'}
+              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0x60'}
+            alert_rule_test:
+              - eval_time: 30m
+                alertname: SwitchyardSloAlertPolicy
+                exp_alerts:
+                  - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true"}
+                    exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
+        """);
+
+    Promtool.assertRuleTestsPass(quiet, "test.yml", quiet.resolve("rules.yml"));
+  }
+
+  @Test
   void aRatioTimeslicesSloRecordsTheMeanOfItsSlicesErrorRatiosAsTheJobCounts(@TempDir Path ratio) throws Exception {
     // A 1-day SLO of 5-minute slices (promtool's test engine loads too few samples for 30 days of slices), 600 requests
     // a minute for 30 minutes, then none. Minutes 16-30 fail 150 a minute: the slices ending at 20, 25 and 30 have an

@@ -23,6 +23,54 @@ public final class SloFixtures {
         objectives: [{target: 0.999}]
       """;
 
+  /**
+   * {@link #CHECKOUT_AVAILABILITY} with two OpenSLO alert policies: checkout-fast-burn by reference (its condition and
+   * target documents of their own), paging at 14.4x over 1h once that has held for 5m, and checkout-slow-burn inline,
+   * a ticket above 1x over 6h at once.
+   */
+  public static final String CHECKOUT_WITH_ALERT_POLICIES = CHECKOUT_AVAILABILITY + """
+        alertPolicies:
+          - alertPolicyRef: checkout-fast-burn
+          - kind: AlertPolicy
+            metadata: {name: checkout-slow-burn}
+            spec:
+              alertWhenBreaching: true
+              alertWhenResolved: true
+              conditions:
+                - kind: AlertCondition
+                  metadata: {name: slow-burn}
+                  spec:
+                    severity: ticket
+                    condition: {kind: burnrate, op: gt, threshold: 1, lookbackWindow: 6h}
+              notificationTargets:
+                - kind: AlertNotificationTarget
+                  metadata: {name: team-queue}
+                  spec: {target: jira}
+      ---
+      apiVersion: openslo/v1
+      kind: AlertPolicy
+      metadata: {name: checkout-fast-burn}
+      spec:
+        description: Checkout burns a month's budget in two days
+        alertWhenNoData: false
+        alertWhenResolved: true
+        alertWhenBreaching: true
+        conditions: [{conditionRef: fast-burn}]
+        notificationTargets: [{targetRef: oncall}]
+      ---
+      apiVersion: openslo/v1
+      kind: AlertCondition
+      metadata: {name: fast-burn}
+      spec:
+        severity: page
+        condition: {kind: burnrate, op: gte, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}
+      ---
+      apiVersion: openslo/v1
+      kind: AlertNotificationTarget
+      metadata: {name: oncall}
+      spec: {target: pagerduty, description: the checkout on-call}
+      """;
+
   /** 90 % of lat-s's requests within 50ms (counted at the bucket bound under it, 36.2 ms), over a rolling hour. */
   public static final String LAT_S_FAST_50MS = """
       apiVersion: openslo/v1
