@@ -448,7 +448,7 @@ public final class SwitchyardPipeline {
     SingleOutputStreamOperator<SloStatusRecord> status = samples
         .keyBy(s -> s.target, Types.STRING)
         .connect(definitions)
-        .process(new SloFunction(o.alertWindows(), o.window()), ProtoTypeInfo.forMessage(SloStatusRecord.class))
+        .process(new SloFunction(o.alertWindows(), o.window(), o.allowedLateness()), ProtoTypeInfo.forMessage(SloStatusRecord.class))
         .uid("slo-evaluation").name("slo-evaluation");
     status.sinkTo(sink(o, new ProtoRecordSerializer<>(o.topic(Topics.SLO_STATUS), SloStatusRecord::getName, SloFunction::isRemoval),
         "slo-status")).uid("slo-status-sink").name("slo-status-sink");

@@ -37,6 +37,14 @@ public final class SloEvaluator {
   public record Counts(long windowEndMs, double good, double total) {}
 
   /**
+   * The counts of a calendar period's older windows, folded into totals so that a period of a year keeps no more
+   * windows than its alerts look back over: the period's windows ending up to {@code upToMs} (under a sliced budget,
+   * its whole slices up to then), their events, and under a sliced budget the slices' worth of budget they spent.
+   * The counts passed beside it are those of the windows after {@code upToMs}.
+   */
+  public record Folded(long periodStartMs, long upToMs, double good, double total, double spentSlices) {}
+
+  /**
    * The outcome of one evaluation: the status record, whether each alert fires, its burn rates (long, short), and
    * since when each alert whose condition holds now has held it (firing or, under an AlertPolicy's alertAfter, not yet).
    */
@@ -107,17 +115,9 @@ public final class SloEvaluator {
      * sum of each slice's error ratio.
      */
     double spent(Duration window, SloSpec.Budgeting budgeting) {
-      boolean ratio = budgeting.method() == SloSpec.Budgeting.Method.RATIO_TIMESLICES;
       double spent = 0;
       for (double[] gt : bySliceEnd.subMap(lastCompleteEnd - window.toMillis(), false, lastCompleteEnd, true).values()) {
-        if (gt[1] <= 0) {
-          continue;
-        }
-        if (ratio) {
-          spent += Math.max(0, 1 - gt[0] / gt[1]);
-        } else if (gt[0] / gt[1] < budgeting.sliceTarget()) {
-          spent++;
-        }
+        spent += spentBy(gt[0], gt[1], budgeting);
       }
       return spent;
     }
@@ -125,6 +125,20 @@ public final class SloEvaluator {
     long count(Duration window) {
       return window.toMillis() / sliceMs;
     }
+  }
+
+  /**
+   * The budget one complete slice with these summed counts spends, in slices: 1 or 0 under Timeslices (missed the
+   * target or not), its error ratio under RatioTimeslices; a slice without events spends nothing.
+   */
+  public static double spentBy(double good, double total, SloSpec.Budgeting budgeting) {
+    if (total <= 0) {
+      return 0;
+    }
+    if (budgeting.method() == SloSpec.Budgeting.Method.RATIO_TIMESLICES) {
+      return Math.max(0, 1 - good / total);
+    }
+    return good / total < budgeting.sliceTarget() ? 1 : 0;
   }
 
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince) {
@@ -136,10 +150,28 @@ public final class SloEvaluator {
    * evaluation, {@code breachingSince} since when each alert's condition has held (for an AlertPolicy's alertAfter).
    */
   public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince, Map<String, Long> breachingSince) {
+    return evaluate(slo, counts, nowMs, firingSince, breachingSince, null);
+  }
+
+  /** As above, for a calendar SLO whose period's older windows are {@code folded} (null: none, or another period's). */
+  public Result evaluate(SloSpec slo, List<Counts> counts, long nowMs, Map<String, Long> firingSince, Map<String, Long> breachingSince,
+      Folded folded) {
     Alerts alerts = new Alerts(firingSince, breachingSince, nowMs);
+    long[] period = period(slo, nowMs);
+    Folded periodFolded = folded != null && period != null && folded.periodStartMs() == period[0] ? folded : null;
     return slo.budgeting().sliced()
-        ? evaluateTimeslices(slo, counts, nowMs, period(slo, nowMs), alerts)
-        : evaluateOccurrences(slo, counts, nowMs, period(slo, nowMs), alerts);
+        ? evaluateTimeslices(slo, counts, nowMs, period, periodFolded, alerts)
+        : evaluateOccurrences(slo, counts, nowMs, period, periodFolded, alerts);
+  }
+
+  /** The events of the SLO's own window: those counted so far, plus the period's folded ones. */
+  private static double[] overall(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Folded folded) {
+    double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs, period));
+    if (folded != null) {
+      overall[0] += folded.good();
+      overall[1] += folded.total();
+    }
+    return overall;
   }
 
   /** The calendar period {@code [start, end)} that {@code nowMs} evaluates, null for a rolling window. */
@@ -174,15 +206,15 @@ public final class SloEvaluator {
    * window = (slices spent / slices of that window) / budget. Alert windows come rounded up to whole slices from
    * the policy.
    */
-  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Alerts alerts) {
+  private Result evaluateTimeslices(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Folded folded, Alerts alerts) {
     double budget = slo.errorBudget();
     SloSpec.Budgeting budgeting = slo.budgeting();
     Slices slices = new Slices(counts, nowMs, budgeting.sliceWindow());
     // A calendar period's slices so far (its start is on a whole slice); none yet right after it started.
     Duration window = period == null ? slo.window() : Duration.ofMillis(Math.max(0, slices.lastCompleteEnd - period[0]));
     long all = slices.count(window);
-    double bad = slices.spent(window, budgeting);
-    SloStatusRecord.Builder status = status(slo, nowMs, period, sum(counts, nowMs, budgetWindow(slo, nowMs, period)))
+    double bad = slices.spent(window, budgeting) + (folded != null ? folded.spentSlices() : 0);
+    SloStatusRecord.Builder status = status(slo, nowMs, period, overall(slo, counts, nowMs, period, folded))
         .setSli(all > 0 ? (all - bad) / all : 1).setErrorBudgetRemaining(all > 0 ? 1 - (bad / all) / budget : 1)
         .setGoodSlices(all - bad).setTotalSlices(all).setTimeSliceWindow(Durations.format(budgeting.sliceWindow()));
     Map<Duration, Double> rates = new java.util.TreeMap<>();
@@ -250,9 +282,9 @@ public final class SloEvaluator {
     }
   }
 
-  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Alerts alerts) {
+  private Result evaluateOccurrences(SloSpec slo, List<Counts> counts, long nowMs, long[] period, Folded folded, Alerts alerts) {
     double budget = slo.errorBudget();
-    double[] overall = sum(counts, nowMs, budgetWindow(slo, nowMs, period));
+    double[] overall = overall(slo, counts, nowMs, period, folded);
     double sli = overall[1] > 0 ? overall[0] / overall[1] : 1;
     double remaining = overall[1] > 0 ? 1 - ((overall[1] - overall[0]) / overall[1]) / budget : 1;
     SloStatusRecord.Builder status = status(slo, nowMs, period, overall).setSli(sli).setErrorBudgetRemaining(remaining);

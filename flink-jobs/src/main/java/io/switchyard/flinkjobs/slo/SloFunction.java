@@ -49,33 +49,52 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
   public static final OutputTag<SloAlertRecord> ALERTS = new OutputTag<>("slo-alerts", ProtoTypeInfo.forMessage(SloAlertRecord.class));
 
   /** "slo|windowEnd|series" -> {good, total}. */
-  private static final MapStateDescriptor<String, double[]> COUNTS =
+  static final MapStateDescriptor<String, double[]> COUNTS =
       new MapStateDescriptor<>("slo-counts", Types.STRING, TypeInformation.of(double[].class));
   /** "slo|alert" -> firing since. */
   private static final MapStateDescriptor<String, Long> FIRING = new MapStateDescriptor<>("slo-firing", Types.STRING, Types.LONG);
   /** "slo|alert" -> since when the alert's condition has held (an AlertPolicy's alertAfter counts from there). */
   private static final MapStateDescriptor<String, Long> BREACHING =
       new MapStateDescriptor<>("slo-breaching", Types.STRING, Types.LONG);
+  /**
+   * "slo|" -> a calendar SLO's folded counts, {period start, up to, good, total, spent slices}: the windows of its
+   * period older than its alert windows and the allowed lateness, summed (see {@link SloEvaluator.Folded}).
+   */
+  private static final MapStateDescriptor<String, double[]> FOLDED =
+      new MapStateDescriptor<>("slo-folded", Types.STRING, TypeInformation.of(double[].class));
   /** The tick of the last evaluation (a window's last millisecond). */
   private static final ValueStateDescriptor<Long> LAST_EVALUATED = new ValueStateDescriptor<>("slo-last-evaluated", Types.LONG);
 
   private final AlertPolicy alertPolicy;
   private final Duration aggregationWindow;
+  private final Duration allowedLateness;
   private transient SloEvaluator evaluator;
   private transient MapState<String, double[]> counts;
   private transient MapState<String, Long> firing;
   private transient MapState<String, Long> breaching;
+  private transient MapState<String, double[]> folded;
   private transient ValueState<Long> lastEvaluated;
   private transient Map<String, SloSpec> parsed;
   private transient Counter rejected;
   private transient LongCounter samplesCounted;
   private transient LongCounter samplesUnmatched;
+  private transient Counter samplesAfterFold;
   private transient LongCounter evaluations;
   private transient LongCounter definitionsApplied;
 
+  /** With the job's default allowed lateness, 5 minutes. */
   public SloFunction(AlertPolicy alertPolicy, Duration aggregationWindow) {
+    this(alertPolicy, aggregationWindow, Duration.ofMinutes(5));
+  }
+
+  /**
+   * @param allowedLateness how long after a window closed it may still be re-emitted (the aggregation's
+   *     {@code --allowed-lateness}): a calendar SLO's windows are folded into its period's totals only after that
+   */
+  public SloFunction(AlertPolicy alertPolicy, Duration aggregationWindow, Duration allowedLateness) {
     this.alertPolicy = alertPolicy;
     this.aggregationWindow = aggregationWindow;
+    this.allowedLateness = allowedLateness;
   }
 
   @Override
@@ -84,12 +103,14 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     counts = getRuntimeContext().getMapState(COUNTS);
     firing = getRuntimeContext().getMapState(FIRING);
     breaching = getRuntimeContext().getMapState(BREACHING);
+    folded = getRuntimeContext().getMapState(FOLDED);
     lastEvaluated = getRuntimeContext().getState(LAST_EVALUATED);
     parsed = new HashMap<>();
     rejected = getRuntimeContext().getMetricGroup().counter("rejected_slo_definitions");
     // Accumulators as well as metrics: a job client (tests, `flink list`) can read them.
     samplesCounted = accumulator("slo_samples_counted");
     samplesUnmatched = accumulator("slo_samples_unmatched");
+    samplesAfterFold = getRuntimeContext().getMetricGroup().counter("slo_samples_after_fold");
     evaluations = accumulator("slo_evaluations");
     definitionsApplied = accumulator("slo_definitions_applied");
   }
@@ -134,6 +155,12 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     boolean counted = false;
     for (SloSpec slo : slos) {
       if (!slo.target().namespace().isEmpty() && !slo.target().namespace().equals(sample.namespace)) {
+        continue;
+      }
+      double[] f = slo.calendar() == null ? null : folded.get(slo.name() + "|");
+      if (f != null && sample.windowEndMs <= (long) f[1]) {
+        // Re-emitted after its window was folded (later than the allowed lateness): adding it would count it twice.
+        samplesAfterFold.inc();
         continue;
       }
       // A re-emitted (late-updated) window replaces its earlier counts: put, never add.
@@ -189,15 +216,28 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     lastEvaluated.update(timestamp);
     List<SloSpec> slos = slosFor(ctx.getCurrentKey(), ctx.getBroadcastState(DEFINITIONS));
     Map<String, List<SloEvaluator.Counts>> bySlo = new HashMap<>();
+    Map<String, List<SloEvaluator.Counts>> toFold = new HashMap<>();
     List<String> expired = new ArrayList<>();
     Map<String, Duration> windows = new HashMap<>();
+    Map<String, SloSpec> byName = new HashMap<>();
+    Map<String, Long> foldAfter = new HashMap<>();
     for (SloSpec s : slos) {
       windows.put(s.name(), longest(s));
+      byName.put(s.name(), s);
+      if (s.calendar() != null) {
+        foldAfter.put(s.name(), foldHorizon(s));
+      }
     }
     for (Map.Entry<String, double[]> e : counts.entries()) {
       String[] parts = e.getKey().split("\\|", 3);
       long end = Long.parseLong(parts[1]);
       Duration keep = windows.get(parts[0]);
+      SloSpec s = byName.get(parts[0]);
+      if (s != null && s.calendar() != null && foldable(s, end, now, foldAfter.get(s.name()))) {
+        toFold.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(new SloEvaluator.Counts(end, e.getValue()[0], e.getValue()[1]));
+        expired.add(e.getKey());
+        continue;
+      }
       if (keep == null || end <= now - keep.toMillis()) {
         expired.add(e.getKey());
         continue;
@@ -210,8 +250,13 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     for (String k : expired) {
       counts.remove(k);
     }
+    for (Map.Entry<String, List<SloEvaluator.Counts>> e : toFold.entrySet()) {
+      fold(byName.get(e.getKey()), e.getValue());
+    }
     for (SloSpec slo : slos) {
       List<SloEvaluator.Counts> c = bySlo.getOrDefault(slo.name(), List.of());
+      double[] f = slo.calendar() == null ? null : folded.get(slo.name() + "|");
+      SloEvaluator.Folded periodFolded = f == null ? null : new SloEvaluator.Folded((long) f[0], (long) f[1], f[2], f[3], f[4]);
       Map<String, Long> since = new HashMap<>();
       Map<String, Long> held = new HashMap<>();
       for (AlertPolicy.Alert a : evaluator.alerts(slo)) {
@@ -224,7 +269,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
           held.put(a.name(), h);
         }
       }
-      SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since, held);
+      SloEvaluator.Result r = evaluator.evaluate(slo, c, now, since, held, periodFolded);
       evaluations.add(1);
       out.collect(r.status());
       for (AlertPolicy.Alert a : evaluator.alerts(slo)) {
@@ -255,6 +300,67 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
       }
     }
     return true;
+  }
+
+  /**
+   * Whether a calendar SLO's window ending at {@code end} is folded into its period's totals at {@code now}: once it
+   * (under a sliced budget, its slice) lies beyond every alert window and the allowed lateness, so that no alert
+   * looks at it and no re-emission replaces it any more. A year-long period then keeps as few windows as its alerts
+   * look back over.
+   */
+  private static boolean foldable(SloSpec s, long end, long now, long horizonMs) {
+    if (s.budgeting().sliced()) {
+      long slice = s.budgeting().sliceWindow().toMillis();
+      long sliceEnd = (Math.floorDiv(end - 1, slice) + 1) * slice;
+      return sliceEnd <= now - horizonMs - slice;
+    }
+    return end <= now - horizonMs;
+  }
+
+  /** How far back a calendar SLO's windows stay unfolded: its longest alert window or the allowed lateness, and a margin. */
+  private long foldHorizon(SloSpec s) {
+    Duration horizon = allowedLateness;
+    for (AlertPolicy.Alert a : evaluator.alerts(s)) {
+      if (a.longWindow().compareTo(horizon) > 0) {
+        horizon = a.longWindow();
+      }
+      if (a.shortWindow().compareTo(horizon) > 0) {
+        horizon = a.shortWindow();
+      }
+    }
+    return horizon.toMillis() + 2 * aggregationWindow.toMillis();
+  }
+
+  /**
+   * Adds {@code windows} (oldest first) to their SLO's folded totals: a window of another period than the totals'
+   * starts them afresh (the periods follow each other, and so do the windows folded). Under a sliced budget whole
+   * slices come together (see {@link #foldable}), and each adds what it spent as a complete slice.
+   */
+  private void fold(SloSpec s, List<SloEvaluator.Counts> windows) throws Exception {
+    java.util.TreeMap<Long, double[]> units = new java.util.TreeMap<>();
+    long slice = s.budgeting().sliced() ? s.budgeting().sliceWindow().toMillis() : 0;
+    for (SloEvaluator.Counts c : windows) {
+      long unitEnd = slice > 0 ? (Math.floorDiv(c.windowEndMs() - 1, slice) + 1) * slice : c.windowEndMs();
+      double[] gt = units.computeIfAbsent(unitEnd, k -> new double[2]);
+      gt[0] += c.good();
+      gt[1] += c.total();
+    }
+    String key = s.name() + "|";
+    double[] f = folded.get(key);
+    for (Map.Entry<Long, double[]> u : units.entrySet()) {
+      long periodStart = s.calendar().period(u.getKey())[0];
+      if (f == null || (long) f[0] != periodStart) {
+        f = new double[] {periodStart, 0, 0, 0, 0};
+      }
+      double[] gt = u.getValue();
+      f[1] = Math.max(f[1], u.getKey());
+      f[2] += gt[0];
+      f[3] += gt[1];
+      f[4] += slice > 0 ? SloEvaluator.spentBy(gt[0], gt[1], s.budgeting()) : 0;
+    }
+    if (f != null) {
+      folded.put(key, f);
+    }
   }
 
   /**
@@ -392,6 +498,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     forget(slo, ctx, COUNTS);
     forget(slo, ctx, FIRING);
     forget(slo, ctx, BREACHING);
+    forget(slo, ctx, FOLDED);
   }
 
   private static <V> void forget(String slo, Context ctx, MapStateDescriptor<String, V> descriptor) throws Exception {

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -289,6 +291,69 @@ class SloFunctionTest {
       assertThat(a.getAlert().getSinceUnixMs()).isPositive();
       assertThat(a.getAlert().getThreshold()).isPositive();
     });
+  }
+
+  /** The (window, series) counts the operator keeps, of every SLO. */
+  private int countedWindows() throws Exception {
+    int[] n = {0};
+    harness.getOperator().getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        SloFunction.COUNTS, (key, state) -> state.keys().forEach(k -> n[0]++));
+    return n[0];
+  }
+
+  @Test
+  void aCalendarSlosOlderWindowsAreFoldedIntoItsPeriodSoItsStateStaysThatOfItsAlertWindows() throws Exception {
+    // Daily periods in UTC (minute 106 ends at midnight), by events and, under a second name, by hourly slices that
+    // must meet 0.99. The alerts of a 1-day SLO look back at most 144m (scaled from 3d), the allowed lateness is 5m:
+    // a window is folded once it ended 146m ago, a slice once it ended 146m + 1h ago (its alerts cover whole hours,
+    // 180m: 242m + 1h).
+    String daily = SLO_YAML.replace("timeWindow: [{duration: 30d, isRolling: true}]",
+        "timeWindow: [{duration: 1d, isRolling: false, calendar: {startTime: '2023-01-01 00:00:00', timeZone: UTC}}]");
+    String hourly = daily.replace("name: checkout-availability", "name: checkout-hours")
+        .replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
+        .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.999, timeSliceTarget: 0.99, timeSliceWindow: 1h}]");
+    assertThat(hourly).contains("checkout-hours", "Timeslices");
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", daily, "checkout.yaml"), 0);
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-hours", hourly, "hours.yaml"), 0);
+    long midnight = T0 + 106 * 60_000L;
+    // The first 7 hours of a day; minute 110 (00:04) fails every request: 100 of hour 0's 6000, a bad hour.
+    for (int m = 107; m <= 526; m++) {
+      feed(m, 100, m == 110 ? 100 : 0);
+    }
+    List<SloStatusRecord> out = harness.extractOutputValues();
+    SloStatusRecord events = out.get(out.size() - 2);
+    SloStatusRecord hours = out.get(out.size() - 1);
+    assertThat(events.getName()).isEqualTo("checkout-availability");
+    assertThat(events.getPeriodStartUnixMs()).isEqualTo(midnight);
+    assertThat(events.getTotalEvents()).isEqualTo(42_000);
+    assertThat(events.getGoodEvents()).isEqualTo(41_900);
+    assertThat(events.getErrorBudgetRemaining()).isCloseTo(1 - (100.0 / 42_000) / 0.001, within(1e-9));
+    // 7 complete hours by 07:00; hours 0 and 1 were folded at 02:58 and 03:58, and hour 0 still counts as bad.
+    assertThat(hours.getName()).isEqualTo("checkout-hours");
+    assertThat(hours.getTotalSlices()).isEqualTo(7);
+    assertThat(hours.getGoodSlices()).isEqualTo(6);
+    assertThat(hours.getTotalEvents()).isEqualTo(42_000);
+    // Unfolded, the 420 windows of each SLO would be in state; folded, those of the last 146m for the one and of the
+    // last four to five hours for the other.
+    assertThat(countedWindows()).isBetween(146 + 242, 146 + 302);
+
+    // A re-emission of minute 110, folded long ago, would count twice: it is dropped.
+    feed(110, 100, 0);
+    feed(527, 100, 0);
+    out = harness.extractOutputValues();
+    assertThat(out.get(out.size() - 2).getTotalEvents()).isEqualTo(42_100);
+    assertThat(out.get(out.size() - 2).getGoodEvents()).isEqualTo(42_000);
+
+    // The next day starts from nothing: the folded totals of the day before do not count.
+    for (int m = 528; m <= 106 + 1440 + 10; m++) {
+      feed(m, 100, 0);
+    }
+    out = harness.extractOutputValues();
+    SloStatusRecord nextDay = out.get(out.size() - 2);
+    assertThat(nextDay.getPeriodStartUnixMs()).isEqualTo(midnight + 86_400_000L);
+    assertThat(nextDay.getTotalEvents()).isEqualTo(1_000);
+    assertThat(nextDay.getErrorBudgetRemaining()).isEqualTo(1);
+    assertThat(out.get(out.size() - 1).getGoodSlices()).isZero(); // no complete hour yet
   }
 
   @Test

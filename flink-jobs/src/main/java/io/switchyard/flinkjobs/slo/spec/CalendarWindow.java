@@ -24,7 +24,8 @@ public record CalendarWindow(int amount, Unit unit, LocalDateTime start, ZoneId 
     DAY("d", ChronoUnit.DAYS, 1, Duration.ofDays(1), Duration.ofHours(25)),
     WEEK("w", ChronoUnit.DAYS, 7, Duration.ofDays(7), Duration.ofDays(7).plusHours(1)),
     MONTH("M", ChronoUnit.MONTHS, 1, Duration.ofDays(30), Duration.ofDays(31).plusHours(1)),
-    QUARTER("Q", ChronoUnit.MONTHS, 3, Duration.ofDays(90), Duration.ofDays(92).plusHours(1));
+    QUARTER("Q", ChronoUnit.MONTHS, 3, Duration.ofDays(90), Duration.ofDays(92).plusHours(1)),
+    YEAR("Y", ChronoUnit.YEARS, 1, Duration.ofDays(365), Duration.ofDays(366).plusHours(1));
 
     private final String symbol;
     private final ChronoUnit step;
@@ -40,7 +41,7 @@ public record CalendarWindow(int amount, Unit unit, LocalDateTime start, ZoneId 
       this.longest = longest;
     }
 
-    /** The unit an OpenSLO duration shorthand ends in ("h", "d", "w", "M", "Q"), or null. */
+    /** The unit an OpenSLO duration shorthand ends in ("h", "d", "w", "M", "Q", "Y"), or null. */
     static Unit of(String symbol) {
       for (Unit u : values()) {
         if (u.symbol.equals(symbol)) {
@@ -51,8 +52,11 @@ public record CalendarWindow(int amount, Unit unit, LocalDateTime start, ZoneId 
     }
   }
 
-  /** The longest period a calendar window may have nominally: a quarter (92 days), as a rolling window's 90 days. */
-  static final Duration LONGEST = Duration.ofDays(92);
+  /**
+   * The longest period a calendar window may have nominally: a year (366 days). The job folds the counts of a period
+   * older than its alert windows into the period's totals, so a long period costs no more state than a short one.
+   */
+  static final Duration LONGEST = Duration.ofDays(366);
 
   /** Whether {@code amount} {@code unit}s make a supported calendar window: 1h to {@link #LONGEST}. */
   static boolean supported(long amount, Unit unit) {
@@ -77,7 +81,7 @@ public record CalendarWindow(int amount, Unit unit, LocalDateTime start, ZoneId 
     return unit.nominal.multipliedBy(amount);
   }
 
-  /** The longest a period can be: how far back the job keeps the counts of a calendar SLO. */
+  /** The longest a period can be. */
   public Duration longest() {
     return unit.longest.multipliedBy(amount);
   }

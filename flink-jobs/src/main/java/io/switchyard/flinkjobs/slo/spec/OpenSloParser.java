@@ -505,7 +505,7 @@ public final class OpenSloParser {
     String text = text(doc, base + "/duration", true);
     Matcher m = CALENDAR_DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw doc.error(base + "/duration", "'" + text + "' is not a calendar window length like 1d, 1w, 1M or 1Q");
+      throw doc.error(base + "/duration", "'" + text + "' is not a calendar window length like 1d, 1w, 1M, 1Q or 1Y");
     }
     CalendarWindow.Unit unit = CalendarWindow.Unit.of(m.group(2));
     long amount;
@@ -515,8 +515,8 @@ public final class OpenSloParser {
       amount = Long.MAX_VALUE;
     }
     if (unit == null || !CalendarWindow.supported(amount, unit)) {
-      throw doc.error(base + "/duration", "calendar windows from 1h to a quarter (1Q, 3M, 13w or 92d) are supported, got " + text
-          + ": the job keeps every aggregation window of the SLO window");
+      throw doc.error(base + "/duration", "calendar windows from 1h to a year (1Y, 4Q, 12M, 52w or 366d) are supported, got "
+          + text);
     }
     String startText = text(doc, base + "/calendar/startTime", true);
     LocalDateTime start;

@@ -312,14 +312,26 @@ class OpenSloParserTest {
         "{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1h}", "Timeslices");
     assertThat(slices.window()).isEqualTo(Duration.ofDays(90));
     assertThat(slices.budgeting().sliceWindow()).isEqualTo(Duration.ofHours(1));
+
+    // A year from March 1st in Berlin: a leap year's period holds its 29th of February; the alerts scale with 365 days.
+    SloSpec yearly = calendar("{duration: 1Y, isRolling: false, calendar: {startTime: '2023-03-01 00:00:00', timeZone: Europe/Berlin}}",
+        "target: 0.999", "Occurrences");
+    assertThat(yearly.window()).isEqualTo(Duration.ofDays(365));
+    assertThat(yearly.windowText()).isEqualTo("1Y");
+    long[] p = yearly.calendar().period(utc("2024-02-29T12:00:00Z"));
+    assertThat(p).containsExactly(utc("2023-02-28T23:00:00Z"), utc("2024-02-29T23:00:00Z"));
+    assertThat(Duration.ofMillis(p[1] - p[0])).isEqualTo(Duration.ofDays(366));
+    assertThat(calendar("{duration: 4Q, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "target: 0.999", "Occurrences")
+        .calendar().period(utc("2025-06-01T00:00:00Z"))).containsExactly(utc("2025-01-01T00:00:00Z"), utc("2026-01-01T00:00:00Z"));
   }
 
   @Test
   void calendarWindowsTheJobCannotCountExactlyAreRejectedWithFileLineAndReason() {
     String berlin = "calendar: {startTime: '2024-01-01 00:00:00', timeZone: Europe/Berlin}";
-    rejected(slo("", "target: 0.99", "{duration: 1Y, isRolling: false, " + berlin + "}", "Occurrences"), 21,
-        "calendar windows from 1h to a quarter (1Q, 3M, 13w or 92d) are supported, got 1Y");
-    rejected(slo("", "target: 0.99", "{duration: 4M, isRolling: false, " + berlin + "}", "Occurrences"), 21, "got 4M");
+    rejected(slo("", "target: 0.99", "{duration: 2Y, isRolling: false, " + berlin + "}", "Occurrences"), 21,
+        "calendar windows from 1h to a year (1Y, 4Q, 12M, 52w or 366d) are supported, got 2Y");
+    rejected(slo("", "target: 0.99", "{duration: 13M, isRolling: false, " + berlin + "}", "Occurrences"), 21, "got 13M");
+    rejected(slo("", "target: 0.99", "{duration: 367d, isRolling: false, " + berlin + "}", "Occurrences"), 21, "got 367d");
     rejected(slo("", "target: 0.99", "{duration: 1M, isRolling: true, " + berlin + "}", "Occurrences"), 21,
         "a rolling window (isRolling: true) has no calendar");
     rejected(slo("", "target: 0.99", "{duration: 1M, isRolling: false}", "Occurrences"), 21,
