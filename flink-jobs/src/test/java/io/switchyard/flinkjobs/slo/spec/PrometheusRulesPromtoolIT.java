@@ -84,37 +84,25 @@ class PrometheusRulesPromtoolIT {
   void anSlosAlertPoliciesFireInPrometheusAfterTheirAlertAfterWithTheirTargetsAsLabels(@TempDir Path policies) throws Exception {
     // 100 requests/s, 20 % failing from minute 60. slow-burn (> 1x over 6h) fires from minute 61. fast-burn's 1h
     // window reaches 14.4 x 0.001 at minute 65 ((65 - 60) x 1200 / 360000 = 1.7 %): pending at 66, firing from 70.
-    Files.writeString(policies.resolve("rules.yml"), PrometheusRules.render(
-        OpenSloParser.parse(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES, "checkout.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
     String slow = """
-                  - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
-                    exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
+              - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
+                exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
         """;
     String fast = """
-                  - exp_labels: {severity: page, sloth_id: checkout-availability, alert_policy: checkout-fast-burn, alert_condition: fast-burn, notification_targets: oncall, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
-                    exp_annotations: {summary: "Checkout burns a month's budget in two days"}
+              - exp_labels: {severity: page, sloth_id: checkout-availability, alert_policy: checkout-fast-burn, alert_condition: fast-burn, notification_targets: oncall, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
+                exp_annotations: {summary: "Checkout burns a month's budget in two days"}
         """;
-    Files.writeString(policies.resolve("test.yml"), """
-        rule_files: [rules.yml]
-        evaluation_interval: 1m
-        tests:
-          - interval: 1m
-            input_series:
-              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0+6000x120'}
-              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0+0x60 1200+1200x59'}
-            alert_rule_test:
-              - {eval_time: 59m, alertname: SwitchyardSloAlertPolicy, exp_alerts: []}
-              - eval_time: 66m
-                alertname: SwitchyardSloAlertPolicy
-                exp_alerts:
+    assertCheckoutRulesPass(policies, SloFixtures.CHECKOUT_WITH_ALERT_POLICIES, "0+6000x120", "0+0x60 1200+1200x59", """
+        alert_rule_test:
+          - {eval_time: 59m, alertname: SwitchyardSloAlertPolicy, exp_alerts: []}
+          - eval_time: 66m
+            alertname: SwitchyardSloAlertPolicy
+            exp_alerts:
         %s
-              - eval_time: 72m
-                alertname: SwitchyardSloAlertPolicy
-                exp_alerts:
-        %s%s
-        """.formatted(slow.stripTrailing(), fast, slow.stripTrailing()));
-
-    Promtool.assertRuleTestsPass(policies, "test.yml", policies.resolve("rules.yml"));
+          - eval_time: 72m
+            alertname: SwitchyardSloAlertPolicy
+            exp_alerts:
+        %s%s""".formatted(slow.stripTrailing(), fast, slow.stripTrailing()));
   }
 
   @Test
@@ -122,26 +110,15 @@ class PrometheusRulesPromtoolIT {
     String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("alertWhenResolved: true\n        conditions:\n          - kind: AlertCondition",
         "alertWhenResolved: true\n        alertWhenNoData: true\n        conditions:\n          - kind: AlertCondition");
     assertThat(yaml).contains("alertWhenNoData: true");
-    Files.writeString(quiet.resolve("rules.yml"),
-        PrometheusRules.render(OpenSloParser.parse(yaml, "checkout.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
     // Checkout's series exist but count nothing: slow-burn (alertWhenNoData) fires, fast-burn does not.
-    Files.writeString(quiet.resolve("test.yml"), """
-        rule_files: [rules.yml]
-        evaluation_interval: 1m
-        tests:
-          - interval: 1m
-            input_series:
-              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0x60'}
-              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0x60'}
-            alert_rule_test:
-              - eval_time: 30m
-                alertname: SwitchyardSloAlertPolicy
-                exp_alerts:
-                  - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true"}
-                    exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
+    assertCheckoutRulesPass(quiet, yaml, "0x60", "0x60", """
+        alert_rule_test:
+          - eval_time: 30m
+            alertname: SwitchyardSloAlertPolicy
+            exp_alerts:
+              - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true"}
+                exp_annotations: {summary: "SLO checkout-availability: the burn rate over 6h is > 1x"}
         """);
-
-    Promtool.assertRuleTestsPass(quiet, "test.yml", quiet.resolve("rules.yml"));
   }
 
   @Test
@@ -155,32 +132,41 @@ class PrometheusRulesPromtoolIT {
         .replace("timeWindow: [{duration: 30d, isRolling: true}]", "timeWindow: [{duration: 1d, isRolling: true}]")
         .replace("objectives: [{target: 0.999}]", "objectives: [{target: 0.99, timeSliceWindow: 5m}]");
     assertThat(yaml).contains("RatioTimeslices").contains("timeSliceWindow");
-    Files.writeString(ratio.resolve("rules.yml"),
-        PrometheusRules.render(OpenSloParser.parse(yaml, "ratio.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
-    Files.writeString(ratio.resolve("test.yml"), """
+    assertCheckoutRulesPass(ratio, yaml, "0+600x30 18000x49", "0x15 150+150x14 2250x49", """
+        promql_expr_test:
+          - expr: slo:sli_error:ratio_rate15m
+            eval_time: 30m
+            exp_samples:
+              - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0.25}
+          - expr: slo:sli_error:ratio_rate15m
+            eval_time: 80m
+            exp_samples:
+              - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0}
+          - expr: slo:sli_error:ratio_rate145m
+            eval_time: 80m
+            exp_samples:
+              - {labels: 'slo:sli_error:ratio_rate145m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="145m"}', value: %s}
+        """.formatted(0.75 / 29));
+  }
+
+  /**
+   * The rules of {@code sloYaml} pass {@code tests} (promtool's {@code alert_rule_test} or {@code promql_expr_test}
+   * list) over checkout's request counters, scraped every minute with these values.
+   */
+  private static void assertCheckoutRulesPass(Path dir, String sloYaml, String totals, String failed, String tests) throws Exception {
+    Files.writeString(dir.resolve("rules.yml"),
+        PrometheusRules.render(OpenSloParser.parse(sloYaml, "checkout.yaml"), AlertPolicy.DEFAULT, Duration.ofMinutes(1)));
+    String labels = "{client=\"frontend\", server=\"checkout\", connection_type=\"\"}";
+    Files.writeString(dir.resolve("test.yml"), """
         rule_files: [rules.yml]
         evaluation_interval: 1m
         tests:
           - interval: 1m
             input_series:
-              - {series: 'traces_service_graph_request_total{client="frontend", server="checkout", connection_type=""}', values: '0+600x30 18000x49'}
-              - {series: 'traces_service_graph_request_failed_total{client="frontend", server="checkout", connection_type=""}', values: '0x15 150+150x14 2250x49'}
-            promql_expr_test:
-              - expr: slo:sli_error:ratio_rate15m
-                eval_time: 30m
-                exp_samples:
-                  - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0.25}
-              - expr: slo:sli_error:ratio_rate15m
-                eval_time: 80m
-                exp_samples:
-                  - {labels: 'slo:sli_error:ratio_rate15m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="15m"}', value: 0}
-              - expr: slo:sli_error:ratio_rate145m
-                eval_time: 80m
-                exp_samples:
-                  - {labels: 'slo:sli_error:ratio_rate145m{sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="checkout-availability", sloth_window="145m"}', value: %s}
-        """.formatted(0.75 / 29));
-
-    Promtool.assertRuleTestsPass(ratio, "test.yml", ratio.resolve("rules.yml"));
+              - {series: 'traces_service_graph_request_total%1$s', values: '%2$s'}
+              - {series: 'traces_service_graph_request_failed_total%1$s', values: '%3$s'}
+        """.formatted(labels, totals, failed) + tests.indent(4));
+    Promtool.assertRuleTestsPass(dir, "test.yml", dir.resolve("rules.yml"));
   }
 
   /** Both alerts of the checkout SLO's rules are quiet at {@code quietAt} and fire at {@code firingAt} over these series. */
