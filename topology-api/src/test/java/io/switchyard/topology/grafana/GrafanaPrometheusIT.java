@@ -176,7 +176,10 @@ class GrafanaPrometheusIT {
             .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true).setLongWindow("1h")
                 .setShortWindow("5m").setThreshold(13.44))
             .addAlerts(AlertState.newBuilder().setName("ticket-3d").setSeverity("ticket").setLongWindow("3d").setShortWindow("6h")
-                .setThreshold(1));
+                .setThreshold(1))
+            // An OpenSLO AlertPolicy's alert of a severity of its own: one window.
+            .addAlerts(AlertState.newBuilder().setName("cart-sev1").setSeverity("sev1").setLongWindow("30m").setShortWindow("30m")
+                .setThreshold(10).setOp("gte").setAlertAfter("5m"));
         for (String w : List.of("5m", "30m", "1h", "6h", "2h", "1d", "3d")) {
           s.addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow(w).setRate(5));
         }
