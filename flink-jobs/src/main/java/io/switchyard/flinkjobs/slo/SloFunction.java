@@ -493,7 +493,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     }
   }
 
-  /** Drops the SLO's counts and, as they no longer back them, its firing and breaching alerts. */
+  /** Drops the SLO's counts (its folded totals too) and, as they no longer back them, its firing and breaching alerts. */
   private void forget(String slo, Context ctx) throws Exception {
     forget(slo, ctx, COUNTS);
     forget(slo, ctx, FIRING);
