@@ -35,16 +35,28 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
   /**
    * One alert as evaluated for one SLO. It breaches while the burn rate over both windows compares with the threshold
-   * by {@code op} (and, with {@code alertWhenNoData}, while the long window has no events), and fires once it has
-   * breached for {@code alertAfter}. The job's multi-window alerts fire above the threshold at once; an OpenSLO
-   * AlertPolicy's has one window, both windows being its lookbackWindow.
+   * by {@link #op} (and, with {@link #alertWhenNoData}, while the long window has no events), and fires once it has
+   * breached for {@link #alertAfter}. The job's multi-window alerts ({@code policy} null) fire above the threshold at
+   * once; an OpenSLO AlertPolicy's has one window, both windows being its lookbackWindow.
    */
   public record Alert(String name, String severity, Duration longWindow, Duration shortWindow, double threshold,
-      PolicyAlert.Op op, Duration alertAfter, boolean alertWhenNoData, PolicyAlert policy) {
+      PolicyAlert policy) {
 
     /** One of the job's multi-window alerts. */
     public Alert(String name, String severity, Duration longWindow, Duration shortWindow, double threshold) {
-      this(name, severity, longWindow, shortWindow, threshold, PolicyAlert.Op.GT, Duration.ZERO, false, null);
+      this(name, severity, longWindow, shortWindow, threshold, null);
+    }
+
+    public PolicyAlert.Op op() {
+      return policy == null ? PolicyAlert.Op.GT : policy.op();
+    }
+
+    public Duration alertAfter() {
+      return policy == null ? Duration.ZERO : policy.alertAfter();
+    }
+
+    public boolean alertWhenNoData() {
+      return policy != null && policy.alertWhenNoData();
     }
   }
 
@@ -85,7 +97,7 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
       List<Alert> out = new ArrayList<>(slo.alertPolicies().size());
       for (PolicyAlert p : slo.alertPolicies()) {
         Duration w = cover(slo, p.lookbackWindow());
-        out.add(new Alert(p.name(), p.severity(), w, w, p.threshold(), p.op(), p.alertAfter(), p.alertWhenNoData(), p));
+        out.add(new Alert(p.name(), p.severity(), w, w, p.threshold(), p));
       }
       return List.copyOf(out);
     }
