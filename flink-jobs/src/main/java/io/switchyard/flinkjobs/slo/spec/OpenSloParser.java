@@ -225,7 +225,8 @@ public final class OpenSloParser {
       window = calendar.nominal();
     }
     String method = text(doc, "/spec/budgetingMethod", true);
-    if (!method.equals("Occurrences") && !method.equals("Timeslices") && !method.equals("RatioTimeslices")) {
+    SloSpec.Budgeting.Method budgetingMethod = SloSpec.Budgeting.Method.of(method);
+    if (budgetingMethod == null) {
       throw doc.error("/spec/budgetingMethod", "budgetingMethod " + method + " is not supported; accepted: Occurrences (exact "
           + "event counts), Timeslices (exact slice counts) and RatioTimeslices (the mean of exact slice ratios)");
     }
@@ -239,9 +240,10 @@ public final class OpenSloParser {
         throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (ratio SLIs only)");
       }
     }
-    SloSpec.Budgeting budgeting = method.equals("Occurrences")
+    SloSpec.Budgeting budgeting = budgetingMethod == SloSpec.Budgeting.Method.OCCURRENCES
         ? occurrences(doc)
-        : timeslices(doc, method.equals("RatioTimeslices"), calendar == null ? window : null, aggregationWindow);
+        : timeslices(doc, budgetingMethod == SloSpec.Budgeting.Method.RATIO_TIMESLICES, calendar == null ? window : null,
+            aggregationWindow);
     if (calendar != null) {
       aligned(doc, calendar, budgeting.sliced() ? budgeting.sliceWindow() : aggregationWindow,
           budgeting.sliced() ? "timeSliceWindow" : "aggregation window of the job");
@@ -453,7 +455,7 @@ public final class OpenSloParser {
   private static SloSpec.Budgeting timeslices(LocatedYaml.Doc doc, boolean ratio, Duration window, Duration aggregationWindow)
       throws SloSpecException {
     String base = "/spec/objectives/0/";
-    String method = ratio ? "RatioTimeslices" : "Timeslices";
+    String method = (ratio ? SloSpec.Budgeting.Method.RATIO_TIMESLICES : SloSpec.Budgeting.Method.TIMESLICES).openSlo();
     JsonNode objective = doc.node().at("/spec/objectives/0");
     if (ratio && objective.has("timeSliceTarget")) {
       throw doc.error(base + "timeSliceTarget", "budgetingMethod RatioTimeslices has no timeSliceTarget: the SLI is the mean of the "

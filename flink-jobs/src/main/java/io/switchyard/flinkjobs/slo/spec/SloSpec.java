@@ -59,6 +59,16 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
       public String openSlo() {
         return openSlo;
       }
+
+      /** The method OpenSLO YAML names {@code text}, or null. */
+      public static Method of(String text) {
+        for (Method m : values()) {
+          if (m.openSlo.equals(text)) {
+            return m;
+          }
+        }
+        return null;
+      }
     }
 
     public static Budgeting timeslices(double sliceTarget, Duration sliceWindow) {
