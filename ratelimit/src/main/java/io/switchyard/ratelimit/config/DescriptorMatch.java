@@ -9,12 +9,13 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
    * The reference's stat path. Exact entries appear as {@code key_value}, value-less ones as {@code key}
    * and wildcards as {@code key_pattern}; {@code value_to_metric} on an entry (or {@code detailed_metric}
    * on the rule) puts the request's value there instead, which is why metrics cap label cardinality.
+   * An entry with {@code share_threshold} keeps its pattern in every case, as its values share one counter.
    */
   public String statsKey(RateLimitDescriptor descriptor) {
     boolean dynamic = rule.detailedMetric;
     if (!dynamic) {
       for (DescriptorNode n : path) {
-        if (n.valueToMetric) {
+        if (n.valueToMetric && !n.shareThreshold) {
           dynamic = true;
           break;
         }
@@ -27,7 +28,7 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
     for (int i = 0; i < path.length; i++) {
       DescriptorNode n = path[i];
       b.append('.');
-      if (n.kind != DescriptorNode.Kind.EXACT && (n.valueToMetric || rule.detailedMetric)) {
+      if (n.kind != DescriptorNode.Kind.EXACT && !n.shareThreshold && (n.valueToMetric || rule.detailedMetric)) {
         b.append(n.key).append('_').append(descriptor.getEntries(i).getValue());
       } else {
         b.append(n.statsSegment);

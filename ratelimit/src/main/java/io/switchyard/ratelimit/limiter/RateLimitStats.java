@@ -16,6 +16,8 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The reference's stats under the exact names of its documented Prometheus mapping
@@ -86,19 +88,38 @@ public final class RateLimitStats {
     }
   }
 
+  /**
+   * The counters of a stat path. Names are sanitized as the reference does before it emits them
+   * ({@link #sanitize}); that runs only the first time a path is seen, which is then remembered as an alias
+   * of its sanitized name, so paths that sanitize alike share one series.
+   */
   RuleStats forKey(String domain, String statsKey) {
-    ConcurrentHashMap<String, RuleStats> byKey = families.byKey;
-    RuleStats r = byKey.get(statsKey);
-    if (r != null) {
-      return r;
+    RuleStats r = families.byKey.get(statsKey);
+    return r != null ? r : families.create(domain, statsKey, maxKeys);
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+
+  /**
+   * The reference's {@code SanitizeStatName} (src/utils/utilities.go): {@code :} and {@code |} become
+   * {@code _}, and so do the dots of anything shaped like an IPv4 address, so that an address in a stat path
+   * stays one level. Keeps the length, so the domain prefix still ends where it did.
+   */
+  static String sanitize(String name) {
+    String s = name.replace(':', '_').replace('|', '_');
+    Matcher m = IPV4.matcher(s);
+    if (!m.find()) {
+      return s;
     }
-    if (byKey.size() >= maxKeys) {
-      return byKey.computeIfAbsent(domain + "." + OVERFLOW, k -> new RuleStats(labels(domain, OVERFLOW, "")));
-    }
-    return byKey.computeIfAbsent(statsKey, k -> {
-      String[] l = labels(domain, k);
-      return new RuleStats(labels(l[0], l[1], l[2]));
-    });
+    StringBuilder b = new StringBuilder(s);
+    do {
+      for (int i = m.start(); i < m.end(); i++) {
+        if (b.charAt(i) == '.') {
+          b.setCharAt(i, '_');
+        }
+      }
+    } while (m.find());
+    return b.toString();
   }
 
   private static Labels labels(String domain, String key1, String key2) {
@@ -150,7 +171,10 @@ public final class RateLimitStats {
 
   /** The series of one registry; read at scrape time only. */
   private static final class Families implements MultiCollector {
+    /** Stat paths as built per request, each an alias of the series of its sanitized name. */
     final ConcurrentHashMap<String, RuleStats> byKey = new ConcurrentHashMap<>();
+    /** One entry per series, by sanitized name; what a scrape reads. */
+    final ConcurrentHashMap<String, RuleStats> byName = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, LongAdder> notFoundByDomain = new ConcurrentHashMap<>();
     final LongAdder configLoadSuccess = new LongAdder();
     final LongAdder configLoadError = new LongAdder();
@@ -158,9 +182,28 @@ public final class RateLimitStats {
     final LongAdder serviceError = new LongAdder();
     final LongAdder totalRequests = new LongAdder();
 
+    RuleStats create(String domain, String statsKey, int maxKeys) {
+      String name = sanitize(statsKey);
+      RuleStats r = byName.get(name);
+      if (r == null) {
+        String d = sanitize(domain);
+        if (byName.size() >= maxKeys) {
+          return byName.computeIfAbsent(d + "." + OVERFLOW, k -> new RuleStats(labels(d, OVERFLOW, "")));
+        }
+        r = byName.computeIfAbsent(name, k -> {
+          String[] l = labels(d, k);
+          return new RuleStats(labels(l[0], l[1], l[2]));
+        });
+      }
+      if (byKey.size() < maxKeys) {
+        byKey.putIfAbsent(statsKey, r);
+      }
+      return r;
+    }
+
     @Override
     public MetricSnapshots collect() {
-      List<RuleStats> rules = new ArrayList<>(byKey.values());
+      List<RuleStats> rules = new ArrayList<>(byName.values());
       List<MetricSnapshot> out = new ArrayList<>(11);
       out.add(rule(TOTAL_HITS, "Hits seen by a rate limit rule.", rules, r -> r.totalHits));
       out.add(rule(OVER_LIMIT, "Hits over the rule's limit.", rules, r -> r.overLimit));

@@ -76,6 +76,8 @@ public final class RateLimiter {
     boolean backendFailed;
     long countAfter;
     double estimateAfter;
+    /** The hits past the limit, as the over_limit and shadow_mode stats count them. */
+    long overHits;
 
     Check(int descriptor, Limit limit, long hits, RateLimitStats.RuleStats ruleStats) {
       this.descriptor = descriptor;
@@ -175,11 +177,12 @@ public final class RateLimiter {
       int baseLength = 0;
       for (int li = 0; li < r.limits.size(); li++) {
         Limit l = r.limits.get(li);
-        if (replaced != null && l.named() && replaced.contains(l.name())) {
+        if (l.unlimited()) {
+          // As the reference: unlimited even when a replaces drops it (it is never counted either way).
+          unlimited[i] = true;
           continue;
         }
-        if (l.unlimited()) {
-          unlimited[i] = true;
+        if (replaced != null && l.named() && replaced.contains(l.name())) {
           continue;
         }
         if (rs == null) {
@@ -439,6 +442,7 @@ public final class RateLimiter {
     RateLimitStats.RuleStats s = c.ruleStats;
     long hits = c.hits;
     s.totalHits.add(hits);
+    c.overHits = c.over ? hits : 0;
     if (c.fromLocalCache) {
       s.overLimit.add(hits);
       s.overLimitWithLocalCache.add(hits);
@@ -466,6 +470,7 @@ public final class RateLimiter {
       if (before >= limit) {
         s.overLimit.add(hits);
       } else {
+        c.overHits = after - limit;
         s.overLimit.add(after - limit);
         s.nearLimit.add(Math.max(0, limit - Math.max(nearThreshold, before)));
       }
@@ -493,6 +498,7 @@ public final class RateLimiter {
     int quotaDescriptors = 0;
     int quotaOver = 0;
     Check header = null;
+    long headerRemaining = Limit.MAX_REQUESTS_PER_UNIT;
     Struct.Builder metadata = null;
     for (int i = 0; i < n; i++) {
       Resolved r = resolved[i];
@@ -511,7 +517,7 @@ public final class RateLimiter {
       boolean quota = r.rule != null && r.rule.quotaMode();
       RateLimitResponse.Code code = over[i] && !shadow ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK;
       if (over[i] && shadow) {
-        c.ruleStats.shadowMode.add(c.hits);
+        c.ruleStats.shadowMode.add(c.overHits);
       }
       if (quota) {
         quotaDescriptors++;
@@ -526,8 +532,15 @@ public final class RateLimiter {
           .setCurrentLimit(c.limit.proto())
           .setLimitRemaining((int) Math.min(c.remaining, Limit.MAX_REQUESTS_PER_UNIT))
           .setDurationUntilReset(resetDuration(c.resetSeconds)));
-      if (header == null || (over[i] && !header.over) || (over[i] == header.over && c.remaining < header.remaining)) {
+      // The reference's choice: the fewest remaining (first on a tie), but an enforced over-limit descriptor
+      // (not shadowed, not quota) always takes the headers, the last such one winning.
+      if (c.remaining < headerRemaining) {
         header = c;
+        headerRemaining = c.remaining;
+      }
+      if (code == RateLimitResponse.Code.OVER_LIMIT && !quota) {
+        header = c;
+        headerRemaining = 0;
       }
     }
     if (quotaDescriptors > 0 && quotaOver == quotaDescriptors) {

@@ -256,6 +256,33 @@ class DescriptorMatchingTest {
   }
 
   @Test
+  void shareThresholdKeepsThePatternInTheStatsKeyOverValueToMetricAndDetailedMetric() throws Exception {
+    // envoyproxy/ratelimit test/config/config_test.go TestShareThreshold: share_threshold takes priority.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: route
+            value: api/*
+            share_threshold: true
+            value_to_metric: true
+            descriptors:
+              - key: method
+                rate_limit: {unit: minute, requests_per_unit: 60}
+          - key: service
+            value: svc/*
+            share_threshold: true
+            descriptors:
+              - key: endpoint
+                detailed_metric: true
+                rate_limit: {unit: minute, requests_per_unit: 80}
+        """);
+    RateLimitDescriptor route = of("route", "api/v1", "method", "GET");
+    assertThat(d.match(route).statsKey(route)).isEqualTo("d.route_api/*.method");
+    RateLimitDescriptor service = of("service", "svc/user", "endpoint", "get");
+    assertThat(d.match(service).statsKey(service)).isEqualTo("d.service_svc/*.endpoint_get");
+  }
+
+  @Test
   void domainWithNoDescriptorsMatchesNothing() throws Exception {
     assertThat(domain("domain: d\n").match(of("a", "b"))).isNull();
   }
