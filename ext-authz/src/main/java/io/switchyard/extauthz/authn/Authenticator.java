@@ -203,7 +203,7 @@ public final class Authenticator {
       List<String> aud = claims.getAudience();
       boolean ok = false;
       for (String a : aud) {
-        if (rule.audiences().contains(a)) {
+        if (rule.audiences().contains(sanitizeAudience(a))) {
           ok = true;
           break;
         }
@@ -213,6 +213,16 @@ public final class Authenticator {
       }
     }
     return null;
+  }
+
+  /**
+   * An audience as Envoy's jwt_authn compares it (CheckAudience): without an {@code http://} or
+   * {@code https://} scheme and without one trailing '/'. Configured audiences are stored this way.
+   */
+  static String sanitizeAudience(String aud) {
+    int begin = aud.startsWith("http://") ? 7 : aud.startsWith("https://") ? 8 : 0;
+    int end = aud.endsWith("/") ? aud.length() - 1 : aud.length();
+    return end <= begin ? "" : aud.substring(begin, end);
   }
 
   private static List<JWK> select(JWSHeader header, JWKSet keys) {

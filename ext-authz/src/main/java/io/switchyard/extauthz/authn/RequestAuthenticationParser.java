@@ -49,7 +49,11 @@ public final class RequestAuthenticationParser {
     if (issuer.isEmpty()) {
       throw doc.error(p + "/issuer", "issuer must not be empty");
     }
-    List<String> audiences = doc.strings(p + "/audiences", "audiences");
+    // Kept as Envoy's jwt_authn compares them (scheme and trailing '/' dropped), so a check only sanitises the token's.
+    List<String> audiences = new ArrayList<>();
+    for (String a : doc.strings(p + "/audiences", "audiences")) {
+      audiences.add(Authenticator.sanitizeAudience(a));
+    }
     URI jwksUri = null;
     String uriText = doc.string(p + "/jwksUri", "jwksUri", false);
     if (uriText != null) {

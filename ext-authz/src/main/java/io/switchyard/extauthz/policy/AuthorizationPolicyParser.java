@@ -82,7 +82,12 @@ public final class AuthorizationPolicyParser {
       if (!doc.has(fp + "/source") || doc.at(fp + "/source").isEmpty()) {
         throw doc.error(fp, "from.source must not be empty");
       }
-      from.add(source(doc, fp + "/source", ns, td));
+      List<Field> source = source(doc, fp + "/source", ns, td);
+      if (source.isEmpty()) {
+        // Istio counts values: a source whose fields are all empty lists is as empty as {}.
+        throw doc.error(fp, "from.source must not be empty");
+      }
+      from.add(source);
     }
     List<List<Field>> to = new ArrayList<>();
     int nt = doc.listSize(p + "/to", "to");
@@ -92,7 +97,11 @@ public final class AuthorizationPolicyParser {
       if (!doc.has(tp + "/operation") || doc.at(tp + "/operation").isEmpty()) {
         throw doc.error(tp, "to.operation must not be empty");
       }
-      to.add(operation(doc, tp + "/operation"));
+      List<Field> operation = operation(doc, tp + "/operation");
+      if (operation.isEmpty()) {
+        throw doc.error(tp, "to.operation must not be empty");
+      }
+      to.add(operation);
     }
     List<Field> when = new ArrayList<>();
     int nw = doc.listSize(p + "/when", "when");
@@ -114,9 +123,7 @@ public final class AuthorizationPolicyParser {
     add(out, doc, p, "namespaces", principal, false, Matchers::namespace);
     for (String key : List.of("serviceAccounts", "notServiceAccounts")) {
       for (String v : doc.strings(p + "/" + key, key)) {
-        if (v.contains("*") || v.chars().filter(c -> c == '/').count() > 1) {
-          throw doc.error(p + "/" + key, key + " value '" + v + "' must be 'namespace/name' or 'name', without wildcards");
-        }
+        checkServiceAccount(doc, p + "/" + key, key, v);
       }
     }
     add(out, doc, p, "serviceAccounts", principal, false, v -> Matchers.serviceAccount(v, ns));
@@ -205,6 +212,13 @@ public final class AuthorizationPolicyParser {
           ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
           f = Matchers::namespace;
           break;
+        case "source.serviceAccount":
+          for (String v : concat(values, notValues)) {
+            checkServiceAccount(doc, p, key, v);
+          }
+          ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
+          f = v -> Matchers.serviceAccount(v, ns);
+          break;
         case "source.principal":
           ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
           f = v -> principalIn(td, v);
@@ -237,7 +251,7 @@ public final class AuthorizationPolicyParser {
           break;
         default:
           throw doc.error(p + "/key", "unknown condition key '" + key + "' (supported: request.headers[<name>], source.ip, remote.ip, "
-              + "source.namespace, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
+              + "source.namespace, source.serviceAccount, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
               + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni, "
               + "experimental.envoy.filters.<filter>[<key>])");
       }
@@ -251,6 +265,14 @@ public final class AuthorizationPolicyParser {
       neg.add(f.apply(v));
     }
     return new Field(key, ref, http, pos, neg);
+  }
+
+  /** Istio's CheckServiceAccount: {@code name} or {@code namespace/name}, both parts non-empty, no wildcard. */
+  private static void checkServiceAccount(Doc doc, String p, String key, String v) throws ConfigException {
+    int slash = v.indexOf('/');
+    if (v.contains("*") || (slash >= 0 && (slash == 0 || slash == v.length() - 1 || v.indexOf('/', slash + 1) >= 0))) {
+      throw doc.error(p, key + " value '" + v + "' must be 'namespace/name' or 'name', without wildcards");
+    }
   }
 
   /** A principal value widened to the mesh's trust domain aliases: matches if any alias form matches. */

@@ -61,15 +61,37 @@ final class Matchers {
     };
   }
 
+  /**
+   * {@code requestPrincipals} / {@code request.auth.principal} as Istio (1.22+) generates them: the value
+   * is split at its last '/' into an issuer and a subject part, matched separately against the token's
+   * {@code iss} and {@code sub}. So {@code iss/*} is exactly that issuer with any subject, and
+   * {@code *}/{@code prefix*}/{@code *suffix} apply to the part they are written in.
+   */
   static Predicate<AuthzInput> requestPrincipal(String v) {
+    int slash = v.lastIndexOf('/');
+    boolean split = slash >= 0;
+    String iss = split ? v.substring(0, slash) : v;
+    String sub = split ? v.substring(slash + 1) : "";
+    StringMatch any = StringMatch.nonEmpty();
+    StringMatch mi;
+    StringMatch ms;
     if (v.equals("*")) {
-      return in -> {
-        RequestIdentity id = in.identity();
-        return id.present() && !id.issuer().isEmpty() && id.subject() != null && !id.subject().isEmpty();
-      };
+      mi = any;
+      ms = any;
+    } else if (v.startsWith("*")) {
+      mi = !split ? any : iss.equals("*") ? any : StringMatch.suffix(iss.substring(1));
+      ms = split ? StringMatch.exact(sub) : StringMatch.suffix(v.substring(1));
+    } else if (v.endsWith("*")) {
+      mi = split ? StringMatch.exact(iss) : StringMatch.prefix(v.substring(0, v.length() - 1));
+      ms = !split ? any : sub.equals("*") ? any : StringMatch.prefix(sub.substring(0, sub.length() - 1));
+    } else {
+      mi = StringMatch.exact(iss);
+      ms = StringMatch.exact(sub);
     }
-    StringMatch m = StringMatch.of(v, false);
-    return in -> m.matches(in.identity().principal());
+    return in -> {
+      RequestIdentity id = in.identity();
+      return mi.matches(id.issuer()) && ms.matches(id.subject());
+    };
   }
 
   static Predicate<AuthzInput> sourceIp(IpBlock b) {

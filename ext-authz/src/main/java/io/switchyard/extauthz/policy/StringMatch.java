@@ -31,6 +31,24 @@ final class StringMatch {
     return parse(v, false, true);
   }
 
+  /** Case-sensitive matchers of one explicit kind, for values Istio splits before matching (request principals). */
+  static StringMatch exact(String v) {
+    return new StringMatch(Kind.EXACT, v, false, false);
+  }
+
+  static StringMatch prefix(String v) {
+    return new StringMatch(Kind.PREFIX, v, false, false);
+  }
+
+  static StringMatch suffix(String v) {
+    return new StringMatch(Kind.SUFFIX, v, false, false);
+  }
+
+  /** Any non-empty value (Istio's {@code .+}). */
+  static StringMatch nonEmpty() {
+    return new StringMatch(Kind.PRESENT, "", false, false);
+  }
+
   private static StringMatch parse(String v, boolean ignoreCase, boolean emptyIsPresent) {
     if (v.equals("*")) {
       return new StringMatch(Kind.PRESENT, "", ignoreCase, emptyIsPresent);

@@ -144,6 +144,19 @@ class AuthenticatorTest {
     assertThat(run(p, bearer(issuer.token(c -> { }))).failure()).isEqualTo("Audiences in Jwt are not allowed");
   }
 
+  /** Envoy's jwt_authn (CheckAudience) drops an http(s):// scheme and a trailing '/' on both sides before comparing. */
+  @Test
+  void audiencesMatchIgnoringSchemeAndTrailingSlashAsEnvoyDoes() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    audiences: [\"https://api.example.com/\"]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("api.example.com")))).authenticated()).isTrue();
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("http://api.example.com")))).authenticated()).isTrue();
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("https://api.example.com/v2")))).failure())
+        .isEqualTo("Audiences in Jwt are not allowed");
+    WorkloadPolicies bare = rules(uriRule() + "    audiences: [api.example.com]\n");
+    assertThat(run(bare, bearer(issuer.token(c -> c.audience(List.of("web", "https://api.example.com/")))))
+        .authenticated()).isTrue();
+  }
+
   @Test
   void badSignatureIsRejected() throws Exception {
     RSAKey forger = JwksServer.newKey("k1");

@@ -296,6 +296,30 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - from: [{source: {notRequestPrincipals: [\"*\"]}}]\n"), req().build(), id)).isFalse();
     }
 
+    /**
+     * Istio (since 1.22, requestPrincipalGenerator) splits a value at its last '/' into issuer and subject
+     * and matches the token's iss and sub claims separately: "iss/*" means exactly that issuer.
+     */
+    @Test
+    void requestPrincipalsMatchIssuerAndSubjectSeparately() throws Exception {
+      RequestIdentity tenant2 = new RequestIdentity("https://idp.example.com/tenant2", "bob", Map.of());
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"https://idp.example.com/*\"]}}]\n"), req().build(), tenant2))
+          .as("another issuer under the same URL prefix").isFalse();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"https://idp.example.com/tenant2/*\"]}}]\n"), req().build(), tenant2))
+          .isTrue();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"https://idp.example.com/tenant2/b*\"]}}]\n"), req().build(), tenant2))
+          .isTrue();
+      RequestIdentity slashSub = new RequestIdentity("https://idp", "users/alice", Map.of());
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*/alice\"]}}]\n"), req().build(), slashSub))
+          .as("subject must equal alice").isFalse();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*idp/users/alice\"]}}]\n"), req().build(), slashSub))
+          .as("issuer suffix 'idp/users' does not match issuer https://idp").isFalse();
+      assertThat(allowed(allow("  - from: [{source: {requestPrincipals: [\"*@example.com\"]}}]\n"), req().build(),
+          new RequestIdentity("https://idp", "carol@example.com", Map.of()))).isTrue();
+      assertThat(allowed(allow("  - when: [{key: request.auth.principal, values: [\"https://idp.example.com/*\"]}]\n"), req().build(), tenant2))
+          .isFalse();
+    }
+
     @Test
     void fieldsOfOneSourceAreAndedAndSourcesAreOred() throws Exception {
       String and = allow("  - from: [{source: {namespaces: [bar], ipBlocks: [10.9.0.0/16]}}]\n");
@@ -461,6 +485,18 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - when: [{key: destination.port, values: [\"80\"]}]\n"), req().build())).isFalse();
       assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().sni("a.example.com").build())).isTrue();
       assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().build())).isFalse();
+    }
+
+    /** Istio (1.25+, with the serviceAccounts field) also accepts the when key source.serviceAccount, with the same value forms. */
+    @Test
+    void sourceServiceAccountCondition() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: source.serviceAccount, values: [bar/sleep]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.serviceAccount, values: [sleep]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.serviceAccount, values: [sleep]}]\n"),
+          req().sourcePrincipal("spiffe://cluster.local/ns/foo/sa/sleep").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.serviceAccount, notValues: [bar/sleep]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.serviceAccount, notValues: [bar/sleep]}]\n"), req().sourcePrincipal(null).build()))
+          .isTrue();
     }
 
     @Test

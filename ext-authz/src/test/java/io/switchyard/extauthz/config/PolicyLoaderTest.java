@@ -130,6 +130,24 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - from: [{source: {serviceAccounts: [\"a/b/c\"]}}]\n").reason()).contains("namespace/name");
     assertThat(error(head + "  rules:\n  - from: [{source: {}}]\n").reason()).contains("from.source must not be empty");
     assertThat(error(head + "  rules:\n  - to: [{operation: {}}]\n").reason()).contains("to.operation must not be empty");
+  }
+
+  /** Istio's validation counts values: a source or operation whose fields are all empty lists is rejected, not match-all. */
+  @Test
+  void sourceOrOperationWithOnlyEmptyListsIsRejectedAsEmpty() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(error(head + "  rules:\n  - from: [{source: {principals: []}}]\n").reason()).contains("from.source must not be empty");
+    assertThat(error(head + "  rules:\n  - from: [{source: {namespaces: [], notIpBlocks: []}}]\n").reason())
+        .contains("from.source must not be empty");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: []}}]\n").reason()).contains("to.operation must not be empty");
+  }
+
+  @Test
+  void sourceServiceAccountConditionValuesAreValidatedLikeServiceAccounts() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(error(head + "  rules:\n  - when: [{key: source.serviceAccount, values: [\"ns/*\"]}]\n").reason()).contains("namespace/name");
+    assertThat(error(head + "  rules:\n  - when: [{key: source.serviceAccount, notValues: [\"a/b/c\"]}]\n").reason()).contains("namespace/name");
+    assertThat(error(head + "  rules:\n  - when: [{key: source.serviceAccount, values: [\"ns/\"]}]\n").reason()).contains("namespace/name");
     ConfigException unknown = error(head + "  rules:\n  - from: [{source: {principal: [a]}}]\n");
     assertThat(unknown.reason()).contains("unknown field 'principal'");
     assertThat(unknown.line()).isEqualTo(6);
