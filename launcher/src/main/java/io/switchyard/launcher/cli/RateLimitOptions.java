@@ -47,6 +47,9 @@ public final class RateLimitOptions {
   @Option(names = "--headers-all-descriptors", description = "List every limited descriptor in the limit header, not only the closest one.")
   boolean headersAll;
 
+  @Option(names = "--response-dynamic-metadata", description = "Answer with the reference's dynamic metadata: domain, descriptors and the metadata of the limits that passed (the reference's RESPONSE_DYNAMIC_METADATA).")
+  boolean responseDynamicMetadata;
+
   @Option(names = "--cache-key-prefix", paramLabel = "P", description = "Prefix of every counter key (default: none).")
   String cacheKeyPrefix = "";
 
@@ -81,6 +84,7 @@ public final class RateLimitOptions {
     }
     return LimiterOptions.defaults().withGlobalShadowMode(shadowMode).withCountRejectedHits(!stopIncrement)
         .withLocalCache(!noLocalCache).withNearLimitRatio(nearLimitRatio).withOnBackendError(policy)
-        .withHeaders(headers, headersAll).withCacheKeyPrefix(cacheKeyPrefix);
+        .withHeaders(headers, headersAll).withCacheKeyPrefix(cacheKeyPrefix)
+        .withResponseDynamicMetadata(responseDynamicMetadata);
   }
 }

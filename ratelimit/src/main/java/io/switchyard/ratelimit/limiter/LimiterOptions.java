@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param headers which rate-limit response headers to add, if any
  * @param headersForAllDescriptors list every limited descriptor's policy, not only the closest one
  * @param cacheKeyPrefix CACHE_KEY_PREFIX, prepended to every counter key
+ * @param responseDynamicMetadata RESPONSE_DYNAMIC_METADATA: answer with the reference's dynamic metadata (the
+ *     request's domain and descriptors, and the {@code metadata} of the limits that passed)
  */
 public record LimiterOptions(
     boolean globalShadowMode,
@@ -23,7 +25,8 @@ public record LimiterOptions(
     BackendErrorPolicy onBackendError,
     HeaderStyle headers,
     boolean headersForAllDescriptors,
-    String cacheKeyPrefix) {
+    String cacheKeyPrefix,
+    boolean responseDynamicMetadata) {
 
   /** Fail open or closed when the counter store cannot answer. */
   public enum BackendErrorPolicy { ALLOW, DENY }
@@ -56,41 +59,46 @@ public record LimiterOptions(
 
   /** The reference's defaults; fail open on backend errors. */
   public static LimiterOptions defaults() {
-    return new LimiterOptions(false, true, true, 0.8, BackendErrorPolicy.ALLOW, HeaderStyle.NONE, false, "");
+    return new LimiterOptions(false, true, true, 0.8, BackendErrorPolicy.ALLOW, HeaderStyle.NONE, false, "", false);
   }
 
   public LimiterOptions withGlobalShadowMode(boolean v) {
     return new LimiterOptions(v, countRejectedHits, localCache, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withCountRejectedHits(boolean v) {
     return new LimiterOptions(globalShadowMode, v, localCache, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withLocalCache(boolean v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, v, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withOnBackendError(BackendErrorPolicy v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, v, headers,
-        headersForAllDescriptors, cacheKeyPrefix);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withHeaders(HeaderStyle v, boolean allDescriptors) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError, v,
-        allDescriptors, cacheKeyPrefix);
+        allDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withNearLimitRatio(double v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, v, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
   }
 
   public LimiterOptions withCacheKeyPrefix(String v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError,
-        headers, headersForAllDescriptors, v);
+        headers, headersForAllDescriptors, v, responseDynamicMetadata);
+  }
+
+  public LimiterOptions withResponseDynamicMetadata(boolean v) {
+    return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError,
+        headers, headersForAllDescriptors, cacheKeyPrefix, v);
   }
 }

@@ -125,6 +125,9 @@ public final class RateLimiter {
       for (int i = 0; i < n; i++) {
         response.addStatuses(NO_LIMIT);
       }
+      if (options.responseDynamicMetadata()) {
+        response.setDynamicMetadata(ResponseMetadata.of(request, null));
+      }
       return response.setOverallCode(RateLimitResponse.Code.OK).build();
     }
 
@@ -201,7 +204,7 @@ public final class RateLimiter {
     if (!checks.isEmpty()) {
       evaluate(checks, now);
     }
-    return respond(response, resolved, unlimited, checks, n);
+    return respond(request, response, resolved, unlimited, checks, n);
   }
 
   private static void validateOverrides(RateLimitRequest request) throws InvalidRequestException {
@@ -482,8 +485,8 @@ public final class RateLimiter {
     }
   }
 
-  private RateLimitResponse respond(RateLimitResponse.Builder response, Resolved[] resolved, boolean[] unlimited,
-      List<Check> checks, int n) {
+  private RateLimitResponse respond(RateLimitRequest request, RateLimitResponse.Builder response, Resolved[] resolved,
+      boolean[] unlimited, List<Check> checks, int n) {
     Check[] chosen = new Check[n];
     boolean[] over = new boolean[n];
     for (Check c : checks) {
@@ -499,16 +502,10 @@ public final class RateLimiter {
     int quotaOver = 0;
     Check header = null;
     long headerRemaining = Limit.MAX_REQUESTS_PER_UNIT;
-    Struct.Builder metadata = null;
+    Struct.Builder passedMetadata = null;
     for (int i = 0; i < n; i++) {
       Resolved r = resolved[i];
       Check c = chosen[i];
-      if (r != null && r.rule != null && r.rule.metadata() != null) {
-        if (metadata == null) {
-          metadata = Struct.newBuilder();
-        }
-        metadata.mergeFrom(r.rule.metadata());
-      }
       if (c == null) {
         response.addStatuses(unlimited[i] ? UNLIMITED : NO_LIMIT);
         continue;
@@ -526,6 +523,14 @@ public final class RateLimiter {
         }
       } else if (code == RateLimitResponse.Code.OVER_LIMIT) {
         overall = true;
+      }
+      // As the reference: the metadata of limits that were not over (a shadowed one passes), the first value of a key kept.
+      if (code == RateLimitResponse.Code.OK && !unlimited[i] && r.rule != null && r.rule.metadata() != null
+          && options.responseDynamicMetadata()) {
+        if (passedMetadata == null) {
+          passedMetadata = Struct.newBuilder();
+        }
+        ResponseMetadata.mergeKeepingFirst(passedMetadata, r.rule.metadata());
       }
       response.addStatuses(RateLimitResponse.DescriptorStatus.newBuilder()
           .setCode(code)
@@ -551,8 +556,8 @@ public final class RateLimiter {
       overall = false;
     }
     response.setOverallCode(overall ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK);
-    if (metadata != null) {
-      response.setDynamicMetadata(metadata);
+    if (options.responseDynamicMetadata()) {
+      response.setDynamicMetadata(ResponseMetadata.of(request, passedMetadata));
     }
     if (header != null && options.headers() != LimiterOptions.HeaderStyle.NONE) {
       addHeaders(response, header, chosen);

@@ -444,10 +444,33 @@ public abstract class LimiterConformanceTestBase {
   }
 
   @Test
-  void matchedRuleMetadataIsReturnedAsDynamicMetadata() {
+  void noDynamicMetadataUnlessEnabledAsInTheReference() {
     LimiterFixture f = fixture(YAML);
-    RateLimitResponse r = f.call("web", d("tagged", "t"));
-    assertThat(r.getDynamicMetadata().getFieldsOrThrow("team").getStringValue()).isEqualTo("payments");
+    assertThat(f.call("web", d("tagged", "t")).hasDynamicMetadata()).isFalse();
+  }
+
+  @Test
+  void dynamicMetadataHasTheReferencesShapeWithTheMetadataOfLimitsThatPassed() {
+    LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withResponseDynamicMetadata(true));
+    com.google.protobuf.Struct m = f.call("web", d("tagged", "t")).getDynamicMetadata();
+    assertThat(m.getFieldsOrThrow("domain").getStringValue()).isEqualTo("web");
+    com.google.protobuf.Struct descriptor = m.getFieldsOrThrow("descriptors").getListValue().getValues(0).getStructValue();
+    assertThat(descriptor.getFieldsOrThrow("entries").getListValue().getValues(0).getStringValue()).isEqualTo("tagged=t");
+    assertThat(m.getFieldsOrThrow("metadata").getStructValue().getFieldsOrThrow("team").getStringValue())
+        .isEqualTo("payments");
+    assertThat(m.containsFields("hitsAddend")).as("the request's hits_addend is 0").isFalse();
+  }
+
+  @Test
+  void aDescriptorOverItsLimitLeavesItsMetadataOut() {
+    LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withResponseDynamicMetadata(true));
+    RateLimitResponse last = null;
+    for (int i = 0; i < 6; i++) {
+      last = f.call("web", d("tagged", "t"));
+    }
+    assertThat(last.getOverallCode()).isEqualTo(RateLimitResponse.Code.OVER_LIMIT);
+    assertThat(last.getDynamicMetadata().containsFields("metadata")).isFalse();
+    assertThat(last.getDynamicMetadata().getFieldsOrThrow("domain").getStringValue()).isEqualTo("web");
   }
 
   @Test
