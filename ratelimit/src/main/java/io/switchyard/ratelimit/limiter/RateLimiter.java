@@ -574,7 +574,8 @@ public final class RateLimiter {
           limit.append(", ").append(c.limit.requestsPerUnit()).append(";w=").append(c.limit.unit().seconds());
         }
       }
-    } else {
+    } else if (style == LimiterOptions.HeaderStyle.X_RATELIMIT) {
+      // Envoy's own X-RateLimit-* (DRAFT_VERSION_03) names the policy; the reference's RateLimit-Limit is the number alone.
       limit.append(", ").append(header.limit.requestsPerUnit()).append(";w=").append(header.limit.unit().seconds());
     }
     response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.limit).setValue(limit.toString()));

@@ -425,11 +425,19 @@ public abstract class LimiterConformanceTestBase {
   }
 
   @Test
+  void xRateLimitHeadersNameThePolicyAsEnvoysDraftThreeDoes() {
+    LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.X_RATELIMIT, false));
+    RateLimitResponse r = f.call("web", d("plan", "gold"), d("path", "/login"));
+    assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey() + ": " + h.getValue())
+        .containsExactly("X-RateLimit-Limit: 2, 2;w=60", "X-RateLimit-Remaining: 1", "X-RateLimit-Reset: 60");
+  }
+
+  @Test
   void responseHeadersDescribeTheDescriptorClosestToItsLimit() {
     LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.RATELIMIT, false));
     RateLimitResponse r = f.call("web", d("plan", "gold"), d("path", "/login"));
     assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey() + ": " + h.getValue())
-        .containsExactly("RateLimit-Limit: 2, 2;w=60", "RateLimit-Remaining: 1", "RateLimit-Reset: 60");
+        .containsExactly("RateLimit-Limit: 2", "RateLimit-Remaining: 1", "RateLimit-Reset: 60");
     f.call("web", d("path", "/login"));
     RateLimitResponse over = f.call("web", d("plan", "gold"), d("path", "/login"));
     assertThat(over.getResponseHeadersToAddList().get(1).getValue()).isEqualTo("0");
