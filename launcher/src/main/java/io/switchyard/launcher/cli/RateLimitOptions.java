@@ -47,6 +47,9 @@ public final class RateLimitOptions {
   @Option(names = "--headers-all-descriptors", description = "List every limited descriptor in the limit header, not only the closest one.")
   boolean headersAll;
 
+  @Option(names = "--quota-mode", description = "Every descriptor in quota mode: over-limit only when all of a request's limited descriptors are over (the reference's QUOTA_MODE).")
+  boolean quotaMode;
+
   @Option(names = "--response-dynamic-metadata", description = "Answer with the reference's dynamic metadata: domain, descriptors and the metadata of the limits that passed (the reference's RESPONSE_DYNAMIC_METADATA).")
   boolean responseDynamicMetadata;
 
@@ -85,6 +88,6 @@ public final class RateLimitOptions {
     return LimiterOptions.defaults().withGlobalShadowMode(shadowMode).withCountRejectedHits(!stopIncrement)
         .withLocalCache(!noLocalCache).withNearLimitRatio(nearLimitRatio).withOnBackendError(policy)
         .withHeaders(headers, headersAll).withCacheKeyPrefix(cacheKeyPrefix)
-        .withResponseDynamicMetadata(responseDynamicMetadata);
+        .withResponseDynamicMetadata(responseDynamicMetadata).withGlobalQuotaMode(quotaMode);
   }
 }

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param cacheKeyPrefix CACHE_KEY_PREFIX, prepended to every counter key
  * @param responseDynamicMetadata RESPONSE_DYNAMIC_METADATA: answer with the reference's dynamic metadata (the
  *     request's domain and descriptors, and the {@code metadata} of the limits that passed)
+ * @param globalQuotaMode QUOTA_MODE: every descriptor is in quota mode, as if each rule set {@code quota_mode}
  */
 public record LimiterOptions(
     boolean globalShadowMode,
@@ -26,7 +27,8 @@ public record LimiterOptions(
     HeaderStyle headers,
     boolean headersForAllDescriptors,
     String cacheKeyPrefix,
-    boolean responseDynamicMetadata) {
+    boolean responseDynamicMetadata,
+    boolean globalQuotaMode) {
 
   /** Fail open or closed when the counter store cannot answer. */
   public enum BackendErrorPolicy { ALLOW, DENY }
@@ -59,46 +61,51 @@ public record LimiterOptions(
 
   /** The reference's defaults; fail open on backend errors. */
   public static LimiterOptions defaults() {
-    return new LimiterOptions(false, true, true, 0.8, BackendErrorPolicy.ALLOW, HeaderStyle.NONE, false, "", false);
+    return new LimiterOptions(false, true, true, 0.8, BackendErrorPolicy.ALLOW, HeaderStyle.NONE, false, "", false, false);
   }
 
   public LimiterOptions withGlobalShadowMode(boolean v) {
     return new LimiterOptions(v, countRejectedHits, localCache, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withCountRejectedHits(boolean v) {
     return new LimiterOptions(globalShadowMode, v, localCache, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withLocalCache(boolean v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, v, nearLimitRatio, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withOnBackendError(BackendErrorPolicy v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, v, headers,
-        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withHeaders(HeaderStyle v, boolean allDescriptors) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError, v,
-        allDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        allDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withNearLimitRatio(double v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, v, onBackendError, headers,
-        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata);
+        headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withCacheKeyPrefix(String v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError,
-        headers, headersForAllDescriptors, v, responseDynamicMetadata);
+        headers, headersForAllDescriptors, v, responseDynamicMetadata, globalQuotaMode);
   }
 
   public LimiterOptions withResponseDynamicMetadata(boolean v) {
     return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError,
-        headers, headersForAllDescriptors, cacheKeyPrefix, v);
+        headers, headersForAllDescriptors, cacheKeyPrefix, v, globalQuotaMode);
+  }
+
+  public LimiterOptions withGlobalQuotaMode(boolean v) {
+    return new LimiterOptions(globalShadowMode, countRejectedHits, localCache, nearLimitRatio, onBackendError,
+        headers, headersForAllDescriptors, cacheKeyPrefix, responseDynamicMetadata, v);
   }
 }

@@ -511,7 +511,7 @@ public final class RateLimiter {
         continue;
       }
       boolean shadow = r.rule != null && r.rule.shadowMode();
-      boolean quota = r.rule != null && r.rule.quotaMode();
+      boolean quota = options.globalQuotaMode() || (r.rule != null && r.rule.quotaMode());
       RateLimitResponse.Code code = over[i] && !shadow ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK;
       if (over[i] && shadow) {
         c.ruleStats.shadowMode.add(c.overHits);

@@ -307,6 +307,18 @@ public abstract class LimiterConformanceTestBase {
   }
 
   @Test
+  void globalQuotaModeTreatsEveryDescriptorAsQuota() {
+    LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withGlobalQuotaMode(true));
+    f.call("web", d("path", "/login"));
+    f.call("web", d("path", "/login"));
+    RateLimitResponse oneOver = f.call("web", d("path", "/login"), d("user", "u"));
+    assertThat(oneOver.getStatuses(0).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(oneOver.getOverallCode()).as("the user descriptor is not over").isEqualTo(Code.OK);
+    assertThat(f.call("web", d("path", "/login")).getOverallCode()).as("its only descriptor is over")
+        .isEqualTo(Code.OVER_LIMIT);
+  }
+
+  @Test
   void severalLimitsOnOneDescriptorAreAllEnforced() {
     LimiterFixture f = fixture(YAML);
     RateLimitResponse first = f.call("web", d("multi", "m"));
