@@ -29,7 +29,12 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
       DescriptorNode n = path[i];
       b.append('.');
       if (n.kind != DescriptorNode.Kind.EXACT && !n.shareThreshold && (n.valueToMetric || rule.detailedMetric)) {
-        b.append(n.key).append('_').append(descriptor.getEntries(i).getValue());
+        String value = descriptor.getEntries(i).getValue();
+        b.append(n.key);
+        // As the reference: detailed_metric writes key_value always, value_to_metric leaves out an empty value.
+        if (!value.isEmpty() || rule.detailedMetric) {
+          b.append('_').append(value);
+        }
       } else {
         b.append(n.statsSegment);
       }

@@ -253,6 +253,11 @@ class DescriptorMatchingTest {
     assertThat(d.match(of("user", "bob")).statsKey(of("user", "bob"))).isEqualTo("d.user_bob");
     RateLimitDescriptor nested = of("org", "acme", "path", "/abc");
     assertThat(d.match(nested).statsKey(nested)).isEqualTo("d.org_acme.path_/a*");
+    RateLimitDescriptor emptyValue = of("org", "", "path", "/abc");
+    assertThat(d.match(emptyValue).statsKey(emptyValue)).as("value_to_metric writes no '_' for an empty value")
+        .isEqualTo("d.org.path_/a*");
+    assertThat(d.match(of("user", "")).statsKey(of("user", ""))).as("detailed_metric writes key_value always")
+        .isEqualTo("d.user_");
   }
 
   @Test
