@@ -17,7 +17,7 @@ public final class AuthorizationPolicyParser {
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
   private static final Set<String> SOURCE_KEYS = Set.of("principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
-      "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks");
+      "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks");
   private static final Set<String> OPERATION_KEYS = Set.of("hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
   private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
   private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[([^\\[\\]]+)\\]");
@@ -127,6 +127,13 @@ public final class AuthorizationPolicyParser {
       }
     }
     add(out, doc, p, "serviceAccounts", principal, false, v -> Matchers.serviceAccount(v, ns));
+    for (String key : List.of("trustDomains", "notTrustDomains")) {
+      List<String> values = doc.strings(p + "/" + key, key);
+      for (int i = 0; i < values.size(); i++) {
+        checkTrustDomain(doc, p + "/" + key + "/" + i, key, values.get(i), true);
+      }
+    }
+    add(out, doc, p, "trustDomains", principal, false, v -> trustDomainIn(td, v));
     add(out, doc, p, "requestPrincipals", AttributeRef.of(AttributeRef.Kind.IDENTITY), true, Matchers::requestPrincipal);
     addIp(out, doc, p, "ipBlocks", AttributeRef.Kind.SOURCE_IP, Matchers::sourceIp);
     addIp(out, doc, p, "remoteIpBlocks", AttributeRef.Kind.REMOTE_IP, Matchers::remoteIp);
@@ -142,14 +149,15 @@ public final class AuthorizationPolicyParser {
         port(doc, p + "/" + key, v);
       }
     }
-    add(out, doc, p, "ports", AttributeRef.of(AttributeRef.Kind.DESTINATION_PORT), false, v -> Matchers.destinationPort(Integer.parseInt(v)));
+    add(out, doc, p, "ports", AttributeRef.of(AttributeRef.Kind.DESTINATION_PORT), false, v -> Matchers.destinationPort(parsePort(v)));
     add(out, doc, p, "methods", AttributeRef.of(AttributeRef.Kind.METHOD), true, Matchers::method);
     for (String key : List.of("paths", "notPaths")) {
-      for (String v : doc.strings(p + "/" + key, key)) {
+      List<String> values = doc.strings(p + "/" + key, key);
+      for (int i = 0; i < values.size(); i++) {
         try {
-          PathMatch.parse(v);
+          PathMatch.parse(values.get(i));
         } catch (IllegalArgumentException e) {
-          throw doc.error(p + "/" + key, e.getMessage());
+          throw doc.error(p + "/" + key + "/" + i, key + " value '" + values.get(i) + "' is not valid: " + e.getMessage());
         }
       }
     }
@@ -223,6 +231,17 @@ public final class AuthorizationPolicyParser {
           ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
           f = v -> principalIn(td, v);
           break;
+        case "source.trustDomain":
+          // Istio's ValidateAttribute checks this key with CheckWildcardValues only: unlike the trustDomains field, a '/' is accepted.
+          for (String list : List.of("values", "notValues")) {
+            List<String> vs = list.equals("values") ? values : notValues;
+            for (int i = 0; i < vs.size(); i++) {
+              checkTrustDomain(doc, p + "/" + list + "/" + i, key, vs.get(i), false);
+            }
+          }
+          ref = AttributeRef.of(AttributeRef.Kind.SOURCE_PRINCIPAL);
+          f = v -> trustDomainIn(td, v);
+          break;
         case "request.auth.principal":
           ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
           f = Matchers::requestPrincipal;
@@ -243,7 +262,7 @@ public final class AuthorizationPolicyParser {
             port(doc, p, v);
           }
           ref = AttributeRef.of(AttributeRef.Kind.DESTINATION_PORT);
-          f = v -> Matchers.destinationPort(Integer.parseInt(v));
+          f = v -> Matchers.destinationPort(parsePort(v));
           break;
         case "connection.sni":
           ref = AttributeRef.of(AttributeRef.Kind.SNI);
@@ -251,7 +270,7 @@ public final class AuthorizationPolicyParser {
           break;
         default:
           throw doc.error(p + "/key", "unknown condition key '" + key + "' (supported: request.headers[<name>], source.ip, remote.ip, "
-              + "source.namespace, source.serviceAccount, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
+              + "source.namespace, source.serviceAccount, source.trustDomain, source.principal, request.auth.principal, request.auth.audiences, request.auth.presenter, "
               + "request.auth.claims[<name>]..., destination.ip, destination.port, connection.sni, "
               + "experimental.envoy.filters.<filter>[<key>])");
       }
@@ -273,6 +292,57 @@ public final class AuthorizationPolicyParser {
     if (v.contains("*") || (slash >= 0 && (slash == 0 || slash == v.length() - 1 || v.indexOf('/', slash + 1) >= 0))) {
       throw doc.error(p, key + " value '" + v + "' must be 'namespace/name' or 'name', without wildcards");
     }
+  }
+
+  /**
+   * Istio's CheckTrustDomainValues ({@code slashForbidden}, the trustDomains fields) or CheckWildcardValues
+   * (the source.trustDomain key): at most one '*', only at the start or end, and for the fields no '/'.
+   */
+  private static void checkTrustDomain(Doc doc, String p, String key, String v, boolean slashForbidden) throws ConfigException {
+    int stars = 0;
+    for (int i = 0; i < v.length(); i++) {
+      if (v.charAt(i) == '*') {
+        stars++;
+      }
+    }
+    if (stars > 1) {
+      throw doc.error(p, key + " value '" + v + "': at most one wildcard is allowed");
+    }
+    if (stars == 1 && !v.startsWith("*") && !v.endsWith("*")) {
+      throw doc.error(p, key + " value '" + v + "': wildcard is only allowed at the start or end");
+    }
+    if (slashForbidden && v.indexOf('/') >= 0) {
+      throw doc.error(p, key + " value '" + v + "': a trust domain must not contain '/' (write the trust domain alone, without spiffe:// or a path)");
+    }
+  }
+
+  /**
+   * A trust domain value widened as Istio's MigrateTrustDomain does (ExpandTrustDomainAliases): a value
+   * equal to the mesh trust domain or one of its aliases stands for all of them; any other value as written.
+   */
+  private static Predicate<AuthzInput> trustDomainIn(TrustDomains td, String v) {
+    List<String> forms = td.expandTrustDomain(v);
+    if (forms.size() == 1) {
+      return Matchers.trustDomain(forms.get(0));
+    }
+    List<Predicate<AuthzInput>> any = new ArrayList<>();
+    for (String form : forms) {
+      any.add(Matchers.trustDomain(form));
+    }
+    return anyOf(any);
+  }
+
+  private static Predicate<AuthzInput> anyOf(List<Predicate<AuthzInput>> list) {
+    @SuppressWarnings("unchecked")
+    Predicate<AuthzInput>[] any = list.toArray(new Predicate[0]);
+    return in -> {
+      for (Predicate<AuthzInput> m : any) {
+        if (m.test(in)) {
+          return true;
+        }
+      }
+      return false;
+    };
   }
 
   /** A principal value widened to the mesh's trust domain aliases: matches if any alias form matches. */
@@ -302,14 +372,31 @@ public final class AuthorizationPolicyParser {
   }
 
   private static void port(Doc doc, String p, String v) throws ConfigException {
-    try {
-      int port = Integer.parseInt(v);
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
+    if (parsePort(v) < 0) {
       throw doc.error(p, "port '" + v + "' is not a number between 0 and 65535");
     }
+  }
+
+  /**
+   * A port as Istio reads it (strconv.ParseUint, base 10, then at most 65535): ASCII digits only, no sign
+   * or spaces; leading zeros are fine. -1 when invalid. (Integer.parseInt would take "+80" and non-ASCII digits.)
+   */
+  static int parsePort(String v) {
+    if (v.isEmpty()) {
+      return -1;
+    }
+    int port = 0;
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      port = port * 10 + (c - '0');
+      if (port > 65535) {
+        return -1;
+      }
+    }
+    return port;
   }
 
   private interface IpPredicate {

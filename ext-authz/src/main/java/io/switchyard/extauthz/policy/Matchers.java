@@ -42,6 +42,49 @@ final class Matchers {
     return in -> exact.equals(in.request().sourcePrincipal());
   }
 
+  /**
+   * {@code trustDomains} / {@code source.trustDomain} as Istio's srcTrustDomainGenerator (1.31) matches the
+   * peer principal: {@code *} is prefix {@code spiffe://}; {@code td} is prefix {@code spiffe://td/};
+   * {@code td*} is regex {@code spiffe://td[^/]*}{@code /.*} and {@code *td} regex {@code spiffe://[^/]*td/.*}.
+   * So for a value without '/' the trust domain (from {@code spiffe://} to the next '/', which must be
+   * there) is compared exactly, by prefix or by suffix. The regexes are evaluated here without one.
+   */
+  static Predicate<AuthzInput> trustDomain(String v) {
+    if (v.equals("*")) {
+      return in -> {
+        String p = in.request().sourcePrincipal();
+        return p != null && p.startsWith(SPIFFE);
+      };
+    }
+    if (v.endsWith("*")) {
+      String prefix = SPIFFE + v.substring(0, v.length() - 1);
+      return in -> {
+        String p = in.request().sourcePrincipal();
+        return p != null && p.startsWith(prefix) && p.indexOf('/', prefix.length()) >= 0;
+      };
+    }
+    if (v.startsWith("*")) {
+      // "spiffe://" + X + suffix + "/" + anything, X without '/': the first '/' after spiffe:// is the
+      // first '/' of suffix + "/", which fixes where suffix starts.
+      String suffixSlash = v.substring(1) + "/";
+      int firstSlash = suffixSlash.indexOf('/');
+      return in -> {
+        String p = in.request().sourcePrincipal();
+        if (p == null || !p.startsWith(SPIFFE)) {
+          return false;
+        }
+        int slash = p.indexOf('/', SPIFFE.length());
+        int start = slash - firstSlash;
+        return slash >= 0 && start >= SPIFFE.length() && p.startsWith(suffixSlash, start);
+      };
+    }
+    String prefix = SPIFFE + v + "/";
+    return in -> {
+      String p = in.request().sourcePrincipal();
+      return p != null && p.startsWith(prefix);
+    };
+  }
+
   static Predicate<AuthzInput> namespace(String v) {
     Pattern re = Pattern.compile(".*/ns/" + globToRegex(v) + "/.*");
     return in -> {

@@ -4,9 +4,15 @@ import java.util.regex.Pattern;
 
 /**
  * A {@code paths} value: Istio's string forms, or a path template with {@code {*}} (exactly one
- * non-empty segment) and {@code {**}} (anything, including '/'; only as the last operator).
+ * non-empty segment) and {@code {**}} (anything, including '/'; only as the last operator). Values are
+ * validated as Istio's {@code CheckValidPathTemplate} (pkg/config/security/security.go) does.
  */
 final class PathMatch {
+  private static final String MATCH_ONE = "{*}";
+  private static final String MATCH_ANY = "{**}";
+  /** RFC 3986 pchar as Istio's {@code validLiteral} spells it: unreserved, '%', sub-delims but '*', ':', '@'. */
+  private static final Pattern VALID_LITERAL = Pattern.compile("[a-zA-Z0-9\\-._~%!$&'()+,;:@=]+");
+
   private final StringMatch plain;
   private final Pattern template;
 
@@ -16,47 +22,67 @@ final class PathMatch {
   }
 
   static boolean isTemplate(String v) {
-    return v.contains("{*}") || v.contains("{**}");
+    return v.contains(MATCH_ONE) || v.contains(MATCH_ANY);
   }
 
-  /** Parses a value; throws IllegalArgumentException with the reason for an invalid template. */
+  /** Parses a value; throws IllegalArgumentException with the reason (without the value) when Istio would reject it. */
   static PathMatch parse(String v) {
+    validate(v);
     if (!isTemplate(v)) {
       return new PathMatch(StringMatch.of(v, false), null);
     }
     if (!v.startsWith("/")) {
-      throw new IllegalArgumentException("path template '" + v + "' must start with '/'");
+      // Istio's validation lets this through, but Envoy's uri_template matcher requires the leading '/'.
+      throw new IllegalArgumentException("a path template must start with '/'");
     }
-    String[] segs = v.substring(1).split("/", -1);
     StringBuilder re = new StringBuilder();
-    boolean seenDoubleStar = false;
-    for (int i = 0; i < segs.length; i++) {
-      String s = segs[i];
+    for (String s : v.substring(1).split("/", -1)) {
       re.append('/');
-      if (seenDoubleStar && (s.contains("{*}") || s.contains("{**}"))) {
-        throw new IllegalArgumentException("path template '" + v + "': {**} must be the last operator");
-      }
-      if (s.equals("{*}")) {
+      if (s.equals(MATCH_ONE)) {
         re.append("[^/]+");
-      } else if (s.startsWith("{**}")) {
-        String rest = s.substring(4);
-        checkLiteral(v, rest);
-        re.append(".*").append(Pattern.quote(rest).replace("\\Q\\E", ""));
-        seenDoubleStar = true;
-      } else {
-        checkLiteral(v, s);
-        if (!s.isEmpty()) {
-          re.append(Pattern.quote(s));
-        }
+      } else if (s.equals(MATCH_ANY)) {
+        re.append(".*");
+      } else if (!s.isEmpty()) {
+        re.append(Pattern.quote(s));
       }
     }
     return new PathMatch(null, Pattern.compile(re.toString()));
   }
 
-  private static void checkLiteral(String v, String s) {
-    if (s.contains("*") || s.contains("{") || s.contains("}")) {
-      throw new IllegalArgumentException("path template '" + v + "': operators {*} and {**} must be whole path segments"
-          + " and '*' is not allowed elsewhere in a template");
+  /**
+   * Istio's CheckValidPathTemplate: with leading and trailing '/' trimmed, each segment is {*} or {**}
+   * (no operator after {**}), has no '{' or '}' (in any path, template or not) and, in a template, is a
+   * non-empty pchar literal.
+   */
+  private static void validate(String v) {
+    boolean template = isTemplate(v);
+    int from = 0;
+    int to = v.length();
+    while (from < to && v.charAt(from) == '/') {
+      from++;
+    }
+    while (to > from && v.charAt(to - 1) == '/') {
+      to--;
+    }
+    boolean seenMatchAny = false;
+    for (String glob : v.substring(from, to).split("/", -1)) {
+      boolean operator = glob.equals(MATCH_ONE) || glob.equals(MATCH_ANY);
+      if (operator && seenMatchAny) {
+        throw new IllegalArgumentException("{**} must be the last operator in a path template");
+      }
+      if (operator) {
+        seenMatchAny |= glob.equals(MATCH_ANY);
+        continue;
+      }
+      if (glob.indexOf('{') >= 0 || glob.indexOf('}') >= 0) {
+        throw new IllegalArgumentException(template
+            ? "operators {*} and {**} must be whole path segments (segment '" + glob + "')"
+            : "'{' and '}' are only allowed in the path template operators {*} and {**}, each a whole path segment");
+      }
+      if (template && !VALID_LITERAL.matcher(glob).matches()) {
+        throw new IllegalArgumentException("segment '" + glob + "' of a path template must be a non-empty literal of the characters "
+            + "a-z A-Z 0-9 - . _ ~ % ! $ & ' ( ) + , ; : @ =");
+      }
     }
   }
 

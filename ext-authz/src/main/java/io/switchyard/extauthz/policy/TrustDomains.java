@@ -7,7 +7,8 @@ import java.util.List;
  * The mesh's trust domain and its aliases (Istio meshConfig {@code trustDomain} and
  * {@code trustDomainAliases}). As Istio's trust-domain migration does, a {@code principals} value in
  * the form {@code <td>/ns/<ns>/sa/<sa>} whose trust domain is one of these, or {@code cluster.local}
- * (which stands for the local trust domain), is widened to the same identity in every one of them.
+ * (which stands for the local trust domain), is widened to the same identity in every one of them;
+ * a {@code trustDomains} / {@code source.trustDomain} value equal to one of them stands for all of them.
  */
 public record TrustDomains(List<String> domains) {
   public static final String CLUSTER_LOCAL = "cluster.local";
@@ -52,6 +53,18 @@ public record TrustDomains(List<String> domains) {
       }
     }
     return out;
+  }
+
+  /**
+   * The values a {@code trustDomains} / {@code source.trustDomain} value stands for, as Istio's
+   * {@code Bundle.ExpandTrustDomainAliases}: one equal to the trust domain or an alias becomes all of
+   * them (no {@code cluster.local} special case, no wildcard matching); any other value stays as written.
+   */
+  List<String> expandTrustDomain(String value) {
+    if (!domains.contains(value)) {
+      return List.of(value);
+    }
+    return domains.stream().distinct().toList();
   }
 
   private boolean matchesAny(String td) {

@@ -320,6 +320,67 @@ class AuthorizationSemanticsTest {
           .isFalse();
     }
 
+    /**
+     * Istio 1.31 (srcTrustDomainGenerator): the value is matched against the trust domain of the peer's
+     * SPIFFE identity, the part between spiffe:// and the next '/': exact, prefix*, *suffix, or * for any.
+     */
+    @Test
+    void trustDomainsMatchTheTrustDomainOfThePeerIdentity() throws Exception {
+      RequestAttributes r = req().build();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [cluster.local]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [other.td, cluster.local]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [other.td]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [cluster]}}]\n"), r)).as("exact, not a prefix").isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [Cluster.local]}}]\n"), r)).as("case-sensitive").isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"cluster.*\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*.local\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*.remote\"]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"remote.*\"]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [cluster.local]}}]\n"),
+          req().sourcePrincipal("spiffe://cluster.local.evil/ns/bar/sa/sleep").build())).as("a longer domain").isFalse();
+    }
+
+    @Test
+    void trustDomainWildcardsDoNotReachPastTheTrustDomain() throws Exception {
+      RequestAttributes r = req().sourcePrincipal("spiffe://evil/ns/x.local/sa/cluster.sa").build();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*.local\"]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*l\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"evil.*\"]}}]\n"), r)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"ev*\"]}}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*\"]}}]\n"), req().sourcePrincipal(null).build())).isFalse();
+      // No '/' after the trust domain: not a SPIFFE ID with a path, so nothing but "*" matches it (Istio requires "spiffe://<td>/").
+      RequestAttributes bare = req().sourcePrincipal("spiffe://cluster.local").build();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [cluster.local]}}]\n"), bare)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"clu*\"]}}]\n"), bare)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*local\"]}}]\n"), bare)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [\"*\"]}}]\n"), bare)).isTrue();
+    }
+
+    @Test
+    void notTrustDomainsHoldForPlaintextPeersAndOtherTrustDomains() throws Exception {
+      String y = allow("  - from: [{source: {notTrustDomains: [cluster.local]}}]\n");
+      assertThat(allowed(y, req().build())).isFalse();
+      assertThat(allowed(y, req().sourcePrincipal(null).build())).isTrue();
+      assertThat(allowed(y, req().sourcePrincipal("spiffe://other.td/ns/bar/sa/sleep").build())).isTrue();
+      String anyTd = allow("  - from: [{source: {notTrustDomains: [\"*\"]}}]\n");
+      assertThat(allowed(anyTd, req().build())).isFalse();
+      assertThat(allowed(anyTd, req().sourcePrincipal(null).build())).isTrue();
+      String both = allow("  - from: [{source: {trustDomains: [\"*.local\"], notTrustDomains: [\"bad*\"]}}]\n");
+      assertThat(allowed(both, req().build())).isTrue();
+      assertThat(allowed(both, req().sourcePrincipal("spiffe://bad.local/ns/bar/sa/sleep").build())).isFalse();
+    }
+
+    @Test
+    void trustDomainsAreAndedWithTheOtherSourceFields() throws Exception {
+      String y = allow("  - from: [{source: {trustDomains: [cluster.local], namespaces: [bar]}}]\n");
+      assertThat(allowed(y, req().build())).isTrue();
+      assertThat(allowed(y, req().sourcePrincipal("spiffe://cluster.local/ns/baz/sa/sleep").build())).isFalse();
+      assertThat(allowed(y, req().sourcePrincipal("spiffe://other.td/ns/bar/sa/sleep").build())).isFalse();
+      String sa = allow("  - from: [{source: {trustDomains: [cluster.local], serviceAccounts: [bar/sleep]}}]\n");
+      assertThat(allowed(sa, req().build())).isTrue();
+    }
+
     @Test
     void fieldsOfOneSourceAreAndedAndSourcesAreOred() throws Exception {
       String and = allow("  - from: [{source: {namespaces: [bar], ipBlocks: [10.9.0.0/16]}}]\n");
@@ -360,6 +421,8 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - to: [{operation: {ports: [8000]}}]\n"), req().build())).isTrue();
       assertThat(allowed(allow("  - to: [{operation: {ports: [\"9000\"]}}]\n"), req().build())).isFalse();
       assertThat(allowed(allow("  - to: [{operation: {notPorts: [\"8000\"]}}]\n"), req().build())).isFalse();
+      // Go's strconv.ParseUint, which Istio uses, takes leading zeros.
+      assertThat(allowed(allow("  - to: [{operation: {ports: [\"08000\"]}}]\n"), req().build())).isTrue();
     }
 
     @Test
@@ -399,9 +462,10 @@ class AuthorizationSemanticsTest {
       String tail = allow("  - to: [{operation: {paths: [\"/foo/{**}\"]}}]\n");
       assertThat(allowed(tail, req().path("/foo/a/b").build())).isTrue();
       assertThat(allowed(tail, req().path("/foobar").build())).isFalse();
-      String ext = allow("  - to: [{operation: {paths: [\"/{**}.m3u8\"]}}]\n");
-      assertThat(allowed(ext, req().path("/v/1/a.m3u8").build())).isTrue();
-      assertThat(allowed(ext, req().path("/v/1/a.mp4").build())).isFalse();
+      // Istio's validation rejects "/{**}.m3u8" ({**} must be a whole segment); a literal after it is fine.
+      String after = allow("  - to: [{operation: {paths: [\"/v/{**}/index.m3u8\"]}}]\n");
+      assertThat(allowed(after, req().path("/v/1/2/index.m3u8").build())).isTrue();
+      assertThat(allowed(after, req().path("/v/1/2/a.m3u8").build())).isFalse();
       String notT = allow("  - to: [{operation: {notPaths: [\"/private/{*}\"]}}]\n");
       assertThat(allowed(notT, req().path("/private/x").build())).isFalse();
       assertThat(allowed(notT, req().path("/private/x/y").build())).isTrue();
@@ -485,6 +549,33 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - when: [{key: destination.port, values: [\"80\"]}]\n"), req().build())).isFalse();
       assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().sni("a.example.com").build())).isTrue();
       assertThat(allowed(allow("  - when: [{key: connection.sni, values: [\"*.example.com\"]}]\n"), req().build())).isFalse();
+    }
+
+    /** Istio 1.31's when key source.trustDomain: the same matcher as a source's trustDomains. */
+    @Test
+    void sourceTrustDomainCondition() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [cluster.local]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [other.td]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"clu*\"]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"*.local\"]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"*\"]}]\n"), req().sourcePrincipal(null).build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, notValues: [cluster.local]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, notValues: [cluster.local]}]\n"), req().sourcePrincipal(null).build()))
+          .isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"*\"], notValues: [\"*.local\"]}]\n"), req().build())).isFalse();
+    }
+
+    /**
+     * Istio validates the when key's values only for wildcards (CheckWildcardValues), not for '/', and
+     * generates the prefix spiffe://value/: a value with a '/' matches principals that start that way.
+     */
+    @Test
+    void sourceTrustDomainConditionValueWithSlashMatchesAsIstioGeneratesIt() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [cluster.local/ns/bar]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [cluster.local/ns/baz]}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"cluster.local/ns/b*\"]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"*.local/ns/bar\"]}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [\"*.local/ns/baz\"]}]\n"), req().build())).isFalse();
     }
 
     /** Istio (1.25+, with the serviceAccounts field) also accepts the when key source.serviceAccount, with the same value forms. */
@@ -579,6 +670,17 @@ class AuthorizationSemanticsTest {
     void allowRuleWithHttpOnlyFieldsIsDroppedForTcp() throws Exception {
       assertThat(allowed(allow("  - to: [{operation: {methods: [GET], ports: [\"5432\"]}}]\n"), tcp())).isFalse();
       assertThat(allowed(allow("  - to: [{operation: {ports: [\"5432\"]}}]\n"), tcp())).isTrue();
+    }
+
+    /** srcTrustDomainGenerator builds a principal matcher whatever forTCP is: trust domains apply to TCP. */
+    @Test
+    void trustDomainsApplyToTcp() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [cluster.local]}}]\n"), tcp())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {trustDomains: [other.td]}}]\n"), tcp())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: source.trustDomain, values: [cluster.local]}]\n"), tcp())).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - from: [{source: {notTrustDomains: [cluster.local]}}]\n";
+      assertThat(allowed(deny, tcp())).isTrue();
     }
 
     @Test

@@ -162,6 +162,84 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules: [{}]\n  unknownField: 1\n").reason()).contains("unknown field 'unknownField'");
   }
 
+  /** Istio's CheckTrustDomainValues (trustDomains, notTrustDomains): CheckWildcardValues plus no '/'. */
+  @Test
+  void trustDomainValuesAreValidatedAsIstioDoes() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    ConfigException slash = error(head + "  rules:\n  - from:\n    - source:\n        trustDomains:\n        - cluster.local\n"
+        + "        - cluster.local/ns/foo\n");
+    assertThat(slash.line()).isEqualTo(10);
+    assertThat(slash.reason()).contains("trustDomains value 'cluster.local/ns/foo'").contains("must not contain '/'");
+    ConfigException spiffe = error(head + "  rules:\n  - from:\n    - source:\n        notTrustDomains: [\"spiffe://cluster.local\"]\n");
+    assertThat(spiffe.line()).isEqualTo(8);
+    assertThat(spiffe.reason()).contains("notTrustDomains value 'spiffe://cluster.local'").contains("must not contain '/'");
+    assertThat(error(head + "  rules:\n  - from: [{source: {trustDomains: [\"clu*ter\"]}}]\n").reason())
+        .contains("trustDomains value 'clu*ter'").contains("wildcard is only allowed at the start or end");
+    assertThat(error(head + "  rules:\n  - from: [{source: {notTrustDomains: [\"*cluster*\"]}}]\n").reason())
+        .contains("notTrustDomains value '*cluster*'").contains("at most one wildcard");
+    assertThat(error(head + "  rules:\n  - from: [{source: {trustDomains: [\"**\"]}}]\n").reason()).contains("at most one wildcard");
+    assertThat(error(head + "  rules:\n  - from: [{source: {trustDomains: [\"\"]}}]\n").reason()).contains("empty value");
+    assertThat(error(head + "  rules:\n  - from: [{source: {trustDomains: []}}]\n").reason()).contains("from.source must not be empty");
+  }
+
+  /** Istio's ValidateAttribute for source.trustDomain: CheckWildcardValues only (a '/' is accepted there). */
+  @Test
+  void sourceTrustDomainConditionValuesAreValidatedForWildcards() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    ConfigException mid = error(head + "  rules:\n  - when:\n    - key: source.trustDomain\n      values: [cluster.local]\n"
+        + "      notValues:\n      - \"a*b\"\n");
+    assertThat(mid.line()).isEqualTo(10);
+    assertThat(mid.reason()).contains("source.trustDomain value 'a*b'").contains("wildcard is only allowed at the start or end");
+    assertThat(error(head + "  rules:\n  - when: [{key: source.trustDomain, values: [\"*a*\"]}]\n").reason()).contains("at most one wildcard");
+    assertThat(load(head + "  rules:\n  - when: [{key: source.trustDomain, values: [\"a/b\", \"*\", \"a*\", \"*b\"]}]\n")
+        .authorizationPolicies()).hasSize(1);
+  }
+
+  /**
+   * Istio's CheckValidPathTemplate: {*} and {**} must be whole segments, nothing but a literal follows
+   * {**}, '{' and '}' appear only in those operators (in any path), and a template's other segments are
+   * non-empty RFC 3986 pchar literals.
+   */
+  @Test
+  void pathTemplatesAreValidatedAsIstioDoes() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    ConfigException ext = error(head + "  rules:\n  - to:\n    - operation:\n        paths:\n        - /ok\n        - \"/x/{**}.txt\"\n");
+    assertThat(ext.line()).isEqualTo(10);
+    assertThat(ext.reason()).contains("paths value '/x/{**}.txt'").contains("whole path segments");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {notPaths: [\"/a{*}/b\"]}}]\n").reason())
+        .contains("notPaths value '/a{*}/b'").contains("whole path segments");
+    for (String bad : new String[] {"/{*}/foo/{*}.txt", "/foo/{**}buzz/bar", "/{*}/foo/{**}bar", "/{**}x", "/{*}/foo/{}/bar",
+        "/foo/{buzz=*}/bar/{**}", "/{*}/foo/{temp", "/{*}/foo/temp}/bar"}) {
+      assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"" + bad + "\"]}}]\n").reason()).as(bad)
+          .contains("paths value '" + bad + "'");
+    }
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/{**}/{**}\"]}}]\n").reason()).contains("{**} must be the last operator");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/{**}/foo/{*}/bar\"]}}]\n").reason())
+        .contains("{**} must be the last operator");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/foo/{buzz}/bar\"]}}]\n").reason())
+        .contains("paths value '/foo/{buzz}/bar'").contains("'{' and '}'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/{*}/foo/?abc\"]}}]\n").reason())
+        .contains("paths value '/{*}/foo/?abc'").contains("'?abc'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {paths: [\"/a//{*}\"]}}]\n").reason()).contains("paths value '/a//{*}'");
+    assertThat(load(head + "  rules:\n  - to: [{operation: {paths: [\"/{*}/foo\", \"/{*}/foo/\", \"/foo/{**}/bar\", \"/foo/bar/{**}\", "
+        + "\"/a=b/{*}/x@y:z\", \"/any?thing*\", \"*\"]}}]\n").authorizationPolicies()).hasSize(1);
+  }
+
+  /** Istio parses ports with strconv.ParseUint: no sign, ASCII digits only, at most 65535. */
+  @Test
+  void portsWithASignOrNonAsciiDigitsAreRejected() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    ConfigException plus = error(head + "  rules:\n  - to:\n    - operation:\n        ports: [\"+80\"]\n");
+    assertThat(plus.line()).isEqualTo(8);
+    assertThat(plus.reason()).contains("port '+80'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {notPorts: [\"-0\"]}}]\n").reason()).contains("port '-0'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {ports: [\"\u0668\u0660\"]}}]\n").reason()).contains("port '\u0668\u0660'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {ports: [\" 80\"]}}]\n").reason()).contains("port ' 80'");
+    assertThat(error(head + "  rules:\n  - to: [{operation: {ports: [\"65536\"]}}]\n").reason()).contains("port '65536'");
+    assertThat(error(head + "  rules:\n  - when: [{key: destination.port, values: [\"+80\"]}]\n").reason()).contains("port '+80'");
+    assertThat(error(head + "  rules:\n  - when: [{key: destination.port, notValues: [\"-0\"]}]\n").reason()).contains("port '-0'");
+  }
+
   @Test
   void badDryRunAnnotationIsRejected() {
     ConfigException e = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n"

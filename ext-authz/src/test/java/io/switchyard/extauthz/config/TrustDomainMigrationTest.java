@@ -60,4 +60,31 @@ class TrustDomainMigrationTest {
         + "  - when: [{key: source.principal, values: [\"old-td/ns/x/sa/a\"]}]\n";
     assertThat(allowed(when, MIGRATING, "spiffe://new-td/ns/x/sa/a")).isTrue();
   }
+
+  /**
+   * Istio's MigrateTrustDomain expands a trustDomains / source.trustDomain value that equals the mesh
+   * trust domain or an alias (ExpandTrustDomainAliases) to all of them; other values, wildcards and
+   * cluster.local (unless it is one of them) are kept as written.
+   */
+  @Test
+  void trustDomainValuesNamingTheMeshTrustDomainOrAnAliasMatchThemAll() throws Exception {
+    String old = allowFrom("trustDomains", "old-td");
+    assertThat(allowed(old, MIGRATING, "spiffe://new-td/ns/a/sa/b")).isTrue();
+    assertThat(allowed(old, MIGRATING, "spiffe://old-td/ns/a/sa/b")).isTrue();
+    assertThat(allowed(old, MIGRATING, "spiffe://other-td/ns/a/sa/b")).isFalse();
+    assertThat(allowed(old, TrustDomains.DEFAULT, "spiffe://new-td/ns/a/sa/b")).isFalse();
+    assertThat(allowed(allowFrom("trustDomains", "new-td"), MIGRATING, "spiffe://old-td/ns/a/sa/b")).isTrue();
+    assertThat(allowed(allowFrom("trustDomains", "cluster.local"), MIGRATING, "spiffe://new-td/ns/a/sa/b")).isFalse();
+    assertThat(allowed(allowFrom("trustDomains", "old*"), MIGRATING, "spiffe://new-td/ns/a/sa/b")).isFalse();
+    assertThat(allowed(allowFrom("trustDomains", "other-td"), MIGRATING, "spiffe://new-td/ns/a/sa/b")).isFalse();
+    String not = allowFrom("notTrustDomains", "new-td");
+    assertThat(allowed(not, MIGRATING, "spiffe://old-td/ns/a/sa/b")).isFalse();
+    assertThat(allowed(not, MIGRATING, "spiffe://other-td/ns/a/sa/b")).isTrue();
+    String when = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: foo}\nspec:\n  rules:\n"
+        + "  - when: [{key: source.trustDomain, values: [\"old-td\"]}]\n";
+    assertThat(allowed(when, MIGRATING, "spiffe://new-td/ns/a/sa/b")).isTrue();
+    String whenNot = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: foo}\nspec:\n  rules:\n"
+        + "  - when: [{key: source.trustDomain, notValues: [\"old-td\"]}]\n";
+    assertThat(allowed(whenNot, MIGRATING, "spiffe://new-td/ns/a/sa/b")).isFalse();
+  }
 }
