@@ -48,7 +48,9 @@ public final class AdsPushBench {
     Path meshFile = dir.resolve("mesh.yaml");
     Files.writeString(meshFile, BenchMeshes.mesh(services, 0));
     try (XdsServer server = XdsServer.builder(meshFile, new Metrics(new PrometheusRegistry()))
-        .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO).build().start()) {
+        .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO)
+        // Each round expects its edit published at once; make-before-break would hold a removed service back.
+        .removalDelay(Duration.ZERO).build().start()) {
       List<ManagedChannel> channels = new ArrayList<>();
       for (int i = 0; i < channelCount; i++) {
         channels.add(Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())

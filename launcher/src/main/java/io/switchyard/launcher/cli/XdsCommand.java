@@ -11,6 +11,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +32,10 @@ public final class XdsCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default: ${DEFAULT-VALUE}).")
   String host = "0.0.0.0";
 
+  @Option(names = "--cluster-removal-delay-ms", paramLabel = "MS",
+      description = "How long clusters an edit drops stay served beside the new routes (make before break); 0 removes them at once (default: ${DEFAULT-VALUE}).")
+  long clusterRemovalDelayMs = 5000;
+
   @Mixin AdminOptions admin;
   @Mixin TlsOptionsMixin tls;
 
@@ -43,7 +48,11 @@ public final class XdsCommand implements Callable<Integer> {
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
-      XdsServer.Builder b = XdsServer.builder(mesh, p.metrics()).port(port).host(host).readiness(p.readiness());
+      if (clusterRemovalDelayMs < 0) {
+        throw new UsageException("--cluster-removal-delay-ms must be 0 or more");
+      }
+      XdsServer.Builder b = XdsServer.builder(mesh, p.metrics()).port(port).host(host).readiness(p.readiness())
+          .removalDelay(Duration.ofMillis(clusterRemovalDelayMs));
       tls.tls().ifPresent(b::tls);
       XdsServer server = p.own("xds", b.build());
       server.start();

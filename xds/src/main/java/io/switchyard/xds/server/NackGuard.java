@@ -17,6 +17,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +53,12 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
 
   private record StreamType(long stream, String typeUrl) {}
 
-  private record Sent(String nonce, String version) {}
+  /** The latest response of a stream and type; for delta also what it carried: resource versions and removals. */
+  private record Sent(String nonce, String version, Map<String, String> resources, List<String> removed) {
+    Sent(String nonce, String version) {
+      this(nonce, version, Map.of(), List.of());
+    }
+  }
 
   private final ConfigWatcher delegate;
   private final XdsMetrics metrics;
@@ -122,8 +129,10 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-    lastSent.put(new StreamType(streamId, response.getTypeUrl()),
-        new Sent(response.getNonce(), response.getSystemVersionInfo()));
+    Map<String, String> resources = new HashMap<>();
+    response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
+    lastSent.put(new StreamType(streamId, response.getTypeUrl()), new Sent(response.getNonce(),
+        response.getSystemVersionInfo(), resources, List.copyOf(response.getRemovedResourcesList())));
     metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
   }
 
@@ -154,11 +163,20 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
     DeltaDiscoveryRequest r = request.v3Request();
     if (r.hasErrorDetail()) {
-      String rejected = rejectedVersion(r.getTypeUrl(), r.getResponseNonce());
+      Sent sent = rejected(r.getTypeUrl(), r.getResponseNonce());
+      String rejected = sent == null ? null : sent.version();
       recordNack(r.getNode(), r.getTypeUrl(), rejected, r.getResponseNonce(), r.getErrorDetail().getMessage());
-      if (rejected != null) {
-        return delegate.createDeltaWatch(request, rejected, resourceVersions, Set.of(), isWildcard, responseConsumer,
-            false);
+      if (sent != null) {
+        // As for state of the world: the watch is opened as if the client held what it rejected, so only a change
+        // to those resources sends them again. They leave the pending names (which the cache would answer at once),
+        // but are still tracked, so that a changed version is sent even on a subscription that names them.
+        Map<String, String> tracked = new HashMap<>(resourceVersions);
+        tracked.putAll(sent.resources());
+        sent.removed().forEach(tracked::remove);
+        Set<String> pending = new HashSet<>(pendingResources);
+        pending.removeAll(sent.resources().keySet());
+        sent.removed().forEach(pending::remove);
+        return delegate.createDeltaWatch(request, rejected, tracked, pending, isWildcard, responseConsumer, false);
       }
     }
     return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
@@ -166,9 +184,15 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
   }
 
   private String rejectedVersion(String typeUrl, String nonce) {
+    Sent sent = rejected(typeUrl, nonce);
+    return sent == null ? null : sent.version();
+  }
+
+  /** The response a NACK with this nonce rejects, if it is the latest one sent on the current stream. */
+  private Sent rejected(String typeUrl, String nonce) {
     Long stream = currentStream.get();
     Sent sent = stream == null ? null : lastSent.get(new StreamType(stream, typeUrl));
-    return sent != null && sent.nonce().equals(nonce) ? sent.version() : null;
+    return sent != null && sent.nonce().equals(nonce) ? sent : null;
   }
 
   private void recordNack(Node node, String typeUrl, String version, String nonce, String message) {

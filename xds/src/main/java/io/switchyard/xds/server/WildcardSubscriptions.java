@@ -10,6 +10,7 @@ import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -60,6 +61,9 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
   private final Map<StreamType, SotwState> sotw = new ConcurrentHashMap<>();
   private final Map<StreamType, DeltaState> delta = new ConcurrentHashMap<>();
+  // Delta, every type: what a reconnecting client said it has (initial_resource_versions) and has not heard about
+  // since on this stream. The library ignores the field, so resources deleted meanwhile were never removed.
+  private final Map<StreamType, Map<String, String>> initial = new ConcurrentHashMap<>();
 
   WildcardSubscriptions(ConfigWatcher delegate) {
     this.delegate = delegate;
@@ -79,6 +83,14 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
     currentStream.set(streamId);
+    StreamType key = new StreamType(streamId, request.getTypeUrl());
+    if (!request.getInitialResourceVersionsMap().isEmpty()) {
+      initial.putIfAbsent(key, new ConcurrentHashMap<>(request.getInitialResourceVersionsMap()));
+    }
+    Map<String, String> known = initial.get(key);
+    if (known != null) {
+      request.getResourceNamesUnsubscribeList().forEach(known::remove);
+    }
     if (!hasWildcardSemantics(request.getTypeUrl())) {
       return;
     }
@@ -108,6 +120,16 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
   }
 
   @Override
+  public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+    Map<String, String> known = initial.get(new StreamType(streamId, response.getTypeUrl()));
+    if (known != null) {
+      // From here on the library tracks these from the response (or they are gone).
+      response.getResourcesList().forEach(r -> known.remove(r.getName()));
+      response.getRemovedResourcesList().forEach(known::remove);
+    }
+  }
+
+  @Override
   public void onStreamClose(long streamId, String typeUrl) {
     forget(streamId);
   }
@@ -120,6 +142,7 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
   private void forget(long streamId) {
     sotw.keySet().removeIf(k -> k.stream() == streamId);
     delta.keySet().removeIf(k -> k.stream() == streamId);
+    initial.keySet().removeIf(k -> k.stream() == streamId);
   }
 
   // ------------------------------------------------------------------ watches
@@ -129,6 +152,11 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
     DiscoveryRequest r = request.v3Request();
     Long stream = currentStream.get();
+    if (!hasWildcardSemantics(r.getTypeUrl()) && r.getResourceNamesList().isEmpty()) {
+      // Endpoints and routes have no wildcard: no names means no interest. The library would send every resource of
+      // the group. The watch is never answered; the client names what it wants in its next request.
+      return new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
+    }
     if (stream == null || !hasWildcardSemantics(r.getTypeUrl())) {
       return delegate.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
           allowDefaultEmptyEdsUpdate);
@@ -171,6 +199,14 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
       Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
     Long stream = currentStream.get();
+    Map<String, String> known = stream == null ? null : initial.get(new StreamType(stream, request.getTypeUrl()));
+    if (known != null && !known.isEmpty()) {
+      // What the client has from an earlier stream counts as tracked: unchanged resources are not sent again and
+      // those the server no longer has are removed.
+      Map<String, String> merged = new HashMap<>(known);
+      merged.putAll(resourceVersions);
+      resourceVersions = merged;
+    }
     DeltaState s = stream == null ? null : delta.get(new StreamType(stream, request.getTypeUrl()));
     if (s == null) {
       return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,

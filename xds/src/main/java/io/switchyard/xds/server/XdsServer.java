@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpHandler;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
@@ -21,10 +23,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +58,7 @@ public final class XdsServer implements AutoCloseable {
   private ConfigReloader<MeshConfig> reloader;
   private volatile MeshConfig current;
   private GrpcServer grpc;
-  private ScheduledExecutorService collector;
+  private ScheduledExecutorService scheduler;
 
   private XdsServer(Builder b) {
     this.config = b;
@@ -68,12 +73,22 @@ public final class XdsServer implements AutoCloseable {
 
   /** Loads the mesh (throwing on an invalid file), publishes the first snapshots and starts serving. */
   public XdsServer start() throws ConfigException, IOException {
+    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "xds-scheduler");
+      t.setDaemon(true);
+      return t;
+    });
     reloader = ConfigReloader.builder("xds-mesh", config.meshFile, MeshConfig.LOADER)
         .metrics(config.metrics)
         .onChange(this::publish)
         .pollInterval(config.pollInterval)
         .build();
-    publish(reloader.start());
+    try {
+      publish(reloader.start());
+    } catch (ConfigException | RuntimeException e) {
+      scheduler.shutdownNow();
+      throw e;
+    }
     V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards), guard);
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);
@@ -89,12 +104,7 @@ public final class XdsServer implements AutoCloseable {
     }
     grpc = gb.build().start();
     if (!config.collectInterval.isZero()) {
-      collector = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "xds-group-collector");
-        t.setDaemon(true);
-        return t;
-      });
-      collector.scheduleWithFixedDelay(this::collectIdleGroups, config.collectInterval.toMillis(),
+      scheduler.scheduleWithFixedDelay(this::collectIdleGroups, config.collectInterval.toMillis(),
           config.collectInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
     if (readiness != null) {
@@ -139,29 +149,16 @@ public final class XdsServer implements AutoCloseable {
   private synchronized void publish(MeshConfig next) {
     current = next;
     Map<String, EnvoyResources> groups = next.groups();
+    boolean dropsClusters = false;
     for (Map.Entry<String, EnvoyResources> e : groups.entrySet()) {
-      if (e.getValue().equals(published.get(e.getKey()))) {
-        continue;
+      EnvoyResources target = e.getValue();
+      if (!config.removalDelay.isZero()) {
+        // Make before break: clusters the edit drops stay until the new routes are out (removeDropped).
+        EnvoyResources kept = keepingDropped(published.get(e.getKey()), target);
+        dropsClusters |= kept != target;
+        target = kept;
       }
-      // A version is never reused: a newer generation always means different content. Each type keeps its
-      // version while its resources are unchanged, so an endpoint edit pushes EDS only, not every cluster again.
-      String version = Long.toString(generation.incrementAndGet());
-      EnvoyResources r = e.getValue();
-      EnvoyResources before = published.get(e.getKey());
-      String[] previous = typeVersions.get(e.getKey());
-      String[] v = new String[4];
-      v[0] = before != null && before.clusters().equals(r.clusters()) ? previous[0] : version;
-      v[1] = before != null && before.endpoints().equals(r.endpoints()) ? previous[1] : version;
-      v[2] = before != null && before.listeners().equals(r.listeners()) ? previous[2] : version;
-      v[3] = before != null && before.routes().equals(r.routes()) ? previous[3] : version;
-      Snapshot snapshot = Snapshot.create(r.clusters(), v[0], r.endpoints(), v[1], r.listeners(), v[2],
-          r.routes(), v[3], List.of(), version);
-      cache.setSnapshot(e.getKey(), snapshot);
-      published.put(e.getKey(), r);
-      typeVersions.put(e.getKey(), v);
-      versions.put(e.getKey(), version);
-      metrics.snapshotVersion.labelValues(e.getKey()).set(generation.get());
-      log.info("node group {} now at snapshot version {}", e.getKey(), version);
+      publishGroup(e.getKey(), target);
     }
     for (String gone : List.copyOf(published.keySet())) {
       if (!groups.containsKey(gone)) {
@@ -174,6 +171,81 @@ public final class XdsServer implements AutoCloseable {
         log.info("node group {} removed from the mesh; its config is withdrawn (version {})", gone, version);
       }
     }
+    if (dropsClusters) {
+      scheduler.schedule(() -> removeDropped(next), config.removalDelay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Publishes the mesh exactly, without the clusters its edit dropped, unless a newer mesh came meanwhile. */
+  private synchronized void removeDropped(MeshConfig mesh) {
+    if (current != mesh) {
+      return; // the newer mesh keeps them itself and schedules their removal
+    }
+    mesh.groups().forEach(this::publishGroup);
+  }
+
+  /**
+   * The target resources plus the clusters (and their endpoints) of the published ones that the target no longer
+   * has; the target itself when it drops none. Routes and listeners are the target's: the protocol's make before
+   * break order adds clusters first, moves the routes, and removes stale clusters last.
+   */
+  static EnvoyResources keepingDropped(EnvoyResources before, EnvoyResources target) {
+    if (before == null) {
+      return target;
+    }
+    Set<String> names = new HashSet<>();
+    target.clusters().forEach(c -> names.add(c.getName()));
+    List<Cluster> clusters = new ArrayList<>(target.clusters());
+    Set<String> dropped = new HashSet<>();
+    for (Cluster c : before.clusters()) {
+      if (!names.contains(c.getName())) {
+        clusters.add(c);
+        dropped.add(c.getName());
+      }
+    }
+    if (dropped.isEmpty()) {
+      return target;
+    }
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>(target.endpoints());
+    before.endpoints().stream().filter(cla -> dropped.contains(cla.getClusterName())).forEach(endpoints::add);
+    return new EnvoyResources(target.nodeGroup(), clusters, endpoints, target.listeners(), target.routes());
+  }
+
+  private void publishGroup(String group, EnvoyResources r) {
+    EnvoyResources before = published.get(group);
+    if (sameResources(r, before)) {
+      return;
+    }
+    // A version is never reused: a newer generation always means different content. Each type keeps its version
+    // while its resources are unchanged, so an endpoint edit pushes EDS only, not every cluster again.
+    String version = Long.toString(generation.incrementAndGet());
+    String[] previous = typeVersions.get(group);
+    String[] v = new String[4];
+    v[0] = before != null && same(before.clusters(), r.clusters()) ? previous[0] : version;
+    v[1] = before != null && same(before.endpoints(), r.endpoints()) ? previous[1] : version;
+    v[2] = before != null && same(before.listeners(), r.listeners()) ? previous[2] : version;
+    v[3] = before != null && same(before.routes(), r.routes()) ? previous[3] : version;
+    Snapshot snapshot = Snapshot.create(r.clusters(), v[0], r.endpoints(), v[1], r.listeners(), v[2],
+        r.routes(), v[3], List.of(), version);
+    cache.setSnapshot(group, snapshot);
+    published.put(group, r);
+    typeVersions.put(group, v);
+    versions.put(group, version);
+    metrics.snapshotVersion.labelValues(group).set(generation.get());
+    log.info("node group {} now at snapshot version {}", group, version);
+  }
+
+  private static boolean sameResources(EnvoyResources a, EnvoyResources b) {
+    return b != null && same(a.clusters(), b.clusters()) && same(a.endpoints(), b.endpoints())
+        && same(a.listeners(), b.listeners()) && same(a.routes(), b.routes());
+  }
+
+  /**
+   * The same resources, in any order: a cache snapshot is keyed by name, so an edit that only moves blocks of the
+   * mesh file around changes nothing the clients see and must not cost a new version.
+   */
+  private static boolean same(List<?> a, List<?> b) {
+    return a.size() == b.size() && new HashSet<>(a).equals(new HashSet<>(b));
   }
 
   /**
@@ -209,8 +281,8 @@ public final class XdsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (collector != null) {
-      collector.shutdownNow();
+    if (scheduler != null) {
+      scheduler.shutdownNow();
     }
     if (grpc != null) {
       grpc.close();
@@ -232,6 +304,7 @@ public final class XdsServer implements AutoCloseable {
     private Duration pollInterval = Duration.ofSeconds(2);
     private Duration collectInterval = Duration.ofMinutes(1);
     private Duration idleGroupTtl = Duration.ofMinutes(5);
+    private Duration removalDelay = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
     private Readiness readiness;
 
@@ -265,6 +338,15 @@ public final class XdsServer implements AutoCloseable {
     /** How often idle groups are collected; zero = only on {@link XdsServer#collectIdleGroups()}. */
     public Builder collectInterval(Duration d) {
       this.collectInterval = d;
+      return this;
+    }
+
+    /**
+     * How long clusters (and their endpoints) that an edit drops stay served next to the new config, so that routes
+     * have moved away from them before they go (make before break); zero = removed at once.
+     */
+    public Builder removalDelay(Duration d) {
+      this.removalDelay = d;
       return this;
     }
 

@@ -1,0 +1,230 @@
+package io.switchyard.xds.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Protocol corner cases of the xDS server, over real gRPC on loopback with a raw ADS client. */
+class XdsProtocolTest {
+  static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
+  static final String RATINGS = "outbound|9090||ratings.default.svc.cluster.local";
+
+  static String mesh(String reviewsAddress) {
+    return """
+        services:
+          - name: reviews
+            namespace: default
+            ports: [{port: 9080}]
+            endpoints: [{address: %s}]
+          - name: ratings
+            namespace: default
+            ports: [{port: 9090, protocol: grpc}]
+            endpoints: [{address: 10.0.0.9}]
+        workloads:
+          - name: gateway
+            namespace: default
+            serviceAccount: client
+            nodeGroup: edge
+            listenerPort: 8080
+            routes:
+              - to: [{service: reviews}]
+        """.formatted(reviewsAddress);
+  }
+
+  @TempDir Path dir;
+  Path meshFile;
+  XdsServer server;
+  ManagedChannel channel;
+
+  void start(String meshText) throws Exception {
+    start(meshText, Duration.ofSeconds(5));
+  }
+
+  void start(String meshText, Duration removalDelay) throws Exception {
+    meshFile = dir.resolve("mesh.yaml");
+    Files.writeString(meshFile, meshText);
+    server = XdsServer.builder(meshFile, new Metrics(new PrometheusRegistry()))
+        .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO)
+        .removalDelay(removalDelay)
+        .build().start();
+    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
+  }
+
+  void reload(String meshText) throws Exception {
+    Files.writeString(meshFile, meshText);
+    assertThat(server.reloadNow()).isTrue();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static String address(ClusterLoadAssignment cla) {
+    return cla.getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress().getAddress();
+  }
+
+  static List<String> deltaNames(DeltaDiscoveryResponse r) {
+    return r.getResourcesList().stream().map(Resource::getName).toList();
+  }
+
+  /** After a delta NACK of a named resource, the fixed resource is delivered once the mesh changes. */
+  @Test
+  void deltaNackedNamedResourceIsSentAgainWhenItChanges() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(REVIEWS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).containsExactly(REVIEWS);
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).setResponseNonce(first.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("endpoint rejected by test")).build());
+
+      reload(mesh("10.0.0.7"));
+      DeltaDiscoveryResponse fixed = ads.nextDelta();
+      assertThat(fixed.getTypeUrl()).isEqualTo(AdsClient.EDS);
+      assertThat(deltaNames(fixed)).containsExactly(REVIEWS);
+      assertThat(address(fixed.getResources(0).getResource().unpack(ClusterLoadAssignment.class)))
+          .isEqualTo("10.0.0.7");
+    }
+  }
+
+  /** A reconnecting delta client names what it has; what the server no longer has is reported as removed. */
+  @Test
+  void deltaReconnectRemovesResourcesTheClientStillHasFromInitialResourceVersions() throws Exception {
+    start(mesh("10.0.0.1"));
+    String gone = "outbound|9081||details.default.svc.cluster.local";
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .putInitialResourceVersions(REVIEWS, "old").putInitialResourceVersions(gone, "old").build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).contains(REVIEWS, RATINGS);
+      assertThat(first.getRemovedResourcesList()).containsExactly(gone);
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(first.getNonce()).build());
+
+      // The removal is not repeated with the next update.
+      reload(mesh("10.0.0.1").replace("ports: [{port: 9080}]", "ports: [{port: 9080}]\n    connectTimeout: 3s"));
+      DeltaDiscoveryResponse next = ads.nextDelta();
+      assertThat(deltaNames(next)).containsExactly(REVIEWS);
+      assertThat(next.getRemovedResourcesList()).isEmpty();
+    }
+  }
+
+  /** An EDS request naming no resource wants none: nothing is sent, not every endpoint of the group. */
+  @Test
+  void sotwEndpointRequestWithoutNamesGetsNoEndpoints() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS).build());
+      reload(mesh("10.0.0.7"));
+      // Requests on one stream are handled in order: once this answer is here, the EDS one has been seen.
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse cds = ads.next();
+      assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(ads.responses.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+
+  /** Moving a service block in the mesh file changes no resource: no node group gets a new version. */
+  @Test
+  void reorderedMeshWithTheSameResourcesKeepsTheSnapshotVersion() throws Exception {
+    start(mesh("10.0.0.1"));
+    String before = server.snapshotVersion("edge").orElseThrow();
+    String reviews = "  - name: reviews\n    namespace: default\n    ports: [{port: 9080}]\n"
+        + "    endpoints: [{address: 10.0.0.1}]\n";
+    String reordered = mesh("10.0.0.1").replace(reviews, "").replace("workloads:", reviews + "workloads:");
+    assertThat(reordered).isNotEqualTo(mesh("10.0.0.1"));
+    Files.writeString(meshFile, reordered);
+    server.reloadNow();
+    assertThat(server.snapshotVersion("edge")).contains(before);
+  }
+
+  static String subsetMesh(String subset) {
+    return """
+        services:
+          - name: reviews
+            namespace: default
+            ports: [{port: 9080}]
+            endpoints:
+              - {address: 10.0.0.1, labels: {version: v1}}
+              - {address: 10.0.0.2, labels: {version: v2}}
+        workloads:
+          - name: gateway
+            namespace: default
+            nodeGroup: edge
+            listenerPort: 8080
+            routes:
+              - to: [{service: reviews, subset: %s}]
+        """.formatted(subset);
+  }
+
+  static final String REVIEWS_V1 = "outbound|9080|v1|reviews.default.svc.cluster.local";
+  static final String REVIEWS_V2 = "outbound|9080|v2|reviews.default.svc.cluster.local";
+
+  static List<String> clusterNames(DiscoveryResponse r) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    for (com.google.protobuf.Any a : r.getResourcesList()) {
+      out.add(a.unpack(io.envoyproxy.envoy.config.cluster.v3.Cluster.class).getName());
+    }
+    return out;
+  }
+
+  /**
+   * Make before break: moving a route from one cluster to another that replaces it keeps the old cluster until the
+   * new routes are out; only then is it removed.
+   */
+  @Test
+  void clusterDroppedByAnEditIsRemovedOnlyAfterTheRoutesMovedAway() throws Exception {
+    start(subsetMesh("v1"), Duration.ofMillis(500));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DiscoveryResponse cds = ads.next();
+      assertThat(clusterNames(cds)).contains(REVIEWS_V1).doesNotContain(REVIEWS_V2);
+      ads.send(AdsClient.ack(cds, List.of()));
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.RDS).addResourceNames("http.8080").build());
+      DiscoveryResponse rds = ads.next();
+      assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      ads.send(AdsClient.ack(rds, List.of("http.8080")));
+
+      reload(subsetMesh("v2"));
+      DiscoveryResponse both = ads.next();
+      assertThat(both.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(both)).contains(REVIEWS_V1, REVIEWS_V2);
+      ads.send(AdsClient.ack(both, List.of()));
+      DiscoveryResponse rerouted = ads.next();
+      assertThat(rerouted.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      assertThat(rerouted.getResources(0).unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(REVIEWS_V2);
+      ads.send(AdsClient.ack(rerouted, List.of("http.8080")));
+
+      DiscoveryResponse after = ads.next();
+      assertThat(after.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(after)).contains(REVIEWS_V2).doesNotContain(REVIEWS_V1);
+      assertThat(ads.responses.poll(700, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+}
