@@ -132,6 +132,11 @@ public final class KafkaPublisher implements AutoCloseable {
    * record, exceptionally on the first failure or after the ack timeout.
    */
   public Submission publish(List<ProducerRecord<byte[], byte[]>> records) {
+    if (records.isEmpty()) {
+      // Nothing to write (an empty OTLP request, or one whose items were all rejected or ignored): taken even while
+      // Kafka is away, as OTLP wants an empty request answered with success, and without using up the probe slot.
+      return new Submission(null, CompletableFuture.completedFuture(null));
+    }
     long bytes = 0;
     long payloadBytes = 0;
     for (ProducerRecord<byte[], byte[]> r : records) {
@@ -143,11 +148,6 @@ public final class KafkaPublisher implements AutoCloseable {
       return new Submission(refusal, null);
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    if (records.isEmpty()) {
-      release(bytes);
-      done.complete(null);
-      return new Submission(null, done);
-    }
     pendingBatches.incrementAndGet();
     Batch batch = new Batch(records.size(), bytes, payloadBytes, records.get(0).topic(), done);
     batch.timeout = scheduler.schedule(() -> {

@@ -23,8 +23,12 @@ import java.util.Map;
 
 /** Envoy gRPC access-log service messages to {@link AccessLogRecord}s, one {@link Stream} per ALS stream. */
 public final class AlsMapper {
+  /** The filter-state keys of the peers before Istio 1.24 (a Struct, or the peer's node id under {@code <key>_id}). */
   static final String DOWNSTREAM_PEER = "wasm.downstream_peer";
   static final String UPSTREAM_PEER = "wasm.upstream_peer";
+  /** Istio 1.24 and later log the peers under these keys instead (a Struct of Istio's workload metadata). */
+  static final String ISTIO_DOWNSTREAM_PEER = "downstream_peer";
+  static final String ISTIO_UPSTREAM_PEER = "upstream_peer";
 
   private final MappingOptions options;
 
@@ -129,9 +133,26 @@ public final class AlsMapper {
       f.downstreamPeerUriSans = uriSans(c.getTlsProperties().getPeerCertificateProperties());
     }
     Map<String, Any> fs = c.getFilterStateObjectsMap();
-    f.downstreamPeer = peer(fs, DOWNSTREAM_PEER);
-    f.upstreamPeer = peer(fs, UPSTREAM_PEER);
+    f.downstreamPeer = peer(fs, ISTIO_DOWNSTREAM_PEER, DOWNSTREAM_PEER);
+    f.upstreamPeer = peer(fs, ISTIO_UPSTREAM_PEER, UPSTREAM_PEER);
     return f;
+  }
+
+  /**
+   * Peer metadata as Istio logs it: a Struct under {@code istioKey} (Istio 1.24 and later), else a Struct under
+   * {@code wasmKey}, else the peer's node id under {@code <wasmKey>_id}.
+   */
+  static PeerInfo peer(Map<String, Any> filterState, String istioKey, String wasmKey) {
+    PeerInfo p = peerStruct(filterState.get(istioKey));
+    return p.isKnown() ? p : peer(filterState, wasmKey);
+  }
+
+  private static PeerInfo peerStruct(Any any) {
+    try {
+      return any != null && any.is(Struct.class) ? PeerInfo.of(any.unpack(Struct.class)) : PeerInfo.NONE;
+    } catch (InvalidProtocolBufferException e) {
+      return PeerInfo.NONE;
+    }
   }
 
   /** Peer metadata as Istio logs it: a Struct under the key, or the peer's node id under {@code <key>_id}. */

@@ -18,6 +18,8 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.switchyard.serverkit.grpc.WireBytes;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * OTLP/gRPC TraceService and LogsService: answer only once Kafka acknowledged, push back otherwise. Requests are
@@ -25,6 +27,8 @@ import java.util.concurrent.Executor;
  * own parsing would answer INTERNAL).
  */
 public final class OtlpGrpcServices {
+  private static final Logger log = LoggerFactory.getLogger(OtlpGrpcServices.class);
+
   private OtlpGrpcServices() {}
 
   /**
@@ -69,14 +73,20 @@ public final class OtlpGrpcServices {
         .build();
   }
 
-  private static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, byte[] body,
+  static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, byte[] body,
       StreamObserver<?> out, Runnable work) {
     Runnable unlessCancelled = () -> {
       // A call whose client gave up while it waited is not worth parsing: its answer would be discarded.
       if (out instanceof ServerCallStreamObserver<?> call && call.isCancelled()) {
         return;
       }
-      work.run();
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        // A bug, not the request's fault: answer it rather than leave the call open until the client's deadline.
+        log.error("{} export failed", signal, e);
+        out.onError(Status.INTERNAL.withDescription(signal + " export failed in ingest: " + e).asRuntimeException());
+      }
     };
     if (!admission.offer(body.length, workers, unlessCancelled)) {
       pipeline.queueFull(signal);

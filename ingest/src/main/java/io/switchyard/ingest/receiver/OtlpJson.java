@@ -108,6 +108,10 @@ final class OtlpJson {
       return;
     }
     JsonNode v = obj.get(key);
+    if (v.isNull()) {
+      // proto3 JSON: null means the field's default (here: no id); protobuf's parser takes it as such.
+      return;
+    }
     if (!v.isTextual()) {
       throw new BadJson(path + "." + camel + " must be a hex string");
     }

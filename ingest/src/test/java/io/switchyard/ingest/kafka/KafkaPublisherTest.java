@@ -109,6 +109,25 @@ class KafkaPublisherTest {
   }
 
   @Test
+  void anEmptyBatchIsAckedWhileKafkaIsUnavailableAndDoesNotUseUpTheProbe() {
+    // OTLP: an empty request (or one whose items were all rejected or ignored) SHOULD be answered with success;
+    // it writes nothing, so Kafka's state is no reason to refuse it.
+    KafkaPublisher p = publisher(1 << 20, Duration.ofMinutes(1));
+    var pending = p.publish(List.of(rec(10)));
+    producer.errorNext(new TimeoutException("expired"));
+    assertThat(pending.acked()).isCompletedExceptionally();
+    assertThat(p.available()).isFalse();
+
+    var empty = p.publish(List.of());
+    assertThat(empty.accepted()).isTrue();
+    assertThat(empty.acked()).isCompleted();
+
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertThat(p.publish(List.of()).accepted()).isTrue();
+    assertThat(p.publish(List.of(rec(10))).accepted()).as("the empty batch did not take the probe's slot").isTrue();
+  }
+
+  @Test
   void aFailedRecordStopsTheRestOfTheBatchFromBeingSent() {
     KafkaPublisher p = publisher(1 << 20, Duration.ofMinutes(1));
     MockProducer<byte[], byte[]> failing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {

@@ -246,6 +246,62 @@ class AlsMapperTest {
     assertThat(r.getSourceVersion()).isEqualTo("v1");
   }
 
+  /**
+   * Istio 1.24 and later log the peers under {@code downstream_peer} / {@code upstream_peer} (no {@code wasm.}
+   * prefix): a CelState whose Any holds the Struct of Istio's WorkloadMetadataObject, keyed type, workload, name,
+   * cluster, namespace, service (canonical name), revision (canonical revision), app, version.
+   */
+  static Any istio124Peer(String workload, String pod, String namespace, String service, String revision,
+      String version) {
+    Struct peer = Struct.newBuilder().putFields("type", str("deployment")).putFields("workload", str(workload))
+        .putFields("name", str(pod)).putFields("cluster", str("Kubernetes")).putFields("namespace", str(namespace))
+        .putFields("service", str(service)).putFields("revision", str(revision)).putFields("app", str(service))
+        .putFields("version", str(version)).build();
+    return Any.newBuilder().setTypeUrl("type.googleapis.com/google.protobuf.Struct").setValue(peer.toByteString())
+        .build();
+  }
+
+  @Test
+  void inboundEntryTakesTheSourceFromIstio124sDownstreamPeerFilterState() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||").putFilterStateObjects("downstream_peer",
+                istio124Peer("productpage-v1", "productpage-v1-6b746f74dc-9stvs", "bookinfo", "productpage", "2024-06",
+                    "v1")))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+
+    assertThat(r.getSourceWorkload()).isEqualTo("productpage-v1");
+    assertThat(r.getSourceNamespace()).isEqualTo("bookinfo");
+    assertThat(r.getSourceService()).isEqualTo("productpage");
+    assertThat(r.getSourceVersion()).isEqualTo("2024-06"); // the canonical revision, as Istio's telemetry names it
+  }
+
+  @Test
+  void outboundEntryTakesTheDestinationWorkloadFromIstio124sUpstreamPeerFilterState() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .putFilterStateObjects("upstream_peer",
+                istio124Peer("reviews-v2", "reviews-v2-7bf8c9648f-xk2vp", "bookinfo", "reviews", "latest", "v2")))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
+
+    assertThat(r.getDestinationWorkload()).isEqualTo("reviews-v2");
+    assertThat(r.getDestinationNamespace()).isEqualTo("bookinfo");
+  }
+
+  @Test
+  void aFlattenedPeersLatestRevisionFallsBackToItsVersion() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setCommonProperties(outboundToReviews().getCommonProperties().toBuilder()
+            .setUpstreamCluster("inbound|9080||").putFilterStateObjects("downstream_peer",
+                istio124Peer("ratings-v1", "ratings-v1-5f9699cfdf-4c7ms", "bookinfo", "ratings", "latest", "v1")))
+        .build();
+    AccessLogRecord r = mapper.newStream().map(withNode(reviewsNodeWithoutMetadata(), e), 0).records().get(0);
+
+    assertThat(r.getSourceVersion()).isEqualTo("v1");
+  }
+
   @Test
   void peerNodeIdIsUsedWhenOnlyTheIdWasLogged() {
     HTTPAccessLogEntry e = outboundToReviews()

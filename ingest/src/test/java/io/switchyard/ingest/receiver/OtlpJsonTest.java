@@ -61,6 +61,20 @@ class OtlpJsonTest {
   }
 
   @Test
+  void anIdThatIsJsonNullCountsAsAbsentAsInProtobufsJsonMapping() throws Exception {
+    // proto3 JSON: null is accepted for every field and means its default value; OTLP/JSON is that mapping.
+    String body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"" + TRACE + "\",\"spanId\":\""
+        + SPAN + "\",\"parentSpanId\":null,\"name\":\"GET\",\"kind\":2,\"startTimeUnixNano\":\"1000\","
+        + "\"endTimeUnixNano\":\"2000\",\"links\":[{\"traceId\":null,\"spanId\":null}]}]}]}]}";
+    ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+    OtlpJson.parseTraces(body.getBytes(StandardCharsets.UTF_8), b);
+
+    List<SpanRecord> records = new SpanMapper(MappingOptions.DEFAULTS).map(b.build(), 1).records();
+    assertThat(records).hasSize(1);
+    assertThat(records.get(0).getParentSpanId()).isEmpty();
+  }
+
+  @Test
   void aLinkIdThatIsNotHexIsABadBodyNamingIt() {
     String links = "{\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"spanId\":\"not-hex!\"}";
     assertThatThrownBy(() -> map(span("5", links))).isInstanceOf(OtlpJson.BadJson.class)
