@@ -1,11 +1,11 @@
 package io.switchyard.topology;
 
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.topology.http.AccessPolicy;
 import io.switchyard.topology.http.ApiRouter;
+import io.switchyard.topology.http.PrometheusEndpoint;
 import io.switchyard.topology.materialise.Materialiser;
 import io.switchyard.topology.materialise.MaterialiserOptions;
 import io.switchyard.topology.metrics.TopologyCollector;
@@ -13,7 +13,6 @@ import io.switchyard.topology.query.DecodePool;
 import io.switchyard.topology.query.TopologyQueries;
 import io.switchyard.topology.store.RocksTopologyStore;
 import io.switchyard.topology.store.TopologyStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -59,20 +58,8 @@ public final class TopologyApiServer implements AutoCloseable {
           decoders, options.caches().pieceBytes(), options.caches().graphs());
       PrometheusRegistry dataRegistry = new PrometheusRegistry();
       dataRegistry.register(new TopologyCollector(store, options.maxSeries(), materialiser::consumerLag, clock::millis));
-      PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-      ApiRouter.MetricsEndpoint metrics = new ApiRouter.MetricsEndpoint() {
-        @Override
-        public String contentType() {
-          return writer.getContentType();
-        }
-
-        @Override
-        public byte[] scrape() throws IOException {
-          ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-          writer.write(out, dataRegistry.scrape());
-          return out.toByteArray();
-        }
-      };
+      // OpenMetrics or the classic text format, as the scrape's Accept header asks.
+      ApiRouter.MetricsEndpoint metrics = new PrometheusEndpoint(dataRegistry);
       // Routes are prefixes: "/" takes everything so the router can answer unknown paths with JSON 404s.
       // A static UI would be routed here as its own prefix ahead of "/".
       http = HttpServerKit.builder("topology-api", options.port())

@@ -52,6 +52,14 @@ public final class ApiRouter implements HttpHandler {
     String contentType();
 
     byte[] scrape() throws IOException;
+
+    /** The exposition in the format a scrape's {@code Accept} header (null: none) asks for; by default the one above. */
+    default Exposition scrape(String accept) throws IOException {
+      return new Exposition(contentType(), scrape());
+    }
+
+    /** One scrape's body and its content type. */
+    record Exposition(String contentType, byte[] body) {}
   }
 
   public ApiRouter(TopologyQueries queries, AccessPolicy access, MetricsEndpoint metrics) {
@@ -149,7 +157,11 @@ public final class ApiRouter implements HttpHandler {
         body.put("freshness", fresh);
         HttpResponses.json(ex, 200, body);
       }
-      case "/metrics" -> HttpResponses.send(ex, 200, metrics.contentType(), metrics.scrape());
+      case "/metrics" -> {
+        MetricsEndpoint.Exposition e = metrics.scrape(ex.getRequestHeaders().getFirst("Accept"));
+        ex.getResponseHeaders().add("Vary", "Accept");
+        HttpResponses.send(ex, 200, e.contentType(), e.body());
+      }
       default -> {
         if (path.startsWith("/api/v1/services/")) {
           serviceDetail(ex, decodeSegment(path.substring("/api/v1/services/".length())), fresh);

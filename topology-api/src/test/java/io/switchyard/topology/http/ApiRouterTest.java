@@ -276,6 +276,16 @@ class ApiRouterTest {
   }
 
   @Test
+  void nodeGraphFieldsTakeTheQueryStringTheNodeGraphApiPluginSendsToFieldsAndDataAlike() throws Exception {
+    // The Node Graph API data source appends its one query string to both /api/graph/fields and /api/graph/data.
+    String query = "?from=now-1h&namespace=shop&type=workload";
+    HttpResponse<String> fields = get(open, "/api/graph/fields" + query);
+    assertThat(fields.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(fields.body()).has("nodes_fields")).isTrue();
+    assertThat(get(open, "/api/graph/data" + query).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void beforeTheFirstWindowTheFreshnessHeadersAreLeftOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path emptyDir)
       throws Exception {
     try (RocksTopologyStore empty = RocksTopologyStore.open(emptyDir)) {
