@@ -95,6 +95,14 @@
     }
   }
 
+  // Built with textContent, never innerHTML: SLO, service and alert names and severities are free text from SLO files.
+  function html(name, attrs, ...children) {
+    const e = document.createElement(name);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) e.append(c);
+    return e;
+  }
+
   function drawSlos(slos) {
     const body = document.querySelector('#slos tbody');
     body.replaceChildren();
@@ -104,12 +112,14 @@
       tr.dataset.slo = s.name;
       const budget = s.errorBudgetRemaining;
       const cls = budget <= 0 ? 'gone' : budget < 0.25 ? 'low' : '';
-      const alerts = (s.alerts || []).map(a =>
-        `<span class="alert ${a.firing ? 'firing' : 'quiet'}" title="${a.severity}: ${a.longWindow}/${a.shortWindow} at ${a.threshold}x">${a.name}${a.firing ? ' firing' : ''}</span>`).join('');
-      tr.innerHTML = `<td>${s.name}</td><td>${s.service}</td><td>${fmt(s.objective * 100, 2)} %</td>` +
-        `<td>${fmt(s.sli * 100, 3)} %</td>` +
-        `<td><span class="budget ${cls}"><span style="width:${Math.max(0, Math.min(1, budget)) * 100}%"></span></span>${fmt(budget * 100, 1)} %</td>` +
-        `<td>${alerts || '<span class="muted">none</span>'}</td>`;
+      const alerts = (s.alerts || []).map(a => html('span', {
+        class: `alert ${a.firing ? 'firing' : 'quiet'}`,
+        title: `${a.severity}: ${a.longWindow}/${a.shortWindow} at ${a.threshold}x` }, `${a.name}${a.firing ? ' firing' : ''}`));
+      const bar = html('span', { class: `budget ${cls}` },
+        html('span', { style: `width:${Math.max(0, Math.min(1, budget)) * 100}%` }));
+      tr.append(html('td', {}, s.name), html('td', {}, s.service), html('td', {}, `${fmt(s.objective * 100, 2)} %`),
+        html('td', {}, `${fmt(s.sli * 100, 3)} %`), html('td', {}, bar, `${fmt(budget * 100, 1)} %`),
+        html('td', {}, ...(alerts.length ? alerts : [html('span', { class: 'muted' }, 'none')])));
       body.appendChild(tr);
     }
   }

@@ -189,6 +189,13 @@ class ApiRouterTest {
   }
 
   @Test
+  void thePageWritesNamesFromSloFilesAsTextNeverAsMarkup() throws Exception {
+    // SLO, service and alert names and severities are free text: the page must not parse them as HTML.
+    assertThat(get(guarded, "/ui/app.js").body()).doesNotContain("innerHTML =").doesNotContain("insertAdjacentHTML")
+        .contains("textContent");
+  }
+
+  @Test
   void thePageAndItsAssetsAreServedWithoutATokenAndUnknownAssetsAre404() throws Exception {
     HttpResponse<String> page = get(guarded, "/");
     assertThat(page.statusCode()).isEqualTo(200);
