@@ -6,6 +6,7 @@ import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.http.HttpResponses;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.serverkit.metrics.Metrics;
+import io.switchyard.serverkit.tls.CertificateReloader;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -88,18 +89,32 @@ public final class AdminServer implements AutoCloseable {
 
     public AdminServer build() throws IOException {
       metrics.registerJvmMetrics();
+      CertificateReloader.exportMetrics(metrics);
       HttpServerKit.Builder b = HttpServerKit.builder("admin", port).host(host).bearerToken(token).threads(2);
-      b.route("/healthz", ex -> HttpResponses.json(ex, 200, Map.of("status", "alive")));
-      b.route("/readyz", ex -> {
+      b.route("/healthz", getOrHead(ex -> HttpResponses.json(ex, 200, Map.of("status", "alive"))));
+      b.route("/readyz", getOrHead(ex -> {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean ready = readiness.isReady();
         body.put("ready", ready);
         body.put("components", readiness.snapshot());
         HttpResponses.json(ex, ready ? 200 : 503, body);
-      });
-      b.route("/metrics", new MetricsHandler(metrics.registry()));
+      }));
+      b.route("/metrics", getOrHead(new MetricsHandler(metrics.registry())));
       extra.forEach((path, r) -> b.route(path, (HttpHandler) r[0], (Boolean) r[1]));
       return new AdminServer(b.build());
+    }
+
+    /** Probes and scrapers read: other methods get 405 with {@code Allow}, as RFC 9110 asks. */
+    private static HttpHandler getOrHead(HttpHandler next) {
+      return ex -> {
+        String method = ex.getRequestMethod();
+        if ("GET".equalsIgnoreCase(method) || "HEAD".equalsIgnoreCase(method)) {
+          next.handle(ex);
+          return;
+        }
+        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        HttpResponses.error(ex, 405, "method " + method + " not allowed; use GET or HEAD");
+      };
     }
   }
 }

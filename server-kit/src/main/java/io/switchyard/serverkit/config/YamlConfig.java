@@ -24,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * YAML config reading with errors that name file, line, column and reason. Unknown keys and duplicate
@@ -120,6 +122,21 @@ public final class YamlConfig {
   }
 
   private static ConfigException located(Path file, JsonProcessingException e) {
+    if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+      // A syntax error: the parser's own location is that of the last good token, and the message's first line is
+      // SnakeYAML's context ("while scanning ..."); the problem and where it is are what the author needs.
+      Mark at = m.getProblemMark();
+      StringBuilder reason = new StringBuilder(m.getProblem() == null ? reason(e) : m.getProblem().strip());
+      if (m.getContext() != null) {
+        reason.append(" (").append(m.getContext().strip());
+        Mark ctx = m.getContextMark();
+        if (ctx != null && (ctx.getLine() != at.getLine() || ctx.getColumn() != at.getColumn())) {
+          reason.append(" at line ").append(ctx.getLine() + 1).append(", column ").append(ctx.getColumn() + 1);
+        }
+        reason.append(')');
+      }
+      return new ConfigException(file, at.getLine() + 1, at.getColumn() + 1, reason.toString(), e);
+    }
     JsonLocation loc = e.getLocation();
     int line = loc == null ? 0 : Math.max(0, loc.getLineNr());
     int col = loc == null ? 0 : Math.max(0, loc.getColumnNr());

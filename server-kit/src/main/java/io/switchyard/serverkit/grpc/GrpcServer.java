@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.switchyard.serverkit.tls.CertificateReloader;
 import io.switchyard.serverkit.tls.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A gRPC server on Netty with the standard health service (every added service SERVING while up) and
- * server reflection, optional TLS/mTLS, message size and keepalive limits, and a graceful shutdown that
+ * server reflection, optional TLS/mTLS (certificate and client CA reloaded when their files change, see
+ * {@link CertificateReloader}), message size and keepalive limits, and a graceful shutdown that
  * drains in-flight calls within a deadline.
  *
  * <p>Handlers run on the direct executor unless told otherwise: Switchyard's handlers do not block, and
@@ -40,13 +42,16 @@ public final class GrpcServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final List<String> serviceNames;
   private final Duration shutdownGrace;
+  private final CertificateReloader certificates;
 
-  private GrpcServer(Builder b, Server server, HealthStatusManager health, List<String> serviceNames) {
+  private GrpcServer(Builder b, Server server, HealthStatusManager health, List<String> serviceNames,
+      CertificateReloader certificates) {
     this.name = b.name;
     this.server = server;
     this.health = health;
     this.serviceNames = serviceNames;
     this.shutdownGrace = b.shutdownGrace;
+    this.certificates = certificates;
   }
 
   public static Builder builder(String name, int port) {
@@ -59,6 +64,9 @@ public final class GrpcServer implements AutoCloseable {
       health.setStatus(s, ServingStatus.SERVING);
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    if (certificates != null) {
+      certificates.watch(CertificateReloader.DEFAULT_POLL_INTERVAL);
+    }
     log.info("{} gRPC listening on port {}", name, port());
     return this;
   }
@@ -75,9 +83,17 @@ public final class GrpcServer implements AutoCloseable {
     return health;
   }
 
+  /** The TLS material this server follows; null without TLS. */
+  CertificateReloader certificates() {
+    return certificates;
+  }
+
   /** Stops taking new calls, lets in-flight calls finish within the grace, then cancels the rest. */
   @Override
   public void close() {
+    if (certificates != null) {
+      certificates.close();
+    }
     health.enterTerminalState();
     server.shutdown();
     try {
@@ -174,7 +190,8 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     public GrpcServer build() throws IOException {
-      ServerCredentials creds = tls == null ? InsecureServerCredentials.create() : tls.grpcCredentials();
+      CertificateReloader certs = tls == null ? null : CertificateReloader.load(tls);
+      ServerCredentials creds = certs == null ? InsecureServerCredentials.create() : certs.grpcCredentials();
       NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), creds)
           .executor(executor)
           .maxInboundMessageSize(maxInboundMessageBytes)
@@ -192,7 +209,7 @@ public final class GrpcServer implements AutoCloseable {
       }
       nb.addService(health.getHealthService());
       nb.addService(ProtoReflectionServiceV1.newInstance());
-      return new GrpcServer(this, nb.build(), health, List.copyOf(names));
+      return new GrpcServer(this, nb.build(), health, List.copyOf(names), certs);
     }
   }
 }

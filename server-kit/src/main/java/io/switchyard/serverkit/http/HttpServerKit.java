@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.switchyard.serverkit.tls.CertificateReloader;
 import io.switchyard.serverkit.tls.TlsOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,12 +44,15 @@ public final class HttpServerKit implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService ownedExecutor;
   private final String bearerToken;
+  private final CertificateReloader certificates;
 
-  private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken) {
+  private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken,
+      CertificateReloader certificates) {
     this.name = name;
     this.server = server;
     this.ownedExecutor = ownedExecutor;
     this.bearerToken = bearerToken;
+    this.certificates = certificates;
   }
 
   /**
@@ -69,6 +73,9 @@ public final class HttpServerKit implements AutoCloseable {
 
   public HttpServerKit start() {
     server.start();
+    if (certificates != null) {
+      certificates.watch(CertificateReloader.DEFAULT_POLL_INTERVAL);
+    }
     log.info("{} HTTP listening on port {}", name, port());
     return this;
   }
@@ -77,8 +84,16 @@ public final class HttpServerKit implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** The TLS material this listener follows (reloaded when its files change); null without TLS. */
+  CertificateReloader certificates() {
+    return certificates;
+  }
+
   @Override
   public void close() {
+    if (certificates != null) {
+      certificates.close();
+    }
     server.stop(0);
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
@@ -152,9 +167,11 @@ public final class HttpServerKit implements AutoCloseable {
     public HttpServerKit build() throws IOException {
       InetSocketAddress addr = new InetSocketAddress(host, port);
       HttpServer server;
+      CertificateReloader certs = null;
       if (tls != null) {
+        certs = CertificateReloader.load(tls);
         HttpsServer https = HttpsServer.create(addr, 0);
-        SSLContext ctx = tls.sslContext();
+        SSLContext ctx = certs.sslContext();
         boolean mutual = tls.mutual();
         https.setHttpsConfigurator(new HttpsConfigurator(ctx) {
           @Override
@@ -179,7 +196,7 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server.setExecutor(executor);
       }
-      return new HttpServerKit(name, server, owned, bearerToken);
+      return new HttpServerKit(name, server, owned, bearerToken, certs);
     }
   }
 

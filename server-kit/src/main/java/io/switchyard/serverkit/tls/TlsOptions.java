@@ -12,7 +12,8 @@ import javax.net.ssl.SSLContext;
 /**
  * TLS for a listener from PEM files: the server's certificate chain and private key, and optionally a
  * client CA. With a client CA the listener requires mutual TLS: a client without a certificate signed
- * by that CA is refused during the handshake.
+ * by that CA is refused during the handshake. Servers built with these options reload the files when their
+ * content changes ({@link CertificateReloader}).
  */
 public record TlsOptions(Path certChain, Path privateKey, Path clientCa) {
 
@@ -50,7 +51,10 @@ public record TlsOptions(Path certChain, Path privateKey, Path clientCa) {
     return clientCa != null;
   }
 
-  /** gRPC server credentials for these options. */
+  /**
+   * gRPC server credentials for these options, read once. {@code GrpcServer} and {@code HttpServerKit} use a
+   * {@link CertificateReloader} instead, which follows the files as they change.
+   */
   public ServerCredentials grpcCredentials() throws IOException {
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(certChain.toFile(), privateKey.toFile());
     if (clientCa != null) {
@@ -59,7 +63,7 @@ public record TlsOptions(Path certChain, Path privateKey, Path clientCa) {
     return b.build();
   }
 
-  /** A JDK SSLContext for these options (HTTPS listeners). */
+  /** A JDK SSLContext for these options (HTTPS listeners), read once; see {@link #grpcCredentials()}. */
   public SSLContext sslContext() throws IOException {
     return PemSslContexts.server(certChain, privateKey, clientCa);
   }

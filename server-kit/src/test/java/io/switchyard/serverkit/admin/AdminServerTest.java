@@ -58,6 +58,43 @@ class AdminServerTest {
     }
   }
 
+  @Test
+  void probeEndpointsRefuseOtherMethodsWith405AndAllow() throws Exception {
+    try (AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), new Readiness()).port(0).build().start()) {
+      for (String path : new String[] {"/healthz", "/readyz", "/metrics"}) {
+        for (String method : new String[] {"POST", "PUT", "DELETE"}) {
+          HttpResponse<String> r = send(admin, method, path);
+          assertThat(r.statusCode()).as(method + " " + path).isEqualTo(405);
+          assertThat(r.headers().firstValue("Allow")).as(method + " " + path).hasValue("GET, HEAD");
+        }
+      }
+    }
+  }
+
+  @Test
+  void headIsAnsweredLikeGetWithoutABody() throws Exception {
+    Readiness readiness = new Readiness();
+    Readiness.Component c = readiness.register("c");
+    try (AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), readiness).port(0).build().start()) {
+      HttpResponse<String> live = send(admin, "HEAD", "/healthz");
+      assertThat(live.statusCode()).isEqualTo(200);
+      assertThat(live.body()).isEmpty();
+      assertThat(send(admin, "HEAD", "/readyz").statusCode()).isEqualTo(503);
+      c.ready();
+      assertThat(send(admin, "HEAD", "/readyz").statusCode()).isEqualTo(200);
+      HttpResponse<String> metrics = send(admin, "HEAD", "/metrics");
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+      assertThat(metrics.body()).isEmpty();
+    }
+  }
+
+  private HttpResponse<String> send(AdminServer admin, String method, String path) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    return http.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
   private HttpResponse<String> get(AdminServer admin, String path, String token) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path));
     if (token != null) {

@@ -50,6 +50,23 @@ class YamlConfigTest {
   }
 
   @Test
+  void syntaxErrorNamesTheProblemAtItsLine() throws Exception {
+    Path tab = write("tab.yaml", "domain: d\nlimits:\n\t- unit: second\n");
+    assertThatThrownBy(() -> YamlConfig.readTree(tab))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.line()).isEqualTo(3);
+          assertThat(e.column()).isEqualTo(1);
+          assertThat(e.reason()).contains("cannot start any token");
+        });
+    Path quote = write("quote.yaml", "domain: \"d\nlimits: []\n");
+    assertThatThrownBy(() -> YamlConfig.readTree(quote))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.line()).isEqualTo(3);
+          assertThat(e.reason()).contains("unexpected end of stream").contains("quoted scalar").contains("line 1, column 9");
+        });
+  }
+
+  @Test
   void duplicateKeyIsAnError() throws Exception {
     Path f = write("a.yaml", "domain: d\ndomain: e\n");
     assertThatThrownBy(() -> YamlConfig.readTree(f))
