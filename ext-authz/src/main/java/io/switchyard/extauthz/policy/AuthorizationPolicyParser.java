@@ -321,39 +321,23 @@ public final class AuthorizationPolicyParser {
    * equal to the mesh trust domain or one of its aliases stands for all of them; any other value as written.
    */
   private static Predicate<AuthzInput> trustDomainIn(TrustDomains td, String v) {
-    List<String> forms = td.expandTrustDomain(v);
-    if (forms.size() == 1) {
-      return Matchers.trustDomain(forms.get(0));
-    }
-    List<Predicate<AuthzInput>> any = new ArrayList<>();
-    for (String form : forms) {
-      any.add(Matchers.trustDomain(form));
-    }
-    return anyOf(any);
-  }
-
-  private static Predicate<AuthzInput> anyOf(List<Predicate<AuthzInput>> list) {
-    @SuppressWarnings("unchecked")
-    Predicate<AuthzInput>[] any = list.toArray(new Predicate[0]);
-    return in -> {
-      for (Predicate<AuthzInput> m : any) {
-        if (m.test(in)) {
-          return true;
-        }
-      }
-      return false;
-    };
+    return anyOf(td.expandTrustDomain(v), Matchers::trustDomain);
   }
 
   /** A principal value widened to the mesh's trust domain aliases: matches if any alias form matches. */
   private static Predicate<AuthzInput> principalIn(TrustDomains td, String v) {
-    List<String> forms = td.expand(v);
+    return anyOf(td.expand(v), Matchers::principal);
+  }
+
+  /** Matches when the matcher of any of {@code forms} does (built once, at load). */
+  private static Predicate<AuthzInput> anyOf(List<String> forms, Function<String, Predicate<AuthzInput>> matcher) {
     if (forms.size() == 1) {
-      return Matchers.principal(forms.get(0));
+      return matcher.apply(forms.get(0));
     }
-    List<Predicate<AuthzInput>> any = new ArrayList<>();
-    for (String form : forms) {
-      any.add(Matchers.principal(form));
+    @SuppressWarnings("unchecked")
+    Predicate<AuthzInput>[] any = new Predicate[forms.size()];
+    for (int i = 0; i < any.length; i++) {
+      any[i] = matcher.apply(forms.get(i));
     }
     return in -> {
       for (Predicate<AuthzInput> m : any) {
