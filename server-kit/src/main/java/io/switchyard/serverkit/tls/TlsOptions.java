@@ -1,7 +1,5 @@
 package io.switchyard.serverkit.tls;
 
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,18 +50,9 @@ public record TlsOptions(Path certChain, Path privateKey, Path clientCa) {
   }
 
   /**
-   * gRPC server credentials for these options, read once. {@code GrpcServer} and {@code HttpServerKit} use a
-   * {@link CertificateReloader} instead, which follows the files as they change.
+   * A JDK SSLContext for these options, read once (e.g. a test client's). {@code GrpcServer} and
+   * {@code HttpServerKit} use a {@link CertificateReloader} instead, which follows the files as they change.
    */
-  public ServerCredentials grpcCredentials() throws IOException {
-    TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(certChain.toFile(), privateKey.toFile());
-    if (clientCa != null) {
-      b.trustManager(clientCa.toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
-    }
-    return b.build();
-  }
-
-  /** A JDK SSLContext for these options (HTTPS listeners), read once; see {@link #grpcCredentials()}. */
   public SSLContext sslContext() throws IOException {
     return PemSslContexts.server(certChain, privateKey, clientCa);
   }
