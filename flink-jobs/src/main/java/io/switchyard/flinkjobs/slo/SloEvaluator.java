@@ -248,13 +248,14 @@ public final class SloEvaluator {
 
     /**
      * The alert breaches while both burn rates compare with the threshold (a window without events gives no burn rate:
-     * it breaches only with alertWhenNoData), and fires once it has breached for alertAfter, until it no longer does.
+     * it breaches only with alertWhenNoData; with alertWhenBreaching off only then), and fires once it has breached for
+     * alertAfter, until it no longer does.
      */
     void alert(SloStatusRecord.Builder status, AlertPolicy.Alert a, Duration longW, Duration shortW, double longRate,
         double shortRate, double longWindowEvents) {
       double threshold = a.threshold();
       boolean breaches = longWindowEvents > 0
-          ? a.op().test(longRate, threshold) && a.op().test(shortRate, threshold)
+          ? a.alertWhenBreaching() && a.op().test(longRate, threshold) && a.op().test(shortRate, threshold)
           : a.alertWhenNoData();
       Long held = breachingSince.get(a.name());
       long heldSince = held != null ? held : nowMs;
@@ -271,6 +272,7 @@ public final class SloEvaluator {
       PolicyAlert p = a.policy();
       if (p != null) {
         state.setOp(p.op().openSlo()).setAlertAfter(Durations.format(p.alertAfter())).setAlertWhenNoData(p.alertWhenNoData())
+            .setNoDataOnly(!p.alertWhenBreaching())
             .setAlertWhenResolved(p.alertWhenResolved()).addAllNotificationTargets(p.notificationTargets())
             .setPendingSinceUnixMs(breaches && !fires ? heldSince : 0);
       }

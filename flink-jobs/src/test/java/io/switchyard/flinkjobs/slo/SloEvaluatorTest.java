@@ -231,6 +231,29 @@ class SloEvaluatorTest {
   }
 
   @Test
+  void aPolicyWithBreachingOffFiresOnlyOnAWindowWithoutEvents() throws Exception {
+    String noDataOnly = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES
+        .replace("op: gt, threshold: 1, lookbackWindow: 6h", "op: gt, threshold: 1, lookbackWindow: 30m")
+        .replace("alertWhenBreaching: true\n        alertWhenResolved: true\n        conditions:\n          - kind: AlertCondition",
+            "alertWhenBreaching: false\n        alertWhenNoData: true\n        alertWhenResolved: true\n        conditions:\n"
+                + "          - kind: AlertCondition");
+    SloSpec slo = OpenSloParser.parse(noDataOnly, "checkout.yaml").get(0);
+    assertThat(slo.alertPolicies().get(1).alertWhenBreaching()).isFalse();
+    SloEvaluator evaluator = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1));
+    // Half the requests fail: a burn rate of 500 over 1x, which would breach; with breaching off it does not fire.
+    List<SloEvaluator.Counts> failing = List.of(minute(10, 50, 100));
+    assertThat(alert(evaluator.evaluate(slo, failing, T0 + 20 * MIN, Map.of()).status(), "checkout-slow-burn").getFiring()).isFalse();
+    // The page, breaching on, does fire on the same counts.
+    assertThat(alert(evaluator.evaluate(slo, failing, T0 + 20 * MIN, Map.of()).status(), "checkout-fast-burn").getPendingSinceUnixMs())
+        .isPositive();
+    // No events in the 30m window: the no-data alert fires.
+    AlertState quiet = alert(evaluator.evaluate(slo, failing, T0 + 45 * MIN, Map.of()).status(), "checkout-slow-burn");
+    assertThat(quiet.getFiring()).isTrue();
+    assertThat(quiet.getNoDataOnly()).isTrue();
+    assertThat(alert(evaluator.evaluate(slo, failing, T0 + 45 * MIN, Map.of()).status(), "checkout-fast-burn").getNoDataOnly()).isFalse();
+  }
+
+  @Test
   void alertWindowsRoundUpToWholeSlicesAndKeepTheirShareOfTheBudget() throws Exception {
     // 10-minute slices: the 5m short windows become 10m, 1h stays 6 slices.
     SloSpec slo = timeslices("30d", 0.999, 0.95, "10m");

@@ -35,7 +35,8 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
   /**
    * One alert as evaluated for one SLO. It breaches while the burn rate over both windows compares with the threshold
-   * by {@link #op} (and, with {@link #alertWhenNoData}, while the long window has no events), and fires once it has
+   * by {@link #op} (unless {@link #alertWhenBreaching} is off; and, with {@link #alertWhenNoData}, while the long window
+   * has no events), and fires once it has
    * breached for {@link #alertAfter}. The job's multi-window alerts ({@code policy} null) fire above the threshold at
    * once; an OpenSLO AlertPolicy's has one window, both windows being its lookbackWindow.
    */
@@ -57,6 +58,10 @@ public record AlertPolicy(List<AlertWindow> windows, boolean scaled) implements 
 
     public boolean alertWhenNoData() {
       return policy != null && policy.alertWhenNoData();
+    }
+
+    public boolean alertWhenBreaching() {
+      return policy == null || policy.alertWhenBreaching();
     }
   }
 

@@ -347,11 +347,12 @@ public final class OpenSloParser {
     String spec = base + "/spec";
     keys(doc, spec, POLICY_SPEC_KEYS, "an AlertPolicy");
     // OpenSLO gives these no default: an alert is for breaching unless it says otherwise, the rest is opt-in.
-    if (!bool(doc, spec + "/alertWhenBreaching", true)) {
-      throw doc.error(spec + "/alertWhenBreaching", "alertWhenBreaching: false is not supported: Switchyard's alerts fire while "
-          + "their condition breaches, and an alert that never fires has no resolution to notify either");
-    }
+    boolean breaching = bool(doc, spec + "/alertWhenBreaching", true);
     boolean noData = bool(doc, spec + "/alertWhenNoData", false);
+    if (!breaching && !noData) {
+      throw doc.error(spec + "/alertWhenBreaching", "alertWhenBreaching: false with alertWhenNoData false never fires, and an "
+          + "alert that never fires has no resolution to notify either; set alertWhenNoData: true for an alert on a quiet feed");
+    }
     boolean resolved = bool(doc, spec + "/alertWhenResolved", false);
     JsonNode conditions = doc.node().at(spec + "/conditions");
     if (!conditions.isArray() || conditions.size() != 1) {
@@ -409,7 +410,7 @@ public final class OpenSloParser {
     if (description.isEmpty()) {
       description = text(c.doc(), cspec + "/description", false);
     }
-    return new PolicyAlert(name, conditionName, severity, op, threshold, lookback, alertAfter, noData, resolved, targetNames,
+    return new PolicyAlert(name, conditionName, severity, op, threshold, lookback, alertAfter, breaching, noData, resolved, targetNames,
         description);
   }
 

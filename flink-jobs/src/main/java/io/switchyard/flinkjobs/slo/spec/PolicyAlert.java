@@ -17,13 +17,14 @@ import java.util.Objects;
  * @param threshold the burn-rate factor
  * @param lookbackWindow the one window the burn rate is taken over
  * @param alertAfter how long the comparison must hold before the alert fires (0: at once)
+ * @param alertWhenBreaching whether the burn rate's comparison breaches (false: only a window without events can)
  * @param alertWhenNoData whether a lookback window without events breaches too
  * @param alertWhenResolved whether the alert's end is to be notified
  * @param notificationTargets the AlertNotificationTargets' names, in order
  * @param description the policy's description, else the condition's, else empty
  */
 public record PolicyAlert(String name, String condition, String severity, Op op, double threshold, Duration lookbackWindow,
-    Duration alertAfter, boolean alertWhenNoData, boolean alertWhenResolved, List<String> notificationTargets, String description)
+    Duration alertAfter, boolean alertWhenBreaching, boolean alertWhenNoData, boolean alertWhenResolved, List<String> notificationTargets, String description)
     implements Serializable {
 
   /** OpenSLO's comparison operators. */
@@ -72,5 +73,8 @@ public record PolicyAlert(String name, String condition, String severity, Op op,
     Objects.requireNonNull(lookbackWindow);
     Objects.requireNonNull(alertAfter);
     notificationTargets = List.copyOf(notificationTargets);
+    if (!alertWhenBreaching && !alertWhenNoData) {
+      throw new IllegalArgumentException("alert " + name + " breaches neither on its burn rate nor on no data");
+    }
   }
 }

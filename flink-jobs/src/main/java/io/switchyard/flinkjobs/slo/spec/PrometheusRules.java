@@ -91,17 +91,23 @@ public final class PrometheusRules {
   /**
    * One OpenSLO AlertPolicy: the burn rate over its lookbackWindow compared by its op, only while the window has
    * requests (as in the job, a window without requests has no burn rate) or, with alertWhenNoData, also while it has
-   * none; {@code for:} is its alertAfter. The policy's name, targets and alertWhenResolved are labels, so that
+   * none (with alertWhenBreaching false, only then); {@code for:} is its alertAfter. The policy's name, targets and alertWhenResolved are labels, so that
    * Alertmanager routes can match them (OpenSLO's suggestion for notification targets).
    */
   private static void policyAlert(StringBuilder y, SloSpec slo, AlertPolicy.Alert a) {
     PolicyAlert p = a.policy();
     String w = Durations.format(a.longWindow());
     String requests = "sum(rate(traces_service_graph_request_total" + selector(slo) + "[" + w + "]))";
-    String expr = "(max(slo:sli_error:ratio_rate" + w + "{sloth_id=\"" + slo.name() + "\"}) without (sloth_window) " + p.op().promQl()
-        + " " + num(a.threshold() * slo.errorBudget()) + ") and on() (" + requests + " > 0)";
-    if (p.alertWhenNoData()) {
-      expr += " or on() (" + requests + " == 0) or on() absent(traces_service_graph_request_total" + selector(slo) + ")";
+    String noData = "(" + requests + " == 0) or on() absent(traces_service_graph_request_total" + selector(slo) + ")";
+    String expr;
+    if (!p.alertWhenBreaching()) {
+      expr = noData;
+    } else {
+      expr = "(max(slo:sli_error:ratio_rate" + w + "{sloth_id=\"" + slo.name() + "\"}) without (sloth_window) " + p.op().promQl()
+          + " " + num(a.threshold() * slo.errorBudget()) + ") and on() (" + requests + " > 0)";
+      if (p.alertWhenNoData()) {
+        expr += " or on() " + noData;
+      }
     }
     y.append("  - alert: SwitchyardSloAlertPolicy\n");
     y.append("    expr: ").append(quote(expr)).append('\n');
@@ -112,9 +118,9 @@ public final class PrometheusRules {
         .append("\", alert_policy: \"").append(p.name()).append("\", alert_condition: \"").append(p.condition())
         .append("\", notification_targets: \"").append(String.join(",", p.notificationTargets()))
         .append("\", alert_when_resolved: \"").append(p.alertWhenResolved()).append("\"}\n");
-    String summary = p.description().isEmpty()
-        ? "SLO " + slo.name() + ": the burn rate over " + w + " is " + p.op().promQl() + " " + num(a.threshold()) + "x"
-        : p.description();
+    String summary = !p.description().isEmpty() ? p.description()
+        : p.alertWhenBreaching() ? "SLO " + slo.name() + ": the burn rate over " + w + " is " + p.op().promQl() + " " + num(a.threshold()) + "x"
+        : "SLO " + slo.name() + ": no requests over " + w;
     y.append("    annotations: {summary: ").append(quote(summary)).append("}\n");
   }
 

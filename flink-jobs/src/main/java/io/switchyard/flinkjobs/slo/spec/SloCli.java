@@ -91,10 +91,11 @@ public final class SloCli {
               out.println("  " + a.name() + ": " + a.severity() + (p == null
                   ? " when the burn rate over " + Durations.format(a.longWindow()) + " and " + Durations.format(a.shortWindow())
                       + " exceeds " + factor(a.threshold()) + "x"
-                  : " (AlertPolicy, condition " + p.condition() + ") when the burn rate over " + Durations.format(a.longWindow())
-                      + " is " + p.op().promQl() + " " + factor(a.threshold()) + "x"
+                  : " (AlertPolicy, condition " + p.condition() + ") when "
+                      + (p.alertWhenBreaching() ? "the burn rate over " + Durations.format(a.longWindow()) + " is " + p.op().promQl()
+                          + " " + factor(a.threshold()) + "x" : Durations.format(a.longWindow()) + " has no events")
                       + (p.alertAfter().isZero() ? "" : " for " + Durations.format(p.alertAfter()))
-                      + (p.alertWhenNoData() ? ", or it has no events" : "") + "; notifies " + String.join(", ", p.notificationTargets())
+                      + (p.alertWhenNoData() && p.alertWhenBreaching() ? ", or it has no events" : "") + "; notifies " + String.join(", ", p.notificationTargets())
                       + (p.alertWhenResolved() ? ", also when resolved" : "")));
             }
           }

@@ -139,9 +139,9 @@ class OpenSloParserTest {
     SloSpec s = docs.get(0).spec();
     assertThat(s.alertPolicies()).containsExactly(
         new PolicyAlert("checkout-fast-burn", "fast-burn", "page", PolicyAlert.Op.GTE, 14.4, Duration.ofHours(1),
-            Duration.ofMinutes(5), false, true, List.of("oncall"), "Checkout burns a month's budget in two days"),
+            Duration.ofMinutes(5), true, false, true, List.of("oncall"), "Checkout burns a month's budget in two days"),
         new PolicyAlert("checkout-slow-burn", "slow-burn", "ticket", PolicyAlert.Op.GT, 1, Duration.ofHours(6), Duration.ZERO,
-            false, true, List.of("team-queue"), ""));
+            true, false, true, List.of("team-queue"), ""));
     // The policies replace the job's windows: one window each, the threshold as written.
     assertThat(AlertPolicy.DEFAULT.alerts(s, Duration.ofMinutes(1))).extracting(a -> a.name() + " " + a.longWindow() + "/"
         + a.shortWindow() + " " + a.threshold()).containsExactly("checkout-fast-burn PT1H/PT1H 14.4", "checkout-slow-burn PT6H/PT6H 1.0");
@@ -152,6 +152,20 @@ class OpenSloParserTest {
     // OpenSLO's README examples leave op and kind out: burnrate, gte.
     String bare = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("{kind: burnrate, op: gte, threshold: 14.4", "{threshold: 14.4");
     assertThat(OpenSloParser.parse(bare, "bare.yaml").get(0).alertPolicies().get(0).op()).isEqualTo(PolicyAlert.Op.GTE);
+  }
+
+  @Test
+  void aPolicyThatAlertsOnlyWhenNoDataIsReadWithBreachingOff() throws Exception {
+    // OpenSLO's three switches are independent: breaching off and no data on is an alert for a feed gone quiet.
+    String noDataOnly = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace(
+        "alertWhenNoData: false\n  alertWhenResolved: true\n  alertWhenBreaching: true",
+        "alertWhenNoData: true\n  alertWhenResolved: true\n  alertWhenBreaching: false");
+    assertThat(noDataOnly).isNotEqualTo(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES);
+    PolicyAlert p = OpenSloParser.parse(noDataOnly, "checkout.yaml").get(0).alertPolicies().get(0);
+    assertThat(p.alertWhenBreaching()).isFalse();
+    assertThat(p.alertWhenNoData()).isTrue();
+    assertThat(OpenSloParser.parse(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES, "checkout.yaml").get(0).alertPolicies())
+        .allMatch(PolicyAlert::alertWhenBreaching);
   }
 
   @Test
@@ -170,7 +184,7 @@ class OpenSloParserTest {
     policyRejected(yaml.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 31d, alertAfter"), "duration: 30d",
         "alert checkout-fast-burn (an AlertPolicy) looks back 31d, longer than the SLO window 30d");
     policyRejected(yaml.replace("alertWhenBreaching: true\n  conditions", "alertWhenBreaching: false\n  conditions"),
-        "alertWhenBreaching: false", "alertWhenBreaching: false is not supported");
+        "alertWhenBreaching: false", "alertWhenBreaching: false with alertWhenNoData false never fires");
     policyRejected(yaml.replace("notificationTargets: [{targetRef: oncall}]", "notificationTargets: []"), "notificationTargets: []",
         "notificationTargets must list at least one");
     policyRejected(yaml.replace("metadata: {name: team-queue}", "metadata: {name: team-queue}\n            labels: {}"),

@@ -122,6 +122,30 @@ class PrometheusRulesPromtoolIT {
   }
 
   @Test
+  void anAlertPolicyWithBreachingOffFiresInPrometheusOnlyOnAWindowWithoutRequests(@TempDir Path noDataOnly) throws Exception {
+    String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace(
+        "alertWhenBreaching: true\n        alertWhenResolved: true\n        conditions:\n          - kind: AlertCondition",
+        "alertWhenBreaching: false\n        alertWhenResolved: true\n        alertWhenNoData: true\n        conditions:\n"
+            + "          - kind: AlertCondition");
+    assertThat(yaml).contains("alertWhenBreaching: false");
+    // Every request fails for an hour (slow-burn's burn rate 1000 > 1x): it stays quiet; the page (breaching on)
+    // fires. Then no requests for 7h: from the 6h window's end on, slow-burn fires on the quiet feed alone.
+    assertCheckoutRulesPass(noDataOnly, yaml, "0+6000x60 360000x420", "0+6000x60 360000x420", """
+        alert_rule_test:
+          - eval_time: 60m
+            alertname: SwitchyardSloAlertPolicy
+            exp_alerts:
+              - exp_labels: {severity: page, sloth_id: checkout-availability, alert_policy: checkout-fast-burn, alert_condition: fast-burn, notification_targets: oncall, alert_when_resolved: "true", sloth_service: checkout, sloth_slo: checkout-availability}
+                exp_annotations: {summary: "Checkout burns a month's budget in two days"}
+          - eval_time: 430m
+            alertname: SwitchyardSloAlertPolicy
+            exp_alerts:
+              - exp_labels: {severity: ticket, sloth_id: checkout-availability, alert_policy: checkout-slow-burn, alert_condition: slow-burn, notification_targets: team-queue, alert_when_resolved: "true"}
+                exp_annotations: {summary: "SLO checkout-availability: no requests over 6h"}
+        """);
+  }
+
+  @Test
   void aRatioTimeslicesSloRecordsTheMeanOfItsSlicesErrorRatiosAsTheJobCounts(@TempDir Path ratio) throws Exception {
     // A 1-day SLO of 5-minute slices (promtool's test engine loads too few samples for 30 days of slices), 600 requests
     // a minute for 30 minutes, then none. Minutes 16-30 fail 150 a minute: the slices ending at 20, 25 and 30 have an
