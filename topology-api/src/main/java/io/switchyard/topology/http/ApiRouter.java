@@ -95,6 +95,18 @@ public final class ApiRouter implements HttpHandler {
       ex.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
       ex.getResponseHeaders().add("Vary", "Origin");
     }
+    boolean get = "GET".equals(method) || "HEAD".equals(method);
+    if (!get && !isRoute(path)) {
+      // An unknown path wins over the method, as under GET: 401 first where a token is needed (but for the page's
+      // paths, served without one, and a CORS preflight, which never carries one), then 404. No handler runs.
+      if (!"OPTIONS".equals(method) && !page.owns(path) && !access.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        HttpResponses.error(ex, 401, "missing or invalid bearer token");
+        return;
+      }
+      notFound(ex, path);
+      return;
+    }
     if ("OPTIONS".equals(method)) {
       ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
       if (origin != null) {
@@ -106,7 +118,7 @@ public final class ApiRouter implements HttpHandler {
       ex.close();
       return;
     }
-    if (!"GET".equals(method) && !"HEAD".equals(method)) {
+    if (!get) {
       ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
       HttpResponses.error(ex, 405, "method " + method + " not allowed; use GET");
       return;
@@ -168,10 +180,27 @@ public final class ApiRouter implements HttpHandler {
         } else if (path.startsWith("/api/v1/slos/")) {
           sloDetail(ex, decodeSegment(path.substring("/api/v1/slos/".length())), fresh);
         } else {
-          HttpResponses.error(ex, 404, "no such endpoint: " + path + " (see /api/v1/openapi.json)");
+          notFound(ex, path);
         }
       }
     }
+  }
+
+  /** Paths answered by {@link #route} besides the two collections' items; keep the two in step. */
+  private static final Set<String> ROUTES = Set.of("/api/health", "/api/v1/graph", "/api/v1/services", "/api/v1/slos",
+      "/api/v1/openapi.json", "/api/namespaces/graph", "/api/graph/fields", "/api/graph/data", "/metrics");
+
+  /** Whether some method is served at {@code path}: decides 405 (known) against 404 (unknown) for other methods. */
+  private boolean isRoute(String path) {
+    return ROUTES.contains(path) || page.has(path) || isItem(path, "/api/v1/services/") || isItem(path, "/api/v1/slos/");
+  }
+
+  private static boolean isItem(String path, String collection) {
+    return path.length() > collection.length() && path.startsWith(collection) && path.indexOf('/', collection.length()) < 0;
+  }
+
+  private static void notFound(HttpExchange ex, String path) throws IOException {
+    HttpResponses.error(ex, 404, "no such endpoint: " + path + " (see /api/v1/openapi.json)");
   }
 
   private static String decodeSegment(String raw) {
@@ -296,6 +325,7 @@ public final class ApiRouter implements HttpHandler {
       m.put("alertAfter", a.getAlertAfter());
       m.put("pendingSince", a.getPendingSinceUnixMs() == 0 ? null : Instant.ofEpochMilli(a.getPendingSinceUnixMs()).toString());
       m.put("alertWhenNoData", a.getAlertWhenNoData());
+      m.put("noDataOnly", a.getNoDataOnly());
       m.put("alertWhenResolved", a.getAlertWhenResolved());
       m.put("notificationTargets", a.getNotificationTargetsList());
     }

@@ -35,10 +35,25 @@ final class WebUi {
     }
   }
 
+  /** Whether {@code path} is the page's ({@code /}, {@code /index.html}, {@code /ui/*}), whether or not it exists. */
+  boolean owns(String path) {
+    return fileName(path) != null;
+  }
+
+  /** Whether {@code path} is one of the page's files. */
+  boolean has(String path) {
+    String name = fileName(path);
+    return name != null && files.containsKey(name);
+  }
+
+  private static String fileName(String path) {
+    return path.equals("/") || path.equals("/index.html") ? "index.html"
+        : path.startsWith("/ui/") ? path.substring(4) : null;
+  }
+
   /** Serves {@code /}, {@code /index.html} and {@code /ui/*}; false when the path is not the page's. */
   boolean serve(HttpExchange ex, String path) throws IOException {
-    String name = path.equals("/") || path.equals("/index.html") ? "index.html"
-        : path.startsWith("/ui/") ? path.substring(4) : null;
+    String name = fileName(path);
     if (name == null) {
       return false;
     }

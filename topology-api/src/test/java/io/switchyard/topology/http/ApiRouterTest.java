@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -336,6 +337,72 @@ class ApiRouterTest {
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(get(open, "/api/v1/services/unknown-svc").statusCode()).isEqualTo(404);
     assertThat(get(open, "/api/v1/slos/unknown-slo").statusCode()).isEqualTo(404);
+  }
+
+  private HttpResponse<String> send(HttpServerKit server, String method, String path, String... headers) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .method(method, method.equals("OPTIONS") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("{}"));
+    if (headers.length > 0) {
+      r.headers(headers);
+    }
+    return client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void anUnknownPathIs404WithAJsonErrorWhateverTheMethod() throws Exception {
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "OPTIONS")) {
+      for (String path : List.of("/api/v2/nothing", "/api/v1/graphs", "/api/v1/services/a/b", "/ui/nothing.js", "/favicon.ico")) {
+        HttpResponse<String> r = send(open, method, path);
+        assertThat(r.statusCode()).as(method + " " + path).isEqualTo(404);
+        assertThat(r.headers().firstValue("Content-Type")).as(method + " " + path).hasValueSatisfying(t -> assertThat(t).contains("json"));
+        assertThat(JSON.readTree(r.body()).get("error").asText()).as(method + " " + path).contains(path);
+        assertThat(r.headers().firstValue("Allow")).as(method + " " + path).isEmpty();
+      }
+    }
+    // A guarded server answers a wrong method on an unknown path as it answers GET there: the token first.
+    assertThat(send(guarded, "POST", "/api/v2/nothing").statusCode()).isEqualTo(401);
+    assertThat(get(guarded, "/api/v2/nothing").statusCode()).isEqualTo(401);
+    assertThat(send(guarded, "POST", "/api/v2/nothing", "Authorization", "Bearer s3cret").statusCode()).isEqualTo(404);
+    assertThat(send(guarded, "POST", "/ui/nothing.js").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aKnownPathWithAnotherMethodIs405WithAnAllowHeader() throws Exception {
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+      for (String path : List.of("/api/v1/graph", "/api/v1/services", "/api/v1/services/cart", "/api/v1/slos",
+          "/api/v1/slos/checkout", "/api/v1/openapi.json", "/api/namespaces/graph", "/api/graph/fields", "/api/graph/data",
+          "/api/health", "/metrics", "/", "/index.html", "/ui/app.js")) {
+        HttpResponse<String> r = send(guarded, method, path);
+        assertThat(r.statusCode()).as(method + " " + path).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).as(method + " " + path).hasValue("GET, HEAD, OPTIONS");
+        assertThat(JSON.readTree(r.body()).get("error").asText()).as(method + " " + path).contains(method);
+      }
+    }
+    HttpResponse<String> preflight = send(open, "OPTIONS", "/api/v1/services/cart");
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+  }
+
+  @Test
+  void unixSecondsInARangeMeanSecondsAndGrafanasMillisecondsStillWork() throws Exception {
+    String rfc3339 = "from=2026-11-25T20:00:00Z&to=2026-11-25T20:05:00Z";
+    long from = Instant.parse("2026-11-25T20:00:00Z").getEpochSecond();
+    long to = from + 300;
+    for (String route : List.of("/api/v1/graph?", "/api/graph/data?", "/api/v1/services?")) {
+      JsonNode expected = JSON.readTree(get(open, route + rfc3339).body());
+      if (!route.startsWith("/api/graph/")) { // the Node Graph API's body has no window
+        assertThat(expected.at("/window/seconds").asDouble()).as(route).isEqualTo(300.0);
+      }
+      for (String range : List.of("from=" + from + "&to=" + to, "from=" + from + ".0004&to=" + to + ".0",
+          "from=" + from * 1000 + "&to=" + to * 1000)) {
+        HttpResponse<String> r = get(open, route + range);
+        assertThat(r.statusCode()).as(route + range).isEqualTo(200);
+        assertThat(JSON.readTree(r.body())).as(route + range).isEqualTo(expected);
+      }
+    }
+    HttpResponse<String> fractionalMillis = get(open, "/api/v1/graph?from=" + from * 1000 + ".5");
+    assertThat(fractionalMillis.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(fractionalMillis.body()).get("parameter").asText()).isEqualTo("from");
   }
 
   @Test

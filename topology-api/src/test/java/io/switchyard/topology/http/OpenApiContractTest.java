@@ -96,6 +96,9 @@ class OpenApiContractTest {
         .addAlerts(AlertState.newBuilder().setName("cart-fast-burn").setSeverity("sev1").setFiring(false).setThreshold(14.4)
             .setLongWindow("15m").setShortWindow("15m").setOp("gte").setAlertAfter("5m").setPendingSinceUnixMs(evaluated - 120_000)
             .setAlertWhenResolved(true).addNotificationTargets("oncall").addNotificationTargets("chat"))
+        .addAlerts(AlertState.newBuilder().setName("cart-quiet").setSeverity("ticket").setFiring(true).setThreshold(1)
+            .setLongWindow("30m").setShortWindow("30m").setOp("gt").setAlertAfter("0s").setSinceUnixMs(evaluated - 60_000)
+            .setAlertWhenNoData(true).setNoDataOnly(true).addNotificationTargets("oncall"))
         .build());
     // A calendar SLO: the month so far.
     b.sloStatus("cart-monthly", SloStatusRecord.newBuilder().setName("cart-monthly").setService("cart")
@@ -222,6 +225,10 @@ class OpenApiContractTest {
     assertThat(policy.get("alertAfter").asText()).isEqualTo("5m");
     assertThat(policy.get("pendingSince").asText()).isEqualTo(java.time.Instant.ofEpochMilli(MeshScenario.NOW.toEpochMilli() - 180_000).toString());
     assertThat(policy.get("notificationTargets")).extracting(JsonNode::asText).containsExactly("oncall", "chat");
+    assertThat(policy.get("noDataOnly").asBoolean()).isFalse();
+    // alertWhenBreaching: false: the alert fires on a quiet lookback window only, and says so.
+    assertThat(ratio.at("/alerts/1/noDataOnly").asBoolean()).isTrue();
+    assertThat(ratio.at("/alerts/1/alertWhenNoData").asBoolean()).isTrue();
     assertThat(events.at("/alerts/0").has("op")).isFalse();
   }
 

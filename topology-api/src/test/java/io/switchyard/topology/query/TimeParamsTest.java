@@ -10,13 +10,71 @@ class TimeParamsTest {
   private static final long NOW = Instant.parse("2026-11-25T20:30:00Z").toEpochMilli();
 
   @Test
-  void acceptsRelativeRfc3339AndEpochMillis() {
+  void acceptsRelativeRfc3339UnixSecondsAndEpochMillis() {
     assertThat(TimeParams.instant("from", "now", NOW)).isEqualTo(NOW);
     assertThat(TimeParams.instant("from", "now-15m", NOW)).isEqualTo(NOW - 15 * 60_000);
     assertThat(TimeParams.instant("from", "now-1h30m", NOW)).isEqualTo(NOW - 90 * 60_000);
     assertThat(TimeParams.instant("to", "2026-11-25T20:00:00Z", NOW)).isEqualTo(NOW - 30 * 60_000);
     assertThat(TimeParams.instant("to", "2026-11-25T21:00:00+01:00", NOW)).isEqualTo(NOW - 30 * 60_000);
     assertThat(TimeParams.instant("to", Long.toString(NOW - 5), NOW)).isEqualTo(NOW - 5);
+  }
+
+  @Test
+  void unixTimestampsAreSecondsAsInPrometheusHttpApi() {
+    long seconds = NOW / 1000;
+    assertThat(TimeParams.instant("from", Long.toString(seconds - 1800), NOW)).isEqualTo(NOW - 30 * 60_000);
+    assertThat(TimeParams.instant("to", Long.toString(seconds), NOW)).isEqualTo(NOW);
+    assertThat(TimeParams.instant("from", "0", NOW)).isZero();
+    assertThat(TimeParams.instant("from", "1", NOW)).isEqualTo(1000);
+    // The largest number read as seconds: 2286-11-20T17:46:39Z.
+    assertThat(TimeParams.instant("to", "9999999999", NOW)).isEqualTo(9_999_999_999_000L);
+  }
+
+  @Test
+  void unixSecondsTakeADecimalFractionRoundedToTheMillisecondAsPrometheusDoes() {
+    long seconds = NOW / 1000;
+    assertThat(TimeParams.instant("from", seconds + ".5", NOW)).isEqualTo(NOW + 500);
+    assertThat(TimeParams.instant("from", seconds + ".123", NOW)).isEqualTo(NOW + 123);
+    assertThat(TimeParams.instant("from", seconds + ".1234", NOW)).isEqualTo(NOW + 123);
+    assertThat(TimeParams.instant("from", seconds + ".0005", NOW)).isEqualTo(NOW + 1);
+    assertThat(TimeParams.instant("from", seconds + ".00049999", NOW)).isEqualTo(NOW);
+    assertThat(TimeParams.instant("from", seconds + ".9996", NOW)).isEqualTo(NOW + 1000);
+    assertThat(TimeParams.instant("from", seconds + ".", NOW)).isEqualTo(NOW);
+    assertThat(TimeParams.instant("from", seconds + ".000000000000000000000001", NOW)).isEqualTo(NOW);
+    assertThat(TimeParams.instant("from", ".25", NOW)).isEqualTo(250);
+    assertThat(TimeParams.instant("to", "9999999999.9994", NOW)).isEqualTo(9_999_999_999_999L);
+  }
+
+  @Test
+  void integersFromTenBillionOnStayMillisecondsAsGrafanasFromExpandsTo() {
+    // Ten billion seconds would be after 2286, ten billion milliseconds is 1970-04-26: the two readings never meet.
+    assertThat(TimeParams.instant("from", Long.toString(NOW - 5), NOW)).isEqualTo(NOW - 5);
+    assertThat(TimeParams.instant("from", "10000000000", NOW)).isEqualTo(10_000_000_000L);
+    assertThat(TimeParams.instant("from", "999999999999999", NOW)).isEqualTo(999_999_999_999_999L);
+    // Leading zeros change nothing: the value decides, not the number of digits.
+    assertThat(TimeParams.instant("from", "000" + (NOW / 1000), NOW)).isEqualTo(NOW / 1000 * 1000);
+  }
+
+  @Test
+  void aFractionIsSecondsSoAFractionalMillisecondCountIsRefusedNamingTheParameter() {
+    for (String v : new String[] {(NOW - 5) + ".5", "10000000000.0"}) {
+      assertThatThrownBy(() -> TimeParams.instant("to", v, NOW)).as(v)
+          .isInstanceOf(BadParameterException.class)
+          .hasFieldOrPropertyWithValue("parameter", "to")
+          .hasMessageContaining("fraction")
+          .hasMessageContaining(v);
+    }
+  }
+
+  @Test
+  void numbersPrometheusWouldNotDocumentAreRefusedListingTheForms() {
+    for (String v : new String[] {"-1", "-1700000000", "1e9", "1.5e9", "+1700000000", ".", "1..5", "1.5.", "0x10", "Inf",
+        "NaN", "1700000000,5", "1_700_000_000"}) {
+      assertThatThrownBy(() -> TimeParams.instant("from", v, NOW)).as(v)
+          .isInstanceOf(BadParameterException.class)
+          .hasFieldOrPropertyWithValue("parameter", "from")
+          .hasMessageContaining("Unix seconds");
+    }
   }
 
   @Test
