@@ -12,12 +12,16 @@ import io.switchyard.serverkit.metrics.Metrics;
  * {@code dropped} (lost: spool full); {@code truncated} counts accepted records that were cut to the attribute
  * limits (they are also counted as accepted). The links of accepted CONSUMER spans that their records do not keep
  * are counted apart, as links, by reason: {@code over_limit} (valid, past the first 128) or {@code invalid} (ids
- * not 16 and 8 bytes, or all zero); a span is not counted as truncated for them.
+ * not 16 and 8 bytes, or all zero); a span is not counted as truncated for them. Envoy's intermediate access-log
+ * entries (periodic, start) are ignored records, counted once more by reason (their Envoy access-log type); access-log
+ * records published without the trace id they carried, because it was invalid, are counted by reason too.
  */
 public final class IngestMetrics {
   final Counter records;
   final Counter refusedRequests;
   final Counter droppedSpanLinks;
+  final Counter skippedAccessLogs;
+  final Counter droppedTraceIds;
   final Counter bytesIn;
   final Counter bytesOut;
   final Histogram sendSeconds;
@@ -35,6 +39,13 @@ public final class IngestMetrics {
     droppedSpanLinks = m.counter("switchyard_ingest_span_links_dropped_total",
         "Links of accepted CONSUMER spans not kept in their records, by reason (over_limit: valid links past the first "
             + "128; invalid: ids not 16 and 8 bytes, or all zero)", "reason");
+    skippedAccessLogs = m.counter("switchyard_ingest_access_logs_skipped_total",
+        "Envoy access-log entries not published because they are not the final entry of their request or connection "
+            + "(also counted as ignored records), by signal and reason (Envoy's access-log type, or "
+            + "intermediate_log_entry)", "signal", "reason");
+    droppedTraceIds = m.counter("switchyard_ingest_trace_ids_dropped_total",
+        "Access-log records published without a trace id because the one they carried was invalid, by signal and "
+            + "reason", "signal", "reason");
     bytesIn = m.counter("switchyard_ingest_bytes_in_total",
         "Request payload bytes received (after decompression), by signal", "signal");
     bytesOut = m.counter("switchyard_ingest_bytes_out_total",
@@ -74,6 +85,28 @@ public final class IngestMetrics {
 
   public double droppedSpanLinks(String reason) {
     return droppedSpanLinks.labelValues(reason).get();
+  }
+
+  /** {@code reason}: the Envoy access-log type of an intermediate entry, e.g. {@code DownstreamPeriodic}. */
+  public void skippedAccessLogs(String signal, String reason, long n) {
+    if (n > 0) {
+      skippedAccessLogs.labelValues(signal, reason).inc(n);
+    }
+  }
+
+  public double skippedAccessLogs(String signal, String reason) {
+    return skippedAccessLogs.labelValues(signal, reason).get();
+  }
+
+  /** {@code reason}: {@code invalid}. */
+  public void droppedTraceIds(String signal, String reason, long n) {
+    if (n > 0) {
+      droppedTraceIds.labelValues(signal, reason).inc(n);
+    }
+  }
+
+  public double droppedTraceIds(String signal, String reason) {
+    return droppedTraceIds.labelValues(signal, reason).get();
   }
 
   public double value(String signal, String outcome) {

@@ -32,5 +32,7 @@ final class AccessLogFacts {
   long requestBytes;
   long responseBytes;
   ByteString traceId = ByteString.EMPTY;
+  /** The entry carried a trace id, but none that was valid: {@link #traceId} is empty for that reason. */
+  boolean traceIdInvalid;
   String requestId = "";
 }

@@ -53,7 +53,8 @@ public final class AlsMapper {
 
     /**
      * Maps one message. Entries that arrive before any identifier are still mapped (with an unknown node) rather
-     * than dropped: Envoy never resends them.
+     * than dropped: Envoy never resends them. Envoy's intermediate entries of a request still running are skipped
+     * ({@link AccessLogTypes}): only its final entry is published, once.
      */
     public MappedBatch<AccessLogRecord> map(StreamAccessLogsMessage message, long receivedUnixNano) {
       if (message.hasIdentifier() && message.getIdentifier().hasNode()) {
@@ -61,17 +62,36 @@ public final class AlsMapper {
       }
       IstioNode n = node == null ? IstioNode.UNKNOWN : node;
       List<AccessLogRecord> out = new ArrayList<>();
+      Map<String, Long> skipped = null;
+      long traceIdsInvalid = 0;
       if (message.hasHttpLogs()) {
         for (HTTPAccessLogEntry e : message.getHttpLogs().getLogEntryList()) {
-          out.add(AccessLogDerivation.derive(http(n, e), receivedUnixNano, options));
+          String skip = AccessLogTypes.skipReason(e.getCommonProperties());
+          if (skip != null) {
+            skipped = AccessLogTypes.count(skipped, skip);
+            continue;
+          }
+          AccessLogFacts f = http(n, e);
+          traceIdsInvalid += f.traceIdInvalid ? 1 : 0;
+          out.add(AccessLogDerivation.derive(f, receivedUnixNano, options));
         }
       }
       if (message.hasTcpLogs()) {
         for (TCPAccessLogEntry e : message.getTcpLogs().getLogEntryList()) {
+          String skip = AccessLogTypes.skipReason(e.getCommonProperties());
+          if (skip != null) {
+            skipped = AccessLogTypes.count(skipped, skip);
+            continue;
+          }
           out.add(AccessLogDerivation.derive(tcp(n, e), receivedUnixNano, options));
         }
       }
-      return new MappedBatch<>(out, 0, 0, "");
+      Map<String, Long> skips = AccessLogTypes.result(skipped);
+      long ignored = 0;
+      for (long c : skips.values()) {
+        ignored += c;
+      }
+      return new MappedBatch<>(out, 0, ignored, "", 0, 0, 0, skips, traceIdsInvalid);
     }
   }
 
@@ -101,8 +121,10 @@ public final class AlsMapper {
     f.protocol = f.grpcStatus >= 0 || contentType.startsWith("application/grpc")
         ? AccessLogRecord.Protocol.PROTOCOL_GRPC
         : AccessLogRecord.Protocol.PROTOCOL_HTTP;
-    f.traceId = TraceIds.fromHeaders(
-        header(req.getRequestHeadersMap(), "traceparent"), header(req.getRequestHeadersMap(), "x-b3-traceid"));
+    String traceparent = header(req.getRequestHeadersMap(), "traceparent");
+    String b3 = header(req.getRequestHeadersMap(), "x-b3-traceid");
+    f.traceId = TraceIds.fromHeaders(traceparent, b3);
+    f.traceIdInvalid = f.traceId.isEmpty() && TraceIds.present(traceparent, b3);
     return f;
   }
 

@@ -20,6 +20,8 @@ import java.util.Map;
 public final class OtlpAccessLogMapper {
   static final String QUALIFIER_CLUSTER = "upstream_cluster";
   static final String QUALIFIER_CODE = "response_code";
+  /** Optional {@code %ACCESS_LOG_TYPE%}: Envoy's intermediate entries are skipped, as over ALS. */
+  static final String ACCESS_LOG_TYPE = "access_log_type";
   private static final String POD_LABEL = "k8s.pod.label.";
   private static final String POD_LABELS = "k8s.pod.labels.";
 
@@ -35,6 +37,8 @@ public final class OtlpAccessLogMapper {
     long ignored = 0;
     long truncated = 0;
     String firstError = "";
+    Map<String, Long> skipped = null;
+    long traceIdsInvalid = 0;
     for (int r = 0; r < request.getResourceLogsCount(); r++) {
       ResourceLogs rl = request.getResourceLogs(r);
       Attributes resource = Attributes.of(rl.getResource().getAttributesList());
@@ -47,6 +51,12 @@ public final class OtlpAccessLogMapper {
               options.maxValueLength());
           if (!attrs.has(QUALIFIER_CLUSTER) || !attrs.has(QUALIFIER_CODE)) {
             ignored++;
+            continue;
+          }
+          String skip = AccessLogTypes.skipReason(value(attrs, ACCESS_LOG_TYPE));
+          if (skip != null) {
+            ignored++;
+            skipped = AccessLogTypes.count(skipped, skip);
             continue;
           }
           String problem = validate(log, attrs);
@@ -63,18 +73,17 @@ public final class OtlpAccessLogMapper {
           if (attrs.overLimit()) {
             truncated++;
           }
-          out.add(AccessLogDerivation.derive(facts(node, log, attrs, receivedUnixNano), receivedUnixNano, options));
+          AccessLogFacts f = facts(node, log, attrs, receivedUnixNano);
+          traceIdsInvalid += f.traceIdInvalid ? 1 : 0;
+          out.add(AccessLogDerivation.derive(f, receivedUnixNano, options));
         }
       }
     }
-    return new MappedBatch<>(out, rejected, ignored, firstError, truncated);
+    return new MappedBatch<>(out, rejected, ignored, firstError, truncated, 0, 0, AccessLogTypes.result(skipped),
+        traceIdsInvalid);
   }
 
   static String validate(LogRecord log, Attributes attrs) {
-    int traceId = log.getTraceId().size();
-    if (traceId != 0 && traceId != 16) {
-      return "trace_id must be empty or 16 bytes, got " + traceId;
-    }
     String code = value(attrs, QUALIFIER_CODE);
     long number = attrs.number(-1, QUALIFIER_CODE);
     if (!code.isEmpty() && (number < 0 || number > 999)) {
@@ -162,9 +171,15 @@ public final class OtlpAccessLogMapper {
     } else {
       f.startUnixNano = receivedUnixNano;
     }
-    f.traceId = log.getTraceId().size() == 16 ? log.getTraceId() : TraceIds.fromHeaders(value(a, "traceparent"), "");
+    // OTLP: a receiver takes a record whose trace_id is invalid as not associated with a trace (the record is kept);
+    // the request's own headers may still name it.
+    f.traceId = TraceIds.fromBytes(log.getTraceId());
     if (f.traceId.isEmpty()) {
-      f.traceId = TraceIds.fromHeaders("", value(a, "x_b3_traceid"));
+      String traceparent = value(a, "traceparent");
+      String b3 = value(a, "x_b3_traceid");
+      f.traceId = TraceIds.fromHeaders(traceparent, b3);
+      f.traceIdInvalid = f.traceId.isEmpty()
+          && (!TraceIds.allZero(log.getTraceId()) || TraceIds.present(traceparent, b3));
     }
     return f;
   }

@@ -120,7 +120,7 @@ public final class Pipeline {
 
   Export logs(ExportLogsServiceRequest request, long payloadBytes) {
     MappedBatch<AccessLogRecord> batch = logMapper.map(request, unixNanos.getAsLong());
-    metrics.count(LOGS, "ignored", batch.ignored());
+    ignored(LOGS, batch);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
     for (AccessLogRecord r : batch.records()) {
       records.add(accessLog(r));
@@ -148,6 +148,7 @@ public final class Pipeline {
     long truncated = batch.truncated();
     long linksOverLimit = batch.linksOverLimit();
     long linksInvalid = batch.linksInvalid();
+    long traceIdsInvalid = batch.traceIdsInvalid();
     CompletableFuture<Void> counted = s.acked().whenComplete((v, e) -> {
       metrics.count(signal, e == null ? "accepted" : "refused", n);
       // Like truncated, about accepted records only: a refused batch is sent again and would count its links twice.
@@ -155,9 +156,16 @@ public final class Pipeline {
         metrics.count(signal, "truncated", truncated);
         metrics.droppedSpanLinks("over_limit", linksOverLimit);
         metrics.droppedSpanLinks("invalid", linksInvalid);
+        metrics.droppedTraceIds(signal, "invalid", traceIdsInvalid);
       }
     });
     return new Export(null, counted, batch.rejected(), error);
+  }
+
+  /** Ignored items, and among them Envoy's intermediate access-log entries by reason. */
+  private void ignored(String signal, MappedBatch<?> batch) {
+    metrics.count(signal, "ignored", batch.ignored());
+    batch.skipped().forEach((reason, n) -> metrics.skippedAccessLogs(signal, reason, n));
   }
 
   AlsMapper.Stream newAlsStream() {
@@ -168,6 +176,9 @@ public final class Pipeline {
   void accessLogs(AlsMapper.Stream stream, StreamAccessLogsMessage message) {
     metrics.bytesIn(ALS, message.getSerializedSize());
     MappedBatch<AccessLogRecord> batch = stream.map(message, unixNanos.getAsLong());
+    ignored(ALS, batch);
+    // At mapping: an ALS entry is mapped once, whether it is then sent, spooled or dropped.
+    metrics.droppedTraceIds(ALS, "invalid", batch.traceIdsInvalid());
     if (batch.records().isEmpty()) {
       return;
     }

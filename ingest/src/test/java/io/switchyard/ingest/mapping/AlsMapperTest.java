@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.RequestMethod;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
+import io.envoyproxy.envoy.data.accesslog.v3.AccessLogType;
 import io.envoyproxy.envoy.data.accesslog.v3.ConnectionProperties;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
@@ -22,6 +23,7 @@ import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.TLSProperties;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.switchyard.model.v1.AccessLogRecord;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AlsMapperTest {
@@ -429,6 +431,123 @@ class AlsMapperTest {
         .build();
     AccessLogRecord r = mapper.newStream().map(withNode(productpageNode(), e), 0).records().get(0);
     assertThat(Hex.encode(r.getTraceId())).isEqualTo("0000000000000000d269b633813fc60c");
+  }
+
+  static HTTPAccessLogEntry httpOfType(AccessLogType type, int responseCode) {
+    HTTPAccessLogEntry.Builder e = outboundToReviews();
+    e.getCommonPropertiesBuilder().setAccessLogType(type);
+    e.getResponseBuilder().setResponseCode(UInt32Value.of(responseCode));
+    return e.build();
+  }
+
+  static TCPAccessLogEntry tcpOfType(AccessLogType type, long receivedBytes) {
+    return TCPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|27017||mongodb.db.svc.cluster.local")
+            .setAccessLogType(type))
+        .setConnectionProperties(ConnectionProperties.newBuilder().setReceivedBytes(receivedBytes))
+        .build();
+  }
+
+  static StreamAccessLogsMessage tcpMessage(TCPAccessLogEntry... entries) {
+    return StreamAccessLogsMessage.newBuilder()
+        .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(productpageNode()))
+        .setTcpLogs(StreamAccessLogsMessage.TCPAccessLogEntries.newBuilder().addAllLogEntry(java.util.List.of(entries)))
+        .build();
+  }
+
+  @Test
+  void onlyTheFinalHttpEntryOfARequestIsPublishedTheIntermediateOnesAreSkippedByType() {
+    // flush_access_log_on_new_request + access_log_flush_interval: start, two periodic flushes, then the end.
+    MappedBatch<AccessLogRecord> batch = mapper.newStream().map(withNode(productpageNode(),
+        httpOfType(AccessLogType.DownstreamStart, 0), httpOfType(AccessLogType.DownstreamPeriodic, 0),
+        httpOfType(AccessLogType.DownstreamPeriodic, 0), httpOfType(AccessLogType.DownstreamEnd, 200)), 0);
+
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.records().get(0).getResponseCode()).isEqualTo(200);
+    assertThat(batch.ignored()).isEqualTo(3);
+    assertThat(batch.skipped()).isEqualTo(Map.of("DownstreamStart", 1L, "DownstreamPeriodic", 2L));
+    assertThat(batch.rejected()).isZero();
+  }
+
+  @Test
+  void onlyTheConnectionEndOfATcpProxyConnectionIsPublished() {
+    MappedBatch<AccessLogRecord> batch = mapper.newStream().map(tcpMessage(
+        tcpOfType(AccessLogType.TcpUpstreamConnected, 0), tcpOfType(AccessLogType.TcpPeriodic, 400),
+        tcpOfType(AccessLogType.TcpConnectionEnd, 1000)), 0);
+
+    assertThat(batch.records()).extracting(AccessLogRecord::getRequestBytes).containsExactly(1000L);
+    assertThat(batch.skipped()).isEqualTo(Map.of("TcpUpstreamConnected", 1L, "TcpPeriodic", 1L));
+  }
+
+  @Test
+  void everyFinalTypeAndNotSetArePublishedEveryOtherTypeIsSkipped() {
+    for (AccessLogType type : AccessLogType.values()) {
+      if (type == AccessLogType.UNRECOGNIZED) {
+        continue;
+      }
+      boolean finalEntry = type == AccessLogType.NotSet || type == AccessLogType.DownstreamEnd
+          || type == AccessLogType.TcpConnectionEnd || type == AccessLogType.UpstreamEnd
+          || type == AccessLogType.UdpSessionEnd;
+      MappedBatch<AccessLogRecord> batch =
+          mapper.newStream().map(withNode(productpageNode(), httpOfType(type, 200)), 0);
+      assertThat(batch.records()).as(type.name()).hasSize(finalEntry ? 1 : 0);
+      assertThat(batch.skipped()).as(type.name()).isEqualTo(finalEntry ? Map.of() : Map.of(type.name(), 1L));
+    }
+  }
+
+  @Test
+  void aTypeNewerThanThisIngestIsPublished() {
+    // Unknown to this build: dropping it could lose the only entry of a request, publishing it cannot.
+    HTTPAccessLogEntry.Builder e = outboundToReviews();
+    e.getCommonPropertiesBuilder().setAccessLogTypeValue(99);
+    MappedBatch<AccessLogRecord> batch = mapper.newStream().map(withNode(productpageNode(), e.build()), 0);
+    assertThat(batch.records()).hasSize(1);
+    assertThat(batch.skipped()).isEmpty();
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void olderEnvoysIntermediateLogEntryFlagIsSkippedWhenNoTypeIsSet() {
+    // Envoy before access_log_type marked a TCP proxy's periodic entries only with intermediate_log_entry.
+    TCPAccessLogEntry.Builder periodic = tcpOfType(AccessLogType.NotSet, 400).toBuilder();
+    periodic.getCommonPropertiesBuilder().setIntermediateLogEntry(true);
+    MappedBatch<AccessLogRecord> batch =
+        mapper.newStream().map(tcpMessage(periodic.build(), tcpOfType(AccessLogType.NotSet, 1000)), 0);
+
+    assertThat(batch.records()).extracting(AccessLogRecord::getRequestBytes).containsExactly(1000L);
+    assertThat(batch.skipped()).isEqualTo(Map.of("intermediate_log_entry", 1L));
+  }
+
+  @Test
+  void invalidTraceHeadersLeaveTheRecordWithoutTraceIdAndAreCounted() {
+    HTTPAccessLogEntry badTraceparent = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder()
+            .putRequestHeaders("traceparent", "00-5b8efff798038103d269b633813fczzz-eee19b7ec3c1b174-01"))
+        .build();
+    HTTPAccessLogEntry zeroB3 = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("x-b3-traceid", "0000000000000000"))
+        .build();
+    HTTPAccessLogEntry shortB3 = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("x-b3-traceid", "d269b633813fc6"))
+        .build();
+    HTTPAccessLogEntry none = outboundToReviews().setRequest(HTTPRequestProperties.getDefaultInstance()).build();
+    MappedBatch<AccessLogRecord> batch =
+        mapper.newStream().map(withNode(productpageNode(), badTraceparent, zeroB3, shortB3, none), 0);
+
+    assertThat(batch.records()).hasSize(4).allSatisfy(r -> assertThat(r.getTraceId()).isEmpty());
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.traceIdsInvalid()).isEqualTo(3);
+  }
+
+  @Test
+  void aValidB3IdBesideAnInvalidTraceparentIsKeptAndNotCounted() {
+    HTTPAccessLogEntry e = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("traceparent", "garbage")
+            .putRequestHeaders("x-b3-traceid", "d269b633813fc60c"))
+        .build();
+    MappedBatch<AccessLogRecord> batch = mapper.newStream().map(withNode(productpageNode(), e), 0);
+    assertThat(Hex.encode(batch.records().get(0).getTraceId())).isEqualTo("0000000000000000d269b633813fc60c");
+    assertThat(batch.traceIdsInvalid()).isZero();
   }
 
   @Test

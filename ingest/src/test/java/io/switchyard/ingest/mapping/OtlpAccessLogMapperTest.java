@@ -12,6 +12,7 @@ import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.switchyard.model.v1.AccessLogRecord;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OtlpAccessLogMapperTest {
@@ -95,6 +96,83 @@ class OtlpAccessLogMapperTest {
     LogRecord log = accessLog().setTraceId(ByteString.copyFrom(id)).build();
     assertThat(Hex.encode(mapper.map(request(envoyResource(), log), 0).records().get(0).getTraceId()))
         .isEqualTo("0af7651916cd43dd8448eb211c80319c");
+  }
+
+  @Test
+  void sixtyFourBitLogRecordTraceIdIsWidenedTo128Bits() {
+    // Envoy's OTel access logger copies the active span's id: 8 bytes under its Zipkin or Datadog tracer.
+    LogRecord log = accessLog().setTraceId(ByteString.copyFrom(Hex.decode("d269b633813fc60c"))).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), log), 0);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(Hex.encode(batch.records().get(0).getTraceId())).isEqualTo("0000000000000000d269b633813fc60c");
+    assertThat(batch.traceIdsInvalid()).isZero();
+  }
+
+  @Test
+  void invalidLogRecordTraceIdKeepsTheRecordAndFallsBackToTheTraceparentAttribute() {
+    LogRecord fiveBytes = accessLog().setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5})).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), fiveBytes), 0);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.firstError()).isEmpty();
+    assertThat(Hex.encode(batch.records().get(0).getTraceId())).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(batch.traceIdsInvalid()).isZero(); // the record still has a trace id
+  }
+
+  @Test
+  void invalidLogRecordTraceIdWithoutAttributesKeepsTheRecordWithoutTraceIdAndIsCounted() {
+    LogRecord fiveBytes = accessLog().addAttributes(kv("traceparent", "-"))
+        .setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5})).build();
+    LogRecord twelveBytes = accessLog().addAttributes(kv("traceparent", "-"))
+        .setTraceId(ByteString.copyFrom(Hex.decode("0af7651916cd43dd8448eb21"))).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), fiveBytes, twelveBytes), 0);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.records()).hasSize(2).allSatisfy(r -> assertThat(r.getTraceId()).isEmpty());
+    assertThat(batch.traceIdsInvalid()).isEqualTo(2);
+  }
+
+  @Test
+  void allZeroLogRecordTraceIdMeansNoneAndIsNotCounted() {
+    // OTLP's "no trace id" as the Collector writes it; not kept as a zero id that would join unrelated requests.
+    LogRecord zero = accessLog().setTraceId(ByteString.copyFrom(new byte[16])).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), zero), 0);
+    assertThat(Hex.encode(batch.records().get(0).getTraceId())).isEqualTo("5b8efff798038103d269b633813fc60c");
+
+    LogRecord zero128 = accessLog().addAttributes(kv("traceparent", "-"))
+        .setTraceId(ByteString.copyFrom(new byte[16])).build();
+    LogRecord zero64 = accessLog().addAttributes(kv("traceparent", "-"))
+        .setTraceId(ByteString.copyFrom(new byte[8])).build();
+    batch = mapper.map(request(envoyResource(), zero128, zero64), 0);
+    assertThat(batch.records()).hasSize(2).allSatisfy(r -> assertThat(r.getTraceId()).isEmpty());
+    assertThat(batch.traceIdsInvalid()).isZero();
+  }
+
+  @Test
+  void invalidTraceparentAttributeIsCountedWhenTheRecordEndsWithoutTraceId() {
+    LogRecord log = accessLog().addAttributes(kv("traceparent", "00-00000000000000000000000000000000-eee19b7ec3c1b174-01"))
+        .build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), log), 0);
+    assertThat(batch.records().get(0).getTraceId()).isEmpty();
+    assertThat(batch.traceIdsInvalid()).isEqualTo(1);
+  }
+
+  @Test
+  void intermediateAccessLogTypesAreSkippedAndCountedByType() {
+    LogRecord start = accessLog().addAttributes(kv("access_log_type", "DownstreamStart")).build();
+    LogRecord periodic = accessLog().addAttributes(kv("access_log_type", "DownstreamPeriodic")).build();
+    LogRecord end = accessLog().addAttributes(kv("access_log_type", "DownstreamEnd")).build();
+    LogRecord notLogged = accessLog().addAttributes(kv("access_log_type", "-")).build();
+    LogRecord tcpPeriodic = accessLog().addAttributes(kv("access_log_type", "TcpPeriodic")).build();
+    MappedBatch<AccessLogRecord> batch =
+        mapper.map(request(envoyResource(), start, periodic, end, notLogged, tcpPeriodic, periodic), 0);
+
+    assertThat(batch.records()).hasSize(2);
+    assertThat(batch.ignored()).isEqualTo(4);
+    assertThat(batch.skipped())
+        .isEqualTo(Map.of("DownstreamStart", 1L, "DownstreamPeriodic", 2L, "TcpPeriodic", 1L));
+    assertThat(batch.rejected()).isZero();
   }
 
   @Test
@@ -191,13 +269,12 @@ class OtlpAccessLogMapperTest {
   @Test
   void invalidValuesAreRejectedNamingTheAttribute() {
     LogRecord badCode = accessLog().addAttributes(kv("response_code", "abc")).build();
-    LogRecord badTrace = accessLog().setTraceId(ByteString.copyFrom(new byte[5])).build();
     LogRecord badStart = accessLog().addAttributes(kv("start_time", "yesterday")).build();
     LogRecord hugeCode = accessLog().addAttributes(kv("response_code", 99_999_999_999L)).build();
     LogRecord negativeCode = accessLog().addAttributes(kv("response_code", "-5")).build();
-    var batch = mapper.map(request(envoyResource(), badCode, badTrace, badStart, hugeCode, negativeCode, accessLog().build()), 0);
+    var batch = mapper.map(request(envoyResource(), badCode, badStart, hugeCode, negativeCode, accessLog().build()), 0);
     assertThat(batch.records()).hasSize(1);
-    assertThat(batch.rejected()).isEqualTo(5);
+    assertThat(batch.rejected()).isEqualTo(4);
     assertThat(batch.firstError())
         .isEqualTo("resource_logs[0].scope_logs[0].log_records[0]: attribute response_code must be a number from 0 to 999, got 'abc'");
     assertThat(mapper.map(request(envoyResource(), hugeCode), 0).firstError())
