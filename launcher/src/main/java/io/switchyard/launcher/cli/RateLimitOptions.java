@@ -39,10 +39,19 @@ public final class RateLimitOptions {
   boolean noLocalCache;
 
   @Option(names = "--near-limit-ratio", paramLabel = "R", description = "near_limit stat threshold (default: ${DEFAULT-VALUE}).")
-  double nearLimitRatio = 0.8;
+  float nearLimitRatio = 0.8f; // float, as the reference parses NEAR_LIMIT_RATIO (ParseFloat(s, 32)): no double rounding first
 
   @Option(names = "--response-headers", paramLabel = "STYLE", description = "none, ratelimit (RateLimit-*) or x-ratelimit (X-RateLimit-*) (default: ${DEFAULT-VALUE}).")
   String responseHeaders = "none";
+
+  @Option(names = "--limit-header", paramLabel = "NAME", description = "Name of the limit header (the reference's LIMIT_LIMIT_HEADER; default: the style's).")
+  String limitHeader;
+
+  @Option(names = "--remaining-header", paramLabel = "NAME", description = "Name of the remaining header (the reference's LIMIT_REMAINING_HEADER; default: the style's).")
+  String remainingHeader;
+
+  @Option(names = "--reset-header", paramLabel = "NAME", description = "Name of the reset header (the reference's LIMIT_RESET_HEADER; default: the style's).")
+  String resetHeader;
 
   @Option(names = "--headers-all-descriptors", description = "List every limited descriptor in the limit header, not only the closest one.")
   boolean headersAll;
@@ -85,9 +94,22 @@ public final class RateLimitOptions {
     if (!(nearLimitRatio > 0 && nearLimitRatio <= 1)) {
       throw new UsageException("--near-limit-ratio must be in (0, 1]");
     }
-    return LimiterOptions.defaults().withGlobalShadowMode(shadowMode).withCountRejectedHits(!stopIncrement)
+    if (headers == LimiterOptions.HeaderStyle.NONE && (limitHeader != null || remainingHeader != null || resetHeader != null)) {
+      // The reference ignores the names without LIMIT_RESPONSE_HEADERS_ENABLED; a name given for nothing is a mistake.
+      throw new UsageException("--limit-header, --remaining-header and --reset-header name the headers of "
+          + "--response-headers ratelimit or x-ratelimit, which is none");
+    }
+    LimiterOptions options = LimiterOptions.defaults().withGlobalShadowMode(shadowMode).withCountRejectedHits(!stopIncrement)
         .withLocalCache(!noLocalCache).withNearLimitRatio(nearLimitRatio).withOnBackendError(policy)
         .withHeaders(headers, headersAll).withCacheKeyPrefix(cacheKeyPrefix)
         .withResponseDynamicMetadata(responseDynamicMetadata).withGlobalQuotaMode(quotaMode);
+    try {
+      return options.withHeaderNames(limitHeader, remainingHeader, resetHeader);
+    } catch (IllegalArgumentException e) {
+      // "limit header name: ..." names the flag it came from.
+      String m = e.getMessage();
+      int colon = m.indexOf(" header name: ");
+      throw new UsageException(colon < 0 ? m : "--" + m.substring(0, colon) + "-header: " + m.substring(colon + " header name: ".length()));
+    }
   }
 }

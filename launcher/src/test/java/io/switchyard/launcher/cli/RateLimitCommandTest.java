@@ -35,6 +35,34 @@ class RateLimitCommandTest {
   }
 
   @Test
+  void customHeaderNamesReachTheLimiterAndKeepTheStylesOthers() {
+    RateLimitOptions o = new RateLimitOptions();
+    o.responseHeaders = "ratelimit";
+    o.limitHeader = "X-Quota-Limit";
+    o.resetHeader = "X-Quota-Reset";
+    var limiter = o.limiterOptions();
+    assertThat(limiter.limitHeaderName()).isEqualTo("X-Quota-Limit");
+    assertThat(limiter.remainingHeaderName()).isEqualTo("RateLimit-Remaining");
+    assertThat(limiter.resetHeaderName()).isEqualTo("X-Quota-Reset");
+  }
+
+  @Test
+  void aBadHeaderNameIsAOneLineUsageErrorNamingItsFlag() throws Exception {
+    Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
+    CliRun r = run("ratelimit", "--config-dir", dir.toString(), "--response-headers", "ratelimit", "--remaining-header",
+        "Left:Over", "--admin-port", "0");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.strip()).startsWith("switchyard: --remaining-header: 'Left:Over' is not an HTTP header name");
+    CliRun same = run("ratelimit", "--config-dir", dir.toString(), "--response-headers", "ratelimit", "--reset-header",
+        "ratelimit-limit", "--admin-port", "0");
+    assertThat(same.code).isEqualTo(2);
+    assertThat(same.err.strip()).isEqualTo("switchyard: --reset-header: 'ratelimit-limit' is already the limit header name");
+    CliRun off = run("ratelimit", "--config-dir", dir.toString(), "--limit-header", "X-Quota", "--admin-port", "0");
+    assertThat(off.code).isEqualTo(2);
+    assertThat(off.err.strip()).contains("which is none");
+  }
+
+  @Test
   void badStorageFlagIsAOneLineUsageError() throws Exception {
     Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
     CliRun r = run("ratelimit", "--config-dir", dir.toString(), "--storage", "disk", "--admin-port", "0");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
@@ -14,6 +15,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
 
 /** Reads one YAML document into a {@link YamlNode} tree with line and column of every node. */
 final class YamlReader {
@@ -39,11 +43,16 @@ final class YamlReader {
         return null;
       }
       YamlNode root = readValue(file, p);
-      JsonToken extra = p.nextToken();
-      if (extra != null) {
-        JsonLocation at = p.currentTokenLocation();
-        throw new ConfigException(file, at.getLineNr(), at.getColumnNr(),
-            "more than one YAML document in one file; put each domain in its own file");
+      // The reference's yaml.Unmarshal reads the first document and silently drops the others, whose limits would
+      // then never apply: refuse instead. An empty document (a trailing "---") carries nothing, so it is let pass.
+      for (JsonToken extra = p.nextToken(); extra != null; extra = p.nextToken()) {
+        boolean empty = extra == JsonToken.VALUE_NULL || (extra == JsonToken.VALUE_STRING && p.getText().isEmpty());
+        if (!empty) {
+          int[] at = documentStart(text, p.currentTokenLocation());
+          throw new ConfigException(file, at[0], at[1], "only one YAML document per file is supported, and a"
+              + " second document starts here (envoyproxy/ratelimit would silently ignore it); put each domain in"
+              + " its own file");
+        }
       }
       return root;
     } catch (JsonProcessingException e) {
@@ -54,6 +63,25 @@ final class YamlReader {
     } catch (IOException e) {
       throw new ConfigException(file, 0, 0, "cannot read file: " + e.getMessage());
     }
+  }
+
+  /**
+   * Line and column of the start of the document holding {@code content}, its "---" when it has one. Jackson does
+   * not report document boundaries, so the text is read again as YAML events; this runs only on the error path.
+   */
+  private static int[] documentStart(String text, JsonLocation content) {
+    int[] at = {content.getLineNr(), content.getColumnNr()};
+    int documents = 0;
+    try {
+      for (Event e : new Yaml().parse(new StringReader(text))) {
+        if (e instanceof DocumentStartEvent && ++documents == 2) {
+          return new int[] {e.getStartMark().getLine() + 1, e.getStartMark().getColumn() + 1};
+        }
+      }
+    } catch (RuntimeException e) {
+      // Jackson read it; should SnakeYAML alone not, the content's position is still right.
+    }
+    return at;
   }
 
   private static YamlNode readValue(Path file, JsonParser p) throws IOException, ConfigException {

@@ -134,14 +134,18 @@ public final class RateLimitStats {
         : new String[] {domain, rest.substring(0, dot), rest.substring(dot + 1)};
   }
 
-  void domainNotFound(String domain) {
-    ConcurrentHashMap<String, LongAdder> byDomain = families.notFoundByDomain;
-    LongAdder a = byDomain.get(domain);
+  /**
+   * Counts {@code domain_not_found} once per descriptor of a request for an unconfigured domain, as the reference
+   * does, under {@code SanitizeStatName(domain) + ".domain_not_found"} (src/stats/manager_impl.go NewDomainStats),
+   * so the label is the sanitized domain, and domains that sanitize alike share one series. As for stat paths, the
+   * sanitizing runs once per domain seen, which is then remembered as an alias.
+   */
+  void domainNotFound(String domain, int descriptors) {
+    LongAdder a = families.notFoundByDomain.get(domain);
     if (a == null) {
-      String label = byDomain.size() >= maxKeys ? OVERFLOW : domain;
-      a = byDomain.computeIfAbsent(label, d -> new LongAdder());
+      a = families.notFoundCounter(domain, maxKeys);
     }
-    a.increment();
+    a.add(descriptors);
   }
 
   void globalShadowMode() {
@@ -175,12 +179,27 @@ public final class RateLimitStats {
     final ConcurrentHashMap<String, RuleStats> byKey = new ConcurrentHashMap<>();
     /** One entry per series, by sanitized name; what a scrape reads. */
     final ConcurrentHashMap<String, RuleStats> byName = new ConcurrentHashMap<>();
+    /** Domains as requested, each an alias of the series of its sanitized name. */
     final ConcurrentHashMap<String, LongAdder> notFoundByDomain = new ConcurrentHashMap<>();
+    /** One entry per series, by sanitized domain; what a scrape reads. */
+    final ConcurrentHashMap<String, LongAdder> notFoundByName = new ConcurrentHashMap<>();
     final LongAdder configLoadSuccess = new LongAdder();
     final LongAdder configLoadError = new LongAdder();
     final LongAdder redisError = new LongAdder();
     final LongAdder serviceError = new LongAdder();
     final LongAdder totalRequests = new LongAdder();
+
+    LongAdder notFoundCounter(String domain, int maxKeys) {
+      String name = sanitize(domain);
+      LongAdder a = notFoundByName.get(name);
+      if (a == null) {
+        a = notFoundByName.computeIfAbsent(notFoundByName.size() >= maxKeys ? OVERFLOW : name, k -> new LongAdder());
+      }
+      if (notFoundByDomain.size() < maxKeys) {
+        notFoundByDomain.putIfAbsent(domain, a);
+      }
+      return a;
+    }
 
     RuleStats create(String domain, String statsKey, int maxKeys) {
       String name = sanitize(statsKey);
@@ -215,8 +234,8 @@ public final class RateLimitStats {
           "Over-limit hits answered from the local over-limit cache without touching the store.", rules,
           r -> r.overLimitWithLocalCache));
       UnknownSnapshot.Builder notFound = UnknownSnapshot.builder().name(DOMAIN_NOT_FOUND)
-          .help("Requests for a domain that is not configured.");
-      notFoundByDomain.forEach((d, a) -> notFound.dataPoint(point(Labels.of("domain", d), a)));
+          .help("Descriptors of requests for a domain that is not configured.");
+      notFoundByName.forEach((d, a) -> notFound.dataPoint(point(Labels.of("domain", d), a)));
       out.add(notFound.build());
       out.add(single(CONFIG_LOAD_SUCCESS, "Successful config loads.", Labels.EMPTY, configLoadSuccess));
       out.add(single(CONFIG_LOAD_ERROR, "Rejected config loads.", Labels.EMPTY, configLoadError));

@@ -43,6 +43,11 @@ public final class RateLimiter {
   private final LimiterOptions options;
   private final RateLimitStats stats;
   private final OverLimitCache overLimitCache;
+  /** NEAR_LIMIT_RATIO as the reference holds it: a float32 (src/settings/settings.go). */
+  private final float nearLimitRatio;
+  private final String limitHeader;
+  private final String remainingHeader;
+  private final String resetHeader;
 
   public RateLimiter(Supplier<RateLimitConfig> config, CounterStore store, Clock clock, LimiterOptions options,
       RateLimitStats stats) {
@@ -52,6 +57,19 @@ public final class RateLimiter {
     this.options = options;
     this.stats = stats;
     this.overLimitCache = options.localCache() ? new OverLimitCache(clock, 1_000_000) : null;
+    this.nearLimitRatio = (float) options.nearLimitRatio();
+    this.limitHeader = options.limitHeaderName();
+    this.remainingHeader = options.remainingHeaderName();
+    this.resetHeader = options.resetHeaderName();
+  }
+
+  /**
+   * The reference's near-limit threshold, in its float32 arithmetic (src/limiter/base_limiter.go
+   * GetResponseDescriptorStatus: {@code uint64(math.Floor(float64(float32(limit) * this.nearLimitRatio)))}); float64
+   * arithmetic gives another threshold for some limits (90 at ratio 0.7: 62 instead of 63; most above 2^24).
+   */
+  static long nearLimitThreshold(long limit, float ratio) {
+    return (long) Math.floor((float) limit * ratio);
   }
 
   public LimiterOptions options() {
@@ -121,7 +139,8 @@ public final class RateLimiter {
     RateLimitResponse.Builder response = RateLimitResponse.newBuilder();
     if (domain == null) {
       validateOverrides(request);
-      stats.domainNotFound(request.getDomain());
+      // As the reference, whose GetLimit counts it once per descriptor.
+      stats.domainNotFound(request.getDomain(), n);
       for (int i = 0; i < n; i++) {
         response.addStatuses(NO_LIMIT);
       }
@@ -455,7 +474,7 @@ public final class RateLimiter {
       return;
     }
     long limit = c.limit.requestsPerUnit();
-    long nearThreshold = (long) Math.floor(limit * options.nearLimitRatio());
+    long nearThreshold = nearLimitThreshold(limit, nearLimitRatio);
     long after = (long) Math.ceil(c.estimateAfter);
     long before = after - hits;
     if (c.limit.algorithm() == Algorithm.TOKEN_BUCKET) {
@@ -566,7 +585,6 @@ public final class RateLimiter {
   }
 
   private void addHeaders(RateLimitResponse.Builder response, Check header, Check[] chosen) {
-    LimiterOptions.HeaderStyle style = options.headers();
     StringBuilder limit = new StringBuilder().append(header.limit.requestsPerUnit());
     if (options.headersForAllDescriptors()) {
       for (Check c : chosen) {
@@ -574,14 +592,14 @@ public final class RateLimiter {
           limit.append(", ").append(c.limit.requestsPerUnit()).append(";w=").append(c.limit.unit().seconds());
         }
       }
-    } else if (style == LimiterOptions.HeaderStyle.X_RATELIMIT) {
+    } else if (options.headers() == LimiterOptions.HeaderStyle.X_RATELIMIT) {
       // Envoy's own X-RateLimit-* (DRAFT_VERSION_03) names the policy; the reference's RateLimit-Limit is the number alone.
       limit.append(", ").append(header.limit.requestsPerUnit()).append(";w=").append(header.limit.unit().seconds());
     }
-    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.limit).setValue(limit.toString()));
-    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.remaining)
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(limitHeader).setValue(limit.toString()));
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(remainingHeader)
         .setValue(Long.toString(header.remaining)));
-    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(style.reset)
+    response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(resetHeader)
         .setValue(Long.toString(header.resetSeconds)));
   }
 }

@@ -294,4 +294,46 @@ class ConfigLoadErrorsTest {
     assertThat(c.domain("full").match(Descriptors.of("multi", "x")).rule().limits())
         .extracting(Limit::name).containsExactly("burst", "daily");
   }
+
+  @Test
+  void aSecondYamlDocumentIsRejectedAtItsSeparatorLine() {
+    // The reference's yaml.Unmarshal (src/config/config_impl.go ConfigFileContentToYaml) reads only the first
+    // document and drops the rest without a word; Switchyard refuses the file instead.
+    ConfigException e = error("""
+        domain: a
+        descriptors:
+          - key: k
+            rate_limit: {unit: second, requests_per_unit: 1}
+        ---
+        domain: b
+        """);
+    assertThat(e.line()).isEqualTo(5);
+    assertThat(e.reason()).startsWith("only one YAML document per file is supported")
+        .contains("second document");
+    assertThat(e.getMessage()).startsWith("bad.yaml:5:");
+  }
+
+  @Test
+  void aLeadingDocumentStartAndATrailingDocumentEndStillMakeOneDocument() throws Exception {
+    RateLimitConfig c = new RateLimitConfigLoader().loadTexts(Map.of("one.yaml", """
+        ---
+        domain: a
+        ...
+        """));
+    assertThat(c.domains()).containsOnlyKeys("a");
+  }
+
+  @Test
+  void emptyTrailingDocumentsCarryNothingAndAreAccepted() throws Exception {
+    RateLimitConfig c = new RateLimitConfigLoader().loadTexts(Map.of("one.yaml", "domain: a\n---\n--- ~\n---\n"));
+    assertThat(c.domains()).containsOnlyKeys("a");
+  }
+
+  @Test
+  void aDocumentAfterAnEmptyFirstOneIsStillASecondDocument() {
+    ConfigException e = error("---\n---\ndomain: a\n");
+    assertThat(e.line()).isEqualTo(2);
+    assertThat(e.column()).isEqualTo(1);
+    assertThat(e.reason()).startsWith("only one YAML document per file is supported");
+  }
 }

@@ -139,7 +139,7 @@ public abstract class LimiterConformanceTestBase {
       assertThat(s.hasCurrentLimit()).isFalse();
       assertThat(s.getLimitRemaining()).isZero();
     });
-    assertThat(f.counter("ratelimit_service_rate_limit_domain_not_found", "domain", "nope")).isEqualTo(1);
+    assertThat(f.counter("ratelimit_service_rate_limit_domain_not_found", "domain", "nope")).isEqualTo(2);
     RateLimitResponse unmatched = f.call("web", d("nothing", "here"));
     assertThat(unmatched.getStatuses(0).hasCurrentLimit()).isFalse();
   }

@@ -11,6 +11,8 @@ import io.switchyard.testing.MutableClock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Details where envoyproxy/ratelimit's behaviour is easy to miss; each case names the reference code. */
 class ReferenceParityTest {
@@ -109,5 +111,102 @@ class ReferenceParityTest {
     assertThat(r.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey() + ": " + h.getValue())
         .containsExactly("RateLimit-Limit: 0", "RateLimit-Remaining: 0", "RateLimit-Reset: 45");
+  }
+
+  @Test
+  void customResponseHeaderNamesReplaceTheDefaultNames() {
+    // src/settings/settings.go LIMIT_LIMIT_HEADER / LIMIT_REMAINING_HEADER / LIMIT_RESET_HEADER, used as given by
+    // src/service/ratelimit.go rateLimitLimitHeader / rateLimitRemainingHeader / rateLimitResetHeader.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {unit: minute, requests_per_unit: 10}
+        """, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.RATELIMIT, false)
+        .withHeaderNames("X-Quota-Limit", "x-quota-remaining", "X-Quota-Reset"));
+    f.clock.advance(Duration.ofSeconds(15));
+    RateLimitResponse r = f.call("web", d("user", "u"));
+    assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey() + ": " + h.getValue())
+        .containsExactly("X-Quota-Limit: 10", "x-quota-remaining: 9", "X-Quota-Reset: 45");
+  }
+
+  @Test
+  void aCustomHeaderNameLeftUnsetKeepsTheStylesDefault() {
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {unit: minute, requests_per_unit: 10}
+        """, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.X_RATELIMIT, false)
+        .withHeaderNames(null, "Left", null));
+    RateLimitResponse r = f.call("web", d("user", "u"));
+    assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey())
+        .containsExactly("X-RateLimit-Limit", "Left", "X-RateLimit-Reset");
+  }
+
+  /**
+   * src/limiter/base_limiter.go GetResponseDescriptorStatus:
+   * {@code nearLimitThreshold = uint64(math.Floor(float64(float32(overLimitThreshold) * this.nearLimitRatio)))} with
+   * {@code nearLimitRatio float32} (src/settings/settings.go NEAR_LIMIT_RATIO). The expected thresholds are that
+   * float32 product; the rows marked "differs" give another threshold in float64 arithmetic.
+   */
+  @ParameterizedTest(name = "ratio {0}, limit {1}: threshold {2}")
+  @CsvSource({
+      "0.8, 5, 4",
+      "0.8, 10, 8",
+      "0.8, 15, 12",
+      "0.8, 1000003, 800002",
+      "0.8, 16777219, 13421776",     // differs: float64 gives 13421775
+      "0.8, 4294967295, 3435973888", // differs: float64 gives 3435973836
+      "0.7, 90, 63",                 // differs: float64 gives 62
+      "0.7, 10, 7",
+  })
+  void nearLimitThresholdIsTheReferencesFloat32Product(double ratio, long limit, long threshold) {
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: k
+            rate_limit: {unit: hour, requests_per_unit: %d}
+        """.formatted(limit), LimiterOptions.defaults().withNearLimitRatio(ratio));
+    f.call("web", withHits(d("k", "v"), threshold));
+    assertThat(f.counter("ratelimit_service_rate_limit_near_limit", "key1", "k")).isZero();
+    f.call("web", withHits(d("k", "v"), 1));
+    assertThat(f.counter("ratelimit_service_rate_limit_near_limit", "key1", "k")).isEqualTo(1);
+    assertThat(f.counter("ratelimit_service_rate_limit_within_limit", "key1", "k")).isEqualTo(threshold + 1);
+  }
+
+  @Test
+  void nearLimitPartOfAnOverLimitRequestUsesTheSameThreshold() {
+    // src/limiter/base_limiter.go checkOverLimitThreshold: overLimitThreshold - max(nearLimitThreshold, before).
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: k
+            rate_limit: {unit: hour, requests_per_unit: 90}
+        """, LimiterOptions.defaults().withNearLimitRatio(0.7).withLocalCache(false));
+    f.call("web", withHits(d("k", "v"), 91));
+    assertThat(f.counter("ratelimit_service_rate_limit_near_limit", "key1", "k")).isEqualTo(90 - 63);
+    assertThat(f.counter("ratelimit_service_rate_limit_over_limit", "key1", "k")).isEqualTo(1);
+  }
+
+  @Test
+  void domainNotFoundCountsEachDescriptorUnderTheSanitizedDomain() {
+    // src/config/config_impl.go GetLimit runs once per descriptor (src/service/ratelimit.go constructLimitsToCheck)
+    // and counts NewDomainStats(domain).NotFound; src/stats/manager_impl.go NewDomainStats names it
+    // utils.SanitizeStatName(domain) + ".domain_not_found".
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: k
+            rate_limit: {unit: hour, requests_per_unit: 9}
+        """, LimiterOptions.defaults());
+    f.call("api:v1", d("a", "1"), d("b", "2"));
+    f.call("api|v1", d("a", "1"));
+    f.call("10.0.0.1", d("a", "1"));
+    assertThat(f.counter("ratelimit_service_rate_limit_domain_not_found", "domain", "api_v1")).isEqualTo(3);
+    assertThat(f.counter("ratelimit_service_rate_limit_domain_not_found", "domain", "10_0_0_1")).isEqualTo(1);
+    assertThat(f.registry.scrape().stream().filter(s -> s.getMetadata().getName()
+        .equals("ratelimit_service_rate_limit_domain_not_found")).findFirst().orElseThrow().getDataPoints())
+        .extracting(p -> p.getLabels().get("domain")).containsExactlyInAnyOrder("api_v1", "10_0_0_1");
   }
 }
