@@ -81,7 +81,8 @@ public final class ExtAuthzServer implements AutoCloseable {
         config.jwtPayloadKey(), 64 * 1024));
     AuthorizationService service = new AuthorizationService(mapper, engine, new CheckResponses(
         new CheckResponses.Options(config.namePolicyInDenial(), config.principalHeader())), log, m, clock, config.checkDeadline());
-    GrpcServer.Builder b = GrpcServer.builder("ext-authz", config.port()).host(config.host()).addService(service);
+    GrpcServer.Builder b = GrpcServer.builder("ext-authz", config.port()).host(config.host()).addService(service)
+        .readiness(readiness);
     if (config.tls() != null) {
       b.tls(config.tls());
     }

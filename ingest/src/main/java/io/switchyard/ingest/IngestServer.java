@@ -96,11 +96,13 @@ public final class IngestServer implements AutoCloseable {
     GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
         .addService(OtlpGrpcServices.tracesDefinition(pipeline, grpcAdmission, otlpWorkers))
-        .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers));
+        .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers))
+        .readiness(readiness);
     GrpcServer.Builder alsBuilder = GrpcServer.builder("ingest-als", config.alsPort()).host(config.host())
         .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
-        .addService(new AlsGrpcService(pipeline));
+        .addService(new AlsGrpcService(pipeline))
+        .readiness(readiness);
     if (config.bearerToken() != null) {
       grpc.intercept(new BearerTokenInterceptor(config.bearerToken()));
       alsBuilder.intercept(new BearerTokenInterceptor(config.bearerToken()));

@@ -76,7 +76,8 @@ public final class RateLimitServer implements AutoCloseable {
           .host(b.host)
           .tls(b.tls)
           .maxInboundMessageBytes(b.maxRequestBytes)
-          .addService(new RateLimitGrpcService(limiter, stats, serverMetrics, b.maxDescriptors));
+          .addService(new RateLimitGrpcService(limiter, stats, serverMetrics, b.maxDescriptors))
+          .readiness(ready);
       if (b.storage.kind() == StorageOptions.Kind.REDIS) {
         // Redis round trips block the handler; keep them off the transport threads.
         blockingExecutor = Executors.newFixedThreadPool(b.redisThreads, r -> {

@@ -6,7 +6,7 @@ import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.http.HttpResponses;
 import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.serverkit.metrics.Metrics;
-import io.switchyard.serverkit.tls.CertificateReloader;
+import io.switchyard.serverkit.tls.CertificateRegistry;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +58,7 @@ public final class AdminServer implements AutoCloseable {
     private int port = DEFAULT_PORT;
     private String host = "127.0.0.1";
     private String token;
+    private CertificateRegistry certificates = CertificateRegistry.shared();
 
     private Builder(Metrics metrics, Readiness readiness) {
       this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -80,6 +81,15 @@ public final class AdminServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whose {@code switchyard_tls_reload_total} {@code /metrics} shows: the registry the process's listeners
+     * were given; by default {@link CertificateRegistry#shared()}, the one listeners use when given none.
+     */
+    public Builder certificates(CertificateRegistry certificates) {
+      this.certificates = Objects.requireNonNull(certificates, "certificates");
+      return this;
+    }
+
     public Builder route(String path, HttpHandler handler, boolean requiresToken) {
       if (extra.putIfAbsent(path, new Object[] {handler, requiresToken}) != null) {
         throw new IllegalArgumentException("admin route already taken: " + path);
@@ -89,7 +99,7 @@ public final class AdminServer implements AutoCloseable {
 
     public AdminServer build() throws IOException {
       metrics.registerJvmMetrics();
-      CertificateReloader.exportMetrics(metrics);
+      certificates.exportMetrics(metrics);
       HttpServerKit.Builder b = HttpServerKit.builder("admin", port).host(host).bearerToken(token).threads(2);
       b.route("/healthz", getOrHead(ex -> HttpResponses.json(ex, 200, Map.of("status", "alive"))));
       b.route("/readyz", getOrHead(ex -> {

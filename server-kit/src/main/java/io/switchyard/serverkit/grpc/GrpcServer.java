@@ -12,6 +12,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.switchyard.serverkit.health.Readiness;
+import io.switchyard.serverkit.tls.CertificateRegistry;
 import io.switchyard.serverkit.tls.CertificateReloader;
 import io.switchyard.serverkit.tls.TlsOptions;
 import java.io.IOException;
@@ -26,10 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gRPC server on Netty with the standard health service (every added service SERVING while up) and
- * server reflection, optional TLS/mTLS (certificate and client CA reloaded when their files change, see
- * {@link CertificateReloader}), message size and keepalive limits, and a graceful shutdown that
- * drains in-flight calls within a deadline.
+ * A gRPC server on Netty with the standard health service and server reflection, optional TLS/mTLS
+ * (certificate and client CA reloaded when their files change, see {@link CertificateReloader}), message
+ * size and keepalive limits, and a graceful shutdown that drains in-flight calls within a deadline.
+ *
+ * <p>Health ({@code grpc.health.v1}, as Kubernetes gRPC probes and Envoy's gRPC health checks ask it): the
+ * server ({@code ""}) and every added service answer SERVING while up, or, given the readiness components
+ * the server stands for, follow them: NOT_SERVING while one of them is not ready (as {@code /readyz} shows
+ * it), SERVING when all are again, pushed to {@code Watch} streams on each flip. Only the server's own
+ * components: under {@code switchyard up} one process holds every service, and ext_authz must not turn
+ * NOT_SERVING for Envoy because the Flink child restarts. On {@link #close} they turn NOT_SERVING for good
+ * before the server stops taking calls.
  *
  * <p>Handlers run on the direct executor unless told otherwise: Switchyard's handlers do not block, and
  * a thread hop per call costs about 4x on two cores.
@@ -43,6 +52,10 @@ public final class GrpcServer implements AutoCloseable {
   private final List<String> serviceNames;
   private final Duration shutdownGrace;
   private final CertificateReloader certificates;
+  /** Empty: SERVING while up. */
+  private final List<Readiness.Component> readiness;
+  private final List<Readiness.Subscription> following = new ArrayList<>();
+  private boolean closed;
 
   private GrpcServer(Builder b, Server server, HealthStatusManager health, List<String> serviceNames,
       CertificateReloader certificates) {
@@ -52,6 +65,7 @@ public final class GrpcServer implements AutoCloseable {
     this.serviceNames = serviceNames;
     this.shutdownGrace = b.shutdownGrace;
     this.certificates = certificates;
+    this.readiness = List.copyOf(b.readiness);
   }
 
   public static Builder builder(String name, int port) {
@@ -60,12 +74,19 @@ public final class GrpcServer implements AutoCloseable {
 
   public GrpcServer start() throws IOException {
     server.start();
-    for (String s : serviceNames) {
-      health.setStatus(s, ServingStatus.SERVING);
+    if (readiness.isEmpty()) {
+      serve(ServingStatus.SERVING);
+    } else {
+      // Subscribed before the first read, so that no flip falls between the two.
+      synchronized (this) {
+        for (Readiness.Component c : readiness) {
+          following.add(c.onChange(this::followReadiness));
+        }
+      }
+      followReadiness();
     }
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     if (certificates != null) {
-      certificates.watch(CertificateReloader.DEFAULT_POLL_INTERVAL);
+      certificates.watch();
     }
     log.info("{} gRPC listening on port {}", name, port());
     return this;
@@ -88,13 +109,41 @@ public final class GrpcServer implements AutoCloseable {
     return certificates;
   }
 
-  /** Stops taking new calls, lets in-flight calls finish within the grace, then cancels the rest. */
+  /**
+   * Re-reads readiness rather than taking the flip's value: under the lock, the last call always sets the
+   * latest state, whatever order concurrent flips arrive in.
+   */
+  private synchronized void followReadiness() {
+    boolean ready = readiness.stream().allMatch(Readiness.Component::isReady);
+    serve(ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  /** Ignored by the health service once terminal (closed). */
+  private void serve(ServingStatus status) {
+    for (String s : serviceNames) {
+      health.setStatus(s, status);
+    }
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+  }
+
+  /**
+   * Answers NOT_SERVING to health checks from now on (so that Envoy and Kubernetes stop sending), stops
+   * taking new calls, lets in-flight calls finish within the grace, then cancels the rest. Closing again
+   * does nothing.
+   */
   @Override
   public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      following.forEach(Readiness.Subscription::close);
+    }
+    health.enterTerminalState();
     if (certificates != null) {
       certificates.close();
     }
-    health.enterTerminalState();
     server.shutdown();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -119,6 +168,8 @@ public final class GrpcServer implements AutoCloseable {
     private Duration permitKeepAliveTime = Duration.ofSeconds(10);
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Executor executor = MoreExecutors.directExecutor();
+    private final List<Readiness.Component> readiness = new ArrayList<>();
+    private CertificateRegistry certificateRegistry = CertificateRegistry.shared();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
@@ -137,6 +188,29 @@ public final class GrpcServer implements AutoCloseable {
 
     public Builder tls(TlsOptions tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Where the TLS files are followed and counted: listeners of one registry on the same files share one
+     * load, poll and count. By default {@link CertificateRegistry#shared()}, the one the admin server exports.
+     */
+    public Builder certificates(CertificateRegistry registry) {
+      this.certificateRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Health follows these readiness components (those of the service this server stands for, as the admin
+     * {@code /readyz} lists them) instead of SERVING while up; null components are skipped, so a service
+     * built without readiness passes its null straight through and keeps SERVING while up.
+     */
+    public Builder readiness(Readiness.Component... components) {
+      for (Readiness.Component c : components) {
+        if (c != null) {
+          readiness.add(c);
+        }
+      }
       return this;
     }
 
@@ -190,7 +264,18 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     public GrpcServer build() throws IOException {
-      CertificateReloader certs = tls == null ? null : CertificateReloader.load(tls);
+      CertificateReloader certs = tls == null ? null : certificateRegistry.acquire(tls);
+      try {
+        return build(certs);
+      } catch (RuntimeException e) {
+        if (certs != null) {
+          certs.close();
+        }
+        throw e;
+      }
+    }
+
+    private GrpcServer build(CertificateReloader certs) {
       ServerCredentials creds = certs == null ? InsecureServerCredentials.create() : certs.grpcCredentials();
       NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), creds)
           .executor(executor)

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.switchyard.serverkit.tls.CertificateRegistry;
 import io.switchyard.serverkit.tls.CertificateReloader;
 import io.switchyard.serverkit.tls.TlsOptions;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public final class HttpServerKit implements AutoCloseable {
   public HttpServerKit start() {
     server.start();
     if (certificates != null) {
-      certificates.watch(CertificateReloader.DEFAULT_POLL_INTERVAL);
+      certificates.watch();
     }
     log.info("{} HTTP listening on port {}", name, port());
     return this;
@@ -110,6 +111,7 @@ public final class HttpServerKit implements AutoCloseable {
     private final int port;
     private String host = "0.0.0.0";
     private TlsOptions tls;
+    private CertificateRegistry certificateRegistry = CertificateRegistry.shared();
     private java.util.concurrent.Executor executor;
     private int threads = 4;
     private String bearerToken;
@@ -132,6 +134,15 @@ public final class HttpServerKit implements AutoCloseable {
 
     public Builder tls(TlsOptions tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Where the TLS files are followed and counted: listeners of one registry on the same files share one
+     * load, poll and count. By default {@link CertificateRegistry#shared()}, the one the admin server exports.
+     */
+    public Builder certificates(CertificateRegistry registry) {
+      this.certificateRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
@@ -169,8 +180,14 @@ public final class HttpServerKit implements AutoCloseable {
       HttpServer server;
       CertificateReloader certs = null;
       if (tls != null) {
-        certs = CertificateReloader.load(tls);
-        HttpsServer https = HttpsServer.create(addr, 0);
+        certs = certificateRegistry.acquire(tls);
+        HttpsServer https;
+        try {
+          https = HttpsServer.create(addr, 0);
+        } catch (IOException | RuntimeException e) {
+          certs.close();
+          throw e;
+        }
         SSLContext ctx = certs.sslContext();
         boolean mutual = tls.mutual();
         https.setHttpsConfigurator(new HttpsConfigurator(ctx) {

@@ -6,12 +6,17 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.http.HttpResponses;
 import io.switchyard.serverkit.metrics.Metrics;
+import io.switchyard.serverkit.tls.CertificateRegistry;
+import io.switchyard.serverkit.tls.TlsOptions;
+import io.switchyard.testing.TestCertificates;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AdminServerTest {
   private final HttpClient http = HttpClient.newHttpClient();
@@ -86,6 +91,18 @@ class AdminServerTest {
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
       assertThat(metrics.body()).isEmpty();
+    }
+  }
+
+  @Test
+  void metricsCountTheTlsLoadsOfTheCertificateRegistryGiven(@TempDir Path dir) throws Exception {
+    TestCertificates pki = TestCertificates.create(dir);
+    try (CertificateRegistry certificates = new CertificateRegistry();
+        AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), new Readiness())
+            .certificates(certificates).port(0).build().start()) {
+      certificates.acquire(new TlsOptions(pki.serverCert(), pki.serverKey(), null)).close();
+      assertThat(get(admin, "/metrics", null).body())
+          .contains("switchyard_tls_reload_total{cert=\"" + pki.serverCert() + "\",result=\"success\"} 1.0");
     }
   }
 

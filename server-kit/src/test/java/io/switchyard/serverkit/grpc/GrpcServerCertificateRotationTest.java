@@ -11,7 +11,9 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.switchyard.serverkit.tls.CertificateReloader;
+import io.switchyard.serverkit.http.HttpResponses;
+import io.switchyard.serverkit.http.HttpServerKit;
+import io.switchyard.serverkit.tls.CertificateRegistry;
 import io.switchyard.serverkit.tls.TlsOptions;
 import io.switchyard.testing.TestCertificates;
 import java.io.IOException;
@@ -50,8 +52,9 @@ class GrpcServerCertificateRotationTest {
     TestCertificates first = TestCertificates.create(dir.resolve("pki-1"));
     TestCertificates second = TestCertificates.create(dir.resolve("pki-2"));
     Path mount = mount(first, "..2026_11_28_01");
-    try (GrpcServer server = GrpcServer.builder("test", 0).host("127.0.0.1").tls(options(mount)).build().start()) {
-      long failures = CertificateReloader.reloads(mount.resolve("tls.crt"), "failure");
+    CertificateRegistry registry = new CertificateRegistry();
+    try (registry; GrpcServer server = GrpcServer.builder("test", 0).host("127.0.0.1").tls(options(mount))
+        .certificates(registry).build().start()) {
 
       // A key that does not belong to the certificate (e.g. a half-finished manual rotation).
       Path gen = swap(mount, first, "..2026_11_28_02");
@@ -70,7 +73,34 @@ class GrpcServerCertificateRotationTest {
       assertThat(server.certificates().reloadNow()).isFalse();
       assertThat(healthOnce(server, first)).isEqualTo(ServingStatus.SERVING);
 
-      assertThat(CertificateReloader.reloads(mount.resolve("tls.crt"), "failure")).isEqualTo(failures + 3);
+      assertThat(registry.reloads(mount.resolve("tls.crt"), "failure")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void listenersSharingACertificateFollowARotationThatIsCountedOnce() throws Exception {
+    // ingest: OTLP gRPC, ALS gRPC and OTLP HTTP on the same --tls-cert/--tls-key/--tls-client-ca.
+    TestCertificates first = TestCertificates.create(dir.resolve("pki-1"));
+    TestCertificates second = TestCertificates.create(dir.resolve("pki-2"));
+    Path mount = mount(first, "..2026_11_28_01");
+    CertificateRegistry registry = new CertificateRegistry();
+    try (registry;
+        GrpcServer otlp = GrpcServer.builder("otlp", 0).host("127.0.0.1").tls(options(mount)).certificates(registry)
+            .build().start();
+        GrpcServer als = GrpcServer.builder("als", 0).host("127.0.0.1").tls(options(mount)).certificates(registry)
+            .build().start();
+        HttpServerKit http = HttpServerKit.builder("otlp-http", 0).host("127.0.0.1").tls(options(mount)).certificates(registry)
+            .route("/", ex -> HttpResponses.text(ex, 200, "ok")).build().start()) {
+      assertThat(registry.reloads(mount.resolve("tls.crt"), "success")).as("loaded once for three listeners").isEqualTo(1);
+
+      swap(mount, second, "..2026_11_28_02");
+      assertThat(otlp.certificates().reloadNow()).isTrue();
+      assertThat(als.certificates().reloadNow()).isFalse();
+
+      assertThat(healthOnce(otlp, second)).isEqualTo(ServingStatus.SERVING);
+      assertThat(healthOnce(als, second)).as("the listener that did not poll").isEqualTo(ServingStatus.SERVING);
+      assertThat(registry.reloads(mount.resolve("tls.crt"), "success")).isEqualTo(2);
+      assertThat(registry.reloads(mount.resolve("tls.crt"), "failure")).isZero();
     }
   }
 

@@ -25,11 +25,12 @@ class CertificateReloaderTest {
     TestCertificates second = TestCertificates.create(dir.resolve("pki-2"));
     Path cert = Files.copy(first.serverCert(), dir.resolve("tls.crt"));
     Path key = Files.copy(first.serverKey(), dir.resolve("tls.key"));
-    try (CertificateReloader r = CertificateReloader.load(new TlsOptions(cert, key, null)).watch(Duration.ofMillis(20))) {
-      long loads = CertificateReloader.reloads(cert, "success");
+    try (CertificateRegistry registry = new CertificateRegistry(Duration.ofMillis(20));
+        CertificateReloader r = registry.acquire(new TlsOptions(cert, key, null)).watch()) {
+      assertThat(registry.reloads(cert, "success")).isEqualTo(1);
       Files.copy(second.serverKey(), key, StandardCopyOption.REPLACE_EXISTING);
       Files.copy(second.serverCert(), cert, StandardCopyOption.REPLACE_EXISTING);
-      await().atMost(Duration.ofSeconds(10)).until(() -> CertificateReloader.reloads(cert, "success") > loads);
+      await().atMost(Duration.ofSeconds(10)).until(() -> registry.reloads(cert, "success") == 2);
     }
   }
 
@@ -40,7 +41,8 @@ class CertificateReloaderTest {
     // `openssl ecparam -name prime256v1 -genkey` writes this block ahead of the key.
     Files.writeString(key, "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
         + Files.readString(pki.serverKey()));
-    try (CertificateReloader r = CertificateReloader.load(new TlsOptions(pki.serverCert(), key, null))) {
+    try (CertificateRegistry registry = new CertificateRegistry();
+        CertificateReloader r = registry.acquire(new TlsOptions(pki.serverCert(), key, null))) {
       assertThat(r.options().privateKey()).isEqualTo(key);
     }
   }
@@ -51,9 +53,10 @@ class CertificateReloaderTest {
     Path cert = Files.copy(pki.serverCert(), dir.resolve("tls.crt"));
     Path key = Files.copy(pki.serverKey(), dir.resolve("tls.key"));
     Metrics metrics = new Metrics(new PrometheusRegistry());
-    CertificateReloader.exportMetrics(metrics);
-    CertificateReloader.exportMetrics(metrics);
-    try (CertificateReloader r = CertificateReloader.load(new TlsOptions(cert, key, null))) {
+    CertificateRegistry registry = new CertificateRegistry();
+    registry.exportMetrics(metrics);
+    registry.exportMetrics(metrics);
+    try (registry; CertificateReloader r = registry.acquire(new TlsOptions(cert, key, null))) {
       assertThat(r.reloadNow()).as("unchanged files").isFalse();
       Files.writeString(cert, "not a certificate\n");
       assertThat(r.reloadNow()).isFalse();

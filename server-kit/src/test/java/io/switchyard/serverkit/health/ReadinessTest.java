@@ -1,0 +1,72 @@
+package io.switchyard.serverkit.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ReadinessTest {
+  @Test
+  void listenersHearEachFlipOfTheirComponentOnly() {
+    Readiness readiness = new Readiness();
+    Readiness.Component config = readiness.register("config");
+    Readiness.Component kafka = readiness.register("kafka");
+    List<Boolean> heard = new CopyOnWriteArrayList<>();
+    config.onChange(() -> heard.add(config.isReady()));
+
+    config.ready();
+    kafka.ready();
+    kafka.notReady("Kafka does not answer");
+    config.notReady("config not loaded");
+    config.ready();
+
+    assertThat(heard).containsExactly(true, false, true);
+    assertThat(readiness.isReady()).isFalse();
+  }
+
+  @Test
+  void repeatingTheSameStateIsNotAChange() {
+    // Checks such as the Kafka reachability one say ready() every few seconds: only a flip may cost anything.
+    Readiness readiness = new Readiness();
+    Readiness.Component a = readiness.register("a");
+    AtomicInteger calls = new AtomicInteger();
+    a.onChange(calls::incrementAndGet);
+
+    a.notReady("starting");
+    a.notReady("still starting");
+    assertThat(calls).hasValue(0);
+    a.ready();
+    a.ready();
+    assertThat(calls).hasValue(1);
+    assertThat(readiness.snapshot()).containsEntry("a", "ready");
+  }
+
+  @Test
+  void aClosedSubscriptionHearsNothingMore() {
+    Readiness readiness = new Readiness();
+    Readiness.Component c = readiness.register("c");
+    AtomicInteger calls = new AtomicInteger();
+    Readiness.Subscription s = c.onChange(calls::incrementAndGet);
+    c.ready();
+    s.close();
+    s.close();
+    c.notReady("stopped");
+    assertThat(calls).hasValue(1);
+  }
+
+  @Test
+  void aFailingListenerDoesNotReachTheComponentNorTheOtherListeners() {
+    Readiness readiness = new Readiness();
+    Readiness.Component c = readiness.register("c");
+    AtomicInteger calls = new AtomicInteger();
+    c.onChange(() -> {
+      throw new IllegalStateException("boom");
+    });
+    c.onChange(calls::incrementAndGet);
+    c.ready();
+    assertThat(c.isReady()).isTrue();
+    assertThat(calls).hasValue(1);
+  }
+}
