@@ -48,7 +48,8 @@ public final class XdsServer implements AutoCloseable {
   private final Builder config;
   private final XdsMetrics metrics;
   private final SimpleCache<String> cache = new SimpleCache<>(Node::getCluster);
-  private final WildcardSubscriptions wildcards = new WildcardSubscriptions(cache);
+  private final MissingResources missing = new MissingResources(cache);
+  private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
   private final NackGuard guard;
   private final AtomicLong generation = new AtomicLong();
   private final Map<String, EnvoyResources> published = new HashMap<>();
@@ -89,18 +90,20 @@ public final class XdsServer implements AutoCloseable {
       scheduler.shutdownNow();
       throw e;
     }
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards), guard);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing), guard);
+    DeltaAckFilter acks = new DeltaAckFilter();
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);
     GrpcServer.Builder gb = GrpcServer.builder("xds", config.port).host(config.host)
-        .permitKeepAliveTime(Duration.ofSeconds(5));
+        .permitKeepAliveTime(Duration.ofSeconds(5)).readiness(readiness);
     if (config.tls != null) {
       gb.tls(config.tls);
     }
     for (BindableService s : List.<BindableService>of(xds.getAggregatedDiscoveryServiceImpl(),
         xds.getClusterDiscoveryServiceImpl(), xds.getEndpointDiscoveryServiceImpl(),
         xds.getListenerDiscoveryServiceImpl(), xds.getRouteDiscoveryServiceImpl())) {
-      gb.addService(ServerInterceptors.intercept(s, nodes));
+      // The last interceptor sees each message first: the node is settled before the ACK filter looks at it.
+      gb.addService(ServerInterceptors.intercept(s, acks, nodes));
     }
     grpc = gb.build().start();
     if (!config.collectInterval.isZero()) {

@@ -134,6 +134,142 @@ class XdsProtocolTest {
     }
   }
 
+  static DeltaDiscoveryRequest deltaAck(DeltaDiscoveryResponse r) {
+    return DeltaDiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setResponseNonce(r.getNonce()).build();
+  }
+
+  /**
+   * Envoy may ACK the same delta response twice (e.g. after re-subscribing). java-control-plane 1.0.49 looks the nonce
+   * up, finds nothing the second time and throws, which closes the stream.
+   */
+  @Test
+  void deltaDuplicateAckKeepsTheStreamOpen() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(REVIEWS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      ads.send(deltaAck(first));
+      ads.send(deltaAck(first));
+
+      // The stream still answers: a new subscription is served, and so is a later change.
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNamesSubscribe(RATINGS).build());
+      DeltaDiscoveryResponse ratings = ads.nextDelta();
+      assertThat(deltaNames(ratings)).containsExactly(RATINGS);
+      ads.send(deltaAck(ratings));
+      reload(mesh("10.0.0.7"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(deltaNames(changed)).containsExactly(REVIEWS);
+      assertThat(ads.closed).isNotDone();
+    }
+  }
+
+  /**
+   * A duplicate ACK that also changes the subscription: the change still counts (the protocol says subscriptions change
+   * even with a stale nonce), only the acknowledgement is not applied twice.
+   */
+  @Test
+  void deltaDuplicateAckWithANewSubscriptionIsServed() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(REVIEWS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      ads.send(deltaAck(first));
+      ads.send(deltaAck(first).toBuilder().addResourceNamesSubscribe(RATINGS).build());
+      DeltaDiscoveryResponse ratings = ads.nextDelta();
+      assertThat(deltaNames(ratings)).containsExactly(RATINGS);
+      assertThat(ads.closed).isNotDone();
+    }
+  }
+
+  static final String DETAILS = "outbound|9081||details.default.svc.cluster.local";
+
+  static String meshWithDetails() {
+    return mesh("10.0.0.1").replace("workloads:", """
+          - name: details
+            namespace: default
+            ports: [{port: 9081}]
+            endpoints: [{address: 10.0.0.5}]
+        workloads:""");
+  }
+
+  /**
+   * xds_protocol.rst, incremental "Knowing When a Requested Resource Does Not Exist": a subscribed name the server does
+   * not have comes back in removed_resources, so the client need not wait for its initial fetch timeout.
+   */
+  @Test
+  void deltaSubscriptionToAMissingResourceIsAnsweredWithItsRemoval() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(REVIEWS).addResourceNamesSubscribe(DETAILS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).containsExactly(REVIEWS);
+      assertThat(first.getRemovedResourcesList()).containsExactly(DETAILS);
+    }
+  }
+
+  /**
+   * A later subscription (the stream is up to date) to a missing name is answered too, only once, and the name stays
+   * subscribed: when the resource appears it is sent.
+   */
+  @Test
+  void deltaMissingResourceIsReportedOnceAndSentWhenItAppears() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(REVIEWS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNamesSubscribe(DETAILS).build());
+      DeltaDiscoveryResponse missing = ads.nextDelta();
+      assertThat(deltaNames(missing)).isEmpty();
+      assertThat(missing.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(missing));
+
+      // Were the removal repeated after the ACK, it would come before the answer to this subscription.
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNamesSubscribe(RATINGS).build());
+      DeltaDiscoveryResponse ratings = ads.nextDelta();
+      assertThat(deltaNames(ratings)).containsExactly(RATINGS);
+      assertThat(ratings.getRemovedResourcesList()).isEmpty();
+      ads.send(deltaAck(ratings));
+
+      reload(meshWithDetails());
+      DeltaDiscoveryResponse appeared = ads.nextDelta();
+      assertThat(deltaNames(appeared)).containsExactly(DETAILS);
+      assertThat(appeared.getRemovedResourcesList()).isEmpty();
+    }
+  }
+
+  /** Subscribing again to a name reported missing asks again: it is reported again. */
+  @Test
+  void deltaResubscriptionToAMissingResourceIsAnsweredAgain() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .addResourceNamesSubscribe(DETAILS).build());
+      DeltaDiscoveryResponse missing = ads.nextDelta();
+      assertThat(missing.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(missing));
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNamesSubscribe(DETAILS).build());
+      DeltaDiscoveryResponse again = ads.nextDelta();
+      assertThat(again.getRemovedResourcesList()).containsExactly(DETAILS);
+    }
+  }
+
+  /** Clusters too: a delta stream naming a cluster the group does not have is told so (on-demand CDS relies on it). */
+  @Test
+  void deltaClusterSubscriptionToAMissingClusterIsAnsweredWithItsRemoval() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .addResourceNamesSubscribe(REVIEWS).addResourceNamesSubscribe(DETAILS).build());
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).containsExactly(REVIEWS);
+      assertThat(first.getRemovedResourcesList()).containsExactly(DETAILS);
+    }
+  }
+
   /** An EDS request naming no resource wants none: nothing is sent, not every endpoint of the group. */
   @Test
   void sotwEndpointRequestWithoutNamesGetsNoEndpoints() throws Exception {
