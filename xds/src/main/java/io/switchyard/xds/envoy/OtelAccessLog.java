@@ -51,6 +51,8 @@ final class OtelAccessLog {
     a.put("upstream_peer_uri_san", "%UPSTREAM_PEER_URI_SAN%");
     a.put("request_id", "%REQ(X-REQUEST-ID)%");
     a.put("traceparent", "%REQ(TRACEPARENT)%");
+    // Which entry of a request this is: ingest skips the periodic and start ones (Envoy 1.26+).
+    a.put("access_log_type", "%ACCESS_LOG_TYPE%");
     return Collections.unmodifiableMap(a);
   }
 
