@@ -11,6 +11,7 @@ import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,16 +34,27 @@ import java.util.function.Consumer;
  *
  * <p>Each missing name is reported once per subscription: again only after the client subscribes to it again. It stays
  * pending in the library, so when the resource appears later it is sent, as the protocol also requires. Without a
- * snapshot for the group nothing is reported (nothing is known yet). State is per stream and type; the server calls
- * the request callback and then asks for the watch on the same thread, which is how the stream id gets here.
+ * snapshot for the group nothing is reported (nothing is known yet).
+ *
+ * <p>The protocol also keeps a name subscribed after the server removed its resource ("the server must ... send the
+ * resource when it exists again"), but the library forgets a name once the client ACKs its removal: it is neither
+ * tracked nor pending, so the resource was never sent again. Here the names each stream subscribed to by name are
+ * remembered (subscribe and unsubscribe lists; for types without a wildcard also the {@code initial_resource_versions}
+ * of a reconnect), and those the library holds neither way are handed to the cache as pending again. A removal the
+ * cache sent counts as the answer for that subscription, so it is not reported once more as missing.
+ *
+ * <p>State is per stream and type; the server calls the request callback and then asks for the watch on the same
+ * thread, which is how the stream id gets here.
  */
 final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks {
   private record StreamType(long stream, String typeUrl) {}
 
   private final SimpleCache<String> cache;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
-  // Names reported missing that the client has not subscribed to again since.
+  // Names reported missing (or removed) that the client has not subscribed to again since.
   private final Map<StreamType, Set<String>> reported = new ConcurrentHashMap<>();
+  // Names the client subscribed to by name and has not unsubscribed from; never the wildcard.
+  private final Map<StreamType, Set<String>> subscribed = new ConcurrentHashMap<>();
 
   MissingResources(SimpleCache<String> cache) {
     this.cache = cache;
@@ -58,11 +70,51 @@ final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
     currentStream.set(streamId);
-    Set<String> names = reported.get(new StreamType(streamId, request.getTypeUrl()));
+    StreamType key = new StreamType(streamId, request.getTypeUrl());
+    Set<String> names = reported.get(key);
     if (names != null) {
       // Subscribing again asks again; unsubscribing ends the subscription that was answered.
       request.getResourceNamesSubscribeList().forEach(names::remove);
       request.getResourceNamesUnsubscribeList().forEach(names::remove);
+    }
+    // As the library does: unsubscribe first, then subscribe.
+    Set<String> current = subscribed.get(key);
+    if (current != null) {
+      request.getResourceNamesUnsubscribeList().forEach(current::remove);
+    }
+    // For listeners and clusters a reconnecting wildcard subscriber lists what it got through the wildcard there,
+    // which it never named; other types have no wildcard, so what the client holds it subscribed to.
+    boolean initialNames = !WildcardSubscriptions.hasWildcardSemantics(request.getTypeUrl())
+        && request.getInitialResourceVersionsCount() > 0;
+    if (request.getResourceNamesSubscribeCount() > 0 || initialNames) {
+      Set<String> added = subscribed.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
+      for (String name : request.getResourceNamesSubscribeList()) {
+        if (!WildcardSubscriptions.WILDCARD.equals(name)) {
+          added.add(name);
+        }
+      }
+      if (initialNames) {
+        added.addAll(request.getInitialResourceVersionsMap().keySet());
+      }
+    }
+  }
+
+  @Override
+  public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+    if (response.getRemovedResourcesCount() == 0) {
+      return;
+    }
+    // Keyed like the requests: on a per-type (non-ADS) stream their type URL may be empty.
+    StreamType key = new StreamType(streamId, request.getTypeUrl());
+    Set<String> names = subscribed.get(key);
+    if (names == null) {
+      return;
+    }
+    // The removal answers the subscription: the name is not to be reported missing again until re-subscribed.
+    for (String name : response.getRemovedResourcesList()) {
+      if (names.contains(name)) {
+        reported.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(name);
+      }
     }
   }
 
@@ -78,6 +130,7 @@ final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks 
 
   private void forget(long streamId) {
     reported.keySet().removeIf(k -> k.stream() == streamId);
+    subscribed.keySet().removeIf(k -> k.stream() == streamId);
   }
 
   // ------------------------------------------------------------------ watches
@@ -94,6 +147,9 @@ final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks 
       Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
     Long stream = currentStream.get();
+    if (stream != null) {
+      pendingResources = withForgottenSubscriptions(stream, request.getTypeUrl(), resourceVersions, pendingResources);
+    }
     Set<String> missing = stream == null || pendingResources.isEmpty()
         ? Set.of() : missing(stream, request, resourceVersions, pendingResources);
     if (missing.isEmpty()) {
@@ -107,6 +163,25 @@ final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks 
         .addAll(missing);
     return cache.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
         hasClusterChanged);
+  }
+
+  /** The pending names plus the subscribed ones the library holds neither as tracked nor as pending. */
+  private Set<String> withForgottenSubscriptions(long stream, String typeUrl, Map<String, String> tracked,
+      Set<String> pending) {
+    Set<String> names = subscribed.get(new StreamType(stream, typeUrl));
+    if (names == null) {
+      return pending;
+    }
+    Set<String> out = null;
+    for (String name : names) {
+      if (!tracked.containsKey(name) && !pending.contains(name)) {
+        if (out == null) {
+          out = new HashSet<>(pending);
+        }
+        out.add(name);
+      }
+    }
+    return out == null ? pending : out;
   }
 
   /** Pending names the group's snapshot does not have and that were not reported on this subscription yet. */

@@ -270,6 +270,124 @@ class XdsProtocolTest {
     }
   }
 
+  static DeltaDiscoveryRequest subscribe(String typeUrl, String... names) {
+    return DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(typeUrl)
+        .addAllResourceNamesSubscribe(List.of(names)).build();
+  }
+
+  /**
+   * xds_protocol.rst: a resource the server removed stays subscribed; when it exists again it is sent. The library
+   * forgets a named resource once it sent its removal, so it never came back.
+   */
+  @Test
+  void deltaNamedResourceRemovedByTheServerIsSentAgainWhenItComesBack() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).containsExactly(DETAILS);
+      ads.send(deltaAck(first));
+
+      reload(mesh("10.0.0.1"));
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(deltaNames(removed)).isEmpty();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(removed));
+
+      reload(meshWithDetails());
+      DeltaDiscoveryResponse back = ads.nextDelta();
+      assertThat(back.getTypeUrl()).isEqualTo(AdsClient.EDS);
+      assertThat(deltaNames(back)).containsExactly(DETAILS);
+      assertThat(back.getRemovedResourcesList()).isEmpty();
+    }
+  }
+
+  /** The same for a cluster a non-wildcard delta CDS stream names (on-demand CDS). */
+  @Test
+  void deltaNamedClusterRemovedByTheServerIsSentAgainWhenItComesBack() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(subscribe(AdsClient.CDS, DETAILS));
+      DeltaDiscoveryResponse first = ads.nextDelta();
+      assertThat(deltaNames(first)).containsExactly(DETAILS);
+      ads.send(deltaAck(first));
+
+      reload(mesh("10.0.0.1"));
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(removed));
+
+      reload(meshWithDetails());
+      DeltaDiscoveryResponse back = ads.nextDelta();
+      assertThat(deltaNames(back)).containsExactly(DETAILS);
+    }
+  }
+
+  /**
+   * A reconnecting client's initial_resource_versions name endpoints it holds, hence wants: one the server no longer
+   * has is removed, and sent when it comes back.
+   */
+  @Test
+  void deltaReconnectedEndpointRemovedByTheServerIsSentWhenItComesBack() throws Exception {
+    start(mesh("10.0.0.1"), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.EDS)
+          .putInitialResourceVersions(DETAILS, "old").build());
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(removed));
+
+      reload(meshWithDetails());
+      DeltaDiscoveryResponse back = ads.nextDelta();
+      assertThat(deltaNames(back)).containsExactly(DETAILS);
+    }
+  }
+
+  /** The server's removal counts as the answer for the name: the ACK of it is not followed by another removal. */
+  @Test
+  void deltaRemovalByTheServerIsNotRepeated() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(ads.nextDelta()));
+      reload(mesh("10.0.0.1"));
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(removed));
+
+      // Were the removal repeated after the ACK, it would come before the answer to this subscription.
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNamesSubscribe(RATINGS).build());
+      DeltaDiscoveryResponse ratings = ads.nextDelta();
+      assertThat(deltaNames(ratings)).containsExactly(RATINGS);
+      assertThat(ratings.getRemovedResourcesList()).isEmpty();
+      ads.send(deltaAck(ratings));
+      // Nor with the next update of another resource.
+      reload(mesh("10.0.0.1").replace("10.0.0.9", "10.0.0.8"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(deltaNames(changed)).containsExactly(RATINGS);
+      assertThat(changed.getRemovedResourcesList()).isEmpty();
+    }
+  }
+
+  /** A name the client unsubscribed from after its removal is not sent when it comes back. */
+  @Test
+  void deltaUnsubscribedNameIsNotSentWhenItComesBack() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(subscribe(AdsClient.EDS, DETAILS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      reload(mesh("10.0.0.1"));
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaAck(removed).toBuilder().addResourceNamesUnsubscribe(DETAILS).build());
+
+      // Details comes back and ratings changes in the same edit: only ratings is sent.
+      reload(meshWithDetails().replace("10.0.0.9", "10.0.0.8"));
+      DeltaDiscoveryResponse next = ads.nextDelta();
+      assertThat(deltaNames(next)).containsExactly(RATINGS);
+    }
+  }
+
   /** An EDS request naming no resource wants none: nothing is sent, not every endpoint of the group. */
   @Test
   void sotwEndpointRequestWithoutNamesGetsNoEndpoints() throws Exception {
