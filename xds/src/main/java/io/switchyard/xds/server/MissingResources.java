@@ -9,7 +9,6 @@ import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -46,7 +45,7 @@ import java.util.function.Consumer;
  * <p>State is per stream and type; the server calls the request callback and then asks for the watch on the same
  * thread, which is how the stream id gets here.
  */
-final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks {
+final class MissingResources extends StreamScopedCallbacks implements ConfigWatcher {
   private record StreamType(long stream, String typeUrl) {}
 
   private final SimpleCache<String> cache;
@@ -119,16 +118,7 @@ final class MissingResources implements ConfigWatcher, DiscoveryServerCallbacks 
   }
 
   @Override
-  public void onStreamClose(long streamId, String typeUrl) {
-    forget(streamId);
-  }
-
-  @Override
-  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
-    forget(streamId);
-  }
-
-  private void forget(long streamId) {
+  void streamClosed(long streamId) {
     reported.keySet().removeIf(k -> k.stream() == streamId);
     subscribed.keySet().removeIf(k -> k.stream() == streamId);
   }

@@ -7,7 +7,6 @@ import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>The server calls the request callback and then {@code createWatch} on the same thread for the same message,
  * so the stream id of the request being watched is handed over in a thread local.
  */
-final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
+final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
   private static final Logger log = LoggerFactory.getLogger(NackGuard.class);
 
   /** How many rejections {@link #recentRejections()} keeps, newest first. */
@@ -86,16 +85,7 @@ final class NackGuard implements ConfigWatcher, DiscoveryServerCallbacks {
   }
 
   @Override
-  public void onStreamClose(long streamId, String typeUrl) {
-    closed(streamId);
-  }
-
-  @Override
-  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
-    closed(streamId);
-  }
-
-  private void closed(long streamId) {
+  void streamClosed(long streamId) {
     metrics.streams.dec();
     String group = groupOfStream.remove(streamId);
     if (group != null) {

@@ -8,7 +8,6 @@ import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -39,7 +38,7 @@ import java.util.function.Consumer;
  * and type; gRPC delivers one stream's requests one at a time, and the server runs the request callbacks and then
  * asks for the watch on the same thread, which is how the stream id reaches {@code createWatch}.
  */
-final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallbacks {
+final class WildcardSubscriptions extends StreamScopedCallbacks implements ConfigWatcher {
   static final String WILDCARD = "*";
 
   private record StreamType(long stream, String typeUrl) {}
@@ -130,16 +129,7 @@ final class WildcardSubscriptions implements ConfigWatcher, DiscoveryServerCallb
   }
 
   @Override
-  public void onStreamClose(long streamId, String typeUrl) {
-    forget(streamId);
-  }
-
-  @Override
-  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
-    forget(streamId);
-  }
-
-  private void forget(long streamId) {
+  void streamClosed(long streamId) {
     sotw.keySet().removeIf(k -> k.stream() == streamId);
     delta.keySet().removeIf(k -> k.stream() == streamId);
     initial.keySet().removeIf(k -> k.stream() == streamId);
