@@ -26,12 +26,4 @@ public record MappedBatch<T>(List<T> records, long rejected, long ignored, Strin
       long linksOverLimit, long linksInvalid) {
     this(records, rejected, ignored, firstError, truncated, linksOverLimit, linksInvalid, Map.of(), 0);
   }
-
-  public MappedBatch(List<T> records, long rejected, long ignored, String firstError, long truncated) {
-    this(records, rejected, ignored, firstError, truncated, 0, 0);
-  }
-
-  public MappedBatch(List<T> records, long rejected, long ignored, String firstError) {
-    this(records, rejected, ignored, firstError, 0);
-  }
 }

@@ -4,7 +4,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Objects;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -34,24 +33,13 @@ public final class CertificateReloader implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Loads the files through {@link CertificateRegistry#shared()}; call {@link #watch} to follow them. */
-  public static CertificateReloader load(TlsOptions options) throws IOException {
-    return CertificateRegistry.shared().acquire(options);
-  }
-
-  /** Looks at the files every {@link CertificateRegistry#pollInterval()} from now on, until the last handle closes. */
-  public CertificateReloader watch() {
-    return watch(registry.pollInterval());
-  }
-
   /**
-   * Looks at the files every {@code interval} (unless another handle on the same files already does) until
-   * the last handle closes.
+   * Looks at the files every {@link CertificateRegistry#pollInterval()} from now on (unless another handle on
+   * the same files already does) until the last handle closes.
    */
-  public synchronized CertificateReloader watch(Duration interval) {
-    Objects.requireNonNull(interval, "interval");
+  public synchronized CertificateReloader watch() {
     if (!closed) {
-      set.watch(interval);
+      set.watch(registry.pollInterval());
     }
     return this;
   }
