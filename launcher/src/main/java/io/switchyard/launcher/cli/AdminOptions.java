@@ -6,7 +6,11 @@ import io.switchyard.model.DefaultPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The admin endpoint flags every service command shares. */
 public final class AdminOptions {
@@ -18,6 +22,25 @@ public final class AdminOptions {
 
   @Option(names = "--admin-token-file", paramLabel = "FILE", description = "File holding a bearer token that admin endpoints revealing configuration require.")
   public Path tokenFile;
+
+  @Option(names = "--drain-seconds", paramLabel = "SECONDS",
+      description = {"On SIGTERM or Ctrl-C, answer not ready (/readyz 503, gRPC health NOT_SERVING) for this long while still serving,",
+          "then stop, so that Kubernetes and Envoy stop sending first (default: 0, stop at once; 5 behind a load balancer)."})
+  void drainSeconds(int seconds) {
+    if (seconds < 0) {
+      throw new ParameterException(mixee.commandLine(), "--drain-seconds must be 0 or more, got " + seconds);
+    }
+    drain = Duration.ofSeconds(seconds);
+  }
+
+  private Duration drain = Duration.ZERO;
+
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
+  /** The drain before shutdown. */
+  public Duration drain() {
+    return drain;
+  }
 
   /** The ports a service command listens on, starting with the admin port; the command adds its own. */
   public ListenPorts listenPorts() {

@@ -99,7 +99,7 @@ public final class ExtAuthzCommand implements Callable<Integer> {
       p.close();
       throw e;
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

@@ -89,7 +89,7 @@ public final class IngestCommand implements Callable<Integer> {
       p.close();
       throw e;
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

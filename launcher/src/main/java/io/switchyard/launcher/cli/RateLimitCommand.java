@@ -54,7 +54,7 @@ public final class RateLimitCommand implements Callable<Integer> {
       p.close();
       throw e;
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

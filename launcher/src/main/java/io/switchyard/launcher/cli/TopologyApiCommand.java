@@ -78,7 +78,7 @@ public final class TopologyApiCommand implements Callable<Integer> {
       p.close();
       throw e;
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

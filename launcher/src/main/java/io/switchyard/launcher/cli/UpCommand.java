@@ -108,7 +108,7 @@ public final class UpCommand implements Callable<Integer> {
     if (demo) {
       out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

@@ -62,7 +62,7 @@ public final class XdsCommand implements Callable<Integer> {
       p.close();
       throw e;
     }
-    p.awaitShutdown();
+    p.awaitShutdown(admin.drain());
     return 0;
   }
 

@@ -6,6 +6,7 @@ import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
@@ -73,13 +74,43 @@ public final class SwitchyardProcess implements AutoCloseable {
     out.flush();
   }
 
-  /** Blocks until the JVM is asked to stop, then closes everything this process owns. */
-  public void awaitShutdown() throws InterruptedException {
+  /**
+   * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then drains for {@code drain} (not at all when
+   * zero) and closes everything this process owns.
+   */
+  public void awaitShutdown(Duration drain) throws InterruptedException {
+    Objects.requireNonNull(drain, "drain");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      close();
+      stop(drain, d -> Thread.sleep(d.toMillis()));
       stopped.countDown();
     }, "switchyard-shutdown"));
     stopped.await();
+  }
+
+  /** How a drain waits: the shutdown thread sleeps; tests look at the process instead. */
+  @FunctionalInterface
+  interface Pause {
+    void pause(Duration d) throws InterruptedException;
+  }
+
+  /**
+   * Drains, then closes. Draining turns /readyz and every gRPC health answer not ready while the servers
+   * still take calls: Kubernetes takes a pod out of its Service's endpoints, and Envoy's health checks take
+   * a host out of its cluster, only some time after the pod was told to stop. Stopping at once would fail
+   * the calls they still send meanwhile.
+   */
+  void stop(Duration drain, Pause pause) {
+    if (!drain.isZero() && !readiness.isDraining()) {
+      readiness.drain();
+      out.println("switchyard: draining for " + drain.toSeconds() + " s (not ready, still serving)");
+      out.flush();
+      try {
+        pause.pause(drain);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    close();
   }
 
   @Override

@@ -106,6 +106,9 @@ public final class AdminServer implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean ready = readiness.isReady();
         body.put("ready", ready);
+        if (readiness.isDraining()) {
+          body.put("draining", true);
+        }
         body.put("components", readiness.snapshot());
         HttpResponses.json(ex, ready ? 200 : 503, body);
       }));

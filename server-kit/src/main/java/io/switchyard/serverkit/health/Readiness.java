@@ -13,14 +13,18 @@ import org.slf4j.LoggerFactory;
  * Readiness of the process: ready only when every registered component says it is. Components start
  * not ready ("starting"). A component's flips can be followed ({@link Component#onChange}), e.g. by the
  * gRPC health service of the server that component stands for, without polling.
+ *
+ * <p>{@link #drain} turns every component not ready for good, whatever it says after: the first step of a
+ * shutdown, so that Kubernetes and Envoy stop sending before the servers stop taking calls.
  */
 public final class Readiness {
   private static final Logger log = LoggerFactory.getLogger(Readiness.class);
 
   private final Map<String, Component> components = new ConcurrentHashMap<>();
+  private volatile boolean draining;
 
   public Component register(String name) {
-    Component c = new Component(name);
+    Component c = new Component(name, this);
     if (components.putIfAbsent(name, c) != null) {
       throw new IllegalArgumentException("component already registered: " + name);
     }
@@ -31,12 +35,31 @@ public final class Readiness {
     return components.values().stream().allMatch(Component::isReady);
   }
 
-  /** Component name to "ready" or the reason it is not, sorted by name. */
+  /**
+   * From now on every component, registered or not yet, is not ready ("draining"), and the listeners of each
+   * one that was ready hear it; the process is shutting down. Draining again does nothing.
+   */
+  public void drain() {
+    synchronized (this) {
+      if (draining) {
+        return;
+      }
+      draining = true;
+    }
+    // Only a component that was ready changes: the others' listeners already see not ready.
+    components.values().stream().filter(c -> c.ready).forEach(Component::announce);
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
+  /** Component name to "ready" or the reason it is not ("draining" once drained), sorted by name. */
   public Map<String, String> snapshot() {
     Map<String, String> out = new LinkedHashMap<>();
     components.keySet().stream().sorted().forEach(n -> {
       Component c = components.get(n);
-      out.put(n, c.isReady() ? "ready" : c.reason);
+      out.put(n, c.isReady() ? "ready" : c.ready && draining ? "draining" : c.reason);
     });
     return out;
   }
@@ -50,12 +73,14 @@ public final class Readiness {
 
   public static final class Component {
     private final String name;
+    private final Readiness owner;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean ready;
     private volatile String reason = "starting";
 
-    private Component(String name) {
+    private Component(String name, Readiness owner) {
       this.name = Objects.requireNonNull(name);
+      this.owner = owner;
     }
 
     public String name() {
@@ -74,8 +99,9 @@ public final class Readiness {
       }
     }
 
+    /** What the component last said, unless the process is draining. */
     public boolean isReady() {
-      return ready;
+      return ready && !owner.draining;
     }
 
     /**

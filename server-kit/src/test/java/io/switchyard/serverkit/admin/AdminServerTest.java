@@ -39,6 +39,23 @@ class AdminServerTest {
   }
 
   @Test
+  void readyzAnswers503WhileTheProcessDrainsAndLivenessStaysUp() throws Exception {
+    Readiness readiness = new Readiness();
+    readiness.register("ext-authz").ready();
+    try (AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), readiness).port(0).build().start()) {
+      assertThat(get(admin, "/readyz", null).statusCode()).isEqualTo(200);
+
+      readiness.drain();
+
+      HttpResponse<String> draining = get(admin, "/readyz", null);
+      assertThat(draining.statusCode()).isEqualTo(503);
+      assertThat(draining.body()).contains("\"draining\":true").contains("\"ext-authz\":\"draining\"");
+      assertThat(get(admin, "/healthz", null).statusCode()).as("Kubernetes must not restart a draining pod")
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void metricsIncludeJvmAndComponentSeries() throws Exception {
     Metrics metrics = new Metrics(new PrometheusRegistry());
     metrics.counter("switchyard_test_total", "test counter", "kind").labelValues("x").inc(3);

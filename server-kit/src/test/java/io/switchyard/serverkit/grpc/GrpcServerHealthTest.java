@@ -152,6 +152,27 @@ class GrpcServerHealthTest {
   }
 
   @Test
+  void drainingTheProcessAnswersNotServingWhileTheServerStillTakesCalls() throws Exception {
+    Readiness readiness = new Readiness();
+    Readiness.Component config = readiness.register("config");
+    config.ready();
+    try (GrpcServer s = withReadiness(config)) {
+      ManagedChannel ch = channel(s);
+      try {
+        assertThat(check(ch, ECHO)).isEqualTo(ServingStatus.SERVING);
+
+        readiness.drain();
+
+        assertThat(check(ch, "")).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(check(ch, ECHO)).as("a health check is a call: the server still answers it")
+            .isEqualTo(ServingStatus.NOT_SERVING);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void withoutReadinessTheServerServesFromStartAsBefore() {
     assertThat(check(channel, "")).isEqualTo(ServingStatus.SERVING);
   }
