@@ -104,13 +104,25 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
       return List.of(path);
     }
     try (Stream<Path> s = Files.walk(path)) {
-      return s.filter(Files::isRegularFile)
+      // Hidden parts are skipped as the reloader skips them: a mounted ConfigMap's keys are links into the
+      // kubelet's hidden ..<timestamp> folder, which would otherwise be read a second time; editor swap files.
+      return s.filter(p -> !hidden(path.relativize(p)))
+          .filter(Files::isRegularFile)
           .filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
           .sorted()
           .collect(Collectors.toList());
     } catch (IOException e) {
       throw new ConfigException(path, 0, 0, "cannot list: " + e.getMessage(), e);
     }
+  }
+
+  private static boolean hidden(Path relative) {
+    for (Path part : relative) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static MessageDigest sha256() {

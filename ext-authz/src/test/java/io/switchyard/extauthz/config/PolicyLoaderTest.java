@@ -94,6 +94,31 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void aMountedConfigMapIsReadOnceNotAlsoThroughTheKubeletsHiddenCopy() throws Exception {
+    // The kubelet's layout: the real files in a hidden timestamped folder, ..data linking to it, and one
+    // link per key at the top. A recursive walk that entered the hidden folder read every policy twice.
+    Path version = Files.createDirectory(dir.resolve("..2026_11_28_16_40_00.123456789"));
+    Files.writeString(version.resolve("policies.yaml"),
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: shop}\nspec: {}\n");
+    Files.createSymbolicLink(dir.resolve("..data"), version.getFileName());
+    Files.createSymbolicLink(dir.resolve("policies.yaml"), Path.of("..data", "policies.yaml"));
+
+    PolicySet s = new PolicyLoader("istio-system").load(dir);
+
+    assertThat(s.authorizationPolicies()).extracting(p -> p.id()).containsExactly("shop/a");
+  }
+
+  @Test
+  void hiddenFilesAndFoldersAreNotPolicies() throws Exception {
+    Files.writeString(dir.resolve(".p.yaml.swp"), "not yaml at all: [");
+    Files.createDirectory(dir.resolve(".git"));
+    Files.writeString(dir.resolve(".git").resolve("config.yaml"), "not yaml at all: [");
+    Files.writeString(dir.resolve(".draft.yaml"), "not yaml at all: [");
+
+    assertThat(new PolicyLoader("istio-system").load(dir).authorizationPolicies()).isEmpty();
+  }
+
+  @Test
   void emptyFolderIsAnEmptyPolicySet() throws Exception {
     assertThat(new PolicyLoader("istio-system").load(dir).authorizationPolicies()).isEmpty();
   }
