@@ -121,10 +121,11 @@ public final class AlsMapper {
     f.protocol = f.grpcStatus >= 0 || contentType.startsWith("application/grpc")
         ? AccessLogRecord.Protocol.PROTOCOL_GRPC
         : AccessLogRecord.Protocol.PROTOCOL_HTTP;
-    String traceparent = header(req.getRequestHeadersMap(), "traceparent");
-    String b3 = header(req.getRequestHeadersMap(), "x-b3-traceid");
-    f.traceId = TraceIds.fromHeaders(traceparent, b3);
-    f.traceIdInvalid = f.traceId.isEmpty() && TraceIds.present(traceparent, b3);
+    Map<String, String> headers = req.getRequestHeadersMap();
+    TraceIds.Headers trace = new TraceIds.Headers(header(headers, "traceparent"), header(headers, "b3"),
+        header(headers, "x-b3-traceid"), header(headers, "x-datadog-trace-id"), header(headers, "x-datadog-tags"));
+    f.traceId = TraceIds.fromHeaders(trace);
+    f.traceIdInvalid = f.traceId.isEmpty() && trace.present();
     return f;
   }
 

@@ -175,11 +175,10 @@ public final class OtlpAccessLogMapper {
     // the request's own headers may still name it.
     f.traceId = TraceIds.fromBytes(log.getTraceId());
     if (f.traceId.isEmpty()) {
-      String traceparent = value(a, "traceparent");
-      String b3 = value(a, "x_b3_traceid");
-      f.traceId = TraceIds.fromHeaders(traceparent, b3);
-      f.traceIdInvalid = f.traceId.isEmpty()
-          && (!TraceIds.allZero(log.getTraceId()) || TraceIds.present(traceparent, b3));
+      TraceIds.Headers trace = new TraceIds.Headers(value(a, "traceparent"), value(a, "b3"), value(a, "x_b3_traceid"),
+          value(a, "x_datadog_trace_id"), value(a, "x_datadog_tags"));
+      f.traceId = TraceIds.fromHeaders(trace);
+      f.traceIdInvalid = f.traceId.isEmpty() && (!TraceIds.allZero(log.getTraceId()) || trace.present());
     }
     return f;
   }

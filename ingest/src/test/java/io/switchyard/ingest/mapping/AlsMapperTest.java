@@ -540,6 +540,25 @@ class AlsMapperTest {
   }
 
   @Test
+  void singleB3AndDatadogHeadersGiveTheTraceIdAndInvalidOnesAreCounted() {
+    HTTPAccessLogEntry b3 = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("b3", "e457b5a2e4d86bd1-05e3ac9a4f6e3b90-1"))
+        .build();
+    HTTPAccessLogEntry datadog = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("x-datadog-trace-id", "18446744073709551615")
+            .putRequestHeaders("x-datadog-tags", "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000"))
+        .build();
+    HTTPAccessLogEntry badDatadog = outboundToReviews()
+        .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("x-datadog-trace-id", "18446744073709551616"))
+        .build();
+    MappedBatch<AccessLogRecord> batch = mapper.newStream().map(withNode(productpageNode(), b3, datadog, badDatadog), 0);
+
+    assertThat(batch.records()).extracting(r -> Hex.encode(r.getTraceId()))
+        .containsExactly("0000000000000000e457b5a2e4d86bd1", "640cfd8d00000000ffffffffffffffff", "");
+    assertThat(batch.traceIdsInvalid()).isEqualTo(1);
+  }
+
+  @Test
   void aValidB3IdBesideAnInvalidTraceparentIsKeptAndNotCounted() {
     HTTPAccessLogEntry e = outboundToReviews()
         .setRequest(HTTPRequestProperties.newBuilder().putRequestHeaders("traceparent", "garbage")

@@ -150,6 +150,21 @@ class OtlpAccessLogMapperTest {
   }
 
   @Test
+  void singleB3AndDatadogAttributesGiveTheTraceIdWhenNoTraceparentDoes() {
+    LogRecord b3 = accessLog().addAttributes(kv("traceparent", "-"))
+        .addAttributes(kv("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1")).build();
+    LogRecord datadog = accessLog().addAttributes(kv("traceparent", "-"))
+        .addAttributes(kv("x_datadog_trace_id", "1234567890123456789"))
+        .addAttributes(kv("x_datadog_tags", "_dd.p.tid=640cfd8d00000000")).build();
+    LogRecord samplingOnly = accessLog().addAttributes(kv("traceparent", "-")).addAttributes(kv("b3", "0")).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), b3, datadog, samplingOnly), 0);
+
+    assertThat(batch.records()).extracting(r -> Hex.encode(r.getTraceId()))
+        .containsExactly("80f198ee56343ba864fe8b2a57d3eff7", "640cfd8d00000000112210f47de98115", "");
+    assertThat(batch.traceIdsInvalid()).as("a sampling decision alone is no id meant").isZero();
+  }
+
+  @Test
   void invalidTraceparentAttributeIsCountedWhenTheRecordEndsWithoutTraceId() {
     LogRecord log = accessLog().addAttributes(kv("traceparent", "00-00000000000000000000000000000000-eee19b7ec3c1b174-01"))
         .build();

@@ -1,0 +1,104 @@
+package io.switchyard.ingest.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import org.junit.jupiter.api.Test;
+
+class TraceIdsTest {
+  static String id(TraceIds.Headers h) {
+    ByteString id = TraceIds.fromHeaders(h);
+    return id.isEmpty() ? "" : Hex.encode(id);
+  }
+
+  static TraceIds.Headers b3(String v) {
+    return new TraceIds.Headers(null, v, null, null, null);
+  }
+
+  static TraceIds.Headers datadog(String id, String tags) {
+    return new TraceIds.Headers(null, null, null, id, tags);
+  }
+
+  @Test
+  void aSingleB3HeaderGivesItsTraceIdWhateverFollowsIt() {
+    assertThat(id(b3("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90")))
+        .isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+    assertThat(id(b3("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-d"))).isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+    assertThat(id(b3("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1"))).isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+  }
+
+  @Test
+  void a64BitSingleB3TraceIdIsLeftPadded() {
+    assertThat(id(b3("e457b5a2e4d86bd1-05e3ac9a4f6e3b90-0"))).isEqualTo("0000000000000000e457b5a2e4d86bd1");
+  }
+
+  @Test
+  void aB3OfOnlyASamplingStateCarriesNoIdAndIsNotAnInvalidOne() {
+    for (String decision : new String[] {"0", "1", "d"}) {
+      assertThat(id(b3(decision))).as(decision).isEmpty();
+      assertThat(b3(decision).present()).as(decision).isFalse();
+    }
+  }
+
+  @Test
+  void malformedSingleB3HeadersGiveNoIdButCountAsMeant() {
+    for (String bad : new String[] {"80f198ee56343ba8-", "80f198ee56343ba864fe8b2a57d3ef-e457b5a2e4d86bd1-1",
+        "zzf198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1", "00000000000000000000000000000000-e457b5a2e4d86bd1",
+        "80f198ee56343ba864fe8b2a57d3eff7-0000000000000000-1", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90-x"}) {
+      assertThat(id(b3(bad))).as(bad).isEmpty();
+      assertThat(b3(bad).present()).as(bad).isTrue();
+    }
+  }
+
+  @Test
+  void theOrderIsTraceparentThenSingleB3ThenMultiB3ThenDatadog() {
+    String w3c = "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01";
+    String single = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
+    String multi = "d269b633813fc60c";
+    assertThat(id(new TraceIds.Headers(w3c, single, multi, "1", null))).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(id(new TraceIds.Headers(null, single, multi, "1", null))).isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+    assertThat(id(new TraceIds.Headers(null, "1", multi, "1", null))).isEqualTo("0000000000000000d269b633813fc60c");
+    assertThat(id(new TraceIds.Headers("garbage", "garbage", "garbage", "1", null)))
+        .as("each invalid one gives way to the next").isEqualTo("00000000000000000000000000000001");
+  }
+
+  @Test
+  void aDatadogDecimalTraceIdIsItsLow64Bits() {
+    assertThat(id(datadog("1234567890123456789", null))).isEqualTo("0000000000000000112210f47de98115");
+    assertThat(Long.toHexString(1234567890123456789L)).isEqualTo("112210f47de98115");
+  }
+
+  @Test
+  void aDatadogIdAboveTheLargestSignedLongIsReadUnsigned() {
+    assertThat(id(datadog("18446744073709551615", null))).isEqualTo("0000000000000000ffffffffffffffff");
+    assertThat(id(datadog("9223372036854775808", null))).isEqualTo("00000000000000008000000000000000");
+  }
+
+  @Test
+  void theDatadogTidTagGivesTheHigh64Bits() {
+    assertThat(id(datadog("1234567890123456789", "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000")))
+        .isEqualTo("640cfd8d00000000112210f47de98115");
+  }
+
+  @Test
+  void aMalformedTidTagLeavesTheHighBitsZero() {
+    for (String tags : new String[] {"_dd.p.tid=640cfd8d", "_dd.p.tid=640CFD8D00000000", "_dd.p.tid=zz0cfd8d00000000"}) {
+      assertThat(id(datadog("1234567890123456789", tags))).as(tags).isEqualTo("0000000000000000112210f47de98115");
+    }
+  }
+
+  @Test
+  void invalidDatadogIdsGiveNoIdButCountAsMeant() {
+    for (String bad : new String[] {"0", "18446744073709551616", "-5", "12ab", "1.5", "99999999999999999999999"}) {
+      assertThat(id(datadog(bad, null))).as(bad).isEmpty();
+      assertThat(datadog(bad, null).present()).as(bad).isTrue();
+    }
+  }
+
+  @Test
+  void noHeadersAtAllIsNoIdAndNothingMeant() {
+    TraceIds.Headers none = new TraceIds.Headers(null, "", " ", null, "_dd.p.tid=640cfd8d00000000");
+    assertThat(id(none)).isEmpty();
+    assertThat(none.present()).as("tags alone carry no id").isFalse();
+  }
+}
