@@ -25,8 +25,8 @@ final class TraceIds {
 
   /**
    * The first valid non-zero id, in the order of OpenTelemetry's propagators: W3C {@code traceparent}
-   * ({@code 00-<32 hex>-<16 hex>-<2 hex>}); B3's single {@code b3} ({@code <trace>-<span>[-<sampled>[-<parent>]]}, the span id 16 non-zero hex),
-   * then {@code x-b3-traceid}, in the order OpenTelemetry's B3 extractor reads them (16 or 32 hex; 64-bit ids
+   * ({@code 00-<32 hex>-<16 hex>-<2 hex>}); B3's single {@code b3} ({@code <trace>-<span>[-<sampled>[-<parent>]]},
+   * the span id 16 non-zero hex), then {@code x-b3-traceid}, in the order OpenTelemetry's B3 extractor reads them (16 or 32 hex; 64-bit ids
    * left-padded to 128 bits as B3 specifies; a {@code b3} of only a sampling state carries no id); Datadog's
    * unsigned decimal {@code x-datadog-trace-id} as the low 64 bits, with the high 64 bits from the
    * {@code _dd.p.tid} tag of {@code x-datadog-tags} when it is 16 lower-hex characters, else zeros, as Datadog's
@@ -45,7 +45,7 @@ final class TraceIds {
     if (given(h.b3())) {
       // As OpenTelemetry's B3 extractor: a trace id and a valid span id, then at most a sampling state and a parent.
       String[] p = h.b3().trim().split("-", -1);
-      ByteString id = p.length >= 2 && p.length <= 4 && !valid(p[1]).isEmpty() && p[1].length() == 16
+      ByteString id = p.length >= 2 && p.length <= 4 && p[1].length() == 16 && !valid(p[1]).isEmpty()
           ? b3TraceId(p[0])
           : ByteString.EMPTY;
       if (!id.isEmpty()) {
