@@ -68,7 +68,7 @@ class KubernetesManifestsTest {
       ISTIO.resolve("install/istio-operator.yaml"), ISTIO.resolve("install/istiod-values.yaml"));
   /** The image of deploy/docker/Dockerfile, as the manifests name it before kustomize's `images:` rewrites it. */
   static final String SWITCHYARD_IMAGE = "switchyard";
-  /** After SIGTERM: the drain, then up to 10 s for the gRPC calls in flight (README, "Commands"), then the JVM's exit. */
+  /** After SIGTERM: the drain, then up to 10 s for the calls in flight (README, "Commands"), then the JVM's exit. */
   static final int GRPC_GRACE_SECONDS = 10;
   static final int EXIT_MARGIN_SECONDS = 5;
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -46,14 +47,18 @@ public final class HttpServerKit implements AutoCloseable {
   private final ExecutorService ownedExecutor;
   private final String bearerToken;
   private final CertificateReloader certificates;
+  private final InFlight inFlight;
+  private final Duration shutdownGrace;
 
   private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken,
-      CertificateReloader certificates) {
+      CertificateReloader certificates, InFlight inFlight, Duration shutdownGrace) {
     this.name = name;
     this.server = server;
     this.ownedExecutor = ownedExecutor;
     this.bearerToken = bearerToken;
     this.certificates = certificates;
+    this.inFlight = inFlight;
+    this.shutdownGrace = shutdownGrace;
   }
 
   /**
@@ -65,7 +70,7 @@ public final class HttpServerKit implements AutoCloseable {
       throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
     }
     HttpHandler h = requiresToken && bearerToken != null ? new TokenGuard(bearerToken, handler) : handler;
-    server.createContext(pathPrefix, new ErrorGuard(name, h));
+    server.createContext(pathPrefix, new ErrorGuard(name, h, inFlight));
   }
 
   public static Builder builder(String name, int port) {
@@ -90,8 +95,20 @@ public final class HttpServerKit implements AutoCloseable {
     return certificates;
   }
 
+  /**
+   * Answers new requests 503 from now on, lets the running ones finish within the grace, then closes the
+   * listener and every connection.
+   */
   @Override
   public void close() {
+    try {
+      int left = inFlight.closeAndAwait(shutdownGrace);
+      if (left > 0) {
+        log.warn("{} HTTP: {} request(s) still running after {}; closing their connections", name, left, shutdownGrace);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (certificates != null) {
       certificates.close();
     }
@@ -115,6 +132,7 @@ public final class HttpServerKit implements AutoCloseable {
     private java.util.concurrent.Executor executor;
     private int threads = 4;
     private String bearerToken;
+    private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<Route> routes = new ArrayList<>();
 
     private record Route(String prefix, HttpHandler handler, boolean requiresToken) {}
@@ -163,6 +181,12 @@ public final class HttpServerKit implements AutoCloseable {
       return this;
     }
 
+    /** How long {@link #close} waits for running requests before closing their connections (default 10 s). */
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
     public Builder route(String pathPrefix, HttpHandler handler, boolean requiresToken) {
       if (!pathPrefix.startsWith("/")) {
         throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
@@ -202,9 +226,10 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server = HttpServer.create(addr, 0);
       }
+      InFlight inFlight = new InFlight();
       for (Route r : routes) {
         HttpHandler h = r.requiresToken && bearerToken != null ? new TokenGuard(bearerToken, r.handler) : r.handler;
-        server.createContext(r.prefix, new ErrorGuard(name, h));
+        server.createContext(r.prefix, new ErrorGuard(name, h, inFlight));
       }
       ExecutorService owned = null;
       if (executor == null) {
@@ -213,7 +238,7 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server.setExecutor(executor);
       }
-      return new HttpServerKit(name, server, owned, bearerToken, certs);
+      return new HttpServerKit(name, server, owned, bearerToken, certs, inFlight, shutdownGrace);
     }
   }
 
@@ -241,9 +266,13 @@ public final class HttpServerKit implements AutoCloseable {
     }
   }
 
-  private record ErrorGuard(String server, HttpHandler next) implements HttpHandler {
+  private record ErrorGuard(String server, HttpHandler next, InFlight inFlight) implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) {
+      if (!inFlight.enter()) {
+        refuse(ex);
+        return;
+      }
       try {
         next.handle(ex);
       } catch (Exception | StackOverflowError e) {
@@ -254,6 +283,19 @@ public final class HttpServerKit implements AutoCloseable {
           // The response was already (partly) sent; closing is all that is left.
           ex.close();
         }
+      } finally {
+        inFlight.exit();
+      }
+    }
+
+    /** While closing: the client should go to another instance, on a new connection. */
+    private void refuse(HttpExchange ex) {
+      try {
+        ex.getResponseHeaders().set("Connection", "close");
+        ex.getResponseHeaders().set("Retry-After", "1");
+        HttpResponses.error(ex, 503, server + " is shutting down; retry");
+      } catch (IOException | RuntimeException e) {
+        ex.close();
       }
     }
   }
