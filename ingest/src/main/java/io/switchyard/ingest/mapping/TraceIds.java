@@ -5,6 +5,14 @@ import com.google.protobuf.ByteString;
 /** Trace ids from propagation headers or an OTLP log record, so access logs can be joined to traces. */
 final class TraceIds {
   private static final ByteString HIGH_ZEROS = ByteString.copyFrom(new byte[8]);
+  /**
+   * Datadog's default {@code DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH}: dd-trace-java and dd-trace-go drop a longer incoming
+   * {@code x-datadog-tags} whole, and the tracers inject none longer by default.
+   */
+  private static final int DATADOG_TAGS_MAX_LENGTH = 512;
+  private static final String TID_KEY = "_dd.p.tid";
+  /** (2^64 - 1) / 10: one more decimal digit after a larger unsigned value overflows 64 bits. */
+  private static final long MAX_UNSIGNED_DIV_10 = Long.divideUnsigned(-1L, 10);
 
   private TraceIds() {}
 
@@ -19,18 +27,15 @@ final class TraceIds {
      * a sampling state ({@code 0}, {@code 1}, {@code d}) is a decision without an id, as B3 defines it.
      */
     boolean present() {
-      return given(traceparent) || given(b3) && b3.trim().length() > 1 || given(xB3TraceId) || given(datadogTraceId);
+      return given(traceparent) || given(b3) && !samplingStateOnly(b3) || given(xB3TraceId) || given(datadogTraceId);
     }
   }
 
   /**
    * The first valid non-zero id, in the order of OpenTelemetry's propagators: W3C {@code traceparent}
-   * ({@code 00-<32 hex>-<16 hex>-<2 hex>}); B3's single {@code b3} ({@code <trace>-<span>[-<sampled>[-<parent>]]},
-   * the span id 16 non-zero hex), then {@code x-b3-traceid}, in the order OpenTelemetry's B3 extractor reads them (16 or 32 hex; 64-bit ids
-   * left-padded to 128 bits as B3 specifies; a {@code b3} of only a sampling state carries no id); Datadog's
-   * unsigned decimal {@code x-datadog-trace-id} as the low 64 bits, with the high 64 bits from the
-   * {@code _dd.p.tid} tag of {@code x-datadog-tags} when it is 16 lower-hex characters, else zeros, as Datadog's
-   * tracers read it. Empty when none is valid.
+   * ({@code 00-<32 hex>-<16 hex>-<2 hex>}); B3's single {@code b3}, then {@code x-b3-traceid}, in the order
+   * OpenTelemetry's B3 extractor reads them (see {@link #singleB3}; 64-bit ids left-padded to 128 bits as B3
+   * specifies); Datadog's {@code x-datadog-trace-id} (see {@link #datadog}). Empty when none is valid.
    */
   static ByteString fromHeaders(Headers h) {
     if (given(h.traceparent()) && h.traceparent().length() >= 55) {
@@ -43,11 +48,7 @@ final class TraceIds {
       }
     }
     if (given(h.b3())) {
-      // As OpenTelemetry's B3 extractor: a trace id and a valid span id, then at most a sampling state and a parent.
-      String[] p = h.b3().trim().split("-", -1);
-      ByteString id = p.length >= 2 && p.length <= 4 && p[1].length() == 16 && !valid(p[1]).isEmpty()
-          ? b3TraceId(p[0])
-          : ByteString.EMPTY;
+      ByteString id = singleB3(h.b3().trim());
       if (!id.isEmpty()) {
         return id;
       }
@@ -64,6 +65,42 @@ final class TraceIds {
     return ByteString.EMPTY;
   }
 
+  private static boolean samplingStateOnly(String b3) {
+    String v = b3.trim();
+    return v.length() == 1 && (v.charAt(0) == '0' || v.charAt(0) == '1' || v.charAt(0) == 'd');
+  }
+
+  /**
+   * B3's single header {@code {TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]]} as OpenTelemetry's B3
+   * extractor reads it: a trace id of 16 or 32 lower-hex characters (16 left-padded), a span id of 16, neither all
+   * zeros, then at most two more fields, which it does not check (the sampling state and parent carry no trace id).
+   */
+  private static ByteString singleB3(String v) {
+    int traceEnd = v.indexOf('-');
+    if (traceEnd != 16 && traceEnd != 32) {
+      return ByteString.EMPTY;
+    }
+    int spanEnd = traceEnd + 17;
+    if (v.length() < spanEnd || v.length() > spanEnd && v.charAt(spanEnd) != '-'
+        || !lowerHexNonZero(v, traceEnd + 1, spanEnd)) {
+      return ByteString.EMPTY;
+    }
+    if (v.length() > spanEnd) {
+      int samplingEnd = v.indexOf('-', spanEnd + 1);
+      if (samplingEnd >= 0 && v.indexOf('-', samplingEnd + 1) >= 0) {
+        return ByteString.EMPTY;
+      }
+    }
+    if (!lowerHexNonZero(v, 0, traceEnd)) {
+      return ByteString.EMPTY;
+    }
+    byte[] id = new byte[16];
+    for (int i = traceEnd - 2, b = 15; i >= 0; i -= 2, b--) {
+      id[b] = (byte) (lowerHexDigit(v.charAt(i)) << 4 | lowerHexDigit(v.charAt(i + 1)));
+    }
+    return ByteString.copyFrom(id);
+  }
+
   private static ByteString b3TraceId(String t) {
     if (t.length() == 16) {
       t = "0000000000000000" + t;
@@ -71,42 +108,86 @@ final class TraceIds {
     return t.length() == 32 ? valid(t) : ByteString.EMPTY;
   }
 
+  /**
+   * Datadog's id as its tracers read it: {@code decimal} is an unsigned 64-bit decimal number, not zero, that is the
+   * low 64 bits (leading zeros allowed, no sign, as dd-trace-cpp, Envoy's Datadog tracer, parses it; dd-trace-go's
+   * extra reading of a negative signed value is not followed); the high 64 bits are the {@code _dd.p.tid} tag of
+   * {@code tags} (see {@link #datadogHigh}), else zeros.
+   */
   private static ByteString datadog(String decimal, String tags) {
-    if (decimal.isEmpty() || decimal.length() > 20) {
+    if (decimal.isEmpty()) {
       return ByteString.EMPTY;
     }
+    long low = 0;
     for (int i = 0; i < decimal.length(); i++) {
-      char c = decimal.charAt(i);
-      if (c < '0' || c > '9') {
+      int d = decimal.charAt(i) - '0';
+      if (d < 0 || d > 9 || Long.compareUnsigned(low, MAX_UNSIGNED_DIV_10) > 0 || low == MAX_UNSIGNED_DIV_10 && d > 5) {
         return ByteString.EMPTY;
       }
-    }
-    long low;
-    try {
-      low = Long.parseUnsignedLong(decimal);
-    } catch (NumberFormatException aboveTwoToThe64) {
-      return ByteString.EMPTY;
+      low = low * 10 + d;
     }
     if (low == 0) {
       return ByteString.EMPTY;
     }
-    String high = highTid(tags);
-    return valid((high == null ? "0000000000000000" : high) + String.format("%016x", low));
+    long high = datadogHigh(tags);
+    byte[] id = new byte[16];
+    for (int i = 7; i >= 0; i--, high >>>= 8, low >>>= 8) {
+      id[i] = (byte) high;
+      id[i + 8] = (byte) low;
+    }
+    return ByteString.copyFrom(id);
   }
 
-  /** The {@code _dd.p.tid} tag's value when it is 16 lower-hex characters; else null (the tracers then use zeros). */
-  private static String highTid(String tags) {
-    if (tags == null) {
-      return null;
+  /**
+   * The high 64 bits from {@code x-datadog-tags}, {@code key=value} pairs split by commas: the last {@code _dd.p.tid}
+   * when it is 16 lower-hex characters. Zero, as the tracers then use, when the tag is absent or malformed, or when
+   * the header is not such a list or is longer than {@value #DATADOG_TAGS_MAX_LENGTH} characters (the tracers drop
+   * such a header whole).
+   */
+  private static long datadogHigh(String tags) {
+    if (tags == null || tags.length() > DATADOG_TAGS_MAX_LENGTH) {
+      return 0;
     }
-    for (String tag : tags.split(",")) {
-      String t = tag.trim();
-      if (t.startsWith("_dd.p.tid=")) {
-        String v = t.substring("_dd.p.tid=".length());
-        return v.length() == 16 && v.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f') ? v : null;
+    long high = 0;
+    int n = tags.length();
+    for (int start = 0; start < n; ) {
+      int end = tags.indexOf(',', start);
+      end = end < 0 ? n : end;
+      int eq = tags.indexOf('=', start);
+      if (eq <= start || eq + 1 >= end) {
+        return 0;
       }
+      if (eq - start == TID_KEY.length() && tags.startsWith(TID_KEY, start)) {
+        high = end - eq - 1 == 16 && lowerHexNonZero(tags, eq + 1, end) ? hexLong(tags, eq + 1, end) : 0;
+      }
+      start = end + 1;
     }
-    return null;
+    return high;
+  }
+
+  private static long hexLong(String s, int from, int to) {
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      v = v << 4 | lowerHexDigit(s.charAt(i));
+    }
+    return v;
+  }
+
+  /** Whether {@code s[from, to)} is lower-case hex, as B3, OpenTelemetry and Datadog write ids, and not all zeros. */
+  private static boolean lowerHexNonZero(String s, int from, int to) {
+    boolean nonZero = false;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (lowerHexDigit(c) < 0) {
+        return false;
+      }
+      nonZero |= c != '0';
+    }
+    return nonZero;
+  }
+
+  private static int lowerHexDigit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   private static boolean given(String v) {

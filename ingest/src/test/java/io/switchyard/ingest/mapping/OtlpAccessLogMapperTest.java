@@ -165,6 +165,22 @@ class OtlpAccessLogMapperTest {
   }
 
   @Test
+  void malformedB3AndDatadogAttributesAreCountedAndAMalformedTagsHeaderLeavesTheHighBitsZero() {
+    LogRecord upperB3 = accessLog().addAttributes(kv("traceparent", "-"))
+        .addAttributes(kv("b3", "80F198EE56343BA864FE8B2A57D3EFF7-e457b5a2e4d86bd1-1")).build();
+    LogRecord badDatadog = accessLog().addAttributes(kv("traceparent", "-")).addAttributes(kv("x_datadog_trace_id", "-5"))
+        .build();
+    LogRecord badTags = accessLog().addAttributes(kv("traceparent", "-"))
+        .addAttributes(kv("x_datadog_trace_id", "1234567890123456789"))
+        .addAttributes(kv("x_datadog_tags", "_dd.p.dm=-4,oops,_dd.p.tid=640cfd8d00000000")).build();
+    MappedBatch<AccessLogRecord> batch = mapper.map(request(envoyResource(), upperB3, badDatadog, badTags), 0);
+
+    assertThat(batch.records()).extracting(r -> Hex.encode(r.getTraceId()))
+        .containsExactly("", "", "0000000000000000112210f47de98115");
+    assertThat(batch.traceIdsInvalid()).isEqualTo(2);
+  }
+
+  @Test
   void invalidTraceparentAttributeIsCountedWhenTheRecordEndsWithoutTraceId() {
     LogRecord log = accessLog().addAttributes(kv("traceparent", "00-00000000000000000000000000000000-eee19b7ec3c1b174-01"))
         .build();

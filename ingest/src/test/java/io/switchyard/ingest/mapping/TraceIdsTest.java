@@ -19,6 +19,11 @@ class TraceIdsTest {
     return new TraceIds.Headers(null, null, null, id, tags);
   }
 
+  /** A 64-bit id as 128-bit hex with zero high bits, computed independently of the code under test. */
+  static String low(long unsigned) {
+    return String.format("%032x", new java.math.BigInteger(Long.toUnsignedString(unsigned)));
+  }
+
   @Test
   void aSingleB3HeaderGivesItsTraceIdWhateverFollowsIt() {
     assertThat(id(b3("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90")))
@@ -48,6 +53,33 @@ class TraceIdsTest {
       assertThat(id(b3(bad))).as(bad).isEmpty();
       assertThat(b3(bad).present()).as(bad).isTrue();
     }
+  }
+
+  @Test
+  void aB3InUpperCaseHexIsInvalidAsB3AndOpenTelemetryAskLowerHex() {
+    for (String bad : new String[] {"80F198EE56343BA864FE8B2A57D3EFF7-e457b5a2e4d86bd1-1",
+        "80f198ee56343ba864fe8b2a57d3eff7-E457B5A2E4D86BD1-1", "E457B5A2E4D86BD1-05e3ac9a4f6e3b90"}) {
+      assertThat(id(b3(bad))).as(bad).isEmpty();
+      assertThat(b3(bad).present()).as(bad).isTrue();
+    }
+  }
+
+  @Test
+  void aOneCharacterB3ThatIsNoSamplingStateIsAnInvalidOne() {
+    for (String bad : new String[] {"x", "2", "-"}) {
+      assertThat(id(b3(bad))).as(bad).isEmpty();
+      assertThat(b3(bad).present()).as(bad).isTrue();
+    }
+  }
+
+  @Test
+  void aSingleB3TraceIdIsReadAfterAnInvalidTraceparentButBeforeTheMultiHeader() {
+    String single = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
+    assertThat(id(new TraceIds.Headers("00-zz-eee19b7ec3c1b174-01", single, "d269b633813fc60c", null, null)))
+        .isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+    assertThat(id(new TraceIds.Headers(null, "80f198ee56343ba8-0000000000000000", "d269b633813fc60c", null, null)))
+        .as("an invalid b3 gives way to x-b3-traceid, as OpenTelemetry's B3 extractor falls back")
+        .isEqualTo("0000000000000000d269b633813fc60c");
   }
 
   @Test
@@ -88,8 +120,43 @@ class TraceIdsTest {
   }
 
   @Test
+  void aDatadogTraceIdWithLeadingZerosIsReadWhateverItsLength() {
+    assertThat(id(datadog("0000000000001234567890123456789", null))).isEqualTo(low(1234567890123456789L));
+    assertThat(id(datadog("000000000000000000000018446744073709551615", null))).isEqualTo(low(-1L));
+  }
+
+  @Test
+  void aDatadogTagsHeaderThatIsNoKeyValueListGivesNoHighBits() {
+    for (String tags : new String[] {"_dd.p.dm=-4,garbage,_dd.p.tid=640cfd8d00000000",
+        "_dd.p.tid=640cfd8d00000000,,_dd.p.dm=-4", "=x,_dd.p.tid=640cfd8d00000000",
+        "_dd.p.dm=,_dd.p.tid=640cfd8d00000000", "_dd.p.tid=640cfd8d00000000,_dd.p.dm"}) {
+      assertThat(id(datadog("1234567890123456789", tags))).as(tags).isEqualTo(low(1234567890123456789L));
+    }
+  }
+
+  @Test
+  void aTidTagAfterASpaceIsNotTheTidTag() {
+    assertThat(id(datadog("1234567890123456789", "_dd.p.dm=-4, _dd.p.tid=640cfd8d00000000")))
+        .isEqualTo(low(1234567890123456789L));
+  }
+
+  @Test
+  void aDatadogTagsHeaderLongerThanTheTracers512CharacterLimitIsIgnored() {
+    String tid = "_dd.p.tid=640cfd8d00000000,_dd.p.x=";
+    String at512 = tid + "a".repeat(512 - tid.length());
+    assertThat(id(datadog("1234567890123456789", at512))).isEqualTo("640cfd8d00000000112210f47de98115");
+    assertThat(id(datadog("1234567890123456789", at512 + "a"))).isEqualTo(low(1234567890123456789L));
+  }
+
+  @Test
+  void theLastTidTagWinsAndATrailingCommaIsAllowedAsInTheTracers() {
+    assertThat(id(datadog("1234567890123456789", "_dd.p.tid=1111111111111111,_dd.p.tid=640cfd8d00000000,")))
+        .isEqualTo("640cfd8d00000000112210f47de98115");
+  }
+
+  @Test
   void invalidDatadogIdsGiveNoIdButCountAsMeant() {
-    for (String bad : new String[] {"0", "18446744073709551616", "-5", "12ab", "1.5", "99999999999999999999999"}) {
+    for (String bad : new String[] {"0", "18446744073709551616", "-5", "12ab", "1.5", "99999999999999999999999", "+5", "000", "00018446744073709551616"}) {
       assertThat(id(datadog(bad, null))).as(bad).isEmpty();
       assertThat(datadog(bad, null).present()).as(bad).isTrue();
     }
