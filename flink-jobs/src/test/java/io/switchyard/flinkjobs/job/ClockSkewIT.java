@@ -48,9 +48,14 @@ class ClockSkewIT {
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
           .until(() -> LiveJobs.latestEdgeRequests(kafka, prefix, probeMinute).containsKey("virtual_node|user->probe@0"));
 
-      long later = System.currentTimeMillis();
-      long minute = Math.floorDiv(later - 3_000, 60_000L) * 60_000L;
-      LiveJobs.send(p, prefix, List.of(root(702, "current", later - 3_000), root(703, "current", later - 2_000)));
+      // Both in one minute (a second apart, 2 to 4 s old): two seconds that straddle a minute's end would count
+      // one in each minute.
+      long second = System.currentTimeMillis() - 2_000;
+      if (Math.floorDiv(second, 60_000L) != Math.floorDiv(second - 1_000, 60_000L)) {
+        second -= 1_000;
+      }
+      long minute = Math.floorDiv(second, 60_000L) * 60_000L;
+      LiveJobs.send(p, prefix, List.of(root(702, "current", second - 1_000), root(703, "current", second)));
       // Event time stands at most a minute past the clock: these are late by about a minute, within the allowed
       // lateness, and their minute is written (late firing) with both. Unbounded, event time stood an hour ahead
       // and both were dropped.
