@@ -15,25 +15,43 @@ import io.switchyard.serverkit.http.HttpResponses;
 import io.switchyard.serverkit.http.HttpServerKit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The demo's identity provider: an RSA key generated at start, its JWKS served on loopback (the demo
  * policies' {@code jwksUri}), and signed tokens for the demo users. One user's token is expired, so
  * that some requests are refused as unauthenticated.
+ *
+ * <p>A user's token is reused until half its hour has passed, as a client keeps its access token:
+ * signing one per request cost the demo's traffic thread about a millisecond each, so at a few hundred
+ * requests a second, while the JVM was still compiling, it fell tens of seconds behind its rate.
  */
 final class DemoTokens implements AutoCloseable {
   static final String ISSUER = "https://auth.storefront.demo";
   static final String AUDIENCE = "storefront";
   static final String JWKS_PATH = "/.well-known/jwks.json";
+  /** How long a token is valid; it is signed again once half of this has passed. */
+  static final Duration LIFETIME = Duration.ofHours(1);
 
   private final RSAKey key;
   private final HttpServerKit server;
+  private final Clock clock;
+  private final Map<String, Minted> minted = new HashMap<>();
+
+  private record Minted(String token, Instant renewAt) {}
 
   DemoTokens(String host, int port) throws IOException {
+    this(host, port, Clock.systemUTC());
+  }
+
+  DemoTokens(String host, int port, Clock clock) throws IOException {
+    this.clock = clock;
     try {
       key = new RSAKeyGenerator(2048).keyID("storefront-demo-1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
     } catch (JOSEException e) {
@@ -49,10 +67,20 @@ final class DemoTokens implements AutoCloseable {
     return server.port();
   }
 
-  /** A token for {@code user}, valid for an hour (or expired an hour ago). */
-  String token(String user, boolean expired) {
-    Instant now = Instant.now();
-    Instant exp = expired ? now.minus(Duration.ofHours(1)) : now.plus(Duration.ofHours(1));
+  /** A token for {@code user}, valid for an hour from when it was signed (or expired an hour before). */
+  synchronized String token(String user, boolean expired) {
+    Instant now = clock.instant();
+    String key = expired ? user + " (expired)" : user;
+    Minted m = minted.get(key);
+    if (m == null || !now.isBefore(m.renewAt())) {
+      m = new Minted(sign(user, expired, now), now.plus(LIFETIME.dividedBy(2)));
+      minted.put(key, m);
+    }
+    return m.token();
+  }
+
+  private String sign(String user, boolean expired, Instant now) {
+    Instant exp = expired ? now.minus(LIFETIME) : now.plus(LIFETIME);
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .issuer(ISSUER).subject(user).audience(List.of(AUDIENCE))
         .issueTime(Date.from(now.minus(Duration.ofHours(2)))).expirationTime(Date.from(exp))
