@@ -70,11 +70,11 @@ final class DemoTokens implements AutoCloseable {
   /** A token for {@code user}, valid for an hour from when it was signed (or expired an hour before). */
   synchronized String token(String user, boolean expired) {
     Instant now = clock.instant();
-    String key = expired ? user + " (expired)" : user;
-    Minted m = minted.get(key);
+    String holder = expired ? user + " (expired)" : user;
+    Minted m = minted.get(holder);
     if (m == null || !now.isBefore(m.renewAt())) {
       m = new Minted(sign(user, expired, now), now.plus(LIFETIME.dividedBy(2)));
-      minted.put(key, m);
+      minted.put(holder, m);
     }
     return m.token();
   }
