@@ -9,6 +9,7 @@ import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import io.switchyard.serverkit.config.ConfigLoader;
+import io.switchyard.serverkit.config.ConfigReloader;
 import io.switchyard.serverkit.config.LocatedNode;
 import io.switchyard.serverkit.config.YamlConfig;
 import java.io.IOException;
@@ -104,9 +105,8 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
       return List.of(path);
     }
     try (Stream<Path> s = Files.walk(path)) {
-      // Hidden parts are skipped as the reloader skips them: a mounted ConfigMap's keys are links into the
-      // kubelet's hidden ..<timestamp> folder, which would otherwise be read a second time; editor swap files.
-      return s.filter(p -> !hidden(path.relativize(p)))
+      // Hidden parts are skipped as the reloader skips them (a mounted ConfigMap's ..<timestamp> copies).
+      return s.filter(p -> !ConfigReloader.hidden(path.relativize(p)))
           .filter(Files::isRegularFile)
           .filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
           .sorted()
@@ -114,15 +114,6 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
     } catch (IOException e) {
       throw new ConfigException(path, 0, 0, "cannot list: " + e.getMessage(), e);
     }
-  }
-
-  private static boolean hidden(Path relative) {
-    for (Path part : relative) {
-      if (part.toString().startsWith(".")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static MessageDigest sha256() {

@@ -164,7 +164,12 @@ public final class ConfigReloader<T> implements AutoCloseable {
     }
   }
 
-  private static boolean hidden(Path relative) {
+  /**
+   * Whether a path under a watched folder is hidden (any part starts with a dot): skipped by the reloader's
+   * fingerprint, and to be skipped by loaders that walk the folder. A mounted ConfigMap's keys are links into the
+   * kubelet's hidden {@code ..<timestamp>} folder, which would otherwise be read twice; editors' swap files too.
+   */
+  public static boolean hidden(Path relative) {
     for (Path part : relative) {
       if (part.toString().startsWith(".")) {
         return true;
