@@ -13,6 +13,8 @@ final class TraceIds {
   private static final String TID_KEY = "_dd.p.tid";
   /** (2^64 - 1) / 10: one more decimal digit after a larger unsigned value overflows 64 bits. */
   private static final long MAX_UNSIGNED_DIV_10 = Long.divideUnsigned(-1L, 10);
+  /** {@code 00-<32 hex>-<16 hex>-<2 hex>}. */
+  private static final int TRACEPARENT_LENGTH = 55;
 
   private TraceIds() {}
 
@@ -38,13 +40,10 @@ final class TraceIds {
    * specifies); Datadog's {@code x-datadog-trace-id} (see {@link #datadog}). Empty when none is valid.
    */
   static ByteString fromHeaders(Headers h) {
-    if (given(h.traceparent()) && h.traceparent().length() >= 55) {
-      String[] p = h.traceparent().trim().split("-");
-      if (p.length >= 4 && p[1].length() == 32) {
-        ByteString id = valid(p[1]);
-        if (!id.isEmpty()) {
-          return id;
-        }
+    if (given(h.traceparent())) {
+      ByteString id = traceparent(h.traceparent().trim());
+      if (!id.isEmpty()) {
+        return id;
       }
     }
     if (given(h.b3())) {
@@ -63,6 +62,23 @@ final class TraceIds {
       return datadog(h.datadogTraceId().trim(), h.datadogTags());
     }
     return ByteString.EMPTY;
+  }
+
+  /**
+   * W3C Trace Context's {@code traceparent}, {@code <version>-<trace-id>-<parent-id>-<trace-flags>}, read as the
+   * specification and OpenTelemetry's W3C propagator read it: every field lower-case hex of its length (2, 32, 16,
+   * 2); version {@code ff} is invalid; version {@code 00} is exactly these 55 characters, while a later version may
+   * append fields after a further {@code -}, which are ignored; neither id may be all zeros. The trace id, or empty
+   * when the header is invalid (the whole header is then ignored, as a receiver must).
+   */
+  private static ByteString traceparent(String v) {
+    if (v.length() < TRACEPARENT_LENGTH || v.length() > TRACEPARENT_LENGTH && v.charAt(TRACEPARENT_LENGTH) != '-'
+        || v.charAt(2) != '-' || v.charAt(35) != '-' || v.charAt(52) != '-'
+        || !lowerHex(v, 0, 2) || v.startsWith("ff") || v.startsWith("00") && v.length() != TRACEPARENT_LENGTH
+        || !lowerHexNonZero(v, 36, 52) || !lowerHex(v, 53, 55) || !lowerHexNonZero(v, 3, 35)) {
+      return ByteString.EMPTY;
+    }
+    return hexId(v, 3, 35);
   }
 
   private static boolean samplingStateOnly(String b3) {
@@ -94,18 +110,19 @@ final class TraceIds {
     if (!lowerHexNonZero(v, 0, traceEnd)) {
       return ByteString.EMPTY;
     }
-    byte[] id = new byte[16];
-    for (int i = traceEnd - 2, b = 15; i >= 0; i -= 2, b--) {
-      id[b] = (byte) (lowerHexDigit(v.charAt(i)) << 4 | lowerHexDigit(v.charAt(i + 1)));
-    }
-    return ByteString.copyFrom(id);
+    return hexId(v, 0, traceEnd);
   }
 
+  /**
+   * B3's {@code x-b3-traceid} as OpenTelemetry's B3 extractor reads it: 16 or 32 lower-hex characters, not all
+   * zeros, a 64-bit id left-padded to 128 bits.
+   */
   private static ByteString b3TraceId(String t) {
-    if (t.length() == 16) {
-      t = "0000000000000000" + t;
+    int n = t.length();
+    if (n != 16 && n != 32 || !lowerHexNonZero(t, 0, n)) {
+      return ByteString.EMPTY;
     }
-    return t.length() == 32 ? valid(t) : ByteString.EMPTY;
+    return hexId(t, 0, n);
   }
 
   /**
@@ -165,12 +182,30 @@ final class TraceIds {
     return high;
   }
 
+  /** The 128-bit id that the lower-hex {@code s[from, to)} (32 or 16 characters, checked) writes, left-padded. */
+  private static ByteString hexId(String s, int from, int to) {
+    byte[] id = new byte[16];
+    for (int i = to - 2, b = 15; i >= from; i -= 2, b--) {
+      id[b] = (byte) (lowerHexDigit(s.charAt(i)) << 4 | lowerHexDigit(s.charAt(i + 1)));
+    }
+    return ByteString.copyFrom(id);
+  }
+
   private static long hexLong(String s, int from, int to) {
     long v = 0;
     for (int i = from; i < to; i++) {
       v = v << 4 | lowerHexDigit(s.charAt(i));
     }
     return v;
+  }
+
+  private static boolean lowerHex(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (lowerHexDigit(s.charAt(i)) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code s[from, to)} is lower-case hex, as B3, OpenTelemetry and Datadog write ids, and not all zeros. */
@@ -215,18 +250,5 @@ final class TraceIds {
       }
     }
     return true;
-  }
-
-  private static ByteString valid(String hex) {
-    byte[] bytes = Hex.decode(hex);
-    if (bytes == null) {
-      return ByteString.EMPTY;
-    }
-    for (byte b : bytes) {
-      if (b != 0) {
-        return ByteString.copyFrom(bytes);
-      }
-    }
-    return ByteString.EMPTY;
   }
 }

@@ -24,6 +24,56 @@ class TraceIdsTest {
     return String.format("%032x", new java.math.BigInteger(Long.toUnsignedString(unsigned)));
   }
 
+  static TraceIds.Headers w3c(String v) {
+    return new TraceIds.Headers(v, null, null, null, null);
+  }
+
+  @Test
+  void aTraceparentGivesItsTraceId() {
+    assertThat(id(w3c("00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(id(w3c("00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-00"))).as("not sampled")
+        .isEqualTo("5b8efff798038103d269b633813fc60c");
+  }
+
+  @Test
+  void aLaterTraceparentVersionMayAppendFieldsAfterADash() {
+    assertThat(id(w3c("01-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(id(w3c("cc-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01-what-the-future-will-be-like")))
+        .isEqualTo("5b8efff798038103d269b633813fc60c");
+  }
+
+  @Test
+  void anInvalidTraceparentIsIgnoredWholeAsTheW3cSpecificationRequires() {
+    String ok = "5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01";
+    for (String bad : new String[] {
+        "ff-" + ok, // version 255 is invalid
+        "00-" + ok + "-extra", // version 00 has exactly four fields
+        "00-" + ok + "x",
+        "01-" + ok + "x", // a later version's extra fields follow a dash
+        "0g-" + ok, "0A-" + ok, "0-" + ok,
+        "00-5B8EFFF798038103D269B633813FC60C-eee19b7ec3c1b174-01", // upper-case hex
+        "00-5b8efff798038103d269b633813fc60c-EEE19B7EC3C1B174-01",
+        "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-0X",
+        "00-5b8efff798038103d269b633813fc60c-0000000000000000-01", // all-zero parent id
+        "00-00000000000000000000000000000000-eee19b7ec3c1b174-01", // all-zero trace id
+        "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b1740-1", // a dash out of place
+        "00_5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01",
+        "00-5b8efff798038103d269b633813fc60-ceee19b7ec3c1b174-01",
+        "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-1", "garbage"}) {
+      assertThat(id(w3c(bad))).as(bad).isEmpty();
+      assertThat(w3c(bad).present()).as(bad).isTrue();
+    }
+  }
+
+  @Test
+  void anXB3TraceIdInUpperCaseHexIsInvalidAsB3AndOpenTelemetryAskLowerHex() {
+    for (String bad : new String[] {"D269B633813FC60C", "80F198EE56343BA864FE8B2A57D3EFF7", "0000000000000000", "d269b633813fc60", "+269b633813fc60c"}) {
+      assertThat(id(new TraceIds.Headers(null, null, bad, null, null))).as(bad).isEmpty();
+    }
+    assertThat(id(new TraceIds.Headers(null, null, "80f198ee56343ba864fe8b2a57d3eff7", null, null)))
+        .isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+  }
+
   @Test
   void aSingleB3HeaderGivesItsTraceIdWhateverFollowsIt() {
     assertThat(id(b3("80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90")))
