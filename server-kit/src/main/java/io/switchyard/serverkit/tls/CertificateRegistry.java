@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * The TLS files a group of listeners follows: one loaded material per distinct set of files (certificate
  * chain, key, client CA; paths compared absolute and normalised, symlinks not resolved so that a Kubernetes
  * {@code ..data} swap is still seen), polled by one task and counted once per load in
- * {@code switchyard_tls_reload_total{cert,result}} however many listeners serve it, e.g. ingest's three.
+ * {@code switchyard_tls_reload_total{cert,client_ca,result}} however many listeners serve it, e.g. ingest's three.
+ * Two sets with the same certificate and different client CAs (or one with none) are two series, told apart by
+ * {@code client_ca} (empty for none): each is loaded, and counted, on its own.
  *
  * <p>Listeners built without a registry use {@link #shared()}, the process's, which the admin server exports
  * by default. Tests and embedders that want their own counts and poller create their own and pass it to
@@ -43,7 +45,7 @@ public final class CertificateRegistry implements AutoCloseable {
   private final boolean processWide;
   /** By absolute, normalised files; guarded by {@code this}. */
   private final Map<TlsOptions, CertificateSet> sets = new HashMap<>();
-  /** Loads by certificate file (as first named) and result. */
+  /** Loads by certificate file and client CA file (as first named; "" for none) and result. */
   private final Map<List<String>, LongAdder> outcomes = new ConcurrentHashMap<>();
   private final Set<PrometheusRegistry> exported = Collections.synchronizedSet(
       Collections.newSetFromMap(new WeakHashMap<>()));
@@ -110,7 +112,7 @@ public final class CertificateRegistry implements AutoCloseable {
     return interval;
   }
 
-  /** Exports {@code switchyard_tls_reload_total{cert,result}} of this registry to {@code metrics}; once per registry. */
+  /** Exports {@code switchyard_tls_reload_total{cert,client_ca,result}} of this registry to {@code metrics}; once per registry. */
   public void exportMetrics(Metrics metrics) {
     PrometheusRegistry registry = metrics.registry();
     synchronized (exported) {
@@ -119,9 +121,10 @@ public final class CertificateRegistry implements AutoCloseable {
       }
       try {
         CounterWithCallback.builder().name(METRIC)
-            .help("TLS certificate loads and reloads by certificate file and result (success or failure).")
-            .labelNames("cert", "result")
-            .callback(cb -> outcomes.forEach((k, v) -> cb.call(v.sum(), k.get(0), k.get(1))))
+            .help("TLS certificate loads and reloads by certificate file, client CA file (empty for none) and result "
+                + "(success or failure).")
+            .labelNames("cert", "client_ca", "result")
+            .callback(cb -> outcomes.forEach((k, v) -> cb.call(v.sum(), k.get(0), k.get(1), k.get(2))))
             .register(registry);
       } catch (IllegalArgumentException e) {
         throw new IllegalStateException(METRIC + " is already exported to this metrics registry by another "
@@ -131,9 +134,19 @@ public final class CertificateRegistry implements AutoCloseable {
     }
   }
 
-  /** Loads counted so far for {@code certChain} (as the listener named it) with {@code result} ("success" or "failure"). */
+  /**
+   * Loads counted so far for {@code certChain} (as the listener named it) with {@code result} ("success" or
+   * "failure"), whatever the client CA.
+   */
   public long reloads(Path certChain, String result) {
-    LongAdder n = outcomes.get(List.of(certChain.toString(), result));
+    String cert = certChain.toString();
+    return outcomes.entrySet().stream().filter(e -> e.getKey().get(0).equals(cert) && e.getKey().get(2).equals(result))
+        .mapToLong(e -> e.getValue().sum()).sum();
+  }
+
+  /** Loads counted so far for the files of {@code options} (as the listener named them) with {@code result}. */
+  public long reloads(TlsOptions options, String result) {
+    LongAdder n = outcomes.get(outcome(options, result));
     return n == null ? 0 : n.sum();
   }
 
@@ -166,7 +179,11 @@ public final class CertificateRegistry implements AutoCloseable {
   }
 
   void count(TlsOptions options, String result) {
-    outcomes.computeIfAbsent(List.of(options.certChain().toString(), result), k -> new LongAdder()).increment();
+    outcomes.computeIfAbsent(outcome(options, result), k -> new LongAdder()).increment();
+  }
+
+  private static List<String> outcome(TlsOptions options, String result) {
+    return List.of(options.certChain().toString(), options.clientCa() == null ? "" : options.clientCa().toString(), result);
   }
 
   /** Null when the registry is closed. */

@@ -15,7 +15,7 @@ import javax.net.ssl.TrustManager;
  * their path, so cert-manager's and Kubernetes' swap of a {@code ..data} symlink is seen as well as an
  * edit in place or a rename over the file. New material that does not load (unreadable, half written, a
  * key that does not match the certificate) is refused with one log line and counted in
- * {@code switchyard_tls_reload_total{cert,result="failure"}}; the material in use stays.
+ * {@code switchyard_tls_reload_total{cert,client_ca,result="failure"}}; the material in use stays.
  *
  * <p>A handle from {@link CertificateRegistry#acquire}: listeners of one registry that name the same files
  * share the material, its polling and its counts.

@@ -119,7 +119,7 @@ class AdminServerTest {
             .certificates(certificates).port(0).build().start()) {
       certificates.acquire(new TlsOptions(pki.serverCert(), pki.serverKey(), null)).close();
       assertThat(get(admin, "/metrics", null).body())
-          .contains("switchyard_tls_reload_total{cert=\"" + pki.serverCert() + "\",result=\"success\"} 1.0");
+          .contains("switchyard_tls_reload_total{cert=\"" + pki.serverCert() + "\",client_ca=\"\",result=\"success\"} 1.0");
     }
   }
 

@@ -52,7 +52,26 @@ class CertificateRegistryTest {
     assertThat(als.reloadNow()).as("already reloaded for every listener").isFalse();
     assertThat(http.reloadNow()).isFalse();
     assertThat(registry.reloads(tls.certChain(), "success")).isEqualTo(2);
-    assertThat(scrape(registry)).contains("switchyard_tls_reload_total{cert=\"" + tls.certChain() + "\",result=\"success\"} 2.0");
+    assertThat(scrape(registry)).contains("switchyard_tls_reload_total{cert=\"" + tls.certChain() + "\",client_ca=\"\",result=\"success\"} 2.0");
+  }
+
+  @Test
+  void oneCertificateWithAndWithoutAClientCaIsTwoSetsCountedApart() throws Exception {
+    TestCertificates pki = TestCertificates.create(dir.resolve("pki"));
+    TlsOptions tls = copy(pki);
+    // e.g. ingest with mutual TLS and the topology API with plain TLS, on the same --tls-cert.
+    TlsOptions mutual = new TlsOptions(tls.certChain(), tls.privateKey(), pki.caCert());
+    CertificateRegistry registry = new CertificateRegistry(poller, Duration.ofHours(1));
+    CertificateReloader plain = registry.acquire(tls);
+    CertificateReloader withCa = registry.acquire(mutual);
+    assertThat(withCa.set()).isNotSameAs(plain.set());
+    assertThat(registry.reloads(tls, "success")).isEqualTo(1);
+    assertThat(registry.reloads(mutual, "success")).isEqualTo(1);
+    assertThat(registry.reloads(tls.certChain(), "success")).as("both, by the certificate alone").isEqualTo(2);
+    assertThat(scrape(registry))
+        .contains("switchyard_tls_reload_total{cert=\"" + tls.certChain() + "\",client_ca=\"\",result=\"success\"} 1.0")
+        .contains("switchyard_tls_reload_total{cert=\"" + tls.certChain() + "\",client_ca=\"" + pki.caCert()
+            + "\",result=\"success\"} 1.0");
   }
 
   @Test

@@ -67,7 +67,7 @@ class CertificateReloaderTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create().write(out, metrics.registry().scrape());
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("switchyard_tls_reload_total{cert=\"" + cert + "\",result=\"failure\"} 1.0")
-        .contains("switchyard_tls_reload_total{cert=\"" + cert + "\",result=\"success\"} 2.0");
+        .contains("switchyard_tls_reload_total{cert=\"" + cert + "\",client_ca=\"\",result=\"failure\"} 1.0")
+        .contains("switchyard_tls_reload_total{cert=\"" + cert + "\",client_ca=\"\",result=\"success\"} 2.0");
   }
 }
