@@ -20,10 +20,19 @@ import org.slf4j.LoggerFactory;
  * discovery document). Keys are refreshed in the background once older than the refresh interval,
  * refetched on an unknown {@code kid} at most once per minimum interval, and kept when a fetch fails
  * so that an issuer outage does not turn into an outage here. One fetch at a time.
+ *
+ * <p>While no keys were ever fetched, every token of the issuer fails, so a failed fetch is tried again
+ * sooner than the minimum interval: after 1 s, then twice as long after each failure up to 10 s (and never
+ * later than the minimum interval), as Envoy's jwt_authn retries a failed remote JWKS fetch; e.g. an
+ * identity provider that starts after Switchyard, or is briefly down at its start, costs seconds of 401s,
+ * not half a minute. Retries are made by the requests that need the keys, not by a timer.
  */
 final class RemoteJwks implements JwksSource {
   private static final Logger LOG = LoggerFactory.getLogger(RemoteJwks.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Envoy's jwt_authn: a failed remote JWKS fetch is retried after 1 s, backing off to 10 s. */
+  private static final long FIRST_RETRY_WITHOUT_KEYS_MILLIS = 1_000;
+  private static final long MAX_RETRY_WITHOUT_KEYS_MILLIS = 10_000;
 
   private final URI jwksUri;
   private final String discoveryIssuer;
@@ -37,6 +46,8 @@ final class RemoteJwks implements JwksSource {
   private volatile JWKSet keys;
   private volatile long fetchedAtMillis;
   private volatile long lastAttemptMillis = Long.MIN_VALUE / 2;
+  /** Failed fetches in a row while no keys are held; sets the wait before the next try. */
+  private volatile int failuresWithoutKeys;
   private volatile URI resolvedUri;
   private CompletableFuture<JWKSet> inFlight;
 
@@ -57,7 +68,7 @@ final class RemoteJwks implements JwksSource {
     JWKSet k = keys;
     long now = clock.millis();
     if (k == null) {
-      if (now - lastAttemptMillis < minRefreshInterval.toMillis()) {
+      if (now - lastAttemptMillis < retryWithoutKeysMillis()) {
         CompletableFuture<JWKSet> running = currentFetch();
         return running != null ? running : CompletableFuture.failedFuture(new JwksUnavailableException("Jwks remote fetch is failed"));
       }
@@ -78,6 +89,13 @@ final class RemoteJwks implements JwksSource {
     return fetch();
   }
 
+  /** How long after a failed fetch the next one may start while no keys are held. */
+  long retryWithoutKeysMillis() {
+    int failures = failuresWithoutKeys;
+    long backoff = failures == 0 ? 0 : Math.min(MAX_RETRY_WITHOUT_KEYS_MILLIS, FIRST_RETRY_WITHOUT_KEYS_MILLIS << Math.min(failures - 1, 10));
+    return Math.min(backoff, minRefreshInterval.toMillis());
+  }
+
   private synchronized CompletableFuture<JWKSet> currentFetch() {
     return inFlight;
   }
@@ -94,6 +112,7 @@ final class RemoteJwks implements JwksSource {
       try {
         JWKSet set = JWKSet.parse(body);
         keys = set;
+        failuresWithoutKeys = 0;
         fetchedAtMillis = clock.millis();
         metrics.jwksFetches.labelValues("success").inc();
         return set;
@@ -109,6 +128,9 @@ final class RemoteJwks implements JwksSource {
       }
       metrics.jwksFetches.labelValues("failure").inc();
       JWKSet old = keys;
+      if (old == null) {
+        failuresWithoutKeys++;
+      }
       LOG.warn("JWKS fetch for {} failed ({}); {}", describe(), rootMessage(err), old == null ? "no keys yet" : "keeping the previous keys");
       if (old != null) {
         return old;

@@ -220,6 +220,44 @@ class AuthenticatorTest {
   }
 
   @Test
+  void aFailedFirstFetchIsTriedAgainAfterOneSecondThenBacksOffToTenAsEnvoyDoes() throws Exception {
+    issuer.setDown(true);
+    WorkloadPolicies p = rules(uriRule());
+    String token = issuer.token(c -> { });
+    // The wait after each failure in a row: 1, 2, 4, 8, then 10 s (Envoy's cap); none of them the 30 s minimum interval.
+    long[] waits = {1, 2, 4, 8, 10, 10};
+    assertThat(run(p, bearer(token)).failure()).isEqualTo("Jwks remote fetch is failed");
+    int hits = 1;
+    assertThat(issuer.jwksHits.get()).isEqualTo(hits);
+    for (long wait : waits) {
+      clock.advance(Duration.ofSeconds(wait).minusMillis(1));
+      assertThat(run(p, bearer(token)).failure()).as("before %d s", wait).isEqualTo("Jwks remote fetch is failed");
+      assertThat(issuer.jwksHits.get()).as("no fetch before %d s", wait).isEqualTo(hits);
+      clock.advance(Duration.ofMillis(1));
+      assertThat(run(p, bearer(token)).failure()).isEqualTo("Jwks remote fetch is failed");
+      assertThat(issuer.jwksHits.get()).as("a fetch at %d s", wait).isEqualTo(++hits);
+    }
+    issuer.setDown(false);
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(run(p, bearer(token)).authenticated()).isTrue();
+    assertThat(issuer.jwksHits.get()).isEqualTo(hits + 1);
+  }
+
+  @Test
+  void onceKeysAreHeldAFailedRefreshWaitsTheMinimumIntervalAgain() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+    issuer.setDown(true);
+    RSAKey k2 = JwksServer.newKey("k2");
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(run(p, bearer(issuer.token(k2, c -> { }))).authenticated()).isFalse();
+    int hits = issuer.jwksHits.get();
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(run(p, bearer(issuer.token(k2, c -> { }))).authenticated()).isFalse();
+    assertThat(issuer.jwksHits.get()).as("the kept keys serve; no retry within 30 s").isEqualTo(hits);
+  }
+
+  @Test
   void oidcDiscoveryFindsTheJwks() throws Exception {
     WorkloadPolicies p = rules("  - issuer: \"" + issuer.issuer() + "\"\n");
     assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
