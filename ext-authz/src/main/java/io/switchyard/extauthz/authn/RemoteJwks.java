@@ -179,6 +179,7 @@ final class RemoteJwks implements JwksSource {
     while (t.getCause() != null && (t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)) {
       t = t.getCause();
     }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
+    // The JDK's HTTP client throws a ConnectException without a message for a refused connection.
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 }

@@ -1,0 +1,76 @@
+package io.switchyard.flinkjobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.URL;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.ConfigurationSource;
+import org.apache.logging.log4j.core.config.xml.XmlConfiguration;
+import org.apache.logging.log4j.core.impl.Log4jLogEvent;
+import org.apache.logging.log4j.message.SimpleMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The local jar's log4j2.xml: the warnings every start prints with nothing wrong are dropped, no others. */
+class LocalJarLoggingTest {
+  /** Read on its own, not installed: the tests' own logging stays as it is. */
+  static XmlConfiguration config;
+
+  @BeforeAll
+  static void load() throws Exception {
+    URL xml = LocalJarLoggingTest.class.getResource("/log4j2.xml");
+    try (InputStream in = xml.openStream()) {
+      config = new XmlConfiguration(new LoggerContext("local-jar-logging-test"), new ConfigurationSource(in, xml));
+    }
+    config.initialize();
+  }
+
+  @AfterAll
+  static void stop() {
+    config.stop();
+  }
+
+  static boolean shown(String logger, String message) {
+    Log4jLogEvent event = Log4jLogEvent.newBuilder().setLoggerName(logger).setLevel(Level.WARN)
+        .setMessage(new SimpleMessage(message)).build();
+    return !config.getLoggerConfig(logger).isFiltered(event);
+  }
+
+  @Test
+  void theSinksKnownMetricNameCollisionsAreDroppedAndOthersShown() {
+    String group = "org.apache.flink.metrics.MetricGroup";
+    assertThat(shown(group, "Name collision: Group already contains a Metric with the name 'currentSendTime'. Metric will not be "
+        + "reported.[, taskmanager, fcd9ac49, switchyard, edges-sink: Writer, 0]")).isFalse();
+    assertThat(shown(group, "Name collision: Group already contains a Metric with the name 'pendingCommittables'. Metric will "
+        + "not be reported.[, taskmanager, fcd9ac49, switchyard, edges-sink: Committer, 0]")).isFalse();
+    assertThat(shown(group, "Name collision: Group already contains a Metric with the name 'outcome.paired.spans'. Metric will "
+        + "not be reported.[, taskmanager, fcd9ac49, switchyard, service-graph, 0]")).isTrue();
+  }
+
+  @Test
+  void startWarningsAboutWhatALocalRunDoesNotUseAreDropped() {
+    assertThat(shown("org.apache.flink.runtime.security.token.DefaultDelegationTokenManager",
+        "No tokens obtained so skipping notifications")).isFalse();
+    assertThat(shown("org.apache.flink.runtime.security.token.DefaultDelegationTokenManager",
+        "Tokens update task not started because either no tokens obtained or none of the tokens specified its renewal date"))
+        .isFalse();
+    assertThat(shown("org.apache.flink.runtime.webmonitor.WebMonitorUtils",
+        "Log file environment variable 'log.file' is not set.")).isFalse();
+    assertThat(shown("org.apache.flink.runtime.webmonitor.WebMonitorUtils", "JobManager log files are unavailable in the web "
+        + "dashboard. Log file location not found in environment variable 'log.file' or configuration key 'web.log.path'.")).isFalse();
+    assertThat(shown("org.apache.flink.runtime.metrics.util.MetricUtils", "The operator name Source: spans -> span-batches -> "
+        + "service-graph -> cardinality-limit -> edge-timestamps -> (edge-partials, service-partials) exceeded the 80 characters "
+        + "length limit and was truncated.")).isFalse();
+  }
+
+  @Test
+  void otherWarningsOfThoseClassesStillShow() {
+    assertThat(shown("org.apache.flink.runtime.security.token.DefaultDelegationTokenManager",
+        "Failed to obtain delegation tokens")).isTrue();
+    assertThat(shown("org.apache.flink.runtime.metrics.util.MetricUtils", "Could not register Metaspace metrics.")).isTrue();
+    assertThat(shown("org.apache.flink.runtime.webmonitor.WebMonitorUtils", "Something else went wrong.")).isTrue();
+  }
+}
