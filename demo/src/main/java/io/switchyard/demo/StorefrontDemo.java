@@ -49,6 +49,7 @@ public final class StorefrontDemo implements AutoCloseable {
   private long startEpochNanos;
   private long scheduled;
   private long ticks;
+  private boolean keysStopped;
 
   public StorefrontDemo(DemoSettings settings, PrintStream progress, boolean interactive) {
     this.settings = settings;
@@ -78,8 +79,27 @@ public final class StorefrontDemo implements AutoCloseable {
     return tokens.port();
   }
 
+  /**
+   * Serves the demo's JWKS (the keys its tokens are signed with) ahead of the traffic, so that ext-authz, started
+   * after this, finds the keys at its first fetch; {@link #start} does it otherwise. The handle stops serving them,
+   * as {@link #close} also does.
+   */
+  public synchronized AutoCloseable serveKeys() throws IOException {
+    if (tokens == null) {
+      tokens = new DemoTokens(settings.host(), settings.jwksPort());
+    }
+    return this::stopKeys;
+  }
+
+  private synchronized void stopKeys() {
+    if (tokens != null && !keysStopped) {
+      keysStopped = true;
+      tokens.close();
+    }
+  }
+
   public StorefrontDemo start() throws IOException {
-    tokens = new DemoTokens(settings.host(), settings.jwksPort());
+    serveKeys();
     authzChannel = channel(settings.authzPort());
     ratelimitChannel = channel(settings.ratelimitPort());
     alsChannel = channel(settings.alsPort());
@@ -244,9 +264,7 @@ public final class StorefrontDemo implements AutoCloseable {
         }
       }
     }
-    if (tokens != null) {
-      tokens.close();
-    }
+    stopKeys();
     done.countDown();
   }
 }

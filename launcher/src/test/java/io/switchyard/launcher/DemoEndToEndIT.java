@@ -125,6 +125,9 @@ class DemoEndToEndIT {
       String metrics = get(admin + "/metrics").body();
       assertThat(sum(metrics, "switchyard_extauthz_decisions_total", "deny")).isPositive();
       assertThat(sum(metrics, "ratelimit_service_rate_limit_over_limit", "")).isPositive();
+      // The demo serves its JWKS before ext-authz starts, so ext-authz's first fetch of the demo issuer's keys finds them.
+      assertThat(sum(metrics, "switchyard_extauthz_jwks_fetches_total", "success")).isPositive();
+      assertThat(sum(metrics, "switchyard_extauthz_jwks_fetches_total", "failure")).isZero();
 
       // Every decision was logged to Kafka.
       assertThat(countRecords("127.0.0.1:" + kafkaPort, Topics.AUTHZ_DECISIONS.name())).isPositive();

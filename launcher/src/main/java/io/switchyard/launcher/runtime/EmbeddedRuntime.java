@@ -125,6 +125,11 @@ public final class EmbeddedRuntime {
     try {
       String kafka = startKafka(p, s);
       startRateLimit(p, s, out);
+      StorefrontDemo demo = s.demo() == null ? null : new StorefrontDemo(s.demo(), out, false);
+      if (demo != null) {
+        // Its JWKS before ext-authz, whose first fetch of the demo issuer's keys then finds them.
+        p.own("demo-jwks", demo.serveKeys());
+      }
       startExtAuthz(p, s, kafka, out, extAuthzTuning);
       IngestCommand.start(p, IngestCommand.config(kafka, s.topicPrefix(), s.dataDir())
           .withPorts(s.ports().otlpGrpc(), s.ports().otlpHttp(), s.ports().als()));
@@ -132,7 +137,7 @@ public final class EmbeddedRuntime {
       startXds(p, s, out);
       startSloSync(p, s, kafka, out);
       startFlinkJobs(p, s, kafka, out);
-      startDemo(p, s, out);
+      startDemo(p, s, demo);
       return p;
     } catch (Exception | Error e) {
       p.close();
@@ -300,11 +305,11 @@ public final class EmbeddedRuntime {
     };
   }
 
-  private static void startDemo(SwitchyardProcess p, Settings s, PrintStream out) throws Exception {
-    if (s.demo() == null) {
+  private static void startDemo(SwitchyardProcess p, Settings s, StorefrontDemo demo) throws Exception {
+    if (demo == null) {
       return;
     }
-    StorefrontDemo demo = p.own("demo", new StorefrontDemo(s.demo(), out, false).start());
+    p.own("demo", demo.start());
     p.announce("demo", s.demo().rps() + " requests/s of the storefront mesh (" + s.demo().scenario().flag()
         + ", JWKS on :" + demo.jwksPort() + ")");
   }
