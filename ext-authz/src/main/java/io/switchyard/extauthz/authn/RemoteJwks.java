@@ -90,9 +90,12 @@ final class RemoteJwks implements JwksSource {
   }
 
   /** How long after a failed fetch the next one may start while no keys are held. */
-  long retryWithoutKeysMillis() {
+  private long retryWithoutKeysMillis() {
     int failures = failuresWithoutKeys;
-    long backoff = failures == 0 ? 0 : Math.min(MAX_RETRY_WITHOUT_KEYS_MILLIS, FIRST_RETRY_WITHOUT_KEYS_MILLIS << Math.min(failures - 1, 10));
+    if (failures == 0) {
+      return 0;
+    }
+    long backoff = Math.min(MAX_RETRY_WITHOUT_KEYS_MILLIS, FIRST_RETRY_WITHOUT_KEYS_MILLIS << Math.min(failures - 1, 10));
     return Math.min(backoff, minRefreshInterval.toMillis());
   }
 

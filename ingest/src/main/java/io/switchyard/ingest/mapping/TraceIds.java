@@ -182,7 +182,7 @@ final class TraceIds {
     return high;
   }
 
-  /** The 128-bit id that the lower-hex {@code s[from, to)} (32 or 16 characters, checked) writes, left-padded. */
+  /** The 128-bit id that {@code s[from, to)} writes, left-padded: 32 or 16 lower-hex characters, as the caller checked. */
   private static ByteString hexId(String s, int from, int to) {
     byte[] id = new byte[16];
     for (int i = to - 2, b = 15; i >= from; i -= 2, b--) {
