@@ -13,6 +13,8 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.switchyard.bench.ingest.OtlpIngestBench;
+import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.kafka.PublisherOptions;
 import io.switchyard.ingest.mapping.MappedBatch;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.WireSpanMapper;
@@ -29,10 +31,10 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import java.util.Set;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Fills the span topic the Flink bench reads: CLIENT + SERVER span pairs (one trace each) over 50 services, 1,000
@@ -55,6 +57,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       trace ids counting up from 1. Ingest never writes such a record. Kept to compare with the figures of those
  *       sessions.
  * </ul>
+ *
+ * <p>The records go to Kafka through ingest's own producer ({@link KafkaPublisher#createProducer}: its batching and
+ * its default compression, lz4), so both the job and {@code kafka-consumer-perf-test} read record batches as ingest
+ * writes them. Sessions 3 to 29 wrote them uncompressed ({@code -Dbench.compression=none}).
  */
 final class SpanTopicFill {
   /** The shape of the records. */
@@ -100,13 +106,28 @@ final class SpanTopicFill {
   /** Writes {@code requests} requests' spans to {@code prefix}'s span topic; returns the spans written. */
   long fill(String bootstrap, String prefix, int requests, boolean clientsOnly) throws Exception {
     String topic = prefix + Topics.SPANS.name();
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144, ProducerConfig.ACKS_CONFIG, "1",
-        ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"), new ByteArraySerializer(), new ByteArraySerializer())) {
+    String compression = compression();
+    System.out.printf("span topic %s: written by ingest's producer, compression.type=%s%n", topic, compression);
+    try (Producer<byte[], byte[]> p = KafkaPublisher.createProducer(bootstrap, compression, PublisherOptions.DEFAULTS,
+        // Ingest's receivers must never wait long for buffer space; a fill as fast as the broker takes it may.
+        Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
       long spans = write(requests, clientsOnly, (k, v) -> p.send(new ProducerRecord<>(topic, k, v)));
       p.flush();
       return spans;
     }
+  }
+
+  /**
+   * The topic's compression ({@code -Dbench.compression}): by default ingest's own default, lz4, so that both readers
+   * decompress what they would decompress on a span topic ingest wrote; {@code none} reproduces the topics of
+   * sessions 3 to 29.
+   */
+  static String compression() {
+    String c = System.getProperty("bench.compression", "lz4");
+    if (!Set.of("lz4", "zstd", "gzip", "snappy", "none").contains(c)) {
+      throw new IllegalArgumentException("-Dbench.compression must be lz4, zstd, gzip, snappy or none, got " + c);
+    }
+    return c;
   }
 
   /** Hands {@code requests} requests' span records to {@code sink} in the order they are produced; returns the spans. */
