@@ -84,6 +84,17 @@ class DemoEndToEndIT {
         assertThat(rates).as("edges of the graph").containsKeys("frontend->catalog", "frontend->checkout",
             "checkout->payments", "checkout->cart", "recommendation->catalog");
         assertThat(rates.get("frontend->catalog")).isPositive();
+        // The database hops are TCP: their traffic is the bytes the callers' sidecars counted.
+        List<String> tcpBytes = new ArrayList<>();
+        for (JsonNode e : graph.get("edges")) {
+          if (e.path("protocol").asText().equals("tcp")) {
+            tcpBytes.add(name(graph, e.get("source").asText()) + "->" + name(graph, e.get("target").asText())
+                + " sent " + e.path("bytesSent").asDouble() + " received " + e.path("bytesReceived").asDouble());
+            assertThat(e.path("bytesSent").asDouble()).as("%s", e).isPositive();
+            assertThat(e.path("bytesReceived").asDouble()).as("%s", e).isPositive();
+          }
+        }
+        assertThat(tcpBytes).as("TCP edges").anyMatch(s -> s.startsWith("catalog->postgres"));
       });
 
       // The outage fired the checkout SLO's page alert, and it resolved after checkout recovered.
