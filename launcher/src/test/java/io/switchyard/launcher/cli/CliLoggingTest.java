@@ -1,0 +1,56 @@
+package io.switchyard.launcher.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.URL;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.ConfigurationSource;
+import org.apache.logging.log4j.core.config.xml.XmlConfiguration;
+import org.apache.logging.log4j.core.impl.Log4jLogEvent;
+import org.apache.logging.log4j.message.SimpleMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CLI's log4j2.xml: the embedded broker's warning at every stop is dropped, the client's other warnings shown. */
+class CliLoggingTest {
+  private static final String CLIENT = "org.apache.kafka.clients.NetworkClient";
+  /** Read on its own, not installed: the tests' own logging stays as it is. */
+  private static XmlConfiguration config;
+
+  @BeforeAll
+  static void load() throws Exception {
+    URL xml = CliLoggingTest.class.getResource("/log4j2.xml");
+    try (InputStream in = xml.openStream()) {
+      config = new XmlConfiguration(new LoggerContext("cli-logging-test"), new ConfigurationSource(in, xml));
+    }
+    config.initialize();
+  }
+
+  @AfterAll
+  static void stop() {
+    config.stop();
+  }
+
+  private static boolean shown(String logger, Level level, String message) {
+    Log4jLogEvent event = Log4jLogEvent.newBuilder().setLoggerName(logger).setLevel(level)
+        .setMessage(new SimpleMessage(message)).build();
+    return config.getLoggerConfig(logger).getLevel().isLessSpecificThan(level)
+        && !config.getLoggerConfig(logger).isFiltered(event);
+  }
+
+  @Test
+  void theSecondCloseOfTheControllerChannelsClientIsNotShown() {
+    assertThat(shown(CLIENT, Level.WARN, "[NodeToControllerChannelManager id=1 name=registration] Attempting to close "
+        + "NetworkClient that has already been closed.")).isFalse();
+  }
+
+  @Test
+  void otherClientWarningsStillShowAndItsInfoDoesNot() {
+    assertThat(shown(CLIENT, Level.WARN, "[Consumer clientId=c, groupId=g] Connection to node 1 (/127.0.0.1:9092) could not "
+        + "be established. Node may not be available.")).isTrue();
+    assertThat(shown(CLIENT, Level.INFO, "[Consumer clientId=c, groupId=g] Disconnecting from node 1")).isFalse();
+  }
+}
