@@ -9,10 +9,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard demo}: traffic from a simulated storefront mesh into a running Switchyard. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo",
+    header = "Sends a simulated mesh's traffic to a running Switchyard.",
+    mixinStandardHelpOptions = true,
     description = {
-        "Sends a simulated storefront mesh's traffic to a running Switchyard, as sidecars and SDKs would:",
-        "OTLP spans, Envoy access logs, an ext_authz Check and a ShouldRateLimit per request.",
+        "Sends a simulated storefront mesh's traffic to a running Switchyard, as sidecars and SDKs would: OTLP "
+            + "spans, Envoy access logs, an ext_authz Check and a ShouldRateLimit per request.",
         "Start Switchyard with the demo config first (switchyard up --config-dir config/demo), or use 'up --demo'."})
 public final class DemoCommand implements Callable<Integer> {
   @Mixin DemoOptions demo;

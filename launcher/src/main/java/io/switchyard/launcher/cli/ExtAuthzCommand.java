@@ -24,9 +24,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard ext-authz}: the Envoy ext_authz Check service, and its offline {@code check} tool. */
-@Command(name = "ext-authz", mixinStandardHelpOptions = true,
-    description = {"Serves Envoy's ext_authz Check (gRPC) deciding with Istio AuthorizationPolicy and RequestAuthentication",
-        "YAML from --policy-dir, reloaded on change (an invalid edit is rejected, the last good set keeps serving)."},
+@Command(name = "ext-authz",
+    header = "Serves Envoy's ext_authz Check with Istio security policies.",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Serves Envoy's ext_authz Check (gRPC) deciding with Istio AuthorizationPolicy and "
+            + "RequestAuthentication YAML from --policy-dir, reloaded on change (an invalid edit is rejected, the "
+            + "last good set keeps serving)."},
     subcommands = {ExtAuthzCommand.Check.class})
 public final class ExtAuthzCommand implements Callable<Integer> {
   @Option(names = "--policy-dir", paramLabel = "DIR", description = "Folder (or file) of Istio security YAML (required to serve).")
@@ -105,8 +109,9 @@ public final class ExtAuthzCommand implements Callable<Integer> {
 
   /** {@code switchyard ext-authz check}: one request against a policy folder, offline. */
   @Command(name = "check", mixinStandardHelpOptions = true,
-      description = {"Decides one CheckRequest (Envoy's protobuf JSON) against --policy-dir and prints the decision and the",
-          "matched rule as JSON. Exit code 0 = allowed, 1 = denied (403/401/400), 2 = bad input."})
+      description = {"Decides one CheckRequest (Envoy's protobuf JSON) against --policy-dir offline.",
+          "Prints the decision and the matched rule as JSON. Exit code 0 = allowed, 1 = denied (403/401/400), 2 = bad "
+              + "input."})
   static final class Check implements Callable<Integer> {
     @Option(names = "--policy-dir", required = true, paramLabel = "DIR", description = "Folder (or file) of Istio security YAML.")
     Path policyDir;

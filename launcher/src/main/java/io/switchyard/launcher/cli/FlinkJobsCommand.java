@@ -14,7 +14,9 @@ import picocli.CommandLine.Unmatched;
  * starts it, in the foreground. The scale-out form of the same jobs is the job jar submitted with
  * {@code flink run}.
  */
-@Command(name = "flink-jobs", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "flink-jobs",
+    header = "Runs the Flink jobs on a local MiniCluster in a child JVM.",
+    mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Runs the Flink jobs (service graph, RED windows, SLOs) on a local MiniCluster in a child JVM, as 'up' does.",
         "Every argument not listed here goes to the job, e.g. --kafka HOST:PORT --topic-prefix P --window 1m"

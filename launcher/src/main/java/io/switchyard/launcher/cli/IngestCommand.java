@@ -17,11 +17,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard ingest}: the OTLP and Envoy access-log receivers, publishing to Kafka. */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
+@Command(name = "ingest",
+    header = "Receives OTLP spans and Envoy access logs into Kafka.",
+    mixinStandardHelpOptions = true,
     description = {
-        "Receives OTLP traces and logs (gRPC and HTTP) and Envoy gRPC access logs, and publishes typed span and",
-        "access-log records to Kafka. OTLP requests are answered only after Kafka acknowledged them; ALS entries",
-        "are spooled to disk under --data-dir while Kafka is unavailable. See docs/ingest.md."})
+        "Receives OTLP traces and logs (gRPC and HTTP) and Envoy gRPC access logs, and publishes typed span "
+            + "and access-log records to Kafka. OTLP requests are answered only after Kafka acknowledged them; ALS "
+            + "entries are spooled to disk under --data-dir while Kafka is unavailable. See docs/ingest.md."})
 public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--otlp-grpc-port", paramLabel = "PORT", description = "OTLP/gRPC port (default: ${DEFAULT-VALUE}).")
   int otlpGrpcPort = DefaultPorts.OTLP_GRPC;

@@ -15,10 +15,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code switchyard ratelimit}: the Envoy rate limit service alone, and its offline config check. */
-@Command(name = "ratelimit", mixinStandardHelpOptions = true,
+@Command(name = "ratelimit",
+    header = "Serves Envoy's rate limits from envoyproxy/ratelimit YAML.",
+    mixinStandardHelpOptions = true,
     description = {
-        "Serves Envoy's RateLimitService (RLS v3) over gRPC, with envoyproxy/ratelimit YAML configs from",
-        "--config-dir (one domain per file, reloaded on change). /json and /rlconfig are on the admin port."},
+        "Serves Envoy's RateLimitService (RLS v3) over gRPC, with envoyproxy/ratelimit YAML configs from "
+            + "--config-dir (one domain per file, reloaded on change). /json and /rlconfig are on the admin port."},
     subcommands = RateLimitCommand.Validate.class)
 public final class RateLimitCommand implements Callable<Integer> {
   @Option(names = "--config-dir", paramLabel = "DIR", description = "Folder of rate limit YAML files (required).")

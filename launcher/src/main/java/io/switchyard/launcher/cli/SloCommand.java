@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
  * or exported as Prometheus rules. The parser lives with the Flink jobs and the main JVM never loads Flink's
  * code, so this runs the jobs' local jar as a short-lived tool, as {@code up} does for {@code config/slo/}.
  */
-@Command(name = "slo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "slo",
+    header = "Checks, publishes or exports OpenSLO definitions.",
+    mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Checks, publishes or exports OpenSLO definitions (the Flink jobs' SLO tool, run from their local jar):",
         "  slo check DIR [--window 1m] [--slo-alert-windows LIST]",

@@ -20,11 +20,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard topology-api}: one replica of the topology API against an external Kafka cluster. */
-@Command(name = "topology-api", mixinStandardHelpOptions = true,
+@Command(name = "topology-api",
+    header = "Serves the service graph, RED series and SLOs over HTTP.",
+    mixinStandardHelpOptions = true,
     description = {
-        "Materialises the Flink jobs' edge, service and SLO topics into a RocksDB store under --data-dir and serves",
-        "the service graph, RED series, SLOs, a Kiali-compatible graph, Grafana's Node Graph API and Prometheus",
-        "series (/metrics) on one HTTP port. Several replicas each build their own store from the topics."})
+        "Materialises the Flink jobs' edge, service and SLO topics into a RocksDB store under --data-dir and "
+            + "serves the service graph, RED series, SLOs, a Kiali-compatible graph, Grafana's Node Graph API and "
+            + "Prometheus series (/metrics) on one HTTP port. Several replicas each build their own store from the "
+            + "topics."})
 public final class TopologyApiCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "PORT", description = "HTTP port of the API (default: ${DEFAULT-VALUE}).")
   int port = DefaultPorts.TOPOLOGY_HTTP;

@@ -14,12 +14,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard up}: everything on one machine, in one JVM plus the supervised Flink child. */
-@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "up",
+    header = "Runs everything on this machine, Kafka and Flink included.",
+    mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Starts all of Switchyard on this machine: an embedded Kafka broker (KRaft), every service, the admin",
-        "endpoint, and the Flink jobs in a supervised child JVM. Data lives under --data-dir; a second 'up' on",
-        "the same folder keeps its data. Reads the config folder: ratelimit/, authz/, slo/, mesh.yaml.",
-        "With --demo, also sends a simulated storefront mesh's traffic (config from config/demo/)."})
+        "Starts all of Switchyard on this machine: an embedded Kafka broker (KRaft), every service, the admin "
+            + "endpoint, and the Flink jobs in a supervised child JVM. Data lives under --data-dir; a second 'up' "
+            + "on the same folder keeps its data. Reads the config folder: ratelimit/, authz/, slo/, mesh.yaml. "
+            + "With --demo, also sends a simulated storefront mesh's traffic (config from config/demo/)."})
 public final class UpCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Where Kafka logs, Flink checkpoints and stores live (default: data/ of the install).")
   Path dataDir;

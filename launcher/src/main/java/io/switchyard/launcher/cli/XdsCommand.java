@@ -18,9 +18,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code switchyard xds}: the xDS server alone, and {@code xds render} to read what a node group would get. */
-@Command(name = "xds", mixinStandardHelpOptions = true,
-    description = {"Serves Envoy and proxyless gRPC config (ADS, SotW and delta) generated from a mesh file,",
-        "reloading it on change. See docs/xds.md."},
+@Command(name = "xds",
+    header = "Serves Envoy and gRPC xDS config from a mesh file.",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Serves Envoy and proxyless gRPC config (ADS, SotW and delta) generated from a mesh file, reloading "
+            + "it on change. See docs/xds.md."},
     subcommands = {XdsCommand.Render.class})
 public final class XdsCommand implements Callable<Integer> {
   @Option(names = "--mesh", paramLabel = "FILE", description = "The mesh file (see config/mesh.yaml).")

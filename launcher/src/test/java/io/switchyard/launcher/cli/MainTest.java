@@ -51,6 +51,33 @@ class MainTest {
   }
 
   @Test
+  void everyCommandListsItsSubcommandsWithWholeSentences() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(Main.commandLine(), new ArrayList<>(), paths);
+    List<String> cut = new ArrayList<>();
+    for (List<String> path : paths) {
+      CommandLine cl = Main.commandLine();
+      for (String name : path) {
+        cl = cl.getSubcommands().get(name);
+      }
+      // The command list of a --help shows the header's first line, else the description's first line.
+      CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+      String[] summary = usage.header().length > 0 ? usage.header() : usage.description();
+      if (!path.isEmpty() && (summary.length == 0 || !summary[0].strip().endsWith("."))) {
+        cut.add(String.join(" ", path) + ": " + (summary.length == 0 ? "(none)" : summary[0]));
+      }
+    }
+    assertThat(cut).as("commands listed in their parent's --help with a cut-off sentence").isEmpty();
+    // The top-level list, the one a new user reads first, keeps each summary on one line.
+    String help = run("--help").out;
+    Main.commandLine().getSubcommands().forEach((name, sub) -> {
+      CommandLine.Model.UsageMessageSpec usage = sub.getCommandSpec().usageMessage();
+      String summary = (usage.header().length > 0 ? usage.header() : usage.description())[0];
+      assertThat(help).as("switchyard --help lists %s on one line", name).contains("  " + summary + "\n");
+    });
+  }
+
+  @Test
   void demoTakesUpsNameForTheExtAuthzPort() {
     CommandLine.ParseResult r = Main.commandLine().parseArgs("demo", "--ext-authz-port", "32491");
     assertThat(r.subcommand().<Integer>matchedOptionValue("--authz-port", 0)).isEqualTo(32491);
