@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -111,8 +112,16 @@ final class SpanTopicFill {
     try (Producer<byte[], byte[]> p = KafkaPublisher.createProducer(bootstrap, compression, PublisherOptions.DEFAULTS,
         // Ingest's receivers must never wait long for buffer space; a fill as fast as the broker takes it may.
         Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
-      long spans = write(requests, clientsOnly, (k, v) -> p.send(new ProducerRecord<>(topic, k, v)));
+      AtomicReference<Exception> failed = new AtomicReference<>();
+      long spans = write(requests, clientsOnly, (k, v) -> p.send(new ProducerRecord<>(topic, k, v), (m, e) -> {
+        if (e != null) {
+          failed.compareAndSet(null, e);
+        }
+      }));
       p.flush();
+      if (failed.get() != null) {
+        throw new IllegalStateException("the span topic " + topic + " is incomplete: a send failed", failed.get());
+      }
       return spans;
     }
   }
