@@ -163,7 +163,7 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
     }
     long now = clock.millis();
-    String cacheKey = TokenHash.sha256(found.token()) + "|" + rule.issuer() + "|" + rule.audiences() + "|" + rule.spaceDelimitedClaims();
+    String cacheKey = TokenHash.sha256(found.token()) + rule.verifiedCacheScope();
     Verified hit = verified.getIfPresent(cacheKey);
     if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
       return CompletableFuture.completedFuture(success(rule, found, hit));

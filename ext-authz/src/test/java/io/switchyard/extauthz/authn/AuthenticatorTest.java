@@ -272,6 +272,33 @@ class AuthenticatorTest {
     assertThat(issuer.jwksHits.get()).isZero();
   }
 
+  static String requestAuthentication(String namespace, String name, String jwtRulesYaml) {
+    return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: " + name + ", namespace: " + namespace + "}\n"
+        + "spec:\n  jwtRules:\n" + jwtRulesYaml;
+  }
+
+  String inlineRule(RSAKey key) {
+    String jwks = new JWKSet(key.toPublicJWK()).toString().replace("\"", "\\\"");
+    return "  - issuer: \"" + issuer.issuer() + "\"\n    jwks: \"" + jwks + "\"\n";
+  }
+
+  /**
+   * Each workload's Envoy checks a token against its own jwtRules' keys: a token that one namespace's
+   * keys accepted must still fail where the same issuer is given other keys, though it was verified before.
+   */
+  @Test
+  void aTokenVerifiedWithOneRulesKeysIsNotAcceptedUnderAnotherRuleOfTheSameIssuerWithOtherKeys() throws Exception {
+    RSAKey otherKey = JwksServer.newKey("k1");
+    WorkloadRef inBar = new WorkloadRef("bar", "httpbin", Map.of("app", "httpbin"));
+    io.switchyard.extauthz.config.PolicySet set = Policies.load(requestAuthentication("foo", "jwt", inlineRule(issuer.key()))
+        + "---\n" + requestAuthentication("bar", "jwt", inlineRule(otherKey)));
+    String t = issuer.token(c -> { });
+    assertThat(run(set.forWorkload(W), bearer(t)).authenticated()).isTrue();
+    AuthnResult inBarResult = run(set.forWorkload(inBar), req().workload(inBar).header("Authorization", "Bearer " + t).build());
+    assertThat(inBarResult.authenticated()).isFalse();
+    assertThat(inBarResult.failure()).isEqualTo("Jwt verification fails");
+  }
+
   @Test
   void customLocationsParamsAndCookies() throws Exception {
     WorkloadPolicies p = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n    fromParams: [tok]\n    fromCookies: [session]\n");
