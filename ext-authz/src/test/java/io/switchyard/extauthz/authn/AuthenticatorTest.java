@@ -299,6 +299,39 @@ class AuthenticatorTest {
     assertThat(inBarResult.failure()).isEqualTo("Jwt verification fails");
   }
 
+  /**
+   * Istio makes each jwtRule applying to a workload its own jwt_authn provider and requires any of them
+   * (or none when no token is there): a token is accepted when any rule of its issuer at its location
+   * accepts it, e.g. a mesh-wide and a namespace RequestAuthentication for one issuer with other audiences.
+   */
+  @Test
+  void aTokenIsAcceptedByAnyRuleOfItsIssuerNotOnlyTheFirst() throws Exception {
+    String mesh = requestAuthentication("istio-system", "mesh", uriRule() + "    audiences: [mesh]\n"
+        + "    outputClaimToHeaders: [{header: x-mesh-sub, claim: sub}]\n");
+    String ns = requestAuthentication("foo", "payments", uriRule() + "    audiences: [payments]\n"
+        + "    outputClaimToHeaders: [{header: x-payments-sub, claim: sub}]\n");
+    for (String yaml : List.of(mesh + "---\n" + ns, ns + "---\n" + mesh)) {
+      WorkloadPolicies p = Policies.load(yaml).forWorkload(W);
+      AuthnResult payments = run(p, bearer(issuer.token(c -> c.audience("payments"))));
+      assertThat(payments.authenticated()).isTrue();
+      assertThat(payments.headersToSet()).containsOnlyKeys("x-payments-sub");
+      AuthnResult meshWide = run(p, bearer(issuer.token(c -> c.audience("mesh"))));
+      assertThat(meshWide.authenticated()).isTrue();
+      assertThat(meshWide.headersToSet()).containsOnlyKeys("x-mesh-sub");
+      assertThat(run(p, bearer(issuer.token(c -> c.audience("other")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+    }
+  }
+
+  /** Istio's validation does not refuse two jwtRules of one issuer in one RequestAuthentication; either may accept a token. */
+  @Test
+  void oneRequestAuthenticationMayNameAnIssuerTwice() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    audiences: [web]\n" + uriRule() + "    audiences: [api]\n    fromHeaders: [{name: x-jwt}]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("web")))).authenticated()).isTrue();
+    assertThat(run(p, req().header("x-jwt", issuer.token(c -> c.audience("api"))).build()).authenticated()).isTrue();
+    // The second rule reads only x-jwt: a token for it in Authorization is judged by the first rule alone.
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("api")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+  }
+
   @Test
   void customLocationsParamsAndCookies() throws Exception {
     WorkloadPolicies p = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n    fromParams: [tok]\n    fromCookies: [session]\n");
