@@ -347,6 +347,29 @@ class AuthenticatorTest {
   }
 
   /**
+   * Envoy's jwt_authn extractor, which Istio's fromHeaders prefix configures, looks for the prefix exactly
+   * (case-sensitive) anywhere in the header value: "bearer <token>" holds no token for it, so the request
+   * goes on without identity, whether the token is valid or expired, as under Istio.
+   */
+  @Test
+  void aHeaderPrefixMatchesCaseSensitivelyAsEnvoysExtractorDoes() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    String valid = issuer.token(c -> { });
+    String expired = issuer.token(c -> c.expirationTime(Date.from(Instant.now().minusSeconds(600))));
+    AuthnResult lower = run(p, req().header("Authorization", "bearer " + valid).build());
+    assertThat(lower.authenticated()).isTrue();
+    assertThat(lower.identity().present()).isFalse();
+    assertThat(lower.headersToRemove()).isEmpty();
+    assertThat(run(p, req().header("Authorization", "BEARER " + expired).build()).authenticated()).isTrue();
+    assertThat(run(p, req().header("Authorization", "Bearer " + expired).build()).failure()).isEqualTo("Jwt is expired");
+
+    WorkloadPolicies custom = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n");
+    assertThat(run(custom, req().header("x-jwt", "token " + valid).build()).identity().present()).isFalse();
+    // Found anywhere in the value, and the token starts at the first base64url character after it.
+    assertThat(run(custom, req().header("x-jwt", "v2 Token   " + valid).build()).identity().present()).isTrue();
+  }
+
+  /**
    * Envoy's jwt_authn removes a header or query-parameter token when forward is false, but leaves a
    * cookie token in place (JwtCookieLocation::removeJwt is empty, envoyproxy/envoy#17985), and Istio
    * configures exactly that filter: so the Cookie header goes upstream unchanged here too.
