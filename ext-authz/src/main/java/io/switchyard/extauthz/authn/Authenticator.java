@@ -152,18 +152,43 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
     }
     String iss = claims.getIssuer();
-    JwtRule rule = null;
+    JwtRule first = null;
+    List<JwtRule> more = null;
     for (JwtRule candidate : rules) {
       if (candidate.issuer().equals(iss) && candidate.locations().contains(found.location())) {
-        rule = candidate;
-        break;
+        if (first == null) {
+          first = candidate;
+        } else {
+          if (more == null) {
+            more = new ArrayList<>(2);
+          }
+          more.add(candidate);
+        }
       }
     }
-    if (rule == null) {
+    if (first == null) {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
     }
+    String tokenHash = TokenHash.sha256(found.token());
+    CompletableFuture<AuthnResult> result = withRule(first, found, jwt, claims, tokenHash);
+    if (more == null) {
+      return result;
+    }
+    // Istio gives every jwtRule of the workload its own jwt_authn provider and requires any one of them:
+    // rules of one issuer (say a mesh-wide and a namespace RequestAuthentication with other audiences or
+    // keys) are tried in turn. If none accepts, the first one's reason is given.
+    for (JwtRule next : more) {
+      result = result.thenCompose(a -> a.authenticated() ? CompletableFuture.completedFuture(a)
+          : withRule(next, found, jwt, claims, tokenHash).thenApply(b -> b.authenticated() ? b
+              : b.cacheable() ? a : AuthnResult.failed(a.failure(), false)));
+    }
+    return result;
+  }
+
+  /** The token checked against one jwtRule: claims, then the signature with that rule's keys. */
+  private CompletableFuture<AuthnResult> withRule(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims, String tokenHash) {
     long now = clock.millis();
-    String cacheKey = TokenHash.sha256(found.token()) + "|" + rule.issuer() + "|" + rule.audiences() + "|" + rule.spaceDelimitedClaims();
+    String cacheKey = tokenHash + rule.verifiedCacheScope();
     Verified hit = verified.getIfPresent(cacheKey);
     if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
       return CompletableFuture.completedFuture(success(rule, found, hit));
@@ -172,15 +197,13 @@ public final class Authenticator {
     if (early != null) {
       return CompletableFuture.completedFuture(AuthnResult.failed(early, true));
     }
-    JwtRule r = rule;
     JwksSource source = registry.sourceFor(rule);
-    SignedJWT token = jwt;
     return source.keys().thenCompose(keys -> {
-      List<JWK> candidates = select(token.getHeader(), keys);
+      List<JWK> candidates = select(jwt.getHeader(), keys);
       if (candidates.isEmpty()) {
-        return source.refreshForUnknownKey().thenApply(fresh -> verify(r, found, token, claims, select(token.getHeader(), fresh), cacheKey));
+        return source.refreshForUnknownKey().thenApply(fresh -> verify(rule, found, jwt, claims, select(jwt.getHeader(), fresh), cacheKey));
       }
-      return CompletableFuture.completedFuture(verify(r, found, token, claims, candidates, cacheKey));
+      return CompletableFuture.completedFuture(verify(rule, found, jwt, claims, candidates, cacheKey));
     }).exceptionally(err -> {
       Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       if (cause instanceof JwksUnavailableException) {

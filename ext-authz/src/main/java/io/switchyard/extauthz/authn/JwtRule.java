@@ -13,13 +13,33 @@ import java.util.List;
  */
 public record JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks, List<TokenLocation> locations,
     String outputPayloadToHeader, List<ClaimToHeader> outputClaimToHeaders, boolean forwardOriginalToken, Duration timeout,
-    List<String> spaceDelimitedClaims, String origin) {
+    List<String> spaceDelimitedClaims, String origin, String verifiedCacheScope) {
 
   public JwtRule {
     audiences = List.copyOf(audiences);
     locations = List.copyOf(locations);
     outputClaimToHeaders = List.copyOf(outputClaimToHeaders);
     spaceDelimitedClaims = List.copyOf(spaceDelimitedClaims);
+  }
+
+  public JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks, List<TokenLocation> locations,
+      String outputPayloadToHeader, List<ClaimToHeader> outputClaimToHeaders, boolean forwardOriginalToken, Duration timeout,
+      List<String> spaceDelimitedClaims, String origin) {
+    this(issuer, audiences, jwksUri, inlineJwks, locations, outputPayloadToHeader, outputClaimToHeaders, forwardOriginalToken, timeout,
+        spaceDelimitedClaims, origin, verifiedCacheScope(issuer, audiences, jwksUri, inlineJwks, spaceDelimitedClaims));
+  }
+
+  /**
+   * Everything a verified token was checked against, so that a token verified under one rule is reused
+   * only under rules that would accept it too: issuer, audiences, claim normalisation and where the keys
+   * come from. Two RequestAuthentications may give one issuer different keys (each workload's Envoy checks
+   * against its own); an inline key set counts by the digest of all of it, symmetric keys included.
+   */
+  private static String verifiedCacheScope(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks,
+      List<String> spaceDelimitedClaims) {
+    String keys = inlineJwks != null ? "jwks:" + TokenHash.sha256(inlineJwks.toString(false))
+        : jwksUri != null ? "uri:" + jwksUri : "oidc";
+    return "|" + issuer + "|" + audiences + "|" + spaceDelimitedClaims + "|" + keys;
   }
 
   /** {@code outputClaimToHeaders} entry: copy {@code claim} (dots reach nested claims) into {@code header}. */

@@ -20,6 +20,11 @@ public record TokenLocation(Kind kind, String name, String prefix) {
     return (kind.ordinal() * 31 + java.util.Objects.hashCode(name)) * 31 + java.util.Objects.hashCode(prefix);
   }
 
+  /** RFC 4648 base64url alphabet plus '.', what Envoy's extractor starts a token at. */
+  private static boolean isTokenChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  }
+
   /** The token at this location, or null. A header without the prefix holds no token for this rule. */
   public String extract(RequestAttributes r) {
     switch (kind) {
@@ -30,10 +35,20 @@ public record TokenLocation(Kind kind, String name, String prefix) {
         }
         v = v.trim();
         if (!prefix.isEmpty()) {
-          if (!v.regionMatches(true, 0, prefix, 0, prefix.length())) {
+          // As Envoy's jwt_authn extractor (which Istio configures with this prefix): the prefix exactly,
+          // case included, anywhere in the value; the token from the first base64url character or '.' after
+          // it to the end, or the whole value when there is none (then it fails as a malformed token).
+          int at = v.indexOf(prefix);
+          if (at < 0) {
             return null;
           }
-          v = v.substring(prefix.length()).trim();
+          int start = at + prefix.length();
+          while (start < v.length() && !isTokenChar(v.charAt(start))) {
+            start++;
+          }
+          if (start < v.length()) {
+            v = v.substring(start);
+          }
         }
         return v.isEmpty() ? null : v;
       }

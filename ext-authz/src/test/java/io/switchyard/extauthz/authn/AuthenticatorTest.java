@@ -272,6 +272,66 @@ class AuthenticatorTest {
     assertThat(issuer.jwksHits.get()).isZero();
   }
 
+  static String requestAuthentication(String namespace, String name, String jwtRulesYaml) {
+    return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: " + name + ", namespace: " + namespace + "}\n"
+        + "spec:\n  jwtRules:\n" + jwtRulesYaml;
+  }
+
+  String inlineRule(RSAKey key) {
+    String jwks = new JWKSet(key.toPublicJWK()).toString().replace("\"", "\\\"");
+    return "  - issuer: \"" + issuer.issuer() + "\"\n    jwks: \"" + jwks + "\"\n";
+  }
+
+  /**
+   * Each workload's Envoy checks a token against its own jwtRules' keys: a token that one namespace's
+   * keys accepted must still fail where the same issuer is given other keys, though it was verified before.
+   */
+  @Test
+  void aTokenVerifiedWithOneRulesKeysIsNotAcceptedUnderAnotherRuleOfTheSameIssuerWithOtherKeys() throws Exception {
+    RSAKey otherKey = JwksServer.newKey("k1");
+    WorkloadRef inBar = new WorkloadRef("bar", "httpbin", Map.of("app", "httpbin"));
+    io.switchyard.extauthz.config.PolicySet set = Policies.load(requestAuthentication("foo", "jwt", inlineRule(issuer.key()))
+        + "---\n" + requestAuthentication("bar", "jwt", inlineRule(otherKey)));
+    String t = issuer.token(c -> { });
+    assertThat(run(set.forWorkload(W), bearer(t)).authenticated()).isTrue();
+    AuthnResult inBarResult = run(set.forWorkload(inBar), req().workload(inBar).header("Authorization", "Bearer " + t).build());
+    assertThat(inBarResult.authenticated()).isFalse();
+    assertThat(inBarResult.failure()).isEqualTo("Jwt verification fails");
+  }
+
+  /**
+   * Istio makes each jwtRule applying to a workload its own jwt_authn provider and requires any of them
+   * (or none when no token is there): a token is accepted when any rule of its issuer at its location
+   * accepts it, e.g. a mesh-wide and a namespace RequestAuthentication for one issuer with other audiences.
+   */
+  @Test
+  void aTokenIsAcceptedByAnyRuleOfItsIssuerNotOnlyTheFirst() throws Exception {
+    String mesh = requestAuthentication("istio-system", "mesh", uriRule() + "    audiences: [mesh]\n"
+        + "    outputClaimToHeaders: [{header: x-mesh-sub, claim: sub}]\n");
+    String ns = requestAuthentication("foo", "payments", uriRule() + "    audiences: [payments]\n"
+        + "    outputClaimToHeaders: [{header: x-payments-sub, claim: sub}]\n");
+    for (String yaml : List.of(mesh + "---\n" + ns, ns + "---\n" + mesh)) {
+      WorkloadPolicies p = Policies.load(yaml).forWorkload(W);
+      AuthnResult payments = run(p, bearer(issuer.token(c -> c.audience("payments"))));
+      assertThat(payments.authenticated()).isTrue();
+      assertThat(payments.headersToSet()).containsOnlyKeys("x-payments-sub");
+      AuthnResult meshWide = run(p, bearer(issuer.token(c -> c.audience("mesh"))));
+      assertThat(meshWide.authenticated()).isTrue();
+      assertThat(meshWide.headersToSet()).containsOnlyKeys("x-mesh-sub");
+      assertThat(run(p, bearer(issuer.token(c -> c.audience("other")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+    }
+  }
+
+  /** Istio's validation does not refuse two jwtRules of one issuer in one RequestAuthentication; either may accept a token. */
+  @Test
+  void oneRequestAuthenticationMayNameAnIssuerTwice() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    audiences: [web]\n" + uriRule() + "    audiences: [api]\n    fromHeaders: [{name: x-jwt}]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("web")))).authenticated()).isTrue();
+    assertThat(run(p, req().header("x-jwt", issuer.token(c -> c.audience("api"))).build()).authenticated()).isTrue();
+    // The second rule reads only x-jwt: a token for it in Authorization is judged by the first rule alone.
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("api")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+  }
+
   @Test
   void customLocationsParamsAndCookies() throws Exception {
     WorkloadPolicies p = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n    fromParams: [tok]\n    fromCookies: [session]\n");
@@ -284,6 +344,29 @@ class AuthenticatorTest {
     assertThat(run(p, req().header("cookie", "a=b; session=" + t).build()).identity().present()).isTrue();
     // The default Authorization location is replaced by the explicit ones.
     assertThat(run(p, bearer(t)).identity().present()).isFalse();
+  }
+
+  /**
+   * Envoy's jwt_authn extractor, which Istio's fromHeaders prefix configures, looks for the prefix exactly
+   * (case-sensitive) anywhere in the header value: "bearer <token>" holds no token for it, so the request
+   * goes on without identity, whether the token is valid or expired, as under Istio.
+   */
+  @Test
+  void aHeaderPrefixMatchesCaseSensitivelyAsEnvoysExtractorDoes() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    String valid = issuer.token(c -> { });
+    String expired = issuer.token(c -> c.expirationTime(Date.from(Instant.now().minusSeconds(600))));
+    AuthnResult lower = run(p, req().header("Authorization", "bearer " + valid).build());
+    assertThat(lower.authenticated()).isTrue();
+    assertThat(lower.identity().present()).isFalse();
+    assertThat(lower.headersToRemove()).isEmpty();
+    assertThat(run(p, req().header("Authorization", "BEARER " + expired).build()).authenticated()).isTrue();
+    assertThat(run(p, req().header("Authorization", "Bearer " + expired).build()).failure()).isEqualTo("Jwt is expired");
+
+    WorkloadPolicies custom = rules(uriRule() + "    fromHeaders: [{name: x-jwt, prefix: \"Token \"}]\n");
+    assertThat(run(custom, req().header("x-jwt", "token " + valid).build()).identity().present()).isFalse();
+    // Found anywhere in the value, and the token starts at the first base64url character after it.
+    assertThat(run(custom, req().header("x-jwt", "v2 Token   " + valid).build()).identity().present()).isTrue();
   }
 
   /**

@@ -302,7 +302,6 @@ class PolicyLoaderTest {
     assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwks: \"{nope\"\n").reason()).contains("not a valid JSON Web Key Set");
     assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwksUri: ftp://x\n").reason()).contains("jwksUri");
     assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    timeout: soon\n").reason()).contains("timeout 'soon'");
-    assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n  - issuer: https://a\n").reason()).contains("more than one jwtRule");
     assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    outputClaimToHeaders: [{header: \"bad header\", claim: sub}]\n").reason())
         .contains("not a valid header name");
   }
