@@ -36,8 +36,9 @@ public record TokenLocation(Kind kind, String name, String prefix) {
         v = v.trim();
         if (!prefix.isEmpty()) {
           // As Envoy's jwt_authn extractor (which Istio configures with this prefix): the prefix exactly,
-          // case included, anywhere in the value; the token from the first base64url character or '.' after
-          // it to the end, or the whole value when there is none (then it fails as a malformed token).
+          // case included, anywhere in the value; the token is the run of base64url characters and '.' that
+          // starts at the first such character after it, or the whole value when there is none (then it
+          // fails as a malformed token).
           int at = v.indexOf(prefix);
           if (at < 0) {
             return null;
@@ -47,7 +48,11 @@ public record TokenLocation(Kind kind, String name, String prefix) {
             start++;
           }
           if (start < v.length()) {
-            v = v.substring(start);
+            int end = start;
+            while (end < v.length() && isTokenChar(v.charAt(end))) {
+              end++;
+            }
+            v = v.substring(start, end);
           }
         }
         return v.isEmpty() ? null : v;

@@ -367,6 +367,8 @@ class AuthenticatorTest {
     assertThat(run(custom, req().header("x-jwt", "token " + valid).build()).identity().present()).isFalse();
     // Found anywhere in the value, and the token starts at the first base64url character after it.
     assertThat(run(custom, req().header("x-jwt", "v2 Token   " + valid).build()).identity().present()).isTrue();
+    // ... and ends at the first character that is neither base64url nor '.'.
+    assertThat(run(custom, req().header("x-jwt", "Token " + valid + ", v=2").build()).identity().present()).isTrue();
   }
 
   /**
