@@ -71,7 +71,9 @@ public final class AuthorizationPolicyParser {
 
   private static Rule rule(Doc doc, String p, String ns, TrustDomains td) throws ConfigException {
     if (doc.at(p).isNull()) {
-      return new Rule(List.of(), List.of(), List.of());
+      // A bare '-' under rules. Istio's validation rejects it ("`rule` must not be nil"); taken as {} it
+      // would make an ALLOW policy allow, or a DENY policy deny, every request.
+      throw doc.error(p, "a rule must not be empty (null); write {} for a rule that matches every request");
     }
     doc.onlyKeys(p, "rule", RULE_KEYS);
     List<List<Field>> from = new ArrayList<>();

@@ -157,6 +157,16 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - to: [{operation: {}}]\n").reason()).contains("to.operation must not be empty");
   }
 
+  /** A null rule ({@code [null]}, a bare '-') is rejected as Istio rejects it; {} is the rule that matches every request. */
+  @Test
+  void aNullRuleIsRejectedNotTakenAsMatchAll() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(error(head + "  action: DENY\n  rules: [null]\n").reason()).contains("a rule must not be empty (null)");
+    ConfigException bare = error(head + "  action: ALLOW\n  rules:\n  -\n");
+    assertThat(bare.reason()).containsAnyOf("a rule must not be empty (null)", "rule must be a mapping");
+    assertThat(bare.line()).isEqualTo(7);
+  }
+
   /** Istio's validation counts values: a source or operation whose fields are all empty lists is rejected, not match-all. */
   @Test
   void sourceOrOperationWithOnlyEmptyListsIsRejectedAsEmpty() {
