@@ -32,7 +32,7 @@ public final class RateLimitOptions {
   @Option(names = "--shadow-mode", description = "Global shadow mode: count and report, always answer OK overall.")
   boolean shadowMode;
 
-  @Option(names = "--stop-increment-when-over-limit", description = "A request over any limit charges no counter (the reference's STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT).")
+  @Option(names = "--stop-increment-when-over-limit", description = "A request going over a limit charges only the limits it takes over (the reference's STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT).")
   boolean stopIncrement;
 
   @Option(names = "--no-local-cache", negatable = false, description = "Turn off the local over-limit cache.")
