@@ -552,6 +552,11 @@ public final class RateLimiter {
       Check c = chosen[i];
       if (c == null) {
         response.addStatuses(unlimited[i] ? UNLIMITED : NO_LIMIT);
+        // As the reference: with global quota mode a descriptor without a limit (not unlimited) is a quota
+        // descriptor that passed, so the request is not over on quota alone.
+        if (!unlimited[i] && options.globalQuotaMode()) {
+          quotaDescriptors++;
+        }
         continue;
       }
       boolean shadow = r.rule != null && r.rule.shadowMode();

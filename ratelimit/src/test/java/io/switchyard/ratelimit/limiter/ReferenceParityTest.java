@@ -255,4 +255,25 @@ class ReferenceParityTest {
     assertThat(r.getStatuses(1).getCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(f.counter("ratelimit_service_rate_limit_over_limit_with_local_cache", "key1", "key5")).isEqualTo(1);
   }
+
+  @Test
+  void withGlobalQuotaModeADescriptorWithoutALimitCountsAsAQuotaDescriptorThatPasses() {
+    // src/service/ratelimit.go shouldRateLimitWorker: isQuotaMode is globalQuotaMode || limit.QuotaMode, evaluated for
+    // every descriptor that is not unlimited, a nil limit included; that one is never over, so not all quota
+    // descriptors are and the overall code stays OK. An unlimited descriptor is not counted.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 1}
+          - key: free
+            rate_limit: {unlimited: true}
+        """, LimiterOptions.defaults().withGlobalQuotaMode(true));
+    f.call("web", d("user", "u"));
+    RateLimitResponse withUnmatched = f.call("web", d("user", "u"), d("nothing", "configured"));
+    assertThat(withUnmatched.getStatuses(0).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(withUnmatched.getOverallCode()).isEqualTo(Code.OK);
+    assertThat(f.call("web", d("user", "u"), d("free", "x")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.call("web", d("user", "u")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+  }
 }
