@@ -32,7 +32,7 @@ public final class RateLimitOptions {
   @Option(names = "--shadow-mode", description = "Global shadow mode: count and report, always answer OK overall.")
   boolean shadowMode;
 
-  @Option(names = "--stop-increment-when-over-limit", description = "A request over any limit charges no counter (the reference's STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT).")
+  @Option(names = "--stop-increment-when-over-limit", description = "A request going over a limit charges only the limits it takes over (the reference's STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT).")
   boolean stopIncrement;
 
   @Option(names = "--no-local-cache", negatable = false, description = "Turn off the local over-limit cache.")
@@ -56,7 +56,7 @@ public final class RateLimitOptions {
   @Option(names = "--headers-all-descriptors", description = "List every limited descriptor in the limit header, not only the closest one.")
   boolean headersAll;
 
-  @Option(names = "--quota-mode", description = "Every descriptor in quota mode: over-limit only when all of a request's limited descriptors are over (the reference's QUOTA_MODE).")
+  @Option(names = "--quota-mode", description = "Every descriptor in quota mode: over-limit only when all of a request's descriptors are over, one without a limit never is (the reference's QUOTA_MODE).")
   boolean quotaMode;
 
   @Option(names = "--response-dynamic-metadata", description = "Answer with the reference's dynamic metadata: domain, descriptors and the metadata of the limits that passed (the reference's RESPONSE_DYNAMIC_METADATA).")

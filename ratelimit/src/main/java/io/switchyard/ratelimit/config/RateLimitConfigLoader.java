@@ -307,10 +307,15 @@ public final class RateLimitConfigLoader {
       return false;
     }
     if (n instanceof YamlNode.Scalar s && s.type().equals("bool")) {
-      return Boolean.parseBoolean(s.text()) || s.text().equalsIgnoreCase("yes") || s.text().equalsIgnoreCase("on")
-          || s.text().equalsIgnoreCase("y");
+      return isTrue(s);
     }
     throw new ConfigException(file, n.line(), n.column(), key + " must be true or false");
+  }
+
+  /** A bool scalar keeps its written text ({@code yes}, {@code On}) for string fields; this is its value. */
+  private static boolean isTrue(YamlNode.Scalar s) {
+    return Boolean.parseBoolean(s.text()) || s.text().equalsIgnoreCase("yes") || s.text().equalsIgnoreCase("on")
+        || s.text().equalsIgnoreCase("y");
   }
 
   private static Struct metadata(Path file, YamlNode.MapNode d) throws ConfigException {
@@ -337,7 +342,7 @@ public final class RateLimitConfigLoader {
       case "null":
         return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
       case "bool":
-        return Value.newBuilder().setBoolValue(Boolean.parseBoolean(s.text())).build();
+        return Value.newBuilder().setBoolValue(isTrue(s)).build();
       case "int":
       case "float":
         try {

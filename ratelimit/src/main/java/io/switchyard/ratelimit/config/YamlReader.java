@@ -1,28 +1,41 @@
 package io.switchyard.ratelimit.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.switchyard.serverkit.config.ConfigException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
-import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.DocumentStartEvent;
 import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
-/** Reads one YAML document into a {@link YamlNode} tree with line and column of every node. */
+/**
+ * Reads one YAML document into a {@link YamlNode} tree with line and column of every node. Anchors, aliases and
+ * {@code <<} merge keys resolve as the reference's yaml.v2 resolves them, so a folder that shares one
+ * {@code rate_limit} block through {@code &anchor}/{@code *alias} loads unchanged. SnakeYAML's composer is used
+ * rather than a streaming parser because only it resolves every alias, scalars included, to its anchored node.
+ */
 final class YamlReader {
-  private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
-
   private YamlReader() {}
 
   /** Returns null for an empty file. */
@@ -37,40 +50,44 @@ final class YamlReader {
   }
 
   static YamlNode read(Path file, String text) throws ConfigException {
-    try (JsonParser p = FACTORY.createParser(text)) {
-      JsonToken first = p.nextToken();
-      if (first == null) {
+    LoaderOptions options = new LoaderOptions();
+    // SnakeYAML's default of 50 would refuse a folder that points 50 descriptors at one shared rate_limit block.
+    options.setMaxAliasesForCollections(10_000);
+    try {
+      Iterator<Node> documents = new Yaml(options).composeAll(new StringReader(text)).iterator();
+      if (!documents.hasNext()) {
         return null;
       }
-      YamlNode root = readValue(file, p);
+      YamlNode root = new Converter(file).convert(documents.next());
       // The reference's yaml.Unmarshal reads the first document and silently drops the others, whose limits would
       // then never apply: refuse instead. An empty document (a trailing "---") carries nothing, so it is let pass.
-      for (JsonToken extra = p.nextToken(); extra != null; extra = p.nextToken()) {
-        boolean empty = extra == JsonToken.VALUE_NULL || (extra == JsonToken.VALUE_STRING && p.getText().isEmpty());
+      while (documents.hasNext()) {
+        Node extra = documents.next();
+        boolean empty = extra instanceof ScalarNode s && (s.getTag().equals(Tag.NULL) || s.getValue().isEmpty());
         if (!empty) {
-          int[] at = documentStart(text, p.currentTokenLocation());
+          int[] at = documentStart(text, extra.getStartMark());
           throw new ConfigException(file, at[0], at[1], "only one YAML document per file is supported, and a"
               + " second document starts here (envoyproxy/ratelimit would silently ignore it); put each domain in"
               + " its own file");
         }
       }
       return root;
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String reason = e.getOriginalMessage();
-      throw new ConfigException(file, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
+    } catch (MarkedYAMLException e) {
+      Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      String reason = e.getProblem() != null ? e.getProblem() : e.getContext();
+      throw new ConfigException(file, at == null ? 0 : at.getLine() + 1, at == null ? 0 : at.getColumn() + 1,
           "invalid YAML: " + (reason == null ? e.getClass().getSimpleName() : reason.strip()));
-    } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read file: " + e.getMessage());
+    } catch (YAMLException e) {
+      throw new ConfigException(file, 0, 0, "invalid YAML: " + e.getMessage());
     }
   }
 
   /**
-   * Line and column of the start of the document holding {@code content}, its "---" when it has one. Jackson does
-   * not report document boundaries, so the text is read again as YAML events; this runs only on the error path.
+   * Line and column of the second document's "---". The composer does not report document boundaries, so the text
+   * is read again as YAML events; this runs only on the error path.
    */
-  private static int[] documentStart(String text, JsonLocation content) {
-    int[] at = {content.getLineNr(), content.getColumnNr()};
+  private static int[] documentStart(String text, Mark content) {
+    int[] at = {content.getLine() + 1, content.getColumn() + 1};
     int documents = 0;
     try {
       for (Event e : new Yaml().parse(new StringReader(text))) {
@@ -79,53 +96,99 @@ final class YamlReader {
         }
       }
     } catch (RuntimeException e) {
-      // Jackson read it; should SnakeYAML alone not, the content's position is still right.
+      // The composer read it; should the event parser alone not, the content's position is still right.
     }
     return at;
   }
 
-  private static YamlNode readValue(Path file, JsonParser p) throws IOException, ConfigException {
-    JsonLocation at = p.currentTokenLocation();
-    int line = at.getLineNr();
-    int col = at.getColumnNr();
-    JsonToken t = p.currentToken();
-    switch (t) {
-      case START_OBJECT: {
-        Map<String, YamlNode> entries = new LinkedHashMap<>();
-        Map<String, int[]> positions = new HashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          JsonLocation keyAt = p.currentTokenLocation();
-          if (entries.containsKey(name)) {
-            throw new ConfigException(file, keyAt.getLineNr(), keyAt.getColumnNr(),
-                "duplicate YAML key '" + name + "'");
-          }
-          p.nextToken();
-          entries.put(name, readValue(file, p));
-          positions.put(name, new int[] {keyAt.getLineNr(), keyAt.getColumnNr()});
-        }
-        return new YamlNode.MapNode(entries, positions, line, col);
+  /** Turns one composed document into {@link YamlNode}s; an aliased node is converted once and shared. */
+  private static final class Converter {
+    private final Path file;
+    private final Map<Node, YamlNode> done = new IdentityHashMap<>();
+    private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    Converter(Path file) {
+      this.file = file;
+    }
+
+    YamlNode convert(Node n) throws ConfigException {
+      YamlNode known = done.get(n);
+      if (known != null) {
+        return known;
       }
-      case START_ARRAY: {
-        List<YamlNode> items = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          items.add(readValue(file, p));
-        }
-        return new YamlNode.ListNode(items, line, col);
+      int line = n.getStartMark().getLine() + 1;
+      int col = n.getStartMark().getColumn() + 1;
+      if (!inProgress.add(n)) {
+        throw new ConfigException(file, line, col, "an anchor's value contains an alias of itself");
       }
-      case VALUE_STRING:
-        return new YamlNode.Scalar(p.getText(), "string", line, col);
-      case VALUE_NUMBER_INT:
-        return new YamlNode.Scalar(p.getText(), "int", line, col);
-      case VALUE_NUMBER_FLOAT:
-        return new YamlNode.Scalar(p.getText(), "float", line, col);
-      case VALUE_TRUE:
-      case VALUE_FALSE:
-        return new YamlNode.Scalar(p.getText(), "bool", line, col);
-      case VALUE_NULL:
+      YamlNode out;
+      if (n instanceof MappingNode m) {
+        out = map(m, line, col);
+      } else if (n instanceof SequenceNode s) {
+        List<YamlNode> items = new ArrayList<>(s.getValue().size());
+        for (Node item : s.getValue()) {
+          items.add(convert(item));
+        }
+        out = new YamlNode.ListNode(items, line, col);
+      } else {
+        out = scalar((ScalarNode) n, line, col);
+      }
+      inProgress.remove(n);
+      done.put(n, out);
+      return out;
+    }
+
+    private static YamlNode scalar(ScalarNode s, int line, int col) {
+      Tag tag = s.getTag();
+      if (tag.equals(Tag.NULL)) {
         return new YamlNode.Scalar(null, "null", line, col);
-      default:
-        throw new ConfigException(file, line, col, "unsupported YAML construct " + t);
+      }
+      String type = tag.equals(Tag.INT) ? "int" : tag.equals(Tag.FLOAT) ? "float" : tag.equals(Tag.BOOL) ? "bool"
+          : "string";
+      return new YamlNode.Scalar(s.getValue(), type, line, col);
+    }
+
+    /**
+     * A mapping. A {@code <<} key merges a map (or a list of maps, earlier ones winning) into this one where it
+     * stands, as yaml.v2 does: keys written after it override merged ones, and a merge overrides keys before it.
+     * Only a key written twice in the same mapping is refused.
+     */
+    private YamlNode map(MappingNode m, int line, int col) throws ConfigException {
+      Map<String, YamlNode> entries = new LinkedHashMap<>();
+      Map<String, int[]> positions = new HashMap<>();
+      Set<String> written = new HashSet<>();
+      for (NodeTuple t : m.getValue()) {
+        Node keyNode = t.getKeyNode();
+        int[] keyAt = {keyNode.getStartMark().getLine() + 1, keyNode.getStartMark().getColumn() + 1};
+        if (keyNode.getTag().equals(Tag.MERGE)) {
+          YamlNode value = convert(t.getValueNode());
+          List<YamlNode> sources = value instanceof YamlNode.ListNode l ? l.items() : List.of(value);
+          for (int i = sources.size() - 1; i >= 0; i--) {
+            if (!(sources.get(i) instanceof YamlNode.MapNode source)) {
+              throw new ConfigException(file, keyAt[0], keyAt[1],
+                  "map merge requires map or sequence of maps as the value");
+            }
+            for (Map.Entry<String, YamlNode> e : source.entries().entrySet()) {
+              entries.remove(e.getKey());
+              entries.put(e.getKey(), e.getValue());
+              positions.put(e.getKey(), source.keyPositions().get(e.getKey()));
+            }
+          }
+          continue;
+        }
+        if (!(keyNode instanceof ScalarNode k)) {
+          throw new ConfigException(file, keyAt[0], keyAt[1], "config error, key is not of type string");
+        }
+        String name = k.getValue();
+        if (!written.add(name)) {
+          throw new ConfigException(file, keyAt[0], keyAt[1], "duplicate YAML key '" + name + "'");
+        }
+        YamlNode value = convert(t.getValueNode());
+        entries.remove(name);
+        entries.put(name, value);
+        positions.put(name, keyAt);
+      }
+      return new YamlNode.MapNode(entries, positions, line, col);
     }
   }
 }

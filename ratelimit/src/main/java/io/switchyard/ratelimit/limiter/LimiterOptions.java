@@ -6,8 +6,8 @@ import java.util.Objects;
  * Service-wide switches, named after the reference's environment settings where one exists.
  *
  * @param globalShadowMode SHADOW_MODE: evaluate and count, but always answer OK overall
- * @param countRejectedHits false = STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT: a request that is over any
- *     limit adds to no counter
+ * @param countRejectedHits false = STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT: a request that goes over a
+ *     limit adds only to the counters it takes over
  * @param localCache over-limit cache: keys known over their limit are answered without touching the store
  * @param nearLimitRatio NEAR_LIMIT_RATIO for the near_limit stat
  * @param onBackendError what to answer when the store fails (timeout, key cap, outage)

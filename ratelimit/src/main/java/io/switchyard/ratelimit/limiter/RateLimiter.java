@@ -297,15 +297,22 @@ public final class RateLimiter {
       if (options.countRejectedHits()) {
         countWindows(windows, now, false);
         takeTokens(buckets, now, false);
+      } else if (anyFromCache) {
+        // STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT as the reference (src/redis/fixed_cache_impl.go getHitsAddend): a key
+        // over in the local cache charges nothing anywhere, and every other status is read from the count as it is.
+        countWindows(windows, now, NO_HITS);
+        takeTokens(buckets, now, true);
       } else {
-        // STOP_CACHE_KEY_INCREMENT_WHEN_OVERLIMIT: a request over any limit charges no counter.
-        boolean anyOver = anyFromCache;
-        anyOver |= countWindows(windows, now, true);
-        if (anyOver) {
-          takeTokens(buckets, now, true);
-        } else {
-          boolean bucketRejected = takeTokens(buckets, now, false);
-          countWindows(windows, now, bucketRejected);
+        // Otherwise the counts are read first; when a hit would take some key over, only those keys are charged (so
+        // they stay over, as the reference's INCRBY leaves them) and the others are read as they are.
+        boolean anyExceeds = countWindows(windows, now, true);
+        boolean bucketRejected = anyExceeds ? takeTokens(buckets, now, true) : takeTokens(buckets, now, false);
+        if (!windows.isEmpty()) {
+          boolean[] charge = new boolean[windows.size()];
+          for (int i = 0; i < charge.length; i++) {
+            charge[i] = !(anyExceeds || bucketRejected) || windows.get(i).over;
+          }
+          countWindows(windows, now, charge);
         }
       }
     } catch (CounterStoreException e) {
@@ -325,8 +332,26 @@ public final class RateLimiter {
     }
   }
 
-  /** Returns whether any window is over; {@code peekOnly} reads without counting. */
+  private static final boolean[] NO_HITS = new boolean[0];
+
+  /**
+   * Returns whether any window is over; {@code peekOnly} reads without counting and reports whether the hits would
+   * take each window over.
+   */
   private boolean countWindows(List<Check> windows, long now, boolean peekOnly) throws CounterStoreException {
+    return countWindows(windows, now, peekOnly, null);
+  }
+
+  /**
+   * Charges the windows whose {@code charge} entry is true ({@link #NO_HITS}: none) and reports each from its
+   * count after that, charged or not; the reference's stats still see the request's hits for every one.
+   */
+  private boolean countWindows(List<Check> windows, long now, boolean[] charge) throws CounterStoreException {
+    return countWindows(windows, now, false, charge);
+  }
+
+  private boolean countWindows(List<Check> windows, long now, boolean peekOnly, boolean[] charge)
+      throws CounterStoreException {
     if (windows.isEmpty()) {
       return false;
     }
@@ -344,7 +369,7 @@ public final class RateLimiter {
     for (int i = 0; i < windows.size(); i++) {
       Check c = windows.get(i);
       keys[i] = c.key;
-      hits[i] = peekOnly ? 0 : c.hits;
+      hits[i] = peekOnly || (charge != null && (i >= charge.length || !charge[i])) ? 0 : c.hits;
       expire[i] = c.expireAtMillis;
       if (c.previousKey != null) {
         keys[j] = c.previousKey;
@@ -527,6 +552,11 @@ public final class RateLimiter {
       Check c = chosen[i];
       if (c == null) {
         response.addStatuses(unlimited[i] ? UNLIMITED : NO_LIMIT);
+        // As the reference: with global quota mode a descriptor without a limit (not unlimited) is a quota
+        // descriptor that passed, so the request is not over on quota alone.
+        if (!unlimited[i] && options.globalQuotaMode()) {
+          quotaDescriptors++;
+        }
         continue;
       }
       boolean shadow = r.rule != null && r.rule.shadowMode();

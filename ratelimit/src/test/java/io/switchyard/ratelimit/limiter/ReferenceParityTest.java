@@ -209,4 +209,71 @@ class ReferenceParityTest {
         .equals("ratelimit_service_rate_limit_domain_not_found")).findFirst().orElseThrow().getDataPoints())
         .extracting(p -> p.getLabels().get("domain")).containsExactlyInAnyOrder("api_v1", "10_0_0_1");
   }
+
+  private static final String STOP_YAML = """
+      domain: domain
+      descriptors:
+        - key: key4
+          rate_limit: {unit: hour, requests_per_unit: 15}
+        - key: key5
+          rate_limit: {unit: hour, requests_per_unit: 14}
+      """;
+
+  @ParameterizedTest(name = "local cache {0}")
+  @CsvSource({"true", "false"})
+  void withStopIncrementTheDescriptorGoingOverIsStillChargedAndTheOthersReportTheirUnchangedCount(boolean localCache) {
+    // src/redis/fixed_cache_impl.go getHitsAddend and its test TestOverLimitWithStopCacheKeyIncrementWhenOverlimitConfig:
+    // once a key would go over, only the keys going over are incremented; the others get INCRBY 0 and their status
+    // is read from the unchanged count.
+    LimiterFixture f = fixture(STOP_YAML,
+        LimiterOptions.defaults().withCountRejectedHits(false).withLocalCache(localCache));
+    f.call("domain", withHits(d("key4", "value4"), 13), withHits(d("key5", "value5"), 13));
+    RateLimitResponse r = f.call("domain", withHits(d("key4", "value4"), 2), withHits(d("key5", "value5"), 2));
+    assertThat(r.getStatuses(0).getCode()).isEqualTo(Code.OK);
+    assertThat(r.getStatuses(0).getLimitRemaining()).isEqualTo(2);
+    assertThat(r.getStatuses(1).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(r.getStatuses(1).getLimitRemaining()).isZero();
+    // as the reference's stats: key4's 2 hits within the limit, 1 of them past the near threshold (12) at 13
+    assertThat(f.counter("ratelimit_service_rate_limit_within_limit", "key1", "key4")).isEqualTo(15);
+    assertThat(f.counter("ratelimit_service_rate_limit_near_limit", "key1", "key4")).isEqualTo(2);
+    assertThat(f.counter("ratelimit_service_rate_limit_over_limit", "key1", "key5")).isEqualTo(1);
+    // key5 was charged (15 > 14), so one more hit is over, as in the reference; key4 was not (13 + 2 = 15 fits)
+    assertThat(f.call("domain", withHits(d("key5", "value5"), 1)).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.call("domain", withHits(d("key4", "value4"), 2)).getStatuses(0).getLimitRemaining()).isZero();
+  }
+
+  @Test
+  void withStopIncrementAKeyOverInTheLocalCacheLeavesTheOthersUnchargedAndReadAsTheyAre() {
+    // src/redis/fixed_cache_impl.go: a key found in the local cache makes every increment 0; each other status comes
+    // from the count as it is (INCRBY 0), so a descriptor exactly at its limit is still OK with 0 remaining.
+    LimiterFixture f = fixture(STOP_YAML, LimiterOptions.defaults().withCountRejectedHits(false));
+    f.call("domain", withHits(d("key5", "value5"), 15));
+    f.call("domain", withHits(d("key4", "value4"), 15));
+    RateLimitResponse r = f.call("domain", d("key4", "value4"), d("key5", "value5"));
+    assertThat(r.getStatuses(0).getCode()).isEqualTo(Code.OK);
+    assertThat(r.getStatuses(0).getLimitRemaining()).isZero();
+    assertThat(r.getStatuses(1).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.counter("ratelimit_service_rate_limit_over_limit_with_local_cache", "key1", "key5")).isEqualTo(1);
+  }
+
+  @Test
+  void withGlobalQuotaModeADescriptorWithoutALimitCountsAsAQuotaDescriptorThatPasses() {
+    // src/service/ratelimit.go shouldRateLimitWorker: isQuotaMode is globalQuotaMode || limit.QuotaMode, evaluated for
+    // every descriptor that is not unlimited, a nil limit included; that one is never over, so not all quota
+    // descriptors are and the overall code stays OK. An unlimited descriptor is not counted.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 1}
+          - key: free
+            rate_limit: {unlimited: true}
+        """, LimiterOptions.defaults().withGlobalQuotaMode(true));
+    f.call("web", d("user", "u"));
+    RateLimitResponse withUnmatched = f.call("web", d("user", "u"), d("nothing", "configured"));
+    assertThat(withUnmatched.getStatuses(0).getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(withUnmatched.getOverallCode()).isEqualTo(Code.OK);
+    assertThat(f.call("web", d("user", "u"), d("free", "x")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(f.call("web", d("user", "u")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+  }
 }
