@@ -37,10 +37,7 @@ class MainTest {
     collect(Main.commandLine(), new ArrayList<>(), paths);
     List<String> undescribed = new ArrayList<>();
     for (List<String> path : paths) {
-      CommandLine cl = Main.commandLine();
-      for (String name : path) {
-        cl = cl.getSubcommands().get(name);
-      }
+      CommandLine cl = at(path);
       for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
         if (String.join("", o.description()).isBlank()) {
           undescribed.add(String.join(" ", path) + " " + o.longestName());
@@ -56,10 +53,7 @@ class MainTest {
     collect(Main.commandLine(), new ArrayList<>(), paths);
     List<String> cut = new ArrayList<>();
     for (List<String> path : paths) {
-      CommandLine cl = Main.commandLine();
-      for (String name : path) {
-        cl = cl.getSubcommands().get(name);
-      }
+      CommandLine cl = at(path);
       // The command list of a --help shows the header's first line, else the description's first line.
       CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
       String[] summary = usage.header().length > 0 ? usage.header() : usage.description();
@@ -96,6 +90,15 @@ class MainTest {
     CliRun r = run("up", "--config-dir", "/nonexistent/config", "--no-flink");
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: config folder not found: /nonexistent/config (--config-dir)");
+  }
+
+  /** The command at {@code path} below {@code switchyard}, in a fresh command line. */
+  private static CommandLine at(List<String> path) {
+    CommandLine cl = Main.commandLine();
+    for (String name : path) {
+      cl = cl.getSubcommands().get(name);
+    }
+    return cl;
   }
 
   private static void collect(CommandLine cl, List<String> prefix, List<List<String>> out) {
