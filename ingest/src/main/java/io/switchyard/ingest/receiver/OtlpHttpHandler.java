@@ -11,6 +11,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.mapping.OtlpRequests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -143,7 +144,7 @@ public final class OtlpHttpHandler implements HttpHandler {
       OtlpJson.parseLogs(body, b);
       req = b.build();
     } else {
-      req = ExportLogsServiceRequest.parseFrom(body);
+      req = OtlpRequests.logs(body);
     }
     return pipeline.logs(req, body.length);
   }
