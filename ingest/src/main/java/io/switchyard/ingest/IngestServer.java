@@ -118,7 +118,8 @@ public final class IngestServer implements AutoCloseable {
     HttpServerKit.Builder http = HttpServerKit.builder("ingest-otlp-http", config.otlpHttpPort()).host(config.host())
         .tls(config.tls()).executor(httpAdmission.httpExecutor(httpWorkers))
         .route("/v1/traces", OtlpHttpHandler.traces(pipeline, config.maxMessageBytes()), token)
-        .route("/v1/logs", OtlpHttpHandler.logs(pipeline, config.maxMessageBytes()), token);
+        .route("/v1/logs", OtlpHttpHandler.logs(pipeline, config.maxMessageBytes()), token)
+        .route("/", OtlpHttpHandler.notFound(), token);
     if (token) {
       http.bearerToken(config.bearerToken());
     }

@@ -18,13 +18,14 @@ import java.util.List;
  * the generated OTLP objects or a {@link SpanRecord} builder: parsing and record building were half of the
  * ingest worker's CPU. {@link SpanMapper} stays the reference: for every request both accept, this produces the
  * same bytes, and it accepts exactly the requests the generated parser accepts (proven by
- * {@code WireSpanMapperTest}).
+ * {@code WireSpanMapperTest}), and those whose only fault is a string that is not UTF-8 ({@link OtlpRequests}).
  *
  * <p>Only the attributes a reader needs are decoded into {@link AnyValue}s, and the link ids of a CONSUMER span read
  * in a second walk over its bytes once its kind is known. Everything else (events, the links of other spans, scope,
  * attributes no reader needs or past the count limit) is walked without decoding, checking what the parser checks:
  * UTF-8 of strings and the structure of nested messages. Whenever that walk finds a problem, or a shape it leaves to
- * the parser, the request is parsed by the generated code, so a client gets the parser's exact error message. With
+ * the parser, the request is parsed by the generated code, so a client gets the parser's exact error message (or,
+ * when the problem was invalid UTF-8, the span is kept with U+FFFD in its place, as {@link OtlpRequests} reads it). With
  * {@code --keep-attributes} every attribute is needed anyway, so that mode parses the request and uses the
  * reference mapper.
  */
@@ -92,11 +93,11 @@ public final class WireSpanMapper {
         return wire(request, receivedUnixNano);
       } catch (WireCursor.Malformed e) {
         // Fall through: the generated parser names the problem exactly as it always did, or accepts what the
-        // cursor leaves to it (groups, packed fields, deep nesting).
+        // cursor leaves to it (groups, packed fields, deep nesting), or strings that are not UTF-8 (replaced).
         parsed.increment();
       }
     }
-    MappedBatch<SpanRecord> b = reference.map(ExportTraceServiceRequest.parseFrom(request), receivedUnixNano);
+    MappedBatch<SpanRecord> b = reference.map(OtlpRequests.traces(request), receivedUnixNano);
     List<Encoded> out = new ArrayList<>(b.records().size());
     for (SpanRecord r : b.records()) {
       byte[] value = r.toByteArray();

@@ -15,6 +15,7 @@ import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.switchyard.ingest.mapping.OtlpRequests;
 import io.switchyard.serverkit.grpc.WireBytes;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -62,7 +63,7 @@ public final class OtlpGrpcServices {
             admit(pipeline, admission, workers, Pipeline.LOGS, body, out, () -> {
           ExportLogsServiceRequest request;
           try {
-            request = ExportLogsServiceRequest.parseFrom(body);
+            request = OtlpRequests.logs(body);
           } catch (InvalidProtocolBufferException e) {
             out.onError(Status.INVALID_ARGUMENT
                 .withDescription("request is not a valid ExportLogsServiceRequest: " + e.getMessage()).asRuntimeException());

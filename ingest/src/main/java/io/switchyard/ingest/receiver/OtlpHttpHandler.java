@@ -11,6 +11,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.mapping.OtlpRequests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +68,7 @@ public final class OtlpHttpHandler implements HttpHandler {
       boolean json = contentType.equals(JSON);
       String expectedPath = signal == Signal.TRACES ? "/v1/traces" : "/v1/logs";
       if (!ex.getRequestURI().getPath().equals(expectedPath)) {
-        error(ex, json, 404, 5, "no such path: " + ex.getRequestURI().getPath());
+        error(ex, json, 404, 5, noSuchPath(ex));
         return;
       }
       if (!ex.getRequestMethod().equals("POST")) {
@@ -127,6 +128,24 @@ public final class OtlpHttpHandler implements HttpHandler {
     }
   }
 
+  /**
+   * Every other path of the OTLP/HTTP listener (e.g. {@code /v1/metrics}, where an SDK's metric exporter sends when
+   * its endpoint is ingest's): a 404 whose body is a {@code google.rpc.Status}, as OTLP wants of every 4xx, instead of
+   * the JDK server's HTML page, which an SDK cannot parse.
+   */
+  public static HttpHandler notFound() {
+    return ex -> {
+      try (ex) {
+        error(ex, contentType(ex).equals(JSON), 404, 5, noSuchPath(ex));
+      }
+    };
+  }
+
+  private static String noSuchPath(HttpExchange ex) {
+    return "no such path: " + ex.getRequestURI().getPath()
+        + "; ingest takes OTLP traces on /v1/traces and logs on /v1/logs, not metrics";
+  }
+
   private Pipeline.Export traces(byte[] body, boolean json) throws OtlpJson.BadJson, InvalidProtocolBufferException {
     if (!json) {
       return pipeline.traces(body);
@@ -143,7 +162,7 @@ public final class OtlpHttpHandler implements HttpHandler {
       OtlpJson.parseLogs(body, b);
       req = b.build();
     } else {
-      req = ExportLogsServiceRequest.parseFrom(body);
+      req = OtlpRequests.logs(body);
     }
     return pipeline.logs(req, body.length);
   }

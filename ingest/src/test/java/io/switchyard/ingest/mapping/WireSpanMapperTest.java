@@ -129,16 +129,21 @@ class WireSpanMapperTest {
   }
 
   @Test
-  void refusesInvalidUtf8InAnEventLikeTheParser() throws IOException {
-    byte[] span = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[16])).setName("ok").build().toByteArray();
-    // An event whose name (field 2) is not UTF-8: the generated builders refuse to build one, so it is written raw.
+  void stringsThatAreNotUtf8AreReplacedAndTheSpanKeptAsTheCollectorKeepsIt() throws IOException {
+    // Its name and an event's name (field 2) are not UTF-8: the generated builders refuse to build them, so they are
+    // written raw. The generated parser refuses the request; the Collector's receiver takes it.
+    byte[] span = linked(Span.SpanKind.SPAN_KIND_SERVER).setName("").build().toByteArray();
+    span = concat(span, field(5, new byte[] {'G', 'E', 'T', ' ', (byte) 0xc3, 0x28}));
     span = concat(span, field(11, new byte[] {0x12, 0x02, (byte) 0xc3, 0x28}));
     byte[] request = field(1, field(2, field(2, span)));
     assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(request))
         .hasMessage("Protocol message had invalid UTF-8.");
-    assertThatThrownBy(() -> new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 1))
-        .isInstanceOf(InvalidProtocolBufferException.class)
-        .hasMessage("Protocol message had invalid UTF-8.");
+
+    WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
+    assertThat(assertSameAsReference(mapper, MappingOptions.DEFAULTS, request, 1)).isOne();
+    var batch = mapper.map(request, 1);
+    assertThat(batch.rejected()).isZero();
+    assertThat(SpanRecord.parseFrom(batch.records().get(0).value()).getName()).isEqualTo("GET \uFFFD(");
   }
 
   private static final byte[] TRACE = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -264,8 +269,6 @@ class WireSpanMapperTest {
       field(13, new byte[] {0x0a, 0x10, 1, 2, 3, 4, 5}),
       // A link ending inside a varint (dropped_attributes_count).
       field(13, new byte[] {0x28, (byte) 0x80}),
-      // trace_state (a string) that is not UTF-8, after valid ids.
-      field(13, concat(valid, new byte[] {0x1a, 0x02, (byte) 0xc3, 0x28})),
       // An attribute of the link whose value is cut off.
       field(13, concat(valid, new byte[] {0x22, 0x04, 0x0a, 0x01, 0x6b, 0x12})),
       // A group that never ends, inside the link.
@@ -280,6 +283,12 @@ class WireSpanMapperTest {
         WireSpanMapper mapper = new WireSpanMapper(MappingOptions.DEFAULTS);
         assertThat(assertSameAsReference(mapper, MappingOptions.DEFAULTS, request, 7)).as("%s %d", kind, k).isEqualTo(-1);
       }
+      // trace_state (a string) that is not UTF-8, after valid ids: the parser refuses it, the span is kept.
+      byte[] notUtf8 = field(1, field(2, field(2, concat(linked(kind).build().toByteArray(),
+          field(13, concat(valid, new byte[] {0x1a, 0x02, (byte) 0xc3, 0x28}))))));
+      assertThatThrownBy(() -> ExportTraceServiceRequest.parseFrom(notUtf8)).isInstanceOf(InvalidProtocolBufferException.class);
+      assertThat(assertSameAsReference(new WireSpanMapper(MappingOptions.DEFAULTS), MappingOptions.DEFAULTS, notUtf8, 7))
+          .as("%s", kind).isOne();
       // An empty group inside a link is valid protobuf the wire walk leaves to the parser: the same records.
       byte[] span = concat(linked(kind).build().toByteArray(), field(13, concat(link(16, 1, 8, 2).toByteArray(),
           new byte[] {0x3b, 0x3c})));
@@ -294,7 +303,7 @@ class WireSpanMapperTest {
       long received) throws IOException {
     MappedBatch<SpanRecord> expected;
     try {
-      expected = new SpanMapper(options).map(ExportTraceServiceRequest.parseFrom(request), received);
+      expected = new SpanMapper(options).map(OtlpRequests.traces(request), received);
     } catch (InvalidProtocolBufferException e) {
       assertThatThrownBy(() -> mapper.map(request, received))
           .isInstanceOf(InvalidProtocolBufferException.class)

@@ -1,0 +1,150 @@
+package io.switchyard.ingest.receiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.RequestMethod;
+import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
+import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.ingest.IngestMetrics;
+import io.switchyard.ingest.kafka.KafkaPublisher;
+import io.switchyard.ingest.kafka.PublisherOptions;
+import io.switchyard.ingest.mapping.AlsMapper;
+import io.switchyard.ingest.mapping.MappingOptions;
+import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
+import io.switchyard.ingest.mapping.SpanMapper;
+import io.switchyard.ingest.spool.Spool;
+import io.switchyard.model.v1.AccessLogRecord;
+import io.switchyard.serverkit.grpc.WireBytes;
+import io.switchyard.serverkit.metrics.Metrics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Envoy sends header values as they came (envoyproxy/envoy#5141: a Latin-1 {@code User-Agent} reaches the ALS as
+ * invalid UTF-8; its protobuf only logs that when serializing). Refused by the parser, the message's entries were
+ * lost and the stream reset; instead each invalid sequence becomes U+FFFD and the stream goes on.
+ */
+class AlsInvalidUtf8Test {
+  final MockProducer<byte[], byte[]> producer =
+      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  @TempDir Path dir;
+  Spool spool;
+  Server grpc;
+  ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
+    KafkaPublisher publisher = new KafkaPublisher(producer,
+        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
+        System::nanoTime);
+    spool = Spool.open(dir, 1 << 20, 1 << 20);
+    Pipeline pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS),
+        new OtlpAccessLogMapper(MappingOptions.DEFAULTS), new AlsMapper(MappingOptions.DEFAULTS), publisher, spool,
+        "spans", "access-logs", metrics, () -> 1L);
+    String name = InProcessServerBuilder.generateName();
+    grpc = InProcessServerBuilder.forName(name).directExecutor().addService(new AlsGrpcService(pipeline)).build()
+        .start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow();
+    grpc.shutdownNow();
+    scheduler.shutdownNow();
+    spool.close();
+  }
+
+  private static HTTPAccessLogEntry entry(String requestId, String path, String userAgent) {
+    return HTTPAccessLogEntry.newBuilder()
+        .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|80||shop.default.svc.cluster.local"))
+        .setRequest(HTTPRequestProperties.newBuilder().setRequestMethod(RequestMethod.GET).setPath(path)
+            .setUserAgent(userAgent).setRequestId(requestId))
+        .setResponse(HTTPResponseProperties.newBuilder().setResponseCode(UInt32Value.of(200)))
+        .build();
+  }
+
+  private static byte[] message(Node node, HTTPAccessLogEntry entry) {
+    StreamAccessLogsMessage.Builder b = StreamAccessLogsMessage.newBuilder()
+        .setHttpLogs(StreamAccessLogsMessage.HTTPAccessLogEntries.newBuilder().addLogEntry(entry));
+    if (node != null) {
+      b.setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setNode(node).setLogName("als"));
+    }
+    byte[] bytes = b.build().toByteArray();
+    // Every é (C3 A9) made invalid (C3 28), as a Latin-1 header would be.
+    for (int i = 0; i + 1 < bytes.length; i++) {
+      if (bytes[i] == (byte) 0xc3 && bytes[i + 1] == (byte) 0xa9) {
+        bytes[i + 1] = 0x28;
+      }
+    }
+    return bytes;
+  }
+
+  @Test
+  void anEntryWhoseStringsAreNotUtf8IsPublishedWithReplacementCharactersAndTheStreamGoesOn() throws Exception {
+    MethodDescriptor<byte[], StreamAccessLogsResponse> method = AccessLogServiceGrpc.getStreamAccessLogsMethod()
+        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance())).build();
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(StreamAccessLogsResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            answered.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answered.complete(null);
+          }
+        });
+    Node node = Node.newBuilder().setId("sidecar~10.0.0.7~shop-5d9c7-x2v.default~default.svc.cluster.local")
+        .setCluster("shop.default").build();
+    stream.onNext(message(node, entry("first", "/caf\u00e9", "Mozilla/5.0 (Caf\u00e9)")));
+    stream.onNext(message(null, entry("second", "/ok", "curl/8.5.0")));
+    stream.onCompleted();
+    answered.get(10, TimeUnit.SECONDS);
+
+    List<AccessLogRecord> records = new ArrayList<>();
+    for (var r : producer.history()) {
+      records.add(AccessLogRecord.parseFrom(r.value()));
+    }
+    assertThat(records).extracting(AccessLogRecord::getRequestId).containsExactly("first", "second");
+    assertThat(records.get(0).getPath()).isEqualTo("/caf\uFFFD(");
+    // The first message's identifier was read although its entry was repaired: both entries carry the node.
+    assertThat(records).extracting(AccessLogRecord::getNodeId).containsOnly(node.getId());
+  }
+}
