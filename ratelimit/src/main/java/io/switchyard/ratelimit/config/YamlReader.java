@@ -59,6 +59,12 @@ final class YamlReader {
         return null;
       }
       YamlNode root = new Converter(file).convert(documents.next());
+      // Aliases share nodes, but the loader walks the config as a tree: a few nested aliases of aliases would make
+      // it walk billions of nodes on the reload thread. yaml.v2 refuses such a document too ("excessive aliasing").
+      if (expandedSize(root, new IdentityHashMap<>()) > MAX_EXPANDED_NODES) {
+        throw new ConfigException(file, root.line(), root.column(), "the document's aliases expand it to more than "
+            + MAX_EXPANDED_NODES + " nodes (excessive aliasing)");
+      }
       // The reference's yaml.Unmarshal reads the first document and silently drops the others, whose limits would
       // then never apply: refuse instead. An empty document (a trailing "---") carries nothing, so it is let pass.
       while (documents.hasNext()) {
@@ -99,6 +105,29 @@ final class YamlReader {
       // The composer read it; should the event parser alone not, the content's position is still right.
     }
     return at;
+  }
+
+  /** Nodes a document may expand to through its aliases: far beyond any real config, far below a hang. */
+  static final long MAX_EXPANDED_NODES = 1_000_000;
+
+  /** The number of nodes {@code n} stands for once every alias is expanded, counted once per shared node. */
+  private static long expandedSize(YamlNode n, Map<YamlNode, Long> sizes) {
+    Long known = sizes.get(n);
+    if (known != null) {
+      return known;
+    }
+    long size = 1;
+    if (n instanceof YamlNode.MapNode m) {
+      for (YamlNode v : m.entries().values()) {
+        size = Math.min(Long.MAX_VALUE / 2, size + expandedSize(v, sizes));
+      }
+    } else if (n instanceof YamlNode.ListNode l) {
+      for (YamlNode v : l.items()) {
+        size = Math.min(Long.MAX_VALUE / 2, size + expandedSize(v, sizes));
+      }
+    }
+    sizes.put(n, size);
+    return size;
   }
 
   /** Turns one composed document into {@link YamlNode}s; an aliased node is converted once and shared. */

@@ -143,4 +143,22 @@ class YamlReaderTest {
     assertThat(n.shadowMode()).isTrue();
     assertThat(n.metadata().getFieldsOrThrow("enabled").getBoolValue()).isTrue();
   }
+
+  /** A few levels of aliases of aliases ("billion laughs") would have the loader walk 10^7 nodes: refused at once. */
+  @Test
+  void aliasesThatExpandTheDocumentPastAMillionNodesAreRefused() {
+    StringBuilder yaml = new StringBuilder("domain: d\nl0: &l0 [v, v, v, v, v, v, v, v, v, v]\n");
+    for (int level = 1; level <= 6; level++) {
+      yaml.append("l").append(level).append(": &l").append(level).append(" [");
+      for (int i = 0; i < 10; i++) {
+        yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
+      }
+      yaml.append("]\n");
+    }
+    yaml.append("descriptors: [{key: a}]\n");
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(yaml.toString()));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).contains("excessive aliasing");
+    assertThat(e.line()).isEqualTo(1);
+  }
 }
