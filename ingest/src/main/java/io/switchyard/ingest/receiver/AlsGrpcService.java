@@ -1,11 +1,9 @@
 package io.switchyard.ingest.receiver;
 
-import com.google.protobuf.CodedInputStream;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.BindableService;
-import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -15,10 +13,10 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.InvalidUtf8;
+import io.switchyard.serverkit.grpc.WireBytes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.ref.WeakReference;
-import java.util.Arrays;
+import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,14 +72,9 @@ public final class AlsGrpcService implements BindableService {
     };
   }
 
-  /** gRPC's protobuf marshaller's own bound for reusing its per-thread read buffer. */
-  private static final int MAX_CACHED_BUFFER = 4 * 1024 * 1024;
-  private static final ThreadLocal<WeakReference<byte[]>> BUFFER =
-      ThreadLocal.withInitial(() -> new WeakReference<>(new byte[0]));
-
   /**
-   * Reads a message as gRPC's protobuf marshaller does (into a per-thread buffer, parsed from the array), and repairs
-   * one that the parser refuses only for invalid UTF-8.
+   * Reads a message's wire bytes as {@link WireBytes} reads them, parses them, and repairs one that the parser
+   * refuses only for invalid UTF-8.
    */
   static final MethodDescriptor.Marshaller<StreamAccessLogsMessage> MESSAGES = new MethodDescriptor.Marshaller<>() {
     private final MethodDescriptor.Marshaller<StreamAccessLogsMessage> writer =
@@ -95,31 +88,17 @@ public final class AlsGrpcService implements BindableService {
     @Override
     public StreamAccessLogsMessage parse(InputStream stream) {
       byte[] buf;
-      int size;
       try {
-        size = stream instanceof KnownLength ? stream.available() : -1;
-        if (size >= 0 && size <= MAX_CACHED_BUFFER) {
-          buf = BUFFER.get().get();
-          if (buf == null || buf.length < size) {
-            buf = new byte[size];
-            BUFFER.set(new WeakReference<>(buf));
-          }
-          if (stream.readNBytes(buf, 0, size) < size || stream.read() >= 0) {
-            throw new IOException("the message's length is not the one announced");
-          }
-        } else {
-          buf = stream.readAllBytes();
-          size = buf.length;
-        }
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("Failed to read the message").withCause(e).asRuntimeException();
+        buf = WireBytes.MARSHALLER.parse(stream);
+      } catch (UncheckedIOException e) {
+        throw Status.INTERNAL.withDescription("Failed to read the message").withCause(e.getCause()).asRuntimeException();
       }
       try {
-        return StreamAccessLogsMessage.parseFrom(CodedInputStream.newInstance(buf, 0, size));
+        return StreamAccessLogsMessage.parseFrom(buf);
       } catch (IOException e) {
         try {
           return StreamAccessLogsMessage.parseFrom(
-              InvalidUtf8.replace(StreamAccessLogsMessage.getDescriptor(), Arrays.copyOf(buf, size)));
+              InvalidUtf8.replace(StreamAccessLogsMessage.getDescriptor(), buf));
         } catch (IOException | RuntimeException notUtf8Only) {
           throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
         }
