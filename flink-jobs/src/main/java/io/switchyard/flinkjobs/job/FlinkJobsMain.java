@@ -116,6 +116,10 @@ public final class FlinkJobsMain {
       System.exit(1);
       return;
     }
+    long left = LocalProcessGuard.emptyWorkDir(options.workDir());
+    if (left > 0) {
+      LOG.info("removed {} MB of working files an earlier run left in {}", (left + (1 << 19)) >> 20, options.workDir());
+    }
     Optional<String> noBroker = BrokerCheck.unreachable(options.kafka(), options.kafkaWait());
     if (noBroker.isPresent()) {
       // One line the launcher (and `up`'s readiness) passes on as the reason; exit 1 like any failed start.

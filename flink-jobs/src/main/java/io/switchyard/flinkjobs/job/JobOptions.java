@@ -386,6 +386,15 @@ public record JobOptions(
   }
 
   /**
+   * The local MiniCluster's working files ({@code io.tmp.dirs}): the running job's RocksDB instances, its blobs and
+   * Flink's extracted RPC jar. Nothing in it is needed to resume (that is the checkpoints' job), so the local jar
+   * empties it at start, under the folder's lock.
+   */
+  public Path workDir() {
+    return dataDir.resolve("work");
+  }
+
+  /**
    * How long the access-log pairing remembers a request after its wait ended, to drop late copies of its
    * reports (a retried export): as long as an edge of such a copy could still count. The edge's window
    * closes for good {@code --allowed-lateness} after its end, and the request started at most a window

@@ -7,8 +7,13 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.FileVisitResult;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,5 +69,48 @@ final class LocalProcessGuard {
     channel.force(false);
     HELD.add(channel);
     return Optional.empty();
+  }
+
+  /**
+   * Empties {@code workDir} (creating it if needed) and returns the bytes it held: what a killed run left there, its
+   * RocksDB instances and the RPC jar Flink extracts at every start. Only for a process holding the data folder's
+   * lock, as no other job can be using the folder then. A file that is gone by the time it is reached (a stopping
+   * MiniCluster of this folder's previous job still cleaning up) is simply not counted.
+   */
+  static long emptyWorkDir(Path workDir) throws IOException {
+    long[] bytes = {0};
+    if (Files.isDirectory(workDir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.walkFileTree(workDir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          if (attrs.isRegularFile()) {
+            bytes[0] += attrs.size();
+          }
+          Files.deleteIfExists(file); // a link is removed, never followed
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+          if (e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          if (e != null && !(e instanceof NoSuchFileException)) {
+            throw e;
+          }
+          if (!dir.equals(workDir)) {
+            Files.deleteIfExists(dir);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    }
+    Files.createDirectories(workDir);
+    return bytes[0];
   }
 }

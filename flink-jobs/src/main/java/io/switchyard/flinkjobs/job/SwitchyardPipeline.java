@@ -77,6 +77,9 @@ public final class SwitchyardPipeline {
     Map<String, String> m = jobSettings(o);
     m.put("parallelism.default", Integer.toString(o.parallelism()));
     putDataDir(m, o);
+    // The live RocksDB state, blobs and RPC jar under the data folder, not the JVM's temp folder: /tmp is often
+    // RAM (tmpfs) with a size cap, and a killed child left about 55 MB there per run, which nothing reclaimed.
+    m.put("io.tmp.dirs", o.workDir().toString());
     // The local MiniCluster's REST endpoint: loopback only, never the default 8081 (ratelimit's port).
     m.put("rest.bind-address", "127.0.0.1");
     m.put("rest.address", "127.0.0.1");

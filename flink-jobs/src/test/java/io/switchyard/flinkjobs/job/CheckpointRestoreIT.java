@@ -122,6 +122,10 @@ class CheckpointRestoreIT {
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
       LiveJobs.send(p, prefix, phase1);
       LiveJobs.awaitCheckpointCovers(kafka, group, prefix + Topics.SPANS.name());
+      // The running pairing's RocksDB lives under the data folder, not the JVM's temp folder.
+      try (java.util.stream.Stream<Path> work = Files.walk(o.workDir())) {
+        assertThat(work.map(Path::toString)).anyMatch(f -> f.contains("_op_ServiceGraphOperator_") && f.endsWith("db"));
+      }
       LiveJobs.send(p, prefix, phase2);
       // Kill while phase 2 is being turned into output: wait until its first results are written
       // (visible to read_uncommitted; usually not committed yet), then cancel.
@@ -377,6 +381,9 @@ class CheckpointRestoreIT {
     try (KafkaProducer<byte[], byte[]> p = kafka.producer()) {
       LiveJobs.send(p, prefix, phase2());
     }
+    // What a killed run leaves in the work folder: the next local jar on the folder removes it.
+    Path left = Files.createDirectories(dataDir.resolve("work").resolve("minicluster_killed").resolve("tm_0"));
+    Files.write(left.resolve("000009.sst"), new byte[1024]);
     Path out = Files.createTempFile("resumed-it", ".stdout");
     Path err = Files.createTempFile("resumed-it", ".stderr");
     try {
@@ -384,6 +391,10 @@ class CheckpointRestoreIT {
       try {
         awaitExactTotals(prefix);
         assertThat(dataDir.resolve(LocalRestore.UNRESTORABLE)).doesNotExist();
+        assertThat(dataDir.resolve("work").resolve("minicluster_killed")).doesNotExist();
+        try (java.util.stream.Stream<Path> work = Files.walk(dataDir.resolve("work"))) {
+          assertThat(work.map(Path::toString)).anyMatch(f -> f.contains("_op_ServiceGraphOperator_") && f.endsWith("db"));
+        }
         return Files.readString(out);
       } finally {
         resumed.destroy();

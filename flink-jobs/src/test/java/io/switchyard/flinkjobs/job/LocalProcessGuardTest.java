@@ -45,6 +45,28 @@ class LocalProcessGuardTest {
   }
 
   @Test
+  void theWorkFolderIsEmptiedOfWhatAKilledRunLeftAndItsSizeReported() throws Exception {
+    Path work = dir.resolve("flink").resolve("work");
+    Path db = Files.createDirectories(work.resolve("minicluster_1").resolve("tm_0").resolve("tmp").resolve("job_x_op_ServiceGraphOperator").resolve("db"));
+    Files.write(db.resolve("000012.sst"), new byte[3000]);
+    Files.write(work.resolve("flink-rpc-akka_1.jar"), new byte[500]);
+    Files.createSymbolicLink(work.resolve("link"), dir); // removed as a link, never followed
+    Files.writeString(dir.resolve("outside"), "kept");
+
+    assertThat(LocalProcessGuard.emptyWorkDir(work)).isEqualTo(3500);
+    assertThat(work).isEmptyDirectory();
+    assertThat(dir.resolve("outside")).hasContent("kept");
+    assertThat(LocalProcessGuard.emptyWorkDir(work)).isZero();
+  }
+
+  @Test
+  void aMissingWorkFolderIsCreated() throws Exception {
+    Path work = dir.resolve("new").resolve("work");
+    assertThat(LocalProcessGuard.emptyWorkDir(work)).isZero();
+    assertThat(work).isEmptyDirectory();
+  }
+
+  @Test
   void anotherProcessIsRefusedWhileThisOneRunsEvenAfterCollections() throws Exception {
     Path data = dir.resolve("held");
     assertThat(LocalProcessGuard.lockDataDir(data)).isEmpty();
