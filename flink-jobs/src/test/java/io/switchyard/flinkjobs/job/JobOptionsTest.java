@@ -91,7 +91,7 @@ class JobOptionsTest {
     assertThat(conf).containsEntry("pipeline.generic-types", "false").containsEntry("state.backend.type", "rocksdb")
         .containsEntry("restart-strategy.type", "fixed-delay").containsEntry("rest.bind-port", "0")
         .containsEntry("execution.checkpointing.dir", Path.of("/tmp/x/checkpoints").toUri().toString())
-        .containsEntry("io.tmp.dirs", "/tmp/x/work");
+        .containsEntry("io.tmp.dirs", "/tmp/x/work").containsEntry("web.tmpdir", "/tmp/x/work");
   }
 
   @Test
@@ -100,7 +100,7 @@ class JobOptionsTest {
     // Flink lays the job's settings over `flink run`'s: any of these would silently beat -p N, -m host:port
     // or the cluster's checkpoint folders.
     assertThat(plain).doesNotContainKeys("parallelism.default", "execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
-            "rest.address", "rest.bind-port", "metrics.reporters", "io.tmp.dirs")
+            "rest.address", "rest.bind-port", "metrics.reporters", "io.tmp.dirs", "web.tmpdir")
         .containsEntry("state.backend.type", "rocksdb").containsEntry("pipeline.generic-types", "false");
     var named = SwitchyardPipeline.clusterConfiguration(JobOptions.parse(new String[] {"--parallelism", "3", "--data-dir", "/shared/flink"})).toMap();
     assertThat(named).containsEntry("parallelism.default", "3")
