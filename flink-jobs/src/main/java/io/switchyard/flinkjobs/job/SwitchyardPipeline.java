@@ -78,7 +78,7 @@ public final class SwitchyardPipeline {
     m.put("parallelism.default", Integer.toString(o.parallelism()));
     putDataDir(m, o);
     // The live RocksDB state, blobs and RPC jar under the data folder, not the JVM's temp folder: /tmp is often
-    // RAM (tmpfs) with a size cap, and a killed child left about 55 MB there per run, which nothing reclaimed.
+    // RAM (tmpfs) with a size cap, and every stopped or killed child left 40-60 MB there that nothing reclaimed.
     m.put("io.tmp.dirs", o.workDir().toString());
     m.put("web.tmpdir", o.workDir().toString()); // the REST endpoint's files, which do not follow io.tmp.dirs
     // The local MiniCluster's REST endpoint: loopback only, never the default 8081 (ratelimit's port).
