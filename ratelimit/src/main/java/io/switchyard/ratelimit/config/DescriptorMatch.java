@@ -57,7 +57,8 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
     for (int i = 0; i < path.length; i++) {
       RateLimitDescriptor.Entry e = descriptor.getEntries(i);
       DescriptorNode n = path[i];
-      b.append(e.getKey()).append('_').append(n.shareThreshold ? n.value : e.getValue()).append('_');
+      b.append(e.getKey()).append('_').append(n.shareThreshold ? n.patternValueFor(e.getKey()) : e.getValue())
+          .append('_');
     }
     return b;
   }

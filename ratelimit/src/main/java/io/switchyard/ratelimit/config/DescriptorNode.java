@@ -34,8 +34,9 @@ public final class DescriptorNode {
       DescriptorLevel children, String parentStatsKey, int line) {
     this.key = key;
     this.value = value;
-    this.kind = value == null ? Kind.VALUELESS : value.indexOf('*') >= 0 ? Kind.WILDCARD : Kind.EXACT;
     this.composite = value == null ? key : key + "_" + value;
+    // As the reference, a '*' anywhere in key_value (the key's included) makes the entry a wildcard.
+    this.kind = composite.indexOf('*') >= 0 ? Kind.WILDCARD : value == null ? Kind.VALUELESS : Kind.EXACT;
     this.glob = kind == Kind.WILDCARD ? Glob.compile(composite) : null;
     this.limits = List.copyOf(limits);
     this.shadowMode = shadowMode;
@@ -50,11 +51,25 @@ public final class DescriptorNode {
     this.line = line;
   }
 
+  /**
+   * The reference's {@code TrimPrefix(pattern, requestKey + "_")}, what a wildcard stands for in counter keys and
+   * stat names: the configured value when the request's key is this entry's, else the whole pattern unless it
+   * starts with that key and '_' (as it does not when the '*' is in the configured key).
+   */
+  String patternValueFor(String requestKey) {
+    if (value != null && requestKey.equals(key)) {
+      return value;
+    }
+    int k = requestKey.length();
+    return composite.length() > k && composite.charAt(k) == '_' && composite.startsWith(requestKey)
+        ? composite.substring(k + 1) : composite;
+  }
+
   public String key() {
     return key;
   }
 
-  /** Null for a value-less entry. */
+  /** Null for a value-less entry (which is still a wildcard when its key holds a '*'). */
   public String value() {
     return value;
   }

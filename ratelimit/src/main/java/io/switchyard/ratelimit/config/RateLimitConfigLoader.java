@@ -147,9 +147,9 @@ public final class RateLimitConfigLoader {
             "duplicate descriptor composite key '" + parentStatsKey + "." + composite + "'");
       }
       boolean shareThreshold = bool(file, d, "share_threshold");
-      if (shareThreshold && (value == null || value.indexOf('*') < 0)) {
-        throw new ConfigException(file, d.line(), d.column(),
-            "share_threshold requires a value with a '*' wildcard (descriptor '" + composite + "')");
+      if (shareThreshold && composite.indexOf('*') < 0) {
+        throw new ConfigException(file, d.line(), d.column(), "share_threshold can only be used with wildcard"
+            + " values (containing '*'), but found key '" + composite + "'");
       }
       List<Limit> limits = parseLimits(file, d);
       LevelBuilder children = new LevelBuilder();

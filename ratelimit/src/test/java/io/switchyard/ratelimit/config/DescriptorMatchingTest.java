@@ -226,6 +226,54 @@ class DescriptorMatchingTest {
   }
 
   @Test
+  void aStarInTheKeyMakesTheEntryAWildcardOverTheRequestsKeyAndValue() throws Exception {
+    // envoyproxy/ratelimit src/config/config_impl.go loadDescriptors: finalKey is key or key_value, and any '*' in
+    // finalKey, the key's included, makes the entry a wildcard that GetLimit matches against the request's key_value.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: x-*
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: h*
+            value: v
+            rate_limit: {unit: second, requests_per_unit: 4}
+          - key: x-exact
+            rate_limit: {unit: second, requests_per_unit: 5}
+        """);
+    assertThat(limitOf(d, of("x-user", "bob")).requestsPerUnit()).isEqualTo(3);
+    assertThat(limitOf(d, of("x-", "")).requestsPerUnit()).isEqualTo(3);
+    assertThat(limitOf(d, of("host", "v")).requestsPerUnit()).isEqualTo(4);
+    assertThat(limitOf(d, of("h", "v")).requestsPerUnit()).isEqualTo(4);
+    assertThat(d.match(of("host", "w"))).isNull();
+    assertThat(limitOf(d, of("x-exact", "1")).requestsPerUnit()).as("the wildcard is tried before the value-less key")
+        .isEqualTo(3);
+    RateLimitDescriptor user = of("x-user", "bob");
+    assertThat(d.match(user).counterKeyBase(user)).isEqualTo("d_x-user_bob_");
+  }
+
+  @Test
+  void shareThresholdOnAStarInTheKeySharesTheCounterUnderTheWholePattern() throws Exception {
+    // config_impl.go: share_threshold needs a '*' in finalKey; GetLimit keeps TrimPrefix(pattern, key + "_") as the
+    // value, which is the whole pattern when the '*' is in the key; src/limiter/cache_key.go writes key_that_.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: x-*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: path
+            value: /a/*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+        """);
+    RateLimitDescriptor a = of("x-user", "a");
+    RateLimitDescriptor b = of("x-user", "b");
+    assertThat(d.match(a).counterKeyBase(a)).isEqualTo("d_x-user_x-*_").isEqualTo(d.match(b).counterKeyBase(b));
+    RateLimitDescriptor path = of("path", "/a/b");
+    assertThat(d.match(path).counterKeyBase(path)).isEqualTo("d_path_/a/*_");
+  }
+
+  @Test
   void statsKeysFollowTheReference() throws Exception {
     DomainConfig d = domain(BASIC);
     assertThat(d.match(of("key1", "value1")).statsKey(of("key1", "value1"))).isEqualTo("d.key1_value1");
