@@ -15,6 +15,8 @@ public final class DescriptorNode {
   final String key;
   final String value;
   final Kind kind;
+  /** No '*' in the key: the request's key then names the entry in stat paths as the configured key does. */
+  final boolean plainKey;
   final Glob glob;
   final String composite;
   final List<Limit> limits;
@@ -25,7 +27,6 @@ public final class DescriptorNode {
   final boolean shareThreshold;
   final Struct metadata;
   final DescriptorLevel children;
-  final String statsSegment;
   final String statsKey;
   final int line;
 
@@ -37,6 +38,7 @@ public final class DescriptorNode {
     this.composite = value == null ? key : key + "_" + value;
     // As the reference, a '*' anywhere in key_value (the key's included) makes the entry a wildcard.
     this.kind = composite.indexOf('*') >= 0 ? Kind.WILDCARD : value == null ? Kind.VALUELESS : Kind.EXACT;
+    this.plainKey = key.indexOf('*') < 0;
     this.glob = kind == Kind.WILDCARD ? Glob.compile(composite) : null;
     this.limits = List.copyOf(limits);
     this.shadowMode = shadowMode;
@@ -46,7 +48,6 @@ public final class DescriptorNode {
     this.shareThreshold = shareThreshold;
     this.metadata = metadata;
     this.children = children;
-    this.statsSegment = composite;
     this.statsKey = parentStatsKey + "." + composite;
     this.line = line;
   }
