@@ -6,40 +6,81 @@ import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, DescriptorNode[] path) {
 
   /**
-   * The reference's stat path. Exact entries appear as {@code key_value}, value-less ones as {@code key}
-   * and wildcards as {@code key_pattern}; {@code value_to_metric} on an entry (or {@code detailed_metric}
-   * on the rule) puts the request's value there instead, which is why metrics cap label cardinality.
-   * An entry with {@code share_threshold} keeps its pattern in every case, as its values share one counter.
+   * The reference's stat path (src/config/config_impl.go GetLimit). Usually the one computed at load: exact entries
+   * appear as {@code key_value}, value-less ones as {@code key} and wildcards as {@code key_pattern}. It depends on
+   * the request where {@code value_to_metric} or {@code detailed_metric} put the request's value in, and where the
+   * request's key is not the configured one (a '*' in the configured key, or an '_' that moves the key/value split),
+   * because the reference builds the path from the request's keys.
    */
   public String statsKey(RateLimitDescriptor descriptor) {
-    boolean dynamic = rule.detailedMetric;
-    if (!dynamic) {
-      for (DescriptorNode n : path) {
-        if (n.valueToMetric && !n.shareThreshold) {
-          dynamic = true;
-          break;
-        }
+    if (!rule.detailedMetric) {
+      boolean fixed = true;
+      for (int i = 0; i < path.length && fixed; i++) {
+        DescriptorNode n = path[i];
+        fixed = !(n.valueToMetric && !n.shareThreshold && n.kind != DescriptorNode.Kind.EXACT)
+            && n.plainKey && n.key.equals(descriptor.getEntries(i).getKey());
+      }
+      if (fixed) {
+        return rule.statsKey;
       }
     }
-    if (!dynamic) {
-      return rule.statsKey;
-    }
+    return requestStatsKey(descriptor);
+  }
+
+  /** GetLimit's path built from the request's entries, for the cases the load-time path does not cover. */
+  private String requestStatsKey(RateLimitDescriptor descriptor) {
     StringBuilder b = new StringBuilder(domain.domain());
-    for (int i = 0; i < path.length; i++) {
-      DescriptorNode n = path[i];
-      b.append('.');
-      if (n.kind != DescriptorNode.Kind.EXACT && !n.shareThreshold && (n.valueToMetric || rule.detailedMetric)) {
-        String value = descriptor.getEntries(i).getValue();
-        b.append(n.key);
-        // As the reference: detailed_metric writes key_value always, value_to_metric leaves out an empty value.
-        if (!value.isEmpty() || rule.detailedMetric) {
-          b.append('_').append(value);
+    if (rule.detailedMetric) {
+      // detailedMetricFullKey writes key_value always; shareThresholdMetricKey, used once an entry shares a
+      // pattern, writes the pattern there and key_value elsewhere only for a non-empty value.
+      boolean shared = false;
+      for (int i = 0; i < path.length && !shared; i++) {
+        shared = sharedPattern(path[i], descriptor.getEntries(i)) != null;
+      }
+      for (int i = 0; i < path.length; i++) {
+        RateLimitDescriptor.Entry e = descriptor.getEntries(i);
+        String pattern = sharedPattern(path[i], e);
+        b.append('.').append(e.getKey());
+        if (pattern != null) {
+          b.append('_').append(pattern);
+        } else if (!shared || !e.getValue().isEmpty()) {
+          b.append('_').append(e.getValue());
         }
+      }
+      return b.toString();
+    }
+    // valueToMetricFullKey, which GetLimit uses whenever it differs from the load-time path.
+    for (int i = 0; i < path.length; i++) {
+      RateLimitDescriptor.Entry e = descriptor.getEntries(i);
+      DescriptorNode n = path[i];
+      String value;
+      if (matchedAsKeyValue(n, e)) {
+        value = e.getValue();
+      } else if (n.kind == DescriptorNode.Kind.WILDCARD) {
+        value = n.valueToMetric && !n.shareThreshold ? e.getValue() : n.patternValueFor(e.getKey());
       } else {
-        b.append(n.statsSegment);
+        value = n.valueToMetric ? e.getValue() : "";
+      }
+      b.append('.').append(e.getKey());
+      if (!value.isEmpty()) {
+        b.append('_').append(value);
       }
     }
     return b.toString();
+  }
+
+  /** Whether the level's lookup of the request's {@code key_value} found {@code n} (tried before wildcards). */
+  private static boolean matchedAsKeyValue(DescriptorNode n, RateLimitDescriptor.Entry e) {
+    String k = e.getKey();
+    String v = e.getValue();
+    String c = n.composite;
+    return c.length() == k.length() + 1 + v.length() && c.charAt(k.length()) == '_' && c.startsWith(k)
+        && c.endsWith(v);
+  }
+
+  /** The pattern GetLimit records for a share_threshold entry it reached through the wildcard, else null. */
+  private static String sharedPattern(DescriptorNode n, RateLimitDescriptor.Entry e) {
+    return n.shareThreshold && !matchedAsKeyValue(n, e) ? n.patternValueFor(e.getKey()) : null;
   }
 
   /**
@@ -57,7 +98,8 @@ public record DescriptorMatch(DomainConfig domain, DescriptorNode rule, Descript
     for (int i = 0; i < path.length; i++) {
       RateLimitDescriptor.Entry e = descriptor.getEntries(i);
       DescriptorNode n = path[i];
-      b.append(e.getKey()).append('_').append(n.shareThreshold ? n.value : e.getValue()).append('_');
+      b.append(e.getKey()).append('_').append(n.shareThreshold ? n.patternValueFor(e.getKey()) : e.getValue())
+          .append('_');
     }
     return b;
   }

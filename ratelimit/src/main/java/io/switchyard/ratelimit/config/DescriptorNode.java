@@ -15,6 +15,8 @@ public final class DescriptorNode {
   final String key;
   final String value;
   final Kind kind;
+  /** No '*' in the key: the request's key then names the entry in stat paths as the configured key does. */
+  final boolean plainKey;
   final Glob glob;
   final String composite;
   final List<Limit> limits;
@@ -25,7 +27,6 @@ public final class DescriptorNode {
   final boolean shareThreshold;
   final Struct metadata;
   final DescriptorLevel children;
-  final String statsSegment;
   final String statsKey;
   final int line;
 
@@ -34,8 +35,10 @@ public final class DescriptorNode {
       DescriptorLevel children, String parentStatsKey, int line) {
     this.key = key;
     this.value = value;
-    this.kind = value == null ? Kind.VALUELESS : value.indexOf('*') >= 0 ? Kind.WILDCARD : Kind.EXACT;
     this.composite = value == null ? key : key + "_" + value;
+    // As the reference, a '*' anywhere in key_value (the key's included) makes the entry a wildcard.
+    this.kind = composite.indexOf('*') >= 0 ? Kind.WILDCARD : value == null ? Kind.VALUELESS : Kind.EXACT;
+    this.plainKey = key.indexOf('*') < 0;
     this.glob = kind == Kind.WILDCARD ? Glob.compile(composite) : null;
     this.limits = List.copyOf(limits);
     this.shadowMode = shadowMode;
@@ -45,16 +48,29 @@ public final class DescriptorNode {
     this.shareThreshold = shareThreshold;
     this.metadata = metadata;
     this.children = children;
-    this.statsSegment = composite;
     this.statsKey = parentStatsKey + "." + composite;
     this.line = line;
+  }
+
+  /**
+   * The reference's {@code TrimPrefix(pattern, requestKey + "_")}, what a wildcard stands for in counter keys and
+   * stat names: the configured value when the request's key is this entry's, else the whole pattern unless it
+   * starts with that key and '_' (as it does not when the '*' is in the configured key).
+   */
+  String patternValueFor(String requestKey) {
+    if (value != null && requestKey.equals(key)) {
+      return value;
+    }
+    int k = requestKey.length();
+    return composite.length() > k && composite.charAt(k) == '_' && composite.startsWith(requestKey)
+        ? composite.substring(k + 1) : composite;
   }
 
   public String key() {
     return key;
   }
 
-  /** Null for a value-less entry. */
+  /** Null for a value-less entry (which is still a wildcard when its key holds a '*'). */
   public String value() {
     return value;
   }

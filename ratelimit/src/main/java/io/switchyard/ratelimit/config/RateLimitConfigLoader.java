@@ -5,6 +5,7 @@ import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
@@ -29,6 +30,8 @@ public final class RateLimitConfigLoader {
   private static final Set<String> LIMIT_KEYS =
       Set.of("unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm");
   private static final Set<String> REPLACES_KEYS = Set.of("name");
+
+  private static final BigInteger MAX_RPU = BigInteger.valueOf(Limit.MAX_REQUESTS_PER_UNIT);
 
   private final boolean mergeDomains;
 
@@ -85,6 +88,7 @@ public final class RateLimitConfigLoader {
         throw new ConfigException(s.file, 0, 0, "config file cannot have empty domain");
       }
       YamlNode.MapNode root = asMap(s.file, s.root, "config file");
+      checkLeaves(s.file, root);
       checkKeys(s.file, root, ROOT_KEYS, "the top level");
       String domain = string(s.file, root, "domain");
       if (domain == null || domain.isEmpty()) {
@@ -147,9 +151,9 @@ public final class RateLimitConfigLoader {
             "duplicate descriptor composite key '" + parentStatsKey + "." + composite + "'");
       }
       boolean shareThreshold = bool(file, d, "share_threshold");
-      if (shareThreshold && (value == null || value.indexOf('*') < 0)) {
-        throw new ConfigException(file, d.line(), d.column(),
-            "share_threshold requires a value with a '*' wildcard (descriptor '" + composite + "')");
+      if (shareThreshold && composite.indexOf('*') < 0) {
+        throw new ConfigException(file, d.line(), d.column(), "share_threshold can only be used with wildcard"
+            + " values (containing '*'), but found key '" + composite + "'");
       }
       List<Limit> limits = parseLimits(file, d);
       LevelBuilder children = new LevelBuilder();
@@ -215,19 +219,17 @@ public final class RateLimitConfigLoader {
     long rpu = 0;
     YamlNode rpuNode = m.entries().get("requests_per_unit");
     if (rpuNode != null && !isNull(rpuNode)) {
+      // yaml.v2 decodes into the reference's uint32 any integer form it reads (0x10, 0o17, 017, 1_000, +5) that
+      // fits, and refuses the others ("cannot unmarshal !!int `-1` into uint32"); floats never get here.
       YamlNode.Scalar s = rpuNode instanceof YamlNode.Scalar sc ? sc : null;
-      try {
-        if (s == null || !s.type().equals("int")) {
-          throw new NumberFormatException();
-        }
-        rpu = Long.parseLong(s.text());
-      } catch (NumberFormatException e) {
-        rpu = -1;
-      }
-      if (rpu < 0 || rpu > Limit.MAX_REQUESTS_PER_UNIT) {
+      Number n = s != null && s.type().equals("int") ? YamlV2Scalars.number(s.text()) : null;
+      if (!(n instanceof BigInteger v) || v.signum() < 0 || v.compareTo(MAX_RPU) > 0) {
+        String found = n != null ? (s.text().equals(n.toString()) ? "found " : "`" + s.text() + "` is ") + n
+            : s != null ? "found a " + s.kind() + " `" + s.text() + "`" : "found a " + rpuNode.kind();
         throw new ConfigException(file, rpuNode.line(), rpuNode.column(),
-            "requests_per_unit must be an integer from 0 to 4294967295");
+            "requests_per_unit must be an integer from 0 to 4294967295 (" + found + ")");
       }
+      rpu = v.longValue();
     }
     String name = string(file, m, "name");
     Set<String> replaces = new HashSet<>();
@@ -268,6 +270,38 @@ public final class RateLimitConfigLoader {
         throw new ConfigException(file, pos[0], pos[1],
             "config error, unknown key '" + e.getKey() + "' in " + where + " (allowed: "
                 + allowed.stream().sorted().toList() + ")");
+      }
+    }
+  }
+
+  /**
+   * The reference's validateYamlKeys (src/config/config_impl.go) takes only strings, ints, bools and nulls as values
+   * outside {@code metadata} and refuses the file otherwise ("error checking config"): a float ({@code 1.5},
+   * {@code 1e3}, {@code 10.0}, {@code 08}) or an integer only Go's uint64 holds, even where text is expected.
+   */
+  private static void checkLeaves(Path file, YamlNode n) throws ConfigException {
+    if (n instanceof YamlNode.MapNode m) {
+      for (Map.Entry<String, YamlNode> e : m.entries().entrySet()) {
+        if (!e.getKey().equals("metadata")) {
+          checkLeaves(file, e.getValue());
+        }
+      }
+    } else if (n instanceof YamlNode.ListNode l) {
+      for (YamlNode item : l.items()) {
+        checkLeaves(file, item);
+      }
+    } else if (n instanceof YamlNode.Scalar s && s.text() != null) {
+      String what = null;
+      if (s.type().equals("float")) {
+        what = "a YAML float";
+      } else if (s.type().equals("int") && YamlV2Scalars.number(s.text()) instanceof BigInteger v
+          && v.bitLength() > 63) {
+        what = "an integer above 9223372036854775807";
+      }
+      if (what != null) {
+        throw new ConfigException(file, s.line(), s.column(), "`" + s.text() + "` reads as " + what + ", which"
+            + " envoyproxy/ratelimit refuses outside metadata (\"error checking config\"); quote it where text is"
+            + " meant, write an integer where a number is");
       }
     }
   }
@@ -345,11 +379,9 @@ public final class RateLimitConfigLoader {
         return Value.newBuilder().setBoolValue(isTrue(s)).build();
       case "int":
       case "float":
-        try {
-          return Value.newBuilder().setNumberValue(Double.parseDouble(s.text())).build();
-        } catch (NumberFormatException e) {
-          return Value.newBuilder().setStringValue(s.text()).build();
-        }
+        Number number = YamlV2Scalars.number(s.text());
+        return number == null ? Value.newBuilder().setStringValue(s.text()).build()
+            : Value.newBuilder().setNumberValue(number.doubleValue()).build();
       default:
         return Value.newBuilder().setStringValue(s.text()).build();
     }

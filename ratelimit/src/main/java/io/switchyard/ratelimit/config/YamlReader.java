@@ -24,10 +24,12 @@ import org.yaml.snakeyaml.events.DocumentStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Reads one YAML document into a {@link YamlNode} tree with line and column of every node. Anchors, aliases and
@@ -132,6 +134,7 @@ final class YamlReader {
 
   /** Turns one composed document into {@link YamlNode}s; an aliased node is converted once and shared. */
   private static final class Converter {
+    private static final Resolver RESOLVER = new Resolver();
     private final Path file;
     private final Map<Node, YamlNode> done = new IdentityHashMap<>();
     private final Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -169,6 +172,11 @@ final class YamlReader {
 
     private static YamlNode scalar(ScalarNode s, int line, int col) {
       Tag tag = s.getTag();
+      // A plain scalar without a written tag is typed as the reference's yaml.v2 types it, not as SnakeYAML does.
+      if (s.isPlain() && tag.equals(RESOLVER.resolve(NodeId.scalar, s.getValue(), true))) {
+        String type = YamlV2Scalars.type(s.getValue());
+        return new YamlNode.Scalar(type.equals("null") ? null : s.getValue(), type, line, col);
+      }
       if (tag.equals(Tag.NULL)) {
         return new YamlNode.Scalar(null, "null", line, col);
       }

@@ -188,7 +188,8 @@ class ConfigLoadErrorsTest {
             value: b
             share_threshold: true
             rate_limit: {unit: second, requests_per_unit: 1}
-        """).reason()).contains("share_threshold requires a value with a '*'");
+        """).reason())
+        .isEqualTo("share_threshold can only be used with wildcard values (containing '*'), but found key 'a_b'");
   }
 
   @Test

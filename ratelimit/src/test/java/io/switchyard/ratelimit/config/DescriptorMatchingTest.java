@@ -226,6 +226,54 @@ class DescriptorMatchingTest {
   }
 
   @Test
+  void aStarInTheKeyMakesTheEntryAWildcardOverTheRequestsKeyAndValue() throws Exception {
+    // envoyproxy/ratelimit src/config/config_impl.go loadDescriptors: finalKey is key or key_value, and any '*' in
+    // finalKey, the key's included, makes the entry a wildcard that GetLimit matches against the request's key_value.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: x-*
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: h*
+            value: v
+            rate_limit: {unit: second, requests_per_unit: 4}
+          - key: x-exact
+            rate_limit: {unit: second, requests_per_unit: 5}
+        """);
+    assertThat(limitOf(d, of("x-user", "bob")).requestsPerUnit()).isEqualTo(3);
+    assertThat(limitOf(d, of("x-", "")).requestsPerUnit()).isEqualTo(3);
+    assertThat(limitOf(d, of("host", "v")).requestsPerUnit()).isEqualTo(4);
+    assertThat(limitOf(d, of("h", "v")).requestsPerUnit()).isEqualTo(4);
+    assertThat(d.match(of("host", "w"))).isNull();
+    assertThat(limitOf(d, of("x-exact", "1")).requestsPerUnit()).as("the wildcard is tried before the value-less key")
+        .isEqualTo(3);
+    RateLimitDescriptor user = of("x-user", "bob");
+    assertThat(d.match(user).counterKeyBase(user)).isEqualTo("d_x-user_bob_");
+  }
+
+  @Test
+  void shareThresholdOnAStarInTheKeySharesTheCounterUnderTheWholePattern() throws Exception {
+    // config_impl.go: share_threshold needs a '*' in finalKey; GetLimit keeps TrimPrefix(pattern, key + "_") as the
+    // value, which is the whole pattern when the '*' is in the key; src/limiter/cache_key.go writes key_that_.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: x-*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: path
+            value: /a/*
+            share_threshold: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+        """);
+    RateLimitDescriptor a = of("x-user", "a");
+    RateLimitDescriptor b = of("x-user", "b");
+    assertThat(d.match(a).counterKeyBase(a)).isEqualTo("d_x-user_x-*_").isEqualTo(d.match(b).counterKeyBase(b));
+    RateLimitDescriptor path = of("path", "/a/b");
+    assertThat(d.match(path).counterKeyBase(path)).isEqualTo("d_path_/a/*_");
+  }
+
+  @Test
   void statsKeysFollowTheReference() throws Exception {
     DomainConfig d = domain(BASIC);
     assertThat(d.match(of("key1", "value1")).statsKey(of("key1", "value1"))).isEqualTo("d.key1_value1");
@@ -285,6 +333,77 @@ class DescriptorMatchingTest {
     assertThat(d.match(route).statsKey(route)).isEqualTo("d.route_api/*.method");
     RateLimitDescriptor service = of("service", "svc/user", "endpoint", "get");
     assertThat(d.match(service).statsKey(service)).isEqualTo("d.service_svc/*.endpoint_get");
+  }
+
+  @Test
+  void withShareThresholdInThePathDetailedMetricLeavesOutTheUnderscoreOfAnEmptyValue() throws Exception {
+    // envoyproxy/ratelimit src/config/config_impl.go GetLimit: with detailed_metric, a path holding a share_threshold
+    // match is named from shareThresholdMetricKey, which writes key_value only for a non-empty value; without one,
+    // detailedMetricFullKey writes key_value always.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: service
+            value: svc/*
+            share_threshold: true
+            descriptors:
+              - key: endpoint
+                detailed_metric: true
+                rate_limit: {unit: minute, requests_per_unit: 80}
+          - key: user
+            detailed_metric: true
+            descriptors:
+              - key: endpoint
+                detailed_metric: true
+                rate_limit: {unit: minute, requests_per_unit: 80}
+        """);
+    RateLimitDescriptor shared = of("service", "svc/a", "endpoint", "");
+    assertThat(d.match(shared).statsKey(shared)).isEqualTo("d.service_svc/*.endpoint");
+    RateLimitDescriptor plain = of("user", "", "endpoint", "");
+    assertThat(d.match(plain).statsKey(plain)).isEqualTo("d.user_.endpoint_");
+  }
+
+  @Test
+  void aWildcardIsNamedAfterTheRequestsKeyAndThePatternTrimmedOfIt() throws Exception {
+    // config_impl.go GetLimit: the stat path is built from the request's entries; a wildcard match writes
+    // entry.Key + "_" + TrimPrefix(pattern, entry.Key + "_"), so a '*' in the configured key, or a request key that
+    // the pattern does not start with, keeps the whole pattern after the request's key.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: x-*
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: a
+            value: "*"
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: b
+            value: "c_*"
+            detailed_metric: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+        """);
+    RateLimitDescriptor keyStar = of("x-user", "bob");
+    assertThat(d.match(keyStar).statsKey(keyStar)).isEqualTo("d.x-user_x-*");
+    RateLimitDescriptor longerKey = of("a_b", "c");
+    assertThat(d.match(longerKey).statsKey(longerKey)).isEqualTo("d.a_b_a_*");
+    assertThat(d.match(of("a", "c")).statsKey(of("a", "c"))).isEqualTo("d.a_*");
+    RateLimitDescriptor detailed = of("b_c", "x");
+    assertThat(d.match(detailed).statsKey(detailed)).as("detailed_metric writes the request's key and value")
+        .isEqualTo("d.b_c_x");
+  }
+
+  @Test
+  void aValueLessKeyHoldingAnUnderscoreMatchedAsKeyValueIsNamedAsTheRequestWroteIt() throws Exception {
+    // config_impl.go GetLimit: descriptorsMap[key_value] finds the entry "a_b" for the request a=b; matched "using the
+    // value", value_to_metric writes entry.Key + "_" + entry.Value: "a_b", not the configured key plus the value.
+    DomainConfig d = domain("""
+        domain: d
+        descriptors:
+          - key: a_b
+            value_to_metric: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+        """);
+    assertThat(d.match(of("a", "b")).statsKey(of("a", "b"))).isEqualTo("d.a_b");
+    assertThat(d.match(of("a_b", "v")).statsKey(of("a_b", "v"))).isEqualTo("d.a_b_v");
   }
 
   @Test

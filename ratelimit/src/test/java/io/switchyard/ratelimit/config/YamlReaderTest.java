@@ -7,6 +7,8 @@ import io.switchyard.serverkit.config.ConfigException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** YAML features the reference's yaml.v2 resolves before it reads a config: anchors, aliases and merge keys. */
 class YamlReaderTest {
@@ -142,6 +144,135 @@ class YamlReaderTest {
     assertThat(n.value()).isEqualTo("yes");
     assertThat(n.shadowMode()).isTrue();
     assertThat(n.metadata().getFieldsOrThrow("enabled").getBoolValue()).isTrue();
+  }
+
+  private static ConfigException error(String yaml) {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load(yaml));
+    assertThat(e).as("refused").isNotNull();
+    return e;
+  }
+
+  /** yaml.v2 resolve.go: underscores dropped, then strconv.ParseInt(text, 0, 64), so Go's base prefixes apply. */
+  @ParameterizedTest(name = "{0} is {1}")
+  @CsvSource(delimiter = '|', value = {
+      "0o17 | 15",
+      "017 | 15",
+      "0017 | 15",
+      "1_000 | 1000",
+      "1__0_0 | 100",
+      "+5 | 5",
+      "-0 | 0",
+      "0x10 | 16",
+      "+0X1f | 31",
+      "0b101 | 5",
+      "0xFFFF_FFFF | 4294967295",
+  })
+  void requestsPerUnitReadsIntegersAsYamlV2Does(String written, long value) throws Exception {
+    Limit l = load("""
+        domain: d
+        descriptors:
+          - key: a
+            rate_limit: {unit: second, requests_per_unit: %s}
+        """.formatted(written)).get(0).limits().get(0);
+    assertThat(l.requestsPerUnit()).isEqualTo(value);
+  }
+
+  /**
+   * yaml.v2 reads these as floats (08 is not octal, so "0[0-9]+" falls to its float rule) and as an uint64; the
+   * reference's validateYamlKeys (src/config/config_impl.go) accepts only string, int, bool and null leaves outside
+   * metadata and refuses the file with "error checking config".
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "10.0", "1e3", ".5", "08", "1_0.5", "+.inf", "9223372036854775808", "18446744073709551616"})
+  void requestsPerUnitWrittenAsAFloatOrAnUnsignedOnlyIntegerIsRefusedAtItsLine(String written) {
+    ConfigException e = error("""
+        domain: d
+        descriptors:
+          - key: a
+            rate_limit:
+              unit: second
+              requests_per_unit: %s
+        """.formatted(written));
+    assertThat(e.line()).isEqualTo(6);
+    assertThat(e.column()).isEqualTo(26);
+    assertThat(e.reason()).contains("`" + written + "`").contains("error checking config");
+  }
+
+  @Test
+  void aFloatIsRefusedAnywhereOutsideMetadataAsTheReferenceDoesButNotInMetadata() throws Exception {
+    ConfigException e = error("""
+        domain: d
+        descriptors:
+          - key: version
+            value: 1.5
+            rate_limit: {unit: second, requests_per_unit: 1}
+        """);
+    assertThat(e.line()).isEqualTo(4);
+    assertThat(e.reason()).contains("`1.5`").contains("error checking config").contains("quote");
+    DescriptorNode n = load("""
+        domain: d
+        descriptors:
+          - key: version
+            value: "1.5"
+            metadata: {weight: 1.5, hex: 0x10, octal: 017, big: 1_000, exp: 1e3, clock: 1:30}
+            rate_limit: {unit: second, requests_per_unit: 1}
+        """).get(0);
+    assertThat(n.value()).isEqualTo("1.5");
+    assertThat(n.metadata().getFieldsOrThrow("weight").getNumberValue()).isEqualTo(1.5);
+    assertThat(n.metadata().getFieldsOrThrow("hex").getNumberValue()).isEqualTo(16);
+    assertThat(n.metadata().getFieldsOrThrow("octal").getNumberValue()).isEqualTo(15);
+    assertThat(n.metadata().getFieldsOrThrow("big").getNumberValue()).isEqualTo(1000);
+    assertThat(n.metadata().getFieldsOrThrow("exp").getNumberValue()).isEqualTo(1000);
+    assertThat(n.metadata().getFieldsOrThrow("clock").getStringValue()).as("no base-60 numbers in yaml.v2")
+        .isEqualTo("1:30");
+  }
+
+  @Test
+  void integerFormsKeepTheirTextWhereAStringIsExpected() throws Exception {
+    DescriptorNode n = load("""
+        domain: d
+        descriptors:
+          - key: code
+            value: 0x10
+            rate_limit: {unit: second, requests_per_unit: 1_0, name: 017}
+        """).get(0);
+    assertThat(n.value()).isEqualTo("0x10");
+    assertThat(n.limits().get(0).name()).isEqualTo("017");
+    assertThat(n.limits().get(0).requestsPerUnit()).isEqualTo(10);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "-1 | -1", "0x1_0000_0000 | 4294967296", "-0x1 | -1", "'\"10\"' | a string", "true | a bool"})
+  void requestsPerUnitOutsideUint32OrNotAnIntegerIsRefusedNamingTheValue(String written, String found) {
+    ConfigException e = error("""
+        domain: d
+        descriptors:
+          - key: a
+            rate_limit: {unit: second, requests_per_unit: %s}
+        """.formatted(written));
+    assertThat(e.line()).isEqualTo(4);
+    assertThat(e.reason()).startsWith("requests_per_unit must be an integer from 0 to 4294967295").contains(found);
+  }
+
+  @Test
+  void yamlV2OneLetterBooleansAreBooleans() throws Exception {
+    // yaml.v2 resolve.go resolveMapList: y, Y, n and N are booleans there (SnakeYAML reads them as strings).
+    List<DescriptorNode> nodes = load("""
+        domain: d
+        descriptors:
+          - key: a
+            value: y
+            shadow_mode: y
+            rate_limit: {unit: second, requests_per_unit: 1}
+          - key: b
+            shadow_mode: N
+            rate_limit: {unit: second, requests_per_unit: 1}
+        """);
+    assertThat(nodes.get(0).value()).isEqualTo("y");
+    assertThat(nodes.get(0).shadowMode()).isTrue();
+    assertThat(nodes.get(1).shadowMode()).isFalse();
   }
 
   /** A few levels of aliases of aliases ("billion laughs") would have the loader walk 10^7 nodes: refused at once. */

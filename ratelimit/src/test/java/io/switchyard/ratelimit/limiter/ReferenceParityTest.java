@@ -58,6 +58,30 @@ class ReferenceParityTest {
   }
 
   @Test
+  void statLabelsOfWildcardsAndDetailedMetricsAreBuiltFromTheRequestsEntriesAsTheReferenceNamesThem() {
+    // src/config/config_impl.go GetLimit: a '*' in the configured key keeps the whole pattern after the request's key;
+    // with detailed_metric and a share_threshold entry in the path, an empty value is written without its '_'.
+    LimiterFixture f = fixture("""
+        domain: edge
+        descriptors:
+          - key: x-*
+            rate_limit: {unit: second, requests_per_unit: 5}
+          - key: service
+            value: svc/*
+            share_threshold: true
+            descriptors:
+              - key: endpoint
+                detailed_metric: true
+                rate_limit: {unit: second, requests_per_unit: 5}
+        """, LimiterOptions.defaults());
+    f.call("edge", d("x-user", "bob"));
+    f.call("edge", d("service", "svc/a", "endpoint", ""));
+    assertThat(f.counter("ratelimit_service_rate_limit_total_hits", "key1", "x-user_x-*")).isEqualTo(1);
+    assertThat(f.counter("ratelimit_service_rate_limit_total_hits", "key1", "service_svc/*", "key2", "endpoint"))
+        .isEqualTo(1);
+  }
+
+  @Test
   void replacedUnlimitedLimitStillAnswersUnlimited() {
     // src/service/ratelimit.go constructLimitsToCheck: isUnlimited is set before replaced limits are dropped.
     LimiterFixture f = fixture("""
