@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SloSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SloSync.class);
-  private static final Pattern LOCATED = Pattern.compile("^error: (.+?):(\\d+):(\\d+): (.*)$", Pattern.DOTALL);
+  /** {@code slo check}'s refusal: {@code error: FILE:LINE: reason}, with a column after the line where it knows one. */
+  private static final Pattern LOCATED = Pattern.compile("^error: (.+?):(\\d+)(?::(\\d+))?: (.*)$", Pattern.DOTALL);
 
   private final Path jar;
   private final Path sloDir;
@@ -53,12 +54,18 @@ public final class SloSync implements AutoCloseable {
     if (r.exitCode == 0) {
       return dir;
     }
-    String msg = r.output.strip();
+    throw refusal(dir, r.output);
+  }
+
+  /** What {@code slo check DIR} printed when it refused the folder, as the file, line and reason it names. */
+  static ConfigException refusal(Path dir, String output) {
+    String msg = output.strip();
     Matcher m = LOCATED.matcher(msg);
     if (m.matches()) {
-      throw new ConfigException(Path.of(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4));
+      return new ConfigException(Path.of(m.group(1)), Integer.parseInt(m.group(2)),
+          m.group(3) == null ? 0 : Integer.parseInt(m.group(3)), m.group(4));
     }
-    throw new ConfigException(dir, 0, 0, msg.startsWith("error: ") ? msg.substring(7) : msg);
+    return new ConfigException(dir, 0, 0, msg.startsWith("error: ") ? msg.substring(7) : msg);
   }
 
   private String apply() {
