@@ -47,7 +47,9 @@ public final class XdsServer implements AutoCloseable {
 
   private final Builder config;
   private final XdsMetrics metrics;
-  private final SimpleCache<String> cache = new SimpleCache<>(Node::getCluster);
+  // Not the plain SimpleCache: it could send a request's answer from a new snapshot before the watches it answers
+  // in push order (see OrderedSnapshotCache).
+  private final SimpleCache<String> cache = new OrderedSnapshotCache(Node::getCluster);
   private final MissingResources missing = new MissingResources(cache);
   private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
   private final NackGuard guard;
