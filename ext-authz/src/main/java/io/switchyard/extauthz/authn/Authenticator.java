@@ -78,8 +78,16 @@ public final class Authenticator {
   /** A token found at one location, with the sha-256 of its text. */
   public record FoundToken(TokenLocation location, String token) {}
 
-  /** Every token present at the given locations; the decision cache keys on these. */
+  /**
+   * Every token present at the given locations; the decision cache keys on these. None for a CORS
+   * preflight: Istio sets jwt_authn's {@code bypass_cors_preflight}, so Envoy lets a preflight through
+   * without reading its token (a browser sends no credentials with one) and it is authorized as a request
+   * without a token. Such a request is then keyed, and decided, exactly as one without a token.
+   */
   public static List<FoundToken> findTokens(RequestAttributes r, List<TokenLocation> locations) {
+    if (!locations.isEmpty() && isCorsPreflight(r)) {
+      return List.of();
+    }
     List<FoundToken> out = null;
     for (TokenLocation l : locations) {
       String t = l.extract(r);
@@ -91,6 +99,19 @@ public final class Authenticator {
       }
     }
     return out == null ? List.of() : out;
+  }
+
+  /**
+   * Envoy's jwt_authn {@code isCorsPreflightRequest}: method exactly {@code OPTIONS}, and non-empty
+   * {@code Origin} and {@code Access-Control-Request-Method} headers.
+   */
+  static boolean isCorsPreflight(RequestAttributes r) {
+    if (!"OPTIONS".equals(r.method())) {
+      return false;
+    }
+    String origin = r.header("origin");
+    String requestMethod = r.header("access-control-request-method");
+    return origin != null && !origin.isEmpty() && requestMethod != null && !requestMethod.isEmpty();
   }
 
   public CompletableFuture<AuthnResult> authenticate(RequestAttributes r, List<JwtRule> rules, List<FoundToken> tokens) {
