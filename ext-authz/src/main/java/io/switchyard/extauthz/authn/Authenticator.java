@@ -176,7 +176,7 @@ public final class Authenticator {
     JwtRule first = null;
     List<JwtRule> more = null;
     for (JwtRule candidate : rules) {
-      if (candidate.issuer().equals(iss) && candidate.locations().contains(found.location())) {
+      if (candidate.acceptsIssuer(iss) && candidate.locations().contains(found.location())) {
         if (first == null) {
           first = candidate;
         } else {
@@ -294,7 +294,7 @@ public final class Authenticator {
         if (jwt.verify(v)) {
           Date exp = claims.getExpirationTime();
           Map<String, Object> payload = claims.toJSONObject();
-          Verified ok = new Verified(identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
+          Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
               exp == null ? Long.MAX_VALUE : exp.getTime(), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
@@ -332,10 +332,14 @@ public final class Authenticator {
   private AuthnResult fromEnvoyMetadata(Map<String, Object> payload, List<JwtRule> rules) {
     RequestIdentity id = identity(payload);
     if (!id.present()) {
-      return AuthnResult.ANONYMOUS;
+      if (payload.isEmpty()) {
+        return AuthnResult.ANONYMOUS;
+      }
+      // An issuer-less provider (Istio 1.27+) may have verified a token without iss: its claims still count.
+      id = verifiedIdentity(payload);
     }
     for (JwtRule rule : rules) {
-      if (rule.issuer().equals(id.issuer()) && !rule.spaceDelimitedClaims().isEmpty()) {
+      if (rule.issuer() != null && rule.issuer().equals(id.issuer()) && !rule.spaceDelimitedClaims().isEmpty()) {
         // Envoy normalises these itself when configured alike; a payload it left as text is split here.
         id = identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims()));
         break;
@@ -343,7 +347,7 @@ public final class Authenticator {
     }
     Map<String, String> set = new LinkedHashMap<>();
     for (JwtRule rule : rules) {
-      if (rule.issuer().equals(id.issuer())) {
+      if (rule.issuer() != null && rule.issuer().equals(id.issuer())) {
         for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
           String value = claimText(payload, c.claim());
           if (value != null) {
@@ -390,6 +394,15 @@ public final class Authenticator {
       return RequestIdentity.NONE;
     }
     return new RequestIdentity((String) iss, sub instanceof String ? (String) sub : null, claims);
+  }
+
+  /**
+   * A token an issuer-less rule verified may have no {@code iss}: no request principal then (Istio's
+   * principal matchers read iss), but its claims are there for {@code request.auth.claims[…]}.
+   */
+  private static RequestIdentity verifiedIdentity(Map<String, Object> claims) {
+    RequestIdentity id = identity(claims);
+    return id.present() ? id : new RequestIdentity(null, null, claims);
   }
 
   /** A claim by exact name, else by dotted path into nested objects; strings, numbers and booleans only. */
