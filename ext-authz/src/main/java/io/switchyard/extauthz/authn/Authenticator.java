@@ -78,8 +78,16 @@ public final class Authenticator {
   /** A token found at one location, with the sha-256 of its text. */
   public record FoundToken(TokenLocation location, String token) {}
 
-  /** Every token present at the given locations; the decision cache keys on these. */
+  /**
+   * Every token present at the given locations; the decision cache keys on these. None for a CORS
+   * preflight: Istio sets jwt_authn's {@code bypass_cors_preflight}, so Envoy lets a preflight through
+   * without reading its token (a browser sends no credentials with one) and it is authorized as a request
+   * without a token. Such a request is then keyed, and decided, exactly as one without a token.
+   */
   public static List<FoundToken> findTokens(RequestAttributes r, List<TokenLocation> locations) {
+    if (!locations.isEmpty() && isCorsPreflight(r)) {
+      return List.of();
+    }
     List<FoundToken> out = null;
     for (TokenLocation l : locations) {
       String t = l.extract(r);
@@ -91,6 +99,19 @@ public final class Authenticator {
       }
     }
     return out == null ? List.of() : out;
+  }
+
+  /**
+   * Envoy's jwt_authn {@code isCorsPreflightRequest}: method exactly {@code OPTIONS}, and non-empty
+   * {@code Origin} and {@code Access-Control-Request-Method} headers.
+   */
+  static boolean isCorsPreflight(RequestAttributes r) {
+    if (!"OPTIONS".equals(r.method())) {
+      return false;
+    }
+    String origin = r.header("origin");
+    String requestMethod = r.header("access-control-request-method");
+    return origin != null && !origin.isEmpty() && requestMethod != null && !requestMethod.isEmpty();
   }
 
   public CompletableFuture<AuthnResult> authenticate(RequestAttributes r, List<JwtRule> rules, List<FoundToken> tokens) {
@@ -155,7 +176,7 @@ public final class Authenticator {
     JwtRule first = null;
     List<JwtRule> more = null;
     for (JwtRule candidate : rules) {
-      if (candidate.issuer().equals(iss) && candidate.locations().contains(found.location())) {
+      if (candidate.acceptsIssuer(iss) && candidate.locations().contains(found.location())) {
         if (first == null) {
           first = candidate;
         } else {
@@ -273,7 +294,7 @@ public final class Authenticator {
         if (jwt.verify(v)) {
           Date exp = claims.getExpirationTime();
           Map<String, Object> payload = claims.toJSONObject();
-          Verified ok = new Verified(identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
+          Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
               exp == null ? Long.MAX_VALUE : exp.getTime(), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
@@ -311,10 +332,14 @@ public final class Authenticator {
   private AuthnResult fromEnvoyMetadata(Map<String, Object> payload, List<JwtRule> rules) {
     RequestIdentity id = identity(payload);
     if (!id.present()) {
-      return AuthnResult.ANONYMOUS;
+      if (payload.isEmpty()) {
+        return AuthnResult.ANONYMOUS;
+      }
+      // An issuer-less provider (Istio 1.27+) may have verified a token without iss: its claims still count.
+      id = verifiedIdentity(payload);
     }
     for (JwtRule rule : rules) {
-      if (rule.issuer().equals(id.issuer()) && !rule.spaceDelimitedClaims().isEmpty()) {
+      if (rule.issuer() != null && rule.issuer().equals(id.issuer()) && !rule.spaceDelimitedClaims().isEmpty()) {
         // Envoy normalises these itself when configured alike; a payload it left as text is split here.
         id = identity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims()));
         break;
@@ -322,7 +347,7 @@ public final class Authenticator {
     }
     Map<String, String> set = new LinkedHashMap<>();
     for (JwtRule rule : rules) {
-      if (rule.issuer().equals(id.issuer())) {
+      if (rule.issuer() != null && rule.issuer().equals(id.issuer())) {
         for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
           String value = claimText(payload, c.claim());
           if (value != null) {
@@ -369,6 +394,15 @@ public final class Authenticator {
       return RequestIdentity.NONE;
     }
     return new RequestIdentity((String) iss, sub instanceof String ? (String) sub : null, claims);
+  }
+
+  /**
+   * A token an issuer-less rule verified may have no {@code iss}: no request principal then (Istio's
+   * principal matchers read iss), but its claims are there for {@code request.auth.claims[…]}.
+   */
+  private static RequestIdentity verifiedIdentity(Map<String, Object> claims) {
+    RequestIdentity id = identity(claims);
+    return id.present() ? id : new RequestIdentity(null, null, claims);
   }
 
   /** A claim by exact name, else by dotted path into nested objects; strings, numbers and booleans only. */

@@ -44,7 +44,7 @@ public final class JwksRegistry {
     if (rule.inlineJwks() != null) {
       return JwksSource.fixed(rule.inlineJwks());
     }
-    URI uri = jwksUriByIssuer.getOrDefault(rule.issuer(), rule.jwksUri());
+    URI uri = rule.issuer() == null ? rule.jwksUri() : jwksUriByIssuer.getOrDefault(rule.issuer(), rule.jwksUri());
     String key = uri != null ? "uri:" + uri : "oidc:" + rule.issuer();
     return sources.computeIfAbsent(key, k -> new RemoteJwks(uri, uri == null ? rule.issuer() : null, http, clock,
         rule.timeout(), refreshInterval, minRefreshInterval, metrics));

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * One {@code jwtRules} entry of a RequestAuthentication. Exactly one key source applies: inline
- * {@code jwks}, else {@code jwksUri}, else OIDC discovery from the issuer. {@code spaceDelimitedClaims}
+ * {@code jwks}, else {@code jwksUri}, else OIDC discovery from the issuer. A null {@code issuer} (only
+ * with a {@code jwksUri}) accepts tokens of any issuer, or none, that its keys verify. {@code spaceDelimitedClaims}
  * names top-level claims that, besides {@code scope} and {@code permission}, are split on spaces into
  * lists before policies see them (Envoy's jwt_authn {@code normalize_payload_in_metadata}, as Istio configures it).
  */
@@ -39,7 +40,12 @@ public record JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet
       List<String> spaceDelimitedClaims) {
     String keys = inlineJwks != null ? "jwks:" + TokenHash.sha256(inlineJwks.toString(false))
         : jwksUri != null ? "uri:" + jwksUri : "oidc";
-    return "|" + issuer + "|" + audiences + "|" + spaceDelimitedClaims + "|" + keys;
+    return "|" + (issuer == null ? "any" : "iss:" + issuer) + "|" + audiences + "|" + spaceDelimitedClaims + "|" + keys;
+  }
+
+  /** Whether this rule reads a token whose {@code iss} claim is {@code iss} (null when the token has none). */
+  public boolean acceptsIssuer(String iss) {
+    return issuer == null || issuer.equals(iss);
   }
 
   /** {@code outputClaimToHeaders} entry: copy {@code claim} (dots reach nested claims) into {@code header}. */

@@ -40,9 +40,15 @@ public final class RequestAuthenticationParser {
 
   private static JwtRule rule(Doc doc, String p) throws ConfigException {
     doc.onlyKeys(p, "jwtRule", RULE_KEYS);
-    String issuer = doc.string(p + "/issuer", "issuer", true);
-    if (issuer.isEmpty()) {
-      throw doc.error(p + "/issuer", "issuer must not be empty");
+    // Istio 1.27+ (validateJwtRule) leaves the issuer out, or empty, when jwksUri is set: jwt_authn then
+    // checks no iss, and the rule accepts any issuer its keys verify. Kept as null.
+    String issuer = doc.string(p + "/issuer", "issuer", false);
+    if (issuer != null && issuer.isEmpty()) {
+      issuer = null;
+    }
+    String uriText = doc.string(p + "/jwksUri", "jwksUri", false);
+    if (issuer == null && (uriText == null || uriText.isEmpty())) {
+      throw doc.error(doc.has(p + "/issuer") ? p + "/issuer" : p, "issuer or jwksUri must be set (a rule without issuer takes its keys from jwksUri)");
     }
     // Kept as Envoy's jwt_authn compares them (scheme and trailing '/' dropped), so a check only sanitises the token's.
     List<String> audiences = new ArrayList<>();
@@ -50,7 +56,6 @@ public final class RequestAuthenticationParser {
       audiences.add(Authenticator.sanitizeAudience(a));
     }
     URI jwksUri = null;
-    String uriText = doc.string(p + "/jwksUri", "jwksUri", false);
     if (uriText != null) {
       jwksUri = httpUri(doc, p + "/jwksUri", uriText, "jwksUri");
     }

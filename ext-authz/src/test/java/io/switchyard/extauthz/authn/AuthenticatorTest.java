@@ -322,6 +322,66 @@ class AuthenticatorTest {
     }
   }
 
+  /**
+   * Istio 1.27+ accepts a jwtRule without issuer when jwksUri is set and gives jwt_authn a provider with an
+   * empty issuer, which Envoy's extractor reads as "any issuer": a token of any issuer, or with no iss at
+   * all, is accepted when those keys verify it (and its audiences and times are right).
+   */
+  @Test
+  void aRuleWithoutIssuerAcceptsAnyIssuerThatItsKeysVerify() throws Exception {
+    WorkloadPolicies p = rules("  - jwksUri: \"" + issuer.jwksUri() + "\"\n    audiences: [api]\n");
+    AuthnResult own = run(p, bearer(issuer.token(c -> c.audience("api"))));
+    assertThat(own.authenticated()).isTrue();
+    assertThat(own.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
+    AuthnResult other = run(p, bearer(issuer.token(c -> c.issuer("https://other.example.com").audience("api"))));
+    assertThat(other.authenticated()).isTrue();
+    assertThat(other.identity().principal()).isEqualTo("https://other.example.com/alice");
+    AuthnResult noIss = run(p, bearer(issuer.token(c -> c.issuer(null).audience("api").claim("role", "admin"))));
+    assertThat(noIss.authenticated()).isTrue();
+    assertThat(noIss.identity().present()).as("no iss, no request principal").isFalse();
+    assertThat(noIss.identity().claims()).containsEntry("role", "admin");
+    assertThat(run(p, bearer(issuer.token(JwksServer.newKey("k1"), c -> c.audience("api")))).failure()).isEqualTo("Jwt verification fails");
+    assertThat(run(p, bearer(issuer.token(c -> c.audience("web")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
+  }
+
+  @Test
+  void claimsEnvoyVerifiedWithoutAnIssuerCountButGiveNoRequestPrincipal() throws Exception {
+    AuthnResult a = run(rules("  - jwksUri: \"" + issuer.jwksUri() + "\"\n"),
+        req().jwtAuthnPayload(Map.of("sub", "alice", "role", "admin")).build());
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().present()).isFalse();
+    assertThat(a.identity().claims()).containsEntry("role", "admin");
+  }
+
+  @Test
+  void aTokenVerifiedByAnIssuerlessRuleIsNotAcceptedUnderOneWithOtherKeys() throws Exception {
+    try (JwksServer other = new JwksServer()) {
+      WorkloadRef inBar = new WorkloadRef("bar", "httpbin", Map.of("app", "httpbin"));
+      io.switchyard.extauthz.config.PolicySet set = Policies.load(
+          requestAuthentication("foo", "jwt", "  - jwksUri: \"" + issuer.jwksUri() + "\"\n")
+          + "---\n" + requestAuthentication("bar", "jwt", "  - jwksUri: \"" + other.jwksUri() + "\"\n"));
+      String t = issuer.token(c -> { });
+      assertThat(run(set.forWorkload(W), bearer(t)).authenticated()).isTrue();
+      AuthnResult inBarResult = run(set.forWorkload(inBar), req().workload(inBar).header("Authorization", "Bearer " + t).build());
+      assertThat(inBarResult.authenticated()).isFalse();
+      assertThat(inBarResult.failure()).isEqualTo("Jwt verification fails");
+      assertThat(run(set.forWorkload(inBar), req().workload(inBar).header("Authorization", "Bearer " + other.token(c -> { })).build())
+          .authenticated()).isTrue();
+    }
+  }
+
+  /** Beside a rule naming an issuer, an issuer-less rule may still accept that issuer's token with its own keys. */
+  @Test
+  void anIssuerlessRuleIsTriedBesideTheRulesNamingTheTokensIssuer() throws Exception {
+    try (JwksServer other = new JwksServer()) {
+      WorkloadPolicies p = rules(uriRule() + "  - jwksUri: \"" + other.jwksUri() + "\"\n");
+      assertThat(run(p, bearer(issuer.token(c -> { }))).authenticated()).isTrue();
+      AuthnResult signedByOther = run(p, bearer(other.token(c -> c.issuer(issuer.issuer()))));
+      assertThat(signedByOther.authenticated()).isTrue();
+      assertThat(signedByOther.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
+    }
+  }
+
   /** Istio's validation does not refuse two jwtRules of one issuer in one RequestAuthentication; either may accept a token. */
   @Test
   void oneRequestAuthenticationMayNameAnIssuerTwice() throws Exception {

@@ -243,6 +243,29 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - from: [{source: {namespaces: [bar]}}]\n"), req().sourcePrincipal(null).build())).isFalse();
     }
 
+    /**
+     * Istio 1.31 quotes regex metacharacters in the principal-suffix, namespace and service-account
+     * matchers it generates (istio/istio#59992, #59700): '.', '[', '+' in a value are literal, and only
+     * '*' is a wildcard.
+     */
+    @Test
+    void regexMetacharactersInIdentityValuesAreLiteral() throws Exception {
+      RequestAttributes dotted = req().sourcePrincipal("spiffe://cluster.local/ns/a.b/sa/s.a").build();
+      RequestAttributes lookalike = req().sourcePrincipal("spiffe://cluster.local/ns/aXb/sa/sXa").build();
+      for (String source : List.of("principals: [\"*/ns/a.b/sa/s.a\"]", "principals: [\"cluster.local/ns/a.b/sa/*\"]",
+          "namespaces: [a.b]", "namespaces: [\"a.*\"]", "namespaces: [\"*.b\"]", "serviceAccounts: [a.b/s.a]")) {
+        String y = allow("  - from: [{source: {" + source + "}}]\n");
+        assertThat(allowed(y, dotted)).as(source).isTrue();
+        assertThat(allowed(y, lookalike)).as(source).isFalse();
+      }
+      String when = allow("  - when: [{key: source.namespace, values: [a.b]}]\n");
+      assertThat(allowed(when, dotted)).isTrue();
+      assertThat(allowed(when, lookalike)).isFalse();
+      String bracket = allow("  - from: [{source: {namespaces: [\"a[b]+\"]}}]\n");
+      assertThat(allowed(bracket, req().sourcePrincipal("spiffe://cluster.local/ns/a[b]+/sa/x").build())).isTrue();
+      assertThat(allowed(bracket, req().sourcePrincipal("spiffe://cluster.local/ns/abb/sa/x").build())).isFalse();
+    }
+
     @Test
     void notNamespacesTrueForPlaintextAndOtherNamespaces() throws Exception {
       String y = allow("  - from: [{source: {notNamespaces: [bar]}}]\n");

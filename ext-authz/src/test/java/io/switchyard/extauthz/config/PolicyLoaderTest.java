@@ -307,13 +307,24 @@ class PolicyLoaderTest {
   @Test
   void requestAuthenticationValidation() {
     String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: foo}\nspec:\n";
-    assertThat(error(head + "  jwtRules:\n  - jwksUri: https://x/jwks\n").reason()).contains("issuer is required");
+    assertThat(error(head + "  jwtRules:\n  - audiences: [a]\n").reason()).contains("issuer or jwksUri must be set");
+    assertThat(error(head + "  jwtRules:\n  - issuer: \"\"\n").reason()).contains("issuer or jwksUri must be set");
+    assertThat(error(head + "  jwtRules:\n  - jwks: \"{\\\"keys\\\":[]}\"\n").reason()).contains("issuer or jwksUri must be set");
     assertThat(error(head + "  jwtRules:\n  - issuer: not-a-url\n").reason()).contains("OIDC discovery");
     assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwks: \"{nope\"\n").reason()).contains("not a valid JSON Web Key Set");
     assertThat(error(head + "  jwtRules:\n  - issuer: a\n    jwksUri: ftp://x\n").reason()).contains("jwksUri");
     assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    timeout: soon\n").reason()).contains("timeout 'soon'");
     assertThat(error(head + "  jwtRules:\n  - issuer: https://a\n    outputClaimToHeaders: [{header: \"bad header\", claim: sub}]\n").reason())
         .contains("not a valid header name");
+  }
+
+  /** Istio 1.27+ (validateJwtRule): issuer may be left out, or empty, when jwksUri is set. */
+  @Test
+  void aJwtRuleWithJwksUriNeedsNoIssuer() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    assertThat(load(head + "  jwtRules:\n  - jwksUri: https://x/jwks\n").requestAuthentications().get(0).jwtRules().get(0).issuer()).isNull();
+    assertThat(load(head + "  jwtRules:\n  - issuer: \"\"\n    jwksUri: https://x/jwks\n").requestAuthentications().get(0).jwtRules().get(0).issuer())
+        .isNull();
   }
 
   @Test

@@ -163,6 +163,53 @@ class DecisionEngineTest {
     assertThat(u.decision().result()).isEqualTo(Decision.Result.DENY);
   }
 
+  /**
+   * Istio configures jwt_authn with bypass_cors_preflight: an OPTIONS request with non-empty Origin and
+   * Access-Control-Request-Method headers (Envoy's isCorsPreflightRequest, method compared exactly) is
+   * passed without looking at its token, so it reaches the authorization policies without identity.
+   */
+  @Test
+  void corsPreflightIsNeverRejectedForItsTokenAndCarriesNoIdentity() throws Exception {
+    DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
+        + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {methods: [OPTIONS]}}]\n");
+    String forged = issuer.token(JwksServer.newKey("k1"), c -> { });
+    RequestAttributes preflight = req().method("OPTIONS").header("authorization", "Bearer " + forged)
+        .header("origin", "https://app.example.com").header("access-control-request-method", "POST").build();
+    DecisionEngine.Evaluated p = decide(e, preflight);
+    assertThat(p.decision().result()).isEqualTo(Decision.Result.ALLOW);
+    assertThat(p.decision().authn().identity().present()).isFalse();
+    assertThat(p.decision().authn().headersToRemove()).as("jwt_authn leaves the token of a bypassed request").doesNotContain("authorization");
+
+    DecisionEngine.Evaluated noRequestMethod = decide(e, req().method("OPTIONS").header("authorization", "Bearer " + forged)
+        .header("origin", "https://app.example.com").build());
+    assertThat(noRequestMethod.cacheHit()).isFalse();
+    assertThat(noRequestMethod.decision().result()).isEqualTo(Decision.Result.UNAUTHENTICATED);
+    assertThat(decide(e, req().method("OPTIONS").header("authorization", "Bearer " + forged)
+        .header("origin", "").header("access-control-request-method", "POST").build()).decision().result())
+        .as("an empty Origin is no preflight").isEqualTo(Decision.Result.UNAUTHENTICATED);
+    assertThat(decide(e, req().method("options").header("authorization", "Bearer " + forged)
+        .header("origin", "https://app.example.com").header("access-control-request-method", "POST").build()).decision().result())
+        .as("Envoy compares the method exactly").isEqualTo(Decision.Result.UNAUTHENTICATED);
+    assertThat(decide(e, req().method("GET").header("authorization", "Bearer " + forged)
+        .header("origin", "https://app.example.com").header("access-control-request-method", "POST").build()).decision().result())
+        .isEqualTo(Decision.Result.UNAUTHENTICATED);
+  }
+
+  @Test
+  void corsPreflightWithAValidTokenIsAuthorizedAsARequestWithoutOne() throws Exception {
+    DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
+        + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - from: [{source: {requestPrincipals: [\"*\"]}}]\n");
+    String good = issuer.token(c -> c.subject("alice"));
+    RequestAttributes.Builder preflight = req().method("OPTIONS").header("authorization", "Bearer " + good)
+        .header("origin", "https://app.example.com").header("access-control-request-method", "POST");
+    DecisionEngine.Evaluated p = decide(e, preflight.build());
+    assertThat(p.decision().result()).isEqualTo(Decision.Result.DENY);
+    assertThat(p.decision().authn().identity().present()).isFalse();
+    DecisionEngine.Evaluated plain = decide(e, req().method("OPTIONS").header("authorization", "Bearer " + good).build());
+    assertThat(plain.cacheHit()).isFalse();
+    assertThat(plain.decision().result()).isEqualTo(Decision.Result.ALLOW);
+  }
+
   @Test
   void cachedDecisionNeverOutlivesTheTokenExpiry() throws Exception {
     DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
