@@ -41,6 +41,12 @@ import java.util.concurrent.TimeUnit;
  * Verified tokens are cached by hash until they expire.
  */
 public final class Authenticator {
+  /**
+   * jwt_authn's failure for a token of none of the rule's audiences: the one failure Envoy answers with 403, not 401
+   * (filter.cc: {@code status == Status::JwtAudienceNotAllowed ? Code::Forbidden : Code::Unauthorized}).
+   */
+  public static final String AUDIENCE_NOT_ALLOWED = "Audiences in Jwt are not allowed";
+
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
   private static final long NO_EXP_CACHE_MILLIS = Duration.ofMinutes(5).toMillis();
 
@@ -253,7 +259,7 @@ public final class Authenticator {
         }
       }
       if (!ok) {
-        return "Audiences in Jwt are not allowed";
+        return AUDIENCE_NOT_ALLOWED;
       }
     }
     return null;

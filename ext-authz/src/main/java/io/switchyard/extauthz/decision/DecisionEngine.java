@@ -119,7 +119,8 @@ public final class DecisionEngine {
   private CompletableFuture<Decision> compute(PolicySet set, WorkloadPolicies wp, RequestAttributes r, List<Authenticator.FoundToken> tokens) {
     return authenticator.authenticate(r, wp.jwtRules(), tokens).thenApply(authn -> {
       if (!authn.authenticated()) {
-        return new Decision(Decision.Result.UNAUTHENTICATED, 401, authn, null, authn.failure(), set.revision(), authn.expiresAtMillis(),
+        int status = Authenticator.AUDIENCE_NOT_ALLOWED.equals(authn.failure()) ? 403 : 401; // as Envoy's jwt_authn answers
+        return new Decision(Decision.Result.UNAUTHENTICATED, status, authn, null, authn.failure(), set.revision(), authn.expiresAtMillis(),
             authn.cacheable());
       }
       AuthzOutcome o = AuthzEvaluator.evaluate(wp.authorizationPolicies(), new AuthzInput(r, authn.identity()));

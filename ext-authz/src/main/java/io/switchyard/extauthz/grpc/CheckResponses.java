@@ -118,12 +118,14 @@ public final class CheckResponses {
     if (p.fixed != null) {
       return p.fixed.withDecisionId(decisionId);
     }
-    // A 401 names the request's URL in WWW-Authenticate, so it is the one response built per call.
+    // A 401 names the request's URL in WWW-Authenticate, so it is the one response built per call. Envoy's jwt_authn
+    // sends the same header with the 403 it answers for a token of another audience.
     Decision d = p.decision;
+    boolean forbidden = d.httpStatus() == 403;
     String realm = "http://" + (r.host() == null ? "" : r.host()) + (r.path() == null ? "/" : r.path());
     CheckResponse unauthenticated = CheckResponse.newBuilder()
-        .setStatus(Status.newBuilder().setCode(Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
-        .setDeniedResponse(denied(StatusCode.Unauthorized, d.reason())
+        .setStatus(Status.newBuilder().setCode(forbidden ? Code.PERMISSION_DENIED_VALUE : Code.UNAUTHENTICATED_VALUE).setMessage(d.reason()))
+        .setDeniedResponse(denied(forbidden ? StatusCode.Forbidden : StatusCode.Unauthorized, d.reason())
             .addHeaders(overwrite("www-authenticate", "Bearer realm=\"" + realm.replace("\"", "%22") + "\", error=\"invalid_token\"")))
         .build();
     return new EncodedCheckResponse.Template(unauthenticated, p.metadata).withDecisionId(decisionId);

@@ -2,11 +2,14 @@ package io.switchyard.extauthz.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.rpc.Code;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.extauthz.authn.Authenticator;
 import io.switchyard.extauthz.authn.JwksRegistry;
 import io.switchyard.extauthz.config.Policies;
 import io.switchyard.extauthz.config.PolicySet;
+import io.switchyard.extauthz.grpc.CheckResponses;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.request.WorkloadRef;
@@ -168,6 +171,32 @@ class DecisionEngineTest {
    * Access-Control-Request-Method headers (Envoy's isCorsPreflightRequest, method compared exactly) is
    * passed without looking at its token, so it reaches the authorization policies without identity.
    */
+  /** Envoy's jwt_authn answers 403 for a token of another audience, 401 for every other bad token, both with WWW-Authenticate. */
+  @Test
+  void aTokenOfAnotherAudienceIsAnswered403AsEnvoyAnswersItAndOtherBadTokens401() throws Exception {
+    DecisionEngine e = engine(requestAuthn("    audiences: [api]\n"));
+    CheckResponses responses = new CheckResponses(new CheckResponses.Options(false, false));
+
+    Decision other = decide(e, req().path("/a").header("authorization", "Bearer " + issuer.token(c -> c.audience("web"))).build()).decision();
+    assertThat(other.result()).isEqualTo(Decision.Result.UNAUTHENTICATED);
+    assertThat(other.httpStatus()).isEqualTo(403);
+    CheckResponse forbidden = responses.build(other, req().path("/a").build(), "d1").message();
+    assertThat(forbidden.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+    assertThat(forbidden.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+    assertThat(forbidden.getDeniedResponse().getBody()).isEqualTo("Audiences in Jwt are not allowed");
+    assertThat(forbidden.getDeniedResponse().getHeadersList()).anySatisfy(h -> {
+      assertThat(h.getHeader().getKey()).isEqualTo("www-authenticate");
+      assertThat(h.getHeader().getValue()).isEqualTo("Bearer realm=\"http://h/a\", error=\"invalid_token\"");
+    });
+
+    Decision expired = decide(e, req().header("authorization", "Bearer "
+        + issuer.token(c -> c.audience("api").expirationTime(new Date(clock.millis() - 3_600_000)))).build()).decision();
+    assertThat(expired.httpStatus()).isEqualTo(401);
+    CheckResponse unauthorized = responses.build(expired, req().build(), "d2").message();
+    assertThat(unauthorized.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED_VALUE);
+    assertThat(unauthorized.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+  }
+
   @Test
   void corsPreflightIsNeverRejectedForItsTokenAndCarriesNoIdentity() throws Exception {
     DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
