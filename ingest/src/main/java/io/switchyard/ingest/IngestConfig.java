@@ -48,6 +48,13 @@ public record IngestConfig(
 
   /** Enough to keep every worker busy through a burst; small enough that a waiting call is never near a deadline. */
   public static final int DEFAULT_MAX_QUEUED_REQUESTS = 64;
+  /**
+   * The largest request by default, in MiB: the OTLP/HTTP specification's recommended body limit (after
+   * decompression) and the Collector's {@code confighttp} default, so a client keeping to the 20 MiB it is
+   * recommended to send is never refused for good (413). gRPC shares it: above the 4 MiB gRPC servers (and the
+   * Collector's receiver) use by default, so every client that fits those fits here too.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_MB = 20;
 
   private static final Set<String> COMPRESSIONS = Set.of("lz4", "zstd", "gzip", "snappy", "none");
 
@@ -82,7 +89,7 @@ public record IngestConfig(
   /** Default ports and limits for a broker and data folder. */
   public static IngestConfig defaults(String bootstrapServers, Path dataDir) {
     return new IngestConfig("0.0.0.0", DefaultPorts.OTLP_GRPC, DefaultPorts.OTLP_HTTP, DefaultPorts.ACCESS_LOG_GRPC,
-        bootstrapServers, "", dataDir, null, null, "lz4", 16 << 20, 1L << 30, MappingOptions.DEFAULTS,
+        bootstrapServers, "", dataDir, null, null, "lz4", DEFAULT_MAX_MESSAGE_MB << 20, 1L << 30, MappingOptions.DEFAULTS,
         PublisherOptions.DEFAULTS, Map.of(), DEFAULT_MAX_QUEUED_REQUESTS);
   }
 

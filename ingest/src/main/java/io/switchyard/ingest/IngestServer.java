@@ -116,7 +116,7 @@ public final class IngestServer implements AutoCloseable {
     }
     Admission httpAdmission = new Admission(config.maxQueuedRequests(), queuedBytes);
     HttpServerKit.Builder http = HttpServerKit.builder("ingest-otlp-http", config.otlpHttpPort()).host(config.host())
-        .tls(config.tls()).executor(httpAdmission.httpExecutor(httpWorkers))
+        .tls(config.tls()).executor(httpAdmission.httpExecutor(httpWorkers)).errorBody(OtlpHttpHandler.errorBody())
         .route("/v1/traces", OtlpHttpHandler.traces(pipeline, config.maxMessageBytes()), token)
         .route("/v1/logs", OtlpHttpHandler.logs(pipeline, config.maxMessageBytes()), token)
         .route("/", OtlpHttpHandler.notFound(), token);

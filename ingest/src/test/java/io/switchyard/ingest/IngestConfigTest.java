@@ -20,6 +20,13 @@ class IngestConfigTest {
   }
 
   @Test
+  void theDefaultRequestLimitIsTheOtlpHttpRecommended20MiB() {
+    // OTLP/HTTP: "It is RECOMMENDED to use 20 MiB as the default limit" (also the Collector's confighttp default),
+    // and clients are recommended to send up to 20 MiB, which a lower limit would refuse for good (413).
+    assertThat(base.maxMessageBytes()).isEqualTo(20 * 1024 * 1024);
+  }
+
+  @Test
   void invalidValuesAreRejectedNamingTheSetting() {
     assertThatThrownBy(() -> base.withCompression("brotli")).hasMessageContaining("compression");
     assertThatThrownBy(() -> base.withPorts(70000, 0, 0)).hasMessageContaining("port out of range: 70000");

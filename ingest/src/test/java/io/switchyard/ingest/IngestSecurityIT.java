@@ -101,7 +101,7 @@ class IngestSecurityIT {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(resp.statusCode()).isEqualTo(401);
-    assertThat(resp.body()).contains("\"error\"");
+    assertThat(resp.body()).contains("\"error\"").contains("\"code\":16");
   }
 
   @Test

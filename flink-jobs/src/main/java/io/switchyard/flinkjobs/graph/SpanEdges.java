@@ -79,7 +79,15 @@ public final class SpanEdges {
     e.serverKind = name.isEmpty() ? fallbackKind.getNumber() : NodeRef.NodeKind.NODE_KIND_VIRTUAL_VALUE;
   }
 
+  /**
+   * -1 (unknown, not observed) when a timestamp is missing: ingest keeps such spans, as the Collector does, and a
+   * missing start would otherwise count as decades of latency. An end before the start (clock steps) counts as 0,
+   * as the Collector's spanmetrics connector does.
+   */
   static double durationSeconds(SpanFields s) {
+    if (s.startTimeUnixNano == 0 || s.endTimeUnixNano == 0) {
+      return -1;
+    }
     long d = s.endTimeUnixNano - s.startTimeUnixNano;
     return d > 0 ? d / 1e9 : 0;
   }
@@ -135,7 +143,9 @@ public final class SpanEdges {
   private static EdgeEvent base(SpanFields timeSource) {
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
-    e.timestampMs = timeSource.startTimeUnixNano / 1_000_000;
+    // A span without a start time is timed by its end, not put in a 1970 window that drops it as late.
+    long t = timeSource.startTimeUnixNano != 0 ? timeSource.startTimeUnixNano : timeSource.endTimeUnixNano;
+    e.timestampMs = t / 1_000_000;
     return e;
   }
 
@@ -153,8 +163,9 @@ public final class SpanEdges {
     e.serverLatencySeconds = durationSeconds(server);
     if (messaging) {
       long queue = server.startTimeUnixNano - client.endTimeUnixNano;
-      // Clock skew between hosts can make this negative: then it is unknown, not zero.
-      e.messagingLatencySeconds = queue > 0 ? queue / 1e9 : -1;
+      // Clock skew between hosts can make this negative, a missing timestamp absurd: then it is unknown, not zero.
+      boolean known = server.startTimeUnixNano != 0 && client.endTimeUnixNano != 0 && queue > 0;
+      e.messagingLatencySeconds = known ? queue / 1e9 : -1;
     }
     String code = responseClass(server);
     e.responseClass = code.isEmpty() ? responseClass(client) : code;

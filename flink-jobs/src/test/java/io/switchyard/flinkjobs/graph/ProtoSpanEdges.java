@@ -82,6 +82,9 @@ final class ProtoSpanEdges {
   }
 
   static double durationSeconds(SpanRecord s) {
+    if (s.getStartTimeUnixNano() == 0 || s.getEndTimeUnixNano() == 0) {
+      return -1;
+    }
     long d = s.getEndTimeUnixNano() - s.getStartTimeUnixNano();
     return d > 0 ? d / 1e9 : 0;
   }
@@ -112,7 +115,8 @@ final class ProtoSpanEdges {
   private static EdgeEvent base(SpanRecord timeSource) {
     EdgeEvent e = new EdgeEvent();
     e.source = TelemetrySource.TELEMETRY_SOURCE_TRACE_VALUE;
-    e.timestampMs = timeSource.getStartTimeUnixNano() / 1_000_000;
+    long t = timeSource.getStartTimeUnixNano() != 0 ? timeSource.getStartTimeUnixNano() : timeSource.getEndTimeUnixNano();
+    e.timestampMs = t / 1_000_000;
     return e;
   }
 
@@ -131,7 +135,8 @@ final class ProtoSpanEdges {
     if (messaging) {
       long queue = server.getStartTimeUnixNano() - client.getEndTimeUnixNano();
       // Clock skew between hosts can make this negative: then it is unknown, not zero.
-      e.messagingLatencySeconds = queue > 0 ? queue / 1e9 : -1;
+      boolean known = server.getStartTimeUnixNano() != 0 && client.getEndTimeUnixNano() != 0 && queue > 0;
+      e.messagingLatencySeconds = known ? queue / 1e9 : -1;
     }
     String code = responseClass(server);
     e.responseClass = code.isEmpty() ? responseClass(client) : code;

@@ -202,8 +202,11 @@ class SpanFieldsEquivalenceTest {
     b.setServiceName(text(r)).setServiceNamespace(text(r)).setName(text(r));
     b.setKindValue(r.nextInt(10) == 0 ? r.nextInt(20) - 5 : r.nextInt(6));
     long start = r.nextInt(5) == 0 ? r.nextLong() : 1_767_225_600_000_000_000L + r.nextInt(1_000_000_000);
-    b.setStartTimeUnixNano(start);
-    b.setEndTimeUnixNano(r.nextInt(5) == 0 ? r.nextLong() : start + r.nextInt(50_000_000) - 1_000_000);
+    long end = r.nextInt(5) == 0 ? r.nextLong() : start + r.nextInt(50_000_000) - 1_000_000;
+    // Ingest keeps spans with a missing timestamp (0), as the Collector does.
+    int missing = r.nextInt(10);
+    b.setStartTimeUnixNano(missing == 0 || missing == 2 ? 0 : start);
+    b.setEndTimeUnixNano(missing == 1 || missing == 2 ? 0 : end);
     b.setStatusValue(r.nextInt(10) == 0 ? r.nextInt(100) - 50 : r.nextInt(3));
     double[] probabilities = {0, 1, 0.5, 0.01, 2, -1, Double.NaN, Double.MIN_VALUE, r.nextDouble()};
     b.setSamplingProbability(probabilities[r.nextInt(probabilities.length)]);

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * OTLP spans to {@link SpanRecord}s. Keeps the fields service graphs need (old and new semantic-convention names
- * both read), rejects spans with ids or timestamps that no reader could use.
+ * both read), rejects spans with ids that no reader could use.
  */
 public final class SpanMapper {
   static final int SCHEMA_VERSION = 1;
@@ -108,15 +108,8 @@ public final class SpanMapper {
     if (parent != 0 && parent != 8) {
       return "parent_span_id must be empty or 8 bytes, got " + parent;
     }
-    if (span.getStartTimeUnixNano() == 0) {
-      return "start_time_unix_nano must be set";
-    }
-    if (span.getEndTimeUnixNano() == 0) {
-      return "end_time_unix_nano must be set";
-    }
-    if (Long.compareUnsigned(span.getEndTimeUnixNano(), span.getStartTimeUnixNano()) < 0) {
-      return "end_time_unix_nano is before start_time_unix_nano";
-    }
+    // Timestamps are not checked: a span with a 0 or backwards time is kept, as the Collector's OTLP receiver keeps
+    // it, rather than lost. Its ids still pair it; flink-jobs takes its latency as unknown (0 time) or 0 (backwards).
     return null;
   }
 

@@ -544,15 +544,6 @@ public final class WireSpanMapper {
     if (w.len[PARENT] != 0 && w.len[PARENT] != 8) {
       return "parent_span_id must be empty or 8 bytes, got " + w.len[PARENT];
     }
-    if (w.start == 0) {
-      return "start_time_unix_nano must be set";
-    }
-    if (w.end == 0) {
-      return "end_time_unix_nano must be set";
-    }
-    if (Long.compareUnsigned(w.end, w.start) < 0) {
-      return "end_time_unix_nano is before start_time_unix_nano";
-    }
     return null;
   }
 

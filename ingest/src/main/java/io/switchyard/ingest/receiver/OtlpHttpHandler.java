@@ -12,6 +12,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.OtlpRequests;
+import io.switchyard.serverkit.http.HttpServerKit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,6 +138,25 @@ public final class OtlpHttpHandler implements HttpHandler {
     return ex -> {
       try (ex) {
         error(ex, contentType(ex).equals(JSON), 404, 5, noSuchPath(ex));
+      }
+    };
+  }
+
+  /**
+   * The bodies of the errors server-kit answers before a handler runs (401 without the client token, 503 while the
+   * listener closes, 500 for a failed handler): a {@code google.rpc.Status} in the request's encoding, as OTLP/HTTP
+   * wants of every 4xx and 5xx, with the code the gRPC listener gives the same failure.
+   */
+  public static HttpServerKit.ErrorBody errorBody() {
+    return (ex, status, message) -> {
+      try (ex) {
+        int code = switch (status) {
+          case 401 -> 16; // UNAUTHENTICATED
+          case 503 -> 14; // UNAVAILABLE
+          case 500 -> 13; // INTERNAL
+          default -> 2; // UNKNOWN
+        };
+        error(ex, contentType(ex).equals(JSON), status, code, message);
       }
     };
   }

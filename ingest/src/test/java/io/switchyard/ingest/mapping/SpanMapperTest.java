@@ -1,6 +1,7 @@
 package io.switchyard.ingest.mapping;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -160,18 +161,30 @@ class SpanMapperTest {
   }
 
   @Test
-  void rejectsInvalidIdsAndTimestampsAndNamesTheFirstProblem() {
+  void rejectsInvalidIdsAndNamesTheFirstProblem() {
     Span shortTrace = span().setTraceId(ByteString.copyFrom(new byte[8])).build();
     Span zeroSpan = span().setSpanId(ByteString.copyFrom(new byte[8])).build();
     Span badParent = span().setParentSpanId(ByteString.copyFrom(new byte[3])).build();
-    Span noStart = span().setStartTimeUnixNano(0).build();
-    Span backwards = span().setEndTimeUnixNano(1).build();
     Span good = span().build();
-    var batch = mapper.map(request(resource(), good, shortTrace, zeroSpan, badParent, noStart, backwards), 0);
+    var batch = mapper.map(request(resource(), good, shortTrace, zeroSpan, badParent), 0);
 
     assertThat(batch.records()).hasSize(1);
-    assertThat(batch.rejected()).isEqualTo(5);
+    assertThat(batch.rejected()).isEqualTo(3);
     assertThat(batch.firstError()).isEqualTo("resource_spans[0].scope_spans[0].spans[1]: trace_id must be 16 bytes, got 8");
+  }
+
+  @Test
+  void keepsSpansWithMissingOrBackwardsTimestampsAsTheCollectorDoes() {
+    Span noStart = span().setStartTimeUnixNano(0).build();
+    Span noEnd = span().setEndTimeUnixNano(0).build();
+    Span neither = span().setStartTimeUnixNano(0).setEndTimeUnixNano(0).build();
+    Span backwards = span().setEndTimeUnixNano(1).build();
+    var batch = mapper.map(request(resource(), noStart, noEnd, neither, backwards), 0);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.firstError()).isEmpty();
+    assertThat(batch.records()).extracting(SpanRecord::getStartTimeUnixNano, SpanRecord::getEndTimeUnixNano)
+        .containsExactly(tuple(0L, 1_250_000_000L), tuple(1_000_000_000L, 0L), tuple(0L, 0L), tuple(1_000_000_000L, 1L));
   }
 
   @Test
@@ -358,7 +371,7 @@ class SpanMapperTest {
     // Links are only a CONSUMER span's: another kind's are not kept, so none of them is counted as dropped.
     Span client = span().addLinks(link(T1, "0000000000000000")).addLinks(link(T2, "00f067aa0ba902b7")).build();
     // Nor are a rejected span's.
-    Span rejected = over.clone().setEndTimeUnixNano(0).build();
+    Span rejected = over.clone().setTraceId(ByteString.copyFrom(new byte[16])).build();
     var batch = mapper.map(request(resource(), over.build(), atTheCap.build(), client, rejected), 0);
 
     assertThat(batch.rejected()).isOne();

@@ -106,6 +106,24 @@ class WireSpanMapperTest {
   }
 
   @Test
+  void spansWithMissingOrBackwardsTimestampsAreKeptAsTheCollectorKeepsThem() throws IOException {
+    Span.Builder base = Span.newBuilder()
+        .setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))
+        .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})).setKind(Span.SpanKind.SPAN_KIND_SERVER)
+        .setName("GET /").setStartTimeUnixNano(1_000).setEndTimeUnixNano(2_000);
+    byte[] request = SpanMapperTest.request(SpanMapperTest.resource(SpanMapperTest.kv("service.name", "gw")),
+        base.clone().setStartTimeUnixNano(0).build(), base.clone().setEndTimeUnixNano(0).build(),
+        base.clone().setEndTimeUnixNano(999).build()).toByteArray();
+    var batch = new WireSpanMapper(MappingOptions.DEFAULTS).map(request, 1);
+
+    assertThat(batch.rejected()).isZero();
+    assertThat(batch.records()).hasSize(3);
+    SpanRecord backwards = SpanRecord.parseFrom(batch.records().get(2).value());
+    assertThat(backwards.getStartTimeUnixNano()).isEqualTo(1_000);
+    assertThat(backwards.getEndTimeUnixNano()).isEqualTo(999);
+  }
+
+  @Test
   void anHttpStatusThatIsNoThreeDigitNumberIsNoStatusAsInTheReferenceMapper() throws IOException {
     for (long code : new long[] {4_294_967_799L, 99_999_999_999L, -1, 42, 503}) {
       Span s = Span.newBuilder().setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))

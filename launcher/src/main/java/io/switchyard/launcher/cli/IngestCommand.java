@@ -56,7 +56,7 @@ public final class IngestCommand implements Callable<Integer> {
   long spoolMb = 1024;
 
   @Option(names = "--max-message-mb", paramLabel = "MIB", description = "Largest accepted request (default: ${DEFAULT-VALUE}).")
-  int maxMessageMb = 16;
+  int maxMessageMb = IngestConfig.DEFAULT_MAX_MESSAGE_MB;
 
   @Option(names = "--max-attributes", paramLabel = "N", description = "Attributes read per span or log record; the rest are dropped and the record counted as truncated, like OTel's attribute count limit (default: ${DEFAULT-VALUE}).")
   int maxAttributes = MappingOptions.DEFAULTS.maxAttributes();

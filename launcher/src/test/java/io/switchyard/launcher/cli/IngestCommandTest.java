@@ -20,6 +20,7 @@ class IngestCommandTest {
         .contains("--kafka").contains("--topic-prefix").contains("--data-dir").contains("--keep-attributes")
         .contains("--spool-mb").contains("--client-token-file").contains("--max-message-mb")
         .contains("--max-attributes").contains("--max-attribute-length");
+    assertThat(r.out).containsPattern("--max-message-mb=MIB\\s+Largest accepted request[^(]*\\(default: 20\\)");
   }
 
   @Test

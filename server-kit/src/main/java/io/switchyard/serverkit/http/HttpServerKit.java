@@ -28,9 +28,24 @@ import org.slf4j.LoggerFactory;
 /**
  * An HTTP(S) listener on the JDK's built-in server with prefix routes, an optional bearer token for
  * routes that reveal configuration or data, and a handler guard: an exception in a handler becomes a
- * 500 with a JSON body and one log line, never a dropped connection or a dead thread.
+ * 500 with a JSON body and one log line, never a dropped connection or a dead thread. The bodies of the
+ * errors the kit answers itself (401, 500, 503 while closing) are {@code {"error": ...}} unless the
+ * server has an {@link ErrorBody}.
  */
 public final class HttpServerKit implements AutoCloseable {
+  /**
+   * Writes the body of an error the kit answers itself (401 without the token, 500 for a failed handler,
+   * 503 while closing), for a protocol whose errors have their own format (OTLP/HTTP wants a
+   * {@code google.rpc.Status} in the request's encoding). Headers the kit set (WWW-Authenticate,
+   * Retry-After, Connection) are already on the exchange.
+   */
+  @FunctionalInterface
+  public interface ErrorBody {
+    ErrorBody JSON = HttpResponses::error;
+
+    void write(HttpExchange ex, int status, String message) throws IOException;
+  }
+
   private static final Logger log = LoggerFactory.getLogger(HttpServerKit.class);
 
   static {
@@ -49,9 +64,10 @@ public final class HttpServerKit implements AutoCloseable {
   private final CertificateReloader certificates;
   private final InFlight inFlight;
   private final Duration shutdownGrace;
+  private final ErrorBody errorBody;
 
   private HttpServerKit(String name, HttpServer server, ExecutorService ownedExecutor, String bearerToken,
-      CertificateReloader certificates, InFlight inFlight, Duration shutdownGrace) {
+      CertificateReloader certificates, InFlight inFlight, Duration shutdownGrace, ErrorBody errorBody) {
     this.name = name;
     this.server = server;
     this.ownedExecutor = ownedExecutor;
@@ -59,6 +75,7 @@ public final class HttpServerKit implements AutoCloseable {
     this.certificates = certificates;
     this.inFlight = inFlight;
     this.shutdownGrace = shutdownGrace;
+    this.errorBody = errorBody;
   }
 
   /**
@@ -69,8 +86,8 @@ public final class HttpServerKit implements AutoCloseable {
     if (!pathPrefix.startsWith("/")) {
       throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
     }
-    HttpHandler h = requiresToken && bearerToken != null ? new TokenGuard(bearerToken, handler) : handler;
-    server.createContext(pathPrefix, new ErrorGuard(name, h, inFlight));
+    HttpHandler h = requiresToken && bearerToken != null ? new TokenGuard(bearerToken, handler, errorBody) : handler;
+    server.createContext(pathPrefix, new ErrorGuard(name, h, inFlight, errorBody));
   }
 
   public static Builder builder(String name, int port) {
@@ -133,6 +150,7 @@ public final class HttpServerKit implements AutoCloseable {
     private int threads = 4;
     private String bearerToken;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private ErrorBody errorBody = ErrorBody.JSON;
     private final List<Route> routes = new ArrayList<>();
 
     private record Route(String prefix, HttpHandler handler, boolean requiresToken) {}
@@ -187,6 +205,12 @@ public final class HttpServerKit implements AutoCloseable {
       return this;
     }
 
+    /** How the errors the kit answers itself are written, on every route (default {@link ErrorBody#JSON}). */
+    public Builder errorBody(ErrorBody errorBody) {
+      this.errorBody = Objects.requireNonNull(errorBody, "errorBody");
+      return this;
+    }
+
     public Builder route(String pathPrefix, HttpHandler handler, boolean requiresToken) {
       if (!pathPrefix.startsWith("/")) {
         throw new IllegalArgumentException("route must start with '/': " + pathPrefix);
@@ -228,8 +252,9 @@ public final class HttpServerKit implements AutoCloseable {
       }
       InFlight inFlight = new InFlight();
       for (Route r : routes) {
-        HttpHandler h = r.requiresToken && bearerToken != null ? new TokenGuard(bearerToken, r.handler) : r.handler;
-        server.createContext(r.prefix, new ErrorGuard(name, h, inFlight));
+        HttpHandler h = r.requiresToken && bearerToken != null
+            ? new TokenGuard(bearerToken, r.handler, errorBody) : r.handler;
+        server.createContext(r.prefix, new ErrorGuard(name, h, inFlight, errorBody));
       }
       ExecutorService owned = null;
       if (executor == null) {
@@ -238,7 +263,7 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server.setExecutor(executor);
       }
-      return new HttpServerKit(name, server, owned, bearerToken, certs, inFlight, shutdownGrace);
+      return new HttpServerKit(name, server, owned, bearerToken, certs, inFlight, shutdownGrace, errorBody);
     }
   }
 
@@ -251,7 +276,7 @@ public final class HttpServerKit implements AutoCloseable {
     };
   }
 
-  private record TokenGuard(String token, HttpHandler next) implements HttpHandler {
+  private record TokenGuard(String token, HttpHandler next, ErrorBody errorBody) implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) throws IOException {
       String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -259,14 +284,15 @@ public final class HttpServerKit implements AutoCloseable {
           ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
       if (!MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8))) {
         ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        HttpResponses.error(ex, 401, "missing or invalid bearer token");
+        errorBody.write(ex, 401, "missing or invalid bearer token");
         return;
       }
       next.handle(ex);
     }
   }
 
-  private record ErrorGuard(String server, HttpHandler next, InFlight inFlight) implements HttpHandler {
+  private record ErrorGuard(String server, HttpHandler next, InFlight inFlight, ErrorBody errorBody)
+      implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) {
       if (!inFlight.enter()) {
@@ -278,7 +304,7 @@ public final class HttpServerKit implements AutoCloseable {
       } catch (Exception | StackOverflowError e) {
         log.error("{}: {} {} failed", server, ex.getRequestMethod(), ex.getRequestURI(), e);
         try {
-          HttpResponses.error(ex, 500, "internal error: " + e.getClass().getSimpleName());
+          errorBody.write(ex, 500, "internal error: " + e.getClass().getSimpleName());
         } catch (IOException | RuntimeException ignored) {
           // The response was already (partly) sent; closing is all that is left.
           ex.close();
@@ -293,7 +319,7 @@ public final class HttpServerKit implements AutoCloseable {
       try {
         ex.getResponseHeaders().set("Connection", "close");
         ex.getResponseHeaders().set("Retry-After", "1");
-        HttpResponses.error(ex, 503, server + " is shutting down; retry");
+        errorBody.write(ex, 503, server + " is shutting down; retry");
       } catch (IOException | RuntimeException e) {
         ex.close();
       }
