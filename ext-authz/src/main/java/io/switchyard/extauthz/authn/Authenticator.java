@@ -174,6 +174,11 @@ public final class Authenticator {
     JWTClaimsSet claims;
     try {
       jwt = SignedJWT.parse(found.token());
+      Map<String, Object> raw = jwt.getPayload().toJSONObject(); // null when not a JSON object: refused just below
+      String mistyped = raw == null ? null : payloadTypeError(raw);
+      if (mistyped != null) {
+        return CompletableFuture.completedFuture(AuthnResult.failed(mistyped, true));
+      }
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException e) {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
@@ -210,6 +215,47 @@ public final class Authenticator {
               : b.cacheable() ? a : AuthnResult.failed(a.failure(), false)));
     }
     return result;
+  }
+
+  /**
+   * jwt_verify_lib's checks of the registered claims' types ({@code Jwt::parseFromString}, in its order), which refuse
+   * the token before any rule is tried. Nimbus is laxer: it reads a numeric {@code sub} as text (a principal Envoy never
+   * gives), takes a {@code null} claim as absent, and a negative {@code exp} as a date in 1969.
+   */
+  static String payloadTypeError(Map<String, Object> payload) {
+    for (String claim : new String[] {"iss", "sub"}) {
+      if (payload.containsKey(claim) && !(payload.get(claim) instanceof String)) {
+        return "Jwt payload [" + claim + "] field is not a string";
+      }
+    }
+    for (String claim : new String[] {"iat", "nbf", "exp"}) {
+      if (payload.containsKey(claim)) {
+        if (!(payload.get(claim) instanceof Number n)) {
+          return "Jwt payload [" + claim + "] field is not an integer";
+        }
+        double d = n.doubleValue();
+        if (!(d >= 0 && d < 0x1p64)) {
+          return "Jwt payload [" + claim + "] field is not a positive 64 bit integer";
+        }
+      }
+    }
+    if (payload.containsKey("jti") && !(payload.get("jti") instanceof String)) {
+      return "Jwt payload [jti] field is not a string";
+    }
+    if (payload.containsKey("aud")) {
+      Object aud = payload.get("aud");
+      boolean ok = aud instanceof String;
+      if (aud instanceof List<?> list) {
+        ok = true;
+        for (Object a : list) {
+          ok &= a instanceof String;
+        }
+      }
+      if (!ok) {
+        return "Jwt payload [aud] field is not a string or string list";
+      }
+    }
+    return null;
   }
 
   /** The token checked against one jwtRule: claims, then the signature with that rule's keys. */

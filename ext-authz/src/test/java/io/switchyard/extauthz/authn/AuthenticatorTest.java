@@ -136,6 +136,27 @@ class AuthenticatorTest {
     assertThat(run(rules(uriRule()), bearer(t)).failure()).isEqualTo("Jwt not yet valid");
   }
 
+  /** jwt_verify_lib refuses a token whose registered claims have the wrong type, before any rule: so does ext-authz. */
+  @Test
+  void registeredClaimsOfTheWrongTypeAreRefusedWithEnvoysReasons() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("sub", 5)))).failure()).isEqualTo("Jwt payload [sub] field is not a string");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("iat", null).serializeNullClaims(true)))).failure()).isEqualTo("Jwt payload [iat] field is not an integer");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("exp", "soon")))).failure()).isEqualTo("Jwt payload [exp] field is not an integer");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("exp", -5)))).failure())
+        .isEqualTo("Jwt payload [exp] field is not a positive 64 bit integer");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("nbf", 1e300)))).failure())
+        .isEqualTo("Jwt payload [nbf] field is not a positive 64 bit integer");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("jti", 7)))).failure()).isEqualTo("Jwt payload [jti] field is not a string");
+    // Nimbus' claims builder leaves out an audience list that is not all text: the payload is written by hand.
+    com.nimbusds.jose.JWSObject mixedAud = new com.nimbusds.jose.JWSObject(
+        new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256).keyID(issuer.key().getKeyID()).build(),
+        new com.nimbusds.jose.Payload("{\"iss\":\"" + issuer.issuer() + "\",\"aud\":[\"api\",1]}"));
+    mixedAud.sign(new com.nimbusds.jose.crypto.RSASSASigner(issuer.key()));
+    assertThat(run(p, bearer(mixedAud.serialize())).failure()).isEqualTo("Jwt payload [aud] field is not a string or string list");
+    assertThat(run(p, bearer(issuer.token(c -> c.subject("alice").claim("jti", "j1").claim("iat", 1_700_000_000L)))).authenticated()).isTrue();
+  }
+
   @Test
   void wrongAudienceIsRejectedAndRightAudienceAccepted() throws Exception {
     WorkloadPolicies p = rules(uriRule() + "    audiences: [api]\n");
