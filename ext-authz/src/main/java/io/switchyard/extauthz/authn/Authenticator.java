@@ -174,12 +174,16 @@ public final class Authenticator {
     JWTClaimsSet claims;
     try {
       jwt = SignedJWT.parse(found.token());
-      Map<String, Object> raw = jwt.getPayload().toJSONObject(); // null when not a JSON object: refused just below
-      String mistyped = raw == null ? null : payloadTypeError(raw);
+      // The payload's JSON is parsed once, for the type checks and the claims both (getJWTClaimsSet parses it again).
+      Map<String, Object> raw = jwt.getPayload().toJSONObject();
+      if (raw == null) {
+        throw new ParseException("the payload is not a JSON object", 0);
+      }
+      String mistyped = payloadTypeError(raw);
       if (mistyped != null) {
         return CompletableFuture.completedFuture(AuthnResult.failed(mistyped, true));
       }
-      claims = jwt.getJWTClaimsSet();
+      claims = JWTClaimsSet.parse(raw);
     } catch (ParseException e) {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
     }

@@ -250,12 +250,6 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server = HttpServer.create(addr, 0);
       }
-      InFlight inFlight = new InFlight();
-      for (Route r : routes) {
-        HttpHandler h = r.requiresToken && bearerToken != null
-            ? new TokenGuard(bearerToken, r.handler, errorBody) : r.handler;
-        server.createContext(r.prefix, new ErrorGuard(name, h, inFlight, errorBody));
-      }
       ExecutorService owned = null;
       if (executor == null) {
         owned = Executors.newFixedThreadPool(threads, daemonThreads(name + "-http"));
@@ -263,7 +257,11 @@ public final class HttpServerKit implements AutoCloseable {
       } else {
         server.setExecutor(executor);
       }
-      return new HttpServerKit(name, server, owned, bearerToken, certs, inFlight, shutdownGrace, errorBody);
+      HttpServerKit kit = new HttpServerKit(name, server, owned, bearerToken, certs, new InFlight(), shutdownGrace, errorBody);
+      for (Route r : routes) {
+        kit.addRoute(r.prefix, r.handler, r.requiresToken);
+      }
+      return kit;
     }
   }
 
