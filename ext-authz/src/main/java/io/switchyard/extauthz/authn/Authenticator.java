@@ -188,35 +188,37 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
     }
     String iss = claims.getIssuer();
-    JwtRule first = null;
-    List<JwtRule> more = null;
+    List<JwtRule> accepting = new ArrayList<>(2);
+    boolean firstReaderAccepts = false;
+    boolean anyReader = false;
     for (JwtRule candidate : rules) {
-      if (candidate.acceptsIssuer(iss) && candidate.locations().contains(found.location())) {
-        if (first == null) {
-          first = candidate;
-        } else {
-          if (more == null) {
-            more = new ArrayList<>(2);
-          }
-          more.add(candidate);
+      if (candidate.locations().contains(found.location())) {
+        boolean accepts = candidate.acceptsIssuer(iss);
+        if (!anyReader) {
+          anyReader = true;
+          firstReaderAccepts = accepts;
+        }
+        if (accepts) {
+          accepting.add(candidate);
         }
       }
     }
-    if (first == null) {
+    if (accepting.isEmpty()) {
       return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
     }
     String tokenHash = TokenHash.sha256(found.token());
-    CompletableFuture<AuthnResult> result = withRule(first, found, jwt, claims, tokenHash);
-    if (more == null) {
-      return result;
-    }
-    // Istio gives every jwtRule of the workload its own jwt_authn provider and requires any one of them:
-    // rules of one issuer (say a mesh-wide and a namespace RequestAuthentication with other audiences or
-    // keys) are tried in turn. If none accepts, the first one's reason is given.
-    for (JwtRule next : more) {
+    CompletableFuture<AuthnResult> result = withRule(accepting.get(0), found, jwt, claims, tokenHash);
+    // Istio gives every jwtRule of the workload its own jwt_authn provider (rules in its order, see PolicySet) and,
+    // for several, requires any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}: the first rule reading the
+    // token that accepts it wins. When none does, Envoy's AnyVerifierImpl reports its last child's status that is
+    // neither JwtMissed nor JwtUnknownIssuer. That last child, the requires_all, stops at the first provider reading
+    // the token: its failure when that rule knows the token's issuer, else JwtUnknownIssuer, and then the last
+    // failing provider's status is the one reported.
+    for (JwtRule next : accepting.subList(1, accepting.size())) {
+      boolean keepFirst = firstReaderAccepts;
       result = result.thenCompose(a -> a.authenticated() ? CompletableFuture.completedFuture(a)
           : withRule(next, found, jwt, claims, tokenHash).thenApply(b -> b.authenticated() ? b
-              : b.cacheable() ? a : AuthnResult.failed(a.failure(), false)));
+              : AuthnResult.failed(keepFirst ? a.failure() : b.failure(), a.cacheable() && b.cacheable())));
     }
     return result;
   }

@@ -9,6 +9,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +38,20 @@ public final class RequestAuthenticationParser {
     for (int i = 0; i < n; i++) {
       rules.add(rule(doc, "/spec/jwtRules/" + i));
     }
-    return new RequestAuthentication(h.name(), h.namespace(), scope, rules, doc.file() + ":" + h.line());
+    return new RequestAuthentication(h.name(), h.namespace(), scope, rules, doc.file() + ":" + h.line(), creationTimestamp(doc));
+  }
+
+  /** {@code metadata.creationTimestamp} as kubectl prints it (RFC 3339), or null when absent. */
+  private static Instant creationTimestamp(Doc doc) throws ConfigException {
+    String text = doc.string("/metadata/creationTimestamp", "metadata.creationTimestamp", false);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw doc.error("/metadata/creationTimestamp", "metadata.creationTimestamp '" + text + "' is not an RFC 3339 time (e.g. 2024-01-02T03:04:05Z)");
+    }
   }
 
   private static JwtRule rule(Doc doc, String p) throws ConfigException {

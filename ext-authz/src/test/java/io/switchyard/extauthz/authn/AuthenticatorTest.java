@@ -344,6 +344,61 @@ class AuthenticatorTest {
   }
 
   /**
+   * Istio (pilot/pkg/security/authn/policy_applier.go) sorts a workload's jwtRules by issuer and, for several, requires
+   * any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}. Envoy's AnyVerifierImpl then reports the last child's
+   * status that is neither JwtMissed nor JwtUnknownIssuer; the last child is the requires_all, which stops at the first
+   * provider reading the token that fails. So: the first reader's reason when it knows the token's issuer, else (a rule
+   * of an issuer sorting before reads the same header, JwtUnknownIssuer) the last failing rule's reason.
+   */
+  @Test
+  void whenNoRuleOfTheTokensIssuerAcceptsItTheReasonIsTheOneEnvoyGivesForIstiosRequirement() throws Exception {
+    String badKeys = inlineRule(JwksServer.newKey("k1")) + "    audiences: [web]\n"; // "Jwt verification fails" (401)
+    String otherAudience = uriRule() + "    audiences: [api]\n"; // "Audiences in Jwt are not allowed" (403)
+    // An issuer sorting before this one's "http://127.0.0.1:…", reading the same Authorization header.
+    String before = "  - issuer: \"accounts.example.com\"\n    jwksUri: \"" + issuer.jwksUri() + "\"\n";
+    String token = issuer.token(c -> c.audience("web"));
+
+    assertThat(run(rules(badKeys + otherAudience), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+    assertThat(run(rules(otherAudience + badKeys), bearer(token)).failure()).isEqualTo(Authenticator.AUDIENCE_NOT_ALLOWED);
+    for (String yaml : List.of(before + badKeys + otherAudience, badKeys + before + otherAudience, badKeys + otherAudience + before)) {
+      assertThat(run(rules(yaml), bearer(token)).failure()).isEqualTo(Authenticator.AUDIENCE_NOT_ALLOWED);
+    }
+    assertThat(run(rules(before + otherAudience + badKeys), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+    // A rule of another issuer reading another header does not read this token: the first rule's reason again.
+    String elsewhere = before + "    fromHeaders: [{name: x-other-jwt}]\n";
+    assertThat(run(rules(elsewhere + badKeys + otherAudience), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+  }
+
+  /**
+   * Istio orders a workload's RequestAuthentications as GetJwtPoliciesForWorkload lists them (its namespace's, then
+   * the root namespace's, each by creation time, then name) before sorting their jwtRules by issuer; the first rule
+   * that accepts the token is the one whose header outputs apply.
+   */
+  @Test
+  void rulesOfOneIssuerAreTriedNamespaceBeforeRootNamespaceThenByCreationTimeThenName() throws Exception {
+    String mesh = requestAuthentication("istio-system", "a-mesh", uriRule() + "    outputClaimToHeaders: [{header: x-mesh, claim: sub}]\n");
+    String ns = requestAuthentication("foo", "z-ns", uriRule() + "    outputClaimToHeaders: [{header: x-ns, claim: sub}]\n");
+    for (String yaml : List.of(mesh + "---\n" + ns, ns + "---\n" + mesh)) {
+      assertThat(run(Policies.load(yaml).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet()).containsOnlyKeys("x-ns");
+    }
+    String b = requestAuthentication("foo", "b", uriRule() + "    outputClaimToHeaders: [{header: x-b, claim: sub}]\n");
+    String a = requestAuthentication("foo", "a", uriRule() + "    outputClaimToHeaders: [{header: x-a, claim: sub}]\n");
+    assertThat(run(Policies.load(b + "---\n" + a).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet()).containsOnlyKeys("x-a");
+    String olderB = b.replace("namespace: foo}", "namespace: foo, creationTimestamp: \"2024-01-01T00:00:00Z\"}");
+    String newerA = a.replace("namespace: foo}", "namespace: foo, creationTimestamp: \"2024-06-01T00:00:00Z\"}");
+    assertThat(run(Policies.load(newerA + "---\n" + olderB).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet())
+        .containsOnlyKeys("x-b");
+  }
+
+  @Test
+  void anUnparsableCreationTimestampIsRejectedWithItsLine() {
+    assertThatThrownBy(() -> Policies.load(requestAuthentication("foo", "jwt", uriRule())
+        .replace("namespace: foo}", "namespace: foo, creationTimestamp: yesterday}")))
+        .isInstanceOf(io.switchyard.serverkit.config.ConfigException.class)
+        .hasMessageContaining("policies.yaml:3:").hasMessageContaining("metadata.creationTimestamp");
+  }
+
+  /**
    * Istio 1.27+ accepts a jwtRule without issuer when jwksUri is set and gives jwt_authn a provider with an
    * empty issuer, which Envoy's extractor reads as "any issuer": a token of any issuer, or with no iss at
    * all, is accepted when those keys verify it (and its audiences and times are right).
