@@ -496,6 +496,25 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(literal, req().path("/axb/c").build())).isFalse();
     }
 
+    /**
+     * Istio hands templates to Envoy's uri_template matcher, which turns {*} into [pchar]+ and {**} into [pchar/]*
+     * (uri_template_internal.cc, kLiteral: RFC 3986 pchar without '*'): a segment with '*', '[', '|', … is not matched.
+     */
+    @Test
+    void pathTemplateOperatorsMatchOnlyTheCharactersOfEnvoysUriTemplate() throws Exception {
+      String one = allow("  - to: [{operation: {paths: [\"/files/{*}\"]}}]\n");
+      assertThat(allowed(one, req().path("/files/a;b=c:d@e!$&'()+,~%2A").build())).isTrue();
+      assertThat(allowed(one, req().path("/files/a*b").build())).isFalse();
+      assertThat(allowed(one, req().path("/files/a[1]").build())).isFalse();
+      assertThat(allowed(one, req().path("/files/a|b").build())).isFalse();
+      String many = allow("  - to: [{operation: {paths: [\"/files/{**}\"]}}]\n");
+      assertThat(allowed(many, req().path("/files/x/y;z").build())).isTrue();
+      assertThat(allowed(many, req().path("/files/x/a*b").build())).isFalse();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [\"/admin/{**}\"]}}]\n";
+      assertThat(allowed(deny, req().path("/admin/x^y").build())).isTrue();
+    }
+
     @Test
     void operationsAreOredAndTheirFieldsAnded() throws Exception {
       String y = allow("  - to:\n    - operation: {methods: [GET], paths: [/read]}\n    - operation: {methods: [POST], paths: [/write]}\n");
