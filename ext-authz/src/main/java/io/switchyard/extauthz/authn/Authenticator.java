@@ -269,7 +269,7 @@ public final class Authenticator {
     long now = clock.millis();
     String cacheKey = tokenHash + rule.verifiedCacheScope();
     Verified hit = verified.getIfPresent(cacheKey);
-    if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
+    if (hit != null && !expired(hit.expiresAtMillis(), now)) {
       return CompletableFuture.completedFuture(success(rule, found, hit));
     }
     String early = checkClaims(rule, claims, now);
@@ -293,13 +293,13 @@ public final class Authenticator {
   }
 
   private String checkClaims(JwtRule rule, JWTClaimsSet claims, long now) {
-    Date exp = claims.getExpirationTime();
-    if (exp != null && exp.getTime() + CLOCK_SKEW.toMillis() <= now) {
-      return "Jwt is expired";
-    }
+    // jwt_verify_lib's Jwt::verifyTimeConstraint on Envoy's clock in whole seconds (DateUtil::nowToSeconds): nbf first.
     Date nbf = claims.getNotBeforeTime();
-    if (nbf != null && nbf.getTime() - CLOCK_SKEW.toMillis() > now) {
+    if (nbf != null && Math.floorDiv(now, 1000) + CLOCK_SKEW.toSeconds() < nbf.getTime() / 1000) {
       return "Jwt not yet valid";
+    }
+    if (expired(expiresAtMillis(claims), now)) {
+      return "Jwt is expired";
     }
     if (!rule.audiences().isEmpty()) {
       List<String> aud = claims.getAudience();
@@ -315,6 +315,17 @@ public final class Authenticator {
       }
     }
     return null;
+  }
+
+  /** The token's exp in milliseconds, or Long.MAX_VALUE without one; jwt_verify_lib takes exp 0 as none ({@code exp_ &&}). */
+  private static long expiresAtMillis(JWTClaimsSet claims) {
+    Date exp = claims.getExpirationTime();
+    return exp == null || exp.getTime() == 0 ? Long.MAX_VALUE : exp.getTime();
+  }
+
+  /** jwt_verify_lib: expired once now, in whole seconds, is past exp plus the 60 s skew. */
+  private static boolean expired(long expiresAtMillis, long now) {
+    return expiresAtMillis != Long.MAX_VALUE && Math.floorDiv(now, 1000) > expiresAtMillis / 1000 + CLOCK_SKEW.toSeconds();
   }
 
   /**
@@ -350,10 +361,9 @@ public final class Authenticator {
           continue;
         }
         if (jwt.verify(v)) {
-          Date exp = claims.getExpirationTime();
           Map<String, Object> payload = claims.toJSONObject();
           Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
-              exp == null ? Long.MAX_VALUE : exp.getTime(), jwt.getParsedParts()[1].toString());
+              expiresAtMillis(claims), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
         }

@@ -130,6 +130,25 @@ class AuthenticatorTest {
     assertThat(run(p, bearer(t)).failure()).isEqualTo("Jwt is expired");
   }
 
+  /**
+   * jwt_verify_lib's Jwt::verifyTimeConstraint, on Envoy's clock in whole seconds (DateUtil::nowToSeconds): nbf is
+   * checked before exp, a token is expired only once now > exp + 60 s, and exp 0 is no expiry ({@code exp_ &&}).
+   */
+  @Test
+  void timeClaimsAreCheckedAsJwtVerifyLibDoesInWholeSeconds() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    long exp = clock.instant().getEpochSecond();
+    String t = issuer.token(c -> c.expirationTime(new Date(exp * 1000)));
+    clock.set(Instant.ofEpochSecond(exp + 60, 999_000_000));
+    assertThat(run(p, bearer(t)).authenticated()).as("now = exp + 60 s (and 999 ms)").isTrue();
+    clock.set(Instant.ofEpochSecond(exp + 61));
+    assertThat(run(p, bearer(t)).failure()).isEqualTo("Jwt is expired");
+
+    assertThat(run(p, bearer(issuer.token(c -> c.expirationTime(new Date(0))))).authenticated()).as("exp 0").isTrue();
+    String notYetAndExpired = issuer.token(c -> c.notBeforeTime(new Date((exp + 3600) * 1000)).expirationTime(new Date(1000)));
+    assertThat(run(p, bearer(notYetAndExpired)).failure()).isEqualTo("Jwt not yet valid");
+  }
+
   @Test
   void notYetValidTokenIsRejected() throws Exception {
     String t = issuer.token(c -> c.notBeforeTime(Date.from(Instant.now().plusSeconds(3600))));
