@@ -297,6 +297,14 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [10.1.0.0/16]}}]\n"), req().sourceIp(null).build())).isTrue();
     }
 
+    /** Go's netip reads an IPv4-mapped IPv6 value as IPv6, and Envoy's CidrRange never matches an address of the other family. */
+    @Test
+    void anIpv4MappedIpv6BlockIsAnIpv6BlockThatNoIpv4PeerIsIn() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.2.3\"]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [\"::ffff:10.1.0.0/112\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.2.3]}}]\n"), req().build())).isTrue();
+    }
+
     @Test
     void remoteIpBlocksUseTheOriginalClient() throws Exception {
       String y = allow("  - from: [{source: {remoteIpBlocks: [192.168.0.0/16]}}]\n");

@@ -7,6 +7,7 @@ import io.switchyard.extauthz.policy.Action;
 import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,6 +156,22 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - from: [{source: {serviceAccounts: [\"a/b/c\"]}}]\n").reason()).contains("namespace/name");
     assertThat(error(head + "  rules:\n  - from: [{source: {}}]\n").reason()).contains("from.source must not be empty");
     assertThat(error(head + "  rules:\n  - to: [{operation: {}}]\n").reason()).contains("to.operation must not be empty");
+  }
+
+  /**
+   * Istio's ValidateIPs reads IP values with Go's netip.ParseAddr / ParsePrefix, which refuse an IPv4 octet with a leading
+   * zero, prefix bits with a sign or a leading zero, and brackets around an IPv6 address.
+   */
+  @Test
+  void ipValuesAreRefusedWhereGosNetipRefusesThem() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    for (String bad : List.of("010.0.0.1", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/-0", "[::1]", "[::1]/128", "10.0.0.0/\u0668")) {
+      assertThat(error(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + bad + "\"]}}]\n").reason()).as(bad).contains("not an IP");
+      assertThat(error(head + "  rules:\n  - when: [{key: destination.ip, values: [\"" + bad + "\"]}]\n").reason()).as(bad).contains("not an IP");
+    }
+    for (String good : List.of("10.0.0.0/0", "10.0.0.1/8", "0.0.0.0", "::ffff:10.0.0.1/128", "::ffff:10.0.0.0/104", "::1")) {
+      assertThat(Policies.load(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + good + "\"]}}]\n").authorizationPolicies()).as(good).hasSize(1);
+    }
   }
 
   /** A null rule ({@code [null]}, a bare '-') is rejected as Istio rejects it; {} is the rule that matches every request. */
