@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class Authenticator {
    */
   public static final String AUDIENCE_NOT_ALLOWED = "Audiences in Jwt are not allowed";
 
+  private static final String UNKNOWN_ISSUER = "Jwt issuer is not configured";
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
   private static final long NO_EXP_CACHE_MILLIS = Duration.ofMinutes(5).toMillis();
 
@@ -139,41 +141,99 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(outputs.isEmpty() ? AuthnResult.ANONYMOUS
           : new AuthnResult(true, RequestIdentity.NONE, null, Long.MAX_VALUE, Map.of(), new ArrayList<>(outputs), List.of(), true));
     }
-    List<CompletableFuture<AuthnResult>> each = new ArrayList<>(tokens.size());
-    for (FoundToken t : tokens) {
-      each.add(one(t, rules));
+    List<JwtRule> readers = new ArrayList<>(rules.size());
+    List<List<FoundToken>> theirTokens = new ArrayList<>(rules.size());
+    for (JwtRule rule : rules) {
+      List<FoundToken> mine = new ArrayList<>(tokens.size());
+      for (FoundToken t : tokens) {
+        if (rule.locations().contains(t.location())) {
+          mine.add(t);
+        }
+      }
+      if (!mine.isEmpty()) {
+        readers.add(rule);
+        theirTokens.add(mine);
+      }
     }
-    CompletableFuture<Void> all = CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
-    return all.thenApply(v -> combine(each));
+    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size()));
   }
 
-  private static AuthnResult combine(List<CompletableFuture<AuthnResult>> each) {
-    AuthnResult first = null;
-    Map<String, String> set = new LinkedHashMap<>();
-    Set<String> remove = new LinkedHashSet<>();
-    Set<String> params = new LinkedHashSet<>();
-    long exp = Long.MAX_VALUE;
-    for (CompletableFuture<AuthnResult> f : each) {
-      AuthnResult a = f.join();
-      if (!a.authenticated()) {
-        return a;
-      }
-      if (first == null) {
-        first = a;
-      }
-      a.headersToSet().forEach(set::putIfAbsent);
-      remove.addAll(a.headersToRemove());
-      params.addAll(a.queryParamsToRemove());
-      exp = Math.min(exp, a.expiresAtMillis());
+  /**
+   * Istio's requirement (pilot/pkg/security/authn/policy_applier.go) over the workload's jwtRules in Istio's order (see
+   * PolicySet): each rule is a jwt_authn provider verifying every token at its own locations; one rule is required as
+   * {rule or allow_missing}, several as any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}. So the first rule
+   * reading a token that accepts all the tokens it reads lets the request through (a token only other rules read is
+   * then not looked at), and rules reading none are missed. {@code readers} are the rules reading a token, in order.
+   */
+  private CompletableFuture<AuthnResult> tryReader(int i, List<JwtRule> readers, List<List<FoundToken>> theirTokens,
+      Map<FoundToken, Parsed> parsed, List<AuthnResult> failures) {
+    if (i == readers.size()) {
+      return CompletableFuture.completedFuture(refusal(failures));
     }
-    return new AuthnResult(true, first.identity(), null, exp, set, new ArrayList<>(remove), new ArrayList<>(params), true);
+    return provider(readers.get(i), theirTokens.get(i), parsed).thenCompose(a -> {
+      if (a.authenticated()) {
+        boolean cacheable = a.cacheable();
+        for (AuthnResult f : failures) {
+          cacheable &= f.cacheable();
+        }
+        return CompletableFuture.completedFuture(cacheable ? a : new AuthnResult(true, a.identity(), null, a.expiresAtMillis(),
+            a.headersToSet(), a.headersToRemove(), a.queryParamsToRemove(), false));
+      }
+      failures.add(a);
+      return tryReader(i + 1, readers, theirTokens, parsed, failures);
+    });
   }
 
-  private CompletableFuture<AuthnResult> one(FoundToken found, List<JwtRule> rules) {
-    SignedJWT jwt;
-    JWTClaimsSet claims;
+  /**
+   * No rule accepted its tokens. Envoy's AnyVerifierImpl then reports its last child's status that is neither JwtMissed
+   * nor JwtUnknownIssuer (verifier.cc). With one rule that is the rule's status. With several the last child is the
+   * requires_all, which fails with the first reader's status: that one, unless it is JwtUnknownIssuer, and then the
+   * last reader's status that is not.
+   */
+  private static AuthnResult refusal(List<AuthnResult> failures) {
+    boolean cacheable = true;
+    for (AuthnResult f : failures) {
+      cacheable &= f.cacheable();
+    }
+    String reason = failures.get(0).failure();
+    if (UNKNOWN_ISSUER.equals(reason)) {
+      for (AuthnResult f : failures) {
+        if (!UNKNOWN_ISSUER.equals(f.failure())) {
+          reason = f.failure();
+        }
+      }
+    }
+    return AuthnResult.failed(reason, cacheable);
+  }
+
+  /** One provider: every token it reads must pass (Envoy's authenticator stops at the first that does not). */
+  private CompletableFuture<AuthnResult> provider(JwtRule rule, List<FoundToken> mine, Map<FoundToken, Parsed> parsed) {
+    CompletableFuture<AuthnResult> result = withRule(rule, mine.get(0), parsed);
+    for (FoundToken next : mine.subList(1, mine.size())) {
+      result = result.thenCompose(a -> !a.authenticated() ? CompletableFuture.completedFuture(a)
+          : withRule(rule, next, parsed).thenApply(b -> b.authenticated() ? both(a, b) : b));
+    }
+    return result;
+  }
+
+  /** Two tokens one rule accepted: the first one's identity, every header output and removal. */
+  private static AuthnResult both(AuthnResult a, AuthnResult b) {
+    Map<String, String> set = new LinkedHashMap<>(a.headersToSet());
+    b.headersToSet().forEach(set::putIfAbsent);
+    Set<String> remove = new LinkedHashSet<>(a.headersToRemove());
+    remove.addAll(b.headersToRemove());
+    Set<String> params = new LinkedHashSet<>(a.queryParamsToRemove());
+    params.addAll(b.queryParamsToRemove());
+    return new AuthnResult(true, a.identity(), null, Math.min(a.expiresAtMillis(), b.expiresAtMillis()), set,
+        new ArrayList<>(remove), new ArrayList<>(params), a.cacheable() && b.cacheable());
+  }
+
+  /** A token parsed once per request: either its failure (the same under every rule) or its parts. */
+  private record Parsed(AuthnResult failure, SignedJWT jwt, JWTClaimsSet claims, String tokenHash) {}
+
+  private static Parsed parse(FoundToken found) {
     try {
-      jwt = SignedJWT.parse(found.token());
+      SignedJWT jwt = SignedJWT.parse(found.token());
       // The payload's JSON is parsed once, for the type checks and the claims both (getJWTClaimsSet parses it again).
       Map<String, Object> raw = jwt.getPayload().toJSONObject();
       if (raw == null) {
@@ -181,46 +241,25 @@ public final class Authenticator {
       }
       String mistyped = payloadTypeError(raw);
       if (mistyped != null) {
-        return CompletableFuture.completedFuture(AuthnResult.failed(mistyped, true));
+        return new Parsed(AuthnResult.failed(mistyped, true), null, null, null);
       }
-      claims = JWTClaimsSet.parse(raw);
+      return new Parsed(null, jwt, JWTClaimsSet.parse(raw), TokenHash.sha256(found.token()));
     } catch (ParseException e) {
-      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
+      return new Parsed(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true),
+          null, null, null);
     }
-    String iss = claims.getIssuer();
-    List<JwtRule> accepting = new ArrayList<>(2);
-    boolean firstReaderAccepts = false;
-    boolean anyReader = false;
-    for (JwtRule candidate : rules) {
-      if (candidate.locations().contains(found.location())) {
-        boolean accepts = candidate.acceptsIssuer(iss);
-        if (!anyReader) {
-          anyReader = true;
-          firstReaderAccepts = accepts;
-        }
-        if (accepts) {
-          accepting.add(candidate);
-        }
-      }
+  }
+
+  /** The token under one rule: parsed, then its issuer (Envoy's isIssuerAllowed), then claims and keys. */
+  private CompletableFuture<AuthnResult> withRule(JwtRule rule, FoundToken found, Map<FoundToken, Parsed> parsed) {
+    Parsed p = parsed.computeIfAbsent(found, Authenticator::parse);
+    if (p.failure() != null) {
+      return CompletableFuture.completedFuture(p.failure());
     }
-    if (accepting.isEmpty()) {
-      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
+    if (!rule.acceptsIssuer(p.claims().getIssuer())) {
+      return CompletableFuture.completedFuture(AuthnResult.failed(UNKNOWN_ISSUER, true));
     }
-    String tokenHash = TokenHash.sha256(found.token());
-    CompletableFuture<AuthnResult> result = withRule(accepting.get(0), found, jwt, claims, tokenHash);
-    // Istio gives every jwtRule of the workload its own jwt_authn provider (rules in its order, see PolicySet) and,
-    // for several, requires any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}: the first rule reading the
-    // token that accepts it wins. When none does, Envoy's AnyVerifierImpl reports its last child's status that is
-    // neither JwtMissed nor JwtUnknownIssuer. That last child, the requires_all, stops at the first provider reading
-    // the token: its failure when that rule knows the token's issuer, else JwtUnknownIssuer, and then the last
-    // failing provider's status is the one reported.
-    for (JwtRule next : accepting.subList(1, accepting.size())) {
-      boolean keepFirst = firstReaderAccepts;
-      result = result.thenCompose(a -> a.authenticated() ? CompletableFuture.completedFuture(a)
-          : withRule(next, found, jwt, claims, tokenHash).thenApply(b -> b.authenticated() ? b
-              : AuthnResult.failed(keepFirst ? a.failure() : b.failure(), a.cacheable() && b.cacheable())));
-    }
-    return result;
+    return withRule(rule, found, p.jwt(), p.claims(), p.tokenHash());
   }
 
   /**

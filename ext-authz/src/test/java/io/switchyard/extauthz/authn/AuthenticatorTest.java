@@ -389,6 +389,30 @@ class AuthenticatorTest {
   }
 
   /**
+   * Each jwtRule is a jwt_authn provider verifying every token at its own locations, and Istio's requires_any lets the
+   * request through on the first provider that accepts all of its tokens: a token that only another rule reads is
+   * then never looked at, while one rule reading two tokens must accept both (Envoy's authenticator: all tokens valid).
+   */
+  @Test
+  void theFirstRuleThatAcceptsAllTheTokensAtItsLocationsLetsTheRequestThrough() throws Exception {
+    String good = issuer.token(c -> { });
+    String badFormat = "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections";
+    WorkloadPolicies apart = rules(uriRule() + "    fromHeaders: [{name: x-a}]\n" + uriRule() + "    fromHeaders: [{name: x-b}]\n");
+    AuthnResult a = run(apart, req().header("x-a", good).header("x-b", "not-a-jwt").build());
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
+    assertThat(a.headersToRemove()).containsExactly("x-a");
+    assertThat(run(apart, req().header("x-a", "not-a-jwt").header("x-b", good).build()).headersToRemove()).containsExactly("x-b");
+    assertThat(run(apart, req().header("x-a", "not-a-jwt").header("x-b", "not.a.jwt").build()).failure()).isEqualTo(badFormat);
+
+    WorkloadPolicies both = rules(uriRule() + "    fromHeaders: [{name: x-a}, {name: x-b}]\n");
+    assertThat(run(both, req().header("x-a", good).header("x-b", "not-a-jwt").build()).failure()).isEqualTo(badFormat);
+    AuthnResult twoGood = run(both, req().header("x-a", good).header("x-b", issuer.token(c -> c.subject("bob"))).build());
+    assertThat(twoGood.authenticated()).isTrue();
+    assertThat(twoGood.headersToRemove()).containsExactlyInAnyOrder("x-a", "x-b");
+  }
+
+  /**
    * Istio orders a workload's RequestAuthentications as GetJwtPoliciesForWorkload lists them (its namespace's, then
    * the root namespace's, each by creation time, then name) before sorting their jwtRules by issuer; the first rule
    * that accepts the token is the one whose header outputs apply.
