@@ -1,6 +1,7 @@
 package io.switchyard.extauthz.authn;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.switchyard.extauthz.policy.AuthorizationPolicyParser;
 import io.switchyard.extauthz.policy.Resources;
 import io.switchyard.extauthz.policy.Scope;
 import io.switchyard.extauthz.yaml.Doc;
@@ -30,6 +31,11 @@ public final class RequestAuthenticationParser {
   private RequestAuthenticationParser() {}
 
   public static RequestAuthentication parse(Doc doc, Resources.Header h) throws ConfigException {
+    if (h.annotations().containsKey(AuthorizationPolicyParser.DRY_RUN_ANNOTATION)) {
+      // Istio's checkDryRunAnnotation: only an AuthorizationPolicy may carry it.
+      throw doc.error("/metadata/annotations/" + Doc.escape(AuthorizationPolicyParser.DRY_RUN_ANNOTATION),
+          AuthorizationPolicyParser.DRY_RUN_ANNOTATION + " is only supported on an AuthorizationPolicy");
+    }
     doc.onlyKeys("/spec", "RequestAuthentication spec", SPEC_KEYS);
     Scope scope = Resources.scope(doc, h.namespace());
     int n = doc.listSize("/spec/jwtRules", "jwtRules");

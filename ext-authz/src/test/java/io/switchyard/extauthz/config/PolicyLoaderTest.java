@@ -292,6 +292,33 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - when: [{key: destination.port, notValues: [\"-0\"]}]\n").reason()).contains("port '-0'");
   }
 
+  /**
+   * Istio's checkDryRunAnnotation (pkg/config/validation): the value is read with Go's strconv.ParseBool ("1", "t",
+   * "True", "FALSE", …), and the annotation is refused on an AUDIT policy and on a RequestAuthentication, whatever its value.
+   */
+  @Test
+  void dryRunAnnotationIsCheckedAsIstioChecksIt() throws Exception {
+    String allowGet = "spec:\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n";
+    for (String on : List.of("1", "t", "T", "TRUE", "True", "true")) {
+      PolicySet set = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n  namespace: foo\n"
+          + "  annotations: {istio.io/dry-run: \"" + on + "\"}\n" + allowGet);
+      assertThat(set.authorizationPolicies().get(0).dryRun()).as(on).isTrue();
+    }
+    for (String off : List.of("0", "f", "F", "FALSE", "False", "false")) {
+      PolicySet set = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n  namespace: foo\n"
+          + "  annotations: {istio.io/dry-run: \"" + off + "\"}\n" + allowGet);
+      assertThat(set.authorizationPolicies().get(0).dryRun()).as(off).isFalse();
+    }
+    for (String value : List.of("true", "false")) {
+      ConfigException audit = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n"
+          + "  annotations: {istio.io/dry-run: \"" + value + "\"}\nspec:\n  action: AUDIT\n  rules: [{}]\n");
+      assertThat(audit.reason()).contains("istio.io/dry-run").contains("ALLOW").contains("DENY");
+      ConfigException ra = error("apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata:\n  name: x\n"
+          + "  annotations: {istio.io/dry-run: \"" + value + "\"}\nspec:\n  jwtRules: [{issuer: a, jwksUri: \"https://a/jwks\"}]\n");
+      assertThat(ra.reason()).contains("istio.io/dry-run");
+    }
+  }
+
   @Test
   void badDryRunAnnotationIsRejected() {
     ConfigException e = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n"
