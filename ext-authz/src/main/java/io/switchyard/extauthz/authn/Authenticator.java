@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class Authenticator {
    */
   public static final String AUDIENCE_NOT_ALLOWED = "Audiences in Jwt are not allowed";
 
+  private static final String UNKNOWN_ISSUER = "Jwt issuer is not configured";
   private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
   private static final long NO_EXP_CACHE_MILLIS = Duration.ofMinutes(5).toMillis();
 
@@ -139,41 +141,99 @@ public final class Authenticator {
       return CompletableFuture.completedFuture(outputs.isEmpty() ? AuthnResult.ANONYMOUS
           : new AuthnResult(true, RequestIdentity.NONE, null, Long.MAX_VALUE, Map.of(), new ArrayList<>(outputs), List.of(), true));
     }
-    List<CompletableFuture<AuthnResult>> each = new ArrayList<>(tokens.size());
-    for (FoundToken t : tokens) {
-      each.add(one(t, rules));
+    List<JwtRule> readers = new ArrayList<>(rules.size());
+    List<List<FoundToken>> theirTokens = new ArrayList<>(rules.size());
+    for (JwtRule rule : rules) {
+      List<FoundToken> mine = new ArrayList<>(tokens.size());
+      for (FoundToken t : tokens) {
+        if (rule.locations().contains(t.location())) {
+          mine.add(t);
+        }
+      }
+      if (!mine.isEmpty()) {
+        readers.add(rule);
+        theirTokens.add(mine);
+      }
     }
-    CompletableFuture<Void> all = CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
-    return all.thenApply(v -> combine(each));
+    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size()));
   }
 
-  private static AuthnResult combine(List<CompletableFuture<AuthnResult>> each) {
-    AuthnResult first = null;
-    Map<String, String> set = new LinkedHashMap<>();
-    Set<String> remove = new LinkedHashSet<>();
-    Set<String> params = new LinkedHashSet<>();
-    long exp = Long.MAX_VALUE;
-    for (CompletableFuture<AuthnResult> f : each) {
-      AuthnResult a = f.join();
-      if (!a.authenticated()) {
-        return a;
-      }
-      if (first == null) {
-        first = a;
-      }
-      a.headersToSet().forEach(set::putIfAbsent);
-      remove.addAll(a.headersToRemove());
-      params.addAll(a.queryParamsToRemove());
-      exp = Math.min(exp, a.expiresAtMillis());
+  /**
+   * Istio's requirement (pilot/pkg/security/authn/policy_applier.go) over the workload's jwtRules in Istio's order (see
+   * PolicySet): each rule is a jwt_authn provider verifying every token at its own locations; one rule is required as
+   * {rule or allow_missing}, several as any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}. So the first rule
+   * reading a token that accepts all the tokens it reads lets the request through (a token only other rules read is
+   * then not looked at), and rules reading none are missed. {@code readers} are the rules reading a token, in order.
+   */
+  private CompletableFuture<AuthnResult> tryReader(int i, List<JwtRule> readers, List<List<FoundToken>> theirTokens,
+      Map<FoundToken, Parsed> parsed, List<AuthnResult> failures) {
+    if (i == readers.size()) {
+      return CompletableFuture.completedFuture(refusal(failures));
     }
-    return new AuthnResult(true, first.identity(), null, exp, set, new ArrayList<>(remove), new ArrayList<>(params), true);
+    return provider(readers.get(i), theirTokens.get(i), parsed).thenCompose(a -> {
+      if (a.authenticated()) {
+        boolean cacheable = a.cacheable();
+        for (AuthnResult f : failures) {
+          cacheable &= f.cacheable();
+        }
+        return CompletableFuture.completedFuture(cacheable ? a : new AuthnResult(true, a.identity(), null, a.expiresAtMillis(),
+            a.headersToSet(), a.headersToRemove(), a.queryParamsToRemove(), false));
+      }
+      failures.add(a);
+      return tryReader(i + 1, readers, theirTokens, parsed, failures);
+    });
   }
 
-  private CompletableFuture<AuthnResult> one(FoundToken found, List<JwtRule> rules) {
-    SignedJWT jwt;
-    JWTClaimsSet claims;
+  /**
+   * No rule accepted its tokens. Envoy's AnyVerifierImpl then reports its last child's status that is neither JwtMissed
+   * nor JwtUnknownIssuer (verifier.cc). With one rule that is the rule's status. With several the last child is the
+   * requires_all, which fails with the first reader's status: that one, unless it is JwtUnknownIssuer, and then the
+   * last reader's status that is not.
+   */
+  private static AuthnResult refusal(List<AuthnResult> failures) {
+    boolean cacheable = true;
+    for (AuthnResult f : failures) {
+      cacheable &= f.cacheable();
+    }
+    String reason = failures.get(0).failure();
+    if (UNKNOWN_ISSUER.equals(reason)) {
+      for (AuthnResult f : failures) {
+        if (!UNKNOWN_ISSUER.equals(f.failure())) {
+          reason = f.failure();
+        }
+      }
+    }
+    return AuthnResult.failed(reason, cacheable);
+  }
+
+  /** One provider: every token it reads must pass (Envoy's authenticator stops at the first that does not). */
+  private CompletableFuture<AuthnResult> provider(JwtRule rule, List<FoundToken> mine, Map<FoundToken, Parsed> parsed) {
+    CompletableFuture<AuthnResult> result = withRule(rule, mine.get(0), parsed);
+    for (FoundToken next : mine.subList(1, mine.size())) {
+      result = result.thenCompose(a -> !a.authenticated() ? CompletableFuture.completedFuture(a)
+          : withRule(rule, next, parsed).thenApply(b -> b.authenticated() ? both(a, b) : b));
+    }
+    return result;
+  }
+
+  /** Two tokens one rule accepted: the first one's identity, every header output and removal. */
+  private static AuthnResult both(AuthnResult a, AuthnResult b) {
+    Map<String, String> set = new LinkedHashMap<>(a.headersToSet());
+    b.headersToSet().forEach(set::putIfAbsent);
+    Set<String> remove = new LinkedHashSet<>(a.headersToRemove());
+    remove.addAll(b.headersToRemove());
+    Set<String> params = new LinkedHashSet<>(a.queryParamsToRemove());
+    params.addAll(b.queryParamsToRemove());
+    return new AuthnResult(true, a.identity(), null, Math.min(a.expiresAtMillis(), b.expiresAtMillis()), set,
+        new ArrayList<>(remove), new ArrayList<>(params), a.cacheable() && b.cacheable());
+  }
+
+  /** A token parsed once per request: either its failure (the same under every rule) or its parts. */
+  private record Parsed(AuthnResult failure, SignedJWT jwt, JWTClaimsSet claims, String tokenHash) {}
+
+  private static Parsed parse(FoundToken found) {
     try {
-      jwt = SignedJWT.parse(found.token());
+      SignedJWT jwt = SignedJWT.parse(found.token());
       // The payload's JSON is parsed once, for the type checks and the claims both (getJWTClaimsSet parses it again).
       Map<String, Object> raw = jwt.getPayload().toJSONObject();
       if (raw == null) {
@@ -181,44 +241,25 @@ public final class Authenticator {
       }
       String mistyped = payloadTypeError(raw);
       if (mistyped != null) {
-        return CompletableFuture.completedFuture(AuthnResult.failed(mistyped, true));
+        return new Parsed(AuthnResult.failed(mistyped, true), null, null, null);
       }
-      claims = JWTClaimsSet.parse(raw);
+      return new Parsed(null, jwt, JWTClaimsSet.parse(raw), TokenHash.sha256(found.token()));
     } catch (ParseException e) {
-      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true));
+      return new Parsed(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true),
+          null, null, null);
     }
-    String iss = claims.getIssuer();
-    JwtRule first = null;
-    List<JwtRule> more = null;
-    for (JwtRule candidate : rules) {
-      if (candidate.acceptsIssuer(iss) && candidate.locations().contains(found.location())) {
-        if (first == null) {
-          first = candidate;
-        } else {
-          if (more == null) {
-            more = new ArrayList<>(2);
-          }
-          more.add(candidate);
-        }
-      }
+  }
+
+  /** The token under one rule: parsed, then its issuer (Envoy's isIssuerAllowed), then claims and keys. */
+  private CompletableFuture<AuthnResult> withRule(JwtRule rule, FoundToken found, Map<FoundToken, Parsed> parsed) {
+    Parsed p = parsed.computeIfAbsent(found, Authenticator::parse);
+    if (p.failure() != null) {
+      return CompletableFuture.completedFuture(p.failure());
     }
-    if (first == null) {
-      return CompletableFuture.completedFuture(AuthnResult.failed("Jwt issuer is not configured", true));
+    if (!rule.acceptsIssuer(p.claims().getIssuer())) {
+      return CompletableFuture.completedFuture(AuthnResult.failed(UNKNOWN_ISSUER, true));
     }
-    String tokenHash = TokenHash.sha256(found.token());
-    CompletableFuture<AuthnResult> result = withRule(first, found, jwt, claims, tokenHash);
-    if (more == null) {
-      return result;
-    }
-    // Istio gives every jwtRule of the workload its own jwt_authn provider and requires any one of them:
-    // rules of one issuer (say a mesh-wide and a namespace RequestAuthentication with other audiences or
-    // keys) are tried in turn. If none accepts, the first one's reason is given.
-    for (JwtRule next : more) {
-      result = result.thenCompose(a -> a.authenticated() ? CompletableFuture.completedFuture(a)
-          : withRule(next, found, jwt, claims, tokenHash).thenApply(b -> b.authenticated() ? b
-              : b.cacheable() ? a : AuthnResult.failed(a.failure(), false)));
-    }
-    return result;
+    return withRule(rule, found, p.jwt(), p.claims(), p.tokenHash());
   }
 
   /**
@@ -267,7 +308,7 @@ public final class Authenticator {
     long now = clock.millis();
     String cacheKey = tokenHash + rule.verifiedCacheScope();
     Verified hit = verified.getIfPresent(cacheKey);
-    if (hit != null && hit.expiresAtMillis() + CLOCK_SKEW.toMillis() > now) {
+    if (hit != null && !expired(hit.expiresAtMillis(), now)) {
       return CompletableFuture.completedFuture(success(rule, found, hit));
     }
     String early = checkClaims(rule, claims, now);
@@ -291,13 +332,13 @@ public final class Authenticator {
   }
 
   private String checkClaims(JwtRule rule, JWTClaimsSet claims, long now) {
-    Date exp = claims.getExpirationTime();
-    if (exp != null && exp.getTime() + CLOCK_SKEW.toMillis() <= now) {
-      return "Jwt is expired";
-    }
+    // jwt_verify_lib's Jwt::verifyTimeConstraint on Envoy's clock in whole seconds (DateUtil::nowToSeconds): nbf first.
     Date nbf = claims.getNotBeforeTime();
-    if (nbf != null && nbf.getTime() - CLOCK_SKEW.toMillis() > now) {
+    if (nbf != null && Math.floorDiv(now, 1000) + CLOCK_SKEW.toSeconds() < nbf.getTime() / 1000) {
       return "Jwt not yet valid";
+    }
+    if (expired(expiresAtMillis(claims), now)) {
+      return "Jwt is expired";
     }
     if (!rule.audiences().isEmpty()) {
       List<String> aud = claims.getAudience();
@@ -313,6 +354,17 @@ public final class Authenticator {
       }
     }
     return null;
+  }
+
+  /** The token's exp in milliseconds, or Long.MAX_VALUE without one; jwt_verify_lib takes exp 0 as none ({@code exp_ &&}). */
+  private static long expiresAtMillis(JWTClaimsSet claims) {
+    Date exp = claims.getExpirationTime();
+    return exp == null || exp.getTime() == 0 ? Long.MAX_VALUE : exp.getTime();
+  }
+
+  /** jwt_verify_lib: expired once now, in whole seconds, is past exp plus the 60 s skew. */
+  private static boolean expired(long expiresAtMillis, long now) {
+    return expiresAtMillis != Long.MAX_VALUE && Math.floorDiv(now, 1000) > expiresAtMillis / 1000 + CLOCK_SKEW.toSeconds();
   }
 
   /**
@@ -348,10 +400,9 @@ public final class Authenticator {
           continue;
         }
         if (jwt.verify(v)) {
-          Date exp = claims.getExpirationTime();
           Map<String, Object> payload = claims.toJSONObject();
           Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
-              exp == null ? Long.MAX_VALUE : exp.getTime(), jwt.getParsedParts()[1].toString());
+              expiresAtMillis(claims), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
         }

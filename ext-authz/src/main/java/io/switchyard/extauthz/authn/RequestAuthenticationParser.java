@@ -1,6 +1,7 @@
 package io.switchyard.extauthz.authn;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.switchyard.extauthz.policy.AuthorizationPolicyParser;
 import io.switchyard.extauthz.policy.Resources;
 import io.switchyard.extauthz.policy.Scope;
 import io.switchyard.extauthz.yaml.Doc;
@@ -9,6 +10,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.text.ParseException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +31,11 @@ public final class RequestAuthenticationParser {
   private RequestAuthenticationParser() {}
 
   public static RequestAuthentication parse(Doc doc, Resources.Header h) throws ConfigException {
+    if (h.annotations().containsKey(AuthorizationPolicyParser.DRY_RUN_ANNOTATION)) {
+      // Istio's checkDryRunAnnotation: only an AuthorizationPolicy may carry it.
+      throw doc.error("/metadata/annotations/" + Doc.escape(AuthorizationPolicyParser.DRY_RUN_ANNOTATION),
+          AuthorizationPolicyParser.DRY_RUN_ANNOTATION + " is only supported on an AuthorizationPolicy");
+    }
     doc.onlyKeys("/spec", "RequestAuthentication spec", SPEC_KEYS);
     Scope scope = Resources.scope(doc, h.namespace());
     int n = doc.listSize("/spec/jwtRules", "jwtRules");
@@ -35,7 +44,20 @@ public final class RequestAuthenticationParser {
     for (int i = 0; i < n; i++) {
       rules.add(rule(doc, "/spec/jwtRules/" + i));
     }
-    return new RequestAuthentication(h.name(), h.namespace(), scope, rules, doc.file() + ":" + h.line());
+    return new RequestAuthentication(h.name(), h.namespace(), scope, rules, doc.file() + ":" + h.line(), creationTimestamp(doc));
+  }
+
+  /** {@code metadata.creationTimestamp} as kubectl prints it (RFC 3339), or null when absent. */
+  private static Instant creationTimestamp(Doc doc) throws ConfigException {
+    String text = doc.string("/metadata/creationTimestamp", "metadata.creationTimestamp", false);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw doc.error("/metadata/creationTimestamp", "metadata.creationTimestamp '" + text + "' is not an RFC 3339 time (e.g. 2024-01-02T03:04:05Z)");
+    }
   }
 
   private static JwtRule rule(Doc doc, String p) throws ConfigException {

@@ -7,6 +7,7 @@ import io.switchyard.extauthz.policy.AttributeRef;
 import io.switchyard.extauthz.policy.AuthorizationPolicy;
 import io.switchyard.extauthz.request.WorkloadRef;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -71,16 +72,43 @@ public final class PolicySet {
         p.collectAttributes(refs);
       }
     }
-    List<JwtRule> rules = new ArrayList<>();
-    Set<TokenLocation> locations = new LinkedHashSet<>();
+    List<RequestAuthentication> applicable = new ArrayList<>();
     for (RequestAuthentication ra : requestAuthentications) {
       if (ra.scope().appliesTo(w, rootNamespace)) {
-        for (JwtRule r : ra.jwtRules()) {
-          rules.add(r);
-          locations.addAll(r.locations());
-        }
+        applicable.add(ra);
       }
     }
+    // Istio's order, which decides which rule's outputs apply when several accept a token and which reason a
+    // refused one gets: GetJwtPoliciesForWorkload lists the workload's namespace before the root namespace, each
+    // by creation time (absent = earliest) then name; newPolicyApplier then sorts the jwtRules by issuer (stable).
+    applicable.sort(Comparator.comparing((RequestAuthentication ra) -> !ra.namespace().equals(w.namespace()))
+        .thenComparing(RequestAuthentication::created, Comparator.nullsFirst(Comparator.naturalOrder()))
+        .thenComparing(RequestAuthentication::name));
+    List<JwtRule> rules = new ArrayList<>();
+    for (RequestAuthentication ra : applicable) {
+      rules.addAll(ra.jwtRules());
+    }
+    rules.sort(Comparator.comparing((JwtRule r) -> r.issuer() == null ? "" : r.issuer(), PolicySet::compareAsGo));
+    Set<TokenLocation> locations = new LinkedHashSet<>();
+    for (JwtRule r : rules) {
+      locations.addAll(r.locations());
+    }
     return new WorkloadPolicies(w.canonical(), authz, rules, new ArrayList<>(refs), new ArrayList<>(locations));
+  }
+
+  /** Go's string order (bytes of UTF-8), which is code point order; String.compareTo compares UTF-16 units. */
+  static int compareAsGo(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Boolean.compare(i < a.length(), j < b.length());
   }
 }

@@ -16,6 +16,9 @@ public final class AuthorizationPolicyParser {
   public static final String DRY_RUN_ANNOTATION = "istio.io/dry-run";
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
+  /** What Go's strconv.ParseBool reads as true and false; anything else is an error. */
+  private static final Set<String> TRUE = Set.of("1", "t", "T", "TRUE", "true", "True");
+  private static final Set<String> FALSE = Set.of("0", "f", "F", "FALSE", "false", "False");
   private static final Set<String> SOURCE_KEYS = Set.of("principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
       "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks");
   private static final Set<String> OPERATION_KEYS = Set.of("hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
@@ -36,10 +39,6 @@ public final class AuthorizationPolicyParser {
   public static AuthorizationPolicy parse(Doc doc, Resources.Header h, TrustDomains trustDomains) throws ConfigException {
     doc.onlyKeys("/spec", "AuthorizationPolicy spec", SPEC_KEYS);
     String dry = h.annotations().get(DRY_RUN_ANNOTATION);
-    if (dry != null && !dry.equals("true") && !dry.equals("false")) {
-      throw doc.error("/metadata/annotations/" + Doc.escape(DRY_RUN_ANNOTATION), DRY_RUN_ANNOTATION + " must be \"true\" or \"false\"");
-    }
-    boolean dryRun = "true".equals(dry);
     String actionText = doc.string("/spec/action", "action", false);
     Action action;
     if (actionText == null) {
@@ -52,6 +51,19 @@ public final class AuthorizationPolicyParser {
         action = Action.valueOf(actionText);
       } catch (IllegalArgumentException e) {
         throw doc.error("/spec/action", "unknown action '" + actionText + "' (expected ALLOW, DENY or AUDIT)");
+      }
+    }
+    // Istio's checkDryRunAnnotation: only ALLOW and DENY take it, its value read by Go's strconv.ParseBool.
+    boolean dryRun = false;
+    if (dry != null) {
+      String at = "/metadata/annotations/" + Doc.escape(DRY_RUN_ANNOTATION);
+      if (action == Action.AUDIT) {
+        throw doc.error(at, DRY_RUN_ANNOTATION + " is only supported with action ALLOW or DENY, not AUDIT");
+      }
+      if (TRUE.contains(dry)) {
+        dryRun = true;
+      } else if (!FALSE.contains(dry)) {
+        throw doc.error(at, DRY_RUN_ANNOTATION + " must be a boolean (true/false, True/False, TRUE/FALSE, t/f, T/F, 1/0), not '" + dry + "'");
       }
     }
     if (doc.has("/spec/provider")) {

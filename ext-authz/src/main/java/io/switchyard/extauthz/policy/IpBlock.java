@@ -12,25 +12,63 @@ final class IpBlock {
     this.prefixBits = prefixBits;
   }
 
-  /** Null when {@code text} is neither an IP nor a valid CIDR. */
+  /**
+   * Null when {@code text} is neither an IP nor a valid CIDR as Istio's ValidateIPs reads them, with Go's
+   * netip.ParseAddr / ParsePrefix: no leading zero in an IPv4 octet, prefix bits in plain ASCII decimal without
+   * sign or leading zero, no brackets around an IPv6 address.
+   */
   static IpBlock parse(String text) {
-    int slash = text.indexOf('/');
-    byte[] addr = IpAddresses.parse(slash < 0 ? text : text.substring(0, slash));
+    int slash = text.lastIndexOf('/');
+    byte[] addr = address(slash < 0 ? text : text.substring(0, slash));
     if (addr == null) {
       return null;
     }
     int bits = addr.length * 8;
     if (slash >= 0) {
-      try {
-        bits = Integer.parseInt(text.substring(slash + 1));
-      } catch (NumberFormatException e) {
+      String b = text.substring(slash + 1);
+      if (b.isEmpty() || b.length() > 3 || (b.length() > 1 && b.charAt(0) == '0')) {
         return null;
       }
-      if (bits < 0 || bits > addr.length * 8) {
+      bits = 0;
+      for (int i = 0; i < b.length(); i++) {
+        char c = b.charAt(i);
+        if (c < '0' || c > '9') {
+          return null;
+        }
+        bits = bits * 10 + (c - '0');
+      }
+      if (bits > addr.length * 8) {
         return null;
       }
     }
     return new IpBlock(addr, bits);
+  }
+
+  /**
+   * An IPv4-mapped IPv6 value ({@code ::ffff:a.b.c.d}) stays IPv6, as netip reads it and as Envoy's CidrRange
+   * then compares it: an IPv4 peer is never in it (the JDK would turn it into the IPv4 address).
+   */
+  private static byte[] address(String t) {
+    if (t.startsWith("[")) {
+      return null;
+    }
+    if (t.indexOf(':') < 0) {
+      for (int i = 0; i + 1 < t.length(); i++) {
+        if (t.charAt(i) == '0' && (i == 0 || t.charAt(i - 1) == '.') && t.charAt(i + 1) != '.') {
+          return null;
+        }
+      }
+      return IpAddresses.parse(t);
+    }
+    byte[] a = IpAddresses.parse(t);
+    if (a != null && a.length == 4) {
+      byte[] mapped = new byte[16];
+      mapped[10] = (byte) 0xff;
+      mapped[11] = (byte) 0xff;
+      System.arraycopy(a, 0, mapped, 12, 4);
+      return mapped;
+    }
+    return a;
   }
 
   boolean contains(byte[] ip) {

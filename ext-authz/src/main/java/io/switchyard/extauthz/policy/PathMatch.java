@@ -3,15 +3,23 @@ package io.switchyard.extauthz.policy;
 import java.util.regex.Pattern;
 
 /**
- * A {@code paths} value: Istio's string forms, or a path template with {@code {*}} (exactly one
- * non-empty segment) and {@code {**}} (anything, including '/'; only as the last operator). Values are
- * validated as Istio's {@code CheckValidPathTemplate} (pkg/config/security/security.go) does.
+ * A {@code paths} value: Istio's string forms, or a path template with {@code {*}} (one non-empty
+ * segment) and {@code {**}} (any segments; only as the last operator), matched as Envoy's uri_template
+ * matcher that Istio configures for them matches. Values are validated as Istio's
+ * {@code CheckValidPathTemplate} (pkg/config/security/security.go) does.
  */
 final class PathMatch {
   private static final String MATCH_ONE = "{*}";
   private static final String MATCH_ANY = "{**}";
   /** RFC 3986 pchar as Istio's {@code validLiteral} spells it: unreserved, '%', sub-delims but '*', ':', '@'. */
-  private static final Pattern VALID_LITERAL = Pattern.compile("[a-zA-Z0-9\\-._~%!$&'()+,;:@=]+");
+  private static final String PCHAR = "a-zA-Z0-9\\-._~%!$&'()+,;:@=";
+  private static final Pattern VALID_LITERAL = Pattern.compile("[" + PCHAR + "]+");
+  /**
+   * Envoy's uri_template_internal.cc turns {@code *} into {@code [kLiteral]+} and {@code **} into
+   * {@code [kLiteral/]*}, kLiteral being these same pchars: a segment holding '*', '[', '|', … matches neither.
+   */
+  private static final String MATCH_ONE_REGEX = "[" + PCHAR + "]+";
+  private static final String MATCH_ANY_REGEX = "[" + PCHAR + "/]*";
 
   private final StringMatch plain;
   private final Pattern template;
@@ -39,9 +47,9 @@ final class PathMatch {
     for (String s : v.substring(1).split("/", -1)) {
       re.append('/');
       if (s.equals(MATCH_ONE)) {
-        re.append("[^/]+");
+        re.append(MATCH_ONE_REGEX);
       } else if (s.equals(MATCH_ANY)) {
-        re.append(".*");
+        re.append(MATCH_ANY_REGEX);
       } else if (!s.isEmpty()) {
         re.append(Pattern.quote(s));
       }

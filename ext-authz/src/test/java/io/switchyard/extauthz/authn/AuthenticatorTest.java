@@ -130,6 +130,25 @@ class AuthenticatorTest {
     assertThat(run(p, bearer(t)).failure()).isEqualTo("Jwt is expired");
   }
 
+  /**
+   * jwt_verify_lib's Jwt::verifyTimeConstraint, on Envoy's clock in whole seconds (DateUtil::nowToSeconds): nbf is
+   * checked before exp, a token is expired only once now > exp + 60 s, and exp 0 is no expiry ({@code exp_ &&}).
+   */
+  @Test
+  void timeClaimsAreCheckedAsJwtVerifyLibDoesInWholeSeconds() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    long exp = clock.instant().getEpochSecond();
+    String t = issuer.token(c -> c.expirationTime(new Date(exp * 1000)));
+    clock.set(Instant.ofEpochSecond(exp + 60, 999_000_000));
+    assertThat(run(p, bearer(t)).authenticated()).as("now = exp + 60 s (and 999 ms)").isTrue();
+    clock.set(Instant.ofEpochSecond(exp + 61));
+    assertThat(run(p, bearer(t)).failure()).isEqualTo("Jwt is expired");
+
+    assertThat(run(p, bearer(issuer.token(c -> c.expirationTime(new Date(0))))).authenticated()).as("exp 0").isTrue();
+    String notYetAndExpired = issuer.token(c -> c.notBeforeTime(new Date((exp + 3600) * 1000)).expirationTime(new Date(1000)));
+    assertThat(run(p, bearer(notYetAndExpired)).failure()).isEqualTo("Jwt not yet valid");
+  }
+
   @Test
   void notYetValidTokenIsRejected() throws Exception {
     String t = issuer.token(c -> c.notBeforeTime(Date.from(Instant.now().plusSeconds(3600))));
@@ -341,6 +360,85 @@ class AuthenticatorTest {
       assertThat(meshWide.headersToSet()).containsOnlyKeys("x-mesh-sub");
       assertThat(run(p, bearer(issuer.token(c -> c.audience("other")))).failure()).isEqualTo("Audiences in Jwt are not allowed");
     }
+  }
+
+  /**
+   * Istio (pilot/pkg/security/authn/policy_applier.go) sorts a workload's jwtRules by issuer and, for several, requires
+   * any of {P0, …, Pn-1, all of {any of {Pi, allow_missing}}}. Envoy's AnyVerifierImpl then reports the last child's
+   * status that is neither JwtMissed nor JwtUnknownIssuer; the last child is the requires_all, which stops at the first
+   * provider reading the token that fails. So: the first reader's reason when it knows the token's issuer, else (a rule
+   * of an issuer sorting before reads the same header, JwtUnknownIssuer) the last failing rule's reason.
+   */
+  @Test
+  void whenNoRuleOfTheTokensIssuerAcceptsItTheReasonIsTheOneEnvoyGivesForIstiosRequirement() throws Exception {
+    String badKeys = inlineRule(JwksServer.newKey("k1")) + "    audiences: [web]\n"; // "Jwt verification fails" (401)
+    String otherAudience = uriRule() + "    audiences: [api]\n"; // "Audiences in Jwt are not allowed" (403)
+    // An issuer sorting before this one's "http://127.0.0.1:…", reading the same Authorization header.
+    String before = "  - issuer: \"accounts.example.com\"\n    jwksUri: \"" + issuer.jwksUri() + "\"\n";
+    String token = issuer.token(c -> c.audience("web"));
+
+    assertThat(run(rules(badKeys + otherAudience), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+    assertThat(run(rules(otherAudience + badKeys), bearer(token)).failure()).isEqualTo(Authenticator.AUDIENCE_NOT_ALLOWED);
+    for (String yaml : List.of(before + badKeys + otherAudience, badKeys + before + otherAudience, badKeys + otherAudience + before)) {
+      assertThat(run(rules(yaml), bearer(token)).failure()).isEqualTo(Authenticator.AUDIENCE_NOT_ALLOWED);
+    }
+    assertThat(run(rules(before + otherAudience + badKeys), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+    // A rule of another issuer reading another header does not read this token: the first rule's reason again.
+    String elsewhere = before + "    fromHeaders: [{name: x-other-jwt}]\n";
+    assertThat(run(rules(elsewhere + badKeys + otherAudience), bearer(token)).failure()).isEqualTo("Jwt verification fails");
+  }
+
+  /**
+   * Each jwtRule is a jwt_authn provider verifying every token at its own locations, and Istio's requires_any lets the
+   * request through on the first provider that accepts all of its tokens: a token that only another rule reads is
+   * then never looked at, while one rule reading two tokens must accept both (Envoy's authenticator: all tokens valid).
+   */
+  @Test
+  void theFirstRuleThatAcceptsAllTheTokensAtItsLocationsLetsTheRequestThrough() throws Exception {
+    String good = issuer.token(c -> { });
+    String badFormat = "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections";
+    WorkloadPolicies apart = rules(uriRule() + "    fromHeaders: [{name: x-a}]\n" + uriRule() + "    fromHeaders: [{name: x-b}]\n");
+    AuthnResult a = run(apart, req().header("x-a", good).header("x-b", "not-a-jwt").build());
+    assertThat(a.authenticated()).isTrue();
+    assertThat(a.identity().principal()).isEqualTo(issuer.issuer() + "/alice");
+    assertThat(a.headersToRemove()).containsExactly("x-a");
+    assertThat(run(apart, req().header("x-a", "not-a-jwt").header("x-b", good).build()).headersToRemove()).containsExactly("x-b");
+    assertThat(run(apart, req().header("x-a", "not-a-jwt").header("x-b", "not.a.jwt").build()).failure()).isEqualTo(badFormat);
+
+    WorkloadPolicies both = rules(uriRule() + "    fromHeaders: [{name: x-a}, {name: x-b}]\n");
+    assertThat(run(both, req().header("x-a", good).header("x-b", "not-a-jwt").build()).failure()).isEqualTo(badFormat);
+    AuthnResult twoGood = run(both, req().header("x-a", good).header("x-b", issuer.token(c -> c.subject("bob"))).build());
+    assertThat(twoGood.authenticated()).isTrue();
+    assertThat(twoGood.headersToRemove()).containsExactlyInAnyOrder("x-a", "x-b");
+  }
+
+  /**
+   * Istio orders a workload's RequestAuthentications as GetJwtPoliciesForWorkload lists them (its namespace's, then
+   * the root namespace's, each by creation time, then name) before sorting their jwtRules by issuer; the first rule
+   * that accepts the token is the one whose header outputs apply.
+   */
+  @Test
+  void rulesOfOneIssuerAreTriedNamespaceBeforeRootNamespaceThenByCreationTimeThenName() throws Exception {
+    String mesh = requestAuthentication("istio-system", "a-mesh", uriRule() + "    outputClaimToHeaders: [{header: x-mesh, claim: sub}]\n");
+    String ns = requestAuthentication("foo", "z-ns", uriRule() + "    outputClaimToHeaders: [{header: x-ns, claim: sub}]\n");
+    for (String yaml : List.of(mesh + "---\n" + ns, ns + "---\n" + mesh)) {
+      assertThat(run(Policies.load(yaml).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet()).containsOnlyKeys("x-ns");
+    }
+    String b = requestAuthentication("foo", "b", uriRule() + "    outputClaimToHeaders: [{header: x-b, claim: sub}]\n");
+    String a = requestAuthentication("foo", "a", uriRule() + "    outputClaimToHeaders: [{header: x-a, claim: sub}]\n");
+    assertThat(run(Policies.load(b + "---\n" + a).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet()).containsOnlyKeys("x-a");
+    String olderB = b.replace("namespace: foo}", "namespace: foo, creationTimestamp: \"2024-01-01T00:00:00Z\"}");
+    String newerA = a.replace("namespace: foo}", "namespace: foo, creationTimestamp: \"2024-06-01T00:00:00Z\"}");
+    assertThat(run(Policies.load(newerA + "---\n" + olderB).forWorkload(W), bearer(issuer.token(c -> { }))).headersToSet())
+        .containsOnlyKeys("x-b");
+  }
+
+  @Test
+  void anUnparsableCreationTimestampIsRejectedWithItsLine() {
+    assertThatThrownBy(() -> Policies.load(requestAuthentication("foo", "jwt", uriRule())
+        .replace("namespace: foo}", "namespace: foo, creationTimestamp: yesterday}")))
+        .isInstanceOf(io.switchyard.serverkit.config.ConfigException.class)
+        .hasMessageContaining("policies.yaml:3:").hasMessageContaining("metadata.creationTimestamp");
   }
 
   /**

@@ -297,6 +297,14 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [10.1.0.0/16]}}]\n"), req().sourceIp(null).build())).isTrue();
     }
 
+    /** Go's netip reads an IPv4-mapped IPv6 value as IPv6, and Envoy's CidrRange never matches an address of the other family. */
+    @Test
+    void anIpv4MappedIpv6BlockIsAnIpv6BlockThatNoIpv4PeerIsIn() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.2.3\"]}}]\n"), req().build())).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notIpBlocks: [\"::ffff:10.1.0.0/112\"]}}]\n"), req().build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.2.3]}}]\n"), req().build())).isTrue();
+    }
+
     @Test
     void remoteIpBlocksUseTheOriginalClient() throws Exception {
       String y = allow("  - from: [{source: {remoteIpBlocks: [192.168.0.0/16]}}]\n");
@@ -494,6 +502,25 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(notT, req().path("/private/x/y").build())).isTrue();
       String literal = allow("  - to: [{operation: {paths: [\"/a.b/{*}\"]}}]\n");
       assertThat(allowed(literal, req().path("/axb/c").build())).isFalse();
+    }
+
+    /**
+     * Istio hands templates to Envoy's uri_template matcher, which turns {*} into [pchar]+ and {**} into [pchar/]*
+     * (uri_template_internal.cc, kLiteral: RFC 3986 pchar without '*'): a segment with '*', '[', '|', … is not matched.
+     */
+    @Test
+    void pathTemplateOperatorsMatchOnlyTheCharactersOfEnvoysUriTemplate() throws Exception {
+      String one = allow("  - to: [{operation: {paths: [\"/files/{*}\"]}}]\n");
+      assertThat(allowed(one, req().path("/files/a;b=c:d@e!$&'()+,~%2A").build())).isTrue();
+      assertThat(allowed(one, req().path("/files/a*b").build())).isFalse();
+      assertThat(allowed(one, req().path("/files/a[1]").build())).isFalse();
+      assertThat(allowed(one, req().path("/files/a|b").build())).isFalse();
+      String many = allow("  - to: [{operation: {paths: [\"/files/{**}\"]}}]\n");
+      assertThat(allowed(many, req().path("/files/x/y;z").build())).isTrue();
+      assertThat(allowed(many, req().path("/files/x/a*b").build())).isFalse();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [\"/admin/{**}\"]}}]\n";
+      assertThat(allowed(deny, req().path("/admin/x^y").build())).isTrue();
     }
 
     @Test

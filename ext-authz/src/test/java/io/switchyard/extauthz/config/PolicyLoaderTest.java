@@ -7,6 +7,7 @@ import io.switchyard.extauthz.policy.Action;
 import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,6 +158,22 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - to: [{operation: {}}]\n").reason()).contains("to.operation must not be empty");
   }
 
+  /**
+   * Istio's ValidateIPs reads IP values with Go's netip.ParseAddr / ParsePrefix, which refuse an IPv4 octet with a leading
+   * zero, prefix bits with a sign or a leading zero, and brackets around an IPv6 address.
+   */
+  @Test
+  void ipValuesAreRefusedWhereGosNetipRefusesThem() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    for (String bad : List.of("010.0.0.1", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/-0", "[::1]", "[::1]/128", "10.0.0.0/\u0668")) {
+      assertThat(error(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + bad + "\"]}}]\n").reason()).as(bad).contains("not an IP");
+      assertThat(error(head + "  rules:\n  - when: [{key: destination.ip, values: [\"" + bad + "\"]}]\n").reason()).as(bad).contains("not an IP");
+    }
+    for (String good : List.of("10.0.0.0/0", "10.0.0.1/8", "0.0.0.0", "::ffff:10.0.0.1/128", "::ffff:10.0.0.0/104", "::1")) {
+      assertThat(Policies.load(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + good + "\"]}}]\n").authorizationPolicies()).as(good).hasSize(1);
+    }
+  }
+
   /** A null rule ({@code [null]}, a bare '-') is rejected as Istio rejects it; {} is the rule that matches every request. */
   @Test
   void aNullRuleIsRejectedNotTakenAsMatchAll() {
@@ -273,6 +290,33 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules:\n  - to: [{operation: {ports: [\"65536\"]}}]\n").reason()).contains("port '65536'");
     assertThat(error(head + "  rules:\n  - when: [{key: destination.port, values: [\"+80\"]}]\n").reason()).contains("port '+80'");
     assertThat(error(head + "  rules:\n  - when: [{key: destination.port, notValues: [\"-0\"]}]\n").reason()).contains("port '-0'");
+  }
+
+  /**
+   * Istio's checkDryRunAnnotation (pkg/config/validation): the value is read with Go's strconv.ParseBool ("1", "t",
+   * "True", "FALSE", …), and the annotation is refused on an AUDIT policy and on a RequestAuthentication, whatever its value.
+   */
+  @Test
+  void dryRunAnnotationIsCheckedAsIstioChecksIt() throws Exception {
+    String allowGet = "spec:\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n";
+    for (String on : List.of("1", "t", "T", "TRUE", "True", "true")) {
+      PolicySet set = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n  namespace: foo\n"
+          + "  annotations: {istio.io/dry-run: \"" + on + "\"}\n" + allowGet);
+      assertThat(set.authorizationPolicies().get(0).dryRun()).as(on).isTrue();
+    }
+    for (String off : List.of("0", "f", "F", "FALSE", "False", "false")) {
+      PolicySet set = load("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n  namespace: foo\n"
+          + "  annotations: {istio.io/dry-run: \"" + off + "\"}\n" + allowGet);
+      assertThat(set.authorizationPolicies().get(0).dryRun()).as(off).isFalse();
+    }
+    for (String value : List.of("true", "false")) {
+      ConfigException audit = error("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: x\n"
+          + "  annotations: {istio.io/dry-run: \"" + value + "\"}\nspec:\n  action: AUDIT\n  rules: [{}]\n");
+      assertThat(audit.reason()).contains("istio.io/dry-run").contains("ALLOW").contains("DENY");
+      ConfigException ra = error("apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata:\n  name: x\n"
+          + "  annotations: {istio.io/dry-run: \"" + value + "\"}\nspec:\n  jwtRules: [{issuer: a, jwksUri: \"https://a/jwks\"}]\n");
+      assertThat(ra.reason()).contains("istio.io/dry-run");
+    }
   }
 
   @Test
