@@ -3,6 +3,7 @@ package io.switchyard.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import io.grpc.Codec;
 import io.grpc.CompressorRegistry;
 import io.grpc.ManagedChannel;
@@ -25,20 +26,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * OTLP/gRPC message compression: gzip, which OTLP names and the Collector's {@code otlp} exporter uses by default, is
- * taken; a coding ingest has no decompressor for (the exporter's {@code zstd} or {@code snappy}) is answered
- * {@code UNIMPLEMENTED}, as gRPC answers it, and not mistaken for an uncompressed message.
+ * OTLP/gRPC message compression: gzip, which OTLP names and the Collector's {@code otlp} exporter uses by default, and
+ * zstd, which the Collector's OTLP receiver also registers (its exporter's {@code compression: zstd}), are taken; a
+ * coding ingest has no decompressor for (the exporter's {@code snappy}) is answered {@code UNIMPLEMENTED}, as gRPC
+ * answers it, and not mistaken for an uncompressed message.
  */
 class OtlpGrpcCompressionTest {
   @TempDir Path dir;
   IngestServer server;
   ManagedChannel channel;
 
-  /** A client-side stand-in for zstd: only its name matters to the server, which refuses the call before reading. */
-  static final class NamedZstd implements io.grpc.Compressor {
+  /** zstd frames, as the Collector's gRPC zstd compressor writes them. */
+  static final class Zstd implements io.grpc.Compressor {
     @Override
     public String getMessageEncoding() {
       return "zstd";
+    }
+
+    @Override
+    public OutputStream compress(OutputStream os) throws IOException {
+      return new ZstdOutputStreamNoFinalizer(os);
+    }
+  }
+
+  /** A client-side stand-in for snappy: only its name matters to the server, which refuses the call before reading. */
+  static final class NamedSnappy implements io.grpc.Compressor {
+    @Override
+    public String getMessageEncoding() {
+      return "snappy";
     }
 
     @Override
@@ -54,7 +69,8 @@ class OtlpGrpcCompressionTest {
         new Metrics(new PrometheusRegistry()), null).start();
     CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
     compressors.register(new Codec.Gzip());
-    compressors.register(new NamedZstd());
+    compressors.register(new Zstd());
+    compressors.register(new NamedSnappy());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext()
         .compressorRegistry(compressors).build();
   }
@@ -78,11 +94,19 @@ class OtlpGrpcCompressionTest {
   }
 
   @Test
+  void aZstdCompressedExportIsTakenAsTheCollectorTakesIt() {
+    ExportTraceServiceResponse response = TraceServiceGrpc.newBlockingStub(channel).withCompression("zstd")
+        .withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless());
+
+    assertThat(response.hasPartialSuccess()).isFalse();
+  }
+
+  @Test
   void anExportInACodingWithoutDecompressorIsUnimplemented() {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc
-        .newBlockingStub(channel).withCompression("zstd").withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless()));
+        .newBlockingStub(channel).withCompression("snappy").withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(e.getStatus().getDescription()).contains("zstd");
+    assertThat(e.getStatus().getDescription()).contains("snappy");
   }
 }

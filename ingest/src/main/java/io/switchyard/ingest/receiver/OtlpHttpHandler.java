@@ -1,7 +1,6 @@
 package io.switchyard.ingest.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.google.protobuf.Message;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -232,9 +231,7 @@ public final class OtlpHttpHandler implements HttpHandler {
     try (InputStream in = switch (encoding) {
       case "", "identity" -> raw;
       case "gzip" -> new GZIPInputStream(raw, 8192);
-      // RFC 9659: a zstd content coding needs no window over 8 MiB (2^23); a larger one would cost native memory
-      // per request before the body limit applies.
-      case "zstd" -> new ZstdInputStreamNoFinalizer(raw).setLongMax(23);
+      case "zstd" -> ZstdCodec.decompressing(raw);
       case "zlib", "deflate" -> new InflaterInputStream(raw);
       default -> throw new IOException("unsupported Content-Encoding '" + header
           + "' (gzip, zstd, zlib, deflate or none)");
