@@ -10,9 +10,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.metrics.Metrics;
@@ -99,6 +102,27 @@ class OtlpGrpcCompressionTest {
         .withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless());
 
     assertThat(response.hasPartialSuccess()).isFalse();
+  }
+
+  @Test
+  void aCompressedExportLargerThanTheLimitOnceDecompressedIsResourceExhaustedNamingIt() {
+    // Zeros compress to a few kilobytes: gRPC finds the message too large only while decompressing it, inside the
+    // marshaller, where any exception became UNKNOWN ("Application error processing RPC").
+    ExportTraceServiceRequest big = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+        .setSchemaUrl("0".repeat(IngestConfig.DEFAULT_MAX_MESSAGE_MB << 20))).build();
+    for (String coding : new String[] {"gzip", "zstd"}) {
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc
+          .newBlockingStub(channel).withCompression(coding).withDeadlineAfter(10, TimeUnit.SECONDS).export(big));
+
+      assertThat(e.getStatus().getCode()).as(coding).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(e.getStatus().getDescription()).as(coding)
+          .contains("exceeds maximum size " + (IngestConfig.DEFAULT_MAX_MESSAGE_MB << 20));
+    }
+    ExportLogsServiceRequest bigLogs = ExportLogsServiceRequest.newBuilder().addResourceLogs(ResourceLogs.newBuilder()
+        .setSchemaUrl("0".repeat(IngestConfig.DEFAULT_MAX_MESSAGE_MB << 20))).build();
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> LogsServiceGrpc
+        .newBlockingStub(channel).withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS).export(bigLogs));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
   }
 
   @Test
