@@ -49,10 +49,9 @@ public record IngestConfig(
   /** Enough to keep every worker busy through a burst; small enough that a waiting call is never near a deadline. */
   public static final int DEFAULT_MAX_QUEUED_REQUESTS = 64;
   /**
-   * The largest request by default, in MiB: the OTLP/HTTP specification's recommended body limit (after
-   * decompression) and the Collector's {@code confighttp} default, so a client keeping to the 20 MiB it is
-   * recommended to send is never refused for good (413). gRPC shares it: above the 4 MiB gRPC servers (and the
-   * Collector's receiver) use by default, so every client that fits those fits here too.
+   * The largest request by default, in MiB: the Collector's OTLP/HTTP default ({@code confighttp}'s
+   * {@code max_request_body_size}), above the 4 MiB of its gRPC receiver. The OTLP specification recommends 64 MiB, which
+   * 16 HTTP threads each decoding a whole body could turn into a gigabyte of heap.
    */
   public static final int DEFAULT_MAX_MESSAGE_MB = 20;
 

@@ -11,6 +11,7 @@ import io.switchyard.ingest.receiver.BearerTokenInterceptor;
 import io.switchyard.ingest.receiver.OtlpGrpcServices;
 import io.switchyard.ingest.receiver.OtlpHttpHandler;
 import io.switchyard.ingest.receiver.Pipeline;
+import io.switchyard.ingest.receiver.ZstdCodec;
 import io.switchyard.ingest.spool.Spool;
 import io.switchyard.ingest.spool.SpoolReplayer;
 import io.switchyard.model.Topics;
@@ -94,7 +95,7 @@ public final class IngestServer implements AutoCloseable {
     long queuedBytes = config.publisher().inflightBudgetBytes();
     Admission grpcAdmission = new Admission(config.maxQueuedRequests(), queuedBytes);
     GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
-        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
+        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes()).decompressors(ZstdCodec.withGrpcDefaults())
         .addService(OtlpGrpcServices.tracesDefinition(pipeline, grpcAdmission, otlpWorkers))
         .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers))
         .readiness(readiness);

@@ -27,7 +27,6 @@ public final class Hex {
     return new String(out);
   }
 
-  /** Decodes hex (either case); null when the text is not an even number of hex digits. */
   /** Lower-case hex as US-ASCII bytes: the Kafka key of a span record, without an intermediate String. */
   public static byte[] encodeAscii(ByteString bytes) {
     byte[] out = new byte[bytes.size() * 2];
@@ -39,6 +38,11 @@ public final class Hex {
     return out;
   }
 
+  /**
+   * Decodes hex (either case); null when the text is not an even number of hex digits. Only the ASCII digits and
+   * letters are hex (RFC 4648's base16 alphabet): {@link Character#digit} would also take fullwidth or Arabic-Indic
+   * digits, which the Collector's decoder refuses.
+   */
   public static byte[] decode(CharSequence text) {
     int n = text.length();
     if (n % 2 != 0) {
@@ -46,13 +50,26 @@ public final class Hex {
     }
     byte[] out = new byte[n / 2];
     for (int i = 0; i < n; i += 2) {
-      int hi = Character.digit(text.charAt(i), 16);
-      int lo = Character.digit(text.charAt(i + 1), 16);
+      int hi = digit(text.charAt(i));
+      int lo = digit(text.charAt(i + 1));
       if (hi < 0 || lo < 0) {
         return null;
       }
       out[i / 2] = (byte) ((hi << 4) | lo);
     }
     return out;
+  }
+
+  private static int digit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 }

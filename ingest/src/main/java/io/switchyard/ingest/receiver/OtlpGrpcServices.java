@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -17,8 +18,10 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.switchyard.ingest.mapping.OtlpRequests;
 import io.switchyard.serverkit.grpc.WireBytes;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +40,11 @@ public final class OtlpGrpcServices {
    * requests are parsed and published on {@code workers}, at most {@code admission}'s bound of them waiting.
    */
   public static ServerServiceDefinition tracesDefinition(Pipeline pipeline, Admission admission, Executor workers) {
-    MethodDescriptor<byte[], ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
-        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
+    MethodDescriptor<WireRequest, ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
+        .toBuilder(REQUESTS, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportTraceServiceResponse> out) ->
-            admit(pipeline, admission, workers, Pipeline.SPANS, body, out, () -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((WireRequest request, StreamObserver<ExportTraceServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.SPANS, request, out, body -> {
           Pipeline.Export export;
           try {
             export = pipeline.traces(body);
@@ -56,11 +59,11 @@ public final class OtlpGrpcServices {
   }
 
   public static ServerServiceDefinition logsDefinition(Pipeline pipeline, Admission admission, Executor workers) {
-    MethodDescriptor<byte[], ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
-        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
+    MethodDescriptor<WireRequest, ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
+        .toBuilder(REQUESTS, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
-        .addMethod(method, ServerCalls.asyncUnaryCall((byte[] body, StreamObserver<ExportLogsServiceResponse> out) ->
-            admit(pipeline, admission, workers, Pipeline.LOGS, body, out, () -> {
+        .addMethod(method, ServerCalls.asyncUnaryCall((WireRequest wire, StreamObserver<ExportLogsServiceResponse> out) ->
+            admit(pipeline, admission, workers, Pipeline.LOGS, wire, out, body -> {
           ExportLogsServiceRequest request;
           try {
             request = OtlpRequests.logs(body);
@@ -72,6 +75,42 @@ public final class OtlpGrpcServices {
           exportLogs(pipeline, request, body.length, out);
         })))
         .build();
+  }
+
+  /**
+   * A request's wire bytes, or the status it is refused with when they could not be read: a compressed message
+   * found over the size limit while gRPC decompresses it, inside the marshaller, where a thrown status would reach
+   * the client as UNKNOWN ("Application error processing RPC") instead of RESOURCE_EXHAUSTED.
+   */
+  record WireRequest(byte[] bytes, Status refused) {}
+
+  static final MethodDescriptor.Marshaller<WireRequest> REQUESTS = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(WireRequest value) {
+      return WireBytes.MARSHALLER.stream(value.bytes());
+    }
+
+    @Override
+    public WireRequest parse(InputStream stream) {
+      try {
+        return new WireRequest(WireBytes.MARSHALLER.parse(stream), null);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+          throw e;
+        }
+        return new WireRequest(null, e.getStatus());
+      }
+    }
+  };
+
+  static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, WireRequest request,
+      StreamObserver<?> out, Consumer<byte[]> work) {
+    if (request.refused() != null) {
+      out.onError(request.refused().asRuntimeException());
+      return;
+    }
+    byte[] body = request.bytes();
+    admit(pipeline, admission, workers, signal, body, out, () -> work.accept(body));
   }
 
   static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, byte[] body,

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
 
 /**
  * OTLP/HTTP {@code POST /v1/traces} and {@code /v1/logs}: binary protobuf or JSON, optionally gzip-compressed.
@@ -217,24 +218,35 @@ public final class OtlpHttpHandler implements HttpHandler {
     private static final long serialVersionUID = 1L;
   }
 
+  /**
+   * The body, decompressed by its {@code Content-Encoding}: gzip, which OTLP names, and the other codings the
+   * Collector's OTLP receiver takes by default that a Collector's {@code otlphttp} exporter sends ({@code zstd}, and
+   * {@code zlib} / {@code deflate}, both the zlib format as the Collector reads them). Held to the limit after
+   * decompression, so a small compressed body cannot grow past it.
+   */
   private byte[] readBody(HttpExchange ex) throws IOException {
-    String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
-    InputStream in = ex.getRequestBody();
-    if (encoding != null && encoding.trim().equalsIgnoreCase("gzip")) {
-      in = new GZIPInputStream(in, 8192);
-    } else if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
-      throw new IOException("unsupported Content-Encoding '" + encoding + "' (gzip or none)");
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    byte[] buf = new byte[16384];
-    int n;
-    while ((n = in.read(buf)) >= 0) {
-      if (out.size() + n > maxBodyBytes) {
-        throw new BodyTooLarge();
+    String header = ex.getRequestHeaders().getFirst("Content-Encoding");
+    String encoding = header == null ? "" : header.trim().toLowerCase(Locale.ROOT);
+    InputStream raw = ex.getRequestBody();
+    try (InputStream in = switch (encoding) {
+      case "", "identity" -> raw;
+      case "gzip" -> new GZIPInputStream(raw, 8192);
+      case "zstd" -> ZstdCodec.decompressing(raw);
+      case "zlib", "deflate" -> new InflaterInputStream(raw);
+      default -> throw new IOException("unsupported Content-Encoding '" + header
+          + "' (gzip, zstd, zlib, deflate or none)");
+    }) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+      byte[] buf = new byte[16384];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        if (out.size() + n > maxBodyBytes) {
+          throw new BodyTooLarge();
+        }
+        out.write(buf, 0, n);
       }
-      out.write(buf, 0, n);
+      return out.toByteArray();
     }
-    return out.toByteArray();
   }
 
   private void retryLater(HttpExchange ex, boolean json, int status, int grpcCode, String message) throws IOException {

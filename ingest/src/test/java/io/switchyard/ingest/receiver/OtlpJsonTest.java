@@ -80,4 +80,17 @@ class OtlpJsonTest {
     assertThatThrownBy(() -> map(span("5", links))).isInstanceOf(OtlpJson.BadJson.class)
         .hasMessage("resourceSpans[0].scopeSpans[0].spans[0].links[0].spanId must be a hex string, got 'not-hex!'");
   }
+
+  @Test
+  void anIdWithDigitsOutsideAsciiIsABadBodyAsHexIsAsciiOnly() {
+    // RFC 4648's base16 alphabet is ASCII; Character.digit also takes e.g. fullwidth and Arabic-Indic digits, which
+    // the Collector's hex decoder refuses (400), and which no SDK writes.
+    String fullwidth = "\uff15b8efff798038103d269b633813fc60c";
+    String arabicIndic = TRACE.substring(0, 30) + "\u0661\u0662";
+    for (String id : new String[] {fullwidth, arabicIndic}) {
+      String spans = "{\"traceId\":\"" + id + "\",\"spanId\":\"" + SPAN + "\",\"name\":\"GET\",\"kind\":2}";
+      assertThatThrownBy(() -> map(spans)).as(id).isInstanceOf(OtlpJson.BadJson.class)
+          .hasMessage("resourceSpans[0].scopeSpans[0].spans[0].traceId must be a hex string, got '" + id + "'");
+    }
+  }
 }

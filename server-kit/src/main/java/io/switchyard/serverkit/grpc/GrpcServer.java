@@ -2,6 +2,7 @@ package io.switchyard.serverkit.grpc;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.BindableService;
+import io.grpc.DecompressorRegistry;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -168,6 +169,7 @@ public final class GrpcServer implements AutoCloseable {
     private Duration permitKeepAliveTime = Duration.ofSeconds(10);
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private Executor executor = MoreExecutors.directExecutor();
+    private DecompressorRegistry decompressors = DecompressorRegistry.getDefaultInstance();
     private final List<Readiness.Component> readiness = new ArrayList<>();
     private CertificateRegistry certificateRegistry = CertificateRegistry.shared();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
@@ -243,6 +245,15 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The message codings calls may arrive in; by default gRPC's own (gzip). A call in any other coding is answered
+     * UNIMPLEMENTED. The message size limit applies after decompression.
+     */
+    public Builder decompressors(DecompressorRegistry registry) {
+      this.decompressors = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor);
       return this;
@@ -279,6 +290,7 @@ public final class GrpcServer implements AutoCloseable {
       ServerCredentials creds = certs == null ? InsecureServerCredentials.create() : certs.grpcCredentials();
       NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), creds)
           .executor(executor)
+          .decompressorRegistry(decompressors)
           .maxInboundMessageSize(maxInboundMessageBytes)
           .keepAliveTime(keepAliveTime.toMillis(), TimeUnit.MILLISECONDS)
           .keepAliveTimeout(keepAliveTimeout.toMillis(), TimeUnit.MILLISECONDS)
