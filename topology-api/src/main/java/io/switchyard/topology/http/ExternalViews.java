@@ -113,7 +113,9 @@ final class ExternalViews {
       d.put("target", e.target());
       double sourceOut = nodeRates.get(e.source()).getOrDefault(k.protocol + "Out", 0.0);
       d.put("traffic", k.traffic(sourceOut));
-      Double responseTime = responsePercentile == null ? null : switch (responsePercentile) {
+      // Kiali's responseTime appender reads istio_request_duration, which Envoy records for HTTP and gRPC requests
+      // only: a TCP edge (a traced database or messaging hop included, TCP to Kiali) has none.
+      Double responseTime = responsePercentile == null || k.protocol.equals("tcp") ? null : switch (responsePercentile) {
         case 50 -> e.latencyMs().p50();
         case 99 -> e.latencyMs().p99();
         default -> e.latencyMs().p95();

@@ -267,6 +267,33 @@ class ExternalViewsTest {
         Map.of("protocol", "tcp", "rates", Map.of("tcpOut", "5000.00"))));
   }
 
+  @Test
+  void onlyHttpAndGrpcEdgesHaveAResponseTimeAsKialisRequestDurationHasNoTcpSeries() {
+    // Kiali reads responseTime from istio_request_duration, which Envoy records for HTTP and gRPC requests only, so a
+    // TCP edge (a logged TCP hop, or a traced database hop, which Kiali draws as TCP) never has one.
+    Traffic.Latency latency = new Traffic.Latency(5.0, 9.0, 12.0, 20.0);
+    Graph timed = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("shop/frontend", "shop", "service", true), node("shop/cart", "shop", "service", false),
+            node("shop/ratings", "shop", "service", false), node("shop/mongodb", "shop", "service", false),
+            node("postgres", "", "virtual", false)),
+        List.of(timed(edge("shop/frontend", "shop/cart", "", "http", 60, 0, Map.of("2xx", 60.0), Map.of()), latency),
+            timed(edge("shop/frontend", "shop/ratings", "", "grpc", 60, 0, Map.of("grpc_0", 60.0), Map.of()), latency),
+            timed(edge("shop/cart", "shop/mongodb", "", "tcp", 12, 0, Map.of(), Map.of()), latency),
+            timed(edge("shop/cart", "postgres", "database", "", 30, 0, Map.of(), Map.of()), latency)));
+    Map<String, Map<String, Object>> edges = new java.util.HashMap<>();
+    elements(ExternalViews.kiali(timed, 60, 60, 95, Set.of()), "edges").forEach(e -> edges.put((String) e.get("target"), e));
+    assertThat(edges.get("shop/cart")).containsEntry("responseTime", "12");
+    assertThat(edges.get("shop/ratings")).containsEntry("responseTime", "12");
+    assertThat(edges.get("shop/mongodb")).doesNotContainKey("responseTime");
+    assertThat(edges.get("postgres")).doesNotContainKey("responseTime");
+  }
+
+  private static Graph.Edge timed(Graph.Edge e, Traffic.Latency latency) {
+    return new Graph.Edge(e.id(), e.source(), e.target(), e.connectionType(), e.protocol(), e.telemetry(), e.requests(),
+        e.failed(), e.requestRate(), e.errorPercent(), latency, latency, e.queueLatencyMs(), e.responses(), e.responseFlags(),
+        e.responseCodes(), e.bytesSent(), e.bytesReceived(), e.bytesSentRate(), e.bytesReceivedRate());
+  }
+
   /** {@code e} with access-log figures: exact codes, and TCP bytes per second (totals over the minute). */
   private static Graph.Edge exact(Graph.Edge e, Map<String, Double> codes, Double sentRate, Double receivedRate) {
     return new Graph.Edge(e.id(), e.source(), e.target(), e.connectionType(), e.protocol(), e.telemetry(), e.requests(),
