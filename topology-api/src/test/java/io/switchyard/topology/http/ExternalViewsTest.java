@@ -52,6 +52,27 @@ class ExternalViewsTest {
   }
 
   @Test
+  void eachNodeCarriesTheLabelsKialisNodeOfThatTypeKeeps() {
+    // Kiali's NewNodeExplicit trims a node's fields by its type: a service node names no workload, app or version; a
+    // workload node no service; an app node no service, and no workload or version but in a versionedApp graph.
+    Graph.Node labelled = new Graph.Node("shop/cart", "cart", "shop", "cart", "cart-v1", "cart", "v1", "service", false,
+        10, 1, 0.0, 10, 1, NO_LATENCY, Map.of("200", 10.0));
+    Map<GraphType, Map<String, Object>> byType = new java.util.EnumMap<>(GraphType.class);
+    for (GraphType type : GraphType.values()) {
+      Graph g = new Graph(type, GRAPH.window(), List.of(labelled), List.of());
+      byType.put(type, nodes(ExternalViews.kiali(g, 60, 60, null, Set.of())).get("shop/cart"));
+    }
+    assertThat(byType.get(GraphType.SERVICE)).containsEntry("nodeType", "service").containsEntry("service", "cart")
+        .doesNotContainKeys("workload", "app", "version");
+    assertThat(byType.get(GraphType.WORKLOAD)).containsEntry("nodeType", "workload").containsEntry("workload", "cart-v1")
+        .containsEntry("app", "cart").containsEntry("version", "v1").doesNotContainKey("service");
+    assertThat(byType.get(GraphType.APP)).containsEntry("nodeType", "app").containsEntry("app", "cart")
+        .doesNotContainKeys("workload", "version", "service");
+    assertThat(byType.get(GraphType.VERSIONED_APP)).containsEntry("nodeType", "app").containsEntry("app", "cart")
+        .containsEntry("version", "v1").containsEntry("workload", "cart-v1").doesNotContainKey("service");
+  }
+
+  @Test
   void unknownAndVirtualNodesAreInaccessibleNotOutside() {
     Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of("shop")));
     assertThat(nodes.get("user")).containsEntry("nodeType", "unknown").containsEntry("isRoot", true)
