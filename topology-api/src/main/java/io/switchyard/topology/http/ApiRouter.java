@@ -212,7 +212,7 @@ public final class ApiRouter implements HttpHandler {
 
   private GraphRequest graphRequest(Params p) {
     long now = queries.nowMs();
-    return new GraphRequest(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now), p.get("namespace"),
+    return new GraphRequest(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now), namespaces(p, "namespace"),
         p.get("service"), p.intParam("depth", 1, 100), GraphType.parse("type", p.get("type")));
   }
 
@@ -222,12 +222,13 @@ public final class ApiRouter implements HttpHandler {
     long now = queries.nowMs();
     QueryWindow w = queries.window(p.instant("from", DEFAULT_FROM, now), p.instant("to", "now", now));
     Long step = p.durationMillis("step");
+    String namespace = namespaces(p, "namespace");
     if (step == null) {
-      return envelope(fresh, w, Map.of("services", queries.services(w, p.get("namespace"))));
+      return envelope(fresh, w, Map.of("services", queries.services(w, namespace)));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("stepSeconds", step / 1000.0);
-    body.put("services", queries.servicesWithSeries(w, p.get("namespace"), step));
+    body.put("services", queries.servicesWithSeries(w, namespace, step));
     return envelope(fresh, w, body);
   }
 
@@ -235,7 +236,7 @@ public final class ApiRouter implements HttpHandler {
     Params p = Params.of(ex.getRequestURI(), SERVICE_PARAMS);
     long now = queries.nowMs();
     QueryWindow w = queries.window(p.instant("from", "now-1h", now), p.instant("to", "now", now));
-    String namespace = p.get("namespace");
+    String namespace = namespaces(p, "namespace");
     ServiceDetail d = queries.service(name, namespace, w, p.durationMillis("step"));
     if (d == null) {
       HttpResponses.error(ex, 404, "service '" + name + "'" + (namespace == null ? "" : " in namespace '" + namespace + "'")
@@ -341,17 +342,8 @@ public final class ApiRouter implements HttpHandler {
     if (span <= 0) {
       throw new BadParameterException("duration", "must be positive");
     }
-    String namespaces = p.get("namespaces");
-    List<String> names = new ArrayList<>();
-    if (namespaces != null) {
-      for (String n : namespaces.split(",", -1)) {
-        if (n.isBlank()) {
-          throw new BadParameterException("namespaces", "expected namespace names separated by commas, got '" + namespaces + "'");
-        }
-        names.add(n.trim());
-      }
-      namespaces = String.join(",", names);
-    }
+    String namespaces = namespaces(p, "namespaces");
+    List<String> names = namespaces == null ? List.of() : List.of(namespaces.split(","));
     String type = p.get("graphType") == null ? "workload" : p.get("graphType");
     Graph g = queries.graph(new GraphRequest(queryTime - span, queryTime, namespaces, null, null, GraphType.parse("graphType", type)));
     // Kiali echoes the queryTime and duration asked for; the rates divide by the complete windows inside that
@@ -361,6 +353,26 @@ public final class ApiRouter implements HttpHandler {
     body.put("window", g.window().view());
     body.put("freshness", fresh);
     return body;
+  }
+
+  /**
+   * A comma-separated namespace list ({@code shop,pay}), names trimmed; null when the parameter is absent or blank. An
+   * empty name is refused: {@code ","} or {@code "shop,,pay"} is a broken template or a typo, and reading it as every
+   * namespace (or as fewer) would answer a filter that was never asked for.
+   */
+  private static String namespaces(Params p, String parameter) {
+    String v = p.get(parameter);
+    if (v == null) {
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (String n : v.split(",", -1)) {
+      if (n.isBlank()) {
+        throw new BadParameterException(parameter, "expected namespace names separated by commas, got '" + v + "'");
+      }
+      names.add(n.trim());
+    }
+    return String.join(",", names);
   }
 
   /** Kiali's responseTime: a percentile (95 by default, as in Kiali), or null for {@code avg}. */

@@ -77,17 +77,25 @@ final class ExternalViews {
       d.put("cluster", "unknown");
       d.put("namespace", n.namespace().isEmpty() ? "unknown" : n.namespace());
       // Kiali names a node by the field of its type: a node without its own workload or app label (a traced
-      // service) is named as the graph API names it, else Kiali's tools show it unnamed.
-      if (!n.workload().isEmpty() || nodeType.equals("workload")) {
+      // service) is named as the graph API names it, else Kiali's tools show it unnamed. The other labels are kept
+      // as Kiali's NewNodeExplicit keeps them per type (its find/hide expressions and side panel read them): a
+      // service node has no workload, app or version, a workload node no service, an app node no service and, but
+      // in a versionedApp graph, no workload or version. Unknown nodes keep theirs, as Kiali does.
+      boolean service = nodeType.equals("service");
+      boolean unknown = nodeType.equals("unknown");
+      boolean versioned = g.type() == GraphType.VERSIONED_APP;
+      if ((!n.workload().isEmpty() && !service && (!nodeType.equals("app") || versioned)) || nodeType.equals("workload")) {
         d.put("workload", n.workload().isEmpty() ? n.name() : n.workload());
       }
-      if (!n.app().isEmpty() || nodeType.equals("app")) {
+      if ((!n.app().isEmpty() && !service) || nodeType.equals("app")) {
         d.put("app", n.app().isEmpty() ? n.name() : n.app());
       }
-      if (!n.version().isEmpty()) {
+      if (!n.version().isEmpty() && !service && (!nodeType.equals("app") || versioned)) {
         d.put("version", n.version());
       }
-      d.put("service", n.service());
+      if (service || unknown) {
+        d.put("service", n.service());
+      }
       List<Map<String, Object>> traffic = nodeTraffic(nodeRates.getOrDefault(n.id(), Map.of()));
       if (!traffic.isEmpty()) {
         d.put("traffic", traffic);
@@ -113,7 +121,9 @@ final class ExternalViews {
       d.put("target", e.target());
       double sourceOut = nodeRates.get(e.source()).getOrDefault(k.protocol + "Out", 0.0);
       d.put("traffic", k.traffic(sourceOut));
-      Double responseTime = responsePercentile == null ? null : switch (responsePercentile) {
+      // Kiali's responseTime appender reads istio_request_duration, which Envoy records for HTTP and gRPC requests
+      // only: a TCP edge (a traced database or messaging hop included, TCP to Kiali) has none.
+      Double responseTime = responsePercentile == null || k.protocol.equals("tcp") ? null : switch (responsePercentile) {
         case 50 -> e.latencyMs().p50();
         case 99 -> e.latencyMs().p99();
         default -> e.latencyMs().p95();

@@ -3,18 +3,36 @@ package io.switchyard.topology.grafana;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.switchyard.model.v1.AlertState;
+import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.serverkit.config.YamlConfig;
+import io.switchyard.topology.Fixtures;
+import io.switchyard.topology.MeshScenario;
+import io.switchyard.topology.metrics.TopologyCollector;
 import io.switchyard.topology.query.GraphType;
+import io.switchyard.topology.store.RocksTopologyStore;
+import io.switchyard.topology.store.StoreBatch;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The dashboards are well-formed Grafana dashboards whose data sources the provisioning files define. */
 class GrafanaDashboardsTest {
+  @TempDir Path dir;
 
   @Test
   void fourDashboardsWithModernSchemaAndUniqueIdentities() throws Exception {
@@ -107,6 +125,81 @@ class GrafanaDashboardsTest {
     assertThat(path).isNotBlank();
     String compose = java.nio.file.Files.readString(Dashboards.root().getParent().resolve("deploy/compose/docker-compose.yml"));
     assertThat(compose).contains(path);
+  }
+
+  /**
+   * Every metric a panel query or variable names is one the topology API's {@code /metrics} exposes, with every label
+   * the query selects, groups, joins or prints by: a renamed series or label would leave a panel that parses and shows
+   * "No data" (GrafanaPrometheusIT finds that too, but only where a Prometheus binary is installed).
+   */
+  @Test
+  void everyMetricAndLabelADashboardQueriesIsOneTheTopologyApiExports() throws Exception {
+    Map<String, Set<String>> exported = exportedSeries();
+    assertThat(exported).containsKeys("traces_service_graph_request_total", "switchyard_service_requests_total",
+        "switchyard_slo_alert_threshold", "traces_service_graph_request_messaging_system_seconds_bucket",
+        "switchyard_topology_consumer_lag_records");
+    List<Dashboards.PromQuery> queries = Dashboards.promQueries(Map.of());
+    assertThat(queries).hasSizeGreaterThan(20);
+    for (Dashboards.PromQuery q : queries) {
+      String where = q.dashboard() + " / " + q.panel() + ": " + q.expr();
+      Dashboards.Refs refs = Dashboards.refs(q.expr(), q.legendFormat());
+      assertThat(refs.metrics()).as(where + " names no metric").isNotEmpty();
+      Set<String> labels = new TreeSet<>();
+      for (String metric : refs.metrics()) {
+        assertThat(exported).as(where + " names " + metric + ", which /metrics does not expose").containsKey(metric);
+        labels.addAll(exported.get(metric));
+      }
+      assertThat(labels).as(where + " uses labels that its metrics " + refs.metrics() + " lack").containsAll(refs.labels());
+    }
+  }
+
+  @Test
+  void theQueryReaderFindsMetricsAndLabelsAndSkipsFunctionsRangesStringsAndNumbers() {
+    Dashboards.Refs r = Dashboards.refs("histogram_quantile(0.95, sum by (server, le) (rate(x_bucket{client=\"$service\", "
+        + "a!~\"b|c\"}[$__rate_interval]))) and on (server) sum by (server) (rate(y_count[5m])) > 1e-9 or vector(0)", "{{server}} p95");
+    assertThat(r.metrics()).containsExactly("x_bucket", "y_count");
+    assertThat(r.labels()).containsExactlyInAnyOrder("server", "le", "client", "a");
+    assertThat(Dashboards.refs("max by (slo) (switchyard_slo_sli)", "{{ slo }}"))
+        .isEqualTo(new Dashboards.Refs(Set.of("switchyard_slo_sli"), Set.of("slo")));
+  }
+
+  /** Sample name -> label names, from a scrape of a store holding every kind of record the series come from. */
+  private Map<String, Set<String>> exportedSeries() throws Exception {
+    try (RocksTopologyStore store = RocksTopologyStore.open(dir)) {
+      StoreBatch b = new StoreBatch();
+      MeshScenario.edges().forEach(k -> b.edge(k.key(), k.value()));
+      MeshScenario.services().forEach(k -> b.service(k.key(), k.value()));
+      // A messaging hop with queue latency, for the queue-latency panel.
+      b.edge("cart->shipping", Fixtures.edge(MeshScenario.CART, Fixtures.service("shipping", "shop"), MeshScenario.TRACE,
+          Fixtures.T0, 12, 0, 0.01).toBuilder().setConnectionType("messaging_system").setProtocol("kafka")
+          .setMessagingLatency(Fixtures.histogram(12, 1.5)).build());
+      b.sloStatus("cart-availability", SloStatusRecord.newBuilder().setName("cart-availability").setService("cart")
+          .setObjective(0.99).setSli(0.95).setErrorBudgetRemaining(-4)
+          .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("5m").setRate(20))
+          .addBurnRates(SloStatusRecord.BurnRate.newBuilder().setWindow("1h").setRate(5))
+          .addAlerts(AlertState.newBuilder().setName("page-1h").setSeverity("page").setFiring(true).setLongWindow("1h")
+              .setShortWindow("5m").setThreshold(13.44))
+          .build());
+      store.write(b);
+      PrometheusRegistry registry = new PrometheusRegistry();
+      registry.register(new TopologyCollector(store, 100, () -> 0, () -> MeshScenario.NOW.toEpochMilli()));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+      Map<String, Set<String>> series = new TreeMap<>();
+      Pattern sample = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? \\S+");
+      Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
+      for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+        Matcher s = sample.matcher(line);
+        if (!line.startsWith("#") && s.matches()) {
+          Set<String> labels = series.computeIfAbsent(s.group(1), n -> new TreeSet<>());
+          Matcher l = label.matcher(s.group(2) == null ? "" : s.group(2));
+          while (l.find()) {
+            labels.add(l.group(1));
+          }
+        }
+      }
+      return series;
+    }
   }
 
   private static void collectDatasources(JsonNode n, List<JsonNode> out) {

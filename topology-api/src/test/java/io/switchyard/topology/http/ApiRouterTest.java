@@ -239,6 +239,12 @@ class ApiRouterTest {
         {"/api/v1/graph?%FF=1", "query string"},
         {"/api/v1/services/%C3%28", "name"},
         {"/api/v1/slos/%FF", "name"},
+        // A namespace list with an empty name is refused, as Kiali's namespaces is: "," used to read as every namespace.
+        {"/api/v1/graph?namespace=,", "namespace"},
+        {"/api/v1/graph?namespace=shop,,pay", "namespace"},
+        {"/api/graph/data?namespace=shop,", "namespace"},
+        {"/api/v1/services?namespace=%20,pay", "namespace"},
+        {"/api/v1/services/cart?namespace=,", "namespace"},
     }) {
       HttpResponse<String> r = get(open, c[0]);
       assertThat(r.statusCode()).as(c[0]).isEqualTo(400);

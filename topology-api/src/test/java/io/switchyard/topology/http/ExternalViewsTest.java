@@ -52,6 +52,27 @@ class ExternalViewsTest {
   }
 
   @Test
+  void eachNodeCarriesTheLabelsKialisNodeOfThatTypeKeeps() {
+    // Kiali's NewNodeExplicit trims a node's fields by its type: a service node names no workload, app or version; a
+    // workload node no service; an app node no service, and no workload or version but in a versionedApp graph.
+    Graph.Node labelled = new Graph.Node("shop/cart", "cart", "shop", "cart", "cart-v1", "cart", "v1", "service", false,
+        10, 1, 0.0, 10, 1, NO_LATENCY, Map.of("200", 10.0));
+    Map<GraphType, Map<String, Object>> byType = new java.util.EnumMap<>(GraphType.class);
+    for (GraphType type : GraphType.values()) {
+      Graph g = new Graph(type, GRAPH.window(), List.of(labelled), List.of());
+      byType.put(type, nodes(ExternalViews.kiali(g, 60, 60, null, Set.of())).get("shop/cart"));
+    }
+    assertThat(byType.get(GraphType.SERVICE)).containsEntry("nodeType", "service").containsEntry("service", "cart")
+        .doesNotContainKeys("workload", "app", "version");
+    assertThat(byType.get(GraphType.WORKLOAD)).containsEntry("nodeType", "workload").containsEntry("workload", "cart-v1")
+        .containsEntry("app", "cart").containsEntry("version", "v1").doesNotContainKey("service");
+    assertThat(byType.get(GraphType.APP)).containsEntry("nodeType", "app").containsEntry("app", "cart")
+        .doesNotContainKeys("workload", "version", "service");
+    assertThat(byType.get(GraphType.VERSIONED_APP)).containsEntry("nodeType", "app").containsEntry("app", "cart")
+        .containsEntry("version", "v1").containsEntry("workload", "cart-v1").doesNotContainKey("service");
+  }
+
+  @Test
   void unknownAndVirtualNodesAreInaccessibleNotOutside() {
     Map<String, Map<String, Object>> nodes = nodes(ExternalViews.kiali(GRAPH, 60, 60, null, Set.of("shop")));
     assertThat(nodes.get("user")).containsEntry("nodeType", "unknown").containsEntry("isRoot", true)
@@ -265,6 +286,33 @@ class ExternalViewsTest {
         Map.of("protocol", "grpc", "rates", Map.of("grpcOut", "1.00")),
         Map.of("protocol", "http", "rates", Map.of("httpIn", "10.00", "httpIn5xx", "1.00")),
         Map.of("protocol", "tcp", "rates", Map.of("tcpOut", "5000.00"))));
+  }
+
+  @Test
+  void onlyHttpAndGrpcEdgesHaveAResponseTimeAsKialisRequestDurationHasNoTcpSeries() {
+    // Kiali reads responseTime from istio_request_duration, which Envoy records for HTTP and gRPC requests only, so a
+    // TCP edge (a logged TCP hop, or a traced database hop, which Kiali draws as TCP) never has one.
+    Traffic.Latency latency = new Traffic.Latency(5.0, 9.0, 12.0, 20.0);
+    Graph timed = new Graph(GraphType.SERVICE, new QueryWindow(0, 60_000, 60_000),
+        List.of(node("shop/frontend", "shop", "service", true), node("shop/cart", "shop", "service", false),
+            node("shop/ratings", "shop", "service", false), node("shop/mongodb", "shop", "service", false),
+            node("postgres", "", "virtual", false)),
+        List.of(timed(edge("shop/frontend", "shop/cart", "", "http", 60, 0, Map.of("2xx", 60.0), Map.of()), latency),
+            timed(edge("shop/frontend", "shop/ratings", "", "grpc", 60, 0, Map.of("grpc_0", 60.0), Map.of()), latency),
+            timed(edge("shop/cart", "shop/mongodb", "", "tcp", 12, 0, Map.of(), Map.of()), latency),
+            timed(edge("shop/cart", "postgres", "database", "", 30, 0, Map.of(), Map.of()), latency)));
+    Map<String, Map<String, Object>> edges = new java.util.HashMap<>();
+    elements(ExternalViews.kiali(timed, 60, 60, 95, Set.of()), "edges").forEach(e -> edges.put((String) e.get("target"), e));
+    assertThat(edges.get("shop/cart")).containsEntry("responseTime", "12");
+    assertThat(edges.get("shop/ratings")).containsEntry("responseTime", "12");
+    assertThat(edges.get("shop/mongodb")).doesNotContainKey("responseTime");
+    assertThat(edges.get("postgres")).doesNotContainKey("responseTime");
+  }
+
+  private static Graph.Edge timed(Graph.Edge e, Traffic.Latency latency) {
+    return new Graph.Edge(e.id(), e.source(), e.target(), e.connectionType(), e.protocol(), e.telemetry(), e.requests(),
+        e.failed(), e.requestRate(), e.errorPercent(), latency, latency, e.queueLatencyMs(), e.responses(), e.responseFlags(),
+        e.responseCodes(), e.bytesSent(), e.bytesReceived(), e.bytesSentRate(), e.bytesReceivedRate());
   }
 
   /** {@code e} with access-log figures: exact codes, and TCP bytes per second (totals over the minute). */
