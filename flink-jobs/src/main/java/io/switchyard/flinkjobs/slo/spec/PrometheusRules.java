@@ -74,7 +74,9 @@ public final class PrometheusRules {
         }
         y.append("  - alert: SwitchyardSloBurnRate").append(severity.equals("page") ? "Page" : "Ticket").append('\n');
         y.append("    expr: ").append(quote(String.join(" or ", terms))).append('\n');
-        y.append("    labels: {severity: ").append(severity).append(", sloth_id: \"").append(slo.name()).append("\"}\n");
+        // sloth_severity as Sloth's alert rules carry it (Sloth's UI and routes written for Sloth read it); severity for the rest.
+        y.append("    labels: {severity: ").append(severity).append(", sloth_severity: ").append(severity).append(", sloth_id: \"")
+            .append(slo.name()).append("\"}\n");
         y.append("    annotations: {summary: ").append(quote("SLO " + slo.name() + " is burning its error budget too fast"))
             .append("}\n");
       }
