@@ -41,6 +41,9 @@ public final class OpenSloParser {
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$");
   private static final Set<String> SLO_SPEC_KEYS = Set.of("service", "description", "indicator", "indicatorRef", "timeWindow",
       "budgetingMethod", "objectives", "alertPolicies");
+  private static final Set<String> OBJECTIVE_KEYS = Set.of("displayName", "target", "targetPercent", "timeSliceTarget",
+      "timeSliceWindow");
+  private static final Set<String> COMPOSITE_KEYS = Set.of("indicator", "indicatorRef", "compositeWeight");
   private static final Set<String> POLICY_SPEC_KEYS = Set.of("description", "alertWhenNoData", "alertWhenResolved",
       "alertWhenBreaching", "conditions", "notificationTargets");
   private static final Set<String> CONDITION_SPEC_KEYS = Set.of("description", "severity", "condition");
@@ -235,9 +238,20 @@ public final class OpenSloParser {
       throw doc.error("/spec/objectives", "objectives must list exactly one objective");
     }
     JsonNode objective = objectives.get(0);
-    for (String k : List.of("op", "value")) {
-      if (objective.has(k)) {
+    if (!objective.isObject()) {
+      throw doc.error("/spec/objectives/0", "an objective must be a mapping with target or targetPercent");
+    }
+    for (Iterator<String> it = objective.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (k.equals("op") || k.equals("value")) {
         throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (ratio SLIs only)");
+      }
+      if (COMPOSITE_KEYS.contains(k)) {
+        throw doc.error("/spec/objectives/0/" + k, "composite SLOs (an objective with its own indicator, indicatorRef or "
+            + "compositeWeight) are not supported: give each objective an SLO of its own with spec.indicator or spec.indicatorRef");
+      }
+      if (!OBJECTIVE_KEYS.contains(k)) {
+        throw doc.error("/spec/objectives/0/" + k, "unsupported field " + k + " in an objective; accepted: " + sorted(OBJECTIVE_KEYS));
       }
     }
     SloSpec.Budgeting budgeting = budgetingMethod == SloSpec.Budgeting.Method.OCCURRENCES

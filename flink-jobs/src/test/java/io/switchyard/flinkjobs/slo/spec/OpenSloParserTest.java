@@ -93,6 +93,23 @@ class OpenSloParserTest {
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
 
   @Test
+  void objectiveFieldsOutsideTheSubsetAreRejectedRatherThanIgnored() throws Exception {
+    // OpenSLO's composite SLOs give each objective its own indicator (and a compositeWeight): evaluating the SLO's
+    // indicator against it instead would be another SLO than the one written.
+    rejected(slo("", "{target: 0.99, indicatorRef: other-sli}", ROLLING_28D, "Occurrences"), 24,
+        "composite SLOs (an objective with its own indicator, indicatorRef or compositeWeight) are not supported");
+    rejected(slo("", "{target: 0.99, compositeWeight: 2}", ROLLING_28D, "Occurrences"), 24, "composite SLOs");
+    // A misspelt field is not silently dropped.
+    rejected(slo("", "{target: 0.99, timeSliceWindw: 5m}", ROLLING_28D, "Occurrences"), 24,
+        "unsupported field timeSliceWindw in an objective; accepted: [displayName, target, targetPercent, timeSliceTarget, "
+            + "timeSliceWindow]");
+    rejected(slo("", "{target: 0.99, op: gte}", ROLLING_28D, "Occurrences"), 24, "objective field op is not supported");
+    // OpenSLO's displayName stays accepted.
+    assertThat(OpenSloParser.parse(slo("", "{displayName: non-failed, target: 0.99}", ROLLING_28D, "Occurrences"), VALID_FILE))
+        .singleElement().satisfies(s -> assertThat(s.objective()).isEqualTo(0.99));
+  }
+
+  @Test
   void aTargetPercentIsTheDecimalFractionItWrites() throws Exception {
     Map<String, Double> written = Map.of("99.9", 0.999, "99.95", 0.9995, "99.99", 0.9999, "95", 0.95, "57.3", 0.573);
     for (Map.Entry<String, Double> e : written.entrySet()) {
