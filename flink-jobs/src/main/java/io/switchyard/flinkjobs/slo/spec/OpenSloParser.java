@@ -219,6 +219,12 @@ public final class OpenSloParser {
         throw doc.error("/spec/timeWindow/0/calendar", "a rolling window (isRolling: true) has no calendar; for calendar periods "
             + "set isRolling: false");
       }
+      String written = text(doc, "/spec/timeWindow/0/duration", true).trim();
+      if (written.matches("\\d+[MQY]")) {
+        // OpenSLO's shorthand, but a month's, quarter's or year's length depends on where it falls in the calendar.
+        throw doc.error("/spec/timeWindow/0/duration", "'" + written + "' is a calendar length (M months, Q quarters, Y years): a "
+            + "rolling window is written in h, d or w, e.g. 30d; for calendar periods set isRolling: false and a calendar");
+      }
       window = duration(doc, "/spec/timeWindow/0/duration");
       if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(Duration.ofDays(90)) > 0) {
         throw doc.error("/spec/timeWindow/0/duration", "the SLO window must be between 1h and 90d");

@@ -93,6 +93,17 @@ class OpenSloParserTest {
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
 
   @Test
+  void aRollingWindowInMonthsQuartersOrYearsIsRejectedAsACalendarLengthNotAsAnInvalidDuration() {
+    // OpenSLO's duration-shorthand has M, Q and Y; their length depends on the calendar, so Switchyard takes them for
+    // calendar windows only, and says so.
+    for (String d : List.of("1M", "1Q", "1Y")) {
+      rejected(slo("", "target: 0.99", "{duration: " + d + ", isRolling: true}", "Occurrences"), 21,
+          "'" + d + "' is a calendar length (M months, Q quarters, Y years): a rolling window is written in h, d or w, e.g. 30d; "
+              + "for calendar periods set isRolling: false and a calendar");
+    }
+  }
+
+  @Test
   void objectiveFieldsOutsideTheSubsetAreRejectedRatherThanIgnored() throws Exception {
     // OpenSLO's composite SLOs give each objective its own indicator (and a compositeWeight): evaluating the SLO's
     // indicator against it instead would be another SLO than the one written.
