@@ -41,6 +41,8 @@ public final class OpenSloParser {
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$");
   private static final Set<String> SLO_SPEC_KEYS = Set.of("service", "description", "indicator", "indicatorRef", "timeWindow",
       "budgetingMethod", "objectives", "alertPolicies");
+  private static final Set<String> TIME_WINDOW_KEYS = Set.of("duration", "isRolling", "calendar");
+  private static final Set<String> CALENDAR_KEYS = Set.of("startTime", "timeZone");
   private static final Set<String> OBJECTIVE_KEYS = Set.of("displayName", "target", "targetPercent", "timeSliceTarget",
       "timeSliceWindow");
   private static final Set<String> COMPOSITE_KEYS = Set.of("indicator", "indicatorRef", "compositeWeight");
@@ -210,6 +212,13 @@ public final class OpenSloParser {
       throw doc.error("/spec/timeWindow", "timeWindow must list exactly one window");
     }
     JsonNode timeWindow = windows.get(0);
+    if (!timeWindow.isObject()) {
+      throw doc.error("/spec/timeWindow/0", "a timeWindow must be a mapping with duration (and isRolling or calendar)");
+    }
+    keys(doc, "/spec/timeWindow/0", TIME_WINDOW_KEYS, "a timeWindow");
+    if (timeWindow.has("calendar")) {
+      keys(doc, "/spec/timeWindow/0/calendar", CALENDAR_KEYS, "a calendar");
+    }
     // OpenSLO: isRolling defaults to false when a calendar is given.
     boolean rolling = timeWindow.path("isRolling").asBoolean(!timeWindow.has("calendar"));
     CalendarWindow calendar = null;

@@ -104,6 +104,16 @@ class OpenSloParserTest {
   }
 
   @Test
+  void timeWindowFieldsOutsideTheSpecAreRejectedRatherThanIgnored() {
+    // A misspelt calendar would otherwise make a rolling 30-day window of what was meant as calendar periods.
+    rejected(slo("", "target: 0.99", "{duration: 30d, calender: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "Occurrences"),
+        21, "unsupported field calender in a timeWindow; accepted: [calendar, duration, isRolling]");
+    rejected(slo("", "target: 0.99", "{duration: 30d, isrolling: false}", "Occurrences"), 21, "unsupported field isrolling in a timeWindow");
+    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC, timezone: CET}}",
+        "Occurrences"), 21, "unsupported field timezone in a calendar; accepted: [startTime, timeZone]");
+  }
+
+  @Test
   void objectiveFieldsOutsideTheSubsetAreRejectedRatherThanIgnored() throws Exception {
     // OpenSLO's composite SLOs give each objective its own indicator (and a compositeWeight): evaluating the SLO's
     // indicator against it instead would be another SLO than the one written.
