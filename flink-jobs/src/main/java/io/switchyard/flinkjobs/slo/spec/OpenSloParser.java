@@ -418,7 +418,10 @@ public final class OpenSloParser {
       throw c.doc().error(cond, "a burnrate condition needs lookbackWindow (the window of the burn rate, e.g. 1h)");
     }
     Duration lookback = duration(c.doc(), cond + "/lookbackWindow");
-    if (lookback.isZero() || lookback.toMillis() % aggregationWindow.toMillis() != 0) {
+    if (lookback.isZero()) {
+      throw c.doc().error(cond + "/lookbackWindow", "lookbackWindow must be longer than 0 (the window of the burn rate, e.g. 1h)");
+    }
+    if (lookback.toMillis() % aggregationWindow.toMillis() != 0) {
       throw c.doc().error(cond + "/lookbackWindow", "lookbackWindow " + Durations.format(lookback) + " is not a whole multiple of "
           + "the job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows");
     }
@@ -510,7 +513,10 @@ public final class OpenSloParser {
     } else {
       throw doc.error(base + "timeSliceWindow", "timeSliceWindow must be a whole number of minutes or a duration like 5m");
     }
-    if (slice.isZero() || slice.toMillis() % aggregationWindow.toMillis() != 0) {
+    if (slice.isNegative() || slice.isZero()) {
+      throw doc.error(base + "timeSliceWindow", "timeSliceWindow must be longer than 0 (the slice length, e.g. 5m)");
+    }
+    if (slice.toMillis() % aggregationWindow.toMillis() != 0) {
       throw doc.error(base + "timeSliceWindow", "timeSliceWindow " + Durations.format(slice) + " is not a whole multiple of the "
           + "job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows, so only such a "
           + "slice is counted exactly");

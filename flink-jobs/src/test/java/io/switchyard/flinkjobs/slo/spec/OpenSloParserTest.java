@@ -114,6 +114,16 @@ class OpenSloParserTest {
   }
 
   @Test
+  void aZeroLookbackOrSliceWindowIsRefusedAsEmptyNotAsAMisfitToTheAggregationWindow() {
+    // OpenSLO's duration-shorthand is a positive number: 0m is no window (only alertAfter defaults to 0m).
+    policyRejected(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 0m, alertAfter"),
+        "lookbackWindow: 0m", "lookbackWindow must be longer than 0");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 0m}", ROLLING_28D, "Timeslices"), 24,
+        "timeSliceWindow must be longer than 0");
+    rejected(slo("", "{target: 0.99, timeSliceWindow: 0}", ROLLING_28D, "RatioTimeslices"), 24, "timeSliceWindow must be longer than 0");
+  }
+
+  @Test
   void objectiveFieldsOutsideTheSubsetAreRejectedRatherThanIgnored() throws Exception {
     // OpenSLO's composite SLOs give each objective its own indicator (and a compositeWeight): evaluating the SLO's
     // indicator against it instead would be another SLO than the one written.
