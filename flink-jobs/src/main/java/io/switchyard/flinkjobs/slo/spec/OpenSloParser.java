@@ -41,6 +41,11 @@ public final class OpenSloParser {
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$");
   private static final Set<String> SLO_SPEC_KEYS = Set.of("service", "description", "indicator", "indicatorRef", "timeWindow",
       "budgetingMethod", "objectives", "alertPolicies");
+  private static final Set<String> TIME_WINDOW_KEYS = Set.of("duration", "isRolling", "calendar");
+  private static final Set<String> CALENDAR_KEYS = Set.of("startTime", "timeZone");
+  private static final Set<String> OBJECTIVE_KEYS = Set.of("displayName", "target", "targetPercent", "timeSliceTarget",
+      "timeSliceWindow");
+  private static final Set<String> COMPOSITE_KEYS = Set.of("indicator", "indicatorRef", "compositeWeight");
   private static final Set<String> POLICY_SPEC_KEYS = Set.of("description", "alertWhenNoData", "alertWhenResolved",
       "alertWhenBreaching", "conditions", "notificationTargets");
   private static final Set<String> CONDITION_SPEC_KEYS = Set.of("description", "severity", "condition");
@@ -207,6 +212,13 @@ public final class OpenSloParser {
       throw doc.error("/spec/timeWindow", "timeWindow must list exactly one window");
     }
     JsonNode timeWindow = windows.get(0);
+    if (!timeWindow.isObject()) {
+      throw doc.error("/spec/timeWindow/0", "a timeWindow must be a mapping with duration (and isRolling or calendar)");
+    }
+    keys(doc, "/spec/timeWindow/0", TIME_WINDOW_KEYS, "a timeWindow");
+    if (timeWindow.has("calendar")) {
+      keys(doc, "/spec/timeWindow/0/calendar", CALENDAR_KEYS, "a calendar");
+    }
     // OpenSLO: isRolling defaults to false when a calendar is given.
     boolean rolling = timeWindow.path("isRolling").asBoolean(!timeWindow.has("calendar"));
     CalendarWindow calendar = null;
@@ -215,6 +227,12 @@ public final class OpenSloParser {
       if (timeWindow.has("calendar")) {
         throw doc.error("/spec/timeWindow/0/calendar", "a rolling window (isRolling: true) has no calendar; for calendar periods "
             + "set isRolling: false");
+      }
+      String written = text(doc, "/spec/timeWindow/0/duration", true).trim();
+      if (written.matches("\\d+[MQY]")) {
+        // OpenSLO's shorthand, but a month's, quarter's or year's length depends on where it falls in the calendar.
+        throw doc.error("/spec/timeWindow/0/duration", "'" + written + "' is a calendar length (M months, Q quarters, Y years): a "
+            + "rolling window is written in h, d or w, e.g. 30d; for calendar periods set isRolling: false and a calendar");
       }
       window = duration(doc, "/spec/timeWindow/0/duration");
       if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(Duration.ofDays(90)) > 0) {
@@ -235,9 +253,20 @@ public final class OpenSloParser {
       throw doc.error("/spec/objectives", "objectives must list exactly one objective");
     }
     JsonNode objective = objectives.get(0);
-    for (String k : List.of("op", "value")) {
-      if (objective.has(k)) {
+    if (!objective.isObject()) {
+      throw doc.error("/spec/objectives/0", "an objective must be a mapping with target or targetPercent");
+    }
+    for (Iterator<String> it = objective.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (k.equals("op") || k.equals("value")) {
         throw doc.error("/spec/objectives/0/" + k, "objective field " + k + " is not supported (ratio SLIs only)");
+      }
+      if (COMPOSITE_KEYS.contains(k)) {
+        throw doc.error("/spec/objectives/0/" + k, "composite SLOs (an objective with its own indicator, indicatorRef or "
+            + "compositeWeight) are not supported: give each objective an SLO of its own with spec.indicator or spec.indicatorRef");
+      }
+      if (!OBJECTIVE_KEYS.contains(k)) {
+        throw doc.error("/spec/objectives/0/" + k, "unsupported field " + k + " in an objective; accepted: " + sorted(OBJECTIVE_KEYS));
       }
     }
     SloSpec.Budgeting budgeting = budgetingMethod == SloSpec.Budgeting.Method.OCCURRENCES
@@ -389,7 +418,10 @@ public final class OpenSloParser {
       throw c.doc().error(cond, "a burnrate condition needs lookbackWindow (the window of the burn rate, e.g. 1h)");
     }
     Duration lookback = duration(c.doc(), cond + "/lookbackWindow");
-    if (lookback.isZero() || lookback.toMillis() % aggregationWindow.toMillis() != 0) {
+    if (lookback.isZero()) {
+      throw c.doc().error(cond + "/lookbackWindow", "lookbackWindow must be longer than 0 (the window of the burn rate, e.g. 1h)");
+    }
+    if (lookback.toMillis() % aggregationWindow.toMillis() != 0) {
       throw c.doc().error(cond + "/lookbackWindow", "lookbackWindow " + Durations.format(lookback) + " is not a whole multiple of "
           + "the job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows");
     }
@@ -481,7 +513,10 @@ public final class OpenSloParser {
     } else {
       throw doc.error(base + "timeSliceWindow", "timeSliceWindow must be a whole number of minutes or a duration like 5m");
     }
-    if (slice.isZero() || slice.toMillis() % aggregationWindow.toMillis() != 0) {
+    if (slice.isNegative() || slice.isZero()) {
+      throw doc.error(base + "timeSliceWindow", "timeSliceWindow must be longer than 0 (the slice length, e.g. 5m)");
+    }
+    if (slice.toMillis() % aggregationWindow.toMillis() != 0) {
       throw doc.error(base + "timeSliceWindow", "timeSliceWindow " + Durations.format(slice) + " is not a whole multiple of the "
           + "job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows, so only such a "
           + "slice is counted exactly");

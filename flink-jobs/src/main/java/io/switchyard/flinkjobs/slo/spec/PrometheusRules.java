@@ -48,8 +48,7 @@ public final class PrometheusRules {
         y.append("  # ").append(slo.name()).append(": calendar periods of ").append(slo.calendar())
             .append(": no period rules, Prometheus ranges are rolling\n");
       }
-      String ids = "sloth_id: \"" + slo.name() + "\", sloth_service: \"" + slo.service() + "\", sloth_slo: \"" + slo.name() + "\"";
-      String labels = "{" + ids + "}";
+      String ids = "sloth_id: \"" + slo.name() + "\", sloth_service: " + doubleQuoted(slo.service()) + ", sloth_slo: \"" + slo.name() + "\"";
       for (Duration w : windows) {
         y.append("  - record: slo:sli_error:ratio_rate").append(Durations.format(w)).append('\n');
         y.append("    expr: ").append(quote(errorRatio(slo, w)))
@@ -75,7 +74,9 @@ public final class PrometheusRules {
         }
         y.append("  - alert: SwitchyardSloBurnRate").append(severity.equals("page") ? "Page" : "Ticket").append('\n');
         y.append("    expr: ").append(quote(String.join(" or ", terms))).append('\n');
-        y.append("    labels: {severity: ").append(severity).append(", sloth_id: \"").append(slo.name()).append("\"}\n");
+        // sloth_severity as Sloth's alert rules carry it (Sloth's UI and routes written for Sloth read it); severity for the rest.
+        y.append("    labels: {severity: ").append(severity).append(", sloth_severity: ").append(severity).append(", sloth_id: \"")
+            .append(slo.name()).append("\"}\n");
         y.append("    annotations: {summary: ").append(quote("SLO " + slo.name() + " is burning its error budget too fast"))
             .append("}\n");
       }
@@ -124,9 +125,13 @@ public final class PrometheusRules {
     y.append("    annotations: {summary: ").append(quote(summary)).append("}\n");
   }
 
-  /** A YAML double-quoted scalar: a severity is any string. */
-  private static String doubleQuoted(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  /**
+   * A double-quoted string, as a YAML scalar and as a PromQL string alike (both read {@code \\}, {@code \"} and
+   * {@code \n} the same way): a severity, a service or a namespace is any string.
+   */
+  static String doubleQuoted(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        + "\"";
   }
 
   /**
@@ -136,7 +141,8 @@ public final class PrometheusRules {
    */
   private static void metadata(StringBuilder y, SloSpec slo, Duration shortest, String ids) {
     String labels = "{" + ids + "}";
-    String select = "{" + ids.replace(": ", "=") + "}";
+    String select = "{sloth_id=\"" + slo.name() + "\", sloth_service=" + doubleQuoted(slo.service()) + ", sloth_slo=\"" + slo.name()
+        + "\"}";
     String perBudget = " / on(sloth_id, sloth_slo, sloth_service) group_left slo:error_budget:ratio" + select;
     record(y, "slo:objective:ratio", "vector(" + num(slo.objective()) + ")", labels);
     record(y, "slo:error_budget:ratio", "vector(" + num(slo.errorBudget()) + ")", labels);
@@ -208,12 +214,12 @@ public final class PrometheusRules {
    */
   private static String selector(SloSpec slo) {
     SloSpec.Target t = slo.target();
-    StringBuilder s = new StringBuilder("{server=\"").append(t.service()).append('"');
+    StringBuilder s = new StringBuilder("{server=").append(doubleQuoted(t.service()));
     if (!t.namespace().isEmpty()) {
-      s.append(", server_service_namespace=\"").append(t.namespace()).append('"');
+      s.append(", server_service_namespace=").append(doubleQuoted(t.namespace()));
     }
     if (t.isEdge()) {
-      s.append(", client=\"").append(t.client()).append('"');
+      s.append(", client=").append(doubleQuoted(t.client()));
     }
     return s.append('}').toString();
   }

@@ -93,6 +93,54 @@ class OpenSloParserTest {
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
 
   @Test
+  void aRollingWindowInMonthsQuartersOrYearsIsRejectedAsACalendarLengthNotAsAnInvalidDuration() {
+    // OpenSLO's duration-shorthand has M, Q and Y; their length depends on the calendar, so Switchyard takes them for
+    // calendar windows only, and says so.
+    for (String d : List.of("1M", "1Q", "1Y")) {
+      rejected(slo("", "target: 0.99", "{duration: " + d + ", isRolling: true}", "Occurrences"), 21,
+          "'" + d + "' is a calendar length (M months, Q quarters, Y years): a rolling window is written in h, d or w, e.g. 30d; "
+              + "for calendar periods set isRolling: false and a calendar");
+    }
+  }
+
+  @Test
+  void timeWindowFieldsOutsideTheSpecAreRejectedRatherThanIgnored() {
+    // A misspelt calendar would otherwise make a rolling 30-day window of what was meant as calendar periods.
+    rejected(slo("", "target: 0.99", "{duration: 30d, calender: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}", "Occurrences"),
+        21, "unsupported field calender in a timeWindow; accepted: [calendar, duration, isRolling]");
+    rejected(slo("", "target: 0.99", "{duration: 30d, isrolling: false}", "Occurrences"), 21, "unsupported field isrolling in a timeWindow");
+    rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC, timezone: CET}}",
+        "Occurrences"), 21, "unsupported field timezone in a calendar; accepted: [startTime, timeZone]");
+  }
+
+  @Test
+  void aZeroLookbackOrSliceWindowIsRefusedAsEmptyNotAsAMisfitToTheAggregationWindow() {
+    // OpenSLO's duration-shorthand is a positive number: 0m is no window (only alertAfter defaults to 0m).
+    policyRejected(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 0m, alertAfter"),
+        "lookbackWindow: 0m", "lookbackWindow must be longer than 0");
+    rejected(slo("", "{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: 0m}", ROLLING_28D, "Timeslices"), 24,
+        "timeSliceWindow must be longer than 0");
+    rejected(slo("", "{target: 0.99, timeSliceWindow: 0}", ROLLING_28D, "RatioTimeslices"), 24, "timeSliceWindow must be longer than 0");
+  }
+
+  @Test
+  void objectiveFieldsOutsideTheSubsetAreRejectedRatherThanIgnored() throws Exception {
+    // OpenSLO's composite SLOs give each objective its own indicator (and a compositeWeight): evaluating the SLO's
+    // indicator against it instead would be another SLO than the one written.
+    rejected(slo("", "{target: 0.99, indicatorRef: other-sli}", ROLLING_28D, "Occurrences"), 24,
+        "composite SLOs (an objective with its own indicator, indicatorRef or compositeWeight) are not supported");
+    rejected(slo("", "{target: 0.99, compositeWeight: 2}", ROLLING_28D, "Occurrences"), 24, "composite SLOs");
+    // A misspelt field is not silently dropped.
+    rejected(slo("", "{target: 0.99, timeSliceWindw: 5m}", ROLLING_28D, "Occurrences"), 24,
+        "unsupported field timeSliceWindw in an objective; accepted: [displayName, target, targetPercent, timeSliceTarget, "
+            + "timeSliceWindow]");
+    rejected(slo("", "{target: 0.99, op: gte}", ROLLING_28D, "Occurrences"), 24, "objective field op is not supported");
+    // OpenSLO's displayName stays accepted.
+    assertThat(OpenSloParser.parse(slo("", "{displayName: non-failed, target: 0.99}", ROLLING_28D, "Occurrences"), VALID_FILE))
+        .singleElement().satisfies(s -> assertThat(s.objective()).isEqualTo(0.99));
+  }
+
+  @Test
   void aTargetPercentIsTheDecimalFractionItWrites() throws Exception {
     Map<String, Double> written = Map.of("99.9", 0.999, "99.95", 0.9995, "99.99", 0.9999, "95", 0.95, "57.3", 0.573);
     for (Map.Entry<String, Double> e : written.entrySet()) {

@@ -214,7 +214,7 @@ class PrometheusRulesPromtoolIT {
       String name = "SwitchyardSloBurnRate" + (severity.equals("page") ? "Page" : "Ticket");
       test.append("      - {eval_time: ").append(quietAt).append(", alertname: ").append(name).append(", exp_alerts: []}\n");
       test.append("      - eval_time: ").append(firingAt).append("\n        alertname: ").append(name).append("\n        exp_alerts:\n");
-      test.append("          - exp_labels: {severity: ").append(severity)
+      test.append("          - exp_labels: {severity: ").append(severity).append(", sloth_severity: ").append(severity)
           .append(", sloth_id: checkout-availability, sloth_service: checkout, sloth_slo: checkout-availability}\n");
       test.append("            exp_annotations: {summary: SLO checkout-availability is burning its error budget too fast}\n");
     }

@@ -52,6 +52,17 @@ class PrometheusRulesTest {
   }
 
   @Test
+  void burnRateAlertsCarrySlothsSeverityLabelAsSlothsAlertsDo() throws Exception {
+    // Sloth's alert_rules_v1 plugin labels its page and ticket alerts sloth_severity: page|ticket; Sloth's UI and
+    // Alertmanager routes written for Sloth read it from ALERTS.
+    Map<String, JsonNode> r = rules(PrometheusRules.render(validFolder(), AlertPolicy.DEFAULT, Duration.ofMinutes(1)), 0);
+    assertThat(r.get("SwitchyardSloBurnRatePage").at("/labels/sloth_severity").asText()).isEqualTo("page");
+    assertThat(r.get("SwitchyardSloBurnRatePage").at("/labels/severity").asText()).isEqualTo("page");
+    assertThat(r.get("SwitchyardSloBurnRateTicket").at("/labels/sloth_severity").asText()).isEqualTo("ticket");
+    assertThat(r.get("SwitchyardSloBurnRateTicket").at("/labels/severity").asText()).isEqualTo("ticket");
+  }
+
+  @Test
   void aLatencyThresholdBetweenTheEveryFourthBoundsSelectsItsOwnBucket() throws Exception {
     String yaml = PrometheusRules.render(validFolder(), AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     // The latency SLO's threshold is bucket 23 (290 ms), which the server histograms of /metrics always show.
