@@ -2,12 +2,12 @@ package io.switchyard.flinkjobs.slo.spec;
 
 import io.switchyard.model.LatencyBuckets;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -237,8 +237,12 @@ public final class PrometheusRules {
     return java.equals(plain) ? "le=\"" + java + "\"" : "le=~\"" + java.replace(".", "\\\\.") + "|" + plain.replace(".", "\\\\.") + "\"";
   }
 
-  private static String num(double v) {
-    return String.format(Locale.ROOT, "%.10g", v).replaceAll("0+$", "").replaceAll("\\.$", "");
+  /**
+   * A number as PromQL and YAML both read it: 10 significant digits, no trailing zeros, never in exponent form
+   * (stripping the zeros of {@code %g}'s {@code 1.000000000e-10} cut its exponent to {@code e-1}).
+   */
+  static String num(double v) {
+    return BigDecimal.valueOf(v).round(new MathContext(10)).stripTrailingZeros().toPlainString();
   }
 
   private static String quote(String s) {

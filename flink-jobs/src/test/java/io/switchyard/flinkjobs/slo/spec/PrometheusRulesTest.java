@@ -30,6 +30,17 @@ class PrometheusRulesTest {
   }
 
   @Test
+  void numbersAreWrittenInPlainDecimalsOfTenSignificantDigitsWhateverTheirExponent() {
+    assertThat(PrometheusRules.num(0.014400000000000001)).isEqualTo("0.0144");
+    assertThat(PrometheusRules.num(100)).isEqualTo("100");
+    assertThat(PrometheusRules.num(1)).isEqualTo("1");
+    assertThat(PrometheusRules.num(99.9)).isEqualTo("99.9");
+    // %g wrote 1.000000000e-10, and stripping its trailing zeros left e-1: ten orders of magnitude off.
+    assertThat(PrometheusRules.num(1e-10)).isEqualTo("0.0000000001");
+    assertThat(PrometheusRules.num(2.0 / 3)).isEqualTo("0.6666666667");
+  }
+
+  @Test
   void writesSlothsMetadataRulesUnderSlothsNamesAndLabels() throws Exception {
     String yaml = PrometheusRules.render(validFolder(), AlertPolicy.DEFAULT, Duration.ofMinutes(1));
     Map<String, JsonNode> r = rules(yaml, 0);
