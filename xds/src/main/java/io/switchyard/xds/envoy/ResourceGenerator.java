@@ -362,8 +362,9 @@ public final class ResourceGenerator {
       JwtProvider.Builder b = JwtProvider.newBuilder()
           .setIssuer(p.issuer())
           .addAllAudiences(p.audiences())
-          // ext_authz reads the verified claims from this metadata (metadata_context_namespaces).
-          .setPayloadInMetadata(p.name());
+          // ext_authz reads the verified claims from this metadata (metadata_context_namespaces); one key for all
+          // providers, as Istio sets it, because ext-authz trusts exactly one.
+          .setPayloadInMetadata(EnvoyNames.JWT_PAYLOAD_KEY);
       p.forwardPayloadHeader().ifPresent(b::setForwardPayloadHeader);
       p.jwksUri().ifPresent(uri -> b.setRemoteJwks(RemoteJwks.newBuilder()
           .setHttpUri(HttpUri.newBuilder()

@@ -16,6 +16,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -64,6 +66,28 @@ class ResourceGeneratorTest {
     assertThat(authz.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ext-authz");
     assertThat(authz.getMetadataContextNamespacesList()).containsExactly("envoy.filters.http.jwt_authn");
     assertThat(authz.getTransportApiVersion().name()).isEqualTo("V3");
+  }
+
+  /**
+   * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
+   * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
+   */
+  @Test
+  void everyJwtProviderWritesItsClaimsUnderThePayloadKeyExtAuthzReads() throws Exception {
+    Mesh two = MeshFiles.parse(Path.of("mesh.yaml"), """
+        jwtProviders:
+          - {name: corp, issuer: https://idp.example.com, localJwks: '{"keys":[]}'}
+          - {name: partners, issuer: https://partners.example.com, localJwks: '{"keys":[]}'}
+        workloads:
+          - {name: a, namespace: x, appPorts: [80]}
+        """);
+    EnvoyResources a = new ResourceGenerator(two).generate("a").orElseThrow();
+    JwtAuthentication jwt = hcm(a.listeners().get(0)).getHttpFilters(1).getTypedConfig().unpack(JwtAuthentication.class);
+    assertThat(jwt.getProvidersMap().values()).extracting(JwtProvider::getPayloadInMetadata)
+        .containsExactly("payload", "payload");
+    JwtAuthentication edgeJwt = hcm(edge.listeners().get(0)).getHttpFilters(1).getTypedConfig()
+        .unpack(JwtAuthentication.class);
+    assertThat(edgeJwt.getProvidersOrThrow("corp").getPayloadInMetadata()).isEqualTo("payload");
   }
 
   @Test
