@@ -290,6 +290,11 @@ public final class ResourceGenerator {
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(w.nodeGroup())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        // Istio's default (meshConfig pathNormalization BASE), which ext-authz's --path-normalization default
+        // matches: without it Envoy routes, rate-limits and forwards the raw path while policies decided on the
+        // normalised one. Envoy leaves normalize_path off unless told.
+        .setNormalizePath(BoolValue.of(true))
+        .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
     hcm.addHttpFilters(filter(EnvoyNames.FILTER_FAULT, HTTPFault.getDefaultInstance()));
     boolean jwt = !mesh.jwtProviders().isEmpty();

@@ -69,6 +69,22 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's default path normalization (meshConfig {@code BASE}), which ext-authz's {@code --path-normalization}
+   * default assumes: routes, filters and the upstream see the same normalised path that policies matched.
+   */
+  @Test
+  void envoyListenersNormalizePathsAsIstiosBaseNormalization() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.hasNormalizePath()).as(group).isTrue();
+      assertThat(hcm.getNormalizePath().getValue()).as(group).isTrue();
+      assertThat(hcm.getMergeSlashes()).as(group).isFalse();
+      assertThat(hcm.getPathWithEscapedSlashesAction()).as(group)
+          .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED);
+    }
+  }
+
+  /**
    * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
    * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
    */
