@@ -187,7 +187,10 @@ public final class ResourceGenerator {
           .setConsecutive5Xx(UInt32Value.of(o.consecutive5xx()))
           .setInterval(Durations.fromMillis(o.interval().toMillis()))
           .setBaseEjectionTime(Durations.fromMillis(o.baseEjectionTime().toMillis()))
-          .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+          .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()))
+          // Envoy also ejects by success rate unless told not to (enforcing_success_rate defaults to 100); the mesh
+          // file asks for consecutive errors only, as Istio's outlierDetection, which switches it off the same way.
+          .setEnforcingSuccessRate(UInt32Value.of(0));
       if (o.consecutiveGatewayErrors() > 0) {
         // Envoy counts gateway failures but does not eject on them unless enforcement is switched on.
         od.setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))

@@ -69,6 +69,19 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * The mesh file's outlier detection counts consecutive errors only; Envoy would also eject by success rate (its
+   * enforcing_success_rate defaults to 100), which Istio switches off for every DestinationRule.
+   */
+  @Test
+  void outlierDetectionEjectsOnConsecutiveErrorsOnlyNotOnSuccessRate() {
+    Cluster reviews = edge.clusters().stream().filter(x -> x.getName().equals("outbound|9080||reviews.shop.svc.cluster.local"))
+        .findFirst().orElseThrow();
+    assertThat(reviews.getOutlierDetection().hasEnforcingSuccessRate()).isTrue();
+    assertThat(reviews.getOutlierDetection().getEnforcingSuccessRate().getValue()).isZero();
+    assertThat(reviews.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
+  }
+
+  /**
    * Istio's default path normalization (meshConfig {@code BASE}), which ext-authz's {@code --path-normalization}
    * default assumes: routes, filters and the upstream see the same normalised path that policies matched.
    */
