@@ -338,6 +338,12 @@ public final class ResourceGenerator {
                   .setLogName(w.nodeGroup())
                   .setTransportApiVersion(ApiVersion.V3)
                   .setGrpcService(grpcService(EnvoyNames.CLUSTER_ACCESS_LOG, t.timeout())))
+              // ALS carries no header it is not told to log: ingest takes the trace id from traceparent (what our
+              // OpenTelemetry tracer propagates), gRPC from content-type and the gRPC status from grpc-status.
+              .addAdditionalRequestHeadersToLog("traceparent")
+              .addAdditionalRequestHeadersToLog("content-type")
+              .addAdditionalResponseHeadersToLog("grpc-status")
+              .addAdditionalResponseTrailersToLog("grpc-status")
               .build())));
     }
     if (w.accessLogger().otel()) {

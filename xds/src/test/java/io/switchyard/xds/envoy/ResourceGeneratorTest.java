@@ -69,6 +69,22 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Envoy's ALS logs no request header, response header or trailer it is not told to; ingest reads the trace id from
+   * traceparent (what the generated OpenTelemetry tracer propagates), gRPC from content-type and the gRPC status from
+   * the grpc-status trailer or header (docs/ingest.md).
+   */
+  @Test
+  void alsLogsTheHeadersIngestReadsTraceIdsAndGrpcStatusFrom() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpGrpcAccessLogConfig als = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0))
+          .getAccessLog(0).getTypedConfig().unpack(HttpGrpcAccessLogConfig.class);
+      assertThat(als.getAdditionalRequestHeadersToLogList()).as(group).containsExactly("traceparent", "content-type");
+      assertThat(als.getAdditionalResponseHeadersToLogList()).as(group).containsExactly("grpc-status");
+      assertThat(als.getAdditionalResponseTrailersToLogList()).as(group).containsExactly("grpc-status");
+    }
+  }
+
+  /**
    * The mesh file's outlier detection counts consecutive errors only; Envoy would also eject by success rate (its
    * enforcing_success_rate defaults to 100), which Istio switches off for every DestinationRule.
    */
