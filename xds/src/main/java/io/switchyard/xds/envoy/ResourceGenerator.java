@@ -55,6 +55,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -437,6 +438,14 @@ public final class ResourceGenerator {
           .setRetryOn(rt.retryOn())
           .setNumRetries(UInt32Value.of(rt.attempts()));
       rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
+      if (!proxyless) {
+        // As Istio builds every Envoy retry policy: Envoy alone may send a retry to the host that just failed.
+        // gRPC clients do not implement retry host predicates.
+        retry.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                .setName("envoy.retry_host_predicates.previous_hosts")
+                .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+            .setHostSelectionRetryMaxAttempts(5);
+      }
       action.setRetryPolicy(retry);
     });
     for (Mesh.RateLimit limit : r.rateLimits()) {

@@ -7,7 +7,9 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
@@ -111,6 +113,21 @@ class ResourceGeneratorTest {
       assertThat(hcm.getPathWithEscapedSlashesAction()).as(group)
           .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED);
     }
+  }
+
+  /**
+   * As Istio turns an HTTPRetry into Envoy's retry policy: a retry prefers a host not tried yet (Envoy alone may
+   * pick the failed host again), trying up to 5 host selections.
+   */
+  @Test
+  void envoyRetriesPreferHostsNotTriedYet() throws Exception {
+    RetryPolicy retry = route(edge, "reviews").getRoute().getRetryPolicy();
+    assertThat(retry.getRetryHostPredicateList()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("envoy.retry_host_predicates.previous_hosts");
+      assertThat(p.getTypedConfig().is(PreviousHostsPredicate.class)).isTrue();
+    });
+    assertThat(retry.getHostSelectionRetryMaxAttempts()).isEqualTo(5);
+    assertThat(ConsistencyCheck.problems(edge)).isEmpty();
   }
 
   /**
