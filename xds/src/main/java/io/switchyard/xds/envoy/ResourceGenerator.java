@@ -300,7 +300,6 @@ public final class ResourceGenerator {
         .setNormalizePath(BoolValue.of(true))
         .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
-    hcm.addHttpFilters(filter(EnvoyNames.FILTER_FAULT, HTTPFault.getDefaultInstance()));
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));
@@ -317,6 +316,9 @@ public final class ResourceGenerator {
       }
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_EXT_AUTHZ, authz.build()));
     });
+    // After authentication and authorization, as Istio orders them: a request is checked (and denied with 401/403)
+    // before a fault aborts or delays it.
+    hcm.addHttpFilters(filter(EnvoyNames.FILTER_FAULT, HTTPFault.getDefaultInstance()));
     sy.rateLimit().ifPresent(t -> hcm.addHttpFilters(filter(EnvoyNames.FILTER_RATELIMIT,
         io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.newBuilder()
             .setDomain(w.rateLimitDomain())

@@ -54,16 +54,25 @@ class ResourceGeneratorTest {
         .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
   }
 
+  static Any filterConfig(EnvoyResources r, String name) throws Exception {
+    return hcm(r.listeners().get(0)).getHttpFiltersList().stream().filter(f -> f.getName().equals(name)).findFirst()
+        .orElseThrow().getTypedConfig();
+  }
+
+  /**
+   * Istio's order: authentication, then authorization, then fault injection (then a rate limit filter inserted
+   * before the router), so a request is checked before a fault aborts or delays it.
+   */
   @Test
-  void envoyFilterChainIsFaultJwtExtAuthzRateLimitRouter() throws Exception {
+  void envoyFilterChainIsJwtExtAuthzFaultRateLimitRouter() throws Exception {
     assertThat(hcm(edge.listeners().get(0)).getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(
-        "envoy.filters.http.fault", "envoy.filters.http.jwt_authn", "envoy.filters.http.ext_authz",
+        "envoy.filters.http.jwt_authn", "envoy.filters.http.ext_authz", "envoy.filters.http.fault",
         "envoy.filters.http.ratelimit", "envoy.filters.http.router");
   }
 
   @Test
   void extAuthzFailsClosedAndSeesJwtClaims() throws Exception {
-    ExtAuthz authz = hcm(edge.listeners().get(0)).getHttpFilters(2).getTypedConfig().unpack(ExtAuthz.class);
+    ExtAuthz authz = filterConfig(edge, "envoy.filters.http.ext_authz").unpack(ExtAuthz.class);
     assertThat(authz.getFailureModeAllow()).isFalse();
     assertThat(authz.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ext-authz");
     assertThat(authz.getMetadataContextNamespacesList()).containsExactly("envoy.filters.http.jwt_authn");
@@ -144,17 +153,17 @@ class ResourceGeneratorTest {
           - {name: a, namespace: x, appPorts: [80]}
         """);
     EnvoyResources a = new ResourceGenerator(two).generate("a").orElseThrow();
-    JwtAuthentication jwt = hcm(a.listeners().get(0)).getHttpFilters(1).getTypedConfig().unpack(JwtAuthentication.class);
+    JwtAuthentication jwt = filterConfig(a, "envoy.filters.http.jwt_authn").unpack(JwtAuthentication.class);
     assertThat(jwt.getProvidersMap().values()).extracting(JwtProvider::getPayloadInMetadata)
         .containsExactly("payload", "payload");
-    JwtAuthentication edgeJwt = hcm(edge.listeners().get(0)).getHttpFilters(1).getTypedConfig()
+    JwtAuthentication edgeJwt = filterConfig(edge, "envoy.filters.http.jwt_authn")
         .unpack(JwtAuthentication.class);
     assertThat(edgeJwt.getProvidersOrThrow("corp").getPayloadInMetadata()).isEqualTo("payload");
   }
 
   @Test
   void rateLimitFailsOpenWithTheListenersDomain() throws Exception {
-    RateLimit rl = hcm(edge.listeners().get(0)).getHttpFilters(3).getTypedConfig().unpack(RateLimit.class);
+    RateLimit rl = filterConfig(edge, "envoy.filters.http.ratelimit").unpack(RateLimit.class);
     assertThat(rl.getDomain()).isEqualTo("edge");
     assertThat(rl.getFailureModeDeny()).isFalse();
     assertThat(rl.getRateLimitService().getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ratelimit");
