@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -98,6 +99,18 @@ public final class ResourceGenerator {
       .setAds(AggregatedConfigSource.getDefaultInstance())
       .setResourceApiVersion(ApiVersion.V3)
       .build();
+  /**
+   * Istio's default thresholds for every cluster: Envoy's own (1024 connections, pending and active requests, 3
+   * parallel retries) overflow on a busy proxy with 503 UO, and an overflowing ext_authz check fails closed.
+   */
+  private static final CircuitBreakers UNLIMITED = CircuitBreakers.newBuilder()
+      .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+          .setMaxConnections(UInt32Value.of(-1))
+          .setMaxPendingRequests(UInt32Value.of(-1))
+          .setMaxRequests(UInt32Value.of(-1))
+          .setMaxRetries(UInt32Value.of(-1))
+          .setTrackRemaining(true))
+      .build();
   private static final Any HTTP2_OPTIONS = Any.pack(HttpProtocolOptions.newBuilder()
       .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
@@ -179,7 +192,8 @@ public final class ResourceGenerator {
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
         .setConnectTimeout(Durations.fromMillis(s.connectTimeout().toMillis()))
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        .setCircuitBreakers(UNLIMITED);
     if (p.protocol() != Protocol.HTTP) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }
@@ -234,6 +248,7 @@ public final class ResourceGenerator {
         .setName(name)
         .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(Durations.fromMillis(connectTimeout.toMillis()))
+        .setCircuitBreakers(UNLIMITED)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(name)
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(lbEndpoint(host, port, 1))));

@@ -125,6 +125,26 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
+   * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
+   * that overflows fails closed.
+   */
+  @Test
+  void everyClusterLiftsEnvoysDefaultCircuitBreakerLimitsAsIstioDoes() {
+    for (EnvoyResources group : new ResourceGenerator(mesh).generateAll().values()) {
+      for (Cluster c : group.clusters()) {
+        assertThat(c.getCircuitBreakers().getThresholdsList()).as(c.getName()).singleElement().satisfies(t -> {
+          assertThat(Integer.toUnsignedLong(t.getMaxConnections().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxPendingRequests().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxRequests().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxRetries().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(t.getTrackRemaining()).isTrue();
+        });
+      }
+    }
+  }
+
+  /**
    * As Istio turns an HTTPRetry into Envoy's retry policy: a retry prefers a host not tried yet (Envoy alone may
    * pick the failed host again), trying up to 5 host selections.
    */
