@@ -314,6 +314,8 @@ public final class ResourceGenerator {
         // normalised one. Envoy leaves normalize_path off unless told.
         .setNormalizePath(BoolValue.of(true))
         .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
+        // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
+        .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {

@@ -124,6 +124,15 @@ class ResourceGeneratorTest {
     }
   }
 
+  /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
+  @Test
+  void envoyListenersAllowWebSocketUpgradesAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.getUpgradeConfigsList()).as(group).extracting(u -> u.getUpgradeType()).containsExactly("websocket");
+    }
+  }
+
   /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
