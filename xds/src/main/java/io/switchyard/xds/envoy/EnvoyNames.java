@@ -13,6 +13,11 @@ public final class EnvoyNames {
   public static final String FILTER_RATELIMIT = "envoy.filters.http.ratelimit";
   public static final String FILTER_ROUTER = "envoy.filters.http.router";
   public static final String HCM = "envoy.filters.network.http_connection_manager";
+  /**
+   * The dynamic-metadata key (under {@link #FILTER_JWT}) of every provider's verified payload: Istio's key for all
+   * providers, and the one ext-authz trusts by default ({@code --jwt-payload-key}).
+   */
+  public static final String JWT_PAYLOAD_KEY = "payload";
   public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
   public static final String CLUSTER_EXT_AUTHZ = "switchyard|ext-authz";

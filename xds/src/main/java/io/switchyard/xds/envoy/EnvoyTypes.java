@@ -38,7 +38,8 @@ public final class EnvoyTypes {
       OpenTelemetryConfig.getDescriptor(),
       HttpProtocolOptions.getDescriptor(),
       UpstreamTlsContext.getDescriptor(),
-      io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor());
+      io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig.getDescriptor(),
+      io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor());
 
   private static final JsonFormat.TypeRegistry REGISTRY = build();
 

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -55,6 +56,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -96,6 +98,18 @@ public final class ResourceGenerator {
   private static final ConfigSource ADS = ConfigSource.newBuilder()
       .setAds(AggregatedConfigSource.getDefaultInstance())
       .setResourceApiVersion(ApiVersion.V3)
+      .build();
+  /**
+   * Istio's default thresholds for every cluster: Envoy's own (1024 connections, pending and active requests, 3
+   * parallel retries) overflow on a busy proxy with 503 UO, and an overflowing ext_authz check fails closed.
+   */
+  private static final CircuitBreakers UNLIMITED = CircuitBreakers.newBuilder()
+      .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+          .setMaxConnections(UInt32Value.of(-1))
+          .setMaxPendingRequests(UInt32Value.of(-1))
+          .setMaxRequests(UInt32Value.of(-1))
+          .setMaxRetries(UInt32Value.of(-1))
+          .setTrackRemaining(true))
       .build();
   private static final Any HTTP2_OPTIONS = Any.pack(HttpProtocolOptions.newBuilder()
       .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
@@ -178,7 +192,8 @@ public final class ResourceGenerator {
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
         .setConnectTimeout(Durations.fromMillis(s.connectTimeout().toMillis()))
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        .setCircuitBreakers(UNLIMITED);
     if (p.protocol() != Protocol.HTTP) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }
@@ -187,7 +202,10 @@ public final class ResourceGenerator {
           .setConsecutive5Xx(UInt32Value.of(o.consecutive5xx()))
           .setInterval(Durations.fromMillis(o.interval().toMillis()))
           .setBaseEjectionTime(Durations.fromMillis(o.baseEjectionTime().toMillis()))
-          .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+          .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()))
+          // Envoy also ejects by success rate unless told not to (enforcing_success_rate defaults to 100); the mesh
+          // file asks for consecutive errors only, as Istio's outlierDetection, which switches it off the same way.
+          .setEnforcingSuccessRate(UInt32Value.of(0));
       if (o.consecutiveGatewayErrors() > 0) {
         // Envoy counts gateway failures but does not eject on them unless enforcement is switched on.
         od.setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))
@@ -230,6 +248,7 @@ public final class ResourceGenerator {
         .setName(name)
         .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(Durations.fromMillis(connectTimeout.toMillis()))
+        .setCircuitBreakers(UNLIMITED)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(name)
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(lbEndpoint(host, port, 1))));
@@ -290,8 +309,14 @@ public final class ResourceGenerator {
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(w.nodeGroup())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        // Istio's default (meshConfig pathNormalization BASE), which ext-authz's --path-normalization default
+        // matches: without it Envoy routes, rate-limits and forwards the raw path while policies decided on the
+        // normalised one. Envoy leaves normalize_path off unless told.
+        .setNormalizePath(BoolValue.of(true))
+        .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
+        // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
+        .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
-    hcm.addHttpFilters(filter(EnvoyNames.FILTER_FAULT, HTTPFault.getDefaultInstance()));
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));
@@ -308,6 +333,9 @@ public final class ResourceGenerator {
       }
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_EXT_AUTHZ, authz.build()));
     });
+    // After authentication and authorization, as Istio orders them: a request is checked (and denied with 401/403)
+    // before a fault aborts or delays it.
+    hcm.addHttpFilters(filter(EnvoyNames.FILTER_FAULT, HTTPFault.getDefaultInstance()));
     sy.rateLimit().ifPresent(t -> hcm.addHttpFilters(filter(EnvoyNames.FILTER_RATELIMIT,
         io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.newBuilder()
             .setDomain(w.rateLimitDomain())
@@ -330,6 +358,12 @@ public final class ResourceGenerator {
                   .setLogName(w.nodeGroup())
                   .setTransportApiVersion(ApiVersion.V3)
                   .setGrpcService(grpcService(EnvoyNames.CLUSTER_ACCESS_LOG, t.timeout())))
+              // ALS carries no header it is not told to log: ingest takes the trace id from traceparent (what our
+              // OpenTelemetry tracer propagates), gRPC from content-type and the gRPC status from grpc-status.
+              .addAdditionalRequestHeadersToLog("traceparent")
+              .addAdditionalRequestHeadersToLog("content-type")
+              .addAdditionalResponseHeadersToLog("grpc-status")
+              .addAdditionalResponseTrailersToLog("grpc-status")
               .build())));
     }
     if (w.accessLogger().otel()) {
@@ -362,8 +396,9 @@ public final class ResourceGenerator {
       JwtProvider.Builder b = JwtProvider.newBuilder()
           .setIssuer(p.issuer())
           .addAllAudiences(p.audiences())
-          // ext_authz reads the verified claims from this metadata (metadata_context_namespaces).
-          .setPayloadInMetadata(p.name());
+          // ext_authz reads the verified claims from this metadata (metadata_context_namespaces); one key for all
+          // providers, as Istio sets it, because ext-authz trusts exactly one.
+          .setPayloadInMetadata(EnvoyNames.JWT_PAYLOAD_KEY);
       p.forwardPayloadHeader().ifPresent(b::setForwardPayloadHeader);
       p.jwksUri().ifPresent(uri -> b.setRemoteJwks(RemoteJwks.newBuilder()
           .setHttpUri(HttpUri.newBuilder()
@@ -422,6 +457,14 @@ public final class ResourceGenerator {
           .setRetryOn(rt.retryOn())
           .setNumRetries(UInt32Value.of(rt.attempts()));
       rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
+      if (!proxyless) {
+        // As Istio builds every Envoy retry policy: Envoy alone may send a retry to the host that just failed.
+        // gRPC clients do not implement retry host predicates.
+        retry.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                .setName("envoy.retry_host_predicates.previous_hosts")
+                .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+            .setHostSelectionRetryMaxAttempts(5);
+      }
       action.setRetryPolicy(retry);
     });
     for (Mesh.RateLimit limit : r.rateLimits()) {

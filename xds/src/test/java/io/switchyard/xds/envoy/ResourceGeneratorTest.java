@@ -7,7 +7,9 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
@@ -16,6 +18,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -50,25 +54,145 @@ class ResourceGeneratorTest {
         .filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
   }
 
+  static Any filterConfig(EnvoyResources r, String name) throws Exception {
+    return hcm(r.listeners().get(0)).getHttpFiltersList().stream().filter(f -> f.getName().equals(name)).findFirst()
+        .orElseThrow().getTypedConfig();
+  }
+
+  /**
+   * Istio's order: authentication, then authorization, then fault injection (then a rate limit filter inserted
+   * before the router), so a request is checked before a fault aborts or delays it.
+   */
   @Test
-  void envoyFilterChainIsFaultJwtExtAuthzRateLimitRouter() throws Exception {
+  void envoyFilterChainIsJwtExtAuthzFaultRateLimitRouter() throws Exception {
     assertThat(hcm(edge.listeners().get(0)).getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly(
-        "envoy.filters.http.fault", "envoy.filters.http.jwt_authn", "envoy.filters.http.ext_authz",
+        "envoy.filters.http.jwt_authn", "envoy.filters.http.ext_authz", "envoy.filters.http.fault",
         "envoy.filters.http.ratelimit", "envoy.filters.http.router");
   }
 
   @Test
   void extAuthzFailsClosedAndSeesJwtClaims() throws Exception {
-    ExtAuthz authz = hcm(edge.listeners().get(0)).getHttpFilters(2).getTypedConfig().unpack(ExtAuthz.class);
+    ExtAuthz authz = filterConfig(edge, "envoy.filters.http.ext_authz").unpack(ExtAuthz.class);
     assertThat(authz.getFailureModeAllow()).isFalse();
     assertThat(authz.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ext-authz");
     assertThat(authz.getMetadataContextNamespacesList()).containsExactly("envoy.filters.http.jwt_authn");
     assertThat(authz.getTransportApiVersion().name()).isEqualTo("V3");
   }
 
+  /**
+   * Envoy's ALS logs no request header, response header or trailer it is not told to; ingest reads the trace id from
+   * traceparent (what the generated OpenTelemetry tracer propagates), gRPC from content-type and the gRPC status from
+   * the grpc-status trailer or header (docs/ingest.md).
+   */
+  @Test
+  void alsLogsTheHeadersIngestReadsTraceIdsAndGrpcStatusFrom() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpGrpcAccessLogConfig als = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0))
+          .getAccessLog(0).getTypedConfig().unpack(HttpGrpcAccessLogConfig.class);
+      assertThat(als.getAdditionalRequestHeadersToLogList()).as(group).containsExactly("traceparent", "content-type");
+      assertThat(als.getAdditionalResponseHeadersToLogList()).as(group).containsExactly("grpc-status");
+      assertThat(als.getAdditionalResponseTrailersToLogList()).as(group).containsExactly("grpc-status");
+    }
+  }
+
+  /**
+   * The mesh file's outlier detection counts consecutive errors only; Envoy would also eject by success rate (its
+   * enforcing_success_rate defaults to 100), which Istio switches off for every DestinationRule.
+   */
+  @Test
+  void outlierDetectionEjectsOnConsecutiveErrorsOnlyNotOnSuccessRate() {
+    Cluster reviews = edge.clusters().stream().filter(x -> x.getName().equals("outbound|9080||reviews.shop.svc.cluster.local"))
+        .findFirst().orElseThrow();
+    assertThat(reviews.getOutlierDetection().hasEnforcingSuccessRate()).isTrue();
+    assertThat(reviews.getOutlierDetection().getEnforcingSuccessRate().getValue()).isZero();
+    assertThat(reviews.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
+  }
+
+  /**
+   * Istio's default path normalization (meshConfig {@code BASE}), which ext-authz's {@code --path-normalization}
+   * default assumes: routes, filters and the upstream see the same normalised path that policies matched.
+   */
+  @Test
+  void envoyListenersNormalizePathsAsIstiosBaseNormalization() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.hasNormalizePath()).as(group).isTrue();
+      assertThat(hcm.getNormalizePath().getValue()).as(group).isTrue();
+      assertThat(hcm.getMergeSlashes()).as(group).isFalse();
+      assertThat(hcm.getPathWithEscapedSlashesAction()).as(group)
+          .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED);
+    }
+  }
+
+  /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
+  @Test
+  void envoyListenersAllowWebSocketUpgradesAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.getUpgradeConfigsList()).as(group).extracting(u -> u.getUpgradeType()).containsExactly("websocket");
+    }
+  }
+
+  /**
+   * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
+   * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
+   * that overflows fails closed.
+   */
+  @Test
+  void everyClusterLiftsEnvoysDefaultCircuitBreakerLimitsAsIstioDoes() {
+    for (EnvoyResources group : new ResourceGenerator(mesh).generateAll().values()) {
+      for (Cluster c : group.clusters()) {
+        assertThat(c.getCircuitBreakers().getThresholdsList()).as(c.getName()).singleElement().satisfies(t -> {
+          assertThat(Integer.toUnsignedLong(t.getMaxConnections().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxPendingRequests().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxRequests().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(Integer.toUnsignedLong(t.getMaxRetries().getValue())).isEqualTo(0xFFFF_FFFFL);
+          assertThat(t.getTrackRemaining()).isTrue();
+        });
+      }
+    }
+  }
+
+  /**
+   * As Istio turns an HTTPRetry into Envoy's retry policy: a retry prefers a host not tried yet (Envoy alone may
+   * pick the failed host again), trying up to 5 host selections.
+   */
+  @Test
+  void envoyRetriesPreferHostsNotTriedYet() throws Exception {
+    RetryPolicy retry = route(edge, "reviews").getRoute().getRetryPolicy();
+    assertThat(retry.getRetryHostPredicateList()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("envoy.retry_host_predicates.previous_hosts");
+      assertThat(p.getTypedConfig().is(PreviousHostsPredicate.class)).isTrue();
+    });
+    assertThat(retry.getHostSelectionRetryMaxAttempts()).isEqualTo(5);
+    assertThat(ConsistencyCheck.problems(edge)).isEmpty();
+  }
+
+  /**
+   * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
+   * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
+   */
+  @Test
+  void everyJwtProviderWritesItsClaimsUnderThePayloadKeyExtAuthzReads() throws Exception {
+    Mesh two = MeshFiles.parse(Path.of("mesh.yaml"), """
+        jwtProviders:
+          - {name: corp, issuer: https://idp.example.com, localJwks: '{"keys":[]}'}
+          - {name: partners, issuer: https://partners.example.com, localJwks: '{"keys":[]}'}
+        workloads:
+          - {name: a, namespace: x, appPorts: [80]}
+        """);
+    EnvoyResources a = new ResourceGenerator(two).generate("a").orElseThrow();
+    JwtAuthentication jwt = filterConfig(a, "envoy.filters.http.jwt_authn").unpack(JwtAuthentication.class);
+    assertThat(jwt.getProvidersMap().values()).extracting(JwtProvider::getPayloadInMetadata)
+        .containsExactly("payload", "payload");
+    JwtAuthentication edgeJwt = filterConfig(edge, "envoy.filters.http.jwt_authn")
+        .unpack(JwtAuthentication.class);
+    assertThat(edgeJwt.getProvidersOrThrow("corp").getPayloadInMetadata()).isEqualTo("payload");
+  }
+
   @Test
   void rateLimitFailsOpenWithTheListenersDomain() throws Exception {
-    RateLimit rl = hcm(edge.listeners().get(0)).getHttpFilters(3).getTypedConfig().unpack(RateLimit.class);
+    RateLimit rl = filterConfig(edge, "envoy.filters.http.ratelimit").unpack(RateLimit.class);
     assertThat(rl.getDomain()).isEqualTo("edge");
     assertThat(rl.getFailureModeDeny()).isFalse();
     assertThat(rl.getRateLimitService().getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo("switchyard|ratelimit");
