@@ -23,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,12 +103,11 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
     if (Files.isRegularFile(path)) {
       return List.of(path);
     }
-    try (Stream<Path> s = Files.walk(path)) {
-      // Hidden parts are skipped as the reloader skips them (a mounted ConfigMap's ..<timestamp> copies).
-      return s.filter(p -> !ConfigReloader.hidden(path.relativize(p)))
-          .filter(Files::isRegularFile)
+    try {
+      // The files the reloader watches: links followed (a ConfigMap's keys and items subfolders), hidden names
+      // (the kubelet's ..<timestamp> copies) skipped.
+      return ConfigReloader.visibleFiles(path).stream()
           .filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
-          .sorted()
           .collect(Collectors.toList());
     } catch (IOException e) {
       throw new ConfigException(path, 0, 0, "cannot list: " + e.getMessage(), e);

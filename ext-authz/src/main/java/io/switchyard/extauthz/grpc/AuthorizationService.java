@@ -17,7 +17,7 @@ import io.switchyard.extauthz.log.DecisionLogger;
 import io.switchyard.extauthz.metrics.ExtAuthzMetrics;
 import io.switchyard.extauthz.request.CheckRequestMapper;
 import io.switchyard.extauthz.request.RequestAttributes;
-import io.switchyard.serverkit.grpc.WireBytes;
+import io.switchyard.serverkit.grpc.WireRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,10 +34,11 @@ public final class AuthorizationService implements BindableService {
   private static final Logger LOG = LoggerFactory.getLogger(AuthorizationService.class);
   /**
    * Envoy's Check as generated, except that requests arrive as their wire bytes, which the mapper reads without
-   * building the protobuf message, and responses go out as pre-encoded bytes.
+   * building the protobuf message (a compressed one over the size limit is answered RESOURCE_EXHAUSTED, not
+   * UNKNOWN), and responses go out as pre-encoded bytes.
    */
-  private static final MethodDescriptor<byte[], EncodedCheckResponse> CHECK = AuthorizationGrpc.getCheckMethod()
-      .toBuilder(WireBytes.MARSHALLER, EncodedCheckResponse.MARSHALLER).build();
+  private static final MethodDescriptor<WireRequest, EncodedCheckResponse> CHECK = AuthorizationGrpc.getCheckMethod()
+      .toBuilder(WireRequest.MARSHALLER, EncodedCheckResponse.MARSHALLER).build();
 
   private final CheckRequestMapper mapper;
   private final DecisionEngine engine;
@@ -64,7 +65,12 @@ public final class AuthorizationService implements BindableService {
     // The schema descriptor is the generated one, so reflection and health list the same service.
     ServiceDescriptor service = ServiceDescriptor.newBuilder(AuthorizationGrpc.SERVICE_NAME)
         .setSchemaDescriptor(AuthorizationGrpc.getServiceDescriptor().getSchemaDescriptor()).addMethod(CHECK).build();
-    return ServerServiceDefinition.builder(service).addMethod(CHECK, ServerCalls.asyncUnaryCall(this::check)).build();
+    return ServerServiceDefinition.builder(service).addMethod(CHECK, ServerCalls.asyncUnaryCall((WireRequest request,
+        StreamObserver<EncodedCheckResponse> out) -> {
+      if (!request.refuse(out)) {
+        check(request.bytes(), out);
+      }
+    })).build();
   }
 
   public void check(byte[] request, StreamObserver<EncodedCheckResponse> out) {

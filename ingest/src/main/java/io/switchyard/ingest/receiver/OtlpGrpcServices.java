@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -17,8 +16,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.switchyard.ingest.mapping.OtlpRequests;
-import io.switchyard.serverkit.grpc.WireBytes;
-import java.io.InputStream;
+import io.switchyard.serverkit.grpc.WireRequest;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -41,7 +39,7 @@ public final class OtlpGrpcServices {
    */
   public static ServerServiceDefinition tracesDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<WireRequest, ExportTraceServiceResponse> method = TraceServiceGrpc.getExportMethod()
-        .toBuilder(REQUESTS, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
+        .toBuilder(WireRequest.MARSHALLER, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
         .addMethod(method, ServerCalls.asyncUnaryCall((WireRequest request, StreamObserver<ExportTraceServiceResponse> out) ->
             admit(pipeline, admission, workers, Pipeline.SPANS, request, out, body -> {
@@ -60,7 +58,7 @@ public final class OtlpGrpcServices {
 
   public static ServerServiceDefinition logsDefinition(Pipeline pipeline, Admission admission, Executor workers) {
     MethodDescriptor<WireRequest, ExportLogsServiceResponse> method = LogsServiceGrpc.getExportMethod()
-        .toBuilder(REQUESTS, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
+        .toBuilder(WireRequest.MARSHALLER, ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance())).build();
     return ServerServiceDefinition.builder(LogsServiceGrpc.SERVICE_NAME)
         .addMethod(method, ServerCalls.asyncUnaryCall((WireRequest wire, StreamObserver<ExportLogsServiceResponse> out) ->
             admit(pipeline, admission, workers, Pipeline.LOGS, wire, out, body -> {
@@ -77,36 +75,9 @@ public final class OtlpGrpcServices {
         .build();
   }
 
-  /**
-   * A request's wire bytes, or the status it is refused with when they could not be read: a compressed message
-   * found over the size limit while gRPC decompresses it, inside the marshaller, where a thrown status would reach
-   * the client as UNKNOWN ("Application error processing RPC") instead of RESOURCE_EXHAUSTED.
-   */
-  record WireRequest(byte[] bytes, Status refused) {}
-
-  static final MethodDescriptor.Marshaller<WireRequest> REQUESTS = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(WireRequest value) {
-      return WireBytes.MARSHALLER.stream(value.bytes());
-    }
-
-    @Override
-    public WireRequest parse(InputStream stream) {
-      try {
-        return new WireRequest(WireBytes.MARSHALLER.parse(stream), null);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
-          throw e;
-        }
-        return new WireRequest(null, e.getStatus());
-      }
-    }
-  };
-
   static void admit(Pipeline pipeline, Admission admission, Executor workers, String signal, WireRequest request,
       StreamObserver<?> out, Consumer<byte[]> work) {
-    if (request.refused() != null) {
-      out.onError(request.refused().asRuntimeException());
+    if (request.refuse(out)) {
       return;
     }
     byte[] body = request.bytes();

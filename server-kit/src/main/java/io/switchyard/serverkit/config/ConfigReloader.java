@@ -6,19 +6,24 @@ import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,11 +148,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       if (Files.isDirectory(path)) {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(path, FileVisitOption.FOLLOW_LINKS)) {
-          files = walk.filter(p -> !hidden(path.relativize(p))).filter(Files::isRegularFile).sorted().toList();
-        }
-        for (Path f : files) {
+        for (Path f : visibleFiles(path)) {
           digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
           digest.update(readOrEmpty(f));
@@ -176,6 +177,41 @@ public final class ConfigReloader<T> implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * The regular files under a watched folder, sorted, as loaders that read a whole folder should list them: links
+   * are followed (a ConfigMap's keys, and an {@code items[].path} subfolder, are links into {@code ..data}), and
+   * hidden names are not entered at all, so the kubelet deleting its previous {@code ..<timestamp>} folder while
+   * the folder is listed is not an error, and nothing is read twice.
+   */
+  public static List<Path> visibleFiles(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        return d.equals(dir) || !hidden(dir.relativize(d)) ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+        if (attrs.isRegularFile() && !hidden(dir.relativize(f))) {
+          files.add(f);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        // Gone between listing and reading (an editor's or the kubelet's swap): the next look sees the settled state.
+        if (e instanceof NoSuchFileException || hidden(dir.relativize(f))) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    files.sort(null);
+    return files;
   }
 
   private static byte[] readOrEmpty(Path f) {

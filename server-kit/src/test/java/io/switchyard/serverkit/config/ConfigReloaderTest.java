@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.metrics.Metrics;
+import io.switchyard.testing.KubeletVolume;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +85,78 @@ class ConfigReloaderTest {
       Files.writeString(dir.resolve("a.yaml"), "limit: 7\n");
       await().atMost(Duration.ofSeconds(10)).until(() -> r.current() == 7);
       assertThat(seen).containsExactly(7);
+    }
+  }
+
+  @Test
+  void configMapFolderUpdateIsReloadedOnceAndItsHiddenCopiesAreNotRead() throws Exception {
+    KubeletVolume v = KubeletVolume.mount(dir.resolve("mnt"), Map.of("a.yaml", "limit: 1\n", "b.yaml", "limit: 2\n"));
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", v.dir(), loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(3);
+
+      v.update(Map.of("a.yaml", "limit: 5\n", "b.yaml", "limit: 2\n"));
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(7);
+      assertThat(r.reloadNow()).isFalse();
+
+      // Same keys and content in a new ..<timestamp> folder: nothing an operator changed, so no reload.
+      v.update(Map.of("a.yaml", "limit: 5\n", "b.yaml", "limit: 2\n"));
+      assertThat(r.reloadNow()).isFalse();
+
+      v.update(Map.of("a.yaml", "limit: 5\n"));
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(5);
+      assertThat(r.version()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void configMapFileUpdateIsReloadedThroughItsUnchangedLink() throws Exception {
+    KubeletVolume v = KubeletVolume.mount(dir.resolve("mnt"), Map.of("mesh.yaml", "limit: 1\n"));
+    ConfigLoader<Integer> one = f -> YamlConfig.read(f, Conf.class).limit();
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", v.file("mesh.yaml"), one).metrics(metrics)
+        .pollInterval(Duration.ofMillis(20)).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      v.update(Map.of("mesh.yaml", "limit: 9\n"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> r.current() == 9);
+      assertThat(counter("failure")).isZero();
+    }
+  }
+
+  @Test
+  void brokenConfigMapUpdateIsRefusedWithFileAndLineAndCounted() throws Exception {
+    KubeletVolume v = KubeletVolume.mount(dir.resolve("mnt"), Map.of("a.yaml", "limit: 1\n"));
+    List<String> refusals = new ArrayList<>();
+    ConfigLoader<Integer> recording = d -> {
+      try {
+        return loader.load(d);
+      } catch (ConfigException e) {
+        refusals.add(e.getMessage());
+        throw e;
+      }
+    };
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", v.dir(), recording).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      r.start();
+      v.update(Map.of("a.yaml", "limit: -4\n"));
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.current()).isEqualTo(1);
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(refusals).containsExactly(v.file("a.yaml") + ":1:1: limit must not be negative");
+    }
+  }
+
+  @Test
+  void visibleFilesFollowLinksAndDoNotEnterHiddenFolders() throws Exception {
+    KubeletVolume v = KubeletVolume.mount(dir.resolve("mnt"), Map.of("a.yaml", "limit: 1\n", "team/b.yaml", "limit: 2\n"));
+    // A hidden folder that cannot be walked (here a loop; in a pod, the kubelet's previous ..<timestamp> folder
+    // being deleted mid-listing) must not fail the listing.
+    Files.createSymbolicLink(v.dir().resolve("..loop"), Path.of("."));
+
+    assertThat(ConfigReloader.visibleFiles(v.dir())).containsExactly(v.file("a.yaml"), v.file("team/b.yaml"));
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", v.dir(), loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      v.update(Map.of("a.yaml", "limit: 4\n", "team/b.yaml", "limit: 2\n"));
+      assertThat(r.reloadNow()).isTrue();
     }
   }
 

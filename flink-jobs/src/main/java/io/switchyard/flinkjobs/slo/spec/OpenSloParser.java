@@ -90,11 +90,16 @@ public final class OpenSloParser {
     return readDirectory(dir, aggregationWindow, AlertPolicy.DEFAULT);
   }
 
-  /** Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. */
+  /**
+   * Every *.yaml / *.yml file of a folder (not recursive), SLI references resolved across files. Hidden names are
+   * skipped, as the reloader that watches the folder skips them: drafts, editors' lock files, and a mounted
+   * ConfigMap's {@code ..<timestamp>} folder.
+   */
   public static List<SloDocument> readDirectory(Path dir, Duration aggregationWindow, AlertPolicy alerts) throws SloSpecException {
     Map<String, String> texts = new LinkedHashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
+      for (Path f : files.filter(f -> !f.getFileName().toString().startsWith("."))
+          .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
         texts.put(f.toString(), Files.readString(f, StandardCharsets.UTF_8));
       }
     } catch (IOException e) {

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.model.LatencyBuckets;
+import io.switchyard.testing.KubeletVolume;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OpenSloParserTest {
   private static final String VALID_FILE = "checkout.yaml";
@@ -40,6 +43,19 @@ class OpenSloParserTest {
           objectives:
             - %s
         """.formatted(specExtra, window, method, objective);
+  }
+
+  @Test
+  void aMountedConfigMapIsReadOnceAndItsHiddenKeysAreSkipped(@TempDir Path tmp) throws Exception {
+    Path valid = Path.of("src/test/resources/slo/valid");
+    // The kubelet's layout (..data and ..<timestamp> hidden), plus a hidden key: a draft, or an editor's lock file.
+    KubeletVolume v = KubeletVolume.mount(tmp.resolve("slo"), Map.of(
+        "checkout.yaml", Files.readString(valid.resolve("checkout.yaml")),
+        "slis.yaml", Files.readString(valid.resolve("slis.yaml")),
+        ".draft.yaml", "not: [an, slo"));
+
+    assertThat(OpenSloParser.readDirectory(v.dir())).extracting(d -> d.spec().name())
+        .containsExactlyElementsOf(OpenSloParser.readDirectory(valid).stream().map(d -> d.spec().name()).toList());
   }
 
   @Test
