@@ -77,6 +77,8 @@ public final class RateLimitServer implements AutoCloseable {
           .tls(b.tls)
           .maxInboundMessageBytes(b.maxRequestBytes)
           .addService(new RateLimitGrpcService(limiter, stats, serverMetrics, b.maxDescriptors))
+          // the reference's gRPC health name (src/server/server_impl.go), which probes written for it ask about
+          .healthName("ratelimit")
           .readiness(ready);
       if (b.storage.kind() == StorageOptions.Kind.REDIS) {
         // Redis round trips block the handler; keep them off the transport threads.

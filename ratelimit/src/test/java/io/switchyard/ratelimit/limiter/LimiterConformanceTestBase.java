@@ -461,7 +461,7 @@ public abstract class LimiterConformanceTestBase {
     LimiterFixture f = fixture(YAML, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.X_RATELIMIT, true));
     RateLimitResponse r = f.call("web", d("plan", "gold"), d("path", "/login"));
     assertThat(r.getResponseHeadersToAdd(0).getKey()).isEqualTo("X-RateLimit-Limit");
-    assertThat(r.getResponseHeadersToAdd(0).getValue()).isEqualTo("2, 100;w=1, 2;w=60");
+    assertThat(r.getResponseHeadersToAdd(0).getValue()).isEqualTo("2, 100;w=1;name=\"gold\", 2;w=60");
   }
 
   @Test

@@ -168,6 +168,30 @@ class ReferenceParityTest {
         .containsExactly("X-RateLimit-Limit", "Left", "X-RateLimit-Reset");
   }
 
+  @Test
+  void quotaPoliciesNameTheirLimitAsEnvoysXRateLimitHeadersDo() {
+    // Envoy source/extensions/filters/http/ratelimit/ratelimit_headers.cc XRateLimitHeaderUtils::create: each quota
+    // policy is `<limit>;w=<window>`, followed by `;name="<name>"` when the limit has a name (its test case
+    // "1, 1;w=60;name=\"first\", 4;w=3600;name=\"second\""); an unnamed limit gets no name.
+    String yaml = """
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {name: per-user, unit: minute, requests_per_unit: 10}
+          - key: path
+            rate_limit: {unit: second, requests_per_unit: 100}
+        """;
+    LimiterFixture closest = fixture(yaml, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.X_RATELIMIT,
+        false));
+    assertThat(closest.call("web", d("user", "u"), d("path", "/")).getResponseHeadersToAdd(0).getValue())
+        .isEqualTo("10, 10;w=60;name=\"per-user\"");
+    store.close();
+    LimiterFixture all = fixture(yaml, LimiterOptions.defaults().withHeaders(LimiterOptions.HeaderStyle.X_RATELIMIT,
+        true));
+    assertThat(all.call("web", d("user", "u"), d("path", "/")).getResponseHeadersToAdd(0).getValue())
+        .isEqualTo("10, 10;w=60;name=\"per-user\", 100;w=1");
+  }
+
   /**
    * src/limiter/base_limiter.go GetResponseDescriptorStatus:
    * {@code nearLimitThreshold = uint64(math.Floor(float64(float32(overLimitThreshold) * this.nearLimitRatio)))} with

@@ -10,6 +10,9 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.ratelimit.config.Descriptors;
@@ -26,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -95,6 +99,17 @@ class RateLimitServerIT {
         .isEqualTo(RateLimitResponse.Code.OVER_LIMIT);
     assertThat(stub.shouldRateLimit(request("other", Descriptors.of("user", "a"))).getStatuses(0).hasCurrentLimit())
         .isFalse();
+  }
+
+  @Test
+  void grpcHealthAnswersForTheReferencesServiceNameToo() {
+    // envoyproxy/ratelimit src/server/server_impl.go: NewHealthChecker(health.NewServer(), "ratelimit", ...) sets the
+    // serving status of the service name "ratelimit", which probes written for it ask about.
+    for (String service : List.of("ratelimit", "", "envoy.service.ratelimit.v3.RateLimitService")) {
+      assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
+          .as("service '%s'", service).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
   }
 
   @Test

@@ -174,6 +174,7 @@ public final class GrpcServer implements AutoCloseable {
     private CertificateRegistry certificateRegistry = CertificateRegistry.shared();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private final List<String> healthNames = new ArrayList<>();
 
     private Builder(String name, int port) {
       this.name = Objects.requireNonNull(name, "name");
@@ -268,6 +269,15 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * One more name the health service answers for, with the same status as the server's services: the name that
+     * probes written for the server this one replaces ask about (envoyproxy/ratelimit registers "ratelimit").
+     */
+    public Builder healthName(String name) {
+      healthNames.add(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
     /** Applies to every service added with {@link #addService}; the first added runs first. */
     public Builder intercept(ServerInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor));
@@ -304,6 +314,7 @@ public final class GrpcServer implements AutoCloseable {
         names.add(s.getServiceDescriptor().getName());
         nb.addService(ServerInterceptors.intercept(s, reversed));
       }
+      names.addAll(healthNames);
       nb.addService(health.getHealthService());
       nb.addService(ProtoReflectionServiceV1.newInstance());
       return new GrpcServer(this, nb.build(), health, List.copyOf(names), certs);

@@ -107,6 +107,25 @@ class GrpcServerHealthTest {
   }
 
   @Test
+  void anExtraHealthNameFollowsTheSameReadiness() throws Exception {
+    Readiness readiness = new Readiness();
+    Readiness.Component config = readiness.register("config");
+    try (GrpcServer s = GrpcServer.builder("test", 0).host("127.0.0.1").shutdownGrace(Duration.ofMillis(200))
+        .addService(ServerServiceDefinition.builder(ECHO).build()).healthName("legacy").readiness(config).build()
+        .start()) {
+      ManagedChannel ch = channel(s);
+      try {
+        assertThat(check(ch, "legacy")).isEqualTo(ServingStatus.NOT_SERVING);
+        config.ready();
+        assertThat(check(ch, "legacy")).isEqualTo(ServingStatus.SERVING);
+        assertThat(check(ch, ECHO)).isEqualTo(ServingStatus.SERVING);
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void watchStreamsEachReadinessTransition() throws Exception {
     Readiness readiness = new Readiness();
     Readiness.Component config = readiness.register("config");
