@@ -22,8 +22,12 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -157,25 +161,52 @@ public final class EmbeddedKafka implements AutoCloseable {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
-  /** Creates the topics that do not exist yet; existing ones are left as they are. */
-  public void createTopics(List<TopicSpec> topics) {
+  /**
+   * Creates the topics that do not exist yet; existing ones are left as they are, and each way they differ from
+   * the catalogue is returned (see {@link #createTopics(Admin, List)}).
+   */
+  public List<TopicDrift> createTopics(List<TopicSpec> topics) {
     try (Admin admin = admin()) {
-      createTopics(admin, topics);
+      return createTopics(admin, topics);
     }
   }
 
-  /** Creates the topics that do not exist yet with any admin client (also against external clusters). */
-  public static void createTopics(Admin admin, List<TopicSpec> topics) {
+  /**
+   * How an existing topic differs from the catalogue: its partition count or one of the catalogue's topic configs
+   * ({@code setting} is "partitions" or the config's name).
+   */
+  public record TopicDrift(String topic, String setting, String actual, String expected) {
+    /**
+     * Whether the difference changes what readers see rather than cost or reach: a compacted topic cleaned by
+     * retention loses the latest value of keys that are not written again, a deleted one keeps only the latest.
+     */
+    public boolean changesSemantics() {
+      return setting.equals("cleanup.policy");
+    }
+
+    @Override
+    public String toString() {
+      return topic + " exists with " + setting + "=" + actual + " (catalogue: " + expected + ")";
+    }
+  }
+
+  /**
+   * Creates the topics that do not exist yet with any admin client (also against external clusters). Topics that
+   * exist are not changed (partitions cannot shrink, and an operator may have tuned retention on purpose), but
+   * their partition count and the catalogue's configs are compared, and every difference is returned so that the
+   * caller reports it instead of running on settings it did not ask for.
+   */
+  public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics) {
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> create = new ArrayList<>();
+      List<TopicSpec> present = new ArrayList<>();
       for (TopicSpec t : topics) {
-        if (!existing.contains(t.name())) {
+        if (existing.contains(t.name())) {
+          present.add(t);
+        } else {
           create.add(new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.kafkaConfigs()));
         }
-      }
-      if (create.isEmpty()) {
-        return;
       }
       for (var e : admin.createTopics(create).values().entrySet()) {
         try {
@@ -186,12 +217,46 @@ public final class EmbeddedKafka implements AutoCloseable {
           }
         }
       }
+      return drift(admin, present);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
     }
+  }
+
+  private static List<TopicDrift> drift(Admin admin, List<TopicSpec> present)
+      throws InterruptedException, TimeoutException {
+    if (present.isEmpty()) {
+      return List.of();
+    }
+    List<String> names = present.stream().map(TopicSpec::name).toList();
+    Map<String, TopicDescription> described;
+    Map<ConfigResource, Config> configs;
+    try {
+      described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+      configs = admin.describeConfigs(names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList())
+          .all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot check the settings of the existing topics: " + e.getCause().getMessage(), e.getCause());
+    }
+    List<TopicDrift> drift = new ArrayList<>();
+    for (TopicSpec t : present) {
+      int partitions = described.get(t.name()).partitions().size();
+      if (partitions != t.partitions()) {
+        drift.add(new TopicDrift(t.name(), "partitions", Integer.toString(partitions), Integer.toString(t.partitions())));
+      }
+      Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
+      for (var want : new java.util.TreeMap<>(t.kafkaConfigs()).entrySet()) {
+        ConfigEntry have = config.get(want.getKey());
+        String actual = have == null || have.value() == null ? "(unset)" : have.value();
+        if (!actual.equals(want.getValue())) {
+          drift.add(new TopicDrift(t.name(), want.getKey(), actual, want.getValue()));
+        }
+      }
+    }
+    return drift;
   }
 
   /** Stops the broker cleanly; its data stays in the data folder. */
