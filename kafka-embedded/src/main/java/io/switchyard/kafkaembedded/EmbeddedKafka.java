@@ -197,6 +197,16 @@ public final class EmbeddedKafka implements AutoCloseable {
    * caller reports it instead of running on settings it did not ask for.
    */
   public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics) {
+    return createTopics(admin, topics, (short) -1, Map.of());
+  }
+
+  /**
+   * As {@link #createTopics(Admin, List)}, with a replication factor ({@code -1}: the brokers'
+   * {@code default.replication.factor}, which is 1 unless the cluster sets it) and topic configs beyond the
+   * catalogue's for every topic (e.g. {@code min.insync.replicas}); both are compared on existing topics too.
+   */
+  public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics, short replicationFactor,
+      Map<String, String> extraConfigs) {
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> create = new ArrayList<>();
@@ -205,7 +215,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (existing.contains(t.name())) {
           present.add(t);
         } else {
-          create.add(new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.kafkaConfigs()));
+          create.add(new NewTopic(t.name(), t.partitions(), replicationFactor).configs(configs(t, extraConfigs)));
         }
       }
       for (var e : admin.createTopics(create).values().entrySet()) {
@@ -215,9 +225,11 @@ public final class EmbeddedKafka implements AutoCloseable {
           if (!(ex.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
           }
+          // Created meanwhile, or not yet in the listed metadata: compared like any existing topic.
+          topics.stream().filter(t -> t.name().equals(e.getKey())).forEach(present::add);
         }
       }
-      return drift(admin, present);
+      return drift(admin, present, replicationFactor, extraConfigs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
@@ -226,8 +238,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static List<TopicDrift> drift(Admin admin, List<TopicSpec> present)
-      throws InterruptedException, TimeoutException {
+  private static Map<String, String> configs(TopicSpec t, Map<String, String> extraConfigs) {
+    Map<String, String> all = new java.util.TreeMap<>(extraConfigs);
+    all.putAll(t.kafkaConfigs());
+    return all;
+  }
+
+  private static List<TopicDrift> drift(Admin admin, List<TopicSpec> present, short replicationFactor,
+      Map<String, String> extraConfigs) throws InterruptedException, TimeoutException {
     if (present.isEmpty()) {
       return List.of();
     }
@@ -243,12 +261,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     List<TopicDrift> drift = new ArrayList<>();
     for (TopicSpec t : present) {
-      int partitions = described.get(t.name()).partitions().size();
-      if (partitions != t.partitions()) {
-        drift.add(new TopicDrift(t.name(), "partitions", Integer.toString(partitions), Integer.toString(t.partitions())));
+      List<org.apache.kafka.common.TopicPartitionInfo> partitions = described.get(t.name()).partitions();
+      if (partitions.size() != t.partitions()) {
+        drift.add(new TopicDrift(t.name(), "partitions", Integer.toString(partitions.size()), Integer.toString(t.partitions())));
+      }
+      int replicas = partitions.stream().mapToInt(p -> p.replicas().size()).min().orElse(0);
+      if (replicationFactor > 0 && replicas != replicationFactor) {
+        drift.add(new TopicDrift(t.name(), "replication.factor", Integer.toString(replicas), Short.toString(replicationFactor)));
       }
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
-      for (var want : new java.util.TreeMap<>(t.kafkaConfigs()).entrySet()) {
+      for (var want : configs(t, extraConfigs).entrySet()) {
         ConfigEntry have = config.get(want.getKey());
         String actual = have == null || have.value() == null ? "(unset)" : have.value();
         if (!actual.equals(want.getValue())) {

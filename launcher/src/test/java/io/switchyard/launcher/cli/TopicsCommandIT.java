@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,5 +67,31 @@ class TopicsCommandIT {
     CliRun again = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix);
     assertThat(again.code).isZero();
     assertThat(again.err).isEmpty();
+  }
+
+  @Test
+  void minInsyncReplicasIsSetOnEveryCreatedTopic() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    CliRun r = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--replication-factor", "1", "--min-insync-replicas", "1");
+    assertThat(r.code).as(r.err).isZero();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      ConfigResource spans = new ConfigResource(ConfigResource.Type.TOPIC, prefix + Topics.SPANS.name());
+      ConfigEntry minIsr = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans).get("min.insync.replicas");
+      assertThat(minIsr.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+      assertThat(minIsr.value()).isEqualTo("1");
+    }
+    CliRun again = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
+        "--replication-factor", "1", "--min-insync-replicas", "1");
+    assertThat(again.err).isEmpty();
+  }
+
+  @Test
+  void aReplicationFactorTheClusterCannotPlaceFailsInOneLine() {
+    CliRun r = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", kafka.uniquePrefix(),
+        "--replication-factor", "2");
+    assertThat(r.code).isEqualTo(1);
+    assertThat(r.err.strip().lines()).hasSize(1);
+    assertThat(r.err).contains("replication factor of 2").doesNotContain("Exception");
   }
 }
