@@ -29,6 +29,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
@@ -252,12 +253,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     List<String> names = present.stream().map(TopicSpec::name).toList();
     Map<String, TopicDescription> described;
     Map<ConfigResource, Config> configs;
-    try {
-      described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
-      configs = admin.describeConfigs(names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList())
-          .all().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot check the settings of the existing topics: " + e.getCause().getMessage(), e.getCause());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+        configs = admin.describeConfigs(names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList())
+            .all().get(30, TimeUnit.SECONDS);
+        break;
+      } catch (ExecutionException e) {
+        // A topic another client just created is known to the controller before every broker's metadata has it.
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException("cannot check the settings of the existing topics: " + e.getCause().getMessage(), e.getCause());
+        }
+        Thread.sleep(200);
+      }
     }
     List<TopicDrift> drift = new ArrayList<>();
     for (TopicSpec t : present) {

@@ -2,9 +2,11 @@ package io.switchyard.launcher.cli;
 
 import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.switchyard.model.Topics;
 import io.switchyard.testing.SharedKafka;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -77,9 +79,12 @@ class TopicsCommandIT {
     assertThat(r.code).as(r.err).isZero();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       ConfigResource spans = new ConfigResource(ConfigResource.Type.TOPIC, prefix + Topics.SPANS.name());
-      ConfigEntry minIsr = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans).get("min.insync.replicas");
-      assertThat(minIsr.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
-      assertThat(minIsr.value()).isEqualTo("1");
+      // The broker this client asks may learn of the new topic a moment after the controller created it.
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+        ConfigEntry minIsr = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans).get("min.insync.replicas");
+        assertThat(minIsr.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        assertThat(minIsr.value()).isEqualTo("1");
+      });
     }
     CliRun again = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix,
         "--replication-factor", "1", "--min-insync-replicas", "1");
