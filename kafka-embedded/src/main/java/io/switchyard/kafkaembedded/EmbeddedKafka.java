@@ -22,9 +22,14 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
@@ -157,25 +162,62 @@ public final class EmbeddedKafka implements AutoCloseable {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
-  /** Creates the topics that do not exist yet; existing ones are left as they are. */
-  public void createTopics(List<TopicSpec> topics) {
+  /**
+   * Creates the topics that do not exist yet; existing ones are left as they are, and each way they differ from
+   * the catalogue is returned (see {@link #createTopics(Admin, List)}).
+   */
+  public List<TopicDrift> createTopics(List<TopicSpec> topics) {
     try (Admin admin = admin()) {
-      createTopics(admin, topics);
+      return createTopics(admin, topics);
     }
   }
 
-  /** Creates the topics that do not exist yet with any admin client (also against external clusters). */
-  public static void createTopics(Admin admin, List<TopicSpec> topics) {
+  /**
+   * How an existing topic differs from the catalogue: its partition count or one of the catalogue's topic configs
+   * ({@code setting} is "partitions" or the config's name).
+   */
+  public record TopicDrift(String topic, String setting, String actual, String expected) {
+    /**
+     * Whether the difference changes what readers see rather than cost or reach: a compacted topic cleaned by
+     * retention loses the latest value of keys that are not written again, a deleted one keeps only the latest.
+     */
+    public boolean changesSemantics() {
+      return setting.equals("cleanup.policy");
+    }
+
+    @Override
+    public String toString() {
+      return topic + " exists with " + setting + "=" + actual + " (catalogue: " + expected + ")";
+    }
+  }
+
+  /**
+   * Creates the topics that do not exist yet with any admin client (also against external clusters). Topics that
+   * exist are not changed (partitions cannot shrink, and an operator may have tuned retention on purpose), but
+   * their partition count and the catalogue's configs are compared, and every difference is returned so that the
+   * caller reports it instead of running on settings it did not ask for.
+   */
+  public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics) {
+    return createTopics(admin, topics, (short) -1, Map.of());
+  }
+
+  /**
+   * As {@link #createTopics(Admin, List)}, with a replication factor ({@code -1}: the brokers'
+   * {@code default.replication.factor}, which is 1 unless the cluster sets it) and topic configs beyond the
+   * catalogue's for every topic (e.g. {@code min.insync.replicas}); both are compared on existing topics too.
+   */
+  public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics, short replicationFactor,
+      Map<String, String> extraConfigs) {
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> create = new ArrayList<>();
+      List<TopicSpec> present = new ArrayList<>();
       for (TopicSpec t : topics) {
-        if (!existing.contains(t.name())) {
-          create.add(new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.kafkaConfigs()));
+        if (existing.contains(t.name())) {
+          present.add(t);
+        } else {
+          create.add(new NewTopic(t.name(), t.partitions(), replicationFactor).configs(configs(t, extraConfigs)));
         }
-      }
-      if (create.isEmpty()) {
-        return;
       }
       for (var e : admin.createTopics(create).values().entrySet()) {
         try {
@@ -184,14 +226,68 @@ public final class EmbeddedKafka implements AutoCloseable {
           if (!(ex.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
           }
+          // Created meanwhile, or not yet in the listed metadata: compared like any existing topic.
+          topics.stream().filter(t -> t.name().equals(e.getKey())).forEach(present::add);
         }
       }
+      return drift(admin, present, replicationFactor, extraConfigs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot list topics: " + e.getMessage(), e);
     }
+  }
+
+  private static Map<String, String> configs(TopicSpec t, Map<String, String> extraConfigs) {
+    Map<String, String> all = new java.util.TreeMap<>(extraConfigs);
+    all.putAll(t.kafkaConfigs());
+    return all;
+  }
+
+  private static List<TopicDrift> drift(Admin admin, List<TopicSpec> present, short replicationFactor,
+      Map<String, String> extraConfigs) throws InterruptedException, TimeoutException {
+    if (present.isEmpty()) {
+      return List.of();
+    }
+    List<String> names = present.stream().map(TopicSpec::name).toList();
+    Map<String, TopicDescription> described;
+    Map<ConfigResource, Config> configs;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+        configs = admin.describeConfigs(names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList())
+            .all().get(30, TimeUnit.SECONDS);
+        break;
+      } catch (ExecutionException e) {
+        // A topic another client just created is known to the controller before every broker's metadata has it.
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException("cannot check the settings of the existing topics: " + e.getCause().getMessage(), e.getCause());
+        }
+        Thread.sleep(200);
+      }
+    }
+    List<TopicDrift> drift = new ArrayList<>();
+    for (TopicSpec t : present) {
+      List<org.apache.kafka.common.TopicPartitionInfo> partitions = described.get(t.name()).partitions();
+      if (partitions.size() != t.partitions()) {
+        drift.add(new TopicDrift(t.name(), "partitions", Integer.toString(partitions.size()), Integer.toString(t.partitions())));
+      }
+      int replicas = partitions.stream().mapToInt(p -> p.replicas().size()).min().orElse(0);
+      if (replicationFactor > 0 && replicas != replicationFactor) {
+        drift.add(new TopicDrift(t.name(), "replication.factor", Integer.toString(replicas), Short.toString(replicationFactor)));
+      }
+      Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()));
+      for (var want : configs(t, extraConfigs).entrySet()) {
+        ConfigEntry have = config.get(want.getKey());
+        String actual = have == null || have.value() == null ? "(unset)" : have.value();
+        if (!actual.equals(want.getValue())) {
+          drift.add(new TopicDrift(t.name(), want.getKey(), actual, want.getValue()));
+        }
+      }
+    }
+    return drift;
   }
 
   /** Stops the broker cleanly; its data stays in the data folder. */

@@ -38,9 +38,11 @@ public record TopicSpec(String name, int partitions, CleanupPolicy cleanupPolicy
 
   /** Topic-level configs to create this topic with. */
   public Map<String, String> kafkaConfigs() {
+    String maxMessageBytes = Integer.toString(Topics.MAX_MESSAGE_BYTES);
     return cleanupPolicy == CleanupPolicy.COMPACT
-        ? Map.of("cleanup.policy", "compact")
-        : Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(retention.toMillis()));
+        ? Map.of("cleanup.policy", "compact", "max.message.bytes", maxMessageBytes)
+        : Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(retention.toMillis()),
+            "max.message.bytes", maxMessageBytes);
   }
 
   /** The same topic under a deployment prefix ("" leaves the name as is). */

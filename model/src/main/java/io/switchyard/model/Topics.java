@@ -5,6 +5,14 @@ import java.util.List;
 
 /** The catalogue of Switchyard's Kafka topics. Record types live in {@code io.switchyard.model.v1}. */
 public final class Topics {
+  /**
+   * The largest record batch every topic takes ({@code max.message.bytes}), and the largest request ingest's
+   * producer sends ({@code max.request.size}). Kafka's broker default is 1 MiB, but a span with large resource
+   * attributes can be bigger: without the topic setting the broker refuses it ({@code RecordTooLargeException}),
+   * which ingest can only take for Kafka being away.
+   */
+  public static final int MAX_MESSAGE_BYTES = 8 << 20;
+
   /** {@code SpanRecord}, key = trace id (hex). */
   public static final TopicSpec SPANS =
       new TopicSpec("switchyard.spans", 6, TopicSpec.CleanupPolicy.DELETE, Duration.ofHours(6));

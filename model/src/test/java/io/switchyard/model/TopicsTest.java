@@ -21,6 +21,12 @@ class TopicsTest {
   }
 
   @Test
+  void everyTopicTakesBatchesAsLargeAsIngestSends() {
+    assertThat(Topics.all()).allSatisfy(t ->
+        assertThat(t.kafkaConfigs()).containsEntry("max.message.bytes", Integer.toString(Topics.MAX_MESSAGE_BYTES)));
+  }
+
+  @Test
   void deleteTopicWithoutRetentionIsRejected() {
     assertThatThrownBy(() -> new TopicSpec("x", 1, TopicSpec.CleanupPolicy.DELETE, null))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,6 +1,7 @@
 package io.switchyard.ingest.kafka;
 
 import io.switchyard.ingest.IngestMetrics;
+import io.switchyard.model.Topics;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -94,7 +95,8 @@ public final class KafkaPublisher implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, options.inflightBudgetBytes() * 2));
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    // No larger than the topics' max.message.bytes, or the broker refuses what the producer let through.
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);

@@ -3,6 +3,7 @@ package io.switchyard.launcher.cli;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.TopicSpec;
 import io.switchyard.model.Topics;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -27,12 +28,18 @@ public final class TopicsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates every topic of the catalogue that does not exist yet.")
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates every topic of the catalogue that does not exist yet; reports existing topics whose partitions or configs differ from it.")
   static final class Create implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @picocli.CommandLine.Option(names = "--kafka-wait", paramLabel = "SECONDS",
         description = "How long the brokers have to answer before the command gives up (default: ${DEFAULT-VALUE}).")
     int kafkaWaitSeconds = 30;
+    @picocli.CommandLine.Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each new topic (default: the brokers' default.replication.factor, which Kafka sets to 1; use 3 on a production cluster).")
+    Short replicationFactor;
+    @picocli.CommandLine.Option(names = "--min-insync-replicas", paramLabel = "N",
+        description = "min.insync.replicas of each new topic: how many replicas must have a record before an acks=all producer (ingest, the Flink jobs) gets its acknowledgement (default: the brokers' min.insync.replicas, 1 unless the cluster sets it; 2 with --replication-factor 3).")
+    Integer minInsyncReplicas;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -40,9 +47,21 @@ public final class TopicsCommand implements Runnable {
       if (kafkaWaitSeconds < 1) {
         throw new ParameterException(spec.commandLine(), "--kafka-wait must be at least 1 (seconds), got " + kafkaWaitSeconds);
       }
+      if (replicationFactor != null && replicationFactor < 1) {
+        throw new ParameterException(spec.commandLine(), "--replication-factor must be at least 1, got " + replicationFactor);
+      }
+      if (minInsyncReplicas != null && minInsyncReplicas < 1) {
+        throw new ParameterException(spec.commandLine(), "--min-insync-replicas must be at least 1, got " + minInsyncReplicas);
+      }
+      if (minInsyncReplicas != null && replicationFactor != null && minInsyncReplicas > replicationFactor) {
+        // Kafka creates such a topic, but then refuses every acks=all write to it (NOT_ENOUGH_REPLICAS).
+        throw new ParameterException(spec.commandLine(), "--min-insync-replicas " + minInsyncReplicas
+            + " exceeds --replication-factor " + replicationFactor + ": no acks=all write could ever succeed");
+      }
       // A broker that is down, or a typo in --kafka, used to end in a stack trace ("cannot list topics: null")
       // after a minute: ask for the cluster id first and say in one line what could not be reached.
       String where = "Kafka at " + kafka.bootstrapServers + " (--kafka)";
+      List<EmbeddedKafka.TopicDrift> drift;
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
           AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000,
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000))) {
@@ -52,7 +71,9 @@ public final class TopicsCommand implements Runnable {
         } catch (ExecutionException | TimeoutException e) {
           return fail("cannot reach " + where + " within " + kafkaWaitSeconds + " s (--kafka-wait): no broker answered");
         }
-        EmbeddedKafka.createTopics(admin, Topics.all(kafka.topicPrefix));
+        drift = EmbeddedKafka.createTopics(admin, Topics.all(kafka.topicPrefix),
+            replicationFactor == null ? -1 : replicationFactor,
+            minInsyncReplicas == null ? Map.of() : Map.of("min.insync.replicas", minInsyncReplicas.toString()));
       } catch (KafkaException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return fail("cannot reach " + where + ": " + cause.getMessage());
@@ -65,7 +86,15 @@ public final class TopicsCommand implements Runnable {
       for (TopicSpec t : Topics.all(kafka.topicPrefix)) {
         spec.commandLine().getOut().printf("%s partitions=%d %s%n", t.name(), t.partitions(), t.kafkaConfigs());
       }
-      return 0;
+      // Existing topics are left as they are, but said so: other partitions or retention are the operator's
+      // choice (a warning); another cleanup.policy changes what the jobs read back (an error, exit 1).
+      boolean broken = false;
+      for (EmbeddedKafka.TopicDrift d : drift) {
+        broken |= d.changesSemantics();
+        spec.commandLine().getErr().println("switchyard: topics create: " + (d.changesSemantics() ? "" : "warning: ") + d
+            + (d.changesSemantics() ? "; Switchyard needs " + d.expected() + ": recreate the topic or change it with kafka-configs" : ""));
+      }
+      return broken ? 1 : 0;
     }
 
     private int fail(String reason) {

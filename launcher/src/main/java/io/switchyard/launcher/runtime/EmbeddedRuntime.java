@@ -123,7 +123,7 @@ public final class EmbeddedRuntime {
     Files.createDirectories(s.dataDir());
     SwitchyardProcess p = SwitchyardProcess.start(s.adminHost(), s.adminPort(), s.adminToken(), out);
     try {
-      String kafka = startKafka(p, s);
+      String kafka = startKafka(p, s, out);
       startRateLimit(p, s, out);
       StorefrontDemo demo = s.demo() == null ? null : new StorefrontDemo(s.demo(), out, false);
       if (demo != null) {
@@ -174,12 +174,15 @@ public final class EmbeddedRuntime {
     return l;
   }
 
-  private static String startKafka(SwitchyardProcess p, Settings s) {
+  private static String startKafka(SwitchyardProcess p, Settings s, PrintStream out) {
     Readiness.Component ready = p.readiness().register("kafka");
     EmbeddedKafka kafka = p.own("kafka", EmbeddedKafka.builder()
         .dataDir(s.dataDir().resolve("kafka")).host(KAFKA_HOST).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
     kafka.start();
-    kafka.createTopics(Topics.all(s.topicPrefix()));
+    for (EmbeddedKafka.TopicDrift d : kafka.createTopics(Topics.all(s.topicPrefix()))) {
+      // Topics of an older data folder, or changed by hand: they keep their settings, but not silently.
+      out.printf("switchyard: %-14s warning: topic %s%n", "kafka", d);
+    }
     ready.ready();
     p.announce("kafka", kafka.bootstrapServers() + " (KRaft; data in " + s.dataDir().resolve("kafka") + ")");
     return kafka.bootstrapServers();

@@ -35,4 +35,18 @@ class TopicsCommandTest {
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err).contains("--kafka-wait").contains("at least 1");
   }
+
+  @Test
+  void minInsyncReplicasAboveTheReplicationFactorIsAUsageError() {
+    CliRun r = run("topics", "create", "--replication-factor", "2", "--min-insync-replicas", "3");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err).contains("--min-insync-replicas 3").contains("--replication-factor 2");
+  }
+
+  @Test
+  void zeroReplicationFactorIsAUsageError() {
+    CliRun r = run("topics", "create", "--replication-factor", "0");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err).contains("--replication-factor").contains("at least 1");
+  }
 }
