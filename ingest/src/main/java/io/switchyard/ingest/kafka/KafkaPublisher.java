@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -233,7 +234,11 @@ public final class KafkaPublisher implements AutoCloseable {
     void fail(Throwable error) {
       if (finished.compareAndSet(false, true)) {
         cancelTimeout();
-        markUnavailable(error.toString());
+        // A record over the producer's or the topic's size limit says nothing of the broker: another request's
+        // records still go through (a topic created before the catalogue's 8 MiB limit refuses records over 1 MiB).
+        if (!(error instanceof RecordTooLargeException)) {
+          markUnavailable(error.toString());
+        }
         done.completeExceptionally(error);
       }
     }

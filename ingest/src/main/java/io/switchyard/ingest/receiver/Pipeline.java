@@ -15,6 +15,7 @@ import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
 import io.switchyard.ingest.mapping.SpanMapper;
 import io.switchyard.ingest.mapping.WireSpanMapper;
 import io.switchyard.ingest.spool.Spool;
+import io.switchyard.model.Topics;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.SpanRecord;
 import java.io.IOException;
@@ -37,6 +38,13 @@ public final class Pipeline {
   static final String SPANS = "spans";
   static final String LOGS = "logs";
   static final String ALS = "als";
+  /**
+   * The largest record value ingest sends. Above it the producer (max.request.size) or the broker (the topics'
+   * max.message.bytes) refuses the record, a failure that retrying cannot mend: such an item is rejected in the
+   * partial success instead, so that one span with huge resource attributes is neither retried forever nor taken for
+   * Kafka being away. 64 KiB below the limit leaves room for the batch's framing and a compressor's worst case.
+   */
+  static final int MAX_RECORD_BYTES = Topics.MAX_MESSAGE_BYTES - (64 << 10);
 
   /**
    * What became of an OTLP export: refused now, or published (future = Kafka's acknowledgement). {@code error}
@@ -88,8 +96,13 @@ public final class Pipeline {
     MappedBatch<SpanRecord> batch = spanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
     List<WireSpanMapper.Encoded> copies = new ArrayList<>(0);
+    int oversized = 0;
     for (SpanRecord r : batch.records()) {
       byte[] value = r.toByteArray();
+      if (value.length > MAX_RECORD_BYTES) {
+        oversized++; // and its link copies, which carry the same bytes
+        continue;
+      }
       records.add(new ProducerRecord<>(spansTopic, Hex.encodeAscii(r.getTraceId()), value));
       if (r.getLinksCount() > 0) {
         copies.clear();
@@ -99,7 +112,7 @@ public final class Pipeline {
         }
       }
     }
-    return publish(SPANS, "spans", records, batch.records().size(), batch, payloadBytes);
+    return publish(SPANS, "spans", records, batch.records().size() - oversized, batch, oversized, payloadBytes);
   }
 
   /**
@@ -111,29 +124,45 @@ public final class Pipeline {
     MappedBatch<WireSpanMapper.Encoded> batch = wireSpanMapper.map(request, unixNanos.getAsLong());
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
     int spans = 0;
+    int oversized = 0;
     for (WireSpanMapper.Encoded r : batch.records()) {
+      if (r.value().length > MAX_RECORD_BYTES) {
+        oversized += r.linkCopy() ? 0 : 1;
+        continue;
+      }
       records.add(new ProducerRecord<>(spansTopic, r.key(), r.value()));
       spans += r.linkCopy() ? 0 : 1;
     }
-    return publish(SPANS, "spans", records, spans, batch, request.length);
+    return publish(SPANS, "spans", records, spans, batch, oversized, request.length);
   }
 
   Export logs(ExportLogsServiceRequest request, long payloadBytes) {
     MappedBatch<AccessLogRecord> batch = logMapper.map(request, unixNanos.getAsLong());
     ignored(LOGS, batch);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().size());
+    int oversized = 0;
     for (AccessLogRecord r : batch.records()) {
-      records.add(accessLog(r));
+      ProducerRecord<byte[], byte[]> record = accessLog(r);
+      if (record.value().length > MAX_RECORD_BYTES) {
+        oversized++;
+        continue;
+      }
+      records.add(record);
     }
-    return publish(LOGS, "log records", records, records.size(), batch, payloadBytes);
+    return publish(LOGS, "log records", records, records.size(), batch, oversized, payloadBytes);
   }
 
   /** Publishes the records of {@code count} items (a span's link copies are records of the same item). */
   private Export publish(String signal, String items, List<ProducerRecord<byte[], byte[]>> records, int count,
-      MappedBatch<?> batch, long payloadBytes) {
+      MappedBatch<?> batch, int oversized, long payloadBytes) {
     metrics.bytesIn(signal, payloadBytes);
-    metrics.count(signal, "rejected", batch.rejected());
+    long rejected = batch.rejected() + oversized;
+    metrics.count(signal, "rejected", rejected);
     String error = batch.firstError();
+    if (oversized > 0 && error.isEmpty()) {
+      error = oversized + " " + items + " encoded larger than Kafka's record limit of " + MAX_RECORD_BYTES
+          + " bytes (mostly resource attributes) and were rejected";
+    }
     if (batch.truncated() > 0 && error.isEmpty()) {
       MappingOptions limits = spanMapper.options();
       error = batch.truncated() + " " + items + " exceeded the attribute limits (" + limits.maxAttributes()
@@ -142,7 +171,7 @@ public final class Pipeline {
     KafkaPublisher.Submission s = publisher.publish(records);
     if (!s.accepted()) {
       metrics.count(signal, "refused", count);
-      return new Export(s.refusal(), null, batch.rejected(), error);
+      return new Export(s.refusal(), null, rejected, error);
     }
     int n = count;
     long truncated = batch.truncated();
@@ -159,7 +188,7 @@ public final class Pipeline {
         metrics.droppedTraceIds(signal, "invalid", traceIdsInvalid);
       }
     });
-    return new Export(null, counted, batch.rejected(), error);
+    return new Export(null, counted, rejected, error);
   }
 
   /** Ignored items, and among them Envoy's intermediate access-log entries by reason. */

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -88,6 +89,19 @@ class KafkaPublisherTest {
     producer.completeNext();
     assertThat(probe.acked()).isCompleted();
     assertThat(p.available()).isTrue();
+  }
+
+  @Test
+  void aRecordTooLargeFailsItsBatchButLeavesKafkaAvailableForOthers() {
+    KafkaPublisher p = publisher(1 << 20, Duration.ofMinutes(1));
+    var big = p.publish(List.of(rec(10)));
+    producer.errorNext(new RecordTooLargeException("the record is 2097152 bytes, larger than the topic's limit"));
+    assertThat(big.acked()).isCompletedExceptionally();
+    assertThat(p.available()).isTrue();
+    var next = p.publish(List.of(rec(10)));
+    assertThat(next.accepted()).isTrue();
+    producer.completeNext();
+    assertThat(next.acked()).isCompleted();
   }
 
   @Test
