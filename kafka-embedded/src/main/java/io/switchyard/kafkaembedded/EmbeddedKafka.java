@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +27,7 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -240,7 +242,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private static Map<String, String> configs(TopicSpec t, Map<String, String> extraConfigs) {
-    Map<String, String> all = new java.util.TreeMap<>(extraConfigs);
+    Map<String, String> all = new TreeMap<>(extraConfigs);
     all.putAll(t.kafkaConfigs());
     return all;
   }
@@ -270,7 +272,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     List<TopicDrift> drift = new ArrayList<>();
     for (TopicSpec t : present) {
-      List<org.apache.kafka.common.TopicPartitionInfo> partitions = described.get(t.name()).partitions();
+      List<TopicPartitionInfo> partitions = described.get(t.name()).partitions();
       if (partitions.size() != t.partitions()) {
         drift.add(new TopicDrift(t.name(), "partitions", Integer.toString(partitions.size()), Integer.toString(t.partitions())));
       }
