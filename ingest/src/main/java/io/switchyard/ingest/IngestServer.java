@@ -8,10 +8,10 @@ import io.switchyard.ingest.mapping.SpanMapper;
 import io.switchyard.ingest.receiver.Admission;
 import io.switchyard.ingest.receiver.AlsGrpcService;
 import io.switchyard.ingest.receiver.BearerTokenInterceptor;
+import io.switchyard.ingest.receiver.GrpcDecompressors;
 import io.switchyard.ingest.receiver.OtlpGrpcServices;
 import io.switchyard.ingest.receiver.OtlpHttpHandler;
 import io.switchyard.ingest.receiver.Pipeline;
-import io.switchyard.ingest.receiver.ZstdCodec;
 import io.switchyard.ingest.spool.Spool;
 import io.switchyard.ingest.spool.SpoolReplayer;
 import io.switchyard.model.Topics;
@@ -95,7 +95,8 @@ public final class IngestServer implements AutoCloseable {
     long queuedBytes = config.publisher().inflightBudgetBytes();
     Admission grpcAdmission = new Admission(config.maxQueuedRequests(), queuedBytes);
     GrpcServer.Builder grpc = GrpcServer.builder("ingest-otlp", config.otlpGrpcPort()).host(config.host())
-        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes()).decompressors(ZstdCodec.withGrpcDefaults())
+        .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
+        .decompressors(GrpcDecompressors.collectorDefaults())
         .addService(OtlpGrpcServices.tracesDefinition(pipeline, grpcAdmission, otlpWorkers))
         .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers))
         .readiness(readiness);

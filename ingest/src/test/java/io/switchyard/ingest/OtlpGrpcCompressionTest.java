@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -27,12 +28,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xerial.snappy.SnappyFramedOutputStream;
 
 /**
  * OTLP/gRPC message compression: gzip, which OTLP names and the Collector's {@code otlp} exporter uses by default, and
- * zstd, which the Collector's OTLP receiver also registers (its exporter's {@code compression: zstd}), are taken; a
- * coding ingest has no decompressor for (the exporter's {@code snappy}) is answered {@code UNIMPLEMENTED}, as gRPC
- * answers it, and not mistaken for an uncompressed message.
+ * zstd and snappy (the framing format), which the Collector's OTLP receiver also registers (configgrpc; its exporter's
+ * {@code compression: zstd} or {@code snappy}), are taken; a coding ingest has no decompressor for (lz4, which the
+ * Collector takes over HTTP only) is answered {@code UNIMPLEMENTED}, as gRPC answers it, and not mistaken for an
+ * uncompressed message.
  */
 class OtlpGrpcCompressionTest {
   @TempDir Path dir;
@@ -52,11 +55,24 @@ class OtlpGrpcCompressionTest {
     }
   }
 
-  /** A client-side stand-in for snappy: only its name matters to the server, which refuses the call before reading. */
-  static final class NamedSnappy implements io.grpc.Compressor {
+  /** snappy's framing format, as the Collector's gRPC snappy compressor (golang/snappy's buffered writer) writes it. */
+  static final class Snappy implements io.grpc.Compressor {
     @Override
     public String getMessageEncoding() {
       return "snappy";
+    }
+
+    @Override
+    public OutputStream compress(OutputStream os) throws IOException {
+      return new SnappyFramedOutputStream(os);
+    }
+  }
+
+  /** A client-side stand-in for lz4: only its name matters to the server, which refuses the call before reading. */
+  static final class NamedLz4 implements io.grpc.Compressor {
+    @Override
+    public String getMessageEncoding() {
+      return "lz4";
     }
 
     @Override
@@ -73,7 +89,8 @@ class OtlpGrpcCompressionTest {
     CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
     compressors.register(new Codec.Gzip());
     compressors.register(new Zstd());
-    compressors.register(new NamedSnappy());
+    compressors.register(new Snappy());
+    compressors.register(new NamedLz4());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext()
         .compressorRegistry(compressors).build();
   }
@@ -105,12 +122,26 @@ class OtlpGrpcCompressionTest {
   }
 
   @Test
+  void aSnappyCompressedExportIsTakenAsTheCollectorTakesIt() {
+    ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans
+        .newBuilder().setSchemaUrl("https://opentelemetry.io/schemas/1.26.0".repeat(100))).build();
+    ExportTraceServiceResponse response = TraceServiceGrpc.newBlockingStub(channel).withCompression("snappy")
+        .withDeadlineAfter(10, TimeUnit.SECONDS).export(request);
+
+    assertThat(response.hasPartialSuccess()).isFalse();
+    ExportLogsServiceResponse logs = LogsServiceGrpc.newBlockingStub(channel).withCompression("snappy")
+        .withDeadlineAfter(10, TimeUnit.SECONDS).export(ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(ResourceLogs.getDefaultInstance()).build());
+    assertThat(logs.hasPartialSuccess()).isFalse();
+  }
+
+  @Test
   void aCompressedExportLargerThanTheLimitOnceDecompressedIsResourceExhaustedNamingIt() {
     // Zeros compress to a few kilobytes: gRPC finds the message too large only while decompressing it, inside the
     // marshaller, where any exception became UNKNOWN ("Application error processing RPC").
     ExportTraceServiceRequest big = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
         .setSchemaUrl("0".repeat(IngestConfig.DEFAULT_MAX_MESSAGE_MB << 20))).build();
-    for (String coding : new String[] {"gzip", "zstd"}) {
+    for (String coding : new String[] {"gzip", "zstd", "snappy"}) {
       StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc
           .newBlockingStub(channel).withCompression(coding).withDeadlineAfter(10, TimeUnit.SECONDS).export(big));
 
@@ -128,9 +159,9 @@ class OtlpGrpcCompressionTest {
   @Test
   void anExportInACodingWithoutDecompressorIsUnimplemented() {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc
-        .newBlockingStub(channel).withCompression("snappy").withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless()));
+        .newBlockingStub(channel).withCompression("lz4").withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(e.getStatus().getDescription()).contains("snappy");
+    assertThat(e.getStatus().getDescription()).contains("lz4");
   }
 }

@@ -100,6 +100,6 @@ class OtlpHttpContentEncodingTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(com.google.rpc.Status.parseFrom(response.body()).getMessage()).isEqualTo(
-        "request body could not be read: unsupported Content-Encoding 'br' (gzip, zstd, zlib, deflate or none)");
+        "request body could not be read: unsupported Content-Encoding 'br' (gzip, zstd, zlib, deflate, snappy, x-snappy-framed, lz4 or none)");
   }
 }

@@ -13,6 +13,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.switchyard.ingest.kafka.KafkaPublisher;
 import io.switchyard.ingest.mapping.OtlpRequests;
 import io.switchyard.serverkit.http.HttpServerKit;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,9 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4FrameInputStream;
 
 /**
- * OTLP/HTTP {@code POST /v1/traces} and {@code /v1/logs}: binary protobuf or JSON, optionally gzip-compressed.
+ * OTLP/HTTP {@code POST /v1/traces} and {@code /v1/logs}: binary protobuf or JSON, optionally compressed.
  * Answers 200 (with partial success when some items were rejected) only after Kafka acknowledged; 429/503 with
  * {@code Retry-After} while Kafka is slow or down; 400 naming the problem for a malformed body. Error bodies are a
  * {@code google.rpc.Status} in the request's encoding; the JSON one also carries {@code "error"}.
@@ -220,33 +223,73 @@ public final class OtlpHttpHandler implements HttpHandler {
 
   /**
    * The body, decompressed by its {@code Content-Encoding}: gzip, which OTLP names, and the other codings the
-   * Collector's OTLP receiver takes by default that a Collector's {@code otlphttp} exporter sends ({@code zstd}, and
-   * {@code zlib} / {@code deflate}, both the zlib format as the Collector reads them). Held to the limit after
-   * decompression, so a small compressed body cannot grow past it.
+   * Collector's OTLP receiver takes by default ({@code confighttp}'s {@code compression_algorithms}): {@code zstd},
+   * {@code zlib} / {@code deflate} (both the zlib format as the Collector reads them), {@code snappy} (a block, or the
+   * framing format when the body starts with its stream identifier), {@code x-snappy-framed} and {@code lz4} (frames).
+   * Held to the limit after decompression, so a small compressed body cannot grow past it. A body its coding cannot
+   * decode is refused naming the coding.
    */
   private byte[] readBody(HttpExchange ex) throws IOException {
     String header = ex.getRequestHeaders().getFirst("Content-Encoding");
     String encoding = header == null ? "" : header.trim().toLowerCase(Locale.ROOT);
     InputStream raw = ex.getRequestBody();
-    try (InputStream in = switch (encoding) {
-      case "", "identity" -> raw;
-      case "gzip" -> new GZIPInputStream(raw, 8192);
-      case "zstd" -> ZstdCodec.decompressing(raw);
-      case "zlib", "deflate" -> new InflaterInputStream(raw);
+    switch (encoding) {
+      case "", "identity" -> {
+        return readLimited(raw);
+      }
+      case "gzip", "zstd", "zlib", "deflate", "snappy", "x-snappy-framed", "lz4" -> {
+        try {
+          return decode(encoding, raw);
+        } catch (BodyTooLarge e) {
+          throw e;
+        } catch (IOException | LZ4Exception e) {
+          throw new IOException("not valid " + encoding + " (" + e.getMessage() + ")", e);
+        }
+      }
       default -> throw new IOException("unsupported Content-Encoding '" + header
-          + "' (gzip, zstd, zlib, deflate or none)");
-    }) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-      byte[] buf = new byte[16384];
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        if (out.size() + n > maxBodyBytes) {
+          + "' (gzip, zstd, zlib, deflate, snappy, x-snappy-framed, lz4 or none)");
+    }
+  }
+
+  private byte[] decode(String encoding, InputStream raw) throws IOException {
+    InputStream in;
+    if (encoding.equals("snappy")) {
+      BufferedInputStream buffered = new BufferedInputStream(raw, 16384);
+      if (!SnappyCodec.startsFramed(buffered)) {
+        // One block, decoded at once: its declared length is checked before an array of that size exists.
+        long length = SnappyCodec.declaredLength(buffered);
+        if (length > maxBodyBytes) {
           throw new BodyTooLarge();
         }
-        out.write(buf, 0, n);
+        return SnappyCodec.block(buffered, (int) length);
       }
-      return out.toByteArray();
+      in = buffered;
+    } else {
+      in = raw;
     }
+    try (InputStream decoded = switch (encoding) {
+      case "gzip" -> new GZIPInputStream(in, 8192);
+      case "zstd" -> ZstdCodec.decompressing(in);
+      case "zlib", "deflate" -> new InflaterInputStream(in);
+      case "snappy", "x-snappy-framed" -> SnappyCodec.framed(in);
+      case "lz4" -> new LZ4FrameInputStream(in);
+      default -> throw new IllegalArgumentException(encoding);
+    }) {
+      return readLimited(decoded);
+    }
+  }
+
+  private byte[] readLimited(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    byte[] buf = new byte[16384];
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      if (out.size() + n > maxBodyBytes) {
+        throw new BodyTooLarge();
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
   }
 
   private void retryLater(HttpExchange ex, boolean json, int status, int grpcCode, String message) throws IOException {

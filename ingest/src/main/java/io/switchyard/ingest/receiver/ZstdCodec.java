@@ -2,7 +2,6 @@ package io.switchyard.ingest.receiver;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.grpc.Decompressor;
-import io.grpc.DecompressorRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -18,11 +17,6 @@ public final class ZstdCodec implements Decompressor {
    * memory per call before the message size limit applies.
    */
   static final int WINDOW_LOG_MAX = 23;
-
-  /** gRPC's own codings (gzip) and zstd. */
-  public static DecompressorRegistry withGrpcDefaults() {
-    return DecompressorRegistry.getDefaultInstance().with(new ZstdCodec(), true);
-  }
 
   /** A stream reading zstd frames, for the HTTP receiver too. */
   static InputStream decompressing(InputStream in) throws IOException {
