@@ -156,6 +156,44 @@ class OtlpGrpcCompressionTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
   }
 
+  /** Claims gzip and sends bytes that are not: a message its coding cannot decode. */
+  static final class CorruptGzip implements io.grpc.Compressor {
+    @Override
+    public String getMessageEncoding() {
+      return "gzip";
+    }
+
+    @Override
+    public OutputStream compress(OutputStream os) {
+      return os;
+    }
+  }
+
+  @Test
+  void anExportItsCodingCannotDecodeIsInternalNamingTheFailureAsGrpcGoAnswersIt() throws Exception {
+    CompressorRegistry corrupt = CompressorRegistry.newEmptyInstance();
+    corrupt.register(new CorruptGzip());
+    ManagedChannel corrupting = NettyChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext()
+        .compressorRegistry(corrupt).build();
+    try {
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc
+          .newBlockingStub(corrupting).withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS)
+          .export(spanless()));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+      assertThat(e.getStatus().getDescription()).startsWith("failed to decompress the received message: ");
+
+      StatusRuntimeException logs = catchThrowableOfType(StatusRuntimeException.class, () -> LogsServiceGrpc
+          .newBlockingStub(corrupting).withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS)
+          .export(ExportLogsServiceRequest.newBuilder().addResourceLogs(ResourceLogs.getDefaultInstance()).build()));
+      assertThat(logs.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    } finally {
+      corrupting.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    // The server keeps serving.
+    assertThat(TraceServiceGrpc.newBlockingStub(channel).withCompression("gzip")
+        .withDeadlineAfter(10, TimeUnit.SECONDS).export(spanless()).hasPartialSuccess()).isFalse();
+  }
+
   @Test
   void anExportInACodingWithoutDecompressorIsUnimplemented() {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> TraceServiceGrpc

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.CompressorRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -14,6 +15,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.extauthz.ExtAuthzConfig;
 import io.switchyard.extauthz.ExtAuthzServer;
 import io.switchyard.serverkit.metrics.Metrics;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -74,5 +76,34 @@ class AuthorizationServiceCompressionTest {
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(e.getStatus().getDescription()).contains("exceeds maximum size " + LIMIT);
+  }
+
+  @Test
+  void aCompressedCheckItsCodingCannotDecodeIsInternalAndTheServerKeepsDeciding() throws Exception {
+    CompressorRegistry corrupt = CompressorRegistry.newEmptyInstance();
+    corrupt.register(new io.grpc.Compressor() {
+      @Override
+      public String getMessageEncoding() {
+        return "gzip"; // but the bytes are sent as they are: not gzip
+      }
+
+      @Override
+      public OutputStream compress(OutputStream os) {
+        return os;
+      }
+    });
+    ManagedChannel corrupting = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+        .compressorRegistry(corrupt).build();
+    try {
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> AuthorizationGrpc
+          .newBlockingStub(corrupting).withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS).check(check("/ok")));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+      assertThat(e.getStatus().getDescription()).startsWith("failed to decompress the received message: ");
+    } finally {
+      corrupting.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(AuthorizationGrpc.newBlockingStub(channel).withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(check("/ok")).getStatus().getCode()).isEqualTo(Status.Code.OK.value());
   }
 }

@@ -5,12 +5,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 
 /**
  * A request's wire bytes as {@link WireBytes} reads them, or the status it is refused with when they could not be
- * read: a compressed message found over the size limit while gRPC decompresses it, inside the marshaller, where a
- * thrown status would reach the client as UNKNOWN ("Application error processing RPC", grpc-java#11246) instead of
- * RESOURCE_EXHAUSTED. The handler answers the refusal itself ({@link #refuse}).
+ * read. gRPC decompresses a message while the marshaller reads it, where anything thrown would reach the client as
+ * UNKNOWN ("Application error processing RPC", grpc-java#11246). So a message found over the size limit is refused
+ * with RESOURCE_EXHAUSTED and one its coding cannot decode with INTERNAL, the codes grpc-go's servers (the
+ * Collector's, Envoy's peers') give, and the handler answers the refusal itself ({@link #refuse}).
  */
 public record WireRequest(byte[] bytes, Status refused) {
   public static final MethodDescriptor.Marshaller<WireRequest> MARSHALLER = new MethodDescriptor.Marshaller<>() {
@@ -24,10 +26,11 @@ public record WireRequest(byte[] bytes, Status refused) {
       try {
         return new WireRequest(WireBytes.MARSHALLER.parse(stream), null);
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
-          throw e;
-        }
         return new WireRequest(null, e.getStatus());
+      } catch (UncheckedIOException e) {
+        // Only a compressed message's stream can fail: an uncompressed one is read from memory.
+        return new WireRequest(null, Status.INTERNAL.withCause(e.getCause())
+            .withDescription("failed to decompress the received message: " + e.getCause().getMessage()));
       }
     }
   };
