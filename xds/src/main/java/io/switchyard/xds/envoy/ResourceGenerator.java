@@ -453,8 +453,15 @@ public final class ResourceGenerator {
     }
     r.timeout().ifPresent(t -> action.setTimeout(Durations.fromMillis(t.toMillis())));
     r.retries().ifPresent(rt -> {
+      String retryOn = rt.retryOn();
+      // As Istio translates retryOn (route/retry/retry.go): Envoy retries on retriable_status_codes only under the
+      // retriable-status-codes condition, so it is added when the mesh file listed codes without it.
+      if (!rt.retriableStatusCodes().isEmpty() && !retryOn.contains("retriable-status-codes")) {
+        retryOn = retryOn.isEmpty() ? "retriable-status-codes" : retryOn + ",retriable-status-codes";
+      }
       RetryPolicy.Builder retry = RetryPolicy.newBuilder()
-          .setRetryOn(rt.retryOn())
+          .setRetryOn(retryOn)
+          .addAllRetriableStatusCodes(rt.retriableStatusCodes())
           .setNumRetries(UInt32Value.of(rt.attempts()));
       rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
       if (!proxyless) {

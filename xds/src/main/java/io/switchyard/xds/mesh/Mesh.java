@@ -134,7 +134,17 @@ public record Mesh(
    */
   public record Destination(Optional<Service> service, int port, Optional<String> subset, int localPort, int weight) {}
 
-  public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn) {}
+  /**
+   * {@code retryOn}: the Envoy retry conditions as written (comma-separated, possibly empty);
+   * {@code retriableStatusCodes}: the HTTP status codes the mesh file listed among them.
+   */
+  public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn,
+      List<Integer> retriableStatusCodes) {
+
+    public Retries {
+      retriableStatusCodes = List.copyOf(retriableStatusCodes);
+    }
+  }
 
   public record Fault(Optional<Delay> delay, Optional<Abort> abort) {}
 

@@ -169,6 +169,36 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's retry translation (pilot route/retry/retry.go, parseRetryOn): an HTTP status code in retryOn becomes a
+   * retriable status code plus the retriable-status-codes condition, which Envoy needs to retry on it; Envoy alone
+   * ignores a bare "503" in retry_on, so that route would never retry a 503.
+   */
+  @Test
+  void statusCodesInRetryOnBecomeRetriableStatusCodesAsIstioTranslatesThem() throws Exception {
+    Mesh codes = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - name: a
+            namespace: x
+            routes:
+              - {name: code, to: [{service: s}], retries: {attempts: 3, retryOn: "503,connect-failure"}}
+              - {name: named, to: [{service: s}], retries: {attempts: 3, retryOn: "retriable-status-codes,502,504"}}
+              - {name: plain, to: [{service: s}], retries: {attempts: 3, retryOn: "5xx,reset"}}
+        """);
+    EnvoyResources a = new ResourceGenerator(codes).generate("a").orElseThrow();
+    RetryPolicy code = route(a, "code").getRoute().getRetryPolicy();
+    assertThat(code.getRetryOn()).isEqualTo("connect-failure,retriable-status-codes");
+    assertThat(code.getRetriableStatusCodesList()).containsExactly(503);
+    RetryPolicy named = route(a, "named").getRoute().getRetryPolicy();
+    assertThat(named.getRetryOn()).isEqualTo("retriable-status-codes");
+    assertThat(named.getRetriableStatusCodesList()).containsExactly(502, 504);
+    RetryPolicy plain = route(a, "plain").getRoute().getRetryPolicy();
+    assertThat(plain.getRetryOn()).isEqualTo("5xx,reset");
+    assertThat(plain.getRetriableStatusCodesList()).isEmpty();
+  }
+
+  /**
    * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
    * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
    */

@@ -113,6 +113,24 @@ class MeshFilesTest {
         .reason()).contains("between 0 and 100");
   }
 
+  /**
+   * Istio's VirtualService validation (validateHTTPRetry) accepts an Envoy retry condition or a known HTTP status code
+   * in each comma-separated entry and rejects anything else; Envoy would silently ignore it.
+   */
+  @Test
+  void retryOnEntriesMustBeRetryConditionsOrHttpStatusCodes() throws Exception {
+    Mesh.Retries ok = parse(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 2, retryOn: \"503,gateway-error,unavailable\"}\n")
+        .workloads().get(0).routes().get(0).retries().orElseThrow();
+    assertThat(ok.retryOn()).isEqualTo("gateway-error,unavailable");
+    assertThat(ok.retriableStatusCodes()).containsExactly(503);
+    for (String bad : new String[] {"5xx,599", "connect_failure", "5xx, reset", "5xx,,reset"}) {
+      MeshFileException e = error(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 2, retryOn: \""
+          + bad + "\"}\n");
+      assertThat(e.line()).as(bad).isEqualTo(15);
+      assertThat(e.reason()).as(bad).contains("is not a valid retryOn policy");
+    }
+  }
+
   @Test
   void rateLimitsNeedTheRateLimitServiceConfigured() {
     String noRls = BASE.replace("  rateLimit: {port: 8081}\n", "");
