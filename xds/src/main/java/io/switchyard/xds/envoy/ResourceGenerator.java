@@ -212,6 +212,10 @@ public final class ResourceGenerator {
             .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100));
       }
       c.setOutlierDetection(od);
+      // As Istio sets it from minHealthPercent (0 unless given): under Envoy's default of 50 % a cluster with half
+      // its hosts ejected stops honouring the ejections and sends traffic to the failing hosts as well.
+      c.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+          .setHealthyPanicThreshold(Percent.newBuilder().setValue(o.minHealthPercent())));
     });
     clusters.put(name, c.build());
     // gRPC clients drop localities without a weight; Envoy ignores it unless locality-weighted LB is on.

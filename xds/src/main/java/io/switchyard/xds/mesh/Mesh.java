@@ -89,12 +89,14 @@ public record Mesh(
   /** {@code port} 0 means "the service port". */
   public record Endpoint(String address, int port, Map<String, String> labels, int weight) {}
 
+  /** {@code minHealthPercent}: Envoy's healthy panic threshold for the cluster (0 switches panic mode off). */
   public record OutlierDetection(
       int consecutive5xx,
       int consecutiveGatewayErrors,
       Duration interval,
       Duration baseEjectionTime,
-      int maxEjectionPercent) {}
+      int maxEjectionPercent,
+      int minHealthPercent) {}
 
   public record Workload(
       String name,

@@ -287,7 +287,8 @@ public final class MeshFiles {
             om.integer("consecutiveGatewayErrors", 0, 0, 1_000_000),
             positive(om, "interval", Duration.ofSeconds(10)),
             positive(om, "baseEjectionTime", Duration.ofSeconds(30)),
-            om.integer("maxEjectionPercent", 10, 0, 100)));
+            om.integer("maxEjectionPercent", 10, 0, 100),
+            om.integer("minHealthPercent", 0, 0, 100)));
         om.done();
       }
       Duration connectTimeout = positive(m, "connectTimeout", Duration.ofSeconds(1));

@@ -109,6 +109,33 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio sets Envoy's healthy_panic_threshold on every cluster with outlier detection to the DestinationRule's
+   * minHealthPercent, 0 unless set (cluster_traffic_policy.go, applyOutlierDetection): under Envoy's default of 50 %
+   * a cluster with half its hosts ejected would send traffic to the ejected hosts too. Clusters without outlier
+   * detection keep Envoy's default.
+   */
+  @Test
+  void outlierDetectionSwitchesOffEnvoysPanicModeUnlessMinHealthPercentIsSetAsIstioDoes() throws Exception {
+    for (String name : List.of("outbound|9080||reviews.shop.svc.cluster.local",
+        "outbound|9080|v1|reviews.shop.svc.cluster.local", "outbound|9080|v2|reviews.shop.svc.cluster.local")) {
+      Cluster c = edge.clusters().stream().filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+      assertThat(c.getCommonLbConfig().hasHealthyPanicThreshold()).as(name).isTrue();
+      assertThat(c.getCommonLbConfig().getHealthyPanicThreshold().getValue()).as(name).isZero();
+    }
+    Cluster ratings = edge.clusters().stream().filter(x -> x.getName().equals("outbound|9090||ratings.shop.svc.cluster.local"))
+        .findFirst().orElseThrow();
+    assertThat(ratings.hasCommonLbConfig()).isFalse();
+    Mesh min = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}], outlierDetection: {minHealthPercent: 30}}
+        workloads:
+          - {name: a, namespace: x, appPorts: [80]}
+        """);
+    Cluster s = new ResourceGenerator(min).generate("a").orElseThrow().clusters().get(0);
+    assertThat(s.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(30.0);
+  }
+
+  /**
    * Istio's default path normalization (meshConfig {@code BASE}), which ext-authz's {@code --path-normalization}
    * default assumes: routes, filters and the upstream see the same normalised path that policies matched.
    */
