@@ -321,6 +321,12 @@ public final class ResourceGenerator {
         // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
         .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
+    if (w.gateway()) {
+      // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies
+      // in front put into X-Forwarded-For. Otherwise Envoy would take the client address (what rate limits and
+      // access logs see) from an X-Forwarded-For the client wrote itself.
+      hcm.setUseRemoteAddress(BoolValue.of(true)).setXffNumTrustedHops(w.numTrustedProxies());
+    }
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));

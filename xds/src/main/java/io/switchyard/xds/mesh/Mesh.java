@@ -98,6 +98,11 @@ public record Mesh(
       int maxEjectionPercent,
       int minHealthPercent) {}
 
+  /**
+   * {@code gateway}: an edge proxy (Istio's router) rather than a sidecar; {@code numTrustedProxies}: how many
+   * proxies in front of that gateway append to X-Forwarded-For (Istio's {@code gatewayTopology.numTrustedProxies}),
+   * 0 unless a gateway says otherwise.
+   */
   public record Workload(
       String name,
       String namespace,
@@ -105,6 +110,8 @@ public record Mesh(
       Map<String, String> labels,
       String nodeGroup,
       boolean proxyless,
+      boolean gateway,
+      int numTrustedProxies,
       int listenerPort,
       String rateLimitDomain,
       AccessLogger accessLogger,

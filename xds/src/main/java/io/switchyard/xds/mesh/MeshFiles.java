@@ -305,6 +305,19 @@ public final class MeshFiles {
       Map<String, String> labels = l == null ? Map.of() : labels(l);
       String group = m.optional("nodeGroup") == null ? name : name(m.optional("nodeGroup"));
       boolean proxyless = m.bool("proxyless", false);
+      boolean gateway = m.bool("gateway", false);
+      if (gateway && proxyless) {
+        throw m.required("gateway").error("a proxyless gRPC client is not a gateway; remove gateway or proxyless");
+      }
+      Node trusted = m.optional("numTrustedProxies");
+      int numTrustedProxies = 0;
+      if (trusted != null) {
+        if (!gateway) {
+          // Istio reads gatewayTopology only on gateways: a sidecar never uses the remote address.
+          throw trusted.error("numTrustedProxies applies to edge gateways only; set gateway: true");
+        }
+        numTrustedProxies = trusted.integer(0, 100);
+      }
       int listenerPort = m.integer("listenerPort", 15001, 1, 65535);
       String domain = m.optional("rateLimitDomain") == null ? group : m.required("rateLimitDomain").nonEmptyString();
       AccessLogger logger = proxyless ? AccessLogger.NONE : sy.defaultAccessLogger();
@@ -335,8 +348,8 @@ public final class MeshFiles {
         routes.add(route);
       }
       m.done();
-      return new Workload(name, namespace, sa, labels, group, proxyless, listenerPort, domain, logger, appPorts,
-          routes);
+      return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, listenerPort,
+          domain, logger, appPorts, routes);
     }
 
     Route route(Node n, String namespace, List<Integer> appPorts, SwitchyardEndpoints sy, Set<String> providers,

@@ -151,6 +151,34 @@ class ResourceGeneratorTest {
     }
   }
 
+  /**
+   * Istio's gateway (router) listeners take the client address from the connection and trust only the X-Forwarded-For
+   * hops of the proxies in front of them (gateway.go: useRemoteAddress, xff_num_trusted_hops =
+   * ProxyConfig.gatewayTopology.numTrustedProxies, default 0); sidecar listeners do not use the remote address. An
+   * edge Envoy without use_remote_address takes the client address from X-Forwarded-For, which any client can set.
+   */
+  @Test
+  void gatewayListenersUseTheRemoteAddressAndTrustOnlyNumTrustedProxiesXffHops() throws Exception {
+    Mesh gateways = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - {name: gw, namespace: x, gateway: true, appPorts: [80]}
+          - {name: behind-lb, namespace: x, gateway: true, numTrustedProxies: 2, appPorts: [80]}
+          - {name: sidecar, namespace: x, appPorts: [80]}
+        """);
+    HttpConnectionManager gw = hcm(new ResourceGenerator(gateways).generate("gw").orElseThrow().listeners().get(0));
+    assertThat(gw.hasUseRemoteAddress()).isTrue();
+    assertThat(gw.getUseRemoteAddress().getValue()).isTrue();
+    assertThat(gw.getXffNumTrustedHops()).isZero();
+    HttpConnectionManager behindLb = hcm(new ResourceGenerator(gateways).generate("behind-lb").orElseThrow()
+        .listeners().get(0));
+    assertThat(behindLb.getUseRemoteAddress().getValue()).isTrue();
+    assertThat(behindLb.getXffNumTrustedHops()).isEqualTo(2);
+    HttpConnectionManager sidecar = hcm(new ResourceGenerator(gateways).generate("sidecar").orElseThrow()
+        .listeners().get(0));
+    assertThat(sidecar.getUseRemoteAddress().getValue()).isFalse();
+    assertThat(sidecar.getXffNumTrustedHops()).isZero();
+  }
+
   /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
   @Test
   void envoyListenersAllowWebSocketUpgradesAsIstiosDo() throws Exception {
