@@ -212,6 +212,10 @@ public final class ResourceGenerator {
             .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100));
       }
       c.setOutlierDetection(od);
+      // As Istio sets it from minHealthPercent (0 unless given): under Envoy's default of 50 % a cluster with half
+      // its hosts ejected stops honouring the ejections and sends traffic to the failing hosts as well.
+      c.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+          .setHealthyPanicThreshold(Percent.newBuilder().setValue(o.minHealthPercent())));
     });
     clusters.put(name, c.build());
     // gRPC clients drop localities without a weight; Envoy ignores it unless locality-weighted LB is on.
@@ -317,6 +321,12 @@ public final class ResourceGenerator {
         // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
         .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
+    if (w.gateway()) {
+      // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies
+      // in front put into X-Forwarded-For. Otherwise Envoy would take the client address (what rate limits and
+      // access logs see) from an X-Forwarded-For the client wrote itself.
+      hcm.setUseRemoteAddress(BoolValue.of(true)).setXffNumTrustedHops(w.numTrustedProxies());
+    }
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));
@@ -453,8 +463,15 @@ public final class ResourceGenerator {
     }
     r.timeout().ifPresent(t -> action.setTimeout(Durations.fromMillis(t.toMillis())));
     r.retries().ifPresent(rt -> {
+      String retryOn = rt.retryOn();
+      // As Istio translates retryOn (route/retry/retry.go): Envoy retries on retriable_status_codes only under the
+      // retriable-status-codes condition, so it is added when the mesh file listed codes without it.
+      if (!rt.retriableStatusCodes().isEmpty() && !retryOn.contains("retriable-status-codes")) {
+        retryOn = retryOn.isEmpty() ? "retriable-status-codes" : retryOn + ",retriable-status-codes";
+      }
       RetryPolicy.Builder retry = RetryPolicy.newBuilder()
-          .setRetryOn(rt.retryOn())
+          .setRetryOn(retryOn)
+          .addAllRetriableStatusCodes(rt.retriableStatusCodes())
           .setNumRetries(UInt32Value.of(rt.attempts()));
       rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
       if (!proxyless) {

@@ -89,13 +89,20 @@ public record Mesh(
   /** {@code port} 0 means "the service port". */
   public record Endpoint(String address, int port, Map<String, String> labels, int weight) {}
 
+  /** {@code minHealthPercent}: Envoy's healthy panic threshold for the cluster (0 switches panic mode off). */
   public record OutlierDetection(
       int consecutive5xx,
       int consecutiveGatewayErrors,
       Duration interval,
       Duration baseEjectionTime,
-      int maxEjectionPercent) {}
+      int maxEjectionPercent,
+      int minHealthPercent) {}
 
+  /**
+   * {@code gateway}: an edge proxy (Istio's router) rather than a sidecar; {@code numTrustedProxies}: how many
+   * proxies in front of that gateway append to X-Forwarded-For (Istio's {@code gatewayTopology.numTrustedProxies}),
+   * 0 unless a gateway says otherwise.
+   */
   public record Workload(
       String name,
       String namespace,
@@ -103,6 +110,8 @@ public record Mesh(
       Map<String, String> labels,
       String nodeGroup,
       boolean proxyless,
+      boolean gateway,
+      int numTrustedProxies,
       int listenerPort,
       String rateLimitDomain,
       AccessLogger accessLogger,
@@ -134,7 +143,17 @@ public record Mesh(
    */
   public record Destination(Optional<Service> service, int port, Optional<String> subset, int localPort, int weight) {}
 
-  public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn) {}
+  /**
+   * {@code retryOn}: the Envoy retry conditions as written (comma-separated, possibly empty);
+   * {@code retriableStatusCodes}: the HTTP status codes the mesh file listed among them.
+   */
+  public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn,
+      List<Integer> retriableStatusCodes) {
+
+    public Retries {
+      retriableStatusCodes = List.copyOf(retriableStatusCodes);
+    }
+  }
 
   public record Fault(Optional<Delay> delay, Optional<Abort> abort) {}
 

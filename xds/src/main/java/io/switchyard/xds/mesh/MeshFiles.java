@@ -52,6 +52,21 @@ public final class MeshFiles {
   private static final Pattern HEADER = Pattern.compile(":?[a-z0-9!#$%&'*+\\-.^_`|~]+");
   private static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RLS_TIMEOUT = Duration.ofMillis(50);
+  /** The retry conditions Istio's VirtualService validation accepts (Envoy's x-envoy-retry-on and -grpc-on). */
+  private static final Set<String> RETRY_ON = Set.of("5xx", "gateway-error", "reset", "reset-before-request",
+      "connect-failure", "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers",
+      "envoy-ratelimited", "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal",
+      "resource-exhausted", "unavailable");
+  /**
+   * The codes Go's http.StatusText knows, which is how Istio tells a status code from a retry condition: any other
+   * number is rejected.
+   */
+  private static final Set<Integer> HTTP_STATUS_CODES = Set.of(100, 101, 102, 103,
+      200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
+      300, 301, 302, 303, 304, 305, 307, 308,
+      400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418,
+      421, 422, 423, 424, 425, 426, 428, 429, 431, 451,
+      500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511);
   /** Debian's (and most distributions') system CA bundle, as Envoy images ship it. */
   public static final String SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -272,7 +287,8 @@ public final class MeshFiles {
             om.integer("consecutiveGatewayErrors", 0, 0, 1_000_000),
             positive(om, "interval", Duration.ofSeconds(10)),
             positive(om, "baseEjectionTime", Duration.ofSeconds(30)),
-            om.integer("maxEjectionPercent", 10, 0, 100)));
+            om.integer("maxEjectionPercent", 10, 0, 100),
+            om.integer("minHealthPercent", 0, 0, 100)));
         om.done();
       }
       Duration connectTimeout = positive(m, "connectTimeout", Duration.ofSeconds(1));
@@ -289,6 +305,19 @@ public final class MeshFiles {
       Map<String, String> labels = l == null ? Map.of() : labels(l);
       String group = m.optional("nodeGroup") == null ? name : name(m.optional("nodeGroup"));
       boolean proxyless = m.bool("proxyless", false);
+      boolean gateway = m.bool("gateway", false);
+      if (gateway && proxyless) {
+        throw m.required("gateway").error("a proxyless gRPC client is not a gateway; remove gateway or proxyless");
+      }
+      Node trusted = m.optional("numTrustedProxies");
+      int numTrustedProxies = 0;
+      if (trusted != null) {
+        if (!gateway) {
+          // Istio reads gatewayTopology only on gateways: a sidecar never uses the remote address.
+          throw trusted.error("numTrustedProxies applies to edge gateways only; set gateway: true");
+        }
+        numTrustedProxies = trusted.integer(0, 100);
+      }
       int listenerPort = m.integer("listenerPort", 15001, 1, 65535);
       String domain = m.optional("rateLimitDomain") == null ? group : m.required("rateLimitDomain").nonEmptyString();
       AccessLogger logger = proxyless ? AccessLogger.NONE : sy.defaultAccessLogger();
@@ -319,8 +348,8 @@ public final class MeshFiles {
         routes.add(route);
       }
       m.done();
-      return new Workload(name, namespace, sa, labels, group, proxyless, listenerPort, domain, logger, appPorts,
-          routes);
+      return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, listenerPort,
+          domain, logger, appPorts, routes);
     }
 
     Route route(Node n, String namespace, List<Integer> appPorts, SwitchyardEndpoints sy, Set<String> providers,
@@ -347,9 +376,27 @@ public final class MeshFiles {
         int attempts = rm.required("attempts").integer(0, 100);
         Optional<Duration> perTry = Optional.ofNullable(rm.optional("perTryTimeout") == null ? null
             : positive(rm, "perTryTimeout", null));
-        String on = rm.string("retryOn", proxyless ? "unavailable,cancelled" : "5xx,reset,connect-failure");
+        Node onNode = rm.optional("retryOn");
+        String on = onNode == null ? (proxyless ? "unavailable,cancelled" : "5xx,reset,connect-failure")
+            : onNode.nonEmptyString();
+        List<String> conditions = new ArrayList<>();
+        List<Integer> codes = new ArrayList<>();
+        // As Istio's VirtualService validation and retry translation read retryOn: each entry is an Envoy retry
+        // condition or an HTTP status code; a code becomes a retriable status code (Envoy ignores one in retry_on).
+        for (String entry : on.split(",", -1)) {
+          Integer code = httpStatusCode(entry);
+          if (code != null) {
+            codes.add(code);
+          } else if (RETRY_ON.contains(entry)) {
+            conditions.add(entry);
+          } else {
+            throw onNode.error("'" + entry + "' is not a valid retryOn policy (an Envoy retry condition such as "
+                + "5xx, reset, connect-failure, retriable-4xx, unavailable, or an HTTP status code; comma-separated, "
+                + "no spaces)");
+          }
+        }
         rm.done();
-        retries = Optional.of(new Retries(attempts, perTry, on));
+        retries = Optional.of(new Retries(attempts, perTry, String.join(",", conditions), codes));
       }
       Optional<Fault> fault = Optional.empty();
       Node fn = m.optional("fault");
@@ -595,6 +642,14 @@ public final class MeshFiles {
         throw n.error("must be greater than 0");
       }
       return d;
+    }
+
+    private static Integer httpStatusCode(String entry) {
+      if (entry.isEmpty() || entry.length() > 3 || !entry.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return null;
+      }
+      int code = Integer.parseInt(entry);
+      return HTTP_STATUS_CODES.contains(code) ? code : null;
     }
 
     private static String name(Node n) throws MeshFileException {

@@ -109,6 +109,33 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio sets Envoy's healthy_panic_threshold on every cluster with outlier detection to the DestinationRule's
+   * minHealthPercent, 0 unless set (cluster_traffic_policy.go, applyOutlierDetection): under Envoy's default of 50 %
+   * a cluster with half its hosts ejected would send traffic to the ejected hosts too. Clusters without outlier
+   * detection keep Envoy's default.
+   */
+  @Test
+  void outlierDetectionSwitchesOffEnvoysPanicModeUnlessMinHealthPercentIsSetAsIstioDoes() throws Exception {
+    for (String name : List.of("outbound|9080||reviews.shop.svc.cluster.local",
+        "outbound|9080|v1|reviews.shop.svc.cluster.local", "outbound|9080|v2|reviews.shop.svc.cluster.local")) {
+      Cluster c = edge.clusters().stream().filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+      assertThat(c.getCommonLbConfig().hasHealthyPanicThreshold()).as(name).isTrue();
+      assertThat(c.getCommonLbConfig().getHealthyPanicThreshold().getValue()).as(name).isZero();
+    }
+    Cluster ratings = edge.clusters().stream().filter(x -> x.getName().equals("outbound|9090||ratings.shop.svc.cluster.local"))
+        .findFirst().orElseThrow();
+    assertThat(ratings.hasCommonLbConfig()).isFalse();
+    Mesh min = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}], outlierDetection: {minHealthPercent: 30}}
+        workloads:
+          - {name: a, namespace: x, appPorts: [80]}
+        """);
+    Cluster s = new ResourceGenerator(min).generate("a").orElseThrow().clusters().get(0);
+    assertThat(s.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(30.0);
+  }
+
+  /**
    * Istio's default path normalization (meshConfig {@code BASE}), which ext-authz's {@code --path-normalization}
    * default assumes: routes, filters and the upstream see the same normalised path that policies matched.
    */
@@ -122,6 +149,34 @@ class ResourceGeneratorTest {
       assertThat(hcm.getPathWithEscapedSlashesAction()).as(group)
           .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED);
     }
+  }
+
+  /**
+   * Istio's gateway (router) listeners take the client address from the connection and trust only the X-Forwarded-For
+   * hops of the proxies in front of them (gateway.go: useRemoteAddress, xff_num_trusted_hops =
+   * ProxyConfig.gatewayTopology.numTrustedProxies, default 0); sidecar listeners do not use the remote address. An
+   * edge Envoy without use_remote_address takes the client address from X-Forwarded-For, which any client can set.
+   */
+  @Test
+  void gatewayListenersUseTheRemoteAddressAndTrustOnlyNumTrustedProxiesXffHops() throws Exception {
+    Mesh gateways = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - {name: gw, namespace: x, gateway: true, appPorts: [80]}
+          - {name: behind-lb, namespace: x, gateway: true, numTrustedProxies: 2, appPorts: [80]}
+          - {name: sidecar, namespace: x, appPorts: [80]}
+        """);
+    HttpConnectionManager gw = hcm(new ResourceGenerator(gateways).generate("gw").orElseThrow().listeners().get(0));
+    assertThat(gw.hasUseRemoteAddress()).isTrue();
+    assertThat(gw.getUseRemoteAddress().getValue()).isTrue();
+    assertThat(gw.getXffNumTrustedHops()).isZero();
+    HttpConnectionManager behindLb = hcm(new ResourceGenerator(gateways).generate("behind-lb").orElseThrow()
+        .listeners().get(0));
+    assertThat(behindLb.getUseRemoteAddress().getValue()).isTrue();
+    assertThat(behindLb.getXffNumTrustedHops()).isEqualTo(2);
+    HttpConnectionManager sidecar = hcm(new ResourceGenerator(gateways).generate("sidecar").orElseThrow()
+        .listeners().get(0));
+    assertThat(sidecar.getUseRemoteAddress().getValue()).isFalse();
+    assertThat(sidecar.getXffNumTrustedHops()).isZero();
   }
 
   /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
@@ -166,6 +221,36 @@ class ResourceGeneratorTest {
     });
     assertThat(retry.getHostSelectionRetryMaxAttempts()).isEqualTo(5);
     assertThat(ConsistencyCheck.problems(edge)).isEmpty();
+  }
+
+  /**
+   * Istio's retry translation (pilot route/retry/retry.go, parseRetryOn): an HTTP status code in retryOn becomes a
+   * retriable status code plus the retriable-status-codes condition, which Envoy needs to retry on it; Envoy alone
+   * ignores a bare "503" in retry_on, so that route would never retry a 503.
+   */
+  @Test
+  void statusCodesInRetryOnBecomeRetriableStatusCodesAsIstioTranslatesThem() throws Exception {
+    Mesh codes = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - name: a
+            namespace: x
+            routes:
+              - {name: code, to: [{service: s}], retries: {attempts: 3, retryOn: "503,connect-failure"}}
+              - {name: named, to: [{service: s}], retries: {attempts: 3, retryOn: "retriable-status-codes,502,504"}}
+              - {name: plain, to: [{service: s}], retries: {attempts: 3, retryOn: "5xx,reset"}}
+        """);
+    EnvoyResources a = new ResourceGenerator(codes).generate("a").orElseThrow();
+    RetryPolicy code = route(a, "code").getRoute().getRetryPolicy();
+    assertThat(code.getRetryOn()).isEqualTo("connect-failure,retriable-status-codes");
+    assertThat(code.getRetriableStatusCodesList()).containsExactly(503);
+    RetryPolicy named = route(a, "named").getRoute().getRetryPolicy();
+    assertThat(named.getRetryOn()).isEqualTo("retriable-status-codes");
+    assertThat(named.getRetriableStatusCodesList()).containsExactly(502, 504);
+    RetryPolicy plain = route(a, "plain").getRoute().getRetryPolicy();
+    assertThat(plain.getRetryOn()).isEqualTo("5xx,reset");
+    assertThat(plain.getRetriableStatusCodesList()).isEmpty();
   }
 
   /**

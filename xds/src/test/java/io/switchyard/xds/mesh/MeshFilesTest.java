@@ -49,6 +49,7 @@ class MeshFilesTest {
     Mesh.Workload edge = mesh.workloadForNodeGroup("edge").orElseThrow();
     assertThat(edge.labels()).containsEntry("app", "gateway");
     assertThat(edge.serviceAccount()).isEqualTo("ingress");
+    assertThat(edge.gateway()).isTrue();
     Mesh.Route reviews = edge.routes().get(2);
     assertThat(reviews.destinations()).extracting(Mesh.Destination::weight).containsExactly(90, 10);
     assertThat(reviews.destinations()).extracting(d -> d.subset().orElseThrow()).containsExactly("v1", "v2");
@@ -111,6 +112,46 @@ class MeshFilesTest {
         .contains("expected a duration");
     assertThat(error(BASE + "      - to: [{service: reviews}]\n        fault: {abort: {percent: 120, httpStatus: 503}}\n")
         .reason()).contains("between 0 and 100");
+  }
+
+  /**
+   * Istio's VirtualService validation (validateHTTPRetry) accepts an Envoy retry condition or a known HTTP status code
+   * in each comma-separated entry and rejects anything else; Envoy would silently ignore it.
+   */
+  @Test
+  void retryOnEntriesMustBeRetryConditionsOrHttpStatusCodes() throws Exception {
+    Mesh.Retries ok = parse(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 2, retryOn: \"503,gateway-error,unavailable\"}\n")
+        .workloads().get(0).routes().get(0).retries().orElseThrow();
+    assertThat(ok.retryOn()).isEqualTo("gateway-error,unavailable");
+    assertThat(ok.retriableStatusCodes()).containsExactly(503);
+    for (String bad : new String[] {"5xx,599", "connect_failure", "5xx, reset", "5xx,,reset"}) {
+      MeshFileException e = error(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 2, retryOn: \""
+          + bad + "\"}\n");
+      assertThat(e.line()).as(bad).isEqualTo(15);
+      assertThat(e.reason()).as(bad).contains("is not a valid retryOn policy");
+    }
+  }
+
+  @Test
+  void gatewayWorkloadsTakeNumTrustedProxiesOthersCannot() throws Exception {
+    Mesh mesh = parse(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    gateway: true\n    numTrustedProxies: 1")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(mesh.workloads().get(0).gateway()).isTrue();
+    assertThat(mesh.workloads().get(0).numTrustedProxies()).isEqualTo(1);
+    Mesh sidecar = parse(BASE + "      - to: [{service: reviews}]\n");
+    assertThat(sidecar.workloads().get(0).gateway()).isFalse();
+    assertThat(sidecar.workloads().get(0).numTrustedProxies()).isZero();
+    MeshFileException notGateway = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    numTrustedProxies: 1")
+        + "      - to: [{service: reviews}]\n");
+    assertThat(notGateway.line()).isEqualTo(13);
+    assertThat(notGateway.reason()).contains("numTrustedProxies").contains("gateway: true");
+    MeshFileException negative = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    gateway: true\n    numTrustedProxies: -1") + "      - to: [{service: reviews}]\n");
+    assertThat(negative.line()).isEqualTo(14);
+    MeshFileException proxyless = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    proxyless: true\n    gateway: true") + "      - to: [{service: reviews}]\n");
+    assertThat(proxyless.line()).isEqualTo(14);
+    assertThat(proxyless.reason()).contains("proxyless");
   }
 
   @Test
