@@ -439,6 +439,47 @@ public final class ResourceGenerator {
     return RouteConfiguration.newBuilder().setName(EnvoyNames.routeConfig(w.listenerPort())).addVirtualHosts(vh).build();
   }
 
+  /**
+   * A route's retry policy as Istio's route/retry/retry.go builds it: a route without {@code retries} gets Istio's
+   * default policy (2 retries on connection failures, refused streams and gRPC's unavailable and cancelled; no status
+   * codes, as Istio since 1.24 leaves 503 out), {@code attempts: 0} none, anything else the default with the mesh
+   * file's fields over it. Proxyless gRPC clients, and routes to the workload's own ports (Istio's default is for
+   * outbound routes), get only the policy their route spells out.
+   */
+  private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless,
+      boolean inbound) {
+    if (retries.isEmpty()) {
+      return proxyless || inbound ? Optional.empty()
+          : Optional.of(avoidingPreviousHosts(RetryPolicy.newBuilder().setRetryOn(Mesh.Retries.ISTIO_DEFAULT_RETRY_ON)
+              .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS))).build());
+    }
+    Mesh.Retries rt = retries.get();
+    if (rt.attempts() == 0) {
+      return Optional.empty();
+    }
+    String retryOn = rt.retryOn();
+    // As Istio translates retryOn (route/retry/retry.go): Envoy retries on retriable_status_codes only under the
+    // retriable-status-codes condition, so it is added when the mesh file listed codes without it.
+    if (!rt.retriableStatusCodes().isEmpty() && !retryOn.contains("retriable-status-codes")) {
+      retryOn = retryOn.isEmpty() ? "retriable-status-codes" : retryOn + ",retriable-status-codes";
+    }
+    RetryPolicy.Builder retry = RetryPolicy.newBuilder()
+        .setRetryOn(retryOn)
+        .addAllRetriableStatusCodes(rt.retriableStatusCodes())
+        .setNumRetries(UInt32Value.of(rt.attempts()));
+    rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
+    // gRPC clients do not implement retry host predicates.
+    return Optional.of(proxyless ? retry.build() : avoidingPreviousHosts(retry).build());
+  }
+
+  /** As Istio builds every Envoy retry policy: Envoy alone may send a retry to the host that just failed. */
+  private static RetryPolicy.Builder avoidingPreviousHosts(RetryPolicy.Builder retry) {
+    return retry.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+            .setName("envoy.retry_host_predicates.previous_hosts")
+            .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+        .setHostSelectionRetryMaxAttempts(5);
+  }
+
   private Route route(Workload w, Mesh.Route r, boolean proxyless) {
     RouteMatch.Builder match = RouteMatch.newBuilder();
     switch (r.match().pathKind()) {
@@ -462,28 +503,8 @@ public final class ResourceGenerator {
       action.setWeightedClusters(split);
     }
     r.timeout().ifPresent(t -> action.setTimeout(Durations.fromMillis(t.toMillis())));
-    r.retries().ifPresent(rt -> {
-      String retryOn = rt.retryOn();
-      // As Istio translates retryOn (route/retry/retry.go): Envoy retries on retriable_status_codes only under the
-      // retriable-status-codes condition, so it is added when the mesh file listed codes without it.
-      if (!rt.retriableStatusCodes().isEmpty() && !retryOn.contains("retriable-status-codes")) {
-        retryOn = retryOn.isEmpty() ? "retriable-status-codes" : retryOn + ",retriable-status-codes";
-      }
-      RetryPolicy.Builder retry = RetryPolicy.newBuilder()
-          .setRetryOn(retryOn)
-          .addAllRetriableStatusCodes(rt.retriableStatusCodes())
-          .setNumRetries(UInt32Value.of(rt.attempts()));
-      rt.perTryTimeout().ifPresent(t -> retry.setPerTryTimeout(Durations.fromMillis(t.toMillis())));
-      if (!proxyless) {
-        // As Istio builds every Envoy retry policy: Envoy alone may send a retry to the host that just failed.
-        // gRPC clients do not implement retry host predicates.
-        retry.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
-                .setName("envoy.retry_host_predicates.previous_hosts")
-                .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
-            .setHostSelectionRetryMaxAttempts(5);
-      }
-      action.setRetryPolicy(retry);
-    });
+    boolean inbound = r.destinations().stream().allMatch(d -> d.localPort() > 0);
+    retryPolicy(r.retries(), proxyless, inbound).ifPresent(action::setRetryPolicy);
     for (Mesh.RateLimit limit : r.rateLimits()) {
       RateLimit.Builder rl = RateLimit.newBuilder();
       for (RateLimitAction a : limit.actions()) {

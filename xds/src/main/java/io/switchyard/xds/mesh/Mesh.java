@@ -149,6 +149,13 @@ public record Mesh(
    */
   public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn,
       List<Integer> retriableStatusCodes) {
+    /**
+     * Istio's default retry policy (route/retry/retry.go): the conditions of a route without retries, or of retries
+     * without retryOn, and the attempts of a route without retries.
+     */
+    public static final String ISTIO_DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,"
+        + "retriable-status-codes";
+    public static final int ISTIO_DEFAULT_RETRY_ATTEMPTS = 2;
 
     public Retries {
       retriableStatusCodes = List.copyOf(retriableStatusCodes);

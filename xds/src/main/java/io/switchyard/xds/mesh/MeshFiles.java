@@ -377,7 +377,12 @@ public final class MeshFiles {
         Optional<Duration> perTry = Optional.ofNullable(rm.optional("perTryTimeout") == null ? null
             : positive(rm, "perTryTimeout", null));
         Node onNode = rm.optional("retryOn");
-        String on = onNode == null ? (proxyless ? "unavailable,cancelled" : "5xx,reset,connect-failure")
+        if (attempts == 0 && (onNode != null || rm.optional("perTryTimeout") != null)) {
+          // As Istio's VirtualService validation: 0 attempts switches retries off, so the rest would mean nothing.
+          throw (onNode != null ? onNode : rm.required("perTryTimeout"))
+              .error("http retry policy configured when attempts are set to 0 (disabled)");
+        }
+        String on = onNode == null ? (proxyless ? "unavailable,cancelled" : Retries.ISTIO_DEFAULT_RETRY_ON)
             : onNode.nonEmptyString();
         List<String> conditions = new ArrayList<>();
         List<Integer> codes = new ArrayList<>();

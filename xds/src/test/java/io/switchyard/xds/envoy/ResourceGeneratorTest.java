@@ -254,6 +254,50 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's ConvertPolicy (route/retry/retry.go): a route without retries still gets Istio's default policy (2 retries
+   * on connection failures, refused streams, gRPC unavailable and cancelled, previous hosts avoided; no status code
+   * since Istio 1.24's EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY), retries without retryOn take its conditions, and only
+   * {@code attempts: 0} switches retries off. Proxyless gRPC clients, and routes to the workload's own ports (not
+   * outbound), get only what their route spells out.
+   */
+  @Test
+  void routesWithoutRetriesGetIstiosDefaultPolicyAndZeroAttemptsNone() throws Exception {
+    Mesh mesh = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80, protocol: grpc}]}
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [8080]
+            routes:
+              - {name: none, to: [{service: s}]}
+              - {name: attempts, to: [{service: s}], retries: {attempts: 4}}
+              - {name: off, to: [{service: s}], retries: {attempts: 0}}
+              - {name: own, to: [{localPort: 8080}]}
+          - name: g
+            namespace: x
+            proxyless: true
+            routes:
+              - {name: none, to: [{service: s}]}
+        """);
+    EnvoyResources a = new ResourceGenerator(mesh).generate("a").orElseThrow();
+    RetryPolicy none = route(a, "none").getRoute().getRetryPolicy();
+    assertThat(none.getNumRetries().getValue()).isEqualTo(2);
+    assertThat(none.getRetryOn()).isEqualTo("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes");
+    assertThat(none.getRetriableStatusCodesList()).isEmpty();
+    assertThat(none.getRetryHostPredicateList()).singleElement()
+        .satisfies(p -> assertThat(p.getName()).isEqualTo("envoy.retry_host_predicates.previous_hosts"));
+    assertThat(none.getHostSelectionRetryMaxAttempts()).isEqualTo(5);
+    RetryPolicy attempts = route(a, "attempts").getRoute().getRetryPolicy();
+    assertThat(attempts.getNumRetries().getValue()).isEqualTo(4);
+    assertThat(attempts.getRetryOn()).isEqualTo(none.getRetryOn());
+    assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(route(a, "own").getRoute().hasRetryPolicy()).as("a route to the workload's own port").isFalse();
+    EnvoyResources g = new ResourceGenerator(mesh).generate("g").orElseThrow();
+    assertThat(route(g, "none").getRoute().hasRetryPolicy()).isFalse();
+  }
+
+  /**
    * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
    * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
    */

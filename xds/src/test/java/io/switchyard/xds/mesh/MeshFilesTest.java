@@ -132,6 +132,18 @@ class MeshFilesTest {
     }
   }
 
+  /** Istio's validateHTTPRetry: with 0 attempts (retries off) a retryOn or perTryTimeout is an error. */
+  @Test
+  void zeroAttemptsTakeNeitherRetryOnNorPerTryTimeout() throws Exception {
+    assertThat(parse(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 0}\n")
+        .workloads().get(0).routes().get(0).retries().orElseThrow().attempts()).isZero();
+    for (String extra : new String[] {"retryOn: 5xx", "perTryTimeout: 1s"}) {
+      MeshFileException e = error(BASE + "      - to: [{service: reviews}]\n        retries: {attempts: 0, " + extra + "}\n");
+      assertThat(e.line()).as(extra).isEqualTo(15);
+      assertThat(e.reason()).as(extra).contains("http retry policy configured when attempts are set to 0 (disabled)");
+    }
+  }
+
   @Test
   void gatewayWorkloadsTakeNumTrustedProxiesOthersCannot() throws Exception {
     Mesh mesh = parse(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    gateway: true\n    numTrustedProxies: 1")
