@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -107,7 +108,9 @@ public final class CheckTool {
     Map<String, Object> workload = new LinkedHashMap<>();
     workload.put("namespace", r.workload().namespace());
     workload.put("name", r.workload().name());
-    workload.put("labels", r.workload().labels());
+    // Sorted, and every map below in a fixed order: the labels and headers are immutable maps whose order changes
+    // from one run to the next, and a CI compares this report with an expected file.
+    workload.put("labels", new TreeMap<>(r.workload().labels()));
     out.put("workload", workload);
     AuthzOutcome o = d.outcome();
     if (o != null && o.matchedPolicy() != null) {
@@ -119,11 +122,16 @@ public final class CheckTool {
     }
     if (o != null) {
       out.put("auditPolicies", o.auditPolicies());
-      out.put("dryRun", o.dryRuns().stream().map(x -> Map.of("policy", x.policy(), "wouldBe", x.wouldAllow() ? "allow" : "deny")).toList());
+      out.put("dryRun", o.dryRuns().stream().map(x -> {
+        Map<String, Object> dry = new LinkedHashMap<>();
+        dry.put("policy", x.policy());
+        dry.put("wouldBe", x.wouldAllow() ? "allow" : "deny");
+        return dry;
+      }).toList());
     }
     if (d.authn() != null) {
       out.put("requestPrincipal", d.authn().identity().principal());
-      out.put("headersToSet", d.authn().headersToSet());
+      out.put("headersToSet", new TreeMap<>(d.authn().headersToSet()));
       out.put("headersToRemove", d.authn().headersToRemove());
     }
     out.put("applicablePolicies", set.forWorkload(r.workload()).authorizationPolicies().stream().map(AuthorizationPolicy::id).toList());

@@ -62,4 +62,44 @@ class CheckToolTest {
     assertThatThrownBy(() -> CheckTool.run(dir.resolve("authz"), request("GET"), "istio-system")).isInstanceOf(ConfigException.class)
         .hasMessageContaining("bad.yaml:5");
   }
+
+  @Test
+  void theReportIsTheSameTextOnEveryRunSoACiCanCompareItWithAnExpectedFile() throws Exception {
+    // Labels and dry-run entries came out of Map.copyOf / Map.of, whose order changes from one JVM to the next.
+    Path p = policies();
+    Files.writeString(p.resolve("dry.yaml"), """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: dry, namespace: shop, annotations: {istio.io/dry-run: "true"}}
+        spec:
+          rules: [{}]
+        """);
+    java.util.List<String> names = java.util.List.of("version", "app", "zone", "tier", "team", "region", "owner", "env",
+        "release", "track", "shard", "canary");
+    StringBuilder labels = new StringBuilder();
+    for (String n : names) {
+      labels.append(", \"label.").append(n).append("\": \"").append(n).append("-1\"");
+    }
+    Path f = dir.resolve("labelled.json");
+    Files.writeString(f, """
+        {"attributes": {
+          "request": {"http": {"method": "GET", "host": "cart", "path": "/items"}},
+          "contextExtensions": {"namespace": "shop", "workload": "cart"%s}
+        }}
+        """.formatted(labels));
+
+    String json = CheckTool.run(p, f, "istio-system").json().replace("\r\n", "\n");
+
+    java.util.List<String> inOrder = names.stream().sorted().toList();
+    StringBuilder sorted = new StringBuilder("\"labels\" : {\n");
+    for (String n : inOrder) {
+      sorted.append("      \"").append(n).append("\" : \"").append(n).append("-1\"").append(n.equals("zone") ? "\n" : ",\n");
+    }
+    assertThat(json).contains(sorted.toString());
+    assertThat(json).contains("""
+        "dryRun" : [ {
+            "policy" : "shop/dry",
+            "wouldBe" : "allow"
+          } ]""");
+  }
 }

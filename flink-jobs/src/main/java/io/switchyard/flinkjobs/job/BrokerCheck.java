@@ -28,12 +28,19 @@ import org.apache.kafka.common.config.ConfigResource;
  * run out, and the launcher then ends with Flink's "MiniCluster is not yet running" instead of a reason.
  */
 final class BrokerCheck {
+  /**
+   * The start check's client id: log4j2.xml drops this client's connection-failure warnings, as the check ends
+   * in one line naming the broker (a warning per retry stood above it).
+   */
+  static final String PROBE_CLIENT_ID = "switchyard-probe-broker-check";
+
   private BrokerCheck() {}
 
   /** Empty when a broker at {@code bootstrap} answered within {@code wait}, else the one-line reason. */
   static Optional<String> unreachable(String bootstrap, Duration wait) {
     int ms = (int) Math.max(1, wait.toMillis());
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        AdminClientConfig.CLIENT_ID_CONFIG, PROBE_CLIENT_ID,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms))) {
       admin.describeCluster(new DescribeClusterOptions().timeoutMs(ms)).clusterId().get(ms + 1000L, TimeUnit.MILLISECONDS);

@@ -73,4 +73,26 @@ class LocalJarLoggingTest {
     assertThat(shown("org.apache.flink.runtime.metrics.util.MetricUtils", "Could not register Metaspace metrics.")).isTrue();
     assertThat(shown("org.apache.flink.runtime.webmonitor.WebMonitorUtils", "Something else went wrong.")).isTrue();
   }
+
+  @Test
+  void theBrokerProbesConnectionFailuresAreNotShownAboveTheOneLineTheyEndIn() {
+    // An unreachable --kafka: the start check and `slo apply` say so in one line; the client's retries printed
+    // a warning per attempt above it (a screenful over 30 s).
+    String client = "org.apache.kafka.clients.NetworkClient";
+    assertThat(shown(client, "[AdminClient clientId=" + BrokerCheck.PROBE_CLIENT_ID + "] Connection to node -1 (/127.0.0.1:9) "
+        + "could not be established. Node may not be available.")).isFalse();
+    assertThat(shown(client, "[Consumer clientId=" + io.switchyard.flinkjobs.slo.spec.SloPublisher.PROBE_CLIENT_ID
+        + ", groupId=null] Connection to node -1 (/127.0.0.1:9092) could not be established. Node may not be available.")).isFalse();
+    assertThat(shown(client, "[Consumer clientId=" + io.switchyard.flinkjobs.slo.spec.SloPublisher.PROBE_CLIENT_ID
+        + ", groupId=null] Bootstrap broker 127.0.0.1:9092 (id: -1 rack: null isFenced: false) disconnected")).isFalse();
+  }
+
+  @Test
+  void theRunningJobsClientsStillShowTheirConnectionFailures() {
+    String client = "org.apache.kafka.clients.NetworkClient";
+    assertThat(shown(client, "[Consumer clientId=spans-source-0, groupId=switchyard-flink-jobs] Connection to node 1 "
+        + "(/127.0.0.1:9092) could not be established. Node may not be available.")).isTrue();
+    assertThat(shown(client, "[AdminClient clientId=" + BrokerCheck.PROBE_CLIENT_ID + "] Cancelled in-flight METADATA request "
+        + "with correlation id 3 due to node -1 being disconnected")).isTrue();
+  }
 }

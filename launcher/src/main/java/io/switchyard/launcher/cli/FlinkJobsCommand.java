@@ -39,7 +39,7 @@ public final class FlinkJobsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path home = Installation.home();
-    return ForegroundChild.run(command(home), spec.commandLine().getOut());
+    return ForegroundChild.run(command(home), spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
   List<String> command(Path home) throws java.io.IOException {

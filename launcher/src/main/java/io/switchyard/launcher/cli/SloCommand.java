@@ -63,7 +63,7 @@ public final class SloCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return ForegroundChild.run(command(Installation.home()), spec.commandLine().getOut());
+    return ForegroundChild.run(command(Installation.home()), spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
   List<String> command(Path home) {

@@ -21,6 +21,12 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "topics", mixinStandardHelpOptions = true, description = "Creates or lists Switchyard's Kafka topics.",
     subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class})
 public final class TopicsCommand implements Runnable {
+  /**
+   * The create command's admin client id: log4j2.xml drops this client's connection-failure warnings, as an
+   * unreachable broker ends the command in one line (a warning per retry stood above it).
+   */
+  static final String PROBE_CLIENT_ID = "switchyard-probe-topics-create";
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -63,6 +69,7 @@ public final class TopicsCommand implements Runnable {
       String where = "Kafka at " + kafka.bootstrapServers + " (--kafka)";
       List<EmbeddedKafka.TopicDrift> drift;
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
+          AdminClientConfig.CLIENT_ID_CONFIG, PROBE_CLIENT_ID,
           AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000,
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000))) {
         try {

@@ -53,4 +53,16 @@ class CliLoggingTest {
         + "be established. Node may not be available.")).isTrue();
     assertThat(shown(CLIENT, Level.INFO, "[Consumer clientId=c, groupId=g] Disconnecting from node 1")).isFalse();
   }
+
+  @Test
+  void topicsCreatesProbeConnectionFailuresAreNotShownAboveItsOneLine() {
+    // README: topics create exits 1 "with one line when no broker answers within --kafka-wait"; the admin
+    // client's retries printed a warning each above it.
+    assertThat(shown(CLIENT, Level.WARN, "[AdminClient clientId=" + TopicsCommand.PROBE_CLIENT_ID + "] Connection to node -1 "
+        + "(/127.0.0.1:9) could not be established. Node may not be available.")).isFalse();
+    assertThat(shown(CLIENT, Level.WARN, "[AdminClient clientId=" + TopicsCommand.PROBE_CLIENT_ID + "] Bootstrap broker "
+        + "127.0.0.1:9 (id: -1 rack: null isFenced: false) disconnected")).isFalse();
+    assertThat(shown(CLIENT, Level.WARN, "[AdminClient clientId=adminclient-1] Connection to node -1 "
+        + "(/127.0.0.1:9) could not be established. Node may not be available.")).isTrue();
+  }
 }

@@ -40,7 +40,8 @@ class FlinkJarCommandsIT {
         """);
     CliRun run = CliRun.run("slo", "check", dir.toString(), "--flink-jar", FLINK_JAR);
     assertThat(run.code).isEqualTo(1);
-    assertThat(run.out).contains(dir.resolve("broken.yaml") + ":");
+    assertThat(run.err).as("the jar's stderr stays stderr").contains(dir.resolve("broken.yaml") + ":");
+    assertThat(run.out).doesNotContain("error:");
   }
 
   @Test
@@ -61,7 +62,7 @@ class FlinkJarCommandsIT {
   void flinkJobsReturnsTheJobsExitCodeForABadFlag() {
     CliRun run = CliRun.run("flink-jobs", "--flink-jar", FLINK_JAR, "--window", "soon", "--data-dir", dir.toString());
     assertThat(run.code).isEqualTo(2);
-    assertThat(run.out).contains("error:").contains("--window");
+    assertThat(run.err).contains("error:").contains("--window");
   }
 
   @Test

@@ -43,7 +43,27 @@ public final class AdminServer implements AutoCloseable {
 
   /** Adds a route while running, e.g. a service's config dump; requiresToken routes need the bearer token. */
   public void addRoute(String path, HttpHandler handler, boolean requiresToken) {
-    http.addRoute(path, handler, requiresToken);
+    http.addRoute(path, exactly(path, handler), requiresToken);
+  }
+
+  /**
+   * The JDK server hands a request to the route its path starts with, so {@code /readyzz} or {@code /metricsx}
+   * answered as {@code /readyz} and {@code /metrics}: a probe or scrape with a typo read as healthy. Admin routes
+   * are single paths; anything longer is the 404 of an unknown path.
+   */
+  private static HttpHandler exactly(String path, HttpHandler handler) {
+    return ex -> {
+      if (path.equals(ex.getRequestURI().getPath())) {
+        handler.handle(ex);
+      } else {
+        notFound(ex);
+      }
+    };
+  }
+
+  private static void notFound(com.sun.net.httpserver.HttpExchange ex) throws IOException {
+    HttpResponses.error(ex, 404, "no such path: " + ex.getRequestURI().getPath()
+        + "; the admin endpoint serves /healthz, /readyz, /metrics and its services' routes");
   }
 
   @Override
@@ -101,8 +121,9 @@ public final class AdminServer implements AutoCloseable {
       metrics.registerJvmMetrics();
       certificates.exportMetrics(metrics);
       HttpServerKit.Builder b = HttpServerKit.builder("admin", port).host(host).bearerToken(token).threads(2);
-      b.route("/healthz", getOrHead(ex -> HttpResponses.json(ex, 200, Map.of("status", "alive"))));
-      b.route("/readyz", getOrHead(ex -> {
+      b.route("/", AdminServer::notFound);
+      b.route("/healthz", exactly("/healthz", getOrHead(ex -> HttpResponses.json(ex, 200, Map.of("status", "alive")))));
+      b.route("/readyz", exactly("/readyz", getOrHead(ex -> {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean ready = readiness.isReady();
         body.put("ready", ready);
@@ -111,9 +132,9 @@ public final class AdminServer implements AutoCloseable {
         }
         body.put("components", readiness.snapshot());
         HttpResponses.json(ex, ready ? 200 : 503, body);
-      }));
-      b.route("/metrics", getOrHead(new MetricsHandler(metrics.registry())));
-      extra.forEach((path, r) -> b.route(path, (HttpHandler) r[0], (Boolean) r[1]));
+      })));
+      b.route("/metrics", exactly("/metrics", getOrHead(new MetricsHandler(metrics.registry()))));
+      extra.forEach((path, r) -> b.route(path, exactly(path, (HttpHandler) r[0]), (Boolean) r[1]));
       return new AdminServer(b.build());
     }
 

@@ -123,6 +123,26 @@ class AdminServerTest {
     }
   }
 
+  @Test
+  void aPathThatIsNoRouteIsA404WithAJsonBodyNotTheRouteItStartsWith() throws Exception {
+    // A probe or scrape configured with a typo (/readyzz, /healthz/live, /metricsx) must fail, not read as healthy.
+    try (AdminServer admin = AdminServer.builder(new Metrics(new PrometheusRegistry()), new Readiness()).port(0)
+        .route("/xds/nacks", ex -> HttpResponses.json(ex, 200, Map.of("nacks", 0)), false)
+        .build().start()) {
+      admin.addRoute("/rlconfig", ex -> HttpResponses.json(ex, 200, Map.of("limits", 1)), false);
+      for (String path : new String[] {"/", "/nothing", "/readyzz", "/healthz/live", "/metricsx", "/xds/nacks/all", "/rlconfig2"}) {
+        HttpResponse<String> r = get(admin, path, null);
+        assertThat(r.statusCode()).as(path).isEqualTo(404);
+        assertThat(r.headers().firstValue("Content-Type")).as(path).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        assertThat(r.body()).as(path).startsWith("{\"error\":");
+      }
+      assertThat(get(admin, "/readyz", null).statusCode()).isEqualTo(200);
+      assertThat(get(admin, "/metrics?name[]=jvm_threads_current", null).statusCode()).isEqualTo(200);
+      assertThat(get(admin, "/xds/nacks?node_group=edge", null).body()).isEqualTo("{\"nacks\":0}");
+      assertThat(get(admin, "/rlconfig", null).body()).isEqualTo("{\"limits\":1}");
+    }
+  }
+
   private HttpResponse<String> send(AdminServer admin, String method, String path) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
         .method(method, HttpRequest.BodyPublishers.noBody()).build();

@@ -67,6 +67,12 @@ public final class SloPublisher {
     }
   }
 
+  /**
+   * The definitions reader's client id: log4j2.xml drops this client's connection-failure warnings, as an
+   * unreachable broker ends `slo apply` in one line (a warning per retry stood above it).
+   */
+  public static final String PROBE_CLIENT_ID = "switchyard-probe-slo-apply";
+
   /** How long the broker has to answer the first metadata request. */
   static final Duration METADATA_WAIT = Duration.ofSeconds(30);
 
@@ -133,6 +139,7 @@ public final class SloPublisher {
   public Map<String, Live> liveDefinitions() throws Exception {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, PROBE_CLIENT_ID);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // A missing topic is an error below, never one the broker creates with its defaults (not compacted).
