@@ -60,8 +60,9 @@ public record JobOptions(
 
   static final String USAGE = """
       Usage: switchyard-flink-local.jar [options]          (or: flink run switchyard-flink-jobs.jar [options])
-             switchyard-flink-local.jar slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--window 1m]
-             switchyard-flink-local.jar slo check DIR [--window 1m]
+             switchyard-flink-local.jar slo apply DIR --kafka HOST:PORT [--topic-prefix P] [--prune folder|all]
+                                        [--window 1m] [--slo-alert-windows ...]
+             switchyard-flink-local.jar slo check DIR [--window 1m] [--slo-alert-windows ...]
              switchyard-flink-local.jar slo rules DIR [--window 1m] [--slo-alert-windows ...]
         --kafka HOST:PORT           Kafka bootstrap servers (default 127.0.0.1:9092)
         --kafka-wait 30s            local jar: how long to wait for the broker to answer at start

@@ -97,7 +97,7 @@ public final class ExtAuthzCommand implements Callable<Integer> {
       p.metrics().registerJvmMetrics();
       ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
       server.start();
-      p.announce("ext-authz", "grpc://" + host + ":" + server.port() + " (policies from " + policyDir + ", decision log to "
+      p.announce("ext-authz", "grpc " + host + ":" + server.port() + " (policies from " + policyDir + ", decision log to "
           + (!tuning.decisionLog() ? "nowhere" : kafkaGiven ? "Kafka " + kafka.bootstrapServers : "the JSON log") + ")");
     } catch (Exception | Error e) {
       p.close();

@@ -60,7 +60,7 @@ public final class XdsCommand implements Callable<Integer> {
       XdsServer server = p.own("xds", b.build());
       server.start();
       server.adminRoutes().forEach((path, handler) -> p.admin().addRoute(path, handler, true));
-      p.announce("xds", host + ":" + server.port() + " (ADS; mesh " + mesh + ")");
+      p.announce("xds", "grpc " + host + ":" + server.port() + " (ADS; mesh " + mesh + ")");
     } catch (Exception | Error e) {
       p.close();
       throw e;
