@@ -4,6 +4,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
@@ -29,8 +30,10 @@ public record WireRequest(byte[] bytes, Status refused) {
         return new WireRequest(null, e.getStatus());
       } catch (UncheckedIOException e) {
         // Only a compressed message's stream can fail: an uncompressed one is read from memory.
-        return new WireRequest(null, Status.INTERNAL.withCause(e.getCause())
-            .withDescription("failed to decompress the received message: " + e.getCause().getMessage()));
+        IOException cause = e.getCause();
+        String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return new WireRequest(null, Status.INTERNAL.withCause(cause)
+            .withDescription("failed to decompress the received message: " + reason));
       }
     }
   };
