@@ -443,15 +443,20 @@ public final class ResourceGenerator {
    * A route's retry policy as Istio's route/retry/retry.go builds it: a route without {@code retries} gets Istio's
    * default policy (2 retries on connection failures, refused streams and gRPC's unavailable and cancelled; no status
    * codes, as Istio since 1.24 leaves 503 out), {@code attempts: 0} none, anything else the default with the mesh
-   * file's fields over it. Proxyless gRPC clients, and routes to the workload's own ports (Istio's default is for
-   * outbound routes), get only the policy their route spells out.
+   * file's fields over it. Proxyless gRPC clients get it too (Istio's grpcgen builds the same routes), with the
+   * conditions a gRPC client acts on ({@code unavailable,cancelled}; it ignores the rest). Routes to the workload's
+   * own ports get only what they spell out: Istio's default is for outbound routes.
    */
   private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless,
       boolean inbound) {
     if (retries.isEmpty()) {
-      return proxyless || inbound ? Optional.empty()
-          : Optional.of(avoidingPreviousHosts(RetryPolicy.newBuilder().setRetryOn(Mesh.Retries.ISTIO_DEFAULT_RETRY_ON)
-              .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS))).build());
+      if (inbound) {
+        return Optional.empty();
+      }
+      RetryPolicy.Builder retry = RetryPolicy.newBuilder()
+          .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS));
+      return Optional.of(proxyless ? retry.setRetryOn(Mesh.Retries.PROXYLESS_DEFAULT_RETRY_ON).build()
+          : avoidingPreviousHosts(retry.setRetryOn(Mesh.Retries.ISTIO_DEFAULT_RETRY_ON)).build());
     }
     Mesh.Retries rt = retries.get();
     if (rt.attempts() == 0) {

@@ -156,6 +156,8 @@ public record Mesh(
     public static final String ISTIO_DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,"
         + "retriable-status-codes";
     public static final int ISTIO_DEFAULT_RETRY_ATTEMPTS = 2;
+    /** Of Istio's default conditions, those a proxyless gRPC client acts on (gRFC A44 reads only gRPC codes). */
+    public static final String PROXYLESS_DEFAULT_RETRY_ON = "unavailable,cancelled";
 
     public Retries {
       retriableStatusCodes = List.copyOf(retriableStatusCodes);

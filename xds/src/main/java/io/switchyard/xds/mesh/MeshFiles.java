@@ -382,7 +382,7 @@ public final class MeshFiles {
           throw (onNode != null ? onNode : rm.required("perTryTimeout"))
               .error("http retry policy configured when attempts are set to 0 (disabled)");
         }
-        String on = onNode == null ? (proxyless ? "unavailable,cancelled" : Retries.ISTIO_DEFAULT_RETRY_ON)
+        String on = onNode == null ? (proxyless ? Retries.PROXYLESS_DEFAULT_RETRY_ON : Retries.ISTIO_DEFAULT_RETRY_ON)
             : onNode.nonEmptyString();
         List<String> conditions = new ArrayList<>();
         List<Integer> codes = new ArrayList<>();

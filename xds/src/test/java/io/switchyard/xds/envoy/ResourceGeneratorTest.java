@@ -257,8 +257,8 @@ class ResourceGeneratorTest {
    * Istio's ConvertPolicy (route/retry/retry.go): a route without retries still gets Istio's default policy (2 retries
    * on connection failures, refused streams, gRPC unavailable and cancelled, previous hosts avoided; no status code
    * since Istio 1.24's EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY), retries without retryOn take its conditions, and only
-   * {@code attempts: 0} switches retries off. Proxyless gRPC clients, and routes to the workload's own ports (not
-   * outbound), get only what their route spells out.
+   * {@code attempts: 0} switches retries off. Proxyless gRPC clients get the conditions they act on; routes to the
+   * workload's own ports (not outbound) only what they spell out.
    */
   @Test
   void routesWithoutRetriesGetIstiosDefaultPolicyAndZeroAttemptsNone() throws Exception {
@@ -294,7 +294,10 @@ class ResourceGeneratorTest {
     assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
     assertThat(route(a, "own").getRoute().hasRetryPolicy()).as("a route to the workload's own port").isFalse();
     EnvoyResources g = new ResourceGenerator(mesh).generate("g").orElseThrow();
-    assertThat(route(g, "none").getRoute().hasRetryPolicy()).isFalse();
+    RetryPolicy grpc = route(g, "none").getRoute().getRetryPolicy();
+    assertThat(grpc.getNumRetries().getValue()).isEqualTo(2);
+    assertThat(grpc.getRetryOn()).isEqualTo("unavailable,cancelled");
+    assertThat(grpc.getRetryHostPredicateList()).as("gRPC clients have no host predicates").isEmpty();
   }
 
   /**
