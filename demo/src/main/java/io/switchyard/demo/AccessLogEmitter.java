@@ -1,8 +1,10 @@
 package io.switchyard.demo;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -143,7 +145,37 @@ final class AccessLogEmitter implements AutoCloseable {
             ? "router~" + s.ip() + "~" + s.pod() + ".istio-system~istio-system.svc.cluster.local"
             : s.nodeId())
         .setCluster(s == Storefront.INGRESS ? "istio-ingressgateway.istio-system" : s.name() + "." + Storefront.NAMESPACE)
+        .setMetadata(nodeMetadata(s))
         .build()));
+  }
+
+  /**
+   * The node metadata an Istio proxy sends with its access logs: its pod, namespace, workload and labels, from which
+   * ingest reads the canonical service and revision (the app and version the topology API shows). The storefront's
+   * pods are version v1; the gateway has no version label, so Istio gives it the revision "latest".
+   */
+  private static Struct nodeMetadata(Storefront.Service s) {
+    boolean gateway = s == Storefront.INGRESS;
+    String namespace = gateway ? "istio-system" : Storefront.NAMESPACE;
+    String revision = gateway ? "latest" : "v1";
+    Struct.Builder labels = Struct.newBuilder()
+        .putFields("app", text(s.name()))
+        .putFields("service.istio.io/canonical-name", text(s.name()))
+        .putFields("service.istio.io/canonical-revision", text(revision));
+    if (!gateway) {
+      labels.putFields("version", text(revision));
+    }
+    return Struct.newBuilder()
+        .putFields("NAME", text(s.pod()))
+        .putFields("NAMESPACE", text(namespace))
+        .putFields("WORKLOAD_NAME", text(s.name()))
+        .putFields("SERVICE_ACCOUNT", text(gateway ? "istio-ingressgateway" : s.name()))
+        .putFields("LABELS", Value.newBuilder().setStructValue(labels).build())
+        .build();
+  }
+
+  private static Value text(String v) {
+    return Value.newBuilder().setStringValue(v).build();
   }
 
   /** Sends every recorded entry, one message per proxy, opening or reopening streams as needed. */

@@ -132,6 +132,18 @@ class StorefrontDemoIT {
     assertThat(checks).anySatisfy(c -> assertThat(c.getAttributes().getRequest().getHttp().getHeadersMap()).containsKey("authorization"));
     assertThat(limits).allSatisfy(l -> assertThat(l.getDomain()).isEqualTo("storefront"));
     assertThat(alsFirstMessages).isNotEmpty().allSatisfy(m -> assertThat(m.getIdentifier().getNode().getId()).matches("(sidecar|router)~10\\.8\\.0\\.\\d+~.+"));
+    // As Istio's proxies send them: the node metadata ingest reads the workload, app and version from.
+    assertThat(alsFirstMessages).allSatisfy(m -> {
+      var node = m.getIdentifier().getNode();
+      var meta = node.getMetadata().getFieldsMap();
+      var labels = meta.get("LABELS").getStructValue().getFieldsMap();
+      boolean gateway = node.getId().startsWith("router~");
+      assertThat(meta.get("NAMESPACE").getStringValue()).isEqualTo(gateway ? "istio-system" : "storefront");
+      assertThat(node.getId()).contains("~" + meta.get("NAME").getStringValue() + ".");
+      assertThat(labels.get("service.istio.io/canonical-name").getStringValue())
+          .isEqualTo(meta.get("WORKLOAD_NAME").getStringValue()).isEqualTo(labels.get("app").getStringValue());
+      assertThat(labels.get("service.istio.io/canonical-revision").getStringValue()).isEqualTo(gateway ? "latest" : "v1");
+    });
     assertThat(alsMessages).anySatisfy(m -> assertThat(m.getHttpLogs().getLogEntryList())
         .anySatisfy(e -> assertThat(e.getCommonProperties().getUpstreamCluster()).startsWith("outbound|8080||")));
     assertThat(alsMessages).anySatisfy(m -> assertThat(m.getHttpLogs().getLogEntryList())
