@@ -1,5 +1,6 @@
 package io.switchyard.testing;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -54,8 +55,10 @@ public final class FreePorts {
    * missing or unreadable or the range starts too low to leave room under it.
    */
   static int[] range(Path file) {
-    try {
-      String[] lowHigh = Files.readString(file).trim().split("\\s+");
+    // Read as a stream: /proc files report a size of 0 or 4096, and Files.readString trusts that size (it read
+    // "3" of "32768 60999"), which left every port to the kernel's own range.
+    try (BufferedReader reader = Files.newBufferedReader(file)) {
+      String[] lowHigh = String.valueOf(reader.readLine()).trim().split("\\s+");
       int low = Integer.parseInt(lowHigh[0]);
       int from = Math.max(10_000, low - SPAN);
       return low - from < 1_000 ? null : new int[] {from, low};

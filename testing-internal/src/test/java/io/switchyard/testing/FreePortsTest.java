@@ -1,6 +1,7 @@
 package io.switchyard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,11 +33,11 @@ class FreePortsTest {
 
   @Test
   void portsComeFromBelowTheKernelsEphemeralRangeWhereItIsKnown() throws IOException {
-    int[] range = FreePorts.range(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
-    if (range == null) {
-      return; // not Linux: nothing to stay out of
-    }
-    int low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+    Path proc = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    assumeTrue(Files.exists(proc), "not Linux: no ephemeral range to stay out of");
+    int[] range = FreePorts.range(proc);
+    assertThat(range).as("the range below %s", proc).isNotNull();
+    int low = Integer.parseInt(Files.readAllLines(proc).get(0).trim().split("\\s+")[0]);
     for (int i = 0; i < 50; i++) {
       assertThat(FreePorts.next()).isLessThan(low).isGreaterThanOrEqualTo(range[0]);
     }
