@@ -6,7 +6,11 @@ import java.util.Set;
 /**
  * One limit of a descriptor rule. {@code unit} is null when {@code unlimited}. {@code index} is the
  * limit's position on its rule (0 for the reference's single {@code rate_limit}); it keeps counter
- * keys of several limits on one descriptor apart. {@code proto} is precomputed for responses.
+ * keys of several limits on one descriptor apart. {@code proto} and {@code quotaPolicy} are precomputed for responses.
+ *
+ * <p>{@code quotaPolicy} is the limit as Envoy writes a quota policy in {@code X-RateLimit-Limit}:
+ * {@code , <limit>;w=<window seconds>}, with {@code ;name="<name>"} for a named limit
+ * (source/extensions/filters/http/ratelimit/ratelimit_headers.cc, XRateLimitHeaderUtils::create); empty when unlimited.
  */
 public record Limit(
     String name,
@@ -16,7 +20,8 @@ public record Limit(
     Set<String> replaces,
     Algorithm algorithm,
     int index,
-    RateLimitResponse.RateLimit proto) {
+    RateLimitResponse.RateLimit proto,
+    String quotaPolicy) {
 
   public static final long MAX_REQUESTS_PER_UNIT = 0xFFFF_FFFFL;
 
@@ -27,7 +32,10 @@ public record Limit(
   public static Limit of(String name, long requestsPerUnit, RateLimitUnit unit, boolean unlimited,
       Set<String> replaces, Algorithm algorithm, int index) {
     RateLimitResponse.RateLimit proto = null;
+    String quotaPolicy = "";
     if (!unlimited) {
+      quotaPolicy = ", " + requestsPerUnit + ";w=" + unit.seconds()
+          + (name != null && !name.isEmpty() ? ";name=\"" + name + '"' : "");
       RateLimitResponse.RateLimit.Builder b = RateLimitResponse.RateLimit.newBuilder()
           .setRequestsPerUnit((int) requestsPerUnit)
           .setUnit(unit.proto());
@@ -36,7 +44,8 @@ public record Limit(
       }
       proto = b.build();
     }
-    return new Limit(name == null ? "" : name, requestsPerUnit, unit, unlimited, replaces, algorithm, index, proto);
+    return new Limit(name == null ? "" : name, requestsPerUnit, unit, unlimited, replaces, algorithm, index, proto,
+        quotaPolicy);
   }
 
   /** The limit Envoy sends in {@code descriptor.limit}: no name, no shadow, no replaces, fixed window. */

@@ -614,28 +614,17 @@ public final class RateLimiter {
     return response.build();
   }
 
-  /**
-   * {@code , <limit>;w=<window>}, with {@code ;name="<name>"} for a named limit, as Envoy writes each quota policy
-   * (source/extensions/filters/http/ratelimit/ratelimit_headers.cc XRateLimitHeaderUtils::create).
-   */
-  private static void appendQuotaPolicy(StringBuilder b, Limit l) {
-    b.append(", ").append(l.requestsPerUnit()).append(";w=").append(l.unit().seconds());
-    if (l.named()) {
-      b.append(";name=\"").append(l.name()).append('"');
-    }
-  }
-
   private void addHeaders(RateLimitResponse.Builder response, Check header, Check[] chosen) {
     StringBuilder limit = new StringBuilder().append(header.limit.requestsPerUnit());
     if (options.headersForAllDescriptors()) {
       for (Check c : chosen) {
         if (c != null) {
-          appendQuotaPolicy(limit, c.limit);
+          limit.append(c.limit.quotaPolicy());
         }
       }
     } else if (options.headers() == LimiterOptions.HeaderStyle.X_RATELIMIT) {
       // Envoy's own X-RateLimit-* (DRAFT_VERSION_03) names the policy; the reference's RateLimit-Limit is the number alone.
-      appendQuotaPolicy(limit, header.limit);
+      limit.append(header.limit.quotaPolicy());
     }
     response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(limitHeader).setValue(limit.toString()));
     response.addResponseHeadersToAdd(HeaderValue.newBuilder().setKey(remainingHeader)
