@@ -20,9 +20,9 @@ class IngestConfigTest {
   }
 
   @Test
-  void theDefaultRequestLimitIsTheOtlpHttpRecommended20MiB() {
-    // OTLP/HTTP: "It is RECOMMENDED to use 20 MiB as the default limit" (also the Collector's confighttp default),
-    // and clients are recommended to send up to 20 MiB, which a lower limit would refuse for good (413).
+  void theDefaultRequestLimitIsTheCollectorsOtlpHttp20MiB() {
+    // The Collector's confighttp max_request_body_size: every request a Collector's OTLP receiver takes, ingest takes;
+    // a lower limit would refuse some for good (413). (OTLP recommends 64 MiB; see IngestConfig.DEFAULT_MAX_MESSAGE_MB.)
     assertThat(base.maxMessageBytes()).isEqualTo(20 * 1024 * 1024);
   }
 

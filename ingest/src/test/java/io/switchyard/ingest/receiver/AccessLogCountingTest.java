@@ -16,22 +16,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
-import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,28 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the pipeline counts for access-log entries it does not publish, or publishes without their trace id. */
 class AccessLogCountingTest {
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  final IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
   @TempDir Path dir;
-  Spool spool;
-  Pipeline pipeline;
+  MockKafkaPipeline kafka;
 
   @BeforeEach
   void start() throws Exception {
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS), new OtlpAccessLogMapper(MappingOptions.DEFAULTS),
-        new AlsMapper(MappingOptions.DEFAULTS), publisher, spool, "spans", "access-logs", metrics, () -> 1L);
+    kafka = MockKafkaPipeline.acknowledgedByTest(dir);
   }
 
   @AfterEach
   void stop() throws Exception {
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   static HTTPAccessLogEntry entry(AccessLogType type, String traceparent) {
@@ -80,14 +54,14 @@ class AccessLogCountingTest {
             .addLogEntry(entry(AccessLogType.DownstreamPeriodic, "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))
             .addLogEntry(entry(AccessLogType.DownstreamEnd, "00-not-a-trace-id-at-all-not-a-trace-id-at-all-xxxxxx-01")))
         .build();
-    pipeline.accessLogs(pipeline.newAlsStream(), message);
-    producer.completeNext();
+    kafka.pipeline.accessLogs(kafka.pipeline.newAlsStream(), message);
+    kafka.producer.completeNext();
 
-    assertThat(producer.history()).hasSize(1);
-    assertThat(metrics.value("als", "accepted")).isEqualTo(1);
-    assertThat(metrics.value("als", "ignored")).isEqualTo(1);
-    assertThat(metrics.skippedAccessLogs("als", "DownstreamPeriodic")).isEqualTo(1);
-    assertThat(metrics.droppedTraceIds("als", "invalid")).isEqualTo(1);
+    assertThat(kafka.producer.history()).hasSize(1);
+    assertThat(kafka.metrics.value("als", "accepted")).isEqualTo(1);
+    assertThat(kafka.metrics.value("als", "ignored")).isEqualTo(1);
+    assertThat(kafka.metrics.skippedAccessLogs("als", "DownstreamPeriodic")).isEqualTo(1);
+    assertThat(kafka.metrics.droppedTraceIds("als", "invalid")).isEqualTo(1);
   }
 
   static KeyValue kv(String key, String value) {
@@ -108,16 +82,16 @@ class AccessLogCountingTest {
             .addLogRecords(log("UpstreamPeriodic", "00-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174-01"))
             .addLogRecords(log("UpstreamEnd", "00-00000000000000000000000000000000-eee19b7ec3c1b174-01"))))
         .build();
-    Pipeline.Export export = pipeline.logs(request, request.getSerializedSize());
+    Pipeline.Export export = kafka.pipeline.logs(request, request.getSerializedSize());
 
     assertThat(export.rejected()).isZero();
-    assertThat(metrics.value("logs", "ignored")).isEqualTo(1);
-    assertThat(metrics.skippedAccessLogs("logs", "UpstreamPeriodic")).isEqualTo(1);
+    assertThat(kafka.metrics.value("logs", "ignored")).isEqualTo(1);
+    assertThat(kafka.metrics.skippedAccessLogs("logs", "UpstreamPeriodic")).isEqualTo(1);
     // Like truncation, counted once Kafka has the record: a refused request comes again.
-    assertThat(metrics.droppedTraceIds("logs", "invalid")).isZero();
-    producer.completeNext();
+    assertThat(kafka.metrics.droppedTraceIds("logs", "invalid")).isZero();
+    kafka.producer.completeNext();
     assertThat(export.acked()).isCompleted();
-    assertThat(metrics.value("logs", "accepted")).isEqualTo(1);
-    assertThat(metrics.droppedTraceIds("logs", "invalid")).isEqualTo(1);
+    assertThat(kafka.metrics.value("logs", "accepted")).isEqualTo(1);
+    assertThat(kafka.metrics.droppedTraceIds("logs", "invalid")).isEqualTo(1);
   }
 }

@@ -15,34 +15,16 @@ import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
-import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.serverkit.grpc.WireBytes;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,36 +36,19 @@ import org.junit.jupiter.api.io.TempDir;
  * lost and the stream reset; instead each invalid sequence becomes U+FFFD and the stream goes on.
  */
 class AlsInvalidUtf8Test {
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   @TempDir Path dir;
-  Spool spool;
-  Server grpc;
+  MockKafkaPipeline kafka;
   ManagedChannel channel;
 
   @BeforeEach
   void start() throws Exception {
-    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    Pipeline pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS),
-        new OtlpAccessLogMapper(MappingOptions.DEFAULTS), new AlsMapper(MappingOptions.DEFAULTS), publisher, spool,
-        "spans", "access-logs", metrics, () -> 1L);
-    String name = InProcessServerBuilder.generateName();
-    grpc = InProcessServerBuilder.forName(name).directExecutor().addService(new AlsGrpcService(pipeline)).build()
-        .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    kafka = MockKafkaPipeline.acknowledging(dir);
+    channel = kafka.grpc(new AlsGrpcService(kafka.pipeline));
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    grpc.shutdownNow();
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   private static HTTPAccessLogEntry entry(String requestId, String path, String userAgent) {
@@ -139,7 +104,7 @@ class AlsInvalidUtf8Test {
     answered.get(10, TimeUnit.SECONDS);
 
     List<AccessLogRecord> records = new ArrayList<>();
-    for (var r : producer.history()) {
+    for (var r : kafka.producer.history()) {
       records.add(AccessLogRecord.parseFrom(r.value()));
     }
     assertThat(records).extracting(AccessLogRecord::getRequestId).containsExactly("first", "second");

@@ -12,26 +12,11 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
-import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,32 +27,21 @@ import org.junit.jupiter.api.io.TempDir;
  * SHOULD respond with success." A request that writes nothing to Kafka is answered OK even while Kafka is away.
  */
 class OtlpExportDuringKafkaOutageTest {
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   @TempDir Path dir;
-  Spool spool;
-  Pipeline pipeline;
+  MockKafkaPipeline kafka;
 
   @BeforeEach
   void kafkaGoesAway() throws Exception {
-    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS), new OtlpAccessLogMapper(MappingOptions.DEFAULTS),
-        new AlsMapper(MappingOptions.DEFAULTS), publisher, spool, "spans", "access-logs", metrics, () -> 1L);
-    var failed = publisher.publish(List.of(new ProducerRecord<>("spans", new byte[1], new byte[1])));
-    producer.errorNext(new TimeoutException("expired"));
+    kafka = MockKafkaPipeline.acknowledgedByTest(dir);
+    var failed = kafka.publisher.publish(List.of(new ProducerRecord<>("spans", new byte[1], new byte[1])));
+    kafka.producer.errorNext(new TimeoutException("expired"));
     assertThat(failed.acked()).isCompletedExceptionally();
-    assertThat(publisher.available()).isFalse();
+    assertThat(kafka.publisher.available()).isFalse();
   }
 
   @AfterEach
   void stop() throws Exception {
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   static final class Answer<T> implements StreamObserver<T> {
@@ -94,8 +68,8 @@ class OtlpExportDuringKafkaOutageTest {
   @Test
   void anEmptyTraceExportIsAnsweredOk() throws Exception {
     Answer<ExportTraceServiceResponse> out = new Answer<>();
-    OtlpGrpcServices.exportTraces(pipeline, pipeline.traces(ExportTraceServiceRequest.getDefaultInstance().toByteArray()),
-        out);
+    OtlpGrpcServices.exportTraces(kafka.pipeline,
+        kafka.pipeline.traces(ExportTraceServiceRequest.getDefaultInstance().toByteArray()), out);
 
     assertThat(out.error).isNull();
     assertThat(out.completed).isTrue();
@@ -113,7 +87,7 @@ class OtlpExportDuringKafkaOutageTest {
         .addResourceLogs(ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder().addLogRecords(appLog)))
         .build();
     Answer<ExportLogsServiceResponse> out = new Answer<>();
-    OtlpGrpcServices.exportLogs(pipeline, request, request.getSerializedSize(), out);
+    OtlpGrpcServices.exportLogs(kafka.pipeline, request, request.getSerializedSize(), out);
 
     assertThat(out.error).isNull();
     assertThat(out.completed).isTrue();

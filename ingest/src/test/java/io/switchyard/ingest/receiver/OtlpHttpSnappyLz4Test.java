@@ -16,35 +16,18 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
-import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
 import io.switchyard.serverkit.http.HttpResponses;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.io.ByteArrayOutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import net.jpountz.lz4.LZ4FrameOutputStream;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,34 +45,19 @@ import org.xerial.snappy.SnappyFramedOutputStream;
 class OtlpHttpSnappyLz4Test {
   private static final int LIMIT = 1 << 20;
 
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   @TempDir Path dir;
-  Spool spool;
+  MockKafkaPipeline kafka;
   HttpServer http;
 
   @BeforeEach
   void start() throws Exception {
-    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    Pipeline pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS),
-        new OtlpAccessLogMapper(MappingOptions.DEFAULTS), new AlsMapper(MappingOptions.DEFAULTS), publisher, spool,
-        "spans", "access-logs", metrics, () -> 1L);
-    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext("/v1/traces", OtlpHttpHandler.traces(pipeline, LIMIT));
-    http.createContext("/v1/logs", OtlpHttpHandler.logs(pipeline, LIMIT));
-    http.start();
+    kafka = MockKafkaPipeline.acknowledging(dir);
+    http = kafka.http(LIMIT);
   }
 
   @AfterEach
   void stop() throws Exception {
-    http.stop(0);
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   private static KeyValue kv(String key, String value) {
@@ -153,12 +121,12 @@ class OtlpHttpSnappyLz4Test {
 
   /** The records one accepted request published, as topic, key and value. */
   private List<String> published(String path, String encoding, byte[] body) throws Exception {
-    producer.clear();
+    kafka.producer.clear();
     HttpResponse<byte[]> response = post(path, "application/x-protobuf", encoding, body);
     assertThat(response.statusCode()).as(encoding + ": " + new String(response.body(), StandardCharsets.UTF_8))
         .isEqualTo(200);
     HexFormat hex = HexFormat.of();
-    return producer.history().stream()
+    return kafka.producer.history().stream()
         .map(r -> r.topic() + " " + hex.formatHex(r.key()) + " " + hex.formatHex(r.value())).toList();
   }
 
@@ -198,7 +166,7 @@ class OtlpHttpSnappyLz4Test {
     assertThat(response.statusCode()).as(encoding).isEqualTo(413);
     assertThat(com.google.rpc.Status.parseFrom(response.body()).getMessage()).as(encoding)
         .isEqualTo("request body exceeds " + LIMIT + " bytes");
-    assertThat(producer.history()).isEmpty();
+    assertThat(kafka.producer.history()).isEmpty();
   }
 
   @Test
@@ -231,7 +199,7 @@ class OtlpHttpSnappyLz4Test {
     assertThat(json.get("message").asText()).as(encoding)
         .startsWith("request body could not be read: not valid " + encoding.toLowerCase() + " (");
     assertThat(json.get("error").asText()).isEqualTo(json.get("message").asText());
-    assertThat(producer.history()).isEmpty();
+    assertThat(kafka.producer.history()).isEmpty();
   }
 
   @Test

@@ -6,9 +6,6 @@ import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -26,32 +23,15 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
-import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
 import io.switchyard.model.v1.AccessLogRecord;
 import io.switchyard.model.v1.SpanRecord;
 import io.switchyard.serverkit.grpc.WireBytes;
-import io.switchyard.serverkit.metrics.Metrics;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,45 +48,23 @@ class OtlpInvalidUtf8Test {
   private static final String MARKED = "/caf\u00e9";
   private static final String REPLACED = "/caf\uFFFD(";
 
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   @TempDir Path dir;
-  Spool spool;
-  Pipeline pipeline;
-  Server grpc;
+  MockKafkaPipeline kafka;
   ManagedChannel channel;
   HttpServer http;
 
   @BeforeEach
   void start() throws Exception {
-    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(1 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    pipeline = new Pipeline(new SpanMapper(MappingOptions.DEFAULTS), new OtlpAccessLogMapper(MappingOptions.DEFAULTS),
-        new AlsMapper(MappingOptions.DEFAULTS), publisher, spool, "spans", "access-logs", metrics, () -> 1L);
+    kafka = MockKafkaPipeline.acknowledging(dir);
     Admission admission = new Admission(8, 1 << 20);
-    String name = InProcessServerBuilder.generateName();
-    grpc = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(OtlpGrpcServices.tracesDefinition(pipeline, admission, Runnable::run))
-        .addService(OtlpGrpcServices.logsDefinition(pipeline, admission, Runnable::run))
-        .build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext("/v1/traces", OtlpHttpHandler.traces(pipeline, 1 << 20));
-    http.createContext("/v1/logs", OtlpHttpHandler.logs(pipeline, 1 << 20));
-    http.start();
+    channel = kafka.grpc(OtlpGrpcServices.tracesDefinition(kafka.pipeline, admission, Runnable::run),
+        OtlpGrpcServices.logsDefinition(kafka.pipeline, admission, Runnable::run));
+    http = kafka.http(1 << 20);
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    grpc.shutdownNow();
-    http.stop(0);
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   /** {@code message}'s bytes with the UTF-8 of {@link #MARKED}'s é (C3 A9) made invalid (C3 28) everywhere. */
@@ -149,13 +107,13 @@ class OtlpInvalidUtf8Test {
   }
 
   private SpanRecord onlySpan() throws Exception {
-    assertThat(producer.history()).hasSize(1);
-    return SpanRecord.parseFrom(producer.history().get(0).value());
+    assertThat(kafka.producer.history()).hasSize(1);
+    return SpanRecord.parseFrom(kafka.producer.history().get(0).value());
   }
 
   private AccessLogRecord onlyAccessLog() throws Exception {
-    assertThat(producer.history()).hasSize(1);
-    return AccessLogRecord.parseFrom(producer.history().get(0).value());
+    assertThat(kafka.producer.history()).hasSize(1);
+    return AccessLogRecord.parseFrom(kafka.producer.history().get(0).value());
   }
 
   @Test
@@ -215,6 +173,6 @@ class OtlpInvalidUtf8Test {
     assertThat(com.google.rpc.Status.parseFrom(response.body()).getMessage())
         .startsWith("body is not a valid ExportTraceServiceRequest: While parsing a protocol message, the input ended"
             + " unexpectedly");
-    assertThat(producer.history()).isEmpty();
+    assertThat(kafka.producer.history()).isEmpty();
   }
 }

@@ -10,22 +10,8 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.ingest.IngestMetrics;
-import io.switchyard.ingest.kafka.KafkaPublisher;
-import io.switchyard.ingest.kafka.PublisherOptions;
-import io.switchyard.ingest.mapping.AlsMapper;
 import io.switchyard.ingest.mapping.MappingOptions;
-import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
-import io.switchyard.ingest.mapping.SpanMapper;
-import io.switchyard.ingest.spool.Spool;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,29 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
  * the client retried it, and until then ingest took that failure for Kafka being away.
  */
 class OversizedRecordTest {
-  final MockProducer<byte[], byte[]> producer =
-      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   @TempDir Path dir;
-  Spool spool;
-  Pipeline pipeline;
+  MockKafkaPipeline kafka;
 
   @BeforeEach
   void start() throws Exception {
-    IngestMetrics metrics = new IngestMetrics(new Metrics(new PrometheusRegistry()));
-    KafkaPublisher publisher = new KafkaPublisher(producer,
-        new PublisherOptions(64 << 20, Duration.ofMinutes(1), Duration.ofSeconds(1)), scheduler, metrics,
-        System::nanoTime);
-    spool = Spool.open(dir, 1 << 20, 1 << 20);
-    MappingOptions keepAll = new MappingOptions(true, 128, 16 << 20);
-    pipeline = new Pipeline(new SpanMapper(keepAll), new OtlpAccessLogMapper(keepAll), new AlsMapper(keepAll),
-        publisher, spool, "spans", "access-logs", metrics, () -> 1L);
+    // Values kept up to 16 MiB, so one span can make a record over the limit; a budget that holds such a record.
+    kafka = new MockKafkaPipeline(dir, true, 64 << 20, new MappingOptions(true, 128, 16 << 20));
   }
 
   @AfterEach
   void stop() throws Exception {
-    scheduler.shutdownNow();
-    spool.close();
+    kafka.close();
   }
 
   private static Span span(int id, String attributeValue) {
@@ -79,13 +54,13 @@ class OversizedRecordTest {
             .setValue(AnyValue.newBuilder().setStringValue("shop"))))
         .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(1, "small")).addSpans(span(2, huge)))).build().toByteArray();
 
-    Pipeline.Export export = pipeline.traces(request);
+    Pipeline.Export export = kafka.pipeline.traces(request);
 
     assertThat(export.refusal()).isNull();
     export.acked().get();
     assertThat(export.rejected()).isEqualTo(1);
     assertThat(export.error()).contains("record limit of " + Pipeline.MAX_RECORD_BYTES + " bytes");
-    assertThat(producer.history()).hasSize(1);
-    assertThat(producer.history().get(0).value().length).isLessThan(1024);
+    assertThat(kafka.producer.history()).hasSize(1);
+    assertThat(kafka.producer.history().get(0).value().length).isLessThan(1024);
   }
 }
