@@ -327,6 +327,7 @@ public final class ResourceGenerator {
       // access logs see) from an X-Forwarded-For the client wrote itself.
       hcm.setUseRemoteAddress(BoolValue.of(true)).setXffNumTrustedHops(w.numTrustedProxies());
     }
+    forwardClientCert(w, hcm);
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));
@@ -396,6 +397,47 @@ public final class ResourceGenerator {
         .addFilterChains(FilterChain.newBuilder()
             .addFilters(Filter.newBuilder().setName(EnvoyNames.HCM).setTypedConfig(Any.pack(hcm.build()))))
         .build();
+  }
+
+  /**
+   * X-Forwarded-Client-Cert as Istio's listeners handle it. Gateways (gateway.go, buildGatewayConnectionManager): the
+   * mode of gatewayTopology.forwardClientCertDetails (SANITIZE_SET unless given) and, only where Envoy adds the
+   * current hop, subject, certificate, DNS and URI SANs. A sidecar listener that routes to the workload's own ports is
+   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders defaults): APPEND_FORWARD
+   * with subject, URI and DNS SANs, so the app sees its caller's identity; one that only calls out is Istio's outbound
+   * listener, which sets nothing (Envoy's SANITIZE drops the header). Envoy acts on all but ALWAYS_FORWARD_ONLY only
+   * for requests that came over mTLS and removes the header from any other.
+   */
+  private static void forwardClientCert(Workload w, HttpConnectionManager.Builder hcm) {
+    if (w.forwardClientCertDetails().isPresent()) {
+      HttpConnectionManager.ForwardClientCertDetails mode =
+          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().get().name());
+      hcm.setForwardClientCertDetails(mode);
+      if (mode == HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD
+          || mode == HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET) {
+        hcm.setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+            .setSubject(BoolValue.of(true))
+            .setCert(true)
+            .setDns(true)
+            .setUri(true));
+      }
+      return;
+    }
+    if (servesOwnPorts(w)) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD)
+          .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+              .setSubject(BoolValue.of(true))
+              .setUri(true)
+              .setDns(true));
+    }
+  }
+
+  /** Whether the listener takes traffic for the workload's own app: a route to a localPort, or the default one. */
+  private static boolean servesOwnPorts(Workload w) {
+    if (w.routes().isEmpty()) {
+      return !w.appPorts().isEmpty();
+    }
+    return w.routes().stream().anyMatch(r -> r.destinations().stream().anyMatch(d -> d.localPort() > 0));
   }
 
   private JwtAuthentication jwtAuthentication() {

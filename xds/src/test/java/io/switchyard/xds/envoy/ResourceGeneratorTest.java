@@ -179,6 +179,88 @@ class ResourceGeneratorTest {
     assertThat(sidecar.getXffNumTrustedHops()).isZero();
   }
 
+  /**
+   * Istio's sidecar inbound listeners (listener_inbound.go, buildSidecarInboundHTTPOpts, with proxy_headers.go's
+   * defaults) append the peer's certificate to X-Forwarded-Client-Cert (APPEND_FORWARD, with its subject, URI and DNS
+   * SANs); its sidecar outbound listeners (listener.go, buildSidecarOutboundHTTPListenerOpts) set nothing, so Envoy's
+   * default SANITIZE drops the header. A sidecar listener that routes to the workload's own ports is the inbound one.
+   */
+  @Test
+  void sidecarListenersServingTheAppForwardClientCertsAsIstiosInboundOutboundOnesSanitize() throws Exception {
+    Mesh sidecars = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - {name: inbound, namespace: x, appPorts: [8080], routes: [{to: [{localPort: 8080}]}]}
+          - {name: default-inbound, namespace: x, appPorts: [8080]}
+          - name: mixed
+            namespace: x
+            appPorts: [8080]
+            routes: [{name: out, match: {prefix: /out}, to: [{service: s}]}, {name: in, to: [{localPort: 8080}]}]
+          - {name: outbound, namespace: x, appPorts: [8080], routes: [{to: [{service: s}]}]}
+        """);
+    for (String group : List.of("inbound", "default-inbound", "mixed")) {
+      HttpConnectionManager in = hcm(new ResourceGenerator(sidecars).generate(group).orElseThrow().listeners().get(0));
+      assertThat(in.getForwardClientCertDetails()).as(group)
+          .isEqualTo(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+      HttpConnectionManager.SetCurrentClientCertDetails details = in.getSetCurrentClientCertDetails();
+      assertThat(details.hasSubject()).as(group).isTrue();
+      assertThat(details.getSubject().getValue()).as(group).isTrue();
+      assertThat(details.getUri()).as(group).isTrue();
+      assertThat(details.getDns()).as(group).isTrue();
+      assertThat(details.getCert()).as(group).isFalse();
+      assertThat(details.getChain()).as(group).isFalse();
+    }
+    HttpConnectionManager out = hcm(new ResourceGenerator(sidecars).generate("outbound").orElseThrow()
+        .listeners().get(0));
+    assertThat(out.getForwardClientCertDetails()).isEqualTo(HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    assertThat(out.hasSetCurrentClientCertDetails()).isFalse();
+  }
+
+  /**
+   * Istio's gateways (gateway.go, buildGatewayConnectionManager) take forward_client_cert_details from
+   * ProxyConfig.gatewayTopology.forwardClientCertDetails, SANITIZE_SET unless set, and only under APPEND_FORWARD or
+   * SANITIZE_SET set the current certificate's subject, certificate, DNS and URI SANs.
+   */
+  @Test
+  void gatewayListenersForwardClientCertsAsGatewayTopologySaysSanitizeSetByDefault() throws Exception {
+    Mesh gateways = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - {name: gw, namespace: x, gateway: true, routes: [{to: [{service: s}]}]}
+          - {name: append, namespace: x, gateway: true, forwardClientCertDetails: APPEND_FORWARD,
+             routes: [{to: [{service: s}]}]}
+          - {name: forward, namespace: x, gateway: true, forwardClientCertDetails: FORWARD_ONLY,
+             routes: [{to: [{service: s}]}]}
+          - {name: sanitize, namespace: x, gateway: true, forwardClientCertDetails: SANITIZE,
+             routes: [{to: [{service: s}]}]}
+          - {name: always, namespace: x, gateway: true, forwardClientCertDetails: ALWAYS_FORWARD_ONLY,
+             routes: [{to: [{service: s}]}]}
+        """);
+    Map<String, HttpConnectionManager.ForwardClientCertDetails> expected = new LinkedHashMap<>();
+    expected.put("gw", HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
+    expected.put("append", HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+    expected.put("forward", HttpConnectionManager.ForwardClientCertDetails.FORWARD_ONLY);
+    expected.put("sanitize", HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    expected.put("always", HttpConnectionManager.ForwardClientCertDetails.ALWAYS_FORWARD_ONLY);
+    for (Map.Entry<String, HttpConnectionManager.ForwardClientCertDetails> e : expected.entrySet()) {
+      HttpConnectionManager gw = hcm(new ResourceGenerator(gateways).generate(e.getKey()).orElseThrow()
+          .listeners().get(0));
+      assertThat(gw.getForwardClientCertDetails()).as(e.getKey()).isEqualTo(e.getValue());
+      if (e.getKey().equals("gw") || e.getKey().equals("append")) {
+        HttpConnectionManager.SetCurrentClientCertDetails details = gw.getSetCurrentClientCertDetails();
+        assertThat(details.getSubject().getValue()).as(e.getKey()).isTrue();
+        assertThat(details.getCert()).as(e.getKey()).isTrue();
+        assertThat(details.getDns()).as(e.getKey()).isTrue();
+        assertThat(details.getUri()).as(e.getKey()).isTrue();
+        assertThat(details.getChain()).as(e.getKey()).isFalse();
+      } else {
+        assertThat(gw.hasSetCurrentClientCertDetails()).as(e.getKey()).isFalse();
+      }
+    }
+  }
+
   /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
   @Test
   void envoyListenersAllowWebSocketUpgradesAsIstiosDo() throws Exception {
