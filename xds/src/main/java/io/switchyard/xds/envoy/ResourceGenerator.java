@@ -116,6 +116,18 @@ public final class ResourceGenerator {
           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
       .build());
 
+  /**
+   * Istio's inbound route policy (route/route.go BuildDefaultHTTPInboundRoute; 1.24+, ENABLE_INBOUND_RETRY_POLICY on by
+   * default): a request reset before it reached the app (e.g. the app closed an idle connection as it was sent) was
+   * never processed, so it is retried, whatever its method. No host predicate: the inbound cluster has one host.
+   * Istio leaves it off on ports declared grpc/grpc-web (1.26+); an app port has no protocol in the mesh file, and
+   * Istio's default for an undeclared one (protocol detection) is never gRPC, so every inbound route gets it.
+   */
+  private static final RetryPolicy INBOUND_DEFAULT_RETRY = RetryPolicy.newBuilder()
+      .setRetryOn("reset-before-request")
+      .setNumRetries(UInt32Value.of(2))
+      .build();
+
   private final Mesh mesh;
 
   public ResourceGenerator(Mesh mesh) {
@@ -474,7 +486,8 @@ public final class ResourceGenerator {
       vh.addRoutes(Route.newBuilder()
           .setName("default")
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-          .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0))))
+          .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0)))
+              .setRetryPolicy(INBOUND_DEFAULT_RETRY))
           .putAllTypedPerFilterConfig(envoyPerFilter(w, "default", mesh.switchyard().extAuthz().isPresent(),
               Optional.empty())));
     }
@@ -487,13 +500,13 @@ public final class ResourceGenerator {
    * codes, as Istio since 1.24 leaves 503 out), {@code attempts: 0} none, anything else the default with the mesh
    * file's fields over it. Proxyless gRPC clients get it too (Istio's grpcgen builds the same routes), with the
    * conditions a gRPC client acts on ({@code unavailable,cancelled}; it ignores the rest). Routes to the workload's
-   * own ports get only what they spell out: Istio's default is for outbound routes.
+   * own ports get Istio's inbound default instead ({@link #INBOUND_DEFAULT_RETRY}).
    */
   private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless,
       boolean inbound) {
     if (retries.isEmpty()) {
       if (inbound) {
-        return Optional.empty();
+        return Optional.of(INBOUND_DEFAULT_RETRY);
       }
       RetryPolicy.Builder retry = RetryPolicy.newBuilder()
           .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS));

@@ -339,8 +339,7 @@ class ResourceGeneratorTest {
    * Istio's ConvertPolicy (route/retry/retry.go): a route without retries still gets Istio's default policy (2 retries
    * on connection failures, refused streams, gRPC unavailable and cancelled, previous hosts avoided; no status code
    * since Istio 1.24's EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY), retries without retryOn take its conditions, and only
-   * {@code attempts: 0} switches retries off. Proxyless gRPC clients get the conditions they act on; routes to the
-   * workload's own ports (not outbound) only what they spell out.
+   * {@code attempts: 0} switches retries off. Proxyless gRPC clients get the conditions they act on.
    */
   @Test
   void routesWithoutRetriesGetIstiosDefaultPolicyAndZeroAttemptsNone() throws Exception {
@@ -350,12 +349,10 @@ class ResourceGeneratorTest {
         workloads:
           - name: a
             namespace: x
-            appPorts: [8080]
             routes:
               - {name: none, to: [{service: s}]}
               - {name: attempts, to: [{service: s}], retries: {attempts: 4}}
               - {name: off, to: [{service: s}], retries: {attempts: 0}}
-              - {name: own, to: [{localPort: 8080}]}
           - name: g
             namespace: x
             proxyless: true
@@ -374,12 +371,54 @@ class ResourceGeneratorTest {
     assertThat(attempts.getNumRetries().getValue()).isEqualTo(4);
     assertThat(attempts.getRetryOn()).isEqualTo(none.getRetryOn());
     assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
-    assertThat(route(a, "own").getRoute().hasRetryPolicy()).as("a route to the workload's own port").isFalse();
     EnvoyResources g = new ResourceGenerator(mesh).generate("g").orElseThrow();
     RetryPolicy grpc = route(g, "none").getRoute().getRetryPolicy();
     assertThat(grpc.getNumRetries().getValue()).isEqualTo(2);
     assertThat(grpc.getRetryOn()).isEqualTo("unavailable,cancelled");
     assertThat(grpc.getRetryHostPredicateList()).as("gRPC clients have no host predicates").isEmpty();
+  }
+
+  /**
+   * Istio's inbound route (route/route.go BuildDefaultHTTPInboundRoute, since 1.24 under ENABLE_INBOUND_RETRY_POLICY,
+   * on by default; retry.go defaultInboundRetryOn) retries twice on reset-before-request: a request reset before it
+   * reached the app was never processed, so even a POST is safe to send again. No host predicate (one local host),
+   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+); the mesh file declares no
+   * protocol for an app port, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
+   * {@code attempts: 0} switches it off.
+   */
+  @Test
+  void routesToTheWorkloadsOwnPortsRetryResetBeforeRequestAsIstiosInboundRoute() throws Exception {
+    Mesh inbound = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [8080, 9090]
+            routes:
+              - {name: off, match: {prefix: /off}, to: [{localPort: 8080}], retries: {attempts: 0}}
+              - name: split
+                match: {prefix: /split}
+                to: [{localPort: 8080, weight: 50}, {localPort: 9090, weight: 50}]
+              - {name: own, to: [{localPort: 8080}]}
+          - {name: d, namespace: x, appPorts: [8080]}
+        """);
+    EnvoyResources a = new ResourceGenerator(inbound).generate("a").orElseThrow();
+    EnvoyResources d = new ResourceGenerator(inbound).generate("d").orElseThrow();
+    Map<String, Route> routes = new LinkedHashMap<>();
+    routes.put("own", route(a, "own"));
+    routes.put("split", route(a, "split"));
+    routes.put("default", route(d, "default"));
+    routes.forEach((name, r) -> {
+      RetryPolicy retry = r.getRoute().getRetryPolicy();
+      assertThat(r.getRoute().hasRetryPolicy()).as(name).isTrue();
+      assertThat(retry).as(name).isEqualTo(RetryPolicy.newBuilder()
+          .setRetryOn("reset-before-request")
+          .setNumRetries(com.google.protobuf.UInt32Value.of(2))
+          .build());
+    });
+    assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
   }
 
   /**
