@@ -116,6 +116,18 @@ public final class ResourceGenerator {
           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
       .build());
 
+  /**
+   * Istio's inbound route policy (route/route.go BuildDefaultHTTPInboundRoute; 1.24+, ENABLE_INBOUND_RETRY_POLICY on by
+   * default): a request reset before it reached the app (e.g. the app closed an idle connection as it was sent) was
+   * never processed, so it is retried, whatever its method. No host predicate: the inbound cluster has one host.
+   * Istio leaves it off on ports declared grpc/grpc-web (1.26+); an app port has no protocol in the mesh file, and
+   * Istio's default for an undeclared one (protocol detection) is never gRPC, so every inbound route gets it.
+   */
+  private static final RetryPolicy INBOUND_DEFAULT_RETRY = RetryPolicy.newBuilder()
+      .setRetryOn("reset-before-request")
+      .setNumRetries(UInt32Value.of(2))
+      .build();
+
   private final Mesh mesh;
 
   public ResourceGenerator(Mesh mesh) {
@@ -327,6 +339,7 @@ public final class ResourceGenerator {
       // access logs see) from an X-Forwarded-For the client wrote itself.
       hcm.setUseRemoteAddress(BoolValue.of(true)).setXffNumTrustedHops(w.numTrustedProxies());
     }
+    forwardClientCert(w, hcm);
     boolean jwt = !mesh.jwtProviders().isEmpty();
     if (jwt) {
       hcm.addHttpFilters(filter(EnvoyNames.FILTER_JWT, jwtAuthentication()));
@@ -398,6 +411,47 @@ public final class ResourceGenerator {
         .build();
   }
 
+  /**
+   * X-Forwarded-Client-Cert as Istio's listeners handle it. Gateways (gateway.go, buildGatewayConnectionManager): the
+   * mode of gatewayTopology.forwardClientCertDetails (SANITIZE_SET unless given) and, only where Envoy adds the
+   * current hop, subject, certificate, DNS and URI SANs. A sidecar listener that routes to the workload's own ports is
+   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders defaults): APPEND_FORWARD
+   * with subject, URI and DNS SANs, so the app sees its caller's identity; one that only calls out is Istio's outbound
+   * listener, which sets nothing (Envoy's SANITIZE drops the header). Envoy acts on all but ALWAYS_FORWARD_ONLY only
+   * for requests that came over mTLS and removes the header from any other.
+   */
+  private static void forwardClientCert(Workload w, HttpConnectionManager.Builder hcm) {
+    if (w.forwardClientCertDetails().isPresent()) {
+      HttpConnectionManager.ForwardClientCertDetails mode =
+          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().get().name());
+      hcm.setForwardClientCertDetails(mode);
+      if (mode == HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD
+          || mode == HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET) {
+        hcm.setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+            .setSubject(BoolValue.of(true))
+            .setCert(true)
+            .setDns(true)
+            .setUri(true));
+      }
+      return;
+    }
+    if (servesOwnPorts(w)) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD)
+          .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+              .setSubject(BoolValue.of(true))
+              .setUri(true)
+              .setDns(true));
+    }
+  }
+
+  /** Whether the listener takes traffic for the workload's own app: a route to a localPort, or the default one. */
+  private static boolean servesOwnPorts(Workload w) {
+    if (w.routes().isEmpty()) {
+      return !w.appPorts().isEmpty();
+    }
+    return w.routes().stream().anyMatch(r -> r.destinations().stream().anyMatch(d -> d.localPort() > 0));
+  }
+
   private JwtAuthentication jwtAuthentication() {
     // As Istio configures it: a CORS preflight is let through without its token (a browser sends no credentials with
     // one), and ext-authz then decides it as a request without a token.
@@ -432,7 +486,8 @@ public final class ResourceGenerator {
       vh.addRoutes(Route.newBuilder()
           .setName("default")
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-          .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0))))
+          .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0)))
+              .setRetryPolicy(INBOUND_DEFAULT_RETRY))
           .putAllTypedPerFilterConfig(envoyPerFilter(w, "default", mesh.switchyard().extAuthz().isPresent(),
               Optional.empty())));
     }
@@ -445,13 +500,13 @@ public final class ResourceGenerator {
    * codes, as Istio since 1.24 leaves 503 out), {@code attempts: 0} none, anything else the default with the mesh
    * file's fields over it. Proxyless gRPC clients get it too (Istio's grpcgen builds the same routes), with the
    * conditions a gRPC client acts on ({@code unavailable,cancelled}; it ignores the rest). Routes to the workload's
-   * own ports get only what they spell out: Istio's default is for outbound routes.
+   * own ports get Istio's inbound default instead ({@link #INBOUND_DEFAULT_RETRY}).
    */
   private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless,
       boolean inbound) {
     if (retries.isEmpty()) {
       if (inbound) {
-        return Optional.empty();
+        return Optional.of(INBOUND_DEFAULT_RETRY);
       }
       RetryPolicy.Builder retry = RetryPolicy.newBuilder()
           .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS));

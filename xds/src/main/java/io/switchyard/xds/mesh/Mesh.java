@@ -101,7 +101,8 @@ public record Mesh(
   /**
    * {@code gateway}: an edge proxy (Istio's router) rather than a sidecar; {@code numTrustedProxies}: how many
    * proxies in front of that gateway append to X-Forwarded-For (Istio's {@code gatewayTopology.numTrustedProxies}),
-   * 0 unless a gateway says otherwise.
+   * 0 unless a gateway says otherwise; {@code forwardClientCertDetails}: a gateway's X-Forwarded-Client-Cert handling
+   * (Istio's {@code gatewayTopology.forwardClientCertDetails}, SANITIZE_SET unless given), empty on other workloads.
    */
   public record Workload(
       String name,
@@ -112,11 +113,18 @@ public record Mesh(
       boolean proxyless,
       boolean gateway,
       int numTrustedProxies,
+      Optional<ForwardClientCertDetails> forwardClientCertDetails,
       int listenerPort,
       String rateLimitDomain,
       AccessLogger accessLogger,
       List<Integer> appPorts,
       List<Route> routes) {}
+
+  /**
+   * Istio's meshconfig {@code ForwardClientCertDetails} (without its UNDEFINED), named as Envoy's HCM enum it maps to:
+   * what a proxy does with the X-Forwarded-Client-Cert header of a request that came over mTLS.
+   */
+  public enum ForwardClientCertDetails { SANITIZE, FORWARD_ONLY, APPEND_FORWARD, SANITIZE_SET, ALWAYS_FORWARD_ONLY }
 
   public record Route(
       String name,

@@ -6,6 +6,7 @@ import io.switchyard.xds.mesh.Mesh.Delay;
 import io.switchyard.xds.mesh.Mesh.Destination;
 import io.switchyard.xds.mesh.Mesh.Endpoint;
 import io.switchyard.xds.mesh.Mesh.Fault;
+import io.switchyard.xds.mesh.Mesh.ForwardClientCertDetails;
 import io.switchyard.xds.mesh.Mesh.GrpcTarget;
 import io.switchyard.xds.mesh.Mesh.HeaderKind;
 import io.switchyard.xds.mesh.Mesh.HeaderMatch;
@@ -175,6 +176,22 @@ public final class MeshFiles {
     }
 
     /** {@code als | otel | both | none}, each checked against the targets that are configured. */
+    /** Spelled exactly as Istio's ProxyConfig takes it (the proto enum names), so a value can be copied over. */
+    static ForwardClientCertDetails forwardClientCertDetails(Node n) throws MeshFileException {
+      String s = n.nonEmptyString();
+      for (ForwardClientCertDetails c : ForwardClientCertDetails.values()) {
+        if (c.name().equals(s)) {
+          return c;
+        }
+      }
+      List<String> allowed = new ArrayList<>();
+      for (ForwardClientCertDetails c : ForwardClientCertDetails.values()) {
+        allowed.add(c.name());
+      }
+      throw n.error("'" + s + "' is not one of " + String.join(", ", allowed)
+          + " (leave forwardClientCertDetails out for Istio's default, SANITIZE_SET)");
+    }
+
     static AccessLogger accessLogger(Node n, boolean alsTarget, boolean otlpTarget) throws MeshFileException {
       AccessLogger logger = enumValue(n, AccessLogger.class, AccessLogger.NONE);
       if (logger.als() && !alsTarget) {
@@ -318,6 +335,16 @@ public final class MeshFiles {
         }
         numTrustedProxies = trusted.integer(0, 100);
       }
+      Optional<ForwardClientCertDetails> xfcc = gateway
+          ? Optional.of(ForwardClientCertDetails.SANITIZE_SET) : Optional.empty();
+      Node fcc = m.optional("forwardClientCertDetails");
+      if (fcc != null) {
+        if (!gateway) {
+          // Istio reads gatewayTopology only on gateways; its sidecars' XFCC handling follows from the listener.
+          throw fcc.error("forwardClientCertDetails applies to edge gateways only; set gateway: true");
+        }
+        xfcc = Optional.of(forwardClientCertDetails(fcc));
+      }
       int listenerPort = m.integer("listenerPort", 15001, 1, 65535);
       String domain = m.optional("rateLimitDomain") == null ? group : m.required("rateLimitDomain").nonEmptyString();
       AccessLogger logger = proxyless ? AccessLogger.NONE : sy.defaultAccessLogger();
@@ -348,7 +375,7 @@ public final class MeshFiles {
         routes.add(route);
       }
       m.done();
-      return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, listenerPort,
+      return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, xfcc, listenerPort,
           domain, logger, appPorts, routes);
     }
 

@@ -179,6 +179,88 @@ class ResourceGeneratorTest {
     assertThat(sidecar.getXffNumTrustedHops()).isZero();
   }
 
+  /**
+   * Istio's sidecar inbound listeners (listener_inbound.go, buildSidecarInboundHTTPOpts, with proxy_headers.go's
+   * defaults) append the peer's certificate to X-Forwarded-Client-Cert (APPEND_FORWARD, with its subject, URI and DNS
+   * SANs); its sidecar outbound listeners (listener.go, buildSidecarOutboundHTTPListenerOpts) set nothing, so Envoy's
+   * default SANITIZE drops the header. A sidecar listener that routes to the workload's own ports is the inbound one.
+   */
+  @Test
+  void sidecarListenersServingTheAppForwardClientCertsAsIstiosInboundOutboundOnesSanitize() throws Exception {
+    Mesh sidecars = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - {name: inbound, namespace: x, appPorts: [8080], routes: [{to: [{localPort: 8080}]}]}
+          - {name: default-inbound, namespace: x, appPorts: [8080]}
+          - name: mixed
+            namespace: x
+            appPorts: [8080]
+            routes: [{name: out, match: {prefix: /out}, to: [{service: s}]}, {name: in, to: [{localPort: 8080}]}]
+          - {name: outbound, namespace: x, appPorts: [8080], routes: [{to: [{service: s}]}]}
+        """);
+    for (String group : List.of("inbound", "default-inbound", "mixed")) {
+      HttpConnectionManager in = hcm(new ResourceGenerator(sidecars).generate(group).orElseThrow().listeners().get(0));
+      assertThat(in.getForwardClientCertDetails()).as(group)
+          .isEqualTo(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+      HttpConnectionManager.SetCurrentClientCertDetails details = in.getSetCurrentClientCertDetails();
+      assertThat(details.hasSubject()).as(group).isTrue();
+      assertThat(details.getSubject().getValue()).as(group).isTrue();
+      assertThat(details.getUri()).as(group).isTrue();
+      assertThat(details.getDns()).as(group).isTrue();
+      assertThat(details.getCert()).as(group).isFalse();
+      assertThat(details.getChain()).as(group).isFalse();
+    }
+    HttpConnectionManager out = hcm(new ResourceGenerator(sidecars).generate("outbound").orElseThrow()
+        .listeners().get(0));
+    assertThat(out.getForwardClientCertDetails()).isEqualTo(HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    assertThat(out.hasSetCurrentClientCertDetails()).isFalse();
+  }
+
+  /**
+   * Istio's gateways (gateway.go, buildGatewayConnectionManager) take forward_client_cert_details from
+   * ProxyConfig.gatewayTopology.forwardClientCertDetails, SANITIZE_SET unless set, and only under APPEND_FORWARD or
+   * SANITIZE_SET set the current certificate's subject, certificate, DNS and URI SANs.
+   */
+  @Test
+  void gatewayListenersForwardClientCertsAsGatewayTopologySaysSanitizeSetByDefault() throws Exception {
+    Mesh gateways = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - {name: gw, namespace: x, gateway: true, routes: [{to: [{service: s}]}]}
+          - {name: append, namespace: x, gateway: true, forwardClientCertDetails: APPEND_FORWARD,
+             routes: [{to: [{service: s}]}]}
+          - {name: forward, namespace: x, gateway: true, forwardClientCertDetails: FORWARD_ONLY,
+             routes: [{to: [{service: s}]}]}
+          - {name: sanitize, namespace: x, gateway: true, forwardClientCertDetails: SANITIZE,
+             routes: [{to: [{service: s}]}]}
+          - {name: always, namespace: x, gateway: true, forwardClientCertDetails: ALWAYS_FORWARD_ONLY,
+             routes: [{to: [{service: s}]}]}
+        """);
+    Map<String, HttpConnectionManager.ForwardClientCertDetails> expected = new LinkedHashMap<>();
+    expected.put("gw", HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
+    expected.put("append", HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+    expected.put("forward", HttpConnectionManager.ForwardClientCertDetails.FORWARD_ONLY);
+    expected.put("sanitize", HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    expected.put("always", HttpConnectionManager.ForwardClientCertDetails.ALWAYS_FORWARD_ONLY);
+    for (Map.Entry<String, HttpConnectionManager.ForwardClientCertDetails> e : expected.entrySet()) {
+      HttpConnectionManager gw = hcm(new ResourceGenerator(gateways).generate(e.getKey()).orElseThrow()
+          .listeners().get(0));
+      assertThat(gw.getForwardClientCertDetails()).as(e.getKey()).isEqualTo(e.getValue());
+      if (e.getKey().equals("gw") || e.getKey().equals("append")) {
+        HttpConnectionManager.SetCurrentClientCertDetails details = gw.getSetCurrentClientCertDetails();
+        assertThat(details.getSubject().getValue()).as(e.getKey()).isTrue();
+        assertThat(details.getCert()).as(e.getKey()).isTrue();
+        assertThat(details.getDns()).as(e.getKey()).isTrue();
+        assertThat(details.getUri()).as(e.getKey()).isTrue();
+        assertThat(details.getChain()).as(e.getKey()).isFalse();
+      } else {
+        assertThat(gw.hasSetCurrentClientCertDetails()).as(e.getKey()).isFalse();
+      }
+    }
+  }
+
   /** Istio allows WebSocket upgrades on every HTTP listener; Envoy refuses an upgrade it is not configured for (403). */
   @Test
   void envoyListenersAllowWebSocketUpgradesAsIstiosDo() throws Exception {
@@ -257,8 +339,7 @@ class ResourceGeneratorTest {
    * Istio's ConvertPolicy (route/retry/retry.go): a route without retries still gets Istio's default policy (2 retries
    * on connection failures, refused streams, gRPC unavailable and cancelled, previous hosts avoided; no status code
    * since Istio 1.24's EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY), retries without retryOn take its conditions, and only
-   * {@code attempts: 0} switches retries off. Proxyless gRPC clients get the conditions they act on; routes to the
-   * workload's own ports (not outbound) only what they spell out.
+   * {@code attempts: 0} switches retries off. Proxyless gRPC clients get the conditions they act on.
    */
   @Test
   void routesWithoutRetriesGetIstiosDefaultPolicyAndZeroAttemptsNone() throws Exception {
@@ -268,12 +349,10 @@ class ResourceGeneratorTest {
         workloads:
           - name: a
             namespace: x
-            appPorts: [8080]
             routes:
               - {name: none, to: [{service: s}]}
               - {name: attempts, to: [{service: s}], retries: {attempts: 4}}
               - {name: off, to: [{service: s}], retries: {attempts: 0}}
-              - {name: own, to: [{localPort: 8080}]}
           - name: g
             namespace: x
             proxyless: true
@@ -292,12 +371,54 @@ class ResourceGeneratorTest {
     assertThat(attempts.getNumRetries().getValue()).isEqualTo(4);
     assertThat(attempts.getRetryOn()).isEqualTo(none.getRetryOn());
     assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
-    assertThat(route(a, "own").getRoute().hasRetryPolicy()).as("a route to the workload's own port").isFalse();
     EnvoyResources g = new ResourceGenerator(mesh).generate("g").orElseThrow();
     RetryPolicy grpc = route(g, "none").getRoute().getRetryPolicy();
     assertThat(grpc.getNumRetries().getValue()).isEqualTo(2);
     assertThat(grpc.getRetryOn()).isEqualTo("unavailable,cancelled");
     assertThat(grpc.getRetryHostPredicateList()).as("gRPC clients have no host predicates").isEmpty();
+  }
+
+  /**
+   * Istio's inbound route (route/route.go BuildDefaultHTTPInboundRoute, since 1.24 under ENABLE_INBOUND_RETRY_POLICY,
+   * on by default; retry.go defaultInboundRetryOn) retries twice on reset-before-request: a request reset before it
+   * reached the app was never processed, so even a POST is safe to send again. No host predicate (one local host),
+   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+); the mesh file declares no
+   * protocol for an app port, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
+   * {@code attempts: 0} switches it off.
+   */
+  @Test
+  void routesToTheWorkloadsOwnPortsRetryResetBeforeRequestAsIstiosInboundRoute() throws Exception {
+    Mesh inbound = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [8080, 9090]
+            routes:
+              - {name: off, match: {prefix: /off}, to: [{localPort: 8080}], retries: {attempts: 0}}
+              - name: split
+                match: {prefix: /split}
+                to: [{localPort: 8080, weight: 50}, {localPort: 9090, weight: 50}]
+              - {name: own, to: [{localPort: 8080}]}
+          - {name: d, namespace: x, appPorts: [8080]}
+        """);
+    EnvoyResources a = new ResourceGenerator(inbound).generate("a").orElseThrow();
+    EnvoyResources d = new ResourceGenerator(inbound).generate("d").orElseThrow();
+    Map<String, Route> routes = new LinkedHashMap<>();
+    routes.put("own", route(a, "own"));
+    routes.put("split", route(a, "split"));
+    routes.put("default", route(d, "default"));
+    routes.forEach((name, r) -> {
+      RetryPolicy retry = r.getRoute().getRetryPolicy();
+      assertThat(r.getRoute().hasRetryPolicy()).as(name).isTrue();
+      assertThat(retry).as(name).isEqualTo(RetryPolicy.newBuilder()
+          .setRetryOn("reset-before-request")
+          .setNumRetries(com.google.protobuf.UInt32Value.of(2))
+          .build());
+    });
+    assertThat(route(a, "off").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
   }
 
   /**

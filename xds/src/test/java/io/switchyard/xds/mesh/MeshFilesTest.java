@@ -166,6 +166,29 @@ class MeshFilesTest {
     assertThat(proxyless.reason()).contains("proxyless");
   }
 
+  /**
+   * Istio's ProxyConfig.gatewayTopology.forwardClientCertDetails: read on gateways only (gateway.go), one of the
+   * meshconfig ForwardClientCertDetails names.
+   */
+  @Test
+  void gatewayWorkloadsTakeForwardClientCertDetailsOthersCannot() throws Exception {
+    parse(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    gateway: true\n"
+        + "    forwardClientCertDetails: APPEND_FORWARD") + "      - to: [{service: reviews}]\n");
+    MeshFileException notGateway = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    forwardClientCertDetails: SANITIZE_SET") + "      - to: [{service: reviews}]\n");
+    assertThat(notGateway.line()).isEqualTo(13);
+    assertThat(notGateway.reason()).contains("forwardClientCertDetails").contains("gateway: true");
+    MeshFileException unknown = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    gateway: true\n    forwardClientCertDetails: APPEND") + "      - to: [{service: reviews}]\n");
+    assertThat(unknown.line()).isEqualTo(14);
+    assertThat(unknown.reason()).contains("'APPEND'").contains("SANITIZE, FORWARD_ONLY, APPEND_FORWARD, SANITIZE_SET, "
+        + "ALWAYS_FORWARD_ONLY");
+    MeshFileException undefined = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    gateway: true\n    forwardClientCertDetails: UNDEFINED") + "      - to: [{service: reviews}]\n");
+    assertThat(undefined.line()).isEqualTo(14);
+    assertThat(undefined.reason()).contains("'UNDEFINED'");
+  }
+
   @Test
   void rateLimitsNeedTheRateLimitServiceConfigured() {
     String noRls = BASE.replace("  rateLimit: {port: 8081}\n", "");
