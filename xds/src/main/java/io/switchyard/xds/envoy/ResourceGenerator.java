@@ -128,6 +128,18 @@ public final class ResourceGenerator {
       .setNumRetries(UInt32Value.of(2))
       .build();
 
+  /** Istio's Notimeout: a route timeout of 0 switches Envoy's 15 s default off. */
+  private static final com.google.protobuf.Duration NO_TIMEOUT = Durations.fromMillis(0);
+
+  /**
+   * Istio's inbound default route (BuildDefaultHTTPInboundRoute): no stream limit, and a gRPC request's grpc-timeout
+   * header used as it is (0: uncapped).
+   */
+  private static final RouteAction.MaxStreamDuration INBOUND_NO_STREAM_LIMIT = RouteAction.MaxStreamDuration.newBuilder()
+      .setMaxStreamDuration(NO_TIMEOUT)
+      .setGrpcTimeoutHeaderMax(NO_TIMEOUT)
+      .build();
+
   private final Mesh mesh;
 
   public ResourceGenerator(Mesh mesh) {
@@ -487,6 +499,8 @@ public final class ResourceGenerator {
           .setName("default")
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
           .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0)))
+              .setTimeout(NO_TIMEOUT)
+              .setMaxStreamDuration(INBOUND_NO_STREAM_LIMIT)
               .setRetryPolicy(INBOUND_DEFAULT_RETRY))
           .putAllTypedPerFilterConfig(envoyPerFilter(w, "default", mesh.switchyard().extAuthz().isPresent(),
               Optional.empty())));
@@ -540,6 +554,24 @@ public final class ResourceGenerator {
         .setHostSelectionRetryMaxAttempts(5);
   }
 
+  /**
+   * A route's timeout as Istio's route.go setTimeout writes it: none unless the mesh file gives one (Envoy's own
+   * default would cut every request at 15 s; Istio's VirtualService timeout defaults to disabled), and for gRPC
+   * requests their grpc-timeout header, capped at the route's timeout (0: uncapped). Istio writes the deprecated
+   * {@code max_grpc_timeout} for that ("the replacement MaxStreamDuration has some regressions"); proxyless gRPC
+   * clients read only {@code max_stream_duration}.
+   */
+  @SuppressWarnings("deprecation")
+  private static void setTimeout(RouteAction.Builder action, Optional<Duration> timeout, boolean proxyless) {
+    com.google.protobuf.Duration t = timeout.map(d -> Durations.fromMillis(d.toMillis())).orElse(NO_TIMEOUT);
+    action.setTimeout(t);
+    if (proxyless) {
+      action.setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(t));
+    } else {
+      action.setMaxGrpcTimeout(t);
+    }
+  }
+
   private Route route(Workload w, Mesh.Route r, boolean proxyless) {
     RouteMatch.Builder match = RouteMatch.newBuilder();
     switch (r.match().pathKind()) {
@@ -562,7 +594,7 @@ public final class ResourceGenerator {
       }
       action.setWeightedClusters(split);
     }
-    r.timeout().ifPresent(t -> action.setTimeout(Durations.fromMillis(t.toMillis())));
+    setTimeout(action, r.timeout(), proxyless);
     boolean inbound = r.destinations().stream().allMatch(d -> d.localPort() > 0);
     retryPolicy(r.retries(), proxyless, inbound).ifPresent(action::setRetryPolicy);
     for (Mesh.RateLimit limit : r.rateLimits()) {

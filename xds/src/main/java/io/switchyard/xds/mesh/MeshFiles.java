@@ -175,7 +175,6 @@ public final class MeshFiles {
       return new SwitchyardEndpoints(authz, rls, als, otlp, sample, logger);
     }
 
-    /** {@code als | otel | both | none}, each checked against the targets that are configured. */
     /** Spelled exactly as Istio's ProxyConfig takes it (the proto enum names), so a value can be copied over. */
     static ForwardClientCertDetails forwardClientCertDetails(Node n) throws MeshFileException {
       String s = n.nonEmptyString();
@@ -192,6 +191,7 @@ public final class MeshFiles {
           + " (leave forwardClientCertDetails out for Istio's default, SANITIZE_SET)");
     }
 
+    /** {@code als | otel | both | none}, each checked against the targets that are configured. */
     static AccessLogger accessLogger(Node n, boolean alsTarget, boolean otlpTarget) throws MeshFileException {
       AccessLogger logger = enumValue(n, AccessLogger.class, AccessLogger.NONE);
       if (logger.als() && !alsTarget) {

@@ -422,6 +422,64 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's route timeouts (route/route.go setTimeout, BuildDefaultHTTPInboundRoute): a route without a timeout has
+   * none ({@code timeout: 0s}, not Envoy's 15 s default), and a gRPC request's grpc-timeout header is honoured up to
+   * the route's timeout (the deprecated {@code max_grpc_timeout}, which Istio still writes: 0 = no cap). The inbound
+   * default route caps neither ({@code max_stream_duration} 0 with {@code grpc_timeout_header_max} 0). Proxyless
+   * gRPC clients read only {@code max_stream_duration}, so they get the timeout there.
+   */
+  @Test
+  @SuppressWarnings("deprecation") // max_grpc_timeout: what Istio writes on its routes
+  void routesHaveNoTimeoutUnlessTheMeshFileGivesOneAndHonourGrpcTimeoutHeadersAsIstios() throws Exception {
+    Mesh mesh = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: s, namespace: x, ports: [{port: 80}]}
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [8080]
+            routes:
+              - {name: timed, match: {prefix: /timed}, to: [{service: s}], timeout: 3s}
+              - {name: own, match: {prefix: /own}, to: [{localPort: 8080}]}
+              - {name: untimed, to: [{service: s}]}
+          - {name: d, namespace: x, appPorts: [8080]}
+          - name: g
+            namespace: x
+            proxyless: true
+            routes:
+              - {name: timed, match: {prefix: /timed}, to: [{service: s}], timeout: 3s}
+              - {name: untimed, to: [{service: s}]}
+        """);
+    com.google.protobuf.Duration zero = com.google.protobuf.Duration.getDefaultInstance();
+    com.google.protobuf.Duration three = com.google.protobuf.util.Durations.fromSeconds(3);
+    EnvoyResources a = new ResourceGenerator(mesh).generate("a").orElseThrow();
+    RouteAction timed = route(a, "timed").getRoute();
+    assertThat(timed.getTimeout()).isEqualTo(three);
+    assertThat(timed.getMaxGrpcTimeout()).isEqualTo(three);
+    for (String name : List.of("untimed", "own")) {
+      RouteAction untimed = route(a, name).getRoute();
+      assertThat(untimed.hasTimeout()).as(name).isTrue();
+      assertThat(untimed.getTimeout()).as(name).isEqualTo(zero);
+      assertThat(untimed.hasMaxGrpcTimeout()).as(name).isTrue();
+      assertThat(untimed.getMaxGrpcTimeout()).as(name).isEqualTo(zero);
+    }
+    RouteAction inbound = route(new ResourceGenerator(mesh).generate("d").orElseThrow(), "default").getRoute();
+    assertThat(inbound.hasTimeout()).isTrue();
+    assertThat(inbound.getTimeout()).isEqualTo(zero);
+    assertThat(inbound.hasMaxStreamDuration()).isTrue();
+    assertThat(inbound.getMaxStreamDuration().hasMaxStreamDuration()).isTrue();
+    assertThat(inbound.getMaxStreamDuration().getMaxStreamDuration()).isEqualTo(zero);
+    assertThat(inbound.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()).isTrue();
+    assertThat(inbound.getMaxStreamDuration().getGrpcTimeoutHeaderMax()).isEqualTo(zero);
+    assertThat(inbound.hasMaxGrpcTimeout()).isFalse();
+    EnvoyResources g = new ResourceGenerator(mesh).generate("g").orElseThrow();
+    assertThat(route(g, "timed").getRoute().getMaxStreamDuration().getMaxStreamDuration()).isEqualTo(three);
+    assertThat(route(g, "untimed").getRoute().getMaxStreamDuration().hasMaxStreamDuration()).isTrue();
+    assertThat(route(g, "untimed").getRoute().hasMaxGrpcTimeout()).isFalse();
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
+  }
+
+  /**
    * ext-authz trusts the claims under its {@code --jwt-payload-key} (default {@code payload}, Istio's key for every
    * provider); under any other key it would see neither the claims nor the token jwt_authn removed.
    */
