@@ -214,6 +214,31 @@ class PolicyLoaderTest {
     assertThat(error(head + "  rules: [{}]\n  unknownField: 1\n").reason()).contains("unknown field 'unknownField'");
   }
 
+  /**
+   * Istio's validateMapKey (pkg/config/security/security.go) for request.headers…, request.auth.claims… and
+   * experimental.envoy.filters… keys: a '[' after the first character, a ']' at the very end and something between
+   * the first '[' and the last ']'. Brackets are not checked for balance, and text between the prefix and the '[' is
+   * not checked either; anything else is refused, naming the key and its line.
+   */
+  @Test
+  void bracketKeysAreValidatedAsIstiosValidateMapKey() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    for (String bad : List.of("request.headers[]", "request.headers[a", "request.headers[a]x", "request.headers", "request.headers]",
+        "request.auth.claims[]", "request.auth.claims[a][b", "request.auth.claims", "request.auth.claims[a] ",
+        "experimental.envoy.filters.a[]", "experimental.envoy.filters.a", "experimental.envoy.filters.a[b]c")) {
+      ConfigException e = error(head + "  rules:\n  - to: [{operation: {methods: [GET]}}]\n    when:\n    - key: \"" + bad + "\"\n"
+          + "      values: [x]\n");
+      assertThat(e.line()).as(bad).isEqualTo(8);
+      assertThat(e.reason()).as(bad).contains("'" + bad + "'").contains("[");
+      assertThat(e.getMessage()).as(bad).contains("p.yaml:8");
+    }
+    for (String good : List.of("request.headers[a]b]", "request.headers[[a]]", "request.headersX[a]", "request.auth.claims[a][]",
+        "request.auth.claims[a[b]]", "request.auth.claims[][a]", "request.auth.claims.x[a]", "experimental.envoy.filters.a[b][c]",
+        "experimental.envoy.filters.[b]", "experimental.envoy.filters.a[b[c]")) {
+      assertThat(load(head + "  rules:\n  - when: [{key: \"" + good + "\", values: [x]}]\n").authorizationPolicies()).as(good).hasSize(1);
+    }
+  }
+
   /** Istio's CheckTrustDomainValues (trustDomains, notTrustDomains): CheckWildcardValues plus no '/'. */
   @Test
   void trustDomainValuesAreValidatedAsIstioDoes() {
