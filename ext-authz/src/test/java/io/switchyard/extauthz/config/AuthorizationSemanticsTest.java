@@ -759,6 +759,41 @@ class AuthorizationSemanticsTest {
     }
   }
 
+  /**
+   * Envoy compares addresses with CidrRange::isInRange (source/common/network/cidr_range.cc): only addresses of one
+   * family, IPv6 by their 128 bits whatever their scope id; Envoy writes a scoped IPv6 peer as {@code fe80::1%2}
+   * (address_impl.cc makeFriendlyAddress) and an IPv4-mapped peer as {@code ::ffff:a.b.c.d}.
+   */
+  @Nested
+  class IpForms {
+    @Test
+    void aScopedIpv6PeerIsMatchedByItsAddress() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::/10\"]}}]\n"), req().sourceIp("fe80::1%2").build())).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - from: [{source: {ipBlocks: [\"fe80::1\"]}}]\n";
+      assertThat(allowed(deny, req().sourceIp("fe80::1%2").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: destination.ip, values: [\"fe80::9\"]}]\n"), req().destinationIp("fe80::9%3").build())).isTrue();
+    }
+
+    @Test
+    void anIpv4MappedPeerIsAnIpv6Address() throws Exception {
+      RequestAttributes mapped = req().sourceIp("::ffff:10.1.2.3").build();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.0.0/112\"]}}]\n"), mapped)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.2.3\"]}}]\n"), mapped)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.0.0/16]}}]\n"), mapped)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notRemoteIpBlocks: [10.1.0.0/16]}}]\n"), mapped)).isTrue();
+    }
+
+    /** netip.ParseAddr accepts a zone and Istio's AddrStrToPrefix (netip.PrefixFrom) drops it; ParsePrefix refuses one. */
+    @Test
+    void aZoneInAPolicyAddressIsAcceptedAndIgnored() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::1%eth0\"]}}]\n"), req().sourceIp("fe80::1").build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::1%eth0\"]}}]\n"), req().sourceIp("fe80::2").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: remote.ip, values: [\"::ffff:10.1.2.3%x\"]}]\n"), req().remoteIp("::ffff:10.1.2.3").build()))
+          .isTrue();
+    }
+  }
+
   @Nested
   class TcpTraffic {
     RequestAttributes tcp() {
