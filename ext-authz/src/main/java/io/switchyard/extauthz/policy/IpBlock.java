@@ -61,15 +61,29 @@ final class IpBlock {
     int dot = t.indexOf('.');
     int percent = t.indexOf('%');
     if (colon < 0 || (dot >= 0 && dot < colon) || (percent >= 0 && percent < colon)) {
-      for (int i = 0; i + 1 < t.length(); i++) {
-        if (t.charAt(i) == '0' && (i == 0 || t.charAt(i - 1) == '.') && t.charAt(i + 1) != '.') {
-          return null;
-        }
+      if (leadingZeroOctet(t)) {
+        return null;
       }
       byte[] a = IpAddresses.parse(t);
       return a != null && a.length == 4 ? a : null;
     }
+    // An IPv4 tail (::ffff:1.2.3.4) is read by netip's IPv4 rules too; the JDK would take 010 as 10.
+    String addr = percent < 0 ? t : t.substring(0, percent);
+    String tail = addr.substring(addr.lastIndexOf(':') + 1);
+    if (tail.indexOf('.') >= 0 && leadingZeroOctet(tail)) {
+      return null;
+    }
     return IpAddresses.parse(t);
+  }
+
+  /** An IPv4 octet written with a leading zero ({@code 010}), which netip refuses rather than read as octal or decimal. */
+  private static boolean leadingZeroOctet(String v4) {
+    for (int i = 0; i + 1 < v4.length(); i++) {
+      if (v4.charAt(i) == '0' && (i == 0 || v4.charAt(i - 1) == '.') && v4.charAt(i + 1) != '.') {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean contains(byte[] ip) {

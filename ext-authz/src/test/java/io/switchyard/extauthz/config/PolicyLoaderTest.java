@@ -160,18 +160,19 @@ class PolicyLoaderTest {
 
   /**
    * Istio's ValidateIPs reads IP values with Go's netip.ParseAddr / ParsePrefix, which refuse an IPv4 octet with a leading
-   * zero, prefix bits with a sign or a leading zero, and brackets around an IPv6 address.
+   * zero (also one embedded in an IPv6 address), prefix bits with a sign or a leading zero, brackets around an IPv6
+   * address, and a zone anywhere but after a single IPv6 address.
    */
   @Test
   void ipValuesAreRefusedWhereGosNetipRefusesThem() throws Exception {
     String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
     for (String bad : List.of("010.0.0.1", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/-0", "[::1]", "[::1]/128", "10.0.0.0/\u0668",
-        "fe80::1%eth0/128", "%eth0", "fe80::1%", "10.0.0.1%eth0")) {
+        "fe80::1%eth0/128", "%eth0", "fe80::1%", "10.0.0.1%eth0", "::ffff:010.0.0.1", "::ffff:10.0.0.01/128", "::ffff:1.02.3.4%x")) {
       assertThat(error(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + bad + "\"]}}]\n").reason()).as(bad).contains("not an IP");
       assertThat(error(head + "  rules:\n  - when: [{key: destination.ip, values: [\"" + bad + "\"]}]\n").reason()).as(bad).contains("not an IP");
     }
     for (String good : List.of("10.0.0.0/0", "10.0.0.1/8", "0.0.0.0", "::ffff:10.0.0.1/128", "::ffff:10.0.0.0/104", "::1", "fe80::1%eth0",
-        "::ffff:10.0.0.1%1")) {
+        "::ffff:10.0.0.1%1", "::0a", "2001:db8::0a0/128", "::ffff:10.0.0.0")) {
       assertThat(Policies.load(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + good + "\"]}}]\n").authorizationPolicies()).as(good).hasSize(1);
     }
   }
