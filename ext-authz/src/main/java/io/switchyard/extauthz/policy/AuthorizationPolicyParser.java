@@ -8,11 +8,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Parses and validates {@code kind: AuthorizationPolicy} documents as Istio's validation would. */
 public final class AuthorizationPolicyParser {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthorizationPolicyParser.class);
   public static final String DRY_RUN_ANNOTATION = "istio.io/dry-run";
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
@@ -23,12 +24,9 @@ public final class AuthorizationPolicyParser {
       "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks");
   private static final Set<String> OPERATION_KEYS = Set.of("hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
   private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
-  private static final Pattern HEADER_KEY = Pattern.compile("request\\.headers\\[([^\\[\\]]+)\\]");
-  private static final Pattern CLAIMS_KEY = Pattern.compile("request\\.auth\\.claims((?:\\[[^\\[\\]]+\\])+)");
+  private static final String HEADERS_PREFIX = "request.headers";
+  private static final String CLAIMS_PREFIX = "request.auth.claims";
   private static final String ENVOY_FILTER_PREFIX = "experimental.envoy.filters.";
-  /** Istio splits at the first '[' and drops the last ']': the filter name keeps its dots, the key is one path segment. */
-  private static final Pattern ENVOY_FILTER_KEY = Pattern.compile("experimental\\.(envoy\\.filters\\.[^\\[\\]]+)\\[([^\\[\\]]+)\\]");
-  private static final Pattern CLAIM_PART = Pattern.compile("\\[([^\\[\\]]+)\\]");
 
   private AuthorizationPolicyParser() {}
 
@@ -190,27 +188,34 @@ public final class AuthorizationPolicyParser {
     Function<String, Predicate<AuthzInput>> f;
     AttributeRef ref;
     boolean http = false;
-    Matcher hm = HEADER_KEY.matcher(key);
-    Matcher cm = CLAIMS_KEY.matcher(key);
-    if (hm.matches()) {
-      String name = hm.group(1).toLowerCase(Locale.ROOT);
-      ref = new AttributeRef(AttributeRef.Kind.HEADER, name);
-      f = v -> Matchers.header(name, v);
-      http = true;
-    } else if (key.startsWith(ENVOY_FILTER_PREFIX)) {
-      Matcher em = ENVOY_FILTER_KEY.matcher(key);
-      if (!em.matches()) {
-        throw doc.error(p + "/key", "condition key '" + key + "' must look like experimental.envoy.filters.<filter>[<key>]");
+    boolean headers = key.startsWith(HEADERS_PREFIX);
+    boolean claims = key.startsWith(CLAIMS_PREFIX);
+    boolean envoyFilter = key.startsWith(ENVOY_FILTER_PREFIX);
+    if (headers || claims || envoyFilter) {
+      checkMapKey(doc, p + "/key", key, envoyFilter ? ENVOY_FILTER_PREFIX + "<filter>[<key>]"
+          : headers ? HEADERS_PREFIX + "[<name>]" : CLAIMS_PREFIX + "[<name>][<nested>]...");
+    }
+    if (headers) {
+      String name = nameInBrackets(key.substring(HEADERS_PREFIX.length()));
+      if (name == null) {
+        return dropped(doc, p, key);
       }
-      String filter = em.group(1);
-      String metaKey = em.group(2);
+      String lower = name.toLowerCase(Locale.ROOT);
+      ref = new AttributeRef(AttributeRef.Kind.HEADER, lower);
+      f = v -> Matchers.header(lower, v);
+      http = true;
+    } else if (envoyFilter) {
+      // Istio's envoyFilterGenerator: drop "experimental." and one trailing ']', split at the first '['.
+      String rest = key.substring("experimental.".length(), key.length() - 1);
+      int open = rest.indexOf('[');
+      String filter = rest.substring(0, open);
+      String metaKey = rest.substring(open + 1);
       ref = new AttributeRef(AttributeRef.Kind.METADATA, filter + "[" + metaKey + "]");
       f = v -> Matchers.metadata(filter, metaKey, v);
-    } else if (cm.matches()) {
-      List<String> path = new ArrayList<>();
-      Matcher part = CLAIM_PART.matcher(cm.group(1));
-      while (part.find()) {
-        path.add(part.group(1));
+    } else if (claims) {
+      List<String> path = namesInNestedBrackets(key.substring(CLAIMS_PREFIX.length()));
+      if (path == null) {
+        return dropped(doc, p, key);
       }
       ref = AttributeRef.of(AttributeRef.Kind.IDENTITY);
       f = v -> Matchers.claim(path, v);
@@ -298,6 +303,68 @@ public final class AuthorizationPolicyParser {
       neg.add(f.apply(v));
     }
     return new Field(key, ref, http, pos, neg);
+  }
+
+  /**
+   * Istio's validateMapKey: the key ends with ']', has a '[' after its first character, and the first '[' is not
+   * right before that last ']'. Brackets are not checked for balance (the generator reads what is there).
+   */
+  private static void checkMapKey(Doc doc, String p, String key, String form) throws ConfigException {
+    int open = key.indexOf('[');
+    if (!(key.endsWith("]") && open > 0 && open < key.length() - 2)) {
+      throw doc.error(p, "condition key '" + key + "' must look like " + form
+          + " (a name in brackets, nothing after the last ']')");
+    }
+  }
+
+  /** Istio's extractNameInBrackets: {@code [name]}, the name being everything between the outer brackets; else null. */
+  private static String nameInBrackets(String s) {
+    if (!s.startsWith("[") || !s.endsWith("]") || s.length() < 2) {
+      return null;
+    }
+    return s.substring(1, s.length() - 1);
+  }
+
+  /**
+   * Istio's extractNameInNestedBrackets: {@code [a][b]…} read left to right, each name up to the next ']' and
+   * without a '['; when that fails anywhere, the whole text is one {@code [name]} (so {@code [a[b]]} is the claim
+   * {@code a[b]}). Null when it is not even that.
+   */
+  private static List<String> namesInNestedBrackets(String s) {
+    List<String> names = new ArrayList<>();
+    int begin = 0;
+    while (begin < s.length()) {
+      int end = -1;
+      if (s.charAt(begin) == '[') {
+        for (int i = begin + 1; i < s.length(); i++) {
+          char c = s.charAt(i);
+          if (c == '[') {
+            break;
+          }
+          if (c == ']') {
+            end = i;
+            break;
+          }
+        }
+      }
+      if (end < 0) {
+        String one = nameInBrackets(s);
+        return one == null ? null : List.of(one);
+      }
+      names.add(s.substring(begin + 1, end));
+      begin = end + 1;
+    }
+    return names;
+  }
+
+  /**
+   * A key that passes Istio's validation but that its generator cannot read ({@code request.headersX[a]}):
+   * Istio logs it and skips the rule (ALLOW) or leaves out just this condition (DENY, AUDIT); so do we.
+   */
+  private static Field dropped(Doc doc, String p, String key) {
+    LOG.warn("{}: condition key '{}' cannot be matched (Istio accepts it but generates nothing for it): an ALLOW rule "
+        + "holding it never matches, a DENY or AUDIT rule ignores this condition", doc.file() + ":" + doc.lineOf(p + "/key"), key);
+    return Field.dropped(key);
   }
 
   /** Istio's CheckServiceAccount: {@code name} or {@code namespace/name}, both parts non-empty, no wildcard. */

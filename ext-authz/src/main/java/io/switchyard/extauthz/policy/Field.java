@@ -12,6 +12,11 @@ final class Field {
   final String name;
   final AttributeRef ref;
   final boolean httpOnly;
+  /**
+   * A condition whose key Istio's validation accepts but its generator cannot read (e.g. {@code request.headersX[a]}):
+   * Istio skips an ALLOW rule holding it and leaves just this condition out of a DENY or AUDIT rule.
+   */
+  final boolean dropped;
   private final List<Predicate<AuthzInput>> values;
   private final List<Predicate<AuthzInput>> notValues;
 
@@ -19,8 +24,23 @@ final class Field {
     this.name = name;
     this.ref = ref;
     this.httpOnly = httpOnly;
+    this.dropped = false;
     this.values = List.copyOf(values);
     this.notValues = List.copyOf(notValues);
+  }
+
+  private Field(String name) {
+    this.name = name;
+    this.ref = null;
+    this.httpOnly = false;
+    this.dropped = true;
+    this.values = List.of();
+    this.notValues = List.of();
+  }
+
+  /** A condition Istio's generator cannot build (see {@link #dropped}); it reads no attribute. */
+  static Field dropped(String name) {
+    return new Field(name);
   }
 
   boolean matches(AuthzInput in) {

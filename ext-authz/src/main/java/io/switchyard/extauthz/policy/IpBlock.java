@@ -15,10 +15,14 @@ final class IpBlock {
   /**
    * Null when {@code text} is neither an IP nor a valid CIDR as Istio's ValidateIPs reads them, with Go's
    * netip.ParseAddr / ParsePrefix: no leading zero in an IPv4 octet, prefix bits in plain ASCII decimal without
-   * sign or leading zero, no brackets around an IPv6 address.
+   * sign or leading zero, no brackets around an IPv6 address. A single IPv6 address may carry a zone
+   * ({@code fe80::1%eth0}), which Istio's AddrStrToPrefix (netip.PrefixFrom) then drops; a prefix may not.
    */
   static IpBlock parse(String text) {
     int slash = text.lastIndexOf('/');
+    if (slash >= 0 && text.lastIndexOf('%', slash) >= 0) {
+      return null;
+    }
     byte[] addr = address(slash < 0 ? text : text.substring(0, slash));
     if (addr == null) {
       return null;
@@ -46,29 +50,40 @@ final class IpBlock {
 
   /**
    * An IPv4-mapped IPv6 value ({@code ::ffff:a.b.c.d}) stays IPv6, as netip reads it and as Envoy's CidrRange
-   * then compares it: an IPv4 peer is never in it (the JDK would turn it into the IPv4 address).
+   * then compares it: an IPv4 peer is never in it. As netip.ParseAddr, the first of '.', ':' and '%' decides the
+   * family: a zone only follows an IPv6 address.
    */
   private static byte[] address(String t) {
     if (t.startsWith("[")) {
       return null;
     }
-    if (t.indexOf(':') < 0) {
-      for (int i = 0; i + 1 < t.length(); i++) {
-        if (t.charAt(i) == '0' && (i == 0 || t.charAt(i - 1) == '.') && t.charAt(i + 1) != '.') {
-          return null;
-        }
+    int colon = t.indexOf(':');
+    int dot = t.indexOf('.');
+    int percent = t.indexOf('%');
+    if (colon < 0 || (dot >= 0 && dot < colon) || (percent >= 0 && percent < colon)) {
+      if (leadingZeroOctet(t)) {
+        return null;
       }
-      return IpAddresses.parse(t);
+      byte[] a = IpAddresses.parse(t);
+      return a != null && a.length == 4 ? a : null;
     }
-    byte[] a = IpAddresses.parse(t);
-    if (a != null && a.length == 4) {
-      byte[] mapped = new byte[16];
-      mapped[10] = (byte) 0xff;
-      mapped[11] = (byte) 0xff;
-      System.arraycopy(a, 0, mapped, 12, 4);
-      return mapped;
+    // An IPv4 tail (::ffff:1.2.3.4) is read by netip's IPv4 rules too; the JDK would take 010 as 10.
+    String addr = percent < 0 ? t : t.substring(0, percent);
+    String tail = addr.substring(addr.lastIndexOf(':') + 1);
+    if (tail.indexOf('.') >= 0 && leadingZeroOctet(tail)) {
+      return null;
     }
-    return a;
+    return IpAddresses.parse(t);
+  }
+
+  /** An IPv4 octet written with a leading zero ({@code 010}), which netip refuses rather than read as octal or decimal. */
+  private static boolean leadingZeroOctet(String v4) {
+    for (int i = 0; i + 1 < v4.length(); i++) {
+      if (v4.charAt(i) == '0' && (i == 0 || v4.charAt(i - 1) == '.') && v4.charAt(i + 1) != '.') {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean contains(byte[] ip) {

@@ -174,11 +174,20 @@ final class Matchers {
 
   /**
    * {@code experimental.envoy.filters.*} as Istio generates it: {@code [v]} matches a list value with a
-   * string element matching v, {@code v} a string value matching v; any other type never matches.
+   * string element matching v, {@code v} a string value matching v; any other type never matches. As Go's
+   * {@code strings.Trim(value, "[]")} in Istio, every leading and trailing bracket goes: {@code [[v]]} is v.
    */
   static Predicate<AuthzInput> metadata(String filter, String key, String v) {
     if (v.length() >= 2 && v.startsWith("[") && v.endsWith("]")) {
-      StringMatch m = StringMatch.of(v.substring(1, v.length() - 1), false);
+      int from = 0;
+      int to = v.length();
+      while (from < to && (v.charAt(from) == '[' || v.charAt(from) == ']')) {
+        from++;
+      }
+      while (to > from && (v.charAt(to - 1) == '[' || v.charAt(to - 1) == ']')) {
+        to--;
+      }
+      StringMatch m = StringMatch.of(v.substring(from, to), false);
       return in -> {
         Object value = in.request().filterMetadata(filter, key);
         if (value instanceof Collection) {

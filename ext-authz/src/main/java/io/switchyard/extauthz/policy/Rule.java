@@ -12,12 +12,14 @@ final class Rule {
   private final List<List<Field>> to;
   private final List<Field> when;
   private final boolean httpOnly;
+  private final boolean hasDropped;
 
   Rule(List<List<Field>> from, List<List<Field>> to, List<Field> when) {
     this.from = List.copyOf(from);
     this.to = List.copyOf(to);
     this.when = List.copyOf(when);
     boolean h = when.stream().anyMatch(f -> f.httpOnly);
+    this.hasDropped = when.stream().anyMatch(f -> f.dropped);
     for (List<Field> c : from) {
       h |= c.stream().anyMatch(f -> f.httpOnly);
     }
@@ -29,11 +31,12 @@ final class Rule {
 
   /**
    * For TCP traffic (no HTTP attributes) Istio drops an ALLOW rule that uses HTTP-only fields (a
-   * narrower allow) but only ignores those fields in DENY and AUDIT rules (a wider deny).
+   * narrower allow) but only ignores those fields in DENY and AUDIT rules (a wider deny). A condition
+   * Istio cannot generate at all ({@link Field#dropped}) is treated the same way for every request.
    */
   boolean matches(AuthzInput in, Action action) {
     boolean tcp = !in.request().http();
-    if (tcp && httpOnly && action == Action.ALLOW) {
+    if (action == Action.ALLOW && (hasDropped || (tcp && httpOnly))) {
       return false;
     }
     return anyClause(from, in, tcp) && anyClause(to, in, tcp) && all(when, in, tcp);
@@ -53,7 +56,7 @@ final class Rule {
 
   private static boolean all(List<Field> fields, AuthzInput in, boolean tcp) {
     for (Field f : fields) {
-      if (tcp && f.httpOnly) {
+      if (f.dropped || (tcp && f.httpOnly)) {
         continue;
       }
       if (!f.matches(in)) {
@@ -66,6 +69,6 @@ final class Rule {
   void collect(Set<AttributeRef> refs) {
     from.forEach(c -> c.forEach(f -> refs.add(f.ref)));
     to.forEach(c -> c.forEach(f -> refs.add(f.ref)));
-    when.forEach(f -> refs.add(f.ref));
+    when.stream().filter(f -> f.ref != null).forEach(f -> refs.add(f.ref));
   }
 }

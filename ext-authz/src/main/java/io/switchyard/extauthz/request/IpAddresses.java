@@ -7,13 +7,28 @@ import java.net.UnknownHostException;
 public final class IpAddresses {
   private IpAddresses() {}
 
-  /** The address bytes of an IPv4 or IPv6 literal, or null when {@code text} is not one. */
+  /**
+   * The address bytes of an IPv4 or IPv6 literal, or null when {@code text} is not one. As Envoy's Address::Ipv6Instance
+   * holds them: an IPv6 zone ({@code fe80::1%2}, how Envoy writes a peer with a scope id) is left out, since Envoy's
+   * CidrRange compares only the 128 address bits; an IPv4-mapped address ({@code ::ffff:10.0.0.1}) stays 16 bytes, an
+   * IPv6 address, since CidrRange never matches an address of the other family (the JDK would make it IPv4).
+   */
   public static byte[] parse(String text) {
     if (text == null || text.isEmpty()) {
       return null;
     }
     if (text.indexOf(':') >= 0) {
       String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+      int zone = t.indexOf('%');
+      if (zone >= 0) {
+        if (zone == t.length() - 1) {
+          return null;
+        }
+        t = t.substring(0, zone);
+        if (t.indexOf(':') < 0) {
+          return null;
+        }
+      }
       for (int i = 0; i < t.length(); i++) {
         char c = t.charAt(i);
         if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
@@ -21,7 +36,15 @@ public final class IpAddresses {
         }
       }
       try {
-        return InetAddress.getByName(t).getAddress();
+        byte[] a = InetAddress.getByName(t).getAddress();
+        if (a.length == 4) {
+          byte[] mapped = new byte[16];
+          mapped[10] = (byte) 0xff;
+          mapped[11] = (byte) 0xff;
+          System.arraycopy(a, 0, mapped, 12, 4);
+          return mapped;
+        }
+        return a;
       } catch (UnknownHostException e) {
         return null;
       }

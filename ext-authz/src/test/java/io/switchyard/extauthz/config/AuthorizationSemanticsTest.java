@@ -709,6 +709,91 @@ class AuthorizationSemanticsTest {
     }
   }
 
+  /**
+   * Keys with brackets as Istio's generator reads them (pilot/pkg/security/authz/model/generator.go, util.go): a header
+   * name is everything between the '[' right after request.headers and the last ']'; claim names are read
+   * [a][b]… left to right, and when that fails the whole bracket text is one claim name; an Envoy filter key is
+   * split at its first '[' and loses one trailing ']'; a list value loses all its leading and trailing brackets.
+   */
+  @Nested
+  class BracketKeys {
+    final RequestIdentity id = new RequestIdentity("https://idp", "alice", Map.of("iss", "https://idp", "sub", "alice",
+        "a[b]", "one", "a][b]c", "two", "org", Map.of("", "blank", "team", "payments"), "a", "plain"));
+
+    @Test
+    void claimNamesThatAreNotSimpleBracketPathsAreOneClaimAsInIstio() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[a[b]]\", values: [one]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[a][b]c]\", values: [two]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][]\", values: [blank]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[org][team]\", values: [payments]}]\n"), req().build(), id)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.auth.claims[a[b]]\", values: [plain]}]\n"), req().build(), id)).isFalse();
+    }
+
+    @Test
+    void headerNameIsEverythingBetweenTheOuterBrackets() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[[x]]\", values: [\"1\"]}]\n"), req().header("[x]", "1").build())).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[[x]]\", values: [\"1\"]}]\n"), req().header("x", "1").build())).isFalse();
+    }
+
+    @Test
+    void envoyFilterKeyKeepsInnerBracketsAndListValuesLoseAllOuterBrackets() throws Exception {
+      RequestAttributes r = req().filterMetadata("envoy.filters.f", Map.of("a][b", "s", "k", List.of("v"))).build();
+      assertThat(allowed(allow("  - when: [{key: \"experimental.envoy.filters.f[a][b]\", values: [s]}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"experimental.envoy.filters.f[k]\", values: [\"[[v]]\"]}]\n"), r)).isTrue();
+      assertThat(allowed(allow("  - when: [{key: \"experimental.envoy.filters.f[k]\", values: [\"[v]]\"]}]\n"), r)).isTrue();
+    }
+
+    /**
+     * request.headersX[a] and request.auth.claimsX[a] pass Istio's validation but its generator cannot read them: it
+     * skips such an ALLOW rule and drops just that condition from a DENY or AUDIT rule (model.go checkError).
+     */
+    @Test
+    void aKeyIstioValidatesButCannotGenerateSkipsAnAllowRuleAndWidensADenyRule() throws Exception {
+      String allowBad = allow("  - when: [{key: \"request.headersX[a]\", notValues: [nothing]}]\n  - to: [{operation: {paths: [/ok]}}]\n");
+      assertThat(allowed(allowBad, req().header("a", "1").path("/other").build())).isFalse();
+      assertThat(evaluate(load(allowBad), req().path("/ok").build()).matchedRule()).isEqualTo(1);
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [/admin]}}]\n    when: [{key: \"request.auth.claimsX[role]\", values: [intruder]}]\n";
+      assertThat(allowed(deny, req().path("/admin").build(), id)).isFalse();
+      assertThat(allowed(deny, req().path("/public").build(), id)).isTrue();
+    }
+  }
+
+  /**
+   * Envoy compares addresses with CidrRange::isInRange (source/common/network/cidr_range.cc): only addresses of one
+   * family, IPv6 by their 128 bits whatever their scope id; Envoy writes a scoped IPv6 peer as {@code fe80::1%2}
+   * (address_impl.cc makeFriendlyAddress) and an IPv4-mapped peer as {@code ::ffff:a.b.c.d}.
+   */
+  @Nested
+  class IpForms {
+    @Test
+    void aScopedIpv6PeerIsMatchedByItsAddress() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::/10\"]}}]\n"), req().sourceIp("fe80::1%2").build())).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - from: [{source: {ipBlocks: [\"fe80::1\"]}}]\n";
+      assertThat(allowed(deny, req().sourceIp("fe80::1%2").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: destination.ip, values: [\"fe80::9\"]}]\n"), req().destinationIp("fe80::9%3").build())).isTrue();
+    }
+
+    @Test
+    void anIpv4MappedPeerIsAnIpv6Address() throws Exception {
+      RequestAttributes mapped = req().sourceIp("::ffff:10.1.2.3").build();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.0.0/112\"]}}]\n"), mapped)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"::ffff:10.1.2.3\"]}}]\n"), mapped)).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [10.1.0.0/16]}}]\n"), mapped)).isFalse();
+      assertThat(allowed(allow("  - from: [{source: {notRemoteIpBlocks: [10.1.0.0/16]}}]\n"), mapped)).isTrue();
+    }
+
+    /** netip.ParseAddr accepts a zone and Istio's AddrStrToPrefix (netip.PrefixFrom) drops it; ParsePrefix refuses one. */
+    @Test
+    void aZoneInAPolicyAddressIsAcceptedAndIgnored() throws Exception {
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::1%eth0\"]}}]\n"), req().sourceIp("fe80::1").build())).isTrue();
+      assertThat(allowed(allow("  - from: [{source: {ipBlocks: [\"fe80::1%eth0\"]}}]\n"), req().sourceIp("fe80::2").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: remote.ip, values: [\"::ffff:10.1.2.3%x\"]}]\n"), req().remoteIp("::ffff:10.1.2.3").build()))
+          .isTrue();
+    }
+  }
+
   @Nested
   class TcpTraffic {
     RequestAttributes tcp() {

@@ -160,16 +160,19 @@ class PolicyLoaderTest {
 
   /**
    * Istio's ValidateIPs reads IP values with Go's netip.ParseAddr / ParsePrefix, which refuse an IPv4 octet with a leading
-   * zero, prefix bits with a sign or a leading zero, and brackets around an IPv6 address.
+   * zero (also one embedded in an IPv6 address), prefix bits with a sign or a leading zero, brackets around an IPv6
+   * address, and a zone anywhere but after a single IPv6 address.
    */
   @Test
   void ipValuesAreRefusedWhereGosNetipRefusesThem() throws Exception {
     String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
-    for (String bad : List.of("010.0.0.1", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/-0", "[::1]", "[::1]/128", "10.0.0.0/\u0668")) {
+    for (String bad : List.of("010.0.0.1", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/-0", "[::1]", "[::1]/128", "10.0.0.0/\u0668",
+        "fe80::1%eth0/128", "%eth0", "fe80::1%", "10.0.0.1%eth0", "::ffff:010.0.0.1", "::ffff:10.0.0.01/128", "::ffff:1.02.3.4%x")) {
       assertThat(error(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + bad + "\"]}}]\n").reason()).as(bad).contains("not an IP");
       assertThat(error(head + "  rules:\n  - when: [{key: destination.ip, values: [\"" + bad + "\"]}]\n").reason()).as(bad).contains("not an IP");
     }
-    for (String good : List.of("10.0.0.0/0", "10.0.0.1/8", "0.0.0.0", "::ffff:10.0.0.1/128", "::ffff:10.0.0.0/104", "::1")) {
+    for (String good : List.of("10.0.0.0/0", "10.0.0.1/8", "0.0.0.0", "::ffff:10.0.0.1/128", "::ffff:10.0.0.0/104", "::1", "fe80::1%eth0",
+        "::ffff:10.0.0.1%1", "::0a", "2001:db8::0a0/128", "::ffff:10.0.0.0")) {
       assertThat(Policies.load(head + "  rules:\n  - from: [{source: {ipBlocks: [\"" + good + "\"]}}]\n").authorizationPolicies()).as(good).hasSize(1);
     }
   }
@@ -212,6 +215,31 @@ class PolicyLoaderTest {
     assertThat(error(head + "  selector: {matchLabels: {a: b}}\n  targetRefs: [{kind: Service, name: s}]\n  rules: [{}]\n").reason())
         .contains("only one of selector or targetRefs");
     assertThat(error(head + "  rules: [{}]\n  unknownField: 1\n").reason()).contains("unknown field 'unknownField'");
+  }
+
+  /**
+   * Istio's validateMapKey (pkg/config/security/security.go) for request.headers…, request.auth.claims… and
+   * experimental.envoy.filters… keys: a '[' after the first character, a ']' at the very end and something between
+   * the first '[' and the last ']'. Brackets are not checked for balance, and text between the prefix and the '[' is
+   * not checked either; anything else is refused, naming the key and its line.
+   */
+  @Test
+  void bracketKeysAreValidatedAsIstiosValidateMapKey() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: x, namespace: foo}\nspec:\n";
+    for (String bad : List.of("request.headers[]", "request.headers[a", "request.headers[a]x", "request.headers", "request.headers]",
+        "request.auth.claims[]", "request.auth.claims[a][b", "request.auth.claims", "request.auth.claims[a] ",
+        "experimental.envoy.filters.a[]", "experimental.envoy.filters.a", "experimental.envoy.filters.a[b]c")) {
+      ConfigException e = error(head + "  rules:\n  - to: [{operation: {methods: [GET]}}]\n    when:\n    - key: \"" + bad + "\"\n"
+          + "      values: [x]\n");
+      assertThat(e.line()).as(bad).isEqualTo(8);
+      assertThat(e.reason()).as(bad).contains("'" + bad + "'").contains("[");
+      assertThat(e.getMessage()).as(bad).contains("p.yaml:8");
+    }
+    for (String good : List.of("request.headers[a]b]", "request.headers[[a]]", "request.headersX[a]", "request.auth.claims[a][]",
+        "request.auth.claims[a[b]]", "request.auth.claims[][a]", "request.auth.claims.x[a]", "experimental.envoy.filters.a[b][c]",
+        "experimental.envoy.filters.[b]", "experimental.envoy.filters.a[b[c]")) {
+      assertThat(load(head + "  rules:\n  - when: [{key: \"" + good + "\", values: [x]}]\n").authorizationPolicies()).as(good).hasSize(1);
+    }
   }
 
   /** Istio's CheckTrustDomainValues (trustDomains, notTrustDomains): CheckWildcardValues plus no '/'. */
