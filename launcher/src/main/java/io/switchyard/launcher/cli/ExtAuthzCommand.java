@@ -69,7 +69,13 @@ public final class ExtAuthzCommand implements Callable<Integer> {
   List<String> redact;
 
   @Mixin ExtAuthzTuningOptions tuning;
-  @Mixin KafkaOptions kafka;
+  // Not the shared KafkaOptions: its "default: 127.0.0.1:9092" is wrong here, where no --kafka means the JSON log.
+  @Option(names = "--kafka", paramLabel = "HOST:PORT,...",
+      description = "Kafka bootstrap servers the decision records go to, topic <prefix>switchyard.authz-decisions (default: none, the JSON log).")
+  String kafkaServers;
+
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of every Switchyard topic name (default: none).")
+  String topicPrefix = "";
   @Mixin AdminOptions admin;
   @Mixin TlsOptionsMixin tls;
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -82,14 +88,14 @@ public final class ExtAuthzCommand implements Callable<Integer> {
     if (!Files.exists(policyDir)) {
       throw new UsageException("--policy-dir " + policyDir + " does not exist");
     }
-    boolean kafkaGiven = spec.commandLine().getParseResult().hasMatchedOption("--kafka");
+    boolean kafkaGiven = kafkaServers != null;
     Set<String> redacted = redact == null ? DecisionLogger.DEFAULT_REDACTED : new LinkedHashSet<>(redact);
     ExtAuthzConfig config = tuning.applyTo(ExtAuthzConfig.defaults(policyDir)
         .withListener(host, port, tls.tls().orElse(null))
         .withPolicyOptions(rootNamespace, normalization, numTrustedProxies, jwtPayloadKey, namePolicy, !noPrincipalHeader)
         .withTimings(Duration.ofMillis(deadlineMs), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2))
-        .withDecisionLog(true, kafkaGiven ? kafka.bootstrapServers : null,
-            Topics.AUTHZ_DECISIONS.withPrefix(kafka.topicPrefix).name(), 10_000, redacted));
+        .withDecisionLog(true, kafkaGiven ? kafkaServers : null,
+            Topics.AUTHZ_DECISIONS.withPrefix(topicPrefix).name(), 10_000, redacted));
     admin.listenPorts().add("--port", host, port).check();
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
@@ -98,7 +104,7 @@ public final class ExtAuthzCommand implements Callable<Integer> {
       ExtAuthzServer server = p.own("ext-authz", new ExtAuthzServer(config, p.metrics(), Clock.systemUTC(), p.readiness()));
       server.start();
       p.announce("ext-authz", "grpc " + host + ":" + server.port() + " (policies from " + policyDir + ", decision log to "
-          + (!tuning.decisionLog() ? "nowhere" : kafkaGiven ? "Kafka " + kafka.bootstrapServers : "the JSON log") + ")");
+          + (!tuning.decisionLog() ? "nowhere" : kafkaGiven ? "Kafka " + kafkaServers : "the JSON log") + ")");
     } catch (Exception | Error e) {
       p.close();
       throw e;

@@ -44,7 +44,7 @@ public final class TopicsCommand implements Runnable {
         description = "Replicas of each new topic (default: the brokers' default.replication.factor, which Kafka sets to 1; use 3 on a production cluster).")
     Short replicationFactor;
     @picocli.CommandLine.Option(names = "--min-insync-replicas", paramLabel = "N",
-        description = "min.insync.replicas of each new topic: how many replicas must have a record before an acks=all producer (ingest, the Flink jobs) gets its acknowledgement (default: the brokers' min.insync.replicas, 1 unless the cluster sets it; 2 with --replication-factor 3).")
+        description = "min.insync.replicas of each new topic: how many replicas must have a record before an acks=all producer (ingest, the Flink jobs) gets its acknowledgement (default: the brokers' min.insync.replicas, 1 unless the cluster sets it, whatever --replication-factor says; give 2 with --replication-factor 3).")
     Integer minInsyncReplicas;
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -28,6 +28,14 @@ class ExtAuthzCommandTest {
   }
 
   @Test
+  void helpSaysDecisionRecordsGoToTheJsonLogWithoutKafka() {
+    // Without --kafka the server logs decisions as JSON; it does not write to a broker on 127.0.0.1:9092.
+    CliRun r = run("ext-authz", "--help");
+    String kafka = r.out.substring(r.out.indexOf("  --kafka="), r.out.indexOf("  --name-policy-in-denial"));
+    assertThat(kafka).doesNotContain("127.0.0.1:9092").contains("JSON log");
+  }
+
+  @Test
   void checkAgainstTheShippedExamplesPrintsTheMatchedRule() throws Exception {
     CliRun ok = run("ext-authz", "check", "--policy-dir", SHIPPED.toString(), "--request", request("GET", "/cart/42/items", "web").toString());
     assertThat(ok.code).as(ok.err).isZero();

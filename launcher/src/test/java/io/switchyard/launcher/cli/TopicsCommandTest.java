@@ -44,6 +44,15 @@ class TopicsCommandTest {
   }
 
   @Test
+  void helpDoesNotPromiseAMinInsyncReplicasDefaultThatFollowsTheReplicationFactor() {
+    // Without --min-insync-replicas new topics get the brokers' setting whatever --replication-factor says.
+    CliRun r = run("topics", "create", "--help");
+    String minIsr = r.out.substring(r.out.indexOf("  --min-insync-replicas="), r.out.indexOf("  --replication-factor="));
+    assertThat(minIsr.replaceAll("\\s+", " ")).doesNotContain("; 2 with --replication-factor 3)")
+        .contains("give 2 with --replication-factor 3");
+  }
+
+  @Test
   void zeroReplicationFactorIsAUsageError() {
     CliRun r = run("topics", "create", "--replication-factor", "0");
     assertThat(r.code).isEqualTo(2);
