@@ -18,17 +18,14 @@ import picocli.CommandLine.Parameters;
     header = "Checks, publishes or exports OpenSLO definitions.",
     mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Checks, publishes or exports OpenSLO definitions (the Flink jobs' SLO tool, run from their local jar):",
-        "  slo check DIR [--window 1m] [--slo-alert-windows LIST]",
-        "                                                   validates every file (errors name file:line) and",
-        "                                                   prints each SLO's burn-rate alert windows",
-        "  slo apply DIR [--kafka HOST:PORT] [--topic-prefix P] [--prune folder|all] [--window 1m] [--slo-alert-windows LIST]",
-        "                                                   publishes the folder (SLOs it published before and",
-        "                                                   no longer defines get tombstones; other folders'",
-        "                                                   SLOs stay unless --prune all); a running job",
-        "                                                   applies it without a restart",
-        "  slo rules DIR [--window 1m] [--slo-alert-windows LIST]",
-        "                                                   prints equivalent Prometheus recording/alerting rules",
+        "The Flink jobs' SLO tool, run from their local jar:",
+        "  slo check DIR   validates every file (errors name file:line) and prints",
+        "                  each SLO's burn-rate alert windows",
+        "  slo apply DIR   publishes the folder: SLOs it published before and no",
+        "                  longer defines get tombstones, other folders' SLOs stay",
+        "                  unless --prune all; a running job applies it without a",
+        "                  restart",
+        "  slo rules DIR   prints equivalent Prometheus recording/alerting rules",
         "Exit codes: 0 ok, 1 invalid SLO files, 2 usage error, 3 Kafka failure."})
 public final class SloCommand implements Callable<Integer> {
   static final String DEFAULT_KAFKA = "127.0.0.1:9092";

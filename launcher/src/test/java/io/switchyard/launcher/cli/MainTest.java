@@ -71,6 +71,29 @@ class MainTest {
     });
   }
 
+  /**
+   * Picocli wraps a description line longer than the usage width (80 columns) wherever it runs out of room: fine for
+   * prose, but it breaks the columns of lines laid out by hand (indented ones; {@code slo --help} had them).
+   */
+  @Test
+  void everyCommandsHandLaidOutDescriptionLinesFitTheUsageWidth() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(Main.commandLine(), new ArrayList<>(), paths);
+    List<String> tooLong = new ArrayList<>();
+    for (List<String> path : paths) {
+      CommandLine cl = at(path);
+      int width = cl.getCommandSpec().usageMessage().width();
+      for (String line : cl.getCommandSpec().usageMessage().description()) {
+        for (String l : line.split("\n")) {
+          if (l.startsWith(" ") && l.length() > width) {
+            tooLong.add(String.join(" ", path) + ": " + l);
+          }
+        }
+      }
+    }
+    assertThat(tooLong).as("indented description lines longer than the usage width").isEmpty();
+  }
+
   @Test
   void demoTakesUpsNameForTheExtAuthzPort() {
     CommandLine.ParseResult r = Main.commandLine().parseArgs("demo", "--ext-authz-port", "32491");
