@@ -163,11 +163,19 @@ public final class RateLimitStats {
     families.serviceError.increment();
   }
 
+  /**
+   * A request refused before it reached the service (a /json body that is not a RateLimitRequest): counted in
+   * Switchyard's own counter only, as the reference answers it without its {@code service_error}.
+   */
+  public void refusedUnread(String reason) {
+    serviceError.labelValues(reason).inc();
+  }
+
   public void configLoaded(boolean ok) {
     (ok ? families.configLoadSuccess : families.configLoadError).increment();
   }
 
-  /** One ShouldRateLimit call received (gRPC or {@code /json}). */
+  /** One ShouldRateLimit gRPC call received. */
   public void requestReceived() {
     families.totalRequests.increment();
   }
@@ -244,7 +252,7 @@ public final class RateLimitStats {
           .dataPoint(point(Labels.of("err_type", "redis_error"), redisError))
           .dataPoint(point(Labels.of("err_type", "service_error"), serviceError))
           .build());
-      out.add(single(TOTAL_REQUESTS, "ShouldRateLimit calls received (gRPC and /json).",
+      out.add(single(TOTAL_REQUESTS, "ShouldRateLimit gRPC calls received (not /json, as in the reference).",
           Labels.of("grpc_method", "ShouldRateLimit"), totalRequests));
       // The reference's ratelimit.service.global_shadow_mode has no mapping, so the exporter names it by escaping.
       out.add(single(GLOBAL_SHADOW_MODE, "Requests answered OK only because global shadow mode is on.",
