@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * The reference's stats under the exact names of its documented Prometheus mapping
  * ({@code examples/prom-statsd-exporter/conf.yaml}): {@code ratelimit_service_rate_limit_<stat>{domain,key1[,key2]}},
  * {@code ratelimit_service_config_load_success}, {@code ratelimit_service_should_rate_limit_error{err_type}},
- * {@code ratelimit_service_total_requests{grpc_method}}. The Java Prometheus client would append
+ * {@code ratelimit_service_total_requests{grpc_method}}, and {@code ratelimit_service_global_shadow_mode} as the
+ * exporter names that unmapped stat. The Java Prometheus client would append
  * {@code _total} to a counter, so these are exposed as untyped series from {@link LongAdder}s, which keeps
  * the names a reference dashboard queries. {@code key1} is the first level of the stat path, {@code key2}
  * the rest (absent for a one-level path, as the exporter's two-part mapping has no {@code key2}).
@@ -45,12 +46,12 @@ public final class RateLimitStats {
   static final String CONFIG_LOAD_ERROR = "ratelimit_service_config_load_error";
   static final String SHOULD_RATE_LIMIT_ERROR = "ratelimit_service_should_rate_limit_error";
   static final String TOTAL_REQUESTS = "ratelimit_service_total_requests";
+  static final String GLOBAL_SHADOW_MODE = "ratelimit_service_global_shadow_mode";
 
   /** Several servers on one registry (tests, restarts) share one set of series, as metrics do. */
   private static final Map<PrometheusRegistry, Families> BY_REGISTRY = new WeakHashMap<>();
 
   private final Families families;
-  private final Counter globalShadowMode;
   private final Counter backendError;
   private final Counter serviceError;
   private final int maxKeys;
@@ -64,8 +65,6 @@ public final class RateLimitStats {
         return f;
       });
     }
-    globalShadowMode = metrics.counter("ratelimit_service_global_shadow_mode",
-        "Requests answered OK only because global shadow mode is on.");
     backendError = metrics.counter("ratelimit_service_call_should_rate_limit_backend_error",
         "Counter store failures by storage, reason and the answer given (allow or deny).",
         "storage", "reason", "decision");
@@ -149,7 +148,7 @@ public final class RateLimitStats {
   }
 
   void globalShadowMode() {
-    globalShadowMode.inc();
+    families.globalShadowMode.increment();
   }
 
   void backendError(String storage, String reason, String decision) {
@@ -164,11 +163,19 @@ public final class RateLimitStats {
     families.serviceError.increment();
   }
 
+  /**
+   * A request refused before it reached the service (a /json body that is not a RateLimitRequest): counted in
+   * Switchyard's own counter only, as the reference answers it without its {@code service_error}.
+   */
+  public void refusedUnread(String reason) {
+    serviceError.labelValues(reason).inc();
+  }
+
   public void configLoaded(boolean ok) {
     (ok ? families.configLoadSuccess : families.configLoadError).increment();
   }
 
-  /** One ShouldRateLimit call received (gRPC or {@code /json}). */
+  /** One ShouldRateLimit gRPC call received. */
   public void requestReceived() {
     families.totalRequests.increment();
   }
@@ -188,6 +195,7 @@ public final class RateLimitStats {
     final LongAdder redisError = new LongAdder();
     final LongAdder serviceError = new LongAdder();
     final LongAdder totalRequests = new LongAdder();
+    final LongAdder globalShadowMode = new LongAdder();
 
     LongAdder notFoundCounter(String domain, int maxKeys) {
       String name = sanitize(domain);
@@ -244,15 +252,19 @@ public final class RateLimitStats {
           .dataPoint(point(Labels.of("err_type", "redis_error"), redisError))
           .dataPoint(point(Labels.of("err_type", "service_error"), serviceError))
           .build());
-      out.add(single(TOTAL_REQUESTS, "ShouldRateLimit calls received (gRPC and /json).",
+      out.add(single(TOTAL_REQUESTS, "ShouldRateLimit gRPC calls received (not /json, as in the reference).",
           Labels.of("grpc_method", "ShouldRateLimit"), totalRequests));
+      // The reference's ratelimit.service.global_shadow_mode has no mapping, so the exporter names it by escaping.
+      out.add(single(GLOBAL_SHADOW_MODE, "Requests answered OK only because global shadow mode is on.",
+          Labels.EMPTY, globalShadowMode));
       return new MetricSnapshots(out);
     }
 
     @Override
     public List<String> getPrometheusNames() {
       return List.of(TOTAL_HITS, OVER_LIMIT, NEAR_LIMIT, WITHIN_LIMIT, SHADOW_MODE, OVER_LIMIT_WITH_LOCAL_CACHE,
-          DOMAIN_NOT_FOUND, CONFIG_LOAD_SUCCESS, CONFIG_LOAD_ERROR, SHOULD_RATE_LIMIT_ERROR, TOTAL_REQUESTS);
+          DOMAIN_NOT_FOUND, CONFIG_LOAD_SUCCESS, CONFIG_LOAD_ERROR, SHOULD_RATE_LIMIT_ERROR, TOTAL_REQUESTS,
+          GLOBAL_SHADOW_MODE);
     }
 
     private static UnknownSnapshot rule(String name, String help, List<RuleStats> rules,

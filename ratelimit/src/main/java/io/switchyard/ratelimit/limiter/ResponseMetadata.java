@@ -44,14 +44,23 @@ final class ResponseMetadata {
     }
     Struct.Builder s = Struct.newBuilder().putFields("entries", Value.newBuilder().setListValue(entries).build());
     if (d.hasLimit()) {
-      // The reference writes Go's text form of the override; this is its usual rendering.
-      s.putFields("limit", string("requests_per_unit:" + Integer.toUnsignedLong(d.getLimit().getRequestsPerUnit())
-          + " unit:" + d.getLimit().getUnit().name()));
+      s.putFields("limit", string(overrideText(d.getLimit())));
     }
     if (d.hasHitsAddend()) {
       s.putFields("hitsAddend", number(d.getHitsAddend().getValue()));
     }
     return s.build();
+  }
+
+  /**
+   * The reference writes Go's text form of the override ({@code descriptor.Limit.String()}); this is its usual
+   * rendering. As proto3 text format, a zero {@code requests_per_unit} is left out (the unit is never UNKNOWN here:
+   * such a request is refused before).
+   */
+  private static String overrideText(RateLimitDescriptor.RateLimitOverride limit) {
+    String unit = "unit:" + limit.getUnit().name();
+    return limit.getRequestsPerUnit() == 0 ? unit
+        : "requests_per_unit:" + Integer.toUnsignedLong(limit.getRequestsPerUnit()) + " " + unit;
   }
 
   /**

@@ -122,7 +122,7 @@ public final class RateLimitServer implements AutoCloseable {
   /** Handlers for the admin server: {@code /json} (the reference's HTTP API) and {@code /rlconfig}. */
   public Map<String, HttpHandler> adminRoutes() {
     Map<String, HttpHandler> routes = new LinkedHashMap<>();
-    routes.put("/json", new JsonEndpoint(limiter, stats, serverMetrics, b.maxDescriptors, b.maxRequestBytes));
+    routes.put("/json", new JsonEndpoint(limiter, stats, b.maxDescriptors, b.maxRequestBytes));
     routes.put("/rlconfig", new ConfigDumpEndpoint(reloader::current, reloader::version));
     return routes;
   }

@@ -7,7 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.switchyard.ratelimit.storage.MemoryCounterStore;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.switchyard.testing.MutableClock;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -323,5 +327,24 @@ class ReferenceParityTest {
     assertThat(withUnmatched.getOverallCode()).isEqualTo(Code.OK);
     assertThat(f.call("web", d("user", "u"), d("free", "x")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     assertThat(f.call("web", d("user", "u")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+  }
+
+  @Test
+  void globalShadowModeStatIsExposedUnderTheReferencesNameWithoutTotalSuffix() throws IOException {
+    // src/stats/manager_impl.go NewServiceStats: counter ratelimit.service.global_shadow_mode. No mapping of the
+    // reference's (src/stats/prom/default_mapper.yaml, examples/prom-statsd-exporter/conf.yaml) names it, so the
+    // statsd exporter exposes it escaped as ratelimit_service_global_shadow_mode, without a _total suffix.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 0}
+        """, LimiterOptions.defaults().withGlobalShadowMode(true));
+    assertThat(f.call("web", d("user", "u")).getOverallCode()).isEqualTo(Code.OK);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, f.registry.scrape());
+    assertThat(out.toString(StandardCharsets.UTF_8).lines())
+        .contains("# TYPE ratelimit_service_global_shadow_mode untyped", "ratelimit_service_global_shadow_mode 1.0")
+        .noneMatch(l -> l.startsWith("ratelimit_service_global_shadow_mode_total"));
   }
 }

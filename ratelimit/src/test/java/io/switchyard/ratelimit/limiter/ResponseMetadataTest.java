@@ -55,4 +55,19 @@ class ResponseMetadataTest {
     assertThat(d.getFieldsOrThrow("limit").getStringValue()).isEqualTo("requests_per_unit:5 unit:SECOND");
     assertThat(d.getFieldsOrThrow("hitsAddend").getNumberValue()).isEqualTo(2);
   }
+
+  @Test
+  void anOverrideOfZeroRequestsLeavesTheZeroOutOfItsTextAsProtobufTextFormatDoes() {
+    // src/service/ratelimit.go descriptorToStruct writes descriptor.Limit.String(), Go's text format, which omits a
+    // proto3 field holding its zero value.
+    RateLimitRequest request = RateLimitRequest.newBuilder().setDomain("edge")
+        .addDescriptors(RateLimitDescriptor.newBuilder()
+            .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("k").setValue("v"))
+            .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(0)
+                .setUnit(RateLimitUnit.MINUTE)))
+        .build();
+    Struct d = ResponseMetadata.of(request, null).getFieldsOrThrow("descriptors").getListValue().getValues(0)
+        .getStructValue();
+    assertThat(d.getFieldsOrThrow("limit").getStringValue()).isEqualTo("unit:MINUTE");
+  }
 }
