@@ -344,6 +344,9 @@ public final class ResourceGenerator {
         .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
         // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
         .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
+        // As Istio (buildHTTPConnectionManager): no stream idle timeout. Envoy's default of 5 minutes resets a long
+        // poll, a server stream or a WebSocket that is quiet for that long.
+        .setStreamIdleTimeout(NO_TIMEOUT)
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
     if (w.gateway()) {
       // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies

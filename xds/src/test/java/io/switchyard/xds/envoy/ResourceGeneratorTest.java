@@ -271,6 +271,20 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio switches Envoy's stream idle timeout off on every HTTP listener (listener_builder.go,
+   * buildHTTPConnectionManager: stream_idle_timeout 0s); under Envoy's default of 5 minutes a long poll, a server
+   * stream or a WebSocket quiet for 5 minutes is reset by the proxy.
+   */
+  @Test
+  void envoyListenersDoNotResetIdleStreamsAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.hasStreamIdleTimeout()).as(group).isTrue();
+      assertThat(hcm.getStreamIdleTimeout()).as(group).isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+    }
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
