@@ -347,6 +347,9 @@ public final class ResourceGenerator {
         // As Istio (buildHTTPConnectionManager): no stream idle timeout. Envoy's default of 5 minutes resets a long
         // poll, a server stream or a WebSocket that is quiet for that long.
         .setStreamIdleTimeout(NO_TIMEOUT)
+        // As Istio's sidecar and gateway listeners (ENABLE_100_CONTINUE_HEADERS, on by default): the app answers
+        // "Expect: 100-continue" and may refuse a body before it is sent; Envoy alone says 100 Continue itself.
+        .setProxy100Continue(true)
         .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
     if (w.gateway()) {
       // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies

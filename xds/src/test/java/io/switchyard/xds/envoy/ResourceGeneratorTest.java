@@ -285,6 +285,19 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio has every sidecar and gateway listener pass "Expect: 100-continue" on to the app (proxy_100_continue, from
+   * ENABLE_100_CONTINUE_HEADERS, on by default). Envoy alone answers 100 Continue itself and drops the Expect header,
+   * so the client sends a body the app would have refused (e.g. with 413) before reading it.
+   */
+  @Test
+  void envoyListenersLeaveExpectContinueToTheAppAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.getProxy100Continue()).as(group).isTrue();
+    }
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
