@@ -166,7 +166,7 @@ public final class ResourceGenerator {
     // a route of this workload asks for them.
     for (Service s : mesh.services()) {
       for (ServicePort p : s.ports()) {
-        addOutbound(clusters, endpoints, s, p, null);
+        addOutbound(clusters, endpoints, s, p, null, workload.proxyless());
       }
     }
     for (Mesh.Route r : workload.routes()) {
@@ -174,7 +174,7 @@ public final class ResourceGenerator {
         if (d.service().isPresent() && d.subset().isPresent()) {
           Service s = d.service().get();
           ServicePort p = s.ports().stream().filter(sp -> sp.port() == d.port()).findFirst().orElseThrow();
-          addOutbound(clusters, endpoints, s, p, d.subset().get());
+          addOutbound(clusters, endpoints, s, p, d.subset().get(), workload.proxyless());
         }
       }
     }
@@ -182,8 +182,9 @@ public final class ResourceGenerator {
       return proxyless(workload, clusters, endpoints);
     }
     for (int port : workload.appPorts()) {
+      // Round robin: Istio's inbound clusters (one local host) take no load balancer settings.
       clusters.put(EnvoyNames.inbound(port), staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Duration.ofSeconds(1), false));
+          Duration.ofSeconds(1), false).toBuilder().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN).build());
     }
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));
@@ -206,7 +207,7 @@ public final class ResourceGenerator {
   // ---------------------------------------------------------------- clusters and endpoints
 
   private void addOutbound(Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, Service s,
-      ServicePort p, String subset) {
+      ServicePort p, String subset, boolean proxyless) {
     String name = EnvoyNames.outbound(s, p.port(), subset);
     if (clusters.containsKey(name)) {
       return;
@@ -216,7 +217,9 @@ public final class ResourceGenerator {
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
         .setConnectTimeout(Durations.fromMillis(s.connectTimeout().toMillis()))
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        // Istio's default for Envoy (applyLoadBalancer, defaultLBAlgorithm): a slow host gets fewer requests than
+        // round robin would send it. Its proxyless gRPC clusters (grpcgen applyLoadBalancing) leave gRPC's round robin.
+        .setLbPolicy(proxyless ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST)
         .setCircuitBreakers(UNLIMITED);
     if (p.protocol() != Protocol.HTTP) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
@@ -276,6 +279,8 @@ public final class ResourceGenerator {
         .setName(name)
         .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(Durations.fromMillis(connectTimeout.toMillis()))
+        // As Istio balances the outbound cluster of a service (a DNS name may resolve to several hosts).
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
         .setCircuitBreakers(UNLIMITED)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(name)

@@ -298,6 +298,27 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio balances every outbound cluster of an Envoy proxy by least request unless a DestinationRule says otherwise
+   * (cluster_traffic_policy.go, applyLoadBalancer / defaultLBAlgorithm), so a slow host gets fewer requests than
+   * round robin would give it. Its inbound clusters (one local host) skip load balancer settings, and its proxyless
+   * gRPC clusters (grpcgen/cds.go, applyLoadBalancing) leave lb_policy unset: gRPC's round robin.
+   */
+  @Test
+  void envoyOutboundClustersBalanceByLeastRequestAsIstiosProxylessOnesRoundRobin() throws Exception {
+    ResourceGenerator gen = new ResourceGenerator(mesh);
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      for (Cluster c : gen.generate(group).orElseThrow().clusters()) {
+        assertThat(c.getLbPolicy()).as(group + " " + c.getName())
+            .isEqualTo(c.getName().startsWith("inbound|") ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST);
+      }
+    }
+    assertThat(gen.generate("reviews-sidecar").orElseThrow().clusters()).extracting(Cluster::getName)
+        .contains("outbound|9080||reviews.shop.svc.cluster.local", "inbound|9080||", "switchyard|ext-authz");
+    assertThat(gen.generate("grpc-clients").orElseThrow().clusters()).isNotEmpty()
+        .allSatisfy(c -> assertThat(c.getLbPolicy()).as(c.getName()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN));
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
