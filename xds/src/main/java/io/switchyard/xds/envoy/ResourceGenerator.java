@@ -183,8 +183,9 @@ public final class ResourceGenerator {
     }
     for (int port : workload.appPorts()) {
       // Round robin: Istio's inbound clusters (one local host) take no load balancer settings.
+      // Istio's inbound clusters take the mesh connectTimeout as its outbound ones do.
       clusters.put(EnvoyNames.inbound(port), staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Duration.ofSeconds(1), false).toBuilder().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN).build());
+          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false).toBuilder().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN).build());
     }
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));

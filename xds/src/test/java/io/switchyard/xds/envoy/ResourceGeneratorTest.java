@@ -319,6 +319,28 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio gives every cluster it builds for a service, outbound and inbound, meshConfig.connectTimeout, 10 s unless
+   * configured (pkg/config/mesh/mesh.go DefaultMeshConfig; cluster_traffic_policy.go applyDefaultConnectionPool), and
+   * a DestinationRule's connectionPool.tcp.connectTimeout overrides it (the mesh file's connectTimeout). A 1 s timeout
+   * fails a connection whose first SYN was lost (Linux resends it after 1 s) with 503 UF.
+   */
+  @Test
+  void serviceAndInboundClustersWaitTenSecondsToConnectUnlessTheMeshFileSaysOtherwiseAsIstio() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: a, namespace: x, ports: [{port: 80}], endpoints: [{address: 10.0.0.1}]}
+          - {name: b, namespace: x, ports: [{port: 80}], endpoints: [{address: 10.0.0.2}], connectTimeout: 3s}
+        workloads:
+          - {name: w, namespace: x, appPorts: [8080]}
+        """);
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    new ResourceGenerator(m).generate("w").orElseThrow().clusters().forEach(c -> clusters.put(c.getName(), c));
+    assertThat(clusters.get("outbound|80||a.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(10);
+    assertThat(clusters.get("inbound|8080||").getConnectTimeout().getSeconds()).isEqualTo(10);
+    assertThat(clusters.get("outbound|80||b.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(3);
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
