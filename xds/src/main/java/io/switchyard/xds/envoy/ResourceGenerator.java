@@ -128,6 +128,9 @@ public final class ResourceGenerator {
       .setNumRetries(UInt32Value.of(2))
       .build();
 
+  /** Istio's meshConfig.dnsRefreshRate default (pkg/config/mesh/mesh.go). */
+  private static final com.google.protobuf.Duration DNS_REFRESH_RATE = Durations.fromSeconds(60);
+
   /** Istio's Notimeout: a route timeout of 0 switches Envoy's 15 s default off. */
   private static final com.google.protobuf.Duration NO_TIMEOUT = Durations.fromMillis(0);
 
@@ -286,6 +289,15 @@ public final class ResourceGenerator {
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(name)
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(lbEndpoint(host, port, 1))));
+    if (!ip) {
+      // As Istio's clusters to a DNS name (buildCluster): IPv4 first (Istio sends V4_ONLY to every proxy with an IPv4
+      // address; preferring it also works on IPv6-only networks, whose proxies this server cannot tell apart), and
+      // re-resolved at the answer's TTL, after a failed lookup every meshConfig.dnsRefreshRate (60 s). Envoy alone
+      // prefers IPv6, unreachable from an IPv4-only network, and re-resolves every 5 s.
+      c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setRespectDnsTtl(true)
+          .setDnsRefreshRate(DNS_REFRESH_RATE);
+    }
     if (http2) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }

@@ -341,6 +341,36 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's clusters to a DNS name (cluster_builder.go, buildCluster, STRICT_DNS): IPv4 addresses (V4_ONLY for every
+   * proxy with an IPv4 address, util.SelectDNSLookupFamily), re-resolved when the answer's TTL runs out and every 60 s
+   * after a failed lookup (meshConfig.dnsRefreshRate). Envoy alone prefers IPv6 (AUTO), so a host that also publishes
+   * AAAA records is unreachable from an IPv4-only network, and it re-resolves every 5 s whatever the TTL. Ours prefer
+   * IPv4 and fall back to IPv6 (the server does not know a node group's proxy addresses), which is V4_ONLY wherever a
+   * name has an A record. IP literals stay STATIC without DNS settings.
+   */
+  @Test
+  void dnsClustersResolveIpv4FirstAndHonourTheTtlAsIstiosDnsClusters() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        switchyard:
+          extAuthz: {host: authz.switchyard.svc}
+          rateLimit: {host: 10.0.0.9}
+        workloads:
+          - {name: w, namespace: x, appPorts: [8080]}
+        """);
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    new ResourceGenerator(m).generate("w").orElseThrow().clusters().forEach(c -> clusters.put(c.getName(), c));
+    Cluster dns = clusters.get("switchyard|ext-authz");
+    assertThat(dns.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertThat(dns.getDnsLookupFamily()).isEqualTo(Cluster.DnsLookupFamily.V4_PREFERRED);
+    assertThat(dns.getRespectDnsTtl()).isTrue();
+    assertThat(dns.getDnsRefreshRate().getSeconds()).isEqualTo(60);
+    Cluster ip = clusters.get("switchyard|ratelimit");
+    assertThat(ip.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
+    assertThat(ip.hasDnsRefreshRate()).isFalse();
+    assertThat(ip.getRespectDnsTtl()).isFalse();
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
