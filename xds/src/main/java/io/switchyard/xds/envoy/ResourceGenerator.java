@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -115,6 +116,11 @@ public final class ResourceGenerator {
       .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
       .build());
+  private static final Any DOWNSTREAM_PROTOCOL_OPTIONS = Any.pack(HttpProtocolOptions.newBuilder()
+      .setUseDownstreamProtocolConfig(HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
+          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+          .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+      .build());
 
   /**
    * Istio's inbound route policy (route/route.go BuildDefaultHTTPInboundRoute; 1.24+, ENABLE_INBOUND_RETRY_POLICY on by
@@ -185,10 +191,14 @@ public final class ResourceGenerator {
       return proxyless(workload, clusters, endpoints);
     }
     for (int port : workload.appPorts()) {
-      // Round robin: Istio's inbound clusters (one local host) take no load balancer settings.
-      // Istio's inbound clusters take the mesh connectTimeout as its outbound ones do.
+      // As Istio's inbound clusters: the mesh connectTimeout as outbound ones, round robin (one local host; they take
+      // no load balancer settings), and, as an app port has no protocol (Istio's undeclared one), the app spoken to as
+      // the client spoke (setUpstreamProtocol, use_downstream_protocol): HTTP/1.1 alone would break a gRPC app.
       clusters.put(EnvoyNames.inbound(port), staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false).toBuilder().setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN).build());
+          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false).toBuilder()
+          .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+          .putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, DOWNSTREAM_PROTOCOL_OPTIONS)
+          .build());
     }
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));

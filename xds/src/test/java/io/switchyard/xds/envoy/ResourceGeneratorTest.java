@@ -635,6 +635,23 @@ class ResourceGeneratorTest {
     assertThat(http1.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
   }
 
+  /**
+   * An app port has no protocol in the mesh file, Istio's undeclared protocol: its sidecar's inbound cluster speaks to
+   * the app in the protocol the client used (cluster_builder.go, setUpstreamProtocol: use_downstream_protocol for an
+   * auto-detected port on a sidecar). Envoy alone speaks HTTP/1.1, which a gRPC app behind the sidecar cannot serve.
+   */
+  @Test
+  void inboundClustersSpeakToTheAppInTheClientsProtocolAsIstiosForAnUndeclaredPort() throws Exception {
+    EnvoyResources sidecar = new ResourceGenerator(mesh).generate("reviews-sidecar").orElseThrow();
+    Cluster inbound = sidecar.clusters().stream().filter(x -> x.getName().equals("inbound|9080||")).findFirst()
+        .orElseThrow();
+    HttpProtocolOptions options = inbound.getTypedExtensionProtocolOptionsOrThrow(
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions").unpack(HttpProtocolOptions.class);
+    assertThat(options.hasUseDownstreamProtocolConfig()).isTrue();
+    assertThat(options.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()).isTrue();
+    assertThat(options.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()).isTrue();
+  }
+
   @Test
   void contextExtensionsNameWorkloadNamespaceAndEachLabel() throws Exception {
     ExtAuthzPerRoute perRoute = route(edge, "reviews").getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_authz")
