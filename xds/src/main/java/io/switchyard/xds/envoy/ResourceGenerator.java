@@ -101,6 +101,14 @@ public final class ResourceGenerator {
       .setResourceApiVersion(ApiVersion.V3)
       .build();
   /**
+   * As Istio's Envoy clusters and listeners take their endpoints and routes (maybeApplyEdsConfig,
+   * buildHTTPConnectionManager): no initial fetch timeout. Under Envoy's 15 s a proxy whose control plane is slow or
+   * gone goes live without them (503 UH, 404 NR) instead of staying unready. Istio's proxyless resources use plain ADS.
+   */
+  private static final ConfigSource ENVOY_ADS = ADS.toBuilder()
+      .setInitialFetchTimeout(com.google.protobuf.Duration.getDefaultInstance())
+      .build();
+  /**
    * Istio's default thresholds for every cluster: Envoy's own (1024 connections, pending and active requests, 3
    * parallel retries) overflow on a busy proxy with 503 UO, and an overflowing ext_authz check fails closed.
    */
@@ -229,7 +237,7 @@ public final class ResourceGenerator {
     Cluster.Builder c = Cluster.newBuilder()
         .setName(name)
         .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(proxyless ? ADS : ENVOY_ADS))
         .setConnectTimeout(Durations.fromMillis(s.connectTimeout().toMillis()))
         // Istio's default for Envoy (applyLoadBalancer, defaultLBAlgorithm): a slow host gets fewer requests than
         // round robin would send it. Its proxyless gRPC clusters (grpcgen applyLoadBalancing) leave gRPC's round robin.
@@ -378,7 +386,7 @@ public final class ResourceGenerator {
         // As Istio's sidecar and gateway listeners (ENABLE_100_CONTINUE_HEADERS, on by default): the app answers
         // "Expect: 100-continue" and may refuse a body before it is sent; Envoy alone says 100 Continue itself.
         .setProxy100Continue(true)
-        .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
+        .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ENVOY_ADS));
     if (w.gateway()) {
       // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies
       // in front put into X-Forwarded-For. Otherwise Envoy would take the client address (what rate limits and

@@ -371,6 +371,37 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's Envoy clusters and listeners wait for their endpoints and routes however long they take
+   * (initial_fetch_timeout 0s: cluster_builder.go maybeApplyEdsConfig, listener_builder.go buildHTTPConnectionManager).
+   * Under Envoy's default of 15 s a proxy whose control plane is slow or gone goes live without them, answering 503 UH
+   * or 404 NR, where it would otherwise stay unready. Istio's proxyless gRPC resources leave the field out.
+   */
+  @Test
+  void envoyWaitsForEndpointsAndRoutesWithoutAnInitialFetchTimeoutAsIstios() throws Exception {
+    ResourceGenerator gen = new ResourceGenerator(mesh);
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      EnvoyResources r = gen.generate(group).orElseThrow();
+      List<Cluster> eds = r.clusters().stream().filter(c -> c.getType() == Cluster.DiscoveryType.EDS).toList();
+      assertThat(eds).as(group).isNotEmpty().allSatisfy(c -> {
+        assertThat(c.getEdsClusterConfig().getEdsConfig().hasInitialFetchTimeout()).as(c.getName()).isTrue();
+        assertThat(c.getEdsClusterConfig().getEdsConfig().getInitialFetchTimeout())
+            .isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+      });
+      HttpConnectionManager hcm = hcm(r.listeners().get(0));
+      assertThat(hcm.getRds().getConfigSource().hasInitialFetchTimeout()).as(group).isTrue();
+      assertThat(hcm.getRds().getConfigSource().getInitialFetchTimeout())
+          .isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+    }
+    EnvoyResources grpc = gen.generate("grpc-clients").orElseThrow();
+    assertThat(grpc.clusters()).allSatisfy(c ->
+        assertThat(c.getEdsClusterConfig().getEdsConfig().hasInitialFetchTimeout()).as(c.getName()).isFalse());
+    for (Listener l : grpc.listeners()) {
+      assertThat(l.getApiListener().getApiListener().unpack(HttpConnectionManager.class).getRds().getConfigSource()
+          .hasInitialFetchTimeout()).as(l.getName()).isFalse();
+    }
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
