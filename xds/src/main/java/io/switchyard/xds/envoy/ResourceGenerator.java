@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -100,6 +101,14 @@ public final class ResourceGenerator {
       .setResourceApiVersion(ApiVersion.V3)
       .build();
   /**
+   * As Istio's Envoy clusters and listeners take their endpoints and routes (maybeApplyEdsConfig,
+   * buildHTTPConnectionManager): no initial fetch timeout. Under Envoy's 15 s a proxy whose control plane is slow or
+   * gone goes live without them (503 UH, 404 NR) instead of staying unready. Istio's proxyless resources use plain ADS.
+   */
+  private static final ConfigSource ENVOY_ADS = ADS.toBuilder()
+      .setInitialFetchTimeout(com.google.protobuf.Duration.getDefaultInstance())
+      .build();
+  /**
    * Istio's default thresholds for every cluster: Envoy's own (1024 connections, pending and active requests, 3
    * parallel retries) overflow on a busy proxy with 503 UO, and an overflowing ext_authz check fails closed.
    */
@@ -115,6 +124,11 @@ public final class ResourceGenerator {
       .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
           .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
       .build());
+  private static final Any DOWNSTREAM_PROTOCOL_OPTIONS = Any.pack(HttpProtocolOptions.newBuilder()
+      .setUseDownstreamProtocolConfig(HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
+          .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+          .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+      .build());
 
   /**
    * Istio's inbound route policy (route/route.go BuildDefaultHTTPInboundRoute; 1.24+, ENABLE_INBOUND_RETRY_POLICY on by
@@ -127,6 +141,9 @@ public final class ResourceGenerator {
       .setRetryOn("reset-before-request")
       .setNumRetries(UInt32Value.of(2))
       .build();
+
+  /** Istio's meshConfig.dnsRefreshRate default (pkg/config/mesh/mesh.go). */
+  private static final com.google.protobuf.Duration DNS_REFRESH_RATE = Durations.fromSeconds(60);
 
   /** Istio's Notimeout: a route timeout of 0 switches Envoy's 15 s default off. */
   private static final com.google.protobuf.Duration NO_TIMEOUT = Durations.fromMillis(0);
@@ -166,7 +183,7 @@ public final class ResourceGenerator {
     // a route of this workload asks for them.
     for (Service s : mesh.services()) {
       for (ServicePort p : s.ports()) {
-        addOutbound(clusters, endpoints, s, p, null);
+        addOutbound(clusters, endpoints, s, p, null, workload.proxyless());
       }
     }
     for (Mesh.Route r : workload.routes()) {
@@ -174,7 +191,7 @@ public final class ResourceGenerator {
         if (d.service().isPresent() && d.subset().isPresent()) {
           Service s = d.service().get();
           ServicePort p = s.ports().stream().filter(sp -> sp.port() == d.port()).findFirst().orElseThrow();
-          addOutbound(clusters, endpoints, s, p, d.subset().get());
+          addOutbound(clusters, endpoints, s, p, d.subset().get(), workload.proxyless());
         }
       }
     }
@@ -182,8 +199,14 @@ public final class ResourceGenerator {
       return proxyless(workload, clusters, endpoints);
     }
     for (int port : workload.appPorts()) {
+      // As Istio's inbound clusters: the mesh connectTimeout as outbound ones, round robin (one local host; they take
+      // no load balancer settings), and, as an app port has no protocol (Istio's undeclared one), the app spoken to as
+      // the client spoke (setUpstreamProtocol, use_downstream_protocol): HTTP/1.1 alone would break a gRPC app.
       clusters.put(EnvoyNames.inbound(port), staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Duration.ofSeconds(1), false));
+          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false).toBuilder()
+          .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+          .putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, DOWNSTREAM_PROTOCOL_OPTIONS)
+          .build());
     }
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));
@@ -206,7 +229,7 @@ public final class ResourceGenerator {
   // ---------------------------------------------------------------- clusters and endpoints
 
   private void addOutbound(Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, Service s,
-      ServicePort p, String subset) {
+      ServicePort p, String subset, boolean proxyless) {
     String name = EnvoyNames.outbound(s, p.port(), subset);
     if (clusters.containsKey(name)) {
       return;
@@ -214,9 +237,11 @@ public final class ResourceGenerator {
     Cluster.Builder c = Cluster.newBuilder()
         .setName(name)
         .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS))
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(proxyless ? ADS : ENVOY_ADS))
         .setConnectTimeout(Durations.fromMillis(s.connectTimeout().toMillis()))
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        // Istio's default for Envoy (applyLoadBalancer, defaultLBAlgorithm): a slow host gets fewer requests than
+        // round robin would send it. Its proxyless gRPC clusters (grpcgen applyLoadBalancing) leave gRPC's round robin.
+        .setLbPolicy(proxyless ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST)
         .setCircuitBreakers(UNLIMITED);
     if (p.protocol() != Protocol.HTTP) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
@@ -276,10 +301,21 @@ public final class ResourceGenerator {
         .setName(name)
         .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(Durations.fromMillis(connectTimeout.toMillis()))
+        // As Istio balances the outbound cluster of a service (a DNS name may resolve to several hosts).
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
         .setCircuitBreakers(UNLIMITED)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(name)
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(lbEndpoint(host, port, 1))));
+    if (!ip) {
+      // As Istio's clusters to a DNS name (buildCluster): IPv4 first (Istio sends V4_ONLY to every proxy with an IPv4
+      // address; preferring it also works on IPv6-only networks, whose proxies this server cannot tell apart), and
+      // re-resolved at the answer's TTL, after a failed lookup every meshConfig.dnsRefreshRate (60 s). Envoy alone
+      // prefers IPv6, unreachable from an IPv4-only network, and re-resolves every 5 s.
+      c.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setRespectDnsTtl(true)
+          .setDnsRefreshRate(DNS_REFRESH_RATE);
+    }
     if (http2) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }
@@ -344,7 +380,13 @@ public final class ResourceGenerator {
         .setPathWithEscapedSlashesAction(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED)
         // Envoy proxies only the upgrades it is configured for; Istio allows WebSocket on every HTTP listener.
         .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"))
-        .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ADS));
+        // As Istio (buildHTTPConnectionManager): no stream idle timeout. Envoy's default of 5 minutes resets a long
+        // poll, a server stream or a WebSocket that is quiet for that long.
+        .setStreamIdleTimeout(NO_TIMEOUT)
+        // As Istio's sidecar and gateway listeners (ENABLE_100_CONTINUE_HEADERS, on by default): the app answers
+        // "Expect: 100-continue" and may refuse a body before it is sent; Envoy alone says 100 Continue itself.
+        .setProxy100Continue(true)
+        .setRds(Rds.newBuilder().setRouteConfigName(EnvoyNames.routeConfig(w.listenerPort())).setConfigSource(ENVOY_ADS));
     if (w.gateway()) {
       // As Istio builds gateway listeners: the client is the connection's peer, or the address the trusted proxies
       // in front put into X-Forwarded-For. Otherwise Envoy would take the client address (what rate limits and

@@ -77,6 +77,13 @@ public record Mesh(
       Optional<OutlierDetection> outlierDetection,
       Duration connectTimeout) {
 
+    /**
+     * Istio's meshConfig.connectTimeout default (pkg/config/mesh/mesh.go), which its clusters get unless a
+     * DestinationRule sets connectionPool.tcp.connectTimeout: shorter, a connection whose first SYN was lost (resent
+     * after 1 s) fails.
+     */
+    public static final Duration ISTIO_DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
     public String fqdn() {
       return name + "." + namespace + ".svc.cluster.local";
     }

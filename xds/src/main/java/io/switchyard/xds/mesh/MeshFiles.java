@@ -308,7 +308,7 @@ public final class MeshFiles {
             om.integer("minHealthPercent", 0, 0, 100)));
         om.done();
       }
-      Duration connectTimeout = positive(m, "connectTimeout", Duration.ofSeconds(1));
+      Duration connectTimeout = positive(m, "connectTimeout", Service.ISTIO_DEFAULT_CONNECT_TIMEOUT);
       m.done();
       return new Service(name, namespace, ports, endpoints, outlier, connectTimeout);
     }

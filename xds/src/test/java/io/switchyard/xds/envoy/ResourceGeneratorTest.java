@@ -271,6 +271,137 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio switches Envoy's stream idle timeout off on every HTTP listener (listener_builder.go,
+   * buildHTTPConnectionManager: stream_idle_timeout 0s); under Envoy's default of 5 minutes a long poll, a server
+   * stream or a WebSocket quiet for 5 minutes is reset by the proxy.
+   */
+  @Test
+  void envoyListenersDoNotResetIdleStreamsAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.hasStreamIdleTimeout()).as(group).isTrue();
+      assertThat(hcm.getStreamIdleTimeout()).as(group).isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+    }
+  }
+
+  /**
+   * Istio has every sidecar and gateway listener pass "Expect: 100-continue" on to the app (proxy_100_continue, from
+   * ENABLE_100_CONTINUE_HEADERS, on by default). Envoy alone answers 100 Continue itself and drops the Expect header,
+   * so the client sends a body the app would have refused (e.g. with 413) before reading it.
+   */
+  @Test
+  void envoyListenersLeaveExpectContinueToTheAppAsIstiosDo() throws Exception {
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      HttpConnectionManager hcm = hcm(new ResourceGenerator(mesh).generate(group).orElseThrow().listeners().get(0));
+      assertThat(hcm.getProxy100Continue()).as(group).isTrue();
+    }
+  }
+
+  /**
+   * Istio balances every outbound cluster of an Envoy proxy by least request unless a DestinationRule says otherwise
+   * (cluster_traffic_policy.go, applyLoadBalancer / defaultLBAlgorithm), so a slow host gets fewer requests than
+   * round robin would give it. Its inbound clusters (one local host) skip load balancer settings, and its proxyless
+   * gRPC clusters (grpcgen/cds.go, applyLoadBalancing) leave lb_policy unset: gRPC's round robin.
+   */
+  @Test
+  void envoyOutboundClustersBalanceByLeastRequestAsIstiosProxylessOnesRoundRobin() throws Exception {
+    ResourceGenerator gen = new ResourceGenerator(mesh);
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      for (Cluster c : gen.generate(group).orElseThrow().clusters()) {
+        assertThat(c.getLbPolicy()).as(group + " " + c.getName())
+            .isEqualTo(c.getName().startsWith("inbound|") ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST);
+      }
+    }
+    assertThat(gen.generate("reviews-sidecar").orElseThrow().clusters()).extracting(Cluster::getName)
+        .contains("outbound|9080||reviews.shop.svc.cluster.local", "inbound|9080||", "switchyard|ext-authz");
+    assertThat(gen.generate("grpc-clients").orElseThrow().clusters()).isNotEmpty()
+        .allSatisfy(c -> assertThat(c.getLbPolicy()).as(c.getName()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN));
+  }
+
+  /**
+   * Istio gives every cluster it builds for a service, outbound and inbound, meshConfig.connectTimeout, 10 s unless
+   * configured (pkg/config/mesh/mesh.go DefaultMeshConfig; cluster_traffic_policy.go applyDefaultConnectionPool), and
+   * a DestinationRule's connectionPool.tcp.connectTimeout overrides it (the mesh file's connectTimeout). A 1 s timeout
+   * fails a connection whose first SYN was lost (Linux resends it after 1 s) with 503 UF.
+   */
+  @Test
+  void serviceAndInboundClustersWaitTenSecondsToConnectUnlessTheMeshFileSaysOtherwiseAsIstio() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: a, namespace: x, ports: [{port: 80}], endpoints: [{address: 10.0.0.1}]}
+          - {name: b, namespace: x, ports: [{port: 80}], endpoints: [{address: 10.0.0.2}], connectTimeout: 3s}
+        workloads:
+          - {name: w, namespace: x, appPorts: [8080]}
+        """);
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    new ResourceGenerator(m).generate("w").orElseThrow().clusters().forEach(c -> clusters.put(c.getName(), c));
+    assertThat(clusters.get("outbound|80||a.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(10);
+    assertThat(clusters.get("inbound|8080||").getConnectTimeout().getSeconds()).isEqualTo(10);
+    assertThat(clusters.get("outbound|80||b.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(3);
+  }
+
+  /**
+   * Istio's clusters to a DNS name (cluster_builder.go, buildCluster, STRICT_DNS): IPv4 addresses (V4_ONLY for every
+   * proxy with an IPv4 address, util.SelectDNSLookupFamily), re-resolved when the answer's TTL runs out and every 60 s
+   * after a failed lookup (meshConfig.dnsRefreshRate). Envoy alone prefers IPv6 (AUTO), so a host that also publishes
+   * AAAA records is unreachable from an IPv4-only network, and it re-resolves every 5 s whatever the TTL. Ours prefer
+   * IPv4 and fall back to IPv6 (the server does not know a node group's proxy addresses), which is V4_ONLY wherever a
+   * name has an A record. IP literals stay STATIC without DNS settings.
+   */
+  @Test
+  void dnsClustersResolveIpv4FirstAndHonourTheTtlAsIstiosDnsClusters() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        switchyard:
+          extAuthz: {host: authz.switchyard.svc}
+          rateLimit: {host: 10.0.0.9}
+        workloads:
+          - {name: w, namespace: x, appPorts: [8080]}
+        """);
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    new ResourceGenerator(m).generate("w").orElseThrow().clusters().forEach(c -> clusters.put(c.getName(), c));
+    Cluster dns = clusters.get("switchyard|ext-authz");
+    assertThat(dns.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertThat(dns.getDnsLookupFamily()).isEqualTo(Cluster.DnsLookupFamily.V4_PREFERRED);
+    assertThat(dns.getRespectDnsTtl()).isTrue();
+    assertThat(dns.getDnsRefreshRate().getSeconds()).isEqualTo(60);
+    Cluster ip = clusters.get("switchyard|ratelimit");
+    assertThat(ip.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
+    assertThat(ip.hasDnsRefreshRate()).isFalse();
+    assertThat(ip.getRespectDnsTtl()).isFalse();
+  }
+
+  /**
+   * Istio's Envoy clusters and listeners wait for their endpoints and routes however long they take
+   * (initial_fetch_timeout 0s: cluster_builder.go maybeApplyEdsConfig, listener_builder.go buildHTTPConnectionManager).
+   * Under Envoy's default of 15 s a proxy whose control plane is slow or gone goes live without them, answering 503 UH
+   * or 404 NR, where it would otherwise stay unready. Istio's proxyless gRPC resources leave the field out.
+   */
+  @Test
+  void envoyWaitsForEndpointsAndRoutesWithoutAnInitialFetchTimeoutAsIstios() throws Exception {
+    ResourceGenerator gen = new ResourceGenerator(mesh);
+    for (String group : List.of("edge", "reviews-sidecar")) {
+      EnvoyResources r = gen.generate(group).orElseThrow();
+      List<Cluster> eds = r.clusters().stream().filter(c -> c.getType() == Cluster.DiscoveryType.EDS).toList();
+      assertThat(eds).as(group).isNotEmpty().allSatisfy(c -> {
+        assertThat(c.getEdsClusterConfig().getEdsConfig().hasInitialFetchTimeout()).as(c.getName()).isTrue();
+        assertThat(c.getEdsClusterConfig().getEdsConfig().getInitialFetchTimeout())
+            .isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+      });
+      HttpConnectionManager hcm = hcm(r.listeners().get(0));
+      assertThat(hcm.getRds().getConfigSource().hasInitialFetchTimeout()).as(group).isTrue();
+      assertThat(hcm.getRds().getConfigSource().getInitialFetchTimeout())
+          .isEqualTo(com.google.protobuf.Duration.getDefaultInstance());
+    }
+    EnvoyResources grpc = gen.generate("grpc-clients").orElseThrow();
+    assertThat(grpc.clusters()).allSatisfy(c ->
+        assertThat(c.getEdsClusterConfig().getEdsConfig().hasInitialFetchTimeout()).as(c.getName()).isFalse());
+    for (Listener l : grpc.listeners()) {
+      assertThat(l.getApiListener().getApiListener().unpack(HttpConnectionManager.class).getRds().getConfigSource()
+          .hasInitialFetchTimeout()).as(l.getName()).isFalse();
+    }
+  }
+
+  /**
    * Istio lifts Envoy's circuit-breaker defaults (1024 connections, pending and active requests, 3 parallel retries per
    * cluster) on every cluster it generates; under Envoy's defaults a busy proxy answers 503 UO, and an ext_authz check
    * that overflows fails closed.
@@ -533,6 +664,23 @@ class ResourceGeneratorTest {
         .findFirst().orElseThrow();
     assertThat(http1.getTypedExtensionProtocolOptionsMap()).isEmpty();
     assertThat(http1.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(5);
+  }
+
+  /**
+   * An app port has no protocol in the mesh file, Istio's undeclared protocol: its sidecar's inbound cluster speaks to
+   * the app in the protocol the client used (cluster_builder.go, setUpstreamProtocol: use_downstream_protocol for an
+   * auto-detected port on a sidecar). Envoy alone speaks HTTP/1.1, which a gRPC app behind the sidecar cannot serve.
+   */
+  @Test
+  void inboundClustersSpeakToTheAppInTheClientsProtocolAsIstiosForAnUndeclaredPort() throws Exception {
+    EnvoyResources sidecar = new ResourceGenerator(mesh).generate("reviews-sidecar").orElseThrow();
+    Cluster inbound = sidecar.clusters().stream().filter(x -> x.getName().equals("inbound|9080||")).findFirst()
+        .orElseThrow();
+    HttpProtocolOptions options = inbound.getTypedExtensionProtocolOptionsOrThrow(
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions").unpack(HttpProtocolOptions.class);
+    assertThat(options.hasUseDownstreamProtocolConfig()).isTrue();
+    assertThat(options.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()).isTrue();
+    assertThat(options.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()).isTrue();
   }
 
   @Test
