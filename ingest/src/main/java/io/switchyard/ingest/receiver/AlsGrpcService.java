@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code Referer}) and its protobuf only logs the problem when serializing; refused, the message's entries were lost
  * and the stream reset, its node identifier with it. Such a message is repaired ({@link InvalidUtf8}: each invalid
  * sequence becomes U+FFFD) and mapped as any other. Valid messages are parsed as gRPC's marshaller parses them.
+ *
+ * <p>A message that is not a {@code StreamAccessLogsMessage} at all ends the stream with {@code INVALID_ARGUMENT} and
+ * the parser's message; the entries of the messages before it are kept. Thrown from the marshaller, the failure
+ * reached the client as {@code UNKNOWN: Application error processing RPC} (gRPC's answer to an exception).
  */
 public final class AlsGrpcService implements BindableService {
   private static final Logger log = LoggerFactory.getLogger(AlsGrpcService.class);
@@ -39,7 +43,7 @@ public final class AlsGrpcService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    MethodDescriptor<StreamAccessLogsMessage, StreamAccessLogsResponse> method = AccessLogServiceGrpc
+    MethodDescriptor<Parsed, StreamAccessLogsResponse> method = AccessLogServiceGrpc
         .getStreamAccessLogsMethod().toBuilder(MESSAGES, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance()))
         .build();
     // The generated descriptor's schema kept, so server reflection still describes the service.
@@ -51,12 +55,23 @@ public final class AlsGrpcService implements BindableService {
         .build();
   }
 
-  StreamObserver<StreamAccessLogsMessage> streamAccessLogs(StreamObserver<StreamAccessLogsResponse> out) {
+  StreamObserver<Parsed> streamAccessLogs(StreamObserver<StreamAccessLogsResponse> out) {
     AlsMapper.Stream stream = pipeline.newAlsStream();
     return new StreamObserver<>() {
+      private boolean failed;
+
       @Override
-      public void onNext(StreamAccessLogsMessage message) {
-        pipeline.accessLogs(stream, message);
+      public void onNext(Parsed parsed) {
+        if (failed) {
+          return;
+        }
+        if (parsed.message() == null) {
+          failed = true;
+          out.onError(Status.INVALID_ARGUMENT.withDescription("message is not a valid StreamAccessLogsMessage: "
+              + parsed.error()).asRuntimeException());
+          return;
+        }
+        pipeline.accessLogs(stream, parsed.message());
       }
 
       @Override
@@ -66,27 +81,33 @@ public final class AlsGrpcService implements BindableService {
 
       @Override
       public void onCompleted() {
+        if (failed) {
+          return;
+        }
         out.onNext(StreamAccessLogsResponse.getDefaultInstance());
         out.onCompleted();
       }
     };
   }
 
+  /** A message as read off the stream, or (message null) why its bytes are none. */
+  record Parsed(StreamAccessLogsMessage message, String error) {}
+
   /**
    * Reads a message's wire bytes as {@link WireBytes} reads them, parses them, and repairs one that the parser
-   * refuses only for invalid UTF-8.
+   * refuses only for invalid UTF-8. Bytes that are no message are handed on as such, for the call to refuse.
    */
-  static final MethodDescriptor.Marshaller<StreamAccessLogsMessage> MESSAGES = new MethodDescriptor.Marshaller<>() {
+  static final MethodDescriptor.Marshaller<Parsed> MESSAGES = new MethodDescriptor.Marshaller<>() {
     private final MethodDescriptor.Marshaller<StreamAccessLogsMessage> writer =
         ProtoUtils.marshaller(StreamAccessLogsMessage.getDefaultInstance());
 
     @Override
-    public InputStream stream(StreamAccessLogsMessage value) {
-      return writer.stream(value);
+    public InputStream stream(Parsed value) {
+      return writer.stream(value.message());
     }
 
     @Override
-    public StreamAccessLogsMessage parse(InputStream stream) {
+    public Parsed parse(InputStream stream) {
       byte[] buf;
       try {
         buf = WireBytes.MARSHALLER.parse(stream);
@@ -94,13 +115,13 @@ public final class AlsGrpcService implements BindableService {
         throw Status.INTERNAL.withDescription("Failed to read the message").withCause(e.getCause()).asRuntimeException();
       }
       try {
-        return StreamAccessLogsMessage.parseFrom(buf);
+        return new Parsed(StreamAccessLogsMessage.parseFrom(buf), null);
       } catch (IOException e) {
         try {
-          return StreamAccessLogsMessage.parseFrom(
-              InvalidUtf8.replace(StreamAccessLogsMessage.getDescriptor(), buf));
+          return new Parsed(StreamAccessLogsMessage.parseFrom(
+              InvalidUtf8.replace(StreamAccessLogsMessage.getDescriptor(), buf)), null);
         } catch (IOException | RuntimeException notUtf8Only) {
-          throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e).asRuntimeException();
+          return new Parsed(null, e.getMessage());
         }
       }
     }
