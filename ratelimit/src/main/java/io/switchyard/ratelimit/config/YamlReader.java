@@ -29,6 +29,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -85,9 +86,33 @@ final class YamlReader {
       String reason = e.getProblem() != null ? e.getProblem() : e.getContext();
       throw new ConfigException(file, at == null ? 0 : at.getLine() + 1, at == null ? 0 : at.getColumn() + 1,
           "invalid YAML: " + (reason == null ? e.getClass().getSimpleName() : reason.strip()));
+    } catch (ReaderException e) {
+      // The reader (a control character, a lone surrogate) reports a code point offset, not a line.
+      int[] at = lineAndColumn(text, e.getPosition());
+      throw new ConfigException(file, at[0], at[1], "invalid YAML: " + e.getMessage()
+          .strip() + " (U+" + String.format("%04X", e.getCodePoint()) + ")");
     } catch (YAMLException e) {
       throw new ConfigException(file, 0, 0, "invalid YAML: " + e.getMessage());
     }
+  }
+
+  /** The 1-based line and column of the code point at {@code position}, counting code points as SnakeYAML does. */
+  static int[] lineAndColumn(String text, int position) {
+    int line = 1;
+    int column = 1;
+    int i = 0;
+    for (int cp = 0; cp < position && i < text.length(); cp++) {
+      char c = text.charAt(i);
+      i += Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+          ? 2 : 1;
+      if (c == '\n' || (c == '\r' && (i >= text.length() || text.charAt(i) != '\n'))) {
+        line++;
+        column = 1;
+      } else if (c != '\r') {
+        column++;
+      }
+    }
+    return new int[] {line, column};
   }
 
   /**
