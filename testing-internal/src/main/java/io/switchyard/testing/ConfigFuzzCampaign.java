@@ -45,7 +45,13 @@ public final class ConfigFuzzCampaign {
   }
 
   /** What a campaign did. */
-  public record Result(int mutants, int loaded, int rejected, List<Failure> failures) {
+  public record Result(int mutants, int loaded, int rejected, List<Failure> failures, long cpuMillis) {
+    /** One line for the test's output. */
+    public String summary(String what, int files) {
+      return what + ": " + mutants + " mutants of " + files + " files, " + loaded + " loaded, " + rejected
+          + " rejected, " + failures.size() + " failures, " + cpuMillis + " ms CPU";
+    }
+
     /** Fails with {@link #report} when there is any failure. */
     public void assertNoFailures() {
       if (!failures.isEmpty()) {
@@ -73,8 +79,15 @@ public final class ConfigFuzzCampaign {
 
   private ConfigFuzzCampaign() {}
 
+  /**
+   * Runs the campaign. {@code -Dconfigfuzz.mutants=N} and {@code -Dconfigfuzz.seed=S} override the test's count and
+   * base seed for a longer exploratory run by hand; the build always runs the fixed ones.
+   */
   public static Result run(Map<String, String> corpus, int mutantsPerFile, long baseSeed, Loader loader,
       Verdict verdict) {
+    mutantsPerFile = Integer.getInteger("configfuzz.mutants", mutantsPerFile);
+    baseSeed = Long.getLong("configfuzz.seed", baseSeed);
+    long cpuStart = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     int mutants = 0;
     int loaded = 0;
     int rejected = 0;
@@ -103,7 +116,8 @@ public final class ConfigFuzzCampaign {
       }
       f++;
     }
-    return new Result(mutants, loaded, rejected, failures);
+    long cpu = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart;
+    return new Result(mutants, loaded, rejected, failures, cpu / 1_000_000);
   }
 
   /** True when the text holds no YAML content at all: nothing but blanks and comments. */

@@ -28,8 +28,7 @@ class RateLimitConfigMutationTest {
     ConfigFuzzCampaign.Result result = ConfigFuzzCampaign.run(corpus, MUTANTS_PER_FILE, 0x5EED_0001L,
         (name, text) -> new RateLimitConfigLoader().loadTexts(Map.of(name, text)),
         RateLimitConfigMutationTest::problem);
-    System.out.printf("ratelimit config mutation: %d mutants of %d files, %d loaded, %d rejected, %d failures%n",
-        result.mutants(), corpus.size(), result.loaded(), result.rejected(), result.failures().size());
+    System.out.println(result.summary("ratelimit config mutation", corpus.size()));
     result.assertNoFailures();
     assertThat(result.rejected()).as("the mutants must exercise the error paths").isPositive();
   }
