@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rejected with a {@link ConfigException} naming the file and a line: no other throwable may reach the reloader.
  */
 class PolicyConfigMutationTest {
-  private static final int MUTANTS_PER_FILE = 600;
+  private static final int MUTANTS_PER_FILE = 400;
 
   @TempDir Path dir;
 
