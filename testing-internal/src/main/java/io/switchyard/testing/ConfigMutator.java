@@ -31,7 +31,10 @@ public final class ConfigMutator {
       "9223372036854775808", "2147483648", "0x7fffffff", ".nan", "-.inf", "[]", "{}", "[a, 1]", "{a: b}",
       "[[[[[]]]]]", "", "''", "\"\"", "null", "~", "true", "no", "x".repeat(10_000), "\"ünïcödé ☃ 🚀 中文\"", "ünï☃",
       "\"\\u0000\"", "\"\\t\"", "0s", "-5m", "1h", "999999999999d", "P1D", "*", "&a x", "!!binary AAAA", "!!int x",
-      "|", ">", "@x", "`x`", "%x", "?", "-", "- -", ": :", "'unterminated", "\"unterminated");
+      "|", ">", "@x", "`x`", "%x", "?", "-", "- -", ": :", "'unterminated", "\"unterminated",
+      "[".repeat(5_000) + "]".repeat(5_000), "{a: ".repeat(2_000) + "b" + "}".repeat(2_000),
+      "&x [*x]", "{? [a]: b}", "{[a, b]: c}", "!!map {a: b}", "!!set {a, b}", "!!timestamp 2001-12-14t21:59:43.10-05:00",
+      "<<: {a: b}", "{<<: *undefined}");
   private static final List<String> STRAYS = List.of(":", "-", "[", "{", "\t", "]", "}", "\"", "'", "&", "*", "!",
       "%", "#", "|", ">", "?", ",", "@", ": ", "- ", "\u0000", "\u00ff", "\uFEFF", "\n", "\r", " ");
 

@@ -316,4 +316,15 @@ class YamlReaderTest {
     assertThat(e.line()).isEqualTo(2);
     assertThat(e.column()).isEqualTo(5);
   }
+
+  /** Found by RateLimitConfigMutationTest: SnakeYAML's nesting limit (50) reports no mark. */
+  @Test
+  void nestingBeyondFiftyLevelsIsRefusedAtTheCollectionThatGoesTooDeep() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load("domain: d\ndescriptors:\n  - key: "
+        + "[".repeat(60) + "]".repeat(60) + "\n"));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).isEqualTo("invalid YAML: Nesting Depth exceeded max 50");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.column()).isEqualTo(58);
+  }
 }
