@@ -3,6 +3,7 @@ package io.switchyard.flinkjobs.slo.spec;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -49,12 +50,18 @@ final class LocatedYaml {
   static List<Doc> read(String text, String file) throws SloSpecException {
     List<Doc> docs = new ArrayList<>();
     try (JsonParser p = YAML.createParser(text)) {
-      while (p.nextToken() != null) {
-        Map<String, Integer> lines = new HashMap<>();
-        JsonNode node = value(p, "", lines);
-        if (node != null && !node.isNull()) {
-          docs.add(new Doc(node, lines, file));
+      try {
+        while (p.nextToken() != null) {
+          Map<String, Integer> lines = new HashMap<>();
+          JsonNode node = value(p, "", lines);
+          if (node != null && !node.isNull()) {
+            docs.add(new Doc(node, lines, file));
+          }
         }
+      } catch (StreamConstraintsException e) {
+        // A limit (nesting depth) carries no location; the parser stands where it was crossed.
+        throw new SloSpecException(file, Math.max(0, p.currentLocation().getLineNr()),
+            "not valid YAML: " + e.getOriginalMessage());
       }
     } catch (IOException e) {
       int line = 0;
