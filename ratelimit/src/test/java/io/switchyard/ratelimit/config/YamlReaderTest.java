@@ -292,4 +292,39 @@ class YamlReaderTest {
     assertThat(e.reason()).contains("excessive aliasing");
     assertThat(e.line()).isEqualTo(1);
   }
+
+  /** Found by RateLimitConfigMutationTest (a NUL inserted in a comment): SnakeYAML's reader reports a position, not a mark. */
+  @Test
+  void aControlCharacterIsRefusedAtItsLineAndColumn() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load("""
+        domain: d
+        descriptors:
+          # the d\u0000emo's crawler
+          - key: a
+        """));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).isEqualTo("invalid YAML: special characters are not allowed (U+0000)");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.column()).isEqualTo(10);
+    assertThat(e.getMessage()).startsWith("a.yaml:3:10: ");
+  }
+
+  @Test
+  void aControlCharacterAfterAnAstralCharacterIsLocatedByCharacter() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load("domain: d\n# 🚀🚀\u0007\n"));
+    assertThat(e).isNotNull();
+    assertThat(e.line()).isEqualTo(2);
+    assertThat(e.column()).isEqualTo(5);
+  }
+
+  /** Found by RateLimitConfigMutationTest: SnakeYAML's nesting limit (50) reports no mark. */
+  @Test
+  void nestingBeyondFiftyLevelsIsRefusedAtTheCollectionThatGoesTooDeep() {
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> load("domain: d\ndescriptors:\n  - key: "
+        + "[".repeat(60) + "]".repeat(60) + "\n"));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).isEqualTo("invalid YAML: Nesting Depth exceeded max 50");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.column()).isEqualTo(58);
+  }
 }

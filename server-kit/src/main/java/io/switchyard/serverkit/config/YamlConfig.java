@@ -2,6 +2,7 @@ package io.switchyard.serverkit.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -82,12 +83,18 @@ public final class YamlConfig {
   public static List<LocatedNode> readLocatedTrees(Path file) throws ConfigException {
     try (JsonParser p = FACTORY.createParser(file.toFile())) {
       List<LocatedNode> docs = new ArrayList<>();
-      while (p.nextToken() != null) {
-        Map<String, int[]> positions = new HashMap<>();
-        JsonNode node = build(file, p, JsonPointer.empty(), positions);
-        if (!node.isNull() && !node.isMissingNode()) {
-          docs.add(new LocatedNode(file, node, positions));
+      try {
+        while (p.nextToken() != null) {
+          Map<String, int[]> positions = new HashMap<>();
+          JsonNode node = build(file, p, JsonPointer.empty(), positions);
+          if (!node.isNull() && !node.isMissingNode()) {
+            docs.add(new LocatedNode(file, node, positions));
+          }
         }
+      } catch (StreamConstraintsException e) {
+        // A limit (nesting depth) carries no location; the parser stands where it was crossed.
+        JsonLocation at = p.currentLocation();
+        throw new ConfigException(file, Math.max(0, at.getLineNr()), Math.max(0, at.getColumnNr()), reason(e), e);
       }
       return docs;
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {

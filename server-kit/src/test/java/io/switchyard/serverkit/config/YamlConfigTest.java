@@ -66,6 +66,18 @@ class YamlConfigTest {
         });
   }
 
+  /** Found by ext-authz's PolicyConfigMutationTest: Jackson's nesting limit (1000) reports no location. */
+  @Test
+  void nestingBeyondJacksonsLimitIsRejectedAtItsLine() throws Exception {
+    Path f = write("deep.yaml", "domain: d\nlimits:\n  - " + "[".repeat(1_200) + "]".repeat(1_200) + "\n");
+    assertThatThrownBy(() -> YamlConfig.readLocatedTrees(f))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.line()).isEqualTo(3);
+          assertThat(e.column()).as("the 1001st bracket, or the one before it").isBetween(1004, 1005);
+          assertThat(e.reason()).contains("nesting depth");
+        });
+  }
+
   @Test
   void duplicateKeyIsAnError() throws Exception {
     Path f = write("a.yaml", "domain: d\ndomain: e\n");

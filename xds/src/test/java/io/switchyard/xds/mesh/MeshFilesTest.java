@@ -222,6 +222,24 @@ class MeshFilesTest {
     assertThat(e.reason()).startsWith("invalid YAML");
   }
 
+  /** Found by MeshFileMutationTest (a NUL inserted in a value): SnakeYAML's reader gives an offset, not a mark. */
+  @Test
+  void aControlCharacterIsRejectedAtItsLineAndColumn() {
+    MeshFileException e = error("trustDomain: cluster.local\nworkloads:\n  - name: front\u0000end\n");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.column()).isEqualTo(16);
+    assertThat(e.reason()).isEqualTo("invalid YAML: special characters are not allowed (U+0000)");
+  }
+
+  /** Found by MeshFileMutationTest: SnakeYAML's nesting limit (50) reports no mark. */
+  @Test
+  void nestingBeyondFiftyLevelsIsRejectedAtTheNodeThatGoesTooDeep() {
+    MeshFileException e = error("trustDomain: cluster.local\nworkloads:\n  - name: " + "[".repeat(60) + "]".repeat(60) + "\n");
+    assertThat(e.line()).isEqualTo(3);
+    assertThat(e.column()).isEqualTo(59);
+    assertThat(e.reason()).isEqualTo("invalid YAML: Nesting Depth exceeded max 50");
+  }
+
   @Test
   void anUnclosedBraceNamesTheLineWhereItWasOpened() {
     // The parser only notices the missing '}' lines later; the line the user broke must be in the reason too.

@@ -1,7 +1,9 @@
 package io.switchyard.flinkjobs.slo.spec;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Multi-document YAML read into Jackson trees that remember the line of every node, so semantic
@@ -47,17 +50,28 @@ final class LocatedYaml {
   static List<Doc> read(String text, String file) throws SloSpecException {
     List<Doc> docs = new ArrayList<>();
     try (JsonParser p = YAML.createParser(text)) {
-      while (p.nextToken() != null) {
-        Map<String, Integer> lines = new HashMap<>();
-        JsonNode node = value(p, "", lines);
-        if (node != null && !node.isNull()) {
-          docs.add(new Doc(node, lines, file));
+      try {
+        while (p.nextToken() != null) {
+          Map<String, Integer> lines = new HashMap<>();
+          JsonNode node = value(p, "", lines);
+          if (node != null && !node.isNull()) {
+            docs.add(new Doc(node, lines, file));
+          }
         }
+      } catch (StreamConstraintsException e) {
+        // A limit (nesting depth) carries no location; the parser stands where it was crossed.
+        throw new SloSpecException(file, Math.max(0, p.currentLocation().getLineNr()),
+            "not valid YAML: " + e.getOriginalMessage());
       }
     } catch (IOException e) {
       int line = 0;
       if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null) {
         line = jpe.getLocation().getLineNr();
+      }
+      if (e.getCause() instanceof ReaderException re) {
+        // SnakeYAML's reader (a control character, a lone surrogate) reports a code point offset, not a mark.
+        throw new SloSpecException(file, lineOf(text, re.getPosition()), "not valid YAML: " + re.getMessage().strip()
+            + " (U+" + String.format("%04X", re.getCodePoint()) + ")");
       }
       throw new SloSpecException(file, line, "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
@@ -105,7 +119,24 @@ final class LocatedYaml {
       case VALUE_NULL -> {
         return NODES.nullNode();
       }
-      default -> throw new IOException("unexpected YAML token " + t);
+      case VALUE_EMBEDDED_OBJECT -> throw new JsonParseException(p, "a !!binary value is not supported",
+          p.currentTokenLocation());
+      default -> throw new JsonParseException(p, "unexpected YAML token " + t, p.currentTokenLocation());
     }
+  }
+
+  /** The 1-based line of the code point at {@code position}, counting code points as SnakeYAML does. */
+  private static int lineOf(String text, int position) {
+    int line = 1;
+    int i = 0;
+    for (int cp = 0; cp < position && i < text.length(); cp++) {
+      char c = text.charAt(i);
+      i += Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+          ? 2 : 1;
+      if (c == '\n' || (c == '\r' && (i >= text.length() || text.charAt(i) != '\n'))) {
+        line++;
+      }
+    }
+    return line;
   }
 }

@@ -106,6 +106,18 @@ class OpenSloParserTest {
         "above the largest histogram bucket");
   }
 
+  /** Found by OpenSloMutationTest: values the YAML reader refuses or reads as no JSON type had no line. */
+  @Test
+  void aBinaryValueOrAControlCharacterIsRejectedAtItsLine() {
+    rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: !!binary AAAA\n", 4,
+        "not valid YAML: a !!binary value is not supported");
+    rejected("apiVersion: openslo/v1\nkind: SLO\n# a com\u0000ment\n", 3,
+        "not valid YAML: special characters are not allowed (U+0000)");
+    // Jackson's nesting limit (1000) reports no location either.
+    rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: " + "[".repeat(1_200) + "]".repeat(1_200) + "\n", 4,
+        "not valid YAML: Document nesting depth (1001) exceeds the maximum allowed");
+  }
+
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
 
   @Test
