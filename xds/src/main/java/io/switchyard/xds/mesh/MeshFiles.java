@@ -24,6 +24,7 @@ import io.switchyard.xds.mesh.Mesh.ServicePort;
 import io.switchyard.xds.mesh.Mesh.SwitchyardEndpoints;
 import io.switchyard.xds.mesh.Mesh.Workload;
 import io.switchyard.model.DefaultPorts;
+import io.switchyard.serverkit.config.YamlPositions;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -45,10 +46,6 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.events.CollectionEndEvent;
-import org.yaml.snakeyaml.events.CollectionStartEvent;
-import org.yaml.snakeyaml.events.Event;
-import org.yaml.snakeyaml.events.ScalarEvent;
 import org.yaml.snakeyaml.reader.ReaderException;
 
 /** Reads and validates mesh files. Every error names the file, the line and the field. */
@@ -105,62 +102,18 @@ public final class MeshFiles {
       throw new MeshFileException(file, line, col, "invalid YAML: " + e.getProblem() + context);
     } catch (ReaderException e) {
       // The reader (a control character, a lone surrogate) reports a code point offset, not a mark.
-      int[] at = lineAndColumn(text, e.getPosition());
+      int[] at = YamlPositions.ofCodePoint(text, e.getPosition());
       throw new MeshFileException(file, at[0], at[1], "invalid YAML: " + e.getMessage().strip() + " (U+"
           + String.format("%04X", e.getCodePoint()) + ")");
     } catch (YAMLException | IOException e) {
       int[] at = e.getMessage() != null && e.getMessage().startsWith("Nesting Depth exceeded")
-          ? tooDeep(text, options.getNestingDepthLimit()) : new int[] {0, 0};
+          ? YamlPositions.firstNestedDeeperThan(text, options.getNestingDepthLimit()) : new int[] {0, 0};
       throw new MeshFileException(file, at[0], at[1], "invalid YAML: " + e.getMessage());
     }
     if (root == null) {
       throw new MeshFileException(file, 1, 1, "mesh file is empty");
     }
     return new Parser().mesh(new Node(file, root, ""));
-  }
-
-  /**
-   * Line and column of the first node nested deeper than {@code limit}, which the composer refuses without a mark.
-   * The text is read again as YAML events, on the error path only.
-   */
-  private static int[] tooDeep(String text, int limit) {
-    int depth = 0;
-    try {
-      for (Event e : new Yaml().parse(new StringReader(text))) {
-        if (e instanceof CollectionStartEvent || e instanceof ScalarEvent) {
-          if (depth > limit) {
-            return new int[] {e.getStartMark().getLine() + 1, e.getStartMark().getColumn() + 1};
-          }
-          if (e instanceof CollectionStartEvent) {
-            depth++;
-          }
-        } else if (e instanceof CollectionEndEvent) {
-          depth--;
-        }
-      }
-    } catch (RuntimeException e) {
-      // The composer read that far; should the event parser alone not, the error keeps no position.
-    }
-    return new int[] {0, 0};
-  }
-
-  /** The 1-based line and column of the code point at {@code position}, counting code points as SnakeYAML does. */
-  private static int[] lineAndColumn(String text, int position) {
-    int line = 1;
-    int column = 1;
-    int i = 0;
-    for (int cp = 0; cp < position && i < text.length(); cp++) {
-      char c = text.charAt(i);
-      i += Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
-          ? 2 : 1;
-      if (c == '\n' || (c == '\r' && (i >= text.length() || text.charAt(i) != '\n'))) {
-        line++;
-        column = 1;
-      } else if (c != '\r') {
-        column++;
-      }
-    }
-    return new int[] {line, column};
   }
 
   private static final class Parser {
