@@ -7,18 +7,12 @@ import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
-import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.switchyard.model.v1.AccessLogRecord;
-import io.switchyard.serverkit.grpc.WireBytes;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,24 +50,10 @@ class AlsGrpcServiceTest {
 
   @Test
   void aMessageThatIsNotProtobufEndsTheStreamWithInvalidArgumentAndKeepsTheEntriesBeforeIt() throws Exception {
-    MethodDescriptor<byte[], StreamAccessLogsResponse> method = AccessLogServiceGrpc.getStreamAccessLogsMethod()
-        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance())).build();
-    CompletableFuture<Void> answered = new CompletableFuture<>();
-    StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(
-        channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), new StreamObserver<>() {
-          @Override
-          public void onNext(StreamAccessLogsResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            answered.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            answered.complete(null);
-          }
-        });
+    MockKafkaPipeline.RawAlsCall call = MockKafkaPipeline.rawAlsCall(channel, 
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    StreamObserver<byte[]> stream = call.messages();
+    CompletableFuture<Void> answered = call.answered();
     stream.onNext(valid("first"));
     // The identifier (field 1) claims 5 bytes and the message ends after 1.
     stream.onNext(new byte[] {0x0a, 0x05, 0x0a});

@@ -9,17 +9,11 @@ import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
-import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.switchyard.model.v1.AccessLogRecord;
-import io.switchyard.serverkit.grpc.WireBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,24 +72,9 @@ class AlsInvalidUtf8Test {
 
   @Test
   void anEntryWhoseStringsAreNotUtf8IsPublishedWithReplacementCharactersAndTheStreamGoesOn() throws Exception {
-    MethodDescriptor<byte[], StreamAccessLogsResponse> method = AccessLogServiceGrpc.getStreamAccessLogsMethod()
-        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance())).build();
-    CompletableFuture<Void> answered = new CompletableFuture<>();
-    StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(StreamAccessLogsResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            answered.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            answered.complete(null);
-          }
-        });
+    MockKafkaPipeline.RawAlsCall call = MockKafkaPipeline.rawAlsCall(channel, CallOptions.DEFAULT);
+    StreamObserver<byte[]> stream = call.messages();
+    CompletableFuture<Void> answered = call.answered();
     Node node = Node.newBuilder().setId("sidecar~10.0.0.7~shop-5d9c7-x2v.default~default.svc.cluster.local")
         .setCluster("shop.default").build();
     stream.onNext(message(node, entry("first", "/caf\u00e9", "Mozilla/5.0 (Caf\u00e9)")));

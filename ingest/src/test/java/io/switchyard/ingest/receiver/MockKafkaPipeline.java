@@ -1,12 +1,20 @@
 package io.switchyard.ingest.receiver;
 
 import com.sun.net.httpserver.HttpServer;
+import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.BindableService;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.ingest.IngestMetrics;
 import io.switchyard.ingest.kafka.KafkaPublisher;
@@ -16,12 +24,14 @@ import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.OtlpAccessLogMapper;
 import io.switchyard.ingest.mapping.SpanMapper;
 import io.switchyard.ingest.spool.Spool;
+import io.switchyard.serverkit.grpc.WireBytes;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -87,6 +97,34 @@ final class MockKafkaPipeline implements AutoCloseable {
 
   ManagedChannel grpc(BindableService service) throws IOException {
     return grpc(service.bindService());
+  }
+
+  /**
+   * A StreamAccessLogs call that sends messages as raw bytes (so a test can send bytes no client would), and
+   * {@code answered}, which completes when the server ends the call: normally, or exceptionally with its status.
+   */
+  record RawAlsCall(StreamObserver<byte[]> messages, CompletableFuture<Void> answered) {}
+
+  static RawAlsCall rawAlsCall(Channel channel, CallOptions options) {
+    MethodDescriptor<byte[], StreamAccessLogsResponse> method = AccessLogServiceGrpc.getStreamAccessLogsMethod()
+        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance())).build();
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    StreamObserver<byte[]> messages = ClientCalls.asyncClientStreamingCall(channel.newCall(method, options),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(StreamAccessLogsResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            answered.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answered.complete(null);
+          }
+        });
+    return new RawAlsCall(messages, answered);
   }
 
   @Override

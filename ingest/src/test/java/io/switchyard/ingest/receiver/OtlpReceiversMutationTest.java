@@ -13,9 +13,7 @@ import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
 import io.envoyproxy.envoy.config.core.v3.RequestMethod;
-import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -232,29 +230,15 @@ class OtlpReceiversMutationTest {
 
   @Test
   void mutatedAccessLogStreamsAreAnsweredOkOrInvalidArgument() throws Exception {
-    MethodDescriptor<byte[], StreamAccessLogsResponse> method = AccessLogServiceGrpc.getStreamAccessLogsMethod()
-        .toBuilder(WireBytes.MARSHALLER, ProtoUtils.marshaller(StreamAccessLogsResponse.getDefaultInstance())).build();
     Random random = new Random(SEED);
     for (int i = 0; i < ITERATIONS; i++) {
       byte[] first = Mutants.protobuf(alsMessage(true, "/cart"), random);
       byte[] second = random.nextBoolean() ? alsMessage(false, "/next") : Mutants.protobuf(alsMessage(false, "/x"), random);
       String where = where(i, first, false) + " then " + Mutants.show(second, false);
-      CompletableFuture<Void> answered = new CompletableFuture<>();
-      StreamObserver<byte[]> stream = ClientCalls.asyncClientStreamingCall(
-          channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)), new StreamObserver<>() {
-            @Override
-            public void onNext(StreamAccessLogsResponse value) {}
-
-            @Override
-            public void onError(Throwable t) {
-              answered.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-              answered.complete(null);
-            }
-          });
+      MockKafkaPipeline.RawAlsCall call = MockKafkaPipeline.rawAlsCall(channel, 
+          CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+      StreamObserver<byte[]> stream = call.messages();
+      CompletableFuture<Void> answered = call.answered();
       stream.onNext(first);
       stream.onNext(second);
       stream.onCompleted();
