@@ -86,6 +86,10 @@ final class LocatedYaml {
         ObjectNode o = NODES.objectNode();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();
+          if (o.has(field)) {
+            // YAML requires unique keys; the reader would keep the last value and hide the first.
+            throw new JsonParseException(p, "duplicate key '" + field + "'", p.currentTokenLocation());
+          }
           String child = pointer + "/" + field.replace("~", "~0").replace("/", "~1");
           lines.put(child, p.currentTokenLocation().getLineNr());
           p.nextToken();

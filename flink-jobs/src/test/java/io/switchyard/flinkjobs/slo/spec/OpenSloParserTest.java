@@ -1,6 +1,7 @@
 package io.switchyard.flinkjobs.slo.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.model.LatencyBuckets;
@@ -116,6 +117,16 @@ class OpenSloParserTest {
     // Jackson's nesting limit (1000) reports no location either.
     rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: " + "[".repeat(1_200) + "]".repeat(1_200) + "\n", 4,
         "not valid YAML: Document nesting depth (1001) exceeds the maximum allowed");
+  }
+
+  /** A key written twice used to keep the last value silently: a copied block could change the target unseen. */
+  @Test
+  void aKeyWrittenTwiceInOneMappingIsRejectedAtItsSecondLine() {
+    rejected(slo("", "target: 0.99\n      target: 0.9", ROLLING_28D, "Occurrences"), 25, "not valid YAML: duplicate key 'target'");
+    rejected("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a, name: b}\n", 3, "not valid YAML: duplicate key 'name'");
+    // The same key in sibling mappings is not a duplicate.
+    assertThatCode(() -> OpenSloParser.parse(slo("", "target: 0.99", ROLLING_28D, "Occurrences"), VALID_FILE))
+        .doesNotThrowAnyException();
   }
 
   private static final String ROLLING_28D = "{duration: 28d, isRolling: true}";
