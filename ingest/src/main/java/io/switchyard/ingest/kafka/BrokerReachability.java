@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerReachability implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BrokerReachability.class);
+  /** The admin client's id: the CLI's logging hides its per-retry connection warnings, this class logs the change. */
+  public static final String CLIENT_ID = "switchyard-ingest-readiness";
 
   private final String bootstrapServers;
   private final Readiness.Component component;
@@ -42,7 +44,7 @@ public final class BrokerReachability implements AutoCloseable {
     this.timeoutMs = (int) Math.max(500, interval.toMillis());
     this.admin = Admin.create(Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.CLIENT_ID_CONFIG, "switchyard-ingest-readiness",
+        AdminClientConfig.CLIENT_ID_CONFIG, CLIENT_ID,
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
         AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000));
