@@ -109,7 +109,9 @@ public record Mesh(
    * {@code gateway}: an edge proxy (Istio's router) rather than a sidecar; {@code numTrustedProxies}: how many
    * proxies in front of that gateway append to X-Forwarded-For (Istio's {@code gatewayTopology.numTrustedProxies}),
    * 0 unless a gateway says otherwise; {@code forwardClientCertDetails}: a gateway's X-Forwarded-Client-Cert handling
-   * (Istio's {@code gatewayTopology.forwardClientCertDetails}, SANITIZE_SET unless given), empty on other workloads.
+   * (Istio's {@code gatewayTopology.forwardClientCertDetails}, SANITIZE_SET unless given), empty on other workloads;
+   * {@code appProtocols}: the protocol of each app port that declares one (Istio's Service port protocol); a port
+   * missing from it is Istio's undeclared protocol.
    */
   public record Workload(
       String name,
@@ -125,7 +127,20 @@ public record Mesh(
       String rateLimitDomain,
       AccessLogger accessLogger,
       List<Integer> appPorts,
-      List<Route> routes) {}
+      Map<Integer, Protocol> appProtocols,
+      List<Route> routes) {
+
+    public Workload {
+      appPorts = List.copyOf(appPorts);
+      appProtocols = Map.copyOf(appProtocols);
+      routes = List.copyOf(routes);
+    }
+
+    /** The declared protocol of an app port; empty for a port declared without one. */
+    public Optional<Protocol> appProtocol(int port) {
+      return Optional.ofNullable(appProtocols.get(port));
+    }
+  }
 
   /**
    * Istio's meshconfig {@code ForwardClientCertDetails} (without its UNDEFINED), named as Envoy's HCM enum it maps to:

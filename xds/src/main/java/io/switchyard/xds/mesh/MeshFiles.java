@@ -365,9 +365,23 @@ public final class MeshFiles {
         logger = accessLogger(al, sy.accessLog().isPresent(), sy.otlp().isPresent());
       }
       List<Integer> appPorts = new ArrayList<>();
+      Map<Integer, Protocol> appProtocols = new HashMap<>();
       Node ap = m.optional("appPorts");
       for (Node p : ap == null ? List.<Node>of() : ap.list()) {
-        int port = p.integer(1, 65535);
+        int port;
+        if (p.isMapping()) {
+          // {port, protocol}: the protocol Istio reads from the Service port (appProtocol or name prefix). Only the
+          // HTTP family: the workload's listener is an HTTP connection manager, where Istio would build a TCP proxy.
+          Node.Mapping pm = p.mapping();
+          port = pm.required("port").integer(1, 65535);
+          Node protocol = pm.optional("protocol");
+          if (protocol != null) {
+            appProtocols.put(port, enumValue(protocol, Protocol.class, Protocol.HTTP));
+          }
+          pm.done();
+        } else {
+          port = p.integer(1, 65535);
+        }
         if (appPorts.contains(port)) {
           throw p.error("duplicate app port " + port);
         }
@@ -385,7 +399,7 @@ public final class MeshFiles {
       }
       m.done();
       return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, xfcc, listenerPort,
-          domain, logger, appPorts, routes);
+          domain, logger, appPorts, appProtocols, routes);
     }
 
     Route route(Node n, String namespace, List<Integer> appPorts, SwitchyardEndpoints sy, Set<String> providers,

@@ -513,8 +513,8 @@ class ResourceGeneratorTest {
    * Istio's inbound route (route/route.go BuildDefaultHTTPInboundRoute, since 1.24 under ENABLE_INBOUND_RETRY_POLICY,
    * on by default; retry.go defaultInboundRetryOn) retries twice on reset-before-request: a request reset before it
    * reached the app was never processed, so even a POST is safe to send again. No host predicate (one local host),
-   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+); the mesh file declares no
-   * protocol for an app port, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
+   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+, see the test below); these app
+   * ports declare no protocol, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
    * {@code attempts: 0} switches it off.
    */
   @Test
@@ -667,7 +667,7 @@ class ResourceGeneratorTest {
   }
 
   /**
-   * An app port has no protocol in the mesh file, Istio's undeclared protocol: its sidecar's inbound cluster speaks to
+   * An app port declared without a protocol is Istio's undeclared protocol: its sidecar's inbound cluster speaks to
    * the app in the protocol the client used (cluster_builder.go, setUpstreamProtocol: use_downstream_protocol for an
    * auto-detected port on a sidecar). Envoy alone speaks HTTP/1.1, which a gRPC app behind the sidecar cannot serve.
    */
@@ -681,6 +681,59 @@ class ResourceGeneratorTest {
     assertThat(options.hasUseDownstreamProtocolConfig()).isTrue();
     assertThat(options.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()).isTrue();
     assertThat(options.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()).isTrue();
+  }
+
+  /**
+   * An app port with a declared protocol is served as Istio serves a Service port of that protocol on the inbound side:
+   * the inbound cluster speaks HTTP/2 to an http2/grpc app, HTTP/1.1 to an http one, and the client's protocol only to
+   * an undeclared port (cluster_builder.go setUpstreamProtocol); the inbound route of a gRPC port gets no retry policy,
+   * as reset-before-request does not suit gRPC streaming (route/route.go BuildDefaultHTTPInboundRoute, 1.26+:
+   * {@code if !protocol.IsGRPC()}), while other ports keep Istio's inbound policy.
+   */
+  @Test
+  void declaredAppProtocolsShapeTheInboundClusterAndTheGrpcRetryExceptionAsIstio() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [{port: 8080, protocol: http}, {port: 8081, protocol: http2}, {port: 9090, protocol: grpc}, 7070]
+            routes:
+              - {name: http, match: {prefix: /http}, to: [{localPort: 8080}]}
+              - {name: h2, match: {prefix: /h2}, to: [{localPort: 8081}]}
+              - {name: grpc, match: {prefix: /grpc}, to: [{localPort: 9090}]}
+              - {name: mixed, match: {prefix: /mixed}, to: [{localPort: 8080}, {localPort: 9090}]}
+              - {name: grpc-retried, match: {prefix: /retried}, to: [{localPort: 9090}], retries: {attempts: 3}}
+              - {name: auto, to: [{localPort: 7070}]}
+          - {name: g, namespace: x, appPorts: [{port: 9090, protocol: grpc}]}
+          - {name: h, namespace: x, appPorts: [{port: 8080, protocol: http}]}
+        """);
+    EnvoyResources a = new ResourceGenerator(m).generate("a").orElseThrow();
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    a.clusters().forEach(c -> clusters.put(c.getName(), c));
+    String key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    assertThat(clusters.get("inbound|8080||").getTypedExtensionProtocolOptionsMap()).as("http: HTTP/1.1").isEmpty();
+    for (String h2 : List.of("inbound|8081||", "inbound|9090||")) {
+      HttpProtocolOptions options = clusters.get(h2).getTypedExtensionProtocolOptionsOrThrow(key)
+          .unpack(HttpProtocolOptions.class);
+      assertThat(options.getExplicitHttpConfig().hasHttp2ProtocolOptions()).as(h2).isTrue();
+    }
+    assertThat(clusters.get("inbound|7070||").getTypedExtensionProtocolOptionsOrThrow(key)
+        .unpack(HttpProtocolOptions.class).hasUseDownstreamProtocolConfig()).isTrue();
+    RetryPolicy inbound = RetryPolicy.newBuilder()
+        .setRetryOn("reset-before-request").setNumRetries(com.google.protobuf.UInt32Value.of(2)).build();
+    for (String name : List.of("http", "h2", "auto")) {
+      assertThat(route(a, name).getRoute().getRetryPolicy()).as(name).isEqualTo(inbound);
+    }
+    for (String name : List.of("grpc", "mixed")) {
+      assertThat(route(a, name).getRoute().hasRetryPolicy()).as(name).isFalse();
+    }
+    assertThat(route(a, "grpc-retried").getRoute().getRetryPolicy().getNumRetries().getValue()).isEqualTo(3);
+    EnvoyResources g = new ResourceGenerator(m).generate("g").orElseThrow();
+    assertThat(route(g, "default").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(route(g, "default").getRoute().getTimeout().getSeconds()).isZero();
+    EnvoyResources h = new ResourceGenerator(m).generate("h").orElseThrow();
+    assertThat(route(h, "default").getRoute().getRetryPolicy()).isEqualTo(inbound);
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
   }
 
   @Test

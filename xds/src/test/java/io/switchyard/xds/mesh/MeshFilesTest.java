@@ -256,6 +256,38 @@ class MeshFilesTest {
     assertThat(e.reason()).contains("duplicate key 'nodeGroup'");
   }
 
+  /**
+   * An app port may declare its protocol as Istio's Service port does (appProtocol / name prefix), from the HTTP
+   * family the sidecar's HTTP listener serves; a bare port number is Istio's undeclared protocol.
+   */
+  @Test
+  void appPortsTakeAnOptionalProtocolOfTheHttpFamily() throws Exception {
+    String sidecar = BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    appPorts: %s");
+    Mesh.Workload w = parse(String.format(sidecar,
+        "[8080, {port: 9090, protocol: grpc}, {port: 8081, protocol: http2}, {port: 8082, protocol: http}, {port: 7070}]")
+        + "      - to: [{localPort: 9090}]\n").workloads().get(0);
+    assertThat(w.appPorts()).containsExactly(8080, 9090, 8081, 8082, 7070);
+    assertThat(w.appProtocol(8080)).isEmpty();
+    assertThat(w.appProtocol(7070)).isEmpty();
+    assertThat(w.appProtocol(9090)).contains(Mesh.Protocol.GRPC);
+    assertThat(w.appProtocol(8081)).contains(Mesh.Protocol.HTTP2);
+    assertThat(w.appProtocol(8082)).contains(Mesh.Protocol.HTTP);
+    MeshFileException tcp = error(String.format(sidecar, "[{port: 9090, protocol: tcp}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(tcp.line()).isEqualTo(13);
+    assertThat(tcp.reason()).contains("workloads[0].appPorts[0].protocol").contains("'tcp'")
+        .contains("[http, http2, grpc]");
+    MeshFileException duplicate = error(String.format(sidecar, "[9090, {port: 9090, protocol: grpc}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(duplicate.reason()).contains("duplicate app port 9090");
+    MeshFileException unknown = error(String.format(sidecar, "[{port: 9090, appProtocol: grpc}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(unknown.line()).isEqualTo(13);
+    assertThat(unknown.reason()).contains("unknown field 'appProtocol'");
+    MeshFileException noPort = error(String.format(sidecar, "[{protocol: grpc}]") + "      - to: [{service: reviews}]\n");
+    assertThat(noPort.reason()).contains("port");
+  }
+
   @Test
   void defaultsFillTheGaps() throws Exception {
     Mesh mesh = parse(BASE + "      - to: [{service: reviews}]\n");
