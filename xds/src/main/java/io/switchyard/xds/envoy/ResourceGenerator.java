@@ -473,15 +473,16 @@ public final class ResourceGenerator {
    * X-Forwarded-Client-Cert as Istio's listeners handle it. Gateways (gateway.go, buildGatewayConnectionManager): the
    * mode of gatewayTopology.forwardClientCertDetails (SANITIZE_SET unless given) and, only where Envoy adds the
    * current hop, subject, certificate, DNS and URI SANs. A sidecar listener that routes to the workload's own ports is
-   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders defaults): APPEND_FORWARD
-   * with subject, URI and DNS SANs, so the app sees its caller's identity; one that only calls out is Istio's outbound
+   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders): the mode of
+   * proxyHeaders.forwardedClientCert (APPEND_FORWARD unless given), whatever it is with subject, URI and DNS SANs, so
+   * the app sees its caller's identity; one that only calls out is Istio's outbound
    * listener, which sets nothing (Envoy's SANITIZE drops the header). Envoy acts on all but ALWAYS_FORWARD_ONLY only
    * for requests that came over mTLS and removes the header from any other.
    */
   private static void forwardClientCert(Workload w, HttpConnectionManager.Builder hcm) {
-    if (w.forwardClientCertDetails().isPresent()) {
+    if (w.gateway()) {
       HttpConnectionManager.ForwardClientCertDetails mode =
-          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().get().name());
+          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().orElseThrow().name());
       hcm.setForwardClientCertDetails(mode);
       if (mode == HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD
           || mode == HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET) {
@@ -493,21 +494,14 @@ public final class ResourceGenerator {
       }
       return;
     }
-    if (servesOwnPorts(w)) {
-      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD)
+    if (w.servesOwnApp()) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.valueOf(
+              w.forwardClientCertDetails().orElse(Mesh.ForwardClientCertDetails.APPEND_FORWARD).name()))
           .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
               .setSubject(BoolValue.of(true))
               .setUri(true)
               .setDns(true));
     }
-  }
-
-  /** Whether the listener takes traffic for the workload's own app: a route to a localPort, or the default one. */
-  private static boolean servesOwnPorts(Workload w) {
-    if (w.routes().isEmpty()) {
-      return !w.appPorts().isEmpty();
-    }
-    return w.routes().stream().anyMatch(r -> r.destinations().stream().anyMatch(d -> d.localPort() > 0));
   }
 
   private JwtAuthentication jwtAuthentication() {

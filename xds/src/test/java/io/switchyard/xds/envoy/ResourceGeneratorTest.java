@@ -218,6 +218,39 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's ProxyConfig.proxyHeaders.forwardedClientCert (or the pod's proxy.istio.io/config annotation) sets a sidecar
+   * inbound listener's forward_client_cert_details (listener_inbound.go buildSidecarInboundHTTPOpts, proxy_headers.go
+   * GetProxyHeadersFromProxyConfig), whatever the mode with the subject, URI and DNS SANs as current client cert
+   * details; its outbound listeners never read it.
+   */
+  @Test
+  void sidecarInboundListenersForwardClientCertsAsProxyHeadersForwardedClientCertSays() throws Exception {
+    Mesh sidecars = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - {name: sanitize, namespace: x, appPorts: [8080], forwardClientCertDetails: SANITIZE,
+             routes: [{to: [{localPort: 8080}]}]}
+          - {name: forward, namespace: x, appPorts: [8080], forwardClientCertDetails: FORWARD_ONLY}
+          - {name: append, namespace: x, appPorts: [8080], forwardClientCertDetails: APPEND_FORWARD}
+          - {name: set, namespace: x, appPorts: [8080], forwardClientCertDetails: SANITIZE_SET}
+          - {name: always, namespace: x, appPorts: [8080], forwardClientCertDetails: ALWAYS_FORWARD_ONLY}
+        """);
+    Map<String, HttpConnectionManager.ForwardClientCertDetails> expected = new LinkedHashMap<>();
+    expected.put("sanitize", HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    expected.put("forward", HttpConnectionManager.ForwardClientCertDetails.FORWARD_ONLY);
+    expected.put("append", HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+    expected.put("set", HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
+    expected.put("always", HttpConnectionManager.ForwardClientCertDetails.ALWAYS_FORWARD_ONLY);
+    for (Map.Entry<String, HttpConnectionManager.ForwardClientCertDetails> e : expected.entrySet()) {
+      HttpConnectionManager in = hcm(new ResourceGenerator(sidecars).generate(e.getKey()).orElseThrow()
+          .listeners().get(0));
+      assertThat(in.getForwardClientCertDetails()).as(e.getKey()).isEqualTo(e.getValue());
+      assertThat(in.getSetCurrentClientCertDetails()).as(e.getKey()).isEqualTo(
+          HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+              .setSubject(com.google.protobuf.BoolValue.of(true)).setUri(true).setDns(true).build());
+    }
+  }
+
+  /**
    * Istio's gateways (gateway.go, buildGatewayConnectionManager) take forward_client_cert_details from
    * ProxyConfig.gatewayTopology.forwardClientCertDetails, SANITIZE_SET unless set, and only under APPEND_FORWARD or
    * SANITIZE_SET set the current certificate's subject, certificate, DNS and URI SANs.
