@@ -336,8 +336,12 @@ public final class ResourceGenerator {
     }
   }
 
+  /**
+   * Istio points its extension providers (ext_authz, ALS and OTel access logs, tracing) at the outbound cluster of
+   * their service (model.LookupCluster), so they wait meshConfig.connectTimeout to connect, as every service cluster.
+   */
   private static Cluster switchyardCluster(String name, GrpcTarget t) {
-    return staticCluster(name, t.host(), t.port(), Duration.ofSeconds(1), true);
+    return staticCluster(name, t.host(), t.port(), Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, true);
   }
 
   private static Cluster jwksCluster(String provider, URI uri, String caFile) {
@@ -345,7 +349,8 @@ public final class ResourceGenerator {
     int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 443 : 80);
     // java.net.URI keeps the brackets of an IPv6 literal; Envoy wants the bare address.
     String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-    Cluster c = staticCluster(EnvoyNames.jwks(provider), host, port, Duration.ofSeconds(2), false);
+    // An Envoy-fetched JWKS in Istio goes through its host's outbound service cluster (policy_applier.go), 10 s too.
+    Cluster c = staticCluster(EnvoyNames.jwks(provider), host, port, Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false);
     if (!tls) {
       return c;
     }

@@ -374,6 +374,22 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * In Istio, ext_authz, access log (ALS, OTel) and tracing extension providers and an Envoy-fetched JWKS point at the
+   * ordinary outbound cluster of their service (model.LookupCluster in telemetry_logging.go, used by extauthz.go,
+   * tracing.go and policy_applier.go), which waits meshConfig.connectTimeout, 10 s, like every service cluster. Under 1 s
+   * a lost SYN fails the ext_authz check (closed: 403) or drops a log batch; under 2 s a JWKS fetch.
+   */
+  @Test
+  void switchyardAndJwksClustersWaitTenSecondsToConnectAsIstiosExtensionProviderClusters() {
+    List<String> names = List.of("switchyard|ext-authz", "switchyard|ratelimit", "switchyard|als", "switchyard|otlp",
+        "jwks|corp");
+    assertThat(edge.clusters()).extracting(Cluster::getName).containsAll(names);
+    edge.clusters().stream().filter(c -> names.contains(c.getName())).forEach(c ->
+        assertThat(com.google.protobuf.util.Durations.toMillis(c.getConnectTimeout())).as(c.getName())
+            .isEqualTo(10_000L));
+  }
+
+  /**
    * Istio's clusters to a DNS name (cluster_builder.go, buildCluster, STRICT_DNS): IPv4 addresses (V4_ONLY for every
    * proxy with an IPv4 address, util.SelectDNSLookupFamily), re-resolved when the answer's TTL runs out and every 60 s
    * after a failed lookup (meshConfig.dnsRefreshRate). Envoy alone prefers IPv6 (AUTO), so a host that also publishes
