@@ -134,8 +134,8 @@ public final class ResourceGenerator {
    * Istio's inbound route policy (route/route.go BuildDefaultHTTPInboundRoute; 1.24+, ENABLE_INBOUND_RETRY_POLICY on by
    * default): a request reset before it reached the app (e.g. the app closed an idle connection as it was sent) was
    * never processed, so it is retried, whatever its method. No host predicate: the inbound cluster has one host.
-   * Istio leaves it off on ports declared grpc/grpc-web (1.26+); an app port has no protocol in the mesh file, and
-   * Istio's default for an undeclared one (protocol detection) is never gRPC, so every inbound route gets it.
+   * Istio leaves it off on ports declared grpc/grpc-web (1.26+: it does not suit gRPC streaming), so routes to an app
+   * port declared grpc do not get it; an undeclared port is never gRPC to Istio (protocol detection) and does.
    */
   private static final RetryPolicy INBOUND_DEFAULT_RETRY = RetryPolicy.newBuilder()
       .setRetryOn("reset-before-request")
@@ -200,13 +200,17 @@ public final class ResourceGenerator {
     }
     for (int port : workload.appPorts()) {
       // As Istio's inbound clusters: the mesh connectTimeout as outbound ones, round robin (one local host; they take
-      // no load balancer settings), and, as an app port has no protocol (Istio's undeclared one), the app spoken to as
-      // the client spoke (setUpstreamProtocol, use_downstream_protocol): HTTP/1.1 alone would break a gRPC app.
-      clusters.put(EnvoyNames.inbound(port), staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false).toBuilder()
-          .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
-          .putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, DOWNSTREAM_PROTOCOL_OPTIONS)
-          .build());
+      // no load balancer settings), and the app spoken to as setUpstreamProtocol does for the port's protocol: HTTP/2
+      // for http2/grpc, HTTP/1.1 for http, and for a port without one (Istio's undeclared protocol) as the client spoke
+      // (use_downstream_protocol): HTTP/1.1 alone would break a gRPC app.
+      Optional<Protocol> protocol = workload.appProtocol(port);
+      Cluster.Builder inbound = staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
+          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, protocol.isPresent() && protocol.get() != Protocol.HTTP).toBuilder()
+          .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+      if (protocol.isEmpty()) {
+        inbound.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, DOWNSTREAM_PROTOCOL_OPTIONS);
+      }
+      clusters.put(EnvoyNames.inbound(port), inbound.build());
     }
     Mesh.SwitchyardEndpoints sy = mesh.switchyard();
     sy.extAuthz().ifPresent(t -> clusters.put(EnvoyNames.CLUSTER_EXT_AUTHZ, switchyardCluster(EnvoyNames.CLUSTER_EXT_AUTHZ, t)));
@@ -332,8 +336,12 @@ public final class ResourceGenerator {
     }
   }
 
+  /**
+   * Istio points its extension providers (ext_authz, ALS and OTel access logs, tracing) at the outbound cluster of
+   * their service (model.LookupCluster), so they wait meshConfig.connectTimeout to connect, as every service cluster.
+   */
   private static Cluster switchyardCluster(String name, GrpcTarget t) {
-    return staticCluster(name, t.host(), t.port(), Duration.ofSeconds(1), true);
+    return staticCluster(name, t.host(), t.port(), Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, true);
   }
 
   private static Cluster jwksCluster(String provider, URI uri, String caFile) {
@@ -341,7 +349,8 @@ public final class ResourceGenerator {
     int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 443 : 80);
     // java.net.URI keeps the brackets of an IPv6 literal; Envoy wants the bare address.
     String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-    Cluster c = staticCluster(EnvoyNames.jwks(provider), host, port, Duration.ofSeconds(2), false);
+    // An Envoy-fetched JWKS in Istio goes through its host's outbound service cluster (policy_applier.go), 10 s too.
+    Cluster c = staticCluster(EnvoyNames.jwks(provider), host, port, Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, false);
     if (!tls) {
       return c;
     }
@@ -469,15 +478,16 @@ public final class ResourceGenerator {
    * X-Forwarded-Client-Cert as Istio's listeners handle it. Gateways (gateway.go, buildGatewayConnectionManager): the
    * mode of gatewayTopology.forwardClientCertDetails (SANITIZE_SET unless given) and, only where Envoy adds the
    * current hop, subject, certificate, DNS and URI SANs. A sidecar listener that routes to the workload's own ports is
-   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders defaults): APPEND_FORWARD
-   * with subject, URI and DNS SANs, so the app sees its caller's identity; one that only calls out is Istio's outbound
+   * Istio's inbound listener (listener_inbound.go, buildSidecarInboundHTTPOpts, ProxyHeaders): the mode of
+   * proxyHeaders.forwardedClientCert (APPEND_FORWARD unless given), whatever it is with subject, URI and DNS SANs, so
+   * the app sees its caller's identity; one that only calls out is Istio's outbound
    * listener, which sets nothing (Envoy's SANITIZE drops the header). Envoy acts on all but ALWAYS_FORWARD_ONLY only
    * for requests that came over mTLS and removes the header from any other.
    */
   private static void forwardClientCert(Workload w, HttpConnectionManager.Builder hcm) {
-    if (w.forwardClientCertDetails().isPresent()) {
+    if (w.gateway()) {
       HttpConnectionManager.ForwardClientCertDetails mode =
-          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().get().name());
+          HttpConnectionManager.ForwardClientCertDetails.valueOf(w.forwardClientCertDetails().orElseThrow().name());
       hcm.setForwardClientCertDetails(mode);
       if (mode == HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD
           || mode == HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET) {
@@ -489,21 +499,14 @@ public final class ResourceGenerator {
       }
       return;
     }
-    if (servesOwnPorts(w)) {
-      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD)
+    if (w.servesOwnApp()) {
+      hcm.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.valueOf(
+              w.forwardClientCertDetails().orElse(Mesh.ForwardClientCertDetails.APPEND_FORWARD).name()))
           .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
               .setSubject(BoolValue.of(true))
               .setUri(true)
               .setDns(true));
     }
-  }
-
-  /** Whether the listener takes traffic for the workload's own app: a route to a localPort, or the default one. */
-  private static boolean servesOwnPorts(Workload w) {
-    if (w.routes().isEmpty()) {
-      return !w.appPorts().isEmpty();
-    }
-    return w.routes().stream().anyMatch(r -> r.destinations().stream().anyMatch(d -> d.localPort() > 0));
   }
 
   private JwtAuthentication jwtAuthentication() {
@@ -540,14 +543,25 @@ public final class ResourceGenerator {
       vh.addRoutes(Route.newBuilder()
           .setName("default")
           .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-          .setRoute(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0)))
+          .setRoute(inboundDefaultRetry(RouteAction.newBuilder().setCluster(EnvoyNames.inbound(w.appPorts().get(0)))
               .setTimeout(NO_TIMEOUT)
-              .setMaxStreamDuration(INBOUND_NO_STREAM_LIMIT)
-              .setRetryPolicy(INBOUND_DEFAULT_RETRY))
+              .setMaxStreamDuration(INBOUND_NO_STREAM_LIMIT), w, List.of(w.appPorts().get(0))))
           .putAllTypedPerFilterConfig(envoyPerFilter(w, "default", mesh.switchyard().extAuthz().isPresent(),
               Optional.empty())));
     }
     return RouteConfiguration.newBuilder().setName(EnvoyNames.routeConfig(w.listenerPort())).addVirtualHosts(vh).build();
+  }
+
+  /**
+   * Istio's inbound policy on a route to the given app ports, unless one of them is declared grpc: Istio's
+   * BuildDefaultHTTPInboundRoute leaves it off there ({@code !protocol.IsGRPC()}, 1.26+), as reset-before-request does
+   * not suit gRPC streaming.
+   */
+  private static RouteAction.Builder inboundDefaultRetry(RouteAction.Builder action, Workload w, List<Integer> ports) {
+    if (ports.stream().noneMatch(p -> w.appProtocol(p).orElse(null) == Protocol.GRPC)) {
+      action.setRetryPolicy(INBOUND_DEFAULT_RETRY);
+    }
+    return action;
   }
 
   /**
@@ -556,14 +570,10 @@ public final class ResourceGenerator {
    * codes, as Istio since 1.24 leaves 503 out), {@code attempts: 0} none, anything else the default with the mesh
    * file's fields over it. Proxyless gRPC clients get it too (Istio's grpcgen builds the same routes), with the
    * conditions a gRPC client acts on ({@code unavailable,cancelled}; it ignores the rest). Routes to the workload's
-   * own ports get Istio's inbound default instead ({@link #INBOUND_DEFAULT_RETRY}).
+   * own ports get Istio's inbound default instead ({@link #inboundDefaultRetry}).
    */
-  private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless,
-      boolean inbound) {
+  private static Optional<RetryPolicy> retryPolicy(Optional<Mesh.Retries> retries, boolean proxyless) {
     if (retries.isEmpty()) {
-      if (inbound) {
-        return Optional.of(INBOUND_DEFAULT_RETRY);
-      }
       RetryPolicy.Builder retry = RetryPolicy.newBuilder()
           .setNumRetries(UInt32Value.of(Mesh.Retries.ISTIO_DEFAULT_RETRY_ATTEMPTS));
       return Optional.of(proxyless ? retry.setRetryOn(Mesh.Retries.PROXYLESS_DEFAULT_RETRY_ON).build()
@@ -638,7 +648,11 @@ public final class ResourceGenerator {
     }
     setTimeout(action, r.timeout(), proxyless);
     boolean inbound = r.destinations().stream().allMatch(d -> d.localPort() > 0);
-    retryPolicy(r.retries(), proxyless, inbound).ifPresent(action::setRetryPolicy);
+    if (inbound && r.retries().isEmpty()) {
+      inboundDefaultRetry(action, w, r.destinations().stream().map(Destination::localPort).toList());
+    } else {
+      retryPolicy(r.retries(), proxyless).ifPresent(action::setRetryPolicy);
+    }
     for (Mesh.RateLimit limit : r.rateLimits()) {
       RateLimit.Builder rl = RateLimit.newBuilder();
       for (RateLimitAction a : limit.actions()) {

@@ -108,8 +108,11 @@ public record Mesh(
   /**
    * {@code gateway}: an edge proxy (Istio's router) rather than a sidecar; {@code numTrustedProxies}: how many
    * proxies in front of that gateway append to X-Forwarded-For (Istio's {@code gatewayTopology.numTrustedProxies}),
-   * 0 unless a gateway says otherwise; {@code forwardClientCertDetails}: a gateway's X-Forwarded-Client-Cert handling
-   * (Istio's {@code gatewayTopology.forwardClientCertDetails}, SANITIZE_SET unless given), empty on other workloads.
+   * 0 unless a gateway says otherwise; {@code forwardClientCertDetails}: X-Forwarded-Client-Cert handling, on a gateway
+   * Istio's {@code gatewayTopology.forwardClientCertDetails} (SANITIZE_SET unless given), on a sidecar serving its app
+   * Istio's {@code proxyHeaders.forwardedClientCert} when given (empty: APPEND_FORWARD, Istio's default);
+   * {@code appProtocols}: the protocol of each app port that declares one (Istio's Service port protocol); a port
+   * missing from it is Istio's undeclared protocol.
    */
   public record Workload(
       String name,
@@ -125,7 +128,31 @@ public record Mesh(
       String rateLimitDomain,
       AccessLogger accessLogger,
       List<Integer> appPorts,
-      List<Route> routes) {}
+      Map<Integer, Protocol> appProtocols,
+      List<Route> routes) {
+
+    public Workload {
+      appPorts = List.copyOf(appPorts);
+      appProtocols = Map.copyOf(appProtocols);
+      routes = List.copyOf(routes);
+    }
+
+    /**
+     * Whether the listener takes traffic for the workload's own app (Istio's sidecar inbound listener): a route to a
+     * localPort, or, without routes, the default route to the first app port.
+     */
+    public boolean servesOwnApp() {
+      if (routes.isEmpty()) {
+        return !appPorts.isEmpty();
+      }
+      return routes.stream().anyMatch(r -> r.destinations().stream().anyMatch(d -> d.localPort() > 0));
+    }
+
+    /** The declared protocol of an app port; empty for a port declared without one. */
+    public Optional<Protocol> appProtocol(int port) {
+      return Optional.ofNullable(appProtocols.get(port));
+    }
+  }
 
   /**
    * Istio's meshconfig {@code ForwardClientCertDetails} (without its UNDEFINED), named as Envoy's HCM enum it maps to:

@@ -185,7 +185,7 @@ public final class MeshFiles {
     }
 
     /** Spelled exactly as Istio's ProxyConfig takes it (the proto enum names), so a value can be copied over. */
-    static ForwardClientCertDetails forwardClientCertDetails(Node n) throws MeshFileException {
+    static ForwardClientCertDetails forwardClientCertDetails(Node n, boolean gateway) throws MeshFileException {
       String s = n.nonEmptyString();
       for (ForwardClientCertDetails c : ForwardClientCertDetails.values()) {
         if (c.name().equals(s)) {
@@ -197,7 +197,8 @@ public final class MeshFiles {
         allowed.add(c.name());
       }
       throw n.error("'" + s + "' is not one of " + String.join(", ", allowed)
-          + " (leave forwardClientCertDetails out for Istio's default, SANITIZE_SET)");
+          + " (leave forwardClientCertDetails out for Istio's default, " + (gateway ? "SANITIZE_SET" : "APPEND_FORWARD")
+          + ")");
     }
 
     /** {@code als | otel | both | none}, each checked against the targets that are configured. */
@@ -348,11 +349,13 @@ public final class MeshFiles {
           ? Optional.of(ForwardClientCertDetails.SANITIZE_SET) : Optional.empty();
       Node fcc = m.optional("forwardClientCertDetails");
       if (fcc != null) {
-        if (!gateway) {
-          // Istio reads gatewayTopology only on gateways; its sidecars' XFCC handling follows from the listener.
-          throw fcc.error("forwardClientCertDetails applies to edge gateways only; set gateway: true");
+        if (proxyless) {
+          throw fcc.error("proxyless gRPC clients have no listener to forward client certificates on; remove "
+              + "forwardClientCertDetails");
         }
-        xfcc = Optional.of(forwardClientCertDetails(fcc));
+        // A gateway's is Istio's gatewayTopology.forwardClientCertDetails, a sidecar's its
+        // proxyHeaders.forwardedClientCert (checked below, once the routes say whether the listener serves the app).
+        xfcc = Optional.of(forwardClientCertDetails(fcc, gateway));
       }
       int listenerPort = m.integer("listenerPort", 15001, 1, 65535);
       String domain = m.optional("rateLimitDomain") == null ? group : m.required("rateLimitDomain").nonEmptyString();
@@ -365,9 +368,23 @@ public final class MeshFiles {
         logger = accessLogger(al, sy.accessLog().isPresent(), sy.otlp().isPresent());
       }
       List<Integer> appPorts = new ArrayList<>();
+      Map<Integer, Protocol> appProtocols = new HashMap<>();
       Node ap = m.optional("appPorts");
       for (Node p : ap == null ? List.<Node>of() : ap.list()) {
-        int port = p.integer(1, 65535);
+        int port;
+        if (p.isMapping()) {
+          // {port, protocol}: the protocol Istio reads from the Service port (appProtocol or name prefix). Only the
+          // HTTP family: the workload's listener is an HTTP connection manager, where Istio would build a TCP proxy.
+          Node.Mapping pm = p.mapping();
+          port = pm.required("port").integer(1, 65535);
+          Node protocol = pm.optional("protocol");
+          if (protocol != null) {
+            appProtocols.put(port, enumValue(protocol, Protocol.class, Protocol.HTTP));
+          }
+          pm.done();
+        } else {
+          port = p.integer(1, 65535);
+        }
         if (appPorts.contains(port)) {
           throw p.error("duplicate app port " + port);
         }
@@ -384,8 +401,15 @@ public final class MeshFiles {
         routes.add(route);
       }
       m.done();
-      return new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, xfcc, listenerPort,
-          domain, logger, appPorts, routes);
+      Workload w = new Workload(name, namespace, sa, labels, group, proxyless, gateway, numTrustedProxies, xfcc,
+          listenerPort, domain, logger, appPorts, appProtocols, routes);
+      if (fcc != null && !gateway && !w.servesOwnApp()) {
+        // Istio reads proxyHeaders.forwardedClientCert on a sidecar's inbound listeners only; its outbound ones ignore it.
+        throw fcc.error("forwardClientCertDetails applies to a sidecar's inbound listener (a route to a localPort, or "
+            + "appPorts and no routes), as Istio's proxyHeaders.forwardedClientCert, or to an edge gateway (gateway: "
+            + "true); this listener only calls out");
+      }
+      return w;
     }
 
     Route route(Node n, String namespace, List<Integer> appPorts, SwitchyardEndpoints sy, Set<String> providers,

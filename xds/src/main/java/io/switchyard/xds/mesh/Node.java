@@ -52,6 +52,10 @@ final class Node {
     return yaml instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
   }
 
+  boolean isMapping() {
+    return yaml instanceof MappingNode;
+  }
+
   /** Reads a mapping; {@link Mapping#done()} fails on keys that were never read. */
   Mapping mapping() throws MeshFileException {
     if (!(yaml instanceof MappingNode m)) {

@@ -218,6 +218,39 @@ class ResourceGeneratorTest {
   }
 
   /**
+   * Istio's ProxyConfig.proxyHeaders.forwardedClientCert (or the pod's proxy.istio.io/config annotation) sets a sidecar
+   * inbound listener's forward_client_cert_details (listener_inbound.go buildSidecarInboundHTTPOpts, proxy_headers.go
+   * GetProxyHeadersFromProxyConfig), whatever the mode with the subject, URI and DNS SANs as current client cert
+   * details; its outbound listeners never read it.
+   */
+  @Test
+  void sidecarInboundListenersForwardClientCertsAsProxyHeadersForwardedClientCertSays() throws Exception {
+    Mesh sidecars = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - {name: sanitize, namespace: x, appPorts: [8080], forwardClientCertDetails: SANITIZE,
+             routes: [{to: [{localPort: 8080}]}]}
+          - {name: forward, namespace: x, appPorts: [8080], forwardClientCertDetails: FORWARD_ONLY}
+          - {name: append, namespace: x, appPorts: [8080], forwardClientCertDetails: APPEND_FORWARD}
+          - {name: set, namespace: x, appPorts: [8080], forwardClientCertDetails: SANITIZE_SET}
+          - {name: always, namespace: x, appPorts: [8080], forwardClientCertDetails: ALWAYS_FORWARD_ONLY}
+        """);
+    Map<String, HttpConnectionManager.ForwardClientCertDetails> expected = new LinkedHashMap<>();
+    expected.put("sanitize", HttpConnectionManager.ForwardClientCertDetails.SANITIZE);
+    expected.put("forward", HttpConnectionManager.ForwardClientCertDetails.FORWARD_ONLY);
+    expected.put("append", HttpConnectionManager.ForwardClientCertDetails.APPEND_FORWARD);
+    expected.put("set", HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
+    expected.put("always", HttpConnectionManager.ForwardClientCertDetails.ALWAYS_FORWARD_ONLY);
+    for (Map.Entry<String, HttpConnectionManager.ForwardClientCertDetails> e : expected.entrySet()) {
+      HttpConnectionManager in = hcm(new ResourceGenerator(sidecars).generate(e.getKey()).orElseThrow()
+          .listeners().get(0));
+      assertThat(in.getForwardClientCertDetails()).as(e.getKey()).isEqualTo(e.getValue());
+      assertThat(in.getSetCurrentClientCertDetails()).as(e.getKey()).isEqualTo(
+          HttpConnectionManager.SetCurrentClientCertDetails.newBuilder()
+              .setSubject(com.google.protobuf.BoolValue.of(true)).setUri(true).setDns(true).build());
+    }
+  }
+
+  /**
    * Istio's gateways (gateway.go, buildGatewayConnectionManager) take forward_client_cert_details from
    * ProxyConfig.gatewayTopology.forwardClientCertDetails, SANITIZE_SET unless set, and only under APPEND_FORWARD or
    * SANITIZE_SET set the current certificate's subject, certificate, DNS and URI SANs.
@@ -338,6 +371,22 @@ class ResourceGeneratorTest {
     assertThat(clusters.get("outbound|80||a.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(10);
     assertThat(clusters.get("inbound|8080||").getConnectTimeout().getSeconds()).isEqualTo(10);
     assertThat(clusters.get("outbound|80||b.x.svc.cluster.local").getConnectTimeout().getSeconds()).isEqualTo(3);
+  }
+
+  /**
+   * In Istio, ext_authz, access log (ALS, OTel) and tracing extension providers and an Envoy-fetched JWKS point at the
+   * ordinary outbound cluster of their service (model.LookupCluster in telemetry_logging.go, used by extauthz.go,
+   * tracing.go and policy_applier.go), which waits meshConfig.connectTimeout, 10 s, like every service cluster. Under 1 s
+   * a lost SYN fails the ext_authz check (closed: 403) or drops a log batch; under 2 s a JWKS fetch.
+   */
+  @Test
+  void switchyardAndJwksClustersWaitTenSecondsToConnectAsIstiosExtensionProviderClusters() {
+    List<String> names = List.of("switchyard|ext-authz", "switchyard|ratelimit", "switchyard|als", "switchyard|otlp",
+        "jwks|corp");
+    assertThat(edge.clusters()).extracting(Cluster::getName).containsAll(names);
+    edge.clusters().stream().filter(c -> names.contains(c.getName())).forEach(c ->
+        assertThat(com.google.protobuf.util.Durations.toMillis(c.getConnectTimeout())).as(c.getName())
+            .isEqualTo(10_000L));
   }
 
   /**
@@ -513,8 +562,8 @@ class ResourceGeneratorTest {
    * Istio's inbound route (route/route.go BuildDefaultHTTPInboundRoute, since 1.24 under ENABLE_INBOUND_RETRY_POLICY,
    * on by default; retry.go defaultInboundRetryOn) retries twice on reset-before-request: a request reset before it
    * reached the app was never processed, so even a POST is safe to send again. No host predicate (one local host),
-   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+); the mesh file declares no
-   * protocol for an app port, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
+   * no per-try timeout. Istio leaves it off for ports declared grpc/grpc-web (1.26+, see the test below); these app
+   * ports declare no protocol, and Istio's default for an undeclared one (detection) is never gRPC, so it applies.
    * {@code attempts: 0} switches it off.
    */
   @Test
@@ -667,7 +716,7 @@ class ResourceGeneratorTest {
   }
 
   /**
-   * An app port has no protocol in the mesh file, Istio's undeclared protocol: its sidecar's inbound cluster speaks to
+   * An app port declared without a protocol is Istio's undeclared protocol: its sidecar's inbound cluster speaks to
    * the app in the protocol the client used (cluster_builder.go, setUpstreamProtocol: use_downstream_protocol for an
    * auto-detected port on a sidecar). Envoy alone speaks HTTP/1.1, which a gRPC app behind the sidecar cannot serve.
    */
@@ -681,6 +730,59 @@ class ResourceGeneratorTest {
     assertThat(options.hasUseDownstreamProtocolConfig()).isTrue();
     assertThat(options.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()).isTrue();
     assertThat(options.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()).isTrue();
+  }
+
+  /**
+   * An app port with a declared protocol is served as Istio serves a Service port of that protocol on the inbound side:
+   * the inbound cluster speaks HTTP/2 to an http2/grpc app, HTTP/1.1 to an http one, and the client's protocol only to
+   * an undeclared port (cluster_builder.go setUpstreamProtocol); the inbound route of a gRPC port gets no retry policy,
+   * as reset-before-request does not suit gRPC streaming (route/route.go BuildDefaultHTTPInboundRoute, 1.26+:
+   * {@code if !protocol.IsGRPC()}), while other ports keep Istio's inbound policy.
+   */
+  @Test
+  void declaredAppProtocolsShapeTheInboundClusterAndTheGrpcRetryExceptionAsIstio() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [{port: 8080, protocol: http}, {port: 8081, protocol: http2}, {port: 9090, protocol: grpc}, 7070]
+            routes:
+              - {name: http, match: {prefix: /http}, to: [{localPort: 8080}]}
+              - {name: h2, match: {prefix: /h2}, to: [{localPort: 8081}]}
+              - {name: grpc, match: {prefix: /grpc}, to: [{localPort: 9090}]}
+              - {name: mixed, match: {prefix: /mixed}, to: [{localPort: 8080}, {localPort: 9090}]}
+              - {name: grpc-retried, match: {prefix: /retried}, to: [{localPort: 9090}], retries: {attempts: 3}}
+              - {name: auto, to: [{localPort: 7070}]}
+          - {name: g, namespace: x, appPorts: [{port: 9090, protocol: grpc}]}
+          - {name: h, namespace: x, appPorts: [{port: 8080, protocol: http}]}
+        """);
+    EnvoyResources a = new ResourceGenerator(m).generate("a").orElseThrow();
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    a.clusters().forEach(c -> clusters.put(c.getName(), c));
+    String key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    assertThat(clusters.get("inbound|8080||").getTypedExtensionProtocolOptionsMap()).as("http: HTTP/1.1").isEmpty();
+    for (String h2 : List.of("inbound|8081||", "inbound|9090||")) {
+      HttpProtocolOptions options = clusters.get(h2).getTypedExtensionProtocolOptionsOrThrow(key)
+          .unpack(HttpProtocolOptions.class);
+      assertThat(options.getExplicitHttpConfig().hasHttp2ProtocolOptions()).as(h2).isTrue();
+    }
+    assertThat(clusters.get("inbound|7070||").getTypedExtensionProtocolOptionsOrThrow(key)
+        .unpack(HttpProtocolOptions.class).hasUseDownstreamProtocolConfig()).isTrue();
+    RetryPolicy inbound = RetryPolicy.newBuilder()
+        .setRetryOn("reset-before-request").setNumRetries(com.google.protobuf.UInt32Value.of(2)).build();
+    for (String name : List.of("http", "h2", "auto")) {
+      assertThat(route(a, name).getRoute().getRetryPolicy()).as(name).isEqualTo(inbound);
+    }
+    for (String name : List.of("grpc", "mixed")) {
+      assertThat(route(a, name).getRoute().hasRetryPolicy()).as(name).isFalse();
+    }
+    assertThat(route(a, "grpc-retried").getRoute().getRetryPolicy().getNumRetries().getValue()).isEqualTo(3);
+    EnvoyResources g = new ResourceGenerator(m).generate("g").orElseThrow();
+    assertThat(route(g, "default").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(route(g, "default").getRoute().getTimeout().getSeconds()).isZero();
+    EnvoyResources h = new ResourceGenerator(m).generate("h").orElseThrow();
+    assertThat(route(h, "default").getRoute().getRetryPolicy()).isEqualTo(inbound);
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
   }
 
   @Test

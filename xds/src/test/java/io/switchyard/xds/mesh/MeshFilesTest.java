@@ -174,10 +174,6 @@ class MeshFilesTest {
   void gatewayWorkloadsTakeForwardClientCertDetailsOthersCannot() throws Exception {
     parse(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    gateway: true\n"
         + "    forwardClientCertDetails: APPEND_FORWARD") + "      - to: [{service: reviews}]\n");
-    MeshFileException notGateway = error(BASE.replace("    nodeGroup: edge",
-        "    nodeGroup: edge\n    forwardClientCertDetails: SANITIZE_SET") + "      - to: [{service: reviews}]\n");
-    assertThat(notGateway.line()).isEqualTo(13);
-    assertThat(notGateway.reason()).contains("forwardClientCertDetails").contains("gateway: true");
     MeshFileException unknown = error(BASE.replace("    nodeGroup: edge",
         "    nodeGroup: edge\n    gateway: true\n    forwardClientCertDetails: APPEND") + "      - to: [{service: reviews}]\n");
     assertThat(unknown.line()).isEqualTo(14);
@@ -187,6 +183,37 @@ class MeshFilesTest {
         "    nodeGroup: edge\n    gateway: true\n    forwardClientCertDetails: UNDEFINED") + "      - to: [{service: reviews}]\n");
     assertThat(undefined.line()).isEqualTo(14);
     assertThat(undefined.reason()).contains("'UNDEFINED'");
+  }
+
+  /**
+   * Istio's ProxyConfig.proxyHeaders.forwardedClientCert (also the per-pod proxy.istio.io/config annotation): read by a
+   * sidecar's inbound listeners only (listener_inbound.go buildSidecarInboundHTTPOpts), so a sidecar takes it when its
+   * listener serves its own app, APPEND_FORWARD unless given; a listener that only calls out, or a proxyless client,
+   * would ignore it.
+   */
+  @Test
+  void sidecarsServingTheirAppTakeForwardClientCertDetailsOthersCannot() throws Exception {
+    String inbound = BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    appPorts: [8080]\n"
+        + "    forwardClientCertDetails: %s") + "      - to: [{localPort: 8080}]\n";
+    assertThat(parse(String.format(inbound, "SANITIZE")).workloads().get(0).forwardClientCertDetails())
+        .contains(Mesh.ForwardClientCertDetails.SANITIZE);
+    assertThat(parse(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    appPorts: [8080]\n"
+        + "    forwardClientCertDetails: FORWARD_ONLY").replace("    routes:\n", "    routes: []\n")).workloads().get(0).forwardClientCertDetails())
+        .as("the default route to appPorts").contains(Mesh.ForwardClientCertDetails.FORWARD_ONLY);
+    assertThat(parse(String.format(inbound, "SANITIZE").replace("    forwardClientCertDetails: SANITIZE\n", ""))
+        .workloads().get(0).forwardClientCertDetails()).isEmpty();
+    MeshFileException outboundOnly = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    forwardClientCertDetails: SANITIZE_SET") + "      - to: [{service: reviews}]\n");
+    assertThat(outboundOnly.line()).isEqualTo(13);
+    assertThat(outboundOnly.reason()).contains("forwardClientCertDetails").contains("localPort")
+        .contains("gateway: true");
+    MeshFileException proxyless = error(BASE.replace("    nodeGroup: edge",
+        "    nodeGroup: edge\n    proxyless: true\n    forwardClientCertDetails: SANITIZE") + "      - to: [{service: reviews}]\n");
+    assertThat(proxyless.line()).isEqualTo(14);
+    assertThat(proxyless.reason()).contains("proxyless");
+    MeshFileException unknown = error(String.format(inbound, "APPEND"));
+    assertThat(unknown.line()).isEqualTo(14);
+    assertThat(unknown.reason()).contains("'APPEND'").contains("APPEND_FORWARD)");
   }
 
   @Test
@@ -254,6 +281,38 @@ class MeshFilesTest {
   void duplicateKeysAreRejected() {
     MeshFileException e = error(BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    nodeGroup: x"));
     assertThat(e.reason()).contains("duplicate key 'nodeGroup'");
+  }
+
+  /**
+   * An app port may declare its protocol as Istio's Service port does (appProtocol / name prefix), from the HTTP
+   * family the sidecar's HTTP listener serves; a bare port number is Istio's undeclared protocol.
+   */
+  @Test
+  void appPortsTakeAnOptionalProtocolOfTheHttpFamily() throws Exception {
+    String sidecar = BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    appPorts: %s");
+    Mesh.Workload w = parse(String.format(sidecar,
+        "[8080, {port: 9090, protocol: grpc}, {port: 8081, protocol: http2}, {port: 8082, protocol: http}, {port: 7070}]")
+        + "      - to: [{localPort: 9090}]\n").workloads().get(0);
+    assertThat(w.appPorts()).containsExactly(8080, 9090, 8081, 8082, 7070);
+    assertThat(w.appProtocol(8080)).isEmpty();
+    assertThat(w.appProtocol(7070)).isEmpty();
+    assertThat(w.appProtocol(9090)).contains(Mesh.Protocol.GRPC);
+    assertThat(w.appProtocol(8081)).contains(Mesh.Protocol.HTTP2);
+    assertThat(w.appProtocol(8082)).contains(Mesh.Protocol.HTTP);
+    MeshFileException tcp = error(String.format(sidecar, "[{port: 9090, protocol: tcp}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(tcp.line()).isEqualTo(13);
+    assertThat(tcp.reason()).contains("workloads[0].appPorts[0].protocol").contains("'tcp'")
+        .contains("[http, http2, grpc]");
+    MeshFileException duplicate = error(String.format(sidecar, "[9090, {port: 9090, protocol: grpc}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(duplicate.reason()).contains("duplicate app port 9090");
+    MeshFileException unknown = error(String.format(sidecar, "[{port: 9090, appProtocol: grpc}]")
+        + "      - to: [{localPort: 9090}]\n");
+    assertThat(unknown.line()).isEqualTo(13);
+    assertThat(unknown.reason()).contains("unknown field 'appProtocol'");
+    MeshFileException noPort = error(String.format(sidecar, "[{protocol: grpc}]") + "      - to: [{service: reviews}]\n");
+    assertThat(noPort.reason()).contains("port");
   }
 
   @Test
