@@ -1,5 +1,6 @@
 package io.switchyard.extauthz.policy;
 
+import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import java.util.ArrayList;
@@ -200,7 +201,9 @@ public final class AuthorizationPolicyParser {
       if (name == null) {
         return dropped(doc, p, key);
       }
-      String lower = name.toLowerCase(Locale.ROOT);
+      String lowered = name.toLowerCase(Locale.ROOT);
+      // Envoy's request header map has no "host": Host is stored as :authority, and looking "host" up finds it.
+      String lower = lowered.equals("host") ? RequestAttributes.AUTHORITY : lowered;
       ref = new AttributeRef(AttributeRef.Kind.HEADER, lower);
       f = v -> Matchers.header(lower, v);
       http = true;

@@ -10,6 +10,8 @@ import java.util.function.BiFunction;
  * missing attributes are null (or -1 for the port), never empty strings standing in for "unknown".
  */
 public final class RequestAttributes {
+  /** The name Envoy gives the Host header in its request header map, and so in a CheckRequest's headers. */
+  public static final String AUTHORITY = ":authority";
   private final boolean http;
   private final String sourcePrincipal;
   private final String sourceIp;
@@ -155,8 +157,17 @@ public final class RequestAttributes {
     return headerEntries;
   }
 
+  /**
+   * The header of that name; {@code host} and {@code :authority} name one header, as in Envoy's request header map, so
+   * either falls back to {@link #host()} (Envoy always fills {@code http.host}, while the header map may lack the entry
+   * under {@code allowed_headers} or the header byte budget).
+   */
   public String header(String lowerCaseName) {
-    return headers.get(lowerCaseName);
+    String v = headers.get(lowerCaseName);
+    if (v == null && (AUTHORITY.equals(lowerCaseName) || "host".equals(lowerCaseName))) {
+      return host;
+    }
+    return v;
   }
 
   public WorkloadRef workload() {
