@@ -26,6 +26,13 @@ final class StringMatch {
     return parse(v, ignoreCase, false);
   }
 
+  /**
+   * Istio's HostMatcher: ignoring case, and {@code *} is Envoy's present_match on :authority, so an empty Host matches.
+   */
+  static StringMatch host(String v) {
+    return parse(v, true, true);
+  }
+
   /** For headers {@code *} means "the header is present", even with an empty value. */
   static StringMatch header(String v) {
     return parse(v, false, true);

@@ -45,7 +45,8 @@ public final class RequestAttributes {
     this.destinationPort = b.destinationPort;
     this.sni = emptyToNull(b.sni);
     this.method = emptyToNull(b.method);
-    this.host = emptyToNull(b.host);
+    // Kept when empty: HTTP/1.1 allows an empty Host, and Istio's hosts "*" (Envoy's present_match) matches it.
+    this.host = b.host;
     this.rawPath = b.rawPath;
     PathNormalizer.Result r = http ? b.normalizer.normalize(b.rawPath) : new PathNormalizer.Result(null, null, null);
     this.path = r.path();
@@ -124,6 +125,7 @@ public final class RequestAttributes {
     return method;
   }
 
+  /** The :authority (Host), empty when the request sent it empty, null when there is none. */
   public String host() {
     return host;
   }

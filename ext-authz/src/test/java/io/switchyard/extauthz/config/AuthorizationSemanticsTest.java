@@ -915,5 +915,21 @@ class AuthorizationSemanticsTest {
         assertThat(allowed(allow("  - to: [{operation: {notHosts: [\"*.example.com\"]}}]\n"), fromEnvoy(protocol, "a.example.com:80"))).isTrue();
       }
     }
+
+    /**
+     * Istio's HostMatcher turns {@code *} into Envoy's present_match, true for a Host that is there but empty (HTTP/1.1
+     * allows {@code Host:} with an empty value, and Envoy's authority check accepts it).
+     */
+    @Test
+    void hostsStarMatchesAnEmptyHostAsPresentMatchDoes() throws Exception {
+      RequestAttributes empty = fromEnvoy("HTTP/1.1", "");
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*\"]}}]\n"), empty)).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {hosts: [\"*\"]}}]\n";
+      assertThat(allowed(deny, empty)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {notHosts: [\"*\"]}}]\n"), empty)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[host]\", values: [\"*\"]}]\n"), empty)).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.example.com\"]}}]\n"), empty)).isFalse();
+    }
   }
 }
