@@ -931,5 +931,18 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - when: [{key: \"request.headers[host]\", values: [\"*\"]}]\n"), empty)).isTrue();
       assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.example.com\"]}}]\n"), empty)).isFalse();
     }
+
+    /**
+     * Envoy's StringMatcher ignore_case compares with absl::EqualsIgnoreCase / StartsWithIgnoreCase / EndsWithIgnoreCase,
+     * which fold ASCII letters only: the Kelvin sign (U+212A), which Java lower-cases to 'k', is not a 'K'.
+     */
+    @Test
+    void hostsFoldOnlyAsciiLettersAsEnvoysIgnoreCaseDoes() throws Exception {
+      RequestAttributes kube = fromEnvoy("HTTP/2", "kube.example");
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"\u212Aube.example\"]}}]\n"), kube)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"\u212A*\"]}}]\n"), kube)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*\u212Aube.example\"]}}]\n"), fromEnvoy("HTTP/2", "a.kube.example"))).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [KUBE.example]}}]\n"), kube)).isTrue();
+    }
   }
 }
