@@ -160,16 +160,27 @@ public final class RequestAttributes {
   }
 
   /**
-   * The header of that name; {@code host} and {@code :authority} name one header, as in Envoy's request header map, so
-   * either falls back to {@link #host()} (Envoy always fills {@code http.host}, while the header map may lack the entry
-   * under {@code allowed_headers} or the header byte budget).
+   * The header of that name; {@code host} and {@code :authority} name one header, as in Envoy's request header map.
+   * The pseudo-headers Envoy also sends as fields fall back to them: Envoy always fills {@code http.host},
+   * {@code http.method} and {@code http.path}, while the header map may lack the entries under {@code allowed_headers}
+   * or the header byte budget — and Envoy's RBAC filter would still see them.
    */
   public String header(String lowerCaseName) {
     String v = headers.get(lowerCaseName);
-    if (v == null && (AUTHORITY.equals(lowerCaseName) || "host".equals(lowerCaseName))) {
-      return host;
+    if (v != null) {
+      return v;
     }
-    return v;
+    switch (lowerCaseName) {
+      case AUTHORITY:
+      case "host":
+        return host;
+      case ":method":
+        return method;
+      case ":path":
+        return rawPath == null || rawPath.isEmpty() ? null : rawPath;
+      default:
+        return null;
+    }
   }
 
   public WorkloadRef workload() {

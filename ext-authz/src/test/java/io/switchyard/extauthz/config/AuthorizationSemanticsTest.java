@@ -903,6 +903,23 @@ class AuthorizationSemanticsTest {
       assertThat(when("request.headers[host]", "values: [httpbin.example.com]", handWritten)).isTrue();
     }
 
+    /**
+     * Envoy's RBAC reads :method and :path from the request it holds; ext_authz always sends them as http.method and
+     * http.path, while the headers lack them under an allowed_headers list that does not name them.
+     */
+    @Test
+    void methodAndPathHeadersFallBackToTheRequestFields() throws Exception {
+      RequestAttributes r = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("POST").setPath("/a/b?x=1").setHost("httpbin.example.com").putHeaders("x-user", "alice"));
+      assertThat(when("request.headers[:method]", "values: [POST]", r)).isTrue();
+      assertThat(when("request.headers[:method]", "values: [GET]", r)).isFalse();
+      assertThat(when("request.headers[:path]", "values: [\"/a/b?x=1\"]", r)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [/a/b]", r)).isFalse();
+      RequestAttributes full = fromEnvoy("HTTP/2", "httpbin.example.com");
+      assertThat(when("request.headers[:method]", "values: [GET]", full)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [/]", full)).isTrue();
+    }
+
     @Test
     void hostsMatchTheAuthorityIgnoringCaseAndKeepingThePortOnHttp11AndHttp2() throws Exception {
       for (String protocol : List.of("HTTP/1.1", "HTTP/2")) {
