@@ -1,10 +1,10 @@
 package io.switchyard.extauthz.policy;
 
+import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -200,7 +200,10 @@ public final class AuthorizationPolicyParser {
       if (name == null) {
         return dropped(doc, p, key);
       }
-      String lower = name.toLowerCase(Locale.ROOT);
+      // Envoy's header matcher lower-cases its name as absl::AsciiStrToLower does: A-Z only.
+      String lowered = StringMatch.asciiLower(name);
+      // Envoy's request header map has no "host": Host is stored as :authority, and looking "host" up finds it.
+      String lower = lowered.equals("host") ? RequestAttributes.AUTHORITY : lowered;
       ref = new AttributeRef(AttributeRef.Kind.HEADER, lower);
       f = v -> Matchers.header(lower, v);
       http = true;

@@ -154,7 +154,7 @@ final class Matchers {
   }
 
   static Predicate<AuthzInput> host(String v) {
-    StringMatch m = StringMatch.of(v, true);
+    StringMatch m = StringMatch.host(v);
     return in -> m.matches(in.request().host());
   }
 

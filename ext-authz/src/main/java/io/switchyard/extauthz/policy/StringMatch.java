@@ -1,7 +1,5 @@
 package io.switchyard.extauthz.policy;
 
-import java.util.Locale;
-
 /**
  * Istio's string value forms: {@code v} exact, {@code v*} prefix, {@code *v} suffix and {@code *}
  * present. A {@code *} anywhere else is a literal character.
@@ -16,7 +14,7 @@ final class StringMatch {
 
   private StringMatch(Kind kind, String value, boolean ignoreCase, boolean emptyIsPresent) {
     this.kind = kind;
-    this.value = ignoreCase ? value.toLowerCase(Locale.ROOT) : value;
+    this.value = ignoreCase ? asciiLower(value) : value;
     this.ignoreCase = ignoreCase;
     this.emptyIsPresent = emptyIsPresent;
   }
@@ -24,6 +22,13 @@ final class StringMatch {
   /** {@code *} means "present and non-empty". */
   static StringMatch of(String v, boolean ignoreCase) {
     return parse(v, ignoreCase, false);
+  }
+
+  /**
+   * Istio's HostMatcher: ignoring case, and {@code *} is Envoy's present_match on :authority, so an empty Host matches.
+   */
+  static StringMatch host(String v) {
+    return parse(v, true, true);
   }
 
   /** For headers {@code *} means "the header is present", even with an empty value. */
@@ -62,6 +67,27 @@ final class StringMatch {
     return new StringMatch(Kind.EXACT, v, ignoreCase, emptyIsPresent);
   }
 
+  /**
+   * Envoy's ignore_case (absl::EqualsIgnoreCase and its StartsWith/EndsWith forms) folds A-Z only; Java's toLowerCase
+   * would also fold letters such as the Kelvin sign U+212A into 'k'.
+   */
+  static String asciiLower(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        char[] out = s.toCharArray();
+        for (int j = i; j < out.length; j++) {
+          char d = out[j];
+          if (d >= 'A' && d <= 'Z') {
+            out[j] = (char) (d + ('a' - 'A'));
+          }
+        }
+        return new String(out);
+      }
+    }
+    return s;
+  }
+
   Kind kind() {
     return kind;
   }
@@ -74,7 +100,7 @@ final class StringMatch {
     if (s == null) {
       return false;
     }
-    String t = ignoreCase ? s.toLowerCase(Locale.ROOT) : s;
+    String t = ignoreCase ? asciiLower(s) : s;
     switch (kind) {
       case PRESENT:
         return emptyIsPresent || !t.isEmpty();

@@ -10,6 +10,8 @@ import java.util.function.BiFunction;
  * missing attributes are null (or -1 for the port), never empty strings standing in for "unknown".
  */
 public final class RequestAttributes {
+  /** The name Envoy gives the Host header in its request header map, and so in a CheckRequest's headers. */
+  public static final String AUTHORITY = ":authority";
   private final boolean http;
   private final String sourcePrincipal;
   private final String sourceIp;
@@ -43,7 +45,8 @@ public final class RequestAttributes {
     this.destinationPort = b.destinationPort;
     this.sni = emptyToNull(b.sni);
     this.method = emptyToNull(b.method);
-    this.host = emptyToNull(b.host);
+    // Kept when empty: HTTP/1.1 allows an empty Host, and Istio's hosts "*" (Envoy's present_match) matches it.
+    this.host = b.host;
     this.rawPath = b.rawPath;
     PathNormalizer.Result r = http ? b.normalizer.normalize(b.rawPath) : new PathNormalizer.Result(null, null, null);
     this.path = r.path();
@@ -122,6 +125,7 @@ public final class RequestAttributes {
     return method;
   }
 
+  /** The :authority (Host), empty when the request sent it empty, null when there is none. */
   public String host() {
     return host;
   }
@@ -155,8 +159,28 @@ public final class RequestAttributes {
     return headerEntries;
   }
 
+  /**
+   * The header of that name; {@code host} and {@code :authority} name one header, as in Envoy's request header map.
+   * The pseudo-headers Envoy also sends as fields fall back to them: Envoy always fills {@code http.host},
+   * {@code http.method} and {@code http.path}, while the header map may lack the entries under {@code allowed_headers}
+   * or the header byte budget — and Envoy's RBAC filter would still see them.
+   */
   public String header(String lowerCaseName) {
-    return headers.get(lowerCaseName);
+    String v = headers.get(lowerCaseName);
+    if (v != null) {
+      return v;
+    }
+    switch (lowerCaseName) {
+      case AUTHORITY:
+      case "host":
+        return host;
+      case ":method":
+        return method;
+      case ":path":
+        return rawPath == null || rawPath.isEmpty() ? null : rawPath;
+      default:
+        return null;
+    }
   }
 
   public WorkloadRef workload() {

@@ -554,6 +554,13 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - when: [{key: \"request.headers[version]\", values: [V1]}]\n"), req().header("version", "v1").build())).isFalse();
     }
 
+    /** Envoy's header matcher lower-cases its name with absl::AsciiStrToLower: only A-Z fold, the Kelvin sign stays. */
+    @Test
+    void headerNamesFoldOnlyAsciiLetters() throws Exception {
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[X-\u212Aey]\", values: [v]}]\n"), req().header("x-key", "v").build())).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[X-KEY]\", values: [v]}]\n"), req().header("x-key", "v").build())).isTrue();
+    }
+
     @Test
     void notValuesHoldForAMissingHeader() throws Exception {
       String y = allow("  - when: [{key: \"request.headers[x-block]\", notValues: [\"yes\"]}]\n");
@@ -826,6 +833,140 @@ class AuthorizationSemanticsTest {
       String other = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
           + "  - to: [{operation: {methods: [GET], ports: [\"9999\"]}}]\n";
       assertThat(allowed(other, tcp())).isTrue();
+    }
+  }
+
+  /**
+   * The Host header as Envoy hands it over. Envoy's request header map keeps Host only as {@code :authority}: the HTTP/1
+   * codec's "host" is stored under it and a lookup of "host" finds it (the static lookup table's "legacy host header"
+   * entry in source/common/http/header_map_impl.cc). So ext_authz sends {@code :authority} and {@code http.host}, never
+   * a "host" header, for HTTP/1.1 and HTTP/2 alike — and the RBAC filter Istio configures reads that same entry for
+   * {@code hosts} (HostMatcher on :authority, ignoring case) and for {@code request.headers[host]} (HeaderMatcher "host").
+   */
+  @Nested
+  class HostAsEnvoySendsIt {
+    private final io.switchyard.extauthz.request.CheckRequestMapper mapper =
+        new io.switchyard.extauthz.request.CheckRequestMapper(io.switchyard.extauthz.request.CheckRequestMapper.Options.defaults());
+
+    /** A CheckRequest as Envoy's ext_authz filter builds it for a GET of {@code /} sent with this Host / :authority. */
+    private RequestAttributes fromEnvoy(String protocol, String authority) throws Exception {
+      var http = io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setId("7").setMethod("GET").setPath("/").setHost(authority).setScheme("http").setProtocol(protocol)
+          .putHeaders(":authority", authority).putHeaders(":path", "/").putHeaders(":method", "GET")
+          .putHeaders(":scheme", "http").putHeaders("user-agent", "curl/8.5.0").putHeaders("x-forwarded-proto", "http")
+          .putHeaders("x-request-id", "8a0c6f3e-2b1d-4c55-9d0e-3f1a2b3c4d5e");
+      return fromWire(http);
+    }
+
+    private RequestAttributes fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.Builder http) throws Exception {
+      var req = io.envoyproxy.envoy.service.auth.v3.CheckRequest.newBuilder().setAttributes(
+          io.envoyproxy.envoy.service.auth.v3.AttributeContext.newBuilder()
+              .setRequest(io.envoyproxy.envoy.service.auth.v3.AttributeContext.Request.newBuilder().setHttp(http))
+              .putContextExtensions("namespace", "foo").putContextExtensions("workload", "httpbin")
+              .putContextExtensions("label.app", "httpbin").putContextExtensions("label.version", "v1")).build();
+      return mapper.map(req.toByteArray());
+    }
+
+    private boolean when(String key, String values, RequestAttributes r) throws Exception {
+      return allowed(allow("  - when: [{key: \"" + key + "\", " + values + "}]\n"), r);
+    }
+
+    @Test
+    void requestHeadersHostReadsTheAuthorityOnHttp11AndHttp2() throws Exception {
+      for (String protocol : List.of("HTTP/1.1", "HTTP/2")) {
+        RequestAttributes r = fromEnvoy(protocol, "httpbin.example.com");
+        for (String key : List.of("request.headers[host]", "request.headers[Host]", "request.headers[HOST]", "request.headers[:authority]")) {
+          assertThat(when(key, "values: [httpbin.example.com]", r)).as(protocol + " " + key).isTrue();
+          assertThat(when(key, "values: [\"httpbin.*\"]", r)).as(protocol + " " + key).isTrue();
+          assertThat(when(key, "values: [\"*\"]", r)).as(protocol + " " + key).isTrue();
+          assertThat(when(key, "values: [other.example.com]", r)).as(protocol + " " + key).isFalse();
+          assertThat(when(key, "notValues: [httpbin.example.com]", r)).as(protocol + " " + key).isFalse();
+          // A header matcher, unlike hosts, compares case-sensitively.
+          assertThat(when(key, "values: [HTTPBIN.example.com]", r)).as(protocol + " " + key).isFalse();
+        }
+      }
+    }
+
+    @Test
+    void aDenyOnTheHostHeaderDeniesAsEnvoysRbacDoes() throws Exception {
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - when: [{key: \"request.headers[Host]\", values: [\"admin.*\"]}]\n";
+      assertThat(allowed(deny, fromEnvoy("HTTP/1.1", "admin.example.com"))).isFalse();
+      assertThat(allowed(deny, fromEnvoy("HTTP/2", "admin.example.com"))).isFalse();
+      assertThat(allowed(deny, fromEnvoy("HTTP/1.1", "www.example.com"))).isTrue();
+    }
+
+    /** Envoy always fills http.host; the headers may lack :authority (allowed_headers, --max header bytes). */
+    @Test
+    void theHostHeaderFallsBackToTheHostAttribute() throws Exception {
+      RequestAttributes r = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("GET").setPath("/").setHost("httpbin.example.com").putHeaders("x-request-id", "1"));
+      assertThat(when("request.headers[host]", "values: [httpbin.example.com]", r)).isTrue();
+      assertThat(when("request.headers[:authority]", "values: [httpbin.example.com]", r)).isTrue();
+      // A hand-written request with a "host" header only: Envoy would have stored it as :authority.
+      RequestAttributes handWritten = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("GET").setPath("/").putHeaders("host", "httpbin.example.com"));
+      assertThat(when("request.headers[:authority]", "values: [httpbin.example.com]", handWritten)).isTrue();
+      assertThat(when("request.headers[host]", "values: [httpbin.example.com]", handWritten)).isTrue();
+    }
+
+    /**
+     * Envoy's RBAC reads :method and :path from the request it holds; ext_authz always sends them as http.method and
+     * http.path, while the headers lack them under an allowed_headers list that does not name them.
+     */
+    @Test
+    void methodAndPathHeadersFallBackToTheRequestFields() throws Exception {
+      RequestAttributes r = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("POST").setPath("/a/b?x=1").setHost("httpbin.example.com").putHeaders("x-user", "alice"));
+      assertThat(when("request.headers[:method]", "values: [POST]", r)).isTrue();
+      assertThat(when("request.headers[:method]", "values: [GET]", r)).isFalse();
+      assertThat(when("request.headers[:path]", "values: [\"/a/b?x=1\"]", r)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [/a/b]", r)).isFalse();
+      RequestAttributes full = fromEnvoy("HTTP/2", "httpbin.example.com");
+      assertThat(when("request.headers[:method]", "values: [GET]", full)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [/]", full)).isTrue();
+    }
+
+    @Test
+    void hostsMatchTheAuthorityIgnoringCaseAndKeepingThePortOnHttp11AndHttp2() throws Exception {
+      for (String protocol : List.of("HTTP/1.1", "HTTP/2")) {
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [httpbin.example.com]}}]\n"), fromEnvoy(protocol, "HTTPBin.Example.com"))).isTrue();
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [httpbin.example.com]}}]\n"), fromEnvoy(protocol, "httpbin.example.com:8080"))).isFalse();
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [\"httpbin.example.com:*\"]}}]\n"), fromEnvoy(protocol, "httpbin.example.com:8080"))).isTrue();
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [\"HTTPBIN.*\"]}}]\n"), fromEnvoy(protocol, "httpbin.example.com:8080"))).isTrue();
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.EXAMPLE.com\"]}}]\n"), fromEnvoy(protocol, "a.example.COM"))).isTrue();
+        assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.example.com\"]}}]\n"), fromEnvoy(protocol, "a.example.com:80"))).isFalse();
+        assertThat(allowed(allow("  - to: [{operation: {notHosts: [\"*.example.com\"]}}]\n"), fromEnvoy(protocol, "a.example.com:80"))).isTrue();
+      }
+    }
+
+    /**
+     * Istio's HostMatcher turns {@code *} into Envoy's present_match, true for a Host that is there but empty (HTTP/1.1
+     * allows {@code Host:} with an empty value, and Envoy's authority check accepts it).
+     */
+    @Test
+    void hostsStarMatchesAnEmptyHostAsPresentMatchDoes() throws Exception {
+      RequestAttributes empty = fromEnvoy("HTTP/1.1", "");
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*\"]}}]\n"), empty)).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {hosts: [\"*\"]}}]\n";
+      assertThat(allowed(deny, empty)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {notHosts: [\"*\"]}}]\n"), empty)).isFalse();
+      assertThat(allowed(allow("  - when: [{key: \"request.headers[host]\", values: [\"*\"]}]\n"), empty)).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*.example.com\"]}}]\n"), empty)).isFalse();
+    }
+
+    /**
+     * Envoy's StringMatcher ignore_case compares with absl::EqualsIgnoreCase / StartsWithIgnoreCase / EndsWithIgnoreCase,
+     * which fold ASCII letters only: the Kelvin sign (U+212A), which Java lower-cases to 'k', is not a 'K'.
+     */
+    @Test
+    void hostsFoldOnlyAsciiLettersAsEnvoysIgnoreCaseDoes() throws Exception {
+      RequestAttributes kube = fromEnvoy("HTTP/2", "kube.example");
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"\u212Aube.example\"]}}]\n"), kube)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"\u212A*\"]}}]\n"), kube)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [\"*\u212Aube.example\"]}}]\n"), fromEnvoy("HTTP/2", "a.kube.example"))).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {hosts: [KUBE.example]}}]\n"), kube)).isTrue();
     }
   }
 }

@@ -80,6 +80,29 @@ class DecisionEngineTest {
     assertThat(second.decision().result()).isEqualTo(Decision.Result.ALLOW);
   }
 
+  /** {@code request.headers[host]} reads :authority, or the host attribute when the headers lack it: both key the cache. */
+  @Test
+  void theHostHeaderConditionKeysTheCacheOnTheAuthority() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n"
+        + "  - when: [{key: \"request.headers[Host]\", values: [ok.example]}]\n");
+    assertThat(decide(e, req().host("ok.example").build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    DecisionEngine.Evaluated other = decide(e, req().host("no.example").build());
+    assertThat(other.cacheHit()).isFalse();
+    assertThat(other.decision().result()).isEqualTo(Decision.Result.DENY);
+    assertThat(decide(e, req().host("h").header(":authority", "ok.example").build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    assertThat(decide(e, req().host("h").header(":authority", "no.example").build()).decision().result()).isEqualTo(Decision.Result.DENY);
+  }
+
+  /** hosts "*" is Envoy's present_match: an empty Host matches it, a missing one does not, and they never share an entry. */
+  @Test
+  void anEmptyHostAndNoHostAreKeyedApart() throws Exception {
+    DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {hosts: [\"*\"]}}]\n");
+    assertThat(decide(e, req().host("").build()).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    DecisionEngine.Evaluated none = decide(e, req().host(null).build());
+    assertThat(none.cacheHit()).isFalse();
+    assertThat(none.decision().result()).isEqualTo(Decision.Result.DENY);
+  }
+
   @Test
   void attributesNoPolicyReadsDoNotSplitTheCache() throws Exception {
     DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [/ok]}}]\n");
