@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.switchyard.flinkjobs.serde.ProtoTypeInfo;
-import io.switchyard.flinkjobs.slo.spec.AlertPolicy;
-import io.switchyard.model.LatencyBuckets;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
-import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -37,15 +32,13 @@ import org.junit.jupiter.api.Test;
  */
 class SloFunctionSavepointUpgradeTest {
   private static final String FIXTURE = "src/test/resources/savepoints/slo-evaluation/e95cbfa-rocksdb.snapshot";
-  private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
+  private static final long T0 = SloFunctionTest.T0;
 
   private KeyedBroadcastOperatorTestHarness<String, SliSample, SloDefinitionChange, SloStatusRecord> harness;
 
   @BeforeEach
   void restore() throws Exception {
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new SloFunction(AlertPolicy.DEFAULT, Duration.ofMinutes(1)), List.of(SloFunction.DEFINITIONS)),
-        s -> s.target, Types.STRING, 1, 1, 0);
+    harness = SloFunctionTest.newHarness();
     harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     harness.setup(ProtoTypeInfo.forMessage(SloStatusRecord.class).createSerializer(new SerializerConfigImpl()));
     harness.initializeState(OperatorSnapshotUtil.readStateHandle(FIXTURE));
@@ -59,14 +52,7 @@ class SloFunctionSavepointUpgradeTest {
   }
 
   private void feed(int m, double total, double failed) throws Exception {
-    SliSample s = new SliSample();
-    s.target = "service|trace|checkout";
-    s.series = "svc|shop///0";
-    s.namespace = "shop";
-    s.windowEndMs = T0 + m * 60_000L;
-    s.total = total;
-    s.failed = failed;
-    s.latencyBuckets = new double[LatencyBuckets.COUNT];
+    SliSample s = SloFunctionTest.minute(m, total, failed);
     harness.processElement(new StreamRecord<>(s, s.windowEndMs - 1));
     harness.processWatermark(new Watermark(s.windowEndMs - 1));
   }

@@ -26,17 +26,23 @@ import org.junit.jupiter.api.Test;
 
 /** Burn rates and alert transitions against a hand-computed series (see each assertion's comment). */
 class SloFunctionTest {
-  private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
+  static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
   private static final String TARGET = "service|trace|checkout";
   static final String SLO_YAML = SloFixtures.CHECKOUT_AVAILABILITY;
 
   private KeyedBroadcastOperatorTestHarness<String, SliSample, SloDefinitionChange, SloStatusRecord> harness;
 
-  @BeforeEach
-  void start() throws Exception {
-    harness = new KeyedBroadcastOperatorTestHarness<>(
+  /** The operator as the job builds it (default alert policy, 1-minute windows), neither set up nor opened. */
+  static KeyedBroadcastOperatorTestHarness<String, SliSample, SloDefinitionChange, SloStatusRecord> newHarness()
+      throws Exception {
+    return new KeyedBroadcastOperatorTestHarness<>(
         new CoBroadcastWithKeyedOperator<>(new SloFunction(AlertPolicy.DEFAULT, Duration.ofMinutes(1)), List.of(SloFunction.DEFINITIONS)),
         s -> s.target, Types.STRING, 1, 1, 0);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    harness = newHarness();
     harness.setup(ProtoTypeInfo.forMessage(SloStatusRecord.class).createSerializer(new SerializerConfigImpl()));
     harness.open();
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability", SLO_YAML, "checkout.yaml"), 0);
@@ -49,7 +55,8 @@ class SloFunctionTest {
     harness.close();
   }
 
-  private static SliSample minute(int m, double total, double failed) {
+  /** Minute m's window of the checkout service: total requests, failed ones, no latencies. */
+  static SliSample minute(int m, double total, double failed) {
     SliSample s = new SliSample();
     s.target = TARGET;
     s.series = "svc|shop///0";
