@@ -165,8 +165,13 @@ public final class EmbeddedRuntime {
       l.add("--xds-port", ANY, ports.xds());
     }
     if (s.flinkJar() != null) {
-      // The child's Prometheus reporter binds every interface; taken, it logs and runs on without metrics.
-      l.add("--flink-metrics-port", ANY, ports.flinkMetrics());
+      // The child's Prometheus reporter binds every interface; taken, it logs and runs on without metrics. The child
+      // refuses ratelimit's default port whatever up's --ratelimit-port is: said here, not in a restart loop.
+      if (ports.flinkMetrics() == DefaultPorts.RATELIMIT_GRPC) {
+        throw new ListenPorts.InUseException("port " + DefaultPorts.RATELIMIT_GRPC + " (--flink-metrics-port) is the "
+            + "rate-limit service's default port, which the Flink jobs' JVM refuses: give another, or -1 for off");
+      }
+      l.addOrOff("--flink-metrics-port", ANY, ports.flinkMetrics());
     }
     if (s.demo() != null) {
       l.add("--jwks-port", s.demo().host(), s.demo().jwksPort());

@@ -19,8 +19,11 @@ import java.util.Map;
 public final class ListenPorts {
   private final List<Listen> listens = new ArrayList<>();
 
-  /** One listening socket: the flag that names it, the address it binds and its port (0 = any, -1 = none). */
-  public record Listen(String flag, String host, int port) {}
+  /**
+   * One listening socket: the flag that names it, the address it binds and its port: 0 = any free one, or, where
+   * {@code off} allows it, -1 = not listening (and then not 0: what reads the port must know it).
+   */
+  public record Listen(String flag, String host, int port, boolean off) {}
 
   /** A port that cannot be listened on (held by another process, named by two flags, or out of range). */
   public static final class InUseException extends RuntimeException {
@@ -31,9 +34,15 @@ public final class ListenPorts {
     }
   }
 
-  /** Adds a port; 0 (the system picks) and negative (off) are never checked. */
+  /** Adds a port, 1..65535 or 0 for any free one (which is not probed). */
   public ListenPorts add(String flag, String host, int port) {
-    listens.add(new Listen(flag, host, port));
+    listens.add(new Listen(flag, host, port, false));
+    return this;
+  }
+
+  /** Adds a port that -1 switches off, 1..65535 otherwise. */
+  public ListenPorts addOrOff(String flag, String host, int port) {
+    listens.add(new Listen(flag, host, port, true));
     return this;
   }
 
@@ -52,7 +61,11 @@ public final class ListenPorts {
     for (Listen l : listens) {
       // Before, the server's own bind failed with "port out of range:70000", naming no flag, after up had
       // started its admin endpoint and broker.
-      if (l.port() < -1 || l.port() > 65535) {
+      if (l.off() && (l.port() == 0 || l.port() < -1 || l.port() > 65535)) {
+        throw new InUseException("port " + l.port() + " (" + l.flag() + ") is out of range: give 1..65535, or -1 for off");
+      }
+      if (!l.off() && (l.port() < 0 || l.port() > 65535)) {
+        // -1 used to pass here and fail at the server's bind ("port out of range: -1"), after the broker started.
         throw new InUseException("port " + l.port() + " (" + l.flag() + ") is out of range: give 1..65535, or 0 for any free port");
       }
     }

@@ -129,6 +129,41 @@ class PortInUseTest {
     assertThat(ingest.code).isEqualTo(2);
   }
 
+  /** up's ports but for the one given, all "0", the Flink child on (a jar file that exists; nothing starts). */
+  private CliRun upWith(String flag, String value) throws IOException {
+    Path jar = Files.writeString(dir.resolve("local.jar"), "");
+    List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.resolve("data").toString(),
+        "--config-dir", Files.createDirectories(dir.resolve("c")).toString(), "--flink-jar", jar.toString()));
+    for (String f : List.of("--admin-port", "--kafka-port", "--kafka-controller-port", "--otlp-grpc-port", "--otlp-http-port",
+        "--als-port", "--topology-port", "--flink-metrics-port")) {
+      args.addAll(List.of(f, f.equals(flag) ? value : f.equals("--flink-metrics-port") ? "-1" : "0"));
+    }
+    return run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void minusOneIsRefusedWhereItDoesNotMeanOff() throws IOException {
+    // Before, -1 passed the check and the server's bind failed after up had started its admin endpoint and broker.
+    CliRun r = upWith("--topology-port", "-1");
+    assertThat(r.err.strip()).isEqualTo("switchyard: port -1 (--topology-port) is out of range: give 1..65535, or 0 for any free port");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
+  void theFlinkMetricsPortIsAPortOrMinusOneForOffAndNotRatelimitsPort() throws IOException {
+    // The child refuses 0 (up's health check must know where to scrape) and 8081; before, up started it anyway, the
+    // child exited 2 and the supervisor restarted it for ever with /readyz at 503.
+    CliRun zero = upWith("--flink-metrics-port", "0");
+    assertThat(zero.err.strip()).isEqualTo("switchyard: port 0 (--flink-metrics-port) is out of range: give 1..65535, or -1 for off");
+    assertThat(zero.code).isEqualTo(2);
+    CliRun ratelimits = upWith("--flink-metrics-port", "8081");
+    assertThat(ratelimits.err.strip()).isEqualTo("switchyard: port 8081 (--flink-metrics-port) is the rate-limit service's "
+        + "default port, which the Flink jobs' JVM refuses: give another, or -1 for off");
+    assertThat(ratelimits.code).isEqualTo(2);
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
   @Test
   void upRefusesTwoFlagsNamingOnePort() throws IOException {
     held.close();
