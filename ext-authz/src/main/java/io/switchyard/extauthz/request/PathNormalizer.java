@@ -74,11 +74,13 @@ public final class PathNormalizer {
       }
       b.append(c == '\\' ? '/' : c);
     }
-    String p = b.toString().replace('\\', '/');
+    String p = removeDotSegments(b.toString().replace('\\', '/'));
+    // Envoy merges slashes after canonicalising (ConnectionManagerUtility::maybeNormalizePath), so in "/a//../b"
+    // the ".." removes the empty segment: "/a/b", not "/b".
     if (mode == Mode.MERGE_SLASHES || mode == Mode.DECODE_AND_MERGE_SLASHES) {
       p = p.replaceAll("/{2,}", "/");
     }
-    return new Result(removeDotSegments(p), query, null);
+    return new Result(p, query, null);
   }
 
   private static boolean unreserved(int v) {

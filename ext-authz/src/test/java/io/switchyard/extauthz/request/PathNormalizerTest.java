@@ -31,6 +31,18 @@ class PathNormalizerTest {
     assertThat(base.normalize(raw).error()).isNull();
   }
 
+  /**
+   * Envoy's ConnectionManagerUtility::maybeNormalizePath unescapes slashes, then canonicalises (dot segments), then
+   * merges slashes: "/a//../b" loses only the empty segment to "..", as Chromium's BackUpToPreviousSlash does.
+   */
+  @Test
+  void slashesAreMergedAfterDotSegmentsAreResolved() {
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a//../b").path()).isEqualTo("/a/b");
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a/b//..//c").path()).isEqualTo("/a/b/c");
+    assertThat(new PathNormalizer(PathNormalizer.Mode.DECODE_AND_MERGE_SLASHES).normalize("/a%2F%2F..%2Fb").path()).isEqualTo("/a/b");
+    assertThat(base.normalize("/a//../b").path()).isEqualTo("/a/b");
+  }
+
   @Test
   void mergeSlashesCollapsesRepeatedSlashes() {
     assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a//b///c").path()).isEqualTo("/a/b/c");
