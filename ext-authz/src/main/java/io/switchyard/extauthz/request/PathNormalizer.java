@@ -67,7 +67,9 @@ public final class PathNormalizer {
             i += 2;
             continue;
           }
-          b.append('%').append(Character.toUpperCase(path.charAt(i + 1))).append(Character.toUpperCase(path.charAt(i + 2)));
+          // Envoy's copy of Chromium's canonicaliser keeps such an escape exactly, hex case included, "in case the
+          // server is sensitive to changing the case of any hex letters" — and url_path matches case-sensitively.
+          b.append(path, i, i + 3);
           i += 2;
           continue;
         }

@@ -523,6 +523,19 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(deny, req().path("/admin/x^y").build())).isTrue();
     }
 
+    /** Envoy keeps a reserved escape exactly as sent (hex case included) and its url_path matcher is case-sensitive. */
+    @Test
+    void escapedSlashesAreMatchedWithTheCaseOfTheirHexDigits() throws Exception {
+      String upper = allow("  - to: [{operation: {paths: [\"/a%2Fb\"]}}]\n");
+      assertThat(allowed(upper, req().path("/a%2Fb").build())).isTrue();
+      assertThat(allowed(upper, req().path("/a%2fb").build())).isFalse();
+      assertThat(allowed(upper, req().path("/a/b").build())).isFalse();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [\"/a%2fb\"]}}]\n";
+      assertThat(allowed(deny, req().path("/a%2fb").build())).isFalse();
+      assertThat(allowed(deny, req().path("/a%2Fb").build())).isTrue();
+    }
+
     @Test
     void operationsAreOredAndTheirFieldsAnded() throws Exception {
       String y = allow("  - to:\n    - operation: {methods: [GET], paths: [/read]}\n    - operation: {methods: [POST], paths: [/write]}\n");
