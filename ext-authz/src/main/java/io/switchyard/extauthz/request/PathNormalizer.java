@@ -42,8 +42,9 @@ public final class PathNormalizer {
       if (c <= 0x20 || c >= 0x7f) {
         return new Result(path, query, "invalid character in path");
       }
-      // Escapes, backslashes, dot segments and (when merging) double slashes are what normalising changes.
-      if (c == '%' || c == '\\' || (prev == '/' && (c == '.' || (c == '/' && mode != Mode.BASE)))) {
+      // Escapes, backslashes, characters to escape, dot segments and (when merging) double slashes are what
+      // normalising changes.
+      if (c == '%' || c == '\\' || escaped(c) || (prev == '/' && (c == '.' || (c == '/' && mode != Mode.BASE)))) {
         plain = false;
       }
       prev = c;
@@ -74,6 +75,10 @@ public final class PathNormalizer {
           continue;
         }
       }
+      if (escaped(c)) {
+        b.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+        continue;
+      }
       b.append(c == '\\' ? '/' : c);
     }
     String p = removeDotSegments(b.toString().replace('\\', '/'));
@@ -83,6 +88,21 @@ public final class PathNormalizer {
       p = p.replaceAll("/{2,}", "/");
     }
     return new Result(p, query, null);
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * The printable ASCII characters Chromium's kPathCharLookup (Envoy's source/common/chromium_url/url_canon_path.cc)
+   * marks ESCAPE: Envoy's normalisation writes them as %XX, upper-case hex, so RBAC matches that form.
+   */
+  private static boolean escaped(char c) {
+    switch (c) {
+      case '"': case '<': case '>': case '^': case '`': case '{': case '|': case '}':
+        return true;
+      default:
+        return false;
+    }
   }
 
   private static boolean unreserved(int v) {

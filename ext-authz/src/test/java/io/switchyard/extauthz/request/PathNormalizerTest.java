@@ -45,6 +45,25 @@ class PathNormalizerTest {
   }
 
   /**
+   * The same canonicaliser's kPathCharLookup marks '"', '<', '>', '^', '`', '{', '|' and '}' ESCAPE: they leave
+   * normalisation as %XX with upper-case hex (AppendEscapedChar), which is what Envoy's RBAC then matches.
+   */
+  @Test
+  void charactersEnvoysCanonicaliserEscapesAreEscaped() {
+    String[][] cases = {
+        {"/a{b}", "/a%7Bb%7D"},
+        {"/x^y|z", "/x%5Ey%7Cz"},
+        {"/q\"<>`", "/q%22%3C%3E%60"},
+        {"/a/../{x}", "/%7Bx%7D"},
+        {"/[a]*!$&'()+,;=:@", "/[a]*!$&'()+,;=:@"},
+    };
+    for (String[] c : cases) {
+      assertThat(base.normalize(c[0]).path()).as(c[0]).isEqualTo(c[1]);
+      assertThat(new PathNormalizer(PathNormalizer.Mode.NONE).normalize(c[0]).path()).as(c[0]).isEqualTo(c[0]);
+    }
+  }
+
+  /**
    * Envoy's ConnectionManagerUtility::maybeNormalizePath unescapes slashes, then canonicalises (dot segments), then
    * merges slashes: "/a//../b" loses only the empty segment to "..", as Chromium's BackUpToPreviousSlash does.
    */
