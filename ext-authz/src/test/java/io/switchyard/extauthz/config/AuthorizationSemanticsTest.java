@@ -472,6 +472,44 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info?x=/admin").build())).isTrue();
     }
 
+    /**
+     * Istio generates url_path for paths, and Envoy's PathMatcher matches PathUtil::removeQueryAndFragment(:path):
+     * everything from the first '?' or '#' is gone for exact, prefix, suffix, presence and template values alike.
+     */
+    @Test
+    void everyPathFormIgnoresQueryAndFragment() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info#x").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info#x?y").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info?").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*.png\"]}}]\n"), req().path("/a.png?v=1").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*=1\"]}}]\n"), req().path("/a.png?v=1").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/api/*\"]}}]\n"), req().path("/api?/x").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/f/{*}\"]}}]\n"), req().path("/f/a?b/c").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/f/{**}\"]}}]\n"), req().path("/f/a#b*c").build())).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {notPaths: [/public]}}]\n";
+      assertThat(allowed(deny, req().path("/public?next=/admin").build())).isTrue();
+      assertThat(allowed(deny, req().path("/admin?x=/public").build())).isFalse();
+    }
+
+    /**
+     * Istio's StringMatcher: only a leading or trailing '*' is special (a value both starting and ending with '*' is a
+     * suffix ending in '*'), '*' alone is the regex ".+", and nothing ignores case.
+     */
+    @Test
+    void pathValuesAreIstiosStringMatcherForms() throws Exception {
+      String mid = allow("  - to: [{operation: {paths: [\"/a*b\"]}}]\n");
+      assertThat(allowed(mid, req().path("/a*b").build())).isTrue();
+      assertThat(allowed(mid, req().path("/axb").build())).isFalse();
+      String both = allow("  - to: [{operation: {paths: [\"*/b*\"]}}]\n");
+      assertThat(allowed(both, req().path("/x/b*").build())).isTrue();
+      assertThat(allowed(both, req().path("/x/bc").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*\"]}}]\n"), req().path("/").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {notPaths: [\"*\"]}}]\n"), req().path("/").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/API/*\"]}}]\n"), req().path("/api/x").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*/X\"]}}]\n"), req().path("/a/x").build())).isFalse();
+    }
+
     @Test
     void pathsAreMatchedAfterNormalisation() throws Exception {
       String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [\"/admin*\"]}}]\n";
@@ -952,6 +990,12 @@ class AuthorizationSemanticsTest {
       assertThat(when("request.headers[:method]", "values: [GET]", r)).isFalse();
       assertThat(when("request.headers[:path]", "values: [\"/a/b?x=1\"]", r)).isTrue();
       assertThat(when("request.headers[:path]", "values: [/a/b]", r)).isFalse();
+      // Envoy's header matcher compares the :path header as Envoy holds it: query included, not re-normalised here.
+      RequestAttributes dots = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("GET").setPath("/a/../b?x=1").setHost("httpbin.example.com").putHeaders(":path", "/a/../b?x=1"));
+      assertThat(when("request.headers[:path]", "values: [\"/a/../b?x=1\"]", dots)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [\"/b*\"]", dots)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/b]}}]\n"), dots)).isTrue();
       RequestAttributes full = fromEnvoy("HTTP/2", "httpbin.example.com");
       assertThat(when("request.headers[:method]", "values: [GET]", full)).isTrue();
       assertThat(when("request.headers[:path]", "values: [/]", full)).isTrue();
