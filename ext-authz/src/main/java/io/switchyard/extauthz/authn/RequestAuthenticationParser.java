@@ -104,7 +104,7 @@ public final class RequestAuthenticationParser {
       doc.onlyKeys(hp, "fromHeaders entry", Set.of("name", "prefix"));
       String name = doc.string(hp + "/name", "fromHeaders.name", true);
       String prefix = doc.string(hp + "/prefix", "fromHeaders.prefix", false);
-      String lower = name.toLowerCase(Locale.ROOT);
+      String lower = asciiLower(name);
       // Envoy's jwt_authn reads the request header map, where "host" finds the :authority entry (HTTP/1.1's Host is
       // stored there): read what request.headers[host] reads.
       locations.add(new TokenLocation(TokenLocation.Kind.HEADER, lower.equals("host") ? RequestAttributes.AUTHORITY : lower,
@@ -168,5 +168,18 @@ public final class RequestAuthenticationParser {
     } catch (URISyntaxException e) {
       throw doc.error(p, what + " '" + text + "' is not an http(s) URL");
     }
+  }
+
+  /**
+   * Envoy's Http::LowerCaseString (absl::AsciiStrToLower) folds A-Z only; Java's toLowerCase would also turn the
+   * Kelvin sign U+212A into 'k' and so find a header Envoy never looks up.
+   */
+  private static String asciiLower(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      b.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return b.toString();
   }
 }

@@ -544,6 +544,19 @@ class AuthenticatorTest {
   }
 
   /**
+   * Envoy keys the fromHeaders look-up by Http::LowerCaseString, which lower-cases A-Z only: a name spelled with the
+   * Kelvin sign (U+212A, which Java lower-cases to 'k') names no header a request can carry, so no token is found.
+   */
+  @Test
+  void fromHeadersNamesFoldOnlyAsciiLettersAsEnvoysLowerCaseStringDoes() throws Exception {
+    String t = issuer.token(c -> { });
+    WorkloadPolicies kelvin = rules(uriRule() + "    fromHeaders: [{name: \"X-\u212Aey\"}]\n");
+    assertThat(run(kelvin, req().header("x-key", t).build()).identity().present()).isFalse();
+    WorkloadPolicies ascii = rules(uriRule() + "    fromHeaders: [{name: \"X-KEY\"}]\n");
+    assertThat(run(ascii, req().header("x-key", t).build()).identity().present()).isTrue();
+  }
+
+  /**
    * Envoy's jwt_authn extractor, which Istio's fromHeaders prefix configures, looks for the prefix exactly
    * (case-sensitive) anywhere in the header value: "bearer <token>" holds no token for it, so the request
    * goes on without identity, whether the token is valid or expired, as under Istio.
