@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import io.switchyard.extauthz.policy.AuthorizationPolicyParser;
 import io.switchyard.extauthz.policy.Resources;
 import io.switchyard.extauthz.policy.Scope;
+import io.switchyard.extauthz.request.RequestAttributes;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import java.net.URI;
@@ -103,7 +104,11 @@ public final class RequestAuthenticationParser {
       doc.onlyKeys(hp, "fromHeaders entry", Set.of("name", "prefix"));
       String name = doc.string(hp + "/name", "fromHeaders.name", true);
       String prefix = doc.string(hp + "/prefix", "fromHeaders.prefix", false);
-      locations.add(new TokenLocation(TokenLocation.Kind.HEADER, name.toLowerCase(Locale.ROOT), prefix == null ? "" : prefix));
+      String lower = asciiLower(name);
+      // Envoy's jwt_authn reads the request header map, where "host" finds the :authority entry (HTTP/1.1's Host is
+      // stored there): read what request.headers[host] reads.
+      locations.add(new TokenLocation(TokenLocation.Kind.HEADER, lower.equals("host") ? RequestAttributes.AUTHORITY : lower,
+          prefix == null ? "" : prefix));
     }
     for (String param : doc.strings(p + "/fromParams", "fromParams")) {
       locations.add(new TokenLocation(TokenLocation.Kind.PARAM, param, ""));
@@ -163,5 +168,18 @@ public final class RequestAuthenticationParser {
     } catch (URISyntaxException e) {
       throw doc.error(p, what + " '" + text + "' is not an http(s) URL");
     }
+  }
+
+  /**
+   * Envoy's Http::LowerCaseString (absl::AsciiStrToLower) folds A-Z only; Java's toLowerCase would also turn the
+   * Kelvin sign U+212A into 'k' and so find a header Envoy never looks up.
+   */
+  private static String asciiLower(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      b.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return b.toString();
   }
 }

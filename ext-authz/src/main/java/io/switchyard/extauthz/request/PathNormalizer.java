@@ -42,8 +42,9 @@ public final class PathNormalizer {
       if (c <= 0x20 || c >= 0x7f) {
         return new Result(path, query, "invalid character in path");
       }
-      // Escapes, backslashes, dot segments and (when merging) double slashes are what normalising changes.
-      if (c == '%' || c == '\\' || (prev == '/' && (c == '.' || (c == '/' && mode != Mode.BASE)))) {
+      // Escapes, backslashes, characters to escape, dot segments and (when merging) double slashes are what
+      // normalising changes.
+      if (c == '%' || c == '\\' || escaped(c) || (prev == '/' && (c == '.' || (c == '/' && mode != Mode.BASE)))) {
         plain = false;
       }
       prev = c;
@@ -67,18 +68,41 @@ public final class PathNormalizer {
             i += 2;
             continue;
           }
-          b.append('%').append(Character.toUpperCase(path.charAt(i + 1))).append(Character.toUpperCase(path.charAt(i + 2)));
+          // Envoy's copy of Chromium's canonicaliser keeps such an escape exactly, hex case included, "in case the
+          // server is sensitive to changing the case of any hex letters" — and url_path matches case-sensitively.
+          b.append(path, i, i + 3);
           i += 2;
           continue;
         }
       }
+      if (escaped(c)) {
+        b.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+        continue;
+      }
       b.append(c == '\\' ? '/' : c);
     }
-    String p = b.toString().replace('\\', '/');
+    String p = removeDotSegments(b.toString().replace('\\', '/'));
+    // Envoy merges slashes after canonicalising (ConnectionManagerUtility::maybeNormalizePath), so in "/a//../b"
+    // the ".." removes the empty segment: "/a/b", not "/b".
     if (mode == Mode.MERGE_SLASHES || mode == Mode.DECODE_AND_MERGE_SLASHES) {
       p = p.replaceAll("/{2,}", "/");
     }
-    return new Result(removeDotSegments(p), query, null);
+    return new Result(p, query, null);
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * The printable ASCII characters Chromium's kPathCharLookup (Envoy's source/common/chromium_url/url_canon_path.cc)
+   * marks ESCAPE: Envoy's normalisation writes them as %XX, upper-case hex, so RBAC matches that form.
+   */
+  private static boolean escaped(char c) {
+    switch (c) {
+      case '"': case '<': case '>': case '^': case '`': case '{': case '|': case '}':
+        return true;
+      default:
+        return false;
+    }
   }
 
   private static boolean unreserved(int v) {

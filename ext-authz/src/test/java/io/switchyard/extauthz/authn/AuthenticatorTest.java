@@ -526,6 +526,37 @@ class AuthenticatorTest {
   }
 
   /**
+   * Envoy's jwt_authn looks a fromHeaders name up in the request header map, where "host" is the :authority entry
+   * (HTTP/1.1's Host is stored there): a token in fromHeaders [{name: host}] is read from :authority, the value
+   * request.headers[host] also reads, not from a "host" entry a hand-written CheckRequest may carry beside it.
+   */
+  @Test
+  void aHostTokenLocationReadsTheAuthorityAsEnvoysHeaderMapDoes() throws Exception {
+    String t = issuer.token(c -> { });
+    for (String name : List.of("host", "Host", ":authority")) {
+      WorkloadPolicies p = rules(uriRule() + "    fromHeaders: [{name: \"" + name + "\"}]\n");
+      AuthnResult a = run(p, RequestAttributes.builder().workload(W).method("GET").path("/")
+          .header(":authority", t).header("host", "www.example.com").build());
+      assertThat(a.identity().present()).as(name).isTrue();
+      // Without :authority in the headers it is the host Envoy always sends as http.host.
+      assertThat(run(p, req().host(t).build()).identity().present()).as(name).isTrue();
+    }
+  }
+
+  /**
+   * Envoy keys the fromHeaders look-up by Http::LowerCaseString, which lower-cases A-Z only: a name spelled with the
+   * Kelvin sign (U+212A, which Java lower-cases to 'k') names no header a request can carry, so no token is found.
+   */
+  @Test
+  void fromHeadersNamesFoldOnlyAsciiLettersAsEnvoysLowerCaseStringDoes() throws Exception {
+    String t = issuer.token(c -> { });
+    WorkloadPolicies kelvin = rules(uriRule() + "    fromHeaders: [{name: \"X-\u212Aey\"}]\n");
+    assertThat(run(kelvin, req().header("x-key", t).build()).identity().present()).isFalse();
+    WorkloadPolicies ascii = rules(uriRule() + "    fromHeaders: [{name: \"X-KEY\"}]\n");
+    assertThat(run(ascii, req().header("x-key", t).build()).identity().present()).isTrue();
+  }
+
+  /**
    * Envoy's jwt_authn extractor, which Istio's fromHeaders prefix configures, looks for the prefix exactly
    * (case-sensitive) anywhere in the header value: "bearer <token>" holds no token for it, so the request
    * goes on without identity, whether the token is valid or expired, as under Istio.

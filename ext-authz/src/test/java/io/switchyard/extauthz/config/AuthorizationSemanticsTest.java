@@ -472,6 +472,44 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info?x=/admin").build())).isTrue();
     }
 
+    /**
+     * Istio generates url_path for paths, and Envoy's PathMatcher matches PathUtil::removeQueryAndFragment(:path):
+     * everything from the first '?' or '#' is gone for exact, prefix, suffix, presence and template values alike.
+     */
+    @Test
+    void everyPathFormIgnoresQueryAndFragment() throws Exception {
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info#x").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info#x?y").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/info]}}]\n"), req().path("/info?").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*.png\"]}}]\n"), req().path("/a.png?v=1").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*=1\"]}}]\n"), req().path("/a.png?v=1").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/api/*\"]}}]\n"), req().path("/api?/x").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/f/{*}\"]}}]\n"), req().path("/f/a?b/c").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/f/{**}\"]}}]\n"), req().path("/f/a#b*c").build())).isTrue();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {notPaths: [/public]}}]\n";
+      assertThat(allowed(deny, req().path("/public?next=/admin").build())).isTrue();
+      assertThat(allowed(deny, req().path("/admin?x=/public").build())).isFalse();
+    }
+
+    /**
+     * Istio's StringMatcher: only a leading or trailing '*' is special (a value both starting and ending with '*' is a
+     * suffix ending in '*'), '*' alone is the regex ".+", and nothing ignores case.
+     */
+    @Test
+    void pathValuesAreIstiosStringMatcherForms() throws Exception {
+      String mid = allow("  - to: [{operation: {paths: [\"/a*b\"]}}]\n");
+      assertThat(allowed(mid, req().path("/a*b").build())).isTrue();
+      assertThat(allowed(mid, req().path("/axb").build())).isFalse();
+      String both = allow("  - to: [{operation: {paths: [\"*/b*\"]}}]\n");
+      assertThat(allowed(both, req().path("/x/b*").build())).isTrue();
+      assertThat(allowed(both, req().path("/x/bc").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*\"]}}]\n"), req().path("/").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {notPaths: [\"*\"]}}]\n"), req().path("/").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/API/*\"]}}]\n"), req().path("/api/x").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"*/X\"]}}]\n"), req().path("/a/x").build())).isFalse();
+    }
+
     @Test
     void pathsAreMatchedAfterNormalisation() throws Exception {
       String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [\"/admin*\"]}}]\n";
@@ -506,7 +544,7 @@ class AuthorizationSemanticsTest {
 
     /**
      * Istio hands templates to Envoy's uri_template matcher, which turns {*} into [pchar]+ and {**} into [pchar/]*
-     * (uri_template_internal.cc, kLiteral: RFC 3986 pchar without '*'): a segment with '*', '[', '|', … is not matched.
+     * (uri_template_internal.cc, kLiteral: RFC 3986 pchar without '*'): a segment with '*', '[', ']', … is not matched.
      */
     @Test
     void pathTemplateOperatorsMatchOnlyTheCharactersOfEnvoysUriTemplate() throws Exception {
@@ -514,13 +552,43 @@ class AuthorizationSemanticsTest {
       assertThat(allowed(one, req().path("/files/a;b=c:d@e!$&'()+,~%2A").build())).isTrue();
       assertThat(allowed(one, req().path("/files/a*b").build())).isFalse();
       assertThat(allowed(one, req().path("/files/a[1]").build())).isFalse();
-      assertThat(allowed(one, req().path("/files/a|b").build())).isFalse();
       String many = allow("  - to: [{operation: {paths: [\"/files/{**}\"]}}]\n");
       assertThat(allowed(many, req().path("/files/x/y;z").build())).isTrue();
       assertThat(allowed(many, req().path("/files/x/a*b").build())).isFalse();
       String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
           + "  - to: [{operation: {paths: [\"/admin/{**}\"]}}]\n";
-      assertThat(allowed(deny, req().path("/admin/x^y").build())).isTrue();
+      assertThat(allowed(deny, req().path("/admin/x]y").build())).isTrue();
+    }
+
+    /**
+     * Envoy's path normalisation (Istio BASE) escapes '^', '|', '{', '}', '"', '<', '>' and '`' (Chromium's
+     * kPathCharLookup ESCAPE) before RBAC matches: the escaped form is what paths and templates see, so a DENY on
+     * /admin/{**} also covers /admin/x^y (as /admin/x%5Ey), and exact values must spell the escape.
+     */
+    @Test
+    void pathsSeeTheCharactersEnvoysNormalisationEscapesAsEscapes() throws Exception {
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [\"/admin/{**}\"]}}]\n";
+      assertThat(allowed(deny, req().path("/admin/x^y").build())).isFalse();
+      assertThat(allowed(deny, req().path("/admin/a|b").build())).isFalse();
+      String one = allow("  - to: [{operation: {paths: [\"/files/{*}\"]}}]\n");
+      assertThat(allowed(one, req().path("/files/a|b").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/q/a%7Bb%7D\"]}}]\n"), req().path("/q/a{b}").build())).isTrue();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/q/a^b\"]}}]\n"), req().path("/q/a^b").build())).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [\"/q/a%5Eb\"]}}]\n"), req().path("/q/a^b").build())).isTrue();
+    }
+
+    /** Envoy keeps a reserved escape exactly as sent (hex case included) and its url_path matcher is case-sensitive. */
+    @Test
+    void escapedSlashesAreMatchedWithTheCaseOfTheirHexDigits() throws Exception {
+      String upper = allow("  - to: [{operation: {paths: [\"/a%2Fb\"]}}]\n");
+      assertThat(allowed(upper, req().path("/a%2Fb").build())).isTrue();
+      assertThat(allowed(upper, req().path("/a%2fb").build())).isFalse();
+      assertThat(allowed(upper, req().path("/a/b").build())).isFalse();
+      String deny = HEAD + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+          + "  - to: [{operation: {paths: [\"/a%2fb\"]}}]\n";
+      assertThat(allowed(deny, req().path("/a%2fb").build())).isFalse();
+      assertThat(allowed(deny, req().path("/a%2Fb").build())).isTrue();
     }
 
     @Test
@@ -922,6 +990,12 @@ class AuthorizationSemanticsTest {
       assertThat(when("request.headers[:method]", "values: [GET]", r)).isFalse();
       assertThat(when("request.headers[:path]", "values: [\"/a/b?x=1\"]", r)).isTrue();
       assertThat(when("request.headers[:path]", "values: [/a/b]", r)).isFalse();
+      // Envoy's header matcher compares the :path header as Envoy holds it: query included, not re-normalised here.
+      RequestAttributes dots = fromWire(io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+          .setMethod("GET").setPath("/a/../b?x=1").setHost("httpbin.example.com").putHeaders(":path", "/a/../b?x=1"));
+      assertThat(when("request.headers[:path]", "values: [\"/a/../b?x=1\"]", dots)).isTrue();
+      assertThat(when("request.headers[:path]", "values: [\"/b*\"]", dots)).isFalse();
+      assertThat(allowed(allow("  - to: [{operation: {paths: [/b]}}]\n"), dots)).isTrue();
       RequestAttributes full = fromEnvoy("HTTP/2", "httpbin.example.com");
       assertThat(when("request.headers[:method]", "values: [GET]", full)).isTrue();
       assertThat(when("request.headers[:path]", "values: [/]", full)).isTrue();

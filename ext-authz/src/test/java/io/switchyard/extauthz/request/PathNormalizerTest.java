@@ -20,7 +20,7 @@ class PathNormalizerTest {
       "/a/%2E%2E/b,/b",
       "/%61dmin,/admin",
       "/a%2Fb,/a%2Fb",
-      "/a%2fb,/a%2Fb",
+      "/a%2fb,/a%2fb",
       "/a\\b,/a/b",
       "/a//b,/a//b",
       "/%7Euser,/~user",
@@ -29,6 +29,50 @@ class PathNormalizerTest {
   void baseNormalisationDecodesUnreservedAndResolvesDotSegments(String raw, String expected) {
     assertThat(base.normalize(raw).path()).isEqualTo(expected);
     assertThat(base.normalize(raw).error()).isNull();
+  }
+
+  /**
+   * Envoy's copy of Chromium's path canonicaliser (source/common/chromium_url/url_canon_path.cc) copies an escape it
+   * keeps exactly, "in case the server is sensitive to changing the case of any hex letters"; Envoy's
+   * path_utility_test pins "/a/%2F%2f/c", "/%5c%25" and "/%c0%af" as unchanged.
+   */
+  @ParameterizedTest
+  @CsvSource({"/a/%2F%2f/c,/a/%2F%2f/c", "/%5c%25,/%5c%25", "/%c0%af,/%c0%af", "/%7e%2e/x,/~./x", "/a/%2e%2E/b,/b"})
+  void keptEscapesKeepTheCaseOfTheirHexDigitsAsEnvoysCanonicaliserDoes(String raw, String expected) {
+    for (PathNormalizer.Mode m : new PathNormalizer.Mode[] {PathNormalizer.Mode.BASE, PathNormalizer.Mode.MERGE_SLASHES}) {
+      assertThat(new PathNormalizer(m).normalize(raw).path()).as(m.name()).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * The same canonicaliser's kPathCharLookup marks '"', '<', '>', '^', '`', '{', '|' and '}' ESCAPE: they leave
+   * normalisation as %XX with upper-case hex (AppendEscapedChar), which is what Envoy's RBAC then matches.
+   */
+  @Test
+  void charactersEnvoysCanonicaliserEscapesAreEscaped() {
+    String[][] cases = {
+        {"/a{b}", "/a%7Bb%7D"},
+        {"/x^y|z", "/x%5Ey%7Cz"},
+        {"/q\"<>`", "/q%22%3C%3E%60"},
+        {"/a/../{x}", "/%7Bx%7D"},
+        {"/[a]*!$&'()+,;=:@", "/[a]*!$&'()+,;=:@"},
+    };
+    for (String[] c : cases) {
+      assertThat(base.normalize(c[0]).path()).as(c[0]).isEqualTo(c[1]);
+      assertThat(new PathNormalizer(PathNormalizer.Mode.NONE).normalize(c[0]).path()).as(c[0]).isEqualTo(c[0]);
+    }
+  }
+
+  /**
+   * Envoy's ConnectionManagerUtility::maybeNormalizePath unescapes slashes, then canonicalises (dot segments), then
+   * merges slashes: "/a//../b" loses only the empty segment to "..", as Chromium's BackUpToPreviousSlash does.
+   */
+  @Test
+  void slashesAreMergedAfterDotSegmentsAreResolved() {
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a//../b").path()).isEqualTo("/a/b");
+    assertThat(new PathNormalizer(PathNormalizer.Mode.MERGE_SLASHES).normalize("/a/b//..//c").path()).isEqualTo("/a/b/c");
+    assertThat(new PathNormalizer(PathNormalizer.Mode.DECODE_AND_MERGE_SLASHES).normalize("/a%2F%2F..%2Fb").path()).isEqualTo("/a/b");
+    assertThat(base.normalize("/a//../b").path()).isEqualTo("/a/b");
   }
 
   @Test
