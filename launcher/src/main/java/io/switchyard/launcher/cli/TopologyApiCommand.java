@@ -42,7 +42,7 @@ public final class TopologyApiCommand implements Callable<Integer> {
   @Option(names = "--retention", paramLabel = "DURATION", description = "Age after which aggregate windows are dropped, e.g. 3d, 12h (default: ${DEFAULT-VALUE}).")
   String retention = "3d";
 
-  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one a line: every route but /api/health then needs one.")
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one a line: every API route but /api/health then needs one (not the built-in page, which holds no data).")
   Path tokensFile;
 
   @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "Browser origin allowed to read responses (repeatable; * = any).")
