@@ -450,6 +450,21 @@ class ApiRouterTest {
         assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse());
   }
 
+  @Test
+  void everyRouteThatATokensFileGuardsDocumentsItsUnauthorizedAnswer() throws Exception {
+    JsonNode doc = JSON.readTree(get(open, "/api/v1/openapi.json").body());
+    doc.get("paths").fields().forEachRemaining(e -> {
+      String path = e.getKey().replace("{name}", "checkout");
+      try {
+        int status = get(guarded, path).statusCode();
+        // The document used to leave out the 401 its own route answers on a guarded server.
+        assertThat(e.getValue().at("/get/responses").has("401")).as(e.getKey() + " answers " + status).isEqualTo(status == 401);
+      } catch (Exception ex) {
+        throw new AssertionError(ex);
+      }
+    });
+  }
+
   private static void collectRefs(JsonNode n, List<String> out) {
     if (n.isObject()) {
       n.fields().forEachRemaining(e -> {
