@@ -49,14 +49,17 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   private record StreamType(long stream, String typeUrl) {}
 
   private final SimpleCache<String> cache;
+  private final ConfigWatcher watches;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
   // Names reported missing (or removed) that the client has not subscribed to again since.
   private final Map<StreamType, Set<String>> reported = new ConcurrentHashMap<>();
   // Names the client subscribed to by name and has not unsubscribed from; never the wildcard.
   private final Map<StreamType, Set<String>> subscribed = new ConcurrentHashMap<>();
 
-  MissingResources(SimpleCache<String> cache) {
+  /** Reads snapshots from {@code cache} and opens watches through {@code watches}, which end in that cache. */
+  MissingResources(SimpleCache<String> cache, ConfigWatcher watches) {
     this.cache = cache;
+    this.watches = watches;
   }
 
   // ------------------------------------------------------------------ callbacks
@@ -128,7 +131,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
-    return cache.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+    return watches.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
   }
 
@@ -143,7 +146,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     Set<String> missing = stream == null || pendingResources.isEmpty()
         ? Set.of() : missing(stream, request, resourceVersions, pendingResources);
     if (missing.isEmpty()) {
-      return cache.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+      return watches.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
           responseConsumer, hasClusterChanged);
     }
     Map<String, String> tracked = new HashMap<>(resourceVersions);
@@ -151,7 +154,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     missing.forEach(name -> tracked.put(name, ""));
     reported.computeIfAbsent(new StreamType(stream, request.getTypeUrl()), k -> ConcurrentHashMap.newKeySet())
         .addAll(missing);
-    return cache.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
+    return watches.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
         hasClusterChanged);
   }
 

@@ -481,4 +481,193 @@ class XdsProtocolTest {
       assertThat(ads.responses.poll(700, TimeUnit.MILLISECONDS)).isNull();
     }
   }
+
+  /** The mesh of {@link #meshWithDetails()} with the gateway's route moved to details, a cluster the edit adds. */
+  static String meshRoutingToDetails() {
+    return meshWithDetails().replace("- to: [{service: reviews}]", "- to: [{service: details}]");
+  }
+
+  static boolean routesTo(DiscoveryResponse r, String cluster) throws Exception {
+    if (!r.getTypeUrl().equals(AdsClient.RDS)) {
+      return false;
+    }
+    for (com.google.protobuf.Any a : r.getResourcesList()) {
+      for (var vh : a.unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class).getVirtualHostsList()) {
+        for (var route : vh.getRoutesList()) {
+          if (route.getRoute().getCluster().equals(cluster)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  static boolean hasCluster(DiscoveryResponse r, String cluster) throws Exception {
+    return r.getTypeUrl().equals(AdsClient.CDS) && clusterNames(r).contains(cluster);
+  }
+
+  /**
+   * Reads responses until one routes to {@code cluster} and one carries it, and returns them in arrival order as
+   * "CDS"/"RDS" markers (other responses are skipped).
+   */
+  static List<String> orderOfClusterAndRoutes(AdsClient ads, String cluster) throws Exception {
+    List<String> order = new java.util.ArrayList<>();
+    while (!order.contains("CDS") || !order.contains("RDS")) {
+      DiscoveryResponse r = ads.next();
+      if (hasCluster(r, cluster)) {
+        order.add("CDS");
+      } else if (routesTo(r, cluster)) {
+        order.add("RDS");
+      }
+    }
+    return order;
+  }
+
+  /** The next route response, skipping responses of other types. */
+  static DiscoveryResponse nextRoutes(AdsClient ads) throws Exception {
+    DiscoveryResponse r = ads.next();
+    while (!r.getTypeUrl().equals(AdsClient.RDS)) {
+      r = ads.next();
+    }
+    return r;
+  }
+
+  /** Subscribes to every cluster and to the gateway's routes; answers the routes, leaves the clusters un-ACKed. */
+  static DiscoveryResponse clustersUnackedRoutesAcked(AdsClient ads) throws Exception {
+    ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+    DiscoveryResponse cds = ads.next();
+    assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.RDS).addResourceNames("http.8080").build());
+    DiscoveryResponse rds = ads.next();
+    assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+    ads.send(AdsClient.ack(rds, List.of("http.8080")));
+    return cds;
+  }
+
+  /**
+   * xds_protocol.rst, "Eventual consistency considerations": routes come after the clusters they use. An edit landing
+   * while the client's ACK of the clusters is on its way (no cluster request open) used to send the new routes at once
+   * and the new cluster one round trip later; now the routes wait for that cluster.
+   */
+  @Test
+  void sotwRoutesToANewClusterWaitForTheClustersWhileTheClusterAckIsOnItsWay() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      DiscoveryResponse cds = clustersUnackedRoutesAcked(ads);
+
+      reload(meshRoutingToDetails());
+      ads.send(AdsClient.ack(cds, List.of()));
+
+      assertThat(orderOfClusterAndRoutes(ads, DETAILS)).containsExactly("CDS", "RDS");
+    }
+  }
+
+  /**
+   * Routes held for the clusters are answered from the newest snapshot: an edit landing meanwhile is what the client
+   * gets right after the clusters, not the routes it replaced.
+   */
+  @Test
+  void sotwHeldRoutesAreAnsweredFromTheNewestSnapshot() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      DiscoveryResponse cds = clustersUnackedRoutesAcked(ads);
+
+      reload(meshRoutingToDetails());
+      reload(meshWithDetails().replace("- to: [{service: reviews}]", "- to: [{service: ratings}]"));
+      ads.send(AdsClient.ack(cds, List.of()));
+
+      DiscoveryResponse first = ads.next();
+      assertThat(hasCluster(first, DETAILS)).isTrue();
+      DiscoveryResponse routes = nextRoutes(ads);
+      assertThat(routesTo(routes, RATINGS)).isTrue();
+    }
+  }
+
+  /** A NACK of the clusters instead of the ACK: the new clusters are sent at once, and the routes right after. */
+  @Test
+  void sotwRoutesToANewClusterFollowTheClustersWhenTheClusterUpdateWasRejected() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      DiscoveryResponse cds = clustersUnackedRoutesAcked(ads);
+
+      reload(meshRoutingToDetails());
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).setResponseNonce(cds.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("cluster rejected by test")).build());
+
+      assertThat(orderOfClusterAndRoutes(ads, DETAILS)).containsExactly("CDS", "RDS");
+    }
+  }
+
+  /** A client that never asked for clusters (e.g. it gets them elsewhere) is not kept waiting for them. */
+  @Test
+  void sotwRoutesReachAClientWithoutAClusterSubscription() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.RDS)
+          .addResourceNames("http.8080").build());
+      DiscoveryResponse rds = ads.next();
+      ads.send(AdsClient.ack(rds, List.of("http.8080")));
+
+      reload(meshRoutingToDetails());
+      assertThat(routesTo(nextRoutes(ads), DETAILS)).isTrue();
+    }
+  }
+
+  /**
+   * A client naming its clusters (proxyless gRPC asks for the clusters its routes use) gets routes to a cluster it has
+   * not named yet: it only names it once it has those routes.
+   */
+  @Test
+  void sotwRoutesReachAClientThatNamesItsClusters() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS)
+          .addResourceNames(REVIEWS).build());
+      ads.send(AdsClient.ack(ads.next(), List.of(REVIEWS)));
+      ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.RDS).addResourceNames("http.8080").build());
+      DiscoveryResponse rds = ads.next();
+      ads.send(AdsClient.ack(rds, List.of("http.8080")));
+
+      reload(meshRoutingToDetails());
+      assertThat(routesTo(nextRoutes(ads), DETAILS)).isTrue();
+    }
+  }
+
+  /** The same race over delta ADS: the routes to the new cluster wait for it there too. */
+  @Test
+  void deltaRoutesToANewClusterWaitForTheClustersWhileTheClusterAckIsOnItsWay() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DeltaDiscoveryResponse cds = ads.nextDelta();
+      assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      ads.send(subscribe(AdsClient.RDS, "http.8080"));
+      DeltaDiscoveryResponse rds = ads.nextDelta();
+      assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      ads.send(deltaAck(rds));
+
+      reload(meshRoutingToDetails());
+      ads.send(deltaAck(cds));
+
+      List<String> order = new java.util.ArrayList<>();
+      while (!order.contains("CDS") || !order.contains("RDS")) {
+        DeltaDiscoveryResponse r = ads.nextDelta();
+        if (r.getTypeUrl().equals(AdsClient.CDS) && deltaNames(r).contains(DETAILS)) {
+          order.add("CDS");
+        } else if (r.getTypeUrl().equals(AdsClient.RDS) && r.getResourcesList().stream().anyMatch(res -> {
+          try {
+            return res.getResource().unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+                .getVirtualHostsList().stream().flatMap(vh -> vh.getRoutesList().stream())
+                .anyMatch(route -> route.getRoute().getCluster().equals(DETAILS));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+          }
+        })) {
+          order.add("RDS");
+        }
+      }
+      assertThat(order).containsExactly("CDS", "RDS");
+    }
+  }
 }
