@@ -65,6 +65,27 @@ class JsonEndpointTest {
             "ratelimit_service_should_rate_limit_error{err_type=\"service_error\"} 0.0");
   }
 
+  @Test
+  void aBodyOverTheSizeLimitIsRefusedUncountedWhileTooManyDescriptorsIsAServiceError() throws Exception {
+    // The size limit is checked before the body is read as a request (as gRPC's inbound message limit is, in the
+    // transport), so only the descriptor count reaches the service and its service_error.
+    HttpClient http = HttpClient.newHttpClient();
+    URI uri = URI.create("http://127.0.0.1:" + admin.port() + "/json");
+    String huge = "{\"domain\":\"web\",\"descriptors\":[{\"entries\":[{\"key\":\"user\",\"value\":\""
+        + "x".repeat(70_000) + "\"}]}]}";
+    assertThat(http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(huge)).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+    assertThat(scrape().lines()).contains("ratelimit_service_should_rate_limit_error{err_type=\"service_error\"} 0.0")
+        .noneMatch(l -> l.startsWith("ratelimit_service_call_should_rate_limit_service_error_total{"));
+
+    String many = "{\"domain\":\"web\",\"descriptors\":["
+        + String.join(",", java.util.Collections.nCopies(65, "{\"entries\":[{\"key\":\"user\",\"value\":\"j\"}]}")) + "]}";
+    assertThat(http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(many)).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+    assertThat(scrape().lines()).contains("ratelimit_service_should_rate_limit_error{err_type=\"service_error\"} 1.0",
+        "ratelimit_service_call_should_rate_limit_service_error_total{reason=\"resource_exhausted\"} 1.0");
+  }
+
   private String scrape() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create().write(out, metrics.registry().scrape());
