@@ -76,13 +76,19 @@ public final class IngestCommand implements Callable<Integer> {
     // Ports first: IngestConfig refuses a port out of range without naming the flag.
     admin.listenPorts().add("--otlp-grpc-port", host, otlpGrpcPort).add("--otlp-http-port", host, otlpHttpPort)
         .add("--als-port", host, alsPort).check();
+    checkSizes();
     IngestConfig config = config(kafka.bootstrapServers, kafka.topicPrefix, dataDir)
         .withPorts(otlpGrpcPort, otlpHttpPort, alsPort).withHost(host)
         .withSecurity(tls.tls().orElse(null), clientToken())
         .withMapping(mapping())
-        .withCompression(compression).withMaxMessageBytes(maxMessageMb << 20).withMaxQueuedRequests(maxQueuedRequests)
+        .withMaxMessageBytes(maxMessageMb << 20).withMaxQueuedRequests(maxQueuedRequests)
         .withFlowControl(new PublisherOptions(inflightMb << 20, PublisherOptions.DEFAULTS.ackTimeout(),
             PublisherOptions.DEFAULTS.retryAfter()), spoolMb << 20);
+    try {
+      config = config.withCompression(compression);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--compression: " + e.getMessage());
+    }
     var out = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
@@ -93,6 +99,26 @@ public final class IngestCommand implements Callable<Integer> {
     }
     p.awaitShutdown(admin.drain());
     return 0;
+  }
+
+  /**
+   * The flags in their own units: the config checks the byte counts under its field names
+   * ("maxMessageBytes must be >= 1024"), and 2048 MiB and more overflowed the shift to an int of bytes.
+   */
+  private void checkSizes() {
+    int maxMessageMib = Integer.MAX_VALUE >> 20;
+    if (maxMessageMb < 1 || maxMessageMb > maxMessageMib) {
+      throw new UsageException("--max-message-mb must be 1 to " + maxMessageMib + " (MiB), got " + maxMessageMb);
+    }
+    if (inflightMb < 1 || inflightMb > Long.MAX_VALUE >> 20) {
+      throw new UsageException("--inflight-mb must be at least 1 (MiB), got " + inflightMb);
+    }
+    if (spoolMb < 1 || spoolMb > Long.MAX_VALUE >> 20) {
+      throw new UsageException("--spool-mb must be at least 1 (MiB), got " + spoolMb);
+    }
+    if (maxQueuedRequests < 1) {
+      throw new UsageException("--max-queued-requests must be at least 1, got " + maxQueuedRequests);
+    }
   }
 
   /** The defaults both {@code ingest} and {@code up} start from. */

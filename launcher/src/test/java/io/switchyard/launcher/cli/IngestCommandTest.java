@@ -31,10 +31,28 @@ class IngestCommandTest {
   }
 
   @Test
-  void unknownCompressionIsAUsageErrorNamingTheSetting() {
+  void unknownCompressionIsAUsageErrorNamingTheFlag() {
     CliRun r = run("ingest", "--compression", "brotli", "--data-dir", dir.toString());
     assertThat(r.code).isEqualTo(Main.USAGE_ERROR);
-    assertThat(r.err).contains("compression").contains("brotli");
+    assertThat(r.err).contains("--compression").contains("brotli");
+  }
+
+  /** Before, the config's own names in bytes ("maxMessageBytes must be >= 1024, got 0"), or an int overflow. */
+  @Test
+  void sizeAndQueueFlagsOutOfRangeAreUsageErrorsNamingTheFlagInItsUnit() {
+    String[][] cases = {
+        {"--max-message-mb", "0", "--max-message-mb must be 1 to 2047 (MiB), got 0"},
+        {"--max-message-mb", "2048", "--max-message-mb must be 1 to 2047 (MiB), got 2048"},
+        {"--max-message-mb", "4096", "--max-message-mb must be 1 to 2047 (MiB), got 4096"},
+        {"--inflight-mb", "0", "--inflight-mb must be at least 1 (MiB), got 0"},
+        {"--spool-mb", "0", "--spool-mb must be at least 1 (MiB), got 0"},
+        {"--max-queued-requests", "0", "--max-queued-requests must be at least 1, got 0"},
+    };
+    for (String[] c : cases) {
+      CliRun r = run("ingest", c[0], c[1], "--data-dir", dir.toString());
+      assertThat(r.code).as(c[0] + " " + c[1]).isEqualTo(Main.USAGE_ERROR);
+      assertThat(r.err).as(c[0] + " " + c[1]).contains(c[2]);
+    }
   }
 
   @Test
