@@ -78,7 +78,7 @@ public final class ExtAuthzServer implements AutoCloseable {
           : new KafkaDecisionSink(config.kafkaBootstrap(), config.decisionTopic(), m), config.decisionQueue(), config.redactedHeaders(), m);
     }
     CheckRequestMapper mapper = new CheckRequestMapper(new CheckRequestMapper.Options(config.normalization(), config.numTrustedProxies(),
-        config.jwtPayloadKey(), 64 * 1024));
+        config.jwtPayloadKey(), CheckRequestMapper.Options.DEFAULT_MAX_HEADER_BYTES));
     AuthorizationService service = new AuthorizationService(mapper, engine, new CheckResponses(
         new CheckResponses.Options(config.namePolicyInDenial(), config.principalHeader())), log, m, clock, config.checkDeadline());
     GrpcServer.Builder b = GrpcServer.builder("ext-authz", config.port()).host(config.host()).addService(service)

@@ -21,8 +21,15 @@ public final class CheckRequestMapper {
 
   /** Settings that shape the mapping. {@code jwtPayloadKey} is the jwt_authn {@code payload_in_metadata} name. */
   public record Options(PathNormalizer.Mode normalization, int numTrustedProxies, String jwtPayloadKey, int maxHeaderBytes) {
+    /**
+     * The gRPC server's message limit (4 MiB), so every header of a CheckRequest it accepts is read: Envoy's RBAC sees
+     * them all, and Envoy takes up to 8 MiB of headers when {@code max_request_headers_kb} is raised. A smaller budget
+     * dropped the headers after it, and padding ahead of a header hid it from a DENY on it.
+     */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+
     public static Options defaults() {
-      return new Options(PathNormalizer.Mode.BASE, 0, "payload", 64 * 1024);
+      return new Options(PathNormalizer.Mode.BASE, 0, "payload", DEFAULT_MAX_HEADER_BYTES);
     }
   }
 

@@ -42,6 +42,24 @@ class CheckRequestMapperTest {
     assertThat(r.workload()).isEqualTo(new WorkloadRef("shop", "cart", Map.of("app", "cart", "version", "v1")));
   }
 
+  /**
+   * Envoy's RBAC sees every header, and Envoy takes up to 8 MiB of them when max_request_headers_kb is raised. A
+   * 64 KiB budget used to drop what came after it, so padding ahead of a header hid it from a DENY on it.
+   */
+  @Test
+  void everyHeaderOfARequestWithinTheGrpcMessageLimitIsRead() throws Exception {
+    AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder().setMethod("GET").setPath("/");
+    for (int i = 0; i < 100; i++) {
+      http.putHeaders("x-pad-" + i, "p".repeat(1_000));
+    }
+    http.putHeaders("x-deny-me", "yes");
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build();
+    assertThat(mapper.map(req).header("x-deny-me")).isEqualTo("yes");
+    assertThat(mapper.map(req.toByteArray()).header("x-deny-me")).isEqualTo("yes");
+    assertThat(CheckRequestMapper.Options.defaults().maxHeaderBytes()).isGreaterThanOrEqualTo(4 * 1024 * 1024);
+  }
+
   private static CheckRequest forWorkload(Map<String, String> extensions) {
     return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder().putAllContextExtensions(extensions)
         .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder().setPath("/")))).build();
