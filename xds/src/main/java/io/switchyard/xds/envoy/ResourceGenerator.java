@@ -201,11 +201,11 @@ public final class ResourceGenerator {
     for (int port : workload.appPorts()) {
       // As Istio's inbound clusters: the mesh connectTimeout as outbound ones, round robin (one local host; they take
       // no load balancer settings), and the app spoken to as setUpstreamProtocol does for the port's protocol: HTTP/2
-      // for http2/grpc, HTTP/1.1 for http, and for a port without one (Istio's undeclared protocol) as the client spoke
+      // for http2/grpc/grpc-web, HTTP/1.1 for http, and for a port without one (Istio's undeclared protocol) as the client spoke
       // (use_downstream_protocol): HTTP/1.1 alone would break a gRPC app.
       Optional<Protocol> protocol = workload.appProtocol(port);
       Cluster.Builder inbound = staticCluster(EnvoyNames.inbound(port), "127.0.0.1", port,
-          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, protocol.isPresent() && protocol.get() != Protocol.HTTP).toBuilder()
+          Service.ISTIO_DEFAULT_CONNECT_TIMEOUT, protocol.isPresent() && protocol.get().isHttp2()).toBuilder()
           .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
       if (protocol.isEmpty()) {
         inbound.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, DOWNSTREAM_PROTOCOL_OPTIONS);
@@ -247,7 +247,7 @@ public final class ResourceGenerator {
         // round robin would send it. Its proxyless gRPC clusters (grpcgen applyLoadBalancing) leave gRPC's round robin.
         .setLbPolicy(proxyless ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST)
         .setCircuitBreakers(UNLIMITED);
-    if (p.protocol() != Protocol.HTTP) {
+    if (p.protocol().isHttp2()) {
       c.putTypedExtensionProtocolOptions(EnvoyNames.HTTP_PROTOCOL_OPTIONS, HTTP2_OPTIONS);
     }
     s.outlierDetection().ifPresent(o -> {
@@ -553,12 +553,12 @@ public final class ResourceGenerator {
   }
 
   /**
-   * Istio's inbound policy on a route to the given app ports, unless one of them is declared grpc: Istio's
+   * Istio's inbound policy on a route to the given app ports, unless one of them is declared grpc or grpc-web: Istio's
    * BuildDefaultHTTPInboundRoute leaves it off there ({@code !protocol.IsGRPC()}, 1.26+), as reset-before-request does
    * not suit gRPC streaming.
    */
   private static RouteAction.Builder inboundDefaultRetry(RouteAction.Builder action, Workload w, List<Integer> ports) {
-    if (ports.stream().noneMatch(p -> w.appProtocol(p).orElse(null) == Protocol.GRPC)) {
+    if (ports.stream().noneMatch(p -> w.appProtocol(p).map(Protocol::isGrpc).orElse(false))) {
       action.setRetryPolicy(INBOUND_DEFAULT_RETRY);
     }
     return action;

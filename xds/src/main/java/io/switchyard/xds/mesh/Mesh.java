@@ -89,7 +89,20 @@ public record Mesh(
     }
   }
 
-  public enum Protocol { HTTP, HTTP2, GRPC }
+  /** A port's protocol, spelled in the mesh file as Istio spells it ({@code grpc-web} for GRPC_WEB). */
+  public enum Protocol {
+    HTTP, HTTP2, GRPC, GRPC_WEB;
+
+    /** Istio's {@code protocol.IsGRPC()}: grpc-web is gRPC too. */
+    public boolean isGrpc() {
+      return this == GRPC || this == GRPC_WEB;
+    }
+
+    /** Istio's {@code protocol.IsHTTP2()}: spoken to over HTTP/2. */
+    public boolean isHttp2() {
+      return this != HTTP;
+    }
+  }
 
   public record ServicePort(String name, int port, Protocol protocol) {}
 

@@ -757,15 +757,16 @@ public final class MeshFiles {
         return fallback;
       }
       String s = n.nonEmptyString();
-      try {
-        return Enum.valueOf(type, s.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        List<String> allowed = new ArrayList<>();
-        for (E c : type.getEnumConstants()) {
-          allowed.add(c.name().toLowerCase(Locale.ROOT));
+      // Spelled lower case with '-' for '_' (grpc-web), in any case as Istio's protocol.Parse reads them.
+      List<String> allowed = new ArrayList<>();
+      for (E c : type.getEnumConstants()) {
+        String spelled = c.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (spelled.equals(s.toLowerCase(Locale.ROOT))) {
+          return c;
         }
-        throw n.error("'" + s + "' is not one of " + allowed);
+        allowed.add(spelled);
       }
+      throw n.error("'" + s + "' is not one of " + allowed);
     }
   }
 }

@@ -785,6 +785,37 @@ class ResourceGeneratorTest {
     assertThat(ConsistencyCheck.problems(a)).isEmpty();
   }
 
+  /**
+   * grpc-web is a gRPC protocol to Istio ({@code protocol.IsGRPC()} and {@code IsHTTP2()} are true for GRPCWeb,
+   * pkg/config/protocol/instance.go): a service or app port declared grpc-web is spoken to over HTTP/2, and the inbound
+   * route to such an app port gets no retry policy, as for grpc.
+   */
+  @Test
+  void grpcWebPortsAreServedAsGrpcPorts() throws Exception {
+    Mesh m = MeshFiles.parse(Path.of("mesh.yaml"), """
+        services:
+          - {name: web, namespace: x, ports: [{port: 8080, protocol: grpc-web}], endpoints: [{address: 10.0.0.1}]}
+        workloads:
+          - name: a
+            namespace: x
+            appPorts: [{port: 9090, protocol: grpc-web}]
+            routes:
+              - {name: in, match: {prefix: /in}, to: [{localPort: 9090}]}
+              - {name: out, to: [{service: web}]}
+        """);
+    EnvoyResources a = new ResourceGenerator(m).generate("a").orElseThrow();
+    Map<String, Cluster> clusters = new LinkedHashMap<>();
+    a.clusters().forEach(c -> clusters.put(c.getName(), c));
+    String key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    for (String h2 : List.of("inbound|9090||", "outbound|8080||web.x.svc.cluster.local")) {
+      HttpProtocolOptions options = clusters.get(h2).getTypedExtensionProtocolOptionsOrThrow(key)
+          .unpack(HttpProtocolOptions.class);
+      assertThat(options.getExplicitHttpConfig().hasHttp2ProtocolOptions()).as(h2).isTrue();
+    }
+    assertThat(route(a, "in").getRoute().hasRetryPolicy()).isFalse();
+    assertThat(ConsistencyCheck.problems(a)).isEmpty();
+  }
+
   @Test
   void contextExtensionsNameWorkloadNamespaceAndEachLabel() throws Exception {
     ExtAuthzPerRoute perRoute = route(edge, "reviews").getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_authz")

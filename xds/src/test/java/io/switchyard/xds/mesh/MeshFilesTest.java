@@ -291,9 +291,11 @@ class MeshFilesTest {
   void appPortsTakeAnOptionalProtocolOfTheHttpFamily() throws Exception {
     String sidecar = BASE.replace("    nodeGroup: edge", "    nodeGroup: edge\n    appPorts: %s");
     Mesh.Workload w = parse(String.format(sidecar,
-        "[8080, {port: 9090, protocol: grpc}, {port: 8081, protocol: http2}, {port: 8082, protocol: http}, {port: 7070}]")
+        "[8080, {port: 9090, protocol: grpc}, {port: 8081, protocol: http2}, {port: 8082, protocol: http}, {port: 7070},"
+            + " {port: 9091, protocol: grpc-web}]")
         + "      - to: [{localPort: 9090}]\n").workloads().get(0);
-    assertThat(w.appPorts()).containsExactly(8080, 9090, 8081, 8082, 7070);
+    assertThat(w.appPorts()).containsExactly(8080, 9090, 8081, 8082, 7070, 9091);
+    assertThat(w.appProtocol(9091)).contains(Mesh.Protocol.GRPC_WEB);
     assertThat(w.appProtocol(8080)).isEmpty();
     assertThat(w.appProtocol(7070)).isEmpty();
     assertThat(w.appProtocol(9090)).contains(Mesh.Protocol.GRPC);
@@ -303,7 +305,7 @@ class MeshFilesTest {
         + "      - to: [{localPort: 9090}]\n");
     assertThat(tcp.line()).isEqualTo(13);
     assertThat(tcp.reason()).contains("workloads[0].appPorts[0].protocol").contains("'tcp'")
-        .contains("[http, http2, grpc]");
+        .contains("[http, http2, grpc, grpc-web]");
     MeshFileException duplicate = error(String.format(sidecar, "[9090, {port: 9090, protocol: grpc}]")
         + "      - to: [{localPort: 9090}]\n");
     assertThat(duplicate.reason()).contains("duplicate app port 9090");

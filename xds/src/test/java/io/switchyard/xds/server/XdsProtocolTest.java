@@ -670,4 +670,171 @@ class XdsProtocolTest {
       assertThat(order).containsExactly("CDS", "RDS");
     }
   }
+
+  static boolean hasEndpoints(DiscoveryResponse r, String cluster) throws Exception {
+    if (!r.getTypeUrl().equals(AdsClient.EDS)) {
+      return false;
+    }
+    for (com.google.protobuf.Any a : r.getResourcesList()) {
+      if (a.unpack(ClusterLoadAssignment.class).getClusterName().equals(cluster)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Subscribes to every cluster, to the endpoints of reviews and ratings and to the gateway's routes, ACKing each, as
+   * Envoy does once it is up; returns the endpoint response.
+   */
+  static DiscoveryResponse subscribedToClustersEndpointsAndRoutes(AdsClient ads) throws Exception {
+    ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+    DiscoveryResponse cds = ads.next();
+    assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+    ads.send(AdsClient.ack(cds, List.of()));
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addResourceNames(REVIEWS)
+        .addResourceNames(RATINGS).build());
+    DiscoveryResponse eds = ads.next();
+    assertThat(eds.getTypeUrl()).isEqualTo(AdsClient.EDS);
+    ads.send(AdsClient.ack(eds, List.of(REVIEWS, RATINGS)));
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.RDS).addResourceNames("http.8080").build());
+    DiscoveryResponse rds = ads.next();
+    assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+    ads.send(AdsClient.ack(rds, List.of("http.8080")));
+    return eds;
+  }
+
+  /**
+   * Reads the push of an edit adding details until the clusters with details and the endpoint response that follows
+   * them (the endpoints the client already names, whose version changed) are in; notes a route to details on the way.
+   */
+  static DiscoveryResponse[] clustersAndEndpointsOfTheEdit(AdsClient ads, List<String> order) throws Exception {
+    DiscoveryResponse clusters = null;
+    DiscoveryResponse endpoints = null;
+    while (clusters == null || endpoints == null) {
+      DiscoveryResponse r = ads.next();
+      if (hasCluster(r, DETAILS)) {
+        clusters = r;
+      } else if (routesTo(r, DETAILS)) {
+        order.add("RDS");
+      } else if (clusters != null && r.getTypeUrl().equals(AdsClient.EDS)) {
+        endpoints = r;
+      }
+    }
+    return new DiscoveryResponse[] {clusters, endpoints};
+  }
+
+  /**
+   * xds_protocol.rst, "Eventual consistency considerations": CDS, then EDS, then the LDS/RDS that use them. Envoy keeps a
+   * new EDS cluster warming until its endpoints arrive (our clusters have no initial fetch timeout) and answers 503 NC
+   * for a route to it meanwhile; it asks for those endpoints only once it has the cluster. The routes to a cluster an
+   * edit adds wait for the endpoint response carrying it, not only for the cluster.
+   */
+  @Test
+  void sotwRoutesToANewEdsClusterWaitForItsEndpoints() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribedToClustersEndpointsAndRoutes(ads);
+
+      reload(meshRoutingToDetails());
+      List<String> order = new java.util.ArrayList<>();
+      DiscoveryResponse[] pushed = clustersAndEndpointsOfTheEdit(ads, order);
+      // As Envoy: the endpoints of the new cluster are asked for first, then the clusters are ACKed.
+      ads.send(AdsClient.ack(pushed[1], List.of(REVIEWS, RATINGS, DETAILS)));
+      ads.send(AdsClient.ack(pushed[0], List.of()));
+
+      while (!order.contains("EDS") || !order.contains("RDS")) {
+        DiscoveryResponse r = ads.next();
+        if (hasEndpoints(r, DETAILS)) {
+          order.add("EDS");
+        } else if (routesTo(r, DETAILS)) {
+          order.add("RDS");
+        }
+      }
+      assertThat(order).containsExactly("EDS", "RDS");
+    }
+  }
+
+  /**
+   * Never held for good: a client that ACKs the new cluster without asking for its endpoints gets the routes on that
+   * ACK (Envoy asks for a new cluster's endpoints before it ACKs the clusters).
+   */
+  @Test
+  void sotwRoutesToANewEdsClusterFollowTheClusterAckWhenItsEndpointsAreNotAskedFor() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribedToClustersEndpointsAndRoutes(ads);
+
+      reload(meshRoutingToDetails());
+      List<String> order = new java.util.ArrayList<>();
+      DiscoveryResponse[] pushed = clustersAndEndpointsOfTheEdit(ads, order);
+      // Held until then: the client subscribes to endpoints and has not answered the clusters yet.
+      assertThat(order).isEmpty();
+      ads.send(AdsClient.ack(pushed[1], List.of(REVIEWS, RATINGS)));
+      ads.send(AdsClient.ack(pushed[0], List.of()));
+
+      assertThat(routesTo(nextRoutes(ads), DETAILS)).isTrue();
+    }
+  }
+
+  /** The same over delta ADS: the routes to the new cluster wait for the endpoints the client subscribes to. */
+  @Test
+  void deltaRoutesToANewEdsClusterWaitForItsEndpoints() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DeltaDiscoveryResponse cds = ads.nextDelta();
+      assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      ads.send(deltaAck(cds));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      DeltaDiscoveryResponse eds = ads.nextDelta();
+      assertThat(eds.getTypeUrl()).isEqualTo(AdsClient.EDS);
+      ads.send(deltaAck(eds));
+      ads.send(subscribe(AdsClient.RDS, "http.8080"));
+      DeltaDiscoveryResponse rds = ads.nextDelta();
+      assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      ads.send(deltaAck(rds));
+
+      reload(meshRoutingToDetails());
+      List<String> order = new java.util.ArrayList<>();
+      DeltaDiscoveryResponse clusters = null;
+      while (clusters == null) {
+        DeltaDiscoveryResponse r = ads.nextDelta();
+        if (r.getTypeUrl().equals(AdsClient.CDS) && deltaNames(r).contains(DETAILS)) {
+          clusters = r;
+        } else if (deltaRoutesTo(r, DETAILS)) {
+          order.add("RDS");
+        }
+      }
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(clusters));
+
+      while (!order.contains("EDS") || !order.contains("RDS")) {
+        DeltaDiscoveryResponse r = ads.nextDelta();
+        if (r.getTypeUrl().equals(AdsClient.EDS) && deltaNames(r).contains(DETAILS)) {
+          order.add("EDS");
+        } else if (deltaRoutesTo(r, DETAILS)) {
+          order.add("RDS");
+        }
+      }
+      assertThat(order).containsExactly("EDS", "RDS");
+    }
+  }
+
+  static boolean deltaRoutesTo(DeltaDiscoveryResponse r, String cluster) throws Exception {
+    if (!r.getTypeUrl().equals(AdsClient.RDS)) {
+      return false;
+    }
+    for (Resource res : r.getResourcesList()) {
+      for (var vh : res.getResource().unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHostsList()) {
+        for (var route : vh.getRoutesList()) {
+          if (route.getRoute().getCluster().equals(cluster)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
 }
