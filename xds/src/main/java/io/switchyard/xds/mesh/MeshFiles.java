@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -744,11 +743,16 @@ public final class MeshFiles {
       return labels;
     }
 
+    /**
+     * Checked as RE2, the dialect of Envoy's safe_regex and of Istio's validation (Go's regexp): java.util.regex
+     * would accept lookarounds and backreferences, which Envoy rejects with the whole route configuration, and
+     * refuse RE2's {@code (?P<name>...)}.
+     */
     private static void regex(Node n, String regex) throws MeshFileException {
       try {
-        Pattern.compile(regex);
-      } catch (PatternSyntaxException e) {
-        throw n.error("invalid regex: " + e.getDescription());
+        com.google.re2j.Pattern.compile(regex);
+      } catch (com.google.re2j.PatternSyntaxException e) {
+        throw n.error("invalid regex: " + e.getDescription() + " (RE2 syntax, as Envoy's safe_regex)");
       }
     }
 

@@ -132,6 +132,31 @@ class MeshFilesTest {
     }
   }
 
+  /**
+   * Envoy matches safe_regex with RE2 and Istio validates a VirtualService regex with Go's regexp (RE2 syntax,
+   * validateStringMatchRegexp): RE2's named groups are fine, lookarounds and backreferences (which RE2 does not have,
+   * so Envoy would reject the route configuration) are errors here.
+   */
+  @Test
+  void regexesAreReadAsRe2() throws Exception {
+    for (String re2 : new String[] {"/items/(?P<id>[0-9]+)", "/a\\z", "(?i)/users/\\pL+"}) {
+      Mesh mesh = parse(BASE + "      - match: {regex: '" + re2 + "', headers: [{name: x-id, regex: '" + re2 + "'}]}\n"
+          + "        to: [{service: reviews}]\n");
+      Mesh.Match match = mesh.workloads().get(0).routes().get(0).match();
+      assertThat(match.path()).as(re2).isEqualTo(re2);
+      assertThat(match.headers().get(0).value()).as(re2).isEqualTo(re2);
+    }
+    for (String notRe2 : new String[] {"/a(?=b)", "/a(?!b)", "(?<=x)/a", "/(a)\\1", "/a++"}) {
+      MeshFileException path = error(BASE + "      - match: {regex: '" + notRe2 + "'}\n        to: [{service: reviews}]\n");
+      assertThat(path.line()).as(notRe2).isEqualTo(14);
+      assertThat(path.reason()).as(notRe2).startsWith("workloads[0].routes[0].match.regex: invalid regex")
+          .contains("RE2");
+      MeshFileException header = error(BASE + "      - match: {headers: [{name: x-id, regex: '" + notRe2 + "'}]}\n"
+          + "        to: [{service: reviews}]\n");
+      assertThat(header.reason()).as(notRe2).startsWith("workloads[0].routes[0].match.headers[0].regex: invalid regex");
+    }
+  }
+
   /** Istio's validateHTTPRetry: with 0 attempts (retries off) a retryOn or perTryTimeout is an error. */
   @Test
   void zeroAttemptsTakeNeitherRetryOnNorPerTryTimeout() throws Exception {
