@@ -17,7 +17,7 @@ final class XdsMetrics {
   XdsMetrics(Metrics m) {
     streams = m.gauge("switchyard_xds_streams", "Open xDS streams.");
     requests = m.counter("switchyard_xds_requests_total",
-        "xDS discovery requests by type and kind (initial, ack, nack, stale).", "type", "kind");
+        "xDS discovery requests by type and kind (initial, ack, nack).", "type", "kind");
     responses = m.counter("switchyard_xds_responses_total", "xDS responses sent by type.", "type");
     nacks = m.counter("switchyard_xds_nacks_total", "Config rejected by a client, by node group and type.",
         "node_group", "type");
