@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,6 +60,20 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
     }
   }
 
+  /** Resource versions rejected delta responses carried, and names they removed, that no later answer replaced. */
+  private record Rejected(Map<String, String> versions, Set<String> removed) {
+    Rejected() {
+      this(new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet());
+    }
+
+    void forget(Collection<String> names) {
+      names.forEach(n -> {
+        versions.remove(n);
+        removed.remove(n);
+      });
+    }
+  }
+
   private final ConfigWatcher delegate;
   private final XdsMetrics metrics;
   private final Clock clock;
@@ -66,6 +81,10 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
   // Only the latest response per stream and type: the server drops requests with an older nonce before they
   // reach a watch, so a NACK that gets here always answers the latest response.
   private final Map<StreamType, Sent> lastSent = new ConcurrentHashMap<>();
+  // Delta: what rejected responses left on the client, per stream and type. java-control-plane applies a response to
+  // what it tracks for the stream only on its ACK, so without this a rejected response was forgotten once a later one
+  // was ACKed: a cluster it added was never removed, one it removed never sent again (and routes to it released).
+  private final Map<StreamType, Rejected> rejectedState = new ConcurrentHashMap<>();
   private final Map<Long, String> groupOfStream = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastActivity = new ConcurrentHashMap<>();
   private final Map<String, Rejection> lastRejection = new ConcurrentHashMap<>();
@@ -92,6 +111,7 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
       lastActivity.put(group, clock.instant());
     }
     lastSent.keySet().removeIf(k -> k.stream() == streamId);
+    rejectedState.keySet().removeIf(k -> k.stream() == streamId);
   }
 
   @Override
@@ -152,25 +172,59 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
       Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
     DeltaDiscoveryRequest r = request.v3Request();
+    Long stream = currentStream.get();
+    StreamType key = stream == null ? null : new StreamType(stream, r.getTypeUrl());
+    Sent answered = r.getResponseNonce().isEmpty() ? null : rejected(r.getTypeUrl(), r.getResponseNonce());
+    Rejected state = key == null ? null : rejectedState.get(key);
+    if (state != null) {
+      // The answered response is what the client now holds of its names (the library tracks it on an ACK, the
+      // NACK below on a rejection); names the client leaves are the library's to forget.
+      if (answered != null) {
+        state.forget(answered.resources().keySet());
+        state.forget(answered.removed());
+      }
+      state.forget(r.getResourceNamesUnsubscribeList());
+    }
     if (r.hasErrorDetail()) {
-      Sent sent = rejected(r.getTypeUrl(), r.getResponseNonce());
-      String rejected = sent == null ? null : sent.version();
+      String rejected = answered == null ? null : answered.version();
       recordNack(r.getNode(), r.getTypeUrl(), rejected, r.getResponseNonce(), r.getErrorDetail().getMessage());
-      if (sent != null) {
+      if (answered != null) {
         // As for state of the world: the watch is opened as if the client held what it rejected, so only a change
         // to those resources sends them again. They leave the pending names (which the cache would answer at once),
-        // but are still tracked, so that a changed version is sent even on a subscription that names them.
-        Map<String, String> tracked = new HashMap<>(resourceVersions);
-        tracked.putAll(sent.resources());
-        sent.removed().forEach(tracked::remove);
+        // but are still tracked, so that a changed version is sent even on a subscription that names them. They stay
+        // so for later requests too (rejectedState), as the library never applies a rejected response.
+        state = rejectedState.computeIfAbsent(key, k -> new Rejected());
+        state.versions().putAll(answered.resources());
+        state.removed().addAll(answered.removed());
         Set<String> pending = new HashSet<>(pendingResources);
-        pending.removeAll(sent.resources().keySet());
-        sent.removed().forEach(pending::remove);
+        pending.removeAll(answered.resources().keySet());
+        answered.removed().forEach(pending::remove);
+        Map<String, String> tracked = held(resourceVersions, state, isWildcard);
+        answered.removed().forEach(tracked::remove);
         return delegate.createDeltaWatch(request, rejected, tracked, pending, isWildcard, responseConsumer, false);
       }
     }
+    if (state != null && !(state.versions().isEmpty() && state.removed().isEmpty())) {
+      return delegate.createDeltaWatch(request, requesterVersion, held(resourceVersions, state, isWildcard),
+          pendingResources, isWildcard, responseConsumer, hasClusterChanged);
+    }
     return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
         responseConsumer, hasClusterChanged);
+  }
+
+  /**
+   * What a delta stream holds: the library's tracked versions with those of rejected responses over them. A name a
+   * rejected response removed is dropped only on a wildcard stream, where it comes back like any resource the client
+   * lacks; on a stream naming its resources it stays tracked at its old version (as the subscription it still is),
+   * so only a changed version of it is sent again.
+   */
+  private static Map<String, String> held(Map<String, String> tracked, Rejected state, boolean isWildcard) {
+    Map<String, String> held = new HashMap<>(tracked);
+    held.putAll(state.versions());
+    if (isWildcard) {
+      state.removed().forEach(held::remove);
+    }
+    return held;
   }
 
   private String rejectedVersion(String typeUrl, String nonce) {

@@ -388,6 +388,66 @@ class XdsProtocolTest {
     }
   }
 
+  static DeltaDiscoveryRequest deltaNack(DeltaDiscoveryResponse r) {
+    return deltaAck(r).toBuilder()
+        .setErrorDetail(Status.newBuilder().setCode(3).setMessage("rejected by test")).build();
+  }
+
+  /**
+   * A rejected delta cluster update still counts as held after the next ACK (found by XdsOrderingFuzzTest):
+   * java-control-plane applies a response to what it tracks only on its ACK, so the removal of a NACKed update was
+   * forgotten once a later update was ACKed; when the cluster came back it was never sent, and the routes to it went
+   * out to a client that did not have it.
+   */
+  @Test
+  void deltaClusterRemovedByARejectedUpdateIsSentWhenItComesBackAfterALaterAck() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      DeltaDiscoveryResponse all = ads.nextDelta();
+      assertThat(deltaNames(all)).contains(DETAILS);
+      ads.send(deltaAck(all));
+
+      reload(mesh("10.0.0.1"));
+      DeltaDiscoveryResponse removed = ads.nextDelta();
+      assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      ads.send(deltaNack(removed));
+      reload(mesh("10.0.0.1").replace("ports: [{port: 9080}]", "ports: [{port: 9080}]\n    connectTimeout: 3s"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(deltaNames(changed)).containsExactly(REVIEWS);
+      ads.send(deltaAck(changed));
+
+      reload(meshRoutingToDetails());
+      DeltaDiscoveryResponse back = ads.nextDelta();
+      assertThat(back.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(deltaNames(back)).contains(DETAILS);
+    }
+  }
+
+  /** The other half: a cluster a rejected delta update added is removed when the mesh drops it after a later ACK. */
+  @Test
+  void deltaClusterAddedByARejectedUpdateIsRemovedAfterALaterAck() throws Exception {
+    start(mesh("10.0.0.1"), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+
+      reload(meshWithDetails());
+      DeltaDiscoveryResponse added = ads.nextDelta();
+      assertThat(deltaNames(added)).containsExactly(DETAILS);
+      ads.send(deltaNack(added));
+      reload(meshWithDetails().replace("ports: [{port: 9080}]", "ports: [{port: 9080}]\n    connectTimeout: 3s"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(deltaNames(changed)).containsExactly(REVIEWS);
+      ads.send(deltaAck(changed));
+
+      reload(mesh("10.0.0.1").replace("10.0.0.9", "10.0.0.8"));
+      DeltaDiscoveryResponse dropped = ads.nextDelta();
+      assertThat(dropped.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(dropped.getRemovedResourcesList()).containsExactly(DETAILS);
+    }
+  }
+
   /** An EDS request naming no resource wants none: nothing is sent, not every endpoint of the group. */
   @Test
   void sotwEndpointRequestWithoutNamesGetsNoEndpoints() throws Exception {
