@@ -42,16 +42,6 @@ class OrderedSnapshotCache extends SimpleCache<String> {
     }
   }
 
-  /** Runs {@code action} while no snapshot is being set, as the answers of watches created here are given. */
-  void whileNotPublishing(Runnable action) {
-    publishing.readLock().lock();
-    try {
-      action.run();
-    } finally {
-      publishing.readLock().unlock();
-    }
-  }
-
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {

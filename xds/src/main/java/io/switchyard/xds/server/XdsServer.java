@@ -1,6 +1,7 @@
 package io.switchyard.xds.server;
 
 import com.sun.net.httpserver.HttpHandler;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -48,9 +49,8 @@ public final class XdsServer implements AutoCloseable {
   private final XdsMetrics metrics;
   // Not the plain SimpleCache: it could send a request's answer from a new snapshot before the watches it answers
   // in push order (see OrderedSnapshotCache).
-  private final OrderedSnapshotCache cache = new OrderedSnapshotCache(Node::getCluster);
-  // Right above the cache: listener and route answers wait there for the clusters (and the endpoints of new EDS
-  // clusters) a stream has not been sent yet.
+  private final SimpleCache<String> cache = new OrderedSnapshotCache(Node::getCluster);
+  // Right above the cache: listener and route answers wait there for the clusters a stream has not been sent yet.
   private final RoutesAfterClusters ordering = new RoutesAfterClusters(cache);
   private final MissingResources missing = new MissingResources(cache, ordering);
   private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
