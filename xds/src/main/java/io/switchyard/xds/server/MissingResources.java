@@ -49,17 +49,14 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   private record StreamType(long stream, String typeUrl) {}
 
   private final SimpleCache<String> cache;
-  private final ConfigWatcher watches;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
   // Names reported missing (or removed) that the client has not subscribed to again since.
   private final Map<StreamType, Set<String>> reported = new ConcurrentHashMap<>();
   // Names the client subscribed to by name and has not unsubscribed from; never the wildcard.
   private final Map<StreamType, Set<String>> subscribed = new ConcurrentHashMap<>();
 
-  /** Reads snapshots from {@code cache} and opens watches through {@code watches}, which end in that cache. */
-  MissingResources(SimpleCache<String> cache, ConfigWatcher watches) {
+  MissingResources(SimpleCache<String> cache) {
     this.cache = cache;
-    this.watches = watches;
   }
 
   // ------------------------------------------------------------------ callbacks
@@ -131,7 +128,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
-    return watches.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+    return cache.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
   }
 
@@ -146,7 +143,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     Set<String> missing = stream == null || pendingResources.isEmpty()
         ? Set.of() : missing(stream, request, resourceVersions, pendingResources);
     if (missing.isEmpty()) {
-      return watches.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+      return cache.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
           responseConsumer, hasClusterChanged);
     }
     Map<String, String> tracked = new HashMap<>(resourceVersions);
@@ -154,7 +151,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     missing.forEach(name -> tracked.put(name, ""));
     reported.computeIfAbsent(new StreamType(stream, request.getTypeUrl()), k -> ConcurrentHashMap.newKeySet())
         .addAll(missing);
-    return watches.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
+    return cache.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
         hasClusterChanged);
   }
 

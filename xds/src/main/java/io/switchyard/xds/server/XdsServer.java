@@ -50,9 +50,7 @@ public final class XdsServer implements AutoCloseable {
   // Not the plain SimpleCache: it could send a request's answer from a new snapshot before the watches it answers
   // in push order (see OrderedSnapshotCache).
   private final SimpleCache<String> cache = new OrderedSnapshotCache(Node::getCluster);
-  // Right above the cache: listener and route answers wait there for the clusters a stream has not been sent yet.
-  private final RoutesAfterClusters ordering = new RoutesAfterClusters(cache);
-  private final MissingResources missing = new MissingResources(cache, ordering);
+  private final MissingResources missing = new MissingResources(cache);
   private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
   private final NackGuard guard;
   private final AtomicLong generation = new AtomicLong();
@@ -94,7 +92,7 @@ public final class XdsServer implements AutoCloseable {
       scheduler.shutdownNow();
       throw e;
     }
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing, ordering), guard);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing), guard);
     DeltaAckFilter acks = new DeltaAckFilter();
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);
