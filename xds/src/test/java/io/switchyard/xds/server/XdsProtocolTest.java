@@ -194,6 +194,11 @@ class XdsProtocolTest {
         workloads:""");
   }
 
+  /** The mesh of {@link #meshWithDetails()} with the gateway's route moved to details, a cluster the edit adds. */
+  static String meshRoutingToDetails() {
+    return meshWithDetails().replace("- to: [{service: reviews}]", "- to: [{service: details}]");
+  }
+
   /**
    * xds_protocol.rst, incremental "Knowing When a Requested Resource Does Not Exist": a subscribed name the server does
    * not have comes back in removed_resources, so the client need not wait for its initial fetch timeout.
