@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -210,6 +211,23 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static List<TopicDrift> createTopics(Admin admin, List<TopicSpec> topics, short replicationFactor,
       Map<String, String> extraConfigs) {
+    return ensureTopics(admin, topics, replicationFactor, extraConfigs).drift();
+  }
+
+  /**
+   * What {@link #ensureTopics} did: the topics it created ({@code created}, in catalogue order) and how the others,
+   * which existed, differ from the catalogue ({@code drift}).
+   */
+  public record EnsuredTopics(List<String> created, List<TopicDrift> drift) {
+    public EnsuredTopics {
+      created = List.copyOf(created);
+      drift = List.copyOf(drift);
+    }
+  }
+
+  /** As {@link #createTopics(Admin, List, short, Map)}, also saying which topics it created. */
+  public static EnsuredTopics ensureTopics(Admin admin, List<TopicSpec> topics, short replicationFactor,
+      Map<String, String> extraConfigs) {
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       List<NewTopic> create = new ArrayList<>();
@@ -221,9 +239,11 @@ public final class EmbeddedKafka implements AutoCloseable {
           create.add(new NewTopic(t.name(), t.partitions(), replicationFactor).configs(configs(t, extraConfigs)));
         }
       }
+      Set<String> created = new HashSet<>();
       for (var e : admin.createTopics(create).values().entrySet()) {
         try {
           e.getValue().get(30, TimeUnit.SECONDS);
+          created.add(e.getKey());
         } catch (ExecutionException ex) {
           if (!(ex.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
@@ -232,7 +252,8 @@ public final class EmbeddedKafka implements AutoCloseable {
           topics.stream().filter(t -> t.name().equals(e.getKey())).forEach(present::add);
         }
       }
-      return drift(admin, present, replicationFactor, extraConfigs);
+      return new EnsuredTopics(topics.stream().map(TopicSpec::name).filter(created::contains).toList(),
+          drift(admin, present, replicationFactor, extraConfigs));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

@@ -3,7 +3,6 @@ package io.switchyard.launcher.cli;
 import io.switchyard.kafkaembedded.EmbeddedKafka;
 import io.switchyard.model.TopicSpec;
 import io.switchyard.model.Topics;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -67,7 +66,7 @@ public final class TopicsCommand implements Runnable {
       // A broker that is down, or a typo in --kafka, used to end in a stack trace ("cannot list topics: null")
       // after a minute: ask for the cluster id first and say in one line what could not be reached.
       String where = "Kafka at " + kafka.bootstrapServers + " (--kafka)";
-      List<EmbeddedKafka.TopicDrift> drift;
+      EmbeddedKafka.EnsuredTopics ensured;
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers,
           AdminClientConfig.CLIENT_ID_CONFIG, PROBE_CLIENT_ID,
           AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaWaitSeconds * 1000,
@@ -78,7 +77,7 @@ public final class TopicsCommand implements Runnable {
         } catch (ExecutionException | TimeoutException e) {
           return fail("cannot reach " + where + " within " + kafkaWaitSeconds + " s (--kafka-wait): no broker answered");
         }
-        drift = EmbeddedKafka.createTopics(admin, Topics.all(kafka.topicPrefix),
+        ensured = EmbeddedKafka.ensureTopics(admin, Topics.all(kafka.topicPrefix),
             replicationFactor == null ? -1 : replicationFactor,
             minInsyncReplicas == null ? Map.of() : Map.of("min.insync.replicas", minInsyncReplicas.toString()));
       } catch (KafkaException e) {
@@ -90,13 +89,19 @@ public final class TopicsCommand implements Runnable {
         Thread.currentThread().interrupt();
         return fail("interrupted");
       }
+      // One line a topic, what this run did to it: a second run on the same cluster says so rather than
+      // repeating the settings it did not apply.
       for (TopicSpec t : Topics.all(kafka.topicPrefix)) {
-        spec.commandLine().getOut().printf("%s partitions=%d %s%n", t.name(), t.partitions(), t.kafkaConfigs());
+        if (ensured.created().contains(t.name())) {
+          spec.commandLine().getOut().printf("created %s partitions=%d %s%n", t.name(), t.partitions(), t.kafkaConfigs());
+        } else {
+          spec.commandLine().getOut().printf("exists  %s%n", t.name());
+        }
       }
       // Existing topics are left as they are, but said so: other partitions or retention are the operator's
       // choice (a warning); another cleanup.policy changes what the jobs read back (an error, exit 1).
       boolean broken = false;
-      for (EmbeddedKafka.TopicDrift d : drift) {
+      for (EmbeddedKafka.TopicDrift d : ensured.drift()) {
         broken |= d.changesSemantics();
         spec.commandLine().getErr().println("switchyard: topics create: " + (d.changesSemantics() ? "" : "warning: ") + d
             + (d.changesSemantics() ? "; Switchyard needs " + d.expected() + ": recreate the topic or change it with kafka-configs" : ""));

@@ -69,6 +69,22 @@ class TopicsCommandIT {
     CliRun again = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix);
     assertThat(again.code).isZero();
     assertThat(again.err).isEmpty();
+    assertThat(again.out.lines()).hasSize(Topics.all(prefix).size())
+        .allSatisfy(line -> assertThat(line).startsWith("exists  " + prefix));
+  }
+
+  @Test
+  void createSaysWhichTopicsItCreatedAndWhichExisted() throws Exception {
+    String prefix = kafka.uniquePrefix();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(prefix + Topics.SPANS.name(), 6, (short) -1))).all().get(30, TimeUnit.SECONDS);
+    }
+    CliRun r = run("topics", "create", "--kafka", kafka.bootstrapServers(), "--topic-prefix", prefix);
+
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("exists  " + prefix + Topics.SPANS.name() + "\n")
+        .contains("created " + prefix + Topics.ACCESS_LOGS.name() + " partitions=" + Topics.ACCESS_LOGS.partitions())
+        .doesNotContain(prefix + Topics.SPANS.name() + " partitions=");
   }
 
   @Test
