@@ -163,6 +163,31 @@ class ReferenceParityTest {
   }
 
   @Test
+  void configMetadataIsReturnedAlsoForDetailedMetricValueToMetricAndWildcardKeyLimits() {
+    // Documented difference: src/config/config_impl.go GetLimit rebuilds the limit with NewRateLimit, which has no
+    // metadata, when detailed_metric is on at a leaf, or when value_to_metric or a '*' in a key changes the stat path,
+    // so the reference answers those without their metadata; Switchyard returns it for every limit that passed.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            detailed_metric: true
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {detailed: d}
+          - key: plan
+            value_to_metric: true
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {valued: v}
+          - key: x-*
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {starred: s}
+        """, LimiterOptions.defaults().withResponseDynamicMetadata(true));
+    RateLimitResponse r = f.call("web", d("user", "u"), d("plan", "gold"), d("x-id", "1"));
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("metadata").getStructValue().getFieldsMap().keySet())
+        .containsExactlyInAnyOrder("detailed", "valued", "starred");
+  }
+
+  @Test
   void replacedUnlimitedLimitStillAnswersUnlimited() {
     // src/service/ratelimit.go constructLimitsToCheck: isUnlimited is set before replaced limits are dropped.
     LimiterFixture f = fixture("""
