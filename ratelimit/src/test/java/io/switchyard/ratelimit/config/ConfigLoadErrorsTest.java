@@ -111,6 +111,31 @@ class ConfigLoadErrorsTest {
   }
 
   @Test
+  void unlimitedRefusesOnlyAValidUnitAndAcceptsTheOtherLimitKeys() throws ConfigException {
+    // src/config/config_impl.go loadDescriptors: with unlimited, only a unit that names a real unit is refused; an
+    // invalid one (or UNKNOWN) is ignored, and requests_per_unit, name and replaces load as with any limit.
+    RateLimitConfig c = new RateLimitConfigLoader().loadTexts(Map.of("ok.yaml", """
+        domain: d
+        descriptors:
+          - key: a
+            rate_limit: {unlimited: true, unit: fortnight, requests_per_unit: 5, name: open, replaces: [{name: x}]}
+          - key: b
+            rate_limit: {unlimited: true, unit: unknown}
+        """));
+    Limit a = c.domain("d").match(Descriptors.of("a", "1")).rule().limits().get(0);
+    assertThat(a.unlimited()).isTrue();
+    assertThat(a.unit()).isNull();
+    assertThat(a.replaces()).containsExactly("x");
+    assertThat(c.domain("d").match(Descriptors.of("b", "1")).rule().limits().get(0).unlimited()).isTrue();
+    assertThat(error("""
+        domain: d
+        descriptors:
+          - key: a
+            rate_limit: {unlimited: true, unit: HoUr}
+        """).reason()).isEqualTo("should not specify rate limit unit when unlimited");
+  }
+
+  @Test
   void selfReplacesAndEmptyReplacesAreRejected() {
     assertThat(error("""
         domain: d

@@ -86,6 +86,108 @@ class ReferenceParityTest {
   }
 
   @Test
+  void unlimitedShadowOverAndUnderDescriptorsAnswerFieldByFieldAsTheReference() {
+    // src/service/ratelimit.go shouldRateLimitWorker: an unlimited descriptor answers {OK, limit_remaining uint32 max}
+    // and nothing else (no current_limit, no duration_until_reset), takes no part in the headers' choice, the quota
+    // count or the passed descriptors' metadata. src/limiter/base_limiter.go GetResponseDescriptorStatus and
+    // generateResponseDescriptorStatus: a limited descriptor carries current_limit, limit_remaining (0 when over) and
+    // duration_until_reset (CalculateReset: unit - now % unit); shadow_mode turns only the code to OK.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: free
+            rate_limit: {unlimited: true, requests_per_unit: 7, name: open}
+            metadata: {free_team: f}
+          - key: user
+            rate_limit: {unit: minute, requests_per_unit: 3, name: per-user}
+            metadata: {user_team: u}
+          - key: shadow
+            shadow_mode: true
+            rate_limit: {unit: minute, requests_per_unit: 0}
+            metadata: {shadow_team: s}
+          - key: blocked
+            rate_limit: {unit: minute, requests_per_unit: 0}
+            metadata: {blocked_team: b}
+        """, LimiterOptions.defaults().withResponseDynamicMetadata(true)
+        .withHeaders(LimiterOptions.HeaderStyle.RATELIMIT, false));
+    f.clock.advance(Duration.ofMillis(20_500));
+    RateLimitResponse r = f.call("web", d("free", "x"), d("user", "u"), d("shadow", "s"), d("blocked", "b"));
+
+    assertThat(r.getStatuses(0)).isEqualTo(RateLimitResponse.DescriptorStatus.newBuilder().setCode(Code.OK)
+        .setLimitRemaining(-1).build());
+    assertThat(r.getStatuses(1)).isEqualTo(status(Code.OK, 3, RateLimitResponse.RateLimit.Unit.MINUTE, "per-user", 2,
+        40));
+    assertThat(r.getStatuses(2)).isEqualTo(status(Code.OK, 0, RateLimitResponse.RateLimit.Unit.MINUTE, "", 0, 40));
+    assertThat(r.getStatuses(3)).isEqualTo(status(Code.OVER_LIMIT, 0, RateLimitResponse.RateLimit.Unit.MINUTE, "", 0,
+        40));
+    assertThat(r.getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(r.getResponseHeadersToAddList()).extracting(h -> h.getKey() + ": " + h.getValue())
+        .containsExactly("RateLimit-Limit: 0", "RateLimit-Remaining: 0", "RateLimit-Reset: 40");
+    assertThat(r.getRequestHeadersToAddList()).isEmpty();
+    assertThat(r.getRawBody().isEmpty()).isTrue();
+    assertThat(r.hasQuota()).isFalse();
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("metadata").getStructValue().getFieldsMap().keySet())
+        .containsExactlyInAnyOrder("user_team", "shadow_team");
+    assertThat(f.counter("ratelimit_service_rate_limit_total_hits", "key1", "free")).isZero();
+
+    // Only the unlimited descriptor: no headers, nothing limited to describe.
+    assertThat(f.call("web", d("free", "x")).getResponseHeadersToAddList()).isEmpty();
+  }
+
+  private static RateLimitResponse.DescriptorStatus status(Code code, int requestsPerUnit,
+      RateLimitResponse.RateLimit.Unit unit, String name, int remaining, long resetSeconds) {
+    return RateLimitResponse.DescriptorStatus.newBuilder().setCode(code)
+        .setCurrentLimit(RateLimitResponse.RateLimit.newBuilder().setRequestsPerUnit(requestsPerUnit).setUnit(unit)
+            .setName(name))
+        .setLimitRemaining(remaining)
+        .setDurationUntilReset(com.google.protobuf.Duration.newBuilder().setSeconds(resetSeconds))
+        .build();
+  }
+
+  @Test
+  void anUnlimitedLimitsReplacesStillDropTheLimitsItNames() {
+    // src/service/ratelimit.go constructLimitsToCheck: the replaces of every matched limit are collected before an
+    // unlimited one is set aside, so an unlimited limit can switch another descriptor's named limit off.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: vip
+            rate_limit: {unlimited: true, replaces: [{name: per-user}]}
+          - key: user
+            rate_limit: {unit: hour, requests_per_unit: 0, name: per-user}
+        """, LimiterOptions.defaults());
+    RateLimitResponse r = f.call("web", d("vip", "yes"), d("user", "u"));
+    assertThat(r.getOverallCode()).isEqualTo(Code.OK);
+    assertThat(r.getStatuses(1)).isEqualTo(RateLimitResponse.DescriptorStatus.newBuilder().setCode(Code.OK).build());
+    assertThat(f.call("web", d("user", "u")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
+  }
+
+  @Test
+  void configMetadataIsReturnedAlsoForDetailedMetricValueToMetricAndWildcardKeyLimits() {
+    // Documented difference: src/config/config_impl.go GetLimit rebuilds the limit with NewRateLimit, which has no
+    // metadata, when detailed_metric is on at a leaf, or when value_to_metric or a '*' in a key changes the stat path,
+    // so the reference answers those without their metadata; Switchyard returns it for every limit that passed.
+    LimiterFixture f = fixture("""
+        domain: web
+        descriptors:
+          - key: user
+            detailed_metric: true
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {detailed: d}
+          - key: plan
+            value_to_metric: true
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {valued: v}
+          - key: x-*
+            rate_limit: {unit: hour, requests_per_unit: 5}
+            metadata: {starred: s}
+        """, LimiterOptions.defaults().withResponseDynamicMetadata(true));
+    RateLimitResponse r = f.call("web", d("user", "u"), d("plan", "gold"), d("x-id", "1"));
+    assertThat(r.getDynamicMetadata().getFieldsOrThrow("metadata").getStructValue().getFieldsMap().keySet())
+        .containsExactlyInAnyOrder("detailed", "valued", "starred");
+  }
+
+  @Test
   void replacedUnlimitedLimitStillAnswersUnlimited() {
     // src/service/ratelimit.go constructLimitsToCheck: isUnlimited is set before replaced limits are dropped.
     LimiterFixture f = fixture("""

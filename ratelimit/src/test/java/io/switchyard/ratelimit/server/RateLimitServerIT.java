@@ -165,6 +165,10 @@ class RateLimitServerIT {
     }
     stub.shouldRateLimit(request("web", Descriptors.of("tenant", "acme", "plan", "gold")));
     stub.shouldRateLimit(request("other", Descriptors.of("user", "a")));
+    // Documented difference: the reference's unary interceptor (src/metrics/metrics.go) also counts and times this
+    // health check, as grpc_method="Check"; here only ShouldRateLimit calls are.
+    HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService("ratelimit").build());
 
     List<String> series = scrapeSeries();
     List<String> reference = series.stream()
@@ -193,6 +197,7 @@ class RateLimitServerIT {
         "ratelimit_service_should_rate_limit_error{err_type=\"service_error\"} 0.0",
         "ratelimit_service_total_requests{grpc_method=\"ShouldRateLimit\"} 7.0");
     assertThat(series).contains("ratelimit_service_response_time_seconds_count{grpc_method=\"ShouldRateLimit\"} 7");
+    assertThat(series).noneMatch(l -> l.contains("grpc_method=\"Check\""));
     assertThat(series).noneMatch(l -> l.startsWith("ratelimit_service_rate_limit_") && l.contains("_total{"));
     // untyped: the client library would append _total to a counter's name
     assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
