@@ -12,7 +12,10 @@ public final class PathNormalizer {
   /** Istio's {@code pathNormalization.normalization} values that change matching. */
   public enum Mode { NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES }
 
-  /** {@code path} has no query or fragment; {@code error} is non-null when the request must be rejected. */
+  /**
+   * {@code path} has no query or fragment, and is null when the request has none; {@code error} is non-null when the
+   * request must be rejected.
+   */
   public record Result(String path, String query, String error) {}
 
   private final Mode mode;
@@ -23,7 +26,9 @@ public final class PathNormalizer {
 
   public Result normalize(String raw) {
     if (raw == null || raw.isEmpty()) {
-      return new Result("", null, "missing :path");
+      // A plain CONNECT has no :path. Envoy neither normalises nor refuses it (maybeNormalizePath skips a missing
+      // path), and RBAC's url_path matcher then matches nothing: a path the policies cannot match, not a bad request.
+      return new Result(null, null, null);
     }
     int q = indexOfAny(raw, '?', '#');
     String path = q < 0 ? raw : raw.substring(0, q);

@@ -315,6 +315,31 @@ class DecisionEngineTest {
     assertThat(e.cachedDecisions()).isZero();
   }
 
+  /**
+   * A plain CONNECT has no :path. Envoy's RBAC url_path matcher (rbac/matchers.cc PathMatcher::matches) returns false
+   * when headers.Path() is null, so paths never match, notPaths (Istio's not_rule over them) holds, and every other
+   * field still decides. It is evaluated, not refused.
+   */
+  @Test
+  void aRequestWithoutAPathIsEvaluatedWithPathsMatchingNothing() throws Exception {
+    String denyAdmin = AP + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [\"/admin*\"]}}]\n";
+    String denyNotPublic = AP + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+        + "  - to: [{operation: {notPaths: [\"/public*\"]}}]\n";
+    String allowAnyPath = AP + "metadata: {name: a, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [\"*\"]}}]\n";
+    String allowConnect = AP + "metadata: {name: a, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {methods: [CONNECT], notPaths: [/x]}}]\n";
+    RequestAttributes connect = RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").sourceIp("10.0.0.1").build();
+    RequestAttributes emptyPath = RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").path("").sourceIp("10.0.0.1").build();
+    for (RequestAttributes r : List.of(connect, emptyPath)) {
+      assertThat(r.pathError()).isNull();
+      assertThat(decide(engine(denyAdmin), r).decision().result()).isEqualTo(Decision.Result.ALLOW);
+      Decision d = decide(engine(denyNotPublic), r).decision();
+      assertThat(d.result()).isEqualTo(Decision.Result.DENY);
+      assertThat(d.httpStatus()).isEqualTo(403);
+      assertThat(decide(engine(allowAnyPath), r).decision().httpStatus()).as("paths [*] needs a path").isEqualTo(403);
+      assertThat(decide(engine(allowConnect), r).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    }
+  }
+
   @Test
   void swappingThePolicySetChangesDecisionsAtOnce() throws Exception {
     DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  action: DENY\n  rules: [{}]\n");

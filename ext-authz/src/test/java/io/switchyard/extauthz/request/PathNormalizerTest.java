@@ -106,8 +106,19 @@ class PathNormalizerTest {
     assertThat(base.normalize("a/b").error()).isNotNull();
     assertThat(base.normalize("/a b").error()).isNotNull();
     assertThat(base.normalize("/a\u00e9").error()).isNotNull();
-    assertThat(base.normalize("").error()).isNotNull();
-    assertThat(base.normalize(null).error()).isNotNull();
+  }
+
+  /** A CONNECT has no :path: nothing to normalise and nothing wrong (Envoy's maybeNormalizePath skips it too). */
+  @Test
+  void aMissingPathIsNoErrorAndStaysMissing() {
+    for (PathNormalizer.Mode m : PathNormalizer.Mode.values()) {
+      for (String raw : new String[] {null, ""}) {
+        PathNormalizer.Result r = new PathNormalizer(m).normalize(raw);
+        assertThat(r.error()).as(m + " " + raw).isNull();
+        assertThat(r.path()).as(m + " " + raw).isNull();
+        assertThat(r.query()).as(m + " " + raw).isNull();
+      }
+    }
   }
 
   @Test
