@@ -340,6 +340,30 @@ class DecisionEngineTest {
     }
   }
 
+  /**
+   * Istio's jwt_authn has one rule, match {prefix: "/"} (pilot/pkg/security/authn/policy_applier.go), and Envoy's
+   * jwt_authn PrefixMatcherImpl matches it against getPathValue(): "" for a plain CONNECT, so no requirement applies and
+   * the filter lets the request on without reading its token (filter.cc: no verifier, onComplete(Ok)). A bad token is
+   * then no 401 and a good one gives no request principal.
+   */
+  @Test
+  void aRequestWithoutAPathIsNotAuthenticatedAsIstiosJwtAuthnRuleNeedsAPath() throws Exception {
+    DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
+        + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - from: [{source: {requestPrincipals: [\"*\"]}}]\n");
+    String good = issuer.token(c -> c.subject("alice"));
+    String forged = issuer.token(JwksServer.newKey("k1"), c -> { });
+    for (String token : List.of(good, forged)) {
+      Decision d = decide(e, RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").sourceIp("10.0.0.1")
+          .header("authorization", "Bearer " + token).build()).decision();
+      assertThat(d.result()).isEqualTo(Decision.Result.DENY);
+      assertThat(d.httpStatus()).isEqualTo(403);
+      assertThat(d.authn().identity().present()).isFalse();
+      assertThat(d.authn().headersToRemove()).as("jwt_authn leaves the token of a request it does not match").doesNotContain("authorization");
+    }
+    assertThat(decide(e, req().method("CONNECT").header("authorization", "Bearer " + good).build()).decision().result())
+        .as("with a path the token counts").isEqualTo(Decision.Result.ALLOW);
+  }
+
   @Test
   void swappingThePolicySetChangesDecisionsAtOnce() throws Exception {
     DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  action: DENY\n  rules: [{}]\n");
