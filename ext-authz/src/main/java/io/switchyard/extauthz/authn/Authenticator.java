@@ -144,7 +144,7 @@ public final class Authenticator {
       for (JwtRule rule : rules) {
         rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
         if (rule.outputPayloadToHeader() != null) {
-          outputs.add(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT));
+          outputs.add(rule.outputPayloadToHeader());
         }
       }
       // Headers this server would fill from a token must not arrive forged from the client.
@@ -432,7 +432,7 @@ public final class Authenticator {
       }
     }
     if (rule.outputPayloadToHeader() != null) {
-      set.put(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT), v.payloadSegment());
+      set.put(rule.outputPayloadToHeader(), v.payloadSegment());
     }
     List<String> removeHeaders = List.of();
     List<String> removeParams = List.of();
