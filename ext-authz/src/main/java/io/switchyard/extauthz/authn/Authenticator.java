@@ -90,10 +90,11 @@ public final class Authenticator {
    * Every token present at the given locations; the decision cache keys on these. None for a CORS
    * preflight: Istio sets jwt_authn's {@code bypass_cors_preflight}, so Envoy lets a preflight through
    * without reading its token (a browser sends no credentials with one) and it is authorized as a request
-   * without a token. Such a request is then keyed, and decided, exactly as one without a token.
+   * without a token. Likewise for a request without a path ({@link #withoutPath}). Such a request is then keyed, and
+   * decided, exactly as one without a token.
    */
   public static List<FoundToken> findTokens(RequestAttributes r, List<TokenLocation> locations) {
-    if (!locations.isEmpty() && isCorsPreflight(r)) {
+    if (!locations.isEmpty() && (isCorsPreflight(r) || withoutPath(r))) {
       return List.of();
     }
     List<FoundToken> out = null;
@@ -107,6 +108,15 @@ public final class Authenticator {
       }
     }
     return out == null ? List.of() : out;
+  }
+
+  /**
+   * An HTTP request without a path (a plain CONNECT). Istio gives jwt_authn one rule, {@code match: {prefix: "/"}}, which
+   * Envoy matches against the path value, empty here: no requirement applies, so Envoy lets the request on without
+   * reading its token, as it does a CORS preflight.
+   */
+  static boolean withoutPath(RequestAttributes r) {
+    return r.http() && r.path() == null;
   }
 
   /**
@@ -134,7 +144,7 @@ public final class Authenticator {
       for (JwtRule rule : rules) {
         rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
         if (rule.outputPayloadToHeader() != null) {
-          outputs.add(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT));
+          outputs.add(rule.outputPayloadToHeader());
         }
       }
       // Headers this server would fill from a token must not arrive forged from the client.
@@ -422,7 +432,7 @@ public final class Authenticator {
       }
     }
     if (rule.outputPayloadToHeader() != null) {
-      set.put(rule.outputPayloadToHeader().toLowerCase(java.util.Locale.ROOT), v.payloadSegment());
+      set.put(rule.outputPayloadToHeader(), v.payloadSegment());
     }
     List<String> removeHeaders = List.of();
     List<String> removeParams = List.of();

@@ -11,6 +11,8 @@ import java.util.List;
  * with a {@code jwksUri}) accepts tokens of any issuer, or none, that its keys verify. {@code spaceDelimitedClaims}
  * names top-level claims that, besides {@code scope} and {@code permission}, are split on spaces into
  * lists before policies see them (Envoy's jwt_authn {@code normalize_payload_in_metadata}, as Istio configures it).
+ * Header names ({@code outputPayloadToHeader}, null for none, and {@code outputClaimToHeaders}) are lower-case as Envoy
+ * writes them, A-Z folded only.
  */
 public record JwtRule(String issuer, List<String> audiences, URI jwksUri, JWKSet inlineJwks, List<TokenLocation> locations,
     String outputPayloadToHeader, List<ClaimToHeader> outputClaimToHeaders, boolean forwardOriginalToken, Duration timeout,

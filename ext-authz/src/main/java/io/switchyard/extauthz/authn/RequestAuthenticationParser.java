@@ -16,7 +16,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +23,8 @@ import java.util.regex.Pattern;
 /** Parses and validates {@code kind: RequestAuthentication} documents. */
 public final class RequestAuthenticationParser {
   private static final Set<String> SPEC_KEYS = Set.of("selector", "targetRef", "targetRefs", "jwtRules");
+  /** Istio's validStrictHeaderNameRegex (pkg/config/validation/validation.go). */
+  private static final Pattern STRICT_HEADER_NAME = Pattern.compile("[-_A-Za-z0-9]+");
   private static final Set<String> RULE_KEYS = Set.of("issuer", "audiences", "jwksUri", "jwks", "fromHeaders", "fromParams", "fromCookies",
       "outputPayloadToHeader", "outputClaimToHeaders", "forwardOriginalToken", "timeout", "spaceDelimitedClaims");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
@@ -120,7 +121,13 @@ public final class RequestAuthenticationParser {
       locations.add(TokenLocation.AUTHORIZATION_BEARER);
       locations.add(TokenLocation.ACCESS_TOKEN_PARAM);
     }
+    // jwt_authn's forward_payload_header: Istio passes it on unchecked, and Envoy's config validation (HTTP_HEADER_NAME,
+    // strict: false) refuses only NUL, CR and LF; an empty one forwards nothing. Envoy writes it lower-cased, A-Z only.
     String payloadHeader = doc.string(p + "/outputPayloadToHeader", "outputPayloadToHeader", false);
+    if (payloadHeader != null && (payloadHeader.indexOf('\0') >= 0 || payloadHeader.indexOf('\r') >= 0 || payloadHeader.indexOf('\n') >= 0)) {
+      throw doc.error(p + "/outputPayloadToHeader", "outputPayloadToHeader must not contain NUL, CR or LF (Envoy refuses such a header name)");
+    }
+    payloadHeader = payloadHeader == null || payloadHeader.isEmpty() ? null : asciiLower(payloadHeader);
     List<JwtRule.ClaimToHeader> claimHeaders = new ArrayList<>();
     int nc = doc.listSize(p + "/outputClaimToHeaders", "outputClaimToHeaders");
     for (int i = 0; i < nc; i++) {
@@ -128,10 +135,11 @@ public final class RequestAuthenticationParser {
       doc.onlyKeys(cp, "outputClaimToHeaders entry", Set.of("header", "claim"));
       String header = doc.string(cp + "/header", "outputClaimToHeaders.header", true);
       String claim = doc.string(cp + "/claim", "outputClaimToHeaders.claim", true);
-      if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-        throw doc.error(cp + "/header", "'" + header + "' is not a valid header name");
+      // Istio's ValidateStrictHTTPHeaderName, stricter than HTTP's token: '.', '!', '|', … are refused too.
+      if (!STRICT_HEADER_NAME.matcher(header).matches()) {
+        throw doc.error(cp + "/header", "'" + header + "' is not a valid header name (Istio allows only A-Z a-z 0-9 - _)");
       }
-      claimHeaders.add(new JwtRule.ClaimToHeader(header.toLowerCase(Locale.ROOT), claim));
+      claimHeaders.add(new JwtRule.ClaimToHeader(asciiLower(header), claim));
     }
     boolean forward = doc.bool(p + "/forwardOriginalToken", "forwardOriginalToken", false);
     Duration timeout = DEFAULT_TIMEOUT;

@@ -611,6 +611,14 @@ class AuthenticatorTest {
     assertThat(none.headersToRemove()).contains("x-sub", "x-team", "x-jwt-payload");
   }
 
+  /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
+  @Test
+  void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputPayloadToHeader: \"\"\n");
+    assertThat(run(p, bearer(issuer.token(c -> { }))).headersToSet()).isEmpty();
+    assertThat(run(p, req().build()).headersToRemove()).isEmpty();
+  }
+
   @Test
   void claimsVerifiedByEnvoyJwtAuthnAreAccepted() throws Exception {
     WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-sub, claim: sub}]\n");

@@ -390,6 +390,44 @@ class PolicyLoaderTest {
         .contains("not a valid header name");
   }
 
+  /**
+   * Istio's validateJwtRule checks outputClaimToHeaders[].header with ValidateStrictHTTPHeaderName, ^[-_A-Za-z0-9]+$
+   * (pkg/config/validation/validation.go): a name with '.', '!' or any other token character is refused, not only one
+   * with a space. Envoy's LowerCaseString then folds it, A-Z only.
+   */
+  @Test
+  void outputClaimToHeadersNamesAreIstiosStrictHeaderNamesFoldedToLowerCase() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: foo}\nspec:\n"
+        + "  jwtRules:\n  - issuer: https://a\n";
+    for (String bad : List.of("x.sub", "x!", "x*y", "x|y", "x~y", "x:y", "x-\u212A")) {
+      ConfigException e = error(head + "    outputClaimToHeaders: [{header: \"" + bad + "\", claim: sub}]\n");
+      assertThat(e.reason()).as(bad).contains("not a valid header name");
+      assertThat(e.line()).as(bad).isEqualTo(7);
+    }
+    assertThat(load(head + "    outputClaimToHeaders: [{header: X-Sub_1, claim: sub}]\n").requestAuthentications().get(0).jwtRules().get(0)
+        .outputClaimToHeaders().get(0).header()).isEqualTo("x-sub_1");
+  }
+
+  /**
+   * outputPayloadToHeader becomes jwt_authn's forward_payload_header: Istio does not check it, Envoy's config validation
+   * takes any name without NUL, CR or LF (HTTP_HEADER_NAME, strict: false; an empty one forwards nothing) and its
+   * LowerCaseString folds A-Z only. A name Envoy would refuse is refused at load.
+   */
+  @Test
+  void outputPayloadToHeaderIsFoldedAsEnvoyFoldsItAndEmptyMeansNone() throws Exception {
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: x, namespace: foo}\nspec:\n"
+        + "  jwtRules:\n  - issuer: https://a\n";
+    assertThat(load(head + "    outputPayloadToHeader: X-Payload\n").requestAuthentications().get(0).jwtRules().get(0).outputPayloadToHeader())
+        .isEqualTo("x-payload");
+    assertThat(load(head + "    outputPayloadToHeader: \"X-\u212A\"\n").requestAuthentications().get(0).jwtRules().get(0)
+        .outputPayloadToHeader()).isEqualTo("x-\u212A");
+    assertThat(load(head + "    outputPayloadToHeader: \"\"\n").requestAuthentications().get(0).jwtRules().get(0).outputPayloadToHeader())
+        .isNull();
+    ConfigException e = error(head + "    outputPayloadToHeader: \"x\\ny\"\n");
+    assertThat(e.reason()).contains("outputPayloadToHeader");
+    assertThat(e.line()).isEqualTo(7);
+  }
+
   /** Istio 1.27+ (validateJwtRule): issuer may be left out, or empty, when jwksUri is set. */
   @Test
   void aJwtRuleWithJwksUriNeedsNoIssuer() throws Exception {

@@ -315,6 +315,55 @@ class DecisionEngineTest {
     assertThat(e.cachedDecisions()).isZero();
   }
 
+  /**
+   * A plain CONNECT has no :path. Envoy's RBAC url_path matcher (rbac/matchers.cc PathMatcher::matches) returns false
+   * when headers.Path() is null, so paths never match, notPaths (Istio's not_rule over them) holds, and every other
+   * field still decides. It is evaluated, not refused.
+   */
+  @Test
+  void aRequestWithoutAPathIsEvaluatedWithPathsMatchingNothing() throws Exception {
+    String denyAdmin = AP + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n  - to: [{operation: {paths: [\"/admin*\"]}}]\n";
+    String denyNotPublic = AP + "metadata: {name: d, namespace: foo}\nspec:\n  action: DENY\n  rules:\n"
+        + "  - to: [{operation: {notPaths: [\"/public*\"]}}]\n";
+    String allowAnyPath = AP + "metadata: {name: a, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {paths: [\"*\"]}}]\n";
+    String allowConnect = AP + "metadata: {name: a, namespace: foo}\nspec:\n  rules:\n  - to: [{operation: {methods: [CONNECT], notPaths: [/x]}}]\n";
+    RequestAttributes connect = RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").sourceIp("10.0.0.1").build();
+    RequestAttributes emptyPath = RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").path("").sourceIp("10.0.0.1").build();
+    for (RequestAttributes r : List.of(connect, emptyPath)) {
+      assertThat(r.pathError()).isNull();
+      assertThat(decide(engine(denyAdmin), r).decision().result()).isEqualTo(Decision.Result.ALLOW);
+      Decision d = decide(engine(denyNotPublic), r).decision();
+      assertThat(d.result()).isEqualTo(Decision.Result.DENY);
+      assertThat(d.httpStatus()).isEqualTo(403);
+      assertThat(decide(engine(allowAnyPath), r).decision().httpStatus()).as("paths [*] needs a path").isEqualTo(403);
+      assertThat(decide(engine(allowConnect), r).decision().result()).isEqualTo(Decision.Result.ALLOW);
+    }
+  }
+
+  /**
+   * Istio's jwt_authn has one rule, match {prefix: "/"} (pilot/pkg/security/authn/policy_applier.go), and Envoy's
+   * jwt_authn PrefixMatcherImpl matches it against getPathValue(): "" for a plain CONNECT, so no requirement applies and
+   * the filter lets the request on without reading its token (filter.cc: no verifier, onComplete(Ok)). A bad token is
+   * then no 401 and a good one gives no request principal.
+   */
+  @Test
+  void aRequestWithoutAPathIsNotAuthenticatedAsIstiosJwtAuthnRuleNeedsAPath() throws Exception {
+    DecisionEngine e = engine(requestAuthn("") + "---\n" + AP
+        + "metadata: {name: p, namespace: foo}\nspec:\n  rules:\n  - from: [{source: {requestPrincipals: [\"*\"]}}]\n");
+    String good = issuer.token(c -> c.subject("alice"));
+    String forged = issuer.token(JwksServer.newKey("k1"), c -> { });
+    for (String token : List.of(good, forged)) {
+      Decision d = decide(e, RequestAttributes.builder().workload(W).method("CONNECT").host("h:443").sourceIp("10.0.0.1")
+          .header("authorization", "Bearer " + token).build()).decision();
+      assertThat(d.result()).isEqualTo(Decision.Result.DENY);
+      assertThat(d.httpStatus()).isEqualTo(403);
+      assertThat(d.authn().identity().present()).isFalse();
+      assertThat(d.authn().headersToRemove()).as("jwt_authn leaves the token of a request it does not match").doesNotContain("authorization");
+    }
+    assertThat(decide(e, req().method("CONNECT").header("authorization", "Bearer " + good).build()).decision().result())
+        .as("with a path the token counts").isEqualTo(Decision.Result.ALLOW);
+  }
+
   @Test
   void swappingThePolicySetChangesDecisionsAtOnce() throws Exception {
     DecisionEngine e = engine(AP + "metadata: {name: p, namespace: foo}\nspec:\n  action: DENY\n  rules: [{}]\n");

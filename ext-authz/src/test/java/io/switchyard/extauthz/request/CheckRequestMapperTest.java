@@ -147,4 +147,19 @@ class CheckRequestMapperTest {
             .setMethod("GET").setPath("/").putHeaders("x-big", "x".repeat(10_000))))).build();
     assertThat(small.map(req).header("x-big")).isNull();
   }
+
+  /** Envoy's CheckRequest for a plain CONNECT carries http.path "" and no :path header: a request without a path. */
+  @Test
+  void aConnectWithoutPathMapsToARequestWithoutPathNotToAnError() throws Exception {
+    CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+        .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+            .setMethod("CONNECT").setHost("example.com:443").putHeaders(":authority", "example.com:443").putHeaders(":method", "CONNECT"))))
+        .build();
+    for (RequestAttributes r : new RequestAttributes[] {mapper.map(req), mapper.map(req.toByteArray())}) {
+      assertThat(r.pathError()).isNull();
+      assertThat(r.path()).isNull();
+      assertThat(r.header(":path")).isNull();
+      assertThat(r.method()).isEqualTo("CONNECT");
+    }
+  }
 }

@@ -45,6 +45,56 @@ class PathNormalizerTest {
   }
 
   /**
+   * Nested invalid escapes, as Envoy's copy of Chromium's DoPartialPath / CheckForNestedEscapes
+   * (source/common/chromium_url/url_canon_path.cc) writes them: a '%' that starts no escape is kept, but when unescaping
+   * a character within two output characters after it would make it the start of a valid escape ("%%300" would read
+   * "%00"), that '%' is written "%25", so the path cannot be read as another one. "%%30%30" is caught at the second
+   * escape; an escaped dot ("%%2e") is no unescape and is not checked; and Chromium remembers the '%' by its position in
+   * the output even after ".." removed it, so a later escape at that position is "fixed" too.
+   */
+  @ParameterizedTest
+  @CsvSource({
+      "/%%300,/%2500",
+      "/%2%30,/%2520",
+      "/%%30%30,/%2500",
+      "/%%41B,/%25AB",
+      "/%a%62c,/%25abc",
+      "/%%41,/%A",
+      "/%%41x,/%Ax",
+      "/%%2e,/%.",
+      "/%%2F30,/%%2F30",
+      "/x/%%3%30,/x/%%2530",
+      "/ab%/../cd%41%301,/cdA2501",
+      "/ab%/../c%41%30,/cA0",
+  })
+  void nestedInvalidEscapesAreWrittenAsEnvoysCanonicaliserWritesThem(String raw, String expected) {
+    for (PathNormalizer.Mode m : new PathNormalizer.Mode[] {PathNormalizer.Mode.BASE, PathNormalizer.Mode.MERGE_SLASHES}) {
+      PathNormalizer.Result r = new PathNormalizer(m).normalize(raw);
+      assertThat(r.error()).as(m + " " + raw).isNull();
+      assertThat(r.path()).as(m + " " + raw).isEqualTo(expected);
+    }
+  }
+
+  /** Envoy's path_utility_test InvalidPaths: an escaped NUL fails canonicalisation, also after an invalid '%'. */
+  @ParameterizedTest
+  @CsvSource({"/xyz/.%00../abc", "/xyz/%00.%00./abc", "/xyz/AAAAA%%0000/abc"})
+  void envoysInvalidPathsAreRejected(String raw) {
+    assertThat(base.normalize(raw).error()).as(raw).isNotNull();
+  }
+
+  /** Envoy's path_utility_test NormalizeValidPaths and NormalizeCasePath (those starting with '/'). */
+  @ParameterizedTest
+  @CsvSource({
+      "/a/b/../c,/a/c", "/a/b/./c,/a/b/c", "/a/b/../../../../c,/c", "/a/..\\c,/c", "/%c0%af,/%c0%af", "/%5c%25,/%5c%25",
+      "/a/b/%2E%2E/c,/a/c", "/a/b/%2E./c,/a/c", "/a/b/%2E/c,/a/b/c", "/../a/b,/a/b", "/./a/b,/a/b", "/A/B/C,/A/B/C",
+      "/a/b/%2e%2e/c,/a/c", "/a/%2F%2f/c,/a/%2F%2f/c", "/xyz,/xyz", "/x/y/z,/x/y/z",
+  })
+  void envoysValidPathsNormaliseAsInItsTests(String raw, String expected) {
+    assertThat(base.normalize(raw).error()).as(raw).isNull();
+    assertThat(base.normalize(raw).path()).as(raw).isEqualTo(expected);
+  }
+
+  /**
    * The same canonicaliser's kPathCharLookup marks '"', '<', '>', '^', '`', '{', '|' and '}' ESCAPE: they leave
    * normalisation as %XX with upper-case hex (AppendEscapedChar), which is what Envoy's RBAC then matches.
    */
@@ -106,8 +156,19 @@ class PathNormalizerTest {
     assertThat(base.normalize("a/b").error()).isNotNull();
     assertThat(base.normalize("/a b").error()).isNotNull();
     assertThat(base.normalize("/a\u00e9").error()).isNotNull();
-    assertThat(base.normalize("").error()).isNotNull();
-    assertThat(base.normalize(null).error()).isNotNull();
+  }
+
+  /** A CONNECT has no :path: nothing to normalise and nothing wrong (Envoy's maybeNormalizePath skips it too). */
+  @Test
+  void aMissingPathIsNoErrorAndStaysMissing() {
+    for (PathNormalizer.Mode m : PathNormalizer.Mode.values()) {
+      for (String raw : new String[] {null, ""}) {
+        PathNormalizer.Result r = new PathNormalizer(m).normalize(raw);
+        assertThat(r.error()).as(m + " " + raw).isNull();
+        assertThat(r.path()).as(m + " " + raw).isNull();
+        assertThat(r.query()).as(m + " " + raw).isNull();
+      }
+    }
   }
 
   @Test
