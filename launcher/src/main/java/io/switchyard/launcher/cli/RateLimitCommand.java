@@ -57,7 +57,7 @@ public final class RateLimitCommand implements Callable<Integer> {
       throw e;
     }
     p.awaitShutdown(admin.drain());
-    return 0;
+    return p.exitCode();
   }
 
   /** {@code switchyard ratelimit validate DIR}: loads a folder as the service would; exit 0 valid, 1 invalid. */

@@ -2,6 +2,7 @@ package io.switchyard.launcher.cli;
 
 import io.switchyard.launcher.Main.UsageException;
 import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.RedisStartup;
 import io.switchyard.ratelimit.storage.StorageOptions;
 import java.net.URI;
 import java.nio.file.Path;
@@ -22,6 +23,9 @@ public final class RateLimitOptions {
 
   @Option(names = "--redis-timeout-ms", paramLabel = "MS", description = "Bound on one Redis round trip (default: ${DEFAULT-VALUE}).")
   long redisTimeoutMs = 50;
+
+  @Option(names = "--redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (the reference's REDIS_STARTUP_MAX_ELAPSED_TIME; default: ${DEFAULT-VALUE}).")
+  long redisStartupMaxElapsedMs = 0;
 
   @Option(names = "--on-backend-error", paramLabel = "allow|deny", description = "Answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
@@ -75,8 +79,17 @@ public final class RateLimitOptions {
     } catch (IllegalArgumentException e) {
       throw new UsageException("--storage must be memory, rocksdb or redis, not '" + storage + "'");
     }
-    return new StorageOptions(kind, maxKeys, dataDir.toAbsolutePath(), null, redisUrl,
-        Duration.ofMillis(redisTimeoutMs));
+    if (redisStartupMaxElapsedMs < 0) {
+      throw new UsageException("--redis-startup-max-elapsed-ms must be 0 (keep trying) or more, not " + redisStartupMaxElapsedMs);
+    }
+    RedisStartup startup = RedisStartup.defaults().withMaxElapsed(Duration.ofMillis(redisStartupMaxElapsedMs));
+    try {
+      return new StorageOptions(kind, maxKeys, dataDir.toAbsolutePath(), null, redisUrl,
+          Duration.ofMillis(redisTimeoutMs), startup);
+    } catch (IllegalArgumentException e) {
+      // Only the Redis URL is checked here; a URL that can never work fails at start, unlike an unreachable Redis.
+      throw new UsageException("--redis-url: " + e.getMessage());
+    }
   }
 
   public LimiterOptions limiterOptions() {

@@ -111,7 +111,7 @@ public final class UpCommand implements Callable<Integer> {
       out.println("switchyard: open http://localhost:" + topologyPort + "/ for the live service graph and SLOs");
     }
     p.awaitShutdown(admin.drain());
-    return 0;
+    return p.exitCode();
   }
 
   private static Path defaultConfig(Path home, String relative) {

@@ -21,6 +21,9 @@ public final class UpRateLimitOptions {
   @Option(names = "--ratelimit-redis-timeout-ms", paramLabel = "MS", description = "Bound on one Redis round trip (default: ${DEFAULT-VALUE}).")
   long redisTimeoutMs = 50;
 
+  @Option(names = "--ratelimit-redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (default: ${DEFAULT-VALUE}).")
+  long redisStartupMaxElapsedMs = 0;
+
   @Option(names = "--ratelimit-on-backend-error", paramLabel = "allow|deny", description = "Rate limit answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
 
@@ -34,6 +37,7 @@ public final class UpRateLimitOptions {
     o.dataDir = dataDir.resolve("ratelimit");
     o.redisUrl = redisUrl;
     o.redisTimeoutMs = redisTimeoutMs;
+    o.redisStartupMaxElapsedMs = redisStartupMaxElapsedMs;
     o.onBackendError = onBackendError;
     o.maxKeys = maxKeys;
     try {

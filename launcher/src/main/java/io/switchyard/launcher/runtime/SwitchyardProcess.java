@@ -29,6 +29,7 @@ public final class SwitchyardProcess implements AutoCloseable {
   private final Deque<Owned> owned = new ArrayDeque<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean closed;
+  private volatile String failure;
 
   private record Owned(String name, AutoCloseable resource) {}
 
@@ -74,17 +75,48 @@ public final class SwitchyardProcess implements AutoCloseable {
     out.flush();
   }
 
+  /** The line of a component that is up but not ready yet, and why (it says so again with a ready line once it is). */
+  public void announceWaiting(String component, String address, String why) {
+    out.printf("switchyard: %-14s waiting %s; not ready: %s%n", component, address, why);
+    out.flush();
+  }
+
+  /**
+   * A component gave up for good (Redis did not answer within its limit): prints why, and {@link #awaitShutdown}
+   * returns at once (having closed everything) with {@link #exitCode} 1, so that a supervisor restarts the process.
+   */
+  public void fail(String component, String why) {
+    out.printf("switchyard: %-14s failed %s%n", component, why);
+    out.flush();
+    failure = component + ": " + why;
+    stopped.countDown();
+  }
+
+  /** 0, or 1 once a component failed. */
+  public int exitCode() {
+    return failure == null ? 0 : 1;
+  }
+
   /**
    * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then drains for {@code drain} (not at all when
-   * zero) and closes everything this process owns.
+   * zero) and closes everything this process owns; or until a component {@link #fail}s, then closes at once.
    */
   public void awaitShutdown(Duration drain) throws InterruptedException {
     Objects.requireNonNull(drain, "drain");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Thread hook = new Thread(() -> {
       stop(drain, d -> Thread.sleep(d.toMillis()));
       stopped.countDown();
-    }, "switchyard-shutdown"));
+    }, "switchyard-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     stopped.await();
+    if (failure != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        return; // the JVM is stopping already: the hook closes everything
+      }
+      close();
+    }
   }
 
   /** How a drain waits: the shutdown thread sleeps; tests look at the process instead. */

@@ -69,4 +69,24 @@ class RateLimitCommandTest {
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: --storage must be memory, rocksdb or redis, not 'disk'");
   }
+
+  @Test
+  void aRedisUrlThatCanNeverWorkIsAOneLineUsageErrorNamingTheFlag() throws Exception {
+    Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
+    CliRun r = run("ratelimit", "--config-dir", dir.toString(), "--storage", "redis", "--redis-url",
+        "http://127.0.0.1:6379", "--admin-port", "0");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.strip()).startsWith("switchyard: --redis-url: not a Redis URL").contains("'http://127.0.0.1:6379'")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void aNegativeRedisStartupLimitIsAUsageError() throws Exception {
+    Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
+    CliRun r = run("ratelimit", "--config-dir", dir.toString(), "--storage", "redis", "--redis-startup-max-elapsed-ms",
+        "-1", "--admin-port", "0");
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.strip())
+        .isEqualTo("switchyard: --redis-startup-max-elapsed-ms must be 0 (keep trying) or more, not -1");
+  }
 }

@@ -50,6 +50,26 @@ class UpCommandTest {
   }
 
   @Test
+  void redisStartupLimitReachesTheStorageAndDefaultsToRetryingForEver() {
+    assertThat(setup(dir, "--ratelimit-storage", "redis").storage().redisStartup().maxElapsed()).isZero();
+    assertThat(setup(dir, "--ratelimit-storage", "redis", "--ratelimit-redis-startup-max-elapsed-ms", "60000")
+        .storage().redisStartup().maxElapsed()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void aBadRedisUrlNamesUpsFlag() {
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(new StringWriter()));
+    int code = cl.execute("up", "--data-dir", dir.resolve("data").toString(), "--config-dir", dir.toString(),
+        "--ratelimit-storage", "redis", "--ratelimit-redis-url", "ftp://redis:6379", "--no-flink", "--admin-port", "0");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip()).startsWith("switchyard: --ratelimit-redis-url: not a Redis URL");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
   void badRateLimitStorageIsAOneLineUsageErrorBeforeAnythingStarts() {
     CommandLine cl = Main.commandLine();
     StringWriter err = new StringWriter();

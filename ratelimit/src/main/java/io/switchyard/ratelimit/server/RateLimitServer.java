@@ -9,6 +9,7 @@ import io.switchyard.ratelimit.limiter.RateLimiter;
 import io.switchyard.ratelimit.storage.CounterStore;
 import io.switchyard.ratelimit.storage.CounterStoreException;
 import io.switchyard.ratelimit.storage.CounterStores;
+import io.switchyard.ratelimit.storage.RedisCounterStore;
 import io.switchyard.ratelimit.storage.StorageOptions;
 import io.switchyard.serverkit.config.ConfigException;
 import io.switchyard.serverkit.config.ConfigReloader;
@@ -42,6 +43,10 @@ public final class RateLimitServer implements AutoCloseable {
   private RateLimiter limiter;
   private RateLimitStats stats;
   private RateLimitGrpcService.ServerMetrics serverMetrics;
+  /** Guards the readiness decision between start() and the Redis connect thread. */
+  private final Object redisState = new Object();
+  private boolean started;
+  private String redisNotConnected;
 
   private RateLimitServer(Builder b) {
     this.b = b;
@@ -70,7 +75,7 @@ public final class RateLimitServer implements AutoCloseable {
     }).metrics(b.metrics).pollInterval(b.pollInterval).build();
     reloader.start();
     try {
-      store = CounterStores.open(b.storage, b.clock);
+      store = CounterStores.open(b.storage, b.clock, redisReadiness(ready));
       limiter = new RateLimiter(reloader::current, store, b.clock, b.options, stats);
       GrpcServer.Builder gb = GrpcServer.builder("ratelimit", b.port)
           .host(b.host)
@@ -94,8 +99,58 @@ public final class RateLimitServer implements AutoCloseable {
       close();
       throw e;
     }
-    ready.ready();
+    synchronized (redisState) {
+      started = true;
+      if (redisNotConnected == null) {
+        ready.ready();
+      }
+    }
     return this;
+  }
+
+  /**
+   * Not ready while Redis does not answer, naming it (envoyproxy/ratelimit's health starts with Redis unhealthy and
+   * turns OK once connected). After that, an outage leaves readiness alone, as there by default
+   * ({@code REDIS_HEALTH_CHECK_ACTIVE_CONNECTION=false}): calls are answered by the backend-error policy meanwhile.
+   */
+  private RedisCounterStore.StartupListener redisReadiness(Readiness.Component ready) {
+    return new RedisCounterStore.StartupListener() {
+      @Override
+      public void waiting(String reason) {
+        synchronized (redisState) {
+          redisNotConnected = reason;
+          ready.notReady(reason);
+        }
+        b.redisListener.waiting(reason);
+      }
+
+      @Override
+      public void connected() {
+        synchronized (redisState) {
+          redisNotConnected = null;
+          if (started) {
+            ready.ready();
+          }
+        }
+        b.redisListener.connected();
+      }
+
+      @Override
+      public void gaveUp(String reason) {
+        synchronized (redisState) {
+          redisNotConnected = reason;
+          ready.notReady(reason);
+        }
+        b.redisListener.gaveUp(reason);
+      }
+    };
+  }
+
+  /** Null when the store is ready to count, else why not (Redis not answering since start). */
+  public String storeNotReady() {
+    synchronized (redisState) {
+      return redisNotConnected;
+    }
   }
 
   public int port() {
@@ -162,6 +217,7 @@ public final class RateLimitServer implements AutoCloseable {
     private int maxRequestBytes = 64 * 1024;
     private int maxStatKeys = 10_000;
     private int redisThreads = 32;
+    private RedisCounterStore.StartupListener redisListener = RedisCounterStore.StartupListener.NONE;
 
     private Builder(Path configDir, Metrics metrics, Readiness readiness) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -226,6 +282,12 @@ public final class RateLimitServer implements AutoCloseable {
     /** Cap on distinct stat label sets (see RateLimitStats). */
     public Builder maxStatKeys(int n) {
       this.maxStatKeys = n;
+      return this;
+    }
+
+    /** Also told how connecting to Redis goes at start (the launcher prints it, and exits when it gives up). */
+    public Builder redisStartupListener(RedisCounterStore.StartupListener l) {
+      this.redisListener = Objects.requireNonNull(l);
       return this;
     }
 

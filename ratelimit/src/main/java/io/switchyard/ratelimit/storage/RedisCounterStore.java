@@ -12,13 +12,22 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Counters shared by several replicas through Redis, with the reference's key scheme: {@code INCRBY key
  * hits} then {@code EXPIRE key ttl}, every command of one request sent back to back on one connection
  * (pipelined) and awaited together within the timeout. Token buckets run as one Lua script per key.
+ *
+ * <p>{@link #start} does not need Redis to answer at start (pods start in any order): until it does, every call
+ * fails as a Redis error does, and it is tried again with {@link RedisStartup}'s backoff. Once connected, lettuce
+ * reconnects on its own after an outage.
  */
 public final class RedisCounterStore implements CounterStore {
   private static final String GCRA = """
@@ -43,45 +52,217 @@ public final class RedisCounterStore implements CounterStore {
       return -tat - 1
       """;
 
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
-  private final RedisAsyncCommands<String, String> redis;
-  private final long timeoutNanos;
-  private final Clock clock;
-  private final String gcraSha;
+  private static final Logger log = LoggerFactory.getLogger(RedisCounterStore.class);
 
-  private RedisCounterStore(RedisClient client, StatefulRedisConnection<String, String> connection,
-      Duration timeout, Clock clock) throws CounterStoreException {
-    this.client = client;
-    this.connection = connection;
-    this.redis = connection.async();
-    this.timeoutNanos = timeout.toNanos();
-    this.clock = clock;
-    this.gcraSha = await(redis.scriptLoad(GCRA));
+  /** Runs a task after a delay: the store's own daemon thread, or a test's queue run by hand. */
+  public interface Scheduler extends AutoCloseable {
+    void schedule(Runnable task, Duration delay);
+
+    @Override
+    void close();
+
+    static Scheduler daemonThread(String name) {
+      ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      });
+      return new Scheduler() {
+        @Override
+        public void schedule(Runnable task, Duration delay) {
+          thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void close() {
+          thread.shutdownNow();
+        }
+      };
+    }
   }
 
+  /**
+   * Hears how connecting at start goes, so that the service is not ready until Redis answers. Called on the
+   * thread that tried (the caller of {@link #start} for the first attempt, the scheduler's after).
+   */
+  public interface StartupListener {
+    StartupListener NONE = new StartupListener() {
+      @Override
+      public void waiting(String reason) {}
+
+      @Override
+      public void connected() {}
+
+      @Override
+      public void gaveUp(String reason) {}
+    };
+
+    /** An attempt failed and another is scheduled; {@code reason} names Redis's URL and the failure. */
+    void waiting(String reason);
+
+    void connected();
+
+    /** An attempt failed past {@link RedisStartup#maxElapsed}: no more attempts. */
+    void gaveUp(String reason);
+  }
+
+  private record Connection(StatefulRedisConnection<String, String> connection,
+      RedisAsyncCommands<String, String> redis, String gcraSha) {}
+
+  private final RedisClient client;
+  private final String shownUri;
+  private final Duration timeout;
+  private final long timeoutNanos;
+  private final Clock clock;
+  private volatile Connection connection;
+  /** Why there is no connection yet; null once connected. */
+  private volatile String notConnected = "not connected yet";
+  private final RedisStartup startup;
+  private final Scheduler scheduler;
+  private final StartupListener listener;
+  private final DoubleSupplier random;
+  private final long startedMillis;
+  private int retries;
+  private boolean closed;
+
+  private RedisCounterStore(URI uri, Duration timeout, Clock clock, RedisStartup startup, Scheduler scheduler,
+      StartupListener listener, DoubleSupplier random) {
+    this.client = RedisClient.create(RedisURI.create(uri));
+    client.setOptions(ClientOptions.builder()
+        .timeoutOptions(TimeoutOptions.enabled(timeout))
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .build());
+    this.shownUri = withoutCredentials(uri);
+    this.timeout = timeout;
+    this.timeoutNanos = timeout.toNanos();
+    this.clock = clock;
+    this.startup = startup;
+    this.scheduler = scheduler;
+    this.listener = listener;
+    this.random = random;
+    this.startedMillis = clock.millis();
+  }
+
+  /** Connects now or throws: for tools and tests that need Redis there and then. */
   public static RedisCounterStore connect(URI uri, Duration timeout) throws CounterStoreException {
     return connect(uri, timeout, Clock.systemUTC());
   }
 
   public static RedisCounterStore connect(URI uri, Duration timeout, Clock clock) throws CounterStoreException {
-    RedisClient client = RedisClient.create(RedisURI.create(uri));
-    client.setOptions(ClientOptions.builder()
-        .timeoutOptions(TimeoutOptions.enabled(timeout))
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .build());
-    try {
-      StatefulRedisConnection<String, String> c = client.connect();
-      c.setTimeout(timeout);
-      return new RedisCounterStore(client, c, timeout, clock);
-    } catch (RuntimeException e) {
-      client.shutdown();
-      throw new CounterStoreException("connect", "cannot connect to Redis at " + uri + ": " + e.getMessage(), e);
+    RedisCounterStore store = new RedisCounterStore(uri, timeout, clock, RedisStartup.defaults(), null,
+        StartupListener.NONE, () -> 0);
+    String failure = store.attempt();
+    if (failure != null) {
+      store.close();
+      throw new CounterStoreException("connect", "cannot connect to Redis at " + store.shownUri + ": " + failure);
     }
+    return store;
+  }
+
+  /**
+   * Tries to connect now and, when Redis does not answer, again on {@code scheduler} with {@code startup}'s
+   * backoff until it does (or gives up): the service runs meanwhile, its calls failing as Redis errors do.
+   * {@code random} jitters the backoff (values in [0, 1)).
+   */
+  public static RedisCounterStore start(URI uri, Duration timeout, Clock clock, RedisStartup startup,
+      Scheduler scheduler, StartupListener listener, DoubleSupplier random) {
+    RedisCounterStore store = new RedisCounterStore(uri, timeout, clock, startup, scheduler, listener, random);
+    store.tryConnecting();
+    return store;
+  }
+
+  /** Null once connected, else why not (names the URL). */
+  public String notConnected() {
+    return notConnected;
+  }
+
+  private void tryConnecting() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    String failure = attempt();
+    String reason = "Redis at " + shownUri + " does not answer: " + failure;
+    synchronized (this) {
+      if (closed) {
+        closeConnection();
+        return;
+      }
+      if (failure != null) {
+        notConnected = reason;
+      }
+    }
+    if (failure == null) {
+      log.info("connected to Redis at {}{}", shownUri, retries == 0 ? "" : " after " + retries + " retries");
+      listener.connected();
+      return;
+    }
+    Duration elapsed = Duration.ofMillis(clock.millis() - startedMillis);
+    if (startup.givesUpAfter(elapsed)) {
+      String why = "Redis at " + shownUri + " did not answer within " + startup.maxElapsed().toMillis()
+          + " ms of start, giving up: " + failure;
+      log.error(why);
+      listener.gaveUp(why);
+      return;
+    }
+    if (retries == 0) {
+      // One line, not one per retry: the readiness reason says the rest while it lasts.
+      log.warn("Redis at {} does not answer: {}; retrying in the background (backoff {} to {} ms), calls are answered "
+          + "by the backend-error policy and health is NOT_SERVING until it does", shownUri, failure,
+          startup.initialInterval().toMillis(), startup.maxInterval().toMillis());
+    }
+    listener.waiting(reason);
+    scheduler.schedule(this::tryConnecting, startup.delay(retries++, random.getAsDouble()));
+  }
+
+  /** One connection attempt, loading the token bucket script as the reference's PING does: null or why not. */
+  private String attempt() {
+    StatefulRedisConnection<String, String> c = null;
+    try {
+      c = client.connect();
+      c.setTimeout(timeout);
+      RedisAsyncCommands<String, String> redis = c.async();
+      String sha = awaitUntil(redis.scriptLoad(GCRA), System.nanoTime() + timeoutNanos);
+      connection = new Connection(c, redis, sha);
+      notConnected = null;
+      return null;
+    } catch (CounterStoreException | RuntimeException e) {
+      if (c != null) {
+        c.close();
+      }
+      return rootMessage(e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+
+  /** The URL as logs and /readyz show it: no password. */
+  static String withoutCredentials(URI uri) {
+    if (uri.getRawUserInfo() == null) {
+      return uri.toString();
+    }
+    return uri.toString().replace(uri.getRawUserInfo() + "@", "***@");
+  }
+
+  private Connection connection() throws CounterStoreException {
+    Connection c = connection;
+    if (c == null) {
+      // Counted and answered as any other Redis error (the reference has no service before it connects).
+      throw new CounterStoreException("error", notConnected);
+    }
+    return c;
   }
 
   @Override
   public long[] addAndGet(String[] keys, long[] hits, long[] expireAtMillis) throws CounterStoreException {
+    RedisAsyncCommands<String, String> redis = connection().redis();
     long now = clock.millis();
     @SuppressWarnings("unchecked")
     RedisFuture<?>[] futures = new RedisFuture<?>[keys.length];
@@ -106,6 +287,9 @@ public final class RedisCounterStore implements CounterStore {
   @Override
   public long[] takeTokens(String[] keys, long[] hits, long[] limits, long[] periodMicros, long nowMicros)
       throws CounterStoreException {
+    Connection c = connection();
+    RedisAsyncCommands<String, String> redis = c.redis();
+    String gcraSha = c.gcraSha();
     @SuppressWarnings("unchecked")
     RedisFuture<Long>[] futures = new RedisFuture[keys.length];
     for (int i = 0; i < keys.length; i++) {
@@ -118,10 +302,6 @@ public final class RedisCounterStore implements CounterStore {
       out[i] = awaitUntil(futures[i], deadline);
     }
     return out;
-  }
-
-  private <T> T await(RedisFuture<T> f) throws CounterStoreException {
-    return awaitUntil(f, System.nanoTime() + timeoutNanos);
   }
 
   private static <T> T awaitUntil(RedisFuture<T> f, long deadlineNanos) throws CounterStoreException {
@@ -149,7 +329,24 @@ public final class RedisCounterStore implements CounterStore {
 
   @Override
   public void close() {
-    connection.close();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closeConnection();
+    }
+    if (scheduler != null) {
+      scheduler.close();
+    }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  private void closeConnection() {
+    Connection c = connection;
+    connection = null;
+    if (c != null) {
+      c.connection().close();
+    }
   }
 }

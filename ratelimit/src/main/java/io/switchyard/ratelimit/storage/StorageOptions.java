@@ -1,5 +1,6 @@
 package io.switchyard.ratelimit.storage;
 
+import io.lettuce.core.RedisURI;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,9 +16,10 @@ import java.util.Objects;
  * @param flushInterval how often dirty counters are written to RocksDB (no fsync per request)
  * @param redisUri e.g. {@code redis://127.0.0.1:6379} (redis only)
  * @param redisTimeout bound on one Redis round trip; past it the backend-error policy answers
+ * @param redisStartup how long and how often to retry when Redis does not answer at start
  */
 public record StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flushInterval, URI redisUri,
-    Duration redisTimeout) {
+    Duration redisTimeout, RedisStartup redisStartup) {
 
   /** The {@code --storage} values. */
   public enum Kind {
@@ -39,9 +41,26 @@ public record StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flu
     }
     if (kind == Kind.REDIS) {
       Objects.requireNonNull(redisUri, "redisUri is required for redis storage");
+      // A URL that can never work fails here, at start; only a Redis that does not answer is retried.
+      try {
+        RedisURI.create(redisUri);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("not a Redis URL (redis://[[user:]password@]host[:port][/db], rediss://... "
+            + "or redis-socket://path): '" + redisUri + "': " + e.getMessage(), e);
+      }
     }
     flushInterval = flushInterval == null ? Duration.ofMillis(100) : flushInterval;
     redisTimeout = redisTimeout == null ? Duration.ofMillis(50) : redisTimeout;
+    redisStartup = redisStartup == null ? RedisStartup.defaults() : redisStartup;
+  }
+
+  public StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flushInterval, URI redisUri,
+      Duration redisTimeout) {
+    this(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, null);
+  }
+
+  public StorageOptions withRedisStartup(RedisStartup startup) {
+    return new StorageOptions(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, startup);
   }
 
   public static StorageOptions memory() {

@@ -63,6 +63,11 @@ public final class LimiterFixture {
 
   /** Sum of a counter or untyped series over data points whose labels contain the given pairs. */
   public long counter(String name, String... labelPairs) {
+    return counter(registry, name, labelPairs);
+  }
+
+  /** As {@link #counter(String, String...)}, in any registry (a server's). */
+  public static long counter(PrometheusRegistry registry, String name, String... labelPairs) {
     for (MetricSnapshot s : registry.scrape()) {
       if (!s.getMetadata().getName().equals(name)) {
         continue;

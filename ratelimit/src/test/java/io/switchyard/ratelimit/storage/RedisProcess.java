@@ -24,13 +24,18 @@ public final class RedisProcess implements AutoCloseable {
 
   /** Skips the calling test (with the reason) when the Debian package redis-server is not installed. */
   public static RedisProcess start() throws IOException {
-    Path binary = List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server").stream()
-        .map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
-    assumeTrue(binary != null, "redis-server not installed (Debian package redis-server); skipping Redis tests");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
+    return start(port);
+  }
+
+  /** On a given port, e.g. one a service was pointed at before Redis ran; skips as {@link #start()}. */
+  public static RedisProcess start(int port) throws IOException {
+    Path binary = List.of("/usr/bin/redis-server", "/usr/local/bin/redis-server").stream()
+        .map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+    assumeTrue(binary != null, "redis-server not installed (Debian package redis-server); skipping Redis tests");
     Process p = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -46,6 +51,10 @@ public final class RedisProcess implements AutoCloseable {
   }
 
   public URI uri() {
+    return uri(port);
+  }
+
+  public static URI uri(int port) {
     return URI.create("redis://127.0.0.1:" + port);
   }
 
