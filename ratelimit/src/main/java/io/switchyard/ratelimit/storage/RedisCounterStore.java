@@ -3,6 +3,7 @@ package io.switchyard.ratelimit.storage;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
@@ -299,7 +300,17 @@ public final class RedisCounterStore implements CounterStore {
     long[] out = new long[keys.length];
     long deadline = System.nanoTime() + timeoutNanos;
     for (int i = 0; i < keys.length; i++) {
-      out[i] = awaitUntil(futures[i], deadline);
+      try {
+        out[i] = awaitUntil(futures[i], deadline);
+      } catch (CounterStoreException e) {
+        if (!(e.getCause() instanceof RedisNoScriptException)) {
+          throw e;
+        }
+        // Redis lost its scripts (a restart lettuce reconnected to, SCRIPT FLUSH, a failover to a replica that never
+        // saw SCRIPT LOAD): EVAL runs the script and caches it again, so the next EVALSHA finds it.
+        out[i] = awaitUntil(redis.eval(GCRA, ScriptOutputType.INTEGER, new String[] {keys[i]}, Long.toString(hits[i]),
+            Long.toString(limits[i]), Long.toString(periodMicros[i]), Long.toString(nowMicros)), deadline);
+      }
     }
     return out;
   }

@@ -4,6 +4,8 @@ import static io.switchyard.ratelimit.config.Descriptors.of;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.switchyard.ratelimit.limiter.LimiterFixture;
 import io.switchyard.ratelimit.limiter.LimiterOptions;
 import io.switchyard.testing.MutableClock;
@@ -71,6 +73,31 @@ class RedisCounterStoreIT {
       assertThat(deny.call("d", of("shared", "y")).getOverallCode()).isEqualTo(Code.OVER_LIMIT);
     } finally {
       redis.close();
+    }
+  }
+
+  @Test
+  void tokenBucketsKeepWorkingAfterRedisLostItsScripts() throws Exception {
+    // A Redis restart (or SCRIPT FLUSH, or a failover to a replica that never saw SCRIPT LOAD) empties the script
+    // cache while the connection comes back: EVALSHA then answers NOSCRIPT.
+    try (RedisProcess redis = RedisProcess.start();
+        RedisCounterStore store = RedisCounterStore.connect(redis.uri(), Duration.ofSeconds(2))) {
+      long now = 1_000_000_000L;
+      String[] keys = {"bucket-a"};
+      long[] hits = {1};
+      long[] limits = {10};
+      long[] period = {60_000_000L};
+      assertThat(store.takeTokens(keys, hits, limits, period, now)[0]).isEqualTo(now + 6_000_000L);
+
+      RedisClient admin = RedisClient.create(redis.uri().toString());
+      try (StatefulRedisConnection<String, String> c = admin.connect()) {
+        c.sync().scriptFlush();
+      } finally {
+        admin.shutdown();
+      }
+
+      assertThat(store.takeTokens(keys, hits, limits, period, now)[0]).isEqualTo(now + 12_000_000L);
+      assertThat(store.takeTokens(keys, hits, limits, period, now)[0]).isEqualTo(now + 18_000_000L);
     }
   }
 }
