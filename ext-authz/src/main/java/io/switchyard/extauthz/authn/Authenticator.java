@@ -139,14 +139,14 @@ public final class Authenticator {
     if (rules.isEmpty()) {
       return CompletableFuture.completedFuture(AuthnResult.ANONYMOUS);
     }
-    if (tokens.isEmpty()) {
-      Set<String> outputs = new LinkedHashSet<>();
-      for (JwtRule rule : rules) {
-        rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
-        if (rule.outputPayloadToHeader() != null) {
-          outputs.add(rule.outputPayloadToHeader());
-        }
+    Set<String> outputs = new LinkedHashSet<>();
+    for (JwtRule rule : rules) {
+      rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
+      if (rule.outputPayloadToHeader() != null) {
+        outputs.add(rule.outputPayloadToHeader());
       }
+    }
+    if (tokens.isEmpty()) {
       // Headers this server would fill from a token must not arrive forged from the client.
       return CompletableFuture.completedFuture(outputs.isEmpty() ? AuthnResult.ANONYMOUS
           : new AuthnResult(true, RequestIdentity.NONE, null, Long.MAX_VALUE, Map.of(), new ArrayList<>(outputs), List.of(), true));
@@ -165,7 +165,26 @@ public final class Authenticator {
         theirTokens.add(mine);
       }
     }
-    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size()));
+    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size())).thenApply(a -> stripUnset(a, outputs));
+  }
+
+  /**
+   * Envoy's jwt_authn strips every provider's output headers from the request before verifying (extractor.cc
+   * sanitizeHeaders) and then adds only claims with text: an output this request does not set must not reach the
+   * upstream as the client sent it.
+   */
+  private static AuthnResult stripUnset(AuthnResult a, Set<String> outputs) {
+    if (!a.authenticated() || a.headersToSet().keySet().containsAll(outputs)) {
+      return a;
+    }
+    Set<String> remove = new LinkedHashSet<>(a.headersToRemove());
+    for (String h : outputs) {
+      if (!a.headersToSet().containsKey(h)) {
+        remove.add(h);
+      }
+    }
+    return new AuthnResult(true, a.identity(), null, a.expiresAtMillis(), a.headersToSet(), new ArrayList<>(remove),
+        a.queryParamsToRemove(), a.cacheable());
   }
 
   /**
@@ -532,7 +551,11 @@ public final class Authenticator {
       }
       v = cur;
     }
-    if (v instanceof String || v instanceof Boolean) {
+    if (v instanceof String text) {
+      // authenticator.cc adds a header only for non-empty text.
+      return text.isEmpty() ? null : text;
+    }
+    if (v instanceof Boolean) {
       return v.toString();
     }
     if (v instanceof Number) {

@@ -611,6 +611,24 @@ class AuthenticatorTest {
     assertThat(none.headersToRemove()).contains("x-sub", "x-team", "x-jwt-payload");
   }
 
+  /**
+   * Envoy's jwt_authn adds a claim header only when the claim's text is non-empty (authenticator.cc addJWTClaimToHeader),
+   * after stripping every output header of the providers from the request (extractor.cc sanitizeHeaders): an empty or
+   * missing claim leaves no header at all, not an empty one and not the client's.
+   */
+  @Test
+  void anEmptyOrMissingClaimWritesNoHeaderAndTheClientsOneIsStripped() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders:\n    - {header: x-nick, claim: nick}\n    - {header: x-team, claim: org.team}\n"
+        + "  - issuer: https://other.example\n    jwksUri: \"" + issuer.jwksUri() + "\"\n    fromHeaders: [{name: x-other-token}]\n"
+        + "    outputClaimToHeaders: [{header: x-other, claim: sub}]\n");
+    RequestAttributes r = req().header("authorization", "Bearer " + issuer.token(c -> c.claim("nick", "")))
+        .header("x-nick", "forged").header("x-team", "forged").header("x-other", "forged").build();
+    AuthnResult a = run(p, r);
+    assertThat(a.identity().present()).isTrue();
+    assertThat(a.headersToSet()).doesNotContainKeys("x-nick", "x-team", "x-other");
+    assertThat(a.headersToRemove()).contains("x-nick", "x-team", "x-other");
+  }
+
   /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
   @Test
   void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
