@@ -558,9 +558,8 @@ public final class Authenticator {
     if (v instanceof Boolean) {
       return v.toString();
     }
-    if (v instanceof Number) {
-      Number n = (Number) v;
-      return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : n.toString();
+    if (v instanceof Number n) {
+      return ClaimHeaderText.number(n);
     }
     return null;
   }

@@ -629,6 +629,27 @@ class AuthenticatorTest {
     assertThat(a.headersToRemove()).contains("x-nick", "x-team", "x-other");
   }
 
+  /**
+   * jwt_verify_lib holds every JSON number as a double; authenticator.cc convertClaimDoubleToString writes a whole one in
+   * [0, 2^64) as an integer and any other with std::to_string, i.e. printf("%f") of the exact binary value.
+   */
+  @Test
+  void numericClaimsAreWrittenAsEnvoysJwtAuthnWritesThem() throws Exception {
+    assertThat(Authenticator.claimText(Map.of("n", 9999L), "n")).isEqualTo("9999");
+    assertThat(Authenticator.claimText(Map.of("n", 2.0), "n")).isEqualTo("2");
+    assertThat(Authenticator.claimText(Map.of("n", -0.0), "n")).isEqualTo("0");
+    assertThat(Authenticator.claimText(Map.of("n", 1e19), "n")).isEqualTo("10000000000000000000");
+    assertThat(Authenticator.claimText(Map.of("n", 9007199254740993L), "n")).isEqualTo("9007199254740992");
+    assertThat(Authenticator.claimText(Map.of("n", 1.5), "n")).isEqualTo("1.500000");
+    assertThat(Authenticator.claimText(Map.of("n", -3L), "n")).isEqualTo("-3.000000");
+    assertThat(Authenticator.claimText(Map.of("n", -1e-7), "n")).isEqualTo("-0.000000");
+    assertThat(Authenticator.claimText(Map.of("n", 5e-7), "n")).isEqualTo("0.000000");
+    assertThat(Authenticator.claimText(Map.of("n", 1e20), "n")).isEqualTo("100000000000000000000.000000");
+
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-ratio, claim: ratio}]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("ratio", 0.25)))).headersToSet()).containsEntry("x-ratio", "0.250000");
+  }
+
   /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
   @Test
   void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
