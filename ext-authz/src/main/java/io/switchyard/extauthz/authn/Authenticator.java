@@ -561,6 +561,9 @@ public final class Authenticator {
     if (v instanceof Number n) {
       return ClaimHeaderText.number(n);
     }
+    if (v instanceof Map || v instanceof List) {
+      return ClaimHeaderText.json(v);
+    }
     return null;
   }
 }

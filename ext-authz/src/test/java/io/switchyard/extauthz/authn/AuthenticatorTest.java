@@ -650,6 +650,36 @@ class AuthenticatorTest {
     assertThat(run(p, bearer(issuer.token(c -> c.claim("ratio", 0.25)))).headersToSet()).containsEntry("x-ratio", "0.250000");
   }
 
+  /**
+   * Newer Envoy (envoyproxy/envoy#30377) writes an object or list claim as standard, padded base64 of the claim's JSON as
+   * protobuf's MessageToJsonString prints it: compact, numbers as doubles in SimpleDtoa's shortest of %.15g/%.17g,
+   * {@code <}, {@code >} and invisible characters as lower-case \\u escapes, other text as UTF-8.
+   */
+  @Test
+  void objectAndListClaimsAreBase64OfTheirProtobufJson() throws Exception {
+    assertThat(decoded(Authenticator.claimText(Map.of("l", List.of("str1", "str2")), "l"))).isEqualTo("[\"str1\",\"str2\"]");
+    assertThat(Authenticator.claimText(Map.of("l", List.of("str1", "str2")), "l")).isEqualTo("WyJzdHIxIiwic3RyMiJd");
+    assertThat(Authenticator.claimText(Map.of("l", List.of()), "l")).isEqualTo("W10=");
+    assertThat(Authenticator.claimText(Map.of("o", Map.of()), "o")).isEqualTo("e30=");
+    java.util.List<Object> numbers = List.of(100L, 1.5, 1e21, 1e15, 0.00001, -0.0, 1.0 / 3, 9007199254740993L, 0.1);
+    assertThat(decoded(Authenticator.claimText(Map.of("l", numbers), "l")))
+        .isEqualTo("[100,1.5,1e+21,1e+15,1e-05,-0,0.33333333333333331,9007199254740992,0.1]");
+    java.util.Map<String, Object> nested = new java.util.LinkedHashMap<>();
+    nested.put("a", true);
+    nested.put("b", java.util.Arrays.asList(null, "x<y>\"\\\n\u00e9\u2028\u007f\uD834\uDD73/"));
+    nested.put("c", Map.of("d", false));
+    assertThat(decoded(Authenticator.claimText(Map.of("o", nested), "o")))
+        .isEqualTo("{\"a\":true,\"b\":[null,\"x\\u003cy\\u003e\\\"\\\\\\n\u00e9\\u2028\\u007f\\ud834\\udd73/\"],\"c\":{\"d\":false}}");
+
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-roles, claim: realm.roles}]\n");
+    String t = issuer.token(c -> c.claim("realm", Map.of("roles", List.of("admin", "dev"))));
+    assertThat(run(p, bearer(t)).headersToSet()).containsEntry("x-roles", "WyJhZG1pbiIsImRldiJd");
+  }
+
+  private static String decoded(String base64) {
+    return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
   @Test
   void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
