@@ -680,6 +680,26 @@ class AuthenticatorTest {
     return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /**
+   * jwt_verify_lib's StructUtils::GetValue splits the claim name at every '.', empty parts kept, and looks it up only as
+   * that nested path: a top-level claim whose name has a dot is never found.
+   */
+  @Test
+  void claimNamesAreAlwaysPathsSplitAtEveryDot() {
+    assertThat(Authenticator.claimText(Map.of("a.b", "flat"), "a.b")).isNull();
+    assertThat(Authenticator.claimText(Map.of("a.b", "flat", "a", Map.of("b", "nested")), "a.b")).isEqualTo("nested");
+    assertThat(Authenticator.claimText(Map.of("a", Map.of("", "under an empty name")), "a.")).isEqualTo("under an empty name");
+    assertThat(Authenticator.claimText(Map.of("a", "x"), "a.")).isNull();
+  }
+
+  /** Claim headers come from the payload as signed, as jwt_authn's do, not from the claims as Nimbus re-reads them. */
+  @Test
+  void claimHeadersAreWrittenFromThePayloadAsSigned() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-exp, claim: exp}]\n");
+    String t = issuer.token(c -> c.claim("exp", 4_000_000_000.5));
+    assertThat(run(p, bearer(t)).headersToSet()).containsEntry("x-exp", "4000000000.500000");
+  }
+
   /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
   @Test
   void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
