@@ -58,7 +58,7 @@ public final class Authenticator {
   private final DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
 
   /** {@code claims} is the payload as signed (headers are copied from it); the identity's claims are normalised. */
-  private record Verified(RequestIdentity identity, Map<String, Object> claims, long expiresAtMillis, String payloadSegment) {}
+  private record Verified(RequestIdentity identity, Map<String, Object> signedPayload, long expiresAtMillis, String payloadSegment) {}
 
   public Authenticator(JwksRegistry registry, Clock clock, long maxCachedTokens) {
     this.registry = registry;
@@ -139,14 +139,14 @@ public final class Authenticator {
     if (rules.isEmpty()) {
       return CompletableFuture.completedFuture(AuthnResult.ANONYMOUS);
     }
-    if (tokens.isEmpty()) {
-      Set<String> outputs = new LinkedHashSet<>();
-      for (JwtRule rule : rules) {
-        rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
-        if (rule.outputPayloadToHeader() != null) {
-          outputs.add(rule.outputPayloadToHeader());
-        }
+    Set<String> outputs = new LinkedHashSet<>();
+    for (JwtRule rule : rules) {
+      rule.outputClaimToHeaders().forEach(c -> outputs.add(c.header()));
+      if (rule.outputPayloadToHeader() != null) {
+        outputs.add(rule.outputPayloadToHeader());
       }
+    }
+    if (tokens.isEmpty()) {
       // Headers this server would fill from a token must not arrive forged from the client.
       return CompletableFuture.completedFuture(outputs.isEmpty() ? AuthnResult.ANONYMOUS
           : new AuthnResult(true, RequestIdentity.NONE, null, Long.MAX_VALUE, Map.of(), new ArrayList<>(outputs), List.of(), true));
@@ -165,7 +165,26 @@ public final class Authenticator {
         theirTokens.add(mine);
       }
     }
-    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size()));
+    return tryReader(0, readers, theirTokens, new HashMap<>(), new ArrayList<>(readers.size())).thenApply(a -> stripUnset(a, outputs));
+  }
+
+  /**
+   * Envoy's jwt_authn strips every provider's output headers from the request before verifying (extractor.cc
+   * sanitizeHeaders) and then adds only claims with text: an output this request does not set must not reach the
+   * upstream as the client sent it.
+   */
+  private static AuthnResult stripUnset(AuthnResult a, Set<String> outputs) {
+    if (!a.authenticated() || a.headersToSet().keySet().containsAll(outputs)) {
+      return a;
+    }
+    Set<String> remove = new LinkedHashSet<>(a.headersToRemove());
+    for (String h : outputs) {
+      if (!a.headersToSet().containsKey(h)) {
+        remove.add(h);
+      }
+    }
+    return new AuthnResult(true, a.identity(), null, a.expiresAtMillis(), a.headersToSet(), new ArrayList<>(remove),
+        a.queryParamsToRemove(), a.cacheable());
   }
 
   /**
@@ -239,7 +258,7 @@ public final class Authenticator {
   }
 
   /** A token parsed once per request: either its failure (the same under every rule) or its parts. */
-  private record Parsed(AuthnResult failure, SignedJWT jwt, JWTClaimsSet claims, String tokenHash) {}
+  private record Parsed(AuthnResult failure, SignedJWT jwt, JWTClaimsSet claims, Map<String, Object> payload, String tokenHash) {}
 
   private static Parsed parse(FoundToken found) {
     try {
@@ -251,12 +270,12 @@ public final class Authenticator {
       }
       String mistyped = payloadTypeError(raw);
       if (mistyped != null) {
-        return new Parsed(AuthnResult.failed(mistyped, true), null, null, null);
+        return new Parsed(AuthnResult.failed(mistyped, true), null, null, null, null);
       }
-      return new Parsed(null, jwt, JWTClaimsSet.parse(raw), TokenHash.sha256(found.token()));
+      return new Parsed(null, jwt, JWTClaimsSet.parse(raw), raw, TokenHash.sha256(found.token()));
     } catch (ParseException e) {
       return new Parsed(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true),
-          null, null, null);
+          null, null, null, null);
     }
   }
 
@@ -269,7 +288,7 @@ public final class Authenticator {
     if (!rule.acceptsIssuer(p.claims().getIssuer())) {
       return CompletableFuture.completedFuture(AuthnResult.failed(UNKNOWN_ISSUER, true));
     }
-    return withRule(rule, found, p.jwt(), p.claims(), p.tokenHash());
+    return withRule(rule, found, p.jwt(), p.claims(), p.payload(), p.tokenHash());
   }
 
   /**
@@ -314,7 +333,8 @@ public final class Authenticator {
   }
 
   /** The token checked against one jwtRule: claims, then the signature with that rule's keys. */
-  private CompletableFuture<AuthnResult> withRule(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims, String tokenHash) {
+  private CompletableFuture<AuthnResult> withRule(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims,
+      Map<String, Object> payload, String tokenHash) {
     long now = clock.millis();
     String cacheKey = tokenHash + rule.verifiedCacheScope();
     Verified hit = verified.getIfPresent(cacheKey);
@@ -329,9 +349,10 @@ public final class Authenticator {
     return source.keys().thenCompose(keys -> {
       List<JWK> candidates = select(jwt.getHeader(), keys);
       if (candidates.isEmpty()) {
-        return source.refreshForUnknownKey().thenApply(fresh -> verify(rule, found, jwt, claims, select(jwt.getHeader(), fresh), cacheKey));
+        return source.refreshForUnknownKey().thenApply(fresh -> verify(rule, found, jwt, claims, payload, select(jwt.getHeader(), fresh),
+            cacheKey));
       }
-      return CompletableFuture.completedFuture(verify(rule, found, jwt, claims, candidates, cacheKey));
+      return CompletableFuture.completedFuture(verify(rule, found, jwt, claims, payload, candidates, cacheKey));
     }).exceptionally(err -> {
       Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       if (cause instanceof JwksUnavailableException) {
@@ -391,7 +412,8 @@ public final class Authenticator {
     return new JWKSelector(JWKMatcher.forJWSHeader(header)).select(keys);
   }
 
-  private AuthnResult verify(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims, List<JWK> candidates, String cacheKey) {
+  private AuthnResult verify(JwtRule rule, FoundToken found, SignedJWT jwt, JWTClaimsSet claims, Map<String, Object> signedPayload,
+      List<JWK> candidates, String cacheKey) {
     if (candidates.isEmpty()) {
       return AuthnResult.failed("Jwks doesn't have key to match kid or alg from Jwt", true);
     }
@@ -411,7 +433,9 @@ public final class Authenticator {
         }
         if (jwt.verify(v)) {
           Map<String, Object> payload = claims.toJSONObject();
-          Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), payload,
+          // Claim headers read the payload as signed (as jwt_authn's Struct holds it): Nimbus's claims turn a one-element
+          // aud list into a string and a fractional exp into whole seconds.
+          Verified ok = new Verified(verifiedIdentity(splitSpaceDelimited(payload, rule.spaceDelimitedClaims())), signedPayload,
               expiresAtMillis(claims), jwt.getParsedParts()[1].toString());
           verified.put(cacheKey, ok);
           return success(rule, found, ok);
@@ -426,7 +450,7 @@ public final class Authenticator {
   private static AuthnResult success(JwtRule rule, FoundToken found, Verified v) {
     Map<String, String> set = new LinkedHashMap<>();
     for (JwtRule.ClaimToHeader c : rule.outputClaimToHeaders()) {
-      String value = claimText(v.claims(), c.claim());
+      String value = claimText(v.signedPayload(), c.claim());
       if (value != null) {
         set.put(c.header(), value);
       }
@@ -524,20 +548,23 @@ public final class Authenticator {
 
   /** A claim by exact name, else by dotted path into nested objects; strings, numbers and booleans only. */
   static String claimText(Map<String, Object> claims, String claim) {
-    Object v = claims.get(claim);
-    if (v == null && claim.contains(".")) {
-      Object cur = claims;
-      for (String part : claim.split("\\.")) {
-        cur = cur instanceof Map ? ((Map<?, ?>) cur).get(part) : null;
-      }
-      v = cur;
+    // jwt_verify_lib's StructUtils::GetValue: always the nested path, split at every '.' with empty parts kept.
+    Object v = claims;
+    for (String part : claim.split("\\.", -1)) {
+      v = v instanceof Map<?, ?> m ? m.get(part) : null;
     }
-    if (v instanceof String || v instanceof Boolean) {
+    if (v instanceof String text) {
+      // authenticator.cc adds a header only for non-empty text.
+      return text.isEmpty() ? null : text;
+    }
+    if (v instanceof Boolean) {
       return v.toString();
     }
-    if (v instanceof Number) {
-      Number n = (Number) v;
-      return n.doubleValue() == Math.rint(n.doubleValue()) ? Long.toString(n.longValue()) : n.toString();
+    if (v instanceof Number n) {
+      return ClaimHeaderText.number(n);
+    }
+    if (v instanceof Map || v instanceof List) {
+      return ClaimHeaderText.json(v);
     }
     return null;
   }

@@ -611,6 +611,95 @@ class AuthenticatorTest {
     assertThat(none.headersToRemove()).contains("x-sub", "x-team", "x-jwt-payload");
   }
 
+  /**
+   * Envoy's jwt_authn adds a claim header only when the claim's text is non-empty (authenticator.cc addJWTClaimToHeader),
+   * after stripping every output header of the providers from the request (extractor.cc sanitizeHeaders): an empty or
+   * missing claim leaves no header at all, not an empty one and not the client's.
+   */
+  @Test
+  void anEmptyOrMissingClaimWritesNoHeaderAndTheClientsOneIsStripped() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders:\n    - {header: x-nick, claim: nick}\n    - {header: x-team, claim: org.team}\n"
+        + "  - issuer: https://other.example\n    jwksUri: \"" + issuer.jwksUri() + "\"\n    fromHeaders: [{name: x-other-token}]\n"
+        + "    outputClaimToHeaders: [{header: x-other, claim: sub}]\n");
+    RequestAttributes r = req().header("authorization", "Bearer " + issuer.token(c -> c.claim("nick", "")))
+        .header("x-nick", "forged").header("x-team", "forged").header("x-other", "forged").build();
+    AuthnResult a = run(p, r);
+    assertThat(a.identity().present()).isTrue();
+    assertThat(a.headersToSet()).doesNotContainKeys("x-nick", "x-team", "x-other");
+    assertThat(a.headersToRemove()).contains("x-nick", "x-team", "x-other");
+  }
+
+  /**
+   * jwt_verify_lib holds every JSON number as a double; authenticator.cc convertClaimDoubleToString writes a whole one in
+   * [0, 2^64) as an integer and any other with std::to_string, i.e. printf("%f") of the exact binary value.
+   */
+  @Test
+  void numericClaimsAreWrittenAsEnvoysJwtAuthnWritesThem() throws Exception {
+    assertThat(Authenticator.claimText(Map.of("n", 9999L), "n")).isEqualTo("9999");
+    assertThat(Authenticator.claimText(Map.of("n", 2.0), "n")).isEqualTo("2");
+    assertThat(Authenticator.claimText(Map.of("n", -0.0), "n")).isEqualTo("0");
+    assertThat(Authenticator.claimText(Map.of("n", 1e19), "n")).isEqualTo("10000000000000000000");
+    assertThat(Authenticator.claimText(Map.of("n", 9007199254740993L), "n")).isEqualTo("9007199254740992");
+    assertThat(Authenticator.claimText(Map.of("n", 1.5), "n")).isEqualTo("1.500000");
+    assertThat(Authenticator.claimText(Map.of("n", -3L), "n")).isEqualTo("-3.000000");
+    assertThat(Authenticator.claimText(Map.of("n", -1e-7), "n")).isEqualTo("-0.000000");
+    assertThat(Authenticator.claimText(Map.of("n", 5e-7), "n")).isEqualTo("0.000000");
+    assertThat(Authenticator.claimText(Map.of("n", 1e20), "n")).isEqualTo("100000000000000000000.000000");
+
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-ratio, claim: ratio}]\n");
+    assertThat(run(p, bearer(issuer.token(c -> c.claim("ratio", 0.25)))).headersToSet()).containsEntry("x-ratio", "0.250000");
+  }
+
+  /**
+   * Newer Envoy (envoyproxy/envoy#30377) writes an object or list claim as standard, padded base64 of the claim's JSON as
+   * protobuf's MessageToJsonString prints it: compact, numbers as doubles in SimpleDtoa's shortest of %.15g/%.17g,
+   * {@code <}, {@code >} and invisible characters as lower-case \\u escapes, other text as UTF-8.
+   */
+  @Test
+  void objectAndListClaimsAreBase64OfTheirProtobufJson() throws Exception {
+    assertThat(decoded(Authenticator.claimText(Map.of("l", List.of("str1", "str2")), "l"))).isEqualTo("[\"str1\",\"str2\"]");
+    assertThat(Authenticator.claimText(Map.of("l", List.of("str1", "str2")), "l")).isEqualTo("WyJzdHIxIiwic3RyMiJd");
+    assertThat(Authenticator.claimText(Map.of("l", List.of()), "l")).isEqualTo("W10=");
+    assertThat(Authenticator.claimText(Map.of("o", Map.of()), "o")).isEqualTo("e30=");
+    java.util.List<Object> numbers = List.of(100L, 1.5, 1e21, 1e15, 0.00001, -0.0, 1.0 / 3, 9007199254740993L, 0.1);
+    assertThat(decoded(Authenticator.claimText(Map.of("l", numbers), "l")))
+        .isEqualTo("[100,1.5,1e+21,1e+15,1e-05,-0,0.33333333333333331,9007199254740992,0.1]");
+    java.util.Map<String, Object> nested = new java.util.LinkedHashMap<>();
+    nested.put("a", true);
+    nested.put("b", java.util.Arrays.asList(null, "x<y>\"\\\n\u00e9\u2028\u007f\uD834\uDD73/"));
+    nested.put("c", Map.of("d", false));
+    assertThat(decoded(Authenticator.claimText(Map.of("o", nested), "o")))
+        .isEqualTo("{\"a\":true,\"b\":[null,\"x\\u003cy\\u003e\\\"\\\\\\n\u00e9\\u2028\\u007f\\ud834\\udd73/\"],\"c\":{\"d\":false}}");
+
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-roles, claim: realm.roles}]\n");
+    String t = issuer.token(c -> c.claim("realm", Map.of("roles", List.of("admin", "dev"))));
+    assertThat(run(p, bearer(t)).headersToSet()).containsEntry("x-roles", "WyJhZG1pbiIsImRldiJd");
+  }
+
+  private static String decoded(String base64) {
+    return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * jwt_verify_lib's StructUtils::GetValue splits the claim name at every '.', empty parts kept, and looks it up only as
+   * that nested path: a top-level claim whose name has a dot is never found.
+   */
+  @Test
+  void claimNamesAreAlwaysPathsSplitAtEveryDot() {
+    assertThat(Authenticator.claimText(Map.of("a.b", "flat"), "a.b")).isNull();
+    assertThat(Authenticator.claimText(Map.of("a.b", "flat", "a", Map.of("b", "nested")), "a.b")).isEqualTo("nested");
+    assertThat(Authenticator.claimText(Map.of("a", Map.of("", "under an empty name")), "a.")).isEqualTo("under an empty name");
+    assertThat(Authenticator.claimText(Map.of("a", "x"), "a.")).isNull();
+  }
+
+  /** Claim headers come from the payload as signed, as jwt_authn's do, not from the claims as Nimbus re-reads them. */
+  @Test
+  void claimHeadersAreWrittenFromThePayloadAsSigned() throws Exception {
+    WorkloadPolicies p = rules(uriRule() + "    outputClaimToHeaders: [{header: x-exp, claim: exp}]\n");
+    String t = issuer.token(c -> c.claim("exp", 4_000_000_000.5));
+    assertThat(run(p, bearer(t)).headersToSet()).containsEntry("x-exp", "4000000000.500000");
+  }
+
   /** Envoy's jwt_authn forwards the payload only under a non-empty forward_payload_header, and strips only that name. */
   @Test
   void anEmptyOutputPayloadToHeaderForwardsNothing() throws Exception {
