@@ -52,6 +52,8 @@ public final class MeshFiles {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?");
   private static final Pattern HEADER = Pattern.compile(":?[a-z0-9!#$%&'*+\\-.^_`|~]+");
+  /** Istio's validation refuses longer regexes (pkg/config/validation validateStringRegexp). */
+  static final int MAX_REGEX_BYTES = 1024;
   private static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RLS_TIMEOUT = Duration.ofMillis(50);
   /** The retry conditions Istio's VirtualService validation accepts (Envoy's x-envoy-retry-on and -grpc-on). */
@@ -749,6 +751,12 @@ public final class MeshFiles {
      * refuse RE2's {@code (?P<name>...)}.
      */
     private static void regex(Node n, String regex) throws MeshFileException {
+      // Istio's validateStringRegexp: its stand-in for the RE2 program size Envoy limits, in Go's len (UTF-8 bytes).
+      int bytes = regex.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_REGEX_BYTES) {
+        throw n.error("regex is too large, max length allowed is " + MAX_REGEX_BYTES + " bytes (Istio's validation; got "
+            + bytes + ")");
+      }
       try {
         com.google.re2j.Pattern.compile(regex);
       } catch (com.google.re2j.PatternSyntaxException e) {

@@ -157,6 +157,28 @@ class MeshFilesTest {
     }
   }
 
+  /**
+   * Istio's validateStringRegexp refuses a regex longer than 1024 bytes ("regex is too large, max length allowed is
+   * 1024"), as a stand-in for the RE2 program size Envoy limits; 1024 bytes are fine, and the length is Go's len, in
+   * UTF-8 bytes.
+   */
+  @Test
+  void regexesLongerThanIstiosLimitOf1024BytesAreRejected() throws Exception {
+    String limit = "/" + "a".repeat(1023);
+    Mesh mesh = parse(BASE + "      - match: {regex: '" + limit + "', headers: [{name: x-id, regex: '" + limit + "'}]}\n"
+        + "        to: [{service: reviews}]\n");
+    assertThat(mesh.workloads().get(0).routes().get(0).match().path()).hasSize(1024);
+
+    String over = "/" + "a".repeat(1022) + "\u00e9"; // 1024 characters, 1025 bytes
+    MeshFileException path = error(BASE + "      - match: {regex: '" + over + "'}\n        to: [{service: reviews}]\n");
+    assertThat(path.line()).isEqualTo(14);
+    assertThat(path.reason()).isEqualTo("workloads[0].routes[0].match.regex: regex is too large, max length allowed is 1024"
+        + " bytes (Istio's validation; got 1025)");
+    MeshFileException header = error(BASE + "      - match: {headers: [{name: x-id, regex: '" + over + "'}]}\n"
+        + "        to: [{service: reviews}]\n");
+    assertThat(header.reason()).startsWith("workloads[0].routes[0].match.headers[0].regex: regex is too large");
+  }
+
   /** Istio's validateHTTPRetry: with 0 attempts (retries off) a retryOn or perTryTimeout is an error. */
   @Test
   void zeroAttemptsTakeNeitherRetryOnNorPerTryTimeout() throws Exception {
