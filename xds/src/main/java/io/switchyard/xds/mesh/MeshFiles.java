@@ -54,6 +54,11 @@ public final class MeshFiles {
   private static final Pattern HEADER = Pattern.compile(":?[a-z0-9!#$%&'*+\\-.^_`|~]+");
   /** Istio's validation refuses longer regexes (pkg/config/validation validateStringRegexp). */
   static final int MAX_REGEX_BYTES = 1024;
+  /**
+   * re2.max_program_size.error_level in Istio's bootstrap (pkg/bootstrap/config.go) and deploy/envoy/bootstrap.yaml;
+   * Envoy's own default is 100.
+   */
+  static final long MAX_RE2_PROGRAM_SIZE = 32768;
   private static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RLS_TIMEOUT = Duration.ofMillis(50);
   /** The retry conditions Istio's VirtualService validation accepts (Envoy's x-envoy-retry-on and -grpc-on). */
@@ -761,6 +766,13 @@ public final class MeshFiles {
         com.google.re2j.Pattern.compile(regex);
       } catch (com.google.re2j.PatternSyntaxException e) {
         throw n.error("invalid regex: " + e.getDescription() + " (RE2 syntax, as Envoy's safe_regex)");
+      }
+      // Envoy refuses a larger RE2 program, and with it the route configuration; only a floor is known here.
+      long programSize = Re2ProgramSize.floor(regex);
+      if (programSize > MAX_RE2_PROGRAM_SIZE) {
+        throw n.error("regex too complex: its RE2 program has at least " + programSize + " instructions, over the "
+            + MAX_RE2_PROGRAM_SIZE + " of re2.max_program_size.error_level in Istio's bootstrap and Switchyard's;"
+            + " Envoy would reject the route configuration");
       }
     }
 
