@@ -767,6 +767,10 @@ public final class MeshFiles {
       } catch (com.google.re2j.PatternSyntaxException e) {
         throw n.error("invalid regex: " + e.getDescription() + " (RE2 syntax, as Envoy's safe_regex)");
       }
+      if (Re2ProgramSize.repeatsNestPastRe2Limit(regex)) {
+        throw n.error("invalid regex: nested repeat counts multiply past 1000 (RE2's limit: Envoy's safe_regex rejects"
+            + " it, \"invalid repetition size\")");
+      }
       // Envoy refuses a larger RE2 program, and with it the route configuration; only a floor is known here.
       long programSize = Re2ProgramSize.floor(regex);
       if (programSize > MAX_RE2_PROGRAM_SIZE) {

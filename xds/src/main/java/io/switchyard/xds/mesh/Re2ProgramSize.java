@@ -38,6 +38,33 @@ final class Re2ProgramSize {
     return floor < 0 ? 1 : add(floor, 1); // never matching: RE2 compiles a bare fail; else + the match instruction
   }
 
+  /**
+   * Whether counted repeats nest past RE2's limit: RE2's parser (RepetitionWalker) divides 1000 by each enclosing
+   * {@code {n,m}}'s m (n when unbounded) and refuses the regex ("invalid repetition size") when it reaches 0, that
+   * is when the counts on one path multiply past 1000. re2j has no such limit.
+   */
+  static boolean repeatsNestPastRe2Limit(String regex) throws PatternSyntaxException {
+    return repeatBudgetExhausted(Re2jSyntaxTree.parse(regex), 1000);
+  }
+
+  private static boolean repeatBudgetExhausted(Node n, int budget) {
+    if (n.op() == Op.REPEAT) {
+      int count = n.max() < 0 ? n.min() : n.max();
+      if (count > 0) {
+        budget /= count;
+      }
+      if (budget == 0) {
+        return true;
+      }
+    }
+    for (Node sub : n.subs()) {
+      if (repeatBudgetExhausted(sub, budget)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Instructions for {@code n}, or -1 when it never matches (RE2 then compiles it, and what it is part of, to fail). */
   private static long size(Node n) {
     return switch (n.op()) {

@@ -203,6 +203,24 @@ class MeshFilesTest {
     }
   }
 
+  /**
+   * RE2 (so Envoy) refuses nested counted repeats whose counts multiply past 1000 ("invalid repetition size",
+   * RepetitionWalker in parse.cc); re2j takes them. 1000 is fine.
+   */
+  @Test
+  void nestedRepeatCountsOverRe2sLimitOf1000AreRejected() throws Exception {
+    for (String ok : new String[] {"/(?:a{2}){500}", "/((a{10}){10}){10}", "/(a{1000})*"}) {
+      assertThat(parse(BASE + "      - match: {regex: '" + ok + "'}\n        to: [{service: reviews}]\n")
+          .workloads().get(0).routes().get(0).match().path()).isEqualTo(ok);
+    }
+    for (String over : new String[] {"/(?:a{2}){501}", "/(a{100}){20}", "/((a{10}){10}){11}", "/(a{2,}){501}"}) {
+      MeshFileException e = error(BASE + "      - match: {regex: '" + over + "'}\n        to: [{service: reviews}]\n");
+      assertThat(e.line()).as(over).isEqualTo(14);
+      assertThat(e.reason()).as(over).isEqualTo("workloads[0].routes[0].match.regex: invalid regex: nested repeat"
+          + " counts multiply past 1000 (RE2's limit: Envoy's safe_regex rejects it, \"invalid repetition size\")");
+    }
+  }
+
   /** Istio's validateHTTPRetry: with 0 attempts (retries off) a retryOn or perTryTimeout is an error. */
   @Test
   void zeroAttemptsTakeNeitherRetryOnNorPerTryTimeout() throws Exception {
