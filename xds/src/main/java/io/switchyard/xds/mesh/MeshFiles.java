@@ -52,6 +52,13 @@ public final class MeshFiles {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?");
   private static final Pattern HEADER = Pattern.compile(":?[a-z0-9!#$%&'*+\\-.^_`|~]+");
+  /** Istio's validation refuses longer regexes (pkg/config/validation validateStringRegexp). */
+  static final int MAX_REGEX_BYTES = 1024;
+  /**
+   * re2.max_program_size.error_level in Istio's bootstrap (pkg/bootstrap/config.go) and deploy/envoy/bootstrap.yaml;
+   * Envoy's own default is 100.
+   */
+  static final long MAX_RE2_PROGRAM_SIZE = 32768;
   private static final Duration DEFAULT_GRPC_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RLS_TIMEOUT = Duration.ofMillis(50);
   /** The retry conditions Istio's VirtualService validation accepts (Envoy's x-envoy-retry-on and -grpc-on). */
@@ -749,10 +756,27 @@ public final class MeshFiles {
      * refuse RE2's {@code (?P<name>...)}.
      */
     private static void regex(Node n, String regex) throws MeshFileException {
+      // Istio's validateStringRegexp: its stand-in for the RE2 program size Envoy limits, in Go's len (UTF-8 bytes).
+      int bytes = regex.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_REGEX_BYTES) {
+        throw n.error("regex is too large, max length allowed is " + MAX_REGEX_BYTES + " bytes (Istio's validation; got "
+            + bytes + ")");
+      }
       try {
         com.google.re2j.Pattern.compile(regex);
       } catch (com.google.re2j.PatternSyntaxException e) {
         throw n.error("invalid regex: " + e.getDescription() + " (RE2 syntax, as Envoy's safe_regex)");
+      }
+      if (Re2ProgramSize.repeatsNestPastRe2Limit(regex)) {
+        throw n.error("invalid regex: nested repeat counts multiply past 1000 (RE2's limit: Envoy's safe_regex rejects"
+            + " it, \"invalid repetition size\")");
+      }
+      // Envoy refuses a larger RE2 program, and with it the route configuration; only a floor is known here.
+      long programSize = Re2ProgramSize.floor(regex);
+      if (programSize > MAX_RE2_PROGRAM_SIZE) {
+        throw n.error("regex too complex: its RE2 program has at least " + programSize + " instructions, over the "
+            + MAX_RE2_PROGRAM_SIZE + " of re2.max_program_size.error_level in Istio's bootstrap and Switchyard's;"
+            + " Envoy would reject the route configuration");
       }
     }
 

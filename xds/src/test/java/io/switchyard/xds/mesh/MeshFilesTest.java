@@ -157,6 +157,70 @@ class MeshFilesTest {
     }
   }
 
+  /**
+   * Istio's validateStringRegexp refuses a regex longer than 1024 bytes ("regex is too large, max length allowed is
+   * 1024"), as a stand-in for the RE2 program size Envoy limits; 1024 bytes are fine, and the length is Go's len, in
+   * UTF-8 bytes.
+   */
+  @Test
+  void regexesLongerThanIstiosLimitOf1024BytesAreRejected() throws Exception {
+    String limit = "/" + "a".repeat(1023);
+    Mesh mesh = parse(BASE + "      - match: {regex: '" + limit + "', headers: [{name: x-id, regex: '" + limit + "'}]}\n"
+        + "        to: [{service: reviews}]\n");
+    assertThat(mesh.workloads().get(0).routes().get(0).match().path()).hasSize(1024);
+
+    String over = "/" + "a".repeat(1022) + "\u00e9"; // 1024 characters, 1025 bytes
+    MeshFileException path = error(BASE + "      - match: {regex: '" + over + "'}\n        to: [{service: reviews}]\n");
+    assertThat(path.line()).isEqualTo(14);
+    assertThat(path.reason()).isEqualTo("workloads[0].routes[0].match.regex: regex is too large, max length allowed is 1024"
+        + " bytes (Istio's validation; got 1025)");
+    MeshFileException header = error(BASE + "      - match: {headers: [{name: x-id, regex: '" + over + "'}]}\n"
+        + "        to: [{service: reviews}]\n");
+    assertThat(header.reason()).startsWith("workloads[0].routes[0].match.headers[0].regex: regex is too large");
+  }
+
+  /**
+   * Envoy refuses a safe_regex whose RE2 program is over re2.max_program_size.error_level (32768 in Istio's bootstrap
+   * and ours), and with it the route configuration of every proxy: five path segments of up to 1000 characters each
+   * are far over it (RE2: 45004 instructions) in 89 bytes, under Istio's length limit. Four segments are over it
+   * too (36004) but not surely so by the floor this check computes, so they pass, as do large Unicode classes.
+   */
+  @Test
+  void regexesWhoseRe2ProgramIsSurelyOverEnvoysLimitAreRejected() throws Exception {
+    String over = "/[^/]{1,1000}".repeat(5);
+    MeshFileException path = error(BASE + "      - match: {regex: '" + over + "'}\n        to: [{service: reviews}]\n");
+    assertThat(path.line()).isEqualTo(14);
+    assertThat(path.reason()).matches("workloads\\[0]\\.routes\\[0]\\.match\\.regex: regex too complex: its RE2 program"
+        + " has at least 4[0-9]{4} instructions, over the 32768 of re2\\.max_program_size\\.error_level in Istio's"
+        + " bootstrap and Switchyard's; Envoy would reject the route configuration");
+    MeshFileException header = error(BASE + "      - match: {headers: [{name: x-id, regex: '" + over + "'}]}\n"
+        + "        to: [{service: reviews}]\n");
+    assertThat(header.reason()).startsWith("workloads[0].routes[0].match.headers[0].regex: regex too complex");
+
+    for (String notSurelyOver : new String[] {"/[^/]{1,1000}".repeat(4), "(?i)/users/\\pL+", "\\pL{30}"}) {
+      Mesh mesh = parse(BASE + "      - match: {regex: '" + notSurelyOver + "'}\n        to: [{service: reviews}]\n");
+      assertThat(mesh.workloads().get(0).routes().get(0).match().path()).isEqualTo(notSurelyOver);
+    }
+  }
+
+  /**
+   * RE2 (so Envoy) refuses nested counted repeats whose counts multiply past 1000 ("invalid repetition size",
+   * RepetitionWalker in parse.cc); re2j takes them. 1000 is fine.
+   */
+  @Test
+  void nestedRepeatCountsOverRe2sLimitOf1000AreRejected() throws Exception {
+    for (String ok : new String[] {"/(?:a{2}){500}", "/((a{10}){10}){10}", "/(a{1000})*"}) {
+      assertThat(parse(BASE + "      - match: {regex: '" + ok + "'}\n        to: [{service: reviews}]\n")
+          .workloads().get(0).routes().get(0).match().path()).isEqualTo(ok);
+    }
+    for (String over : new String[] {"/(?:a{2}){501}", "/(a{100}){20}", "/((a{10}){10}){11}", "/(a{2,}){501}"}) {
+      MeshFileException e = error(BASE + "      - match: {regex: '" + over + "'}\n        to: [{service: reviews}]\n");
+      assertThat(e.line()).as(over).isEqualTo(14);
+      assertThat(e.reason()).as(over).isEqualTo("workloads[0].routes[0].match.regex: invalid regex: nested repeat"
+          + " counts multiply past 1000 (RE2's limit: Envoy's safe_regex rejects it, \"invalid repetition size\")");
+    }
+  }
+
   /** Istio's validateHTTPRetry: with 0 attempts (retries off) a retryOn or perTryTimeout is an error. */
   @Test
   void zeroAttemptsTakeNeitherRetryOnNorPerTryTimeout() throws Exception {

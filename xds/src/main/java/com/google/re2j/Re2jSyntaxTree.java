@@ -1,0 +1,51 @@
+package com.google.re2j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * re2j's parse tree of a regex, read as RE2 reads it (Perl flags, as {@link Pattern#compile(String)}), for
+ * io.switchyard.xds.mesh.Re2ProgramSize. It lives in re2j's package because re2j keeps its parser package-private,
+ * and it copies the tree into public records so that nothing else depends on re2j's internals: a re2j upgrade that
+ * changes them breaks the build here, not a mesh file check at run time.
+ */
+public final class Re2jSyntaxTree {
+  /** re2j's {@code Regexp.Op}, less the parser's pseudo-operators. */
+  public enum Op {
+    NO_MATCH, EMPTY_MATCH, LITERAL, CHAR_CLASS, ANY_CHAR_NOT_NL, ANY_CHAR, BEGIN_LINE, END_LINE, BEGIN_TEXT,
+    END_TEXT, WORD_BOUNDARY, NO_WORD_BOUNDARY, CAPTURE, STAR, PLUS, QUEST, REPEAT, CONCAT, ALTERNATE
+  }
+
+  /**
+   * One node: {@code runes} are a literal's runes or a class's ranges (lo, hi pairs); {@code min}/{@code max} a
+   * repeat's bounds ({@code max} -1: unbounded).
+   */
+  public record Node(Op op, int[] runes, int min, int max, List<Node> subs) {
+    public Node {
+      runes = runes.clone();
+      subs = List.copyOf(subs);
+    }
+
+    @Override
+    public int[] runes() {
+      return runes.clone();
+    }
+  }
+
+  private Re2jSyntaxTree() {}
+
+  /** Parses {@code regex} as {@code Pattern.compile(regex)} does, before simplification. */
+  public static Node parse(String regex) throws PatternSyntaxException {
+    return copy(Parser.parse(regex, RE2.PERL));
+  }
+
+  private static Node copy(Regexp re) {
+    List<Node> subs = new ArrayList<>();
+    if (re.subs != null) {
+      for (Regexp sub : re.subs) {
+        subs.add(copy(sub));
+      }
+    }
+    return new Node(Op.valueOf(re.op.name()), re.runes == null ? new int[0] : re.runes, re.min, re.max, subs);
+  }
+}
