@@ -763,6 +763,11 @@ public final class MeshFiles {
             + bytes + ")");
       }
       try {
+        // Before re2j compiles it: some case-insensitive regexes it never finishes (google/re2j#168).
+        String hang = Re2jCaseFold.hangReason(regex);
+        if (hang != null) {
+          throw n.error("unsupported regex: " + hang);
+        }
         com.google.re2j.Pattern.compile(regex);
       } catch (com.google.re2j.PatternSyntaxException e) {
         throw n.error("invalid regex: " + e.getDescription() + " (RE2 syntax, as Envoy's safe_regex)");
