@@ -27,6 +27,9 @@ public final class RateLimitOptions {
   @Option(names = "--redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (the reference's REDIS_STARTUP_MAX_ELAPSED_TIME; default: ${DEFAULT-VALUE}).")
   long redisStartupMaxElapsedMs = 0;
 
+  @Option(names = "--redis-health-check-active-connection", description = "Health follows the Redis connection after start: NOT_SERVING while it is lost, SERVING again once lettuce reconnects (the reference's REDIS_HEALTH_CHECK_ACTIVE_CONNECTION; default: stays SERVING).")
+  boolean redisHealthCheckActiveConnection;
+
   @Option(names = "--on-backend-error", paramLabel = "allow|deny", description = "Answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
 
@@ -85,7 +88,7 @@ public final class RateLimitOptions {
     RedisStartup startup = RedisStartup.defaults().withMaxElapsed(Duration.ofMillis(redisStartupMaxElapsedMs));
     try {
       return new StorageOptions(kind, maxKeys, dataDir.toAbsolutePath(), null, redisUrl,
-          Duration.ofMillis(redisTimeoutMs), startup);
+          Duration.ofMillis(redisTimeoutMs), startup, redisHealthCheckActiveConnection);
     } catch (IllegalArgumentException e) {
       // Only the Redis URL is checked here; a URL that can never work fails at start, unlike an unreachable Redis.
       throw new UsageException("--redis-url: " + e.getMessage());

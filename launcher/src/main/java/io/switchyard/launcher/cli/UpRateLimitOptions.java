@@ -24,6 +24,9 @@ public final class UpRateLimitOptions {
   @Option(names = "--ratelimit-redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (default: ${DEFAULT-VALUE}).")
   long redisStartupMaxElapsedMs = 0;
 
+  @Option(names = "--ratelimit-redis-health-check-active-connection", description = "Rate limit health follows the Redis connection after start: NOT_SERVING while it is lost (default: stays SERVING).")
+  boolean redisHealthCheckActiveConnection;
+
   @Option(names = "--ratelimit-on-backend-error", paramLabel = "allow|deny", description = "Rate limit answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
 
@@ -38,6 +41,7 @@ public final class UpRateLimitOptions {
     o.redisUrl = redisUrl;
     o.redisTimeoutMs = redisTimeoutMs;
     o.redisStartupMaxElapsedMs = redisStartupMaxElapsedMs;
+    o.redisHealthCheckActiveConnection = redisHealthCheckActiveConnection;
     o.onBackendError = onBackendError;
     o.maxKeys = maxKeys;
     try {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class RateLimitCommandTest {
   @TempDir Path dir;
@@ -32,6 +33,18 @@ class RateLimitCommandTest {
     CliRun r = run("ratelimit", "validate", dir.toString());
     assertThat(r.code).isEqualTo(1);
     assertThat(r.err.strip()).isEqualTo("invalid: " + dir.resolve("bad.yaml") + ":4:24: invalid rate limit unit 'weekly'");
+  }
+
+  @Test
+  void redisHealthFollowsTheConnectionOnlyWithItsFlag() {
+    RateLimitCommand off = new RateLimitCommand();
+    new CommandLine(off).parseArgs("--config-dir", dir.toString(), "--storage", "redis");
+    assertThat(off.options.storageOptions().redisHealthCheckActiveConnection()).isFalse();
+
+    RateLimitCommand on = new RateLimitCommand();
+    new CommandLine(on).parseArgs("--config-dir", dir.toString(), "--storage", "redis",
+        "--redis-health-check-active-connection");
+    assertThat(on.options.storageOptions().redisHealthCheckActiveConnection()).isTrue();
   }
 
   @Test

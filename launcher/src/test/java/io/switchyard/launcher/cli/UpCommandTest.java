@@ -57,6 +57,13 @@ class UpCommandTest {
   }
 
   @Test
+  void redisHealthFollowsTheConnectionOnlyWithUpsFlag() {
+    assertThat(setup(dir, "--ratelimit-storage", "redis").storage().redisHealthCheckActiveConnection()).isFalse();
+    assertThat(setup(dir, "--ratelimit-storage", "redis", "--ratelimit-redis-health-check-active-connection")
+        .storage().redisHealthCheckActiveConnection()).isTrue();
+  }
+
+  @Test
   void aBadRedisUrlNamesUpsFlag() {
     CommandLine cl = Main.commandLine();
     StringWriter err = new StringWriter();

@@ -112,6 +112,9 @@ public final class RateLimitServer implements AutoCloseable {
    * Not ready while Redis does not answer, naming it (envoyproxy/ratelimit's health starts with Redis unhealthy and
    * turns OK once connected). After that, an outage leaves readiness alone, as there by default
    * ({@code REDIS_HEALTH_CHECK_ACTIVE_CONNECTION=false}): calls are answered by the backend-error policy meanwhile.
+   * With {@link StorageOptions#redisHealthCheckActiveConnection}, readiness follows the connection instead, as the
+   * reference's {@code poolTrace} fails its {@code redis} health component when no connection is left and marks it OK
+   * on the next one.
    */
   private RedisCounterStore.StartupListener redisReadiness(Readiness.Component ready) {
     return new RedisCounterStore.StartupListener() {
@@ -143,10 +146,37 @@ public final class RateLimitServer implements AutoCloseable {
         }
         b.redisListener.gaveUp(reason);
       }
+
+      @Override
+      public void lost(String reason) {
+        if (b.storage.redisHealthCheckActiveConnection()) {
+          synchronized (redisState) {
+            redisNotConnected = reason;
+            ready.notReady(reason);
+          }
+        }
+        b.redisListener.lost(reason);
+      }
+
+      @Override
+      public void back() {
+        if (b.storage.redisHealthCheckActiveConnection()) {
+          synchronized (redisState) {
+            redisNotConnected = null;
+            if (started) {
+              ready.ready();
+            }
+          }
+        }
+        b.redisListener.back();
+      }
     };
   }
 
-  /** Null when the store is ready to count, else why not (Redis not answering since start). */
+  /**
+   * Null when the store is ready to count, else why not (Redis not answering since start, or, with
+   * {@link StorageOptions#redisHealthCheckActiveConnection}, its connection lost).
+   */
   public String storeNotReady() {
     synchronized (redisState) {
       return redisNotConnected;

@@ -1,6 +1,8 @@
 package io.switchyard.ratelimit.storage;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
@@ -9,6 +11,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start} does not need Redis to answer at start (pods start in any order): until it does, every call
  * fails as a Redis error does, and it is tried again with {@link RedisStartup}'s backoff. Once connected, lettuce
- * reconnects on its own after an outage.
+ * reconnects on its own after an outage; the listener hears when the connection is lost and when it is back.
  */
 public final class RedisCounterStore implements CounterStore {
   private static final String GCRA = """
@@ -105,6 +108,15 @@ public final class RedisCounterStore implements CounterStore {
 
     /** An attempt failed past {@link RedisStartup#maxElapsed}: no more attempts. */
     void gaveUp(String reason);
+
+    /**
+     * After {@link #connected}, the connection dropped (lettuce reconnects); {@code reason} names Redis's URL. Called
+     * once per outage, on a lettuce thread.
+     */
+    default void lost(String reason) {}
+
+    /** The connection {@link #lost} is back. */
+    default void back() {}
   }
 
   private record Connection(StatefulRedisConnection<String, String> connection,
@@ -124,7 +136,14 @@ public final class RedisCounterStore implements CounterStore {
   private final DoubleSupplier random;
   private final long startedMillis;
   private int retries;
-  private boolean closed;
+  private volatile boolean closed;
+  /**
+   * Orders lost and back (the old channel's event loop and the new one's). Not {@code this}: {@link #close} holds that
+   * while lettuce closes the channel, whose event loop would then wait here.
+   */
+  private final Object connectionEvents = new Object();
+  /** The connection dropped after start and has not come back yet; guarded by connectionEvents. */
+  private boolean lost;
 
   private RedisCounterStore(URI uri, Duration timeout, Clock clock, RedisStartup startup, Scheduler scheduler,
       StartupListener listener, DoubleSupplier random) {
@@ -142,6 +161,40 @@ public final class RedisCounterStore implements CounterStore {
     this.listener = listener;
     this.random = random;
     this.startedMillis = clock.millis();
+    client.addListener(new RedisConnectionStateListener() {
+      @Override
+      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress remote) {
+        connectionChanged(handler, true);
+      }
+
+      @Override
+      public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+        connectionChanged(handler, false);
+      }
+    });
+  }
+
+  /**
+   * Follows the connection in use, as envoyproxy/ratelimit's pool trace follows its pool (ConnClosed with none left,
+   * ConnCreated): attempts at start and a closing store are not outages, and lettuce's channel going inactive or
+   * active again is the only signal (no PING loop).
+   */
+  private void connectionChanged(RedisChannelHandler<?, ?> handler, boolean up) {
+    Connection c = connection;
+    synchronized (connectionEvents) {
+      if (closed || c == null || c.connection() != handler || lost != up) {
+        return;
+      }
+      lost = !up;
+      if (up) {
+        log.info("connection to Redis at {} is back", shownUri);
+        listener.back();
+      } else {
+        log.warn("lost the connection to Redis at {}; reconnecting in the background, calls are answered by the "
+            + "backend-error policy meanwhile", shownUri);
+        listener.lost("Redis at " + shownUri + ": connection lost, reconnecting");
+      }
+    }
   }
 
   /** Connects now or throws: for tools and tests that need Redis there and then. */

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param redisUri e.g. {@code redis://127.0.0.1:6379} (redis only)
  * @param redisTimeout bound on one Redis round trip; past it the backend-error policy answers
  * @param redisStartup how long and how often to retry when Redis does not answer at start
+ * @param redisHealthCheckActiveConnection health follows the Redis connection after start, NOT_SERVING while it is
+ *     down (envoyproxy/ratelimit's {@code REDIS_HEALTH_CHECK_ACTIVE_CONNECTION}, off by default there too)
  */
 public record StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flushInterval, URI redisUri,
-    Duration redisTimeout, RedisStartup redisStartup) {
+    Duration redisTimeout, RedisStartup redisStartup, boolean redisHealthCheckActiveConnection) {
 
   /** The {@code --storage} values. */
   public enum Kind {
@@ -56,11 +58,16 @@ public record StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flu
 
   public StorageOptions(Kind kind, long maxKeys, Path dataDir, Duration flushInterval, URI redisUri,
       Duration redisTimeout) {
-    this(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, null);
+    this(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, null, false);
   }
 
   public StorageOptions withRedisStartup(RedisStartup startup) {
-    return new StorageOptions(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, startup);
+    return new StorageOptions(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, startup,
+        redisHealthCheckActiveConnection);
+  }
+
+  public StorageOptions withRedisHealthCheckActiveConnection(boolean on) {
+    return new StorageOptions(kind, maxKeys, dataDir, flushInterval, redisUri, redisTimeout, redisStartup, on);
   }
 
   public static StorageOptions memory() {

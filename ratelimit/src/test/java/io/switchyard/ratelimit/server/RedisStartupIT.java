@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.ratelimit.config.Descriptors;
 import io.switchyard.ratelimit.limiter.LimiterFixture;
+import io.switchyard.ratelimit.storage.RedisCounterStore;
 import io.switchyard.ratelimit.storage.RedisProcess;
 import io.switchyard.ratelimit.storage.RedisStartup;
 import io.switchyard.ratelimit.storage.StorageOptions;
@@ -29,12 +30,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A replica started before its Redis (pods start in any order): not ready until Redis answers, then counting. */
+/**
+ * A replica started before its Redis (pods start in any order): not ready until Redis answers, then counting; and
+ * with {@code --redis-health-check-active-connection}, not ready while a later outage lasts.
+ */
 class RedisStartupIT {
   private static final List<String> HEALTH_NAMES = List.of("", "ratelimit", "envoy.service.ratelimit.v3.RateLimitService");
 
@@ -107,6 +116,67 @@ class RedisStartupIT {
         channel.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void withActiveConnectionHealthCheckALostRedisIsNotServingUntilItIsBackOnItsPort() throws Exception {
+    Files.writeString(dir.resolve("d.yaml"), "domain: d\n");
+    int redisPort = FreePorts.next();
+    URI redisUri = RedisProcess.uri(redisPort);
+    Metrics metrics = new Metrics(new PrometheusRegistry());
+    Readiness readiness = new Readiness();
+    StorageOptions storage = StorageOptions.redis(redisUri, Duration.ofSeconds(1))
+        .withRedisStartup(new RedisStartup(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ZERO))
+        .withRedisHealthCheckActiveConnection(true);
+    List<String> logged = new CopyOnWriteArrayList<>();
+    org.apache.logging.log4j.core.Logger logger =
+        (org.apache.logging.log4j.core.Logger) LogManager.getLogger(RedisCounterStore.class);
+    AbstractAppender appender = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+      @Override
+      public void append(LogEvent e) {
+        logged.add(e.getLevel() + " " + e.getMessage().getFormattedMessage());
+      }
+    };
+    appender.start();
+    logger.addAppender(appender);
+    HttpClient http = HttpClient.newHttpClient();
+    RedisProcess redis = RedisProcess.start(redisPort);
+    try (RateLimitServer server = RateLimitServer.builder(dir, metrics, readiness).host("127.0.0.1").port(0)
+            .storage(storage).build().start();
+        AdminServer admin = AdminServer.builder(metrics, readiness).host("127.0.0.1").port(0).build().start()) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/readyz")).build();
+      try {
+        for (String name : HEALTH_NAMES) {
+          assertThat(health(channel, name)).as("service '%s'", name).isEqualTo(ServingStatus.SERVING);
+        }
+
+        redis.close();
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+            .until(() -> HEALTH_NAMES.stream().allMatch(n -> health(channel, n) == ServingStatus.NOT_SERVING));
+        HttpResponse<String> notReady = http.send(readyz, HttpResponse.BodyHandlers.ofString());
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("Redis at " + redisUri + ": connection lost");
+        assertThat(server.storeNotReady()).startsWith("Redis at " + redisUri);
+
+        redis = RedisProcess.start(redisPort);
+        Awaitility.await().atMost(Duration.ofSeconds(40))
+            .until(() -> HEALTH_NAMES.stream().allMatch(n -> health(channel, n) == ServingStatus.SERVING));
+        assertThat(http.send(readyz, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(server.storeNotReady()).isNull();
+        assertThat(logged.stream().filter(l -> !l.startsWith("INFO connected to Redis")).toList()).containsExactly(
+            "WARN lost the connection to Redis at " + redisUri + "; reconnecting in the background, calls are "
+                + "answered by the backend-error policy meanwhile",
+            "INFO connection to Redis at " + redisUri + " is back");
+      } finally {
+        channel.shutdownNow();
+      }
+    } finally {
+      redis.close();
+      logger.removeAppender(appender);
+    }
+    // Closing the store is no outage.
+    assertThat(logged.stream().filter(l -> l.startsWith("WARN"))).hasSize(1);
   }
 
   private static ServingStatus health(ManagedChannel channel, String name) {
