@@ -117,60 +117,59 @@ public final class RateLimitServer implements AutoCloseable {
    * on the next one.
    */
   private RedisCounterStore.StartupListener redisReadiness(Readiness.Component ready) {
+    boolean followConnection = b.storage.redisHealthCheckActiveConnection();
     return new RedisCounterStore.StartupListener() {
       @Override
       public void waiting(String reason) {
-        synchronized (redisState) {
-          redisNotConnected = reason;
-          ready.notReady(reason);
-        }
+        markNotReady(ready, reason);
         b.redisListener.waiting(reason);
       }
 
       @Override
       public void connected() {
-        synchronized (redisState) {
-          redisNotConnected = null;
-          if (started) {
-            ready.ready();
-          }
-        }
+        markReady(ready);
         b.redisListener.connected();
       }
 
       @Override
       public void gaveUp(String reason) {
-        synchronized (redisState) {
-          redisNotConnected = reason;
-          ready.notReady(reason);
-        }
+        markNotReady(ready, reason);
         b.redisListener.gaveUp(reason);
       }
 
       @Override
       public void lost(String reason) {
-        if (b.storage.redisHealthCheckActiveConnection()) {
-          synchronized (redisState) {
-            redisNotConnected = reason;
-            ready.notReady(reason);
-          }
+        if (followConnection) {
+          markNotReady(ready, reason);
         }
         b.redisListener.lost(reason);
       }
 
       @Override
       public void back() {
-        if (b.storage.redisHealthCheckActiveConnection()) {
-          synchronized (redisState) {
-            redisNotConnected = null;
-            if (started) {
-              ready.ready();
-            }
-          }
+        if (followConnection) {
+          markReady(ready);
         }
         b.redisListener.back();
       }
     };
+  }
+
+  private void markNotReady(Readiness.Component ready, String reason) {
+    synchronized (redisState) {
+      redisNotConnected = reason;
+      ready.notReady(reason);
+    }
+  }
+
+  /** Ready again, unless the server has not started yet (start() turns it ready then). */
+  private void markReady(Readiness.Component ready) {
+    synchronized (redisState) {
+      redisNotConnected = null;
+      if (started) {
+        ready.ready();
+      }
+    }
   }
 
   /**
