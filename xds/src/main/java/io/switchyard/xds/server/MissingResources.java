@@ -48,6 +48,7 @@ import java.util.function.Consumer;
 final class MissingResources extends StreamScopedCallbacks implements ConfigWatcher {
   private record StreamType(long stream, String typeUrl) {}
 
+  private final ConfigWatcher delegate;
   private final SimpleCache<String> cache;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
   // Names reported missing (or removed) that the client has not subscribed to again since.
@@ -55,7 +56,9 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   // Names the client subscribed to by name and has not unsubscribed from; never the wildcard.
   private final Map<StreamType, Set<String>> subscribed = new ConcurrentHashMap<>();
 
-  MissingResources(SimpleCache<String> cache) {
+  /** Watches go to {@code delegate}; the snapshots looked at are {@code cache}'s. */
+  MissingResources(ConfigWatcher delegate, SimpleCache<String> cache) {
+    this.delegate = delegate;
     this.cache = cache;
   }
 
@@ -128,7 +131,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
-    return cache.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+    return delegate.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
   }
 
@@ -143,7 +146,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     Set<String> missing = stream == null || pendingResources.isEmpty()
         ? Set.of() : missing(stream, request, resourceVersions, pendingResources);
     if (missing.isEmpty()) {
-      return cache.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+      return delegate.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
           responseConsumer, hasClusterChanged);
     }
     Map<String, String> tracked = new HashMap<>(resourceVersions);
@@ -151,7 +154,7 @@ final class MissingResources extends StreamScopedCallbacks implements ConfigWatc
     missing.forEach(name -> tracked.put(name, ""));
     reported.computeIfAbsent(new StreamType(stream, request.getTypeUrl()), k -> ConcurrentHashMap.newKeySet())
         .addAll(missing);
-    return cache.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
+    return delegate.createDeltaWatch(request, "", tracked, pendingResources, isWildcard, responseConsumer,
         hasClusterChanged);
   }
 

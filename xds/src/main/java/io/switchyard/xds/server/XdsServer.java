@@ -50,7 +50,9 @@ public final class XdsServer implements AutoCloseable {
   // Not the plain SimpleCache: it could send a request's answer from a new snapshot before the watches it answers
   // in push order (see OrderedSnapshotCache).
   private final SimpleCache<String> cache = new OrderedSnapshotCache(Node::getCluster);
-  private final MissingResources missing = new MissingResources(cache);
+  // Routes and listeners of an ADS stream wait for the clusters and endpoints they use (see RoutesAfterClusters).
+  private final RoutesAfterClusters order = new RoutesAfterClusters(cache, cache::getSnapshot);
+  private final MissingResources missing = new MissingResources(order.inner(), cache);
   private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
   private final NackGuard guard;
   private final AtomicLong generation = new AtomicLong();
@@ -92,7 +94,7 @@ public final class XdsServer implements AutoCloseable {
       scheduler.shutdownNow();
       throw e;
     }
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing), guard);
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing, order), order.outer(guard));
     DeltaAckFilter acks = new DeltaAckFilter();
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);

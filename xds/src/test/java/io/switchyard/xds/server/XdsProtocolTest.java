@@ -17,6 +17,7 @@ import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -544,6 +545,233 @@ class XdsProtocolTest {
       assertThat(after.getTypeUrl()).isEqualTo(AdsClient.CDS);
       assertThat(clusterNames(after)).contains(REVIEWS_V2).doesNotContain(REVIEWS_V1);
       assertThat(ads.responses.poll(700, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+
+  static final String ROUTES = "http.8080";
+
+  static String routedCluster(DiscoveryResponse rds) throws Exception {
+    return rds.getResources(0).unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+        .getVirtualHosts(0).getRoutes(0).getRoute().getCluster();
+  }
+
+  static List<String> endpointNames(DiscoveryResponse eds) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    for (com.google.protobuf.Any a : eds.getResourcesList()) {
+      out.add(a.unpack(ClusterLoadAssignment.class).getClusterName());
+    }
+    return out;
+  }
+
+  /** The next response of the type; it and those before it are added to {@code seen}. */
+  static DiscoveryResponse nextOf(AdsClient ads, String typeUrl, List<DiscoveryResponse> seen) throws Exception {
+    while (true) {
+      DiscoveryResponse r = ads.next();
+      seen.add(r);
+      if (r.getTypeUrl().equals(typeUrl)) {
+        return r;
+      }
+    }
+  }
+
+  /** An Envoy-like SotW ADS client that subscribed to everything and ACKed it all: CDS, EDS, LDS, RDS. */
+  static void subscribeAll(AdsClient ads) throws Exception {
+    ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+    DiscoveryResponse cds = ads.next();
+    assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+    ads.send(AdsClient.ack(cds, List.of()));
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.EDS).addAllResourceNames(clusterNames(cds)).build());
+    DiscoveryResponse eds = ads.next();
+    assertThat(eds.getTypeUrl()).isEqualTo(AdsClient.EDS);
+    ads.send(AdsClient.ack(eds, clusterNames(cds)));
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.LDS).build());
+    DiscoveryResponse lds = ads.next();
+    assertThat(lds.getTypeUrl()).isEqualTo(AdsClient.LDS);
+    ads.send(AdsClient.ack(lds, List.of()));
+    ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.RDS).addResourceNames(ROUTES).build());
+    DiscoveryResponse rds = ads.next();
+    assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+    ads.send(AdsClient.ack(rds, List.of(ROUTES)));
+  }
+
+  static String withReviewsTimeout(String mesh, String timeout) {
+    return mesh.replace("ports: [{port: 9080}]", "ports: [{port: 9080}]\n    connectTimeout: " + timeout);
+  }
+
+  /**
+   * xds_protocol.rst "Eventual consistency considerations": routes go out after the clusters and endpoints they use.
+   * An edit adds a cluster and a route to it while the client still owes the ACK of an earlier cluster update: the
+   * routes wait for that ACK, which is answered with the new clusters, and for the endpoints the client then asks for.
+   * java-control-plane alone sent the routes at once, a round trip ahead of their cluster (Envoy: 503 NC meanwhile).
+   */
+  @Test
+  void sotwRoutesToANewClusterWaitForTheClusterUpdateTheClientHasNotAckedYet() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+
+      // A cluster-changing edit: the client gets the clusters and does not ACK them yet.
+      reload(withReviewsTimeout(mesh("10.0.0.1"), "3s"));
+      DiscoveryResponse changed = ads.next();
+      assertThat(changed.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(changed)).doesNotContain(DETAILS);
+
+      // A second edit adds the details cluster and moves the route to it while that ACK is on its way.
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      ads.send(AdsClient.ack(changed, List.of()));
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(seen).extracting(DiscoveryResponse::getTypeUrl).doesNotContain(AdsClient.RDS, AdsClient.LDS);
+      assertThat(clusterNames(clusters)).contains(DETAILS);
+
+      // As Envoy, the client ACKs the clusters and asks for the endpoints of the new one.
+      ads.send(AdsClient.ack(clusters, List.of()));
+      DiscoveryResponse lastEds = seen.stream().filter(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .reduce((a, b) -> b).orElseThrow();
+      ads.send(AdsClient.ack(lastEds, clusterNames(clusters)));
+      DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(endpointNames(eds)).contains(DETAILS));
+    }
+  }
+
+  /** Held routes go out from the newest snapshot: an edit made while they wait replaces them, never sent stale. */
+  @Test
+  void sotwHeldRoutesAreThoseOfTheNewestSnapshot() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+      reload(withReviewsTimeout(mesh("10.0.0.1"), "3s"));
+      DiscoveryResponse changed = ads.next();
+      assertThat(changed.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      // While those routes wait, the route moves on to ratings (details stays: it is still a service).
+      reload(withReviewsTimeout(meshWithDetails(), "3s").replace("- to: [{service: reviews}]",
+          "- to: [{service: ratings}]"));
+
+      ads.send(AdsClient.ack(changed, List.of()));
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      ads.send(AdsClient.ack(clusters, List.of()));
+      DiscoveryResponse lastEds = seen.stream().filter(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .reduce((a, b) -> b).orElseThrow();
+      ads.send(AdsClient.ack(lastEds, clusterNames(clusters)));
+      DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
+      assertThat(routedCluster(routes)).isEqualTo(RATINGS);
+    }
+  }
+
+  /**
+   * A client that rejects the new clusters asks for nothing more the routes could wait for: they go out on its NACK
+   * rather than wait for the next edit (as without the hold; the NACK itself is parked as before).
+   */
+  @Test
+  void sotwHeldRoutesGoOutWhenTheClientRejectsTheClusters() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+      reload(withReviewsTimeout(mesh("10.0.0.1"), "3s"));
+      DiscoveryResponse changed = ads.next();
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      ads.send(AdsClient.ack(changed, List.of()));
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(clusterNames(clusters)).contains(DETAILS);
+
+      ads.send(AdsClient.ack(changed, List.of()).toBuilder().setResponseNonce(clusters.getNonce())
+          .setErrorDetail(Status.newBuilder().setCode(3).setMessage("clusters rejected by test")).build());
+      DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+    }
+  }
+
+  /** Routes that need no new cluster are not held: not even while the client still owes an up-to-date cluster ACK. */
+  @Test
+  void sotwRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
+    start(meshWithDetails());
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+
+      reload(withReviewsTimeout(meshWithDetails(), "3s"));
+      DiscoveryResponse changed = ads.next();
+      assertThat(changed.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      // Not ACKed: the routes of the next edit use clusters the client has already been sent.
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      DiscoveryResponse routes = ads.next();
+      assertThat(routes.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+    }
+  }
+
+  /** The next delta response of the type; it and those before it are added to {@code seen}. */
+  static DeltaDiscoveryResponse nextDeltaOf(AdsClient ads, String typeUrl, List<DeltaDiscoveryResponse> seen)
+      throws Exception {
+    while (true) {
+      DeltaDiscoveryResponse r = ads.nextDelta();
+      seen.add(r);
+      if (r.getTypeUrl().equals(typeUrl)) {
+        return r;
+      }
+    }
+  }
+
+  /** The same race over delta ADS: the library opens a type's watch only once its previous response is answered. */
+  @Test
+  void deltaRoutesToANewClusterWaitForTheClusterUpdateTheClientHasNotAckedYet() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.LDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      DeltaDiscoveryResponse rds = ads.nextDelta();
+      assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      ads.send(deltaAck(rds));
+
+      reload(withReviewsTimeout(mesh("10.0.0.1"), "3s"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(changed.getTypeUrl()).isEqualTo(AdsClient.CDS);
+
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      ads.send(deltaAck(changed));
+      List<DeltaDiscoveryResponse> seen = new ArrayList<>();
+      DeltaDiscoveryResponse clusters = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(seen).extracting(DeltaDiscoveryResponse::getTypeUrl).doesNotContain(AdsClient.RDS, AdsClient.LDS);
+      assertThat(deltaNames(clusters)).contains(DETAILS);
+
+      ads.send(deltaAck(clusters));
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
+      assertThat(routes.getResources(0).getResource()
+          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
+    }
+  }
+
+  /** Delta too: routes that need no new cluster go out at once, even while a cluster ACK is still owed. */
+  @Test
+  void deltaRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
+    start(meshWithDetails());
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS, DETAILS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      ads.send(deltaAck(ads.nextDelta()));
+
+      reload(withReviewsTimeout(meshWithDetails(), "3s"));
+      DeltaDiscoveryResponse changed = ads.nextDelta();
+      assertThat(changed.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      DeltaDiscoveryResponse routes = ads.nextDelta();
+      assertThat(routes.getTypeUrl()).isEqualTo(AdsClient.RDS);
     }
   }
 }
