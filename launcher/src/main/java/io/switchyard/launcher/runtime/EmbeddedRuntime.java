@@ -120,8 +120,16 @@ public final class EmbeddedRuntime {
           + " (build it with: mvn -pl flink-jobs -am package -DskipTests, or start with --no-flink)");
     }
     listenPorts(s).check();
-    Files.createDirectories(s.dataDir());
-    SwitchyardProcess p = SwitchyardProcess.start(s.adminHost(), s.adminPort(), s.adminToken(), out);
+    DataFolderLock folder = DataFolderLock.acquire(s.dataDir());
+    SwitchyardProcess p;
+    try {
+      p = SwitchyardProcess.start(s.adminHost(), s.adminPort(), s.adminToken(), out);
+    } catch (Exception | Error e) {
+      folder.close();
+      throw e;
+    }
+    // Released after every component started later has stopped.
+    p.own("data-folder", folder);
     try {
       String kafka = startKafka(p, s, out);
       startRateLimit(p, s, out);

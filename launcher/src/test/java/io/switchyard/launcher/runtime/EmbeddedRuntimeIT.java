@@ -1,13 +1,17 @@
 package io.switchyard.launcher.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.switchyard.demo.DemoSettings;
+import io.switchyard.launcher.Main;
 import io.switchyard.model.Topics;
 import io.switchyard.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +60,46 @@ class EmbeddedRuntimeIT {
       String consumed = kcat("kcat -b 127.0.0.1:" + kafkaPort + " -C -t " + topic + " -o beginning -e -q");
       assertThat(consumed.lines().mapToInt(Integer::parseInt).sum()).isEqualTo(1000 * 1001 / 2);
     }
+  }
+
+  /**
+   * A second {@code up} on a data folder in use (other ports, so the port check passes). Kafka's combined node locks
+   * its log folder only when its broker starts, after its controller has opened the metadata log: the second one
+   * wrote into the first one's metadata log before it failed with a stack trace, and the first process halted
+   * ("Unexpected error in raft IO thread"). Now it is refused before it starts anything, and the first runs on.
+   */
+  @Test
+  void aSecondUpOnADataFolderInUseIsRefusedBeforeItStartsAnythingAndTheFirstRunsOn() throws Exception {
+    Path config = Path.of("").toAbsolutePath().getParent().resolve("config");
+    Path data = dir.resolve("data");
+    EmbeddedRuntime.Settings first = new EmbeddedRuntime.Settings(data, config, "127.0.0.1", 0, null, FreePorts.next(),
+        FreePorts.next(), "", null, List.of(), freePorts(), null);
+    int secondAdmin = FreePorts.next();
+    EmbeddedRuntime.Settings second = new EmbeddedRuntime.Settings(data, config, "127.0.0.1", secondAdmin, null,
+        FreePorts.next(), FreePorts.next(), "", null, List.of(), freePorts(), null);
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    try (SwitchyardProcess p = EmbeddedRuntime.start(first, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      ByteArrayOutputStream secondLines = new ByteArrayOutputStream();
+      assertThatThrownBy(() -> EmbeddedRuntime.start(second, new PrintStream(secondLines, true, StandardCharsets.UTF_8)))
+          .isInstanceOf(Main.UsageException.class)
+          .hasMessage("data folder " + data + " is in use by another switchyard up; stop it, or give another --data-dir");
+      assertThat(secondLines.toString(StandardCharsets.UTF_8)).as("nothing of the second one started").isEmpty();
+      try (ServerSocket free = new ServerSocket(secondAdmin, 50, InetAddress.getLoopbackAddress())) {
+        assertThat(free.getLocalPort()).isEqualTo(secondAdmin);
+      }
+      int admin = p.admin().port();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> get(admin, "/readyz").statusCode() == 200);
+      assertThat(p.readiness().snapshot()).containsEntry("kafka", "ready");
+    }
+    // Stopped, the folder is free again.
+    try (SwitchyardProcess again = EmbeddedRuntime.start(second, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      assertThat(again.admin().port()).isEqualTo(secondAdmin);
+    }
+  }
+
+  private static EmbeddedRuntime.Ports freePorts() {
+    return new EmbeddedRuntime.Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(),
+        FreePorts.next(), FreePorts.next(), FreePorts.next());
   }
 
   /**
