@@ -47,13 +47,17 @@ import java.util.function.Function;
  *   <li>the stream asks for endpoints, its latest endpoint response is not answered yet and is not of the snapshot's
  *       endpoint version;
  *   <li>the stream asks for endpoints and the clusters it was sent (still in flight, or ACKed) name EDS clusters it has
- *       not asked endpoints for yet: a client asks for them as soon as it has those clusters.
+ *       not asked endpoints for yet: a client asks for them as soon as it has those clusters;
+ *   <li>state of the world: the endpoint request names endpoints the snapshot lacks, of clusters the client accepted
+ *       losing or is being sent without: the request is left unanswered (an ADS request is answered only once every
+ *       name exists), so what else it asks for was not sent, and the client asks again without them.
  * </ul>
  *
  * <p>The held watch is opened again on the cache after each request of the stream, from the snapshot current then (so
  * never with stale routes), once none of the conditions holds: the request that answers the clusters is served first,
  * as it is handled before the held watch is looked at. A request that leaves its watch unanswered (a NACK parked by
- * {@link NackGuard}, names the snapshot lacks) ends the wait too, as nothing more is coming for that type. Nothing waits
+ * {@link NackGuard}, names the snapshot lacks) ends the wait too, as nothing more is coming for that type, unless the
+ * client is sure to ask again as above. Nothing waits
  * on a clock or a thread: a new request for the held type or the stream's end cancels the held watch.
  *
  * <p>The conditions look only at the stream's own responses; per-type streams, which the protocol cannot order against
@@ -78,6 +82,10 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     // EDS clusters of the latest cluster response, and of the latest one the client accepted.
     Set<String> edsOfSentClusters = Set.of();
     Set<String> edsOfAcceptedClusters = Set.of();
+    // State of the world only (its cluster responses hold every cluster): EDS clusters the client accepted and a later
+    // accepted cluster response no longer has, as long as its endpoint request still names them.
+    boolean sotw;
+    final Set<String> edsDropped = new HashSet<>();
     boolean edsSubscribed;
     final Set<String> edsRequested = new HashSet<>();
     String edsNonce;
@@ -95,7 +103,24 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (edsOwed && !s.version(ResourceType.ENDPOINT).equals(edsVersion)) {
         return true;
       }
-      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters);
+      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters) || asksAgain(s);
+    }
+
+    /**
+     * State of the world: the endpoint request names endpoints the snapshot lacks, so it is left unanswered (an ADS
+     * request is answered only once every name it asks for exists) and what else it asks for was not sent; and those
+     * are endpoints of clusters the client is dropping, so it asks again without them once it has the new clusters.
+     */
+    private boolean asksAgain(Snapshot s) {
+      if (!sotw) {
+        return false; // a delta client is told about names that do not exist, next to what it asked for
+      }
+      Set<String> leaving = new HashSet<>(edsDropped);
+      if (cdsOwed) {
+        edsOfAcceptedClusters.stream().filter(n -> !edsOfSentClusters.contains(n)).forEach(leaving::add);
+      }
+      Map<String, ?> endpoints = s.resources(ResourceType.ENDPOINT);
+      return leaving.stream().anyMatch(n -> edsRequested.contains(n) && !endpoints.containsKey(n));
     }
   }
 
@@ -162,6 +187,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       // No cluster response can be sent on the stream meanwhile: the library has no cluster watch open while the
       // latest one is unanswered.
       Set<String> answered = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce) ? s.edsOfSentClusters : null;
+      s.sotw |= edsNames != null;
       return new Answer(streamId, typeUrl, nonce, rejected, answered, edsNames);
     }
   }
@@ -176,6 +202,11 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (CDS.equals(a.typeUrl())) {
         if (a.edsOfAnswered() != null && !a.rejected()) {
           // A client asks for the endpoints of the clusters it accepted only.
+          if (s.sotw) {
+            s.edsOfAcceptedClusters.stream().filter(n -> !a.edsOfAnswered().contains(n)).forEach(s.edsDropped::add);
+            s.edsDropped.removeAll(a.edsOfAnswered());
+            s.edsDropped.retainAll(s.edsRequested);
+          }
           s.edsOfAcceptedClusters = a.edsOfAnswered();
         }
         if (a.nonce().equals(s.cdsNonce)) {
@@ -186,6 +217,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
           s.edsSubscribed = true;
           s.edsRequested.clear();
           s.edsRequested.addAll(a.edsNames());
+          s.edsDropped.retainAll(s.edsRequested);
         }
         if (a.nonce().equals(s.edsNonce)) {
           s.edsOwed = false;

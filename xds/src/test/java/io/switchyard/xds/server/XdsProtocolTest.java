@@ -574,8 +574,11 @@ class XdsProtocolTest {
     }
   }
 
-  /** An Envoy-like SotW ADS client that subscribed to everything and ACKed it all: CDS, EDS, LDS, RDS. */
-  static void subscribeAll(AdsClient ads) throws Exception {
+  /**
+   * An Envoy-like SotW ADS client that subscribed to everything and ACKed it all: CDS, EDS, LDS, RDS (the responses,
+   * in that order).
+   */
+  static List<DiscoveryResponse> subscribeAll(AdsClient ads) throws Exception {
     ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
     DiscoveryResponse cds = ads.next();
     assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
@@ -592,6 +595,7 @@ class XdsProtocolTest {
     DiscoveryResponse rds = ads.next();
     assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
     ads.send(AdsClient.ack(rds, List.of(ROUTES)));
+    return List.of(cds, eds, lds, rds);
   }
 
   static String withReviewsTimeout(String mesh, String timeout) {
@@ -683,6 +687,49 @@ class XdsProtocolTest {
           .setErrorDetail(Status.newBuilder().setCode(3).setMessage("clusters rejected by test")).build());
       DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
       assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+    }
+  }
+
+  /**
+   * A client's endpoint request that names a cluster the newest snapshot dropped is left unanswered (java-control-plane
+   * answers an ADS request only once it has every name), so endpoints it asks for there have not been sent: the routes
+   * to them wait until the client, given the clusters without the dropped one, asks again and is answered.
+   */
+  @Test
+  void sotwRoutesWaitForEndpointsAskedInARequestNamingADroppedCluster() throws Exception {
+    start(mesh("10.0.0.1"), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+      reload(meshWithDetails());
+      DiscoveryResponse withDetails = ads.next();
+      assertThat(withDetails.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(withDetails)).contains(REVIEWS, RATINGS, DETAILS);
+      DiscoveryResponse eds = ads.next();
+      assertThat(eds.getTypeUrl()).isEqualTo(AdsClient.EDS);
+
+      // Before the client answers, an edit drops ratings and routes to details.
+      String ratings = """
+            - name: ratings
+              namespace: default
+              ports: [{port: 9090, protocol: grpc}]
+              endpoints: [{address: 10.0.0.9}]
+          """;
+      assertThat(meshRoutingToDetails()).contains(ratings);
+      reload(meshRoutingToDetails().replace(ratings, ""));
+      // As Envoy, the client asks for the endpoints of the clusters it holds (ratings among them), and ACKs them.
+      ads.send(AdsClient.ack(eds, clusterNames(withDetails)));
+      ads.send(AdsClient.ack(withDetails, List.of()));
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(clusterNames(clusters)).contains(DETAILS).doesNotContain(RATINGS);
+
+      ads.send(AdsClient.ack(eds, clusterNames(clusters)));
+      ads.send(AdsClient.ack(clusters, List.of()));
+      DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .as("endpoints sent before the routes").isNotEmpty()
+          .last().satisfies(e -> assertThat(endpointNames(e)).contains(DETAILS));
     }
   }
 
