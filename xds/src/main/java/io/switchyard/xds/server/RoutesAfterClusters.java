@@ -48,6 +48,8 @@ import java.util.function.Function;
  *       endpoint version;
  *   <li>the stream asks for endpoints and the clusters it was sent (still in flight, or ACKed) name EDS clusters it has
  *       not asked endpoints for yet: a client asks for them as soon as it has those clusters;
+ *   <li>delta: the stream subscribed to endpoints while an endpoint response was unanswered: the library opens no watch
+ *       then, so they are fetched only with the answer to that response;
  *   <li>state of the world: the endpoint request names endpoints the snapshot lacks, of clusters the client accepted
  *       losing or is being sent without: the request is left unanswered (an ADS request is answered only once every
  *       name exists), so what else it asks for was not sent, and the client asks again without them.
@@ -88,6 +90,9 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     final Set<String> edsDropped = new HashSet<>();
     boolean edsSubscribed;
     final Set<String> edsRequested = new HashSet<>();
+    // Delta: endpoints subscribed while an endpoint response was unanswered. The library opens no watch then, so they
+    // are fetched only by the answer to that response.
+    final Set<String> edsUnserved = new HashSet<>();
     String edsNonce;
     String edsVersion;
     boolean edsOwed;
@@ -103,7 +108,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (edsOwed && !s.version(ResourceType.ENDPOINT).equals(edsVersion)) {
         return true;
       }
-      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters) || asksAgain(s);
+      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters) || !edsUnserved.isEmpty()
+          || asksAgain(s);
     }
 
     /**
@@ -151,7 +157,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
    * clusters this very request is about to get.
    */
   private record Answer(long stream, String typeUrl, String nonce, boolean rejected, Set<String> edsOfAnswered,
-      List<String> edsNames) {}
+      List<String> edsNames, boolean answersEds) {}
 
   private final ThreadLocal<Answer> answering = new ThreadLocal<>();
 
@@ -175,8 +181,13 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       synchronized (s) {
         s.edsSubscribed = true;
         s.edsRequested.removeAll(request.getResourceNamesUnsubscribeList());
-        s.edsRequested.addAll(request.getResourceNamesSubscribeList());
-        s.edsRequested.addAll(request.getInitialResourceVersionsMap().keySet());
+        s.edsUnserved.removeAll(request.getResourceNamesUnsubscribeList());
+        List<String> added = new ArrayList<>(request.getResourceNamesSubscribeList());
+        added.addAll(request.getInitialResourceVersionsMap().keySet());
+        s.edsRequested.addAll(added);
+        if (s.edsOwed && !request.getResponseNonce().equals(s.edsNonce)) {
+          s.edsUnserved.addAll(added);
+        }
       }
     }
   }
@@ -188,7 +199,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       // latest one is unanswered.
       Set<String> answered = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce) ? s.edsOfSentClusters : null;
       s.sotw |= edsNames != null;
-      return new Answer(streamId, typeUrl, nonce, rejected, answered, edsNames);
+      boolean answersEds = EDS.equals(typeUrl) && nonce.equals(s.edsNonce);
+      return new Answer(streamId, typeUrl, nonce, rejected, answered, edsNames, answersEds);
     }
   }
 
@@ -218,6 +230,10 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
           s.edsRequested.clear();
           s.edsRequested.addAll(a.edsNames());
           s.edsDropped.retainAll(s.edsRequested);
+        }
+        if (a.answersEds()) {
+          // The library opened the watch on it with every pending name (the cache answers those at once).
+          s.edsUnserved.clear();
         }
         if (a.nonce().equals(s.edsNonce)) {
           s.edsOwed = false;

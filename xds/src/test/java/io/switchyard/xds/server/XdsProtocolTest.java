@@ -801,6 +801,44 @@ class XdsProtocolTest {
     }
   }
 
+  /**
+   * Delta: java-control-plane opens no endpoint watch while an endpoint response is unanswered, so a subscription
+   * made then is fetched only with the answer to that response. Routes to the subscribed cluster wait for it.
+   */
+  @Test
+  void deltaRoutesWaitForEndpointsSubscribedWhileAnEndpointResponseIsUnanswered() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      ads.send(deltaAck(ads.nextDelta()));
+
+      // An edit adds details and moves reviews' endpoint; a route-only edit then moves the route to details before
+      // the client answered either update.
+      reload(meshWithDetails().replace("address: 10.0.0.1}", "address: 10.0.0.7}"));
+      List<DeltaDiscoveryResponse> seen = new ArrayList<>();
+      DeltaDiscoveryResponse clusters = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(clusters)).contains(DETAILS);
+      DeltaDiscoveryResponse endpoints = nextDeltaOf(ads, AdsClient.EDS, seen);
+      assertThat(deltaNames(endpoints)).containsExactly(REVIEWS);
+      reload(meshRoutingToDetails().replace("address: 10.0.0.1}", "address: 10.0.0.7}"));
+
+      // As Envoy, the client subscribes to details' endpoints and ACKs the clusters, then the endpoint update.
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(clusters));
+      ads.send(deltaAck(endpoints));
+      DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
+      assertThat(routes.getResources(0).getResource()
+          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
+    }
+  }
+
   /** Delta too: routes that need no new cluster go out at once, even while a cluster ACK is still owed. */
   @Test
   void deltaRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
