@@ -258,7 +258,12 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
   }
 
   private void sent(long streamId, String type, String nonce, String version, List<Any> clusters) {
-    StreamOrder s = streams.computeIfAbsent(streamId, k -> new StreamOrder());
+    // A response follows a request of its stream, which made its state; without one the stream has closed (the library
+    // runs the close callbacks before it cancels the stream's watches, so a push may still answer one).
+    StreamOrder s = streams.get(streamId);
+    if (s == null) {
+      return;
+    }
     synchronized (s) {
       if (CDS.equals(type)) {
         s.cdsNonce = nonce;
