@@ -14,6 +14,7 @@ import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Keeps an ADS stream's listeners and routes behind the clusters and endpoints they use (xds_protocol.rst, "Eventual
@@ -47,7 +49,9 @@ import java.util.function.Function;
  *   <li>the stream asks for endpoints, its latest endpoint response is not answered yet and is not of the snapshot's
  *       endpoint version;
  *   <li>the stream asks for endpoints and the clusters it was sent (still in flight, or ACKed) name EDS clusters it has
- *       not asked endpoints for yet: a client asks for them as soon as it has those clusters;
+ *       not asked endpoints for yet: a client asks for them as soon as it has those clusters. A request that still
+ *       names the endpoints of a cluster the client accepted losing does not ask for them should the cluster come
+ *       back: the client drops them from its request and names them again once it has the cluster again;
  *   <li>delta: the stream subscribed to endpoints while an endpoint response was unanswered: the library opens no watch
  *       then, so they are fetched only with the answer to that response;
  *   <li>state of the world: the endpoint request names endpoints the snapshot lacks, of clusters the client accepted
@@ -84,10 +88,16 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     // EDS clusters of the latest cluster response, and of the latest one the client accepted.
     Set<String> edsOfSentClusters = Set.of();
     Set<String> edsOfAcceptedClusters = Set.of();
-    // State of the world only (its cluster responses hold every cluster): EDS clusters the client accepted and a later
-    // accepted cluster response no longer has, as long as its endpoint request still names them.
-    boolean sotw;
+    // EDS clusters the client accepted losing (a later cluster response it accepted removed them) while its endpoint
+    // request still names them: it drops them from that request, which therefore does not ask for them should a later
+    // response bring them back; only a request made after it dropped them does, or endpoints sent after the clusters
+    // that brought them back.
     final Set<String> edsDropped = new HashSet<>();
+    boolean sotw;
+    // Delta (whose cluster responses hold changes only): the EDS name of each EDS cluster sent, and those of the
+    // clusters the latest cluster response removed.
+    final Map<String, String> edsOfDeltaClusters = new HashMap<>();
+    Set<String> edsRemovedBySent = Set.of();
     boolean edsSubscribed;
     final Set<String> edsRequested = new HashSet<>();
     // Delta: endpoints subscribed while an endpoint response was unanswered. The library opens no watch then, so they
@@ -108,8 +118,11 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (edsOwed && !s.version(ResourceType.ENDPOINT).equals(edsVersion)) {
         return true;
       }
-      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters) || !edsUnserved.isEmpty()
-          || asksAgain(s);
+      Set<String> needed = cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters;
+      if (needed.stream().anyMatch(n -> !edsRequested.contains(n) || edsDropped.contains(n))) {
+        return true;
+      }
+      return !edsUnserved.isEmpty() || asksAgain(s);
     }
 
     /**
@@ -157,7 +170,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
    * clusters this very request is about to get.
    */
   private record Answer(long stream, String typeUrl, String nonce, boolean rejected, Set<String> edsOfAnswered,
-      List<String> edsNames, boolean answersEds) {}
+      Set<String> edsRemovedByAnswered, List<String> edsNames, boolean answersEds) {}
 
   private final ThreadLocal<Answer> answering = new ThreadLocal<>();
 
@@ -182,6 +195,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
         s.edsSubscribed = true;
         s.edsRequested.removeAll(request.getResourceNamesUnsubscribeList());
         s.edsUnserved.removeAll(request.getResourceNamesUnsubscribeList());
+        s.edsDropped.retainAll(s.edsRequested);
         List<String> added = new ArrayList<>(request.getResourceNamesSubscribeList());
         added.addAll(request.getInitialResourceVersionsMap().keySet());
         s.edsRequested.addAll(added);
@@ -197,10 +211,11 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     synchronized (s) {
       // No cluster response can be sent on the stream meanwhile: the library has no cluster watch open while the
       // latest one is unanswered.
-      Set<String> answered = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce) ? s.edsOfSentClusters : null;
+      boolean answersCds = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce);
       s.sotw |= edsNames != null;
       boolean answersEds = EDS.equals(typeUrl) && nonce.equals(s.edsNonce);
-      return new Answer(streamId, typeUrl, nonce, rejected, answered, edsNames, answersEds);
+      return new Answer(streamId, typeUrl, nonce, rejected, answersCds ? s.edsOfSentClusters : null,
+          answersCds ? s.edsRemovedBySent : null, edsNames, answersEds);
     }
   }
 
@@ -216,9 +231,10 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
           // A client asks for the endpoints of the clusters it accepted only.
           if (s.sotw) {
             s.edsOfAcceptedClusters.stream().filter(n -> !a.edsOfAnswered().contains(n)).forEach(s.edsDropped::add);
-            s.edsDropped.removeAll(a.edsOfAnswered());
-            s.edsDropped.retainAll(s.edsRequested);
+          } else {
+            s.edsDropped.addAll(a.edsRemovedByAnswered());
           }
+          s.edsDropped.retainAll(s.edsRequested);
           s.edsOfAcceptedClusters = a.edsOfAnswered();
         }
         if (a.nonce().equals(s.cdsNonce)) {
@@ -245,7 +261,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
   @Override
   public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
     sent(streamId, response.getTypeUrl(), response.getNonce(), response.getVersionInfo(),
-        CDS.equals(response.getTypeUrl()) ? response.getResourcesList() : List.of());
+        CDS.equals(response.getTypeUrl()) ? response.getResourcesList() : List.of(), null,
+        () -> endpointNames(response.getResourcesList()));
   }
 
   @Override
@@ -254,10 +271,21 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     if (CDS.equals(response.getTypeUrl())) {
       response.getResourcesList().stream().map(Resource::getResource).forEach(clusters::add);
     }
-    sent(streamId, response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo(), clusters);
+    sent(streamId, response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo(), clusters,
+        response.getRemovedResourcesList(), () -> {
+          // A removal answers a subscription too: the client's cluster finishes warming, without endpoints.
+          Set<String> names = new HashSet<>(response.getRemovedResourcesList());
+          response.getResourcesList().forEach(r -> names.add(r.getName()));
+          return names;
+        });
   }
 
-  private void sent(long streamId, String type, String nonce, String version, List<Any> clusters) {
+  /**
+   * Records a response; {@code removed} are the names a delta response removes (null for state of the world),
+   * {@code endpoints} the endpoint names it answers.
+   */
+  private void sent(long streamId, String type, String nonce, String version, List<Any> clusters,
+      List<String> removed, Supplier<Set<String>> endpoints) {
     // A response follows a request of its stream, which made its state; without one the stream has closed (the library
     // runs the close callbacks before it cancels the stream's watches, so a push may still answer one).
     StreamOrder s = streams.get(streamId);
@@ -270,29 +298,87 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
         s.cdsVersion = version;
         s.cdsOwed = true;
         s.edsOfSentClusters = edsNames(clusters);
+        if (removed != null) {
+          s.edsRemovedBySent = deltaClustersSent(s.edsOfDeltaClusters, clusters, removed);
+        }
       } else if (EDS.equals(type)) {
         s.edsNonce = nonce;
         s.edsVersion = version;
         s.edsOwed = true;
+        if (!s.edsDropped.isEmpty()) {
+          // Endpoints of a cluster that came back, sent after the clusters that brought it back: the client has them
+          // (it asked again before these arrive, or keeps asking in its request from before).
+          Set<String> back = s.sotw ? s.edsOfSentClusters : new HashSet<>(s.edsOfDeltaClusters.values());
+          endpoints.get().stream().filter(back::contains).forEach(s.edsDropped::remove);
+        }
       }
     }
+  }
+
+  private static Set<String> endpointNames(List<Any> endpoints) {
+    Set<String> names = new HashSet<>();
+    for (Any any : endpoints) {
+      try {
+        names.add(any.unpack(ClusterLoadAssignment.class).getClusterName());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("the cache sent endpoints that are not", e);
+      }
+    }
+    return names;
   }
 
   /** The endpoint names the EDS clusters among these ask for. */
   private static Set<String> edsNames(List<Any> clusters) {
     Set<String> names = new HashSet<>();
     for (Any any : clusters) {
-      try {
-        Cluster c = any.unpack(Cluster.class);
-        if (c.getType() == Cluster.DiscoveryType.EDS) {
-          String service = c.getEdsClusterConfig().getServiceName();
-          names.add(service.isEmpty() ? c.getName() : service);
-        }
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException("the cache sent a cluster that is not one", e);
+      String name = edsName(cluster(any));
+      if (name != null) {
+        names.add(name);
       }
     }
     return names;
+  }
+
+  /**
+   * Applies a delta cluster response to the EDS names of the clusters sent; returns the EDS names the client stops
+   * asking for with it (removed clusters, and changed ones that no longer use them).
+   */
+  private static Set<String> deltaClustersSent(Map<String, String> edsOfClusters, List<Any> clusters,
+      List<String> removed) {
+    Set<String> gone = new HashSet<>();
+    for (String name : removed) {
+      String eds = edsOfClusters.remove(name);
+      if (eds != null) {
+        gone.add(eds);
+      }
+    }
+    for (Any any : clusters) {
+      Cluster c = cluster(any);
+      String eds = edsName(c);
+      String before = eds == null ? edsOfClusters.remove(c.getName()) : edsOfClusters.put(c.getName(), eds);
+      if (before != null && !before.equals(eds)) {
+        gone.add(before);
+      }
+    }
+    gone.removeAll(edsOfClusters.values());
+    return gone;
+  }
+
+  private static Cluster cluster(Any any) {
+    try {
+      return any.unpack(Cluster.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the cache sent a cluster that is not one", e);
+    }
+  }
+
+  /** The endpoint name an EDS cluster asks for; null for other clusters. */
+  private static String edsName(Cluster c) {
+    if (c.getType() != Cluster.DiscoveryType.EDS) {
+      return null;
+    }
+    String service = c.getEdsClusterConfig().getServiceName();
+    return service.isEmpty() ? c.getName() : service;
   }
 
   @Override

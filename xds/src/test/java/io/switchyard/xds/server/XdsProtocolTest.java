@@ -733,6 +733,50 @@ class XdsProtocolTest {
     }
   }
 
+  /**
+   * A client that accepted the removal of a cluster drops its endpoints from its endpoint request; until it has, that
+   * request still names them, which does not ask for the endpoints of the cluster when an edit brings it back. Routes
+   * to it wait for the request that asks for them again.
+   */
+  @Test
+  void sotwRoutesToAClusterBroughtBackWaitForItsEndpointsToBeAskedAgain() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      DiscoveryResponse eds = subscribeAll(ads).get(1);
+      assertThat(endpointNames(eds)).contains(DETAILS);
+      reload(mesh("10.0.0.1"));
+      DiscoveryResponse withoutDetails = ads.next();
+      assertThat(withoutDetails.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(withoutDetails)).doesNotContain(DETAILS);
+      // The client ACKs the clusters; its endpoint request without details follows, after the edit bringing it back.
+      ads.send(AdsClient.ack(withoutDetails, List.of()));
+      reload(meshRoutingToDetails());
+      ads.send(AdsClient.ack(eds, List.of(REVIEWS, RATINGS)));
+
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(clusterNames(clusters)).contains(DETAILS);
+      int back = seen.size();
+      ads.send(AdsClient.ack(clusters, List.of()));
+      List<String> all = List.of(REVIEWS, RATINGS, DETAILS);
+      DiscoveryResponse lastEds = seen.stream().filter(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .reduce((a, b) -> b).orElse(eds);
+      ads.send(AdsClient.ack(lastEds, all));
+      DiscoveryResponse r;
+      do {
+        r = ads.next();
+        seen.add(r);
+        if (r.getTypeUrl().equals(AdsClient.EDS)) {
+          ads.send(AdsClient.ack(r, all));
+        }
+      } while (!r.getTypeUrl().equals(AdsClient.RDS));
+      assertThat(routedCluster(r)).isEqualTo(DETAILS);
+      assertThat(seen.subList(back, seen.size() - 1)).as("endpoints sent once details is back, before the routes")
+          .filteredOn(x -> x.getTypeUrl().equals(AdsClient.EDS)).isNotEmpty()
+          .last().satisfies(e -> assertThat(endpointNames(e)).contains(DETAILS));
+    }
+  }
+
   /** Routes that need no new cluster are not held: not even while the client still owes an up-to-date cluster ACK. */
   @Test
   void sotwRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
