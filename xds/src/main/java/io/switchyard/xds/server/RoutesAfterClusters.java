@@ -85,7 +85,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     String cdsNonce;
     String cdsVersion;
     boolean cdsOwed;
-    // EDS clusters of the latest cluster response, and of the latest one the client accepted.
+    // EDS clusters the client holds once it accepts the latest cluster response, and once it accepted the latest one it
+    // accepted (for delta, whose responses carry changes only, with the clusters it held before).
     Set<String> edsOfSentClusters = Set.of();
     Set<String> edsOfAcceptedClusters = Set.of();
     // EDS clusters the client accepted losing (a later cluster response it accepted removed them) while its endpoint
@@ -94,10 +95,10 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     // that brought them back.
     final Set<String> edsDropped = new HashSet<>();
     boolean sotw;
-    // Delta (whose cluster responses hold changes only): the EDS name of each EDS cluster sent, and those of the
-    // clusters the latest cluster response removed.
-    final Map<String, String> edsOfDeltaClusters = new HashMap<>();
-    Set<String> edsRemovedBySent = Set.of();
+    // Delta: the EDS name of each EDS cluster the client holds once it accepts the latest cluster response, and as of
+    // the latest one it accepted.
+    Map<String, String> deltaSent = Map.of();
+    Map<String, String> deltaAccepted = Map.of();
     boolean edsSubscribed;
     final Set<String> edsRequested = new HashSet<>();
     // Delta: endpoints subscribed while an endpoint response was unanswered. The library opens no watch then, so they
@@ -170,7 +171,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
    * clusters this very request is about to get.
    */
   private record Answer(long stream, String typeUrl, String nonce, boolean rejected, Set<String> edsOfAnswered,
-      Set<String> edsRemovedByAnswered, List<String> edsNames, boolean answersEds) {}
+      List<String> edsNames, boolean answersEds) {}
 
   private final ThreadLocal<Answer> answering = new ThreadLocal<>();
 
@@ -214,8 +215,12 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       boolean answersCds = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce);
       s.sotw |= edsNames != null;
       boolean answersEds = EDS.equals(typeUrl) && nonce.equals(s.edsNonce);
-      return new Answer(streamId, typeUrl, nonce, rejected, answersCds ? s.edsOfSentClusters : null,
-          answersCds ? s.edsRemovedBySent : null, edsNames, answersEds);
+      if (answersCds && !rejected) {
+        // What a delta response is applied to from now on (the next one may be sent before this request settles).
+        s.deltaAccepted = s.deltaSent;
+      }
+      return new Answer(streamId, typeUrl, nonce, rejected, answersCds ? s.edsOfSentClusters : null, edsNames,
+          answersEds);
     }
   }
 
@@ -229,11 +234,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (CDS.equals(a.typeUrl())) {
         if (a.edsOfAnswered() != null && !a.rejected()) {
           // A client asks for the endpoints of the clusters it accepted only.
-          if (s.sotw) {
-            s.edsOfAcceptedClusters.stream().filter(n -> !a.edsOfAnswered().contains(n)).forEach(s.edsDropped::add);
-          } else {
-            s.edsDropped.addAll(a.edsRemovedByAnswered());
-          }
+          s.edsOfAcceptedClusters.stream().filter(n -> !a.edsOfAnswered().contains(n)).forEach(s.edsDropped::add);
           s.edsDropped.retainAll(s.edsRequested);
           s.edsOfAcceptedClusters = a.edsOfAnswered();
         }
@@ -297,9 +298,11 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
         s.cdsNonce = nonce;
         s.cdsVersion = version;
         s.cdsOwed = true;
-        s.edsOfSentClusters = edsNames(clusters);
-        if (removed != null) {
-          s.edsRemovedBySent = deltaClustersSent(s.edsOfDeltaClusters, clusters, removed);
+        if (removed == null) {
+          s.edsOfSentClusters = edsNames(clusters);
+        } else {
+          s.deltaSent = deltaApplied(s.deltaAccepted, clusters, removed);
+          s.edsOfSentClusters = Set.copyOf(s.deltaSent.values());
         }
       } else if (EDS.equals(type)) {
         s.edsNonce = nonce;
@@ -308,8 +311,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
         if (!s.edsDropped.isEmpty()) {
           // Endpoints of a cluster that came back, sent after the clusters that brought it back: the client has them
           // (it asked again before these arrive, or keeps asking in its request from before).
-          Set<String> back = s.sotw ? s.edsOfSentClusters : new HashSet<>(s.edsOfDeltaClusters.values());
-          endpoints.get().stream().filter(back::contains).forEach(s.edsDropped::remove);
+          endpoints.get().stream().filter(s.edsOfSentClusters::contains).forEach(s.edsDropped::remove);
         }
       }
     }
@@ -339,29 +341,20 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     return names;
   }
 
-  /**
-   * Applies a delta cluster response to the EDS names of the clusters sent; returns the EDS names the client stops
-   * asking for with it (removed clusters, and changed ones that no longer use them).
-   */
-  private static Set<String> deltaClustersSent(Map<String, String> edsOfClusters, List<Any> clusters,
-      List<String> removed) {
-    Set<String> gone = new HashSet<>();
-    for (String name : removed) {
-      String eds = edsOfClusters.remove(name);
-      if (eds != null) {
-        gone.add(eds);
-      }
-    }
+  /** The EDS name of each EDS cluster held, after a delta cluster response. */
+  private static Map<String, String> deltaApplied(Map<String, String> held, List<Any> clusters, List<String> removed) {
+    Map<String, String> after = new HashMap<>(held);
+    removed.forEach(after::remove);
     for (Any any : clusters) {
       Cluster c = cluster(any);
       String eds = edsName(c);
-      String before = eds == null ? edsOfClusters.remove(c.getName()) : edsOfClusters.put(c.getName(), eds);
-      if (before != null && !before.equals(eds)) {
-        gone.add(before);
+      if (eds == null) {
+        after.remove(c.getName());
+      } else {
+        after.put(c.getName(), eds);
       }
     }
-    gone.removeAll(edsOfClusters.values());
-    return gone;
+    return after;
   }
 
   private static Cluster cluster(Any any) {

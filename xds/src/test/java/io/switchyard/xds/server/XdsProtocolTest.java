@@ -883,6 +883,41 @@ class XdsProtocolTest {
     }
   }
 
+  /**
+   * Delta cluster responses carry changes only: a cluster update sent on the ACK of the one adding details names only
+   * the changed cluster, yet the client still has to ask for details' endpoints before routes to it go out.
+   */
+  @Test
+  void deltaRoutesWaitForANewClusterWhoseAckBroughtTheNextClusterUpdate() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      ads.send(deltaAck(ads.nextDelta()));
+
+      reload(meshWithDetails());
+      List<DeltaDiscoveryResponse> seen = new ArrayList<>();
+      DeltaDiscoveryResponse withDetails = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(withDetails)).containsExactly(DETAILS);
+      // Before the client answers, an edit routes to details and changes reviews' cluster.
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      ads.send(deltaAck(withDetails));
+      DeltaDiscoveryResponse reviews = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(reviews)).containsExactly(REVIEWS);
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(reviews));
+      DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
+      assertThat(routes.getResources(0).getResource()
+          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
+    }
+  }
+
   /** Delta too: routes that need no new cluster go out at once, even while a cluster ACK is still owed. */
   @Test
   void deltaRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
