@@ -37,9 +37,11 @@ import java.util.function.Consumer;
  */
 class OrderedSnapshotCache extends SimpleCache<String> {
   private final ReadWriteLock publishing = new ReentrantReadWriteLock();
+  private final NodeGroup<String> groups;
 
   OrderedSnapshotCache(NodeGroup<String> groups) {
     super(groups);
+    this.groups = groups;
   }
 
   @Override
@@ -74,10 +76,15 @@ class OrderedSnapshotCache extends SimpleCache<String> {
 
   /** Whether the cache would drop this watch unanswered on this snapshot: an ADS one naming what it lacks. */
   private static boolean unanswerable(Watch watch, ResourceType type, Snapshot snapshot) {
+    return watch.request().getResourceType() == type
+        && !watch.request().getVersionInfo().equals(snapshot.version(type, watch.request().getResourceNamesList()))
+        && lacksNames(watch, type, snapshot);
+  }
+
+  /** An ADS watch naming what the snapshot lacks: the cache answers it only from a snapshot with every name. */
+  private static boolean lacksNames(Watch watch, ResourceType type, Snapshot snapshot) {
     List<String> names = watch.request().getResourceNamesList();
-    if (!watch.ads() || names.isEmpty() || watch.request().getResourceType() != type
-        || watch.request().getVersionInfo().equals(snapshot.version(type, names))
-        || (watch.allowDefaultEmptyEdsUpdate() && type == ResourceType.ENDPOINT)) {
+    if (!watch.ads() || names.isEmpty() || (watch.allowDefaultEmptyEdsUpdate() && type == ResourceType.ENDPOINT)) {
       return false;
     }
     return !snapshot.resources(type).keySet().containsAll(names);
@@ -89,6 +96,15 @@ class OrderedSnapshotCache extends SimpleCache<String> {
     // Shared: watches of different streams are still created in parallel; only a publish waits for them.
     publishing.readLock().lock();
     try {
+      Snapshot snapshot = getSnapshot(groups.hash(request.v3Request().getNode()));
+      if (snapshot != null && request.getResourceType() != null) {
+        Watch probe = new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
+        if (lacksNames(probe, request.getResourceType(), snapshot)) {
+          // Names the client asks for anew are answered at once, but not from this snapshot, and the library then
+          // dropped the watch without opening it. Taken as known, they leave it open until a snapshot has them all.
+          knownResourceNames = Set.copyOf(request.getResourceNamesList());
+        }
+      }
       return super.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
           allowDefaultEmptyEdsUpdate);
     } finally {

@@ -141,4 +141,22 @@ class OrderedSnapshotCacheTest {
     assertThat(sent).containsExactly("3");
     assertThat(cache.statusInfo("edge").numWatches()).isZero();
   }
+
+  /** The same for a request naming what the snapshot lacks next to new names it has: it was dropped at once. */
+  @Test
+  void sotwAdsRequestForNewNamesASnapshotLacksIsAnsweredByALaterSnapshotThatHasThem() {
+    OrderedSnapshotCache cache = new OrderedSnapshotCache(Node::getCluster);
+    cache.setSnapshot("edge", snapshot("v1", "1"));
+    List<String> sent = new CopyOnWriteArrayList<>();
+    cache.createWatch(true, XdsRequest.create(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(AdsClient.RDS)
+            .addResourceNames("http.8080").addResourceNames("http.9090").build()),
+        Set.of(), r -> sent.add(r.version()), false, false);
+    assertThat(sent).isEmpty();
+
+    cache.setSnapshot("edge", Snapshot.create(List.of(), "2", List.of(), "2", List.of(), "2",
+        List.of(RouteConfiguration.newBuilder().setName("http.8080").build(),
+            RouteConfiguration.newBuilder().setName("http.9090").build()), "2", List.of(), "2"));
+
+    assertThat(sent).containsExactly("2");
+  }
 }
