@@ -14,6 +14,7 @@ import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Keeps an ADS stream's listeners and routes behind the clusters and endpoints they use (xds_protocol.rst, "Eventual
@@ -47,13 +49,21 @@ import java.util.function.Function;
  *   <li>the stream asks for endpoints, its latest endpoint response is not answered yet and is not of the snapshot's
  *       endpoint version;
  *   <li>the stream asks for endpoints and the clusters it was sent (still in flight, or ACKed) name EDS clusters it has
- *       not asked endpoints for yet: a client asks for them as soon as it has those clusters.
+ *       not asked endpoints for yet: a client asks for them as soon as it has those clusters. A request that still
+ *       names the endpoints of a cluster the client accepted losing does not ask for them should the cluster come
+ *       back: the client drops them from its request and names them again once it has the cluster again;
+ *   <li>delta: the stream subscribed to endpoints while an endpoint response was unanswered: the library opens no watch
+ *       then, so they are fetched only with the answer to that response;
+ *   <li>state of the world: the endpoint request names endpoints the snapshot lacks, of clusters the client accepted
+ *       losing or is being sent without: the request is left unanswered (an ADS request is answered only once every
+ *       name exists), so what else it asks for was not sent, and the client asks again without them.
  * </ul>
  *
  * <p>The held watch is opened again on the cache after each request of the stream, from the snapshot current then (so
  * never with stale routes), once none of the conditions holds: the request that answers the clusters is served first,
  * as it is handled before the held watch is looked at. A request that leaves its watch unanswered (a NACK parked by
- * {@link NackGuard}, names the snapshot lacks) ends the wait too, as nothing more is coming for that type. Nothing waits
+ * {@link NackGuard}, names the snapshot lacks) ends the wait too, as nothing more is coming for that type, unless the
+ * client is sure to ask again as above. Nothing waits
  * on a clock or a thread: a new request for the held type or the stream's end cancels the held watch.
  *
  * <p>The conditions look only at the stream's own responses; per-type streams, which the protocol cannot order against
@@ -75,11 +85,25 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     String cdsNonce;
     String cdsVersion;
     boolean cdsOwed;
-    // EDS clusters of the latest cluster response, and of the latest one the client accepted.
+    // EDS clusters the client holds once it accepts the latest cluster response, and once it accepted the latest one it
+    // accepted (for delta, whose responses carry changes only, with the clusters it held before).
     Set<String> edsOfSentClusters = Set.of();
     Set<String> edsOfAcceptedClusters = Set.of();
+    // EDS clusters the client accepted losing (a later cluster response it accepted removed them) while its endpoint
+    // request still names them: it drops them from that request, which therefore does not ask for them should a later
+    // response bring them back; only a request made after it dropped them does, or endpoints sent after the clusters
+    // that brought them back.
+    final Set<String> edsDropped = new HashSet<>();
+    boolean sotw;
+    // Delta: the EDS name of each EDS cluster the client holds once it accepts the latest cluster response, and as of
+    // the latest one it accepted.
+    Map<String, String> deltaSent = Map.of();
+    Map<String, String> deltaAccepted = Map.of();
     boolean edsSubscribed;
     final Set<String> edsRequested = new HashSet<>();
+    // Delta: endpoints subscribed while an endpoint response was unanswered. The library opens no watch then, so they
+    // are fetched only by the answer to that response.
+    final Set<String> edsUnserved = new HashSet<>();
     String edsNonce;
     String edsVersion;
     boolean edsOwed;
@@ -95,7 +119,28 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (edsOwed && !s.version(ResourceType.ENDPOINT).equals(edsVersion)) {
         return true;
       }
-      return !edsRequested.containsAll(cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters);
+      Set<String> needed = cdsOwed ? edsOfSentClusters : edsOfAcceptedClusters;
+      if (needed.stream().anyMatch(n -> !edsRequested.contains(n) || edsDropped.contains(n))) {
+        return true;
+      }
+      return !edsUnserved.isEmpty() || asksAgain(s);
+    }
+
+    /**
+     * State of the world: the endpoint request names endpoints the snapshot lacks, so it is left unanswered (an ADS
+     * request is answered only once every name it asks for exists) and what else it asks for was not sent; and those
+     * are endpoints of clusters the client is dropping, so it asks again without them once it has the new clusters.
+     */
+    private boolean asksAgain(Snapshot s) {
+      if (!sotw) {
+        return false; // a delta client is told about names that do not exist, next to what it asked for
+      }
+      Set<String> leaving = new HashSet<>(edsDropped);
+      if (cdsOwed) {
+        edsOfAcceptedClusters.stream().filter(n -> !edsOfSentClusters.contains(n)).forEach(leaving::add);
+      }
+      Map<String, ?> endpoints = s.resources(ResourceType.ENDPOINT);
+      return leaving.stream().anyMatch(n -> edsRequested.contains(n) && !endpoints.containsKey(n));
     }
   }
 
@@ -126,7 +171,7 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
    * clusters this very request is about to get.
    */
   private record Answer(long stream, String typeUrl, String nonce, boolean rejected, Set<String> edsOfAnswered,
-      List<String> edsNames) {}
+      List<String> edsNames, boolean answersEds) {}
 
   private final ThreadLocal<Answer> answering = new ThreadLocal<>();
 
@@ -150,8 +195,14 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       synchronized (s) {
         s.edsSubscribed = true;
         s.edsRequested.removeAll(request.getResourceNamesUnsubscribeList());
-        s.edsRequested.addAll(request.getResourceNamesSubscribeList());
-        s.edsRequested.addAll(request.getInitialResourceVersionsMap().keySet());
+        s.edsUnserved.removeAll(request.getResourceNamesUnsubscribeList());
+        s.edsDropped.retainAll(s.edsRequested);
+        List<String> added = new ArrayList<>(request.getResourceNamesSubscribeList());
+        added.addAll(request.getInitialResourceVersionsMap().keySet());
+        s.edsRequested.addAll(added);
+        if (s.edsOwed && !request.getResponseNonce().equals(s.edsNonce)) {
+          s.edsUnserved.addAll(added);
+        }
       }
     }
   }
@@ -161,8 +212,15 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     synchronized (s) {
       // No cluster response can be sent on the stream meanwhile: the library has no cluster watch open while the
       // latest one is unanswered.
-      Set<String> answered = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce) ? s.edsOfSentClusters : null;
-      return new Answer(streamId, typeUrl, nonce, rejected, answered, edsNames);
+      boolean answersCds = CDS.equals(typeUrl) && nonce.equals(s.cdsNonce);
+      s.sotw |= edsNames != null;
+      boolean answersEds = EDS.equals(typeUrl) && nonce.equals(s.edsNonce);
+      if (answersCds && !rejected) {
+        // What a delta response is applied to from now on (the next one may be sent before this request settles).
+        s.deltaAccepted = s.deltaSent;
+      }
+      return new Answer(streamId, typeUrl, nonce, rejected, answersCds ? s.edsOfSentClusters : null, edsNames,
+          answersEds);
     }
   }
 
@@ -176,6 +234,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
       if (CDS.equals(a.typeUrl())) {
         if (a.edsOfAnswered() != null && !a.rejected()) {
           // A client asks for the endpoints of the clusters it accepted only.
+          s.edsOfAcceptedClusters.stream().filter(n -> !a.edsOfAnswered().contains(n)).forEach(s.edsDropped::add);
+          s.edsDropped.retainAll(s.edsRequested);
           s.edsOfAcceptedClusters = a.edsOfAnswered();
         }
         if (a.nonce().equals(s.cdsNonce)) {
@@ -186,6 +246,11 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
           s.edsSubscribed = true;
           s.edsRequested.clear();
           s.edsRequested.addAll(a.edsNames());
+          s.edsDropped.retainAll(s.edsRequested);
+        }
+        if (a.answersEds()) {
+          // The library opened the watch on it with every pending name (the cache answers those at once).
+          s.edsUnserved.clear();
         }
         if (a.nonce().equals(s.edsNonce)) {
           s.edsOwed = false;
@@ -197,7 +262,8 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
   @Override
   public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
     sent(streamId, response.getTypeUrl(), response.getNonce(), response.getVersionInfo(),
-        CDS.equals(response.getTypeUrl()) ? response.getResourcesList() : List.of());
+        CDS.equals(response.getTypeUrl()) ? response.getResourcesList() : List.of(), null,
+        () -> endpointNames(response.getResourcesList()));
   }
 
   @Override
@@ -206,40 +272,106 @@ final class RoutesAfterClusters extends StreamScopedCallbacks {
     if (CDS.equals(response.getTypeUrl())) {
       response.getResourcesList().stream().map(Resource::getResource).forEach(clusters::add);
     }
-    sent(streamId, response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo(), clusters);
+    sent(streamId, response.getTypeUrl(), response.getNonce(), response.getSystemVersionInfo(), clusters,
+        response.getRemovedResourcesList(), () -> {
+          // A removal answers a subscription too: the client's cluster finishes warming, without endpoints.
+          Set<String> names = new HashSet<>(response.getRemovedResourcesList());
+          response.getResourcesList().forEach(r -> names.add(r.getName()));
+          return names;
+        });
   }
 
-  private void sent(long streamId, String type, String nonce, String version, List<Any> clusters) {
-    StreamOrder s = streams.computeIfAbsent(streamId, k -> new StreamOrder());
+  /**
+   * Records a response; {@code removed} are the names a delta response removes (null for state of the world),
+   * {@code endpoints} the endpoint names it answers.
+   */
+  private void sent(long streamId, String type, String nonce, String version, List<Any> clusters,
+      List<String> removed, Supplier<Set<String>> endpoints) {
+    // A response follows a request of its stream, which made its state; without one the stream has closed (the library
+    // runs the close callbacks before it cancels the stream's watches, so a push may still answer one).
+    StreamOrder s = streams.get(streamId);
+    if (s == null) {
+      return;
+    }
     synchronized (s) {
       if (CDS.equals(type)) {
         s.cdsNonce = nonce;
         s.cdsVersion = version;
         s.cdsOwed = true;
-        s.edsOfSentClusters = edsNames(clusters);
+        if (removed == null) {
+          s.edsOfSentClusters = edsNames(clusters);
+        } else {
+          s.deltaSent = deltaApplied(s.deltaAccepted, clusters, removed);
+          s.edsOfSentClusters = Set.copyOf(s.deltaSent.values());
+        }
       } else if (EDS.equals(type)) {
         s.edsNonce = nonce;
         s.edsVersion = version;
         s.edsOwed = true;
+        if (!s.edsDropped.isEmpty()) {
+          // Endpoints of a cluster that came back, sent after the clusters that brought it back: the client has them
+          // (it asked again before these arrive, or keeps asking in its request from before).
+          endpoints.get().stream().filter(s.edsOfSentClusters::contains).forEach(s.edsDropped::remove);
+        }
       }
     }
+  }
+
+  private static Set<String> endpointNames(List<Any> endpoints) {
+    Set<String> names = new HashSet<>();
+    for (Any any : endpoints) {
+      try {
+        names.add(any.unpack(ClusterLoadAssignment.class).getClusterName());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("the cache sent endpoints that are not", e);
+      }
+    }
+    return names;
   }
 
   /** The endpoint names the EDS clusters among these ask for. */
   private static Set<String> edsNames(List<Any> clusters) {
     Set<String> names = new HashSet<>();
     for (Any any : clusters) {
-      try {
-        Cluster c = any.unpack(Cluster.class);
-        if (c.getType() == Cluster.DiscoveryType.EDS) {
-          String service = c.getEdsClusterConfig().getServiceName();
-          names.add(service.isEmpty() ? c.getName() : service);
-        }
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException("the cache sent a cluster that is not one", e);
+      String name = edsName(cluster(any));
+      if (name != null) {
+        names.add(name);
       }
     }
     return names;
+  }
+
+  /** The EDS name of each EDS cluster held, after a delta cluster response. */
+  private static Map<String, String> deltaApplied(Map<String, String> held, List<Any> clusters, List<String> removed) {
+    Map<String, String> after = new HashMap<>(held);
+    removed.forEach(after::remove);
+    for (Any any : clusters) {
+      Cluster c = cluster(any);
+      String eds = edsName(c);
+      if (eds == null) {
+        after.remove(c.getName());
+      } else {
+        after.put(c.getName(), eds);
+      }
+    }
+    return after;
+  }
+
+  private static Cluster cluster(Any any) {
+    try {
+      return any.unpack(Cluster.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the cache sent a cluster that is not one", e);
+    }
+  }
+
+  /** The endpoint name an EDS cluster asks for; null for other clusters. */
+  private static String edsName(Cluster c) {
+    if (c.getType() != Cluster.DiscoveryType.EDS) {
+      return null;
+    }
+    String service = c.getEdsClusterConfig().getServiceName();
+    return service.isEmpty() ? c.getName() : service;
   }
 
   @Override

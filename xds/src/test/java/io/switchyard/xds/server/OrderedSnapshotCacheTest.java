@@ -117,4 +117,46 @@ class OrderedSnapshotCacheTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
     assertThat(sent).containsExactly(AdsClient.CDS, AdsClient.RDS);
   }
+
+  /**
+   * java-control-plane answers an ADS watch only from a snapshot that has every name it asks for, and dropped the watch
+   * unanswered when a snapshot lacked one: once a later snapshot had it again (e.g. a listener port moved and moved
+   * back before the client saw it), the client, which had nothing new to ask for, was never sent it.
+   */
+  @Test
+  void sotwAdsWatchNamingAResourceASnapshotLacksIsAnsweredByALaterSnapshotThatHasIt() {
+    OrderedSnapshotCache cache = new OrderedSnapshotCache(Node::getCluster);
+    cache.setSnapshot("edge", snapshot("v1", "1"));
+    List<String> sent = new CopyOnWriteArrayList<>();
+    cache.createWatch(true, XdsRequest.create(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(AdsClient.RDS)
+            .setVersionInfo("1").addResourceNames("http.8080").build()),
+        Set.of("http.8080"), r -> sent.add(r.version()), false, false);
+
+    cache.setSnapshot("edge", Snapshot.create(List.of(Cluster.newBuilder().setName("v1").build()), "2", List.of(), "2",
+        List.of(), "2",
+        List.of(RouteConfiguration.newBuilder().setName("http.8081").build()), "2", List.of(), "2"));
+    assertThat(sent).isEmpty();
+    cache.setSnapshot("edge", snapshot("v3", "3"));
+
+    assertThat(sent).containsExactly("3");
+    assertThat(cache.statusInfo("edge").numWatches()).isZero();
+  }
+
+  /** The same for a request naming what the snapshot lacks next to new names it has: it was dropped at once. */
+  @Test
+  void sotwAdsRequestForNewNamesASnapshotLacksIsAnsweredByALaterSnapshotThatHasThem() {
+    OrderedSnapshotCache cache = new OrderedSnapshotCache(Node::getCluster);
+    cache.setSnapshot("edge", snapshot("v1", "1"));
+    List<String> sent = new CopyOnWriteArrayList<>();
+    cache.createWatch(true, XdsRequest.create(DiscoveryRequest.newBuilder().setNode(NODE).setTypeUrl(AdsClient.RDS)
+            .addResourceNames("http.8080").addResourceNames("http.9090").build()),
+        Set.of(), r -> sent.add(r.version()), false, false);
+    assertThat(sent).isEmpty();
+
+    cache.setSnapshot("edge", Snapshot.create(List.of(), "2", List.of(), "2", List.of(), "2",
+        List.of(RouteConfiguration.newBuilder().setName("http.8080").build(),
+            RouteConfiguration.newBuilder().setName("http.9090").build()), "2", List.of(), "2"));
+
+    assertThat(sent).containsExactly("2");
+  }
 }

@@ -6,6 +6,8 @@ import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.util.List;
@@ -28,6 +30,9 @@ class RoutesAfterClustersTest {
   /** The stream was sent clusters of version 1 and has not answered them; it asks for routes it has at version 1. */
   Watch heldRoutes() {
     cache.setSnapshot("edge", OrderedSnapshotCacheTest.snapshot("v1", "1"));
+    // The stream asked for clusters (a response always follows a request of its stream).
+    order.onV3StreamRequest(STREAM, DiscoveryRequest.newBuilder().setNode(OrderedSnapshotCacheTest.NODE)
+        .setTypeUrl(AdsClient.CDS).build());
     order.onV3StreamResponse(STREAM, DiscoveryRequest.getDefaultInstance(), DiscoveryResponse.newBuilder()
         .setTypeUrl(AdsClient.CDS).setVersionInfo("1").setNonce("0").build());
     cache.setSnapshot("edge", OrderedSnapshotCacheTest.snapshot("v2", "2"));
@@ -66,6 +71,21 @@ class RoutesAfterClustersTest {
     cache.setSnapshot("edge", OrderedSnapshotCacheTest.snapshot("v3", "3"));
     assertThat(sent).isEmpty();
     assertThat(cache.statusInfo("edge").numWatches()).isZero();
+  }
+
+  /**
+   * The library runs the close callbacks before it cancels the stream's watches, so a snapshot pushed meanwhile still
+   * sends on the closing stream: that response must not bring the stream's state back.
+   */
+  @Test
+  void aResponseSentWhileTheStreamClosesKeepsNothing() {
+    heldRoutes();
+    order.onStreamClose(STREAM, "");
+    order.onV3StreamResponse(STREAM, DiscoveryRequest.getDefaultInstance(), DiscoveryResponse.newBuilder()
+        .setTypeUrl(AdsClient.CDS).setVersionInfo("2").setNonce("1").build());
+    order.onV3StreamDeltaResponse(STREAM, DeltaDiscoveryRequest.getDefaultInstance(),
+        DeltaDiscoveryResponse.newBuilder().setTypeUrl(AdsClient.EDS).setSystemVersionInfo("2").setNonce("1").build());
+    assertThat(order.tracks(STREAM)).isFalse();
   }
 
   @Test

@@ -574,8 +574,11 @@ class XdsProtocolTest {
     }
   }
 
-  /** An Envoy-like SotW ADS client that subscribed to everything and ACKed it all: CDS, EDS, LDS, RDS. */
-  static void subscribeAll(AdsClient ads) throws Exception {
+  /**
+   * An Envoy-like SotW ADS client that subscribed to everything and ACKed it all: CDS, EDS, LDS, RDS (the responses,
+   * in that order).
+   */
+  static List<DiscoveryResponse> subscribeAll(AdsClient ads) throws Exception {
     ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
     DiscoveryResponse cds = ads.next();
     assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
@@ -592,6 +595,7 @@ class XdsProtocolTest {
     DiscoveryResponse rds = ads.next();
     assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
     ads.send(AdsClient.ack(rds, List.of(ROUTES)));
+    return List.of(cds, eds, lds, rds);
   }
 
   static String withReviewsTimeout(String mesh, String timeout) {
@@ -686,6 +690,93 @@ class XdsProtocolTest {
     }
   }
 
+  /**
+   * A client's endpoint request that names a cluster the newest snapshot dropped is left unanswered (java-control-plane
+   * answers an ADS request only once it has every name), so endpoints it asks for there have not been sent: the routes
+   * to them wait until the client, given the clusters without the dropped one, asks again and is answered.
+   */
+  @Test
+  void sotwRoutesWaitForEndpointsAskedInARequestNamingADroppedCluster() throws Exception {
+    start(mesh("10.0.0.1"), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      subscribeAll(ads);
+      reload(meshWithDetails());
+      DiscoveryResponse withDetails = ads.next();
+      assertThat(withDetails.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(withDetails)).contains(REVIEWS, RATINGS, DETAILS);
+      DiscoveryResponse eds = ads.next();
+      assertThat(eds.getTypeUrl()).isEqualTo(AdsClient.EDS);
+
+      // Before the client answers, an edit drops ratings and routes to details.
+      String ratings = """
+            - name: ratings
+              namespace: default
+              ports: [{port: 9090, protocol: grpc}]
+              endpoints: [{address: 10.0.0.9}]
+          """;
+      assertThat(meshRoutingToDetails()).contains(ratings);
+      reload(meshRoutingToDetails().replace(ratings, ""));
+      // As Envoy, the client asks for the endpoints of the clusters it holds (ratings among them), and ACKs them.
+      ads.send(AdsClient.ack(eds, clusterNames(withDetails)));
+      ads.send(AdsClient.ack(withDetails, List.of()));
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(clusterNames(clusters)).contains(DETAILS).doesNotContain(RATINGS);
+
+      ads.send(AdsClient.ack(eds, clusterNames(clusters)));
+      ads.send(AdsClient.ack(clusters, List.of()));
+      DiscoveryResponse routes = nextOf(ads, AdsClient.RDS, seen);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .as("endpoints sent before the routes").isNotEmpty()
+          .last().satisfies(e -> assertThat(endpointNames(e)).contains(DETAILS));
+    }
+  }
+
+  /**
+   * A client that accepted the removal of a cluster drops its endpoints from its endpoint request; until it has, that
+   * request still names them, which does not ask for the endpoints of the cluster when an edit brings it back. Routes
+   * to it wait for the request that asks for them again.
+   */
+  @Test
+  void sotwRoutesToAClusterBroughtBackWaitForItsEndpointsToBeAskedAgain() throws Exception {
+    start(meshWithDetails(), Duration.ZERO);
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      DiscoveryResponse eds = subscribeAll(ads).get(1);
+      assertThat(endpointNames(eds)).contains(DETAILS);
+      reload(mesh("10.0.0.1"));
+      DiscoveryResponse withoutDetails = ads.next();
+      assertThat(withoutDetails.getTypeUrl()).isEqualTo(AdsClient.CDS);
+      assertThat(clusterNames(withoutDetails)).doesNotContain(DETAILS);
+      // The client ACKs the clusters; its endpoint request without details follows, after the edit bringing it back.
+      ads.send(AdsClient.ack(withoutDetails, List.of()));
+      reload(meshRoutingToDetails());
+      ads.send(AdsClient.ack(eds, List.of(REVIEWS, RATINGS)));
+
+      List<DiscoveryResponse> seen = new ArrayList<>();
+      DiscoveryResponse clusters = nextOf(ads, AdsClient.CDS, seen);
+      assertThat(clusterNames(clusters)).contains(DETAILS);
+      int back = seen.size();
+      ads.send(AdsClient.ack(clusters, List.of()));
+      List<String> all = List.of(REVIEWS, RATINGS, DETAILS);
+      DiscoveryResponse lastEds = seen.stream().filter(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .reduce((a, b) -> b).orElse(eds);
+      ads.send(AdsClient.ack(lastEds, all));
+      DiscoveryResponse r;
+      do {
+        r = ads.next();
+        seen.add(r);
+        if (r.getTypeUrl().equals(AdsClient.EDS)) {
+          ads.send(AdsClient.ack(r, all));
+        }
+      } while (!r.getTypeUrl().equals(AdsClient.RDS));
+      assertThat(routedCluster(r)).isEqualTo(DETAILS);
+      assertThat(seen.subList(back, seen.size() - 1)).as("endpoints sent once details is back, before the routes")
+          .filteredOn(x -> x.getTypeUrl().equals(AdsClient.EDS)).isNotEmpty()
+          .last().satisfies(e -> assertThat(endpointNames(e)).contains(DETAILS));
+    }
+  }
+
   /** Routes that need no new cluster are not held: not even while the client still owes an up-to-date cluster ACK. */
   @Test
   void sotwRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
@@ -745,6 +836,79 @@ class XdsProtocolTest {
 
       ads.send(deltaAck(clusters));
       ads.send(subscribe(AdsClient.EDS, DETAILS));
+      DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
+      assertThat(routes.getResources(0).getResource()
+          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
+    }
+  }
+
+  /**
+   * Delta: java-control-plane opens no endpoint watch while an endpoint response is unanswered, so a subscription
+   * made then is fetched only with the answer to that response. Routes to the subscribed cluster wait for it.
+   */
+  @Test
+  void deltaRoutesWaitForEndpointsSubscribedWhileAnEndpointResponseIsUnanswered() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      ads.send(deltaAck(ads.nextDelta()));
+
+      // An edit adds details and moves reviews' endpoint; a route-only edit then moves the route to details before
+      // the client answered either update.
+      reload(meshWithDetails().replace("address: 10.0.0.1}", "address: 10.0.0.7}"));
+      List<DeltaDiscoveryResponse> seen = new ArrayList<>();
+      DeltaDiscoveryResponse clusters = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(clusters)).contains(DETAILS);
+      DeltaDiscoveryResponse endpoints = nextDeltaOf(ads, AdsClient.EDS, seen);
+      assertThat(deltaNames(endpoints)).containsExactly(REVIEWS);
+      reload(meshRoutingToDetails().replace("address: 10.0.0.1}", "address: 10.0.0.7}"));
+
+      // As Envoy, the client subscribes to details' endpoints and ACKs the clusters, then the endpoint update.
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(clusters));
+      ads.send(deltaAck(endpoints));
+      DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
+      assertThat(routes.getResources(0).getResource()
+          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
+          .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
+    }
+  }
+
+  /**
+   * Delta cluster responses carry changes only: a cluster update sent on the ACK of the one adding details names only
+   * the changed cluster, yet the client still has to ask for details' endpoints before routes to it go out.
+   */
+  @Test
+  void deltaRoutesWaitForANewClusterWhoseAckBroughtTheNextClusterUpdate() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, true)) {
+      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
+      ads.send(deltaAck(ads.nextDelta()));
+      ads.send(subscribe(AdsClient.RDS, ROUTES));
+      ads.send(deltaAck(ads.nextDelta()));
+
+      reload(meshWithDetails());
+      List<DeltaDiscoveryResponse> seen = new ArrayList<>();
+      DeltaDiscoveryResponse withDetails = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(withDetails)).containsExactly(DETAILS);
+      // Before the client answers, an edit routes to details and changes reviews' cluster.
+      reload(withReviewsTimeout(meshRoutingToDetails(), "3s"));
+      ads.send(deltaAck(withDetails));
+      DeltaDiscoveryResponse reviews = nextDeltaOf(ads, AdsClient.CDS, seen);
+      assertThat(deltaNames(reviews)).containsExactly(REVIEWS);
+      ads.send(subscribe(AdsClient.EDS, DETAILS));
+      ads.send(deltaAck(reviews));
       DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
       assertThat(routes.getResources(0).getResource()
           .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
