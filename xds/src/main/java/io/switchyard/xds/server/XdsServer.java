@@ -54,6 +54,8 @@ public final class XdsServer implements AutoCloseable {
   private final RoutesAfterClusters order = new RoutesAfterClusters(cache, cache::getSnapshot);
   private final MissingResources missing = new MissingResources(order.inner(), cache);
   private final WildcardSubscriptions wildcards = new WildcardSubscriptions(missing);
+  // A state-of-the-world name dropped and asked for again is sent again (see ResubscribedNames).
+  private final ResubscribedNames resubscribed = new ResubscribedNames();
   private final NackGuard guard;
   private final AtomicLong generation = new AtomicLong();
   private final Map<String, EnvoyResources> published = new HashMap<>();
@@ -94,7 +96,8 @@ public final class XdsServer implements AutoCloseable {
       scheduler.shutdownNow();
       throw e;
     }
-    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing, order), order.outer(guard));
+    V3DiscoveryServer xds = new V3DiscoveryServer(List.of(guard, wildcards, missing, order, resubscribed),
+        order.outer(resubscribed.around(guard)));
     DeltaAckFilter acks = new DeltaAckFilter();
     NodeInterceptor nodes = new NodeInterceptor(() -> current.mesh(),
         config.tls != null && config.tls.clientCa() != null, metrics);

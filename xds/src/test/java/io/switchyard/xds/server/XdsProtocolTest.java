@@ -6,6 +6,7 @@ import com.google.rpc.Status;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -451,6 +452,28 @@ class XdsProtocolTest {
       DeltaDiscoveryResponse dropped = ads.nextDelta();
       assertThat(dropped.getTypeUrl()).isEqualTo(AdsClient.CDS);
       assertThat(dropped.getRemovedResourcesList()).containsExactly(DETAILS);
+    }
+  }
+
+  /**
+   * A state-of-the-world client holds only what it asks for: routes it dropped (its listener went away) and asks for
+   * again at the version it last accepted (the listener came back) are sent again. java-control-plane took them for
+   * known, as the client had ACKed them once, and left the client without routes until they next changed.
+   */
+  @Test
+  void sotwRoutesDroppedAndAskedForAgainAreSentAgain() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient ads = new AdsClient(channel, false)) {
+      ads.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.RDS)
+          .addResourceNames("http.8080").build());
+      DiscoveryResponse rds = ads.next();
+      assertThat(rds.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      assertThat(rds.getResourcesCount()).isEqualTo(1);
+      ads.send(AdsClient.ack(rds, List.of()));
+      ads.send(AdsClient.ack(rds, List.of("http.8080")));
+      DiscoveryResponse again = ads.next();
+      assertThat(again.getTypeUrl()).isEqualTo(AdsClient.RDS);
+      assertThat(again.getResources(0).unpack(RouteConfiguration.class).getName()).isEqualTo("http.8080");
     }
   }
 
