@@ -39,6 +39,11 @@ public final class Main {
         cmd.getErr().println("switchyard: cannot listen: " + bind + "; stop what holds the port, or choose another one with its --*-port flag");
         return USAGE_ERROR;
       }
+      String kafka = kafkaClientRefusal(ex, cmd);
+      if (kafka != null) {
+        cmd.getErr().println("switchyard: " + kafka);
+        return USAGE_ERROR;
+      }
       Throwable t = ex;
       while (t.getCause() != null && !(t instanceof ConfigException) && !(t instanceof IllegalArgumentException)) {
         t = t.getCause();
@@ -50,6 +55,22 @@ public final class Main {
       throw ex;
     });
     return cl;
+  }
+
+  /**
+   * What Kafka's client refused to be created with, naming {@code --kafka}; null if {@code t} is no such refusal. The
+   * client refuses at once, not later: a {@code --kafka} none of whose host names resolves ("No resolvable bootstrap
+   * urls") is a bad flag, worded as {@code topics create} and {@code flink-jobs} word it.
+   */
+  static String kafkaClientRefusal(Throwable t, CommandLine cmd) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof org.apache.kafka.common.config.ConfigException) {
+        CommandLine.Model.OptionSpec flag = cmd.getCommandSpec().findOption("--kafka");
+        String where = flag == null ? "" : " at " + flag.getValue();
+        return "cannot reach Kafka" + where + " (--kafka): " + c.getMessage();
+      }
+    }
+    return null;
   }
 
   /** The messages from the outermost exception down to a {@link BindException} in {@code t}'s causes; null if none. */

@@ -10,17 +10,21 @@ import org.apache.logging.log4j.core.config.ConfigurationSource;
 import org.apache.logging.log4j.core.config.xml.XmlConfiguration;
 import org.apache.logging.log4j.core.impl.Log4jLogEvent;
 import org.apache.logging.log4j.message.SimpleMessage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The local jar's log4j2.xml: the warnings every start prints with nothing wrong are dropped, no others. */
 class LocalJarLoggingTest {
-  /** Read on its own, not installed: the tests' own logging stays as it is. */
+  /**
+   * Read on its own, not installed: the tests' own logging stays as it is. One per test: the burst filter counts what
+   * each test logs.
+   */
   static XmlConfiguration config;
 
-  @BeforeAll
-  static void load() throws Exception {
+  @BeforeEach
+  void load() throws Exception {
     URL xml = LocalJarLoggingTest.class.getResource("/log4j2.xml");
     try (InputStream in = xml.openStream()) {
       config = new XmlConfiguration(new LoggerContext("local-jar-logging-test"), new ConfigurationSource(in, xml));
@@ -28,8 +32,8 @@ class LocalJarLoggingTest {
     config.initialize();
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void stop() {
     config.stop();
   }
 
@@ -94,5 +98,21 @@ class LocalJarLoggingTest {
         + "(/127.0.0.1:9092) could not be established. Node may not be available.")).isTrue();
     assertThat(shown(client, "[AdminClient clientId=" + BrokerCheck.PROBE_CLIENT_ID + "] Cancelled in-flight METADATA request "
         + "with correlation id 3 due to node -1 being disconnected")).isTrue();
+  }
+
+  @Test
+  void aJobClientRetryingAnAbsentBrokerShowsItsFirstWarningsThenNoMoreThanTwoAMinute() {
+    String client = "org.apache.kafka.clients.NetworkClient";
+    String refused = "[Producer clientId=producer-switchyard-flink-edges-0-20, transactionalId=switchyard-flink-edges-0-20] "
+        + "Connection to node -1 (/127.0.0.1:9092) could not be established. Node may not be available.";
+    String disconnected = "[Consumer clientId=switchyard-flink-spans-0, groupId=switchyard-flink] Bootstrap broker "
+        + "127.0.0.1:9092 (id: -1 rack: null isFenced: false) disconnected";
+    // The job's twenty-odd producers and consumers retry a broker that went away about once a second each: before,
+    // some twenty warnings a second (over 800 in a 40 s outage of `switchyard flink-jobs`) buried every other line.
+    long shownOfSixty = IntStream.range(0, 60).filter(i -> shown(client, i % 2 == 0 ? refused : disconnected)).count();
+    assertThat(shownOfSixty).isEqualTo(2);
+    // Other warnings of the clients are not held back by the burst.
+    assertThat(shown(client, "[Producer clientId=producer-switchyard-flink-edges-0-20] Error while fetching metadata with "
+        + "correlation id 7 : {switchyard.edges=UNKNOWN_TOPIC_OR_PARTITION}")).isTrue();
   }
 }

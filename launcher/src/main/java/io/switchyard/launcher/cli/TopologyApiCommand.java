@@ -79,10 +79,30 @@ public final class TopologyApiCommand implements Callable<Integer> {
           + "/api/v1/graph (store in " + options.dataDir().resolve("topology-store") + ", Kafka " + kafka.bootstrapServers + ")");
     } catch (Exception | Error e) {
       p.close();
+      if (storeLocked(e)) {
+        throw new UsageException("topology store " + options.dataDir().resolve("topology-store")
+            + " is in use by another topology-api or switchyard up; stop it, or give this one another --data-dir");
+      }
       throw e;
     }
     p.awaitShutdown(admin.drain());
     return 0;
+  }
+
+  /**
+   * RocksDB's refusal of a store another process has open ("While lock file: DIR/LOCK: Resource temporarily
+   * unavailable") or this one ("lock hold by current process, …: DIR/LOCK: No locks available"). Each replica needs a
+   * store of its own, so this is a wrong --data-dir, not a crash.
+   */
+  static boolean storeLocked(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (c instanceof org.rocksdb.RocksDBException && m != null
+          && (m.contains("While lock file") || m.contains("lock hold by current process"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Duration parseRetention(String value) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
 import org.junit.jupiter.api.io.TempDir;
 
 class TopologyApiCommandTest {
@@ -37,5 +39,19 @@ class TopologyApiCommandTest {
     assertThat(r.code).isEqualTo(2);
     assertThat(r.err.strip()).isEqualTo("switchyard: cache sizes must not be negative: -5242880 bytes of pieces, 8 graphs, 4 bodies");
     assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  /** Before, RocksDB's "While lock file: …/LOCK: Resource temporarily unavailable" as a stack trace, exit code 1. */
+  @Test
+  void aStoreInUseByAnotherReplicaIsAOneLineUsageErrorNamingTheDataDir() throws Exception {
+    Path store = dir.resolve("topology-store");
+    RocksDB.loadLibrary();
+    try (Options o = new Options().setCreateIfMissing(true); RocksDB held = RocksDB.open(o, store.toString())) {
+      CliRun r = run("topology-api", "--data-dir", dir.toString(), "--kafka", "127.0.0.1:1", "--port", "0",
+          "--admin-port", "0");
+      assertThat(r.code).as(r.err).isEqualTo(2);
+      assertThat(r.err.strip()).isEqualTo("switchyard: topology store " + store.toAbsolutePath()
+          + " is in use by another topology-api or switchyard up; stop it, or give this one another --data-dir");
+    }
   }
 }
