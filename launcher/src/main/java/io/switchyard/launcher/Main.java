@@ -64,7 +64,9 @@ public final class Main {
    */
   static String kafkaClientRefusal(Throwable t, CommandLine cmd) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof org.apache.kafka.common.config.ConfigException) {
+      // Only the bootstrap list: a client refusing another setting (a --consumer-property) is not about reaching it.
+      if (c instanceof org.apache.kafka.common.config.ConfigException && c.getMessage() != null
+          && c.getMessage().contains("bootstrap.servers")) {
         CommandLine.Model.OptionSpec flag = cmd.getCommandSpec().findOption("--kafka");
         String where = flag == null ? "" : " at " + flag.getValue();
         return "cannot reach Kafka" + where + " (--kafka): " + c.getMessage();
