@@ -133,7 +133,7 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
 
   @Override
   public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-    lastSent.put(new StreamType(streamId, response.getTypeUrl()), new Sent(response.getNonce(), response.getVersionInfo()));
+    remember(streamId, response.getTypeUrl(), new Sent(response.getNonce(), response.getVersionInfo()));
     metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
   }
 
@@ -141,9 +141,27 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
   public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
     Map<String, String> resources = new HashMap<>();
     response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
-    lastSent.put(new StreamType(streamId, response.getTypeUrl()), new Sent(response.getNonce(),
-        response.getSystemVersionInfo(), resources, List.copyOf(response.getRemovedResourcesList())));
+    remember(streamId, response.getTypeUrl(), new Sent(response.getNonce(), response.getSystemVersionInfo(), resources,
+        List.copyOf(response.getRemovedResourcesList())));
     metrics.responses.labelValues(XdsMetrics.shortType(response.getTypeUrl())).inc();
+  }
+
+  /**
+   * Keeps what was sent on an open stream only. The library runs the close callbacks before it cancels the stream's
+   * watches, so a push may still answer one of a closed stream; kept then, it would never be dropped. Done under the
+   * stream's entry, which {@link #streamClosed} removes before it drops the stream's responses.
+   */
+  private void remember(long streamId, String typeUrl, Sent sent) {
+    groupOfStream.computeIfPresent(streamId, (id, group) -> {
+      lastSent.put(new StreamType(streamId, typeUrl), sent);
+      return group;
+    });
+  }
+
+  /** Whether anything is kept for the stream (for tests: nothing outlives it). */
+  boolean tracks(long streamId) {
+    return groupOfStream.containsKey(streamId) || lastSent.keySet().stream().anyMatch(k -> k.stream() == streamId)
+        || rejectedState.keySet().stream().anyMatch(k -> k.stream() == streamId);
   }
 
   // ------------------------------------------------------------------ watches
