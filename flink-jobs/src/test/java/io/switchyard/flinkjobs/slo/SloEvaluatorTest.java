@@ -301,6 +301,24 @@ class SloEvaluatorTest {
   }
 
   @Test
+  void aBudgetSpentExactlyReadsZeroAndItsBurnRateIsExactlyOne() throws Exception {
+    // 99 % over 7 days, 1 % errors for the whole window's worth of counts: the budget is spent exactly. In binary
+    // floating point 1 - 0.99 is 0.010000000000000009, which left 8.9e-16 of the budget and a 0.9999999999999991x burn.
+    SloSpec week = occurrences("7d", 0.99);
+    assertThat(week.errorBudget()).isEqualTo(0.01);
+    List<SloEvaluator.Counts> counts = new ArrayList<>();
+    for (int m = 1; m <= 60; m++) {
+      counts.add(minute(m, 990, 1000));
+    }
+    SloStatusRecord s = new SloEvaluator(AlertPolicy.DEFAULT, Duration.ofMinutes(1)).evaluate(week, counts, T0 + 60 * MIN, Map.of())
+        .status();
+    assertThat(s.getErrorBudgetRemaining()).isEqualTo(0.0);
+    assertThat(rate(s, "14m")).isEqualTo(1.0);
+    assertThat(occurrences("30d", 0.999).errorBudget()).isEqualTo(0.001);
+    assertThat(occurrences("30d", 0.9).errorBudget()).isEqualTo(0.1);
+  }
+
+  @Test
   void aSevenDaySloBurningSteadilyAtOneTimesRaisesNoTicket() throws Exception {
     // 99 % over 7 days; 20 hours of 1 % errors: the budget is spent exactly as fast as the window allows.
     SloSpec week = occurrences("7d", 0.99);

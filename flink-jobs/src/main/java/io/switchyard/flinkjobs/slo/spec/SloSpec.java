@@ -1,5 +1,6 @@
 package io.switchyard.flinkjobs.slo.spec;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -127,7 +128,11 @@ public record SloSpec(String name, String service, Target target, SliKind sliKin
     return calendar == null ? window : calendar.longest();
   }
 
+  /**
+   * {@code 1 - objective} taken in decimal, as the objective was written: in binary floating point 1 - 0.99 is
+   * 0.010000000000000009, so a budget spent exactly read 8.9e-16 left and a 1x burn 0.9999999999999991x.
+   */
   public double errorBudget() {
-    return 1 - objective;
+    return BigDecimal.ONE.subtract(new BigDecimal(Double.toString(objective))).doubleValue();
   }
 }
