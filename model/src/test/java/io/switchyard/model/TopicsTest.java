@@ -26,6 +26,23 @@ class TopicsTest {
         assertThat(t.kafkaConfigs()).containsEntry("max.message.bytes", Integer.toString(Topics.MAX_MESSAGE_BYTES)));
   }
 
+  /**
+   * Kafka deletes and compacts whole segments only, never the one being written, which rolls at 1 GiB or after
+   * 7 days by default: at a few MB an hour per partition a 6-hour topic kept days of records.
+   */
+  @Test
+  void segmentsRollOftenEnoughForRetentionAndCompactionToApply() {
+    assertThat(Topics.all()).allSatisfy(t -> {
+      long segmentMs = Long.parseLong(t.kafkaConfigs().get("segment.ms"));
+      if (t.cleanupPolicy() == TopicSpec.CleanupPolicy.DELETE) {
+        assertThat(segmentMs).isEqualTo(t.retention().toMillis() / 12);
+      } else {
+        assertThat(segmentMs).isEqualTo(Duration.ofHours(1).toMillis());
+      }
+    });
+    assertThat(Topics.SPANS.kafkaConfigs()).containsEntry("segment.ms", Long.toString(Duration.ofMinutes(30).toMillis()));
+  }
+
   @Test
   void deleteTopicWithoutRetentionIsRejected() {
     assertThatThrownBy(() -> new TopicSpec("x", 1, TopicSpec.CleanupPolicy.DELETE, null))

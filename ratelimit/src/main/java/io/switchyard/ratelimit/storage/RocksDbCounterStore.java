@@ -29,10 +29,6 @@ public final class RocksDbCounterStore implements CounterStore {
   private static final Logger log = LoggerFactory.getLogger(RocksDbCounterStore.class);
   private static final Duration SWEEP_EVERY = Duration.ofSeconds(30);
 
-  static {
-    RocksDB.loadLibrary();
-  }
-
   private final RocksDB db;
   private final Options options;
   private final WriteOptions writeOptions;
@@ -59,6 +55,7 @@ public final class RocksDbCounterStore implements CounterStore {
 
   public static RocksDbCounterStore open(Path dir, Clock clock, long maxKeys, Duration flushInterval)
       throws CounterStoreException {
+    RocksNative.load(dir.toAbsolutePath().getParent());
     try {
       Files.createDirectories(dir);
       Options options = new Options().setCreateIfMissing(true);

@@ -81,10 +81,6 @@ public final class RocksTopologyStore implements TopologyStore {
   private static final int MAX_SOURCE = TelemetrySource.TELEMETRY_SOURCE_MESH_VALUE;
   private static final int MAX_CACHED_ROLLUPS = 100_000;
 
-  static {
-    RocksDB.loadLibrary();
-  }
-
   private final RocksDB db;
   private final Options options;
   private final LRUCache cache;
@@ -166,6 +162,7 @@ public final class RocksTopologyStore implements TopologyStore {
 
   /** Opens (creating when missing) the store in {@code dir}. A new store has no offsets: it is rebuilt from Kafka. */
   public static RocksTopologyStore open(Path dir) {
+    RocksNative.load(dir.toAbsolutePath().getParent());
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,7 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
   private final ConfigWatcher delegate;
   private final XdsMetrics metrics;
   private final Clock clock;
+  private final Predicate<String> declaredGroup;
   private final ThreadLocal<Long> currentStream = new ThreadLocal<>();
   // Only the latest response per stream and type: the server drops requests with an older nonce before they
   // reach a watch, so a NACK that gets here always answers the latest response.
@@ -90,10 +92,11 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
   private final Map<String, Rejection> lastRejection = new ConcurrentHashMap<>();
   private final Deque<Rejection> recent = new ArrayDeque<>();
 
-  NackGuard(ConfigWatcher delegate, XdsMetrics metrics, Clock clock) {
+  NackGuard(ConfigWatcher delegate, XdsMetrics metrics, Clock clock, Predicate<String> declaredGroup) {
     this.delegate = delegate;
     this.metrics = metrics;
     this.clock = clock;
+    this.declaredGroup = declaredGroup;
   }
 
   // ------------------------------------------------------------------ callbacks
@@ -120,7 +123,7 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
     String group = request.getNode().getCluster();
     groupOfStream.putIfAbsent(streamId, group);
     String kind = request.getResponseNonce().isEmpty() ? "initial" : request.hasErrorDetail() ? "nack" : "ack";
-    metrics.requests.labelValues(XdsMetrics.shortType(request.getTypeUrl()), kind).inc();
+    metrics.requests.labelValues(XdsMetrics.typeLabel(request.getTypeUrl()), kind).inc();
   }
 
   @Override
@@ -128,7 +131,7 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
     currentStream.set(streamId);
     groupOfStream.putIfAbsent(streamId, request.getNode().getCluster());
     String kind = request.getResponseNonce().isEmpty() ? "initial" : request.hasErrorDetail() ? "nack" : "ack";
-    metrics.requests.labelValues(XdsMetrics.shortType(request.getTypeUrl()), kind).inc();
+    metrics.requests.labelValues(XdsMetrics.typeLabel(request.getTypeUrl()), kind).inc();
   }
 
   @Override
@@ -259,7 +262,10 @@ final class NackGuard extends StreamScopedCallbacks implements ConfigWatcher {
 
   private void recordNack(Node node, String typeUrl, String version, String nonce, String message) {
     String group = node.getCluster();
-    metrics.nacks.labelValues(group, XdsMetrics.shortType(typeUrl)).inc();
+    // Any client may announce any node.cluster (unless --tls-client-ca ties it to an identity): only the mesh's
+    // groups are label values, so that /metrics stays bounded.
+    metrics.nacks.labelValues(declaredGroup.test(group) ? group : XdsMetrics.UNKNOWN, XdsMetrics.typeLabel(typeUrl))
+        .inc();
     Rejection rejection = new Rejection(group, node.getId(), typeUrl, version == null ? "" : version, nonce, message,
         clock.instant());
     lastRejection.put(group, rejection);

@@ -1,8 +1,10 @@
 package io.switchyard.xds.server;
 
+import io.envoyproxy.controlplane.cache.Resources;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.switchyard.serverkit.metrics.Metrics;
+import java.util.Set;
 
 /** The xDS server's Prometheus metrics, registered once per process. */
 final class XdsMetrics {
@@ -27,6 +29,18 @@ final class XdsMetrics {
         "node_group");
     groupsCollected = m.counter("switchyard_xds_groups_collected_total",
         "Node groups forgotten after their last stream closed.");
+  }
+
+  /** The label value of anything a client names that is not one of a bounded set. */
+  static final String UNKNOWN = "_unknown_";
+  private static final Set<String> SERVED_TYPES = Set.copyOf(Resources.V3.TYPE_URLS);
+
+  /**
+   * The type label: a client may send any type URL (java-control-plane passes each one to the callbacks), so only
+   * the types the server knows keep their name and every other one is counted under {@link #UNKNOWN}.
+   */
+  static String typeLabel(String typeUrl) {
+    return SERVED_TYPES.contains(typeUrl) ? shortType(typeUrl) : UNKNOWN;
   }
 
   static String shortType(String typeUrl) {

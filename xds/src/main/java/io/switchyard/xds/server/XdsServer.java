@@ -70,7 +70,7 @@ public final class XdsServer implements AutoCloseable {
   private XdsServer(Builder b) {
     this.config = b;
     this.metrics = new XdsMetrics(b.metrics);
-    this.guard = new NackGuard(wildcards, metrics, b.clock);
+    this.guard = new NackGuard(wildcards, metrics, b.clock, g -> current != null && current.groups().containsKey(g));
     this.readiness = b.readiness == null ? null : b.readiness.register("xds");
   }
 
