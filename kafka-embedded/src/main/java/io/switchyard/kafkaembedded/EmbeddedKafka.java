@@ -24,6 +24,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -172,6 +173,58 @@ public final class EmbeddedKafka implements AutoCloseable {
   public List<TopicDrift> createTopics(List<TopicSpec> topics) {
     try (Admin admin = admin()) {
       return createTopics(admin, topics);
+    }
+  }
+
+  /**
+   * What {@link #ensureOwnTopics} did: the topics it created, the catalogue configs it set on existing topics that
+   * left them at the broker's default ({@code completed}), and the differences it left as they are ({@code drift}).
+   */
+  public record OwnTopics(List<String> created, List<TopicDrift> completed, List<TopicDrift> drift) {
+    public OwnTopics {
+      created = List.copyOf(created);
+      completed = List.copyOf(completed);
+      drift = List.copyOf(drift);
+    }
+  }
+
+  /**
+   * For this broker's own topics ({@code up}'s): creates the missing ones, and on existing ones sets each catalogue
+   * config that the topic does not set itself. Such a topic was created by a build whose catalogue lacked that
+   * config (segment.ms came later) and runs on the broker's default, which is not a choice anyone made; a value set
+   * on the topic (by hand, or by an earlier catalogue) is left and reported, as {@link #createTopics(Admin, List)}
+   * does, and so is a cleanup policy, which changes what readers see. External clusters are never changed this way.
+   */
+  public OwnTopics ensureOwnTopics(List<TopicSpec> topics) {
+    try (Admin admin = admin()) {
+      EnsuredTopics ensured = ensureTopics(admin, topics, (short) -1, Map.of());
+      List<ConfigResource> drifted = ensured.drift().stream().map(d -> new ConfigResource(ConfigResource.Type.TOPIC, d.topic()))
+          .distinct().toList();
+      Map<ConfigResource, Config> configs = drifted.isEmpty() ? Map.of()
+          : admin.describeConfigs(drifted).all().get(30, TimeUnit.SECONDS);
+      Map<ConfigResource, java.util.Collection<AlterConfigOp>> set = new java.util.LinkedHashMap<>();
+      List<TopicDrift> completed = new ArrayList<>();
+      List<TopicDrift> drift = new ArrayList<>();
+      for (TopicDrift d : ensured.drift()) {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, d.topic());
+        ConfigEntry entry = configs.get(topic).get(d.setting());
+        if (entry != null && entry.source() != ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG && !d.changesSemantics()) {
+          set.computeIfAbsent(topic, t -> new ArrayList<>())
+              .add(new AlterConfigOp(new ConfigEntry(d.setting(), d.expected()), AlterConfigOp.OpType.SET));
+          completed.add(d);
+        } else {
+          drift.add(d);
+        }
+      }
+      if (!set.isEmpty()) {
+        admin.incrementalAlterConfigs(set).all().get(30, TimeUnit.SECONDS);
+      }
+      return new OwnTopics(ensured.created(), completed, drift);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking the topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot set the catalogue's configs on the existing topics: " + e.getMessage(), e);
     }
   }
 

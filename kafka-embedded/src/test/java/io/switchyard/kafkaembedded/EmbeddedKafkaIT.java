@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -46,6 +49,31 @@ class EmbeddedKafkaIT {
       assertThat(consumeAll(again.bootstrapServers(), 100_000)).hasSize(100_000);
       // Creating the catalogue again on existing topics is a no-op, not an error.
       again.createTopics(Topics.all());
+    }
+  }
+
+  @Test
+  void ownTopicsGetTheCatalogueConfigsTheyLeftAtTheBrokerDefaultAndKeepTheOnesSetOnThem() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dataDir).build().start(); Admin admin = kafka.admin()) {
+      // As an earlier build made it: no segment.ms (Kafka's default, 7 days), and a retention tuned by hand.
+      admin.createTopics(List.of(new NewTopic(Topics.SPANS.name(), Topics.SPANS.partitions(), (short) -1)
+          .configs(Map.of("cleanup.policy", "delete", "retention.ms", "7200000", "max.message.bytes",
+              Topics.SPANS.kafkaConfigs().get("max.message.bytes"))))).all().get(30, TimeUnit.SECONDS);
+
+      EmbeddedKafka.OwnTopics topics = kafka.ensureOwnTopics(List.of(Topics.SPANS));
+
+      String segmentMs = Topics.SPANS.kafkaConfigs().get("segment.ms");
+      assertThat(topics.created()).isEmpty();
+      assertThat(topics.completed()).containsExactly(
+          new EmbeddedKafka.TopicDrift(Topics.SPANS.name(), "segment.ms", "604800000", segmentMs));
+      assertThat(topics.drift()).containsExactly(
+          new EmbeddedKafka.TopicDrift(Topics.SPANS.name(), "retention.ms", "7200000", Topics.SPANS.kafkaConfigs().get("retention.ms")));
+      ConfigResource spans = new ConfigResource(ConfigResource.Type.TOPIC, Topics.SPANS.name());
+      Config config = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans);
+      assertThat(config.get("segment.ms").value()).isEqualTo(segmentMs);
+      assertThat(config.get("retention.ms").value()).isEqualTo("7200000");
+      // Once set, the next start has nothing to complete.
+      assertThat(kafka.ensureOwnTopics(List.of(Topics.SPANS)).completed()).isEmpty();
     }
   }
 

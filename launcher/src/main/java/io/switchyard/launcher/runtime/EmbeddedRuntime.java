@@ -192,8 +192,14 @@ public final class EmbeddedRuntime {
     EmbeddedKafka kafka = p.own("kafka", EmbeddedKafka.builder()
         .dataDir(s.dataDir().resolve("kafka")).host(KAFKA_HOST).port(s.kafkaPort()).controllerPort(s.kafkaControllerPort()).build());
     kafka.start();
-    for (EmbeddedKafka.TopicDrift d : kafka.createTopics(Topics.all(s.topicPrefix()))) {
-      // Topics of an older data folder, or changed by hand: they keep their settings, but not silently.
+    EmbeddedKafka.OwnTopics topics = kafka.ensureOwnTopics(Topics.all(s.topicPrefix()));
+    for (EmbeddedKafka.TopicDrift d : topics.completed()) {
+      // Topics of an older data folder, whose catalogue lacked the setting: they ran on the broker's default.
+      out.printf("switchyard: %-14s topic %s: set %s=%s (the catalogue's; it had the broker's default %s)%n", "kafka",
+          d.topic(), d.setting(), d.expected(), d.actual());
+    }
+    for (EmbeddedKafka.TopicDrift d : topics.drift()) {
+      // Changed by hand: they keep their settings, but not silently.
       out.printf("switchyard: %-14s warning: topic %s%n", "kafka", d);
     }
     ready.ready();
