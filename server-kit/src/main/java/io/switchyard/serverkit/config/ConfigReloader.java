@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,10 +149,18 @@ public final class ConfigReloader<T> implements AutoCloseable {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       if (Files.isDirectory(path)) {
-        for (Path f : visibleFiles(path)) {
+        // A part of the tree that cannot be walked (a volume's root-only lost+found, a link loop) is fingerprinted
+        // by its error, not thrown: thrown, it failed every poll (logged each time) and hid every edit of the files
+        // beside it. The loader decides whether it matters, once per change.
+        List<String> failures = new ArrayList<>();
+        for (Path f : walk(path, (p, e) -> failures.add(path.relativize(p) + "\0" + e))) {
           digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
           digest.update(readOrEmpty(f));
+          digest.update((byte) 0);
+        }
+        for (String failure : failures) {
+          digest.update(("cannot walk\0" + failure).getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
         }
       } else {
@@ -186,7 +195,24 @@ public final class ConfigReloader<T> implements AutoCloseable {
    * the folder is listed is not an error, and nothing is read twice.
    */
   public static List<Path> visibleFiles(Path dir) throws IOException {
+    return walk(dir, (f, e) -> {
+      throw new UncheckedIOException(e);
+    });
+  }
+
+  /** {@link #visibleFiles}, telling {@code onFailure} of each visible part that cannot be walked. */
+  private static List<Path> walk(Path dir, BiConsumer<Path, IOException> onFailure) throws IOException {
     List<Path> files = new ArrayList<>();
+    try {
+      walkInto(dir, files, onFailure);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    files.sort(null);
+    return files;
+  }
+
+  private static void walkInto(Path dir, List<Path> files, BiConsumer<Path, IOException> onFailure) throws IOException {
     Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
@@ -204,14 +230,12 @@ public final class ConfigReloader<T> implements AutoCloseable {
       @Override
       public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
         // Gone between listing and reading (an editor's or the kubelet's swap): the next look sees the settled state.
-        if (e instanceof NoSuchFileException || hidden(dir.relativize(f))) {
-          return FileVisitResult.CONTINUE;
+        if (!(e instanceof NoSuchFileException) && !hidden(dir.relativize(f))) {
+          onFailure.accept(f, e);
         }
-        throw e;
+        return FileVisitResult.CONTINUE;
       }
     });
-    files.sort(null);
-    return files;
   }
 
   private static byte[] readOrEmpty(Path f) {

@@ -160,6 +160,54 @@ class ConfigReloaderTest {
     }
   }
 
+  @Test
+  void aSubfolderThatCannotBeWalkedNeitherStopsTheStartNorHidesEditsOfTheFilesBesideIt() throws Exception {
+    // A loader that reads only the folder's own files (as ratelimit's) next to a subfolder the walk cannot enter: in a
+    // pod, a volume's root-only lost+found; here a link loop, which fails the walk the same way.
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    Files.createDirectory(dir.resolve("sub"));
+    Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      assertThat(r.reloadNow()).isFalse();
+      Files.writeString(dir.resolve("a.yaml"), "limit: 6\n");
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(6);
+      assertThat(counter("failure")).isZero();
+    }
+  }
+
+  @Test
+  void aFolderThatCannotBeWalkedIsRefusedOnceNotAtEveryPoll() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    List<String> refusals = new ArrayList<>();
+    // A loader that reads the whole tree, as ext-authz's, and so refuses a folder it cannot walk.
+    ConfigLoader<Integer> walking = d -> {
+      try {
+        return ConfigReloader.visibleFiles(d).size();
+      } catch (java.io.IOException e) {
+        refusals.add(e.toString());
+        throw new ConfigException(d, 0, 0, "cannot list: " + e.getMessage());
+      }
+    };
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, walking).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      Files.createDirectory(dir.resolve("sub"));
+      Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(refusals).hasSize(1);
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(r.current()).isEqualTo(1);
+
+      Files.delete(dir.resolve("sub/loop"));
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(1);
+      assertThat(r.version()).isEqualTo(2);
+    }
+  }
+
   private double counter(String result) {
     return metrics.counter("switchyard_config_reload_total", "", "component", "result")
         .labelValues("test", result).get();
