@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConfigReloader<T> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+  /** The largest config file loaders read; see {@link #checkSize}. */
+  public static final long MAX_FILE_BYTES = 12L << 20;
 
   private final String component;
   private final Path path;
@@ -138,8 +141,9 @@ public final class ConfigReloader<T> implements AutoCloseable {
   private void poll() {
     try {
       reloadNow();
-    } catch (RuntimeException e) {
-      // A loader bug must not kill the poller; the last good config keeps serving.
+    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+      // A loader bug must not kill the poller (an Error thrown out of a scheduled task ends it silently, and no later
+      // edit would ever load); the last good config keeps serving.
       reloads.labelValues(component, "failure").inc();
       log.error("{} config reload failed unexpectedly", component, e);
     }
@@ -156,7 +160,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
         for (Path f : walk(path, (p, e) -> failures.add(path.relativize(p) + "\0" + e))) {
           digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
-          digest.update(readOrEmpty(f));
+          update(digest, f);
           digest.update((byte) 0);
         }
         for (String failure : failures) {
@@ -164,7 +168,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
           digest.update((byte) 0);
         }
       } else {
-        digest.update(readOrEmpty(path));
+        update(digest, path);
       }
       return digest.digest();
     } catch (NoSuchAlgorithmException e) {
@@ -238,12 +242,46 @@ public final class ConfigReloader<T> implements AutoCloseable {
     });
   }
 
-  private static byte[] readOrEmpty(Path f) {
+  /**
+   * Adds a file's content to the fingerprint, streamed. A file larger than {@link #MAX_FILE_BYTES}, which loaders
+   * refuse, counts by its size and modification time: reading it whole failed with an Error that ended the poll for
+   * good, and hashing gigabytes at every poll would hold a core.
+   */
+  private static void update(MessageDigest digest, Path f) {
     try {
-      return Files.readAllBytes(f);
+      BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+      if (attrs.size() > MAX_FILE_BYTES) {
+        digest.update(("too large\0" + attrs.size() + "\0" + attrs.lastModifiedTime().toMillis())
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      }
+      try (InputStream in = Files.newInputStream(f)) {
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          digest.update(buffer, 0, n);
+        }
+      }
     } catch (IOException e) {
       // Deleted or unreadable between listing and reading: the next poll sees the settled state.
-      return new byte[0];
+      digest.update(("cannot read\0" + e.getClass().getName()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Whether a config file is larger than any config file this project loads (SnakeYAML, under every loader, refuses
+   * a document of more than 3 Mi code points, at most 12 MiB of UTF-8): loaders refuse it with this reason before
+   * reading it, so that a stray huge file costs no memory.
+   */
+  public static void checkSize(Path file) throws ConfigException {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      return; // the read that follows reports it
+    }
+    if (size > MAX_FILE_BYTES) {
+      throw new ConfigException(file, 0, 0, "file is " + size + " bytes, more than a config file may have ("
+          + MAX_FILE_BYTES + ")");
     }
   }
 

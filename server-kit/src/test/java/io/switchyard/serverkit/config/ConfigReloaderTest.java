@@ -208,6 +208,24 @@ class ConfigReloaderTest {
     }
   }
 
+  @Test
+  void aFileTooLargeToReadDoesNotStopTheWatchAndTheNextEditLoads() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics)
+        .pollInterval(Duration.ofMillis(20)).build()) {
+      r.start();
+      // Sparse, so it costs no disk: larger than a Java array, which reading it whole cannot fit in (an Error, which
+      // ended the poll task for good, so that no later edit was ever loaded).
+      try (var big = new java.io.RandomAccessFile(dir.resolve("big.yaml").toFile(), "rw")) {
+        big.setLength(3L << 30);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> counter("failure") >= 1);
+      Files.delete(dir.resolve("big.yaml"));
+      Files.writeString(dir.resolve("a.yaml"), "limit: 4\n");
+      await().atMost(Duration.ofSeconds(10)).until(() -> r.current() == 4);
+    }
+  }
+
   private double counter(String result) {
     return metrics.counter("switchyard_config_reload_total", "", "component", "result")
         .labelValues("test", result).get();
