@@ -56,6 +56,7 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
     for (Path f : files) {
       try {
         digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ConfigReloader.checkSize(f);
         digest.update(Files.readAllBytes(f));
       } catch (IOException e) {
         throw new ConfigException(f, 0, 0, "cannot read: " + e.getMessage(), e);

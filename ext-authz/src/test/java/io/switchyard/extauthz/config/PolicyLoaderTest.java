@@ -442,4 +442,15 @@ class PolicyLoaderTest {
     assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir.resolve("nope"))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void aPolicyFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead() throws Exception {
+    Path big = dir.resolve("big.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
+  }
 }

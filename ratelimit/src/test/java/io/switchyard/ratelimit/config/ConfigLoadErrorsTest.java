@@ -362,4 +362,16 @@ class ConfigLoadErrorsTest {
     assertThat(e.column()).isEqualTo(1);
     assertThat(e.reason()).startsWith("only one YAML document per file is supported");
   }
+
+  @Test
+  void aFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "domain: a\n");
+    Path big = dir.resolve("big.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> new RateLimitConfigLoader().loadDirectory(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
+  }
 }

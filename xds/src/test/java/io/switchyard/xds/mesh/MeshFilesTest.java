@@ -1,5 +1,6 @@
 package io.switchyard.xds.mesh;
 
+import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -494,5 +495,17 @@ class MeshFilesTest {
     MeshFileException local = error("jwtProviders:\n  - name: corp\n    issuer: https://idp\n    localJwks: '{}'\n"
         + "    jwksCaFile: /etc/ca.pem\n" + BASE + "      - to: [{service: reviews}]\n");
     assertThat(local.reason()).contains("only applies to an https jwksUri");
+  }
+
+  @Test
+  void aMeshFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead(@TempDir Path dir) throws Exception {
+    Path big = dir.resolve("mesh.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> MeshFiles.load(big)).isInstanceOf(MeshFileException.class)
+        .hasMessageStartingWith(big + ":")
+        .hasMessageEndingWith(": file is 3221225472 bytes, more than a config file may have (12582912)");
   }
 }
