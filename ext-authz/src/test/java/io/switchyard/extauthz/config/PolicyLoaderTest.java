@@ -453,4 +453,13 @@ class PolicyLoaderTest {
     assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
         .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
   }
+
+  @Test
+  void policyBytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn() throws Exception {
+    Path f = dir.resolve("a.yaml");
+    Files.write(f, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: caf\u00e9, namespace: shop}\nspec: {}\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(f + ":3:21: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
+  }
 }

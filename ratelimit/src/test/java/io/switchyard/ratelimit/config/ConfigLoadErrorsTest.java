@@ -374,4 +374,14 @@ class ConfigLoadErrorsTest {
     assertThatThrownBy(() -> new RateLimitConfigLoader().loadDirectory(dir)).isInstanceOf(ConfigException.class)
         .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
   }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("a.yaml");
+    // "café" saved as Latin-1 by an editor: é is the single byte 0xE9.
+    Files.write(f, "domain: a\ndescriptors:\n  - key: k\n    value: \"caf\u00e9\"\n    rate_limit: {unit: second, requests_per_unit: 1}\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> new RateLimitConfigLoader().loadDirectory(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(f + ":4:16: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
+  }
 }

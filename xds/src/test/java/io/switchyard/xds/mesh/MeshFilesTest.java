@@ -508,4 +508,12 @@ class MeshFilesTest {
         .hasMessageStartingWith(big + ":")
         .hasMessageEndingWith(": file is 3221225472 bytes, more than a config file may have (12582912)");
   }
+
+  @Test
+  void meshBytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("mesh.yaml");
+    java.nio.file.Files.write(f, "workloads:\n  - name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> MeshFiles.load(f)).isInstanceOf(MeshFileException.class)
+        .hasMessage(f + ":2:14: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
+  }
 }
