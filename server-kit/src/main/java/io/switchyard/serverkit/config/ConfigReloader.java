@@ -55,6 +55,8 @@ public final class ConfigReloader<T> implements AutoCloseable {
   private volatile T current;
   private volatile long version;
   private byte[] lastSeen;
+  /** What the last look of the watch found, when it differed from what is loaded: loaded if the next look agrees. */
+  private byte[] settling;
   private ScheduledExecutorService poller;
 
   private ConfigReloader(Builder<T> b) {
@@ -116,7 +118,12 @@ public final class ConfigReloader<T> implements AutoCloseable {
     if (Arrays.equals(now, lastSeen)) {
       return false;
     }
+    return load(now);
+  }
+
+  private boolean load(byte[] now) {
     lastSeen = now;
+    settling = null;
     try {
       install(loader.load(path));
       log.info("{} config reloaded from {} (version {})", component, path, version);
@@ -138,9 +145,23 @@ public final class ConfigReloader<T> implements AutoCloseable {
     }
   }
 
-  private void poll() {
+  /**
+   * One look of the watch: loads a change only once a look finds the files as the look before it did. A save seen
+   * mid-write (an editor truncating and writing, vim renaming the file away before writing a new one, a copy of
+   * several files) was loaded as it stood: refused, which logged and counted a failure for a good edit, or, when the
+   * part written parsed, served without the rest (a domain without its limits) until the next look. A ConfigMap
+   * update is one atomic swap, so it costs one more poll interval.
+   */
+  synchronized void poll() {
     try {
-      reloadNow();
+      byte[] now = fingerprint();
+      if (Arrays.equals(now, lastSeen)) {
+        settling = null;
+      } else if (!Arrays.equals(now, settling)) {
+        settling = now;
+      } else {
+        load(now);
+      }
     } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
       // A loader bug must not kill the poller (an Error thrown out of a scheduled task ends it silently, and no later
       // edit would ever load); the last good config keeps serving.

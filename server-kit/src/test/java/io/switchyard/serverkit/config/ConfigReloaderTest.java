@@ -226,6 +226,48 @@ class ConfigReloaderTest {
     }
   }
 
+  @Test
+  void aWatchedFileIsLoadedOnlyOnceItStoppedChangingSoAHalfWrittenSaveIsNeitherServedNorRefused() throws Exception {
+    Path a = Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      r.start();
+      // An editor truncating and writing, looked at mid-write twice: each look sees other content.
+      Files.writeString(a, "");
+      r.poll();
+      Files.writeString(a, "limit: [");
+      r.poll();
+      Files.writeString(a, "limit: 7\n");
+      r.poll();
+      assertThat(r.current()).isEqualTo(1);
+      assertThat(counter("failure")).isZero();
+      assertThat(r.version()).isEqualTo(1);
+
+      // The next look finds it as the last one did: written, so loaded.
+      r.poll();
+      assertThat(r.current()).isEqualTo(7);
+      assertThat(r.version()).isEqualTo(2);
+
+      // vim's save: the file renamed away, a new one written. Seen without the file, nothing is loaded.
+      Files.move(a, dir.resolve("a.yaml~"));
+      r.poll();
+      Files.writeString(a, "limit: 8\n");
+      Files.delete(dir.resolve("a.yaml~"));
+      r.poll();
+      assertThat(r.current()).isEqualTo(7);
+      r.poll();
+      assertThat(r.current()).isEqualTo(8);
+      assertThat(r.version()).isEqualTo(3);
+
+      // A file that stays broken is refused once it settled, and once only.
+      Files.writeString(a, "limit: [\n");
+      r.poll();
+      r.poll();
+      r.poll();
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(r.current()).isEqualTo(8);
+    }
+  }
+
   private double counter(String result) {
     return metrics.counter("switchyard_config_reload_total", "", "component", "result")
         .labelValues("test", result).get();
