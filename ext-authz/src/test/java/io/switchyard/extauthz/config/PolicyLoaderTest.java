@@ -462,4 +462,14 @@ class PolicyLoaderTest {
     assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
         .hasMessage(f + ":3:21: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
   }
+
+  @Test
+  void aSubfolderThatCannotBeListedIsRefusedWithWhy() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "");
+    Files.createDirectory(dir.resolve("sub"));
+    Path loop = Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+    // The exception's own message is only the path, which said where but not why.
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(dir + ": cannot list: " + loop + ": a link loop");
+  }
 }

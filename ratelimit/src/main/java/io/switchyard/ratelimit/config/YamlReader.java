@@ -48,7 +48,7 @@ final class YamlReader {
     try {
       text = ConfigFiles.readText(file);
     } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read file: " + e.getMessage());
+      throw new ConfigException(file, 0, 0, "cannot read file: " + ConfigFiles.why(e));
     }
     return read(file, text);
   }

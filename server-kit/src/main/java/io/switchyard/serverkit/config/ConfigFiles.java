@@ -7,7 +7,11 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Reading a config file's text the way every loader should, so that each refuses a bad file with the same reason. */
@@ -49,5 +53,26 @@ public final class ConfigFiles {
           + "text, as a ConfigMap's data is)", bytes[at] & 0xff));
     }
     return out.flip().toString();
+  }
+
+  /**
+   * Why a file could not be read or listed, for a refusal: the JDK's AccessDeniedException and its kin carry only the
+   * path as their message, which said where but not why.
+   */
+  public static String why(IOException e) {
+    String where = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : null;
+    String reason;
+    if (e instanceof AccessDeniedException) {
+      reason = "permission denied (the service runs as user " + System.getProperty("user.name") + ")";
+    } else if (e instanceof FileSystemLoopException) {
+      reason = "a link loop";
+    } else if (e instanceof NoSuchFileException) {
+      reason = "not found";
+    } else if (e instanceof FileSystemException f) {
+      reason = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
+    } else {
+      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    return where == null ? reason : where + ": " + reason;
   }
 }

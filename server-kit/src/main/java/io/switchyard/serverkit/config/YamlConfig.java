@@ -87,7 +87,7 @@ public final class YamlConfig {
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {
       throw new ConfigException(file, 0, 0, "file not found");
     } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read: " + e.getMessage(), e);
+      throw new ConfigException(file, 0, 0, "cannot read: " + ConfigFiles.why(e), e);
     }
     try (JsonParser p = FACTORY.createParser(text)) {
       List<LocatedNode> docs = new ArrayList<>();
@@ -110,7 +110,7 @@ public final class YamlConfig {
     } catch (JsonProcessingException e) {
       throw located(file, e);
     } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read: " + e.getMessage(), e);
+      throw new ConfigException(file, 0, 0, "cannot read: " + ConfigFiles.why(e), e);
     }
   }
 

@@ -87,7 +87,7 @@ public final class MeshFiles {
     try {
       text = ConfigFiles.readText(file);
     } catch (IOException e) {
-      throw new MeshFileException(file, 0, 0, "cannot read mesh file: " + e.getMessage());
+      throw new MeshFileException(file, 0, 0, "cannot read mesh file: " + ConfigFiles.why(e));
     } catch (ConfigException e) {
       throw new MeshFileException(file, e.line(), e.column(), e.reason());
     }
