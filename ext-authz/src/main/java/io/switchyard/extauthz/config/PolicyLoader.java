@@ -9,6 +9,7 @@ import io.switchyard.extauthz.policy.TrustDomains;
 import io.switchyard.extauthz.yaml.Doc;
 import io.switchyard.serverkit.config.ConfigException;
 import io.switchyard.serverkit.config.ConfigLoader;
+import io.switchyard.serverkit.config.ConfigFiles;
 import io.switchyard.serverkit.config.ConfigReloader;
 import io.switchyard.serverkit.config.LocatedNode;
 import io.switchyard.serverkit.config.YamlConfig;
@@ -56,9 +57,10 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
     for (Path f : files) {
       try {
         digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ConfigReloader.checkSize(f);
         digest.update(Files.readAllBytes(f));
       } catch (IOException e) {
-        throw new ConfigException(f, 0, 0, "cannot read: " + e.getMessage(), e);
+        throw new ConfigException(f, 0, 0, "cannot read: " + ConfigFiles.why(e), e);
       } catch (IllegalArgumentException e) {
         digest.update(f.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
@@ -110,7 +112,7 @@ public final class PolicyLoader implements ConfigLoader<PolicySet> {
           .filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
           .collect(Collectors.toList());
     } catch (IOException e) {
-      throw new ConfigException(path, 0, 0, "cannot list: " + e.getMessage(), e);
+      throw new ConfigException(path, 0, 0, "cannot list: " + ConfigFiles.why(e), e);
     }
   }
 

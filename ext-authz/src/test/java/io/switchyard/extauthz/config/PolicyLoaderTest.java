@@ -442,4 +442,34 @@ class PolicyLoaderTest {
     assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir.resolve("nope"))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void aPolicyFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead() throws Exception {
+    Path big = dir.resolve("big.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
+  }
+
+  @Test
+  void policyBytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn() throws Exception {
+    Path f = dir.resolve("a.yaml");
+    Files.write(f, "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: caf\u00e9, namespace: shop}\nspec: {}\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(f + ":3:21: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
+  }
+
+  @Test
+  void aSubfolderThatCannotBeListedIsRefusedWithWhy() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "");
+    Files.createDirectory(dir.resolve("sub"));
+    Path loop = Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+    // The exception's own message is only the path, which said where but not why.
+    assertThatThrownBy(() -> new PolicyLoader("istio-system").load(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(dir + ": cannot list: " + loop + ": a link loop");
+  }
 }

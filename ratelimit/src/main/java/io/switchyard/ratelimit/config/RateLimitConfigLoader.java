@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.config.ConfigFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -53,7 +54,7 @@ public final class RateLimitConfigLoader {
     try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(RateLimitConfigLoader::isConfigFile).sorted().toList();
     } catch (IOException e) {
-      throw new ConfigException(dir, 0, 0, "cannot list directory: " + e.getMessage());
+      throw new ConfigException(dir, 0, 0, "cannot list directory: " + ConfigFiles.why(e));
     }
     List<Source> sources = new ArrayList<>();
     for (Path f : files) {

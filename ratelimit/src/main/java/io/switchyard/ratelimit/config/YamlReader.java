@@ -1,10 +1,10 @@
 package io.switchyard.ratelimit.config;
 
 import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.config.ConfigFiles;
 import io.switchyard.serverkit.config.YamlPositions;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,9 +46,9 @@ final class YamlReader {
   static YamlNode read(Path file) throws ConfigException {
     String text;
     try {
-      text = Files.readString(file);
+      text = ConfigFiles.readText(file);
     } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read file: " + e.getMessage());
+      throw new ConfigException(file, 0, 0, "cannot read file: " + ConfigFiles.why(e));
     }
     return read(file, text);
   }

@@ -362,4 +362,26 @@ class ConfigLoadErrorsTest {
     assertThat(e.column()).isEqualTo(1);
     assertThat(e.reason()).startsWith("only one YAML document per file is supported");
   }
+
+  @Test
+  void aFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "domain: a\n");
+    Path big = dir.resolve("big.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> new RateLimitConfigLoader().loadDirectory(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(big + ": file is 3221225472 bytes, more than a config file may have (12582912)");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("a.yaml");
+    // "café" saved as Latin-1 by an editor: é is the single byte 0xE9.
+    Files.write(f, "domain: a\ndescriptors:\n  - key: k\n    value: \"caf\u00e9\"\n    rate_limit: {unit: second, requests_per_unit: 1}\n"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> new RateLimitConfigLoader().loadDirectory(dir)).isInstanceOf(ConfigException.class)
+        .hasMessage(f + ":4:16: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
+  }
 }

@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConfigReloader<T> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+  /** The largest config file loaders read; see {@link #checkSize}. */
+  public static final long MAX_FILE_BYTES = 12L << 20;
 
   private final String component;
   private final Path path;
@@ -51,6 +55,8 @@ public final class ConfigReloader<T> implements AutoCloseable {
   private volatile T current;
   private volatile long version;
   private byte[] lastSeen;
+  /** What the last look of the watch found, when it differed from what is loaded: loaded if the next look agrees. */
+  private byte[] settling;
   private ScheduledExecutorService poller;
 
   private ConfigReloader(Builder<T> b) {
@@ -112,7 +118,12 @@ public final class ConfigReloader<T> implements AutoCloseable {
     if (Arrays.equals(now, lastSeen)) {
       return false;
     }
+    return load(now);
+  }
+
+  private boolean load(byte[] now) {
     lastSeen = now;
+    settling = null;
     try {
       install(loader.load(path));
       log.info("{} config reloaded from {} (version {})", component, path, version);
@@ -134,11 +145,26 @@ public final class ConfigReloader<T> implements AutoCloseable {
     }
   }
 
-  private void poll() {
+  /**
+   * One look of the watch: loads a change only once a look finds the files as the look before it did. A save seen
+   * mid-write (an editor truncating and writing, vim renaming the file away before writing a new one, a copy of
+   * several files) was loaded as it stood: refused, which logged and counted a failure for a good edit, or, when the
+   * part written parsed, served without the rest (a domain without its limits) until the next look. A ConfigMap
+   * update is one atomic swap, so it costs one more poll interval.
+   */
+  synchronized void poll() {
     try {
-      reloadNow();
-    } catch (RuntimeException e) {
-      // A loader bug must not kill the poller; the last good config keeps serving.
+      byte[] now = fingerprint();
+      if (Arrays.equals(now, lastSeen)) {
+        settling = null;
+      } else if (!Arrays.equals(now, settling)) {
+        settling = now;
+      } else {
+        load(now);
+      }
+    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+      // A loader bug must not kill the poller (an Error thrown out of a scheduled task ends it silently, and no later
+      // edit would ever load); the last good config keeps serving.
       reloads.labelValues(component, "failure").inc();
       log.error("{} config reload failed unexpectedly", component, e);
     }
@@ -148,14 +174,22 @@ public final class ConfigReloader<T> implements AutoCloseable {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       if (Files.isDirectory(path)) {
-        for (Path f : visibleFiles(path)) {
+        // A part of the tree that cannot be walked (a volume's root-only lost+found, a link loop) is fingerprinted
+        // by its error, not thrown: thrown, it failed every poll (logged each time) and hid every edit of the files
+        // beside it. The loader decides whether it matters, once per change.
+        List<String> failures = new ArrayList<>();
+        for (Path f : walk(path, (p, e) -> failures.add(path.relativize(p) + "\0" + e))) {
           digest.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
-          digest.update(readOrEmpty(f));
+          update(digest, f);
+          digest.update((byte) 0);
+        }
+        for (String failure : failures) {
+          digest.update(("cannot walk\0" + failure).getBytes(java.nio.charset.StandardCharsets.UTF_8));
           digest.update((byte) 0);
         }
       } else {
-        digest.update(readOrEmpty(path));
+        update(digest, path);
       }
       return digest.digest();
     } catch (NoSuchAlgorithmException e) {
@@ -186,7 +220,24 @@ public final class ConfigReloader<T> implements AutoCloseable {
    * the folder is listed is not an error, and nothing is read twice.
    */
   public static List<Path> visibleFiles(Path dir) throws IOException {
+    return walk(dir, (f, e) -> {
+      throw new UncheckedIOException(e);
+    });
+  }
+
+  /** {@link #visibleFiles}, telling {@code onFailure} of each visible part that cannot be walked. */
+  private static List<Path> walk(Path dir, BiConsumer<Path, IOException> onFailure) throws IOException {
     List<Path> files = new ArrayList<>();
+    try {
+      walkInto(dir, files, onFailure);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    files.sort(null);
+    return files;
+  }
+
+  private static void walkInto(Path dir, List<Path> files, BiConsumer<Path, IOException> onFailure) throws IOException {
     Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
@@ -204,22 +255,54 @@ public final class ConfigReloader<T> implements AutoCloseable {
       @Override
       public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
         // Gone between listing and reading (an editor's or the kubelet's swap): the next look sees the settled state.
-        if (e instanceof NoSuchFileException || hidden(dir.relativize(f))) {
-          return FileVisitResult.CONTINUE;
+        if (!(e instanceof NoSuchFileException) && !hidden(dir.relativize(f))) {
+          onFailure.accept(f, e);
         }
-        throw e;
+        return FileVisitResult.CONTINUE;
       }
     });
-    files.sort(null);
-    return files;
   }
 
-  private static byte[] readOrEmpty(Path f) {
+  /**
+   * Adds a file's content to the fingerprint, streamed. A file larger than {@link #MAX_FILE_BYTES}, which loaders
+   * refuse, counts by its size and modification time: reading it whole failed with an Error that ended the poll for
+   * good, and hashing gigabytes at every poll would hold a core.
+   */
+  private static void update(MessageDigest digest, Path f) {
     try {
-      return Files.readAllBytes(f);
+      BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+      if (attrs.size() > MAX_FILE_BYTES) {
+        digest.update(("too large\0" + attrs.size() + "\0" + attrs.lastModifiedTime().toMillis())
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      }
+      try (InputStream in = Files.newInputStream(f)) {
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          digest.update(buffer, 0, n);
+        }
+      }
     } catch (IOException e) {
       // Deleted or unreadable between listing and reading: the next poll sees the settled state.
-      return new byte[0];
+      digest.update(("cannot read\0" + e.getClass().getName()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Whether a config file is larger than any config file this project loads (SnakeYAML, under every loader, refuses
+   * a document of more than 3 Mi code points, at most 12 MiB of UTF-8): loaders refuse it with this reason before
+   * reading it, so that a stray huge file costs no memory.
+   */
+  public static void checkSize(Path file) throws ConfigException {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      return; // the read that follows reports it
+    }
+    if (size > MAX_FILE_BYTES) {
+      throw new ConfigException(file, 0, 0, "file is " + size + " bytes, more than a config file may have ("
+          + MAX_FILE_BYTES + ")");
     }
   }
 

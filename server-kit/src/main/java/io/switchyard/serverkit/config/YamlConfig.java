@@ -81,7 +81,15 @@ public final class YamlConfig {
 
   /** Every non-empty document of the file with the position of each node. */
   public static List<LocatedNode> readLocatedTrees(Path file) throws ConfigException {
-    try (JsonParser p = FACTORY.createParser(file.toFile())) {
+    String text;
+    try {
+      text = ConfigFiles.readText(file);
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+      throw new ConfigException(file, 0, 0, "file not found");
+    } catch (IOException e) {
+      throw new ConfigException(file, 0, 0, "cannot read: " + ConfigFiles.why(e), e);
+    }
+    try (JsonParser p = FACTORY.createParser(text)) {
       List<LocatedNode> docs = new ArrayList<>();
       try {
         while (p.nextToken() != null) {
@@ -102,7 +110,7 @@ public final class YamlConfig {
     } catch (JsonProcessingException e) {
       throw located(file, e);
     } catch (IOException e) {
-      throw new ConfigException(file, 0, 0, "cannot read: " + e.getMessage(), e);
+      throw new ConfigException(file, 0, 0, "cannot read: " + ConfigFiles.why(e), e);
     }
   }
 

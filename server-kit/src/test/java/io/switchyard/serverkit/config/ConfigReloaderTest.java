@@ -160,6 +160,114 @@ class ConfigReloaderTest {
     }
   }
 
+  @Test
+  void aSubfolderThatCannotBeWalkedNeitherStopsTheStartNorHidesEditsOfTheFilesBesideIt() throws Exception {
+    // A loader that reads only the folder's own files (as ratelimit's) next to a subfolder the walk cannot enter: in a
+    // pod, a volume's root-only lost+found; here a link loop, which fails the walk the same way.
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    Files.createDirectory(dir.resolve("sub"));
+    Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      assertThat(r.reloadNow()).isFalse();
+      Files.writeString(dir.resolve("a.yaml"), "limit: 6\n");
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(6);
+      assertThat(counter("failure")).isZero();
+    }
+  }
+
+  @Test
+  void aFolderThatCannotBeWalkedIsRefusedOnceNotAtEveryPoll() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    List<String> refusals = new ArrayList<>();
+    // A loader that reads the whole tree, as ext-authz's, and so refuses a folder it cannot walk.
+    ConfigLoader<Integer> walking = d -> {
+      try {
+        return ConfigReloader.visibleFiles(d).size();
+      } catch (java.io.IOException e) {
+        refusals.add(e.toString());
+        throw new ConfigException(d, 0, 0, "cannot list: " + e.getMessage());
+      }
+    };
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, walking).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      assertThat(r.start()).isEqualTo(1);
+      Files.createDirectory(dir.resolve("sub"));
+      Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(r.reloadNow()).isFalse();
+      assertThat(refusals).hasSize(1);
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(r.current()).isEqualTo(1);
+
+      Files.delete(dir.resolve("sub/loop"));
+      assertThat(r.reloadNow()).isTrue();
+      assertThat(r.current()).isEqualTo(1);
+      assertThat(r.version()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aFileTooLargeToReadDoesNotStopTheWatchAndTheNextEditLoads() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics)
+        .pollInterval(Duration.ofMillis(20)).build()) {
+      r.start();
+      // Sparse, so it costs no disk: larger than a Java array, which reading it whole cannot fit in (an Error, which
+      // ended the poll task for good, so that no later edit was ever loaded).
+      try (var big = new java.io.RandomAccessFile(dir.resolve("big.yaml").toFile(), "rw")) {
+        big.setLength(3L << 30);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> counter("failure") >= 1);
+      Files.delete(dir.resolve("big.yaml"));
+      Files.writeString(dir.resolve("a.yaml"), "limit: 4\n");
+      await().atMost(Duration.ofSeconds(10)).until(() -> r.current() == 4);
+    }
+  }
+
+  @Test
+  void aWatchedFileIsLoadedOnlyOnceItStoppedChangingSoAHalfWrittenSaveIsNeitherServedNorRefused() throws Exception {
+    Path a = Files.writeString(dir.resolve("a.yaml"), "limit: 1\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      r.start();
+      // An editor truncating and writing, looked at mid-write twice: each look sees other content.
+      Files.writeString(a, "");
+      r.poll();
+      Files.writeString(a, "limit: [");
+      r.poll();
+      Files.writeString(a, "limit: 7\n");
+      r.poll();
+      assertThat(r.current()).isEqualTo(1);
+      assertThat(counter("failure")).isZero();
+      assertThat(r.version()).isEqualTo(1);
+
+      // The next look finds it as the last one did: written, so loaded.
+      r.poll();
+      assertThat(r.current()).isEqualTo(7);
+      assertThat(r.version()).isEqualTo(2);
+
+      // vim's save: the file renamed away, a new one written. Seen without the file, nothing is loaded.
+      Files.move(a, dir.resolve("a.yaml~"));
+      r.poll();
+      Files.writeString(a, "limit: 8\n");
+      Files.delete(dir.resolve("a.yaml~"));
+      r.poll();
+      assertThat(r.current()).isEqualTo(7);
+      r.poll();
+      assertThat(r.current()).isEqualTo(8);
+      assertThat(r.version()).isEqualTo(3);
+
+      // A file that stays broken is refused once it settled, and once only.
+      Files.writeString(a, "limit: [\n");
+      r.poll();
+      r.poll();
+      r.poll();
+      assertThat(counter("failure")).isEqualTo(1);
+      assertThat(r.current()).isEqualTo(8);
+    }
+  }
+
   private double counter(String result) {
     return metrics.counter("switchyard_config_reload_total", "", "component", "result")
         .labelValues("test", result).get();

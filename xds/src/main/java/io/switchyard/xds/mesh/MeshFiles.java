@@ -24,12 +24,13 @@ import io.switchyard.xds.mesh.Mesh.ServicePort;
 import io.switchyard.xds.mesh.Mesh.SwitchyardEndpoints;
 import io.switchyard.xds.mesh.Mesh.Workload;
 import io.switchyard.model.DefaultPorts;
+import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.config.ConfigFiles;
 import io.switchyard.serverkit.config.YamlPositions;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,9 +85,11 @@ public final class MeshFiles {
   public static Mesh load(Path file) throws MeshFileException {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = ConfigFiles.readText(file);
     } catch (IOException e) {
-      throw new MeshFileException(file, 0, 0, "cannot read mesh file: " + e.getMessage());
+      throw new MeshFileException(file, 0, 0, "cannot read mesh file: " + ConfigFiles.why(e));
+    } catch (ConfigException e) {
+      throw new MeshFileException(file, e.line(), e.column(), e.reason());
     }
     return parse(file, text);
   }

@@ -1,5 +1,6 @@
 package io.switchyard.xds.mesh;
 
+import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -494,5 +495,25 @@ class MeshFilesTest {
     MeshFileException local = error("jwtProviders:\n  - name: corp\n    issuer: https://idp\n    localJwks: '{}'\n"
         + "    jwksCaFile: /etc/ca.pem\n" + BASE + "      - to: [{service: reviews}]\n");
     assertThat(local.reason()).contains("only applies to an https jwksUri");
+  }
+
+  @Test
+  void aMeshFileTooLargeForAConfigIsRefusedWithItsSizeBeforeItIsRead(@TempDir Path dir) throws Exception {
+    Path big = dir.resolve("mesh.yaml");
+    // Sparse: no disk, and reading it whole would not fit in a Java array (an Error, not a reason).
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    assertThatThrownBy(() -> MeshFiles.load(big)).isInstanceOf(MeshFileException.class)
+        .hasMessageStartingWith(big + ":")
+        .hasMessageEndingWith(": file is 3221225472 bytes, more than a config file may have (12582912)");
+  }
+
+  @Test
+  void meshBytesThatAreNotUtf8AreRefusedAtTheirLineAndColumn(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("mesh.yaml");
+    java.nio.file.Files.write(f, "workloads:\n  - name: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> MeshFiles.load(f)).isInstanceOf(MeshFileException.class)
+        .hasMessage(f + ":2:14: byte 0xE9 is not UTF-8 (config files are UTF-8 text, as a ConfigMap's data is)");
   }
 }
