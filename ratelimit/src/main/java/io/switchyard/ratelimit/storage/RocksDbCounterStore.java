@@ -1,5 +1,6 @@
 package io.switchyard.ratelimit.storage;
 
+import io.switchyard.serverkit.rocksdb.RocksNative;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class RocksDbCounterStore implements CounterStore {
 
   public static RocksDbCounterStore open(Path dir, Clock clock, long maxKeys, Duration flushInterval)
       throws CounterStoreException {
-    RocksNative.load(dir.toAbsolutePath().getParent());
+    RocksNative.load(dir.toAbsolutePath().getParent(), "ratelimit");
     try {
       Files.createDirectories(dir);
       Options options = new Options().setCreateIfMissing(true);

@@ -9,6 +9,7 @@ import io.switchyard.model.v1.ServiceAggregate;
 import io.switchyard.model.v1.SloAlertRecord;
 import io.switchyard.model.v1.SloStatusRecord;
 import io.switchyard.model.v1.TelemetrySource;
+import io.switchyard.serverkit.rocksdb.RocksNative;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -162,7 +163,7 @@ public final class RocksTopologyStore implements TopologyStore {
 
   /** Opens (creating when missing) the store in {@code dir}. A new store has no offsets: it is rebuilt from Kafka. */
   public static RocksTopologyStore open(Path dir) {
-    RocksNative.load(dir.toAbsolutePath().getParent());
+    RocksNative.load(dir.toAbsolutePath().getParent(), "topology-api");
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

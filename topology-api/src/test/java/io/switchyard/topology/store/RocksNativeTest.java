@@ -2,14 +2,11 @@ package io.switchyard.topology.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import io.switchyard.testing.KilledChildJvm;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,28 +22,13 @@ class RocksNativeTest {
   @Test
   void aKilledProcessLeavesNoNativeLibraryInTheTempFolderAndARestartReplacesItsOwn() throws Exception {
     Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
-    Path data = tmp.resolve("data");
+    Path store = tmp.resolve("data").resolve("topology-store");
 
-    openThenKill(javaTmp, data.resolve("topology-store"));
-    openThenKill(javaTmp, data.resolve("topology-store"));
+    KilledChildJvm.runUntil("open", List.of("-Djava.io.tmpdir=" + javaTmp), OpenStore.class, store.toString());
+    KilledChildJvm.runUntil("open", List.of("-Djava.io.tmpdir=" + javaTmp), OpenStore.class, store.toString());
 
     assertThat(list(javaTmp)).noneMatch(f -> f.getFileName().toString().contains("rocksdb"));
-    assertThat(list(data.resolve("native"))).hasSize(1);
-  }
-
-  private static void openThenKill(Path javaTmp, Path store) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + javaTmp, "-cp", System.getProperty("java.class.path"), OpenStore.class.getName(),
-        store.toString()).redirectErrorStream(true).start();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null && !line.equals("open")) {
-        // log lines of the child before the store is open
-      }
-      assertThat(line).as("the child opened the store").isEqualTo("open");
-      p.destroyForcibly(); // SIGKILL: no shutdown hooks, no deleteOnExit
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    }
+    assertThat(list(tmp.resolve("data/native/topology-api"))).hasSize(1);
   }
 
   private static List<Path> list(Path dir) throws IOException {
@@ -58,11 +40,11 @@ class RocksNativeTest {
   /** The child: opens a store, says so, then waits to be killed. */
   public static final class OpenStore {
     public static void main(String[] args) throws Exception {
-      RocksTopologyStore store = RocksTopologyStore.open(Path.of(args[0]));
-      System.out.println("open");
-      System.out.flush();
-      Thread.currentThread().join();
-      store.close();
+      try (RocksTopologyStore store = RocksTopologyStore.open(Path.of(args[0]))) {
+        System.out.println("open");
+        System.out.flush();
+        Thread.currentThread().join();
+      }
     }
   }
 }
