@@ -21,6 +21,8 @@ import io.switchyard.serverkit.http.HttpServerKit;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -166,17 +168,32 @@ public final class IngestServer implements AutoCloseable {
     if (readiness != null) {
       readiness.notReady("stopped");
     }
-    if (otlpHttp != null) {
-      otlpHttp.close();
+    // All three listeners at once: one after another, the later ones took new calls while the first drained, and
+    // their graces added up to three times the one a pod's grace period allows for (docs/kubernetes.md).
+    List<Thread> closing = new ArrayList<>();
+    for (AutoCloseable listener : new AutoCloseable[] {otlpHttp, otlpGrpc, als}) {
+      if (listener != null) {
+        Thread t = new Thread(() -> {
+          try {
+            listener.close();
+          } catch (Exception e) {
+            log.warn("closing an ingest listener failed", e);
+          }
+        }, "ingest-close");
+        t.start();
+        closing.add(t);
+      }
+    }
+    for (Thread t : closing) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     if (httpThreads != null) {
       httpThreads.shutdown();
-    }
-    if (otlpGrpc != null) {
-      otlpGrpc.close();
-    }
-    if (als != null) {
-      als.close();
     }
     if (workers != null) {
       workers.shutdown();

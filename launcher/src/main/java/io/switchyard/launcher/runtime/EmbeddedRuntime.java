@@ -146,6 +146,7 @@ public final class EmbeddedRuntime {
       startSloSync(p, s, kafka, out);
       startFlinkJobs(p, s, kafka, out);
       startDemo(p, s, demo);
+      p.started();
       return p;
     } catch (Exception | Error e) {
       p.close();

@@ -44,6 +44,8 @@ public final class SwitchyardProcess implements AutoCloseable {
   public static SwitchyardProcess start(String adminHost, int adminPort, String adminToken, PrintStream out) throws IOException {
     Metrics metrics = new Metrics(new PrometheusRegistry());
     Readiness readiness = new Readiness();
+    // The admin endpoint answers before any component exists: not ready until everything was started.
+    readiness.starting();
     AdminServer admin = AdminServer.builder(metrics, readiness).host(adminHost).port(adminPort).bearerToken(adminToken).build().start();
     SwitchyardProcess p = new SwitchyardProcess(metrics, readiness, admin, out);
     p.own("admin", admin);
@@ -67,6 +69,11 @@ public final class SwitchyardProcess implements AutoCloseable {
   public synchronized <T extends AutoCloseable> T own(String name, T resource) {
     owned.push(new Owned(name, Objects.requireNonNull(resource)));
     return resource;
+  }
+
+  /** Everything is started (each component registered its readiness): /readyz now follows the components. */
+  public void started() {
+    readiness.started();
   }
 
   /** Prints the one line per component that tells the user it is up and where. */
@@ -103,6 +110,7 @@ public final class SwitchyardProcess implements AutoCloseable {
    */
   public void awaitShutdown(Duration drain) throws InterruptedException {
     Objects.requireNonNull(drain, "drain");
+    started();
     Thread hook = new Thread(() -> {
       stop(drain, d -> Thread.sleep(d.toMillis()));
       stopped.countDown();

@@ -65,6 +65,27 @@ class SwitchyardProcessTest {
     assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
   }
 
+  /**
+   * The admin endpoint is up before the first component registers: with nothing registered, /readyz answered 200
+   * (`{"ready":true,"components":{}}`), and between two components of `up` it answered 200 for the ones started so
+   * far, so a readiness probe could send traffic to a restarted pod before its listeners existed.
+   */
+  @Test
+  void aProcessIsNotReadyWhileItIsStillStartingItsComponents() throws Exception {
+    SwitchyardProcess p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(readyz(p)).isEqualTo(503);
+      Readiness.Component kafka = p.readiness().register("kafka");
+      kafka.ready();
+      assertThat(readyz(p)).as("only the first of its components is up").isEqualTo(503);
+
+      p.started();
+      assertThat(readyz(p)).isEqualTo(200);
+    } finally {
+      p.close();
+    }
+  }
+
   private static int readyz(SwitchyardProcess p) throws InterruptedException {
     HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.admin().port() + "/readyz")).build();
     try {

@@ -130,6 +130,9 @@ public final class AdminServer implements AutoCloseable {
         if (readiness.isDraining()) {
           body.put("draining", true);
         }
+        if (readiness.isStarting()) {
+          body.put("starting", true);
+        }
         body.put("components", readiness.snapshot());
         HttpResponses.json(ex, ready ? 200 : 503, body);
       })));

@@ -22,6 +22,7 @@ public final class Readiness {
 
   private final Map<String, Component> components = new ConcurrentHashMap<>();
   private volatile boolean draining;
+  private volatile boolean starting;
 
   public Component register(String name) {
     Component c = new Component(name, this);
@@ -32,7 +33,24 @@ public final class Readiness {
   }
 
   public boolean isReady() {
-    return components.values().stream().allMatch(Component::isReady);
+    return !starting && components.values().stream().allMatch(Component::isReady);
+  }
+
+  /**
+   * Not ready from now on until {@link #started}, whatever the components registered so far say: a process that is
+   * still starting has not registered the others yet, and with none registered every component would be ready.
+   */
+  public void starting() {
+    starting = true;
+  }
+
+  /** Every component is registered: readiness is theirs again. */
+  public void started() {
+    starting = false;
+  }
+
+  public boolean isStarting() {
+    return starting;
   }
 
   /**
