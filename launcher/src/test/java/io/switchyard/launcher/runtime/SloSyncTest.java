@@ -2,12 +2,49 @@ package io.switchyard.launcher.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.config.ConfigException;
+import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SloSyncTest {
   private static final Path DIR = Path.of("/srv/config/slo");
+
+  @TempDir Path sloDir;
+
+  @Test
+  void aFailedPublishIsTriedAgainUntilOneSucceeds() throws Exception {
+    // Kafka refused the first two publishes; the folder itself stays valid and unchanged.
+    AtomicInteger applies = new AtomicInteger();
+    List<String> published = new CopyOnWriteArrayList<>();
+    SloSync sync = new SloSync(sloDir, "127.0.0.1:9092", "", new Metrics(new PrometheusRegistry()), args -> {
+      if (args.get(1).equals("check")) {
+        return new SloSync.Result(0, "");
+      }
+      if (applies.incrementAndGet() <= 2) {
+        return new SloSync.Result(1, "error: cannot reach Kafka at 127.0.0.1:9092");
+      }
+      published.add(String.join(" ", args));
+      return new SloSync.Result(0, "published 1 SLO");
+    }, Executors.newSingleThreadScheduledExecutor(), Duration.ofMillis(10));
+    try {
+      assertThat(sync.start()).startsWith("not published (trying again): error: cannot reach Kafka");
+      Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> !published.isEmpty());
+      assertThat(applies.get()).isEqualTo(3);
+      assertThat(published).containsExactly("slo apply " + sloDir + " --kafka 127.0.0.1:9092");
+    } finally {
+      sync.close();
+    }
+  }
 
   @Test
   void aRefusalNamesTheFileAndLineThatSloCheckPrinted() {
