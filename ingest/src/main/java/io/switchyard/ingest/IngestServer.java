@@ -55,6 +55,7 @@ public final class IngestServer implements AutoCloseable {
   private SpoolReplayer replayer;
   private GrpcServer otlpGrpc;
   private GrpcServer als;
+  private AlsGrpcService alsService;
   private HttpServerKit otlpHttp;
 
   public IngestServer(IngestConfig config, Metrics metrics, Readiness readiness) {
@@ -102,10 +103,11 @@ public final class IngestServer implements AutoCloseable {
         .addService(OtlpGrpcServices.tracesDefinition(pipeline, grpcAdmission, otlpWorkers))
         .addService(OtlpGrpcServices.logsDefinition(pipeline, grpcAdmission, otlpWorkers))
         .readiness(readiness);
+    alsService = new AlsGrpcService(pipeline);
     GrpcServer.Builder alsBuilder = GrpcServer.builder("ingest-als", config.alsPort()).host(config.host())
         .executor(workers)
         .tls(config.tls()).maxInboundMessageBytes(config.maxMessageBytes())
-        .addService(new AlsGrpcService(pipeline))
+        .addService(alsService).onDrain(alsService::endStreams)
         .readiness(readiness);
     if (config.bearerToken() != null) {
       grpc.intercept(new BearerTokenInterceptor(config.bearerToken()));
@@ -157,6 +159,11 @@ public final class IngestServer implements AutoCloseable {
   /** Bytes of ALS entries waiting in the spool. */
   public long spooledBytes() {
     return spool.bytes();
+  }
+
+  /** The Envoy access-log streams open now (for tests). */
+  int openAlsStreams() {
+    return alsService.openStreams();
   }
 
   /** Stops taking requests, drains in-flight ones, flushes Kafka, and leaves the spool durable on disk. */

@@ -123,6 +123,43 @@ class IngestServerShutdownTest {
   }
 
   @Test
+  void anAlsStreamTheClientKeepsOpenIsEndedWithOkOnStopNotCancelledAfterTheGrace() throws Exception {
+    grpcWorkers.release();
+    ManagedChannel als = ManagedChannelBuilder.forAddress("127.0.0.1", server.alsPort()).usePlaintext().build();
+    try {
+      CompletableFuture<Status> end = new CompletableFuture<>();
+      StreamObserver<StreamAccessLogsMessage> stream = AccessLogServiceGrpc.newStub(als)
+          .streamAccessLogs(new StreamObserver<StreamAccessLogsResponse>() {
+            @Override
+            public void onNext(StreamAccessLogsResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              end.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+              end.complete(Status.OK);
+            }
+          });
+      // As Envoy's: one message, and never half-closed.
+      stream.onNext(StreamAccessLogsMessage.newBuilder()
+          .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setLogName("envoy")).build());
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.openAlsStreams() == 1);
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+
+      // Before, the stream held the stop for the whole 10 s grace and was then cancelled.
+      assertThat(end.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+      closing.get(30, TimeUnit.SECONDS);
+      assertThat(server.openAlsStreams()).isZero();
+    } finally {
+      als.shutdownNow();
+    }
+  }
+
+  @Test
   void whileAnOtlpCallIsInFlightTheAlsListenerAlreadyRefusesNewStreams() throws Exception {
     ManagedChannel otlp = ManagedChannelBuilder.forAddress("127.0.0.1", server.otlpGrpcPort()).usePlaintext().build();
     ManagedChannel als = ManagedChannelBuilder.forAddress("127.0.0.1", server.alsPort()).usePlaintext().build();

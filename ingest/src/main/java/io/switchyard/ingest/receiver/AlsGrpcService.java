@@ -17,6 +17,8 @@ import io.switchyard.serverkit.grpc.WireBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
 public final class AlsGrpcService implements BindableService {
   private static final Logger log = LoggerFactory.getLogger(AlsGrpcService.class);
   private final Pipeline pipeline;
+  /** The streams open now, each ended once (by the client, a refusal, or {@link #endStreams}). */
+  private final Set<Call> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean ending;
 
   public AlsGrpcService(Pipeline pipeline) {
     this.pipeline = pipeline;
@@ -55,39 +60,87 @@ public final class AlsGrpcService implements BindableService {
         .build();
   }
 
+  /**
+   * Ends every open stream with OK, and each stream opened from now on at once: called when the listener stops taking
+   * new calls. Envoy keeps its access-log stream open for good, so a stop waited the whole grace for it and then
+   * cancelled it with a warning; ended, Envoy opens its next stream to another replica when it next logs. The
+   * entries received until then are mapped as any others.
+   */
+  public void endStreams() {
+    ending = true;
+    for (Call c : open) {
+      c.end(null);
+    }
+  }
+
+  /** How many streams are open now. */
+  public int openStreams() {
+    return open.size();
+  }
+
   StreamObserver<Parsed> streamAccessLogs(StreamObserver<StreamAccessLogsResponse> out) {
-    AlsMapper.Stream stream = pipeline.newAlsStream();
-    return new StreamObserver<>() {
-      private boolean failed;
+    Call call = new Call(pipeline.newAlsStream(), out);
+    open.add(call);
+    if (ending) {
+      call.end(null);
+    }
+    return call;
+  }
 
-      @Override
-      public void onNext(Parsed parsed) {
-        if (failed) {
-          return;
-        }
-        if (parsed.message() == null) {
-          failed = true;
-          out.onError(Status.INVALID_ARGUMENT.withDescription("message is not a valid StreamAccessLogsMessage: "
-              + parsed.error()).asRuntimeException());
-          return;
-        }
-        pipeline.accessLogs(stream, parsed.message());
+  /** One stream: the response side is ended once, from gRPC's thread of the call or from {@link #endStreams}. */
+  private final class Call implements StreamObserver<Parsed> {
+    private final AlsMapper.Stream stream;
+    private final StreamObserver<StreamAccessLogsResponse> out;
+    private boolean ended;
+
+    Call(AlsMapper.Stream stream, StreamObserver<StreamAccessLogsResponse> out) {
+      this.stream = stream;
+      this.out = out;
+    }
+
+    /** Ends the response side: OK, or {@code error}; false when it had ended already. */
+    synchronized boolean end(Status error) {
+      if (ended) {
+        return false;
       }
-
-      @Override
-      public void onError(Throwable t) {
-        log.debug("ALS stream ended by the client: {}", t.toString());
-      }
-
-      @Override
-      public void onCompleted() {
-        if (failed) {
-          return;
-        }
+      ended = true;
+      open.remove(this);
+      if (error != null) {
+        out.onError(error.asRuntimeException());
+      } else {
         out.onNext(StreamAccessLogsResponse.getDefaultInstance());
         out.onCompleted();
       }
-    };
+      return true;
+    }
+
+    @Override
+    public void onNext(Parsed parsed) {
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+      }
+      if (parsed.message() == null) {
+        end(Status.INVALID_ARGUMENT.withDescription("message is not a valid StreamAccessLogsMessage: " + parsed.error()));
+        return;
+      }
+      pipeline.accessLogs(stream, parsed.message());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      synchronized (this) {
+        ended = true;
+        open.remove(this);
+      }
+      log.debug("ALS stream ended by the client: {}", t.toString());
+    }
+
+    @Override
+    public void onCompleted() {
+      end(null);
+    }
   }
 
   /** A message as read off the stream, or (message null) why its bytes are none. */
