@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,6 +160,25 @@ public final class IngestServer implements AutoCloseable {
   /** Bytes of ALS entries waiting in the spool. */
   public long spooledBytes() {
     return spool.bytes();
+  }
+
+  /**
+   * Why ingest is not ready right after {@link #start} (Kafka did not answer its first check), or null when it is.
+   */
+  public String notReady() {
+    return readiness == null || readiness.isReady() ? null : readiness.reason();
+  }
+
+  /** Runs {@code r} once, the first time ingest is ready from this call on (at once if it is now). */
+  public void onceReady(Runnable r) {
+    AtomicBoolean done = new AtomicBoolean();
+    Runnable once = () -> {
+      if (readiness.isReady() && done.compareAndSet(false, true)) {
+        r.run();
+      }
+    };
+    readiness.onChange(once);
+    once.run();
   }
 
   /** The Envoy access-log streams open now (for tests). */

@@ -56,8 +56,13 @@ public final class BrokerReachability implements AutoCloseable {
     component.notReady("waiting for Kafka at " + bootstrapServers + " to answer");
   }
 
+  /**
+   * Asks once on the calling thread (at most the check's timeout plus a second), so that the start can say whether
+   * Kafka answers, then keeps asking on the check's own thread.
+   */
   public BrokerReachability start() {
-    thread.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    check();
+    thread.scheduleWithFixedDelay(this::check, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -131,8 +131,16 @@ public final class IngestCommand implements Callable<Integer> {
   public static IngestServer start(SwitchyardProcess p, IngestConfig config) throws IOException {
     IngestServer server = p.own("ingest", new IngestServer(config, p.metrics(), p.readiness()));
     server.start();
-    p.announce("ingest", "OTLP gRPC :" + server.otlpGrpcPort() + ", OTLP HTTP :" + server.otlpHttpPort()
-        + ", Envoy ALS :" + server.alsPort() + " (spool in " + config.dataDir().resolve("ingest/als-spool") + ")");
+    String address = "OTLP gRPC :" + server.otlpGrpcPort() + ", OTLP HTTP :" + server.otlpHttpPort()
+        + ", Envoy ALS :" + server.alsPort() + " (spool in " + config.dataDir().resolve("ingest/als-spool") + ")";
+    String notReady = server.notReady();
+    if (notReady == null) {
+      p.announce("ingest", address);
+    } else {
+      // Before, the ready line came out whatever Kafka said, while /readyz answered 503.
+      p.announceWaiting("ingest", address, notReady + "; /readyz 503 until it answers");
+      server.onceReady(() -> p.announce("ingest", address));
+    }
     return server;
   }
 

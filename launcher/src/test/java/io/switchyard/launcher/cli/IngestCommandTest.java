@@ -3,7 +3,13 @@ package io.switchyard.launcher.cli;
 import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchyard.ingest.IngestServer;
 import io.switchyard.launcher.Main;
+import io.switchyard.launcher.runtime.SwitchyardProcess;
+import io.switchyard.testing.FreePorts;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -11,6 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class IngestCommandTest {
   @TempDir Path dir;
+
+  @Test
+  void startedWithoutKafkaItPrintsAWaitingLineNamingKafkaNotTheReadyLine() throws Exception {
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    String nowhere = "127.0.0.1:" + FreePorts.next();
+    try (SwitchyardProcess p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      IngestServer server = IngestCommand.start(p, IngestCommand.config(nowhere, "", dir).withHost("127.0.0.1").withPorts(0, 0, 0));
+      assertThat(lines.toString(StandardCharsets.UTF_8))
+          .contains("switchyard: ingest         waiting OTLP gRPC :" + server.otlpGrpcPort())
+          .contains("; not ready: Kafka at " + nowhere + " does not answer: ")
+          .doesNotContain("ingest         ready");
+      assertThat(server.notReady()).startsWith("Kafka at " + nowhere + " does not answer: ");
+    }
+  }
 
   @Test
   void helpListsTheReceiverPortsAndFlowControlFlags() {

@@ -117,6 +117,11 @@ public final class Readiness {
       }
     }
 
+    /** "ready", or why the component last said it is not. */
+    public String reason() {
+      return reason;
+    }
+
     /** What the component last said, unless the process is draining. */
     public boolean isReady() {
       return ready && !owner.draining;
