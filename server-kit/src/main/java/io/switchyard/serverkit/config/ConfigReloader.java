@@ -51,6 +51,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
   private final Duration pollInterval;
   private final Counter reloads;
   private final Gauge versionGauge;
+  private final Gauge lastSuccessful;
 
   private volatile T current;
   private volatile long version;
@@ -69,6 +70,11 @@ public final class ConfigReloader<T> implements AutoCloseable {
         "Config loads and reloads by component and result (success or failure).", "component", "result");
     this.versionGauge = b.metrics.gauge("switchyard_config_version",
         "Version of the config in use by component: 1 at start, +1 per successful reload.", "component");
+    // As Prometheus's own prometheus_config_last_reload_successful: the counters say that a reload failed once, not
+    // whether the files on disk now are the ones serving, which is what an alert wants.
+    this.lastSuccessful = b.metrics.gauge("switchyard_config_last_reload_successful",
+        "1 when the last load of the component's config files succeeded, 0 while the files on disk are refused and "
+            + "the last good config serves.", "component");
   }
 
   public static <T> Builder<T> builder(String component, Path path, ConfigLoader<T> loader) {
@@ -82,7 +88,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
     try {
       first = loader.load(path);
     } catch (ConfigException e) {
-      reloads.labelValues(component, "failure").inc();
+      failed();
       throw e;
     }
     install(first);
@@ -129,10 +135,15 @@ public final class ConfigReloader<T> implements AutoCloseable {
       log.info("{} config reloaded from {} (version {})", component, path, version);
       return true;
     } catch (ConfigException e) {
-      reloads.labelValues(component, "failure").inc();
+      failed();
       log.warn("{} config rejected, keeping version {}: {}", component, version, e.getMessage());
       return false;
     }
+  }
+
+  private void failed() {
+    reloads.labelValues(component, "failure").inc();
+    lastSuccessful.labelValues(component).set(0);
   }
 
   private void install(T config) {
@@ -140,6 +151,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
     version++;
     reloads.labelValues(component, "success").inc();
     versionGauge.labelValues(component).set(version);
+    lastSuccessful.labelValues(component).set(1);
     if (version > 1) {
       onChange.accept(config);
     }
@@ -165,7 +177,7 @@ public final class ConfigReloader<T> implements AutoCloseable {
     } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
       // A loader bug must not kill the poller (an Error thrown out of a scheduled task ends it silently, and no later
       // edit would ever load); the last good config keeps serving.
-      reloads.labelValues(component, "failure").inc();
+      failed();
       log.error("{} config reload failed unexpectedly", component, e);
     }
   }

@@ -59,6 +59,25 @@ class ConfigReloaderTest {
   }
 
   @Test
+  void lastReloadSuccessfulIsZeroWhileTheFilesOnDiskAreRefusedAndOneOnceTheyLoadAgain() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), "limit: 5\n");
+    try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
+      r.start();
+      assertThat(lastReloadSuccessful()).isEqualTo(1);
+
+      Files.writeString(dir.resolve("a.yaml"), "limit: -1\n");
+      r.reloadNow();
+      // The counters only say a reload failed once; this says the files now on disk are not the ones serving.
+      assertThat(lastReloadSuccessful()).isZero();
+      assertThat(r.current()).isEqualTo(5);
+
+      Files.writeString(dir.resolve("a.yaml"), "limit: 7\n");
+      r.reloadNow();
+      assertThat(lastReloadSuccessful()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void unchangedFilesAreNotReloaded() throws Exception {
     Files.writeString(dir.resolve("a.yaml"), "limit: 5\n");
     try (ConfigReloader<Integer> r = ConfigReloader.builder("test", dir, loader).metrics(metrics).pollInterval(Duration.ZERO).build()) {
@@ -266,6 +285,10 @@ class ConfigReloaderTest {
       assertThat(counter("failure")).isEqualTo(1);
       assertThat(r.current()).isEqualTo(8);
     }
+  }
+
+  private double lastReloadSuccessful() {
+    return metrics.gauge("switchyard_config_last_reload_successful", "", "component").labelValues("test").get();
   }
 
   private double counter(String result) {
