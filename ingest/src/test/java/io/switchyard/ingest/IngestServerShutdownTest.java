@@ -96,24 +96,29 @@ class IngestServerShutdownTest {
         .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span))).build();
   }
 
+  /** The response side of an ALS stream, completing {@code end} with the status the stream ended with. */
+  static StreamObserver<StreamAccessLogsResponse> endingIn(CompletableFuture<Status> end) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StreamAccessLogsResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        end.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        end.complete(Status.OK);
+      }
+    };
+  }
+
   /** Opens an ALS stream and half-closes it at once: OK when the listener took the call, else its refusal. */
   static Status.Code alsStatus(ManagedChannel channel) throws InterruptedException {
     CompletableFuture<Status> end = new CompletableFuture<>();
     StreamObserver<StreamAccessLogsMessage> stream = AccessLogServiceGrpc.newStub(channel)
-        .withDeadlineAfter(2, TimeUnit.SECONDS).streamAccessLogs(new StreamObserver<StreamAccessLogsResponse>() {
-          @Override
-          public void onNext(StreamAccessLogsResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            end.complete(Status.fromThrowable(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            end.complete(Status.OK);
-          }
-        });
+        .withDeadlineAfter(2, TimeUnit.SECONDS).streamAccessLogs(endingIn(end));
     stream.onCompleted();
     try {
       return end.get(5, TimeUnit.SECONDS).getCode();
@@ -129,20 +134,7 @@ class IngestServerShutdownTest {
     try {
       CompletableFuture<Status> end = new CompletableFuture<>();
       StreamObserver<StreamAccessLogsMessage> stream = AccessLogServiceGrpc.newStub(als)
-          .streamAccessLogs(new StreamObserver<StreamAccessLogsResponse>() {
-            @Override
-            public void onNext(StreamAccessLogsResponse value) {}
-
-            @Override
-            public void onError(Throwable t) {
-              end.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-              end.complete(Status.OK);
-            }
-          });
+          .streamAccessLogs(endingIn(end));
       // As Envoy's: one message, and never half-closed.
       stream.onNext(StreamAccessLogsMessage.newBuilder()
           .setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder().setLogName("envoy")).build());
