@@ -27,7 +27,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,14 +170,7 @@ public final class IngestServer implements AutoCloseable {
 
   /** Runs {@code r} once, the first time ingest is ready from this call on (at once if it is now). */
   public void onceReady(Runnable r) {
-    AtomicBoolean done = new AtomicBoolean();
-    Runnable once = () -> {
-      if (readiness.isReady() && done.compareAndSet(false, true)) {
-        r.run();
-      }
-    };
-    readiness.onChange(once);
-    once.run();
+    readiness.onceReady(r);
   }
 
   /** The Envoy access-log streams open now (for tests). */

@@ -74,7 +74,11 @@ public final class TopologyApiServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-        readinessPoller.scheduleWithFixedDelay(this::updateReadiness, 0, 500, TimeUnit.MILLISECONDS);
+        // Once here first, so that the start can say what readiness says.
+        updateReadiness();
+        if (!readinessPoller.isShutdown()) {
+          readinessPoller.scheduleWithFixedDelay(this::updateReadiness, 500, 500, TimeUnit.MILLISECONDS);
+        }
       }
       return this;
     } catch (IOException | RuntimeException e) {
@@ -102,6 +106,16 @@ public final class TopologyApiServer implements AutoCloseable {
 
   public int port() {
     return http.port();
+  }
+
+  /** Why the API is not ready now (materialising, Kafka away, topics missing), or null when it is. */
+  public String notReady() {
+    return readiness == null || readiness.isReady() ? null : readiness.reason();
+  }
+
+  /** Runs {@code r} once, the first time the API is ready from this call on (at once if it is now). */
+  public void onceReady(Runnable r) {
+    readiness.onceReady(r);
   }
 
   /** True once the store holds everything the topics held when this server started. */

@@ -7,6 +7,7 @@ import io.switchyard.topology.TopologyApiOptions;
 import io.switchyard.topology.TopologyApiServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -73,10 +74,7 @@ public final class TopologyApiCommand implements Callable<Integer> {
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
-      TopologyApiServer server = p.own("topology-api", new TopologyApiServer(options, Clock.systemUTC(), p.readiness()));
-      server.start();
-      p.announce("topology-api", (options.tls() == null ? "http://" : "https://") + host + ":" + server.port()
-          + "/api/v1/graph (store in " + options.dataDir().resolve("topology-store") + ", Kafka " + kafka.bootstrapServers + ")");
+      start(p, options);
     } catch (Exception | Error e) {
       p.close();
       if (storeLocked(e)) {
@@ -87,6 +85,25 @@ public final class TopologyApiCommand implements Callable<Integer> {
     }
     p.awaitShutdown(admin.drain());
     return 0;
+  }
+
+  /**
+   * Starts the API alone in a process and prints its line: "waiting" with why while the store has not caught up with
+   * Kafka (the API answers from the store meanwhile, /readyz says 503), then "ready" once it has.
+   */
+  static TopologyApiServer start(SwitchyardProcess p, TopologyApiOptions options) throws IOException {
+    TopologyApiServer server = p.own("topology-api", new TopologyApiServer(options, Clock.systemUTC(), p.readiness()));
+    server.start();
+    String address = (options.tls() == null ? "http://" : "https://") + options.host() + ":" + server.port()
+        + "/api/v1/graph (store in " + options.dataDir().resolve("topology-store") + ", Kafka " + options.bootstrapServers() + ")";
+    String notReady = server.notReady();
+    if (notReady == null) {
+      p.announce("topology-api", address);
+    } else {
+      p.announceWaiting("topology-api", address, notReady + "; /readyz 503 until then");
+      server.onceReady(() -> p.announce("topology-api", address));
+    }
+    return server;
   }
 
   /**

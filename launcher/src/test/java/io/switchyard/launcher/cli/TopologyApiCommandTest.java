@@ -3,6 +3,13 @@ package io.switchyard.launcher.cli;
 import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchyard.launcher.runtime.SwitchyardProcess;
+import io.switchyard.testing.FreePorts;
+import io.switchyard.topology.TopologyApiOptions;
+import io.switchyard.topology.TopologyApiServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.Options;
@@ -11,6 +18,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TopologyApiCommandTest {
   @TempDir Path dir;
+
+  @Test
+  void startedWithoutKafkaItPrintsAWaitingLineWithWhyNotTheReadyLine() throws Exception {
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    String nowhere = "127.0.0.1:" + FreePorts.next();
+    try (SwitchyardProcess p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8))) {
+      TopologyApiServer server = TopologyApiCommand.start(p,
+          TopologyApiOptions.defaults(dir, nowhere, "").withPort(0));
+      assertThat(lines.toString(StandardCharsets.UTF_8))
+          .contains("switchyard: topology-api   waiting http://0.0.0.0:" + server.port() + "/api/v1/graph")
+          .contains("; not ready: ").contains("; /readyz 503 until then")
+          .doesNotContain("topology-api   ready");
+      assertThat(server.notReady()).isNotNull();
+    }
+  }
 
   @Test
   void helpListsTheCacheSizesWithTheirDefaults() {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,6 +121,22 @@ public final class Readiness {
     /** "ready", or why the component last said it is not. */
     public String reason() {
       return reason;
+    }
+
+    /**
+     * Runs {@code r} once, the first time the component is ready from this call on: at once if it is now, else on the
+     * thread that flips it (so {@code r} must neither block nor change readiness). For a start line that says
+     * "waiting" and then, once, "ready".
+     */
+    public void onceReady(Runnable r) {
+      AtomicBoolean done = new AtomicBoolean();
+      Runnable once = () -> {
+        if (isReady() && done.compareAndSet(false, true)) {
+          r.run();
+        }
+      };
+      onChange(once);
+      once.run();
     }
 
     /** What the component last said, unless the process is draining. */

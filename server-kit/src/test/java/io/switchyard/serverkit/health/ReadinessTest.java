@@ -80,6 +80,25 @@ class ReadinessTest {
   }
 
   @Test
+  void onceReadyRunsOnceAtTheFirstReadyFromThenOn() {
+    Readiness readiness = new Readiness();
+    Readiness.Component a = readiness.register("a");
+    AtomicInteger calls = new AtomicInteger();
+    a.notReady("Kafka does not answer");
+    a.onceReady(calls::incrementAndGet);
+    assertThat(calls).hasValue(0);
+
+    a.ready();
+    a.notReady("Kafka does not answer");
+    a.ready();
+    assertThat(calls).hasValue(1);
+
+    AtomicInteger now = new AtomicInteger();
+    a.onceReady(now::incrementAndGet);
+    assertThat(now).hasValue(1);
+  }
+
+  @Test
   void repeatingTheSameStateIsNotAChange() {
     // Checks such as the Kafka reachability one say ready() every few seconds: only a flip may cost anything.
     Readiness readiness = new Readiness();

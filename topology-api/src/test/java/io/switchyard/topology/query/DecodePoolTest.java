@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,23 +35,34 @@ class DecodePoolTest {
   }
 
   @Test
-  void helpersTakePartAndTheRequestThreadToo() {
+  void helpersTakePartAndTheRequestThreadToo() throws Exception {
     Set<String> threads = ConcurrentHashMap.newKeySet();
+    // Each task waits until the other kind of thread has run one too. Trivial tasks that did not wait left one side no
+    // share on a busy machine: the caller took all 64 before a helper thread was scheduled, 200 rounds in a row.
+    CountDownLatch helperRan = new CountDownLatch(1);
+    CountDownLatch callerRan = new CountDownLatch(1);
     try (DecodePool pool = new DecodePool(2)) {
-      for (int round = 0; round < 200 && threads.size() < 2; round++) {
-        List<Supplier<String>> tasks = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-          tasks.add(() -> {
-            String name = Thread.currentThread().getName();
-            threads.add(name.startsWith("topology-decode-") ? "helper" : "caller");
-            return name;
-          });
-        }
-        pool.runAll(tasks, new String[64]);
+      List<Supplier<String>> tasks = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        tasks.add(() -> {
+          String name = Thread.currentThread().getName();
+          boolean helper = name.startsWith("topology-decode-");
+          threads.add(helper ? "helper" : "caller");
+          (helper ? helperRan : callerRan).countDown();
+          try {
+            (helper ? callerRan : helperRan).await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return name;
+        });
       }
+      pool.runAll(tasks, new String[64]);
     }
-    assertThat(threads).contains("helper");
+    assertThat(threads).containsExactlyInAnyOrder("helper", "caller");
   }
+
+
 
   @Test
   void aFailingTaskFailsTheRunAfterTheOthersStopped() {
