@@ -30,12 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,30 +46,6 @@ class IngestAdmissionIT {
   @RegisterExtension static final SharedKafka kafka = new SharedKafka();
 
   static final int MAX_QUEUED = 2;
-
-  /** Holds every task until released; afterwards runs them on a real pool. */
-  static final class HeldExecutor implements Executor {
-    final BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
-    final ExecutorService pool = Executors.newCachedThreadPool();
-    volatile boolean released;
-
-    @Override
-    public synchronized void execute(Runnable r) {
-      if (released) {
-        pool.execute(r);
-      } else {
-        held.add(r);
-      }
-    }
-
-    synchronized void release() {
-      released = true;
-      Runnable r;
-      while ((r = held.poll()) != null) {
-        pool.execute(r);
-      }
-    }
-  }
 
   @TempDir Path dataDir;
   String prefix;

@@ -23,13 +23,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,30 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * new streams, and the grace of each listener added up (three in all).
  */
 class IngestServerShutdownTest {
-  /** Holds every task until released; afterwards runs them on a real pool. */
-  static final class HeldExecutor implements Executor {
-    final BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
-    final ExecutorService pool = Executors.newCachedThreadPool();
-    volatile boolean released;
-
-    @Override
-    public synchronized void execute(Runnable r) {
-      if (released) {
-        pool.execute(r);
-      } else {
-        held.add(r);
-      }
-    }
-
-    synchronized void release() {
-      released = true;
-      Runnable r;
-      while ((r = held.poll()) != null) {
-        pool.execute(r);
-      }
-    }
-  }
-
   @TempDir Path dir;
   HeldExecutor grpcWorkers = new HeldExecutor();
   IngestServer server;

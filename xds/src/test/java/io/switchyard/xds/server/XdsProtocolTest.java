@@ -578,6 +578,21 @@ class XdsProtocolTest {
         .getVirtualHosts(0).getRoutes(0).getRoute().getCluster();
   }
 
+  static String routedCluster(DeltaDiscoveryResponse rds) throws Exception {
+    return rds.getResources(0).getResource().unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
+        .getVirtualHosts(0).getRoutes(0).getRoute().getCluster();
+  }
+
+  /** A delta sidecar of group edge that asked for and ACKed every cluster, these endpoints and the routes. */
+  static void holdClustersEndpointsAndRoutes(AdsClient ads, String... endpoints) throws Exception {
+    ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
+    ads.send(deltaAck(ads.nextDelta()));
+    ads.send(subscribe(AdsClient.EDS, endpoints));
+    ads.send(deltaAck(ads.nextDelta()));
+    ads.send(subscribe(AdsClient.RDS, ROUTES));
+    ads.send(deltaAck(ads.nextDelta()));
+  }
+
   static List<String> endpointNames(DiscoveryResponse eds) throws Exception {
     List<String> out = new java.util.ArrayList<>();
     for (com.google.protobuf.Any a : eds.getResourcesList()) {
@@ -860,9 +875,7 @@ class XdsProtocolTest {
       ads.send(deltaAck(clusters));
       ads.send(subscribe(AdsClient.EDS, DETAILS));
       DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
-      assertThat(routes.getResources(0).getResource()
-          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
-          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
       assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
           .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
     }
@@ -876,12 +889,7 @@ class XdsProtocolTest {
   void deltaRoutesWaitForEndpointsSubscribedWhileAnEndpointResponseIsUnanswered() throws Exception {
     start(mesh("10.0.0.1"));
     try (AdsClient ads = new AdsClient(channel, true)) {
-      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.RDS, ROUTES));
-      ads.send(deltaAck(ads.nextDelta()));
+      holdClustersEndpointsAndRoutes(ads, REVIEWS, RATINGS);
 
       // An edit adds details and moves reviews' endpoint; a route-only edit then moves the route to details before
       // the client answered either update.
@@ -898,9 +906,7 @@ class XdsProtocolTest {
       ads.send(deltaAck(clusters));
       ads.send(deltaAck(endpoints));
       DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
-      assertThat(routes.getResources(0).getResource()
-          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
-          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
       assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
           .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
     }
@@ -914,12 +920,7 @@ class XdsProtocolTest {
   void deltaRoutesWaitForANewClusterWhoseAckBroughtTheNextClusterUpdate() throws Exception {
     start(mesh("10.0.0.1"));
     try (AdsClient ads = new AdsClient(channel, true)) {
-      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS));
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.RDS, ROUTES));
-      ads.send(deltaAck(ads.nextDelta()));
+      holdClustersEndpointsAndRoutes(ads, REVIEWS, RATINGS);
 
       reload(meshWithDetails());
       List<DeltaDiscoveryResponse> seen = new ArrayList<>();
@@ -933,9 +934,7 @@ class XdsProtocolTest {
       ads.send(subscribe(AdsClient.EDS, DETAILS));
       ads.send(deltaAck(reviews));
       DeltaDiscoveryResponse routes = nextDeltaOf(ads, AdsClient.RDS, seen);
-      assertThat(routes.getResources(0).getResource()
-          .unpack(io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class)
-          .getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(DETAILS);
+      assertThat(routedCluster(routes)).isEqualTo(DETAILS);
       assertThat(seen.subList(0, seen.size() - 1)).filteredOn(r -> r.getTypeUrl().equals(AdsClient.EDS))
           .last().satisfies(eds -> assertThat(deltaNames(eds)).contains(DETAILS));
     }
@@ -946,12 +945,7 @@ class XdsProtocolTest {
   void deltaRouteOnlyEditIsSentAtOnceWhenTheClientHasTheClusters() throws Exception {
     start(meshWithDetails());
     try (AdsClient ads = new AdsClient(channel, true)) {
-      ads.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("edge")).setTypeUrl(AdsClient.CDS).build());
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.EDS, REVIEWS, RATINGS, DETAILS));
-      ads.send(deltaAck(ads.nextDelta()));
-      ads.send(subscribe(AdsClient.RDS, ROUTES));
-      ads.send(deltaAck(ads.nextDelta()));
+      holdClustersEndpointsAndRoutes(ads, REVIEWS, RATINGS, DETAILS);
 
       reload(withReviewsTimeout(meshWithDetails(), "3s"));
       DeltaDiscoveryResponse changed = ads.nextDelta();
