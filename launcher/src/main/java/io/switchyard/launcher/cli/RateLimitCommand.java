@@ -51,7 +51,7 @@ public final class RateLimitCommand implements Callable<Integer> {
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
       RateLimitRuntime.start(p, configDir, host, port, tls.tls().orElse(null), storageOptions,
-          limiterOptions, options.mergeDomains);
+          limiterOptions, options.mergeDomains, options.healthyWithAtLeastOneConfigLoaded);
     } catch (Exception | Error e) {
       p.close();
       throw e;

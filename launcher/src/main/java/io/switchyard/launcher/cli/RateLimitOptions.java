@@ -72,6 +72,9 @@ public final class RateLimitOptions {
   @Option(names = "--cache-key-prefix", paramLabel = "P", description = "Prefix of every counter key (default: none).")
   String cacheKeyPrefix = "";
 
+  @Option(names = "--healthy-with-at-least-one-config-loaded", description = "Health (gRPC and /readyz) is NOT_SERVING while no domain is loaded: at start until one loads, and whenever a reload leaves none (the reference's HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED; default: an empty folder is healthy).")
+  boolean healthyWithAtLeastOneConfigLoaded;
+
   @Option(names = "--merge-domains", description = "Merge files that name the same domain (the reference's MERGE_DOMAIN_CONFIG).")
   boolean mergeDomains;
 

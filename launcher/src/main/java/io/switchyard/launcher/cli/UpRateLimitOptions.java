@@ -27,6 +27,9 @@ public final class UpRateLimitOptions {
   @Option(names = "--ratelimit-redis-health-check-active-connection", description = "Rate limit health follows the Redis connection after start: NOT_SERVING while it is lost (default: stays SERVING).")
   boolean redisHealthCheckActiveConnection;
 
+  @Option(names = "--ratelimit-healthy-with-at-least-one-config-loaded", description = "Rate limit health is NOT_SERVING while <config-dir>/ratelimit has no domain (default: an empty folder is healthy).")
+  boolean healthyWithAtLeastOneConfigLoaded;
+
   @Option(names = "--ratelimit-on-backend-error", paramLabel = "allow|deny", description = "Rate limit answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
 
@@ -45,7 +48,7 @@ public final class UpRateLimitOptions {
     o.onBackendError = onBackendError;
     o.maxKeys = maxKeys;
     try {
-      return new RateLimitRuntime.Setup(o.storageOptions(), o.limiterOptions());
+      return new RateLimitRuntime.Setup(o.storageOptions(), o.limiterOptions(), healthyWithAtLeastOneConfigLoaded);
     } catch (UsageException e) {
       // The shared conversion names the ratelimit command's flags; name up's instead.
       String m = e.getMessage();

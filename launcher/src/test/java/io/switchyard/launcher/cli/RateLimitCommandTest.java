@@ -48,6 +48,17 @@ class RateLimitCommandTest {
   }
 
   @Test
+  void healthWaitsForADomainOnlyWithItsFlag() {
+    RateLimitCommand off = new RateLimitCommand();
+    new CommandLine(off).parseArgs("--config-dir", dir.toString());
+    assertThat(off.options.healthyWithAtLeastOneConfigLoaded).isFalse();
+
+    RateLimitCommand on = new RateLimitCommand();
+    new CommandLine(on).parseArgs("--config-dir", dir.toString(), "--healthy-with-at-least-one-config-loaded");
+    assertThat(on.options.healthyWithAtLeastOneConfigLoaded).isTrue();
+  }
+
+  @Test
   void customHeaderNamesReachTheLimiterAndKeepTheStylesOthers() {
     RateLimitOptions o = new RateLimitOptions();
     o.responseHeaders = "ratelimit";

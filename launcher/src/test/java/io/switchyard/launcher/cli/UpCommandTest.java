@@ -64,6 +64,13 @@ class UpCommandTest {
   }
 
   @Test
+  void healthWaitsForADomainOnlyWithUpsFlag() {
+    assertThat(setup(dir).healthyWithAtLeastOneConfigLoaded()).isFalse();
+    assertThat(setup(dir, "--ratelimit-healthy-with-at-least-one-config-loaded").healthyWithAtLeastOneConfigLoaded())
+        .isTrue();
+  }
+
+  @Test
   void aBadRedisUrlNamesUpsFlag() {
     CommandLine cl = Main.commandLine();
     StringWriter err = new StringWriter();
