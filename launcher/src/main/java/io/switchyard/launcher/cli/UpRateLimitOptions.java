@@ -24,6 +24,12 @@ public final class UpRateLimitOptions {
   @Option(names = "--ratelimit-redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (default: ${DEFAULT-VALUE}).")
   long redisStartupMaxElapsedMs = 0;
 
+  @Option(names = "--ratelimit-redis-startup-initial-interval-ms", paramLabel = "MS", description = "First wait before trying Redis again when it does not answer at start, doubling with jitter (default: ${DEFAULT-VALUE}).")
+  long redisStartupInitialIntervalMs = 1_000;
+
+  @Option(names = "--ratelimit-redis-startup-max-interval-ms", paramLabel = "MS", description = "Longest wait between tries of Redis at start (default: ${DEFAULT-VALUE}).")
+  long redisStartupMaxIntervalMs = 30_000;
+
   @Option(names = "--ratelimit-redis-health-check-active-connection", description = "Rate limit health follows the Redis connection after start: NOT_SERVING while it is lost (default: stays SERVING).")
   boolean redisHealthCheckActiveConnection;
 
@@ -44,6 +50,8 @@ public final class UpRateLimitOptions {
     o.redisUrl = redisUrl;
     o.redisTimeoutMs = redisTimeoutMs;
     o.redisStartupMaxElapsedMs = redisStartupMaxElapsedMs;
+    o.redisStartupInitialIntervalMs = redisStartupInitialIntervalMs;
+    o.redisStartupMaxIntervalMs = redisStartupMaxIntervalMs;
     o.redisHealthCheckActiveConnection = redisHealthCheckActiveConnection;
     o.onBackendError = onBackendError;
     o.maxKeys = maxKeys;
