@@ -8,6 +8,7 @@ import io.switchyard.ratelimit.config.RateLimitConfig;
 import io.switchyard.ratelimit.config.RateLimitConfigLoader;
 import io.switchyard.serverkit.config.ConfigException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,8 +37,17 @@ public final class RateLimitCommand implements Callable<Integer> {
   @Mixin AdminOptions admin;
   @Mixin TlsOptionsMixin tls;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Where envoyproxy/ratelimit's settings would be; tests give their own. */
+  Map<String, String> environment = System.getenv();
+
   @Override
   public Integer call() throws Exception {
+    for (String w : UpstreamEnvironment.warnings(environment)) {
+      spec.commandLine().getErr().printf("switchyard: %-14s warning: %s%n", "ratelimit", w);
+    }
+    spec.commandLine().getErr().flush();
     if (configDir == null) {
       throw new UsageException("--config-dir is required (a folder of rate limit YAML files)");
     }
@@ -51,7 +61,7 @@ public final class RateLimitCommand implements Callable<Integer> {
     SwitchyardProcess p = SwitchyardProcess.start(admin.host, admin.port, admin.token(), out);
     try {
       RateLimitRuntime.start(p, configDir, host, port, tls.tls().orElse(null), storageOptions,
-          limiterOptions, options.mergeDomains);
+          limiterOptions, options.mergeDomains, options.healthyWithAtLeastOneConfigLoaded);
     } catch (Exception | Error e) {
       p.close();
       throw e;

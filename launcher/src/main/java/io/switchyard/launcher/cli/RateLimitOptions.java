@@ -27,6 +27,12 @@ public final class RateLimitOptions {
   @Option(names = "--redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (the reference's REDIS_STARTUP_MAX_ELAPSED_TIME; default: ${DEFAULT-VALUE}).")
   long redisStartupMaxElapsedMs = 0;
 
+  @Option(names = "--redis-startup-initial-interval-ms", paramLabel = "MS", description = "First wait before trying Redis again when it does not answer at start, doubling with jitter (the reference's REDIS_STARTUP_INITIAL_INTERVAL; default: ${DEFAULT-VALUE}).")
+  long redisStartupInitialIntervalMs = 1_000;
+
+  @Option(names = "--redis-startup-max-interval-ms", paramLabel = "MS", description = "Longest wait between tries of Redis at start (the reference's REDIS_STARTUP_MAX_INTERVAL; default: ${DEFAULT-VALUE}).")
+  long redisStartupMaxIntervalMs = 30_000;
+
   @Option(names = "--redis-health-check-active-connection", description = "Health follows the Redis connection after start: NOT_SERVING while it is lost, SERVING again once lettuce reconnects (the reference's REDIS_HEALTH_CHECK_ACTIVE_CONNECTION; default: stays SERVING).")
   boolean redisHealthCheckActiveConnection;
 
@@ -72,6 +78,9 @@ public final class RateLimitOptions {
   @Option(names = "--cache-key-prefix", paramLabel = "P", description = "Prefix of every counter key (default: none).")
   String cacheKeyPrefix = "";
 
+  @Option(names = "--healthy-with-at-least-one-config-loaded", description = "Health (gRPC and /readyz) is NOT_SERVING while no domain is loaded: at start until one loads, and whenever a reload leaves none (the reference's HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED; default: an empty folder is healthy).")
+  boolean healthyWithAtLeastOneConfigLoaded;
+
   @Option(names = "--merge-domains", description = "Merge files that name the same domain (the reference's MERGE_DOMAIN_CONFIG).")
   boolean mergeDomains;
 
@@ -85,7 +94,16 @@ public final class RateLimitOptions {
     if (redisStartupMaxElapsedMs < 0) {
       throw new UsageException("--redis-startup-max-elapsed-ms must be 0 (keep trying) or more, not " + redisStartupMaxElapsedMs);
     }
-    RedisStartup startup = RedisStartup.defaults().withMaxElapsed(Duration.ofMillis(redisStartupMaxElapsedMs));
+    if (redisStartupInitialIntervalMs <= 0) {
+      throw new UsageException("--redis-startup-initial-interval-ms must be more than 0, not " + redisStartupInitialIntervalMs);
+    }
+    if (redisStartupMaxIntervalMs < redisStartupInitialIntervalMs) {
+      // The reference's backoff silently waits the max every time then; a max below the first wait is a mistake.
+      throw new UsageException("--redis-startup-max-interval-ms must be at least --redis-startup-initial-interval-ms ("
+          + redisStartupInitialIntervalMs + "), not " + redisStartupMaxIntervalMs);
+    }
+    RedisStartup startup = new RedisStartup(Duration.ofMillis(redisStartupInitialIntervalMs),
+        Duration.ofMillis(redisStartupMaxIntervalMs), Duration.ofMillis(redisStartupMaxElapsedMs));
     try {
       return new StorageOptions(kind, maxKeys, dataDir.toAbsolutePath(), null, redisUrl,
           Duration.ofMillis(redisTimeoutMs), startup, redisHealthCheckActiveConnection);

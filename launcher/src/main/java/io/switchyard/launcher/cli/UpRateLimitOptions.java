@@ -24,8 +24,17 @@ public final class UpRateLimitOptions {
   @Option(names = "--ratelimit-redis-startup-max-elapsed-ms", paramLabel = "MS", description = "Give up (exit 1) when Redis has not answered this long after start; 0: keep trying (default: ${DEFAULT-VALUE}).")
   long redisStartupMaxElapsedMs = 0;
 
+  @Option(names = "--ratelimit-redis-startup-initial-interval-ms", paramLabel = "MS", description = "First wait before trying Redis again when it does not answer at start, doubling with jitter (default: ${DEFAULT-VALUE}).")
+  long redisStartupInitialIntervalMs = 1_000;
+
+  @Option(names = "--ratelimit-redis-startup-max-interval-ms", paramLabel = "MS", description = "Longest wait between tries of Redis at start (default: ${DEFAULT-VALUE}).")
+  long redisStartupMaxIntervalMs = 30_000;
+
   @Option(names = "--ratelimit-redis-health-check-active-connection", description = "Rate limit health follows the Redis connection after start: NOT_SERVING while it is lost (default: stays SERVING).")
   boolean redisHealthCheckActiveConnection;
+
+  @Option(names = "--ratelimit-healthy-with-at-least-one-config-loaded", description = "Rate limit health is NOT_SERVING while <config-dir>/ratelimit has no domain (default: an empty folder is healthy).")
+  boolean healthyWithAtLeastOneConfigLoaded;
 
   @Option(names = "--ratelimit-on-backend-error", paramLabel = "allow|deny", description = "Rate limit answer when the store fails or times out (default: ${DEFAULT-VALUE}).")
   String onBackendError = "allow";
@@ -41,11 +50,13 @@ public final class UpRateLimitOptions {
     o.redisUrl = redisUrl;
     o.redisTimeoutMs = redisTimeoutMs;
     o.redisStartupMaxElapsedMs = redisStartupMaxElapsedMs;
+    o.redisStartupInitialIntervalMs = redisStartupInitialIntervalMs;
+    o.redisStartupMaxIntervalMs = redisStartupMaxIntervalMs;
     o.redisHealthCheckActiveConnection = redisHealthCheckActiveConnection;
     o.onBackendError = onBackendError;
     o.maxKeys = maxKeys;
     try {
-      return new RateLimitRuntime.Setup(o.storageOptions(), o.limiterOptions());
+      return new RateLimitRuntime.Setup(o.storageOptions(), o.limiterOptions(), healthyWithAtLeastOneConfigLoaded);
     } catch (UsageException e) {
       // The shared conversion names the ratelimit command's flags; name up's instead.
       String m = e.getMessage();

@@ -214,7 +214,8 @@ public final class EmbeddedRuntime {
       off(out, "ratelimit", "no " + dir + " folder");
       return;
     }
-    RateLimitRuntime.start(p, dir, ANY, s.ports().ratelimit(), null, s.ratelimit().storage(), s.ratelimit().options(), false);
+    RateLimitRuntime.start(p, dir, ANY, s.ports().ratelimit(), null, s.ratelimit().storage(), s.ratelimit().options(), false,
+        s.ratelimit().healthyWithAtLeastOneConfigLoaded());
   }
 
   /** ext-authz with policies from {@code <config>/authz/}, decision records to the embedded broker. */

@@ -3,8 +3,10 @@ package io.switchyard.launcher.cli;
 import static io.switchyard.launcher.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchyard.ratelimit.storage.RedisStartup;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -45,6 +47,44 @@ class RateLimitCommandTest {
     new CommandLine(on).parseArgs("--config-dir", dir.toString(), "--storage", "redis",
         "--redis-health-check-active-connection");
     assertThat(on.options.storageOptions().redisHealthCheckActiveConnection()).isTrue();
+  }
+
+  @Test
+  void healthWaitsForADomainOnlyWithItsFlag() {
+    RateLimitCommand off = new RateLimitCommand();
+    new CommandLine(off).parseArgs("--config-dir", dir.toString());
+    assertThat(off.options.healthyWithAtLeastOneConfigLoaded).isFalse();
+
+    RateLimitCommand on = new RateLimitCommand();
+    new CommandLine(on).parseArgs("--config-dir", dir.toString(), "--healthy-with-at-least-one-config-loaded");
+    assertThat(on.options.healthyWithAtLeastOneConfigLoaded).isTrue();
+  }
+
+  @Test
+  void redisStartupBackoffIntervalsReachTheStorageAndDefaultToTheReferences() {
+    RateLimitCommand defaults = new RateLimitCommand();
+    new CommandLine(defaults).parseArgs("--config-dir", dir.toString(), "--storage", "redis");
+    assertThat(defaults.options.storageOptions().redisStartup()).isEqualTo(RedisStartup.defaults());
+
+    RateLimitCommand set = new RateLimitCommand();
+    new CommandLine(set).parseArgs("--config-dir", dir.toString(), "--storage", "redis",
+        "--redis-startup-initial-interval-ms", "250", "--redis-startup-max-interval-ms", "5000");
+    assertThat(set.options.storageOptions().redisStartup())
+        .isEqualTo(new RedisStartup(Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ZERO));
+  }
+
+  @Test
+  void badRedisStartupBackoffIntervalsAreOneLineUsageErrorsNamingTheFlag() throws Exception {
+    Files.writeString(dir.resolve("ok.yaml"), "domain: d\n");
+    CliRun zero = run("ratelimit", "--config-dir", dir.toString(), "--storage", "redis",
+        "--redis-startup-initial-interval-ms", "0", "--admin-port", "0");
+    assertThat(zero.code).isEqualTo(2);
+    assertThat(zero.err.strip()).isEqualTo("switchyard: --redis-startup-initial-interval-ms must be more than 0, not 0");
+    CliRun below = run("ratelimit", "--config-dir", dir.toString(), "--storage", "redis",
+        "--redis-startup-initial-interval-ms", "2000", "--redis-startup-max-interval-ms", "1000", "--admin-port", "0");
+    assertThat(below.code).isEqualTo(2);
+    assertThat(below.err.strip()).isEqualTo("switchyard: --redis-startup-max-interval-ms must be at least "
+        + "--redis-startup-initial-interval-ms (2000), not 1000");
   }
 
   @Test

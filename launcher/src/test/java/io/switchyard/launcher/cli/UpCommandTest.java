@@ -1,10 +1,12 @@
 package io.switchyard.launcher.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchyard.launcher.Main;
 import io.switchyard.launcher.runtime.RateLimitRuntime;
 import io.switchyard.ratelimit.limiter.LimiterOptions;
+import io.switchyard.ratelimit.storage.RedisStartup;
 import io.switchyard.ratelimit.storage.StorageOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -57,10 +59,30 @@ class UpCommandTest {
   }
 
   @Test
+  void redisStartupBackoffIntervalsReachTheStorage() {
+    assertThat(setup(dir, "--ratelimit-storage", "redis", "--ratelimit-redis-startup-initial-interval-ms", "100",
+        "--ratelimit-redis-startup-max-interval-ms", "400").storage().redisStartup())
+        .isEqualTo(new RedisStartup(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ZERO));
+  }
+
+  @Test
+  void aBadRedisStartupIntervalNamesUpsFlag() {
+    assertThatThrownBy(() -> setup(dir, "--ratelimit-redis-startup-initial-interval-ms", "-5"))
+        .hasMessage("--ratelimit-redis-startup-initial-interval-ms must be more than 0, not -5");
+  }
+
+  @Test
   void redisHealthFollowsTheConnectionOnlyWithUpsFlag() {
     assertThat(setup(dir, "--ratelimit-storage", "redis").storage().redisHealthCheckActiveConnection()).isFalse();
     assertThat(setup(dir, "--ratelimit-storage", "redis", "--ratelimit-redis-health-check-active-connection")
         .storage().redisHealthCheckActiveConnection()).isTrue();
+  }
+
+  @Test
+  void healthWaitsForADomainOnlyWithUpsFlag() {
+    assertThat(setup(dir).healthyWithAtLeastOneConfigLoaded()).isFalse();
+    assertThat(setup(dir, "--ratelimit-healthy-with-at-least-one-config-loaded").healthyWithAtLeastOneConfigLoaded())
+        .isTrue();
   }
 
   @Test

@@ -43,10 +43,13 @@ public final class RateLimitServer implements AutoCloseable {
   private RateLimiter limiter;
   private RateLimitStats stats;
   private RateLimitGrpcService.ServerMetrics serverMetrics;
-  /** Guards the readiness decision between start() and the Redis connect thread. */
+  private Readiness.Component component;
+  /** Guards the readiness decision between start(), the Redis connect thread and config reloads. */
   private final Object redisState = new Object();
   private boolean started;
   private String redisNotConnected;
+  /** With healthyWithAtLeastOneConfigLoaded, why the loaded config does not make the service healthy; else null. */
+  private String configNotReady;
 
   private RateLimitServer(Builder b) {
     this.b = b;
@@ -59,6 +62,7 @@ public final class RateLimitServer implements AutoCloseable {
   /** Loads the config (failing on an invalid one), opens the store and starts serving. */
   public synchronized RateLimitServer start() throws IOException, ConfigException, CounterStoreException {
     Readiness.Component ready = b.readiness.register("ratelimit");
+    component = ready;
     ready.notReady("starting");
     stats = new RateLimitStats(b.metrics, b.maxStatKeys);
     serverMetrics = new RateLimitGrpcService.ServerMetrics(b.metrics);
@@ -72,8 +76,8 @@ public final class RateLimitServer implements AutoCloseable {
         stats.configLoaded(false);
         throw e;
       }
-    }).metrics(b.metrics).pollInterval(b.pollInterval).build();
-    reloader.start();
+    }).metrics(b.metrics).pollInterval(b.pollInterval).onChange(c -> configLoaded(ready, c)).build();
+    configLoaded(ready, reloader.start());
     try {
       store = CounterStores.open(b.storage, b.clock, redisReadiness(ready));
       limiter = new RateLimiter(reloader::current, store, b.clock, b.options, stats);
@@ -101,11 +105,37 @@ public final class RateLimitServer implements AutoCloseable {
     }
     synchronized (redisState) {
       started = true;
-      if (redisNotConnected == null) {
-        ready.ready();
-      }
+      updateReadiness(ready);
     }
     return this;
+  }
+
+  /**
+   * With {@link Builder#healthyWithAtLeastOneConfigLoaded}, as the reference's SetConfig does for each config it
+   * loads: healthy when it has a domain, unhealthy when it has none. A refused load is never installed, so it leaves
+   * health as it was (the reference returns before touching health too).
+   */
+  private void configLoaded(Readiness.Component ready, RateLimitConfig c) {
+    if (!b.healthyWithAtLeastOneConfigLoaded) {
+      return;
+    }
+    synchronized (redisState) {
+      configNotReady = c.domains().isEmpty()
+          ? "no rate limit domain loaded from " + b.configDir + " (healthy with at least one config loaded)"
+          : null;
+      updateReadiness(ready);
+    }
+  }
+
+  /** Not ready while Redis does not answer (named first: it is what the start line waits for) or no domain is loaded. */
+  private void updateReadiness(Readiness.Component ready) {
+    assert Thread.holdsLock(redisState);
+    String why = redisNotConnected != null ? redisNotConnected : configNotReady;
+    if (why != null) {
+      ready.notReady(why);
+    } else if (started) {
+      ready.ready();
+    }
   }
 
   /**
@@ -158,17 +188,15 @@ public final class RateLimitServer implements AutoCloseable {
   private void markNotReady(Readiness.Component ready, String reason) {
     synchronized (redisState) {
       redisNotConnected = reason;
-      ready.notReady(reason);
+      updateReadiness(ready);
     }
   }
 
-  /** Ready again, unless the server has not started yet (start() turns it ready then). */
+  /** Ready again unless no domain is loaded (with the setting), or the server has not started yet (start() decides then). */
   private void markReady(Readiness.Component ready) {
     synchronized (redisState) {
       redisNotConnected = null;
-      if (started) {
-        ready.ready();
-      }
+      updateReadiness(ready);
     }
   }
 
@@ -180,6 +208,21 @@ public final class RateLimitServer implements AutoCloseable {
     synchronized (redisState) {
       return redisNotConnected;
     }
+  }
+
+  /**
+   * Null when ready as far as the service itself goes, else why not: the store (as {@link #storeNotReady}) or, with
+   * {@link Builder#healthyWithAtLeastOneConfigLoaded}, no domain loaded.
+   */
+  public String notReady() {
+    synchronized (redisState) {
+      return redisNotConnected != null ? redisNotConnected : configNotReady;
+    }
+  }
+
+  /** Runs {@code r} once, the first time the service is ready (at once if it is now): for the start line. */
+  public void onceReady(Runnable r) {
+    component.onceReady(r);
   }
 
   public int port() {
@@ -242,6 +285,7 @@ public final class RateLimitServer implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration pollInterval = Duration.ofSeconds(1);
     private boolean mergeDomains;
+    private boolean healthyWithAtLeastOneConfigLoaded;
     private int maxDescriptors = 64;
     private int maxRequestBytes = 64 * 1024;
     private int maxStatKeys = 10_000;
@@ -293,6 +337,15 @@ public final class RateLimitServer implements AutoCloseable {
     /** MERGE_DOMAIN_CONFIG: several files may name one domain. */
     public Builder mergeDomains(boolean v) {
       this.mergeDomains = v;
+      return this;
+    }
+
+    /**
+     * HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED: health (gRPC and /readyz) is NOT_SERVING while the loaded config has no
+     * domain, from start on, and again whenever a reload leaves none; the service still answers meanwhile.
+     */
+    public Builder healthyWithAtLeastOneConfigLoaded(boolean v) {
+      this.healthyWithAtLeastOneConfigLoaded = v;
       return this;
     }
 
