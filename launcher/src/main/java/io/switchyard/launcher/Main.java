@@ -2,6 +2,7 @@ package io.switchyard.launcher;
 
 import io.switchyard.launcher.cli.SwitchyardCommand;
 import io.switchyard.launcher.runtime.ListenPorts;
+import io.switchyard.launcher.runtime.SwitchyardProcess;
 import io.switchyard.serverkit.config.ConfigException;
 import java.net.BindException;
 import picocli.CommandLine;
@@ -14,7 +15,18 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code;
+    try {
+      code = run(args);
+    } catch (RuntimeException | Error e) {
+      if (!stoppedWhileStarting(e)) {
+        throw e;
+      }
+      // An Error ending a start the stop cut (Kafka's metrics cannot add their hook once the JVM stops) passes the
+      // handler below: no trace after the stop's last line either. The JVM exits with the signal's code.
+      code = 1;
+    }
+    System.exit(code);
   }
 
   public static int run(String... args) {
@@ -29,6 +41,11 @@ public final class Main {
       return USAGE_ERROR;
     });
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (stoppedWhileStarting(ex)) {
+        // A SIGTERM or Ctrl-C ended a start: the shutdown hook closes what started and prints the stop's lines, and the
+        // JVM exits with the signal's code whatever this returns. The start's failure is no error of the user's.
+        return 1;
+      }
       if (ex instanceof ListenPorts.InUseException) {
         cmd.getErr().println("switchyard: " + ex.getMessage());
         return USAGE_ERROR;
@@ -55,6 +72,24 @@ public final class Main {
       throw ex;
     });
     return cl;
+  }
+
+  /** Whether {@code t} ended a start because the process was asked to stop (the JVM is stopping, or the process said so). */
+  static boolean stoppedWhileStarting(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SwitchyardProcess.StoppedException) {
+        return true;
+      }
+    }
+    // An interrupted start fails with its own exception: the JVM refusing a new hook is how to know it is stopping.
+    Thread probe = new Thread(() -> { });
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true;
+    }
   }
 
   /**

@@ -66,6 +66,8 @@ public final class KafkaPublisher implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final AtomicLong inflight = new AtomicLong();
   private final AtomicInteger pendingBatches = new AtomicInteger();
+  /** Batches not yet acknowledged, failed or timed out: failed by {@link #close} if Kafka never answers them. */
+  private final java.util.Set<Batch> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicBoolean available = new AtomicBoolean(true);
   private final AtomicLong lastProbeNanos = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -153,8 +155,10 @@ public final class KafkaPublisher implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     pendingBatches.incrementAndGet();
     Batch batch = new Batch(records.size(), bytes, payloadBytes, records.get(0).topic(), done);
+    unfinished.add(batch);
     batch.timeout = scheduler.schedule(() -> {
       if (batch.finished.compareAndSet(false, true)) {
+        unfinished.remove(batch);
         markUnavailable("no acknowledgement within " + options.ackTimeout().toMillis() + " ms");
         done.completeExceptionally(new AckTimeoutException(options.ackTimeout().toMillis()));
       }
@@ -217,6 +221,7 @@ public final class KafkaPublisher implements AutoCloseable {
         markAvailable();
         metrics.sendLatency((nanoTime.getAsLong() - start) / 1e9);
         if (finished.compareAndSet(false, true)) {
+          unfinished.remove(this);
           cancelTimeout();
           done.complete(null);
         }
@@ -233,10 +238,11 @@ public final class KafkaPublisher implements AutoCloseable {
 
     void fail(Throwable error) {
       if (finished.compareAndSet(false, true)) {
+        unfinished.remove(this);
         cancelTimeout();
         // A record over the producer's or the topic's size limit says nothing of the broker: another request's
         // records still go through (a topic created before the catalogue's 8 MiB limit refuses records over 1 MiB).
-        if (!(error instanceof RecordTooLargeException)) {
+        if (!(error instanceof RecordTooLargeException) && !(error instanceof ClosedException)) {
           markUnavailable(error.toString());
         }
         done.completeExceptionally(error);
@@ -299,9 +305,36 @@ public final class KafkaPublisher implements AutoCloseable {
     return (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length) + 64;
   }
 
-  /** Closes the producer, giving pending sends a few seconds to complete. */
+  /** How long {@link #close()} gives the producer to deliver what it holds. */
+  public static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+  /** Closes the producer, giving pending sends {@link #CLOSE_TIMEOUT} to complete. */
   @Override
   public void close() {
-    producer.close(java.time.Duration.ofSeconds(5));
+    close(CLOSE_TIMEOUT);
+  }
+
+  /**
+   * Closes the producer, giving pending sends {@code timeout} to complete, then fails every batch Kafka has not
+   * answered: its caller learns it now (ALS entries go to the spool) instead of at its ack timeout, which a stop
+   * waited out on the timer thread and which made a stop during a Kafka outage outlast a pod's grace period.
+   */
+  public void close(java.time.Duration timeout) {
+    try {
+      producer.close(timeout);
+    } finally {
+      for (Batch b : unfinished) {
+        b.fail(new ClosedException(timeout));
+      }
+    }
+  }
+
+  /** A batch Kafka had not acknowledged when ingest stopped: Kafka may or may not have it. */
+  public static final class ClosedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ClosedException(java.time.Duration waited) {
+      super("ingest stopped before Kafka acknowledged (waited " + waited.toMillis() + " ms)");
+    }
   }
 }

@@ -36,6 +36,8 @@ public final class SpoolReplayer implements AutoCloseable {
   private final int batchSize;
   private final LongConsumer onReplayed;
   private ScheduledFuture<?> task;
+  /** Completed by {@link #close}: a round waiting for an acknowledgement stops waiting. */
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
   public SpoolReplayer(Spool spool, Sink sink, ScheduledExecutorService scheduler, Duration interval,
       Duration ackTimeout, int batchSize, LongConsumer onReplayed) {
@@ -70,7 +72,10 @@ public final class SpoolReplayer implements AutoCloseable {
         if (acked == null) {
           return;
         }
-        acked.get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture.anyOf(acked, closed).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!acked.isDone() || acked.isCompletedExceptionally()) {
+          return; // closed while Kafka had not answered: the batch stays, delivered again at the next start
+        }
         spool.commit(entries.get(entries.size() - 1).next());
         onReplayed.accept(entries.size());
       }
@@ -83,8 +88,13 @@ public final class SpoolReplayer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops replaying. A round waiting for Kafka's acknowledgement stops waiting without committing its batch (the
+   * next start delivers it again): before, a stop during a Kafka outage waited out the ack timeout here.
+   */
   @Override
   public void close() {
+    closed.complete(null);
     if (task != null) {
       task.cancel(false);
     }

@@ -163,4 +163,22 @@ class KafkaPublisherTest {
   }
 
   int sends;
+
+  /**
+   * A stop during a Kafka outage waited, after the producer's close, for the ack timers of the batches Kafka never
+   * answered: the close now fails them at once, so their ALS entries are spooled and the timer thread stops.
+   */
+  @Test
+  void closeFailsEveryBatchKafkaHasNotAnsweredAtOnceNotAtItsAckTimeout() throws Exception {
+    KafkaPublisher p = publisher(1 << 20, Duration.ofHours(1));
+    var sub = p.publish(List.of(rec(10), rec(10)));
+    producer.completeNext();
+
+    p.close();
+
+    assertThat(sub.acked()).isCompletedExceptionally();
+    assertThat(p.available()).as("a stop says nothing of Kafka").isTrue();
+    scheduler.shutdown();
+    assertThat(scheduler.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).as("no ack timer left").isTrue();
+  }
 }

@@ -62,4 +62,29 @@ class SpoolReplayerTest {
       assertThat(spool.isEmpty()).isTrue();
     }
   }
+
+  /** A stop during a Kafka outage waited out the ack timeout of the batch being replayed; the batch stays for the next start. */
+  @Test
+  void closeEndsARoundWaitingForKafkaWithoutCommittingItsBatch() throws Exception {
+    try (Spool spool = Spool.open(dir, 1 << 20, 1024)) {
+      spool.append("e0".getBytes(StandardCharsets.UTF_8));
+      spool.append("e1".getBytes(StandardCharsets.UTF_8));
+      java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+      SpoolReplayer r = new SpoolReplayer(spool, entries -> {
+        sent.countDown();
+        return new CompletableFuture<>();
+      }, null, Duration.ofMillis(10), Duration.ofHours(1), 3, replayed::addAndGet);
+      Thread round = new Thread(r::tick, "replay-round");
+      round.setDaemon(true);
+      round.start();
+      assertThat(sent.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+      r.close();
+      round.join(30_000);
+
+      assertThat(round.isAlive()).as("the round ended").isFalse();
+      assertThat(spool.peek(10)).hasSize(2);
+      assertThat(replayed.get()).isZero();
+    }
+  }
 }

@@ -1,6 +1,8 @@
 package io.switchyard.launcher.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.switchyard.serverkit.health.Readiness;
 import java.io.ByteArrayOutputStream;
@@ -12,8 +14,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SwitchyardProcessTest {
@@ -84,6 +90,161 @@ class SwitchyardProcessTest {
     } finally {
       p.close();
     }
+  }
+
+  /**
+   * A SIGTERM while `up` still started its components ended the JVM with nothing closed: the broker not shut down,
+   * the Flink child left to notice alone. The stop (the hook's path) now waits for the start in progress to
+   * return, then closes everything started, in reverse order, once; what the start owns after that is closed at
+   * once and never started.
+   */
+  @Test
+  void aStopDuringAStartLetsThatStartReturnThenClosesEverythingStartedInReverseOrderOnce() throws Exception {
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch inStoreStart = new CountDownLatch(1);
+    CountDownLatch storeStartReturns = new CountDownLatch(1);
+    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
+    AtomicReference<Throwable> startFailure = new AtomicReference<>();
+    Thread starter = new Thread(() -> {
+      SwitchyardProcess p = null;
+      try {
+        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+        process.set(p);
+        p.own("kafka", () -> events.add("kafka closed"));
+        p.own("store", () -> events.add("store closed"));
+        inStoreStart.countDown();
+        storeStartReturns.await();
+        events.add("store started");
+        p.announce("store", "somewhere");
+        p.own("ingest", () -> events.add("ingest closed"));
+        events.add("ingest started");
+        p.started();
+      } catch (Exception e) {
+        startFailure.set(e);
+        if (p != null) {
+          p.close();
+        }
+      }
+    }, "starter");
+    starter.start();
+    assertThat(inStoreStart.await(30, TimeUnit.SECONDS)).isTrue();
+
+    Thread hook = new Thread(() -> process.get().stop(Duration.ZERO, d -> { }), "hook");
+    hook.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> hook.getState() == Thread.State.TIMED_WAITING || !hook.isAlive());
+    assertThat(events).as("nothing is closed under the start in progress").isEmpty();
+    storeStartReturns.countDown();
+    starter.join(30_000);
+    hook.join(30_000);
+
+    assertThat(hook.isAlive()).isFalse();
+    assertThat(events).containsExactly("store started", "ingest closed", "store closed", "kafka closed");
+    assertThat(startFailure.get()).hasMessageContaining("stopped while starting (ingest)");
+    String out = lines.toString(StandardCharsets.UTF_8);
+    assertThat(out).doesNotContain("store          ready");
+    assertThat(out.split("switchyard: stopped", -1)).as("one stopped line").hasSize(2);
+  }
+
+  @Test
+  void aComponentOwnedOnceTheProcessClosedIsClosedAndRefused() throws Exception {
+    SwitchyardProcess p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+    p.close();
+    AtomicBoolean closed = new AtomicBoolean();
+
+    assertThatThrownBy(() -> p.own("late", () -> closed.set(true))).hasMessageContaining("stopped while starting (late)");
+    assertThat(closed).isTrue();
+  }
+
+  /** A start waiting on something (a broker that does not answer) is interrupted: the stop does not wait for ever. */
+  @Test
+  void aStartThatWaitsIsInterruptedByTheStopAndWhatStartedIsClosed() throws Exception {
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch waiting = new CountDownLatch(1);
+    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
+    AtomicReference<Throwable> startFailure = new AtomicReference<>();
+    Thread starter = new Thread(() -> {
+      SwitchyardProcess p = null;
+      try {
+        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+        process.set(p);
+        p.own("kafka", () -> events.add("kafka closed"));
+        waiting.countDown();
+        new CountDownLatch(1).await();
+        events.add("never");
+      } catch (Exception e) {
+        startFailure.set(e);
+        if (p != null) {
+          p.close();
+        }
+      }
+    }, "starter");
+    starter.start();
+    assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
+
+    process.get().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ofMinutes(5));
+    starter.join(30_000);
+
+    assertThat(startFailure.get()).isInstanceOf(InterruptedException.class);
+    assertThat(events).containsExactly("kafka closed");
+    assertThat(lines.toString(StandardCharsets.UTF_8)).contains("switchyard: stopped");
+  }
+
+  /** A start that ignores its interrupt does not hold the stop: everything is closed under it, and it after. */
+  @Test
+  void aStartThatNeverReturnsIsClosedUnderItOnceTheWaitIsOver() throws Exception {
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch inStart = new CountDownLatch(1);
+    CountDownLatch startReturns = new CountDownLatch(1);
+    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
+    AtomicReference<Throwable> startFailure = new AtomicReference<>();
+    Thread starter = new Thread(() -> {
+      SwitchyardProcess p = null;
+      try {
+        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+        process.set(p);
+        p.own("kafka", () -> events.add("kafka closed"));
+        p.own("store", () -> events.add("store closed"));
+        inStart.countDown();
+        while (true) {
+          try {
+            startReturns.await();
+            break;
+          } catch (InterruptedException ignored) {
+            // a start that does not give up
+          }
+        }
+        p.own("ingest", () -> events.add("ingest closed"));
+      } catch (Exception e) {
+        startFailure.set(e);
+        if (p != null) {
+          p.close();
+        }
+      }
+    }, "starter");
+    starter.start();
+    assertThat(inStart.await(30, TimeUnit.SECONDS)).isTrue();
+
+    process.get().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ZERO);
+    assertThat(events).containsExactly("store closed", "kafka closed");
+    startReturns.countDown();
+    starter.join(30_000);
+
+    assertThat(events).containsExactly("store closed", "kafka closed", "ingest closed");
+    assertThat(startFailure.get()).hasMessageContaining("stopped while starting (ingest)");
+  }
+
+  /** Once everything started, a stop from another thread (the hook) drains as before. */
+  @Test
+  void aStopOnceEverythingStartedDrainsFirst() throws Exception {
+    SwitchyardProcess p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+    p.started();
+    List<String> paused = new ArrayList<>();
+    Thread hook = new Thread(() -> p.stop(Duration.ofSeconds(3), d -> paused.add("paused " + d.toSeconds() + " s")), "hook");
+    hook.start();
+    hook.join(30_000);
+
+    assertThat(paused).containsExactly("paused 3 s");
+    assertThat(lines.toString(StandardCharsets.UTF_8)).contains("switchyard: draining for 3 s").contains("switchyard: stopped");
   }
 
   private static int readyz(SwitchyardProcess p) throws InterruptedException {
