@@ -2,10 +2,13 @@ package io.switchyard.ingest.kafka;
 
 import io.switchyard.ingest.IngestMetrics;
 import io.switchyard.model.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,7 +70,7 @@ public final class KafkaPublisher implements AutoCloseable {
   private final AtomicLong inflight = new AtomicLong();
   private final AtomicInteger pendingBatches = new AtomicInteger();
   /** Batches not yet acknowledged, failed or timed out: failed by {@link #close} if Kafka never answers them. */
-  private final java.util.Set<Batch> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Batch> unfinished = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean available = new AtomicBoolean(true);
   private final AtomicLong lastProbeNanos = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -306,7 +309,7 @@ public final class KafkaPublisher implements AutoCloseable {
   }
 
   /** How long {@link #close()} gives the producer to deliver what it holds. */
-  public static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   /** Closes the producer, giving pending sends {@link #CLOSE_TIMEOUT} to complete. */
   @Override
@@ -319,7 +322,7 @@ public final class KafkaPublisher implements AutoCloseable {
    * answered: its caller learns it now (ALS entries go to the spool) instead of at its ack timeout, which a stop
    * waited out on the timer thread and which made a stop during a Kafka outage outlast a pod's grace period.
    */
-  public void close(java.time.Duration timeout) {
+  public void close(Duration timeout) {
     try {
       producer.close(timeout);
     } finally {
@@ -333,7 +336,7 @@ public final class KafkaPublisher implements AutoCloseable {
   public static final class ClosedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    ClosedException(java.time.Duration waited) {
+    ClosedException(Duration waited) {
       super("ingest stopped before Kafka acknowledged (waited " + waited.toMillis() + " ms)");
     }
   }
