@@ -265,8 +265,8 @@ public final class Authenticator {
       SignedJWT jwt = SignedJWT.parse(found.token());
       // The payload's JSON is parsed once, for the type checks and the claims both (getJWTClaimsSet parses it again).
       Map<String, Object> raw = jwt.getPayload().toJSONObject();
-      if (raw == null) {
-        throw new ParseException("the payload is not a JSON object", 0);
+      if (raw == null || !JwtFormat.parsesAsInEnvoy(found.token(), jwt.getHeader().getAlgorithm().getName())) {
+        return malformed(found.token());
       }
       String mistyped = payloadTypeError(raw);
       if (mistyped != null) {
@@ -274,9 +274,14 @@ public final class Authenticator {
       }
       return new Parsed(null, jwt, JWTClaimsSet.parse(raw), raw, TokenHash.sha256(found.token()));
     } catch (ParseException e) {
-      return new Parsed(AuthnResult.failed("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true),
-          null, null, null, null);
+      return malformed(found.token());
     }
+  }
+
+  /** A token Envoy's parse would refuse, with its reason (a token only Nimbus refuses keeps the bad-format one). */
+  private static Parsed malformed(String token) {
+    String reason = JwtFormat.reason(token);
+    return new Parsed(AuthnResult.failed(reason != null ? reason : JwtFormat.BAD_FORMAT, true), null, null, null, null);
   }
 
   /** The token under one rule: parsed, then its issuer (Envoy's isIssuerAllowed), then claims and keys. */

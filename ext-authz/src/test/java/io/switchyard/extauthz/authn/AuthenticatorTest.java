@@ -155,6 +155,43 @@ class AuthenticatorTest {
     assertThat(run(rules(uriRule()), bearer(t)).failure()).isEqualTo("Jwt not yet valid");
   }
 
+  /**
+   * A token that does not parse gets the reason of the step of Envoy's Jwt::parseFromString (source/common/jwt/jwt.cc,
+   * formerly jwt_verify_lib) that refuses it, as Envoy's 401 body: header Base64url, header JSON, alg, kid, payload
+   * Base64url, payload JSON, then the signature's Base64url. Istio users see e.g. "Jwt header is an invalid JSON" for
+   * `Bearer 123.456.789`; every one of these was "Jwt is not in the form of Header.Payload.Signature ...".
+   */
+  @Test
+  void malformedTokensAreRefusedWithTheReasonOfEnvoysParseStep() throws Exception {
+    WorkloadPolicies p = rules(uriRule());
+    java.util.function.Function<String, String> b64 =
+        t -> java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(t.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String header = b64.apply("{\"alg\":\"RS256\",\"kid\":\"" + issuer.key().getKeyID() + "\"}");
+    String payload = b64.apply("{\"iss\":\"" + issuer.issuer() + "\",\"sub\":\"alice\"}");
+    assertThat(run(p, bearer("a.b")).failure())
+        .isEqualTo("Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections");
+    assertThat(run(p, bearer("123.456.789")).failure()).isEqualTo("Jwt header is an invalid JSON");
+    assertThat(run(p, bearer("abcde." + payload + ".c2ln")).failure()).isEqualTo("Jwt header is an invalid Base64url encoded");
+    assertThat(run(p, bearer(b64.apply("{\"typ\":\"JWT\"}") + "." + payload + ".c2ln")).failure())
+        .isEqualTo("Jwt header [alg] field is required and must be a string");
+    assertThat(run(p, bearer(b64.apply("{\"alg\":\"none\"}") + "." + payload + ".c2ln")).failure())
+        .isEqualTo("Jwt header [alg] is not supported");
+    assertThat(run(p, bearer(b64.apply("{\"alg\":\"RS1024\"}") + "." + payload + ".c2ln")).failure())
+        .isEqualTo("Jwt header [alg] is not supported");
+    assertThat(run(p, bearer(b64.apply("{\"alg\":\"RS256\",\"kid\":5}") + "." + payload + ".c2ln")).failure())
+        .isEqualTo("Jwt header [kid] field is not a string");
+    assertThat(run(p, bearer(header + ".abcde.c2ln")).failure()).isEqualTo("Jwt payload is an invalid Base64url encoded");
+    assertThat(run(p, bearer(header + "." + b64.apply("[1]") + ".c2ln")).failure()).isEqualTo("Jwt payload is an invalid JSON");
+    // The payload's types come before the signature, as in Envoy.
+    assertThat(run(p, bearer(header + "." + b64.apply("{\"sub\":5}") + ".abcde")).failure())
+        .isEqualTo("Jwt payload [sub] field is not a string");
+    // Envoy's extractor ends a token at the first character outside Base64url and '.', so only a length of 4n+1
+    // makes a section that is not Base64url.
+    String good = issuer.token(c -> { });
+    assertThat(run(p, bearer(good + "abc")).failure()).isEqualTo("Jwt signature is an invalid Base64url encoded");
+    assertThat(run(p, bearer(good)).authenticated()).isTrue();
+  }
+
   /** jwt_verify_lib refuses a token whose registered claims have the wrong type, before any rule: so does ext-authz. */
   @Test
   void registeredClaimsOfTheWrongTypeAreRefusedWithEnvoysReasons() throws Exception {

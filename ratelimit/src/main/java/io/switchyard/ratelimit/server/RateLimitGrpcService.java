@@ -3,17 +3,24 @@ package io.switchyard.ratelimit.server;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.switchyard.ratelimit.limiter.InvalidRequestException;
 import io.switchyard.ratelimit.limiter.RateLimitStats;
 import io.switchyard.ratelimit.limiter.RateLimiter;
+import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Envoy's {@code RateLimitService/ShouldRateLimit}; never sends a stack trace to the client. */
-final class RateLimitGrpcService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
+final class RateLimitGrpcService implements BindableService {
   private static final Logger log = LoggerFactory.getLogger(RateLimitGrpcService.class);
 
   private final RateLimiter limiter;
@@ -28,7 +35,58 @@ final class RateLimitGrpcService extends RateLimitServiceGrpc.RateLimitServiceIm
     this.maxDescriptors = maxDescriptors;
   }
 
+  /**
+   * The generated binding, but with a request marshaller that does not throw: grpc-java answers a marshaller that
+   * throws with UNKNOWN "Application error processing RPC". The reference's grpc-go server answers bytes that are not
+   * a RateLimitRequest with INTERNAL ("grpc: error unmarshalling request: ...") before its handler and stats
+   * interceptor run, so they are counted in neither total_requests nor service_error.
+   */
   @Override
+  public ServerServiceDefinition bindService() {
+    MethodDescriptor<RateLimitRequest, RateLimitResponse> generated = RateLimitServiceGrpc.getShouldRateLimitMethod();
+    MethodDescriptor<Wire, RateLimitResponse> method =
+        generated.toBuilder(new WireMarshaller(generated.getRequestMarshaller()), generated.getResponseMarshaller()).build();
+    ServiceDescriptor service = ServiceDescriptor.newBuilder(RateLimitServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(RateLimitServiceGrpc.getServiceDescriptor().getSchemaDescriptor()).addMethod(method).build();
+    return ServerServiceDefinition.builder(service).addMethod(method, ServerCalls.asyncUnaryCall(
+        (Wire wire, StreamObserver<RateLimitResponse> observer) -> {
+          if (wire.request() != null) {
+            shouldRateLimit(wire.request(), observer);
+          } else {
+            stats.refusedUnread("invalid_argument");
+            observer.onError(Status.INTERNAL.withDescription("malformed RateLimitRequest: " + wire.error())
+                .asRuntimeException());
+          }
+        })).build();
+  }
+
+  /** A request as read off the wire: the message, or why the bytes are not one. */
+  record Wire(RateLimitRequest request, String error) {}
+
+  private static final class WireMarshaller implements MethodDescriptor.Marshaller<Wire> {
+    private final MethodDescriptor.Marshaller<RateLimitRequest> proto;
+
+    WireMarshaller(MethodDescriptor.Marshaller<RateLimitRequest> proto) {
+      this.proto = proto;
+    }
+
+    @Override
+    public InputStream stream(Wire value) {
+      return proto.stream(value.request());
+    }
+
+    @Override
+    public Wire parse(InputStream stream) {
+      try {
+        return new Wire(proto.parse(stream), null);
+      } catch (StatusRuntimeException e) {
+        // grpc-java's proto marshaller wraps protobuf's reason as the cause of "Invalid protobuf byte sequence".
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return new Wire(null, cause.getMessage());
+      }
+    }
+  }
+
   public void shouldRateLimit(RateLimitRequest request, StreamObserver<RateLimitResponse> observer) {
     long start = System.nanoTime();
     stats.requestReceived();

@@ -3,6 +3,7 @@ package io.switchyard.xds.server;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -13,6 +14,7 @@ import io.switchyard.serverkit.tls.PeerIdentity;
 import io.switchyard.xds.mesh.Mesh;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -36,10 +38,44 @@ final class NodeInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
-    ServerCall.Listener<ReqT> delegate = next.startCall(call, headers);
+    // java-control-plane opened the stream in startCall (switchyard_xds_streams counts it) and hears of its end only
+    // through the listener. A refused stream is closed here, so the listener gets a cancel to release the stream, and
+    // java-control-plane's own close of the call, which that cancel makes, must not close it a second time.
+    AtomicBoolean refused = new AtomicBoolean();
+    ServerCall<ReqT, RespT> guarded = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        if (!refused.get()) {
+          super.close(status, trailers);
+        }
+      }
+    };
+    ServerCall.Listener<ReqT> delegate = next.startCall(guarded, headers);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       private Node node;
       private boolean closed;
+
+      // After a refusal java-control-plane has had its one end of the stream; gRPC's own end must not count twice.
+      @Override
+      public void onHalfClose() {
+        if (!closed) {
+          super.onHalfClose();
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        if (!closed) {
+          super.onCancel();
+        }
+      }
+
+      @Override
+      public void onComplete() {
+        if (!closed) {
+          super.onComplete();
+        }
+      }
 
       @Override
       public void onMessage(ReqT message) {
@@ -75,7 +111,9 @@ final class NodeInterceptor implements ServerInterceptor {
           return true;
         }
         closed = true;
+        refused.set(true);
         call.close(Status.PERMISSION_DENIED.withDescription(denial.get()), new Metadata());
+        delegate().onCancel();
         return false;
       }
     };

@@ -1,6 +1,7 @@
 package io.switchyard.xds.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.rpc.Status;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -14,6 +15,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,7 @@ class XdsProtocolTest {
   }
 
   @TempDir Path dir;
+  final PrometheusRegistry registry = new PrometheusRegistry();
   Path meshFile;
   XdsServer server;
   ManagedChannel channel;
@@ -64,7 +67,7 @@ class XdsProtocolTest {
   void start(String meshText, Duration removalDelay) throws Exception {
     meshFile = dir.resolve("mesh.yaml");
     Files.writeString(meshFile, meshText);
-    server = XdsServer.builder(meshFile, new Metrics(new PrometheusRegistry()))
+    server = XdsServer.builder(meshFile, new Metrics(registry))
         .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO)
         .removalDelay(removalDelay)
         .build().start();
@@ -954,5 +957,27 @@ class XdsProtocolTest {
       DeltaDiscoveryResponse routes = ads.nextDelta();
       assertThat(routes.getTypeUrl()).isEqualTo(AdsClient.RDS);
     }
+  }
+
+  /**
+   * A stream refused for its first node (here: no node.cluster) is closed by the server before any request reaches
+   * java-control-plane, which hears of the close only through its request observer; switchyard_xds_streams ("open
+   * streams") must come back down, as it does for a stream the client ends.
+   */
+  @Test
+  void refusedStreamsAreNotCountedAsOpen() throws Exception {
+    start(mesh("10.0.0.1"));
+    try (AdsClient sotw = new AdsClient(channel, false); AdsClient delta = new AdsClient(channel, true)) {
+      sotw.send(DiscoveryRequest.newBuilder().setNode(AdsClient.node("")).setTypeUrl(AdsClient.CDS).build());
+      delta.send(DeltaDiscoveryRequest.newBuilder().setNode(AdsClient.node("")).setTypeUrl(AdsClient.CDS).build());
+      assertThat(sotw.closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+      assertThat(delta.closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    }
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(openStreams()).isZero());
+  }
+
+  private double openStreams() {
+    return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("switchyard_xds_streams"))
+        .map(s -> (GaugeSnapshot) s).findFirst().orElseThrow().getDataPoints().get(0).getValue();
   }
 }
