@@ -4,7 +4,6 @@ import io.switchyard.launcher.cli.SwitchyardCommand;
 import io.switchyard.launcher.runtime.ListenPorts;
 import io.switchyard.launcher.runtime.SwitchyardProcess;
 import io.switchyard.serverkit.config.ConfigException;
-import java.io.IOException;
 import java.net.BindException;
 import picocli.CommandLine;
 
@@ -111,7 +110,7 @@ public final class Main {
     return null;
   }
 
-  /** The messages from the outermost exception down to a failed bind in {@code t}'s causes; null if none. */
+  /** The messages from the outermost exception down to a {@link BindException} in {@code t}'s causes; null if none. */
   static String bindFailure(Throwable t) {
     StringBuilder why = new StringBuilder();
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -119,8 +118,7 @@ public final class Main {
       if (m != null && why.indexOf(m) < 0) {
         why.append(why.length() == 0 ? "" : ": ").append(m);
       }
-      // gRPC's Netty binds with epoll on Linux, whose refusal is Netty's own IOException "bind(..) failed: …".
-      if (c instanceof BindException || c instanceof IOException && m != null && m.startsWith("bind(")) {
+      if (c instanceof BindException) {
         return why.toString();
       }
     }
