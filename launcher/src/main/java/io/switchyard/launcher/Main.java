@@ -118,11 +118,21 @@ public final class Main {
       if (m != null && why.indexOf(m) < 0) {
         why.append(why.length() == 0 ? "" : ": ").append(m);
       }
-      if (c instanceof BindException) {
+      if (c instanceof BindException || nettyNativeBind(c)) {
         return why.toString();
       }
     }
     return null;
+  }
+
+  /**
+   * gRPC's Netty binds through its native transport (epoll) on Linux, whose bind failure is Netty's own
+   * {@code IOException} ({@code bind(..) failed with error(-98): Address already in use}), not a
+   * {@link BindException}. Told by name: the class is shaded into gRPC's package.
+   */
+  private static boolean nettyNativeBind(Throwable c) {
+    return c.getClass().getName().endsWith(".netty.channel.unix.Errors$NativeIoException") && c.getMessage() != null
+        && c.getMessage().startsWith("bind(");
   }
 
   /** A mistake of the user's (bad flag combination, missing file) reported in one line with exit code 2. */

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.switchyard.ingest.mapping.Hex;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.mapping.SpanMapper;
@@ -92,5 +96,48 @@ class OtlpJsonTest {
       assertThatThrownBy(() -> map(spans)).as(id).isInstanceOf(OtlpJson.BadJson.class)
           .hasMessage("resourceSpans[0].scopeSpans[0].spans[0].traceId must be a hex string, got '" + id + "'");
     }
+  }
+
+  @Test
+  void anEnumNameThatIsNoValueOfItsEnumIsABadBodyNamingItAsTheCollectorAnswersIt() {
+    // The Collector's OTLP/JSON reader (pdata's ReadEnumValue) takes an enum's names and numbers and refuses any
+    // other string; protobuf's parser, told to ignore unknown fields, would read it as the enum's 0 (a span of
+    // unspecified kind) and answer 200.
+    assertThatThrownBy(() -> map(span("\"SPAN_KIND_BOGUS\"", ""))).isInstanceOf(OtlpJson.BadJson.class)
+        .hasMessageStartingWith("resourceSpans[0].scopeSpans[0].spans[0].kind: 'SPAN_KIND_BOGUS' is not a SpanKind");
+    String status = "{\"traceId\":\"" + TRACE + "\",\"spanId\":\"" + SPAN + "\",\"kind\":2,"
+        + "\"status\":{\"code\":\"ERROR\"}}";
+    assertThatThrownBy(() -> map(status)).isInstanceOf(OtlpJson.BadJson.class)
+        .hasMessageStartingWith("resourceSpans[0].scopeSpans[0].spans[0].status.code: 'ERROR' is not a StatusCode");
+    String log = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":\"WARN\","
+        + "\"body\":{\"stringValue\":\"x\"}}]}]}]}";
+    assertThatThrownBy(() -> OtlpJson.parseLogs(log.getBytes(StandardCharsets.UTF_8),
+        ExportLogsServiceRequest.newBuilder())).isInstanceOf(OtlpJson.BadJson.class)
+        .hasMessageStartingWith("resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber: 'WARN' is not a SeverityNumber");
+  }
+
+  @Test
+  void enumNamesAndNumbersAreReadAsProtobufsJsonMappingReadsThem() throws Exception {
+    String body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+        + "{\"traceId\":\"" + TRACE + "\",\"spanId\":\"" + SPAN + "\",\"kind\":\"SPAN_KIND_SERVER\","
+        + "\"status\":{\"code\":\"STATUS_CODE_ERROR\"}},"
+        + "{\"traceId\":\"" + TRACE + "\",\"spanId\":\"" + SPAN + "\",\"kind\":9,\"status\":{\"code\":2}},"
+        + "{\"traceId\":\"" + TRACE + "\",\"spanId\":\"" + SPAN + "\",\"kind\":null,\"severityNumber\":\"x\"}]}]}]}";
+    ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
+    OtlpJson.parseTraces(body.getBytes(StandardCharsets.UTF_8), b);
+    List<Span> spans = b.getResourceSpans(0).getScopeSpans(0).getSpansList();
+    assertThat(spans.get(0).getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(spans.get(0).getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(spans.get(1).getKindValue()).isEqualTo(9);
+    assertThat(spans.get(1).getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_ERROR);
+    assertThat(spans.get(2).getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_UNSPECIFIED);
+
+    // "kind" is no field of a log record, nor "severityNumber" of a span: unknown fields, ignored whatever they hold.
+    String log = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":\"SEVERITY_NUMBER_WARN\","
+        + "\"kind\":\"x\"},{\"severity_number\":13}]}]}]}";
+    ExportLogsServiceRequest.Builder l = ExportLogsServiceRequest.newBuilder();
+    OtlpJson.parseLogs(log.getBytes(StandardCharsets.UTF_8), l);
+    assertThat(l.getResourceLogs(0).getScopeLogs(0).getLogRecordsList()).extracting(r -> r.getSeverityNumber())
+        .containsExactly(SeverityNumber.SEVERITY_NUMBER_WARN, SeverityNumber.SEVERITY_NUMBER_WARN);
   }
 }

@@ -75,6 +75,43 @@ class GrafanaDashboardsTest {
     }
   }
 
+  /**
+   * docs/topology-api.md sends a user with a tokens file to the commented lines of the provisioning file: uncommented
+   * as they stand, they must give the Infinity data source its bearer token beside its allowed hosts (the Infinity
+   * plugin calls only listed hosts), not a second {@code jsonData} key, which YAML does not allow.
+   */
+  @Test
+  void uncommentingTheBearerTokenLinesGivesTheInfinitySourceItsTokenAndKeepsItsAllowedHosts() throws Exception {
+    Path file = Dashboards.root().resolve("provisioning/datasources/switchyard.yaml");
+    List<String> lines = java.nio.file.Files.readAllLines(file);
+    int hint = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains("uncomment")) {
+        hint = i;
+      }
+    }
+    assertThat(hint).as("a comment telling which lines to uncomment").isNotNegative();
+    List<String> edited = new ArrayList<>(lines);
+    int uncommented = 0;
+    for (int i = hint + 1; i < edited.size() && edited.get(i).trim().startsWith("#"); i++) {
+      edited.set(i, edited.get(i).replaceFirst("# ", ""));
+      uncommented++;
+    }
+    assertThat(uncommented).isPositive();
+    Path copy = dir.resolve("switchyard.yaml");
+    java.nio.file.Files.write(copy, edited);
+    JsonNode infinity = null;
+    for (JsonNode ds : YamlConfig.mapper().readTree(copy.toFile()).path("datasources")) {
+      if (ds.path("uid").asText().equals("switchyard-infinity")) {
+        infinity = ds;
+      }
+    }
+    assertThat(infinity).isNotNull();
+    assertThat(infinity.at("/jsonData/auth_method").asText()).isEqualTo("bearerToken");
+    assertThat(infinity.at("/secureJsonData/bearerToken").asText()).isNotBlank();
+    assertThat(infinity.at("/jsonData/allowedHosts/0").asText()).isEqualTo(infinity.path("url").asText());
+  }
+
   @Test
   void redAndSloDashboardsUseOnlyPrometheusAndTheMapUsesTheNodeGraphPanel() throws Exception {
     Map<String, JsonNode> all = Dashboards.all();
