@@ -39,7 +39,8 @@ class AlsGrpcServiceTest {
     kafka.close();
   }
 
-  private static byte[] valid(String requestId) {
+  /** One HTTP access-log entry of a request, as Envoy's ALS sends it. */
+  static byte[] valid(String requestId) {
     return StreamAccessLogsMessage.newBuilder().setHttpLogs(StreamAccessLogsMessage.HTTPAccessLogEntries.newBuilder()
         .addLogEntry(HTTPAccessLogEntry.newBuilder()
             .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|80||shop.default.svc.cluster.local"))

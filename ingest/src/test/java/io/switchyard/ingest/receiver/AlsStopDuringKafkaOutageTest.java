@@ -2,12 +2,6 @@ package io.switchyard.ingest.receiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.UInt32Value;
-import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
-import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
-import io.envoyproxy.envoy.data.accesslog.v3.HTTPRequestProperties;
-import io.envoyproxy.envoy.data.accesslog.v3.HTTPResponseProperties;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.grpc.CallOptions;
 import io.switchyard.ingest.mapping.MappingOptions;
 import io.switchyard.ingest.spool.Spool;
@@ -25,21 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AlsStopDuringKafkaOutageTest {
   @TempDir Path dir;
 
-  private static byte[] entry(String requestId) {
-    return StreamAccessLogsMessage.newBuilder().setHttpLogs(StreamAccessLogsMessage.HTTPAccessLogEntries.newBuilder()
-        .addLogEntry(HTTPAccessLogEntry.newBuilder()
-            .setCommonProperties(AccessLogCommon.newBuilder().setUpstreamCluster("outbound|80||shop.default.svc.cluster.local"))
-            .setRequest(HTTPRequestProperties.newBuilder().setPath("/cart").setRequestId(requestId))
-            .setResponse(HTTPResponseProperties.newBuilder().setResponseCode(UInt32Value.of(200)))))
-        .build().toByteArray();
-  }
-
   @Test
   void anEntryKafkaHasNotAcknowledgedWhenIngestStopsIsSpooledAtOnceAndDeliveredAtTheNextStart() throws Exception {
     try (MockKafkaPipeline running = MockKafkaPipeline.acknowledgedByTest(dir)) {
       MockKafkaPipeline.RawAlsCall call = MockKafkaPipeline.rawAlsCall(
           running.grpc(new AlsGrpcService(running.pipeline)), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
-      call.messages().onNext(entry("in-flight"));
+      call.messages().onNext(AlsGrpcServiceTest.valid("in-flight"));
       call.messages().onCompleted();
       call.answered().get(10, TimeUnit.SECONDS);
       assertThat(running.producer.history()).as("sent straight to Kafka, which does not answer").hasSize(1);

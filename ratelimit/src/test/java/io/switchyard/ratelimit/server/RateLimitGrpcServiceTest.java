@@ -16,12 +16,9 @@ import io.grpc.stub.ClientCalls;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.switchyard.ratelimit.config.Descriptors;
 import io.switchyard.ratelimit.limiter.LimiterFixture;
+import io.switchyard.serverkit.grpc.WireBytes;
 import io.switchyard.serverkit.health.Readiness;
 import io.switchyard.serverkit.metrics.Metrics;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -32,21 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RateLimitGrpcServiceTest {
   @TempDir Path dir;
 
-  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   /**
    * Bytes that are not a RateLimitRequest are refused as the reference's grpc-go server refuses them, before its
@@ -67,7 +49,7 @@ class RateLimitGrpcServiceTest {
         .host("127.0.0.1").port(0).build().start()) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
-        MethodDescriptor<byte[], byte[]> raw = RateLimitServiceGrpc.getShouldRateLimitMethod().toBuilder(BYTES, BYTES).build();
+        MethodDescriptor<byte[], byte[]> raw = RateLimitServiceGrpc.getShouldRateLimitMethod().toBuilder(WireBytes.MARSHALLER, WireBytes.MARSHALLER).build();
         // A length-delimited field 1 (domain) announcing 127 bytes, then the message ends.
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw,
             CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[] {0x0a, 0x7f}))
