@@ -10,6 +10,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.switchyard.ingest.mapping.MappingOptions;
@@ -244,6 +246,113 @@ class UpstreamOtlpCasesTest {
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(MAPPER.readTree(r.body()).get("partialSuccess").get("rejectedSpans").asText()).isEqualTo("1");
+  }
+
+  // ---- The deprecated instrumentation_library_spans / _logs (field 1000) -----------------------------------------
+
+  /** The request with its scope spans (or logs) moved to field 1000 of their resource, after {@code keep} of field 2. */
+  private static byte[] deprecatedScopes(com.google.protobuf.Message request, com.google.protobuf.Message keep) {
+    com.google.protobuf.Message.Builder b = request.toBuilder();
+    com.google.protobuf.Descriptors.FieldDescriptor resources = b.getDescriptorForType().getFields().get(0);
+    com.google.protobuf.Message resource = (com.google.protobuf.Message) b.getRepeatedField(resources, 0);
+    com.google.protobuf.Message.Builder r = resource.toBuilder();
+    com.google.protobuf.Descriptors.FieldDescriptor scopes = r.getDescriptorForType().findFieldByNumber(2);
+    com.google.protobuf.UnknownFieldSet.Field.Builder deprecated = com.google.protobuf.UnknownFieldSet.Field.newBuilder();
+    for (int i = 0; i < r.getRepeatedFieldCount(scopes); i++) {
+      deprecated.addLengthDelimited(((com.google.protobuf.Message) r.getRepeatedField(scopes, i)).toByteString());
+    }
+    r.clearField(scopes);
+    if (keep != null) {
+      r.addRepeatedField(scopes, keep);
+    }
+    r.setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(1000, deprecated.build()).build());
+    b.setRepeatedField(resources, 0, r.build());
+    return b.build().toByteArray();
+  }
+
+  private static byte[] logsProtobuf(String json) throws Exception {
+    ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
+    OtlpJson.parseLogs(json.getBytes(StandardCharsets.UTF_8), b);
+    return b.build().toByteArray();
+  }
+
+  private ManagedChannel otlpGrpc() throws Exception {
+    Admission admission = new Admission(8, 8 << 20);
+    return kafka.grpc(OtlpGrpcServices.tracesDefinition(kafka.pipeline, admission, Runnable::run),
+        OtlpGrpcServices.logsDefinition(kafka.pipeline, admission, Runnable::run));
+  }
+
+  private void assertPublishedAlike(int count) {
+    List<ProducerRecord<byte[], byte[]>> sent = kafka.producer.history();
+    assertThat(sent).hasSize(count);
+    for (ProducerRecord<byte[], byte[]> r : sent) {
+      assertThat(r.topic()).isEqualTo(sent.get(0).topic());
+      assertThat(r.key()).isEqualTo(sent.get(0).key());
+      assertThat(r.value()).isEqualTo(sent.get(0).value());
+    }
+  }
+
+  @Test
+  void spansOnlyInTheDeprecatedInstrumentationLibrarySpansArePublishedAsTheCollectorMigratesThem() throws Exception {
+    // collector pdata/internal/otlp/traces.go MigrateTraces, called by ptraceotlp/request.go UnmarshalProto (HTTP)
+    // and ptraceotlp/grpc.go Export (gRPC): a ResourceSpans without scope_spans takes its field 1000
+    // (instrumentation_library_spans of OTLP 0.15-0.18, the same message) as its scope spans.
+    ManagedChannel channel = otlpGrpc();
+    byte[] current = protobuf(TRACE);
+    byte[] deprecated = deprecatedScopes(ExportTraceServiceRequest.parseFrom(current), null);
+
+    assertThat(post("/v1/traces", PROTOBUF, null, current).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/traces", PROTOBUF, null, deprecated).statusCode()).isEqualTo(200);
+    TraceServiceGrpc.newBlockingStub(channel).export(ExportTraceServiceRequest.parseFrom(deprecated));
+
+    assertPublishedAlike(3);
+  }
+
+  @Test
+  void theDeprecatedInstrumentationLibrarySpansAreIgnoredBesideScopeSpansAsTheCollectorDropsThem() throws Exception {
+    // collector pdata/internal/otlp/traces.go MigrateTraces: "if len(rs.ScopeSpans) == 0", else field 1000 is dropped.
+    byte[] current = protobuf(TRACE);
+    ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(current);
+    byte[] both = deprecatedScopes(request, request.getResourceSpans(0).getScopeSpans(0));
+
+    assertThat(post("/v1/traces", PROTOBUF, null, current).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/traces", PROTOBUF, null, both).statusCode()).isEqualTo(200);
+
+    assertPublishedAlike(2);
+  }
+
+  @Test
+  void aDeprecatedInstrumentationLibrarySpansThatIsNoScopeSpansIsABadRequestAsTheCollectorRefusesIt() throws Exception {
+    // collector pdata/internal/generated_proto_resourcespans.go UnmarshalProto "case 1000": parsed as ScopeSpans,
+    // an error fails the request (otlphttp.go: 400).
+    ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(protobuf(TRACE));
+    byte[] broken = request.toBuilder().setResourceSpans(0, request.getResourceSpans(0).toBuilder()
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(1000,
+            com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(com.google.protobuf.ByteString.copyFrom(new byte[] {0x12, 0x7f})).build())
+            .build())).build().toByteArray();
+
+    HttpResponse<byte[]> r = post("/v1/traces", PROTOBUF, null, broken);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(com.google.rpc.Status.parseFrom(r.body()).getMessage()).startsWith("body is not a valid "
+        + "ExportTraceServiceRequest: While parsing a protocol message, the input ended unexpectedly");
+    assertThat(kafka.producer.history()).isEmpty();
+  }
+
+  @Test
+  void logsOnlyInTheDeprecatedInstrumentationLibraryLogsArePublishedAsTheCollectorMigratesThem() throws Exception {
+    // collector pdata/internal/otlp/logs.go MigrateLogs, called by plogotlp/request.go UnmarshalProto and
+    // plogotlp/grpc.go Export.
+    ManagedChannel channel = otlpGrpc();
+    byte[] current = logsProtobuf(ACCESS_LOG);
+    byte[] deprecated = deprecatedScopes(ExportLogsServiceRequest.parseFrom(current), null);
+
+    assertThat(post("/v1/logs", PROTOBUF, null, current).statusCode()).isEqualTo(200);
+    assertThat(post("/v1/logs", PROTOBUF, null, deprecated).statusCode()).isEqualTo(200);
+    LogsServiceGrpc.newBlockingStub(channel).export(ExportLogsServiceRequest.parseFrom(deprecated));
+
+    assertPublishedAlike(3);
   }
 
   // ---- Kafka away or slow: retryable answers with a back-off -----------------------------------------------------
