@@ -13,6 +13,7 @@ import io.grpc.protobuf.StatusProto;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.switchyard.ingest.mapping.MappingOptions;
 import java.io.ByteArrayOutputStream;
@@ -353,6 +354,28 @@ class UpstreamOtlpCasesTest {
     LogsServiceGrpc.newBlockingStub(channel).export(ExportLogsServiceRequest.parseFrom(deprecated));
 
     assertPublishedAlike(3);
+  }
+
+  // ---- gRPC answers ------------------------------------------------------------------------------------------
+
+  @Test
+  void aGrpcExportThatDoesNotParseIsInvalidArgumentAndAnEmptyOneOkWithoutPartialSuccess() throws Exception {
+    ManagedChannel channel = otlpGrpc();
+    io.grpc.MethodDescriptor<byte[], ExportTraceServiceResponse> raw = TraceServiceGrpc.getExportMethod().toBuilder(
+        io.switchyard.serverkit.grpc.WireBytes.MARSHALLER,
+        io.grpc.protobuf.ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance())).build();
+    byte[] proto = protobuf(TRACE);
+
+    // spec "Failures" (gRPC): non-retryable errors are recommended to be INVALID_ARGUMENT, as docs/ingest.md has
+    // it; the Collector's grpc-go server answers a message it cannot unmarshal INTERNAL, also not retried.
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls
+        .blockingUnaryCall(channel, raw, io.grpc.CallOptions.DEFAULT, Arrays.copyOf(proto, proto.length - 3)));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // spec "Full Success": an empty request is a success, and partial_success is left unset.
+    ExportTraceServiceResponse empty = io.grpc.stub.ClientCalls.blockingUnaryCall(channel, raw,
+        io.grpc.CallOptions.DEFAULT, new byte[0]);
+    assertThat(empty.hasPartialSuccess()).isFalse();
+    assertThat(kafka.producer.history()).isEmpty();
   }
 
   // ---- Kafka away or slow: retryable answers with a back-off -----------------------------------------------------
