@@ -202,6 +202,10 @@ class UpstreamOtlpCasesTest {
             new Answer(400, JSON, 3)),
         Arguments.of("spec Bad Data: protobuf that does not parse (400)", "POST", PROTOBUF, null,
             Arrays.copyOf(proto, proto.length - 3), new Answer(400, PROTOBUF, 3)),
+        Arguments.of("collector otlp_test.go TestHTTPMaxRequestBodySize: a protobuf body of exactly the limit", "POST",
+            PROTOBUF, null, paddedTo(proto, 1 << 20), new Answer(200, PROTOBUF, null)),
+        Arguments.of("collector otlp_test.go TestHTTPMaxRequestBodySize: a JSON body of exactly the limit", "POST",
+            JSON, null, spacedTo(json, 1 << 20), new Answer(200, JSON, null)),
         // spec "OTLP/HTTP Request": the size is limited, also after decompression; the Collector's confighttp
         // answers its MaxBytesReader error 400, ingest 413 as the specification's HTTP semantics have it
         // (docs/ingest.md, "Limits"): neither is retried.
@@ -453,6 +457,26 @@ class UpstreamOtlpCasesTest {
     ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
     OtlpJson.parseTraces(json.getBytes(StandardCharsets.UTF_8), b);
     return b.build().toByteArray();
+  }
+
+  /** The JSON with spaces after it up to {@code size} bytes. */
+  private static byte[] spacedTo(byte[] json, int size) {
+    byte[] out = Arrays.copyOf(json, size);
+    Arrays.fill(out, json.length, size, (byte) ' ');
+    return out;
+  }
+
+  /** The request with an unknown field (99) that makes it exactly {@code size} bytes long. */
+  private static byte[] paddedTo(byte[] request, int size) {
+    int padding = size - request.length - 2 - 3; // tag 99/LEN is 2 bytes, a length under 2^21 is 3
+    byte[] out = Arrays.copyOf(request, size);
+    int i = request.length;
+    out[i++] = (byte) (99 << 3 | 2 | 0x80);
+    out[i++] = (byte) ((99 << 3) >>> 7);
+    out[i++] = (byte) (padding & 0x7f | 0x80);
+    out[i++] = (byte) ((padding >>> 7) & 0x7f | 0x80);
+    out[i] = (byte) (padding >>> 14);
+    return out;
   }
 
   private static byte[] gzip(byte[] body) throws Exception {
