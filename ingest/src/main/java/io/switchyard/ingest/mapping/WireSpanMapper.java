@@ -59,6 +59,7 @@ public final class WireSpanMapper {
   private static final int NAME = 5;
   private static final int T_1_LEN = 1 << 3 | LEN;
   private static final int T_2_LEN = 2 << 3 | LEN;
+  private static final int T_DEPRECATED_SCOPES = OtlpRequests.DEPRECATED_SCOPES << 3 | LEN;
   private static final int T_TRACE_STATE = 3 << 3 | LEN;
   private static final int T_PARENT = 4 << 3 | LEN;
   private static final int T_NAME = 5 << 3 | LEN;
@@ -157,6 +158,9 @@ public final class WireSpanMapper {
         int old = c.push(c.length());
         resource(attrs, c);
         c.pop(old);
+      } else if (tag == T_DEPRECATED_SCOPES) {
+        // An old client's instrumentation_library_spans: left to the parser, which migrates it (OtlpRequests).
+        throw WireCursor.MALFORMED;
       } else {
         c.skip(tag);
       }
