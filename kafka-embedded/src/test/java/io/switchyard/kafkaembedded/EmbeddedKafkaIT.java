@@ -1,6 +1,7 @@
 package io.switchyard.kafkaembedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.switchyard.model.Topics;
 import java.nio.charset.StandardCharsets;
@@ -69,9 +70,12 @@ class EmbeddedKafkaIT {
       assertThat(topics.drift()).containsExactly(
           new EmbeddedKafka.TopicDrift(Topics.SPANS.name(), "retention.ms", "7200000", Topics.SPANS.kafkaConfigs().get("retention.ms")));
       ConfigResource spans = new ConfigResource(ConfigResource.Type.TOPIC, Topics.SPANS.name());
-      Config config = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans);
-      assertThat(config.get("segment.ms").value()).isEqualTo(segmentMs);
-      assertThat(config.get("retention.ms").value()).isEqualTo("7200000");
+      // The broker applies an accepted config change from its metadata log a moment later: describe until it did.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        Config config = admin.describeConfigs(List.of(spans)).all().get(30, TimeUnit.SECONDS).get(spans);
+        assertThat(config.get("segment.ms").value()).isEqualTo(segmentMs);
+        assertThat(config.get("retention.ms").value()).isEqualTo("7200000");
+      });
       // Once set, the next start has nothing to complete.
       assertThat(kafka.ensureOwnTopics(List.of(Topics.SPANS)).completed()).isEmpty();
     }
