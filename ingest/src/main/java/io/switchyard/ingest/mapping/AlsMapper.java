@@ -149,8 +149,11 @@ public final class AlsMapper {
     f.routeName = c.getRouteName();
     f.responseFlags = flags(c.getResponseFlags());
     f.startUnixNano = nanos(c.getStartTime());
-    com.google.protobuf.Duration d = c.hasTimeToLastDownstreamTxByte()
-        ? c.getTimeToLastDownstreamTxByte() : c.getDuration();
+    // Envoy fills duration from requestComplete(), the value %DURATION% prints and Istio's request duration
+    // records; the last downstream byte can go out long before the request completes (a response sent while
+    // the client still uploads), so it only stands in when an Envoy sent no duration.
+    com.google.protobuf.Duration d = c.hasDuration() || !c.hasTimeToLastDownstreamTxByte()
+        ? c.getDuration() : c.getTimeToLastDownstreamTxByte();
     f.durationMicros = d.getSeconds() * 1_000_000L + d.getNanos() / 1_000;
     if (c.hasTlsProperties()) {
       f.downstreamPeerUriSans = uriSans(c.getTlsProperties().getPeerCertificateProperties());

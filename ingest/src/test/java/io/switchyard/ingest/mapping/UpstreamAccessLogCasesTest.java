@@ -96,6 +96,11 @@ class UpstreamAccessLogCasesTest {
 
     // Durations: %DURATION% (and Istio's request duration) is the request's completion, whatever the last
     // downstream byte's time; the two transports must agree.
+    cases.add(new Case("ALS duration wins over time_to_last_downstream_tx_byte", DURATION,
+        als(http(e -> e.getCommonPropertiesBuilder()
+            .setDuration(Duration.newBuilder().setSeconds(2).setNanos(500_000_000))
+            .setTimeToLastDownstreamTxByte(Duration.newBuilder().setNanos(12_345_000)))),
+        r -> assertThat(r.getDurationMicros()).isEqualTo(2_500_000)));
     cases.add(new Case("ALS duration only", DURATION,
         als(http(e -> e.getCommonPropertiesBuilder().setDuration(Duration.newBuilder().setNanos(7_000_123)))),
         r -> assertThat(r.getDurationMicros()).isEqualTo(7_000)));
