@@ -118,7 +118,12 @@ public final class AlsMapper {
     f.responseCode = resp.hasResponseCode() ? resp.getResponseCode().getValue() : 0;
     f.grpcStatus = grpcStatus(resp);
     String contentType = header(req.getRequestHeadersMap(), "content-type");
-    f.protocol = f.grpcStatus >= 0 || contentType.startsWith("application/grpc")
+    if (!contentType.isEmpty() && !isGrpcContentType(contentType)) {
+      // A logged content-type decides, as Istio's request_protocol does: gRPC-Web (its status in response
+      // headers too) and anything else is HTTP, with no gRPC status.
+      f.grpcStatus = -1;
+    }
+    f.protocol = f.grpcStatus >= 0 || isGrpcContentType(contentType)
         ? AccessLogRecord.Protocol.PROTOCOL_GRPC
         : AccessLogRecord.Protocol.PROTOCOL_HTTP;
     Map<String, String> headers = req.getRequestHeadersMap();
@@ -209,6 +214,16 @@ public final class AlsMapper {
       }
     }
     return out;
+  }
+
+  /**
+   * Envoy's Grpc::Common::hasGrpcContentType: exactly {@code application/grpc} or {@code application/grpc+<codec>};
+   * {@code application/grpc-web...} is not gRPC.
+   */
+  static boolean isGrpcContentType(String contentType) {
+    return contentType.startsWith("application/grpc")
+        && (contentType.length() == "application/grpc".length()
+            || contentType.charAt("application/grpc".length()) == '+');
   }
 
   private static int grpcStatus(HTTPResponseProperties resp) {

@@ -144,6 +144,37 @@ class UpstreamAccessLogCasesTest {
           assertThat(r.getGrpcStatus()).isEqualTo(4);
           assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_GRPC);
         }));
+    // gRPC is content-type application/grpc or application/grpc+<codec>; application/grpc-web is not (Envoy's
+    // Grpc::Common::hasGrpcContentType, which Istio's istio_stats request_protocol = grpc|http reads).
+    String grpcType = "envoy source/common/grpc/common.cc hasGrpcContentType; istio/proxy istio_stats.cc "
+        + "isGrpcRequestHeaders -> request_protocol, grpc_response_status";
+    cases.add(new Case("ALS content-type application/grpc", grpcType,
+        als(http(e -> e.getRequestBuilder().putRequestHeaders("content-type", "application/grpc"))), r -> {
+          assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_GRPC);
+          assertThat(r.getGrpcStatus()).isEqualTo(-1);
+        }));
+    cases.add(new Case("ALS content-type application/grpc+proto", grpcType,
+        als(http(e -> {
+          e.getRequestBuilder().putRequestHeaders("content-type", "application/grpc+proto");
+          e.getResponseBuilder().putResponseTrailers("grpc-status", "0");
+        })), r -> {
+          assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_GRPC);
+          assertThat(r.getGrpcStatus()).isZero();
+        }));
+    cases.add(new Case("ALS content-type application/grpc-web-text is HTTP", grpcType,
+        als(http(e -> e.getRequestBuilder().putRequestHeaders("content-type", "application/grpc-web-text"))),
+        r -> {
+          assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_HTTP);
+          assertThat(r.getGrpcStatus()).isEqualTo(-1);
+        }));
+    cases.add(new Case("ALS gRPC-Web with a grpc-status header is HTTP without gRPC status", grpcType,
+        als(http(e -> {
+          e.getRequestBuilder().putRequestHeaders("content-type", "application/grpc-web+proto");
+          e.getResponseBuilder().putResponseHeaders("grpc-status", "14");
+        })), r -> {
+          assertThat(r.getProtocol()).isEqualTo(AccessLogRecord.Protocol.PROTOCOL_HTTP);
+          assertThat(r.getGrpcStatus()).isEqualTo(-1);
+        }));
     cases.add(new Case("ALS plain HTTP has no gRPC status", grpc,
         als(http(e -> { })), r -> {
           assertThat(r.getGrpcStatus()).isEqualTo(-1);
