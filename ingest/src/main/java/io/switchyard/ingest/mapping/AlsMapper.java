@@ -118,7 +118,12 @@ public final class AlsMapper {
     f.responseCode = resp.hasResponseCode() ? resp.getResponseCode().getValue() : 0;
     f.grpcStatus = grpcStatus(resp);
     String contentType = header(req.getRequestHeadersMap(), "content-type");
-    f.protocol = f.grpcStatus >= 0 || contentType.startsWith("application/grpc")
+    if (!contentType.isEmpty() && !isGrpcContentType(contentType)) {
+      // A logged content-type decides, as Istio's request_protocol does: gRPC-Web (its status in response
+      // headers too) and anything else is HTTP, with no gRPC status.
+      f.grpcStatus = -1;
+    }
+    f.protocol = f.grpcStatus >= 0 || isGrpcContentType(contentType)
         ? AccessLogRecord.Protocol.PROTOCOL_GRPC
         : AccessLogRecord.Protocol.PROTOCOL_HTTP;
     Map<String, String> headers = req.getRequestHeadersMap();
@@ -149,8 +154,11 @@ public final class AlsMapper {
     f.routeName = c.getRouteName();
     f.responseFlags = flags(c.getResponseFlags());
     f.startUnixNano = nanos(c.getStartTime());
-    com.google.protobuf.Duration d = c.hasTimeToLastDownstreamTxByte()
-        ? c.getTimeToLastDownstreamTxByte() : c.getDuration();
+    // Envoy fills duration from requestComplete(), the value %DURATION% prints and Istio's request duration
+    // records; the last downstream byte can go out long before the request completes (a response sent while
+    // the client still uploads), so it only stands in when an Envoy sent no duration.
+    com.google.protobuf.Duration d = c.hasDuration() || !c.hasTimeToLastDownstreamTxByte()
+        ? c.getDuration() : c.getTimeToLastDownstreamTxByte();
     f.durationMicros = d.getSeconds() * 1_000_000L + d.getNanos() / 1_000;
     if (c.hasTlsProperties()) {
       f.downstreamPeerUriSans = uriSans(c.getTlsProperties().getPeerCertificateProperties());
@@ -206,6 +214,16 @@ public final class AlsMapper {
       }
     }
     return out;
+  }
+
+  /**
+   * Envoy's Grpc::Common::hasGrpcContentType: exactly {@code application/grpc} or {@code application/grpc+<codec>};
+   * {@code application/grpc-web...} is not gRPC.
+   */
+  static boolean isGrpcContentType(String contentType) {
+    return contentType.startsWith("application/grpc")
+        && (contentType.length() == "application/grpc".length()
+            || contentType.charAt("application/grpc".length()) == '+');
   }
 
   private static int grpcStatus(HTTPResponseProperties resp) {
