@@ -288,4 +288,37 @@ class XdsProtocolDocCasesTest {
       }
     }
   }
+
+  /**
+   * A type URL the server does not serve: the document says nothing but that each type is its own sub-stream of ADS
+   * ("Aggregated Discovery Service"), so asking for one must not break the others.
+   */
+  @Nested
+  class UnknownType {
+    static final String UNKNOWN = "type.googleapis.com/envoy.example.v3.NotAType";
+
+    @Test
+    void sotwRequestForAnUnknownTypeLeavesTheStreamServingTheOthers() throws Exception {
+      start(mesh("10.0.0.1"));
+      try (AdsClient ads = new AdsClient(channel, false)) {
+        ads.send(first(UNKNOWN, "x"));
+        ads.send(DiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).build());
+        DiscoveryResponse cds = ads.next();
+        assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+        assertThat(ads.closed).isNotDone();
+      }
+    }
+
+    @Test
+    void deltaRequestForAnUnknownTypeLeavesTheStreamServingTheOthers() throws Exception {
+      start(mesh("10.0.0.1"));
+      try (AdsClient ads = new AdsClient(channel, true)) {
+        ads.send(firstDelta(UNKNOWN, "x"));
+        ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).build());
+        DeltaDiscoveryResponse cds = ads.nextDelta();
+        assertThat(cds.getTypeUrl()).isEqualTo(AdsClient.CDS);
+        assertThat(ads.closed).isNotDone();
+      }
+    }
+  }
 }
