@@ -216,6 +216,46 @@ class XdsProtocolDocCasesTest {
     }
 
     /**
+     * "Unsubscribing from Resources": with a wildcard and a specific name, "if the client unsubscribes from that
+     * specific resource name ... the server must send a response that includes the specific resource in either the
+     * removed_resources field (if it is not included in the wildcard) or in the resources field (if it is)".
+     */
+    @Test
+    void unsubscribingANameTheWildcardAlsoCoversResendsIt() throws Exception {
+      start(mesh("10.0.0.1"));
+      try (AdsClient ads = new AdsClient(channel, true)) {
+        ads.send(firstDelta(AdsClient.CDS, "*", RATINGS));
+        DeltaDiscoveryResponse all = ads.nextDelta();
+        assertThat(deltaNames(all)).containsExactlyInAnyOrder(REVIEWS, RATINGS);
+        ads.send(deltaAck(all));
+        ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).addResourceNamesUnsubscribe(RATINGS)
+            .build());
+        DeltaDiscoveryResponse kept = ads.nextDelta();
+        assertThat(deltaNames(kept)).containsExactly(RATINGS);
+        assertThat(kept.getRemovedResourcesList()).isEmpty();
+      }
+    }
+
+    /** The same exception, for a name the wildcard does not cover: it comes back in removed_resources. */
+    @Test
+    void unsubscribingANameOutsideTheWildcardRemovesIt() throws Exception {
+      start(mesh("10.0.0.1"));
+      try (AdsClient ads = new AdsClient(channel, true)) {
+        ads.send(firstDelta(AdsClient.CDS, "*"));
+        ads.send(deltaAck(ads.nextDelta()));
+        ads.send(subscribe(AdsClient.CDS, DETAILS));
+        DeltaDiscoveryResponse missing = ads.nextDelta();
+        assertThat(missing.getRemovedResourcesList()).containsExactly(DETAILS);
+        ads.send(deltaAck(missing));
+        ads.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(AdsClient.CDS).addResourceNamesUnsubscribe(DETAILS)
+            .build());
+        DeltaDiscoveryResponse removed = ads.nextDelta();
+        assertThat(deltaNames(removed)).isEmpty();
+        assertThat(removed.getRemovedResourcesList()).containsExactly(DETAILS);
+      }
+    }
+
+    /**
      * "Unsubscribing from Resources": "A resource_names_unsubscribe field may contain superfluous resource names ...
      * The server must cleanly process such a request; it can simply ignore these phantom unsubscriptions."
      */
