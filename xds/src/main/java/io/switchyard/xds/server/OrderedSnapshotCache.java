@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * java-control-plane's snapshot cache with the push order kept while a snapshot is set.
@@ -34,8 +36,13 @@ import java.util.function.Consumer;
  * a snapshot that has every name it asks for, but 1.0.49 dropped it unanswered when a snapshot lacked one: once a later
  * snapshot had the name again (e.g. a listener port moved and moved back before the client saw the moved listener),
  * the client, having nothing new to ask for, was never sent it and kept its old routes.
+ *
+ * <p>A request for a type it does not serve (e.g. a made-up type URL, or one of Envoy's other xDS types over ADS) gets
+ * a watch that is never answered, as a type without resources: 1.0.49 throws a {@code NullPointerException} from its
+ * type lookup, and gRPC then ends the whole ADS stream, clusters and listeners included.
  */
 class OrderedSnapshotCache extends SimpleCache<String> {
+  private static final Logger log = LoggerFactory.getLogger(OrderedSnapshotCache.class);
   private final ReadWriteLock publishing = new ReentrantReadWriteLock();
   private final NodeGroup<String> groups;
 
@@ -93,6 +100,10 @@ class OrderedSnapshotCache extends SimpleCache<String> {
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
+    if (request.getResourceType() == null) {
+      unserved(request.v3Request().getNode().getCluster(), request.getTypeUrl());
+      return new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
+    }
     // Shared: watches of different streams are still created in parallel; only a publish waits for them.
     publishing.readLock().lock();
     try {
@@ -116,6 +127,11 @@ class OrderedSnapshotCache extends SimpleCache<String> {
   public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
       Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
+    if (request.getResourceType() == null) {
+      unserved(request.v3Request().getNode().getCluster(), request.getTypeUrl());
+      return new DeltaWatch(request, resourceVersions, pendingResources, requesterVersion, isWildcard,
+          responseConsumer);
+    }
     publishing.readLock().lock();
     try {
       return super.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
@@ -123,5 +139,9 @@ class OrderedSnapshotCache extends SimpleCache<String> {
     } finally {
       publishing.readLock().unlock();
     }
+  }
+
+  private static void unserved(String group, String typeUrl) {
+    log.warn("node group {} asked for type {}, which this server does not serve; it is not answered", group, typeUrl);
   }
 }

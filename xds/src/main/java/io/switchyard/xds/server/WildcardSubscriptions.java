@@ -54,6 +54,8 @@ final class WildcardSubscriptions extends StreamScopedCallbacks implements Confi
     boolean wildcard;
     boolean resendAll;
     final Set<String> names = new HashSet<>();
+    // Names unsubscribed while the wildcard stays on, not answered yet: the client cannot tell whether to keep them.
+    final Set<String> toSettle = new HashSet<>();
   }
 
   private final ConfigWatcher delegate;
@@ -106,15 +108,19 @@ final class WildcardSubscriptions extends StreamScopedCallbacks implements Confi
         s.wildcard = true;
       } else {
         s.names.add(name);
+        s.toSettle.remove(name);
       }
     }
     for (String name : request.getResourceNamesUnsubscribeList()) {
       if (WILDCARD.equals(name)) {
         s.wildcard = false;
         s.resendAll = false;
-      } else {
-        s.names.remove(name);
+      } else if (s.names.remove(name)) {
+        s.toSettle.add(name);
       }
+    }
+    if (!s.wildcard) {
+      s.toSettle.clear();
     }
   }
 
@@ -219,6 +225,19 @@ final class WildcardSubscriptions extends StreamScopedCallbacks implements Confi
       // Wildcard newly on: every resource the client did not name is newly requested.
       version = "";
       s.resendAll = false;
+    }
+    if (s.wildcard && !s.toSettle.isEmpty() && !request.v3Request().hasErrorDetail()) {
+      // xds_protocol.rst, "Unsubscribing from Resources": a name unsubscribed next to the wildcard must be answered,
+      // in resources if the wildcard covers it, else in removed_resources. Tracked at a version no snapshot has, the
+      // cache does both: it sends the resource it has and removes the one it has not. The library alone answers
+      // nothing (the unsubscription leaves the type's version unchanged): the client could not tell whether to keep
+      // the resource.
+      tracked = new HashMap<>(tracked);
+      for (String name : s.toSettle) {
+        tracked.put(name, "");
+      }
+      s.toSettle.clear();
+      version = "";
     }
     return delegate.createDeltaWatch(request, version, tracked, pending, s.wildcard, responseConsumer,
         hasClusterChanged);
