@@ -155,6 +155,14 @@ public final class OpenSloParser {
     for (LocatedYaml.Doc policy : lib.policies().values()) {
       policy(policy, "", lib, new LinkedHashMap<>(), aggregationWindow);
     }
+    // So are AlertCondition and AlertNotificationTarget documents: OpenSLO's schema refuses them on their own (no
+    // severity, no condition, no target), so a folder holding one is not valid whether or not a policy names it.
+    for (LocatedYaml.Doc condition : lib.conditions().values()) {
+      condition(new Located(condition, ""), aggregationWindow);
+    }
+    for (LocatedYaml.Doc target : lib.targets().values()) {
+      notificationTarget(new Located(target, ""));
+    }
     List<SloDocument> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (LocatedYaml.Doc slo : slos) {
@@ -394,6 +402,30 @@ public final class OpenSloParser {
           + "(OpenSLO v1 allows one): a conditionRef or an inline AlertCondition");
     }
     Located c = inlineOrRef(doc, spec + "/conditions/0", "conditionRef", ALERT_CONDITION, lib.conditions(), attached);
+    Condition condition = condition(c, aggregationWindow);
+    JsonNode targets = doc.node().at(spec + "/notificationTargets");
+    if (!targets.isArray() || targets.isEmpty()) {
+      throw doc.error(targets.isMissingNode() ? spec : spec + "/notificationTargets", "notificationTargets must list at least one "
+          + "targetRef or inline AlertNotificationTarget (OpenSLO requires it)");
+    }
+    List<String> targetNames = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
+      targetNames.add(notificationTarget(t));
+    }
+    String description = text(doc, spec + "/description", false);
+    if (description.isEmpty()) {
+      description = condition.description();
+    }
+    return new PolicyAlert(name, condition.name(), condition.severity(), condition.op(), condition.threshold(), condition.lookback(),
+        condition.alertAfter(), breaching, noData, resolved, targetNames, description);
+  }
+
+  private record Condition(String name, String severity, PolicyAlert.Op op, double threshold, Duration lookback, Duration alertAfter,
+      String description) {}
+
+  /** An AlertCondition (a document of its own, or inline in a policy): one burnrate condition. */
+  private static Condition condition(Located c, Duration aggregationWindow) throws SloSpecException {
     String conditionName = name(c.doc(), c.base() + "/metadata/name");
     String cspec = c.base() + "/spec";
     keys(c.doc(), cspec, CONDITION_SPEC_KEYS, "an AlertCondition");
@@ -431,24 +463,15 @@ public final class OpenSloParser {
           + "the job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows");
     }
     Duration alertAfter = c.doc().node().at(cond).has("alertAfter") ? duration(c.doc(), cond + "/alertAfter") : Duration.ZERO;
-    JsonNode targets = doc.node().at(spec + "/notificationTargets");
-    if (!targets.isArray() || targets.isEmpty()) {
-      throw doc.error(targets.isMissingNode() ? spec : spec + "/notificationTargets", "notificationTargets must list at least one "
-          + "targetRef or inline AlertNotificationTarget (OpenSLO requires it)");
-    }
-    List<String> targetNames = new ArrayList<>();
-    for (int i = 0; i < targets.size(); i++) {
-      Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
-      keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
-      text(t.doc(), t.base() + "/spec/target", true);
-      targetNames.add(name(t.doc(), t.base() + "/metadata/name"));
-    }
-    String description = text(doc, spec + "/description", false);
-    if (description.isEmpty()) {
-      description = text(c.doc(), cspec + "/description", false);
-    }
-    return new PolicyAlert(name, conditionName, severity, op, threshold, lookback, alertAfter, breaching, noData, resolved, targetNames,
-        description);
+    return new Condition(conditionName, severity, op, threshold, lookback, alertAfter,
+        text(c.doc(), cspec + "/description", false));
+  }
+
+  /** An AlertNotificationTarget (a document of its own, or inline in a policy); its name. */
+  private static String notificationTarget(Located t) throws SloSpecException {
+    keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
+    text(t.doc(), t.base() + "/spec/target", true);
+    return name(t.doc(), t.base() + "/metadata/name");
   }
 
   /** {@code pointer} must be a mapping whose keys are all in {@code accepted}. */
