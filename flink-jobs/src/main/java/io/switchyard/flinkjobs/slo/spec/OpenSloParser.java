@@ -232,8 +232,13 @@ public final class OpenSloParser {
     if (timeWindow.has("calendar")) {
       keys(doc, "/spec/timeWindow/0/calendar", CALENDAR_KEYS, "a calendar");
     }
-    // OpenSLO: isRolling defaults to false when a calendar is given.
-    boolean rolling = timeWindow.path("isRolling").asBoolean(!timeWindow.has("calendar"));
+    // OpenSLO: isRolling defaults to false when a calendar is given, and its schema wants a calendar for every window
+    // not marked isRolling: true; so a bare duration is neither, not a rolling window by default.
+    if (!timeWindow.has("isRolling") && !timeWindow.has("calendar")) {
+      throw doc.error("/spec/timeWindow/0", "a timeWindow needs isRolling: true (a rolling window) or a calendar (calendar "
+          + "periods): OpenSLO reads a window without isRolling as calendar-aligned, which needs calendar.startTime and timeZone");
+    }
+    boolean rolling = bool(doc, "/spec/timeWindow/0/isRolling", false);
     CalendarWindow calendar = null;
     Duration window;
     if (rolling) {

@@ -153,6 +153,14 @@ class OpenSloParserTest {
   }
 
   @Test
+  void aWindowWithNeitherIsRollingNorACalendarIsRefusedRatherThanReadAsRolling() {
+    // OpenSLO v1's schema: a timeWindow not marked isRolling: true is calendar-aligned and needs a calendar.
+    rejected(slo("", "target: 0.99", "{duration: 30d}", "Occurrences"), 21,
+        "a timeWindow needs isRolling: true (a rolling window) or a calendar (calendar periods)");
+    rejected(slo("", "target: 0.99", "{duration: 30d, isRolling: 'true'}", "Occurrences"), 21, "isRolling must be true or false");
+  }
+
+  @Test
   void aZeroLookbackOrSliceWindowIsRefusedAsEmptyNotAsAMisfitToTheAggregationWindow() {
     // OpenSLO's duration-shorthand is a positive number: 0m is no window (only alertAfter defaults to 0m).
     policyRejected(SloFixtures.CHECKOUT_WITH_ALERT_POLICIES.replace("lookbackWindow: 1h, alertAfter", "lookbackWindow: 0m, alertAfter"),
