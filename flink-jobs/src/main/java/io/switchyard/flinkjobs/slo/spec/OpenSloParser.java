@@ -304,8 +304,10 @@ public final class OpenSloParser {
       // In decimal: 99.9 / 100 in binary is 0.9990000000000001, whose budget burns at 1.0000000000001x for 1x.
       target = BigDecimal.valueOf(number(doc, "/spec/objectives/0/targetPercent")).movePointLeft(2).doubleValue();
     }
-    if (!(target > 0 && target < 1)) {
-      throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
+    // OpenSLO's ranges: target [0.0, 1.0), targetPercent [0.0, 100). 1 would leave no budget to divide by.
+    if (!(target >= 0 && target < 1)) {
+      throw doc.error("/spec/objectives/0", "the objective must be from 0 up to but not including 1 (target [0, 1), "
+          + "targetPercent [0, 100)), got " + target);
     }
     // The documents the published YAML must carry for the job to read it alone: the SLI, the referenced policies,
     // conditions and targets.
