@@ -155,6 +155,10 @@ public final class OpenSloParser {
     for (LocatedYaml.Doc policy : lib.policies().values()) {
       policy(policy, "", lib, new LinkedHashMap<>(), aggregationWindow);
     }
+    // And every SLI: one no SLO names yet is still part of the folder, and must not wait for an SLO to be found wrong.
+    for (LocatedYaml.Doc sli : lib.slis().values()) {
+      indicator(sli, "");
+    }
     // So are AlertCondition and AlertNotificationTarget documents: OpenSLO's schema refuses them on their own (no
     // severity, no condition, no target), so a folder holding one is not valid whether or not a policy names it.
     for (LocatedYaml.Doc condition : lib.conditions().values()) {
