@@ -204,6 +204,7 @@ public final class OpenSloParser {
       }
     }
     String service = text(doc, "/spec/service", true);
+    description(doc, "/spec/description");
     // The SLI: inline, or a reference to an SLI document.
     LocatedYaml.Doc sliDoc;
     String sliBase;
@@ -424,7 +425,7 @@ public final class OpenSloParser {
       Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
       targetNames.add(notificationTarget(t));
     }
-    String description = text(doc, spec + "/description", false);
+    String description = description(doc, spec + "/description");
     if (description.isEmpty()) {
       description = condition.description();
     }
@@ -475,12 +476,13 @@ public final class OpenSloParser {
     }
     Duration alertAfter = c.doc().node().at(cond).has("alertAfter") ? duration(c.doc(), cond + "/alertAfter") : Duration.ZERO;
     return new Condition(conditionName, severity, op, threshold, lookback, alertAfter,
-        text(c.doc(), cspec + "/description", false));
+        description(c.doc(), cspec + "/description"));
   }
 
   /** An AlertNotificationTarget (a document of its own, or inline in a policy); its name. */
   private static String notificationTarget(Located t) throws SloSpecException {
     keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
+    description(t.doc(), t.base() + "/spec/description");
     text(t.doc(), t.base() + "/spec/target", true);
     return name(t.doc(), t.base() + "/metadata/name");
   }
@@ -649,6 +651,7 @@ public final class OpenSloParser {
         throw doc.error(base + "/spec/" + key, "SLI " + key + " is not supported; use ratioMetric with good and total");
       }
     }
+    description(doc, base + "/spec/description");
     String ratio = base + "/spec/ratioMetric";
     JsonNode ratioNode = doc.node().at(ratio);
     if (!ratioNode.isObject()) {
@@ -756,6 +759,19 @@ public final class OpenSloParser {
       throw doc.error(pointer, "name '" + name + "' must be lower-case letters, digits, '-' or '.', at most 63 characters");
     }
     return name;
+  }
+
+  /** OpenSLO v1 limits every description to 1050 characters. */
+  private static final int MAX_DESCRIPTION = 1050;
+
+  /** An optional description: "" when absent. */
+  private static String description(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    String d = text(doc, pointer, false);
+    int length = d.codePointCount(0, d.length());
+    if (length > MAX_DESCRIPTION) {
+      throw doc.error(pointer, "description holds " + length + " characters, more than OpenSLO's " + MAX_DESCRIPTION);
+    }
+    return d;
   }
 
   private static String text(LocatedYaml.Doc doc, String pointer, boolean required) throws SloSpecException {

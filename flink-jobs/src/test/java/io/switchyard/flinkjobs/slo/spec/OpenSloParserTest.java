@@ -167,6 +167,25 @@ class OpenSloParserTest {
   }
 
   @Test
+  void aDescriptionLongerThanOpenSlosLimitIsRefusedWhereverItIs() throws Exception {
+    // OpenSLO v1: every description (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget) holds at most 1050
+    // characters.
+    String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES;
+    List<java.util.function.Function<String, String>> places = List.of(
+        d -> yaml.replaceFirst("  service: checkout\n", "  service: checkout\n  description: " + d + "\n"),
+        d -> yaml.replaceFirst("      ratioMetric:\n", "      description: " + d + "\n      ratioMetric:\n"),
+        d -> yaml.replace("description: Checkout burns a month's budget in two days", "description: " + d),
+        d -> yaml.replace("spec:\n  severity: page", "spec:\n  description: " + d + "\n  severity: page"),
+        d -> yaml.replace("description: the checkout on-call", "description: " + d));
+    for (java.util.function.Function<String, String> place : places) {
+      String longest = place.apply("y".repeat(1050));
+      assertThat(longest).contains("y".repeat(1050));
+      assertThatCode(() -> OpenSloParser.parse(longest, VALID_FILE)).doesNotThrowAnyException();
+      policyRejected(place.apply("z".repeat(1051)), "zzzz", "description holds 1051 characters, more than OpenSLO's 1050");
+    }
+  }
+
+  @Test
   void aWindowWithNeitherIsRollingNorACalendarIsRefusedRatherThanReadAsRolling() {
     // OpenSLO v1's schema: a timeWindow not marked isRolling: true is calendar-aligned and needs a calendar.
     rejected(slo("", "target: 0.99", "{duration: 30d}", "Occurrences"), 21,
