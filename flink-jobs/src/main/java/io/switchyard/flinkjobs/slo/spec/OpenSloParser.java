@@ -126,6 +126,11 @@ public final class OpenSloParser {
     Library lib = new Library(new HashMap<>(), new LinkedHashMap<>(), new HashMap<>(), new HashMap<>());
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
       for (LocatedYaml.Doc doc : LocatedYaml.read(e.getValue(), e.getKey())) {
+        if (doc.node().isArray()) {
+          // The form OpenSLO's Go SDK also decodes; the spec's objects are documents of their own.
+          throw doc.error("", "a YAML list of objects is not read: write each object as a YAML document of its own "
+              + "(apiVersion, kind, metadata, spec), separated by ---");
+        }
         if (!doc.node().isObject()) {
           throw doc.error("", "a document must be a mapping with apiVersion, kind, metadata and spec");
         }
