@@ -132,17 +132,7 @@ class OpenSloSpecCasesTest {
    */
   @Test
   void theRatioTimeslicesExampleOnSwitchyardMetricsMeansTheMeanOfOneMinuteSliceRatiosOverTwoWeeks() throws Exception {
-    String text = Files.readString(ROOT.resolve("examples/budgeting-method/ratio-timeslices.yaml"));
-    String any = "type: Any # Here put any service that holds information you need.\n"
-        + "            spec: # Fields necessary to query service for the data.\n"
-        + "              query: Any # 'query' is just an example field.";
-    assertThat(text.split(java.util.regex.Pattern.quote(any), -1)).hasSize(3);
-    String adapted = text.replaceFirst(java.util.regex.Pattern.quote(any),
-            "type: switchyard\n            spec: {service: web-shop, sli: availability}")
-        .replaceFirst(java.util.regex.Pattern.quote(any), "type: switchyard\n            spec: {service: web-shop}")
-        .replace("      op: gt\n", "");
-
-    SloSpec slo = parse(Map.of("ratio-timeslices.yaml", adapted)).get(0).spec();
+    SloSpec slo = onSwitchyardMetrics("examples/budgeting-method/ratio-timeslices.yaml");
 
     assertThat(slo.name()).isEqualTo("main-page");
     assertThat(slo.window()).isEqualTo(Duration.ofDays(14));
@@ -150,6 +140,34 @@ class OpenSloSpecCasesTest {
     assertThat(slo.budgeting()).isEqualTo(SloSpec.Budgeting.ratioTimeslices(Duration.ofMinutes(1)));
     assertThat(slo.objective()).isEqualTo(0.99);
     assertThat(slo.sliKind()).isEqualTo(SloSpec.SliKind.AVAILABILITY);
+  }
+
+  /**
+   * OpenSLO's low-traffic Timeslices example, adapted the same way: calendar weeks from 2022-01-01 12:00 New York time
+   * (isRolling: false), a 1-minute slice good at 95 %, 99.95 % of slices good.
+   */
+  @Test
+  void theLowTrafficTimeslicesExampleOnSwitchyardMetricsMeansCalendarWeeksOfOneMinuteSlicesGoodAtNinetyFivePercent()
+      throws Exception {
+    SloSpec slo = onSwitchyardMetrics("examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml");
+
+    assertThat(slo.name()).isEqualTo("service-availability");
+    assertThat(slo.calendar()).isEqualTo(new CalendarWindow(1, CalendarWindow.Unit.of("w"),
+        java.time.LocalDateTime.of(2022, 1, 1, 12, 0), java.time.ZoneId.of("America/New_York"), "1w"));
+    assertThat(slo.window()).isEqualTo(Duration.ofDays(7));
+    assertThat(slo.budgeting()).isEqualTo(SloSpec.Budgeting.timeslices(0.95, Duration.ofMinutes(1)));
+    assertThat(slo.objective()).isEqualTo(0.9995);
+  }
+
+  /** The upstream file with its two "type: Any" metric sources made web-shop's availability, and no objective op. */
+  private static SloSpec onSwitchyardMetrics(String file) throws IOException {
+    String text = Files.readString(ROOT.resolve(file));
+    java.util.regex.Pattern any = java.util.regex.Pattern.compile("type: Any[^\\n]*\\n(\\s*)spec:[^\\n]*\\n\\s*query: Any[^\\n]*");
+    assertThat(any.matcher(text).results().count()).as("good's and total's metric sources").isEqualTo(2);
+    String adapted = any.matcher(text).replaceFirst("type: switchyard\n$1spec: {service: web-shop, sli: availability}");
+    adapted = any.matcher(adapted).replaceFirst("type: switchyard\n$1spec: {service: web-shop}");
+    adapted = adapted.replaceFirst("\\n\\s*op: gt\\n", "\n");
+    return parse(Map.of(file, adapted)).get(0).spec();
   }
 
   private static List<OpenSloParser.SloDocument> parse(Map<String, String> folder) {
