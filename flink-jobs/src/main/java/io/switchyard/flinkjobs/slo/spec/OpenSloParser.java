@@ -126,6 +126,11 @@ public final class OpenSloParser {
     Library lib = new Library(new HashMap<>(), new LinkedHashMap<>(), new HashMap<>(), new HashMap<>());
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
       for (LocatedYaml.Doc doc : LocatedYaml.read(e.getValue(), e.getKey())) {
+        if (doc.node().isArray()) {
+          // The form OpenSLO's Go SDK also decodes; the spec's objects are documents of their own.
+          throw doc.error("", "a YAML list of objects is not read: write each object as a YAML document of its own "
+              + "(apiVersion, kind, metadata, spec), separated by ---");
+        }
         if (!doc.node().isObject()) {
           throw doc.error("", "a document must be a mapping with apiVersion, kind, metadata and spec");
         }
@@ -154,6 +159,18 @@ public final class OpenSloParser {
     // Every AlertPolicy document is checked, referenced or not: a broken one must not wait for its first SLO.
     for (LocatedYaml.Doc policy : lib.policies().values()) {
       policy(policy, "", lib, new LinkedHashMap<>(), aggregationWindow);
+    }
+    // And every SLI: one no SLO names yet is still part of the folder, and must not wait for an SLO to be found wrong.
+    for (LocatedYaml.Doc sli : lib.slis().values()) {
+      indicator(sli, "");
+    }
+    // So are AlertCondition and AlertNotificationTarget documents: OpenSLO's schema refuses them on their own (no
+    // severity, no condition, no target), so a folder holding one is not valid whether or not a policy names it.
+    for (LocatedYaml.Doc condition : lib.conditions().values()) {
+      condition(new Located(condition, ""), aggregationWindow);
+    }
+    for (LocatedYaml.Doc target : lib.targets().values()) {
+      notificationTarget(new Located(target, ""));
     }
     List<SloDocument> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
@@ -192,6 +209,7 @@ public final class OpenSloParser {
       }
     }
     String service = text(doc, "/spec/service", true);
+    description(doc, "/spec/description");
     // The SLI: inline, or a reference to an SLI document.
     LocatedYaml.Doc sliDoc;
     String sliBase;
@@ -224,8 +242,13 @@ public final class OpenSloParser {
     if (timeWindow.has("calendar")) {
       keys(doc, "/spec/timeWindow/0/calendar", CALENDAR_KEYS, "a calendar");
     }
-    // OpenSLO: isRolling defaults to false when a calendar is given.
-    boolean rolling = timeWindow.path("isRolling").asBoolean(!timeWindow.has("calendar"));
+    // OpenSLO: isRolling defaults to false when a calendar is given, and its schema wants a calendar for every window
+    // not marked isRolling: true; so a bare duration is neither, not a rolling window by default.
+    if (!timeWindow.has("isRolling") && !timeWindow.has("calendar")) {
+      throw doc.error("/spec/timeWindow/0", "a timeWindow needs isRolling: true (a rolling window) or a calendar (calendar "
+          + "periods): OpenSLO reads a window without isRolling as calendar-aligned, which needs calendar.startTime and timeZone");
+    }
+    boolean rolling = bool(doc, "/spec/timeWindow/0/isRolling", false);
     CalendarWindow calendar = null;
     Duration window;
     if (rolling) {
@@ -291,8 +314,10 @@ public final class OpenSloParser {
       // In decimal: 99.9 / 100 in binary is 0.9990000000000001, whose budget burns at 1.0000000000001x for 1x.
       target = BigDecimal.valueOf(number(doc, "/spec/objectives/0/targetPercent")).movePointLeft(2).doubleValue();
     }
-    if (!(target > 0 && target < 1)) {
-      throw doc.error("/spec/objectives/0", "the objective must be strictly between 0 and 1 (0 and 100 %)");
+    // OpenSLO's ranges: target [0.0, 1.0), targetPercent [0.0, 100). 1 would leave no budget to divide by.
+    if (!(target >= 0 && target < 1)) {
+      throw doc.error("/spec/objectives/0", "the objective must be from 0 up to but not including 1 (target [0, 1), "
+          + "targetPercent [0, 100)), got " + target);
     }
     // The documents the published YAML must carry for the job to read it alone: the SLI, the referenced policies,
     // conditions and targets.
@@ -394,6 +419,30 @@ public final class OpenSloParser {
           + "(OpenSLO v1 allows one): a conditionRef or an inline AlertCondition");
     }
     Located c = inlineOrRef(doc, spec + "/conditions/0", "conditionRef", ALERT_CONDITION, lib.conditions(), attached);
+    Condition condition = condition(c, aggregationWindow);
+    JsonNode targets = doc.node().at(spec + "/notificationTargets");
+    if (!targets.isArray() || targets.isEmpty()) {
+      throw doc.error(targets.isMissingNode() ? spec : spec + "/notificationTargets", "notificationTargets must list at least one "
+          + "targetRef or inline AlertNotificationTarget (OpenSLO requires it)");
+    }
+    List<String> targetNames = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
+      targetNames.add(notificationTarget(t));
+    }
+    String description = description(doc, spec + "/description");
+    if (description.isEmpty()) {
+      description = condition.description();
+    }
+    return new PolicyAlert(name, condition.name(), condition.severity(), condition.op(), condition.threshold(), condition.lookback(),
+        condition.alertAfter(), breaching, noData, resolved, targetNames, description);
+  }
+
+  private record Condition(String name, String severity, PolicyAlert.Op op, double threshold, Duration lookback, Duration alertAfter,
+      String description) {}
+
+  /** An AlertCondition (a document of its own, or inline in a policy): one burnrate condition. */
+  private static Condition condition(Located c, Duration aggregationWindow) throws SloSpecException {
     String conditionName = name(c.doc(), c.base() + "/metadata/name");
     String cspec = c.base() + "/spec";
     keys(c.doc(), cspec, CONDITION_SPEC_KEYS, "an AlertCondition");
@@ -431,24 +480,16 @@ public final class OpenSloParser {
           + "the job's aggregation window " + Durations.format(aggregationWindow) + ": the job counts whole windows");
     }
     Duration alertAfter = c.doc().node().at(cond).has("alertAfter") ? duration(c.doc(), cond + "/alertAfter") : Duration.ZERO;
-    JsonNode targets = doc.node().at(spec + "/notificationTargets");
-    if (!targets.isArray() || targets.isEmpty()) {
-      throw doc.error(targets.isMissingNode() ? spec : spec + "/notificationTargets", "notificationTargets must list at least one "
-          + "targetRef or inline AlertNotificationTarget (OpenSLO requires it)");
-    }
-    List<String> targetNames = new ArrayList<>();
-    for (int i = 0; i < targets.size(); i++) {
-      Located t = inlineOrRef(doc, spec + "/notificationTargets/" + i, "targetRef", NOTIFICATION_TARGET, lib.targets(), attached);
-      keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
-      text(t.doc(), t.base() + "/spec/target", true);
-      targetNames.add(name(t.doc(), t.base() + "/metadata/name"));
-    }
-    String description = text(doc, spec + "/description", false);
-    if (description.isEmpty()) {
-      description = text(c.doc(), cspec + "/description", false);
-    }
-    return new PolicyAlert(name, conditionName, severity, op, threshold, lookback, alertAfter, breaching, noData, resolved, targetNames,
-        description);
+    return new Condition(conditionName, severity, op, threshold, lookback, alertAfter,
+        description(c.doc(), cspec + "/description"));
+  }
+
+  /** An AlertNotificationTarget (a document of its own, or inline in a policy); its name. */
+  private static String notificationTarget(Located t) throws SloSpecException {
+    keys(t.doc(), t.base() + "/spec", TARGET_SPEC_KEYS, "an AlertNotificationTarget");
+    description(t.doc(), t.base() + "/spec/description");
+    text(t.doc(), t.base() + "/spec/target", true);
+    return name(t.doc(), t.base() + "/metadata/name");
   }
 
   /** {@code pointer} must be a mapping whose keys are all in {@code accepted}. */
@@ -615,6 +656,7 @@ public final class OpenSloParser {
         throw doc.error(base + "/spec/" + key, "SLI " + key + " is not supported; use ratioMetric with good and total");
       }
     }
+    description(doc, base + "/spec/description");
     String ratio = base + "/spec/ratioMetric";
     JsonNode ratioNode = doc.node().at(ratio);
     if (!ratioNode.isObject()) {
@@ -722,6 +764,19 @@ public final class OpenSloParser {
       throw doc.error(pointer, "name '" + name + "' must be lower-case letters, digits, '-' or '.', at most 63 characters");
     }
     return name;
+  }
+
+  /** OpenSLO v1 limits every description to 1050 characters. */
+  private static final int MAX_DESCRIPTION = 1050;
+
+  /** An optional description: "" when absent. */
+  private static String description(LocatedYaml.Doc doc, String pointer) throws SloSpecException {
+    String d = text(doc, pointer, false);
+    int length = d.codePointCount(0, d.length());
+    if (length > MAX_DESCRIPTION) {
+      throw doc.error(pointer, "description holds " + length + " characters, more than OpenSLO's " + MAX_DESCRIPTION);
+    }
+    return d;
   }
 
   private static String text(LocatedYaml.Doc doc, String pointer, boolean required) throws SloSpecException {

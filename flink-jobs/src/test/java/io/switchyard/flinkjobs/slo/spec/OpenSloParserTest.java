@@ -94,7 +94,7 @@ class OpenSloParserTest {
     rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Weighted"), 22, "budgetingMethod Weighted is not supported");
     rejected(slo("  alertPolicies: [page]\n", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences"), 7,
         "each item must be {alertPolicyRef: NAME} or an inline AlertPolicy");
-    rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "strictly between 0 and 1");
+    rejected(slo("", "target: 1.5", "{duration: 28d, isRolling: true}", "Occurrences"), 24, "up to but not including 1");
     rejected(slo("", "target: 0.99", "{duration: 28x, isRolling: true}", "Occurrences"), 21, "not a duration");
     rejected(slo("", "target: 0.99", "{duration: 28d, isRolling: true}", "Occurrences").replaceFirst("type: switchyard", "type: prometheus"), 14, "metricSource.type must be 'switchyard'");
     rejected("apiVersion: openslo/v1\nkind: Service\nmetadata: {name: x}\nspec: {}\n", 2, "kind Service is not supported");
@@ -150,6 +150,47 @@ class OpenSloParserTest {
     rejected(slo("", "target: 0.99", "{duration: 30d, isrolling: false}", "Occurrences"), 21, "unsupported field isrolling in a timeWindow");
     rejected(slo("", "target: 0.99", "{duration: 1M, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC, timezone: CET}}",
         "Occurrences"), 21, "unsupported field timezone in a calendar; accepted: [startTime, timeZone]");
+  }
+
+  @Test
+  void theObjectiveTakesOpenSlosRangeFromZeroUpToButNotIncludingOne() throws Exception {
+    // OpenSLO v1: target [0.0, 1.0), targetPercent [0.0, 100). Zero is an SLO any traffic meets: the whole run is budget.
+    for (String objective : List.of("target: 0", "targetPercent: 0", "target: 0.0")) {
+      SloSpec s = OpenSloParser.parse(slo("", objective, "{duration: 28d, isRolling: true}", "Occurrences"), VALID_FILE).get(0);
+      assertThat(s.objective()).as(objective).isEqualTo(0.0);
+      assertThat(s.errorBudget()).as(objective).isEqualTo(1.0);
+    }
+    for (String objective : List.of("target: 1", "targetPercent: 100", "target: -0.1", "targetPercent: -1")) {
+      rejected(slo("", objective, "{duration: 28d, isRolling: true}", "Occurrences"), 24,
+          "the objective must be from 0 up to but not including 1 (target [0, 1), targetPercent [0, 100))");
+    }
+  }
+
+  @Test
+  void aDescriptionLongerThanOpenSlosLimitIsRefusedWhereverItIs() throws Exception {
+    // OpenSLO v1: every description (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget) holds at most 1050
+    // characters.
+    String yaml = SloFixtures.CHECKOUT_WITH_ALERT_POLICIES;
+    List<java.util.function.Function<String, String>> places = List.of(
+        d -> yaml.replaceFirst("  service: checkout\n", "  service: checkout\n  description: " + d + "\n"),
+        d -> yaml.replaceFirst("      ratioMetric:\n", "      description: " + d + "\n      ratioMetric:\n"),
+        d -> yaml.replace("description: Checkout burns a month's budget in two days", "description: " + d),
+        d -> yaml.replace("spec:\n  severity: page", "spec:\n  description: " + d + "\n  severity: page"),
+        d -> yaml.replace("description: the checkout on-call", "description: " + d));
+    for (java.util.function.Function<String, String> place : places) {
+      String longest = place.apply("y".repeat(1050));
+      assertThat(longest).contains("y".repeat(1050));
+      assertThatCode(() -> OpenSloParser.parse(longest, VALID_FILE)).doesNotThrowAnyException();
+      policyRejected(place.apply("z".repeat(1051)), "zzzz", "description holds 1051 characters, more than OpenSLO's 1050");
+    }
+  }
+
+  @Test
+  void aWindowWithNeitherIsRollingNorACalendarIsRefusedRatherThanReadAsRolling() {
+    // OpenSLO v1's schema: a timeWindow not marked isRolling: true is calendar-aligned and needs a calendar.
+    rejected(slo("", "target: 0.99", "{duration: 30d}", "Occurrences"), 21,
+        "a timeWindow needs isRolling: true (a rolling window) or a calendar (calendar periods)");
+    rejected(slo("", "target: 0.99", "{duration: 30d, isRolling: 'true'}", "Occurrences"), 21, "isRolling must be true or false");
   }
 
   @Test
