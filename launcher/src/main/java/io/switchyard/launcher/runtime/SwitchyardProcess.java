@@ -101,9 +101,10 @@ public final class SwitchyardProcess implements AutoCloseable {
         owned.push(new Owned(name, resource));
         return resource;
       }
-      startEnded.countDown();
     }
+    // Closed before the stop may go on: the component started last closes first, before those started earlier.
     closeOne(name, resource);
+    startEnded.countDown();
     throw new StoppedException(name);
   }
 
