@@ -17,22 +17,12 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.switchyard.serverkit.metrics.Metrics;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Envoy's xDS protocol document (docs/root/api-docs/xds_protocol.rst) read as a conformance corpus: each case states
@@ -40,35 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * client. Rules {@link XdsProtocolTest} and {@link XdsServerIT} already cover (wildcard examples, stale SotW nonce,
  * CDS before EDS, routes after clusters, delta removals of missing names) are not repeated here.
  */
-class XdsProtocolDocCasesTest {
-  @TempDir Path dir;
-  Path meshFile;
-  XdsServer server;
-  ManagedChannel channel;
-
+class XdsProtocolDocCasesTest extends XdsLoopbackTest {
   void start(String meshText) throws Exception {
-    meshFile = dir.resolve("mesh.yaml");
-    Files.writeString(meshFile, meshText);
-    server = XdsServer.builder(meshFile, new Metrics(new PrometheusRegistry()))
-        .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO)
-        .removalDelay(Duration.ZERO)
-        .build().start();
-    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
-  }
-
-  void reload(String meshText) throws Exception {
-    Files.writeString(meshFile, meshText);
-    assertThat(server.reloadNow()).isTrue();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close();
-    }
+    start(meshText, Duration.ZERO);
   }
 
   static List<String> names(DiscoveryResponse r) {

@@ -11,24 +11,16 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.switchyard.serverkit.metrics.Metrics;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Protocol corner cases of the xDS server, over real gRPC on loopback with a raw ADS client. */
-class XdsProtocolTest {
+class XdsProtocolTest extends XdsLoopbackTest {
   static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
   static final String RATINGS = "outbound|9090||ratings.default.svc.cluster.local";
 
@@ -54,39 +46,8 @@ class XdsProtocolTest {
         """.formatted(reviewsAddress);
   }
 
-  @TempDir Path dir;
-  final PrometheusRegistry registry = new PrometheusRegistry();
-  Path meshFile;
-  XdsServer server;
-  ManagedChannel channel;
-
   void start(String meshText) throws Exception {
     start(meshText, Duration.ofSeconds(5));
-  }
-
-  void start(String meshText, Duration removalDelay) throws Exception {
-    meshFile = dir.resolve("mesh.yaml");
-    Files.writeString(meshFile, meshText);
-    server = XdsServer.builder(meshFile, new Metrics(registry))
-        .port(0).host("127.0.0.1").pollInterval(Duration.ZERO).collectInterval(Duration.ZERO)
-        .removalDelay(removalDelay)
-        .build().start();
-    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
-  }
-
-  void reload(String meshText) throws Exception {
-    Files.writeString(meshFile, meshText);
-    assertThat(server.reloadNow()).isTrue();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (server != null) {
-      server.close();
-    }
   }
 
   static String address(ClusterLoadAssignment cla) {
