@@ -103,43 +103,30 @@ class SwitchyardProcessTest {
     List<String> events = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch inStoreStart = new CountDownLatch(1);
     CountDownLatch storeStartReturns = new CountDownLatch(1);
-    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
-    AtomicReference<Throwable> startFailure = new AtomicReference<>();
-    Thread starter = new Thread(() -> {
-      SwitchyardProcess p = null;
-      try {
-        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
-        process.set(p);
-        p.own("kafka", () -> events.add("kafka closed"));
-        p.own("store", () -> events.add("store closed"));
-        inStoreStart.countDown();
-        storeStartReturns.await();
-        events.add("store started");
-        p.announce("store", "somewhere");
-        p.own("ingest", () -> events.add("ingest closed"));
-        events.add("ingest started");
-        p.started();
-      } catch (Exception e) {
-        startFailure.set(e);
-        if (p != null) {
-          p.close();
-        }
-      }
-    }, "starter");
-    starter.start();
+    Starter starter = startInAThread(p -> {
+      p.own("kafka", () -> events.add("kafka closed"));
+      p.own("store", () -> events.add("store closed"));
+      inStoreStart.countDown();
+      storeStartReturns.await();
+      events.add("store started");
+      p.announce("store", "somewhere");
+      p.own("ingest", () -> events.add("ingest closed"));
+      events.add("ingest started");
+      p.started();
+    });
     assertThat(inStoreStart.await(30, TimeUnit.SECONDS)).isTrue();
 
-    Thread hook = new Thread(() -> process.get().stop(Duration.ZERO, d -> { }), "hook");
+    Thread hook = new Thread(() -> starter.process().stop(Duration.ZERO, d -> { }), "hook");
     hook.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> hook.getState() == Thread.State.TIMED_WAITING || !hook.isAlive());
     assertThat(events).as("nothing is closed under the start in progress").isEmpty();
     storeStartReturns.countDown();
-    starter.join(30_000);
+    starter.thread.join(30_000);
     hook.join(30_000);
 
     assertThat(hook.isAlive()).isFalse();
     assertThat(events).containsExactly("store started", "ingest closed", "store closed", "kafka closed");
-    assertThat(startFailure.get()).hasMessageContaining("stopped while starting (ingest)");
+    assertThat(starter.failure.get()).hasMessageContaining("stopped while starting (ingest)");
     String out = lines.toString(StandardCharsets.UTF_8);
     assertThat(out).doesNotContain("store          ready");
     assertThat(out.split("switchyard: stopped", -1)).as("one stopped line").hasSize(2);
@@ -160,31 +147,18 @@ class SwitchyardProcessTest {
   void aStartThatWaitsIsInterruptedByTheStopAndWhatStartedIsClosed() throws Exception {
     List<String> events = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch waiting = new CountDownLatch(1);
-    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
-    AtomicReference<Throwable> startFailure = new AtomicReference<>();
-    Thread starter = new Thread(() -> {
-      SwitchyardProcess p = null;
-      try {
-        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
-        process.set(p);
-        p.own("kafka", () -> events.add("kafka closed"));
-        waiting.countDown();
-        new CountDownLatch(1).await();
-        events.add("never");
-      } catch (Exception e) {
-        startFailure.set(e);
-        if (p != null) {
-          p.close();
-        }
-      }
-    }, "starter");
-    starter.start();
+    Starter starter = startInAThread(p -> {
+      p.own("kafka", () -> events.add("kafka closed"));
+      waiting.countDown();
+      new CountDownLatch(1).await();
+      events.add("never");
+    });
     assertThat(waiting.await(30, TimeUnit.SECONDS)).isTrue();
 
-    process.get().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ofMinutes(5));
-    starter.join(30_000);
+    starter.process().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ofMinutes(5));
+    starter.thread.join(30_000);
 
-    assertThat(startFailure.get()).isInstanceOf(InterruptedException.class);
+    assertThat(starter.failure.get()).isInstanceOf(InterruptedException.class);
     assertThat(events).containsExactly("kafka closed");
     assertThat(lines.toString(StandardCharsets.UTF_8)).contains("switchyard: stopped");
   }
@@ -195,42 +169,29 @@ class SwitchyardProcessTest {
     List<String> events = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch inStart = new CountDownLatch(1);
     CountDownLatch startReturns = new CountDownLatch(1);
-    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
-    AtomicReference<Throwable> startFailure = new AtomicReference<>();
-    Thread starter = new Thread(() -> {
-      SwitchyardProcess p = null;
-      try {
-        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
-        process.set(p);
-        p.own("kafka", () -> events.add("kafka closed"));
-        p.own("store", () -> events.add("store closed"));
-        inStart.countDown();
-        while (true) {
-          try {
-            startReturns.await();
-            break;
-          } catch (InterruptedException ignored) {
-            // a start that does not give up
-          }
-        }
-        p.own("ingest", () -> events.add("ingest closed"));
-      } catch (Exception e) {
-        startFailure.set(e);
-        if (p != null) {
-          p.close();
+    Starter starter = startInAThread(p -> {
+      p.own("kafka", () -> events.add("kafka closed"));
+      p.own("store", () -> events.add("store closed"));
+      inStart.countDown();
+      while (true) {
+        try {
+          startReturns.await();
+          break;
+        } catch (InterruptedException ignored) {
+          // a start that does not give up
         }
       }
-    }, "starter");
-    starter.start();
+      p.own("ingest", () -> events.add("ingest closed"));
+    });
     assertThat(inStart.await(30, TimeUnit.SECONDS)).isTrue();
 
-    process.get().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ZERO);
+    starter.process().stop(Duration.ZERO, d -> { }, Duration.ZERO, Duration.ZERO);
     assertThat(events).containsExactly("store closed", "kafka closed");
     startReturns.countDown();
-    starter.join(30_000);
+    starter.thread.join(30_000);
 
     assertThat(events).containsExactly("store closed", "kafka closed", "ingest closed");
-    assertThat(startFailure.get()).hasMessageContaining("stopped while starting (ingest)");
+    assertThat(starter.failure.get()).hasMessageContaining("stopped while starting (ingest)");
   }
 
   /** Once everything started, a stop from another thread (the hook) drains as before. */
@@ -245,6 +206,38 @@ class SwitchyardProcessTest {
 
     assertThat(paused).containsExactly("paused 3 s");
     assertThat(lines.toString(StandardCharsets.UTF_8)).contains("switchyard: draining for 3 s").contains("switchyard: stopped");
+  }
+
+  /** A start as a command runs it, on a thread of its own: a failed start closes the process, as the commands do. */
+  private record Starter(Thread thread, AtomicReference<SwitchyardProcess> started, AtomicReference<Throwable> failure) {
+    SwitchyardProcess process() {
+      return started.get();
+    }
+  }
+
+  @FunctionalInterface
+  private interface StartSteps {
+    void run(SwitchyardProcess p) throws Exception;
+  }
+
+  private Starter startInAThread(StartSteps steps) {
+    AtomicReference<SwitchyardProcess> process = new AtomicReference<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread thread = new Thread(() -> {
+      SwitchyardProcess p = null;
+      try {
+        p = SwitchyardProcess.start("127.0.0.1", 0, null, new PrintStream(lines, true, StandardCharsets.UTF_8));
+        process.set(p);
+        steps.run(p);
+      } catch (Exception e) {
+        failure.set(e);
+        if (p != null) {
+          p.close();
+        }
+      }
+    }, "starter");
+    thread.start();
+    return new Starter(thread, process, failure);
   }
 
   private static int readyz(SwitchyardProcess p) throws InterruptedException {
