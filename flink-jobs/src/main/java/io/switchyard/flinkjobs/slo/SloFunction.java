@@ -126,7 +126,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     SloSpec s = parsed.get(yaml);
     if (s == null) {
       try {
-        s = OpenSloParser.parse(yaml, name, aggregationWindow, alertPolicy).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        s = OpenSloParser.parsePublished(yaml, name, aggregationWindow, alertPolicy).stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
       } catch (SloSpecException e) {
         s = null;
       }
@@ -403,7 +403,7 @@ public class SloFunction extends KeyedBroadcastProcessFunction<String, SliSample
     }
     SloSpec spec;
     try {
-      List<SloSpec> specs = OpenSloParser.parse(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile,
+      List<SloSpec> specs = OpenSloParser.parsePublished(change.yaml, change.sourceFile.isEmpty() ? change.name : change.sourceFile,
           aggregationWindow, alertPolicy);
       spec = specs.stream().filter(s -> s.name().equals(change.name)).findFirst()
           .orElseThrow(() -> new SloSpecException(change.sourceFile, 0, "the record's key '" + change.name + "' names no SLO in its YAML"));

@@ -218,6 +218,21 @@ class SloFunctionTest {
     assertThat(lastStatus().getGoodEvents()).isEqualTo(210);
   }
 
+  /**
+   * Builds before session 39 read a window with neither isRolling nor a calendar as rolling and published it so: the
+   * job keeps that meaning for what its state and the compacted topic hold, rather than stop evaluating the SLO.
+   */
+  @Test
+  void aDefinitionPublishedWithABareWindowByAnEarlierBuildIsStillEvaluatedAsRolling() throws Exception {
+    harness.processBroadcastElement(new SloDefinitionChange("checkout-legacy", SLO_YAML
+        .replace("checkout-availability", "checkout-legacy")
+        .replace("timeWindow: [{duration: 30d, isRolling: true}]", "timeWindow: [{duration: 30d}]"), "legacy.yaml"), 1);
+    feed(1, 100, 1);
+
+    assertThat(harness.extractOutputValues()).filteredOn(r -> r.getName().equals("checkout-legacy")).last()
+        .satisfies(r -> assertThat(r.getTotalEvents()).isEqualTo(100));
+  }
+
   @Test
   void anInvalidDefinitionKeepsTheLastGoodOneAndATombstoneRemovesIt() throws Exception {
     harness.processBroadcastElement(new SloDefinitionChange("checkout-availability",

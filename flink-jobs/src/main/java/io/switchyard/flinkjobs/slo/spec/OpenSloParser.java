@@ -82,6 +82,18 @@ public final class OpenSloParser {
     return parseAll(Map.of(file, text), aggregationWindow, alerts).stream().map(SloDocument::spec).toList();
   }
 
+  /**
+   * As {@link #parse(String, String, Duration, AlertPolicy)} for a definition already published to the definitions
+   * topic, which the job reads from its state and from the compacted topic: a window with neither isRolling nor a
+   * calendar keeps the rolling meaning the builds that published it gave it (they accepted it so), instead of being
+   * refused, which would silently stop evaluating that SLO after an upgrade. {@code slo check}, {@code slo apply} and
+   * {@code up} refuse such a window in the files they read.
+   */
+  public static List<SloSpec> parsePublished(String text, String file, Duration aggregationWindow, AlertPolicy alerts)
+      throws SloSpecException {
+    return parseAll(Map.of(file, text), aggregationWindow, alerts, true).stream().map(SloDocument::spec).toList();
+  }
+
   public static List<SloDocument> readDirectory(Path dir) throws SloSpecException {
     return readDirectory(dir, DEFAULT_AGGREGATION_WINDOW);
   }
@@ -122,6 +134,11 @@ public final class OpenSloParser {
    */
   public static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow, AlertPolicy alerts)
       throws SloSpecException {
+    return parseAll(textsByFile, aggregationWindow, alerts, false);
+  }
+
+  private static List<SloDocument> parseAll(Map<String, String> textsByFile, Duration aggregationWindow, AlertPolicy alerts,
+      boolean published) throws SloSpecException {
     List<LocatedYaml.Doc> slos = new ArrayList<>();
     Library lib = new Library(new HashMap<>(), new LinkedHashMap<>(), new HashMap<>(), new HashMap<>());
     for (Map.Entry<String, String> e : textsByFile.entrySet()) {
@@ -175,7 +192,7 @@ public final class OpenSloParser {
     List<SloDocument> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
     for (LocatedYaml.Doc slo : slos) {
-      SloDocument d = slo(slo, lib, aggregationWindow);
+      SloDocument d = slo(slo, lib, aggregationWindow, published);
       String problem = alerts.problem(d.spec(), aggregationWindow);
       if (problem != null) {
         throw slo.error("/spec/timeWindow/0/duration", "SLO '" + d.spec().name() + "': " + problem);
@@ -195,7 +212,8 @@ public final class OpenSloParser {
   /** An object in a document: a document of its own ({@code base} ""), or one inlined at {@code base}. */
   private record Located(LocatedYaml.Doc doc, String base) {}
 
-  private static SloDocument slo(LocatedYaml.Doc doc, Library lib, Duration aggregationWindow) throws SloSpecException {
+  private static SloDocument slo(LocatedYaml.Doc doc, Library lib, Duration aggregationWindow, boolean published)
+      throws SloSpecException {
     Map<String, LocatedYaml.Doc> slis = lib.slis();
     String name = name(doc, "/metadata/name");
     JsonNode spec = doc.node().at("/spec");
@@ -244,11 +262,12 @@ public final class OpenSloParser {
     }
     // OpenSLO: isRolling defaults to false when a calendar is given, and its schema wants a calendar for every window
     // not marked isRolling: true; so a bare duration is neither, not a rolling window by default.
-    if (!timeWindow.has("isRolling") && !timeWindow.has("calendar")) {
+    boolean neither = !timeWindow.has("isRolling") && !timeWindow.has("calendar");
+    if (neither && !published) {
       throw doc.error("/spec/timeWindow/0", "a timeWindow needs isRolling: true (a rolling window) or a calendar (calendar "
           + "periods): OpenSLO reads a window without isRolling as calendar-aligned, which needs calendar.startTime and timeZone");
     }
-    boolean rolling = bool(doc, "/spec/timeWindow/0/isRolling", false);
+    boolean rolling = neither || bool(doc, "/spec/timeWindow/0/isRolling", false);
     CalendarWindow calendar = null;
     Duration window;
     if (rolling) {
